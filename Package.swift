@@ -1,0 +1,63 @@
+// swift-tools-version: 6.0
+// kevc: a kernel compiler. The targets form a one-way chain:
+//   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcLowering -> KevcLLVM -> KevcDriver -> kevc
+// Only KevcLLVM imports the LLVM C API (through CLLVM).
+import PackageDescription
+
+/// Debian's llvm-22-dev installs its headers outside the default include path. Every target that imports CLLVM,
+/// directly or through another module, needs this flag so that clang can read CLLVM's module map.
+let llvmHeaders: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-22/include"])]
+
+let package = Package(
+  name: "kevc",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "kevc", targets: ["kevc"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // MARK: - CLLVM
+    .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
+
+    // MARK: - KevcBasic
+    .target(name: "KevcBasic"),
+
+    // MARK: - KevcDriver
+    .target(
+      name: "KevcDriver",
+      dependencies: ["KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcLowering", "KevcLLVM"],
+      swiftSettings: llvmHeaders
+    ),
+    .testTarget(name: "KevcDriverTests", dependencies: ["KevcDriver"], swiftSettings: llvmHeaders),
+
+    // MARK: - KevcIR
+    .target(name: "KevcIR", dependencies: ["KevcBasic", "KevcSpec"]),
+    .testTarget(name: "KevcIRTests", dependencies: ["KevcIR"]),
+
+    // MARK: - KevcInterpreter
+    .target(name: "KevcInterpreter", dependencies: ["KevcIR"]),
+    .testTarget(name: "KevcInterpreterTests", dependencies: ["KevcInterpreter"]),
+
+    // MARK: - KevcLLVM
+    .target(name: "KevcLLVM", dependencies: ["KevcLowering", "CLLVM"], swiftSettings: llvmHeaders),
+    .testTarget(name: "KevcLLVMTests", dependencies: ["KevcLLVM", "KevcInterpreter"], swiftSettings: llvmHeaders),
+
+    // MARK: - KevcLowering
+    .target(name: "KevcLowering", dependencies: ["KevcIR"]),
+    .testTarget(name: "KevcLoweringTests", dependencies: ["KevcLowering"]),
+
+    // MARK: - KevcSpec
+    .target(name: "KevcSpec", dependencies: ["KevcBasic"]),
+    .testTarget(name: "KevcSpecTests", dependencies: ["KevcSpec"]),
+
+    // MARK: - kevc
+    .executableTarget(
+      name: "kevc",
+      dependencies: ["KevcDriver", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: llvmHeaders
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

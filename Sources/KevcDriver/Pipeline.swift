@@ -1,0 +1,3 @@
+import KevcLLVM
+import KevcInterpreter
+import KevcSpec

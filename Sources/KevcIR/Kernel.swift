@@ -1,0 +1,172 @@
+import KevcBasic
+
+/// kevc's kernel IR: tensor definitions over iteration domains.
+///
+/// Semantics (docs/ir.md is the reference):
+/// - A kernel has symbolic dimensions (`dims`), parameters (tensors and scalars), results, and an ordered list of
+///   definitions. Each definition computes every element of one tensor: for each point of its iteration domain
+///   (its `axes`, in order) it evaluates `body`, or, with a `reduction`, combines `body` over the reduction domain.
+/// - Definitions run in program order; a definition may read parameters and earlier definitions only, and each
+///   element is written exactly once, so the order of points within a domain is free (the scheduler's freedom).
+/// - Loads are bounds-checked: a read outside a tensor's shape yields the load's pad value (0 unless stated).
+///   Loads marked `inbounds` promise the index is inside; reading outside one is an error, never a pad.
+/// - Arithmetic on f16/bf16 runs in at least f32 and rounds at stores and explicit casts; integers wrap; integer
+///   `/` and `%` floor (Python semantics) and give 0 for a zero divisor; float `%` is floored (torch.remainder).
+/// - `max`/`min` and their reductions propagate NaN; `argmax`/`argmin` return the first index of the extreme value
+///   (NaN counts as the extreme).
+///
+/// Every type here is a value: copies are independent, equality is structural, and `Codable` gives the JSON form.
+public struct Kernel: Hashable, Codable, Sendable {
+  public var name: String
+  /// Symbolic dimensions, in first-use order, with their bound values (from the spec's `dims` line or `--shape`).
+  public var dims: [Dim]
+  /// Inputs: tensors and scalars, in call order.
+  public var params: [Param]
+  /// Outputs, in call order; each is produced by exactly one definition of the same name.
+  public var results: [Param]
+  /// Definitions in program order: intermediates and results.
+  public var definitions: [Definition]
+  public var location: SourceLocation
+
+  public init(
+    name: String, dims: [Dim], params: [Param], results: [Param], definitions: [Definition],
+    location: SourceLocation = .unknown
+  ) {
+    self.name = name
+    self.dims = dims
+    self.params = params
+    self.results = results
+    self.definitions = definitions
+    self.location = location
+  }
+}
+
+/// A symbolic dimension and, when known, its value. The `bench` value is the realistic shape for benchmarks.
+public struct Dim: Hashable, Codable, Sendable {
+  public var name: String
+  public var value: Int?
+  public var benchValue: Int?
+
+  public init(name: String, value: Int? = nil, benchValue: Int? = nil) {
+    self.name = name
+    self.value = value
+    self.benchValue = benchValue
+  }
+}
+
+/// A kernel input or output: a tensor when `shape` is non-empty, a scalar otherwise.
+public struct Param: Hashable, Codable, Sendable {
+  public var name: String
+  public var dtype: DType
+  public var shape: [SizeExpr]
+  /// What values a caller promises (used to generate test inputs; not checked at run time).
+  public var domain: ValueDomain?
+  public var location: SourceLocation
+
+  public init(
+    name: String, dtype: DType, shape: [SizeExpr], domain: ValueDomain? = nil, location: SourceLocation = .unknown
+  ) {
+    self.name = name
+    self.dtype = dtype
+    self.shape = shape
+    self.domain = domain
+    self.location = location
+  }
+
+  public var isScalar: Bool { shape.isEmpty }
+}
+
+/// A promise about the values of an integer input, e.g. gather indices in `0 ..< V`, or sorted offsets.
+public struct ValueDomain: Hashable, Codable, Sendable {
+  public var lowerBound: SizeExpr
+  /// Exclusive.
+  public var upperBound: SizeExpr
+  public var sorted: Bool
+
+  public init(lowerBound: SizeExpr, upperBound: SizeExpr, sorted: Bool = false) {
+    self.lowerBound = lowerBound
+    self.upperBound = upperBound
+    self.sorted = sorted
+  }
+}
+
+/// One tensor definition: `name[axes] = body`, or `name[axes] = reduce(op) over [reduction axes] body`.
+public struct Definition: Hashable, Codable, Sendable {
+  public var name: String
+  /// The element type of the defined tensor. For a reduction: the accumulator type, or i64 for argmax/argmin.
+  public var dtype: DType
+  /// The iteration domain; axis `i` spans dimension `i` of the tensor, so `shape == axes.map(\.extent)`.
+  public var axes: [Axis]
+  public var reduction: Reduction?
+  /// Evaluated at each point; may read the axes, the reduction axes, dims, scalar params and earlier tensors.
+  public var body: Expr
+  public var location: SourceLocation
+
+  public init(
+    name: String, dtype: DType, axes: [Axis], reduction: Reduction? = nil, body: Expr,
+    location: SourceLocation = .unknown
+  ) {
+    self.name = name
+    self.dtype = dtype
+    self.axes = axes
+    self.reduction = reduction
+    self.body = body
+    self.location = location
+  }
+
+  public var shape: [SizeExpr] { axes.map(\.extent) }
+}
+
+/// A named index variable ranging over `0 ..< extent`.
+public struct Axis: Hashable, Codable, Sendable {
+  public var name: String
+  public var extent: SizeExpr
+
+  public init(name: String, extent: SizeExpr) {
+    self.name = name
+    self.extent = extent
+  }
+}
+
+/// How a definition combines its body over the reduction domain.
+public struct Reduction: Hashable, Codable, Sendable {
+  public var op: ReduceOp
+  /// The type in which values are combined; the body is converted to it before combining.
+  public var accumulator: DType
+  /// Nested in order (the first is outermost); each ranges over `lowerBound ..< upperBound`, which may depend on
+  /// the definition's axes, on earlier reduction axes and on loaded data (jagged ranges).
+  public var axes: [ReductionAxis]
+
+  public init(op: ReduceOp, accumulator: DType, axes: [ReductionAxis]) {
+    self.op = op
+    self.accumulator = accumulator
+    self.axes = axes
+  }
+}
+
+public struct ReductionAxis: Hashable, Codable, Sendable {
+  public var name: String
+  public var lowerBound: Expr
+  public var upperBound: Expr
+
+  public init(name: String, lowerBound: Expr, upperBound: Expr) {
+    self.name = name
+    self.lowerBound = lowerBound
+    self.upperBound = upperBound
+  }
+}
+
+public enum ReduceOp: String, Hashable, Codable, Sendable, CaseIterable {
+  /// Identity 0.
+  case sum
+  /// Identity 1.
+  case prod
+  /// Identity -inf (floats) or the type's minimum; propagates NaN. An empty range gives the identity.
+  case max
+  /// Identity +inf (floats) or the type's maximum; propagates NaN.
+  case min
+  /// The i64 value of the (single) reduction axis where the body is largest; first on ties; -1 for an empty range.
+  case argmax
+  /// As argmax, for the smallest.
+  case argmin
+}

@@ -1,0 +1,2 @@
+import CLLVM
+import KevcLowering

@@ -1,0 +1,105 @@
+import KevcBasic
+import KevcIR
+
+/// Loop IR: the target-neutral imperative form that loop-level emitters (LLVM, HIP) print from.
+///
+/// It is produced from (scheduled) kernel IR by `LowerToLoops`. Expressions are kernel-IR `Expr`s in which
+/// `.index(v)` names an enclosing loop variable and `.load` reads a buffer. All control flow is explicit:
+/// loops with bounds, stores, conditionals; a loop's `kind` records the mapping the schedule chose
+/// (serial, parallel over CPU threads, vectorized, unrolled, or bound to a GPU grid/block/thread dimension).
+public struct LoopProgram: Hashable, Codable, Sendable {
+  public var name: String
+  /// Concrete values of every dim; loop IR is specialised to one shape.
+  public var dims: [String: Int]
+  /// Kernel inputs, in call order (scalars have an empty shape).
+  public var params: [Buffer]
+  /// Kernel outputs, in call order.
+  public var results: [Buffer]
+  /// Buffers the program allocates: intermediates (`workspace`) and accumulators (`local`).
+  public var temporaries: [Buffer]
+  public var body: [Stmt]
+
+  public init(
+    name: String, dims: [String: Int], params: [Buffer], results: [Buffer], temporaries: [Buffer], body: [Stmt]
+  ) {
+    self.name = name
+    self.dims = dims
+    self.params = params
+    self.results = results
+    self.temporaries = temporaries
+    self.body = body
+  }
+}
+
+/// A dense, row-major array of `dtype` elements (rank 0: one element).
+public struct Buffer: Hashable, Codable, Sendable {
+  public var name: String
+  public var dtype: DType
+  public var shape: [Int]
+  public var scope: MemoryScope
+
+  public init(name: String, dtype: DType, shape: [Int], scope: MemoryScope) {
+    self.name = name
+    self.dtype = dtype
+    self.shape = shape
+    self.scope = scope
+  }
+
+  public var elementCount: Int { shape.reduce(1, *) }
+}
+
+public enum MemoryScope: String, Hashable, Codable, Sendable, CaseIterable {
+  /// Caller-owned memory: parameters and results.
+  case global
+  /// Memory the program allocates once per call, visible to every thread (intermediate tensors).
+  case workspace
+  /// Private to the innermost enclosing loop iteration: registers, stack (accumulators, staged tiles).
+  case local
+  /// GPU shared memory: private to one thread block.
+  case shared
+}
+
+public indirect enum Stmt: Hashable, Codable, Sendable {
+  /// `for v in lowerBound ..< upperBound { body }`; bounds are evaluated once, before the first iteration.
+  case loop(Loop)
+  /// `buffer[indices] = value`; indices are always inside the buffer (the lowering guarantees it).
+  case store(buffer: String, indices: [Expr], value: Expr)
+  case ifThen(condition: Expr, then: [Stmt], else: [Stmt])
+  /// Declares `buffer` (scope local or shared) for the statements in `body`.
+  case allocate(Buffer, body: [Stmt])
+}
+
+public struct Loop: Hashable, Codable, Sendable {
+  public var variable: String
+  public var lowerBound: Expr
+  public var upperBound: Expr
+  public var kind: LoopKind
+  public var body: [Stmt]
+
+  public init(variable: String, lowerBound: Expr, upperBound: Expr, kind: LoopKind = .serial, body: [Stmt]) {
+    self.variable = variable
+    self.lowerBound = lowerBound
+    self.upperBound = upperBound
+    self.kind = kind
+    self.body = body
+  }
+}
+
+/// How the iterations of a loop are executed. Only `serial` imposes an order.
+public enum LoopKind: Hashable, Codable, Sendable {
+  case serial
+  /// Iterations shared among CPU threads (a thread pool).
+  case parallel
+  /// Iterations executed as SIMD lanes of this width (a tail is handled by the emitter).
+  case vectorized(width: Int)
+  case unrolled
+  /// Iterations mapped onto a GPU dimension (program id, thread index).
+  case gpu(GPUDimension)
+}
+
+public enum GPUDimension: String, Hashable, Codable, Sendable, CaseIterable {
+  case gridX = "grid.x", gridY = "grid.y", gridZ = "grid.z"
+  case blockX = "block.x", blockY = "block.y", blockZ = "block.z"
+  case warp = "warp"
+  case threadX = "thread.x", threadY = "thread.y", threadZ = "thread.z"
+}

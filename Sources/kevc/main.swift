@@ -1,0 +1,2 @@
+import KevcDriver
+print("kevc")
