@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // kevc: a kernel compiler. The targets form a one-way chain:
-//   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcLowering -> KevcLLVM -> KevcDriver -> kevc
+//   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver -> kevc
 // Only KevcLLVM imports the LLVM C API (through CLLVM).
 import PackageDescription
 
@@ -27,7 +27,7 @@ let package = Package(
     // MARK: - KevcDriver
     .target(
       name: "KevcDriver",
-      dependencies: ["KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcLowering", "KevcLLVM"],
+      dependencies: ["KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcLLVM"],
       swiftSettings: llvmHeaders
     ),
     .testTarget(name: "KevcDriverTests", dependencies: ["KevcDriver"], swiftSettings: llvmHeaders),
@@ -51,6 +51,10 @@ let package = Package(
     // MARK: - KevcSpec
     .target(name: "KevcSpec", dependencies: ["KevcBasic"]),
     .testTarget(name: "KevcSpecTests", dependencies: ["KevcSpec"]),
+
+    // MARK: - KevcTransforms
+    .target(name: "KevcTransforms", dependencies: ["KevcIR"]),
+    .testTarget(name: "KevcTransformsTests", dependencies: ["KevcTransforms", "KevcInterpreter", "KevcLowering"]),
 
     // MARK: - kevc
     .executableTarget(

@@ -168,8 +168,10 @@ public indirect enum SizeExpr: Hashable, Codable, Sendable {
       return x &* y
     case .div(let a, let b):
       guard let x = a.evaluate(dims), let y = b.evaluate(dims), y != 0 else { return nil }
-      let q = x / y
-      return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q
+      // Int.min / -1 overflows: wrap like the other operators instead of trapping.
+      let q = x.dividedReportingOverflow(by: y).partialValue
+      let r = x.remainderReportingOverflow(dividingBy: y).partialValue
+      return (r != 0 && ((x < 0) != (y < 0))) ? q &- 1 : q
     }
   }
 

@@ -27,10 +27,13 @@ public struct Kernel: Hashable, Codable, Sendable {
   /// Definitions in program order: intermediates and results.
   public var definitions: [Definition]
   public var location: SourceLocation
+  /// Sizes that the spec's range inference found must be equal (e.g. `k` indexes both `x: [M, K]` and
+  /// `w: [J, N]`, so `K == J`); `binding` checks them for each shape (ShapeBinding.swift).
+  public var constraints: [ShapeConstraint]
 
   public init(
     name: String, dims: [Dim], params: [Param], results: [Param], definitions: [Definition],
-    location: SourceLocation = .unknown
+    location: SourceLocation = .unknown, constraints: [ShapeConstraint] = []
   ) {
     self.name = name
     self.dims = dims
@@ -38,6 +41,7 @@ public struct Kernel: Hashable, Codable, Sendable {
     self.results = results
     self.definitions = definitions
     self.location = location
+    self.constraints = constraints
   }
 }
 
@@ -100,10 +104,12 @@ public struct Definition: Hashable, Codable, Sendable {
   public var reduction: Reduction?
   /// Evaluated at each point; may read the axes, the reduction axes, dims, scalar params and earlier tensors.
   public var body: Expr
+  /// How the definition is computed; nil is `Schedule.natural(for:)` (set by transforms, see Schedule.swift).
+  public var schedule: Schedule?
   public var location: SourceLocation
 
   public init(
-    name: String, dtype: DType, axes: [Axis], reduction: Reduction? = nil, body: Expr,
+    name: String, dtype: DType, axes: [Axis], reduction: Reduction? = nil, body: Expr, schedule: Schedule? = nil,
     location: SourceLocation = .unknown
   ) {
     self.name = name
@@ -111,8 +117,12 @@ public struct Definition: Hashable, Codable, Sendable {
     self.axes = axes
     self.reduction = reduction
     self.body = body
+    self.schedule = schedule
     self.location = location
   }
+
+  /// The schedule in force: the stored one, or the natural one.
+  public var effectiveSchedule: Schedule { schedule ?? .natural(for: self) }
 
   public var shape: [SizeExpr] { axes.map(\.extent) }
 }

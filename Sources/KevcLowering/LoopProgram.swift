@@ -48,17 +48,6 @@ public struct Buffer: Hashable, Codable, Sendable {
   public var elementCount: Int { shape.reduce(1, *) }
 }
 
-public enum MemoryScope: String, Hashable, Codable, Sendable, CaseIterable {
-  /// Caller-owned memory: parameters and results.
-  case global
-  /// Memory the program allocates once per call, visible to every thread (intermediate tensors).
-  case workspace
-  /// Private to the innermost enclosing loop iteration: registers, stack (accumulators, staged tiles).
-  case local
-  /// GPU shared memory: private to one thread block.
-  case shared
-}
-
 public indirect enum Stmt: Hashable, Codable, Sendable {
   /// `for v in lowerBound ..< upperBound { body }`; bounds are evaluated once, before the first iteration.
   case loop(Loop)
@@ -85,21 +74,4 @@ public struct Loop: Hashable, Codable, Sendable {
   }
 }
 
-/// How the iterations of a loop are executed. Only `serial` imposes an order.
-public enum LoopKind: Hashable, Codable, Sendable {
-  case serial
-  /// Iterations shared among CPU threads (a thread pool).
-  case parallel
-  /// Iterations executed as SIMD lanes of this width (a tail is handled by the emitter).
-  case vectorized(width: Int)
-  case unrolled
-  /// Iterations mapped onto a GPU dimension (program id, thread index).
-  case gpu(GPUDimension)
-}
-
-public enum GPUDimension: String, Hashable, Codable, Sendable, CaseIterable {
-  case gridX = "grid.x", gridY = "grid.y", gridZ = "grid.z"
-  case blockX = "block.x", blockY = "block.y", blockZ = "block.z"
-  case warp = "warp"
-  case threadX = "thread.x", threadY = "thread.y", threadZ = "thread.z"
-}
+// LoopKind, GPUDimension and MemoryScope are defined in KevcIR (Schedule.swift): schedules and loop IR share them.

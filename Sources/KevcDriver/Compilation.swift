@@ -1,0 +1,145 @@
+import Foundation
+import KevcBasic
+import KevcIR
+import KevcLLVM
+import KevcLowering
+import KevcSpec
+import KevcTransforms
+
+/// The compilation pipeline: spec (or IR) -> kernel IR -> bound shapes -> loop IR -> LLVM.
+///
+/// Stages run in order and stop after the last one requested. Every artifact is produced in memory; nothing is
+/// written until the whole request has succeeded (`ArtifactWriter`), so a failing compile leaves no files behind.
+public struct CompileRequest: Sendable {
+  public var source: SourceFile
+  public var kind: InputKind
+  /// `--shape` values; they override the spec's `dims` line.
+  public var shapeOverrides: [String: Int]
+  public var stages: Set<Stage>
+  public var optimizationLevel: Int
+  /// The schedule to apply after binding shapes; nil applies the target's default schedule.
+  public var schedule: Trace?
+
+  public init(
+    source: SourceFile, kind: InputKind, shapeOverrides: [String: Int] = [:], stages: Set<Stage>,
+    optimizationLevel: Int = 3, schedule: Trace? = nil
+  ) {
+    self.source = source
+    self.kind = kind
+    self.shapeOverrides = shapeOverrides
+    self.stages = stages
+    self.optimizationLevel = optimizationLevel
+    self.schedule = schedule
+  }
+}
+
+/// What a compilation produced: the kernel at every stage reached, and the requested artifacts.
+public struct CompileResult {
+  /// The kernel IR as written in the source (dims as declared).
+  public var kernel: Kernel
+  /// The kernel IR with every dim bound (what later stages compile).
+  public var boundKernel: Kernel?
+  public var loops: LoopProgram?
+  public var module: LLVMCompiledModule?
+  public var artifacts: [Stage: Data]
+}
+
+/// Receives `--print-ir-after-all` output: the pass name, whether it changed the IR, and the printed IR.
+public typealias PassObserver = (_ pass: String, _ changed: Bool, _ text: String) -> Void
+
+public enum Compiler {
+  public static func compile(
+    _ request: CompileRequest, observer: PassObserver? = nil
+  ) throws(DiagnosticError) -> CompileResult {
+    let last = request.stages.max() ?? .ir
+    var artifacts: [Stage: Data] = [:]
+    func keep(_ stage: Stage, _ text: @autoclosure () -> String) {
+      if request.stages.contains(stage) { artifacts[stage] = Data(text().utf8) }
+    }
+
+    // Front end.
+    var kernel: Kernel
+    switch request.kind {
+    case .spec:
+      let ast = try SpecParser.parse(request.source)
+      if observer != nil || request.stages.contains(.ast) {
+        let text = SpecASTPrinter.print(ast)
+        observer?("parse-spec", true, text)
+        keep(.ast, text)
+      }
+      kernel = try SpecLowering.lower(ast)
+      observer?("lower-spec", true, IRPrinter.print(kernel))
+    case .ir:
+      if request.stages.contains(.ast) {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("driver", "stage-unavailable"), "stage 'ast' is not available for an IR input",
+            at: SourceLocation(file: request.source.path, line: 1, column: 1)))
+      }
+      kernel = try IRParser.parse(request.source)
+      observer?("parse-ir", true, IRPrinter.print(kernel))
+    }
+    let problems = Verifier.verify(kernel)
+    if !problems.isEmpty { throw DiagnosticError(problems) }
+    keep(.ir, IRPrinter.print(kernel))
+    var result = CompileResult(kernel: kernel, artifacts: artifacts)
+    guard last > .ir else { return result }
+
+    // Specialise to one shape.
+    let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
+    let bound = try kernel.binding(request.shapeOverrides, location: commandLine)
+    observer?("bind-shapes", bound != kernel, IRPrinter.print(bound))
+
+    // Schedule: the given trace, or the default one for the target, one transform at a time.
+    let trace = request.schedule ?? DefaultSchedule.cpu(for: bound)
+    let scheduled: Kernel
+    do {
+      scheduled = try trace.applyObserving(to: bound) { _, step, k, changed in
+        observer?(TraceText.print(step), changed, IRPrinter.print(k))
+      }
+    } catch {
+      throw DiagnosticError(error.diagnostic)
+    }
+    keep(.scheduled, IRPrinter.print(scheduled))
+    result.boundKernel = scheduled
+    guard last > .scheduled else {
+      result.artifacts = artifacts
+      return result
+    }
+
+    // Loop IR.
+    let loops = try LowerToLoops.lower(scheduled)
+    let loopText = LoopPrinter.print(loops)
+    observer?("lower-to-loops", true, loopText)
+    keep(.lowered, loopText)
+    result.loops = loops
+    guard last > .lowered else {
+      result.artifacts = artifacts
+      return result
+    }
+
+    // LLVM.
+    let module = try LLVMCompiledModule.compile(
+      loops, options: LLVMCompileOptions(optimizationLevel: request.optimizationLevel))
+    observer?("emit-llvm", true, module.unoptimizedIR)
+    observer?("optimize-llvm", module.unoptimizedIR != module.llvmIR, module.llvmIR)
+    keep(.llvmUnoptimized, module.unoptimizedIR)
+    keep(.llvm, module.llvmIR)
+    if request.stages.contains(.asm) { artifacts[.asm] = Data(try module.assembly().utf8) }
+    if request.stages.contains(.obj) {
+      let scratch = FileManager.default.temporaryDirectory
+        .appendingPathComponent("kevc-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).o").path
+      defer { try? FileManager.default.removeItem(atPath: scratch) }
+      try module.writeObject(to: scratch)
+      guard let data = FileManager.default.contents(atPath: scratch) else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "io"), "cannot read the object file LLVM wrote", at: commandLine))
+      }
+      artifacts[.obj] = data
+    }
+    keep(.header, CHeader.render(loops, workspaceSize: module.workspaceSize, sourcePath: request.source.path))
+    result.module = module
+    result.artifacts = artifacts
+    return result
+  }
+}

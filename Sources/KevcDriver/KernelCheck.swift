@@ -1,0 +1,115 @@
+import Foundation
+import KevcBasic
+import KevcIR
+import KevcInterpreter
+import KevcLLVM
+
+/// The correctness protocol for a compiled kernel, against the float64 interpreter (the oracle):
+/// every trial draws fresh inputs (a new seed, cycling through several distributions), poisons the result buffers
+/// (NaN, or a sentinel for integers) before the call, checks that the inputs were not written, and compares every
+/// result within its dtype's tolerance; NaN or inf where the reference has none fails.
+public struct KernelCheck {
+  public struct Options: Sendable {
+    public var trials: Int
+    public var seed: UInt64
+    /// Timed calls per repeat and number of repeats (0 iterations: no timing).
+    public var timingIterations: Int
+    public var timingRepeats: Int
+
+    public init(trials: Int = 5, seed: UInt64 = 0x6b657663, timingIterations: Int = 10, timingRepeats: Int = 5) {
+      self.trials = trials
+      self.seed = seed
+      self.timingIterations = timingIterations
+      self.timingRepeats = timingRepeats
+    }
+  }
+
+  public struct Trial: Sendable {
+    public var seed: UInt64
+    public var distribution: InputDistribution
+    /// Per result, in the kernel's result order.
+    public var comparisons: [(name: String, comparison: Comparison)]
+    /// Inputs the kernel wrote to (must be empty).
+    public var clobberedInputs: [String]
+    public var passed: Bool { comparisons.allSatisfy(\.comparison.passed) && clobberedInputs.isEmpty }
+  }
+
+  public struct Report: Sendable {
+    public var trials: [Trial]
+    /// Median seconds per call, when timed.
+    public var secondsPerCall: Double?
+    public var passed: Bool { trials.allSatisfy(\.passed) }
+    public var worstAbsoluteError: Double {
+      trials.flatMap { $0.comparisons.map(\.comparison.maxAbsError) }.max() ?? 0
+    }
+    public var worstRelativeError: Double {
+      trials.flatMap { $0.comparisons.map(\.comparison.maxRelError) }.max() ?? 0
+    }
+  }
+
+  /// Runs the protocol on a compiled kernel. `kernel` must have every dim bound (the compile's `boundKernel`).
+  public static func run(
+    _ kernel: Kernel, jit: JITKernel, options: Options
+  ) throws(DiagnosticError) -> Report {
+    let distributions = InputDistribution.allCases
+    var trials: [Trial] = []
+    var lastInputs: [String: TensorValue] = [:]
+    for t in 0..<max(1, options.trials) {
+      let seed = options.seed &+ UInt64(t) &* 0x9E37_79B9_7F4A_7C15
+      let distribution = distributions[t % distributions.count]
+      let inputs = RandomInputs.generate(for: kernel, seed: seed, distribution: distribution)
+      let reference = try Interpreter.run(kernel, inputs: inputs)
+      var buffers = try argumentBuffers(kernel, inputs: inputs)
+      let before = buffers
+      try jit.run(&buffers)
+
+      var clobbered: [String] = []
+      for (i, p) in kernel.params.enumerated() where buffers[i] != before[i] { clobbered.append(p.name) }
+      var comparisons: [(String, Comparison)] = []
+      for (j, r) in kernel.results.enumerated() {
+        let shape = try concreteShape(r.shape, kernel)
+        let actual = TensorValue(dtype: r.dtype, shape: shape, bytes: buffers[kernel.params.count + j])
+        guard let expected = reference[r.name] else { continue }
+        comparisons.append((r.name, Comparison.compare(actual, expected, dtype: r.dtype)))
+      }
+      trials.append(Trial(seed: seed, distribution: distribution, comparisons: comparisons, clobberedInputs: clobbered))
+      lastInputs = inputs
+    }
+
+    var report = Report(trials: trials)
+    if options.timingIterations > 0 {
+      var buffers = try argumentBuffers(kernel, inputs: lastInputs)
+      let samples = try jit.time(&buffers, iterations: options.timingIterations, repeats: max(1, options.timingRepeats))
+      report.secondsPerCall = samples.sorted()[samples.count / 2]
+    }
+    return report
+  }
+
+  /// Input bytes in parameter order, then poisoned result buffers.
+  static func argumentBuffers(_ kernel: Kernel, inputs: [String: TensorValue]) throws(DiagnosticError) -> [[UInt8]] {
+    var buffers: [[UInt8]] = []
+    for p in kernel.params {
+      guard let value = inputs[p.name] else {
+        throw DiagnosticError(.error(DiagnosticID("run", "missing-input"), "no input for '\(p.name)'", at: p.location))
+      }
+      buffers.append(value.bytes())
+    }
+    for r in kernel.results {
+      buffers.append(TensorValue.poisoned(dtype: r.dtype, shape: try concreteShape(r.shape, kernel)).bytes())
+    }
+    return buffers
+  }
+
+  static func concreteShape(_ shape: [SizeExpr], _ kernel: Kernel) throws(DiagnosticError) -> [Int] {
+    let dims = kernel.dimBindings
+    var out: [Int] = []
+    for s in shape {
+      guard let v = s.evaluate(dims) else {
+        throw DiagnosticError(
+          .error(DiagnosticID("run", "unbound-dim"), "a shape of '\(kernel.name)' is not bound", at: kernel.location))
+      }
+      out.append(v)
+    }
+    return out
+  }
+}

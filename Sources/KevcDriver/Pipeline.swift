@@ -1,3 +1,0 @@
-import KevcLLVM
-import KevcInterpreter
-import KevcSpec

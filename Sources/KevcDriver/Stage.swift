@@ -1,0 +1,67 @@
+/// The stages of a compilation, in pipeline order. Each stage has one textual (or binary) artifact that
+/// `kevc compile --emit` writes; `--dump-dir` writes one file per stage.
+public enum Stage: String, CaseIterable, Comparable, Sendable {
+  /// The parsed spec (an indented dump of the syntax tree).
+  case ast
+  /// Kernel IR as produced from the spec, verified; re-parses with `-x ir`.
+  case ir
+  /// Kernel IR with every dim bound and the schedule (`--schedule` trace, or the target's default) applied.
+  case scheduled
+  /// Loop IR: the target-neutral loop nests after lowering (naive schedule), loads proven in bounds marked.
+  case lowered
+  /// LLVM IR before optimisation.
+  case llvmUnoptimized = "llvm-unopt"
+  /// LLVM IR after the O3 pipeline for the host CPU.
+  case llvm
+  /// Host assembly.
+  case asm
+  /// A relocatable object file for the host, with the kernel's C ABI entry point.
+  case obj
+  /// A C header declaring the entry point and documenting the argument array.
+  case header
+
+  public static func < (a: Stage, b: Stage) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+
+  /// File extension used by `--dump-dir` and default output names.
+  public var fileExtension: String {
+    switch self {
+    case .ast: return "ast.txt"
+    case .ir: return "kir"
+    case .scheduled: return "scheduled.kir"
+    case .lowered: return "loops"
+    case .llvmUnoptimized: return "unopt.ll"
+    case .llvm: return "ll"
+    case .asm: return "s"
+    case .obj: return "o"
+    case .header: return "h"
+    }
+  }
+
+  public var isBinary: Bool {
+    switch self {
+    case .obj: return true
+    case .ast, .ir, .scheduled, .lowered, .llvmUnoptimized, .llvm, .asm, .header: return false
+    }
+  }
+}
+
+/// What a compilation starts from.
+public enum InputKind: String, CaseIterable, Sendable {
+  /// A `.kev` kernel specification.
+  case spec
+  /// A `.kir` kernel IR file (any stage's `--emit ir` output).
+  case ir
+
+  /// The kind implied by a file name, or nil when the extension is unknown.
+  public init?(path: String) {
+    if path.hasSuffix(".kev") {
+      self = .spec
+    } else if path.hasSuffix(".kir") {
+      self = .ir
+    } else {
+      return nil
+    }
+  }
+}

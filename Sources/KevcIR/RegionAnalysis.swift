@@ -1,0 +1,146 @@
+import KevcBasic
+
+/// The region of a producer that one iteration of a consumer's loop reads: for each producer axis, a start that is
+/// an affine function of the consumer's loop variables at or outside the loop, and a constant extent.
+///
+/// Each consumer axis is first written in its loop variables (`n = n.o * 8 + n.i` after a split); loop variables
+/// inside the chosen loop range over their extents, the others stay symbolic. An index that is not affine in the
+/// consumer's axes (a gather, a product of two axes) has no region.
+public struct RegionDimension: Hashable, Sendable {
+  /// The first element, in the consumer's loop variables (those at or outside the compute loop).
+  public var start: Expr
+  public var extent: Int
+
+  public init(start: Expr, extent: Int) {
+    self.start = start
+    self.extent = extent
+  }
+}
+
+public struct RegionAnalysis: Sendable {
+  public let kernel: Kernel
+
+  public init(_ kernel: Kernel) { self.kernel = kernel }
+
+  /// An affine form: constant + sum of coefficient * variable.
+  struct Affine: Hashable {
+    var constant: Int
+    var terms: [String: Int]
+
+    static func + (a: Affine, b: Affine) -> Affine {
+      var t = a.terms
+      for (k, v) in b.terms { t[k, default: 0] &+= v }
+      return Affine(constant: a.constant &+ b.constant, terms: t.filter { $0.value != 0 })
+    }
+    func scaled(_ c: Int) -> Affine {
+      Affine(constant: constant &* c, terms: terms.mapValues { $0 &* c }.filter { $0.value != 0 })
+    }
+  }
+
+  /// The affine form of an index expression in the definition's index variables, or nil.
+  func affine(_ e: Expr) -> Affine? {
+    switch e {
+    case .constant(let c):
+      if case .int(let v) = c.value { return Affine(constant: Int(v), terms: [:]) }
+      return nil
+    case .dim(let d): return kernel.dimBindings[d].map { Affine(constant: $0, terms: [:]) }
+    case .index(let n): return Affine(constant: 0, terms: [n: 1])
+    case .cast(let t, let a): return t.isInteger ? affine(a) : nil
+    case .binary(.add, let a, let b):
+      guard let x = affine(a), let y = affine(b) else { return nil }
+      return x + y
+    case .binary(.sub, let a, let b):
+      guard let x = affine(a), let y = affine(b) else { return nil }
+      return x + y.scaled(-1)
+    case .binary(.mul, let a, let b):
+      guard let x = affine(a), let y = affine(b) else { return nil }
+      if x.terms.isEmpty { return y.scaled(x.constant) }
+      if y.terms.isEmpty { return x.scaled(y.constant) }
+      return nil
+    case .binary, .scalar, .load, .unary, .select: return nil
+    }
+  }
+
+  /// Each root index variable of `d` as an affine form of its loop variables (`n -> 8 * n.o + n.i`), with the
+  /// lower bound of reduction axes added.
+  func loopForms(of d: Definition) throws(ScheduleQueryError) -> [String: Affine] {
+    let s = d.effectiveSchedule
+    var forms: [String: Affine] = [:]
+    func form(_ v: String) -> Affine {
+      if let split = s.splits.first(where: { $0.variable == v }) {
+        return form(split.outer).scaled(split.factor) + form(split.inner)
+      }
+      return Affine(constant: 0, terms: [v: 1])
+    }
+    for a in d.axes { forms[a.name] = form(a.name) }
+    for r in d.reduction?.axes ?? [] {
+      let lo = kernel.constantValue(r.lowerBound) ?? 0
+      forms[r.name] = form(r.name) + Affine(constant: lo, terms: [:])
+    }
+    return forms
+  }
+
+  public func region(of producer: Definition, readBy consumer: Definition, at loop: String) throws(ScheduleQueryError)
+    -> [RegionDimension]
+  {
+    let s = consumer.effectiveSchedule
+    guard let at = s.loops.firstIndex(where: { $0.name == loop }) else {
+      throw ScheduleQueryError("'\(consumer.name)' has no loop '\(loop)'")
+    }
+    let inner = Set(s.loops[(at + 1)...].map(\.name))
+    var extents: [String: Int] = [:]
+    for l in s.loops { extents[l.name] = try kernel.maxExtent(l.name, in: consumer) }
+    let forms = try loopForms(of: consumer)
+    let reads = consumer.expressions.flatMap(\.loads).filter { $0.tensor == producer.name }
+    var lows = [Int?](repeating: nil, count: producer.axes.count)
+    var highs = [Int?](repeating: nil, count: producer.axes.count)
+    var starts = [Affine?](repeating: nil, count: producer.axes.count)
+    for read in reads {
+      for (k, index) in read.indices.enumerated() where k < producer.axes.count {
+        guard let a = affine(index) else {
+          throw ScheduleQueryError(
+            "'\(consumer.name)' reads '\(producer.name)' at an index that is not affine in its loops (\(IRPrinter.print(index))); its region is unknown")
+        }
+        // Rewrite in loop variables.
+        var inLoops = Affine(constant: a.constant, terms: [:])
+        for (v, c) in a.terms {
+          guard let f = forms[v] else {
+            throw ScheduleQueryError("'\(consumer.name)' reads '\(producer.name)' through '\(v)', which is not one of its loops")
+          }
+          inLoops = inLoops + f.scaled(c)
+        }
+        // Split into the symbolic part (outer loops) and the ranging part (inner loops).
+        var fixed = Affine(constant: 0, terms: [:])
+        var low = inLoops.constant
+        var high = inLoops.constant
+        for (v, c) in inLoops.terms {
+          if inner.contains(v) {
+            let span = c &* ((extents[v] ?? 1) - 1)
+            if span < 0 { low &+= span } else { high &+= span }
+          } else {
+            fixed = fixed + Affine(constant: 0, terms: [v: c])
+          }
+        }
+        if let previous = starts[k], previous != fixed {
+          throw ScheduleQueryError(
+            "'\(consumer.name)' reads '\(producer.name)' along axis \(k) at offsets that move differently with its loops; the region is not a fixed box")
+        }
+        starts[k] = fixed
+        lows[k] = Swift.min(lows[k] ?? low, low)
+        highs[k] = Swift.max(highs[k] ?? high, high)
+      }
+    }
+    var out: [RegionDimension] = []
+    for k in producer.axes.indices {
+      let fixed = starts[k] ?? Affine(constant: 0, terms: [:])
+      let low = lows[k] ?? 0
+      let high = highs[k] ?? 0
+      var start: Expr = .constant(.int(Int64(low)))
+      for (v, c) in fixed.terms.sorted(by: { $0.key < $1.key }) {
+        start = .binary(.add, start, .binary(.mul, .constant(.int(Int64(c))), .index(v)))
+      }
+      out.append(RegionDimension(start: start, extent: Swift.max(1, high - low + 1)))
+    }
+    return out
+  }
+}

@@ -1,0 +1,119 @@
+import KevcBasic
+
+/// How one definition is computed: its loop nest, where it is computed and where its values live.
+///
+/// A schedule never changes what a kernel computes, only the order and place of the computation; the transforms
+/// in KevcTransforms produce schedules and check that they are legal. A definition without a schedule runs as
+/// `Schedule.natural(for:)`: one serial loop per axis, then one per reduction axis, computed at the root.
+///
+/// Loop variables are named after the axes they come from. `split(n, 8)` replaces loop `n` by `n.o` (outer, over
+/// `ceil(extent / 8)`) and `n.i` (inner, over `0 ..< 8`), with `n = n.o * 8 + n.i`; points with `n >= extent` are
+/// skipped (tails are legal). Names therefore survive re-application of a trace: `n.i.o` is always the outer half
+/// of the inner half of `n`.
+public struct Schedule: Hashable, Codable, Sendable {
+  /// The loop nest, outermost first: every loop variable (axis, reduction axis, or split part of one) once.
+  public var loops: [ScheduledLoop]
+  /// Splits in the order they were made.
+  public var splits: [Split]
+  public var placement: Placement
+  /// Where the defined tensor is stored, in which layout.
+  public var storage: Storage
+  /// The definition is a contraction to be mapped onto a matrix unit (`tl.dot`, MMA); checked when marked.
+  public var isDot: Bool
+
+  public init(
+    loops: [ScheduledLoop], splits: [Split] = [], placement: Placement = .root, storage: Storage = Storage(),
+    isDot: Bool = false
+  ) {
+    self.loops = loops
+    self.splits = splits
+    self.placement = placement
+    self.storage = storage
+    self.isDot = isDot
+  }
+
+  /// The schedule a definition has before any transform.
+  public static func natural(for d: Definition) -> Schedule {
+    Schedule(
+      loops: d.axes.map { ScheduledLoop(name: $0.name) }
+        + (d.reduction?.axes ?? []).map { ScheduledLoop(name: $0.name) })
+  }
+}
+
+public struct ScheduledLoop: Hashable, Codable, Sendable {
+  public var name: String
+  public var kind: LoopKind
+
+  public init(name: String, kind: LoopKind = .serial) {
+    self.name = name
+    self.kind = kind
+  }
+}
+
+/// `variable = outer * factor + inner`.
+public struct Split: Hashable, Codable, Sendable {
+  public var variable: String
+  public var outer: String
+  public var inner: String
+  public var factor: Int
+
+  public init(variable: String, outer: String, inner: String, factor: Int) {
+    self.variable = variable
+    self.outer = outer
+    self.inner = inner
+    self.factor = factor
+  }
+}
+
+/// Where a definition's loop nest runs.
+public enum Placement: Hashable, Codable, Sendable {
+  /// Before its consumers, over its whole domain.
+  case root
+  /// Inside `consumer`'s loop `loop`, over the region that one iteration of that loop reads; recomputed in each.
+  case computeAt(consumer: String, loop: String)
+}
+
+/// Storage of a defined tensor.
+public struct Storage: Hashable, Codable, Sendable {
+  public var scope: MemoryScope
+  /// Dimension order in memory (a permutation of the axes, outermost first); nil is the axes' order.
+  public var permutation: [Int]?
+  /// Extra elements at the end of each dimension (to avoid bank or cache-set conflicts); nil is none.
+  public var padding: [Int]?
+
+  public init(scope: MemoryScope = .workspace, permutation: [Int]? = nil, padding: [Int]? = nil) {
+    self.scope = scope
+    self.permutation = permutation
+    self.padding = padding
+  }
+}
+
+/// How the iterations of a loop are executed. Only `serial` imposes an order.
+public enum LoopKind: Hashable, Codable, Sendable {
+  case serial
+  /// Iterations shared among CPU threads (a persistent thread pool).
+  case parallel
+  /// Iterations executed as SIMD lanes of this width (a tail is handled by the emitter).
+  case vectorized(width: Int)
+  case unrolled
+  /// Iterations mapped onto a GPU dimension (program id, thread index).
+  case gpu(GPUDimension)
+}
+
+public enum GPUDimension: String, Hashable, Codable, Sendable, CaseIterable {
+  case gridX = "grid.x", gridY = "grid.y", gridZ = "grid.z"
+  case blockX = "block.x", blockY = "block.y", blockZ = "block.z"
+  case warp = "warp"
+  case threadX = "thread.x", threadY = "thread.y", threadZ = "thread.z"
+}
+
+public enum MemoryScope: String, Hashable, Codable, Sendable, CaseIterable {
+  /// Caller-owned memory: parameters and results.
+  case global
+  /// Memory the program allocates once per call, visible to every thread (intermediate tensors).
+  case workspace
+  /// Private to the innermost enclosing loop iteration: registers, stack (accumulators, staged tiles).
+  case local
+  /// GPU shared memory: private to one thread block.
+  case shared
+}

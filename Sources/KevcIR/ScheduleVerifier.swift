@@ -1,0 +1,66 @@
+import KevcBasic
+
+/// Checks the schedules of a kernel: every definition's loops are exactly the leaves of its split tree (each axis
+/// and reduction axis, split or not, appears once), split factors are positive, a definition computed at a
+/// consumer names an existing later definition that reads it and one of that consumer's loops, storage layouts are
+/// permutations, and GPU dimensions are bound at most once.
+public enum ScheduleVerifier {
+  public static func verify(_ kernel: Kernel) -> [Diagnostic] {
+    var out: [Diagnostic] = []
+    func error(_ d: Definition, _ message: String) {
+      out.append(.error(DiagnosticID("ir", "bad-schedule"), "schedule of '%\(d.name)': \(message)", at: d.location))
+    }
+    let order = Dictionary(kernel.definitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    for d in kernel.definitions {
+      guard let s = d.schedule else { continue }
+      // Expected leaves.
+      var leaves = d.axes.map(\.name) + (d.reduction?.axes.map(\.name) ?? [])
+      for split in s.splits {
+        guard split.factor >= 1 else {
+          error(d, "split of '\(split.variable)' has factor \(split.factor)")
+          continue
+        }
+        guard let i = leaves.firstIndex(of: split.variable) else {
+          error(d, "split of '\(split.variable)', which is not a loop at that point")
+          continue
+        }
+        leaves.replaceSubrange(i...i, with: [split.outer, split.inner])
+      }
+      let names = s.loops.map(\.name)
+      if Set(names).count != names.count { error(d, "a loop appears twice") }
+      if Set(names) != Set(leaves) {
+        error(d, "loops (\(names.joined(separator: ", "))) do not match its axes after splits (\(leaves.joined(separator: ", ")))")
+      }
+      var bound: Set<GPUDimension> = []
+      for l in s.loops {
+        if case .gpu(let g) = l.kind {
+          if bound.contains(g) { error(d, "\(g.rawValue) is bound twice") }
+          bound.insert(g)
+        }
+        if case .vectorized(let w) = l.kind, w < 1 { error(d, "vector width \(w)") }
+      }
+      switch s.placement {
+      case .root: break
+      case .computeAt(let consumer, let loop):
+        if let c = kernel.definitions.first(where: { $0.name == consumer }) {
+          if (order[consumer] ?? 0) <= (order[d.name] ?? 0) { error(d, "computed at '\(consumer)', which comes before it") }
+          if !c.expressions.contains(where: { e in e.loads.contains { $0.tensor == d.name } }) {
+            error(d, "computed at '\(consumer)', which does not read it")
+          }
+          if !c.effectiveSchedule.loops.contains(where: { $0.name == loop }) {
+            error(d, "computed at '\(consumer).\(loop)', which is not a loop of '\(consumer)'")
+          }
+        } else {
+          error(d, "computed at unknown definition '\(consumer)'")
+        }
+      }
+      if let p = s.storage.permutation, p.sorted() != Array(0..<d.axes.count) {
+        error(d, "layout is not a permutation of its \(d.axes.count) dimensions")
+      }
+      if let pad = s.storage.padding, pad.count != d.axes.count || pad.contains(where: { $0 < 0 }) {
+        error(d, "padding must give one non-negative amount per dimension")
+      }
+    }
+    return out
+  }
+}

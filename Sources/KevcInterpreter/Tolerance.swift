@@ -1,0 +1,119 @@
+import KevcBasic
+
+/// Whether a computed tensor matches the reference (the interpreter's) within its type's tolerance.
+///
+/// An element passes when `|actual - reference| <= atol + rtol * |reference|`, with per-type (atol, rtol):
+/// f64 (1e-9, 1e-9); f32 (1e-4, 2e-4): the relative part is relaxed from 1e-4 so that long f32 reductions, whose
+/// rounding error grows with their length, still pass against the f64 oracle; f16 (1e-2, 1e-2); bf16 (6e-2, 3e-2)
+/// (8 significand bits); integers and bool exactly. NaN passes only where the reference is NaN, an infinity only
+/// where the reference is the same infinity; a finite value where the reference is NaN or inf fails. Different
+/// dtypes, shapes or element counts fail.
+public struct Comparison: Hashable, Sendable, CustomStringConvertible {
+  /// The largest |actual - reference| over elements (inf when a non-finite value is mismatched).
+  public var maxAbsError: Double
+  /// The largest |actual - reference| / max(|reference|, atol) (integers: max(|reference|, 1)).
+  public var maxRelError: Double
+  /// Flat row-major index of the worst element (the first failing one when any fails); nil when there is none.
+  public var worstIndex: Int?
+  public var passed: Bool
+  /// Why it failed ("" when it passed).
+  public var reason: String
+
+  public init(maxAbsError: Double, maxRelError: Double, worstIndex: Int?, passed: Bool, reason: String) {
+    self.maxAbsError = maxAbsError
+    self.maxRelError = maxRelError
+    self.worstIndex = worstIndex
+    self.passed = passed
+    self.reason = reason
+  }
+
+  public var description: String {
+    passed
+      ? "passed (max abs \(maxAbsError), max rel \(maxRelError))"
+      : "failed: \(reason) (max abs \(maxAbsError), max rel \(maxRelError))"
+  }
+
+  /// The (absolute, relative) tolerance of a type.
+  public static func tolerance(for dtype: DType) -> (atol: Double, rtol: Double) {
+    switch dtype {
+    case .f64: return (1e-9, 1e-9)
+    case .f32: return (1e-4, 2e-4)
+    case .f16: return (1e-2, 1e-2)
+    case .bf16: return (6e-2, 3e-2)
+    case .i8, .i32, .i64, .bool: return (0, 0)
+    }
+  }
+
+  public static func compare(_ actual: TensorValue, _ reference: TensorValue, dtype: DType) -> Comparison {
+    func failure(_ reason: String) -> Comparison {
+      Comparison(maxAbsError: .infinity, maxRelError: .infinity, worstIndex: nil, passed: false, reason: reason)
+    }
+    guard actual.dtype == reference.dtype else {
+      return failure("dtype \(actual.dtype) differs from the reference's \(reference.dtype)")
+    }
+    guard actual.shape == reference.shape else {
+      return failure("shape \(text(actual.shape)) differs from the reference's \(text(reference.shape))")
+    }
+    let expectedCount = TensorValue.elementCount(reference.shape) ?? -1
+    guard actual.values.count == reference.values.count, reference.values.count == expectedCount else {
+      return failure(
+        "\(actual.values.count) values against the reference's \(reference.values.count) for shape "
+          + text(reference.shape))
+    }
+
+    let (atol, rtol) = tolerance(for: dtype)
+    let relFloor = atol > 0 ? atol : 1
+    var maxAbs = 0.0
+    var maxRel = 0.0
+    var worst: Int? = nil
+    var worstExcess = -Double.infinity
+    var firstFailure: (index: Int, actual: Double, reference: Double)? = nil
+
+    for i in 0..<reference.values.count {
+      let a = actual.values[i]
+      let r = reference.values[i]
+      let ok: Bool
+      var diff = 0.0
+      if r.isNaN || a.isNaN {
+        ok = r.isNaN && a.isNaN
+        diff = ok ? 0 : .infinity
+      } else if r.isInfinite || a.isInfinite {
+        ok = r == a
+        diff = ok ? 0 : .infinity
+      } else {
+        diff = Swift.abs(a - r)
+        ok = diff <= atol + rtol * Swift.abs(r)
+      }
+      let rel = diff / Swift.max(Swift.abs(r.isFinite ? r : 0), relFloor)
+      maxAbs = Swift.max(maxAbs, diff)
+      maxRel = Swift.max(maxRel, rel.isNaN ? .infinity : rel)
+      if !ok, firstFailure == nil { firstFailure = (i, a, r) }
+      let excess = diff.isInfinite ? .infinity : diff / (atol + rtol * Swift.abs(r) + .leastNonzeroMagnitude)
+      if firstFailure == nil, excess > worstExcess {
+        worstExcess = excess
+        worst = i
+      }
+    }
+    if let f = firstFailure {
+      let index = TensorValue.multiIndex(f.index, shape: reference.shape)
+      let failures = (0..<reference.values.count).reduce(0) { n, i in
+        n + (elementPasses(actual.values[i], reference.values[i], atol, rtol) ? 0 : 1)
+      }
+      return Comparison(
+        maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: f.index, passed: false,
+        reason:
+          "element \(text(index)) is \(f.actual), expected \(f.reference) (tolerance \(atol) + \(rtol) * |expected|);"
+          + " \(failures) of \(reference.values.count) elements differ")
+    }
+    return Comparison(maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: worst, passed: true, reason: "")
+  }
+
+  /// The element rule alone.
+  public static func elementPasses(_ a: Double, _ r: Double, _ atol: Double, _ rtol: Double) -> Bool {
+    if r.isNaN || a.isNaN { return r.isNaN && a.isNaN }
+    if r.isInfinite || a.isInfinite { return r == a }
+    return Swift.abs(a - r) <= atol + rtol * Swift.abs(r)
+  }
+
+  private static func text(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+}

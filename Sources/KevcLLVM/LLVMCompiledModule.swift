@@ -1,0 +1,94 @@
+/// A loop program compiled to LLVM for the host CPU: its IR before and after optimisation, its assembly and object
+/// code, and a JIT-compiled callable form.
+import CLLVM
+import Foundation
+import KevcBasic
+import KevcLowering
+
+public struct LLVMCompileOptions: Sendable {
+  /// 0...3, as `-O0` ... `-O3`: the `default<On>` pipeline and the code generator's level.
+  public var optimizationLevel: Int
+
+  public init(optimizationLevel: Int = 3) {
+    self.optimizationLevel = optimizationLevel
+  }
+}
+
+/// Owns one optimised LLVM module (and its context). Not thread-safe; use one per thread.
+public final class LLVMCompiledModule {
+  private let program: LoopProgram
+  private let machine: HostTargetMachine
+  private let module: IRModule
+
+  /// The module as emitted and verified, before any pass ran.
+  public let unoptimizedIR: String
+  /// Bytes of workspace the kernel needs (the last pointer of its argument array; see LoopEmitter.swift).
+  public let workspaceSize: Int
+
+  private init(program: LoopProgram, machine: HostTargetMachine, module: IRModule, unoptimizedIR: String,
+    workspaceSize: Int) {
+    self.program = program
+    self.machine = machine
+    self.module = module
+    self.unoptimizedIR = unoptimizedIR
+    self.workspaceSize = workspaceSize
+  }
+
+  public static func compile(
+    _ program: LoopProgram, options: LLVMCompileOptions
+  ) throws(DiagnosticError) -> LLVMCompiledModule {
+    guard (0...3).contains(options.optimizationLevel) else {
+      throw LLVMDiagnostic.error(
+        LLVMDiagnostic.invalidOptions, "optimisation level \(options.optimizationLevel) is not in 0...3")
+    }
+    let machine = try HostTargetMachine(optimizationLevel: options.optimizationLevel)
+    let layout = try WorkspaceLayout(program)
+    let (module, unoptimized) = try build(program, machine: machine, context: IRContext())
+    return LLVMCompiledModule(
+      program: program, machine: machine, module: module, unoptimizedIR: unoptimized, workspaceSize: layout.size)
+  }
+
+  /// Emits, verifies and optimises the program in `context` for `machine`.
+  private static func build(
+    _ program: LoopProgram, machine: HostTargetMachine, context: IRContext
+  ) throws(DiagnosticError) -> (IRModule, String) {
+    let module = try LoopEmitter.emit(program, into: context)
+    machine.configure(module)
+    let unoptimized = module.text
+    try machine.optimize(module)
+    try module.verify()
+    return (module, unoptimized)
+  }
+
+  /// The module after the optimisation pipeline.
+  public var llvmIR: String { module.text }
+
+  /// Host assembly (AT&T syntax on x86).
+  public func assembly() throws(DiagnosticError) -> String {
+    let bytes = try machine.emit(module, as: LLVMAssemblyFile)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Writes a relocatable object file (ELF on Linux) that defines the kernel symbol.
+  public func writeObject(to path: String) throws(DiagnosticError) {
+    let bytes = try machine.emit(module, as: LLVMObjectFile)
+    do {
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+    } catch {
+      throw LLVMDiagnostic.error(LLVMDiagnostic.io, "cannot write '\(path)': \(error.localizedDescription)")
+    }
+  }
+
+  /// Compiles the kernel into executable memory. The JIT gets its own copy of the module, emitted and optimised
+  /// again in a fresh context (ORC takes ownership of the context of any module it is given).
+  public func jit() throws(DiagnosticError) -> JITKernel {
+    let (module, _) = try LLVMCompiledModule.build(program, machine: machine, context: IRContext())
+    let jit = try OrcJIT(machine: machine)
+    try jit.add(module)
+    let address = try jit.address(of: program.name)
+    var sizes: [Int] = []
+    for buffer in program.params + program.results { sizes.append(try WorkspaceLayout.byteSize(of: buffer)) }
+    return JITKernel(jit: jit, address: address, name: program.name, argumentBytes: sizes,
+      workspaceSize: workspaceSize)
+  }
+}

@@ -1,0 +1,52 @@
+/// An owned LLVM module: verification, textual IR, cloning, and the hand-over of a module to ORC.
+import CLLVM
+import KevcBasic
+
+final class IRModule {
+  let ref: LLVMModuleRef
+  /// Keeps the context alive for as long as the module exists (a module is disposed before its context).
+  let context: IRContext
+  private var owned = true
+
+  init(name: String, context: IRContext) {
+    self.context = context
+    ref = name.withCString { LLVMModuleCreateWithNameInContext($0, context.ref) }
+  }
+
+  private init(adopting ref: LLVMModuleRef, context: IRContext) {
+    self.ref = ref
+    self.context = context
+  }
+
+  deinit {
+    if owned { LLVMDisposeModule(ref) }
+  }
+
+  /// A deep copy in the same context (codegen mutates the module it emits, so emission works on a clone).
+  func clone() -> IRModule {
+    IRModule(adopting: LLVMCloneModule(ref), context: context)
+  }
+
+  /// The module as textual LLVM IR.
+  var text: String { takeLLVMMessage(LLVMPrintModuleToString(ref)) }
+
+  /// Checks the module's well-formedness; a failure means the emitter produced invalid IR (a kevc bug).
+  func verify() throws(DiagnosticError) {
+    var message: UnsafeMutablePointer<CChar>?
+    let failed = LLVMVerifyModule(ref, LLVMReturnStatusAction, &message)
+    let text = takeLLVMMessage(message)
+    if failed != 0 {
+      throw LLVMDiagnostic.error(LLVMDiagnostic.verifyFailed, "emitted llvm ir is invalid: \(cleanLLVMText(text))")
+    }
+  }
+
+  /// Gives the module to ORC, together with its context. The module must not be used afterwards.
+  func transferToThreadSafeModule() -> LLVMOrcThreadSafeModuleRef? {
+    guard owned, let tsc = context.transferToThreadSafeContext() else { return nil }
+    owned = false
+    let tsm = LLVMOrcCreateNewThreadSafeModule(ref, tsc)
+    // The module keeps the thread-safe context alive; our reference is no longer needed.
+    LLVMOrcDisposeThreadSafeContext(tsc)
+    return tsm
+  }
+}

@@ -1,0 +1,409 @@
+import KevcBasic
+import KevcIR
+
+/// Loop nests that follow a definition's schedule.
+///
+/// Each loop of the schedule becomes a loop-IR loop of the same name (renamed `<def>.<loop>` only where a
+/// producer computed inside a consumer would shadow one of the consumer's loops), with the schedule's kind.
+/// A split axis is rebuilt from its parts (`n = n.o * 8 + n.i`); a tail is handled by bounding the inner loop
+/// with what is left (`min(8, N - n.o * 8)`) when the outer part encloses it, and by guarding the point
+/// otherwise. A reduction keeps a local accumulator while its loops are innermost, and accumulates in the
+/// definition's own storage (initialised first by a nest over the axes) when a reduction loop encloses an axis
+/// loop. A producer computed at a consumer's loop is emitted at the top of that loop's body, over the region
+/// one iteration reads, into a buffer of that region's size allocated there (local or shared scope); the
+/// consumer's reads are re-indexed into it, keeping the pad value outside the producer's domain.
+///
+/// Before (scheduled kernel IR):
+/// ```
+/// %y: f32[m < 4, n < 10] = (%x[m, n] * 2.0:f32)
+///   schedule loops(m, n.o, n.i: vectorize(4)) splits(n = n.o * 4 + n.i)
+/// ```
+/// After:
+/// ```
+/// for m in 0 .. 4 {
+///   for n.o in 0 .. 3 {
+///     for n.i in 0 .. min(4, (10 - (n.o * 4))) vectorize(4) {
+///       %y[m, ((n.o * 4) + n.i)] = (%x[m, ((n.o * 4) + n.i)] * 2.0:f32)
+/// ```
+struct TensorStorage: Hashable {
+  var buffer: String
+  /// The definition's extents, axis by axis.
+  var logicalShape: [Int]
+  /// Buffer dimension `i` holds axis `permutation[i]`; nil is the identity.
+  var permutation: [Int]?
+  /// Extra elements per buffer dimension.
+  var padding: [Int]?
+  /// For a region buffer: the region's start along each axis (in loop variables of the consumer) and its extent.
+  var region: [RegionDimension]? = nil
+
+  /// Extents of the stored buffer: the region (or the whole domain), permuted, plus padding.
+  var bufferShape: [Int] {
+    let extents = region?.map(\.extent) ?? logicalShape
+    let permuted = permutation.map { $0.map { extents[$0] } } ?? extents
+    guard let padding else { return permuted }
+    return zip(permuted, padding).map { $0 + $1 }
+  }
+
+  /// Whether a load must be re-indexed and checked against the logical domain explicitly.
+  var needsRemapping: Bool { region != nil || padding != nil }
+
+  /// Buffer indices of the element at `values` (one per axis).
+  func indices(_ values: [Expr]) -> [Expr] {
+    var shifted = values
+    if let region {
+      shifted = zip(values, region).map { value, r in simplifiedSub(value, r.start) }
+    }
+    guard let permutation else { return shifted }
+    return permutation.map { shifted[$0] }
+  }
+}
+
+/// `a - b`, folding the common cases where `b` is a constant zero.
+func simplifiedSub(_ a: Expr, _ b: Expr) -> Expr {
+  if case .constant(let c) = b, case .int(0) = c.value { return a }
+  return .binary(.sub, a, b)
+}
+
+extension Lowering {
+  /// Storage of a definition that lives in the workspace (root placement, or computed at a loop but stored
+  /// in workspace scope); nil when it lives in a region buffer allocated inside a consumer.
+  func placedInWorkspace(_ def: Definition, shape: [Int]) -> TensorStorage? {
+    let s = def.effectiveSchedule
+    switch s.placement {
+    case .computeAt:
+      if s.storage.scope == .local || s.storage.scope == .shared { return nil }
+    case .root:
+      break
+    }
+    return TensorStorage(
+      buffer: def.name, logicalShape: shape, permutation: s.storage.permutation, padding: s.storage.padding)
+  }
+
+  /// The statements computing `def` under its schedule. `region` is given for a producer computed inside a
+  /// consumer's loop; `scope` holds the loop variables already in scope, with their ranges.
+  mutating func nest(
+    _ def: Definition, region: [RegionDimension]?, scope: [String: ClosedRange<Int64>]
+  ) -> [Stmt] {
+    let s = def.effectiveSchedule
+    let leaves = s.loops
+    let shape = def.axes.compactMap { $0.extent.evaluate(dims) }
+    guard shape.count == def.axes.count else { return [] }
+
+    // Loop variable names: the schedule's, unless that would shadow a variable in scope.
+    var variable: [String: String] = [:]
+    var taken = Set(scope.keys)
+    for leaf in leaves {
+      var name = leaf.name
+      if taken.contains(name) { name = "\(def.name).\(leaf.name)" }
+      var n = 1
+      while taken.contains(name) {
+        name = "\(def.name).\(leaf.name)\(n)"
+        n += 1
+      }
+      taken.insert(name)
+      variable[leaf.name] = name
+    }
+    func v(_ leaf: String) -> Expr { .index(variable[leaf] ?? leaf) }
+
+    // Each root variable: its range [lo, hi) and its value in loop variables.
+    var lower: [String: Expr] = [:]
+    var upper: [String: Expr] = [:]
+    var staticExtent: [String: Int] = [:]
+    for (k, axis) in def.axes.enumerated() {
+      if let r = region?[k] {
+        lower[axis.name] = simplify(.binary(.max, r.start, .constant(.int(0))))
+        upper[axis.name] = simplify(
+          .binary(.min, .binary(.add, r.start, .constant(.int(Int64(r.extent)))), .constant(.int(Int64(shape[k])))))
+        staticExtent[axis.name] = min(r.extent, shape[k])
+      } else {
+        lower[axis.name] = .constant(.int(0))
+        upper[axis.name] = .constant(.int(Int64(shape[k])))
+        staticExtent[axis.name] = shape[k]
+      }
+    }
+    var axisValue: [String: Expr] = [:]
+    for r in def.reduction?.axes ?? [] {
+      // Bounds may read the definition's axes: they are substituted once the axes' values are known.
+      lower[r.name] = r.lowerBound
+      upper[r.name] = r.upperBound
+      if let lo = kernel.constantValue(r.lowerBound), let hi = kernel.constantValue(r.upperBound) {
+        staticExtent[r.name] = max(0, hi - lo)
+      }
+    }
+
+    // Split trees: the value of each variable in its leaves.
+    func splitOf(_ name: String) -> Split? { s.splits.first { $0.variable == name } }
+    func value(_ name: String) -> Expr {
+      guard let split = splitOf(name) else { return v(name) }
+      return simplify(
+        .binary(.add, .binary(.mul, value(split.outer), .constant(.int(Int64(split.factor)))), value(split.inner)))
+    }
+    func extentOf(_ name: String) -> Int {
+      if let e = staticExtent[name] { return e }
+      if let split = s.splits.first(where: { $0.outer == name }) {
+        return (extentOf(split.variable) + split.factor - 1) / split.factor
+      }
+      if let split = s.splits.first(where: { $0.inner == name }) {
+        return min(split.factor, extentOf(split.variable))
+      }
+      return 0
+    }
+    let roots = def.axes.map(\.name) + (def.reduction?.axes.map(\.name) ?? [])
+    for root in roots {
+      if splitOf(root) == nil {
+        axisValue[root] = v(root)
+      } else {
+        axisValue[root] = simplify(.binary(.add, lower[root] ?? .constant(.int(0)), value(root)))
+      }
+    }
+    // Reduction bounds in terms of the axes' values.
+    for r in def.reduction?.axes ?? [] {
+      lower[r.name] = simplify(r.lowerBound.substituting(axisValue))
+      upper[r.name] = simplify(r.upperBound.substituting(axisValue))
+    }
+
+    // Per leaf: bounds. Per root: whether points need a guard.
+    let position = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.name, $0) })
+    var bounds: [String: (Expr, Expr)] = [:]
+    var guarded: [String] = []
+    for root in roots {
+      guard let split = splitOf(root) else {
+        bounds[root] = (lower[root] ?? .constant(.int(0)), upper[root] ?? .constant(.int(0)))
+        continue
+      }
+      // Leaves of this root's split tree, each over its static extent.
+      var stack = [split]
+      var exact = true
+      while let sp = stack.popLast() {
+        let whole = extentOf(sp.variable)
+        if whole % sp.factor != 0 { exact = false }
+        for part in [sp.outer, sp.inner] {
+          if let child = splitOf(part) { stack.append(child) } else {
+            bounds[part] = (.constant(.int(0)), .constant(.int(Int64(extentOf(part)))))
+          }
+        }
+      }
+      let span = simplify(.binary(.sub, upper[root] ?? .constant(.int(0)), lower[root] ?? .constant(.int(0))))
+      if exact, kernel.constantValue(span) == extentOf(root) { continue }
+      // One split whose outer loop encloses its inner loop: bound the inner loop by what is left.
+      if splitOf(split.outer) == nil, splitOf(split.inner) == nil,
+        let po = position[split.outer], let pi = position[split.inner], po < pi
+      {
+        let left = simplify(
+          .binary(.sub, span, .binary(.mul, v(split.outer), .constant(.int(Int64(split.factor))))))
+        bounds[split.inner] = (.constant(.int(0)), simplify(.binary(.min, .constant(.int(Int64(split.factor))), left)))
+        continue
+      }
+      guarded.append(root)
+    }
+    func guardCondition(_ rootsToGuard: [String]) -> Expr? {
+      let conditions = rootsToGuard.map { r -> Expr in .binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0))) }
+      guard let first = conditions.first else { return nil }
+      return conditions.dropFirst().reduce(first) { .binary(.and, $0, $1) }
+    }
+    func guarding(_ rootsToGuard: [String], _ body: [Stmt]) -> [Stmt] {
+      guard let c = guardCondition(rootsToGuard) else { return body }
+      return [.ifThen(condition: c, then: body, else: [])]
+    }
+
+    // Producers computed at this definition's loops: their regions, in this nest's loop variables.
+    let producers = kernel.definitions.filter {
+      if case .computeAt(let consumer, _) = $0.effectiveSchedule.placement { return consumer == def.name }
+      return false
+    }
+    var producerRegions: [String: [RegionDimension]] = [:]
+    let renaming = variable.mapValues { Expr.index($0) }
+    for p in producers {
+      guard case .computeAt(_, let loop) = p.effectiveSchedule.placement else { continue }
+      do {
+        let r = try RegionAnalysis(kernel).region(of: p, readBy: def, at: loop)
+        let inLoops = r.map { RegionDimension(start: simplify($0.start.substituting(renaming)), extent: $0.extent) }
+        producerRegions[p.name] = inLoops
+        let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
+        let ps = p.effectiveSchedule
+        if ps.storage.scope == .local || ps.storage.scope == .shared {
+          storage[p.name] = TensorStorage(
+            buffer: p.name, logicalShape: pShape, permutation: ps.storage.permutation, padding: ps.storage.padding,
+            region: inLoops)
+        }
+      } catch {
+        self.error("bad-region", "cannot compute '\(p.name)' inside '\(def.name)': \(error.message)", at: p.location)
+      }
+    }
+
+    // Ranges of this nest's variables, for proofs that reads stay inside a producer's domain.
+    var ranges = scope
+    for leaf in leaves {
+      guard let (lo, hi) = bounds[leaf.name] else { continue }
+      // Unknown ranges still reserve the name (no proof can use them).
+      ranges[variable[leaf.name] ?? leaf.name] = (Int64.min / 4)...(Int64.max / 4)
+      if let l = BoundsAnalysis.range(of: lo, variables: ranges, dims: dims),
+        let h = BoundsAnalysis.range(of: hi, variables: ranges, dims: dims), h.upperBound - 1 >= l.lowerBound
+      {
+        ranges[variable[leaf.name] ?? leaf.name] = l.lowerBound...(h.upperBound - 1)
+      }
+    }
+
+    // The body, in loop variables, with reads re-indexed into remapped storage.
+    let bodyValue = remapLoads(def.body.substituting(axisValue), ranges: ranges)
+    let point = def.axes.map { axisValue[$0.name] ?? v($0.name) }
+    let mine = storage[def.name] ?? TensorStorage(buffer: def.name, logicalShape: shape, permutation: nil, padding: nil)
+    let target = mine.indices(point)
+
+    // Loops, with producers emitted at the top of the loops they are computed at.
+    func loop(_ leaf: ScheduledLoop, _ inner: [Stmt]) -> Stmt {
+      let (lo, hi) = bounds[leaf.name] ?? (.constant(.int(0)), .constant(.int(0)))
+      return .loop(Loop(variable: variable[leaf.name] ?? leaf.name, lowerBound: lo, upperBound: hi, kind: leaf.kind, body: inner))
+    }
+    // Producers' nests, per loop they are computed at (in program order), and the buffers they need there.
+    var producerStatements: [String: [Stmt]] = [:]
+    var producerBuffers: [String: [Buffer]] = [:]
+    for p in producers {
+      guard case .computeAt(_, let at) = p.effectiveSchedule.placement else { continue }
+      if let st = storage[p.name], st.region != nil {
+        producerBuffers[at, default: []].append(
+          Buffer(name: st.buffer, dtype: p.dtype, shape: st.bufferShape, scope: p.effectiveSchedule.storage.scope))
+      }
+      producerStatements[at, default: []] += nest(p, region: producerRegions[p.name], scope: ranges)
+    }
+    func withProducers(at leaf: String, _ inner: [Stmt]) -> [Stmt] {
+      var out = (producerStatements[leaf] ?? []) + inner
+      for b in (producerBuffers[leaf] ?? []).reversed() { out = [.allocate(b, body: out)] }
+      return out
+    }
+    func build(_ list: [ScheduledLoop], _ innermost: [Stmt]) -> [Stmt] {
+      var inner = innermost
+      for leaf in list.reversed() { inner = [loop(leaf, withProducers(at: leaf.name, inner))] }
+      return inner
+    }
+
+    let isReductionLeaf = { (leaf: ScheduledLoop) -> Bool in
+      let root = Kernel.rootVariable(of: leaf.name, in: s)
+      return def.reduction?.axes.contains { $0.name == root } ?? false
+    }
+    let axisRoots = Set(def.axes.map(\.name))
+    let pureGuards = guarded.filter { axisRoots.contains($0) }
+    let reductionGuards = guarded.filter { !axisRoots.contains($0) }
+
+    guard let r = def.reduction else {
+      return build(leaves, guarding(pureGuards, [.store(buffer: mine.buffer, indices: target, value: bodyValue)]))
+    }
+    let firstReduction = leaves.firstIndex(where: isReductionLeaf) ?? leaves.count
+    let inPlace = leaves[firstReduction...].contains { !isReductionLeaf($0) }
+    if !inPlace {
+      // A local accumulator per point.
+      let pureLeaves = Array(leaves[..<firstReduction])
+      let reductionLeaves = Array(leaves[firstReduction...])
+      let index = def.reduction?.axes.first.flatMap { axisValue[$0.name] } ?? .constant(.int(-1))
+      guard
+        let perPoint = lowerReduction(
+          def, r, body: bodyValue, index: index,
+          loops: { update in build(reductionLeaves, guarding(reductionGuards, update)) },
+          store: { .store(buffer: mine.buffer, indices: target, value: $0) })
+      else { return [] }
+      return build(pureLeaves, guarding(pureGuards, perPoint))
+    }
+    // Accumulate in the definition's own storage.
+    guard r.op != .argmax, r.op != .argmin, r.accumulator == def.dtype else {
+      error(
+        "bad-schedule", "'\(def.name)' cannot accumulate in place: its reduction loops enclose axis loops",
+        at: def.location)
+      return []
+    }
+    let identity = Constant.identity(r.op, r.accumulator)
+    let initLeaves = leaves.filter { !isReductionLeaf($0) }
+    let initNest = buildPlain(
+      initLeaves, loop: loop,
+      guarding(pureGuards, [.store(buffer: mine.buffer, indices: target, value: .constant(identity))]))
+    let current = Expr.load(Load(tensor: mine.buffer, indices: target, bounds: .inBounds))
+    let combine: BinaryOp
+    switch r.op {
+    case .sum: combine = .add
+    case .prod: combine = .mul
+    case .max: combine = .max
+    case .min: combine = .min
+    case .argmax, .argmin: return []
+    }
+    let update = Stmt.store(
+      buffer: mine.buffer, indices: target, value: .binary(combine, current, convert(bodyValue, to: r.accumulator)))
+    return initNest + build(leaves, guarding(pureGuards + reductionGuards, [update]))
+  }
+
+  /// Loops without producers (the initialisation nest of an in-place reduction).
+  private func buildPlain(_ list: [ScheduledLoop], loop: (ScheduledLoop, [Stmt]) -> Stmt, _ innermost: [Stmt]) -> [Stmt] {
+    var inner = innermost
+    for leaf in list.reversed() { inner = [loop(leaf, inner)] }
+    return inner
+  }
+
+  /// Re-indexes reads of tensors stored in region buffers or padded buffers; outside the tensor's domain a read
+  /// keeps its pad value (an explicit check, dropped where the indices are proven inside).
+  func remapLoads(_ e: Expr, ranges: [String: ClosedRange<Int64>]) -> Expr {
+    e.rewritten { node in
+      guard case .load(let load) = node, let st = storage[load.tensor] else { return nil }
+      if !st.needsRemapping {
+        guard st.permutation != nil else { return nil }
+        var l = load
+        l.indices = st.indices(load.indices)
+        return .load(l)
+      }
+      let mapped = Expr.load(Load(tensor: st.buffer, indices: st.indices(load.indices), bounds: .inBounds))
+      let pad: Constant
+      switch load.bounds {
+      case .inBounds: return mapped
+      case .padded(let c): pad = c ?? .zero(types[load.tensor] ?? .f32)
+      }
+      var conditions: [Expr] = []
+      for (index, extent) in zip(load.indices, st.logicalShape) {
+        if let r = BoundsAnalysis.range(of: index, variables: ranges, dims: dims), r.lowerBound >= 0,
+          r.upperBound < Int64(extent)
+        {
+          continue
+        }
+        conditions.append(.binary(.ge, index, .constant(.int(0))))
+        conditions.append(.binary(.lt, index, .constant(.int(Int64(extent)))))
+      }
+      guard let first = conditions.first else { return mapped }
+      let inside = conditions.dropFirst().reduce(first) { .binary(.and, $0, $1) }
+      // The region covers every index evaluated here, so the buffer read itself is always in range.
+      return .select(inside, mapped, .constant(pad))
+    }
+  }
+
+  /// Folds i64 arithmetic on constants (and `x + 0`, `x * 1`, `0 * x`).
+  func simplify(_ e: Expr) -> Expr {
+    e.rewritten { node in
+      guard case .binary(let op, let a, let b) = node else { return nil }
+      if let x = constantValue(a), let y = constantValue(b), type(node) == .i64 {
+        switch op {
+        case .add: return .constant(.int(x &+ y))
+        case .sub: return .constant(.int(x &- y))
+        case .mul: return .constant(.int(x &* y))
+        case .max: return .constant(.int(Swift.max(x, y)))
+        case .min: return .constant(.int(Swift.min(x, y)))
+        case .div, .mod, .pow, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return nil
+        }
+      }
+      switch (op, constantValue(a), constantValue(b)) {
+      case (.add, 0, _): return b
+      case (.add, _, 0), (.sub, _, 0): return a
+      case (.mul, 1, _): return b
+      case (.mul, _, 1): return a
+      case (.mul, 0, _), (.mul, _, 0): return .constant(.int(0))
+      default: return nil
+      }
+    }
+  }
+}
+
+extension Constant {
+  /// The value that leaves a reduction unchanged (for in-place accumulation).
+  static func identity(_ op: ReduceOp, _ t: DType) -> Constant {
+    switch op {
+    case .sum: return .zero(t)
+    case .prod: return .one(t)
+    case .max, .argmax: return .lowest(t)
+    case .min, .argmin: return .highest(t)
+    }
+  }
+}

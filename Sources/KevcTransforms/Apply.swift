@@ -1,0 +1,72 @@
+import KevcBasic
+import KevcIR
+
+/// Applying transforms and traces. Every application re-verifies the kernel (IR and schedules), so a transform
+/// either yields a valid kernel or is rejected with a reason.
+extension Transform {
+  public func apply(to kernel: Kernel) throws(TransformError) -> Kernel {
+    var editing = ScheduleEditing(kernel, self)
+    switch self {
+    case .split(let t, let l, let f): try editing.split(t, l, by: f)
+    case .tile(let t, let ls, let ss): try editing.tile(t, ls, ss)
+    case .reorder(let t, let ls): try editing.reorder(t, ls)
+    case .inline(let t): try editing.inline(t)
+    case .computeAt(let t, let c, let l): try editing.computeAt(t, c, l)
+    case .computeRoot(let t): try editing.computeRoot(t)
+    case .storeIn(let t, let s): try editing.storeIn(t, s)
+    case .layout(let t, let p): try editing.layout(t, p)
+    case .pad(let t, let a): try editing.pad(t, a)
+    case .stage(let t, let c, let l, let s): try editing.stage(t, c, l, s)
+    case .cache(let t, let l, let s): try editing.cache(t, l, s)
+    case .vectorize(let t, let l, let w): try editing.vectorize(t, l, w)
+    case .unroll(let t, let l, let f): try editing.unroll(t, l, f)
+    case .parallel(let t, let l): try editing.parallel(t, l)
+    case .bind(let t, let l, let d): try editing.bind(t, l, d)
+    case .rfactor(let t, let l, let f): try editing.rfactor(t, l, f)
+    case .dot(let t): try editing.dot(t)
+    }
+    let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
+    if let first = problems.first {
+      throw TransformError(self, "the result does not verify: \(first.message)")
+    }
+    return editing.kernel
+  }
+}
+
+extension Trace {
+  /// Applies every step in order; the error carries the failing step's index and location.
+  public func apply(to kernel: Kernel) throws(TransformError) -> Kernel {
+    var k = kernel
+    for (i, step) in steps.enumerated() {
+      do {
+        k = try step.apply(to: k)
+      } catch {
+        var e = error
+        e.step = i
+        e.location = location(of: i)
+        throw e
+      }
+    }
+    return k
+  }
+
+  /// Applies every step, reporting the kernel after each one (for `--print-ir-after-all`).
+  public func applyObserving(
+    to kernel: Kernel, _ observe: (Int, Transform, Kernel, _ changed: Bool) -> Void
+  ) throws(TransformError) -> Kernel {
+    var k = kernel
+    for (i, step) in steps.enumerated() {
+      let before = k
+      do {
+        k = try step.apply(to: k)
+      } catch {
+        var e = error
+        e.step = i
+        e.location = location(of: i)
+        throw e
+      }
+      observe(i, step, k, k != before)
+    }
+    return k
+  }
+}

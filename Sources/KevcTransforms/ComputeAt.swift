@@ -1,0 +1,71 @@
+import KevcBasic
+import KevcIR
+
+/// `compute_at(ss, y, m)`: compute `ss` inside loop `m` of its only consumer `y`, over the region of `ss` that one
+/// iteration of `m` reads; the region is stored in a buffer local to that iteration (`store_in` may change the
+/// scope). This fuses a producer into its consumer's tile, and a reduction into its epilogue (norms, softmax);
+/// where the regions of successive iterations overlap, the overlap is recomputed.
+///
+/// Legal when `ss` is not a result, `y` is its only consumer, and every index `y` reads `ss` at is affine in
+/// `y`'s loop variables (so the region has a fixed size); the region must fit local storage (1 MiB).
+///
+/// Before:
+/// ```
+/// %ss: f32[m < M] = sum<f32> [n in 0 .. $N] ...
+/// %y: f32[m < M, n < N] = ... %ss[m] ...
+/// ```
+/// After `compute_at(ss, y, m)`:
+/// ```
+/// %ss: f32[m < M] = sum<f32> [n in 0 .. $N] ...
+///   schedule loops(m, n) at(y, m) store(local)
+/// ```
+extension ScheduleEditing {
+  static let localStorageLimit = 1 << 20
+
+  mutating func computeAt(_ tensor: String, _ consumerName: String, _ loop: String) throws(TransformError) {
+    let index = try definitionIndex(tensor)
+    let producer = kernel.definitions[index]
+    let consumer = try definition(consumerName)
+    _ = try loopIndex(loop, in: consumer)
+    if isResult(tensor) {
+      throw fail("'\(tensor)' is a result of the kernel; it must be computed over its whole domain")
+    }
+    let readers = consumers(of: tensor)
+    guard readers.contains(where: { $0.name == consumerName }) else {
+      throw fail("'\(consumerName)' does not read '\(tensor)'")
+    }
+    if let other = readers.first(where: { $0.name != consumerName }) {
+      throw fail("'\(tensor)' is also read by '\(other.name)'; it can only be computed inside its only consumer")
+    }
+    if consumerName == tensor { throw fail("a definition cannot be computed inside itself") }
+    if case .computeAt(let c, _) = consumer.effectiveSchedule.placement, c == tensor {
+      throw fail("'\(consumerName)' is computed inside '\(tensor)'; the placement would be circular")
+    }
+    // Every read must be affine in the consumer's loop variables, with a region of bounded size.
+    let region: [RegionDimension]
+    do {
+      region = try RegionAnalysis(kernel).region(of: producer, readBy: consumer, at: loop)
+    } catch {
+      throw fail(error.message)
+    }
+    let bytes = region.reduce(producer.dtype.byteSize) { $0 &* $1.extent }
+    if bytes > Self.localStorageLimit {
+      let shape = region.map { String($0.extent) }.joined(separator: " x ")
+      throw fail(
+        "the region of '\(tensor)' that one iteration of '\(consumerName).\(loop)' reads is \(shape) elements (\(bytes) bytes), more than local storage allows; compute it at an inner loop")
+    }
+    var s = producer.effectiveSchedule
+    s.placement = .computeAt(consumer: consumerName, loop: loop)
+    if s.storage.scope == .workspace { s.storage.scope = .local }
+    setSchedule(s, of: index)
+  }
+
+  mutating func computeRoot(_ tensor: String) throws(TransformError) {
+    let index = try definitionIndex(tensor)
+    var s = kernel.definitions[index].effectiveSchedule
+    guard s.placement != .root else { throw fail("'\(tensor)' is already computed at the root") }
+    s.placement = .root
+    if s.storage.scope == .local { s.storage.scope = .workspace }
+    setSchedule(s, of: index)
+  }
+}

@@ -1,0 +1,64 @@
+import KevcBasic
+import KevcIR
+
+/// `inline(t)`: replace every load of the elementwise definition `t` by its body, with the load's indices
+/// substituted for `t`'s axes, and remove `t`. A load that may fall outside `t`'s domain keeps its meaning: the
+/// inlined body is selected only inside the domain, the load's pad value outside.
+///
+/// Before:
+/// ```
+/// %t: f32[m < M, n < N] = exp(%x[m, n])
+/// %y: f32[m < M, n < N] = (%t[m, n] * 2:f32)
+/// ```
+/// After `inline(t)`:
+/// ```
+/// %y: f32[m < M, n < N] = (exp(%x[m, n]) * 2:f32)
+/// ```
+extension ScheduleEditing {
+  mutating func inline(_ tensor: String) throws(TransformError) {
+    let index = try definitionIndex(tensor)
+    let producer = kernel.definitions[index]
+    if producer.reduction != nil {
+      throw fail("'\(tensor)' is a reduction; it cannot be inlined (use compute_at to fuse it into its consumer)")
+    }
+    if isResult(tensor) { throw fail("'\(tensor)' is a result of the kernel; it must be stored") }
+    if producer.schedule?.placement != nil, producer.schedule?.placement != .root {
+      throw fail("'\(tensor)' is computed at another definition; compute_root it first")
+    }
+    let dims = kernel.dimBindings
+    var definitions = kernel.definitions
+    definitions.remove(at: index)
+    for (i, consumer) in definitions.enumerated() where consumer.reads(tensor) {
+      let vars = IndexRange.variables(of: consumer, in: self)
+      definitions[i] = consumer.mappingExpressions { e in
+        e.rewritten { node in
+          guard case .load(let load) = node, load.tensor == tensor else { return nil }
+          return Self.inlined(producer, at: load, vars: vars, dims: dims)
+        }
+      }
+    }
+    kernel.definitions = definitions
+  }
+
+  /// The producer's body evaluated at the load's indices, guarded by the producer's domain when needed.
+  static func inlined(_ producer: Definition, at load: Load, vars: [String: IndexRange], dims: [String: Int]) -> Expr {
+    var substitution: [String: Expr] = [:]
+    var conditions: [Expr] = []
+    for (axis, index) in zip(producer.axes, load.indices) {
+      substitution[axis.name] = index
+      let extent = axis.extent.evaluate(dims)
+      if let r = IndexRange.of(index, vars, dims: dims), let extent, r.lower >= 0, r.upper < extent { continue }
+      conditions.append(.binary(.ge, index, .constant(.int(0))))
+      conditions.append(.binary(.lt, index, axis.extent.expr))
+    }
+    let value = producer.body.substituting(substitution)
+    guard let first = conditions.first else { return value }
+    let inside = conditions.dropFirst().reduce(first) { .binary(.and, $0, $1) }
+    let pad: Constant
+    switch load.bounds {
+    case .padded(let c): pad = c ?? .zero(producer.dtype)
+    case .inBounds: return value
+    }
+    return .select(inside, value, .constant(pad))
+  }
+}

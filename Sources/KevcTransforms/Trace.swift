@@ -1,0 +1,307 @@
+import Foundation
+import KevcBasic
+import KevcIR
+
+/// An ordered list of transforms: a schedule as data. The same trace is the CLI's `--schedule`/`--apply` file,
+/// the search's genome and the LLM agent's answer. Text form: one transform per line, `#` comments;
+/// JSON form: `{"steps": [...]}` through Codable. Both round-trip.
+public struct Trace: Hashable, Codable, Sendable {
+  public var steps: [Transform]
+  /// Source locations of the steps when the trace was parsed from text (not part of its identity).
+  public var locations: [SourceLocation]
+
+  public init(_ steps: [Transform], locations: [SourceLocation] = []) {
+    self.steps = steps
+    self.locations = locations
+  }
+
+  public static func == (a: Trace, b: Trace) -> Bool { a.steps == b.steps }
+  public func hash(into h: inout Hasher) { h.combine(steps) }
+
+  enum CodingKeys: String, CodingKey { case steps }
+  public init(from decoder: Decoder) throws {
+    steps = try decoder.container(keyedBy: CodingKeys.self).decode([Transform].self, forKey: .steps)
+    locations = []
+  }
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(steps, forKey: .steps)
+  }
+
+  public var text: String { steps.map { TraceText.print($0) + "\n" }.joined() }
+
+  public func location(of step: Int) -> SourceLocation {
+    step < locations.count ? locations[step] : .unknown
+  }
+
+  /// Reads a trace file: JSON when it starts with `{`, text otherwise.
+  public static func parse(_ source: SourceFile) throws(DiagnosticError) -> Trace {
+    if source.text.drop(while: { $0.isWhitespace }).first == "{" {
+      do {
+        return try JSONDecoder().decode(Trace.self, from: Data(source.text.utf8))
+      } catch {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("trace", "bad-json"), "invalid JSON trace: \(error)",
+            at: SourceLocation(file: source.path, line: 1, column: 1)))
+      }
+    }
+    return try TraceText.parse(source)
+  }
+
+  public var json: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+  }
+}
+
+/// The textual form of transforms: `name(arg, ...)` with identifiers (dots allowed), integers, `[lists]`,
+/// memory scopes and GPU dimensions as bare words.
+public enum TraceText {
+  public static func print(_ t: Transform) -> String {
+    func list<T>(_ xs: [T]) -> String { "[" + xs.map { "\($0)" }.joined(separator: ", ") + "]" }
+    switch t {
+    case .split(let x, let l, let f): return "split(\(x), \(l), \(f))"
+    case .tile(let x, let ls, let ss): return "tile(\(x), \(list(ls)), \(list(ss)))"
+    case .reorder(let x, let ls): return "reorder(\(x), \(list(ls)))"
+    case .inline(let x): return "inline(\(x))"
+    case .computeAt(let x, let c, let l): return "compute_at(\(x), \(c), \(l))"
+    case .computeRoot(let x): return "compute_root(\(x))"
+    case .storeIn(let x, let s): return "store_in(\(x), \(s.rawValue))"
+    case .layout(let x, let p): return "layout(\(x), \(list(p)))"
+    case .pad(let x, let a): return "pad(\(x), \(list(a)))"
+    case .stage(let x, let c, let l, let s): return "stage(\(x), \(c), \(l), \(s.rawValue))"
+    case .cache(let x, let l, let s): return "cache(\(x), \(l), \(s.rawValue))"
+    case .vectorize(let x, let l, let w): return "vectorize(\(x), \(l), \(w))"
+    case .unroll(let x, let l, let f): return "unroll(\(x), \(l), \(f))"
+    case .parallel(let x, let l): return "parallel(\(x), \(l))"
+    case .bind(let x, let l, let d): return "bind(\(x), \(l), \(d.rawValue))"
+    case .rfactor(let x, let l, let f): return "rfactor(\(x), \(l), \(f))"
+    case .dot(let x): return "dot(\(x))"
+    }
+  }
+
+  /// Parses one transform per line; blank lines and `#` comments are skipped.
+  public static func parse(_ source: SourceFile) throws(DiagnosticError) -> Trace {
+    var steps: [Transform] = []
+    var locations: [SourceLocation] = []
+    var problems: [Diagnostic] = []
+    for (index, rawLine) in source.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+      let leading = line.prefix(while: { $0 == " " || $0 == "\t" }).utf8.count
+      let body = line.trimmingCharacters(in: .whitespacesAndNewlines)
+      if body.isEmpty { continue }
+      let at = SourceLocation(file: source.path, line: index + 1, column: leading + 1)
+      do {
+        steps.append(try parseOne(body, at: at))
+        locations.append(at)
+      } catch {
+        problems.append(contentsOf: error.diagnostics)
+      }
+    }
+    if !problems.isEmpty { throw DiagnosticError(problems) }
+    return Trace(steps, locations: locations)
+  }
+
+  /// Parses a single transform such as `tile(y, [m, n], [64, 128])`.
+  public static func parseOne(_ text: String, at location: SourceLocation) throws(DiagnosticError) -> Transform {
+    var scanner = ArgumentScanner(text: text, location: location)
+    let name = scanner.word()
+    guard !name.isEmpty else { throw scanner.error("expected a transform name") }
+    try scanner.expect("(")
+    var args: [Argument] = []
+    if !scanner.consume(")") {
+      repeat { args.append(try scanner.argument()) } while scanner.consume(",")
+      try scanner.expect(")")
+    }
+    guard scanner.atEnd else { throw scanner.error("unexpected text after ')'") }
+
+    guard let signature = signatures[name] else {
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("trace", "unknown-transform"),
+          "unknown transform '\(name)'; known: \(signatures.keys.sorted().joined(separator: ", "))", at: location))
+    }
+    let a = Arguments(values: args, name: name, signature: signature, location: location)
+    switch name {
+    case "split": return .split(tensor: try a.word(0), loop: try a.word(1), factor: try a.int(2))
+    case "tile": return .tile(tensor: try a.word(0), loops: try a.words(1), sizes: try a.ints(2))
+    case "reorder": return .reorder(tensor: try a.word(0), loops: try a.words(1))
+    case "inline": return .inline(tensor: try a.word(0))
+    case "compute_at": return .computeAt(tensor: try a.word(0), consumer: try a.word(1), loop: try a.word(2))
+    case "compute_root": return .computeRoot(tensor: try a.word(0))
+    case "store_in": return .storeIn(tensor: try a.word(0), scope: try a.scope(1))
+    case "layout": return .layout(tensor: try a.word(0), permutation: try a.ints(1))
+    case "pad": return .pad(tensor: try a.word(0), amounts: try a.ints(1))
+    case "stage":
+      return .stage(tensor: try a.word(0), consumer: try a.word(1), loop: try a.word(2), scope: try a.scope(3))
+    case "cache": return .cache(tensor: try a.word(0), loop: try a.word(1), scope: try a.scope(2))
+    case "vectorize": return .vectorize(tensor: try a.word(0), loop: try a.word(1), width: try a.int(2))
+    case "unroll": return .unroll(tensor: try a.word(0), loop: try a.word(1), factor: try a.int(2))
+    case "parallel": return .parallel(tensor: try a.word(0), loop: try a.word(1))
+    case "bind": return .bind(tensor: try a.word(0), loop: try a.word(1), dimension: try a.gpuDimension(2))
+    case "rfactor": return .rfactor(tensor: try a.word(0), loop: try a.word(1), factor: try a.int(2))
+    case "dot": return .dot(tensor: try a.word(0))
+    default: throw a.mismatch()
+    }
+  }
+
+  /// Typed access to a transform's arguments; any mismatch reports the transform's signature.
+  struct Arguments {
+    let values: [Argument]
+    let name: String
+    let signature: String
+    let location: SourceLocation
+
+    var arity: Int { signature.split(separator: ",").count }
+
+    func mismatch() -> DiagnosticError {
+      DiagnosticError(
+        .error(DiagnosticID("trace", "bad-arguments"), "'\(name)' takes (\(signature))", at: location))
+    }
+
+    func value(_ i: Int) throws(DiagnosticError) -> Argument {
+      guard values.count == arity, i < values.count else { throw mismatch() }
+      return values[i]
+    }
+
+    func word(_ i: Int) throws(DiagnosticError) -> String {
+      guard let w = try value(i).wordValue else { throw mismatch() }
+      return w
+    }
+
+    func int(_ i: Int) throws(DiagnosticError) -> Int {
+      guard let v = try value(i).intValue else { throw mismatch() }
+      return v
+    }
+
+    func words(_ i: Int) throws(DiagnosticError) -> [String] {
+      guard case .list(let items) = try value(i) else { throw mismatch() }
+      let out = items.compactMap(\.wordValue)
+      guard out.count == items.count else { throw mismatch() }
+      return out
+    }
+
+    func ints(_ i: Int) throws(DiagnosticError) -> [Int] {
+      guard case .list(let items) = try value(i) else { throw mismatch() }
+      let out = items.compactMap(\.intValue)
+      guard out.count == items.count else { throw mismatch() }
+      return out
+    }
+
+    func scope(_ i: Int) throws(DiagnosticError) -> MemoryScope {
+      let s = try word(i)
+      guard let scope = MemoryScope(rawValue: s) else {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("trace", "bad-arguments"),
+            "unknown memory scope '\(s)'; expected one of \(MemoryScope.allCases.map(\.rawValue).joined(separator: ", "))",
+            at: location))
+      }
+      return scope
+    }
+
+    func gpuDimension(_ i: Int) throws(DiagnosticError) -> GPUDimension {
+      let d = try word(i)
+      guard let dim = GPUDimension(rawValue: d) else {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("trace", "bad-arguments"),
+            "unknown GPU dimension '\(d)'; expected one of \(GPUDimension.allCases.map(\.rawValue).joined(separator: ", "))",
+            at: location))
+      }
+      return dim
+    }
+  }
+
+  static let signatures: [String: String] = [
+    "split": "tensor, loop, factor", "tile": "tensor, [loops], [sizes]", "reorder": "tensor, [loops]",
+    "inline": "tensor", "compute_at": "tensor, consumer, loop", "compute_root": "tensor",
+    "store_in": "tensor, scope", "layout": "tensor, [permutation]", "pad": "tensor, [amounts]",
+    "stage": "tensor, consumer, loop, scope", "cache": "tensor, loop, scope", "vectorize": "tensor, loop, width",
+    "unroll": "tensor, loop, factor", "parallel": "tensor, loop", "bind": "tensor, loop, gpu dimension",
+    "rfactor": "tensor, loop, factor", "dot": "tensor",
+  ]
+
+  enum Argument: Equatable {
+    case word(String)
+    case int(Int)
+    case list([Argument])
+    var wordValue: String? { if case .word(let w) = self { return w } else { return nil } }
+    var intValue: Int? { if case .int(let i) = self { return i } else { return nil } }
+  }
+
+  /// A small scanner over one transform's text; columns are reported relative to the line.
+  struct ArgumentScanner {
+    let chars: [Character]
+    var position = 0
+    let location: SourceLocation
+
+    init(text: String, location: SourceLocation) {
+      self.chars = Array(text)
+      self.location = location
+    }
+
+    var atEnd: Bool {
+      var rest = position
+      while rest < chars.count, chars[rest] == " " || chars[rest] == "\t" { rest += 1 }
+      return rest >= chars.count
+    }
+
+    mutating func skip() { while position < chars.count, chars[position] == " " || chars[position] == "\t" { position += 1 } }
+
+    mutating func consume(_ c: Character) -> Bool {
+      skip()
+      if position < chars.count, chars[position] == c {
+        position += 1
+        return true
+      }
+      return false
+    }
+
+    mutating func expect(_ c: Character) throws(DiagnosticError) {
+      guard consume(c) else { throw error("expected '\(c)'") }
+    }
+
+    mutating func word() -> String {
+      skip()
+      var out = ""
+      while position < chars.count,
+        chars[position].isLetter || chars[position].isNumber || chars[position] == "_" || chars[position] == "."
+      {
+        out.append(chars[position])
+        position += 1
+      }
+      return out
+    }
+
+    mutating func argument() throws(DiagnosticError) -> Argument {
+      skip()
+      if consume("[") {
+        var items: [Argument] = []
+        if !consume("]") {
+          repeat { items.append(try argument()) } while consume(",")
+          try expect("]")
+        }
+        return .list(items)
+      }
+      let negative = consume("-")
+      let w = word()
+      guard !w.isEmpty else { throw error("expected an argument") }
+      if let first = w.first, first.isNumber {
+        guard let v = Int(w), !negative || v >= 0 else { throw error("'\(w)' is not an integer") }
+        return .int(negative ? -v : v)
+      }
+      guard !negative else { throw error("expected a number after '-'") }
+      return .word(w)
+    }
+
+    func error(_ message: String) -> DiagnosticError {
+      DiagnosticError(
+        .error(
+          DiagnosticID("trace", "syntax"), message,
+          at: SourceLocation(file: location.file, line: location.line, column: location.column + position)))
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import KevcBasic
+import KevcIR
+
+/// One schedule transform: the unit of kevc's search, of its LLM agent's proposals and of hand-written schedules.
+///
+/// A transform names definitions (tensors) and loops by stable names (`y`, `n.o`), so a trace re-applies to a
+/// fresh kernel and gives the same result. Each case has one textual form, shown next to it, and a JSON form
+/// (Codable). `apply(to:)` checks legality and throws a `TransformError` naming the objects involved.
+public enum Transform: Hashable, Codable, Sendable {
+  /// `split(y, n, 8)`: loop `n` of `y` becomes `n.o` (outer) and `n.i` (inner, extent 8); tails are skipped.
+  case split(tensor: String, loop: String, factor: Int)
+  /// `tile(y, [m, n], [64, 128])`: split each loop, then order the outer parts before the inner parts.
+  case tile(tensor: String, loops: [String], sizes: [Int])
+  /// `reorder(y, [n, m])`: the named loops take the positions those loops occupy, in the order given.
+  case reorder(tensor: String, loops: [String])
+  /// `inline(t)`: substitute an elementwise definition into every load of it; it is never stored.
+  case inline(tensor: String)
+  /// `compute_at(ss, y, m)`: compute `ss` inside loop `m` of its consumer `y`, over the region that one
+  /// iteration reads (recomputed per iteration when regions overlap).
+  case computeAt(tensor: String, consumer: String, loop: String)
+  /// `compute_root(ss)`: undo compute_at / inline.
+  case computeRoot(tensor: String)
+  /// `store_in(t, local)`: the memory scope of a definition's storage.
+  case storeIn(tensor: String, scope: MemoryScope)
+  /// `layout(t, [1, 0])`: store a definition's dimensions in this order.
+  case layout(tensor: String, permutation: [Int])
+  /// `pad(t, [0, 4])`: pad each stored dimension by this many elements.
+  case pad(tensor: String, amounts: [Int])
+  /// `stage(x, y, k.o, local)`: copy the tile of `x` that loop `k.o` of `y` reads into a buffer of the scope,
+  /// and make `y` read the copy. Creates the definition `x.y` (an identity copy) computed at that loop.
+  case stage(tensor: String, consumer: String, loop: String, scope: MemoryScope)
+  /// `cache(y, n.o, local)`: accumulate `y` into a buffer of the scope covering one iteration of loop `n.o`,
+  /// and write it back after. Creates `y.acc` (the reduction) and makes `y` a copy of it.
+  case cache(tensor: String, loop: String, scope: MemoryScope)
+  /// `vectorize(y, n, 8)`: split `n` by 8 (unless its extent is 8) and run the inner loop as 8 SIMD lanes.
+  case vectorize(tensor: String, loop: String, width: Int)
+  /// `unroll(y, k, 4)`: split `k` by 4 (unless its extent is 4) and unroll the inner loop.
+  case unroll(tensor: String, loop: String, factor: Int)
+  /// `parallel(y, m)`: share the iterations of `m` among CPU threads.
+  case parallel(tensor: String, loop: String)
+  /// `bind(y, m.o, grid.x)`: map the iterations of a loop onto a GPU dimension.
+  case bind(tensor: String, loop: String, dimension: GPUDimension)
+  /// `rfactor(y, k, 16)`: split reduction `k` into `k.o` and `k.i`; a new definition `y.rf` reduces over `k.o`
+  /// for each `k.i` (independent partial results), then `y` combines the partials over `k.i` (split-K).
+  case rfactor(tensor: String, loop: String, factor: Int)
+  /// `dot(y)`: mark `y` as a contraction to map onto a matrix unit; legal when its body is a product of two
+  /// loads whose indices span (i, k) and (k, j) for a sum over k.
+  case dot(tensor: String)
+
+  /// The definition the transform is about.
+  public var tensor: String {
+    switch self {
+    case .split(let t, _, _), .tile(let t, _, _), .reorder(let t, _), .inline(let t), .computeAt(let t, _, _),
+      .computeRoot(let t), .storeIn(let t, _), .layout(let t, _), .pad(let t, _), .stage(let t, _, _, _),
+      .cache(let t, _, _), .vectorize(let t, _, _), .unroll(let t, _, _), .parallel(let t, _), .bind(let t, _, _),
+      .rfactor(let t, _, _), .dot(let t):
+      return t
+    }
+  }
+}
+
+/// Why a transform cannot be applied, with the IR objects involved.
+public struct TransformError: Error, Hashable, Sendable, CustomStringConvertible {
+  public var transform: Transform
+  /// Index of the step in its trace, when applied as part of one.
+  public var step: Int?
+  public var message: String
+  /// Where the trace text says this step (when parsed from a file).
+  public var location: SourceLocation
+
+  public init(_ transform: Transform, _ message: String, step: Int? = nil, location: SourceLocation = .unknown) {
+    self.transform = transform
+    self.message = message
+    self.step = step
+    self.location = location
+  }
+
+  /// One line for search logs and fitness records.
+  public var description: String { "\(TraceText.print(transform)): \(message)" }
+
+  public var diagnostic: Diagnostic {
+    Diagnostic.error(DiagnosticID("transform", "illegal"), "cannot apply '\(TraceText.print(transform))': \(message)", at: location)
+  }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import KevcBasic
+import KevcDriver
+
+/// The `kevc` command line: a thin layer over KevcDriver.
+@main
+struct Kevc: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "kevc",
+    abstract: "A kernel compiler: tensor-expression specs to fast, checked kernels.",
+    version: "0.1.0",
+    subcommands: [Compile.self, Run.self]
+  )
+}
+
+extension InputKind: ExpressibleByArgument {}
+extension DiagnosticRenderer.Format: ExpressibleByArgument {}
+
+/// Options shared by every subcommand that reads a kernel.
+struct InputOptions: ParsableArguments {
+  @Argument(help: "A .kev spec or .kir IR file; '-' reads standard input.")
+  var input: String
+
+  @Option(
+    name: .customShort("x"),
+    help: "The input's kind: spec or ir. Default: from the file extension (.kev, .kir); required for '-'.")
+  var language: InputKind?
+
+  @Option(help: "Bind dims, e.g. M=1024,N=4096. Overrides the spec's 'dims' line.")
+  var shape: String?
+
+  @Option(help: "How to print errors: text (file:line:col with the source line) or json (one object per line).")
+  var diagnostics: DiagnosticRenderer.Format = .text
+
+  @Option(help: "Target: llvm (the host CPU, through LLVM 22).")
+  var target: String = "llvm"
+
+  @Flag(help: "Print the IR after every pass to standard error, marking passes that changed nothing.")
+  var printIRAfterAll = false
+
+  @Option(name: .customLong("opt-level"), help: "LLVM optimisation level, 0 to 3.")
+  var optimizationLevel: Int = 3
+
+  /// Reads the input and builds the compile request; throws located diagnostics.
+  func request(stages: Set<Stage>) throws(DiagnosticError) -> CompileRequest {
+    let commandLine = SourceLocation(file: "kevc", line: 0, column: 0)
+    guard target == "llvm" else {
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm",
+          at: commandLine))
+    }
+    guard (0...3).contains(optimizationLevel) else {
+      throw DiagnosticError(
+        .error(DiagnosticID("driver", "bad-option"), "--opt-level must be 0, 1, 2 or 3", at: commandLine))
+    }
+    let kind: InputKind
+    if let language {
+      kind = language
+    } else if let inferred = InputKind(path: input) {
+      kind = inferred
+    } else {
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "unknown-input-kind"),
+          input == "-"
+            ? "reading standard input needs -x spec or -x ir"
+            : "cannot tell the kind of '\(input)' from its extension; use -x spec or -x ir",
+          at: commandLine))
+    }
+    let text: String
+    if input == "-" {
+      let data = FileHandle.standardInput.readDataToEndOfFile()
+      text = String(decoding: data, as: UTF8.self)
+    } else {
+      guard let data = FileManager.default.contents(atPath: input) else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "no-such-file"), "cannot read '\(input)'", at: commandLine))
+      }
+      text = String(decoding: data, as: UTF8.self)
+    }
+    let overrides = try shape.map { text throws(DiagnosticError) in try ShapeArgument.parse(text) } ?? [:]
+    return CompileRequest(
+      source: SourceFile(path: input == "-" ? "<stdin>" : input, text: text), kind: kind,
+      shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel)
+  }
+
+  var observer: PassObserver? {
+    guard printIRAfterAll else { return nil }
+    return { pass, changed, text in
+      let mark = changed ? "" : " (unchanged)"
+      FileHandle.standardError.write(Data("// ----- IR after \(pass)\(mark) -----\n\(text)\n".utf8))
+    }
+  }
+
+  /// Prints diagnostics to standard error and exits with status 1.
+  func fail(_ error: DiagnosticError, source: SourceFile?) -> ExitCode {
+    let renderer = DiagnosticRenderer(format: diagnostics, sources: source.map { [$0] } ?? [])
+    FileHandle.standardError.write(Data(renderer.render(error.diagnostics).utf8))
+    return ExitCode(1)
+  }
+}
+
+struct StageList: ExpressibleByArgument {
+  var stages: [Stage]
+  init?(argument: String) {
+    var out: [Stage] = []
+    for part in argument.split(separator: ",") {
+      guard let s = Stage(rawValue: part.trimmingCharacters(in: .whitespaces)) else { return nil }
+      out.append(s)
+    }
+    guard !out.isEmpty else { return nil }
+    stages = out
+  }
+  static var allValueStrings: [String] { Stage.allCases.map(\.rawValue) }
+}

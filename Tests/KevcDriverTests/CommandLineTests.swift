@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of the `kevc` executable: stages, pipes, dump folders, diagnostics and exit codes.
+@Suite struct CommandLineTests {
+  @Test func irRoundTripsThroughAPipe() throws {
+    let ir = try runKevc(["compile", "specs/softmax.kev", "--emit", "ir", "-o", "-"])
+    #expect(ir.status == 0, "\(ir.stderr)")
+    #expect(ir.stdout.contains("kernel @softmax"))
+    let llvm = try runKevc(["compile", "-x", "ir", "-", "--emit", "llvm"], stdin: ir.stdout)
+    #expect(llvm.status == 0, "\(llvm.stderr)")
+    #expect(llvm.stdout.contains("define"))
+    // The IR text re-parses to the same IR: printing it again gives the same text.
+    let again = try runKevc(["compile", "-x", "ir", "-", "--emit", "ir"], stdin: ir.stdout)
+    #expect(again.status == 0)
+    #expect(again.stdout == ir.stdout)
+  }
+
+  @Test func dumpDirWritesOneFilePerStage() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-dump-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let r = try runKevc(["compile", "specs/rmsnorm.kev", "--dump-dir", dir.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let names = Set((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+    for ext in ["ast.txt", "kir", "loops", "unopt.ll", "ll", "s", "o", "h"] {
+      #expect(names.contains("rmsnorm.\(ext)"), "missing rmsnorm.\(ext) in \(names)")
+    }
+    let object = try Data(contentsOf: dir.appendingPathComponent("rmsnorm.o"))
+    #expect(object.starts(with: [0x7f, 0x45, 0x4c, 0x46]))  // ELF
+  }
+
+  @Test func errorsAreLocatedAndLeaveNothingBehind() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-bad-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let spec = dir.appendingPathComponent("bad.kev")
+    try "kernel bad(x: f32[N]) -> (y: f32[N]) {\n  dims N = 8\n  y[n] = x[n] + zz[n]\n}\n"
+      .write(to: spec, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("out")
+    let r = try runKevc(["compile", spec.path, "--dump-dir", out.path])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("bad.kev:3:17: error:"), "\(r.stderr)")
+    #expect(r.stderr.contains("3 |   y[n] = x[n] + zz[n]"))
+    #expect(!FileManager.default.fileExists(atPath: out.path))
+
+    let json = try runKevc(["compile", spec.path, "--diagnostics", "json", "--emit", "ir"])
+    #expect(json.status == 1)
+    let first = try #require(json.stderr.split(separator: "\n").first)
+    let object = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+    #expect(object?["line"] as? Int == 3)
+    #expect(object?["column"] as? Int == 17)
+    #expect((object?["id"] as? String)?.hasPrefix("kevc.") == true)
+  }
+
+  @Test func runChecksAndTimes() throws {
+    let r = try runKevc(["run", "specs/softmax.kev", "--shape", "M=7,N=13", "--trials", "3", "--iterations", "2"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.contains("worst error"))
+    #expect(r.stdout.contains("time per call"))
+    #expect(r.stdout.hasSuffix("PASS\n"))
+  }
+
+  @Test func badCommandLinesGiveErrorsNotCrashes() throws {
+    let cases: [[String]] = [
+      ["compile", "specs/softmax.kev", "--target", "quantum"],
+      ["compile", "specs/softmax.kev", "--shape", "M=-3"],
+      ["compile", "specs/softmax.kev", "--shape", "Q=3", "--emit", "lowered"],
+      ["compile", "does/not/exist.kev"],
+      ["compile", "-", "--emit", "ir"],
+      ["run", "specs/softmax.kev", "--opt-level", "9"],
+    ]
+    for args in cases {
+      let r = try runKevc(args, stdin: "")
+      #expect(r.status == 1, "\(args): \(r.status) \(r.stderr)")
+      #expect(r.stderr.contains("error:"), "\(args): \(r.stderr)")
+    }
+  }
+
+  @Test func printIRAfterAllShowsEveryPass() throws {
+    let r = try runKevc(["compile", "specs/rmsnorm.kev", "--emit", "llvm", "-o", "/dev/null", "--print-ir-after-all"])
+    #expect(r.status == 0, "\(r.stderr)")
+    for pass in ["parse-spec", "lower-spec", "bind-shapes", "lower-to-loops", "emit-llvm", "optimize-llvm"] {
+      #expect(r.stderr.contains("// ----- IR after \(pass)"), "missing \(pass)")
+    }
+  }
+
+  @Test func helpDocumentsEveryFlag() throws {
+    let compile = try runKevc(["compile", "--help"])
+    for flag in ["--shape", "--target", "--emit", "--dump-dir", "-o", "-x", "--print-ir-after-all", "--diagnostics"] {
+      #expect(compile.stdout.contains(flag), "compile --help lacks \(flag)")
+    }
+    let run = try runKevc(["run", "--help"])
+    for flag in ["--shape", "--trials", "--seed", "--iterations", "--repeats"] {
+      #expect(run.stdout.contains(flag), "run --help lacks \(flag)")
+    }
+  }
+}
