@@ -59,7 +59,9 @@ let package = Package(
     // MARK: - kevc
     .executableTarget(
       name: "kevc",
-      dependencies: ["KevcDriver", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "KevcDriver", "KevcTransforms", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       swiftSettings: llvmHeaders
     ),
   ],

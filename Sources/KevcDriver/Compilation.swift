@@ -79,7 +79,7 @@ public enum Compiler {
       kernel = try IRParser.parse(request.source)
       observer?("parse-ir", true, IRPrinter.print(kernel))
     }
-    let problems = Verifier.verify(kernel)
+    let problems = Verifier.verify(kernel) + ScheduleVerifier.verify(kernel)
     if !problems.isEmpty { throw DiagnosticError(problems) }
     keep(.ir, IRPrinter.print(kernel))
     var result = CompileResult(kernel: kernel, artifacts: artifacts)

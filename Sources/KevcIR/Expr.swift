@@ -95,7 +95,7 @@ public struct Constant: Hashable, Codable, Sendable {
   public func hash(into h: inout Hasher) {
     h.combine(dtype)
     switch value {
-    case .float(let x): h.combine(x.isNaN ? Double.nan.bitPattern : x.bitPattern)
+    case .float(let x): h.combine(x.isNaN ? Double.nan.bitPattern : x == 0 ? 0 : x.bitPattern)
     case .int(let x): h.combine(x)
     case .bool(let x): h.combine(x)
     }

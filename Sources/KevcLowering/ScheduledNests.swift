@@ -158,8 +158,8 @@ extension Lowering {
     }
     // Reduction bounds in terms of the axes' values.
     for r in def.reduction?.axes ?? [] {
-      lower[r.name] = simplify(r.lowerBound.substituting(axisValue))
-      upper[r.name] = simplify(r.upperBound.substituting(axisValue))
+      lower[r.name] = fold(simplify(r.lowerBound.substituting(axisValue)))
+      upper[r.name] = fold(simplify(r.upperBound.substituting(axisValue)))
     }
 
     // Per leaf: bounds. Per root: whether points need a guard.
@@ -384,6 +384,7 @@ extension Lowering {
         case .div, .mod, .pow, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return nil
         }
       }
+      if op == .sub, a == b { return .constant(.int(0)) }
       switch (op, constantValue(a), constantValue(b)) {
       case (.add, 0, _): return b
       case (.add, _, 0), (.sub, _, 0): return a

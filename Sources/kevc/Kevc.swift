@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KevcBasic
 import KevcDriver
+import KevcTransforms
 
 /// The `kevc` command line: a thin layer over KevcDriver.
 @main
@@ -42,6 +43,12 @@ struct InputOptions: ParsableArguments {
   @Option(name: .customLong("opt-level"), help: "LLVM optimisation level, 0 to 3.")
   var optimizationLevel: Int = 3
 
+  @Option(
+    help: ArgumentHelp(
+      "A trace of schedule transforms (text, one per line, or JSON) to apply instead of the target's default schedule.",
+      valueName: "trace"))
+  var schedule: String?
+
   /// Reads the input and builds the compile request; throws located diagnostics.
   func request(stages: Set<Stage>) throws(DiagnosticError) -> CompileRequest {
     let commandLine = SourceLocation(file: "kevc", line: 0, column: 0)
@@ -81,9 +88,17 @@ struct InputOptions: ParsableArguments {
       text = String(decoding: data, as: UTF8.self)
     }
     let overrides = try shape.map { text throws(DiagnosticError) in try ShapeArgument.parse(text) } ?? [:]
+    var trace: Trace?
+    if let schedule {
+      guard let data = FileManager.default.contents(atPath: schedule) else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "no-such-file"), "cannot read schedule '\(schedule)'", at: commandLine))
+      }
+      trace = try Trace.parse(SourceFile(path: schedule, text: String(decoding: data, as: UTF8.self)))
+    }
     return CompileRequest(
       source: SourceFile(path: input == "-" ? "<stdin>" : input, text: text), kind: kind,
-      shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel)
+      shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel, schedule: trace)
   }
 
   var observer: PassObserver? {
