@@ -41,12 +41,15 @@ let package = Package(
     .testTarget(name: "KevcInterpreterTests", dependencies: ["KevcInterpreter"]),
 
     // MARK: - KevcLLVM
-    .target(name: "KevcLLVM", dependencies: ["KevcLowering", "CLLVM"], swiftSettings: llvmHeaders),
+    .target(name: "KevcLLVM", dependencies: ["KevcLowering", "KevcRuntime", "CLLVM"], swiftSettings: llvmHeaders),
     .testTarget(name: "KevcLLVMTests", dependencies: ["KevcLLVM", "KevcInterpreter"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcLowering
     .target(name: "KevcLowering", dependencies: ["KevcIR"]),
     .testTarget(name: "KevcLoweringTests", dependencies: ["KevcLowering"]),
+
+    // MARK: - KevcRuntime
+    .target(name: "KevcRuntime", linkerSettings: [.linkedLibrary("pthread")]),
 
     // MARK: - KevcSpec
     .target(name: "KevcSpec", dependencies: ["KevcBasic"]),

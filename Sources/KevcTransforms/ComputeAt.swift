@@ -6,8 +6,10 @@ import KevcIR
 /// scope). This fuses a producer into its consumer's tile, and a reduction into its epilogue (norms, softmax);
 /// where the regions of successive iterations overlap, the overlap is recomputed.
 ///
-/// Legal when `ss` is not a result, `y` is its only consumer, and every index `y` reads `ss` at is affine in
-/// `y`'s loop variables (so the region has a fixed size); the region must fit local storage (1 MiB).
+/// Legal when `ss` is not a result and every index `y` reads `ss` at is affine in `y`'s loop variables (so the
+/// region has a fixed size); the region must fit local storage (1 MiB). When other definitions also read `ss`,
+/// `y` gets its own copy `ss.y` (recomputation: the producer is pure), computed at the loop, and the others keep
+/// reading `ss`; a producer left with no reader is removed.
 ///
 /// Before:
 /// ```
@@ -34,10 +36,12 @@ extension ScheduleEditing {
     guard readers.contains(where: { $0.name == consumerName }) else {
       throw fail("'\(consumerName)' does not read '\(tensor)'")
     }
-    if let other = readers.first(where: { $0.name != consumerName }) {
-      throw fail("'\(tensor)' is also read by '\(other.name)'; it can only be computed inside its only consumer")
-    }
     if consumerName == tensor { throw fail("a definition cannot be computed inside itself") }
+    if readers.contains(where: { $0.name != consumerName }) {
+      let copy = try recompute(tensor, for: consumerName)
+      try computeAt(copy, consumerName, loop)
+      return
+    }
     if case .computeAt(let c, _) = consumer.effectiveSchedule.placement, c == tensor {
       throw fail("'\(consumerName)' is computed inside '\(tensor)'; the placement would be circular")
     }
@@ -58,6 +62,29 @@ extension ScheduleEditing {
     s.placement = .computeAt(consumer: consumerName, loop: loop)
     if s.storage.scope == .workspace { s.storage.scope = .local }
     setSchedule(s, of: index)
+  }
+
+  /// Gives `consumer` its own copy of `tensor` (same definition and schedule, placed right before the consumer);
+  /// returns the copy's name.
+  mutating func recompute(_ tensor: String, for consumerName: String) throws(TransformError) -> String {
+    let producer = try definition(tensor)
+    let name = fresh("\(tensor).\(consumerName)", taken: tensorNames)
+    var copy = producer
+    copy.name = name
+    let consumerIndex = try definitionIndex(consumerName)
+    kernel.definitions[consumerIndex] = kernel.definitions[consumerIndex].mappingExpressions { e in
+      e.rewritten { node in
+        guard case .load(var l) = node, l.tensor == tensor else { return nil }
+        l.tensor = name
+        return .load(l)
+      }
+    }
+    kernel.definitions.insert(copy, at: consumerIndex)
+    // A definition nobody reads any more is dropped.
+    if consumers(of: tensor).isEmpty, !isResult(tensor), let i = kernel.definitions.firstIndex(where: { $0.name == tensor }) {
+      kernel.definitions.remove(at: i)
+    }
+    return name
   }
 
   mutating func computeRoot(_ tensor: String) throws(TransformError) {

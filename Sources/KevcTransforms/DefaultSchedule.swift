@@ -2,9 +2,124 @@ import KevcBasic
 import KevcIR
 
 /// The schedule a target gets when the user gives none, derived from the IR's structure only (never from names).
+///
+/// CPU (LLVM), in order:
+/// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
+/// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
+///    consumers where the region it must provide fits in L2-sized local storage (recomputed per consumer when it
+///    has several: softmax's row max, norms' row statistics).
+/// 3. For each definition computed at the root: move innermost the variable most loads (and the store) walk
+///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
+///    reduction (the i-k-j order of a contraction); vectorize that innermost loop; run the outermost axis loop on
+///    the thread pool when there is enough work.
+/// Every step is applied as it is chosen and kept only if it is legal, so the result is always a valid trace.
 public enum DefaultSchedule {
-  /// CPU (LLVM): for now the natural schedule (serial loop nests in definition order).
+  /// Bytes in one vector register the schedule targets.
+  public static let vectorBytes = 32
+  /// Largest region a fused producer may keep per consumer iteration.
+  public static let fusedRegionBytes = 256 << 10
+  /// Below this much work (points times reduction length), a definition stays on one thread.
+  public static let parallelWork = 1 << 15
+
   public static func cpu(for kernel: Kernel) -> Trace {
-    Trace([])
+    var k = kernel
+    var steps: [Transform] = []
+    func attempt(_ t: Transform) -> Bool {
+      guard let next = try? t.apply(to: k) else { return false }
+      k = next
+      steps.append(t)
+      return true
+    }
+    func isResult(_ name: String) -> Bool { k.results.contains { $0.name == name } }
+    func readers(_ name: String) -> [Definition] { k.definitions.filter { $0.name != name && $0.reads(name) } }
+
+    // 1. Inline pointwise elementwise intermediates.
+    for d in kernel.definitions where d.reduction == nil && !isResult(d.name) {
+      let consumers = readers(d.name)
+      guard !consumers.isEmpty, consumers.count <= 2 else { continue }
+      let pointwise = consumers.allSatisfy { c in
+        c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
+          l.indices == c.axes.prefix(l.indices.count).map { .index($0.name) } && l.indices.count == d.axes.count
+        }
+      }
+      if pointwise { _ = attempt(.inline(tensor: d.name)) }
+    }
+
+    // 2. Fuse the remaining intermediates into their consumers, last producer first.
+    for d in kernel.definitions.reversed() where !isResult(d.name) {
+      guard k.definitions.contains(where: { $0.name == d.name }) else { continue }
+      for consumer in readers(d.name) {
+        guard let current = k.definitions.first(where: { $0.name == consumer.name }) else { continue }
+        for loop in current.effectiveSchedule.loops where !isReductionLoop(loop.name, of: current) {
+          guard let producer = k.definitions.first(where: { $0.name == d.name }),
+            let region = try? RegionAnalysis(k).region(of: producer, readBy: current, at: loop.name)
+          else { break }
+          let bytes = region.reduce(producer.dtype.byteSize) { $0 &* $1.extent }
+          if bytes <= fusedRegionBytes {
+            _ = attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop.name))
+            break
+          }
+        }
+      }
+    }
+
+    // 3. Loop order, vectors and threads for the definitions computed at the root.
+    for d in k.definitions where d.effectiveSchedule.placement == .root {
+      guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
+      let contiguous = contiguousVariable(of: current)
+      var loops = current.effectiveSchedule.loops.map(\.name)
+      if let v = contiguous, let op = current.reduction?.op, op != .argmax, op != .argmin,
+        current.axes.contains(where: { $0.name == v }), loops.last != v
+      {
+        loops.removeAll { $0 == v }
+        loops.append(v)
+        _ = attempt(.reorder(tensor: d.name, loops: loops))
+      }
+      guard let updated = k.definitions.first(where: { $0.name == d.name }) else { continue }
+      let innermost = updated.effectiveSchedule.loops.last?.name
+      let width = vectorBytes / max(4, updated.dtype.byteSize)
+      if let innermost, innermost == contiguous || updated.reduction == nil,
+        let extent = try? k.maxExtent(innermost, in: updated), extent >= width,
+        updated.reduction.map({ $0.op != .argmax && $0.op != .argmin }) ?? true
+      {
+        _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
+      }
+      guard let vectorized = k.definitions.first(where: { $0.name == d.name }),
+        let outer = vectorized.effectiveSchedule.loops.first, !isReductionLoop(outer.name, of: vectorized),
+        let outerExtent = try? k.maxExtent(outer.name, in: vectorized), outerExtent >= 2
+      else { continue }
+      if work(of: vectorized, in: k) >= parallelWork {
+        _ = attempt(.parallel(tensor: d.name, loop: outer.name))
+      }
+    }
+    return Trace(steps)
+  }
+
+  static func isReductionLoop(_ loop: String, of d: Definition) -> Bool {
+    let root = Kernel.rootVariable(of: loop, in: d.effectiveSchedule)
+    return d.reduction?.axes.contains { $0.name == root } ?? false
+  }
+
+  /// The index variable that the store and most loads use as their last (contiguous) index.
+  static func contiguousVariable(of d: Definition) -> String? {
+    var votes: [String: Int] = [:]
+    if let last = d.axes.last { votes[last.name, default: 0] += 1 }
+    for load in d.expressions.flatMap(\.loads) {
+      if case .index(let v)? = load.indices.last { votes[v, default: 0] += 1 }
+    }
+    // Ties go to the variable that comes last in the loop nest (keeps the natural order).
+    let order = d.effectiveSchedule.loops.map { Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule) }
+    return votes.max { a, b in
+      a.value != b.value ? a.value < b.value : (order.lastIndex(of: a.key) ?? -1) < (order.lastIndex(of: b.key) ?? -1)
+    }?.key
+  }
+
+  /// Points of the definition times the length of its reduction (a rough count of work).
+  static func work(of d: Definition, in k: Kernel) -> Int {
+    var total = 1
+    for l in d.effectiveSchedule.loops {
+      total = total &* max(1, (try? k.maxExtent(l.name, in: d)) ?? 64)
+    }
+    return total
   }
 }
