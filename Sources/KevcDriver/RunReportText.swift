@@ -14,10 +14,14 @@ public enum RunReportText {
       let clobbered = trial.clobberedInputs.isEmpty ? "" : "; inputs written: \(trial.clobberedInputs.joined(separator: ", "))"
       lines.append("  trial \(i + 1) \(trial.distribution) seed \(trial.seed): \(results)\(clobbered)")
     }
-    lines.append(
-      "worst error: abs \(format(report.worstAbsoluteError)) rel \(format(report.worstRelativeError))")
+    if report.trials.isEmpty {
+      lines.append("correctness: not checked (--trials 0)")
+    } else {
+      lines.append(
+        "worst error: abs \(format(report.worstAbsoluteError)) rel \(format(report.worstRelativeError))")
+    }
     if let t = report.secondsPerCall { lines.append("time per call: \(formatTime(t)) (median)") }
-    lines.append(report.passed ? "PASS" : "FAIL")
+    lines.append(report.trials.isEmpty ? "UNCHECKED" : report.passed ? "PASS" : "FAIL")
     return lines.joined(separator: "\n")
   }
 

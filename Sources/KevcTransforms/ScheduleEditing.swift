@@ -81,8 +81,10 @@ struct ScheduleEditing {
     Set(kernel.params.map(\.name) + kernel.results.map(\.name) + kernel.definitions.map(\.name))
   }
 
-  /// Stores a changed schedule.
-  mutating func setSchedule(_ s: Schedule, of index: Int) { kernel.definitions[index].schedule = s }
+  /// Stores a changed schedule; the natural schedule is stored as nil, so IR equality means same computation order.
+  mutating func setSchedule(_ s: Schedule, of index: Int) {
+    kernel.definitions[index].schedule = s == .natural(for: kernel.definitions[index]) ? nil : s
+  }
 
   /// Loop variables of `d` whose bounds depend on `loop`'s root (data-dependent reduction bounds).
   static func dependents(of root: String, in d: Definition) -> [String] {

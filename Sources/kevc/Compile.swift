@@ -7,7 +7,8 @@ struct Compile: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compile a spec or IR file, writing the requested stages.",
     discussion: """
-      Stages, in pipeline order: ast (the parsed spec), ir (kernel IR), lowered (loop IR), llvm-unopt, llvm \
+      Stages, in pipeline order: ast (the parsed spec), ir (kernel IR), scheduled (dims bound, schedule \
+      applied), lowered (loop IR), llvm-unopt, llvm \
       (after O3), asm, obj (host object file with the C entry point), header (its C declaration).
       With no --emit: writes an object file (<kernel>.o, or -o FILE), or every stage when --dump-dir is given.
       A single text stage goes to standard output unless -o names a file. Outputs are written only when the whole

@@ -15,7 +15,7 @@ struct Run: ParsableCommand {
 
   @OptionGroup var options: InputOptions
 
-  @Option(help: "Number of correctness trials.")
+  @Option(help: "Number of correctness trials; 0 only times the kernel (prints UNCHECKED).")
   var trials: Int = 5
 
   @Option(help: "Seed of the first trial.")
@@ -39,7 +39,7 @@ struct Run: ParsableCommand {
       let report = try KernelCheck.run(
         kernel, jit: jit,
         options: KernelCheck.Options(
-          trials: max(1, trials), seed: seed, timingIterations: max(0, iterations), timingRepeats: max(1, repeats)))
+          trials: max(0, trials), seed: seed, timingIterations: max(0, iterations), timingRepeats: max(1, repeats)))
       print(RunReportText.render(report, kernel: kernel))
       passed = report.passed
     } catch {

@@ -22,7 +22,7 @@ import Testing
     let r = try runKevc(["compile", "specs/rmsnorm.kev", "--dump-dir", dir.path])
     #expect(r.status == 0, "\(r.stderr)")
     let names = Set((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
-    for ext in ["ast.txt", "kir", "loops", "unopt.ll", "ll", "s", "o", "h"] {
+    for ext in ["ast.txt", "kir", "scheduled.kir", "loops", "unopt.ll", "ll", "s", "o", "h"] {
       #expect(names.contains("rmsnorm.\(ext)"), "missing rmsnorm.\(ext) in \(names)")
     }
     let object = try Data(contentsOf: dir.appendingPathComponent("rmsnorm.o"))
@@ -84,9 +84,58 @@ import Testing
     }
   }
 
+  @Test func scheduleDumpsEveryStageAndTraceRoundTripsThroughJSON() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-sched-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let trace = "Tests/Corpus/traces/softmax.trace"
+    let r = try runKevc([
+      "compile", "specs/softmax.kev", "--schedule", trace, "--emit", "ir,scheduled,llvm", "--dump-dir", dir.path,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let scheduled = try String(contentsOf: dir.appendingPathComponent("softmax.scheduled.kir"), encoding: .utf8)
+    #expect(scheduled.contains("compute_at(%y, m)"))
+    #expect(scheduled.contains("parallel"))
+    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("softmax.ll").path))
+
+    // The trace as JSON applies to the same IR as the text.
+    let json = try runKevc(["opt", "specs/softmax.kev", "--apply", trace, "--emit-trace-json"])
+    #expect(json.status == 0, "\(json.stderr)")
+    let jsonFile = dir.appendingPathComponent("softmax.trace.json")
+    try json.stdout.write(to: jsonFile, atomically: true, encoding: .utf8)
+    let fromText = try runKevc(["opt", "specs/softmax.kev", "--apply", trace])
+    let fromJSON = try runKevc(["opt", "specs/softmax.kev", "--apply", jsonFile.path])
+    #expect(fromText.status == 0 && fromJSON.status == 0)
+    #expect(fromText.stdout == fromJSON.stdout)
+    #expect(fromText.stdout == scheduled)
+
+    // The scheduled kernel still matches the interpreter.
+    let run = try runKevc(["run", "specs/softmax.kev", "--schedule", trace, "--trials", "2", "--iterations", "1"])
+    #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+  }
+
+  @Test func optMarksUnchangedStepsAndLocatesIllegalOnes() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-opt-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let good = dir.appendingPathComponent("good.trace")
+    try "parallel(y, m)\nlayout(_r0, [0])\n".write(to: good, atomically: true, encoding: .utf8)
+    let r = try runKevc(["opt", "specs/softmax.kev", "--apply", good.path, "--print-ir-after-all"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("// ----- IR after 1: parallel(y, m) -----"))
+    #expect(r.stderr.contains("// ----- IR after 2: layout(_r0, [0]) (unchanged) -----"))
+
+    let bad = dir.appendingPathComponent("bad.trace")
+    try "split(y, n, 8)\nparallel(y, q)\n".write(to: bad, atomically: true, encoding: .utf8)
+    let e = try runKevc(["opt", "specs/softmax.kev", "--apply", bad.path])
+    #expect(e.status == 1)
+    #expect(e.stderr.contains("bad.trace:2:1: error: cannot apply 'parallel(y, q)': 'y' has no loop 'q'"), "\(e.stderr)")
+  }
+
   @Test func helpDocumentsEveryFlag() throws {
     let compile = try runKevc(["compile", "--help"])
-    for flag in ["--shape", "--target", "--emit", "--dump-dir", "-o", "-x", "--print-ir-after-all", "--diagnostics"] {
+    for flag in [
+      "--shape", "--target", "--emit", "--dump-dir", "-o", "-x", "--print-ir-after-all", "--diagnostics", "--schedule",
+    ] {
       #expect(compile.stdout.contains(flag), "compile --help lacks \(flag)")
     }
     let run = try runKevc(["run", "--help"])
