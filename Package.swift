@@ -21,24 +21,36 @@ let package = Package(
     // MARK: - CLLVM
     .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
 
+    // MARK: - kevc
+    .executableTarget(
+      name: "kevc",
+      dependencies: [
+        "KevcDriver", "KevcTransforms", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: llvmHeaders
+    ),
+
     // MARK: - KevcBasic
     .target(name: "KevcBasic"),
 
     // MARK: - KevcDriver
     .target(
       name: "KevcDriver",
-      dependencies: ["KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcLLVM"],
+      dependencies: [
+        "KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcLLVM",
+        "KevcTriton", "KevcTorch",
+      ],
       swiftSettings: llvmHeaders
     ),
     .testTarget(name: "KevcDriverTests", dependencies: ["KevcDriver"], swiftSettings: llvmHeaders),
 
-    // MARK: - KevcIR
-    .target(name: "KevcIR", dependencies: ["KevcBasic", "KevcSpec"]),
-    .testTarget(name: "KevcIRTests", dependencies: ["KevcIR"]),
-
     // MARK: - KevcInterpreter
     .target(name: "KevcInterpreter", dependencies: ["KevcIR"]),
     .testTarget(name: "KevcInterpreterTests", dependencies: ["KevcInterpreter"]),
+
+    // MARK: - KevcIR
+    .target(name: "KevcIR", dependencies: ["KevcBasic", "KevcSpec"]),
+    .testTarget(name: "KevcIRTests", dependencies: ["KevcIR"]),
 
     // MARK: - KevcLLVM
     .target(name: "KevcLLVM", dependencies: ["KevcLowering", "KevcRuntime", "CLLVM"], swiftSettings: llvmHeaders),
@@ -55,18 +67,16 @@ let package = Package(
     .target(name: "KevcSpec", dependencies: ["KevcBasic"]),
     .testTarget(name: "KevcSpecTests", dependencies: ["KevcSpec"]),
 
+    // MARK: - KevcTorch
+    .target(name: "KevcTorch", dependencies: ["KevcIR"]),
+
     // MARK: - KevcTransforms
     .target(name: "KevcTransforms", dependencies: ["KevcIR"]),
     .testTarget(name: "KevcTransformsTests", dependencies: ["KevcTransforms", "KevcInterpreter", "KevcLowering"]),
 
-    // MARK: - kevc
-    .executableTarget(
-      name: "kevc",
-      dependencies: [
-        "KevcDriver", "KevcTransforms", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      swiftSettings: llvmHeaders
-    ),
+    // MARK: - KevcTriton
+    .target(name: "KevcTriton", dependencies: ["KevcTransforms", "KevcIR"]),
+    .testTarget(name: "KevcTritonTests", dependencies: ["KevcTriton", "KevcTorch", "KevcDriver"], swiftSettings: llvmHeaders),
   ],
   swiftLanguageModes: [.v6]
 )

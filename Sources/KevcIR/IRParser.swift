@@ -375,7 +375,8 @@ private struct Parser {
   // MARK: - Schedules
 
   /// `schedule` followed by items: `split(v, outer, inner, INT)` (any number, in order), `loops(...)` (required),
-  /// `root` | `compute_at(%consumer, loop)`, `store(SCOPE[, permute [INTS]][, pad [INTS]])`, `dot`.
+  /// `root` | `compute_at(%consumer, loop)`, `store(SCOPE[, permute [INTS]][, pad [INTS]])`, `dot`,
+  /// `launch(warps W, stages S)`.
   mutating func schedule() throws(DiagnosticError) -> Schedule {
     let start = current
     try expectWord("schedule")
@@ -384,6 +385,7 @@ private struct Parser {
     var placement: Placement?
     var storage: Storage?
     var isDot = false
+    var launch: GPULaunch?
     func once<T>(_ value: T?, _ what: String) throws(DiagnosticError) {
       if value != nil { throw error("a schedule has one '\(what)'") }
     }
@@ -468,13 +470,25 @@ private struct Parser {
         if isDot { throw error("a schedule has one 'dot'") }
         advance()
         isDot = true
+      case "launch":
+        try once(launch, "launch")
+        advance()
+        try expect("(", "after 'launch'")
+        try expectWord("warps")
+        let warps = try signedInt("a number of warps")
+        try expect(",", "after the warps")
+        try expectWord("stages")
+        let stages = try signedInt("a number of stages")
+        try expect(")", "after the stages")
+        launch = GPULaunch(warps: warps, stages: stages)
       default:
         break scheduleItems
       }
     }
     guard let loops else { throw error("a schedule needs 'loops(...)'", at: start) }
     return Schedule(
-      loops: loops, splits: splits, placement: placement ?? .root, storage: storage ?? Storage(), isDot: isDot)
+      loops: loops, splits: splits, placement: placement ?? .root, storage: storage ?? Storage(), isDot: isDot,
+      launch: launch)
   }
 
   mutating func loopKind() throws(DiagnosticError) -> LoopKind {

@@ -75,7 +75,8 @@ public enum IRPrinter {
   }
 
   /// `schedule split(v, outer, inner, factor)... loops(name[: kind], ...) (root | compute_at(%consumer,
-  /// loop)) store(SCOPE[, permute [..]][, pad [..]]) [dot]`, printed on the line after its definition.
+  /// loop)) store(SCOPE[, permute [..]][, pad [..]]) [dot] [launch(warps W, stages S)]`, printed on the line after
+  /// its definition.
   static func schedule(_ s: Schedule) -> String {
     var out = "schedule"
     for split in s.splits {
@@ -99,6 +100,7 @@ public enum IRPrinter {
     if let p = s.storage.padding { out += ", pad [" + p.map(String.init).joined(separator: ", ") + "]" }
     out += ")"
     if s.isDot { out += " dot" }
+    if let l = s.launch { out += " launch(warps \(l.warps), stages \(l.stages))" }
     return out
   }
 

@@ -20,16 +20,19 @@ public struct Schedule: Hashable, Codable, Sendable {
   public var storage: Storage
   /// The definition is a contraction to be mapped onto a matrix unit (`tl.dot`, MMA); checked when marked.
   public var isDot: Bool
+  /// GPU launch parameters of the kernel computing this definition (block-level targets); nil: target default.
+  public var launch: GPULaunch?
 
   public init(
     loops: [ScheduledLoop], splits: [Split] = [], placement: Placement = .root, storage: Storage = Storage(),
-    isDot: Bool = false
+    isDot: Bool = false, launch: GPULaunch? = nil
   ) {
     self.loops = loops
     self.splits = splits
     self.placement = placement
     self.storage = storage
     self.isDot = isDot
+    self.launch = launch
   }
 
   /// The schedule a definition has before any transform.
@@ -37,6 +40,18 @@ public struct Schedule: Hashable, Codable, Sendable {
     Schedule(
       loops: d.axes.map { ScheduledLoop(name: $0.name) }
         + (d.reduction?.axes ?? []).map { ScheduledLoop(name: $0.name) })
+  }
+}
+
+/// How many warps run one program (thread block) and how many stages a software pipeline of loads uses
+/// (Triton's `num_warps` / `num_stages`).
+public struct GPULaunch: Hashable, Codable, Sendable {
+  public var warps: Int
+  public var stages: Int
+
+  public init(warps: Int, stages: Int) {
+    self.warps = warps
+    self.stages = stages
   }
 }
 

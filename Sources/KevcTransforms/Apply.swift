@@ -24,6 +24,7 @@ extension Transform {
     case .bind(let t, let l, let d): try editing.bind(t, l, d)
     case .rfactor(let t, let l, let f): try editing.rfactor(t, l, f)
     case .dot(let t): try editing.dot(t)
+    case .launch(let t, let w, let s): try editing.launch(t, warps: w, stages: s)
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {

@@ -79,6 +79,7 @@ public enum TraceText {
     case .bind(let x, let l, let d): return "bind(\(x), \(l), \(d.rawValue))"
     case .rfactor(let x, let l, let f): return "rfactor(\(x), \(l), \(f))"
     case .dot(let x): return "dot(\(x))"
+    case .launch(let x, let w, let s): return "launch(\(x), \(w), \(s))"
     }
   }
 
@@ -143,6 +144,7 @@ public enum TraceText {
     case "bind": return .bind(tensor: try a.word(0), loop: try a.word(1), dimension: try a.gpuDimension(2))
     case "rfactor": return .rfactor(tensor: try a.word(0), loop: try a.word(1), factor: try a.int(2))
     case "dot": return .dot(tensor: try a.word(0))
+    case "launch": return .launch(tensor: try a.word(0), warps: try a.int(1), stages: try a.int(2))
     default: throw a.mismatch()
     }
   }
@@ -221,7 +223,7 @@ public enum TraceText {
     "store_in": "tensor, scope", "layout": "tensor, [permutation]", "pad": "tensor, [amounts]",
     "stage": "tensor, consumer, loop, scope", "cache": "tensor, loop, scope", "vectorize": "tensor, loop, width",
     "unroll": "tensor, loop, factor", "parallel": "tensor, loop", "bind": "tensor, loop, gpu dimension",
-    "rfactor": "tensor, loop, factor", "dot": "tensor",
+    "rfactor": "tensor, loop, factor", "dot": "tensor", "launch": "tensor, warps, stages",
   ]
 
   enum Argument: Equatable {

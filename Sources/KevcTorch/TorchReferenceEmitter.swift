@@ -1,0 +1,1 @@
+// The PyTorch float64 reference emitter (being written).
