@@ -6,8 +6,9 @@ import KevcIR
 /// CPU (LLVM), in order:
 /// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
-///    consumers where the region it must provide fits in L2-sized local storage (recomputed per consumer when it
-///    has several: softmax's row max, norms' row statistics).
+///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
+///    region fits in L2-sized local storage (recomputed per consumer when it has several: softmax's row max, norms'
+///    row statistics).
 /// 3. For each definition computed at the root: move innermost the variable most loads (and the store) walk
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
 ///    reduction (the i-k-j order of a contraction); vectorize that innermost loop; run the outermost axis loop on
@@ -55,7 +56,9 @@ public enum DefaultSchedule {
             let region = try? RegionAnalysis(k).region(of: producer, readBy: current, at: loop.name)
           else { break }
           let bytes = region.reduce(producer.dtype.byteSize) { $0 &* $1.extent }
-          if bytes <= fusedRegionBytes {
+          // Computing at a loop the region does not move with recomputes the same values every iteration.
+          let moves = region.contains { $0.start.indexNames.contains(loop.name) }
+          if bytes <= fusedRegionBytes, moves {
             _ = attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop.name))
             break
           }
