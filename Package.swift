@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // kevc: a kernel compiler. The targets form a one-way chain:
-//   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver -> kevc
+//   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver
+//   -> KevcSearch (tuning search and database, through CSQLite) -> kevc
 // Only KevcLLVM imports the LLVM C API (through CLLVM).
 import PackageDescription
 
@@ -21,11 +22,15 @@ let package = Package(
     // MARK: - CLLVM
     .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
 
+    // MARK: - CSQLite
+    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+
     // MARK: - kevc
     .executableTarget(
       name: "kevc",
       dependencies: [
-        "KevcDriver", "KevcTransforms", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "KevcDriver", "KevcTransforms", "KevcSearch",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: llvmHeaders
     ),
@@ -62,6 +67,12 @@ let package = Package(
 
     // MARK: - KevcRuntime
     .target(name: "KevcRuntime", linkerSettings: [.linkedLibrary("pthread")]),
+
+    // MARK: - KevcSearch
+    .target(
+      name: "KevcSearch", dependencies: ["KevcDriver", "KevcTransforms", "KevcIR", "CSQLite"],
+      swiftSettings: llvmHeaders),
+    .testTarget(name: "KevcSearchTests", dependencies: ["KevcSearch"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcSpec
     .target(name: "KevcSpec", dependencies: ["KevcBasic"]),

@@ -4,7 +4,9 @@ import KevcIR
 import KevcLLVM
 import KevcLowering
 import KevcSpec
+import KevcTorch
 import KevcTransforms
+import KevcTriton
 
 /// The compilation pipeline: spec (or IR) -> kernel IR -> bound shapes -> loop IR -> LLVM.
 ///
@@ -19,6 +21,11 @@ public struct CompileRequest: Sendable {
   public var optimizationLevel: Int
   /// The schedule to apply after binding shapes; nil applies the target's default schedule.
   public var schedule: Trace?
+  /// What to generate code for: the default schedule and the stages after `scheduled` depend on it.
+  public var target: CompileTarget = .llvm
+  /// Triton only: GPU targets (`cuda:90`, `hip:gfx942`) to compile the module for ahead of time; a kernel Triton
+  /// rejects is an error located in the module (`python/kevc_gpu/aot.py`).
+  public var aotTargets: [String] = []
 
   public init(
     source: SourceFile, kind: InputKind, shapeOverrides: [String: Int] = [:], stages: Set<Stage>,
@@ -89,9 +96,17 @@ public enum Compiler {
     let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
     let bound = try kernel.binding(request.shapeOverrides, location: commandLine)
     observer?("bind-shapes", bound != kernel, IRPrinter.print(bound))
+    // The torch reference reads the bound, unscheduled IR only.
+    if request.stages.contains(.torchRef) { artifacts[.torchRef] = Data(try TorchReferenceEmitter.emit(bound).utf8) }
+    guard last > .torchRef else {
+      result.boundKernel = bound
+      result.artifacts = artifacts
+      return result
+    }
 
     // Schedule: the given trace, or the default one for the target, one transform at a time.
-    let trace = request.schedule ?? DefaultSchedule.cpu(for: bound)
+    let trace =
+      request.schedule ?? (request.target == .triton ? DefaultSchedule.gpu(for: bound) : DefaultSchedule.cpu(for: bound))
     let scheduled: Kernel
     do {
       scheduled = try trace.applyObserving(to: bound) { _, step, k, changed in
@@ -101,6 +116,12 @@ public enum Compiler {
       throw DiagnosticError(error.diagnostic)
     }
     keep(.scheduled, IRPrinter.print(scheduled))
+    if request.target == .triton || request.stages.contains(.triton) {
+      result.boundKernel = scheduled
+      result.artifacts = artifacts
+      try emitTriton(scheduled, request, &result)
+      return result
+    }
     result.boundKernel = scheduled
     guard last > .scheduled else {
       result.artifacts = artifacts
@@ -141,5 +162,41 @@ public enum Compiler {
     result.module = module
     result.artifacts = artifacts
     return result
+  }
+}
+
+extension Compiler {
+  /// The Triton target: the module for the scheduled kernel (stage `triton`), checked ahead of time for the
+  /// requested GPU targets. Loop-level stages do not exist for this target.
+  static func emitTriton(_ scheduled: Kernel, _ request: CompileRequest, _ result: inout CompileResult) throws(DiagnosticError) {
+    let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
+    guard request.target == .triton else {
+      throw DiagnosticError(
+        .error(DiagnosticID("driver", "stage-unavailable"), "stage 'triton' needs --target triton", at: commandLine))
+    }
+    let loopStages = request.stages.filter { $0 > .triton }
+    if !loopStages.isEmpty && !request.stages.contains(.triton) {
+      let names = loopStages.sorted().map(\.rawValue).joined(separator: ", ")
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "stage-unavailable"), "stage '\(names)' is not available for target triton (use --emit triton)",
+          at: commandLine))
+    }
+    guard request.stages.contains(.triton) || !request.aotTargets.isEmpty else { return }
+    let scheduleName = request.schedule.map { t in t.locations.first.map { "schedule \($0.file)" } ?? "a given schedule" } ?? "the default GPU schedule"
+    let origin = "\(request.source.path), \(scheduleName)"
+    let module = try TritonEmitter.emit(scheduled, origin: origin)
+    result.artifacts[.triton] = Data(module.source.utf8)
+    guard !request.aotTargets.isEmpty else { return }
+    // The same text as the 'triton' artifact, so lines match a module written with -o.
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("kevc-\(ProcessInfo.processInfo.processIdentifier)-\(scheduled.name).triton.py").path
+    guard FileManager.default.createFile(atPath: path, contents: Data(module.source.utf8)) else {
+      throw DiagnosticError(.error(DiagnosticID("driver", "io"), "cannot write '\(path)'", at: commandLine))
+    }
+    let outcomes = try TritonAOT.compile(modules: [path], targets: request.aotTargets)
+    let problems = TritonAOT.diagnostics(outcomes, origin: "generated from \(origin)")
+    if !problems.isEmpty { throw DiagnosticError(problems) }
+    try? FileManager.default.removeItem(atPath: path)
   }
 }

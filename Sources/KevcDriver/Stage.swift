@@ -5,8 +5,13 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case ast
   /// Kernel IR as produced from the spec, verified; re-parses with `-x ir`.
   case ir
+  /// A PyTorch module computing every result in float64 from the unscheduled IR with every dim bound (the oracle
+  /// of the GPU harness; `TorchReferenceEmitter`).
+  case torchRef = "torch-ref"
   /// Kernel IR with every dim bound and the schedule (`--schedule` trace, or the target's default) applied.
   case scheduled
+  /// A Python module of Triton kernels for the scheduled IR, with its `KEVC` metadata and `launch` (target triton).
+  case triton
   /// Loop IR: the target-neutral loop nests after lowering (naive schedule), loads proven in bounds marked.
   case lowered
   /// LLVM IR before optimisation.
@@ -29,7 +34,9 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     switch self {
     case .ast: return "ast.txt"
     case .ir: return "kir"
+    case .torchRef: return "ref.py"
     case .scheduled: return "scheduled.kir"
+    case .triton: return "triton.py"
     case .lowered: return "loops"
     case .llvmUnoptimized: return "unopt.ll"
     case .llvm: return "ll"
@@ -42,7 +49,7 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   public var isBinary: Bool {
     switch self {
     case .obj: return true
-    case .ast, .ir, .scheduled, .lowered, .llvmUnoptimized, .llvm, .asm, .header: return false
+    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .llvmUnoptimized, .llvm, .asm, .header: return false
     }
   }
 }
@@ -64,4 +71,12 @@ public enum InputKind: String, CaseIterable, Sendable {
       return nil
     }
   }
+}
+
+/// What a compilation produces code for.
+public enum CompileTarget: String, CaseIterable, Sendable {
+  /// The host CPU through LLVM (loop IR, JIT, object files).
+  case llvm
+  /// Triton kernels (block-level GPU code, Python source), compiled ahead of time by `python/kevc_gpu/aot.py`.
+  case triton
 }

@@ -1,6 +1,16 @@
-/// An owned ORC LLJIT instance for the host CPU that resolves external symbols (libm) from the running process.
+/// An owned ORC LLJIT instance for the host CPU that resolves external symbols (libm) from the running process,
+/// and the kevc runtime (`kevc_parallel_for`, the thread pool of parallel loops) from KevcRuntime.
 import CLLVM
 import KevcBasic
+import KevcRuntime
+
+/// The address of the runtime's `kevc_parallel_for`, linked into this process through the KevcRuntime target.
+/// It is defined in every JITDylib explicitly: an executable's symbols are only visible to the process symbol
+/// generator when they are in its dynamic symbol table, which SwiftPM does not promise.
+private let parallelForAddress: UInt64 = {
+  let function: @convention(c) (Int64, kevc_parallel_body?, UnsafeMutableRawPointer?) -> Void = kevc_parallel_for
+  return UInt64(UInt(bitPattern: unsafeBitCast(function, to: UnsafeRawPointer.self)))
+}()
 
 final class OrcJIT {
   private let ref: LLVMOrcLLJITRef
@@ -25,6 +35,22 @@ final class OrcJIT {
       // The JITDylib takes ownership of the generator.
       LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(jit), generator)
     }
+
+    // The runtime's entry points, as absolute symbols.
+    var runtime = [
+      LLVMOrcCSymbolMapPair(
+        Name: LLVMOrcLLJITMangleAndIntern(jit, LoopEmitter.parallelForName),
+        Sym: LLVMJITEvaluatedSymbol(
+          Address: parallelForAddress,
+          Flags: LLVMJITSymbolFlags(
+            GenericFlags: UInt8(LLVMJITSymbolGenericFlagsExported.rawValue | LLVMJITSymbolGenericFlagsCallable.rawValue),
+            TargetFlags: 0)))
+    ]
+    // The materialization unit takes the names; the JITDylib takes the unit (also on failure).
+    let unit = runtime.withUnsafeMutableBufferPointer { LLVMOrcAbsoluteSymbols($0.baseAddress, $0.count) }
+    try checkLLVMError(
+      LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(jit), unit), LLVMDiagnostic.jitFailed,
+      "cannot define the kevc runtime's symbols in the jit")
   }
 
   deinit {

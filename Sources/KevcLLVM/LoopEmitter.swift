@@ -9,7 +9,16 @@
 /// `workspaceSize` bytes (64-byte aligned; may be null when the size is 0). Elements are stored densely in
 /// row-major order: f16 as IEEE half, bf16 as its 16 bits, bool as one byte 0 or 1. The pointed-to buffers must not
 /// overlap (results are written, and the code assumes no other argument aliases them). Dims are folded into the
-/// code as constants. The kernel is single-threaded: `parallel` loops run serially for now.
+/// code as constants.
+///
+/// A `parallel` loop's body is outlined into an internal `void @<name>.par<k>(ptr ctx, i64 begin, i64 end)` that
+/// runs iterations [begin, end) of the loop (shifted by its lower bound); the kernel calls the runtime's
+/// `kevc_parallel_for(count, @<name>.par<k>, ctx)` (Sources/KevcRuntime), where `ctx` is an array of 8-byte slots
+/// on the caller's stack holding every value the body uses from outside: buffer pointers (arguments, workspace
+/// buffers, locals declared outside the loop), enclosing loop variables and the lower bound. Buffers allocated
+/// inside the loop are allocas of the outlined function, so they are private to each thread; buffers allocated
+/// outside and used inside are shared (the lowering only does that for buffers whose elements the iterations
+/// access disjointly).
 ///
 /// Inside the module, `@<name>` only unpacks `args` and calls the internal, always-inlined `@<name>.body`, whose
 /// pointer parameters are `noalias`: after inlining LLVM knows the buffers are disjoint and vectorizes without
@@ -45,16 +54,26 @@ final class LoopEmitter {
   static let reservedNames: Set<String> = [
     "exp", "expf", "log", "logf", "sqrt", "sqrtf", "tanh", "tanhf", "erf", "erff", "pow", "powf", "floor", "floorf",
     "ceil", "ceilf", "fabs", "fabsf", "fmod", "fmodf", "exp2", "exp2f", "memcpy", "memmove", "memset",
+    parallelForName, "kevc_thread_count",
   ]
+
+  /// The runtime function that runs a parallel loop (Sources/KevcRuntime/include/kevc_runtime.h).
+  static let parallelForName = "kevc_parallel_for"
 
   private let program: LoopProgram
   private let context: IRContext
   private let module: IRModule
   private let b: IRBuilder
-  /// Always positioned at the end of the body function's entry block, where every alloca goes.
-  private let entryBuilder: IRBuilder
-  private let function: LLVMValueRef
-  private let entryBlock: LLVMBasicBlockRef
+  /// Always positioned at the end of the current function's entry block, where every alloca goes.
+  private var entryBuilder: IRBuilder
+  /// The function being emitted: the kernel's body, or an outlined parallel loop body.
+  private var function: LLVMValueRef
+  private var entryBlock: LLVMBasicBlockRef
+  /// How many vectorized loops enclose the code being emitted (reductions there may be reassociated).
+  private var vectorizedDepth = 0
+  private var parallelCount = 0
+  /// Vectorizable implementations of exp, log, tanh and erf, created on first use.
+  private lazy var math = VectorMath(module: module)
   private let layout: WorkspaceLayout
 
   private var buffers: [String: BoundBuffer] = [:]
@@ -199,6 +218,7 @@ final class LoopEmitter {
     case .store(let name, let indexExprs, let valueExpr):
       let target = try resolve(name)
       let value = try emit(valueExpr)
+      if vectorizedDepth > 0 { allowReassociation(ofUpdate: valueExpr, to: name, at: indexExprs, value.ref) }
       let linear = try linearIndex(target, try indexValues(indexExprs, for: target))
       let address = b.gep(memoryType(target.buffer.dtype), target.pointer, linear, inbounds: true)
       b.store(try toMemory(value, target.buffer.dtype), address)
@@ -244,14 +264,15 @@ final class LoopEmitter {
 
   private func emitLoop(_ loop: Loop) throws(DiagnosticError) {
     var properties: [LLVMMetadataRef?] = []
+    var vectorized = false
     switch loop.kind {
     case .serial:
       break
     case .parallel:
-      // TODO(thread pool): parallel loops run serially for now; a later issue distributes their iterations over
-      // a thread pool. The marker below only records the schedule's intent in the IR.
-      properties.append(context.mdNode([context.mdString("kevc.loop.parallel")]))
+      try emitParallelLoop(loop)
+      return
     case .vectorized(let width):
+      vectorized = true
       properties.append(
         context.mdNode([context.mdString("llvm.loop.vectorize.enable"), context.mdConstant(context.bool(true))]))
       if width > 1, width <= 1024, width & (width - 1) == 0 {
@@ -286,7 +307,9 @@ final class LoopEmitter {
     b.start(body)
     let saved = indices[loop.variable]
     indices[loop.variable] = counter
+    if vectorized { vectorizedDepth += 1 }
     try emit(loop.body)
+    if vectorized { vectorizedDepth -= 1 }
     indices[loop.variable] = saved
     b.br(latch)
 
@@ -308,6 +331,221 @@ final class LoopEmitter {
     let nodeValue = LLVMMetadataAsValue(context.ref, node)
     LLVMReplaceMDNodeOperandWith(nodeValue, 0, node)
     LLVMSetMetadata(branch, context.metadataKind("llvm.loop"), nodeValue)
+  }
+
+  // MARK: - Parallel loops
+
+  /// Emits a parallel loop as a call of the runtime's `kevc_parallel_for` on an outlined body (see the file's
+  /// summary): `@<name>.par<k>(ctx, begin, end)` loads the captured values and calls the always-inlined
+  /// `@<name>.par<k>.body(pointers..., indices..., lower, begin, end)`, whose pointer parameters are `noalias` like
+  /// those of the kernel's body function.
+  private func emitParallelLoop(_ loop: Loop) throws(DiagnosticError) {
+    let lower = try index(emit(loop.lowerBound), what: "the lower bound of loop '\(loop.variable)'")
+    let upper = try index(emit(loop.upperBound), what: "the upper bound of loop '\(loop.variable)'")
+    // count = max(upper - lower, 0); `upper - lower` wraps only for absurd bounds, never with undefined behaviour.
+    let count = b.select(b.icmp(LLVMIntSLT, lower, upper), b.sub(upper, lower), context.i64(0))
+
+    // What the body uses from outside: buffers bound here (locals declared outside are shared) and loop variables.
+    var bufferNames: Set<String> = []
+    var indexNames: Set<String> = []
+    LoopEmitter.collectNames(loop.body, buffers: &bufferNames, indices: &indexNames)
+    var capturedBuffers: [(String, BoundBuffer)] = []
+    for name in bufferNames.sorted() where buffers[name] != nil || lazyLocals[name] != nil {
+      capturedBuffers.append((name, try resolve(name)))
+    }
+    indexNames.remove(loop.variable)
+    let capturedIndices = indexNames.sorted().compactMap { name in indices[name].map { (name, $0) } }
+
+    // The context: one 8-byte slot per captured value, then the lower bound.
+    let slotCount = capturedBuffers.count + capturedIndices.count + 1
+    let ctx = entryBuilder.alloca(context.i64, count: Int64(slotCount), align: 8, "\(loop.variable).ctx")
+    var slotValues: [LLVMValueRef] = capturedBuffers.map(\.1.pointer) + capturedIndices.map(\.1)
+    slotValues.append(lower)
+    for (k, value) in slotValues.enumerated() {
+      b.store(value, b.gep(context.i64, ctx, context.i64(Int64(k)), inbounds: true))
+    }
+
+    parallelCount += 1
+    let outlinedName = "\(program.name).par\(parallelCount)"
+    let (outlined, _) = try declareFunction(outlinedName, [context.ptr, context.i64, context.i64])
+    let innerTypes: [LLVMTypeRef] =
+      capturedBuffers.map { _ in context.ptr } + capturedIndices.map { _ in context.i64 }
+      + [context.i64, context.i64, context.i64]
+    let (inner, innerType) = try declareFunction(outlinedName + ".body", innerTypes)
+    LoopEmitter.addFunctionAttribute(inner, "alwaysinline", context)
+    for k in 0..<capturedBuffers.count {
+      LLVMAddAttributeAtIndex(inner, LLVMAttributeIndex(k + 1), context.enumAttribute("noalias"))
+    }
+
+    // The outlined entry: unpack the context and call the inner function.
+    let unpack = IRBuilder(module: module)
+    unpack.position(atEndOf: unpack.appendBlock("entry", to: outlined))
+    let ctxParam: LLVMValueRef = LLVMGetParam(outlined, 0)
+    setName(ctxParam, "ctx")
+    var arguments: [LLVMValueRef?] = []
+    for k in 0..<slotCount {
+      let type = k < capturedBuffers.count ? context.ptr : context.i64
+      arguments.append(unpack.load(type, unpack.gep(context.i64, ctxParam, context.i64(Int64(k)), inbounds: true)))
+    }
+    for k in 1...2 {
+      let param: LLVMValueRef = LLVMGetParam(outlined, UInt32(k))
+      setName(param, k == 1 ? "begin" : "end")
+      arguments.append(param)
+    }
+    _ = arguments.withUnsafeMutableBufferPointer {
+      LLVMBuildCall2(unpack.ref, innerType, inner, $0.baseAddress, UInt32($0.count), "")
+    }
+    unpack.retVoid()
+
+    // The inner function: the loop over [lower + begin, lower + end), emitted with the emitter's state switched
+    // to it.
+    guard let callerBlock = b.currentBlock else {
+      throw LLVMDiagnostic.error(LLVMDiagnostic.emissionFailed, "no insertion block for a parallel loop")
+    }
+    let saved = (function, entryBuilder, entryBlock, buffers, indices)
+    function = inner
+    entryBuilder = IRBuilder(module: module)
+    entryBlock = entryBuilder.appendBlock("entry", to: inner)
+    entryBuilder.position(atEndOf: entryBlock)
+    buffers = [:]
+    indices = [:]
+    for (k, (name, bound)) in capturedBuffers.enumerated() {
+      let pointer: LLVMValueRef = LLVMGetParam(inner, UInt32(k))
+      setName(pointer, name)
+      buffers[name] = BoundBuffer(pointer: pointer, buffer: bound.buffer, elementCount: bound.elementCount)
+    }
+    for (k, (name, _)) in capturedIndices.enumerated() {
+      let value: LLVMValueRef = LLVMGetParam(inner, UInt32(capturedBuffers.count + k))
+      setName(value, name)
+      indices[name] = value
+    }
+    let base = capturedBuffers.count + capturedIndices.count
+    let innerLower: LLVMValueRef = LLVMGetParam(inner, UInt32(base))
+    let begin: LLVMValueRef = LLVMGetParam(inner, UInt32(base + 1))
+    let end: LLVMValueRef = LLVMGetParam(inner, UInt32(base + 2))
+    setName(begin, "begin")
+    setName(end, "end")
+
+    let start = b.appendBlock("body", to: inner)
+    b.start(start)
+    // 0 <= begin <= end <= count, so lower + begin and lower + end stay within [lower, upper].
+    let first = b.add(innerLower, begin, nsw: true)
+    let last = b.add(innerLower, end, nsw: true)
+    let header = b.appendBlock("\(loop.variable).header", to: inner)
+    let body = b.appendBlock("\(loop.variable).body", to: inner)
+    let latch = b.appendBlock("\(loop.variable).latch", to: inner)
+    let exit = b.appendBlock("\(loop.variable).exit", to: inner)
+    b.br(header)
+    b.start(header)
+    let counter = b.phi(context.i64, loop.variable)
+    b.addIncoming(counter, first, start)
+    b.condBr(b.icmp(LLVMIntSLT, counter, last), body, exit)
+    b.start(body)
+    indices[loop.variable] = counter
+    try emit(loop.body)
+    b.br(latch)
+    b.start(latch)
+    let next = b.add(counter, context.i64(1), nsw: true)
+    let backEdge = b.br(header)
+    b.addIncoming(counter, next, latch)
+    attachLoopMetadata(backEdge, [context.mdNode([context.mdString("kevc.loop.parallel")])])
+    b.start(exit)
+    b.retVoid()
+    entryBuilder.br(start)
+    (function, entryBuilder, entryBlock, buffers, indices) = saved
+    b.position(atEndOf: callerBlock)
+
+    // The call: kevc_parallel_for(count, @outlined, ctx).
+    var runtimeParams: [LLVMTypeRef?] = [context.i64, context.ptr, context.ptr]
+    let runtimeType = runtimeParams.withUnsafeMutableBufferPointer {
+      LLVMFunctionType(context.void, $0.baseAddress, 3, 0)
+    }
+    var runtime = LoopEmitter.parallelForName.withCString { LLVMGetNamedFunction(module.ref, $0) }
+    if runtime == nil {
+      runtime = LoopEmitter.parallelForName.withCString { LLVMAddFunction(module.ref, $0, runtimeType) }
+      if let runtime { LoopEmitter.addFunctionAttribute(runtime, "nounwind", context) }
+    }
+    var callArguments: [LLVMValueRef?] = [count, outlined, ctx]
+    _ = callArguments.withUnsafeMutableBufferPointer {
+      LLVMBuildCall2(b.ref, runtimeType, runtime, $0.baseAddress, 3, "")
+    }
+  }
+
+  /// Declares an internal `void name(types...)` function that does not unwind.
+  private func declareFunction(
+    _ name: String, _ types: [LLVMTypeRef]
+  ) throws(DiagnosticError) -> (LLVMValueRef, LLVMTypeRef) {
+    var params: [LLVMTypeRef?] = types
+    let type: LLVMTypeRef = params.withUnsafeMutableBufferPointer {
+      LLVMFunctionType(context.void, $0.baseAddress, UInt32($0.count), 0)
+    }
+    guard let fn = name.withCString({ LLVMAddFunction(module.ref, $0, type) }) else {
+      throw LLVMDiagnostic.error(LLVMDiagnostic.emissionFailed, "cannot declare '\(name)'")
+    }
+    LLVMSetLinkage(fn, LLVMInternalLinkage)
+    LoopEmitter.addFunctionAttribute(fn, "nounwind", context)
+    return (fn, type)
+  }
+
+  /// Every buffer and index variable name the statements mention (shadowing ignored: capturing too much is
+  /// harmless).
+  private static func collectNames(_ statements: [Stmt], buffers: inout Set<String>, indices: inout Set<String>) {
+    func visit(_ e: Expr) {
+      e.forEach { node in
+        switch node {
+        case .index(let name): indices.insert(name)
+        case .scalar(let name): buffers.insert(name)
+        case .load(let load): buffers.insert(load.tensor)
+        case .constant, .dim, .unary, .binary, .select, .cast: break
+        }
+      }
+    }
+    for s in statements {
+      switch s {
+      case .loop(let loop):
+        visit(loop.lowerBound)
+        visit(loop.upperBound)
+        collectNames(loop.body, buffers: &buffers, indices: &indices)
+      case .store(let buffer, let idx, let value):
+        buffers.insert(buffer)
+        idx.forEach(visit)
+        visit(value)
+      case .ifThen(let condition, let thenBody, let elseBody):
+        visit(condition)
+        collectNames(thenBody, buffers: &buffers, indices: &indices)
+        collectNames(elseBody, buffers: &buffers, indices: &indices)
+      case .allocate(_, let body):
+        collectNames(body, buffers: &buffers, indices: &indices)
+      }
+    }
+  }
+
+  // MARK: - Reductions in vectorized loops
+
+  /// Marks the combine of an update `buffer[idx] = buffer[idx] <op> e` (a reduction step) inside a vectorized loop
+  /// as reassociable (`reassoc contract`), so that the loop vectorizer may keep one partial result per lane; a
+  /// product feeding a sum may be contracted into an fma. Only add, mul, max and min combines are marked; max and
+  /// min stay `llvm.maximum`/`llvm.minimum` (NaN-propagating).
+  private func allowReassociation(ofUpdate value: Expr, to buffer: String, at idx: [Expr], _ ref: LLVMValueRef) {
+    guard case .binary(let op, let lhs, let rhs) = value else { return }
+    switch op {
+    case .add, .mul, .max, .min: break
+    case .sub, .div, .mod, .pow, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return
+    }
+    func isSelfLoad(_ e: Expr) -> Bool {
+      if case .load(let l) = e, l.tensor == buffer, l.indices == idx { return true }
+      return false
+    }
+    guard isSelfLoad(lhs) || isSelfLoad(rhs), LLVMIsAInstruction(ref) != nil, LLVMCanValueUseFastMathFlags(ref) != 0
+    else { return }
+    LLVMSetFastMathFlags(ref, LLVMFastMathFlags(LLVMFastMathAllowReassoc | LLVMFastMathAllowContract))
+    guard op == .add else { return }
+    for k in 0..<2 {
+      guard let operand = LLVMGetOperand(ref, UInt32(k)), LLVMIsAInstruction(operand) != nil,
+        LLVMGetInstructionOpcode(operand) == LLVMFMul
+      else { continue }
+      LLVMSetFastMathFlags(operand, LLVMFastMathFlags(LLVMFastMathAllowContract))
+    }
   }
 
   // MARK: - Buffers and addressing
@@ -543,6 +781,8 @@ final class LoopEmitter {
     }
     func intrinsic(_ name: String) -> LLVMValueRef { b.callIntrinsic(name, overloads: [type], [x.ref]) }
     let one = { self.context.real(type, 1) }
+    // f16/bf16/f32 (float registers) use the vectorizable implementations of VectorMath.swift; f64 uses libm.
+    let single = t != .f64
     switch op {
     case .neg:
       if t.isFloat { return same(b.fneg(x.ref)) }
@@ -556,20 +796,21 @@ final class LoopEmitter {
       if t == .bool { return x }
       // abs(INT_MIN) wraps to INT_MIN (the `false` flag: not poison).
       return same(b.callIntrinsic("llvm.abs", overloads: [type], [x.ref, context.bool(false)]))
-    case .exp: return try float { intrinsic("llvm.exp") }
-    case .log: return try float { intrinsic("llvm.log") }
+    case .exp: return try float { single ? math.call(.exp, x.ref, at: b) : intrinsic("llvm.exp") }
+    case .log: return try float { single ? math.call(.log, x.ref, at: b) : intrinsic("llvm.log") }
     case .sqrt: return try float { intrinsic("llvm.sqrt") }
     case .floor: return try float { intrinsic("llvm.floor") }
     case .ceil: return try float { intrinsic("llvm.ceil") }
-    case .tanh: return try float { intrinsic("llvm.tanh") }
+    case .tanh: return try float { single ? math.call(.tanh, x.ref, at: b) : intrinsic("llvm.tanh") }
     case .rsqrt: return try float { b.fdiv(one(), intrinsic("llvm.sqrt")) }
     case .sigmoid:
       return try float {
-        let e = b.callIntrinsic("llvm.exp", overloads: [type], [b.fneg(x.ref)])
+        let minus = b.fneg(x.ref)
+        let e = single ? math.call(.exp, minus, at: b) : b.callIntrinsic("llvm.exp", overloads: [type], [minus])
         return b.fdiv(one(), b.fadd(one(), e))
       }
     case .erf:
-      return try float { b.callLibrary(t == .f64 ? "erf" : "erff", type, [x.ref]) }
+      return try float { single ? math.call(.erf, x.ref, at: b) : b.callLibrary("erf", type, [x.ref]) }
     case .isnan:
       if t.isFloat { return TypedValue(ref: b.fcmp(LLVMRealUNO, x.ref, x.ref), dtype: .bool) }
       return TypedValue(ref: context.bool(false), dtype: .bool)

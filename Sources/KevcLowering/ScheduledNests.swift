@@ -111,9 +111,14 @@ extension Lowering {
     var staticExtent: [String: Int] = [:]
     for (k, axis) in def.axes.enumerated() {
       if let r = region?[k] {
-        lower[axis.name] = simplify(.binary(.max, r.start, .constant(.int(0))))
-        upper[axis.name] = simplify(
-          .binary(.min, .binary(.add, r.start, .constant(.int(Int64(r.extent)))), .constant(.int(Int64(shape[k])))))
+        // Clamp the region to the domain, unless the enclosing loops' ranges prove it inside (then the trip count
+        // is the region's constant extent, which unrolling and vectorization need).
+        let end = Expr.binary(.add, r.start, .constant(.int(Int64(r.extent))))
+        let startRange = BoundsAnalysis.range(of: r.start, variables: scope, dims: dims)
+        let startsInside = (startRange?.lowerBound ?? -1) >= 0
+        let endsInside = (startRange?.upperBound).map { $0 + Int64(r.extent) <= Int64(shape[k]) } ?? false
+        lower[axis.name] = startsInside ? simplify(r.start) : simplify(.binary(.max, r.start, .constant(.int(0))))
+        upper[axis.name] = endsInside ? simplify(end) : simplify(.binary(.min, end, .constant(.int(Int64(shape[k])))))
         staticExtent[axis.name] = min(r.extent, shape[k])
       } else {
         lower[axis.name] = .constant(.int(0))
@@ -166,6 +171,9 @@ extension Lowering {
     let position = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.name, $0) })
     var bounds: [String: (Expr, Expr)] = [:]
     var guarded: [String] = []
+    // Per guarded root: conditions on split variables inside its tree whose own split leaves a tail (splitting
+    // `k.i` of extent 8 by 3 reaches `k.i = 8`, which the root's bound alone does not exclude).
+    var innerConditions: [String: [Expr]] = [:]
     for root in roots {
       guard let split = splitOf(root) else {
         bounds[root] = (lower[root] ?? .constant(.int(0)), upper[root] ?? .constant(.int(0)))
@@ -176,7 +184,12 @@ extension Lowering {
       var exact = true
       while let sp = stack.popLast() {
         let whole = extentOf(sp.variable)
-        if whole % sp.factor != 0 { exact = false }
+        if whole % sp.factor != 0 {
+          exact = false
+          if sp.variable != root {
+            innerConditions[root, default: []].append(.binary(.lt, value(sp.variable), .constant(.int(Int64(whole)))))
+          }
+        }
         for part in [sp.outer, sp.inner] {
           if let child = splitOf(part) { stack.append(child) } else {
             bounds[part] = (.constant(.int(0)), .constant(.int(Int64(extentOf(part)))))
@@ -197,7 +210,9 @@ extension Lowering {
       guarded.append(root)
     }
     func guardCondition(_ rootsToGuard: [String]) -> Expr? {
-      let conditions = rootsToGuard.map { r -> Expr in .binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0))) }
+      let conditions = rootsToGuard.flatMap { r -> [Expr] in
+        [.binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0)))] + (innerConditions[r] ?? [])
+      }
       guard let first = conditions.first else { return nil }
       return conditions.dropFirst().reduce(first) { .binary(.and, $0, $1) }
     }
@@ -217,7 +232,10 @@ extension Lowering {
       guard case .computeAt(_, let loop) = p.effectiveSchedule.placement else { continue }
       do {
         let r = try RegionAnalysis(kernel).region(of: p, readBy: def, at: loop)
-        let inLoops = r.map { RegionDimension(start: simplify($0.start.substituting(renaming)), extent: $0.extent) }
+        let offsets = splitAxisOffsets(of: p, readBy: def, region: region, lower: lower, isSplit: { splitOf($0) != nil })
+        let inLoops = zip(r, offsets).map { dim, offset in
+          RegionDimension(start: simplify(.binary(.add, dim.start.substituting(renaming), offset)), extent: dim.extent)
+        }
         producerRegions[p.name] = inLoops
         let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
         let ps = p.effectiveSchedule
@@ -329,6 +347,36 @@ extension Lowering {
     return initNest + build(leaves, guarding(pureGuards + reductionGuards, [update]))
   }
 
+  /// RegionAnalysis writes a split axis as its split form counted from 0 (`n.o * 8 + n.i`); in a nest computed over
+  /// a region, a split axis is `lower + n.o * 8 + n.i`. Per producer dimension: what the reads' index gains from
+  /// those lower bounds (coefficient of the axis in the index times its lower bound), in the enclosing scope's
+  /// variables.
+  func splitAxisOffsets(
+    of producer: Definition, readBy def: Definition, region: [RegionDimension]?, lower: [String: Expr],
+    isSplit: (String) -> Bool
+  ) -> [Expr] {
+    var offsets = producer.axes.map { _ in Expr.constant(.int(0)) }
+    guard let region else { return offsets }
+    let shifted = def.axes.enumerated().filter { k, a in k < region.count && isSplit(a.name) }.map(\.element.name)
+    guard !shifted.isEmpty, let read = def.expressions.flatMap(\.loads).first(where: { $0.tensor == producer.name })
+    else { return offsets }
+    for (k, index) in read.indices.enumerated() where k < offsets.count {
+      let names = index.indexNames
+      let zero = Dictionary(uniqueKeysWithValues: names.map { ($0, Expr.constant(.int(0))) })
+      guard let base = kernel.constantValue(index.substituting(zero)) else { continue }
+      for axis in shifted where names.contains(axis) {
+        var unit = zero
+        unit[axis] = .constant(.int(1))
+        guard let at1 = kernel.constantValue(index.substituting(unit)), let lo = lower[axis] else { continue }
+        let coefficient = at1 &- base
+        if coefficient != 0 {
+          offsets[k] = .binary(.add, offsets[k], .binary(.mul, .constant(.int(Int64(coefficient))), lo))
+        }
+      }
+    }
+    return offsets
+  }
+
   /// Loops without producers (the initialisation nest of an in-place reduction).
   private func buildPlain(_ list: [ScheduledLoop], loop: (ScheduledLoop, [Stmt]) -> Stmt, _ innermost: [Stmt]) -> [Stmt] {
     var inner = innermost
@@ -385,6 +433,8 @@ extension Lowering {
         }
       }
       if op == .sub, a == b { return .constant(.int(0)) }
+      // (x + c) - x -> c
+      if op == .sub, case .binary(.add, let x, let c) = a, x == b, constantValue(c) != nil { return c }
       switch (op, constantValue(a), constantValue(b)) {
       case (.add, 0, _): return b
       case (.add, _, 0), (.sub, _, 0): return a

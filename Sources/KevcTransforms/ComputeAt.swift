@@ -68,6 +68,15 @@ extension ScheduleEditing {
   /// returns the copy's name.
   mutating func recompute(_ tensor: String, for consumerName: String) throws(TransformError) -> String {
     let producer = try definition(tensor)
+    // The copy would read definitions computed inside the original, which only exist there.
+    let inside = kernel.definitions.filter {
+      if case .computeAt(let c, _) = $0.effectiveSchedule.placement { return c == tensor }
+      return false
+    }.map(\.name)
+    if !inside.isEmpty {
+      throw fail(
+        "'\(tensor)' has other readers, so '\(consumerName)' would need its own copy, but \(inside.map { "'\($0)'" }.joined(separator: ", ")) \(inside.count == 1 ? "is" : "are") computed inside '\(tensor)'; compute_root \(inside.count == 1 ? "it" : "them") first")
+    }
     let name = fresh("\(tensor).\(consumerName)", taken: tensorNames)
     var copy = producer
     copy.name = name

@@ -45,7 +45,7 @@ extension ScheduleEditing {
     let onlyA = Set(av).subtracting(bv).intersection(axes)
     let onlyB = Set(bv).subtracting(av).intersection(axes)
     guard !onlyA.isEmpty, !onlyB.isEmpty else {
-      throw fail("'\(tensor)' is not a contraction: each operand needs an output axis the other lacks (got \(av) and \(bv))")
+      throw fail("'\(tensor)' is not a contraction: each operand needs an output axis the other lacks (got [\(av.joined(separator: ", "))] and [\(bv.joined(separator: ", "))])")
     }
     var s = d.effectiveSchedule
     s.isDot = true

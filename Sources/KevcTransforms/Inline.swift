@@ -59,6 +59,16 @@ extension ScheduleEditing {
     case .padded(let c): pad = c ?? .zero(producer.dtype)
     case .inBounds: return value
     }
-    return .select(inside, value, .constant(pad))
+    // Both branches of a select are evaluated: the producer's `inbounds` reads along its axes may fall outside
+    // their tensors at the points the select discards, so they become padded reads.
+    let axisNames = Set(producer.axes.map(\.name))
+    let guardedBody = producer.body.rewritten { node in
+      guard case .load(var l) = node, l.bounds == .inBounds,
+        l.indices.contains(where: { !$0.indexNames.isDisjoint(with: axisNames) })
+      else { return nil }
+      l.bounds = .padded(nil)
+      return .load(l)
+    }
+    return .select(inside, guardedBody.substituting(substitution), .constant(pad))
   }
 }

@@ -43,6 +43,15 @@ extension ScheduleEditing {
     let k: Expr = lo == 0 ? offset : .binary(.add, .constant(.int(Int64(lo))), offset)
     var body = d.body.substituting([loop: k])
     if extent % factor != 0 {
+      // Both branches of a select are evaluated: reads at the discarded points past the extent must not be
+      // `inbounds` (they may fall outside the tensor), so they become padded reads.
+      body = body.rewritten { node in
+        guard case .load(var l) = node, l.bounds == .inBounds,
+          l.indices.contains(where: { !$0.indexNames.isDisjoint(with: [outerName, innerName]) })
+        else { return nil }
+        l.bounds = .padded(nil)
+        return .load(l)
+      }
       body = .select(.binary(.lt, offset, .constant(.int(Int64(extent)))), body, .constant(Self.identity(r.op, r.accumulator)))
     }
     var partialAxes = r.axes

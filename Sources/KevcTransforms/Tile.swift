@@ -18,6 +18,9 @@ extension ScheduleEditing {
       throw fail("tile needs one size per loop, got \(loops.count) loops and \(sizes.count) sizes")
     }
     guard Set(loops).count == loops.count else { throw fail("tile names a loop twice") }
+    // Check every name first, so that an error lists the loops as they were before any split.
+    let d = try definition(tensor)
+    for loop in loops { _ = try loopIndex(loop, in: d) }
     for (loop, size) in zip(loops, sizes) { try split(tensor, loop, by: size) }
     try reorder(tensor, loops.map { $0 + ".o" } + loops.map { $0 + ".i" })
   }

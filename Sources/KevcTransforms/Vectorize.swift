@@ -23,6 +23,12 @@ extension ScheduleEditing {
     if let op = d.reduction?.op, op == .argmax || op == .argmin, Self.isReductionLoop(loop, of: d) {
       throw fail("'\(loop)' is an \(op.rawValue) reduction loop of '\(tensor)'; it cannot be vectorized")
     }
+    // Check before splitting, so that the error names the loop given rather than its inner part.
+    let loops = d.effectiveSchedule.loops
+    if let position = loops.firstIndex(where: { $0.name == loop }), position != loops.count - 1 {
+      let inside = loops[(position + 1)...].map(\.name).joined(separator: ", ")
+      throw fail("only the innermost loop of '\(tensor)' can be vectorized; '\(loop)' has \(inside) inside it (reorder first)")
+    }
     let target = try mapLoop(tensor, loop, factor: width)
     try setKind(tensor, target, .vectorized(width: width), innermost: true)
   }

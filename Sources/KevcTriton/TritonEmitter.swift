@@ -1,1 +1,313 @@
-// The Triton emitter: scheduled kernel IR to a Triton kernel module (being written).
+import KevcBasic
+import KevcIR
+
+/// The Triton emitter: a bound, scheduled kernel to a Python module of `@triton.jit` kernels.
+///
+/// Each definition computed at the root becomes one kernel (producers computed inside it are emitted inside it),
+/// launched in program order by the module's `launch(**tensors)`. The module also holds `KEVC`, a dict describing
+/// the kernel (parameters and results with dtypes, shapes and value domains, workspace buffers, and per kernel its
+/// signature, constexprs, grid and num_warps/num_stages) for ahead-of-time compilation (`python/kevc_gpu/aot.py`)
+/// and for the GPU harness. The emitter makes no decisions: block sizes, grids and placements come from the
+/// schedule; a schedule the target cannot express is rejected with a diagnostic at the definition.
+public struct TritonModule: Hashable, Sendable {
+  /// The Python source.
+  public var source: String
+  public var kernels: [TritonKernelInfo]
+}
+
+/// One generated kernel.
+public struct TritonKernelInfo: Hashable, Sendable {
+  public var name: String
+  /// The root definition it computes.
+  public var definition: String
+  /// Parameter names and Triton signature types (`*fp32`, `i64`, `constexpr`), in order.
+  public var signature: [Pair]
+  public var constexprs: [Pair]
+  public var grid: [Int]
+  public var warps: Int
+  public var stages: Int
+  /// The line of the module where its `def` is.
+  public var line: Int
+
+  public struct Pair: Hashable, Sendable {
+    public var name: String
+    public var value: String
+  }
+}
+
+public enum TritonEmitter {
+  /// Default launch parameters when the schedule has no `launch`.
+  public static let defaultWarps = 4
+  public static let defaultStages = 2
+  public static let defaultDotStages = 3
+
+  /// Emits the module. `origin` names the source (spec path and schedule) in the module's header.
+  public static func emit(_ kernel: Kernel, origin: String = "") throws(DiagnosticError) -> TritonModule {
+    let dims = kernel.dimBindings
+    func shape(_ s: [SizeExpr], _ what: String, at loc: SourceLocation) throws(DiagnosticError) -> [Int] {
+      var out: [Int] = []
+      for e in s {
+        guard let v = e.evaluate(dims), v >= 0 else {
+          throw DiagnosticError(
+            .error(DiagnosticID("triton", "unbound-dims"), "the shape of '\(what)' is not bound (use --shape or a dims line)", at: loc))
+        }
+        out.append(v)
+      }
+      return out
+    }
+    func rowMajor(_ s: [Int]) -> [Int] {
+      var strides = [Int](repeating: 1, count: s.count)
+      var acc = 1
+      for k in s.indices.reversed() {
+        strides[k] = acc
+        acc = acc &* max(1, s[k])
+      }
+      return strides
+    }
+    // Where every tensor lives.
+    var homes: [String: KernelBuilder.TensorHome] = [:]
+    var shapes: [String: [Int]] = [:]
+    for p in kernel.params + kernel.results where !p.isScalar || kernel.results.contains(where: { $0.name == p.name }) {
+      let s = try shape(p.shape, p.name, at: p.location)
+      shapes[p.name] = s
+      homes[p.name] = .memory(strides: rowMajor(s), shape: s)
+    }
+    var workspace: [(name: String, tensor: String, dtype: DType, elements: Int)] = []
+    var wsNames = PythonNames()
+    let results = Set(kernel.results.map(\.name))
+    for d in kernel.definitions {
+      let s = try shape(d.shape, d.name, at: d.location)
+      shapes[d.name] = s
+      guard !results.contains(d.name), d.effectiveSchedule.placement == .root else { continue }
+      let storage = d.effectiveSchedule.storage
+      let perm = storage.permutation ?? Array(s.indices)
+      guard perm.count == s.count, Set(perm) == Set(s.indices) else {
+        throw DiagnosticError(.error(DiagnosticID("triton", "bad-layout"), "the layout of '\(d.name)' is not a permutation of its axes", at: d.location))
+      }
+      var bufferShape = perm.map { s[$0] }
+      if let pad = storage.padding, pad.count == bufferShape.count {
+        bufferShape = zip(bufferShape, pad).map { $0 &+ max(0, $1) }
+      }
+      let bufferStrides = rowMajor(bufferShape)
+      var strides = [Int](repeating: 0, count: s.count)
+      for (i, axis) in perm.enumerated() { strides[axis] = bufferStrides[i] }
+      homes[d.name] = .memory(strides: strides, shape: s)
+      let elements = bufferShape.reduce(1) { $0 &* $1 }
+      workspace.append((wsNames.fresh("ws_" + d.name), d.name, d.dtype, elements))
+    }
+
+    // Kernels.
+    var moduleNames = PythonNames()
+    for h in TritonHelpers.names { _ = moduleNames.fresh(h) }
+    var helpers: Set<String> = []
+    var kernelTexts: [String] = []
+    var infos: [TritonKernelInfo] = []
+    var scratchBuffers: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)] = []
+    var launchLines: [String] = []
+    for d in kernel.definitions where d.effectiveSchedule.placement == .root {
+      var b = KernelBuilder(kernel: kernel, root: d, homes: homes)
+      guard let home = homes[d.name], let pointer = b.pointerNames[d.name] else { continue }
+      b.usedTensors.insert(d.name)
+      try b.emitDefinition(
+        d, region: nil, registerMode: false,
+        sink: .memory(pointer: pointer) { (b: inout KernelBuilder, point: [Expr], f: KernelBuilder.Frame) throws(DiagnosticError) -> KernelBuilder.Code in
+          try b.offset(home, point, f)
+        })
+      helpers.formUnion(b.helpers)
+      let name = moduleNames.fresh("kevc_\(kernel.name)_\(d.name)")
+      // Arguments: tensors in parameter, result, workspace order; scratch; scalars; constexprs.
+      var signature: [TritonKernelInfo.Pair] = []
+      var callArgs: [String] = []
+      for p in kernel.params where !p.isScalar && b.usedTensors.contains(p.name) {
+        signature.append(.init(name: b.pointerNames[p.name] ?? p.name, value: TritonType.pointerSignature(p.dtype)))
+        callArgs.append("_t_\(p.name)")
+      }
+      for r in kernel.results where b.usedTensors.contains(r.name) {
+        signature.append(.init(name: b.pointerNames[r.name] ?? r.name, value: TritonType.pointerSignature(r.dtype)))
+        callArgs.append("_t_\(r.name)")
+      }
+      for w in workspace where b.usedTensors.contains(w.tensor) {
+        signature.append(.init(name: b.pointerNames[w.tensor] ?? w.name, value: TritonType.pointerSignature(w.dtype)))
+        callArgs.append(w.name)
+      }
+      let programs = b.grid.reduce(1) { $0 &* $1 }
+      for s in b.scratch {
+        let buffer = wsNames.fresh("scratch_" + s.tensor)
+        scratchBuffers.append((buffer, s.tensor, s.dtype, programs &* s.elements, name))
+        signature.append(.init(name: s.name, value: TritonType.pointerSignature(s.dtype)))
+        callArgs.append(buffer)
+      }
+      var preamble: [String] = []
+      for p in kernel.params where p.isScalar && b.usedScalars.contains(p.name) {
+        let n = b.scalarNames[p.name] ?? p.name
+        signature.append(.init(name: n, value: TritonType.scalarSignature(p.dtype)))
+        callArgs.append("_s_\(p.name)")
+        if TritonType.isHalf(p.dtype) {
+          preamble.append("    \(n) = \(n).to(\(TritonType.storage(p.dtype))).to(tl.float32)")
+        }
+      }
+      var constexprs: [TritonKernelInfo.Pair] = []
+      for (c, v) in b.constexprs {
+        signature.append(.init(name: c, value: "constexpr"))
+        constexprs.append(.init(name: c, value: "\(v)"))
+      }
+      let launch = d.effectiveSchedule.launch
+      let warps = launch?.warps ?? defaultWarps
+      let stages = launch?.stages ?? (d.effectiveSchedule.isDot ? defaultDotStages : defaultStages)
+      let params = signature.map { $0.value == "constexpr" ? "\($0.name): tl.constexpr" : $0.name }
+      var text = "@triton.jit\ndef \(name)(\(params.joined(separator: ", "))):\n"
+      text += "    # computes \(d.name); grid \(b.grid)\n"
+      for p in preamble { text += p + "\n" }
+      for l in b.lines { text += l + "\n" }
+      kernelTexts.append(text)
+      infos.append(
+        TritonKernelInfo(
+          name: name, definition: d.name, signature: signature, constexprs: constexprs, grid: b.grid, warps: warps,
+          stages: stages, line: 0))
+      let constArgs = constexprs.map { "\($0.name)=\($0.value)" }
+      let all = callArgs + constArgs + ["num_warps=\(warps)", "num_stages=\(stages)"]
+      let g = "(\(b.grid[0]), \(b.grid[1]), \(b.grid[2]))"
+      if programs > 0 {
+        launchLines.append("    \(name)[\(g)](\(all.joined(separator: ", ")))")
+      } else {
+        launchLines.append("    # \(name): empty grid \(g), nothing to compute")
+      }
+    }
+
+    // Module text.
+    var out = "# Generated by kevc from \(origin.isEmpty ? "kernel IR" : origin): kernel '\(kernel.name)'. Do not edit.\n"
+    out += "# Block-level lowering of the scheduled kernel IR; semantics in lowering/triton/README.md.\n"
+    out += "import triton\nimport triton.language as tl\nfrom triton.language.extra import libdevice\n\n"
+    out += "KEVC = " + metadata(kernel, shapes: shapes, workspace: workspace, scratch: scratchBuffers, infos: infos) + "\n"
+    for h in helpers.sorted() {
+      guard let src = TritonHelpers.sources[h] else { continue }
+      out += "\n\n" + src + "\n"
+    }
+    for (i, text) in kernelTexts.enumerated() {
+      out += "\n\n"
+      infos[i].line = out.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+      out += text
+    }
+    out += "\n\n" + launchFunction(kernel, shapes: shapes, workspace: workspace, scratch: scratchBuffers, lines: launchLines)
+    return TritonModule(source: out, kernels: infos)
+  }
+
+  // MARK: - Metadata and launch
+
+  static func pyString(_ s: String) -> String {
+    var out = "\""
+    for ch in s.unicodeScalars {
+      switch ch {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      default:
+        if ch.value < 0x20 || ch.value > 0x7e {
+          let hex = String(ch.value, radix: 16)
+          out += "\\U" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
+        } else {
+          out.unicodeScalars.append(ch)
+        }
+      }
+    }
+    return out + "\""
+  }
+
+  static func metadata(
+    _ kernel: Kernel, shapes: [String: [Int]], workspace: [(name: String, tensor: String, dtype: DType, elements: Int)],
+    scratch: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)], infos: [TritonKernelInfo]
+  ) -> String {
+    let dims = kernel.dimBindings
+    func tensor(_ p: Param) -> String {
+      var fields = ["\"name\": \(pyString(p.name))", "\"dtype\": \(pyString(p.dtype.rawValue))"]
+      fields.append("\"shape\": [\((shapes[p.name] ?? []).map(String.init).joined(separator: ", "))]")
+      if let dom = p.domain, let lo = dom.lowerBound.evaluate(dims), let hi = dom.upperBound.evaluate(dims) {
+        fields.append("\"domain\": {\"lower\": \(lo), \"upper\": \(hi), \"sorted\": \(dom.sorted ? "True" : "False")}")
+      } else {
+        fields.append("\"domain\": None")
+      }
+      return "{" + fields.joined(separator: ", ") + "}"
+    }
+    var s = "{\n"
+    s += "    \"kernel\": \(pyString(kernel.name)),\n"
+    s += "    \"dims\": {\(kernel.dims.compactMap { d in d.value.map { "\(pyString(d.name)): \($0)" } }.joined(separator: ", "))},\n"
+    s += "    \"params\": [\n" + kernel.params.map { "        " + tensor($0) + ",\n" }.joined() + "    ],\n"
+    s += "    \"results\": [\n" + kernel.results.map { "        " + tensor($0) + ",\n" }.joined() + "    ],\n"
+    s += "    \"workspace\": [\n"
+    for w in workspace {
+      s += "        {\"name\": \(pyString(w.name)), \"holds\": \(pyString(w.tensor)), \"dtype\": \(pyString(w.dtype.rawValue)), \"elements\": \(w.elements), \"scope\": \"root\"},\n"
+    }
+    for w in scratch {
+      s += "        {\"name\": \(pyString(w.name)), \"holds\": \(pyString(w.tensor)), \"dtype\": \(pyString(w.dtype.rawValue)), \"elements\": \(w.elements), \"scope\": \"scratch\", \"kernel\": \(pyString(w.kernel))},\n"
+    }
+    s += "    ],\n"
+    s += "    \"kernels\": [\n"
+    for k in infos {
+      s += "        {\n"
+      s += "            \"name\": \(pyString(k.name)),\n"
+      s += "            \"defines\": \(pyString(k.definition)),\n"
+      s += "            \"signature\": {\(k.signature.map { "\(pyString($0.name)): \(pyString($0.value))" }.joined(separator: ", "))},\n"
+      s += "            \"constexprs\": {\(k.constexprs.map { "\(pyString($0.name)): \($0.value)" }.joined(separator: ", "))},\n"
+      s += "            \"grid\": [\(k.grid.map(String.init).joined(separator: ", "))],\n"
+      s += "            \"num_warps\": \(k.warps),\n"
+      s += "            \"num_stages\": \(k.stages),\n"
+      s += "        },\n"
+    }
+    s += "    ],\n}"
+    return s
+  }
+
+  static func launchFunction(
+    _ kernel: Kernel, shapes: [String: [Int]], workspace: [(name: String, tensor: String, dtype: DType, elements: Int)],
+    scratch: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)], lines: [String]
+  ) -> String {
+    var s = """
+      def _kevc_tensor(tensors, name, dtype, shape):
+          if name not in tensors:
+              raise KeyError(f"kevc launch: missing tensor '{name}'")
+          t = tensors[name]
+          if t.dtype != dtype or tuple(t.shape) != tuple(shape):
+              raise ValueError(f"kevc launch: '{name}' must be {dtype} {tuple(shape)}, got {t.dtype} {tuple(t.shape)}")
+          if not t.is_contiguous():
+              raise ValueError(f"kevc launch: '{name}' must be contiguous")
+          return t
+
+
+      def _kevc_scalar(tensors, name, kind):
+          if name not in tensors:
+              raise KeyError(f"kevc launch: missing scalar '{name}'")
+          v = tensors[name]
+          if hasattr(v, "item"):
+              v = v.item()
+          return kind(v)
+
+
+      def launch(**tensors):
+          \"\"\"Runs the kernel: parameters and preallocated results by name (torch tensors; scalars as Python numbers
+          or 0-d tensors). Allocates the workspace on the tensors' device and launches every kernel in order.\"\"\"
+          import torch
+
+      """
+    var firstTensor: String?
+    for p in kernel.params + kernel.results {
+      if p.isScalar && !kernel.results.contains(where: { $0.name == p.name }) {
+        let kind = p.dtype.isFloat ? "float" : p.dtype == .bool ? "bool" : "int"
+        s += "    _s_\(p.name) = _kevc_scalar(tensors, \(pyString(p.name)), \(kind))\n"
+      } else {
+        let sh = (shapes[p.name] ?? []).map(String.init)
+        let tuple = sh.isEmpty ? "()" : "(" + sh.joined(separator: ", ") + (sh.count == 1 ? ",)" : ")")
+        s += "    _t_\(p.name) = _kevc_tensor(tensors, \(pyString(p.name)), \(TritonType.torch(p.dtype)), \(tuple))\n"
+        if firstTensor == nil { firstTensor = "_t_\(p.name)" }
+      }
+    }
+    s += "    device = \(firstTensor.map { "\($0).device" } ?? "torch.device(\"cuda\")")\n"
+    for w in workspace {
+      s += "    \(w.name) = torch.empty((\(w.elements),), dtype=\(TritonType.torch(w.dtype)), device=device)\n"
+    }
+    for w in scratch {
+      s += "    \(w.name) = torch.empty((\(w.elements),), dtype=\(TritonType.torch(w.dtype)), device=device)\n"
+    }
+    for l in lines { s += l + "\n" }
+    return s
+  }
+}

@@ -7,7 +7,8 @@ struct Compile: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compile a spec or IR file, writing the requested stages.",
     discussion: """
-      Stages, in pipeline order: ast (the parsed spec), ir (kernel IR), scheduled (dims bound, schedule \
+      Stages, in pipeline order: ast (the parsed spec), ir (kernel IR), torch-ref (a float64 PyTorch reference module \
+      from the unscheduled IR), scheduled (dims bound, schedule \
       applied), lowered (loop IR), llvm-unopt, llvm \
       (after O3), asm, obj (host object file with the C entry point), header (its C declaration).
       With no --emit: writes an object file (<kernel>.o, or -o FILE), or every stage when --dump-dir is given.
@@ -17,6 +18,8 @@ struct Compile: ParsableCommand {
       """)
 
   @OptionGroup var options: InputOptions
+
+  @OptionGroup var tuning: TuningOptions
 
   @Option(help: ArgumentHelp("Stages to write, comma separated.", valueName: "stage,..."))
   var emit: StageList?
@@ -31,7 +34,8 @@ struct Compile: ParsableCommand {
     var source: SourceFile?
     do throws(DiagnosticError) {
       let stages = emit?.stages ?? (dumpDir != nil ? Stage.allCases : [.obj])
-      let request = try options.request(stages: Set(stages))
+      var request = try options.request(stages: Set(stages))
+      try tuning.apply(to: &request)
       source = request.source
       let result = try Compiler.compile(request, observer: options.observer)
       try write(result, stages: stages)

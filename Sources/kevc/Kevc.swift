@@ -11,7 +11,7 @@ struct Kevc: ParsableCommand {
     commandName: "kevc",
     abstract: "A kernel compiler: tensor-expression specs to fast, checked kernels.",
     version: "0.1.0",
-    subcommands: [Compile.self, Run.self, Opt.self]
+    subcommands: [Compile.self, Run.self, Opt.self, Interpret.self, Search.self, Report.self, DB.self, Worker.self]
   )
 }
 
@@ -34,8 +34,15 @@ struct InputOptions: ParsableArguments {
   @Option(help: "How to print errors: text (file:line:col with the source line) or json (one object per line).")
   var diagnostics: DiagnosticRenderer.Format = .text
 
-  @Option(help: "Target: llvm (the host CPU, through LLVM 22).")
+  @Option(help: "Target: llvm (the host CPU, through LLVM 22) or triton (GPU kernels as a Triton module).")
   var target: String = "llvm"
+
+  @Option(
+    name: .customLong("check-aot"),
+    help: ArgumentHelp(
+      "With --target triton: compile the module ahead of time for these GPU targets (e.g. cuda:90,hip:gfx942) with python/kevc_gpu/aot.py; Triton errors become diagnostics.",
+      valueName: "targets"))
+  var checkAOT: String?
 
   @Flag(help: "Print the IR after every pass to standard error, marking passes that changed nothing.")
   var printIRAfterAll = false
@@ -52,12 +59,20 @@ struct InputOptions: ParsableArguments {
   /// Reads the input and builds the compile request; throws located diagnostics.
   func request(stages: Set<Stage>) throws(DiagnosticError) -> CompileRequest {
     let commandLine = SourceLocation(file: "kevc", line: 0, column: 0)
-    guard target == "llvm" else {
+    guard let compileTarget = CompileTarget(rawValue: target) else {
       throw DiagnosticError(
         .error(
-          DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm",
+          DiagnosticID("driver", "unknown-target"),
+          "unknown target '\(target)'; available targets: \(CompileTarget.allCases.map(\.rawValue).joined(separator: ", "))",
           at: commandLine))
     }
+    let aotTargets = checkAOT.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
+    if !aotTargets.isEmpty && compileTarget != .triton {
+      throw DiagnosticError(
+        .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton", at: commandLine))
+    }
+    // The triton target has no object file: its default output is the module.
+    let stages = compileTarget == .triton && stages == [.obj] ? [.triton] : stages
     guard (0...3).contains(optimizationLevel) else {
       throw DiagnosticError(
         .error(DiagnosticID("driver", "bad-option"), "--opt-level must be 0, 1, 2 or 3", at: commandLine))
@@ -96,9 +111,12 @@ struct InputOptions: ParsableArguments {
       }
       trace = try Trace.parse(SourceFile(path: schedule, text: String(decoding: data, as: UTF8.self)))
     }
-    return CompileRequest(
+    var request = CompileRequest(
       source: SourceFile(path: input == "-" ? "<stdin>" : input, text: text), kind: kind,
       shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel, schedule: trace)
+    request.target = compileTarget
+    request.aotTargets = aotTargets
+    return request
   }
 
   var observer: PassObserver? {

@@ -1,0 +1,162 @@
+import Foundation
+import KevcBasic
+
+/// Runs kevc's Python GPU evaluation harness (`python3 -m kevc_gpu run`, python/kevc_gpu) on a kernel module and
+/// its torch reference module, and renders the JSON summary it prints the way `kevc run` prints CPU results.
+///
+/// The modules are written to a fresh temporary folder; the harness runs each candidate in its own worker process
+/// (docs/gpu-harness.md). `python/` is found through $KEVC_PYTHON_DIR, next to the kevc executable's repository
+/// (walking up from it), or in the current directory.
+public enum GPUHarness {
+  public struct Options: Sendable {
+    public var trials: Int
+    public var timingCalls: Int
+    public var timeout: Double
+    public var seed: UInt64?
+    public var python: String
+
+    public init(trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3") {
+      self.trials = trials
+      self.timingCalls = timingCalls
+      self.timeout = timeout
+      self.seed = seed
+      self.python = python
+    }
+  }
+
+  public struct Outcome: Sendable {
+    /// ok, flagged, wrong, nan, compile_error, timeout, crash, error.
+    public var status: String
+    public var json: String
+    public var text: String
+  }
+
+  static func ioError(_ m: String) -> DiagnosticError {
+    DiagnosticError(.error(DiagnosticID("driver", "gpu-harness"), m, at: SourceLocation(file: "kevc", line: 0, column: 0)))
+  }
+
+  /// The folder holding `kevc_gpu`, or nil.
+  public static func pythonDirectory() -> String? {
+    let fm = FileManager.default
+    var candidates: [String] = []
+    if let env = ProcessInfo.processInfo.environment["KEVC_PYTHON_DIR"] { candidates.append(env) }
+    var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<8 {
+      candidates.append(dir.appendingPathComponent("python").path)
+      dir = dir.deletingLastPathComponent()
+    }
+    candidates.append((fm.currentDirectoryPath as NSString).appendingPathComponent("python"))
+    return candidates.first { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("kevc_gpu/__main__.py")) }
+  }
+
+  /// Writes both modules, runs the harness and returns its status, raw JSON and the rendered summary.
+  public static func run(
+    kernelModule: String, referenceModule: String, kernelName: String, shapeLabel: String, options: Options
+  ) throws(DiagnosticError) -> Outcome {
+    guard let pythonDir = pythonDirectory() else {
+      throw ioError("cannot find python/kevc_gpu (set KEVC_PYTHON_DIR to the repository's python folder)")
+    }
+    let fm = FileManager.default
+    let folder = fm.temporaryDirectory.appendingPathComponent("kevc-gpu-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+    do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+      throw ioError("cannot create '\(folder.path)'")
+    }
+    defer { try? fm.removeItem(at: folder) }
+    let kernelPath = folder.appendingPathComponent("\(safe(kernelName))_triton.py").path
+    let referencePath = folder.appendingPathComponent("\(safe(kernelName))_ref.py").path
+    guard fm.createFile(atPath: kernelPath, contents: Data(kernelModule.utf8)),
+      fm.createFile(atPath: referencePath, contents: Data(referenceModule.utf8))
+    else { throw ioError("cannot write the modules to '\(folder.path)'") }
+
+    var args = [
+      "-m", "kevc_gpu", "run", "--kernel", kernelPath, "--reference", referencePath, "--shape-label", shapeLabel,
+      "--trials", String(options.trials), "--timing-calls", String(options.timingCalls),
+      "--timeout", String(options.timeout),
+    ]
+    if let s = options.seed { args += ["--seed", String(s)] }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [options.python] + args
+    var env = ProcessInfo.processInfo.environment
+    env["PYTHONPATH"] = pythonDir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+    process.environment = env
+    let out = Pipe()
+    let errPath = folder.appendingPathComponent("stderr.txt").path
+    fm.createFile(atPath: errPath, contents: nil)
+    guard let errHandle = FileHandle(forWritingAtPath: errPath) else { throw ioError("cannot write '\(errPath)'") }
+    defer { try? errHandle.close() }
+    process.standardOutput = out
+    process.standardError = errHandle
+    do { try process.run() } catch { throw ioError("cannot start \(options.python): \(error.localizedDescription)") }
+    // Standard error goes to a file and standard output is read to its end before waiting, so no pipe fills up.
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let errData = fm.contents(atPath: errPath) ?? Data()
+    let json = String(decoding: outData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+      let status = object["status"] as? String
+    else {
+      let tail = String(decoding: errData.suffix(2000), as: UTF8.self)
+      throw ioError("the GPU harness printed no result (exit status \(process.terminationStatus)): \(tail)")
+    }
+    return Outcome(status: status, json: json, text: render(object, kernelName: kernelName, shapeLabel: shapeLabel))
+  }
+
+  static func safe(_ s: String) -> String {
+    String(s.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? Character($0) : "_" })
+  }
+
+  static func number(_ v: Any?) -> Double? {
+    if let d = v as? Double { return d }
+    if let i = v as? Int { return Double(i) }
+    if let s = v as? String { return Double(s) }
+    return nil
+  }
+
+  /// The summary `kevc run --target triton` prints.
+  public static func render(_ o: [String: Any], kernelName: String, shapeLabel: String) -> String {
+    var lines = ["kernel \(kernelName) [\(shapeLabel)] on triton"]
+    let cases = o["cases"] as? [[String: Any]] ?? []
+    for c in cases {
+      for (i, t) in (c["trials"] as? [[String: Any]] ?? []).enumerated() {
+        let results = (t["results"] as? [String: [String: Any]] ?? [:]).sorted { $0.key < $1.key }.map { name, r in
+          "\(name): max abs \(fmt(number(r["max_abs"]))) rel \(fmt(number(r["max_rel"])))"
+            + ((r["passed"] as? Bool ?? false) ? "" : " FAIL (\(r["reason"] as? String ?? ""))")
+        }.joined(separator: "; ")
+        let seed = t["seed"].map { "\($0)" } ?? "?"
+        lines.append("  trial \(i + 1) \(t["distribution"] as? String ?? "?") seed \(seed): \(results)")
+      }
+    }
+    if let t = o["timing"] as? [String: Any], let m = number(t["median_s"]) {
+      lines.append(
+        "time per call: \(time(m)) (median of \(t["calls"] ?? "?"); IQR \(time(number(t["iqr_s"]) ?? 0)), "
+          + "min \(time(number(t["min_s"]) ?? 0)), max \(time(number(t["max_s"]) ?? 0)))")
+      if let e = o["eager"] as? [String: Any], let em = number(e["median_s"]) {
+        lines.append("pytorch eager (reference module in the spec's dtypes): \(time(em)) (\(String(format: "%.2f", em / m))x)")
+      }
+      if let r = o["roofline"] as? [String: Any], let floor = number(r["floor_s"]) {
+        let bound = r["bound"] as? String ?? "?"
+        lines.append(
+          "roofline floor: \(time(floor)) (\(bound)-bound; \(Int(number(r["bytes"]) ?? 0)) bytes, "
+            + "\(Int(number(r["flops"]) ?? 0)) flops): \(String(format: "%.0f", 100 * floor / m))% of the floor")
+      }
+    }
+    for f in o["flags"] as? [String] ?? [] { lines.append("flag: \(f)") }
+    let status = o["status"] as? String ?? "error"
+    let reason = o["reason"] as? String ?? ""
+    switch status {
+    case "ok": lines.append("PASS")
+    case "flagged": lines.append("FLAGGED (\(reason))")
+    default: lines.append("FAIL: \(status)" + (reason.isEmpty ? "" : " (\(reason))"))
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  static func fmt(_ x: Double?) -> String { x.map { String(format: "%.3g", $0) } ?? "?" }
+
+  static func time(_ s: Double) -> String {
+    if s < 1e-3 { return String(format: "%.2f us", s * 1e6) }
+    if s < 1 { return String(format: "%.3f ms", s * 1e3) }
+    return String(format: "%.3f s", s)
+  }
+}

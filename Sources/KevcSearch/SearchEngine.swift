@@ -1,0 +1,647 @@
+/// The evolutionary search over traces of IR transforms.
+///
+/// Nodes of the search graph are candidates (workload, target, trace) identified by the structural hash of the IR
+/// their trace produces; edges are the edits that produced a child from its parent. Every step:
+/// 1. pick an island (round robin) and a parent by tournament among the island's fittest correct candidates
+///    (elitism: the fittest always stay; now and then the parent comes from the global elite: migration);
+///    an island with nothing yet starts from a root: the default schedule, the empty trace or a random trace, and
+///    restarts from the next kind of root when it stops improving;
+/// 2. ask a proposer (weighted draw) for traces; parse, apply and verify each; record illegal ones with their
+///    reason, drop those whose IR is already known, store the new ones as candidates;
+/// 3. evaluate candidates in worker processes, `jobs` at a time, and record each result at once.
+/// Fitness: correct candidates only, by median time (speedup over the default schedule; fraction of the roofline
+/// floor). All randomness comes from the seed and the number of evaluations already recorded, so a run is
+/// reproducible and a resumed run does not replay the same draws. Everything lives in the database: a run killed at
+/// any moment resumes from it, evaluating only candidates that have no result yet.
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+import KevcTransforms
+
+public struct SearchOptions: Sendable {
+  /// Total evaluations of this workload on this target (earlier runs count).
+  public var budget: Int = 100
+  public var timeLimit: Double?
+  /// Stop after this many evaluations without a 1% improvement of the best time.
+  public var plateau: Int?
+  /// Stop once the best candidate reaches this fraction of the roofline floor.
+  public var targetFraction: Double?
+  public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+  public var seed: UInt64 = 1
+  public var islands: Int = 4
+  public var populationPerIsland: Int = 8
+  public var tournamentSize: Int = 3
+  public var migrationRate: Double = 0.1
+  /// Evaluations of an island without improvement before it restarts from a new root.
+  public var restartAfter: Int = 25
+  public var evalTimeout: Double = 120
+  public var trials: Int = 3
+  public var checkWorkLimit: Double = 4e6
+  public var secondsPerRepeat: Double = 0.02
+  public var repeats: Int = 7
+  /// Measure bandwidth and peak when the target has none recorded.
+  public var measureMachine: Bool = true
+  public var workerExecutable: URL
+  public var workerArguments: [String] = ["worker"]
+  /// Proposals asked of a proposer per call.
+  public var proposalsPerCall: Int = 2
+
+  public init(workerExecutable: URL) { self.workerExecutable = workerExecutable }
+}
+
+/// The kernel to tune.
+public struct SearchInput: Sendable {
+  public var specPath: String
+  public var specText: String
+  public var kind: InputKind
+  /// `--shape` overrides; the rest of the dims come from the spec's dims line.
+  public var shape: [String: Int]
+  public init(specPath: String, specText: String, kind: InputKind, shape: [String: Int]) {
+    self.specPath = specPath
+    self.specText = specText
+    self.kind = kind
+    self.shape = shape
+  }
+}
+
+public enum StopReason: String, Sendable {
+  case budget
+  case timeLimit = "time limit"
+  case plateau
+  case targetFraction = "target fraction reached"
+  case interrupted
+  case exhausted = "no new candidates"
+}
+
+/// Counters for progress displays.
+public struct SearchStats: Sendable {
+  public var evaluated = 0
+  public var evaluatedThisRun = 0
+  /// Evaluations that compiled (anything but illegal / compile_error).
+  public var compiled = 0
+  public var correct = 0
+  public var inFlight = 0
+  public var budget = 0
+  public var bestCandidate: Int?
+  public var bestTime: Double?
+  public var baselineTime: Double?
+  public var bestSpeedup: Double? { bestTime.flatMap { t in baselineTime.map { $0 / t } } }
+  public var bestFraction: Double?
+  public var elapsed: Double = 0
+  public var proposed = 0
+  public var illegal = 0
+  public var duplicates = 0
+}
+
+public enum SearchEvent {
+  case started(workload: WorkloadRecord, target: TargetRecord, resumed: Int, machine: MachinePeaks?)
+  case evaluated(CandidateRecord, EvaluationRecord, SearchStats)
+  case message(String)
+  case finished(SearchSummary)
+}
+
+public struct SearchSummary: Sendable {
+  public var workloadID: Int
+  public var targetID: Int
+  public var stats: SearchStats
+  public var stopReason: StopReason
+}
+
+public final class SearchEngine {
+  let db: TuningDatabase
+  let input: SearchInput
+  var options: SearchOptions
+  var proposers: [(any Proposer, Int)]
+  let observe: (SearchEvent) -> Void
+
+  // The workload.
+  var front: Kernel!
+  var bound: Kernel!
+  var workload: WorkloadRecord!
+  var target: TargetRecord!
+  var cost: WorkloadCost!
+  var machine: MachinePeaks?
+
+  // What is known (mirrors the database).
+  var candidates: [Int: CandidateRecord] = [:]
+  var evaluations: [Int: EvaluationRecord] = [:]
+  var hashes: Set<String> = []
+  var traces: [Int: Trace] = [:]
+  var scheduledKernels: [Int: Kernel] = [:]
+  var pending: [Int] = []
+  var failuresByParent: [Int: [String]] = [:]
+  var recentRejections: [(trace: String, reason: String)] = []
+  var defaultCandidate: Int?
+  var baselineTime: Double?
+
+  // Islands.
+  var islandFloor: [Int] = []
+  var islandBest: [Double] = []
+  var islandStale: [Int] = []
+  var islandRestarts: [Int] = []
+  var nextIsland = 0
+
+  var random: TraceGenerator
+  var stats = SearchStats()
+  var lastImprovement = 0
+  var started: [Int: Double] = [:]
+  var seeds: [Int: UInt64] = [:]
+
+  public init(
+    db: TuningDatabase, input: SearchInput, options: SearchOptions, proposers: [(any Proposer, Int)]? = nil,
+    observe: @escaping (SearchEvent) -> Void = { _ in }
+  ) {
+    self.db = db
+    self.input = input
+    self.options = options
+    self.proposers = proposers ?? defaultProposers(seed: options.seed)
+    self.observe = observe
+    self.random = TraceGenerator(seed: options.seed)
+  }
+
+  // MARK: - Set-up
+
+  /// Lowers the spec, records the workload and target, measures the machine when needed, and loads what earlier
+  /// runs recorded.
+  func prepare() throws {
+    let source = SourceFile(path: input.specPath, text: input.specText)
+    front = try Compiler.compile(CompileRequest(source: source, kind: input.kind, stages: [.ir])).kernel
+    bound = try front.binding(input.shape, location: SourceLocation(file: "--shape", line: 1, column: 1))
+    cost = WorkloadCost(bound)
+    workload = try db.workload(
+      specHash: specHash(front), specName: front.name, specPath: input.specPath, specText: input.specText,
+      shape: shapeKey(bound), dtypes: dtypesJSON(bound))
+    target = try db.target(HostTarget.current(kind: "llvm"))
+    if let bw = target.bandwidth, let peak = target.peakFlops {
+      machine = MachinePeaks(bandwidth: bw, peakFlops: peak)
+    } else if options.measureMachine {
+      observe(.message("measuring the machine (bandwidth and arithmetic peak) once for this target"))
+      let m = try MachineProbe.measure()
+      try db.setMachinePeaks(target: target.id, bandwidth: m.bandwidth, peakFlops: m.peakFlops)
+      machine = m
+    }
+
+    for c in try db.candidates(workload: workload.id, target: target.id) {
+      candidates[c.id] = c
+      hashes.insert(c.irHash)
+      if c.proposer == "default" { defaultCandidate = c.id }
+    }
+    for e in try db.evaluations(workload: workload.id, target: target.id) { record(e, fresh: false) }
+    pending = candidates.keys.filter { evaluations[$0] == nil }.sorted()
+    stats.budget = options.budget
+
+    let n = max(1, options.islands)
+    islandFloor = Array(repeating: 0, count: n)
+    islandBest = Array(repeating: .infinity, count: n)
+    islandStale = Array(repeating: 0, count: n)
+    islandRestarts = Array(repeating: 0, count: n)
+    for e in evaluations.values.sorted(by: { $0.id < $1.id }) {
+      guard let c = candidates[e.candidateID], e.status == .ok, let t = e.medianTime else { continue }
+      let i = c.island % n
+      if t < islandBest[i] { islandBest[i] = t }
+    }
+    // Draws depend on the seed and on how far earlier runs got.
+    random = TraceGenerator(seed: options.seed ^ (UInt64(stats.evaluated) &* 0x9E37_79B9_7F4A_7C15))
+    for i in proposers.indices {
+      proposers[i].0 = reseeded(proposers[i].0, offset: UInt64(stats.evaluated))
+    }
+
+    // The default schedule is the baseline and the first candidate.
+    if defaultCandidate == nil {
+      let trace = DefaultSchedule.cpu(for: bound)
+      if case .new(let t, let k, let hash) = validate(.trace(trace), proposer: "default") {
+        let id = try insert(trace: t, kernel: k, hash: hash, parent: nil, proposer: "default", transform: nil, island: 0)
+        defaultCandidate = id
+        pending.insert(id, at: 0)
+      }
+    }
+    if let d = defaultCandidate, let i = pending.firstIndex(of: d), i > 0 {
+      pending.remove(at: i)
+      pending.insert(d, at: 0)
+    }
+    observe(.started(workload: workload, target: target, resumed: stats.evaluated, machine: machine))
+  }
+
+  func reseeded(_ p: any Proposer, offset: UInt64) -> any Proposer {
+    let s = options.seed &+ offset &* 0xD1B5_4A32_D192_ED03
+    switch p {
+    case is ParameterMutation: return ParameterMutation(seed: s &+ 1)
+    case is StructuralEdit: return StructuralEdit(seed: s &+ 2)
+    case is Crossover: return Crossover(seed: s &+ 3)
+    case is RooflineGuided: return RooflineGuided(seed: s &+ 4)
+    default: return p
+    }
+  }
+
+  /// The spec's identity: its IR without dims values (the shape is part of the workload separately).
+  public static func specHash(_ kernel: Kernel) -> String {
+    var k = kernel
+    for i in k.dims.indices {
+      k.dims[i].value = nil
+      k.dims[i].benchValue = nil
+    }
+    return StructuralHash.of(k)
+  }
+
+  func specHash(_ kernel: Kernel) -> String { Self.specHash(kernel) }
+
+  // MARK: - Running
+
+  /// Runs until a stop rule fires or `shouldStop` returns true (Ctrl-C). In-flight evaluations are recorded when
+  /// they finish before the stop, discarded (their candidates stay unevaluated, for the next run) otherwise.
+  public func run(shouldStop: () -> Bool = { false }) throws -> SearchSummary {
+    let clock = Date()
+    try prepare()
+    let pool = try WorkerPool(
+      executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout)
+    defer { pool.killAll() }
+    var generationFailures = 0
+    var stop: StopReason?
+    var draining = false
+
+    while stop == nil {
+      stats.elapsed = Date().timeIntervalSince(clock)
+      stats.inFlight = pool.inFlight
+      if shouldStop() {
+        stop = .interrupted
+        break
+      }
+      if let limit = options.timeLimit, stats.elapsed >= limit {
+        stop = .timeLimit
+        break
+      }
+      if let f = options.targetFraction, let best = stats.bestFraction, best >= f {
+        stop = .targetFraction
+        break
+      }
+      var reason: StopReason?
+      if stats.evaluated + pool.inFlight >= options.budget { reason = .budget }
+      if let p = options.plateau, stats.evaluated - lastImprovement >= p, stats.evaluated > 0 { reason = .plateau }
+      if generationFailures >= 3 { reason = .exhausted }
+      if let reason {
+        draining = true
+        if pool.inFlight == 0 {
+          stop = reason
+          break
+        }
+      } else {
+        draining = false
+      }
+
+      // Dispatch. The baseline (default schedule) runs alone first: every speedup is measured against it.
+      var progressed = false
+      let waitingForBaseline = baselineTime == nil && defaultCandidate.map { evaluations[$0] == nil } ?? false
+      while !draining, pool.inFlight < max(1, options.jobs), stats.evaluated + pool.inFlight < options.budget {
+        if waitingForBaseline, pool.inFlight > 0 { break }
+        guard let id = try nextCandidate() else {
+          generationFailures += 1
+          break
+        }
+        generationFailures = 0
+        try launch(id, pool)
+        progressed = true
+        if waitingForBaseline { break }
+      }
+
+      for (id, result) in pool.poll() {
+        try finish(id, result)
+        progressed = true
+      }
+      if !progressed { usleep(5_000) }
+    }
+    pool.killAll()
+    stats.inFlight = 0
+    stats.elapsed = Date().timeIntervalSince(clock)
+    let summary = SearchSummary(
+      workloadID: workload.id, targetID: target.id, stats: stats, stopReason: stop ?? .interrupted)
+    observe(.finished(summary))
+    return summary
+  }
+
+  func launch(_ id: Int, _ pool: WorkerPool) throws {
+    guard let trace = trace(of: id) else { return }
+    var shape: [String: Int] = [:]
+    for d in bound.dims { if let v = d.value { shape[d.name] = v } }
+    let seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
+    let request = WorkerRequest(
+      specPath: input.specPath, specText: input.specText, kind: input.kind.rawValue, shape: shape, trace: trace,
+      trials: options.trials, seed: seed, checkWorkLimit: options.checkWorkLimit,
+      secondsPerRepeat: options.secondsPerRepeat, repeats: options.repeats,
+      timingLock: FileManager.default.temporaryDirectory.appendingPathComponent("kevc-timing-\(getuid()).lock").path)
+    started[id] = Date().timeIntervalSince1970
+    seeds[id] = seed
+    do {
+      try pool.launch(id: id, request: request)
+    } catch {
+      try finish(id, WorkerResult(status: .crash, error: "cannot start a worker: \(error)"))
+    }
+  }
+
+  func finish(_ id: Int, _ result: WorkerResult) throws {
+    let times = result.times.isEmpty ? nil : "[" + result.times.map { "\($0)" }.joined(separator: ", ") + "]"
+    var e = EvaluationRecord(
+      id: 0, candidateID: id, status: result.status, error: result.error, maxAbsError: result.maxAbsError,
+      maxRelError: result.maxRelError, medianTime: result.status == .ok ? result.medianTime : nil, times: times,
+      baselineTime: nil, speedup: nil, rooflineFraction: nil,
+      checkedShapes: result.checkedShapes.isEmpty ? nil : result.checkedShapes.joined(separator: "; "),
+      seed: Int(truncatingIfNeeded: seeds[id] ?? 0), workerSeconds: result.seconds,
+      startedAt: started[id] ?? Date().timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970)
+    if id == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
+    if let t = e.medianTime {
+      e.baselineTime = baselineTime
+      e.speedup = baselineTime.map { $0 / t }
+      e.rooflineFraction = machine.map { cost.floorSeconds($0) / t }
+    }
+    try db.insertEvaluation(e)
+    if let stored = try db.evaluation(candidate: id) { e = stored }
+    record(e, fresh: true)
+    if let c = candidates[id] {
+      if e.status != .ok, let p = c.parentID {
+        failuresByParent[p, default: []].append("\(e.status.rawValue): \(e.error ?? "")")
+      }
+      observe(.evaluated(c, e, stats))
+    }
+  }
+
+  /// Updates counters, the best candidate and the islands with one evaluation.
+  func record(_ e: EvaluationRecord, fresh: Bool) {
+    evaluations[e.candidateID] = e
+    stats.evaluated += 1
+    if fresh { stats.evaluatedThisRun += 1 }
+    if e.status != .illegal && e.status != .compileError { stats.compiled += 1 }
+    if e.candidateID == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
+    stats.baselineTime = baselineTime ?? e.baselineTime ?? stats.baselineTime
+    guard e.status == .ok, let t = e.medianTime else {
+      if fresh { island(of: e.candidateID, improved: false) }
+      return
+    }
+    stats.correct += 1
+    if let f = e.rooflineFraction { stats.bestFraction = max(stats.bestFraction ?? 0, f) }
+    if stats.bestTime.map({ t < $0 * 0.99 }) ?? true { lastImprovement = stats.evaluated }
+    if stats.bestTime.map({ t < $0 }) ?? true {
+      stats.bestTime = t
+      stats.bestCandidate = e.candidateID
+    }
+    if fresh { island(of: e.candidateID, improved: true, time: t) }
+  }
+
+  func island(of id: Int, improved: Bool, time: Double = .infinity) {
+    guard !islandBest.isEmpty, let c = candidates[id] else { return }
+    let i = c.island % islandBest.count
+    if improved, time < islandBest[i] * 0.99 {
+      islandBest[i] = time
+      islandStale[i] = 0
+      return
+    }
+    islandStale[i] += 1
+    if islandStale[i] >= options.restartAfter {
+      islandRestarts[i] += 1
+      islandStale[i] = 0
+      islandBest[i] = .infinity
+      islandFloor[i] = (candidates.keys.max() ?? 0) + 1
+      observe(.message("island \(i) stopped improving; restarting it from a new root"))
+    }
+  }
+
+  // MARK: - Candidates
+
+  enum Validation {
+    case illegal(String)
+    case duplicate(String)
+    case new(Trace, Kernel, String)
+  }
+
+  /// Parse -> apply -> verify -> dedup.
+  func validate(_ p: ProposedTrace, proposer: String) -> Validation {
+    let trace: Trace
+    switch p {
+    case .trace(let t): trace = t
+    case .text(let text):
+      do {
+        trace = try Trace.parse(SourceFile(path: "<\(proposer)>", text: text))
+      } catch {
+        return .illegal("does not parse: " + error.diagnostics.map(\.message).joined(separator: "; "))
+      }
+    }
+    guard trace.steps.count <= 64 else { return .illegal("more than 64 steps") }
+    let scheduled: Kernel
+    do {
+      scheduled = try trace.apply(to: bound)
+    } catch {
+      return .illegal("step \((error.step ?? 0) + 1): \(error.description)")
+    }
+    let hash = StructuralHash.of(scheduled)
+    if hashes.contains(hash) { return .duplicate(hash) }
+    return .new(Trace(trace.steps), scheduled, hash)
+  }
+
+  func insert(
+    trace: Trace, kernel: Kernel, hash: String, parent: Int?, proposer: String, transform: String?, island: Int
+  ) throws -> Int {
+    let id = try db.insertCandidate(
+      workload: workload.id, target: target.id, irHash: hash, traceJSON: compactJSON(trace),
+      irText: IRPrinter.print(kernel), parent: parent, secondParent: nil, proposer: proposer, transform: transform,
+      island: island)
+    hashes.insert(hash)
+    traces[id] = trace
+    scheduledKernels[id] = kernel
+    if let c = try db.candidate(id: id) { candidates[id] = c }
+    return id
+  }
+
+  func trace(of id: Int) -> Trace? {
+    if let t = traces[id] { return t }
+    guard let c = candidates[id],
+      let t = try? JSONDecoder().decode(Trace.self, from: Data(c.traceJSON.utf8))
+    else { return nil }
+    traces[id] = t
+    return t
+  }
+
+  func scheduled(_ id: Int) -> Kernel {
+    if let k = scheduledKernels[id] { return k }
+    let k = trace(of: id).flatMap { try? $0.apply(to: bound) } ?? bound!
+    scheduledKernels[id] = k
+    return k
+  }
+
+  func view(_ id: Int) -> CandidateView {
+    let e = evaluations[id]
+    return CandidateView(
+      id: id, trace: trace(of: id) ?? Trace([]), kernel: bound, scheduled: scheduled(id), status: e?.status,
+      medianTime: e?.medianTime, speedup: e?.speedup, rooflineFraction: e?.rooflineFraction,
+      failures: Array((failuresByParent[id] ?? []).suffix(8)))
+  }
+
+  /// Correct candidates, fastest first.
+  func ranked(_ filter: (CandidateRecord) -> Bool = { _ in true }) -> [Int] {
+    evaluations.values.filter { e in e.status == .ok && e.medianTime != nil && candidates[e.candidateID].map(filter) ?? false }
+      .sorted { ($0.medianTime ?? 0, $0.candidateID) < ($1.medianTime ?? 0, $1.candidateID) }
+      .map(\.candidateID)
+  }
+
+  func history() -> SearchHistory {
+    let elite = ranked().prefix(8).map(view)
+    return SearchHistory(
+      evaluated: stats.evaluated, baselineTime: baselineTime, best: elite.first, elite: Array(elite), cost: cost,
+      machine: machine, recentFailures: Array(recentRejections.suffix(20)))
+  }
+
+  /// The next candidate to evaluate: one left over (pending), or a new one from a proposer.
+  func nextCandidate() throws -> Int? {
+    if !pending.isEmpty { return pending.removeFirst() }
+    for _ in 0..<40 {
+      if let id = try generate() { return id }
+    }
+    return nil
+  }
+
+  /// One proposer call for one island; returns the first new candidate (others are queued).
+  func generate() throws -> Int? {
+    let islands = max(1, options.islands)
+    let island = nextIsland % islands
+    nextIsland += 1
+    guard let parent = try selectParent(island: island) else { return nil }
+    if case .root(let id) = parent { return id }
+    guard case .parent(let parentID) = parent else { return nil }
+
+    let total = proposers.reduce(0) { $0 + max(0, $1.1) }
+    var r = random.int(below: max(1, total))
+    var index = 0
+    for (i, p) in proposers.enumerated() {
+      if r < max(0, p.1) {
+        index = i
+        break
+      }
+      r -= max(0, p.1)
+    }
+    var proposer = proposers[index].0
+    let parentView = view(parentID)
+    let proposals = proposer.propose(parent: parentView, history: history(), count: max(1, options.proposalsPerCall))
+    proposers[index].0 = proposer
+
+    var call = ProposerCallRecord(
+      proposer: proposer.name, parentID: parentID, proposed: proposals.count, illegal: 0, duplicate: 0, new: 0,
+      reasons: "[]")
+    var reasons: [[String: String]] = []
+    var first: Int?
+    for p in proposals.prefix(16) {
+      let text: String
+      switch p {
+      case .trace(let t): text = t.text
+      case .text(let s): text = String(s.prefix(2000))
+      }
+      switch validate(p, proposer: proposer.name) {
+      case .illegal(let why):
+        call.illegal += 1
+        reasons.append(["trace": text, "reason": why])
+        recentRejections.append((text, why))
+        failuresByParent[parentID, default: []].append("illegal: \(why)")
+      case .duplicate:
+        call.duplicate += 1
+      case .new(let trace, let kernel, let hash):
+        call.new += 1
+        let id = try insert(
+          trace: trace, kernel: kernel, hash: hash, parent: parentID, proposer: proposer.name,
+          transform: traceEdit(from: parentView.trace, to: trace), island: island)
+        if first == nil { first = id } else { pending.append(id) }
+      }
+    }
+    if recentRejections.count > 100 { recentRejections.removeFirst(recentRejections.count - 100) }
+    stats.proposed += call.proposed
+    stats.illegal += call.illegal
+    stats.duplicates += call.duplicate
+    let data = (try? JSONSerialization.data(withJSONObject: reasons, options: [.sortedKeys])) ?? Data("[]".utf8)
+    call.reasons = String(decoding: data, as: UTF8.self)
+    try db.insertProposerCall(workload: workload.id, target: target.id, call)
+    return first
+  }
+
+  enum Selection {
+    case parent(Int)
+    case root(Int)
+  }
+
+  /// Tournament selection among the island's fittest (or, at the migration rate, the global elite); an island
+  /// with no correct candidate yet is seeded with a root.
+  func selectParent(island: Int) throws -> Selection? {
+    let floor = islandFloor.indices.contains(island) ? islandFloor[island] : 0
+    var population = Array(
+      ranked { $0.island % max(1, self.options.islands) == island && $0.id >= floor }.prefix(options.populationPerIsland))
+    if population.isEmpty || random.chance(options.migrationRate) {
+      let elite = Array(ranked().prefix(options.populationPerIsland))
+      if population.isEmpty {
+        // Seed the island (a restart, or its first use); until its root is evaluated, breed from the elite.
+        if let root = try seedRoot(island: island) { return .root(root) }
+      }
+      if !elite.isEmpty { population = elite }
+    }
+    if population.isEmpty {
+      // Nothing is correct yet: breed from any candidate we have (the default schedule first).
+      if let d = defaultCandidate { return .parent(d) }
+      guard let any = candidates.keys.min() else { return nil }
+      return .parent(any)
+    }
+    var best: Int?
+    for _ in 0..<max(1, options.tournamentSize) {
+      let pick = population[random.int(below: population.count)]
+      let time = evaluations[pick]?.medianTime ?? .infinity
+      if best.map({ time < (evaluations[$0]?.medianTime ?? .infinity) }) ?? true { best = pick }
+    }
+    return best.map { .parent($0) }
+  }
+
+  /// A new root for an island: the default schedule, the empty trace or a random trace, in turn with restarts.
+  /// Returns nil when the root is already known (the island then breeds from the elite).
+  func seedRoot(island: Int) throws -> Int? {
+    let restarts = islandRestarts.indices.contains(island) ? islandRestarts[island] : 0
+    let floor = islandFloor.indices.contains(island) ? islandFloor[island] : 0
+    // Already seeded (waiting for its evaluation)?
+    if candidates.values.contains(where: { $0.island == island && $0.id >= floor && $0.parentID == nil }) {
+      return nil
+    }
+    let kind = (island + restarts) % 4
+    var attempts: [(Trace, String)] = []
+    switch kind {
+    case 0: attempts = [(DefaultSchedule.cpu(for: bound), "root:default")]
+    case 1: attempts = [(Trace([]), "root:empty")]
+    default:
+      for _ in 0..<8 {
+        attempts.append((random.randomTrace(for: bound, length: random.int(in: 2...5)), "root:random"))
+      }
+    }
+    for (trace, name) in attempts {
+      if case .new(let t, let k, let hash) = validate(.trace(trace), proposer: name) {
+        return try insert(trace: t, kernel: k, hash: hash, parent: nil, proposer: name, transform: nil, island: island)
+      }
+    }
+    return nil
+  }
+}
+
+/// A short description of the edit from one trace to another: `+ step`, `- step`, `old -> new`, or a list.
+public func traceEdit(from a: Trace, to b: Trace) -> String {
+  var prefix = 0
+  while prefix < a.steps.count, prefix < b.steps.count, a.steps[prefix] == b.steps[prefix] { prefix += 1 }
+  var suffix = 0
+  while suffix < a.steps.count - prefix, suffix < b.steps.count - prefix,
+    a.steps[a.steps.count - 1 - suffix] == b.steps[b.steps.count - 1 - suffix]
+  {
+    suffix += 1
+  }
+  let removed = a.steps[prefix..<(a.steps.count - suffix)].map { TraceText.print($0) }
+  let added = b.steps[prefix..<(b.steps.count - suffix)].map { TraceText.print($0) }
+  if removed.isEmpty && added.isEmpty { return "(same steps)" }
+  if removed.count == 1 && added.count == 1 { return "\(removed[0]) -> \(added[0])" }
+  if Set(removed) == Set(added) { return "reorder: " + added.joined(separator: "; ") }
+  let text = (removed.map { "- " + $0 } + added.map { "+ " + $0 }).joined(separator: "; ")
+  return text.count > 300 ? String(text.prefix(297)) + "..." : text
+}
+
+/// A trace as one line of JSON (what the database stores).
+public func compactJSON(_ trace: Trace) -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys]
+  return (try? encoder.encode(trace)).map { String(decoding: $0, as: UTF8.self) } ?? "{\"steps\":[]}"
+}

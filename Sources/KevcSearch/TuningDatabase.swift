@@ -1,0 +1,420 @@
+/// The tuning database: everything a search measured, in SQLite (WAL, synchronous=FULL), so that a search killed at
+/// any moment resumes where it stopped and `kevc compile` can apply the best record for its spec, shape and target.
+/// The schema is documented in docs/search.md; `application_id` marks the file as kevc's and `user_version` is the
+/// schema version, so a foreign or damaged file is reported, never trusted.
+import Foundation
+
+/// Why a database cannot be used, in words a user can act on.
+public struct TuningDatabaseError: Error, CustomStringConvertible, Sendable {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// Rows of the tables, as the rest of the search sees them.
+public struct WorkloadRecord: Sendable, Hashable {
+  public var id: Int
+  public var specHash: String
+  public var specName: String
+  public var specPath: String
+  public var shape: String
+  public var dtypes: String
+}
+
+public struct TargetRecord: Sendable, Hashable {
+  public var id: Int
+  public var key: String
+  public var kind: String
+  public var device: String
+  public var arch: String
+  public var toolchain: String
+  public var cores: Int
+  /// Bytes per second and flops per second measured on the machine (nil until measured).
+  public var bandwidth: Double?
+  public var peakFlops: Double?
+}
+
+public struct CandidateRecord: Sendable, Hashable {
+  public var id: Int
+  public var workloadID: Int
+  public var targetID: Int
+  public var irHash: String
+  public var traceJSON: String
+  public var irText: String
+  public var parentID: Int?
+  public var secondParentID: Int?
+  public var proposer: String
+  public var transform: String?
+  public var island: Int
+}
+
+public struct EvaluationRecord: Sendable, Hashable {
+  public var id: Int
+  public var candidateID: Int
+  public var status: EvaluationStatus
+  public var error: String?
+  public var maxAbsError: Double?
+  public var maxRelError: Double?
+  public var medianTime: Double?
+  public var times: String?
+  public var baselineTime: Double?
+  public var speedup: Double?
+  public var rooflineFraction: Double?
+  public var checkedShapes: String?
+  public var seed: Int
+  public var workerSeconds: Double?
+  public var startedAt: Double
+  public var finishedAt: Double
+}
+
+public struct ProposerCallRecord: Sendable, Hashable {
+  public var proposer: String
+  public var parentID: Int?
+  public var proposed: Int
+  public var illegal: Int
+  public var duplicate: Int
+  public var new: Int
+  /// JSON list of {"trace": ..., "reason": ...} for the proposals that were rejected.
+  public var reasons: String
+}
+
+/// How one candidate's evaluation ended.
+public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
+  case ok, illegal
+  case compileError = "compile_error"
+  case wrong, nan, timeout, crash
+}
+
+public final class TuningDatabase {
+  /// 'kevc' in ASCII: PRAGMA application_id of every kevc tuning database.
+  public static let applicationID: Int = 0x6B65_7663
+  public static let schemaVersion = 1
+  /// The default file when neither `--db` nor `KEVC_DB` names one.
+  public static let defaultFileName = "kevc-tuning.db"
+
+  public let connection: SQLiteConnection
+  public let path: String
+
+  /// The path to use: the flag, else `$KEVC_DB`, else `kevc-tuning.db` in the current directory.
+  public static func resolvePath(_ flag: String?) -> String {
+    if let flag, !flag.isEmpty { return flag }
+    if let env = ProcessInfo.processInfo.environment["KEVC_DB"], !env.isEmpty { return env }
+    return defaultFileName
+  }
+
+  /// Opens (creating when `create` and absent) a kevc tuning database; a foreign, newer or damaged file is an error.
+  public init(path: String, create: Bool = true) throws(TuningDatabaseError) {
+    self.path = path
+    let name = (path as NSString).lastPathComponent
+    var isDirectory: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+    if isDirectory.boolValue { throw TuningDatabaseError("\(name) is a directory, not a kevc tuning database") }
+    if !exists && !create { throw TuningDatabaseError("no tuning database at \(path)") }
+    do {
+      connection = try SQLiteConnection(path: path)
+    } catch {
+      throw TuningDatabaseError("cannot open \(path): \(error.message)")
+    }
+    do {
+      let appID = try connection.scalar("PRAGMA application_id") ?? 0
+      let version = try connection.scalar("PRAGMA user_version") ?? 0
+      let tables = try connection.scalar("SELECT count(*) FROM sqlite_master") ?? 0
+      if tables == 0 && appID == 0 && version == 0 {
+        try connection.exec("PRAGMA journal_mode=WAL")
+        try connection.exec("PRAGMA synchronous=FULL")
+        try createSchema()
+      } else {
+        guard appID == Self.applicationID else {
+          throw TuningDatabaseError("\(name) is not a kevc tuning database")
+        }
+        guard version <= Self.schemaVersion else {
+          throw TuningDatabaseError(
+            "\(name) uses tuning database schema \(version); this kevc reads schema \(Self.schemaVersion) (upgrade kevc)")
+        }
+        guard version >= 1 else { throw TuningDatabaseError("\(name) is not a kevc tuning database (no schema)") }
+        let check = try connection.query("PRAGMA quick_check").first?.values.values.first?.text ?? "ok"
+        guard check == "ok" else { throw TuningDatabaseError("\(name): database disk image is malformed: \(check)") }
+        try connection.exec("PRAGMA journal_mode=WAL")
+        try connection.exec("PRAGMA synchronous=FULL")
+      }
+      try connection.exec("PRAGMA foreign_keys=ON")
+    } catch let error as TuningDatabaseError {
+      throw error
+    } catch let error as SQLiteError {
+      // SQLITE_NOTADB (26): not an SQLite file at all; SQLITE_CORRUPT (11): damaged.
+      if error.code == 26 { throw TuningDatabaseError("\(name) is not a kevc tuning database (\(error.message))") }
+      if error.code == 11 { throw TuningDatabaseError("\(name): database disk image is malformed: \(error.message)") }
+      throw TuningDatabaseError("\(name): \(error.message)")
+    } catch {
+      throw TuningDatabaseError("\(name): \(error)")
+    }
+  }
+
+  public static let schema = """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE workloads (
+      id INTEGER PRIMARY KEY,
+      spec_hash TEXT NOT NULL,
+      spec_name TEXT NOT NULL,
+      spec_path TEXT NOT NULL,
+      spec_text TEXT NOT NULL,
+      shape TEXT NOT NULL,
+      dtypes TEXT NOT NULL,
+      created_at REAL NOT NULL,
+      UNIQUE (spec_hash, shape));
+    CREATE TABLE targets (
+      id INTEGER PRIMARY KEY,
+      key TEXT NOT NULL UNIQUE,
+      kind TEXT NOT NULL,
+      device TEXT NOT NULL,
+      arch TEXT NOT NULL,
+      features TEXT NOT NULL,
+      toolchain TEXT NOT NULL,
+      cores INTEGER NOT NULL,
+      bandwidth REAL,
+      peak_flops REAL,
+      measured_at REAL);
+    CREATE TABLE candidates (
+      id INTEGER PRIMARY KEY,
+      workload_id INTEGER NOT NULL REFERENCES workloads(id),
+      target_id INTEGER NOT NULL REFERENCES targets(id),
+      ir_hash TEXT NOT NULL,
+      trace TEXT NOT NULL,
+      ir_text TEXT NOT NULL,
+      parent_id INTEGER REFERENCES candidates(id),
+      second_parent_id INTEGER REFERENCES candidates(id),
+      proposer TEXT NOT NULL,
+      transform TEXT,
+      island INTEGER NOT NULL DEFAULT 0,
+      created_at REAL NOT NULL,
+      UNIQUE (workload_id, target_id, ir_hash));
+    CREATE TABLE evaluations (
+      id INTEGER PRIMARY KEY,
+      candidate_id INTEGER NOT NULL UNIQUE REFERENCES candidates(id),
+      status TEXT NOT NULL CHECK (status IN ('ok', 'illegal', 'compile_error', 'wrong', 'nan', 'timeout', 'crash')),
+      error TEXT,
+      max_abs_error REAL,
+      max_rel_error REAL,
+      median_time REAL,
+      times TEXT,
+      baseline_time REAL,
+      speedup REAL,
+      roofline_fraction REAL,
+      checked_shapes TEXT,
+      seed INTEGER NOT NULL,
+      worker_seconds REAL,
+      started_at REAL NOT NULL,
+      finished_at REAL NOT NULL);
+    CREATE TABLE proposer_calls (
+      id INTEGER PRIMARY KEY,
+      workload_id INTEGER NOT NULL REFERENCES workloads(id),
+      target_id INTEGER NOT NULL REFERENCES targets(id),
+      proposer TEXT NOT NULL,
+      parent_id INTEGER REFERENCES candidates(id),
+      proposed INTEGER NOT NULL,
+      illegal INTEGER NOT NULL,
+      duplicate INTEGER NOT NULL,
+      new INTEGER NOT NULL,
+      reasons TEXT NOT NULL,
+      created_at REAL NOT NULL);
+    CREATE INDEX candidates_by_workload ON candidates (workload_id, target_id);
+    CREATE INDEX proposer_calls_by_workload ON proposer_calls (workload_id, target_id);
+    """
+
+  private func createSchema() throws {
+    _ = try connection.transaction {
+      try connection.exec(Self.schema)
+      try connection.query("INSERT INTO meta (key, value) VALUES ('created_by', ?1)", [.text("kevc \(kevcVersion)")])
+      try connection.exec("PRAGMA application_id = \(Self.applicationID)")
+      try connection.exec("PRAGMA user_version = \(Self.schemaVersion)")
+    }
+  }
+
+  static var now: Double { Date().timeIntervalSince1970 }
+
+  // MARK: - Workloads and targets
+
+  /// The workload row for (spec hash, shape), inserted when new.
+  public func workload(
+    specHash: String, specName: String, specPath: String, specText: String, shape: String, dtypes: String
+  ) throws -> WorkloadRecord {
+    try connection.query(
+      "INSERT OR IGNORE INTO workloads (spec_hash, spec_name, spec_path, spec_text, shape, dtypes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      [.text(specHash), .text(specName), .text(specPath), .text(specText), .text(shape), .text(dtypes), .double(Self.now)])
+    guard let w = try findWorkload(specHash: specHash, shape: shape) else {
+      throw TuningDatabaseError("cannot record the workload")
+    }
+    return w
+  }
+
+  public func findWorkload(specHash: String, shape: String) throws -> WorkloadRecord? {
+    try connection.query("SELECT * FROM workloads WHERE spec_hash = ?1 AND shape = ?2", [.text(specHash), .text(shape)])
+      .first.map(Self.workload)
+  }
+
+  public func workloads() throws -> [WorkloadRecord] {
+    try connection.query("SELECT * FROM workloads ORDER BY id").map(Self.workload)
+  }
+
+  static func workload(_ r: SQLRow) -> WorkloadRecord {
+    WorkloadRecord(
+      id: r["id"].int ?? 0, specHash: r["spec_hash"].text ?? "", specName: r["spec_name"].text ?? "",
+      specPath: r["spec_path"].text ?? "", shape: r["shape"].text ?? "", dtypes: r["dtypes"].text ?? "")
+  }
+
+  public func target(_ host: HostTarget) throws -> TargetRecord {
+    try connection.query(
+      "INSERT OR IGNORE INTO targets (key, kind, device, arch, features, toolchain, cores) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      [.text(host.key), .text(host.kind), .text(host.device), .text(host.arch), .text(host.features),
+       .text(host.toolchain), .int(Int64(host.cores))])
+    guard let t = try findTarget(key: host.key) else { throw TuningDatabaseError("cannot record the target") }
+    return t
+  }
+
+  public func findTarget(key: String) throws -> TargetRecord? {
+    try connection.query("SELECT * FROM targets WHERE key = ?1", [.text(key)]).first.map(Self.target)
+  }
+
+  public func targets() throws -> [TargetRecord] {
+    try connection.query("SELECT * FROM targets ORDER BY id").map(Self.target)
+  }
+
+  static func target(_ r: SQLRow) -> TargetRecord {
+    TargetRecord(
+      id: r["id"].int ?? 0, key: r["key"].text ?? "", kind: r["kind"].text ?? "", device: r["device"].text ?? "",
+      arch: r["arch"].text ?? "", toolchain: r["toolchain"].text ?? "", cores: r["cores"].int ?? 1,
+      bandwidth: r["bandwidth"].double, peakFlops: r["peak_flops"].double)
+  }
+
+  public func setMachinePeaks(target: Int, bandwidth: Double, peakFlops: Double) throws {
+    try connection.query(
+      "UPDATE targets SET bandwidth = ?1, peak_flops = ?2, measured_at = ?3 WHERE id = ?4",
+      [.double(bandwidth), .double(peakFlops), .double(Self.now), .int(Int64(target))])
+  }
+
+  // MARK: - Candidates
+
+  public func findCandidate(workload: Int, target: Int, irHash: String) throws -> CandidateRecord? {
+    try connection.query(
+      "SELECT * FROM candidates WHERE workload_id = ?1 AND target_id = ?2 AND ir_hash = ?3",
+      [.int(Int64(workload)), .int(Int64(target)), .text(irHash)]
+    ).first.map(Self.candidate)
+  }
+
+  public func candidate(id: Int) throws -> CandidateRecord? {
+    try connection.query("SELECT * FROM candidates WHERE id = ?1", [.int(Int64(id))]).first.map(Self.candidate)
+  }
+
+  public func candidates(workload: Int, target: Int) throws -> [CandidateRecord] {
+    try connection.query(
+      "SELECT * FROM candidates WHERE workload_id = ?1 AND target_id = ?2 ORDER BY id",
+      [.int(Int64(workload)), .int(Int64(target))]
+    ).map(Self.candidate)
+  }
+
+  /// Inserts a new candidate and returns its id.
+  public func insertCandidate(
+    workload: Int, target: Int, irHash: String, traceJSON: String, irText: String, parent: Int?, secondParent: Int?,
+    proposer: String, transform: String?, island: Int
+  ) throws -> Int {
+    try connection.query(
+      """
+      INSERT INTO candidates (workload_id, target_id, ir_hash, trace, ir_text, parent_id, second_parent_id, proposer,
+        transform, island, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+      """,
+      [.int(Int64(workload)), .int(Int64(target)), .text(irHash), .text(traceJSON), .text(irText), SQLValue(parent),
+       SQLValue(secondParent), .text(proposer), SQLValue(transform), .int(Int64(island)), .double(Self.now)])
+    return connection.lastInsertID
+  }
+
+  static func candidate(_ r: SQLRow) -> CandidateRecord {
+    CandidateRecord(
+      id: r["id"].int ?? 0, workloadID: r["workload_id"].int ?? 0, targetID: r["target_id"].int ?? 0,
+      irHash: r["ir_hash"].text ?? "", traceJSON: r["trace"].text ?? "{\"steps\":[]}", irText: r["ir_text"].text ?? "",
+      parentID: r["parent_id"].int, secondParentID: r["second_parent_id"].int, proposer: r["proposer"].text ?? "",
+      transform: r["transform"].text, island: r["island"].int ?? 0)
+  }
+
+  // MARK: - Evaluations
+
+  public func insertEvaluation(_ e: EvaluationRecord) throws {
+    try connection.query(
+      """
+      INSERT OR REPLACE INTO evaluations (candidate_id, status, error, max_abs_error, max_rel_error, median_time, times,
+        baseline_time, speedup, roofline_fraction, checked_shapes, seed, worker_seconds, started_at, finished_at)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+      """,
+      [.int(Int64(e.candidateID)), .text(e.status.rawValue), SQLValue(e.error), SQLValue(e.maxAbsError),
+       SQLValue(e.maxRelError), SQLValue(e.medianTime), SQLValue(e.times), SQLValue(e.baselineTime), SQLValue(e.speedup),
+       SQLValue(e.rooflineFraction), SQLValue(e.checkedShapes), .int(Int64(truncatingIfNeeded: e.seed)),
+       SQLValue(e.workerSeconds), .double(e.startedAt), .double(e.finishedAt)])
+  }
+
+  /// Evaluations of a workload on a target, in the order they were recorded.
+  public func evaluations(workload: Int, target: Int) throws -> [EvaluationRecord] {
+    try connection.query(
+      """
+      SELECT e.* FROM evaluations e JOIN candidates c ON c.id = e.candidate_id
+      WHERE c.workload_id = ?1 AND c.target_id = ?2 ORDER BY e.id
+      """, [.int(Int64(workload)), .int(Int64(target))]
+    ).map(Self.evaluation)
+  }
+
+  public func evaluation(candidate: Int) throws -> EvaluationRecord? {
+    try connection.query("SELECT * FROM evaluations WHERE candidate_id = ?1", [.int(Int64(candidate))])
+      .first.map(Self.evaluation)
+  }
+
+  static func evaluation(_ r: SQLRow) -> EvaluationRecord {
+    EvaluationRecord(
+      id: r["id"].int ?? 0, candidateID: r["candidate_id"].int ?? 0,
+      status: EvaluationStatus(rawValue: r["status"].text ?? "") ?? .crash, error: r["error"].text,
+      maxAbsError: r["max_abs_error"].double, maxRelError: r["max_rel_error"].double,
+      medianTime: r["median_time"].double, times: r["times"].text, baselineTime: r["baseline_time"].double,
+      speedup: r["speedup"].double, rooflineFraction: r["roofline_fraction"].double,
+      checkedShapes: r["checked_shapes"].text, seed: r["seed"].int ?? 0, workerSeconds: r["worker_seconds"].double,
+      startedAt: r["started_at"].double ?? 0, finishedAt: r["finished_at"].double ?? 0)
+  }
+
+  /// The fastest correct candidate of a workload on a target, with its evaluation.
+  public func best(workload: Int, target: Int) throws -> (CandidateRecord, EvaluationRecord)? {
+    let rows = try connection.query(
+      """
+      SELECT c.id AS cid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
+      WHERE c.workload_id = ?1 AND c.target_id = ?2 AND e.status = 'ok' AND e.median_time IS NOT NULL
+      ORDER BY e.median_time ASC, c.id ASC LIMIT 1
+      """, [.int(Int64(workload)), .int(Int64(target))])
+    guard let id = rows.first?["cid"].int, let c = try candidate(id: id), let e = try evaluation(candidate: id) else {
+      return nil
+    }
+    return (c, e)
+  }
+
+  // MARK: - Proposer calls
+
+  public func insertProposerCall(workload: Int, target: Int, _ call: ProposerCallRecord) throws {
+    try connection.query(
+      """
+      INSERT INTO proposer_calls (workload_id, target_id, proposer, parent_id, proposed, illegal, duplicate, new,
+        reasons, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+      """,
+      [.int(Int64(workload)), .int(Int64(target)), .text(call.proposer), SQLValue(call.parentID),
+       .int(Int64(call.proposed)), .int(Int64(call.illegal)), .int(Int64(call.duplicate)), .int(Int64(call.new)),
+       .text(call.reasons), .double(Self.now)])
+  }
+
+  public func proposerCalls(workload: Int, target: Int) throws -> [ProposerCallRecord] {
+    try connection.query(
+      "SELECT * FROM proposer_calls WHERE workload_id = ?1 AND target_id = ?2 ORDER BY id",
+      [.int(Int64(workload)), .int(Int64(target))]
+    ).map { r in
+      ProposerCallRecord(
+        proposer: r["proposer"].text ?? "", parentID: r["parent_id"].int, proposed: r["proposed"].int ?? 0,
+        illegal: r["illegal"].int ?? 0, duplicate: r["duplicate"].int ?? 0, new: r["new"].int ?? 0,
+        reasons: r["reasons"].text ?? "[]")
+    }
+  }
+}
+
+/// The version string recorded in databases and targets.
+public let kevcVersion = "0.1.0"

@@ -1,0 +1,247 @@
+/// What one search worker does with one candidate, and the JSON it reads and writes (`kevc worker`: one request on
+/// standard input, one result on standard output). The worker compiles the spec with the candidate's trace, checks
+/// it against the interpreter (at the workload shape when that is cheap enough, else at the spec's default shape,
+/// and always at one odd shape), then times it at the workload shape. It runs in its own process, so a candidate
+/// that crashes or hangs takes only its worker down; the search classifies that from the outside.
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+import KevcInterpreter
+import KevcLLVM
+import KevcTransforms
+
+public struct WorkerRequest: Codable, Sendable {
+  public var specPath: String
+  public var specText: String
+  /// "spec" or "ir".
+  public var kind: String
+  /// The dims the candidate is tuned for (the workload shape).
+  public var shape: [String: Int]
+  public var trace: Trace
+  /// Correctness trials per checked shape.
+  public var trials: Int
+  public var seed: UInt64
+  /// Check at the workload shape only when its work (points times reduction lengths) is at most this.
+  public var checkWorkLimit: Double
+  /// Target seconds per timing repeat, and the number of repeats (the median is the time).
+  public var secondsPerRepeat: Double
+  public var repeats: Int
+  /// A file locked (flock) around timing so that concurrent workers do not time each other's noise.
+  public var timingLock: String?
+  /// Testing hook: "crash", "hang" or "garbage" makes the worker misbehave on purpose.
+  public var fault: String?
+
+  public init(
+    specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,
+    seed: UInt64 = 1, checkWorkLimit: Double = 4e6, secondsPerRepeat: Double = 0.02, repeats: Int = 7,
+    timingLock: String? = nil, fault: String? = nil
+  ) {
+    self.specPath = specPath
+    self.specText = specText
+    self.kind = kind
+    self.shape = shape
+    self.trace = trace
+    self.trials = trials
+    self.seed = seed
+    self.checkWorkLimit = checkWorkLimit
+    self.secondsPerRepeat = secondsPerRepeat
+    self.repeats = repeats
+    self.timingLock = timingLock
+    self.fault = fault
+  }
+}
+
+public struct WorkerResult: Codable, Sendable {
+  public var status: EvaluationStatus
+  public var error: String?
+  public var maxAbsError: Double?
+  public var maxRelError: Double?
+  /// Seconds per call, one sample per repeat.
+  public var times: [Double]
+  public var medianTime: Double?
+  /// The shapes the correctness check ran at, e.g. ["K=129,M=67,N=61", "K=65,M=33,N=31"].
+  public var checkedShapes: [String]
+  public var seconds: Double
+
+  public init(
+    status: EvaluationStatus, error: String? = nil, maxAbsError: Double? = nil, maxRelError: Double? = nil,
+    times: [Double] = [], medianTime: Double? = nil, checkedShapes: [String] = [], seconds: Double = 0
+  ) {
+    self.status = status
+    self.error = error
+    self.maxAbsError = maxAbsError
+    self.maxRelError = maxRelError
+    self.times = times
+    self.medianTime = medianTime
+    self.checkedShapes = checkedShapes
+    self.seconds = seconds
+  }
+}
+
+public enum WorkerEvaluation {
+  /// Evaluates one request in this process. Never throws: every failure becomes a classified result.
+  public static func evaluate(_ request: WorkerRequest) -> WorkerResult {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var result = run(request)
+    let elapsed = (clock.now - start).components
+    result.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+    return result
+  }
+
+  static func describe(_ e: DiagnosticError) -> String {
+    e.diagnostics.map { "\($0.message) [\($0.id)]" }.joined(separator: "; ")
+  }
+
+  static func run(_ request: WorkerRequest) -> WorkerResult {
+    let source = SourceFile(path: request.specPath, text: request.specText)
+    let kind = InputKind(rawValue: request.kind) ?? .spec
+    // The kernel as written, to find the default and odd shapes and the work at the workload shape.
+    let front: Kernel
+    let bound: Kernel
+    do {
+      front = try Compiler.compile(CompileRequest(source: source, kind: kind, stages: [.ir])).kernel
+      bound = try front.binding(request.shape, location: .unknown)
+    } catch {
+      return WorkerResult(status: .compileError, error: "front end: \(describe(error))")
+    }
+    // The trace must apply at the workload shape; the search checked this already, so failing here is illegal.
+    do {
+      _ = try request.trace.apply(to: bound)
+    } catch {
+      return WorkerResult(status: .illegal, error: error.description)
+    }
+
+    var checks: [[String: Int]] = []
+    let workloadShape = request.shape
+    if WorkloadCost(bound).work <= request.checkWorkLimit {
+      checks.append(workloadShape)
+    } else {
+      checks.append([:])  // the spec's own dims line
+    }
+    if let odd = oddShape(of: front, bound: bound) { checks.append(odd) }
+
+    var result = WorkerResult(status: .ok, maxAbsError: 0, maxRelError: 0)
+    var timedModule: (Kernel, LLVMCompiledModule)?
+    for shape in checks {
+      let compiled: CompileResult
+      do {
+        compiled = try Compiler.compile(
+          CompileRequest(source: source, kind: kind, shapeOverrides: shape, stages: [.llvm], schedule: request.trace))
+      } catch {
+        let illegal = error.diagnostics.contains { $0.id == DiagnosticID("transform", "illegal") }
+        return WorkerResult(
+          status: illegal ? .illegal : .compileError, error: "at \(label(shape, front)): \(describe(error))",
+          checkedShapes: result.checkedShapes)
+      }
+      guard let kernel = compiled.boundKernel, let module = compiled.module else {
+        return WorkerResult(status: .compileError, error: "no module", checkedShapes: result.checkedShapes)
+      }
+      if let fault = request.fault { misbehave(fault) }
+      do {
+        let jit = try module.jit()
+        let report = try KernelCheck.run(
+          kernel, jit: jit,
+          options: KernelCheck.Options(trials: max(1, request.trials), seed: request.seed, timingIterations: 0))
+        result.checkedShapes.append(label(shape, front))
+        result.maxAbsError = max(result.maxAbsError ?? 0, report.worstAbsoluteError)
+        result.maxRelError = max(result.maxRelError ?? 0, report.worstRelativeError)
+        if !report.passed {
+          let failing = report.trials.first { !$0.passed }
+          let reasons = failing.map { t in
+            t.comparisons.filter { !$0.comparison.passed }.map { "\($0.name): \($0.comparison.reason)" }
+              + (t.clobberedInputs.isEmpty ? [] : ["inputs written: " + t.clobberedInputs.joined(separator: ", ")])
+          } ?? []
+          let text = reasons.joined(separator: "; ")
+          let nan = text.contains(" is nan") || text.contains(" is -nan") || text.contains(" is inf")
+            || text.contains(" is -inf")
+          result.status = nan ? .nan : .wrong
+          result.error = "at \(label(shape, front)): \(text)"
+          return result
+        }
+      } catch {
+        return WorkerResult(status: .crash, error: describe(error), checkedShapes: result.checkedShapes)
+      }
+      if shape == workloadShape { timedModule = (kernel, module) }
+    }
+
+    // Time at the workload shape.
+    do {
+      if timedModule == nil {
+        let compiled = try Compiler.compile(
+          CompileRequest(
+            source: source, kind: kind, shapeOverrides: workloadShape, stages: [.llvm], schedule: request.trace))
+        if let k = compiled.boundKernel, let m = compiled.module { timedModule = (k, m) }
+      }
+      guard let (kernel, module) = timedModule else {
+        return WorkerResult(status: .compileError, error: "no module at the workload shape")
+      }
+      let jit = try module.jit()
+      let lock = request.timingLock.map { open($0, O_CREAT | O_RDWR, 0o644) } ?? -1
+      if lock >= 0 { flock(lock, LOCK_EX) }
+      defer {
+        if lock >= 0 {
+          flock(lock, LOCK_UN)
+          close(lock)
+        }
+      }
+      let once = try KernelCheck.run(
+        kernel, jit: jit, options: KernelCheck.Options(trials: 0, timingIterations: 1, timingRepeats: 1))
+      let single = max(once.secondsPerCall ?? 1e-3, 1e-9)
+      let iterations = Int(min(100_000, max(1, request.secondsPerRepeat / single)))
+      var buffers = try argumentBuffers(kernel)
+      let samples = try jit.time(&buffers, iterations: iterations, repeats: max(1, request.repeats))
+      result.times = samples
+      result.medianTime = samples.sorted()[samples.count / 2]
+    } catch {
+      return WorkerResult(status: .compileError, error: "timing: \(describe(error))", checkedShapes: result.checkedShapes)
+    }
+    return result
+  }
+
+  /// Random (normal) inputs and zeroed results of the right sizes, for timing.
+  static func argumentBuffers(_ kernel: Kernel) throws(DiagnosticError) -> [[UInt8]] {
+    let inputs = RandomInputs.generate(for: kernel, seed: 7, distribution: .normal)
+    var buffers: [[UInt8]] = []
+    for p in kernel.params {
+      guard let v = inputs[p.name] else {
+        throw DiagnosticError(.error(DiagnosticID("search", "missing-input"), "no input for '\(p.name)'", at: .unknown))
+      }
+      buffers.append(v.bytes())
+    }
+    let dims = kernel.dimBindings
+    for r in kernel.results {
+      let count = r.shape.reduce(1) { $0 &* max(0, $1.evaluate(dims) ?? 1) }
+      buffers.append([UInt8](repeating: 0, count: max(0, count &* r.dtype.byteSize)))
+    }
+    return buffers
+  }
+
+  /// The spec's default shape with every dim made odd and about halved (tails and masks get exercised), when it binds.
+  static func oddShape(of kernel: Kernel, bound: Kernel) -> [String: Int]? {
+    var shape: [String: Int] = [:]
+    for d in kernel.dims {
+      guard let v = d.value else { return nil }
+      shape[d.name] = max(1, (v / 2) | 1)
+    }
+    guard (try? kernel.binding(shape, location: .unknown)) != nil else { return nil }
+    return shape
+  }
+
+  static func label(_ shape: [String: Int], _ kernel: Kernel) -> String {
+    guard let k = try? kernel.binding(shape, location: .unknown) else { return "?" }
+    return shapeKey(k)
+  }
+
+  static func misbehave(_ fault: String) {
+    switch fault {
+    case "crash": kill(getpid(), SIGSEGV)
+    case "hang": while true { sleep(1) }
+    case "garbage":
+      FileHandle.standardOutput.write(Data("\u{0}\u{7f}not json at all {{{".utf8))
+      exit(0)
+    default: break
+    }
+  }
+}

@@ -1,0 +1,433 @@
+// The fixed Python runtime that every torch reference module carries: IR semantics as vectorised PyTorch ops
+// (rounding to a dtype, saturating and wrapping conversions, floor division, bounds-checked loads with pads,
+// chunked masked reductions with first-index argmax) and the entry points `reference`, `eager` and
+// `measured_cost`. The emitter appends one function per definition and the `_DEFINITIONS` table.
+
+enum TorchPrelude {
+  static let text = #"""
+import itertools
+
+import torch
+
+_FLOAT = {"f16": torch.float16, "bf16": torch.bfloat16, "f32": torch.float32, "f64": torch.float64}
+_NATIVE = dict(_FLOAT, i8=torch.int8, i32=torch.int32, i64=torch.int64, bool=torch.bool)
+_IRANGE = {"i8": (-(2**7), 2**7 - 1), "i32": (-(2**31), 2**31 - 1), "i64": (-(2**63), 2**63 - 1), "bool": (0, 1)}
+_SIZE = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
+# Elements per intermediate tensor of a reduction chunk, and per output box of a definition.
+_BUDGET = 1 << 22
+_BOX_REDUCTION = 1 << 16
+_BOX_ELEMENTWISE = 1 << 22
+
+
+class KevcReferenceError(Exception):
+    """An input the kernel's semantics reject (an inbounds load outside its tensor, a wrong input shape)."""
+
+
+class _Ctx:
+    """One evaluation: mode 'reference' (float64, IR rounding) or 'eager' (the spec's own dtypes)."""
+
+    def __init__(self, mode, device, track):
+        self.ref = mode == "reference"
+        self.dev = device
+        self.track = track
+        self.T = {}
+        self.S = {}
+        self.touched = {}
+        self.points = {}
+        self._consts = {}
+
+    # -- representation ------------------------------------------------------------------------------------
+    def rep(self, t):
+        if t in _FLOAT:
+            return torch.float64 if self.ref else _FLOAT[t]
+        if t == "bool":
+            return torch.bool
+        return torch.int64
+
+    def cf(self, v, t):
+        key = ("f", repr(v), t)
+        c = self._consts.get(key)
+        if c is None:
+            c = self.rnd(torch.tensor(v, dtype=torch.float64, device=self.dev), t)
+            self._consts[key] = c
+        return c
+
+    def ci(self, v, t):
+        key = ("i", v, t)
+        c = self._consts.get(key)
+        if c is None:
+            c = self.wrap(torch.tensor(v, dtype=torch.int64, device=self.dev), t)
+            self._consts[key] = c
+        return c
+
+    def cb(self, v):
+        return torch.tensor(bool(v), dtype=torch.bool, device=self.dev)
+
+    # -- conversions ---------------------------------------------------------------------------------------
+    def rnd(self, x, t):
+        """A float value stored as type t (round to nearest even; f16/f32 overflow to inf; bf16 via f32)."""
+        if not self.ref:
+            return x.to(_FLOAT[t])
+        x = x.to(torch.float64)
+        if t == "f64":
+            return x
+        if t == "f32":
+            return x.to(torch.float32).to(torch.float64)
+        if t == "bf16":
+            return x.to(torch.float32).to(torch.bfloat16).to(torch.float64)
+        return _round_f16(x)
+
+    def wrap(self, x, t):
+        if t == "i8":
+            return ((x & 0xFF) ^ 0x80) - 0x80
+        if t == "i32":
+            return ((x & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+        if t == "bool":
+            return x != 0
+        return x
+
+    def f2i(self, x, t):
+        """Float to integer: truncate toward zero, saturate to the type's range, NaN -> 0."""
+        x = torch.trunc(x.to(torch.float64))
+        nan = torch.isnan(x)
+        if t == "i64":
+            big = x >= 9223372036854775808.0
+            small = x <= -9223372036854775808.0
+            r = torch.where(big | small | nan, torch.zeros_like(x), x).to(torch.int64)
+            r = torch.where(big, torch.full_like(r, 2**63 - 1), r)
+            return torch.where(small, torch.full_like(r, -(2**63)), r)
+        lo, hi = _IRANGE[t]
+        return torch.where(nan, torch.zeros_like(x), x.clamp(lo, hi)).to(torch.int64)
+
+    def cast(self, x, s, d):
+        if s in _FLOAT:
+            if d in _FLOAT:
+                return self.rnd(x, d)
+            if d == "bool":
+                return x != 0
+            return self.f2i(x, d)
+        if d in _FLOAT:
+            return self.rnd(x.to(torch.float64), d) if self.ref else x.to(_FLOAT[d])
+        if d == "bool":
+            return x != 0
+        if s == "bool":
+            return x.to(torch.int64)
+        return self.wrap(x, d)
+
+    # -- operators -----------------------------------------------------------------------------------------
+    def idiv(self, a, b, t):
+        """Floor division; 0 for a zero divisor; wraps."""
+        zero = b == 0
+        neg1 = b == -1
+        safe = torch.where(zero | neg1, torch.ones_like(b), b)
+        q = torch.div(a, safe, rounding_mode="floor")
+        q = torch.where(neg1, torch.neg(a), q)
+        q = torch.where(zero, torch.zeros_like(q), q)
+        return self.wrap(q, t)
+
+    def imod(self, a, b, t):
+        """Floor modulo (the divisor's sign); 0 for a zero divisor."""
+        zero = b == 0
+        safe = torch.where(zero | (b == -1), torch.ones_like(b), b)
+        r = torch.remainder(a, safe)
+        r = torch.where(zero | (b == -1), torch.zeros_like(r), r)
+        return self.wrap(r, t)
+
+    def fmodf(self, a, b):
+        return a - b * torch.floor(a / b)
+
+    def rsqrt(self, x):
+        return 1.0 / torch.sqrt(x) if self.ref else torch.rsqrt(x)
+
+    def sigmoid(self, x):
+        return 1.0 / (1.0 + torch.exp(-x)) if self.ref else torch.sigmoid(x)
+
+    def sel(self, c, fa, fb, M):
+        """select(c, a, b): both branches are evaluated, each under the mask of the points that keep it."""
+        nc = torch.logical_not(c)
+        a = fa(c if M is None else (M & c))
+        b = fb(nc if M is None else (M & nc))
+        return torch.where(c, a, b)
+
+    # -- loads ---------------------------------------------------------------------------------------------
+    def load(self, name, idx, pad, inbounds, M):
+        X = self.T[name]
+        if len(idx) == 0:
+            return X
+        ok = None
+        clamped = []
+        for i, n in zip(idx, X.shape):
+            c = (i >= 0) & (i < n)
+            ok = c if ok is None else (ok & c)
+            clamped.append(i.clamp(0, max(n - 1, 0)))
+        if X.numel() == 0:
+            val = torch.zeros((), dtype=X.dtype, device=self.dev)
+        else:
+            val = X[tuple(clamped)]
+        live = ok if M is None else (ok & M)
+        if inbounds and self.ref:
+            bad = torch.logical_not(ok) if M is None else (torch.logical_not(ok) & M)
+            if bool(bad.any()):
+                raise KevcReferenceError("inbounds load of '%s' outside its shape %s" % (name, list(X.shape)))
+        if self.track and name in self.touched and X.numel() > 0:
+            lin = torch.zeros((), dtype=torch.int64, device=self.dev)
+            for c, n in zip(clamped, X.shape):
+                lin = lin * n + c
+            lin, live_b = torch.broadcast_tensors(lin, live)
+            self.touched[name].view(-1)[lin[live_b]] = True
+        if inbounds:
+            return val
+        return torch.where(ok, val, pad)
+
+    # -- definitions ---------------------------------------------------------------------------------------
+    def axis(self, V, name, box, pos, rank):
+        lo, hi = box[pos]
+        shape = [1] * rank
+        shape[pos] = hi - lo
+        V[name] = torch.arange(lo, hi, dtype=torch.int64, device=self.dev).view(shape)
+
+    def boxes(self, shape, budget):
+        tiles = [0] * len(shape)
+        rest = 1
+        for d in reversed(range(len(shape))):
+            tiles[d] = max(1, min(shape[d], budget // max(1, rest)))
+            rest *= tiles[d]
+        ranges = [range(0, shape[d], tiles[d]) for d in range(len(shape))]
+        for starts in itertools.product(*ranges):
+            yield [(s, min(s + tiles[d], shape[d])) for d, s in enumerate(starts)]
+
+    def define(self, name, fn, shape, dtype, src, reduction, ops):
+        out = torch.empty(shape, dtype=self.rep(dtype), device=self.dev)
+        self.points[name] = (0, ops)
+        if out.numel() > 0:
+            for box in self.boxes(shape, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE):
+                val = self.cast(fn(self, {}, box), src, dtype)
+                bshape = [hi - lo for lo, hi in box]
+                if not reduction and self.track:
+                    n = 1
+                    for s in bshape:
+                        n *= s
+                    self.points[name] = (self.points[name][0] + n, ops)
+                out[tuple(slice(lo, hi) for lo, hi in box)] = val.expand(bshape)
+        self.T[name] = out
+
+    def reduce(self, name, V, box, levels, body, op, acc):
+        """Combines body over the nested reduction levels [(var, lo_fn, hi_fn)] at every point of box."""
+        r = len(box)
+        R = r + len(levels)
+        rdims = tuple(range(r, R))
+        numel = 1
+        for lo, hi in box:
+            numel *= hi - lo
+        state = {}
+
+        def rec(k, M, n):
+            if k == len(levels):
+                val = body(V, M)
+                if self.track:
+                    cnt = numel if M is None else int(M.expand(torch.broadcast_shapes(M.shape, tuple(
+                        [hi - lo for lo, hi in box] + [1] * len(levels)))).sum())
+                    p, ops = self.points[name]
+                    self.points[name] = (p + cnt, ops)
+                self._combine(state, val, M, r, rdims, op, acc, V[levels[0][0]] if levels else None)
+                return
+            var, flo, fhi = levels[k]
+            lo = flo(V, M)
+            hi = fhi(V, M)
+            length = torch.clamp(hi - lo, min=0)
+            if M is not None:
+                length = torch.where(M, length, torch.zeros_like(length))
+            maxlen = int(length.max()) if length.numel() > 0 else 0
+            if maxlen <= 0:
+                return
+            chunk = max(1, _BUDGET // max(1, n))
+            shape = [1] * R
+            for t0 in range(0, maxlen, chunk):
+                t1 = min(maxlen, t0 + chunk)
+                shape[r + k] = t1 - t0
+                t = torch.arange(t0, t1, dtype=torch.int64, device=self.dev).view(shape)
+                V[var] = lo + t
+                m = t < length
+                rec(k + 1, m if M is None else (M & m), n * (t1 - t0))
+            del V[var]
+
+        rec(0, None, numel)
+        return self._finish(state, op, acc)
+
+    def _identity(self, op, acc):
+        if acc in _FLOAT:
+            v = {"sum": 0.0, "prod": 1.0, "max": float("-inf"), "min": float("inf")}[op]
+            return torch.tensor(v, dtype=self.rep(acc), device=self.dev)
+        lo, hi = _IRANGE[acc]
+        v = {"sum": 0, "prod": 1, "max": lo, "min": hi}[op]
+        return torch.tensor(v, dtype=self.rep(acc), device=self.dev)
+
+    def _combine(self, st, val, M, r, rdims, op, acc, var):
+        if op in ("argmax", "argmin"):
+            return self._combine_arg(st, val, M, r, op, acc, var)
+        ident = self._identity(op, acc)
+        if M is None:
+            part = val
+        else:
+            v = torch.where(M, val, ident)
+            if op == "sum":
+                part = v.sum(dim=rdims)
+            elif op == "prod":
+                part = v.prod(dim=rdims) if len(rdims) == 1 else v.flatten(r).prod(dim=r)
+            elif op == "max":
+                part = v.amax(dim=rdims)
+            else:
+                part = v.amin(dim=rdims)
+        if "acc" not in st:
+            st["acc"] = ident
+        a = st["acc"]
+        if op == "sum":
+            st["acc"] = a + part
+        elif op == "prod":
+            st["acc"] = a * part
+        elif op == "max":
+            st["acc"] = torch.maximum(a, part)
+        else:
+            st["acc"] = torch.minimum(a, part)
+
+    def _combine_arg(self, st, val, M, r, op, acc, var):
+        shape = torch.broadcast_shapes(val.shape, M.shape, var.shape)
+        val = val.expand(shape)
+        m = M.expand(shape)
+        var = var.expand(shape)
+        is_max = op == "argmax"
+        if acc in _FLOAT:
+            nan = torch.isnan(val) & m
+            has_nan = nan.any(dim=r)
+            first_nan = nan.to(torch.int8).argmax(dim=r)
+            fill = float("-inf") if is_max else float("inf")
+            key = torch.where(m & torch.logical_not(nan), val, torch.full_like(val, fill))
+        else:
+            has_nan = None
+            lo, hi = _IRANGE["i64"]
+            key = torch.where(m, val, torch.full_like(val, lo if is_max else hi))
+        pos = key.argmax(dim=r) if is_max else key.argmin(dim=r)
+        if has_nan is not None:
+            pos = torch.where(has_nan, first_nan, pos)
+        cval = torch.gather(key, r, pos.unsqueeze(r)).squeeze(r)
+        cidx = torch.gather(var, r, pos.unsqueeze(r)).squeeze(r)
+        valid = m.any(dim=r)
+        if has_nan is None:
+            has_nan = torch.zeros_like(valid)
+        if "idx" not in st:
+            st["idx"] = torch.where(valid, cidx, torch.full_like(cidx, -1))
+            st["val"] = cval
+            st["found"] = valid
+            st["nan"] = has_nan & valid
+            return
+        better = (cval > st["val"]) if is_max else (cval < st["val"])
+        upd = valid & (torch.logical_not(st["found"]) | (torch.logical_not(st["nan"]) & (has_nan | better)))
+        st["idx"] = torch.where(upd, cidx, st["idx"])
+        st["val"] = torch.where(upd, cval, st["val"])
+        st["nan"] = torch.where(upd, has_nan, st["nan"])
+        st["found"] = st["found"] | valid
+
+    def _finish(self, st, op, acc):
+        if op in ("argmax", "argmin"):
+            return st.get("idx", torch.tensor(-1, dtype=torch.int64, device=self.dev))
+        a = st.get("acc", self._identity(op, acc))
+        if acc not in _FLOAT and op in ("sum", "prod"):
+            a = self.wrap(a, acc)
+        return a
+
+    # -- inputs and outputs --------------------------------------------------------------------------------
+    def take_inputs(self, inputs):
+        for p in KEVC_REFERENCE["params"]:
+            name, t, shape = p["name"], p["dtype"], p["shape"]
+            if name not in inputs:
+                raise KevcReferenceError("no input for '%s'" % name)
+            x = inputs[name]
+            if not isinstance(x, torch.Tensor):
+                x = torch.as_tensor(x)
+            x = x.to(self.dev)
+            if list(x.shape) != list(shape) and not (len(shape) == 0 and x.numel() == 1):
+                raise KevcReferenceError("input '%s' has shape %s, expected %s" % (name, list(x.shape), shape))
+            if len(shape) == 0:
+                x = x.reshape(())
+            if t in _FLOAT:
+                x = self.rnd(x.to(torch.float64), t) if self.ref else x.to(_FLOAT[t])
+            elif t == "bool":
+                x = x != 0
+            else:
+                x = self.wrap(x.to(torch.int64), t)
+            if len(shape) == 0:
+                self.S[name] = x
+            else:
+                self.T[name] = x
+                if self.track:
+                    self.touched[name] = torch.zeros(shape, dtype=torch.bool, device=self.dev)
+
+    def outputs(self):
+        out = {}
+        for r in KEVC_REFERENCE["results"]:
+            x = self.T[r["name"]]
+            out[r["name"]] = x if self.ref else x.to(_NATIVE[r["dtype"]])
+        return out
+
+
+def _round_f16(x):
+    """Exact round-to-nearest-even of float64 values to binary16 (no double rounding through float32)."""
+    a = torch.abs(x)
+    _, e = torch.frexp(a)
+    q = torch.clamp(e.to(torch.int64) - 11, min=-24, max=5).to(torch.float64)
+    r = torch.round(a * torch.exp2(-q)) * torch.exp2(q)
+    r = torch.where(r > 65504.0, torch.full_like(r, float("inf")), r)
+    r = torch.where(torch.isinf(a), a, r)
+    r = torch.copysign(r, x)
+    return torch.where(torch.isnan(x), x, r)
+
+
+def _device_of(inputs, device):
+    if device is not None:
+        return torch.device(device)
+    for v in inputs.values():
+        if isinstance(v, torch.Tensor):
+            return v.device
+    return torch.device("cpu")
+
+
+def _run(inputs, mode, device, track):
+    C = _Ctx(mode, _device_of(inputs, device), track)
+    C.take_inputs(inputs)
+    for name, fn, shape, dtype, src, reduction, ops in _DEFINITIONS:
+        C.define(name, fn, shape, dtype, src, reduction, ops)
+    return C
+
+
+def reference(inputs, device=None):
+    """Every result in float64 (integers as int64, bool as bool), with the IR's exact semantics."""
+    return _run(inputs, "reference", device, False).outputs()
+
+
+def eager(inputs, device=None):
+    """The same vectorised computation in the spec's own dtypes: a PyTorch eager baseline for timing."""
+    return _run(inputs, "eager", device, False).outputs()
+
+
+def measured_cost(inputs, device=None):
+    """Compulsory traffic and arithmetic for these inputs: distinct input elements read (under the loads'
+    bounds, reduction ranges and select conditions), every result element written, and float operations at
+    every evaluated point."""
+    C = _run(inputs, "reference", device, True)
+    read = 0
+    for p in KEVC_REFERENCE["params"]:
+        size = _SIZE[p["dtype"]]
+        if len(p["shape"]) == 0:
+            read += size
+        else:
+            read += int(C.touched[p["name"]].sum()) * size
+    written = 0
+    for r in KEVC_REFERENCE["results"]:
+        n = 1
+        for s in r["shape"]:
+            n *= s
+        written += n * _SIZE[r["dtype"]]
+    flops = sum(p * ops for p, ops in C.points.values())
+    return {"bytes_read": read, "bytes_written": written, "bytes": read + written, "flops": flops}
+"""#
+}

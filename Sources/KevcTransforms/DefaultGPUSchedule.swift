@@ -1,0 +1,342 @@
+import KevcBasic
+import KevcIR
+
+/// The default schedule of the block-level GPU targets (Triton), derived from the IR's structure only.
+///
+/// In order:
+/// 1. Inline every elementwise intermediate read pointwise by at most two definitions (as on the CPU).
+/// 2. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
+///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
+///    computes the one value it needs in a register (norms, softmax, attention's row max).
+/// 3. Each definition computed at the root gets a kernel:
+///    - a contraction (`dot(y)` legal) is tiled 64x64x32 (128x128x32 when both output extents are at least 512):
+///      program ids over output tiles, the two output tiles and the reduction tile as blocks, the reduction
+///      serial over tiles, other axes program ids or serial;
+///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
+///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (the rest of the
+///      axis over program ids), plus a second block over the previous axis for small elementwise tiles; its largest
+///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048);
+///      data-dependent reduction axes stay serial.
+///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
+///    4096, else 16) and 2 stages (3 for a contraction: 4 or 8 warps).
+/// 4. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+/// Every step is applied only if legal, so the trace is valid for any shape (default and bench shapes alike).
+extension DefaultSchedule {
+  public static let gpuBlock = 1024
+  public static let gpuWholeReduction = 8192
+  public static let gpuReductionTile = 2048
+  public static let gpuLaneBudget = 8192
+
+  public static func gpu(for kernel: Kernel) -> Trace {
+    var k = kernel
+    var steps: [Transform] = []
+    @discardableResult
+    func attempt(_ t: Transform) -> Bool {
+      guard let next = try? t.apply(to: k) else { return false }
+      k = next
+      steps.append(t)
+      return true
+    }
+    func isResult(_ name: String) -> Bool { k.results.contains { $0.name == name } }
+    func readers(_ name: String) -> [Definition] { k.definitions.filter { $0.name != name && $0.reads(name) } }
+    func current(_ name: String) -> Definition? { k.definitions.first { $0.name == name } }
+    func extent(_ loop: String, _ d: Definition) -> Int? { try? k.maxExtent(loop, in: d) }
+
+    // 1. Inline pointwise elementwise intermediates.
+    for d in kernel.definitions where d.reduction == nil && !isResult(d.name) {
+      let consumers = readers(d.name)
+      guard !consumers.isEmpty, consumers.count <= 2 else { continue }
+      let pointwise = consumers.allSatisfy { c in
+        c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
+          l.indices == c.axes.prefix(l.indices.count).map { .index($0.name) } && l.indices.count == d.axes.count
+        }
+      }
+      if pointwise { attempt(.inline(tensor: d.name)) }
+    }
+
+    // 2. Row statistics into their consumers' programs, last producer first.
+    for d in kernel.definitions.reversed() where !isResult(d.name) {
+      for consumer in readers(d.name) {
+        guard current(d.name) != nil, let c = current(consumer.name) else { continue }
+        let outer = outerAxes(of: c, k)
+        guard let loop = c.effectiveSchedule.loops.map(\.name).last(where: { outer.contains($0) }) else { continue }
+        let reads = c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }
+        guard !reads.isEmpty, reads.allSatisfy({ $0.indices.allSatisfy { $0.indexNames.isSubset(of: outer) } }) else {
+          continue
+        }
+        attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop))
+      }
+    }
+
+    // 3. Kernels for root definitions; 4. block reductions for fused producers.
+    for d in k.definitions {
+      guard let d = current(d.name) else { continue }
+      if d.effectiveSchedule.placement == .root {
+        if d.reduction?.op == .sum, attempt(.dot(tensor: d.name)), let dd = current(d.name),
+          scheduleContraction(dd, &k, &steps)
+        {
+          continue
+        }
+        scheduleRoot(d.name, &k, &steps)
+      } else {
+        scheduleProducer(d.name, &k, &steps)
+      }
+    }
+    return Trace(steps)
+  }
+
+  /// The variable that walks memory contiguously in the definition's largest tensors: the last index of its
+  /// highest-rank loads (and of its store when it is of that rank); ties go to the later loop. Reads of
+  /// lower-rank tensors (row statistics, broadcast vectors) do not vote.
+  static func gpuContiguousVariable(of d: Definition) -> String? {
+    let loads = d.expressions.flatMap(\.loads)
+    let rank = max(d.axes.count, loads.map(\.indices.count).max() ?? 0)
+    var votes: [String: Int] = [:]
+    if d.axes.count == rank, let last = d.axes.last { votes[last.name, default: 0] += 1 }
+    for load in loads where load.indices.count == rank {
+      if case .index(let v)? = load.indices.last { votes[v, default: 0] += 1 }
+    }
+    let order = d.effectiveSchedule.loops.map { Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule) }
+    return votes.max { a, b in
+      a.value != b.value ? a.value < b.value : (order.lastIndex(of: a.key) ?? -1) < (order.lastIndex(of: b.key) ?? -1)
+    }?.key
+  }
+
+  /// The contiguous axis a definition keeps as a block, if any (see `gpu(for:)`).
+  static func laneAxis(of d: Definition, _ k: Kernel) -> String? {
+    let contiguous = gpuContiguousVariable(of: d)
+    if let c = contiguous, d.axes.contains(where: { $0.name == c }) { return c }
+    if let r = reductionLane(of: d, k), r == contiguous { return nil }
+    return d.axes.last?.name
+  }
+
+  /// The reduction axis a definition keeps as a block: the contiguous one when it is long, else the longest
+  /// constant-bound one.
+  static func reductionLane(of d: Definition, _ k: Kernel) -> String? {
+    guard let r = d.reduction else { return nil }
+    let constant = r.axes.filter { k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil }
+    guard !constant.isEmpty else { return nil }
+    if r.op == .argmax || r.op == .argmin { return constant.first?.name }
+    let contiguous = gpuContiguousVariable(of: d)
+    func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
+    if let c = constant.first(where: { $0.name == contiguous }), ext(c) >= 32 { return c.name }
+    return constant.max { ext($0) < ext($1) }?.name
+  }
+
+  /// The axes that become program ids.
+  static func outerAxes(of d: Definition, _ k: Kernel) -> Set<String> {
+    let lane = laneAxis(of: d, k)
+    return Set(d.axes.map(\.name).filter { $0 != lane })
+  }
+
+  static func warps(forLaneElements e: Int) -> Int {
+    if e <= 64 { return 1 }
+    if e <= 256 { return 2 }
+    if e < 2048 { return 4 }
+    if e < 4096 { return 8 }
+    return 16
+  }
+
+  static func scheduleRoot(_ name: String, _ k: inout Kernel, _ steps: inout [Transform]) {
+    func attempt(_ t: Transform) -> Bool {
+      guard let next = try? t.apply(to: k) else { return false }
+      k = next
+      steps.append(t)
+      return true
+    }
+    guard let d = k.definitions.first(where: { $0.name == name }) else { return }
+    let hasProducers = k.definitions.contains {
+      if case .computeAt(let c, _) = $0.effectiveSchedule.placement { return c == name }
+      return false
+    }
+    func ext(_ loop: String) -> Int { (try? k.maxExtent(loop, in: k.definitions.first { $0.name == name } ?? d)) ?? 0 }
+    let contiguous = gpuContiguousVariable(of: d)
+    let rLane = reductionLane(of: d, k)
+    let aLane = laneAxis(of: d, k)
+    var lanes: [String] = []  // lane loops, in the order they will be placed (contiguous last)
+    var laneElements = 1
+    var axisBlock = 1
+    // The contiguous axis block.
+    if let a = aLane {
+      let limit = rLane == nil ? gpuBlock : (a == contiguous ? 64 : 32)
+      let e = ext(a)
+      if e > limit {
+        if attempt(.split(tensor: name, loop: a, factor: limit)) {
+          lanes.append(a + ".i")
+          axisBlock = limit
+        }
+      } else if e >= 1 {
+        lanes.append(a)
+        axisBlock = nextPow2(e)
+      }
+      laneElements = axisBlock
+    }
+    // A second block for small elementwise tiles.
+    if d.reduction == nil, !hasProducers, let a = aLane, axisBlock < gpuBlock,
+      let i = d.axes.firstIndex(where: { $0.name == a }), i > 0
+    {
+      let b = d.axes[i - 1].name
+      let want = gpuBlock / axisBlock
+      let e = ext(b)
+      if want >= 2, e >= 2 {
+        if e <= want {
+          lanes.insert(b, at: 0)
+          laneElements *= nextPow2(e)
+        } else if attempt(.split(tensor: name, loop: b, factor: want)) {
+          lanes.insert(b + ".i", at: 0)
+          laneElements *= want
+        }
+      }
+    }
+    // The reduction block.
+    var reductionLanes: [String] = []
+    if let r = rLane {
+      let budget = max(16, gpuLaneBudget / max(1, axisBlock))
+      let whole = aLane == nil ? gpuWholeReduction : budget
+      let tile = aLane == nil ? gpuReductionTile : budget
+      let e = ext(r)
+      if e > whole {
+        if attempt(.split(tensor: name, loop: r, factor: tile)) {
+          reductionLanes.append(r + ".i")
+          laneElements *= tile
+        }
+      } else if e >= 1 {
+        reductionLanes.append(r)
+        laneElements *= nextPow2(e)
+      }
+    }
+    guard let scheduled = k.definitions.first(where: { $0.name == name }) else { return }
+    let laneSet = Set(lanes + reductionLanes)
+    let all = scheduled.effectiveSchedule.loops.map(\.name)
+    let isReduction = { (l: String) in isReductionLoop(l, of: scheduled) }
+    let outer = all.filter { !laneSet.contains($0) && !isReduction($0) }
+    // Program ids: the innermost three outer loops; grid.x gets the one with the most iterations.
+    var gridLoops = Array(outer.suffix(3))
+    let serialOuter = outer.filter { !gridLoops.contains($0) }
+    gridLoops.sort { ext($0) > ext($1) }
+    let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
+    let argLike = scheduled.reduction.map { $0.op == .argmax || $0.op == .argmin } ?? false
+    let contiguousLast: [String]
+    if let c = contiguous, reductionLanes.contains(where: { Kernel.rootVariable(of: $0, in: scheduled.effectiveSchedule) == c }) {
+      contiguousLast = lanes + reductionLanes
+    } else {
+      contiguousLast = reductionLanes + lanes
+    }
+    let order: [String]
+    if argLike {
+      order = gridLoops + serialOuter + lanes + serialReductions + reductionLanes
+    } else {
+      order = gridLoops + serialOuter + serialReductions + contiguousLast
+    }
+    if order != all { _ = attempt(.reorder(tensor: name, loops: order)) }
+    let gridDims: [GPUDimension] = [.gridX, .gridY, .gridZ]
+    for (i, l) in gridLoops.enumerated() where i == 0 || ext(l) <= 65535 {
+      _ = attempt(.bind(tensor: name, loop: l, dimension: gridDims[i]))
+    }
+    guard let placed = k.definitions.first(where: { $0.name == name }) else { return }
+    let placedLanes = placed.effectiveSchedule.loops.map(\.name).filter { laneSet.contains($0) }
+    let blockDims: [GPUDimension] = [.blockX, .blockY, .blockZ]
+    for (i, l) in placedLanes.reversed().enumerated() where i < 3 {
+      _ = attempt(.bind(tensor: name, loop: l, dimension: blockDims[i]))
+    }
+    // Producers computed inside count towards the program's elements.
+    var elements = laneElements
+    for p in k.definitions {
+      guard case .computeAt(let c, _) = p.effectiveSchedule.placement, c == name, let r = reductionLane(of: p, k) else { continue }
+      elements = max(elements, min(gpuWholeReduction, nextPow2((try? k.maxExtent(r, in: p)) ?? 1)))
+    }
+    _ = attempt(.launch(tensor: name, warps: warps(forLaneElements: elements), stages: 2))
+  }
+
+  /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false
+  /// (leaving the definition to `scheduleRoot`) when the operands do not have the contraction pattern.
+  static func scheduleContraction(_ d: Definition, _ k: inout Kernel, _ steps: inout [Transform]) -> Bool {
+    func strip(_ e: Expr) -> Expr {
+      if case .cast(_, let i) = e { return strip(i) }
+      return e
+    }
+    guard let r = d.reduction, case .binary(.mul, let a, let b) = strip(d.body), case .load(let la) = strip(a),
+      case .load(let lb) = strip(b)
+    else { return false }
+    let av = la.indices.compactMap { e -> String? in if case .index(let v) = e { return v } else { return nil } }
+    let bv = lb.indices.compactMap { e -> String? in if case .index(let v) = e { return v } else { return nil } }
+    let axes = d.axes.map(\.name)
+    guard let m = axes.first(where: { av.contains($0) && !bv.contains($0) }),
+      let n = axes.last(where: { bv.contains($0) && !av.contains($0) }),
+      let kk = r.axes.map(\.name).first(where: { av.contains($0) && bv.contains($0) }),
+      let me = try? k.maxExtent(m, in: d), let ne = try? k.maxExtent(n, in: d), let ke = try? k.maxExtent(kk, in: d)
+    else { return false }
+    var local: [Transform] = []
+    var trial = k
+    func attempt(_ t: Transform) -> Bool {
+      guard let next = try? t.apply(to: trial) else { return false }
+      trial = next
+      local.append(t)
+      return true
+    }
+    let big = me >= 512 && ne >= 512
+    let tileMN = big ? 128 : 64
+    let tileK = 32
+    func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
+      if e <= size { return (nil, loop) }
+      return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
+    }
+    guard let tm = tile(m, me, tileMN), let tn = tile(n, ne, tileMN), let tk = tile(kk, ke, ke <= 64 ? 64 : tileK),
+      let cur = trial.definitions.first(where: { $0.name == d.name })
+    else { return false }
+    let loops = cur.effectiveSchedule.loops.map(\.name)
+    let lanes = [tm.lane, tn.lane, tk.lane]
+    let tileOuters = [tn.outer, tm.outer].compactMap { $0 }
+    let others = loops.filter { !lanes.contains($0) && !tileOuters.contains($0) }
+    let otherAxes = others.filter { !isReductionLoop($0, of: cur) }
+    let otherReductions = others.filter { isReductionLoop($0, of: cur) }
+    var grid = tileOuters
+    var serialAxes: [String] = []
+    for o in otherAxes.reversed() {
+      if grid.count < 3, ((try? trial.maxExtent(o, in: cur)) ?? 0) <= 65535 { grid.append(o) } else { serialAxes.insert(o, at: 0) }
+    }
+    let order = grid + serialAxes + [tm.lane, tn.lane] + otherReductions + [tk.lane]
+    if order != loops { guard attempt(.reorder(tensor: d.name, loops: order)) else { return false } }
+    let gridDims: [GPUDimension] = [.gridX, .gridY, .gridZ]
+    for (i, g) in grid.enumerated() { guard attempt(.bind(tensor: d.name, loop: g, dimension: gridDims[i])) else { return false } }
+    guard attempt(.bind(tensor: d.name, loop: tn.lane, dimension: .blockX)),
+      attempt(.bind(tensor: d.name, loop: tm.lane, dimension: .blockY)),
+      attempt(.bind(tensor: d.name, loop: tk.lane, dimension: .blockZ))
+    else { return false }
+    _ = attempt(.launch(tensor: d.name, warps: big ? 8 : 4, stages: 3))
+    k = trial
+    steps += local
+    return true
+  }
+
+  static func scheduleProducer(_ name: String, _ k: inout Kernel, _ steps: inout [Transform]) {
+    func attempt(_ t: Transform) -> Bool {
+      guard let next = try? t.apply(to: k) else { return false }
+      k = next
+      steps.append(t)
+      return true
+    }
+    guard let d = k.definitions.first(where: { $0.name == name }), let r = reductionLane(of: d, k),
+      let e = try? k.maxExtent(r, in: d)
+    else { return }
+    var lane = r
+    if e > gpuWholeReduction {
+      guard attempt(.split(tensor: name, loop: r, factor: gpuReductionTile)) else { return }
+      lane = r + ".i"
+    }
+    guard let cur = k.definitions.first(where: { $0.name == name }) else { return }
+    var loops = cur.effectiveSchedule.loops.map(\.name)
+    if loops.last != lane {
+      loops.removeAll { $0 == lane }
+      loops.append(lane)
+      guard attempt(.reorder(tensor: name, loops: loops)) else { return }
+    }
+    _ = attempt(.bind(tensor: name, loop: lane, dimension: .blockX))
+  }
+
+  static func nextPow2(_ n: Int) -> Int {
+    var p = 1
+    while p < n && p < (1 << 30) { p <<= 1 }
+    return p
+  }
+}

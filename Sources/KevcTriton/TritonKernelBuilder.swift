@@ -1,0 +1,781 @@
+import KevcBasic
+import KevcIR
+
+/// Builds the body of one `@triton.jit` kernel: the root definition it computes and every producer computed inside
+/// it, following their schedules with block-level semantics.
+///
+/// Semantics (lowering/triton/README.md is the reference): loops bound to `grid.*` are program ids; loops bound to
+/// `block.*` or vectorized are *lanes*: the program evaluates the whole loop at once as one dimension of every
+/// value (`tl.arange`, padded to a power of two, masked past the loop's true bound, exactly the CPU lowering's
+/// bounds for tails); all other loops are `for` loops, nested in schedule order. Lanes behave as if they were
+/// innermost, so a producer computed at a loop covers what all lanes of one iteration read. Reductions reduce
+/// their lane dimensions with `tl.sum`/`tl.reduce` and accumulate across serial loops in a register block.
+struct KernelBuilder {
+  let kernel: Kernel
+  let dims: [String: Int]
+  let root: Definition
+  var names = PythonNames()
+  var lines: [String] = []
+  var indent = 1
+  var helpers: Set<String> = []
+  var facts: IndexFacts
+
+  /// Python names of the pointers of every tensor (reserved up front), and of scalar parameters.
+  var pointerNames: [String: String] = [:]
+  var scalarNames: [String: String] = [:]
+  var usedTensors: Set<String> = []
+  var usedScalars: Set<String> = []
+  /// Where each tensor lives for this kernel.
+  var homes: [String: TensorHome]
+  var bindings: [String: Binding] = [:]
+  var masks: [MaskComponent] = []
+  var constexprs: [(String, Int)] = []
+  var grid = [1, 1, 1]
+  /// Scratch buffers of producers computed inside this kernel: (pointer name, dtype, elements per program).
+  var scratch: [(name: String, tensor: String, dtype: DType, elements: Int)] = []
+  var pidLinear: String?
+  /// Loads already emitted as variables at the current indentation (the same text reads the same values there).
+  var loadCache: [String: String] = [:]
+  var loadCacheIndent = -1
+  /// Subexpressions that occur more than once in the statement being emitted (assigned to variables once).
+  var repeated: Set<Expr> = []
+
+  enum TensorHome {
+    /// Caller or workspace memory: element strides of each logical dimension.
+    case memory(strides: [Int], shape: [Int])
+    /// Per-program scratch holding a region: starts (in the consumer's loop variables), region strides.
+    case scratch(pointer: String, base: String, starts: [Expr], strides: [Int], shape: [Int])
+    /// A register value holding the single element of a region.
+    case register(value: String, shape: [Int])
+  }
+
+  enum Binding {
+    case scalar(String)
+    case lane(Lane)
+  }
+
+  struct Lane {
+    var variable: String
+    var ok: String?
+    var block: Int
+    var constexpr: String
+  }
+
+  enum MaskComponent {
+    case lane(String)
+    case condition(Expr)
+  }
+
+  /// Lane dimensions of the values being computed: lane variable -> dimension.
+  struct Frame {
+    var dims: [String: Int]
+    var rank: Int
+    static let scalar = Frame(dims: [:], rank: 0)
+  }
+
+  struct Code {
+    var text: String
+    var lanes: Set<String>
+    var type: DType
+    var isConstant: Bool
+  }
+
+  enum Sink {
+    case memory(pointer: String, offset: (inout KernelBuilder, [Expr], Frame) throws(DiagnosticError) -> Code)
+    case register(String)
+  }
+
+  init(kernel: Kernel, root: Definition, homes: [String: TensorHome]) {
+    self.kernel = kernel
+    self.dims = kernel.dimBindings
+    self.root = root
+    self.homes = homes
+    self.facts = IndexFacts(dims: kernel.dimBindings)
+    for helper in TritonHelpers.names { _ = names.fresh(helper) }
+    for p in kernel.params {
+      if p.isScalar { scalarNames[p.name] = names.fresh(p.name) } else { pointerNames[p.name] = names.fresh(p.name + "_ptr") }
+    }
+    for r in kernel.results where pointerNames[r.name] == nil { pointerNames[r.name] = names.fresh(r.name + "_ptr") }
+    for d in kernel.definitions where pointerNames[d.name] == nil { pointerNames[d.name] = names.fresh("ws_" + d.name) }
+  }
+
+  // MARK: - Output
+
+  mutating func line(_ s: String) { lines.append(String(repeating: "    ", count: indent) + s) }
+
+  func fail(_ message: String, at d: Definition? = nil, _ name: String = "unsupported-schedule") -> DiagnosticError {
+    DiagnosticError(.error(DiagnosticID("triton", name), message, at: (d ?? root).location))
+  }
+
+  mutating func fresh(_ base: String) -> String { names.fresh(base) }
+
+  // MARK: - Definitions
+
+  /// Emits `d` (the root definition, or a producer computed inside the current nest over `region`).
+  mutating func emitDefinition(
+    _ d: Definition, region: [RegionDimension]?, registerMode: Bool, sink: Sink
+  ) throws(DiagnosticError) {
+    let s = d.effectiveSchedule
+    let leaves = s.loops
+    let shape = d.axes.compactMap { $0.extent.evaluate(dims) }
+    guard shape.count == d.axes.count else { throw fail("the kernel's dims must be bound", at: d, "unbound-dims") }
+    let isProducer = region != nil
+
+    // Unique variable names for the loops.
+    var uname: [String: String] = [:]
+    for leaf in leaves { uname[leaf.name] = fresh(leaf.name) }
+    func v(_ leaf: String) -> Expr { .index(uname[leaf] ?? leaf) }
+
+    // Ranges of roots [lo, hi), static extents.
+    var lower: [String: Expr] = [:]
+    var upper: [String: Expr] = [:]
+    var staticExtent: [String: Int] = [:]
+    for (k, axis) in d.axes.enumerated() {
+      if let r = region?[k] {
+        lower[axis.name] = facts.simplify(.binary(.max, r.start, .constant(.int(0))))
+        upper[axis.name] = facts.simplify(
+          .binary(.min, .binary(.add, r.start, .constant(.int(Int64(r.extent)))), .constant(.int(Int64(shape[k])))))
+        staticExtent[axis.name] = min(r.extent, shape[k])
+      } else {
+        lower[axis.name] = .constant(.int(0))
+        upper[axis.name] = .constant(.int(Int64(shape[k])))
+        staticExtent[axis.name] = shape[k]
+      }
+    }
+    for r in d.reduction?.axes ?? [] {
+      if let lo = kernel.constantValue(r.lowerBound), let hi = kernel.constantValue(r.upperBound) {
+        staticExtent[r.name] = max(0, hi - lo)
+      }
+    }
+    func splitOf(_ name: String) -> Split? { s.splits.first { $0.variable == name } }
+    func value(_ name: String) -> Expr {
+      guard let split = splitOf(name) else { return v(name) }
+      return facts.simplify(
+        .binary(.add, .binary(.mul, value(split.outer), .constant(.int(Int64(split.factor)))), value(split.inner)))
+    }
+    func extentOf(_ name: String) -> Int? {
+      if let e = staticExtent[name] { return e }
+      if let split = s.splits.first(where: { $0.outer == name }) {
+        return extentOf(split.variable).map { ($0 + split.factor - 1) / split.factor }
+      }
+      if let split = s.splits.first(where: { $0.inner == name }) {
+        return extentOf(split.variable).map { min(split.factor, $0) }
+      }
+      return nil
+    }
+    let axisRoots = Set(d.axes.map(\.name))
+    let roots = d.axes.map(\.name) + (d.reduction?.axes.map(\.name) ?? [])
+    var axisValue: [String: Expr] = [:]
+    var fixedRoots: [String: Expr] = [:]
+    for root in roots {
+      if registerMode, axisRoots.contains(root), let k = d.axes.firstIndex(where: { $0.name == root }),
+        let r = region?[k]
+      {
+        let name = fresh(d.name + "_" + root)
+        fixedRoots[name] = r.start
+        axisValue[root] = .index(name)
+      } else if splitOf(root) == nil {
+        axisValue[root] = v(root)
+      } else {
+        axisValue[root] = facts.simplify(.binary(.add, lower[root] ?? .constant(.int(0)), value(root)))
+      }
+    }
+    for r in d.reduction?.axes ?? [] {
+      lower[r.name] = facts.simplify(r.lowerBound.substituting(axisValue))
+      upper[r.name] = facts.simplify(r.upperBound.substituting(axisValue))
+    }
+
+    // Bounds of each leaf; roots that need a guard.
+    var bounds: [String: (Expr, Expr)] = [:]
+    var guarded: [String] = []
+    for root in roots {
+      if registerMode && axisRoots.contains(root) { continue }
+      guard let split = splitOf(root) else {
+        bounds[root] = (lower[root] ?? .constant(.int(0)), upper[root] ?? .constant(.int(0)))
+        continue
+      }
+      var stack = [split]
+      var exact = true
+      while let sp = stack.popLast() {
+        let whole = extentOf(sp.variable) ?? 0
+        if whole % sp.factor != 0 { exact = false }
+        for part in [sp.outer, sp.inner] {
+          if let child = splitOf(part) { stack.append(child) } else {
+            bounds[part] = (.constant(.int(0)), .constant(.int(Int64(extentOf(part) ?? 0))))
+          }
+        }
+      }
+      let span = facts.simplify(.binary(.sub, upper[root] ?? .constant(.int(0)), lower[root] ?? .constant(.int(0))))
+      if exact, facts.constant(span) == extentOf(root) { continue }
+      let position = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.name, $0) })
+      if splitOf(split.outer) == nil, splitOf(split.inner) == nil,
+        let po = position[split.outer], let pi = position[split.inner], po < pi
+      {
+        let left = facts.simplify(
+          .binary(.sub, span, .binary(.mul, v(split.outer), .constant(.int(Int64(split.factor))))))
+        bounds[split.inner] = (.constant(.int(0)), facts.simplify(.binary(.min, .constant(.int(Int64(split.factor))), left)))
+        continue
+      }
+      guarded.append(root)
+    }
+    // Values of unguarded split roots with constant bounds stay inside them on unmasked lanes.
+    for root in roots where splitOf(root) != nil && !guarded.contains(root) {
+      guard let value = axisValue[root], let lo = lower[root].flatMap(facts.constant),
+        let hi = upper[root].flatMap(facts.constant), hi > lo
+      else { continue }
+      facts.known[value] = lo...(hi - 1)
+    }
+    func guardCondition(_ r: String) -> Expr {
+      .binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0)))
+    }
+
+    // Classify the leaves.
+    enum Role { case grid(Int), lane, serial(unrolled: Bool), fixed }
+    var role: [String: Role] = [:]
+    var seenOther = false
+    for leaf in leaves {
+      let rootName = Kernel.rootVariable(of: leaf.name, in: s)
+      if registerMode && axisRoots.contains(rootName) {
+        role[leaf.name] = .fixed
+        continue
+      }
+      switch leaf.kind {
+      case .gpu(let g):
+        switch g {
+        case .gridX, .gridY, .gridZ:
+          if isProducer {
+            throw fail(
+              "'\(d.name)' is computed inside '\(root.name)' but binds loop '\(leaf.name)' to \(g.rawValue); only the kernel's root definition has a grid",
+              at: d)
+          }
+          if seenOther {
+            throw fail("loop '\(leaf.name)' of '\(d.name)' is bound to \(g.rawValue) but is not outermost; grid loops must enclose every other loop", at: d)
+          }
+          role[leaf.name] = .grid(g == .gridX ? 0 : g == .gridY ? 1 : 2)
+          continue
+        case .blockX, .blockY, .blockZ:
+          role[leaf.name] = .lane
+        case .warp, .threadX, .threadY, .threadZ:
+          throw fail("loop '\(leaf.name)' of '\(d.name)' is bound to \(g.rawValue); the Triton target programs blocks, not warps or threads (bind it to block.x/y/z)", at: d)
+        }
+      case .vectorized: role[leaf.name] = .lane
+      case .serial, .parallel: role[leaf.name] = .serial(unrolled: false)
+      case .unrolled: role[leaf.name] = .serial(unrolled: true)
+      }
+      seenOther = true
+    }
+    func isReductionLeaf(_ leaf: String) -> Bool {
+      let r = Kernel.rootVariable(of: leaf, in: s)
+      return d.reduction?.axes.contains { $0.name == r } ?? false
+    }
+
+    // Lanes: block sizes (static extents) and frame dimensions in schedule order.
+    var laneLeaves: [String] = []
+    var laneBlocks: [String: Int] = [:]
+    for leaf in leaves {
+      guard case .lane? = role[leaf.name] else { continue }
+      guard let e = extentOf(leaf.name) else {
+        throw fail("loop '\(leaf.name)' of '\(d.name)' has data-dependent bounds and cannot be a block (keep it serial)", at: d)
+      }
+      guard e <= 1 << 20 else {
+        throw fail("loop '\(leaf.name)' of '\(d.name)' is a block of \(e) elements; split it first (at most 1048576)", at: d)
+      }
+      laneLeaves.append(leaf.name)
+      laneBlocks[leaf.name] = nextPowerOfTwo(e)
+    }
+    let laneCount = laneLeaves.count
+    var frame = Frame(dims: [:], rank: laneCount)
+    for (i, l) in laneLeaves.enumerated() { frame.dims[uname[l] ?? l] = i }
+
+    // Grid.
+    let savedMasks = masks.count
+    let savedIndent = indent
+    defer {
+      masks.removeSubrange(savedMasks...)
+      indent = savedIndent
+    }
+    for leaf in leaves {
+      guard case .grid(let g)? = role[leaf.name] else { continue }
+      let e = extentOf(leaf.name) ?? 0
+      if g > 0 && e > 65535 {
+        throw fail("loop '\(leaf.name)' of '\(d.name)' has \(e) iterations, more than grid.y/grid.z allow (65535); bind it to grid.x", at: d)
+      }
+      grid[g] = e
+      let name = uname[leaf.name] ?? leaf.name
+      let (lo, hi) = bounds[leaf.name] ?? (.constant(.int(0)), .constant(.int(Int64(e))))
+      let loCode = try expr(lo, .scalar)
+      line("\(name) = \(loCode.isConstant && loCode.text == "0" ? "" : "\(materialize(loCode)) + ")tl.program_id(\(g)).to(tl.int64)")
+      bindings[name] = .scalar(name)
+      if let l = facts.range(lo) { facts.ranges[name] = l.lowerBound...(l.upperBound + max(0, e - 1)) }
+      if facts.constant(hi) != e || facts.constant(lo) != 0 {
+        masks.append(.condition(.binary(.lt, .index(name), hi)))
+      }
+    }
+    for (name, start) in fixedRoots.sorted(by: { $0.key < $1.key }) {
+      let c = try expr(start, .scalar)
+      line("\(name) = \(materialize(c))")
+      bindings[name] = .scalar(name)
+      if let r = facts.range(start) { facts.ranges[name] = r }
+    }
+
+    // Producers computed at this definition's loops, by the emitted loop they attach to (nil: the top).
+    var emittedPosition: [String: Int] = [:]
+    for (i, leaf) in leaves.enumerated() {
+      switch role[leaf.name] {
+      case .grid?, .serial?: emittedPosition[leaf.name] = i
+      case .lane?, .fixed?, nil: break
+      }
+    }
+    var attached: [String?: [Definition]] = [:]
+    for p in kernel.definitions {
+      guard case .computeAt(let c, let at) = p.effectiveSchedule.placement, c == d.name else { continue }
+      guard let position = leaves.firstIndex(where: { $0.name == at }) else {
+        throw fail("'\(p.name)' is computed at loop '\(at)' of '\(d.name)', which has no such loop", at: p)
+      }
+      let anchor = leaves[...position].last { emittedPosition[$0.name] != nil }?.name
+      attached[anchor, default: []].append(p)
+    }
+    // The body and bounds in unique names (for regions and emission).
+    let body = d.body.substituting(axisValue)
+    let readExpressions = [body] + (d.reduction?.axes.flatMap { [lower[$0.name] ?? .constant(.int(0)), upper[$0.name] ?? .constant(.int(0))] } ?? [])
+
+    // Lanes become defined as soon as the variables their bounds read are.
+    var pendingLanes = laneLeaves
+    var laneValues: [String: Lane] = [:]
+    func defineReadyLanes(_ b: inout KernelBuilder) throws(DiagnosticError) {
+      var remaining: [String] = []
+      for leaf in pendingLanes {
+        let (lo, hi) = bounds[leaf] ?? (.constant(.int(0)), .constant(.int(0)))
+        let deps = lo.indexNames.union(hi.indexNames)
+        guard deps.allSatisfy({ b.bindings[$0] != nil }) else {
+          remaining.append(leaf)
+          continue
+        }
+        let name = uname[leaf] ?? leaf
+        let block = laneBlocks[leaf] ?? 1
+        let constexpr = b.fresh("BLOCK_" + name)
+        b.constexprs.append((constexpr, block))
+        let loCode = try b.expr(lo, .scalar)
+        let base = "tl.arange(0, \(constexpr)).to(tl.int64)"
+        b.line("\(name) = \(loCode.isConstant && loCode.text == "0" ? base : "\(b.materialize(loCode)) + \(base)")")
+        var ok: String?
+        let loConst = b.facts.constant(lo)
+        let hiConst = b.facts.constant(hi)
+        if !(loConst != nil && hiConst != nil && hiConst! - loConst! == block) {
+          let okName = b.fresh(name + "_ok")
+          let hiCode = try b.expr(hi, .scalar)
+          b.line("\(okName) = \(name) < \(hiCode.text)")
+          ok = okName
+        }
+        let lane = Lane(variable: name, ok: ok, block: block, constexpr: constexpr)
+        laneValues[leaf] = lane
+        b.bindings[name] = .lane(lane)
+        if let l = b.facts.range(lo), let h = b.facts.range(hi), h.upperBound - 1 >= l.lowerBound {
+          b.facts.ranges[name] = l.lowerBound...min(h.upperBound - 1, l.upperBound + block - 1)
+        }
+        if ok != nil { b.masks.append(.lane(name)) }
+      }
+      pendingLanes = remaining
+    }
+    func emitProducers(_ b: inout KernelBuilder, at anchor: String?) throws(DiagnosticError) {
+      guard let list = attached[anchor], !list.isEmpty else { return }
+      // Ranges of the loops that are not yet scalars where the producers are emitted: lanes and inner loops.
+      var ranging: [String: ClosedRange<Int>] = [:]
+      for leaf in leaves {
+        let name = uname[leaf.name] ?? leaf.name
+        guard let (lo, hi) = bounds[leaf.name] else { continue }
+        switch role[leaf.name] {
+        case .lane?:
+          if let l = b.facts.constant(lo), let e = extentOf(leaf.name) { ranging[name] = l...(l + max(0, e - 1)) }
+        case .serial?:
+          if let l = b.facts.range(lo), let h = b.facts.range(hi) {
+            ranging[name] = l.lowerBound...max(l.lowerBound, h.upperBound - 1)
+          }
+        case .grid?, .fixed?, nil:
+          break
+        }
+      }
+      for p in list {
+        try b.emitProducer(p, in: d, readExpressions: readExpressions, opened: Set(b.bindings.keys), ranging: ranging)
+      }
+    }
+
+    // Serial loops: open one (the caller closes it by restoring the indent and masks).
+    func openLoop(_ b: inout KernelBuilder, _ leaf: ScheduledLoop, unrolled: Bool) throws(DiagnosticError) {
+      let name = uname[leaf.name] ?? leaf.name
+      let (lo, hi) = bounds[leaf.name] ?? (.constant(.int(0)), .constant(.int(0)))
+      let boundLanes = lo.indexNames.union(hi.indexNames).filter { if case .lane? = b.bindings[$0] { return true } else { return false } }
+      let laneDependent = !boundLanes.isEmpty
+      let loCode = laneDependent ? Code(text: "", lanes: [], type: .i64, isConstant: false) : try b.expr(lo, .scalar)
+      let hiCode = laneDependent ? Code(text: "", lanes: [], type: .i64, isConstant: false) : try b.expr(hi, .scalar)
+      var loText = loCode.text
+      var hiText = hiCode.text
+      if laneDependent {
+        // Bounds that differ across lanes: run the union of the ranges and mask each lane to its own.
+        let f = Frame(dims: b.laneDims(Set(boundLanes)), rank: 0)
+        let loFrame = try b.expr(lo, b.frameFor(f.dims))
+        let hiFrame = try b.expr(hi, b.frameFor(f.dims))
+        let valid = b.maskText(b.frameFor(f.dims), within: loFrame.lanes.union(hiFrame.lanes))
+        let loName = b.fresh(name + "_lo")
+        let hiName = b.fresh(name + "_hi")
+        if loFrame.lanes.isEmpty {
+          loText = b.materialize(loFrame)
+        } else {
+          b.line("\(loName) = tl.min(\(valid.map { "tl.where(\($0), \(loFrame.text), 9223372036854775807)" } ?? loFrame.text))")
+          loText = loName
+        }
+        if hiFrame.lanes.isEmpty {
+          hiText = b.materialize(hiFrame)
+        } else {
+          b.line("\(hiName) = tl.max(\(valid.map { "tl.where(\($0), \(hiFrame.text), -9223372036854775807)" } ?? hiFrame.text))")
+          hiText = hiName
+        }
+      }
+      b.loadCacheIndent = -1
+      if unrolled, loCode.isConstant, hiCode.isConstant, !laneDependent {
+        b.line("for \(name) in tl.static_range(\(loText), \(hiText)):")
+        b.indent += 1
+      } else {
+        let iv = b.fresh(name + "_")
+        b.line("for \(iv) in tl.range(\(loText), \(hiText)):")
+        b.indent += 1
+        b.line("\(name) = tl.cast(\(iv), tl.int64)")
+      }
+      b.bindings[name] = .scalar(name)
+      if let l = b.facts.range(lo), let h = b.facts.range(hi), h.upperBound - 1 >= l.lowerBound {
+        b.facts.ranges[name] = l.lowerBound...(h.upperBound - 1)
+      }
+      if laneDependent {
+        b.masks.append(.condition(.binary(.and, .binary(.ge, .index(name), lo), .binary(.lt, .index(name), hi))))
+      }
+    }
+
+    let serialLeaves = leaves.filter { if case .serial? = role[$0.name] { return true } else { return false } }
+    func unrolled(_ leaf: ScheduledLoop) -> Bool {
+      if case .serial(let u)? = role[leaf.name] { return u }
+      return false
+    }
+    // Walks a list of serial loops, defining lanes and emitting producers at each level.
+    func walk(
+      _ b: inout KernelBuilder, _ list: ArraySlice<ScheduledLoop>, producers: Bool = true,
+      _ innermost: (inout KernelBuilder) throws(DiagnosticError) -> Void
+    ) throws(DiagnosticError) {
+      guard let first = list.first else {
+        try defineReadyLanes(&b)
+        try innermost(&b)
+        return
+      }
+      let savedIndent = b.indent
+      let savedMasks = b.masks.count
+      try openLoop(&b, first, unrolled: unrolled(first))
+      try defineReadyLanes(&b)
+      if producers { try emitProducers(&b, at: first.name) }
+      try walk(&b, list.dropFirst(), producers: producers, innermost)
+      b.indent = savedIndent
+      b.loadCacheIndent = -1
+      b.masks.removeSubrange(savedMasks...)
+    }
+
+    // Top level: lanes that depend on nothing, producers attached above every loop or at grid loops.
+    try defineReadyLanes(&self)
+    try emitProducers(&self, at: nil)
+    for leaf in leaves { if case .grid? = role[leaf.name] { try emitProducers(&self, at: leaf.name) } }
+
+    let point = d.axes.map { axisValue[$0.name] ?? v($0.name) }
+    let axisGuards = guarded.filter { axisRoots.contains($0) }.map(guardCondition)
+    let reductionGuards = guarded.filter { !axisRoots.contains($0) }.map(guardCondition)
+
+    guard let r = d.reduction else {
+      try walk(&self, serialLeaves[...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+        for g in axisGuards { b.masks.append(.condition(g)) }
+        b.noteRepeats(body)
+        let value = try b.expr(body, frame)
+        try b.store(d, value, point: point, frame: frame, sink: sink)
+      }
+      return
+    }
+
+    let firstSerialReduction = serialLeaves.firstIndex { isReductionLeaf($0.name) } ?? serialLeaves.count
+    let inPlace = serialLeaves[firstSerialReduction...].contains { !isReductionLeaf($0.name) }
+    let reductionLanes = laneLeaves.filter(isReductionLeaf).map { uname[$0] ?? $0 }
+    let axisLanes = laneLeaves.filter { !isReductionLeaf($0) }.map { uname[$0] ?? $0 }
+    let argIndex = d.reduction?.axes.first.flatMap { axisValue[$0.name] } ?? .constant(.int(-1))
+
+    if !inPlace {
+      if let plan = try dotPlan(d, body: body, frameLanes: laneLeaves.map { uname[$0] ?? $0 },
+        axisLanes: axisLanes, reductionLanes: reductionLanes, guarded: !guarded.isEmpty,
+        serialReductionBounds: serialLeaves[firstSerialReduction...].map { bounds[$0.name] ?? (.constant(.int(0)), .constant(.int(0))) },
+        registerMode: registerMode,
+        blocks: Dictionary(uniqueKeysWithValues: laneLeaves.map { (uname[$0] ?? $0, laneBlocks[$0] ?? 1) }))
+      {
+        try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+          let acc = b.fresh("acc")
+          let bm = b.pendingBlock(plan.m)?.0 ?? "1"
+          let bn = b.pendingBlock(plan.n)?.0 ?? "1"
+          b.line("\(acc) = tl.zeros([\(bm), \(bn)], dtype=\(plan.accumulatorType))")
+          try walk(&b, serialLeaves[firstSerialReduction...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+            try b.emitDotStep(plan, accumulator: acc)
+          }
+          let value = Code(text: acc, lanes: [plan.m, plan.n], type: plan.resultType, isConstant: false)
+          try b.store(d, value, point: point, frame: plan.outputFrame, sink: sink)
+        }
+        return
+      }
+      try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+        for g in axisGuards { b.masks.append(.condition(g)) }
+        let hasSerialReduction = firstSerialReduction < serialLeaves.count
+        var acc = Accumulator(op: r.op, type: r.accumulator, frame: frame, axisLanes: axisLanes)
+        if hasSerialReduction { try b.initialise(&acc, prefix: d.name) }
+        var result: ReducedValue?
+        try walk(&b, serialLeaves[firstSerialReduction...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+          for g in reductionGuards { b.masks.append(.condition(g)) }
+          let reduced = try b.contribution(
+            r.op, type: r.accumulator, body: body, index: argIndex, frame: frame, reductionLanes: reductionLanes,
+            axisLanes: axisLanes)
+          if hasSerialReduction { b.combine(&acc, reduced) } else { result = reduced }
+        }
+        let final = hasSerialReduction ? b.finish(acc) : b.finish(result ?? acc.asValue, op: r.op)
+        try b.store(d, final, point: point, frame: frame, sink: sink)
+      }
+      return
+    }
+
+    // A serial reduction loop encloses an axis loop: accumulate in the definition's own storage.
+    guard r.op != .argmax, r.op != .argmin, case .memory(let pointer, let offset) = sink else {
+      throw fail("'\(d.name)' cannot accumulate in place: its reduction loops enclose axis loops", at: d)
+    }
+    let identity = TritonType.identity(r.op, r.accumulator)
+    let axisSerial = serialLeaves.filter { !isReductionLeaf($0.name) }
+    try walk(&self, axisSerial[...], producers: false) { (b: inout KernelBuilder) throws(DiagnosticError) in
+      for g in axisGuards { b.masks.append(.condition(g)) }
+      let value = Code(text: TritonType.literal(identity), lanes: [], type: r.accumulator, isConstant: true)
+      try b.store(d, value, point: point, frame: frame, sink: sink)
+    }
+    line("tl.debug_barrier()")
+    try walk(&self, serialLeaves[...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+      for g in axisGuards + reductionGuards { b.masks.append(.condition(g)) }
+      let reduced = try b.contribution(
+        r.op, type: r.accumulator, body: body, index: argIndex, frame: frame, reductionLanes: reductionLanes,
+        axisLanes: axisLanes)
+      let off = try offset(&b, point, frame)
+      let m = b.maskText(frame, within: off.lanes)
+      let current = b.fresh("cur")
+      b.line("\(current) = tl.load(\(pointer) + \(off.text)\(m.map { ", mask=\($0)" } ?? ""))\(TritonType.isHalf(d.dtype) ? ".to(tl.float32)" : "")")
+      var acc = Accumulator(op: r.op, type: r.accumulator, frame: frame, axisLanes: axisLanes)
+      acc.value = current
+      b.combine(&acc, reduced)
+      b.line("tl.store(\(pointer) + \(off.text), \(b.toStorage(acc.value, d.dtype))\(m.map { ", mask=\($0)" } ?? ""))")
+      b.line("tl.debug_barrier()")
+    }
+  }
+
+  // MARK: - Producers
+
+  /// Emits a producer computed at the current point of `consumer`'s nest: into a register when the region is one
+  /// element, else into a per-program scratch buffer.
+  mutating func emitProducer(
+    _ p: Definition, in consumer: Definition, readExpressions: [Expr], opened: Set<String>,
+    ranging: [String: ClosedRange<Int>]
+  ) throws(DiagnosticError) {
+    let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
+    guard pShape.count == p.axes.count else { throw fail("the kernel's dims must be bound", at: p, "unbound-dims") }
+    // The region: symbolic in variables already bound to scalars, ranging over every other loop (lanes included).
+    var lows = [Int?](repeating: nil, count: p.axes.count)
+    var highs = [Int?](repeating: nil, count: p.axes.count)
+    var starts = [IndexFacts.Affine?](repeating: nil, count: p.axes.count)
+    for e in readExpressions {
+      for read in e.loads where read.tensor == p.name {
+        for (k, index) in read.indices.enumerated() where k < p.axes.count {
+          guard let a = facts.affine(facts.simplify(index)) else {
+            throw fail(
+              "'\(consumer.name)' reads '\(p.name)' at an index that is not affine in its loops (\(IRPrinter.print(index))); '\(p.name)' cannot be computed inside it",
+              at: p)
+          }
+          var fixed = IndexFacts.Affine(constant: 0, terms: [:])
+          var low = a.constant
+          var high = a.constant
+          for (name, c) in a.terms {
+            if case .scalar? = bindings[name], opened.contains(name) {
+              fixed = fixed + IndexFacts.Affine(constant: 0, terms: [name: c])
+            } else if let range = ranging[name] {
+              let lo = c &* range.lowerBound
+              let hi = c &* range.upperBound
+              low &+= Swift.min(lo, hi)
+              high &+= Swift.max(lo, hi)
+            } else {
+              throw fail(
+                "the region of '\(p.name)' read by '\(consumer.name)' depends on '\(name)', whose range is not known where '\(p.name)' is computed",
+                at: p)
+            }
+          }
+          if let previous = starts[k], previous != fixed {
+            throw fail(
+              "'\(consumer.name)' reads '\(p.name)' along axis \(k) at offsets that move differently with its loops; the region is not a fixed box",
+              at: p)
+          }
+          starts[k] = fixed
+          lows[k] = Swift.min(lows[k] ?? low, low)
+          highs[k] = Swift.max(highs[k] ?? high, high)
+        }
+      }
+    }
+    var region: [RegionDimension] = []
+    for k in p.axes.indices {
+      let fixed = starts[k] ?? IndexFacts.Affine(constant: 0, terms: [:])
+      var start: Expr = .constant(.int(Int64(lows[k] ?? 0)))
+      for (name, c) in fixed.terms.sorted(by: { $0.key < $1.key }) {
+        start = .binary(.add, start, c == 1 ? .index(name) : .binary(.mul, .constant(.int(Int64(c))), .index(name)))
+      }
+      region.append(RegionDimension(start: facts.simplify(start), extent: Swift.max(1, (highs[k] ?? 0) - (lows[k] ?? 0) + 1)))
+    }
+    let extents = region.map(\.extent)
+    let registerMode = extents.allSatisfy { $0 == 1 }
+    line("# \(p.name): computed at this point of \(consumer.name), region [\(extents.map(String.init).joined(separator: ", "))] in \(registerMode ? "a register" : "scratch")")
+    if registerMode {
+      let value = fresh(p.name + "_val")
+      try emitDefinition(p, region: region, registerMode: true, sink: .register(value))
+      homes[p.name] = .register(value: value, shape: pShape)
+      return
+    }
+    var strides = [Int](repeating: 1, count: extents.count)
+    var size = 1
+    for k in extents.indices.reversed() {
+      strides[k] = size
+      size = size &* extents[k]
+    }
+    guard size <= 1 << 24 else {
+      throw fail("the region of '\(p.name)' that one program of '\(consumer.name)' reads has \(size) elements; compute it at an inner loop", at: p)
+    }
+    let pointer = pointerNames[p.name] ?? fresh("ws_" + p.name)
+    scratch.append((pointer, p.name, p.dtype, size))
+    let base = fresh(p.name + "_base")
+    if pidLinear == nil {
+      let name = fresh("pid")
+      line("\(name) = tl.program_id(0).to(tl.int64) + \(grid[0]) * (tl.program_id(1).to(tl.int64) + \(grid[1]) * tl.program_id(2).to(tl.int64))")
+      pidLinear = name
+    }
+    line("\(base) = \(pidLinear ?? "0") * \(size)")
+    line("tl.debug_barrier()")
+    let home = TensorHome.scratch(pointer: pointer, base: base, starts: region.map(\.start), strides: strides, shape: pShape)
+    try emitDefinition(
+      p, region: region, registerMode: false,
+      sink: .memory(pointer: pointer) { (b: inout KernelBuilder, point: [Expr], f: Frame) throws(DiagnosticError) -> Code in
+        try b.offset(home, point, f)
+      })
+    line("tl.debug_barrier()")
+    homes[p.name] = home
+  }
+
+  /// Records the compound subexpressions of `e` that occur more than once.
+  mutating func noteRepeats(_ e: Expr) {
+    var counts: [Expr: Int] = [:]
+    e.forEach { node in
+      switch node {
+      case .unary, .binary, .select, .cast: counts[node, default: 0] += 1
+      case .constant, .index, .dim, .scalar, .load: break
+      }
+    }
+    repeated = Set(counts.filter { $0.value > 1 && IRPrinter.print($0.key).count > 12 }.keys)
+  }
+
+  // MARK: - Stores
+
+  mutating func store(_ d: Definition, _ value: Code, point: [Expr], frame: Frame, sink: Sink) throws(DiagnosticError) {
+    switch sink {
+    case .register(let name):
+      let v = materialize(value)
+      line("\(name) = \(TritonType.isHalf(d.dtype) ? "(\(v)).to(\(TritonType.storage(d.dtype))).to(tl.float32)" : v)")
+      bindings[name] = .scalar(name)
+    case .memory(let pointer, let offset):
+      let off = try offset(&self, point, frame)
+      let m = maskText(frame, within: off.lanes)
+      let v = value.isConstant ? materialize(value) : value.text
+      line("tl.store(\(pointer) + \(off.text), \(toStorage(v, d.dtype))\(m.map { ", mask=\($0)" } ?? ""))")
+    }
+  }
+
+  func toStorage(_ v: String, _ t: DType) -> String {
+    switch t {
+    case .f16, .bf16, .f64, .f32, .i8, .i32, .i64: return "(\(v)).to(\(TritonType.storage(t)))"
+    case .bool: return "(\(v)).to(tl.int1)"
+    }
+  }
+
+  /// The element offset of a point of a tensor in memory (or scratch), with the lanes it depends on.
+  mutating func offset(_ home: TensorHome, _ point: [Expr], _ f: Frame) throws(DiagnosticError) -> Code {
+    var terms: [String] = []
+    var lanes: Set<String> = []
+    switch home {
+    case .memory(let strides, _):
+      for (index, stride) in zip(point, strides) where stride != 0 {
+        let c = try expr(index, f)
+        lanes.formUnion(c.lanes)
+        terms.append(stride == 1 ? c.text : "\(c.text) * \(stride)")
+      }
+    case .scratch(_, let base, let starts, let strides, _):
+      terms.append(base)
+      for ((index, start), stride) in zip(zip(point, starts), strides) {
+        let c = try expr(facts.simplify(.binary(.sub, index, start)), f)
+        lanes.formUnion(c.lanes)
+        if c.isConstant && c.text == "0" { continue }
+        terms.append(stride == 1 ? "(\(c.text))" : "(\(c.text)) * \(stride)")
+      }
+    case .register:
+      break
+    }
+    return Code(text: terms.isEmpty ? "0" : "(" + terms.joined(separator: " + ") + ")", lanes: lanes, type: .i64, isConstant: false)
+  }
+
+  // MARK: - Masks
+
+  func laneDims(_ lanes: Set<String>) -> [String: Int] {
+    var out: [String: Int] = [:]
+    for (i, l) in lanes.sorted().enumerated() { out[l] = i }
+    return out
+  }
+
+  func frameFor(_ dims: [String: Int]) -> Frame { Frame(dims: dims, rank: dims.count) }
+
+  /// The lanes a mask component depends on.
+  func lanes(of m: MaskComponent) -> Set<String> {
+    switch m {
+    case .lane(let l): return [l]
+    case .condition(let e):
+      return Set(e.indexNames.filter { if case .lane? = bindings[$0] { return true } else { return false } })
+    }
+  }
+
+  /// The conjunction of the active mask components that depend only on `within` (and the frame), or nil.
+  mutating func maskText(_ f: Frame, within: Set<String>?) -> String? {
+    var parts: [String] = []
+    for m in masks {
+      let ls = lanes(of: m)
+      if let within, !ls.isSubset(of: within) { continue }
+      if !ls.allSatisfy({ f.dims[$0] != nil }) { continue }
+      switch m {
+      case .lane(let l):
+        if case .lane(let lane)? = bindings[l], let ok = lane.ok { parts.append(expand(ok, lane: l, f)) }
+      case .condition(let e):
+        if let c = try? expr(e, f) { parts.append(c.isConstant ? materialize(c) : c.text) }
+      }
+    }
+    guard !parts.isEmpty else { return nil }
+    return parts.count == 1 ? parts[0] : parts.map { "(\($0))" }.joined(separator: " & ")
+  }
+
+  /// A 1-D lane value placed on its frame dimension (`x[None, :]`).
+  func expand(_ text: String, lane: String, _ f: Frame) -> String {
+    guard f.rank > 1, let d = f.dims[lane] else { return text }
+    let idx = (0..<f.rank).map { $0 == d ? ":" : "None" }.joined(separator: ", ")
+    return "\(text)[\(idx)]"
+  }
+
+  /// A frame's shape with the given lanes at their blocks and the others 1.
+  func shape(_ f: Frame, keeping: Set<String>) -> [String] {
+    var out = [String](repeating: "1", count: f.rank)
+    for (l, d) in f.dims where keeping.contains(l) {
+      if case .lane(let lane)? = bindings[l] { out[d] = lane.constexpr }
+    }
+    return out
+  }
+}

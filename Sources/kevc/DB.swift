@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcSearch
+
+/// `kevc db`: inspect, export and merge tuning databases; and the `--db` / `--no-db` options of `kevc compile`.
+struct DB: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "db", abstract: "Inspect, export and merge tuning databases.",
+    discussion: "The database is --db PATH, else $KEVC_DB, else ./kevc-tuning.db. Schema: docs/search.md.",
+    subcommands: [List.self, Show.self, Export.self, Merge.self])
+
+  struct Location: ParsableArguments {
+    @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
+    var db: String?
+
+    func open() throws -> TuningDatabase {
+      let path = TuningDatabase.resolvePath(db)
+      do {
+        return try TuningDatabase(path: path, create: false)
+      } catch {
+        FileHandle.standardError.write(Data("kevc: error: \(error.message) [kevc.search.bad-database]\n".utf8))
+        throw ExitCode(1)
+      }
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List workloads, targets and their best records.")
+    @OptionGroup var location: Location
+    func run() throws { print(try location.open().listing(), terminator: "") }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one candidate: trace, evaluation, scheduled IR.")
+    @OptionGroup var location: Location
+    @Argument(help: "Candidate id.") var id: Int
+    func run() throws {
+      guard let text = try location.open().describeCandidate(id) else {
+        FileHandle.standardError.write(Data("kevc: error: no candidate #\(id) [kevc.search.no-such-candidate]\n".utf8))
+        throw ExitCode(1)
+      }
+      print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+    }
+  }
+
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print every table as JSON.")
+    @OptionGroup var location: Location
+    @Option(help: "Output format: json.") var format: String = "json"
+    @Option(name: .short, help: "Output file; default standard output.") var output: String?
+    func run() throws {
+      guard format == "json" else {
+        FileHandle.standardError.write(Data("kevc: error: unknown format '\(format)'; available: json [kevc.driver.bad-option]\n".utf8))
+        throw ExitCode(1)
+      }
+      let text = try location.open().exportJSON()
+      if let output, output != "-" {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+      } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+      }
+    }
+  }
+
+  struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Copy the records of another tuning database into this one.")
+    @OptionGroup var location: Location
+    @Argument(help: "The database to merge in.") var other: String
+    func run() throws {
+      let db = try location.open()
+      let source: TuningDatabase
+      do {
+        source = try TuningDatabase(path: other, create: false)
+      } catch {
+        FileHandle.standardError.write(Data("kevc: error: \(error.message) [kevc.search.bad-database]\n".utf8))
+        throw ExitCode(1)
+      }
+      let added = try db.merge(source)
+      print("merged \(other): \(added.candidates) candidates and \(added.evaluations) evaluations added")
+    }
+  }
+}
+
+/// `--db PATH` / `--no-db` for commands that compile: apply the best tuned schedule of the same spec, shape and
+/// target, when there is one and no --schedule was given.
+struct TuningOptions: ParsableArguments {
+  @Option(help: "Tuning database to take a tuned schedule from (default: $KEVC_DB, else ./kevc-tuning.db if present).")
+  var db: String?
+
+  @Flag(name: .customLong("no-db"), help: "Do not use a tuning database.")
+  var noDB = false
+
+  /// Sets `request.schedule` from the database; notes it on standard error.
+  func apply(to request: inout CompileRequest) throws(DiagnosticError) {
+    guard !noDB, request.schedule == nil else { return }
+    let path = TuningDatabase.resolvePath(db)
+    guard FileManager.default.fileExists(atPath: path) else { return }
+    let front = try Compiler.compile(
+      CompileRequest(source: request.source, kind: request.kind, stages: [.ir])).kernel
+    let bound = try front.binding(request.shapeOverrides, location: SourceLocation(file: "--shape", line: 1, column: 1))
+    do {
+      if let tuned = try TunedSchedule.lookup(databasePath: path, kernel: front, bound: bound) {
+        request.schedule = tuned.trace
+        FileHandle.standardError.write(Data("kevc: \(tuned.note)\n".utf8))
+      }
+    } catch {
+      throw DiagnosticError(
+        .error(DiagnosticID("search", "bad-database"), error.message, at: SourceLocation(file: path, line: 0, column: 0)))
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import KevcBasic
+import KevcDriver
+
+/// `kevc run --target triton`: emits the Triton module (the 'triton' stage) and the torch reference module
+/// ('torch-ref', from the unscheduled IR), runs the GPU harness (`python3 -m kevc_gpu run`, PYTHONPATH=<repo>/python)
+/// and prints its summary. Exit status: 0 PASS, 3 FLAGGED (correct but suspiciously fast), 1 otherwise.
+extension Run {
+  func runTriton() throws {
+    var source: SourceFile?
+    var status = "error"
+    do throws(DiagnosticError) {
+      let here = SourceLocation(file: "kevc", line: 0, column: 0)
+      guard let tritonStage = Stage(rawValue: "triton") else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "unknown-target"), "this kevc has no 'triton' stage yet", at: here))
+      }
+      let request = try options.request(stages: [.torchRef, tritonStage])
+      source = request.source
+      let result = try Compiler.compile(request, observer: options.observer)
+      guard let kernelData = result.artifacts[tritonStage], let refData = result.artifacts[.torchRef] else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "gpu-harness"), "the compile produced no triton or torch-ref module", at: here))
+      }
+      let kernel = result.boundKernel ?? result.kernel
+      let label = kernel.dims.compactMap { d in d.value.map { "\(d.name)=\($0)" } }.joined(separator: ",")
+      let outcome = try GPUHarness.run(
+        kernelModule: String(decoding: kernelData, as: UTF8.self), referenceModule: String(decoding: refData, as: UTF8.self),
+        kernelName: kernel.name, shapeLabel: label,
+        options: GPUHarness.Options(
+          trials: max(0, trials), timingCalls: max(0, iterations) * max(1, repeats), timeout: gpuTimeout,
+          seed: seed))
+      print(outcome.text)
+      status = outcome.status
+    } catch {
+      throw options.fail(error, source: source)
+    }
+    if status == "flagged" { throw ExitCode(3) }
+    if status != "ok" { throw ExitCode(1) }
+  }
+}

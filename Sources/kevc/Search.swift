@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcSearch
+
+/// `kevc search`: an evolutionary search over traces of IR transforms, evaluated in worker processes, recorded in
+/// the tuning database (see docs/search.md).
+struct Search: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Search for a fast, correct schedule of a kernel and record every measurement in the tuning database.",
+    discussion: """
+      Candidates are traces of schedule transforms; each is compiled, checked against the interpreter and timed \
+      in its own worker process (--jobs at a time, killed after --eval-timeout). Fitness is the median time, \
+      relative to the default schedule and to the roofline floor; only correct candidates count. The search stops \
+      at the first of --budget (total evaluations of this workload on this target, earlier runs included), \
+      --time-limit, --plateau and --target-fraction, or on Ctrl-C. Run the same command again to resume. \
+      `kevc compile` then uses the best record for the same spec, shape and target.
+      Example: kevc search specs/matmul.kev --target llvm --shape M=256,N=256,K=256 --budget 60
+      """)
+
+  @Argument(help: "A .kev spec or .kir IR file.")
+  var input: String
+
+  @Option(name: .customShort("x"), help: "The input's kind: spec or ir. Default: from the file extension.")
+  var language: InputKind?
+
+  @Option(help: "Bind dims (the workload shape), e.g. M=1024,N=4096. Default: the spec's dims line.")
+  var shape: String?
+
+  @Option(help: "Target: llvm (the host CPU).")
+  var target: String = "llvm"
+
+  @Option(help: "Stop when this workload has this many evaluations on this target (earlier runs count).")
+  var budget: Int = 100
+
+  @Option(help: "Stop after this many seconds.")
+  var timeLimit: Double?
+
+  @Option(help: "Stop after this many evaluations without a 1% improvement.")
+  var plateau: Int?
+
+  @Option(help: "Stop once the best candidate reaches this fraction of the roofline floor (0..1).")
+  var targetFraction: Double?
+
+  @Option(help: "Worker processes run at once (default: the number of cores).")
+  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: "Seed of every random choice.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Islands (sub-populations).")
+  var islands: Int = 4
+
+  @Option(help: "Seconds before a worker is killed and its candidate classified 'timeout'.")
+  var evalTimeout: Double = 120
+
+  @Option(help: "Correctness trials per checked shape.")
+  var trials: Int = 3
+
+  @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
+  var db: String?
+
+  @Option(help: "How to print errors: text or json.")
+  var diagnostics: DiagnosticRenderer.Format = .text
+
+  func run() throws {
+    let here = SourceLocation(file: "kevc", line: 0, column: 0)
+    var source: SourceFile?
+    do throws(DiagnosticError) {
+      guard target == "llvm" else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm", at: here))
+      }
+      guard budget >= 1, jobs >= 1, islands >= 1, evalTimeout > 0, trials >= 1 else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "bad-option"), "--budget, --jobs, --islands, --eval-timeout and --trials must be positive", at: here))
+      }
+      guard let kind = language ?? InputKind(path: input) else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "unknown-input-kind"), "cannot tell the kind of '\(input)'; use -x spec or -x ir", at: here))
+      }
+      guard let data = FileManager.default.contents(atPath: input) else {
+        throw DiagnosticError(.error(DiagnosticID("driver", "no-such-file"), "cannot read '\(input)'", at: here))
+      }
+      source = SourceFile(path: input, text: String(decoding: data, as: UTF8.self))
+      let overrides = try shape.map { text throws(DiagnosticError) in try ShapeArgument.parse(text) } ?? [:]
+      let path = TuningDatabase.resolvePath(db)
+      let database: TuningDatabase
+      do {
+        database = try TuningDatabase(path: path)
+      } catch {
+        throw DiagnosticError(.error(DiagnosticID("search", "bad-database"), error.message, at: SourceLocation(file: path, line: 0, column: 0)))
+      }
+      var options = SearchOptions(workerExecutable: kevcExecutable())
+      options.budget = budget
+      options.timeLimit = timeLimit
+      options.plateau = plateau
+      options.targetFraction = targetFraction
+      options.jobs = jobs
+      options.seed = seed
+      options.islands = islands
+      options.evalTimeout = evalTimeout
+      options.trials = trials
+
+      let stop = StopFlag()
+      stop.install()
+      var progress = SearchProgress(tty: isatty(STDOUT_FILENO) == 1)
+      let engine = SearchEngine(
+        db: database, input: SearchInput(specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides),
+        options: options
+      ) { event in
+        let text = progress.render(event)
+        if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
+      }
+      let summary: SearchSummary
+      do {
+        summary = try engine.run(shouldStop: { stop.isSet })
+      } catch let e as DiagnosticError {
+        throw e
+      } catch {
+        throw DiagnosticError(.error(DiagnosticID("search", "failed"), "\(error)", at: here))
+      }
+      if summary.stopReason == .interrupted { throw DiagnosticError([]) }
+    } catch {
+      if error.diagnostics.isEmpty { throw ExitCode(130) }
+      let renderer = DiagnosticRenderer(format: diagnostics, sources: source.map { [$0] } ?? [])
+      FileHandle.standardError.write(Data(renderer.render(error.diagnostics).utf8))
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// The path of this executable, which workers re-run as `kevc worker`.
+func kevcExecutable() -> URL {
+  let proc = URL(fileURLWithPath: "/proc/self/exe")
+  if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: proc.path) {
+    return URL(fileURLWithPath: resolved)
+  }
+  return Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+}
+
+/// Set by SIGINT/SIGTERM: the search finishes its bookkeeping and stops; a second signal exits at once.
+final class StopFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  private var sources: [DispatchSourceSignal] = []
+
+  var isSet: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return value
+  }
+
+  func install() {
+    for sig in [SIGINT, SIGTERM] {
+      signal(sig, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+      source.setEventHandler { [self] in
+        lock.lock()
+        let again = value
+        value = true
+        lock.unlock()
+        if again { exit(130) }
+        FileHandle.standardError.write(Data("\nkevc search: stopping (in-flight evaluations are discarded; run the same command to resume)\n".utf8))
+      }
+      source.resume()
+      sources.append(source)
+    }
+  }
+}

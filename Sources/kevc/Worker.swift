@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import KevcSearch
+
+/// `kevc worker` (hidden): evaluates one search candidate in this process. Reads one JSON WorkerRequest on
+/// standard input and writes one JSON WorkerResult on standard output. The search runs one per candidate, so a
+/// candidate that crashes or hangs only takes this process down.
+struct Worker: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "worker", abstract: "Evaluate one search candidate (JSON in, JSON out).", shouldDisplay: false)
+
+  func run() throws {
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    let result: WorkerResult
+    do {
+      let request = try JSONDecoder().decode(WorkerRequest.self, from: data)
+      result = WorkerEvaluation.evaluate(request)
+    } catch {
+      FileHandle.standardError.write(Data("kevc worker: invalid request: \(error)\n".utf8))
+      throw ExitCode(2)
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    FileHandle.standardOutput.write(try encoder.encode(result))
+    FileHandle.standardOutput.write(Data("\n".utf8))
+  }
+}

@@ -1,0 +1,304 @@
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+import KevcTransforms
+import Testing
+
+/// Every schedule transform, applied through `Compiler.compile(... schedule:)`, compiled by LLVM (opt level 1) and
+/// run on random inputs, matches the float64 interpreter on the *unscheduled* kernel (so rewrites such as inline,
+/// rfactor, cache and stage are checked against the original semantics, not against themselves). Shapes are small
+/// and chosen so that split factors leave tails. Each case also checks that the loop IR shows what the trace asked
+/// for (a loop kind, a local buffer, an in-place accumulation), so a transform that silently did nothing fails.
+@Suite struct TransformNumericTests {
+  struct Case: CustomTestStringConvertible, Sendable {
+    var name: String
+    /// A path under the repository (`specs/matmul.kev`) or inline IR text (starting with `kernel`).
+    var source: String
+    var shape: [String: Int]
+    var trace: String
+    /// Substrings the loop IR text must contain.
+    var loopsContain: [String] = []
+    /// Substrings the scheduled kernel IR text must contain.
+    var irContains: [String] = []
+    var testDescription: String { name }
+  }
+
+  // MARK: - Kernels written as IR (producers that the specs do not have)
+
+  /// conv1d with an elementwise producer read at `l + k - 1` (regions of successive tiles overlap; reads outside
+  /// `xf`'s domain are padding).
+  static let conv1dProducer = """
+    kernel @conv1d_producer(%x: bf16[N, C, L], %w: bf16[F, C, K]) -> (%y: bf16[N, F, L]) {
+      dims N = 2, C = 3, L = 29, F = 5, K = 3
+      %xf: f32[n < N, c < C, l < L] = (cast<f32>(%x[n, c, l]) * 2.0:f32)
+      %acc: f32[n < N, f < F, l < L] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (%xf[n, c, ((l + k) - 1)] * cast<f32>(%w[f, c, k]))
+      %y: bf16[n < N, f < F, l < L] = cast<bf16>(%acc[n, f, l])
+    }
+    """
+
+  /// A 1-d stencil over an elementwise producer: inlining must keep the zero padding at both ends.
+  static let shift = """
+    kernel @shift(%x: f32[N]) -> (%y: f32[N]) {
+      dims N = 23
+      %t: f32[n < N] = exp(%x[n])
+      %y: f32[n < N] = (%t[(n - 1)] + %t[(n + 1)])
+    }
+    """
+
+  /// A producer with two readers (compute_at gives one of them its own recomputed copy).
+  static let twoReaders = """
+    kernel @two_readers(%x: f32[M, N]) -> (%y: f32[M, N], %z: f32[M]) {
+      dims M = 7, N = 29
+      %ss: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
+      %y: f32[m < M, n < N] = (%x[m, n] - %ss[m])
+      %z: f32[m < M] = (%ss[m] * 0.5:f32)
+    }
+    """
+
+  /// An elementwise intermediate whose storage can be transposed, padded and moved.
+  static let chain = """
+    kernel @chain(%x: f32[M, N]) -> (%y: f32[M, N]) {
+      dims M = 9, N = 21
+      %t: f32[m < M, n < N] = exp(%x[m, n])
+      %y: f32[m < M, n < N] = ((%t[m, n] * 2.0:f32) + %t[m, (n + 1)])
+    }
+    """
+
+  /// Row maximum: rfactor of a max with in-place vectorized partials.
+  static let rowMax = """
+    kernel @rowmax(%x: f32[M, K]) -> (%s: f32[M]) {
+      dims M = 5, K = 37
+      %s: f32[m < M] = max<f32> [k in 0 .. $K] %x[m, k]
+    }
+    """
+
+  static let small = ["M": 13, "N": 11, "K": 19]
+
+  static let cases: [Case] = [
+    // split
+    Case(
+      name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",
+      loopsContain: ["for n.i in 0 .. min(8:i64, (61:i64 - (n.o * 8:i64)))"]),
+    Case(
+      name: "split a reduction axis with a tail, then its inner part", source: "specs/matmul.kev", shape: small,
+      trace: "split(c, k, 8)\nsplit(c, k.i, 3)",
+      // k.i.o * 3 + k.i.i reaches 8, past k.i's extent: those points are skipped.
+      loopsContain: ["(((k.i.o * 3:i64) + k.i.i) < 8:i64)"]),
+    Case(
+      name: "split with the inner part outside the outer one (guarded points)", source: "specs/matmul.kev",
+      shape: small, trace: "split(c, n, 4)\nreorder(c, [n.i, n.o])", loopsContain: ["if ("]),
+    // tile
+    Case(
+      name: "tile a matmul with tails", source: "specs/matmul.kev", shape: small, trace: "tile(c, [m, n], [4, 8])",
+      loopsContain: ["for m.i", "for n.i"]),
+    Case(
+      name: "tile three loops of a conv", source: "specs/conv1d.kev", shape: ["N": 2, "C": 5, "L": 29, "F": 6],
+      trace: "tile(_r0, [f, l, c], [4, 8, 2])", loopsContain: ["for c.i"]),
+    // reorder
+    Case(
+      name: "in-place reduction after reorder(c, [k, n])", source: "specs/matmul.kev", shape: small,
+      trace: "reorder(c, [k, n])", irContains: ["loops(m, k, n)"]),
+    Case(
+      name: "in-place reduction over a split axis with a tail", source: "specs/matmul.kev", shape: small,
+      trace: "split(c, n, 8)\nreorder(c, [k, n.o, n.i])", loopsContain: ["%c[m, ((n.o * 8:i64) + n.i)] = 0.0:f32"],
+      irContains: ["loops(m, k, n.o, n.i)"]),
+    Case(
+      name: "in-place max over rows", source: "specs/softmax.kev", shape: ["M": 7, "N": 19],
+      trace: "reorder(mx, [n, m])", irContains: ["loops(n, m)"]),
+    // inline
+    Case(
+      name: "inline an elementwise chain", source: "specs/elementwise_chain.kev", shape: ["M": 5, "N": 13],
+      trace: "inline(t)\ninline(e)\ninline(s)", irContains: ["tanh("]),
+    Case(
+      name: "inline reads that fall outside the producer (padding kept)", source: shift, shape: [:],
+      trace: "inline(t)", irContains: ["select("]),
+    // compute_at
+    Case(
+      name: "compute_at a row reduction inside the row loop", source: "specs/rmsnorm.kev", shape: ["M": 7, "N": 33],
+      trace: "compute_at(ss, y, m)", loopsContain: ["local %ss"]),
+    Case(
+      name: "compute_at a producer at a conv's tile loop (overlapping regions)", source: conv1dProducer, shape: [:],
+      trace: "split(acc, l, 8)\ncompute_at(xf, acc, l.o)", loopsContain: ["local %xf: f32[1, 3, 10]"]),
+    Case(
+      name: "compute_at at the channel loop of a conv", source: conv1dProducer, shape: [:],
+      trace: "reorder(acc, [c, l])\ncompute_at(xf, acc, c)", loopsContain: ["local %xf: f32[1, 1, 31]", "%acc[n, f, l] = 0.0:f32"]),
+    Case(
+      name: "compute_at a producer with two readers (recomputed copy)", source: twoReaders, shape: [:],
+      trace: "compute_at(ss, y, m)", loopsContain: ["local %ss.y"], irContains: ["%ss.y:"]),
+    Case(
+      name: "compute_at the statistics of softmax, rows in parallel", source: "specs/softmax.kev",
+      shape: ["M": 7, "N": 37],
+      trace: "compute_at(_r0, y, m)\ncompute_at(mx, _r0, m)\ncompute_at(mx, y, m)\nparallel(y, m)\nvectorize(y, n, 8)",
+      loopsContain: [" parallel", "vectorize(8)"]),
+    // compute_root
+    Case(
+      name: "compute_root after compute_at", source: "specs/rmsnorm.kev", shape: ["M": 7, "N": 33],
+      trace: "split(ss, n, 4)\ncompute_at(ss, y, m)\ncompute_root(ss)", loopsContain: ["workspace %ss"]),
+    // store_in
+    // The CPU lowering keeps a root definition in the workspace whatever its scope (ScheduledNests.swift,
+    // `placedInWorkspace`): only the numbers are checked here.
+    Case(name: "store_in local of a small root intermediate", source: chain, shape: [:], trace: "store_in(t, local)"),
+    Case(
+      name: "store_in shared of a producer computed at a tile loop", source: chain, shape: [:],
+      trace: "split(y, m, 4)\ncompute_at(t, y, m.o)\nstore_in(t, shared)", loopsContain: ["shared %t: f32[4, 22]"]),
+    Case(
+      name: "store_in workspace of a producer computed at a loop", source: "specs/rmsnorm.kev",
+      shape: ["M": 7, "N": 33], trace: "compute_at(ss, y, m)\nstore_in(ss, workspace)", loopsContain: ["workspace %ss"]),
+    // layout
+    Case(
+      name: "layout: a transposed intermediate", source: chain, shape: [:], trace: "layout(t, [1, 0])",
+      loopsContain: ["workspace %t: f32[21, 9]"]),
+    Case(
+      name: "layout of a region buffer", source: conv1dProducer, shape: [:],
+      trace: "split(acc, l, 8)\ncompute_at(xf, acc, l.o)\nlayout(xf, [2, 1, 0])",
+      loopsContain: ["local %xf: f32[10, 3, 1]"]),
+    // pad
+    Case(
+      name: "pad an intermediate", source: chain, shape: [:], trace: "pad(t, [1, 3])",
+      loopsContain: ["workspace %t: f32[10, 24]"]),
+    Case(
+      name: "pad and transpose a staged tile", source: "specs/matmul.kev", shape: small,
+      trace: "split(c, k, 8)\nstage(b, c, k.o, local)\nlayout(b.c, [1, 0])\npad(b.c, [0, 1])",
+      loopsContain: ["local %b.c: f32[1, 9]"]),
+    // stage
+    Case(
+      name: "stage a matmul operand at k.o into local", source: "specs/matmul.kev", shape: small,
+      trace: "split(c, k, 8)\nstage(b, c, k.o, local)", loopsContain: ["local %b.c: f32[8, 1]"]),
+    Case(
+      name: "stage both operands of a tiled matmul", source: "specs/matmul.kev", shape: small,
+      trace: "tile(c, [m, n, k], [4, 8, 4])\nstage(a, c, k.o, local)\nstage(b, c, k.o, local)",
+      loopsContain: ["local %a.c: f32[4, 4]", "local %b.c: f32[4, 8]"]),
+    Case(
+      name: "stage the overlapping input window of a conv", source: "specs/conv1d.kev",
+      shape: ["N": 2, "C": 3, "L": 29, "F": 5], trace: "split(_r0, l, 8)\nstage(x, _r0, l.o, local)",
+      loopsContain: ["local %x._r0: bf16[1, 3, 10]"]),
+    // cache
+    Case(
+      name: "cache a matmul accumulator at a tile loop", source: "specs/matmul.kev", shape: small,
+      trace: "tile(c, [m, n], [4, 8])\ncache(c, n.o, local)", loopsContain: ["local %c.acc: f32[4, 8]"]),
+    Case(
+      name: "cache, then reorder, vectorize and unroll c.acc", source: "specs/matmul.kev", shape: small,
+      trace: "tile(c, [m, n], [4, 8])\ncache(c, n.o, local)\nreorder(c.acc, [k, m, n])\nvectorize(c.acc, n, 8)\nunroll(c.acc, m, 4)",
+      loopsContain: ["local %c.acc: f32[4, 8]", "vectorize(8)", " unroll"]),
+    // vectorize
+    Case(
+      name: "vectorize with a tail", source: "specs/matmul.kev", shape: small,
+      trace: "reorder(c, [k, n])\nvectorize(c, n, 8)", loopsContain: ["vectorize(8)"]),
+    Case(
+      name: "vectorize a sum reduction loop", source: "specs/matmul.kev", shape: small, trace: "vectorize(c, k, 4)",
+      loopsContain: ["vectorize(4)"]),
+    Case(
+      name: "vectorize a loop whose extent is the width", source: "specs/matmul.kev", shape: ["M": 3, "N": 16, "K": 5],
+      trace: "reorder(c, [k, n])\nvectorize(c, n, 16)", loopsContain: ["for n in 0 .. 16 vectorize(16)"]),
+    // unroll
+    Case(
+      name: "unroll a reduction loop with a tail", source: "specs/matmul.kev", shape: small, trace: "unroll(c, k, 4)",
+      loopsContain: [" unroll"]),
+    Case(
+      name: "unroll an axis loop with a tail", source: "specs/softmax.kev", shape: ["M": 7, "N": 19],
+      trace: "unroll(y, m, 4)", loopsContain: [" unroll"]),
+    // parallel
+    Case(
+      name: "parallel rows", source: "specs/matmul.kev", shape: small, trace: "parallel(c, m)",
+      loopsContain: [" parallel"]),
+    Case(
+      name: "parallel outer tile loop, with a tail", source: "specs/matmul.kev", shape: small,
+      trace: "tile(c, [m, n], [4, 8])\nparallel(c, m.o)", loopsContain: ["for m.o in 0 .. 4 parallel"]),
+    // rfactor
+    Case(
+      name: "rfactor of a sum with a tail", source: "specs/matmul.kev", shape: small, trace: "rfactor(c, k, 4)",
+      irContains: ["%c.rf:"]),
+    Case(
+      name: "rfactor of a max, partials vectorized in place", source: rowMax, shape: [:],
+      trace: "rfactor(s, k, 8)\nreorder(s.rf, [k.o, k.i])\nvectorize(s.rf, k.i, 8)\nparallel(s.rf, m)",
+      loopsContain: ["vectorize(8)", " parallel"]),
+    Case(
+      name: "rfactor of a row sum, partials parallel", source: "specs/rmsnorm.kev", shape: ["M": 3, "N": 45],
+      trace: "rfactor(ss, n, 16)\nparallel(ss.rf, n.i)", irContains: ["%ss.rf:"]),
+    // dot (a mark only) and launch (ignored by the CPU)
+    Case(
+      name: "dot marks a contraction; the CPU computes it as before", source: "specs/matmul.kev", shape: small,
+      trace: "tile(c, [m, n], [4, 8])\ndot(c)", irContains: [" dot"]),
+    Case(
+      name: "launch parameters are ignored by the CPU", source: "specs/matmul.kev", shape: small,
+      trace: "launch(c, 4, 2)", irContains: ["launch(warps 4, stages 2)"]),
+  ]
+
+  static func request(_ c: Case, stages: Set<Stage>) throws -> CompileRequest {
+    let source: SourceFile
+    let kind: InputKind
+    if c.source.hasPrefix("kernel") {
+      source = SourceFile(path: "\(c.name).kir", text: c.source)
+      kind = .ir
+    } else {
+      let url = Paths.inRepository(c.source)
+      source = SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8))
+      kind = .spec
+    }
+    let trace = try TraceText.parse(SourceFile(path: "\(c.name).trace", text: c.trace))
+    return CompileRequest(
+      source: source, kind: kind, shapeOverrides: c.shape, stages: stages, optimizationLevel: 1, schedule: trace)
+  }
+
+  @Test(arguments: cases)
+  func scheduledKernelMatchesTheInterpreter(_ c: Case) throws {
+    let result = try Compiler.compile(try Self.request(c, stages: [.lowered, .llvm]))
+    let scheduled = try #require(result.boundKernel)
+    // The oracle is the kernel as written, bound to the same shape but not scheduled.
+    let original = try result.kernel.binding(c.shape, location: .unknown)
+    #expect(scheduled != original, "the trace changed nothing")
+    let irText = IRPrinter.print(scheduled)
+    for s in c.irContains { #expect(irText.contains(s), "scheduled IR lacks '\(s)':\n\(irText)") }
+    let loopText = String(decoding: result.artifacts[.lowered] ?? Data(), as: UTF8.self)
+    for s in c.loopsContain { #expect(loopText.contains(s), "loop IR lacks '\(s)':\n\(loopText)") }
+
+    let jit = try #require(result.module).jit()
+    let report = try KernelCheck.run(
+      original, jit: jit, options: KernelCheck.Options(trials: 2, seed: 7, timingIterations: 0))
+    #expect(report.passed, "\(c.name):\n\(RunReportText.render(report, kernel: original))\n\(loopText)")
+  }
+
+  static func compileError(_ request: CompileRequest) -> DiagnosticError? {
+    do throws(DiagnosticError) {
+      _ = try Compiler.compile(request)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func theCPUTargetRejectsGPUBindings() throws {
+    let c = Case(
+      name: "bind", source: "specs/matmul.kev", shape: Self.small, trace: "tile(c, [m, n], [4, 8])\nbind(c, m.o, grid.x)")
+    // The binding is legal IR and lowers to loop IR with the bound loop ...
+    let lowered = try Compiler.compile(try Self.request(c, stages: [.lowered]))
+    let loopText = String(decoding: lowered.artifacts[.lowered] ?? Data(), as: UTF8.self)
+    #expect(loopText.contains("for m.o in 0 .. 4 bind(grid.x)"))
+    // ... but the CPU emitter refuses it with a diagnostic naming the GPU dimension.
+    guard let error = Self.compileError(try Self.request(c, stages: [.llvm])) else {
+      Issue.record("a loop bound to grid.x compiled for the CPU")
+      return
+    }
+    #expect(error.description.contains("grid.x"), "\(error)")
+    #expect(error.description.contains("CPU"), "\(error)")
+  }
+
+  @Test func anIllegalStepIsReportedAtItsTraceLine() throws {
+    let c = Case(
+      name: "illegal", source: "specs/matmul.kev", shape: Self.small, trace: "tile(c, [m, n], [4, 8])\nparallel(c, k)")
+    guard let error = Self.compileError(try Self.request(c, stages: [.llvm])) else {
+      Issue.record("parallel on a reduction loop was accepted")
+      return
+    }
+    do {
+      let d = try #require(error.diagnostics.first)
+      #expect(d.id == DiagnosticID("transform", "illegal"))
+      #expect(d.location.line == 2)
+      #expect(
+        d.message
+          == "cannot apply 'parallel(c, k)': 'k' is a reduction loop of 'c'; parallel iterations would race on the accumulator (rfactor first)"
+      )
+    }
+  }
+}

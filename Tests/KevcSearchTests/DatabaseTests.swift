@@ -1,0 +1,101 @@
+import Foundation
+import KevcBasic
+import KevcSearch
+import KevcTransforms
+import Testing
+
+@Suite struct DatabaseTests {
+  @Test func createsAndReopensWithSchemaVersionAndApplicationID() throws {
+    let dir = try Paths.temporaryDirectory()
+    let path = dir.appendingPathComponent("t.db").path
+    do {
+      let db = try TuningDatabase(path: path)
+      #expect(try db.connection.scalar("PRAGMA application_id") == TuningDatabase.applicationID)
+      #expect(try db.connection.scalar("PRAGMA user_version") == TuningDatabase.schemaVersion)
+      #expect(try db.connection.query("PRAGMA journal_mode").first?.values.values.first?.text == "wal")
+      let w = try db.workload(specHash: "h", specName: "k", specPath: "k.kev", specText: "", shape: "N=1", dtypes: "{}")
+      let w2 = try db.workload(specHash: "h", specName: "k", specPath: "k.kev", specText: "", shape: "N=1", dtypes: "{}")
+      #expect(w.id == w2.id)
+    }
+    let again = try TuningDatabase(path: path, create: false)
+    #expect(try again.workloads().count == 1)
+  }
+
+  @Test func foreignFilesAreReportedNotTrusted() throws {
+    let dir = try Paths.temporaryDirectory()
+    // Not SQLite at all.
+    let text = dir.appendingPathComponent("notes.db")
+    try Data(String(repeating: "hello, this is not a database\n", count: 200).utf8).write(to: text)
+    #expect(throws: TuningDatabaseError.self) { try TuningDatabase(path: text.path) }
+    do {
+      _ = try TuningDatabase(path: text.path)
+    } catch {
+      #expect(error.message.hasPrefix("notes.db is not a kevc tuning database"))
+    }
+    // SQLite, but someone else's.
+    let other = dir.appendingPathComponent("other.db")
+    do {
+      let c = try SQLiteConnection(path: other.path)
+      try c.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1); PRAGMA application_id = 42;")
+    }
+    do {
+      _ = try TuningDatabase(path: other.path)
+      Issue.record("a foreign database opened")
+    } catch {
+      #expect(error.message == "other.db is not a kevc tuning database")
+    }
+    // A newer schema.
+    let newer = dir.appendingPathComponent("newer.db")
+    do {
+      _ = try TuningDatabase(path: newer.path)
+      let c = try SQLiteConnection(path: newer.path)
+      try c.exec("PRAGMA user_version = 99")
+    }
+    do {
+      _ = try TuningDatabase(path: newer.path)
+      Issue.record("a newer schema opened")
+    } catch {
+      #expect(error.message.contains("schema 99"))
+    }
+  }
+
+  @Test func corruptFilesGiveAClearErrorNeverACrash() throws {
+    let dir = try Paths.temporaryDirectory()
+    let path = dir.appendingPathComponent("c.db").path
+    do {
+      let db = try TuningDatabase(path: path)
+      for i in 0..<200 {
+        _ = try db.workload(
+          specHash: "h\(i)", specName: "k", specPath: "k.kev", specText: String(repeating: "x", count: 500),
+          shape: "N=\(i)", dtypes: "{}")
+      }
+      try db.connection.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    // Keep the header (so it still looks like kevc's), scribble over the b-tree pages.
+    for i in stride(from: 4096, to: bytes.count, by: 7) { bytes[i] = UInt8(truncatingIfNeeded: i &* 31) }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    do {
+      _ = try TuningDatabase(path: path)
+      Issue.record("a corrupt database opened")
+    } catch {
+      #expect(error.message.contains("malformed") || error.message.contains("not a kevc tuning database"))
+    }
+  }
+
+  @Test func traceEditsDescribeTheDifference() {
+    let a = KevcTransformsFixtures.trace("split(c, n, 8)\nvectorize(c, n.i, 8)\n")
+    let b = KevcTransformsFixtures.trace("split(c, n, 16)\nvectorize(c, n.i, 8)\n")
+    #expect(traceEdit(from: a, to: b) == "split(c, n, 8) -> split(c, n, 16)")
+    let c = KevcTransformsFixtures.trace("split(c, n, 8)\nvectorize(c, n.i, 8)\nparallel(c, m)\n")
+    #expect(traceEdit(from: a, to: c) == "+ parallel(c, m)")
+    #expect(StructuralHash.of("abc") != StructuralHash.of("abd"))
+    #expect(StructuralHash.of("abc").count == 32)
+  }
+}
+
+enum KevcTransformsFixtures {
+  static func trace(_ text: String) -> Trace {
+    (try? TraceText.parse(SourceFile(path: "t", text: text))) ?? Trace([])
+  }
+}

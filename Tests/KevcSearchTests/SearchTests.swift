@@ -1,0 +1,198 @@
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+import KevcSearch
+import KevcTransforms
+import Testing
+
+/// A proposer that only returns garbage: text that does not parse, unknown transforms, names that do not exist,
+/// illegal parameters, an absurdly long trace. The search must survive it and record every rejection.
+struct GarbageProposer: Proposer {
+  let name = "garbage"
+  var calls = 0
+  mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
+    calls += 1
+    return [
+      .text("this is not a trace ((("),
+      .text("frobnicate(c, m)"),
+      .text("{\"steps\": [{\"nope\": 1}]}"),
+      .text("split(c, m, 0)"),
+      .trace(Trace([.vectorize(tensor: "nowhere", loop: "q", width: 3)])),
+      .trace(Trace([.parallel(tensor: "c", loop: "k")])),
+      .trace(Trace(Array(repeating: .dot(tensor: "c"), count: 100))),
+      .text(String(repeating: "\u{0}\u{1}garbage", count: 50)),
+    ]
+  }
+}
+
+func matmulInput(_ n: Int) throws -> SearchInput {
+  SearchInput(
+    specPath: "specs/matmul.kev", specText: try Paths.text("specs/matmul.kev"), kind: .spec,
+    shape: ["M": n, "N": n, "K": n])
+}
+
+func smallOptions(budget: Int) -> SearchOptions {
+  var o = SearchOptions(workerExecutable: Paths.kevc)
+  o.budget = budget
+  o.jobs = 2
+  o.trials = 1
+  o.measureMachine = false
+  o.secondsPerRepeat = 0.002
+  o.repeats = 3
+  o.evalTimeout = 120
+  return o
+}
+
+@Suite(.serialized) struct SearchTests {
+  @Test func smallSearchRecordsEverythingAndCompileFindsTheBest() throws {
+    let dir = try Paths.temporaryDirectory()
+    let db = try TuningDatabase(path: dir.appendingPathComponent("s.db").path)
+    var events: [String] = []
+    let engine = SearchEngine(db: db, input: try matmulInput(32), options: smallOptions(budget: 6)) { e in
+      if case .evaluated(let c, let ev, _) = e { events.append("\(c.id) \(ev.status.rawValue)") }
+    }
+    let summary = try engine.run()
+    #expect(summary.stopReason == .budget)
+    #expect(summary.stats.evaluated == 6)
+    let evals = try db.evaluations(workload: summary.workloadID, target: summary.targetID)
+    #expect(evals.count == 6)
+    let cands = try db.candidates(workload: summary.workloadID, target: summary.targetID)
+    // The default schedule is the first candidate evaluated and the baseline.
+    #expect(cands.first?.proposer == "default")
+    #expect(evals.first?.candidateID == cands.first?.id)
+    #expect(evals.first?.status == .ok)
+    #expect(Set(cands.map(\.irHash)).count == cands.count)
+    let best = try #require(try db.best(workload: summary.workloadID, target: summary.targetID))
+    #expect(best.1.status == .ok)
+    #expect(best.1.speedup != nil)
+
+    // The compile-side lookup finds it for the same spec and shape, and not for another shape.
+    let source = SourceFile(path: "specs/matmul.kev", text: try Paths.text("specs/matmul.kev"))
+    let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding(["M": 32, "N": 32, "K": 32], location: .unknown)
+    let tuned = try #require(try TunedSchedule.lookup(databasePath: db.path, kernel: front, bound: bound))
+    #expect(tuned.candidateID == best.0.id)
+    #expect(tuned.note.hasPrefix("using tuned schedule from DB (candidate #\(best.0.id), "))
+    let other = try front.binding(["M": 48, "N": 32, "K": 32], location: .unknown)
+    #expect(try TunedSchedule.lookup(databasePath: db.path, kernel: front, bound: other) == nil)
+    // Another target's records are never used.
+    var elsewhere = HostTarget.current()
+    elsewhere.device = "some other cpu"
+    #expect(try TunedSchedule.lookup(databasePath: db.path, kernel: front, bound: bound, target: elsewhere) == nil)
+
+    let html = try SearchReport.html(
+      db: db, workload: try #require(try db.workloads().first), target: try #require(try db.targets().first))
+    #expect(html.contains("<svg") && html.contains("Lineage of the best candidate") && !html.contains("http://cdn"))
+  }
+
+  @Test func garbageProposersCannotStopTheSearch() throws {
+    let dir = try Paths.temporaryDirectory()
+    let db = try TuningDatabase(path: dir.appendingPathComponent("g.db").path)
+    var options = smallOptions(budget: 5)
+    options.islands = 2
+    let engine = SearchEngine(
+      db: db, input: try matmulInput(16), options: options, proposers: [(GarbageProposer(), 1)])
+    let summary = try engine.run()
+    #expect(summary.stopReason == .budget || summary.stopReason == .exhausted)
+    let calls = try db.proposerCalls(workload: summary.workloadID, target: summary.targetID)
+    #expect(!calls.isEmpty)
+    #expect(calls.allSatisfy { $0.proposer == "garbage" && $0.new == 0 && $0.illegal == $0.proposed })
+    let reasons = calls.map(\.reasons).joined()
+    #expect(reasons.contains("does not parse"))
+    #expect(reasons.contains("more than 64 steps"))
+    // Garbage was never evaluated; the roots were.
+    let cands = try db.candidates(workload: summary.workloadID, target: summary.targetID)
+    #expect(cands.allSatisfy { $0.proposer != "garbage" })
+    #expect(try db.evaluations(workload: summary.workloadID, target: summary.targetID).contains { $0.status == .ok })
+  }
+
+  @Test func workersThatCrashHangOrWriteGarbageAreClassified() throws {
+    let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
+    let pool = try WorkerPool(executable: Paths.kevc, timeout: 6)
+    for (id, fault) in [(1, "crash"), (2, "garbage"), (3, "hang"), (4, nil)] as [(Int, String?)] {
+      try pool.launch(
+        id: id,
+        request: WorkerRequest(
+          specPath: "add.kev", specText: spec, kind: "spec", shape: ["N": 17], trace: Trace([]), trials: 1,
+          secondsPerRepeat: 0.001, repeats: 1, fault: fault))
+    }
+    var results: [Int: WorkerResult] = [:]
+    let deadline = Date().addingTimeInterval(90)
+    while results.count < 4, Date() < deadline {
+      for (id, r) in pool.poll() { results[id] = r }
+      usleep(20_000)
+    }
+    #expect(results[1]?.status == .crash)
+    #expect(results[1]?.error?.contains("signal") == true)
+    #expect(results[2]?.status == .crash)
+    #expect(results[2]?.error?.contains("no valid result") == true)
+    #expect(results[3]?.status == .timeout)
+    #expect(results[4]?.status == .ok)
+    #expect(results[4]?.medianTime != nil)
+  }
+
+  @Test func sigkilledSearchResumesWithoutReevaluating() throws {
+    let dir = try Paths.temporaryDirectory()
+    let dbPath = dir.appendingPathComponent("k.db").path
+    let spec = Paths.inRepository("specs/matmul.kev").path
+    let args = [
+      "search", spec, "--shape", "M=24,N=24,K=24", "--budget", "14", "--jobs", "2", "--trials", "2", "--db", dbPath,
+      "--seed", "7",
+    ]
+    let process = Process()
+    process.executableURL = Paths.kevc
+    process.arguments = args
+    process.currentDirectoryURL = dir
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Wait until a few evaluations are committed, then SIGKILL.
+    var recorded = 0
+    let deadline = Date().addingTimeInterval(240)
+    while recorded < 3, process.isRunning, Date() < deadline {
+      usleep(100_000)
+      if FileManager.default.fileExists(atPath: dbPath),
+        let c = try? SQLiteConnection(path: dbPath, readOnly: true)
+      {
+        recorded = (try? c.scalar("SELECT count(*) FROM evaluations")) ?? 0
+      }
+    }
+    #expect(process.isRunning, "the search ended before it could be killed")
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+
+    let before = try TuningDatabase(path: dbPath, create: false)
+    let firstEvals = try before.connection.query("SELECT candidate_id, median_time, status FROM evaluations ORDER BY id")
+    #expect(firstEvals.count >= 3 && firstEvals.count < 14)
+
+    let (status, out, err) = try runKevc(args, in: dir)
+    #expect(status == 0, "\(err)")
+    #expect(out.contains("resuming: \(firstEvals.count) evaluations"))
+    let after = try TuningDatabase(path: dbPath, create: false)
+    let all = try after.connection.query("SELECT candidate_id, median_time, status FROM evaluations ORDER BY id")
+    #expect(all.count == 14)
+    // The first run's results are kept as they were, and no candidate (IR hash) is evaluated twice.
+    for (i, r) in firstEvals.enumerated() {
+      #expect(all[i]["candidate_id"] == r["candidate_id"] && all[i]["median_time"] == r["median_time"])
+    }
+    let hashes = try after.connection.query(
+      "SELECT c.ir_hash AS h FROM evaluations e JOIN candidates c ON c.id = e.candidate_id")
+    #expect(Set(hashes.map { $0["h"] }).count == hashes.count)
+
+    // kevc compile picks up the best record and says so.
+    let (cs, _, cerr) = try runKevc(
+      ["compile", spec, "--shape", "M=24,N=24,K=24", "--emit", "ir", "-o", "-", "--db", dbPath], in: dir)
+    #expect(cs == 0)
+    #expect(cerr.contains("using tuned schedule from DB (candidate #"))
+    let (_, _, nerr) = try runKevc(
+      ["compile", spec, "--shape", "M=24,N=24,K=24", "--emit", "ir", "-o", "-", "--db", dbPath, "--no-db"], in: dir)
+    #expect(!nerr.contains("tuned schedule"))
+    // A foreign file is reported, not used.
+    let bogus = dir.appendingPathComponent("bogus.db")
+    try Data("not a database at all".utf8).write(to: bogus)
+    let (bs, _, berr) = try runKevc(["compile", spec, "--emit", "ir", "-o", "-", "--db", bogus.path], in: dir)
+    #expect(bs == 1)
+    #expect(berr.contains("bogus.db is not a kevc tuning database"))
+  }
+}

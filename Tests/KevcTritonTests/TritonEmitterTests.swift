@@ -1,0 +1,97 @@
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+import KevcTransforms
+import KevcTriton
+import Testing
+
+/// The Triton emitter: golden modules for a few specs under the default GPU schedule, what the default schedule
+/// decides, diagnostics for schedules the target cannot express.
+@Suite struct TritonEmitterTests {
+  static let goldenSpecs = ["argmax", "cumsum", "embedding_bag", "matmul", "rmsnorm", "softmax"]
+
+  /// `lowering/triton/<spec>.py` is the module for the spec at its default shape under the default GPU schedule.
+  /// Re-record with `KEVC_RECORD=1 swift test --filter TritonEmitterTests` (the recording run fails).
+  @Test(arguments: goldenSpecs)
+  func goldenModule(_ name: String) throws {
+    let spec = TritonTestSupport.inRepository("specs/\(name).kev")
+    let text = try TritonTestSupport.module(spec)
+    let golden = TritonTestSupport.inRepository("lowering/triton/\(name).py")
+    if ProcessInfo.processInfo.environment["KEVC_RECORD"] != nil {
+      try text.write(to: golden, atomically: true, encoding: .utf8)
+      Issue.record("recorded \(golden.path); run again without KEVC_RECORD")
+      return
+    }
+    let expected = try String(contentsOf: golden, encoding: .utf8)
+    #expect(text == expected, "lowering/triton/\(name).py differs; re-record with KEVC_RECORD=1 after checking")
+  }
+
+  @Test func rowStatisticsLiveInRegisters() throws {
+    let text = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/rmsnorm.kev"))
+    // One kernel: the row's sum of squares is reduced in y's program and kept in a register.
+    #expect(text.components(separatedBy: "@triton.jit\ndef kevc_").count == 2)
+    #expect(text.contains("in a register"))
+    #expect(text.contains("tl.sum("))
+    #expect(text.contains("tl.program_id(0)"))
+  }
+
+  @Test func contractionsUseTensorCores() throws {
+    let text = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/matmul.kev"))
+    #expect(text.contains("tl.dot("))
+    #expect(text.contains("input_precision=\"ieee\""))
+    let bf16 = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/batched_matmul.kev"))
+    #expect(bf16.contains("tl.dot("))
+    #expect(!bf16.contains("input_precision"))
+  }
+
+  @Test func defaultScheduleBindsEveryRootDefinition() throws {
+    for spec in TritonTestSupport.specs {
+      let kernel = try TritonTestSupport.bound(spec)
+      let scheduled = try DefaultSchedule.gpu(for: kernel).apply(to: kernel)
+      for d in scheduled.definitions where d.effectiveSchedule.placement == .root {
+        let kinds = d.effectiveSchedule.loops.map(\.kind)
+        let grid = kinds.filter { if case .gpu(let g) = $0 { return g.rawValue.hasPrefix("grid") } else { return false } }
+        let blocks = kinds.filter { if case .gpu(let g) = $0 { return g.rawValue.hasPrefix("block") } else { return false } }
+        // Every root kernel either spreads over programs or works on blocks (a 0-d result may do only the latter).
+        #expect(!grid.isEmpty || !blocks.isEmpty || d.effectiveSchedule.loops.isEmpty, "\(spec.lastPathComponent): \(d.name)")
+        #expect(d.effectiveSchedule.launch != nil, "\(spec.lastPathComponent): \(d.name) has no launch")
+      }
+    }
+  }
+
+  @Test func threadBindingsAreRejectedWithADiagnostic() throws {
+    let spec = TritonTestSupport.inRepository("specs/transpose.kev")
+    let kernel = try TritonTestSupport.bound(spec)
+    guard let d = kernel.definitions.last, let loop = d.axes.first?.name else {
+      Issue.record("transpose has no definition")
+      return
+    }
+    let trace = Trace([.bind(tensor: d.name, loop: loop, dimension: .threadX)])
+    do {
+      _ = try TritonTestSupport.module(spec, trace: trace)
+      Issue.record("a thread binding was accepted")
+    } catch let error as DiagnosticError {
+      let diag = try #require(error.diagnostics.first)
+      #expect(diag.id == DiagnosticID("triton", "unsupported-schedule"))
+      #expect(diag.message.contains("thread.x"))
+      #expect(diag.location.file == "specs/transpose.kev")
+    }
+  }
+
+  @Test func gridLoopsMustBeOutermost() throws {
+    let spec = TritonTestSupport.inRepository("specs/softmax.kev")
+    let trace = Trace([.bind(tensor: "y", loop: "n", dimension: .gridX)])
+    #expect(throws: DiagnosticError.self) { try TritonTestSupport.module(spec, trace: trace) }
+  }
+
+  @Test func everySpecLowersUnderEveryVariant() throws {
+    for spec in TritonTestSupport.specs {
+      _ = try TritonTestSupport.module(spec)
+      for v in try TritonTestSupport.variants(spec) {
+        let text = try TritonTestSupport.module(spec, trace: v.trace)
+        #expect(text.contains("def launch(**tensors):"), "\(spec.lastPathComponent) \(v.name)")
+      }
+    }
+  }
+}

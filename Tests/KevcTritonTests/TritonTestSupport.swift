@@ -1,0 +1,95 @@
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+import KevcTransforms
+import KevcTriton
+
+/// Paths, spec loading, schedule variants and the Triton availability probe shared by the Triton tests.
+enum TritonTestSupport {
+  static let repository = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  static func inRepository(_ relative: String) -> URL { repository.appendingPathComponent(relative) }
+
+  static var specs: [URL] {
+    let dir = inRepository("specs")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    return names.filter { $0.hasSuffix(".kev") }.sorted().map { dir.appendingPathComponent($0) }
+  }
+
+  static func source(_ url: URL) throws -> SourceFile {
+    SourceFile(path: "specs/" + url.lastPathComponent, text: try String(contentsOf: url, encoding: .utf8))
+  }
+
+  /// The spec's kernel IR, bound to its default shape (or to `overrides`).
+  static func bound(_ url: URL, _ overrides: [String: Int] = [:]) throws -> Kernel {
+    let request = CompileRequest(source: try source(url), kind: .spec, stages: [.ir])
+    let kernel = try Compiler.compile(request).kernel
+    return try kernel.binding(overrides, location: .unknown)
+  }
+
+  /// The module for a spec under a trace (nil: the default GPU schedule), through the driver.
+  static func module(_ url: URL, trace: Trace? = nil, overrides: [String: Int] = [:]) throws -> String {
+    var request = CompileRequest(
+      source: try source(url), kind: .spec, shapeOverrides: overrides, stages: [.triton], schedule: trace)
+    request.target = .triton
+    let result = try Compiler.compile(request)
+    return String(decoding: result.artifacts[.triton] ?? Data(), as: UTF8.self)
+  }
+
+  /// Applies the steps of a trace that are legal on `kernel`, in order (a trace made for another shape or
+  /// target keeps what still applies).
+  static func legalPart(of trace: Trace, on kernel: Kernel) -> Trace {
+    var k = kernel
+    var kept: [Transform] = []
+    for step in trace.steps {
+      guard let next = try? step.apply(to: k) else { continue }
+      k = next
+      kept.append(step)
+    }
+    return Trace(kept)
+  }
+
+  /// Schedule variants every spec must lower and compile under (besides the default GPU schedule):
+  /// - bench tiles: the default GPU schedule computed at the bench shape, applied to the default shape (big blocks
+  ///   over small extents, tails everywhere);
+  /// - cpu style: the default CPU schedule with its thread-pool loop bound to grid.x (vectorized loops become
+  ///   blocks; fusion regions larger than one element live in per-program scratch; contractions accumulate in
+  ///   place in i-k-j order).
+  static func variants(_ url: URL) throws -> [(name: String, trace: Trace)] {
+    let kernel = try bound(url)
+    var bench: [String: Int] = [:]
+    for d in kernel.dims { if let b = d.benchValue { bench[d.name] = b } }
+    let benchKernel = (try? kernel.binding(bench, location: .unknown)) ?? kernel
+    let benchTiles = legalPart(of: DefaultSchedule.gpu(for: benchKernel), on: kernel)
+    let cpu = DefaultSchedule.cpu(for: kernel).steps.map { step -> Transform in
+      if case .parallel(let t, let l) = step { return .bind(tensor: t, loop: l, dimension: .gridX) }
+      return step
+    }
+    return [("bench-tiles", benchTiles), ("cpu-style", legalPart(of: Trace(cpu), on: kernel))]
+  }
+
+  /// Whether the Python that `TritonAOT` runs can import triton; the version, or nil.
+  static let tritonVersion: String? = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [TritonAOT.python, "-c", "import triton; print(triton.__version__)"]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = Pipe()
+    do { try process.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }()
+
+  static func scratchDirectory(_ name: String) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory
+      .appendingPathComponent("kevc-triton-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name)")
+    try? FileManager.default.removeItem(at: dir)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+  }
+}

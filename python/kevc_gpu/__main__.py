@@ -1,0 +1,67 @@
+"""Command line of the kevc GPU evaluation harness.
+
+  python3 -m kevc_gpu run --kernel K.py --reference R.py [--shape-label default]
+                          [--kernel K2.py --reference R2.py --shape-label odd ...]
+                          [--trials 5] [--timing-calls 50] [--timeout 60] [--seed N] [--device cuda|cpu]
+  python3 -m kevc_gpu ceilings
+
+`run` evaluates each (kernel, reference) pair in its own worker process and prints ONE JSON object: status (the
+worst case's: ok, flagged, wrong, nan, compile_error, timeout, crash, error), reason, per-case trials (seed,
+distribution, max abs/rel error per result), timing (median, IQR, min, max of the first case), the PyTorch eager
+baseline, the roofline (bytes, flops, measured ceilings, floor) and flags. Exit status: 0 ok, 3 flagged, 1 other.
+"""
+
+import argparse
+import json
+import math
+import sys
+
+
+def _clean(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return repr(x)
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    return x
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m kevc_gpu")
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="evaluate candidate kernel modules against their torch references")
+    run.add_argument("--kernel", action="append", required=True, help="kernel module (KEVC metadata, launch())")
+    run.add_argument("--reference", action="append", required=True, help="torch reference module (kevc --emit torch-ref)")
+    run.add_argument("--shape-label", action="append", default=[], help="a label per pair (e.g. default, odd)")
+    run.add_argument("--trials", type=int, default=5)
+    run.add_argument("--timing-calls", type=int, default=50)
+    run.add_argument("--warmup", type=int, default=5)
+    run.add_argument("--timeout", type=float, default=60.0, help="seconds per case (compile, trials and timing)")
+    run.add_argument("--seed", type=int, default=None, help="base seed (default: fresh random)")
+    run.add_argument("--device", default="cuda", help="cuda, or cpu (harness tests with torch-only kernels)")
+    run.add_argument("--time-all", action="store_true", help="time every case, not only the first")
+    run.add_argument("--ceilings-cache", default=None)
+    sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
+    a = ap.parse_args(argv)
+
+    if a.command == "ceilings":
+        import torch
+        from . import ceilings
+        print(json.dumps(ceilings.get(torch.device("cuda")), indent=1))
+        return 0
+
+    from . import harness
+    if len(a.kernel) != len(a.reference):
+        ap.error("give one --reference per --kernel")
+    labels = a.shape_label + [""] * (len(a.kernel) - len(a.shape_label))
+    cases = [(k, r, labels[i] or ("case %d" % (i + 1))) for i, (k, r) in enumerate(zip(a.kernel, a.reference))]
+    summary = harness.evaluate_cases(
+        cases, time_all=a.time_all, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
+        timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache)
+    print(json.dumps(_clean(summary)))
+    return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

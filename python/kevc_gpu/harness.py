@@ -1,0 +1,130 @@
+"""The parent side of the evaluation harness: runs each candidate in its own worker process (a fresh Python
+interpreter, new session, allowlisted environment) under a wall-clock timeout, and classifies the outcome.
+
+Statuses: ok, flagged (correct but suspicious: faster than the roofline floor, more than 10x faster than PyTorch
+eager, timing functions replaced, threads left running), wrong (a mismatch, inputs written, wrong signature, or a
+result that changes after timing), nan (NaN or inf where the reference is finite), compile_error (the module does
+not import, or Triton fails to compile), timeout (killed after the limit), crash (the worker died: a signal, a
+sticky CUDA error such as an illegal address, an exception in launch), error (the harness could not evaluate: no
+GPU, a broken reference). A crash or timeout costs only that worker; the next candidate gets a new one.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SEVERITY = ["ok", "flagged", "error", "compile_error", "timeout", "crash", "wrong", "nan"]
+_ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
+              "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
+              "KEVC_GPU_CACHE", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME")
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def worker_env():
+    env = {k: os.environ[k] for k in _ENV_ALLOW if k in os.environ}
+    extra = os.environ.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = PYTHON_DIR + (os.pathsep + extra if extra else "")
+    env["PYTHONHASHSEED"] = "0"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _tail(path, limit=4000):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _kill_group(p):
+    for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(p.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            p.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def evaluate(kernel, reference, label="", trials=5, timing_calls=50, timeout=60.0, seed=None, device="cuda",
+             warmup=5, eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_min_s=2e-3):
+    """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set."""
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    job = {"kernel": os.path.abspath(kernel), "reference": os.path.abspath(reference), "label": label,
+           "trials": trials, "timing_calls": timing_calls, "seed": seed, "device": device, "warmup": warmup,
+           "eager_calls": eager_calls, "ceilings_cache": ceilings_cache, "floor_slack": floor_slack,
+           "eager_ratio_limit": eager_ratio_limit, "eager_min_s": eager_min_s}
+    with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
+        job_path = os.path.join(tmp, "job.json")
+        result_path = os.path.join(tmp, "result.json")
+        with open(job_path, "w") as f:
+            json.dump(job, f)
+        out_path, err_path = os.path.join(tmp, "stdout.txt"), os.path.join(tmp, "stderr.txt")
+        start = time.monotonic()
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
+                                 stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
+                                 start_new_session=True)
+            timed_out = False
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(p)
+        elapsed = time.monotonic() - start
+        result = None
+        try:
+            with open(result_path) as f:
+                result = json.load(f)
+        except (OSError, ValueError):
+            result = None
+        if result is None:
+            result = {"label": label, "status": "running", "phase": "start", "reason": "", "trials": [],
+                      "timing": None, "eager": None, "roofline": None, "flags": [], "seed": seed}
+        phase = result.get("phase", "start")
+        if timed_out:
+            result["status"] = "timeout"
+            result["reason"] = "killed after %.0f s (during %s)" % (timeout, phase)
+        elif phase != "done":
+            rc = p.returncode
+            how = ("signal %s" % signal.Signals(-rc).name) if rc is not None and rc < 0 else "exit status %s" % rc
+            result["status"] = "crash"
+            result["reason"] = "the worker died with %s during %s" % (how, phase)
+        result["worker"] = {"returncode": p.returncode, "seconds": elapsed, "stderr_tail": _tail(err_path, 2000),
+                            "stdout_tail": _tail(out_path, 1000)}
+        result["kernel"] = job["kernel"]
+        result["reference"] = job["reference"]
+        return result
+
+
+def worst(statuses):
+    return max(statuses, key=SEVERITY.index) if statuses else "error"
+
+
+def evaluate_cases(cases, time_all=False, **options):
+    """Evaluates (kernel, reference, label) cases, each in its own worker; times the first case only (or all
+    with time_all). Returns the summary: status (the worst), reason, and every case's result."""
+    results = []
+    timing_calls = options.pop("timing_calls", 50)
+    for i, (k, r, label) in enumerate(cases):
+        calls = timing_calls if (i == 0 or time_all) else 0
+        results.append(evaluate(k, r, label=label, timing_calls=calls, **options))
+    status = worst([c["status"] for c in results])
+    reasons = ["%s: %s" % (c.get("label") or "case %d" % (i + 1), c["reason"])
+               for i, c in enumerate(results) if c["status"] != "ok" and c.get("reason")]
+    first = results[0] if results else {}
+    return {"status": status, "reason": "; ".join(reasons), "cases": results, "timing": first.get("timing"),
+            "eager": first.get("eager"), "roofline": first.get("roofline"),
+            "flags": [f for c in results for f in c.get("flags", [])]}

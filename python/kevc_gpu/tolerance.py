@@ -1,0 +1,82 @@
+"""The comparison rule of kevc's correctness protocol (the same table and rule as
+Sources/KevcInterpreter/Tolerance.swift): an element passes when |actual - reference| <= atol + rtol * |reference|,
+NaN passes only where the reference is NaN, an infinity only where the reference is the same infinity, and
+integers and bool compare exactly. A non-finite value where the reference is finite is a 'nan' failure (the worst
+kind), any other mismatch is 'wrong'."""
+
+TOLERANCE = {
+    "f64": (1e-9, 1e-9),
+    "f32": (1e-4, 2e-4),
+    "f16": (1e-2, 1e-2),
+    "bf16": (6e-2, 3e-2),
+    "i8": (0.0, 0.0),
+    "i32": (0.0, 0.0),
+    "i64": (0.0, 0.0),
+    "bool": (0.0, 0.0),
+}
+
+FLOAT_TYPES = ("f16", "bf16", "f32", "f64")
+
+
+def element_passes(a, r, atol, rtol):
+    """The element rule on Python floats (for tests and tiny checks)."""
+    import math
+    if math.isnan(a) or math.isnan(r):
+        return math.isnan(a) and math.isnan(r)
+    if math.isinf(a) or math.isinf(r):
+        return a == r
+    return abs(a - r) <= atol + rtol * abs(r)
+
+
+def _unravel(flat, shape):
+    out = []
+    for s in reversed(shape):
+        if s == 0:
+            out.append(0)
+            continue
+        out.append(flat % s)
+        flat //= s
+    return list(reversed(out))
+
+
+def compare(actual, reference, dtype):
+    """Compares a candidate tensor with the float64 reference. Returns a dict: passed, kind ('ok', 'wrong' or
+    'nan'), max_abs, max_rel, failures, worst_index, reason."""
+    import torch
+    atol, rtol = TOLERANCE[dtype]
+    if list(actual.shape) != list(reference.shape):
+        return {"passed": False, "kind": "wrong", "max_abs": float("inf"), "max_rel": float("inf"), "failures": -1,
+                "worst_index": None,
+                "reason": "shape %s differs from the reference's %s" % (list(actual.shape), list(reference.shape))}
+    if actual.dtype == torch.bool:
+        # Raw bytes: a poisoned bool (byte 0x5A) never equals a valid one.
+        a = actual.contiguous().view(torch.uint8).to(torch.float64)
+    else:
+        a = actual.to(torch.float64)
+    r = reference.to(a.device).to(torch.float64)
+    a = a.reshape(-1)
+    r = r.reshape(-1)
+    nan_a, nan_r = torch.isnan(a), torch.isnan(r)
+    fin = torch.isfinite(a) & torch.isfinite(r)
+    diff = torch.where(fin, (a - r).abs(), torch.zeros_like(a))
+    same_special = (nan_a & nan_r) | ((a == r) & ~fin)
+    ok = torch.where(fin, diff <= atol + rtol * r.abs(), same_special)
+    diff = torch.where(fin | same_special, diff, torch.full_like(diff, float("inf")))
+    rel_floor = atol if atol > 0 else 1.0
+    rel = diff / torch.clamp(torch.where(torch.isfinite(r), r.abs(), torch.zeros_like(r)), min=rel_floor)
+    n = a.numel()
+    max_abs = float(diff.max()) if n else 0.0
+    max_rel = float(rel.max()) if n else 0.0
+    bad = ~ok
+    failures = int(bad.sum()) if n else 0
+    if failures == 0:
+        return {"passed": True, "kind": "ok", "max_abs": max_abs, "max_rel": max_rel, "failures": 0,
+                "worst_index": None, "reason": ""}
+    nonfinite = bad & torch.isfinite(r) & ~torch.isfinite(a)
+    kind = "nan" if bool(nonfinite.any()) else "wrong"
+    first = int(torch.nonzero(nonfinite if kind == "nan" else bad)[0])
+    idx = _unravel(first, list(reference.shape))
+    reason = "element %s is %r, expected %r (tolerance %g + %g * |expected|); %d of %d elements differ" % (
+        idx, float(a[first]), float(r[first]), atol, rtol, failures, n)
+    return {"passed": False, "kind": kind, "max_abs": max_abs, "max_rel": max_rel, "failures": failures,
+            "worst_index": idx, "reason": reason}

@@ -1,0 +1,407 @@
+"""The evaluation worker: one process evaluates one candidate (a kernel module with KEVC metadata and launch())
+against its torch reference module, then exits. The parent (harness.py) starts it, enforces the timeout and
+classifies a crash; a sticky CUDA error therefore only ever poisons this process.
+
+Usage (internal): python -m kevc_gpu.worker JOB.json RESULT.json
+The job names the kernel and reference files, the device, trials, seed and timing options. The worker rewrites
+RESULT.json atomically after each phase ({"status": "running", "phase": ...}), so that the parent knows where a
+hang or crash happened, and writes the final result last.
+"""
+
+import json
+import math
+import os
+import sys
+import threading
+import time
+import traceback
+
+STICKY_MARKERS = ("illegal memory access", "illegal address", "misaligned address", "unspecified launch failure",
+                  "an illegal instruction", "device-side assert", "CUDA error", "cudaError", "launch failure")
+
+
+class Failure(Exception):
+    def __init__(self, status, reason):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _write(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, default=_json_default)
+    os.replace(tmp, path)
+
+
+def _json_default(o):
+    if isinstance(o, float):
+        return repr(o)
+    return str(o)
+
+
+def _finite(x):
+    """JSON has no inf/nan: encode them as strings."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return repr(x)
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_finite(v) for v in x]
+    return x
+
+
+def _stats(samples):
+    s = sorted(samples)
+    n = len(s)
+
+    def q(p):
+        if n == 1:
+            return s[0]
+        k = p * (n - 1)
+        i = int(math.floor(k))
+        j = min(i + 1, n - 1)
+        return s[i] + (s[j] - s[i]) * (k - i)
+
+    return {"median_s": q(0.5), "q1_s": q(0.25), "q3_s": q(0.75), "iqr_s": q(0.75) - q(0.25), "min_s": s[0],
+            "max_s": s[-1], "mean_s": sum(s) / n, "calls": n}
+
+
+def _is_sticky(exc_text):
+    return any(m.lower() in exc_text.lower() for m in STICKY_MARKERS)
+
+
+def _is_compile_error(exc):
+    name = type(exc).__name__
+    mod = type(exc).__module__ or ""
+    return (name in ("CompilationError", "CompileTimeAssertionFailure", "PTXASError", "OutOfResources",
+                     "SyntaxError", "IndentationError")
+            or (mod.startswith("triton") and "compil" in (name + mod).lower()))
+
+
+class Worker:
+    def __init__(self, job, result_path):
+        self.job = job
+        self.result_path = result_path
+        self.result = {"label": job.get("label", ""), "status": "running", "phase": "start", "reason": "",
+                       "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
+                       "seed": job["seed"]}
+
+    def phase(self, name):
+        self.result["phase"] = name
+        _write(self.result_path, _finite(self.result))
+
+    # -- setup -----------------------------------------------------------------------------------------------
+    def setup(self):
+        import torch
+        from . import inputs as inp
+        from . import modules
+        self.torch = torch
+        self.inp = inp
+        dev = self.job.get("device", "cuda")
+        if dev == "cuda" and not torch.cuda.is_available():
+            raise Failure("error", "no CUDA device is available to this worker")
+        self.device = torch.device(dev)
+        self.cuda = self.device.type == "cuda"
+        self.phase("load-reference")
+        try:
+            self.ref = modules.load_module(self.job["reference"])
+        except Exception as e:
+            raise Failure("error", "cannot load the reference module: %s" % _short(e))
+        self.phase("load-kernel")
+        # Remember the functions timing depends on; a candidate that patches them is flagged.
+        self.guarded = self._guarded_functions()
+        try:
+            self.kernel = modules.load_module(self.job["kernel"])
+        except Exception as e:
+            raise Failure("compile_error", "cannot import the kernel module: %s" % _short(e))
+        meta = getattr(self.kernel, "KEVC", None)
+        if not isinstance(meta, dict) or not callable(getattr(self.kernel, "launch", None)):
+            raise Failure("compile_error", "the kernel module has no KEVC metadata dict or no launch() function")
+        self.params, self.results = modules.signature(meta)
+        rparams, rresults = modules.signature(self.ref.KEVC_REFERENCE)
+        for what, a, b in (("parameters", self.params, rparams), ("results", self.results, rresults)):
+            ka = [(e["name"], e["dtype"], e["shape"]) for e in a]
+            kb = [(e["name"], e["dtype"], e["shape"]) for e in b]
+            if ka != kb:
+                raise Failure("wrong", "the kernel's %s %s differ from the reference's %s" % (what, ka, kb))
+        # The reference's domains are authoritative for input generation.
+        self.params = rparams
+
+    def _guarded_functions(self):
+        torch = self.torch
+        fns = {"torch.cuda.synchronize": torch.cuda.synchronize, "time.perf_counter": time.perf_counter}
+        if hasattr(torch.cuda, "Event"):
+            fns["torch.cuda.Event.elapsed_time"] = torch.cuda.Event.elapsed_time
+            fns["torch.cuda.Event.record"] = torch.cuda.Event.record
+        return fns
+
+    def check_guards(self):
+        torch = self.torch
+        now = self._guarded_functions()
+        for k, f in self.guarded.items():
+            if now.get(k) is not f:
+                self.flag("the candidate replaced %s" % k)
+
+    def flag(self, text):
+        if text not in self.result["flags"]:
+            self.result["flags"].append(text)
+
+    def sync(self):
+        if self.cuda:
+            self.torch.cuda.synchronize()
+
+    # -- one call --------------------------------------------------------------------------------------------
+    def call(self, args):
+        """Launches the candidate and waits for all streams; converts exceptions into a classified Failure."""
+        threads = threading.active_count()
+        try:
+            self.kernel.launch(**args)
+            self.sync()
+        except Failure:
+            raise
+        except BaseException as e:  # noqa: BLE001 - every exception of a candidate is classified
+            text = _short(e)
+            if _is_compile_error(e):
+                raise Failure("compile_error", "compilation failed: %s" % text)
+            sticky = self.cuda and (_is_sticky(text) or not self._device_usable())
+            if sticky:
+                raise Failure("crash", "sticky CUDA error: %s" % text)
+            raise Failure("crash", "exception in launch: %s" % text)
+        if threading.active_count() > threads:
+            self.flag("the candidate left %d new thread(s) running after launch"
+                      % (threading.active_count() - threads))
+
+    def _device_usable(self):
+        try:
+            self.torch.zeros(1, device=self.device).add_(1)
+            self.torch.cuda.synchronize()
+            return True
+        except Exception:
+            return False
+
+    # -- correctness -----------------------------------------------------------------------------------------
+    def trials(self):
+        from .tolerance import compare
+        torch = self.torch
+        base = self.job["seed"]
+        n = self.job.get("trials", 5)
+        dists = self.inp.DISTRIBUTIONS
+        for t in range(n):
+            seed = self.inp.trial_seed(base, t)
+            dist = dists[t % len(dists)]
+            self.phase("trial %d (%s)" % (t + 1, dist))
+            values = self.inp.generate(self.params, seed, dist, self.device)
+            expected = self.ref.reference({k: v.clone() for k, v in values.items()}, device=self.device)
+            snapshot = {k: v.clone() for k, v in values.items()}
+            outs = self.inp.poisoned(self.results, self.device)
+            args = dict(self.inp.kernel_arguments(self.params, values))
+            args.update(outs)
+            self.call(args)
+            trial = {"seed": seed, "distribution": dist, "results": {}, "inputs_written": []}
+            for p in self.params:
+                a, b = values[p["name"]], snapshot[p["name"]]
+                if not _bitwise_equal(torch, a, b):
+                    trial["inputs_written"].append(p["name"])
+            worst = None
+            for r in self.results:
+                c = compare(outs[r["name"]], expected[r["name"]], r["dtype"])
+                trial["results"][r["name"]] = c
+                if not c["passed"] and (worst is None or c["kind"] == "nan"):
+                    worst = (r["name"], c)
+            self.result["trials"].append(trial)
+            if trial["inputs_written"]:
+                raise Failure("wrong", "trial %d (%s, seed %d): the kernel wrote its input(s) %s"
+                              % (t + 1, dist, seed, ", ".join(trial["inputs_written"])))
+            if worst is not None:
+                name, c = worst
+                raise Failure(c["kind"], "trial %d (%s, seed %d): result '%s': %s" % (t + 1, dist, seed, name, c["reason"]))
+        self.last_values = values
+
+    # -- timing ----------------------------------------------------------------------------------------------
+    def timed(self, fn, calls, warmup):
+        torch = self.torch
+        for _ in range(warmup):
+            fn()
+            self.sync()
+        flush = None
+        if self.cuda:
+            l2 = getattr(torch.cuda.get_device_properties(self.device), "L2_cache_size", 50 << 20) or (50 << 20)
+            flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
+        events, host = [], []
+        for i in range(calls):
+            if flush is not None:
+                flush.fill_(i & 0xFF)  # a write of >= 2x L2 evicts inputs and outputs of the previous call
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                h0 = time.perf_counter()
+                fn()
+                torch.cuda.synchronize()  # every stream: work left on a side stream is inside the interval
+                end.record()
+                h1 = time.perf_counter()
+                end.synchronize()
+                events.append(start.elapsed_time(end) / 1e3)
+                host.append(h1 - h0)
+            else:
+                h0 = time.perf_counter()
+                fn()
+                h1 = time.perf_counter()
+                host.append(h1 - h0)
+        out = _stats(events if events else host)
+        out["host"] = _stats(host)
+        out["method"] = "cuda-events+synchronize" if events else "host-clock"
+        return out
+
+    def timing(self):
+        torch = self.torch
+        calls = self.job.get("timing_calls", 50)
+        if calls <= 0:
+            return
+        warmup = self.job.get("warmup", 5)
+        values = self.last_values if hasattr(self, "last_values") else self.inp.generate(
+            self.params, self.job["seed"], "normal", self.device)
+        outs = self.inp.poisoned(self.results, self.device)
+        args = dict(self.inp.kernel_arguments(self.params, values))
+        args.update(outs)
+        self.phase("timing")
+        self.call(args)  # any failure in the timed path is classified, not timed
+        self.result["timing"] = self.timed(lambda: self.kernel.launch(**args), calls, warmup)
+
+        # Results must still be right after the timed calls, for new values in the same buffers (a kernel that
+        # caches results by pointer, or only computes on the first call, fails here).
+        self.phase("revalidation")
+        from .tolerance import compare
+        seed = self.inp.trial_seed(self.job["seed"], 1000)
+        fresh = self.inp.generate(self.params, seed, "normal", self.device)
+        for p in self.params:
+            if len(p["shape"]) > 0:
+                values[p["name"]].copy_(fresh[p["name"]])
+        fresh_args = dict(self.inp.kernel_arguments(self.params, fresh))
+        for p in self.params:
+            if len(p["shape"]) > 0:
+                fresh_args[p["name"]] = values[p["name"]]
+        for o in outs.values():
+            self.inp.poison_(o)
+        fresh_args.update(outs)
+        expected = self.ref.reference({k: v.clone() for k, v in fresh.items()}, device=self.device)
+        self.call(fresh_args)
+        for r in self.results:
+            c = compare(outs[r["name"]], expected[r["name"]], r["dtype"])
+            if not c["passed"]:
+                raise Failure(c["kind"], "after timing, with new inputs in the same buffers: result '%s': %s"
+                              % (r["name"], c["reason"]))
+
+        # PyTorch eager baseline: the reference module's computation in the spec's dtypes.
+        self.phase("eager baseline")
+        try:
+            eager_calls = max(3, min(calls, self.job.get("eager_calls", 10)))
+            ev = {k: v for k, v in fresh.items()}
+            self.ref.eager(ev, device=self.device)
+            self.sync()
+            self.result["eager"] = self.timed(lambda: self.ref.eager(ev, device=self.device), eager_calls, 1)
+        except Exception as e:
+            self.result["eager"] = {"error": _short(e)}
+
+        self.phase("roofline")
+        self.roofline(fresh)
+        self.check_guards()
+        t = self.result["timing"]["median_s"]
+        e = self.result["eager"] or {}
+        # Below eager_min_s the eager baseline is per-op launch overhead of the vectorised reference, and the
+        # ratio says nothing about the candidate: the check applies to realistic shapes only.
+        if (self.cuda and "median_s" in e and t > 0 and e["median_s"] >= self.job.get("eager_min_s", 2e-3)
+                and e["median_s"] / t > self.job.get("eager_ratio_limit", 10.0)):
+            self.flag("more than %gx faster than PyTorch eager (%.3g s vs %.3g s)"
+                      % (self.job.get("eager_ratio_limit", 10.0), t, e["median_s"]))
+
+    def roofline(self, values):
+        from . import ceilings
+        try:
+            cost = self.ref.measured_cost({k: v.clone() for k, v in values.items()}, device=self.device)
+            cost["source"] = "measured"
+        except Exception as e:
+            cost = dict(getattr(self.ref, "COST", {}))
+            cost["source"] = "static (measured_cost failed: %s)" % _short(e)
+        static = dict(getattr(self.ref, "COST", {}))
+        ceil = ceilings.get(self.device, self.job.get("ceilings_cache")) if self.cuda else None
+        roof = {"bytes": cost.get("bytes"), "bytes_read": cost.get("bytes_read"),
+                "bytes_written": cost.get("bytes_written"), "flops": cost.get("flops"), "cost_source": cost["source"],
+                "static_cost": static, "ceilings": ceil}
+        if ceil:
+            l2 = ceil.get("l2_bytes", 0)
+            # Writes smaller than L2 may still sit in the cache when the call ends: count only what must leave it.
+            written = cost.get("bytes_written") or 0
+            read = cost.get("bytes_read")
+            moved = (read if read is not None else (cost.get("bytes") or 0) - written) + max(0, written - l2)
+            t_mem = moved / ceil["bandwidth_bytes_per_s"]
+            t_math = (cost.get("flops") or 0) / ceil["peak_flops_per_s"]
+            floor = max(t_mem, t_math)
+            t = self.result["timing"]["median_s"]
+            roof.update({"floor_s": floor, "memory_s": t_mem, "compute_s": t_math,
+                         "bound": "memory" if t_mem >= t_math else "compute",
+                         "fraction_of_floor": floor / t if t > 0 else None})
+            slack = self.job.get("floor_slack", 0.9)
+            if t < slack * floor:
+                self.flag("faster than the roofline floor (median %.3g s < %.3g s = max(bytes / bandwidth, "
+                          "flops / peak))" % (t, floor))
+        self.result["roofline"] = roof
+
+    # -- main ------------------------------------------------------------------------------------------------
+    def run(self):
+        try:
+            self.setup()
+            self.trials()
+            if self.job.get("timing_calls", 50) > 0:
+                self.timing()
+            self.result["status"] = "flagged" if self.result["flags"] else "ok"
+            self.result["reason"] = "; ".join(self.result["flags"])
+            code = 0
+        except Failure as f:
+            self.result["status"] = f.status
+            self.result["reason"] = f.reason
+            code = 3 if f.status == "crash" else 0
+        except BaseException as e:  # noqa: BLE001
+            self.result["status"] = "crash"
+            self.result["reason"] = "harness exception: %s" % _short(e)
+            self.result["traceback"] = traceback.format_exc()[-4000:]
+            code = 3
+        self.result["phase"] = "done"
+        _write(self.result_path, _finite(self.result))
+        return code
+
+
+def _bitwise_equal(torch, a, b):
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.numel() == 0:
+        return True
+    x = a.contiguous().reshape(-1)
+    y = b.contiguous().reshape(-1)
+    if x.dtype == torch.bool:
+        return bool(torch.equal(x.view(torch.uint8), y.view(torch.uint8)))
+    if x.dtype.itemsize in (1, 2, 4, 8):
+        view = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[x.dtype.itemsize]
+        return bool(torch.equal(x.view(view), y.view(view)))
+    return bool(torch.equal(x, y))
+
+
+def _short(e, limit=1500):
+    text = "%s: %s" % (type(e).__name__, e)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: python -m kevc_gpu.worker JOB.json RESULT.json", file=sys.stderr)
+        return 2
+    with open(argv[1]) as f:
+        job = json.load(f)
+    code = Worker(job, argv[2]).run()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # A sticky CUDA error makes normal interpreter shutdown unreliable: leave at once.
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
