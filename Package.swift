@@ -3,11 +3,20 @@
 //   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver
 //   -> KevcSearch (tuning search and database, through CSQLite) -> kevc
 // Only KevcLLVM imports the LLVM C API (through CLLVM).
+import Foundation
 import PackageDescription
 
 /// Debian's llvm-22-dev installs its headers outside the default include path. Every target that imports CLLVM,
 /// directly or through another module, needs this flag so that clang can read CLLVM's module map.
 let llvmHeaders: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-22/include"])]
+
+/// How KevcLLVM links LLVM: the shared libLLVM-22 by default; statically when KEVC_STATIC_LLVM_FLAGS holds the
+/// linker flags of `llvm-config-22 --link-static --libs ...` (bench/gpu/build-static-kevc.sh sets it), for a binary
+/// that runs on machines without LLVM 22.
+let staticLLVMFlags = ProcessInfo.processInfo.environment["KEVC_STATIC_LLVM_FLAGS"]
+let llvmLinking: [LinkerSetting] =
+  staticLLVMFlags.map { flags in [.unsafeFlags(flags.split(separator: " ").map(String.init))] }
+  ?? [.linkedLibrary("LLVM-22")]
 
 let package = Package(
   name: "kevc",
@@ -58,7 +67,9 @@ let package = Package(
     .testTarget(name: "KevcIRTests", dependencies: ["KevcIR"]),
 
     // MARK: - KevcLLVM
-    .target(name: "KevcLLVM", dependencies: ["KevcLowering", "KevcRuntime", "CLLVM"], swiftSettings: llvmHeaders),
+    .target(
+      name: "KevcLLVM", dependencies: ["KevcLowering", "KevcRuntime", "CLLVM"], swiftSettings: llvmHeaders,
+      linkerSettings: llvmLinking),
     .testTarget(name: "KevcLLVMTests", dependencies: ["KevcLLVM", "KevcInterpreter"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcLowering

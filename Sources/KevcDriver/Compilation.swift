@@ -158,7 +158,9 @@ public enum Compiler {
       }
       artifacts[.obj] = data
     }
-    keep(.header, CHeader.render(loops, workspaceSize: module.workspaceSize, sourcePath: request.source.path))
+    keep(.header, CHeader.render(
+        loops, workspaceSize: module.workspaceSize, sourcePath: request.source.path,
+        usesParallelRuntime: module.usesParallelRuntime))
     result.module = module
     result.artifacts = artifacts
     return result

@@ -63,6 +63,25 @@ public final class LLVMCompiledModule {
   /// The module after the optimisation pipeline.
   public var llvmIR: String { module.text }
 
+  /// Whether the kernel calls the kevc runtime's `kevc_parallel_for` (it has a parallel loop): an object file of it
+  /// must then be linked with Sources/KevcRuntime/kevc_runtime.c.
+  public var usesParallelRuntime: Bool { LLVMCompiledModule.hasParallelLoop(program.body) }
+
+  private static func hasParallelLoop(_ statements: [Stmt]) -> Bool {
+    statements.contains { s in
+      switch s {
+      case .loop(let loop):
+        switch loop.kind {
+        case .parallel: return true
+        case .serial, .vectorized, .unrolled, .gpu: return hasParallelLoop(loop.body)
+        }
+      case .store: return false
+      case .ifThen(_, let thenBody, let elseBody): return hasParallelLoop(thenBody) || hasParallelLoop(elseBody)
+      case .allocate(_, let body): return hasParallelLoop(body)
+      }
+    }
+  }
+
   /// Host assembly (AT&T syntax on x86).
   public func assembly() throws(DiagnosticError) -> String {
     let bytes = try machine.emit(module, as: LLVMAssemblyFile)

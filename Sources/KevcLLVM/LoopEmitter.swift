@@ -423,6 +423,7 @@ final class LoopEmitter {
     let innerLower: LLVMValueRef = LLVMGetParam(inner, UInt32(base))
     let begin: LLVMValueRef = LLVMGetParam(inner, UInt32(base + 1))
     let end: LLVMValueRef = LLVMGetParam(inner, UInt32(base + 2))
+    setName(innerLower, "\(loop.variable).lower")
     setName(begin, "begin")
     setName(end, "end")
 

@@ -70,7 +70,9 @@ static void run_chunks(void) {
 static void *worker_main(void *unused) {
   (void)unused;
   inside_parallel_body = 1;
-  unsigned long seen = atomic_load_explicit(&pool_generation, memory_order_acquire);
+  // Workers start (in start_pool) before any job is published, while the generation is still 0; reading it here
+  // instead could miss a job published before this thread ran.
+  unsigned long seen = 0;
   for (;;) {
     // Wait for a new generation: spin a little, then sleep.
     unsigned long now = seen;

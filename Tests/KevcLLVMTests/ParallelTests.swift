@@ -15,12 +15,11 @@ import Testing
     // y[i, j] = rev[j] + acc, where rev (a private row buffer) holds the row reversed and acc (a private
     // accumulator) its sum; s[i] = acc.
     let row: [Stmt] = [
-      forEach(
-        "j", n,
+      forEach("j", n, .serial,
         [.store(buffer: "rev", indices: [ix("j")], value: ld("x", ix("i"), .binary(.sub, int(Int64(n - 1)), ix("j"))))]
       ),
       .store(buffer: "acc", indices: [], value: f32(0)),
-      forEach("j", n, [.store(buffer: "acc", indices: [], value: add(ld("acc"), ld("x", ix("i"), ix("j"))))]),
+      forEach("j", n, .serial, [.store(buffer: "acc", indices: [], value: add(ld("acc"), ld("x", ix("i"), ix("j"))))]),
       forEach("j", n, .vectorized(width: 8), [.store(buffer: "y", indices: [ix("i"), ix("j")], value: add(ld("rev", ix("j")), ld("acc")))]),
       .store(buffer: "s", indices: [ix("i")], value: ld("acc")),
     ]
@@ -61,6 +60,9 @@ import Testing
     // The locals are allocas of the outlined body, not of the kernel.
     #expect(module.unoptimizedIR.contains("%rev = alloca float, i64 4"))
     #expect(try module.assembly().contains("kevc_parallel_for"))
+    #expect(module.usesParallelRuntime)
+    #expect(!(try LLVMCompiledModule.compile(elementwise("e", n: 4, f32(1)), options: LLVMCompileOptions()))
+      .usesParallelRuntime)
   }
 
   @Test func manyIterationsNonZeroLowerBoundAndEnclosingVariables() throws {
@@ -70,8 +72,7 @@ import Testing
       name: "shifted", dims: ["N": n], params: [buf("x", .f32, [n]), buf("scale", .f32, [])],
       results: [buf("y", .f32, [3, n])], temporaries: [],
       body: [
-        forEach(
-          "k", 3,
+        forEach("k", 3, .serial,
           [
             .loop(
               Loop(
@@ -138,8 +139,7 @@ import Testing
           body: [
             forEach("i", n, .parallel, [.store(buffer: "t", indices: [ix("i")], value: mul(ld("x", ix("i")), f32(2)))]),
             forEach("i", n, .parallel, [.store(buffer: "u", indices: [ix("i")], value: ld("t", ix("i")))]),
-            forEach(
-              "i", n,
+            forEach("i", n, .serial,
               [.store(buffer: "y", indices: [ix("i")], value: ld("u", .binary(.sub, int(Int64(n - 1)), ix("i"))))]),
           ])
       ])
