@@ -80,3 +80,16 @@ public enum CompileTarget: String, CaseIterable, Sendable {
   /// Triton kernels (block-level GPU code, Python source), compiled ahead of time by `python/kevc_gpu/aot.py`.
   case triton
 }
+
+extension CompileTarget {
+  /// The stages this target produces, in pipeline order (what `--dump-dir` writes when no `--emit` is given).
+  public var stages: [Stage] {
+    Stage.allCases.filter { stage in
+      switch stage {
+      case .ast, .ir, .torchRef, .scheduled: return true
+      case .triton: return self == .triton
+      case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
+      }
+    }
+  }
+}

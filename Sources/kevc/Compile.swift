@@ -33,7 +33,8 @@ struct Compile: ParsableCommand {
   func run() throws {
     var source: SourceFile?
     do throws(DiagnosticError) {
-      let stages = emit?.stages ?? (dumpDir != nil ? Stage.allCases : [.obj])
+      let target = CompileTarget(rawValue: options.target) ?? .llvm
+      let stages = emit?.stages ?? (dumpDir != nil ? target.stages : [target == .triton ? .triton : .obj])
       var request = try options.request(stages: Set(stages))
       try tuning.apply(to: &request)
       source = request.source
