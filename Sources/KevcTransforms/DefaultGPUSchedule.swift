@@ -13,8 +13,9 @@ import KevcIR
 ///      program ids over output tiles, the two output tiles and the reduction tile as blocks, the reduction
 ///      serial over tiles, other axes program ids or serial;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
-///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (the rest of the
-///      axis over program ids), plus a second block over the previous axis for small elementwise tiles; its largest
+///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
+///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
+///      over the previous axis for small elementwise tiles; its largest
 ///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048);
 ///      data-dependent reduction axes stay serial.
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
@@ -158,7 +159,8 @@ extension DefaultSchedule {
     var axisBlock = 1
     // The contiguous axis block.
     if let a = aLane {
-      let limit = rLane == nil ? gpuBlock : (a == contiguous ? 64 : 32)
+      // A row whose statistics are computed in the program stays whole (one program per row, statistics once).
+      let limit = rLane == nil ? (hasProducers ? gpuWholeReduction : gpuBlock) : (a == contiguous ? 64 : 32)
       let e = ext(a)
       if e > limit {
         if attempt(.split(tensor: name, loop: a, factor: limit)) {
