@@ -44,8 +44,36 @@ public enum TritonAOT {
   /// The Python interpreter: `$KEVC_PYTHON`, else `python3` on the PATH.
   public static var python: String { ProcessInfo.processInfo.environment["KEVC_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3" }
 
-  /// Compiles every kernel of the modules for the targets (`cuda:90`, `hip:gfx942`) in one Python process.
-  public static func compile(modules: [String], targets: [String]) throws(DiagnosticError) -> [Outcome] {
+  /// Compiles every kernel of the modules for the targets (`cuda:90`, `hip:gfx942`), in `jobs` Python processes
+  /// running side by side (modules dealt round-robin); outcomes in module order.
+  public static func compile(modules: [String], targets: [String], jobs: Int = 1) throws(DiagnosticError) -> [Outcome] {
+    let n = max(1, min(jobs, modules.count))
+    if n == 1 { return try compileInOneProcess(modules: modules, targets: targets) }
+    let batches = (0..<n).map { j in modules.enumerated().filter { $0.offset % n == j }.map(\.element) }
+    let box = OutcomeBox(count: n)
+    DispatchQueue.concurrentPerform(iterations: n) { j in
+      do throws(DiagnosticError) {
+        box.set(j, .success(try compileInOneProcess(modules: batches[j], targets: targets)))
+      } catch {
+        box.set(j, .failure(error))
+      }
+    }
+    var all: [Outcome] = []
+    for r in box.results {
+      switch r {
+      case .success(let o)?: all += o
+      case .failure(let e)?: throw e
+      case nil: break
+      }
+    }
+    let order = Dictionary(uniqueKeysWithValues: modules.enumerated().map { ($1, $0) })
+    return all.enumerated().sorted { a, b in
+      let (x, y) = (order[a.element.module] ?? 0, order[b.element.module] ?? 0)
+      return x != y ? x < y : a.offset < b.offset
+    }.map(\.element)
+  }
+
+  static func compileInOneProcess(modules: [String], targets: [String]) throws(DiagnosticError) -> [Outcome] {
     let here = SourceLocation(file: "kevc", line: 0, column: 0)
     guard let dir = pythonDirectory() else {
       throw DiagnosticError(
@@ -119,4 +147,21 @@ public enum TritonAOT {
 /// Holds data read on another thread (the process's standard error); read only after the group finished.
 private final class DataBox: @unchecked Sendable {
   var data = Data()
+}
+
+/// Results of the concurrent batches, one slot per batch, written under a lock.
+private final class OutcomeBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var slots: [Result<[TritonAOT.Outcome], DiagnosticError>?]
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  func set(_ i: Int, _ r: Result<[TritonAOT.Outcome], DiagnosticError>) {
+    lock.lock()
+    slots[i] = r
+    lock.unlock()
+  }
+  var results: [Result<[TritonAOT.Outcome], DiagnosticError>?] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots
+  }
 }

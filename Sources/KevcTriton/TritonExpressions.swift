@@ -14,7 +14,8 @@ extension KernelBuilder {
 
   mutating func expr(_ e: Expr, _ f: Frame) throws(DiagnosticError) -> Code {
     let code = try expression(e, f)
-    guard repeated.contains(e), !code.isConstant else { return code }
+    guard repeated.contains(e), !code.isConstant, code.text.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") })
+    else { return code }
     return hoisted(code, name: "e")
   }
 

@@ -223,7 +223,7 @@ struct KernelBuilder {
       guard let value = axisValue[root], let lo = lower[root].flatMap(facts.constant),
         let hi = upper[root].flatMap(facts.constant), hi > lo
       else { continue }
-      facts.known[value] = lo...(hi - 1)
+      facts.known[value] = span(lo, hi &- 1)
     }
     func guardCondition(_ r: String) -> Expr {
       .binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0)))
@@ -306,7 +306,7 @@ struct KernelBuilder {
       let loCode = try expr(lo, .scalar)
       line("\(name) = \(loCode.isConstant && loCode.text == "0" ? "" : "\(materialize(loCode)) + ")tl.program_id(\(g)).to(tl.int64)")
       bindings[name] = .scalar(name)
-      if let l = facts.range(lo) { facts.ranges[name] = l.lowerBound...(l.upperBound + max(0, e - 1)) }
+      if let l = facts.range(lo) { facts.ranges[name] = span(l.lowerBound, l.upperBound &+ max(0, e &- 1)) }
       if facts.constant(hi) != e || facts.constant(lo) != 0 {
         masks.append(.condition(.binary(.lt, .index(name), hi)))
       }
@@ -341,6 +341,7 @@ struct KernelBuilder {
 
     // Lanes become defined as soon as the variables their bounds read are.
     var pendingLanes = laneLeaves
+    var laneConstexprs: [String: String] = [:]
     var laneValues: [String: Lane] = [:]
     func defineReadyLanes(_ b: inout KernelBuilder) throws(DiagnosticError) {
       var remaining: [String] = []
@@ -353,15 +354,22 @@ struct KernelBuilder {
         }
         let name = uname[leaf] ?? leaf
         let block = laneBlocks[leaf] ?? 1
-        let constexpr = b.fresh("BLOCK_" + name)
-        b.constexprs.append((constexpr, block))
+        // A lane may be defined again in a second nest (in-place accumulation); its block size is one constexpr.
+        let constexpr: String
+        if let c = laneConstexprs[leaf] {
+          constexpr = c
+        } else {
+          constexpr = b.fresh("BLOCK_" + name)
+          b.constexprs.append((constexpr, block))
+          laneConstexprs[leaf] = constexpr
+        }
         let loCode = try b.expr(lo, .scalar)
         let base = "tl.arange(0, \(constexpr)).to(tl.int64)"
         b.line("\(name) = \(loCode.isConstant && loCode.text == "0" ? base : "\(b.materialize(loCode)) + \(base)")")
         var ok: String?
         let loConst = b.facts.constant(lo)
         let hiConst = b.facts.constant(hi)
-        if !(loConst != nil && hiConst != nil && hiConst! - loConst! == block) {
+        if !(loConst.flatMap { l in hiConst.map { $0 &- l } } == block) {
           let okName = b.fresh(name + "_ok")
           let hiCode = try b.expr(hi, .scalar)
           b.line("\(okName) = \(name) < \(hiCode.text)")
@@ -371,7 +379,7 @@ struct KernelBuilder {
         laneValues[leaf] = lane
         b.bindings[name] = .lane(lane)
         if let l = b.facts.range(lo), let h = b.facts.range(hi), h.upperBound - 1 >= l.lowerBound {
-          b.facts.ranges[name] = l.lowerBound...min(h.upperBound - 1, l.upperBound + block - 1)
+          b.facts.ranges[name] = span(l.lowerBound, min(h.upperBound &- 1, l.upperBound &+ block &- 1))
         }
         if ok != nil { b.masks.append(.lane(name)) }
       }
@@ -386,10 +394,10 @@ struct KernelBuilder {
         guard let (lo, hi) = bounds[leaf.name] else { continue }
         switch role[leaf.name] {
         case .lane?:
-          if let l = b.facts.constant(lo), let e = extentOf(leaf.name) { ranging[name] = l...(l + max(0, e - 1)) }
+          if let l = b.facts.constant(lo), let e = extentOf(leaf.name) { ranging[name] = span(l, l &+ max(0, e &- 1)) }
         case .serial?:
           if let l = b.facts.range(lo), let h = b.facts.range(hi) {
-            ranging[name] = l.lowerBound...max(l.lowerBound, h.upperBound - 1)
+            ranging[name] = span(l.lowerBound, max(l.lowerBound, h.upperBound &- 1))
           }
         case .grid?, .fixed?, nil:
           break
@@ -443,7 +451,7 @@ struct KernelBuilder {
       }
       b.bindings[name] = .scalar(name)
       if let l = b.facts.range(lo), let h = b.facts.range(hi), h.upperBound - 1 >= l.lowerBound {
-        b.facts.ranges[name] = l.lowerBound...(h.upperBound - 1)
+        b.facts.ranges[name] = span(l.lowerBound, h.upperBound &- 1)
       }
       if laneDependent {
         b.masks.append(.condition(.binary(.and, .binary(.ge, .index(name), lo), .binary(.lt, .index(name), hi))))
@@ -467,12 +475,17 @@ struct KernelBuilder {
       }
       let savedIndent = b.indent
       let savedMasks = b.masks.count
+      // Names bound inside the loop (its variable, lanes, producers' values) go out of scope with it.
+      let savedBindings = b.bindings
+      let savedHomes = b.homes
       try openLoop(&b, first, unrolled: unrolled(first))
       try defineReadyLanes(&b)
       if producers { try emitProducers(&b, at: first.name) }
       try walk(&b, list.dropFirst(), producers: producers, innermost)
       b.indent = savedIndent
       b.loadCacheIndent = -1
+      b.bindings = savedBindings
+      b.homes = savedHomes
       b.masks.removeSubrange(savedMasks...)
     }
 
@@ -552,6 +565,11 @@ struct KernelBuilder {
       try b.store(d, value, point: point, frame: frame, sink: sink)
     }
     line("tl.debug_barrier()")
+    // The update nest defines its lanes again (the initialisation nest's are out of scope).
+    pendingLanes = laneLeaves.filter { leaf in
+      let (lo, hi) = bounds[leaf] ?? (.constant(.int(0)), .constant(.int(0)))
+      return !lo.indexNames.union(hi.indexNames).isEmpty
+    }
     try walk(&self, serialLeaves[...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
       for g in axisGuards + reductionGuards { b.masks.append(.condition(g)) }
       let reduced = try b.contribution(
@@ -626,7 +644,7 @@ struct KernelBuilder {
       for (name, c) in fixed.terms.sorted(by: { $0.key < $1.key }) {
         start = .binary(.add, start, c == 1 ? .index(name) : .binary(.mul, .constant(.int(Int64(c))), .index(name)))
       }
-      region.append(RegionDimension(start: facts.simplify(start), extent: Swift.max(1, (highs[k] ?? 0) - (lows[k] ?? 0) + 1)))
+      region.append(RegionDimension(start: facts.simplify(start), extent: Swift.max(1, (highs[k] ?? 0) &- (lows[k] ?? 0) &+ 1)))
     }
     let extents = region.map(\.extent)
     let registerMode = extents.allSatisfy { $0 == 1 }
@@ -779,3 +797,6 @@ struct KernelBuilder {
     return out
   }
 }
+
+/// `a...b`, or nil when the bounds are reversed (after wrapping arithmetic on absurd sizes).
+func span(_ a: Int, _ b: Int) -> ClosedRange<Int>? { a <= b ? a...b : nil }

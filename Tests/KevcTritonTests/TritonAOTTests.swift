@@ -19,8 +19,11 @@ import Testing
       print("skipped: \(TritonAOT.python) cannot import triton (pip install triton==3.6.0, or set KEVC_PYTHON)")
       return
     }
-    let dir = try TritonTestSupport.scratchDirectory("corpus")
-    defer { try? FileManager.default.removeItem(at: dir) }
+    // KEVC_TRITON_KEEP=DIR keeps the modules there (e.g. to run them elsewhere); else a removed scratch folder.
+    let keep = ProcessInfo.processInfo.environment["KEVC_TRITON_KEEP"].map { URL(fileURLWithPath: $0) }
+    let dir = try keep ?? TritonTestSupport.scratchDirectory("corpus")
+    if let keep { try FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true) }
+    defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
     var modules: [String] = []
     var origins: [String: String] = [:]
     func add(_ name: String, _ text: String, origin: String) throws {
@@ -50,7 +53,7 @@ import Testing
       try add(String(name.dropLast(".trace".count)), try TritonTestSupport.module(spec, trace: trace), origin: name)
     }
     let start = Date()
-    let outcomes = try TritonAOT.compile(modules: modules, targets: Self.targets)
+    let outcomes = try TritonAOT.compile(modules: modules, targets: Self.targets, jobs: 2)
     let seconds = Date().timeIntervalSince(start)
     print("triton \(version): \(outcomes.count) kernel compiles for \(modules.count) modules in \(String(format: "%.1f", seconds)) s")
     let failures = outcomes.filter { !$0.ok }
