@@ -1,0 +1,144 @@
+"""The GPU benchmark, run on the GPU machine by bench/gpu/run.sh: for each operator, kevc's Triton kernel with the
+default GPU schedule and with the hand-written trace (bench/gpu/<op>.trace, when present), PyTorch eager and
+torch.compile (bench/gpu/baselines.py), side by side in one run, with each kevc kernel's fraction of its roofline
+floor (bytes over measured bandwidth, flops over measured peak; computed by the kevc harness).
+
+Usage: python3 bench/gpu/bench.py KEVC_BINARY OUT_DIR
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+# (benchmark name, spec, baseline key)
+OPS = [
+    ("conv1d 32x512x2048 k3 bf16", "specs/conv1d.kev", "conv1d"),
+    ("depthwise conv1d 32x1024x2048 k7", "specs/depthwise_conv1d.kev", "depthwise_conv1d"),
+    ("conv2d 32x64x56x56 k3", "specs/conv2d.kev", "conv2d"),
+    ("rmsnorm fwd 8192x4096 bf16", "specs/rmsnorm.kev", "rmsnorm"),
+    ("rmsnorm bwd 8192x4096 bf16", "specs/rmsnorm_backward.kev", "rmsnorm_backward"),
+    ("softmax 8192x8192 fp32", "specs/softmax.kev", "softmax"),
+    ("layernorm 8192x4096 fp32", "specs/layernorm.kev", "layernorm"),
+    ("causal attention 4x32x2048x128 bf16", "specs/attention.kev", "attention"),
+    ("FM X(X^T Y) 2048x128x128 k32", "specs/fm_interaction.kev", "fm_interaction"),
+    ("jagged truncate last 256 of 4096 rows d64", "specs/jagged_truncate.kev", "jagged_truncate"),
+    ("matmul 4096^3 bf16", "bench/gpu/specs/matmul_bf16.kev", "matmul"),
+    ("matmul+bias+GELU 4096^3 bf16", "specs/matmul_bias_gelu.kev", "matmul_bias_gelu"),
+]
+
+
+def bench_shape(spec):
+    text = open(os.path.join(ROOT, spec)).read()
+    m = re.search(r"^\s*bench\s+(.*)$", text, re.M)
+    return ",".join(p.replace(" ", "") for p in m.group(1).split("#")[0].split(",")) if m else ""
+
+
+def run_kevc(kevc, spec, shape, trace, workdir):
+    os.makedirs(workdir, exist_ok=True)
+    cmd = [kevc, "compile", spec, "--target", "triton", "--shape", shape, "--emit", "triton,torch-ref",
+           "--dump-dir", workdir]
+    if trace:
+        cmd += ["--schedule", trace]
+    c = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if c.returncode != 0:
+        return {"status": "compile_error", "reason": (c.stderr or c.stdout)[-1500:]}
+    files = os.listdir(workdir)
+    kernel = next(os.path.join(workdir, f) for f in files if f.endswith(".triton.py"))
+    ref = next(os.path.join(workdir, f) for f in files if f.endswith(".ref.py"))
+    h = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", kernel, "--reference", ref,
+                        "--shape-label", shape, "--trials", "1", "--timing-calls", "50", "--timeout", "600"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                       env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
+    try:
+        return json.loads(h.stdout.strip().splitlines()[-1])
+    except Exception:
+        return {"status": "error", "reason": (h.stderr or h.stdout)[-1500:]}
+
+
+def main():
+    kevc, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    sys.path.insert(0, HERE)
+    import baselines
+    import torch
+    base = {}
+    ops = baselines.ops()
+    for _, _, key in OPS:
+        fn, args = ops[key]
+        entry = {}
+        try:
+            entry["eager"] = baselines.timed(fn, args)
+        except Exception as e:
+            entry["eager_error"] = repr(e)[:300]
+        try:
+            entry["compile"] = baselines.timed(torch.compile(fn), args)
+        except Exception as e:
+            entry["compile_error"] = repr(e)[:300]
+        base[key] = entry
+        print("baseline", key, json.dumps(entry), flush=True)
+    del ops
+    torch.cuda.empty_cache()
+
+    rows = []
+    for name, spec, key in OPS:
+        shape = bench_shape(spec)
+        stem = os.path.splitext(os.path.basename(spec))[0]
+        row = {"op": name, "spec": spec, "shape": shape, "baseline": base.get(key, {})}
+        work = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kevc-bench-gpu", stem)
+        row["kevc_default"] = run_kevc(kevc, spec, shape, None, os.path.join(work, "default"))
+        trace = os.path.join(HERE, stem + ".trace")
+        if os.path.exists(trace):
+            row["kevc_hand"] = run_kevc(kevc, spec, shape, trace, os.path.join(work, "hand"))
+        rows.append(row)
+        print("kevc", name, json.dumps({k: (v.get("status"), (v.get("timing") or {}).get("median_s"))
+                                         for k, v in row.items() if k.startswith("kevc")}), flush=True)
+    results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": rows}
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, default=str)
+
+    def ms(x):
+        return "%.3f" % (x * 1e3) if isinstance(x, (int, float)) else "-"
+
+    lines = ["# GPU benchmark (%s, torch %s)" % (results["device"], results["torch"]), "",
+             "Medians of 50 calls, L2 flushed before each. kevc: Triton kernels from the default GPU schedule and "
+             "from the hand trace; floor = max(bytes / measured bandwidth, flops / measured peak).", "",
+             "| op | eager ms | torch.compile ms | kevc default ms (status) | kevc hand ms (status) | floor ms | "
+             "default % of floor | hand % of floor | best kevc vs compile |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        b = r["baseline"]
+        e = (b.get("eager") or {}).get("median_ms")
+        c = (b.get("compile") or {}).get("median_ms")
+        cells = []
+        fl = None
+        best = None
+        fractions = []
+        for k in ("kevc_default", "kevc_hand"):
+            v = r.get(k)
+            if not v:
+                cells.append("-")
+                fractions.append("-")
+                continue
+            t = (v.get("timing") or {}).get("median_s")
+            roof = v.get("roofline") or {}
+            fl = roof.get("floor_s", fl)
+            cells.append("%s (%s)" % (ms(t), v.get("status")))
+            f = roof.get("fraction_of_floor")
+            fractions.append("%.0f%%" % (100 * f) if isinstance(f, (int, float)) else "-")
+            if v.get("status") in ("ok", "flagged") and isinstance(t, (int, float)):
+                best = t if best is None else min(best, t)
+        ratio = "%.2fx" % (c / 1e3 / best) if (c and best) else "-"
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["op"], "%.3f" % e if e else "-", "%.3f" % c if c else "-", cells[0], cells[1], ms(fl),
+            fractions[0], fractions[1], ratio))
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The one GPU script: run on the GPU machine (CUDA, Triton, PyTorch; no Swift) from the repository root.
+#   bench/gpu/run.sh OUT_DIR [all|check|bench]     (default all; check = steps 2-3, bench = step 4)
+# 1. kevc: the static binary bench/gpu/kevc-static.xz (built here by bench/gpu/build-static-kevc.sh), or `kevc` on PATH.
+# 2. Correctness: every spec in specs/ with the default GPU schedule through `kevc run --target triton`
+#    (the harness's full protocol: 5 trials, several distributions, poisoned outputs, input-write checks).
+# 3. The harness's own tests: deliberately broken kernels must each be caught and classified.
+# 4. The benchmark (bench/gpu/bench.py): kevc default and hand traces, PyTorch eager, torch.compile, roofline.
+# Writes OUT_DIR/{machine.txt, correctness.txt, broken-kernels.txt, results.json, results.md}.
+set -uo pipefail
+OUT=${1:?usage: bench/gpu/run.sh OUT_DIR [all|check|bench]}
+PHASE=${2:-all}
+mkdir -p "$OUT"
+cd "$(dirname "$0")/../.."
+if [ -f bench/gpu/kevc-static.xz ]; then
+  xz -dc bench/gpu/kevc-static.xz > /tmp/kevc && chmod +x /tmp/kevc
+  KEVC=/tmp/kevc
+else
+  KEVC=$(command -v kevc) || { echo "no kevc binary" >&2; exit 1; }
+fi
+export PYTHONPATH="$PWD/python" KEVC_PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; "$KEVC" --version; } > "$OUT/machine.txt" 2>&1
+
+if [ "$PHASE" != bench ]; then
+pass=0; fail=0
+: > "$OUT/correctness.txt"
+for spec in specs/*.kev; do
+  log=$("$KEVC" run "$spec" --target triton --trials 5 --iterations 10 --repeats 1 2>&1); rc=$?
+  status=$([ $rc -eq 0 ] && echo PASS || ([ $rc -eq 3 ] && echo FLAGGED || echo FAIL))
+  [ $rc -eq 0 ] && pass=$((pass+1)) || fail=$((fail+1))
+  { echo "== $spec: $status"; echo "$log" | tail -12; } >> "$OUT/correctness.txt"
+done
+echo "correctness: $pass passed, $fail failed" | tee -a "$OUT/correctness.txt"
+
+python3 -m pytest -q -rs python/tests/test_broken_kernels.py > "$OUT/broken-kernels.txt" 2>&1
+tail -3 "$OUT/broken-kernels.txt"
+fi
+[ "$PHASE" = check ] && exit 0
+
+python3 bench/gpu/bench.py "$KEVC" "$OUT" 2>&1 | tail -30
