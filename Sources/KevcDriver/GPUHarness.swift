@@ -49,31 +49,56 @@ public enum GPUHarness {
     return candidates.first { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("kevc_gpu/__main__.py")) }
   }
 
+  /// One (kernel module, reference module) pair at one shape; the harness times the first case only.
+  public struct Case: Sendable {
+    public var kernelModule: String
+    public var referenceModule: String
+    public var label: String
+
+    public init(kernelModule: String, referenceModule: String, label: String) {
+      self.kernelModule = kernelModule
+      self.referenceModule = referenceModule
+      self.label = label
+    }
+  }
+
   /// Writes both modules, runs the harness and returns its status, raw JSON and the rendered summary.
   public static func run(
     kernelModule: String, referenceModule: String, kernelName: String, shapeLabel: String, options: Options
   ) throws(DiagnosticError) -> Outcome {
+    try run(
+      cases: [Case(kernelModule: kernelModule, referenceModule: referenceModule, label: shapeLabel)],
+      kernelName: kernelName, options: options)
+  }
+
+  /// Writes every case's modules, runs the harness on all of them (each case in its own worker process, the first
+  /// one timed) and returns the worst status, the raw JSON and the rendered summary.
+  public static func run(cases: [Case], kernelName: String, options: Options) throws(DiagnosticError) -> Outcome {
     guard let pythonDir = pythonDirectory() else {
       throw ioError("cannot find python/kevc_gpu (set KEVC_PYTHON_DIR to the repository's python folder)")
     }
+    guard !cases.isEmpty else { throw ioError("no case to evaluate") }
     let fm = FileManager.default
     let folder = fm.temporaryDirectory.appendingPathComponent("kevc-gpu-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
     do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
       throw ioError("cannot create '\(folder.path)'")
     }
     defer { try? fm.removeItem(at: folder) }
-    let kernelPath = folder.appendingPathComponent("\(safe(kernelName))_triton.py").path
-    let referencePath = folder.appendingPathComponent("\(safe(kernelName))_ref.py").path
-    guard fm.createFile(atPath: kernelPath, contents: Data(kernelModule.utf8)),
-      fm.createFile(atPath: referencePath, contents: Data(referenceModule.utf8))
-    else { throw ioError("cannot write the modules to '\(folder.path)'") }
-
-    var args = [
-      "-m", "kevc_gpu", "run", "--kernel", kernelPath, "--reference", referencePath, "--shape-label", shapeLabel,
+    var args = ["-m", "kevc_gpu", "run"]
+    for (i, c) in cases.enumerated() {
+      let kernelPath = folder.appendingPathComponent("\(safe(kernelName))_\(i)_triton.py").path
+      let referencePath = folder.appendingPathComponent("\(safe(kernelName))_\(i)_ref.py").path
+      guard fm.createFile(atPath: kernelPath, contents: Data(c.kernelModule.utf8)),
+        fm.createFile(atPath: referencePath, contents: Data(c.referenceModule.utf8))
+      else { throw ioError("cannot write the modules to '\(folder.path)'") }
+      args += ["--kernel", kernelPath, "--reference", referencePath, "--shape-label", c.label]
+    }
+    args += [
       "--trials", String(options.trials), "--timing-calls", String(options.timingCalls),
       "--timeout", String(options.timeout),
     ]
     if let s = options.seed { args += ["--seed", String(s)] }
+    let shapeLabel = cases[0].label
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [options.python] + args

@@ -2,12 +2,19 @@ import KevcBasic
 
 /// Whether a computed tensor matches the reference (the interpreter's) within its type's tolerance.
 ///
-/// An element passes when `|actual - reference| <= atol + rtol * |reference|`, with per-type (atol, rtol):
+/// An element passes when `|actual - reference| <= atol + rtol * (|reference| + scale)`, where `scale` is the root
+/// mean square of the reference's finite elements (the tensor's typical magnitude), with per-type (atol, rtol):
 /// f64 (1e-9, 1e-9); f32 (1e-4, 2e-4): the relative part is relaxed from 1e-4 so that long f32 reductions, whose
 /// rounding error grows with their length, still pass against the f64 oracle; f16 (1e-2, 1e-2); bf16 (6e-2, 3e-2)
 /// (8 significand bits); integers and bool exactly. NaN passes only where the reference is NaN, an infinity only
 /// where the reference is the same infinity; a finite value where the reference is NaN or inf fails. Different
 /// dtypes, shapes or element counts fail.
+///
+/// Why the scale term: the rounding error of a long reduction grows with the magnitudes of its terms, not with its
+/// result. Where large terms cancel to a small element (a matmul on near-overflow inputs: terms of 1e3 summing to
+/// 0.4), `rtol * |reference|` would demand far more than f32 can give; the tensor's rms tracks the terms' size
+/// (`sqrt(n) * |term|` for n random terms). A wrong element (a term missing, a wrong index, a stale value) still
+/// differs by a sizeable fraction of the rms, thousands of times more than this allows.
 public struct Comparison: Hashable, Sendable, CustomStringConvertible {
   /// The largest |actual - reference| over elements (inf when a non-finite value is mismatched).
   public var maxAbsError: Double
@@ -62,6 +69,7 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
     }
 
     let (atol, rtol) = tolerance(for: dtype)
+    let scale = rootMeanSquare(reference.values)
     let relFloor = atol > 0 ? atol : 1
     var maxAbs = 0.0
     var maxRel = 0.0
@@ -82,13 +90,13 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
         diff = ok ? 0 : .infinity
       } else {
         diff = Swift.abs(a - r)
-        ok = diff <= atol + rtol * Swift.abs(r)
+        ok = diff <= atol + rtol * (Swift.abs(r) + scale)
       }
       let rel = diff / Swift.max(Swift.abs(r.isFinite ? r : 0), relFloor)
       maxAbs = Swift.max(maxAbs, diff)
       maxRel = Swift.max(maxRel, rel.isNaN ? .infinity : rel)
       if !ok, firstFailure == nil { firstFailure = (i, a, r) }
-      let excess = diff.isInfinite ? .infinity : diff / (atol + rtol * Swift.abs(r) + .leastNonzeroMagnitude)
+      let excess = diff.isInfinite ? .infinity : diff / (atol + rtol * (Swift.abs(r) + scale) + .leastNonzeroMagnitude)
       if firstFailure == nil, excess > worstExcess {
         worstExcess = excess
         worst = i
@@ -97,22 +105,33 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
     if let f = firstFailure {
       let index = TensorValue.multiIndex(f.index, shape: reference.shape)
       let failures = (0..<reference.values.count).reduce(0) { n, i in
-        n + (elementPasses(actual.values[i], reference.values[i], atol, rtol) ? 0 : 1)
+        n + (elementPasses(actual.values[i], reference.values[i], atol, rtol, scale: scale) ? 0 : 1)
       }
       return Comparison(
         maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: f.index, passed: false,
         reason:
-          "element \(text(index)) is \(f.actual), expected \(f.reference) (tolerance \(atol) + \(rtol) * |expected|);"
+          "element \(text(index)) is \(f.actual), expected \(f.reference) (tolerance \(atol) + \(rtol) * (|expected| + \(scale)));"
           + " \(failures) of \(reference.values.count) elements differ")
     }
     return Comparison(maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: worst, passed: true, reason: "")
   }
 
-  /// The element rule alone.
-  public static func elementPasses(_ a: Double, _ r: Double, _ atol: Double, _ rtol: Double) -> Bool {
+  /// The element rule alone (`scale`: the reference tensor's rms, see above).
+  public static func elementPasses(_ a: Double, _ r: Double, _ atol: Double, _ rtol: Double, scale: Double = 0) -> Bool {
     if r.isNaN || a.isNaN { return r.isNaN && a.isNaN }
     if r.isInfinite || a.isInfinite { return r == a }
-    return Swift.abs(a - r) <= atol + rtol * Swift.abs(r)
+    return Swift.abs(a - r) <= atol + rtol * (Swift.abs(r) + scale)
+  }
+
+  /// The root mean square of the finite values (0 when there are none).
+  public static func rootMeanSquare(_ values: [Double]) -> Double {
+    var sum = 0.0
+    var count = 0
+    for v in values where v.isFinite {
+      sum += v * v
+      count += 1
+    }
+    return count == 0 ? 0 : (sum / Double(count)).squareRoot()
   }
 
   private static func text(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }

@@ -1,6 +1,7 @@
 /// Identities of what the search stores: the structural hash of kernel IR (candidates are deduplicated by the hash
 /// of their printed scheduled IR, which carries no source locations), the workload key (spec hash + bound shape)
-/// and the target key (backend, host CPU name and features), so that a record is never applied to another target.
+/// and the target key (backend, device name, architecture and features or toolchain), so that a record is never
+/// applied to another target.
 import Foundation
 import KevcIR
 
@@ -72,5 +73,44 @@ public struct HostTarget: Sendable, Hashable {
       kind: kind, device: device, arch: arch.isEmpty ? "unknown" : arch, features: features,
       toolchain: "kevc \(kevcVersion); LLVM 22 (ORC JIT, O3, host CPU)",
       cores: ProcessInfo.processInfo.activeProcessorCount)
+  }
+
+  /// The first CUDA GPU as `nvidia-smi` names it, for the `triton` target: device name, compute capability, driver
+  /// and Triton version (from `python3 -c 'import triton'`); nil when there is no GPU (no `nvidia-smi`, or it lists
+  /// none). Records are keyed by device name, compute capability and Triton version.
+  public static func gpu(kind: String = "triton", python: String = "python3") -> HostTarget? {
+    guard
+      let text = runTool(["nvidia-smi", "--query-gpu=name,compute_cap,driver_version", "--format=csv,noheader"]),
+      let first = text.split(separator: "\n").first
+    else { return nil }
+    let fields = first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard fields.count >= 3, !fields[0].isEmpty else { return nil }
+    let triton = runTool([python, "-c", "import triton; print(triton.__version__)"])?
+      .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+    return HostTarget(
+      kind: kind, device: fields[0], arch: "sm_" + fields[1].replacingOccurrences(of: ".", with: ""),
+      features: "triton \(triton)",
+      toolchain: "kevc \(kevcVersion); Triton \(triton); driver \(fields[2])",
+      cores: ProcessInfo.processInfo.activeProcessorCount)
+  }
+
+  /// The target a search or a compile for `kind` runs on: the host CPU for `llvm`, the GPU for `triton`.
+  public static func forKind(_ kind: String) -> HostTarget? {
+    kind == "triton" ? gpu(kind: kind) : current(kind: kind)
+  }
+
+  /// Standard output of a tool found on PATH, or nil when it cannot run or fails.
+  static func runTool(_ arguments: [String]) -> String? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self)
   }
 }

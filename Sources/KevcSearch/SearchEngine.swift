@@ -40,8 +40,12 @@ public struct SearchOptions: Sendable {
   public var checkWorkLimit: Double = 4e6
   public var secondsPerRepeat: Double = 0.02
   public var repeats: Int = 7
-  /// Measure bandwidth and peak when the target has none recorded.
+  /// Measure bandwidth and peak when the target has none recorded (llvm; the GPU harness measures its own).
   public var measureMachine: Bool = true
+  /// What candidates are compiled for and run on: "llvm" (the host CPU) or "triton" (the first CUDA GPU).
+  public var target: String = "llvm"
+  /// Triton: seconds the GPU harness allows each case of a candidate.
+  public var caseTimeout: Double = 60
   public var workerExecutable: URL
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
@@ -172,10 +176,16 @@ public final class SearchEngine {
     workload = try db.workload(
       specHash: specHash(front), specName: front.name, specPath: input.specPath, specText: input.specText,
       shape: shapeKey(bound), dtypes: dtypesJSON(bound))
-    target = try db.target(HostTarget.current(kind: "llvm"))
+    guard let host = HostTarget.forKind(options.target) else {
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("search", "no-device"),
+          "target '\(options.target)' needs a CUDA GPU (nvidia-smi lists none on this machine)", at: .unknown))
+    }
+    target = try db.target(host)
     if let bw = target.bandwidth, let peak = target.peakFlops {
       machine = MachinePeaks(bandwidth: bw, peakFlops: peak)
-    } else if options.measureMachine {
+    } else if options.measureMachine, options.target == "llvm" {
       observe(.message("measuring the machine (bandwidth and arithmetic peak) once for this target"))
       let m = try MachineProbe.measure()
       try db.setMachinePeaks(target: target.id, bandwidth: m.bandwidth, peakFlops: m.peakFlops)
@@ -209,7 +219,7 @@ public final class SearchEngine {
 
     // The default schedule is the baseline and the first candidate.
     if defaultCandidate == nil {
-      let trace = DefaultSchedule.cpu(for: bound)
+      let trace = defaultTrace()
       if case .new(let t, let k, let hash) = validate(.trace(trace), proposer: "default") {
         let id = try insert(trace: t, kernel: k, hash: hash, parent: nil, proposer: "default", transform: nil, island: 0)
         defaultCandidate = id
@@ -324,11 +334,13 @@ public final class SearchEngine {
     var shape: [String: Int] = [:]
     for d in bound.dims { if let v = d.value { shape[d.name] = v } }
     let seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
-    let request = WorkerRequest(
+    var request = WorkerRequest(
       specPath: input.specPath, specText: input.specText, kind: input.kind.rawValue, shape: shape, trace: trace,
       trials: options.trials, seed: seed, checkWorkLimit: options.checkWorkLimit,
       secondsPerRepeat: options.secondsPerRepeat, repeats: options.repeats,
       timingLock: FileManager.default.temporaryDirectory.appendingPathComponent("kevc-timing-\(getuid()).lock").path)
+    request.target = options.target
+    request.caseTimeout = options.caseTimeout
     started[id] = Date().timeIntervalSince1970
     seeds[id] = seed
     do {
@@ -351,7 +363,7 @@ public final class SearchEngine {
     if let t = e.medianTime {
       e.baselineTime = baselineTime
       e.speedup = baselineTime.map { $0 / t }
-      e.rooflineFraction = machine.map { cost.floorSeconds($0) / t }
+      e.rooflineFraction = result.floorSeconds.map { $0 / t } ?? machine.map { cost.floorSeconds($0) / t }
     }
     try db.insertEvaluation(e)
     if let stored = try db.evaluation(candidate: id) { e = stored }
@@ -592,6 +604,11 @@ public final class SearchEngine {
     return best.map { .parent($0) }
   }
 
+  /// The target's default schedule: the baseline every speedup is measured against.
+  func defaultTrace() -> Trace {
+    options.target == "triton" ? DefaultSchedule.gpu(for: bound) : DefaultSchedule.cpu(for: bound)
+  }
+
   /// A new root for an island: the default schedule, the empty trace or a random trace, in turn with restarts.
   /// Returns nil when the root is already known (the island then breeds from the elite).
   func seedRoot(island: Int) throws -> Int? {
@@ -604,8 +621,18 @@ public final class SearchEngine {
     let kind = (island + restarts) % 4
     var attempts: [(Trace, String)] = []
     switch kind {
-    case 0: attempts = [(DefaultSchedule.cpu(for: bound), "root:default")]
-    case 1: attempts = [(Trace([]), "root:empty")]
+    case 0: attempts = [(defaultTrace(), "root:default")]
+    case 1 where options.target == "llvm": attempts = [(Trace([]), "root:empty")]
+    case _ where options.target != "llvm":
+      // Block-level targets: an unscheduled kernel is one program doing everything, so roots start from the
+      // default GPU schedule with a few random steps drawn on the scheduled kernel.
+      let base = defaultTrace()
+      if let scheduled = try? base.apply(to: bound) {
+        for _ in 0..<8 {
+          let extra = random.randomTrace(for: scheduled, length: random.int(in: 1...3))
+          attempts.append((Trace(base.steps + extra.steps), "root:default+random"))
+        }
+      }
     default:
       for _ in 0..<8 {
         attempts.append((random.randomTrace(for: bound, length: random.int(in: 2...5)), "root:random"))

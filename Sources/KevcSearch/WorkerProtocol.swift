@@ -31,6 +31,11 @@ public struct WorkerRequest: Codable, Sendable {
   public var timingLock: String?
   /// Testing hook: "crash", "hang" or "garbage" makes the worker misbehave on purpose.
   public var fault: String?
+  /// The target: nil or "llvm" (the host CPU: JIT, checked against the interpreter), or "triton" (the GPU: the
+  /// Triton module and the torch float64 reference run through the GPU harness, python/kevc_gpu).
+  public var target: String?
+  /// Triton: seconds the harness allows each case (compile, trials and timing) before it kills that case.
+  public var caseTimeout: Double?
 
   public init(
     specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,
@@ -63,6 +68,9 @@ public struct WorkerResult: Codable, Sendable {
   /// The shapes the correctness check ran at, e.g. ["K=129,M=67,N=61", "K=65,M=33,N=31"].
   public var checkedShapes: [String]
   public var seconds: Double
+  /// Triton: the roofline floor the harness computed on the GPU (bytes over measured bandwidth, flops over
+  /// measured peak), in seconds; the search's fraction of the floor is floor / median.
+  public var floorSeconds: Double?
 
   public init(
     status: EvaluationStatus, error: String? = nil, maxAbsError: Double? = nil, maxRelError: Double? = nil,
@@ -95,6 +103,7 @@ public enum WorkerEvaluation {
   }
 
   static func run(_ request: WorkerRequest) -> WorkerResult {
+    if request.target == "triton" { return runTriton(request) }
     let source = SourceFile(path: request.specPath, text: request.specText)
     let kind = InputKind(rawValue: request.kind) ?? .spec
     // The kernel as written, to find the default and odd shapes and the work at the workload shape.
@@ -243,5 +252,116 @@ public enum WorkerEvaluation {
       exit(0)
     default: break
     }
+  }
+
+  /// A GPU candidate: the Triton module and the torch float64 reference at the workload shape (timed and checked)
+  /// and at the spec's default shape (checked), both through the GPU harness in one call; the harness runs
+  /// each case in its own worker process with a timeout and classifies it. The timing lock is held for the whole
+  /// call: the GPU is one shared device.
+  static func runTriton(_ request: WorkerRequest) -> WorkerResult {
+    let source = SourceFile(path: request.specPath, text: request.specText)
+    let kind = InputKind(rawValue: request.kind) ?? .spec
+    let front: Kernel
+    do {
+      front = try Compiler.compile(CompileRequest(source: source, kind: kind, stages: [.ir])).kernel
+      _ = try request.trace.apply(to: try front.binding(request.shape, location: .unknown))
+    } catch let error as DiagnosticError {
+      return WorkerResult(status: .illegal, error: describe(error))
+    } catch {
+      return WorkerResult(status: .illegal, error: "\(error)")
+    }
+    // The spec's default shape is small and odd by the corpus's rules (docs: CONTRIBUTING.md), so two cases cover
+    // tails and the real size; every case costs a fresh Python worker on the GPU machine.
+    let shapes: [[String: Int]] = [request.shape, [:]]
+    var cases: [GPUHarness.Case] = []
+    var labels: [String] = []
+    for shape in shapes {
+      let label = label(shape, front)
+      if labels.contains(label) { continue }
+      do {
+        var compileRequest = CompileRequest(
+          source: source, kind: kind, shapeOverrides: shape, stages: [.torchRef, .triton], schedule: request.trace)
+        compileRequest.target = .triton
+        let compiled = try Compiler.compile(compileRequest)
+        guard let k = compiled.artifacts[.triton], let r = compiled.artifacts[.torchRef] else {
+          return WorkerResult(status: .compileError, error: "at \(label): no triton or torch-ref module")
+        }
+        cases.append(
+          GPUHarness.Case(
+            kernelModule: String(decoding: k, as: UTF8.self), referenceModule: String(decoding: r, as: UTF8.self),
+            label: label))
+        labels.append(label)
+      } catch {
+        let illegal = error.diagnostics.contains { $0.id == DiagnosticID("transform", "illegal") }
+        return WorkerResult(status: illegal ? .illegal : .compileError, error: "at \(label): \(describe(error))")
+      }
+    }
+    if let fault = request.fault { misbehave(fault) }
+    let lock = request.timingLock.map { open($0, O_CREAT | O_RDWR, 0o644) } ?? -1
+    if lock >= 0 { flock(lock, LOCK_EX) }
+    defer {
+      if lock >= 0 {
+        flock(lock, LOCK_UN)
+        close(lock)
+      }
+    }
+    let outcome: GPUHarness.Outcome
+    do {
+      outcome = try GPUHarness.run(
+        cases: cases, kernelName: front.name,
+        options: GPUHarness.Options(
+          trials: max(1, request.trials), timingCalls: max(10, request.repeats * 10),
+          timeout: request.caseTimeout ?? 60, seed: request.seed))
+    } catch {
+      return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
+    }
+    return tritonResult(outcome.json, labels: labels)
+  }
+
+  /// The harness's JSON summary as a worker result: its status mapped onto the search's (flagged candidates are
+  /// not trusted: they count as wrong, with the flag as the reason), the worst errors, the timing and the floor.
+  public static func tritonResult(_ json: String, labels: [String]) -> WorkerResult {
+    guard let o = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+      return WorkerResult(status: .crash, error: "the GPU harness printed no JSON")
+    }
+    func number(_ v: Any?) -> Double? {
+      if let d = v as? Double { return d }
+      if let i = v as? Int { return Double(i) }
+      if let s = v as? String { return Double(s) }
+      return nil
+    }
+    let reason = o["reason"] as? String
+    let status: EvaluationStatus
+    switch o["status"] as? String ?? "error" {
+    case "ok": status = .ok
+    case "flagged": status = .wrong
+    case "wrong": status = .wrong
+    case "nan": status = .nan
+    case "compile_error": status = .compileError
+    case "timeout": status = .timeout
+    case "crash", "error": status = .crash
+    default: status = .crash
+    }
+    var result = WorkerResult(
+      status: status, error: status == .ok ? nil : "\(o["status"] as? String ?? "error"): \(reason ?? "")",
+      maxAbsError: 0, maxRelError: 0, checkedShapes: labels)
+    for c in o["cases"] as? [[String: Any]] ?? [] {
+      for t in c["trials"] as? [[String: Any]] ?? [] {
+        for (_, r) in t["results"] as? [String: [String: Any]] ?? [:] {
+          if let a = number(r["max_abs"]) { result.maxAbsError = max(result.maxAbsError ?? 0, a) }
+          if let b = number(r["max_rel"]) { result.maxRelError = max(result.maxRelError ?? 0, b) }
+        }
+      }
+    }
+    if let t = o["timing"] as? [String: Any], let m = number(t["median_s"]) {
+      result.medianTime = m
+      result.times = [m]
+    }
+    if let r = o["roofline"] as? [String: Any] { result.floorSeconds = number(r["floor_s"]) }
+    if status == .ok, result.medianTime == nil {
+      result.status = .crash
+      result.error = "the GPU harness reported no timing"
+    }
+    return result
   }
 }

@@ -101,7 +101,10 @@ struct TuningOptions: ParsableArguments {
       CompileRequest(source: request.source, kind: request.kind, stages: [.ir])).kernel
     let bound = try front.binding(request.shapeOverrides, location: SourceLocation(file: "--shape", line: 1, column: 1))
     do {
-      if let tuned = try TunedSchedule.lookup(databasePath: path, kernel: front, bound: bound) {
+      // Records are keyed by the device they were measured on: a GPU compile looks up this machine's GPU, and
+      // finds nothing on a machine without one.
+      guard let target = HostTarget.forKind(request.target.rawValue) else { return }
+      if let tuned = try TunedSchedule.lookup(databasePath: path, kernel: front, bound: bound, target: target) {
         request.schedule = tuned.trace
         FileHandle.standardError.write(Data("kevc: \(tuned.note)\n".utf8))
       }

@@ -29,7 +29,7 @@ struct Opt: ParsableCommand {
   @Option(help: "Bind dims, e.g. M=1024,N=4096.")
   var shape: String?
 
-  @Option(help: "Apply the target's default schedule (llvm) when no --apply is given.")
+  @Option(help: "Apply the target's default schedule (llvm or triton) when no --apply is given.")
   var defaultSchedule: String?
 
   @Flag(help: "Print the IR after every transform to standard error, marking transforms that changed nothing.")
@@ -66,10 +66,15 @@ struct Opt: ParsableCommand {
         traceSource = t
         trace = try Trace.parse(t)
       } else if let target = defaultSchedule {
-        guard target == "llvm" else {
-          throw DiagnosticError(.error(DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm", at: here))
+        switch target {
+        case "llvm": trace = DefaultSchedule.cpu(for: bound)
+        case "triton": trace = DefaultSchedule.gpu(for: bound)
+        default:
+          throw DiagnosticError(
+            .error(
+              DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm, triton",
+              at: here))
         }
-        trace = DefaultSchedule.cpu(for: bound)
       }
       let result: Kernel
       do {

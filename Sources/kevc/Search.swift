@@ -28,7 +28,7 @@ struct Search: ParsableCommand {
   @Option(help: "Bind dims (the workload shape), e.g. M=1024,N=4096. Default: the spec's dims line.")
   var shape: String?
 
-  @Option(help: "Target: llvm (the host CPU).")
+  @Option(help: "Target: llvm (the host CPU) or triton (the first CUDA GPU, through the GPU harness in python/).")
   var target: String = "llvm"
 
   @Option(help: "Stop when this workload has this many evaluations on this target (earlier runs count).")
@@ -58,6 +58,9 @@ struct Search: ParsableCommand {
   @Option(help: "Correctness trials per checked shape.")
   var trials: Int = 3
 
+  @Option(help: "Triton: seconds the GPU harness allows each case of a candidate (compile, checks, timing).")
+  var caseTimeout: Double = 60
+
   @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
   var db: String?
 
@@ -68,9 +71,11 @@ struct Search: ParsableCommand {
     let here = SourceLocation(file: "kevc", line: 0, column: 0)
     var source: SourceFile?
     do throws(DiagnosticError) {
-      guard target == "llvm" else {
+      guard target == "llvm" || target == "triton" else {
         throw DiagnosticError(
-          .error(DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm", at: here))
+          .error(
+            DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm, triton",
+            at: here))
       }
       guard budget >= 1, jobs >= 1, islands >= 1, evalTimeout > 0, trials >= 1 else {
         throw DiagnosticError(
@@ -102,6 +107,13 @@ struct Search: ParsableCommand {
       options.islands = islands
       options.evalTimeout = evalTimeout
       options.trials = trials
+      options.target = target
+      options.caseTimeout = caseTimeout
+      if target == "triton" && jobs == ProcessInfo.processInfo.activeProcessorCount {
+        // One GPU: candidates compile concurrently but evaluate one at a time (the timing lock); a few workers
+        // keep the GPU busy without piling up processes waiting for it.
+        options.jobs = min(jobs, 3)
+      }
 
       let stop = StopFlag()
       stop.install()

@@ -196,3 +196,44 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(berr.contains("bogus.db is not a kevc tuning database"))
   }
 }
+
+/// The GPU side of the search: the harness's JSON summary mapped onto search results, and a clear error where
+/// there is no GPU. (The evaluation itself runs on the GPU machine: bench/search/gpu.sh.)
+@Suite struct TritonSearchTests {
+  @Test func harnessSummariesBecomeSearchResults() {
+    let ok = WorkerEvaluation.tritonResult(
+      #"{"status": "ok", "reason": "", "cases": [{"trials": [{"results": {"y": {"max_abs": 0.002, "max_rel": "1e-5"}}}]},"#
+        + #"{"trials": [{"results": {"y": {"max_abs": 0.004, "max_rel": 3e-6}}}]}],"#
+        + #""timing": {"median_s": 0.0005}, "roofline": {"floor_s": 0.0004}}"#,
+      labels: ["M=8192,N=8192", "M=61,N=203"])
+    #expect(ok.status == .ok && ok.medianTime == 0.0005 && ok.floorSeconds == 0.0004)
+    #expect(ok.maxAbsError == 0.004 && ok.maxRelError == 1e-5 && ok.checkedShapes.count == 2)
+    // A flag (faster than the floor, 10x faster than eager, timing functions patched) is never trusted.
+    let flagged = WorkerEvaluation.tritonResult(
+      #"{"status": "flagged", "reason": "faster than the roofline floor", "timing": {"median_s": 1e-7}}"#, labels: [])
+    #expect(flagged.status == .wrong && flagged.error?.contains("roofline floor") == true)
+    #expect(WorkerEvaluation.tritonResult(#"{"status": "nan", "reason": "r"}"#, labels: []).status == .nan)
+    #expect(WorkerEvaluation.tritonResult(#"{"status": "timeout"}"#, labels: []).status == .timeout)
+    #expect(WorkerEvaluation.tritonResult(#"{"status": "compile_error"}"#, labels: []).status == .compileError)
+    #expect(WorkerEvaluation.tritonResult("not json {{", labels: []).status == .crash)
+    // "ok" without a timing cannot be ranked: classified, not trusted.
+    #expect(WorkerEvaluation.tritonResult(#"{"status": "ok"}"#, labels: []).status == .crash)
+  }
+
+  @Test func withoutAGPUTheTritonSearchSaysSo() throws {
+    guard HostTarget.gpu() == nil else { return }  // the GPU machine runs the real search instead
+    let dir = try Paths.temporaryDirectory()
+    let db = try TuningDatabase(path: dir.appendingPathComponent("t.db").path)
+    var options = smallOptions(budget: 2)
+    options.target = "triton"
+    let engine = SearchEngine(db: db, input: try matmulInput(32), options: options) { _ in }
+    do {
+      _ = try engine.run()
+      Issue.record("a triton search without a GPU must fail")
+    } catch let e as DiagnosticError {
+      #expect(e.diagnostics.first?.id == DiagnosticID("search", "no-device"))
+      #expect(e.diagnostics.first?.message.contains("needs a CUDA GPU") == true)
+    }
+    #expect(try db.evaluations(workload: 1, target: 1).isEmpty)
+  }
+}

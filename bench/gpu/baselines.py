@@ -4,7 +4,7 @@ Each entry is written the way a PyTorch user would write the operator (library c
 same dtypes and shapes as the kevc spec it is compared with. Times are medians of CUDA-event measurements with the
 L2 flushed before every call and every stream synchronised, as the kevc harness measures kernels.
 
-Usage: python3 bench/gpu/baselines.py OUT.json [--calls 50]
+Usage: python3 bench/gpu/baselines.py OUT.json [--calls 50] [--only softmax,matmul,...]
 """
 import json
 import math
@@ -95,7 +95,10 @@ def main():
     path = sys.argv[1]
     calls = int(sys.argv[sys.argv.index("--calls") + 1]) if "--calls" in sys.argv else 50
     results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "ops": {}}
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
     for name, (fn, args) in ops().items():
+        if only and name not in only:
+            continue
         entry = {}
         try:
             entry["eager"] = timed(fn, args, calls)

@@ -37,7 +37,7 @@ def bench_shape(spec):
     return ",".join(p.replace(" ", "") for p in m.group(1).split("#")[0].split(",")) if m else ""
 
 
-def run_kevc(kevc, spec, shape, trace, workdir):
+def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None):
     os.makedirs(workdir, exist_ok=True)
     cmd = [kevc, "compile", spec, "--target", "triton", "--shape", shape, "--emit", "triton,torch-ref",
            "--dump-dir", workdir]
@@ -50,7 +50,8 @@ def run_kevc(kevc, spec, shape, trace, workdir):
     kernel = next(os.path.join(workdir, f) for f in files if f.endswith(".triton.py"))
     ref = next(os.path.join(workdir, f) for f in files if f.endswith(".ref.py"))
     h = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", kernel, "--reference", ref,
-                        "--shape-label", shape, "--trials", "1", "--timing-calls", "50", "--timeout", "600"],
+                        "--shape-label", shape, "--trials", "1", "--timing-calls", "50", "--timeout", "600"]
+                       + (["--eager-s", repr(eager_s)] if eager_s else []),
                        cwd=ROOT, capture_output=True, text=True, timeout=1800,
                        env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
     try:
@@ -80,6 +81,8 @@ def main():
             entry["compile_error"] = repr(e)[:300]
         base[key] = entry
         print("baseline", key, json.dumps(entry), flush=True)
+        with open(os.path.join(out, "baselines.partial.json"), "w") as f:
+            json.dump(base, f, indent=1, default=str)
     del ops
     torch.cuda.empty_cache()
 
@@ -89,11 +92,15 @@ def main():
         stem = os.path.splitext(os.path.basename(spec))[0]
         row = {"op": name, "spec": spec, "shape": shape, "baseline": base.get(key, {})}
         work = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kevc-bench-gpu", stem)
-        row["kevc_default"] = run_kevc(kevc, spec, shape, None, os.path.join(work, "default"))
+        eager_ms = (row["baseline"].get("eager") or {}).get("median_ms")
+        eager_s = eager_ms / 1e3 if eager_ms else None
+        row["kevc_default"] = run_kevc(kevc, spec, shape, None, os.path.join(work, "default"), eager_s)
         trace = os.path.join(HERE, stem + ".trace")
         if os.path.exists(trace):
-            row["kevc_hand"] = run_kevc(kevc, spec, shape, trace, os.path.join(work, "hand"))
+            row["kevc_hand"] = run_kevc(kevc, spec, shape, trace, os.path.join(work, "hand"), eager_s)
         rows.append(row)
+        with open(os.path.join(out, "results.partial.json"), "w") as f:  # survives a run cut off at its limit
+            json.dump({"rows": rows, "baselines": base}, f, indent=1, default=str)
         print("kevc", name, json.dumps({k: (v.get("status"), (v.get("timing") or {}).get("median_s"))
                                          for k, v in row.items() if k.startswith("kevc")}), flush=True)
     results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": rows}

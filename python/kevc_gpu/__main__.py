@@ -42,6 +42,9 @@ def main(argv=None):
     run.add_argument("--device", default="cuda", help="cuda, or cpu (harness tests with torch-only kernels)")
     run.add_argument("--time-all", action="store_true", help="time every case, not only the first")
     run.add_argument("--ceilings-cache", default=None)
+    run.add_argument("--eager-s", type=float, default=None,
+                     help="a PyTorch eager time (seconds) measured elsewhere for the first case: used for the 10x "
+                          "check instead of timing the reference module's slow eager path")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
     a = ap.parse_args(argv)
 
@@ -58,7 +61,8 @@ def main(argv=None):
     cases = [(k, r, labels[i] or ("case %d" % (i + 1))) for i, (k, r) in enumerate(zip(a.kernel, a.reference))]
     summary = harness.evaluate_cases(
         cases, time_all=a.time_all, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
-        timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache)
+        timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
+        eager_s=a.eager_s)
     print(json.dumps(_clean(summary)))
     return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
 

@@ -58,14 +58,14 @@ def _kill_group(p):
 
 
 def evaluate(kernel, reference, label="", trials=5, timing_calls=50, timeout=60.0, seed=None, device="cuda",
-             warmup=5, eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_min_s=2e-3):
+             warmup=5, eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_min_s=2e-3, eager_s=None):
     """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set."""
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     job = {"kernel": os.path.abspath(kernel), "reference": os.path.abspath(reference), "label": label,
            "trials": trials, "timing_calls": timing_calls, "seed": seed, "device": device, "warmup": warmup,
            "eager_calls": eager_calls, "ceilings_cache": ceilings_cache, "floor_slack": floor_slack,
-           "eager_ratio_limit": eager_ratio_limit, "eager_min_s": eager_min_s}
+           "eager_ratio_limit": eager_ratio_limit, "eager_min_s": eager_min_s, "eager_s": eager_s}
     with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
         job_path = os.path.join(tmp, "job.json")
         result_path = os.path.join(tmp, "result.json")
@@ -118,9 +118,11 @@ def evaluate_cases(cases, time_all=False, **options):
     with time_all). Returns the summary: status (the worst), reason, and every case's result."""
     results = []
     timing_calls = options.pop("timing_calls", 50)
+    eager_s = options.pop("eager_s", None)
     for i, (k, r, label) in enumerate(cases):
         calls = timing_calls if (i == 0 or time_all) else 0
-        results.append(evaluate(k, r, label=label, timing_calls=calls, **options))
+        results.append(evaluate(k, r, label=label, timing_calls=calls, eager_s=eager_s if i == 0 else None,
+                                **options))
     status = worst([c["status"] for c in results])
     reasons = ["%s: %s" % (c.get("label") or "case %d" % (i + 1), c["reason"])
                for i, c in enumerate(results) if c["status"] != "ok" and c.get("reason")]

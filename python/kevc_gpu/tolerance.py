@@ -1,5 +1,7 @@
 """The comparison rule of kevc's correctness protocol (the same table and rule as
-Sources/KevcInterpreter/Tolerance.swift): an element passes when |actual - reference| <= atol + rtol * |reference|,
+Sources/KevcInterpreter/Tolerance.swift): an element passes when
+|actual - reference| <= atol + rtol * (|reference| + scale), scale being the rms of the reference's finite elements
+(a long reduction's rounding error grows with its terms, which the rms tracks, not with a result that cancels),
 NaN passes only where the reference is NaN, an infinity only where the reference is the same infinity, and
 integers and bool compare exactly. A non-finite value where the reference is finite is a 'nan' failure (the worst
 kind), any other mismatch is 'wrong'."""
@@ -18,14 +20,14 @@ TOLERANCE = {
 FLOAT_TYPES = ("f16", "bf16", "f32", "f64")
 
 
-def element_passes(a, r, atol, rtol):
+def element_passes(a, r, atol, rtol, scale=0.0):
     """The element rule on Python floats (for tests and tiny checks)."""
     import math
     if math.isnan(a) or math.isnan(r):
         return math.isnan(a) and math.isnan(r)
     if math.isinf(a) or math.isinf(r):
         return a == r
-    return abs(a - r) <= atol + rtol * abs(r)
+    return abs(a - r) <= atol + rtol * (abs(r) + scale)
 
 
 def _unravel(flat, shape):
@@ -60,7 +62,9 @@ def compare(actual, reference, dtype):
     fin = torch.isfinite(a) & torch.isfinite(r)
     diff = torch.where(fin, (a - r).abs(), torch.zeros_like(a))
     same_special = (nan_a & nan_r) | ((a == r) & ~fin)
-    ok = torch.where(fin, diff <= atol + rtol * r.abs(), same_special)
+    finite_r = r[torch.isfinite(r)]
+    scale = float(finite_r.square().mean().sqrt()) if finite_r.numel() else 0.0
+    ok = torch.where(fin, diff <= atol + rtol * (r.abs() + scale), same_special)
     diff = torch.where(fin | same_special, diff, torch.full_like(diff, float("inf")))
     rel_floor = atol if atol > 0 else 1.0
     rel = diff / torch.clamp(torch.where(torch.isfinite(r), r.abs(), torch.zeros_like(r)), min=rel_floor)
@@ -76,7 +80,7 @@ def compare(actual, reference, dtype):
     kind = "nan" if bool(nonfinite.any()) else "wrong"
     first = int(torch.nonzero(nonfinite if kind == "nan" else bad)[0])
     idx = _unravel(first, list(reference.shape))
-    reason = "element %s is %r, expected %r (tolerance %g + %g * |expected|); %d of %d elements differ" % (
-        idx, float(a[first]), float(r[first]), atol, rtol, failures, n)
+    reason = "element %s is %r, expected %r (tolerance %g + %g * (|expected| + %g)); %d of %d elements differ" % (
+        idx, float(a[first]), float(r[first]), atol, rtol, scale, failures, n)
     return {"passed": False, "kind": kind, "max_abs": max_abs, "max_rel": max_rel, "failures": failures,
             "worst_index": idx, "reason": reason}

@@ -48,6 +48,11 @@ def test_element_rule():
     assert tolerance.element_passes(inf, inf, 1e-4, 2e-4)
     assert not tolerance.element_passes(-inf, inf, 1e-4, 2e-4)
     assert not tolerance.element_passes(1e30, inf, 1e-4, 2e-4)
+    # The tensor-scale term (rms of the reference): a cancelled element of a long reduction passes against the
+    # tensor's scale, a wrong one does not (the same rule as Tolerance.swift).
+    assert not tolerance.element_passes(-0.4273366, -0.42920756, 1e-4, 2e-4)
+    assert tolerance.element_passes(-0.4273366, -0.42920756, 1e-4, 2e-4, scale=300.0)
+    assert not tolerance.element_passes(-0.4273366 + 30, -0.42920756, 1e-4, 2e-4, scale=300.0)
 
 
 def test_worst_status_order():

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The GPU search benchmark: run on the GPU machine (CUDA, Triton, PyTorch; no Swift) from the repository root.
+#   bench/search/gpu.sh OUT_DIR [BUDGET] [SECONDS] [OPS]
+# For each op (default: softmax rmsnorm matmul_bf16): `kevc search --target triton` at the bench shape with a budget
+# of BUDGET candidates (default 16) or SECONDS of wall time (default 90), whichever comes first, into one tuning
+# database; then, in the same run, the hand trace (bench/gpu/<stem>.trace) through the same harness, PyTorch eager
+# and torch.compile (bench/gpu/baselines.py); `kevc db export` and `kevc report` of each search.
+# Writes OUT_DIR/{search.db, search-OP.log, report-OP.html, baselines.json, hand-OP.txt, export.json}; then
+# bench/search/summarize.py OUT_DIR writes results.md from them.
+set -uo pipefail
+OUT=${1:?usage: bench/search/gpu.sh OUT_DIR [BUDGET] [SECONDS] [OPS]}
+BUDGET=${2:-16}
+SECONDS_PER_OP=${3:-90}
+OPS=${4:-"softmax rmsnorm matmul_bf16"}
+mkdir -p "$OUT"
+cd "$(dirname "$0")/../.."
+if [ -f bench/gpu/kevc-static.xz ]; then
+  [ -x /tmp/kevc ] || { xz -dc bench/gpu/kevc-static.xz > /tmp/kevc && chmod +x /tmp/kevc; }
+  KEVC=/tmp/kevc
+else
+  KEVC=$(command -v kevc) || { echo "no kevc binary" >&2; exit 1; }
+fi
+export PYTHONPATH="$PWD/python" KEVC_PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"
+DB="$OUT/search.db"
+
+spec_of() {
+  case "$1" in
+    matmul_bf16) echo bench/gpu/specs/matmul_bf16.kev ;;
+    *) echo "specs/$1.kev" ;;
+  esac
+}
+shape_of() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
+
+python3 bench/gpu/baselines.py "$OUT/baselines.json" --calls 50 --only "$(echo $OPS | sed 's/matmul_bf16/matmul/g; s/ /,/g')" \
+  > "$OUT/baselines.log" 2>&1 &
+BASE_PID=$!
+wait $BASE_PID   # baselines first, alone on the GPU (their timings must not overlap the search's)
+
+for op in $OPS; do
+  spec=$(spec_of "$op"); shape=$(shape_of "$spec")
+  start=$(date +%s)
+  "$KEVC" search "$spec" --target triton --shape "$shape" --budget "$BUDGET" --time-limit "$SECONDS_PER_OP" \
+    --db "$DB" --trials 1 --case-timeout 60 --eval-timeout 150 --seed 1 > "$OUT/search-$op.log" 2>&1
+  echo "search $op: exit $? after $(( $(date +%s) - start )) s; $(tail -1 "$OUT/search-$op.log")"
+  if [ -f "bench/gpu/$op.trace" ]; then
+    "$KEVC" run "$spec" --target triton --shape "$shape" --schedule "bench/gpu/$op.trace" --trials 1 --iterations 10 \
+      --repeats 5 > "$OUT/hand-$op.txt" 2>&1
+    echo "hand $op: $(grep -E 'time per call|PASS|FAIL|FLAG' "$OUT/hand-$op.txt" | tr '\n' ' ')"
+  fi
+done
+"$KEVC" db list --db "$DB" > "$OUT/db-list.txt" 2>&1
+"$KEVC" db export --db "$DB" -o "$OUT/export.json" > /dev/null 2>&1
+i=0
+for op in $OPS; do
+  i=$((i + 1))
+  "$KEVC" report --db "$DB" --workload "$i" --target 1 -o "$OUT/report-$op.html" > /dev/null 2>&1
+done
+python3 bench/search/summarize.py "$OUT" 2>&1 | tail -20

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Summarises search runs from a tuning-database export: per workload and target, the default schedule's time,
+the best time found, the speedup, the fraction of the roofline floor, how many evaluations it took to reach 95%
+of the final best (in the order they finished), evaluations per minute of search wall time, statuses; plus the
+hand trace and the PyTorch baselines when the run recorded them (bench/search/gpu.sh).
+
+Usage: python3 bench/search/summarize.py DIR      (reads DIR/export.json [, baselines.json, hand-OP.txt, machine])
+Writes DIR/results.md and prints it.
+"""
+import collections
+import glob
+import json
+import os
+import re
+import sys
+
+
+def ms(x):
+    return "%.4f" % (x * 1e3) if isinstance(x, (int, float)) else "-"
+
+
+def main():
+    d = sys.argv[1]
+    ex = json.load(open(os.path.join(d, "export.json")))
+    base = {}
+    if os.path.exists(os.path.join(d, "baselines.json")):
+        base = json.load(open(os.path.join(d, "baselines.json"))).get("ops", {})
+    cands = {c["id"]: c for c in ex["candidates"]}
+    targets = {t["id"]: t for t in ex["targets"]}
+    by_wt = collections.defaultdict(list)
+    for e in ex["evaluations"]:
+        c = cands.get(e["candidate_id"])
+        if c:
+            by_wt[(c["workload_id"], c["target_id"])].append(e)
+    lines = ["# Search results", ""]
+    for t in targets.values():
+        lines.append("Target #%d: %s %s (%s); %s" % (t["id"], t["kind"], t["device"], t["arch"], t["toolchain"]))
+    lines += ["", "| workload | shape | evaluations (ok / illegal / compile_error / wrong / nan / timeout / crash) | "
+              "default ms | best ms | speedup | best % of floor | evals to 95% of best | evals per minute | "
+              "hand ms | eager ms | torch.compile ms | best vs compile |", "|" + "---|" * 13]
+    for (w_id, t_id), evals in sorted(by_wt.items()):
+        w = next(w for w in ex["workloads"] if w["id"] == w_id)
+        evals.sort(key=lambda e: e["finished_at"])
+        counts = collections.Counter(e["status"] for e in evals)
+        default = next((e for e in evals if cands[e["candidate_id"]]["proposer"] == "default"), None)
+        ok = [e for e in evals if e["status"] == "ok" and e["median_time"]]
+        best = min(ok, key=lambda e: e["median_time"]) if ok else None
+        to95 = "-"
+        if best:
+            run_best = float("inf")
+            for i, e in enumerate(evals, 1):
+                if e["status"] == "ok" and e["median_time"]:
+                    run_best = min(run_best, e["median_time"])
+                if run_best <= best["median_time"] / 0.95:
+                    to95 = str(i)
+                    break
+        span = (evals[-1]["finished_at"] - evals[0]["started_at"]) / 60 if evals else 0
+        rate = "%.1f" % (len(evals) / span) if span > 0 else "-"
+        name = os.path.splitext(os.path.basename(w["spec_path"]))[0]
+        hand = "-"
+        hp = os.path.join(d, "hand-%s.txt" % name)
+        if os.path.exists(hp):
+            text = open(hp).read()
+            m = re.search(r"time per call: ([\d.]+) (us|ms|s)", text)
+            if m and "PASS" in text:
+                hand = "%.4f" % (float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)])
+            elif m:
+                hand = "FAIL"
+        key = "matmul" if name == "matmul_bf16" else name
+        b = base.get(key, {})
+        eager = (b.get("eager") or {}).get("median_ms")
+        comp = (b.get("compile") or {}).get("median_ms")
+        vs = "%.2fx" % (comp / (best["median_time"] * 1e3)) if (comp and best) else "-"
+        lines.append("| %s | %s | %d (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            w["spec_name"], w["shape"], len(evals),
+            " / ".join(str(counts.get(s, 0)) for s in ("ok", "illegal", "compile_error", "wrong", "nan", "timeout",
+                                                        "crash")),
+            ms(default["median_time"]) if default and default["median_time"] else "-",
+            ms(best["median_time"]) if best else "-",
+            "%.2fx" % (default["median_time"] / best["median_time"]) if (default and default["median_time"] and best) else "-",
+            "%.0f%%" % (100 * best["roofline_fraction"]) if best and best["roofline_fraction"] else "-",
+            to95, rate, hand, "%.4f" % eager if eager else "-", "%.4f" % comp if comp else "-", vs))
+        if best:
+            lines.append("")
+            lines.append("Best trace for %s (candidate #%d, proposer %s):" % (w["spec_name"], best["candidate_id"],
+                                                                            cands[best["candidate_id"]]["proposer"]))
+            steps = json.loads(cands[best["candidate_id"]]["trace"]).get("steps", [])
+            lines.append("```")
+            lines.append(json.dumps(steps))
+            lines.append("```")
+            lines.append("")
+    text = "\n".join(lines) + "\n"
+    open(os.path.join(d, "results.md"), "w").write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
