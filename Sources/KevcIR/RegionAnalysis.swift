@@ -61,6 +61,10 @@ public struct RegionAnalysis: Sendable {
     }
   }
 
+  /// The index variables of an affine index expression with their coefficients (`l + k - 1` -> [l: 1, k: 1]), or
+  /// nil when the expression is not affine (a gather through a load, a product of two variables, a float).
+  public func affineTerms(_ e: Expr) -> [String: Int]? { affine(e)?.terms }
+
   /// Each root index variable of `d` as an affine form of its loop variables (`n -> 8 * n.o + n.i`), with the
   /// lower bound of reduction axes added.
   func loopForms(of d: Definition) throws(ScheduleQueryError) -> [String: Affine] {

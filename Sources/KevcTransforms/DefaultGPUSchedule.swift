@@ -9,8 +9,9 @@ import KevcIR
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
 ///    computes the one value it needs in a register (norms, softmax, attention's row max).
 /// 3. Each definition computed at the root gets a kernel:
-///    - a contraction (`dot(y)` legal) is tiled 64x64x32 (128x128x32 when both output extents are at least 512):
-///      program ids over output tiles, the two output tiles and the reduction tile as blocks, the reduction
+///    - a contraction (`dot(y)` legal; convolutions too, as implicit GEMMs over shifted windows) is tiled
+///      64x64x32 (128x128x32 when both output extents are at least 512) over each operand's innermost output axis
+///      the other lacks and their first shared reduction axis: program ids over output tiles, the two output tiles and the reduction tile as blocks, the reduction
 ///      serial over tiles, other axes program ids or serial;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
@@ -260,11 +261,15 @@ extension DefaultSchedule {
     guard let r = d.reduction, case .binary(.mul, let a, let b) = strip(d.body), case .load(let la) = strip(a),
       case .load(let lb) = strip(b)
     else { return false }
-    let av = la.indices.compactMap { e -> String? in if case .index(let v) = e { return v } else { return nil } }
-    let bv = lb.indices.compactMap { e -> String? in if case .index(let v) = e { return v } else { return nil } }
-    let axes = d.axes.map(\.name)
-    guard let m = axes.first(where: { av.contains($0) && !bv.contains($0) }),
-      let n = axes.last(where: { bv.contains($0) && !av.contains($0) }),
+    // Each operand's index variables in index order (affine indices: a convolution's `l + k - 1` names l and k).
+    let affine = RegionAnalysis(k)
+    func variables(_ l: Load) -> [String] { l.indices.flatMap { (affine.affineTerms($0) ?? [:]).keys.sorted() } }
+    let av = variables(la)
+    let bv = variables(lb)
+    let axes = Set(d.axes.map(\.name))
+    // The tile axes: each operand's innermost (last-indexed, contiguous in memory) output axis the other lacks.
+    guard let m = av.last(where: { axes.contains($0) && !bv.contains($0) }),
+      let n = bv.last(where: { axes.contains($0) && !av.contains($0) }),
       let kk = r.axes.map(\.name).first(where: { av.contains($0) && bv.contains($0) }),
       let me = try? k.maxExtent(m, in: d), let ne = try? k.maxExtent(n, in: d), let ke = try? k.maxExtent(kk, in: d)
     else { return false }

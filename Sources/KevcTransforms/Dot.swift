@@ -3,7 +3,9 @@ import KevcIR
 
 /// `dot(y)`: mark a contraction to be mapped onto a matrix unit (`tl.dot`, MMA / wgmma). Recognised by its index
 /// pattern, never by name: a sum over `k` of a product of two loads (each possibly cast), where both loads use
-/// `k`, one uses an axis of `y` the other does not, and every index is a plain index variable.
+/// `k`, one uses an axis of `y` the other does not, and every index is affine in the index variables (a shifted
+/// window such as a convolution's `x[n, c, l + k - 1]` is a contraction over `c` with `k` a serial loop: an
+/// implicit GEMM whose operand tiles are loaded at shifted, masked offsets).
 ///
 /// Before:
 /// ```
@@ -27,16 +29,17 @@ extension ScheduleEditing {
     else {
       throw fail("the body of '\(tensor)' is not a product of two loads")
     }
+    let affine = RegionAnalysis(kernel)
     func variables(_ l: Load) -> [String]? {
       var out: [String] = []
       for i in l.indices {
-        guard case .index(let v) = i else { return nil }
-        out.append(v)
+        guard let terms = affine.affineTerms(i) else { return nil }
+        out += terms.keys.sorted()
       }
       return out
     }
     guard let av = variables(a), let bv = variables(b) else {
-      throw fail("'\(tensor)' reads its operands at computed indices; a dot needs plain index variables")
+      throw fail("'\(tensor)' reads its operands at indices that are not affine (a gather); a dot needs affine indices")
     }
     let reduced = Set(r.axes.map(\.name))
     let axes = Set(d.axes.map(\.name))
