@@ -27,7 +27,7 @@ if [ "$PHASE" != bench ]; then
 python3 -m pytest -q -rs python/tests/test_broken_kernels.py > "$OUT/broken-kernels.txt" 2>&1 &
 BROKEN_PID=$!
 # Specs are checked concurrently (JOBS at a time; the check is not a timing), each log kept apart, then summed up.
-JOBS=${KEVC_CHECK_JOBS:-6}
+JOBS=${KEVC_CHECK_JOBS:-12}
 mkdir -p "$OUT/check"
 export KEVC OUT
 ls specs/*.kev | xargs -P "$JOBS" -I{} bash -c '
