@@ -164,7 +164,7 @@ extension KernelBuilder {
     for i in l.indices { indices.append(try expr(i, f)) }
     let shape: [Int]
     switch home {
-    case .memory(_, let s), .scratch(_, _, _, _, let s), .register(_, let s): shape = s
+    case .memory(_, let s), .scratch(_, _, _, _, let s), .register(_, let s), .tile(_, _, let s): shape = s
     }
     // Bounds checks for indices not proven inside the tensor.
     var inside: [String] = []
@@ -175,7 +175,7 @@ extension KernelBuilder {
       let lowOK = r.map { $0.lowerBound >= 0 } ?? false
       let highOK = r.map { $0.upperBound < shape[k] } ?? false
       switch home {
-      case .register, .scratch:
+      case .register, .scratch, .tile:
         if case .inBounds = l.bounds { continue }
       case .memory:
         break
@@ -195,6 +195,31 @@ extension KernelBuilder {
         text: "tl.where(\(inside.joined(separator: " & ")), \(value), \(padText))", lanes: lanes, type: type.dtype,
         isConstant: false)
     }
+    if case .tile(let value, let tileLanes, _) = home {
+      // The block in this frame: its axes at their lanes' dimensions (transposed or broadcast as needed).
+      let named = tileLanes.compactMap { $0 }
+      guard let positions = Optional(named.compactMap { f.dims[$0] }), positions.count == named.count else {
+        throw fail("internal error: '\(l.tensor)' is read outside the blocks it was computed for", at: nil, "internal")
+      }
+      var text = value
+      var ordered = positions
+      if positions.count == 2, positions[0] > positions[1] {
+        text = "tl.trans(\(text))"
+        ordered = [positions[1], positions[0]]
+      }
+      guard ordered == ordered.sorted() else {
+        throw fail("internal error: cannot arrange the block of '\(l.tensor)' in this frame", at: nil, "internal")
+      }
+      if f.rank > ordered.count {
+        let idx = (0..<f.rank).map { ordered.contains($0) ? ":" : "None" }.joined(separator: ", ")
+        text = "\(text)[\(idx)]"
+      }
+      let tileLaneSet = Set(named)
+      if inside.isEmpty { return Code(text: text, lanes: tileLaneSet, type: type.dtype, isConstant: false) }
+      return Code(
+        text: "tl.where(\(inside.joined(separator: " & ")), \(text), \(padText))", lanes: lanes.union(tileLaneSet),
+        type: type.dtype, isConstant: false)
+    }
     let pointer: String
     switch home {
     case .memory:
@@ -203,7 +228,7 @@ extension KernelBuilder {
       usedTensors.insert(l.tensor)
     case .scratch(let p, _, _, _, _):
       pointer = p
-    case .register:
+    case .register, .tile:
       pointer = ""
     }
     let off = try offset(home, l.indices, f)

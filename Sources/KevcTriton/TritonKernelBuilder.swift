@@ -47,6 +47,10 @@ struct KernelBuilder {
     case scratch(pointer: String, base: String, starts: [Expr], strides: [Int], shape: [Int])
     /// A register value holding the single element of a region.
     case register(value: String, shape: [Int])
+    /// A register block holding a producer's region that lines up with the consumer's blocks: dimension k of
+    /// `value` is producer axis k, and the consumer reads axis k at `start + lanes[k]` (its lane, element i of
+    /// the block is element i of the region).
+    case tile(value: String, lanes: [String?], shape: [Int])
   }
 
   enum Binding {
@@ -83,6 +87,8 @@ struct KernelBuilder {
   enum Sink {
     case memory(pointer: String, offset: (inout KernelBuilder, [Expr], Frame) throws(DiagnosticError) -> Code)
     case register(String)
+    /// A register block in producer-axis order (see `TensorHome.tile`).
+    case tile(String)
   }
 
   init(kernel: Kernel, root: Definition, homes: [String: TensorHome]) {
@@ -113,8 +119,13 @@ struct KernelBuilder {
 
   /// Emits `d` (the root definition, or a producer computed inside the current nest over `region`).
   mutating func emitDefinition(
-    _ d: Definition, region: [RegionDimension]?, registerMode: Bool, sink: Sink
+    _ d: Definition, region: [RegionDimension]?, registerMode: Bool, sink: Sink, fixedAxes: Set<String> = []
   ) throws(DiagnosticError) {
+    // Axes held at their region's start (a scalar, no loop): every axis in register mode, else `fixedAxes`
+    // (the one-element axes of a register block).
+    func isFixed(_ root: String) -> Bool {
+      (registerMode && d.axes.contains { $0.name == root }) || fixedAxes.contains(root)
+    }
     let s = d.effectiveSchedule
     let leaves = s.loops
     let shape = d.axes.compactMap { $0.extent.evaluate(dims) }
@@ -168,7 +179,7 @@ struct KernelBuilder {
     var axisValue: [String: Expr] = [:]
     var fixedRoots: [String: Expr] = [:]
     for root in roots {
-      if registerMode, axisRoots.contains(root), let k = d.axes.firstIndex(where: { $0.name == root }),
+      if isFixed(root), let k = d.axes.firstIndex(where: { $0.name == root }),
         let r = region?[k]
       {
         let name = fresh(d.name + "_" + root)
@@ -189,7 +200,7 @@ struct KernelBuilder {
     var bounds: [String: (Expr, Expr)] = [:]
     var guarded: [String] = []
     for root in roots {
-      if registerMode && axisRoots.contains(root) { continue }
+      if isFixed(root) { continue }
       guard let split = splitOf(root) else {
         bounds[root] = (lower[root] ?? .constant(.int(0)), upper[root] ?? .constant(.int(0)))
         continue
@@ -235,7 +246,7 @@ struct KernelBuilder {
     var seenOther = false
     for leaf in leaves {
       let rootName = Kernel.rootVariable(of: leaf.name, in: s)
-      if registerMode && axisRoots.contains(rootName) {
+      if isFixed(rootName) {
         role[leaf.name] = .fixed
         continue
       }
@@ -590,7 +601,9 @@ struct KernelBuilder {
   // MARK: - Producers
 
   /// Emits a producer computed at the current point of `consumer`'s nest: into a register when the region is one
-  /// element, else into a per-program scratch buffer.
+  /// element; into a register block when the region lines up with the consumer's blocks (see `tileLanes`: a
+  /// contraction computed inside its epilogue's tile, a convolution inside the cast of its output); else into a
+  /// per-program scratch buffer.
   mutating func emitProducer(
     _ p: Definition, in consumer: Definition, readExpressions: [Expr], opened: Set<String>,
     ranging: [String: ClosedRange<Int>]
@@ -655,6 +668,21 @@ struct KernelBuilder {
       homes[p.name] = .register(value: value, shape: pShape)
       return
     }
+    if let lanes = tileLanes(p, in: consumer, readExpressions: readExpressions, region: region, ranging: ranging) {
+      // Emitted into a block value; if the producer's value does not come out in a layout that can be
+      // arranged in axis order, the builder is rolled back and the region goes to scratch.
+      let saved = self
+      do {
+        let value = fresh(p.name + "_tile")
+        lines.append(lines.removeLast().replacingOccurrences(of: " in scratch", with: " in a register block"))
+        let fixed = Set(zip(p.axes, lanes).compactMap { $1 == nil ? $0.name : nil })
+        try emitDefinition(p, region: region, registerMode: false, sink: .tile(value), fixedAxes: fixed)
+        homes[p.name] = .tile(value: value, lanes: lanes, shape: pShape)
+        return
+      } catch {
+        self = saved
+      }
+    }
     var strides = [Int](repeating: 1, count: extents.count)
     var size = 1
     for k in extents.indices.reversed() {
@@ -684,6 +712,60 @@ struct KernelBuilder {
     homes[p.name] = home
   }
 
+  /// The consumer lane that reads each axis of `p` (nil for an axis read at scalars only, whose region is one
+  /// element), when the region of `p` one iteration computes lines up with the consumer's blocks: every read of `p`
+  /// indexes axis k as (scalars) + lane_k, one distinct lane per axis, whose range starts at 0 and whose block
+  /// equals the block `p` computes for that axis (an unsplit block loop of `p` over the region, which starts
+  /// inside the tensor). Then element i of the producer's block is element i of the consumer's, and the
+  /// producer's value is used as it is, never stored.
+  func tileLanes(
+    _ p: Definition, in consumer: Definition, readExpressions: [Expr], region: [RegionDimension],
+    ranging: [String: ClosedRange<Int>]
+  ) -> [String?]? {
+    let ps = p.effectiveSchedule
+    var laneOf = [String?](repeating: nil, count: p.axes.count)
+    for e in readExpressions {
+      for read in e.loads where read.tensor == p.name {
+        guard read.indices.count == p.axes.count else { return nil }
+        for (k, index) in read.indices.enumerated() {
+          guard let a = facts.affine(facts.simplify(index)) else { return nil }
+          var lane: String?
+          for (name, c) in a.terms {
+            switch bindings[name] {
+            case .lane?:
+              guard c == 1, lane == nil else { return nil }
+              lane = name
+            case .scalar?: continue
+            case nil: return nil
+            }
+          }
+          guard let l = lane ?? (region[k].extent == 1 ? "" : nil), laneOf[k] == nil || laneOf[k] == l else {
+            return nil
+          }
+          laneOf[k] = l
+        }
+      }
+    }
+    let lanes: [String?] = laneOf.map { $0.flatMap { $0.isEmpty ? nil : $0 } }
+    let named = lanes.compactMap { $0 }
+    guard laneOf.allSatisfy({ $0 != nil }), !named.isEmpty, Set(named).count == named.count else { return nil }
+    for (k, axis) in p.axes.enumerated() {
+      guard let laneName = lanes[k] else { continue }
+      guard case .lane(let lane)? = bindings[laneName], ranging[laneName]?.lowerBound == 0,
+        let extent = axis.extent.evaluate(dims),
+        let start = facts.range(region[k].start), start.lowerBound >= 0,
+        !ps.splits.contains(where: { $0.variable == axis.name }),
+        let leaf = ps.loops.first(where: { $0.name == axis.name })
+      else { return nil }
+      switch leaf.kind {
+      case .gpu(.blockX), .gpu(.blockY), .gpu(.blockZ), .vectorized: break
+      case .gpu, .serial, .parallel, .unrolled: return nil
+      }
+      guard nextPowerOfTwo(min(region[k].extent, extent)) == lane.block else { return nil }
+    }
+    return lanes
+  }
+
   /// Records the compound subexpressions of `e` that occur more than once.
   mutating func noteRepeats(_ e: Expr) {
     var counts: [Expr: Int] = [:]
@@ -700,6 +782,27 @@ struct KernelBuilder {
 
   mutating func store(_ d: Definition, _ value: Code, point: [Expr], frame: Frame, sink: Sink) throws(DiagnosticError) {
     switch sink {
+    case .tile(let name):
+      // The value's dimensions in producer-axis order: each axis is one lane of the value's frame.
+      var positions: [Int] = []
+      for index in point {
+        let c = try expr(index, frame)
+        if c.lanes.isEmpty { continue }  // a one-element axis, held at its start
+        guard c.lanes.count == 1, let lane = c.lanes.first, let position = frame.dims[lane] else {
+          throw fail("internal: a register block needs one lane per axis", at: d, "internal")
+        }
+        positions.append(position)
+      }
+      guard frame.rank == positions.count, Set(positions).count == positions.count, value.lanes.count == positions.count
+      else {
+        throw fail("internal: the block value has other dimensions than its axes", at: d, "internal")
+      }
+      var v = materialize(value)
+      if positions != Array(0..<positions.count) {
+        guard positions == [1, 0] else { throw fail("internal: cannot arrange the block", at: d, "internal") }
+        v = "tl.trans(\(v))"
+      }
+      line("\(name) = \(TritonType.isHalf(d.dtype) ? "(\(v)).to(\(TritonType.storage(d.dtype))).to(tl.float32)" : v)")
     case .register(let name):
       let v = materialize(value)
       line("\(name) = \(TritonType.isHalf(d.dtype) ? "(\(v)).to(\(TritonType.storage(d.dtype))).to(tl.float32)" : v)")
@@ -738,7 +841,7 @@ struct KernelBuilder {
         if c.isConstant && c.text == "0" { continue }
         terms.append(stride == 1 ? "(\(c.text))" : "(\(c.text)) * \(stride)")
       }
-    case .register:
+    case .register, .tile:
       break
     }
     return Code(text: terms.isEmpty ? "0" : "(" + terms.joined(separator: " + ") + ")", lanes: lanes, type: .i64, isConstant: false)
