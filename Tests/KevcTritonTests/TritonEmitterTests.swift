@@ -45,6 +45,58 @@ import Testing
     #expect(!bf16.contains("input_precision"))
   }
 
+  /// A contraction computed inside its epilogue's tile stays in registers: one kernel, no scratch, no workspace;
+  /// a convolution's accumulator, which tl.dot produces as [l, f], is transposed into the consumer's [f, l] block.
+  @Test func fusedEpiloguesKeepTheAccumulatorInRegisters() throws {
+    for (spec, trace, transposed) in [
+      ("matmul_bias_gelu", "matmul_bias_gelu.fused", false), ("conv1d", "conv1d.fused", true),
+    ] {
+      let t = try Trace.parse(
+        SourceFile(path: trace, text: try String(contentsOf: TritonTestSupport.inRepository("lowering/triton/traces/\(trace).trace"), encoding: .utf8)))
+      for shape in [[:], bench(spec)] {
+        let text = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/\(spec).kev"), trace: t, overrides: shape)
+        #expect(text.components(separatedBy: "@triton.jit\ndef kevc_").count == 2, "\(spec): one kernel")
+        #expect(text.contains("in a register block") && !text.contains("in scratch"), "\(spec) \(shape)")
+        #expect(text.contains("_r0_tile = \(transposed ? "tl.trans(acc)" : "acc")"), "\(spec) \(shape)")
+        #expect(text.contains("tl.dot(") && !text.contains("ws__r0"), "\(spec) \(shape)")
+      }
+    }
+  }
+
+  /// A region that does not line up with the consumer's blocks (a 64-wide producer block under a 128-wide
+  /// consumer block) still goes through per-program scratch.
+  @Test func misalignedRegionsUseScratch() throws {
+    let text = try TritonTestSupport.module(
+      TritonTestSupport.inRepository("specs/matmul_bias_gelu.kev"),
+      trace: try Trace.parse(SourceFile(path: "t", text: """
+        inline(h)
+        split(y, m, 128)
+        split(y, n, 64)
+        reorder(y, [m.o, n.o, m.i, n.i])
+        bind(y, n.o, grid.x)
+        bind(y, m.o, grid.y)
+        bind(y, m.i, block.y)
+        bind(y, n.i, block.x)
+        compute_at(_r0, y, n.o)
+        split(_r0, m, 64)
+        bind(_r0, m.i, block.y)
+        bind(_r0, n, block.x)
+        """)), overrides: ["M": 256, "N": 256, "K": 64])
+    #expect(text.contains("in scratch") && !text.contains("register block"))
+  }
+
+  func bench(_ spec: String) -> [String: Int] {
+    guard let text = try? String(contentsOf: TritonTestSupport.inRepository("specs/\(spec).kev"), encoding: .utf8),
+      let line = text.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("bench ") })
+    else { return [:] }
+    var out: [String: Int] = [:]
+    for part in line.trimmingCharacters(in: .whitespaces).dropFirst(6).split(separator: ",") {
+      let kv = part.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+      if kv.count == 2, let v = Int(kv[1]) { out[kv[0]] = v }
+    }
+    return out
+  }
+
   @Test func defaultScheduleBindsEveryRootDefinition() throws {
     for spec in TritonTestSupport.specs {
       let kernel = try TritonTestSupport.bound(spec)
