@@ -4,6 +4,7 @@ torch.compile (bench/gpu/baselines.py), side by side in one run, with each kevc 
 floor (bytes over measured bandwidth, flops over measured peak; computed by the kevc harness).
 
 Usage: python3 bench/gpu/bench.py KEVC_BINARY OUT_DIR
+       python3 bench/gpu/bench.py --report-partial OUT_DIR    (results.md from a run cut off at its limit)
 """
 import glob
 import json
@@ -118,16 +119,24 @@ def main():
     results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": rows}
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
+    report(out, rows, "%s, torch %s" % (results["device"], results["torch"]), complete=True)
 
+
+def report(out, rows, machine, complete):
+    """Writes OUT/results.md: per op the baselines, kevc default and the best hand trace (every variant listed)."""
     def ms(x):
         return "%.3f" % (x * 1e3) if isinstance(x, (int, float)) else "-"
 
-    lines = ["# GPU benchmark (%s, torch %s)" % (results["device"], results["torch"]), "",
+    lines = ["# GPU benchmark (%s)" % machine, "",
              "Medians of 50 calls, L2 flushed before each. kevc: Triton kernels from the default GPU schedule and "
-             "from the hand trace; floor = max(bytes / measured bandwidth, flops / measured peak).", "",
-             "| op | eager ms | torch.compile ms | kevc default ms (status) | kevc hand ms (status) | floor ms | "
-             "default % of floor | hand % of floor | best kevc vs compile |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "from the hand traces (the fastest correct variant); floor = max(bytes / measured bandwidth, flops / "
+             "measured peak).", ""]
+    if not complete:
+        lines += ["**Partial run**: the run was cut off at its time limit after the ops below; the others were not "
+                  "measured in it.", ""]
+    lines += ["| op | eager ms | torch.compile ms | kevc default ms (status) | kevc hand ms (status, trace) | floor ms | "
+              "default % of floor | hand % of floor | best kevc vs compile |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         b = r["baseline"]
         e = (b.get("eager") or {}).get("median_ms")
@@ -145,7 +154,10 @@ def main():
             t = (v.get("timing") or {}).get("median_s")
             roof = v.get("roofline") or {}
             fl = roof.get("floor_s", fl)
-            cells.append("%s (%s)" % (ms(t), v.get("status")))
+            label = v.get("status")
+            if k == "kevc_hand" and v.get("trace"):
+                label += ", " + os.path.basename(v["trace"])
+            cells.append("%s (%s)" % (ms(t), label))
             f = roof.get("fraction_of_floor")
             fractions.append("%.0f%%" % (100 * f) if isinstance(f, (int, float)) else "-")
             if v.get("status") in ("ok", "flagged") and isinstance(t, (int, float)):
@@ -154,10 +166,28 @@ def main():
         lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["op"], "%.3f" % e if e else "-", "%.3f" % c if c else "-", cells[0], cells[1], ms(fl),
             fractions[0], fractions[1], ratio))
+    variants = [(r["op"], k, v) for r in rows for k, v in sorted(r.get("hand_variants", {}).items())]
+    if variants:
+        lines += ["", "Every hand-trace variant:", "", "| op | trace | status | ms | % of floor |", "|---|---|---|---|---|"]
+        for op, k, v in variants:
+            f = (v.get("roofline") or {}).get("fraction_of_floor")
+            lines.append("| %s | %s | %s | %s | %s |" % (op, k, v.get("status"), ms((v.get("timing") or {}).get("median_s")),
+                                                         "%.0f%%" % (100 * f) if isinstance(f, (int, float)) else "-"))
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
+def report_partial(folder):
+    """The table of a run cut off at its limit, from OUT/results.partial.json and OUT/machine.txt."""
+    d = json.load(open(os.path.join(folder, "results.partial.json")))
+    machine = " ".join(open(os.path.join(folder, "machine.txt")).read().split("\n")[1:3]) \
+        if os.path.exists(os.path.join(folder, "machine.txt")) else "unknown GPU"
+    report(folder, d["rows"], machine, complete=False)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--report-partial":
+        report_partial(sys.argv[2])
+    else:
+        main()

@@ -313,14 +313,13 @@ class Worker:
         self.check_guards()
         t = self.result["timing"]["median_s"]
         e = self.result["eager"] or {}
-        # Where the eager baseline is per-op launch overhead of the vectorised reference (under eager_min_s, or
-        # a kernel whose roofline floor is under ratio_min_floor_s: a few microseconds of real work), the ratio
-        # says nothing about the candidate: the check applies to realistic shapes only.
-        floor = (self.result.get("roofline") or {}).get("floor_s") or 0.0
+        # The 10x check needs a real PyTorch time (--eager-s, measured by the caller with the library calls a user
+        # would write). The reference module's eager path is a chunked, vectorised evaluation of the IR, not what
+        # PyTorch users run: on the H200 it took 12.5 ms for an rmsnorm that torch runs in 0.45 ms, so a ratio
+        # against it flagged honest kernels (and the search then discarded them). Impossible speed without a
+        # given baseline is caught by the roofline-floor check alone.
         given = e.get("source") == "given"
-        if (self.cuda and "median_s" in e and t > 0
-                and (given or e["median_s"] >= self.job.get("eager_min_s", 2e-3))
-                and (given or floor >= self.job.get("ratio_min_floor_s", 10e-6))
+        if (self.cuda and given and "median_s" in e and t > 0
                 and e["median_s"] / t > self.job.get("eager_ratio_limit", 10.0)):
             self.flag("more than %gx faster than PyTorch eager (%.3g s vs %.3g s)"
                       % (self.job.get("eager_ratio_limit", 10.0), t, e["median_s"]))
