@@ -38,6 +38,7 @@ def main():
     lines += ["", "| workload | shape | evaluations (ok / illegal / compile_error / wrong / nan / timeout / crash) | "
               "default ms | best ms | speedup | best % of floor | evals to 95% of best | evals per minute | "
               "hand ms | eager ms | torch.compile ms | best vs compile |", "|" + "---|" * 13]
+    traces = []
     for (w_id, t_id), evals in sorted(by_wt.items()):
         w = next(w for w in ex["workloads"] if w["id"] == w_id)
         evals.sort(key=lambda e: e["finished_at"])
@@ -81,15 +82,11 @@ def main():
             "%.0f%%" % (100 * best["roofline_fraction"]) if best and best["roofline_fraction"] else "-",
             to95, rate, hand, "%.4f" % eager if eager else "-", "%.4f" % comp if comp else "-", vs))
         if best:
-            lines.append("")
-            lines.append("Best trace for %s (candidate #%d, proposer %s):" % (w["spec_name"], best["candidate_id"],
-                                                                            cands[best["candidate_id"]]["proposer"]))
             steps = json.loads(cands[best["candidate_id"]]["trace"]).get("steps", [])
-            lines.append("```")
-            lines.append(json.dumps(steps))
-            lines.append("```")
-            lines.append("")
-    text = "\n".join(lines) + "\n"
+            traces += ["", "Best trace for %s (candidate #%d, proposer %s):" % (
+                w["spec_name"], best["candidate_id"], cands[best["candidate_id"]]["proposer"]), "```",
+                json.dumps(steps), "```"]
+    text = "\n".join(lines + traces) + "\n"
     open(os.path.join(d, "results.md"), "w").write(text)
     print(text)
 
