@@ -187,14 +187,8 @@ public enum WorkerEvaluation {
         return WorkerResult(status: .compileError, error: "no module at the workload shape")
       }
       let jit = try module.jit()
-      let lock = request.timingLock.map { open($0, O_CREAT | O_RDWR, 0o644) } ?? -1
-      if lock >= 0 { flock(lock, LOCK_EX) }
-      defer {
-        if lock >= 0 {
-          flock(lock, LOCK_UN)
-          close(lock)
-        }
-      }
+      let lock = TimingLock(path: request.timingLock)
+      defer { lock.release() }
       let once = try KernelCheck.run(
         kernel, jit: jit, options: KernelCheck.Options(trials: 0, timingIterations: 1, timingRepeats: 1))
       let single = max(once.secondsPerCall ?? 1e-3, 1e-9)
@@ -297,14 +291,8 @@ public enum WorkerEvaluation {
       }
     }
     if let fault = request.fault { misbehave(fault) }
-    let lock = request.timingLock.map { open($0, O_CREAT | O_RDWR, 0o644) } ?? -1
-    if lock >= 0 { flock(lock, LOCK_EX) }
-    defer {
-      if lock >= 0 {
-        flock(lock, LOCK_UN)
-        close(lock)
-      }
-    }
+    let lock = TimingLock(path: request.timingLock)
+    defer { lock.release() }
     let outcome: GPUHarness.Outcome
     do {
       outcome = try GPUHarness.run(
@@ -363,5 +351,22 @@ public enum WorkerEvaluation {
       result.error = "the GPU harness reported no timing"
     }
     return result
+  }
+}
+
+/// The machine-wide timing lock (flock on a file): concurrent workers compile and check in parallel, but only the
+/// holder times (or, on a GPU, uses the device). Taken on creation; no path means no lock.
+struct TimingLock {
+  let descriptor: Int32
+
+  init(path: String?) {
+    descriptor = path.map { open($0, O_CREAT | O_RDWR, 0o644) } ?? -1
+    if descriptor >= 0 { flock(descriptor, LOCK_EX) }
+  }
+
+  func release() {
+    guard descriptor >= 0 else { return }
+    flock(descriptor, LOCK_UN)
+    close(descriptor)
   }
 }

@@ -12,13 +12,7 @@ OUT=${1:?usage: bench/gpu/run.sh OUT_DIR [all|check|bench]}
 PHASE=${2:-all}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/../.."
-if [ -f bench/gpu/kevc-static.xz ]; then
-  [ -x /tmp/kevc ] || { xz -dc bench/gpu/kevc-static.xz > /tmp/kevc && chmod +x /tmp/kevc; }
-  KEVC=/tmp/kevc
-else
-  KEVC=$(command -v kevc) || { echo "no kevc binary" >&2; exit 1; }
-fi
-export PYTHONPATH="$PWD/python" KEVC_PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"
+. bench/gpu/kevc-binary.sh
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; "$KEVC" --version; } > "$OUT/machine.txt" 2>&1
 
 echo "[$(date +%T)] start"

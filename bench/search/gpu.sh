@@ -14,13 +14,7 @@ SECONDS_PER_OP=${3:-90}
 OPS=${4:-"softmax rmsnorm matmul_bf16"}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/../.."
-if [ -f bench/gpu/kevc-static.xz ]; then
-  [ -x /tmp/kevc ] || { xz -dc bench/gpu/kevc-static.xz > /tmp/kevc && chmod +x /tmp/kevc; }
-  KEVC=/tmp/kevc
-else
-  KEVC=$(command -v kevc) || { echo "no kevc binary" >&2; exit 1; }
-fi
-export PYTHONPATH="$PWD/python" KEVC_PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"
+. bench/gpu/kevc-binary.sh
 DB="$OUT/search.db"
 
 spec_of() {

@@ -219,11 +219,20 @@ class Worker:
         self.last_values = values
 
     # -- timing ----------------------------------------------------------------------------------------------
-    def timed(self, fn, calls, warmup):
+    def timed(self, fn, calls, warmup, warm_seconds=0.2):
         torch = self.torch
         for _ in range(warmup):
             fn()
             self.sync()
+        # Keep warming up for warm_seconds of wall time (at most 2000 calls): a GPU that sat idle while this
+        # worker started and compiled runs at idle clocks (345 MHz seen on the H200), and a few calls of a
+        # microsecond kernel do not bring it back up.
+        start = time.perf_counter()
+        extra = 0
+        while time.perf_counter() - start < warm_seconds and extra < 2000 and calls > 0:
+            fn()
+            self.sync()
+            extra += 1
         flush = None
         if self.cuda:
             l2 = getattr(torch.cuda.get_device_properties(self.device), "L2_cache_size", 50 << 20) or (50 << 20)
@@ -304,7 +313,8 @@ class Worker:
                 ev = {k: v for k, v in fresh.items()}
                 self.ref.eager(ev, device=self.device)
                 self.sync()
-                self.result["eager"] = self.timed(lambda: self.ref.eager(ev, device=self.device), eager_calls, 1)
+                self.result["eager"] = self.timed(lambda: self.ref.eager(ev, device=self.device), eager_calls, 1,
+                                                  warm_seconds=0)
             except Exception as e:
                 self.result["eager"] = {"error": _short(e)}
 
