@@ -838,7 +838,10 @@ final class LoopEmitter {
         return same(b.fsub(x, b.fmul(y, q)))
       case .max: return same(b.callIntrinsic("llvm.maximum", overloads: [type], [x, y]))
       case .min: return same(b.callIntrinsic("llvm.minimum", overloads: [type], [x, y]))
-      case .pow: return same(b.callIntrinsic("llvm.pow", overloads: [type], [x, y]))
+      case .pow:
+        // f16/bf16/f32 (float registers): the vectorizable pow of VectorMath.swift; f64 uses libm.
+        if t != .f64 { return same(math.call(.pow, x, y, at: b)) }
+        return same(b.callIntrinsic("llvm.pow", overloads: [type], [x, y]))
       case .eq: return boolean(b.fcmp(LLVMRealOEQ, x, y))
       case .ne: return boolean(b.fcmp(LLVMRealUNE, x, y))
       case .lt: return boolean(b.fcmp(LLVMRealOLT, x, y))

@@ -85,6 +85,52 @@ import Testing
     #expect(worst <= 4, "sigmoid: \(worst) ulp at \(at)")
   }
 
+  /// pow(x, y) over every pair of special values and a spread of bases and exponents, against glibc's powf: the
+  /// same class (NaN, the same infinity, zero of the same sign) everywhere, and a relative error that stays small
+  /// for finite results (it grows with |y log x|, see VectorMath.swift); the loop vectorizes (no call to powf).
+  @Test func pow() throws {
+    let specials: [Float] = [0, -0, 1, -1, 2, -2, 0.5, -0.5, 3, -3, 1.5, -1.5, .infinity, -.infinity, .nan, 1e-30, 1e30]
+    var xs: [Float] = []
+    var ys: [Float] = []
+    for x in specials { for y in specials { xs.append(x); ys.append(y) } }
+    for k in 0..<4000 {
+      let x = Float(bitPattern: 0x0080_0000 &+ UInt32(k) &* 0x0001_F3A1)  // positive normals, every binade
+      xs.append(k % 3 == 0 ? -x.rounded() : x)
+      ys.append(k % 3 == 0 ? Float(k % 7) - 3 : Float(k % 41) / 8 - 2.5)  // integers for negative bases
+    }
+    let n = xs.count
+    let program = LoopProgram(
+      name: "p", dims: ["N": n], params: [buf("x", .f32, [n]), buf("e", .f32, [n])], results: [buf("y", .f32, [n])],
+      temporaries: [],
+      body: [
+        forEach("i", n, .vectorized(width: 8),
+          [.store(buffer: "y", indices: [ix("i")], value: .binary(.pow, ld("x", ix("i")), ld("e", ix("i"))))])
+      ])
+    let out = values(try execute(program, [bytes(xs), bytes(ys)])[0], as: Float.self)
+    var worst: Float = 0
+    for k in 0..<n {
+      let expected = Foundation.pow(xs[k], ys[k])
+      let got = out[k]
+      let what = "pow(\(xs[k]), \(ys[k])) = \(got), expected \(expected)"
+      if expected.isNaN || expected.isInfinite || expected == 0 {
+        #expect(got.isNaN == expected.isNaN, "\(what)")
+        if !expected.isNaN { #expect(got == expected && got.sign == expected.sign, "\(what)") }
+        continue
+      }
+      if abs(expected) < Float.leastNormalMagnitude {
+        // Subnormal results keep fewer bits: the same relative bound, measured against the smallest normal.
+        #expect(abs(got - expected) <= 2e-5 * Float.leastNormalMagnitude, "\(what)")
+        continue
+      }
+      let relative = abs(got - expected) / abs(expected)
+      worst = max(worst, relative)
+      #expect(relative <= 2e-5, "\(what)")
+    }
+    #expect(worst < 2e-5)
+    let module = try LLVMCompiledModule.compile(program, options: LLVMCompileOptions(optimizationLevel: 3))
+    #expect(module.llvmIR.contains(/<(8|16) x float>/) && !module.llvmIR.contains("@powf"))
+  }
+
   @Test func f64KeepsLibm() throws {
     let xs: [Double] = [-3, -0.5, 0, 0.7, 2.5, 40]
     let program = LoopProgram(
