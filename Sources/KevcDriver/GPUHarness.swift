@@ -131,7 +131,8 @@ public enum GPUHarness {
     String(s.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? Character($0) : "_" })
   }
 
-  static func number(_ v: Any?) -> Double? {
+  /// A number from the harness's JSON (non-finite values come as strings: "inf", "nan").
+  public static func number(_ v: Any?) -> Double? {
     if let d = v as? Double { return d }
     if let i = v as? Int { return Double(i) }
     if let s = v as? String { return Double(s) }

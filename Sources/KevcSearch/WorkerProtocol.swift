@@ -312,12 +312,7 @@ public enum WorkerEvaluation {
     guard let o = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
       return WorkerResult(status: .crash, error: "the GPU harness printed no JSON")
     }
-    func number(_ v: Any?) -> Double? {
-      if let d = v as? Double { return d }
-      if let i = v as? Int { return Double(i) }
-      if let s = v as? String { return Double(s) }
-      return nil
-    }
+    let number = GPUHarness.number
     let reason = o["reason"] as? String
     let status: EvaluationStatus
     switch o["status"] as? String ?? "error" {
