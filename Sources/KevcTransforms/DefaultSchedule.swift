@@ -69,7 +69,7 @@ public enum DefaultSchedule {
     // 3. Loop order, vectors and threads for the definitions computed at the root.
     for d in k.definitions where d.effectiveSchedule.placement == .root {
       guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
-      let contiguous = contiguousVariable(of: current)
+      let contiguous = contiguousVariable(of: current, in: k)
       var loops = current.effectiveSchedule.loops.map(\.name)
       if let v = contiguous, let op = current.reduction?.op, op != .argmax, op != .argmin,
         current.axes.contains(where: { $0.name == v }), loops.last != v
@@ -103,17 +103,31 @@ public enum DefaultSchedule {
     return d.reduction?.axes.contains { $0.name == root } ?? false
   }
 
-  /// The index variable that the store and most loads use as their last (contiguous) index.
-  static func contiguousVariable(of d: Definition) -> String? {
+  /// The index variable that the store and most loads use as their last (contiguous) index. A load's last index
+  /// votes for every variable it walks with unit stride (`x[n, c, l + k - 1]` votes for l and k: a convolution's
+  /// window is contiguous in both).
+  static func contiguousVariable(of d: Definition, in kernel: Kernel) -> String? {
     var votes: [String: Int] = [:]
     if let last = d.axes.last { votes[last.name, default: 0] += 1 }
+    let affine = RegionAnalysis(kernel)
     for load in d.expressions.flatMap(\.loads) {
-      if case .index(let v)? = load.indices.last { votes[v, default: 0] += 1 }
+      guard let last = load.indices.last else { continue }
+      if case .index(let v) = last {
+        votes[v, default: 0] += 1
+      } else if let terms = affine.affineTerms(last) {
+        for (v, c) in terms where c == 1 || c == -1 { votes[v, default: 0] += 1 }
+      }
     }
-    // Ties go to the variable that comes last in the loop nest (keeps the natural order).
+    // Ties go to an axis over a reduction variable (vectorizing an axis accumulates in place, the i-k-j order of
+    // a contraction), then to the variable that comes last in the loop nest (keeps the natural order).
     let order = d.effectiveSchedule.loops.map { Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule) }
+    let axes = Set(d.axes.map(\.name))
     return votes.max { a, b in
-      a.value != b.value ? a.value < b.value : (order.lastIndex(of: a.key) ?? -1) < (order.lastIndex(of: b.key) ?? -1)
+      if a.value != b.value { return a.value < b.value }
+      let aAxis = axes.contains(a.key)
+      let bAxis = axes.contains(b.key)
+      if aAxis != bAxis { return bAxis }
+      return (order.lastIndex(of: a.key) ?? -1) < (order.lastIndex(of: b.key) ?? -1)
     }?.key
   }
 
