@@ -63,6 +63,8 @@ struct KernelBuilder {
     var ok: String?
     var block: Int
     var constexpr: String
+    /// The lane's first value (`variable = lower + tl.arange(0, block)`), in scalar variables.
+    var lower: Expr = .constant(.int(0))
   }
 
   enum MaskComponent {
@@ -386,7 +388,7 @@ struct KernelBuilder {
           b.line("\(okName) = \(name) < \(hiCode.text)")
           ok = okName
         }
-        let lane = Lane(variable: name, ok: ok, block: block, constexpr: constexpr)
+        let lane = Lane(variable: name, ok: ok, block: block, constexpr: constexpr, lower: lo)
         laneValues[leaf] = lane
         b.bindings[name] = .lane(lane)
         if let l = b.facts.range(lo), let h = b.facts.range(hi), h.upperBound - 1 >= l.lowerBound {
@@ -633,6 +635,18 @@ struct KernelBuilder {
               let hi = c &* range.upperBound
               low &+= Swift.min(lo, hi)
               high &+= Swift.max(lo, hi)
+            } else if case .lane(let lane)? = bindings[name], let start = facts.affine(provenLower(lane.lower)),
+              start.terms.keys.allSatisfy({ key in
+                if case .scalar? = bindings[key] { return opened.contains(key) }
+                return false
+              })
+            {
+              // A lane that starts at a scalar position (a block of a producer computed over a region, e.g. the
+              // rows of a multi-row program): lower + [0, block), the lower part moving with the scalars.
+              fixed = fixed + start.scaled(c)
+              let span = c &* (lane.block &- 1)
+              low &+= c &* start.constant &+ Swift.min(0, span)
+              high &+= c &* start.constant &+ Swift.max(0, span)
             } else {
               throw fail(
                 "the region of '\(p.name)' read by '\(consumer.name)' depends on '\(name)', whose range is not known where '\(p.name)' is computed",
@@ -712,9 +726,22 @@ struct KernelBuilder {
     homes[p.name] = home
   }
 
+  /// `e` simplified, with `max(a, b)` replaced by `a` where the known ranges prove a >= b (a region's clamped start
+  /// `max(4 * m.o, 0)` is `4 * m.o` once m.o is known non-negative).
+  func provenLower(_ e: Expr) -> Expr {
+    let s = facts.simplify(e)
+    if case .binary(.max, let a, let b) = s, let ra = facts.range(a), let rb = facts.range(b),
+      ra.lowerBound >= rb.upperBound
+    {
+      return provenLower(a)
+    }
+    return s
+  }
+
   /// The consumer lane that reads each axis of `p` (nil for an axis read at scalars only, whose region is one
   /// element), when the region of `p` one iteration computes lines up with the consumer's blocks: every read of `p`
-  /// indexes axis k as (scalars) + lane_k, one distinct lane per axis, whose range starts at 0 and whose block
+  /// indexes axis k as (scalars) + lane_k, one distinct lane per axis, whose first element reads the region's
+  /// first element (the lane starts at 0, or at the start of a region it was itself computed over), and whose block
   /// equals the block `p` computes for that axis (an unsplit block loop of `p` over the region, which starts
   /// inside the tensor). Then element i of the producer's block is element i of the consumer's, and the
   /// producer's value is used as it is, never stored.
@@ -724,6 +751,8 @@ struct KernelBuilder {
   ) -> [String?]? {
     let ps = p.effectiveSchedule
     var laneOf = [String?](repeating: nil, count: p.axes.count)
+    // Per axis, the read index without its lane: element i of the consumer's lane reads lane.lower + i + this.
+    var offset = [IndexFacts.Affine?](repeating: nil, count: p.axes.count)
     for e in readExpressions {
       for read in e.loads where read.tensor == p.name {
         guard read.indices.count == p.axes.count else { return nil }
@@ -739,6 +768,9 @@ struct KernelBuilder {
             case nil: return nil
             }
           }
+          let rest = IndexFacts.Affine(constant: a.constant, terms: a.terms.filter { $0.key != lane })
+          guard offset[k] == nil || offset[k] == rest else { return nil }
+          offset[k] = rest
           guard let l = lane ?? (region[k].extent == 1 ? "" : nil), laneOf[k] == nil || laneOf[k] == l else {
             return nil
           }
@@ -751,7 +783,10 @@ struct KernelBuilder {
     guard laneOf.allSatisfy({ $0 != nil }), !named.isEmpty, Set(named).count == named.count else { return nil }
     for (k, axis) in p.axes.enumerated() {
       guard let laneName = lanes[k] else { continue }
-      guard case .lane(let lane)? = bindings[laneName], ranging[laneName]?.lowerBound == 0,
+      // The consumer's lane starts where the region starts: lane.lower + offset == region start.
+      guard case .lane(let lane)? = bindings[laneName], let lower = facts.affine(provenLower(lane.lower)),
+        let regionStart = facts.affine(facts.simplify(region[k].start)), let rest = offset[k],
+        lower + rest == regionStart,
         let extent = axis.extent.evaluate(dims),
         let start = facts.range(region[k].start), start.lowerBound >= 0,
         !ps.splits.contains(where: { $0.variable == axis.name }),
@@ -785,19 +820,31 @@ struct KernelBuilder {
     case .tile(let name):
       // The value's dimensions in producer-axis order: each axis is one lane of the value's frame.
       var positions: [Int] = []
+      var blocks: [String] = []
       for index in point {
         let c = try expr(index, frame)
         if c.lanes.isEmpty { continue }  // a one-element axis, held at its start
-        guard c.lanes.count == 1, let lane = c.lanes.first, let position = frame.dims[lane] else {
+        guard c.lanes.count == 1, let lane = c.lanes.first, let position = frame.dims[lane],
+          case .lane(let l)? = bindings[lane]
+        else {
           throw fail("internal: a register block needs one lane per axis", at: d, "internal")
         }
         positions.append(position)
+        blocks.append(l.constexpr)
       }
-      guard frame.rank == positions.count, Set(positions).count == positions.count, value.lanes.count == positions.count
+      guard Set(positions).count == positions.count, value.lanes.count == positions.count,
+        frame.rank >= positions.count
       else {
         throw fail("internal: the block value has other dimensions than its axes", at: d, "internal")
       }
       var v = materialize(value)
+      if frame.rank > positions.count {
+        // A reduction keeps its reduced lanes as dimensions of size 1: drop them (the axes keep frame order).
+        let byPosition = zip(positions, blocks).sorted { $0.0 < $1.0 }
+        v = "tl.reshape(\(v), (\(byPosition.map(\.1).joined(separator: ", ")),))"
+        let ordered = byPosition.map(\.0)
+        positions = positions.map { p in ordered.firstIndex(of: p) ?? 0 }
+      }
       if positions != Array(0..<positions.count) {
         guard positions == [1, 0] else { throw fail("internal: cannot arrange the block", at: d, "internal") }
         v = "tl.trans(\(v))"

@@ -63,6 +63,18 @@ import Testing
     }
   }
 
+  /// Several rows per program: each row statistic is a [rows] register block (the reduction's kept dimension
+  /// reshaped away), also the max computed inside the sum, whose lane starts at the region of the sum.
+  @Test func rowsPerProgramKeepRowStatisticsInRegisters() throws {
+    let t = try Trace.parse(
+      SourceFile(path: "softmax.rows2", text: try String(contentsOf: TritonTestSupport.inRepository("lowering/triton/traces/softmax.rows2.trace"), encoding: .utf8)))
+    for shape in [[:], ["M": 8192, "N": 8192]] {
+      let text = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/softmax.kev"), trace: t, overrides: shape)
+      #expect(text.components(separatedBy: "in a register block").count == 4, "\(shape)")
+      #expect(!text.contains("in scratch") && text.contains("tl.reshape("), "\(shape)")
+    }
+  }
+
   /// A region that does not line up with the consumer's blocks (a 64-wide producer block under a 128-wide
   /// consumer block) still goes through per-program scratch.
   @Test func misalignedRegionsUseScratch() throws {
