@@ -682,7 +682,7 @@ struct KernelBuilder {
       homes[p.name] = .register(value: value, shape: pShape)
       return
     }
-    if let lanes = tileLanes(p, in: consumer, readExpressions: readExpressions, region: region, ranging: ranging) {
+    if let lanes = tileLanes(p, in: consumer, readExpressions: readExpressions, region: region) {
       // Emitted into a block value; if the producer's value does not come out in a layout that can be
       // arranged in axis order, the builder is rolled back and the region goes to scratch.
       let saved = self
@@ -746,8 +746,7 @@ struct KernelBuilder {
   /// inside the tensor). Then element i of the producer's block is element i of the consumer's, and the
   /// producer's value is used as it is, never stored.
   func tileLanes(
-    _ p: Definition, in consumer: Definition, readExpressions: [Expr], region: [RegionDimension],
-    ranging: [String: ClosedRange<Int>]
+    _ p: Definition, in consumer: Definition, readExpressions: [Expr], region: [RegionDimension]
   ) -> [String?]? {
     let ps = p.effectiveSchedule
     var laneOf = [String?](repeating: nil, count: p.axes.count)
