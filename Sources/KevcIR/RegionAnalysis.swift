@@ -147,4 +147,45 @@ public struct RegionAnalysis: Sendable {
     }
     return out
   }
+
+  /// Whether the region of `producer` computed at `loop` of `consumer` also covers every read of `producer` by
+  /// `sibling`, another definition computed at that same loop (over its own region): the sibling's reads, with its
+  /// axes ranging over its region and its reduction variables over their constant bounds, stay inside the box.
+  /// Then one computation of `producer` at the loop can serve both (no copy, no recomputation).
+  public func covers(
+    _ producer: Definition, readBy sibling: Definition, at loop: String, of consumer: Definition
+  ) throws(ScheduleQueryError) -> Bool {
+    let box = try region(of: producer, readBy: consumer, at: loop)
+    let siblingRegion = try region(of: sibling, readBy: consumer, at: loop)
+    var ranges: [String: (start: Affine, low: Int, high: Int)] = [:]
+    for (k, axis) in sibling.axes.enumerated() where k < siblingRegion.count {
+      guard let start = affine(siblingRegion[k].start) else { return false }
+      ranges[axis.name] = (start, 0, siblingRegion[k].extent - 1)
+    }
+    for r in sibling.reduction?.axes ?? [] {
+      guard let lo = kernel.constantValue(r.lowerBound), let hi = kernel.constantValue(r.upperBound), hi > lo else {
+        return false
+      }
+      ranges[r.name] = (Affine(constant: 0, terms: [:]), lo, hi - 1)
+    }
+    for read in sibling.expressions.flatMap(\.loads) where read.tensor == producer.name {
+      guard read.indices.count == box.count else { return false }
+      for (k, index) in read.indices.enumerated() {
+        guard let a = affine(index), let boxStart = affine(box[k].start) else { return false }
+        var fixed = Affine(constant: a.constant, terms: [:])
+        var low = 0
+        var high = 0
+        for (v, c) in a.terms {
+          guard let r = ranges[v] else { return false }
+          fixed = fixed + r.start.scaled(c)
+          low &+= Swift.min(c &* r.low, c &* r.high)
+          high &+= Swift.max(c &* r.low, c &* r.high)
+        }
+        guard fixed.terms == boxStart.terms, fixed.constant &+ low >= boxStart.constant,
+          fixed.constant &+ high <= boxStart.constant &+ box[k].extent &- 1
+        else { return false }
+      }
+    }
+    return true
+  }
 }

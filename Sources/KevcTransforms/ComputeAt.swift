@@ -7,9 +7,11 @@ import KevcIR
 /// where the regions of successive iterations overlap, the overlap is recomputed.
 ///
 /// Legal when `ss` is not a result and every index `y` reads `ss` at is affine in `y`'s loop variables (so the
-/// region has a fixed size); the region must fit local storage (1 MiB). When other definitions also read `ss`,
-/// `y` gets its own copy `ss.y` (recomputation: the producer is pure), computed at the loop, and the others keep
-/// reading `ss`; a producer left with no reader is removed.
+/// region has a fixed size); the region must fit local storage (1 MiB). When other definitions also read `ss` and
+/// all of them are already computed at the same loop of `y` (siblings: softmax's sum, which reads the row max, once
+/// it is computed in y's row loop) and read only what the region covers, `ss` is computed once there for all of
+/// them. Otherwise `y` gets its own copy `ss.y` (recomputation: the producer is pure), computed at the loop, and
+/// the others keep reading `ss`; a producer left with no reader is removed.
 ///
 /// Before:
 /// ```
@@ -37,7 +39,8 @@ extension ScheduleEditing {
       throw fail("'\(consumerName)' does not read '\(tensor)'")
     }
     if consumerName == tensor { throw fail("a definition cannot be computed inside itself") }
-    if readers.contains(where: { $0.name != consumerName }) {
+    let others = readers.filter { $0.name != consumerName }
+    if !others.isEmpty && !sharable(producer, with: others, at: loop, of: consumer) {
       let copy = try recompute(tensor, for: consumerName)
       try computeAt(copy, consumerName, loop)
       return
@@ -62,6 +65,21 @@ extension ScheduleEditing {
     s.placement = .computeAt(consumer: consumerName, loop: loop)
     if s.storage.scope == .workspace { s.storage.scope = .local }
     setSchedule(s, of: index)
+  }
+
+  /// Whether every other reader of `producer` is itself computed at `loop` of `consumer` (a sibling, emitted there
+  /// after the producer) and reads only what the producer's region there covers: then the producer is computed
+  /// once at the loop for all of them.
+  func sharable(_ producer: Definition, with others: [Definition], at loop: String, of consumer: Definition) -> Bool {
+    let analysis = RegionAnalysis(kernel)
+    let order = kernel.definitions.map(\.name)
+    guard let producerPosition = order.firstIndex(of: producer.name) else { return false }
+    return others.allSatisfy { sibling in
+      guard case .computeAt(let c, let l) = sibling.effectiveSchedule.placement, c == consumer.name, l == loop,
+        let position = order.firstIndex(of: sibling.name), position > producerPosition
+      else { return false }
+      return (try? analysis.covers(producer, readBy: sibling, at: loop, of: consumer)) ?? false
+    }
   }
 
   /// Gives `consumer` its own copy of `tensor` (same definition and schedule, placed right before the consumer);

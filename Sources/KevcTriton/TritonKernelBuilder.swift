@@ -749,6 +749,10 @@ struct KernelBuilder {
     _ p: Definition, in consumer: Definition, readExpressions: [Expr], region: [RegionDimension]
   ) -> [String?]? {
     let ps = p.effectiveSchedule
+    // A block value lives in the consumer's lanes: a producer also read by siblings (computed once at the same
+    // loop for several readers) stays in memory, where every reader can index it.
+    let readers = kernel.definitions.filter { d in d.expressions.contains { $0.loads.contains { $0.tensor == p.name } } }
+    guard readers.allSatisfy({ $0.name == consumer.name }) else { return nil }
     var laneOf = [String?](repeating: nil, count: p.axes.count)
     // Per axis, the read index without its lane: element i of the consumer's lane reads lane.lower + i + this.
     var offset = [IndexFacts.Affine?](repeating: nil, count: p.axes.count)

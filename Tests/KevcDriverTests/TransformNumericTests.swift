@@ -131,6 +131,11 @@ import Testing
       shape: ["M": 7, "N": 37],
       trace: "compute_at(_r0, y, m)\ncompute_at(mx, _r0, m)\ncompute_at(mx, y, m)\nparallel(y, m)\nvectorize(y, n, 8)",
       loopsContain: [" parallel", "vectorize(8)"]),
+    Case(
+      name: "compute_at shares the row max between the row's sum and the output (no copy)", source: "specs/softmax.kev",
+      shape: ["M": 7, "N": 37],
+      trace: "compute_at(_r0, y, m)\ncompute_at(mx, y, m)\nvectorize(mx, n, 8)\nvectorize(_r0, j, 8)\nparallel(y, m)",
+      loopsContain: [" parallel", "local %mx", "local %_r0"], irContains: ["%mx: f32[m < M]", "compute_at(%y, m)"]),
     // compute_root
     Case(
       name: "compute_root after compute_at", source: "specs/rmsnorm.kev", shape: ["M": 7, "N": 33],
