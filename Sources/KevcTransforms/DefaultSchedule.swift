@@ -13,6 +13,8 @@ import KevcIR
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
 ///    reduction (the i-k-j order of a contraction); vectorize that innermost loop; run the outermost axis loop on
 ///    the thread pool when there is enough work.
+/// 4. For each producer computed inside a consumer: vectorize its innermost loop when a load walks it with unit
+///    stride (row statistics: a vectorized sum keeps per-lane partials).
 /// Every step is applied as it is chosen and kept only if it is legal, so the result is always a valid trace.
 public enum DefaultSchedule {
   /// Bytes in one vector register the schedule targets.
@@ -95,6 +97,16 @@ public enum DefaultSchedule {
         _ = attempt(.parallel(tensor: d.name, loop: outer.name))
       }
     }
+    // 4. Producers computed inside a consumer (row statistics): vectorize their innermost loop when it walks
+    //    their loads contiguously (a vectorized sum/max/min keeps per-lane partials).
+    for d in k.definitions {
+      guard case .computeAt = d.effectiveSchedule.placement,
+        let innermost = d.effectiveSchedule.loops.last?.name, walksContiguously(d, innermost, in: k),
+        d.reduction.map({ $0.op != .argmax && $0.op != .argmin }) ?? true,
+        let extent = try? k.maxExtent(innermost, in: d), extent >= vectorBytes / max(4, d.dtype.byteSize)
+      else { continue }
+      _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: vectorBytes / max(4, d.dtype.byteSize)))
+    }
     return Trace(steps)
   }
 
@@ -129,6 +141,18 @@ public enum DefaultSchedule {
       if aAxis != bAxis { return bAxis }
       return (order.lastIndex(of: a.key) ?? -1) < (order.lastIndex(of: b.key) ?? -1)
     }?.key
+  }
+
+  /// Whether some load of `d` has `variable` in its last index with unit stride (and none walks it with another
+  /// stride there), so that vectorizing `variable` reads contiguous memory.
+  static func walksContiguously(_ d: Definition, _ variable: String, in kernel: Kernel) -> Bool {
+    let affine = RegionAnalysis(kernel)
+    var unit = false
+    for load in d.expressions.flatMap(\.loads) {
+      guard let last = load.indices.last, let c = affine.affineTerms(last)?[variable] else { continue }
+      if c == 1 || c == -1 { unit = true } else { return false }
+    }
+    return unit
   }
 
   /// Points of the definition times the length of its reduction (a rough count of work).

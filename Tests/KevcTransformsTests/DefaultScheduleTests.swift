@@ -33,4 +33,19 @@ import Testing
       """)
     #expect(lines == ["    schedule split(l, l.o, l.i, 8) loops(n: parallel, f, c, k, l.o, l.i: vectorize(8)) root store(workspace)"])
   }
+
+  /// Row statistics computed inside the row loop are vectorized along the row (their loads walk it contiguously).
+  @Test func rowStatisticsInsideTheRowLoopAreVectorized() throws {
+    let lines = try Self.schedule("""
+      kernel @rmsnorm(%x: f32[M, N]) -> (%y: f32[M, N]) {
+        dims M = 64, N = 256
+        %ss: f32[m < M] = sum<f32> [n in 0 .. $N] (%x[m, n] * %x[m, n])
+        %y: f32[m < M, n < N] = (%x[m, n] * rsqrt(((%ss[m] / 256.0:f32) + 0.000001:f32)))
+      }
+      """)
+    #expect(lines == [
+      "    schedule split(n, n.o, n.i, 8) loops(m, n.o, n.i: vectorize(8)) compute_at(%y, m) store(local)",
+      "    schedule split(n, n.o, n.i, 8) loops(m, n.o, n.i: vectorize(8)) root store(workspace)",
+    ])
+  }
 }
