@@ -58,14 +58,14 @@ def _kill_group(p):
 
 
 def evaluate(kernel, reference, label="", trials=5, timing_calls=50, timeout=60.0, seed=None, device="cuda",
-             warmup=5, eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_min_s=2e-3, eager_s=None):
+             warmup=5, eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None):
     """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set."""
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     job = {"kernel": os.path.abspath(kernel), "reference": os.path.abspath(reference), "label": label,
            "trials": trials, "timing_calls": timing_calls, "seed": seed, "device": device, "warmup": warmup,
            "eager_calls": eager_calls, "ceilings_cache": ceilings_cache, "floor_slack": floor_slack,
-           "eager_ratio_limit": eager_ratio_limit, "eager_min_s": eager_min_s, "eager_s": eager_s}
+           "eager_ratio_limit": eager_ratio_limit, "eager_s": eager_s}
     with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
         job_path = os.path.join(tmp, "job.json")
         result_path = os.path.join(tmp, "result.json")

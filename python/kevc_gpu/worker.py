@@ -227,9 +227,10 @@ class Worker:
         # Keep warming up for warm_seconds of wall time (at most 2000 calls): a GPU that sat idle while this
         # worker started and compiled runs at idle clocks (345 MHz seen on the H200), and a few calls of a
         # microsecond kernel do not bring it back up.
+        # Only on a GPU, and only when warm-up was asked for (warmup=0 times the very first calls on purpose).
         start = time.perf_counter()
         extra = 0
-        while time.perf_counter() - start < warm_seconds and extra < 2000 and calls > 0:
+        while self.cuda and warmup > 0 and calls > 0 and extra < 2000 and time.perf_counter() - start < warm_seconds:
             fn()
             self.sync()
             extra += 1
@@ -304,8 +305,7 @@ class Worker:
         self.phase("eager baseline")
         given = self.job.get("eager_s")
         if given is not None:
-            # A real PyTorch time measured by the caller (the benchmark's own baseline): used as is, and as
-            # trustworthy at any size (no eager_min_s cut-off).
+            # A real PyTorch time measured by the caller (the benchmark's own baseline), used as is.
             self.result["eager"] = {"median_s": float(given), "source": "given"}
         else:
             try:

@@ -169,6 +169,18 @@ def test_cpu_first_call_only_is_caught(tmp_path):
     assert r["status"] in ("nan", "wrong") and "after timing" in r["reason"], r["reason"]
 
 
+@needs_torch
+def test_given_eager_time_replaces_the_reference_eager_path(tmp_path):
+    # A PyTorch time measured by the caller (bench/gpu/bench.py) is what the eager-ratio check compares with, and
+    # only the first (timed) case gets it.
+    k = cpu_module(tmp_path, "ok", CPU_CASES["ok"])
+    s = harness.evaluate_cases([(k, SOFTMAX_REF, "a"), (k, SOFTMAX_REF, "b")], trials=1, timing_calls=3, timeout=60,
+                               device="cpu", seed=5, eager_s=0.25)
+    assert s["status"] == "ok", s["reason"]
+    assert s["cases"][0]["eager"] == {"median_s": 0.25, "source": "given"}
+    assert s["cases"][1]["eager"] is None or s["cases"][1]["eager"].get("source") != "given"
+
+
 # -- GPU, Triton ---------------------------------------------------------------------------------------------------
 
 TRITON_HEADER = """
