@@ -14,13 +14,23 @@ public enum GPUHarness {
     public var timeout: Double
     public var seed: UInt64?
     public var python: String
+    /// Calls of the reference module's eager path timed for the report (0: none; the search never needs them).
+    public var eagerCalls: Int
+    /// The device lock shared by concurrent evaluations (python/kevc_gpu/device_lock.py): their checks overlap,
+    /// their timings own the GPU. Nil: this evaluation is alone on the GPU.
+    public var deviceLock: String?
 
-    public init(trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3") {
+    public init(
+      trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
+      eagerCalls: Int = 10, deviceLock: String? = nil
+    ) {
       self.trials = trials
       self.timingCalls = timingCalls
       self.timeout = timeout
       self.seed = seed
       self.python = python
+      self.eagerCalls = eagerCalls
+      self.deviceLock = deviceLock
     }
   }
 
@@ -95,7 +105,7 @@ public enum GPUHarness {
     }
     args += [
       "--trials", String(options.trials), "--timing-calls", String(options.timingCalls),
-      "--timeout", String(options.timeout),
+      "--timeout", String(options.timeout), "--eager-calls", String(max(0, options.eagerCalls)),
     ]
     if let s = options.seed { args += ["--seed", String(s)] }
     let shapeLabel = cases[0].label
@@ -104,6 +114,7 @@ public enum GPUHarness {
     process.arguments = [options.python] + args
     var env = ProcessInfo.processInfo.environment
     env["PYTHONPATH"] = pythonDir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+    if let lock = options.deviceLock { env["KEVC_GPU_LOCK"] = lock }
     process.environment = env
     let out = Pipe()
     let errPath = folder.appendingPathComponent("stderr.txt").path

@@ -291,15 +291,16 @@ public enum WorkerEvaluation {
       }
     }
     if let fault = request.fault { misbehave(fault) }
-    let lock = TimingLock(path: request.timingLock)
-    defer { lock.release() }
+    // No timing lock here: the harness takes the device lock itself, shared for its checks and exclusive for its
+    // timing, so concurrent candidates import, compile and check while one is timed.
     let outcome: GPUHarness.Outcome
     do {
       outcome = try GPUHarness.run(
         cases: cases, kernelName: front.name,
         options: GPUHarness.Options(
           trials: max(1, request.trials), timingCalls: max(10, request.repeats * 10),
-          timeout: request.caseTimeout ?? 60, seed: request.seed))
+          timeout: request.caseTimeout ?? 60, seed: request.seed, eagerCalls: 0,
+          deviceLock: request.timingLock.map { $0 + ".gpu" }))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }

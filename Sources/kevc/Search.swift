@@ -110,9 +110,10 @@ struct Search: ParsableCommand {
       options.target = target
       options.caseTimeout = caseTimeout
       if target == "triton" && jobs == ProcessInfo.processInfo.activeProcessorCount {
-        // One GPU: candidates compile concurrently but evaluate one at a time (the timing lock); a few workers
-        // keep the GPU busy without piling up processes waiting for it.
-        options.jobs = min(jobs, 3)
+        // One GPU: candidates compile, import and check concurrently (the harness's device lock is shared for
+        // checks) and are timed one at a time (exclusive); a few workers keep the GPU busy without piling up
+        // processes that wait for it, or starving the one being timed of CPU.
+        options.jobs = min(max(1, jobs / 3), 5)
       }
 
       let stop = StopFlag()

@@ -3,7 +3,7 @@ default GPU schedule and with the hand-written trace (bench/gpu/<op>.trace, when
 torch.compile (bench/gpu/baselines.py), side by side in one run, with each kevc kernel's fraction of its roofline
 floor (bytes over measured bandwidth, flops over measured peak; computed by the kevc harness).
 
-Usage: python3 bench/gpu/bench.py KEVC_BINARY OUT_DIR
+Usage: python3 bench/gpu/bench.py KEVC_BINARY OUT_DIR [--ops conv1d,softmax,...] [--jobs 4]
        python3 bench/gpu/bench.py --report-partial OUT_DIR    (results.md from a run cut off at its limit)
 """
 import glob
@@ -39,7 +39,7 @@ def bench_shape(spec):
     return ",".join(p.replace(" ", "") for p in m.group(1).split("#")[0].split(",")) if m else ""
 
 
-def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None):
+def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None):
     os.makedirs(workdir, exist_ok=True)
     cmd = [kevc, "compile", spec, "--target", "triton", "--shape", shape, "--emit", "triton,torch-ref",
            "--dump-dir", workdir]
@@ -51,26 +51,37 @@ def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None):
     files = os.listdir(workdir)
     kernel = next(os.path.join(workdir, f) for f in files if f.endswith(".triton.py"))
     ref = next(os.path.join(workdir, f) for f in files if f.endswith(".ref.py"))
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    if lock:
+        env["KEVC_GPU_LOCK"] = lock  # concurrent configurations: checks overlap, timings own the GPU
     h = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", kernel, "--reference", ref,
-                        "--shape-label", shape, "--trials", "1", "--timing-calls", "50", "--timeout", "150"]
+                        "--shape-label", shape, "--trials", "1", "--timing-calls", "50", "--timeout", "400"]
                        + (["--eager-s", repr(eager_s)] if eager_s else []),
-                       cwd=ROOT, capture_output=True, text=True, timeout=1800,
-                       env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")))
+                       cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
     try:
         return json.loads(h.stdout.strip().splitlines()[-1])
     except Exception:
         return {"status": "error", "reason": (h.stderr or h.stdout)[-1500:]}
 
 
+def option(name, default):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
 def main():
     kevc, out = sys.argv[1], sys.argv[2]
+    only = option("--ops", None)
+    jobs = int(option("--jobs", "4"))
+    # In the order --ops names them (what matters most first, should the run be cut off at its limit).
+    selected = [o for key in only.split(",") for o in OPS if o[2] == key] if only else OPS
     os.makedirs(out, exist_ok=True)
     sys.path.insert(0, HERE)
     import baselines
     import torch
     base = {}
     ops = baselines.ops()
-    for _, _, key in OPS:
+    # Baselines first, alone on the GPU.
+    for _, _, key in selected:
         fn, args = ops[key]
         entry = {}
         try:
@@ -88,38 +99,54 @@ def main():
     del ops
     torch.cuda.empty_cache()
 
-    rows = []
-    for name, spec, key in OPS:
+    # Then every kevc configuration (default schedule, each hand-trace variant), `jobs` at a time: they compile
+    # and check concurrently and are timed one at a time under the harness's device lock.
+    import concurrent.futures
+    import threading
+    lock = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kevc-bench-gpu-%d.lock" % os.getpid())
+    rows, work_items = [], []
+    for name, spec, key in selected:
         shape = bench_shape(spec)
         stem = os.path.splitext(os.path.basename(spec))[0]
         row = {"op": name, "spec": spec, "shape": shape, "baseline": base.get(key, {})}
+        rows.append(row)
         work = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kevc-bench-gpu", stem)
         eager_ms = (row["baseline"].get("eager") or {}).get("median_ms")
         eager_s = eager_ms / 1e3 if eager_ms else None
-        row["kevc_default"] = run_kevc(kevc, spec, shape, None, os.path.join(work, "default"), eager_s)
+        work_items.append((row, "kevc_default", spec, shape, None, os.path.join(work, "default"), eager_s))
         # Hand traces: <stem>.trace and variants <stem>.<variant>.trace; the fastest correct one is "hand".
         variants = sorted(glob.glob(os.path.join(HERE, stem + ".trace")) + glob.glob(os.path.join(HERE, stem + ".*.trace")))
-        hands = {}
         for trace in variants:
             label = os.path.basename(trace)[:-len(".trace")]
-            hands[label] = run_kevc(kevc, spec, shape, trace, os.path.join(work, "hand-" + label), eager_s)
-            hands[label]["trace"] = os.path.relpath(trace, ROOT)
-        if hands:
-            def key(v):
-                t = (v.get("timing") or {}).get("median_s")
-                return t if v.get("status") in ("ok", "flagged") and isinstance(t, (int, float)) else float("inf")
-            row["hand_variants"] = hands
-            row["kevc_hand"] = min(hands.values(), key=key)
-        rows.append(row)
-        with open(os.path.join(out, "results.partial.json"), "w") as f:  # survives a run cut off at its limit
-            json.dump({"rows": rows, "baselines": base}, f, indent=1, default=str)
-        print("kevc", name, json.dumps({k: (v.get("status"), (v.get("timing") or {}).get("median_s"))
-                                         for k, v in list(row.items()) + list(row.get("hand_variants", {}).items())
-                                         if k.startswith("kevc") or k.startswith(stem)}), flush=True)
+            work_items.append((row, label, spec, shape, trace, os.path.join(work, "hand-" + label), eager_s))
+    done = threading.Lock()
+
+    def measure(item):
+        row, label, spec, shape, trace, workdir, eager_s = item
+        result = run_kevc(kevc, spec, shape, trace, workdir, eager_s, lock)
+        with done:
+            if trace is None:
+                row[label] = result
+            else:
+                result["trace"] = os.path.relpath(trace, ROOT)
+                row.setdefault("hand_variants", {})[label] = result
+                row["kevc_hand"] = min(row["hand_variants"].values(), key=fastest)
+            with open(os.path.join(out, "results.partial.json"), "w") as f:  # survives a run cut off at its limit
+                json.dump({"rows": rows, "baselines": base}, f, indent=1, default=str)
+            print("kevc", row["op"], label, result.get("status"), (result.get("timing") or {}).get("median_s"),
+                  flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(measure, work_items))
     results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": rows}
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
     report(out, rows, "%s, torch %s" % (results["device"], results["torch"]), complete=True)
+
+
+def fastest(v):
+    t = (v.get("timing") or {}).get("median_s")
+    return t if v.get("status") in ("ok", "flagged") and isinstance(t, (int, float)) else float("inf")
 
 
 def report(out, rows, machine, complete):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one GPU script: run on the GPU machine (CUDA, Triton, PyTorch; no Swift) from the repository root.
-#   bench/gpu/run.sh OUT_DIR [all|check|bench]     (default all; check = steps 2-3, bench = step 4)
+#   bench/gpu/run.sh OUT_DIR [all|check|bench] [bench.py options: --ops a,b --jobs N]
+#   (default all; check = steps 2-3, bench = step 4)
 # 1. kevc: the static binary bench/gpu/kevc-static.xz (built here by bench/gpu/build-static-kevc.sh), or `kevc` on PATH.
 # 2. Correctness: every spec in specs/ with the default GPU schedule through `kevc run --target triton`
 #    (the harness's full protocol: 5 trials, several distributions, poisoned outputs, input-write checks).
@@ -10,10 +11,15 @@
 set -uo pipefail
 OUT=${1:?usage: bench/gpu/run.sh OUT_DIR [all|check|bench]}
 PHASE=${2:-all}
+shift $(( $# < 2 ? $# : 2 ))
 mkdir -p "$OUT"
 cd "$(dirname "$0")/../.."
 . bench/gpu/kevc-binary.sh
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; "$KEVC" --version; } > "$OUT/machine.txt" 2>&1
+# The GPU's state before and after (utilisation, clocks, other processes, a copy and a matmul timed): a GPU shared
+# with someone else, or throttled, shows here rather than as a mystery in the results.
+python3 bench/gpu/probe.py before >> "$OUT/machine.txt" 2>&1
+trap 'python3 bench/gpu/probe.py after >> "$OUT/machine.txt" 2>&1' EXIT
 
 echo "[$(date +%T)] start"
 if [ "$PHASE" != bench ]; then
@@ -41,5 +47,5 @@ echo "[$(date +%T)] checks done"
 fi
 [ "$PHASE" = check ] && exit 0
 
-python3 bench/gpu/bench.py "$KEVC" "$OUT" 2>&1 | tail -30
+python3 bench/gpu/bench.py "$KEVC" "$OUT" "$@" 2>&1 | tail -40
 echo "[$(date +%T)] bench done"

@@ -5,7 +5,9 @@
 # of BUDGET candidates (default 16) or SECONDS of wall time (default 90), whichever comes first, into one tuning
 # database; then, in the same run, the hand trace (bench/gpu/<stem>.trace) through the same harness, PyTorch eager
 # and torch.compile (bench/gpu/baselines.py); `kevc db export` and `kevc report` of each search.
-# Writes OUT_DIR/{search.db, search-OP.log, report-OP.html, baselines.json, hand-OP.txt, export.json}; then
+# KEVC_SEARCH_JOBS sets the search's --jobs (default: kevc's, a third of the cores, at most 5).
+# Writes OUT_DIR/{search.db, search-OP.log, report-OP.html, baselines.json, hand-VARIANT.txt, export.json,
+# machine.txt (the GPU's state before and after, bench/gpu/probe.py)}; then
 # bench/search/summarize.py OUT_DIR writes results.md from them.
 set -uo pipefail
 OUT=${1:?usage: bench/search/gpu.sh OUT_DIR [BUDGET] [SECONDS] [OPS]}
@@ -25,6 +27,8 @@ spec_of() {
 }
 shape_of() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
 
+python3 bench/gpu/probe.py before > "$OUT/machine.txt" 2>&1
+trap 'python3 bench/gpu/probe.py after >> "$OUT/machine.txt" 2>&1' EXIT
 python3 bench/gpu/baselines.py "$OUT/baselines.json" --calls 50 --only "$(echo $OPS | sed 's/matmul_bf16/matmul/g; s/ /,/g')" \
   > "$OUT/baselines.log" 2>&1 &
 BASE_PID=$!
@@ -34,13 +38,17 @@ for op in $OPS; do
   spec=$(spec_of "$op"); shape=$(shape_of "$spec")
   start=$(date +%s)
   "$KEVC" search "$spec" --target triton --shape "$shape" --budget "$BUDGET" --time-limit "$SECONDS_PER_OP" \
-    --db "$DB" --trials 1 --case-timeout 60 --eval-timeout 150 --seed 1 > "$OUT/search-$op.log" 2>&1
+    --db "$DB" --trials 1 --case-timeout 60 --eval-timeout 150 --seed 1 \
+    ${KEVC_SEARCH_JOBS:+--jobs $KEVC_SEARCH_JOBS} > "$OUT/search-$op.log" 2>&1
   echo "search $op: exit $? after $(( $(date +%s) - start )) s; $(tail -1 "$OUT/search-$op.log")"
-  if [ -f "bench/gpu/$op.trace" ]; then
-    "$KEVC" run "$spec" --target triton --shape "$shape" --schedule "bench/gpu/$op.trace" --trials 1 --iterations 10 \
-      --repeats 5 > "$OUT/hand-$op.txt" 2>&1
-    echo "hand $op: $(grep -E 'time per call|PASS|FAIL|FLAG' "$OUT/hand-$op.txt" | tr '\n' ' ')"
-  fi
+  # Every hand trace of the op (bench/gpu/<op>.trace and its variants <op>.<variant>.trace), alone on the GPU.
+  for trace in bench/gpu/$op.trace bench/gpu/$op.*.trace; do
+    [ -f "$trace" ] || continue
+    variant=$(basename "$trace" .trace)
+    "$KEVC" run "$spec" --target triton --shape "$shape" --schedule "$trace" --trials 1 --iterations 10 \
+      --repeats 5 > "$OUT/hand-$variant.txt" 2>&1
+    echo "hand $variant: $(grep -E 'time per call|PASS|FAIL|FLAG' "$OUT/hand-$variant.txt" | tr '\n' ' ')"
+  done
 done
 "$KEVC" db list --db "$DB" > "$OUT/db-list.txt" 2>&1
 "$KEVC" db export --db "$DB" -o "$OUT/export.json" > /dev/null 2>&1

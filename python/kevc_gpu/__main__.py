@@ -45,6 +45,8 @@ def main(argv=None):
     run.add_argument("--eager-s", type=float, default=None,
                      help="a PyTorch eager time (seconds) measured elsewhere for the first case: used for the 10x "
                           "check instead of timing the reference module's slow eager path")
+    run.add_argument("--eager-calls", type=int, default=10,
+                     help="calls of the reference module's eager path to time for the report (0: none)")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
     a = ap.parse_args(argv)
 
@@ -62,7 +64,7 @@ def main(argv=None):
     summary = harness.evaluate_cases(
         cases, time_all=a.time_all, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
         timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
-        eager_s=a.eager_s)
+        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls))
     print(json.dumps(_clean(summary)))
     return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
 

@@ -1,10 +1,12 @@
 """Device ceilings for roofline floors, measured on the GPU that runs the candidates: memory bandwidth from a large
-device-to-device copy (bytes read + bytes written per second) and peak arithmetic from large torch.matmul calls
+device-to-device copy of random bytes (bytes read + bytes written per second) and peak arithmetic from large torch.matmul calls
 (bf16 and fp32 with TF32 allowed; the faster one is the peak, so floors are never too high). Results are cached
 in a JSON file keyed by device name and torch version (KEVC_GPU_CACHE or ~/.cache/kevc_gpu/ceilings.json)."""
 
 import json
 import os
+
+METHOD = 2  # bumped when the measurement changes, so that cached ceilings from an older method are not reused
 
 
 def _cache_path(path):
@@ -34,10 +36,11 @@ def _median_time(fn, calls=10, warmup=3):
 def measure(device):
     import torch
     props = torch.cuda.get_device_properties(device)
-    n = 1 << 30  # 1 GiB
-    src = torch.empty(n, dtype=torch.uint8, device=device).fill_(1)
+    n = 1 << 30  # 1 GiB, far beyond L2
+    # Random bytes: a constant buffer may be stored compressed, and then copies faster than memory can move data.
+    src = torch.randint(0, 256, (n,), dtype=torch.uint8, device=device)
     dst = torch.empty_like(src)
-    t = _median_time(lambda: dst.copy_(src))
+    t = _median_time(lambda: dst.copy_(src), calls=20)
     bandwidth = 2 * n / t
     del src, dst
     peaks = {}
@@ -62,7 +65,7 @@ def get(device, path=None):
     """The ceilings of `device`, from the cache or measured now (and cached)."""
     import torch
     path = _cache_path(path)
-    key = "%s|%s" % (torch.cuda.get_device_properties(device).name, torch.__version__)
+    key = "%s|%s|method %d" % (torch.cuda.get_device_properties(device).name, torch.__version__, METHOD)
     data = {}
     try:
         with open(path) as f:

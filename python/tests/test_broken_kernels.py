@@ -356,6 +356,11 @@ def test_gpu_side_stream_is_timed(tmp_path):
     ta, tb = a["timing"]["median_s"], b["timing"]["median_s"]
     assert ta > 1e-4, ta  # the slow kernel really is slow
     assert tb >= 0.7 * ta, (ta, tb)
+    # On its own stream the call's time is the stream's interval: the host's synchronize round trip is not in it.
+    assert a["timing"]["sync_round_trip_s"] > 0
+    assert abs(ta - a["timing"]["launching_stream"]["median_s"]) <= 0.1 * ta, a["timing"]
+    # On a side stream the launching stream finished at once; the work came after it, and is in the time.
+    assert b["timing"]["launching_stream"]["median_s"] < 0.5 * tb, b["timing"]
 
 
 @needs_gpu

@@ -1,0 +1,92 @@
+"""The device lock shared by concurrent evaluations (kevc_gpu/device_lock.py): checks overlap each other, a timing
+overlaps nothing, and a timing that is waiting goes before checks that arrive after it. Processes, not threads:
+flock(2) locks belong to open files, and the workers are processes."""
+
+import multiprocessing as mp
+import os
+import time
+
+from kevc_gpu.device_lock import DeviceLock
+
+
+def hold(path, mode, seconds, log, start_delay=0.0):
+    time.sleep(start_delay)
+    lock = DeviceLock(path)
+    with getattr(lock, mode)():
+        t0 = time.monotonic()
+        time.sleep(seconds)
+        t1 = time.monotonic()
+    with open(log, "a") as f:
+        f.write("%s %s %.4f %.4f\n" % (os.getpid(), mode, t0, t1))
+
+
+def intervals(log):
+    rows = [line.split() for line in open(log)]
+    return [(r[1], float(r[2]), float(r[3])) for r in rows]
+
+
+def overlap(a, b):
+    return a[1] < b[2] and b[1] < a[2]
+
+
+def run_all(specs):
+    ps = [mp.Process(target=hold, args=s) for s in specs]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join(30)
+        assert p.exitcode == 0
+
+
+def test_checks_overlap(tmp_path):
+    path, log = str(tmp_path / "gpu.lock"), str(tmp_path / "log")
+    run_all([(path, "shared", 0.6, log), (path, "shared", 0.6, log)])
+    a, b = intervals(log)
+    assert overlap(a, b), (a, b)
+
+
+def test_a_timing_overlaps_nothing(tmp_path):
+    path, log = str(tmp_path / "gpu.lock"), str(tmp_path / "log")
+    run_all([(path, "shared", 0.5, log), (path, "exclusive", 0.3, log, 0.1), (path, "shared", 0.3, log, 0.2),
+             (path, "exclusive", 0.3, log, 0.25)])
+    rows = intervals(log)
+    for i, a in enumerate(rows):
+        for b in rows[i + 1:]:
+            if "exclusive" in (a[0], b[0]):
+                assert not overlap(a, b), (a, b)
+
+
+def test_a_waiting_timing_goes_before_later_checks(tmp_path):
+    path, log = str(tmp_path / "gpu.lock"), str(tmp_path / "log")
+    # A check runs; a timing asks at 0.1 s; a second check asks at 0.2 s, while the first still runs: it must wait
+    # for the timing, not slip in beside the first check.
+    run_all([(path, "shared", 0.6, log), (path, "exclusive", 0.2, log, 0.1), (path, "shared", 0.2, log, 0.2)])
+    rows = intervals(log)
+    timing = next(r for r in rows if r[0] == "exclusive")
+    late_check = max((r for r in rows if r[0] == "shared"), key=lambda r: r[1])
+    assert late_check[1] >= timing[2] - 1e-3, rows
+
+
+def test_no_path_is_no_lock(tmp_path):
+    lock = DeviceLock(None)
+    with lock.exclusive():
+        with lock.shared():
+            pass
+
+
+def test_an_evaluation_waits_for_a_timing_in_progress(tmp_path, monkeypatch):
+    torch = __import__("pytest").importorskip("torch")  # noqa: F841 - the CPU harness path needs torch
+    from kevc_gpu import harness
+    import test_broken_kernels as tbk
+    path, log = str(tmp_path / "gpu.lock"), str(tmp_path / "log")
+    k = tbk.cpu_module(tmp_path, "ok", tbk.CPU_CASES["ok"])
+    other = mp.Process(target=hold, args=(path, "exclusive", 3.0, log))
+    other.start()
+    time.sleep(0.3)
+    monkeypatch.setenv("KEVC_GPU_LOCK", path)
+    t0 = time.monotonic()
+    r = harness.evaluate(k, tbk.SOFTMAX_REF, trials=1, timing_calls=2, timeout=60, device="cpu", seed=1)
+    waited = time.monotonic() - t0
+    other.join(10)
+    assert r["status"] == "ok", r["reason"]
+    assert waited >= 2.5, waited  # the worker's checks waited for the other worker's timing to end
