@@ -50,6 +50,10 @@ public struct SearchOptions: Sendable {
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
   public var proposalsPerCall: Int = 2
+  /// Traces the user starts from (hand-written schedules, winners of other searches): each is checked like any
+  /// proposal and, when legal and new, becomes a root evaluated right after the default schedule (proposer
+  /// `seed:NAME`), on islands 1, 2, ... in turn. Evolution breeds from them like from any other candidate.
+  public var seedTraces: [(name: String, trace: Trace)] = []
 
   public init(workerExecutable: URL) { self.workerExecutable = workerExecutable }
 }
@@ -224,6 +228,23 @@ public final class SearchEngine {
         let id = try insert(trace: t, kernel: k, hash: hash, parent: nil, proposer: "default", transform: nil, island: 0)
         defaultCandidate = id
         pending.insert(id, at: 0)
+      }
+    }
+    // The user's seed traces, once per workload and target (a resumed search finds them among its candidates).
+    var seedPosition = defaultCandidate.flatMap { pending.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+    for (i, seed) in options.seedTraces.enumerated() {
+      let name = "seed:" + seed.name
+      if candidates.values.contains(where: { $0.proposer == name }) { continue }
+      switch validate(.trace(seed.trace), proposer: name) {
+      case .new(let t, let k, let hash):
+        let id = try insert(
+          trace: t, kernel: k, hash: hash, parent: nil, proposer: name, transform: nil, island: (i + 1) % n)
+        pending.insert(id, at: min(seedPosition, pending.count))
+        seedPosition += 1
+      case .duplicate:
+        observe(.message("seed trace \(seed.name) gives an IR already known; not evaluated again"))
+      case .illegal(let reason):
+        observe(.message("seed trace \(seed.name) is illegal here: \(reason)"))
       }
     }
     if let d = defaultCandidate, let i = pending.firstIndex(of: d), i > 0 {

@@ -3,6 +3,7 @@ import Foundation
 import KevcBasic
 import KevcDriver
 import KevcSearch
+import KevcTransforms
 
 /// `kevc search`: an evolutionary search over traces of IR transforms, evaluated in worker processes, recorded in
 /// the tuning database (see docs/search.md).
@@ -64,6 +65,13 @@ struct Search: ParsableCommand {
   @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
   var db: String?
 
+  @Option(
+    name: .customLong("seed-trace"),
+    help: ArgumentHelp(
+      "A trace to start from (a hand-written schedule, another search's winner); repeatable. Each is checked, "
+        + "evaluated after the default schedule (proposer seed:NAME, NAME the file's base name) and bred from."))
+  var seedTraces: [String] = []
+
   @Option(help: "How to print errors: text or json.")
   var diagnostics: DiagnosticRenderer.Format = .text
 
@@ -97,7 +105,16 @@ struct Search: ParsableCommand {
       } catch {
         throw DiagnosticError(.error(DiagnosticID("search", "bad-database"), error.message, at: SourceLocation(file: path, line: 0, column: 0)))
       }
+      var seeds: [(name: String, trace: Trace)] = []
+      for file in seedTraces {
+        guard let data = FileManager.default.contents(atPath: file) else {
+          throw DiagnosticError(.error(DiagnosticID("driver", "no-such-file"), "cannot read seed trace '\(file)'", at: here))
+        }
+        let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        seeds.append((name, try Trace.parse(SourceFile(path: file, text: String(decoding: data, as: UTF8.self)))))
+      }
       var options = SearchOptions(workerExecutable: kevcExecutable())
+      options.seedTraces = seeds
       options.budget = budget
       options.timeLimit = timeLimit
       options.plateau = plateau

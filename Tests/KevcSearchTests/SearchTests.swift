@@ -107,6 +107,38 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(try db.evaluations(workload: summary.workloadID, target: summary.targetID).contains { $0.status == .ok })
   }
 
+  @Test func seedTracesAreEvaluatedAfterTheDefaultOnceAndIllegalOnesAreReported() throws {
+    let dir = try Paths.temporaryDirectory()
+    let db = try TuningDatabase(path: dir.appendingPathComponent("seed.db").path)
+    var options = smallOptions(budget: 3)
+    options.jobs = 1
+    let hand = try Trace.parse(SourceFile(path: "hand.trace", text: "tile(c, [m, n], [8, 8])\nparallel(c, m.o)\n"))
+    let bad = try Trace.parse(SourceFile(path: "bad.trace", text: "vectorize(nowhere, q, 4)\n"))
+    options.seedTraces = [("hand", hand), ("bad", bad)]
+    var messages: [String] = []
+    let engine = SearchEngine(db: db, input: try matmulInput(24), options: options) { e in
+      if case .message(let m) = e { messages.append(m) }
+    }
+    let summary = try engine.run()
+    let cands = try db.candidates(workload: summary.workloadID, target: summary.targetID)
+    let evals = try db.evaluations(workload: summary.workloadID, target: summary.targetID)
+    let seed = try #require(cands.first { $0.proposer == "seed:hand" }, "\(messages)")
+    #expect(seed.parentID == nil)
+    // The default first, the seed second: both evaluated, in that order.
+    #expect(evals.count >= 2)
+    #expect(evals[0].candidateID == cands.first { $0.proposer == "default" }?.id)
+    #expect(evals[1].candidateID == seed.id)
+    #expect(evals[1].status == .ok)
+    #expect(!cands.contains { $0.proposer == "seed:bad" })
+    #expect(messages.contains { $0.contains("seed trace bad is illegal here") })
+    // A resumed search does not insert the seed again.
+    var more = options
+    more.budget = 4
+    _ = try SearchEngine(db: db, input: try matmulInput(24), options: more) { _ in }.run()
+    let again = try db.candidates(workload: summary.workloadID, target: summary.targetID)
+    #expect(again.filter { $0.proposer == "seed:hand" }.count == 1)
+  }
+
   @Test func workersThatCrashHangOrWriteGarbageAreClassified() throws {
     let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
     let pool = try WorkerPool(executable: Paths.kevc, timeout: 6)

@@ -3,10 +3,11 @@
 #   bench/search/gpu.sh OUT_DIR [BUDGET] [SECONDS] [OPS]
 # For each op (default: softmax rmsnorm matmul_bf16): `kevc search --target triton` at the bench shape with a budget
 # of BUDGET candidates (default 16) or SECONDS of wall time (default 90), whichever comes first, into one tuning
-# database; then, in the same run, the hand trace (bench/gpu/<stem>.trace) through the same harness, PyTorch eager
-# and torch.compile (bench/gpu/baselines.py); `kevc db export` and `kevc report` of each search.
+# database, seeded with the op's hand traces (bench/gpu/<op>.trace and <op>.<variant>.trace: evaluated in the
+# search, proposer seed:NAME); PyTorch eager and torch.compile (bench/gpu/baselines.py) measured first in the same
+# run; `kevc db export` and `kevc report` of each search.
 # KEVC_SEARCH_JOBS sets the search's --jobs (default: kevc's, a third of the cores, at most 5).
-# Writes OUT_DIR/{search.db, search-OP.log, report-OP.html, baselines.json, hand-VARIANT.txt, export.json,
+# Writes OUT_DIR/{search.db, search-OP.log, report-OP.html, baselines.json, export.json,
 # machine.txt (the GPU's state before and after, bench/gpu/probe.py)}; then
 # bench/search/summarize.py OUT_DIR writes results.md from them.
 set -uo pipefail
@@ -37,18 +38,14 @@ wait $BASE_PID   # baselines first, alone on the GPU (their timings must not ove
 for op in $OPS; do
   spec=$(spec_of "$op"); shape=$(shape_of "$spec")
   start=$(date +%s)
-  "$KEVC" search "$spec" --target triton --shape "$shape" --budget "$BUDGET" --time-limit "$SECONDS_PER_OP" \
+  # The hand traces (bench/gpu/<op>.trace and variants <op>.<variant>.trace) are seeds of the search: evaluated
+  # in it, by the same harness in the same run, right after the default schedule, and bred from.
+  seeds=()
+  for trace in bench/gpu/$op.trace bench/gpu/$op.*.trace; do [ -f "$trace" ] && seeds+=(--seed-trace "$trace"); done
+  "$KEVC" search "$spec" --target triton "${seeds[@]}" --shape "$shape" --budget "$BUDGET" --time-limit "$SECONDS_PER_OP" \
     --db "$DB" --trials 1 --case-timeout 60 --eval-timeout 150 --seed 1 \
     ${KEVC_SEARCH_JOBS:+--jobs $KEVC_SEARCH_JOBS} > "$OUT/search-$op.log" 2>&1
   echo "search $op: exit $? after $(( $(date +%s) - start )) s; $(tail -1 "$OUT/search-$op.log")"
-  # Every hand trace of the op (bench/gpu/<op>.trace and its variants <op>.<variant>.trace), alone on the GPU.
-  for trace in bench/gpu/$op.trace bench/gpu/$op.*.trace; do
-    [ -f "$trace" ] || continue
-    variant=$(basename "$trace" .trace)
-    "$KEVC" run "$spec" --target triton --shape "$shape" --schedule "$trace" --trials 1 --iterations 10 \
-      --repeats 5 > "$OUT/hand-$variant.txt" 2>&1
-    echo "hand $variant: $(grep -E 'time per call|PASS|FAIL|FLAG' "$OUT/hand-$variant.txt" | tr '\n' ' ')"
-  done
 done
 "$KEVC" db list --db "$DB" > "$OUT/db-list.txt" 2>&1
 "$KEVC" db export --db "$DB" -o "$OUT/export.json" > /dev/null 2>&1
