@@ -155,9 +155,16 @@ struct Emitter {
     let (b, bt) = try body(d.body, function: "_body", scope: scope, definition: d, indent: 1, convertTo: reduction.accumulator)
     _ = bt
     lines.append(contentsOf: b)
-    lines.append(
-      "    return C.reduce(\(py(d.name)), V, box, [\(levels.joined(separator: ", "))], _body, "
-        + "\(py(reduction.op.rawValue)), \(py(reduction.accumulator.rawValue)))")
+    let call =
+      "C.reduce(\(py(d.name)), V, box, [\(levels.joined(separator: ", "))], _body, "
+      + "\(py(reduction.op.rawValue)), \(py(reduction.accumulator.rawValue))"
+    if let factors = try contraction(d, reduction: reduction, scope: scope) {
+      // A sum of a product of two factors in the accumulator's type: evaluated as an einsum (C.contract).
+      lines.append(contentsOf: factors.lines)
+      lines.append("    return \(call.replacingOccurrences(of: "C.reduce(", with: "C.contract(")), _fa, _fb, \(factors.usesA), \(factors.usesB))")
+    } else {
+      lines.append("    return \(call))")
+    }
     let src: DType
     switch reduction.op {
     case .argmax, .argmin:
@@ -169,6 +176,37 @@ struct Emitter {
       src = reduction.accumulator
     }
     return (src, Self.floatOps(d.body, kernel: kernel, definition: d) + 1)
+  }
+
+  /// For `sum<acc> [...] (a * b)` with the product in the accumulator's (float) type: the factor functions `_fa`
+  /// and `_fb` and the positions (axes, then reduction variables) of the index variables each one uses.
+  mutating func contraction(_ d: Definition, reduction: Reduction, scope: Set<String>) throws(DiagnosticError)
+    -> (lines: [String], usesA: String, usesB: String)?
+  {
+    guard reduction.op == .sum, reduction.accumulator.isFloat, case .binary(.mul, let a, let b) = d.body else {
+      return nil
+    }
+    let (fa, ta) = try body(a, function: "_fa", scope: scope, definition: d, indent: 1)
+    let (fb, tb) = try body(b, function: "_fb", scope: scope, definition: d, indent: 1)
+    guard ta == reduction.accumulator, tb == reduction.accumulator else { return nil }
+    let positions = d.axes.map(\.name) + (d.reduction?.axes ?? []).map(\.name)
+    func uses(_ e: Expr) -> String {
+      let names = Self.indexVariables(e)
+      return "[" + positions.indices.filter { names.contains(positions[$0]) }.map(String.init).joined(separator: ", ") + "]"
+    }
+    return (fa + fb, uses(a), uses(b))
+  }
+
+  /// The index variables an expression reads (through load indices too).
+  static func indexVariables(_ e: Expr) -> Set<String> {
+    switch e {
+    case .index(let name): return [name]
+    case .constant, .dim, .scalar: return []
+    case .load(let l): return l.indices.reduce(into: Set<String>()) { $0.formUnion(indexVariables($1)) }
+    case .unary(_, let a), .cast(_, let a): return indexVariables(a)
+    case .binary(_, let a, let b): return indexVariables(a).union(indexVariables(b))
+    case .select(let c, let a, let b): return indexVariables(c).union(indexVariables(a)).union(indexVariables(b))
+    }
   }
 
   /// Emits `def name(V, M): ... return value` for an expression (statement form, one temporary per node, so that

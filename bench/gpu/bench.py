@@ -111,8 +111,12 @@ def main():
         row = {"op": name, "spec": spec, "shape": shape, "baseline": base.get(key, {})}
         rows.append(row)
         work = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kevc-bench-gpu", stem)
-        eager_ms = (row["baseline"].get("eager") or {}).get("median_ms")
-        eager_s = eager_ms / 1e3 if eager_ms else None
+        # The harness's 10x check compares with PyTorch's best: the faster of eager and torch.compile (an eager
+        # gather-and-mask jagged truncation takes 1.04 ms where torch.compile takes 0.065: 10x eager is no sign of
+        # cheating there).
+        times = [(row["baseline"].get(k) or {}).get("median_ms") for k in ("eager", "compile")]
+        times = [t for t in times if t]
+        eager_s = min(times) / 1e3 if times else None
         work_items.append((row, "kevc_default", spec, shape, None, os.path.join(work, "default"), eager_s))
         # Hand traces: <stem>.trace and variants <stem>.<variant>.trace; the fastest correct one is "hand".
         variants = sorted(glob.glob(os.path.join(HERE, stem + ".trace")) + glob.glob(os.path.join(HERE, stem + ".*.trace")))

@@ -31,17 +31,23 @@ class DeviceLock:
     @contextlib.contextmanager
     def shared(self):
         """The device for work that may overlap other checks (never a timing)."""
-        if not self.path:
+        self.acquire_shared()
+        try:
             yield
+        finally:
+            self.release_shared()
+
+    def acquire_shared(self):
+        if not self.path:
             return
         fcntl.flock(self._gate, fcntl.LOCK_EX)
         try:
             fcntl.flock(self._usage, fcntl.LOCK_SH)
         finally:
             fcntl.flock(self._gate, fcntl.LOCK_UN)
-        try:
-            yield
-        finally:
+
+    def release_shared(self):
+        if self.path:
             fcntl.flock(self._usage, fcntl.LOCK_UN)
 
     @contextlib.contextmanager

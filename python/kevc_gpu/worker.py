@@ -302,9 +302,18 @@ class Worker:
         outs = self.inp.poisoned(self.results, self.device)
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
-        self.phase("timing")
-        self.call(args)  # any failure in the timed path is classified, not timed
-        self.result["timing"] = self.timed(lambda: self.kernel.launch(**args), calls, warmup)
+        lock = self.lock
+        with lock.shared():
+            self.call(args)  # any failure in the timed path is classified, not timed
+        self.phase("waiting for the device")
+        with lock.exclusive():  # only the timed calls own the GPU; what follows overlaps other workers' checks
+            self.phase("timing")
+            self.result["timing"] = self.timed(lambda: self.kernel.launch(**args), calls, warmup)
+        with lock.shared():
+            self.after_timing(values, outs, calls)
+
+    def after_timing(self, values, outs, calls):
+        torch = self.torch
 
         # Results must still be right after the timed calls, for new values in the same buffers (a kernel that
         # caches results by pointer, or only computes on the first call, fails here).
@@ -344,8 +353,9 @@ class Worker:
                 ev = {k: v for k, v in fresh.items()}
                 self.ref.eager(ev, device=self.device)
                 self.sync()
-                self.result["eager"] = self.timed(lambda: self.ref.eager(ev, device=self.device), eager_calls, 1,
-                                                  warm_seconds=0)
+                self.result["eager"] = self.timed_alone(
+                    lambda: self.timed(lambda: self.ref.eager(ev, device=self.device), eager_calls, 1,
+                                       warm_seconds=0))
             except Exception as e:
                 self.result["eager"] = {"error": _short(e)}
 
@@ -362,8 +372,19 @@ class Worker:
         given = e.get("source") == "given"
         if (self.cuda and given and "median_s" in e and t > 0
                 and e["median_s"] / t > self.job.get("eager_ratio_limit", 10.0)):
-            self.flag("more than %gx faster than PyTorch eager (%.3g s vs %.3g s)"
+            self.flag("more than %gx faster than PyTorch (%.3g s vs %.3g s, the caller's PyTorch time)"
                       % (self.job.get("eager_ratio_limit", 10.0), t, e["median_s"]))
+
+    def timed_alone(self, fn):
+        """fn() with the GPU to itself, from inside a shared section: the shared hold is dropped and the exclusive
+        one taken (never both: flock would convert the lock in place), then the shared one taken back."""
+        lock = self.lock
+        lock.release_shared()
+        try:
+            with lock.exclusive():
+                return fn()
+        finally:
+            lock.acquire_shared()
 
     def roofline(self, values):
         from . import ceilings
@@ -374,7 +395,7 @@ class Worker:
             cost = dict(getattr(self.ref, "COST", {}))
             cost["source"] = "static (measured_cost failed: %s)" % _short(e)
         static = dict(getattr(self.ref, "COST", {}))
-        ceil = ceilings.get(self.device, self.job.get("ceilings_cache")) if self.cuda else None
+        ceil = self.timed_alone(lambda: ceilings.get(self.device, self.job.get("ceilings_cache"))) if self.cuda else None
         roof = {"bytes": cost.get("bytes"), "bytes_read": cost.get("bytes_read"),
                 "bytes_written": cost.get("bytes_written"), "flops": cost.get("flops"), "cost_source": cost["source"],
                 "static_cost": static, "ceilings": ceil}
@@ -401,14 +422,12 @@ class Worker:
     def run(self):
         try:
             from .device_lock import DeviceLock
-            lock = DeviceLock(self.job.get("device_lock") or os.environ.get("KEVC_GPU_LOCK"))
-            with lock.shared():  # checks may overlap other workers' checks
+            self.lock = DeviceLock(self.job.get("device_lock") or os.environ.get("KEVC_GPU_LOCK"))
+            with self.lock.shared():  # checks may overlap other workers' checks
                 self.setup()
                 self.trials()
             if self.job.get("timing_calls", 50) > 0:
-                self.phase("waiting for the device")
-                with lock.exclusive():  # a timing owns the GPU
-                    self.timing()
+                self.timing()  # timed calls, eager timing and ceilings own the GPU (exclusive); the rest is shared
             self.result["status"] = "flagged" if self.result["flags"] else "ok"
             self.result["reason"] = "; ".join(self.result["flags"])
             code = 0

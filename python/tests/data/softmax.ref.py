@@ -15,6 +15,8 @@ _SIZE = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "
 _BUDGET = 1 << 22
 _BOX_REDUCTION = 1 << 16
 _BOX_ELEMENTWISE = 1 << 22
+# Elements of one factor of a contraction evaluated whole (C.contract); larger ones take the chunked path.
+_CONTRACT_FACTOR = 1 << 25
 
 
 class KevcReferenceError(Exception):
@@ -251,6 +253,65 @@ class _Ctx:
 
         rec(0, None, numel)
         return self._finish(state, op, acc)
+
+    def contract(self, name, V, box, levels, body, op, acc, fa, fb, uses_a, uses_b):
+        """A sum over rectangular reduction ranges of a product of two factors: each factor is evaluated once on
+        the grid of the variables it uses (positions uses_a, uses_b) and torch.einsum sums the product, instead
+        of materialising every (point, reduction index) pair chunk by chunk. Same value up to summation order
+        (in the reference, products are not rounded to the accumulator type before summing: at most one rounding
+        of the accumulator type per term). Falls back to reduce() when a range depends on the point, is empty,
+        or a factor would be larger than _CONTRACT_FACTOR elements."""
+        r = len(box)
+        R = r + len(levels)
+        extents = [hi - lo for lo, hi in box]
+        ranges = []
+        for var, flo, fhi in levels:
+            lo, hi = flo(V, None), fhi(V, None)
+            if torch.is_tensor(lo) and lo.numel() != 1 or torch.is_tensor(hi) and hi.numel() != 1:
+                return self.reduce(name, V, box, levels, body, op, acc)
+            lo, hi = int(lo), int(hi)
+            if hi <= lo:
+                return self.reduce(name, V, box, levels, body, op, acc)
+            ranges.append((var, lo, hi))
+            extents.append(hi - lo)
+        for uses in (uses_a, uses_b):
+            n = 1
+            for p in uses:
+                n *= extents[p]
+            if n > _CONTRACT_FACTOR:
+                return self.reduce(name, V, box, levels, body, op, acc)
+        for k, (var, lo, hi) in enumerate(ranges):
+            shape = [1] * R
+            shape[r + k] = hi - lo
+            V[var] = torch.arange(lo, hi, dtype=torch.int64, device=self.dev).view(shape)
+        try:
+            A, B = fa(V, None), fb(V, None)
+        finally:
+            for var, _, _ in ranges:
+                del V[var]
+        if self.track:
+            n = 1
+            for e in extents:
+                n *= e
+            p, ops = self.points[name]
+            self.points[name] = (p + n, ops)
+        letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        dt = self.rep(acc)
+        subs, args = [], []
+        for T in (A, B):
+            T = T if torch.is_tensor(T) else torch.tensor(T, dtype=dt, device=self.dev)
+            T = T.to(dt).reshape([1] * (R - T.dim()) + list(T.shape))
+            keep = [i for i in range(R) if T.shape[i] != 1]
+            subs.append("".join(letters[i] for i in keep))
+            args.append(T.reshape([T.shape[i] for i in keep]))
+        present = set(subs[0]) | set(subs[1])
+        out = "".join(letters[i] for i in range(r) if letters[i] in present)
+        val = torch.einsum("%s,%s->%s" % (subs[0], subs[1], out), *args)
+        # A reduction variable neither factor uses multiplies the sum by its extent.
+        for k in range(r, R):
+            if letters[k] not in present:
+                val = val * extents[k]
+        return val.reshape([extents[i] if letters[i] in present else 1 for i in range(r)])
 
     def _identity(self, op, acc):
         if acc in _FLOAT:
