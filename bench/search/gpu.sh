@@ -49,9 +49,9 @@ for op in $OPS; do
 done
 "$KEVC" db list --db "$DB" > "$OUT/db-list.txt" 2>&1
 "$KEVC" db export --db "$DB" -o "$OUT/export.json" > /dev/null 2>&1
-i=0
 for op in $OPS; do
-  i=$((i + 1))
-  "$KEVC" report --db "$DB" --workload "$i" --target 1 -o "$OUT/report-$op.html" > /dev/null 2>&1
+  # The workload's id in this database (a database reused across runs holds earlier workloads too).
+  id=$(grep -oP "^workload #\K[0-9]+(?= $op \[)" "$OUT/db-list.txt" | tail -1)
+  [ -n "$id" ] && "$KEVC" report --db "$DB" --workload "$id" --target 1 -o "$OUT/report-$op.html" > /dev/null 2>&1
 done
 python3 bench/search/summarize.py "$OUT" 2>&1 | tail -20

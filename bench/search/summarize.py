@@ -36,9 +36,14 @@ def main():
     for t in targets.values():
         lines.append("Target #%d: %s %s (%s); %s" % (t["id"], t["kind"], t["device"], t["arch"], t["toolchain"]))
     lines += ["", "| workload | shape | evaluations (ok / illegal / compile_error / wrong / nan / timeout / crash) | "
-              "default ms | best ms | speedup | best % of floor | evals to 95% of best | evals per GPU-minute | "
+              "default ms | best ms | speedup | best % of floor | evals to 95% of best | evals per minute (ran on the device) | "
               "hand ms | eager ms | torch.compile ms | best vs compile |", "|" + "---|" * 13]
     traces = []
+    # Every workload searched, also one whose search ended before any evaluation finished.
+    for w in ex["workloads"]:
+        for t in targets.values():
+            if any(c["workload_id"] == w["id"] and c["target_id"] == t["id"] for c in cands.values()):
+                by_wt.setdefault((w["id"], t["id"]), [])
     for (w_id, t_id), evals in sorted(by_wt.items()):
         w = next(w for w in ex["workloads"] if w["id"] == w_id)
         evals.sort(key=lambda e: e["finished_at"])
@@ -56,7 +61,9 @@ def main():
                     to95 = str(i)
                     break
         span = (evals[-1]["finished_at"] - evals[0]["started_at"]) / 60 if evals else 0
-        rate = "%.1f" % (len(evals) / span) if span > 0 else "-"
+        # Candidates the GPU ran (kevc-side rejections of a schedule cost no worker time and are not counted).
+        ran = [e for e in evals if (e.get("worker_seconds") or 0) > 0.5]
+        rate = "%.1f (%.1f ran)" % (len(evals) / span, len(ran) / span) if span > 0 else "-"
         name = os.path.splitext(os.path.basename(w["spec_path"]))[0]
         hand = "-"
         # The fastest hand trace: the search's seeds (proposer seed:NAME, evaluated in the same run), else the
@@ -67,6 +74,8 @@ def main():
             hand = ms(min(seeded))
         elif seeds:
             hand = "FAIL"
+        elif any(c["proposer"].startswith("seed:") and c["workload_id"] == w_id for c in cands.values()):
+            hand = "not reached"
         # The fastest passing hand trace: hand-<op>.txt and its variants hand-<op>.<variant>.txt.
         for hp in [] if seeds else [os.path.join(d, "hand-%s.txt" % name)] + sorted(glob.glob(os.path.join(d, "hand-%s.*.txt" % name))):
             if not os.path.exists(hp):
