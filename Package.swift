@@ -81,7 +81,7 @@ let package = Package(
 
     // MARK: - KevcSearch
     .target(
-      name: "KevcSearch", dependencies: ["KevcDriver", "KevcTransforms", "KevcIR", "CSQLite"],
+      name: "KevcSearch", dependencies: ["KevcDriver", "KevcTransforms", "KevcTriton", "KevcIR", "CSQLite"],
       swiftSettings: llvmHeaders),
     .testTarget(name: "KevcSearchTests", dependencies: ["KevcSearch"], swiftSettings: llvmHeaders),
 

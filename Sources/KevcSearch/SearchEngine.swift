@@ -18,6 +18,7 @@ import KevcBasic
 import KevcDriver
 import KevcIR
 import KevcTransforms
+import KevcTriton
 
 public struct SearchOptions: Sendable {
   /// Total evaluations of this workload on this target (earlier runs count).
@@ -445,7 +446,21 @@ public final class SearchEngine {
     case new(Trace, Kernel, String)
   }
 
-  /// Parse -> apply -> verify -> dedup.
+  /// Why the target cannot run a scheduled kernel, or nil. Triton programs blocks: a loop bound to a thread or a
+  /// warp, a grid loop inside another loop, or a grid inside a computed-at producer cannot be lowered there. Such
+  /// a schedule is illegal on that target (rejected with the emitter's reason, never sent to a worker, never an
+  /// evaluation), as a trace that does not apply is. Every schedule that applies is lowerable to LLVM.
+  public static func targetRejection(of scheduled: Kernel, target: String) -> String? {
+    guard target == "triton" else { return nil }
+    do {
+      _ = try TritonEmitter.emit(scheduled)
+      return nil
+    } catch {
+      return "not lowerable to Triton: " + error.diagnostics.map(\.message).joined(separator: "; ")
+    }
+  }
+
+  /// Parse -> apply -> verify -> target check -> dedup.
   func validate(_ p: ProposedTrace, proposer: String) -> Validation {
     let trace: Trace
     switch p {
@@ -464,6 +479,7 @@ public final class SearchEngine {
     } catch {
       return .illegal("step \((error.step ?? 0) + 1): \(error.description)")
     }
+    if let reason = Self.targetRejection(of: scheduled, target: options.target) { return .illegal(reason) }
     let hash = StructuralHash.of(scheduled)
     if hashes.contains(hash) { return .duplicate(hash) }
     return .new(Trace(trace.steps), scheduled, hash)

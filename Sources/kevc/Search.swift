@@ -130,7 +130,10 @@ struct Search: ParsableCommand {
         // One GPU: candidates compile, import and check concurrently (the harness's device lock is shared for
         // checks) and are timed one at a time (exclusive); a few workers keep the GPU busy without piling up
         // processes that wait for it, or starving the one being timed of CPU.
-        options.jobs = min(max(1, jobs / 3), 5)
+        // On the H200 (16 cores) 5 workers ran 4-13 candidates a minute, each spending 12-55 s mostly on the CPU
+        // (Python and torch start-up, Triton's compile, the float64 reference) for well under a second of
+        // exclusive GPU time: half the cores, at most 8.
+        options.jobs = min(max(1, jobs / 2), 8)
       }
 
       let stop = StopFlag()

@@ -10,6 +10,7 @@ struct Worker: ParsableCommand {
     commandName: "worker", abstract: "Evaluate one search candidate (JSON in, JSON out).", shouldDisplay: false)
 
   func run() throws {
+    exitWhenOrphaned()
     let data = FileHandle.standardInput.readDataToEndOfFile()
     let result: WorkerResult
     do {
@@ -23,5 +24,18 @@ struct Worker: ParsableCommand {
     encoder.outputFormatting = [.sortedKeys]
     FileHandle.standardOutput.write(try encoder.encode(result))
     FileHandle.standardOutput.write(Data("\n".utf8))
+  }
+}
+
+/// A worker whose search died (SIGKILL, a time limit that killed the whole process tree's root) must not go on
+/// compiling and running candidates on its own: it exits once its parent is gone, and the GPU harness it started
+/// dies with it (the harness's processes ask the kernel for SIGKILL when their parent dies).
+func exitWhenOrphaned() {
+  let parent = getppid()
+  Thread.detachNewThread {
+    while true {
+      sleep(1)
+      if getppid() != parent { _exit(1) }
+    }
   }
 }

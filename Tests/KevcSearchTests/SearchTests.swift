@@ -139,6 +139,45 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(again.filter { $0.proposer == "seed:hand" }.count == 1)
   }
 
+  @Test func schedulesTritonCannotProgramAreIllegalThereOnly() throws {
+    let source = SourceFile(path: "specs/softmax.kev", text: try Paths.text("specs/softmax.kev"))
+    let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding(["M": 64, "N": 256], location: .unknown)
+    let gpuDefault = try DefaultSchedule.gpu(for: bound).apply(to: bound)
+    #expect(SearchEngine.targetRejection(of: gpuDefault, target: "triton") == nil)
+    // What the search's mutations proposed on the H200 (bench/search/gpu-h200): a block loop rebound to a warp.
+    let warp = try Trace.parse(SourceFile(path: "warp.trace", text: "bind(y, m, grid.x)\nbind(y, n, warp)\n"))
+    let bad = try warp.apply(to: bound)
+    let reason = try #require(SearchEngine.targetRejection(of: bad, target: "triton"))
+    #expect(reason.hasPrefix("not lowerable to Triton: ") && reason.contains("warp"))
+    #expect(SearchEngine.targetRejection(of: bad, target: "llvm") == nil)
+  }
+
+  @Test func aWorkerWhoseSearchDiedExits() throws {
+    // A shell stands in for the search: it starts a worker (stdin held open for 8 s, so the worker waits for a
+    // request; without the orphan check it would live until then)
+    // and is then killed; the orphaned worker must exit by itself, within 5 s.
+    let shell = Process()
+    shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+    shell.arguments = ["-c", "sleep 8 | '\(Paths.kevc.path)' worker >/dev/null 2>&1 & echo $!; wait"]
+    let out = Pipe()
+    shell.standardOutput = out
+    try shell.run()
+    let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+    let pid = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+    Thread.sleep(forTimeInterval: 0.5)
+    #expect(kill(pid, 0) == 0)
+    kill(shell.processIdentifier, SIGKILL)
+    shell.waitUntilExit()
+    var gone = false
+    for _ in 0..<50 where !gone {
+      Thread.sleep(forTimeInterval: 0.1)
+      gone = kill(pid, 0) != 0 || (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+        .split(separator: ")").last?.split(separator: " ").first == "Z"
+    }
+    #expect(gone, "the worker outlived its search")
+  }
+
   @Test func workersThatCrashHangOrWriteGarbageAreClassified() throws {
     let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
     let pool = try WorkerPool(executable: Paths.kevc, timeout: 6)

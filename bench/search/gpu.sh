@@ -6,7 +6,7 @@
 # database, seeded with the op's hand traces (bench/gpu/<op>.trace and <op>.<variant>.trace: evaluated in the
 # search, proposer seed:NAME); PyTorch eager and torch.compile (bench/gpu/baselines.py) measured first in the same
 # run; `kevc db export` and `kevc report` of each search.
-# KEVC_SEARCH_JOBS sets the search's --jobs (default: kevc's, a third of the cores, at most 5).
+# KEVC_SEARCH_JOBS sets the search's --jobs (default: kevc's, half the cores, at most 8).
 # Writes OUT_DIR/{search.db, search-OP.log, report-OP.html, baselines.json, export.json,
 # machine.txt (the GPU's state before and after, bench/gpu/probe.py)}; then
 # bench/search/summarize.py OUT_DIR writes results.md from them.

@@ -57,6 +57,7 @@ def main(argv=None):
         return 0
 
     from . import harness
+    harness.die_with_parent()
     if len(a.kernel) != len(a.reference):
         ap.error("give one --reference per --kernel")
     labels = a.shape_label + [""] * (len(a.kernel) - len(a.shape_label))

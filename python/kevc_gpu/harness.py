@@ -24,6 +24,21 @@ _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "C
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def die_with_parent():
+    """Linux: this process gets SIGKILL when the process that started it dies (prctl PR_SET_PDEATHSIG), so a
+    search or benchmark killed at its time limit leaves no harness or worker running candidates on the GPU; a
+    process whose parent is already gone exits at once. Elsewhere: nothing."""
+    parent = os.getppid()
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def worker_env():
     env = {k: os.environ[k] for k in _ENV_ALLOW if k in os.environ}
     extra = os.environ.get("PYTHONPATH", "")

@@ -469,6 +469,8 @@ def main(argv):
     if len(argv) != 3:
         print("usage: python -m kevc_gpu.worker JOB.json RESULT.json", file=sys.stderr)
         return 2
+    from .harness import die_with_parent
+    die_with_parent()  # the harness that started this worker is its only reason to run
     with open(argv[1]) as f:
         job = json.load(f)
     code = Worker(job, argv[2]).run()
