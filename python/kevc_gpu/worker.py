@@ -67,6 +67,18 @@ def _stats(samples):
             "max_s": s[-1], "mean_s": sum(s) / n, "calls": n}
 
 
+def _process_start_time():
+    """This process's start (wall clock, seconds since the epoch), from /proc; now where /proc is missing."""
+    try:
+        with open("/proc/self/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime"))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return time.time()
+
+
 def _is_sticky(exc_text):
     return any(m.lower() in exc_text.lower() for m in STICKY_MARKERS)
 
@@ -86,8 +98,18 @@ class Worker:
         self.result = {"label": job.get("label", ""), "status": "running", "phase": "start", "reason": "",
                        "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
                        "seed": job["seed"]}
+        # Interpreter start-up and this module's imports happened before: counted from the process's start.
+        self._phase_start = time.monotonic() - (time.time() - _process_start_time())
 
     def phase(self, name):
+        # Seconds spent in each phase so far (the one ending now included): where a candidate's worker time goes
+        # (start-up and imports, compile on the first call, the float64 reference, waiting for the device, timing).
+        now = time.monotonic()
+        last = self.result["phase"]
+        key = last.split(" (")[0]
+        seconds = self.result.setdefault("phase_seconds", {})
+        seconds[key] = round(seconds.get(key, 0.0) + now - self._phase_start, 4)
+        self._phase_start = now
         self.result["phase"] = name
         _write(self.result_path, _finite(self.result))
 
@@ -440,8 +462,7 @@ class Worker:
             self.result["reason"] = "harness exception: %s" % _short(e)
             self.result["traceback"] = traceback.format_exc()[-4000:]
             code = 3
-        self.result["phase"] = "done"
-        _write(self.result_path, _finite(self.result))
+        self.phase("done")
         return code
 
 

@@ -145,6 +145,10 @@ def test_cpu_classification(tmp_path, case):
         assert len(r["trials"]) == 5
         assert len({t["distribution"] for t in r["trials"]}) == 5
         assert r["timing"]["calls"] == 3
+        # Where the worker's time went, phase by phase, from the process's start (imports included).
+        phases = r["phase_seconds"]
+        assert {"start", "trial 1", "timing", "revalidation", "roofline"} <= set(phases), phases
+        assert abs(sum(phases.values()) - r["worker"]["seconds"]) < 0.5 + 0.1 * r["worker"]["seconds"], phases
 
 
 @needs_torch
