@@ -335,8 +335,7 @@ class Worker:
             self.after_timing(values, outs, calls)
 
     def after_timing(self, values, outs, calls):
-        torch = self.torch
-
+        """Revalidation, the eager baseline and the roofline, after the timed calls (under the shared lock)."""
         # Results must still be right after the timed calls, for new values in the same buffers (a kernel that
         # caches results by pointer, or only computes on the first call, fails here).
         self.phase("revalidation")
