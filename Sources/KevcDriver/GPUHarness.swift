@@ -19,11 +19,15 @@ public enum GPUHarness {
     /// The device lock shared by concurrent evaluations (python/kevc_gpu/device_lock.py): their checks overlap,
     /// their timings own the GPU. Nil: this evaluation is alone on the GPU.
     public var deviceLock: String?
+    /// All cases in one worker process (the shapes of one candidate): one Python, torch and CUDA start-up instead
+    /// of one per case; a case that crashes or hangs fails the cases after it.
+    public var oneWorker: Bool
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
-      eagerCalls: Int = 10, deviceLock: String? = nil
+      eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false
     ) {
+      self.oneWorker = oneWorker
       self.trials = trials
       self.timingCalls = timingCalls
       self.timeout = timeout
@@ -107,6 +111,7 @@ public enum GPUHarness {
       "--trials", String(options.trials), "--timing-calls", String(options.timingCalls),
       "--timeout", String(options.timeout), "--eager-calls", String(max(0, options.eagerCalls)),
     ]
+    if options.oneWorker && cases.count > 1 { args.append("--one-worker") }
     if let s = options.seed { args += ["--seed", String(s)] }
     let shapeLabel = cases[0].label
     let process = Process()

@@ -265,7 +265,7 @@ public enum WorkerEvaluation {
       return WorkerResult(status: .illegal, error: "\(error)")
     }
     // The spec's default shape is small and odd by the corpus's rules (docs: CONTRIBUTING.md), so two cases cover
-    // tails and the real size; every case costs a fresh Python worker on the GPU machine.
+    // tails and the real size; both run in one Python worker (one start-up per candidate, not per case).
     let shapes: [[String: Int]] = [request.shape, [:]]
     var cases: [GPUHarness.Case] = []
     var labels: [String] = []
@@ -300,7 +300,7 @@ public enum WorkerEvaluation {
         options: GPUHarness.Options(
           trials: max(1, request.trials), timingCalls: max(10, request.repeats * 10),
           timeout: request.caseTimeout ?? 60, seed: request.seed, eagerCalls: 0,
-          deviceLock: request.timingLock.map { $0 + ".gpu" }))
+          deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }

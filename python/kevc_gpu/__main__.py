@@ -41,6 +41,9 @@ def main(argv=None):
     run.add_argument("--seed", type=int, default=None, help="base seed (default: fresh random)")
     run.add_argument("--device", default="cuda", help="cuda, or cpu (harness tests with torch-only kernels)")
     run.add_argument("--time-all", action="store_true", help="time every case, not only the first")
+    run.add_argument("--one-worker", action="store_true",
+                     help="evaluate all cases in one worker process (the shapes of one candidate: one start-up "
+                          "instead of one per case; a case that crashes or hangs fails the cases after it)")
     run.add_argument("--ceilings-cache", default=None)
     run.add_argument("--eager-s", type=float, default=None,
                      help="a PyTorch eager time (seconds) measured elsewhere for the first case: used for the 10x "
@@ -63,7 +66,7 @@ def main(argv=None):
     labels = a.shape_label + [""] * (len(a.kernel) - len(a.shape_label))
     cases = [(k, r, labels[i] or ("case %d" % (i + 1))) for i, (k, r) in enumerate(zip(a.kernel, a.reference))]
     summary = harness.evaluate_cases(
-        cases, time_all=a.time_all, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
+        cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
         timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
         eager_s=a.eager_s, eager_calls=max(0, a.eager_calls))
     print(json.dumps(_clean(summary)))

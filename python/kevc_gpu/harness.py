@@ -124,17 +124,88 @@ def evaluate(kernel, reference, label="", trials=5, timing_calls=50, timeout=60.
         return result
 
 
+def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
+                      eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None):
+    """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
+    timed): what evaluate() does per case, without a Python, torch and CUDA start-up per case. The worker's
+    timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
+    reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
+              "ceilings_cache": ceilings_cache, "floor_slack": floor_slack, "eager_ratio_limit": eager_ratio_limit,
+              "timing_calls": 0, "eager_s": None}
+    job = dict(common, cases=[
+        {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
+         "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None}
+        for i, (k, r, label) in enumerate(cases)])
+    total = timeout * max(1, len(cases))
+    with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
+        job_path, result_path = os.path.join(tmp, "job.json"), os.path.join(tmp, "result.json")
+        with open(job_path, "w") as f:
+            json.dump(job, f)
+        out_path, err_path = os.path.join(tmp, "stdout.txt"), os.path.join(tmp, "stderr.txt")
+        start = time.monotonic()
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
+                                 stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
+                                 start_new_session=True)
+            timed_out = False
+            try:
+                p.wait(timeout=total)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(p)
+        elapsed = time.monotonic() - start
+        results, ended = [], None
+        for i, (k, r, label) in enumerate(cases):
+            try:
+                with open("%s.%d" % (result_path, i)) as f:
+                    result = json.load(f)
+            except (OSError, ValueError):
+                result = None
+            if ended is not None:
+                result = {"label": label, "status": ended, "phase": "not run", "trials": [], "timing": None,
+                          "eager": None, "roofline": None, "flags": [], "seed": seed,
+                          "reason": "not run: an earlier case of this candidate ended its worker"}
+            elif result is None or result.get("phase") != "done":
+                result = result or {"label": label, "status": "running", "phase": "start", "reason": "",
+                                    "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
+                                    "seed": seed}
+                phase = result.get("phase", "start")
+                if timed_out:
+                    result["status"] = "timeout"
+                    result["reason"] = "killed after %.0f s (%d cases, during %s)" % (total, len(cases), phase)
+                else:
+                    rc = p.returncode
+                    how = ("signal %s" % signal.Signals(-rc).name) if rc is not None and rc < 0 \
+                        else "exit status %s" % rc
+                    result["status"] = "crash"
+                    result["reason"] = "the worker died with %s during %s" % (how, phase)
+                ended = result["status"]
+            elif result.get("status") == "crash":
+                ended = "crash"
+            result["worker"] = {"returncode": p.returncode, "seconds": elapsed, "shared_by_cases": len(cases),
+                                "stderr_tail": _tail(err_path, 2000), "stdout_tail": _tail(out_path, 1000)}
+            result["kernel"], result["reference"] = os.path.abspath(k), os.path.abspath(r)
+            results.append(result)
+        return results
+
+
 def worst(statuses):
     return max(statuses, key=SEVERITY.index) if statuses else "error"
 
 
-def evaluate_cases(cases, time_all=False, **options):
-    """Evaluates (kernel, reference, label) cases, each in its own worker; times the first case only (or all
-    with time_all). Returns the summary: status (the worst), reason, and every case's result."""
+def evaluate_cases(cases, time_all=False, one_worker=False, **options):
+    """Evaluates (kernel, reference, label) cases, each in its own worker (or all in one with one_worker: the
+    cases of one candidate); times the first case only (or all with time_all). Returns the summary: status (the
+    worst), reason, and every case's result."""
     results = []
     timing_calls = options.pop("timing_calls", 50)
     eager_s = options.pop("eager_s", None)
-    for i, (k, r, label) in enumerate(cases):
+    if one_worker and not time_all:
+        results = evaluate_together(cases, timing_calls=timing_calls, eager_s=eager_s, **options)
+    for i, (k, r, label) in enumerate(cases if not results else []):
         calls = timing_calls if (i == 0 or time_all) else 0
         results.append(evaluate(k, r, label=label, timing_calls=calls, eager_s=eager_s if i == 0 else None,
                                 **options))

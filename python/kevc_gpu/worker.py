@@ -485,6 +485,28 @@ def _short(e, limit=1500):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def run_cases(job, result_path):
+    """Several cases of one candidate (its shapes) in this one process, in order: each case's result goes to
+    RESULT.json.<i>. Python, torch and CUDA start once instead of once per case. A case that crashes ends the
+    worker (its process may hold a sticky CUDA error): the harness reports the cases after it as not run."""
+    common = {k: v for k, v in job.items() if k != "cases"}
+    code = 0
+    for i, case in enumerate(job["cases"]):
+        w = Worker(dict(common, **case), "%s.%d" % (result_path, i))
+        if i > 0:
+            w._phase_start = time.monotonic()  # start-up was the first case's
+        code = w.run()
+        if code != 0 or w.result.get("status") == "crash":
+            return code or 3
+        try:
+            import torch
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()  # the next case's memory, not this one's leftovers
+        except Exception:  # noqa: BLE001 - freeing memory is best effort
+            pass
+    return code
+
+
 def main(argv):
     if len(argv) != 3:
         print("usage: python -m kevc_gpu.worker JOB.json RESULT.json", file=sys.stderr)
@@ -493,7 +515,10 @@ def main(argv):
     die_with_parent()  # the harness that started this worker is its only reason to run
     with open(argv[1]) as f:
         job = json.load(f)
-    code = Worker(job, argv[2]).run()
+    if "cases" in job:
+        code = run_cases(job, argv[2])
+    else:
+        code = Worker(job, argv[2]).run()
     sys.stdout.flush()
     sys.stderr.flush()
     # A sticky CUDA error makes normal interpreter shutdown unreliable: leave at once.

@@ -376,3 +376,31 @@ def test_gpu_first_call_only_is_caught(tmp_path):
     k = triton_module(tmp_path, "cache", body)
     r = harness.evaluate(k, VADD_REF, trials=5, timing_calls=5, warmup=0, timeout=120, device="cuda", seed=4)
     assert r["status"] in ("nan", "wrong") and "after timing" in r["reason"], r["reason"]
+
+
+@needs_torch
+def test_cpu_cases_of_one_candidate_in_one_worker(tmp_path):
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    wrong = cpu_module(tmp_path, "wrong", CPU_CASES["wrong"])
+    crash = cpu_module(tmp_path, "crash", CPU_CASES["crash"])
+    hang = cpu_module(tmp_path, "hang", "while True:\n    pass")
+    # Both shapes in one process: the first timed, both checked; one start-up.
+    s = harness.evaluate_cases([(good, SOFTMAX_REF, "a"), (good, SOFTMAX_REF, "b")], one_worker=True, trials=2,
+                               timing_calls=3, timeout=60, device="cpu", seed=5)
+    assert [c["status"] for c in s["cases"]] == ["ok", "ok"], s["reason"]
+    assert s["cases"][0]["timing"]["calls"] == 3 and s["cases"][1]["timing"] is None
+    assert s["cases"][0]["worker"]["shared_by_cases"] == 2
+    assert s["cases"][1]["phase_seconds"]["start"] < 0.5  # the start-up was the first case's
+    # A wrong result is that case's; the next case still runs.
+    s = harness.evaluate_cases([(wrong, SOFTMAX_REF, "a"), (good, SOFTMAX_REF, "b")], one_worker=True, trials=2,
+                               timing_calls=0, timeout=60, device="cpu", seed=5)
+    assert [c["status"] for c in s["cases"]] == ["wrong", "ok"]
+    # A crash or a hang ends the worker: the cases after it are not run, and say so.
+    s = harness.evaluate_cases([(crash, SOFTMAX_REF, "a"), (good, SOFTMAX_REF, "b")], one_worker=True, trials=2,
+                               timing_calls=0, timeout=60, device="cpu", seed=5)
+    assert [c["status"] for c in s["cases"]] == ["crash", "crash"]
+    assert s["cases"][1]["reason"].startswith("not run")
+    s = harness.evaluate_cases([(hang, SOFTMAX_REF, "a"), (good, SOFTMAX_REF, "b")], one_worker=True, trials=1,
+                               timing_calls=0, timeout=5, device="cpu", seed=5)
+    assert [c["status"] for c in s["cases"]] == ["timeout", "timeout"]
+    assert "killed after 10 s" in s["cases"][0]["reason"] and s["cases"][1]["reason"].startswith("not run")
