@@ -120,6 +120,9 @@ public enum GPUDimension: String, Hashable, Codable, Sendable, CaseIterable {
   case blockX = "block.x", blockY = "block.y", blockZ = "block.z"
   case warp = "warp"
   case threadX = "thread.x", threadY = "thread.y", threadZ = "thread.z"
+
+  /// What a block-level target (Triton) programs: programs of the grid and axes of a block.
+  public static let blockLevel: [GPUDimension] = [.gridX, .gridY, .gridZ, .blockX, .blockY, .blockZ]
 }
 
 public enum MemoryScope: String, Hashable, Codable, Sendable, CaseIterable {

@@ -57,6 +57,11 @@ public struct SearchHistory: Sendable {
   public var machine: MachinePeaks?
   /// Recent rejected proposals: (trace text, reason).
   public var recentFailures: [(trace: String, reason: String)]
+  /// What candidates run on: "llvm" or "triton" (a block-level target: no thread or warp bindings).
+  public var target: String = "llvm"
+
+  /// The GPU dimensions worth proposing for this target.
+  public var bindDimensions: [GPUDimension] { target == "triton" ? GPUDimension.blockLevel : GPUDimension.allCases }
 
   public init(
     evaluated: Int, baselineTime: Double?, best: CandidateView?, elite: [CandidateView], cost: WorkloadCost,
@@ -89,6 +94,7 @@ public struct ParameterMutation: Proposer {
   public init(seed: UInt64) { random = TraceGenerator(seed: seed) }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
+    random.bindDimensions = history.bindDimensions
     var out: [ProposedTrace] = []
     for _ in 0..<count {
       var steps = parent.trace.steps
@@ -113,7 +119,8 @@ public struct StructuralEdit: Proposer {
   public init(seed: UInt64) { random = TraceGenerator(seed: seed) }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
-    (0..<count).map { _ in .trace(random.mutate(parent.trace, for: parent.kernel)) }
+    random.bindDimensions = history.bindDimensions
+    return (0..<count).map { _ in .trace(random.mutate(parent.trace, for: parent.kernel)) }
   }
 }
 
@@ -124,6 +131,7 @@ public struct Crossover: Proposer {
   public init(seed: UInt64) { random = TraceGenerator(seed: seed) }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
+    random.bindDimensions = history.bindDimensions
     let others = history.elite.filter { $0.id != parent.id }
     guard !others.isEmpty else { return [] }
     return (0..<count).map { _ in
@@ -149,6 +157,7 @@ public struct RooflineGuided: Proposer {
     .split, .parallel]
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
+    random.bindDimensions = history.bindDimensions
     let memoryBound = history.machine.map { history.cost.isMemoryBound($0) } ?? (history.cost.flops < history.cost.bytes)
     let kinds = memoryBound ? Self.memoryKinds : Self.computeKinds
     var out: [ProposedTrace] = []

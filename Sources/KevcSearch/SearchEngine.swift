@@ -218,6 +218,7 @@ public final class SearchEngine {
     }
     // Draws depend on the seed and on how far earlier runs got.
     random = TraceGenerator(seed: options.seed ^ (UInt64(stats.evaluated) &* 0x9E37_79B9_7F4A_7C15))
+    if options.target == "triton" { random.bindDimensions = GPUDimension.blockLevel }
     for i in proposers.indices {
       proposers[i].0 = reseeded(proposers[i].0, offset: UInt64(stats.evaluated))
     }
@@ -532,9 +533,11 @@ public final class SearchEngine {
 
   func history() -> SearchHistory {
     let elite = ranked().prefix(8).map(view)
-    return SearchHistory(
+    var history = SearchHistory(
       evaluated: stats.evaluated, baselineTime: baselineTime, best: elite.first, elite: Array(elite), cost: cost,
       machine: machine, recentFailures: Array(recentRejections.suffix(20)))
+    history.target = options.target
+    return history
   }
 
   /// The next candidate to evaluate: one left over (pending), or a new one from a proposer.

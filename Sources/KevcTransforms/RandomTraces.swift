@@ -18,6 +18,9 @@ public struct TraceGenerator: Sendable {
   public var legalBias: Double = 0.85
   /// How often a name is replaced by one the kernel does not have.
   public var bogusNameRate: Double = 0.03
+  /// The GPU dimensions `bind` steps are drawn from: all of them, or only the ones a block-level target
+  /// programs (`GPUDimension.blockLevel`, for Triton: no threads, no warps).
+  public var bindDimensions: [GPUDimension] = GPUDimension.allCases
 
   private var state: UInt64
 
@@ -197,7 +200,7 @@ public struct TraceGenerator: Sendable {
       return .parallel(tensor: t, loop: loop)
     case .bind:
       let t = tensorName(defs)
-      return .bind(tensor: t, loop: loopName(t), dimension: pick(GPUDimension.allCases, or: .gridX))
+      return .bind(tensor: t, loop: loopName(t), dimension: pick(bindDimensions, or: .gridX))
     case .rfactor:
       let t = tensorName(reductions)
       let axes = definition(t)?.reduction?.axes.map(\.name) ?? []
@@ -319,7 +322,7 @@ public struct TraceGenerator: Sendable {
         ? .launch(tensor: x, warps: other([1, 2, 4, 8, 16, 32], than: w), stages: s)
         : .launch(tensor: x, warps: w, stages: other([1, 2, 3, 4], than: s))
     case .bind(let x, let l, let d):
-      return .bind(tensor: x, loop: l, dimension: pick(GPUDimension.allCases.filter { $0 != d }, or: d))
+      return .bind(tensor: x, loop: l, dimension: pick(bindDimensions.filter { $0 != d }, or: d))
     case .parallel, .inline, .computeRoot, .dot:
       return randomTransform(t.kind, for: kernel)
     }

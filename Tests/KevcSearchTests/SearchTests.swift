@@ -178,6 +178,35 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(gone, "the worker outlived its search")
   }
 
+  @Test func proposersForTritonNeverBindThreadsOrWarps() throws {
+    let source = SourceFile(path: "specs/softmax.kev", text: try Paths.text("specs/softmax.kev"))
+    let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding(["M": 64, "N": 256], location: .unknown)
+    let trace = DefaultSchedule.gpu(for: bound)
+    let parent = CandidateView(id: 1, trace: trace, kernel: bound, scheduled: try trace.apply(to: bound))
+    func binds(target: String) -> Set<GPUDimension> {
+      var history = SearchHistory(
+        evaluated: 1, baselineTime: nil, best: parent, elite: [parent], cost: WorkloadCost(bound), machine: nil,
+        recentFailures: [])
+      history.target = target
+      var proposers: [any Proposer] = [
+        ParameterMutation(seed: 3), StructuralEdit(seed: 4), Crossover(seed: 5), RooflineGuided(seed: 6),
+      ]
+      var seen = Set<GPUDimension>()
+      for i in proposers.indices {
+        for p in proposers[i].propose(parent: parent, history: history, count: 300) {
+          guard case .trace(let t) = p else { continue }
+          for case .bind(_, _, let d) in t.steps { seen.insert(d) }
+        }
+      }
+      return seen
+    }
+    let triton = binds(target: "triton")
+    #expect(!triton.isEmpty && triton.isSubset(of: Set(GPUDimension.blockLevel)), "\(triton)")
+    // On a loop-level target every dimension stays in the draw (the test sees the difference).
+    #expect(!binds(target: "llvm").isSubset(of: Set(GPUDimension.blockLevel)))
+  }
+
   @Test func workersThatCrashHangOrWriteGarbageAreClassified() throws {
     let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
     let pool = try WorkerPool(executable: Paths.kevc, timeout: 6)
