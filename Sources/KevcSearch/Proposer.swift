@@ -155,11 +155,18 @@ public struct RooflineGuided: Proposer {
   public static let memoryKinds: [TransformKind] = [.computeAt, .inline, .storeIn, .layout, .vectorize, .parallel]
   public static let computeKinds: [TransformKind] = [.dot, .tile, .cache, .unroll, .reorder, .vectorize, .rfactor,
     .split, .parallel]
+  /// The kinds for a block-level target (Triton): threads of a CPU (`parallel`) mean nothing there (a parallel
+  /// loop is a serial loop inside a program); mapping loops onto the grid and blocks and the launch shape do.
+  public static func kinds(memoryBound: Bool, target: String) -> [TransformKind] {
+    let base = memoryBound ? memoryKinds : computeKinds
+    guard target == "triton" else { return base }
+    return base.filter { $0 != .parallel } + [.bind, .launch]
+  }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
     random.bindDimensions = history.bindDimensions
     let memoryBound = history.machine.map { history.cost.isMemoryBound($0) } ?? (history.cost.flops < history.cost.bytes)
-    let kinds = memoryBound ? Self.memoryKinds : Self.computeKinds
+    let kinds = Self.kinds(memoryBound: memoryBound, target: history.target)
     var out: [ProposedTrace] = []
     for _ in 0..<count {
       if !memoryBound, random.chance(0.4), let blocked = registerBlocking(parent) {

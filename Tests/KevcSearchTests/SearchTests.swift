@@ -205,6 +205,12 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(!triton.isEmpty && triton.isSubset(of: Set(GPUDimension.blockLevel)), "\(triton)")
     // On a loop-level target every dimension stays in the draw (the test sees the difference).
     #expect(!binds(target: "llvm").isSubset(of: Set(GPUDimension.blockLevel)))
+    // The roofline proposer maps loops onto the GPU instead of CPU threads there.
+    for memoryBound in [true, false] {
+      #expect(!RooflineGuided.kinds(memoryBound: memoryBound, target: "triton").contains(.parallel))
+      #expect(RooflineGuided.kinds(memoryBound: memoryBound, target: "triton").contains(.bind))
+      #expect(RooflineGuided.kinds(memoryBound: memoryBound, target: "llvm").contains(.parallel))
+    }
   }
 
   @Test func workersThatCrashHangOrWriteGarbageAreClassified() throws {
