@@ -72,6 +72,39 @@ def _kill_group(p):
             continue
 
 
+WAITING = "waiting for the device"
+
+
+def _wait(p, timeout, result_paths, poll=0.25, max_extra=4.0):
+    """Waits for the worker; False when it ran out of time. Time the worker spends waiting for the device lock
+    (its result file says so) does not count: another candidate's timing, or a hung candidate holding the device
+    until its own timeout, must not time this one out. That allowance is capped at max_extra x timeout."""
+    start = time.monotonic()
+    waited = 0.0
+    while True:
+        now = time.monotonic()
+        try:
+            p.wait(timeout=poll)
+            return True
+        except subprocess.TimeoutExpired:
+            pass
+        if _phase_of(result_paths) == WAITING:
+            waited = min(waited + time.monotonic() - now, max_extra * timeout)
+        if time.monotonic() - start - waited > timeout:
+            return False
+
+
+def _phase_of(result_paths):
+    """The phase in the newest of the worker's result files (None when none is written yet)."""
+    for path in reversed(result_paths):
+        try:
+            with open(path) as f:
+                return json.load(f).get("phase")
+        except (OSError, ValueError):
+            continue
+    return None
+
+
 def evaluate(kernel, reference, label="", trials=5, timing_calls=50, timeout=60.0, seed=None, device="cuda",
              warmup=5, eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None):
     """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set."""
@@ -92,11 +125,8 @@ def evaluate(kernel, reference, label="", trials=5, timing_calls=50, timeout=60.
             p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
                                  stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
                                  start_new_session=True)
-            timed_out = False
-            try:
-                p.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+            timed_out = not _wait(p, timeout, [result_path])
+            if timed_out:
                 _kill_group(p)
         elapsed = time.monotonic() - start
         result = None
@@ -150,11 +180,8 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
             p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
                                  stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
                                  start_new_session=True)
-            timed_out = False
-            try:
-                p.wait(timeout=total)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+            timed_out = not _wait(p, total, ["%s.%d" % (result_path, i) for i in range(len(cases))])
+            if timed_out:
                 _kill_group(p)
         elapsed = time.monotonic() - start
         results, ended = [], None

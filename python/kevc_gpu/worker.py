@@ -8,6 +8,7 @@ RESULT.json atomically after each phase ({"status": "running", "phase": ...}), s
 hang or crash happened, and writes the final result last.
 """
 
+import contextlib
 import json
 import math
 import os
@@ -112,6 +113,16 @@ class Worker:
         self._phase_start = now
         self.result["phase"] = name
         _write(self.result_path, _finite(self.result))
+
+    @contextlib.contextmanager
+    def holding_device(self, mode):
+        """The device lock in `mode` ("shared" or "exclusive"), with the phase saying "waiting for the device"
+        until it is held (the harness does not count that wait against the timeout), then back to what it was."""
+        name = self.result["phase"]
+        self.phase("waiting for the device")
+        with getattr(self.lock, mode)():
+            self.phase(name)
+            yield
 
     # -- setup -----------------------------------------------------------------------------------------------
     def setup(self):
@@ -324,14 +335,12 @@ class Worker:
         outs = self.inp.poisoned(self.results, self.device)
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
-        lock = self.lock
-        with lock.shared():
+        self.phase("timing")
+        with self.holding_device("shared"):
             self.call(args)  # any failure in the timed path is classified, not timed
-        self.phase("waiting for the device")
-        with lock.exclusive():  # only the timed calls own the GPU; what follows overlaps other workers' checks
-            self.phase("timing")
+        with self.holding_device("exclusive"):  # only the timed calls own the GPU
             self.result["timing"] = self.timed(lambda: self.kernel.launch(**args), calls, warmup)
-        with lock.shared():
+        with self.holding_device("shared"):
             self.after_timing(values, outs, calls)
 
     def after_timing(self, values, outs, calls):
@@ -399,13 +408,15 @@ class Worker:
     def timed_alone(self, fn):
         """fn() with the GPU to itself, from inside a shared section: the shared hold is dropped and the exclusive
         one taken (never both: flock would convert the lock in place), then the shared one taken back."""
-        lock = self.lock
-        lock.release_shared()
+        self.lock.release_shared()
         try:
-            with lock.exclusive():
+            with self.holding_device("exclusive"):
                 return fn()
         finally:
-            lock.acquire_shared()
+            name = self.result["phase"]
+            self.phase("waiting for the device")
+            self.lock.acquire_shared()
+            self.phase(name)
 
     def roofline(self, values):
         from . import ceilings
@@ -444,7 +455,7 @@ class Worker:
         try:
             from .device_lock import DeviceLock
             self.lock = DeviceLock(self.job.get("device_lock") or os.environ.get("KEVC_GPU_LOCK"))
-            with self.lock.shared():  # checks may overlap other workers' checks
+            with self.holding_device("shared"):  # checks may overlap other workers' checks
                 self.setup()
                 self.trials()
             if self.job.get("timing_calls", 50) > 0:
