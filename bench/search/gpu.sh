@@ -43,7 +43,7 @@ for op in $OPS; do
   seeds=()
   for trace in bench/gpu/$op.trace bench/gpu/$op.*.trace; do [ -f "$trace" ] && seeds+=(--seed-trace "$trace"); done
   "$KEVC" search "$spec" --target triton "${seeds[@]}" --shape "$shape" --budget "$BUDGET" --time-limit "$SECONDS_PER_OP" \
-    --db "$DB" --trials 1 --case-timeout 60 --eval-timeout 150 --seed 1 \
+    --db "$DB" --trials 1 --case-timeout 60 --eval-timeout 400 --seed 1 \
     ${KEVC_SEARCH_JOBS:+--jobs $KEVC_SEARCH_JOBS} > "$OUT/search-$op.log" 2>&1
   echo "search $op: exit $? after $(( $(date +%s) - start )) s; $(tail -1 "$OUT/search-$op.log")"
 done
