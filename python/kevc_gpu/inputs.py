@@ -27,18 +27,18 @@ def _numel(shape):
     return n
 
 
-def _values(p, g, distribution):
+def _values(p, g, distribution, dev):
     t, shape = p["dtype"], p["shape"]
     n = _numel(shape)
     if t == "bool":
-        return torch.randint(0, 2, (n,), generator=g).to(torch.bool)
+        return torch.randint(0, 2, (n,), generator=g, device=dev).to(torch.bool)
     if t in ("i8", "i32", "i64"):
         d = p.get("domain")
         lo, hi, srt = (-4, 16, False) if d is None else (d["lo"], d["hi"], d["sorted"])
         if hi <= lo:
-            v = torch.full((n,), lo, dtype=torch.int64)
+            v = torch.full((n,), lo, dtype=torch.int64, device=dev)
         else:
-            v = torch.randint(lo, hi, (n,), generator=g, dtype=torch.int64)
+            v = torch.randint(lo, hi, (n,), generator=g, dtype=torch.int64, device=dev)
         if srt:
             v, _ = torch.sort(v)
             if n >= 1:
@@ -47,39 +47,41 @@ def _values(p, g, distribution):
                 v[-1] = hi - 1
         return v.to(NATIVE[t]) if t != "i64" else v
     if len(shape) == 0:
-        return (0.01 + 0.99 * torch.rand((1,), generator=g, dtype=torch.float64)).to(NATIVE[t])
+        return (0.01 + 0.99 * torch.rand((1,), generator=g, dtype=torch.float64, device=dev)).to(NATIVE[t])
     wide = t in ("f32", "f64")
     if distribution == "normal":
-        x = torch.randn((n,), generator=g, dtype=torch.float64)
+        x = torch.randn((n,), generator=g, dtype=torch.float64, device=dev)
     elif distribution == "uniform":
-        x = torch.rand((n,), generator=g, dtype=torch.float64) * 2 - 1
+        x = torch.rand((n,), generator=g, dtype=torch.float64, device=dev) * 2 - 1
     elif distribution == "heavy-tailed":
-        z = torch.randn((n,), generator=g, dtype=torch.float64)
-        u = 1 - torch.rand((n,), generator=g, dtype=torch.float64)
+        z = torch.randn((n,), generator=g, dtype=torch.float64, device=dev)
+        u = 1 - torch.rand((n,), generator=g, dtype=torch.float64, device=dev)
         x = z / torch.sqrt(-torch.log(u))
         x = torch.where(torch.isfinite(x), x.clamp(-1e4, 1e4), torch.zeros_like(x))
     elif distribution == "near-overflow":
         w = 80.0 if wide else 10.0
-        x = (torch.rand((n,), generator=g, dtype=torch.float64) * 2 - 1) * w
+        x = (torch.rand((n,), generator=g, dtype=torch.float64, device=dev) * 2 - 1) * w
     elif distribution == "with-zeros":
-        z = torch.randn((n,), generator=g, dtype=torch.float64)
-        keep = torch.rand((n,), generator=g, dtype=torch.float64) >= 0.25
+        z = torch.randn((n,), generator=g, dtype=torch.float64, device=dev)
+        keep = torch.rand((n,), generator=g, dtype=torch.float64, device=dev) >= 0.25
         x = torch.where(keep, z, torch.zeros_like(z))
     elif distribution == "ties":
-        x = torch.randint(-3, 4, (n,), generator=g).to(torch.float64)
+        x = torch.randint(-3, 4, (n,), generator=g, device=dev).to(torch.float64)
     else:
         raise ValueError("unknown distribution '%s'" % distribution)
     return x.to(NATIVE[t])
 
 
 def generate(params, seed, distribution, device):
-    """One tensor per parameter (0-d for scalars), on `device`, in the parameter's dtype."""
+    """One tensor per parameter (0-d for scalars), on `device`, in the parameter's dtype. Drawn on that device
+    with its own generator (on a GPU, drawing 67M float64 values on the host and copying them took seconds per
+    trial at the benchmark shapes): a seed replays the same values on the same kind of device."""
     out = {}
+    dev = torch.device(device)
     for i, p in enumerate(params):
-        g = torch.Generator()
+        g = torch.Generator(device=dev)
         g.manual_seed((seed ^ ((i + 1) * 0xD1B54A32D192ED03)) & ((1 << 63) - 1))
-        v = _values(p, g, distribution).reshape(p["shape"])
-        out[p["name"]] = v.to(device)
+        out[p["name"]] = _values(p, g, distribution, dev).reshape(p["shape"])
     return out
 
 
