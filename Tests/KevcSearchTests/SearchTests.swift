@@ -326,6 +326,55 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(WorkerEvaluation.tritonResult(#"{"status": "ok"}"#, labels: []).status == .crash)
   }
 
+  /// The whole triton search path without a GPU: a stand-in `nvidia-smi`, the GPU harness on the CPU
+  /// (KEVC_GPU_DEVICE=cpu) and Triton's interpreter. kevc search -> worker -> both shapes in one harness worker ->
+  /// device lock -> results in the database, the seed trace evaluated after the default. Times mean nothing here.
+  @Test func tritonSearchEndToEndUnderTritonsInterpreter() throws {
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    probe.arguments = ["python3", "-c", "import torch, triton"]
+    probe.standardError = FileHandle.nullDevice
+    try probe.run()
+    probe.waitUntilExit()
+    guard probe.terminationStatus == 0 else { return }  // no torch or Triton here: nothing to run it with
+    let dir = try Paths.temporaryDirectory()
+    let fake = dir.appendingPathComponent("bin")
+    try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
+    let smi = fake.appendingPathComponent("nvidia-smi")
+    try "#!/bin/sh\necho 'Interpreter GPU, 9.0, 0.0'\n".write(to: smi, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: smi.path)
+    let db = dir.appendingPathComponent("i.db").path
+    let search = Process()
+    search.executableURL = Paths.kevc
+    search.arguments = [
+      "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
+      "--budget", "2", "--jobs", "2", "--trials", "1", "--db", db,
+      "--seed-trace", Paths.inRepository("bench/gpu/softmax.trace").path,
+    ]
+    var env = ProcessInfo.processInfo.environment
+    env["PATH"] = fake.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+    env["KEVC_GPU_DEVICE"] = "cpu"
+    env["TRITON_INTERPRET"] = "1"
+    env["KEVC_PYTHON_DIR"] = Paths.inRepository("python").path
+    search.environment = env
+    let out = Pipe()
+    search.standardOutput = out
+    search.standardError = out
+    try search.run()
+    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    search.waitUntilExit()
+    #expect(search.terminationStatus == 0, "\(log)")
+    let database = try TuningDatabase(path: db)
+    let target = try #require(try database.targets().first)
+    #expect(target.device == "Interpreter GPU" && target.kind == "triton")
+    let cands = try database.candidates(workload: 1, target: target.id)
+    let evals = try database.evaluations(workload: 1, target: target.id)
+    #expect(evals.count == 2, "\(log)")
+    #expect(evals.allSatisfy { $0.status == .ok }, "\(log)")
+    #expect(Set(evals.map(\.candidateID)) == Set(cands.filter { ["default", "seed:softmax"].contains($0.proposer) }.map(\.id)))
+    #expect(evals.allSatisfy { ($0.checkedShapes ?? "").contains("M=5,N=16") && ($0.checkedShapes ?? "").contains("M=61,N=203") })
+  }
+
   @Test func withoutAGPUTheTritonSearchSaysSo() throws {
     guard HostTarget.gpu() == nil else { return }  // the GPU machine runs the real search instead
     let dir = try Paths.temporaryDirectory()

@@ -13,6 +13,7 @@ baseline, the roofline (bytes, flops, measured ceilings, floor) and flags. Exit 
 
 import argparse
 import json
+import os
 import math
 import sys
 
@@ -39,7 +40,9 @@ def main(argv=None):
     run.add_argument("--warmup", type=int, default=5)
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per case (compile, trials and timing)")
     run.add_argument("--seed", type=int, default=None, help="base seed (default: fresh random)")
-    run.add_argument("--device", default="cuda", help="cuda, or cpu (harness tests with torch-only kernels)")
+    run.add_argument("--device", default=os.environ.get("KEVC_GPU_DEVICE", "cuda"),
+                     help="cuda, or cpu (harness tests with torch-only kernels, or Triton kernels under "
+                          "TRITON_INTERPRET=1); default $KEVC_GPU_DEVICE, else cuda")
     run.add_argument("--time-all", action="store_true", help="time every case, not only the first")
     run.add_argument("--one-worker", action="store_true",
                      help="evaluate all cases in one worker process (the shapes of one candidate: one start-up "
