@@ -61,7 +61,12 @@ public struct SearchHistory: Sendable {
   public var target: String = "llvm"
 
   /// The GPU dimensions worth proposing for this target.
-  public var bindDimensions: [GPUDimension] { target == "triton" ? GPUDimension.blockLevel : GPUDimension.allCases }
+  public var bindDimensions: [GPUDimension] { Self.bindDimensions(target: target) }
+
+  /// The GPU dimensions a target programs: grid and block axes on Triton, all of them elsewhere.
+  public static func bindDimensions(target: String) -> [GPUDimension] {
+    target == "triton" ? GPUDimension.blockLevel : GPUDimension.allCases
+  }
 
   public init(
     evaluated: Int, baselineTime: Double?, best: CandidateView?, elite: [CandidateView], cost: WorkloadCost,

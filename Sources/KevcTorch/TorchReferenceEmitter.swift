@@ -155,15 +155,15 @@ struct Emitter {
     let (b, bt) = try body(d.body, function: "_body", scope: scope, definition: d, indent: 1, convertTo: reduction.accumulator)
     _ = bt
     lines.append(contentsOf: b)
-    let call =
-      "C.reduce(\(py(d.name)), V, box, [\(levels.joined(separator: ", "))], _body, "
+    let arguments =
+      "\(py(d.name)), V, box, [\(levels.joined(separator: ", "))], _body, "
       + "\(py(reduction.op.rawValue)), \(py(reduction.accumulator.rawValue))"
     if let factors = try contraction(d, reduction: reduction, scope: scope) {
       // A sum of a product of two factors in the accumulator's type: evaluated as an einsum (C.contract).
       lines.append(contentsOf: factors.lines)
-      lines.append("    return \(call.replacingOccurrences(of: "C.reduce(", with: "C.contract(")), _fa, _fb, \(factors.usesA), \(factors.usesB))")
+      lines.append("    return C.contract(\(arguments), _fa, _fb, \(factors.usesA), \(factors.usesB))")
     } else {
-      lines.append("    return \(call))")
+      lines.append("    return C.reduce(\(arguments))")
     }
     let src: DType
     switch reduction.op {

@@ -100,12 +100,13 @@ public enum DefaultSchedule {
     // 4. Producers computed inside a consumer (row statistics): vectorize their innermost loop when it walks
     //    their loads contiguously (a vectorized sum/max/min keeps per-lane partials).
     for d in k.definitions {
+      let width = vectorBytes / max(4, d.dtype.byteSize)
       guard case .computeAt = d.effectiveSchedule.placement,
         let innermost = d.effectiveSchedule.loops.last?.name, walksContiguously(d, innermost, in: k),
         d.reduction.map({ $0.op != .argmax && $0.op != .argmin }) ?? true,
-        let extent = try? k.maxExtent(innermost, in: d), extent >= vectorBytes / max(4, d.dtype.byteSize)
+        let extent = try? k.maxExtent(innermost, in: d), extent >= width
       else { continue }
-      _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: vectorBytes / max(4, d.dtype.byteSize)))
+      _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
     }
     return Trace(steps)
   }

@@ -104,13 +104,7 @@ struct InputOptions: ParsableArguments {
     }
     let overrides = try shape.map { text throws(DiagnosticError) in try ShapeArgument.parse(text) } ?? [:]
     var trace: Trace?
-    if let schedule {
-      guard let data = FileManager.default.contents(atPath: schedule) else {
-        throw DiagnosticError(
-          .error(DiagnosticID("driver", "no-such-file"), "cannot read schedule '\(schedule)'", at: commandLine))
-      }
-      trace = try Trace.parse(SourceFile(path: schedule, text: String(decoding: data, as: UTF8.self)))
-    }
+    if let schedule { trace = try readTraceFile(schedule, what: "schedule", at: commandLine) }
     var request = CompileRequest(
       source: SourceFile(path: input == "-" ? "<stdin>" : input, text: text), kind: kind,
       shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel, schedule: trace)
@@ -147,4 +141,13 @@ struct StageList: ExpressibleByArgument {
     stages = out
   }
   static var allValueStrings: [String] { Stage.allCases.map(\.rawValue) }
+}
+
+/// The trace in a file (text or JSON, `Trace.parse`, diagnostics located in the file); a clear error when the
+/// file cannot be read. `what` names it in that error (schedule, seed trace).
+func readTraceFile(_ path: String, what: String, at location: SourceLocation) throws(DiagnosticError) -> Trace {
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw DiagnosticError(.error(DiagnosticID("driver", "no-such-file"), "cannot read \(what) '\(path)'", at: location))
+  }
+  return try Trace.parse(SourceFile(path: path, text: String(decoding: data, as: UTF8.self)))
 }

@@ -107,11 +107,8 @@ struct Search: ParsableCommand {
       }
       var seeds: [(name: String, trace: Trace)] = []
       for file in seedTraces {
-        guard let data = FileManager.default.contents(atPath: file) else {
-          throw DiagnosticError(.error(DiagnosticID("driver", "no-such-file"), "cannot read seed trace '\(file)'", at: here))
-        }
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        seeds.append((name, try Trace.parse(SourceFile(path: file, text: String(decoding: data, as: UTF8.self)))))
+        seeds.append((name, try readTraceFile(file, what: "seed trace", at: here)))
       }
       var options = SearchOptions(workerExecutable: kevcExecutable())
       options.seedTraces = seeds

@@ -139,6 +139,30 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(again.filter { $0.proposer == "seed:hand" }.count == 1)
   }
 
+  @Test func seedTraceFilesThatCannotBeReadOrParsedAreLocatedErrors() throws {
+    let dir = try Paths.temporaryDirectory()
+    let bad = dir.appendingPathComponent("bad.trace")
+    try "tile(c, [m, n], [8, 8])\nfrobnicate(c)\n".write(to: bad, atomically: true, encoding: .utf8)
+    for (file, expected) in [
+      (dir.appendingPathComponent("missing.trace").path, "cannot read seed trace"), (bad.path, "bad.trace:2:1: error"),
+    ] {
+      let p = Process()
+      p.executableURL = Paths.kevc
+      p.arguments = [
+        "search", Paths.inRepository("specs/matmul.kev").path, "--budget", "1", "--db",
+        dir.appendingPathComponent("s.db").path, "--seed-trace", file,
+      ]
+      let err = Pipe()
+      p.standardError = err
+      p.standardOutput = FileHandle.nullDevice
+      try p.run()
+      let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      p.waitUntilExit()
+      #expect(p.terminationStatus != 0)
+      #expect(text.contains(expected), "\(text)")
+    }
+  }
+
   @Test func schedulesTritonCannotProgramAreIllegalThereOnly() throws {
     let source = SourceFile(path: "specs/softmax.kev", text: try Paths.text("specs/softmax.kev"))
     let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel

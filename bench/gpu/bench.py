@@ -39,15 +39,24 @@ def bench_shape(spec):
     return ",".join(p.replace(" ", "") for p in m.group(1).split("#")[0].split(",")) if m else ""
 
 
+SCRATCH = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kevc-bench-gpu")
+
+
+def portable(text):
+    """Results name files relative to the repository (specs, traces) or to the scratch folder (the generated
+    modules), never by this machine's absolute paths."""
+    return text.replace(ROOT + os.sep, "").replace(SCRATCH + os.sep, "")
+
+
 def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None):
     os.makedirs(workdir, exist_ok=True)
     cmd = [kevc, "compile", spec, "--target", "triton", "--shape", shape, "--emit", "triton,torch-ref",
            "--dump-dir", workdir]
     if trace:
-        cmd += ["--schedule", trace]
+        cmd += ["--schedule", os.path.relpath(trace, ROOT)]  # diagnostics name it as the repository does
     c = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     if c.returncode != 0:
-        return {"status": "compile_error", "reason": (c.stderr or c.stdout)[-1500:]}
+        return {"status": "compile_error", "reason": portable((c.stderr or c.stdout)[-1500:])}
     files = os.listdir(workdir)
     kernel = next(os.path.join(workdir, f) for f in files if f.endswith(".triton.py"))
     ref = next(os.path.join(workdir, f) for f in files if f.endswith(".ref.py"))
@@ -59,9 +68,9 @@ def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None):
                        + (["--eager-s", repr(eager_s)] if eager_s else []),
                        cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
     try:
-        return json.loads(h.stdout.strip().splitlines()[-1])
+        return json.loads(portable(h.stdout.strip().splitlines()[-1]))
     except Exception:
-        return {"status": "error", "reason": (h.stderr or h.stdout)[-1500:]}
+        return {"status": "error", "reason": portable((h.stderr or h.stdout)[-1500:])}
 
 
 def option(name, default):
@@ -110,7 +119,7 @@ def main():
         stem = os.path.splitext(os.path.basename(spec))[0]
         row = {"op": name, "spec": spec, "shape": shape, "baseline": base.get(key, {})}
         rows.append(row)
-        work = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kevc-bench-gpu", stem)
+        work = os.path.join(SCRATCH, stem)
         # The harness's 10x check compares with PyTorch's best: the faster of eager and torch.compile (an eager
         # gather-and-mask jagged truncation takes 1.04 ms where torch.compile takes 0.065: 10x eager is no sign of
         # cheating there).

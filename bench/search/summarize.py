@@ -4,14 +4,12 @@ the best time found, the speedup, the fraction of the roofline floor, how many e
 of the final best (in the order they finished), evaluations per minute of search wall time, statuses; plus the
 hand trace and the PyTorch baselines when the run recorded them (bench/search/gpu.sh).
 
-Usage: python3 bench/search/summarize.py DIR      (reads DIR/export.json [, baselines.json, hand-OP.txt, machine])
+Usage: python3 bench/search/summarize.py DIR      (reads DIR/export.json [, baselines.json])
 Writes DIR/results.md and prints it.
 """
 import collections
-import glob
 import json
 import os
-import re
 import sys
 
 
@@ -65,9 +63,7 @@ def main():
         ran = [e for e in evals if (e.get("worker_seconds") or 0) > 0.5]
         rate = "%.1f (%.1f ran)" % (len(evals) / span, len(ran) / span) if span > 0 else "-"
         name = os.path.splitext(os.path.basename(w["spec_path"]))[0]
-        hand = "-"
-        # The fastest hand trace: the search's seeds (proposer seed:NAME, evaluated in the same run), else the
-        # separate hand-<op>.txt runs of older scripts.
+        # The fastest hand trace: the search's seeds (proposer seed:NAME), evaluated in the same run.
         seeds = [e for e in evals if cands[e["candidate_id"]]["proposer"].startswith("seed:")]
         seeded = [e["median_time"] for e in seeds if e["status"] == "ok" and e["median_time"]]
         if seeded:
@@ -76,18 +72,8 @@ def main():
             hand = "FAIL"
         elif any(c["proposer"].startswith("seed:") and c["workload_id"] == w_id for c in cands.values()):
             hand = "not reached"
-        # The fastest passing hand trace: hand-<op>.txt and its variants hand-<op>.<variant>.txt.
-        for hp in [] if seeds else [os.path.join(d, "hand-%s.txt" % name)] + sorted(glob.glob(os.path.join(d, "hand-%s.*.txt" % name))):
-            if not os.path.exists(hp):
-                continue
-            text = open(hp).read()
-            m = re.search(r"time per call: ([\d.]+) (us|ms|s)", text)
-            if m and "PASS" in text:
-                t = float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
-                if hand in ("-", "FAIL") or t < float(hand):
-                    hand = "%.4f" % t
-            elif hand == "-":
-                hand = "FAIL"
+        else:
+            hand = "-"
         key = "matmul" if name == "matmul_bf16" else name
         b = base.get(key, {})
         eager = (b.get("eager") or {}).get("median_ms")

@@ -11,7 +11,7 @@ A worker waiting to time holds the gate, so checks arriving after it wait behind
 stream of checks), and it starts once the checks already running finish. Locks die with their process, so a
 worker killed at its timeout never leaves the device locked.
 
-The lock's path comes from the job ("device_lock") or $KEVC_GPU_LOCK; without one, both modes are no-ops (a
+The lock's path comes from $KEVC_GPU_LOCK; without one, both modes are no-ops (a
 single evaluation, as in `kevc run` or the benchmark, owns the GPU anyway).
 """
 

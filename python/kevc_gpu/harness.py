@@ -105,60 +105,15 @@ def _phase_of(result_paths):
     return None
 
 
-def evaluate(kernel, reference, label="", trials=5, timing_calls=50, timeout=60.0, seed=None, device="cuda",
-             warmup=5, eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None):
+def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, **options):
     """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set."""
-    if seed is None:
-        seed = int.from_bytes(os.urandom(8), "little")
-    job = {"kernel": os.path.abspath(kernel), "reference": os.path.abspath(reference), "label": label,
-           "trials": trials, "timing_calls": timing_calls, "seed": seed, "device": device, "warmup": warmup,
-           "eager_calls": eager_calls, "ceilings_cache": ceilings_cache, "floor_slack": floor_slack,
-           "eager_ratio_limit": eager_ratio_limit, "eager_s": eager_s}
-    with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
-        job_path = os.path.join(tmp, "job.json")
-        result_path = os.path.join(tmp, "result.json")
-        with open(job_path, "w") as f:
-            json.dump(job, f)
-        out_path, err_path = os.path.join(tmp, "stdout.txt"), os.path.join(tmp, "stderr.txt")
-        start = time.monotonic()
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
-                                 stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
-                                 start_new_session=True)
-            timed_out = not _wait(p, timeout, [result_path])
-            if timed_out:
-                _kill_group(p)
-        elapsed = time.monotonic() - start
-        result = None
-        try:
-            with open(result_path) as f:
-                result = json.load(f)
-        except (OSError, ValueError):
-            result = None
-        if result is None:
-            result = {"label": label, "status": "running", "phase": "start", "reason": "", "trials": [],
-                      "timing": None, "eager": None, "roofline": None, "flags": [], "seed": seed}
-        phase = result.get("phase", "start")
-        if timed_out:
-            result["status"] = "timeout"
-            result["reason"] = "killed after %.0f s (during %s)" % (timeout, phase)
-        elif phase != "done":
-            rc = p.returncode
-            how = ("signal %s" % signal.Signals(-rc).name) if rc is not None and rc < 0 else "exit status %s" % rc
-            result["status"] = "crash"
-            result["reason"] = "the worker died with %s during %s" % (how, phase)
-        result["worker"] = {"returncode": p.returncode, "seconds": elapsed, "stderr_tail": _tail(err_path, 2000),
-                            "stdout_tail": _tail(out_path, 1000)}
-        result["kernel"] = job["kernel"]
-        result["reference"] = job["reference"]
-        return result
+    return evaluate_together([(kernel, reference, label)], timing_calls=timing_calls, eager_s=eager_s, **options)[0]
 
 
 def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
-    timed): what evaluate() does per case, without a Python, torch and CUDA start-up per case. The worker's
-    timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
+    timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
@@ -202,7 +157,7 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                 phase = result.get("phase", "start")
                 if timed_out:
                     result["status"] = "timeout"
-                    result["reason"] = "killed after %.0f s (%d cases, during %s)" % (total, len(cases), phase)
+                    result["reason"] = "killed after %.0f s (during %s)" % (total, phase)
                 else:
                     rc = p.returncode
                     how = ("signal %s" % signal.Signals(-rc).name) if rc is not None and rc < 0 \
@@ -212,8 +167,10 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                 ended = result["status"]
             elif result.get("status") == "crash":
                 ended = "crash"
-            result["worker"] = {"returncode": p.returncode, "seconds": elapsed, "shared_by_cases": len(cases),
+            result["worker"] = {"returncode": p.returncode, "seconds": elapsed,
                                 "stderr_tail": _tail(err_path, 2000), "stdout_tail": _tail(out_path, 1000)}
+            if len(cases) > 1:
+                result["worker"]["shared_by_cases"] = len(cases)
             result["kernel"], result["reference"] = os.path.abspath(k), os.path.abspath(r)
             results.append(result)
         return results

@@ -1,11 +1,11 @@
-"""The evaluation worker: one process evaluates one candidate (a kernel module with KEVC metadata and launch())
-against its torch reference module, then exits. The parent (harness.py) starts it, enforces the timeout and
-classifies a crash; a sticky CUDA error therefore only ever poisons this process.
+"""The evaluation worker: one process evaluates one candidate (kernel modules with KEVC metadata and launch(), one
+per case, i.e. per shape) against its torch reference modules, then exits. The parent (harness.py) starts it,
+enforces the timeout and classifies a crash; a sticky CUDA error therefore only ever poisons this process.
 
 Usage (internal): python -m kevc_gpu.worker JOB.json RESULT.json
-The job names the kernel and reference files, the device, trials, seed and timing options. The worker rewrites
-RESULT.json atomically after each phase ({"status": "running", "phase": ...}), so that the parent knows where a
-hang or crash happened, and writes the final result last.
+The job holds the common options (device, trials, seed, timing) and `cases` (kernel and reference files, label,
+timing calls). The worker rewrites RESULT.json.<i> for case i atomically after each phase ({"status": "running",
+"phase": ...}), so that the parent knows where a hang or crash happened, and writes the final result last.
 """
 
 import contextlib
@@ -325,7 +325,6 @@ class Worker:
         return trips[int(0.9 * (len(trips) - 1))]
 
     def timing(self):
-        torch = self.torch
         calls = self.job.get("timing_calls", 50)
         if calls <= 0:
             return
@@ -452,9 +451,9 @@ class Worker:
 
     # -- main ------------------------------------------------------------------------------------------------
     def run(self):
+        from .device_lock import DeviceLock
+        self.lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
         try:
-            from .device_lock import DeviceLock
-            self.lock = DeviceLock(self.job.get("device_lock") or os.environ.get("KEVC_GPU_LOCK"))
             with self.holding_device("shared"):  # checks may overlap other workers' checks
                 self.setup()
                 self.trials()
@@ -473,6 +472,7 @@ class Worker:
             self.result["traceback"] = traceback.format_exc()[-4000:]
             code = 3
         self.phase("done")
+        self.lock.close()  # the next case of a one-worker job opens its own
         return code
 
 
@@ -497,8 +497,8 @@ def _short(e, limit=1500):
 
 
 def run_cases(job, result_path):
-    """Several cases of one candidate (its shapes) in this one process, in order: each case's result goes to
-    RESULT.json.<i>. Python, torch and CUDA start once instead of once per case. A case that crashes ends the
+    """The cases of one candidate (its shapes; often just one) in this one process, in order: each case's result
+    goes to RESULT.json.<i>. Python, torch and CUDA start once, not once per case. A case that crashes ends the
     worker (its process may hold a sticky CUDA error): the harness reports the cases after it as not run."""
     common = {k: v for k, v in job.items() if k != "cases"}
     code = 0
@@ -526,10 +526,7 @@ def main(argv):
     die_with_parent()  # the harness that started this worker is its only reason to run
     with open(argv[1]) as f:
         job = json.load(f)
-    if "cases" in job:
-        code = run_cases(job, argv[2])
-    else:
-        code = Worker(job, argv[2]).run()
+    code = run_cases(job, argv[2])
     sys.stdout.flush()
     sys.stderr.flush()
     # A sticky CUDA error makes normal interpreter shutdown unreliable: leave at once.

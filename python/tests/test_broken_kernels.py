@@ -9,6 +9,7 @@ input domains and poisoning. Fixtures: tests/data/vadd.kev and the generated tes
 `kevc compile tests/data/vadd.kev --emit torch-ref -o tests/data/vadd.ref.py`, and specs/softmax.kev likewise).
 """
 
+import json
 import os
 import textwrap
 
@@ -404,3 +405,16 @@ def test_cpu_cases_of_one_candidate_in_one_worker(tmp_path):
                                timing_calls=0, timeout=5, device="cpu", seed=5)
     assert [c["status"] for c in s["cases"]] == ["timeout", "timeout"]
     assert "killed after 10 s" in s["cases"][0]["reason"] and s["cases"][1]["reason"].startswith("not run")
+
+
+@needs_torch
+def test_cli_eager_calls_zero_skips_the_reference_eager_timing(tmp_path, capsys):
+    # The search never needs the reference module's eager time: --eager-calls 0 leaves it out.
+    from kevc_gpu import __main__ as cli
+    k = cpu_module(tmp_path, "ok", CPU_CASES["ok"])
+    for calls, expect_eager in ((0, False), (3, True)):
+        code = cli.main(["run", "--kernel", k, "--reference", SOFTMAX_REF, "--device", "cpu", "--trials", "1",
+                         "--timing-calls", "2", "--seed", "3", "--eager-calls", str(calls)])
+        out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert code == 0 and out["status"] == "ok", out["reason"]
+        assert (out["cases"][0]["eager"] is not None) == expect_eager, out["cases"][0]["eager"]

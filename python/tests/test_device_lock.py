@@ -75,7 +75,7 @@ def test_no_path_is_no_lock(tmp_path):
 
 
 def test_an_evaluation_waits_for_a_timing_in_progress(tmp_path, monkeypatch):
-    torch = __import__("pytest").importorskip("torch")  # noqa: F841 - the CPU harness path needs torch
+    __import__("pytest").importorskip("torch")  # the CPU harness path needs torch
     from kevc_gpu import harness
     import test_broken_kernels as tbk
     path, log = str(tmp_path / "gpu.lock"), str(tmp_path / "log")
