@@ -22,11 +22,15 @@ public enum GPUHarness {
     /// All cases in one worker process (the shapes of one candidate): one Python, torch and CUDA start-up instead
     /// of one per case; a case that crashes or hangs fails the cases after it.
     public var oneWorker: Bool
+    /// At most this many seconds of timed calls (and their warm-up): a kernel too slow for timingCalls of them in
+    /// that time gets fewer (at least 3). Nil: always timingCalls.
+    public var timingSeconds: Double?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
-      eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false
+      eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil
     ) {
+      self.timingSeconds = timingSeconds
       self.oneWorker = oneWorker
       self.trials = trials
       self.timingCalls = timingCalls
@@ -113,6 +117,7 @@ public enum GPUHarness {
     ]
     if options.oneWorker && cases.count > 1 { args.append("--one-worker") }
     if let s = options.seed { args += ["--seed", String(s)] }
+    if let t = options.timingSeconds { args += ["--timing-seconds", String(t)] }
     let shapeLabel = cases[0].label
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -382,6 +382,7 @@ public final class SearchEngine {
       checkedShapes: result.checkedShapes.isEmpty ? nil : result.checkedShapes.joined(separator: "; "),
       seed: Int(truncatingIfNeeded: seeds[id] ?? 0), workerSeconds: result.seconds,
       startedAt: started[id] ?? Date().timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970)
+    e.workerReport = Self.workerReport(result)
     if id == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
     if let t = e.medianTime {
       e.baselineTime = baselineTime
@@ -397,6 +398,20 @@ public final class SearchEngine {
       }
       observe(.evaluated(c, e, stats))
     }
+  }
+
+  /// The evaluation's worker_report column: the phases the worker timed and why it retried, as sorted JSON; nil when
+  /// the worker said neither.
+  public static func workerReport(_ result: WorkerResult) -> String? {
+    var report: [String: Any] = [:]
+    if !result.phaseSeconds.isEmpty {
+      report["phase_seconds"] = result.phaseSeconds.mapValues { ($0 * 1000).rounded() / 1000 }
+    }
+    if let why = result.retriedAlone { report["retried_alone"] = why }
+    guard !report.isEmpty,
+      let data = try? JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .withoutEscapingSlashes])
+    else { return nil }
+    return String(decoding: data, as: UTF8.self)
   }
 
   /// Updates counters, the best candidate and the islands with one evaluation.

@@ -33,7 +33,7 @@ public struct SearchProgress {
       let gain = e.speedup.map { String(format: "%.2fx", $0) } ?? ""
       let edit = c.transform.map { ": \($0)" } ?? ""
       let what = e.status == .ok ? "ok \(time) \(gain)" : "\(e.status.rawValue): \(Self.clip(e.error ?? "", 100))"
-      last = "#\(c.id) \(what) (\(c.proposer)\(Self.clip(edit, 90)))"
+      last = "#\(c.id) \(what) (\(c.proposer)\(Self.clip(edit, 90)))" + Self.workerNote(e)
       if tty { return redraw(s) }
       return "[\(s.evaluated)/\(s.budget)] \(last) | best \(s.bestTime.map(Self.time) ?? "-")"
         + (s.bestSpeedup.map { String(format: " %.2fx", $0) } ?? "") + "\n"
@@ -48,6 +48,21 @@ public struct SearchProgress {
       }
       return out + "\n"
     }
+  }
+
+  /// The worker's wall time, its longest phase, and a retry of its checks, e.g. " [22.5 s, 12.1 s waiting for the
+  /// device]": where the search's time goes, one candidate at a time.
+  /// With allPhases (the report): every phase, longest first.
+  static func workerNote(_ e: EvaluationRecord, allPhases: Bool = false) -> String {
+    guard let seconds = e.workerSeconds else { return "" }
+    var note = String(format: " [%.1f s", seconds)
+    if let text = e.workerReport, let report = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
+      let phases = (report["phase_seconds"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+      for (phase, s) in phases.prefix(allPhases ? phases.count : 1) { note += String(format: ", %.1f s ", s) + phase }
+      if report["retried_alone"] != nil { note += ", checks rerun alone after running out of device memory" }
+    }
+    return note + "]"
   }
 
   mutating func redraw(_ s: SearchStats) -> String {

@@ -127,6 +127,7 @@ public enum SearchReport {
       h += "<td class=num>\(e?.medianTime.map(SearchProgress.time) ?? "")</td><td class=num>\(e?.speedup.map { f2($0) + "x" } ?? "")</td>"
       h += "<td class=num>\(e?.rooflineFraction.map { f1($0 * 100) + "%" } ?? "")</td><td><details><summary><code>\(esc(clip(c.transform ?? "(root)", 110)))</code></summary>"
       if let err = e?.error, !err.isEmpty { h += "<p class=bad>\(esc(clip(err, 600)))</p>" }
+      if let e, e.workerSeconds != nil { h += "<p class=small>worker\(esc(SearchProgress.workerNote(e, allPhases: true)))</p>" }
       if let t = traceText(c.traceJSON) { h += "<pre>\(esc(t.isEmpty ? "(empty trace)" : t))</pre>" }
       let parentIR = c.parentID.flatMap { byID[$0]?.irText } ?? ""
       h += "<pre>" + diffHTML(parentIR, c.irText) + "</pre></details></td></tr>"

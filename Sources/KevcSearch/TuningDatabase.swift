@@ -65,6 +65,9 @@ public struct EvaluationRecord: Sendable, Hashable {
   public var workerSeconds: Double?
   public var startedAt: Double
   public var finishedAt: Double
+  /// JSON object: what the worker said about its own run (`phase_seconds`: where its time went; `retried_alone`:
+  /// why its checks ran again with the device to itself); nil when it said nothing (CPU workers).
+  public var workerReport: String? = nil
 }
 
 public struct ProposerCallRecord: Sendable, Hashable {
@@ -88,7 +91,7 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
 public final class TuningDatabase {
   /// 'kevc' in ASCII: PRAGMA application_id of every kevc tuning database.
   public static let applicationID: Int = 0x6B65_7663
-  public static let schemaVersion = 1
+  public static let schemaVersion = 2
   /// The default file when neither `--db` nor `KEVC_DB` names one.
   public static let defaultFileName = "kevc-tuning.db"
 
@@ -136,6 +139,7 @@ public final class TuningDatabase {
         guard check == "ok" else { throw TuningDatabaseError("\(name): database disk image is malformed: \(check)") }
         try connection.exec("PRAGMA journal_mode=WAL")
         try connection.exec("PRAGMA synchronous=FULL")
+        if version < Self.schemaVersion { try upgrade(from: version) }
       }
       try connection.exec("PRAGMA foreign_keys=ON")
     } catch let error as TuningDatabaseError {
@@ -204,7 +208,8 @@ public final class TuningDatabase {
       seed INTEGER NOT NULL,
       worker_seconds REAL,
       started_at REAL NOT NULL,
-      finished_at REAL NOT NULL);
+      finished_at REAL NOT NULL,
+      worker_report TEXT);
     CREATE TABLE proposer_calls (
       id INTEGER PRIMARY KEY,
       workload_id INTEGER NOT NULL REFERENCES workloads(id),
@@ -220,6 +225,15 @@ public final class TuningDatabase {
     CREATE INDEX candidates_by_workload ON candidates (workload_id, target_id);
     CREATE INDEX proposer_calls_by_workload ON proposer_calls (workload_id, target_id);
     """
+
+  /// Brings an older schema up to this one, in one transaction (a failure leaves the file as it was).
+  /// 1 -> 2: evaluations.worker_report.
+  private func upgrade(from version: Int) throws {
+    _ = try connection.transaction {
+      if version < 2 { try connection.exec("ALTER TABLE evaluations ADD COLUMN worker_report TEXT") }
+      try connection.exec("PRAGMA user_version = \(Self.schemaVersion)")
+    }
+  }
 
   private func createSchema() throws {
     _ = try connection.transaction {
@@ -341,13 +355,14 @@ public final class TuningDatabase {
     try connection.query(
       """
       INSERT OR REPLACE INTO evaluations (candidate_id, status, error, max_abs_error, max_rel_error, median_time, times,
-        baseline_time, speedup, roofline_fraction, checked_shapes, seed, worker_seconds, started_at, finished_at)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+        baseline_time, speedup, roofline_fraction, checked_shapes, seed, worker_seconds, started_at, finished_at,
+        worker_report)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
       """,
       [.int(Int64(e.candidateID)), .text(e.status.rawValue), SQLValue(e.error), SQLValue(e.maxAbsError),
        SQLValue(e.maxRelError), SQLValue(e.medianTime), SQLValue(e.times), SQLValue(e.baselineTime), SQLValue(e.speedup),
        SQLValue(e.rooflineFraction), SQLValue(e.checkedShapes), .int(Int64(truncatingIfNeeded: e.seed)),
-       SQLValue(e.workerSeconds), .double(e.startedAt), .double(e.finishedAt)])
+       SQLValue(e.workerSeconds), .double(e.startedAt), .double(e.finishedAt), SQLValue(e.workerReport)])
   }
 
   /// Evaluations of a workload on a target, in the order they were recorded.
@@ -373,7 +388,8 @@ public final class TuningDatabase {
       medianTime: r["median_time"].double, times: r["times"].text, baselineTime: r["baseline_time"].double,
       speedup: r["speedup"].double, rooflineFraction: r["roofline_fraction"].double,
       checkedShapes: r["checked_shapes"].text, seed: r["seed"].int ?? 0, workerSeconds: r["worker_seconds"].double,
-      startedAt: r["started_at"].double ?? 0, finishedAt: r["finished_at"].double ?? 0)
+      startedAt: r["started_at"].double ?? 0, finishedAt: r["finished_at"].double ?? 0,
+      workerReport: r["worker_report"].text)
   }
 
   /// The fastest correct candidate of a workload on a target, with its evaluation.

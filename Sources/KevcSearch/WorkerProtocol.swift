@@ -71,6 +71,12 @@ public struct WorkerResult: Codable, Sendable {
   /// Triton: the roofline floor the harness computed on the GPU (bytes over measured bandwidth, flops over
   /// measured peak), in seconds; the search's fraction of the floor is floor / median.
   public var floorSeconds: Double?
+  /// Triton: where the worker's time went, in seconds per phase (start-up, loading the kernel, each trial, waiting
+  /// for the device, timing, ...), summed over the candidate's cases.
+  public var phaseSeconds: [String: Double] = [:]
+  /// Triton: why the checks ran a second time with the device to itself (an out-of-memory error while other
+  /// workers' checks held memory), or nil.
+  public var retriedAlone: String?
 
   public init(
     status: EvaluationStatus, error: String? = nil, maxAbsError: Double? = nil, maxRelError: Double? = nil,
@@ -300,7 +306,10 @@ public enum WorkerEvaluation {
         options: GPUHarness.Options(
           trials: max(1, request.trials), timingCalls: max(10, request.repeats * 10),
           timeout: request.caseTimeout ?? 60, seed: request.seed, eagerCalls: 0,
-          deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true))
+          deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true,
+          // Every other worker waits while one is timed: a mutant 1000x slower than the best gets a few calls
+          // (enough to lose), not the full count.
+          timingSeconds: 2))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }
@@ -342,6 +351,12 @@ public enum WorkerEvaluation {
       result.times = [m]
     }
     if let r = o["roofline"] as? [String: Any] { result.floorSeconds = number(r["floor_s"]) }
+    for c in o["cases"] as? [[String: Any]] ?? [] {
+      for (phase, seconds) in c["phase_seconds"] as? [String: Any] ?? [:] {
+        if let s = number(seconds) { result.phaseSeconds[phase, default: 0] += s }
+      }
+      if let why = c["retried_alone"] as? String { result.retriedAlone = why }
+    }
     if status == .ok, result.medianTime == nil {
       result.status = .crash
       result.error = "the GPU harness reported no timing"

@@ -1,6 +1,6 @@
 import Foundation
 import KevcBasic
-import KevcSearch
+@testable import KevcSearch
 import KevcTransforms
 import Testing
 
@@ -57,6 +57,34 @@ import Testing
     } catch {
       #expect(error.message.contains("schema 99"))
     }
+  }
+
+  @Test func schemaOneIsUpgradedInPlaceKeepingItsRecords() throws {
+    let dir = try Paths.temporaryDirectory()
+    let path = dir.appendingPathComponent("v1.db").path
+    // A schema-1 file as kevc wrote it before evaluations had a worker_report column, with one evaluation.
+    do {
+      let db = try TuningDatabase(path: path)
+      let w = try db.workload(specHash: "h", specName: "k", specPath: "k.kev", specText: "", shape: "N=1", dtypes: "{}")
+      let t = try db.target(HostTarget.current())
+      let c = try db.insertCandidate(
+        workload: w.id, target: t.id, irHash: "abc", traceJSON: "[]", irText: "", parent: nil, secondParent: nil,
+        proposer: "default", transform: nil, island: 0)
+      try db.insertEvaluation(
+        EvaluationRecord(
+          id: 0, candidateID: c, status: .ok, error: nil, maxAbsError: 0, maxRelError: 0, medianTime: 0.5, times: nil,
+          baselineTime: nil, speedup: nil, rooflineFraction: nil, checkedShapes: nil, seed: 1, workerSeconds: 2,
+          startedAt: 1, finishedAt: 3))
+      try db.connection.exec("ALTER TABLE evaluations DROP COLUMN worker_report; PRAGMA user_version = 1")
+    }
+    let db = try TuningDatabase(path: path, create: false)
+    #expect(try db.connection.scalar("PRAGMA user_version") == 2)
+    let e = try #require(try db.evaluation(candidate: 1))
+    #expect(e.medianTime == 0.5 && e.workerReport == nil)
+    var next = e
+    next.workerReport = #"{"phase_seconds":{"start":1.5}}"#
+    try db.insertEvaluation(next)
+    #expect(try db.evaluation(candidate: 1)?.workerReport == next.workerReport)
   }
 
   @Test func corruptFilesGiveAClearErrorNeverACrash() throws {

@@ -330,7 +330,7 @@ func smallOptions(budget: Int) -> SearchOptions {
 /// The GPU side of the search: the harness's JSON summary mapped onto search results, and a clear error where
 /// there is no GPU. (The evaluation itself runs on the GPU machine: bench/search/gpu.sh.)
 @Suite struct TritonSearchTests {
-  @Test func harnessSummariesBecomeSearchResults() {
+  @Test func harnessSummariesBecomeSearchResults() throws {
     let ok = WorkerEvaluation.tritonResult(
       #"{"status": "ok", "reason": "", "cases": [{"trials": [{"results": {"y": {"max_abs": 0.002, "max_rel": "1e-5"}}}]},"#
         + #"{"trials": [{"results": {"y": {"max_abs": 0.004, "max_rel": 3e-6}}}]}],"#
@@ -346,6 +346,16 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(WorkerEvaluation.tritonResult(#"{"status": "timeout"}"#, labels: []).status == .timeout)
     #expect(WorkerEvaluation.tritonResult(#"{"status": "compile_error"}"#, labels: []).status == .compileError)
     #expect(WorkerEvaluation.tritonResult("not json {{", labels: []).status == .crash)
+    // Phases are summed over the cases; a retry of the checks with the device to itself is kept with its reason.
+    let retried = WorkerEvaluation.tritonResult(
+      #"{"status": "ok", "timing": {"median_s": 0.001}, "cases": [{"phase_seconds": {"start": 2.5, "trial 1": 1.0},"#
+        + #""retried_alone": "exception in launch: OutOfMemoryError: CUDA out of memory"},"#
+        + #"{"phase_seconds": {"trial 1": 0.5, "timing": 0.25}}]}"#, labels: ["a", "b"])
+    #expect(retried.phaseSeconds == ["start": 2.5, "trial 1": 1.5, "timing": 0.25])
+    #expect(retried.retriedAlone?.contains("out of memory") == true)
+    let stored = try #require(SearchEngine.workerReport(retried))
+    #expect(stored.hasPrefix(#"{"phase_seconds":{"start":2.5,"timing":0.25,"trial 1":1.5},"retried_alone":"#), "\(stored)")
+    #expect(SearchEngine.workerReport(WorkerResult(status: .ok)) == nil)
     // "ok" without a timing cannot be ranked: classified, not trusted.
     #expect(WorkerEvaluation.tritonResult(#"{"status": "ok"}"#, labels: []).status == .crash)
   }
@@ -397,6 +407,15 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(evals.allSatisfy { $0.status == .ok }, "\(log)")
     #expect(Set(evals.map(\.candidateID)) == Set(cands.filter { ["default", "seed:softmax"].contains($0.proposer) }.map(\.id)))
     #expect(evals.allSatisfy { ($0.checkedShapes ?? "").contains("M=5,N=16") && ($0.checkedShapes ?? "").contains("M=61,N=203") })
+    // Where each worker's time went is recorded with its evaluation, and the log names the longest phase.
+    for e in evals {
+      let report = try #require(e.workerReport.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+      let phases = try #require(report["phase_seconds"] as? [String: Double])
+      #expect(phases["start"] != nil && phases["trial 1"] != nil && phases["timing"] != nil, "\(phases)")
+      #expect(report["retried_alone"] == nil)
+    }
+    #expect(log.contains(" s start]") || log.contains(" s load-kernel]") || log.contains(" s trial 1]")
+      || log.contains(" s timing]") || log.contains(" s waiting for the device]"), "\(log)")
   }
 
   @Test func withoutAGPUTheTritonSearchSaysSo() throws {

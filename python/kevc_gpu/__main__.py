@@ -38,6 +38,8 @@ def main(argv=None):
     run.add_argument("--trials", type=int, default=5)
     run.add_argument("--timing-calls", type=int, default=50)
     run.add_argument("--warmup", type=int, default=5)
+    run.add_argument("--timing-seconds", type=float, default=None,
+                     help="at most this long for warm-up and timed calls: a slower kernel gets fewer calls (>= 3)")
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per case (compile, trials and timing)")
     run.add_argument("--seed", type=int, default=None, help="base seed (default: fresh random)")
     run.add_argument("--device", default=os.environ.get("KEVC_GPU_DEVICE", "cuda"),
@@ -71,7 +73,7 @@ def main(argv=None):
     summary = harness.evaluate_cases(
         cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
         timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
-        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls))
+        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds)
     print(json.dumps(_clean(summary)))
     return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
 

@@ -84,6 +84,10 @@ def _is_sticky(exc_text):
     return any(m.lower() in exc_text.lower() for m in STICKY_MARKERS)
 
 
+def _is_out_of_memory(text):
+    return "OutOfMemoryError" in text or "out of memory" in text.lower()
+
+
 def _is_compile_error(exc):
     name = type(exc).__name__
     mod = type(exc).__module__ or ""
@@ -252,11 +256,22 @@ class Worker:
         self.last_values = values
 
     # -- timing ----------------------------------------------------------------------------------------------
-    def timed(self, fn, calls, warmup, warm_seconds=0.2):
+    def timed(self, fn, calls, warmup, warm_seconds=0.2, budget_s=None):
+        """The median of `calls` timed calls after `warmup` untimed ones. With budget_s, a call so slow that warm-up
+        and timing would take longer than budget_s seconds gets fewer calls (at least 3) and no further warm-up:
+        the search's mutants include kernels 1000x slower than the best (685 ms a call seen for a layernorm), whose
+        50 timed calls held the device from every other worker for half a minute and only confirmed a loss."""
         torch = self.torch
+        requested = calls
         for _ in range(warmup):
+            t0 = time.perf_counter()
             fn()
             self.sync()
+            once = time.perf_counter() - t0
+            if budget_s is not None and once * (warmup + calls) > budget_s:
+                calls = max(3, min(calls, int(budget_s / once)))
+                warmup = 0  # a call this long is its own warm-up: no warm_seconds loop either
+                break
         # Keep warming up for warm_seconds of wall time (at most 2000 calls): a GPU that sat idle while this
         # worker started and compiled runs at idle clocks (345 MHz seen on the H200), and a few calls of a
         # microsecond kernel do not bring it back up.
@@ -301,6 +316,8 @@ class Worker:
                 h1 = time.perf_counter()
                 host.append(h1 - h0)
         out = _stats(events if events else host)
+        if calls < requested:
+            out["budget"] = {"seconds": budget_s, "requested_calls": requested}
         out["host"] = _stats(host)
         out["method"] = "cuda-events+synchronize" if events else "host-clock"
         if events:
@@ -338,7 +355,8 @@ class Worker:
         with self.holding_device("shared"):
             self.call(args)  # any failure in the timed path is classified, not timed
         with self.holding_device("exclusive"):  # only the timed calls own the GPU
-            self.result["timing"] = self.timed(lambda: self.kernel.launch(**args), calls, warmup)
+            self.result["timing"] = self.timed(lambda: self.kernel.launch(**args), calls, warmup,
+                                               budget_s=self.job.get("timing_seconds"))
         with self.holding_device("shared"):
             self.after_timing(values, outs, calls)
 
@@ -450,13 +468,55 @@ class Worker:
         self.result["roofline"] = roof
 
     # -- main ------------------------------------------------------------------------------------------------
+    def checks(self):
+        """Set-up and the correctness trials, under the shared lock: other workers' checks run at the same time.
+        Their memory adds up (attention at B=4, H=32, S=2048: a float64 reference of ~20 GB per worker), so an
+        out-of-memory error there is the concurrency's, not the candidate's: the worker frees what it holds and
+        runs the trials again with the device to itself. A candidate that runs out of memory alone fails (crash)."""
+        try:
+            with self.holding_device("shared"):
+                self.setup()
+                self.trials()
+                self.release_cached_memory()
+            return
+        except Failure as f:
+            if f.status not in ("crash", "error") or not _is_out_of_memory(f.reason) or "sticky" in f.reason:
+                raise
+            reason = f.reason
+        except Exception as e:  # noqa: BLE001 - the float64 reference or input generation ran out of memory
+            if not _is_out_of_memory(_short(e)):
+                raise
+            reason = _short(e)
+        self.result["retried_alone"] = reason[:300]
+        self.result["trials"] = []
+        self.free_memory()
+        with self.holding_device("exclusive"):
+            if not hasattr(self, "kernel"):
+                self.setup()
+            self.trials()
+
+    def release_cached_memory(self):
+        """Returns the blocks PyTorch's caching allocator keeps after the checks (the float64 reference's, up to
+        tens of GB) to the device: this worker now waits for its timing turn, and other workers' checks need them."""
+        import gc
+        gc.collect()
+        if self.cuda:
+            self.torch.cuda.empty_cache()
+
+    def free_memory(self):
+        import gc
+        if hasattr(self, "last_values"):
+            del self.last_values
+        gc.collect()
+        torch = getattr(self, "torch", None)
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
     def run(self):
         from .device_lock import DeviceLock
         self.lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
         try:
-            with self.holding_device("shared"):  # checks may overlap other workers' checks
-                self.setup()
-                self.trials()
+            self.checks()
             if self.job.get("timing_calls", 50) > 0:
                 self.timing()  # timed calls, eager timing and ceilings own the GPU (exclusive); the rest is shared
             self.result["status"] = "flagged" if self.result["flags"] else "ok"

@@ -163,6 +163,42 @@ def test_cpu_timeout_then_next_candidate(tmp_path):
 
 
 @needs_torch
+def test_cpu_out_of_memory_in_the_checks_is_retried_alone(tmp_path):
+    # Workers check candidates concurrently; an out-of-memory error there is retried with the device to itself.
+    # This kernel runs out of memory on its first call only (as one does while others hold the memory): it passes,
+    # and the result says it was retried. One that always runs out of memory fails as a crash.
+    once = cpu_module(tmp_path, "oom_once", """
+    if STATE["calls"] == 1:
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+    y.copy_(torch.softmax(x, dim=1))
+    """)
+    r = harness.evaluate(once, SOFTMAX_REF, trials=3, timing_calls=3, timeout=60, device="cpu", seed=5)
+    assert r["status"] == "ok", r["reason"]
+    assert "out of memory" in r["retried_alone"] and len(r["trials"]) == 3
+    always = cpu_module(tmp_path, "oom_always", 'raise torch.cuda.OutOfMemoryError("CUDA out of memory.")')
+    r = harness.evaluate(always, SOFTMAX_REF, trials=3, timing_calls=3, timeout=60, device="cpu", seed=5)
+    assert r["status"] == "crash" and "out of memory" in r["reason"], r["reason"]
+    ok = harness.evaluate(cpu_module(tmp_path, "fits", CPU_CASES["ok"]), SOFTMAX_REF, trials=2, timing_calls=2,
+                          timeout=60, device="cpu", seed=5)
+    assert ok["status"] == "ok" and "retried_alone" not in ok
+
+
+@needs_torch
+def test_cpu_timing_budget_cuts_the_calls_of_a_slow_kernel(tmp_path):
+    # 0.25 s a call: 5 warm-up and 50 timed calls would hold the device for ~14 s; a 1 s budget times 3 calls
+    # after a single warm-up call. A fast kernel under the same budget gets every call it asked for.
+    slow = cpu_module(tmp_path, "slow", "import time; time.sleep(0.25); y.copy_(torch.softmax(x, dim=1))")
+    r = harness.evaluate(slow, SOFTMAX_REF, trials=1, timing_calls=50, timeout=60, device="cpu", seed=2,
+                         timing_seconds=1.0)
+    assert r["status"] == "ok", r["reason"]
+    assert r["timing"]["calls"] == 3 and r["timing"]["budget"] == {"seconds": 1.0, "requested_calls": 50}
+    assert r["phase_seconds"]["timing"] < 2.5, r["phase_seconds"]
+    fast = harness.evaluate(cpu_module(tmp_path, "fast", CPU_CASES["ok"]), SOFTMAX_REF, trials=1, timing_calls=20,
+                            timeout=60, device="cpu", seed=2, timing_seconds=1.0)
+    assert fast["timing"]["calls"] == 20 and "budget" not in fast["timing"]
+
+
+@needs_torch
 def test_cpu_first_call_only_is_caught(tmp_path):
     # Computes on the trial calls, then returns at once: the revalidation after timing catches it.
     body = """
