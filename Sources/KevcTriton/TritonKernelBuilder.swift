@@ -198,6 +198,16 @@ struct KernelBuilder {
       upper[r.name] = facts.simplify(r.upperBound.substituting(axisValue))
     }
 
+    /// Loops whose iterations are lanes of the block (see the roles below).
+    func isLaneKind(_ kind: LoopKind) -> Bool {
+      switch kind {
+      case .gpu(.blockX), .gpu(.blockY), .gpu(.blockZ), .vectorized: return true
+      case .gpu(.gridX), .gpu(.gridY), .gpu(.gridZ), .gpu(.warp), .gpu(.threadX), .gpu(.threadY), .gpu(.threadZ):
+        return false
+      case .serial, .parallel, .unrolled: return false
+      }
+    }
+
     // Bounds of each leaf; roots that need a guard.
     var bounds: [String: (Expr, Expr)] = [:]
     var guarded: [String] = []
@@ -221,8 +231,10 @@ struct KernelBuilder {
       let span = facts.simplify(.binary(.sub, upper[root] ?? .constant(.int(0)), lower[root] ?? .constant(.int(0))))
       if exact, facts.constant(span) == extentOf(root) { continue }
       let position = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.name, $0) })
+      // The inner loop's bound may depend on the outer loop's value only where that value is one number: a grid
+      // or serial loop. An outer loop of lanes (a block dimension) needs the guard on the root instead.
       if splitOf(split.outer) == nil, splitOf(split.inner) == nil,
-        let po = position[split.outer], let pi = position[split.inner], po < pi
+        let po = position[split.outer], let pi = position[split.inner], po < pi, !isLaneKind(leaves[po].kind)
       {
         let left = facts.simplify(
           .binary(.sub, span, .binary(.mul, v(split.outer), .constant(.int(Int64(split.factor))))))
@@ -297,6 +309,16 @@ struct KernelBuilder {
       laneBlocks[leaf.name] = nextPowerOfTwo(e)
     }
     let laneCount = laneLeaves.count
+    // A frame's lanes make one Triton tensor, and Triton's tensors hold at most 2^20 elements (block sizes rounded
+    // up to powers of two). A dot plan's tiles are its operands, not the whole frame: Triton checks those itself.
+    func frameFitsOneTensor() throws(DiagnosticError) {
+      let elements = laneLeaves.reduce(1.0) { $0 * Double(laneBlocks[$1] ?? 1) }
+      guard elements > Double(1 << 20) else { return }
+      let sizes = laneLeaves.map { "\($0): \(laneBlocks[$0] ?? 1)" }.joined(separator: ", ")
+      throw fail(
+        "the block of '\(d.name)' has \(Int(elements)) elements (\(sizes)); a Triton tensor holds at most 1048576: bind fewer loops to block dimensions, or split them",
+        at: d)
+    }
     var frame = Frame(dims: [:], rank: laneCount)
     for (i, l) in laneLeaves.enumerated() { frame.dims[uname[l] ?? l] = i }
 
@@ -512,6 +534,7 @@ struct KernelBuilder {
     let reductionGuards = guarded.filter { !axisRoots.contains($0) }.map(guardCondition)
 
     guard let r = d.reduction else {
+      try frameFitsOneTensor()
       try walk(&self, serialLeaves[...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
         for g in axisGuards { b.masks.append(.condition(g)) }
         b.noteRepeats(body)
@@ -547,6 +570,7 @@ struct KernelBuilder {
         }
         return
       }
+      try frameFitsOneTensor()
       try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
         for g in axisGuards { b.masks.append(.condition(g)) }
         let hasSerialReduction = firstSerialReduction < serialLeaves.count
@@ -567,6 +591,7 @@ struct KernelBuilder {
     }
 
     // A serial reduction loop encloses an axis loop: accumulate in the definition's own storage.
+    try frameFitsOneTensor()
     guard r.op != .argmax, r.op != .argmin, case .memory(let pointer, let offset) = sink else {
       throw fail("'\(d.name)' cannot accumulate in place: its reduction loops enclose axis loops", at: d)
     }

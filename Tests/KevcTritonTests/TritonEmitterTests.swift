@@ -149,6 +149,56 @@ import Testing
     #expect(throws: DiagnosticError.self) { try TritonTestSupport.module(spec, trace: trace) }
   }
 
+  /// A split whose outer loop is a block dimension, with a tail (301 = 4 x 64 + 45): the tail is a guard on the
+  /// split loop's value, not a bound of the inner lanes that would read the outer lanes outside their block (the
+  /// search's mutant bind(_r0, l.o, grid.z) -> block.z hit an internal error at the spec's odd shape; this module
+  /// passed `kevc run --target triton` under Triton's interpreter).
+  @Test func aBlockOfSplitLanesWithATailIsGuarded() throws {
+    let spec = TritonTestSupport.inRepository("specs/depthwise_conv1d.kev")
+    let trace = try Trace.parse(
+      SourceFile(
+        path: "lanes.trace",
+        text: """
+          split(_r0, l, 64)
+          reorder(_r0, [c, n, l.o, k, l.i])
+          bind(_r0, c, grid.x)
+          bind(_r0, n, grid.y)
+          bind(_r0, l.o, block.z)
+          bind(_r0, l.i, block.x)
+          bind(_r0, k, block.y)
+          launch(_r0, 4, 2)
+          split(y, l, 1024)
+          bind(y, c, grid.x)
+          bind(y, n, grid.y)
+          bind(y, l.o, grid.z)
+          bind(y, l.i, block.x)
+          launch(y, 4, 2)
+          """))
+    for shape in [[:], ["L": 2000], ["L": 320]] {
+      let text = try TritonTestSupport.module(spec, trace: trace, overrides: shape)
+      #expect(text.contains("def launch(**tensors):"), "\(shape)")
+    }
+  }
+
+  /// A frame of lanes is one Triton tensor, at most 2^20 elements: a whole 8192 x 4096 layernorm row block is
+  /// rejected with the sizes (it was a Triton compile error on the GPU, after the worker's start-up).
+  @Test func aBlockBeyondTritonsTensorLimitIsRejected() throws {
+    let spec = TritonTestSupport.inRepository("specs/layernorm.kev")
+    let trace = try Trace.parse(
+      SourceFile(path: "whole.trace", text: "bind(_r0, m, block.y)\nbind(_r0, n, block.x)\nlaunch(_r0, 8, 2)\n"))
+    do {
+      _ = try TritonTestSupport.module(spec, trace: trace, overrides: ["M": 8192, "N": 4096])
+      Issue.record("a block of 2^25 elements was accepted")
+    } catch let error as DiagnosticError {
+      let diag = try #require(error.diagnostics.first)
+      #expect(diag.id == DiagnosticID("triton", "unsupported-schedule"))
+      #expect(diag.message.contains("has 33554432 elements (m: 8192, n: 4096)"), "\(diag.message)")
+      #expect(diag.message.contains("at most 1048576"))
+    }
+    // The same binding at the spec's small shape fits.
+    _ = try TritonTestSupport.module(spec, trace: trace)
+  }
+
   @Test func everySpecLowersUnderEveryVariant() throws {
     for spec in TritonTestSupport.specs {
       _ = try TritonTestSupport.module(spec)

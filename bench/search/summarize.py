@@ -17,6 +17,34 @@ def ms(x):
     return "%.4f" % (x * 1e3) if isinstance(x, (int, float)) else "-"
 
 
+PHASE_GROUPS = ["start", "load", "trials", "waiting for the device", "timing", "revalidation", "roofline", "other"]
+
+
+def phase_group(name):
+    if name.startswith("trial "):
+        return "trials"
+    if name.startswith("load-"):
+        return "load"
+    return name if name in PHASE_GROUPS else "other"
+
+
+def phase_shares(name, evals):
+    totals = collections.Counter()
+    seconds = []
+    for e in evals:
+        report = json.loads(e.get("worker_report") or "{}")
+        for phase, s in (report.get("phase_seconds") or {}).items():
+            totals[phase_group(phase)] += s
+        if report.get("phase_seconds"):
+            seconds.append(e.get("worker_seconds") or 0)
+    whole = sum(totals.values())
+    if not whole:
+        return None
+    seconds.sort()
+    median = seconds[len(seconds) // 2]
+    return "| %s | %.1f | %s |" % (name, median, " | ".join("%.0f%%" % (100 * totals[g] / whole) for g in PHASE_GROUPS))
+
+
 def main():
     d = sys.argv[1]
     ex = json.load(open(os.path.join(d, "export.json")))
@@ -37,6 +65,7 @@ def main():
               "default ms | best ms | speedup | best % of floor | evals to 95% of best | evals per minute (ran on the device) | "
               "hand ms | eager ms | torch.compile ms | best vs compile |", "|" + "---|" * 13]
     traces = []
+    phases_table = []  # where the workers' time went, per workload (GPU workers report their phases)
     # Every workload searched, also one whose search ended before any evaluation finished.
     for w in ex["workloads"]:
         for t in targets.values():
@@ -88,11 +117,19 @@ def main():
             "%.2fx" % (default["median_time"] / best["median_time"]) if (default and default["median_time"] and best) else "-",
             "%.0f%%" % (100 * best["roofline_fraction"]) if best and best["roofline_fraction"] else "-",
             to95, rate, hand, "%.4f" % eager if eager else "-", "%.4f" % comp if comp else "-", vs))
+        phase_row = phase_shares(w["spec_name"], evals)
+        if phase_row:
+            phases_table.append(phase_row)
         if best:
             steps = json.loads(cands[best["candidate_id"]]["trace"]).get("steps", [])
             traces += ["", "Best trace for %s (candidate #%d, proposer %s):" % (
                 w["spec_name"], best["candidate_id"], cands[best["candidate_id"]]["proposer"]), "```",
                 json.dumps(steps), "```"]
+    if phases_table:
+        lines += ["", "Where the workers' time went (share of all worker seconds, from each evaluation's worker_report; "
+                  "trials and revalidation include the float64 reference; roofline includes the measured cost):", "",
+                  "| workload | median worker s | " + " | ".join(PHASE_GROUPS) + " |",
+                  "|" + "---|" * (2 + len(PHASE_GROUPS))] + phases_table
     text = "\n".join(lines + traces) + "\n"
     open(os.path.join(d, "results.md"), "w").write(text)
     print(text)
