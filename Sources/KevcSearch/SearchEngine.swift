@@ -28,6 +28,9 @@ public struct SearchOptions: Sendable {
   public var plateau: Int?
   /// Stop once the best candidate reaches this fraction of the roofline floor.
   public var targetFraction: Double?
+  /// Stop once the evaluations of this workload on this target (earlier runs count) have used this many seconds
+  /// of the device (`EvaluationRecord.deviceSeconds`); evaluations in flight then finish.
+  public var deviceTime: Double?
   public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
   public var seed: UInt64 = 1
   public var islands: Int = 4
@@ -81,6 +84,7 @@ public enum StopReason: String, Sendable {
   case targetFraction = "target fraction reached"
   case interrupted
   case exhausted = "no new candidates"
+  case deviceTime = "device time"
 }
 
 /// Counters for progress displays.
@@ -98,6 +102,8 @@ public struct SearchStats: Sendable {
   public var bestSpeedup: Double? { bestTime.flatMap { t in baselineTime.map { $0 / t } } }
   public var bestFraction: Double?
   public var elapsed: Double = 0
+  /// Seconds of the device the evaluations used, earlier runs included (`EvaluationRecord.deviceSeconds`).
+  public var deviceSeconds: Double = 0
   public var proposed = 0
   public var illegal = 0
   public var duplicates = 0
@@ -311,6 +317,7 @@ public final class SearchEngine {
       var reason: StopReason?
       if stats.evaluated + pool.inFlight >= options.budget { reason = .budget }
       if let p = options.plateau, stats.evaluated - lastImprovement >= p, stats.evaluated > 0 { reason = .plateau }
+      if let d = options.deviceTime, stats.deviceSeconds >= d { reason = .deviceTime }
       if generationFailures >= 3 { reason = .exhausted }
       if let reason {
         draining = true
@@ -418,6 +425,7 @@ public final class SearchEngine {
   func record(_ e: EvaluationRecord, fresh: Bool) {
     evaluations[e.candidateID] = e
     stats.evaluated += 1
+    stats.deviceSeconds += e.deviceSeconds
     if fresh { stats.evaluatedThisRun += 1 }
     if e.status != .illegal && e.status != .compileError { stats.compiled += 1 }
     if e.candidateID == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }

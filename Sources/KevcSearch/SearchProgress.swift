@@ -46,6 +46,7 @@ public struct SearchProgress {
         if let g = s.bestSpeedup { out += String(format: ", %.2fx over the default schedule", g) }
         if let f = s.bestFraction { out += String(format: ", %.1f%% of the roofline floor", f * 100) }
       }
+      out += String(format: "; %.1f s of device time", s.deviceSeconds)
       return out + "\n"
     }
   }

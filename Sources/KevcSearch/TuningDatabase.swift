@@ -70,6 +70,27 @@ public struct EvaluationRecord: Sendable, Hashable {
   public var workerReport: String? = nil
 }
 
+extension EvaluationRecord {
+  /// Phases of a GPU worker that do not use the device: Python and torch start-up, loading modules, waiting for
+  /// the device lock, and the worker's end.
+  static let offDevicePhases: Set<String> = ["start", "load-reference", "load-kernel", "waiting for the device", "done"]
+
+  /// Seconds of the device this evaluation used: for a GPU worker, its phases that ran on the GPU (trials and
+  /// their reference, timing, revalidation, roofline); for a CPU worker, its whole time (the CPU is the device).
+  /// A candidate rejected before any worker used none.
+  public var deviceSeconds: Double {
+    if let text = workerReport,
+      let report = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+      let phases = report["phase_seconds"] as? [String: Any]
+    {
+      return phases.reduce(0) { sum, phase in
+        Self.offDevicePhases.contains(phase.key) ? sum : sum + ((phase.value as? NSNumber)?.doubleValue ?? 0)
+      }
+    }
+    return workerSeconds ?? 0
+  }
+}
+
 public struct ProposerCallRecord: Sendable, Hashable {
   public var proposer: String
   public var parentID: Int?

@@ -15,7 +15,7 @@ struct Search: ParsableCommand {
       in its own worker process (--jobs at a time, killed after --eval-timeout). Fitness is the median time, \
       relative to the default schedule and to the roofline floor; only correct candidates count. The search stops \
       at the first of --budget (total evaluations of this workload on this target, earlier runs included), \
-      --time-limit, --plateau and --target-fraction, or on Ctrl-C. Run the same command again to resume. \
+      --time-limit, --device-time, --plateau and --target-fraction, or on Ctrl-C. Run the same command again to resume. \
       `kevc compile` then uses the best record for the same spec, shape and target.
       Example: kevc search specs/matmul.kev --target llvm --shape M=256,N=256,K=256 --budget 60
       """)
@@ -37,6 +37,14 @@ struct Search: ParsableCommand {
 
   @Option(help: "Stop after this many seconds.")
   var timeLimit: Double?
+
+  @Option(
+    help: """
+      Stop once the evaluations of this workload on this target (earlier runs count) have used this many seconds \
+      of the device: the GPU phases of Triton workers (checks, timing, revalidation, roofline; not start-up or \
+      waiting), the whole worker time on the CPU.
+      """)
+  var deviceTime: Double?
 
   @Option(help: "Stop after this many evaluations without a 1% improvement.")
   var plateau: Int?
@@ -85,9 +93,11 @@ struct Search: ParsableCommand {
             DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm, triton",
             at: here))
       }
-      guard budget >= 1, jobs >= 1, islands >= 1, evalTimeout > 0, trials >= 1 else {
+      guard budget >= 1, jobs >= 1, islands >= 1, evalTimeout > 0, trials >= 1, deviceTime.map({ $0 > 0 }) ?? true else {
         throw DiagnosticError(
-          .error(DiagnosticID("driver", "bad-option"), "--budget, --jobs, --islands, --eval-timeout and --trials must be positive", at: here))
+          .error(
+            DiagnosticID("driver", "bad-option"),
+            "--budget, --jobs, --islands, --eval-timeout, --trials and --device-time must be positive", at: here))
       }
       guard let kind = language ?? InputKind(path: input) else {
         throw DiagnosticError(
@@ -116,6 +126,7 @@ struct Search: ParsableCommand {
       options.timeLimit = timeLimit
       options.plateau = plateau
       options.targetFraction = targetFraction
+      options.deviceTime = deviceTime
       options.jobs = jobs
       options.seed = seed
       options.islands = islands

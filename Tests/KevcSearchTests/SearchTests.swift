@@ -86,6 +86,24 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(html.contains("<svg") && html.contains("Lineage of the best candidate") && !html.contains("http://cdn"))
   }
 
+  @Test func aDeviceTimeBudgetStopsTheSearchAndCountsEarlierRuns() throws {
+    let dir = try Paths.temporaryDirectory()
+    let db = try TuningDatabase(path: dir.appendingPathComponent("d.db").path)
+    var options = smallOptions(budget: 20)
+    options.deviceTime = 0.001  // less than any evaluation: the baseline (alone first) spends it
+    let summary = try SearchEngine(db: db, input: try matmulInput(16), options: options).run()
+    #expect(summary.stopReason == .deviceTime)
+    #expect(summary.stats.evaluated == 1 && summary.stats.deviceSeconds > 0.001)
+    // The same command again: the budget was spent by the earlier run, nothing new is evaluated.
+    let again = try SearchEngine(db: db, input: try matmulInput(16), options: options).run()
+    #expect(again.stopReason == .deviceTime && again.stats.evaluatedThisRun == 0)
+    // A GPU worker's device time is its phases on the GPU: not start-up, loading or waiting for the lock.
+    var gpu = try #require(try db.evaluations(workload: summary.workloadID, target: summary.targetID).first)
+    gpu.workerSeconds = 30
+    gpu.workerReport = #"{"phase_seconds":{"start":3,"load-kernel":1,"waiting for the device":20,"trial 1":4,"timing":1.5,"roofline":0.5}}"#
+    #expect(gpu.deviceSeconds == 6)
+  }
+
   @Test func garbageProposersCannotStopTheSearch() throws {
     let dir = try Paths.temporaryDirectory()
     let db = try TuningDatabase(path: dir.appendingPathComponent("g.db").path)

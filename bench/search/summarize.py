@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarises search runs from a tuning-database export: per workload and target, the default schedule's time,
 the best time found, the speedup, the fraction of the roofline floor, how many evaluations it took to reach 95%
-of the final best (in the order they finished), evaluations per minute of search wall time, statuses; plus the
+of the final best (in the order they finished), evaluations per minute of search wall time and per minute of
+device time (the GPU phases of each worker's report, or the worker's time on the CPU), statuses; plus the
 hand trace and the PyTorch baselines when the run recorded them (bench/search/gpu.sh).
 
 Usage: python3 bench/search/summarize.py DIR      (reads DIR/export.json [, baselines.json])
@@ -26,6 +27,17 @@ def phase_group(name):
     if name.startswith("load-"):
         return "load"
     return name if name in PHASE_GROUPS else "other"
+
+
+OFF_DEVICE = {"start", "load-reference", "load-kernel", "waiting for the device", "done"}
+
+
+def device_seconds(e):
+    """EvaluationRecord.deviceSeconds: a GPU worker's phases on the device, else the worker's whole time."""
+    phases = json.loads(e.get("worker_report") or "{}").get("phase_seconds")
+    if phases:
+        return sum(s for p, s in phases.items() if p not in OFF_DEVICE)
+    return e.get("worker_seconds") or 0
 
 
 def phase_shares(name, evals):
@@ -63,7 +75,8 @@ def main():
         lines.append("Target #%d: %s %s (%s); %s" % (t["id"], t["kind"], t["device"], t["arch"], t["toolchain"]))
     lines += ["", "| workload | shape | evaluations (ok / illegal / compile_error / wrong / nan / timeout / crash) | "
               "default ms | best ms | speedup | best % of floor | evals to 95% of best | evals per minute (ran on the device) | "
-              "hand ms | eager ms | torch.compile ms | best vs compile |", "|" + "---|" * 13]
+              "evals per device-minute (device time) | hand ms | eager ms | torch.compile ms | best vs compile |",
+              "|" + "---|" * 14]
     traces = []
     phases_table = []  # where the workers' time went, per workload (GPU workers report their phases)
     # Every workload searched, also one whose search ended before any evaluation finished.
@@ -91,6 +104,8 @@ def main():
         # Candidates the GPU ran (kevc-side rejections of a schedule cost no worker time and are not counted).
         ran = [e for e in evals if (e.get("worker_seconds") or 0) > 0.5]
         rate = "%.1f (%.1f ran)" % (len(evals) / span, len(ran) / span) if span > 0 else "-"
+        device = sum(device_seconds(e) for e in evals) / 60
+        per_device = "%.1f (%.1f min)" % (len(ran) / device, device) if device > 0 else "-"
         name = os.path.splitext(os.path.basename(w["spec_path"]))[0]
         # The fastest hand trace: the search's seeds (proposer seed:NAME), evaluated in the same run.
         seeds = [e for e in evals if cands[e["candidate_id"]]["proposer"].startswith("seed:")]
@@ -108,7 +123,7 @@ def main():
         eager = (b.get("eager") or {}).get("median_ms")
         comp = (b.get("compile") or {}).get("median_ms")
         vs = "%.2fx" % (comp / (best["median_time"] * 1e3)) if (comp and best) else "-"
-        lines.append("| %s | %s | %d (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s | %s | %d (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             w["spec_name"], w["shape"], len(evals),
             " / ".join(str(counts.get(s, 0)) for s in ("ok", "illegal", "compile_error", "wrong", "nan", "timeout",
                                                         "crash")),
@@ -116,7 +131,7 @@ def main():
             ms(best["median_time"]) if best else "-",
             "%.2fx" % (default["median_time"] / best["median_time"]) if (default and default["median_time"] and best) else "-",
             "%.0f%%" % (100 * best["roofline_fraction"]) if best and best["roofline_fraction"] else "-",
-            to95, rate, hand, "%.4f" % eager if eager else "-", "%.4f" % comp if comp else "-", vs))
+            to95, rate, per_device, hand, "%.4f" % eager if eager else "-", "%.4f" % comp if comp else "-", vs))
         phase_row = phase_shares(w["spec_name"], evals)
         if phase_row:
             phases_table.append(phase_row)
