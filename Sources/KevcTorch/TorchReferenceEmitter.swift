@@ -66,6 +66,9 @@ struct Emitter {
     out.append(try metadata())
     let cost = KernelCost.estimate(kernel)
     out.append("COST = {\"bytes\": \(cost.bytes), \"flops\": \(cost.flops)}")
+    out.append("# Whether measured_cost can differ between inputs of this shape (gathers, jagged ranges, data-dependent")
+    out.append("# selects); when False the GPU harness measures it once per module.")
+    out.append("COST_DEPENDS_ON_INPUTS = \(KernelCost.dependsOnInputs(kernel) ? "True" : "False")")
     out.append("")
 
     for p in kernel.params {

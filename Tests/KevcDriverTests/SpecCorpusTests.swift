@@ -33,6 +33,24 @@ import Testing
     try check(spec, overrides: ones, trials: 2)
   }
 
+  /// The reference module says whether its measured cost can depend on the inputs (the GPU harness then measures
+  /// it for every candidate, else once per module): gathers, jagged ranges and data-dependent selects do; dense
+  /// ops, masks on indices (attention's causal mask) and padded windows (conv1d) do not.
+  @Test func referenceModulesSayWhetherTheirCostDependsOnTheInputs() throws {
+    var flags: [String: Bool] = [:]
+    for spec in Self.specs {
+      let request = CompileRequest(source: try source(spec), kind: .spec, stages: [.torchRef])
+      let text = String(decoding: try #require(try Compiler.compile(request).artifacts[.torchRef]), as: UTF8.self)
+      let yes = text.contains("\nCOST_DEPENDS_ON_INPUTS = True\n")
+      #expect(yes != text.contains("\nCOST_DEPENDS_ON_INPUTS = False\n"), "\(spec.lastPathComponent)")
+      flags[spec.deletingPathExtension().lastPathComponent] = yes
+    }
+    for name in ["softmax", "attention", "matmul", "conv1d", "conv2d", "layernorm", "fm_interaction"] {
+      #expect(flags[name] == false, "\(name)")
+    }
+    for name in ["embedding_bag", "jagged_truncate"] { #expect(flags[name] == true, "\(name)") }
+  }
+
   func frontEnd(_ spec: URL) throws -> Kernel {
     let request = CompileRequest(source: try source(spec), kind: .spec, stages: [.ir])
     return try Compiler.compile(request).kernel

@@ -199,6 +199,26 @@ def test_cpu_timing_budget_cuts_the_calls_of_a_slow_kernel(tmp_path):
 
 
 @needs_torch
+def test_cpu_measured_cost_is_cached_per_reference_when_it_cannot_depend_on_inputs(tmp_path):
+    # softmax's cost is the same for every input of its shape (COST_DEPENDS_ON_INPUTS = False in the generated
+    # reference): the second candidate reads the first one's measurement. A reference whose cost may depend on its
+    # inputs (a gather, a jagged range) is measured every time.
+    cache = str(tmp_path / "cache" / "ceilings.json")
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    runs = [harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=2, timeout=60, device="cpu", seed=s,
+                             ceilings_cache=cache) for s in (1, 2)]
+    assert [r["roofline"]["cost_source"] for r in runs] == ["measured", "measured (cached)"]
+    assert runs[0]["roofline"]["bytes"] == runs[1]["roofline"]["bytes"] == 2 * 61 * 203 * 4
+    assert runs[0]["roofline"]["flops"] == runs[1]["roofline"]["flops"] > 0
+    assert os.path.exists(str(tmp_path / "cache" / "measured-costs.json"))
+    dependent = tmp_path / "dependent.ref.py"
+    dependent.write_text(open(SOFTMAX_REF).read().replace("COST_DEPENDS_ON_INPUTS = False", "COST_DEPENDS_ON_INPUTS = True"))
+    again = [harness.evaluate(good, str(dependent), trials=1, timing_calls=2, timeout=60, device="cpu", seed=s,
+                              ceilings_cache=cache)["roofline"]["cost_source"] for s in (1, 2)]
+    assert again == ["measured", "measured"]
+
+
+@needs_torch
 def test_cpu_first_call_only_is_caught(tmp_path):
     # Computes on the trial calls, then returns at once: the revalidation after timing catches it.
     body = """

@@ -499,6 +499,9 @@ KEVC_REFERENCE = {
     ],
 }
 COST = {"bytes": 99064, "flops": 86681}
+# Whether measured_cost can differ between inputs of this shape (gathers, jagged ranges, data-dependent
+# selects); when False the GPU harness measures it once per module.
+COST_DEPENDS_ON_INPUTS = False
 
 def _d0(C, V, box):
     # %mx: f32[m < M] = max<f32> [n in 0 .. $N] %x[m, n]

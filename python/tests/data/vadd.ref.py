@@ -500,6 +500,9 @@ KEVC_REFERENCE = {
     ],
 }
 COST = {"bytes": 12000, "flops": 1000}
+# Whether measured_cost can differ between inputs of this shape (gathers, jagged ranges, data-dependent
+# selects); when False the GPU harness measures it once per module.
+COST_DEPENDS_ON_INPUTS = False
 
 def _d0(C, V, box):
     # %z: f32[n < N] = (%x[n] + %y[n])
