@@ -494,7 +494,9 @@ class Worker:
             reason = _short(e)
         self.result["retried_alone"] = reason[:300]
         self.result["trials"] = []
-        self.free_memory()
+        if hasattr(self, "last_values"):
+            del self.last_values
+        self.release_cached_memory()
         with self.holding_device("exclusive"):
             if not hasattr(self, "kernel"):
                 self.setup()
@@ -505,17 +507,8 @@ class Worker:
         tens of GB) to the device: this worker now waits for its timing turn, and other workers' checks need them."""
         import gc
         gc.collect()
-        if self.cuda:
+        if getattr(self, "cuda", False):
             self.torch.cuda.empty_cache()
-
-    def free_memory(self):
-        import gc
-        if hasattr(self, "last_values"):
-            del self.last_values
-        gc.collect()
-        torch = getattr(self, "torch", None)
-        if torch is not None and torch.cuda.is_available():
-            torch.cuda.empty_cache()
 
     def run(self):
         from .device_lock import DeviceLock
