@@ -23,7 +23,7 @@ public struct TunedSchedule: Sendable {
     databasePath: String, kernel: Kernel, bound: Kernel, target: HostTarget = .current()
   ) throws(TuningDatabaseError) -> TunedSchedule? {
     guard FileManager.default.fileExists(atPath: databasePath) else { return nil }
-    let db = try TuningDatabase(path: databasePath, create: false)
+    let db = try TuningDatabase(path: databasePath, create: false, upgrade: false)
     do {
       guard let w = try db.findWorkload(specHash: SearchEngine.specHash(kernel), shape: shapeKey(bound)),
         let t = try db.findTarget(key: target.key),

@@ -127,7 +127,10 @@ public final class TuningDatabase {
   }
 
   /// Opens (creating when `create` and absent) a kevc tuning database; a foreign, newer or damaged file is an error.
-  public init(path: String, create: Bool = true) throws(TuningDatabaseError) {
+  /// An older schema is upgraded in place when `upgrade` (a writer: the search, a merge's destination); readers
+  /// (`kevc compile`, `report`, `db list/show/export`, a merge's source) leave the file as it is and read the
+  /// columns it has (a missing one reads as nil).
+  public init(path: String, create: Bool = true, upgrade: Bool = true) throws(TuningDatabaseError) {
     self.path = path
     let name = (path as NSString).lastPathComponent
     var isDirectory: ObjCBool = false
@@ -160,7 +163,7 @@ public final class TuningDatabase {
         guard check == "ok" else { throw TuningDatabaseError("\(name): database disk image is malformed: \(check)") }
         try connection.exec("PRAGMA journal_mode=WAL")
         try connection.exec("PRAGMA synchronous=FULL")
-        if version < Self.schemaVersion { try upgrade(from: version) }
+        if version < Self.schemaVersion, upgrade { try self.upgrade(from: version) }
       }
       try connection.exec("PRAGMA foreign_keys=ON")
     } catch let error as TuningDatabaseError {

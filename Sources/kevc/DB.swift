@@ -15,10 +15,11 @@ struct DB: ParsableCommand {
     @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
     var db: String?
 
-    func open() throws -> TuningDatabase {
+    /// With `forWriting`, an older schema is upgraded first (a merge's destination); readers leave it as it is.
+    func open(forWriting: Bool = false) throws -> TuningDatabase {
       let path = TuningDatabase.resolvePath(db)
       do {
-        return try TuningDatabase(path: path, create: false)
+        return try TuningDatabase(path: path, create: false, upgrade: forWriting)
       } catch {
         FileHandle.standardError.write(Data("kevc: error: \(error.message) [kevc.search.bad-database]\n".utf8))
         throw ExitCode(1)
@@ -69,10 +70,10 @@ struct DB: ParsableCommand {
     @OptionGroup var location: Location
     @Argument(help: "The database to merge in.") var other: String
     func run() throws {
-      let db = try location.open()
+      let db = try location.open(forWriting: true)
       let source: TuningDatabase
       do {
-        source = try TuningDatabase(path: other, create: false)
+        source = try TuningDatabase(path: other, create: false, upgrade: false)
       } catch {
         FileHandle.standardError.write(Data("kevc: error: \(error.message) [kevc.search.bad-database]\n".utf8))
         throw ExitCode(1)

@@ -24,7 +24,7 @@ struct Report: ParsableCommand {
     let path = TuningDatabase.resolvePath(db)
     let database: TuningDatabase
     do {
-      database = try TuningDatabase(path: path, create: false)
+      database = try TuningDatabase(path: path, create: false, upgrade: false)
     } catch {
       FileHandle.standardError.write(Data("kevc: error: \(error.message) [kevc.search.bad-database]\n".utf8))
       throw ExitCode(1)

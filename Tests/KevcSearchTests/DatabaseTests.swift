@@ -77,6 +77,15 @@ import Testing
           startedAt: 1, finishedAt: 3))
       try db.connection.exec("ALTER TABLE evaluations DROP COLUMN worker_report; PRAGMA user_version = 1")
     }
+    // A reader (kevc compile, report, db list, a merge's source) leaves the file as it is and reads what it has.
+    do {
+      let reader = try TuningDatabase(path: path, create: false, upgrade: false)
+      #expect(try reader.connection.scalar("PRAGMA user_version") == 1)
+      #expect(try reader.evaluation(candidate: 1)?.medianTime == 0.5)
+      let copy = try TuningDatabase(path: dir.appendingPathComponent("copy.db").path)
+      #expect(try copy.merge(reader).evaluations == 1)
+      #expect(try reader.connection.scalar("PRAGMA user_version") == 1)
+    }
     let db = try TuningDatabase(path: path, create: false)
     #expect(try db.connection.scalar("PRAGMA user_version") == 2)
     let e = try #require(try db.evaluation(candidate: 1))
