@@ -57,12 +57,9 @@ public struct SearchProgress {
   static func workerNote(_ e: EvaluationRecord, allPhases: Bool = false) -> String {
     guard let seconds = e.workerSeconds else { return "" }
     var note = String(format: " [%.1f s", seconds)
-    if let text = e.workerReport, let report = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
-      let phases = (report["phase_seconds"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
-        .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-      for (phase, s) in phases.prefix(allPhases ? phases.count : 1) { note += String(format: ", %.1f s ", s) + phase }
-      if report["retried_alone"] != nil { note += ", checks rerun alone after running out of device memory" }
-    }
+    let phases = e.phaseSeconds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+    for (phase, s) in phases.prefix(allPhases ? phases.count : 1) { note += String(format: ", %.1f s ", s) + phase }
+    if e.retriedAlone { note += ", checks rerun alone after running out of device memory" }
     return note + "]"
   }
 

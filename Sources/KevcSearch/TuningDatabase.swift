@@ -79,15 +79,22 @@ extension EvaluationRecord {
   /// their reference, timing, revalidation, roofline); for a CPU worker, its whole time (the CPU is the device).
   /// A candidate rejected before any worker used none.
   public var deviceSeconds: Double {
-    if let text = workerReport,
-      let report = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-      let phases = report["phase_seconds"] as? [String: Any]
-    {
-      return phases.reduce(0) { sum, phase in
-        Self.offDevicePhases.contains(phase.key) ? sum : sum + ((phase.value as? NSNumber)?.doubleValue ?? 0)
-      }
-    }
-    return workerSeconds ?? 0
+    let phases = phaseSeconds
+    guard !phases.isEmpty else { return workerSeconds ?? 0 }
+    return phases.reduce(0) { sum, phase in Self.offDevicePhases.contains(phase.key) ? sum : sum + phase.value }
+  }
+
+  /// The worker report's seconds by phase; empty when it has none.
+  public var phaseSeconds: [String: Double] {
+    (workerReportObject["phase_seconds"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
+  }
+
+  /// Whether the worker reran its checks alone after running out of device memory.
+  public var retriedAlone: Bool { workerReportObject["retried_alone"] != nil }
+
+  private var workerReportObject: [String: Any] {
+    guard let text = workerReport else { return [:] }
+    return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
   }
 }
 

@@ -103,8 +103,7 @@ extension KernelCost {
       return found
     }
     return kernel.definitions.contains { d in
-      decidesByData(d.body)
-        || (d.reduction?.axes ?? []).contains { readsData($0.lowerBound) || readsData($0.upperBound) || decidesByData($0.lowerBound) || decidesByData($0.upperBound) }
+      decidesByData(d.body) || (d.reduction?.axes ?? []).contains { readsData($0.lowerBound) || readsData($0.upperBound) }
     }
   }
 }

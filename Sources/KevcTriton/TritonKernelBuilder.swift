@@ -198,64 +198,16 @@ struct KernelBuilder {
       upper[r.name] = facts.simplify(r.upperBound.substituting(axisValue))
     }
 
-    /// Loops whose iterations are lanes of the block (see the roles below).
-    func isLaneKind(_ kind: LoopKind) -> Bool {
-      switch kind {
-      case .gpu(.blockX), .gpu(.blockY), .gpu(.blockZ), .vectorized: return true
-      case .gpu(.gridX), .gpu(.gridY), .gpu(.gridZ), .gpu(.warp), .gpu(.threadX), .gpu(.threadY), .gpu(.threadZ):
-        return false
-      case .serial, .parallel, .unrolled: return false
-      }
-    }
-
-    // Bounds of each leaf; roots that need a guard.
-    var bounds: [String: (Expr, Expr)] = [:]
-    var guarded: [String] = []
-    for root in roots {
-      if isFixed(root) { continue }
-      guard let split = splitOf(root) else {
-        bounds[root] = (lower[root] ?? .constant(.int(0)), upper[root] ?? .constant(.int(0)))
-        continue
-      }
-      var stack = [split]
-      var exact = true
-      while let sp = stack.popLast() {
-        let whole = extentOf(sp.variable) ?? 0
-        if whole % sp.factor != 0 { exact = false }
-        for part in [sp.outer, sp.inner] {
-          if let child = splitOf(part) { stack.append(child) } else {
-            bounds[part] = (.constant(.int(0)), .constant(.int(Int64(extentOf(part) ?? 0))))
-          }
+    // Classify the leaves.
+    enum Role {
+      case grid(Int), lane, serial(unrolled: Bool), fixed
+      var isLane: Bool {
+        switch self {
+        case .lane: return true
+        case .grid, .serial, .fixed: return false
         }
       }
-      let span = facts.simplify(.binary(.sub, upper[root] ?? .constant(.int(0)), lower[root] ?? .constant(.int(0))))
-      if exact, facts.constant(span) == extentOf(root) { continue }
-      let position = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.name, $0) })
-      // The inner loop's bound may depend on the outer loop's value only where that value is one number: a grid
-      // or serial loop. An outer loop of lanes (a block dimension) needs the guard on the root instead.
-      if splitOf(split.outer) == nil, splitOf(split.inner) == nil,
-        let po = position[split.outer], let pi = position[split.inner], po < pi, !isLaneKind(leaves[po].kind)
-      {
-        let left = facts.simplify(
-          .binary(.sub, span, .binary(.mul, v(split.outer), .constant(.int(Int64(split.factor))))))
-        bounds[split.inner] = (.constant(.int(0)), facts.simplify(.binary(.min, .constant(.int(Int64(split.factor))), left)))
-        continue
-      }
-      guarded.append(root)
     }
-    // Values of unguarded split roots with constant bounds stay inside them on unmasked lanes.
-    for root in roots where splitOf(root) != nil && !guarded.contains(root) {
-      guard let value = axisValue[root], let lo = lower[root].flatMap(facts.constant),
-        let hi = upper[root].flatMap(facts.constant), hi > lo
-      else { continue }
-      facts.known[value] = span(lo, hi &- 1)
-    }
-    func guardCondition(_ r: String) -> Expr {
-      .binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0)))
-    }
-
-    // Classify the leaves.
-    enum Role { case grid(Int), lane, serial(unrolled: Bool), fixed }
     var role: [String: Role] = [:]
     var seenOther = false
     for leaf in leaves {
@@ -289,6 +241,53 @@ struct KernelBuilder {
       }
       seenOther = true
     }
+
+    // Bounds of each leaf; roots that need a guard.
+    var bounds: [String: (Expr, Expr)] = [:]
+    var guarded: [String] = []
+    for root in roots {
+      if isFixed(root) { continue }
+      guard let split = splitOf(root) else {
+        bounds[root] = (lower[root] ?? .constant(.int(0)), upper[root] ?? .constant(.int(0)))
+        continue
+      }
+      var stack = [split]
+      var exact = true
+      while let sp = stack.popLast() {
+        let whole = extentOf(sp.variable) ?? 0
+        if whole % sp.factor != 0 { exact = false }
+        for part in [sp.outer, sp.inner] {
+          if let child = splitOf(part) { stack.append(child) } else {
+            bounds[part] = (.constant(.int(0)), .constant(.int(Int64(extentOf(part) ?? 0))))
+          }
+        }
+      }
+      let span = facts.simplify(.binary(.sub, upper[root] ?? .constant(.int(0)), lower[root] ?? .constant(.int(0))))
+      if exact, facts.constant(span) == extentOf(root) { continue }
+      let position = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.name, $0) })
+      // The inner loop's bound may depend on the outer loop's value only where that value is one number: a grid
+      // or serial loop. An outer loop of lanes (a block dimension) needs the guard on the root instead.
+      if splitOf(split.outer) == nil, splitOf(split.inner) == nil,
+        let po = position[split.outer], let pi = position[split.inner], po < pi, role[split.outer]?.isLane != true
+      {
+        let left = facts.simplify(
+          .binary(.sub, span, .binary(.mul, v(split.outer), .constant(.int(Int64(split.factor))))))
+        bounds[split.inner] = (.constant(.int(0)), facts.simplify(.binary(.min, .constant(.int(Int64(split.factor))), left)))
+        continue
+      }
+      guarded.append(root)
+    }
+    // Values of unguarded split roots with constant bounds stay inside them on unmasked lanes.
+    for root in roots where splitOf(root) != nil && !guarded.contains(root) {
+      guard let value = axisValue[root], let lo = lower[root].flatMap(facts.constant),
+        let hi = upper[root].flatMap(facts.constant), hi > lo
+      else { continue }
+      facts.known[value] = span(lo, hi &- 1)
+    }
+    func guardCondition(_ r: String) -> Expr {
+      .binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0)))
+    }
+
     func isReductionLeaf(_ leaf: String) -> Bool {
       let r = Kernel.rootVariable(of: leaf, in: s)
       return d.reduction?.axes.contains { $0.name == r } ?? false
