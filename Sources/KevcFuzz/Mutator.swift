@@ -1,0 +1,199 @@
+/// Seeded mutation of text inputs for the fuzzers: byte flips, range deletions and duplications, splices from
+/// other seeds, token-level insertions, deletions, swaps and replacements, line edits, deep nesting and huge or
+/// special numbers. Every choice comes from one SplitMix64 stream, so a (seed, corpus) pair always yields the same
+/// inputs; nothing here traps, whatever the input.
+public struct Mutator: Sendable {
+  private var state: UInt64
+
+  public init(seed: UInt64) { state = seed }
+
+  /// The next 64 random bits (SplitMix64).
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// A number in `0 ..< n` (0 when `n <= 0`).
+  public mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
+
+  public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+
+  mutating func pick<T>(_ xs: [T]) -> T? { xs.isEmpty ? nil : xs[below(xs.count)] }
+
+  /// Numbers that stress integer and float handling: overflow edges of i32/i64, values past them, huge and tiny
+  /// floats, and literals that are not finite.
+  static let specialNumbers: [String] = [
+    "0", "-1", "1", "2", "7", "255", "65535", "2147483647", "2147483648", "-2147483649", "4294967296",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616",
+    "99999999999999999999999999999", "4611686018427387904", "3037000500", "1e308", "1e400", "-1e-400",
+    "5e-324", "0.0", "-0", "1.5", "nan", "inf", "-inf",
+  ]
+
+  /// Punctuation and keywords of the three input languages, inserted as whole tokens.
+  static let punctuation: [String] = [
+    "(", ")", "[", "]", "{", "}", ",", ";", ":", "=", "<", ">", "<=", ">=", "==", "!=", "+", "-", "*", "/", "//",
+    "%", "..", "->", "#", "\n", " ", ".", "<f32>", "else", "in", "sorted", "where", "sum", "max", "argmax",
+    "kernel", "dims", "bench", "define", "reduce", "f32", "bf16", "i64", "bool", "true", "not", "and",
+  ]
+
+  /// One mutated input: a seed with 1 to 6 stacked edits. `dictionary` holds tokens taken from the seeds.
+  public mutating func mutate(_ seed: [UInt8], corpus: [[UInt8]], dictionary: [String]) -> [UInt8] {
+    var bytes = seed
+    let rounds = 1 + below(below(6) + 1)
+    for _ in 0..<rounds { bytes = mutateOnce(bytes, corpus: corpus, dictionary: dictionary) }
+    // Inputs stay below 256 KiB: a crash must come from structure, not from the harness's memory.
+    if bytes.count > 1 << 18 { bytes.removeLast(bytes.count - (1 << 18)) }
+    return bytes
+  }
+
+  mutating func mutateOnce(_ input: [UInt8], corpus: [[UInt8]], dictionary: [String]) -> [UInt8] {
+    var bytes = input
+    switch below(12) {
+    case 0:  // flip one bit
+      if !bytes.isEmpty { bytes[below(bytes.count)] ^= UInt8(1) << UInt8(below(8)) }
+    case 1:  // replace a byte with a printable or control byte
+      if !bytes.isEmpty { bytes[below(bytes.count)] = chance(80) ? UInt8(32 + below(95)) : UInt8(below(256)) }
+    case 2:  // delete a range
+      if !bytes.isEmpty {
+        let start = below(bytes.count)
+        bytes.removeSubrange(start..<min(bytes.count, start + 1 + below(32)))
+      }
+    case 3:  // duplicate a range of the input somewhere else in it
+      if !bytes.isEmpty {
+        let start = below(bytes.count)
+        let piece = Array(bytes[start..<min(bytes.count, start + 1 + below(64))])
+        bytes.insert(contentsOf: piece, at: below(bytes.count + 1))
+      }
+    case 4:  // splice: a piece of another seed
+      if let other = pick(corpus), !other.isEmpty {
+        let start = below(other.count)
+        let piece = other[start..<min(other.count, start + 1 + below(256))]
+        let at = below(bytes.count + 1)
+        if chance(50) {
+          bytes.insert(contentsOf: piece, at: at)
+        } else {
+          bytes.replaceSubrange(at..<min(bytes.count, at + piece.count), with: piece)
+        }
+      }
+    case 5, 6:  // token-level edits
+      bytes = mutateTokens(bytes, dictionary: dictionary)
+    case 7:  // line-level edits
+      bytes = mutateLines(bytes, corpus: corpus)
+    case 8:  // a number token replaced by a special number
+      bytes = replaceNumber(bytes)
+    case 9:  // deep nesting around a point
+      bytes = nest(bytes)
+    case 10:  // one token repeated many times
+      var tokens = Self.tokens(bytes)
+      if !tokens.isEmpty {
+        let i = below(tokens.count)
+        let n = [2, 16, 256, 4096][below(4)]
+        tokens.insert(contentsOf: Array(repeating: tokens[i], count: n), at: i)
+        bytes = tokens.flatMap { $0 }
+      }
+    default:  // a dictionary token inserted
+      let word = chance(50) ? (pick(dictionary) ?? "x") : (pick(Self.punctuation) ?? "(")
+      let tokens = Self.tokens(bytes)
+      let at = below(tokens.count + 1)
+      bytes = (tokens[..<at] + [Array(word.utf8)] + tokens[at...]).flatMap { $0 }
+    }
+    return bytes
+  }
+
+  mutating func mutateTokens(_ bytes: [UInt8], dictionary: [String]) -> [UInt8] {
+    var tokens = Self.tokens(bytes)
+    guard !tokens.isEmpty else { return bytes }
+    let i = below(tokens.count)
+    switch below(4) {
+    case 0: tokens.remove(at: i)
+    case 1: tokens.insert(tokens[below(tokens.count)], at: i)
+    case 2: tokens.swapAt(i, below(tokens.count))
+    default:
+      let word = chance(60) ? (pick(dictionary) ?? "x") : (pick(Self.punctuation) ?? ")")
+      tokens[i] = Array(word.utf8)
+    }
+    return tokens.flatMap { $0 }
+  }
+
+  mutating func mutateLines(_ bytes: [UInt8], corpus: [[UInt8]]) -> [UInt8] {
+    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Array($0) }
+    guard !lines.isEmpty else { return bytes }
+    let i = below(lines.count)
+    switch below(4) {
+    case 0: lines.remove(at: i)
+    case 1: lines.insert(lines[below(lines.count)], at: i)
+    case 2: lines.swapAt(i, below(lines.count))
+    default:
+      if let other = pick(corpus) {
+        let otherLines = other.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if let line = pick(otherLines) { lines.insert(Array(line), at: i) }
+      }
+    }
+    return Array(lines.joined(separator: [UInt8(ascii: "\n")]))
+  }
+
+  mutating func replaceNumber(_ bytes: [UInt8]) -> [UInt8] {
+    var tokens = Self.tokens(bytes)
+    let numbers = tokens.indices.filter { tokens[$0].first.map(Self.isDigit) ?? false }
+    let special = Array((pick(Self.specialNumbers) ?? "0").utf8)
+    if let i = pick(numbers) {
+      tokens[i] = special
+    } else {
+      tokens.insert(special, at: below(tokens.count + 1))
+    }
+    return tokens.flatMap { $0 }
+  }
+
+  /// Wraps a token range in `depth` brackets of one kind (possibly unbalanced), the shape that overflows a
+  /// recursive-descent parser's stack.
+  mutating func nest(_ bytes: [UInt8]) -> [UInt8] {
+    let tokens = Self.tokens(bytes)
+    let depth = [8, 64, 512, 5000, 50_000][below(5)]
+    let pairs: [(String, String)] = [("(", ")"), ("[", "]"), ("-", ""), ("not ", ""), ("f32(", ")"), ("x[", "]")]
+    let (open, close) = pairs[below(pairs.count)]
+    let start = below(tokens.count + 1)
+    let end = start + below(tokens.count - start + 1)
+    let balanced = chance(70)
+    var out = Array(tokens[..<start].joined())
+    out += Array(repeating: Array(open.utf8), count: depth).flatMap { $0 }
+    out += Array(tokens[start..<end].joined())
+    if balanced { out += Array(repeating: Array(close.utf8), count: depth).flatMap { $0 } }
+    out += Array(tokens[end...].joined())
+    return out
+  }
+
+  static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+  static func isWordByte(_ b: UInt8) -> Bool {
+    isDigit(b) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b == 46
+  }
+
+  /// The input cut into tokens (runs of word bytes, runs of blanks, single other bytes); joining them gives the
+  /// input back.
+  public static func tokens(_ bytes: [UInt8]) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    var i = 0
+    while i < bytes.count {
+      var j = i + 1
+      if isWordByte(bytes[i]) {
+        while j < bytes.count, isWordByte(bytes[j]) { j += 1 }
+      } else if bytes[i] == 32 {
+        while j < bytes.count, bytes[j] == 32 { j += 1 }
+      }
+      out.append(Array(bytes[i..<j]))
+      i = j
+    }
+    return out
+  }
+
+  /// Identifier-like tokens of the seeds (at most `limit`, the most frequent first): names, keywords, numbers.
+  public static func dictionary(of corpus: [[UInt8]], limit: Int = 400) -> [String] {
+    var counts: [String: Int] = [:]
+    for seed in corpus {
+      for t in tokens(seed) where t.first.map(isWordByte) ?? false { counts[String(decoding: t, as: UTF8.self), default: 0] += 1 }
+    }
+    return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit).map(\.key)
+  }
+}
