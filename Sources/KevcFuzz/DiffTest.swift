@@ -99,6 +99,11 @@ public struct DiffTester: Sendable {
     return Program(index: index, spec: spec, trace: Trace(steps), mode: mode, features: features)
   }
 
+  /// Whether the spec front end accepts `spec` (the generator's contract).
+  public static func frontEndAccepts(_ spec: String) -> Bool {
+    (try? FuzzHarness.frontEnd(SourceFile(path: "p.kev", text: spec))) != nil
+  }
+
   /// Compiles and checks one program.
   public func check(_ program: Program) -> Outcome {
     if let skip = skips.first(where: { $0.applies(program) }) { return .skipped(skip.name) }

@@ -42,6 +42,7 @@ public enum FuzzCampaign {
   ) -> FuzzStatistics {
     var rng = Mutator(seed: seed ^ (UInt64(first) &* 0xD1B5_4A32_D192_ED03))
     var pool: [[UInt8]] = []
+    var spliceCorpus = harness.seeds
     var stats = FuzzStatistics(target: harness.target.rawValue)
     let start = Date()
     var index = first
@@ -53,7 +54,7 @@ public enum FuzzCampaign {
         input = harness.seeds[index]
       } else {
         let parent = !pool.isEmpty && rng.chance(40) ? pool[rng.below(pool.count)] : harness.seeds[rng.below(harness.seeds.count)]
-        input = rng.mutate(parent, corpus: harness.seeds + pool.prefix(16), dictionary: harness.dictionary)
+        input = rng.mutate(parent, corpus: spliceCorpus, dictionary: harness.dictionary)
       }
       index += 1
       if let skip = skips.first(where: { $0.applies(input) }) {
@@ -66,6 +67,7 @@ public enum FuzzCampaign {
         stats.accepted += 1
         if index > harness.seeds.count {
           if pool.count < 256 { pool.append(input) } else { pool[rng.below(pool.count)] = input }
+          if pool.count <= 16 { spliceCorpus = harness.seeds + pool }
         }
       case .diagnosed(let id):
         stats.diagnosed += 1

@@ -44,8 +44,8 @@ public struct Mutator: Sendable {
     var bytes = seed
     let rounds = 1 + below(below(6) + 1)
     for _ in 0..<rounds { bytes = mutateOnce(bytes, corpus: corpus, dictionary: dictionary) }
-    // Inputs stay below 256 KiB: a crash must come from structure, not from the harness's memory.
-    if bytes.count > 1 << 18 { bytes.removeLast(bytes.count - (1 << 18)) }
+    // Inputs stay below 128 KiB: a crash must come from structure, not from the harness's memory.
+    if bytes.count > 1 << 17 { bytes.removeLast(bytes.count - (1 << 17)) }
     return bytes
   }
 
@@ -87,35 +87,38 @@ public struct Mutator: Sendable {
     case 9:  // deep nesting around a point
       bytes = nest(bytes)
     case 10:  // one token repeated many times
-      var tokens = Self.tokens(bytes)
-      if !tokens.isEmpty {
-        let i = below(tokens.count)
-        let n = [2, 16, 256, 4096][below(4)]
-        tokens.insert(contentsOf: Array(repeating: tokens[i], count: n), at: i)
-        bytes = tokens.flatMap { $0 }
+      let tokens = Self.tokenRanges(bytes)
+      if let token = pick(tokens) {
+        let n = [2, 16, 256, 4096][below(below(4) + 1)]
+        let piece = Array(bytes[token])
+        bytes.insert(contentsOf: (0..<n).lazy.flatMap { _ in piece }, at: token.lowerBound)
       }
-    default:  // a dictionary token inserted
+    default:  // a dictionary token inserted at a token boundary
       let word = chance(50) ? (pick(dictionary) ?? "x") : (pick(Self.punctuation) ?? "(")
-      let tokens = Self.tokens(bytes)
-      let at = below(tokens.count + 1)
-      bytes = (tokens[..<at] + [Array(word.utf8)] + tokens[at...]).flatMap { $0 }
+      let tokens = Self.tokenRanges(bytes)
+      let at = pick(tokens)?.lowerBound ?? bytes.count
+      bytes.insert(contentsOf: Array(word.utf8), at: at)
     }
     return bytes
   }
 
   mutating func mutateTokens(_ bytes: [UInt8], dictionary: [String]) -> [UInt8] {
-    var tokens = Self.tokens(bytes)
-    guard !tokens.isEmpty else { return bytes }
-    let i = below(tokens.count)
+    let tokens = Self.tokenRanges(bytes)
+    guard let t = pick(tokens), let u = pick(tokens) else { return bytes }
+    var out = bytes
     switch below(4) {
-    case 0: tokens.remove(at: i)
-    case 1: tokens.insert(tokens[below(tokens.count)], at: i)
-    case 2: tokens.swapAt(i, below(tokens.count))
+    case 0: out.removeSubrange(t)
+    case 1: out.insert(contentsOf: bytes[u], at: t.lowerBound)
+    case 2:  // swap two tokens
+      let (first, second) = t.lowerBound <= u.lowerBound ? (t, u) : (u, t)
+      guard first.upperBound <= second.lowerBound else { return bytes }
+      out = Array(bytes[..<first.lowerBound]) + bytes[second] + bytes[first.upperBound..<second.lowerBound]
+        + bytes[first] + bytes[second.upperBound...]
     default:
       let word = chance(60) ? (pick(dictionary) ?? "x") : (pick(Self.punctuation) ?? ")")
-      tokens[i] = Array(word.utf8)
+      out.replaceSubrange(t, with: Array(word.utf8))
     }
-    return tokens.flatMap { $0 }
+    return out
   }
 
   mutating func mutateLines(_ bytes: [UInt8], corpus: [[UInt8]]) -> [UInt8] {
@@ -136,32 +139,34 @@ public struct Mutator: Sendable {
   }
 
   mutating func replaceNumber(_ bytes: [UInt8]) -> [UInt8] {
-    var tokens = Self.tokens(bytes)
-    let numbers = tokens.indices.filter { tokens[$0].first.map(Self.isDigit) ?? false }
+    let tokens = Self.tokenRanges(bytes)
     let special = Array((pick(Self.specialNumbers) ?? "0").utf8)
-    if let i = pick(numbers) {
-      tokens[i] = special
+    var out = bytes
+    if let number = pick(tokens.filter { Self.isDigit(bytes[$0.lowerBound]) }) {
+      out.replaceSubrange(number, with: special)
     } else {
-      tokens.insert(special, at: below(tokens.count + 1))
+      out.insert(contentsOf: special, at: pick(tokens)?.lowerBound ?? 0)
     }
-    return tokens.flatMap { $0 }
+    return out
   }
 
   /// Wraps a token range in `depth` brackets of one kind (possibly unbalanced), the shape that overflows a
   /// recursive-descent parser's stack.
   mutating func nest(_ bytes: [UInt8]) -> [UInt8] {
-    let tokens = Self.tokens(bytes)
-    let depth = [8, 64, 512, 5000, 50_000][below(5)]
+    let tokens = Self.tokenRanges(bytes)
+    // Depths past any sane limit are drawn rarely: they make the largest inputs.
+    let depth = [8, 64, 512, 5000, 50_000][below(below(5) + 1)]
     let pairs: [(String, String)] = [("(", ")"), ("[", "]"), ("-", ""), ("not ", ""), ("f32(", ")"), ("x[", "]")]
     let (open, close) = pairs[below(pairs.count)]
-    let start = below(tokens.count + 1)
-    let end = start + below(tokens.count - start + 1)
-    let balanced = chance(70)
-    var out = Array(tokens[..<start].joined())
-    out += Array(repeating: Array(open.utf8), count: depth).flatMap { $0 }
-    out += Array(tokens[start..<end].joined())
-    if balanced { out += Array(repeating: Array(close.utf8), count: depth).flatMap { $0 } }
-    out += Array(tokens[end...].joined())
+    let a = pick(tokens)?.lowerBound ?? 0
+    let b = pick(tokens)?.upperBound ?? bytes.count
+    let (start, end) = (min(a, b), max(a, b))
+    var out = Array(bytes[..<start])
+    out.reserveCapacity(bytes.count + depth * (open.utf8.count + close.utf8.count))
+    for _ in 0..<depth { out += open.utf8 }
+    out += bytes[start..<end]
+    if chance(70) { for _ in 0..<depth { out += close.utf8 } }
+    out += bytes[end...]
     return out
   }
 
@@ -172,8 +177,11 @@ public struct Mutator: Sendable {
 
   /// The input cut into tokens (runs of word bytes, runs of blanks, single other bytes); joining them gives the
   /// input back.
-  public static func tokens(_ bytes: [UInt8]) -> [[UInt8]] {
-    var out: [[UInt8]] = []
+  public static func tokens(_ bytes: [UInt8]) -> [[UInt8]] { tokenRanges(bytes).map { Array(bytes[$0]) } }
+
+  /// The ranges of `tokens(bytes)`.
+  static func tokenRanges(_ bytes: [UInt8]) -> [Range<Int>] {
+    var out: [Range<Int>] = []
     var i = 0
     while i < bytes.count {
       var j = i + 1
@@ -182,7 +190,7 @@ public struct Mutator: Sendable {
       } else if bytes[i] == 32 {
         while j < bytes.count, bytes[j] == 32 { j += 1 }
       }
-      out.append(Array(bytes[i..<j]))
+      out.append(i..<j)
       i = j
     }
     return out
