@@ -146,7 +146,7 @@ public struct ProgramGenerator {
         let op = length <= 9 && rng.chance(20) ? "prod" : (rng.pick(["sum", "sum", "max", "min"]) ?? "sum")
         let accumulator = isFloat && dtype == "f32" && op == "sum" && rng.chance(25) ? "<f64>" : ""
         var bodyTerm = isFloat ? floatExpr(dtype, env: env, depth: 2) : intExpr(dtype, env: env, depth: 2)
-        if op == "prod" && isFloat { bodyTerm = Term(text: "tanh(\(bodyTerm.text))", weak: false, bound: 1) }
+        if op == "prod" && isFloat { bodyTerm = Term(text: "tanh(\(strong(bodyTerm, dtype).text))", weak: false, bound: 1) }
         // The body in parentheses: `max(k) -e` would read as a call of max (docs/spec-language.md, settled points).
         let reduction = "\(op)\(accumulator)(\(ranges.joined(separator: ", "))) (\(strong(bodyTerm, dtype).text))"
         let bound = op == "prod" ? 1 : (op == "sum" ? bodyTerm.bound * Double(length) : bodyTerm.bound)
@@ -214,7 +214,11 @@ public struct ProgramGenerator {
       if let v = rng.pick(env)?.0 { return Term(text: "\(dtype)(\(v))", weak: false, bound: 61) }
       return Term(text: "\(dtype)(\(dimNames[0]))", weak: false, bound: 61)
     default:
-      guard let x = rng.pick(tensors) else { return Term(text: "1.5", weak: true, bound: 2) }
+      // Loads favour the latest definition, so that programs are chains (producer -> consumer) more often than not.
+      let latest = tensors.last { !$0.isInput && !Self.intTypes.contains($0.dtype) }
+      guard let x = latest.flatMap({ rng.chance(40) ? $0 : nil }) ?? rng.pick(tensors) else {
+        return Term(text: "1.5", weak: true, bound: 2)
+      }
       let text = load(x, env: env)
       if x.dtype == dtype { return Term(text: text, weak: false, bound: x.bound) }
       if Self.intTypes.contains(x.dtype) {
@@ -287,7 +291,9 @@ public struct ProgramGenerator {
     case 0: return Term(text: "\(rng.below(7) - 2)", weak: true, bound: 0)
     case 1: return Term(text: rng.pick(env)?.0 ?? dimNames[0], weak: true, bound: 0)
     default:
-      guard let x = rng.pick(tensors.filter { Self.intTypes.contains($0.dtype) }) else {
+      let ints = tensors.filter { Self.intTypes.contains($0.dtype) }
+      let latest = ints.last { !$0.isInput }
+      guard let x = latest.flatMap({ rng.chance(40) ? $0 : nil }) ?? rng.pick(ints) else {
         return Term(text: rng.pick(env)?.0 ?? "\(rng.below(5))", weak: true, bound: 0)
       }
       let text = load(x, env: env)
