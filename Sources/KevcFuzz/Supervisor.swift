@@ -4,12 +4,14 @@ import Foundation
 /// ends one child, not the run: the child records each input with `CrashCapture`; when it dies of a signal (or of
 /// the watchdog's hang abort) the supervisor reads the crash file, hands the input to `onCrash` and starts a new
 /// child after the crashed index. Children print their cumulative statistics as JSON lines on standard output; the
-/// supervisor keeps each child's last line.
+/// supervisor keeps each child's last line, and copies lines starting with `#` (notes) to its standard error.
 public struct Supervisor<Statistics: Codable & Sendable> {
   /// The child's arguments for inputs `first ..< first + count`, writing its crash file to `crashFile`.
   public var arguments: (_ first: Int, _ count: Int, _ crashFile: String) -> [String]
   /// The executable (this one, by default).
   public var executable = Supervisor.currentExecutable
+  /// Where the children's standard error goes (nil: this process's).
+  public var childStandardError: FileHandle? = nil
 
   public init(arguments: @escaping (_ first: Int, _ count: Int, _ crashFile: String) -> [String]) {
     self.arguments = arguments
@@ -53,10 +55,13 @@ public struct Supervisor<Statistics: Codable & Sendable> {
       process.environment = environment
       let out = Pipe()
       process.standardOutput = out
+      if let childStandardError { process.standardError = childStandardError }
       try process.run()
       let data = out.fileHandleForReading.readDataToEndOfFile()
       process.waitUntilExit()
       let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+      // Lines starting with '#' are the child's notes for the log.
+      for line in lines where line.hasPrefix("#") { FileHandle.standardError.write(Data((line + "\n").utf8)) }
       let last = lines.reversed().lazy.compactMap { try? JSONDecoder().decode(Statistics.self, from: Data($0.utf8)) }.first
       if process.terminationReason == .uncaughtSignal {
         guard let (index, recorded, sig, input) = CrashCapture.read(crashFile: crashFile), index >= next else {

@@ -208,6 +208,9 @@ struct DiffTest: ParsableCommand {
       if case .invalidProgram(let why) = outcome, verbose { print("invalid: \(why)") }
       stats.seconds = Date().timeIntervalSince(start)
       if capture, stats.programs % 25 == 0 { printJSONLine(stats) }
+      if capture, stats.programs % 500 == 0 {
+        print("# \(stats.programs) programs, \(stats.mismatches) mismatches, \(Int(stats.seconds)) s")
+      }
     }
     return stats
   }
@@ -224,7 +227,7 @@ struct DiffTest: ParsableCommand {
 
       """
     _ = FileManager.default.createFile(atPath: base + ".txt", contents: Data(note.utf8))
-    FileHandle.standardError.write(Data("difftest: mismatch in program \(program.index), saved as \(base).kev\n".utf8))
+    print("# difftest: mismatch in program \(program.index), saved as \(base).kev")
   }
 
   func run() throws {
@@ -242,12 +245,14 @@ struct DiffTest: ParsableCommand {
     var total = DiffTestStatistics()
     var crashes = 0
     var files: [String] = []
-    let supervisor = Supervisor<DiffTestStatistics> { first, count, crashFile in
+    var supervisor = Supervisor<DiffTestStatistics> { first, count, crashFile in
       [
         "difftest", "--worker", "--seed", "\(seed)", "--first", "\(first)", "--count", "\(count)", "--crash-file",
         crashFile, "--mismatches", mismatches, "--opt-level", "\(optimizationLevel)", "--hang-seconds", "\(hangSeconds)",
       ]
     }
+    // LLVM's remarks on loops it could not vectorize as asked would drown the run's own lines.
+    supervisor.childStandardError = FileHandle.nullDevice
     try supervisor.run(first: first, count: max(0, programs)) { child in
       if let stats = child.statistics { total.merge(stats) }
       guard let crash = child.crash else { return }
