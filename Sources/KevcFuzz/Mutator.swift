@@ -1,20 +1,16 @@
+import KevcInterpreter
+
 /// Seeded mutation of text inputs for the fuzzers: byte flips, range deletions and duplications, splices from
 /// other seeds, token-level insertions, deletions, swaps and replacements, line edits, deep nesting and huge or
-/// special numbers. Every choice comes from one SplitMix64 stream, so a (seed, corpus) pair always yields the same
-/// inputs; nothing here traps, whatever the input.
+/// special numbers. Every choice comes from one xoshiro256** stream (the interpreter's input generator), so a
+/// (seed, corpus) pair always yields the same inputs; nothing here traps, whatever the input.
 public struct Mutator: Sendable {
-  private var state: UInt64
+  private var random: Xoshiro256
 
-  public init(seed: UInt64) { state = seed }
+  public init(seed: UInt64) { random = Xoshiro256(seed: seed) }
 
-  /// The next 64 random bits (SplitMix64).
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  /// The next 64 random bits.
+  public mutating func next() -> UInt64 { random.next() }
 
   /// A number in `0 ..< n` (0 when `n <= 0`).
   public mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
