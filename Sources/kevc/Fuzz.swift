@@ -139,8 +139,9 @@ struct DiffTest: ParsableCommand {
       Program i is a random spec and a schedule (the default one, a random legal trace, or the default followed \
       by random legal steps), compiled through LLVM and checked against the float64 interpreter on normal and \
       uniform inputs with the checker's tolerances. A mismatch is saved as NAME.kev, NAME.trace and NAME.txt \
-      (seed, mode, comparison) in the mismatch folder, its trace minimised; a crash as a bundle (spec, then the \
-      trace after a '#---trace' line). Exits with status 1 on any mismatch or crash.
+      (seed, mode, comparison) in the mismatch folder, its trace minimised; a legal schedule that does not compile \
+      the same way under rejected/; a crash as a bundle (spec, then the trace after a '#---trace' line). Exits with \
+      status 1 on any mismatch or crash.
       """)
 
   @Option(help: "Number of programs.")
@@ -204,7 +205,8 @@ struct DiffTest: ParsableCommand {
       let outcome = tester.check(program)
       stats.record(program, outcome)
       if verbose { print("--- program \(i) (\(program.mode.rawValue)): \(outcome)\n\(program.bundle)") }
-      if case .mismatch(let why) = outcome { save(tester.minimize(program), why) }
+      if case .mismatch(let why) = outcome { save(tester.minimize(program), why, in: mismatches, as: "mismatch") }
+      if case .rejected(let id) = outcome { save(program, "rejected: \(id)", in: mismatches + "/rejected", as: "rejection") }
       if case .invalidProgram(let why) = outcome, verbose { print("invalid: \(why)") }
       stats.seconds = Date().timeIntervalSince(start)
       if capture, stats.programs % 25 == 0 { printJSONLine(stats) }
@@ -215,19 +217,20 @@ struct DiffTest: ParsableCommand {
     return stats
   }
 
-  func save(_ program: DiffTester.Program, _ why: String) {
-    try? FileManager.default.createDirectory(atPath: mismatches, withIntermediateDirectories: true)
-    let base = "\(mismatches)/s\(seed)-p\(program.index)"
+  /// Saves a program as NAME.kev, NAME.trace and NAME.txt (what happened) in `folder`.
+  func save(_ program: DiffTester.Program, _ why: String, in folder: String, as what: String) {
+    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let base = "\(folder)/s\(seed)-p\(program.index)"
     _ = FileManager.default.createFile(atPath: base + ".kev", contents: Data(program.spec.utf8))
     _ = FileManager.default.createFile(atPath: base + ".trace", contents: Data((program.trace?.text ?? "").utf8))
     let note = """
       seed \(seed), program \(program.index), mode \(program.mode.rawValue), opt-level \(optimizationLevel)
-      schedule: \(program.trace == nil ? "the default CPU schedule" : "\(base).trace (minimised)")
+      schedule: \(program.trace == nil ? "the default CPU schedule" : "\(base).trace")
       \(why)
 
       """
     _ = FileManager.default.createFile(atPath: base + ".txt", contents: Data(note.utf8))
-    print("# difftest: mismatch in program \(program.index), saved as \(base).kev")
+    print("# difftest: \(what) of program \(program.index), saved as \(base).kev")
   }
 
   func run() throws {
