@@ -12,6 +12,8 @@ public struct Supervisor<Statistics: Codable & Sendable> {
   public var executable = Supervisor.currentExecutable
   /// Where the children's standard error goes (nil: this process's).
   public var childStandardError: FileHandle? = nil
+  /// No child is started after this time (children are told the same deadline through their arguments).
+  public var deadline: Date? = nil
 
   public init(arguments: @escaping (_ first: Int, _ count: Int, _ crashFile: String) -> [String]) {
     self.arguments = arguments
@@ -46,6 +48,7 @@ public struct Supervisor<Statistics: Codable & Sendable> {
     defer { try? FileManager.default.removeItem(atPath: crashFile) }
     var next = first
     while next < first + count {
+      if let deadline, Date() >= deadline { return }
       try? FileManager.default.removeItem(atPath: crashFile)
       let process = Process()
       process.executableURL = URL(fileURLWithPath: executable)

@@ -40,10 +40,15 @@ struct Fuzz: ParsableCommand {
   @Option(help: "Seconds one input may run before it counts as a hang.")
   var hangSeconds: Double = 20
 
+  @Option(help: "Stop each target after this many seconds, even before --executions (0: no limit).")
+  var seconds: Double = 0
+
   @Flag(help: .hidden) var worker = false
   @Option(help: .hidden) var first: Int = 0
   @Option(help: .hidden) var count: Int = 0
   @Option(help: .hidden) var crashFile: String = ""
+  /// Seconds since 1970 at which a worker stops (0: none).
+  @Option(help: .hidden) var deadline: Double = 0
 
   struct TargetResult: Codable {
     var statistics: FuzzStatistics
@@ -59,6 +64,9 @@ struct Fuzz: ParsableCommand {
     var machine: MachineDescription
     var seed: UInt64
     var hangSeconds: Double
+    /// The run's limits: inputs per target, and seconds per target (0: none).
+    var requestedExecutions: Int
+    var secondsLimit: Double
     var targets: [TargetResult]
   }
 
@@ -77,7 +85,8 @@ struct Fuzz: ParsableCommand {
       CrashCapture.install(crashFile: crashFile, hangSeconds: hangSeconds)
       let harness = try FuzzHarness(target: t, repository: root)
       let final = FuzzCampaign.run(
-        harness, seed: seed, first: first, count: count, capture: true, reportEvery: 5000
+        harness, seed: seed, first: first, count: count,
+        deadline: deadline > 0 ? Date(timeIntervalSince1970: deadline) : nil, capture: true, reportEvery: 5000
       ) { stats in
         printJSONLine(stats)
         if stats.executions % 100_000 == 0 {
@@ -93,12 +102,15 @@ struct Fuzz: ParsableCommand {
       let harness = try FuzzHarness(target: t, repository: root)
       var total = FuzzStatistics(target: t.rawValue)
       var result = TargetResult(statistics: total, crashes: 0, hangs: 0, crashFiles: [], executionsPerSecond: 0)
-      let supervisor = Supervisor<FuzzStatistics> { first, count, crashFile in
+      let stop = seconds > 0 ? Date().addingTimeInterval(seconds).timeIntervalSince1970 : 0
+      var supervisor = Supervisor<FuzzStatistics> { first, count, crashFile in
         [
           "fuzz", "--worker", "--target", t.rawValue, "--seed", "\(seed)", "--first", "\(first)", "--count", "\(count)",
           "--crash-file", crashFile, "--repository", repository, "--hang-seconds", "\(hangSeconds)",
+          "--deadline", "\(stop)",
         ]
       }
+      supervisor.deadline = stop > 0 ? Date(timeIntervalSince1970: stop) : nil
       try supervisor.run(first: 0, count: max(0, executions)) { child in
         var stats = child.statistics ?? FuzzStatistics(target: t.rawValue)
         // A crashed child's last statistics line is up to 5000 inputs old: its exact count is in the crash file
@@ -124,7 +136,7 @@ struct Fuzz: ParsableCommand {
       try writeJSON(
         Results(
           date: ISO8601DateFormatter().string(from: Date()), label: label, machine: .current, seed: seed,
-          hangSeconds: hangSeconds, targets: out),
+          hangSeconds: hangSeconds, requestedExecutions: executions, secondsLimit: seconds, targets: out),
         to: results)
     }
     if out.contains(where: { $0.crashes + $0.hangs > 0 }) { throw ExitCode(1) }
@@ -168,12 +180,17 @@ struct DiffTest: ParsableCommand {
   @Option(help: "Seconds one program may run before it counts as a hang.")
   var hangSeconds: Double = 120
 
+  @Option(help: "Stop after this many seconds, even before --programs (0: no limit).")
+  var seconds: Double = 0
+
   @Flag(help: "Print each program's spec, trace and outcome (no child processes).")
   var verbose = false
 
   @Flag(help: .hidden) var worker = false
   @Option(help: .hidden) var count: Int = 0
   @Option(help: .hidden) var crashFile: String = ""
+  /// Seconds since 1970 at which a worker stops (0: none).
+  @Option(help: .hidden) var deadline: Double = 0
 
   struct Results: Codable {
     var date: String
@@ -182,6 +199,9 @@ struct DiffTest: ParsableCommand {
     var seed: UInt64
     var optimizationLevel: Int
     var trialsPerProgram: Int
+    /// The run's limits: programs, and seconds (0: none).
+    var requestedPrograms: Int
+    var secondsLimit: Double
     var statistics: DiffTestStatistics
     var crashes: Int
     var files: [String]
@@ -200,6 +220,7 @@ struct DiffTest: ParsableCommand {
     var stats = DiffTestStatistics()
     let start = Date()
     for i in first..<(first + count) {
+      if deadline > 0, Date().timeIntervalSince1970 >= deadline { break }
       let program = tester.program(i)
       if capture { CrashCapture.record(Array(program.bundle.utf8), index: i) }
       let outcome = tester.check(program)
@@ -248,12 +269,15 @@ struct DiffTest: ParsableCommand {
     var total = DiffTestStatistics()
     var crashes = 0
     var files: [String] = []
+    let stop = seconds > 0 ? Date().addingTimeInterval(seconds).timeIntervalSince1970 : 0
     var supervisor = Supervisor<DiffTestStatistics> { first, count, crashFile in
       [
         "difftest", "--worker", "--seed", "\(seed)", "--first", "\(first)", "--count", "\(count)", "--crash-file",
         crashFile, "--mismatches", mismatches, "--opt-level", "\(optimizationLevel)", "--hang-seconds", "\(hangSeconds)",
+        "--deadline", "\(stop)",
       ]
     }
+    supervisor.deadline = stop > 0 ? Date(timeIntervalSince1970: stop) : nil
     // LLVM's remarks on loops it could not vectorize as asked would drown the run's own lines.
     supervisor.childStandardError = FileHandle.nullDevice
     try supervisor.run(first: first, count: max(0, programs)) { child in
@@ -280,7 +304,8 @@ struct DiffTest: ParsableCommand {
       try writeJSON(
         Results(
           date: ISO8601DateFormatter().string(from: Date()), label: label, machine: .current, seed: seed,
-          optimizationLevel: optimizationLevel, trialsPerProgram: tester().trials, statistics: total, crashes: crashes,
+          optimizationLevel: optimizationLevel, trialsPerProgram: tester().trials, requestedPrograms: programs,
+          secondsLimit: seconds, statistics: total, crashes: crashes,
           files: files,
           skipList: Dictionary(uniqueKeysWithValues: DiffTestSkip.current.map { ($0.name, $0.reason) })),
         to: results)

@@ -2,7 +2,7 @@
 # The long fuzzing run of docs/reliability.md: EXECUTIONS inputs per target (spec, ir, trace), each target in its
 # own supervised process, with a release build of kevc. Writes fuzz-results-<target>.json here (executions,
 # outcomes, crashes, hangs, time, the machine) and saves crashing inputs under fuzz-crashes/.
-#   [LABEL=commit-of-KEVC] bench/reliability/run-fuzz.sh [EXECUTIONS] [SEED] [KEVC]
+#   [LABEL=commit-of-KEVC] [SECONDS_LIMIT=s] bench/reliability/run-fuzz.sh [EXECUTIONS] [SEED] [KEVC]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 executions="${1:-1050000}"
@@ -13,6 +13,6 @@ label="${LABEL:-$(git rev-parse --short HEAD)}"   # LABEL: the commit KEVC was b
 for target in spec ir trace; do
   "$kevc" fuzz --target "$target" --executions "$executions" --seed "$seed" --repository . \
     --crashes bench/reliability/fuzz-crashes --label "$label" \
-    --results "bench/reliability/fuzz-results-$target.json" &
+    --seconds "${SECONDS_LIMIT:-0}" --results "bench/reliability/fuzz-results-$target.json" &
 done
 wait
