@@ -57,11 +57,9 @@ struct DB: ParsableCommand {
         throw ExitCode(1)
       }
       let text = try location.open().exportJSON()
-      if let output, output != "-" {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-      } else {
-        FileHandle.standardOutput.write(Data(text.utf8))
-      }
+      var writer = ArtifactWriter()
+      try writer.stage(Data(text.utf8), at: output ?? "-")
+      try writer.commit()
     }
   }
 
