@@ -17,6 +17,7 @@ import Foundation
 import KevcBasic
 import KevcDriver
 import KevcIR
+import KevcLowering
 import KevcTransforms
 import KevcTriton
 
@@ -40,6 +41,9 @@ public struct SearchOptions: Sendable {
   /// Evaluations of an island without improvement before it restarts from a new root.
   public var restartAfter: Int = 25
   public var evalTimeout: Double = 120
+  /// Bytes of address space each worker may use (RLIMIT_AS, set by the worker on itself); 0: no cap. Default:
+  /// `WorkerPool.defaultMemoryLimit` (half the machine's memory, at least 4 GiB).
+  public var workerMemory: Int = WorkerPool.defaultMemoryLimit
   public var trials: Int = 3
   public var checkWorkLimit: Double = 4e6
   public var secondsPerRepeat: Double = 0.02
@@ -134,6 +138,8 @@ public final class SearchEngine {
   var front: Kernel!
   var bound: Kernel!
   var workload: WorkloadRecord!
+  /// This search's claim on its workload and target (`SearchLock.swift`), given back when `run` ends.
+  var claim: TuningDatabase.SearchOwner?
   var target: TargetRecord!
   var cost: WorkloadCost!
   var machine: MachinePeaks?
@@ -194,6 +200,9 @@ public final class SearchEngine {
           "target '\(options.target)' needs a CUDA GPU (nvidia-smi lists none on this machine)", at: .unknown))
     }
     target = try db.target(host)
+    let owner = TuningDatabase.SearchOwner.current()
+    try db.claimSearch(workload: workload.id, target: target.id, owner: owner)
+    claim = owner
     if let bw = target.bandwidth, let peak = target.peakFlops {
       machine = MachinePeaks(bandwidth: bw, peakFlops: peak)
     } else if options.measureMachine, options.target == "llvm" {
@@ -291,9 +300,16 @@ public final class SearchEngine {
   /// they finish before the stop, discarded (their candidates stay unevaluated, for the next run) otherwise.
   public func run(shouldStop: () -> Bool = { false }) throws -> SearchSummary {
     let clock = Date()
+    defer {
+      if let owner = claim {
+        try? db.releaseSearch(workload: workload.id, target: target.id, owner: owner)
+        claim = nil
+      }
+    }
     try prepare()
     let pool = try WorkerPool(
-      executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout)
+      executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout,
+      memoryLimit: options.workerMemory > 0 ? options.workerMemory : nil)
     defer { pool.killAll() }
     var generationFailures = 0
     var stop: StopReason?
@@ -471,16 +487,21 @@ public final class SearchEngine {
   }
 
   /// Why the target cannot run a scheduled kernel, or nil. Triton programs blocks: a loop bound to a thread or a
-  /// warp, a grid loop inside another loop, or a grid inside a computed-at producer cannot be lowered there. Such
-  /// a schedule is illegal on that target (rejected with the emitter's reason, never sent to a worker, never an
-  /// evaluation), as a trace that does not apply is. Every schedule that applies is lowerable to LLVM.
+  /// warp, a grid loop inside another loop, or a grid inside a computed-at producer cannot be lowered there. The
+  /// LLVM target lowers to loops, which refuses schedules past the stack or workspace budget (`ResourceBudget`).
+  /// Such a schedule is illegal on that target (rejected with the reason, never sent to a worker, never an
+  /// evaluation), as a trace that does not apply is.
   public static func targetRejection(of scheduled: Kernel, target: String) -> String? {
-    guard target == "triton" else { return nil }
     do {
-      _ = try TritonEmitter.emit(scheduled)
+      if target == "triton" {
+        _ = try TritonEmitter.emit(scheduled)
+      } else {
+        _ = try LowerToLoops.lower(scheduled)
+      }
       return nil
     } catch {
-      return "not lowerable to Triton: " + error.diagnostics.map(\.message).joined(separator: "; ")
+      let prefix = target == "triton" ? "not lowerable to Triton: " : "not lowerable to loops: "
+      return prefix + error.diagnostics.map(\.message).joined(separator: "; ")
     }
   }
 

@@ -280,6 +280,45 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(results[4]?.medianTime != nil)
   }
 
+  /// Issue 13: a database row holding a trace past the limits (a split factor of 2^63 - 1) crashed `kevc compile`
+  /// and `kevc search`. The compile lookup skips it with a reason and takes the next fastest record; a search
+  /// resuming on that database rejects it and goes on.
+  @Test func rowsWithTracesPastTheLimitsAreSkippedNotCrashedOn() throws {
+    let dir = try Paths.temporaryDirectory()
+    let path = dir.appendingPathComponent("o.db").path
+    let db = try TuningDatabase(path: path)
+    let first = try SearchEngine(db: db, input: try matmulInput(16), options: smallOptions(budget: 1)).run()
+    let baseline = try #require(try db.best(workload: first.workloadID, target: first.targetID))
+    let bad = Trace([.split(tensor: "c", loop: "m", factor: Int.max), .rfactor(tensor: "c", loop: "k", factor: Int.max)])
+    let id = try db.insertCandidate(
+      workload: first.workloadID, target: first.targetID, irHash: "overflow", traceJSON: bad.json, irText: "",
+      parent: nil, secondParent: nil, proposer: "test", transform: nil, island: 0)
+    var e = baseline.1
+    e.candidateID = id
+    e.medianTime = (baseline.1.medianTime ?? 1) / 100  // the fastest record
+    try db.insertEvaluation(e)
+
+    let source = SourceFile(path: "specs/matmul.kev", text: try Paths.text("specs/matmul.kev"))
+    let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding(["M": 16, "N": 16, "K": 16], location: .unknown)
+    var warnings: [String] = []
+    let tuned = try #require(
+      try TunedSchedule.lookup(databasePath: path, kernel: front, bound: bound, warn: { warnings.append($0) }))
+    #expect(tuned.candidateID == baseline.0.id)
+    #expect(warnings.count == 1 && warnings[0].hasPrefix("skipping tuned schedule #\(id): "), "\(warnings)")
+    #expect(warnings.first?.contains("larger than the limit") == true, "\(warnings)")
+
+    let compile = try runKevc(
+      ["compile", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=16,N=16,K=16", "--db", path, "--emit",
+       "scheduled"], in: dir)
+    #expect(compile.0 == 0, "\(compile.2)")
+    #expect(compile.2.contains("warning: skipping tuned schedule #\(id)"), "\(compile.2)")
+    #expect(compile.2.contains("using tuned schedule from DB (candidate #\(baseline.0.id)"), "\(compile.2)")
+
+    let again = try SearchEngine(db: db, input: try matmulInput(16), options: smallOptions(budget: 3)).run()
+    #expect(again.stats.evaluatedThisRun >= 1)
+  }
+
   @Test func sigkilledSearchResumesWithoutReevaluating() throws {
     let dir = try Paths.temporaryDirectory()
     let dbPath = dir.appendingPathComponent("k.db").path
