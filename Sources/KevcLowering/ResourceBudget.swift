@@ -61,7 +61,7 @@ public enum ResourceBudget {
       case .local, .shared: shared = saturatingAdd(shared, bytes(of: t) ?? Int.max)
       case .workspace, .global:
         // 64-byte alignment of each buffer, as the emitters place them.
-        workspace = saturatingAdd(workspace, saturatingAdd(bytes(of: t) ?? Int.max, 63))
+        workspace = saturatingAdd(workspace, saturatingAdd(bytes(of: t) ?? Int.max, 63) / 64 * 64)
       }
     }
     let kernelFrame = saturatingAdd(shared, frame(program.body))

@@ -114,11 +114,12 @@ public final class WorkerPool {
     let stderrText = (try? Data(contentsOf: r.errors)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     let stderrTail = tail(stderrText)
     if r.process.terminationStatus != 0 || r.process.terminationReason == .uncaughtSignal,
-      Self.outOfMemoryMarks.contains(where: { stderrText.contains($0) })
+      let line = stderrText.split(separator: "\n").first(where: { l in Self.outOfMemoryMarks.contains { l.contains($0) } })
     {
       let cap = memoryLimit.map { " (the cap is \($0 >> 20) MiB of address space)" } ?? ""
       return WorkerResult(
-        status: .crash, error: "out of memory: the worker ran out of memory\(cap): \(stderrTail)", seconds: elapsed)
+        status: .crash, error: "out of memory: the worker ran out of memory\(cap): \(line.prefix(300))",
+        seconds: elapsed)
     }
     if r.process.terminationReason == .uncaughtSignal {
       let signal = r.process.terminationStatus
@@ -150,7 +151,7 @@ public final class WorkerPool {
   /// What a process that ran out of its address space says before it dies: the Swift runtime, LLVM, glibc, the
   /// worker's own check (`WorkerMemory`), Python.
   static let outOfMemoryMarks = [
-    "Could not allocate memory", "LLVM ERROR: out of memory", "std::bad_alloc", "Cannot allocate memory",
+    "failed to allocate", "Could not allocate memory", "LLVM ERROR: out of memory", "std::bad_alloc", "Cannot allocate memory",
     "kevc: worker out of memory", "MemoryError",
   ]
 

@@ -32,7 +32,9 @@ import Testing
 
   static func evaluations(_ path: String, shape: String) throws -> Int {
     let db = try TuningDatabase(path: path, create: false, upgrade: false)
-    guard let w = try db.workloads().first(where: { $0.shape == shape }) else { return 0 }
+    let key = shape.split(separator: ",").sorted().joined(separator: ",")
+    guard let w = try db.workloads().first(where: { $0.shape.split(separator: ",").sorted().joined(separator: ",") == key })
+    else { return 0 }
     return try db.connection.scalar(
       "SELECT count(*) FROM evaluations e JOIN candidates c ON c.id = e.candidate_id WHERE c.workload_id = ?1",
       [.int(Int64(w.id))]) ?? 0
