@@ -28,12 +28,22 @@ import Testing
     "z[n] = max(k < N) x[k] * y[n]",
     "z[n] = prod(k < N) pow(x[k], y[n])",
     "z[n] = sum(k < N) exp(x[k]) - exp(x[k])",
+    "z[n] = pow(x[n], 0.5) * pow(x[n], 1.0) * pow(x[n], -1.0)",
+    "z[n] = pow(x[n], 3.0) * y[n] + pow(y[n], -2.0)",
+    "z[n] = prod(k < N) pow(x[k], 2.0) * y[k]",
+    "z[n] = sum(k < N) pow(x[k], 2.0) * pow(y[k], 0.5)",
+    "z[n] = min(k < N) pow(x[k], y[k])",
+    "z[n] = pow(x[n], 2.0) * pow(x[n], -2.0)",
+    "z[n] = prod(k < N) pow(x[k], 2.0) * pow(x[k], -2.0)",
+    "z[n] = sum(k < N) pow(x[k], 2.0) * pow(x[k], -2.0) + y[n]",
+    "z[n] = prod(k < N) pow(x[k], y[n]) * pow(x[k], -1.0)",
+    "z[n] = sum(k < N) x[k] * 0.0 + y[n]",
   ]
 
-  @Test(arguments: bodies)
-  func nanAndInfinitiesSurviveO3(_ body: String) throws {
+  @Test(arguments: bodies, [DType.f32, .f64])
+  func nanAndInfinitiesSurviveO3(_ body: String, _ dtype: DType) throws {
     let text = """
-      kernel nan_flow(x: f32[N], y: f32[N]) -> (z: f32[N]) {
+      kernel nan_flow(x: \(dtype)[N], y: \(dtype)[N]) -> (z: \(dtype)[N]) {
         dims N = 37
         \(body)
       }
@@ -51,11 +61,11 @@ import Testing
       let xs = (0..<n).map { Self.special[($0 + shift) % Self.special.count] }
       let ys = (0..<n).map { Self.special[($0 * 5 + shift + 1) % Self.special.count] }
       let inputs = [
-        "x": TensorValue(dtype: .f32, shape: [n], values: xs), "y": TensorValue(dtype: .f32, shape: [n], values: ys),
+        "x": TensorValue(dtype: dtype, shape: [n], values: xs), "y": TensorValue(dtype: dtype, shape: [n], values: ys),
       ]
       let (comparisons, _) = try KernelCheck.check(original, jit: jit, inputs: inputs)
       for c in comparisons {
-        #expect(c.comparison.passed, "\(body), shift \(shift): \(c.comparison.reason)")
+        #expect(c.comparison.passed, "\(dtype) \(body), shift \(shift): \(c.comparison.reason)")
       }
     }
   }
