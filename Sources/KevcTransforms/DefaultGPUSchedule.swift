@@ -15,7 +15,7 @@ import KevcIR
 /// 2. Split reductions that would leave the machine idle: a root reduction whose programs (outputs over the
 ///    contiguous block) are fewer than `programsToFill` while each would reduce at least 2^18 elements becomes
 ///    `rfactor`: partial reductions over a non-contiguous reduction axis (or, failing that, the contiguous one, by
-///    a multiple of the block), one kernel, combined by a second (`y.rf` then `y`).
+///    the missing parallelism times a 64-lane block), one kernel, combined by a second (`y.rf` then `y`).
 /// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
 ///    computes the one value it needs in a register (norms, softmax, attention's row max).
@@ -411,7 +411,7 @@ extension DefaultSchedule {
   /// elements, becomes partial reductions and a combine (`rfactor`). The split axis is the longest constant
   /// reduction axis that is not the contiguous one (the partials then read whole contiguous rows), by the
   /// parallelism missing, leaving at least 4 iterations per partial; else the contiguous axis by that many
-  /// blocks of `gpuBlock` (each program then reads a contiguous block per step, a grid-stride loop).
+  /// 64-lane blocks (each program reads 64 adjacent elements per step of a grid-stride loop).
   static func splitReduction(_ name: String, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]) {
     guard let d = k.definitions.first(where: { $0.name == name }), let r = d.reduction, r.op != .argmax,
       r.op != .argmin, d.effectiveSchedule.placement == .root
@@ -445,8 +445,11 @@ extension DefaultSchedule {
       }
     }
     if let c = contiguous, r.axes.contains(where: { $0.name == c }), let e = ext(c) {
-      let factor = min(want * gpuBlock, floorPow2(e / 4))
-      if factor >= 2 * gpuBlock { _ = attempt(.rfactor(tensor: name, loop: c, factor: factor), &k, &steps) }
+      // Partials over the contiguous axis: `want` programs per output of 64 adjacent lanes each (the block
+      // `scheduleRoot` gives a contiguous axis beside a reduction block), each partial summing at least 16
+      // elements (the partials are at most 1/16 of what is reduced).
+      let factor = min(want * 64, floorPow2(e / 16))
+      if factor >= 128 { _ = attempt(.rfactor(tensor: name, loop: c, factor: factor), &k, &steps) }
     }
   }
 
