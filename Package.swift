@@ -1,9 +1,9 @@
 // swift-tools-version: 6.0
 // kevc: a kernel compiler. The targets form a one-way chain:
 //   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver
-//   -> KevcSearch (tuning search and database, through CSQLite) -> kevc
+//   -> KevcSearch (tuning search and database, through CSQLite) -> KevcAgent (the LLM proposer, through CCurl) -> kevc
 //   KevcDriver -> KevcFuzz (fuzzers and the random-program differential tester) -> kevc
-// Only KevcLLVM imports the LLVM C API (through CLLVM).
+// Only KevcLLVM imports the LLVM C API (through CLLVM); only KevcAgent imports libcurl (through CCurl).
 import Foundation
 import PackageDescription
 
@@ -35,15 +35,23 @@ let package = Package(
     // MARK: - CSQLite
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
 
+    // MARK: - CCurl
+    .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+
     // MARK: - kevc
     .executableTarget(
       name: "kevc",
       dependencies: [
-        "KevcDriver", "KevcTransforms", "KevcSearch", "KevcFuzz",
+        "KevcDriver", "KevcTransforms", "KevcSearch", "KevcAgent", "KevcFuzz",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: llvmHeaders
     ),
+
+    // MARK: - KevcAgent
+    .target(
+      name: "KevcAgent", dependencies: ["KevcSearch", "KevcDriver", "KevcTransforms", "KevcIR", "CCurl", "CSQLite"],
+      swiftSettings: llvmHeaders),
 
     // MARK: - KevcBasic
     .target(name: "KevcBasic"),
@@ -93,7 +101,7 @@ let package = Package(
     .target(
       name: "KevcSearch", dependencies: ["KevcDriver", "KevcTransforms", "KevcTriton", "KevcIR", "CSQLite"],
       swiftSettings: llvmHeaders),
-    .testTarget(name: "KevcSearchTests", dependencies: ["KevcSearch"], swiftSettings: llvmHeaders),
+    .testTarget(name: "KevcSearchTests", dependencies: ["KevcSearch", "KevcAgent"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcSpec
     .target(name: "KevcSpec", dependencies: ["KevcBasic"]),
