@@ -5,7 +5,8 @@
 /// 1. pick an island (round robin) and a parent by tournament among the island's fittest correct candidates
 ///    (elitism: the fittest always stay; now and then the parent comes from the global elite: migration);
 ///    an island with nothing yet starts from a root: the default schedule, the empty trace or a random trace, and
-///    restarts from the next kind of root when it stops improving;
+///    restarts from the next kind of root when it stops improving; on block-level targets the sketches
+///    (`GPUSketch`) are roots too, evaluated after the default and the seed traces;
 /// 2. ask a proposer (weighted draw, each weight scaled by how often its children beat their parents: a bandit
 ///    over proposer kinds) for traces; parse, apply and verify each; record illegal ones with their reason, drop
 ///    those whose canonical IR is already known (`CanonicalSchedule`), store the new ones as candidates;
@@ -241,8 +242,8 @@ public final class SearchEngine {
         pending.insert(id, at: 0)
       }
     }
-    // The user's seed traces, once per workload and target (a resumed search finds them among its candidates).
     var seedPosition = defaultCandidate.flatMap { pending.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+    // The user's seed traces, once per workload and target (a resumed search finds them among its candidates).
     for (i, seed) in options.seedTraces.enumerated() {
       let name = "seed:" + seed.name
       if candidates.values.contains(where: { $0.proposer == name }) { continue }
@@ -256,6 +257,18 @@ public final class SearchEngine {
         observe(.message("seed trace \(seed.name) gives an IR already known; not evaluated again"))
       case .illegal(let reason):
         observe(.message("seed trace \(seed.name) is illegal here: \(reason)"))
+      }
+    }
+    // The sketches (block-level targets): structurally different starting schedules, roots on islands 1, 2, ...
+    // in turn, evaluated after the default and the seed traces; evolution breeds from them like from any other candidate.
+    if options.target != "llvm" {
+      for (i, sketch) in DefaultSchedule.gpuSketches(for: bound).dropFirst().enumerated() {
+        let name = "sketch:" + sketch.name
+        if candidates.values.contains(where: { $0.proposer == name }) { continue }
+        guard case .new(let t, let k, let hash) = validate(.trace(sketch.trace), proposer: name) else { continue }
+        let id = try insert(trace: t, kernel: k, hash: hash, parent: nil, proposer: name, transform: nil, island: (i + 1) % n)
+        pending.insert(id, at: min(seedPosition, pending.count))
+        seedPosition += 1
       }
     }
     if let d = defaultCandidate, let i = pending.firstIndex(of: d), i > 0 {

@@ -424,6 +424,8 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(evals.count == 2, "\(log)")
     #expect(evals.allSatisfy { $0.status == .ok }, "\(log)")
     #expect(Set(evals.map(\.candidateID)) == Set(cands.filter { ["default", "seed:softmax"].contains($0.proposer) }.map(\.id)))
+    // The sketches are roots, queued after the default and the seed traces.
+    #expect(cands.contains { $0.proposer == "sketch:rows2" && $0.parentID == nil }, "\(cands.map(\.proposer))")
     #expect(evals.allSatisfy { ($0.checkedShapes ?? "").contains("M=5,N=16") && ($0.checkedShapes ?? "").contains("M=61,N=203") })
     // Where each worker's time went is recorded with its evaluation, and the log names the longest phase.
     for e in evals {
