@@ -10,7 +10,9 @@
 /// 2. ask a proposer (weighted draw, each weight scaled by how often its children beat their parents: a bandit
 ///    over proposer kinds) for traces; parse, apply and verify each; record illegal ones with their reason, drop
 ///    those whose canonical IR is already known (`CanonicalSchedule`), store the new ones as candidates;
-/// 3. evaluate candidates in worker processes, `jobs` at a time, and record each result at once.
+/// 3. evaluate candidates in worker processes, `jobs` at a time, and record each result at once; on block-level
+///    targets roots come first, then of a pool of proposals the one the cost model (`ScheduleCostModel`, fitted
+///    online on this workload's measurements) ranks fastest.
 /// Fitness: correct candidates only, by median time (speedup over the default schedule; fraction of the roofline
 /// floor). All randomness comes from the seed and the number of evaluations already recorded, so a run is
 /// reproducible and a resumed run does not replay the same draws. Everything lives in the database: a run killed at
@@ -151,6 +153,9 @@ public final class SearchEngine {
   var recentRejections: [(trace: String, reason: String)] = []
   var defaultCandidate: Int?
   var baselineTime: Double?
+  /// The cost model, fitted online on this workload's measurements (block-level targets), and analytic costs.
+  var costModel = ScheduleCostModel()
+  var costs: [Int: ScheduleCost] = [:]
   /// Per proposer: children evaluated against a measured parent, and how many were at least 1% faster.
   var proposerOutcomes: [String: (tried: Int, improved: Int)] = [:]
 
@@ -456,6 +461,7 @@ public final class SearchEngine {
       return
     }
     stats.correct += 1
+    if options.target != "llvm", candidates[e.candidateID] != nil { costModel.add(cost(e.candidateID), measured: t) }
     if let f = e.rooflineFraction { stats.bestFraction = max(stats.bestFraction ?? 0, f) }
     if stats.bestTime.map({ t < $0 * 0.99 }) ?? true { lastImprovement = stats.evaluated }
     if stats.bestTime.map({ t < $0 }) ?? true {
@@ -586,12 +592,38 @@ public final class SearchEngine {
 
   /// The next candidate to evaluate: one left over (pending), or a new one from a proposer.
   func nextCandidate() throws -> Int? {
-    if !pending.isEmpty { return pending.removeFirst() }
-    for _ in 0..<40 {
-      if let id = try generate() { return id }
+    guard options.target != "llvm" else {
+      if !pending.isEmpty { return pending.removeFirst() }
+      for _ in 0..<40 {
+        if let id = try generate() { return id }
+      }
+      return nil
     }
-    return nil
+    // Block-level targets: roots first, in the order queued; then a small pool of proposals, the one the cost
+    // model ranks fastest measured first.
+    if let i = pending.firstIndex(where: { candidates[$0]?.parentID == nil }) { return pending.remove(at: i) }
+    var tries = 0
+    while pending.count < Self.proposalPool, tries < 40 {
+      tries += 1
+      if let id = try generate() { pending.append(id) }
+    }
+    guard let best = pending.indices.min(by: { predicted(pending[$0]) < predicted(pending[$1]) }) else { return nil }
+    return pending.remove(at: best)
   }
+
+  /// Candidates the cost model ranks before each evaluation on block-level targets.
+  static let proposalPool = 4
+
+  /// The analytic cost of a candidate's scheduled kernel (cached).
+  func cost(_ id: Int) -> ScheduleCost {
+    if let c = costs[id] { return c }
+    let c = ScheduleCost.estimate(scheduled(id))
+    costs[id] = c
+    return c
+  }
+
+  /// The cost model's score of a candidate (log seconds; lower is faster).
+  func predicted(_ id: Int) -> Double { costModel.predict(cost(id)) }
 
   /// One proposer call for one island; returns the first new candidate (others are queued).
   func generate() throws -> Int? {
