@@ -21,6 +21,7 @@ import Foundation
 import KevcBasic
 import KevcDriver
 import KevcIR
+import KevcLowering
 import KevcTransforms
 import KevcTriton
 
@@ -44,6 +45,9 @@ public struct SearchOptions: Sendable {
   /// Evaluations of an island without improvement before it restarts from a new root.
   public var restartAfter: Int = 25
   public var evalTimeout: Double = 120
+  /// Bytes of address space each worker may use (RLIMIT_AS, set by the worker on itself); 0: no cap. Default:
+  /// `WorkerPool.defaultMemoryLimit` (half the machine's memory, at least 4 GiB).
+  public var workerMemory: Int = WorkerPool.defaultMemoryLimit
   public var trials: Int = 3
   public var checkWorkLimit: Double = 4e6
   public var secondsPerRepeat: Double = 0.02
@@ -138,6 +142,8 @@ public final class SearchEngine {
   var front: Kernel!
   var bound: Kernel!
   var workload: WorkloadRecord!
+  /// This search's claim on its workload and target (`SearchLock.swift`), given back when `run` ends.
+  var claim: TuningDatabase.SearchOwner?
   var target: TargetRecord!
   var cost: WorkloadCost!
   var machine: MachinePeaks?
@@ -203,6 +209,9 @@ public final class SearchEngine {
           "target '\(options.target)' needs a CUDA GPU (nvidia-smi lists none on this machine)", at: .unknown))
     }
     target = try db.target(host)
+    let owner = TuningDatabase.SearchOwner.current()
+    try db.claimSearch(workload: workload.id, target: target.id, owner: owner)
+    claim = owner
     if let bw = target.bandwidth, let peak = target.peakFlops {
       machine = MachinePeaks(bandwidth: bw, peakFlops: peak)
     } else if options.measureMachine, options.target == "llvm" {
@@ -312,9 +321,16 @@ public final class SearchEngine {
   /// they finish before the stop, discarded (their candidates stay unevaluated, for the next run) otherwise.
   public func run(shouldStop: () -> Bool = { false }) throws -> SearchSummary {
     let clock = Date()
+    defer {
+      if let owner = claim {
+        try? db.releaseSearch(workload: workload.id, target: target.id, owner: owner)
+        claim = nil
+      }
+    }
     try prepare()
     let pool = try WorkerPool(
-      executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout)
+      executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout,
+      memoryLimit: options.workerMemory > 0 ? options.workerMemory : nil)
     defer { pool.killAll() }
     var generationFailures = 0
     var stop: StopReason?
@@ -356,7 +372,7 @@ public final class SearchEngine {
       while !draining, pool.inFlight < max(1, options.jobs), stats.evaluated + pool.inFlight < options.budget {
         if waitingForBaseline, pool.inFlight > 0 { break }
         guard let id = try nextCandidate() else {
-          generationFailures += 1
+          if !proposers.contains(where: { $0.0.isWaiting }) { generationFailures += 1 }
           break
         }
         generationFailures = 0
@@ -498,16 +514,21 @@ public final class SearchEngine {
   }
 
   /// Why the target cannot run a scheduled kernel, or nil. Triton programs blocks: a loop bound to a thread or a
-  /// warp, a grid loop inside another loop, or a grid inside a computed-at producer cannot be lowered there. Such
-  /// a schedule is illegal on that target (rejected with the emitter's reason, never sent to a worker, never an
-  /// evaluation), as a trace that does not apply is. Every schedule that applies is lowerable to LLVM.
+  /// warp, a grid loop inside another loop, or a grid inside a computed-at producer cannot be lowered there. The
+  /// LLVM target lowers to loops, which refuses schedules past the stack or workspace budget (`ResourceBudget`).
+  /// Such a schedule is illegal on that target (rejected with the reason, never sent to a worker, never an
+  /// evaluation), as a trace that does not apply is.
   public static func targetRejection(of scheduled: Kernel, target: String) -> String? {
-    guard target == "triton" else { return nil }
     do {
-      _ = try TritonEmitter.emit(scheduled)
+      if target == "triton" {
+        _ = try TritonEmitter.emit(scheduled)
+      } else {
+        _ = try LowerToLoops.lower(scheduled)
+      }
       return nil
     } catch {
-      return "not lowerable to Triton: " + error.diagnostics.map(\.message).joined(separator: "; ")
+      let prefix = target == "triton" ? "not lowerable to Triton: " : "not lowerable to loops: "
+      return prefix + error.diagnostics.map(\.message).joined(separator: "; ")
     }
   }
 
@@ -596,6 +617,7 @@ public final class SearchEngine {
       if !pending.isEmpty { return pending.removeFirst() }
       for _ in 0..<40 {
         if let id = try generate() { return id }
+        if proposersOnlyWaiting { return nil }
       }
       return nil
     }
@@ -606,6 +628,7 @@ public final class SearchEngine {
     while pending.count < Self.proposalPool, tries < 40 {
       tries += 1
       if let id = try generate() { pending.append(id) }
+      if proposersOnlyWaiting { break }
     }
     guard let best = pending.indices.min(by: { predicted(pending[$0]) < predicted(pending[$1]) }) else { return nil }
     return pending.remove(at: best)
@@ -624,6 +647,13 @@ public final class SearchEngine {
 
   /// The cost model's score of a candidate (log seconds; lower is faster).
   func predicted(_ id: Int) -> Double { costModel.predict(cost(id)) }
+
+  /// Every proposer with a weight is waiting for answers (an LLM agent alone): no new candidate now, but no
+  /// exhaustion either; the loop polls the workers and asks again.
+  var proposersOnlyWaiting: Bool {
+    let active = proposers.filter { $0.1 > 0 }
+    return !active.isEmpty && active.allSatisfy { $0.0.isWaiting }
+  }
 
   /// One proposer call for one island; returns the first new candidate (others are queued).
   func generate() throws -> Int? {
@@ -660,6 +690,8 @@ public final class SearchEngine {
       reasons: "[]")
     var reasons: [[String: String]] = []
     var first: Int?
+    var outcomes: [ProposalOutcome] = []
+    if proposals.isEmpty, proposer.isWaiting { return nil }  // an LLM still thinking: nothing to record yet
     for p in proposals.prefix(16) {
       let text: String
       switch p {
@@ -672,16 +704,22 @@ public final class SearchEngine {
         reasons.append(["trace": text, "reason": why])
         recentRejections.append((text, why))
         failuresByParent[parentID, default: []].append("illegal: \(why)")
+        outcomes.append(.illegal(reason: why))
       case .duplicate:
         call.duplicate += 1
+        outcomes.append(.duplicate)
       case .new(let trace, let kernel, let hash):
         call.new += 1
         let id = try insert(
           trace: trace, kernel: kernel, hash: hash, parent: parentID, proposer: proposer.name,
           transform: traceEdit(from: parentView.trace, to: trace), island: island)
         if first == nil { first = id } else { pending.append(id) }
+        outcomes.append(.candidate(id: id))
       }
     }
+    outcomes += Array(repeating: .ignored, count: max(0, proposals.count - 16))
+    proposer.observe(outcomes)
+    proposers[index].0 = proposer
     if recentRejections.count > 100 { recentRejections.removeFirst(recentRejections.count - 100) }
     stats.proposed += call.proposed
     stats.illegal += call.illegal

@@ -38,6 +38,13 @@ enum TritonTestSupport {
     return bench
   }
 
+  /// `specs/kernelbench/*.kev`: the KernelBench corpus (specs/kernelbench/README.md).
+  static var kernelBenchSpecs: [URL] {
+    let dir = inRepository("specs/kernelbench")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    return names.filter { $0.hasSuffix(".kev") }.sorted().map { dir.appendingPathComponent($0) }
+  }
+
   static func source(_ url: URL) throws -> SourceFile {
     SourceFile(path: relativePath(url), text: try String(contentsOf: url, encoding: .utf8))
   }
