@@ -49,15 +49,7 @@ import Testing
   /// Many rows: no split. Rules 1 and 3: the mean (cheap) is inlined, the row sum is computed once per row
   /// program and shared by the variance and the output (no copy for the variance).
   @Test func rowStatisticsAreSharedBySiblings() throws {
-    let steps = try Self.trace("""
-      kernel @norm(%x: f32[M, N]) -> (%y: f32[M, N]) {
-        dims M = 1024, N = 1024
-        %s: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
-        %mean: f32[m < M] = (%s[m] / 1024.0:f32)
-        %v: f32[m < M] = sum<f32> [n in 0 .. $N] ((%x[m, n] - %mean[m]) * (%x[m, n] - %mean[m]))
-        %y: f32[m < M, n < N] = ((%x[m, n] - %mean[m]) * rsqrt((%v[m] + 0.00001:f32)))
-      }
-      """)
+    let steps = try Self.trace(Self.norm)
     #expect(steps == [
       "inline(mean)", "compute_at(v, y, m)", "compute_at(s, y, m)", "bind(s, n, block.x)", "bind(v, n, block.x)",
       "bind(y, m, grid.x)", "bind(y, n, block.x)", "launch(y, 4, 2)",
