@@ -382,8 +382,10 @@ extension DefaultSchedule {
 
   /// Tiles of a contraction sized to its operands: each output tile the next power of two of its extent (16 to
   /// 128), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
-  /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); then the pipeline is
-  /// shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger output tile.
+  /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
+  /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
+  /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
+  /// output tile.
   public static func contractionTiles(
     m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, _ capability: GPUCapability, scale: Int = 0
   ) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
@@ -394,6 +396,14 @@ extension DefaultSchedule {
     func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
     while programs() < capability.multiprocessors, max(bm, bn) > 64 {
       if bm >= bn { bm /= 2 } else { bn /= 2 }
+    }
+    // An extent below 16 is one whole block smaller than tl.dot's minimum: the lowering then takes the general
+    // reduction path, a [m, n, k] product reduced in registers and shared memory; keep it within 16384 elements.
+    if min(m, n, k) < 16 {
+      let kb = nextPow2(min(k, bk))
+      while min(bm, nextPow2(m)) * min(bn, nextPow2(n)) * kb > 2 * gpuLaneBudget, max(bm, bn) > 16 {
+        if bm >= bn { bm /= 2 } else { bn /= 2 }
+      }
     }
     var stages = 3
     while !capability.fitsDot(m: bm, n: bn, k: bk, stages: stages, operandBytes: operandBytes) {

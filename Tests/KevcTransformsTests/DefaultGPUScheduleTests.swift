@@ -88,6 +88,9 @@ import Testing
             let t = DefaultSchedule.contractionTiles(m: m, n: n, k: k, batch: 1, operandBytes: bytes, .portable)
             #expect(GPUCapability.portable.fitsDot(m: t.m, n: t.n, k: t.k, stages: t.stages, operandBytes: bytes), "\(m)x\(n)x\(k) \(bytes)B: \(t)")
             for s in [t.m, t.n, t.k] { #expect(s >= 16 && s & (s - 1) == 0) }
+            // Below tl.dot's 16 (the general path), the [m, n, k] block stays within 16384 elements.
+            func block(_ e: Int, _ tile: Int) -> Int { var p = 1; while p < min(e, tile) { p <<= 1 }; return p }
+            if min(m, n, k) < 16 { #expect(block(m, t.m) * block(n, t.n) * block(k, t.k) <= 16384, "\(m)x\(n)x\(k): \(t)") }
           }
         }
       }
