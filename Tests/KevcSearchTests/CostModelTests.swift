@@ -21,8 +21,11 @@ import Testing
     var analytic: [Double] = []
     var fitted: [Double] = []
     for run in ["run-a", "run-b"] {
-      let path = Paths.inRepository("bench/search/gpu-h200/\(run)/search.db").path
-      guard FileManager.default.fileExists(atPath: path) else { continue }
+      let committed = Paths.inRepository("bench/search/gpu-h200/\(run)/search.db").path
+      guard FileManager.default.fileExists(atPath: committed) else { continue }
+      // A copy: opening a database (WAL) leaves -wal/-shm files beside it, never in the repository.
+      let path = try Paths.temporaryDirectory().appendingPathComponent("\(run).db").path
+      try FileManager.default.copyItem(atPath: committed, toPath: path)
       let db = try TuningDatabase(path: path, create: false, upgrade: false)
       for target in try db.targets() {
         for w in try db.workloads() {
