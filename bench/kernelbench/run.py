@@ -16,9 +16,9 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
       clock baselines): a test of the script, its numbers mean nothing.
   run.py cpu OUT [--kevc K] [--ops ...] [--max-points 16777216] [--timeout 120]
       On this machine: kevc's default LLVM schedule (`kevc run --trials 0`) against PyTorch CPU eager at CPU-sized
-      shapes (the bench shape with its largest dims halved until the product of all dims is at most --max-points;
-      dims of 16 or less are kept), with the roofline floor from bench/cpu/run.py's bandwidth and sgemm
-      measurements. Writes OUT.json and OUT.md.
+      shapes (the bench shape with its largest dims halved until the product of all dims is at most --max-points
+      and the spec's static cost at most 4x that in flops and 16x in bytes; dims of 16 or less are kept), with
+      the roofline floor from bench/cpu/run.py's bandwidth and sgemm measurements. Writes OUT.json and OUT.md.
   run.py check [--ops ...]
       On the CPU: each PyTorch baseline against kevc's float64 reference module (`kevc compile --emit torch-ref`) at
       the spec's default shape, on uniform inputs: ties every spec to the problem it states.
@@ -125,31 +125,45 @@ def baselines_main(a):
     import problems
     lock = DeviceLock(lock_path or None)
     result = {}
+    def measure(op, entry, alone):
+        # alone: the whole op under the exclusive lock (a retry after running out of memory beside the searches'
+        # float64 references, as the harness's workers retry their checks).
+        with (lock.exclusive() if alone else lock.shared()):
+            ref, values = baseline_inputs(os.path.join(refs, "%s.ref.py" % op), device)
+            fn, kw = problems.baseline(op, ref.KEVC_REFERENCE["dims"], values)
+        for label, f in (("eager", fn), ("compile", torch.compile(fn))):
+            try:
+                with (lock.exclusive() if alone else lock.shared()):
+                    f(**kw)  # torch.compile compiles here, beside the searches' checks
+                    if device == "cuda":
+                        torch.cuda.synchronize()
+                    if alone:
+                        entry[label] = timing.timed(lambda: f(**kw), (), calls=calls, device=device)
+                if not alone:
+                    with lock.exclusive():
+                        entry[label] = timing.timed(lambda: f(**kw), (), calls=calls, device=device)
+            except Exception as e:  # one failing baseline must not hide the others
+                if "out of memory" in str(e).lower() and not alone:
+                    raise
+                entry[label + "_error"] = repr(e)[:300]
+
     for op in ops.split(","):
         entry = {}
         t0 = time.time()
-        try:
-            with lock.shared():
-                ref, values = baseline_inputs(os.path.join(refs, "%s.ref.py" % op), device)
-                fn, kw = problems.baseline(op, ref.KEVC_REFERENCE["dims"], values)
-            for label, f in (("eager", fn), ("compile", torch.compile(fn))):
-                try:
-                    with lock.shared():
-                        f(**kw)  # torch.compile compiles here, beside the searches' checks
-                        if device == "cuda":
-                            torch.cuda.synchronize()
-                    with lock.exclusive():
-                        entry[label] = timing.timed(lambda: f(**kw), (), calls=calls, device=device)
-                except Exception as e:  # one failing baseline must not hide the others
-                    entry[label + "_error"] = repr(e)[:300]
-        except Exception as e:
-            entry["error"] = repr(e)[:300]
+        for alone in (False, True):
+            try:
+                measure(op, entry, alone)
+                break
+            except Exception as e:
+                entry["error" if alone else "retried_alone"] = repr(e)[:300]
+            finally:
+                if device == "cuda":
+                    torch.cuda.empty_cache()
+                torch._dynamo.reset()
+            if "out of memory" not in entry.get("retried_alone", "").lower():
+                break
         entry["seconds"] = round(time.time() - t0, 1)
         result[op] = entry
-        values = kw = fn = f = None  # noqa: F841  free the inputs before the next op
-        if device == "cuda":
-            torch.cuda.empty_cache()
-        torch._dynamo.reset()
         print("baseline", op, json.dumps(entry), flush=True)
         with open(out, "w") as fh:
             json.dump(result, fh, indent=1)
@@ -317,7 +331,7 @@ def write_report(out, runs):
         return "%.4g" % x if isinstance(x, (int, float)) else "-"
 
     def ratio(a, b):  # how many times faster b is than a (a / b), i.e. "x torch" for b = kevc
-        return "%.2fx" % (a / b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0 else "-"
+        return "%.3gx" % (a / b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0 else "-"
 
     def pct(x):
         return "%.0f%%" % (100 * x) if isinstance(x, (int, float)) else "-"
@@ -345,7 +359,7 @@ def write_report(out, runs):
                                              .replace("\n", " ")))
         if r["search"].get("status") == "not run":
             notes.append("search not run: " + r["search"].get("reason", ""))
-        for k, v in r.get("baseline_errors", {}).items():
+        for k, v in r.get("baseline_errors", {}).items():  # "error", "eager_error", "compile_error"
             notes.append("%s: %s" % (k, v[:80].replace("|", "/")))
         if r.get("statuses"):
             bad = {k: v for k, v in r["statuses"].items() if k != "ok"}
@@ -382,22 +396,37 @@ def report_main(args):
 # CPU mode
 # ------------------------------------------------------------------------------------------------------------------
 
-def cpu_shape(shape, max_points):
-    """The bench shape with its largest dims halved (dims of 16 or less kept) until the product is <= max_points."""
+def halve_largest(shape):
+    """The shape with its largest dim above 16 halved (None when every dim is 16 or less)."""
     dims = [(k, int(v)) for k, v in (p.split("=") for p in shape.split(","))]
-    values = dict(dims)
+    big = [k for k, v in dims if v > 16]
+    if not big:
+        return None
+    name = max(big, key=lambda k: dict(dims)[k])
+    return ",".join("%s=%d" % (k, max(16, v // 2) if k == name else v) for k, v in dims)
 
-    def product():
+
+def cpu_shape(kevc, op, folder, max_points):
+    """The bench shape with its largest dims halved (dims of 16 or less kept) until the product of the dims is at
+    most max_points, then until the spec's static cost (the reference module's COST) is at most 4 * max_points
+    flops and 16 * max_points bytes (a dim used twice, as in an N x N triangular product, or an output larger than
+    its inputs, as in a tall-skinny product). Returns (shape, reference module path)."""
+    shape = bench_shape(spec_path(op))
+
+    def product(s):
         n = 1
-        for v in values.values():
-            n *= v
+        for p in s.split(","):
+            n *= int(p.split("=")[1])
         return n
-    while product() > max_points:
-        name = max((k for k, v in values.items() if v > 16), key=lambda k: values[k], default=None)
-        if name is None:
-            break
-        values[name] = max(16, values[name] // 2)
-    return ",".join("%s=%d" % (k, values[k]) for k, _ in dims)
+    while product(shape) > max_points and halve_largest(shape):
+        shape = halve_largest(shape)
+    while True:
+        ref_path = torch_ref(kevc, op, shape, folder)
+        cost = load("cost_%s" % op, ref_path).COST
+        smaller = halve_largest(shape)
+        if (cost.get("flops", 0) <= 4 * max_points and cost.get("bytes", 0) <= 16 * max_points) or not smaller:
+            return shape, ref_path
+        shape = smaller
 
 
 def cpu_main(args):
@@ -410,6 +439,8 @@ def cpu_main(args):
     kevc = os.path.abspath(args.kevc) if args.kevc else cpu.build_kevc(os.path.join(ROOT, ".build-bench"))
     cpu.wait_for_idle(args.wait_idle, 1.5)
     info = cpu.machine_info()
+    if args.kevc_label:
+        info["kevc_commit"] = args.kevc_label  # a binary built elsewhere: say which
     load_start = cpu.load_average()
     bw = max(cpu.measure_bandwidth(32 * 2**20, 3).values())
     peak = max(cpu.measure_peak(1024, 3).values())
@@ -418,10 +449,9 @@ def cpu_main(args):
     start = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         for op in select_ops(args):
-            shape = cpu_shape(bench_shape(spec_path(op)), args.max_points)
+            shape, ref_path = cpu_shape(kevc, op, tmp, args.max_points)
             row = {"op": op, "shape": shape}
             try:
-                ref_path = torch_ref(kevc, op, shape, tmp)
                 ref, values = baseline_inputs(ref_path, "cpu")
                 cost = getattr(ref, "COST", {})
                 row["bytes"], row["flops"] = cost.get("bytes"), cost.get("flops")
@@ -466,7 +496,7 @@ def write_cpu_report(path, rep):
                  m["kevc_commit"], m["date"], rep["wall_s"], rep["load_average_start"], rep["load_average_end"],
                  rep["bandwidth_gbs"], rep["peak_gflops"]), "",
              "Shapes: each spec's bench shape with its largest dims halved until the product of all dims is at most "
-             "%d (dims of 16 or less kept). kevc: `kevc run --trials 0` with the default schedule (median of its "
+             "%d and its static cost at most 4x that in flops, 16x in bytes (dims of 16 or less kept). kevc: `kevc run --trials 0` with the default schedule (median of its "
              "repeats); torch: the problem as KernelBench writes it (bench/kernelbench/problems.py), host clock. "
              "`x torch` = torch time / kevc time (> 1: kevc faster)." % rep["max_points"], "",
              "| problem | CPU shape | torch ms | kevc default ms | x torch | floor ms | kevc of floor | status |",
@@ -510,6 +540,7 @@ def main():
     c.add_argument("--repeats", type=int, default=5)
     c.add_argument("--timeout", type=float, default=120, help="seconds per `kevc run`")
     c.add_argument("--wait-idle", type=float, default=60)
+    c.add_argument("--kevc-label", help="what --kevc is (e.g. 'main 3340e2e, release'); default: this checkout")
     k = sub.add_parser("check")
     r = sub.add_parser("report")
     r.add_argument("out")
