@@ -3,7 +3,7 @@
 PyTorch eager and torch.compile running the problem as KernelBench writes it (bench/kernelbench/problems.py).
 
   run.py gpu OUT [--kevc K] [--ops a,b | --part 1/2] [--budget 12] [--search-seconds 45] [--parallel 4] [--jobs 2]
-                 [--deadline 520] [--dry-run]
+                 [--deadline 500] [--dry-run]
       On the GPU machine, from the repository root, in one run: for every spec at its bench shape, PyTorch eager and
       torch.compile (one process, its timed calls under the harness's device lock), and `kevc search --target
       triton --budget N --time-limit S` from the default schedule alone (no hand traces), --parallel searches at a
@@ -244,11 +244,16 @@ def gpu_main(args):
     # The searches' device lock (SearchEngine: $TMPDIR/kevc-timing-<uid>.lock, ".gpu" for the GPU harness): the
     # baselines' timed calls take it too, so that no check or timing of a search overlaps them.
     lock = os.path.join(tempfile.gettempdir(), "kevc-timing-%d.lock.gpu" % os.getuid())
-    base_json = os.path.join(out, "baselines.json")
-    base_log = open(os.path.join(out, "baselines.log"), "w")
-    base_proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "_baselines", base_json, refs,
-                                  ",".join(ops), device, lock, str(args.calls)],
-                                 cwd=ROOT, env=env, stdout=base_log, stderr=subprocess.STDOUT)
+    # --baseline-procs processes (torch.compile's tracing and lowering is single-threaded: a fresh GPU machine
+    # spends seconds per problem there), every n-th op each.
+    n = max(1, args.baseline_procs)
+    base_procs = []
+    for i in range(n):
+        log = open(os.path.join(out, "baselines-%d.log" % i), "w")
+        base_procs.append((subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "_baselines", os.path.join(out, "baselines-%d.json" % i), refs,
+             ",".join(ops[i::n]), device, lock, str(args.calls)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
 
     searched = {}
     printing = threading.Lock()
@@ -279,16 +284,22 @@ def gpu_main(args):
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
         list(pool.map(search, ops))
-    try:
-        base_proc.wait(timeout=max(30, args.deadline - (time.time() - start)))
-    except subprocess.TimeoutExpired:
-        base_proc.kill()  # its numbers so far are in baselines.json
-    base_log.close()
-    baselines = json.load(open(base_json)) if os.path.exists(base_json) else {}
+    baselines = {}
+    for i, (proc, log) in enumerate(base_procs):
+        try:
+            proc.wait(timeout=max(15, args.deadline - (time.time() - start)))
+        except subprocess.TimeoutExpired:
+            proc.kill()  # its numbers so far are in its json
+        log.close()
+        path = os.path.join(out, "baselines-%d.json" % i)
+        if os.path.exists(path):
+            baselines.update(json.load(open(path)))
+    with open(os.path.join(out, "baselines.json"), "w") as fh:
+        json.dump(baselines, fh, indent=1)
     rows = [row_of(op, shapes[op], searched.get(op, {}), baselines.get(op, {})) for op in ops]
     results = {"machine": machine, "mode": "dry-run" if args.dry_run else "gpu", "wall_s": round(time.time() - start),
                "options": {k: getattr(args, k) for k in ("budget", "search_seconds", "parallel", "jobs", "deadline",
-                                                         "case_timeout", "calls")},
+                                                         "case_timeout", "calls", "baseline_procs")},
                "rows": rows}
     with open(os.path.join(out, "results.json"), "w") as fh:
         json.dump(results, fh, indent=1)
@@ -531,8 +542,9 @@ def main():
     g.add_argument("--parallel", type=int, default=4, help="searches at once (they share the GPU through its lock)")
     g.add_argument("--jobs", type=int, default=2, help="--jobs of each search (workers)")
     g.add_argument("--case-timeout", type=float, default=60, help="seconds the harness allows a candidate's case")
-    g.add_argument("--deadline", type=float, default=520, help="no search starts later than this (s) minus its time")
+    g.add_argument("--deadline", type=float, default=500, help="no search starts later than this (s) minus its time")
     g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
+    g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines")
     g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")
     c = sub.add_parser("cpu")
     c.add_argument("out", help="output path without extension")
