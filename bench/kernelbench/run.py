@@ -407,21 +407,22 @@ def report_main(args):
 # CPU mode
 # ------------------------------------------------------------------------------------------------------------------
 
-def halve_largest(shape):
-    """The shape with its largest dim above 16 halved (None when every dim is 16 or less)."""
+def halve_largest(shape, frozen=()):
+    """(shape with its largest dim above 16 halved, that dim's name), or None when every dim is 16 or less or frozen."""
     dims = [(k, int(v)) for k, v in (p.split("=") for p in shape.split(","))]
-    big = [k for k, v in dims if v > 16]
+    big = [k for k, v in dims if v > 16 and k not in frozen]
     if not big:
         return None
     name = max(big, key=lambda k: dict(dims)[k])
-    return ",".join("%s=%d" % (k, max(16, v // 2) if k == name else v) for k, v in dims)
+    return ",".join("%s=%d" % (k, max(16, v // 2) if k == name else v) for k, v in dims), name
 
 
 def cpu_shape(kevc, op, folder, max_points):
     """The bench shape with its largest dims halved (dims of 16 or less kept) until the product of the dims is at
     most max_points, then until the spec's static cost (the reference module's COST) is at most 4 * max_points
     flops and 16 * max_points bytes (a dim used twice, as in an N x N triangular product, or an output larger than
-    its inputs, as in a tall-skinny product). Returns (shape, reference module path)."""
+    its inputs, as in a tall-skinny product). A halving that leaves no valid shape (an output extent below 1) is
+    undone and that dim kept. Returns (shape, reference module path)."""
     shape = bench_shape(spec_path(op))
 
     def product(s):
@@ -429,15 +430,29 @@ def cpu_shape(kevc, op, folder, max_points):
         for p in s.split(","):
             n *= int(p.split("=")[1])
         return n
+    history = [(shape, None)]
     while product(shape) > max_points and halve_largest(shape):
-        shape = halve_largest(shape)
+        shape, name = halve_largest(shape)
+        history.append((shape, name))
+    frozen = set()
+    ref_path = None
+    while ref_path is None:  # walk back to the last shape that binds, keeping the dim whose halving broke it
+        shape, name = history.pop()
+        try:
+            ref_path = torch_ref(kevc, op, shape, folder)
+        except RuntimeError:
+            if not history:
+                raise
+            frozen.add(name)
     while True:
-        ref_path = torch_ref(kevc, op, shape, folder)
         cost = load("cost_%s" % op, ref_path).COST
-        smaller = halve_largest(shape)
-        if (cost.get("flops", 0) <= 4 * max_points and cost.get("bytes", 0) <= 16 * max_points) or not smaller:
+        step = halve_largest(shape, frozen)
+        if (cost.get("flops", 0) <= 4 * max_points and cost.get("bytes", 0) <= 16 * max_points) or not step:
             return shape, ref_path
-        shape = smaller
+        try:
+            ref_path, shape = torch_ref(kevc, op, step[0], folder), step[0]
+        except RuntimeError:
+            frozen.add(step[1])
 
 
 def cpu_main(args):
@@ -460,7 +475,11 @@ def cpu_main(args):
     start = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         for op in select_ops(args):
-            shape, ref_path = cpu_shape(kevc, op, tmp, args.max_points)
+            try:
+                shape, ref_path = cpu_shape(kevc, op, tmp, args.max_points)
+            except RuntimeError as e:
+                rows.append({"op": op, "shape": "-", "kevc_status": "ERROR", "torch_error": str(e)[:300]})
+                continue
             row = {"op": op, "shape": shape}
             try:
                 ref, values = baseline_inputs(ref_path, "cpu")
