@@ -461,7 +461,9 @@ def cpu_main(args):
     import torch
     import problems
     timing = load("gpu_baselines", os.path.join(ROOT, "bench", "gpu", "baselines.py"))
-    torch.set_num_threads(os.cpu_count() or 1)
+    threads = args.threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    os.environ["KEVC_NUM_THREADS"] = str(threads)  # kevc's thread pool (kevc run), the same count
     kevc = os.path.abspath(args.kevc) if args.kevc else cpu.build_kevc(os.path.join(ROOT, ".build-bench"))
     cpu.wait_for_idle(args.wait_idle, 1.5)
     info = cpu.machine_info()
@@ -507,7 +509,7 @@ def cpu_main(args):
             rows.append(row)
     rep = {"machine": info, "bandwidth_gbs": bw, "peak_gflops": peak, "load_average_start": load_start,
            "load_average_end": cpu.load_average(), "wall_s": round(time.time() - start), "max_points": args.max_points,
-           "torch_threads": torch.get_num_threads(), "rows": rows}
+           "torch_threads": torch.get_num_threads(), "kevc_threads": threads, "rows": rows}
     with open(args.out + ".json", "w") as fh:
         json.dump(rep, fh, indent=1)
     write_cpu_report(args.out + ".md", rep)
@@ -519,11 +521,11 @@ def write_cpu_report(path, rep):
     def ms(x):
         return "%.4g" % x if isinstance(x, (int, float)) else "-"
     lines = ["# KernelBench corpus on the CPU: kevc default (LLVM) vs PyTorch eager", "",
-             "Machine: **%s** (%s), %d cores, %s GiB; torch %s (%d threads), kevc %s; %s; %d s. Load average at start "
+             "Machine: **%s** (%s), %d cores, %s GiB; torch %s (%d threads), kevc %s (%s threads); %s; %d s. Load average at start "
              "%s, at end %s (the machine is shared: load inflates every time). Roofline: %.1f GB/s, %.1f GFLOP/s "
              "(bench/cpu/run.py's STREAM-like copy and sgemm)." % (
                  m["cpu_model"], ", ".join(m["simd"]), m["cores"], m["memory_gib"], m["torch"], rep["torch_threads"],
-                 m["kevc_commit"], m["date"], rep["wall_s"], rep["load_average_start"], rep["load_average_end"],
+                 m["kevc_commit"], rep.get("kevc_threads", "all"), m["date"], rep["wall_s"], rep["load_average_start"], rep["load_average_end"],
                  rep["bandwidth_gbs"], rep["peak_gflops"]), "",
              "Shapes: each spec's bench shape with its largest dims halved until the product of all dims is at most "
              "%d and its static cost at most 4x that in flops, 16x in bytes (dims of 16 or less kept). kevc: `kevc run --trials 0` with the default schedule (median of its "
@@ -571,6 +573,8 @@ def main():
     c.add_argument("--repeats", type=int, default=5)
     c.add_argument("--timeout", type=float, default=120, help="seconds per `kevc run`")
     c.add_argument("--wait-idle", type=float, default=60)
+    c.add_argument("--threads", type=int, help="threads of torch and of kevc's pool (default: every core); on a "
+                   "shared, oversubscribed machine 1 gives steadier numbers")
     c.add_argument("--kevc-label", help="what --kevc is (e.g. 'main 3340e2e, release'); default: this checkout")
     k = sub.add_parser("check")
     r = sub.add_parser("report")
