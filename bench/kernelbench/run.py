@@ -3,7 +3,7 @@
 PyTorch eager and torch.compile running the problem as KernelBench writes it (bench/kernelbench/problems.py).
 
   run.py gpu OUT [--kevc K] [--ops a,b | --part 1/2] [--budget 12] [--search-seconds 45] [--parallel 4] [--jobs 2]
-                 [--deadline 500] [--dry-run]
+                 [--deadline 480] [--dry-run]
       On the GPU machine, from the repository root, in one run: for every spec at its bench shape, PyTorch eager and
       torch.compile (one process, its timed calls under the harness's device lock), and `kevc search --target
       triton --budget N --time-limit S` from the default schedule alone (no hand traces), --parallel searches at a
@@ -567,7 +567,7 @@ def main():
     g.add_argument("--parallel", type=int, default=4, help="searches at once (they share the GPU through its lock)")
     g.add_argument("--jobs", type=int, default=2, help="--jobs of each search (workers)")
     g.add_argument("--case-timeout", type=float, default=60, help="seconds the harness allows a candidate's case")
-    g.add_argument("--deadline", type=float, default=500, help="no search starts later than this (s) minus its time")
+    g.add_argument("--deadline", type=float, default=480, help="no search starts later than this (s) minus its time")
     g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
     g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines")
     g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")
