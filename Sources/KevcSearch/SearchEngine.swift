@@ -354,7 +354,7 @@ public final class SearchEngine {
       while !draining, pool.inFlight < max(1, options.jobs), stats.evaluated + pool.inFlight < options.budget {
         if waitingForBaseline, pool.inFlight > 0 { break }
         guard let id = try nextCandidate() else {
-          generationFailures += 1
+          if !proposers.contains(where: { $0.0.isWaiting }) { generationFailures += 1 }
           break
         }
         generationFailures = 0
@@ -597,8 +597,16 @@ public final class SearchEngine {
     if !pending.isEmpty { return pending.removeFirst() }
     for _ in 0..<40 {
       if let id = try generate() { return id }
+      if proposersOnlyWaiting { return nil }
     }
     return nil
+  }
+
+  /// Every proposer with a weight is waiting for answers (an LLM agent alone): no new candidate now, but no
+  /// exhaustion either; the loop polls the workers and asks again.
+  var proposersOnlyWaiting: Bool {
+    let active = proposers.filter { $0.1 > 0 }
+    return !active.isEmpty && active.allSatisfy { $0.0.isWaiting }
   }
 
   /// One proposer call for one island; returns the first new candidate (others are queued).
@@ -636,6 +644,8 @@ public final class SearchEngine {
       reasons: "[]")
     var reasons: [[String: String]] = []
     var first: Int?
+    var outcomes: [ProposalOutcome] = []
+    if proposals.isEmpty, proposer.isWaiting { return nil }  // an LLM still thinking: nothing to record yet
     for p in proposals.prefix(16) {
       let text: String
       switch p {
@@ -648,16 +658,22 @@ public final class SearchEngine {
         reasons.append(["trace": text, "reason": why])
         recentRejections.append((text, why))
         failuresByParent[parentID, default: []].append("illegal: \(why)")
+        outcomes.append(.illegal(reason: why))
       case .duplicate:
         call.duplicate += 1
+        outcomes.append(.duplicate)
       case .new(let trace, let kernel, let hash):
         call.new += 1
         let id = try insert(
           trace: trace, kernel: kernel, hash: hash, parent: parentID, proposer: proposer.name,
           transform: traceEdit(from: parentView.trace, to: trace), island: island)
         if first == nil { first = id } else { pending.append(id) }
+        outcomes.append(.candidate(id: id))
       }
     }
+    outcomes += Array(repeating: .ignored, count: max(0, proposals.count - 16))
+    proposer.observe(outcomes)
+    proposers[index].0 = proposer
     if recentRejections.count > 100 { recentRejections.removeFirst(recentRejections.count - 100) }
     stats.proposed += call.proposed
     stats.illegal += call.illegal
