@@ -381,7 +381,7 @@ extension DefaultSchedule {
   }
 
   /// Tiles of a contraction sized to its operands: each output tile the next power of two of its extent (16 to
-  /// 128), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
+  /// 128; 64 for operands wider than 2 bytes, which no matrix unit takes), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
   /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
   /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
   /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
@@ -390,8 +390,11 @@ extension DefaultSchedule {
     m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, _ capability: GPUCapability, scale: Int = 0
   ) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
     func fit(_ e: Int, _ cap: Int) -> Int { min(cap, max(16, nextPow2(e))) }
-    var bm = fit(m, scale < 0 ? 64 : 128)
-    var bn = fit(n, scale < 0 ? 64 : (scale > 0 ? 256 : 128))
+    // Operands wider than 2 bytes (f32 `input_precision="ieee"`, f64, i32) run on the FMA units, not the matrix
+    // units: larger output tiles only add registers per thread, so they stop at 64.
+    let wide = operandBytes > 2
+    var bm = fit(m, scale < 0 || wide ? 64 : 128)
+    var bn = fit(n, scale < 0 || wide ? 64 : (scale > 0 ? 256 : 128))
     var bk = fit(k, operandBytes <= 2 ? 64 : 32)
     func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
     while programs() < capability.multiprocessors, max(bm, bn) > 64 {
