@@ -5,6 +5,11 @@ import KevcIR
 /// `n = n.o * 8 + n.i`. A factor that does not divide the extent is legal: the lowering bounds the inner loop by
 /// what is left (or guards the point) so that no point outside the domain is computed.
 ///
+/// A producer computed at the split loop (`compute_at(t, y, n)`) is retargeted to the outer loop `n.o`, as Halide
+/// does: it is then computed once per block of 8 iterations, over the region the block reads (the same values, no
+/// recomputation). The transform is illegal when that region no longer fits local storage (`compute_at`'s rule);
+/// split, vectorize, unroll and tile (all of which split) behave alike.
+///
 /// Before:
 /// ```
 /// %y: f32[m < 64, n < 100] = ...
@@ -39,6 +44,14 @@ extension ScheduleEditing {
     s.loops.replaceSubrange(position...position, with: [ScheduledLoop(name: outer), ScheduledLoop(name: inner)])
     s.splits.append(Split(variable: loop, outer: outer, inner: inner, factor: factor))
     setSchedule(s, of: index)
+    // Producers computed at the split loop move to its outer part.
+    for (i, p) in kernel.definitions.enumerated() {
+      guard case .computeAt(let consumer, let at) = p.effectiveSchedule.placement, consumer == tensor, at == loop
+      else { continue }
+      var ps = p.effectiveSchedule
+      ps.placement = .computeAt(consumer: tensor, loop: outer)
+      setSchedule(ps, of: i)
+    }
   }
 }
 

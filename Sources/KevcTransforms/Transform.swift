@@ -69,18 +69,30 @@ public struct TransformError: Error, Hashable, Sendable, CustomStringConvertible
   public var message: String
   /// Where the trace text says this step (when parsed from a file).
   public var location: SourceLocation
+  /// The diagnostic's id: `kevc.transform.illegal`, or a more specific one (`kevc.transform.bad-placement`).
+  public var id: DiagnosticID
 
-  public init(_ transform: Transform, _ message: String, step: Int? = nil, location: SourceLocation = .unknown) {
+  public init(
+    _ transform: Transform, _ message: String, step: Int? = nil, location: SourceLocation = .unknown,
+    id: DiagnosticID = DiagnosticID("transform", "illegal")
+  ) {
     self.transform = transform
     self.message = message
     self.step = step
     self.location = location
+    self.id = id
+  }
+
+  /// Whether a diagnostic id says a transform was illegal (the search records such a step as `illegal`, not as a
+  /// compile error): `kevc.transform.illegal` and `kevc.transform.bad-placement`.
+  public static func isIllegal(_ id: DiagnosticID) -> Bool {
+    id == DiagnosticID("transform", "illegal") || id == DiagnosticID("transform", "bad-placement")
   }
 
   /// One line for search logs and fitness records.
   public var description: String { "\(TraceText.print(transform)): \(message)" }
 
   public var diagnostic: Diagnostic {
-    Diagnostic.error(DiagnosticID("transform", "illegal"), "cannot apply '\(TraceText.print(transform))': \(message)", at: location)
+    Diagnostic.error(id, "cannot apply '\(TraceText.print(transform))': \(message)", at: location)
   }
 }

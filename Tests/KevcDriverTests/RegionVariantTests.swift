@@ -84,3 +84,50 @@ import Testing
     }
   }
 }
+
+/// `compute_at` followed by a split of the consumer's loop (split, vectorize, unroll, tile all split): the producer
+/// is retargeted to the outer loop of the split (as Halide does), and a step that makes a producer's region
+/// outgrow local storage is rejected by the step itself with `kevc.transform.bad-placement`, never left to the
+/// verifier or the lowering.
+@Suite struct ComputeAtRetargetingTests {
+  static let mirrored = """
+    kernel mirrored(x: f32[M, N]) -> (y: f32[M, N]) {
+      dims M = 9, N = 37
+      t[m < M, n < N] = exp(x[m, n])
+      y[m, n] = t[m, n] + t[m, N - 1 - n]
+    }
+    """
+
+  static func compile(_ text: String, _ trace: String, shape: [String: Int]) throws -> CompileResult {
+    let request = CompileRequest(
+      source: SourceFile(path: "mirrored.kev", text: text), kind: .spec, shapeOverrides: shape,
+      stages: [.lowered, .llvm], optimizationLevel: 1,
+      schedule: try TraceText.parse(SourceFile(path: "retarget.trace", text: trace)))
+    return try Compiler.compile(request)
+  }
+
+  @Test(arguments: ["split(y, m, 2)", "unroll(y, m, 4)", "tile(y, [m, n], [4, 8])", "reorder(y, [n, m])\nvectorize(y, m, 4)"])
+  func splittingTheConsumerLoopRetargetsToItsOuterPart(_ step: String) throws {
+    let result = try Self.compile(Self.mirrored, "compute_at(t, y, m)\n" + step, shape: [:])
+    let scheduled = try #require(result.boundKernel)
+    let text = IRPrinter.print(scheduled)
+    #expect(text.contains("compute_at(%y, m.o)"), "\(text)")
+    let original = try result.kernel.binding([:], location: .unknown)
+    let report = try KernelCheck.run(
+      original, jit: try #require(result.module).jit(), options: KernelCheck.Options(trials: 2, seed: 3, timingIterations: 0))
+    #expect(report.passed, "\(RunReportText.render(report, kernel: original))")
+  }
+
+  @Test func aSplitWhoseBlockOutgrowsLocalStorageIsRejectedByTheStep() throws {
+    // t's region at y.m is one row (4 KiB); after the split it is 512 rows (2 MiB), more than local storage.
+    do {
+      _ = try Self.compile(Self.mirrored, "compute_at(t, y, m)\nsplit(y, m, 512)", shape: ["M": 1024, "N": 1024])
+      Issue.record("the split was accepted")
+    } catch let error as DiagnosticError {
+      let d = try #require(error.diagnostics.first)
+      #expect(d.id == DiagnosticID("transform", "bad-placement"), "\(error)")
+      #expect(d.location.line == 2, "\(error)")
+      #expect(d.message.contains("more than local storage"), "\(error)")
+    }
+  }
+}
