@@ -1,4 +1,5 @@
 import KevcBasic
+import KevcIR
 
 /// Whether a computed tensor matches the reference (the interpreter's) within its type's tolerance.
 ///

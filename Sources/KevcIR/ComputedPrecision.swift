@@ -1,5 +1,4 @@
 import KevcBasic
-import KevcIR
 
 /// The precision a result was computed in: the least precise float type that any value feeding it was rounded to
 /// or computed in (the type of an operation, the target of a cast, a definition's dtype, a reduction's
