@@ -136,8 +136,10 @@ struct Lowering {
       body += nest(def, region: nil, scope: [:])
     }
     if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }
-    return LoopProgram(
+    let program = LoopProgram(
       name: kernel.name, dims: dims, params: params, results: results, temporaries: temporaries, body: body)
+    try ResourceBudget.check(program, at: kernel.location)
+    return program
   }
 
   /// Evaluates a shape; reports unbound dims, division by zero, negative extents and overflowing sizes.

@@ -2,6 +2,7 @@
 /// any moment resumes where it stopped and `kevc compile` can apply the best record for its spec, shape and target.
 /// The schema is documented in docs/search.md; `application_id` marks the file as kevc's and `user_version` is the
 /// schema version, so a foreign or damaged file is reported, never trusted.
+import CSQLite
 import Foundation
 
 /// Why a database cannot be used, in words a user can act on.
@@ -119,7 +120,7 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
 public final class TuningDatabase {
   /// 'kevc' in ASCII: PRAGMA application_id of every kevc tuning database.
   public static let applicationID: Int = 0x6B65_7663
-  public static let schemaVersion = 2
+  public static let schemaVersion = 3
   /// The default file when neither `--db` nor `KEVC_DB` names one.
   public static let defaultFileName = "kevc-tuning.db"
 
@@ -144,8 +145,11 @@ public final class TuningDatabase {
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
     if isDirectory.boolValue { throw TuningDatabaseError("\(name) is a directory, not a kevc tuning database") }
     if !exists && !create { throw TuningDatabaseError("no tuning database at \(path)") }
+    // Readers open the file read-only, so that a database in a read-only folder (or a read-only file) can still
+    // be read; one whose WAL files cannot be created there is read as immutable.
+    let reader = !create && !upgrade
     do {
-      connection = try SQLiteConnection(path: path)
+      connection = try Self.open(path, reader: reader)
     } catch {
       throw TuningDatabaseError("cannot open \(path): \(error.message)")
     }
@@ -153,10 +157,14 @@ public final class TuningDatabase {
       let appID = try connection.scalar("PRAGMA application_id") ?? 0
       let version = try connection.scalar("PRAGMA user_version") ?? 0
       let tables = try connection.scalar("SELECT count(*) FROM sqlite_master") ?? 0
-      if tables == 0 && appID == 0 && version == 0 {
-        try connection.exec("PRAGMA journal_mode=WAL")
+      if tables == 0 && appID == 0 && version == 0 && !reader {
+        // Two processes may create the same file at once: WAL first (outside any transaction), then the schema
+        // in an IMMEDIATE transaction that checks again that nobody created it meanwhile.
+        try connection.execWaiting("PRAGMA journal_mode=WAL")
         try connection.exec("PRAGMA synchronous=FULL")
         try createSchema()
+      } else if tables == 0 && appID == 0 && version == 0 {
+        throw TuningDatabaseError("\(name) is not a kevc tuning database (it is empty)")
       } else {
         guard appID == Self.applicationID else {
           throw TuningDatabaseError("\(name) is not a kevc tuning database")
@@ -168,9 +176,11 @@ public final class TuningDatabase {
         guard version >= 1 else { throw TuningDatabaseError("\(name) is not a kevc tuning database (no schema)") }
         let check = try connection.query("PRAGMA quick_check").first?.values.values.first?.text ?? "ok"
         guard check == "ok" else { throw TuningDatabaseError("\(name): database disk image is malformed: \(check)") }
-        try connection.exec("PRAGMA journal_mode=WAL")
-        try connection.exec("PRAGMA synchronous=FULL")
-        if version < Self.schemaVersion, upgrade { try self.upgrade(from: version) }
+        if !reader {
+          try connection.execWaiting("PRAGMA journal_mode=WAL")
+          try connection.exec("PRAGMA synchronous=FULL")
+          if version < Self.schemaVersion, upgrade { try self.upgrade(from: version) }
+        }
       }
       try connection.exec("PRAGMA foreign_keys=ON")
     } catch let error as TuningDatabaseError {
@@ -255,19 +265,68 @@ public final class TuningDatabase {
       created_at REAL NOT NULL);
     CREATE INDEX candidates_by_workload ON candidates (workload_id, target_id);
     CREATE INDEX proposer_calls_by_workload ON proposer_calls (workload_id, target_id);
+    """ + agentSchema
+
+  /// Schema 3: the LLM agent's calls, its memory of winning edits, and user documents of its knowledge base.
+  public static let agentSchema = """
+    CREATE TABLE IF NOT EXISTS agent_calls (
+      id INTEGER PRIMARY KEY,
+      workload_id INTEGER REFERENCES workloads(id),
+      target_id INTEGER REFERENCES targets(id),
+      proposer TEXT NOT NULL,
+      provider TEXT NOT NULL,
+      model TEXT NOT NULL,
+      url TEXT NOT NULL,
+      parent_id INTEGER REFERENCES candidates(id),
+      request_hash TEXT,
+      prompt_chars INTEGER,
+      status TEXT NOT NULL,
+      error TEXT,
+      http_status INTEGER,
+      attempts TEXT,
+      tokens_in INTEGER,
+      tokens_out INTEGER,
+      cached_tokens INTEGER,
+      latency REAL,
+      cost_usd REAL,
+      rationale TEXT,
+      proposals TEXT,
+      created_at REAL NOT NULL,
+      finished_at REAL);
+    CREATE INDEX IF NOT EXISTS agent_calls_by_workload ON agent_calls (workload_id, target_id);
+    CREATE TABLE IF NOT EXISTS agent_memory (
+      id INTEGER PRIMARY KEY,
+      signature TEXT NOT NULL,
+      spec_hash TEXT NOT NULL,
+      spec_name TEXT NOT NULL,
+      shape TEXT NOT NULL,
+      target_kind TEXT NOT NULL,
+      edits TEXT NOT NULL,
+      trace TEXT NOT NULL,
+      speedup REAL NOT NULL,
+      created_at REAL NOT NULL,
+      UNIQUE (spec_hash, shape, target_kind, trace));
+    CREATE TABLE IF NOT EXISTS kb_documents (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      title TEXT NOT NULL,
+      body TEXT NOT NULL,
+      added_at REAL NOT NULL);
     """
 
   /// Brings an older schema up to this one, in one transaction (a failure leaves the file as it was).
-  /// 1 -> 2: evaluations.worker_report.
+  /// 1 -> 2: evaluations.worker_report. 2 -> 3: agent_calls, agent_memory, kb_documents.
   private func upgrade(from version: Int) throws {
     _ = try connection.transaction {
       if version < 2 { try connection.exec("ALTER TABLE evaluations ADD COLUMN worker_report TEXT") }
+      if version < 3 { try connection.exec(Self.agentSchema) }
       try connection.exec("PRAGMA user_version = \(Self.schemaVersion)")
     }
   }
 
   private func createSchema() throws {
     _ = try connection.transaction {
+      guard try connection.scalar("SELECT count(*) FROM sqlite_master") == 0 else { return }
       try connection.exec(Self.schema)
       try connection.query("INSERT INTO meta (key, value) VALUES ('created_by', ?1)", [.text("kevc \(kevcVersion)")])
       try connection.exec("PRAGMA application_id = \(Self.applicationID)")
@@ -276,6 +335,22 @@ public final class TuningDatabase {
   }
 
   static var now: Double { Date().timeIntervalSince1970 }
+
+  /// A connection to `path`: read-write for writers; read-only for readers, falling back to an immutable read
+  /// when SQLite cannot open the WAL files beside a read-only database.
+  static func open(_ path: String, reader: Bool) throws(SQLiteError) -> SQLiteConnection {
+    guard reader else { return try SQLiteConnection(path: path) }
+    let plain = try SQLiteConnection(path: path, readOnly: true)
+    do {
+      _ = try plain.scalar("PRAGMA user_version")
+      return plain
+    } catch {
+      guard error.code == SQLITE_CANTOPEN || error.code == SQLITE_READONLY || error.code == SQLITE_BUSY else {
+        throw error
+      }
+      return try SQLiteConnection(path: path, immutable: true)
+    }
+  }
 
   // MARK: - Workloads and targets
 
@@ -425,16 +500,25 @@ public final class TuningDatabase {
 
   /// The fastest correct candidate of a workload on a target, with its evaluation.
   public func best(workload: Int, target: Int) throws -> (CandidateRecord, EvaluationRecord)? {
+    try correct(workload: workload, target: target, limit: 1).first
+  }
+
+  /// Correct, timed records, fastest first (ties: the older record), at most `limit`.
+  public func correct(workload: Int, target: Int, limit: Int) throws -> [(CandidateRecord, EvaluationRecord)] {
     let rows = try connection.query(
       """
       SELECT c.id AS cid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
       WHERE c.workload_id = ?1 AND c.target_id = ?2 AND e.status = 'ok' AND e.median_time IS NOT NULL
-      ORDER BY e.median_time ASC, c.id ASC LIMIT 1
-      """, [.int(Int64(workload)), .int(Int64(target))])
-    guard let id = rows.first?["cid"].int, let c = try candidate(id: id), let e = try evaluation(candidate: id) else {
-      return nil
+      ORDER BY e.median_time ASC, c.id ASC LIMIT ?3
+      """, [.int(Int64(workload)), .int(Int64(target)), .int(Int64(limit))])
+    var out: [(CandidateRecord, EvaluationRecord)] = []
+    for row in rows {
+      guard let id = row["cid"].int, let c = try candidate(id: id), let e = try evaluation(candidate: id) else {
+        continue
+      }
+      out.append((c, e))
     }
-    return (c, e)
+    return out
   }
 
   // MARK: - Proposer calls
@@ -460,6 +544,13 @@ public final class TuningDatabase {
         illegal: r["illegal"].int ?? 0, duplicate: r["duplicate"].int ?? 0, new: r["new"].int ?? 0,
         reasons: r["reasons"].text ?? "[]")
     }
+  }
+}
+
+extension TuningDatabase {
+  /// Whether the file has this table (an older schema read without upgrading may lack it).
+  public func hasTable(_ name: String) -> Bool {
+    ((try? connection.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [.text(name)])) ?? 0) ?? 0 > 0
   }
 }
 

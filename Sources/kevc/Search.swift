@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KevcAgent
 import KevcBasic
 import KevcDriver
 import KevcSearch
@@ -64,6 +65,10 @@ struct Search: ParsableCommand {
   @Option(help: "Seconds before a worker is killed and its candidate classified 'timeout'.")
   var evalTimeout: Double = 120
 
+  @Option(
+    help: "MiB of address space each worker may use (RLIMIT_AS); a worker past it is recorded as 'out of memory'. 0: no cap. Default: half the machine's memory, at least 4096.")
+  var workerMemory: Int?
+
   @Option(help: "Correctness trials per checked shape.")
   var trials: Int = 3
 
@@ -82,6 +87,8 @@ struct Search: ParsableCommand {
 
   @Option(help: "How to print errors: text or json.")
   var diagnostics: DiagnosticRenderer.Format = .text
+
+  @OptionGroup(title: "LLM agent (docs/agent.md)") var agent: AgentOptions
 
   func run() throws {
     let here = SourceLocation(file: "kevc", line: 0, column: 0)
@@ -131,6 +138,7 @@ struct Search: ParsableCommand {
       options.seed = seed
       options.islands = islands
       options.evalTimeout = evalTimeout
+      if let workerMemory { options.workerMemory = min(max(0, workerMemory), 1 << 40) << 20 }
       options.trials = trials
       options.target = target
       options.caseTimeout = caseTimeout
@@ -144,12 +152,27 @@ struct Search: ParsableCommand {
         options.jobs = min(max(1, jobs / 2), 8)
       }
 
+      // The LLM agent, when asked for: one more proposer beside the built-in ones (which keep the workers busy
+      // while it thinks, and carry on when it fails).
+      var proposers: [(any Proposer, Int)]?
+      var agentProposer: AgentProposer?
+      if let endpoint = try agent.endpoint(at: here) {
+        let settings = agent.settings(endpoint, specPath: input, specText: source?.text ?? "", databasePath: path)
+        do {
+          let p = try AgentProposer(settings: settings) { line in FileHandle.standardError.write(Data("kevc: \(line)\n".utf8)) }
+          agentProposer = p
+          proposers = defaultProposers(seed: seed) + [(p, max(0, agent.agentWeight))]
+        } catch {
+          throw DiagnosticError(.error(DiagnosticID("agent", "cannot-start"), "cannot start the agent: \(error)", at: here))
+        }
+      }
+
       let stop = StopFlag()
       stop.install()
       var progress = SearchProgress(tty: isatty(STDOUT_FILENO) == 1)
       let engine = SearchEngine(
         db: database, input: SearchInput(specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides),
-        options: options
+        options: options, proposers: proposers
       ) { event in
         let text = progress.render(event)
         if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
@@ -162,6 +185,15 @@ struct Search: ParsableCommand {
       } catch {
         throw DiagnosticError(.error(DiagnosticID("search", "failed"), "\(error)", at: here))
       }
+      if let a = agentProposer?.totals {
+        FileHandle.standardError.write(Data(String(
+          format: "kevc: agent: %d calls (%d without proposals), %d proposals, %d tokens in, %d out, $%.4f%@\n",
+          a.calls, a.failed, a.proposals, a.tokensIn, a.tokensOut, a.costUSD, a.stopped.map { "; " + $0 } ?? "").utf8))
+      }
+      // Memory across searches: the winning edits relative to the default schedule, for similar workloads later.
+      _ = try? AgentMemory.rememberSearch(
+        db: database, workloadID: summary.workloadID, targetID: summary.targetID,
+        input: SearchInput(specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides), target: target)
       if summary.stopReason == .interrupted { throw DiagnosticError([]) }
     } catch {
       if error.diagnostics.isEmpty { throw ExitCode(130) }
