@@ -537,31 +537,23 @@ struct ExprCompiler {
     case (.float(var a), .float(var b)):
       // A comparison (or a float mod) of computed values close to each other (to a multiple) may go either way.
       if let doubt, !(x.exact && y.exact) {
+        // Operands evaluate left to right: `b` sees the value `a` just produced.
+        func watching(_ jumps: @escaping (Double, Double) -> Bool) {
+          let (u0, v0) = (a, b)
+          var last = 0.0
+          a = {
+            last = u0()
+            return last
+          }
+          b = {
+            let v = v0()
+            if jumps(last, v) { doubt.flag = true }
+            return v
+          }
+        }
         switch op {
-        case .eq, .ne, .lt, .le, .gt, .ge:
-          let (u0, v0) = (a, b)
-          var last = 0.0
-          a = {
-            last = u0()
-            return last
-          }
-          b = {
-            let v = v0()
-            if withinTolerance(last, v, t) { doubt.flag = true }
-            return v
-          }
-        case .mod:
-          let (u0, v0) = (a, b)
-          var last = 0.0
-          a = {
-            last = u0()
-            return last
-          }
-          b = {
-            let v = v0()
-            if v != 0, nearInteger(last / v, t) { doubt.flag = true }
-            return v
-          }
+        case .eq, .ne, .lt, .le, .gt, .ge: watching { withinTolerance($0, $1, t) }
+        case .mod: watching { $1 != 0 && nearInteger($0 / $1, t) }
         case .add, .sub, .mul, .div, .max, .min, .pow, .and, .or: break
         }
       }

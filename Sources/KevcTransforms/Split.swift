@@ -5,10 +5,11 @@ import KevcIR
 /// `n = n.o * 8 + n.i`. A factor that does not divide the extent is legal: the lowering bounds the inner loop by
 /// what is left (or guards the point) so that no point outside the domain is computed.
 ///
-/// A producer computed at the split loop (`compute_at(t, y, n)`) is retargeted to the outer loop `n.o`, as Halide
-/// does: it is then computed once per block of 8 iterations, over the region the block reads (the same values, no
-/// recomputation). The transform is illegal when that region no longer fits local storage (`compute_at`'s rule);
-/// split, vectorize, unroll and tile (all of which split) behave alike.
+/// A loop that a producer is computed at (`compute_at(t, y, n)`) cannot be split: the split would leave the
+/// producer without its loop, and moving it silently to `n.o` (Halide's choice) changes the region it is computed
+/// over and which targets can express it. The transform rejects it with `kevc.transform.compute-loop-split`, naming
+/// the producer; split first and then `compute_at(t, y, n.o)` (or `n.i`). Split, vectorize, unroll and tile (all of
+/// which split) behave alike.
 ///
 /// Before:
 /// ```
@@ -45,16 +46,17 @@ extension ScheduleEditing {
       throw fail("loop '\(loop)' of '\(tensor)' is already split", .alreadyMapped)
     }
     s.loops.replaceSubrange(position...position, with: [ScheduledLoop(name: outer), ScheduledLoop(name: inner)])
+    let inside = kernel.definitions.filter {
+      if case .computeAt(let consumer, let at) = $0.effectiveSchedule.placement { return consumer == tensor && at == loop }
+      return false
+    }.map(\.name)
+    if let first = inside.first {
+      throw fail(
+        "'\(first)' is computed at '\(tensor).\(loop)'; splitting '\(loop)' would leave it without its loop (split first, then compute_at(\(first), \(tensor), \(outer)) or \(inner))",
+        .computeLoopSplit)
+    }
     s.splits.append(Split(variable: loop, outer: outer, inner: inner, factor: factor))
     setSchedule(s, of: index)
-    // Producers computed at the split loop move to its outer part.
-    for (i, p) in kernel.definitions.enumerated() {
-      guard case .computeAt(let consumer, let at) = p.effectiveSchedule.placement, consumer == tensor, at == loop
-      else { continue }
-      var ps = p.effectiveSchedule
-      ps.placement = .computeAt(consumer: tensor, loop: outer)
-      setSchedule(ps, of: i)
-    }
   }
 }
 

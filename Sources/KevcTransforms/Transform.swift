@@ -96,6 +96,8 @@ public struct TransformError: Error, Hashable, Sendable, CustomStringConvertible
     /// A definition computed inside a consumer no longer has a computable region there, or its region outgrew
     /// local storage (after a step that changed the consumer's loops).
     case badPlacement = "bad-placement"
+    /// The loop to split (or vectorize, unroll, tile) is one a producer is computed at.
+    case computeLoopSplit = "compute-loop-split"
     /// Every other legality rule.
     case illegal
   }
