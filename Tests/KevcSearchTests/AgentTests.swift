@@ -23,7 +23,7 @@ final class LLMServer {
     ]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try ChildProcesses.start(process)
     let deadline = Date().addingTimeInterval(20)
     var port = 0
     while Date() < deadline {

@@ -173,7 +173,7 @@ func smallOptions(budget: Int) -> SearchOptions {
       let err = Pipe()
       p.standardError = err
       p.standardOutput = FileHandle.nullDevice
-      try p.run()
+      try ChildProcesses.start(p)
       let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       p.waitUntilExit()
       #expect(p.terminationStatus != 0)
@@ -204,7 +204,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     shell.arguments = ["-c", "sleep 8 | '\(Paths.kevc.path)' worker >/dev/null 2>&1 & echo $!; wait"]
     let out = Pipe()
     shell.standardOutput = out
-    try shell.run()
+    try ChildProcesses.start(shell)
     let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
     let pid = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
     Thread.sleep(forTimeInterval: 0.5)
@@ -387,7 +387,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     process.currentDirectoryURL = dir
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try ChildProcesses.start(process)
     // Wait until a few evaluations are committed, then SIGKILL.
     var recorded = 0
     let deadline = Date().addingTimeInterval(240)
@@ -479,7 +479,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     probe.arguments = ["python3", "-c", "import torch, triton"]
     probe.standardError = FileHandle.nullDevice
-    try probe.run()
+    try ChildProcesses.start(probe)
     probe.waitUntilExit()
     guard probe.terminationStatus == 0 else { return }  // no torch or Triton here: nothing to run it with
     let dir = try Paths.temporaryDirectory()
@@ -505,7 +505,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     let out = Pipe()
     search.standardOutput = out
     search.standardError = out
-    try search.run()
+    try ChildProcesses.start(search)
     let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     search.waitUntilExit()
     #expect(search.terminationStatus == 0, "\(log)")
