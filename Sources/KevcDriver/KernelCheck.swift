@@ -81,7 +81,7 @@ public struct KernelCheck {
   public static func check(_ kernel: Kernel, jit: JITKernel, inputs: [String: TensorValue]) throws(DiagnosticError)
     -> (comparisons: [(name: String, comparison: Comparison)], clobberedInputs: [String])
   {
-    let reference = try Interpreter.run(kernel, inputs: inputs)
+    let (reference, leeway) = try Interpreter.runWithLeeway(kernel, inputs: inputs)
     var buffers = try argumentBuffers(kernel, inputs: inputs)
     let before = buffers
     try jit.run(&buffers)
@@ -92,7 +92,9 @@ public struct KernelCheck {
       let shape = try concreteShape(r.shape, kernel)
       let actual = TensorValue(dtype: r.dtype, shape: shape, bytes: buffers[kernel.params.count + j])
       guard let expected = reference[r.name] else { continue }
-      comparisons.append((r.name, Comparison.compare(actual, expected, dtype: r.dtype)))
+      let computedIn = ComputedPrecision.of(r.name, in: kernel)
+      comparisons.append(
+        (r.name, Comparison.compare(actual, expected, dtype: r.dtype, tolerance: computedIn, leeway: leeway[r.name] ?? Leeway())))
     }
     return (comparisons, clobbered)
   }
