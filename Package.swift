@@ -1,8 +1,8 @@
 // swift-tools-version: 6.0
 // kevc: a kernel compiler. The targets form a one-way chain:
 //   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver
-//   -> KevcSearch (tuning search and database, through CSQLite) -> kevc
-// Only KevcLLVM imports the LLVM C API (through CLLVM).
+//   -> KevcSearch (tuning search and database, through CSQLite) -> KevcAgent (the LLM proposer, through CCurl) -> kevc
+// Only KevcLLVM imports the LLVM C API (through CLLVM); only KevcAgent imports libcurl (through CCurl).
 import Foundation
 import PackageDescription
 
@@ -34,15 +34,23 @@ let package = Package(
     // MARK: - CSQLite
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
 
+    // MARK: - CCurl
+    .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+
     // MARK: - kevc
     .executableTarget(
       name: "kevc",
       dependencies: [
-        "KevcDriver", "KevcTransforms", "KevcSearch",
+        "KevcDriver", "KevcTransforms", "KevcSearch", "KevcAgent",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: llvmHeaders
     ),
+
+    // MARK: - KevcAgent
+    .target(
+      name: "KevcAgent", dependencies: ["KevcSearch", "KevcDriver", "KevcTransforms", "KevcIR", "CCurl", "CSQLite"],
+      swiftSettings: llvmHeaders),
 
     // MARK: - KevcBasic
     .target(name: "KevcBasic"),
@@ -83,7 +91,7 @@ let package = Package(
     .target(
       name: "KevcSearch", dependencies: ["KevcDriver", "KevcTransforms", "KevcTriton", "KevcIR", "CSQLite"],
       swiftSettings: llvmHeaders),
-    .testTarget(name: "KevcSearchTests", dependencies: ["KevcSearch"], swiftSettings: llvmHeaders),
+    .testTarget(name: "KevcSearchTests", dependencies: ["KevcSearch", "KevcAgent"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcSpec
     .target(name: "KevcSpec", dependencies: ["KevcBasic"]),

@@ -230,11 +230,12 @@ struct Lowering {
       }
       let update = Stmt.store(
         buffer: accName, indices: [], value: .binary(combine, acc(), convert(body, to: t)))
+      let nest = r.op == .sum ? blockedSum(loops([update]), accumulator: accName, type: t) : loops([update])
       return [
         .allocate(
           Buffer(name: accName, dtype: t, shape: [], scope: .local),
           body: [.store(buffer: accName, indices: [], value: .constant(identity))]
-            + loops([update])
+            + nest
             + [store(convert(acc(), to: def.dtype))])
       ]
 

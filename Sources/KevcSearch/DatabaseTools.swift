@@ -5,11 +5,13 @@ import Foundation
 
 extension TuningDatabase {
   static let tables = ["workloads", "targets", "candidates", "evaluations", "proposer_calls"]
+  /// Schema 3's agent tables, exported when the file has them.
+  static let agentTables = ["agent_calls", "agent_memory", "kb_documents"]
 
   /// Every table as JSON (rows as objects), with the schema version.
   public func exportJSON() throws -> String {
     var root: [String: Any] = ["schema_version": Self.schemaVersion, "application_id": Self.applicationID]
-    for t in Self.tables {
+    for t in Self.tables + Self.agentTables.filter(hasTable) {
       root[t] = try connection.query("SELECT * FROM \(t) ORDER BY id").map { row in
         row.values.mapValues { v -> Any in
           switch v {

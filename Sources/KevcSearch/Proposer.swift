@@ -87,6 +87,10 @@ public protocol Proposer: Sendable {
   var name: String { get }
   /// Up to `count` new traces derived from `parent`.
   mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace]
+  /// What became of the proposals of the last `propose` call, in order (ProposalOutcome.swift; default: nothing).
+  mutating func observe(_ outcomes: [ProposalOutcome])
+  /// True while answers are still coming (an LLM call in flight): an empty `propose` is then no sign of exhaustion.
+  var isWaiting: Bool { get }
 }
 
 // MARK: - Built-in proposers

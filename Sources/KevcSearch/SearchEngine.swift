@@ -6,8 +6,9 @@
 ///    (elitism: the fittest always stay; now and then the parent comes from the global elite: migration);
 ///    an island with nothing yet starts from a root: the default schedule, the empty trace or a random trace, and
 ///    restarts from the next kind of root when it stops improving;
-/// 2. ask a proposer (weighted draw) for traces; parse, apply and verify each; record illegal ones with their
-///    reason, drop those whose IR is already known, store the new ones as candidates;
+/// 2. ask a proposer (weighted draw, each weight scaled by how often its children beat their parents: a bandit
+///    over proposer kinds) for traces; parse, apply and verify each; record illegal ones with their reason, drop
+///    those whose canonical IR is already known (`CanonicalSchedule`), store the new ones as candidates;
 /// 3. evaluate candidates in worker processes, `jobs` at a time, and record each result at once.
 /// Fitness: correct candidates only, by median time (speedup over the default schedule; fraction of the roofline
 /// floor). All randomness comes from the seed and the number of evaluations already recorded, so a run is
@@ -155,6 +156,8 @@ public final class SearchEngine {
   var recentRejections: [(trace: String, reason: String)] = []
   var defaultCandidate: Int?
   var baselineTime: Double?
+  /// Per proposer: children evaluated against a measured parent, and how many were at least 1% faster.
+  var proposerOutcomes: [String: (tried: Int, improved: Int)] = [:]
 
   // Islands.
   var islandFloor: [Int] = []
@@ -351,7 +354,7 @@ public final class SearchEngine {
       while !draining, pool.inFlight < max(1, options.jobs), stats.evaluated + pool.inFlight < options.budget {
         if waitingForBaseline, pool.inFlight > 0 { break }
         guard let id = try nextCandidate() else {
-          generationFailures += 1
+          if !proposers.contains(where: { $0.0.isWaiting }) { generationFailures += 1 }
           break
         }
         generationFailures = 0
@@ -440,6 +443,11 @@ public final class SearchEngine {
   /// Updates counters, the best candidate and the islands with one evaluation.
   func record(_ e: EvaluationRecord, fresh: Bool) {
     evaluations[e.candidateID] = e
+    if let c = candidates[e.candidateID], let parent = c.parentID, let p = evaluations[parent]?.medianTime {
+      let improved = e.status == .ok && (e.medianTime.map { $0 < p * 0.99 } ?? false)
+      let o = proposerOutcomes[c.proposer] ?? (0, 0)
+      proposerOutcomes[c.proposer] = (o.tried + 1, o.improved + (improved ? 1 : 0))
+    }
     stats.evaluated += 1
     stats.deviceSeconds += e.deviceSeconds
     if fresh { stats.evaluatedThisRun += 1 }
@@ -525,7 +533,7 @@ public final class SearchEngine {
       return .illegal("step \((error.step ?? 0) + 1): \(error.description)")
     }
     if let reason = Self.targetRejection(of: scheduled, target: options.target) { return .illegal(reason) }
-    let hash = StructuralHash.of(scheduled)
+    let hash = CanonicalSchedule.hash(scheduled, target: options.target)
     if hashes.contains(hash) { return .duplicate(hash) }
     return .new(Trace(trace.steps), scheduled, hash)
   }
@@ -589,8 +597,16 @@ public final class SearchEngine {
     if !pending.isEmpty { return pending.removeFirst() }
     for _ in 0..<40 {
       if let id = try generate() { return id }
+      if proposersOnlyWaiting { return nil }
     }
     return nil
+  }
+
+  /// Every proposer with a weight is waiting for answers (an LLM agent alone): no new candidate now, but no
+  /// exhaustion either; the loop polls the workers and asks again.
+  var proposersOnlyWaiting: Bool {
+    let active = proposers.filter { $0.1 > 0 }
+    return !active.isEmpty && active.allSatisfy { $0.0.isWaiting }
   }
 
   /// One proposer call for one island; returns the first new candidate (others are queued).
@@ -602,15 +618,21 @@ public final class SearchEngine {
     if case .root(let id) = parent { return id }
     guard case .parent(let parentID) = parent else { return nil }
 
-    let total = proposers.reduce(0) { $0 + max(0, $1.1) }
+    // A bandit over proposer kinds: each configured weight scaled by how often that proposer's children beat
+    // their parents (a Beta(1, 1) prior: an untried proposer keeps its weight).
+    let weights = proposers.map { p -> Int in
+      let o = proposerOutcomes[p.0.name] ?? (0, 0)
+      return max(0, p.1) * 2 * 1000 * (o.improved + 1) / (o.tried + 2)
+    }
+    let total = weights.reduce(0, +)
     var r = random.int(below: max(1, total))
     var index = 0
-    for (i, p) in proposers.enumerated() {
-      if r < max(0, p.1) {
+    for (i, w) in weights.enumerated() {
+      if r < w {
         index = i
         break
       }
-      r -= max(0, p.1)
+      r -= w
     }
     var proposer = proposers[index].0
     let parentView = view(parentID)
@@ -622,6 +644,8 @@ public final class SearchEngine {
       reasons: "[]")
     var reasons: [[String: String]] = []
     var first: Int?
+    var outcomes: [ProposalOutcome] = []
+    if proposals.isEmpty, proposer.isWaiting { return nil }  // an LLM still thinking: nothing to record yet
     for p in proposals.prefix(16) {
       let text: String
       switch p {
@@ -634,16 +658,22 @@ public final class SearchEngine {
         reasons.append(["trace": text, "reason": why])
         recentRejections.append((text, why))
         failuresByParent[parentID, default: []].append("illegal: \(why)")
+        outcomes.append(.illegal(reason: why))
       case .duplicate:
         call.duplicate += 1
+        outcomes.append(.duplicate)
       case .new(let trace, let kernel, let hash):
         call.new += 1
         let id = try insert(
           trace: trace, kernel: kernel, hash: hash, parent: parentID, proposer: proposer.name,
           transform: traceEdit(from: parentView.trace, to: trace), island: island)
         if first == nil { first = id } else { pending.append(id) }
+        outcomes.append(.candidate(id: id))
       }
     }
+    outcomes += Array(repeating: .ignored, count: max(0, proposals.count - 16))
+    proposer.observe(outcomes)
+    proposers[index].0 = proposer
     if recentRejections.count > 100 { recentRejections.removeFirst(recentRejections.count - 100) }
     stats.proposed += call.proposed
     stats.illegal += call.illegal

@@ -112,6 +112,7 @@ public enum SearchReport {
       h += "<td class=num>\(mine.count)</td><td class=num>\(okEvals.count)</td><td class=num>\(bestGain.map { f2($0) + "x" } ?? "")</td></tr>"
     }
     h += "</table>"
+    h += AgentReport.section(db: db, workload: workload.id, target: target.id, evaluations: evals, candidates: cands)
 
     // Candidates.
     h += "<h2>Candidates</h2><p class=small>fastest first, then failures; expand a row for its trace and its IR diff against its parent.</p>"

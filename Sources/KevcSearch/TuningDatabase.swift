@@ -120,7 +120,7 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
 public final class TuningDatabase {
   /// 'kevc' in ASCII: PRAGMA application_id of every kevc tuning database.
   public static let applicationID: Int = 0x6B65_7663
-  public static let schemaVersion = 2
+  public static let schemaVersion = 3
   /// The default file when neither `--db` nor `KEVC_DB` names one.
   public static let defaultFileName = "kevc-tuning.db"
 
@@ -265,13 +265,61 @@ public final class TuningDatabase {
       created_at REAL NOT NULL);
     CREATE INDEX candidates_by_workload ON candidates (workload_id, target_id);
     CREATE INDEX proposer_calls_by_workload ON proposer_calls (workload_id, target_id);
+    """ + agentSchema
+
+  /// Schema 3: the LLM agent's calls, its memory of winning edits, and user documents of its knowledge base.
+  public static let agentSchema = """
+    CREATE TABLE IF NOT EXISTS agent_calls (
+      id INTEGER PRIMARY KEY,
+      workload_id INTEGER REFERENCES workloads(id),
+      target_id INTEGER REFERENCES targets(id),
+      proposer TEXT NOT NULL,
+      provider TEXT NOT NULL,
+      model TEXT NOT NULL,
+      url TEXT NOT NULL,
+      parent_id INTEGER REFERENCES candidates(id),
+      request_hash TEXT,
+      prompt_chars INTEGER,
+      status TEXT NOT NULL,
+      error TEXT,
+      http_status INTEGER,
+      attempts TEXT,
+      tokens_in INTEGER,
+      tokens_out INTEGER,
+      cached_tokens INTEGER,
+      latency REAL,
+      cost_usd REAL,
+      rationale TEXT,
+      proposals TEXT,
+      created_at REAL NOT NULL,
+      finished_at REAL);
+    CREATE INDEX IF NOT EXISTS agent_calls_by_workload ON agent_calls (workload_id, target_id);
+    CREATE TABLE IF NOT EXISTS agent_memory (
+      id INTEGER PRIMARY KEY,
+      signature TEXT NOT NULL,
+      spec_hash TEXT NOT NULL,
+      spec_name TEXT NOT NULL,
+      shape TEXT NOT NULL,
+      target_kind TEXT NOT NULL,
+      edits TEXT NOT NULL,
+      trace TEXT NOT NULL,
+      speedup REAL NOT NULL,
+      created_at REAL NOT NULL,
+      UNIQUE (spec_hash, shape, target_kind, trace));
+    CREATE TABLE IF NOT EXISTS kb_documents (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      title TEXT NOT NULL,
+      body TEXT NOT NULL,
+      added_at REAL NOT NULL);
     """
 
   /// Brings an older schema up to this one, in one transaction (a failure leaves the file as it was).
-  /// 1 -> 2: evaluations.worker_report.
+  /// 1 -> 2: evaluations.worker_report. 2 -> 3: agent_calls, agent_memory, kb_documents.
   private func upgrade(from version: Int) throws {
     _ = try connection.transaction {
       if version < 2 { try connection.exec("ALTER TABLE evaluations ADD COLUMN worker_report TEXT") }
+      if version < 3 { try connection.exec(Self.agentSchema) }
       try connection.exec("PRAGMA user_version = \(Self.schemaVersion)")
     }
   }
@@ -497,6 +545,13 @@ public final class TuningDatabase {
         illegal: r["illegal"].int ?? 0, duplicate: r["duplicate"].int ?? 0, new: r["new"].int ?? 0,
         reasons: r["reasons"].text ?? "[]")
     }
+  }
+}
+
+extension TuningDatabase {
+  /// Whether the file has this table (an older schema read without upgrading may lack it).
+  public func hasTable(_ name: String) -> Bool {
+    ((try? connection.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [.text(name)])) ?? 0) ?? 0 > 0
   }
 }
 

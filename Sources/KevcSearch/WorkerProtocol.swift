@@ -152,7 +152,7 @@ public enum WorkerEvaluation {
         compiled = try Compiler.compile(
           CompileRequest(source: source, kind: kind, shapeOverrides: shape, stages: [.llvm], schedule: request.trace))
       } catch {
-        let illegal = error.diagnostics.contains { $0.id == DiagnosticID("transform", "illegal") }
+        let illegal = error.diagnostics.contains { TransformError.isIllegalStep($0.id) }
         return WorkerResult(
           status: illegal ? .illegal : .compileError, error: "at \(label(shape, front)): \(describe(error))",
           checkedShapes: result.checkedShapes)
@@ -307,7 +307,7 @@ public enum WorkerEvaluation {
             label: label))
         labels.append(label)
       } catch {
-        let illegal = error.diagnostics.contains { $0.id == DiagnosticID("transform", "illegal") }
+        let illegal = error.diagnostics.contains { TransformError.isIllegalStep($0.id) }
         return WorkerResult(status: illegal ? .illegal : .compileError, error: "at \(label): \(describe(error))")
       }
     }

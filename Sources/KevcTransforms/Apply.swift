@@ -28,7 +28,7 @@ extension Transform {
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {
-      throw TransformError(self, "the result does not verify: \(first.message)")
+      throw TransformError(self, "the result does not verify: \(first.message)", reason: .doesNotVerify)
     }
     return editing.kernel
   }
@@ -69,5 +69,22 @@ extension Trace {
       observe(i, step, k, k != before)
     }
     return k
+  }
+}
+
+extension Trace {
+  /// The definitions each step created, by step index (stage: `x.y`, cache: `y.acc`, rfactor: `y.rf`), so that a
+  /// tool writing later steps (the LLM agent) can name them. Steps from the first one that does not apply are left out.
+  public func createdDefinitions(on kernel: Kernel) -> [(step: Int, names: [String])] {
+    var k = kernel
+    var out: [(step: Int, names: [String])] = []
+    for (i, step) in steps.enumerated() {
+      guard let next = try? step.apply(to: k) else { break }
+      let before = Set(k.definitions.map(\.name))
+      let created = next.definitions.map(\.name).filter { !before.contains($0) }
+      if !created.isEmpty { out.append((i, created)) }
+      k = next
+    }
+    return out
   }
 }

@@ -25,7 +25,7 @@ extension ScheduleEditing {
         // A block reduction: the whole loop is one block, so its extent must be known.
         _ = try maxExtent(loop, in: d)
       case .gridX, .gridY, .gridZ, .warp, .threadX, .threadY, .threadZ:
-        throw fail("'\(loop)' is a reduction loop of '\(tensor)'; it cannot be bound to \(dimension.rawValue)")
+        throw fail("'\(loop)' is a reduction loop of '\(tensor)'; it cannot be bound to \(dimension.rawValue)", .reductionLoop)
       }
     }
     if d.effectiveSchedule.loops.contains(where: { $0.kind == .gpu(dimension) }) {

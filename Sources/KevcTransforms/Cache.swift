@@ -25,7 +25,7 @@ extension ScheduleEditing {
     guard d.reduction != nil else { throw fail("'\(tensor)' is not a reduction; there is no accumulator to cache") }
     _ = try loopIndex(loop, in: d)
     if Self.isReductionLoop(loop, of: d) {
-      throw fail("'\(loop)' is a reduction loop of '\(tensor)'; cache the accumulator at one of its axis loops")
+      throw fail("'\(loop)' is a reduction loop of '\(tensor)'; cache the accumulator at one of its axis loops", .reductionLoop)
     }
     guard scope != .global else { throw fail("an accumulator cannot live in the caller's global memory") }
     let name = fresh("\(tensor).acc", taken: tensorNames)

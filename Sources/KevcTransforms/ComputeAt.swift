@@ -32,7 +32,7 @@ extension ScheduleEditing {
     let consumer = try definition(consumerName)
     _ = try loopIndex(loop, in: consumer)
     if isResult(tensor) {
-      throw fail("'\(tensor)' is a result of the kernel; it must be computed over its whole domain")
+      throw fail("'\(tensor)' is a result of the kernel; it must be computed over its whole domain", .resultStorage)
     }
     let readers = consumers(of: tensor)
     guard readers.contains(where: { $0.name == consumerName }) else {

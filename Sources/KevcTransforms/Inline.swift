@@ -21,7 +21,7 @@ extension ScheduleEditing {
     if producer.reduction != nil {
       throw fail("'\(tensor)' is a reduction; it cannot be inlined (use compute_at to fuse it into its consumer)")
     }
-    if isResult(tensor) { throw fail("'\(tensor)' is a result of the kernel; it must be stored") }
+    if isResult(tensor) { throw fail("'\(tensor)' is a result of the kernel; it must be stored", .resultStorage) }
     if producer.schedule?.placement != nil, producer.schedule?.placement != .root {
       throw fail("'\(tensor)' is computed at another definition; compute_root it first")
     }

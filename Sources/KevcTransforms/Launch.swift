@@ -17,9 +17,9 @@ extension ScheduleEditing {
   mutating func launch(_ tensor: String, warps: Int, stages: Int) throws(TransformError) {
     let index = try definitionIndex(tensor)
     guard [1, 2, 4, 8, 16, 32].contains(warps) else {
-      throw fail("warps must be 1, 2, 4, 8, 16 or 32, got \(warps)")
+      throw fail("warps must be 1, 2, 4, 8, 16 or 32, got \(warps)", .badParameter)
     }
-    guard (1...8).contains(stages) else { throw fail("stages must be from 1 to 8, got \(stages)") }
+    guard (1...8).contains(stages) else { throw fail("stages must be from 1 to 8, got \(stages)", .badParameter) }
     var s = kernel.definitions[index].effectiveSchedule
     guard s.placement == .root else {
       throw fail("'\(tensor)' is computed inside another definition, whose kernel's launch applies")

@@ -17,7 +17,7 @@ extension ScheduleEditing {
   mutating func layout(_ tensor: String, _ permutation: [Int]) throws(TransformError) {
     let index = try definitionIndex(tensor)
     let d = kernel.definitions[index]
-    if isResult(tensor) { throw fail("'\(tensor)' is a result; its layout is the caller's (row-major)") }
+    if isResult(tensor) { throw fail("'\(tensor)' is a result; its layout is the caller's (row-major)", .resultStorage) }
     guard permutation.sorted() == Array(0..<d.axes.count) else {
       throw fail("[\(permutation.map(String.init).joined(separator: ", "))] is not a permutation of the \(d.axes.count) dimensions of '\(tensor)'")
     }

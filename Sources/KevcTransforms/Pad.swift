@@ -16,11 +16,11 @@ extension ScheduleEditing {
   mutating func pad(_ tensor: String, _ amounts: [Int]) throws(TransformError) {
     let index = try definitionIndex(tensor)
     let d = kernel.definitions[index]
-    if isResult(tensor) { throw fail("'\(tensor)' is a result; its storage is the caller's") }
+    if isResult(tensor) { throw fail("'\(tensor)' is a result; its storage is the caller's", .resultStorage) }
     guard amounts.count == d.axes.count else {
       throw fail("'\(tensor)' has \(d.axes.count) dimensions but pad gives \(amounts.count) amounts")
     }
-    guard amounts.allSatisfy({ (0...4096).contains($0) }) else { throw fail("pad amounts must be in 0 ... 4096") }
+    guard amounts.allSatisfy({ (0...4096).contains($0) }) else { throw fail("pad amounts must be in 0 ... 4096", .badParameter) }
     var s = d.effectiveSchedule
     s.storage.padding = amounts.allSatisfy { $0 == 0 } ? nil : amounts
     setSchedule(s, of: index)

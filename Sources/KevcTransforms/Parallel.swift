@@ -17,7 +17,7 @@ extension ScheduleEditing {
   mutating func parallel(_ tensor: String, _ loop: String) throws(TransformError) {
     let d = try definition(tensor)
     if Self.isReductionLoop(loop, of: d) {
-      throw fail("'\(loop)' is a reduction loop of '\(tensor)'; parallel iterations would race on the accumulator (rfactor first)")
+      throw fail("'\(loop)' is a reduction loop of '\(tensor)'; parallel iterations would race on the accumulator (rfactor first)", .reductionLoop)
     }
     guard d.effectiveSchedule.placement == .root else {
       throw fail("'\(tensor)' is computed inside another definition; only root definitions have parallel loops")

@@ -31,18 +31,18 @@ extension ScheduleEditing {
     guard let lo = constantValue(axis.lowerBound), let hi = constantValue(axis.upperBound) else {
       throw fail("reduction axis '\(loop)' of '\(tensor)' has data-dependent bounds and cannot be split")
     }
-    guard factor >= 2 else { throw fail("rfactor needs a factor of at least 2") }
+    guard factor >= 2 else { throw fail("rfactor needs a factor of at least 2", .badParameter) }
     guard factor <= ShapeLimits.maxExtent else {
-      throw fail("rfactor factor \(factor) is larger than the limit of \(ShapeLimits.maxExtent)")
+      throw fail("rfactor factor \(factor) is larger than the limit of \(ShapeLimits.maxExtent)", .badParameter)
     }
     guard let span = ShapeLimits.span(lo, hi), span <= ShapeLimits.maxExtent else {
-      throw fail("reduction axis '\(loop)' of '\(tensor)' spans more than \(ShapeLimits.maxExtent)")
+      throw fail("reduction axis '\(loop)' of '\(tensor)' spans more than \(ShapeLimits.maxExtent)", .badParameter)
     }
     let extent = Swift.max(0, span)
     let outerName = loop + ".o"
     let innerName = loop + ".i"
     let used = Set(d.axes.map(\.name) + r.axes.map(\.name))
-    guard !used.contains(outerName), !used.contains(innerName) else { throw fail("'\(loop)' is already split") }
+    guard !used.contains(outerName), !used.contains(innerName) else { throw fail("'\(loop)' is already split", .alreadyMapped) }
     let outerExtent = (extent + factor - 1) / factor
     // k = lo + k.o * factor + k.i
     let offset: Expr = .binary(.add, .binary(.mul, .index(outerName), .constant(.int(Int64(factor)))), .index(innerName))

@@ -12,16 +12,18 @@ struct ScheduleEditing {
     self.transform = transform
   }
 
-  func fail(_ message: String) -> TransformError { TransformError(transform, message) }
+  func fail(_ message: String, _ reason: TransformError.Reason = .illegal) -> TransformError {
+    TransformError(transform, message, reason: reason)
+  }
 
   /// Index of the definition named `name`; inputs and unknown names are errors.
   func definitionIndex(_ name: String) throws(TransformError) -> Int {
     if let i = kernel.definitions.firstIndex(where: { $0.name == name }) { return i }
     if kernel.params.contains(where: { $0.name == name }) {
-      throw fail("'\(name)' is an input; only definitions have schedules")
+      throw fail("'\(name)' is an input; only definitions have schedules", .unknownDefinition)
     }
     let known = kernel.definitions.map(\.name).joined(separator: ", ")
-    throw fail("no definition named '\(name)'; the kernel defines \(known)")
+    throw fail("no definition named '\(name)'; the kernel defines \(known)", .unknownDefinition)
   }
 
   func definition(_ name: String) throws(TransformError) -> Definition {
@@ -32,7 +34,7 @@ struct ScheduleEditing {
   func loopIndex(_ loop: String, in d: Definition) throws(TransformError) -> Int {
     let s = d.effectiveSchedule
     if let i = s.loops.firstIndex(where: { $0.name == loop }) { return i }
-    throw fail("'\(d.name)' has no loop '\(loop)'; its loops are \(s.loops.map(\.name).joined(separator: ", "))")
+    throw fail("'\(d.name)' has no loop '\(loop)'; its loops are \(s.loops.map(\.name).joined(separator: ", "))", .unknownLoop)
   }
 
   /// The root axis (or reduction axis) a loop variable comes from: `n.i.o` -> `n`.
@@ -47,7 +49,7 @@ struct ScheduleEditing {
   /// The bound value of a size; an error names the unbound dim.
   func value(_ size: SizeExpr) throws(TransformError) -> Int {
     guard let v = size.evaluate(kernel.dimBindings) else {
-      throw fail("the kernel's dims must be bound (use --shape or a dims line): \(size.dimNames.sorted().joined(separator: ", "))")
+      throw fail("the kernel's dims must be bound (use --shape or a dims line): \(size.dimNames.sorted().joined(separator: ", "))", .unboundDims)
     }
     return v
   }

@@ -20,12 +20,12 @@ extension ScheduleEditing {
     let d = kernel.definitions[index]
     var s = d.effectiveSchedule
     let position = try loopIndex(loop, in: d)
-    guard factor >= 1 else { throw fail("split factor must be at least 1, got \(factor)") }
+    guard factor >= 1 else { throw fail("split factor must be at least 1, got \(factor)", .badParameter) }
     guard factor <= ShapeLimits.maxExtent else {
-      throw fail("split factor \(factor) is larger than the limit of \(ShapeLimits.maxExtent)")
+      throw fail("split factor \(factor) is larger than the limit of \(ShapeLimits.maxExtent)", .badParameter)
     }
     guard s.loops[position].kind == .serial else {
-      throw fail("loop '\(loop)' of '\(tensor)' is already \(describe(s.loops[position].kind)); split it before mapping it")
+      throw fail("loop '\(loop)' of '\(tensor)' is already \(describe(s.loops[position].kind)); split it before mapping it", .alreadyMapped)
     }
     let root = Self.root(of: loop, in: s)
     if let r = d.reduction?.axes.first(where: { $0.name == root }),
@@ -37,7 +37,7 @@ extension ScheduleEditing {
     let outer = loop + ".o"
     let inner = loop + ".i"
     guard !taken.contains(outer), !taken.contains(inner) else {
-      throw fail("loop '\(loop)' of '\(tensor)' is already split")
+      throw fail("loop '\(loop)' of '\(tensor)' is already split", .alreadyMapped)
     }
     s.loops.replaceSubrange(position...position, with: [ScheduledLoop(name: outer), ScheduledLoop(name: inner)])
     s.splits.append(Split(variable: loop, outer: outer, inner: inner, factor: factor))

@@ -20,7 +20,7 @@ extension ScheduleEditing {
   mutating func storeIn(_ tensor: String, _ scope: MemoryScope) throws(TransformError) {
     let index = try definitionIndex(tensor)
     let d = kernel.definitions[index]
-    if isResult(tensor) { throw fail("'\(tensor)' is a result; it is stored in the caller's memory") }
+    if isResult(tensor) { throw fail("'\(tensor)' is a result; it is stored in the caller's memory", .resultStorage) }
     var s = d.effectiveSchedule
     switch scope {
     case .global:

@@ -100,6 +100,47 @@ public struct Trace: Hashable, Codable, Sendable {
   }
 }
 
+/// One transform of the catalogue: its name, parameters and what it does.
+public struct TransformSignature: Sendable, Hashable {
+  public var name: String
+  public var parameters: [Parameter]
+  public var summary: String
+
+  /// A parameter: its key (in the agent's JSON form) and what it holds.
+  public enum Parameter: Sendable, Hashable {
+    case name(String)
+    case integer(String)
+    case names(String)
+    case integers(String)
+    case scope(String)
+    case gpuDimension(String)
+
+    public var key: String {
+      switch self {
+      case .name(let k), .integer(let k), .names(let k), .integers(let k), .scope(let k), .gpuDimension(let k): return k
+      }
+    }
+
+    /// How the parser's messages show it: `loop`, `[loops]`, `gpu dimension`.
+    public var label: String {
+      switch self {
+      case .names(let k), .integers(let k): return "[\(k)]"
+      case .gpuDimension: return "gpu dimension"
+      case .name(let k), .integer(let k), .scope(let k): return k
+      }
+    }
+  }
+
+  public init(_ name: String, _ parameters: [Parameter], _ summary: String) {
+    self.name = name
+    self.parameters = parameters
+    self.summary = summary
+  }
+
+  /// `split(tensor, loop, factor)`.
+  public var usage: String { "\(name)(" + parameters.map(\.label).joined(separator: ", ") + ")" }
+}
+
 /// The textual form of transforms: `name(arg, ...)` with identifiers (dots allowed), integers, `[lists]`,
 /// memory scopes and GPU dimensions as bare words.
 public enum TraceText {
@@ -266,14 +307,31 @@ public enum TraceText {
     }
   }
 
-  static let signatures: [String: String] = [
-    "split": "tensor, loop, factor", "tile": "tensor, [loops], [sizes]", "reorder": "tensor, [loops]",
-    "inline": "tensor", "compute_at": "tensor, consumer, loop", "compute_root": "tensor",
-    "store_in": "tensor, scope", "layout": "tensor, [permutation]", "pad": "tensor, [amounts]",
-    "stage": "tensor, consumer, loop, scope", "cache": "tensor, loop, scope", "vectorize": "tensor, loop, width",
-    "unroll": "tensor, loop, factor", "parallel": "tensor, loop", "bind": "tensor, loop, gpu dimension",
-    "rfactor": "tensor, loop, factor", "dot": "tensor", "launch": "tensor, warps, stages",
+  /// The transform catalogue: every transform's name and parameters, in order. The parser's signatures, the search's
+  /// LLM agent's JSON schema and its prompt are all derived from this one table.
+  public static let catalogue: [TransformSignature] = [
+    .init("split", [.name("tensor"), .name("loop"), .integer("factor")], "split a loop into .o (outer) and .i (inner, extent factor)"),
+    .init("tile", [.name("tensor"), .names("loops"), .integers("sizes")], "split each loop and order the outer parts before the inner parts"),
+    .init("reorder", [.name("tensor"), .names("loops")], "the named loops take the positions those loops occupy, in this order"),
+    .init("inline", [.name("tensor")], "substitute an elementwise definition into every load of it"),
+    .init("compute_at", [.name("tensor"), .name("consumer"), .name("loop")], "compute a producer inside a loop of its consumer"),
+    .init("compute_root", [.name("tensor")], "undo compute_at / inline"),
+    .init("store_in", [.name("tensor"), .scope("scope")], "memory scope of an intermediate's storage"),
+    .init("layout", [.name("tensor"), .integers("permutation")], "store an intermediate's dimensions in this order"),
+    .init("pad", [.name("tensor"), .integers("amounts")], "pad each stored dimension by this many elements"),
+    .init("stage", [.name("tensor"), .name("consumer"), .name("loop"), .scope("scope")], "copy the tile a consumer's loop reads into a buffer; creates definition tensor.consumer"),
+    .init("cache", [.name("tensor"), .name("loop"), .scope("scope")], "accumulate a reduction in a buffer per iteration of an axis loop; creates definition tensor.acc"),
+    .init("vectorize", [.name("tensor"), .name("loop"), .integer("width")], "run the innermost loop as SIMD lanes (width a power of two, 2 to 64)"),
+    .init("unroll", [.name("tensor"), .name("loop"), .integer("factor")], "split by factor (2 to 64) and unroll the inner loop"),
+    .init("parallel", [.name("tensor"), .name("loop")], "share an axis loop's iterations among CPU threads"),
+    .init("bind", [.name("tensor"), .name("loop"), .gpuDimension("dimension")], "map a loop onto a GPU dimension"),
+    .init("rfactor", [.name("tensor"), .name("loop"), .integer("factor")], "split a reduction into independent partials; creates definition tensor.rf"),
+    .init("dot", [.name("tensor")], "map a contraction onto the matrix unit"),
+    .init("launch", [.name("tensor"), .integer("warps"), .integer("stages")], "GPU warps per program (1 to 32) and load pipeline stages (1 to 8)"),
   ]
+
+  static let signatures: [String: String] = Dictionary(
+    uniqueKeysWithValues: catalogue.map { ($0.name, $0.parameters.map(\.label).joined(separator: ", ")) })
 
   enum Argument: Equatable {
     case word(String)

@@ -69,18 +69,54 @@ public struct TransformError: Error, Hashable, Sendable, CustomStringConvertible
   public var message: String
   /// Where the trace text says this step (when parsed from a file).
   public var location: SourceLocation
+  /// The kind of mistake: the diagnostic's id (`kevc.transform.<reason>`), so that a tool (the LLM agent, a
+  /// script) can tell a misspelt name from a parameter out of range without reading the message.
+  public var reason: Reason
 
-  public init(_ transform: Transform, _ message: String, step: Int? = nil, location: SourceLocation = .unknown) {
+  /// Diagnostic ids of illegal steps, the common reasons first; `illegal` covers every other legality rule.
+  public enum Reason: String, Hashable, Sendable, CaseIterable {
+    /// No definition of that name (or an input, which has no schedule).
+    case unknownDefinition = "unknown-definition"
+    /// The definition has no loop of that name.
+    case unknownLoop = "unknown-loop"
+    /// A factor, width, warp count, stage count or size outside what the transform accepts.
+    case badParameter = "bad-parameter"
+    /// A reduction loop where the transform needs an axis loop (parallel, vectorize, bind, cache).
+    case reductionLoop = "reduction-loop"
+    /// Only the innermost loop can be vectorized.
+    case notInnermost = "not-innermost"
+    /// The loop is already split, vectorized, unrolled, parallel or bound.
+    case alreadyMapped = "already-mapped"
+    /// A result's storage, layout or placement belongs to the caller.
+    case resultStorage = "result-storage"
+    /// The kernel's dims are not bound.
+    case unboundDims = "unbound-dims"
+    /// The transform applied but the IR or a schedule no longer verifies.
+    case doesNotVerify = "does-not-verify"
+    /// Every other legality rule.
+    case illegal
+  }
+
+  public init(
+    _ transform: Transform, _ message: String, reason: Reason = .illegal, step: Int? = nil,
+    location: SourceLocation = .unknown
+  ) {
     self.transform = transform
     self.message = message
+    self.reason = reason
     self.step = step
     self.location = location
+  }
+
+  /// Whether a diagnostic is an illegal transform step (any reason).
+  public static func isIllegalStep(_ id: DiagnosticID) -> Bool {
+    id.domain == "transform" && Reason(rawValue: id.name) != nil
   }
 
   /// One line for search logs and fitness records.
   public var description: String { "\(TraceText.print(transform)): \(message)" }
 
   public var diagnostic: Diagnostic {
-    Diagnostic.error(DiagnosticID("transform", "illegal"), "cannot apply '\(TraceText.print(transform))': \(message)", at: location)
+    Diagnostic.error(DiagnosticID("transform", reason.rawValue), "cannot apply '\(TraceText.print(transform))': \(message)", at: location)
   }
 }

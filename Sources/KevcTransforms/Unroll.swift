@@ -14,7 +14,7 @@ import KevcIR
 /// ```
 extension ScheduleEditing {
   mutating func unroll(_ tensor: String, _ loop: String, _ factor: Int) throws(TransformError) {
-    guard (2...64).contains(factor) else { throw fail("unroll factor must be from 2 to 64, got \(factor)") }
+    guard (2...64).contains(factor) else { throw fail("unroll factor must be from 2 to 64, got \(factor)", .badParameter) }
     let target = try mapLoop(tensor, loop, factor: factor)
     try setKind(tensor, target, .unrolled, innermost: false)
   }

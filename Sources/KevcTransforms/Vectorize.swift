@@ -17,17 +17,17 @@ import KevcIR
 extension ScheduleEditing {
   mutating func vectorize(_ tensor: String, _ loop: String, _ width: Int) throws(TransformError) {
     guard [2, 4, 8, 16, 32, 64].contains(width) else {
-      throw fail("vector width must be a power of two from 2 to 64, got \(width)")
+      throw fail("vector width must be a power of two from 2 to 64, got \(width)", .badParameter)
     }
     let d = try definition(tensor)
     if let op = d.reduction?.op, op == .argmax || op == .argmin, Self.isReductionLoop(loop, of: d) {
-      throw fail("'\(loop)' is an \(op.rawValue) reduction loop of '\(tensor)'; it cannot be vectorized")
+      throw fail("'\(loop)' is an \(op.rawValue) reduction loop of '\(tensor)'; it cannot be vectorized", .reductionLoop)
     }
     // Check before splitting, so that the error names the loop given rather than its inner part.
     let loops = d.effectiveSchedule.loops
     if let position = loops.firstIndex(where: { $0.name == loop }), position != loops.count - 1 {
       let inside = loops[(position + 1)...].map(\.name).joined(separator: ", ")
-      throw fail("only the innermost loop of '\(tensor)' can be vectorized; '\(loop)' has \(inside) inside it (reorder first)")
+      throw fail("only the innermost loop of '\(tensor)' can be vectorized; '\(loop)' has \(inside) inside it (reorder first)", .notInnermost)
     }
     let target = try mapLoop(tensor, loop, factor: width)
     try setKind(tensor, target, .vectorized(width: width), innermost: true)
@@ -48,11 +48,11 @@ extension ScheduleEditing {
     var s = d.effectiveSchedule
     let position = try loopIndex(loop, in: d)
     guard s.loops[position].kind == .serial else {
-      throw fail("loop '\(loop)' of '\(tensor)' is already \(describe(s.loops[position].kind))")
+      throw fail("loop '\(loop)' of '\(tensor)' is already \(describe(s.loops[position].kind))", .alreadyMapped)
     }
     if innermost, position != s.loops.count - 1 {
       let inside = s.loops[(position + 1)...].map(\.name).joined(separator: ", ")
-      throw fail("only the innermost loop of '\(tensor)' can be vectorized; '\(loop)' has \(inside) inside it (reorder first)")
+      throw fail("only the innermost loop of '\(tensor)' can be vectorized; '\(loop)' has \(inside) inside it (reorder first)", .notInnermost)
     }
     s.loops[position].kind = kind
     setSchedule(s, of: index)

@@ -11,7 +11,9 @@ struct Kevc: ParsableCommand {
     commandName: "kevc",
     abstract: "A kernel compiler: tensor-expression specs to fast, checked kernels.",
     version: "0.1.0",
-    subcommands: [Compile.self, Run.self, Opt.self, Interpret.self, Search.self, Report.self, DB.self, Worker.self]
+    subcommands: [
+      Compile.self, Run.self, Opt.self, Interpret.self, Search.self, Report.self, DB.self, Agent.self, KB.self, Worker.self,
+    ]
   )
 }
 

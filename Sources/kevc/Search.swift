@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KevcAgent
 import KevcBasic
 import KevcDriver
 import KevcSearch
@@ -87,6 +88,8 @@ struct Search: ParsableCommand {
   @Option(help: "How to print errors: text or json.")
   var diagnostics: DiagnosticRenderer.Format = .text
 
+  @OptionGroup(title: "LLM agent (docs/agent.md)") var agent: AgentOptions
+
   func run() throws {
     let here = SourceLocation(file: "kevc", line: 0, column: 0)
     var source: SourceFile?
@@ -149,12 +152,27 @@ struct Search: ParsableCommand {
         options.jobs = min(max(1, jobs / 2), 8)
       }
 
+      // The LLM agent, when asked for: one more proposer beside the built-in ones (which keep the workers busy
+      // while it thinks, and carry on when it fails).
+      var proposers: [(any Proposer, Int)]?
+      var agentProposer: AgentProposer?
+      if let endpoint = try agent.endpoint(at: here) {
+        let settings = agent.settings(endpoint, specPath: input, specText: source?.text ?? "", databasePath: path)
+        do {
+          let p = try AgentProposer(settings: settings) { line in FileHandle.standardError.write(Data("kevc: \(line)\n".utf8)) }
+          agentProposer = p
+          proposers = defaultProposers(seed: seed) + [(p, max(0, agent.agentWeight))]
+        } catch {
+          throw DiagnosticError(.error(DiagnosticID("agent", "cannot-start"), "cannot start the agent: \(error)", at: here))
+        }
+      }
+
       let stop = StopFlag()
       stop.install()
       var progress = SearchProgress(tty: isatty(STDOUT_FILENO) == 1)
       let engine = SearchEngine(
         db: database, input: SearchInput(specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides),
-        options: options
+        options: options, proposers: proposers
       ) { event in
         let text = progress.render(event)
         if !text.isEmpty { FileHandle.standardOutput.write(Data(text.utf8)) }
@@ -167,6 +185,15 @@ struct Search: ParsableCommand {
       } catch {
         throw DiagnosticError(.error(DiagnosticID("search", "failed"), "\(error)", at: here))
       }
+      if let a = agentProposer?.totals {
+        FileHandle.standardError.write(Data(String(
+          format: "kevc: agent: %d calls (%d without proposals), %d proposals, %d tokens in, %d out, $%.4f%@\n",
+          a.calls, a.failed, a.proposals, a.tokensIn, a.tokensOut, a.costUSD, a.stopped.map { "; " + $0 } ?? "").utf8))
+      }
+      // Memory across searches: the winning edits relative to the default schedule, for similar workloads later.
+      _ = try? AgentMemory.rememberSearch(
+        db: database, workloadID: summary.workloadID, targetID: summary.targetID,
+        input: SearchInput(specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides), target: target)
       if summary.stopReason == .interrupted { throw DiagnosticError([]) }
     } catch {
       if error.diagnostics.isEmpty { throw ExitCode(130) }

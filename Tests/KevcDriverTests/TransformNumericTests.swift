@@ -298,7 +298,7 @@ import Testing
     }
     do {
       let d = try #require(error.diagnostics.first)
-      #expect(d.id == DiagnosticID("transform", "illegal"))
+      #expect(d.id == DiagnosticID("transform", "reduction-loop"))
       #expect(d.location.line == 2)
       #expect(
         d.message

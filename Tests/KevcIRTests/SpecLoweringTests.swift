@@ -355,7 +355,7 @@ import Testing
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent()
     var count = 0
-    for folder in ["specs", "Tests/Corpus/novel"] {
+    for folder in ["specs", "specs/kernelbench", "Tests/Corpus/novel"] {
       let dir = root.appendingPathComponent(folder)
       let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".kev") }
       for name in names.sorted() {

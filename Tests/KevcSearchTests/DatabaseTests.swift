@@ -87,7 +87,7 @@ import Testing
       #expect(try reader.connection.scalar("PRAGMA user_version") == 1)
     }
     let db = try TuningDatabase(path: path, create: false)
-    #expect(try db.connection.scalar("PRAGMA user_version") == 2)
+    #expect(try db.connection.scalar("PRAGMA user_version") == TuningDatabase.schemaVersion)
     let e = try #require(try db.evaluation(candidate: 1))
     #expect(e.medianTime == 0.5 && e.workerReport == nil)
     var next = e
