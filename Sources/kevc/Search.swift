@@ -66,7 +66,7 @@ struct Search: ParsableCommand {
   var evalTimeout: Double = 120
 
   @Option(
-    help: "MiB of address space each worker may use (RLIMIT_AS); a worker past it is recorded as 'out of memory'. 0: no cap. Default: half the machine's memory, at least 4096.")
+    help: "MiB of address space each CPU worker may use (RLIMIT_AS); a worker past it is recorded as 'out of memory'. 0: no cap. Default: half the machine's memory, at least 4096.")
   var workerMemory: Int?
 
   @Option(help: "Correctness trials per checked shape.")

@@ -22,6 +22,9 @@ struct GarbageProposer: Proposer {
       .trace(Trace([.parallel(tensor: "c", loop: "k")])),
       .trace(Trace(Array(repeating: .dot(tensor: "c"), count: 100))),
       .text(String(repeating: "\u{0}\u{1}garbage", count: 50)),
+      // Issue 13: nested lists past any limit, as text and as JSON (a stack overflow before the limits).
+      .text("split(c, m, " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + ")"),
+      .text("{\"steps\": " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}"),
     ]
   }
 }
@@ -119,6 +122,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     let reasons = calls.map(\.reasons).joined()
     #expect(reasons.contains("does not parse"))
     #expect(reasons.contains("more than 64 steps"))
+    #expect(reasons.contains("lists nest more than 8 levels deep") && reasons.contains("JSON trace nests more than"))
     // Garbage was never evaluated; the roots were.
     let cands = try db.candidates(workload: summary.workloadID, target: summary.targetID)
     #expect(cands.allSatisfy { $0.proposer != "garbage" })
@@ -161,8 +165,13 @@ func smallOptions(budget: Int) -> SearchOptions {
     let dir = try Paths.temporaryDirectory()
     let bad = dir.appendingPathComponent("bad.trace")
     try "tile(c, [m, n], [8, 8])\nfrobnicate(c)\n".write(to: bad, atomically: true, encoding: .utf8)
+    // Issue 13: a 20 KB seed trace of nested lists overflowed the search process's stack.
+    let deep = dir.appendingPathComponent("deep.trace")
+    try ("split(c, m, " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + ")\n")
+      .write(to: deep, atomically: true, encoding: .utf8)
     for (file, expected) in [
       (dir.appendingPathComponent("missing.trace").path, "cannot read seed trace"), (bad.path, "bad.trace:2:1: error"),
+      (deep.path, "deep.trace:1:21: error: lists nest more than 8 levels deep [kevc.trace.too-deep]"),
     ] {
       let p = Process()
       p.executableURL = Paths.kevc
