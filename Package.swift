@@ -2,6 +2,7 @@
 // kevc: a kernel compiler. The targets form a one-way chain:
 //   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver
 //   -> KevcSearch (tuning search and database, through CSQLite) -> KevcAgent (the LLM proposer, through CCurl) -> kevc
+//   KevcDriver -> KevcFuzz (fuzzers and the random-program differential tester) -> kevc
 // Only KevcLLVM imports the LLVM C API (through CLLVM); only KevcAgent imports libcurl (through CCurl).
 import Foundation
 import PackageDescription
@@ -41,7 +42,7 @@ let package = Package(
     .executableTarget(
       name: "kevc",
       dependencies: [
-        "KevcDriver", "KevcTransforms", "KevcSearch", "KevcAgent",
+        "KevcDriver", "KevcTransforms", "KevcSearch", "KevcAgent", "KevcFuzz",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: llvmHeaders
@@ -65,6 +66,15 @@ let package = Package(
       swiftSettings: llvmHeaders
     ),
     .testTarget(name: "KevcDriverTests", dependencies: ["KevcDriver"], swiftSettings: llvmHeaders),
+
+    // MARK: - KevcFuzz
+    .target(
+      name: "KevcFuzz",
+      dependencies: [
+        "KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcDriver",
+      ],
+      swiftSettings: llvmHeaders),
+    .testTarget(name: "KevcFuzzTests", dependencies: ["KevcFuzz"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcInterpreter
     .target(name: "KevcInterpreter", dependencies: ["KevcIR"]),

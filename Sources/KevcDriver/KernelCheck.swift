@@ -16,12 +16,18 @@ public struct KernelCheck {
     /// Timed calls per repeat and number of repeats (0 iterations: no timing).
     public var timingIterations: Int
     public var timingRepeats: Int
+    /// The input distributions trials cycle through (all of them by default).
+    public var distributions: [InputDistribution]
 
-    public init(trials: Int = 5, seed: UInt64 = 0x6b657663, timingIterations: Int = 10, timingRepeats: Int = 5) {
+    public init(
+      trials: Int = 5, seed: UInt64 = 0x6b657663, timingIterations: Int = 10, timingRepeats: Int = 5,
+      distributions: [InputDistribution] = InputDistribution.allCases
+    ) {
       self.trials = trials
       self.seed = seed
       self.timingIterations = timingIterations
       self.timingRepeats = timingRepeats
+      self.distributions = distributions.isEmpty ? InputDistribution.allCases : distributions
     }
   }
 
@@ -89,7 +95,7 @@ public struct KernelCheck {
   public static func run(
     _ kernel: Kernel, jit: JITKernel, options: Options
   ) throws(DiagnosticError) -> Report {
-    let distributions = InputDistribution.allCases
+    let distributions = options.distributions
     var trials: [Trial] = []
     var lastInputs: [String: TensorValue] = [:]
     for t in 0..<max(0, options.trials) {

@@ -13,6 +13,7 @@ struct Kevc: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       Compile.self, Run.self, Opt.self, Interpret.self, Search.self, Report.self, DB.self, Agent.self, KB.self, Worker.self,
+      Fuzz.self, DiffTest.self,
     ]
   )
 }
