@@ -43,7 +43,8 @@ def contractions(prompt):
 def competent(prompt):
     proposals = []
     for c, (i, j), k in contractions(prompt):
-        for rows, cols in ((4, 16), (4, 8), (2, 16), (8, 16)):
+        # Threads only pay off with enough work per core: propose both.
+        for rows, cols, threads in ((4, 16, False), (4, 16, True), (8, 16, False), (4, 8, True)):
             steps = [
                 {"transform": "tile", "tensor": c, "loops": [i, j], "sizes": [rows, cols]},
                 {"transform": "cache", "tensor": c, "loop": i + ".o", "scope": "local"},
@@ -51,8 +52,7 @@ def competent(prompt):
                 {"transform": "unroll", "tensor": c + ".acc", "loop": i, "factor": rows},
                 {"transform": "vectorize", "tensor": c + ".acc", "loop": j, "width": cols},
                 {"transform": "vectorize", "tensor": c, "loop": j + ".i", "width": cols},
-                {"transform": "parallel", "tensor": c, "loop": i + ".o"},
-            ]
+            ] + ([{"transform": "parallel", "tensor": c, "loop": i + ".o"}] if threads else [])
             proposals.append({"rationale": f"register tile {rows}x{cols}: each loaded value of {c} reused", "steps": steps})
     return {"rationale": "compute-bound contraction far from the floor: register blocking", "proposals": proposals[:4]}
 
@@ -174,6 +174,8 @@ def make_handler(state):
 
 
 def main():
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ap = argparse.ArgumentParser()
     ap.add_argument("--policy", default="competent")
     ap.add_argument("--port-file", required=True)

@@ -37,10 +37,9 @@ final class LLMServer {
   }
 
   deinit {
-    if process.isRunning {
-      process.terminate()
-      process.waitUntilExit()
-    }
+    // SIGKILL: the test runner may ignore SIGTERM, and children inherit that.
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
   }
 
   var url: String { "http://127.0.0.1:\(port)/v1" }
@@ -109,7 +108,7 @@ func filesContaining(_ text: String, under dir: URL) -> [String] {
     let variable = provider == .openai ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY"
     let (status, out, err) = try runKevc(
       [
-        "search", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=128,N=128,K=128", "--budget", "6",
+        "search", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=128,N=128,K=128", "--budget", "8",
         "--jobs", "2", "--trials", "1", "--islands", "1", "--db", db, "--agent", "\(provider.rawValue):test-model",
         "--agent-url", provider == .openai ? server.url : "http://127.0.0.1:\(server.port)", "--agent-weight", "100",
         "--agent-price-in", "3", "--agent-price-out", "15", "--agent-cassette", work.appendingPathComponent("c.jsonl").path,
