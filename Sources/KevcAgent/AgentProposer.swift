@@ -115,11 +115,16 @@ final class AgentSession: @unchecked Sendable {
     return totalsValue
   }
 
+  /// In flight, answers queued, or cooling down after a failure (up to `maxFailuresInARow` failures in a row: then
+  /// an agent alone lets the search stop for lack of candidates).
   var isWaiting: Bool {
     lock.lock()
     defer { lock.unlock() }
-    return inFlight || (!ready.isEmpty)
+    return inFlight || !ready.isEmpty || (totalsValue.stopped == nil && failuresInARow > 0 && failuresInARow < Self.maxFailuresInARow)
   }
+
+  static let maxFailuresInARow = 5
+  var failuresInARow = 0
 
   /// Why no further call may be made, or nil.
   func spent() -> String? {
@@ -268,7 +273,10 @@ final class AgentSession: @unchecked Sendable {
     }
     if queued.isEmpty {
       totalsValue.failed += 1
+      failuresInARow += 1
       lastFailure = Date()
+    } else {
+      failuresInARow = 0
     }
     lock.unlock()
     log(

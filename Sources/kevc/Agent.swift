@@ -38,6 +38,9 @@ struct AgentOptions: ParsableArguments {
   @Option(help: "Weight of the agent among the proposers (the built-in ones weigh 11 together).")
   var agentWeight: Int = 6
 
+  @Flag(help: "Only the agent proposes (besides the roots); workers wait for it. Default: beside the built-in proposers.")
+  var agentOnly = false
+
   @Option(help: "Proposals asked of the agent per call.")
   var agentProposals: Int = 4
 

@@ -156,7 +156,7 @@ struct Search: ParsableCommand {
         do {
           let p = try AgentProposer(settings: settings) { line in FileHandle.standardError.write(Data("kevc: \(line)\n".utf8)) }
           agentProposer = p
-          proposers = defaultProposers(seed: seed) + [(p, max(0, agent.agentWeight))]
+          proposers = agent.agentOnly ? [(p, 1)] : defaultProposers(seed: seed) + [(p, max(0, agent.agentWeight))]
         } catch {
           throw DiagnosticError(.error(DiagnosticID("agent", "cannot-start"), "cannot start the agent: \(error)", at: here))
         }

@@ -44,7 +44,7 @@ def competent(prompt):
     proposals = []
     for c, (i, j), k in contractions(prompt):
         # Threads only pay off with enough work per core: propose both.
-        for rows, cols, threads in ((4, 16, False), (4, 16, True), (8, 16, False), (4, 8, True)):
+        for rows, cols, threads in ((4, 16, True), (4, 32, True), (8, 16, True), (4, 16, False)):
             steps = [
                 {"transform": "tile", "tensor": c, "loops": [i, j], "sizes": [rows, cols]},
                 {"transform": "cache", "tensor": c, "loop": i + ".o", "scope": "local"},
