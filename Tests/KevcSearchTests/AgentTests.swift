@@ -140,6 +140,10 @@ func filesContaining(_ text: String, under dir: URL) -> [String] {
     let remembered = AgentMemory.recall(
       db: database, specHash: w.specHash, signature: "", target: "llvm")
     #expect(remembered.count == 1 && remembered[0].speedup > 1)
+    // ... and for another workload with the same structure.
+    let similar = AgentMemory.recall(
+      db: database, specHash: "another spec", signature: remembered.first?.signature ?? "-", target: "llvm")
+    #expect(similar.count == 1 && similar.first?.sameSpec == false)
   }
 
   /// Adversarial replies, one policy per call: each is rejected with a reason (by the reply parser or the engine),
@@ -340,6 +344,17 @@ func filesContaining(_ text: String, under dir: URL) -> [String] {
     let (status, out, _) = try runKevc(
       ["kb", "search", "--signal", "memory-bound", "--kb-dir", Paths.inRepository("docs/kb").path], in: dir)
     #expect(status == 0 && out.split(separator: "\n").count >= 1)
+    // A user's document, added to a database, is listed and found.
+    let doc = dir.appendingPathComponent("tma-notes.md")
+    try "# Notes on bulk copies\n\ntags: tensor memory accelerator, bulk copy\n\nUse TMA for staging.\n".write(
+      to: doc, atomically: true, encoding: .utf8)
+    let db = dir.appendingPathComponent("kb.db").path
+    let kbDir = Paths.inRepository("docs/kb").path
+    #expect(try runKevc(["kb", "add", doc.path, "--db", db], in: dir).0 == 0)
+    let (_, list, _) = try runKevc(["kb", "list", "--db", db, "--kb-dir", kbDir], in: dir)
+    #expect(list.contains("tma-notes  Notes on bulk copies  [user]") && list.split(separator: "\n").count >= 16)
+    let (_, found, _) = try runKevc(["kb", "search", "bulk", "copy", "--db", db, "--kb-dir", kbDir], in: dir)
+    #expect(found.hasPrefix("tma-notes"))
   }
 
   /// Schema 2 files (no agent tables) are read as they are and upgraded in place by writers.
