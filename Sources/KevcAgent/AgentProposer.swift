@@ -29,6 +29,8 @@ public struct AgentSettings: Sendable {
   /// Seconds after a failed call before the next one.
   public var coolDown = 5.0
   public var kbDirectory: String?
+  /// The target's device as the tuning database names it (CPU model or GPU name); default: this machine's CPU.
+  public var device: String?
   public var specPath: String
   public var specText: String
   /// The tuning database's file (the agent records through its own connection).
@@ -149,7 +151,7 @@ final class AgentSession: @unchecked Sendable {
         inFlight = true
         let input = PromptInput(
           specPath: settings.specPath, specText: settings.specText, parent: parent, history: history,
-          device: HostTarget.current(kind: history.target).device, features: HostTarget.current().features,
+          device: settings.device ?? HostTarget.current().device, features: HostTarget.current().features,
           cores: ProcessInfo.processInfo.activeProcessorCount, feedback: Array(feedback.suffix(8)),
           proposals: settings.proposalsPerCall)
         totalsValue.calls += 1

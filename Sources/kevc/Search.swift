@@ -152,7 +152,8 @@ struct Search: ParsableCommand {
       var proposers: [(any Proposer, Int)]?
       var agentProposer: AgentProposer?
       if let endpoint = try agent.endpoint(at: here) {
-        let settings = agent.settings(endpoint, specPath: input, specText: source?.text ?? "", databasePath: path)
+        var settings = agent.settings(endpoint, specPath: input, specText: source?.text ?? "", databasePath: path)
+        settings.device = HostTarget.forKind(target)?.device
         do {
           let p = try AgentProposer(settings: settings) { line in FileHandle.standardError.write(Data("kevc: \(line)\n".utf8)) }
           agentProposer = p
