@@ -25,11 +25,16 @@ public enum GPUHarness {
     /// At most this many seconds of timed calls (and their warm-up): a kernel too slow for timingCalls of them in
     /// that time gets fewer (at least 3). Nil: always timingCalls.
     public var timingSeconds: Double?
+    /// A file the GPU worker creates while it waits for the device lock and removes once it holds it
+    /// (`$KEVC_WAIT_MARKER`): the search's worker pool does not count that wait against the candidate's timeout.
+    public var waitMarker: String?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
-      eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil
+      eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
+      waitMarker: String? = nil
     ) {
+      self.waitMarker = waitMarker
       self.timingSeconds = timingSeconds
       self.oneWorker = oneWorker
       self.trials = trials
@@ -125,6 +130,7 @@ public enum GPUHarness {
     var env = ProcessInfo.processInfo.environment
     env["PYTHONPATH"] = pythonDir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
     if let lock = options.deviceLock { env["KEVC_GPU_LOCK"] = lock }
+    if let marker = options.waitMarker { env["KEVC_WAIT_MARKER"] = marker }
     process.environment = env
     let out = Pipe()
     let errPath = folder.appendingPathComponent("stderr.txt").path

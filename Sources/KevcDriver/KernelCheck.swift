@@ -59,20 +59,7 @@ public struct KernelCheck {
       let seed = options.seed &+ UInt64(t) &* 0x9E37_79B9_7F4A_7C15
       let distribution = distributions[t % distributions.count]
       let inputs = RandomInputs.generate(for: kernel, seed: seed, distribution: distribution)
-      let reference = try Interpreter.run(kernel, inputs: inputs)
-      var buffers = try argumentBuffers(kernel, inputs: inputs)
-      let before = buffers
-      try jit.run(&buffers)
-
-      var clobbered: [String] = []
-      for (i, p) in kernel.params.enumerated() where buffers[i] != before[i] { clobbered.append(p.name) }
-      var comparisons: [(String, Comparison)] = []
-      for (j, r) in kernel.results.enumerated() {
-        let shape = try concreteShape(r.shape, kernel)
-        let actual = TensorValue(dtype: r.dtype, shape: shape, bytes: buffers[kernel.params.count + j])
-        guard let expected = reference[r.name] else { continue }
-        comparisons.append((r.name, Comparison.compare(actual, expected, dtype: r.dtype)))
-      }
+      let (comparisons, clobbered) = try check(kernel, jit: jit, inputs: inputs)
       trials.append(Trial(seed: seed, distribution: distribution, comparisons: comparisons, clobberedInputs: clobbered))
       lastInputs = inputs
     }
@@ -87,6 +74,27 @@ public struct KernelCheck {
       report.secondsPerCall = samples.sorted()[samples.count / 2]
     }
     return report
+  }
+
+  /// One trial on given inputs: runs the interpreter and the kernel (on poisoned result buffers), and compares every
+  /// result; also returns the inputs the kernel wrote to.
+  public static func check(_ kernel: Kernel, jit: JITKernel, inputs: [String: TensorValue]) throws(DiagnosticError)
+    -> (comparisons: [(name: String, comparison: Comparison)], clobberedInputs: [String])
+  {
+    let reference = try Interpreter.run(kernel, inputs: inputs)
+    var buffers = try argumentBuffers(kernel, inputs: inputs)
+    let before = buffers
+    try jit.run(&buffers)
+    var clobbered: [String] = []
+    for (i, p) in kernel.params.enumerated() where buffers[i] != before[i] { clobbered.append(p.name) }
+    var comparisons: [(name: String, comparison: Comparison)] = []
+    for (j, r) in kernel.results.enumerated() {
+      let shape = try concreteShape(r.shape, kernel)
+      let actual = TensorValue(dtype: r.dtype, shape: shape, bytes: buffers[kernel.params.count + j])
+      guard let expected = reference[r.name] else { continue }
+      comparisons.append((r.name, Comparison.compare(actual, expected, dtype: r.dtype)))
+    }
+    return (comparisons, clobbered)
   }
 
   /// Input bytes in parameter order, then poisoned result buffers.

@@ -152,26 +152,30 @@ public indirect enum SizeExpr: Hashable, Codable, Sendable {
   /// Floor division.
   case div(SizeExpr, SizeExpr)
 
-  /// The value under a binding of dims; nil when a dim is unbound or a division is by zero.
+  /// The value under a binding of dims; nil when a dim is unbound, a division is by zero or the arithmetic
+  /// overflows 64 bits.
   public func evaluate(_ dims: [String: Int]) -> Int? {
     switch self {
     case .constant(let c): return c
     case .dim(let d): return dims[d]
     case .add(let a, let b):
       guard let x = a.evaluate(dims), let y = b.evaluate(dims) else { return nil }
-      return x &+ y
+      let (v, overflow) = x.addingReportingOverflow(y)
+      return overflow ? nil : v
     case .sub(let a, let b):
       guard let x = a.evaluate(dims), let y = b.evaluate(dims) else { return nil }
-      return x &- y
+      let (v, overflow) = x.subtractingReportingOverflow(y)
+      return overflow ? nil : v
     case .mul(let a, let b):
       guard let x = a.evaluate(dims), let y = b.evaluate(dims) else { return nil }
-      return x &* y
+      let (v, overflow) = x.multipliedReportingOverflow(by: y)
+      return overflow ? nil : v
     case .div(let a, let b):
       guard let x = a.evaluate(dims), let y = b.evaluate(dims), y != 0 else { return nil }
-      // Int.min / -1 overflows: wrap like the other operators instead of trapping.
-      let q = x.dividedReportingOverflow(by: y).partialValue
+      let (q, overflow) = x.dividedReportingOverflow(by: y)  // Int.min / -1
+      guard !overflow else { return nil }
       let r = x.remainderReportingOverflow(dividingBy: y).partialValue
-      return (r != 0 && ((x < 0) != (y < 0))) ? q &- 1 : q
+      return (r != 0 && ((x < 0) != (y < 0))) ? q - 1 : q
     }
   }
 

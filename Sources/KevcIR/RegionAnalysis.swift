@@ -6,6 +6,13 @@ import KevcBasic
 /// Each consumer axis is first written in its loop variables (`n = n.o * 8 + n.i` after a split); loop variables
 /// inside the chosen loop range over their extents, the others stay symbolic. An index that is not affine in the
 /// consumer's axes (a gather, a product of two axes) has no region.
+///
+/// A consumer that is itself computed over a region (inside its own consumer) runs a split axis from the start of
+/// that region: `n = origin(n) + n.o * 8 + n.i`, where `origin(n)` (a variable named by `origin(of:)`) is fixed for
+/// the whole nest and is replaced by the region's start when the nest is lowered. Where the reads of one producer
+/// axis move differently with the consumer's outer loops or origins (`t[B - 1 - n]` and `t[n]` read by a consumer
+/// computed over a window of `n`), no box of fixed size follows them; the region is then the producer's whole axis
+/// (start 0), which covers every read.
 public struct RegionDimension: Hashable, Sendable {
   /// The first element, in the consumer's loop variables (those at or outside the compute loop).
   public var start: Expr
@@ -65,8 +72,13 @@ public struct RegionAnalysis: Sendable {
   /// nil when the expression is not affine (a gather through a load, a product of two variables, a float).
   public func affineTerms(_ e: Expr) -> [String: Int]? { affine(e)?.terms }
 
+  /// The variable standing for the first point of axis `axis` in the region a consumer computed inside another
+  /// definition is computed over (not a valid IR name, so it never clashes with a loop).
+  public static func origin(of axis: String) -> String { "origin#\(axis)" }
+
   /// Each root index variable of `d` as an affine form of its loop variables (`n -> 8 * n.o + n.i`), with the
-  /// lower bound of reduction axes added.
+  /// lower bound of reduction axes added, and the region's origin for a split axis of a definition computed inside
+  /// another one (its split loops count from there).
   func loopForms(of d: Definition) throws(ScheduleQueryError) -> [String: Affine] {
     let s = d.effectiveSchedule
     var forms: [String: Affine] = [:]
@@ -76,7 +88,17 @@ public struct RegionAnalysis: Sendable {
       }
       return Affine(constant: 0, terms: [v: 1])
     }
-    for a in d.axes { forms[a.name] = form(a.name) }
+    let overRegion: Bool
+    switch s.placement {
+    case .root: overRegion = false
+    case .computeAt: overRegion = true
+    }
+    for a in d.axes {
+      forms[a.name] = form(a.name)
+      if overRegion, s.splits.contains(where: { $0.variable == a.name }) {
+        forms[a.name] = (forms[a.name] ?? Affine(constant: 0, terms: [:])) + Affine(constant: 0, terms: [Self.origin(of: a.name): 1])
+      }
+    }
     for r in d.reduction?.axes ?? [] {
       let lo = kernel.constantValue(r.lowerBound) ?? 0
       forms[r.name] = form(r.name) + Affine(constant: lo, terms: [:])
@@ -99,6 +121,8 @@ public struct RegionAnalysis: Sendable {
     var lows = [Int?](repeating: nil, count: producer.axes.count)
     var highs = [Int?](repeating: nil, count: producer.axes.count)
     var starts = [Affine?](repeating: nil, count: producer.axes.count)
+    // Axes whose reads move differently: the region is the whole axis.
+    var whole = Set<Int>()
     for read in reads {
       for (k, index) in read.indices.enumerated() where k < producer.axes.count {
         guard let a = affine(index) else {
@@ -125,10 +149,7 @@ public struct RegionAnalysis: Sendable {
             fixed = fixed + Affine(constant: 0, terms: [v: c])
           }
         }
-        if let previous = starts[k], previous != fixed {
-          throw ScheduleQueryError(
-            "'\(consumer.name)' reads '\(producer.name)' along axis \(k) at offsets that move differently with its loops; the region is not a fixed box")
-        }
+        if let previous = starts[k], previous != fixed { whole.insert(k) }
         starts[k] = fixed
         lows[k] = Swift.min(lows[k] ?? low, low)
         highs[k] = Swift.max(highs[k] ?? high, high)
@@ -136,6 +157,13 @@ public struct RegionAnalysis: Sendable {
     }
     var out: [RegionDimension] = []
     for k in producer.axes.indices {
+      if whole.contains(k) {
+        guard let extent = producer.axes[k].extent.evaluate(kernel.dimBindings) else {
+          throw ScheduleQueryError("the kernel's dims must be bound (use --shape or a dims line)")
+        }
+        out.append(RegionDimension(start: .constant(.int(0)), extent: Swift.max(1, extent)))
+        continue
+      }
       let fixed = starts[k] ?? Affine(constant: 0, terms: [:])
       let low = lows[k] ?? 0
       let high = highs[k] ?? 0

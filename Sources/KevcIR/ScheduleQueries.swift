@@ -24,7 +24,8 @@ extension Kernel {
       case .mul: return x &* y
       case .div:
         if y == 0 { return 0 }
-        let q = x / y
+        let (q, overflow) = x.dividedReportingOverflow(by: y)  // Int.min / -1 wraps like the others
+        guard !overflow else { return q }
         return (x % y != 0 && (x < 0) != (y < 0)) ? q - 1 : q
       case .max: return Swift.max(x, y)
       case .min: return Swift.min(x, y)
@@ -47,6 +48,9 @@ extension Kernel {
     let s = d.effectiveSchedule
     if let split = s.splits.first(where: { $0.outer == loop }) {
       let whole = try maxExtent(split.variable, in: d)
+      guard split.factor >= 1, split.factor <= ShapeLimits.maxExtent else {
+        throw ScheduleQueryError("split factor \(split.factor) of '\(split.variable)' is outside 1 ... \(ShapeLimits.maxExtent)")
+      }
       return (whole + split.factor - 1) / split.factor
     }
     if let split = s.splits.first(where: { $0.inner == loop }) {
@@ -62,7 +66,10 @@ extension Kernel {
       guard let lo = constantValue(r.lowerBound), let hi = constantValue(r.upperBound) else {
         throw ScheduleQueryError("reduction axis '\(loop)' of '\(d.name)' has data-dependent bounds")
       }
-      return Swift.max(0, hi - lo)
+      guard let span = ShapeLimits.span(lo, hi), span <= ShapeLimits.maxExtent else {
+        throw ScheduleQueryError("reduction axis '\(loop)' of '\(d.name)' spans more than \(ShapeLimits.maxExtent)")
+      }
+      return Swift.max(0, span)
     }
     throw ScheduleQueryError("'\(d.name)' has no loop '\(loop)'")
   }

@@ -16,8 +16,8 @@ public enum ScheduleVerifier {
       // Expected leaves.
       var leaves = d.axes.map(\.name) + (d.reduction?.axes.map(\.name) ?? [])
       for split in s.splits {
-        guard split.factor >= 1 else {
-          error(d, "split of '\(split.variable)' has factor \(split.factor)")
+        guard split.factor >= 1, split.factor <= ShapeLimits.maxExtent else {
+          error(d, "split of '\(split.variable)' has factor \(split.factor), outside 1 ... \(ShapeLimits.maxExtent)")
           continue
         }
         guard let i = leaves.firstIndex(of: split.variable) else {

@@ -1,8 +1,9 @@
 import KevcBasic
 
 /// Specialises a kernel to one shape: applies `--shape` overrides on top of the spec's `dims` values, then checks
-/// that every dim is bound, every size is at least 1, value ranges are not empty, and the sizes that range
-/// inference found must agree (`ShapeConstraint`) do agree. Sizes stay symbolic; only `Dim.value`s change.
+/// that every dim is bound, every size is at least 1 and at most `ShapeLimits.maxExtent`, every tensor has at most
+/// `ShapeLimits.maxElements` elements, value ranges are not empty, and the sizes that range inference found must
+/// agree (`ShapeConstraint`) do agree. Sizes stay symbolic; only `Dim.value`s change.
 
 /// Two tensor dimensions indexed by the same variable as a whole index, whose sizes must therefore be equal
 /// (`k` in `x[m, k]` with `x: [M, K]` and in `w[k, n]` with `w: [J, N]` requires `K == J`).
@@ -69,6 +70,12 @@ extension Kernel {
         report(SpecDiagnostic.invalidSize, "dimension '\(name)' must be at least 1, got \(value)", at: location)
         continue
       }
+      guard value <= ShapeLimits.maxExtent else {
+        report(
+          ShapeLimits.tooLarge, "dimension '\(name)' = \(value) is larger than the limit of \(ShapeLimits.maxExtent)",
+          at: location)
+        continue
+      }
       bound.dims[i].value = value
     }
     for d in bound.dims {
@@ -83,30 +90,63 @@ extension Kernel {
         report(
           SpecDiagnostic.invalidSize, "dimension '\(d.name)' must be at least 1, got \(v)", at: firstUse(of: d.name))
       }
+      if v > ShapeLimits.maxExtent, overrides[d.name] == nil {
+        report(
+          ShapeLimits.tooLarge, "dimension '\(d.name)' = \(v) is larger than the limit of \(ShapeLimits.maxExtent)",
+          at: firstUse(of: d.name))
+      }
     }
     if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }
 
     let env = bound.dimBindings
     func checkSizes(_ sizes: [SizeExpr], of what: String, at l: SourceLocation) {
+      var values: [Int] = []
       for (i, s) in sizes.enumerated() {
         guard let v = s.evaluate(env) else {
           report(
-            SpecDiagnostic.invalidSize, "dimension \(i) of \(what) has size \(render(s)), which divides by zero",
-            at: l)
-          continue
+            SpecDiagnostic.invalidSize,
+            "dimension \(i) of \(what) has size \(render(s)), which divides by zero or overflows 64 bits", at: l)
+          return
         }
         if v < 1 {
           report(
             SpecDiagnostic.invalidSize,
             "dimension \(i) of \(what) has size \(render(s)) = \(v) under this binding; sizes must be at least 1",
             at: l)
+          return
         }
+        if v > ShapeLimits.maxExtent {
+          report(
+            ShapeLimits.tooLarge,
+            "dimension \(i) of \(what) has size \(render(s)) = \(v), larger than the limit of \(ShapeLimits.maxExtent)",
+            at: l)
+          return
+        }
+        values.append(v)
+      }
+      if ShapeLimits.product(values) == nil {
+        report(
+          ShapeLimits.tooLarge,
+          "\(what) has more than \(ShapeLimits.maxElements) elements (shape \(values.map(String.init).joined(separator: " x ")))",
+          at: l)
       }
     }
     for p in params { checkSizes(p.shape, of: "'\(p.name)'", at: p.location) }
     for r in results { checkSizes(r.shape, of: "'\(r.name)'", at: r.location) }
     for d in definitions where !results.contains(where: { $0.name == d.name }) {
       checkSizes(d.shape, of: "'\(d.name)'", at: d.location)
+    }
+    // Reduction ranges with constant bounds (`sum(k in 0 .. 1 << 62)`): the same limit as any extent.
+    for d in definitions {
+      for r in d.reduction?.axes ?? [] {
+        guard let lo = bound.constantValue(r.lowerBound), let hi = bound.constantValue(r.upperBound) else { continue }
+        if (ShapeLimits.span(lo, hi) ?? Int.max) > ShapeLimits.maxExtent {
+          report(
+            ShapeLimits.tooLarge,
+            "reduction range '\(r.name)' of '\(d.name)' (\(lo) ..< \(hi)) is larger than the limit of \(ShapeLimits.maxExtent)",
+            at: d.location)
+        }
+      }
     }
     for p in params {
       guard let domain = p.domain, let lo = domain.lowerBound.evaluate(env), let hi = domain.upperBound.evaluate(env)

@@ -45,7 +45,8 @@ public struct Buffer: Hashable, Codable, Sendable {
     self.scope = scope
   }
 
-  public var elementCount: Int { shape.reduce(1, *) }
+  /// Elements (saturating at `Int.max`; shapes past `ShapeLimits.maxElements` never reach a loop program).
+  public var elementCount: Int { ShapeLimits.product(shape, limit: Int.max) ?? Int.max }
 }
 
 public indirect enum Stmt: Hashable, Codable, Sendable {

@@ -136,8 +136,10 @@ struct Lowering {
       body += nest(def, region: nil, scope: [:])
     }
     if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }
-    return LoopProgram(
+    let program = LoopProgram(
       name: kernel.name, dims: dims, params: params, results: results, temporaries: temporaries, body: body)
+    try ResourceBudget.check(program, at: kernel.location)
+    return program
   }
 
   /// Evaluates a shape; reports unbound dims, division by zero, negative extents and overflowing sizes.
@@ -228,11 +230,12 @@ struct Lowering {
       }
       let update = Stmt.store(
         buffer: accName, indices: [], value: .binary(combine, acc(), convert(body, to: t)))
+      let nest = r.op == .sum ? blockedSum(loops([update]), accumulator: accName, type: t) : loops([update])
       return [
         .allocate(
           Buffer(name: accName, dtype: t, shape: [], scope: .local),
           body: [.store(buffer: accName, indices: [], value: .constant(identity))]
-            + loops([update])
+            + nest
             + [store(convert(acc(), to: def.dtype))])
       ]
 

@@ -228,13 +228,17 @@ extension Lowering {
     }
     var producerRegions: [String: [RegionDimension]] = [:]
     let renaming = variable.mapValues { Expr.index($0) }
+    // RegionAnalysis counts a split axis of a definition computed over a region from the region's origin.
+    var origins: [String: Expr] = [:]
+    for axis in def.axes where splitOf(axis.name) != nil {
+      origins[RegionAnalysis.origin(of: axis.name)] = lower[axis.name] ?? .constant(.int(0))
+    }
     for p in producers {
       guard case .computeAt(_, let loop) = p.effectiveSchedule.placement else { continue }
       do {
         let r = try RegionAnalysis(kernel).region(of: p, readBy: def, at: loop)
-        let offsets = splitAxisOffsets(of: p, readBy: def, region: region, lower: lower, isSplit: { splitOf($0) != nil })
-        let inLoops = zip(r, offsets).map { dim, offset in
-          RegionDimension(start: simplify(.binary(.add, dim.start.substituting(renaming), offset)), extent: dim.extent)
+        let inLoops = r.map { dim in
+          RegionDimension(start: simplify(dim.start.substituting(renaming).substituting(origins)), extent: dim.extent)
         }
         producerRegions[p.name] = inLoops
         let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
@@ -345,36 +349,6 @@ extension Lowering {
     let update = Stmt.store(
       buffer: mine.buffer, indices: target, value: .binary(combine, current, convert(bodyValue, to: r.accumulator)))
     return initNest + build(leaves, guarding(pureGuards + reductionGuards, [update]))
-  }
-
-  /// RegionAnalysis writes a split axis as its split form counted from 0 (`n.o * 8 + n.i`); in a nest computed over
-  /// a region, a split axis is `lower + n.o * 8 + n.i`. Per producer dimension: what the reads' index gains from
-  /// those lower bounds (coefficient of the axis in the index times its lower bound), in the enclosing scope's
-  /// variables.
-  func splitAxisOffsets(
-    of producer: Definition, readBy def: Definition, region: [RegionDimension]?, lower: [String: Expr],
-    isSplit: (String) -> Bool
-  ) -> [Expr] {
-    var offsets = producer.axes.map { _ in Expr.constant(.int(0)) }
-    guard let region else { return offsets }
-    let shifted = def.axes.enumerated().filter { k, a in k < region.count && isSplit(a.name) }.map(\.element.name)
-    guard !shifted.isEmpty, let read = def.expressions.flatMap(\.loads).first(where: { $0.tensor == producer.name })
-    else { return offsets }
-    for (k, index) in read.indices.enumerated() where k < offsets.count {
-      let names = index.indexNames
-      let zero = Dictionary(uniqueKeysWithValues: names.map { ($0, Expr.constant(.int(0))) })
-      guard let base = kernel.constantValue(index.substituting(zero)) else { continue }
-      for axis in shifted where names.contains(axis) {
-        var unit = zero
-        unit[axis] = .constant(.int(1))
-        guard let at1 = kernel.constantValue(index.substituting(unit)), let lo = lower[axis] else { continue }
-        let coefficient = at1 &- base
-        if coefficient != 0 {
-          offsets[k] = .binary(.add, offsets[k], .binary(.mul, .constant(.int(Int64(coefficient))), lo))
-        }
-      }
-    }
-    return offsets
   }
 
   /// Loops without producers (the initialisation nest of an in-place reduction).

@@ -50,17 +50,43 @@ public final class SQLiteConnection {
   private var db: OpaquePointer?
   public let path: String
 
-  public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+  /// Opens `path`; `readOnly` never writes (no journal files are created); `immutable` also promises SQLite that
+  /// nobody changes the file meanwhile, which lets it read a WAL database in a folder it cannot write.
+  public init(path: String, readOnly: Bool = false, immutable: Bool = false) throws(SQLiteError) {
     self.path = path
-    let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-    let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+    var flags = readOnly || immutable ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+    var name = path
+    if immutable {
+      flags |= SQLITE_OPEN_URI
+      let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))
+      name = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
+    }
+    let rc = sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
     if rc != SQLITE_OK {
       let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
       sqlite3_close(db)
       db = nil
       throw SQLiteError(code: rc, message: message)
     }
-    sqlite3_busy_timeout(db, 10_000)
+    sqlite3_busy_timeout(db, Int32(Self.busyTimeout * 1000))
+  }
+
+  /// How long a statement waits for another connection's lock before failing with SQLITE_BUSY.
+  public static let busyTimeout = 10.0
+
+  /// Runs `sql`, retrying while another connection holds a lock that SQLite does not wait for by itself (changing
+  /// the journal mode), up to `busyTimeout`.
+  public func execWaiting(_ sql: String) throws(SQLiteError) {
+    let deadline = Date().addingTimeInterval(Self.busyTimeout)
+    while true {
+      do {
+        try exec(sql)
+        return
+      } catch {
+        guard error.code == SQLITE_BUSY || error.code == SQLITE_LOCKED, Date() < deadline else { throw error }
+        usleep(20_000)
+      }
+    }
   }
 
   deinit { sqlite3_close(db) }

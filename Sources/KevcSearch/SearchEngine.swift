@@ -6,8 +6,9 @@
 ///    (elitism: the fittest always stay; now and then the parent comes from the global elite: migration);
 ///    an island with nothing yet starts from a root: the default schedule, the empty trace or a random trace, and
 ///    restarts from the next kind of root when it stops improving;
-/// 2. ask a proposer (weighted draw) for traces; parse, apply and verify each; record illegal ones with their
-///    reason, drop those whose IR is already known, store the new ones as candidates;
+/// 2. ask a proposer (weighted draw, each weight scaled by how often its children beat their parents: a bandit
+///    over proposer kinds) for traces; parse, apply and verify each; record illegal ones with their reason, drop
+///    those whose canonical IR is already known (`CanonicalSchedule`), store the new ones as candidates;
 /// 3. evaluate candidates in worker processes, `jobs` at a time, and record each result at once.
 /// Fitness: correct candidates only, by median time (speedup over the default schedule; fraction of the roofline
 /// floor). All randomness comes from the seed and the number of evaluations already recorded, so a run is
@@ -17,6 +18,7 @@ import Foundation
 import KevcBasic
 import KevcDriver
 import KevcIR
+import KevcLowering
 import KevcTransforms
 import KevcTriton
 
@@ -40,6 +42,9 @@ public struct SearchOptions: Sendable {
   /// Evaluations of an island without improvement before it restarts from a new root.
   public var restartAfter: Int = 25
   public var evalTimeout: Double = 120
+  /// Bytes of address space each worker may use (RLIMIT_AS, set by the worker on itself); 0: no cap. Default:
+  /// `WorkerPool.defaultMemoryLimit` (half the machine's memory, at least 4 GiB).
+  public var workerMemory: Int = WorkerPool.defaultMemoryLimit
   public var trials: Int = 3
   public var checkWorkLimit: Double = 4e6
   public var secondsPerRepeat: Double = 0.02
@@ -134,6 +139,8 @@ public final class SearchEngine {
   var front: Kernel!
   var bound: Kernel!
   var workload: WorkloadRecord!
+  /// This search's claim on its workload and target (`SearchLock.swift`), given back when `run` ends.
+  var claim: TuningDatabase.SearchOwner?
   var target: TargetRecord!
   var cost: WorkloadCost!
   var machine: MachinePeaks?
@@ -149,6 +156,8 @@ public final class SearchEngine {
   var recentRejections: [(trace: String, reason: String)] = []
   var defaultCandidate: Int?
   var baselineTime: Double?
+  /// Per proposer: children evaluated against a measured parent, and how many were at least 1% faster.
+  var proposerOutcomes: [String: (tried: Int, improved: Int)] = [:]
 
   // Islands.
   var islandFloor: [Int] = []
@@ -194,6 +203,9 @@ public final class SearchEngine {
           "target '\(options.target)' needs a CUDA GPU (nvidia-smi lists none on this machine)", at: .unknown))
     }
     target = try db.target(host)
+    let owner = TuningDatabase.SearchOwner.current()
+    try db.claimSearch(workload: workload.id, target: target.id, owner: owner)
+    claim = owner
     if let bw = target.bandwidth, let peak = target.peakFlops {
       machine = MachinePeaks(bandwidth: bw, peakFlops: peak)
     } else if options.measureMachine, options.target == "llvm" {
@@ -291,9 +303,16 @@ public final class SearchEngine {
   /// they finish before the stop, discarded (their candidates stay unevaluated, for the next run) otherwise.
   public func run(shouldStop: () -> Bool = { false }) throws -> SearchSummary {
     let clock = Date()
+    defer {
+      if let owner = claim {
+        try? db.releaseSearch(workload: workload.id, target: target.id, owner: owner)
+        claim = nil
+      }
+    }
     try prepare()
     let pool = try WorkerPool(
-      executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout)
+      executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout,
+      memoryLimit: options.workerMemory > 0 ? options.workerMemory : nil)
     defer { pool.killAll() }
     var generationFailures = 0
     var stop: StopReason?
@@ -424,6 +443,11 @@ public final class SearchEngine {
   /// Updates counters, the best candidate and the islands with one evaluation.
   func record(_ e: EvaluationRecord, fresh: Bool) {
     evaluations[e.candidateID] = e
+    if let c = candidates[e.candidateID], let parent = c.parentID, let p = evaluations[parent]?.medianTime {
+      let improved = e.status == .ok && (e.medianTime.map { $0 < p * 0.99 } ?? false)
+      let o = proposerOutcomes[c.proposer] ?? (0, 0)
+      proposerOutcomes[c.proposer] = (o.tried + 1, o.improved + (improved ? 1 : 0))
+    }
     stats.evaluated += 1
     stats.deviceSeconds += e.deviceSeconds
     if fresh { stats.evaluatedThisRun += 1 }
@@ -471,16 +495,21 @@ public final class SearchEngine {
   }
 
   /// Why the target cannot run a scheduled kernel, or nil. Triton programs blocks: a loop bound to a thread or a
-  /// warp, a grid loop inside another loop, or a grid inside a computed-at producer cannot be lowered there. Such
-  /// a schedule is illegal on that target (rejected with the emitter's reason, never sent to a worker, never an
-  /// evaluation), as a trace that does not apply is. Every schedule that applies is lowerable to LLVM.
+  /// warp, a grid loop inside another loop, or a grid inside a computed-at producer cannot be lowered there. The
+  /// LLVM target lowers to loops, which refuses schedules past the stack or workspace budget (`ResourceBudget`).
+  /// Such a schedule is illegal on that target (rejected with the reason, never sent to a worker, never an
+  /// evaluation), as a trace that does not apply is.
   public static func targetRejection(of scheduled: Kernel, target: String) -> String? {
-    guard target == "triton" else { return nil }
     do {
-      _ = try TritonEmitter.emit(scheduled)
+      if target == "triton" {
+        _ = try TritonEmitter.emit(scheduled)
+      } else {
+        _ = try LowerToLoops.lower(scheduled)
+      }
       return nil
     } catch {
-      return "not lowerable to Triton: " + error.diagnostics.map(\.message).joined(separator: "; ")
+      let prefix = target == "triton" ? "not lowerable to Triton: " : "not lowerable to loops: "
+      return prefix + error.diagnostics.map(\.message).joined(separator: "; ")
     }
   }
 
@@ -504,7 +533,7 @@ public final class SearchEngine {
       return .illegal("step \((error.step ?? 0) + 1): \(error.description)")
     }
     if let reason = Self.targetRejection(of: scheduled, target: options.target) { return .illegal(reason) }
-    let hash = StructuralHash.of(scheduled)
+    let hash = CanonicalSchedule.hash(scheduled, target: options.target)
     if hashes.contains(hash) { return .duplicate(hash) }
     return .new(Trace(trace.steps), scheduled, hash)
   }
@@ -589,15 +618,21 @@ public final class SearchEngine {
     if case .root(let id) = parent { return id }
     guard case .parent(let parentID) = parent else { return nil }
 
-    let total = proposers.reduce(0) { $0 + max(0, $1.1) }
+    // A bandit over proposer kinds: each configured weight scaled by how often that proposer's children beat
+    // their parents (a Beta(1, 1) prior: an untried proposer keeps its weight).
+    let weights = proposers.map { p -> Int in
+      let o = proposerOutcomes[p.0.name] ?? (0, 0)
+      return max(0, p.1) * 2 * 1000 * (o.improved + 1) / (o.tried + 2)
+    }
+    let total = weights.reduce(0, +)
     var r = random.int(below: max(1, total))
     var index = 0
-    for (i, p) in proposers.enumerated() {
-      if r < max(0, p.1) {
+    for (i, w) in weights.enumerated() {
+      if r < w {
         index = i
         break
       }
-      r -= max(0, p.1)
+      r -= w
     }
     var proposer = proposers[index].0
     let parentView = view(parentID)

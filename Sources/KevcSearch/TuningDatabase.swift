@@ -2,6 +2,7 @@
 /// any moment resumes where it stopped and `kevc compile` can apply the best record for its spec, shape and target.
 /// The schema is documented in docs/search.md; `application_id` marks the file as kevc's and `user_version` is the
 /// schema version, so a foreign or damaged file is reported, never trusted.
+import CSQLite
 import Foundation
 
 /// Why a database cannot be used, in words a user can act on.
@@ -144,8 +145,11 @@ public final class TuningDatabase {
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
     if isDirectory.boolValue { throw TuningDatabaseError("\(name) is a directory, not a kevc tuning database") }
     if !exists && !create { throw TuningDatabaseError("no tuning database at \(path)") }
+    // Readers open the file read-only, so that a database in a read-only folder (or a read-only file) can still
+    // be read; one whose WAL files cannot be created there is read as immutable.
+    let reader = !create && !upgrade
     do {
-      connection = try SQLiteConnection(path: path)
+      connection = try Self.open(path, reader: reader)
     } catch {
       throw TuningDatabaseError("cannot open \(path): \(error.message)")
     }
@@ -153,10 +157,14 @@ public final class TuningDatabase {
       let appID = try connection.scalar("PRAGMA application_id") ?? 0
       let version = try connection.scalar("PRAGMA user_version") ?? 0
       let tables = try connection.scalar("SELECT count(*) FROM sqlite_master") ?? 0
-      if tables == 0 && appID == 0 && version == 0 {
-        try connection.exec("PRAGMA journal_mode=WAL")
+      if tables == 0 && appID == 0 && version == 0 && !reader {
+        // Two processes may create the same file at once: WAL first (outside any transaction), then the schema
+        // in an IMMEDIATE transaction that checks again that nobody created it meanwhile.
+        try connection.execWaiting("PRAGMA journal_mode=WAL")
         try connection.exec("PRAGMA synchronous=FULL")
         try createSchema()
+      } else if tables == 0 && appID == 0 && version == 0 {
+        throw TuningDatabaseError("\(name) is not a kevc tuning database (it is empty)")
       } else {
         guard appID == Self.applicationID else {
           throw TuningDatabaseError("\(name) is not a kevc tuning database")
@@ -168,9 +176,11 @@ public final class TuningDatabase {
         guard version >= 1 else { throw TuningDatabaseError("\(name) is not a kevc tuning database (no schema)") }
         let check = try connection.query("PRAGMA quick_check").first?.values.values.first?.text ?? "ok"
         guard check == "ok" else { throw TuningDatabaseError("\(name): database disk image is malformed: \(check)") }
-        try connection.exec("PRAGMA journal_mode=WAL")
-        try connection.exec("PRAGMA synchronous=FULL")
-        if version < Self.schemaVersion, upgrade { try self.upgrade(from: version) }
+        if !reader {
+          try connection.execWaiting("PRAGMA journal_mode=WAL")
+          try connection.exec("PRAGMA synchronous=FULL")
+          if version < Self.schemaVersion, upgrade { try self.upgrade(from: version) }
+        }
       }
       try connection.exec("PRAGMA foreign_keys=ON")
     } catch let error as TuningDatabaseError {
@@ -316,6 +326,7 @@ public final class TuningDatabase {
 
   private func createSchema() throws {
     _ = try connection.transaction {
+      guard try connection.scalar("SELECT count(*) FROM sqlite_master") == 0 else { return }
       try connection.exec(Self.schema)
       try connection.query("INSERT INTO meta (key, value) VALUES ('created_by', ?1)", [.text("kevc \(kevcVersion)")])
       try connection.exec("PRAGMA application_id = \(Self.applicationID)")
@@ -324,6 +335,22 @@ public final class TuningDatabase {
   }
 
   static var now: Double { Date().timeIntervalSince1970 }
+
+  /// A connection to `path`: read-write for writers; read-only for readers, falling back to an immutable read
+  /// when SQLite cannot open the WAL files beside a read-only database.
+  static func open(_ path: String, reader: Bool) throws(SQLiteError) -> SQLiteConnection {
+    guard reader else { return try SQLiteConnection(path: path) }
+    let plain = try SQLiteConnection(path: path, readOnly: true)
+    do {
+      _ = try plain.scalar("PRAGMA user_version")
+      return plain
+    } catch {
+      guard error.code == SQLITE_CANTOPEN || error.code == SQLITE_READONLY || error.code == SQLITE_BUSY else {
+        throw error
+      }
+      return try SQLiteConnection(path: path, immutable: true)
+    }
+  }
 
   // MARK: - Workloads and targets
 
@@ -473,16 +500,25 @@ public final class TuningDatabase {
 
   /// The fastest correct candidate of a workload on a target, with its evaluation.
   public func best(workload: Int, target: Int) throws -> (CandidateRecord, EvaluationRecord)? {
+    try correct(workload: workload, target: target, limit: 1).first
+  }
+
+  /// Correct, timed records, fastest first (ties: the older record), at most `limit`.
+  public func correct(workload: Int, target: Int, limit: Int) throws -> [(CandidateRecord, EvaluationRecord)] {
     let rows = try connection.query(
       """
       SELECT c.id AS cid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
       WHERE c.workload_id = ?1 AND c.target_id = ?2 AND e.status = 'ok' AND e.median_time IS NOT NULL
-      ORDER BY e.median_time ASC, c.id ASC LIMIT 1
-      """, [.int(Int64(workload)), .int(Int64(target))])
-    guard let id = rows.first?["cid"].int, let c = try candidate(id: id), let e = try evaluation(candidate: id) else {
-      return nil
+      ORDER BY e.median_time ASC, c.id ASC LIMIT ?3
+      """, [.int(Int64(workload)), .int(Int64(target)), .int(Int64(limit))])
+    var out: [(CandidateRecord, EvaluationRecord)] = []
+    for row in rows {
+      guard let id = row["cid"].int, let c = try candidate(id: id), let e = try evaluation(candidate: id) else {
+        continue
+      }
+      out.append((c, e))
     }
-    return (c, e)
+    return out
   }
 
   // MARK: - Proposer calls

@@ -4,27 +4,49 @@
 /// to fill up). A worker that exits by a signal or with a non-zero status is a `crash`, one that outlives its limit
 /// is killed (SIGKILL) and is a `timeout`, and one whose output does not decode is a `crash` with the garbage
 /// quoted: nothing a candidate does can stop the search.
+///
+/// Time a worker spends waiting for the timing lock (CPU) or the device lock (GPU) never counts against its
+/// timeout: while it waits, its wait marker file exists (`WorkerRequest.waitMarker`), and the pool adds the time
+/// between polls during which the marker existed to the worker's allowance. The wait is bounded all the same: the
+/// holder is killed at its own timeout, and flock(2) locks die with their process.
+///
+/// A worker also gets a memory cap (`memoryLimit` bytes of address space, set by the worker on itself before it
+/// compiles); a worker that runs out of it is a `crash` whose error starts with `out of memory:` (a resource
+/// failure of the candidate, not of the harness).
 import Foundation
 
 public final class WorkerPool {
   public let executable: URL
   public let arguments: [String]
   public let timeout: Double
+  /// Bytes of address space each worker may use; nil: no cap.
+  public let memoryLimit: Int?
+
+  /// The default cap: half the machine's physical memory, at least 4 GiB (a worker's own compiler and runtime take
+  /// a few hundred MiB of address space; the rest is the candidate's tensors, copies and workspace).
+  public static var defaultMemoryLimit: Int {
+    max(4 << 30, Int(clamping: ProcessInfo.processInfo.physicalMemory / 2))
+  }
   let scratch: URL
   private var running: [Int: Running] = [:]
 
   struct Running {
     var process: Process
     var started: Date
+    /// Seconds spent waiting for a lock so far, and when the marker was last looked at.
+    var waited: Double = 0
+    var lastPoll: Date
+    var marker: URL
     var output: URL
     var errors: URL
     var input: URL
   }
 
-  public init(executable: URL, arguments: [String] = ["worker"], timeout: Double) throws {
+  public init(executable: URL, arguments: [String] = ["worker"], timeout: Double, memoryLimit: Int? = nil) throws {
     self.executable = executable
     self.arguments = arguments
     self.timeout = timeout
+    self.memoryLimit = memoryLimit
     scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
       "kevc-workers-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -40,6 +62,10 @@ public final class WorkerPool {
 
   /// Starts a worker on `request` under the caller's `id`.
   public func launch(id: Int, request: WorkerRequest) throws {
+    let marker = scratch.appendingPathComponent("waiting-\(id)")
+    var request = request
+    request.waitMarker = marker.path
+    if request.memoryLimit == nil { request.memoryLimit = memoryLimit }
     let input = scratch.appendingPathComponent("request-\(id).json")
     let output = scratch.appendingPathComponent("result-\(id).json")
     let errors = scratch.appendingPathComponent("stderr-\(id).txt")
@@ -53,19 +79,28 @@ public final class WorkerPool {
     process.standardOutput = try FileHandle(forWritingTo: output)
     process.standardError = try FileHandle(forWritingTo: errors)
     try process.run()
-    running[id] = Running(process: process, started: Date(), output: output, errors: errors, input: input)
+    let now = Date()
+    running[id] = Running(
+      process: process, started: now, lastPoll: now, marker: marker, output: output, errors: errors, input: input)
   }
 
   /// Results of the workers that finished (or were killed for their time limit) since the last call.
   public func poll() -> [(id: Int, result: WorkerResult)] {
     var done: [(Int, WorkerResult)] = []
-    for (id, r) in running {
-      let elapsed = Date().timeIntervalSince(r.started)
+    for (id, var r) in running {
+      let now = Date()
+      let elapsed = now.timeIntervalSince(r.started)
+      if FileManager.default.fileExists(atPath: r.marker.path) { r.waited += now.timeIntervalSince(r.lastPoll) }
+      r.lastPoll = now
+      running[id] = r
       if r.process.isRunning {
-        guard elapsed > timeout else { continue }
+        guard elapsed - r.waited > timeout else { continue }
         kill(r.process.processIdentifier, SIGKILL)
         r.process.waitUntilExit()
-        done.append((id, WorkerResult(status: .timeout, error: "no result after \(Int(timeout)) s; killed", seconds: elapsed)))
+        let waitNote = r.waited >= 1 ? " (not counting \(Int(r.waited)) s waiting for a lock)" : ""
+        done.append(
+          (id, WorkerResult(
+            status: .timeout, error: "no result after \(Int(timeout)) s\(waitNote); killed", seconds: elapsed)))
       } else {
         done.append((id, classify(r, elapsed: elapsed)))
       }
@@ -76,7 +111,16 @@ public final class WorkerPool {
   }
 
   func classify(_ r: Running, elapsed: Double) -> WorkerResult {
-    let stderrTail = tail((try? Data(contentsOf: r.errors)).map { String(decoding: $0, as: UTF8.self) } ?? "")
+    let stderrText = (try? Data(contentsOf: r.errors)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    let stderrTail = tail(stderrText)
+    if r.process.terminationStatus != 0 || r.process.terminationReason == .uncaughtSignal,
+      let line = stderrText.split(separator: "\n").first(where: { l in Self.outOfMemoryMarks.contains { l.contains($0) } })
+    {
+      let cap = memoryLimit.map { " (the cap is \($0 >> 20) MiB of address space)" } ?? ""
+      return WorkerResult(
+        status: .crash, error: "out of memory: the worker ran out of memory\(cap): \(line.prefix(300))",
+        seconds: elapsed)
+    }
     if r.process.terminationReason == .uncaughtSignal {
       let signal = r.process.terminationStatus
       return WorkerResult(
@@ -101,8 +145,15 @@ public final class WorkerPool {
   }
 
   func cleanUp(_ r: Running) {
-    for u in [r.input, r.output, r.errors] { try? FileManager.default.removeItem(at: u) }
+    for u in [r.input, r.output, r.errors, r.marker] { try? FileManager.default.removeItem(at: u) }
   }
+
+  /// What a process that ran out of its address space says before it dies: the Swift runtime, LLVM, glibc, the
+  /// worker's own check (`WorkerMemory`), Python.
+  static let outOfMemoryMarks = [
+    "failed to allocate", "Could not allocate memory", "LLVM ERROR: out of memory", "std::bad_alloc", "Cannot allocate memory",
+    "kevc: worker out of memory", "MemoryError",
+  ]
 
   /// Kills every worker still running; their results are discarded.
   public func killAll() {

@@ -36,6 +36,13 @@ public struct WorkerRequest: Codable, Sendable {
   public var target: String?
   /// Triton: seconds the harness allows each case (compile, trials and timing) before it kills that case.
   public var caseTimeout: Double?
+  /// A file that exists exactly while the worker waits for the timing or device lock; the pool does not count that
+  /// time against the worker's timeout (`WorkerPool`). Set by the pool; the GPU worker gets it as
+  /// `$KEVC_WAIT_MARKER`.
+  public var waitMarker: String?
+  /// Bytes of address space the worker may use (`setrlimit(RLIMIT_AS)` in the worker itself, before it compiles);
+  /// nil or 0: no cap.
+  public var memoryLimit: Int?
 
   public init(
     specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,
@@ -192,8 +199,16 @@ public enum WorkerEvaluation {
       guard let (kernel, module) = timedModule else {
         return WorkerResult(status: .compileError, error: "no module at the workload shape")
       }
+      let need = memoryNeeded(kernel, workspace: module.workspaceSize) ?? Int.max
+      if let cap = request.memoryLimit, cap > 0, need > cap / 2 {
+        return WorkerResult(
+          status: .crash,
+          error: "out of memory: running at the workload shape needs about \(need >> 20) MiB (inputs, results, "
+            + "their copies and \(module.workspaceSize >> 20) MiB of workspace); the worker's cap is \(cap >> 20) MiB "
+            + "(kevc search --worker-memory)")
+      }
       let jit = try module.jit()
-      let lock = TimingLock(path: request.timingLock)
+      let lock = TimingLock(path: request.timingLock, waitMarker: request.waitMarker)
       defer { lock.release() }
       let once = try KernelCheck.run(
         kernel, jit: jit, options: KernelCheck.Options(trials: 0, timingIterations: 1, timingRepeats: 1))
@@ -309,7 +324,7 @@ public enum WorkerEvaluation {
           deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true,
           // Every other worker waits while one is timed: a mutant 1000x slower than the best gets a few calls
           // (enough to lose), not the full count.
-          timingSeconds: 2))
+          timingSeconds: 2, waitMarker: request.waitMarker))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }
@@ -365,14 +380,39 @@ public enum WorkerEvaluation {
   }
 }
 
+/// Bytes a timed run of `kernel` allocates: each parameter and result as float64 values, as encoded elements and as
+/// the JIT's aligned copy, plus the workspace; nil when it does not fit in 64 bits.
+func memoryNeeded(_ kernel: Kernel, workspace: Int) -> Int? {
+  var total = workspace
+  let env = kernel.dimBindings
+  for t in kernel.params.map({ ($0.shape, $0.dtype) }) + kernel.results.map({ ($0.shape, $0.dtype) }) {
+    var extents: [Int] = []
+    for s in t.0 {
+      guard let v = s.evaluate(env) else { return nil }
+      extents.append(v)
+    }
+    guard let n = ShapeLimits.product(extents, limit: Int.max) else { return nil }
+    let (bytes, o1) = n.multipliedReportingOverflow(by: 8 + 2 * t.1.byteSize)
+    let (sum, o2) = total.addingReportingOverflow(bytes)
+    guard !o1, !o2 else { return nil }
+    total = sum
+  }
+  return total
+}
+
 /// The machine-wide timing lock (flock on a file): concurrent workers compile and check in parallel, but only the
-/// holder times (or, on a GPU, uses the device). Taken on creation; no path means no lock.
+/// holder times (or, on a GPU, uses the device). Taken on creation; no path means no lock. While it waits, the
+/// worker's wait marker exists, so that the pool does not count the wait against the worker's timeout.
 struct TimingLock {
   let descriptor: Int32
 
-  init(path: String?) {
+  init(path: String?, waitMarker: String? = nil) {
     descriptor = path.map { open($0, O_CREAT | O_RDWR, 0o644) } ?? -1
-    if descriptor >= 0 { flock(descriptor, LOCK_EX) }
+    guard descriptor >= 0 else { return }
+    if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return }
+    if let waitMarker { close(open(waitMarker, O_CREAT | O_WRONLY, 0o644)) }
+    flock(descriptor, LOCK_EX)
+    if let waitMarker { unlink(waitMarker) }
   }
 
   func release() {

@@ -1,18 +1,31 @@
 import KevcBasic
 import KevcIR
 
-/// The default schedule of the block-level GPU targets (Triton), derived from the IR's structure only.
+/// The default schedule of the block-level GPU targets (Triton), derived from the bound IR's structure and from the
+/// target's capability record (`GPUCapability.portable`: multiprocessors to fill, shared memory per program,
+/// Triton's tensor limit), never from names. Each numbered rule is one function below; `--emit scheduled` shows
+/// the result.
 ///
 /// In order:
-/// 1. Inline every elementwise intermediate read pointwise by at most two definitions (as on the CPU).
-/// 2. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
+/// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
+///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
+///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
+///    full reduction), or the producer is cheap (at most two loads and a few operations, e.g. a mean from a row
+///    sum). An inline that would stop a consumer from being a `dot` contraction is not made.
+/// 2. Split reductions that would leave the machine idle: a root reduction whose programs (outputs over the
+///    contiguous block) are fewer than `programsToFill` while each would reduce at least 2^18 elements becomes
+///    `rfactor`: partial reductions over a non-contiguous reduction axis (or, failing that, the contiguous one, by
+///    the missing parallelism times a 64-lane block), one kernel, combined by a second (`y.rf` then `y`).
+/// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
 ///    computes the one value it needs in a register (norms, softmax, attention's row max).
-/// 3. Each definition computed at the root gets a kernel:
-///    - a contraction (`dot(y)` legal; convolutions too, as implicit GEMMs over shifted windows) is tiled
-///      64x64x32 (128x128x32 when both output extents are at least 512) over each operand's innermost output axis
-///      the other lacks and their first shared reduction axis: program ids over output tiles, the two output tiles and the reduction tile as blocks, the reduction
-///      serial over tiles, other axes program ids or serial;
+/// 4. Each definition computed at the root gets a kernel:
+///    - a contraction (`dot(y)` legal; convolutions too, as implicit GEMMs over shifted windows) is tiled over
+///      each operand's innermost output axis the other lacks and their first shared reduction axis, with tiles
+///      sized to the operands (the next power of two of each extent, 16 to 128 for the outputs, 16 to 64 for the
+///      reduction; halved while there are fewer output tiles than multiprocessors, down to 64) and shrunk (stages,
+///      then the reduction tile, then the output tiles) until Triton's shared memory for the pipelined operand
+///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
@@ -20,8 +33,8 @@ import KevcIR
 ///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048);
 ///      data-dependent reduction axes stay serial.
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
-///    4096, else 16) and 2 stages (3 for a contraction: 4 or 8 warps).
-/// 4. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
+/// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
 /// Every step is applied only if legal, so the trace is valid for any shape (default and bench shapes alike).
 extension DefaultSchedule {
   public static let gpuBlock = 1024
@@ -29,7 +42,7 @@ extension DefaultSchedule {
   public static let gpuReductionTile = 2048
   public static let gpuLaneBudget = 8192
 
-  public static func gpu(for kernel: Kernel) -> Trace {
+  public static func gpu(for kernel: Kernel, capability: GPUCapability = .portable) -> Trace {
     var k = kernel
     var steps: [Transform] = []
     @discardableResult
@@ -44,21 +57,34 @@ extension DefaultSchedule {
     func current(_ name: String) -> Definition? { k.definitions.first { $0.name == name } }
     func extent(_ loop: String, _ d: Definition) -> Int? { try? k.maxExtent(loop, in: d) }
 
-    // 1. Inline pointwise elementwise intermediates.
+    // 1. Inline elementwise intermediates where that recomputes nothing or little.
     for d in kernel.definitions where d.reduction == nil && !isResult(d.name) {
       let consumers = readers(d.name)
-      guard !consumers.isEmpty, consumers.count <= 2 else { continue }
-      let pointwise = consumers.allSatisfy { c in
-        c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
-          l.indices == c.axes.prefix(l.indices.count).map { .index($0.name) } && l.indices.count == d.axes.count
-        }
+      guard !consumers.isEmpty, consumers.count <= 2,
+        consumers.allSatisfy({ c in inlinesCheaply(d, into: c) }) || isCheap(d)
+      else { continue }
+      let contractions = consumers.filter { (try? Transform.dot(tensor: $0.name).apply(to: k)) != nil }.map(\.name)
+      let before = k
+      guard attempt(.inline(tensor: d.name)) else { continue }
+      if contractions.contains(where: { (try? Transform.dot(tensor: $0).apply(to: k)) == nil }) {
+        k = before
+        steps.removeLast()
       }
-      if pointwise { attempt(.inline(tensor: d.name)) }
     }
 
-    // 2. Row statistics into their consumers' programs, last producer first.
+    // 2. Split reductions that would leave the machine idle (partials, then a combine).
+    for d in k.definitions where d.reduction != nil { splitReduction(d.name, capability, &k, &steps) }
+
+    // 3. Row statistics into their consumers' programs, last producer first.
+    // A consumer that is a kernel of its own comes first: its siblings computed at the same loop then share the
+    // value (a mean read by the variance and by the output is computed once per row).
+    func computedAt(_ p: Definition) -> String? {
+      if case .computeAt(let c, _) = p.effectiveSchedule.placement { return c }
+      return nil
+    }
     for d in kernel.definitions.reversed() where !isResult(d.name) {
-      for consumer in readers(d.name) {
+      let consumers = readers(d.name)
+      for consumer in consumers.filter({ computedAt($0) == nil }) + consumers.filter({ computedAt($0) != nil }) {
         guard current(d.name) != nil, let c = current(consumer.name) else { continue }
         let outer = outerAxes(of: c, k)
         guard let loop = c.effectiveSchedule.loops.map(\.name).last(where: { outer.contains($0) }) else { continue }
@@ -66,16 +92,17 @@ extension DefaultSchedule {
         guard !reads.isEmpty, reads.allSatisfy({ $0.indices.allSatisfy { $0.indexNames.isSubset(of: outer) } }) else {
           continue
         }
-        attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop))
+        guard attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop)) else { continue }
+        if readers(d.name).allSatisfy({ $0.name == consumer.name || computedAt($0) == consumer.name }) { break }
       }
     }
 
-    // 3. Kernels for root definitions; 4. block reductions for fused producers.
+    // 4. Kernels for root definitions; 5. block reductions for fused producers.
     for d in k.definitions {
       guard let d = current(d.name) else { continue }
       if d.effectiveSchedule.placement == .root {
         if d.reduction?.op == .sum, attempt(.dot(tensor: d.name)), let dd = current(d.name),
-          scheduleContraction(dd, &k, &steps)
+          scheduleContraction(dd, capability, &k, &steps)
         {
           continue
         }
@@ -94,13 +121,21 @@ extension DefaultSchedule {
     let loads = d.expressions.flatMap(\.loads)
     let rank = max(d.axes.count, loads.map(\.indices.count).max() ?? 0)
     var votes: [String: Int] = [:]
+    var loadVotes: [String: Int] = [:]
     if d.axes.count == rank, let last = d.axes.last { votes[last.name, default: 0] += 1 }
     for load in loads where load.indices.count == rank {
-      if case .index(let v)? = load.indices.last { votes[v, default: 0] += 1 }
+      if case .index(let v)? = load.indices.last {
+        votes[v, default: 0] += 1
+        loadVotes[v, default: 0] += 1
+      }
     }
     let order = d.effectiveSchedule.loops.map { Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule) }
+    // A reduction reads more than it writes: on a tie between its store and its loads, the loads win.
+    let reads = d.reduction == nil ? [:] : loadVotes
     return votes.max { a, b in
-      a.value != b.value ? a.value < b.value : (order.lastIndex(of: a.key) ?? -1) < (order.lastIndex(of: b.key) ?? -1)
+      if a.value != b.value { return a.value < b.value }
+      if reads[a.key, default: 0] != reads[b.key, default: 0] { return reads[a.key, default: 0] < reads[b.key, default: 0] }
+      return (order.lastIndex(of: a.key) ?? -1) < (order.lastIndex(of: b.key) ?? -1)
     }?.key
   }
 
@@ -253,7 +288,9 @@ extension DefaultSchedule {
 
   /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false
   /// (leaving the definition to `scheduleRoot`) when the operands do not have the contraction pattern.
-  static func scheduleContraction(_ d: Definition, _ k: inout Kernel, _ steps: inout [Transform]) -> Bool {
+  static func scheduleContraction(
+    _ d: Definition, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]
+  ) -> Bool {
     func strip(_ e: Expr) -> Expr {
       if case .cast(_, let i) = e { return strip(i) }
       return e
@@ -281,14 +318,14 @@ extension DefaultSchedule {
       local.append(t)
       return true
     }
-    let big = me >= 512 && ne >= 512
-    let tileMN = big ? 128 : 64
-    let tileK = 32
+    let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }.reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: d)) ?? 1) }
+    let operandBytes = [la.tensor, lb.tensor].compactMap { k.tensorType($0)?.dtype.byteSize }.max() ?? 4
+    let t = contractionTiles(m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, capability)
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
     }
-    guard let tm = tile(m, me, tileMN), let tn = tile(n, ne, tileMN), let tk = tile(kk, ke, ke <= 64 ? 64 : tileK),
+    guard let tm = tile(m, me, t.m), let tn = tile(n, ne, t.n), let tk = tile(kk, ke, t.k),
       let cur = trial.definitions.first(where: { $0.name == d.name })
     else { return false }
     let loops = cur.effectiveSchedule.loops.map(\.name)
@@ -310,9 +347,117 @@ extension DefaultSchedule {
       attempt(.bind(tensor: d.name, loop: tm.lane, dimension: .blockY)),
       attempt(.bind(tensor: d.name, loop: tk.lane, dimension: .blockZ))
     else { return false }
-    _ = attempt(.launch(tensor: d.name, warps: big ? 8 : 4, stages: 3))
+    _ = attempt(.launch(tensor: d.name, warps: t.warps, stages: t.stages))
     k = trial
     steps += local
+    return true
+  }
+
+  /// Tiles of a contraction sized to its operands: each output tile the next power of two of its extent (16 to
+  /// 128), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
+  /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); then the pipeline is
+  /// shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger output tile.
+  public static func contractionTiles(
+    m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, _ capability: GPUCapability
+  ) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
+    func fit(_ e: Int, _ cap: Int) -> Int { min(cap, max(16, nextPow2(e))) }
+    var bm = fit(m, 128)
+    var bn = fit(n, 128)
+    var bk = fit(k, operandBytes <= 2 ? 64 : 32)
+    func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
+    while programs() < capability.multiprocessors, max(bm, bn) > 64 {
+      if bm >= bn { bm /= 2 } else { bn /= 2 }
+    }
+    var stages = 3
+    while !capability.fitsDot(m: bm, n: bn, k: bk, stages: stages, operandBytes: operandBytes) {
+      if stages > 2 {
+        stages -= 1
+      } else if bk > 16 {
+        bk /= 2
+      } else if max(bm, bn) > 16 {
+        if bm >= bn { bm /= 2 } else { bn /= 2 }
+      } else {
+        break
+      }
+    }
+    let warps = bm * bn >= 128 * 128 ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
+    return (bm, bn, bk, warps, stages)
+  }
+
+  /// Whether inlining `d` into `c` recomputes nothing: every read of `d` is pointwise at `c`'s leading axes, or
+  /// indexes `d`'s axes with distinct variables that together name every loop of `c`.
+  static func inlinesCheaply(_ d: Definition, into c: Definition) -> Bool {
+    let loops = Set(c.axes.map(\.name) + (c.reduction?.axes.map(\.name) ?? []))
+    return c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
+      guard l.indices.count == d.axes.count else { return false }
+      if l.indices == c.axes.prefix(l.indices.count).map({ .index($0.name) }) { return true }
+      var names: [String] = []
+      for i in l.indices {
+        guard case .index(let v) = i else { return false }
+        names.append(v)
+      }
+      return Set(names).count == names.count && Set(names) == loops
+    }
+  }
+
+  /// A producer cheap enough to recompute at every read: at most two loads and eight expression nodes.
+  static func isCheap(_ d: Definition) -> Bool {
+    var nodes = 0
+    d.body.forEach { _ in nodes += 1 }
+    return d.body.loads.count <= 2 && nodes <= 8
+  }
+
+  /// Rule 2: a root reduction with fewer programs than the machine has room for, each reducing at least 2^18
+  /// elements, becomes partial reductions and a combine (`rfactor`). The split axis is the longest constant
+  /// reduction axis that is not the contiguous one (the partials then read whole contiguous rows), by the
+  /// parallelism missing, leaving at least 4 iterations per partial; else the contiguous axis by that many
+  /// 64-lane blocks (each program reads 64 adjacent elements per step of a grid-stride loop).
+  static func splitReduction(_ name: String, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]) {
+    guard let d = k.definitions.first(where: { $0.name == name }), let r = d.reduction, r.op != .argmax,
+      r.op != .argmin, d.effectiveSchedule.placement == .root
+    else { return }
+    func ext(_ loop: String) -> Int? { try? k.maxExtent(loop, in: d) }
+    let contiguous = gpuContiguousVariable(of: d)
+    var outputs = 1
+    for a in d.axes {
+      guard let e = ext(a.name) else { return }
+      outputs *= max(1, e)
+    }
+    var reduced = 1
+    for a in r.axes {
+      guard k.constantValue(a.lowerBound) != nil, k.constantValue(a.upperBound) != nil, let e = ext(a.name) else { return }
+      reduced *= max(1, e)
+    }
+    // The block `scheduleRoot` would give the contiguous output axis.
+    let aLane = laneAxis(of: d, k)
+    let limit = reductionLane(of: d, k) == nil ? gpuBlock : (aLane == contiguous ? 64 : 32)
+    let lane = aLane.flatMap { ext($0) }.map { min(nextPow2($0), limit) } ?? 1
+    let programs = max(1, outputs / lane)
+    guard programs < capability.programsToFill, reduced * lane >= 1 << 18 else { return }
+    let want = nextPow2((capability.programsToFill + programs - 1) / programs)
+    func floorPow2(_ n: Int) -> Int { n < 1 ? 0 : 1 << (Int.bitWidth - 1 - n.leadingZeroBitCount) }
+    let others = r.axes.filter { $0.name != contiguous }.compactMap { a in ext(a.name).map { (a.name, $0) } }
+    if let (axis, e) = others.max(by: { $0.1 < $1.1 }), e >= 8 {
+      let factor = min(want, floorPow2(e / 4))
+      if factor >= 2 {
+        _ = attempt(.rfactor(tensor: name, loop: axis, factor: factor), &k, &steps)
+        return
+      }
+    }
+    if let c = contiguous, r.axes.contains(where: { $0.name == c }), let e = ext(c) {
+      // Partials over the contiguous axis: `want` programs per output of 64 adjacent lanes each (the block
+      // `scheduleRoot` gives a contiguous axis beside a reduction block), each partial summing at least 16
+      // elements (the partials are at most 1/16 of what is reduced).
+      let factor = min(want * 64, floorPow2(e / 16))
+      if factor >= 128 { _ = attempt(.rfactor(tensor: name, loop: c, factor: factor), &k, &steps) }
+    }
+  }
+
+  @discardableResult
+  static func attempt(_ t: Transform, _ k: inout Kernel, _ steps: inout [Transform]) -> Bool {
+    guard let next = try? t.apply(to: k) else { return false }
+    k = next
+    steps.append(t)
     return true
   }
 

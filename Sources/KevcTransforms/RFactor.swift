@@ -32,7 +32,13 @@ extension ScheduleEditing {
       throw fail("reduction axis '\(loop)' of '\(tensor)' has data-dependent bounds and cannot be split")
     }
     guard factor >= 2 else { throw fail("rfactor needs a factor of at least 2", .badParameter) }
-    let extent = Swift.max(0, hi - lo)
+    guard factor <= ShapeLimits.maxExtent else {
+      throw fail("rfactor factor \(factor) is larger than the limit of \(ShapeLimits.maxExtent)", .badParameter)
+    }
+    guard let span = ShapeLimits.span(lo, hi), span <= ShapeLimits.maxExtent else {
+      throw fail("reduction axis '\(loop)' of '\(tensor)' spans more than \(ShapeLimits.maxExtent)", .badParameter)
+    }
+    let extent = Swift.max(0, span)
     let outerName = loop + ".o"
     let innerName = loop + ".i"
     let used = Set(d.axes.map(\.name) + r.axes.map(\.name))

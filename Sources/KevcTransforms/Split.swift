@@ -21,6 +21,9 @@ extension ScheduleEditing {
     var s = d.effectiveSchedule
     let position = try loopIndex(loop, in: d)
     guard factor >= 1 else { throw fail("split factor must be at least 1, got \(factor)", .badParameter) }
+    guard factor <= ShapeLimits.maxExtent else {
+      throw fail("split factor \(factor) is larger than the limit of \(ShapeLimits.maxExtent)", .badParameter)
+    }
     guard s.loops[position].kind == .serial else {
       throw fail("loop '\(loop)' of '\(tensor)' is already \(describe(s.loops[position].kind)); split it before mapping it", .alreadyMapped)
     }

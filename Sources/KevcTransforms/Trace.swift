@@ -37,6 +37,7 @@ public struct Trace: Hashable, Codable, Sendable {
   /// Reads a trace file: JSON when it starts with `{`, text otherwise.
   public static func parse(_ source: SourceFile) throws(DiagnosticError) -> Trace {
     if source.text.drop(while: { $0.isWhitespace }).first == "{" {
+      try checkJSONNesting(source)
       do {
         return try JSONDecoder().decode(Trace.self, from: Data(source.text.utf8))
       } catch {
@@ -47,6 +48,49 @@ public struct Trace: Hashable, Codable, Sendable {
       }
     }
     return try TraceText.parse(source)
+  }
+
+  /// Most nesting of `[` and `{` in a JSON trace; a trace needs four levels, the limit keeps a hostile file from
+  /// exhausting the decoder's stack (`kevc.trace.too-deep`).
+  public static let maxJSONDepth = 32
+
+  /// Throws `kevc.trace.too-deep` at the first bracket past `maxJSONDepth` (brackets inside strings do not count).
+  static func checkJSONNesting(_ source: SourceFile) throws(DiagnosticError) {
+    var depth = 0
+    var inString = false
+    var escaped = false
+    var line = 1
+    var column = 0
+    for byte in source.text.utf8 {
+      column += 1
+      if byte == UInt8(ascii: "\n") {
+        line += 1
+        column = 0
+      }
+      if inString {
+        if escaped {
+          escaped = false
+        } else if byte == UInt8(ascii: "\\") {
+          escaped = true
+        } else if byte == UInt8(ascii: "\"") {
+          inString = false
+        }
+        continue
+      }
+      switch byte {
+      case UInt8(ascii: "\""): inString = true
+      case UInt8(ascii: "["), UInt8(ascii: "{"):
+        depth += 1
+        if depth > maxJSONDepth {
+          throw DiagnosticError(
+            .error(
+              TraceText.tooDeep, "JSON trace nests more than \(maxJSONDepth) levels deep",
+              at: SourceLocation(file: source.path, line: line, column: column)))
+        }
+      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+      default: break
+      }
+    }
   }
 
   public var json: String {
@@ -100,6 +144,11 @@ public struct TransformSignature: Sendable, Hashable {
 /// The textual form of transforms: `name(arg, ...)` with identifiers (dots allowed), integers, `[lists]`,
 /// memory scopes and GPU dimensions as bare words.
 public enum TraceText {
+  /// Most nesting of `[lists]` in one transform's arguments; a transform takes flat lists, so this only bounds the
+  /// recursion of the argument scanner on hostile text (`kevc.trace.too-deep`, not a stack overflow).
+  public static let maxDepth = 8
+  static let tooDeep = DiagnosticID("trace", "too-deep")
+
   public static func print(_ t: Transform) -> String {
     func list<T>(_ xs: [T]) -> String { "[" + xs.map { "\($0)" }.joined(separator: ", ") + "]" }
     switch t {
@@ -336,12 +385,16 @@ public enum TraceText {
       return out
     }
 
-    mutating func argument() throws(DiagnosticError) -> Argument {
+    mutating func argument(depth: Int = 0) throws(DiagnosticError) -> Argument {
       skip()
       if consume("[") {
+        guard depth < TraceText.maxDepth else {
+          position -= 1  // at the offending '['
+          throw error("lists nest more than \(TraceText.maxDepth) levels deep", id: TraceText.tooDeep)
+        }
         var items: [Argument] = []
         if !consume("]") {
-          repeat { items.append(try argument()) } while consume(",")
+          repeat { items.append(try argument(depth: depth + 1)) } while consume(",")
           try expect("]")
         }
         return .list(items)
@@ -357,10 +410,10 @@ public enum TraceText {
       return .word(w)
     }
 
-    func error(_ message: String) -> DiagnosticError {
+    func error(_ message: String, id: DiagnosticID = DiagnosticID("trace", "syntax")) -> DiagnosticError {
       DiagnosticError(
         .error(
-          DiagnosticID("trace", "syntax"), message,
+          id, message,
           at: SourceLocation(file: location.file, line: location.line, column: location.column + position)))
     }
   }

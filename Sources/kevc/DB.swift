@@ -57,11 +57,9 @@ struct DB: ParsableCommand {
         throw ExitCode(1)
       }
       let text = try location.open().exportJSON()
-      if let output, output != "-" {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-      } else {
-        FileHandle.standardOutput.write(Data(text.utf8))
-      }
+      var writer = ArtifactWriter()
+      try writer.stage(Data(text.utf8), at: output ?? "-")
+      try writer.commit()
     }
   }
 
@@ -105,7 +103,10 @@ struct TuningOptions: ParsableArguments {
       // Records are keyed by the device they were measured on: a GPU compile looks up this machine's GPU, and
       // finds nothing on a machine without one.
       guard let target = HostTarget.forKind(request.target.rawValue) else { return }
-      if let tuned = try TunedSchedule.lookup(databasePath: path, kernel: front, bound: bound, target: target) {
+      let warn = { (message: String) in FileHandle.standardError.write(Data("kevc: warning: \(message)\n".utf8)) }
+      if let tuned = try TunedSchedule.lookup(
+        databasePath: path, kernel: front, bound: bound, target: target, warn: warn)
+      {
         request.schedule = tuned.trace
         FileHandle.standardError.write(Data("kevc: \(tuned.note)\n".utf8))
       }

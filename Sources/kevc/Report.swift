@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KevcDriver
 import KevcSearch
 
 /// `kevc report`: a self-contained HTML page about one workload's search (plots, lineage, graph, diffs, failures).
@@ -17,7 +18,7 @@ struct Report: ParsableCommand {
   @Option(help: "Target id (see kevc db list).")
   var target: Int?
 
-  @Option(name: .short, help: "Output HTML file.")
+  @Option(name: .short, help: "Output HTML file; '-' is standard output.")
   var output: String = "report.html"
 
   func run() throws {
@@ -46,7 +47,9 @@ struct Report: ParsableCommand {
       throw ExitCode(1)
     }
     let html = try SearchReport.html(db: database, workload: w, target: t)
-    try Data(html.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-    print("wrote \(output) (workload #\(w.id) \(w.specName) [\(w.shape)], target #\(t.id))")
+    var writer = ArtifactWriter()
+    try writer.stage(Data(html.utf8), at: output)
+    try writer.commit()
+    if output != "-" { print("wrote \(output) (workload #\(w.id) \(w.specName) [\(w.shape)], target #\(t.id))") }
   }
 }

@@ -65,6 +65,10 @@ struct Search: ParsableCommand {
   @Option(help: "Seconds before a worker is killed and its candidate classified 'timeout'.")
   var evalTimeout: Double = 120
 
+  @Option(
+    help: "MiB of address space each worker may use (RLIMIT_AS); a worker past it is recorded as 'out of memory'. 0: no cap. Default: half the machine's memory, at least 4096.")
+  var workerMemory: Int?
+
   @Option(help: "Correctness trials per checked shape.")
   var trials: Int = 3
 
@@ -134,6 +138,7 @@ struct Search: ParsableCommand {
       options.seed = seed
       options.islands = islands
       options.evalTimeout = evalTimeout
+      if let workerMemory { options.workerMemory = min(max(0, workerMemory), 1 << 40) << 20 }
       options.trials = trials
       options.target = target
       options.caseTimeout = caseTimeout

@@ -15,6 +15,7 @@ struct Worker: ParsableCommand {
     let result: WorkerResult
     do {
       let request = try JSONDecoder().decode(WorkerRequest.self, from: data)
+      if let cap = request.memoryLimit, cap > 0 { capAddressSpace(cap) }
       result = WorkerEvaluation.evaluate(request)
     } catch {
       FileHandle.standardError.write(Data("kevc worker: invalid request: \(error)\n".utf8))
@@ -25,6 +26,16 @@ struct Worker: ParsableCommand {
     FileHandle.standardOutput.write(try encoder.encode(result))
     FileHandle.standardOutput.write(Data("\n".utf8))
   }
+}
+
+/// Lowers this process's soft limit on address space to `bytes` (RLIMIT_AS; the hard limit stays), so that a
+/// candidate that allocates without bound fails in this worker instead of taking the machine's memory.
+func capAddressSpace(_ bytes: Int) {
+  let RLIMIT_AS_KIND = __rlimit_resource_t(RLIMIT_AS.rawValue)
+  var limit = rlimit()
+  guard getrlimit(RLIMIT_AS_KIND, &limit) == 0 else { return }
+  limit.rlim_cur = min(rlim_t(bytes), limit.rlim_max)
+  _ = setrlimit(RLIMIT_AS_KIND, &limit)
 }
 
 /// A worker whose search died (SIGKILL, a time limit that killed the whole process tree's root) must not go on

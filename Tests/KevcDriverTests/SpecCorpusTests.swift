@@ -4,13 +4,22 @@ import KevcDriver
 import KevcIR
 import Testing
 
-/// Every spec in `specs/` (and every spec in `Tests/Corpus/novel/`, written from the language reference alone)
-/// compiles through LLVM and matches the float64 interpreter at its default shape and at odd shapes.
+/// Every spec in `specs/` and `specs/kernelbench/` (and every spec in `Tests/Corpus/novel/`, written from the
+/// language reference alone) compiles through LLVM and matches the float64 interpreter at its default shape and at
+/// odd shapes.
 @Suite struct SpecCorpusTests {
+  static let kernelBench = Paths.files(in: "specs/kernelbench", withExtension: "kev")
   static let specs = Paths.files(in: "specs", withExtension: "kev") + Paths.files(in: "Tests/Corpus/novel", withExtension: "kev")
+    + kernelBench
+
+  /// Specs of `specs/kernelbench/` that fail on the LLVM target: each is a compiler bug, listed (with the failing
+  /// shape) in `specs/kernelbench/README.md` ("Known failures"). The tests below expect them to fail, so that a fix
+  /// shows up as a failure here and the entry is removed.
+  static let knownFailures: Set<String> = []
 
   @Test func corpusIsPresent() {
     #expect(Self.specs.count >= 17)
+    #expect(Self.kernelBench.count >= 30)
   }
 
   @Test(arguments: specs)
@@ -21,6 +30,17 @@ import Testing
   @Test(arguments: specs)
   func oddShapesPassTheCheck(_ spec: URL) throws {
     let kernel = try frontEnd(spec)
+    if Self.kernelBench.contains(spec) {
+      // KernelBench's windows, strides and dilations shrink an output by a kernel size: all-prime or all-one
+      // bindings are often no valid shape (or a huge one). Their odd shapes are the default one with every dim
+      // one larger, and one smaller (at least 1), where that binds.
+      let defaults = kernel.dims.compactMap { d in d.value.map { (d.name, $0) } }
+      let bindings = [1, -1].map { delta in Dictionary(uniqueKeysWithValues: defaults.map { ($0.0, max(1, $0.1 + delta)) }) }
+      let valid = bindings.filter { (try? kernel.binding($0, location: .unknown)) != nil }
+      #expect(!valid.isEmpty, "\(spec.lastPathComponent): no odd shape binds")
+      for overrides in valid { try check(spec, overrides: overrides, trials: 2) }
+      return
+    }
     // Distinct small primes per dim, then every dim 1. When dims must agree with each other, fall back to one
     // shared prime.
     let primes = [7, 5, 3, 11, 13, 2, 17, 19]
@@ -31,24 +51,6 @@ import Testing
     let first = (try? kernel.binding(distinct, location: .unknown)) != nil ? distinct : same
     try check(spec, overrides: first, trials: 2)
     try check(spec, overrides: ones, trials: 2)
-  }
-
-  /// The reference module says whether its measured cost can depend on the inputs (the GPU harness then measures
-  /// it for every candidate, else once per module): gathers, jagged ranges and data-dependent selects do; dense
-  /// ops, masks on indices (attention's causal mask) and padded windows (conv1d) do not.
-  @Test func referenceModulesSayWhetherTheirCostDependsOnTheInputs() throws {
-    var flags: [String: Bool] = [:]
-    for spec in Self.specs {
-      let request = CompileRequest(source: try source(spec), kind: .spec, stages: [.torchRef])
-      let text = String(decoding: try #require(try Compiler.compile(request).artifacts[.torchRef]), as: UTF8.self)
-      let yes = text.contains("\nCOST_DEPENDS_ON_INPUTS = True\n")
-      #expect(yes != text.contains("\nCOST_DEPENDS_ON_INPUTS = False\n"), "\(spec.lastPathComponent)")
-      flags[spec.deletingPathExtension().lastPathComponent] = yes
-    }
-    for name in ["softmax", "attention", "matmul", "conv1d", "conv2d", "layernorm", "fm_interaction"] {
-      #expect(flags[name] == false, "\(name)")
-    }
-    for name in ["embedding_bag", "jagged_truncate"] { #expect(flags[name] == true, "\(name)") }
   }
 
   func frontEnd(_ spec: URL) throws -> Kernel {
@@ -73,6 +75,11 @@ import Testing
     let jit = try #require(result.module).jit()
     let report = try KernelCheck.run(
       kernel, jit: jit, options: KernelCheck.Options(trials: trials, seed: 42, timingIterations: 0))
+    let name = spec.deletingPathExtension().lastPathComponent
+    if Self.knownFailures.contains(name) {
+      #expect(!report.passed, "\(name) \(overrides) passes now: remove it from the known failures")
+      return
+    }
     #expect(report.passed, "\(spec.lastPathComponent) \(overrides):\n\(RunReportText.render(report, kernel: kernel))")
   }
 }

@@ -4,14 +4,14 @@ import KevcIR
 import KevcSpec
 import Testing
 
-/// Kernels lowered from the bundled specs (specs/*.kev) print to text that reads back to the same kernel, and
+/// Kernels lowered from the bundled specs (specs/*.kev, specs/kernelbench/*.kev) print to text that reads back to the same kernel, and
 /// the printed text verifies exactly as the kernel does.
 @Suite struct SpecCorpusRoundTripTests {
-  static let specs: [URL] = {
-    let dir = Corpus.repository.appendingPathComponent("specs")
+  static let specs: [URL] = ["specs", "specs/kernelbench"].flatMap { folder in
+    let dir = Corpus.repository.appendingPathComponent(folder)
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
     return names.filter { $0.hasSuffix(".kev") }.sorted().map { dir.appendingPathComponent($0) }
-  }()
+  }
 
   @Test func loweredSpecsRoundTrip() throws {
     var lowered = 0

@@ -270,6 +270,31 @@ import Testing
     #expect(y.reduction?.axes.first?.upperBound == .binary(.add, .index("n"), .constant(.int(1))))
   }
 
+  /// Sizes past `ShapeLimits` are located `kevc.shape.too-large` errors at binding, before any stage multiplies
+  /// them (issue 13: `dims N = 9223372036854775807` trapped in `Kernel.maxExtent`).
+  @Test func sizesPastTheLimitsAreTooLarge() throws {
+    let big = "kernel f(x: f32[N]) -> (y: f32[N]) {\n  dims N = 9223372036854775807\n  y[i] = x[i] * 2.0\n}\n"
+    #expect(errors(big, shape: [:]) == [
+      "1:10: dimension 'N' = 9223372036854775807 is larger than the limit of 1099511627776 [kevc.shape.too-large]"
+    ])
+    let small = "kernel f(x: f32[N]) -> (y: f32[N]) {\n  dims N = 8\n  y[i] = x[i] * 2.0\n}\n"
+    #expect(errors(small, shape: ["N": Int.max]) == [
+      "1:1: dimension 'N' = 9223372036854775807 is larger than the limit of 1099511627776 [kevc.shape.too-large]"
+    ])
+    #expect(errors(small, shape: ["N": ShapeLimits.maxExtent]).isEmpty)
+    // Each extent within the limit, the product past 2^48 elements (and past 2^63 in the second binding).
+    let square = "kernel g(x: f32[M, N]) -> (y: f32[M]) {\n  dims M = 2, N = 2\n  y[m] = sum(n < N) x[m, n]\n}\n"
+    #expect(errors(square, shape: ["M": 1 << 25, "N": 1 << 24]).first?.hasSuffix("[kevc.shape.too-large]") == true)
+    #expect(errors(square, shape: ["M": 1 << 40, "N": 1 << 40]).first?.hasPrefix(
+      "1:10: 'x' has more than 281474976710656 elements") == true)
+    #expect(errors(square, shape: ["M": 1 << 24, "N": 1 << 24]).isEmpty)
+    // A size expression that overflows 64 bits, and a constant reduction range past the limit.
+    let product = "kernel h(x: f32[N * N]) -> (y: f32[N * N]) {\n  dims N = 8\n  y[i] = x[i]\n}\n"
+    #expect(errors(product, shape: ["N": 1 << 40]).first?.contains("overflows 64 bits") == true)
+    let range = "kernel r(x: f32[N]) -> (y: f32[N]) {\n  dims N = 8\n  y[i] = sum(k in 0 .. 9223372036854775807) x[i]\n}\n"
+    #expect(errors(range, shape: [:]).first?.hasSuffix("[kevc.shape.too-large]") == true)
+  }
+
   @Test func symbolicExtentsBecomeConstraints() throws {
     let k = try lower(
       """
@@ -330,7 +355,7 @@ import Testing
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent()
     var count = 0
-    for folder in ["specs", "Tests/Corpus/novel"] {
+    for folder in ["specs", "specs/kernelbench", "Tests/Corpus/novel"] {
       let dir = root.appendingPathComponent(folder)
       let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".kev") }
       for name in names.sorted() {

@@ -280,6 +280,99 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(results[4]?.medianTime != nil)
   }
 
+  /// Issue 13: with `--jobs 2`, a correct candidate waiting for the timing lock held by a slow one was killed as a
+  /// `timeout`. Time spent waiting for a lock never counts: here the lock is held for twice the timeout.
+  @Test func waitingForTheTimingLockNeverCountsAgainstTheTimeout() throws {
+    let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
+    let dir = try Paths.temporaryDirectory()
+    let lockPath = dir.appendingPathComponent("timing.lock").path
+    let fd = open(lockPath, O_CREAT | O_RDWR, 0o644)
+    #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+    let timeout = 8.0
+    let pool = try WorkerPool(executable: Paths.kevc, timeout: timeout)
+    var request = WorkerRequest(
+      specPath: "add.kev", specText: spec, kind: "spec", shape: ["N": 17], trace: Trace([]), trials: 1,
+      secondsPerRepeat: 0.001, repeats: 1, timingLock: lockPath)
+    request.target = "llvm"
+    try pool.launch(id: 1, request: request)
+    let released = Date().addingTimeInterval(2 * timeout)
+    var result: WorkerResult?
+    let deadline = Date().addingTimeInterval(120)
+    while result == nil, Date() < deadline {
+      if fd >= 0, Date() > released, flock(fd, LOCK_UN) == 0 { close(fd) }
+      result = pool.poll().first?.result
+      usleep(50_000)
+    }
+    #expect(result?.status == .ok, "\(String(describing: result))")
+    #expect((result?.seconds ?? 0) > timeout, "the worker waited for the lock longer than its timeout")
+  }
+
+  /// A worker gets a memory cap; past it the candidate is a resource failure (`out of memory:`), not a harness
+  /// failure: here the cap is far below what the worker's own runtime needs, and far below a workload that would
+  /// need 12 GiB.
+  @Test func workersPastTheirMemoryCapAreOutOfMemory() throws {
+    let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
+    let tiny = try WorkerPool(executable: Paths.kevc, timeout: 60, memoryLimit: 32 << 20)
+    let request = WorkerRequest(
+      specPath: "add.kev", specText: spec, kind: "spec", shape: ["N": 17], trace: Trace([]), trials: 1,
+      secondsPerRepeat: 0.001, repeats: 1)
+    try tiny.launch(id: 1, request: request)
+    let big = try WorkerPool(executable: Paths.kevc, timeout: 60, memoryLimit: 1 << 30)
+    var large = request
+    large.shape = ["N": 1 << 30]
+    try big.launch(id: 2, request: large)
+    var results: [Int: WorkerResult] = [:]
+    let deadline = Date().addingTimeInterval(120)
+    while results.count < 2, Date() < deadline {
+      for (id, r) in tiny.poll() + big.poll() { results[id] = r }
+      usleep(50_000)
+    }
+    #expect(results[1]?.status == .crash)
+    #expect(results[1]?.error?.hasPrefix("out of memory:") == true, "\(String(describing: results[1]))")
+    #expect(results[2]?.status == .crash)
+    #expect(results[2]?.error?.hasPrefix("out of memory: running at the workload shape needs about") == true,
+      "\(String(describing: results[2]))")
+  }
+
+  /// Issue 13: a database row holding a trace past the limits (a split factor of 2^63 - 1) crashed `kevc compile`
+  /// and `kevc search`. The compile lookup skips it with a reason and takes the next fastest record; a search
+  /// resuming on that database rejects it and goes on.
+  @Test func rowsWithTracesPastTheLimitsAreSkippedNotCrashedOn() throws {
+    let dir = try Paths.temporaryDirectory()
+    let path = dir.appendingPathComponent("o.db").path
+    let db = try TuningDatabase(path: path)
+    let first = try SearchEngine(db: db, input: try matmulInput(16), options: smallOptions(budget: 1)).run()
+    let baseline = try #require(try db.best(workload: first.workloadID, target: first.targetID))
+    let bad = Trace([.split(tensor: "c", loop: "m", factor: Int.max), .rfactor(tensor: "c", loop: "k", factor: Int.max)])
+    let id = try db.insertCandidate(
+      workload: first.workloadID, target: first.targetID, irHash: "overflow", traceJSON: bad.json, irText: "",
+      parent: nil, secondParent: nil, proposer: "test", transform: nil, island: 0)
+    var e = baseline.1
+    e.candidateID = id
+    e.medianTime = (baseline.1.medianTime ?? 1) / 100  // the fastest record
+    try db.insertEvaluation(e)
+
+    let source = SourceFile(path: "specs/matmul.kev", text: try Paths.text("specs/matmul.kev"))
+    let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding(["M": 16, "N": 16, "K": 16], location: .unknown)
+    var warnings: [String] = []
+    let tuned = try #require(
+      try TunedSchedule.lookup(databasePath: path, kernel: front, bound: bound, warn: { warnings.append($0) }))
+    #expect(tuned.candidateID == baseline.0.id)
+    #expect(warnings.count == 1 && warnings[0].hasPrefix("skipping tuned schedule #\(id): "), "\(warnings)")
+    #expect(warnings.first?.contains("larger than the limit") == true, "\(warnings)")
+
+    let compile = try runKevc(
+      ["compile", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=16,N=16,K=16", "--db", path, "--emit",
+       "scheduled"], in: dir)
+    #expect(compile.0 == 0, "\(compile.2)")
+    #expect(compile.2.contains("warning: skipping tuned schedule #\(id)"), "\(compile.2)")
+    #expect(compile.2.contains("using tuned schedule from DB (candidate #\(baseline.0.id)"), "\(compile.2)")
+
+    let again = try SearchEngine(db: db, input: try matmulInput(16), options: smallOptions(budget: 3)).run()
+    #expect(again.stats.evaluatedThisRun >= 1)
+  }
+
   @Test func sigkilledSearchResumesWithoutReevaluating() throws {
     let dir = try Paths.temporaryDirectory()
     let dbPath = dir.appendingPathComponent("k.db").path

@@ -123,4 +123,37 @@ import Testing
       _ = try Trace.parse(SourceFile(path: "t.json", text: "{\"steps\": [{\"splat\": {}}]}"))
     }
   }
+
+  /// A 40,000-byte line of nested lists (the crash of issue 13 needed 19 KB) is a located `too-deep` error, in text
+  /// and in JSON, never a stack overflow.
+  @Test func deeplyNestedTracesAreLocatedErrors() throws {
+    let depth = 20_000
+    let text = "dot(c)\nsplit(y, " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + ", 4)\n"
+    do {
+      _ = try Trace.parse(SourceFile(path: "deep.trace", text: text))
+      Issue.record("a nested trace parsed")
+    } catch {
+      let d = try #require(error.diagnostics.first)
+      #expect(d.id.description == "kevc.trace.too-deep", "\(d)")
+      #expect(d.location.line == 2)
+      #expect(d.location.column == 10 + TraceText.maxDepth)
+    }
+    let json = "{\"steps\": " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+    do {
+      _ = try Trace.parse(SourceFile(path: "deep.json", text: json))
+      Issue.record("a nested JSON trace parsed")
+    } catch {
+      let d = try #require(error.diagnostics.first)
+      #expect(d.id.description == "kevc.trace.too-deep", "\(d)")
+      #expect(d.location.line == 1 && d.location.column == 10 + Trace.maxJSONDepth)
+    }
+    // Brackets inside strings do not count; ordinary traces stay well inside the limit.
+    let names = "{\"steps\": [{\"dot\": {\"tensor\": \"" + String(repeating: "[", count: 100) + "\"}}]}"
+    do {
+      _ = try Trace.parse(SourceFile(path: "s.json", text: names))
+    } catch {
+      #expect(error.diagnostics.allSatisfy { $0.id.description != "kevc.trace.too-deep" }, "\(error)")
+    }
+    #expect(try Trace.parse(SourceFile(path: "t.json", text: Self.parse(Self.everyKind).json)) == Self.parse(Self.everyKind))
+  }
 }

@@ -6,9 +6,10 @@ import KevcTransforms
 import KevcTriton
 import Testing
 
-/// Every spec, under the default GPU schedule and the schedule variants (plus the hand-written traces in
-/// `lowering/triton/traces/`), lowers to a module whose every kernel Triton compiles ahead of time for cuda:90
-/// and hip:gfx942 (one Python process for all of them). Skipped with a message when the Python that
+/// Every spec (`specs/**/*.kev`), under the default GPU schedule at its default and its bench shape and the
+/// schedule variants (plus the hand-written traces in `lowering/triton/traces/`), lowers to a module whose every
+/// kernel Triton compiles ahead of time for cuda:90 and hip:gfx942 within each target's shared memory (one
+/// Python process per job for all of them). Skipped with a message when the Python that
 /// `TritonAOT` runs (`$KEVC_PYTHON`, else `python3`) cannot import triton; install it with
 /// `pip install triton==3.6.0`.
 @Suite(.serialized) struct TritonAOTTests {
@@ -33,8 +34,18 @@ import Testing
       origins[path] = origin
     }
     for spec in TritonTestSupport.specs {
-      let base = spec.deletingPathExtension().lastPathComponent
+      let base = TritonTestSupport.name(spec)
       try add("\(base).default", try TritonTestSupport.module(spec), origin: "\(base), default schedule")
+      // The default schedule at the bench shape: full-size tiles, split reductions, shared memory at its largest.
+      let bench = try TritonTestSupport.benchShape(spec)
+      if !bench.isEmpty {
+        try add(
+          "\(base).bench-default", try TritonTestSupport.module(spec, overrides: bench),
+          origin: "\(base), default schedule at the bench shape")
+      }
+      // Specs of subfolders (the KernelBench corpus) are checked under their default schedules only, to keep
+      // the test's time in bounds; the variants exercise the emitter, which the top-level specs cover.
+      guard !TritonTestSupport.name(spec).contains(".") else { continue }
       for v in try TritonTestSupport.variants(spec) {
         try add("\(base).\(v.name)", try TritonTestSupport.module(spec, trace: v.trace), origin: "\(base), \(v.name)")
       }

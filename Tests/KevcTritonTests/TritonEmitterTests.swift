@@ -208,4 +208,23 @@ import Testing
       }
     }
   }
+
+  /// Every KernelBench spec lowers to a Triton module with its default GPU schedule, at its small default shape and
+  /// at the problem's real (bench) shape, where the emitter's limits (Triton's tensor-size limit) bite.
+  @Test func kernelBenchSpecsLowerWithTheDefaultScheduleAtBothShapes() throws {
+    let specs = TritonTestSupport.kernelBenchSpecs
+    #expect(specs.count >= 30)
+    for spec in specs {
+      let kernel = try TritonTestSupport.bound(spec)
+      let bench = Dictionary(uniqueKeysWithValues: kernel.dims.compactMap { d in d.benchValue.map { (d.name, $0) } })
+      for overrides in [[:], bench] {
+        do {
+          let text = try TritonTestSupport.module(spec, overrides: overrides)
+          #expect(text.contains("def launch(**tensors):"), "\(spec.lastPathComponent) \(overrides)")
+        } catch {
+          Issue.record("\(spec.lastPathComponent) \(overrides): \(error)")
+        }
+      }
+    }
+  }
 }

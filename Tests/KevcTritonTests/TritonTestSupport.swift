@@ -12,14 +12,41 @@ enum TritonTestSupport {
 
   static func inRepository(_ relative: String) -> URL { repository.appendingPathComponent(relative) }
 
+  /// Every `.kev` under `specs/`, subfolders included (`specs/kernelbench/...`), by relative path.
   static var specs: [URL] {
     let dir = inRepository("specs")
+    let paths = (FileManager.default.subpaths(atPath: dir.path) ?? []).filter { $0.hasSuffix(".kev") }.sorted()
+    return paths.map { dir.appendingPathComponent($0) }
+  }
+
+  /// The spec's path relative to the repository (`specs/kernelbench/conv3d.kev`).
+  static func relativePath(_ url: URL) -> String {
+    let root = repository.standardizedFileURL.path + "/"
+    let path = url.standardizedFileURL.path
+    return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : "specs/" + url.lastPathComponent
+  }
+
+  /// A spec's name for module files and messages: its path under `specs/` without `.kev`, `/` as `.`.
+  static func name(_ url: URL) -> String {
+    String(relativePath(url).dropFirst("specs/".count).dropLast(".kev".count)).replacingOccurrences(of: "/", with: ".")
+  }
+
+  /// The spec's bench dims (its `bench` line), empty when it has none.
+  static func benchShape(_ url: URL) throws -> [String: Int] {
+    var bench: [String: Int] = [:]
+    for d in try bound(url).dims { if let b = d.benchValue { bench[d.name] = b } }
+    return bench
+  }
+
+  /// `specs/kernelbench/*.kev`: the KernelBench corpus (specs/kernelbench/README.md).
+  static var kernelBenchSpecs: [URL] {
+    let dir = inRepository("specs/kernelbench")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
     return names.filter { $0.hasSuffix(".kev") }.sorted().map { dir.appendingPathComponent($0) }
   }
 
   static func source(_ url: URL) throws -> SourceFile {
-    SourceFile(path: "specs/" + url.lastPathComponent, text: try String(contentsOf: url, encoding: .utf8))
+    SourceFile(path: relativePath(url), text: try String(contentsOf: url, encoding: .utf8))
   }
 
   /// The spec's kernel IR, bound to its default shape (or to `overrides`).

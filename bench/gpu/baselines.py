@@ -14,7 +14,21 @@ import torch
 import torch.nn.functional as F
 
 
-def timed(fn, args, calls=50, warmup=5):
+def timed(fn, args, calls=50, warmup=5, device="cuda"):
+    """Median (and min, max) in ms of `calls` calls of fn(*args) after `warmup` calls. On a GPU: CUDA events with
+    the L2 flushed before each call; on the CPU (device="cpu", bench/kernelbench/run.py's CPU mode and dry run):
+    the host clock, no flush."""
+    if device != "cuda":
+        import time
+        for _ in range(warmup):
+            fn(*args)
+        samples = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            fn(*args)
+            samples.append((time.perf_counter() - t0) * 1e3)
+        samples.sort()
+        return {"median_ms": samples[len(samples) // 2], "min_ms": samples[0], "max_ms": samples[-1]}
     flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
     for _ in range(warmup):
         fn(*args)

@@ -33,9 +33,10 @@ OPS = [
 ]
 
 
-def bench_shape(spec):
+def bench_shape(spec, statement="bench"):
+    """The spec's `bench` shape (or its `dims` shape with statement="dims") as a --shape value: "N=32,C=512"."""
     text = open(os.path.join(ROOT, spec)).read()
-    m = re.search(r"^\s*bench\s+(.*)$", text, re.M)
+    m = re.search(r"^\s*%s\s+(.*)$" % statement, text, re.M)
     return ",".join(p.replace(" ", "") for p in m.group(1).split("#")[0].split(",")) if m else ""
 
 

@@ -57,6 +57,25 @@ def phase_shares(name, evals):
     return "| %s | %.1f | %s |" % (name, median, " | ".join("%.0f%%" % (100 * totals[g] / whole) for g in PHASE_GROUPS))
 
 
+def progress(evals, cands):
+    """A workload's evaluations in the order they finished -> (status counts, the default schedule's evaluation,
+    the best correct one, how many evaluations it took to come within 95% of that best; None where absent)."""
+    counts = collections.Counter(e["status"] for e in evals)
+    default = next((e for e in evals if cands[e["candidate_id"]]["proposer"] == "default"), None)
+    ok = [e for e in evals if e["status"] == "ok" and e["median_time"]]
+    best = min(ok, key=lambda e: e["median_time"]) if ok else None
+    to95 = None
+    if best:
+        run_best = float("inf")
+        for i, e in enumerate(evals, 1):
+            if e["status"] == "ok" and e["median_time"]:
+                run_best = min(run_best, e["median_time"])
+            if run_best <= best["median_time"] / 0.95:
+                to95 = i
+                break
+    return counts, default, best, to95
+
+
 def main():
     d = sys.argv[1]
     ex = json.load(open(os.path.join(d, "export.json")))
@@ -87,19 +106,8 @@ def main():
     for (w_id, t_id), evals in sorted(by_wt.items()):
         w = next(w for w in ex["workloads"] if w["id"] == w_id)
         evals.sort(key=lambda e: e["finished_at"])
-        counts = collections.Counter(e["status"] for e in evals)
-        default = next((e for e in evals if cands[e["candidate_id"]]["proposer"] == "default"), None)
-        ok = [e for e in evals if e["status"] == "ok" and e["median_time"]]
-        best = min(ok, key=lambda e: e["median_time"]) if ok else None
-        to95 = "-"
-        if best:
-            run_best = float("inf")
-            for i, e in enumerate(evals, 1):
-                if e["status"] == "ok" and e["median_time"]:
-                    run_best = min(run_best, e["median_time"])
-                if run_best <= best["median_time"] / 0.95:
-                    to95 = str(i)
-                    break
+        counts, default, best, n95 = progress(evals, cands)
+        to95 = str(n95) if n95 else "-"
         span = (evals[-1]["finished_at"] - evals[0]["started_at"]) / 60 if evals else 0
         # Candidates the GPU ran (kevc-side rejections of a schedule cost no worker time and are not counted).
         ran = [e for e in evals if (e.get("worker_seconds") or 0) > 0.5]

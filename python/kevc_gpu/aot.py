@@ -10,6 +10,9 @@ num_stages})` for every target. Prints one JSON object per line and kernel/targe
 `line`/`column` locate the error in the module file (1-based) when Triton gives them. A module that cannot be
 loaded gives one object with "kernel": null. Exit status 0 when everything compiled, 1 otherwise, 2 on bad usage.
 Targets: cuda:<sm> (e.g. cuda:90, warp size 32) and hip:<arch> (e.g. hip:gfx942, wave size 64).
+A kernel whose shared memory (Triton's `metadata.shared`) exceeds what one program may use on the target
+(SHARED_MEMORY: 227 KiB on sm_90, 64 KiB of LDS on gfx942) fails as it would at launch ("out of resources");
+records carry "shared" (bytes) either way.
 """
 
 import argparse
@@ -31,6 +34,10 @@ def load_module(path):
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
+
+
+# Shared memory (bytes) one program may use, per target; Triton checks this only when a kernel is loaded on a GPU.
+SHARED_MEMORY = {"cuda:90": 227 * 1024, "cuda:80": 163 * 1024, "hip:gfx942": 64 * 1024, "hip:gfx90a": 64 * 1024}
 
 
 def parse_target(text):
@@ -119,6 +126,12 @@ def compile_module(path, targets, out):
                 binary = "cubin" if t.startswith("cuda") else "hsaco"
                 if binary not in asm:
                     raise RuntimeError("triton produced no %s" % binary)
+                shared = int(getattr(compiled.metadata, "shared", 0) or 0)
+                record["shared"] = shared
+                limit = SHARED_MEMORY.get(t)
+                if limit is not None and shared > limit:
+                    raise RuntimeError("out of resources: shared memory, required: %d, hardware limit: %d"
+                                       % (shared, limit))
                 record.update({"ok": True, "seconds": round(time.time() - start, 3)})
             except Exception as e:
                 ok = False

@@ -20,7 +20,7 @@ import time
 SEVERITY = ["ok", "flagged", "error", "compile_error", "timeout", "crash", "wrong", "nan"]
 _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
               "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
-              "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET")
+              "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET")
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -75,10 +75,11 @@ def _kill_group(p):
 WAITING = "waiting for the device"
 
 
-def _wait(p, timeout, result_paths, poll=0.25, max_extra=4.0):
+def _wait(p, timeout, result_paths, poll=0.25):
     """Waits for the worker; False when it ran out of time. Time the worker spends waiting for the device lock
-    (its result file says so) does not count: another candidate's timing, or a hung candidate holding the device
-    until its own timeout, must not time this one out. That allowance is capped at max_extra x timeout."""
+    (its result file says so) never counts: another candidate's timing, or a hung candidate holding the device
+    until its own timeout, must not time this one out. The wait is bounded all the same: the holder is killed at
+    its own timeout, and flock(2) locks die with their process."""
     start = time.monotonic()
     waited = 0.0
     while True:
@@ -89,7 +90,7 @@ def _wait(p, timeout, result_paths, poll=0.25, max_extra=4.0):
         except subprocess.TimeoutExpired:
             pass
         if _phase_of(result_paths) == WAITING:
-            waited = min(waited + time.monotonic() - now, max_extra * timeout)
+            waited += time.monotonic() - now
         if time.monotonic() - start - waited > timeout:
             return False
 

@@ -107,3 +107,24 @@ def test_waiting_for_the_device_does_not_count_against_the_timeout(tmp_path, mon
     other.join(10)
     assert r["status"] == "ok", r["reason"]
     assert r["phase_seconds"]["waiting for the device"] >= 4.0, r["phase_seconds"]
+
+
+def test_a_long_wait_for_the_device_never_times_out(tmp_path):
+    # Issue 13: the allowance for waiting was capped at 4x the timeout; a wait of 8x the timeout (another worker's
+    # long timing, a hung holder killed at its own timeout) must not time this worker out. No torch needed: the
+    # "worker" is a process that sleeps while its result file says it is waiting for the device.
+    import json
+    import subprocess
+    from kevc_gpu import harness
+    result = str(tmp_path / "result.json")
+    with open(result, "w") as f:
+        json.dump({"phase": harness.WAITING}, f)
+    p = subprocess.Popen(["sleep", "1.6"])
+    assert harness._wait(p, 0.2, [result], poll=0.05), "waiting for the device was counted against the timeout"
+    # The same process, not waiting: it does time out.
+    with open(result, "w") as f:
+        json.dump({"phase": "trial 1"}, f)
+    q = subprocess.Popen(["sleep", "1.6"])
+    assert not harness._wait(q, 0.2, [result], poll=0.05)
+    q.kill()
+    q.wait()

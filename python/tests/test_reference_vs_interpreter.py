@@ -21,7 +21,10 @@ torch = pytest.importorskip("torch")
 np = pytest.importorskip("numpy")
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SPECS = sorted(glob.glob(os.path.join(ROOT, "specs", "*.kev")))
+# Plus the KernelBench specs whose reductions no spec of specs/ uses: `prod` (its torch form once passed a tuple of
+# one dim to torch.prod, which takes an int) and `argmin`.
+SPECS = sorted(glob.glob(os.path.join(ROOT, "specs", "*.kev"))) + [
+    os.path.join(ROOT, "specs", "kernelbench", n + ".kev") for n in ("scan_cumprod", "reduce_argmin_dim1")]
 DISTRIBUTIONS = ["normal", "uniform", "heavy-tailed", "near-overflow", "with-zeros", "ties"]
 # Odd shapes: every dim of the default shape replaced by a small prime-ish size (some 1s).
 ODD = {

@@ -1,0 +1,77 @@
+/// What the default GPU schedule knows of the machines a block-level (Triton) kernel runs on: multiprocessors to
+/// fill, shared memory per program, registers, and Triton's limit on one tensor. A Triton module is compiled for
+/// every target (`--check-aot cuda:90,hip:gfx942`), so the default schedule reasons with `portable`, what every
+/// supported target allows: the least shared memory, the fewest registers, and the most multiprocessors to fill.
+public struct GPUCapability: Sendable, Hashable {
+  public var name: String
+  /// The targets this record stands for (itself, or each member of a `common` record).
+  public var members: [GPUCapability] { parts.isEmpty ? [self] : parts }
+  var parts: [GPUCapability] = []
+  /// Streaming multiprocessors (CUDA) or compute units (HIP).
+  public var multiprocessors: Int
+  /// Shared memory (LDS) one program may use, in bytes.
+  public var sharedMemoryPerBlock: Int
+  /// 32-bit registers per multiprocessor.
+  public var registersPerMultiprocessor: Int
+  /// Threads per warp (wavefront).
+  public var warpSize: Int
+  /// Elements of one Triton tensor (a block), all dimensions together.
+  public var maxTensorElements: Int
+
+  public init(
+    name: String, multiprocessors: Int, sharedMemoryPerBlock: Int, registersPerMultiprocessor: Int, warpSize: Int,
+    maxTensorElements: Int
+  ) {
+    self.name = name
+    self.multiprocessors = multiprocessors
+    self.sharedMemoryPerBlock = sharedMemoryPerBlock
+    self.registersPerMultiprocessor = registersPerMultiprocessor
+    self.warpSize = warpSize
+    self.maxTensorElements = maxTensorElements
+  }
+
+  /// NVIDIA H100 (sm_90): 132 SMs, 227 KiB of shared memory per block, 64K registers per SM.
+  public static let cudaSM90 = GPUCapability(
+    name: "cuda:90", multiprocessors: 132, sharedMemoryPerBlock: 227 * 1024, registersPerMultiprocessor: 65536,
+    warpSize: 32, maxTensorElements: 1 << 20)
+  /// AMD MI300X (gfx942): 304 CUs, 64 KiB of LDS, 512 VGPRs x 64 lanes x 4 SIMDs per CU.
+  public static let hipGfx942 = GPUCapability(
+    name: "hip:gfx942", multiprocessors: 304, sharedMemoryPerBlock: 64 * 1024, registersPerMultiprocessor: 131072,
+    warpSize: 64, maxTensorElements: 1 << 20)
+
+  /// What every one of `targets` allows (the least memory of each kind), with the most multiprocessors to fill.
+  public static func common(_ targets: [GPUCapability]) -> GPUCapability {
+    var c = GPUCapability(
+      name: targets.map(\.name).joined(separator: ","),
+      multiprocessors: targets.map(\.multiprocessors).max() ?? 1,
+      sharedMemoryPerBlock: targets.map(\.sharedMemoryPerBlock).min() ?? 0,
+      registersPerMultiprocessor: targets.map(\.registersPerMultiprocessor).min() ?? 0,
+      warpSize: targets.map(\.warpSize).max() ?? 32,
+      maxTensorElements: targets.map(\.maxTensorElements).min() ?? 0)
+    c.parts = targets.flatMap(\.members)
+    return c
+  }
+
+  /// The targets kevc's Triton modules are checked for.
+  public static let portable = common([cudaSM90, hipGfx942])
+
+  /// Programs that keep the machine busy: two per multiprocessor.
+  public var programsToFill: Int { 2 * multiprocessors }
+
+  /// Shared memory Triton 3.6 allocates for a `tl.dot` loop on this target, an upper bound fitted to
+  /// `--check-aot`'s `metadata.shared`: on CUDA the larger of the operand tiles ([m, k] and [k, n] elements of
+  /// `operandBytes` each) in `stages - 1` buffers and the f32 accumulator tile (its epilogue layout conversion
+  /// goes through shared memory: 64 KiB for 128x128); on HIP one buffer of both operand tiles per stage past the
+  /// first, no accumulator.
+  public func dotSharedMemory(m: Int, n: Int, k: Int, stages: Int, operandBytes: Int) -> Int {
+    let pipeline = max(1, stages - 1) * (m * k + k * n) * operandBytes
+    return warpSize == 32 ? max(pipeline, m * n * 4) : pipeline
+  }
+
+  /// Whether a dot of these tiles fits every member target's shared memory.
+  public func fitsDot(m: Int, n: Int, k: Int, stages: Int, operandBytes: Int) -> Bool {
+    members.allSatisfy {
+      $0.dotSharedMemory(m: m, n: n, k: k, stages: stages, operandBytes: operandBytes) <= $0.sharedMemoryPerBlock
+    }
+  }
+}

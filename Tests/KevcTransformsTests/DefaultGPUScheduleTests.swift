@@ -1,0 +1,107 @@
+// The default GPU schedule's rules, each on a small kernel: IR text in, the trace the rule produces out (goldens),
+// and the contraction tiles against every target's shared memory.
+import KevcBasic
+import KevcIR
+import KevcTransforms
+import Testing
+
+@Suite struct DefaultGPUScheduleTests {
+  static func trace(_ text: String) throws -> [String] {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
+    let trace = DefaultSchedule.gpu(for: kernel)
+    _ = try trace.apply(to: kernel)  // legal by construction
+    return trace.steps.map(TraceText.print)
+  }
+
+  /// Rule 1 and 2: a difference read once per point of a full reduction is inlined (no f32 intermediate in
+  /// memory), and the reduction to a scalar, one program as written, becomes 1024 partial sums (one program
+  /// each, over 4 rows) combined by a second kernel.
+  @Test func fullReductionIsSplitAcrossPrograms() throws {
+    let steps = try Self.trace("""
+      kernel @sumsq(%a: f32[M, N], %b: f32[M, N]) -> (%s: f32) {
+        dims M = 4096, N = 2048
+        %d: f32[m < M, n < N] = (%a[m, n] - %b[m, n])
+        %s: f32[] = sum<f32> [m in 0 .. $M, n in 0 .. $N] (%d[m, n] * %d[m, n])
+      }
+      """)
+    #expect(steps == [
+      "inline(d)", "rfactor(s, m, 1024)", "bind(s.rf, m.i, grid.x)", "bind(s.rf, n, block.x)", "launch(s.rf, 8, 2)",
+      "bind(s, m.i, block.x)", "launch(s, 4, 2)",
+    ])
+  }
+
+  /// Rule 2 on the contiguous axis: 4 rows of 2^20 elements become 256 programs per row, each reading 64 adjacent
+  /// elements per step; the partials (1/64 of the input) are combined per row.
+  @Test func longRowsAreSplitAlongTheRow() throws {
+    let steps = try Self.trace("""
+      kernel @rowsum(%x: f32[M, N]) -> (%s: f32[M]) {
+        dims M = 4, N = 1048576
+        %s: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
+      }
+      """)
+    #expect(steps == [
+      "rfactor(s, n, 16384)", "split(s.rf, n.i, 64)", "reorder(s.rf, [n.i.o, m, n.o, n.i.i])",
+      "bind(s.rf, n.i.o, grid.x)", "bind(s.rf, m, grid.y)", "bind(s.rf, n.i.i, block.x)", "bind(s.rf, n.o, block.y)",
+      "launch(s.rf, 16, 2)", "split(s, n.i, 2048)", "bind(s, m, grid.x)", "bind(s, n.i.i, block.x)", "launch(s, 8, 2)",
+    ])
+  }
+
+  /// Many rows: no split. Rules 1 and 3: the mean (cheap) is inlined, the row sum is computed once per row
+  /// program and shared by the variance and the output (no copy for the variance).
+  @Test func rowStatisticsAreSharedBySiblings() throws {
+    let steps = try Self.trace("""
+      kernel @norm(%x: f32[M, N]) -> (%y: f32[M, N]) {
+        dims M = 1024, N = 1024
+        %s: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
+        %mean: f32[m < M] = (%s[m] / 1024.0:f32)
+        %v: f32[m < M] = sum<f32> [n in 0 .. $N] ((%x[m, n] - %mean[m]) * (%x[m, n] - %mean[m]))
+        %y: f32[m < M, n < N] = ((%x[m, n] - %mean[m]) * rsqrt((%v[m] + 0.00001:f32)))
+      }
+      """)
+    #expect(steps == [
+      "inline(mean)", "compute_at(v, y, m)", "compute_at(s, y, m)", "bind(s, n, block.x)", "bind(v, n, block.x)",
+      "bind(y, m, grid.x)", "bind(y, n, block.x)", "launch(y, 4, 2)",
+    ])
+  }
+
+  /// Rule 4: dot tiles follow the operands. bf16 4096^3: 128x128x64, 3 stages, 8 warps; f32 1024^3: 64x64x32
+  /// (128x128 would leave 64 programs for 304 CUs); 40x24 by 24x1000: the whole 40 rows and 24-deep reduction
+  /// in one tile, 64 columns (16 programs).
+  @Test func contractionTilesFollowTheOperands() throws {
+    func mm(_ dtype: String, _ m: Int, _ k: Int, _ n: Int) throws -> [String] {
+      try Self.trace("""
+        kernel @mm(%a: \(dtype)[M, K], %b: \(dtype)[K, N]) -> (%c: f32[M, N]) {
+          dims M = \(m), K = \(k), N = \(n)
+          %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (cast<f32>(%a[m, k]) * cast<f32>(%b[k, n]))
+        }
+        """)
+    }
+    let order = "reorder(c, [n.o, m.o, m.i, n.i, k.o, k.i])"
+    let binds = ["bind(c, n.o, grid.x)", "bind(c, m.o, grid.y)", "bind(c, n.i, block.x)", "bind(c, m.i, block.y)", "bind(c, k.i, block.z)"]
+    #expect(try mm("bf16", 4096, 4096, 4096) == ["dot(c)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 64)", order] + binds + ["launch(c, 8, 3)"])
+    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)", order] + binds + ["launch(c, 4, 3)"])
+    #expect(try mm("f32", 40, 24, 1000) == [
+      "dot(c)", "split(c, n, 64)", "reorder(c, [n.o, m, n.i, k])", "bind(c, n.o, grid.x)", "bind(c, n.i, block.x)",
+      "bind(c, m, block.y)", "bind(c, k, block.z)", "launch(c, 4, 3)",
+    ])
+  }
+
+  /// Whatever the shapes and operand widths, the tiles' shared memory fits every target (227 KiB on sm_90 with
+  /// the f32 accumulator's epilogue, 64 KiB of LDS on gfx942), and the tiles are powers of two of at least 16.
+  @Test func contractionTilesFitSharedMemory() {
+    for bytes in [1, 2, 4, 8] {
+      for m in [1, 17, 64, 100, 512, 4096, 100_000] {
+        for n in [3, 128, 1000, 8192] {
+          for k in [1, 16, 300, 4096] {
+            let t = DefaultSchedule.contractionTiles(m: m, n: n, k: k, batch: 1, operandBytes: bytes, .portable)
+            #expect(GPUCapability.portable.fitsDot(m: t.m, n: t.n, k: t.k, stages: t.stages, operandBytes: bytes), "\(m)x\(n)x\(k) \(bytes)B: \(t)")
+            for s in [t.m, t.n, t.k] { #expect(s >= 16 && s & (s - 1) == 0) }
+          }
+        }
+      }
+    }
+    // The f32 accumulator of a 128x256 tile alone is 128 KiB: it fits sm_90, and gfx942 (no accumulator in LDS).
+    #expect(GPUCapability.cudaSM90.dotSharedMemory(m: 128, n: 256, k: 64, stages: 3, operandBytes: 2) == 131072)
+    #expect(!GPUCapability.hipGfx942.fitsDot(m: 128, n: 128, k: 64, stages: 4, operandBytes: 4))
+  }
+}

@@ -1,0 +1,532 @@
+#!/usr/bin/env python3
+"""The KernelBench corpus benchmark (specs/kernelbench/): kevc's default schedule and a short search from it, beside
+PyTorch eager and torch.compile running the problem as KernelBench writes it (bench/kernelbench/problems.py).
+
+  run.py gpu OUT [--kevc K] [--ops a,b | --part 1/2] [--budget 12] [--search-seconds 45] [--parallel 4] [--jobs 2]
+                 [--deadline 520] [--dry-run]
+      On the GPU machine, from the repository root, in one run: for every spec at its bench shape, PyTorch eager and
+      torch.compile (one process, its timed calls under the harness's device lock), and `kevc search --target
+      triton --budget N --time-limit S` from the default schedule alone (no hand traces), --parallel searches at a
+      time sharing the GPU through the same lock (checks overlap, timed calls own the GPU). The search's first
+      evaluation is the default schedule: "default ms" is its median. Writes OUT/results.json, OUT/results.md
+      (the machine named), OUT/baselines.json, OUT/search/<op>.{db,log,json}. No search starts once fewer than
+      --search-seconds + 30 s are left before --deadline (seconds from the start): those ops are reported "not
+      run", for a second call (--ops, or --part 2/2). --dry-run: the same flow on this machine without a GPU (the
+      specs' small default shapes, the harness on the CPU under Triton's interpreter, a stand-in nvidia-smi, host
+      clock baselines): a test of the script, its numbers mean nothing.
+  run.py cpu OUT [--kevc K] [--ops ...] [--max-points 16777216] [--timeout 120]
+      On this machine: kevc's default LLVM schedule (`kevc run --trials 0`) against PyTorch CPU eager at CPU-sized
+      shapes (the bench shape with its largest dims halved until the product of all dims is at most --max-points;
+      dims of 16 or less are kept), with the roofline floor from bench/cpu/run.py's bandwidth and sgemm
+      measurements. Writes OUT.json and OUT.md.
+  run.py check [--ops ...]
+      On the CPU: each PyTorch baseline against kevc's float64 reference module (`kevc compile --emit torch-ref`) at
+      the spec's default shape, on uniform inputs: ties every spec to the problem it states.
+  run.py report OUT DIR [DIR ...]
+      One results.md/results.json from several `gpu` calls (e.g. --part 1/2 and --part 2/2).
+"""
+import argparse
+import concurrent.futures
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SPEC_DIR = "specs/kernelbench"
+for path in (os.path.join(ROOT, "python"), os.path.join(ROOT, "bench", "gpu"), os.path.join(ROOT, "bench", "search"),
+             HERE):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from bench import bench_shape  # noqa: E402  bench/gpu/bench.py
+from summarize import progress  # noqa: E402  bench/search/summarize.py
+
+
+def load(name, path):
+    """A module from a file under a name of our choosing (bench/cpu/run.py and bench/gpu/baselines.py would clash
+    with this file and with problems.py by their own names)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def all_ops():
+    return sorted(f[:-4] for f in os.listdir(os.path.join(ROOT, SPEC_DIR)) if f.endswith(".kev"))
+
+
+def select_ops(args):
+    ops = all_ops()
+    if args.ops:
+        wanted = args.ops.split(",")
+        unknown = [o for o in wanted if o not in ops]
+        if unknown:
+            sys.exit("unknown ops: %s (known: %s)" % (", ".join(unknown), ", ".join(ops)))
+        ops = wanted
+    if getattr(args, "part", None):
+        i, n = (int(x) for x in args.part.split("/"))
+        ops = ops[i - 1::n]  # every n-th: each part gets a mix of heavy and light problems
+    return ops
+
+
+def spec_path(op):
+    return "%s/%s.kev" % (SPEC_DIR, op)
+
+
+def torch_ref(kevc, op, shape, folder):
+    """`kevc compile --emit torch-ref` at `shape`: the reference module (params, dims, float64 reference, COST)."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "%s.ref.py" % op)
+    p = subprocess.run([kevc, "compile", spec_path(op), "--shape", shape, "--emit", "torch-ref", "-o", path],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        raise RuntimeError((p.stderr or p.stdout)[-1000:])
+    return path
+
+
+def kevc_binary(args):
+    if args.kevc:
+        return os.path.abspath(args.kevc)
+    for candidate in (os.path.join(ROOT, ".build-bench", "release", "kevc"), shutil.which("kevc")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    sys.exit("no kevc binary: pass --kevc (bench/gpu/kevc-binary.sh unpacks the static one to /tmp/kevc)")
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Baselines (one process; also `run.py check`)
+# ------------------------------------------------------------------------------------------------------------------
+
+def baseline_inputs(ref_path, device, seed=1, distribution="uniform"):
+    """The spec's inputs by name, drawn by the harness's generator (KernelBench draws torch.rand: uniform)."""
+    from kevc_gpu import inputs, modules
+    ref = modules.load_module(ref_path)
+    params, _ = modules.signature(ref.KEVC_REFERENCE)
+    return ref, inputs.generate(params, seed, distribution, device)
+
+
+def baselines_main(a):
+    """`run.py _baselines OUT.json REFS_DIR OPS DEVICE LOCK CALLS`: eager and torch.compile of each op in turn. Input
+    generation and compilation share the GPU with the searches' checks; the timed calls take it exclusively."""
+    out, refs, ops, device, lock_path, calls = a
+    calls = int(calls)
+    import torch
+    from kevc_gpu.device_lock import DeviceLock
+    timing = load("gpu_baselines", os.path.join(ROOT, "bench", "gpu", "baselines.py"))
+    import problems
+    lock = DeviceLock(lock_path or None)
+    result = {}
+    for op in ops.split(","):
+        entry = {}
+        t0 = time.time()
+        try:
+            with lock.shared():
+                ref, values = baseline_inputs(os.path.join(refs, "%s.ref.py" % op), device)
+                fn, kw = problems.baseline(op, ref.KEVC_REFERENCE["dims"], values)
+            for label, f in (("eager", fn), ("compile", torch.compile(fn))):
+                try:
+                    with lock.shared():
+                        f(**kw)  # torch.compile compiles here, beside the searches' checks
+                        if device == "cuda":
+                            torch.cuda.synchronize()
+                    with lock.exclusive():
+                        entry[label] = timing.timed(lambda: f(**kw), (), calls=calls, device=device)
+                except Exception as e:  # one failing baseline must not hide the others
+                    entry[label + "_error"] = repr(e)[:300]
+        except Exception as e:
+            entry["error"] = repr(e)[:300]
+        entry["seconds"] = round(time.time() - t0, 1)
+        result[op] = entry
+        values = kw = fn = f = None  # noqa: F841  free the inputs before the next op
+        if device == "cuda":
+            torch.cuda.empty_cache()
+        torch._dynamo.reset()
+        print("baseline", op, json.dumps(entry), flush=True)
+        with open(out, "w") as fh:
+            json.dump(result, fh, indent=1)
+
+
+def check_main(args):
+    """Each baseline against the float64 reference at the spec's default shape (CPU, uniform inputs)."""
+    import torch
+    from kevc_gpu.tolerance import compare
+    import problems
+    kevc = kevc_binary(args)
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for op in select_ops(args):
+            ref_path = torch_ref(kevc, op, bench_shape(spec_path(op), "dims"), tmp)
+            ref, values = baseline_inputs(ref_path, "cpu")
+            fn, kw = problems.baseline(op, ref.KEVC_REFERENCE["dims"], values)
+            got = fn(**kw)
+            got = got if isinstance(got, tuple) else (got,)
+            expected = ref.reference({k: v.clone() for k, v in values.items()})
+            lines = []
+            for r, g in zip(ref.KEVC_REFERENCE["results"], got):
+                e = expected[r["name"]]
+                c = compare(g.reshape(e.shape).to(torch.float64 if e.is_floating_point() else e.dtype), e, r["dtype"])
+                lines.append("%s %s" % (r["name"], "ok" if c["passed"] else "FAIL: " + c["reason"]))
+                if not c["passed"]:
+                    failures.append(op)
+            print("%-32s %s" % (op, "; ".join(lines)), flush=True)
+    print("%d problems, %d failing: %s" % (len(select_ops(args)), len(failures), ", ".join(failures) or "none"))
+    return 1 if failures else 0
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# GPU mode
+# ------------------------------------------------------------------------------------------------------------------
+
+def machine_gpu(kevc, dry_run):
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+    import torch
+    import triton
+    gpu = sh(["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"])
+    if dry_run:
+        gpu = "dry run on %s (%d cores): no GPU, the harness on the CPU under Triton's interpreter" % (
+            platform.processor() or platform.machine(), os.cpu_count())
+    return {"gpu": gpu, "torch": torch.__version__, "triton": triton.__version__,
+            "kevc": sh([kevc, "--version"]), "cpus": os.cpu_count(),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def gpu_main(args):
+    kevc = kevc_binary(args)
+    ops = select_ops(args)
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.join(out, "search"), exist_ok=True)
+    start = time.time()
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"), KEVC_PYTHON_DIR=os.path.join(ROOT, "python"))
+    device = "cuda"
+    if args.dry_run:
+        # No GPU: the harness runs Triton's interpreter on the CPU, and a stand-in nvidia-smi names the "GPU".
+        fake = os.path.join(out, "fake-bin")
+        os.makedirs(fake, exist_ok=True)
+        with open(os.path.join(fake, "nvidia-smi"), "w") as fh:
+            fh.write("#!/bin/sh\necho 'Interpreter GPU, 9.0, 0.0'\n")
+        os.chmod(os.path.join(fake, "nvidia-smi"), 0o755)
+        env.update(KEVC_GPU_DEVICE="cpu", TRITON_INTERPRET="1", PATH=fake + ":" + env.get("PATH", ""))
+        device = "cpu"
+    machine = machine_gpu(kevc, args.dry_run)
+    print("[machine]", json.dumps(machine), flush=True)
+    shapes = {op: bench_shape(spec_path(op), "dims" if args.dry_run else "bench") for op in ops}
+    refs = os.path.join(out, "refs")
+    for op in ops:
+        torch_ref(kevc, op, shapes[op], refs)
+
+    # The searches' device lock (SearchEngine: $TMPDIR/kevc-timing-<uid>.lock, ".gpu" for the GPU harness): the
+    # baselines' timed calls take it too, so that no check or timing of a search overlaps them.
+    lock = os.path.join(tempfile.gettempdir(), "kevc-timing-%d.lock.gpu" % os.getuid())
+    base_json = os.path.join(out, "baselines.json")
+    base_log = open(os.path.join(out, "baselines.log"), "w")
+    base_proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "_baselines", base_json, refs,
+                                  ",".join(ops), device, lock, str(args.calls)],
+                                 cwd=ROOT, env=env, stdout=base_log, stderr=subprocess.STDOUT)
+
+    searched = {}
+    printing = threading.Lock()
+
+    def search(op):
+        left = args.deadline - (time.time() - start)
+        if left < args.search_seconds + 30:
+            searched[op] = {"status": "not run", "reason": "deadline (%.0f s left)" % left}
+            return
+        db = os.path.join(out, "search", op + ".db")
+        cmd = [kevc, "search", spec_path(op), "--target", "triton", "--shape", shapes[op], "--budget",
+               str(args.budget), "--time-limit", str(args.search_seconds), "--db", db, "--trials", "1",
+               "--case-timeout", str(args.case_timeout), "--eval-timeout", str(args.case_timeout * 2 + 30),
+               "--seed", "1", "--jobs", str(args.jobs)]
+        t0 = time.time()
+        with open(os.path.join(out, "search", op + ".log"), "w") as log:
+            try:
+                rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    timeout=args.search_seconds + 2 * args.case_timeout + 120).returncode
+            except subprocess.TimeoutExpired:
+                rc = "timeout"
+        export = os.path.join(out, "search", op + ".json")
+        subprocess.run([kevc, "db", "export", "--db", db, "-o", export], cwd=ROOT, env=env, capture_output=True)
+        searched[op] = {"exit": rc, "seconds": round(time.time() - t0, 1), "export": export}
+        with printing:
+            print("[%4.0f s] search %s: exit %s after %.0f s" % (time.time() - start, op, rc, time.time() - t0),
+                  flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        list(pool.map(search, ops))
+    try:
+        base_proc.wait(timeout=max(30, args.deadline - (time.time() - start)))
+    except subprocess.TimeoutExpired:
+        base_proc.kill()  # its numbers so far are in baselines.json
+    base_log.close()
+    baselines = json.load(open(base_json)) if os.path.exists(base_json) else {}
+    rows = [row_of(op, shapes[op], searched.get(op, {}), baselines.get(op, {})) for op in ops]
+    results = {"machine": machine, "mode": "dry-run" if args.dry_run else "gpu", "wall_s": round(time.time() - start),
+               "options": {k: getattr(args, k) for k in ("budget", "search_seconds", "parallel", "jobs", "deadline",
+                                                         "case_timeout", "calls")},
+               "rows": rows}
+    with open(os.path.join(out, "results.json"), "w") as fh:
+        json.dump(results, fh, indent=1)
+    write_report(out, [results])
+
+
+def row_of(op, shape, search, base):
+    """One problem's numbers from its search's export and its baselines."""
+    row = {"op": op, "shape": shape, "search": {k: v for k, v in search.items() if k != "export"},
+           "eager_ms": (base.get("eager") or {}).get("median_ms"),
+           "compile_ms": (base.get("compile") or {}).get("median_ms"),
+           "baseline_errors": {k: v for k, v in base.items() if k.endswith("error")}}
+    export = search.get("export")
+    if not export or not os.path.exists(export):
+        return row
+    ex = json.load(open(export))
+    cands = {c["id"]: c for c in ex["candidates"]}
+    evals = sorted(ex["evaluations"], key=lambda e: e["finished_at"])
+    counts, default, best, to95 = progress(evals, cands)
+    row.update(evaluations=len(evals), statuses=dict(counts), evals_to_95=to95)
+    if default:
+        row["default_status"] = default["status"]
+        if default["status"] == "ok":
+            row["default_ms"] = default["median_time"] * 1e3
+            row["default_floor_fraction"] = default.get("roofline_fraction")
+        else:
+            row["default_error"] = (default.get("error") or "")[-600:]
+    else:
+        row["default_status"] = "not evaluated (search stopped first)"
+    if best:
+        row["best_ms"] = best["median_time"] * 1e3
+        row["best_floor_fraction"] = best.get("roofline_fraction")
+        row["best_proposer"] = cands[best["candidate_id"]]["proposer"]
+        row["best_trace"] = json.loads(cands[best["candidate_id"]]["trace"]).get("steps", [])
+    return row
+
+
+def write_report(out, runs):
+    def ms(x):
+        return "%.4g" % x if isinstance(x, (int, float)) else "-"
+
+    def ratio(a, b):  # how many times faster b is than a (a / b), i.e. "x torch" for b = kevc
+        return "%.2fx" % (a / b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0 else "-"
+
+    def pct(x):
+        return "%.0f%%" % (100 * x) if isinstance(x, (int, float)) else "-"
+
+    rows = [r for run in runs for r in run["rows"]]
+    lines = ["# KernelBench corpus: kevc default and short search vs PyTorch", ""]
+    for run in runs:
+        m = run["machine"]
+        lines.append("- %s: **%s**; torch %s, Triton %s, %s; %d problems in %d s (%s; options %s)" % (
+            run["mode"], m["gpu"], m["torch"], m["triton"], m["kevc"], len(run["rows"]), run["wall_s"], m["date"],
+            json.dumps(run["options"])))
+    lines += ["", "Times are medians (ms). kevc: the harness's timed calls (CUDA events, L2 flushed) of the search's "
+              "evaluations at the bench shape: `default` is the default schedule (the search's first evaluation), "
+              "`best` the fastest correct candidate of a short search from the default alone (no hand traces). "
+              "PyTorch: the problem as KernelBench writes it (bench/kernelbench/problems.py), eager and torch.compile, "
+              "same inputs' shapes and dtypes. `x compile` = torch.compile time / kevc time (> 1: kevc faster). "
+              "`of floor` = roofline floor / time (bytes moved over measured bandwidth, flops over measured peak).", "",
+              "| problem | shape | eager | torch.compile | kevc default | default x compile | default of floor | "
+              "best searched | best x compile | best x eager | best of floor | evals (to 95% of best) | notes |",
+              "|" + "---|" * 13]
+    for r in rows:
+        notes = []
+        if r.get("default_status") not in (None, "ok"):
+            notes.append("default: %s %s" % (r["default_status"], (r.get("default_error") or "")[:120].replace("|", "/")
+                                             .replace("\n", " ")))
+        if r["search"].get("status") == "not run":
+            notes.append("search not run: " + r["search"].get("reason", ""))
+        for k, v in r.get("baseline_errors", {}).items():
+            notes.append("%s: %s" % (k, v[:80].replace("|", "/")))
+        if r.get("statuses"):
+            bad = {k: v for k, v in r["statuses"].items() if k != "ok"}
+            if bad:
+                notes.append("statuses " + ", ".join("%s %d" % kv for kv in sorted(bad.items())))
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["op"], r["shape"], ms(r.get("eager_ms")), ms(r.get("compile_ms")), ms(r.get("default_ms")),
+            ratio(r.get("compile_ms"), r.get("default_ms")), pct(r.get("default_floor_fraction")), ms(r.get("best_ms")),
+            ratio(r.get("compile_ms"), r.get("best_ms")), ratio(r.get("eager_ms"), r.get("best_ms")),
+            pct(r.get("best_floor_fraction")),
+            "%s (%s)" % (r.get("evaluations", "-"), r.get("evals_to_95") or "-"), "; ".join(notes)))
+    timed = [r for r in rows if r.get("compile_ms") and r.get("default_ms")]
+    searched = [r for r in rows if r.get("compile_ms") and r.get("best_ms")]
+    lines += ["", "Summary over %d problems: default schedule measured on %d; default >= 0.5x torch.compile on %d, "
+              "below 0.2x on %d; best searched >= 1.0x torch.compile on %d of %d." % (
+                  len(rows), len(timed), sum(r["compile_ms"] / r["default_ms"] >= 0.5 for r in timed),
+                  sum(r["compile_ms"] / r["default_ms"] < 0.2 for r in timed),
+                  sum(r["compile_ms"] / r["best_ms"] >= 1.0 for r in searched), len(searched)), ""]
+    text = "\n".join(lines)
+    with open(os.path.join(out, "results.md"), "w") as fh:
+        fh.write(text)
+    print(text)
+
+
+def report_main(args):
+    runs = [json.load(open(os.path.join(d, "results.json"))) for d in args.dirs]
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.json"), "w") as fh:
+        json.dump({"runs": runs}, fh, indent=1)
+    write_report(args.out, runs)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# CPU mode
+# ------------------------------------------------------------------------------------------------------------------
+
+def cpu_shape(shape, max_points):
+    """The bench shape with its largest dims halved (dims of 16 or less kept) until the product is <= max_points."""
+    dims = [(k, int(v)) for k, v in (p.split("=") for p in shape.split(","))]
+    values = dict(dims)
+
+    def product():
+        n = 1
+        for v in values.values():
+            n *= v
+        return n
+    while product() > max_points:
+        name = max((k for k, v in values.items() if v > 16), key=lambda k: values[k], default=None)
+        if name is None:
+            break
+        values[name] = max(16, values[name] // 2)
+    return ",".join("%s=%d" % (k, values[k]) for k, _ in dims)
+
+
+def cpu_main(args):
+    cpu = load("cpu_bench", os.path.join(ROOT, "bench", "cpu", "run.py"))
+    cpu.ensure_torch(os.path.join(ROOT, ".build-bench", "venv"))  # re-runs this script under a Python with torch
+    import torch
+    import problems
+    timing = load("gpu_baselines", os.path.join(ROOT, "bench", "gpu", "baselines.py"))
+    torch.set_num_threads(os.cpu_count() or 1)
+    kevc = os.path.abspath(args.kevc) if args.kevc else cpu.build_kevc(os.path.join(ROOT, ".build-bench"))
+    cpu.wait_for_idle(args.wait_idle, 1.5)
+    info = cpu.machine_info()
+    load_start = cpu.load_average()
+    bw = max(cpu.measure_bandwidth(32 * 2**20, 3).values())
+    peak = max(cpu.measure_peak(1024, 3).values())
+    print("[machine] %s; bandwidth %.1f GB/s, peak %.1f GFLOP/s" % (json.dumps(info), bw, peak), flush=True)
+    rows = []
+    start = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        for op in select_ops(args):
+            shape = cpu_shape(bench_shape(spec_path(op)), args.max_points)
+            row = {"op": op, "shape": shape}
+            try:
+                ref_path = torch_ref(kevc, op, shape, tmp)
+                ref, values = baseline_inputs(ref_path, "cpu")
+                cost = getattr(ref, "COST", {})
+                row["bytes"], row["flops"] = cost.get("bytes"), cost.get("flops")
+                if row["bytes"] is not None:
+                    row["floor_ms"] = 1e3 * max(row["bytes"] / (bw * 1e9), (row["flops"] or 0) / (peak * 1e9))
+                fn, kw = problems.baseline(op, ref.KEVC_REFERENCE["dims"], values)
+                with torch.inference_mode():
+                    row["torch_ms"] = timing.timed(lambda: fn(**kw), (), calls=args.repeats, warmup=1,
+                                                   device="cpu")["median_ms"]
+                del values, kw
+            except Exception as e:
+                row["torch_error"] = repr(e)[:300]
+            status, t, output = cpu.kevc_run(kevc, spec_path(op), shape, None,
+                                             ["--trials", "0", "--iterations", "1", "--repeats", str(args.repeats)],
+                                             args.timeout, tries=1)
+            row["kevc_status"] = status
+            if t is not None:
+                row["kevc_ms"] = t * 1e3
+            else:
+                row["kevc_error"] = output[-400:]
+            print("%-32s %-40s torch %s ms, kevc %s ms (%s)" % (op, shape, row.get("torch_ms"), row.get("kevc_ms"),
+                                                                status), flush=True)
+            rows.append(row)
+    rep = {"machine": info, "bandwidth_gbs": bw, "peak_gflops": peak, "load_average_start": load_start,
+           "load_average_end": cpu.load_average(), "wall_s": round(time.time() - start), "max_points": args.max_points,
+           "torch_threads": torch.get_num_threads(), "rows": rows}
+    with open(args.out + ".json", "w") as fh:
+        json.dump(rep, fh, indent=1)
+    write_cpu_report(args.out + ".md", rep)
+
+
+def write_cpu_report(path, rep):
+    m = rep["machine"]
+
+    def ms(x):
+        return "%.4g" % x if isinstance(x, (int, float)) else "-"
+    lines = ["# KernelBench corpus on the CPU: kevc default (LLVM) vs PyTorch eager", "",
+             "Machine: **%s** (%s), %d cores, %s GiB; torch %s (%d threads), kevc %s; %s; %d s. Load average at start "
+             "%s, at end %s (the machine is shared: load inflates every time). Roofline: %.1f GB/s, %.1f GFLOP/s "
+             "(bench/cpu/run.py's STREAM-like copy and sgemm)." % (
+                 m["cpu_model"], ", ".join(m["simd"]), m["cores"], m["memory_gib"], m["torch"], rep["torch_threads"],
+                 m["kevc_commit"], m["date"], rep["wall_s"], rep["load_average_start"], rep["load_average_end"],
+                 rep["bandwidth_gbs"], rep["peak_gflops"]), "",
+             "Shapes: each spec's bench shape with its largest dims halved until the product of all dims is at most "
+             "%d (dims of 16 or less kept). kevc: `kevc run --trials 0` with the default schedule (median of its "
+             "repeats); torch: the problem as KernelBench writes it (bench/kernelbench/problems.py), host clock. "
+             "`x torch` = torch time / kevc time (> 1: kevc faster)." % rep["max_points"], "",
+             "| problem | CPU shape | torch ms | kevc default ms | x torch | floor ms | kevc of floor | status |",
+             "|---|---|---|---|---|---|---|---|"]
+    n = ok = 0
+    for r in rep["rows"]:
+        t, k = r.get("torch_ms"), r.get("kevc_ms")
+        x = t / k if (t and k) else None
+        if x is not None:
+            n += 1
+            ok += x >= 0.5
+        f = r.get("floor_ms")
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["op"], r["shape"], ms(t), ms(k), "%.2fx" % x if x else "-", ms(f),
+            "%.0f%%" % (100 * f / k) if (f and k) else "-",
+            r["kevc_status"] + ("; torch: " + r["torch_error"][:80] if r.get("torch_error") else "")))
+    lines += ["", "kevc default >= 0.5x torch on %d of %d problems timed (target: all)." % (ok, n), ""]
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "_baselines":
+        return baselines_main(sys.argv[2:])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="mode", required=True)
+    g = sub.add_parser("gpu")
+    g.add_argument("out")
+    g.add_argument("--budget", type=int, default=12, help="evaluations per search (the default schedule included)")
+    g.add_argument("--search-seconds", type=float, default=45, help="--time-limit of each search")
+    g.add_argument("--parallel", type=int, default=4, help="searches at once (they share the GPU through its lock)")
+    g.add_argument("--jobs", type=int, default=2, help="--jobs of each search (workers)")
+    g.add_argument("--case-timeout", type=float, default=60, help="seconds the harness allows a candidate's case")
+    g.add_argument("--deadline", type=float, default=520, help="no search starts later than this (s) minus its time")
+    g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
+    g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")
+    c = sub.add_parser("cpu")
+    c.add_argument("out", help="output path without extension")
+    c.add_argument("--max-points", type=int, default=1 << 24)
+    c.add_argument("--repeats", type=int, default=5)
+    c.add_argument("--timeout", type=float, default=120, help="seconds per `kevc run`")
+    c.add_argument("--wait-idle", type=float, default=60)
+    k = sub.add_parser("check")
+    r = sub.add_parser("report")
+    r.add_argument("out")
+    r.add_argument("dirs", nargs="+")
+    for p in (g, c, k):
+        p.add_argument("--kevc", help="kevc binary (gpu: /tmp/kevc from bench/gpu/kevc-binary.sh; cpu: built if absent)")
+        p.add_argument("--ops", help="comma-separated spec names of specs/kernelbench (default: all)")
+    g.add_argument("--part", help="i/n: every n-th op starting at the i-th (split the corpus over n calls)")
+    args = ap.parse_args()
+    if args.mode == "gpu":
+        return gpu_main(args)
+    if args.mode == "cpu":
+        return cpu_main(args)
+    if args.mode == "check":
+        return check_main(args)
+    return report_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main() or 0)
