@@ -181,6 +181,16 @@ final class AgentSession: @unchecked Sendable {
       touched.insert(r.call)
     }
     if feedback.count > 32 { feedback.removeFirst(feedback.count - 32) }
+    // Answers that give no new candidate (all illegal or known) count as failures: an agent that keeps repeating
+    // itself cools down and, alone, lets the search stop for lack of candidates.
+    if !outcomes.isEmpty {
+      if outcomes.contains(where: { if case .candidate = $0 { return true } else { return false } }) {
+        failuresInARow = 0
+      } else if ready.isEmpty {
+        failuresInARow += 1
+        lastFailure = Date()
+      }
+    }
     given = []
     let updates = touched.map { ($0, fates[$0] ?? []) }
     lock.unlock()
@@ -277,8 +287,6 @@ final class AgentSession: @unchecked Sendable {
       totalsValue.failed += 1
       failuresInARow += 1
       lastFailure = Date()
-    } else {
-      failuresInARow = 0
     }
     lock.unlock()
     log(

@@ -150,7 +150,7 @@ func filesContaining(_ text: String, under dir: URL) -> [String] {
   /// the next prompt hears about it, and the search carries on. Prose around JSON and bare trace text are read.
   @Test func adversarialRepliesAreRejectedWithReasonsAndTheSearchGoesOn() throws {
     let dir = try Paths.temporaryDirectory()
-    let server = try LLMServer(policy: "malformed,oversized,illegal,injection,prose,tracetext,competent", in: dir)
+    let server = try LLMServer(policy: "malformed,oversized,illegal,injection,prose,tracetext,competent,malformed", in: dir)
     let path = dir.appendingPathComponent("adv.db").path
     let db = try TuningDatabase(path: path)
     var settings = agentSettings(.openai, url: server.url, db: path)
@@ -158,9 +158,10 @@ func filesContaining(_ text: String, under dir: URL) -> [String] {
     let agent = try AgentProposer(settings: settings)
     var options = smallOptions(budget: 40)
     options.islands = 1
-    let engine = SearchEngine(
-      db: db, input: try matmulInput(16), options: options, proposers: [(agent, 50), (ParameterMutation(seed: 3), 1)])
-    let summary = try engine.run(shouldStop: { agent.totals.calls >= 7 && !agent.isWaiting })
+    // The agent alone: calls follow each other as fast as the search loop asks (a rejected reply evaluates nothing).
+    let engine = SearchEngine(db: db, input: try matmulInput(16), options: options, proposers: [(agent, 1)])
+    // Calls are sequential: once the 8th has started, the first 7 are recorded.
+    let summary = try engine.run(shouldStop: { agent.totals.calls >= 8 })
     #expect(summary.stats.evaluated >= 1)
     let calls = AgentReport.calls(db: db, workload: summary.workloadID, target: summary.targetID)
     #expect(calls.count >= 7)
