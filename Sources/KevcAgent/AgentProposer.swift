@@ -332,14 +332,15 @@ final class AgentRecorder: @unchecked Sendable {
     defer { lock.unlock() }
     guard let c = connection else { return 0 }
     do {
+      let row = try c.query("SELECT workload_id, target_id FROM candidates WHERE id = ?1", [.int(Int64(parent))]).first
       try c.query(
         """
         INSERT INTO agent_calls (workload_id, target_id, proposer, provider, model, url, parent_id, request_hash,
-          prompt_chars, status, created_at)
-        SELECT workload_id, target_id, ?1, ?2, ?3, ?4, id, ?5, ?6, 'pending', ?7 FROM candidates WHERE id = ?8
+          prompt_chars, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)
         """,
-        [.text(proposer), .text(endpoint.provider.rawValue), .text(endpoint.model), .text(endpoint.url), .text(hash),
-         .int(Int64(promptChars)), .double(Date().timeIntervalSince1970), .int(Int64(parent))])
+        [row?["workload_id"] ?? .null, row?["target_id"] ?? .null, .text(proposer), .text(endpoint.provider.rawValue),
+         .text(endpoint.model), .text(endpoint.url), row == nil ? .null : .int(Int64(parent)), .text(hash),
+         .int(Int64(promptChars)), .double(Date().timeIntervalSince1970)])
       return c.lastInsertID
     } catch {
       return 0
