@@ -22,6 +22,7 @@ its port to --port-file and one JSON line per request to --log (path, policy, wh
 their value)."""
 import argparse
 import json
+import os
 import re
 import sys
 import threading
@@ -180,6 +181,11 @@ def make_handler(state):
 
 
 def main():
+    # Descriptors beyond stdio were inherited by accident: Foundation's Process (swift-corelibs-foundation) on Linux
+    # watches each child through a socket pair, and a child spawned by another test thread at the same moment can
+    # inherit the other child's end. Held by this long-lived server, it hides that child's exit from the test
+    # process, whose waitUntilExit then never returns (seen: the suite hung). Close them before anything else.
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     import signal
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ap = argparse.ArgumentParser()
@@ -192,7 +198,6 @@ def main():
     server.daemon_threads = True
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
-    import os
     os.replace(args.port_file + ".tmp", args.port_file)
     try:
         server.serve_forever()
