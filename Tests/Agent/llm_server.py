@@ -180,6 +180,9 @@ def make_handler(state):
 
 
 def main():
+    # Never close inherited descriptors here: Foundation's Process learns of this server's exit when its end of a
+    # socket pair closes, and closing it early blocks Foundation's watcher in waitpid for every child of the test
+    # process (KevcBasic/ChildProcesses.swift says how children are started instead).
     import signal
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ap = argparse.ArgumentParser()
