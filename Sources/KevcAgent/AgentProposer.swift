@@ -29,6 +29,8 @@ public struct AgentSettings: Sendable {
   /// Seconds after a failed call before the next one.
   public var coolDown = 5.0
   public var kbDirectory: String?
+  /// The target's device as the tuning database names it (CPU model or GPU name); default: this machine's CPU.
+  public var device: String?
   public var specPath: String
   public var specText: String
   /// The tuning database's file (the agent records through its own connection).
@@ -115,11 +117,16 @@ final class AgentSession: @unchecked Sendable {
     return totalsValue
   }
 
+  /// In flight, answers queued, or cooling down after a failure (up to `maxFailuresInARow` failures in a row: then
+  /// an agent alone lets the search stop for lack of candidates).
   var isWaiting: Bool {
     lock.lock()
     defer { lock.unlock() }
-    return inFlight || (!ready.isEmpty)
+    return inFlight || !ready.isEmpty || (totalsValue.stopped == nil && failuresInARow > 0 && failuresInARow < Self.maxFailuresInARow)
   }
+
+  static let maxFailuresInARow = 5
+  var failuresInARow = 0
 
   /// Why no further call may be made, or nil.
   func spent() -> String? {
@@ -144,7 +151,7 @@ final class AgentSession: @unchecked Sendable {
         inFlight = true
         let input = PromptInput(
           specPath: settings.specPath, specText: settings.specText, parent: parent, history: history,
-          device: HostTarget.current(kind: history.target).device, features: HostTarget.current().features,
+          device: settings.device ?? HostTarget.current().device, features: HostTarget.current().features,
           cores: ProcessInfo.processInfo.activeProcessorCount, feedback: Array(feedback.suffix(8)),
           proposals: settings.proposalsPerCall)
         totalsValue.calls += 1
@@ -174,6 +181,16 @@ final class AgentSession: @unchecked Sendable {
       touched.insert(r.call)
     }
     if feedback.count > 32 { feedback.removeFirst(feedback.count - 32) }
+    // Answers that give no new candidate (all illegal or known) count as failures: an agent that keeps repeating
+    // itself cools down and, alone, lets the search stop for lack of candidates.
+    if !outcomes.isEmpty {
+      if outcomes.contains(where: { if case .candidate = $0 { return true } else { return false } }) {
+        failuresInARow = 0
+      } else if ready.isEmpty {
+        failuresInARow += 1
+        lastFailure = Date()
+      }
+    }
     given = []
     let updates = touched.map { ($0, fates[$0] ?? []) }
     lock.unlock()
@@ -268,6 +285,7 @@ final class AgentSession: @unchecked Sendable {
     }
     if queued.isEmpty {
       totalsValue.failed += 1
+      failuresInARow += 1
       lastFailure = Date()
     }
     lock.unlock()
@@ -314,14 +332,15 @@ final class AgentRecorder: @unchecked Sendable {
     defer { lock.unlock() }
     guard let c = connection else { return 0 }
     do {
+      let row = try c.query("SELECT workload_id, target_id FROM candidates WHERE id = ?1", [.int(Int64(parent))]).first
       try c.query(
         """
         INSERT INTO agent_calls (workload_id, target_id, proposer, provider, model, url, parent_id, request_hash,
-          prompt_chars, status, created_at)
-        SELECT workload_id, target_id, ?1, ?2, ?3, ?4, id, ?5, ?6, 'pending', ?7 FROM candidates WHERE id = ?8
+          prompt_chars, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)
         """,
-        [.text(proposer), .text(endpoint.provider.rawValue), .text(endpoint.model), .text(endpoint.url), .text(hash),
-         .int(Int64(promptChars)), .double(Date().timeIntervalSince1970), .int(Int64(parent))])
+        [row?["workload_id"] ?? .null, row?["target_id"] ?? .null, .text(proposer), .text(endpoint.provider.rawValue),
+         .text(endpoint.model), .text(endpoint.url), row == nil ? .null : .int(Int64(parent)), .text(hash),
+         .int(Int64(promptChars)), .double(Date().timeIntervalSince1970)])
       return c.lastInsertID
     } catch {
       return 0

@@ -97,7 +97,7 @@ public struct HTTPClient: Sendable {
     let bodyData = result.body.data.map { Data(bytes: $0, count: result.body.size) } ?? Data()
     let headerText = result.headers.data.map { String(decoding: Data(bytes: $0, count: result.headers.size), as: UTF8.self) } ?? ""
     var headers: [String: String] = [:]
-    for line in headerText.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) {
+    for line in headerText.split(whereSeparator: \.isNewline) {
       guard let colon = line.firstIndex(of: ":") else { continue }
       let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
       headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)

@@ -189,7 +189,8 @@ public struct RuntimeSignals: Sendable, Hashable {
     case "vector": return ["vector width", "vectorize", "contiguous"]
     case "compute-bound": return ["compute bound", "register blocking", "tile"]
     case "contraction": return ["contraction", "dot", "matrix unit"]
-    case "reduction": return ["row reduction", "rfactor", "split reduction"]
+    case "reduction": return ["row reduction", "row statistics"]
+    case "split-reduction": return ["rfactor", "split reduction"]
     case "compile-error": return ["compile error"]
     case "wrong-result": return ["wrong result", "tolerance"]
     case "timeout": return ["timeout"]
@@ -208,6 +209,7 @@ public struct RuntimeSignals: Sendable, Hashable {
     var names: [String] = memoryBound ? ["memory-bound", "vector"] : ["compute-bound"]
     if !memoryBound, hasContraction { names.append("contraction") }
     if hasReduction, !hasContraction { names.append("reduction") }
+    if hasReduction, let f = fraction, f < 0.25 { names.append("split-reduction") }
     let text = failures.joined(separator: " ").lowercased()
     if text.contains("compile_error") || text.contains("compile error") { names.append("compile-error") }
     if text.contains("wrong") || text.contains("nan") { names.append("wrong-result") }

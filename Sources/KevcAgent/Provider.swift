@@ -130,7 +130,7 @@ public enum ProviderProtocol {
     guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
       return .failure(AgentFailure("the provider's reply is not a JSON object"))
     }
-    if let error = object["error"] {
+    if let error = object["error"], !(error is NSNull) {
       return .failure(AgentFailure("the provider reported an error: \(String(describing: error).prefix(300))"))
     }
     switch endpoint.provider {

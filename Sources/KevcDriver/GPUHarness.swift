@@ -139,7 +139,7 @@ public enum GPUHarness {
     defer { try? errHandle.close() }
     process.standardOutput = out
     process.standardError = errHandle
-    do { try process.run() } catch { throw ioError("cannot start \(options.python): \(error.localizedDescription)") }
+    do { try ChildProcesses.start(process) } catch { throw ioError("cannot start \(options.python): \(error.localizedDescription)") }
     // Standard error goes to a file and standard output is read to its end before waiting, so no pipe fills up.
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -55,6 +55,43 @@ public struct KernelCheck {
   }
 
   /// Runs the protocol on a compiled kernel. `kernel` must have every dim bound (the compile's `boundKernel`).
+  /// Bytes a checked and timed run of `kernel` allocates: each parameter and result as float64 values, as encoded
+  /// elements and as the JIT's aligned copy, plus the workspace; nil when that does not fit in 64 bits.
+  public static func memoryNeeded(_ kernel: Kernel, workspace: Int) -> Int? {
+    var total = workspace
+    let env = kernel.dimBindings
+    for (shape, dtype) in kernel.params.map({ ($0.shape, $0.dtype) }) + kernel.results.map({ ($0.shape, $0.dtype) }) {
+      var extents: [Int] = []
+      for s in shape {
+        guard let v = s.evaluate(env) else { return nil }
+        extents.append(v)
+      }
+      guard let n = ShapeLimits.product(extents, limit: Int.max) else { return nil }
+      let (bytes, o1) = n.multipliedReportingOverflow(by: 8 + 2 * dtype.byteSize)
+      let (sum, o2) = total.addingReportingOverflow(bytes)
+      guard !o1, !o2 else { return nil }
+      total = sum
+    }
+    return total
+  }
+
+  /// Refuses a run that would need more than three quarters of `available` bytes (default: this machine's
+  /// physical memory) with `kevc.run.out-of-memory`, before anything is allocated.
+  public static func checkMemory(
+    _ kernel: Kernel, workspace: Int, available: UInt64 = ProcessInfo.processInfo.physicalMemory
+  ) throws(DiagnosticError) {
+    let need = memoryNeeded(kernel, workspace: workspace) ?? Int.max
+    let budget = Int(clamping: available / 4 * 3)
+    guard need > budget else { return }
+    let needText = need == Int.max ? "more than 2^63 bytes" : "about \(need >> 20) MiB"
+    throw DiagnosticError(
+      .error(
+        DiagnosticID("run", "out-of-memory"),
+        "running '\(kernel.name)' at this shape needs \(needText) (inputs, results, their copies and "
+          + "\(workspace >> 20) MiB of workspace); this machine has \(available >> 20) MiB and a run may use 3/4 of it",
+        at: kernel.location))
+  }
+
   public static func run(
     _ kernel: Kernel, jit: JITKernel, options: Options
   ) throws(DiagnosticError) -> Report {
@@ -87,7 +124,7 @@ public struct KernelCheck {
   public static func check(_ kernel: Kernel, jit: JITKernel, inputs: [String: TensorValue]) throws(DiagnosticError)
     -> (comparisons: [(name: String, comparison: Comparison)], clobberedInputs: [String])
   {
-    let reference = try Interpreter.run(kernel, inputs: inputs)
+    let (reference, leeway) = try Interpreter.runWithLeeway(kernel, inputs: inputs)
     var buffers = try argumentBuffers(kernel, inputs: inputs)
     let before = buffers
     try jit.run(&buffers)
@@ -98,7 +135,9 @@ public struct KernelCheck {
       let shape = try concreteShape(r.shape, kernel)
       let actual = TensorValue(dtype: r.dtype, shape: shape, bytes: buffers[kernel.params.count + j])
       guard let expected = reference[r.name] else { continue }
-      comparisons.append((r.name, Comparison.compare(actual, expected, dtype: r.dtype)))
+      let computedIn = ComputedPrecision.of(r.name, in: kernel)
+      comparisons.append(
+        (r.name, Comparison.compare(actual, expected, dtype: r.dtype, tolerance: computedIn, leeway: leeway[r.name] ?? Leeway())))
     }
     return (comparisons, clobbered)
   }

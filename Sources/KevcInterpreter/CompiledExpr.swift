@@ -16,20 +16,22 @@ enum Code {
 struct Node {
   var dtype: DType
   var code: Code
+  /// The value is an input or a constant, the same in every target (no rounding of a computation can move it).
+  var exact = false
 
   static func constant(_ value: Double, _ dtype: DType) -> Node {
     if dtype.isFloat {
       let v = dtype.round(value)
-      return Node(dtype: dtype, code: .float { v })
+      return Node(dtype: dtype, code: .float { v }, exact: true)
     }
     let v = ElementEncoding.saturatingInteger(value, dtype)
-    return Node(dtype: dtype, code: .int { v })
+    return Node(dtype: dtype, code: .int { v }, exact: true)
   }
 
   static func constant(_ value: Int64, _ dtype: DType) -> Node {
     if dtype.isFloat { return constant(Double(value), dtype) }
     let v = ElementEncoding.wrap(value, to: dtype)
-    return Node(dtype: dtype, code: .int { v })
+    return Node(dtype: dtype, code: .int { v }, exact: true)
   }
 }
 
@@ -44,6 +46,25 @@ final class ErrorSink {
     diagnostic = d()
     failed = true
   }
+}
+
+/// Whether the element being computed depends on a discontinuity met within tolerance (a floor, a comparison or a
+/// float-to-integer conversion of a computed value close to its jump, a read of such an element), and the
+/// alternatives of an arg reduction with ties. Reset before each element; `Machine.fill` records it.
+final class Doubt {
+  var flag = false
+  var alternatives: [Double]? = nil
+}
+
+/// Whether two values of type `t` are within that type's comparison tolerance of each other.
+@inline(__always) func withinTolerance(_ a: Double, _ b: Double, _ t: DType) -> Bool {
+  let (atol, rtol) = Comparison.tolerance(for: t)
+  return Swift.abs(a - b) <= atol + rtol * Swift.max(Swift.abs(a), Swift.abs(b))
+}
+
+/// Whether a value of type `t` is within tolerance of an integer (where floor, ceil and truncation jump).
+@inline(__always) func nearInteger(_ v: Double, _ t: DType) -> Bool {
+  v.isFinite && withinTolerance(v, v.rounded(), t)
 }
 
 /// Storage of one tensor for the duration of a run: doubles for float types, Int64 for integers and bool.
@@ -74,9 +95,34 @@ final class TensorStorage {
     }
   }
 
+  /// Elements whose value depends on which side of a discontinuity a computation fell (see `Leeway`); allocated
+  /// when the first one is marked.
+  var doubtful: UnsafeMutablePointer<Bool>?
+  /// Per element, the values an arg reduction may equally give (indices whose values tie within tolerance).
+  var alternatives: [Int: [Double]] = [:]
+
+  func markDoubtful(_ i: Int) {
+    if doubtful == nil {
+      let p = UnsafeMutablePointer<Bool>.allocate(capacity: Swift.max(1, count))
+      p.initialize(repeating: false, count: Swift.max(1, count))
+      doubtful = p
+    }
+    doubtful?[i] = true
+  }
+
+  var leeway: Leeway {
+    var out = Leeway()
+    out.alternatives = alternatives
+    if let d = doubtful {
+      for i in 0..<count where d[i] && alternatives[i] == nil { out.anyValue.insert(i) }
+    }
+    return out
+  }
+
   deinit {
     floats?.deallocate()
     ints?.deallocate()
+    doubtful?.deallocate()
   }
 
   /// Stores one element given as a double, with the in-memory conversion of its type.
@@ -157,6 +203,12 @@ struct ExprCompiler {
   /// The definition being compiled (for messages).
   var definition: String
   var location: SourceLocation
+  /// Tracks discontinuities met within tolerance (nil: not tracked).
+  var doubt: Doubt? = nil
+  /// Definitions some of whose elements may be doubtful: reads of them propagate the doubt.
+  var mayDoubt: Set<String> = []
+  /// Tensors computed by the kernel (definitions), as opposed to inputs: their values are not exact.
+  var computed: Set<String> = []
 
   func error(_ name: String, _ message: String) -> DiagnosticError {
     DiagnosticError(.error(DiagnosticID("run", name), message, at: location))
@@ -225,7 +277,19 @@ struct ExprCompiler {
         throw error("ill-typed", "the branches of a select have different types")
       }
     case .cast(let t, let x):
-      return ExprCompiler.convert(try compile(x), to: t)
+      let n = try compile(x)
+      var out = ExprCompiler.convert(n, to: t)
+      out.exact = n.exact && (t.isFloat || !n.dtype.isFloat)
+      // A computed float truncated to an integer jumps at integers.
+      if let doubt, !n.exact, case .float(let f) = n.code, !t.isFloat, t != .bool {
+        let source = n.dtype
+        out.code = .int {
+          let v = f()
+          if nearInteger(v, source) { doubt.flag = true }
+          return ElementEncoding.saturatingInteger(v, t)
+        }
+      }
+      return out
     }
   }
 
@@ -296,11 +360,12 @@ struct ExprCompiler {
             + "[\(shape.map(String.init).joined(separator: ", "))]",
           at: location))
     }
+    let exact = !computed.contains(load.tensor)
     if let base = storage.floats {
       let padValue = pad.map { storage.dtype.round($0.doubleValue) } ?? 0
       let code = ExprCompiler.loadCode(
         base, shape: shape, indices: indices, pad: padValue, inBounds: inBounds, onOutside: onOutside)
-      return Node(dtype: storage.dtype, code: .float(code))
+      return Node(dtype: storage.dtype, code: .float(propagatingDoubt(code, of: storage, load.tensor, indices)), exact: exact)
     }
     if let base = storage.ints {
       var padValue: Int64 = 0
@@ -313,9 +378,30 @@ struct ExprCompiler {
       }
       let code = ExprCompiler.loadCode(
         base, shape: shape, indices: indices, pad: padValue, inBounds: inBounds, onOutside: onOutside)
-      return Node(dtype: storage.dtype, code: .int(code))
+      return Node(dtype: storage.dtype, code: .int(propagatingDoubt(code, of: storage, load.tensor, indices)), exact: exact)
     }
     throw error("internal", "tensor '\(load.tensor)' has no storage")
+  }
+
+  /// `code`, flagging the element being computed when it reads a doubtful element of `tensor` (only for tensors
+  /// that may hold doubtful elements: other reads stay as they are).
+  private func propagatingDoubt<T>(
+    _ code: @escaping () -> T, of storage: TensorStorage, _ tensor: String, _ indices: [() -> Int64]
+  ) -> () -> T {
+    guard let doubt, mayDoubt.contains(tensor) else { return code }
+    let shape = storage.shape
+    return {
+      let v = code()
+      guard let mask = storage.doubtful else { return v }
+      var offset = 0
+      for d in 0..<indices.count {
+        let a = indices[d]()
+        if a < 0 || a >= Int64(shape[d]) { return v }
+        offset = offset &* shape[d] &+ Int(truncatingIfNeeded: a)
+      }
+      if mask[offset] { doubt.flag = true }
+      return v
+    }
   }
 
   /// A bounds-checked read: outside the shape it yields `pad`, or (inbounds) reports and yields `pad`.
@@ -404,8 +490,17 @@ struct ExprCompiler {
       case .tanh: f = { Foundation.tanh(a()) }
       case .sigmoid: f = { 1 / (1 + Foundation.exp(-a())) }
       case .erf: f = { Foundation.erf(a()) }
-      case .floor: f = { a().rounded(.down) }
-      case .ceil: f = { a().rounded(.up) }
+      case .floor, .ceil:
+        let rule: FloatingPointRoundingRule = op == .floor ? .down : .up
+        if let doubt, !x.exact {
+          f = {
+            let v = a()
+            if nearInteger(v, t) { doubt.flag = true }
+            return v.rounded(rule)
+          }
+        } else {
+          f = { a().rounded(rule) }
+        }
       case .isnan: return Node(dtype: .bool, code: .int { a().isNaN ? 1 : 0 })
       case .not: throw error("ill-typed", "'not' needs a bool operand, not \(t)")
       }
@@ -439,7 +534,29 @@ struct ExprCompiler {
     }
     let t = x.dtype
     switch (x.code, y.code) {
-    case (.float(let a), .float(let b)):
+    case (.float(var a), .float(var b)):
+      // A comparison (or a float mod) of computed values close to each other (to a multiple) may go either way.
+      if let doubt, !(x.exact && y.exact) {
+        // Operands evaluate left to right: `b` sees the value `a` just produced.
+        func watching(_ jumps: @escaping (Double, Double) -> Bool) {
+          let (u0, v0) = (a, b)
+          var last = 0.0
+          a = {
+            last = u0()
+            return last
+          }
+          b = {
+            let v = v0()
+            if jumps(last, v) { doubt.flag = true }
+            return v
+          }
+        }
+        switch op {
+        case .eq, .ne, .lt, .le, .gt, .ge: watching { withinTolerance($0, $1, t) }
+        case .mod: watching { $1 != 0 && nearInteger($0 / $1, t) }
+        case .add, .sub, .mul, .div, .max, .min, .pow, .and, .or: break
+        }
+      }
       let f: () -> Double
       switch op {
       case .add: f = { a() + b() }

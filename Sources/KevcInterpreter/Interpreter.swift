@@ -31,6 +31,26 @@ public enum Interpreter {
     return out
   }
 
+  /// As `run`, and with each result the leeway its comparison allows: elements that depend on a discontinuity met
+  /// within tolerance (a floor, a comparison or a float-to-integer conversion of a computed value close to its
+  /// jump, or a read of such an element) may take any value; an argmax/argmin whose extreme ties within tolerance
+  /// with other elements may give any of their indices.
+  public static func runWithLeeway(_ kernel: Kernel, inputs: [String: TensorValue]) throws(DiagnosticError)
+    -> (values: [String: TensorValue], leeway: [String: Leeway])
+  {
+    let machine = try Machine(kernel: kernel, inputs: inputs, tracksDoubt: true)
+    try machine.execute()
+    var values: [String: TensorValue] = [:]
+    var leeway: [String: Leeway] = [:]
+    for r in kernel.results {
+      if let s = machine.storage[r.name] {
+        values[r.name] = s.tensorValue
+        leeway[r.name] = s.leeway
+      }
+    }
+    return (values, leeway)
+  }
+
   /// As `run`, but returns every definition (intermediates included) by name: for debugging later stages.
   public static func runAllDefinitions(_ kernel: Kernel, inputs: [String: TensorValue]) throws(DiagnosticError)
     -> [String: TensorValue]
@@ -55,8 +75,15 @@ private final class Machine {
   /// Keeps the index slots alive while compiled code refers to them.
   var frames: [Frame] = []
 
-  init(kernel: Kernel, inputs: [String: TensorValue]) throws(DiagnosticError) {
+  /// Tracks discontinuities met within tolerance (`Interpreter.runWithLeeway`); nil for plain runs.
+  let doubt: Doubt?
+  /// Definitions that may hold doubtful elements (see `Doubt`).
+  let mayDoubt: Set<String>
+
+  init(kernel: Kernel, inputs: [String: TensorValue], tracksDoubt: Bool = false) throws(DiagnosticError) {
     self.kernel = kernel
+    self.doubt = tracksDoubt ? Doubt() : nil
+    self.mayDoubt = tracksDoubt ? Machine.definitionsThatMayDoubt(kernel) : []
     var dims: [String: Int] = [:]
     var unbound: [Diagnostic] = []
     for d in kernel.dims {
@@ -180,6 +207,9 @@ private final class Machine {
     var compiler = ExprCompiler(
       dims: dims, scalars: scalars, tensors: tensors, slots: [:], frame: frame.slots, sink: sink,
       definition: d.name, location: locate(d.location))
+    compiler.doubt = doubt
+    compiler.mayDoubt = mayDoubt
+    compiler.computed = Set(kernel.definitions.map(\.name))
     for (i, a) in d.axes.enumerated() { compiler.slots[a.name] = i }
 
     var element: Node
@@ -215,27 +245,65 @@ private final class Machine {
     let count = out.count
     let slots = frame.slots
     let sink = self.sink
+    let doubt = mayDoubt.contains(d.name) ? self.doubt : nil
     switch element.code {
     case .float(let f):
       guard let base = out.floats else { throw Machine.error("internal", "storage kind mismatch", locate(d.location)) }
-      return { Machine.fill(base, count: count, extents: extents, slots: slots, sink: sink, f) }
+      return { Machine.fill(base, count: count, extents: extents, slots: slots, sink: sink, doubt: doubt, out: out, f) }
     case .int(let f):
       guard let base = out.ints else { throw Machine.error("internal", "storage kind mismatch", locate(d.location)) }
-      return { Machine.fill(base, count: count, extents: extents, slots: slots, sink: sink, f) }
+      return { Machine.fill(base, count: count, extents: extents, slots: slots, sink: sink, doubt: doubt, out: out, f) }
     }
+  }
+
+  /// Definitions that may hold doubtful elements: those that floor, ceil, compare, take a float mod of or convert
+  /// to an integer a float, take an argmax/argmin of floats, or read such a definition (program order).
+  static func definitionsThatMayDoubt(_ kernel: Kernel) -> Set<String> {
+    var out: Set<String> = []
+    for d in kernel.definitions {
+      var doubts = false
+      if let r = d.reduction, r.op == .argmax || r.op == .argmin { doubts = true }
+      for e in d.expressions {
+        e.forEach { node in
+          switch node {
+          case .load(let l): if out.contains(l.tensor) { doubts = true }
+          case .unary(let op, let x):
+            if op == .floor || op == .ceil, kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
+          case .binary(let op, let x, _):
+            switch op {
+            case .eq, .ne, .lt, .le, .gt, .ge, .mod: if kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
+            case .add, .sub, .mul, .div, .max, .min, .pow, .and, .or: break
+            }
+          case .cast(let t, let x):
+            if !t.isFloat, kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
+          case .constant, .index, .dim, .scalar, .select: break
+          }
+        }
+      }
+      if doubts { out.insert(d.name) }
+    }
+    return out
   }
 
   /// Evaluates `element` at every point of the domain `extents` (row-major), axis values in `slots[0 ..< rank]`.
   private static func fill<T>(
     _ base: UnsafeMutablePointer<T>, count: Int, extents: [Int], slots: UnsafeMutablePointer<Int64>,
-    sink: ErrorSink, _ element: () -> T
+    sink: ErrorSink, doubt: Doubt?, out: TensorStorage, _ element: () -> T
   ) {
     let rank = extents.count
     for d in 0..<rank { slots[d] = 0 }
     if count == 0 { return }
     var flat = 0
     while true {
-      base[flat] = element()
+      if let doubt {
+        doubt.flag = false
+        doubt.alternatives = nil
+        base[flat] = element()
+        if let alternatives = doubt.alternatives, !doubt.flag { out.alternatives[flat] = alternatives }
+        if doubt.flag || doubt.alternatives != nil { out.markDoubtful(flat) }
+      } else {
+        base[flat] = element()
+      }
       flat += 1
       if flat >= count || sink.failed { return }
       var d = rank - 1
@@ -265,6 +333,8 @@ private final class Machine {
       let isMax = r.op == .argmax
       switch body.code {
       case .float(let f):
+        let doubt = self.doubt
+        let t = body.dtype
         return Node(
           dtype: .i64,
           code: .int {
@@ -281,6 +351,15 @@ private final class Machine {
                 best = slots[slot]
                 bestValue = v
               }
+            }
+            // Ties within tolerance: every index whose value is that close to the extreme is as good an answer.
+            if let doubt, found, bestValue.isFinite {
+              var ties: [Double] = []
+              domain.forEach {
+                let v = f()
+                if withinTolerance(v, bestValue, t) { ties.append(Double(slots[slot])) }
+              }
+              if ties.count > 1 { doubt.alternatives = ties }
             }
             return best
           })

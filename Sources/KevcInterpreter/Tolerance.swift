@@ -1,4 +1,5 @@
 import KevcBasic
+import KevcIR
 
 /// Whether a computed tensor matches the reference (the interpreter's) within its type's tolerance.
 ///
@@ -9,6 +10,12 @@ import KevcBasic
 /// (8 significand bits); integers and bool exactly. NaN passes only where the reference is NaN, an infinity only
 /// where the reference is the same infinity; a finite value where the reference is NaN or inf fails. Different
 /// dtypes, shapes or element counts fail.
+///
+/// The tolerance is that of the precision the values were *computed* in (`ComputedPrecision`): an f32 computation
+/// cast to an f64 result is judged with f32's tolerance, not f64's. Discontinuous results (`Leeway`, from
+/// `Interpreter.runWithLeeway`): an element that depends on a floor, ceil, comparison, float mod or float-to-integer
+/// conversion of a computed value within tolerance of its jump may take any value (except a NaN where the
+/// reference has none); an argmax/argmin may give any index whose value ties with the extreme within tolerance.
 ///
 /// Why the scale term: the rounding error of a long reduction grows with the magnitudes of its terms, not with its
 /// result. Where large terms cancel to a small element (a matmul on near-overflow inputs: terms of 1e3 summing to
@@ -51,7 +58,11 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
-  public static func compare(_ actual: TensorValue, _ reference: TensorValue, dtype: DType) -> Comparison {
+  /// Compares within the tolerance of `tolerance` (the precision the values were computed in, see
+  /// `ComputedPrecision`; `dtype` when nil, and never tighter than `dtype`'s), accepting what `leeway` allows.
+  public static func compare(
+    _ actual: TensorValue, _ reference: TensorValue, dtype: DType, tolerance: DType? = nil, leeway: Leeway = Leeway()
+  ) -> Comparison {
     func failure(_ reason: String) -> Comparison {
       Comparison(maxAbsError: .infinity, maxRelError: .infinity, worstIndex: nil, passed: false, reason: reason)
     }
@@ -68,7 +79,7 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
           + text(reference.shape))
     }
 
-    let (atol, rtol) = tolerance(for: dtype)
+    let (atol, rtol) = Self.tolerance(for: tolerance.map { ComputedPrecision.coarser($0, dtype) } ?? dtype)
     let scale = rootMeanSquare(reference.values)
     let relFloor = atol > 0 ? atol : 1
     var maxAbs = 0.0
@@ -82,7 +93,9 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
       let r = reference.values[i]
       let ok: Bool
       var diff = 0.0
-      if r.isNaN || a.isNaN {
+      if !leeway.isEmpty, leeway.accepts(a, at: i), !a.isNaN || r.isNaN {
+        ok = true
+      } else if r.isNaN || a.isNaN {
         ok = r.isNaN && a.isNaN
         diff = ok ? 0 : .infinity
       } else if r.isInfinite || a.isInfinite {
@@ -105,7 +118,9 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
     if let f = firstFailure {
       let index = TensorValue.multiIndex(f.index, shape: reference.shape)
       let failures = (0..<reference.values.count).reduce(0) { n, i in
-        n + (elementPasses(actual.values[i], reference.values[i], atol, rtol, scale: scale) ? 0 : 1)
+        let (a, r) = (actual.values[i], reference.values[i])
+        let accepted = !leeway.isEmpty && leeway.accepts(a, at: i) && (!a.isNaN || r.isNaN)
+        return n + (accepted || elementPasses(a, r, atol, rtol, scale: scale) ? 0 : 1)
       }
       return Comparison(
         maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: f.index, passed: false,
@@ -135,4 +150,27 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
   }
 
   private static func text(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+}
+
+/// What a comparison may accept besides the reference's value, per element (flat row-major index): elements that
+/// depend on a discontinuity met within tolerance (`anyValue`: a floor, a comparison, a float-to-integer
+/// conversion of a computed value within tolerance of its jump, and everything computed from such an element), and
+/// the equally good answers of an argmax/argmin whose extreme ties within tolerance (`alternatives`). Computed by
+/// `Interpreter.runWithLeeway`.
+public struct Leeway: Hashable, Sendable {
+  public var anyValue: Set<Int> = []
+  public var alternatives: [Int: [Double]] = [:]
+
+  public init(anyValue: Set<Int> = [], alternatives: [Int: [Double]] = [:]) {
+    self.anyValue = anyValue
+    self.alternatives = alternatives
+  }
+
+  public var isEmpty: Bool { anyValue.isEmpty && alternatives.isEmpty }
+
+  /// Whether `actual` is acceptable at element `i` whatever the tolerance says.
+  func accepts(_ actual: Double, at i: Int) -> Bool {
+    if anyValue.contains(i) { return true }
+    return alternatives[i]?.contains(actual) ?? false
+  }
 }

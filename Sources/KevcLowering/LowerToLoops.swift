@@ -153,7 +153,7 @@ struct Lowering {
           diagnostics.append(
             .error(Self.unboundDim, "shape of '\(name)' uses dimension '\(d)', which has no value", at: location))
         } else {
-          error("bad-size", "shape of '\(name)' divides by zero", at: location)
+          error("bad-size", "shape of '\(name)' divides by zero or overflows 64 bits", at: location)
         }
         out.append(0)
         continue

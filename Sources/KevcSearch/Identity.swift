@@ -3,6 +3,7 @@
 /// and the target key (backend, device name, architecture and features or toolchain), so that a record is never
 /// applied to another target.
 import Foundation
+import KevcBasic
 import KevcIR
 
 public enum StructuralHash {
@@ -107,7 +108,7 @@ public struct HostTarget: Sendable, Hashable {
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { return nil }
+    do { try ChildProcesses.start(p) } catch { return nil }
     let data = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     guard p.terminationStatus == 0 else { return nil }

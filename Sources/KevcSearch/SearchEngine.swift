@@ -5,11 +5,14 @@
 /// 1. pick an island (round robin) and a parent by tournament among the island's fittest correct candidates
 ///    (elitism: the fittest always stay; now and then the parent comes from the global elite: migration);
 ///    an island with nothing yet starts from a root: the default schedule, the empty trace or a random trace, and
-///    restarts from the next kind of root when it stops improving;
+///    restarts from the next kind of root when it stops improving; on block-level targets the sketches
+///    (`GPUSketch`) are roots too, evaluated after the default and the seed traces;
 /// 2. ask a proposer (weighted draw, each weight scaled by how often its children beat their parents: a bandit
 ///    over proposer kinds) for traces; parse, apply and verify each; record illegal ones with their reason, drop
 ///    those whose canonical IR is already known (`CanonicalSchedule`), store the new ones as candidates;
-/// 3. evaluate candidates in worker processes, `jobs` at a time, and record each result at once.
+/// 3. evaluate candidates in worker processes, `jobs` at a time, and record each result at once; on block-level
+///    targets roots come first, then of a pool of proposals the one the cost model (`ScheduleCostModel`, fitted
+///    online on this workload's measurements) ranks fastest.
 /// Fitness: correct candidates only, by median time (speedup over the default schedule; fraction of the roofline
 /// floor). All randomness comes from the seed and the number of evaluations already recorded, so a run is
 /// reproducible and a resumed run does not replay the same draws. Everything lives in the database: a run killed at
@@ -156,6 +159,9 @@ public final class SearchEngine {
   var recentRejections: [(trace: String, reason: String)] = []
   var defaultCandidate: Int?
   var baselineTime: Double?
+  /// The cost model, fitted online on this workload's measurements (block-level targets), and analytic costs.
+  var costModel = ScheduleCostModel()
+  var costs: [Int: ScheduleCost] = [:]
   /// Per proposer: children evaluated against a measured parent, and how many were at least 1% faster.
   var proposerOutcomes: [String: (tried: Int, improved: Int)] = [:]
 
@@ -250,8 +256,8 @@ public final class SearchEngine {
         pending.insert(id, at: 0)
       }
     }
-    // The user's seed traces, once per workload and target (a resumed search finds them among its candidates).
     var seedPosition = defaultCandidate.flatMap { pending.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+    // The user's seed traces, once per workload and target (a resumed search finds them among its candidates).
     for (i, seed) in options.seedTraces.enumerated() {
       let name = "seed:" + seed.name
       if candidates.values.contains(where: { $0.proposer == name }) { continue }
@@ -265,6 +271,18 @@ public final class SearchEngine {
         observe(.message("seed trace \(seed.name) gives an IR already known; not evaluated again"))
       case .illegal(let reason):
         observe(.message("seed trace \(seed.name) is illegal here: \(reason)"))
+      }
+    }
+    // The sketches (block-level targets): structurally different starting schedules, roots on islands 1, 2, ...
+    // in turn, evaluated after the default and the seed traces; evolution breeds from them like from any other candidate.
+    if options.target != "llvm" {
+      for (i, sketch) in DefaultSchedule.gpuSketches(for: bound).dropFirst().enumerated() {
+        let name = "sketch:" + sketch.name
+        if candidates.values.contains(where: { $0.proposer == name }) { continue }
+        guard case .new(let t, let k, let hash) = validate(.trace(sketch.trace), proposer: name) else { continue }
+        let id = try insert(trace: t, kernel: k, hash: hash, parent: nil, proposer: name, transform: nil, island: (i + 1) % n)
+        pending.insert(id, at: min(seedPosition, pending.count))
+        seedPosition += 1
       }
     }
     if let d = defaultCandidate, let i = pending.firstIndex(of: d), i > 0 {
@@ -459,6 +477,7 @@ public final class SearchEngine {
       return
     }
     stats.correct += 1
+    if options.target != "llvm", candidates[e.candidateID] != nil { costModel.add(cost(e.candidateID), measured: t) }
     if let f = e.rooflineFraction { stats.bestFraction = max(stats.bestFraction ?? 0, f) }
     if stats.bestTime.map({ t < $0 * 0.99 }) ?? true { lastImprovement = stats.evaluated }
     if stats.bestTime.map({ t < $0 }) ?? true {
@@ -594,13 +613,40 @@ public final class SearchEngine {
 
   /// The next candidate to evaluate: one left over (pending), or a new one from a proposer.
   func nextCandidate() throws -> Int? {
-    if !pending.isEmpty { return pending.removeFirst() }
-    for _ in 0..<40 {
-      if let id = try generate() { return id }
-      if proposersOnlyWaiting { return nil }
+    guard options.target != "llvm" else {
+      if !pending.isEmpty { return pending.removeFirst() }
+      for _ in 0..<40 {
+        if let id = try generate() { return id }
+        if proposersOnlyWaiting { return nil }
+      }
+      return nil
     }
-    return nil
+    // Block-level targets: roots first, in the order queued; then a small pool of proposals, the one the cost
+    // model ranks fastest measured first.
+    if let i = pending.firstIndex(where: { candidates[$0]?.parentID == nil }) { return pending.remove(at: i) }
+    var tries = 0
+    while pending.count < Self.proposalPool, tries < 40 {
+      tries += 1
+      if let id = try generate() { pending.append(id) }
+      if proposersOnlyWaiting { break }
+    }
+    guard let best = pending.indices.min(by: { predicted(pending[$0]) < predicted(pending[$1]) }) else { return nil }
+    return pending.remove(at: best)
   }
+
+  /// Candidates the cost model ranks before each evaluation on block-level targets.
+  static let proposalPool = 4
+
+  /// The analytic cost of a candidate's scheduled kernel (cached).
+  func cost(_ id: Int) -> ScheduleCost {
+    if let c = costs[id] { return c }
+    let c = ScheduleCost.estimate(scheduled(id))
+    costs[id] = c
+    return c
+  }
+
+  /// The cost model's score of a candidate (log seconds; lower is faster).
+  func predicted(_ id: Int) -> Double { costModel.predict(cost(id)) }
 
   /// Every proposer with a weight is waiting for answers (an LLM agent alone): no new candidate now, but no
   /// exhaustion either; the loop polls the workers and asks again.

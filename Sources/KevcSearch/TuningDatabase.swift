@@ -345,8 +345,9 @@ public final class TuningDatabase {
       _ = try plain.scalar("PRAGMA user_version")
       return plain
     } catch {
+      // Not a database, damaged, ...: the caller's checks report those in their own words.
       guard error.code == SQLITE_CANTOPEN || error.code == SQLITE_READONLY || error.code == SQLITE_BUSY else {
-        throw error
+        return plain
       }
       return try SQLiteConnection(path: path, immutable: true)
     }

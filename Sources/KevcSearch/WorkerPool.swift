@@ -14,6 +14,7 @@
 /// compiles); a worker that runs out of it is a `crash` whose error starts with `out of memory:` (a resource
 /// failure of the candidate, not of the harness).
 import Foundation
+import KevcBasic
 
 public final class WorkerPool {
   public let executable: URL
@@ -78,7 +79,7 @@ public final class WorkerPool {
     process.standardInput = try FileHandle(forReadingFrom: input)
     process.standardOutput = try FileHandle(forWritingTo: output)
     process.standardError = try FileHandle(forWritingTo: errors)
-    try process.run()
+    try ChildProcesses.start(process)
     let now = Date()
     running[id] = Running(
       process: process, started: now, lastPoll: now, marker: marker, output: output, errors: errors, input: input)

@@ -199,7 +199,7 @@ public enum WorkerEvaluation {
       guard let (kernel, module) = timedModule else {
         return WorkerResult(status: .compileError, error: "no module at the workload shape")
       }
-      let need = memoryNeeded(kernel, workspace: module.workspaceSize) ?? Int.max
+      let need = KernelCheck.memoryNeeded(kernel, workspace: module.workspaceSize) ?? Int.max
       if let cap = request.memoryLimit, cap > 0, need > cap / 2 {
         return WorkerResult(
           status: .crash,
@@ -378,26 +378,6 @@ public enum WorkerEvaluation {
     }
     return result
   }
-}
-
-/// Bytes a timed run of `kernel` allocates: each parameter and result as float64 values, as encoded elements and as
-/// the JIT's aligned copy, plus the workspace; nil when it does not fit in 64 bits.
-func memoryNeeded(_ kernel: Kernel, workspace: Int) -> Int? {
-  var total = workspace
-  let env = kernel.dimBindings
-  for t in kernel.params.map({ ($0.shape, $0.dtype) }) + kernel.results.map({ ($0.shape, $0.dtype) }) {
-    var extents: [Int] = []
-    for s in t.0 {
-      guard let v = s.evaluate(env) else { return nil }
-      extents.append(v)
-    }
-    guard let n = ShapeLimits.product(extents, limit: Int.max) else { return nil }
-    let (bytes, o1) = n.multipliedReportingOverflow(by: 8 + 2 * t.1.byteSize)
-    let (sum, o2) = total.addingReportingOverflow(bytes)
-    guard !o1, !o2 else { return nil }
-    total = sum
-  }
-  return total
 }
 
 /// The machine-wide timing lock (flock on a file): concurrent workers compile and check in parallel, but only the

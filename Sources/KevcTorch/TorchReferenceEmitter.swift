@@ -116,7 +116,10 @@ struct Emitter {
     m.append("    \"results\": [")
     for r in kernel.results {
       let s = try shape(r.shape, of: "result '\(r.name)'", at: r.location)
-      m.append("        {\"name\": \(py(r.name)), \"dtype\": \(py(r.dtype.rawValue)), \"shape\": \(s)},")
+      // The precision the result is computed in: the harness compares with that type's tolerance.
+      let tolerance = ComputedPrecision.of(r.name, in: kernel).map { ComputedPrecision.coarser($0, r.dtype) } ?? r.dtype
+      m.append(
+        "        {\"name\": \(py(r.name)), \"dtype\": \(py(r.dtype.rawValue)), \"shape\": \(s), \"tolerance\": \(py(tolerance.rawValue))},")
     }
     m.append("    ],")
     m.append("}")

@@ -30,7 +30,38 @@ extension Transform {
     if let first = problems.first {
       throw TransformError(self, "the result does not verify: \(first.message)", reason: .doesNotVerify)
     }
+    try Self.checkPlacements(editing.kernel, self)
     return editing.kernel
+  }
+
+  /// Every definition computed inside a consumer still has a region there that the lowering can compute and that
+  /// fits its storage: a step that changes the consumer's loops (a split, a reorder, moving the consumer itself
+  /// inside another definition) changes the regions of the producers computed in it, so each step re-checks them
+  /// rather than leaving the lowering to reject the result.
+  static func checkPlacements(_ kernel: Kernel, _ transform: Transform) throws(TransformError) {
+    let analysis = RegionAnalysis(kernel)
+    for p in kernel.definitions {
+      guard case .computeAt(let consumerName, let loop) = p.effectiveSchedule.placement,
+        let consumer = kernel.definitions.first(where: { $0.name == consumerName })
+      else { continue }
+      func fail(_ message: String) -> TransformError {
+        TransformError(
+          transform, "'\(p.name)' is computed at '\(consumerName).\(loop)', but \(message)", reason: .badPlacement)
+      }
+      let region: [RegionDimension]
+      do {
+        region = try analysis.region(of: p, readBy: consumer, at: loop)
+      } catch {
+        throw fail(error.message)
+      }
+      let scope = p.effectiveSchedule.storage.scope
+      guard scope == .local || scope == .shared else { continue }
+      let bytes = region.reduce(p.dtype.byteSize) { $0.multipliedReportingOverflow(by: $1.extent).partialValue }
+      if bytes > ScheduleEditing.localStorageLimit || bytes < 0 {
+        let shape = region.map { String($0.extent) }.joined(separator: " x ")
+        throw fail("its region there is \(shape) elements (\(bytes) bytes), more than local storage allows")
+      }
+    }
   }
 }
 

@@ -42,7 +42,9 @@ extension DefaultSchedule {
   public static let gpuReductionTile = 2048
   public static let gpuLaneBudget = 8192
 
-  public static func gpu(for kernel: Kernel, capability: GPUCapability = .portable) -> Trace {
+  public static func gpu(
+    for kernel: Kernel, capability: GPUCapability = .portable, sketch: GPUSketch = .default
+  ) -> Trace {
     var k = kernel
     var steps: [Transform] = []
     @discardableResult
@@ -58,7 +60,7 @@ extension DefaultSchedule {
     func extent(_ loop: String, _ d: Definition) -> Int? { try? k.maxExtent(loop, in: d) }
 
     // 1. Inline elementwise intermediates where that recomputes nothing or little.
-    for d in kernel.definitions where d.reduction == nil && !isResult(d.name) {
+    for d in kernel.definitions where sketch.inline && d.reduction == nil && !isResult(d.name) {
       let consumers = readers(d.name)
       guard !consumers.isEmpty, consumers.count <= 2,
         consumers.allSatisfy({ c in inlinesCheaply(d, into: c) }) || isCheap(d)
@@ -73,7 +75,9 @@ extension DefaultSchedule {
     }
 
     // 2. Split reductions that would leave the machine idle (partials, then a combine).
-    for d in k.definitions where d.reduction != nil { splitReduction(d.name, capability, &k, &steps) }
+    for d in k.definitions where sketch.splitReductions && d.reduction != nil {
+      splitReduction(d.name, capability, &k, &steps)
+    }
 
     // 3. Row statistics into their consumers' programs, last producer first.
     // A consumer that is a kernel of its own comes first: its siblings computed at the same loop then share the
@@ -82,16 +86,27 @@ extension DefaultSchedule {
       if case .computeAt(let c, _) = p.effectiveSchedule.placement { return c }
       return nil
     }
-    for d in kernel.definitions.reversed() where !isResult(d.name) {
+    for d in kernel.definitions.reversed() where sketch.fuseStatistics && !isResult(d.name) {
       let consumers = readers(d.name)
       for consumer in consumers.filter({ computedAt($0) == nil }) + consumers.filter({ computedAt($0) != nil }) {
         guard current(d.name) != nil, let c = current(consumer.name) else { continue }
         let outer = outerAxes(of: c, k)
-        guard let loop = c.effectiveSchedule.loops.map(\.name).last(where: { outer.contains($0) }) else { continue }
+        guard var loop = c.effectiveSchedule.loops.map(\.name).last(where: { outer.contains($0) || outer.contains(Self.splitParent($0)) })
+        else { continue }
         let reads = c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }
         guard !reads.isEmpty, reads.allSatisfy({ $0.indices.allSatisfy { $0.indexNames.isSubset(of: outer) } }) else {
           continue
         }
+        // Several rows per program (a sketch): the row loop of a kernel is split once, statistics computed per
+        // program over its rows, when the rows' blocks stay within the lane budget.
+        if sketch.rowsPerProgram > 1, computedAt(c) == nil, !loop.hasSuffix(".o"), let lane = laneAxis(of: c, k),
+          let e = extent(loop, c), e >= 2 * sketch.rowsPerProgram,
+          nextPow2(extent(lane, c) ?? Int.max) * sketch.rowsPerProgram <= gpuLaneBudget,
+          attempt(.split(tensor: c.name, loop: loop, factor: sketch.rowsPerProgram))
+        {
+          loop += ".o"
+        }
+        if let split = c.effectiveSchedule.splits.first(where: { $0.inner == loop }) { loop = split.outer }
         guard attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop)) else { continue }
         if readers(d.name).allSatisfy({ $0.name == consumer.name || computedAt($0) == consumer.name }) { break }
       }
@@ -102,13 +117,14 @@ extension DefaultSchedule {
       guard let d = current(d.name) else { continue }
       if d.effectiveSchedule.placement == .root {
         if d.reduction?.op == .sum, attempt(.dot(tensor: d.name)), let dd = current(d.name),
-          scheduleContraction(dd, capability, &k, &steps)
+          scheduleContraction(dd, capability, sketch.tileScale, &k, &steps)
         {
           continue
         }
         scheduleRoot(d.name, &k, &steps)
       } else {
         scheduleProducer(d.name, &k, &steps)
+        scheduleProducerRows(d.name, &k, &steps)
       }
     }
     return Trace(steps)
@@ -193,6 +209,15 @@ extension DefaultSchedule {
     var lanes: [String] = []  // lane loops, in the order they will be placed (contiguous last)
     var laneElements = 1
     var axisBlock = 1
+    // Rows per program (a sketch): the inner part of a row loop whose outer part computes statistics is a block.
+    let rowBlocks = d.effectiveSchedule.splits.filter { sp in
+      k.definitions.contains {
+        if case .computeAt(let c, let l) = $0.effectiveSchedule.placement { return c == name && l == sp.outer }
+        return false
+      }
+    }
+    let rowLanes = rowBlocks.map(\.inner)
+    let rowElements = rowBlocks.reduce(1) { $0 * nextPow2($1.factor) }
     // The contiguous axis block.
     if let a = aLane {
       // A row whose statistics are computed in the program stays whole (one program per row, statistics once).
@@ -226,6 +251,8 @@ extension DefaultSchedule {
         }
       }
     }
+    lanes = rowLanes + lanes
+    laneElements *= rowElements
     // The reduction block.
     var reductionLanes: [String] = []
     if let r = rLane {
@@ -289,7 +316,7 @@ extension DefaultSchedule {
   /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false
   /// (leaving the definition to `scheduleRoot`) when the operands do not have the contraction pattern.
   static func scheduleContraction(
-    _ d: Definition, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]
+    _ d: Definition, _ capability: GPUCapability, _ scale: Int, _ k: inout Kernel, _ steps: inout [Transform]
   ) -> Bool {
     func strip(_ e: Expr) -> Expr {
       if case .cast(_, let i) = e { return strip(i) }
@@ -320,7 +347,7 @@ extension DefaultSchedule {
     }
     let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }.reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: d)) ?? 1) }
     let operandBytes = [la.tensor, lb.tensor].compactMap { k.tensorType($0)?.dtype.byteSize }.max() ?? 4
-    let t = contractionTiles(m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, capability)
+    let t = contractionTiles(m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, capability, scale: scale)
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -354,19 +381,32 @@ extension DefaultSchedule {
   }
 
   /// Tiles of a contraction sized to its operands: each output tile the next power of two of its extent (16 to
-  /// 128), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
-  /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); then the pipeline is
-  /// shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger output tile.
+  /// 128; 64 for operands wider than 2 bytes, which no matrix unit takes), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
+  /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
+  /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
+  /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
+  /// output tile.
   public static func contractionTiles(
-    m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, _ capability: GPUCapability
+    m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, _ capability: GPUCapability, scale: Int = 0
   ) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
     func fit(_ e: Int, _ cap: Int) -> Int { min(cap, max(16, nextPow2(e))) }
-    var bm = fit(m, 128)
-    var bn = fit(n, 128)
+    // Operands wider than 2 bytes (f32 `input_precision="ieee"`, f64, i32) run on the FMA units, not the matrix
+    // units: larger output tiles only add registers per thread, so they stop at 64.
+    let wide = operandBytes > 2
+    var bm = fit(m, scale < 0 || wide ? 64 : 128)
+    var bn = fit(n, scale < 0 || wide ? 64 : (scale > 0 ? 256 : 128))
     var bk = fit(k, operandBytes <= 2 ? 64 : 32)
     func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
     while programs() < capability.multiprocessors, max(bm, bn) > 64 {
       if bm >= bn { bm /= 2 } else { bn /= 2 }
+    }
+    // An extent below 16 is one whole block smaller than tl.dot's minimum: the lowering then takes the general
+    // reduction path, a [m, n, k] product reduced in registers and shared memory; keep it within 16384 elements.
+    if min(m, n, k) < 16 {
+      let kb = nextPow2(min(k, bk))
+      while min(bm, nextPow2(m)) * min(bn, nextPow2(n)) * kb > 2 * gpuLaneBudget, max(bm, bn) > 16 {
+        if bm >= bn { bm /= 2 } else { bn /= 2 }
+      }
     }
     var stages = 3
     while !capability.fitsDot(m: bm, n: bn, k: bk, stages: stages, operandBytes: operandBytes) {
@@ -484,6 +524,23 @@ extension DefaultSchedule {
       guard attempt(.reorder(tensor: name, loops: loops)) else { return }
     }
     _ = attempt(.bind(tensor: name, loop: lane, dimension: .blockX))
+  }
+
+  /// `n` for a split part `n.o` / `n.i`, else the name itself.
+  static func splitParent(_ loop: String) -> String {
+    loop.hasSuffix(".o") || loop.hasSuffix(".i") ? String(loop.dropLast(2)) : loop
+  }
+
+  /// A producer computed over several rows of its consumer's program (a sketch's rows per program) keeps those
+  /// rows as a block: its axis under the consumer's split row loop is bound to `block.y`.
+  static func scheduleProducerRows(_ name: String, _ k: inout Kernel, _ steps: inout [Transform]) {
+    guard let d = k.definitions.first(where: { $0.name == name }),
+      case .computeAt(let consumer, let loop) = d.effectiveSchedule.placement, loop.hasSuffix(".o"),
+      let c = k.definitions.first(where: { $0.name == consumer }),
+      c.effectiveSchedule.splits.contains(where: { $0.outer == loop }),
+      d.axes.contains(where: { $0.name == splitParent(loop) })
+    else { return }
+    _ = attempt(.bind(tensor: name, loop: splitParent(loop), dimension: .blockY), &k, &steps)
   }
 
   static func nextPow2(_ n: Int) -> Int {

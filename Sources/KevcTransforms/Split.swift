@@ -5,6 +5,12 @@ import KevcIR
 /// `n = n.o * 8 + n.i`. A factor that does not divide the extent is legal: the lowering bounds the inner loop by
 /// what is left (or guards the point) so that no point outside the domain is computed.
 ///
+/// A loop that a producer is computed at (`compute_at(t, y, n)`) cannot be split: the split would leave the
+/// producer without its loop, and moving it silently to `n.o` (Halide's choice) changes the region it is computed
+/// over and which targets can express it. The transform rejects it with `kevc.transform.compute-loop-split`, naming
+/// the producer; split first and then `compute_at(t, y, n.o)` (or `n.i`). Split, vectorize, unroll and tile (all of
+/// which split) behave alike.
+///
 /// Before:
 /// ```
 /// %y: f32[m < 64, n < 100] = ...
@@ -40,6 +46,15 @@ extension ScheduleEditing {
       throw fail("loop '\(loop)' of '\(tensor)' is already split", .alreadyMapped)
     }
     s.loops.replaceSubrange(position...position, with: [ScheduledLoop(name: outer), ScheduledLoop(name: inner)])
+    let inside = kernel.definitions.filter {
+      if case .computeAt(let consumer, let at) = $0.effectiveSchedule.placement { return consumer == tensor && at == loop }
+      return false
+    }.map(\.name)
+    if let first = inside.first {
+      throw fail(
+        "'\(first)' is computed at '\(tensor).\(loop)'; splitting '\(loop)' would leave it without its loop (split first, then compute_at(\(first), \(tensor), \(outer)) or \(inner))",
+        .computeLoopSplit)
+    }
     s.splits.append(Split(variable: loop, outer: outer, inner: inner, factor: factor))
     setSchedule(s, of: index)
   }

@@ -93,6 +93,11 @@ public struct TransformError: Error, Hashable, Sendable, CustomStringConvertible
     case unboundDims = "unbound-dims"
     /// The transform applied but the IR or a schedule no longer verifies.
     case doesNotVerify = "does-not-verify"
+    /// A definition computed inside a consumer no longer has a computable region there, or its region outgrew
+    /// local storage (after a step that changed the consumer's loops).
+    case badPlacement = "bad-placement"
+    /// The loop to split (or vectorize, unroll, tile) is one a producer is computed at.
+    case computeLoopSplit = "compute-loop-split"
     /// Every other legality rule.
     case illegal
   }

@@ -91,7 +91,7 @@ public enum TritonAOT {
     process.standardOutput = out
     process.standardError = err
     do {
-      try process.run()
+      try ChildProcesses.start(process)
     } catch {
       throw DiagnosticError(
         .error(DiagnosticID("triton", "aot-unavailable"), "cannot run \(python): \(error.localizedDescription)", at: here))

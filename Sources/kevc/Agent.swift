@@ -38,6 +38,9 @@ struct AgentOptions: ParsableArguments {
   @Option(help: "Weight of the agent among the proposers (the built-in ones weigh 11 together).")
   var agentWeight: Int = 6
 
+  @Flag(help: "Only the agent proposes (besides the roots); workers wait for it. Default: beside the built-in proposers.")
+  var agentOnly = false
+
   @Option(help: "Proposals asked of the agent per call.")
   var agentProposals: Int = 4
 
@@ -207,7 +210,7 @@ struct KB: ParsableCommand {
   struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Search the documents (bm25) by words or by runtime signals.",
-      discussion: "Signals: memory-bound, compute-bound, contraction, reduction, compile-error, wrong-result, timeout, resource-limits, low-fraction, cpu, avx2, avx-512, gpu, h100, h200, mi300.")
+      discussion: "Signals: memory-bound, vector, compute-bound, contraction, reduction, split-reduction, compile-error, wrong-result, timeout, resource-limits, illegal, low-fraction, cpu, avx2, avx-512, gpu, h100, h200, mi300.")
     @OptionGroup var location: Where
     @Option(name: .customLong("signal"), help: "A runtime signal (repeatable).") var signals: [String] = []
     @Option(help: "At most this many documents.") var limit: Int = 5

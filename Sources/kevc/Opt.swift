@@ -32,6 +32,9 @@ struct Opt: ParsableCommand {
   @Option(help: "Apply the target's default schedule (llvm or triton) when no --apply is given.")
   var defaultSchedule: String?
 
+  @Option(help: "With --default-schedule triton: the sketch (default, rows2, rows4, wide-tiles, narrow-tiles, unfused, unsplit).")
+  var sketch: String?
+
   @Flag(help: "Print the IR after every transform to standard error, marking transforms that changed nothing.")
   var printIRAfterAll = false
 
@@ -68,7 +71,15 @@ struct Opt: ParsableCommand {
       } else if let target = defaultSchedule {
         switch target {
         case "llvm": trace = DefaultSchedule.cpu(for: bound)
-        case "triton": trace = DefaultSchedule.gpu(for: bound)
+        case "triton":
+          let name = sketch ?? "default"
+          guard let s = GPUSketch.all.first(where: { $0.name == name }) else {
+            throw DiagnosticError(
+              .error(
+                DiagnosticID("driver", "unknown-sketch"),
+                "unknown sketch '\(name)'; available: \(GPUSketch.all.map(\.name).joined(separator: ", "))", at: here))
+          }
+          trace = DefaultSchedule.gpu(for: bound, sketch: s)
         default:
           throw DiagnosticError(
             .error(

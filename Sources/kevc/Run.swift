@@ -39,6 +39,7 @@ struct Run: ParsableCommand {
       source = request.source
       let result = try Compiler.compile(request, observer: options.observer)
       guard let kernel = result.boundKernel, let module = result.module else { return }
+      try KernelCheck.checkMemory(kernel, workspace: module.workspaceSize)
       let jit = try module.jit()
       let report = try KernelCheck.run(
         kernel, jit: jit,

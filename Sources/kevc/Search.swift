@@ -66,7 +66,7 @@ struct Search: ParsableCommand {
   var evalTimeout: Double = 120
 
   @Option(
-    help: "MiB of address space each worker may use (RLIMIT_AS); a worker past it is recorded as 'out of memory'. 0: no cap. Default: half the machine's memory, at least 4096.")
+    help: "MiB of address space each CPU worker may use (RLIMIT_AS); a worker past it is recorded as 'out of memory'. 0: no cap. Default: half the machine's memory, at least 4096.")
   var workerMemory: Int?
 
   @Option(help: "Correctness trials per checked shape.")
@@ -157,11 +157,12 @@ struct Search: ParsableCommand {
       var proposers: [(any Proposer, Int)]?
       var agentProposer: AgentProposer?
       if let endpoint = try agent.endpoint(at: here) {
-        let settings = agent.settings(endpoint, specPath: input, specText: source?.text ?? "", databasePath: path)
+        var settings = agent.settings(endpoint, specPath: input, specText: source?.text ?? "", databasePath: path)
+        settings.device = HostTarget.forKind(target)?.device
         do {
           let p = try AgentProposer(settings: settings) { line in FileHandle.standardError.write(Data("kevc: \(line)\n".utf8)) }
           agentProposer = p
-          proposers = defaultProposers(seed: seed) + [(p, max(0, agent.agentWeight))]
+          proposers = agent.agentOnly ? [(p, 1)] : defaultProposers(seed: seed) + [(p, max(0, agent.agentWeight))]
         } catch {
           throw DiagnosticError(.error(DiagnosticID("agent", "cannot-start"), "cannot start the agent: \(error)", at: here))
         }

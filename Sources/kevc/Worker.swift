@@ -15,7 +15,9 @@ struct Worker: ParsableCommand {
     let result: WorkerResult
     do {
       let request = try JSONDecoder().decode(WorkerRequest.self, from: data)
-      if let cap = request.memoryLimit, cap > 0 { capAddressSpace(cap) }
+      // CPU workers only: CUDA reserves far more address space than it uses, so a GPU worker (and the harness
+      // it starts, which would inherit the limit) gets no RLIMIT_AS; the harness guards device memory itself.
+      if let cap = request.memoryLimit, cap > 0, (request.target ?? "llvm") == "llvm" { capAddressSpace(cap) }
       result = WorkerEvaluation.evaluate(request)
     } catch {
       FileHandle.standardError.write(Data("kevc worker: invalid request: \(error)\n".utf8))

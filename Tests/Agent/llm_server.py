@@ -22,7 +22,6 @@ its port to --port-file and one JSON line per request to --log (path, policy, wh
 their value)."""
 import argparse
 import json
-import os
 import re
 import sys
 import threading
@@ -41,10 +40,17 @@ def contractions(prompt):
     return out
 
 
-def competent(prompt):
+VARIANTS = ((4, 16, True), (8, 16, True), (4, 32, True), (4, 16, False), (2, 16, True), (8, 8, True), (2, 32, True),
+            (8, 16, False))
+
+
+def competent(prompt, call=0):
+    """Four register-blocked variants per contraction, the next four on the next call."""
     proposals = []
     for c, (i, j), k in contractions(prompt):
-        for rows, cols in ((4, 16), (4, 8), (2, 16), (8, 16)):
+        # Threads only pay off with enough work per core: propose both.
+        start = 4 * (call % 2)
+        for rows, cols, threads in VARIANTS[start:start + 4]:
             steps = [
                 {"transform": "tile", "tensor": c, "loops": [i, j], "sizes": [rows, cols]},
                 {"transform": "cache", "tensor": c, "loop": i + ".o", "scope": "local"},
@@ -52,8 +58,7 @@ def competent(prompt):
                 {"transform": "unroll", "tensor": c + ".acc", "loop": i, "factor": rows},
                 {"transform": "vectorize", "tensor": c + ".acc", "loop": j, "width": cols},
                 {"transform": "vectorize", "tensor": c, "loop": j + ".i", "width": cols},
-                {"transform": "parallel", "tensor": c, "loop": i + ".o"},
-            ]
+            ] + ([{"transform": "parallel", "tensor": c, "loop": i + ".o"}] if threads else [])
             proposals.append({"rationale": f"register tile {rows}x{cols}: each loaded value of {c} reused", "steps": steps})
     return {"rationale": "compute-bound contraction far from the floor: register blocking", "proposals": proposals[:4]}
 
@@ -67,10 +72,10 @@ def step_text(s):
     return f"{s['transform']}({', '.join(args)})"
 
 
-def answer(policy, prompt):
+def answer(policy, prompt, call=0):
     """The model's answer text (structured content) for a policy."""
     if policy == "competent":
-        return json.dumps(competent(prompt))
+        return json.dumps(competent(prompt, call))
     if policy == "prose":
         return "Sure! Looking at the roofline numbers, here is what I suggest:\n```json\n" + json.dumps(competent(prompt)) + "\n```\nThese should help."
     if policy == "tracetext":
@@ -123,7 +128,7 @@ class State:
         with self.lock:
             p = self.policies[min(self.count, len(self.policies) - 1)]
             self.count += 1
-            return p
+            return p, self.count - 1
 
 
 def make_handler(state):
@@ -147,7 +152,7 @@ def make_handler(state):
             length = int(self.headers.get("Content-Length", "0"))
             request = json.loads(self.rfile.read(length) or b"{}")
             shape = "anthropic" if self.path.endswith("/messages") else "openai"
-            policy = state.next()
+            policy, call = state.next()
             auth = bool(self.headers.get("Authorization") or self.headers.get("x-api-key"))
             with open(state.log, "a") as f:
                 f.write(json.dumps({"path": self.path, "policy": policy, "credentials": auth,
@@ -169,17 +174,17 @@ def make_handler(state):
             if policy == "spendlimit":
                 return self.send(429, {"type": "error", "error": {"type": "rate_limit_error",
                                        "message": "You have reached your specified API usage limits (spend limit)."}})
-            self.send(200, reply_body(shape, model, answer(policy, prompt)))
+            self.send(200, reply_body(shape, model, answer(policy, prompt, call)))
 
     return Handler
 
 
 def main():
-    # Descriptors beyond stdio were inherited by accident: Foundation's Process (swift-corelibs-foundation) on Linux
-    # watches each child through a socket pair, and a child spawned by another test thread at the same moment can
-    # inherit the other child's end. Held by this long-lived server, it hides that child's exit from the test
-    # process, whose waitUntilExit then never returns (seen: the suite hung). Close them before anything else.
-    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    # Never close inherited descriptors here: Foundation's Process learns of this server's exit when its end of a
+    # socket pair closes, and closing it early blocks Foundation's watcher in waitpid for every child of the test
+    # process (KevcBasic/ChildProcesses.swift says how children are started instead).
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ap = argparse.ArgumentParser()
     ap.add_argument("--policy", default="competent")
     ap.add_argument("--port-file", required=True)
@@ -190,6 +195,7 @@ def main():
     server.daemon_threads = True
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
+    import os
     os.replace(args.port_file + ".tmp", args.port_file)
     try:
         server.serve_forever()

@@ -1,4 +1,6 @@
 import Foundation
+import KevcBasic
+import KevcDriver
 import Testing
 
 /// Issue 13's crashes, end to end through the `kevc` executable: each is now a located diagnostic and exit status 1,
@@ -66,11 +68,32 @@ import Testing
     let trace = try Self.write((0..<10).map { "stage(a\($0), y, i, local)\n" }.joined(), "s10.trace", in: dir)
     let r = try runKevc(["run", spec, "--schedule", trace, "--trials", "1"])
     #expect(r.status == 1, "\(r.stderr)")
-    #expect(r.stderr.contains("s10.kev:1:1: error: local buffers of 's10' need 104857"))
-    #expect(r.stderr.contains("bytes (10.0 MiB) of stack per call"))
+    // Ten 1 MiB copies and the reduction's accumulator.
+    #expect(r.stderr.contains("s10.kev:1:1: error: local buffers of 's10' need 104857"), "\(r.stderr)")
+    #expect(r.stderr.contains(" bytes (10.0 MiB) of stack per call"))
     #expect(r.stderr.contains("[kevc.lower.stack-too-large]"))
     let object = try runKevc(["compile", spec, "--schedule", trace, "-o", dir.appendingPathComponent("s.o").path])
     #expect(object.status == 1 && object.stderr.contains("[kevc.lower.stack-too-large]"))
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s.o").path))
+  }
+
+  /// A run that would need more memory than the machine has is refused before anything is allocated (the 1.1 PB
+  /// workspace of issue 13 is refused earlier, by the lowering's budget).
+  @Test func runsPastTheMachinesMemoryAreRefused() throws {
+    let source = SourceFile(path: "specs/softmax.kev", text: try String(contentsOf: Paths.inRepository("specs/softmax.kev"), encoding: .utf8))
+    let compiled = try Compiler.compile(
+      CompileRequest(source: source, kind: .spec, shapeOverrides: ["M": 1024, "N": 1024], stages: [.llvm]))
+    let kernel = try #require(compiled.boundKernel)
+    let workspace = try #require(compiled.module).workspaceSize
+    // 1 Mi elements in and out: 2 x 1 Mi x (8 + 2 x 4) bytes = 32 MiB.
+    #expect(KernelCheck.memoryNeeded(kernel, workspace: workspace) == 32 << 20 + workspace)
+    try KernelCheck.checkMemory(kernel, workspace: workspace, available: 1 << 30)
+    do {
+      try KernelCheck.checkMemory(kernel, workspace: workspace, available: 16 << 20)
+      Issue.record("a run past the machine's memory was not refused")
+    } catch {
+      #expect(error.diagnostics.first?.id.description == "kevc.run.out-of-memory", "\(error)")
+      #expect(error.diagnostics.first?.location.line == 6)
+    }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KevcBasic
 
 /// Locations of the repository's corpora and of the built `kevc` executable, found from this file's path and the
 /// test runner's own location (SwiftPM puts the test bundle next to the executables it built).
@@ -45,7 +46,7 @@ func runKevc(_ arguments: [String], stdin: String? = nil, in directory: URL? = n
   process.standardOutput = out
   process.standardError = err
   process.standardInput = input
-  try process.run()
+  try ChildProcesses.start(process)
   if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
   try input.fileHandleForWriting.close()
   // Drain standard error on another thread so that neither pipe can fill up and block the child.

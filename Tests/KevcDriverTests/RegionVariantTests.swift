@@ -84,3 +84,62 @@ import Testing
     }
   }
 }
+
+/// `compute_at` followed by a split of the consumer's loop (split, vectorize, unroll, tile all split) is rejected by
+/// the split itself (`kevc.transform.compute-loop-split`), not by the verifier after the fact; splitting first and
+/// computing at a part of the split works. A step that makes a producer's region outgrow local storage is rejected
+/// by the step itself with `kevc.transform.bad-placement`, never left to the lowering.
+@Suite struct ComputeAtAndSplitTests {
+  static let mirrored = """
+    kernel mirrored(x: f32[M, N]) -> (y: f32[M, N]) {
+      dims M = 9, N = 37
+      t[m < M, n < N] = exp(x[m, n])
+      y[m, n] = t[m, n] + t[m, N - 1 - n]
+    }
+    """
+
+  static func compile(_ text: String, _ trace: String, shape: [String: Int]) throws -> CompileResult {
+    let request = CompileRequest(
+      source: SourceFile(path: "mirrored.kev", text: text), kind: .spec, shapeOverrides: shape,
+      stages: [.lowered, .llvm], optimizationLevel: 1,
+      schedule: try TraceText.parse(SourceFile(path: "split.trace", text: trace)))
+    return try Compiler.compile(request)
+  }
+
+  static func diagnostic(_ trace: String, shape: [String: Int] = [:]) throws -> Diagnostic? {
+    do {
+      _ = try compile(mirrored, trace, shape: shape)
+      return nil
+    } catch let error as DiagnosticError {
+      return error.diagnostics.first
+    }
+  }
+
+  @Test(arguments: ["split(y, m, 2)", "unroll(y, m, 4)", "tile(y, [m, n], [4, 8])", "reorder(y, [n, m])\nvectorize(y, m, 4)"])
+  func splittingTheComputeLoopIsRejectedByTheSplit(_ step: String) throws {
+    let d = try #require(try Self.diagnostic("compute_at(t, y, m)\n" + step), "the split was accepted")
+    #expect(d.id == DiagnosticID("transform", "compute-loop-split"), "\(d)")
+    #expect(d.message.contains("'t' is computed at 'y.m'"), "\(d)")
+  }
+
+  @Test func computingAtAPartOfASplitMatchesTheInterpreter() throws {
+    for trace in ["split(y, m, 2)\ncompute_at(t, y, m.o)", "split(y, m, 4)\ncompute_at(t, y, m.i)\nvectorize(y, n, 8)"] {
+      let result = try Self.compile(Self.mirrored, trace, shape: [:])
+      let original = try result.kernel.binding([:], location: .unknown)
+      let report = try KernelCheck.run(
+        original, jit: try #require(result.module).jit(),
+        options: KernelCheck.Options(trials: 2, seed: 3, timingIterations: 0))
+      #expect(report.passed, "\(trace): \(RunReportText.render(report, kernel: original))")
+    }
+  }
+
+  @Test func aReorderThatGrowsARegionPastLocalStorageIsRejectedByTheStep() throws {
+    // At y.n (loops m, n) t's region is one row, 4 KiB; with m inside n it is the whole 1024 x 1024 tensor, 4 MiB.
+    let d = try #require(
+      try Self.diagnostic("compute_at(t, y, n)\nreorder(y, [n, m])", shape: ["M": 1024, "N": 1024]),
+      "the reorder was accepted")
+    #expect(d.id == DiagnosticID("transform", "bad-placement"), "\(d)")
+    #expect(d.location.line == 2, "\(d)")
+    #expect(d.message.contains("more than local storage"), "\(d)")
+  }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import KevcBasic
 import KevcSearch
 import Testing
 
@@ -19,7 +20,7 @@ import Testing
     _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     p.standardOutput = FileHandle.nullDevice
     p.standardError = try FileHandle(forWritingTo: err)
-    try p.run()
+    try ChildProcesses.start(p)
     return p
   }
 
@@ -129,7 +130,7 @@ import Testing
     let err = Pipe()
     p.standardError = err
     p.standardOutput = FileHandle.nullDevice
-    try p.run()
+    try ChildProcesses.start(p)
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
     #expect(p.terminationStatus == 0, "\(stderr)")

@@ -22,6 +22,9 @@ struct GarbageProposer: Proposer {
       .trace(Trace([.parallel(tensor: "c", loop: "k")])),
       .trace(Trace(Array(repeating: .dot(tensor: "c"), count: 100))),
       .text(String(repeating: "\u{0}\u{1}garbage", count: 50)),
+      // Issue 13: nested lists past any limit, as text and as JSON (a stack overflow before the limits).
+      .text("split(c, m, " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + ")"),
+      .text("{\"steps\": " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}"),
     ]
   }
 }
@@ -119,6 +122,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     let reasons = calls.map(\.reasons).joined()
     #expect(reasons.contains("does not parse"))
     #expect(reasons.contains("more than 64 steps"))
+    #expect(reasons.contains("lists nest more than 8 levels deep") && reasons.contains("JSON trace nests more than"))
     // Garbage was never evaluated; the roots were.
     let cands = try db.candidates(workload: summary.workloadID, target: summary.targetID)
     #expect(cands.allSatisfy { $0.proposer != "garbage" })
@@ -161,8 +165,13 @@ func smallOptions(budget: Int) -> SearchOptions {
     let dir = try Paths.temporaryDirectory()
     let bad = dir.appendingPathComponent("bad.trace")
     try "tile(c, [m, n], [8, 8])\nfrobnicate(c)\n".write(to: bad, atomically: true, encoding: .utf8)
+    // Issue 13: a 20 KB seed trace of nested lists overflowed the search process's stack.
+    let deep = dir.appendingPathComponent("deep.trace")
+    try ("split(c, m, " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + ")\n")
+      .write(to: deep, atomically: true, encoding: .utf8)
     for (file, expected) in [
       (dir.appendingPathComponent("missing.trace").path, "cannot read seed trace"), (bad.path, "bad.trace:2:1: error"),
+      (deep.path, "deep.trace:1:21: error: lists nest more than 8 levels deep [kevc.trace.too-deep]"),
     ] {
       let p = Process()
       p.executableURL = Paths.kevc
@@ -173,7 +182,7 @@ func smallOptions(budget: Int) -> SearchOptions {
       let err = Pipe()
       p.standardError = err
       p.standardOutput = FileHandle.nullDevice
-      try p.run()
+      try ChildProcesses.start(p)
       let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       p.waitUntilExit()
       #expect(p.terminationStatus != 0)
@@ -204,7 +213,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     shell.arguments = ["-c", "sleep 8 | '\(Paths.kevc.path)' worker >/dev/null 2>&1 & echo $!; wait"]
     let out = Pipe()
     shell.standardOutput = out
-    try shell.run()
+    try ChildProcesses.start(shell)
     let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
     let pid = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
     Thread.sleep(forTimeInterval: 0.5)
@@ -387,7 +396,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     process.currentDirectoryURL = dir
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try ChildProcesses.start(process)
     // Wait until a few evaluations are committed, then SIGKILL.
     var recorded = 0
     let deadline = Date().addingTimeInterval(240)
@@ -479,7 +488,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     probe.arguments = ["python3", "-c", "import torch, triton"]
     probe.standardError = FileHandle.nullDevice
-    try probe.run()
+    try ChildProcesses.start(probe)
     probe.waitUntilExit()
     guard probe.terminationStatus == 0 else { return }  // no torch or Triton here: nothing to run it with
     let dir = try Paths.temporaryDirectory()
@@ -505,7 +514,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     let out = Pipe()
     search.standardOutput = out
     search.standardError = out
-    try search.run()
+    try ChildProcesses.start(search)
     let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     search.waitUntilExit()
     #expect(search.terminationStatus == 0, "\(log)")
@@ -517,6 +526,8 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(evals.count == 2, "\(log)")
     #expect(evals.allSatisfy { $0.status == .ok }, "\(log)")
     #expect(Set(evals.map(\.candidateID)) == Set(cands.filter { ["default", "seed:softmax"].contains($0.proposer) }.map(\.id)))
+    // The sketches are roots, queued after the default and the seed traces.
+    #expect(cands.contains { $0.proposer == "sketch:rows2" && $0.parentID == nil }, "\(cands.map(\.proposer))")
     #expect(evals.allSatisfy { ($0.checkedShapes ?? "").contains("M=5,N=16") && ($0.checkedShapes ?? "").contains("M=61,N=203") })
     // Where each worker's time went is recorded with its evaluation, and the log names the longest phase.
     for e in evals {

@@ -1,4 +1,5 @@
 import Foundation
+import KevcBasic
 
 /// Paths of the repository and of the built `kevc` executable (SwiftPM puts the test bundle next to it), and a
 /// fresh temporary folder per test.
@@ -46,7 +47,7 @@ func runKevc(_ arguments: [String], in directory: URL, environment: [String: Str
   process.standardOutput = try FileHandle(forWritingTo: out)
   process.standardError = try FileHandle(forWritingTo: err)
   process.standardInput = FileHandle.nullDevice
-  try process.run()
+  try ChildProcesses.start(process)
   process.waitUntilExit()
   return (
     process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",

@@ -6,9 +6,9 @@ import KevcTransforms
 import Testing
 
 @Suite struct DefaultGPUScheduleTests {
-  static func trace(_ text: String) throws -> [String] {
+  static func trace(_ text: String, sketch: GPUSketch = .default) throws -> [String] {
     let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
-    let trace = DefaultSchedule.gpu(for: kernel)
+    let trace = DefaultSchedule.gpu(for: kernel, sketch: sketch)
     _ = try trace.apply(to: kernel)  // legal by construction
     return trace.steps.map(TraceText.print)
   }
@@ -49,15 +49,7 @@ import Testing
   /// Many rows: no split. Rules 1 and 3: the mean (cheap) is inlined, the row sum is computed once per row
   /// program and shared by the variance and the output (no copy for the variance).
   @Test func rowStatisticsAreSharedBySiblings() throws {
-    let steps = try Self.trace("""
-      kernel @norm(%x: f32[M, N]) -> (%y: f32[M, N]) {
-        dims M = 1024, N = 1024
-        %s: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
-        %mean: f32[m < M] = (%s[m] / 1024.0:f32)
-        %v: f32[m < M] = sum<f32> [n in 0 .. $N] ((%x[m, n] - %mean[m]) * (%x[m, n] - %mean[m]))
-        %y: f32[m < M, n < N] = ((%x[m, n] - %mean[m]) * rsqrt((%v[m] + 0.00001:f32)))
-      }
-      """)
+    let steps = try Self.trace(Self.norm)
     #expect(steps == [
       "inline(mean)", "compute_at(v, y, m)", "compute_at(s, y, m)", "bind(s, n, block.x)", "bind(v, n, block.x)",
       "bind(y, m, grid.x)", "bind(y, n, block.x)", "launch(y, 4, 2)",
@@ -96,6 +88,9 @@ import Testing
             let t = DefaultSchedule.contractionTiles(m: m, n: n, k: k, batch: 1, operandBytes: bytes, .portable)
             #expect(GPUCapability.portable.fitsDot(m: t.m, n: t.n, k: t.k, stages: t.stages, operandBytes: bytes), "\(m)x\(n)x\(k) \(bytes)B: \(t)")
             for s in [t.m, t.n, t.k] { #expect(s >= 16 && s & (s - 1) == 0) }
+            // Below tl.dot's 16 (the general path), the [m, n, k] block stays within 16384 elements.
+            func block(_ e: Int, _ tile: Int) -> Int { var p = 1; while p < min(e, tile) { p <<= 1 }; return p }
+            if min(m, n, k) < 16 { #expect(block(m, t.m) * block(n, t.n) * block(k, t.k) <= 16384, "\(m)x\(n)x\(k): \(t)") }
           }
         }
       }
@@ -103,5 +98,62 @@ import Testing
     // The f32 accumulator of a 128x256 tile alone is 128 KiB: it fits sm_90, and gfx942 (no accumulator in LDS).
     #expect(GPUCapability.cudaSM90.dotSharedMemory(m: 128, n: 256, k: 64, stages: 3, operandBytes: 2) == 131072)
     #expect(!GPUCapability.hipGfx942.fitsDot(m: 128, n: 128, k: 64, stages: 4, operandBytes: 4))
+  }
+
+  static let norm = """
+    kernel @norm(%x: f32[M, N]) -> (%y: f32[M, N]) {
+      dims M = 1024, N = 1024
+      %s: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
+      %mean: f32[m < M] = (%s[m] / 1024.0:f32)
+      %v: f32[m < M] = sum<f32> [n in 0 .. $N] ((%x[m, n] - %mean[m]) * (%x[m, n] - %mean[m]))
+      %y: f32[m < M, n < N] = ((%x[m, n] - %mean[m]) * rsqrt((%v[m] + 0.00001:f32)))
+    }
+    """
+
+  static func sketch(_ name: String) throws -> GPUSketch {
+    try #require(GPUSketch.all.first { $0.name == name })
+  }
+
+  /// Sketch rows2: two rows per program, the statistics a [2] block computed once per program and shared (the
+  /// structure of bench/gpu/layernorm.rows2.trace, reached from the IR).
+  @Test func rowsPerProgramSketch() throws {
+    #expect(try Self.trace(Self.norm, sketch: Self.sketch("rows2")) == [
+      "inline(mean)", "split(y, m, 2)", "compute_at(v, y, m.o)", "compute_at(s, y, m.o)", "bind(s, n, block.x)",
+      "bind(s, m, block.y)", "bind(v, n, block.x)", "bind(v, m, block.y)", "bind(y, m.o, grid.x)", "bind(y, n, block.x)",
+      "bind(y, m.i, block.y)", "launch(y, 8, 2)",
+    ])
+  }
+
+  /// Sketch unfused: each statistic a kernel of its own.
+  @Test func unfusedSketch() throws {
+    #expect(try Self.trace(Self.norm, sketch: Self.sketch("unfused")) == [
+      "inline(mean)", "bind(s, m, grid.x)", "bind(s, n, block.x)", "launch(s, 4, 2)", "bind(v, m, grid.x)",
+      "bind(v, n, block.x)", "launch(v, 4, 2)", "bind(y, m, grid.x)", "bind(y, n, block.x)", "launch(y, 4, 2)",
+    ])
+  }
+
+  /// Sketches wide-tiles and narrow-tiles on a bf16 4096^3 contraction: 128x256x64 (2 stages: 3 would not fit
+  /// gfx942's LDS) and 64x64x64.
+  @Test func tileSketches() throws {
+    let mm = """
+      kernel @mm(%a: bf16[M, K], %b: bf16[K, N]) -> (%c: f32[M, N]) {
+        dims M = 4096, K = 4096, N = 4096
+        %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (cast<f32>(%a[m, k]) * cast<f32>(%b[k, n]))
+      }
+      """
+    let wide = try Self.trace(mm, sketch: Self.sketch("wide-tiles"))
+    #expect(Array(wide.prefix(4)) == ["dot(c)", "split(c, m, 128)", "split(c, n, 256)", "split(c, k, 64)"])
+    #expect(wide.last == "launch(c, 8, 2)")
+    let narrow = try Self.trace(mm, sketch: Self.sketch("narrow-tiles"))
+    #expect(Array(narrow.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 64)"])
+    #expect(narrow.last == "launch(c, 4, 3)")
+  }
+
+  /// The sketches of a kernel are distinct traces: those that change nothing here are left out (no contraction in
+  /// a norm, nothing to split at this shape).
+  @Test func sketchesAreDistinct() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.norm))
+    let names = DefaultSchedule.gpuSketches(for: kernel).map(\.name)
+    #expect(names == ["default", "rows2", "rows4", "unfused"])
   }
 }

@@ -199,12 +199,31 @@ import Testing
     _ = try TritonTestSupport.module(spec, trace: trace)
   }
 
+  /// Variants the Triton builder refuses with a located diagnostic (never wrong code), each with the reason; a
+  /// refusal not listed here, or a listed one that starts lowering, fails the test.
+  static let knownRefusals: [String: String] = [
+    // The CPU default computes the batch statistics inside the row loop over a window whose start is clamped
+    // (`max(_r1_mean_o, 0)`); the Triton builder's lanes take affine starts only.
+    "gemm_scale_batch_norm.kev cpu-style": "is not affine in its loops"
+  ]
+
   @Test func everySpecLowersUnderEveryVariant() throws {
     for spec in TritonTestSupport.specs {
       _ = try TritonTestSupport.module(spec)
       for v in try TritonTestSupport.variants(spec) {
+        let key = "\(spec.lastPathComponent) \(v.name)"
+        if let reason = Self.knownRefusals[key] {
+          do {
+            _ = try TritonTestSupport.module(spec, trace: v.trace)
+            Issue.record("\(key) now lowers: remove it from knownRefusals")
+          } catch let error as DiagnosticError {
+            #expect(error.diagnostics.first?.id == DiagnosticID("triton", "unsupported-schedule"))
+            #expect(error.diagnostics.first?.message.contains(reason) == true, "\(error)")
+          }
+          continue
+        }
         let text = try TritonTestSupport.module(spec, trace: v.trace)
-        #expect(text.contains("def launch(**tensors):"), "\(spec.lastPathComponent) \(v.name)")
+        #expect(text.contains("def launch(**tensors):"), "\(key)")
       }
     }
   }

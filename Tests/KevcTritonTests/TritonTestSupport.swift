@@ -105,7 +105,7 @@ enum TritonTestSupport {
     let out = Pipe()
     process.standardOutput = out
     process.standardError = Pipe()
-    do { try process.run() } catch { return nil }
+    do { try ChildProcesses.start(process) } catch { return nil }
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { return nil }

@@ -3,8 +3,11 @@ default GPU schedule and with the hand-written trace (bench/gpu/<op>.trace, when
 torch.compile (bench/gpu/baselines.py), side by side in one run, with each kevc kernel's fraction of its roofline
 floor (bytes over measured bandwidth, flops over measured peak; computed by the kevc harness).
 
-Usage: python3 bench/gpu/bench.py KEVC_BINARY OUT_DIR [--ops conv1d,softmax,...] [--jobs 4]
+Usage: python3 bench/gpu/bench.py KEVC_BINARY OUT_DIR [--ops conv1d,softmax,...] [--jobs 4] [--before-traces DIR]
        python3 bench/gpu/bench.py --report-partial OUT_DIR    (results.md from a run cut off at its limit)
+--before-traces DIR: also time DIR/<spec stem>.trace per op as "default before" (bench/gpu/default-before/ holds
+main's default GPU schedules before issue 15's scheduler, as traces), so a change of the default schedule is measured
+before/after in one run, with the new/before ratio in results.md.
 """
 import glob
 import json
@@ -81,6 +84,7 @@ def option(name, default):
 def main():
     kevc, out = sys.argv[1], sys.argv[2]
     only = option("--ops", None)
+    before = option("--before-traces", None)
     jobs = int(option("--jobs", "4"))
     # In the order --ops names them (what matters most first, should the run be cut off at its limit).
     selected = [o for key in only.split(",") for o in OPS if o[2] == key] if only else OPS
@@ -128,6 +132,9 @@ def main():
         times = [t for t in times if t]
         eager_s = min(times) / 1e3 if times else None
         work_items.append((row, "kevc_default", spec, shape, None, os.path.join(work, "default"), eager_s))
+        if before and os.path.exists(os.path.join(before, stem + ".trace")):
+            work_items.append((row, "kevc_default_before", spec, shape, os.path.abspath(os.path.join(before, stem + ".trace")),
+                               os.path.join(work, "default-before"), eager_s))
         # Hand traces: <stem>.trace and variants <stem>.<variant>.trace; the fastest correct one is "hand".
         variants = sorted(glob.glob(os.path.join(HERE, stem + ".trace")) + glob.glob(os.path.join(HERE, stem + ".*.trace")))
         for trace in variants:
@@ -139,7 +146,7 @@ def main():
         row, label, spec, shape, trace, workdir, eager_s = item
         result = run_kevc(kevc, spec, shape, trace, workdir, eager_s, lock)
         with done:
-            if trace is None:
+            if trace is None or label == "kevc_default_before":
                 row[label] = result
             else:
                 result["trace"] = os.path.relpath(trace, ROOT)
@@ -207,6 +214,15 @@ def report(out, rows, machine, complete):
         lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["op"], "%.3f" % e if e else "-", "%.3f" % c if c else "-", cells[0], cells[1], ms(fl),
             fractions[0], fractions[1], ratio))
+    if any(r.get("kevc_default_before") for r in rows):
+        lines += ["", "The default schedule before (bench/gpu/default-before/, main's default as traces) and now:", "",
+                  "| op | default before ms (status) | default now ms (status) | now / before speedup |", "|---|---|---|---|"]
+        for r in rows:
+            b, n = r.get("kevc_default_before") or {}, r.get("kevc_default") or {}
+            tb, tn = (b.get("timing") or {}).get("median_s"), (n.get("timing") or {}).get("median_s")
+            ok = b.get("status") in ("ok", "flagged") and n.get("status") in ("ok", "flagged") and tb and tn
+            lines.append("| %s | %s (%s) | %s (%s) | %s |" % (r["op"], ms(tb), b.get("status", "-"), ms(tn), n.get("status", "-"),
+                                                          "%.2fx" % (tb / tn) if ok else "-"))
     variants = [(r["op"], k, v) for r in rows for k, v in sorted(r.get("hand_variants", {}).items())]
     if variants:
         lines += ["", "Every hand-trace variant:", "", "| op | trace | status | ms | % of floor |", "|---|---|---|---|---|"]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one GPU script: run on the GPU machine (CUDA, Triton, PyTorch; no Swift) from the repository root.
-#   bench/gpu/run.sh OUT_DIR [all|check|bench] [bench.py options: --ops a,b --jobs N]
+#   bench/gpu/run.sh OUT_DIR [all|check|bench] [bench.py options: --ops a,b --jobs N --before-traces DIR]
 #   (default all; check = steps 2-3, bench = step 4)
 # 1. kevc: the static binary bench/gpu/kevc-static.xz (built here by bench/gpu/build-static-kevc.sh), or `kevc` on PATH.
 # 2. Correctness: every spec in specs/ with the default GPU schedule through `kevc run --target triton`

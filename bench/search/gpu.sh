@@ -7,6 +7,7 @@
 # search, proposer seed:NAME); PyTorch eager and torch.compile (bench/gpu/baselines.py) measured first in the same
 # run; `kevc db export` and `kevc report` of each search.
 # KEVC_SEARCH_JOBS sets the search's --jobs (default: kevc's, half the cores, at most 8).
+# KEVC_SEARCH_NO_SEEDS=1: no hand traces as seeds (the search starts from the default schedule and its sketches only).
 # Writes OUT_DIR/{search.db, search-OP.log, report-OP.html, baselines.json, export.json,
 # machine.txt (the GPU's state before and after, bench/gpu/probe.py)}; then
 # bench/search/summarize.py OUT_DIR writes results.md from them.
@@ -41,7 +42,7 @@ for op in $OPS; do
   # The hand traces (bench/gpu/<op>.trace and variants <op>.<variant>.trace) are seeds of the search: evaluated
   # in it, by the same harness in the same run, right after the default schedule, and bred from.
   seeds=()
-  for trace in bench/gpu/$op.trace bench/gpu/$op.*.trace; do [ -f "$trace" ] && seeds+=(--seed-trace "$trace"); done
+  [ -n "${KEVC_SEARCH_NO_SEEDS:-}" ] || for trace in bench/gpu/$op.trace bench/gpu/$op.*.trace; do [ -f "$trace" ] && seeds+=(--seed-trace "$trace"); done
   "$KEVC" search "$spec" --target triton "${seeds[@]}" --shape "$shape" --budget "$BUDGET" --time-limit "$SECONDS_PER_OP" \
     --db "$DB" --trials 1 --case-timeout 60 --eval-timeout 400 --seed 1 \
     ${KEVC_SEARCH_JOBS:+--jobs $KEVC_SEARCH_JOBS} > "$OUT/search-$op.log" 2>&1

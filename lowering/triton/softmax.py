@@ -19,8 +19,8 @@ KEVC = {
         {
             "name": "kevc_softmax_y",
             "defines": "y",
-            "signature": {"x_ptr": "*fp32", "y_ptr": "*fp32", "BLOCK_n": "constexpr", "BLOCK_n_1": "constexpr", "BLOCK_j": "constexpr", "BLOCK_n_2": "constexpr"},
-            "constexprs": {"BLOCK_n": 256, "BLOCK_n_1": 256, "BLOCK_j": 256, "BLOCK_n_2": 256},
+            "signature": {"x_ptr": "*fp32", "y_ptr": "*fp32", "BLOCK_n": "constexpr", "BLOCK_n_1": "constexpr", "BLOCK_j": "constexpr"},
+            "constexprs": {"BLOCK_n": 256, "BLOCK_n_1": 256, "BLOCK_j": 256},
             "grid": [61, 1, 1],
             "num_warps": 2,
             "num_stages": 2,
@@ -35,7 +35,7 @@ def _kevc_max_nan(a, b):
 
 
 @triton.jit
-def kevc_softmax_y(x_ptr, y_ptr, BLOCK_n: tl.constexpr, BLOCK_n_1: tl.constexpr, BLOCK_j: tl.constexpr, BLOCK_n_2: tl.constexpr):
+def kevc_softmax_y(x_ptr, y_ptr, BLOCK_n: tl.constexpr, BLOCK_n_1: tl.constexpr, BLOCK_j: tl.constexpr):
     # computes y; grid [61, 1, 1]
     m = tl.program_id(0).to(tl.int64)
     n = tl.arange(0, BLOCK_n).to(tl.int64)
@@ -52,20 +52,12 @@ def kevc_softmax_y(x_ptr, y_ptr, BLOCK_n: tl.constexpr, BLOCK_n_1: tl.constexpr,
     _r0_m = m
     j = tl.arange(0, BLOCK_j).to(tl.int64)
     j_ok = j < 203
-    # mx._r0: computed at this point of _r0, region [1] in a register
-    mx__r0_m = _r0_m
-    n_2 = tl.arange(0, BLOCK_n_2).to(tl.int64)
-    n_2_ok = n_2 < 203
-    x_v_1 = tl.load(x_ptr + (mx__r0_m * 203 + n_2), mask=n_2_ok, other=0.0)
-    t_1 = tl.where(n_2_ok, x_v_1, -float("inf"))
-    t_1 = tl.reduce(t_1, None, _kevc_max_nan)
-    mx__r0_val = t_1
-    x_v_2 = tl.load(x_ptr + (_r0_m * 203 + j), mask=j_ok, other=0.0)
-    t_2 = tl.where(j_ok, tl.exp((x_v_2 - mx__r0_val)), 0.0)
-    t_2 = tl.sum(t_2)
-    _r0_val = t_2
-    x_v_3 = tl.load(x_ptr + (m * 203 + n), mask=n_ok, other=0.0)
-    tl.store(y_ptr + (m * 203 + n), ((tl.exp((x_v_3 - mx_val)) / _r0_val)).to(tl.float32), mask=n_ok)
+    x_v_1 = tl.load(x_ptr + (_r0_m * 203 + j), mask=j_ok, other=0.0)
+    t_1 = tl.where(j_ok, tl.exp((x_v_1 - mx_val)), 0.0)
+    t_1 = tl.sum(t_1)
+    _r0_val = t_1
+    x_v_2 = tl.load(x_ptr + (m * 203 + n), mask=n_ok, other=0.0)
+    tl.store(y_ptr + (m * 203 + n), ((tl.exp((x_v_2 - mx_val)) / _r0_val)).to(tl.float32), mask=n_ok)
 
 
 def _kevc_tensor(tensors, name, dtype, shape):
@@ -95,4 +87,4 @@ def launch(**tensors):
     _t_x = _kevc_tensor(tensors, "x", torch.float32, (61, 203))
     _t_y = _kevc_tensor(tensors, "y", torch.float32, (61, 203))
     device = _t_x.device
-    kevc_softmax_y[(61, 1, 1)](_t_x, _t_y, BLOCK_n=256, BLOCK_n_1=256, BLOCK_j=256, BLOCK_n_2=256, num_warps=2, num_stages=2)
+    kevc_softmax_y[(61, 1, 1)](_t_x, _t_y, BLOCK_n=256, BLOCK_n_1=256, BLOCK_j=256, num_warps=2, num_stages=2)

@@ -4,7 +4,13 @@ Sources/KevcInterpreter/Tolerance.swift): an element passes when
 (a long reduction's rounding error grows with its terms, which the rms tracks, not with a result that cancels),
 NaN passes only where the reference is NaN, an infinity only where the reference is the same infinity, and
 integers and bool compare exactly. A non-finite value where the reference is finite is a 'nan' failure (the worst
-kind), any other mismatch is 'wrong'."""
+kind), any other mismatch is 'wrong'.
+
+As in Swift, the tolerance is that of the precision the result was computed in (`tolerance`, the metadata's
+"tolerance" entry: an f32 computation cast to an f64 result gets f32's), never tighter than the result dtype's; and
+`any_value` (flat indices whose element depends on a discontinuity met within tolerance: any value but a NaN the
+reference lacks passes) and `alternatives` (flat index -> equally good values, an argmax's tying indices) give the
+same leeway as Swift's `Leeway`."""
 
 TOLERANCE = {
     "f64": (1e-9, 1e-9),
@@ -18,6 +24,16 @@ TOLERANCE = {
 }
 
 FLOAT_TYPES = ("f16", "bf16", "f32", "f64")
+
+# From the most to the least precise (by tolerance), as ComputedPrecision.order in Swift.
+_PRECISION_ORDER = ("f64", "f32", "f16", "bf16")
+
+
+def coarser(a, b):
+    """The less precise of two dtypes (integers count as exact), as Swift's ComputedPrecision.coarser."""
+    ra = _PRECISION_ORDER.index(a) if a in _PRECISION_ORDER else -1
+    rb = _PRECISION_ORDER.index(b) if b in _PRECISION_ORDER else -1
+    return a if ra >= rb else b
 
 
 def element_passes(a, r, atol, rtol, scale=0.0):
@@ -41,11 +57,12 @@ def _unravel(flat, shape):
     return list(reversed(out))
 
 
-def compare(actual, reference, dtype):
+def compare(actual, reference, dtype, tolerance=None, any_value=None, alternatives=None):
     """Compares a candidate tensor with the float64 reference. Returns a dict: passed, kind ('ok', 'wrong' or
-    'nan'), max_abs, max_rel, failures, worst_index, reason."""
+    'nan'), max_abs, max_rel, failures, worst_index, reason. `tolerance`, `any_value` and `alternatives`: see the
+    module's docstring."""
     import torch
-    atol, rtol = TOLERANCE[dtype]
+    atol, rtol = TOLERANCE[coarser(tolerance, dtype) if tolerance else dtype]
     if list(actual.shape) != list(reference.shape):
         return {"passed": False, "kind": "wrong", "max_abs": float("inf"), "max_rel": float("inf"), "failures": -1,
                 "worst_index": None,
@@ -65,6 +82,16 @@ def compare(actual, reference, dtype):
     finite_r = r[torch.isfinite(r)]
     scale = float(finite_r.square().mean().sqrt()) if finite_r.numel() else 0.0
     ok = torch.where(fin, diff <= atol + rtol * (r.abs() + scale), same_special)
+    if any_value or alternatives:
+        accepted = torch.zeros_like(ok)
+        for i in (any_value or ()):
+            accepted[int(i)] = True
+        for i, values in (alternatives or {}).items():
+            accepted[int(i)] = bool(any(float(a[int(i)]) == float(v) for v in values))
+        # A NaN the reference lacks still fails.
+        accepted &= ~nan_a | nan_r
+        ok = ok | accepted
+        diff = torch.where(accepted, torch.zeros_like(diff), diff)
     diff = torch.where(fin | same_special, diff, torch.full_like(diff, float("inf")))
     rel_floor = atol if atol > 0 else 1.0
     rel = diff / torch.clamp(torch.where(torch.isfinite(r), r.abs(), torch.zeros_like(r)), min=rel_floor)

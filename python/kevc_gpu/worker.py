@@ -173,6 +173,8 @@ class Worker:
                 raise Failure("wrong", "the kernel's %s %s differ from the reference's %s" % (what, ka, kb))
         # The reference's domains are authoritative for input generation.
         self.params = rparams
+        # The precision each result is computed in (its comparison's tolerance), when the reference names it.
+        self.tolerance = {str(r["name"]): r.get("tolerance") for r in self.ref.KEVC_REFERENCE.get("results", [])}
 
     def _guarded_functions(self):
         torch = self.torch
@@ -251,7 +253,7 @@ class Worker:
                     trial["inputs_written"].append(p["name"])
             worst = None
             for r in self.results:
-                c = compare(outs[r["name"]], expected[r["name"]], r["dtype"])
+                c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]))
                 trial["results"][r["name"]] = c
                 if not c["passed"] and (worst is None or c["kind"] == "nan"):
                     worst = (r["name"], c)
@@ -390,7 +392,7 @@ class Worker:
         expected = self.ref.reference({k: v.clone() for k, v in fresh.items()}, device=self.device)
         self.call(fresh_args)
         for r in self.results:
-            c = compare(outs[r["name"]], expected[r["name"]], r["dtype"])
+            c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]))
             if not c["passed"]:
                 raise Failure(c["kind"], "after timing, with new inputs in the same buffers: result '%s': %s"
                               % (r["name"], c["reason"]))

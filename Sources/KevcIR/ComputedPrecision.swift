@@ -1,0 +1,44 @@
+import KevcBasic
+
+/// The precision a result was computed in: the least precise float type that any value feeding it was rounded to
+/// or computed in (the type of an operation, the target of a cast, a definition's dtype, a reduction's
+/// accumulator), following loads through the definitions they read. Inputs and constants are exact and do not
+/// count. `f64(sum<f32>(k) x[k])` is computed in f32, so its f64 result is compared with f32's tolerance
+/// (`Comparison.compare(..., tolerance:)`); `sum<f64>(k) f64(x[k])` is computed in f64.
+public enum ComputedPrecision {
+  /// Float types from the most to the least precise (by the comparison's tolerance).
+  static let order: [DType] = [.f64, .f32, .f16, .bf16]
+
+  /// The less precise (larger tolerance) of two types; integer types count as exact.
+  public static func coarser(_ a: DType, _ b: DType) -> DType {
+    let ra = order.firstIndex(of: a) ?? -1
+    let rb = order.firstIndex(of: b) ?? -1
+    return ra >= rb ? a : b
+  }
+
+  /// The precision `result` (a definition) was computed in; nil when it computes no float.
+  public static func of(_ result: String, in kernel: Kernel) -> DType? {
+    var worst: DType? = nil
+    func note(_ t: DType?) {
+      guard let t, t.isFloat else { return }
+      worst = worst.map { coarser($0, t) } ?? t
+    }
+    var seen: Set<String> = []
+    var pending = [result]
+    while let name = pending.popLast() {
+      guard seen.insert(name).inserted, let d = kernel.definitions.first(where: { $0.name == name }) else { continue }
+      note(d.dtype)
+      note(d.reduction?.accumulator)
+      for e in d.expressions {
+        e.forEach { node in
+          switch node {
+          case .load(let l): pending.append(l.tensor)
+          case .unary, .binary, .select, .cast: note(kernel.type(of: node, in: d))
+          case .constant, .index, .dim, .scalar: break
+          }
+        }
+      }
+    }
+    return worst
+  }
+}

@@ -1,0 +1,58 @@
+import KevcIR
+/// Sketches (Ansor's idea on kevc's IR): structural variants of the default GPU schedule's rules, each a set of
+/// choices that `DefaultSchedule.gpu(for:capability:sketch:)` applies to any kernel, decided by the IR's structure
+/// (row statistics, contractions, reductions), never by names or shapes. The search starts from every sketch that
+/// gives a schedule of its own (roots `sketch:NAME`) and breeds from all of them, not only from the default.
+///
+/// - `default`: the rules as documented in `DefaultGPUSchedule.swift`;
+/// - `rows2`, `rows4`: row kernels with their statistics in registers take 2 or 4 rows per program (the row loop
+///   split, its inner part a block, the statistics computed once per program as a [rows] block), when the rows
+///   fit the lane budget;
+/// - `wide-tiles`, `narrow-tiles`: contraction tiles one step wider along the contiguous output (up to 256) or
+///   narrower (up to 64), still sized to the operands and shrunk to the targets' shared memory;
+/// - `unfused`: row statistics stay kernels of their own (no compute_at), each reduction a kernel;
+/// - `unsplit`: reductions are never split across programs (no rfactor).
+public struct GPUSketch: Sendable, Hashable {
+  public var name: String
+  /// Rule 1: inline cheap elementwise intermediates.
+  public var inline = true
+  /// Rule 2: split reductions that leave the machine idle.
+  public var splitReductions = true
+  /// Rule 3: compute row statistics in their consumers' programs.
+  public var fuseStatistics = true
+  /// Rows of a row kernel per program (1: one row per program).
+  public var rowsPerProgram = 1
+  /// Contraction tiles: 0 sized to the operands up to 128; +1 up to 256 along the contiguous output; -1 up to 64.
+  public var tileScale = 0
+
+  public init(name: String) { self.name = name }
+
+  public static let `default` = GPUSketch(name: "default")
+
+  /// Every sketch, the default first.
+  public static let all: [GPUSketch] = {
+    func with(_ name: String, _ change: (inout GPUSketch) -> Void) -> GPUSketch {
+      var s = GPUSketch(name: name)
+      change(&s)
+      return s
+    }
+    return [
+      .default, with("rows2") { $0.rowsPerProgram = 2 }, with("rows4") { $0.rowsPerProgram = 4 },
+      with("wide-tiles") { $0.tileScale = 1 }, with("narrow-tiles") { $0.tileScale = -1 },
+      with("unfused") { $0.fuseStatistics = false }, with("unsplit") { $0.splitReductions = false },
+    ]
+  }()
+}
+
+extension DefaultSchedule {
+  /// The traces of every sketch on this kernel, without repeats (a sketch whose choices change nothing here gives
+  /// the default's trace and is left out).
+  public static func gpuSketches(for kernel: Kernel, capability: GPUCapability = .portable) -> [(name: String, trace: Trace)] {
+    var out: [(name: String, trace: Trace)] = []
+    for s in GPUSketch.all {
+      let t = gpu(for: kernel, capability: capability, sketch: s)
+      if !out.contains(where: { $0.trace == t }) { out.append((s.name, t)) }
+    }
+    return out
+  }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+import KevcInterpreter
+import KevcLLVM
+import Testing
+
+/// The checker judges what a kernel computed by the precision it was computed in, and does not fail a correct
+/// kernel at a discontinuity (issue 13's false failures): an f32 computation cast to an f64 result gets f32's
+/// tolerance; floor/comparisons of computed values within tolerance of their jump may go either way; an argmax
+/// may give any index whose value ties with the maximum within tolerance. Compiled kernels (real LLVM) against
+/// the real interpreter.
+@Suite struct CheckerRuleTests {
+  static func compile(_ text: String) throws -> (Kernel, JITKernel) {
+    let request = CompileRequest(
+      source: SourceFile(path: "rule.kev", text: text), kind: .spec, shapeOverrides: [:], stages: [.llvm],
+      optimizationLevel: 2)
+    let result = try Compiler.compile(request)
+    return (try result.kernel.binding([:], location: .unknown), try #require(result.module).jit())
+  }
+
+  @Test func anF32ComputationCastToF64IsJudgedAsF32() throws {
+    let (kernel, jit) = try Self.compile(
+      """
+      kernel widen(x: f32[M, K]) -> (y: f64[M]) {
+        dims M = 9, K = 301
+        y[m] = f64(sum(k < K) x[m, k] * 1.1)
+      }
+      """)
+    #expect(ComputedPrecision.of("y", in: kernel) == .f32)
+    let report = try KernelCheck.run(kernel, jit: jit, options: KernelCheck.Options(trials: 3, seed: 11, timingIterations: 0))
+    #expect(report.passed, "\(RunReportText.render(report, kernel: kernel))")
+  }
+
+  @Test func aComputationInF64KeepsTheF64Tolerance() throws {
+    let kernel = try Kernel.parseForTest(
+      """
+      kernel wide(x: f32[M, K]) -> (y: f64[M]) {
+        dims M = 9, K = 31
+        y[m] = sum<f64>(k < K) f64(x[m, k]) * 1.1
+      }
+      """)
+    #expect(ComputedPrecision.of("y", in: kernel) == .f64)
+  }
+
+  @Test func floorAndComparisonsNearTheirJumpMayGoEitherWay() throws {
+    // 0.7f * 10 is 6.99999988 in f64 but rounds to 7.0 in f32: floor gives 6 in the oracle, 7 in the kernel.
+    let (kernel, jit) = try Self.compile(
+      """
+      kernel jumps(x: f32[N]) -> (y: f32[N], z: i32[N], w: bool[N]) {
+        dims N = 5
+        y[n] = floor(x[n] * 10.0) + 0.5
+        z[n] = i32(x[n] * 10.0)
+        w[n] = x[n] * 10.0 >= 7.0
+      }
+      """)
+    let xs: [Double] = [0.7, 0.25, -1.5, 3.3, 0.7]
+    let inputs = ["x": TensorValue(dtype: .f32, shape: [5], values: xs.map { Double(Float($0)) })]
+    let (comparisons, _) = try KernelCheck.check(kernel, jit: jit, inputs: inputs)
+    for c in comparisons { #expect(c.comparison.passed, "\(c.name): \(c.comparison.reason)") }
+    // Only the elements near a jump get the leeway (-1.5 * 10 is exactly -15: a jump too).
+    let (_, leeway) = try Interpreter.runWithLeeway(kernel, inputs: inputs)
+    #expect(leeway["y"]?.anyValue == [0, 2, 3, 4], "\(String(describing: leeway["y"]))")
+    #expect(leeway["w"]?.anyValue == [0, 4], "\(String(describing: leeway["w"]))")
+  }
+
+  @Test func argmaxAcceptsAnyIndexThatTiesWithinTolerance() throws {
+    let kernel = try Kernel.parseForTest(
+      """
+      kernel am(x: f32[M, K]) -> (i: i64[M]) {
+        dims M = 1, K = 5
+        i[m] = argmax(k < K) x[m, k] * 3.0
+      }
+      """)
+    let inputs = ["x": TensorValue(dtype: .f32, shape: [1, 5], values: ([1.0, 2.0, 1.9999999, 0.5, 2.0] as [Double]).map { Double(Float($0)) })]
+    let (values, leeway) = try Interpreter.runWithLeeway(kernel, inputs: inputs)
+    let reference = try #require(values["i"])
+    let l = try #require(leeway["i"])
+    #expect(l.alternatives[0] == [1, 2, 4])
+    func judge(_ index: Double) -> Bool {
+      Comparison.compare(
+        TensorValue(dtype: .i64, shape: [1], values: [index]), reference, dtype: .i64, leeway: l
+      ).passed
+    }
+    #expect(judge(1) && judge(2) && judge(4))
+    #expect(!judge(0) && !judge(3))
+    // Without the leeway (the rule before), a tie going the other way failed.
+    #expect(!Comparison.compare(TensorValue(dtype: .i64, shape: [1], values: [4]), reference, dtype: .i64).passed)
+  }
+}
+
+extension Kernel {
+  /// The bound kernel IR of a spec text (for tests that only run the interpreter).
+  static func parseForTest(_ text: String) throws -> Kernel {
+    let request = CompileRequest(
+      source: SourceFile(path: "rule.kev", text: text), kind: .spec, shapeOverrides: [:], stages: [.ir])
+    return try Compiler.compile(request).kernel.binding([:], location: .unknown)
+  }
+}
