@@ -151,6 +151,8 @@ public final class TuningDatabase {
     do {
       connection = try Self.open(path, reader: reader)
     } catch {
+      // A reader's open already reads the header: SQLITE_NOTADB (26) means the file is not an SQLite database.
+      if error.code == 26 { throw TuningDatabaseError("\(name) is not a kevc tuning database (\(error.message))") }
       throw TuningDatabaseError("cannot open \(path): \(error.message)")
     }
     do {
