@@ -58,7 +58,9 @@ import Testing
     let statuses = [a.terminationStatus, b.terminationStatus]
     #expect(statuses.contains(0), "\(errors)")
     if let busy = statuses.firstIndex(of: 1) {
-      #expect(errors[busy].contains("[kevc.search.busy]") && errors[busy].contains("another kevc search (pid "))
+      #expect(
+        errors[busy].contains("[kevc.search.busy]") && errors[busy].contains("another kevc search (pid "),
+        "search \(busy) exited 1 with: \(errors[busy])")
     }
     #expect(try Self.evaluations(db, shape: "M=16,N=16,K=16") == 5)
     #expect(try Self.evaluations(db, shape: "M=12,N=12,K=12") == 3)
