@@ -332,7 +332,7 @@ class _Ctx:
             if op == "sum":
                 part = v.sum(dim=rdims)
             elif op == "prod":
-                part = v.prod(dim=rdims) if len(rdims) == 1 else v.flatten(r).prod(dim=r)
+                part = v.prod(dim=rdims[0]) if len(rdims) == 1 else v.flatten(r).prod(dim=r)
             elif op == "max":
                 part = v.amax(dim=rdims)
             else:
