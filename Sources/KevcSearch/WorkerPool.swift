@@ -85,6 +85,14 @@ public final class WorkerPool {
       process: process, started: now, lastPoll: now, marker: marker, output: output, errors: errors, input: input)
   }
 
+  /// Waits up to 10 s for a killed worker's exit to be seen, never forever: Foundation's `Process` on Linux has been
+  /// seen to miss a child's exit (the child a zombie, `isRunning` still true, `waitUntilExit` blocked for good), and
+  /// a search must not hang on one worker.
+  static func waitBriefly(for process: Process) {
+    let deadline = Date().addingTimeInterval(10)
+    while process.isRunning, Date() < deadline { usleep(10_000) }
+  }
+
   /// Results of the workers that finished (or were killed for their time limit) since the last call.
   public func poll() -> [(id: Int, result: WorkerResult)] {
     var done: [(Int, WorkerResult)] = []
@@ -97,7 +105,7 @@ public final class WorkerPool {
       if r.process.isRunning {
         guard elapsed - r.waited > timeout else { continue }
         kill(r.process.processIdentifier, SIGKILL)
-        r.process.waitUntilExit()
+        Self.waitBriefly(for: r.process)
         let waitNote = r.waited >= 1 ? " (not counting \(Int(r.waited)) s waiting for a lock)" : ""
         done.append(
           (id, WorkerResult(
@@ -161,7 +169,7 @@ public final class WorkerPool {
     for (_, r) in running {
       if r.process.isRunning {
         kill(r.process.processIdentifier, SIGKILL)
-        r.process.waitUntilExit()
+        Self.waitBriefly(for: r.process)
       }
       cleanUp(r)
     }
