@@ -144,3 +144,15 @@ import Testing
     }
   }
 }
+
+/// `kevc opt --default-schedule triton --sketch NAME` prints one of the search's structural roots; an unknown name
+/// is a diagnostic that lists the sketches.
+@Test func optPrintsASketchOfTheDefaultGPUSchedule() throws {
+  let plain = try runKevc(["opt", "specs/layernorm.kev", "--default-schedule", "triton"])
+  let rows2 = try runKevc(["opt", "specs/layernorm.kev", "--default-schedule", "triton", "--sketch", "rows2"])
+  #expect(plain.status == 0 && rows2.status == 0, "\(rows2.stderr)")
+  #expect(rows2.stdout != plain.stdout)
+  let unknown = try runKevc(["opt", "specs/layernorm.kev", "--default-schedule", "triton", "--sketch", "nope"])
+  #expect(unknown.status != 0)
+  #expect(unknown.stderr.contains("unknown sketch 'nope'") && unknown.stderr.contains("[kevc.driver.unknown-sketch]"))
+}
