@@ -8,7 +8,7 @@
 /// hung that way. Every `Process` that kevc starts (search workers, the GPU harness, Triton's ahead-of-time compiler,
 /// tool probes) and every one that its tests start goes through `ChildProcesses.start`, which holds one process-wide
 /// lock around `run()`; the parent closes its copy of the child's end before `run()` returns, so nothing started
-/// later can inherit it.
+/// later can inherit it. `SpawnedChild` (the search's workers) takes the same lock around `posix_spawn`.
 import Foundation
 
 public enum ChildProcesses {
@@ -20,4 +20,98 @@ public enum ChildProcesses {
     defer { lock.unlock() }
     try process.run()
   }
+
+  /// Runs `body` (a `posix_spawn`) while no other thread of this process is starting a child.
+  static func whileStarting<T>(_ body: () -> T) -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return body()
+  }
+}
+
+/// A child process started with `posix_spawn` whose exit status this process reads itself with `waitpid` on its pid
+/// (no socket pair, no thread of Foundation's): the search's workers. Foundation's `Process` has been seen to miss a
+/// killed worker's exit (a zombie never reaped, `isRunning` true for good); `waitpid(pid)` cannot miss it.
+///
+/// The child gets standard input, output and error from the named files and nothing else: every other descriptor
+/// is closed in the child (`posix_spawn_file_actions_addclosefrom_np(3)`; the parent's descriptors are untouched,
+/// so Foundation's own watches stay intact). The spawn holds `ChildProcesses`' lock like `Process.run()` does.
+public final class SpawnedChild: @unchecked Sendable {
+  // @unchecked Sendable: `status` is written only by `poll`, whose callers (one pool) serialize their calls.
+
+  /// How a child ended.
+  public enum Exit: Equatable, Sendable {
+    case exited(Int32)
+    case signaled(Int32)
+  }
+
+  public let pid: pid_t
+  public private(set) var exit: Exit?
+
+  init(pid: pid_t) { self.pid = pid }
+
+  /// Starts `executable` with `arguments` (argv[0] is the executable's path), the environment of this process and
+  /// the three standard streams opened from the given paths.
+  public static func spawn(
+    executable: String, arguments: [String], standardInput: String, standardOutput: String, standardError: String
+  ) throws -> SpawnedChild {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, standardInput, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_TRUNC, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_TRUNC, 0)
+    if let closeFrom = closeFrom { _ = closeFrom(&actions, 3) }
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for p in argv { free(p) } }
+    var pid: pid_t = 0
+    let rc = ChildProcesses.whileStarting {
+      argv.withUnsafeBufferPointer { posix_spawn(&pid, executable, &actions, nil, $0.baseAddress!, environ) }
+    }
+    guard rc == 0 else { throw SpawnFailure(message: "cannot start '\(executable)': \(String(cString: strerror(rc)))") }
+    return SpawnedChild(pid: pid)
+  }
+
+  /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time: Swift's Glibc
+  /// module does not import it, and an older glibc lacks it (the child then inherits what is not close-on-exec).
+  private static let closeFrom:
+    (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+      else { return nil }
+      return unsafeBitCast(
+        symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
+  /// The child's exit, reaping it when it has ended; nil while it runs.
+  @discardableResult public func poll() -> Exit? {
+    if let exit { return exit }
+    var status: Int32 = 0
+    var r: pid_t
+    repeat { r = waitpid(pid, &status, WNOHANG) } while r == -1 && errno == EINTR
+    if r == pid {
+      // WIFEXITED: the low 7 bits are 0; WEXITSTATUS: the next 8; WTERMSIG: the low 7 bits.
+      exit = status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+    } else if r == -1 {
+      exit = .exited(-1)  // not our child any more (ECHILD): nothing to wait for
+    }
+    return exit
+  }
+
+  public var isRunning: Bool { poll() == nil }
+
+  /// Sends SIGKILL (if it still runs) and reaps it; a SIGKILLed child always ends, so this returns.
+  public func killAndWait() {
+    guard poll() == nil else { return }
+    Glibc.kill(pid, SIGKILL)
+    var status: Int32 = 0
+    var r: pid_t
+    repeat { r = waitpid(pid, &status, 0) } while r == -1 && errno == EINTR
+    exit = r == pid ? (status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)) : .exited(-1)
+  }
+}
+
+/// `posix_spawn` failed (no such executable, no memory, no process slot).
+public struct SpawnFailure: Error, CustomStringConvertible {
+  public var message: String
+  public var description: String { message }
 }

@@ -265,6 +265,8 @@ final class LoopEmitter {
   private func emitLoop(_ loop: Loop) throws(DiagnosticError) {
     var properties: [LLVMMetadataRef?] = []
     var vectorized = false
+    // Unrolled, a loop carrying a conditional recurrence (an arg-reduction) hangs LLVM's vectorizer.
+    let keepRolled = ConditionalRecurrences.carried(by: loop)
     switch loop.kind {
     case .serial:
       break
@@ -282,11 +284,14 @@ final class LoopEmitter {
           ]))
       }
     case .unrolled:
-      properties.append(context.mdNode([context.mdString("llvm.loop.unroll.full")]))
+      if !keepRolled {
+        properties.append(context.mdNode([context.mdString("llvm.loop.unroll.full")]))
+      }
     case .gpu(let dimension):
       throw LLVMDiagnostic.error(
         LLVMDiagnostic.unsupportedLoopKind, "loop bound to \(dimension.rawValue) cannot be lowered to the CPU target")
     }
+    if keepRolled { properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")])) }
 
     let lower = try index(emit(loop.lowerBound), what: "the lower bound of loop '\(loop.variable)'")
     let upper = try index(emit(loop.upperBound), what: "the upper bound of loop '\(loop.variable)'")

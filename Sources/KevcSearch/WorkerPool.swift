@@ -1,7 +1,8 @@
 /// Runs candidates in separate worker processes (`kevc worker`), at most `jobs` at a time, each with a time limit.
 ///
 /// The request goes to the worker's standard input from a file and its result comes back through a file (no pipes
-/// to fill up). A worker that exits by a signal or with a non-zero status is a `crash`, one that outlives its limit
+/// to fill up). Workers are started with `posix_spawn` and reaped with `waitpid` on their pid (`SpawnedChild`), so
+/// the pool reads every exit status itself: Foundation's `Process` once missed a killed worker's exit. A worker that exits by a signal or with a non-zero status is a `crash`, one that outlives its limit
 /// is killed (SIGKILL) and is a `timeout`, and one whose output does not decode is a `crash` with the garbage
 /// quoted: nothing a candidate does can stop the search.
 ///
@@ -32,7 +33,7 @@ public final class WorkerPool {
   private var running: [Int: Running] = [:]
 
   struct Running {
-    var process: Process
+    var process: SpawnedChild
     var started: Date
     /// Seconds spent waiting for a lock so far, and when the marker was last looked at.
     var waited: Double = 0
@@ -73,24 +74,12 @@ public final class WorkerPool {
     try JSONEncoder().encode(request).write(to: input)
     _ = FileManager.default.createFile(atPath: output.path, contents: nil)
     _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.standardInput = try FileHandle(forReadingFrom: input)
-    process.standardOutput = try FileHandle(forWritingTo: output)
-    process.standardError = try FileHandle(forWritingTo: errors)
-    try ChildProcesses.start(process)
+    let process = try SpawnedChild.spawn(
+      executable: executable.path, arguments: arguments, standardInput: input.path, standardOutput: output.path,
+      standardError: errors.path)
     let now = Date()
     running[id] = Running(
       process: process, started: now, lastPoll: now, marker: marker, output: output, errors: errors, input: input)
-  }
-
-  /// Waits up to 10 s for a killed worker's exit to be seen, never forever: Foundation's `Process` on Linux has been
-  /// seen to miss a child's exit (the child a zombie, `isRunning` still true, `waitUntilExit` blocked for good), and
-  /// a search must not hang on one worker.
-  static func waitBriefly(for process: Process) {
-    let deadline = Date().addingTimeInterval(10)
-    while process.isRunning, Date() < deadline { usleep(10_000) }
   }
 
   /// Results of the workers that finished (or were killed for their time limit) since the last call.
@@ -104,8 +93,7 @@ public final class WorkerPool {
       running[id] = r
       if r.process.isRunning {
         guard elapsed - r.waited > timeout else { continue }
-        kill(r.process.processIdentifier, SIGKILL)
-        Self.waitBriefly(for: r.process)
+        r.process.killAndWait()
         let waitNote = r.waited >= 1 ? " (not counting \(Int(r.waited)) s waiting for a lock)" : ""
         done.append(
           (id, WorkerResult(
@@ -122,7 +110,8 @@ public final class WorkerPool {
   func classify(_ r: Running, elapsed: Double) -> WorkerResult {
     let stderrText = (try? Data(contentsOf: r.errors)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     let stderrTail = tail(stderrText)
-    if r.process.terminationStatus != 0 || r.process.terminationReason == .uncaughtSignal,
+    let exit = r.process.poll() ?? .exited(-1)
+    if exit != .exited(0),
       let line = stderrText.split(separator: "\n").first(where: { l in Self.outOfMemoryMarks.contains { l.contains($0) } })
     {
       let cap = memoryLimit.map { " (the cap is \($0 >> 20) MiB of address space)" } ?? ""
@@ -130,15 +119,14 @@ public final class WorkerPool {
         status: .crash, error: "out of memory: the worker ran out of memory\(cap): \(line.prefix(300))",
         seconds: elapsed)
     }
-    if r.process.terminationReason == .uncaughtSignal {
-      let signal = r.process.terminationStatus
+    if case .signaled(let signal) = exit {
       return WorkerResult(
         status: .crash, error: "worker killed by signal \(signal)\(stderrTail.isEmpty ? "" : ": \(stderrTail)")",
         seconds: elapsed)
     }
-    if r.process.terminationStatus != 0 {
+    if case .exited(let status) = exit, status != 0 {
       return WorkerResult(
-        status: .crash, error: "worker exited with status \(r.process.terminationStatus): \(stderrTail)",
+        status: .crash, error: "worker exited with status \(status): \(stderrTail)",
         seconds: elapsed)
     }
     let data = (try? Data(contentsOf: r.output)) ?? Data()
@@ -167,10 +155,7 @@ public final class WorkerPool {
   /// Kills every worker still running; their results are discarded.
   public func killAll() {
     for (_, r) in running {
-      if r.process.isRunning {
-        kill(r.process.processIdentifier, SIGKILL)
-        Self.waitBriefly(for: r.process)
-      }
+      r.process.killAndWait()
       cleanUp(r)
     }
     running.removeAll()
