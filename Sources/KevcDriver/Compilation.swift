@@ -141,7 +141,7 @@ public enum Compiler {
 
     // LLVM.
     let module = try LLVMCompiledModule.compile(
-      loops, options: LLVMCompileOptions(optimizationLevel: request.optimizationLevel))
+      loops, options: LLVMCompileOptions(optimizationLevel: request.optimizationLevel, location: scheduled.location))
     observer?("emit-llvm", true, module.unoptimizedIR)
     observer?("optimize-llvm", module.unoptimizedIR != module.llvmIR, module.llvmIR)
     keep(.llvmUnoptimized, module.unoptimizedIR)

@@ -12,7 +12,8 @@ import Foundation
 /// it writes the input the same way and aborts the process.
 ///
 /// The crash file holds, little-endian: the input's index (8 bytes), the number of inputs recorded by the process
-/// (8 bytes, the crashing one included), the signal (4 bytes; 0 for a hang), then the input's bytes. Recording an input is one copy into a preallocated buffer; nothing is written unless the process
+/// (8 bytes, the crashing one included), the signal (4 bytes; 0 for a hang, -1 for a compile past
+/// `CompileTimeLimit`), then the input's bytes. Recording an input is one copy into a preallocated buffer; nothing is written unless the process
 /// dies. The handler runs on its own stack (sigaltstack), so a stack overflow is caught too.
 public enum CrashCapture {
   // The handler reads these while the main thread may be stopped anywhere: plain memory, no Swift runtime calls.
@@ -65,6 +66,16 @@ public enum CrashCapture {
         }
       }
     }
+  }
+
+  /// The crash file's signal for an input whose LLVM compile ran past `CompileTimeLimit` (`compileTimedOut`).
+  public static let compileTimeoutSignal: Int32 = -1
+
+  /// Records the input being executed as a compile timeout and aborts (call from `CompileTimeLimit.onTimeout`).
+  public static func compileTimedOut() -> Never {
+    writeCrashFile(signal: compileTimeoutSignal)
+    signal(SIGABRT, SIG_DFL)
+    abort()
   }
 
   /// Makes `input` (number `index` of the run) the one a crash reports.

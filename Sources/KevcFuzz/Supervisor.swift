@@ -25,7 +25,7 @@ public struct Supervisor<Statistics: Codable & Sendable> {
 
   public struct Crash: Sendable {
     public var index: Int
-    /// The signal the child died of; 0 for a hang.
+    /// The signal the child died of; 0 for a hang, `CrashCapture.compileTimeoutSignal` for a compile timeout.
     public var signal: Int32
     public var input: [UInt8]
   }

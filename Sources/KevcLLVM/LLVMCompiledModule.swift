@@ -8,9 +8,12 @@ import KevcLowering
 public struct LLVMCompileOptions: Sendable {
   /// 0...3, as `-O0` ... `-O3`: the `default<On>` pipeline and the code generator's level.
   public var optimizationLevel: Int
+  /// Where the kernel comes from, for the diagnostic of a compile past `CompileTimeLimit`.
+  public var location: SourceLocation
 
-  public init(optimizationLevel: Int = 3) {
+  public init(optimizationLevel: Int = 3, location: SourceLocation = .unknown) {
     self.optimizationLevel = optimizationLevel
+    self.location = location
   }
 }
 
@@ -19,6 +22,7 @@ public final class LLVMCompiledModule {
   private let program: LoopProgram
   private let machine: HostTargetMachine
   private let module: IRModule
+  private let location: SourceLocation
 
   /// The module as emitted and verified, before any pass ran.
   public let unoptimizedIR: String
@@ -26,8 +30,9 @@ public final class LLVMCompiledModule {
   public let workspaceSize: Int
 
   private init(program: LoopProgram, machine: HostTargetMachine, module: IRModule, unoptimizedIR: String,
-    workspaceSize: Int) {
+    workspaceSize: Int, location: SourceLocation) {
     self.program = program
+    self.location = location
     self.machine = machine
     self.module = module
     self.unoptimizedIR = unoptimizedIR
@@ -43,9 +48,12 @@ public final class LLVMCompiledModule {
     }
     let machine = try HostTargetMachine(optimizationLevel: options.optimizationLevel)
     let layout = try WorkspaceLayout(program)
-    let (module, unoptimized) = try build(program, machine: machine, context: IRContext())
+    let (module, unoptimized) = try CompileTimeLimit.guarding(
+      "optimising at -O\(options.optimizationLevel)", kernel: program.name, at: options.location
+    ) { () throws(DiagnosticError) in try build(program, machine: machine, context: IRContext()) }
     return LLVMCompiledModule(
-      program: program, machine: machine, module: module, unoptimizedIR: unoptimized, workspaceSize: layout.size)
+      program: program, machine: machine, module: module, unoptimizedIR: unoptimized, workspaceSize: layout.size,
+      location: options.location)
   }
 
   /// Emits, verifies and optimises the program in `context` for `machine`.
@@ -82,15 +90,23 @@ public final class LLVMCompiledModule {
     }
   }
 
+  private func guarding<T>(_ what: String, _ body: () throws(DiagnosticError) -> T) throws(DiagnosticError) -> T {
+    try CompileTimeLimit.guarding(what, kernel: program.name, at: location, body)
+  }
+
   /// Host assembly (AT&T syntax on x86).
   public func assembly() throws(DiagnosticError) -> String {
-    let bytes = try machine.emit(module, as: LLVMAssemblyFile)
+    let bytes = try guarding("generating assembly") { () throws(DiagnosticError) in
+      try machine.emit(module, as: LLVMAssemblyFile)
+    }
     return String(decoding: bytes, as: UTF8.self)
   }
 
   /// Writes a relocatable object file (ELF on Linux) that defines the kernel symbol.
   public func writeObject(to path: String) throws(DiagnosticError) {
-    let bytes = try machine.emit(module, as: LLVMObjectFile)
+    let bytes = try guarding("generating an object file") { () throws(DiagnosticError) in
+      try machine.emit(module, as: LLVMObjectFile)
+    }
     do {
       try Data(bytes).write(to: URL(fileURLWithPath: path))
     } catch {
@@ -101,10 +117,12 @@ public final class LLVMCompiledModule {
   /// Compiles the kernel into executable memory. The JIT gets its own copy of the module, emitted and optimised
   /// again in a fresh context (ORC takes ownership of the context of any module it is given).
   public func jit() throws(DiagnosticError) -> JITKernel {
-    let (module, _) = try LLVMCompiledModule.build(program, machine: machine, context: IRContext())
-    let jit = try OrcJIT(machine: machine)
-    try jit.add(module)
-    let address = try jit.address(of: program.name)
+    let (jit, address) = try guarding("compiling for the jit") { () throws(DiagnosticError) in
+      let (module, _) = try LLVMCompiledModule.build(program, machine: machine, context: IRContext())
+      let jit = try OrcJIT(machine: machine)
+      try jit.add(module)
+      return (jit, try jit.address(of: program.name))
+    }
     var sizes: [Int] = []
     for buffer in program.params + program.results { sizes.append(try WorkspaceLayout.byteSize(of: buffer)) }
     return JITKernel(jit: jit, address: address, name: program.name, argumentBytes: sizes,

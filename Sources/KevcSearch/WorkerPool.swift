@@ -68,6 +68,8 @@ public final class WorkerPool {
     var request = request
     request.waitMarker = marker.path
     if request.memoryLimit == nil { request.memoryLimit = memoryLimit }
+    // A compile that never ends is reported by the worker itself (`compile_timeout:`) before the pool's kill.
+    if request.compileSeconds == nil { request.compileSeconds = timeout * 0.75 }
     let input = scratch.appendingPathComponent("request-\(id).json")
     let output = scratch.appendingPathComponent("result-\(id).json")
     let errors = scratch.appendingPathComponent("stderr-\(id).txt")

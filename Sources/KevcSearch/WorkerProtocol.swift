@@ -43,6 +43,9 @@ public struct WorkerRequest: Codable, Sendable {
   /// Bytes of address space the worker may use (`setrlimit(RLIMIT_AS)` in the worker itself, before it compiles);
   /// nil or 0: no cap.
   public var memoryLimit: Int?
+  /// Seconds LLVM may spend on one compile in the worker (`CompileTimeLimit`); past it the worker reports a
+  /// `timeout` whose error starts with `compile_timeout:`. Set by the pool below its own timeout; nil: the default.
+  public var compileSeconds: Double?
 
   public init(
     specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KevcBasic
 import KevcFuzz
+import KevcLLVM
 
 /// `kevc fuzz` and `kevc difftest`: the reliability tools of docs/reliability.md. Both run their inputs in child
 /// processes of this executable (a hidden `--worker` mode) under a `Supervisor`, so that a crash is caught, its
@@ -180,6 +181,9 @@ struct DiffTest: ParsableCommand {
   @Option(help: "Seconds one program may run before it counts as a hang.")
   var hangSeconds: Double = 120
 
+  @Option(help: "Seconds LLVM may spend compiling one program before it counts as a compile timeout (below --hang-seconds).")
+  var compileSeconds: Double = 60
+
   @Option(help: "Stop after this many seconds, even before --programs (0: no limit).")
   var seconds: Double = 0
 
@@ -203,7 +207,11 @@ struct DiffTest: ParsableCommand {
     var requestedPrograms: Int
     var secondsLimit: Double
     var statistics: DiffTestStatistics
+    /// Children that died of a signal, that ran one program past --hang-seconds, and whose LLVM compile of one
+    /// program ran past --compile-seconds: each a failure of the run.
     var crashes: Int
+    var hangs: Int
+    var compileTimeouts: Int
     var files: [String]
     var skipList: [String: String]
   }
@@ -257,6 +265,8 @@ struct DiffTest: ParsableCommand {
   func run() throws {
     if worker {
       CrashCapture.install(crashFile: crashFile, hangSeconds: hangSeconds)
+      CompileTimeLimit.seconds = compileSeconds
+      CompileTimeLimit.onTimeout = { _ in CrashCapture.compileTimedOut() }
       printJSONLine(runHere(first: first, count: count, capture: true))
       return
     }
@@ -268,13 +278,15 @@ struct DiffTest: ParsableCommand {
     }
     var total = DiffTestStatistics()
     var crashes = 0
+    var hangs = 0
+    var compileTimeouts = 0
     var files: [String] = []
     let stop = seconds > 0 ? Date().addingTimeInterval(seconds).timeIntervalSince1970 : 0
     var supervisor = Supervisor<DiffTestStatistics> { first, count, crashFile in
       [
         "difftest", "--worker", "--seed", "\(seed)", "--first", "\(first)", "--count", "\(count)", "--crash-file",
         crashFile, "--mismatches", mismatches, "--opt-level", "\(optimizationLevel)", "--hang-seconds", "\(hangSeconds)",
-        "--deadline", "\(stop)",
+        "--compile-seconds", "\(compileSeconds)", "--deadline", "\(stop)",
       ]
     }
     supervisor.deadline = stop > 0 ? Date(timeIntervalSince1970: stop) : nil
@@ -284,33 +296,52 @@ struct DiffTest: ParsableCommand {
       if let stats = child.statistics { total.merge(stats) }
       guard let crash = child.crash else { return }
       try? FileManager.default.createDirectory(atPath: mismatches, withIntermediateDirectories: true)
-      let file = "\(mismatches)/s\(seed)-p\(crash.index).crash.kev"
+      let what: String
+      switch crash.signal {
+      case 0:
+        what = "hang"
+        hangs += 1
+      case CrashCapture.compileTimeoutSignal:
+        what = "compile-timeout"
+        compileTimeouts += 1
+      default:
+        what = "crash"
+        crashes += 1
+      }
+      let file = "\(mismatches)/s\(seed)-p\(crash.index).\(what).kev"
       _ = FileManager.default.createFile(atPath: file, contents: Data(crash.input))
-      crashes += 1
       files.append(file)
       // The programs the crashed child ran after its last statistics line are counted as they are rerun: not at
       // all (the figures stay a lower bound); the crashing one is counted here.
       total.programs += 1
-      FileHandle.standardError.write(Data("difftest: program \(crash.index) crashed (signal \(crash.signal)), saved as \(file)\n".utf8))
+      let how =
+        switch what {
+        case "hang": "ran past \(Int(hangSeconds)) s (a hang)"
+        case "compile-timeout": "did not compile within \(Int(compileSeconds)) s (a compile timeout)"
+        default: "crashed (signal \(crash.signal))"
+        }
+      FileHandle.standardError.write(Data("difftest: program \(crash.index) \(how), saved as \(file)\n".utf8))
     }
     if let listing = try? FileManager.default.contentsOfDirectory(atPath: mismatches) {
-      files += listing.filter { $0.hasPrefix("s\(seed)-") && $0.hasSuffix(".kev") && !$0.contains(".crash") }.sorted()
+      let failures = [".crash.kev", ".hang.kev", ".compile-timeout.kev"]
+      files += listing.filter { f in f.hasPrefix("s\(seed)-") && f.hasSuffix(".kev") && !failures.contains { f.hasSuffix($0) } }
+        .sorted()
         .map { "\(mismatches)/\($0)" }
     }
     print(
       "\(total.programs) programs: \(total.passed) passed, \(total.mismatches) mismatches, \(crashes) crashes, "
-        + "\(total.invalidPrograms) invalid, rejected \(total.rejected), skipped \(total.skipped), \(Int(total.seconds)) s")
+        + "\(hangs) hangs, \(compileTimeouts) compile timeouts, \(total.invalidPrograms) invalid, rejected \(total.rejected), skipped \(total.skipped), \(Int(total.seconds)) s")
     if let results {
       try writeJSON(
         Results(
           date: ISO8601DateFormatter().string(from: Date()), label: label, machine: .current, seed: seed,
           optimizationLevel: optimizationLevel, trialsPerProgram: tester().trials, requestedPrograms: programs,
-          secondsLimit: seconds, statistics: total, crashes: crashes,
+          secondsLimit: seconds, statistics: total, crashes: crashes, hangs: hangs, compileTimeouts: compileTimeouts,
           files: files,
           skipList: Dictionary(uniqueKeysWithValues: DiffTestSkip.current.map { ($0.name, $0.reason) })),
         to: results)
     }
-    if total.mismatches + crashes > 0 { throw ExitCode(1) }
+    if total.mismatches + crashes + hangs + compileTimeouts > 0 { throw ExitCode(1) }
   }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KevcLLVM
 import KevcSearch
 
 /// `kevc worker` (hidden): evaluates one search candidate in this process. Reads one JSON WorkerRequest on
@@ -18,6 +19,7 @@ struct Worker: ParsableCommand {
       // CPU workers only: CUDA reserves far more address space than it uses, so a GPU worker (and the harness
       // it starts, which would inherit the limit) gets no RLIMIT_AS; the harness guards device memory itself.
       if let cap = request.memoryLimit, cap > 0, (request.target ?? "llvm") == "llvm" { capAddressSpace(cap) }
+      if let limit = request.compileSeconds { reportCompileTimeouts(after: limit) }
       result = WorkerEvaluation.evaluate(request)
     } catch {
       FileHandle.standardError.write(Data("kevc worker: invalid request: \(error)\n".utf8))
@@ -27,6 +29,19 @@ struct Worker: ParsableCommand {
     encoder.outputFormatting = [.sortedKeys]
     FileHandle.standardOutput.write(try encoder.encode(result))
     FileHandle.standardOutput.write(Data("\n".utf8))
+  }
+}
+
+/// A compile past `seconds` (LLVM cannot be interrupted) ends the worker with a `timeout` result whose error starts
+/// with `compile_timeout:`, so the search records why instead of a bare kill at its own timeout.
+func reportCompileTimeouts(after seconds: Double) {
+  CompileTimeLimit.seconds = seconds
+  CompileTimeLimit.onTimeout = { diagnostic in
+    let result = WorkerResult(status: .timeout, error: "compile_timeout: \(diagnostic.message)", seconds: seconds)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    if let data = try? encoder.encode(result) { FileHandle.standardOutput.write(data + Data("\n".utf8)) }
+    _exit(0)
   }
 }
 

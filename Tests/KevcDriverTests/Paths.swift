@@ -34,11 +34,17 @@ struct ProcessResult {
   var stderr: String
 }
 
-/// Runs `kevc` with arguments and optional standard input, in `directory`.
-func runKevc(_ arguments: [String], stdin: String? = nil, in directory: URL? = nil) throws -> ProcessResult {
+/// Runs `kevc` with arguments and optional standard input, in `directory`, with `environment` added to this
+/// process's environment.
+func runKevc(
+  _ arguments: [String], stdin: String? = nil, in directory: URL? = nil, environment: [String: String] = [:]
+) throws -> ProcessResult {
   let process = Process()
   process.executableURL = Paths.kevc
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   process.currentDirectoryURL = directory ?? Paths.repository
   let out = Pipe()
   let err = Pipe()
