@@ -203,7 +203,8 @@ struct DiffTest: ParsableCommand {
     var seed: UInt64
     var optimizationLevel: Int
     var trialsPerProgram: Int
-    /// The run's limits: programs, and seconds (0: none).
+    /// The run's programs: `firstProgram ..< firstProgram + requestedPrograms` of the seed; seconds (0: none).
+    var firstProgram: Int
     var requestedPrograms: Int
     var secondsLimit: Double
     var statistics: DiffTestStatistics
@@ -317,7 +318,7 @@ struct DiffTest: ParsableCommand {
       let how =
         switch what {
         case "hang": "ran past \(Int(hangSeconds)) s (a hang)"
-        case "compile-timeout": "did not compile within \(Int(compileSeconds)) s (a compile timeout)"
+        case "compile-timeout": "did not compile within \(compileSeconds.formatted()) s (a compile timeout)"
         default: "crashed (signal \(crash.signal))"
         }
       FileHandle.standardError.write(Data("difftest: program \(crash.index) \(how), saved as \(file)\n".utf8))
@@ -335,7 +336,7 @@ struct DiffTest: ParsableCommand {
       try writeJSON(
         Results(
           date: ISO8601DateFormatter().string(from: Date()), label: label, machine: .current, seed: seed,
-          optimizationLevel: optimizationLevel, trialsPerProgram: tester().trials, requestedPrograms: programs,
+          optimizationLevel: optimizationLevel, trialsPerProgram: tester().trials, firstProgram: first, requestedPrograms: programs,
           secondsLimit: seconds, statistics: total, crashes: crashes, hangs: hangs, compileTimeouts: compileTimeouts,
           files: files,
           skipList: Dictionary(uniqueKeysWithValues: DiffTestSkip.current.map { ($0.name, $0.reason) })),
