@@ -189,6 +189,27 @@ extension SearchTests {
       #expect(server.requests.count >= 7)
     }
 
+    /// `kevc search --agent-max-tokens N`: parsed into the agent's settings; once the calls used N tokens the agent
+    /// makes no further call and the search goes on without it. A value that is not a number is a usage error.
+    @Test func agentMaxTokensStopsTheAgentFromTheCommandLine() throws {
+      let dir = try Paths.temporaryDirectory()
+      let server = try LLMServer(policy: "competent", in: dir)
+      let db = dir.appendingPathComponent("tokens.db").path
+      let arguments = [
+        "search", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=16,N=16,K=16", "--budget", "6",
+        "--jobs", "1", "--trials", "1", "--islands", "1", "--db", db, "--agent", "openai:test-model",
+        "--agent-url", server.url, "--agent-cooldown", "0",
+      ]
+      let (status, _, err) = try runKevc(
+        arguments + ["--agent-max-tokens", "1"], in: dir, environment: ["OPENAI_API_KEY": Self.secret])
+      #expect(status == 0, "\(err)")
+      #expect(err.contains("agent: --agent-max-tokens 1 reached; the search goes on without it"), "\(err)")
+      #expect(server.requests.count == 1)
+      let (bad, _, badErr) = try runKevc(arguments + ["--agent-max-tokens", "many"], in: dir)
+      #expect(bad == 64)
+      #expect(badErr.contains("agent-max-tokens"), "\(badErr)")
+    }
+
     /// A dead server (connection refused) or one that hangs costs failed calls with reasons, never the search.
     @Test(arguments: ["refused", "hang"])
     func aDeadOrHangingServerNeverStopsTheSearch(_ kind: String) throws {
