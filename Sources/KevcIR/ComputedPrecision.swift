@@ -41,4 +41,34 @@ public enum ComputedPrecision {
     }
     return worst
   }
+
+  /// Definitions that may hold doubtful elements (the checker's leeway, `Interpreter.runWithLeeway` and the torch
+  /// reference's `reference_with_leeway`): those that floor, ceil, compare, take a float mod of or convert
+  /// to an integer a float, take an argmax/argmin of floats, or read such a definition (program order).
+  public static func definitionsThatMayDoubt(_ kernel: Kernel) -> Set<String> {
+    var out: Set<String> = []
+    for d in kernel.definitions {
+      var doubts = false
+      if let r = d.reduction, r.op == .argmax || r.op == .argmin { doubts = true }
+      for e in d.expressions {
+        e.forEach { node in
+          switch node {
+          case .load(let l): if out.contains(l.tensor) { doubts = true }
+          case .unary(let op, let x):
+            if op == .floor || op == .ceil, kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
+          case .binary(let op, let x, _):
+            switch op {
+            case .eq, .ne, .lt, .le, .gt, .ge, .mod: if kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
+            case .add, .sub, .mul, .div, .max, .min, .pow, .and, .or: break
+            }
+          case .cast(let t, let x):
+            if !t.isFloat, kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
+          case .constant, .index, .dim, .scalar, .select: break
+          }
+        }
+      }
+      if doubts { out.insert(d.name) }
+    }
+    return out
+  }
 }

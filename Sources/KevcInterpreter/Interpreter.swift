@@ -83,7 +83,7 @@ private final class Machine {
   init(kernel: Kernel, inputs: [String: TensorValue], tracksDoubt: Bool = false) throws(DiagnosticError) {
     self.kernel = kernel
     self.doubt = tracksDoubt ? Doubt() : nil
-    self.mayDoubt = tracksDoubt ? Machine.definitionsThatMayDoubt(kernel) : []
+    self.mayDoubt = tracksDoubt ? ComputedPrecision.definitionsThatMayDoubt(kernel) : []
     var dims: [String: Int] = [:]
     var unbound: [Diagnostic] = []
     for d in kernel.dims {
@@ -254,35 +254,6 @@ private final class Machine {
       guard let base = out.ints else { throw Machine.error("internal", "storage kind mismatch", locate(d.location)) }
       return { Machine.fill(base, count: count, extents: extents, slots: slots, sink: sink, doubt: doubt, out: out, f) }
     }
-  }
-
-  /// Definitions that may hold doubtful elements: those that floor, ceil, compare, take a float mod of or convert
-  /// to an integer a float, take an argmax/argmin of floats, or read such a definition (program order).
-  static func definitionsThatMayDoubt(_ kernel: Kernel) -> Set<String> {
-    var out: Set<String> = []
-    for d in kernel.definitions {
-      var doubts = false
-      if let r = d.reduction, r.op == .argmax || r.op == .argmin { doubts = true }
-      for e in d.expressions {
-        e.forEach { node in
-          switch node {
-          case .load(let l): if out.contains(l.tensor) { doubts = true }
-          case .unary(let op, let x):
-            if op == .floor || op == .ceil, kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
-          case .binary(let op, let x, _):
-            switch op {
-            case .eq, .ne, .lt, .le, .gt, .ge, .mod: if kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
-            case .add, .sub, .mul, .div, .max, .min, .pow, .and, .or: break
-            }
-          case .cast(let t, let x):
-            if !t.isFloat, kernel.type(of: x, in: d)?.isFloat ?? true { doubts = true }
-          case .constant, .index, .dim, .scalar, .select: break
-          }
-        }
-      }
-      if doubts { out.insert(d.name) }
-    }
-    return out
   }
 
   /// Evaluates `element` at every point of the domain `extents` (row-major), axis values in `slots[0 ..< rank]`.

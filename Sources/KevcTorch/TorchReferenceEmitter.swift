@@ -69,6 +69,9 @@ struct Emitter {
     out.append("# Whether measured_cost can differ between inputs of this shape (gathers, jagged ranges, data-dependent")
     out.append("# selects); when False the GPU harness measures it once per module.")
     out.append("COST_DEPENDS_ON_INPUTS = \(KernelCost.dependsOnInputs(kernel) ? "True" : "False")")
+    out.append("# Definitions that may depend on a discontinuity or an argmax tie (reference_with_leeway tracks these).")
+    let doubting = ComputedPrecision.definitionsThatMayDoubt(kernel).sorted().map(py).joined(separator: ", ")
+    out.append("_MAY_DOUBT = " + (doubting.isEmpty ? "set()" : "{\(doubting)}"))
     out.append("")
 
     for p in kernel.params {
@@ -293,12 +296,22 @@ struct Emitter {
       )
     case .unary(let op, let x):
       let (a, t) = try expr(x, scope: scope, definition: d, indent: indent)
+      if op == .floor || op == .ceil, t.isFloat, !isExact(x, in: d) {
+        noteLeeway("C.near_int(\(a), \(py(t.rawValue)))", indent: indent)
+      }
       return try unary(op, a, t, definition: d, indent: indent)
     case .binary(let op, let x, let y):
       let (a, ta) = try expr(x, scope: scope, definition: d, indent: indent)
       let (b, tb) = try expr(y, scope: scope, definition: d, indent: indent)
       guard ta == tb else {
         throw error("ill-typed", "the operands of '\(op.rawValue)' have different types \(ta) and \(tb)", d.location)
+      }
+      if ta.isFloat, !(isExact(x, in: d) && isExact(y, in: d)) {
+        switch op {
+        case .eq, .ne, .lt, .le, .gt, .ge: noteLeeway("C.near(\(a), \(b), \(py(ta.rawValue)))", indent: indent)
+        case .mod: noteLeeway("C.near_mod(\(a), \(b), \(py(ta.rawValue)))", indent: indent)
+        case .add, .sub, .mul, .div, .max, .min, .pow, .and, .or: break
+        }
       }
       return try binary(op, a, b, ta, definition: d, indent: indent)
     case .select(let c, let x, let y):
@@ -320,8 +333,29 @@ struct Emitter {
       return (assign("C.sel(\(cv), \(fa), \(fb), M)", indent: indent), at)
     case .cast(let t, let x):
       let (a, s) = try expr(x, scope: scope, definition: d, indent: indent)
+      if s.isFloat, !t.isFloat, t != .bool, !isExact(x, in: d) {
+        noteLeeway("C.near_int(\(a), \(py(s.rawValue)))", indent: indent)
+      }
       if s == t, !t.isFloat { return (a, t) }
       return (assign("C.cast(\(a), \(py(s.rawValue)), \(py(t.rawValue)))", indent: indent), t)
+    }
+  }
+
+  /// Emits a statement that, in `reference_with_leeway`, marks the points where a discontinuity (a floor, a
+  /// comparison, a float mod or a float-to-integer conversion) of a computed value is met within tolerance, as the
+  /// interpreter's `runWithLeeway` does (a no-op in the other modes).
+  mutating func noteLeeway(_ call: String, indent: Int) {
+    lines.append(String(repeating: "    ", count: indent) + call)
+  }
+
+  /// Whether `e` is an input or a constant, the same on every target (the interpreter's `Node.exact`): the leeway
+  /// notes discontinuities of computed values only.
+  func isExact(_ e: Expr, in d: Definition) -> Bool {
+    switch e {
+    case .constant, .dim, .scalar: return true
+    case .index, .unary, .binary, .select: return false
+    case .load(let l): return kernel.params.contains { $0.name == l.tensor }
+    case .cast(let t, let x): return isExact(x, in: d) && (t.isFloat || !(kernel.type(of: x, in: d)?.isFloat ?? true))
     }
   }
 

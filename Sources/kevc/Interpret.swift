@@ -10,7 +10,9 @@ import KevcInterpreter
 ///
 /// Layout of --outputs DIR: `manifest.json` (kernel, dims, params and results with dtype and shape, seed,
 /// distribution), `inputs/NAME.npy` and `results/NAME.npy` (floats as float64, integers as int64, bool as bool).
-/// With --inputs DIR the inputs are read from `DIR/NAME.npy` instead of drawn from --seed/--distribution.
+/// With --inputs DIR the inputs are read from `DIR/NAME.npy` instead of drawn from --seed/--distribution; with
+/// --leeway, `leeway.json` holds each result's leeway (`Interpreter.runWithLeeway`: `any_value`, flat indices, and
+/// `alternatives`, flat index -> values), for cross-checking the torch reference's `reference_with_leeway`.
 struct Interpret: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run the reference interpreter and write inputs and results as .npy files (for tests).",
@@ -29,6 +31,9 @@ struct Interpret: ParsableCommand {
 
   @Option(help: "Folder to write manifest.json, inputs/ and results/ into.")
   var outputs: String
+
+  @Flag(help: "Also write leeway.json: per result, the elements the checker's leeway accepts any value for and the argmax alternatives (Interpreter.runWithLeeway).")
+  var leeway = false
 
   func run() throws {
     var source: SourceFile?
@@ -54,7 +59,13 @@ struct Interpret: ParsableCommand {
       } else {
         values = RandomInputs.generate(for: kernel, seed: seed, distribution: dist)
       }
-      let results = try Interpreter.run(kernel, inputs: values)
+      var results: [String: TensorValue]
+      var leeways: [String: Leeway] = [:]
+      if leeway {
+        (results, leeways) = try Interpreter.runWithLeeway(kernel, inputs: values)
+      } else {
+        results = try Interpreter.run(kernel, inputs: values)
+      }
       var writer = ArtifactWriter()
       func put(_ t: TensorValue, _ folder: String, _ name: String) throws(DiagnosticError) {
         let path = ((outputs as NSString).appendingPathComponent(folder) as NSString).appendingPathComponent("\(name).npy")
@@ -72,6 +83,18 @@ struct Interpret: ParsableCommand {
       ]
       let json = (try? JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])) ?? Data("{}".utf8)
       try writer.stage(json, at: (outputs as NSString).appendingPathComponent("manifest.json"))
+      if leeway {
+        var table: [String: Any] = [:]
+        for r in kernel.results {
+          let l = leeways[r.name] ?? Leeway()
+          table[r.name] = [
+            "any_value": l.anyValue.sorted(),
+            "alternatives": Dictionary(uniqueKeysWithValues: l.alternatives.map { (String($0.key), $0.value.sorted()) }),
+          ]
+        }
+        let text = (try? JSONSerialization.data(withJSONObject: table, options: [.sortedKeys])) ?? Data("{}".utf8)
+        try writer.stage(text, at: (outputs as NSString).appendingPathComponent("leeway.json"))
+      }
       try writer.commit()
     } catch {
       throw options.fail(error, source: source)

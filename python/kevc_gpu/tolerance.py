@@ -9,8 +9,10 @@ kind), any other mismatch is 'wrong'.
 As in Swift, the tolerance is that of the precision the result was computed in (`tolerance`, the metadata's
 "tolerance" entry: an f32 computation cast to an f64 result gets f32's), never tighter than the result dtype's; and
 `any_value` (flat indices whose element depends on a discontinuity met within tolerance: any value but a NaN the
-reference lacks passes) and `alternatives` (flat index -> equally good values, an argmax's tying indices) give the
-same leeway as Swift's `Leeway`."""
+reference lacks passes; a list of indices or a bool tensor over the flat elements) and `alternatives` (flat index ->
+equally good values, an argmax's tying indices) give the same leeway as Swift's `Leeway`. The torch reference
+module computes both (`reference_with_leeway`, with the interpreter's rules: see Sources/KevcTorch/TorchPrelude.swift
+and docs/reliability.md); the harness passes them here."""
 
 TOLERANCE = {
     "f64": (1e-9, 1e-9),
@@ -82,10 +84,17 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     finite_r = r[torch.isfinite(r)]
     scale = float(finite_r.square().mean().sqrt()) if finite_r.numel() else 0.0
     ok = torch.where(fin, diff <= atol + rtol * (r.abs() + scale), same_special)
-    if any_value or alternatives:
+    if torch.is_tensor(any_value):
+        any_value = any_value.reshape(-1).to(ok.device) if bool(any_value.any()) else None
+    if any_value is not None and not torch.is_tensor(any_value) and len(any_value) == 0:
+        any_value = None
+    if any_value is not None or alternatives:
         accepted = torch.zeros_like(ok)
-        for i in (any_value or ()):
-            accepted[int(i)] = True
+        if torch.is_tensor(any_value):
+            accepted |= any_value.to(torch.bool)
+        else:
+            for i in (any_value or ()):
+                accepted[int(i)] = True
         for i, values in (alternatives or {}).items():
             accepted[int(i)] = bool(any(float(a[int(i)]) == float(v) for v in values))
         # A NaN the reference lacks still fails.

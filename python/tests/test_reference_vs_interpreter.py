@@ -117,6 +117,7 @@ def test_reference_matches_interpreter(spec, shape):
 
 
 @pytest.mark.parametrize("fixture,spec", [("vadd.ref.py", os.path.join(ROOT, "python", "tests", "data", "vadd.kev")),
+                                          ("leeway.ref.py", os.path.join(ROOT, "python", "tests", "data", "leeway.kev")),
                                           ("softmax.ref.py", os.path.join(ROOT, "specs", "softmax.kev"))])
 def test_harness_fixtures_are_current(fixture, spec):
     """The reference modules the harness tests use (on the GPU machine, where kevc cannot run) are what kevc

@@ -1,0 +1,146 @@
+"""The GPU harness's leeway at discontinuities and argmax ties (docs/reliability.md, "What the checker compares"):
+the torch reference's `reference_with_leeway` computes what the CPU checker's `Interpreter.runWithLeeway` computes,
+and `compare` with it accepts a floor or a comparison that f32 takes to the other side, and any tying index of an
+argmax, while a wrong value elsewhere still fails.
+
+The first tests run on the checked-in reference module tests/data/leeway.ref.py (no kevc needed: the GPU machine
+runs them); the cross-check against the interpreter needs a built kevc ($KEVC or .build*/debug/kevc)."""
+import glob
+import json
+import math
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+torch = pytest.importorskip("torch")
+np = pytest.importorskip("numpy")
+
+from kevc_gpu import modules
+from kevc_gpu.tolerance import TOLERANCE, compare
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+LEEWAY_REF = os.path.join(HERE, "data", "leeway.ref.py")
+
+
+def leeway_module():
+    return modules.load_module(LEEWAY_REF, "kevc_leeway_ref")
+
+
+def inputs():
+    x = torch.tensor([0.7, 0.2, 1.5, -0.3], dtype=torch.float32)
+    w = torch.tensor([[1.0, 1.0 + 1e-6, 0.5, 0.2], [0.1, 0.9, 0.3, 0.2], [2.0, 2.0, 2.0, -1.0]], dtype=torch.float32)
+    return {"x": x, "w": w}
+
+
+def gpu_like(values):
+    """What an f32 kernel computes (the products rounded to f32, as a GPU does) and an argmax that picks the first
+    of the tying indices."""
+    x, w = values["x"], values["w"]
+    y = torch.floor(x * 10)
+    return {"y": y, "u": y + 1, "c": torch.where(x * 3 > 2.1, 1.0, 0.0), "z": torch.tensor([0, 1, 0])}
+
+
+def test_a_floor_flip_a_comparison_flip_and_an_argmax_tie_are_not_false_failures():
+    ref = leeway_module()
+    values = inputs()
+    expected, leeway = ref.reference_with_leeway({k: v.clone() for k, v in values.items()})
+    got = gpu_like(values)
+    for name, dtype in (("y", "f32"), ("u", "f32"), ("c", "f32"), ("z", "i64")):
+        # Without the leeway each of these is a false failure ...
+        assert not compare(got[name], expected[name], dtype)["passed"], name
+        # ... with it, the GPU-like result passes.
+        c = compare(got[name], expected[name], dtype, **leeway[name])
+        assert c["passed"], (name, c["reason"])
+    # floor(0.7f * 10): 6 in float64, 7 in f32; the reference marks it (and u, computed from it).
+    assert float(expected["y"][0]) == 6.0 and float(got["y"][0]) == 7.0
+    assert bool(leeway["y"]["any_value"][0]) and bool(leeway["u"]["any_value"][0])
+    # The argmax: rows 0 and 2 tie within f32's tolerance, row 1 does not.
+    assert leeway["z"]["alternatives"] == {0: [0.0, 1.0], 2: [0.0, 1.0, 2.0]}
+    assert not bool(leeway["z"]["any_value"].any())
+
+
+def test_the_leeway_never_hides_a_wrong_result():
+    ref = leeway_module()
+    values = inputs()
+    expected, leeway = ref.reference_with_leeway({k: v.clone() for k, v in values.items()})
+    # A wrong index (not a tying one) fails; so does a wrong value where no discontinuity was met.
+    z = torch.tensor([3, 1, 0])
+    assert not compare(z, expected["z"], "i64", **leeway["z"])["passed"]
+    z = torch.tensor([0, 2, 0])
+    assert not compare(z, expected["z"], "i64", **leeway["z"])["passed"]
+    c = expected["c"].clone().to(torch.float32)
+    c[1] = 0.5  # x[1] * 3 = 0.6 is far from 2.1: no leeway there
+    assert not compare(c, expected["c"], "f32", **leeway["c"])["passed"]
+    # A NaN the reference lacks fails even where any value is accepted.
+    y = expected["y"].clone().to(torch.float32)
+    y[0] = math.nan
+    r = compare(y, expected["y"], "f32", **leeway["y"])
+    assert not r["passed"] and r["kind"] == "nan"
+
+
+def test_reference_values_are_unchanged_by_the_leeway():
+    ref = leeway_module()
+    values = inputs()
+    plain = ref.reference({k: v.clone() for k, v in values.items()})
+    with_leeway, _ = ref.reference_with_leeway({k: v.clone() for k, v in values.items()})
+    for name in plain:
+        assert torch.equal(plain[name], with_leeway[name]), name
+
+
+def test_the_modules_tolerance_table_is_the_harness_table():
+    ref = leeway_module()
+    for t, (atol, rtol) in ref._TOL.items():
+        assert TOLERANCE[t] == (atol, rtol), t
+
+
+def kevc_binary():
+    path = os.environ.get("KEVC")
+    if path and os.path.exists(path):
+        return path
+    found = sorted(glob.glob(os.path.join(ROOT, ".build*", "debug", "kevc")), key=os.path.getmtime)
+    return found[-1] if found else None
+
+
+KEVC = kevc_binary()
+needs_kevc = pytest.mark.skipif(KEVC is None, reason="no kevc binary (set $KEVC or build one)")
+
+# Specs whose results meet discontinuities or argmax ties: the leeway fixture, argmax/argmin, and specs with
+# floors, comparisons and conversions of computed values.
+LEEWAY_SPECS = [os.path.join(HERE, "data", "leeway.kev")] + [
+    p for p in (os.path.join(ROOT, "specs", n) for n in (
+        "argmax.kev", "kernelbench/reduce_argmin_dim1.kev", "pool1d.kev", "masked_mean.kev", "jagged_truncate.kev"))
+    if os.path.exists(p)]
+
+
+def run_kevc(args):
+    p = subprocess.run([KEVC] + args, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+@needs_kevc
+@pytest.mark.parametrize("spec", LEEWAY_SPECS, ids=os.path.basename)
+@pytest.mark.parametrize("distribution", ["normal", "ties", "with-zeros"])
+def test_reference_leeway_matches_the_interpreter(spec, distribution):
+    """Element for element, the same any_value set and the same alternatives as `kevc interpret --leeway`
+    (Interpreter.runWithLeeway) on the same inputs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ref_path = os.path.join(tmp, "ref.py")
+        run_kevc(["compile", spec, "--emit", "torch-ref", "-o", ref_path])
+        ref = modules.load_module(ref_path, "kevc_leeway_cross")
+        out = os.path.join(tmp, "out")
+        run_kevc(["interpret", spec, "--seed", "7", "--distribution", distribution, "--outputs", out, "--leeway"])
+        manifest = json.load(open(os.path.join(out, "manifest.json")))
+        values = {p["name"]: torch.from_numpy(np.ascontiguousarray(np.load(os.path.join(out, "inputs", p["name"] + ".npy"))))
+                  for p in manifest["params"]}
+        expected = json.load(open(os.path.join(out, "leeway.json")))
+        _, leeway = ref.reference_with_leeway(values)
+        for name, want in expected.items():
+            got = leeway[name]
+            any_value = sorted(int(i) for i in torch.nonzero(got["any_value"]).flatten().tolist())
+            assert any_value == want["any_value"], (name, "any_value")
+            alternatives = {str(k): v for k, v in got["alternatives"].items()}
+            assert alternatives == {k: [float(x) for x in v] for k, v in want["alternatives"].items()}, name
