@@ -5,11 +5,9 @@ argmax, while a wrong value elsewhere still fails.
 
 The first tests run on the checked-in reference module tests/data/leeway.ref.py (no kevc needed: the GPU machine
 runs them); the cross-check against the interpreter needs a built kevc ($KEVC or .build*/debug/kevc)."""
-import glob
 import json
 import math
 import os
-import subprocess
 import tempfile
 
 import pytest
@@ -96,15 +94,8 @@ def test_the_modules_tolerance_table_is_the_harness_table():
         assert TOLERANCE[t] == (atol, rtol), t
 
 
-def kevc_binary():
-    path = os.environ.get("KEVC")
-    if path and os.path.exists(path):
-        return path
-    found = sorted(glob.glob(os.path.join(ROOT, ".build*", "debug", "kevc")), key=os.path.getmtime)
-    return found[-1] if found else None
+from test_reference_vs_interpreter import KEVC, run as run_kevc  # noqa: E402 (the built kevc, and running it)
 
-
-KEVC = kevc_binary()
 needs_kevc = pytest.mark.skipif(KEVC is None, reason="no kevc binary (set $KEVC or build one)")
 
 # Specs whose results meet discontinuities or argmax ties: the leeway fixture, argmax/argmin, and specs with
@@ -113,12 +104,6 @@ LEEWAY_SPECS = [os.path.join(HERE, "data", "leeway.kev")] + [
     p for p in (os.path.join(ROOT, "specs", n) for n in (
         "argmax.kev", "kernelbench/reduce_argmin_dim1.kev", "pool1d.kev", "masked_mean.kev", "jagged_truncate.kev"))
     if os.path.exists(p)]
-
-
-def run_kevc(args):
-    p = subprocess.run([KEVC] + args, capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
-    return p.stdout
 
 
 @needs_kevc
