@@ -63,6 +63,8 @@ let package = Package(
         "KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcLLVM",
         "KevcTriton", "KevcTorch",
       ],
+      // The runtime's C source (links to Sources/KevcRuntime), compiled into `--emit lib` / `--emit runtime`.
+      resources: [.embedInCode("Runtime/kevc_runtime.c"), .embedInCode("Runtime/kevc_runtime.h")],
       swiftSettings: llvmHeaders
     ),
     .testTarget(name: "KevcDriverTests", dependencies: ["KevcDriver"], swiftSettings: llvmHeaders),

@@ -22,8 +22,16 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case asm
   /// A relocatable object file for the host, with the kernel's C ABI entry point.
   case obj
-  /// A C header declaring the entry point and documenting the argument array.
+  /// A C header declaring the entry point, the shape as macros, a checked entry point taking the sizes, and the
+  /// one line that links it (docs/build.md).
   case header
+  /// A static library (`lib<name>.a`): the object file plus the kevc runtime, so that it links on its own.
+  case lib
+  /// The kevc runtime alone as a static library (`libkevc_runtime.a`), for programs that link object files.
+  case runtime
+  /// JSON describing the build: kevc's version, the spec and IR hashes, the target (CPU or GPU), the shape, the
+  /// schedule's trace and the tuning record it came from (`BuildMetadata`).
+  case meta
 
   public static func < (a: Stage, b: Stage) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -43,13 +51,35 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .asm: return "s"
     case .obj: return "o"
     case .header: return "h"
+    case .lib: return "a"
+    case .runtime: return "a"
+    case .meta: return "meta.json"
+    }
+  }
+
+  /// The file a stage is written to for the output stem `stem` (`--name`, else the kernel's name): `stem.ext`,
+  /// except the libraries: `libstem.a`, and the runtime's fixed `libkevc_runtime.a`.
+  public func fileName(stem: String) -> String {
+    switch self {
+    case .lib: return "lib\(stem).a"
+    case .runtime: return "libkevc_runtime.a"
+    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .meta:
+      return "\(stem).\(fileExtension)"
     }
   }
 
   public var isBinary: Bool {
     switch self {
-    case .obj: return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .llvmUnoptimized, .llvm, .asm, .header: return false
+    case .obj, .lib, .runtime: return true
+    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .llvmUnoptimized, .llvm, .asm, .header, .meta: return false
+    }
+  }
+
+  /// Whether the stage exists only for the loop-level CPU target (LLVM): the loop IR and everything after it.
+  public var isLoopLevel: Bool {
+    switch self {
+    case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .lib, .runtime: return true
+    case .ast, .ir, .torchRef, .scheduled, .triton, .meta: return false
     }
   }
 }
@@ -86,9 +116,11 @@ extension CompileTarget {
   public var stages: [Stage] {
     Stage.allCases.filter { stage in
       switch stage {
-      case .ast, .ir, .torchRef, .scheduled: return true
+      case .ast, .ir, .torchRef, .scheduled, .meta: return true
       case .triton: return self == .triton
       case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
+      // The libraries need a C compiler for the runtime: written only when asked for.
+      case .lib, .runtime: return false
       }
     }
   }

@@ -18,28 +18,8 @@ public enum TritonAOT {
     public var column: Int?
   }
 
-  /// The folder holding `kevc_gpu` (`$KEVC_PYTHONPATH`, else `python/` of the repository, found from the working
-  /// directory, the executable or this source file).
-  public static func pythonDirectory() -> String? {
-    let fm = FileManager.default
-    if let env = ProcessInfo.processInfo.environment["KEVC_PYTHONPATH"], !env.isEmpty { return env }
-    var starts: [URL] = [URL(fileURLWithPath: fm.currentDirectoryPath)]
-    if let exe = CommandLine.arguments.first {
-      starts.append(URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent())
-    }
-    starts.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent())
-    for start in starts {
-      var dir = start.standardizedFileURL
-      for _ in 0..<8 {
-        let candidate = dir.appendingPathComponent("python")
-        if fm.fileExists(atPath: candidate.appendingPathComponent("kevc_gpu/aot.py").path) { return candidate.path }
-        let parent = dir.deletingLastPathComponent()
-        if parent.path == dir.path { break }
-        dir = parent
-      }
-    }
-    return nil
-  }
+  /// The folder holding `kevc_gpu` (`PythonHarness`).
+  public static func pythonDirectory() -> String? { PythonHarness.directory() }
 
   /// The Python interpreter: `$KEVC_PYTHON`, else `python3` on the PATH.
   public static var python: String { ProcessInfo.processInfo.environment["KEVC_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3" }
@@ -77,7 +57,7 @@ public enum TritonAOT {
     let here = SourceLocation(file: "kevc", line: 0, column: 0)
     guard let dir = pythonDirectory() else {
       throw DiagnosticError(
-        .error(DiagnosticID("triton", "aot-unavailable"), "cannot find python/kevc_gpu/aot.py (set KEVC_PYTHONPATH)", at: here))
+        .error(DiagnosticID("triton", "aot-unavailable"), "cannot find kevc_gpu/aot.py: \(PythonHarness.hint)", at: here))
     }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
