@@ -8,8 +8,8 @@ import KevcSearch
 struct DB: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "db", abstract: "Inspect, export and merge tuning databases.",
-    discussion: "The database is --db PATH, else $KEVC_DB, else ./kevc-tuning.db. Schema: docs/search.md.",
-    subcommands: [List.self, Show.self, Export.self, Merge.self])
+    discussion: "The database is --db PATH, else $KEVC_DB, else ./kevc-tuning.db. Schema: docs/search.md. (kevc compile and kevc run never default to ./kevc-tuning.db.)",
+    subcommands: [List.self, Show.self, Export.self, Import.self, Merge.self])
 
   struct Location: ParsableArguments {
     @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
@@ -60,6 +60,28 @@ struct DB: ParsableCommand {
       var writer = ArtifactWriter()
       try writer.stage(Data(text.utf8), at: output ?? "-")
       try writer.commit()
+    }
+  }
+
+  struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add the records of a 'kevc db export' file to this database (created if absent).")
+    @OptionGroup var location: Location
+    @Argument(help: "The export (JSON) to import.") var file: String
+    func run() throws {
+      guard let data = FileManager.default.contents(atPath: file) else {
+        FileHandle.standardError.write(Data("kevc: error: cannot read '\(file)' [kevc.driver.no-such-file]\n".utf8))
+        throw ExitCode(1)
+      }
+      do {
+        let db = try TuningDatabase(path: TuningDatabase.resolvePath(location.db), create: true, upgrade: true)
+        let added = try db.importJSON(String(decoding: data, as: UTF8.self))
+        print("imported \(file): \(added.candidates) candidates and \(added.evaluations) evaluations added")
+      } catch {
+        let message = (error as? TuningDatabaseError)?.message ?? "\(error)"
+        FileHandle.standardError.write(Data("kevc: error: \(file): \(message) [kevc.search.bad-export]\n".utf8))
+        throw ExitCode(1)
+      }
     }
   }
 
