@@ -135,7 +135,7 @@ public enum Compiler {
     }
     keep(.scheduled, IRPrinter.print(scheduled))
     result.trace = trace
-    if request.target == .triton || request.stages.contains(.triton) {
+    if request.target == .triton || request.stages.contains(where: \.isGPU) {
       result.boundKernel = scheduled
       result.artifacts = artifacts
       try emitTriton(scheduled, request, &result)
@@ -245,8 +245,9 @@ extension Compiler {
   static func emitTriton(_ scheduled: Kernel, _ request: CompileRequest, _ result: inout CompileResult) throws(DiagnosticError) {
     let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
     guard request.target == .triton else {
+      let names = request.stages.filter(\.isGPU).sorted().map(\.rawValue).joined(separator: ", ")
       throw DiagnosticError(
-        .error(DiagnosticID("driver", "stage-unavailable"), "stage 'triton' needs --target triton", at: commandLine))
+        .error(DiagnosticID("driver", "stage-unavailable"), "stage '\(names)' needs --target triton", at: commandLine))
     }
     let loopStages = request.stages.filter(\.isLoopLevel)
     if !loopStages.isEmpty {
@@ -257,11 +258,29 @@ extension Compiler {
           "stage '\(names)' is not available for target triton (it emits 'triton', the Python module)",
           at: commandLine))
     }
-    guard request.stages.contains(.triton) || !request.aotTargets.isEmpty else { return }
+    let deployable: [Stage] = [.cubin, .hsaco, .launcher, .torch, .header]
+    guard request.stages.contains(.triton) || !request.aotTargets.isEmpty || deployable.contains(where: request.stages.contains)
+    else { return }
     let scheduleName = request.schedule.map { t in t.locations.first.map { "schedule \($0.file)" } ?? "a given schedule" } ?? "the default GPU schedule"
     let origin = "\(request.source.path), \(scheduleName)"
     let module = try TritonEmitter.emit(scheduled, origin: origin)
     result.artifacts[.triton] = Data(module.source.utf8)
+    let symbol = try request.symbol.map { s throws(DiagnosticError) in try checkedSymbol(s) }
+      ?? (request.shapeSymbol ? defaultSymbol(scheduled) : scheduled.name)
+    result.symbol = symbol
+    if deployable.contains(where: request.stages.contains) {
+      let cuda = request.aotTargets.first { $0.hasPrefix("cuda:") } ?? "cuda:90"
+      let hip = request.aotTargets.first { $0.hasPrefix("hip:") } ?? "hip:gfx942"
+      let wantsLauncher = request.stages.contains(.launcher) || request.stages.contains(.header)
+      var wanted = TritonArtifacts.Request(
+        cubin: request.stages.contains(.cubin) ? cuda : nil, hsaco: request.stages.contains(.hsaco) ? hip : nil,
+        launcher: wantsLauncher ? cuda : nil, torch: request.stages.contains(.torch))
+      wanted.include = Stage.header.fileName(stem: request.stem ?? scheduled.name)
+      let built = try TritonArtifacts.build(module: module.source, name: symbol, wanted)
+      for stage in deployable where request.stages.contains(stage) {
+        result.artifacts[stage] = built[stage.rawValue]
+      }
+    }
     guard !request.aotTargets.isEmpty else { return }
     // The same text as the 'triton' artifact, so lines match a module written with -o.
     let path = FileManager.default.temporaryDirectory

@@ -12,6 +12,17 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case scheduled
   /// A Python module of Triton kernels for the scheduled IR, with its `KEVC` metadata and `launch` (target triton).
   case triton
+  /// The Triton kernel compiled for an NVIDIA GPU (`cuda:90`, or the first cuda target of `--check-aot`), no GPU
+  /// needed; a module of one kernel (target triton).
+  case cubin
+  /// The same for an AMD GPU (`hip:gfx942`, or the first hip target of `--check-aot`).
+  case hsaco
+  /// A C launcher over the CUDA driver API with every kernel's cubin embedded (`NAME.launcher.c`; its declarations
+  /// are the `header` stage of target triton).
+  case launcher
+  /// A Python module registering the kernel as the PyTorch custom op `kevc::NAME`, with shape checks and a fake
+  /// implementation for torch.compile (`NAME_torch.py`).
+  case torch
   /// Loop IR: the target-neutral loop nests after lowering (naive schedule), loads proven in bounds marked.
   case lowered
   /// LLVM IR before optimisation.
@@ -45,6 +56,10 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .torchRef: return "ref.py"
     case .scheduled: return "scheduled.kir"
     case .triton: return "triton.py"
+    case .cubin: return "cubin"
+    case .hsaco: return "hsaco"
+    case .launcher: return "launcher.c"
+    case .torch: return "torch.py"
     case .lowered: return "loops"
     case .llvmUnoptimized: return "unopt.ll"
     case .llvm: return "ll"
@@ -63,23 +78,38 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     switch self {
     case .lib: return "lib\(stem).a"
     case .runtime: return "libkevc_runtime.a"
-    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .meta:
+    // An importable module name: no dot in the stem.
+    case .torch: return "\(stem)_torch.py"
+    case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .lowered, .llvmUnoptimized, .llvm, .asm,
+      .obj, .header, .meta:
       return "\(stem).\(fileExtension)"
     }
   }
 
   public var isBinary: Bool {
     switch self {
-    case .obj, .lib, .runtime: return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .llvmUnoptimized, .llvm, .asm, .header, .meta: return false
+    case .obj, .lib, .runtime, .cubin, .hsaco: return true
+    case .ast, .ir, .torchRef, .scheduled, .triton, .launcher, .torch, .lowered, .llvmUnoptimized, .llvm, .asm, .header,
+      .meta:
+      return false
     }
   }
 
-  /// Whether the stage exists only for the loop-level CPU target (LLVM): the loop IR and everything after it.
+  /// Whether the stage exists only for the loop-level CPU target (LLVM): the loop IR and everything after it
+  /// (`header` exists for both: the object's declaration, or the GPU launcher's).
   public var isLoopLevel: Bool {
     switch self {
-    case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .lib, .runtime: return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .meta: return false
+    case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime: return true
+    case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .torch, .header, .meta: return false
+    }
+  }
+
+  /// Whether the stage exists only for target triton (the module and what is built from it).
+  public var isGPU: Bool {
+    switch self {
+    case .triton, .cubin, .hsaco, .launcher, .torch: return true
+    case .ast, .ir, .torchRef, .scheduled, .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .lib, .runtime, .meta:
+      return false
     }
   }
 }
@@ -118,6 +148,8 @@ extension CompileTarget {
       switch stage {
       case .ast, .ir, .torchRef, .scheduled, .meta: return true
       case .triton: return self == .triton
+      // Compiled by Triton (a second or so each): written only when asked for.
+      case .cubin, .hsaco, .launcher, .torch: return false
       case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
       // The libraries need a C compiler for the runtime: written only when asked for.
       case .lib, .runtime: return false
