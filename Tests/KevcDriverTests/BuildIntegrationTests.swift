@@ -182,4 +182,49 @@ import Testing
       #expect(r.status == 0 && r.stdout.contains(expected), "\(example): \(r.stdout)\(r.stderr)")
     }
   }
+
+  static let hasTriton = (try? runProgram(env, ["python3", "-c", "import triton"]).status) == 0
+
+  /// GPU artifacts without a GPU: the cubin is an ELF file, the C launcher compiles with cc against no CUDA header
+  /// and links; its checked entry point refuses a wrong shape before touching the driver, and on a machine without
+  /// libcuda the right shape reports KEVC_ERROR_NO_DRIVER (3) instead of crashing. A module of two kernels has no
+  /// single cubin (a located error), but its launcher builds.
+  @Test(.enabled(if: hasTriton)) func gpuArtifactsBuildWithoutAGPU() throws {
+    let dir = try Self.scratch("gpu")
+    let r = try runKevc(
+      ["compile", Self.softmax, "--target", "triton", "--name", "sm", "--emit", "cubin,launcher,header,torch,meta",
+       "--dump-dir", "out"], in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    let cubin = try Data(contentsOf: dir.appendingPathComponent("out/sm.cubin"))
+    #expect(cubin.prefix(4) == Data([0x7f, 0x45, 0x4c, 0x46]), "not an ELF file")
+    let torch = try String(contentsOf: dir.appendingPathComponent("out/sm_torch.py"), encoding: .utf8)
+    #expect(torch.contains("custom_op(OP_NAME") && torch.contains("register_fake"))
+    let main = """
+      #include "sm.h"
+      #include <stdio.h>
+      int main(void) {
+        void *args[3] = {0, 0, 0};
+        int wrong = sm_launch_checked(SM_DIM_M + 1, SM_DIM_N, args, 0);
+        int right = sm_launch_checked(SM_DIM_M, SM_DIM_N, args, 0);
+        printf("wrong=%d right=%d\\n", wrong, right);
+        return wrong == KEVC_ERROR_SHAPE ? 0 : 1;
+      }
+      """
+    try Data(main.utf8).write(to: dir.appendingPathComponent("main.c"))
+    let cc = try runProgram(
+      Self.env, ["cc", "-Wall", "-Werror", "-Iout", "main.c", "out/sm.launcher.c", "-ldl", "-o", "main"], in: dir)
+    #expect(cc.status == 0, "\(cc.stderr)")
+    let run = try runProgram(dir.appendingPathComponent("main"), [], in: dir)
+    #expect(run.status == 0 && run.stdout.hasPrefix("wrong=1 "), "\(run.stdout)")
+    if !FileManager.default.fileExists(atPath: "/dev/nvidiactl") {
+      #expect(run.stdout.contains("right=3"), "\(run.stdout)")
+    }
+    let argmax = Paths.inRepository("specs/argmax.kev").path
+    let two = try runKevc(["compile", argmax, "--target", "triton", "--emit", "cubin", "-o", "/dev/null"], in: dir)
+    #expect(two.status == 1 && two.stderr.contains("[kevc.triton.artifact-error]") && two.stderr.contains("2 kernels"), "\(two.stderr)")
+    let launcher = try runKevc(["compile", argmax, "--target", "triton", "--emit", "launcher,header", "--dump-dir", "am"], in: dir)
+    #expect(launcher.status == 0, "\(launcher.stderr)")
+    let build = try runProgram(Self.env, ["cc", "-Wall", "-Werror", "-c", "am/argmax.launcher.c", "-o", "am.o"], in: dir)
+    #expect(build.status == 0, "\(build.stderr)")
+  }
 }
