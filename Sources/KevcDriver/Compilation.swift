@@ -179,6 +179,12 @@ public enum Compiler {
         loops, dims: scheduled.dims.compactMap { d in d.value.map { (d.name, $0) } },
         workspaceSize: module.workspaceSize, sourcePath: request.source.path, stem: request.stem,
         usesParallelRuntime: module.usesParallelRuntime))
+    if request.stages.contains(.shared) {
+      artifacts[.shared] = try RuntimeLibrary.sharedLibrary(object: try objectFile(module), cCompiler: request.cCompiler)
+    }
+    keep(.swift, SwiftWrapper.render(
+        loops, dims: scheduled.dims.compactMap { d in d.value.map { (d.name, $0) } },
+        workspaceSize: module.workspaceSize, sourcePath: request.source.path, stem: request.stem ?? scheduled.name))
     if request.stages.contains(.runtime) || request.stages.contains(.lib) {
       let runtime = try RuntimeLibrary.objects(cCompiler: request.cCompiler)
       if request.stages.contains(.runtime) {

@@ -31,6 +31,27 @@ public enum RuntimeLibrary {
     return [("kevc_runtime.o", data)]
   }
 
+  /// A shared library of the kernel's object and the runtime (`$CC -shared`).
+  static func sharedLibrary(object: Data, cCompiler: String) throws(DiagnosticError) -> Data {
+    let folder = try scratchFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let o = folder.appendingPathComponent("kernel.o")
+    let c = folder.appendingPathComponent("kevc_runtime.c")
+    let so = folder.appendingPathComponent("out.so")
+    do {
+      try object.write(to: o)
+      try Data(source.utf8).write(to: c)
+      try Data(header.utf8).write(to: folder.appendingPathComponent("kevc_runtime.h"))
+    } catch {
+      throw failure("cannot write to '\(folder.path)'")
+    }
+    try runTool(cCompiler, ["-shared", "-O2", "-fPIC", "-pthread", o.path, c.path, "-o", so.path], what: "the C compiler")
+    guard let data = FileManager.default.contents(atPath: so.path) else {
+      throw failure("the C compiler wrote no shared library")
+    }
+    return data
+  }
+
   /// A static library (`ar rcs`, with a symbol index) holding the named object files.
   static func archive(_ members: [(String, Data)], archiver: String) throws(DiagnosticError) -> Data {
     let folder = try scratchFolder()

@@ -40,6 +40,11 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case lib
   /// The kevc runtime alone as a static library (`libkevc_runtime.a`), for programs that link object files.
   case runtime
+  /// A shared library (`lib<name>.so`): the object plus the runtime, for loading at run time (the SwiftPM plugin).
+  case shared
+  /// A Swift wrapper (`<name>.swift`) that loads `lib<name>.so` from its module's resources and calls the kernel
+  /// with typed pointers and checked sizes (written by the SwiftPM plugin, Plugins/KevcPlugin).
+  case swift
   /// JSON describing the build: kevc's version, the spec and IR hashes, the target (CPU or GPU), the shape, the
   /// schedule's trace and the tuning record it came from (`BuildMetadata`).
   case meta
@@ -69,6 +74,8 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .lib: return "a"
     case .runtime: return "a"
     case .meta: return "meta.json"
+    case .shared: return "so"
+    case .swift: return "swift"
     }
   }
 
@@ -77,20 +84,21 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   public func fileName(stem: String) -> String {
     switch self {
     case .lib: return "lib\(stem).a"
+    case .shared: return "lib\(stem).so"
     case .runtime: return "libkevc_runtime.a"
     // An importable module name: no dot in the stem.
     case .torch: return "\(stem)_torch.py"
     case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .lowered, .llvmUnoptimized, .llvm, .asm,
-      .obj, .header, .meta:
+      .obj, .header, .meta, .swift:
       return "\(stem).\(fileExtension)"
     }
   }
 
   public var isBinary: Bool {
     switch self {
-    case .obj, .lib, .runtime, .cubin, .hsaco: return true
+    case .obj, .lib, .runtime, .shared, .cubin, .hsaco: return true
     case .ast, .ir, .torchRef, .scheduled, .triton, .launcher, .torch, .lowered, .llvmUnoptimized, .llvm, .asm, .header,
-      .meta:
+      .meta, .swift:
       return false
     }
   }
@@ -99,7 +107,7 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   /// (`header` exists for both: the object's declaration, or the GPU launcher's).
   public var isLoopLevel: Bool {
     switch self {
-    case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime: return true
+    case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime, .shared, .swift: return true
     case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .torch, .header, .meta: return false
     }
   }
@@ -108,7 +116,8 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   public var isGPU: Bool {
     switch self {
     case .triton, .cubin, .hsaco, .launcher, .torch: return true
-    case .ast, .ir, .torchRef, .scheduled, .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .lib, .runtime, .meta:
+    case .ast, .ir, .torchRef, .scheduled, .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .lib, .runtime,
+      .shared, .swift, .meta:
       return false
     }
   }
@@ -152,7 +161,7 @@ extension CompileTarget {
       case .cubin, .hsaco, .launcher, .torch: return false
       case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
       // The libraries need a C compiler for the runtime: written only when asked for.
-      case .lib, .runtime: return false
+      case .lib, .runtime, .shared, .swift: return false
       }
     }
   }

@@ -171,10 +171,18 @@ import Testing
     #expect(bad.status == 1 && bad.stderr.contains("[kevc.search.bad-export]"), "\(bad.stderr)")
   }
 
-  /// examples/: the C program (a parallel kernel at a large shape) and the CMake project (one spec at two shapes),
-  /// each built with this kevc and run; each checks its own results.
+  static let hasTorch = (try? runProgram(env, ["python3", "-c", "import torch, triton"]).status) == 0
+
+  /// examples/: the C program (a parallel kernel at a large shape), the CMake project (one spec at two shapes), the
+  /// SwiftPM package using kevc's build-tool plugin, and the torch op (traced with its fake implementation when
+  /// there is no GPU), each built with this kevc and run; each checks its own results.
   @Test(.enabled(if: onPath("cmake") && onPath("ninja"))) func examplesBuildAndRun() throws {
-    for (example, expected) in [("c-parallel", "worst relative error"), ("cmake-two-shapes", "softmax_wide [M=256,N=1000]")] {
+    var examples = [
+      ("c-parallel", "worst relative error"), ("cmake-two-shapes", "softmax_wide [M=256,N=1000]"),
+      ("swiftpm-plugin", "softmax M=300,N=1000: worst error"),
+    ]
+    if Self.hasTorch { examples.append(("torch-op", "torch op")) }
+    for (example, expected) in examples {
       let dir = try Self.scratch(example)
       let r = try runProgram(
         Self.env, ["bash", Paths.inRepository("examples/\(example)/build.sh").path, Paths.kevc.path],
