@@ -20,6 +20,7 @@ import torch
 from kevc_gpu import inputs as kin
 from kevc_gpu import tolerance as ktol
 from kevc_gpu.modules import load_module, signature
+from probe import median_ms  # bench/gpu/probe.py: the median of CUDA-event timings
 
 SCALAR_CTYPE = {"f16": ctypes.c_uint16, "bf16": ctypes.c_uint16, "f32": ctypes.c_float, "f64": ctypes.c_double,
                 "i8": ctypes.c_int8, "i32": ctypes.c_int32, "i64": ctypes.c_int64, "bool": ctypes.c_uint8}
@@ -33,21 +34,6 @@ def compare_all(outputs, reference, results):
             worst = {"passed": c["passed"] and worst["passed"], "result": r["name"], "max_abs": c["max_abs"],
                      "max_rel": c["max_rel"], "reason": c.get("reason")}
     return worst
-
-
-def median_ms(fn, calls=50):
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(calls):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        fn()
-        b.record()
-        b.synchronize()
-        times.append(a.elapsed_time(b))
-    times.sort()
-    return times[len(times) // 2]
 
 
 def check(directory, name, device):
@@ -118,9 +104,9 @@ def check_launcher(out, directory, name, params, results, values, reference, dim
             status, getattr(lib, name + "_cuda_error")())}
     else:
         out["launcher"] = compare_all(outputs, reference, results)
-        out["launcher_ms"] = median_ms(lambda: launch_checked(*sizes, args, stream))
+        out["launcher_ms"] = median_ms(lambda: launch_checked(*sizes, args, stream), calls=50)
         kernel_args = kin.kernel_arguments(params, values)
-        out["python_launch_ms"] = median_ms(lambda: torch_mod.launch(**kernel_args, **outputs))
+        out["python_launch_ms"] = median_ms(lambda: torch_mod.launch(**kernel_args, **outputs), calls=50)
 
 
 def main():
