@@ -12,7 +12,7 @@ struct Compile: ParsableCommand {
       from the unscheduled IR), scheduled (dims bound, schedule applied), triton (--target triton), lowered (loop \
       IR), llvm-unopt, llvm (after O3), asm, obj (host object file with the C entry point), header (its C \
       declaration, shape macros and checked entry point), lib (lib<name>.a: the object and the kevc runtime), \
-      runtime (libkevc_runtime.a alone), meta (JSON: version, hashes, target, shape, trace, tuning record).
+      runtime (libkevc_runtime.a alone), shared and swift (lib<name>.so and its Swift wrapper, for the SwiftPM       plugin), meta (JSON: version, hashes, target, shape, trace, tuning record). With --target triton: triton,       cubin, hsaco, launcher and header (a C launcher over the CUDA driver API), torch (a torch.library op).
       Files are named <name>.<ext> (lib<name>.a), <name> being --name or the kernel's name; the C symbol is \
       --name, else <kernel>_<hash of the shape>, so that two shapes never collide. With no --emit: writes the \
       object file (or -o FILE), or every stage when --dump-dir is given. A single text stage (header and meta \
