@@ -23,7 +23,9 @@ let package = Package(
   name: "kevc",
   platforms: [.macOS(.v14)],
   products: [
-    .executable(name: "kevc", targets: ["kevc"])
+    .executable(name: "kevc", targets: ["kevc"]),
+    // Compiles the .kev specs of a target (Plugins/KevcPlugin; examples/swiftpm-plugin).
+    .plugin(name: "KevcPlugin", targets: ["KevcPlugin"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -48,6 +50,9 @@ let package = Package(
       swiftSettings: llvmHeaders
     ),
 
+    // MARK: - KevcPlugin (finds kevc through $KEVC or the PATH, so that a package using it need not build kevc)
+    .plugin(name: "KevcPlugin", capability: .buildTool()),
+
     // MARK: - KevcAgent
     .target(
       name: "KevcAgent", dependencies: ["KevcSearch", "KevcDriver", "KevcTransforms", "KevcIR", "CCurl", "CSQLite"],
@@ -63,6 +68,8 @@ let package = Package(
         "KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcLLVM",
         "KevcTriton", "KevcTorch",
       ],
+      // The runtime's C source (links to Sources/KevcRuntime), compiled into `--emit lib` / `--emit runtime`.
+      resources: [.embedInCode("Runtime/kevc_runtime.c"), .embedInCode("Runtime/kevc_runtime.h")],
       swiftSettings: llvmHeaders
     ),
     .testTarget(name: "KevcDriverTests", dependencies: ["KevcDriver"], swiftSettings: llvmHeaders),

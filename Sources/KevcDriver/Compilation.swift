@@ -26,6 +26,20 @@ public struct CompileRequest: Sendable {
   /// Triton only: GPU targets (`cuda:90`, `hip:gfx942`) to compile the module for ahead of time; a kernel Triton
   /// rejects is an error located in the module (`python/kevc_gpu/aot.py`).
   public var aotTargets: [String] = []
+  /// The C symbol of the entry point (`--name`); nil keeps the kernel's name (the JIT's lookups, the goldens).
+  /// `kevc compile` passes `--name` or `Compiler.defaultSymbol`, which differs between shapes.
+  public var symbol: String?
+  /// With no `symbol`: export `Compiler.defaultSymbol` (the kernel's name and a hash of the shape) instead of the
+  /// kernel's name.
+  public var shapeSymbol = false
+  /// The file stem of the outputs (`--name`, else the kernel's name), named in the header's link line.
+  public var stem: String?
+  /// `--cpu` / `--cpu-features`: the CPU baseline of the LLVM target (nil: the host).
+  public var cpu: String?
+  public var cpuFeatures: String?
+  /// A C compiler and archiver for the `lib` and `runtime` stages (the runtime is C): `$CC`/`$AR`, else cc/ar.
+  public var cCompiler: String = ProcessInfo.processInfo.environment["CC"].flatMap { $0.isEmpty ? nil : $0 } ?? "cc"
+  public var archiver: String = ProcessInfo.processInfo.environment["AR"].flatMap { $0.isEmpty ? nil : $0 } ?? "ar"
 
   public init(
     source: SourceFile, kind: InputKind, shapeOverrides: [String: Int] = [:], stages: Set<Stage>,
@@ -49,6 +63,10 @@ public struct CompileResult {
   public var loops: LoopProgram?
   public var module: LLVMCompiledModule?
   public var artifacts: [Stage: Data]
+  /// The schedule applied (the given trace, or the target's default); nil before scheduling.
+  public var trace: Trace?
+  /// The C symbol of the entry point (LLVM target).
+  public var symbol: String?
 }
 
 /// Receives `--print-ir-after-all` output: the pass name, whether it changed the IR, and the printed IR.
@@ -116,7 +134,8 @@ public enum Compiler {
       throw DiagnosticError(error.diagnostic)
     }
     keep(.scheduled, IRPrinter.print(scheduled))
-    if request.target == .triton || request.stages.contains(.triton) {
+    result.trace = trace
+    if request.target == .triton || request.stages.contains(where: \.isGPU) {
       result.boundKernel = scheduled
       result.artifacts = artifacts
       try emitTriton(scheduled, request, &result)
@@ -129,7 +148,13 @@ public enum Compiler {
     }
 
     // Loop IR.
-    let loops = try LowerToLoops.lower(scheduled)
+    var loops = try LowerToLoops.lower(scheduled)
+    if let symbol = request.symbol {
+      loops.name = try checkedSymbol(symbol)
+    } else if request.shapeSymbol {
+      loops.name = defaultSymbol(scheduled)
+    }
+    result.symbol = loops.name
     let loopText = LoopPrinter.print(loops)
     observer?("lower-to-loops", true, loopText)
     keep(.lowered, loopText)
@@ -141,26 +166,37 @@ public enum Compiler {
 
     // LLVM.
     let module = try LLVMCompiledModule.compile(
-      loops, options: LLVMCompileOptions(optimizationLevel: request.optimizationLevel, location: scheduled.location))
+      loops,
+      options: LLVMCompileOptions(
+        optimizationLevel: request.optimizationLevel, cpu: request.cpu, features: request.cpuFeatures,
+        location: scheduled.location))
     observer?("emit-llvm", true, module.unoptimizedIR)
     observer?("optimize-llvm", module.unoptimizedIR != module.llvmIR, module.llvmIR)
     keep(.llvmUnoptimized, module.unoptimizedIR)
     keep(.llvm, module.llvmIR)
     if request.stages.contains(.asm) { artifacts[.asm] = Data(try module.assembly().utf8) }
-    if request.stages.contains(.obj) {
-      let scratch = FileManager.default.temporaryDirectory
-        .appendingPathComponent("kevc-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).o").path
-      defer { try? FileManager.default.removeItem(atPath: scratch) }
-      try module.writeObject(to: scratch)
-      guard let data = FileManager.default.contents(atPath: scratch) else {
-        throw DiagnosticError(
-          .error(DiagnosticID("driver", "io"), "cannot read the object file LLVM wrote", at: commandLine))
-      }
-      artifacts[.obj] = data
-    }
+    if request.stages.contains(.obj) { artifacts[.obj] = try objectFile(module) }
     keep(.header, CHeader.render(
-        loops, workspaceSize: module.workspaceSize, sourcePath: request.source.path,
+        loops, dims: scheduled.dims.compactMap { d in d.value.map { (d.name, $0) } },
+        workspaceSize: module.workspaceSize, sourcePath: request.source.path, stem: request.stem,
         usesParallelRuntime: module.usesParallelRuntime))
+    if request.stages.contains(.shared) {
+      artifacts[.shared] = try RuntimeLibrary.sharedLibrary(object: try objectFile(module), cCompiler: request.cCompiler)
+    }
+    keep(.swift, SwiftWrapper.render(
+        loops, dims: scheduled.dims.compactMap { d in d.value.map { (d.name, $0) } },
+        workspaceSize: module.workspaceSize, sourcePath: request.source.path, stem: request.stem ?? scheduled.name))
+    if request.stages.contains(.runtime) || request.stages.contains(.lib) {
+      let runtime = try RuntimeLibrary.objects(cCompiler: request.cCompiler)
+      if request.stages.contains(.runtime) {
+        artifacts[.runtime] = try RuntimeLibrary.archive(runtime, archiver: request.archiver)
+      }
+      if request.stages.contains(.lib) {
+        let object = try objectFile(module)
+        artifacts[.lib] = try RuntimeLibrary.archive(
+          [("\(loops.name).o", object)] + runtime, archiver: request.archiver)
+      }
+    }
     result.module = module
     result.artifacts = artifacts
     return result
@@ -168,27 +204,90 @@ public enum Compiler {
 }
 
 extension Compiler {
+  /// The object file of a compiled module.
+  static func objectFile(_ module: LLVMCompiledModule) throws(DiagnosticError) -> Data {
+    let scratch = FileManager.default.temporaryDirectory
+      .appendingPathComponent("kevc-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).o").path
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    try module.writeObject(to: scratch)
+    guard let data = FileManager.default.contents(atPath: scratch) else {
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "io"), "cannot read the object file LLVM wrote",
+          at: SourceLocation(file: "<command line>", line: 1, column: 1)))
+    }
+    return data
+  }
+
+  /// The default C symbol of a kernel bound to a shape: its name and 8 hex digits of the shape
+  /// (`softmax_3f2a91c0`), so that two shapes of one spec never export the same symbol.
+  public static func defaultSymbol(_ kernel: Kernel) -> String {
+    let shape = kernel.dims.compactMap { d in d.value.map { "\(d.name)=\($0)" } }.joined(separator: ",")
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in shape.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    let hex = String(UInt32(truncatingIfNeeded: hash ^ (hash >> 32)), radix: 16)
+    return kernel.name + "_" + String(repeating: "0", count: 8 - hex.count) + hex
+  }
+
+  /// `symbol` when it is a C identifier (the entry point and the file stem), else a diagnostic.
+  public static func checkedSymbol(_ symbol: String) throws(DiagnosticError) -> String {
+    let bytes = Array(symbol.utf8)
+    let ok =
+      !bytes.isEmpty && bytes.count <= 200
+      && bytes.enumerated().allSatisfy { i, b in
+        b == UInt8(ascii: "_") || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (i > 0 && b >= 48 && b <= 57)
+      }
+    guard ok else {
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "bad-name"),
+          "--name '\(symbol)' is not a C identifier (letters, digits and '_', not starting with a digit)",
+          at: SourceLocation(file: "<command line>", line: 1, column: 1)))
+    }
+    return symbol
+  }
+
   /// The Triton target: the module for the scheduled kernel (stage `triton`), checked ahead of time for the
   /// requested GPU targets. Loop-level stages do not exist for this target.
   static func emitTriton(_ scheduled: Kernel, _ request: CompileRequest, _ result: inout CompileResult) throws(DiagnosticError) {
     let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
     guard request.target == .triton else {
+      let names = request.stages.filter(\.isGPU).sorted().map(\.rawValue).joined(separator: ", ")
       throw DiagnosticError(
-        .error(DiagnosticID("driver", "stage-unavailable"), "stage 'triton' needs --target triton", at: commandLine))
+        .error(DiagnosticID("driver", "stage-unavailable"), "stage '\(names)' needs --target triton", at: commandLine))
     }
-    let loopStages = request.stages.filter { $0 > .triton }
-    if !loopStages.isEmpty && !request.stages.contains(.triton) {
+    let loopStages = request.stages.filter(\.isLoopLevel)
+    if !loopStages.isEmpty {
       let names = loopStages.sorted().map(\.rawValue).joined(separator: ", ")
       throw DiagnosticError(
         .error(
-          DiagnosticID("driver", "stage-unavailable"), "stage '\(names)' is not available for target triton (use --emit triton)",
+          DiagnosticID("driver", "stage-unavailable"),
+          "stage '\(names)' is not available for target triton (it emits 'triton', the Python module)",
           at: commandLine))
     }
-    guard request.stages.contains(.triton) || !request.aotTargets.isEmpty else { return }
+    let deployable: [Stage] = [.cubin, .hsaco, .launcher, .torch, .header]
+    guard request.stages.contains(.triton) || !request.aotTargets.isEmpty || deployable.contains(where: request.stages.contains)
+    else { return }
     let scheduleName = request.schedule.map { t in t.locations.first.map { "schedule \($0.file)" } ?? "a given schedule" } ?? "the default GPU schedule"
     let origin = "\(request.source.path), \(scheduleName)"
     let module = try TritonEmitter.emit(scheduled, origin: origin)
     result.artifacts[.triton] = Data(module.source.utf8)
+    let symbol = try request.symbol.map { s throws(DiagnosticError) in try checkedSymbol(s) }
+      ?? (request.shapeSymbol ? defaultSymbol(scheduled) : scheduled.name)
+    result.symbol = symbol
+    if deployable.contains(where: request.stages.contains) {
+      let cuda = request.aotTargets.first { $0.hasPrefix("cuda:") } ?? "cuda:90"
+      let hip = request.aotTargets.first { $0.hasPrefix("hip:") } ?? "hip:gfx942"
+      let wantsLauncher = request.stages.contains(.launcher) || request.stages.contains(.header)
+      var wanted = TritonArtifacts.Request(
+        cubin: request.stages.contains(.cubin) ? cuda : nil, hsaco: request.stages.contains(.hsaco) ? hip : nil,
+        launcher: wantsLauncher ? cuda : nil, torch: request.stages.contains(.torch))
+      wanted.include = Stage.header.fileName(stem: request.stem ?? scheduled.name)
+      let built = try TritonArtifacts.build(module: module.source, name: symbol, wanted)
+      for stage in deployable where request.stages.contains(stage) {
+        result.artifacts[stage] = built[stage.rawValue]
+      }
+    }
     guard !request.aotTargets.isEmpty else { return }
     // The same text as the 'triton' artifact, so lines match a module written with -o.
     let path = FileManager.default.temporaryDirectory

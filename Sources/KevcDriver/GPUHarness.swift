@@ -1,12 +1,12 @@
 import Foundation
 import KevcBasic
+import KevcTriton
 
 /// Runs kevc's Python GPU evaluation harness (`python3 -m kevc_gpu run`, python/kevc_gpu) on a kernel module and
 /// its torch reference module, and renders the JSON summary it prints the way `kevc run` prints CPU results.
 ///
 /// The modules are written to a fresh temporary folder; the harness runs each candidate in its own worker process
-/// (docs/gpu-harness.md). `python/` is found through $KEVC_PYTHON_DIR, next to the kevc executable's repository
-/// (walking up from it), or in the current directory.
+/// (docs/gpu-harness.md). `kevc_gpu` is found by `PythonHarness` ($KEVC_PYTHON_DIR, else relative to the executable).
 public enum GPUHarness {
   public struct Options: Sendable {
     public var trials: Int
@@ -58,19 +58,8 @@ public enum GPUHarness {
     DiagnosticError(.error(DiagnosticID("driver", "gpu-harness"), m, at: SourceLocation(file: "kevc", line: 0, column: 0)))
   }
 
-  /// The folder holding `kevc_gpu`, or nil.
-  public static func pythonDirectory() -> String? {
-    let fm = FileManager.default
-    var candidates: [String] = []
-    if let env = ProcessInfo.processInfo.environment["KEVC_PYTHON_DIR"] { candidates.append(env) }
-    var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-    for _ in 0..<8 {
-      candidates.append(dir.appendingPathComponent("python").path)
-      dir = dir.deletingLastPathComponent()
-    }
-    candidates.append((fm.currentDirectoryPath as NSString).appendingPathComponent("python"))
-    return candidates.first { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("kevc_gpu/__main__.py")) }
-  }
+  /// The folder holding `kevc_gpu`, or nil (`PythonHarness`).
+  public static func pythonDirectory() -> String? { PythonHarness.directory() }
 
   /// One (kernel module, reference module) pair at one shape; the harness times the first case only.
   public struct Case: Sendable {
@@ -98,7 +87,7 @@ public enum GPUHarness {
   /// one timed) and returns the worst status, the raw JSON and the rendered summary.
   public static func run(cases: [Case], kernelName: String, options: Options) throws(DiagnosticError) -> Outcome {
     guard let pythonDir = pythonDirectory() else {
-      throw ioError("cannot find python/kevc_gpu (set KEVC_PYTHON_DIR to the repository's python folder)")
+      throw ioError("cannot find kevc_gpu: \(PythonHarness.hint)")
     }
     guard !cases.isEmpty else { throw ioError("no case to evaluate") }
     let fm = FileManager.default

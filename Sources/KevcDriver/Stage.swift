@@ -12,6 +12,17 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case scheduled
   /// A Python module of Triton kernels for the scheduled IR, with its `KEVC` metadata and `launch` (target triton).
   case triton
+  /// The Triton kernel compiled for an NVIDIA GPU (`cuda:90`, or the first cuda target of `--check-aot`), no GPU
+  /// needed; a module of one kernel (target triton).
+  case cubin
+  /// The same for an AMD GPU (`hip:gfx942`, or the first hip target of `--check-aot`).
+  case hsaco
+  /// A C launcher over the CUDA driver API with every kernel's cubin embedded (`NAME.launcher.c`; its declarations
+  /// are the `header` stage of target triton).
+  case launcher
+  /// A Python module registering the kernel as the PyTorch custom op `kevc::NAME`, with shape checks and a fake
+  /// implementation for torch.compile (`NAME_torch.py`).
+  case torch
   /// Loop IR: the target-neutral loop nests after lowering (naive schedule), loads proven in bounds marked.
   case lowered
   /// LLVM IR before optimisation.
@@ -22,8 +33,21 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case asm
   /// A relocatable object file for the host, with the kernel's C ABI entry point.
   case obj
-  /// A C header declaring the entry point and documenting the argument array.
+  /// A C header declaring the entry point, the shape as macros, a checked entry point taking the sizes, and the
+  /// one line that links it (docs/build.md).
   case header
+  /// A static library (`lib<name>.a`): the object file plus the kevc runtime, so that it links on its own.
+  case lib
+  /// The kevc runtime alone as a static library (`libkevc_runtime.a`), for programs that link object files.
+  case runtime
+  /// A shared library (`lib<name>.so`): the object plus the runtime, for loading at run time (the SwiftPM plugin).
+  case shared
+  /// A Swift wrapper (`<name>.swift`) that loads `lib<name>.so` from its module's resources and calls the kernel
+  /// with typed pointers and checked sizes (written by the SwiftPM plugin, Plugins/KevcPlugin).
+  case swift
+  /// JSON describing the build: kevc's version, the spec and IR hashes, the target (CPU or GPU), the shape, the
+  /// schedule's trace and the tuning record it came from (`BuildMetadata`).
+  case meta
 
   public static func < (a: Stage, b: Stage) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -37,19 +61,64 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .torchRef: return "ref.py"
     case .scheduled: return "scheduled.kir"
     case .triton: return "triton.py"
+    case .cubin: return "cubin"
+    case .hsaco: return "hsaco"
+    case .launcher: return "launcher.c"
+    case .torch: return "torch.py"
     case .lowered: return "loops"
     case .llvmUnoptimized: return "unopt.ll"
     case .llvm: return "ll"
     case .asm: return "s"
     case .obj: return "o"
     case .header: return "h"
+    case .lib: return "a"
+    case .runtime: return "a"
+    case .meta: return "meta.json"
+    case .shared: return "so"
+    case .swift: return "swift"
+    }
+  }
+
+  /// The file a stage is written to for the output stem `stem` (`--name`, else the kernel's name): `stem.ext`,
+  /// except the libraries: `libstem.a`, and the runtime's fixed `libkevc_runtime.a`.
+  public func fileName(stem: String) -> String {
+    switch self {
+    case .lib: return "lib\(stem).a"
+    case .shared: return "lib\(stem).so"
+    case .runtime: return "libkevc_runtime.a"
+    // An importable module name: no dot in the stem.
+    case .torch: return "\(stem)_torch.py"
+    case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .lowered, .llvmUnoptimized, .llvm, .asm,
+      .obj, .header, .meta, .swift:
+      return "\(stem).\(fileExtension)"
     }
   }
 
   public var isBinary: Bool {
     switch self {
-    case .obj: return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .llvmUnoptimized, .llvm, .asm, .header: return false
+    case .obj, .lib, .runtime, .shared, .cubin, .hsaco: return true
+    case .ast, .ir, .torchRef, .scheduled, .triton, .launcher, .torch, .lowered, .llvmUnoptimized, .llvm, .asm, .header,
+      .meta, .swift:
+      return false
+    }
+  }
+
+  /// Whether the stage exists only for the loop-level CPU target (LLVM): the loop IR and everything after it
+  /// (`header` exists for both: the object's declaration, or the GPU launcher's).
+  public var isLoopLevel: Bool {
+    switch self {
+    case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime, .shared, .swift: return true
+    case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .torch, .header, .meta: return false
+    }
+  }
+
+  /// Whether the stage exists only for target triton (the module and what is built from it).
+  public var isGPU: Bool {
+    switch self {
+    case .triton, .cubin, .hsaco, .launcher, .torch: return true
+    case .ast, .ir, .torchRef, .scheduled, .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .lib, .runtime,
+      .shared, .swift, .meta:
+      return false
     }
   }
 }
@@ -86,9 +155,13 @@ extension CompileTarget {
   public var stages: [Stage] {
     Stage.allCases.filter { stage in
       switch stage {
-      case .ast, .ir, .torchRef, .scheduled: return true
+      case .ast, .ir, .torchRef, .scheduled, .meta: return true
       case .triton: return self == .triton
+      // Compiled by Triton (a second or so each): written only when asked for.
+      case .cubin, .hsaco, .launcher, .torch: return false
       case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
+      // The libraries need a C compiler for the runtime: written only when asked for.
+      case .lib, .runtime, .shared, .swift: return false
       }
     }
   }

@@ -10,9 +10,18 @@ public struct LLVMCompileOptions: Sendable {
   public var optimizationLevel: Int
   /// Where the kernel comes from, for the diagnostic of a compile past `CompileTimeLimit`.
   public var location: SourceLocation
+  /// The CPU to generate code for (`--cpu`, an LLVM CPU name such as `x86-64-v3` or `znver4`); nil: the host's.
+  public var cpu: String?
+  /// LLVM target features (`--cpu-features`, e.g. `+avx2,-avx512f`); nil: the host's with `--cpu` unset, else
+  /// the named CPU's own.
+  public var features: String?
 
-  public init(optimizationLevel: Int = 3, location: SourceLocation = .unknown) {
+  public init(
+    optimizationLevel: Int = 3, cpu: String? = nil, features: String? = nil, location: SourceLocation = .unknown
+  ) {
     self.optimizationLevel = optimizationLevel
+    self.cpu = cpu
+    self.features = features
     self.location = location
   }
 }
@@ -46,7 +55,8 @@ public final class LLVMCompiledModule {
       throw LLVMDiagnostic.error(
         LLVMDiagnostic.invalidOptions, "optimisation level \(options.optimizationLevel) is not in 0...3")
     }
-    let machine = try HostTargetMachine(optimizationLevel: options.optimizationLevel)
+    let machine = try HostTargetMachine(
+      optimizationLevel: options.optimizationLevel, cpu: options.cpu, features: options.features)
     let layout = try WorkspaceLayout(program)
     let (module, unoptimized) = try CompileTimeLimit.guarding(
       "optimising at -O\(options.optimizationLevel)", kernel: program.name, at: options.location
@@ -66,6 +76,11 @@ public final class LLVMCompiledModule {
     try machine.optimize(module)
     try module.verify()
     return (module, unoptimized)
+  }
+
+  /// The machine code was generated for: LLVM's triple, CPU name and feature string (recorded in `--emit meta`).
+  public var targetDescription: (triple: String, cpu: String, features: String) {
+    (machine.triple, machine.cpu, machine.features)
   }
 
   /// The module after the optimisation pipeline.

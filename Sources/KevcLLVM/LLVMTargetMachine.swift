@@ -19,17 +19,24 @@ final class HostTargetMachine {
   let features: String
   let optimizationLevel: Int
 
-  init(optimizationLevel: Int) throws(DiagnosticError) {
+  /// The host CPU, or the CPU `cpuName` with `featureList` (LLVM spellings) for a portable build.
+  init(optimizationLevel: Int, cpu cpuName: String? = nil, features featureList: String? = nil) throws(DiagnosticError) {
     guard nativeTargetReady else {
       throw LLVMDiagnostic.error(LLVMDiagnostic.targetUnavailable, "llvm has no native target for this machine")
     }
     let defaultTriple = takeLLVMMessage(LLVMGetDefaultTargetTriple())
     let triple = takeLLVMMessage(defaultTriple.withCString { LLVMNormalizeTargetTriple($0) })
-    let cpu = takeLLVMMessage(LLVMGetHostCPUName())
+    // `native` (or no name) is this machine's CPU and features. LLVM itself warns about a name it does not know.
+    let cpuName = cpuName == "native" ? nil : cpuName
+    let cpu = cpuName ?? takeLLVMMessage(LLVMGetHostCPUName())
     // AVX-512 is turned off: LLVM 22's x86 back end lowers a one-lane masked store of a truncated <4 x i16> to a
     // 4-byte vmovss when AVX-512BW/VL are on, writing past the end of the buffer (seen on bf16 tails; reproduced
     // with llc). AVX2 vectors (256 bits) are what the schedules target anyway.
-    let features = takeLLVMMessage(LLVMGetHostCPUFeatures()).split(separator: ",").map { feature in
+    // A named CPU brings its own features (plus any given); only the host's are read from this machine.
+    // A named CPU that has AVX-512 (znver4, sapphirerapids) gets it turned off below through `-avx512f`.
+    let base = cpuName == nil ? takeLLVMMessage(LLVMGetHostCPUFeatures()) : (triple.hasPrefix("x86_64") ? "-avx512f" : "")
+    let requested = [base, featureList ?? ""].filter { !$0.isEmpty }.joined(separator: ",")
+    let features = requested.split(separator: ",").map { feature in
       feature.hasPrefix("+avx512") ? "-" + feature.dropFirst() : Substring(feature)
     }.joined(separator: ",")
 
@@ -113,7 +120,7 @@ final class HostTargetMachine {
 
   /// A second, independent machine with the same description, for ORC (which takes ownership of the one it gets).
   func makeTargetMachineForJIT() throws(DiagnosticError) -> LLVMTargetMachineRef {
-    let copy = try HostTargetMachine(optimizationLevel: optimizationLevel)
+    let copy = try HostTargetMachine(optimizationLevel: optimizationLevel, cpu: cpu, features: features)
     return copy.releaseOwnership()
   }
 

@@ -18,28 +18,8 @@ public enum TritonAOT {
     public var column: Int?
   }
 
-  /// The folder holding `kevc_gpu` (`$KEVC_PYTHONPATH`, else `python/` of the repository, found from the working
-  /// directory, the executable or this source file).
-  public static func pythonDirectory() -> String? {
-    let fm = FileManager.default
-    if let env = ProcessInfo.processInfo.environment["KEVC_PYTHONPATH"], !env.isEmpty { return env }
-    var starts: [URL] = [URL(fileURLWithPath: fm.currentDirectoryPath)]
-    if let exe = CommandLine.arguments.first {
-      starts.append(URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent())
-    }
-    starts.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent())
-    for start in starts {
-      var dir = start.standardizedFileURL
-      for _ in 0..<8 {
-        let candidate = dir.appendingPathComponent("python")
-        if fm.fileExists(atPath: candidate.appendingPathComponent("kevc_gpu/aot.py").path) { return candidate.path }
-        let parent = dir.deletingLastPathComponent()
-        if parent.path == dir.path { break }
-        dir = parent
-      }
-    }
-    return nil
-  }
+  /// The folder holding `kevc_gpu` (`PythonHarness`).
+  public static func pythonDirectory() -> String? { PythonHarness.directory() }
 
   /// The Python interpreter: `$KEVC_PYTHON`, else `python3` on the PATH.
   public static var python: String { ProcessInfo.processInfo.environment["KEVC_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3" }
@@ -77,36 +57,12 @@ public enum TritonAOT {
     let here = SourceLocation(file: "kevc", line: 0, column: 0)
     guard let dir = pythonDirectory() else {
       throw DiagnosticError(
-        .error(DiagnosticID("triton", "aot-unavailable"), "cannot find python/kevc_gpu/aot.py (set KEVC_PYTHONPATH)", at: here))
+        .error(DiagnosticID("triton", "aot-unavailable"), "cannot find kevc_gpu/aot.py: \(PythonHarness.hint)", at: here))
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [python, "-m", "kevc_gpu.aot"] + modules + targets.flatMap { ["--target", $0] }
-    var env = ProcessInfo.processInfo.environment
-    env["PYTHONPATH"] = dir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    do {
-      try ChildProcesses.start(process)
-    } catch {
-      throw DiagnosticError(
-        .error(DiagnosticID("triton", "aot-unavailable"), "cannot run \(python): \(error.localizedDescription)", at: here))
-    }
-    // Read both pipes concurrently so that neither fills up.
-    let errBox = DataBox()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
+    let run = try PythonHarness.run(
+      module: "kevc_gpu.aot", modules + targets.flatMap { ["--target", $0] }, directory: dir, python: python,
+      failure: DiagnosticID("triton", "aot-unavailable"))
+    let (data, errData, status) = (run.stdout, run.stderr, run.status)
     var outcomes: [Outcome] = []
     for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
       guard let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
@@ -116,8 +72,8 @@ public enum TritonAOT {
           ok: json["ok"] as? Bool ?? false, seconds: json["seconds"] as? Double ?? 0, error: json["error"] as? String,
           line: json["line"] as? Int, column: json["column"] as? Int))
     }
-    if outcomes.isEmpty || (process.terminationStatus == 2) {
-      let tail = String(decoding: errBox.data.suffix(2000), as: UTF8.self)
+    if outcomes.isEmpty || status == 2 {
+      let tail = String(decoding: errData.suffix(2000), as: UTF8.self)
       let reason = outcomes.first?.error ?? tail.split(separator: "\n").last.map(String.init) ?? "no output"
       throw DiagnosticError(
         .error(
@@ -142,11 +98,6 @@ public enum TritonAOT {
         DiagnosticID("triton", "aot-error"), "triton cannot compile \(what)\(target) (\(origin)): \(message)", at: loc)
     }
   }
-}
-
-/// Holds data read on another thread (the process's standard error); read only after the group finished.
-private final class DataBox: @unchecked Sendable {
-  var data = Data()
 }
 
 /// Results of the concurrent batches, one slot per batch, written under a lock.

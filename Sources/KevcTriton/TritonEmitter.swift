@@ -28,6 +28,9 @@ public struct TritonKernelInfo: Hashable, Sendable {
   public var stages: Int
   /// The line of the module where its `def` is.
   public var line: Int
+  /// What each non-constexpr parameter receives, in order: a param's or result's name, a workspace buffer's name
+  /// (`KEVC["workspace"]`), or a scalar param's name (the C launcher and the torch op read this).
+  public var arguments: [String] = []
 
   public struct Pair: Hashable, Sendable {
     public var name: String
@@ -118,17 +121,21 @@ public enum TritonEmitter {
       // Arguments: tensors in parameter, result, workspace order; scratch; scalars; constexprs.
       var signature: [TritonKernelInfo.Pair] = []
       var callArgs: [String] = []
+      var arguments: [String] = []
       for p in kernel.params where !p.isScalar && b.usedTensors.contains(p.name) {
         signature.append(.init(name: b.pointerNames[p.name] ?? p.name, value: TritonType.pointerSignature(p.dtype)))
         callArgs.append("_t_\(p.name)")
+        arguments.append(p.name)
       }
       for r in kernel.results where b.usedTensors.contains(r.name) {
         signature.append(.init(name: b.pointerNames[r.name] ?? r.name, value: TritonType.pointerSignature(r.dtype)))
         callArgs.append("_t_\(r.name)")
+        arguments.append(r.name)
       }
       for w in workspace where b.usedTensors.contains(w.tensor) {
         signature.append(.init(name: b.pointerNames[w.tensor] ?? w.name, value: TritonType.pointerSignature(w.dtype)))
         callArgs.append(w.name)
+        arguments.append(w.name)
       }
       let programs = b.grid.reduce(1) { $0 &* $1 }
       for s in b.scratch {
@@ -136,12 +143,14 @@ public enum TritonEmitter {
         scratchBuffers.append((buffer, s.tensor, s.dtype, programs &* s.elements, name))
         signature.append(.init(name: s.name, value: TritonType.pointerSignature(s.dtype)))
         callArgs.append(buffer)
+        arguments.append(buffer)
       }
       var preamble: [String] = []
       for p in kernel.params where p.isScalar && b.usedScalars.contains(p.name) {
         let n = b.scalarNames[p.name] ?? p.name
         signature.append(.init(name: n, value: TritonType.scalarSignature(p.dtype)))
         callArgs.append("_s_\(p.name)")
+        arguments.append(p.name)
         if TritonType.isHalf(p.dtype) {
           preamble.append("    \(n) = \(n).to(\(TritonType.storage(p.dtype))).to(tl.float32)")
         }
@@ -163,7 +172,7 @@ public enum TritonEmitter {
       infos.append(
         TritonKernelInfo(
           name: name, definition: d.name, signature: signature, constexprs: constexprs, grid: b.grid, warps: warps,
-          stages: stages, line: 0))
+          stages: stages, line: 0, arguments: arguments))
       let constArgs = constexprs.map { "\($0.name)=\($0.value)" }
       let all = callArgs + constArgs + ["num_warps=\(warps)", "num_stages=\(stages)"]
       let g = "(\(b.grid[0]), \(b.grid[1]), \(b.grid[2]))"
@@ -251,6 +260,7 @@ public enum TritonEmitter {
       s += "            \"grid\": [\(k.grid.map(String.init).joined(separator: ", "))],\n"
       s += "            \"num_warps\": \(k.warps),\n"
       s += "            \"num_stages\": \(k.stages),\n"
+      s += "            \"args\": [\(k.arguments.map(pyString).joined(separator: ", "))],\n"
       s += "        },\n"
     }
     s += "    ],\n}"

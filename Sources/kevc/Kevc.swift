@@ -10,7 +10,7 @@ struct Kevc: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kevc",
     abstract: "A kernel compiler: tensor-expression specs to fast, checked kernels.",
-    version: "0.1.0",
+    version: KevcVersion.string,
     subcommands: [
       Compile.self, Run.self, Opt.self, Interpret.self, Search.self, Report.self, DB.self, Agent.self, KB.self, Worker.self,
       Fuzz.self, DiffTest.self,
@@ -50,6 +50,24 @@ struct InputOptions: ParsableArguments {
   @Flag(help: "Print the IR after every pass to standard error, marking passes that changed nothing.")
   var printIRAfterAll = false
 
+  @Option(
+    name: .customLong("print-ir-after"),
+    help: ArgumentHelp(
+      "Print the IR after the named pass (repeatable): parse-spec, lower-spec, bind-shapes, a transform (tile, split, ...), lower-to-loops, emit-llvm, optimize-llvm.",
+      valueName: "pass"))
+  var printIRAfter: [String] = []
+
+  @Option(
+    name: .customLong("print-ir-before"),
+    help: ArgumentHelp("Print the IR before the named pass (repeatable; names as for --print-ir-after).", valueName: "pass"))
+  var printIRBefore: [String] = []
+
+  @Option(help: "The CPU to compile for: an LLVM CPU name (x86-64-v3 for portable x86 builds, znver4, ...) or native (default).")
+  var cpu: String?
+
+  @Option(name: .customLong("cpu-features"), help: "LLVM target features added to the CPU's, e.g. +avx2,+fma or -avx2.")
+  var cpuFeatures: String?
+
   @Option(name: .customLong("opt-level"), help: "LLVM optimisation level, 0 to 3.")
   var optimizationLevel: Int = 3
 
@@ -74,8 +92,6 @@ struct InputOptions: ParsableArguments {
       throw DiagnosticError(
         .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton", at: commandLine))
     }
-    // The triton target has no object file: its default output is the module.
-    let stages = compileTarget == .triton && stages == [.obj] ? [.triton] : stages
     guard (0...3).contains(optimizationLevel) else {
       throw DiagnosticError(
         .error(DiagnosticID("driver", "bad-option"), "--opt-level must be 0, 1, 2 or 3", at: commandLine))
@@ -113,16 +129,25 @@ struct InputOptions: ParsableArguments {
       shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel, schedule: trace)
     request.target = compileTarget
     request.aotTargets = aotTargets
+    if cpu != nil || cpuFeatures != nil {
+      guard compileTarget == .llvm else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "bad-option"), "--cpu and --cpu-features need --target llvm", at: commandLine))
+      }
+      request.cpu = cpu
+      request.cpuFeatures = cpuFeatures
+    }
     return request
   }
 
-  var observer: PassObserver? {
-    guard printIRAfterAll else { return nil }
-    return { pass, changed, text in
-      let mark = changed ? "" : " (unchanged)"
-      FileHandle.standardError.write(Data("// ----- IR after \(pass)\(mark) -----\n\(text)\n".utf8))
-    }
+  /// The printer of `--print-ir-after-all`, `--print-ir-after=PASS` and `--print-ir-before=PASS`; nil when none
+  /// was given.
+  var passPrinter: PassPrinter? {
+    guard printIRAfterAll || !printIRAfter.isEmpty || !printIRBefore.isEmpty else { return nil }
+    return PassPrinter(all: printIRAfterAll, after: Set(printIRAfter), before: Set(printIRBefore))
   }
+
+  var observer: PassObserver? { passPrinter?.observer }
 
   /// Prints diagnostics to standard error and exits with status 1.
   func fail(_ error: DiagnosticError, source: SourceFile?) -> ExitCode {

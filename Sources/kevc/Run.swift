@@ -15,6 +15,8 @@ struct Run: ParsableCommand {
 
   @OptionGroup var options: InputOptions
 
+  @OptionGroup var tuning: TuningOptions
+
   @Option(help: "Number of correctness trials; 0 only times the kernel (prints UNCHECKED).")
   var trials: Int = 5
 
@@ -35,7 +37,8 @@ struct Run: ParsableCommand {
     var source: SourceFile?
     var passed = true
     do throws(DiagnosticError) {
-      let request = try options.request(stages: [.llvm])
+      var request = try options.request(stages: [.llvm])
+      try tuning.apply(to: &request)
       source = request.source
       let result = try Compiler.compile(request, observer: options.observer)
       guard let kernel = result.boundKernel, let module = result.module else { return }

@@ -16,7 +16,8 @@ extension Run {
         throw DiagnosticError(
           .error(DiagnosticID("driver", "unknown-target"), "this kevc has no 'triton' stage yet", at: here))
       }
-      let request = try options.request(stages: [.torchRef, tritonStage])
+      var request = try options.request(stages: [.torchRef, tritonStage])
+      try tuning.apply(to: &request)
       source = request.source
       let result = try Compiler.compile(request, observer: options.observer)
       guard let kernelData = result.artifacts[tritonStage], let refData = result.artifacts[.torchRef] else {

@@ -35,17 +35,25 @@ struct ProcessResult {
 }
 
 /// Runs `kevc` with arguments and optional standard input, in `directory`, with `environment` added to this
-/// process's environment.
+/// process's.
 func runKevc(
   _ arguments: [String], stdin: String? = nil, in directory: URL? = nil, environment: [String: String] = [:]
 ) throws -> ProcessResult {
+  try runProgram(Paths.kevc, arguments, stdin: stdin, in: directory, environment: environment)
+}
+
+/// Runs any program (a path, or a name looked up on the PATH through /usr/bin/env) the way `runKevc` runs kevc.
+func runProgram(
+  _ program: URL, _ arguments: [String], stdin: String? = nil, in directory: URL? = nil,
+  environment: [String: String] = [:]
+) throws -> ProcessResult {
   let process = Process()
-  process.executableURL = Paths.kevc
+  process.executableURL = program
   process.arguments = arguments
-  if !environment.isEmpty {
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  }
   process.currentDirectoryURL = directory ?? Paths.repository
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+  }
   let out = Pipe()
   let err = Pipe()
   let input = Pipe()

@@ -6,4 +6,4 @@ if [ -f bench/gpu/kevc-static.xz ]; then
 else
   KEVC=$(command -v kevc) || { echo "no kevc binary" >&2; exit 1; }
 fi
-export PYTHONPATH="$PWD/python" KEVC_PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"
+export PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"

@@ -25,6 +25,7 @@ KEVC = {
             "grid": [61, 1, 1],
             "num_warps": 2,
             "num_stages": 2,
+            "args": ["x", "idx"],
         },
         {
             "name": "kevc_argmax_best",
@@ -34,6 +35,7 @@ KEVC = {
             "grid": [1, 1, 1],
             "num_warps": 1,
             "num_stages": 2,
+            "args": ["x", "idx", "best"],
         },
     ],
 }

@@ -26,6 +26,7 @@ KEVC = {
             "grid": [13, 1, 1],
             "num_warps": 1,
             "num_stages": 2,
+            "args": ["table", "indices", "offsets", "out"],
         },
     ],
 }

@@ -25,6 +25,7 @@ KEVC = {
             "grid": [2, 1, 1],
             "num_warps": 4,
             "num_stages": 3,
+            "args": ["a", "b", "c"],
         },
     ],
 }

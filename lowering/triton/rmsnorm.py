@@ -26,6 +26,7 @@ KEVC = {
             "grid": [61, 1, 1],
             "num_warps": 2,
             "num_stages": 2,
+            "args": ["x", "w", "y", "eps"],
         },
     ],
 }

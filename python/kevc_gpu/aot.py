@@ -97,10 +97,17 @@ def first_line(text):
     return lines[-1].strip() if lines else "unknown error"
 
 
-def compile_module(path, targets, out):
+def compile_kernel(fn, k, target):
+    """Compiles one kernel of a module's KEVC["kernels"] for one target; returns Triton's compiled kernel."""
     import triton
     from triton.compiler import ASTSource
 
+    src = ASTSource(fn=fn, signature=dict(k["signature"]), constexprs=dict(k.get("constexprs", {})))
+    return triton.compile(src, target=parse_target(target),
+                          options={"num_warps": int(k.get("num_warps", 4)), "num_stages": int(k.get("num_stages", 2))})
+
+
+def compile_module(path, targets, out):
     ok = True
     try:
         mod = load_module(path)
@@ -118,10 +125,7 @@ def compile_module(path, targets, out):
             try:
                 if fn is None:
                     raise NameError("the module has no kernel '%s'" % k["name"])
-                src = ASTSource(fn=fn, signature=dict(k["signature"]), constexprs=dict(k.get("constexprs", {})))
-                compiled = triton.compile(src, target=parse_target(t),
-                                          options={"num_warps": int(k.get("num_warps", 4)),
-                                                   "num_stages": int(k.get("num_stages", 2))})
+                compiled = compile_kernel(fn, k, t)
                 asm = compiled.asm
                 binary = "cubin" if t.startswith("cuda") else "hsaco"
                 if binary not in asm:

@@ -1,0 +1,1 @@
+../../KevcRuntime/kevc_runtime.c

@@ -1,0 +1,1 @@
+../../KevcRuntime/include/kevc_runtime.h
