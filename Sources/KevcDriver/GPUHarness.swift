@@ -28,12 +28,16 @@ public enum GPUHarness {
     /// A file the GPU worker creates while it waits for the device lock and removes once it holds it
     /// (`$KEVC_WAIT_MARKER`): the search's worker pool does not count that wait against the candidate's timeout.
     public var waitMarker: String?
+    /// Bytes of device memory the evaluation may use (`--memory-budget`): a float64 reference that does not fit is
+    /// computed in slices and compared as they come. Nil: no limit.
+    public var memoryBudget: Int?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
       eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
-      waitMarker: String? = nil
+      waitMarker: String? = nil, memoryBudget: Int? = nil
     ) {
+      self.memoryBudget = memoryBudget
       self.waitMarker = waitMarker
       self.timingSeconds = timingSeconds
       self.oneWorker = oneWorker
@@ -123,6 +127,7 @@ public enum GPUHarness {
     if options.oneWorker && cases.count > 1 { args.append("--one-worker") }
     if let s = options.seed { args += ["--seed", String(s)] }
     if let t = options.timingSeconds { args += ["--timing-seconds", String(t)] }
+    if let m = options.memoryBudget, m > 0 { args += ["--memory-budget", String(m)] }
     let shapeLabel = cases[0].label
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -152,6 +157,39 @@ public enum GPUHarness {
       throw ioError("the GPU harness printed no result (exit status \(process.terminationStatus)): \(tail)")
     }
     return Outcome(status: status, json: json, text: render(object, kernelName: kernelName, shapeLabel: shapeLabel))
+  }
+
+  /// The devices the harness sees (`python3 -m kevc_gpu devices`: index, name, total bytes; `$KEVC_SIMULATED_DEVICES`
+  /// simulated ones on the CPU), or nil when the query fails.
+  public static func devices(python: String = "python3") -> [(index: Int, name: String, totalBytes: Int)]? {
+    guard let pythonDir = pythonDirectory() else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [python, "-m", "kevc_gpu", "devices"]
+    var env = ProcessInfo.processInfo.environment
+    env["PYTHONPATH"] = pythonDir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    do { try ChildProcesses.start(process) } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+      let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let list = o["devices"] as? [[String: Any]]
+    else { return nil }
+    return list.compactMap { d in
+      guard let i = number(d["index"]), let b = number(d["total_bytes"]) else { return nil }
+      return (Int(i), d["name"] as? String ?? "?", Int(b))
+    }
+  }
+
+  /// The device memory a search's evaluations may hold together on one device: the smallest device's memory less a
+  /// margin of 10% (at least 1 GiB) for the CUDA context, Triton's compiler and fragmentation; nil when unknown.
+  public static func deviceMemoryBudget(python: String = "python3") -> Int? {
+    guard let smallest = devices(python: python)?.map(\.totalBytes).min(), smallest > 0 else { return nil }
+    return max(smallest / 2, smallest - max(1 << 30, smallest / 10))
   }
 
   static func safe(_ s: String) -> String {

@@ -58,6 +58,10 @@ public struct SearchOptions: Sendable {
   public var target: String = "llvm"
   /// Triton: seconds the GPU harness allows each case of a candidate.
   public var caseTimeout: Double = 60
+  /// Triton: bytes of device memory the evaluations in flight may hold together (`--device-memory`); nil: the
+  /// harness's device query (`python3 -m kevc_gpu devices`: the smallest card's memory less 10%, at least 1 GiB
+  /// less), or admission by count only when the query fails.
+  public var deviceMemory: Int?
   public var workerExecutable: URL
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
@@ -147,6 +151,8 @@ public final class SearchEngine {
   var target: TargetRecord!
   var cost: WorkloadCost!
   var machine: MachinePeaks?
+  /// The device memory one evaluation of this workload holds (GPU targets; `EvaluationFootprint`).
+  var footprint = EvaluationFootprint()
 
   // What is known (mirrors the database).
   var candidates: [Int: CandidateRecord] = [:]
@@ -177,6 +183,11 @@ public final class SearchEngine {
   var lastImprovement = 0
   var started: [Int: Double] = [:]
   var seeds: [Int: UInt64] = [:]
+  /// Candidates whose evaluation ended in `harness_error` once: evaluated again with nothing else in flight (less
+  /// concurrency) before their result is recorded; `aloneRunning` is the one now running so.
+  var retryAlone: [Int] = []
+  var retriedAlone: Set<Int> = []
+  var aloneRunning: Int?
 
   public init(
     db: TuningDatabase, input: SearchInput, options: SearchOptions, proposers: [(any Proposer, Int)]? = nil,
@@ -332,6 +343,12 @@ public final class SearchEngine {
       executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout,
       memoryLimit: options.workerMemory > 0 ? options.workerMemory : nil)
     defer { pool.killAll() }
+    if options.target != "llvm" {
+      pool.memoryBudget = options.deviceMemory ?? GPUHarness.deviceMemoryBudget()
+      footprint = .of(bound)
+      let budget = pool.memoryBudget.map { "\($0 >> 20) MiB" } ?? "none (admission by count)"
+      observe(.message("device memory per evaluation: \(footprint.summary); budget \(budget)"))
+    }
     var generationFailures = 0
     var stop: StopReason?
     var draining = false
@@ -369,10 +386,27 @@ public final class SearchEngine {
       // Dispatch. The baseline (default schedule) runs alone first: every speedup is measured against it.
       var progressed = false
       let waitingForBaseline = baselineTime == nil && defaultCandidate.map { evaluations[$0] == nil } ?? false
-      while !draining, pool.inFlight < max(1, options.jobs), stats.evaluated + pool.inFlight < options.budget {
+      if let id = retryAlone.first {
+        // A harness error is retried with less concurrency: alone, once the workers in flight are done.
+        if pool.inFlight == 0, !draining {
+          retryAlone.removeFirst()
+          aloneRunning = id
+          try launch(id, pool)
+          progressed = true
+        }
+      }
+      while !draining, retryAlone.isEmpty, aloneRunning == nil, pool.inFlight < max(1, options.jobs),
+        stats.evaluated + pool.inFlight < options.budget
+      {
         if waitingForBaseline, pool.inFlight > 0 { break }
         guard let id = try nextCandidate() else {
           if !proposers.contains(where: { $0.0.isWaiting }) { generationFailures += 1 }
+          break
+        }
+        // Admission by device memory as well as by count: a candidate whose footprint does not fit beside those in
+        // flight waits (it is the next one launched: nothing overtakes it).
+        if !pool.admits(footprint: footprint.admitted(budget: pool.memoryBudget)) {
+          pending.insert(id, at: 0)
           break
         }
         generationFailures = 0
@@ -382,6 +416,7 @@ public final class SearchEngine {
       }
 
       for (id, result) in pool.poll() {
+        if id == aloneRunning { aloneRunning = nil }
         try finish(id, result)
         progressed = true
       }
@@ -408,6 +443,10 @@ public final class SearchEngine {
       timingLock: FileManager.default.temporaryDirectory.appendingPathComponent("kevc-timing-\(getuid()).lock").path)
     request.target = options.target
     request.caseTimeout = options.caseTimeout
+    if options.target != "llvm" {
+      request.deviceFootprint = footprint.admitted(budget: pool.memoryBudget)
+      request.deviceMemory = pool.memoryBudget.map { _ in footprint.admitted(budget: pool.memoryBudget) }
+    }
     started[id] = Date().timeIntervalSince1970
     seeds[id] = seed
     do {
@@ -418,6 +457,12 @@ public final class SearchEngine {
   }
 
   func finish(_ id: Int, _ result: WorkerResult) throws {
+    if result.status == .harnessError, !retriedAlone.contains(id) {
+      retriedAlone.insert(id)
+      retryAlone.append(id)
+      observe(.message("candidate #\(id): harness error (\(SearchProgress.clip(result.error ?? "", 120))); evaluating it again alone"))
+      return
+    }
     let times = result.times.isEmpty ? nil : "[" + result.times.map { "\($0)" }.joined(separator: ", ") + "]"
     var e = EvaluationRecord(
       id: 0, candidateID: id, status: result.status, error: result.error, maxAbsError: result.maxAbsError,
@@ -437,7 +482,7 @@ public final class SearchEngine {
     if let stored = try db.evaluation(candidate: id) { e = stored }
     record(e, fresh: true)
     if let c = candidates[id] {
-      if e.status != .ok, let p = c.parentID {
+      if e.status != .ok, e.status != .harnessError, let p = c.parentID {
         failuresByParent[p, default: []].append("\(e.status.rawValue): \(e.error ?? "")")
       }
       observe(.evaluated(c, e, stats))

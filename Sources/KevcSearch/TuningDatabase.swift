@@ -115,6 +115,11 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
   case ok, illegal
   case compileError = "compile_error"
   case wrong, nan, timeout, crash
+  /// The evaluation infrastructure failed, not the candidate: the GPU harness's own work (inputs, the float64
+  /// reference, checks) ran out of device or host memory also with the device to itself, or the harness could not
+  /// evaluate at all (no device, a broken reference). The candidate is not blamed: it stays out of the failures
+  /// fed to proposers and is evaluated again, alone, once (`SearchEngine`).
+  case harnessError = "harness_error"
 }
 
 public final class TuningDatabase {

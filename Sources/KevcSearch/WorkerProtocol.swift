@@ -43,6 +43,11 @@ public struct WorkerRequest: Codable, Sendable {
   /// Bytes of address space the worker may use (`setrlimit(RLIMIT_AS)` in the worker itself, before it compiles);
   /// nil or 0: no cap.
   public var memoryLimit: Int?
+  /// Triton: the device memory this evaluation declared (`EvaluationFootprint`, bytes), which the pool admits it by,
+  /// and the bytes it may use: when its whole footprint exceeds them, the harness computes the float64 reference in
+  /// slices over an output axis and compares them as they come (`--memory-budget`).
+  public var deviceFootprint: Int?
+  public var deviceMemory: Int?
 
   public init(
     specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,
@@ -324,7 +329,7 @@ public enum WorkerEvaluation {
           deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true,
           // Every other worker waits while one is timed: a mutant 1000x slower than the best gets a few calls
           // (enough to lose), not the full count.
-          timingSeconds: 2, waitMarker: request.waitMarker))
+          timingSeconds: 2, waitMarker: request.waitMarker, memoryBudget: request.deviceMemory))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }
@@ -347,7 +352,8 @@ public enum WorkerEvaluation {
     case "nan": status = .nan
     case "compile_error": status = .compileError
     case "timeout": status = .timeout
-    case "crash", "error": status = .crash
+    case "crash": status = .crash
+    case "harness_error", "error": status = .harnessError
     default: status = .crash
     }
     var result = WorkerResult(

@@ -469,6 +469,12 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(WorkerEvaluation.tritonResult(#"{"status": "nan", "reason": "r"}"#, labels: []).status == .nan)
     #expect(WorkerEvaluation.tritonResult(#"{"status": "timeout"}"#, labels: []).status == .timeout)
     #expect(WorkerEvaluation.tritonResult(#"{"status": "compile_error"}"#, labels: []).status == .compileError)
+    // The harness's own out-of-memory (and a harness that could not evaluate) is never the candidate's crash.
+    let oom = WorkerEvaluation.tritonResult(
+      #"{"status": "harness_error", "reason": "out of memory in the float64 reference: MemoryError"}"#, labels: [])
+    #expect(oom.status == .harnessError && oom.error?.contains("float64 reference") == true)
+    #expect(WorkerEvaluation.tritonResult(#"{"status": "error", "reason": "no CUDA device"}"#, labels: []).status == .harnessError)
+    #expect(EvaluationStatus(rawValue: "harness_error") == .harnessError)
     #expect(WorkerEvaluation.tritonResult("not json {{", labels: []).status == .crash)
     // Phases are summed over the cases; a retry of the checks with the device to itself is kept with its reason.
     let retried = WorkerEvaluation.tritonResult(
@@ -559,5 +565,44 @@ func smallOptions(budget: Int) -> SearchOptions {
       #expect(e.diagnostics.first?.message.contains("needs a CUDA GPU") == true)
     }
     #expect(try db.evaluations(workload: 1, target: 1).isEmpty)
+  }
+}
+
+/// Memory-aware admission (issue 17): each GPU evaluation declares its device-memory footprint from the bound IR,
+/// and the pool starts work only when it fits beside what is in flight; what fits nothing runs alone, with a budget
+/// that makes the harness slice its float64 reference.
+@Suite struct FootprintTests {
+  @Test func theFootprintFollowsTheBoundIR() throws {
+    let spec = "kernel add(x: f32[M, N], y: f32[M, N]) -> (z: f32[M, N]) {\n  dims M = 3, N = 5\n  z[i, j] = x[i, j] + y[i, j]\n}\n"
+    let front = try Compiler.compile(CompileRequest(source: SourceFile(path: "add.kev", text: spec), kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding(["M": 1024, "N": 2048], location: .unknown)
+    let f = EvaluationFootprint.of(bound)
+    let n = 1024 * 2048
+    #expect(f.inputs == 2 * n * 4 && f.snapshots == f.inputs && f.outputs == n * 4)
+    // Clones of the inputs, their float64 copies, and z in float64.
+    #expect(f.reference == 2 * n * 4 + 2 * n * 8 + n * 8)
+    #expect(f.checks == 6 * 8 * n && f.scratch == EvaluationFootprint.scratchBytes)
+    #expect(f.total == f.inputs + f.snapshots + f.outputs + f.reference + f.checks + f.scratch)
+    #expect(f.admitted(budget: nil) == f.total && f.admitted(budget: 1 << 20) == 1 << 20)
+    #expect(EvaluationFootprint.sum([Int.max, 1]) == Int.max)  // sums saturate, never trap
+  }
+
+  @Test func thePoolAdmitsByMemoryAsWellAsByCount() throws {
+    let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
+    let pool = try WorkerPool(executable: Paths.kevc, timeout: 30)
+    pool.memoryBudget = 10 << 30
+    #expect(pool.admits(footprint: 50 << 30))  // nothing in flight: even one that fits nothing runs (alone)
+    var request = WorkerRequest(
+      specPath: "add.kev", specText: spec, kind: "spec", shape: ["N": 17], trace: Trace([]), trials: 1,
+      secondsPerRepeat: 0.001, repeats: 1, fault: "hang")
+    request.deviceFootprint = 6 << 30
+    try pool.launch(id: 1, request: request)
+    #expect(pool.memoryInFlight == 6 << 30)
+    #expect(pool.admits(footprint: 4 << 30))
+    #expect(!pool.admits(footprint: 5 << 30))
+    pool.memoryBudget = nil
+    #expect(pool.admits(footprint: 50 << 30))  // no budget: by count only
+    pool.killAll()
+    #expect(pool.memoryInFlight == 0)
   }
 }

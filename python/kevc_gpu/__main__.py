@@ -4,6 +4,7 @@
                           [--kernel K2.py --reference R2.py --shape-label odd ...]
                           [--trials 5] [--timing-calls 50] [--timeout 60] [--seed N] [--device cuda|cpu]
   python3 -m kevc_gpu ceilings
+  python3 -m kevc_gpu devices
 
 `run` evaluates each (kernel, reference) pair in its own worker process and prints ONE JSON object: status (the
 worst case's: ok, flagged, wrong, nan, compile_error, timeout, crash, error), reason, per-case trials (seed,
@@ -55,13 +56,23 @@ def main(argv=None):
                           "check instead of timing the reference module's slow eager path")
     run.add_argument("--eager-calls", type=int, default=10,
                      help="calls of the reference module's eager path to time for the report (0: none)")
+    run.add_argument("--memory-budget", type=int, default=None,
+                     help="bytes of device memory this evaluation may use: a float64 reference that does not fit is "
+                          "computed in slices over an output axis and compared as they come (never skipped)")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
+    sub.add_parser("devices", help="the visible devices (index, name, total bytes) as JSON; "
+                                   "$KEVC_SIMULATED_DEVICES=N simulates N devices on the CPU")
     a = ap.parse_args(argv)
 
     if a.command == "ceilings":
         import torch
         from . import ceilings
         print(json.dumps(ceilings.get(torch.device("cuda")), indent=1))
+        return 0
+
+    if a.command == "devices":
+        from . import devices
+        print(json.dumps({"devices": devices.visible()}))
         return 0
 
     from . import harness
@@ -73,7 +84,8 @@ def main(argv=None):
     summary = harness.evaluate_cases(
         cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
         timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
-        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds)
+        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds,
+        memory_budget=a.memory_budget)
     print(json.dumps(_clean(summary)))
     return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
 

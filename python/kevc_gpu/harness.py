@@ -6,7 +6,8 @@ eager, timing functions replaced, threads left running), wrong (a mismatch, inpu
 result that changes after timing), nan (NaN or inf where the reference is finite), compile_error (the module does
 not import, or Triton fails to compile), timeout (killed after the limit), crash (the worker died: a signal, a
 sticky CUDA error such as an illegal address, an exception in launch), error (the harness could not evaluate: no
-GPU, a broken reference). A crash or timeout costs only that worker; the next candidate gets a new one.
+GPU, a broken reference), harness_error (the harness's own work ran out of device or host memory, also with the
+device to itself: an infrastructure event, never the candidate's crash). A crash or timeout costs only that worker; the next candidate gets a new one.
 """
 
 import json
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import time
 
-SEVERITY = ["ok", "flagged", "error", "compile_error", "timeout", "crash", "wrong", "nan"]
+SEVERITY = ["ok", "flagged", "error", "harness_error", "compile_error", "timeout", "crash", "wrong", "nan"]
 _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
               "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
               "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET")
@@ -113,7 +114,7 @@ def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, **optio
 
 def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
-                      timing_seconds=None):
+                      timing_seconds=None, memory_budget=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
@@ -121,7 +122,7 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
               "ceilings_cache": ceilings_cache, "floor_slack": floor_slack, "eager_ratio_limit": eager_ratio_limit,
-              "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds}
+              "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds, "memory_budget": memory_budget}
     job = dict(common, cases=[
         {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
          "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None}

@@ -28,6 +28,30 @@ class Failure(Exception):
         self.reason = reason
 
 
+class HarnessOutOfMemory(Exception):
+    """The harness's own work (drawing inputs, the float64 reference, snapshots, poisoned outputs, comparisons, the
+    L2 flush buffer) ran out of device or host memory: an infrastructure event, never the candidate's fault."""
+
+    def __init__(self, what, text):
+        super().__init__("%s: %s" % (what, text))
+        self.what = what
+        self.text = text
+
+
+@contextlib.contextmanager
+def harness_work(what):
+    """Marks the harness's own work: an out-of-memory error inside it (torch.cuda.OutOfMemoryError, a CUDA
+    'out of memory' RuntimeError, a host MemoryError) becomes HarnessOutOfMemory; anything else passes through."""
+    try:
+        yield
+    except (Failure, HarnessOutOfMemory):
+        raise
+    except BaseException as e:  # noqa: BLE001 - only out-of-memory errors are converted
+        if isinstance(e, MemoryError) or _is_out_of_memory(_short(e)):
+            raise HarnessOutOfMemory(what, _short(e, 300)) from None
+        raise
+
+
 def _write(path, obj):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -175,6 +199,69 @@ class Worker:
         self.params = rparams
         # The precision each result is computed in (its comparison's tolerance), when the reference names it.
         self.tolerance = {str(r["name"]): r.get("tolerance") for r in self.ref.KEVC_REFERENCE.get("results", [])}
+        self.slice_elements = self.reference_chunking()
+
+    def reference_chunking(self):
+        """Elements per slice of the chunked float64 reference, or None when the whole check fits the memory
+        budget (`memory_budget`, bytes: what the search admitted this evaluation with). The footprint is the one
+        EvaluationFootprint.swift declares: inputs and their snapshot, outputs, the reference's float64 copies of
+        the inputs and every definition, six float64 copies of the largest result for the comparison, scratch.
+        In slices, the streamable results are never held whole: each slice costs about eight float64 copies of
+        itself (the slice and the streaming comparison's temporaries)."""
+        budget = self.job.get("memory_budget")
+        if not budget or not hasattr(self.ref, "reference_slices"):
+            return None
+        size = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
+
+        def count(shape):
+            n = 1
+            for s in shape:
+                n *= int(s)
+            return n
+        params = self.ref.KEVC_REFERENCE["params"]
+        inputs = sum(count(p["shape"]) * size[p["dtype"]] for p in params)
+        outputs = sum(count(r["shape"]) * size[r["dtype"]] for r in self.results)
+        copies = sum(count(p["shape"]) * 8 for p in params)
+        defs = {d[0]: count(d[2]) * 8 for d in self.ref._DEFINITIONS}
+        largest = max([count(r["shape"]) for r in self.results] or [0])
+        scratch = 4 * (1 << 22) * 8 + (256 << 20)
+        full = 2 * inputs + outputs + inputs + copies + sum(defs.values()) + 6 * 8 * largest + scratch
+        self.result["footprint_bytes"] = full
+        if full <= budget:
+            return None
+        streamed = [name for name in self.ref._STREAMABLE if name in defs and defs[name] > 8]
+        fixed = 3 * inputs + outputs + copies + sum(v for k, v in defs.items() if k not in streamed) + scratch
+        slice_elements = max(1, (budget - fixed) // (8 * 8))
+        self.result["reference_mode"] = {"mode": "slices", "slice_elements": int(slice_elements),
+                                         "footprint_bytes": full, "budget_bytes": int(budget)}
+        return slice_elements
+
+    def check_results(self, outs, expected, reference_inputs):
+        """Compares every result with the float64 reference: `expected` computed whole, or (expected None, the
+        chunked mode) computed from `reference_inputs` slice by slice over each result's first axis and compared
+        as the slices come (tolerance.StreamingCompare: the same rule and verdict)."""
+        from .tolerance import compare, StreamingCompare
+        if expected is not None:
+            return {r["name"]: compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]))
+                    for r in self.results}
+        streams = {r["name"]: StreamingCompare(r["dtype"], r["shape"], self.tolerance.get(r["name"]))
+                   for r in self.results}
+        slices = 0
+        with harness_work("the float64 reference (in slices)"):
+            for name, lo, hi, value in self.ref.reference_slices(reference_inputs, self.slice_elements,
+                                                                 device=self.device):
+                out = outs[name]
+                if lo == 0 and hi == 0:
+                    streams[name].add(out, value, 0)
+                else:
+                    row = 1
+                    for s in out.shape[1:]:
+                        row *= int(s)
+                    streams[name].add(out[lo:hi], value, lo * row)
+                slices += 1
+                del value
+        self.result.setdefault("reference_mode", {})["slices"] = slices
+        return {name: c.result() for name, c in streams.items()}
 
     def _guarded_functions(self):
         torch = self.torch
@@ -230,7 +317,6 @@ class Worker:
 
     # -- correctness -----------------------------------------------------------------------------------------
     def trials(self):
-        from .tolerance import compare
         torch = self.torch
         base = self.job["seed"]
         n = self.job.get("trials", 5)
@@ -239,24 +325,31 @@ class Worker:
             seed = self.inp.trial_seed(base, t)
             dist = dists[t % len(dists)]
             self.phase("trial %d (%s)" % (t + 1, dist))
-            values = self.inp.generate(self.params, seed, dist, self.device)
-            expected = self.ref.reference({k: v.clone() for k, v in values.items()}, device=self.device)
-            snapshot = {k: v.clone() for k, v in values.items()}
-            outs = self.inp.poisoned(self.results, self.device)
+            with harness_work("inputs"):
+                values = self.inp.generate(self.params, seed, dist, self.device)
+            expected = None
+            if self.slice_elements is None:
+                with harness_work("the float64 reference"):
+                    expected = self.ref.reference({k: v.clone() for k, v in values.items()}, device=self.device)
+            with harness_work("input snapshots and poisoned outputs"):
+                snapshot = {k: v.clone() for k, v in values.items()}
+                outs = self.inp.poisoned(self.results, self.device)
             args = dict(self.inp.kernel_arguments(self.params, values))
             args.update(outs)
             self.call(args)
             trial = {"seed": seed, "distribution": dist, "results": {}, "inputs_written": []}
-            for p in self.params:
-                a, b = values[p["name"]], snapshot[p["name"]]
-                if not _bitwise_equal(torch, a, b):
-                    trial["inputs_written"].append(p["name"])
-            worst = None
-            for r in self.results:
-                c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]))
-                trial["results"][r["name"]] = c
-                if not c["passed"] and (worst is None or c["kind"] == "nan"):
-                    worst = (r["name"], c)
+            with harness_work("the comparisons"):
+                for p in self.params:
+                    a, b = values[p["name"]], snapshot[p["name"]]
+                    if not _bitwise_equal(torch, a, b):
+                        trial["inputs_written"].append(p["name"])
+                worst = None
+                checked = self.check_results(outs, expected, snapshot)
+                for r in self.results:
+                    c = checked[r["name"]]
+                    trial["results"][r["name"]] = c
+                    if not c["passed"] and (worst is None or c["kind"] == "nan"):
+                        worst = (r["name"], c)
             self.result["trials"].append(trial)
             if trial["inputs_written"]:
                 raise Failure("wrong", "trial %d (%s, seed %d): the kernel wrote its input(s) %s"
@@ -297,7 +390,8 @@ class Worker:
         trip = 0.0
         if self.cuda:
             l2 = getattr(torch.cuda.get_device_properties(self.device), "L2_cache_size", 50 << 20) or (50 << 20)
-            flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
+            with harness_work("the L2 flush buffer"):
+                flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
             trip = self.sync_round_trip()
         events, host, stream, after = [], [], [], []
         for i in range(calls):
@@ -376,9 +470,9 @@ class Worker:
         # Results must still be right after the timed calls, for new values in the same buffers (a kernel that
         # caches results by pointer, or only computes on the first call, fails here).
         self.phase("revalidation")
-        from .tolerance import compare
         seed = self.inp.trial_seed(self.job["seed"], 1000)
-        fresh = self.inp.generate(self.params, seed, "normal", self.device)
+        with harness_work("revalidation inputs"):
+            fresh = self.inp.generate(self.params, seed, "normal", self.device)
         for p in self.params:
             if len(p["shape"]) > 0:
                 values[p["name"]].copy_(fresh[p["name"]])
@@ -389,10 +483,15 @@ class Worker:
         for o in outs.values():
             self.inp.poison_(o)
         fresh_args.update(outs)
-        expected = self.ref.reference({k: v.clone() for k, v in fresh.items()}, device=self.device)
+        expected = None
+        if self.slice_elements is None:
+            with harness_work("the revalidation's float64 reference"):
+                expected = self.ref.reference({k: v.clone() for k, v in fresh.items()}, device=self.device)
         self.call(fresh_args)
+        with harness_work("the revalidation's comparisons"):
+            checked = self.check_results(outs, expected, fresh)
         for r in self.results:
-            c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]))
+            c = checked[r["name"]]
             if not c["passed"]:
                 raise Failure(c["kind"], "after timing, with new inputs in the same buffers: result '%s': %s"
                               % (r["name"], c["reason"]))
@@ -488,19 +587,24 @@ class Worker:
         """Set-up and the correctness trials, under the shared lock: other workers' checks run at the same time.
         Their memory adds up (attention at B=4, H=32, S=2048: a float64 reference of ~20 GB per worker), so an
         out-of-memory error there is the concurrency's, not the candidate's: the worker frees what it holds and
-        runs the trials again with the device to itself. A candidate that runs out of memory alone fails (crash)."""
+        runs the trials again with the device to itself (less concurrency). If the harness's own work (inputs,
+        reference, snapshots, comparisons) still runs out of memory alone, the result is `harness_error` with the
+        reason: an infrastructure event, never the candidate's crash. A launch that runs out of memory alone is the
+        candidate's (crash)."""
         try:
             with self.holding_device("shared"):
                 self.setup()
                 self.trials()
                 self.release_cached_memory()
             return
+        except HarnessOutOfMemory as e:
+            reason = "out of memory in %s" % e
         except Failure as f:
             if f.status not in ("crash", "error") or not _is_out_of_memory(f.reason) or "sticky" in f.reason:
                 raise
             reason = f.reason
-        except Exception as e:  # noqa: BLE001 - the float64 reference or input generation ran out of memory
-            if not _is_out_of_memory(_short(e)):
+        except Exception as e:  # noqa: BLE001 - e.g. the module's own allocation ran out of memory
+            if not (isinstance(e, MemoryError) or _is_out_of_memory(_short(e))):
                 raise
             reason = _short(e)
         self.result["retried_alone"] = reason[:300]
@@ -508,10 +612,14 @@ class Worker:
         if hasattr(self, "last_values"):
             del self.last_values
         self.release_cached_memory()
-        with self.holding_device("exclusive"):
-            if not hasattr(self, "kernel"):
-                self.setup()
-            self.trials()
+        try:
+            with self.holding_device("exclusive"):
+                if not hasattr(self, "kernel"):
+                    self.setup()
+                self.trials()
+        except HarnessOutOfMemory as e:
+            raise Failure("harness_error", "out of memory in the harness's own work (%s), also with the device to "
+                          "itself; first attempt: %s" % (e, reason[:200]))
 
     def release_cached_memory(self):
         """Returns the blocks PyTorch's caching allocator keeps after the checks (the float64 reference's, up to
@@ -535,6 +643,10 @@ class Worker:
             self.result["status"] = f.status
             self.result["reason"] = f.reason
             code = 3 if f.status == "crash" else 0
+        except HarnessOutOfMemory as e:  # after the checks (timing buffers, revalidation's reference)
+            self.result["status"] = "harness_error"
+            self.result["reason"] = "out of memory in the harness's own work (%s)" % e
+            code = 0
         except BaseException as e:  # noqa: BLE001
             self.result["status"] = "crash"
             self.result["reason"] = "harness exception: %s" % _short(e)

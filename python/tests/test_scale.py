@@ -1,0 +1,90 @@
+"""Tests of evaluation at scale, on the CPU: an out-of-memory error in the harness's own work is `harness_error`
+(never the candidate's crash), the chunked float64 reference under a memory budget, references computed once per
+(workload, seed) and reused, warm workers that survive a crashing and a hanging kernel, and several simulated
+devices. Fixtures: tests/data/softmax.ref.py (see test_broken_kernels.py) and torch-only candidate modules.
+"""
+
+import os
+
+import pytest
+
+from kevc_gpu import harness
+
+from test_broken_kernels import CPU_CASES, SOFTMAX_REF, cpu_module, needs_torch
+
+
+def patched_reference(tmp_path, name, old, new):
+    path = tmp_path / (name + ".ref.py")
+    text = open(SOFTMAX_REF).read()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return str(path)
+
+
+@needs_torch
+def test_harness_out_of_memory_is_harness_error_not_crash(tmp_path):
+    # The float64 reference runs out of memory every time (as a multi-GB one does on a full card): retried with the
+    # device to itself first, then `harness_error` with the reason; the candidate is never blamed.
+    ref = patched_reference(tmp_path, "oom", "def reference(inputs, device=None):\n",
+                            "def reference(inputs, device=None):\n    raise MemoryError('host out of memory')\n")
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    r = harness.evaluate(good, ref, trials=2, timing_calls=2, timeout=60, device="cpu", seed=3)
+    assert r["status"] == "harness_error", r
+    assert "the float64 reference" in r["reason"] and "MemoryError" in r["reason"], r["reason"]
+    assert "MemoryError" in r["retried_alone"]
+    # A CUDA-style out-of-memory error raised by torch (its message) is the same event.
+    ref2 = patched_reference(tmp_path, "oom2", "def reference(inputs, device=None):\n",
+                             "def reference(inputs, device=None):\n"
+                             "    raise RuntimeError('CUDA out of memory. Tried to allocate 16.00 GiB')\n")
+    r = harness.evaluate(good, ref2, trials=1, timing_calls=2, timeout=60, device="cpu", seed=3)
+    assert r["status"] == "harness_error", r
+    # The summary's worst status: a wrong case still outranks a harness error.
+    assert harness.worst(["ok", "harness_error"]) == "harness_error"
+    assert harness.worst(["harness_error", "wrong"]) == "wrong"
+
+
+SCRATCH = 4 * (1 << 22) * 8 + (256 << 20)  # EvaluationFootprint.scratchBytes
+
+
+@needs_torch
+@pytest.mark.parametrize("case,expected", [("ok", "ok"), ("last_row_wrong", "wrong"), ("last_row_nan", "nan"),
+                                           ("skips", "nan")])
+def test_chunked_reference_under_a_memory_cap(tmp_path, case, expected):
+    # A memory budget too small for the float64 reference in one piece: the reference is computed in slices of rows
+    # and compared as they come. The verdict is the whole check's: an error in the last slice is still caught.
+    bodies = dict(CPU_CASES, last_row_wrong="y.copy_(torch.softmax(x, dim=1)); y[60, 200] += 0.01",
+                  last_row_nan="y.copy_(torch.softmax(x, dim=1)); y[60, 3] = float('nan')")
+    k = cpu_module(tmp_path, case, bodies[case])
+    r = harness.evaluate(k, SOFTMAX_REF, trials=3, timing_calls=2, timeout=60, device="cpu", seed=11,
+                         memory_budget=SCRATCH + 600_000)
+    assert r["status"] == expected, r["reason"]
+    mode = r["reference_mode"]
+    assert mode["mode"] == "slices" and mode["slices"] >= 3 and mode["footprint_bytes"] > mode["budget_bytes"], mode
+    if expected == "ok":
+        assert all(c["chunked"] for t in r["trials"] for c in t["results"].values())
+        # The same candidate with room for the whole reference: not sliced, same verdict.
+        whole = harness.evaluate(k, SOFTMAX_REF, trials=1, timing_calls=2, timeout=60, device="cpu", seed=11,
+                                 memory_budget=1 << 40)
+        assert whole["status"] == "ok" and "reference_mode" not in whole
+    else:
+        assert "(compared in slices)" in r["reason"] and "[60, " in r["reason"], r["reason"]
+
+
+@needs_torch
+def test_streaming_compare_matches_compare():
+    import torch
+    from kevc_gpu import tolerance
+    g = torch.Generator().manual_seed(3)
+    ref = torch.randn(40, 30, generator=g, dtype=torch.float64) * 100
+    for bad in (None, (7, 3), (39, 29)):
+        out = ref.to(torch.float32).clone()
+        if bad:
+            out[bad] += 5.0
+        whole = tolerance.compare(out, ref, "f32")
+        s = tolerance.StreamingCompare("f32", [40, 30], keep=4)
+        for lo in range(0, 40, 7):
+            s.add(out[lo:lo + 7], ref[lo:lo + 7], lo * 30)
+        part = s.result()
+        assert part["passed"] == whole["passed"] and part["failures"] == whole["failures"]
+        assert part["worst_index"] == whole["worst_index"]
+        assert abs(part["max_abs"] - whole["max_abs"]) < 1e-12
