@@ -67,7 +67,7 @@ public struct EvaluationFootprint: Sendable, Equatable {
     return f
   }
 
-  static func sum(_ xs: [Int]) -> Int {
+  public static func sum(_ xs: [Int]) -> Int {
     var s = 0
     for x in xs {
       let (t, overflow) = s.addingReportingOverflow(x)
