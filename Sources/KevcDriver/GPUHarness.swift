@@ -31,12 +31,19 @@ public enum GPUHarness {
     /// Bytes of device memory the evaluation may use (`--memory-budget`): a float64 reference that does not fit is
     /// computed in slices and compared as they come. Nil: no limit.
     public var memoryBudget: Int?
+    /// Reference outputs from the harness's cache, computed once per (reference module, trial seed)
+    /// (`--reuse-references`); a candidate timed faster than `freshIfFasterThan` seconds gets one fresh-seed trial.
+    public var reuseReferences: Bool
+    public var freshIfFasterThan: Double?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
       eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
-      waitMarker: String? = nil, memoryBudget: Int? = nil
+      waitMarker: String? = nil, memoryBudget: Int? = nil, reuseReferences: Bool = false,
+      freshIfFasterThan: Double? = nil
     ) {
+      self.reuseReferences = reuseReferences
+      self.freshIfFasterThan = freshIfFasterThan
       self.memoryBudget = memoryBudget
       self.waitMarker = waitMarker
       self.timingSeconds = timingSeconds
@@ -128,6 +135,8 @@ public enum GPUHarness {
     if let s = options.seed { args += ["--seed", String(s)] }
     if let t = options.timingSeconds { args += ["--timing-seconds", String(t)] }
     if let m = options.memoryBudget, m > 0 { args += ["--memory-budget", String(m)] }
+    if options.reuseReferences { args.append("--reuse-references") }
+    if let f = options.freshIfFasterThan, f.isFinite, f > 0 { args += ["--fresh-if-faster-than", String(f)] }
     let shapeLabel = cases[0].label
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -62,6 +62,11 @@ public struct SearchOptions: Sendable {
   /// harness's device query (`python3 -m kevc_gpu devices`: the smallest card's memory less 10%, at least 1 GiB
   /// less), or admission by count only when the query fails.
   public var deviceMemory: Int?
+  /// Triton: candidates per reference epoch. The candidates of an epoch share their trial seeds, so the harness
+  /// computes each float64 reference once and reuses it (python/kevc_gpu/references.py); every `referenceEpoch`
+  /// launches a fresh base seed is drawn, and a candidate timed faster than the best so far gets one more trial
+  /// on a fresh seed. 0: a fresh seed per candidate, nothing reused.
+  public var referenceEpoch: Int = 16
   public var workerExecutable: URL
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
@@ -435,7 +440,13 @@ public final class SearchEngine {
     guard let trace = trace(of: id) else { return }
     var shape: [String: Int] = [:]
     for d in bound.dims { if let v = d.value { shape[d.name] = v } }
-    let seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
+    var seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
+    let reuse = options.target != "llvm" && options.referenceEpoch > 0
+    if reuse {
+      // One base seed per epoch of `referenceEpoch` launches: shared trial seeds, shared references.
+      let epoch = UInt64((stats.evaluated + pool.inFlight) / options.referenceEpoch)
+      seed = options.seed ^ (epoch &+ 1) &* 0x9E37_79B9_7F4A_7C15
+    }
     var request = WorkerRequest(
       specPath: input.specPath, specText: input.specText, kind: input.kind.rawValue, shape: shape, trace: trace,
       trials: options.trials, seed: seed, checkWorkLimit: options.checkWorkLimit,
@@ -446,6 +457,8 @@ public final class SearchEngine {
     if options.target != "llvm" {
       request.deviceFootprint = footprint.admitted(budget: pool.memoryBudget)
       request.deviceMemory = pool.memoryBudget.map { _ in footprint.admitted(budget: pool.memoryBudget) }
+      request.reuseReferences = reuse
+      request.freshIfFasterThan = reuse ? stats.bestTime : nil
     }
     started[id] = Date().timeIntervalSince1970
     seeds[id] = seed

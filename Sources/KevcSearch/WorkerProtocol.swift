@@ -48,6 +48,11 @@ public struct WorkerRequest: Codable, Sendable {
   /// slices over an output axis and compares them as they come (`--memory-budget`).
   public var deviceFootprint: Int?
   public var deviceMemory: Int?
+  /// Triton: take the float64 references of this candidate's trial seeds from the harness's reference cache
+  /// (computed once per workload and seed), and check it on one fresh seed too when it times faster than
+  /// `freshIfFasterThan` seconds (the best so far).
+  public var reuseReferences: Bool?
+  public var freshIfFasterThan: Double?
 
   public init(
     specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,
@@ -329,7 +334,8 @@ public enum WorkerEvaluation {
           deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true,
           // Every other worker waits while one is timed: a mutant 1000x slower than the best gets a few calls
           // (enough to lose), not the full count.
-          timingSeconds: 2, waitMarker: request.waitMarker, memoryBudget: request.deviceMemory))
+          timingSeconds: 2, waitMarker: request.waitMarker, memoryBudget: request.deviceMemory,
+          reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }

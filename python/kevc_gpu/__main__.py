@@ -59,6 +59,13 @@ def main(argv=None):
     run.add_argument("--memory-budget", type=int, default=None,
                      help="bytes of device memory this evaluation may use: a float64 reference that does not fit is "
                           "computed in slices over an output axis and compared as they come (never skipped)")
+    run.add_argument("--reuse-references", action="store_true",
+                     help="take the float64 reference outputs of each (reference module, trial seed) from the "
+                          "reference cache (references.py): computed once per workload and seed (the search)")
+    run.add_argument("--reference-cache", default=None, help="folder of the reference cache's disk tier")
+    run.add_argument("--fresh-if-faster-than", type=float, default=None,
+                     help="seconds (the search's best): a candidate timed faster gets one more trial on a fresh "
+                          "seed whose reference is computed, never cached")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
     sub.add_parser("devices", help="the visible devices (index, name, total bytes) as JSON; "
                                    "$KEVC_SIMULATED_DEVICES=N simulates N devices on the CPU")
@@ -85,7 +92,8 @@ def main(argv=None):
         cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
         timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
         eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds,
-        memory_budget=a.memory_budget)
+        memory_budget=a.memory_budget, reuse_references=a.reuse_references, reference_cache=a.reference_cache,
+        fresh_if_faster_than=a.fresh_if_faster_than)
     print(json.dumps(_clean(summary)))
     return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
 

@@ -88,3 +88,37 @@ def test_streaming_compare_matches_compare():
         assert part["passed"] == whole["passed"] and part["failures"] == whole["failures"]
         assert part["worst_index"] == whole["worst_index"]
         assert abs(part["max_abs"] - whole["max_abs"]) < 1e-12
+
+
+@needs_torch
+def test_references_are_computed_once_per_workload_and_seed(tmp_path):
+    # The search's trial seeds are shared by the candidates of a workload epoch: the first candidate computes the
+    # float64 references, the next ones (other worker processes) read them from the cache's disk tier. A wrong
+    # candidate is still wrong against cached references; a new seed computes new ones.
+    cache = str(tmp_path / "refs")
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    wrong = cpu_module(tmp_path, "wrong", CPU_CASES["wrong"])
+    opts = dict(trials=3, timing_calls=2, timeout=60, device="cpu", reuse_references=True, reference_cache=cache)
+    first = harness.evaluate(good, SOFTMAX_REF, seed=21, **opts)
+    second = harness.evaluate(good, SOFTMAX_REF, seed=21, **opts)
+    assert first["status"] == second["status"] == "ok"
+    assert first["reference_cache"] == {"memory": 0, "disk": 0, "computed": 4}, first["reference_cache"]  # + revalidation
+    assert second["reference_cache"] == {"memory": 0, "disk": 4, "computed": 0}, second["reference_cache"]
+    assert [t["seed"] for t in first["trials"]] == [t["seed"] for t in second["trials"]]
+    bad = harness.evaluate(wrong, SOFTMAX_REF, seed=21, **opts)
+    assert bad["status"] == "wrong" and bad["reference_cache"]["disk"] == 1
+    other = harness.evaluate(good, SOFTMAX_REF, seed=22, **opts)
+    assert other["reference_cache"]["computed"] == 4
+
+
+@needs_torch
+def test_a_candidate_about_to_become_the_best_gets_a_fresh_seed(tmp_path):
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    opts = dict(trials=2, timing_calls=2, timeout=60, device="cpu", seed=5, reuse_references=True,
+                reference_cache=str(tmp_path / "refs"))
+    faster = harness.evaluate(good, SOFTMAX_REF, fresh_if_faster_than=1e9, **opts)
+    assert faster["status"] == "ok" and "fresh_trial" in faster
+    assert faster["trials"][-1]["label"].startswith("fresh trial")
+    assert faster["trials"][-1]["seed"] not in [t["seed"] for t in faster["trials"][:-1]]
+    slower = harness.evaluate(good, SOFTMAX_REF, fresh_if_faster_than=1e-12, **opts)
+    assert "fresh_trial" not in slower and len(slower["trials"]) == 2
