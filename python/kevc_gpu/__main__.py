@@ -5,6 +5,7 @@
                           [--trials 5] [--timing-calls 50] [--timeout 60] [--seed N] [--device cuda|cpu]
   python3 -m kevc_gpu ceilings
   python3 -m kevc_gpu devices
+  python3 -m kevc_gpu serve --socket PATH [--workers 2]     (warm workers; `run --server PATH` uses them)
 
 `run` evaluates each (kernel, reference) pair in its own worker process and prints ONE JSON object: status (the
 worst case's: ok, flagged, wrong, nan, compile_error, timeout, crash, error), reason, per-case trials (seed,
@@ -29,7 +30,7 @@ def _clean(x):
     return x
 
 
-def main(argv=None):
+def parser():
     ap = argparse.ArgumentParser(prog="python3 -m kevc_gpu")
     sub = ap.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="evaluate candidate kernel modules against their torch references")
@@ -67,8 +68,38 @@ def main(argv=None):
                      help="seconds (the search's best): a candidate timed faster gets one more trial on a fresh "
                           "seed whose reference is computed, never cached")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
+    run.add_argument("--server", default=None,
+                     help="a warm-worker server's socket (`serve`): the candidate runs in one of its persistent "
+                          "workers instead of a new process; without a server there, it runs locally")
     sub.add_parser("devices", help="the visible devices (index, name, total bytes) as JSON; "
                                    "$KEVC_SIMULATED_DEVICES=N simulates N devices on the CPU")
+    srv = sub.add_parser("serve", help="keep warm workers (per device) and evaluate `run --server` requests")
+    srv.add_argument("--socket", required=True, help="Unix socket path to listen on")
+    srv.add_argument("--workers", type=int, default=2, help="warm workers per device")
+    return ap
+
+
+def evaluate(a, ap, warm=None, worker_vars=None):
+    from . import harness
+    if len(a.kernel) != len(a.reference):
+        ap.error("give one --reference per --kernel")
+    labels = a.shape_label + [""] * (len(a.kernel) - len(a.shape_label))
+    cases = [(k, r, labels[i] or ("case %d" % (i + 1))) for i, (k, r) in enumerate(zip(a.kernel, a.reference))]
+    return harness.evaluate_cases(
+        cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
+        timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
+        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds,
+        memory_budget=a.memory_budget, reuse_references=a.reuse_references, reference_cache=a.reference_cache,
+        fresh_if_faster_than=a.fresh_if_faster_than, warm=warm, worker_vars=worker_vars)
+
+
+def exit_code(summary):
+    return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    ap = parser()
     a = ap.parse_args(argv)
 
     if a.command == "ceilings":
@@ -82,20 +113,23 @@ def main(argv=None):
         print(json.dumps({"devices": devices.visible()}))
         return 0
 
+    if a.command == "serve":
+        from . import server
+        return server.serve(a.socket, a.workers)
+
     from . import harness
     harness.die_with_parent()
-    if len(a.kernel) != len(a.reference):
-        ap.error("give one --reference per --kernel")
-    labels = a.shape_label + [""] * (len(a.kernel) - len(a.shape_label))
-    cases = [(k, r, labels[i] or ("case %d" % (i + 1))) for i, (k, r) in enumerate(zip(a.kernel, a.reference))]
-    summary = harness.evaluate_cases(
-        cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
-        timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
-        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds,
-        memory_budget=a.memory_budget, reuse_references=a.reuse_references, reference_cache=a.reference_cache,
-        fresh_if_faster_than=a.fresh_if_faster_than)
+    if a.server:
+        from . import server
+        summary = server.request(a.server, [x for i, x in enumerate(argv) if x != "--server"
+                                            and (i == 0 or argv[i - 1] != "--server")])
+        if summary is not None:
+            print(json.dumps(_clean(summary)))
+            return exit_code(summary)
+        print("kevc_gpu: no warm-worker server at %s; evaluating here" % a.server, file=sys.stderr)
+    summary = evaluate(a, ap)
     print(json.dumps(_clean(summary)))
-    return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
+    return exit_code(summary)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, **optio
 def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
                       timing_seconds=None, memory_budget=None, reuse_references=False, reference_cache=None,
-                      fresh_if_faster_than=None):
+                      fresh_if_faster_than=None, warm=None, worker_vars=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
@@ -136,14 +136,33 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
         with open(job_path, "w") as f:
             json.dump(job, f)
         out_path, err_path = os.path.join(tmp, "stdout.txt"), os.path.join(tmp, "stderr.txt")
+        paths = ["%s.%d" % (result_path, i) for i in range(len(cases))]
         start = time.monotonic()
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
-                                 stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
-                                 start_new_session=True)
-            timed_out = not _wait(p, total, ["%s.%d" % (result_path, i) for i in range(len(cases))])
-            if timed_out:
-                _kill_group(p)
+        warm_info = None
+        if warm is not None:
+            # A warm worker (warm.py): no start-up; a crash or hang ends only it, and the pool replaces it.
+            w = warm.acquire()
+            since = w.stderr_size()
+            given = os.environ if worker_vars is None else worker_vars
+            lock = given.get("KEVC_GPU_LOCK")
+            env = {"KEVC_GPU_LOCK": ("%s.%d" % (lock, w.device_index)) if lock else None,
+                   "KEVC_WAIT_MARKER": given.get("KEVC_WAIT_MARKER")}
+            try:
+                timed_out, rc = w.run(job_path, result_path, total, paths, env)
+                stderr_tail, stdout_tail = w.stderr_tail(since), ""
+                warm_info = {"device": w.device_index, "pid": w.process.pid, "replaced": rc is not None or timed_out}
+            finally:
+                warm.release(w)
+        else:
+            with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
+                                     stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
+                                     start_new_session=True)
+                timed_out = not _wait(p, total, paths)
+                if timed_out:
+                    _kill_group(p)
+            rc = p.returncode
+            stderr_tail, stdout_tail = _tail(err_path, 2000), _tail(out_path, 1000)
         elapsed = time.monotonic() - start
         results, ended = [], None
         for i, (k, r, label) in enumerate(cases):
@@ -165,7 +184,6 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                     result["status"] = "timeout"
                     result["reason"] = "killed after %.0f s (during %s)" % (total, phase)
                 else:
-                    rc = p.returncode
                     how = ("signal %s" % signal.Signals(-rc).name) if rc is not None and rc < 0 \
                         else "exit status %s" % rc
                     result["status"] = "crash"
@@ -173,8 +191,10 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                 ended = result["status"]
             elif result.get("status") == "crash":
                 ended = "crash"
-            result["worker"] = {"returncode": p.returncode, "seconds": elapsed,
-                                "stderr_tail": _tail(err_path, 2000), "stdout_tail": _tail(out_path, 1000)}
+            result["worker"] = {"returncode": rc, "seconds": elapsed, "stderr_tail": stderr_tail,
+                                "stdout_tail": stdout_tail}
+            if warm_info is not None:
+                result["worker"]["warm"] = warm_info
             if len(cases) > 1:
                 result["worker"]["shared_by_cases"] = len(cases)
             result["kernel"], result["reference"] = os.path.abspath(k), os.path.abspath(r)

@@ -715,7 +715,7 @@ def _short(e, limit=1500):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def run_cases(job, result_path):
+def run_cases(job, result_path, warm=False):
     """The cases of one candidate (its shapes; often just one) in this one process, in order: each case's result
     goes to RESULT.json.<i>. Python, torch and CUDA start once, not once per case. A case that crashes ends the
     worker (its process may hold a sticky CUDA error): the harness reports the cases after it as not run."""
@@ -723,8 +723,8 @@ def run_cases(job, result_path):
     code = 0
     for i, case in enumerate(job["cases"]):
         w = Worker(dict(common, **case), "%s.%d" % (result_path, i))
-        if i > 0:
-            w._phase_start = time.monotonic()  # start-up was the first case's
+        if i > 0 or warm:
+            w._phase_start = time.monotonic()  # start-up was the first case's (a warm worker's, before the job)
         code = w.run()
         if code != 0 or w.result.get("status") == "crash":
             return code or 3
@@ -737,7 +737,54 @@ def run_cases(job, result_path):
     return code
 
 
+def serve():
+    """A warm worker (warm.py): torch (and Triton, when installed) imported and the CUDA context created once, then
+    candidates one after another, each a line `{"job": JOB.json, "result": RESULT.json, "env": {...}}` on standard
+    input, answered by `{"done": CODE}` on standard output once its result files are written. Each candidate's
+    modules are loaded afresh (unique module names). A candidate that crashes (code 3: its process may hold a sticky
+    CUDA error) ends the worker; the pool replaces it. A hang is the pool's to kill."""
+    from .harness import die_with_parent
+    die_with_parent()
+    started = time.monotonic()
+    try:
+        import torch
+        if os.environ.get("KEVC_GPU_DEVICE", "cuda") == "cuda" and torch.cuda.is_available():
+            torch.zeros(1, device="cuda")  # the CUDA context, once
+        try:
+            import triton  # noqa: F401 - imported once for every candidate
+        except ImportError:
+            pass
+    except ImportError:
+        pass
+    # The protocol gets a private copy of standard output; what a candidate prints goes to standard error.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    out.write(json.dumps({"ready": round(time.monotonic() - started, 3)}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        request = json.loads(line)
+        for k, v in (request.get("env") or {}).items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        with open(request["job"]) as f:
+            job = json.load(f)
+        code = run_cases(job, request["result"], warm=True)
+        sys.stderr.flush()
+        out.write(json.dumps({"done": code}) + "\n")
+        out.flush()
+        if code != 0:
+            os._exit(code)
+    os._exit(0)
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] == "--serve":
+        serve()
     if len(argv) != 3:
         print("usage: python -m kevc_gpu.worker JOB.json RESULT.json", file=sys.stderr)
         return 2

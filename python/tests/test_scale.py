@@ -122,3 +122,94 @@ def test_a_candidate_about_to_become_the_best_gets_a_fresh_seed(tmp_path):
     assert faster["trials"][-1]["seed"] not in [t["seed"] for t in faster["trials"][:-1]]
     slower = harness.evaluate(good, SOFTMAX_REF, fresh_if_faster_than=1e-12, **opts)
     assert "fresh_trial" not in slower and len(slower["trials"]) == 2
+
+
+@needs_torch
+def test_warm_workers_survive_a_crashing_and_a_hanging_kernel(tmp_path):
+    # Two warm workers take candidates one after another (torch imported once each). A kernel that aborts, one that
+    # segfaults and one that hangs each end only their worker, which the pool replaces; the candidate after each is
+    # evaluated normally and is not blamed.
+    from kevc_gpu import warm
+    pool = warm.WarmPool(2, devices=[0], log_dir=str(tmp_path))
+    try:
+        good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+        abort = cpu_module(tmp_path, "abort", "import os; os.abort()")
+        segv = cpu_module(tmp_path, "segv", "import ctypes; ctypes.string_at(0)")
+        hang = cpu_module(tmp_path, "hang", "import time\nwhile True:\n    time.sleep(0.1)")
+        opts = dict(trials=2, timing_calls=2, device="cpu", seed=4, warm=pool)
+        first = harness.evaluate(good, SOFTMAX_REF, timeout=60, **opts)
+        assert first["status"] == "ok", first["reason"]
+        pids = {first["worker"]["warm"]["pid"]}
+        statuses = []
+        for bad in (abort, segv, hang):
+            r = harness.evaluate(bad, SOFTMAX_REF, timeout=6, **opts)
+            statuses.append(r["status"])
+            after = harness.evaluate(good, SOFTMAX_REF, timeout=60, **opts)
+            assert after["status"] == "ok", (bad, after["reason"])
+            pids.add(after["worker"]["warm"]["pid"])
+        assert statuses == ["crash", "crash", "timeout"], statuses
+        assert pool.replaced == 3
+        # Warm: the good candidates after the first start no Python (their start phase is short).
+        assert after["phase_seconds"].get("start", 0) < 1.0, after["phase_seconds"]
+    finally:
+        pool.close()
+
+
+def _serve(tmp_path, env_extra, workers=1):
+    import json as _json
+    import subprocess
+    import sys
+    import time
+    sock = str(tmp_path / "warm.sock")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), **env_extra)
+    p = subprocess.Popen([sys.executable, "-m", "kevc_gpu", "serve", "--socket", sock, "--workers", str(workers)],
+                         stdout=subprocess.PIPE, env=env, cwd=str(tmp_path))
+    hello = _json.loads(p.stdout.readline())
+    deadline = time.time() + 30
+    while not os.path.exists(sock) and time.time() < deadline:
+        time.sleep(0.05)
+    return p, sock, hello
+
+
+def _client(sock, kernel, seed, lock=None):
+    import json as _json
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if lock:
+        env["KEVC_GPU_LOCK"] = lock
+    out = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", kernel, "--reference", SOFTMAX_REF,
+                          "--trials", "2", "--timing-calls", "2", "--device", "cpu", "--seed", str(seed),
+                          "--eager-calls", "0", "--server", sock], capture_output=True, env=env, timeout=300)
+    return _json.loads(out.stdout)
+
+
+@needs_torch
+def test_server_spreads_candidates_over_simulated_devices(tmp_path):
+    # Three simulated devices, one warm worker each: three concurrent candidates run on three devices at once, each
+    # taking its own device's lock; later candidates reuse the warm workers (no new process).
+    import threading
+    p, sock, hello = _serve(tmp_path, {"KEVC_SIMULATED_DEVICES": "3", "KEVC_GPU_DEVICE": "cpu"})
+    try:
+        assert hello["devices"] == [0, 1, 2]
+        good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+        lock = str(tmp_path / "gpu.lock")
+        results = [None] * 3
+        threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, _client(sock, good, i, lock)))
+                   for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [r["status"] for r in results] == ["ok"] * 3, results
+        warm = [r["cases"][0]["worker"]["warm"] for r in results]
+        assert sorted(w["device"] for w in warm) == [0, 1, 2]
+        assert all(os.path.exists(lock + ".%d" % d) for d in range(3))
+        again = _client(sock, good, 9, lock)
+        assert again["status"] == "ok" and again["cases"][0]["worker"]["warm"]["pid"] in {w["pid"] for w in warm}
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+    # Without a server the client evaluates in its own process.
+    alone = _client(str(tmp_path / "nobody.sock"), good, 1)
+    assert alone["status"] == "ok" and "warm" not in alone["cases"][0]["worker"]
