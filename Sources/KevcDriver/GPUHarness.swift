@@ -35,13 +35,17 @@ public enum GPUHarness {
     /// (`--reuse-references`); a candidate timed faster than `freshIfFasterThan` seconds gets one fresh-seed trial.
     public var reuseReferences: Bool
     public var freshIfFasterThan: Double?
+    /// A warm-worker server's socket (`python3 -m kevc_gpu serve`, `HarnessServer`): the candidate runs in one of its
+    /// persistent workers instead of a new Python process (`--server`).
+    public var server: String?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
       eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
       waitMarker: String? = nil, memoryBudget: Int? = nil, reuseReferences: Bool = false,
-      freshIfFasterThan: Double? = nil
+      freshIfFasterThan: Double? = nil, server: String? = nil
     ) {
+      self.server = server
       self.reuseReferences = reuseReferences
       self.freshIfFasterThan = freshIfFasterThan
       self.memoryBudget = memoryBudget
@@ -136,6 +140,7 @@ public enum GPUHarness {
     if let t = options.timingSeconds { args += ["--timing-seconds", String(t)] }
     if let m = options.memoryBudget, m > 0 { args += ["--memory-budget", String(m)] }
     if options.reuseReferences { args.append("--reuse-references") }
+    if let server = options.server { args += ["--server", server] }
     if let f = options.freshIfFasterThan, f.isFinite, f > 0 { args += ["--fresh-if-faster-than", String(f)] }
     let shapeLabel = cases[0].label
     let process = Process()
@@ -196,8 +201,8 @@ public enum GPUHarness {
 
   /// The device memory a search's evaluations may hold together on one device: the smallest device's memory less a
   /// margin of 10% (at least 1 GiB) for the CUDA context, Triton's compiler and fragmentation; nil when unknown.
-  public static func deviceMemoryBudget(python: String = "python3") -> Int? {
-    guard let smallest = devices(python: python)?.map(\.totalBytes).min(), smallest > 0 else { return nil }
+  public static func deviceMemoryBudget(totalBytes: [Int]) -> Int? {
+    guard let smallest = totalBytes.min(), smallest > 0 else { return nil }
     return max(smallest / 2, smallest - max(1 << 30, smallest / 10))
   }
 

@@ -67,6 +67,9 @@ public struct SearchOptions: Sendable {
   /// launches a fresh base seed is drawn, and a candidate timed faster than the best so far gets one more trial
   /// on a fresh seed. 0: a fresh seed per candidate, nothing reused.
   public var referenceEpoch: Int = 16
+  /// Triton: evaluate in the warm workers of a harness server (`HarnessServer`: persistent processes, a pool per
+  /// visible device) instead of a new Python process per candidate.
+  public var warmWorkers: Bool = true
   public var workerExecutable: URL
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
@@ -158,6 +161,9 @@ public final class SearchEngine {
   var machine: MachinePeaks?
   /// The device memory one evaluation of this workload holds (GPU targets; `EvaluationFootprint`).
   var footprint = EvaluationFootprint()
+  /// GPU targets: the device memory one device's evaluations may hold together, and the warm-worker server.
+  var deviceBudget: Int?
+  var harnessServer: HarnessServer?
 
   // What is known (mirrors the database).
   var candidates: [Int: CandidateRecord] = [:]
@@ -349,10 +355,23 @@ public final class SearchEngine {
       memoryLimit: options.workerMemory > 0 ? options.workerMemory : nil)
     defer { pool.killAll() }
     if options.target != "llvm" {
-      pool.memoryBudget = options.deviceMemory ?? GPUHarness.deviceMemoryBudget()
+      // One budget per device; the server spreads candidates over the devices, so the pool admits up to the sum.
+      let devices = GPUHarness.devices() ?? []
+      let count = max(1, devices.count)
+      deviceBudget = options.deviceMemory ?? GPUHarness.deviceMemoryBudget(totalBytes: devices.map(\.totalBytes))
+      pool.memoryBudget = deviceBudget.map { EvaluationFootprint.sum(Array(repeating: $0, count: count)) }
       footprint = .of(bound)
-      let budget = pool.memoryBudget.map { "\($0 >> 20) MiB" } ?? "none (admission by count)"
-      observe(.message("device memory per evaluation: \(footprint.summary); budget \(budget)"))
+      let budget = deviceBudget.map { "\($0 >> 20) MiB per device" } ?? "none (admission by count)"
+      observe(.message("device memory per evaluation: \(footprint.summary); budget \(budget), \(count) device(s)"))
+      if options.warmWorkers {
+        harnessServer = HarnessServer(workersPerDevice: (max(1, options.jobs) + count - 1) / count)
+        observe(.message(harnessServer.map { "warm workers on device(s) \($0.devices)" }
+          ?? "no warm-worker server (a new Python worker per candidate)"))
+      }
+    }
+    defer {
+      harnessServer?.stop()
+      harnessServer = nil
     }
     var generationFailures = 0
     var stop: StopReason?
@@ -410,7 +429,7 @@ public final class SearchEngine {
         }
         // Admission by device memory as well as by count: a candidate whose footprint does not fit beside those in
         // flight waits (it is the next one launched: nothing overtakes it).
-        if !pool.admits(footprint: footprint.admitted(budget: pool.memoryBudget)) {
+        if options.target != "llvm", !pool.admits(footprint: footprint.admitted(budget: deviceBudget)) {
           pending.insert(id, at: 0)
           break
         }
@@ -455,8 +474,9 @@ public final class SearchEngine {
     request.target = options.target
     request.caseTimeout = options.caseTimeout
     if options.target != "llvm" {
-      request.deviceFootprint = footprint.admitted(budget: pool.memoryBudget)
-      request.deviceMemory = pool.memoryBudget.map { _ in footprint.admitted(budget: pool.memoryBudget) }
+      request.deviceFootprint = footprint.admitted(budget: deviceBudget)
+      request.deviceMemory = deviceBudget.map { _ in footprint.admitted(budget: deviceBudget) }
+      request.harnessServer = harnessServer?.socket
       request.reuseReferences = reuse
       request.freshIfFasterThan = reuse ? stats.bestTime : nil
     }

@@ -53,6 +53,8 @@ public struct WorkerRequest: Codable, Sendable {
   /// `freshIfFasterThan` seconds (the best so far).
   public var reuseReferences: Bool?
   public var freshIfFasterThan: Double?
+  /// Triton: the search's warm-worker server (`HarnessServer`), or nil for a new Python worker per candidate.
+  public var harnessServer: String?
 
   public init(
     specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,
@@ -335,7 +337,8 @@ public enum WorkerEvaluation {
           // Every other worker waits while one is timed: a mutant 1000x slower than the best gets a few calls
           // (enough to lose), not the full count.
           timingSeconds: 2, waitMarker: request.waitMarker, memoryBudget: request.deviceMemory,
-          reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan))
+          reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan,
+          server: request.harnessServer))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }

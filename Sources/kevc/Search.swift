@@ -83,6 +83,9 @@ struct Search: ParsableCommand {
     help: "Triton: candidates that share their trial seeds, so that each float64 reference is computed once and reused; a fresh seed every N candidates and for any candidate about to become the best. 0: a fresh seed per candidate.")
   var referenceEpoch: Int = 16
 
+  @Flag(help: "Triton: a new Python worker per candidate instead of the warm workers of a harness server.")
+  var coldWorkers = false
+
   @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
   var db: String?
 
@@ -152,6 +155,7 @@ struct Search: ParsableCommand {
       options.caseTimeout = caseTimeout
       if let deviceMemory { options.deviceMemory = min(max(1, deviceMemory), 1 << 30) << 20 }
       options.referenceEpoch = max(0, referenceEpoch)
+      options.warmWorkers = !coldWorkers
       if target == "triton" && jobs == ProcessInfo.processInfo.activeProcessorCount {
         // One GPU: candidates compile, import and check concurrently (the harness's device lock is shared for
         // checks) and are timed one at a time (exclusive); a few workers keep the GPU busy without piling up

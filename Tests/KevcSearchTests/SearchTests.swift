@@ -520,6 +520,9 @@ func smallOptions(budget: Int) -> SearchOptions {
     env["KEVC_GPU_DEVICE"] = "cpu"
     env["TRITON_INTERPRET"] = "1"
     env["KEVC_PYTHON_DIR"] = Paths.inRepository("python").path
+    // Two simulated devices: a warm-worker pool per device (issue 17), each device with its own lock and budget.
+    env["KEVC_SIMULATED_DEVICES"] = "2"
+    env["KEVC_SIMULATED_DEVICE_MEMORY"] = String(8 << 30)
     search.environment = env
     let out = Pipe()
     search.standardOutput = out
@@ -528,6 +531,8 @@ func smallOptions(budget: Int) -> SearchOptions {
     let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     search.waitUntilExit()
     #expect(search.terminationStatus == 0, "\(log)")
+    #expect(log.contains("warm workers on device(s) [0, 1]"), "\(log)")
+    #expect(log.contains("budget 7168 MiB per device, 2 device(s)"), "\(log)")
     let database = try TuningDatabase(path: db)
     let target = try #require(try database.targets().first)
     #expect(target.device == "Interpreter GPU" && target.kind == "triton")
