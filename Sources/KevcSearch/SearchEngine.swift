@@ -70,6 +70,9 @@ public struct SearchOptions: Sendable {
   /// Triton: evaluate in the warm workers of a harness server (`HarnessServer`: persistent processes, a pool per
   /// visible device) instead of a new Python process per candidate.
   public var warmWorkers: Bool = true
+  /// Triton: `ray://HOST:PORT` runs every evaluation as a Ray task (`num_gpus=1`) on that cluster through the
+  /// harness server; the search and the database stay here.
+  public var executor: String?
   public var workerExecutable: URL
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
@@ -363,7 +366,16 @@ public final class SearchEngine {
       footprint = .of(bound)
       let budget = deviceBudget.map { "\($0 >> 20) MiB per device" } ?? "none (admission by count)"
       observe(.message("device memory per evaluation: \(footprint.summary); budget \(budget), \(count) device(s)"))
-      if options.warmWorkers {
+      if let executor = options.executor {
+        harnessServer = HarnessServer(workersPerDevice: 1, executor: executor)
+        guard harnessServer != nil else {
+          throw DiagnosticError(
+            .error(
+              DiagnosticID("search", "executor"), "cannot reach the executor '\(executor)' (is Ray installed here?)",
+              at: .unknown))
+        }
+        observe(.message("evaluations run as Ray tasks on \(executor)"))
+      } else if options.warmWorkers {
         harnessServer = HarnessServer(workersPerDevice: (max(1, options.jobs) + count - 1) / count)
         observe(.message(harnessServer.map { "warm workers on device(s) \($0.devices)" }
           ?? "no warm-worker server (a new Python worker per candidate)"))

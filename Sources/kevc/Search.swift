@@ -83,6 +83,10 @@ struct Search: ParsableCommand {
     help: "Triton: candidates that share their trial seeds, so that each float64 reference is computed once and reused; a fresh seed every N candidates and for any candidate about to become the best. 0: a fresh seed per candidate.")
   var referenceEpoch: Int = 16
 
+  @Option(
+    help: "Triton: ray://HOST:PORT[?gpus=1&cpus=1]: run every evaluation as a Ray task on that cluster (num_gpus=1); the search and the database stay here (docs/search.md).")
+  var executor: String?
+
   @Flag(help: "Triton: a new Python worker per candidate instead of the warm workers of a harness server.")
   var coldWorkers = false
 
@@ -156,6 +160,13 @@ struct Search: ParsableCommand {
       if let deviceMemory { options.deviceMemory = min(max(1, deviceMemory), 1 << 30) << 20 }
       options.referenceEpoch = max(0, referenceEpoch)
       options.warmWorkers = !coldWorkers
+      if let executor {
+        guard executor.hasPrefix("ray://") else {
+          throw DiagnosticError(
+            .error(DiagnosticID("driver", "bad-option"), "--executor takes ray://HOST:PORT, not '\(executor)'", at: here))
+        }
+        options.executor = executor
+      }
       if target == "triton" && jobs == ProcessInfo.processInfo.activeProcessorCount {
         // One GPU: candidates compile, import and check concurrently (the harness's device lock is shared for
         // checks) and are timed one at a time (exclusive); a few workers keep the GPU busy without piling up

@@ -68,6 +68,8 @@ def parser():
                      help="seconds (the search's best): a candidate timed faster gets one more trial on a fresh "
                           "seed whose reference is computed, never cached")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
+    run.add_argument("--executor", default=None,
+                     help="ray://HOST:PORT[?gpus=1&cpus=1]: evaluate as a Ray task on that cluster (ray_executor.py)")
     run.add_argument("--server", default=None,
                      help="a warm-worker server's socket (`serve`): the candidate runs in one of its persistent "
                           "workers instead of a new process; without a server there, it runs locally")
@@ -76,6 +78,8 @@ def parser():
     srv = sub.add_parser("serve", help="keep warm workers (per device) and evaluate `run --server` requests")
     srv.add_argument("--socket", required=True, help="Unix socket path to listen on")
     srv.add_argument("--workers", type=int, default=2, help="warm workers per device")
+    srv.add_argument("--executor", default=None,
+                     help="ray://HOST:PORT: evaluate every request as a Ray task instead (no local workers)")
     return ap
 
 
@@ -115,21 +119,37 @@ def main(argv=None):
 
     if a.command == "serve":
         from . import server
-        return server.serve(a.socket, a.workers)
+        return server.serve(a.socket, a.workers, a.executor)
 
     from . import harness
     harness.die_with_parent()
     if a.server:
         from . import server
-        summary = server.request(a.server, [x for i, x in enumerate(argv) if x != "--server"
-                                            and (i == 0 or argv[i - 1] != "--server")])
+        summary = server.request(a.server, _without(argv, "--server"))
         if summary is not None:
             print(json.dumps(_clean(summary)))
             return exit_code(summary)
         print("kevc_gpu: no warm-worker server at %s; evaluating here" % a.server, file=sys.stderr)
-    summary = evaluate(a, ap)
+    if a.executor:
+        from . import ray_executor
+        summary = ray_executor.get(a.executor).evaluate(_without(argv, "--executor"))
+    else:
+        summary = evaluate(a, ap)
     print(json.dumps(_clean(summary)))
     return exit_code(summary)
+
+
+def _without(argv, flag):
+    """argv less `flag` and its value."""
+    out, skip = [], False
+    for x in argv:
+        if skip:
+            skip = False
+        elif x == flag:
+            skip = True
+        elif not x.startswith(flag + "="):
+            out.append(x)
+    return out
 
 
 if __name__ == "__main__":

@@ -20,11 +20,17 @@ import sys
 import threading
 
 
-def serve(path, workers):
+def serve(path, workers, executor=None):
     from . import harness, warm
-    from .__main__ import evaluate, parser
+    from .__main__ import evaluate, parser, _without
     harness.die_with_parent()
-    pool = warm.WarmPool(workers)
+    remote = None
+    if executor:
+        from . import ray_executor
+        remote = ray_executor.get(executor)
+        pool = None
+    else:
+        pool = warm.WarmPool(workers)
     ap = parser()
 
     class Handler(socketserver.StreamRequestHandler):
@@ -33,7 +39,10 @@ def serve(path, workers):
             try:
                 req = json.loads(line)
                 a = ap.parse_args(req["argv"])
-                summary = evaluate(a, ap, warm=pool, worker_vars=req.get("env") or {})
+                if remote is not None:
+                    summary = remote.evaluate(_without(req["argv"], "--executor"))
+                else:
+                    summary = evaluate(a, ap, warm=pool, worker_vars=req.get("env") or {})
             except SystemExit:
                 summary = {"status": "error", "reason": "bad request: %r" % line[:200], "cases": []}
             except Exception as e:  # noqa: BLE001 - a harness bug answers as an error, never kills the server
@@ -48,11 +57,13 @@ def serve(path, workers):
     if os.path.exists(path):
         os.unlink(path)
     srv = Server(path, Handler)
-    print(json.dumps({"listening": path, "devices": pool.devices, "workers_per_device": workers}), flush=True)
+    print(json.dumps({"listening": path, "devices": pool.devices if pool else [], "executor": executor,
+                      "workers_per_device": workers}), flush=True)
     try:
         srv.serve_forever(poll_interval=0.2)
     finally:
-        pool.close()
+        if pool is not None:
+            pool.close()
         try:
             os.unlink(path)
         except OSError:

@@ -213,3 +213,70 @@ def test_server_spreads_candidates_over_simulated_devices(tmp_path):
     # Without a server the client evaluates in its own process.
     alone = _client(str(tmp_path / "nobody.sock"), good, 1)
     assert alone["status"] == "ok" and "warm" not in alone["cases"][0]["worker"]
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@needs_torch
+def test_ray_executor_on_a_local_cluster(tmp_path):
+    # A Ray cluster on loopback (CPU resources), evaluations as Ray tasks: a good candidate passes, a crashing one is
+    # the candidate's crash (its own worker process on the node), and a task the cluster cannot run is
+    # harness_error. The kevc_gpu package travels with the tasks.
+    import shutil
+    import signal
+    import subprocess
+    import tempfile
+    import time
+    if shutil.which("ray") is None:
+        print("SKIPPED: ray is not installed (pip install 'ray[client]'; .ci/install does)")
+        pytest.skip("ray is not installed")
+    temp = tempfile.mkdtemp(prefix="kr", dir="/tmp")  # Ray's socket paths must stay short
+    gcs, client = _free_port(), _free_port()
+    head = subprocess.Popen(["ray", "start", "--head", "--block", "--node-ip-address=127.0.0.1", "--port=%d" % gcs,
+                             "--ray-client-server-port=%d" % client, "--num-cpus=2", "--num-gpus=0",
+                             "--include-dashboard=false", "--disable-usage-stats", "--temp-dir=" + temp],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        from kevc_gpu import ray_executor
+        deadline = time.time() + 120
+        executor = None
+        while executor is None:
+            try:
+                executor = ray_executor.RayExecutor("ray://127.0.0.1:%d?gpus=0&cpus=1" % client)
+            except Exception:  # noqa: BLE001 - the head is still starting
+                if time.time() > deadline:
+                    raise
+                time.sleep(2)
+        good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+        crash = cpu_module(tmp_path, "crash", CPU_CASES["crash"])
+        common = ["--reference", SOFTMAX_REF, "--trials", "2", "--timing-calls", "2", "--device", "cpu",
+                  "--eager-calls", "0", "--seed", "3"]
+        ok = executor.evaluate(["run", "--kernel", good] + common, timeout=240)
+        assert ok["status"] == "ok", ok
+        assert ok["node"] and ok["cases"][0]["timing"]["calls"] == 2
+        bad = executor.evaluate(["run", "--kernel", crash] + common, timeout=240)
+        assert bad["status"] == "crash", bad
+        # A task that cannot be scheduled (no GPU in this cluster) within its time is the harness's, not the
+        # candidate's.
+        gpu_task = ray_executor.RayExecutor.__new__(ray_executor.RayExecutor)
+        gpu_task.__dict__.update(executor.__dict__)
+        gpu_task.task = executor.task.options(num_gpus=1)
+        stuck = gpu_task.evaluate(["run", "--kernel", good] + common, timeout=5)
+        assert stuck["status"] == "harness_error" and "ray task failed" in stuck["reason"], stuck
+    finally:
+        try:
+            import ray
+            ray.shutdown()
+        except Exception:  # noqa: BLE001
+            pass
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+        shutil.rmtree(temp, ignore_errors=True)
