@@ -38,13 +38,17 @@ public enum GPUHarness {
     /// A warm-worker server's socket (`python3 -m kevc_gpu serve`, `HarnessServer`): the candidate runs in one of its
     /// persistent workers instead of a new Python process (`--server`).
     public var server: String?
+    /// A baseline kernel module (same signature as the first case) timed beside it, interleaved
+    /// (`--baseline-kernel`): the summary's `baseline_timing`.
+    public var baselineModule: String?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
       eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
       waitMarker: String? = nil, memoryBudget: Int? = nil, reuseReferences: Bool = false,
-      freshIfFasterThan: Double? = nil, server: String? = nil
+      freshIfFasterThan: Double? = nil, server: String? = nil, baselineModule: String? = nil
     ) {
+      self.baselineModule = baselineModule
       self.server = server
       self.reuseReferences = reuseReferences
       self.freshIfFasterThan = freshIfFasterThan
@@ -135,6 +139,13 @@ public enum GPUHarness {
       "--trials", String(options.trials), "--timing-calls", String(options.timingCalls),
       "--timeout", String(options.timeout), "--eager-calls", String(max(0, options.eagerCalls)),
     ]
+    if let baseline = options.baselineModule {
+      let path = folder.appendingPathComponent("\(safe(kernelName))_baseline_triton.py").path
+      guard fm.createFile(atPath: path, contents: Data(baseline.utf8)) else {
+        throw ioError("cannot write the modules to '\(folder.path)'")
+      }
+      args += ["--baseline-kernel", path]
+    }
     if options.oneWorker && cases.count > 1 { args.append("--one-worker") }
     if let s = options.seed { args += ["--seed", String(s)] }
     if let t = options.timingSeconds { args += ["--timing-seconds", String(t)] }

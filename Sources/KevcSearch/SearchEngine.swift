@@ -492,6 +492,11 @@ public final class SearchEngine {
       request.reuseReferences = reuse
       request.freshIfFasterThan = reuse ? stats.bestTime : nil
     }
+    // Timing you can trust: the default schedule is timed again beside every other candidate (paired,
+    // interleaved), and the speedup is the ratio of the two times measured together.
+    if let d = defaultCandidate, d != id, evaluations[d]?.status == .ok, let base = self.trace(of: d) {
+      request.baselineTrace = base
+    }
     started[id] = Date().timeIntervalSince1970
     seeds[id] = seed
     do {
@@ -516,13 +521,20 @@ public final class SearchEngine {
       checkedShapes: result.checkedShapes.isEmpty ? nil : result.checkedShapes.joined(separator: "; "),
       seed: Int(truncatingIfNeeded: seeds[id] ?? 0), workerSeconds: result.seconds,
       startedAt: started[id] ?? Date().timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970)
-    e.workerReport = Self.workerReport(result)
     if id == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
+    var flag: String?
     if let t = e.medianTime {
-      e.baselineTime = baselineTime
-      e.speedup = baselineTime.map { $0 / t }
+      // The baseline measured beside this candidate when there is one; else the default's own measurement.
+      e.baselineTime = result.pairedBaseline ?? baselineTime
+      e.speedup = e.baselineTime.map { $0 / t }
       e.rooflineFraction = result.floorSeconds.map { $0 / t } ?? machine.map { cost.floorSeconds($0) / t }
+      if let f = e.rooflineFraction, f > 1 {
+        // Faster than the roofline floor allows: a measurement or model error, never a speedup.
+        flag = String(format: "%.0f%% of the roofline floor (faster than the floor allows)", f * 100)
+        e.speedup = nil
+      }
     }
+    e.workerReport = Self.workerReport(result, flag: flag)
     try db.insertEvaluation(e)
     if let stored = try db.evaluation(candidate: id) { e = stored }
     record(e, fresh: true)
@@ -536,8 +548,14 @@ public final class SearchEngine {
 
   /// The evaluation's worker_report column: the phases the worker timed and why it retried, as sorted JSON; nil when
   /// the worker said neither.
-  public static func workerReport(_ result: WorkerResult) -> String? {
+  public static func workerReport(_ result: WorkerResult, flag: String? = nil) -> String? {
     var report: [String: Any] = [:]
+    if let iqr = result.timeIQR { report["time_iqr"] = iqr }
+    if let b = result.pairedBaseline {
+      report["paired_baseline"] = b
+      if let iqr = result.pairedBaselineIQR { report["paired_baseline_iqr"] = iqr }
+    }
+    if let flag { report["flag"] = flag }
     if !result.phaseSeconds.isEmpty {
       report["phase_seconds"] = result.phaseSeconds.mapValues { ($0 * 1000).rounded() / 1000 }
     }
@@ -562,7 +580,7 @@ public final class SearchEngine {
     if e.status != .illegal && e.status != .compileError { stats.compiled += 1 }
     if e.candidateID == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
     stats.baselineTime = baselineTime ?? e.baselineTime ?? stats.baselineTime
-    guard e.status == .ok, let t = e.medianTime else {
+    guard e.status == .ok, let t = e.medianTime, e.flag == nil else {
       if fresh { island(of: e.candidateID, improved: false) }
       return
     }
@@ -687,7 +705,9 @@ public final class SearchEngine {
 
   /// Correct candidates, fastest first.
   func ranked(_ filter: (CandidateRecord) -> Bool = { _ in true }) -> [Int] {
-    evaluations.values.filter { e in e.status == .ok && e.medianTime != nil && candidates[e.candidateID].map(filter) ?? false }
+    evaluations.values.filter { e in
+      e.status == .ok && e.medianTime != nil && e.flag == nil && candidates[e.candidateID].map(filter) ?? false
+    }
       .sorted { ($0.medianTime ?? 0, $0.candidateID) < ($1.medianTime ?? 0, $1.candidateID) }
       .map(\.candidateID)
   }

@@ -87,6 +87,31 @@ func smallOptions(budget: Int) -> SearchOptions {
     let html = try SearchReport.html(
       db: db, workload: try #require(try db.workloads().first), target: try #require(try db.targets().first))
     #expect(html.contains("<svg") && html.contains("Lineage of the best candidate") && !html.contains("http://cdn"))
+
+    // Timing you can trust (issue 17): every time has its spread (IQR) stored, and every correct candidate after
+    // the default was timed beside a fresh measurement of the default (paired), which its speedup divides.
+    let correct = evals.filter { $0.status == .ok }
+    #expect(correct.allSatisfy { $0.timeIQR != nil }, "\(correct.map(\.workerReport))")
+    for e in correct where e.candidateID != cands.first?.id {
+      #expect(e.pairedBaseline && e.pairedBaselineIQR != nil, "\(e.workerReport ?? "")")
+      if let b = e.baselineTime, let t = e.medianTime, let s = e.speedup { #expect(abs(s - b / t) < 1e-9) }
+    }
+    #expect(try db.describeCandidate(best.0.id)?.contains(" ± ") == true)
+    // A result above 100% of the roofline floor is flagged: never the best, never a speedup.
+    var flagged = best.1
+    flagged.workerReport = #"{"flag": "250% of the roofline floor (faster than the floor allows)"}"#
+    try db.insertEvaluation(flagged)
+    let next = try db.best(workload: summary.workloadID, target: summary.targetID)
+    #expect(next?.0.id != best.0.id)
+    #expect(try db.describeCandidate(best.0.id)?.contains("FLAGGED: 250% of the roofline floor") == true)
+  }
+
+  @Test func interquartileRangeMatchesTheHarness() {
+    // python/kevc_gpu/worker.py _stats: linear interpolation between order statistics.
+    #expect(WorkerEvaluation.iqr([1, 2, 3, 4, 5]) == 2)
+    #expect(WorkerEvaluation.iqr([4, 1, 3, 2]) == 1.5)
+    #expect(WorkerEvaluation.iqr([7]) == 0)
+    #expect(WorkerEvaluation.iqr([]) == nil)
   }
 
   @Test func aDeviceTimeBudgetStopsTheSearchAndCountsEarlierRuns() throws {

@@ -68,6 +68,9 @@ def parser():
                      help="seconds (the search's best): a candidate timed faster gets one more trial on a fresh "
                           "seed whose reference is computed, never cached")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
+    run.add_argument("--baseline-kernel", default=None,
+                     help="a kernel module (same signature) timed beside the first case, interleaved: the search's "
+                          "default schedule, so that its speedup compares two times measured together")
     run.add_argument("--executor", default=None,
                      help="ray://HOST:PORT[?gpus=1&cpus=1]: evaluate as a Ray task on that cluster (ray_executor.py)")
     run.add_argument("--server", default=None,
@@ -94,7 +97,8 @@ def evaluate(a, ap, warm=None, worker_vars=None):
         timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
         eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds,
         memory_budget=a.memory_budget, reuse_references=a.reuse_references, reference_cache=a.reference_cache,
-        fresh_if_faster_than=a.fresh_if_faster_than, warm=warm, worker_vars=worker_vars)
+        fresh_if_faster_than=a.fresh_if_faster_than, warm=warm, worker_vars=worker_vars,
+        baseline_kernel=a.baseline_kernel)
 
 
 def exit_code(summary):

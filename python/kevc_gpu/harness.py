@@ -115,7 +115,7 @@ def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, **optio
 def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
                       timing_seconds=None, memory_budget=None, reuse_references=False, reference_cache=None,
-                      fresh_if_faster_than=None, warm=None, worker_vars=None):
+                      fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
@@ -128,7 +128,8 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
               "fresh_if_faster_than": fresh_if_faster_than}
     job = dict(common, cases=[
         {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
-         "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None}
+         "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,
+         "baseline_kernel": os.path.abspath(baseline_kernel) if baseline_kernel and i == 0 else None}
         for i, (k, r, label) in enumerate(cases)])
     total = timeout * max(1, len(cases))
     with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
@@ -224,5 +225,6 @@ def evaluate_cases(cases, time_all=False, one_worker=False, **options):
                for i, c in enumerate(results) if c["status"] != "ok" and c.get("reason")]
     first = results[0] if results else {}
     return {"status": status, "reason": "; ".join(reasons), "cases": results, "timing": first.get("timing"),
+            "baseline_timing": first.get("baseline_timing"),
             "eager": first.get("eager"), "roofline": first.get("roofline"),
             "flags": [f for c in results for f in c.get("flags", [])]}

@@ -103,7 +103,7 @@ class RayExecutor:
         """Evaluates one `run` argument list as a Ray task; the summary (harness_error when the task failed)."""
         files = {}
         for flag, value in zip(argv, argv[1:]):
-            if flag in ("--kernel", "--reference"):
+            if flag in ("--kernel", "--reference", "--baseline-kernel"):
                 with open(value) as f:
                     files[value] = f.read()
         try:

@@ -456,6 +456,7 @@ class Worker:
                 h1 = time.perf_counter()
                 host.append(h1 - h0)
         out = _stats(events if events else host)
+        out["samples"] = list(events if events else host)  # for paired timing; dropped from the result
         if calls < requested:
             out["budget"] = {"seconds": budget_s, "requested_calls": requested}
         out["host"] = _stats(host)
@@ -465,6 +466,43 @@ class Worker:
             out["after_launching_stream"] = _stats(after)
             out["sync_round_trip_s"] = trip
         return out
+
+    def load_baseline(self, values):
+        """The baseline kernel module (`baseline_kernel`: the search's default schedule at this shape), ready to
+        launch on the timing inputs with its own outputs; None when not asked for or when it does not load (its
+        failure is never the candidate's)."""
+        path = self.job.get("baseline_kernel")
+        if not path:
+            return None
+        from . import modules
+        try:
+            mod = modules.load_module(path)
+            args = dict(self.inp.kernel_arguments(self.params, values))
+            args.update(self.inp.poisoned(self.results, self.device))
+            mod.launch(**args)
+            self.sync()
+            return lambda: mod.launch(**args)
+        except Exception as e:  # noqa: BLE001
+            self.result["baseline_timing"] = {"error": _short(e, 300)}
+            return None
+
+    def timed_pair(self, fn, baseline, calls, warmup, budget_s):
+        """Candidate and baseline timed beside each other: blocks of calls alternate between them (and which goes
+        first alternates), so that clock changes and other load hit both alike. Returns both timings."""
+        blocks = 5 if calls >= 10 else 1
+        per = max(1, calls // blocks)
+        cand, base, first = [], [], None
+        for b in range(blocks):
+            order = [(fn, cand), (baseline, base)] if b % 2 == 0 else [(baseline, base), (fn, cand)]
+            for f, acc in order:
+                t = self.timed(f, per, warmup if b == 0 else 0,
+                               budget_s=(budget_s / blocks) if budget_s else None)
+                acc.extend(t.pop("samples"))
+                if f is fn and first is None:
+                    first = t
+        timing = dict(first, **_stats(cand))
+        timing["paired"] = {"blocks": blocks, "calls_per_block": per}
+        return timing, _stats(base)
 
     def sync_round_trip(self, samples=30):
         """The 90th percentile of an empty interval closed after a synchronize of every stream: what a timed call's
@@ -494,9 +532,20 @@ class Worker:
         self.phase("timing")
         with self.holding_device("shared"):
             self.call(args)  # any failure in the timed path is classified, not timed
+        baseline = self.load_baseline(values)
         with self.holding_device("exclusive"):  # only the timed calls own the GPU
-            self.result["timing"] = self.timed(lambda: self.kernel.launch(**args), calls, warmup,
-                                               budget_s=self.job.get("timing_seconds"))
+            fn = lambda: self.kernel.launch(**args)  # noqa: E731
+            budget = self.job.get("timing_seconds")
+            if baseline is not None:
+                try:
+                    self.result["timing"], self.result["baseline_timing"] = self.timed_pair(
+                        fn, baseline, calls, warmup, budget)
+                except Exception as e:  # noqa: BLE001 - the baseline's failure is not the candidate's
+                    self.result["baseline_timing"] = {"error": _short(e, 300)}
+                    self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget)
+            else:
+                self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget)
+            self.result["timing"].pop("samples", None)
         with self.holding_device("shared"):
             self.after_timing(values, outs, calls)
 

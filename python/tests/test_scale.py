@@ -280,3 +280,22 @@ def test_ray_executor_on_a_local_cluster(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
         shutil.rmtree(temp, ignore_errors=True)
+
+
+@needs_torch
+def test_baseline_is_timed_beside_the_candidate(tmp_path):
+    # The search's default schedule is timed again with every candidate, block by block, interleaved: the speedup
+    # divides two times measured together. A baseline that fails is reported, and never fails the candidate.
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    slow = cpu_module(tmp_path, "slow", "import time; time.sleep(0.004); y.copy_(torch.softmax(x, dim=1))")
+    r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
+                         baseline_kernel=slow)
+    assert r["status"] == "ok", r["reason"]
+    assert r["timing"]["paired"] == {"blocks": 5, "calls_per_block": 2} and r["timing"]["calls"] == 10
+    assert r["baseline_timing"]["calls"] == 10 and r["baseline_timing"]["iqr_s"] >= 0
+    assert r["baseline_timing"]["median_s"] > r["timing"]["median_s"]
+    assert "samples" not in r["timing"]
+    broken = cpu_module(tmp_path, "broken", "raise RuntimeError('baseline broke')")
+    r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
+                         baseline_kernel=broken)
+    assert r["status"] == "ok" and "baseline broke" in r["baseline_timing"]["error"], r
