@@ -184,16 +184,22 @@ public enum GPUHarness {
     return Outcome(status: status, json: json, text: render(object, kernelName: kernelName, shapeLabel: shapeLabel))
   }
 
-  /// The devices the harness sees (`python3 -m kevc_gpu devices`: index, name, total bytes; `$KEVC_SIMULATED_DEVICES`
-  /// simulated ones on the CPU), or nil when the query fails.
-  public static func devices(python: String = "python3") -> [(index: Int, name: String, totalBytes: Int)]? {
+  /// `python3 -m kevc_gpu ARGS` with python/ on PYTHONPATH, not started; nil when python/kevc_gpu is not found.
+  public static func harnessProcess(_ arguments: [String], python: String = "python3") -> Process? {
     guard let pythonDir = pythonDirectory() else { return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [python, "-m", "kevc_gpu", "devices"]
+    process.arguments = [python, "-m", "kevc_gpu"] + arguments
     var env = ProcessInfo.processInfo.environment
     env["PYTHONPATH"] = pythonDir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
     process.environment = env
+    return process
+  }
+
+  /// The devices the harness sees (`python3 -m kevc_gpu devices`: index, name, total bytes; `$KEVC_SIMULATED_DEVICES`
+  /// simulated ones on the CPU), or nil when the query fails.
+  public static func devices(python: String = "python3") -> [(index: Int, name: String, totalBytes: Int)]? {
+    guard let process = harnessProcess(["devices"], python: python) else { return nil }
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice

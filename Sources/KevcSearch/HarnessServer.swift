@@ -18,18 +18,14 @@ public final class HarnessServer {
   /// With `executor` (`ray://HOST:PORT`), the server keeps no local workers and runs every candidate as a Ray task
   /// on that cluster (python/kevc_gpu/ray_executor.py); the search and its database stay here.
   public init?(workersPerDevice: Int, executor: String? = nil, python: String = "python3") {
-    guard let pythonDir = GPUHarness.pythonDirectory() else { return nil }
     socket = FileManager.default.temporaryDirectory.appendingPathComponent(
       "kevc-warm-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
     ).path
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments =
-      [python, "-m", "kevc_gpu", "serve", "--socket", socket, "--workers", String(max(1, workersPerDevice))]
-      + (executor.map { ["--executor", $0] } ?? [])
-    var env = ProcessInfo.processInfo.environment
-    env["PYTHONPATH"] = pythonDir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
-    p.environment = env
+    guard
+      let p = GPUHarness.harnessProcess(
+        ["serve", "--socket", socket, "--workers", String(max(1, workersPerDevice))]
+          + (executor.map { ["--executor", $0] } ?? []), python: python)
+    else { return nil }
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice

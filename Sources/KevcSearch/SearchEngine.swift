@@ -197,6 +197,8 @@ public final class SearchEngine {
   var lastImprovement = 0
   var started: [Int: Double] = [:]
   var seeds: [Int: UInt64] = [:]
+  /// Correct, unflagged candidates' ranking times (`fitnessTime`).
+  var fitness: [Int: Double] = [:]
   /// Candidates whose evaluation ended in `harness_error` once: evaluated again with nothing else in flight (less
   /// concurrency) before their result is recorded; `aloneRunning` is the one now running so.
   var retryAlone: [Int] = []
@@ -261,7 +263,7 @@ public final class SearchEngine {
     islandStale = Array(repeating: 0, count: n)
     islandRestarts = Array(repeating: 0, count: n)
     for e in evaluations.values.sorted(by: { $0.id < $1.id }) {
-      guard let c = candidates[e.candidateID], e.status == .ok, let t = e.medianTime else { continue }
+      guard let c = candidates[e.candidateID], e.status == .ok, e.flag == nil, let t = fitnessTime(e) else { continue }
       let i = c.island % n
       if t < islandBest[i] { islandBest[i] = t }
     }
@@ -566,11 +568,23 @@ public final class SearchEngine {
     return String(decoding: data, as: UTF8.self)
   }
 
+  /// The time a correct candidate is ranked by: its median; or, when the default schedule was timed beside it
+  /// (paired), the default's own time divided by the paired speedup, so that candidates timed minutes apart on a
+  /// machine whose load changes compare by what was measured together (on the loaded 2-core test machine the
+  /// default's first time was faster than every candidate's median while each candidate beat the default timed
+  /// beside it by 1.2-1.3x). Without a paired measurement, or before the default has a time: the median.
+  func fitnessTime(_ e: EvaluationRecord) -> Double? {
+    guard let t = e.medianTime else { return nil }
+    if e.pairedBaseline, let b = e.baselineTime, b > 0, let b0 = baselineTime { return b0 * t / b }
+    return t
+  }
+
   /// Updates counters, the best candidate and the islands with one evaluation.
   func record(_ e: EvaluationRecord, fresh: Bool) {
     evaluations[e.candidateID] = e
-    if let c = candidates[e.candidateID], let parent = c.parentID, let p = evaluations[parent]?.medianTime {
-      let improved = e.status == .ok && (e.medianTime.map { $0 < p * 0.99 } ?? false)
+    if e.status == .ok, e.flag == nil, let f = fitnessTime(e) { fitness[e.candidateID] = f }
+    if let c = candidates[e.candidateID], let parent = c.parentID, let p = fitness[parent] {
+      let improved = e.status == .ok && (fitness[e.candidateID].map { $0 < p * 0.99 } ?? false)
       let o = proposerOutcomes[c.proposer] ?? (0, 0)
       proposerOutcomes[c.proposer] = (o.tried + 1, o.improved + (improved ? 1 : 0))
     }
@@ -580,12 +594,14 @@ public final class SearchEngine {
     if e.status != .illegal && e.status != .compileError { stats.compiled += 1 }
     if e.candidateID == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
     stats.baselineTime = baselineTime ?? e.baselineTime ?? stats.baselineTime
-    guard e.status == .ok, let t = e.medianTime, e.flag == nil else {
+    guard e.status == .ok, let measured = e.medianTime, e.flag == nil, let t = fitness[e.candidateID] else {
       if fresh { island(of: e.candidateID, improved: false) }
       return
     }
     stats.correct += 1
-    if options.target != "llvm", candidates[e.candidateID] != nil { costModel.add(cost(e.candidateID), measured: t) }
+    if options.target != "llvm", candidates[e.candidateID] != nil {
+      costModel.add(cost(e.candidateID), measured: measured)
+    }
     if let f = e.rooflineFraction { stats.bestFraction = max(stats.bestFraction ?? 0, f) }
     if stats.bestTime.map({ t < $0 * 0.99 }) ?? true { lastImprovement = stats.evaluated }
     if stats.bestTime.map({ t < $0 }) ?? true {
@@ -706,9 +722,9 @@ public final class SearchEngine {
   /// Correct candidates, fastest first.
   func ranked(_ filter: (CandidateRecord) -> Bool = { _ in true }) -> [Int] {
     evaluations.values.filter { e in
-      e.status == .ok && e.medianTime != nil && e.flag == nil && candidates[e.candidateID].map(filter) ?? false
+      e.status == .ok && fitness[e.candidateID] != nil && candidates[e.candidateID].map(filter) ?? false
     }
-      .sorted { ($0.medianTime ?? 0, $0.candidateID) < ($1.medianTime ?? 0, $1.candidateID) }
+      .sorted { (fitness[$0.candidateID] ?? 0, $0.candidateID) < (fitness[$1.candidateID] ?? 0, $1.candidateID) }
       .map(\.candidateID)
   }
 
@@ -868,8 +884,8 @@ public final class SearchEngine {
     var best: Int?
     for _ in 0..<max(1, options.tournamentSize) {
       let pick = population[random.int(below: population.count)]
-      let time = evaluations[pick]?.medianTime ?? .infinity
-      if best.map({ time < (evaluations[$0]?.medianTime ?? .infinity) }) ?? true { best = pick }
+      let time = fitness[pick] ?? .infinity
+      if best.map({ time < (fitness[$0] ?? .infinity) }) ?? true { best = pick }
     }
     return best.map { .parent($0) }
   }

@@ -528,14 +528,17 @@ public final class TuningDatabase {
     try correct(workload: workload, target: target, limit: 1).first
   }
 
-  /// Correct, timed records, fastest first (ties: the older record), at most `limit`.
+  /// Correct, timed, unflagged records, fastest first (ties: the older record), at most `limit`. Fastest by the
+  /// speedup over the default schedule, which divides two times measured together where the default was timed
+  /// beside the candidate (paired), else the default's own time (the same order as the median then); records
+  /// without a speedup (no baseline) come after, by median.
   public func correct(workload: Int, target: Int, limit: Int) throws -> [(CandidateRecord, EvaluationRecord)] {
     let rows = try connection.query(
       """
       SELECT c.id AS cid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
       WHERE c.workload_id = ?1 AND c.target_id = ?2 AND e.status = 'ok' AND e.median_time IS NOT NULL
         AND (e.worker_report IS NULL OR json_extract(e.worker_report, '$.flag') IS NULL)
-      ORDER BY e.median_time ASC, c.id ASC LIMIT ?3
+      ORDER BY (e.speedup IS NULL) ASC, e.speedup DESC, e.median_time ASC, c.id ASC LIMIT ?3
       """, [.int(Int64(workload)), .int(Int64(target)), .int(Int64(limit))])
     var out: [(CandidateRecord, EvaluationRecord)] = []
     for row in rows {

@@ -176,6 +176,13 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                 result = {"label": label, "status": ended, "phase": "not run", "trials": [], "timing": None,
                           "eager": None, "roofline": None, "flags": [], "seed": seed,
                           "reason": "not run: an earlier case of this candidate ended its worker"}
+            elif result is None and i == 0 and not timed_out:
+                # The worker died before it touched this candidate (Python, torch or CUDA failed to start, a warm
+                # worker lost before its job): the harness's failure, not the candidate's.
+                result = {"label": label, "status": "harness_error", "phase": "start", "trials": [], "timing": None,
+                          "eager": None, "roofline": None, "flags": [], "seed": seed,
+                          "reason": "the worker exited (%s) before it started on this candidate" % rc}
+                ended = "harness_error"
             elif result is None or result.get("phase") != "done":
                 result = result or {"label": label, "status": "running", "phase": "start", "reason": "",
                                     "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],

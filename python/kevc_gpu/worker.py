@@ -677,8 +677,10 @@ class Worker:
         reason: an infrastructure event, never the candidate's crash. A launch that runs out of memory alone is the
         candidate's (crash)."""
         try:
+            # Loading the modules and reading their signatures use no device: done before the lock, so a worker
+            # prepares its candidate while another one is timed.
+            self.setup()
             with self.holding_device("shared"):
-                self.setup()
                 self.trials()
                 self.release_cached_memory()
             return
