@@ -28,12 +28,31 @@ public enum GPUHarness {
     /// A file the GPU worker creates while it waits for the device lock and removes once it holds it
     /// (`$KEVC_WAIT_MARKER`): the search's worker pool does not count that wait against the candidate's timeout.
     public var waitMarker: String?
+    /// Bytes of device memory the evaluation may use (`--memory-budget`): a float64 reference that does not fit is
+    /// computed in slices and compared as they come. Nil: no limit.
+    public var memoryBudget: Int?
+    /// Reference outputs from the harness's cache, computed once per (reference module, trial seed)
+    /// (`--reuse-references`); a candidate timed faster than `freshIfFasterThan` seconds gets one fresh-seed trial.
+    public var reuseReferences: Bool
+    public var freshIfFasterThan: Double?
+    /// A warm-worker server's socket (`python3 -m kevc_gpu serve`, `HarnessServer`): the candidate runs in one of its
+    /// persistent workers instead of a new Python process (`--server`).
+    public var server: String?
+    /// A baseline kernel module (same signature as the first case) timed beside it, interleaved
+    /// (`--baseline-kernel`): the summary's `baseline_timing`.
+    public var baselineModule: String?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
       eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
-      waitMarker: String? = nil
+      waitMarker: String? = nil, memoryBudget: Int? = nil, reuseReferences: Bool = false,
+      freshIfFasterThan: Double? = nil, server: String? = nil, baselineModule: String? = nil
     ) {
+      self.baselineModule = baselineModule
+      self.server = server
+      self.reuseReferences = reuseReferences
+      self.freshIfFasterThan = freshIfFasterThan
+      self.memoryBudget = memoryBudget
       self.waitMarker = waitMarker
       self.timingSeconds = timingSeconds
       self.oneWorker = oneWorker
@@ -109,9 +128,20 @@ public enum GPUHarness {
       "--trials", String(options.trials), "--timing-calls", String(options.timingCalls),
       "--timeout", String(options.timeout), "--eager-calls", String(max(0, options.eagerCalls)),
     ]
+    if let baseline = options.baselineModule {
+      let path = folder.appendingPathComponent("\(safe(kernelName))_baseline_triton.py").path
+      guard fm.createFile(atPath: path, contents: Data(baseline.utf8)) else {
+        throw ioError("cannot write the modules to '\(folder.path)'")
+      }
+      args += ["--baseline-kernel", path]
+    }
     if options.oneWorker && cases.count > 1 { args.append("--one-worker") }
     if let s = options.seed { args += ["--seed", String(s)] }
     if let t = options.timingSeconds { args += ["--timing-seconds", String(t)] }
+    if let m = options.memoryBudget, m > 0 { args += ["--memory-budget", String(m)] }
+    if options.reuseReferences { args.append("--reuse-references") }
+    if let server = options.server { args += ["--server", server] }
+    if let f = options.freshIfFasterThan, f.isFinite, f > 0 { args += ["--fresh-if-faster-than", String(f)] }
     let shapeLabel = cases[0].label
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -141,6 +171,45 @@ public enum GPUHarness {
       throw ioError("the GPU harness printed no result (exit status \(process.terminationStatus)): \(tail)")
     }
     return Outcome(status: status, json: json, text: render(object, kernelName: kernelName, shapeLabel: shapeLabel))
+  }
+
+  /// `python3 -m kevc_gpu ARGS` with python/ on PYTHONPATH, not started; nil when python/kevc_gpu is not found.
+  public static func harnessProcess(_ arguments: [String], python: String = "python3") -> Process? {
+    guard let pythonDir = pythonDirectory() else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [python, "-m", "kevc_gpu"] + arguments
+    var env = ProcessInfo.processInfo.environment
+    env["PYTHONPATH"] = pythonDir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+    process.environment = env
+    return process
+  }
+
+  /// The devices the harness sees (`python3 -m kevc_gpu devices`: index, name, total bytes; `$KEVC_SIMULATED_DEVICES`
+  /// simulated ones on the CPU), or nil when the query fails.
+  public static func devices(python: String = "python3") -> [(index: Int, name: String, totalBytes: Int)]? {
+    guard let process = harnessProcess(["devices"], python: python) else { return nil }
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    do { try ChildProcesses.start(process) } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+      let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let list = o["devices"] as? [[String: Any]]
+    else { return nil }
+    return list.compactMap { d in
+      guard let i = number(d["index"]), let b = number(d["total_bytes"]) else { return nil }
+      return (Int(i), d["name"] as? String ?? "?", Int(b))
+    }
+  }
+
+  /// The device memory a search's evaluations may hold together on one device: the smallest device's memory less a
+  /// margin of 10% (at least 1 GiB) for the CUDA context, Triton's compiler and fragmentation; nil when unknown.
+  public static func deviceMemoryBudget(totalBytes: [Int]) -> Int? {
+    guard let smallest = totalBytes.min(), smallest > 0 else { return nil }
+    return max(smallest / 2, smallest - max(1 << 30, smallest / 10))
   }
 
   static func safe(_ s: String) -> String {

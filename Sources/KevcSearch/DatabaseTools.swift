@@ -39,7 +39,7 @@ extension TuningDatabase {
         let ok = evals.filter { $0.status == .ok }.count
         var line = "  target #\(t.id) \(t.key): \(evals.count) evaluated, \(ok) correct"
         if let (c, e) = try best(workload: w.id, target: t.id) {
-          line += "; best candidate #\(c.id) \(e.medianTime.map(SearchProgress.time) ?? "-")"
+          line += "; best candidate #\(c.id) \(e.timeText)"
           if let s = e.speedup { line += String(format: " (%.2fx over default)", s) }
         }
         lines.append(line)
@@ -58,8 +58,13 @@ extension TuningDatabase {
     out += "trace:\n" + (SearchReport.traceText(c.traceJSON).map { $0.isEmpty ? "  (empty)\n" : $0 } ?? c.traceJSON + "\n")
     if let e = try evaluation(candidate: id) {
       out += "evaluation: \(e.status.rawValue)"
-      if let t = e.medianTime { out += ", median \(SearchProgress.time(t))" }
+      if e.medianTime != nil { out += ", median \(e.timeText)" }
       if let s = e.speedup { out += String(format: ", %.2fx over default", s) }
+      if e.pairedBaseline, let b = e.baselineTime {
+        out += " (baseline timed beside it: \(SearchProgress.time(b))"
+          + (e.pairedBaselineIQR.map { " ± " + SearchProgress.time($0) } ?? "") + ")"
+      }
+      if let flag = e.flag { out += ", FLAGGED: \(flag)" }
       if let f = e.rooflineFraction { out += String(format: ", %.1f%% of roofline", f * 100) }
       out += "\n"
       if let err = e.error { out += "error: \(err)\n" }

@@ -58,6 +58,21 @@ public struct SearchOptions: Sendable {
   public var target: String = "llvm"
   /// Triton: seconds the GPU harness allows each case of a candidate.
   public var caseTimeout: Double = 60
+  /// Triton: bytes of device memory the evaluations in flight may hold together (`--device-memory`); nil: the
+  /// harness's device query (`python3 -m kevc_gpu devices`: the smallest card's memory less 10%, at least 1 GiB
+  /// less), or admission by count only when the query fails.
+  public var deviceMemory: Int?
+  /// Triton: candidates per reference epoch. The candidates of an epoch share their trial seeds, so the harness
+  /// computes each float64 reference once and reuses it (python/kevc_gpu/references.py); every `referenceEpoch`
+  /// launches a fresh base seed is drawn, and a candidate timed faster than the best so far gets one more trial
+  /// on a fresh seed. 0: a fresh seed per candidate, nothing reused.
+  public var referenceEpoch: Int = 16
+  /// Triton: evaluate in the warm workers of a harness server (`HarnessServer`: persistent processes, a pool per
+  /// visible device) instead of a new Python process per candidate.
+  public var warmWorkers: Bool = true
+  /// Triton: `ray://HOST:PORT` runs every evaluation as a Ray task (`num_gpus=1`) on that cluster through the
+  /// harness server; the search and the database stay here.
+  public var executor: String?
   public var workerExecutable: URL
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
@@ -147,6 +162,11 @@ public final class SearchEngine {
   var target: TargetRecord!
   var cost: WorkloadCost!
   var machine: MachinePeaks?
+  /// The device memory one evaluation of this workload holds (GPU targets; `EvaluationFootprint`).
+  var footprint = EvaluationFootprint()
+  /// GPU targets: the device memory one device's evaluations may hold together, and the warm-worker server.
+  var deviceBudget: Int?
+  var harnessServer: HarnessServer?
 
   // What is known (mirrors the database).
   var candidates: [Int: CandidateRecord] = [:]
@@ -177,6 +197,13 @@ public final class SearchEngine {
   var lastImprovement = 0
   var started: [Int: Double] = [:]
   var seeds: [Int: UInt64] = [:]
+  /// Correct, unflagged candidates' ranking times (`fitnessTime`).
+  var fitness: [Int: Double] = [:]
+  /// Candidates whose evaluation ended in `harness_error` once: evaluated again with nothing else in flight (less
+  /// concurrency) before their result is recorded; `aloneRunning` is the one now running so.
+  var retryAlone: [Int] = []
+  var retriedAlone: Set<Int> = []
+  var aloneRunning: Int?
 
   public init(
     db: TuningDatabase, input: SearchInput, options: SearchOptions, proposers: [(any Proposer, Int)]? = nil,
@@ -236,7 +263,7 @@ public final class SearchEngine {
     islandStale = Array(repeating: 0, count: n)
     islandRestarts = Array(repeating: 0, count: n)
     for e in evaluations.values.sorted(by: { $0.id < $1.id }) {
-      guard let c = candidates[e.candidateID], e.status == .ok, let t = e.medianTime else { continue }
+      guard let c = candidates[e.candidateID], e.status == .ok, e.flag == nil, let t = fitnessTime(e) else { continue }
       let i = c.island % n
       if t < islandBest[i] { islandBest[i] = t }
     }
@@ -332,6 +359,34 @@ public final class SearchEngine {
       executable: options.workerExecutable, arguments: options.workerArguments, timeout: options.evalTimeout,
       memoryLimit: options.workerMemory > 0 ? options.workerMemory : nil)
     defer { pool.killAll() }
+    if options.target != "llvm" {
+      // One budget per device; the server spreads candidates over the devices, so the pool admits up to the sum.
+      let devices = GPUHarness.devices() ?? []
+      let count = max(1, devices.count)
+      deviceBudget = options.deviceMemory ?? GPUHarness.deviceMemoryBudget(totalBytes: devices.map(\.totalBytes))
+      pool.memoryBudget = deviceBudget.map { EvaluationFootprint.sum(Array(repeating: $0, count: count)) }
+      footprint = .of(bound)
+      let budget = deviceBudget.map { "\($0 >> 20) MiB per device" } ?? "none (admission by count)"
+      observe(.message("device memory per evaluation: \(footprint.summary); budget \(budget), \(count) device(s)"))
+      if let executor = options.executor {
+        harnessServer = HarnessServer(workersPerDevice: 1, executor: executor)
+        guard harnessServer != nil else {
+          throw DiagnosticError(
+            .error(
+              DiagnosticID("search", "executor"), "cannot reach the executor '\(executor)' (is Ray installed here?)",
+              at: .unknown))
+        }
+        observe(.message("evaluations run as Ray tasks on \(executor)"))
+      } else if options.warmWorkers {
+        harnessServer = HarnessServer(workersPerDevice: (max(1, options.jobs) + count - 1) / count)
+        observe(.message(harnessServer.map { "warm workers on device(s) \($0.devices)" }
+          ?? "no warm-worker server (a new Python worker per candidate)"))
+      }
+    }
+    defer {
+      harnessServer?.stop()
+      harnessServer = nil
+    }
     var generationFailures = 0
     var stop: StopReason?
     var draining = false
@@ -369,10 +424,27 @@ public final class SearchEngine {
       // Dispatch. The baseline (default schedule) runs alone first: every speedup is measured against it.
       var progressed = false
       let waitingForBaseline = baselineTime == nil && defaultCandidate.map { evaluations[$0] == nil } ?? false
-      while !draining, pool.inFlight < max(1, options.jobs), stats.evaluated + pool.inFlight < options.budget {
+      if let id = retryAlone.first {
+        // A harness error is retried with less concurrency: alone, once the workers in flight are done.
+        if pool.inFlight == 0, !draining {
+          retryAlone.removeFirst()
+          aloneRunning = id
+          try launch(id, pool)
+          progressed = true
+        }
+      }
+      while !draining, retryAlone.isEmpty, aloneRunning == nil, pool.inFlight < max(1, options.jobs),
+        stats.evaluated + pool.inFlight < options.budget
+      {
         if waitingForBaseline, pool.inFlight > 0 { break }
         guard let id = try nextCandidate() else {
           if !proposers.contains(where: { $0.0.isWaiting }) { generationFailures += 1 }
+          break
+        }
+        // Admission by device memory as well as by count: a candidate whose footprint does not fit beside those in
+        // flight waits (it is the next one launched: nothing overtakes it).
+        if options.target != "llvm", !pool.admits(footprint: footprint.admitted(budget: deviceBudget)) {
+          pending.insert(id, at: 0)
           break
         }
         generationFailures = 0
@@ -382,6 +454,7 @@ public final class SearchEngine {
       }
 
       for (id, result) in pool.poll() {
+        if id == aloneRunning { aloneRunning = nil }
         try finish(id, result)
         progressed = true
       }
@@ -400,7 +473,13 @@ public final class SearchEngine {
     guard let trace = trace(of: id) else { return }
     var shape: [String: Int] = [:]
     for d in bound.dims { if let v = d.value { shape[d.name] = v } }
-    let seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
+    var seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
+    let reuse = options.target != "llvm" && options.referenceEpoch > 0
+    if reuse {
+      // One base seed per epoch of `referenceEpoch` launches: shared trial seeds, shared references.
+      let epoch = UInt64((stats.evaluated + pool.inFlight) / options.referenceEpoch)
+      seed = options.seed ^ (epoch &+ 1) &* 0x9E37_79B9_7F4A_7C15
+    }
     var request = WorkerRequest(
       specPath: input.specPath, specText: input.specText, kind: input.kind.rawValue, shape: shape, trace: trace,
       trials: options.trials, seed: seed, checkWorkLimit: options.checkWorkLimit,
@@ -408,6 +487,18 @@ public final class SearchEngine {
       timingLock: FileManager.default.temporaryDirectory.appendingPathComponent("kevc-timing-\(getuid()).lock").path)
     request.target = options.target
     request.caseTimeout = options.caseTimeout
+    if options.target != "llvm" {
+      request.deviceFootprint = footprint.admitted(budget: deviceBudget)
+      request.deviceMemory = deviceBudget.map { _ in footprint.admitted(budget: deviceBudget) }
+      request.harnessServer = harnessServer?.socket
+      request.reuseReferences = reuse
+      request.freshIfFasterThan = reuse ? stats.bestTime : nil
+    }
+    // Timing you can trust: the default schedule is timed again beside every other candidate (paired,
+    // interleaved), and the speedup is the ratio of the two times measured together.
+    if let d = defaultCandidate, d != id, evaluations[d]?.status == .ok, let base = self.trace(of: d) {
+      request.baselineTrace = base
+    }
     started[id] = Date().timeIntervalSince1970
     seeds[id] = seed
     do {
@@ -418,6 +509,12 @@ public final class SearchEngine {
   }
 
   func finish(_ id: Int, _ result: WorkerResult) throws {
+    if result.status == .harnessError, !retriedAlone.contains(id) {
+      retriedAlone.insert(id)
+      retryAlone.append(id)
+      observe(.message("candidate #\(id): harness error (\(SearchProgress.clip(result.error ?? "", 120))); evaluating it again alone"))
+      return
+    }
     let times = result.times.isEmpty ? nil : "[" + result.times.map { "\($0)" }.joined(separator: ", ") + "]"
     var e = EvaluationRecord(
       id: 0, candidateID: id, status: result.status, error: result.error, maxAbsError: result.maxAbsError,
@@ -426,18 +523,25 @@ public final class SearchEngine {
       checkedShapes: result.checkedShapes.isEmpty ? nil : result.checkedShapes.joined(separator: "; "),
       seed: Int(truncatingIfNeeded: seeds[id] ?? 0), workerSeconds: result.seconds,
       startedAt: started[id] ?? Date().timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970)
-    e.workerReport = Self.workerReport(result)
     if id == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
+    var flag: String?
     if let t = e.medianTime {
-      e.baselineTime = baselineTime
-      e.speedup = baselineTime.map { $0 / t }
+      // The baseline measured beside this candidate when there is one; else the default's own measurement.
+      e.baselineTime = result.pairedBaseline ?? baselineTime
+      e.speedup = e.baselineTime.map { $0 / t }
       e.rooflineFraction = result.floorSeconds.map { $0 / t } ?? machine.map { cost.floorSeconds($0) / t }
+      if let f = e.rooflineFraction, f > 1 {
+        // Faster than the roofline floor allows: a measurement or model error, never a speedup.
+        flag = String(format: "%.0f%% of the roofline floor (faster than the floor allows)", f * 100)
+        e.speedup = nil
+      }
     }
+    e.workerReport = Self.workerReport(result, flag: flag)
     try db.insertEvaluation(e)
     if let stored = try db.evaluation(candidate: id) { e = stored }
     record(e, fresh: true)
     if let c = candidates[id] {
-      if e.status != .ok, let p = c.parentID {
+      if e.status != .ok, e.status != .harnessError, let p = c.parentID {
         failuresByParent[p, default: []].append("\(e.status.rawValue): \(e.error ?? "")")
       }
       observe(.evaluated(c, e, stats))
@@ -446,8 +550,14 @@ public final class SearchEngine {
 
   /// The evaluation's worker_report column: the phases the worker timed and why it retried, as sorted JSON; nil when
   /// the worker said neither.
-  public static func workerReport(_ result: WorkerResult) -> String? {
+  public static func workerReport(_ result: WorkerResult, flag: String? = nil) -> String? {
     var report: [String: Any] = [:]
+    if let iqr = result.timeIQR { report["time_iqr"] = iqr }
+    if let b = result.pairedBaseline {
+      report["paired_baseline"] = b
+      if let iqr = result.pairedBaselineIQR { report["paired_baseline_iqr"] = iqr }
+    }
+    if let flag { report["flag"] = flag }
     if !result.phaseSeconds.isEmpty {
       report["phase_seconds"] = result.phaseSeconds.mapValues { ($0 * 1000).rounded() / 1000 }
     }
@@ -458,11 +568,23 @@ public final class SearchEngine {
     return String(decoding: data, as: UTF8.self)
   }
 
+  /// The time a correct candidate is ranked by: its median; or, when the default schedule was timed beside it
+  /// (paired), the default's own time divided by the paired speedup, so that candidates timed minutes apart on a
+  /// machine whose load changes compare by what was measured together (on the loaded 2-core test machine the
+  /// default's first time was faster than every candidate's median while each candidate beat the default timed
+  /// beside it by 1.2-1.3x). Without a paired measurement, or before the default has a time: the median.
+  func fitnessTime(_ e: EvaluationRecord) -> Double? {
+    guard let t = e.medianTime else { return nil }
+    if e.pairedBaseline, let b = e.baselineTime, b > 0, let b0 = baselineTime { return b0 * t / b }
+    return t
+  }
+
   /// Updates counters, the best candidate and the islands with one evaluation.
   func record(_ e: EvaluationRecord, fresh: Bool) {
     evaluations[e.candidateID] = e
-    if let c = candidates[e.candidateID], let parent = c.parentID, let p = evaluations[parent]?.medianTime {
-      let improved = e.status == .ok && (e.medianTime.map { $0 < p * 0.99 } ?? false)
+    if e.status == .ok, e.flag == nil, let f = fitnessTime(e) { fitness[e.candidateID] = f }
+    if let c = candidates[e.candidateID], let parent = c.parentID, let p = fitness[parent] {
+      let improved = e.status == .ok && (fitness[e.candidateID].map { $0 < p * 0.99 } ?? false)
       let o = proposerOutcomes[c.proposer] ?? (0, 0)
       proposerOutcomes[c.proposer] = (o.tried + 1, o.improved + (improved ? 1 : 0))
     }
@@ -472,12 +594,14 @@ public final class SearchEngine {
     if e.status != .illegal && e.status != .compileError { stats.compiled += 1 }
     if e.candidateID == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
     stats.baselineTime = baselineTime ?? e.baselineTime ?? stats.baselineTime
-    guard e.status == .ok, let t = e.medianTime else {
+    guard e.status == .ok, let measured = e.medianTime, e.flag == nil, let t = fitness[e.candidateID] else {
       if fresh { island(of: e.candidateID, improved: false) }
       return
     }
     stats.correct += 1
-    if options.target != "llvm", candidates[e.candidateID] != nil { costModel.add(cost(e.candidateID), measured: t) }
+    if options.target != "llvm", candidates[e.candidateID] != nil {
+      costModel.add(cost(e.candidateID), measured: measured)
+    }
     if let f = e.rooflineFraction { stats.bestFraction = max(stats.bestFraction ?? 0, f) }
     if stats.bestTime.map({ t < $0 * 0.99 }) ?? true { lastImprovement = stats.evaluated }
     if stats.bestTime.map({ t < $0 }) ?? true {
@@ -597,8 +721,10 @@ public final class SearchEngine {
 
   /// Correct candidates, fastest first.
   func ranked(_ filter: (CandidateRecord) -> Bool = { _ in true }) -> [Int] {
-    evaluations.values.filter { e in e.status == .ok && e.medianTime != nil && candidates[e.candidateID].map(filter) ?? false }
-      .sorted { ($0.medianTime ?? 0, $0.candidateID) < ($1.medianTime ?? 0, $1.candidateID) }
+    evaluations.values.filter { e in
+      e.status == .ok && fitness[e.candidateID] != nil && candidates[e.candidateID].map(filter) ?? false
+    }
+      .sorted { (fitness[$0.candidateID] ?? 0, $0.candidateID) < (fitness[$1.candidateID] ?? 0, $1.candidateID) }
       .map(\.candidateID)
   }
 
@@ -758,8 +884,8 @@ public final class SearchEngine {
     var best: Int?
     for _ in 0..<max(1, options.tournamentSize) {
       let pick = population[random.int(below: population.count)]
-      let time = evaluations[pick]?.medianTime ?? .infinity
-      if best.map({ time < (evaluations[$0]?.medianTime ?? .infinity) }) ?? true { best = pick }
+      let time = fitness[pick] ?? .infinity
+      if best.map({ time < (fitness[$0] ?? .infinity) }) ?? true { best = pick }
     }
     return best.map { .parent($0) }
   }

@@ -29,8 +29,8 @@ public struct SearchProgress {
       }
       return text + "\n"
     case .evaluated(let c, let e, let s):
-      let time = e.medianTime.map(Self.time) ?? "-"
-      let gain = e.speedup.map { String(format: "%.2fx", $0) } ?? ""
+      let time = e.timeText
+      let gain = e.flag.map { "FLAGGED: \($0)" } ?? e.speedup.map { String(format: "%.2fx", $0) } ?? ""
       let edit = c.transform.map { ": \($0)" } ?? ""
       let what = e.status == .ok ? "ok \(time) \(gain)" : "\(e.status.rawValue): \(Self.clip(e.error ?? "", 100))"
       last = "#\(c.id) \(what) (\(c.proposer)\(Self.clip(edit, 90)))" + Self.workerNote(e)

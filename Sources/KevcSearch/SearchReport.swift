@@ -37,10 +37,15 @@ public enum SearchReport {
     }
     let ok = evals.filter { $0.status == .ok }.count
     let compiled = evals.filter { $0.status != .illegal && $0.status != .compileError }.count
-    h += "<tr><td>evaluations</td><td>\(evals.count) (\(pct(compiled, evals.count)) compiled, \(pct(ok, evals.count)) correct); \(cands.count) candidates</td></tr>"
+    let harness = evals.filter { $0.status == .harnessError }.count
+    let flagged = evals.filter { $0.flag != nil }.count
+    h += "<tr><td>evaluations</td><td>\(evals.count) (\(pct(compiled, evals.count)) compiled, \(pct(ok, evals.count)) correct); \(cands.count) candidates"
+    if harness > 0 { h += "; \(harness) harness error(s) (the harness's, not the candidates')" }
+    if flagged > 0 { h += "; \(flagged) flagged above 100% of the roofline floor (not counted as speedups)" }
+    h += "</td></tr>"
     h += "<tr><td>baseline</td><td>default schedule: \(baseline.map(SearchProgress.time) ?? "not measured")</td></tr>"
     if let (c, e) = best {
-      h += "<tr><td>best</td><td><b>candidate #\(c.id)</b>: \(e.medianTime.map(SearchProgress.time) ?? "-")"
+      h += "<tr><td>best</td><td><b>candidate #\(c.id)</b>: \(esc(e.timeText)) (median &plusmn; IQR)"
       if let s = e.speedup { h += ", <b>\(f2(s))x</b> over the default schedule" }
       if let f = e.rooflineFraction { h += ", \(f1(f * 100))% of the roofline floor" }
       h += "</td></tr>"
@@ -66,7 +71,7 @@ public enum SearchReport {
       for c in chain {
         let e = evalOf[c.id]
         h += "<tr><td>\(c.id)</td><td>\(esc(c.proposer))</td><td><code>\(esc(c.transform ?? "(root)"))</code></td>"
-        h += "<td>\(statusCell(e))</td><td class=num>\(e?.medianTime.map(SearchProgress.time) ?? "")</td>"
+        h += "<td>\(statusCell(e))</td><td class=num>\(e.map { esc($0.timeText) } ?? "")</td>"
         h += "<td class=num>\(e?.speedup.map { f2($0) + "x" } ?? "")</td></tr>"
       }
       h += "</table>"
@@ -125,7 +130,7 @@ public enum SearchReport {
     for c in order.prefix(400) {
       let e = evalOf[c.id]
       h += "<tr><td>\(c.id)</td><td>\(c.parentID.map(String.init) ?? "")</td><td>\(esc(c.proposer))</td><td>\(statusCell(e))</td>"
-      h += "<td class=num>\(e?.medianTime.map(SearchProgress.time) ?? "")</td><td class=num>\(e?.speedup.map { f2($0) + "x" } ?? "")</td>"
+      h += "<td class=num>\(e.map { esc($0.timeText) } ?? "")</td><td class=num>\(e?.speedup.map { f2($0) + "x" } ?? "")</td>"
       h += "<td class=num>\(e?.rooflineFraction.map { f1($0 * 100) + "%" } ?? "")</td><td><details><summary><code>\(esc(clip(c.transform ?? "(root)", 110)))</code></summary>"
       if let err = e?.error, !err.isEmpty { h += "<p class=bad>\(esc(clip(err, 600)))</p>" }
       if let e, e.workerSeconds != nil { h += "<p class=small>worker\(esc(SearchProgress.workerNote(e, allPhases: true)))</p>" }
@@ -283,6 +288,7 @@ public enum SearchReport {
 
   static func statusCell(_ e: EvaluationRecord?) -> String {
     guard let e else { return "<span class=small>pending</span>" }
+    if let flag = e.flag { return "<span class=bad title=\"\(esc(flag))\">flagged</span>" }
     return e.status == .ok ? "<span class=ok>ok</span>" : "<span class=bad>\(e.status.rawValue)</span>"
   }
 

@@ -90,6 +90,23 @@ extension EvaluationRecord {
     (workerReportObject["phase_seconds"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
   }
 
+  /// The spread of the time: the interquartile range of its samples (seconds), when the worker gave it.
+  public var timeIQR: Double? { (workerReportObject["time_iqr"] as? NSNumber)?.doubleValue }
+
+  /// The baseline's IQR when it was timed beside this candidate (paired); `baselineTime` is then its median.
+  public var pairedBaselineIQR: Double? { (workerReportObject["paired_baseline_iqr"] as? NSNumber)?.doubleValue }
+  public var pairedBaseline: Bool { workerReportObject["paired_baseline"] != nil }
+
+  /// Why a correct result is not trusted as a time (above 100% of the roofline floor), or nil. A flagged result is
+  /// never a speedup and never the best.
+  public var flag: String? { workerReportObject["flag"] as? String }
+
+  /// "1.23 ms ± 0.04 ms" (median and IQR), or "-".
+  public var timeText: String {
+    guard let t = medianTime else { return "-" }
+    return SearchProgress.time(t) + (timeIQR.map { " ± " + SearchProgress.time($0) } ?? "")
+  }
+
   /// Whether the worker reran its checks alone after running out of device memory.
   public var retriedAlone: Bool { workerReportObject["retried_alone"] != nil }
 
@@ -115,6 +132,11 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
   case ok, illegal
   case compileError = "compile_error"
   case wrong, nan, timeout, crash
+  /// The evaluation infrastructure failed, not the candidate: the GPU harness's own work (inputs, the float64
+  /// reference, checks) ran out of device or host memory also with the device to itself, or the harness could not
+  /// evaluate at all (no device, a broken reference). The candidate is not blamed: it stays out of the failures
+  /// fed to proposers and is evaluated again, alone, once (`SearchEngine`).
+  case harnessError = "harness_error"
 }
 
 public final class TuningDatabase {
@@ -506,13 +528,17 @@ public final class TuningDatabase {
     try correct(workload: workload, target: target, limit: 1).first
   }
 
-  /// Correct, timed records, fastest first (ties: the older record), at most `limit`.
+  /// Correct, timed, unflagged records, fastest first (ties: the older record), at most `limit`. Fastest by the
+  /// speedup over the default schedule, which divides two times measured together where the default was timed
+  /// beside the candidate (paired), else the default's own time (the same order as the median then); records
+  /// without a speedup (no baseline) come after, by median.
   public func correct(workload: Int, target: Int, limit: Int) throws -> [(CandidateRecord, EvaluationRecord)] {
     let rows = try connection.query(
       """
       SELECT c.id AS cid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
       WHERE c.workload_id = ?1 AND c.target_id = ?2 AND e.status = 'ok' AND e.median_time IS NOT NULL
-      ORDER BY e.median_time ASC, c.id ASC LIMIT ?3
+        AND (e.worker_report IS NULL OR json_extract(e.worker_report, '$.flag') IS NULL)
+      ORDER BY (e.speedup IS NULL) ASC, e.speedup DESC, e.median_time ASC, c.id ASC LIMIT ?3
       """, [.int(Int64(workload)), .int(Int64(target)), .int(Int64(limit))])
     var out: [(CandidateRecord, EvaluationRecord)] = []
     for row in rows {

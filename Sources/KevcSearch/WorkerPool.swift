@@ -11,6 +11,10 @@
 /// between polls during which the marker existed to the worker's allowance. The wait is bounded all the same: the
 /// holder is killed at its own timeout, and flock(2) locks die with their process.
 ///
+/// Work is admitted by device memory as well as by count: with a `memoryBudget` (the card's memory less a margin),
+/// a worker starts only when its declared footprint (`WorkerRequest.deviceFootprint`, `EvaluationFootprint`) fits
+/// beside the footprints of those in flight; one that fits nothing runs alone.
+///
 /// A worker also gets a memory cap (`memoryLimit` bytes of address space, set by the worker on itself before it
 /// compiles); a worker that runs out of it is a `crash` whose error starts with `out of memory:` (a resource
 /// failure of the candidate, not of the harness).
@@ -29,6 +33,8 @@ public final class WorkerPool {
   public static var defaultMemoryLimit: Int {
     max(4 << 30, Int(clamping: ProcessInfo.processInfo.physicalMemory / 2))
   }
+  /// Bytes of device memory the evaluations in flight may hold together; nil: admission by count only.
+  public var memoryBudget: Int?
   let scratch: URL
   private var running: [Int: Running] = [:]
 
@@ -42,6 +48,18 @@ public final class WorkerPool {
     var output: URL
     var errors: URL
     var input: URL
+    /// The device memory this evaluation declared (0: none).
+    var footprint: Int = 0
+  }
+
+  /// Device memory declared by the evaluations in flight.
+  public var memoryInFlight: Int { EvaluationFootprint.sum(running.values.map(\.footprint)) }
+
+  /// Whether an evaluation declaring `footprint` bytes may start now: always when nothing is in flight (one that
+  /// fits nothing runs alone), else when it fits beside the others under `memoryBudget`.
+  public func admits(footprint: Int) -> Bool {
+    guard let budget = memoryBudget, !running.isEmpty else { return true }
+    return EvaluationFootprint.sum([memoryInFlight, footprint]) <= budget
   }
 
   public init(executable: URL, arguments: [String] = ["worker"], timeout: Double, memoryLimit: Int? = nil) throws {
@@ -81,7 +99,8 @@ public final class WorkerPool {
       standardError: errors.path)
     let now = Date()
     running[id] = Running(
-      process: process, started: now, lastPoll: now, marker: marker, output: output, errors: errors, input: input)
+      process: process, started: now, lastPoll: now, marker: marker, output: output, errors: errors, input: input,
+      footprint: request.deviceFootprint ?? 0)
   }
 
   /// Results of the workers that finished (or were killed for their time limit) since the last call.

@@ -46,6 +46,21 @@ public struct WorkerRequest: Codable, Sendable {
   /// Seconds LLVM may spend on one compile in the worker (`CompileTimeLimit`); past it the worker reports a
   /// `timeout` whose error starts with `compile_timeout:`. Set by the pool below its own timeout; nil: the default.
   public var compileSeconds: Double?
+  /// Triton: the device memory this evaluation declared (`EvaluationFootprint`, bytes), which the pool admits it by,
+  /// and the bytes it may use: when its whole footprint exceeds them, the harness computes the float64 reference in
+  /// slices over an output axis and compares them as they come (`--memory-budget`).
+  public var deviceFootprint: Int?
+  public var deviceMemory: Int?
+  /// Triton: take the float64 references of this candidate's trial seeds from the harness's reference cache
+  /// (computed once per workload and seed), and check it on one fresh seed too when it times faster than
+  /// `freshIfFasterThan` seconds (the best so far).
+  public var reuseReferences: Bool?
+  public var freshIfFasterThan: Double?
+  /// Triton: the search's warm-worker server (`HarnessServer`), or nil for a new Python worker per candidate.
+  public var harnessServer: String?
+  /// The baseline's trace (the default schedule): compiled at the workload shape and timed beside the candidate,
+  /// interleaved call block by call block, so that its speedup compares two times measured together.
+  public var baselineTrace: Trace?
 
   public init(
     specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,
@@ -87,6 +102,11 @@ public struct WorkerResult: Codable, Sendable {
   /// Triton: why the checks ran a second time with the device to itself (an out-of-memory error while other
   /// workers' checks held memory), or nil.
   public var retriedAlone: String?
+  /// The spread of the candidate's time: the interquartile range of its samples, in seconds.
+  public var timeIQR: Double?
+  /// The baseline's median and IQR measured beside the candidate (paired, interleaved), when asked for.
+  public var pairedBaseline: Double?
+  public var pairedBaselineIQR: Double?
 
   public init(
     status: EvaluationStatus, error: String? = nil, maxAbsError: Double? = nil, maxRelError: Double? = nil,
@@ -211,6 +231,13 @@ public enum WorkerEvaluation {
             + "(kevc search --worker-memory)")
       }
       let jit = try module.jit()
+      // The baseline, compiled before the lock is taken: timed beside the candidate, repeat by repeat.
+      var baseline: (jit: JITKernel, buffers: [[UInt8]])?
+      if let trace = request.baselineTrace, trace != request.trace {
+        let compiled = try Compiler.compile(
+          CompileRequest(source: source, kind: kind, shapeOverrides: workloadShape, stages: [.llvm], schedule: trace))
+        if let k = compiled.boundKernel, let m = compiled.module { baseline = (try m.jit(), try argumentBuffers(k)) }
+      }
       let lock = TimingLock(path: request.timingLock, waitMarker: request.waitMarker)
       defer { lock.release() }
       let once = try KernelCheck.run(
@@ -218,13 +245,53 @@ public enum WorkerEvaluation {
       let single = max(once.secondsPerCall ?? 1e-3, 1e-9)
       let iterations = Int(min(100_000, max(1, request.secondsPerRepeat / single)))
       var buffers = try argumentBuffers(kernel)
-      let samples = try jit.time(&buffers, iterations: iterations, repeats: max(1, request.repeats))
+      var samples: [Double] = []
+      if var b = baseline {
+        // Paired and interleaved: candidate and baseline alternate (which goes first alternates too), so drift
+        // (clocks, other load) hits both alike. The baseline runs as many calls per repeat as it needs for its own
+        // repeat length.
+        let bOnce = try b.jit.time(&b.buffers, iterations: 1, repeats: 1)[0]
+        let bIterations = Int(min(100_000, max(1, request.secondsPerRepeat / max(bOnce, 1e-9))))
+        var baselineSamples: [Double] = []
+        for r in 0..<max(1, request.repeats) {
+          if r % 2 == 0 {
+            samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+            baselineSamples += try b.jit.time(&b.buffers, iterations: bIterations, repeats: 1)
+          } else {
+            baselineSamples += try b.jit.time(&b.buffers, iterations: bIterations, repeats: 1)
+            samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          }
+        }
+        result.pairedBaseline = Self.median(baselineSamples)
+        result.pairedBaselineIQR = Self.iqr(baselineSamples)
+      } else {
+        samples = try jit.time(&buffers, iterations: iterations, repeats: max(1, request.repeats))
+      }
       result.times = samples
-      result.medianTime = samples.sorted()[samples.count / 2]
+      result.medianTime = Self.median(samples)
+      result.timeIQR = Self.iqr(samples)
     } catch {
       return WorkerResult(status: .compileError, error: "timing: \(describe(error))", checkedShapes: result.checkedShapes)
     }
     return result
+  }
+
+  /// The median of samples (the upper middle one of an even count, as the search always took it).
+  static func median(_ samples: [Double]) -> Double? {
+    samples.isEmpty ? nil : samples.sorted()[samples.count / 2]
+  }
+
+  /// The interquartile range (linear interpolation between order statistics, as the GPU harness computes it).
+  public static func iqr(_ samples: [Double]) -> Double? {
+    guard !samples.isEmpty else { return nil }
+    let s = samples.sorted()
+    func q(_ p: Double) -> Double {
+      let k = p * Double(s.count - 1)
+      let i = Int(k.rounded(.down))
+      let j = min(i + 1, s.count - 1)
+      return s[i] + (s[j] - s[i]) * (k - Double(i))
+    }
+    return q(0.75) - q(0.25)
   }
 
   /// Random (normal) inputs and zeroed results of the right sizes, for timing.
@@ -314,6 +381,14 @@ public enum WorkerEvaluation {
         return WorkerResult(status: illegal ? .illegal : .compileError, error: "at \(label): \(describe(error))")
       }
     }
+    // The baseline (default schedule) at the workload shape, timed beside the candidate by the harness.
+    var baselineModule: String?
+    if let trace = request.baselineTrace, trace != request.trace {
+      var compileRequest = CompileRequest(
+        source: source, kind: kind, shapeOverrides: request.shape, stages: [.triton], schedule: trace)
+      compileRequest.target = .triton
+      if let k = (try? Compiler.compile(compileRequest))?.artifacts[.triton] { baselineModule = String(decoding: k, as: UTF8.self) }
+    }
     if let fault = request.fault { misbehave(fault) }
     // No timing lock here: the harness takes the device lock itself, shared for its checks and exclusive for its
     // timing, so concurrent candidates import, compile and check while one is timed.
@@ -327,7 +402,9 @@ public enum WorkerEvaluation {
           deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true,
           // Every other worker waits while one is timed: a mutant 1000x slower than the best gets a few calls
           // (enough to lose), not the full count.
-          timingSeconds: 2, waitMarker: request.waitMarker))
+          timingSeconds: 2, waitMarker: request.waitMarker, memoryBudget: request.deviceMemory,
+          reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan,
+          server: request.harnessServer, baselineModule: baselineModule))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }
@@ -350,7 +427,8 @@ public enum WorkerEvaluation {
     case "nan": status = .nan
     case "compile_error": status = .compileError
     case "timeout": status = .timeout
-    case "crash", "error": status = .crash
+    case "crash": status = .crash
+    case "harness_error", "error": status = .harnessError
     default: status = .crash
     }
     var result = WorkerResult(
@@ -367,6 +445,11 @@ public enum WorkerEvaluation {
     if let t = o["timing"] as? [String: Any], let m = number(t["median_s"]) {
       result.medianTime = m
       result.times = [m]
+      result.timeIQR = number(t["iqr_s"])
+    }
+    if let b = o["baseline_timing"] as? [String: Any], let m = number(b["median_s"]) {
+      result.pairedBaseline = m
+      result.pairedBaselineIQR = number(b["iqr_s"])
     }
     if let r = o["roofline"] as? [String: Any] { result.floorSeconds = number(r["floor_s"]) }
     for c in o["cases"] as? [[String: Any]] ?? [] {

@@ -94,6 +94,12 @@ struct Emitter {
     out.append("_DEFINITIONS = [")
     out.append(contentsOf: table)
     out.append("]")
+    // Results no other definition reads: reference_slices computes them a slice at a time.
+    let streamable = kernel.results.map(\.name).filter { r in
+      !kernel.definitions.contains { $0.name != r && $0.reads(r) }
+    }
+    out.append(
+      "_STREAMABLE = " + (streamable.isEmpty ? "set()" : "{\(streamable.map(py).joined(separator: ", "))}"))
     out.append("")
     return out.joined(separator: "\n")
   }

@@ -75,6 +75,21 @@ struct Search: ParsableCommand {
   @Option(help: "Triton: seconds the GPU harness allows each case of a candidate (compile, checks, timing).")
   var caseTimeout: Double = 60
 
+  @Option(
+    help: "Triton: MiB of device memory the evaluations in flight may hold together; each declares its footprint from the bound IR and waits until it fits (docs/gpu-harness.md). Default: the harness's device query (the card's memory less 10%, at least 1 GiB less).")
+  var deviceMemory: Int?
+
+  @Option(
+    help: "Triton: candidates that share their trial seeds, so that each float64 reference is computed once and reused; a fresh seed every N candidates and for any candidate about to become the best. 0: a fresh seed per candidate.")
+  var referenceEpoch: Int = 16
+
+  @Option(
+    help: "Triton: ray://HOST:PORT[?gpus=1&cpus=1]: run every evaluation as a Ray task on that cluster (num_gpus=1); the search and the database stay here (docs/search.md).")
+  var executor: String?
+
+  @Flag(help: "Triton: a new Python worker per candidate instead of the warm workers of a harness server.")
+  var coldWorkers = false
+
   @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
   var db: String?
 
@@ -142,6 +157,16 @@ struct Search: ParsableCommand {
       options.trials = trials
       options.target = target
       options.caseTimeout = caseTimeout
+      if let deviceMemory { options.deviceMemory = min(max(1, deviceMemory), 1 << 30) << 20 }
+      options.referenceEpoch = max(0, referenceEpoch)
+      options.warmWorkers = !coldWorkers
+      if let executor {
+        guard executor.hasPrefix("ray://") else {
+          throw DiagnosticError(
+            .error(DiagnosticID("driver", "bad-option"), "--executor takes ray://HOST:PORT, not '\(executor)'", at: here))
+        }
+        options.executor = executor
+      }
       if target == "triton" && jobs == ProcessInfo.processInfo.activeProcessorCount {
         // One GPU: candidates compile, import and check concurrently (the harness's device lock is shared for
         // checks) and are timed one at a time (exclusive); a few workers keep the GPU busy without piling up

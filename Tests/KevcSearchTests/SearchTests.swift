@@ -87,6 +87,31 @@ func smallOptions(budget: Int) -> SearchOptions {
     let html = try SearchReport.html(
       db: db, workload: try #require(try db.workloads().first), target: try #require(try db.targets().first))
     #expect(html.contains("<svg") && html.contains("Lineage of the best candidate") && !html.contains("http://cdn"))
+
+    // Timing you can trust (issue 17): every time has its spread (IQR) stored, and every correct candidate after
+    // the default was timed beside a fresh measurement of the default (paired), which its speedup divides.
+    let correct = evals.filter { $0.status == .ok }
+    #expect(correct.allSatisfy { $0.timeIQR != nil }, "\(correct.map(\.workerReport))")
+    for e in correct where e.candidateID != cands.first?.id {
+      #expect(e.pairedBaseline && e.pairedBaselineIQR != nil, "\(e.workerReport ?? "")")
+      if let b = e.baselineTime, let t = e.medianTime, let s = e.speedup { #expect(abs(s - b / t) < 1e-9) }
+    }
+    #expect(try db.describeCandidate(best.0.id)?.contains(" ± ") == true)
+    // A result above 100% of the roofline floor is flagged: never the best, never a speedup.
+    var flagged = best.1
+    flagged.workerReport = #"{"flag": "250% of the roofline floor (faster than the floor allows)"}"#
+    try db.insertEvaluation(flagged)
+    let next = try db.best(workload: summary.workloadID, target: summary.targetID)
+    #expect(next?.0.id != best.0.id)
+    #expect(try db.describeCandidate(best.0.id)?.contains("FLAGGED: 250% of the roofline floor") == true)
+  }
+
+  @Test func interquartileRangeMatchesTheHarness() {
+    // python/kevc_gpu/worker.py _stats: linear interpolation between order statistics.
+    #expect(WorkerEvaluation.iqr([1, 2, 3, 4, 5]) == 2)
+    #expect(WorkerEvaluation.iqr([4, 1, 3, 2]) == 1.5)
+    #expect(WorkerEvaluation.iqr([7]) == 0)
+    #expect(WorkerEvaluation.iqr([]) == nil)
   }
 
   @Test func aDeviceTimeBudgetStopsTheSearchAndCountsEarlierRuns() throws {
@@ -467,6 +492,12 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(WorkerEvaluation.tritonResult(#"{"status": "nan", "reason": "r"}"#, labels: []).status == .nan)
     #expect(WorkerEvaluation.tritonResult(#"{"status": "timeout"}"#, labels: []).status == .timeout)
     #expect(WorkerEvaluation.tritonResult(#"{"status": "compile_error"}"#, labels: []).status == .compileError)
+    // The harness's own out-of-memory (and a harness that could not evaluate) is never the candidate's crash.
+    let oom = WorkerEvaluation.tritonResult(
+      #"{"status": "harness_error", "reason": "out of memory in the float64 reference: MemoryError"}"#, labels: [])
+    #expect(oom.status == .harnessError && oom.error?.contains("float64 reference") == true)
+    #expect(WorkerEvaluation.tritonResult(#"{"status": "error", "reason": "no CUDA device"}"#, labels: []).status == .harnessError)
+    #expect(EvaluationStatus(rawValue: "harness_error") == .harnessError)
     #expect(WorkerEvaluation.tritonResult("not json {{", labels: []).status == .crash)
     // Phases are summed over the cases; a retry of the checks with the device to itself is kept with its reason.
     let retried = WorkerEvaluation.tritonResult(
@@ -512,6 +543,9 @@ func smallOptions(budget: Int) -> SearchOptions {
     env["KEVC_GPU_DEVICE"] = "cpu"
     env["TRITON_INTERPRET"] = "1"
     env["KEVC_PYTHON_DIR"] = Paths.inRepository("python").path
+    // Two simulated devices: a warm-worker pool per device (issue 17), each device with its own lock and budget.
+    env["KEVC_SIMULATED_DEVICES"] = "2"
+    env["KEVC_SIMULATED_DEVICE_MEMORY"] = String(8 << 30)
     search.environment = env
     let out = Pipe()
     search.standardOutput = out
@@ -520,6 +554,8 @@ func smallOptions(budget: Int) -> SearchOptions {
     let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     search.waitUntilExit()
     #expect(search.terminationStatus == 0, "\(log)")
+    #expect(log.contains("warm workers on device(s) [0, 1]"), "\(log)")
+    #expect(log.contains("budget 7168 MiB per device, 2 device(s)"), "\(log)")
     let database = try TuningDatabase(path: db)
     let target = try #require(try database.targets().first)
     #expect(target.device == "Interpreter GPU" && target.kind == "triton")
@@ -557,5 +593,44 @@ func smallOptions(budget: Int) -> SearchOptions {
       #expect(e.diagnostics.first?.message.contains("needs a CUDA GPU") == true)
     }
     #expect(try db.evaluations(workload: 1, target: 1).isEmpty)
+  }
+}
+
+/// Memory-aware admission (issue 17): each GPU evaluation declares its device-memory footprint from the bound IR,
+/// and the pool starts work only when it fits beside what is in flight; what fits nothing runs alone, with a budget
+/// that makes the harness slice its float64 reference.
+@Suite struct FootprintTests {
+  @Test func theFootprintFollowsTheBoundIR() throws {
+    let spec = "kernel add(x: f32[M, N], y: f32[M, N]) -> (z: f32[M, N]) {\n  dims M = 3, N = 5\n  z[i, j] = x[i, j] + y[i, j]\n}\n"
+    let front = try Compiler.compile(CompileRequest(source: SourceFile(path: "add.kev", text: spec), kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding(["M": 1024, "N": 2048], location: .unknown)
+    let f = EvaluationFootprint.of(bound)
+    let n = 1024 * 2048
+    #expect(f.inputs == 2 * n * 4 && f.snapshots == f.inputs && f.outputs == n * 4)
+    // Clones of the inputs, their float64 copies, and z in float64.
+    #expect(f.reference == 2 * n * 4 + 2 * n * 8 + n * 8)
+    #expect(f.checks == 6 * 8 * n && f.scratch == EvaluationFootprint.scratchBytes)
+    #expect(f.total == f.inputs + f.snapshots + f.outputs + f.reference + f.checks + f.scratch)
+    #expect(f.admitted(budget: nil) == f.total && f.admitted(budget: 1 << 20) == 1 << 20)
+    #expect(EvaluationFootprint.sum([Int.max, 1]) == Int.max)  // sums saturate, never trap
+  }
+
+  @Test func thePoolAdmitsByMemoryAsWellAsByCount() throws {
+    let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
+    let pool = try WorkerPool(executable: Paths.kevc, timeout: 30)
+    pool.memoryBudget = 10 << 30
+    #expect(pool.admits(footprint: 50 << 30))  // nothing in flight: even one that fits nothing runs (alone)
+    var request = WorkerRequest(
+      specPath: "add.kev", specText: spec, kind: "spec", shape: ["N": 17], trace: Trace([]), trials: 1,
+      secondsPerRepeat: 0.001, repeats: 1, fault: "hang")
+    request.deviceFootprint = 6 << 30
+    try pool.launch(id: 1, request: request)
+    #expect(pool.memoryInFlight == 6 << 30)
+    #expect(pool.admits(footprint: 4 << 30))
+    #expect(!pool.admits(footprint: 5 << 30))
+    pool.memoryBudget = nil
+    #expect(pool.admits(footprint: 50 << 30))  // no budget: by count only
+    pool.killAll()
+    #expect(pool.memoryInFlight == 0)
   }
 }

@@ -4,6 +4,8 @@
                           [--kernel K2.py --reference R2.py --shape-label odd ...]
                           [--trials 5] [--timing-calls 50] [--timeout 60] [--seed N] [--device cuda|cpu]
   python3 -m kevc_gpu ceilings
+  python3 -m kevc_gpu devices
+  python3 -m kevc_gpu serve --socket PATH [--workers 2]     (warm workers; `run --server PATH` uses them)
 
 `run` evaluates each (kernel, reference) pair in its own worker process and prints ONE JSON object: status (the
 worst case's: ok, flagged, wrong, nan, compile_error, timeout, crash, error), reason, per-case trials (seed,
@@ -28,7 +30,7 @@ def _clean(x):
     return x
 
 
-def main(argv=None):
+def parser():
     ap = argparse.ArgumentParser(prog="python3 -m kevc_gpu")
     sub = ap.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="evaluate candidate kernel modules against their torch references")
@@ -55,7 +57,57 @@ def main(argv=None):
                           "check instead of timing the reference module's slow eager path")
     run.add_argument("--eager-calls", type=int, default=10,
                      help="calls of the reference module's eager path to time for the report (0: none)")
+    run.add_argument("--memory-budget", type=int, default=None,
+                     help="bytes of device memory this evaluation may use: a float64 reference that does not fit is "
+                          "computed in slices over an output axis and compared as they come (never skipped)")
+    run.add_argument("--reuse-references", action="store_true",
+                     help="take the float64 reference outputs of each (reference module, trial seed) from the "
+                          "reference cache (references.py): computed once per workload and seed (the search)")
+    run.add_argument("--reference-cache", default=None, help="folder of the reference cache's disk tier")
+    run.add_argument("--fresh-if-faster-than", type=float, default=None,
+                     help="seconds (the search's best): a candidate timed faster gets one more trial on a fresh "
+                          "seed whose reference is computed, never cached")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
+    run.add_argument("--baseline-kernel", default=None,
+                     help="a kernel module (same signature) timed beside the first case, interleaved: the search's "
+                          "default schedule, so that its speedup compares two times measured together")
+    run.add_argument("--executor", default=None,
+                     help="ray://HOST:PORT[?gpus=1&cpus=1]: evaluate as a Ray task on that cluster (ray_executor.py)")
+    run.add_argument("--server", default=None,
+                     help="a warm-worker server's socket (`serve`): the candidate runs in one of its persistent "
+                          "workers instead of a new process; without a server there, it runs locally")
+    sub.add_parser("devices", help="the visible devices (index, name, total bytes) as JSON; "
+                                   "$KEVC_SIMULATED_DEVICES=N simulates N devices on the CPU")
+    srv = sub.add_parser("serve", help="keep warm workers (per device) and evaluate `run --server` requests")
+    srv.add_argument("--socket", required=True, help="Unix socket path to listen on")
+    srv.add_argument("--workers", type=int, default=2, help="warm workers per device")
+    srv.add_argument("--executor", default=None,
+                     help="ray://HOST:PORT: evaluate every request as a Ray task instead (no local workers)")
+    return ap
+
+
+def evaluate(a, ap, warm=None, worker_vars=None):
+    from . import harness
+    if len(a.kernel) != len(a.reference):
+        ap.error("give one --reference per --kernel")
+    labels = a.shape_label + [""] * (len(a.kernel) - len(a.shape_label))
+    cases = [(k, r, labels[i] or ("case %d" % (i + 1))) for i, (k, r) in enumerate(zip(a.kernel, a.reference))]
+    return harness.evaluate_cases(
+        cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
+        timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
+        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds,
+        memory_budget=a.memory_budget, reuse_references=a.reuse_references, reference_cache=a.reference_cache,
+        fresh_if_faster_than=a.fresh_if_faster_than, warm=warm, worker_vars=worker_vars,
+        baseline_kernel=a.baseline_kernel)
+
+
+def exit_code(summary):
+    return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    ap = parser()
     a = ap.parse_args(argv)
 
     if a.command == "ceilings":
@@ -64,18 +116,44 @@ def main(argv=None):
         print(json.dumps(ceilings.get(torch.device("cuda")), indent=1))
         return 0
 
+    if a.command == "devices":
+        from . import devices
+        print(json.dumps({"devices": devices.visible()}))
+        return 0
+
+    if a.command == "serve":
+        from . import server
+        return server.serve(a.socket, a.workers, a.executor)
+
     from . import harness
     harness.die_with_parent()
-    if len(a.kernel) != len(a.reference):
-        ap.error("give one --reference per --kernel")
-    labels = a.shape_label + [""] * (len(a.kernel) - len(a.shape_label))
-    cases = [(k, r, labels[i] or ("case %d" % (i + 1))) for i, (k, r) in enumerate(zip(a.kernel, a.reference))]
-    summary = harness.evaluate_cases(
-        cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
-        timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
-        eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds)
+    if a.server:
+        from . import server
+        summary = server.request(a.server, _without(argv, "--server"))
+        if summary is not None:
+            print(json.dumps(_clean(summary)))
+            return exit_code(summary)
+        print("kevc_gpu: no warm-worker server at %s; evaluating here" % a.server, file=sys.stderr)
+    if a.executor:
+        from . import ray_executor
+        summary = ray_executor.get(a.executor).evaluate(_without(argv, "--executor"))
+    else:
+        summary = evaluate(a, ap)
     print(json.dumps(_clean(summary)))
-    return 0 if summary["status"] == "ok" else 3 if summary["status"] == "flagged" else 1
+    return exit_code(summary)
+
+
+def _without(argv, flag):
+    """argv less `flag` and its value."""
+    out, skip = [], False
+    for x in argv:
+        if skip:
+            skip = False
+        elif x == flag:
+            skip = True
+        elif not x.startswith(flag + "="):
+            out.append(x)
+    return out
 
 
 if __name__ == "__main__":

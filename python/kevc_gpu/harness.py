@@ -6,7 +6,8 @@ eager, timing functions replaced, threads left running), wrong (a mismatch, inpu
 result that changes after timing), nan (NaN or inf where the reference is finite), compile_error (the module does
 not import, or Triton fails to compile), timeout (killed after the limit), crash (the worker died: a signal, a
 sticky CUDA error such as an illegal address, an exception in launch), error (the harness could not evaluate: no
-GPU, a broken reference). A crash or timeout costs only that worker; the next candidate gets a new one.
+GPU, a broken reference), harness_error (the harness's own work ran out of device or host memory, also with the
+device to itself: an infrastructure event, never the candidate's crash). A crash or timeout costs only that worker; the next candidate gets a new one.
 """
 
 import json
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import time
 
-SEVERITY = ["ok", "flagged", "error", "compile_error", "timeout", "crash", "wrong", "nan"]
+SEVERITY = ["ok", "flagged", "error", "harness_error", "compile_error", "timeout", "crash", "wrong", "nan"]
 _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
               "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
               "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET")
@@ -113,7 +114,8 @@ def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, **optio
 
 def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
-                      timing_seconds=None):
+                      timing_seconds=None, memory_budget=None, reuse_references=False, reference_cache=None,
+                      fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
@@ -121,10 +123,13 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
               "ceilings_cache": ceilings_cache, "floor_slack": floor_slack, "eager_ratio_limit": eager_ratio_limit,
-              "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds}
+              "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds, "memory_budget": memory_budget,
+              "reuse_references": reuse_references, "reference_cache": reference_cache,
+              "fresh_if_faster_than": fresh_if_faster_than}
     job = dict(common, cases=[
         {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
-         "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None}
+         "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,
+         "baseline_kernel": os.path.abspath(baseline_kernel) if baseline_kernel and i == 0 else None}
         for i, (k, r, label) in enumerate(cases)])
     total = timeout * max(1, len(cases))
     with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
@@ -132,14 +137,33 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
         with open(job_path, "w") as f:
             json.dump(job, f)
         out_path, err_path = os.path.join(tmp, "stdout.txt"), os.path.join(tmp, "stderr.txt")
+        paths = ["%s.%d" % (result_path, i) for i in range(len(cases))]
         start = time.monotonic()
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
-                                 stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
-                                 start_new_session=True)
-            timed_out = not _wait(p, total, ["%s.%d" % (result_path, i) for i in range(len(cases))])
-            if timed_out:
-                _kill_group(p)
+        warm_info = None
+        if warm is not None:
+            # A warm worker (warm.py): no start-up; a crash or hang ends only it, and the pool replaces it.
+            w = warm.acquire()
+            since = w.stderr_size()
+            given = os.environ if worker_vars is None else worker_vars
+            lock = given.get("KEVC_GPU_LOCK")
+            env = {"KEVC_GPU_LOCK": ("%s.%d" % (lock, w.device_index)) if lock else None,
+                   "KEVC_WAIT_MARKER": given.get("KEVC_WAIT_MARKER")}
+            try:
+                timed_out, rc = w.run(job_path, result_path, total, paths, env)
+                stderr_tail, stdout_tail = w.stderr_tail(since), ""
+                warm_info = {"device": w.device_index, "pid": w.process.pid, "replaced": rc is not None or timed_out}
+            finally:
+                warm.release(w)
+        else:
+            with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
+                                     stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
+                                     start_new_session=True)
+                timed_out = not _wait(p, total, paths)
+                if timed_out:
+                    _kill_group(p)
+            rc = p.returncode
+            stderr_tail, stdout_tail = _tail(err_path, 2000), _tail(out_path, 1000)
         elapsed = time.monotonic() - start
         results, ended = [], None
         for i, (k, r, label) in enumerate(cases):
@@ -152,6 +176,13 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                 result = {"label": label, "status": ended, "phase": "not run", "trials": [], "timing": None,
                           "eager": None, "roofline": None, "flags": [], "seed": seed,
                           "reason": "not run: an earlier case of this candidate ended its worker"}
+            elif result is None and i == 0 and not timed_out:
+                # The worker died before it touched this candidate (Python, torch or CUDA failed to start, a warm
+                # worker lost before its job): the harness's failure, not the candidate's.
+                result = {"label": label, "status": "harness_error", "phase": "start", "trials": [], "timing": None,
+                          "eager": None, "roofline": None, "flags": [], "seed": seed,
+                          "reason": "the worker exited (%s) before it started on this candidate" % rc}
+                ended = "harness_error"
             elif result is None or result.get("phase") != "done":
                 result = result or {"label": label, "status": "running", "phase": "start", "reason": "",
                                     "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
@@ -161,7 +192,6 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                     result["status"] = "timeout"
                     result["reason"] = "killed after %.0f s (during %s)" % (total, phase)
                 else:
-                    rc = p.returncode
                     how = ("signal %s" % signal.Signals(-rc).name) if rc is not None and rc < 0 \
                         else "exit status %s" % rc
                     result["status"] = "crash"
@@ -169,8 +199,10 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                 ended = result["status"]
             elif result.get("status") == "crash":
                 ended = "crash"
-            result["worker"] = {"returncode": p.returncode, "seconds": elapsed,
-                                "stderr_tail": _tail(err_path, 2000), "stdout_tail": _tail(out_path, 1000)}
+            result["worker"] = {"returncode": rc, "seconds": elapsed, "stderr_tail": stderr_tail,
+                                "stdout_tail": stdout_tail}
+            if warm_info is not None:
+                result["worker"]["warm"] = warm_info
             if len(cases) > 1:
                 result["worker"]["shared_by_cases"] = len(cases)
             result["kernel"], result["reference"] = os.path.abspath(k), os.path.abspath(r)
@@ -200,5 +232,6 @@ def evaluate_cases(cases, time_all=False, one_worker=False, **options):
                for i, c in enumerate(results) if c["status"] != "ok" and c.get("reason")]
     first = results[0] if results else {}
     return {"status": status, "reason": "; ".join(reasons), "cases": results, "timing": first.get("timing"),
+            "baseline_timing": first.get("baseline_timing"),
             "eager": first.get("eager"), "roofline": first.get("roofline"),
             "flags": [f for c in results for f in c.get("flags", [])]}

@@ -120,3 +120,87 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
         idx, float(a[first]), float(r[first]), atol, rtol, scale, failures, n)
     return {"passed": False, "kind": kind, "max_abs": max_abs, "max_rel": max_rel, "failures": failures,
             "worst_index": idx, "reason": reason}
+
+
+class StreamingCompare:
+    """compare() over a reference that arrives in slices (the chunked float64 reference of a result too large to
+    hold whole): the same rule, decided exactly. The scale term s (rms of the reference's finite elements) is known
+    only at the end, so each slice keeps, per element, the smallest scale it would need to pass
+    ((|a - r| - atol - rtol |r|) / rtol; +inf for a NaN or infinity mismatch), of which only the slice's largest
+    `keep` values and their indices are retained: the verdict (the largest need against s) is exact, and so is the
+    failure count unless a slice had more than `keep` failures (then it is a lower bound, said as '>= N').
+    Memory: a few float64 copies of one slice."""
+
+    def __init__(self, dtype, shape, tolerance=None, keep=256):
+        self.atol, self.rtol = TOLERANCE[coarser(tolerance, dtype) if tolerance else dtype]
+        self.dtype = dtype
+        self.shape = list(shape)
+        self.keep = keep
+        self.sumsq = 0.0
+        self.count = 0
+        self.max_abs = 0.0
+        self.max_rel = 0.0
+        self.needs = []  # (need, flat index, actual, expected)
+        self.floors = []  # per slice whose needs were not all kept: the smallest kept one
+        self.nonfinite = None  # (flat index, actual, expected): a non-finite value where the reference is finite
+        self.elements = 0
+
+    def add(self, actual, reference, offset):
+        """One slice: `actual` and `reference` hold the same elements, the first at flat index `offset`."""
+        import torch
+        if actual.dtype == torch.bool:
+            a = actual.contiguous().view(torch.uint8).to(torch.float64).reshape(-1)
+        else:
+            a = actual.to(torch.float64).reshape(-1)
+        r = reference.to(a.device).to(torch.float64).reshape(-1)
+        self.elements += a.numel()
+        if a.numel() == 0:
+            return
+        fr = torch.isfinite(r)
+        finite_r = r[fr]
+        self.sumsq += float(finite_r.square().sum())
+        self.count += int(finite_r.numel())
+        del finite_r
+        fin = torch.isfinite(a) & fr
+        same_special = (torch.isnan(a) & torch.isnan(r)) | ((a == r) & ~fin)
+        diff = torch.where(fin, (a - r).abs(), torch.zeros_like(a))
+        if self.rtol > 0:
+            need = (diff - self.atol - self.rtol * r.abs()) / self.rtol
+        else:
+            need = torch.where(diff <= self.atol, torch.full_like(diff, -float("inf")), torch.full_like(diff, float("inf")))
+        need = torch.where(fin, need, torch.where(same_special, torch.full_like(need, -float("inf")),
+                                                  torch.full_like(need, float("inf"))))
+        shown = torch.where(fin | same_special, diff, torch.full_like(diff, float("inf")))
+        self.max_abs = max(self.max_abs, float(shown.max()))
+        rel_floor = self.atol if self.atol > 0 else 1.0
+        rel = shown / torch.clamp(torch.where(fr, r.abs(), torch.zeros_like(r)), min=rel_floor)
+        self.max_rel = max(self.max_rel, float(rel.max()))
+        bad = fr & ~torch.isfinite(a)
+        if self.nonfinite is None and bool(bad.any()):
+            i = int(torch.nonzero(bad)[0])
+            self.nonfinite = (offset + i, float(a[i]), float(r[i]))
+        k = min(self.keep, need.numel())
+        values, index = torch.topk(need, k)
+        if k < need.numel():
+            self.floors.append(float(values[-1]))  # if even this one fails, the slice may hold more failures
+        for v, i in zip(values.tolist(), index.tolist()):
+            if v > -float("inf"):
+                self.needs.append((v, offset + i, float(a[i]), float(r[i])))
+
+    def result(self):
+        scale = (self.sumsq / self.count) ** 0.5 if self.count else 0.0
+        failing = sorted((i, a, r) for need, i, a, r in self.needs if need > scale)
+        # Only a lower bound when every kept value of some slice failed.
+        lower_bound = any(f > scale for f in self.floors)
+        if self.nonfinite is None and not failing:
+            return {"passed": True, "kind": "ok", "max_abs": self.max_abs, "max_rel": self.max_rel, "failures": 0,
+                    "worst_index": None, "reason": "", "chunked": True}
+        kind = "nan" if self.nonfinite is not None else "wrong"
+        first, a, r = self.nonfinite if kind == "nan" else failing[0]
+        n = max(len(failing), 1)
+        idx = _unravel(first, self.shape)
+        reason = "element %s is %r, expected %r (tolerance %g + %g * (|expected| + %g)); %s%d of %d elements differ " \
+                 "(compared in slices)" % (idx, a, r, self.atol, self.rtol, scale, ">= " if lower_bound else "", n,
+                                           self.elements)
+        return {"passed": False, "kind": kind, "max_abs": self.max_abs, "max_rel": self.max_rel, "failures": n,
+                "worst_index": idx, "reason": reason, "chunked": True}

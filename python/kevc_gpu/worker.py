@@ -28,6 +28,30 @@ class Failure(Exception):
         self.reason = reason
 
 
+class HarnessOutOfMemory(Exception):
+    """The harness's own work (drawing inputs, the float64 reference, snapshots, poisoned outputs, comparisons, the
+    L2 flush buffer) ran out of device or host memory: an infrastructure event, never the candidate's fault."""
+
+    def __init__(self, what, text):
+        super().__init__("%s: %s" % (what, text))
+        self.what = what
+        self.text = text
+
+
+@contextlib.contextmanager
+def harness_work(what):
+    """Marks the harness's own work: an out-of-memory error inside it (torch.cuda.OutOfMemoryError, a CUDA
+    'out of memory' RuntimeError, a host MemoryError) becomes HarnessOutOfMemory; anything else passes through."""
+    try:
+        yield
+    except (Failure, HarnessOutOfMemory):
+        raise
+    except BaseException as e:  # noqa: BLE001 - only out-of-memory errors are converted
+        if isinstance(e, MemoryError) or _is_out_of_memory(_short(e)):
+            raise HarnessOutOfMemory(what, _short(e, 300)) from None
+        raise
+
+
 def _write(path, obj):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -94,6 +118,49 @@ def _is_compile_error(exc):
     return (name in ("CompilationError", "CompileTimeAssertionFailure", "PTXASError", "OutOfResources",
                      "SyntaxError", "IndentationError")
             or (mod.startswith("triton") and "compil" in (name + mod).lower()))
+
+
+_LEEWAY_ANY = "\x00any_value:"
+_LEEWAY_ALT_INDEX = "\x00alternative_index:"
+_LEEWAY_ALT_VALUE = "\x00alternative_value:"
+
+
+def _pack_leeway(torch, outputs, leeway, device):
+    """The reference outputs with their leeway as extra tensors under reserved names (a NUL-prefixed key no result
+    can have), so that the reference cache stores and moves one dict of tensors: any_value as is, alternatives as
+    flat indices (one per value) and their values."""
+    packed = dict(outputs)
+    for name, rule in leeway.items():
+        if rule.get("any_value") is not None:
+            packed[_LEEWAY_ANY + name] = rule["any_value"]
+        alternatives = rule.get("alternatives") or {}
+        if alternatives:
+            index = [int(i) for i, vs in alternatives.items() for _ in vs]
+            value = [float(v) for vs in alternatives.values() for v in vs]
+            packed[_LEEWAY_ALT_INDEX + name] = torch.tensor(index, dtype=torch.int64, device=device)
+            packed[_LEEWAY_ALT_VALUE + name] = torch.tensor(value, dtype=torch.float64, device=device)
+    return packed
+
+
+def _unpack_leeway(packed):
+    """The inverse of _pack_leeway: (outputs, leeway)."""
+    outputs, leeway = {}, {}
+    for key, t in packed.items():
+        if key.startswith(_LEEWAY_ANY):
+            leeway.setdefault(key[len(_LEEWAY_ANY):], {})["any_value"] = t
+        elif key.startswith(_LEEWAY_ALT_INDEX):
+            name = key[len(_LEEWAY_ALT_INDEX):]
+            alternatives = {}
+            for i, v in zip(t.tolist(), packed[_LEEWAY_ALT_VALUE + name].tolist()):
+                alternatives.setdefault(i, []).append(v)
+            leeway.setdefault(name, {})["alternatives"] = alternatives
+        elif key.startswith(_LEEWAY_ALT_VALUE):
+            continue
+        else:
+            outputs[key] = t
+    for rule in leeway.values():
+        rule.setdefault("alternatives", {})
+    return outputs, leeway
 
 
 class Worker:
@@ -175,6 +242,72 @@ class Worker:
         self.params = rparams
         # The precision each result is computed in (its comparison's tolerance), when the reference names it.
         self.tolerance = {str(r["name"]): r.get("tolerance") for r in self.ref.KEVC_REFERENCE.get("results", [])}
+        self.slice_elements = self.reference_chunking()
+
+    def reference_chunking(self):
+        """Elements per slice of the chunked float64 reference, or None when the whole check fits the memory
+        budget (`memory_budget`, bytes: what the search admitted this evaluation with). The footprint is the one
+        EvaluationFootprint.swift declares: inputs and their snapshot, outputs, the reference's float64 copies of
+        the inputs and every definition, six float64 copies of the largest result for the comparison, scratch.
+        In slices, the streamable results are never held whole: each slice costs about eight float64 copies of
+        itself (the slice and the streaming comparison's temporaries)."""
+        budget = self.job.get("memory_budget")
+        if not budget or not hasattr(self.ref, "reference_slices"):
+            return None
+        size = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
+
+        def count(shape):
+            n = 1
+            for s in shape:
+                n *= int(s)
+            return n
+        params = self.ref.KEVC_REFERENCE["params"]
+        inputs = sum(count(p["shape"]) * size[p["dtype"]] for p in params)
+        outputs = sum(count(r["shape"]) * size[r["dtype"]] for r in self.results)
+        copies = sum(count(p["shape"]) * 8 for p in params)
+        defs = {d[0]: count(d[2]) * 8 for d in self.ref._DEFINITIONS}
+        largest = max([count(r["shape"]) for r in self.results] or [0])
+        scratch = 4 * (1 << 22) * 8 + (256 << 20)
+        full = 2 * inputs + outputs + inputs + copies + sum(defs.values()) + 6 * 8 * largest + scratch
+        self.result["footprint_bytes"] = full
+        if full <= budget:
+            return None
+        streamed = [name for name in self.ref._STREAMABLE if name in defs and defs[name] > 8]
+        fixed = 3 * inputs + outputs + copies + sum(v for k, v in defs.items() if k not in streamed) + scratch
+        slice_elements = max(1, (budget - fixed) // (8 * 8))
+        self.result["reference_mode"] = {"mode": "slices", "slice_elements": int(slice_elements),
+                                         "footprint_bytes": full, "budget_bytes": int(budget)}
+        return slice_elements
+
+    def check_results(self, outs, expected, reference_inputs, leeway=None):
+        """Compares every result with the float64 reference: `expected` computed whole (with the leeway its
+        reference allows per result, see expected()), or (expected None, the chunked mode) computed from
+        `reference_inputs` slice by slice over each result's first axis and compared as the slices come
+        (tolerance.StreamingCompare: the same rule and verdict, without leeway: a sliced reference is strict)."""
+        from .tolerance import compare, StreamingCompare
+        if expected is not None:
+            leeway = leeway or {}
+            return {r["name"]: compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]),
+                                       **leeway.get(r["name"], {}))
+                    for r in self.results}
+        streams = {r["name"]: StreamingCompare(r["dtype"], r["shape"], self.tolerance.get(r["name"]))
+                   for r in self.results}
+        slices = 0
+        with harness_work("the float64 reference (in slices)"):
+            for name, lo, hi, value in self.ref.reference_slices(reference_inputs, self.slice_elements,
+                                                                 device=self.device):
+                out = outs[name]
+                if lo == 0 and hi == 0:
+                    streams[name].add(out, value, 0)
+                else:
+                    row = 1
+                    for s in out.shape[1:]:
+                        row *= int(s)
+                    streams[name].add(out[lo:hi], value, lo * row)
+                slices += 1
+                del value
+        self.result.setdefault("reference_mode", {})["slices"] = slices
+        return {name: c.result() for name, c in streams.items()}
 
     def _guarded_functions(self):
         torch = self.torch
@@ -240,42 +373,85 @@ class Worker:
         return with_leeway(inputs, device=self.device)
 
     def trials(self):
-        from .tolerance import compare
-        torch = self.torch
-        base = self.job["seed"]
-        n = self.job.get("trials", 5)
         dists = self.inp.DISTRIBUTIONS
-        for t in range(n):
-            seed = self.inp.trial_seed(base, t)
-            dist = dists[t % len(dists)]
-            self.phase("trial %d (%s)" % (t + 1, dist))
+        for t in range(self.job.get("trials", 5)):
+            self.trial(t + 1, self.inp.trial_seed(self.job["seed"], t), dists[t % len(dists)],
+                       reuse=bool(self.job.get("reuse_references")))
+
+    def reference_for(self, values, seed, dist, reuse):
+        """The float64 reference outputs for the inputs drawn from (seed, dist) and their leeway (expected()):
+        computed now, or with `reuse` (the search) from the reference cache (references.py: once per workload and
+        seed), which holds the leeway beside the outputs as tensors (_pack_leeway)."""
+        if not reuse:
+            return self.expected(values)
+        from . import references
+
+        def compute():
+            outputs, leeway = self.expected(values)
+            return _pack_leeway(self.torch, outputs, leeway, self.device)
+        packed, source = references.get(self.job["reference"], seed, dist, self.device, compute,
+                                        cache_dir=self.job.get("reference_cache"))
+        counts = self.result.setdefault("reference_cache", {"memory": 0, "disk": 0, "computed": 0})
+        counts[source] += 1
+        return _unpack_leeway(packed)
+
+    def trial(self, number, seed, dist, reuse=False, label=None):
+        """One correctness trial: inputs drawn from (seed, dist), poisoned outputs, one call, inputs compared
+        bitwise with a snapshot, every result compared with the float64 reference (whole or in slices)."""
+        torch = self.torch
+        self.phase(label or "trial %d (%s)" % (number, dist))
+        with harness_work("inputs"):
             values = self.inp.generate(self.params, seed, dist, self.device)
-            expected, leeway = self.expected(values)
+        expected, leeway = None, {}
+        if self.slice_elements is None:
+            with harness_work("the float64 reference"):
+                expected, leeway = self.reference_for(values, seed, dist, reuse)
+        with harness_work("input snapshots and poisoned outputs"):
             snapshot = {k: v.clone() for k, v in values.items()}
             outs = self.inp.poisoned(self.results, self.device)
-            args = dict(self.inp.kernel_arguments(self.params, values))
-            args.update(outs)
-            self.call(args)
-            trial = {"seed": seed, "distribution": dist, "results": {}, "inputs_written": []}
+        args = dict(self.inp.kernel_arguments(self.params, values))
+        args.update(outs)
+        self.call(args)
+        trial = {"seed": seed, "distribution": dist, "results": {}, "inputs_written": []}
+        if label:
+            trial["label"] = label
+        with harness_work("the comparisons"):
             for p in self.params:
                 a, b = values[p["name"]], snapshot[p["name"]]
                 if not _bitwise_equal(torch, a, b):
                     trial["inputs_written"].append(p["name"])
             worst = None
+            checked = self.check_results(outs, expected, snapshot, leeway)
             for r in self.results:
-                c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]),
-                            **leeway.get(r["name"], {}))
+                c = checked[r["name"]]
                 trial["results"][r["name"]] = c
                 if not c["passed"] and (worst is None or c["kind"] == "nan"):
                     worst = (r["name"], c)
-            self.result["trials"].append(trial)
-            if trial["inputs_written"]:
-                raise Failure("wrong", "trial %d (%s, seed %d): the kernel wrote its input(s) %s"
-                              % (t + 1, dist, seed, ", ".join(trial["inputs_written"])))
-            if worst is not None:
-                name, c = worst
-                raise Failure(c["kind"], "trial %d (%s, seed %d): result '%s': %s" % (t + 1, dist, seed, name, c["reason"]))
+        self.result["trials"].append(trial)
+        what = label or "trial %d" % number
+        if trial["inputs_written"]:
+            raise Failure("wrong", "%s (%s, seed %d): the kernel wrote its input(s) %s"
+                          % (what, dist, seed, ", ".join(trial["inputs_written"])))
+        if worst is not None:
+            name, c = worst
+            raise Failure(c["kind"], "%s (%s, seed %d): result '%s': %s" % (what, dist, seed, name, c["reason"]))
         self.last_values = values
+
+    def fresh_trial(self):
+        """A candidate faster than `fresh_if_faster_than` (the search's best so far: it would become the best) is
+        checked once more on a fresh random seed whose reference is computed, never taken from the cache."""
+        best = self.job.get("fresh_if_faster_than")
+        timing = self.result.get("timing") or {}
+        if best is None or timing.get("median_s") is None or timing["median_s"] >= best:
+            return
+        seed = int.from_bytes(os.urandom(8), "little")
+        dists = self.inp.DISTRIBUTIONS
+        dist = dists[seed % len(dists)]
+        last = getattr(self, "last_values", None)
+        self.trial(0, seed, dist, reuse=False, label="fresh trial (%s)" % dist)
+        self.result["fresh_trial"] = {"seed": seed, "distribution": dist}
+        if last is not None:
+            self.last_values = last
 
     # -- timing ----------------------------------------------------------------------------------------------
     def timed(self, fn, calls, warmup, warm_seconds=0.2, budget_s=None):
@@ -308,7 +484,8 @@ class Worker:
         trip = 0.0
         if self.cuda:
             l2 = getattr(torch.cuda.get_device_properties(self.device), "L2_cache_size", 50 << 20) or (50 << 20)
-            flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
+            with harness_work("the L2 flush buffer"):
+                flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
             trip = self.sync_round_trip()
         events, host, stream, after = [], [], [], []
         for i in range(calls):
@@ -338,6 +515,7 @@ class Worker:
                 h1 = time.perf_counter()
                 host.append(h1 - h0)
         out = _stats(events if events else host)
+        out["samples"] = list(events if events else host)  # for paired timing; dropped from the result
         if calls < requested:
             out["budget"] = {"seconds": budget_s, "requested_calls": requested}
         out["host"] = _stats(host)
@@ -347,6 +525,43 @@ class Worker:
             out["after_launching_stream"] = _stats(after)
             out["sync_round_trip_s"] = trip
         return out
+
+    def load_baseline(self, values):
+        """The baseline kernel module (`baseline_kernel`: the search's default schedule at this shape), ready to
+        launch on the timing inputs with its own outputs; None when not asked for or when it does not load (its
+        failure is never the candidate's)."""
+        path = self.job.get("baseline_kernel")
+        if not path:
+            return None
+        from . import modules
+        try:
+            mod = modules.load_module(path)
+            args = dict(self.inp.kernel_arguments(self.params, values))
+            args.update(self.inp.poisoned(self.results, self.device))
+            mod.launch(**args)
+            self.sync()
+            return lambda: mod.launch(**args)
+        except Exception as e:  # noqa: BLE001
+            self.result["baseline_timing"] = {"error": _short(e, 300)}
+            return None
+
+    def timed_pair(self, fn, baseline, calls, warmup, budget_s):
+        """Candidate and baseline timed beside each other: blocks of calls alternate between them (and which goes
+        first alternates), so that clock changes and other load hit both alike. Returns both timings."""
+        blocks = 5 if calls >= 10 else 1
+        per = max(1, calls // blocks)
+        cand, base, first = [], [], None
+        for b in range(blocks):
+            order = [(fn, cand), (baseline, base)] if b % 2 == 0 else [(baseline, base), (fn, cand)]
+            for f, acc in order:
+                t = self.timed(f, per, warmup if b == 0 else 0,
+                               budget_s=(budget_s / blocks) if budget_s else None)
+                acc.extend(t.pop("samples"))
+                if f is fn and first is None:
+                    first = t
+        timing = dict(first, **_stats(cand))
+        timing["paired"] = {"blocks": blocks, "calls_per_block": per}
+        return timing, _stats(base)
 
     def sync_round_trip(self, samples=30):
         """The 90th percentile of an empty interval closed after a synchronize of every stream: what a timed call's
@@ -376,20 +591,32 @@ class Worker:
         self.phase("timing")
         with self.holding_device("shared"):
             self.call(args)  # any failure in the timed path is classified, not timed
+        baseline = self.load_baseline(values)
         with self.holding_device("exclusive"):  # only the timed calls own the GPU
-            self.result["timing"] = self.timed(lambda: self.kernel.launch(**args), calls, warmup,
-                                               budget_s=self.job.get("timing_seconds"))
+            fn = lambda: self.kernel.launch(**args)  # noqa: E731
+            budget = self.job.get("timing_seconds")
+            if baseline is not None:
+                try:
+                    self.result["timing"], self.result["baseline_timing"] = self.timed_pair(
+                        fn, baseline, calls, warmup, budget)
+                except Exception as e:  # noqa: BLE001 - the baseline's failure is not the candidate's
+                    self.result["baseline_timing"] = {"error": _short(e, 300)}
+                    self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget)
+            else:
+                self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget)
+            self.result["timing"].pop("samples", None)
         with self.holding_device("shared"):
             self.after_timing(values, outs, calls)
 
     def after_timing(self, values, outs, calls):
         """Revalidation, the eager baseline and the roofline, after the timed calls (under the shared lock)."""
+        self.fresh_trial()
         # Results must still be right after the timed calls, for new values in the same buffers (a kernel that
         # caches results by pointer, or only computes on the first call, fails here).
         self.phase("revalidation")
-        from .tolerance import compare
         seed = self.inp.trial_seed(self.job["seed"], 1000)
-        fresh = self.inp.generate(self.params, seed, "normal", self.device)
+        with harness_work("revalidation inputs"):
+            fresh = self.inp.generate(self.params, seed, "normal", self.device)
         for p in self.params:
             if len(p["shape"]) > 0:
                 values[p["name"]].copy_(fresh[p["name"]])
@@ -400,11 +627,15 @@ class Worker:
         for o in outs.values():
             self.inp.poison_(o)
         fresh_args.update(outs)
-        expected, leeway = self.expected(fresh)
+        expected, leeway = None, {}
+        if self.slice_elements is None:
+            with harness_work("the revalidation's float64 reference"):
+                expected, leeway = self.reference_for(fresh, seed, "normal", bool(self.job.get("reuse_references")))
         self.call(fresh_args)
+        with harness_work("the revalidation's comparisons"):
+            checked = self.check_results(outs, expected, fresh, leeway)
         for r in self.results:
-            c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]),
-                        **leeway.get(r["name"], {}))
+            c = checked[r["name"]]
             if not c["passed"]:
                 raise Failure(c["kind"], "after timing, with new inputs in the same buffers: result '%s': %s"
                               % (r["name"], c["reason"]))
@@ -500,30 +731,43 @@ class Worker:
         """Set-up and the correctness trials, under the shared lock: other workers' checks run at the same time.
         Their memory adds up (attention at B=4, H=32, S=2048: a float64 reference of ~20 GB per worker), so an
         out-of-memory error there is the concurrency's, not the candidate's: the worker frees what it holds and
-        runs the trials again with the device to itself. A candidate that runs out of memory alone fails (crash)."""
+        runs the trials again with the device to itself (less concurrency). If the harness's own work (inputs,
+        reference, snapshots, comparisons) still runs out of memory alone, the result is `harness_error` with the
+        reason: an infrastructure event, never the candidate's crash. A launch that runs out of memory alone is the
+        candidate's (crash)."""
         try:
+            # Loading the modules and reading their signatures use no device: done before the lock, so a worker
+            # prepares its candidate while another one is timed.
+            self.setup()
             with self.holding_device("shared"):
-                self.setup()
                 self.trials()
                 self.release_cached_memory()
             return
+        except HarnessOutOfMemory as e:
+            reason = "out of memory in %s" % e
         except Failure as f:
             if f.status not in ("crash", "error") or not _is_out_of_memory(f.reason) or "sticky" in f.reason:
                 raise
             reason = f.reason
-        except Exception as e:  # noqa: BLE001 - the float64 reference or input generation ran out of memory
-            if not _is_out_of_memory(_short(e)):
+        except Exception as e:  # noqa: BLE001 - e.g. the module's own allocation ran out of memory
+            if not (isinstance(e, MemoryError) or _is_out_of_memory(_short(e))):
                 raise
             reason = _short(e)
         self.result["retried_alone"] = reason[:300]
         self.result["trials"] = []
+        from . import references
+        references.clear()  # cached references on the device are memory the retry may need
         if hasattr(self, "last_values"):
             del self.last_values
         self.release_cached_memory()
-        with self.holding_device("exclusive"):
-            if not hasattr(self, "kernel"):
-                self.setup()
-            self.trials()
+        try:
+            with self.holding_device("exclusive"):
+                if not hasattr(self, "kernel"):
+                    self.setup()
+                self.trials()
+        except HarnessOutOfMemory as e:
+            raise Failure("harness_error", "out of memory in the harness's own work (%s), also with the device to "
+                          "itself; first attempt: %s" % (e, reason[:200]))
 
     def release_cached_memory(self):
         """Returns the blocks PyTorch's caching allocator keeps after the checks (the float64 reference's, up to
@@ -547,6 +791,10 @@ class Worker:
             self.result["status"] = f.status
             self.result["reason"] = f.reason
             code = 3 if f.status == "crash" else 0
+        except HarnessOutOfMemory as e:  # after the checks (timing buffers, revalidation's reference)
+            self.result["status"] = "harness_error"
+            self.result["reason"] = "out of memory in the harness's own work (%s)" % e
+            code = 0
         except BaseException as e:  # noqa: BLE001
             self.result["status"] = "crash"
             self.result["reason"] = "harness exception: %s" % _short(e)
@@ -577,7 +825,7 @@ def _short(e, limit=1500):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def run_cases(job, result_path):
+def run_cases(job, result_path, warm=False):
     """The cases of one candidate (its shapes; often just one) in this one process, in order: each case's result
     goes to RESULT.json.<i>. Python, torch and CUDA start once, not once per case. A case that crashes ends the
     worker (its process may hold a sticky CUDA error): the harness reports the cases after it as not run."""
@@ -585,8 +833,8 @@ def run_cases(job, result_path):
     code = 0
     for i, case in enumerate(job["cases"]):
         w = Worker(dict(common, **case), "%s.%d" % (result_path, i))
-        if i > 0:
-            w._phase_start = time.monotonic()  # start-up was the first case's
+        if i > 0 or warm:
+            w._phase_start = time.monotonic()  # start-up was the first case's (a warm worker's, before the job)
         code = w.run()
         if code != 0 or w.result.get("status") == "crash":
             return code or 3
@@ -599,7 +847,54 @@ def run_cases(job, result_path):
     return code
 
 
+def serve():
+    """A warm worker (warm.py): torch (and Triton, when installed) imported and the CUDA context created once, then
+    candidates one after another, each a line `{"job": JOB.json, "result": RESULT.json, "env": {...}}` on standard
+    input, answered by `{"done": CODE}` on standard output once its result files are written. Each candidate's
+    modules are loaded afresh (unique module names). A candidate that crashes (code 3: its process may hold a sticky
+    CUDA error) ends the worker; the pool replaces it. A hang is the pool's to kill."""
+    from .harness import die_with_parent
+    die_with_parent()
+    started = time.monotonic()
+    try:
+        import torch
+        if os.environ.get("KEVC_GPU_DEVICE", "cuda") == "cuda" and torch.cuda.is_available():
+            torch.zeros(1, device="cuda")  # the CUDA context, once
+        try:
+            import triton  # noqa: F401 - imported once for every candidate
+        except ImportError:
+            pass
+    except ImportError:
+        pass
+    # The protocol gets a private copy of standard output; what a candidate prints goes to standard error.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    out.write(json.dumps({"ready": round(time.monotonic() - started, 3)}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        request = json.loads(line)
+        for k, v in (request.get("env") or {}).items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        with open(request["job"]) as f:
+            job = json.load(f)
+        code = run_cases(job, request["result"], warm=True)
+        sys.stderr.flush()
+        out.write(json.dumps({"done": code}) + "\n")
+        out.flush()
+        if code != 0:
+            os._exit(code)
+    os._exit(0)
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] == "--serve":
+        serve()
     if len(argv) != 3:
         print("usage: python -m kevc_gpu.worker JOB.json RESULT.json", file=sys.stderr)
         return 2

@@ -1,0 +1,87 @@
+/// How much device memory one GPU evaluation holds at its peak, computed from the bound IR before it runs, so that
+/// the worker pool admits work by memory as well as by count (`WorkerPool.admits`), and the harness checks in
+/// slices what does not fit (python/kevc_gpu: the chunked float64 reference).
+///
+/// The parts follow what the harness allocates for one trial (docs/gpu-harness.md): the inputs and their bitwise
+/// snapshot; the poisoned outputs; the float64 reference (its copies of the inputs, every definition it stores in
+/// float64, results included); the comparison's temporaries (about six float64 copies of the largest result); and
+/// scratch (the reference's reduction chunks and the L2 flush buffer of the timed calls). For example, rmsnorm at
+/// M=8192, N=4096 in f32: inputs 128 MiB (+ 128 MiB snapshot), outputs 128 MiB, reference 512 MiB, checks 1.5 GiB.
+import KevcIR
+
+public struct EvaluationFootprint: Sendable, Equatable {
+  public var inputs: Int = 0
+  public var snapshots: Int = 0
+  public var outputs: Int = 0
+  public var reference: Int = 0
+  public var checks: Int = 0
+  public var scratch: Int = 0
+
+  public init() {}
+
+  /// The reference's reduction chunks (2^22 float64 elements, a few at once) and the L2 flush buffer (256 MiB).
+  public static let scratchBytes = 4 * (1 << 22) * 8 + (256 << 20)
+
+  public var total: Int { Self.sum([inputs, snapshots, outputs, reference, checks, scratch]) }
+
+  /// The bytes the pool reserves for this evaluation under `budget`: its whole footprint when it fits, else the
+  /// budget (the evaluation then runs alone and the harness computes its reference in slices to fit).
+  public func admitted(budget: Int?) -> Int {
+    guard let budget else { return total }
+    return min(total, budget)
+  }
+
+  /// The footprint of evaluating `kernel` (every dim bound); a dim left unbound counts as 1.
+  public static func of(_ kernel: Kernel) -> EvaluationFootprint {
+    let dims = kernel.dimBindings
+    func elements(_ shape: [SizeExpr]) -> Int {
+      var n = 1
+      for s in shape {
+        let (p, overflow) = n.multipliedReportingOverflow(by: max(0, s.evaluate(dims) ?? 1))
+        n = overflow ? Int.max : p
+      }
+      return n
+    }
+    func bytes(_ count: Int, _ size: Int) -> Int {
+      let (p, overflow) = count.multipliedReportingOverflow(by: size)
+      return overflow ? Int.max : p
+    }
+    var f = EvaluationFootprint()
+    var copies: [Int] = []
+    for p in kernel.params {
+      let n = elements(p.shape)
+      f.inputs = sum([f.inputs, bytes(n, p.dtype.byteSize)])
+      copies.append(bytes(n, 8))
+    }
+    f.snapshots = f.inputs
+    var largestResult = 0
+    for r in kernel.results {
+      let n = elements(r.shape)
+      f.outputs = sum([f.outputs, bytes(n, r.dtype.byteSize)])
+      largestResult = max(largestResult, n)
+    }
+    // The reference gets clones of the inputs, converts them to float64, and stores every definition whole.
+    f.reference = sum([f.inputs] + copies + kernel.definitions.map { bytes(elements($0.shape), 8) })
+    f.checks = bytes(largestResult, 6 * 8)
+    f.scratch = scratchBytes
+    return f
+  }
+
+  public static func sum(_ xs: [Int]) -> Int {
+    var s = 0
+    for x in xs {
+      let (t, overflow) = s.addingReportingOverflow(x)
+      s = overflow ? Int.max : t
+    }
+    return s
+  }
+
+  /// One line for logs: "2.3 GiB (inputs 128 MiB, ...)".
+  public var summary: String {
+    func g(_ b: Int) -> String {
+      b >= 1 << 30 ? "\((b >> 20) / 1024).\(((b >> 20) % 1024) * 10 / 1024) GiB" : "\(b >> 20) MiB"
+    }
+    return "\(g(total)) (inputs \(g(inputs)), snapshots \(g(snapshots)), outputs \(g(outputs)), float64 reference "
+      + "\(g(reference)), checks \(g(checks)), scratch \(g(scratch)))"
+  }
+}

@@ -1,0 +1,114 @@
+"""Float64 references computed once per (workload, input seed) and reused by every candidate.
+
+A search checks hundreds of candidates of one workload against the same reference module; with the same trial
+seeds their inputs are the same, and so are the float64 reference outputs, which at bench shapes cost more than the
+candidate (attention: seconds per trial). `ReferenceCache.get(module, seed, distribution, compute)` returns the
+outputs for the inputs drawn from `seed`, computing them at most once per process (a warm worker keeps them across
+candidates) and once per machine for those small enough for the disk tier (other workers and later searches read
+the file). Where a copy lives depends on its size:
+
+| tier | what | limit |
+|---|---|---|
+| device | tensors left on the GPU, ready to compare | 512 MiB in all per worker |
+| host | CPU memory (pinned when a GPU is used), copied to the device per use | 4 GiB in all per worker |
+| disk | `--reference-cache DIR`, else `$KEVC_GPU_CACHE/references/<key>.pt` (else under `~/.cache/kevc_gpu`), written atomically | 2 GiB per reference |
+
+The key is the SHA-256 of the reference module's text (kernel, shapes, semantics), the seed, the distribution, the
+device type and the torch version (input generation is torch's generator: another version may draw other inputs).
+A reference too large for its memory budget is computed in slices instead and never cached.
+
+Which seeds are reused is the caller's choice (the search: `--reuse-references`; docs/search.md): the trial seeds of
+a workload epoch are shared by K candidates, then a fresh base seed is drawn, so no kernel can fit fixed inputs; a
+candidate about to become the best is checked once more on a fresh seed whose reference is never cached. The
+correctness protocol is unchanged: poisoned outputs, every distribution, NaN never passes.
+"""
+
+import hashlib
+import os
+
+DEVICE_LIMIT = 512 << 20
+HOST_LIMIT = 4 << 30
+DISK_LIMIT = 2 << 30
+
+_memory = {}  # key -> (tier, {name: tensor}, bytes)
+_used = {"device": 0, "host": 0}
+_stats = {"hits": 0, "disk_hits": 0, "computed": 0}
+
+
+def _digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _cache_dir(given=None):
+    if given:
+        return given
+    base = os.environ.get("KEVC_GPU_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "kevc_gpu")
+    return os.path.join(base, "references")
+
+
+def _nbytes(outputs):
+    return sum(t.numel() * t.element_size() for t in outputs.values())
+
+
+def key(module_path, seed, distribution, device):
+    import torch
+    return "%s-%016x-%s-%s-%s" % (_digest(module_path)[:32], seed & ((1 << 64) - 1), distribution,
+                                  torch.device(device).type, torch.__version__.replace("+", "_"))
+
+
+def stats():
+    return dict(_stats)
+
+
+def get(module_path, seed, distribution, device, compute, cache_dir=None):
+    """The reference outputs for (module, seed, distribution) on `device`: from this process's memory, the disk, or
+    compute() (then kept by size). Returns (outputs, source) with source 'memory', 'disk' or 'computed'. The
+    tensors returned must not be written (compare() only reads)."""
+    import torch
+    k = key(module_path, seed, distribution, device)
+    hit = _memory.get(k)
+    if hit is not None:
+        _stats["hits"] += 1
+        tier, outputs, _ = hit
+        if tier == "device":
+            return outputs, "memory"
+        return {n: t.to(device, non_blocking=True) for n, t in outputs.items()}, "memory"
+    path = os.path.join(_cache_dir(cache_dir), k + ".pt")
+    outputs, source = None, "computed"
+    if os.path.exists(path):
+        try:
+            outputs = torch.load(path, map_location=device)
+            source = "disk"
+            _stats["disk_hits"] += 1
+        except Exception:  # noqa: BLE001 - a damaged or partial file is recomputed
+            outputs = None
+    if outputs is None:
+        outputs = compute()
+        _stats["computed"] += 1
+    size = _nbytes(outputs)
+    if source == "computed" and size <= DISK_LIMIT:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = "%s.%d.tmp" % (path, os.getpid())
+            torch.save({n: t.detach().cpu() for n, t in outputs.items()}, tmp)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    dev = torch.device(device)
+    if dev.type != "cpu" and _used["device"] + size <= DEVICE_LIMIT:
+        _memory[k] = ("device", outputs, size)
+        _used["device"] += size
+    elif _used["host"] + size <= HOST_LIMIT:
+        host = {n: t.detach().cpu() for n, t in outputs.items()}
+        if dev.type == "cuda":
+            host = {n: t.pin_memory() for n, t in host.items()}
+        _memory[k] = ("host", host, size)
+        _used["host"] += size
+    return outputs, source
+
+
+def clear():
+    """Forgets what this process holds (tests; a worker that ran out of memory)."""
+    _memory.clear()
+    _used["device"] = _used["host"] = 0

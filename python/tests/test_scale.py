@@ -1,0 +1,301 @@
+"""Tests of evaluation at scale, on the CPU: an out-of-memory error in the harness's own work is `harness_error`
+(never the candidate's crash), the chunked float64 reference under a memory budget, references computed once per
+(workload, seed) and reused, warm workers that survive a crashing and a hanging kernel, and several simulated
+devices. Fixtures: tests/data/softmax.ref.py (see test_broken_kernels.py) and torch-only candidate modules.
+"""
+
+import os
+
+import pytest
+
+from kevc_gpu import harness
+
+from test_broken_kernels import CPU_CASES, SOFTMAX_REF, cpu_module, needs_torch
+
+
+def patched_reference(tmp_path, name, old, new):
+    path = tmp_path / (name + ".ref.py")
+    text = open(SOFTMAX_REF).read()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return str(path)
+
+
+@needs_torch
+def test_harness_out_of_memory_is_harness_error_not_crash(tmp_path):
+    # The float64 reference runs out of memory every time (as a multi-GB one does on a full card): retried with the
+    # device to itself first, then `harness_error` with the reason; the candidate is never blamed.
+    ref = patched_reference(tmp_path, "oom", "def reference(inputs, device=None):\n",
+                            "def reference(inputs, device=None):\n    raise MemoryError('host out of memory')\n")
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    r = harness.evaluate(good, ref, trials=2, timing_calls=2, timeout=60, device="cpu", seed=3)
+    assert r["status"] == "harness_error", r
+    assert "the float64 reference" in r["reason"] and "MemoryError" in r["reason"], r["reason"]
+    assert "MemoryError" in r["retried_alone"]
+    # A CUDA-style out-of-memory error raised by torch (its message) is the same event.
+    ref2 = patched_reference(tmp_path, "oom2", "def reference(inputs, device=None):\n",
+                             "def reference(inputs, device=None):\n"
+                             "    raise RuntimeError('CUDA out of memory. Tried to allocate 16.00 GiB')\n")
+    r = harness.evaluate(good, ref2, trials=1, timing_calls=2, timeout=60, device="cpu", seed=3)
+    assert r["status"] == "harness_error", r
+    # The summary's worst status: a wrong case still outranks a harness error.
+    assert harness.worst(["ok", "harness_error"]) == "harness_error"
+    assert harness.worst(["harness_error", "wrong"]) == "wrong"
+
+
+SCRATCH = 4 * (1 << 22) * 8 + (256 << 20)  # EvaluationFootprint.scratchBytes
+
+
+@needs_torch
+@pytest.mark.parametrize("case,expected", [("ok", "ok"), ("last_row_wrong", "wrong"), ("last_row_nan", "nan"),
+                                           ("skips", "nan")])
+def test_chunked_reference_under_a_memory_cap(tmp_path, case, expected):
+    # A memory budget too small for the float64 reference in one piece: the reference is computed in slices of rows
+    # and compared as they come. The verdict is the whole check's: an error in the last slice is still caught.
+    bodies = dict(CPU_CASES, last_row_wrong="y.copy_(torch.softmax(x, dim=1)); y[60, 200] += 0.01",
+                  last_row_nan="y.copy_(torch.softmax(x, dim=1)); y[60, 3] = float('nan')")
+    k = cpu_module(tmp_path, case, bodies[case])
+    r = harness.evaluate(k, SOFTMAX_REF, trials=3, timing_calls=2, timeout=60, device="cpu", seed=11,
+                         memory_budget=SCRATCH + 600_000)
+    assert r["status"] == expected, r["reason"]
+    mode = r["reference_mode"]
+    assert mode["mode"] == "slices" and mode["slices"] >= 3 and mode["footprint_bytes"] > mode["budget_bytes"], mode
+    if expected == "ok":
+        assert all(c["chunked"] for t in r["trials"] for c in t["results"].values())
+        # The same candidate with room for the whole reference: not sliced, same verdict.
+        whole = harness.evaluate(k, SOFTMAX_REF, trials=1, timing_calls=2, timeout=60, device="cpu", seed=11,
+                                 memory_budget=1 << 40)
+        assert whole["status"] == "ok" and "reference_mode" not in whole
+    else:
+        assert "(compared in slices)" in r["reason"] and "[60, " in r["reason"], r["reason"]
+
+
+@needs_torch
+def test_streaming_compare_matches_compare():
+    import torch
+    from kevc_gpu import tolerance
+    g = torch.Generator().manual_seed(3)
+    ref = torch.randn(40, 30, generator=g, dtype=torch.float64) * 100
+    for bad in (None, (7, 3), (39, 29)):
+        out = ref.to(torch.float32).clone()
+        if bad:
+            out[bad] += 5.0
+        whole = tolerance.compare(out, ref, "f32")
+        s = tolerance.StreamingCompare("f32", [40, 30], keep=4)
+        for lo in range(0, 40, 7):
+            s.add(out[lo:lo + 7], ref[lo:lo + 7], lo * 30)
+        part = s.result()
+        assert part["passed"] == whole["passed"] and part["failures"] == whole["failures"]
+        assert part["worst_index"] == whole["worst_index"]
+        assert abs(part["max_abs"] - whole["max_abs"]) < 1e-12
+
+
+@needs_torch
+def test_references_are_computed_once_per_workload_and_seed(tmp_path):
+    # The search's trial seeds are shared by the candidates of a workload epoch: the first candidate computes the
+    # float64 references, the next ones (other worker processes) read them from the cache's disk tier. A wrong
+    # candidate is still wrong against cached references; a new seed computes new ones.
+    cache = str(tmp_path / "refs")
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    wrong = cpu_module(tmp_path, "wrong", CPU_CASES["wrong"])
+    opts = dict(trials=3, timing_calls=2, timeout=60, device="cpu", reuse_references=True, reference_cache=cache)
+    first = harness.evaluate(good, SOFTMAX_REF, seed=21, **opts)
+    second = harness.evaluate(good, SOFTMAX_REF, seed=21, **opts)
+    assert first["status"] == second["status"] == "ok"
+    assert first["reference_cache"] == {"memory": 0, "disk": 0, "computed": 4}, first["reference_cache"]  # + revalidation
+    assert second["reference_cache"] == {"memory": 0, "disk": 4, "computed": 0}, second["reference_cache"]
+    assert [t["seed"] for t in first["trials"]] == [t["seed"] for t in second["trials"]]
+    bad = harness.evaluate(wrong, SOFTMAX_REF, seed=21, **opts)
+    assert bad["status"] == "wrong" and bad["reference_cache"]["disk"] == 1
+    other = harness.evaluate(good, SOFTMAX_REF, seed=22, **opts)
+    assert other["reference_cache"]["computed"] == 4
+
+
+@needs_torch
+def test_a_candidate_about_to_become_the_best_gets_a_fresh_seed(tmp_path):
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    opts = dict(trials=2, timing_calls=2, timeout=60, device="cpu", seed=5, reuse_references=True,
+                reference_cache=str(tmp_path / "refs"))
+    faster = harness.evaluate(good, SOFTMAX_REF, fresh_if_faster_than=1e9, **opts)
+    assert faster["status"] == "ok" and "fresh_trial" in faster
+    assert faster["trials"][-1]["label"].startswith("fresh trial")
+    assert faster["trials"][-1]["seed"] not in [t["seed"] for t in faster["trials"][:-1]]
+    slower = harness.evaluate(good, SOFTMAX_REF, fresh_if_faster_than=1e-12, **opts)
+    assert "fresh_trial" not in slower and len(slower["trials"]) == 2
+
+
+@needs_torch
+def test_warm_workers_survive_a_crashing_and_a_hanging_kernel(tmp_path):
+    # Two warm workers take candidates one after another (torch imported once each). A kernel that aborts, one that
+    # segfaults and one that hangs each end only their worker, which the pool replaces; the candidate after each is
+    # evaluated normally and is not blamed.
+    from kevc_gpu import warm
+    pool = warm.WarmPool(2, devices=[0], log_dir=str(tmp_path))
+    try:
+        good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+        abort = cpu_module(tmp_path, "abort", "import os; os.abort()")
+        segv = cpu_module(tmp_path, "segv", "import ctypes; ctypes.string_at(0)")
+        hang = cpu_module(tmp_path, "hang", "import time\nwhile True:\n    time.sleep(0.1)")
+        opts = dict(trials=2, timing_calls=2, device="cpu", seed=4, warm=pool)
+        first = harness.evaluate(good, SOFTMAX_REF, timeout=60, **opts)
+        assert first["status"] == "ok", first["reason"]
+        pids = {first["worker"]["warm"]["pid"]}
+        statuses = []
+        for bad in (abort, segv, hang):
+            r = harness.evaluate(bad, SOFTMAX_REF, timeout=6, **opts)
+            statuses.append(r["status"])
+            after = harness.evaluate(good, SOFTMAX_REF, timeout=60, **opts)
+            assert after["status"] == "ok", (bad, after["reason"])
+            pids.add(after["worker"]["warm"]["pid"])
+        assert statuses == ["crash", "crash", "timeout"], statuses
+        assert pool.replaced == 3
+        # Warm: the good candidates after the first start no Python (their start phase is short).
+        assert after["phase_seconds"].get("start", 0) < 1.0, after["phase_seconds"]
+    finally:
+        pool.close()
+
+
+def _serve(tmp_path, env_extra, workers=1):
+    import json as _json
+    import subprocess
+    import sys
+    import time
+    sock = str(tmp_path / "warm.sock")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), **env_extra)
+    p = subprocess.Popen([sys.executable, "-m", "kevc_gpu", "serve", "--socket", sock, "--workers", str(workers)],
+                         stdout=subprocess.PIPE, env=env, cwd=str(tmp_path))
+    hello = _json.loads(p.stdout.readline())
+    deadline = time.time() + 30
+    while not os.path.exists(sock) and time.time() < deadline:
+        time.sleep(0.05)
+    return p, sock, hello
+
+
+def _client(sock, kernel, seed, lock=None):
+    import json as _json
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if lock:
+        env["KEVC_GPU_LOCK"] = lock
+    out = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", kernel, "--reference", SOFTMAX_REF,
+                          "--trials", "2", "--timing-calls", "2", "--device", "cpu", "--seed", str(seed),
+                          "--eager-calls", "0", "--server", sock], capture_output=True, env=env, timeout=300)
+    return _json.loads(out.stdout)
+
+
+@needs_torch
+def test_server_spreads_candidates_over_simulated_devices(tmp_path):
+    # Three simulated devices, one warm worker each: three concurrent candidates run on three devices at once, each
+    # taking its own device's lock; later candidates reuse the warm workers (no new process).
+    import threading
+    p, sock, hello = _serve(tmp_path, {"KEVC_SIMULATED_DEVICES": "3", "KEVC_GPU_DEVICE": "cpu"})
+    try:
+        assert hello["devices"] == [0, 1, 2]
+        good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+        lock = str(tmp_path / "gpu.lock")
+        results = [None] * 3
+        threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, _client(sock, good, i, lock)))
+                   for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [r["status"] for r in results] == ["ok"] * 3, results
+        warm = [r["cases"][0]["worker"]["warm"] for r in results]
+        assert sorted(w["device"] for w in warm) == [0, 1, 2]
+        assert all(os.path.exists(lock + ".%d" % d) for d in range(3))
+        again = _client(sock, good, 9, lock)
+        assert again["status"] == "ok" and again["cases"][0]["worker"]["warm"]["pid"] in {w["pid"] for w in warm}
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+    # Without a server the client evaluates in its own process.
+    alone = _client(str(tmp_path / "nobody.sock"), good, 1)
+    assert alone["status"] == "ok" and "warm" not in alone["cases"][0]["worker"]
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@needs_torch
+def test_ray_executor_on_a_local_cluster(tmp_path):
+    # A Ray cluster on loopback (CPU resources), evaluations as Ray tasks: a good candidate passes, a crashing one is
+    # the candidate's crash (its own worker process on the node), and a task the cluster cannot run is
+    # harness_error. The kevc_gpu package travels with the tasks.
+    import shutil
+    import signal
+    import subprocess
+    import tempfile
+    import time
+    if shutil.which("ray") is None:
+        print("SKIPPED: ray is not installed (pip install 'ray[client]'; .ci/install does)")
+        pytest.skip("ray is not installed")
+    temp = tempfile.mkdtemp(prefix="kr", dir="/tmp")  # Ray's socket paths must stay short
+    gcs, client = _free_port(), _free_port()
+    head = subprocess.Popen(["ray", "start", "--head", "--block", "--node-ip-address=127.0.0.1", "--port=%d" % gcs,
+                             "--ray-client-server-port=%d" % client, "--num-cpus=2", "--num-gpus=0",
+                             "--include-dashboard=false", "--disable-usage-stats", "--temp-dir=" + temp],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        from kevc_gpu import ray_executor
+        deadline = time.time() + 120
+        executor = None
+        while executor is None:
+            try:
+                executor = ray_executor.RayExecutor("ray://127.0.0.1:%d?gpus=0&cpus=1" % client)
+            except Exception:  # noqa: BLE001 - the head is still starting
+                if time.time() > deadline:
+                    raise
+                time.sleep(2)
+        good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+        crash = cpu_module(tmp_path, "crash", CPU_CASES["crash"])
+        common = ["--reference", SOFTMAX_REF, "--trials", "2", "--timing-calls", "2", "--device", "cpu",
+                  "--eager-calls", "0", "--seed", "3"]
+        ok = executor.evaluate(["run", "--kernel", good] + common, timeout=240)
+        assert ok["status"] == "ok", ok
+        assert ok["node"] and ok["cases"][0]["timing"]["calls"] == 2
+        bad = executor.evaluate(["run", "--kernel", crash] + common, timeout=240)
+        assert bad["status"] == "crash", bad
+        # A task that cannot be scheduled (no GPU in this cluster) within its time is the harness's, not the
+        # candidate's.
+        gpu_task = ray_executor.RayExecutor.__new__(ray_executor.RayExecutor)
+        gpu_task.__dict__.update(executor.__dict__)
+        gpu_task.task = executor.task.options(num_gpus=1)
+        stuck = gpu_task.evaluate(["run", "--kernel", good] + common, timeout=5)
+        assert stuck["status"] == "harness_error" and "ray task failed" in stuck["reason"], stuck
+    finally:
+        try:
+            import ray
+            ray.shutdown()
+        except Exception:  # noqa: BLE001
+            pass
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@needs_torch
+def test_baseline_is_timed_beside_the_candidate(tmp_path):
+    # The search's default schedule is timed again with every candidate, block by block, interleaved: the speedup
+    # divides two times measured together. A baseline that fails is reported, and never fails the candidate.
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    slow = cpu_module(tmp_path, "slow", "import time; time.sleep(0.004); y.copy_(torch.softmax(x, dim=1))")
+    r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
+                         baseline_kernel=slow)
+    assert r["status"] == "ok", r["reason"]
+    assert r["timing"]["paired"] == {"blocks": 5, "calls_per_block": 2} and r["timing"]["calls"] == 10
+    assert r["baseline_timing"]["calls"] == 10 and r["baseline_timing"]["iqr_s"] >= 0
+    assert r["baseline_timing"]["median_s"] > r["timing"]["median_s"]
+    assert "samples" not in r["timing"]
+    broken = cpu_module(tmp_path, "broken", "raise RuntimeError('baseline broke')")
+    r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
+                         baseline_kernel=broken)
+    assert r["status"] == "ok" and "baseline broke" in r["baseline_timing"]["error"], r
