@@ -24,6 +24,7 @@ def search_arguments(tmp_path, no_seeds):
     bin_dir.mkdir()
     log = stand_ins(str(bin_dir))
     env = dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ["PATH"]))
+    env["KEVC"] = os.path.join(str(bin_dir), "kevc")  # not the static binary a GPU run may have left in bench/gpu
     env.pop("KEVC_SEARCH_NO_SEEDS", None)
     if no_seeds:
         env["KEVC_SEARCH_NO_SEEDS"] = "1"

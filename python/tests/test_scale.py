@@ -25,17 +25,19 @@ def patched_reference(tmp_path, name, old, new):
 def test_harness_out_of_memory_is_harness_error_not_crash(tmp_path):
     # The float64 reference runs out of memory every time (as a multi-GB one does on a full card): retried with the
     # device to itself first, then `harness_error` with the reason; the candidate is never blamed.
-    ref = patched_reference(tmp_path, "oom", "def reference(inputs, device=None):\n",
-                            "def reference(inputs, device=None):\n    raise MemoryError('host out of memory')\n")
+    # (_run computes reference() and reference_with_leeway(), which the worker takes when the module has it.)
+    run = "def _run(inputs, mode, device, track, leeway=False):\n"
+    ref = patched_reference(tmp_path, "oom", run,
+                            run + "    if mode == 'reference':\n        raise MemoryError('host out of memory')\n")
     good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
     r = harness.evaluate(good, ref, trials=2, timing_calls=2, timeout=60, device="cpu", seed=3)
     assert r["status"] == "harness_error", r
     assert "the float64 reference" in r["reason"] and "MemoryError" in r["reason"], r["reason"]
     assert "MemoryError" in r["retried_alone"]
     # A CUDA-style out-of-memory error raised by torch (its message) is the same event.
-    ref2 = patched_reference(tmp_path, "oom2", "def reference(inputs, device=None):\n",
-                             "def reference(inputs, device=None):\n"
-                             "    raise RuntimeError('CUDA out of memory. Tried to allocate 16.00 GiB')\n")
+    ref2 = patched_reference(tmp_path, "oom2", run,
+                             run + "    if mode == 'reference':\n"
+                             "        raise RuntimeError('CUDA out of memory. Tried to allocate 16.00 GiB')\n")
     r = harness.evaluate(good, ref2, trials=1, timing_calls=2, timeout=60, device="cpu", seed=3)
     assert r["status"] == "harness_error", r
     # The summary's worst status: a wrong case still outranks a harness error.

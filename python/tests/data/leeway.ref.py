@@ -257,6 +257,17 @@ class _Ctx:
         for starts in itertools.product(*ranges):
             yield [(s, min(s + tiles[d], shape[d])) for d, s in enumerate(starts)]
 
+    def rows(self, fn, shape, dtype, src, reduction, lo, hi):
+        """Rows lo..hi (the first axis) of a definition, as define() computes them, without the rest."""
+        sub = [hi - lo] + list(shape[1:])
+        out = torch.empty(sub, dtype=self.rep(dtype), device=self.dev)
+        if out.numel() > 0:
+            for box in self.boxes(sub, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE):
+                shifted = [(box[0][0] + lo, box[0][1] + lo)] + list(box[1:])
+                val = self.cast(fn(self, {}, shifted), src, dtype)
+                out[tuple(slice(a, b) for a, b in box)] = val.expand([b - a for a, b in box])
+        return out
+
     def define(self, name, fn, shape, dtype, src, reduction, ops):
         out = torch.empty(shape, dtype=self.rep(dtype), device=self.dev)
         self.points[name] = (0, ops)
@@ -617,6 +628,30 @@ def reference_with_leeway(inputs, device=None):
     return C.outputs(), leeway
 
 
+def reference_slices(inputs, max_elements, device=None):
+    """The float64 results in slices over their first axis, each of at most max_elements elements (at least one
+    row), for a reference too large to hold whole: yields (name, lo, hi, tensor of rows lo..hi). Results that no
+    other definition reads (_STREAMABLE) are never held whole; every other definition is computed whole first, as
+    reference() does. Scalar results come as one slice (lo = hi = 0)."""
+    C = _Ctx("reference", _device_of(inputs, device), False)
+    C.take_inputs(inputs)
+    streamed = [d for d in _DEFINITIONS if d[0] in _STREAMABLE and len(d[2]) > 0]
+    for name, fn, shape, dtype, src, reduction, ops in _DEFINITIONS:
+        if not any(d[0] == name for d in streamed):
+            C.define(name, fn, shape, dtype, src, reduction, ops)
+    for r in KEVC_REFERENCE["results"]:
+        if not any(d[0] == r["name"] for d in streamed):
+            yield r["name"], 0, 0, C.T[r["name"]]
+    for name, fn, shape, dtype, src, reduction, ops in streamed:
+        row = 1
+        for s in shape[1:]:
+            row *= s
+        step = max(1, max_elements // max(1, row))
+        for lo in range(0, shape[0], step):
+            hi = min(shape[0], lo + step)
+            yield name, lo, hi, C.rows(fn, shape, dtype, src, reduction, lo, hi)
+
+
 def eager(inputs, device=None):
     """The same vectorised computation in the spec's own dtypes: a PyTorch eager baseline for timing."""
     return _run(inputs, "eager", device, False).outputs()
@@ -717,3 +752,4 @@ _DEFINITIONS = [
     ("c", _d2, [4], "f32", "f32", False, 1),
     ("z", _d3, [3], "i64", "i64", True, 1),
 ]
+_STREAMABLE = {"u", "c", "z"}

@@ -17,6 +17,15 @@ _BOX_REDUCTION = 1 << 16
 _BOX_ELEMENTWISE = 1 << 22
 # Elements of one factor of a contraction evaluated whole (C.contract); larger ones take the chunked path.
 _CONTRACT_FACTOR = 1 << 25
+# The checker's (atol, rtol) per type (Sources/KevcInterpreter/Tolerance.swift, python/kevc_gpu/tolerance.py).
+_TOL = {"f64": (1e-9, 1e-9), "f32": (1e-4, 2e-4), "f16": (1e-2, 1e-2), "bf16": (6e-2, 3e-2)}
+
+
+def _within(a, b, t):
+    """Whether two values of type t are within that type's tolerance of each other (the interpreter's
+    withinTolerance: NaN never is)."""
+    atol, rtol = _TOL[t]
+    return (a - b).abs() <= atol + rtol * torch.maximum(a.abs(), b.abs())
 
 
 class KevcReferenceError(Exception):
@@ -26,10 +35,19 @@ class KevcReferenceError(Exception):
 class _Ctx:
     """One evaluation: mode 'reference' (float64, IR rounding) or 'eager' (the spec's own dtypes)."""
 
-    def __init__(self, mode, device, track):
+    def __init__(self, mode, device, track, leeway=False):
         self.ref = mode == "reference"
         self.dev = device
         self.track = track
+        # Leeway: tracked in reference_with_leeway (leeway), for the definition being computed (lw); D holds the
+        # discontinuities met so far by the element(s) being computed, DT the doubtful elements of each definition,
+        # ALT the argmax alternatives, _ties those of the reduction just computed.
+        self.leeway = leeway
+        self.lw = False
+        self.D = None
+        self.DT = {}
+        self.ALT = {}
+        self._ties = None
         self.T = {}
         self.S = {}
         self.touched = {}
@@ -142,6 +160,43 @@ class _Ctx:
     def sigmoid(self, x):
         return 1.0 / (1.0 + torch.exp(-x)) if self.ref else torch.sigmoid(x)
 
+    # -- leeway --------------------------------------------------------------------------------------------
+    def note(self, m):
+        """Marks the points of m (broadcast over the element being computed) as depending on a discontinuity."""
+        if not torch.is_tensor(m):
+            m = torch.tensor(bool(m), device=self.dev)
+        self.D = m if self.D is None else (self.D | m)
+
+    def near_int(self, x, t):
+        """floor, ceil or a conversion to an integer of a computed x: a jump where x is near an integer."""
+        if self.lw:
+            self.note(torch.isfinite(x) & _within(x, torch.round(x), t))
+
+    def near(self, a, b, t):
+        """A comparison of computed floats: a jump where they are within tolerance of each other."""
+        if self.lw:
+            self.note(_within(a, b, t))
+
+    def near_mod(self, a, b, t):
+        """A float mod of computed values: a jump where a / b is near an integer."""
+        if self.lw:
+            q = a / torch.where(b == 0, torch.ones_like(b), b)
+            self.note((b != 0) & torch.isfinite(q) & _within(q, torch.round(q), t))
+
+    def _fold(self, M, r, R):
+        """The discontinuities noted at the points of a reduction chunk (restricted to M), folded over its
+        reduction dims: per output point of the box (r dims)."""
+        d, self.D = self.D, None
+        if d is None:
+            return None
+        if M is not None:
+            d = d & M
+        if d.dim() < R:
+            d = d.reshape([1] * (R - d.dim()) + list(d.shape))
+        for k in reversed(range(r, R)):
+            d = d.any(dim=k)
+        return d
+
     def sel(self, c, fa, fb, M):
         """select(c, a, b): both branches are evaluated, each under the mask of the points that keep it."""
         nc = torch.logical_not(c)
@@ -152,7 +207,10 @@ class _Ctx:
     # -- loads ---------------------------------------------------------------------------------------------
     def load(self, name, idx, pad, inbounds, M):
         X = self.T[name]
+        doubt = self.DT.get(name) if self.lw else None
         if len(idx) == 0:
+            if doubt is not None:
+                self.note(doubt)
             return X
         ok = None
         clamped = []
@@ -164,6 +222,9 @@ class _Ctx:
             val = torch.zeros((), dtype=X.dtype, device=self.dev)
         else:
             val = X[tuple(clamped)]
+        if doubt is not None and X.numel() > 0:
+            # Reading a doubtful element (inside the tensor) makes the element being computed doubtful.
+            self.note(doubt[tuple(clamped)] & ok)
         live = ok if M is None else (ok & M)
         if inbounds and self.ref:
             bad = torch.logical_not(ok) if M is None else (torch.logical_not(ok) & M)
@@ -210,17 +271,39 @@ class _Ctx:
     def define(self, name, fn, shape, dtype, src, reduction, ops):
         out = torch.empty(shape, dtype=self.rep(dtype), device=self.dev)
         self.points[name] = (0, ops)
+        self.lw = self.leeway and name in _MAY_DOUBT
+        doubt = torch.zeros(shape, dtype=torch.bool, device=self.dev) if self.lw else None
+        alternatives = {}
         if out.numel() > 0:
             for box in self.boxes(shape, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE):
+                self.D, self._ties = None, None
                 val = self.cast(fn(self, {}, box), src, dtype)
                 bshape = [hi - lo for lo, hi in box]
-                if not reduction and self.track:
-                    n = 1
-                    for s in bshape:
-                        n *= s
-                    self.points[name] = (self.points[name][0] + n, ops)
+                if self.lw:
+                    region = tuple(slice(lo, hi) for lo, hi in box)
+                    if self.D is not None:
+                        d = self.D.reshape([1] * (len(bshape) - self.D.dim()) + list(self.D.shape))
+                        doubt[region] = doubt[region] | d.expand(bshape)
+                    for coords, values in (self._ties or {}).items():
+                        # coords: per axis of the box, the position, or None where the ties hold along the axis.
+                        axes = [range(lo, hi) if c is None else [lo + c] for c, (lo, hi) in zip(coords, box)]
+                        for point in itertools.product(*axes):
+                            flat = 0
+                            for c, size in zip(point, shape):
+                                flat = flat * size + c
+                            alternatives[flat] = values
                 out[tuple(slice(lo, hi) for lo, hi in box)] = val.expand(bshape)
         self.T[name] = out
+        if self.lw:
+            flat_doubt = doubt.view(-1)
+            # An element with alternatives that met no discontinuity keeps them; one that did takes any value.
+            self.ALT[name] = {i: v for i, v in alternatives.items() if not bool(flat_doubt[i])}
+            for i in alternatives:
+                flat_doubt[i] = True
+            if bool(doubt.any()):
+                self.DT[name] = doubt
+        self.lw = False
+        self.D = None
 
     def reduce(self, name, V, box, levels, body, op, acc):
         """Combines body over the nested reduction levels [(var, lo_fn, hi_fn)] at every point of box."""
@@ -231,10 +314,20 @@ class _Ctx:
         for lo, hi in box:
             numel *= hi - lo
         state = {}
+        outer, self.D = self.D, None
+        folded = [None]
+        tie_pass = [None]
 
         def rec(k, M, n):
             if k == len(levels):
                 val = body(V, M)
+                if self.lw:
+                    d = self._fold(M, r, R)
+                    if d is not None:
+                        folded[0] = d if folded[0] is None else (folded[0] | d)
+                if tie_pass[0] is not None:
+                    tie_pass[0](val, M, V[levels[0][0]])
+                    return
                 if self.track:
                     cnt = numel if M is None else int(M.expand(torch.broadcast_shapes(M.shape, tuple(
                         [hi - lo for lo, hi in box] + [1] * len(levels)))).sum())
@@ -263,7 +356,47 @@ class _Ctx:
             del V[var]
 
         rec(0, None, numel)
+        if self.lw and op in ("argmax", "argmin") and acc in _FLOAT and "idx" in state:
+            self._ties = self._argmax_ties(state, rec, tie_pass, numel, r, acc, [hi - lo for lo, hi in box])
+        if self.lw:
+            d = self._fold(None, r, R)
+            if d is not None:
+                folded[0] = d if folded[0] is None else (folded[0] | d)
+        self.D = outer
+        if folded[0] is not None:
+            self.note(folded[0])
         return self._finish(state, op, acc)
+
+    def _argmax_ties(self, st, rec, tie_pass, numel, r, acc, extents):
+        """A second pass over the reduction: per point whose extreme is finite, the indices whose values are
+        within the body type's tolerance of it, where there are several: {coordinates in the box (None along an
+        axis the reduction does not depend on): [indices]}."""
+        best = st["val"]
+        usable = torch.isfinite(best) & st["found"] & torch.logical_not(st["nan"])
+        found = []
+
+        def collect(val, M, var):
+            shape = torch.broadcast_shapes(val.shape, M.shape, var.shape)
+            b = best.reshape(list(best.shape) + [1] * (len(shape) - best.dim()))
+            u = usable.reshape(list(usable.shape) + [1] * (len(shape) - usable.dim()))
+            tie = (M & u & _within(val, b, acc)).expand(shape)
+            if bool(tie.any()):
+                found.append((torch.nonzero(tie), var.expand(shape)[tie], shape))
+
+        tie_pass[0] = collect
+        saved = self.lw
+        self.lw = False  # the values were noted in the first pass
+        try:
+            rec(0, None, numel)
+        finally:
+            self.lw = saved
+            tie_pass[0] = None
+        ties = {}
+        for coords, values, shape in found:
+            for c, v in zip(coords.tolist(), values.tolist()):
+                key = tuple(None if shape[axis] == 1 and extents[axis] > 1 else c[axis] for axis in range(r))
+                ties.setdefault(key, set()).add(float(v))
+        return {k: sorted(v) for k, v in ties.items() if len(v) > 1}
 
     def contract(self, name, V, box, levels, body, op, acc, fa, fb, uses_a, uses_b):
         """A sum over rectangular reduction ranges of a product of two factors: each factor is evaluated once on
@@ -272,6 +405,9 @@ class _Ctx:
         (in the reference, products are not rounded to the accumulator type before summing: at most one rounding
         of the accumulator type per term). Falls back to reduce() when a range depends on the point, is empty,
         or a factor would be larger than _CONTRACT_FACTOR elements."""
+        if self.lw:
+            # Discontinuities inside the factors are folded per point by the general path.
+            return self.reduce(name, V, box, levels, body, op, acc)
         r = len(box)
         R = r + len(levels)
         extents = [hi - lo for lo, hi in box]
@@ -461,8 +597,8 @@ def _device_of(inputs, device):
     return torch.device("cpu")
 
 
-def _run(inputs, mode, device, track):
-    C = _Ctx(mode, _device_of(inputs, device), track)
+def _run(inputs, mode, device, track, leeway=False):
+    C = _Ctx(mode, _device_of(inputs, device), track, leeway)
     C.take_inputs(inputs)
     for name, fn, shape, dtype, src, reduction, ops in _DEFINITIONS:
         C.define(name, fn, shape, dtype, src, reduction, ops)
@@ -472,6 +608,24 @@ def _run(inputs, mode, device, track):
 def reference(inputs, device=None):
     """Every result in float64 (integers as int64, bool as bool), with the IR's exact semantics."""
     return _run(inputs, "reference", device, False).outputs()
+
+
+def reference_with_leeway(inputs, device=None):
+    """As reference(), and per result the leeway its comparison allows (the rules of the interpreter's
+    runWithLeeway): {"any_value": a bool tensor over the result's flat elements, "alternatives": {flat index:
+    [equally good values]}} (python/kevc_gpu/tolerance.py's compare takes both)."""
+    C = _run(inputs, "reference", device, False, True)
+    leeway = {}
+    for r in KEVC_REFERENCE["results"]:
+        name = r["name"]
+        n = C.T[name].numel()
+        doubt = C.DT.get(name)
+        alternatives = C.ALT.get(name, {})
+        any_value = doubt.reshape(-1).clone() if doubt is not None else torch.zeros(n, dtype=torch.bool, device=C.dev)
+        for i in alternatives:
+            any_value[i] = False
+        leeway[name] = {"any_value": any_value, "alternatives": alternatives}
+    return C.outputs(), leeway
 
 
 def reference_slices(inputs, max_elements, device=None):
@@ -538,6 +692,8 @@ COST = {"bytes": 12000, "flops": 1000}
 # Whether measured_cost can differ between inputs of this shape (gathers, jagged ranges, data-dependent
 # selects); when False the GPU harness measures it once per module.
 COST_DEPENDS_ON_INPUTS = False
+# Definitions that may depend on a discontinuity or an argmax tie (reference_with_leeway tracks these).
+_MAY_DOUBT = set()
 
 def _d0(C, V, box):
     # %z: f32[n < N] = (%x[n] + %y[n])
