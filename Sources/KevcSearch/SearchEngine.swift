@@ -640,7 +640,9 @@ public final class SearchEngine {
   /// The analytic cost of a candidate's scheduled kernel (cached).
   func cost(_ id: Int) -> ScheduleCost {
     if let c = costs[id] { return c }
-    let c = ScheduleCost.estimate(scheduled(id))
+    let m: ScheduleCost.Machine =
+      options.target == "llvm" ? .cpu(cores: ProcessInfo.processInfo.activeProcessorCount, peaks: machine) : .init()
+    let c = ScheduleCost.estimate(scheduled(id), machine: m)
     costs[id] = c
     return c
   }
