@@ -35,6 +35,8 @@ import KevcIR
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+/// The sketches (`GPUSketches.swift`) vary these rules; sketch `fused` adds rule 3b (`FusedEpilogue.swift`) between
+/// 3 and 4: a reduction read pointwise by its only, elementwise reader is computed inside the reader's programs.
 /// Every step is applied only if legal, so the trace is valid for any shape (default and bench shapes alike).
 extension DefaultSchedule {
   public static let gpuBlock = 1024
@@ -112,8 +114,11 @@ extension DefaultSchedule {
       }
     }
 
+    // 3b. Reductions into their elementwise epilogues' programs (a sketch).
+    let fused = sketch.fuseEpilogues ? fuseEpilogues(capability, sketch.tileScale, &k, &steps) : []
+
     // 4. Kernels for root definitions; 5. block reductions for fused producers.
-    for d in k.definitions {
+    for d in k.definitions where !fused.contains(d.name) {
       guard let d = current(d.name) else { continue }
       if d.effectiveSchedule.placement == .root {
         if d.reduction?.op == .sum, attempt(.dot(tensor: d.name)), let dd = current(d.name),

@@ -149,6 +149,71 @@ import Testing
     #expect(narrow.last == "launch(c, 4, 3)")
   }
 
+  /// Sketch rows4: four rows per program.
+  @Test func fourRowsPerProgramSketch() throws {
+    let steps = try Self.trace(Self.norm, sketch: Self.sketch("rows4"))
+    #expect(Array(steps.prefix(4)) == ["inline(mean)", "split(y, m, 4)", "compute_at(v, y, m.o)", "compute_at(s, y, m.o)"])
+    #expect(steps.contains("bind(y, m.i, block.y)"))
+  }
+
+  static let sum = """
+    kernel @total(%x: f32[M, N]) -> (%y: f32[M]) {
+      dims M = 4, N = 4194304
+      %y: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
+    }
+    """
+
+  /// Sketch unsplit: a full reduction stays one program (the default splits it: rule 2).
+  @Test func unsplitSketch() throws {
+    #expect(try Self.trace(Self.sum).first?.hasPrefix("rfactor(y, n, ") == true)
+    #expect(try Self.trace(Self.sum, sketch: Self.sketch("unsplit")) == [
+      "split(y, n, 2048)", "bind(y, m, grid.x)", "bind(y, n.i, block.x)", "launch(y, 8, 2)",
+    ])
+  }
+
+  static let mmCast = """
+    kernel @mm(%a: bf16[M, K], %b: bf16[K, N]) -> (%c: bf16[M, N]) {
+      dims M = 4096, K = 4096, N = 4096
+      %r: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (cast<f32>(%a[m, k]) * cast<f32>(%b[k, n]))
+      %c: bf16[m < M, n < N] = cast<bf16>(%r[m, n])
+    }
+    """
+
+  /// Sketch fused: the contraction computed inside its cast's programs (one kernel): the cast takes the
+  /// contraction's 128x128 output tiles as program ids and blocks, the contraction is a dot over the same blocks
+  /// at the innermost program id with its k tile as block.z (bench/gpu/matmul_bf16.fused.trace's structure).
+  @Test func fusedSketchOnAContraction() throws {
+    #expect(try Self.trace(Self.mmCast, sketch: Self.sketch("fused")) == [
+      "split(c, m, 128)", "split(c, n, 128)", "reorder(c, [n.o, m.o, m.i, n.i])", "bind(c, n.o, grid.x)",
+      "bind(c, m.o, grid.y)", "bind(c, m.i, block.y)", "bind(c, n.i, block.x)", "compute_at(r, c, m.o)",
+      "bind(r, m, block.y)", "bind(r, n, block.x)", "split(r, k, 64)", "bind(r, k.i, block.z)", "dot(r)",
+      "launch(c, 8, 3)",
+    ])
+    // fused-wide: 128x256 tiles; sized to the H100 (the search's sketches on an sm_90 device): 3 stages.
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.mmCast))
+    let h100 = DefaultSchedule.gpu(for: kernel, capability: .cudaSM90, sketch: try Self.sketch("fused-wide"))
+    _ = try h100.apply(to: kernel)
+    #expect(h100.steps.map(TraceText.print).prefix(2) == ["split(c, m, 128)", "split(c, n, 256)"])
+    #expect(h100.steps.last.map(TraceText.print) == "launch(c, 8, 3)")
+  }
+
+  /// Sketch fused on a stencil (a depthwise convolution with a cast): the f32 sum over the 7 taps is computed in
+  /// the cast's programs over the same block, its taps unrolled (bench/gpu/depthwise_conv1d.trace's structure).
+  @Test func fusedSketchOnAStencil() throws {
+    let dw = """
+      kernel @dw(%x: bf16[N, C, L], %w: bf16[C, K]) -> (%y: bf16[N, C, L]) {
+        dims N = 32, C = 1024, L = 2048, K = 7
+        %r: f32[n < N, c < C, l < L] = sum<f32> [k in 0 .. $K] (cast<f32>(%x[n, c, ((l + k) - 3:i64)]) * cast<f32>(%w[c, k]))
+        %y: bf16[n < N, c < C, l < L] = cast<bf16>(%r[n, c, l])
+      }
+      """
+    let steps = try Self.trace(dw, sketch: Self.sketch("fused"))
+    #expect(steps.contains { $0.hasPrefix("compute_at(r, y, ") })
+    #expect(steps.contains("bind(r, l, block.x)"))
+    #expect(steps.last?.hasPrefix("launch(y, ") == true)
+    #expect(!steps.contains { $0.hasPrefix("launch(r, ") })
+  }
+
   /// The sketches of a kernel are distinct traces: those that change nothing here are left out (no contraction in
   /// a norm, nothing to split at this shape).
   @Test func sketchesAreDistinct() throws {
