@@ -3,10 +3,11 @@ import KevcIR
 /// A default-schedule rule for block-level targets (sketch `fused`): a reduction read pointwise by its only reader,
 /// an elementwise definition over the same axes (a cast, a bias and activation: an epilogue), is computed inside the
 /// reader's programs instead of as a kernel of its own. The reader takes the tiling the reduction would have had as
-/// a kernel (its splits, program ids and blocks, on the reader's matching axes), the reduction is computed at the
+/// a kernel (its splits, program ids and blocks, on the reader's matching axes; for a reduction of at most 16
+/// constant points, a stencil's taps, the reader keeps its own elementwise tiling), the reduction is computed at the
 /// reader's innermost program id, over the same blocks (a contraction stays a `dot` with its reduction tile as
-/// `block.z`; another reduction keeps its reduction block, or unrolls a short constant one), and the launch moves to
-/// the reader. Saves the reduction's round trip through memory and a launch; what hand traces do for matmul + cast,
+/// `block.z`; another reduction keeps its reduction block, or unrolls its short constant one), and the launch moves
+/// to the reader. Saves the reduction's round trip through memory and a launch; what hand traces do for matmul + cast,
 /// matmul + GELU, convolutions + cast and depthwise convolutions. Structural only: no names, no shapes.
 ///
 /// Before (default: two kernels, `_r0` through an f32 workspace):
@@ -60,10 +61,20 @@ extension DefaultSchedule {
     guard let d = k.definitions.first(where: { $0.name == dName }), let c = k.definitions.first(where: { $0.name == cName }),
       let read = c.expressions.flatMap(\.loads).first(where: { $0.tensor == dName })
     else { return false }
-    // The reduction's schedule as a kernel of its own, on a copy.
+    // d's axis -> c's variable at the same place, and back.
+    var dToC: [String: String] = [:]
+    for (a, i) in zip(d.axes, read.indices) {
+      guard case .index(let v) = i else { return false }
+      dToC[a.name] = v
+    }
+    let cToD = Dictionary(uniqueKeysWithValues: dToC.map { ($0.value, $0.key) })
+    // The tiling to share, on a copy: a contraction's as a kernel of its own; for a reduction of at most 16
+    // constant points per output (a stencil's taps, unrolled inside), the reader's own elementwise tiling; for
+    // a longer one, the reduction's as a kernel.
     var alone = k
     var aloneSteps: [Transform] = []
     var isDot = false
+    var owner = dName
     if d.reduction?.op == .sum, DefaultSchedule.attempt(.dot(tensor: dName), &alone, &aloneSteps),
       let dd = alone.definitions.first(where: { $0.name == dName }), scheduleContraction(dd, capability, scale, &alone, &aloneSteps)
     {
@@ -71,16 +82,22 @@ extension DefaultSchedule {
     } else {
       alone = k
       aloneSteps = []
-      scheduleRoot(dName, &alone, &aloneSteps)
+      let lengths = (d.reduction?.axes ?? []).map { a -> Int? in
+        guard let lo = k.constantValue(a.lowerBound), let hi = k.constantValue(a.upperBound) else { return nil }
+        return hi - lo
+      }
+      if lengths.allSatisfy({ $0 != nil }), lengths.reduce(1, { $0 * ($1 ?? 1) }) <= 16 {
+        owner = cName
+        scheduleRoot(cName, &alone, &aloneSteps)
+      } else {
+        scheduleRoot(dName, &alone, &aloneSteps)
+      }
     }
-    guard let td = alone.definitions.first(where: { $0.name == dName }) else { return false }
+    guard let td = alone.definitions.first(where: { $0.name == owner }) else { return false }
     let ts = td.effectiveSchedule
-    // d's axis -> c's variable at the same place.
-    var toC: [String: String] = [:]
-    for (a, i) in zip(d.axes, read.indices) {
-      guard case .index(let v) = i else { return false }
-      toC[a.name] = v
-    }
+    // The tiling's axis -> c's variable, and -> d's axis.
+    let toC = owner == cName ? Dictionary(uniqueKeysWithValues: cToD.keys.map { ($0, $0) }) : dToC
+    let toD = owner == cName ? cToD : Dictionary(uniqueKeysWithValues: dToC.keys.map { ($0, $0) })
     func isAxis(_ loop: String) -> Bool { toC[Kernel.rootVariable(of: loop, in: ts)] != nil }
     func renamed(_ loop: String) -> String? {
       let root = Kernel.rootVariable(of: loop, in: ts)
@@ -127,8 +144,8 @@ extension DefaultSchedule {
     // The reduction inside, over the same blocks: its output axes whole (the region is one tile), its reduction
     // split and bound as it was.
     for l in blockAxes {
-      guard let g = dimension(l) else { continue }
-      _ = attempt(.bind(tensor: dName, loop: Kernel.rootVariable(of: l.name, in: ts), dimension: g))
+      guard let g = dimension(l), let v = toD[Kernel.rootVariable(of: l.name, in: ts)] else { continue }
+      _ = attempt(.bind(tensor: dName, loop: v, dimension: g))
     }
     for sp in ts.splits where toC[sp.variable] == nil {
       guard attempt(.split(tensor: dName, loop: sp.variable, factor: sp.factor)) else { return false }

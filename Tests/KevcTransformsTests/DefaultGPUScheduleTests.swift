@@ -197,8 +197,9 @@ import Testing
     #expect(h100.steps.last.map(TraceText.print) == "launch(c, 8, 3)")
   }
 
-  /// Sketch fused on a stencil (a depthwise convolution with a cast): the f32 sum over the 7 taps is computed in
-  /// the cast's programs over the same block, its taps unrolled (bench/gpu/depthwise_conv1d.trace's structure).
+  /// Sketch fused on a stencil (a depthwise convolution with a cast): the cast keeps its own elementwise tiling
+  /// (1024-wide row blocks), the f32 sum over the 7 taps is computed in its programs over the same block with the
+  /// taps unrolled (bench/gpu/depthwise_conv1d.trace's structure).
   @Test func fusedSketchOnAStencil() throws {
     let dw = """
       kernel @dw(%x: bf16[N, C, L], %w: bf16[C, K]) -> (%y: bf16[N, C, L]) {
@@ -210,6 +211,8 @@ import Testing
     let steps = try Self.trace(dw, sketch: Self.sketch("fused"))
     #expect(steps.contains { $0.hasPrefix("compute_at(r, y, ") })
     #expect(steps.contains("bind(r, l, block.x)"))
+    #expect(steps.contains("unroll(r, k, 7)"))
+    #expect(steps.contains("split(y, l, 1024)"))
     #expect(steps.last?.hasPrefix("launch(y, ") == true)
     #expect(!steps.contains { $0.hasPrefix("launch(r, ") })
   }
