@@ -115,7 +115,8 @@ extension DefaultSchedule {
     }
 
     // 3b. Reductions into their elementwise epilogues' programs (a sketch).
-    let fused = sketch.fuseEpilogues ? fuseEpilogues(capability, sketch.tileScale, &k, &steps) : []
+    let fused =
+      sketch.fuseEpilogues ? fuseEpilogues(capability, sketch.tileScale, block: sketch.elementwiseBlock, &k, &steps) : []
 
     // 4. Kernels for root definitions; 5. block reductions for fused producers.
     for d in k.definitions where !fused.contains(d.name) {
@@ -126,7 +127,7 @@ extension DefaultSchedule {
         {
           continue
         }
-        scheduleRoot(d.name, &k, &steps)
+        scheduleRoot(d.name, &k, &steps, block: sketch.elementwiseBlock)
       } else {
         scheduleProducer(d.name, &k, &steps)
         scheduleProducerRows(d.name, &k, &steps)
@@ -195,7 +196,7 @@ extension DefaultSchedule {
     return 16
   }
 
-  static func scheduleRoot(_ name: String, _ k: inout Kernel, _ steps: inout [Transform]) {
+  static func scheduleRoot(_ name: String, _ k: inout Kernel, _ steps: inout [Transform], block: Int = gpuBlock) {
     func attempt(_ t: Transform) -> Bool {
       guard let next = try? t.apply(to: k) else { return false }
       k = next
@@ -226,7 +227,7 @@ extension DefaultSchedule {
     // The contiguous axis block.
     if let a = aLane {
       // A row whose statistics are computed in the program stays whole (one program per row, statistics once).
-      let limit = rLane == nil ? (hasProducers ? gpuWholeReduction : gpuBlock) : (a == contiguous ? 64 : 32)
+      let limit = rLane == nil ? (hasProducers ? gpuWholeReduction : block) : (a == contiguous ? 64 : 32)
       let e = ext(a)
       if e > limit {
         if attempt(.split(tensor: name, loop: a, factor: limit)) {
@@ -240,11 +241,11 @@ extension DefaultSchedule {
       laneElements = axisBlock
     }
     // A second block for small elementwise tiles.
-    if d.reduction == nil, !hasProducers, let a = aLane, axisBlock < gpuBlock,
+    if d.reduction == nil, !hasProducers, let a = aLane, axisBlock < block,
       let i = d.axes.firstIndex(where: { $0.name == a }), i > 0
     {
       let b = d.axes[i - 1].name
-      let want = gpuBlock / axisBlock
+      let want = block / axisBlock
       let e = ext(b)
       if want >= 2, e >= 2 {
         if e <= want {

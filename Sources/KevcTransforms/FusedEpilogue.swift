@@ -21,12 +21,12 @@ import KevcIR
 extension DefaultSchedule {
   /// Applies the rule to every reduction it fits, in definition order; returns the definitions it scheduled.
   static func fuseEpilogues(
-    _ capability: GPUCapability, _ scale: Int, _ k: inout Kernel, _ steps: inout [Transform]
+    _ capability: GPUCapability, _ scale: Int, block: Int, _ k: inout Kernel, _ steps: inout [Transform]
   ) -> Set<String> {
     var done: Set<String> = []
     for d in k.definitions where d.reduction != nil && !done.contains(d.name) {
       guard let c = epilogue(of: d, in: k), !done.contains(c.name) else { continue }
-      if fuse(d.name, into: c.name, capability, scale, &k, &steps) {
+      if fuse(d.name, into: c.name, capability, scale, block: block, &k, &steps) {
         done.insert(d.name)
         done.insert(c.name)
       }
@@ -55,7 +55,7 @@ extension DefaultSchedule {
   }
 
   static func fuse(
-    _ dName: String, into cName: String, _ capability: GPUCapability, _ scale: Int, _ k: inout Kernel,
+    _ dName: String, into cName: String, _ capability: GPUCapability, _ scale: Int, block: Int, _ k: inout Kernel,
     _ steps: inout [Transform]
   ) -> Bool {
     guard let d = k.definitions.first(where: { $0.name == dName }), let c = k.definitions.first(where: { $0.name == cName }),
@@ -88,7 +88,7 @@ extension DefaultSchedule {
       }
       if lengths.allSatisfy({ $0 != nil }), lengths.reduce(1, { $0 * ($1 ?? 1) }) <= 16 {
         owner = cName
-        scheduleRoot(cName, &alone, &aloneSteps)
+        scheduleRoot(cName, &alone, &aloneSteps, block: block)
       } else {
         scheduleRoot(dName, &alone, &aloneSteps)
       }

@@ -14,7 +14,9 @@ import KevcIR
 /// - `unsplit`: reductions are never split across programs (no rfactor);
 /// - `fused`, `fused-wide`: a reduction read pointwise by its only, elementwise reader (an epilogue: a cast, a
 ///   bias and activation) is computed inside the reader's programs with the tiling it would have had as a kernel
-///   (`FusedEpilogue.swift`); `fused-wide` with the wide contraction tiles.
+///   (`FusedEpilogue.swift`); `fused-wide` with the wide contraction tiles;
+/// - `wide-blocks`: elementwise kernels take 4096 elements per program instead of 1024 (more bytes in flight per
+///   program, index math amortised: bench/gpu/jagged_truncate.trace's 64 x 64 tiles).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -29,6 +31,8 @@ public struct GPUSketch: Sendable, Hashable {
   public var tileScale = 0
   /// Rule 3b: reductions computed inside their elementwise epilogue's programs.
   public var fuseEpilogues = false
+  /// Rule 4: elements of an elementwise kernel's blocks (the contiguous axis, then the axis before it).
+  public var elementwiseBlock = DefaultSchedule.gpuBlock
 
   public init(name: String) { self.name = name }
 
@@ -46,6 +50,7 @@ public struct GPUSketch: Sendable, Hashable {
       with("wide-tiles") { $0.tileScale = 1 }, with("narrow-tiles") { $0.tileScale = -1 },
       with("unfused") { $0.fuseStatistics = false }, with("unsplit") { $0.splitReductions = false },
       with("fused") { $0.fuseEpilogues = true },
+      with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock },
       with("fused-wide") {
         $0.fuseEpilogues = true
         $0.tileScale = 1

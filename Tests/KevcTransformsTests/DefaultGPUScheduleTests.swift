@@ -217,6 +217,22 @@ import Testing
     #expect(!steps.contains { $0.hasPrefix("launch(r, ") })
   }
 
+  /// Sketch wide-blocks: an elementwise copy of 64-wide rows takes 64 rows per program (4096 elements) instead of 16
+  /// (bench/gpu/jagged_truncate.trace's tiles).
+  @Test func wideBlocksSketch() throws {
+    let copy = """
+      kernel @copy(%x: bf16[B, T, D]) -> (%y: bf16[B, T, D]) {
+        dims B = 4096, T = 256, D = 64
+        %y: bf16[b < B, t < T, d < D] = %x[b, t, d]
+      }
+      """
+    #expect(try Self.trace(copy).prefix(1) == ["split(y, t, 16)"])
+    #expect(try Self.trace(copy, sketch: Self.sketch("wide-blocks")) == [
+      "split(y, t, 64)", "bind(y, b, grid.x)", "bind(y, t.o, grid.y)", "bind(y, d, block.x)", "bind(y, t.i, block.y)",
+      "launch(y, 16, 2)",
+    ])
+  }
+
   /// The sketches of a kernel are distinct traces: those that change nothing here are left out (no contraction in
   /// a norm, nothing to split at this shape).
   @Test func sketchesAreDistinct() throws {
