@@ -29,6 +29,10 @@ extension DefaultSchedule {
       if fuse(d.name, into: c.name, capability, scale, block: block, &k, &steps) {
         done.insert(d.name)
         done.insert(c.name)
+        // Contractions read only by the fused one, computed in the same programs (one level).
+        for p in k.definitions where p.reduction?.op == .sum && !done.contains(p.name) {
+          if fuseInner(p.name, into: d.name, capability, &k, &steps) { done.insert(p.name) }
+        }
       }
     }
     return done
@@ -52,6 +56,81 @@ extension DefaultSchedule {
       guard Set(names).count == names.count, Set(names) == Set(axes) else { return nil }
     }
     return c
+  }
+
+  /// A contraction `p` whose only reader is contraction `d`, itself computed at an unsplit program id `b` of its
+  /// epilogue, is computed at `d`'s loop `b` too: one region per program (the axes `d` reads it at through `b`
+  /// are one point; the others are `p`'s whole output tile, at most 32768 elements), as a `dot` with the tiles'
+  /// blocks and the reduction tile it would have as a kernel (bench/gpu/fm_interaction.trace's structure:
+  /// X^T Y inside X (X^T Y) inside the cast).
+  static func fuseInner(
+    _ pName: String, into dName: String, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]
+  ) -> Bool {
+    guard let p = k.definitions.first(where: { $0.name == pName }), p.effectiveSchedule.placement == .root,
+      !k.results.contains(where: { $0.name == pName }),
+      let d = k.definitions.first(where: { $0.name == dName }), d.effectiveSchedule.isDot,
+      case .computeAt(_, let at) = d.effectiveSchedule.placement, !at.contains("."),
+      k.definitions.filter({ $0.name != pName && $0.reads(pName) }).map(\.name) == [dName],
+      let cName = { () -> String? in
+        if case .computeAt(let c, _) = d.effectiveSchedule.placement { return c }
+        return nil
+      }(),
+      let c = k.definitions.first(where: { $0.name == cName }),
+      let readOfD = c.expressions.flatMap(\.loads).first(where: { $0.tensor == dName }),
+      let position = readOfD.indices.firstIndex(of: .index(at)), position < d.axes.count
+    else { return false }
+    // d's loop over the program id, and p's axes d reads through it.
+    let dLoop = d.axes[position].name
+    let reads = d.expressions.flatMap(\.loads).filter { $0.tensor == pName }
+    guard let read = reads.first, reads.allSatisfy({ $0 == read }), read.indices.count == p.axes.count else { return false }
+    var covered: Set<String> = []
+    for (a, i) in zip(p.axes, read.indices) {
+      guard case .index(let v) = i else { return false }
+      if v == dLoop { covered.insert(a.name) }
+    }
+    guard !covered.isEmpty else { return false }
+    var alone = k
+    var aloneSteps: [Transform] = []
+    guard DefaultSchedule.attempt(.dot(tensor: pName), &alone, &aloneSteps),
+      let pd = alone.definitions.first(where: { $0.name == pName }), scheduleContraction(pd, capability, 0, &alone, &aloneSteps),
+      let ts = alone.definitions.first(where: { $0.name == pName })?.effectiveSchedule
+    else { return false }
+    let free = p.axes.map(\.name).filter { !covered.contains($0) }
+    let region = free.reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: p)) ?? Int.max / 2) }
+    guard region <= 32768 else { return false }
+    var trial = k
+    var local: [Transform] = []
+    func attempt(_ t: Transform) -> Bool { DefaultSchedule.attempt(t, &trial, &local) }
+    guard attempt(.computeAt(tensor: pName, consumer: dName, loop: dLoop)) else { return false }
+    var bound: Set<String> = []
+    for l in ts.loops {
+      guard case .gpu(let g) = l.kind else { continue }
+      let root = Kernel.rootVariable(of: l.name, in: ts)
+      switch g {
+      case .blockX, .blockY:
+        guard free.contains(root), !bound.contains(root), attempt(.bind(tensor: pName, loop: root, dimension: g)) else { return false }
+        bound.insert(root)
+      case .gridX, .gridY, .gridZ, .blockZ, .warp, .threadX, .threadY, .threadZ: continue
+      }
+    }
+    guard Set(free) == bound else { return false }
+    for sp in ts.splits where !p.axes.contains(where: { $0.name == sp.variable }) {
+      guard attempt(.split(tensor: pName, loop: sp.variable, factor: sp.factor)) else { return false }
+    }
+    if let inside = trial.definitions.first(where: { $0.name == pName }) {
+      let loops = inside.effectiveSchedule.loops.map(\.name)
+      let order = loops.filter { !isReductionLoop($0, of: inside) } + loops.filter { isReductionLoop($0, of: inside) }
+      if order != loops { guard attempt(.reorder(tensor: pName, loops: order)) else { return false } }
+    }
+    for l in ts.loops where ts.splits.contains(where: { $0.inner == l.name || $0.outer == l.name }) || !p.axes.contains(where: { $0.name == l.name }) {
+      guard case .gpu(let g) = l.kind, !p.axes.contains(where: { $0.name == Kernel.rootVariable(of: l.name, in: ts) })
+      else { continue }
+      guard attempt(.bind(tensor: pName, loop: l.name, dimension: g)) else { return false }
+    }
+    guard attempt(.dot(tensor: pName)) else { return false }
+    k = trial
+    steps += local
+    return true
   }
 
   static func fuse(

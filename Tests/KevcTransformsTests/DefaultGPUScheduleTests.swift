@@ -217,6 +217,26 @@ import Testing
     #expect(!steps.contains { $0.hasPrefix("launch(r, ") })
   }
 
+  /// Sketch fused on a chain of contractions (X (X^T Y) with a cast): the outer contraction is computed in the
+  /// cast's programs (one per batch element), the inner one at the same program id inside it, both dots
+  /// (bench/gpu/fm_interaction.trace's structure).
+  @Test func fusedSketchOnAChainOfContractions() throws {
+    let fm = """
+      kernel @fm(%x: bf16[B, N, D], %y: bf16[B, N, K]) -> (%out: bf16[B, N, K]) {
+        dims B = 2048, N = 128, D = 128, K = 32
+        %t: f32[b < B, d < D, k < K] = sum<f32> [n in 0 .. $N] (cast<f32>(%x[b, n, d]) * cast<f32>(%y[b, n, k]))
+        %r: f32[b < B, n < N, k < K] = sum<f32> [d in 0 .. $D] (cast<f32>(%x[b, n, d]) * %t[b, d, k])
+        %out: bf16[b < B, n < N, k < K] = cast<bf16>(%r[b, n, k])
+      }
+      """
+    let steps = try Self.trace(fm, sketch: Self.sketch("fused"))
+    #expect(steps.contains("compute_at(r, out, b)"))
+    #expect(steps.contains("compute_at(t, r, b)"))
+    #expect(steps.contains("dot(r)") && steps.contains("dot(t)"))
+    #expect(steps.contains("bind(t, d, block.y)") && steps.contains("bind(t, k, block.x)"))
+    #expect(steps.filter { $0.hasPrefix("launch(") }.count == 1)
+  }
+
   /// Sketch wide-blocks: an elementwise copy of 64-wide rows takes 64 rows per program (4096 elements) instead of 16
   /// (bench/gpu/jagged_truncate.trace's tiles).
   @Test func wideBlocksSketch() throws {
