@@ -387,7 +387,8 @@ extension DefaultSchedule {
   }
 
   /// Tiles of a contraction sized to its operands: each output tile the next power of two of its extent (16 to
-  /// 128; 64 for operands wider than 2 bytes, which no matrix unit takes), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
+  /// 128; 64 for operands wider than 2 bytes, which no matrix unit takes; `scale` +1: the contiguous output up to
+  /// 256, or 128 with reduction steps of 16 for wide operands, 8 warps from 64x128; -1: up to 64), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
   /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
   /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
   /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
@@ -399,9 +400,11 @@ extension DefaultSchedule {
     // Operands wider than 2 bytes (f32 `input_precision="ieee"`, f64, i32) run on the FMA units, not the matrix
     // units: larger output tiles only add registers per thread, so they stop at 64.
     let wide = operandBytes > 2
+    // Wide tiles on the FMA units (a sketch): the contiguous output up to 128 (an operand that lacks it is read
+    // once per 128 instead of per 64) with reduction steps of 16 (registers for the wider accumulator).
     var bm = fit(m, scale < 0 || wide ? 64 : 128)
-    var bn = fit(n, scale < 0 || wide ? 64 : (scale > 0 ? 256 : 128))
-    var bk = fit(k, operandBytes <= 2 ? 64 : 32)
+    var bn = fit(n, scale < 0 ? 64 : (wide ? (scale > 0 ? 128 : 64) : (scale > 0 ? 256 : 128)))
+    var bk = fit(k, operandBytes <= 2 ? 64 : (scale > 0 ? 16 : 32))
     func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
     while programs() < capability.multiprocessors, max(bm, bn) > 64 {
       if bm >= bn { bm /= 2 } else { bn /= 2 }
@@ -426,7 +429,7 @@ extension DefaultSchedule {
         break
       }
     }
-    let warps = bm * bn >= 128 * 128 ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
+    let warps = bm * bn >= 128 * 128 || (wide && bm * bn >= 64 * 128) ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
     return (bm, bn, bk, warps, stages)
   }
 

@@ -147,6 +147,13 @@ import Testing
     let narrow = try Self.trace(mm, sketch: Self.sketch("narrow-tiles"))
     #expect(Array(narrow.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 64)"])
     #expect(narrow.last == "launch(c, 4, 3)")
+    // f32 operands (FMA units): the default stops at 64x64x32; wide-tiles takes the contiguous output to 128 with
+    // reduction steps of 16 and 8 warps (bench/gpu/attention.trace's P V tile).
+    let f32 = mm.replacingOccurrences(of: "bf16", with: "f32").replacingOccurrences(of: "cast<f32>", with: "")
+    #expect(Array(try Self.trace(f32).prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)"])
+    let wideF32 = try Self.trace(f32, sketch: Self.sketch("wide-tiles"))
+    #expect(Array(wideF32.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 128)", "split(c, k, 16)"])
+    #expect(wideF32.last?.hasPrefix("launch(c, 8, ") == true)
   }
 
   /// Sketch rows4: four rows per program.
