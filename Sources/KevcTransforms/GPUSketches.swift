@@ -45,16 +45,19 @@ public struct GPUSketch: Sendable, Hashable {
       change(&s)
       return s
     }
+    // The order they are evaluated in when a search starts (a short search may not reach the last ones): the
+    // structural moves of the hand traces first.
     return [
-      .default, with("rows2") { $0.rowsPerProgram = 2 }, with("rows4") { $0.rowsPerProgram = 4 },
-      with("wide-tiles") { $0.tileScale = 1 }, with("narrow-tiles") { $0.tileScale = -1 },
-      with("unfused") { $0.fuseStatistics = false }, with("unsplit") { $0.splitReductions = false },
+      .default,
       with("fused") { $0.fuseEpilogues = true },
-      with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock },
       with("fused-wide") {
         $0.fuseEpilogues = true
         $0.tileScale = 1
       },
+      with("wide-tiles") { $0.tileScale = 1 }, with("rows2") { $0.rowsPerProgram = 2 },
+      with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock }, with("rows4") { $0.rowsPerProgram = 4 },
+      with("narrow-tiles") { $0.tileScale = -1 }, with("unfused") { $0.fuseStatistics = false },
+      with("unsplit") { $0.splitReductions = false },
     ]
   }()
 }

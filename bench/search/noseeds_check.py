@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Summarises bench/search/noseeds-check.sh: per op, from OUT/noseeds-export.json (the search from the default and
-its sketches) and OUT/hand-export.json (the hand traces evaluated by the same harness): the default schedule's
-time, the searched best and its proposer, evaluations (ok / all), evaluations to 95% of the searched best (in the
+"""Summarises bench/search/noseeds-check.sh: per op, from OUT/export.json (one database: the search from the default
+and its sketches, then the hand traces as seeds evaluated by the same harness; candidates of proposer seed:NAME
+are the hand traces and are left out of the search's numbers): the default schedule's time, the searched best and
+its proposer (a candidate bred from a hand trace counts as the hand trace's), evaluations (ok / all), evaluations to 95% of the searched best (in the
 order they finished), the best hand trace, and searched best vs hand (hand time / searched time: >= 0.95 is the
 issue's target). Writes OUT/noseeds-check.json and OUT/noseeds-check.md and prints the table.
 
@@ -20,8 +21,23 @@ def load(path):
         return None
 
 
-def per_workload(export):
-    """{spec name: {"default": s, "best": s, "best_proposer": str, "ok": n, "all": n, "to95": n, "by_proposer": {}}}"""
+def lineage(cands, cid):
+    """"seed:NAME" when the candidate is a hand trace or was bred from one (either parent), else its proposer."""
+    seen, todo = set(), [cid]
+    while todo:
+        c = cands.get(todo.pop())
+        if not c or c["id"] in seen:
+            continue
+        seen.add(c["id"])
+        if c["proposer"].startswith("seed:"):
+            return c["proposer"]
+        todo += [p for p in (c.get("parent_id"), c.get("second_parent_id")) if p]
+    return cands[cid]["proposer"]
+
+
+def per_workload(export, keep):
+    """{spec name: {"default": s, "best": s, "best_proposer": str, "ok": n, "all": n, "to95": n, "by_proposer": {}}}
+    over the candidates whose proposer passes `keep`."""
     out = {}
     if not export:
         return out
@@ -29,7 +45,8 @@ def per_workload(export):
     cands = {c["id"]: c for c in export["candidates"]}
     evals = sorted(export["evaluations"], key=lambda e: (e.get("finished_at") or 0, e["id"]))
     for wid, name in names.items():
-        rows = [e for e in evals if cands.get(e["candidate_id"], {}).get("workload_id") == wid]
+        rows = [e for e in evals if cands.get(e["candidate_id"], {}).get("workload_id") == wid
+                and keep(lineage(cands, e["candidate_id"]))]
         ok = [e for e in rows if e["status"] == "ok" and e.get("median_time")]
         if not ok:
             out[name] = {"ok": 0, "all": len(rows)}
@@ -53,8 +70,13 @@ def per_workload(export):
 
 def main():
     out = sys.argv[1]
-    search = per_workload(load(os.path.join(out, "noseeds-export.json")))
-    hand = per_workload(load(os.path.join(out, "hand-export.json")))
+    export = load(os.path.join(out, "export.json"))
+    if export is not None:
+        search = per_workload(export, lambda p: not p.startswith("seed:"))
+        hand = per_workload(export, lambda p: p.startswith("seed:"))
+    else:  # two databases (bench/search/cpu-noseeds): the search's and the hand traces'
+        search = per_workload(load(os.path.join(out, "noseeds-export.json")), lambda p: True)
+        hand = per_workload(load(os.path.join(out, "hand-export.json")), lambda p: p.startswith("seed:"))
     rows = []
     for name in sorted(set(search) | set(hand)):
         s, h = search.get(name, {}), hand.get(name, {})
