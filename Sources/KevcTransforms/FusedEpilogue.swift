@@ -96,8 +96,12 @@ extension DefaultSchedule {
       let ts = alone.definitions.first(where: { $0.name == pName })?.effectiveSchedule
     else { return false }
     let free = p.axes.map(\.name).filter { !covered.contains($0) }
-    let region = free.reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: p)) ?? Int.max / 2) }
-    guard region <= 32768 else { return false }
+    var region = 1
+    for a in free {
+      let (r, overflow) = region.multipliedReportingOverflow(by: max(1, (try? k.maxExtent(a, in: p)) ?? Int.max))
+      guard !overflow, r <= 32768 else { return false }
+      region = r
+    }
     var trial = k
     var local: [Transform] = []
     func attempt(_ t: Transform) -> Bool { DefaultSchedule.attempt(t, &trial, &local) }
@@ -161,9 +165,11 @@ extension DefaultSchedule {
     } else {
       alone = k
       aloneSteps = []
+      // Each length in 1 ... 16 (so that their product cannot overflow), the product at most 16.
       let lengths = (d.reduction?.axes ?? []).map { a -> Int? in
         guard let lo = k.constantValue(a.lowerBound), let hi = k.constantValue(a.upperBound) else { return nil }
-        return hi - lo
+        let (n, overflow) = hi.subtractingReportingOverflow(lo)
+        return !overflow && n >= 1 && n <= 16 ? n : nil
       }
       if lengths.allSatisfy({ $0 != nil }), lengths.reduce(1, { $0 * ($1 ?? 1) }) <= 16 {
         owner = cName
