@@ -6,6 +6,8 @@
 /// - on Triton, block bindings are named by position (the innermost block loop `block.x`, the next `block.y`, ...):
 ///   the lowering orders a program's blocks by their loops, never by the dimension's name;
 /// - on Triton, a `launch` equal to the target's default (4 warps; 2 stages, 3 for a `dot`) is dropped;
+/// - on Triton, the loops that open the nest bound to program ids are ordered by their dimension (x, y, z): each
+///   is `tl.program_id` of its dimension wherever it sits among them, so a `reorder` of them alone changes nothing;
 /// - a split whose outer loop has one iteration, a serial loop that nothing names (no other split, no producer
 ///   computed at it), is undone (`n.o` removed, `n.i` named `n` again).
 ///
@@ -27,6 +29,7 @@ public enum CanonicalSchedule {
       s = compactGrid(s)
       if target == "triton" {
         s = blocksByPosition(s)
+        s = gridPrefixByDimension(s)
         if let l = s.launch, l.warps == 4, l.stages == (s.isDot ? 3 : 2) { s.launch = nil }
       }
       k.definitions[i].schedule = s
@@ -47,6 +50,18 @@ public enum CanonicalSchedule {
     }.sorted { $0.1 < $1.1 }
     var out = s
     for (position, (i, _)) in bound.enumerated() { out.loops[i].kind = .gpu(grid[position]) }
+    return out
+  }
+
+  static func gridPrefixByDimension(_ s: Schedule) -> Schedule {
+    let grid: [GPUDimension] = [.gridX, .gridY, .gridZ]
+    func rank(_ l: ScheduledLoop) -> Int? {
+      if case .gpu(let g) = l.kind { return grid.firstIndex(of: g) }
+      return nil
+    }
+    let prefix = s.loops.prefix { rank($0) != nil }
+    var out = s
+    out.loops.replaceSubrange(0..<prefix.count, with: prefix.sorted { (rank($0) ?? 0) < (rank($1) ?? 0) })
     return out
   }
 

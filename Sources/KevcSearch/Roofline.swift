@@ -1,8 +1,7 @@
-/// The roofline floor of a workload and the machine numbers it is measured against.
-///
-/// A kernel must at least move its inputs and outputs once (bytes) and do its arithmetic (flops); on a machine with
-/// bandwidth B and peak P no schedule beats max(bytes / B, flops / P). The search reports each candidate's time as a
-/// fraction of that floor, and the roofline proposer reads which side of the ridge a workload is on.
+/// The machine numbers of the roofline: a workload's floor (`WorkloadCost` in KevcIR's `CostAnalysis.swift`, the
+/// same code the GPU harness's floor comes from) is max(bytes / B, flops / P) on a machine with bandwidth B and
+/// peak P; the search reports each candidate's time as a fraction of that floor, and the roofline proposer reads
+/// which side of the ridge a workload is on.
 /// The machine numbers are measured once per target with two kevc kernels compiled like any other: a large copy
 /// (bandwidth: bytes read and written per second) and independent multiply-add chains (peak: the arithmetic
 /// throughput kevc's code generation reaches, which is below a datasheet FMA peak).
@@ -10,86 +9,6 @@ import Foundation
 import KevcBasic
 import KevcDriver
 import KevcIR
-
-public struct WorkloadCost: Sendable, Hashable {
-  /// Bytes of every input and output, each moved once.
-  public var bytes: Double
-  /// Arithmetic operations (adds, multiplies, divisions, max/min, transcendental calls) at the bound shape.
-  public var flops: Double
-  /// Points times reduction lengths, summed over definitions (how heavy the interpreter check is).
-  public var work: Double
-
-  /// Of a kernel with every dim bound.
-  public init(_ k: Kernel) {
-    let dims = k.dimBindings
-    func count(_ shape: [SizeExpr]) -> Double {
-      shape.reduce(1.0) { $0 * Double(max(0, $1.evaluate(dims) ?? 1)) }
-    }
-    var bytes = 0.0
-    for p in k.params + k.results { bytes += count(p.shape) * Double(p.dtype.byteSize) }
-    var flops = 0.0
-    var work = 0.0
-    for d in k.definitions {
-      let points = count(d.shape)
-      var length = 1.0
-      var ops = Double(Self.operations(d.body))
-      if let r = d.reduction {
-        for a in r.axes {
-          let lo = k.constantValue(a.lowerBound) ?? 0
-          let hi = k.constantValue(a.upperBound) ?? (lo + 1)
-          length *= Double(max(1, hi - lo))
-        }
-        switch r.op {
-        case .sum, .prod, .max, .min: ops += 1
-        case .argmax, .argmin: ops += 1
-        }
-      }
-      flops += points * length * ops
-      work += points * length
-    }
-    self.bytes = bytes
-    self.flops = flops
-    self.work = work
-  }
-
-  static func operations(_ e: Expr) -> Int {
-    var n = 0
-    e.forEach { x in
-      switch x {
-      case .binary(let op, _, _):
-        switch op {
-        case .add, .sub, .mul, .div, .mod, .max, .min, .pow: n += 1
-        case .eq, .ne, .lt, .le, .gt, .ge, .and, .or: break
-        }
-      case .unary(let op, _):
-        switch op {
-        case .neg, .not, .isnan: break
-        case .abs, .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .erf, .floor, .ceil: n += 1
-        }
-      case .constant, .index, .dim, .scalar, .load, .select, .cast: break
-      }
-    }
-    return n
-  }
-
-  /// The shortest time any schedule can take on the machine.
-  public func floorSeconds(_ m: MachinePeaks) -> Double {
-    max(bytes / max(m.bandwidth, 1), flops / max(m.peakFlops, 1))
-  }
-
-  /// Whether the memory side of the roofline dominates.
-  public func isMemoryBound(_ m: MachinePeaks) -> Bool { bytes / max(m.bandwidth, 1) >= flops / max(m.peakFlops, 1) }
-}
-
-/// Bandwidth (bytes/s) and arithmetic peak (flops/s) of a target.
-public struct MachinePeaks: Sendable, Hashable, Codable {
-  public var bandwidth: Double
-  public var peakFlops: Double
-  public init(bandwidth: Double, peakFlops: Double) {
-    self.bandwidth = bandwidth
-    self.peakFlops = peakFlops
-  }
-}
 
 public enum MachineProbe {
   /// Elements of the copy kernel (64 MiB per buffer: past the caches).

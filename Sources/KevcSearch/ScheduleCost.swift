@@ -1,175 +1,92 @@
-/// The search's cost model: the roofline of `Roofline.swift` extended from a workload to one scheduled kernel, so
-/// that proposals are ranked before they are measured (the workload's floor stays `WorkloadCost`).
+/// The search's cost model: the analytic estimate of one scheduled kernel (`ScheduleCost.estimate`, KevcIR's
+/// `CostAnalysis.swift`: the same code as the workload's floor) and a model fitted online on the search's own
+/// measurements, so that proposals are ranked before they are measured (TVM MetaSchedule / Ansor style).
 ///
-/// Analytic part (`ScheduleCost.estimate`), per kernel (a definition computed at the root, with the producers
-/// computed inside it): programs (product of the grid loops), lanes per program (product of the blocks, each the
-/// next power of two: masked lanes cost too), serial iterations, warps; bytes moved (every tensor the kernel reads,
-/// whole, once, plus what it writes: an intermediate kept in memory costs a write and a read), arithmetic (points
-/// evaluated, masked lanes included, times operations; `tl.dot` contractions at the matrix units' rate). Its time
-/// is the largest of bytes over bandwidth, flops over peak, and the programs' latency (waves of programs over the
-/// multiprocessors, each streaming its elements through its threads), plus a launch; kernels add up.
-/// Fitted part (`ScheduleCostModel`): least squares of log measured time on the log features of the kernels
-/// (analytic time, programs, lanes, kernels, bytes), refitted as measurements come, used once it has enough of
-/// them; before that the analytic estimate ranks alone.
+/// Fitted part (`ScheduleCostModel`): ridge regression of log measured time on the standardized features of the
+/// analytic estimate (log analytic time, programs, lanes, kernels, DRAM bytes, re-read bytes, scratch bytes,
+/// occupancy, dot tile, warps, stages), refitted every `refitEvery` measurements once it has `minimumSamples`;
+/// before that the analytic estimate ranks alone. `replay` scores both the way a search uses them: each
+/// measurement predicted by the model fitted on the measurements before it only.
 import Foundation
+import KevcBasic
 import KevcIR
 import KevcTransforms
 
-public struct ScheduleCost: Sendable, Hashable {
-  /// Seconds the analytic model predicts.
-  public var seconds: Double
-  public var kernels: Int
-  public var bytes: Double
-  public var flops: Double
-  /// Programs of the least parallel kernel and lanes of the smallest block (the parallelism features).
-  public var minPrograms: Double
-  public var minLanes: Double
-
-  /// The features the fitted model regresses on (logs, and a constant).
-  public var features: [Double] {
-    [1, log(max(seconds, 1e-9)), log(max(minPrograms, 1)), log(max(minLanes, 1)), Double(kernels), log(max(bytes, 1))]
-  }
-
-  /// Machine numbers of the analytic model; defaults are an H100-class GPU (only ratios matter for ranking).
-  public struct Machine: Sendable, Hashable {
-    public var bandwidth = 3.0e12
-    public var peakFlops = 5.0e13
-    public var dotFlops = 5.0e14
-    public var launchSeconds = 3.0e-6
-    /// Elements one thread streams per second inside a program.
-    public var threadRate = 1.0e9
-    public var capability = GPUCapability.cudaSM90
-    public init() {}
-  }
-
-  public static func estimate(_ k: Kernel, machine: Machine = Machine()) -> ScheduleCost {
-    func ext(_ loop: String, _ d: Definition) -> Double { Double(max(1, (try? k.maxExtent(loop, in: d)) ?? 1)) }
-    func pow2(_ x: Double) -> Double { x <= 1 ? 1 : pow(2, ceil(log2(x))) }
-    func bytes(of tensor: String) -> Double {
-      guard let t = k.tensorType(tensor) else { return 0 }
-      let dims = k.dimBindings
-      return t.shape.reduce(Double(t.dtype.byteSize)) { $0 * Double(max(0, $1.evaluate(dims) ?? 1)) }
-    }
-    var total = ScheduleCost(seconds: 0, kernels: 0, bytes: 0, flops: 0, minPrograms: .infinity, minLanes: .infinity)
-    for d in k.definitions where d.effectiveSchedule.placement == .root {
-      let inside = k.definitions.filter {
-        if case .computeAt(let c, _) = $0.effectiveSchedule.placement { return c == d.name }
-        return false
-      }
-      var programs = 1.0
-      var lanes = 1.0
-      var serial = 1.0
-      for l in d.effectiveSchedule.loops {
-        switch l.kind {
-        case .gpu(let g):
-          switch g {
-          case .gridX, .gridY, .gridZ: programs *= ext(l.name, d)
-          case .blockX, .blockY, .blockZ, .warp, .threadX, .threadY, .threadZ: lanes *= pow2(ext(l.name, d))
-          }
-        case .vectorized: lanes *= pow2(ext(l.name, d))
-        case .serial, .parallel, .unrolled: serial *= ext(l.name, d)
-        }
-      }
-      // Producers inside: their own serial loops and blocks, once per iteration of the consumer's loop (counted
-      // per program: an upper bound when computed at an outer loop).
-      var insideWork = 0.0
-      var insideOps = 0.0
-      var insideDotOps = 0.0
-      for p in inside {
-        var w = 1.0
-        for l in p.effectiveSchedule.loops {
-          if case .gpu = l.kind { w *= pow2(ext(l.name, p)) } else if d.axes.contains(where: { $0.name == l.name }) {
-            continue
-          } else {
-            w *= ext(l.name, p)
-          }
-        }
-        // A contraction inside (a tl.dot tile) runs at the matrix units' rate, outside the threads' latency.
-        if p.effectiveSchedule.isDot {
-          insideDotOps += w * Double(WorkloadCost.operations(p.body) + 1)
-        } else {
-          insideWork += w
-          insideOps += w * Double(WorkloadCost.operations(p.body) + 1)
-        }
-      }
-      let points = programs * serial * lanes
-      let ops = Double(WorkloadCost.operations(d.body) + (d.reduction == nil ? 0 : 1))
-      let flops = points * ops + programs * insideOps
-      var read: Set<String> = []
-      for e in ([d] + inside).flatMap(\.expressions) { for l in e.loads { read.insert(l.tensor) } }
-      var moved = read.filter { name in !inside.contains { $0.name == name } }.reduce(0) { $0 + bytes(of: $1) }
-        + bytes(of: d.name)
-      let isDot = d.effectiveSchedule.isDot
-      if isDot {
-        // Each operand is read once per program along the grid loops its indices do not walk (the other operand's
-        // output tiles): smaller tiles read the operands more often.
-        let grid = d.effectiveSchedule.loops.filter {
-          if case .gpu(let g) = $0.kind { return [.gridX, .gridY, .gridZ].contains(g) }
-          return false
-        }
-        for l in Set(d.body.loads.map(\.tensor)) {
-          let walked = Set(d.body.loads.filter { $0.tensor == l }.flatMap { $0.indices.flatMap { Array($0.indexNames) } })
-          let reuse = grid.filter { !walked.contains(Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule)) }
-            .reduce(1.0) { $0 * ext($1.name, d) }
-          moved += bytes(of: l) * (reuse - 1)
-        }
-      }
-      let warps = Double(d.effectiveSchedule.launch?.warps ?? 4)
-      let perSM = max(1, floor(64 / warps))
-      let waves = ceil(programs / (Double(machine.capability.multiprocessors) * perSM))
-      let perProgram = (serial * lanes + insideWork) / (warps * 32)
-      // A tl.dot program runs at the matrix units' rate, not one element per thread.
-      let latency = isDot ? 0 : waves * perProgram / machine.threadRate
-      let dotRate = isDot ? machine.dotFlops : machine.peakFlops
-      let arithmetic = flops / dotRate + programs * insideDotOps / machine.dotFlops
-      let t = max(moved / machine.bandwidth, arithmetic, latency) + machine.launchSeconds
-      total.seconds += t
-      total.kernels += 1
-      total.bytes += moved
-      total.flops += flops + programs * insideDotOps
-      total.minPrograms = min(total.minPrograms, programs)
-      total.minLanes = min(total.minLanes, lanes)
-    }
-    if total.minPrograms == .infinity { total.minPrograms = 1 }
-    if total.minLanes == .infinity { total.minLanes = 1 }
-    return total
-  }
-}
-
 /// The cost model fitted online on the search's measurements: ridge regression of log(median time) on
-/// `ScheduleCost.features`. `predict` is the analytic estimate until `minimumSamples` measurements are in.
+/// `ScheduleCost.features`. `predict` is the analytic estimate until `minimumSamples` measurements are in, and
+/// afterwards whenever the fitted model has ranked the measurements it predicted worse than the analytic one.
 public struct ScheduleCostModel: Sendable {
   public var minimumSamples = 8
+  /// Refit after this many new measurements (and at `minimumSamples`).
+  public var refitEvery = 4
+  /// Ridge penalty on the standardized features (the constant is not penalized).
+  public var lambda = 1.0
   var samples: [(features: [Double], logTime: Double)] = []
-  var weights: [Double]?
+  var fitted: (weights: [Double], mean: [Double], scale: [Double])?
+  var fittedAt = 0
+  /// For each measurement once a fit exists: (analytic score, fitted score, log measured time), to decide which of
+  /// the two ranks better so far.
+  var scored: [(analytic: Double, fitted: Double, logTime: Double)] = []
 
   public init() {}
+
+  /// Whether the fitted model ranks the measurements it predicted (before seeing each) at least as well as the
+  /// analytic estimate did: until then the analytic estimate keeps ranking.
+  public var trustsFit: Bool {
+    guard fitted != nil else { return false }
+    guard scored.count >= 3 else { return true }
+    let t = scored.map(\.logTime)
+    return (spearman(scored.map(\.fitted), t) ?? 0) >= (spearman(scored.map(\.analytic), t) ?? 0)
+  }
 
   public var count: Int { samples.count }
 
   public mutating func add(_ cost: ScheduleCost, measured seconds: Double) {
     guard seconds > 0, seconds.isFinite else { return }
+    if fitted != nil { scored.append((log(max(cost.seconds, 1e-9)), fittedPrediction(cost), log(seconds))) }
     samples.append((cost.features, log(seconds)))
-    weights = samples.count >= minimumSamples ? Self.fit(samples) : nil
+    if samples.count >= minimumSamples, fitted == nil || samples.count - fittedAt >= refitEvery {
+      fitted = Self.fit(samples, lambda: lambda)
+      fittedAt = samples.count
+    }
   }
 
   /// Predicted log seconds (a ranking score: lower is faster).
   public func predict(_ cost: ScheduleCost) -> Double {
-    guard let w = weights else { return log(max(cost.seconds, 1e-9)) }
-    return zip(w, cost.features).reduce(0) { $0 + $1.0 * $1.1 }
+    trustsFit ? fittedPrediction(cost) : log(max(cost.seconds, 1e-9))
   }
 
-  /// Ridge regression (lambda 1e-3, constant not penalized) by the normal equations, solved by Gaussian elimination.
-  static func fit(_ samples: [(features: [Double], logTime: Double)]) -> [Double]? {
-    guard let n = samples.first?.features.count else { return nil }
+  /// The regression's prediction (the analytic estimate before the first fit).
+  func fittedPrediction(_ cost: ScheduleCost) -> Double {
+    guard let f = fitted else { return log(max(cost.seconds, 1e-9)) }
+    let x = cost.features
+    var y = f.weights[0]
+    for i in 1..<min(x.count, f.weights.count) { y += f.weights[i] * (x[i] - f.mean[i]) / f.scale[i] }
+    return y
+  }
+
+  /// Ridge regression on standardized features by the normal equations, solved by Gaussian elimination.
+  static func fit(_ samples: [(features: [Double], logTime: Double)], lambda: Double) -> (weights: [Double], mean: [Double], scale: [Double])? {
+    guard let n = samples.first?.features.count, samples.count >= 2 else { return nil }
+    let count = Double(samples.count)
+    var mean = [Double](repeating: 0, count: n)
+    var scale = [Double](repeating: 1, count: n)
+    for i in 1..<n {
+      mean[i] = samples.reduce(0) { $0 + $1.features[i] } / count
+      let v = samples.reduce(0) { $0 + ($1.features[i] - mean[i]) * ($1.features[i] - mean[i]) } / count
+      scale[i] = v > 1e-12 ? v.squareRoot() : 1
+    }
     var a = [[Double]](repeating: [Double](repeating: 0, count: n + 1), count: n)
     for s in samples {
+      var x = s.features
+      x[0] = 1
+      for i in 1..<n { x[i] = (x[i] - mean[i]) / scale[i] }
       for i in 0..<n {
-        for j in 0..<n { a[i][j] += s.features[i] * s.features[j] }
-        a[i][n] += s.features[i] * s.logTime
+        for j in 0..<n { a[i][j] += x[i] * x[j] }
+        a[i][n] += x[i] * s.logTime
       }
     }
-    for i in 1..<n { a[i][i] += 1e-3 * Double(samples.count) }
+    for i in 1..<n { a[i][i] += lambda }
     for col in 0..<n {
       guard let pivot = (col..<n).max(by: { abs(a[$0][col]) < abs(a[$1][col]) }), abs(a[pivot][col]) > 1e-12 else {
         return nil
@@ -180,7 +97,25 @@ public struct ScheduleCostModel: Sendable {
         for c in col...n { a[r][c] -= f * a[col][c] }
       }
     }
-    return (0..<n).map { a[$0][n] / a[$0][$0] }
+    return ((0..<n).map { a[$0][n] / a[$0][$0] }, mean, scale)
+  }
+
+  /// Both models replayed over one search's measurements in their order: the analytic estimate of each, and the
+  /// fitted model's prediction of each from the measurements before it only. Returns Spearman's rho of each
+  /// against the measured times over the measurements after the first `minimumSamples` (before those the fitted
+  /// model is the analytic one); nil below 3 of them.
+  public static func replay(_ measured: [(cost: ScheduleCost, seconds: Double)], model: ScheduleCostModel = ScheduleCostModel())
+    -> (analytic: Double?, fitted: Double?)
+  {
+    var m = model
+    var online: [Double] = []
+    for (c, t) in measured {
+      online.append(m.predict(c))
+      m.add(c, measured: t)
+    }
+    let scored = Array(min(model.minimumSamples, measured.count)..<measured.count)
+    let times = scored.map { measured[$0].seconds }
+    return (spearman(scored.map { measured[$0].cost.seconds }, times), spearman(scored.map { online[$0] }, times))
   }
 }
 
@@ -212,4 +147,84 @@ public func spearman(_ x: [Double], _ y: [Double]) -> Double? {
     syy += (ry[i] - my) * (ry[i] - my)
   }
   return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : nil
+}
+
+/// One workload's searches replayed through the cost models (`TuningDatabase.costModelReplay`).
+public struct CostModelReplay: Sendable {
+  public var workload: String
+  public var target: String
+  /// Correct evaluations with a time, in the order they were measured.
+  public var measured: Int
+  /// Spearman's rho against the measured times, over the measurements after the first `minimumSamples`.
+  public var analytic: Double?
+  public var fitted: Double?
+  /// Each measurement: candidate id, measured seconds, the analytic estimate.
+  public var points: [(candidate: Int, measured: Double, cost: ScheduleCost)] = []
+}
+
+extension TuningDatabase {
+  /// Every workload and target of this database replayed through the analytic and the online-fitted cost model in
+  /// evaluation order (`ScheduleCostModel.replay`); CPU targets (`llvm`) use the CPU machine with the target's
+  /// measured peaks.
+  public func costModelReplay() throws -> [CostModelReplay] {
+    var out: [CostModelReplay] = []
+    for target in try targets() {
+      let machine: ScheduleCost.Machine =
+        target.kind == "llvm"
+        ? .cpu(
+          cores: target.cores,
+          peaks: target.bandwidth.flatMap { b in target.peakFlops.map { MachinePeaks(bandwidth: b, peakFlops: $0) } })
+        : .init()
+      for w in try workloads() {
+        let candidates = Dictionary(
+          try self.candidates(workload: w.id, target: target.id).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var measured: [(cost: ScheduleCost, seconds: Double)] = []
+        var points: [(candidate: Int, measured: Double, cost: ScheduleCost)] = []
+        for e in try evaluations(workload: w.id, target: target.id).sorted(by: { $0.id < $1.id }) where e.status == .ok {
+          guard let t = e.medianTime, let c = candidates[e.candidateID],
+            let k = try? IRParser.parse(SourceFile(path: "db", text: c.irText))
+          else { continue }
+          measured.append((ScheduleCost.estimate(k, machine: machine), t))
+          points.append((c.id, t, measured[measured.count - 1].cost))
+        }
+        guard !measured.isEmpty else { continue }
+        let r = ScheduleCostModel.replay(measured)
+        out.append(
+          CostModelReplay(
+            workload: w.specName, target: target.key, measured: measured.count, analytic: r.analytic, fitted: r.fitted,
+            points: points))
+      }
+    }
+    return out
+  }
+
+  /// The replay as a table, one line per workload and target, then the means.
+  /// With `verbose`, each measurement too (fastest first): candidate, measured and estimated milliseconds, and the
+  /// estimate's features.
+  public func costModelReplayText(verbose: Bool = false) throws -> String {
+    let rows = try costModelReplay()
+    func f(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-" }
+    var lines = ["| workload | target | measured | analytic rho | fitted rho (online) |", "|---|---|---|---|---|"]
+    for r in rows { lines.append("| \(r.workload) | \(r.target) | \(r.measured) | \(f(r.analytic)) | \(f(r.fitted)) |") }
+    if verbose {
+      for r in rows {
+        lines.append("\(r.workload) on \(r.target):")
+        for p in r.points.sorted(by: { $0.measured < $1.measured }) {
+          let c = p.cost
+          lines.append(
+            String(
+              format: "  #%d measured %.4g ms, estimated %.4g ms: %d kernels, %.3g B, reread %.3g B, scratch %.3g B, %.3g flops, programs %.0f, lanes %.0f, occupancy %.2f, dot %.0f",
+              p.candidate, p.measured * 1e3, c.seconds * 1e3, c.kernels, c.bytes, c.rereadBytes, c.scratchBytes, c.flops,
+              c.minPrograms, c.minLanes, c.occupancy, c.dotTile))
+        }
+      }
+    }
+    let both = rows.filter { $0.analytic != nil && $0.fitted != nil }
+    if !both.isEmpty {
+      let a = both.reduce(0) { $0 + ($1.analytic ?? 0) } / Double(both.count)
+      let b = both.reduce(0) { $0 + ($1.fitted ?? 0) } / Double(both.count)
+      lines.append("mean over \(both.count) workloads: analytic \(f(a)), fitted \(f(b))")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
 }

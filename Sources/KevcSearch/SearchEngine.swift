@@ -301,13 +301,16 @@ public final class SearchEngine {
       }
     }
     // The sketches (block-level targets): structurally different starting schedules, roots on islands 1, 2, ...
-    // in turn, evaluated after the default and the seed traces; evolution breeds from them like from any other candidate.
+    // in turn, evaluated after the default and the seed traces; evolution breeds from them like from any other
+    // candidate. On a known device they are sized to it (its shared memory: deeper pipelines, larger tiles; the
+    // default, the baseline, stays portable), so `sketch:default` is the default rules for this device.
     if options.target != "llvm" {
-      for (i, sketch) in DefaultSchedule.gpuSketches(for: bound).dropFirst().enumerated() {
+      let device = GPUCapability.device(arch: target.arch) ?? .portable
+      for (i, sketch) in DefaultSchedule.gpuSketches(for: bound, capability: device).enumerated() {
         let name = "sketch:" + sketch.name
         if candidates.values.contains(where: { $0.proposer == name }) { continue }
         guard case .new(let t, let k, let hash) = validate(.trace(sketch.trace), proposer: name) else { continue }
-        let id = try insert(trace: t, kernel: k, hash: hash, parent: nil, proposer: name, transform: nil, island: (i + 1) % n)
+        let id = try insert(trace: t, kernel: k, hash: hash, parent: nil, proposer: name, transform: nil, island: i % n)
         pending.insert(id, at: min(seedPosition, pending.count))
         seedPosition += 1
       }
@@ -766,7 +769,9 @@ public final class SearchEngine {
   /// The analytic cost of a candidate's scheduled kernel (cached).
   func cost(_ id: Int) -> ScheduleCost {
     if let c = costs[id] { return c }
-    let c = ScheduleCost.estimate(scheduled(id))
+    let m: ScheduleCost.Machine =
+      options.target == "llvm" ? .cpu(cores: ProcessInfo.processInfo.activeProcessorCount, peaks: machine) : .init()
+    let c = ScheduleCost.estimate(scheduled(id), machine: m)
     costs[id] = c
     return c
   }

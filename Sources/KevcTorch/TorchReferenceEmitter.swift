@@ -8,7 +8,7 @@ import KevcIR
 /// float64 with the interpreter's exact semantics, `eager(inputs)`, the same computation in the spec's own dtypes
 /// (a PyTorch eager baseline for timing), `measured_cost(inputs)` (compulsory bytes and flops for those inputs),
 /// and the metadata `KEVC_REFERENCE` (kernel, dims, params and results with concrete shapes and value domains)
-/// and `COST` (`KernelCost.estimate`). Each definition is evaluated vectorised over its iteration domain: index
+/// and `COST` (`WorkloadCost`, KevcIR's one cost analysis). Each definition is evaluated vectorised over its iteration domain: index
 /// grids are `torch.arange` views broadcast over axes and reduction axes, loads are advanced indexing with clamped
 /// indices and the pad value where out of bounds, reductions chunk their (possibly data-dependent) ranges and
 /// mask the points past each range's end. Schedules are ignored.
@@ -64,7 +64,7 @@ struct Emitter {
     out.append("# bytes and flops. Inputs: a dict of tensors by parameter name (scalars as 0-d tensors or numbers).")
     out.append(TorchPrelude.text)
     out.append(try metadata())
-    let cost = KernelCost.estimate(kernel)
+    let cost = WorkloadCost(kernel).integral
     out.append("COST = {\"bytes\": \(cost.bytes), \"flops\": \(cost.flops)}")
     out.append("# Whether measured_cost can differ between inputs of this shape (gathers, jagged ranges, data-dependent")
     out.append("# selects); when False the GPU harness measures it once per module.")
@@ -153,7 +153,7 @@ struct Emitter {
       let (value, type) = try body(d.body, function: "_body", scope: scope, definition: d, indent: 1)
       lines.append(contentsOf: value)
       lines.append("    return _body(V, None)")
-      return (type, Self.floatOps(d.body, kernel: kernel, definition: d))
+      return (type, WorkloadCost.floatOps(d.body, kernel: kernel, definition: d))
     }
     var levels: [String] = []
     for (k, axis) in reductionAxes.enumerated() {
@@ -190,7 +190,7 @@ struct Emitter {
     case .sum, .prod, .max, .min:
       src = reduction.accumulator
     }
-    return (src, Self.floatOps(d.body, kernel: kernel, definition: d) + 1)
+    return (src, WorkloadCost.floatOps(d.body, kernel: kernel, definition: d) + 1)
   }
 
   /// For `sum<acc> [...] (a * b)` with the product in the accumulator's (float) type: the factor functions `_fa`
@@ -483,42 +483,6 @@ struct Emitter {
     case .eq, .ne, .lt, .le, .gt, .ge: throw bad()
     }
     return (assign(code, indent: indent), t)
-  }
-
-  // MARK: - Cost
-
-  /// Float arithmetic operations in one evaluation of `e` (integer index arithmetic, comparisons, selects, casts
-  /// and loads are free).
-  static func floatOps(_ e: Expr, kernel: Kernel, definition: Definition) -> Int {
-    var n = 0
-    func visit(_ e: Expr) {
-      switch e {
-      case .constant, .index, .dim, .scalar: break
-      case .load(let l): l.indices.forEach(visit)
-      case .unary(let op, let a):
-        visit(a)
-        switch op {
-        case .neg, .abs, .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .erf, .floor, .ceil:
-          if kernel.type(of: a, in: definition)?.isFloat == true { n += 1 }
-        case .not, .isnan: break
-        }
-      case .binary(let op, let a, let b):
-        visit(a)
-        visit(b)
-        switch op {
-        case .add, .sub, .mul, .div, .mod, .max, .min, .pow:
-          if kernel.type(of: a, in: definition)?.isFloat == true { n += 1 }
-        case .eq, .ne, .lt, .le, .gt, .ge, .and, .or: break
-        }
-      case .select(let c, let a, let b):
-        visit(c)
-        visit(a)
-        visit(b)
-      case .cast(_, let a): visit(a)
-      }
-    }
-    visit(e)
-    return n
   }
 
   // MARK: - Text

@@ -35,6 +35,8 @@ import KevcIR
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+/// The sketches (`GPUSketches.swift`) vary these rules; sketch `fused` adds rule 3b (`FusedEpilogue.swift`) between
+/// 3 and 4: a reduction read pointwise by its only, elementwise reader is computed inside the reader's programs.
 /// Every step is applied only if legal, so the trace is valid for any shape (default and bench shapes alike).
 extension DefaultSchedule {
   public static let gpuBlock = 1024
@@ -112,8 +114,12 @@ extension DefaultSchedule {
       }
     }
 
+    // 3b. Reductions into their elementwise epilogues' programs (a sketch).
+    let fused =
+      sketch.fuseEpilogues ? fuseEpilogues(capability, sketch.tileScale, block: sketch.elementwiseBlock, &k, &steps) : []
+
     // 4. Kernels for root definitions; 5. block reductions for fused producers.
-    for d in k.definitions {
+    for d in k.definitions where !fused.contains(d.name) {
       guard let d = current(d.name) else { continue }
       if d.effectiveSchedule.placement == .root {
         if d.reduction?.op == .sum, attempt(.dot(tensor: d.name)), let dd = current(d.name),
@@ -121,7 +127,7 @@ extension DefaultSchedule {
         {
           continue
         }
-        scheduleRoot(d.name, &k, &steps)
+        scheduleRoot(d.name, &k, &steps, block: sketch.elementwiseBlock)
       } else {
         scheduleProducer(d.name, &k, &steps)
         scheduleProducerRows(d.name, &k, &steps)
@@ -190,7 +196,7 @@ extension DefaultSchedule {
     return 16
   }
 
-  static func scheduleRoot(_ name: String, _ k: inout Kernel, _ steps: inout [Transform]) {
+  static func scheduleRoot(_ name: String, _ k: inout Kernel, _ steps: inout [Transform], block: Int = gpuBlock) {
     func attempt(_ t: Transform) -> Bool {
       guard let next = try? t.apply(to: k) else { return false }
       k = next
@@ -221,7 +227,7 @@ extension DefaultSchedule {
     // The contiguous axis block.
     if let a = aLane {
       // A row whose statistics are computed in the program stays whole (one program per row, statistics once).
-      let limit = rLane == nil ? (hasProducers ? gpuWholeReduction : gpuBlock) : (a == contiguous ? 64 : 32)
+      let limit = rLane == nil ? (hasProducers ? gpuWholeReduction : block) : (a == contiguous ? 64 : 32)
       let e = ext(a)
       if e > limit {
         if attempt(.split(tensor: name, loop: a, factor: limit)) {
@@ -235,11 +241,11 @@ extension DefaultSchedule {
       laneElements = axisBlock
     }
     // A second block for small elementwise tiles.
-    if d.reduction == nil, !hasProducers, let a = aLane, axisBlock < gpuBlock,
+    if d.reduction == nil, !hasProducers, let a = aLane, axisBlock < block,
       let i = d.axes.firstIndex(where: { $0.name == a }), i > 0
     {
       let b = d.axes[i - 1].name
-      let want = gpuBlock / axisBlock
+      let want = block / axisBlock
       let e = ext(b)
       if want >= 2, e >= 2 {
         if e <= want {
@@ -381,7 +387,8 @@ extension DefaultSchedule {
   }
 
   /// Tiles of a contraction sized to its operands: each output tile the next power of two of its extent (16 to
-  /// 128; 64 for operands wider than 2 bytes, which no matrix unit takes), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
+  /// 128; 64 for operands wider than 2 bytes, which no matrix unit takes; `scale` +1: the contiguous output up to
+  /// 256, or 128 with reduction steps of 16 for wide operands, 8 warps from 64x128; -1: up to 64), halved (the larger first, down to 64) while the output tiles are fewer than the multiprocessors; the
   /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
   /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
   /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
@@ -393,9 +400,11 @@ extension DefaultSchedule {
     // Operands wider than 2 bytes (f32 `input_precision="ieee"`, f64, i32) run on the FMA units, not the matrix
     // units: larger output tiles only add registers per thread, so they stop at 64.
     let wide = operandBytes > 2
+    // Wide tiles on the FMA units (a sketch): the contiguous output up to 128 (an operand that lacks it is read
+    // once per 128 instead of per 64) with reduction steps of 16 (registers for the wider accumulator).
     var bm = fit(m, scale < 0 || wide ? 64 : 128)
-    var bn = fit(n, scale < 0 || wide ? 64 : (scale > 0 ? 256 : 128))
-    var bk = fit(k, operandBytes <= 2 ? 64 : 32)
+    var bn = fit(n, scale < 0 ? 64 : (wide ? (scale > 0 ? 128 : 64) : (scale > 0 ? 256 : 128)))
+    var bk = fit(k, operandBytes <= 2 ? 64 : (scale > 0 ? 16 : 32))
     func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
     while programs() < capability.multiprocessors, max(bm, bn) > 64 {
       if bm >= bn { bm /= 2 } else { bn /= 2 }
@@ -420,7 +429,7 @@ extension DefaultSchedule {
         break
       }
     }
-    let warps = bm * bn >= 128 * 128 ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
+    let warps = bm * bn >= 128 * 128 || (wide && bm * bn >= 64 * 128) ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
     return (bm, bn, bk, warps, stages)
   }
 

@@ -52,6 +52,13 @@ public struct GPUCapability: Sendable, Hashable {
     return c
   }
 
+  /// The capability of a device by its architecture as the search records it (`sm_90`, `gfx942`); nil for others.
+  public static func device(arch: String) -> GPUCapability? {
+    if arch.hasPrefix("sm_90") { return cudaSM90 }
+    if arch.hasPrefix("gfx942") { return hipGfx942 }
+    return nil
+  }
+
   /// The targets kevc's Triton modules are checked for.
   public static let portable = common([cudaSM90, hipGfx942])
 

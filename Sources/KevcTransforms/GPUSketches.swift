@@ -11,7 +11,12 @@ import KevcIR
 /// - `wide-tiles`, `narrow-tiles`: contraction tiles one step wider along the contiguous output (up to 256) or
 ///   narrower (up to 64), still sized to the operands and shrunk to the targets' shared memory;
 /// - `unfused`: row statistics stay kernels of their own (no compute_at), each reduction a kernel;
-/// - `unsplit`: reductions are never split across programs (no rfactor).
+/// - `unsplit`: reductions are never split across programs (no rfactor);
+/// - `fused`, `fused-wide`: a reduction read pointwise by its only, elementwise reader (an epilogue: a cast, a
+///   bias and activation) is computed inside the reader's programs with the tiling it would have had as a kernel
+///   (`FusedEpilogue.swift`); `fused-wide` with the wide contraction tiles;
+/// - `wide-blocks`: elementwise kernels take 4096 elements per program instead of 1024 (more bytes in flight per
+///   program, index math amortised: bench/gpu/jagged_truncate.trace's 64 x 64 tiles).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -24,6 +29,10 @@ public struct GPUSketch: Sendable, Hashable {
   public var rowsPerProgram = 1
   /// Contraction tiles: 0 sized to the operands up to 128; +1 up to 256 along the contiguous output; -1 up to 64.
   public var tileScale = 0
+  /// Rule 3b: reductions computed inside their elementwise epilogue's programs.
+  public var fuseEpilogues = false
+  /// Rule 4: elements of an elementwise kernel's blocks (the contiguous axis, then the axis before it).
+  public var elementwiseBlock = DefaultSchedule.gpuBlock
 
   public init(name: String) { self.name = name }
 
@@ -36,10 +45,19 @@ public struct GPUSketch: Sendable, Hashable {
       change(&s)
       return s
     }
+    // The order they are evaluated in when a search starts (a short search may not reach the last ones): the
+    // structural moves of the hand traces first.
     return [
-      .default, with("rows2") { $0.rowsPerProgram = 2 }, with("rows4") { $0.rowsPerProgram = 4 },
-      with("wide-tiles") { $0.tileScale = 1 }, with("narrow-tiles") { $0.tileScale = -1 },
-      with("unfused") { $0.fuseStatistics = false }, with("unsplit") { $0.splitReductions = false },
+      .default,
+      with("fused") { $0.fuseEpilogues = true },
+      with("fused-wide") {
+        $0.fuseEpilogues = true
+        $0.tileScale = 1
+      },
+      with("wide-tiles") { $0.tileScale = 1 }, with("rows2") { $0.rowsPerProgram = 2 },
+      with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock }, with("rows4") { $0.rowsPerProgram = 4 },
+      with("narrow-tiles") { $0.tileScale = -1 }, with("unfused") { $0.fuseStatistics = false },
+      with("unsplit") { $0.splitReductions = false },
     ]
   }()
 }

@@ -286,16 +286,23 @@ public struct TraceGenerator: Sendable {
   }
 
   /// The same transform with new numeric or scope parameters; a transform without parameters (or one whose loop
-  /// is a parameter) is redrawn for `kernel`.
+  /// is a parameter) is redrawn for `kernel`. A factor moves to a neighbour (half or double, the step between the
+  /// tiles experts pick: 64 -> 128 -> 256, 1024 -> 2048) three times in four, else to one of `factors`.
   public mutating func mutatedParameters(_ t: Transform, for kernel: Kernel) -> Transform {
     func other(_ xs: [Int], than x: Int) -> Int { pick(xs.filter { $0 != x }, or: x) }
+    func neighbour(_ f: Int) -> Int {
+      guard chance(0.75) else { return other(Self.factors, than: f) }
+      let doubled = f.multipliedReportingOverflow(by: 2)
+      let candidates = [f / 2, doubled.overflow ? 0 : doubled.partialValue].filter { $0 >= 2 && $0 <= 1 << 16 }
+      return pick(candidates, or: other(Self.factors, than: f))
+    }
     func otherScope(_ s: MemoryScope) -> MemoryScope { pick([.local, .workspace, .shared].filter { $0 != s }, or: s) }
     switch t {
-    case .split(let x, let l, let f): return .split(tensor: x, loop: l, factor: other(Self.factors, than: f))
+    case .split(let x, let l, let f): return .split(tensor: x, loop: l, factor: neighbour(f))
     case .tile(let x, let ls, var ss):
       if !ss.isEmpty {
         let i = int(below: ss.count)
-        ss[i] = other(Self.factors, than: ss[i])
+        ss[i] = neighbour(ss[i])
       }
       return .tile(tensor: x, loops: ls, sizes: ss)
     case .reorder(let x, let ls): return .reorder(tensor: x, loops: shuffled(ls))
@@ -315,8 +322,8 @@ public struct TraceGenerator: Sendable {
       return .computeAt(tensor: x, consumer: c, loop: pick(loops.filter { $0 != l }, or: l))
     case .vectorize(let x, let l, let w):
       return .vectorize(tensor: x, loop: l, width: other(Self.vectorWidths, than: w))
-    case .unroll(let x, let l, let f): return .unroll(tensor: x, loop: l, factor: other(Self.factors, than: f))
-    case .rfactor(let x, let l, let f): return .rfactor(tensor: x, loop: l, factor: other(Self.factors, than: f))
+    case .unroll(let x, let l, let f): return .unroll(tensor: x, loop: l, factor: neighbour(f))
+    case .rfactor(let x, let l, let f): return .rfactor(tensor: x, loop: l, factor: neighbour(f))
     case .launch(let x, let w, let s):
       return chance(0.5)
         ? .launch(tensor: x, warps: other([1, 2, 4, 8, 16, 32], than: w), stages: s)

@@ -9,7 +9,7 @@ struct DB: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "db", abstract: "Inspect, export and merge tuning databases.",
     discussion: "The database is --db PATH, else $KEVC_DB, else ./kevc-tuning.db. Schema: docs/search.md. (kevc compile and kevc run never default to ./kevc-tuning.db.)",
-    subcommands: [List.self, Show.self, Export.self, Import.self, Merge.self])
+    subcommands: [List.self, Show.self, Export.self, Import.self, Merge.self, CostModel.self])
 
   struct Location: ParsableArguments {
     @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
@@ -44,6 +44,15 @@ struct DB: ParsableCommand {
       }
       print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
     }
+  }
+
+  struct CostModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "cost-model",
+      abstract: "Replay the recorded searches through the cost models: Spearman's rho of the analytic and the online-fitted model against the measured times.")
+    @OptionGroup var location: Location
+    @Flag(help: "Print every measurement beside its estimate.") var verbose = false
+    func run() throws { print(try location.open().costModelReplayText(verbose: verbose), terminator: "") }
   }
 
   struct Export: ParsableCommand {

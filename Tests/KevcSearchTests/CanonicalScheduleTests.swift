@@ -39,6 +39,10 @@ import Testing
     // Two program axes keep their relative order: (grid.y, grid.z) is (grid.x, grid.y).
     let two = "split(y, n, 8)\nbind(y, m, grid.x)\nbind(y, n.o, grid.y)\nbind(y, n.i, block.x)"
     #expect(try Self.hash(two.replacingOccurrences(of: "grid.y", with: "grid.z").replacingOccurrences(of: "grid.x", with: "grid.y")) == Self.hash(two))
+    // The program-id loops in another nest order, the same bindings: the same programs.
+    #expect(try Self.hash("split(y, n, 8)\nreorder(y, [n.o, m, n.i])\nbind(y, m, grid.x)\nbind(y, n.o, grid.y)\nbind(y, n.i, block.x)") == Self.hash(two))
+    // Both at once: the program axes moved and bound to (grid.z, grid.y) are the launch of (grid.y, grid.x) above.
+    #expect(try Self.hash("split(y, n, 8)\nreorder(y, [n.o, m, n.i])\nbind(y, n.o, grid.z)\nbind(y, m, grid.y)\nbind(y, n.i, block.x)") == Self.hash(two))
   }
 
   @Test func differentSchedulesHashApart() throws {

@@ -1,6 +1,6 @@
-// The search's cost model against measured GPU times: Spearman's rank correlation of the analytic estimate (and
-// of the model fitted online, trained on the first half of each workload's evaluations in order and scored on
-// the rest) with the median times of the candidates the H200 searches measured (bench/search/gpu-h200/run-*).
+/// The search's cost model against measured GPU times: Spearman's rank correlation of the analytic estimate and of
+/// the model fitted online (each measurement predicted from the ones before it) with the median times of the
+/// candidates the recorded GPU searches measured (bench/search/gpu-h200/run-*, bench/search/gpu-h100-noseeds).
 import Foundation
 import KevcBasic
 import KevcIR
@@ -15,53 +15,44 @@ import Testing
     #expect(spearman([1, 2], [1, 2]) == nil)
   }
 
-  /// Prints rho per workload (run with `swift test --filter CostModelTests` to see the table); the analytic
-  /// model must rank better than chance on average, and better than the constant ranking of unmeasured candidates.
+  /// The recorded GPU searches (bench/search/gpu-h200/run-a, run-b, gpu-h100-noseeds) replayed through both cost
+  /// models in evaluation order (`kevc db cost-model` prints the same table): the model fitted online on the
+  /// measurements before each must rank about as well as the analytic estimate or better, both well above chance.
   @Test func rankCorrelationWithMeasuredGPUTimes() throws {
-    var analytic: [Double] = []
-    var fitted: [Double] = []
-    for run in ["run-a", "run-b"] {
-      let committed = Paths.inRepository("bench/search/gpu-h200/\(run)/search.db").path
+    var rows: [CostModelReplay] = []
+    for run in ["gpu-h200/run-a", "gpu-h200/run-b", "gpu-h100-noseeds"] {
+      let committed = Paths.inRepository("bench/search/\(run)/search.db").path
       guard FileManager.default.fileExists(atPath: committed) else { continue }
       // A copy: opening a database (WAL) leaves -wal/-shm files beside it, never in the repository.
-      let path = try Paths.temporaryDirectory().appendingPathComponent("\(run).db").path
+      let path = try Paths.temporaryDirectory().appendingPathComponent("search.db").path
       try FileManager.default.copyItem(atPath: committed, toPath: path)
       let db = try TuningDatabase(path: path, create: false, upgrade: false)
-      for target in try db.targets() {
-        for w in try db.workloads() {
-          let candidates = Dictionary(uniqueKeysWithValues: try db.candidates(workload: w.id, target: target.id).map { ($0.id, $0) })
-          var costs: [ScheduleCost] = []
-          var times: [Double] = []
-          for e in try db.evaluations(workload: w.id, target: target.id) where e.status == .ok {
-            guard let t = e.medianTime, let c = candidates[e.candidateID],
-              let k = try? IRParser.parse(SourceFile(path: "db", text: c.irText))
-            else { continue }
-            costs.append(ScheduleCost.estimate(k))
-            times.append(t)
-            if ProcessInfo.processInfo.environment["KEVC_COST_DEBUG"] == w.specName, let cost = costs.last {
-              print(String(format: "  %.4g ms measured, %.4g ms estimated, %d kernels, programs %.0f, lanes %.0f: %@", t * 1e3,
-                           cost.seconds * 1e3, cost.kernels, cost.minPrograms, cost.minLanes, String(c.traceJSON.prefix(600))))
-            }
-          }
-          guard let rho = spearman(costs.map(\.seconds), times) else { continue }
-          analytic.append(rho)
-          // Online: fitted on the first half (in evaluation order), ranked on the second.
-          var model = ScheduleCostModel()
-          model.minimumSamples = 4
-          let half = costs.count / 2
-          for i in 0..<half { model.add(costs[i], measured: times[i]) }
-          let rest = Array(half..<costs.count)
-          let rhoFit = spearman(rest.map { model.predict(costs[$0]) }, rest.map { times[$0] })
-          if let rhoFit { fitted.append(rhoFit) }
-          print(String(format: "cost model %@ %@: %d candidates, analytic rho %.2f, fitted (second half) rho %@", run,
-                       w.specName, costs.count, rho, rhoFit.map { String(format: "%.2f", $0) } ?? "-"))
-        }
-      }
+      rows += try db.costModelReplay()
+      print(try db.costModelReplayText())
     }
-    guard !analytic.isEmpty else { return }  // the recorded databases are not in this checkout
-    let mean = analytic.reduce(0, +) / Double(analytic.count)
-    let meanFit = fitted.isEmpty ? 0 : fitted.reduce(0, +) / Double(fitted.count)
-    print(String(format: "cost model: mean Spearman rho over %d workloads: analytic %.2f, fitted %.2f", analytic.count, mean, meanFit))
-    #expect(mean > 0.1)
+    let both = rows.filter { $0.analytic != nil && $0.fitted != nil }
+    guard !both.isEmpty else { return }  // the recorded databases are not in this checkout
+    let analytic = both.compactMap(\.analytic).reduce(0, +) / Double(both.count)
+    let fitted = both.compactMap(\.fitted).reduce(0, +) / Double(both.count)
+    print(String(format: "cost model: mean Spearman rho over %d workloads: analytic %.2f, fitted online %.2f", both.count, analytic, fitted))
+    // Measured 2026-12-06 (these databases, this code): analytic 0.59, fitted online 0.62 over 8 workloads.
+    #expect(analytic > 0.4)
+    #expect(fitted > 0.4)
+    #expect(fitted >= analytic - 0.05)
+  }
+
+  /// The fitted model learns a ranking the analytic estimate gets backwards.
+  @Test func fittedModelLearnsFromMeasurements() throws {
+    var measured: [(cost: ScheduleCost, seconds: Double)] = []
+    for i in 0..<30 {
+      let x = Double(i % 10 + 1)
+      let c = ScheduleCost(
+        seconds: 1e-3 * x, kernels: 1, bytes: 1e6, rereadBytes: 0, scratchBytes: 0, flops: 1e6, minPrograms: 100 * x,
+        minLanes: 128, occupancy: 1, dotTile: 0, warps: 4, stages: 2)
+      measured.append((c, 1e-3 / x))  // measured times fall as the estimate rises
+    }
+    let r = ScheduleCostModel.replay(measured)
+    #expect(try #require(r.analytic) < -0.9)
+    #expect(try #require(r.fitted) > 0.9)
   }
 }

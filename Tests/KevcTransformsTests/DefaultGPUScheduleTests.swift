@@ -147,6 +147,117 @@ import Testing
     let narrow = try Self.trace(mm, sketch: Self.sketch("narrow-tiles"))
     #expect(Array(narrow.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 64)"])
     #expect(narrow.last == "launch(c, 4, 3)")
+    // f32 operands (FMA units): the default stops at 64x64x32; wide-tiles takes the contiguous output to 128 with
+    // reduction steps of 16 and 8 warps (bench/gpu/attention.trace's P V tile).
+    let f32 = mm.replacingOccurrences(of: "bf16", with: "f32").replacingOccurrences(of: "cast<f32>", with: "")
+    #expect(Array(try Self.trace(f32).prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)"])
+    let wideF32 = try Self.trace(f32, sketch: Self.sketch("wide-tiles"))
+    #expect(Array(wideF32.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 128)", "split(c, k, 16)"])
+    #expect(wideF32.last?.hasPrefix("launch(c, 8, ") == true)
+  }
+
+  /// Sketch rows4: four rows per program.
+  @Test func fourRowsPerProgramSketch() throws {
+    let steps = try Self.trace(Self.norm, sketch: Self.sketch("rows4"))
+    #expect(Array(steps.prefix(4)) == ["inline(mean)", "split(y, m, 4)", "compute_at(v, y, m.o)", "compute_at(s, y, m.o)"])
+    #expect(steps.contains("bind(y, m.i, block.y)"))
+  }
+
+  static let sum = """
+    kernel @total(%x: f32[M, N]) -> (%y: f32[M]) {
+      dims M = 4, N = 4194304
+      %y: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
+    }
+    """
+
+  /// Sketch unsplit: a full reduction stays one program (the default splits it: rule 2).
+  @Test func unsplitSketch() throws {
+    #expect(try Self.trace(Self.sum).first?.hasPrefix("rfactor(y, n, ") == true)
+    #expect(try Self.trace(Self.sum, sketch: Self.sketch("unsplit")) == [
+      "split(y, n, 2048)", "bind(y, m, grid.x)", "bind(y, n.i, block.x)", "launch(y, 8, 2)",
+    ])
+  }
+
+  static let mmCast = """
+    kernel @mm(%a: bf16[M, K], %b: bf16[K, N]) -> (%c: bf16[M, N]) {
+      dims M = 4096, K = 4096, N = 4096
+      %r: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (cast<f32>(%a[m, k]) * cast<f32>(%b[k, n]))
+      %c: bf16[m < M, n < N] = cast<bf16>(%r[m, n])
+    }
+    """
+
+  /// Sketch fused: the contraction computed inside its cast's programs (one kernel): the cast takes the
+  /// contraction's 128x128 output tiles as program ids and blocks, the contraction is a dot over the same blocks
+  /// at the innermost program id with its k tile as block.z (bench/gpu/matmul_bf16.fused.trace's structure).
+  @Test func fusedSketchOnAContraction() throws {
+    #expect(try Self.trace(Self.mmCast, sketch: Self.sketch("fused")) == [
+      "split(c, m, 128)", "split(c, n, 128)", "reorder(c, [n.o, m.o, m.i, n.i])", "bind(c, n.o, grid.x)",
+      "bind(c, m.o, grid.y)", "bind(c, m.i, block.y)", "bind(c, n.i, block.x)", "compute_at(r, c, m.o)",
+      "bind(r, m, block.y)", "bind(r, n, block.x)", "split(r, k, 64)", "bind(r, k.i, block.z)", "dot(r)",
+      "launch(c, 8, 3)",
+    ])
+    // fused-wide: 128x256 tiles; sized to the H100 (the search's sketches on an sm_90 device): 3 stages.
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.mmCast))
+    let h100 = DefaultSchedule.gpu(for: kernel, capability: .cudaSM90, sketch: try Self.sketch("fused-wide"))
+    _ = try h100.apply(to: kernel)
+    #expect(h100.steps.map(TraceText.print).prefix(2) == ["split(c, m, 128)", "split(c, n, 256)"])
+    #expect(h100.steps.last.map(TraceText.print) == "launch(c, 8, 3)")
+  }
+
+  /// Sketch fused on a stencil (a depthwise convolution with a cast): the cast keeps its own elementwise tiling
+  /// (1024-wide row blocks), the f32 sum over the 7 taps is computed in its programs over the same block with the
+  /// taps unrolled (bench/gpu/depthwise_conv1d.trace's structure).
+  @Test func fusedSketchOnAStencil() throws {
+    let dw = """
+      kernel @dw(%x: bf16[N, C, L], %w: bf16[C, K]) -> (%y: bf16[N, C, L]) {
+        dims N = 32, C = 1024, L = 2048, K = 7
+        %r: f32[n < N, c < C, l < L] = sum<f32> [k in 0 .. $K] (cast<f32>(%x[n, c, ((l + k) - 3:i64)]) * cast<f32>(%w[c, k]))
+        %y: bf16[n < N, c < C, l < L] = cast<bf16>(%r[n, c, l])
+      }
+      """
+    let steps = try Self.trace(dw, sketch: Self.sketch("fused"))
+    #expect(steps.contains { $0.hasPrefix("compute_at(r, y, ") })
+    #expect(steps.contains("bind(r, l, block.x)"))
+    #expect(steps.contains("unroll(r, k, 7)"))
+    #expect(steps.contains("split(y, l, 1024)"))
+    #expect(steps.last?.hasPrefix("launch(y, ") == true)
+    #expect(!steps.contains { $0.hasPrefix("launch(r, ") })
+  }
+
+  /// Sketch fused on a chain of contractions (X (X^T Y) with a cast): the outer contraction is computed in the
+  /// cast's programs (one per batch element), the inner one at the same program id inside it, both dots
+  /// (bench/gpu/fm_interaction.trace's structure).
+  @Test func fusedSketchOnAChainOfContractions() throws {
+    let fm = """
+      kernel @fm(%x: bf16[B, N, D], %y: bf16[B, N, K]) -> (%out: bf16[B, N, K]) {
+        dims B = 2048, N = 128, D = 128, K = 32
+        %t: f32[b < B, d < D, k < K] = sum<f32> [n in 0 .. $N] (cast<f32>(%x[b, n, d]) * cast<f32>(%y[b, n, k]))
+        %r: f32[b < B, n < N, k < K] = sum<f32> [d in 0 .. $D] (cast<f32>(%x[b, n, d]) * %t[b, d, k])
+        %out: bf16[b < B, n < N, k < K] = cast<bf16>(%r[b, n, k])
+      }
+      """
+    let steps = try Self.trace(fm, sketch: Self.sketch("fused"))
+    #expect(steps.contains("compute_at(r, out, b)"))
+    #expect(steps.contains("compute_at(t, r, b)"))
+    #expect(steps.contains("dot(r)") && steps.contains("dot(t)"))
+    #expect(steps.contains("bind(t, d, block.y)") && steps.contains("bind(t, k, block.x)"))
+    #expect(steps.filter { $0.hasPrefix("launch(") }.count == 1)
+  }
+
+  /// Sketch wide-blocks: an elementwise copy of 64-wide rows takes 64 rows per program (4096 elements) instead of 16
+  /// (bench/gpu/jagged_truncate.trace's tiles).
+  @Test func wideBlocksSketch() throws {
+    let copy = """
+      kernel @copy(%x: bf16[B, T, D]) -> (%y: bf16[B, T, D]) {
+        dims B = 4096, T = 256, D = 64
+        %y: bf16[b < B, t < T, d < D] = %x[b, t, d]
+      }
+      """
+    #expect(try Self.trace(copy).prefix(1) == ["split(y, t, 16)"])
+    #expect(try Self.trace(copy, sketch: Self.sketch("wide-blocks")) == [
+      "split(y, t, 64)", "bind(y, b, grid.x)", "bind(y, t.o, grid.y)", "bind(y, d, block.x)", "bind(y, t.i, block.y)",
+      "launch(y, 16, 2)",
+    ])
   }
 
   /// The sketches of a kernel are distinct traces: those that change nothing here are left out (no contraction in

@@ -1,0 +1,451 @@
+import Foundation
+import KevcBasic
+
+/// kevc's one cost analysis, from the IR alone, for every target: what any schedule of a kernel must cost (the
+/// workload floor, `WorkloadCost`) and what one schedule costs (`ScheduleCost`). The CPU search's roofline, the GPU
+/// harness's floor (`COST` of the torch reference module) and the search's cost model all read these two; nothing
+/// else counts bytes or flops.
+///
+/// Counting rules, shared by both:
+/// - flops: float arithmetic only (`add sub mul div mod max min pow` and the float math functions on float
+///   operands; integer index arithmetic, comparisons, selects, casts and loads are free), plus one combine per
+///   reduction point;
+/// - a reduction range whose bounds depend on the definition's axes counts at the axes' mid-points (a triangle
+///   counts half); a range that reads data counts as length 1 (a lower bound there).
+///
+/// Floor: every parameter read once and every result written once (bytes), each definition's flops over its
+/// domain. No schedule beats max(bytes / bandwidth, flops / peak).
+///
+/// Scheduled (per kernel: a definition computed at the root with the producers computed inside it): programs (the
+/// grid loops on a GPU, the parallel loops on a CPU), lanes per program (the blocks, each the next power of two:
+/// masked lanes cost too; vectorized loops), serial iterations; bytes per memory level: `bytes` from DRAM (every
+/// tensor the kernel reads, whole, once, plus what it writes: an intermediate kept in memory costs a write and a
+/// read), `rereadBytes` (a contraction's operand tiles read again by the programs along the grid loops their
+/// indices do not walk: mostly L2 hits), `scratchBytes` (regions of producers computed inside a program that are
+/// more than one value: per-program scratch, L1/L2); flops (points evaluated, masked lanes included); occupancy
+/// (programs over the machine's resident slots) and the largest `dot` tile (m x n x k elements per program). Its
+/// time is the largest of DRAM bytes over bandwidth (plus re-reads at three times that rate), flops over peak
+/// (`dot` tiles at the matrix units' rate) and the programs' latency (waves of programs over the multiprocessors
+/// or cores, each streaming its elements through its threads or vector lanes), plus a launch; kernels add up.
+public struct WorkloadCost: Sendable, Hashable {
+  /// Bytes of every input and output, each moved once.
+  public var bytes: Double
+  /// Float arithmetic operations at the bound shape.
+  public var flops: Double
+  /// Points times reduction lengths, summed over definitions (how heavy the interpreter check is).
+  public var work: Double
+
+  /// Of a kernel with every dim bound.
+  public init(_ k: Kernel) {
+    let dims = k.dimBindings
+    var bytes = 0.0
+    for p in k.params + k.results { bytes += Self.elements(p.shape, dims) * Double(p.dtype.byteSize) }
+    var flops = 0.0
+    var work = 0.0
+    for d in k.definitions {
+      let points = Self.elements(d.shape, dims) * Self.reductionLength(d, k)
+      let ops = Double(Self.floatOps(d.body, kernel: k, definition: d) + (d.reduction == nil ? 0 : 1))
+      flops += points * ops
+      work += points
+    }
+    self.bytes = bytes
+    self.flops = flops
+    self.work = work
+  }
+
+  /// The compulsory bytes and flops as integers (saturating), as the torch reference module's `COST` states them.
+  public var integral: (bytes: Int, flops: Int) {
+    func clamp(_ x: Double) -> Int { x.isFinite && x < 9.0e18 ? Int(max(0, x)) : Int.max }
+    return (clamp(bytes), clamp(flops))
+  }
+
+  static func elements(_ shape: [SizeExpr], _ dims: [String: Int]) -> Double {
+    shape.reduce(1.0) { $0 * Double(max(0, $1.evaluate(dims) ?? 0)) }
+  }
+
+  /// Points of a definition's reduction per output point: ranges that depend on the axes at their mid-points.
+  static func reductionLength(_ d: Definition, _ k: Kernel) -> Double {
+    reductionLengths(d, k).values.reduce(1, *)
+  }
+
+  /// Each reduction axis's length at the mid-points of the axes and of the reduction axes before it.
+  static func reductionLengths(_ d: Definition, _ k: Kernel) -> [String: Double] {
+    guard let r = d.reduction else { return [:] }
+    let dims = k.dimBindings
+    var mid: [String: Double] = [:]
+    for a in d.axes { mid[a.name] = Double(max(0, (a.extent.evaluate(dims) ?? 0) - 1)) / 2 }
+    var lengths: [String: Double] = [:]
+    for axis in r.axes {
+      let lo = average(axis.lowerBound, mid: mid, dims: dims)
+      let hi = average(axis.upperBound, mid: mid, dims: dims)
+      let length: Double
+      if let lo, let hi { length = max(0, hi - lo) } else { length = 1 }
+      lengths[axis.name] = length
+      mid[axis.name] = (lo ?? 0) + max(0, length - 1) / 2
+    }
+    return lengths
+  }
+
+  /// The value of an integer expression with index variables at their mid-points; nil when it reads data.
+  static func average(_ e: Expr, mid: [String: Double], dims: [String: Int]) -> Double? {
+    switch e {
+    case .constant(let c): return c.doubleValue
+    case .index(let n): return mid[n]
+    case .dim(let n): return dims[n].map(Double.init)
+    case .scalar, .load, .select: return nil
+    case .cast(_, let a): return average(a, mid: mid, dims: dims)
+    case .unary(let op, let a):
+      guard let x = average(a, mid: mid, dims: dims) else { return nil }
+      switch op {
+      case .neg: return -x
+      case .abs: return Swift.abs(x)
+      case .not, .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .erf, .floor, .ceil, .isnan: return nil
+      }
+    case .binary(let op, let a, let b):
+      guard let x = average(a, mid: mid, dims: dims), let y = average(b, mid: mid, dims: dims) else { return nil }
+      switch op {
+      case .add: return x + y
+      case .sub: return x - y
+      case .mul: return x * y
+      case .div: return y == 0 ? 0 : (x / y).rounded(.down)
+      case .max: return Swift.max(x, y)
+      case .min: return Swift.min(x, y)
+      case .mod, .pow, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return nil
+      }
+    }
+  }
+
+  /// Float arithmetic operations in one evaluation of `e` (integer index arithmetic, comparisons, selects, casts
+  /// and loads are free).
+  public static func floatOps(_ e: Expr, kernel: Kernel, definition: Definition) -> Int {
+    var n = 0
+    func visit(_ e: Expr) {
+      switch e {
+      case .constant, .index, .dim, .scalar: break
+      case .load(let l): l.indices.forEach(visit)
+      case .unary(let op, let a):
+        visit(a)
+        switch op {
+        case .neg, .abs, .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .erf, .floor, .ceil:
+          if kernel.type(of: a, in: definition)?.isFloat == true { n += 1 }
+        case .not, .isnan: break
+        }
+      case .binary(let op, let a, let b):
+        visit(a)
+        visit(b)
+        switch op {
+        case .add, .sub, .mul, .div, .mod, .max, .min, .pow:
+          if kernel.type(of: a, in: definition)?.isFloat == true { n += 1 }
+        case .eq, .ne, .lt, .le, .gt, .ge, .and, .or: break
+        }
+      case .select(let c, let a, let b):
+        visit(c)
+        visit(a)
+        visit(b)
+      case .cast(_, let a): visit(a)
+      }
+    }
+    visit(e)
+    return n
+  }
+
+  /// The shortest time any schedule can take on the machine.
+  public func floorSeconds(_ m: MachinePeaks) -> Double {
+    max(bytes / max(m.bandwidth, 1), flops / max(m.peakFlops, 1))
+  }
+
+  /// Whether the memory side of the roofline dominates.
+  public func isMemoryBound(_ m: MachinePeaks) -> Bool { bytes / max(m.bandwidth, 1) >= flops / max(m.peakFlops, 1) }
+}
+
+/// Bandwidth (bytes/s) and arithmetic peak (flops/s) of a target.
+public struct MachinePeaks: Sendable, Hashable, Codable {
+  public var bandwidth: Double
+  public var peakFlops: Double
+  public init(bandwidth: Double, peakFlops: Double) {
+    self.bandwidth = bandwidth
+    self.peakFlops = peakFlops
+  }
+}
+
+/// The analytic cost of one scheduled kernel (see the file's summary).
+public struct ScheduleCost: Sendable, Hashable {
+  /// Seconds the analytic model predicts.
+  public var seconds: Double
+  public var kernels: Int
+  /// Bytes moved from DRAM.
+  public var bytes: Double
+  /// Operand tiles of contractions read again by other programs (L2).
+  public var rereadBytes: Double
+  /// Multi-element regions of producers computed inside programs (per-program scratch).
+  public var scratchBytes: Double
+  public var flops: Double
+  /// Programs of the least parallel kernel and lanes of the smallest block (the parallelism features).
+  public var minPrograms: Double
+  public var minLanes: Double
+  /// The least occupancy over kernels: programs over the resident program slots of the machine, at most 1.
+  public var occupancy: Double
+  /// Elements of the largest `dot` tile (m x n x k per program), 0 without one.
+  public var dotTile: Double
+  /// The most warps and pipeline stages of a kernel's launch (GPU; 0 when unset).
+  public var warps: Double
+  public var stages: Double
+
+  public init(
+    seconds: Double, kernels: Int, bytes: Double, rereadBytes: Double, scratchBytes: Double, flops: Double,
+    minPrograms: Double, minLanes: Double, occupancy: Double, dotTile: Double, warps: Double, stages: Double
+  ) {
+    self.seconds = seconds
+    self.kernels = kernels
+    self.bytes = bytes
+    self.rereadBytes = rereadBytes
+    self.scratchBytes = scratchBytes
+    self.flops = flops
+    self.minPrograms = minPrograms
+    self.minLanes = minLanes
+    self.occupancy = occupancy
+    self.dotTile = dotTile
+    self.warps = warps
+    self.stages = stages
+  }
+
+  /// The features the fitted model regresses on (logs, and a constant first).
+  public var features: [Double] {
+    [
+      1, log(max(seconds, 1e-9)), log(max(minPrograms, 1)), log(max(minLanes, 1)), Double(kernels), log(max(bytes, 1)),
+      log(max(rereadBytes, 1)), log(max(scratchBytes, 1)), occupancy, log(max(dotTile, 1)), log(max(warps, 1)), stages,
+    ]
+  }
+
+  /// Machine numbers of the analytic model; defaults are an H100-class GPU (only ratios matter for ranking).
+  public struct Machine: Sendable, Hashable {
+    public var bandwidth = 3.0e12
+    public var peakFlops = 5.0e13
+    public var dotFlops = 5.0e14
+    public var launchSeconds = 3.0e-6
+    /// Elements one thread (or vector lane) streams per second inside a program.
+    public var threadRate = 1.0e9
+    /// The least time of one step of a serial loop inside a program (a dependent load per step on a GPU).
+    public var stepSeconds = 1.0e-7
+    /// Elements the whole machine processes per second when every program slot is busy.
+    public var elementRate = 4.0e12
+    /// Multiprocessors (GPU) or cores (CPU) that programs spread over.
+    public var multiprocessors = 132
+    /// Threads of one program when its launch does not say (GPU: 4 warps of 32); 1 on a CPU.
+    public var defaultThreads = 128
+    /// Resident programs per multiprocessor are `residentWarps / warps` (1 program per core on a CPU).
+    public var residentWarps = 64
+    public init() {}
+
+    /// A GPU with that many multiprocessors.
+    public static func gpu(multiprocessors: Int) -> Machine {
+      var m = Machine()
+      m.multiprocessors = multiprocessors
+      return m
+    }
+
+    /// A CPU: `cores` programs at a time, one thread each, vector lanes as threads; measured peaks when known.
+    public static func cpu(cores: Int, peaks: MachinePeaks? = nil) -> Machine {
+      var m = Machine()
+      m.multiprocessors = max(1, cores)
+      m.defaultThreads = 1
+      m.residentWarps = 1
+      m.launchSeconds = 1e-6
+      m.bandwidth = peaks?.bandwidth ?? 2.0e10
+      m.peakFlops = peaks?.peakFlops ?? 5.0e10
+      m.dotFlops = m.peakFlops
+      m.threadRate = 2.0e9
+      m.stepSeconds = 2.0e-9
+      m.elementRate = Double(m.multiprocessors) * 8 * m.threadRate
+      return m
+    }
+  }
+
+  public static func estimate(_ k: Kernel, machine: Machine = Machine()) -> ScheduleCost {
+    // Extents of loops; a reduction axis whose bounds are not constant counts its mid-point length (as the floor).
+    func ext(_ loop: String, _ d: Definition) -> Double {
+      if let e = try? k.maxExtent(loop, in: d) { return Double(max(1, e)) }
+      let root = Kernel.rootVariable(of: loop, in: d.effectiveSchedule)
+      let whole = WorkloadCost.reductionLengths(d, k)[root] ?? 1
+      if let split = d.effectiveSchedule.splits.first(where: { $0.inner == loop }) { return max(1, min(whole, Double(split.factor))) }
+      if let split = d.effectiveSchedule.splits.first(where: { $0.outer == loop }) { return max(1, (whole / Double(split.factor)).rounded(.up)) }
+      return max(1, whole)
+    }
+    func pow2(_ x: Double) -> Double { x <= 1 ? 1 : pow(2, ceil(log2(x))) }
+    func bytes(of tensor: String) -> Double {
+      guard let t = k.tensorType(tensor) else { return 0 }
+      return WorkloadCost.elements(t.shape, k.dimBindings) * Double(t.dtype.byteSize)
+    }
+    func isGrid(_ l: ScheduledLoop) -> Bool {
+      switch l.kind {
+      case .gpu(let g):
+        switch g {
+        case .gridX, .gridY, .gridZ: return true
+        case .blockX, .blockY, .blockZ, .warp, .threadX, .threadY, .threadZ: return false
+        }
+      case .parallel: return true
+      case .serial, .vectorized, .unrolled: return false
+      }
+    }
+    func isLane(_ l: ScheduledLoop) -> Bool {
+      switch l.kind {
+      case .gpu: return !isGrid(l)
+      case .vectorized: return true
+      case .serial, .parallel, .unrolled: return false
+      }
+    }
+    var total = ScheduleCost(
+      seconds: 0, kernels: 0, bytes: 0, rereadBytes: 0, scratchBytes: 0, flops: 0, minPrograms: .infinity,
+      minLanes: .infinity, occupancy: 1, dotTile: 0, warps: 0, stages: 0)
+    for d in k.definitions where d.effectiveSchedule.placement == .root {
+      // Every producer computed inside this kernel, through chains of compute_at.
+      var inside: [Definition] = []
+      var frontier = [d.name]
+      while let c = frontier.popLast() {
+        for p in k.definitions {
+          guard case .computeAt(let at, _) = p.effectiveSchedule.placement, at == c, !inside.contains(where: { $0.name == p.name })
+          else { continue }
+          inside.append(p)
+          frontier.append(p.name)
+        }
+      }
+      var programs = 1.0
+      var lanes = 1.0
+      var serial = 1.0
+      var vectorized = false
+      for l in d.effectiveSchedule.loops {
+        if isGrid(l) {
+          programs *= ext(l.name, d)
+          continue
+        }
+        switch l.kind {
+        case .gpu: lanes *= pow2(ext(l.name, d))
+        case .vectorized:
+          lanes *= pow2(ext(l.name, d))
+          vectorized = true
+        case .serial, .parallel, .unrolled: serial *= ext(l.name, d)
+        }
+      }
+      let warps = Double(d.effectiveSchedule.launch?.warps ?? machine.defaultThreads / 32)
+      let threads = machine.defaultThreads == 1 ? (vectorized ? min(lanes, 8) : 1) : max(1, warps) * 32
+      // One step of a serial loop in a program: its lanes over the threads, at least the loop's latency.
+      func step(_ lanes: Double) -> Double { max(machine.stepSeconds, (lanes / threads).rounded(.up) / machine.threadRate) }
+      // Producers inside: their own loops once per iteration of the consumer's loops down to the one they are
+      // computed at, over the region those iterations leave (a producer axis the outer loops walk counts its
+      // extent divided by theirs).
+      var insideWork = 0.0
+      var insideSteps = 0.0
+      var insideOps = 0.0
+      var insideDotOps = 0.0
+      var scratch = 0.0
+      var insideResults = 0.0
+      // Runs of each definition of the kernel (the root: 1) and the extent its outer loops cover of each axis.
+      var runsOf: [String: Double] = [d.name: 1]
+      var coveredOf: [String: [String: Double]] = [d.name: [:]]
+      func perRunExtent(_ l: ScheduledLoop, _ q: Definition) -> Double {
+        let root = Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)
+        var e = ext(l.name, q)
+        if q.axes.contains(where: { $0.name == root }), let o = coveredOf[q.name]?[root] { e = max(1, (e / o).rounded(.up)) }
+        return e
+      }
+      var pending = inside
+      while let i = pending.firstIndex(where: { p in
+        if case .computeAt(let c, _) = p.effectiveSchedule.placement { return runsOf[c] != nil }
+        return false
+      }) {
+        let p = pending.remove(at: i)
+        guard case .computeAt(let c, let at) = p.effectiveSchedule.placement, let cd = k.definitions.first(where: { $0.name == c }),
+          let cRuns = runsOf[c]
+        else { continue }
+        let cLoops = cd.effectiveSchedule.loops
+        let upto = cLoops.firstIndex { $0.name == at } ?? (cLoops.count - 1)
+        var runs = cRuns
+        var covered = coveredOf[c] ?? [:]
+        // Block and vector loops run at once: a producer computed at one covers the whole block.
+        for l in cLoops.prefix(upto + 1) where !isLane(l) {
+          let e = perRunExtent(l, cd)
+          runs *= e
+          covered[Kernel.rootVariable(of: l.name, in: cd.effectiveSchedule), default: 1] *= e
+        }
+        runsOf[p.name] = runs
+        coveredOf[p.name] = covered
+        var w = 1.0
+        var region = 1.0
+        var pSerial = 1.0
+        var pLanes = 1.0
+        for l in p.effectiveSchedule.loops {
+          let root = Kernel.rootVariable(of: l.name, in: p.effectiveSchedule)
+          var e = perRunExtent(l, p)
+          if isLane(l) {
+            e = pow2(e)
+            pLanes *= e
+          } else {
+            pSerial *= e
+          }
+          w *= e
+          if p.axes.contains(where: { $0.name == root }) { region *= e }
+        }
+        let perProgram = runs / max(1, programs)
+        if !p.effectiveSchedule.isDot { insideSteps += perProgram * pSerial * step(pLanes) }
+        if region > 1 { scratch += runs * region * Double(p.reduction?.accumulator.byteSize ?? 4) }
+        if k.results.contains(where: { $0.name == p.name }) { insideResults += bytes(of: p.name) }
+        let ops = Double(WorkloadCost.floatOps(p.body, kernel: k, definition: p) + (p.reduction == nil ? 0 : 1))
+        // A contraction inside (a tl.dot tile) runs at the matrix units' rate, outside the threads' latency.
+        if p.effectiveSchedule.isDot {
+          insideDotOps += perProgram * w * ops
+          total.dotTile = max(total.dotTile, w)
+        } else {
+          insideWork += perProgram * w
+          insideOps += perProgram * w * ops
+        }
+      }
+      let points = programs * serial * lanes
+      let ops = Double(WorkloadCost.floatOps(d.body, kernel: k, definition: d) + (d.reduction == nil ? 0 : 1))
+      let flops = points * ops + programs * insideOps
+      var read: Set<String> = []
+      for e in ([d] + inside).flatMap(\.expressions) { for l in e.loads { read.insert(l.tensor) } }
+      let moved = read.filter { name in !inside.contains { $0.name == name } }.reduce(0) { $0 + bytes(of: $1) }
+        + bytes(of: d.name) + insideResults
+      var reread = 0.0
+      let isDot = d.effectiveSchedule.isDot
+      if isDot {
+        // Each operand is read once per program along the grid loops its indices do not walk (the other operand's
+        // output tiles): smaller tiles read the operands more often.
+        let grid = d.effectiveSchedule.loops.filter(isGrid)
+        for l in Set(d.body.loads.map(\.tensor)) {
+          let walked = Set(d.body.loads.filter { $0.tensor == l }.flatMap { $0.indices.flatMap { Array($0.indexNames) } })
+          let reuse = grid.filter { !walked.contains(Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule)) }
+            .reduce(1.0) { $0 * ext($1.name, d) }
+          reread += bytes(of: l) * (reuse - 1)
+        }
+        total.dotTile = max(total.dotTile, lanes)
+      }
+      let perSM = machine.residentWarps == 1 ? 1 : max(1, floor(Double(machine.residentWarps) / max(1, warps)))
+      let slots = Double(machine.multiprocessors) * perSM
+      let waves = ceil(programs / slots)
+      // The programs' time: the longest chain of serial steps per wave, or the elements over the machine's rate.
+      let chain = waves * (serial * step(lanes) + insideSteps)
+      let throughput = programs * (serial * lanes + insideWork) / machine.elementRate
+      // A tl.dot program runs at the matrix units' rate, not one element per thread.
+      let latency = isDot ? 0 : max(chain, throughput)
+      let dotRate = isDot ? machine.dotFlops : machine.peakFlops
+      let arithmetic = flops / dotRate + programs * insideDotOps / machine.dotFlops
+      let memory = moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)
+      let t = max(memory, arithmetic, latency) + machine.launchSeconds
+      total.seconds += t
+      total.kernels += 1
+      total.bytes += moved
+      total.rereadBytes += reread
+      total.scratchBytes += scratch
+      total.flops += flops + programs * insideDotOps
+      total.minPrograms = min(total.minPrograms, programs)
+      total.minLanes = min(total.minLanes, lanes)
+      total.occupancy = min(total.occupancy, programs / slots)
+      total.warps = max(total.warps, Double(d.effectiveSchedule.launch?.warps ?? 0))
+      total.stages = max(total.stages, Double(d.effectiveSchedule.launch?.stages ?? 0))
+    }
+    if total.minPrograms == .infinity { total.minPrograms = 1 }
+    if total.minLanes == .infinity { total.minLanes = 1 }
+    return total
+  }
+}
