@@ -376,7 +376,7 @@ private struct Parser {
 
   /// `schedule` followed by items: `split(v, outer, inner, INT)` (any number, in order), `loops(...)` (required),
   /// `root` | `compute_at(%consumer, loop)`, `store(SCOPE[, permute [INTS]][, pad [INTS]])`, `dot`,
-  /// `launch(warps W, stages S)`.
+  /// `launch(warps W, stages S)`, `precision(tf32 | tf32x3 | bf16)`, `group(G)`, `persistent(P)`.
   mutating func schedule() throws(DiagnosticError) -> Schedule {
     let start = current
     try expectWord("schedule")
@@ -386,6 +386,9 @@ private struct Parser {
     var storage: Storage?
     var isDot = false
     var launch: GPULaunch?
+    var precision: DotPrecision?
+    var group: Int?
+    var persistent: Int?
     func once<T>(_ value: T?, _ what: String) throws(DiagnosticError) {
       if value != nil { throw error("a schedule has one '\(what)'") }
     }
@@ -481,6 +484,29 @@ private struct Parser {
         let stages = try signedInt("a number of stages")
         try expect(")", "after the stages")
         launch = GPULaunch(warps: warps, stages: stages)
+      case "precision":
+        try once(precision, "precision")
+        advance()
+        try expect("(", "after 'precision'")
+        guard case .ident(let p) = current.kind, let value = DotPrecision(rawValue: p) else {
+          throw error(
+            "expected a precision (\(DotPrecision.allCases.map(\.rawValue).joined(separator: ", "))), found \(current.describe)")
+        }
+        advance()
+        try expect(")", "after the precision")
+        precision = value
+      case "group":
+        try once(group, "group")
+        advance()
+        try expect("(", "after 'group'")
+        group = try signedInt("a group size")
+        try expect(")", "after the group size")
+      case "persistent":
+        try once(persistent, "persistent")
+        advance()
+        try expect("(", "after 'persistent'")
+        persistent = try signedInt("a number of programs")
+        try expect(")", "after the number of programs")
       default:
         break scheduleItems
       }
@@ -488,7 +514,7 @@ private struct Parser {
     guard let loops else { throw error("a schedule needs 'loops(...)'", at: start) }
     return Schedule(
       loops: loops, splits: splits, placement: placement ?? .root, storage: storage ?? Storage(), isDot: isDot,
-      launch: launch)
+      launch: launch, dotPrecision: precision, programGroup: group, persistentPrograms: persistent)
   }
 
   mutating func loopKind() throws(DiagnosticError) -> LoopKind {

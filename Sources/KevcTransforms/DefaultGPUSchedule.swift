@@ -327,7 +327,7 @@ extension DefaultSchedule {
     else { return false }
     // Each operand's index variables in index order (affine indices: a convolution's `l + k - 1` names l and k).
     let affine = RegionAnalysis(k)
-    func variables(_ l: Load) -> [String] { l.indices.flatMap { (affine.affineTerms($0) ?? [:]).keys.sorted() } }
+    func variables(_ l: Load) -> [String] { l.indices.flatMap { affine.quasiAffineVariables($0) ?? [] } }
     let av = variables(la)
     let bv = variables(lb)
     let axes = Set(d.axes.map(\.name))

@@ -902,7 +902,7 @@ struct KernelBuilder {
     var lanes: Set<String> = []
     switch home {
     case .memory(let strides, _):
-      for (index, stride) in zip(point, strides) where stride != 0 {
+      for (index, stride) in mergedDivMod(point, strides) where stride != 0 {
         let c = try expr(index, f)
         lanes.formUnion(c.lanes)
         terms.append(stride == 1 ? c.text : "\(c.text) * \(stride)")
@@ -919,6 +919,37 @@ struct KernelBuilder {
       break
     }
     return Code(text: terms.isEmpty ? "0" : "(" + terms.joined(separator: " + ") + ")", lanes: lanes, type: .i64, isConstant: false)
+  }
+
+  /// Index/stride pairs with the digits of a fused axis put back together: `[v / K, v % K]` at strides
+  /// `[K * s, s]` is `v` at stride `s` (and `(v / K1) % K2` before `v % K1` is `v % (K1 * K2)`), floor division
+  /// and modulo by positive constants, so a tile read through a fused reduction axis (`fuse_axes`) has the
+  /// contiguous offsets that let its load be vectorized.
+  func mergedDivMod(_ point: [Expr], _ strides: [Int]) -> [(Expr, Int)] {
+    var out: [(Expr, Int)] = []
+    for (index, stride) in zip(point, strides).reversed() {
+      guard let (b, sb) = out.last, case .binary(.mod, let v, let k1) = b, let d1 = facts.range(k1),
+        d1.lowerBound == d1.upperBound, d1.lowerBound > 0, stride == d1.lowerBound &* sb
+      else {
+        out.append((index, stride))
+        continue
+      }
+      let k = d1.lowerBound
+      func divides(_ e: Expr) -> Bool {
+        guard case .binary(.div, let w, let q) = e, w == v, let r = facts.range(q) else { return false }
+        return r.lowerBound == k && r.upperBound == k
+      }
+      if divides(index) {
+        out[out.count - 1] = (v, sb)
+      } else if case .binary(.mod, let inner, let k2) = index, divides(inner), let d2 = facts.range(k2),
+        d2.lowerBound == d2.upperBound, d2.lowerBound > 0
+      {
+        out[out.count - 1] = (.binary(.mod, v, .constant(.int(Int64(k &* d2.lowerBound)))), sb)
+      } else {
+        out.append((index, stride))
+      }
+    }
+    return out.reversed()
   }
 
   // MARK: - Masks
