@@ -328,23 +328,62 @@ struct KernelBuilder {
       masks.removeSubrange(savedMasks...)
       indent = savedIndent
     }
+    // Program order (`group_programs`, `persistent`): one launch axis, its program id decomposed into the grid's.
+    var programIDs = (0..<3).map { "tl.program_id(\($0)).to(tl.int64)" }
+    var launchedGrid: [Int]?
+    if !isProducer, s.programGroup != nil || s.persistentPrograms != nil {
+      var extents = [1, 1, 1]
+      for leaf in leaves {
+        if case .grid(let g)? = role[leaf.name] { extents[g] = Swift.max(1, extentOf(leaf.name) ?? 1) }
+      }
+      let total = extents.reduce(1) { $0 &* $1 }
+      let pid = fresh("pid")
+      if let p = s.persistentPrograms {
+        let tile = fresh("tile")
+        line("for \(tile) in tl.range(tl.program_id(0), \(total), \(p)):")
+        indent += 1
+        line("\(pid) = \(tile).to(tl.int64)")
+        launchedGrid = [Swift.min(p, total), 1, 1]
+      } else {
+        line("\(pid) = tl.program_id(0).to(tl.int64)")
+        launchedGrid = [total, 1, 1]
+      }
+      let plane = extents[0] &* extents[1]
+      let inPlane = fresh("pid_xy")
+      line("\(inPlane) = \(pid) % \(plane)")
+      programIDs[2] = "(\(pid) // \(plane))"
+      if let g = s.programGroup {
+        // Triton's grouped ordering: G rows (grid.y) per group, the group's tiles column by column.
+        let inGroup = g &* extents[0]
+        let first = fresh("first_y")
+        let rows = fresh("group_rows")
+        line("\(first) = (\(inPlane) // \(inGroup)) * \(g)")
+        line("\(rows) = tl.minimum(\(extents[1]) - \(first), \(g))")
+        programIDs[1] = "(\(first) + (\(inPlane) % \(inGroup)) % \(rows))"
+        programIDs[0] = "((\(inPlane) % \(inGroup)) // \(rows))"
+      } else {
+        programIDs[1] = "(\(inPlane) // \(extents[0]))"
+        programIDs[0] = "(\(inPlane) % \(extents[0]))"
+      }
+    }
     for leaf in leaves {
       guard case .grid(let g)? = role[leaf.name] else { continue }
       let e = extentOf(leaf.name) ?? 0
-      if g > 0 && e > 65535 {
+      if g > 0 && e > 65535 && launchedGrid == nil {
         throw fail("loop '\(leaf.name)' of '\(d.name)' has \(e) iterations, more than grid.y/grid.z allow (65535); bind it to grid.x", at: d)
       }
       grid[g] = e
       let name = uname[leaf.name] ?? leaf.name
       let (lo, hi) = bounds[leaf.name] ?? (.constant(.int(0)), .constant(.int(Int64(e))))
       let loCode = try expr(lo, .scalar)
-      line("\(name) = \(loCode.isConstant && loCode.text == "0" ? "" : "\(materialize(loCode)) + ")tl.program_id(\(g)).to(tl.int64)")
+      line("\(name) = \(loCode.isConstant && loCode.text == "0" ? "" : "\(materialize(loCode)) + ")\(programIDs[g])")
       bindings[name] = .scalar(name)
       if let l = facts.range(lo) { facts.ranges[name] = span(l.lowerBound, l.upperBound &+ max(0, e &- 1)) }
       if facts.constant(hi) != e || facts.constant(lo) != 0 {
         masks.append(.condition(.binary(.lt, .index(name), hi)))
       }
     }
+    if let launchedGrid { grid = launchedGrid }
     for (name, start) in fixedRoots.sorted(by: { $0.key < $1.key }) {
       let c = try expr(start, .scalar)
       line("\(name) = \(materialize(c))")
