@@ -11,7 +11,9 @@ import KevcIR
 /// - `wide-tiles`, `narrow-tiles`: contraction tiles one step wider along the contiguous output (up to 256) or
 ///   narrower (up to 64), still sized to the operands and shrunk to the targets' shared memory;
 /// - `unfused`: row statistics stay kernels of their own (no compute_at), each reduction a kernel;
-/// - `unsplit`: reductions are never split across programs (no rfactor).
+/// - `unsplit`: reductions are never split across programs (no rfactor);
+/// - `fused-taps`, `per-tap`: a convolution's channel and window axes are fused into one reduction axis whatever
+///   its channel count (`fuse_axes`; the default only below 128 channels), or never.
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -24,6 +26,8 @@ public struct GPUSketch: Sendable, Hashable {
   public var rowsPerProgram = 1
   /// Contraction tiles: 0 sized to the operands up to 128; +1 up to 256 along the contiguous output; -1 up to 64.
   public var tileScale = 0
+  /// Rule 0: fuse a convolution's channel and window axes when its channels are fewer than this.
+  public var fuseTapsBelowChannels = 128
 
   public init(name: String) { self.name = name }
 
@@ -40,6 +44,7 @@ public struct GPUSketch: Sendable, Hashable {
       .default, with("rows2") { $0.rowsPerProgram = 2 }, with("rows4") { $0.rowsPerProgram = 4 },
       with("wide-tiles") { $0.tileScale = 1 }, with("narrow-tiles") { $0.tileScale = -1 },
       with("unfused") { $0.fuseStatistics = false }, with("unsplit") { $0.splitReductions = false },
+      with("fused-taps") { $0.fuseTapsBelowChannels = Int.max }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
     ]
   }()
 }
