@@ -665,6 +665,30 @@ struct KernelBuilder {
 
   // MARK: - Producers
 
+  /// An index as an affine form plus non-affine terms (floor division, modulo) whose variables all range where the
+  /// producer is computed (none is a scalar fixed for the region), with the least and greatest sum of those terms.
+  func boundedAffine(
+    _ e: Expr, opened: Set<String>, ranging: [String: ClosedRange<Int>]
+  ) -> (IndexFacts.Affine, Int, Int)? {
+    if let a = facts.affine(e) { return (a, 0, 0) }
+    if case .binary(let op, let x, let y) = e, op == .add || op == .sub {
+      guard let (a, al, ah) = boundedAffine(x, opened: opened, ranging: ranging),
+        let (b, bl, bh) = boundedAffine(y, opened: opened, ranging: ranging)
+      else { return nil }
+      if op == .add { return (a + b, al &+ bl, ah &+ bh) }
+      return (a + b.scaled(-1), al &- bh, ah &- bl)
+    }
+    if case .cast(let t, let x) = e, t.isInteger { return boundedAffine(x, opened: opened, ranging: ranging) }
+    var local = facts
+    for name in e.indexNames {
+      if case .scalar? = bindings[name], opened.contains(name) { return nil }
+      guard let r = ranging[name] ?? facts.ranges[name] else { return nil }
+      local.ranges[name] = r
+    }
+    guard let r = local.range(e) else { return nil }
+    return (IndexFacts.Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
+  }
+
   /// Emits a producer computed at the current point of `consumer`'s nest: into a register when the region is one
   /// element; into a register block when the region lines up with the consumer's blocks (see `tileLanes`: a
   /// contraction computed inside its epilogue's tile, a convolution inside the cast of its output); else into a
@@ -682,14 +706,16 @@ struct KernelBuilder {
     for e in readExpressions {
       for read in e.loads where read.tensor == p.name {
         for (k, index) in read.indices.enumerated() where k < p.axes.count {
-          guard let a = facts.affine(facts.simplify(index)) else {
+          // Affine, plus div/mod terms over loops that range here (a fused axis: `c.k / 3`), as RegionAnalysis.
+          guard let (a, boundedLow, boundedHigh) = boundedAffine(facts.simplify(index), opened: opened, ranging: ranging)
+          else {
             throw fail(
               "'\(consumer.name)' reads '\(p.name)' at an index that is not affine in its loops (\(IRPrinter.print(index))); '\(p.name)' cannot be computed inside it",
               at: p)
           }
           var fixed = IndexFacts.Affine(constant: 0, terms: [:])
-          var low = a.constant
-          var high = a.constant
+          var low = a.constant &+ boundedLow
+          var high = a.constant &+ boundedHigh
           for (name, c) in a.terms {
             if case .scalar? = bindings[name], opened.contains(name) {
               fixed = fixed + IndexFacts.Affine(constant: 0, terms: [name: c])

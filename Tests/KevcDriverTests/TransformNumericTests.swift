@@ -231,30 +231,18 @@ import Testing
     // fuse_axes (a rewrite: checked against the unfused kernel), precision and program order (GPU only)
     Case(
       name: "fuse_axes of a conv's channels and taps, split with a tail", source: "specs/conv1d.kev",
-      shape: ["N": 2, "C": 5, "L": 29, "F": 6], trace: "fuse_axes(_r0, [c, k])
-split(_r0, c.k, 4)
-dot(_r0)",
+      shape: ["N": 2, "C": 5, "L": 29, "F": 6], trace: "fuse_axes(_r0, [c, k])\nsplit(_r0, c.k, 4)\ndot(_r0)",
       loopsContain: ["for c.k.o"], irContains: ["[c.k in 0 .. ($C * $K)]", "(c.k / $K)"]),
     Case(
       name: "fuse_axes of three conv2d axes, taps first", source: "specs/conv2d.kev", shape: [:],
-      trace: "fuse_axes(_r0, [q, c, p])
-reorder(_r0, [q.c.p, n, f, i, j])", irContains: ["q.c.p"]),
+      trace: "fuse_axes(_r0, [q, c, p])\nreorder(_r0, [q.c.p, n, f, i, j])", irContains: ["q.c.p"]),
     Case(
-      name: "fuse_axes under a producer computed at the fused loop (div/mod regions)", source: conv1dProducer,
-      shape: [:], trace: "fuse_axes(acc, [c, k])
-split(acc, c.k, 4)
-compute_at(xf, acc, c.k.o)",
-      loopsContain: ["local xf"]),
+      name: "fuse_axes with a producer computed over the fused axis (div/mod regions)", source: conv1dProducer,
+      shape: [:], trace: "fuse_axes(acc, [c, k])\ncompute_at(xf, acc, l)",
+      loopsContain: ["local %xf", "(c.k / $K)"]),
     Case(
-      name: "precision and program order are ignored by the CPU", source: "specs/matmul.kev", shape: small,
-      trace: "tile(c, [m, n], [4, 8])
-bind(c, n.o, grid.x)
-bind(c, m.o, grid.y)
-dot(c)
-precision(c, tf32)
-group_programs(c, 4)
-persistent(c, 8)",
-      irContains: ["precision(tf32) group(4) persistent(8)"]),
+      name: "a dot's input precision is ignored by the CPU", source: "specs/matmul.kev", shape: small,
+      trace: "tile(c, [m, n], [4, 8])\ndot(c)\nprecision(c, tf32)", irContains: ["dot precision(tf32)"]),
   ]
 
   static func request(_ c: Case, stages: Set<Stage>) throws -> CompileRequest {
