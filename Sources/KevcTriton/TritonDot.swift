@@ -128,6 +128,20 @@ extension KernelBuilder {
     let bn = fresh("b")
     line("\(an) = \(a)")
     line("\(bn) = \(b)")
+    if plan.precision == "tf32x3" {
+      // Three tf32 passes, written out (Triton's own "tf32x3" exists on CUDA only): each f32 operand is a tf32
+      // part (its low 13 mantissa bits cleared) plus the exact remainder; the small products first.
+      let parts = [an, bn].map { (hi: fresh($0 + "_hi"), lo: fresh($0 + "_lo"), of: $0) }
+      for p in parts {
+        line("\(p.hi) = (\(p.of).to(tl.int32, bitcast=True) & -8192).to(tl.float32, bitcast=True)")
+        line("\(p.lo) = \(p.of) - \(p.hi)")
+      }
+      let tf32 = ", input_precision=\"tf32\""
+      line("\(acc) = tl.dot(\(parts[0].lo), \(parts[1].hi), \(acc)\(tf32))")
+      line("\(acc) = tl.dot(\(parts[0].hi), \(parts[1].lo), \(acc)\(tf32))")
+      line("\(acc) = tl.dot(\(parts[0].hi), \(parts[1].hi), \(acc)\(tf32))")
+      return
+    }
     let precision = plan.precision.map { ", input_precision=\"\($0)\"" } ?? ""
     line("\(acc) = tl.dot(\(an), \(bn), \(acc)\(precision))")
   }
