@@ -293,41 +293,23 @@ public enum TraceText {
       return out
     }
 
-    func scope(_ i: Int) throws(DiagnosticError) -> MemoryScope {
-      let s = try word(i)
-      guard let scope = MemoryScope(rawValue: s) else {
+    /// A word naming one case of a string enum (`local`, `grid.x`, `tf32`); another word is an error that lists them.
+    func choice<T: RawRepresentable & CaseIterable>(_ i: Int, _ what: String) throws(DiagnosticError) -> T
+    where T.RawValue == String {
+      let w = try word(i)
+      guard let value = T(rawValue: w) else {
         throw DiagnosticError(
           .error(
             DiagnosticID("trace", "bad-arguments"),
-            "unknown memory scope '\(s)'; expected one of \(MemoryScope.allCases.map(\.rawValue).joined(separator: ", "))",
-            at: location))
-      }
-      return scope
-    }
-
-    func precision(_ i: Int) throws(DiagnosticError) -> DotPrecision {
-      let p = try word(i)
-      guard let value = DotPrecision(rawValue: p) else {
-        throw DiagnosticError(
-          .error(
-            DiagnosticID("trace", "bad-arguments"),
-            "unknown precision '\(p)'; expected one of \(DotPrecision.allCases.map(\.rawValue).joined(separator: ", "))",
+            "unknown \(what) '\(w)'; expected one of \(T.allCases.map(\.rawValue).joined(separator: ", "))",
             at: location))
       }
       return value
     }
 
-    func gpuDimension(_ i: Int) throws(DiagnosticError) -> GPUDimension {
-      let d = try word(i)
-      guard let dim = GPUDimension(rawValue: d) else {
-        throw DiagnosticError(
-          .error(
-            DiagnosticID("trace", "bad-arguments"),
-            "unknown GPU dimension '\(d)'; expected one of \(GPUDimension.allCases.map(\.rawValue).joined(separator: ", "))",
-            at: location))
-      }
-      return dim
-    }
+    func scope(_ i: Int) throws(DiagnosticError) -> MemoryScope { try choice(i, "memory scope") }
+    func precision(_ i: Int) throws(DiagnosticError) -> DotPrecision { try choice(i, "precision") }
+    func gpuDimension(_ i: Int) throws(DiagnosticError) -> GPUDimension { try choice(i, "GPU dimension") }
   }
 
   /// The transform catalogue: every transform's name and parameters, in order. The parser's signatures, the search's
