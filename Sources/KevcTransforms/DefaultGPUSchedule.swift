@@ -132,6 +132,10 @@ extension DefaultSchedule {
         if d.reduction?.op == .sum, attempt(.dot(tensor: d.name)), let dd = current(d.name),
           scheduleContraction(dd, capability, sketch.tileScale, &k, &steps)
         {
+          // A sketch: grouped program order for contractions with more output tiles than multiprocessors.
+          if sketch.programGroup > 0, let placed = current(d.name), programs(of: placed, k) > capability.multiprocessors {
+            attempt(.groupPrograms(tensor: d.name, size: sketch.programGroup))
+          }
           continue
         }
         scheduleRoot(d.name, &k, &steps)
@@ -324,6 +328,14 @@ extension DefaultSchedule {
       elements = max(elements, min(gpuWholeReduction, nextPow2((try? k.maxExtent(r, in: p)) ?? 1)))
     }
     _ = attempt(.launch(tensor: name, warps: warps(forLaneElements: elements), stages: 2))
+  }
+
+  /// How many programs a definition's grid loops launch.
+  static func programs(of d: Definition, _ k: Kernel) -> Int {
+    d.effectiveSchedule.loops.reduce(1) { n, l in
+      guard case .gpu(let g) = l.kind, g == .gridX || g == .gridY || g == .gridZ else { return n }
+      return n &* max(1, (try? k.maxExtent(l.name, in: d)) ?? 1)
+    }
   }
 
   /// The reduction axes to fuse in a contraction over shifted windows (a convolution): the reduction axes both

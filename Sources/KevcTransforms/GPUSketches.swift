@@ -13,7 +13,9 @@ import KevcIR
 /// - `unfused`: row statistics stay kernels of their own (no compute_at), each reduction a kernel;
 /// - `unsplit`: reductions are never split across programs (no rfactor);
 /// - `fused-taps`, `per-tap`: a convolution's channel and window axes are fused into one reduction axis whatever
-///   its channel count (`fuse_axes`; the default only below 128 channels), or never.
+///   its channel count (`fuse_axes`; the default only below 128 channels), or never;
+/// - `grouped`: contractions with more output tiles than multiprocessors launch their programs in grouped order
+///   (`group_programs(y, 8)`: 8 rows of tiles per group, for L2 reuse of the operand panels).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -28,6 +30,8 @@ public struct GPUSketch: Sendable, Hashable {
   public var tileScale = 0
   /// Rule 0: fuse a convolution's channel and window axes when its channels are fewer than this.
   public var fuseTapsBelowChannels = 128
+  /// Rule 4: group the programs of a contraction with more output tiles than multiprocessors (0: row-major).
+  public var programGroup = 0
 
   public init(name: String) { self.name = name }
 
@@ -45,6 +49,7 @@ public struct GPUSketch: Sendable, Hashable {
       with("wide-tiles") { $0.tileScale = 1 }, with("narrow-tiles") { $0.tileScale = -1 },
       with("unfused") { $0.fuseStatistics = false }, with("unsplit") { $0.splitReductions = false },
       with("fused-taps") { $0.fuseTapsBelowChannels = Int.max }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
+      with("grouped") { $0.programGroup = 8 },
     ]
   }()
 }
