@@ -376,7 +376,8 @@ private struct Parser {
 
   /// `schedule` followed by items: `split(v, outer, inner, INT)` (any number, in order), `loops(...)` (required),
   /// `root` | `compute_at(%consumer, loop)`, `store(SCOPE[, permute [INTS]][, pad [INTS]])`, `dot`,
-  /// `launch(warps W, stages S)`, `precision(tf32 | tf32x3 | bf16)`, `group(G)`, `persistent(P)`.
+  /// `launch(warps W, stages S)`, `precision(tf32 | tf32x3 | bf16)`, `group(G)`, `persistent(P)`,
+  /// `compute_with(%sibling)`.
   mutating func schedule() throws(DiagnosticError) -> Schedule {
     let start = current
     try expectWord("schedule")
@@ -389,6 +390,7 @@ private struct Parser {
     var precision: DotPrecision?
     var group: Int?
     var persistent: Int?
+    var computeWith: String?
     func once<T>(_ value: T?, _ what: String) throws(DiagnosticError) {
       if value != nil { throw error("a schedule has one '\(what)'") }
     }
@@ -507,6 +509,16 @@ private struct Parser {
         try expect("(", "after 'persistent'")
         persistent = try signedInt("a number of programs")
         try expect(")", "after the number of programs")
+      case "compute_with":
+        try once(computeWith, "compute_with")
+        advance()
+        try expect("(", "after 'compute_with'")
+        guard case .local(let sibling) = current.kind else {
+          throw error("expected the sibling '%NAME', found \(current.describe)")
+        }
+        advance()
+        try expect(")", "after the sibling")
+        computeWith = sibling
       default:
         break scheduleItems
       }
@@ -514,7 +526,8 @@ private struct Parser {
     guard let loops else { throw error("a schedule needs 'loops(...)'", at: start) }
     return Schedule(
       loops: loops, splits: splits, placement: placement ?? .root, storage: storage ?? Storage(), isDot: isDot,
-      launch: launch, dotPrecision: precision, programGroup: group, persistentPrograms: persistent)
+      launch: launch, dotPrecision: precision, programGroup: group, persistentPrograms: persistent,
+      computeWith: computeWith)
   }
 
   mutating func loopKind() throws(DiagnosticError) -> LoopKind {

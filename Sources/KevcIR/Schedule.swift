@@ -31,11 +31,15 @@ public struct Schedule: Hashable, Codable, Sendable {
   /// Persistent programs (block-level targets): this many programs are launched, each looping over the output
   /// tiles `pid, pid + P, ...`; nil: one program per tile.
   public var persistentPrograms: Int?
+  /// `compute_with(y, b)`: `y` (computed at the root) runs in the kernel of the earlier root definition `b`, over
+  /// the same programs: each program computes its tile of `b`, then its tile of `y` (block-level targets; the CPU
+  /// runs the definitions in program order as always). Nil: `y` has a kernel of its own.
+  public var computeWith: String?
 
   public init(
     loops: [ScheduledLoop], splits: [Split] = [], placement: Placement = .root, storage: Storage = Storage(),
     isDot: Bool = false, launch: GPULaunch? = nil, dotPrecision: DotPrecision? = nil, programGroup: Int? = nil,
-    persistentPrograms: Int? = nil
+    persistentPrograms: Int? = nil, computeWith: String? = nil
   ) {
     self.loops = loops
     self.splits = splits
@@ -46,6 +50,7 @@ public struct Schedule: Hashable, Codable, Sendable {
     self.dotPrecision = dotPrecision
     self.programGroup = programGroup
     self.persistentPrograms = persistentPrograms
+    self.computeWith = computeWith
   }
 
   /// The schedule a definition has before any transform.

@@ -29,6 +29,7 @@ extension Transform {
     case .precision(let t, let p): try editing.precision(t, p)
     case .groupPrograms(let t, let g): try editing.groupPrograms(t, g)
     case .persistent(let t, let p): try editing.persistent(t, p)
+    case .computeWith(let t, let b): try editing.computeWith(t, b)
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {

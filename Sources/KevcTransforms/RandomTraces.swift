@@ -74,6 +74,7 @@ public struct TraceGenerator: Sendable {
     (.split, 4), (.tile, 3), (.reorder, 4), (.inline, 2), (.computeAt, 4), (.computeRoot, 1), (.storeIn, 2),
     (.layout, 2), (.pad, 1), (.stage, 3), (.cache, 3), (.vectorize, 4), (.unroll, 3), (.parallel, 3), (.bind, 1),
     (.rfactor, 3), (.dot, 1), (.launch, 1), (.fuseAxes, 1), (.precision, 1), (.groupPrograms, 1), (.persistent, 1),
+    (.computeWith, 1),
   ]
 
   mutating func randomKind() -> TransformKind {
@@ -222,6 +223,10 @@ public struct TraceGenerator: Sendable {
       return .groupPrograms(tensor: tensorName(defs), size: pick([1, 4, 8, 16, 0], or: 8))
     case .persistent:
       return .persistent(tensor: tensorName(defs), programs: pick([66, 132, 264, 304, 0], or: 132))
+    case .computeWith:
+      let t = tensorName(defs)
+      let earlier = defs.prefix { $0.name != t }.map(\.name)
+      return .computeWith(tensor: t, sibling: pick(earlier, or: anyName))
     }
   }
 
@@ -338,7 +343,7 @@ public struct TraceGenerator: Sendable {
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
-    case .parallel, .inline, .computeRoot, .dot:
+    case .parallel, .inline, .computeRoot, .dot, .computeWith:
       return randomTransform(t.kind, for: kernel)
     }
   }
@@ -364,6 +369,7 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case precision
   case groupPrograms = "group_programs"
   case persistent
+  case computeWith = "compute_with"
 }
 
 extension Transform {
@@ -391,6 +397,7 @@ extension Transform {
     case .precision: return .precision
     case .groupPrograms: return .groupPrograms
     case .persistent: return .persistent
+    case .computeWith: return .computeWith
     }
   }
 }

@@ -177,6 +177,7 @@ public enum TraceText {
     case .precision(let x, let p): return "precision(\(x), \(p.rawValue))"
     case .groupPrograms(let x, let g): return "group_programs(\(x), \(g))"
     case .persistent(let x, let p): return "persistent(\(x), \(p))"
+    case .computeWith(let x, let b): return "compute_with(\(x), \(b))"
     }
   }
 
@@ -246,6 +247,7 @@ public enum TraceText {
     case "precision": return .precision(tensor: try a.word(0), precision: try a.precision(1))
     case "group_programs": return .groupPrograms(tensor: try a.word(0), size: try a.int(1))
     case "persistent": return .persistent(tensor: try a.word(0), programs: try a.int(1))
+    case "compute_with": return .computeWith(tensor: try a.word(0), sibling: try a.word(1))
     default: throw a.mismatch()
     }
   }
@@ -337,6 +339,7 @@ public enum TraceText {
     .init("precision", [.name("tensor"), .precision("precision")], "input precision of a dot's operands on the matrix unit: tf32, tf32x3 (three tf32 passes, about f32 accuracy) or bf16"),
     .init("group_programs", [.name("tensor"), .integer("size")], "grouped program order: walk grid.y in groups of size before grid.x (L2 reuse of operand panels)"),
     .init("persistent", [.name("tensor"), .integer("programs")], "launch this many programs, each looping over the output tiles"),
+    .init("compute_with", [.name("tensor"), .name("sibling")], "run tensor in the kernel of the earlier root definition sibling, over the same programs (each program computes its tile of sibling, then of tensor)"),
   ]
 
   static let signatures: [String: String] = Dictionary(

@@ -57,6 +57,8 @@ public enum Transform: Hashable, Codable, Sendable {
   case groupPrograms(tensor: String, size: Int)
   /// `persistent(y, 132)`: launch 132 programs that loop over the output tiles.
   case persistent(tensor: String, programs: Int)
+  /// `compute_with(y, b)`: run `y` in the kernel of the earlier root definition `b`, over the same programs.
+  case computeWith(tensor: String, sibling: String)
 
   /// The definition the transform is about.
   public var tensor: String {
@@ -65,7 +67,7 @@ public enum Transform: Hashable, Codable, Sendable {
       .computeRoot(let t), .storeIn(let t, _), .layout(let t, _), .pad(let t, _), .stage(let t, _, _, _),
       .cache(let t, _, _), .vectorize(let t, _, _), .unroll(let t, _, _), .parallel(let t, _), .bind(let t, _, _),
       .rfactor(let t, _, _), .dot(let t), .launch(let t, _, _), .fuseAxes(let t, _), .precision(let t, _),
-      .groupPrograms(let t, _), .persistent(let t, _):
+      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _):
       return t
     }
   }

@@ -13,7 +13,8 @@ import KevcIR
 struct KernelBuilder {
   let kernel: Kernel
   let dims: [String: Int]
-  let root: Definition
+  /// The root definition being emitted (the kernel's, then each one computed with it).
+  var root: Definition
   var names = PythonNames()
   var lines: [String] = []
   var indent = 1
@@ -31,6 +32,9 @@ struct KernelBuilder {
   var masks: [MaskComponent] = []
   var constexprs: [(String, Int)] = []
   var grid = [1, 1, 1]
+  /// Programs along each grid dimension of a kernel shared by definitions computed with each other (the most any
+  /// of them needs); a definition with fewer masks the rest off.
+  var sharedGrid = [1, 1, 1]
   /// Scratch buffers of producers computed inside this kernel: (pointer name, dtype, elements per program).
   var scratch: [(name: String, tensor: String, dtype: DType, elements: Int)] = []
   var pidLinear: String?
@@ -339,11 +343,18 @@ struct KernelBuilder {
       let total = extents.reduce(1) { $0 &* $1 }
       let pid = fresh("pid")
       if let p = s.persistentPrograms {
-        let tile = fresh("tile")
-        line("for \(tile) in tl.range(tl.program_id(0), \(total), \(p)):")
+        // A constant trip count (the pipeliner's favourite, and what Triton's interpreter runs); the last round's
+        // tiles past the grid are masked off.
+        let programs = Swift.min(p, total)
+        let rounds = (total + programs - 1) / programs
+        let round = fresh("round")
+        line("for \(round)_ in tl.range(0, \(rounds)):")
         indent += 1
-        line("\(pid) = \(tile).to(tl.int64)")
-        launchedGrid = [Swift.min(p, total), 1, 1]
+        line("\(pid) = tl.program_id(0).to(tl.int64) + \(programs) * tl.cast(\(round)_, tl.int64)")
+        bindings[pid] = .scalar(pid)
+        facts.ranges[pid] = 0...(rounds &* programs &- 1)
+        if total % programs != 0 { masks.append(.condition(.binary(.lt, .index(pid), .constant(.int(Int64(total)))))) }
+        launchedGrid = [programs, 1, 1]
       } else {
         line("\(pid) = tl.program_id(0).to(tl.int64)")
         launchedGrid = [total, 1, 1]
@@ -372,14 +383,17 @@ struct KernelBuilder {
       if g > 0 && e > 65535 && launchedGrid == nil {
         throw fail("loop '\(leaf.name)' of '\(d.name)' has \(e) iterations, more than grid.y/grid.z allow (65535); bind it to grid.x", at: d)
       }
-      grid[g] = e
+      // A kernel shared with definitions computed with this one (`compute_with`) launches the most programs any of
+      // them needs along each dimension; the others are masked off.
+      let launched = Swift.max(e, sharedGrid[g])
+      grid[g] = launched
       let name = uname[leaf.name] ?? leaf.name
       let (lo, hi) = bounds[leaf.name] ?? (.constant(.int(0)), .constant(.int(Int64(e))))
       let loCode = try expr(lo, .scalar)
       line("\(name) = \(loCode.isConstant && loCode.text == "0" ? "" : "\(materialize(loCode)) + ")\(programIDs[g])")
       bindings[name] = .scalar(name)
-      if let l = facts.range(lo) { facts.ranges[name] = span(l.lowerBound, l.upperBound &+ max(0, e &- 1)) }
-      if facts.constant(hi) != e || facts.constant(lo) != 0 {
+      if let l = facts.range(lo) { facts.ranges[name] = span(l.lowerBound, l.upperBound &+ max(0, launched &- 1)) }
+      if facts.constant(hi) != e || facts.constant(lo) != 0 || launched > e {
         masks.append(.condition(.binary(.lt, .index(name), hi)))
       }
     }
