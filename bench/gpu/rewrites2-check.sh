@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 16, part 2 on the GPU machine (CUDA, Triton, PyTorch; no Swift): fuse_axes on conv1d (bench shape,
-# 2048x96x96x200 bf16, 64x768x768x1024 fp16) and conv2d, rmsnorm backward, matmul and matmul+bias+GELU with grouped
+# 2048x96x96x200 bf16, 64x768x768x1024 fp16) and conv2d, rmsnorm backward (dx and dw partials in one kernel by
+# compute_with), matmul and matmul+bias+GELU with grouped
 # and persistent programs, fp32 matmul with precision tf32 / tf32x3 / bf16; each against the current hand trace,
 # kevc's default schedule and torch.compile. Run from the repository root:
 #   bench/gpu/rewrites2-check.sh OUT_DIR        (about 6-8 minutes on an H100)

@@ -1,4 +1,4 @@
-"""Issue 16, part 2 on the GPU: the rewrites fuse_axes, precision, group_programs and persistent against the current
+"""Issue 16, part 2 on the GPU: the rewrites fuse_axes, precision, group_programs, persistent and compute_with against the current
 hand traces, kevc's default schedule and torch.compile, at the shapes the issue names. Run by
 bench/gpu/rewrites2-check.sh (static kevc, no Swift on the GPU machine).
 
@@ -35,7 +35,8 @@ PROBLEMS = [
      [("hand conv2d.fused", "bench/gpu/conv2d.fused.trace"), ("fuse_axes conv2d.fused_axes", "bench/gpu/conv2d.fused_axes.trace")],
      SKETCHES_CONV),
     ("rmsnorm bwd 8192x4096 bf16", "specs/rmsnorm_backward.kev", "M=8192,N=4096", ("rmsnorm_backward",),
-     [("hand rmsnorm_backward", "bench/gpu/rmsnorm_backward.trace")], []),
+     [("hand rmsnorm_backward", "bench/gpu/rmsnorm_backward.trace"),
+      ("compute_with rmsnorm_backward.with", "bench/gpu/rmsnorm_backward.with.trace")], []),
     ("matmul 4096^3 bf16", "bench/gpu/specs/matmul_bf16.kev", "M=4096,N=4096,K=4096", ("matmul",),
      [("hand matmul_bf16", "bench/gpu/matmul_bf16.trace"), ("group_programs 8", "bench/gpu/matmul_bf16.grouped.trace"),
       ("group_programs 8 + persistent 132", "bench/gpu/matmul_bf16.persistent.trace")], [("sketch grouped", "grouped")]),
