@@ -499,16 +499,10 @@ private struct Parser {
         precision = value
       case "group":
         try once(group, "group")
-        advance()
-        try expect("(", "after 'group'")
-        group = try signedInt("a group size")
-        try expect(")", "after the group size")
+        group = try parenthesizedInt("group", "a group size")
       case "persistent":
         try once(persistent, "persistent")
-        advance()
-        try expect("(", "after 'persistent'")
-        persistent = try signedInt("a number of programs")
-        try expect(")", "after the number of programs")
+        persistent = try parenthesizedInt("persistent", "a number of programs")
       case "compute_with":
         try once(computeWith, "compute_with")
         advance()
@@ -528,6 +522,15 @@ private struct Parser {
       loops: loops, splits: splits, placement: placement ?? .root, storage: storage ?? Storage(), isDot: isDot,
       launch: launch, dotPrecision: precision, programGroup: group, persistentPrograms: persistent,
       computeWith: computeWith)
+  }
+
+  /// `WORD(INT)` of a schedule item, at the item's word.
+  mutating func parenthesizedInt(_ word: String, _ what: String) throws(DiagnosticError) -> Int {
+    advance()
+    try expect("(", "after '\(word)'")
+    let value = try signedInt(what)
+    try expect(")", "after \(what)")
+    return value
   }
 
   mutating func loopKind() throws(DiagnosticError) -> LoopKind {
