@@ -195,6 +195,7 @@ public enum ReplySchema {
     case .integers: return ["type": "array", "items": ["type": "integer"]]
     case .scope: return ["type": "string", "enum": scopes]
     case .gpuDimension: return ["type": "string", "enum": dimensions]
+    case .precision: return ["type": "string", "enum": DotPrecision.allCases.map(\.rawValue)]
     }
   }
 

@@ -166,7 +166,7 @@ public enum ReplyParser {
     for p in signature.parameters {
       guard let value = o[p.key] else { return .failure(AgentFailure("'\(name)' needs '\(p.key)': \(signature.usage)")) }
       switch p {
-      case .name, .scope, .gpuDimension:
+      case .name, .scope, .gpuDimension, .precision:
         guard let s = value as? String, isWord(s) else {
           return .failure(AgentFailure("'\(p.key)' of '\(name)' must be a name (letters, digits, '_', '.')"))
         }

@@ -86,9 +86,9 @@ public struct DiffTester: Sendable {
     for _ in 0..<(3 * length) where steps.count - start.steps.count < length {
       let t = traces.randomTransform(for: k)
       switch t.kind {
-      case .bind, .launch, .dot: continue
+      case .bind, .launch, .dot, .precision, .groupPrograms, .persistent, .computeWith: continue
       case .split, .tile, .reorder, .inline, .computeAt, .computeRoot, .storeIn, .layout, .pad, .stage, .cache,
-        .vectorize, .unroll, .parallel, .rfactor:
+        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes:
         break
       }
       if let next = try? t.apply(to: k) {

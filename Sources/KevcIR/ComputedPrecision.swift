@@ -3,7 +3,8 @@ import KevcBasic
 /// The precision a result was computed in: the least precise float type that any value feeding it was rounded to
 /// or computed in (the type of an operation, the target of a cast, a definition's dtype, a reduction's
 /// accumulator), following loads through the definitions they read. Inputs and constants are exact and do not
-/// count. `f64(sum<f32>(k) x[k])` is computed in f32, so its f64 result is compared with f32's tolerance
+/// count; a `dot` whose schedule reads its operands in a reduced precision (`precision(y, tf32)`) counts that
+/// precision. `f64(sum<f32>(k) x[k])` is computed in f32, so its f64 result is compared with f32's tolerance
 /// (`Comparison.compare(..., tolerance:)`); `sum<f64>(k) f64(x[k])` is computed in f64.
 public enum ComputedPrecision {
   /// Float types from the most to the least precise (by the comparison's tolerance).
@@ -29,6 +30,13 @@ public enum ComputedPrecision {
       guard seen.insert(name).inserted, let d = kernel.definitions.first(where: { $0.name == name }) else { continue }
       note(d.dtype)
       note(d.reduction?.accumulator)
+      // A dot's operands read in a reduced precision on the matrix unit (`precision(y, tf32)`): tf32 keeps f16's
+      // 10 mantissa bits, bf16 its own 7; tf32x3 keeps about f32's.
+      switch d.schedule?.dotPrecision {
+      case .tf32?: note(.f16)
+      case .bf16?: note(.bf16)
+      case .tf32x3?, nil: break
+      }
       for e in d.expressions {
         e.forEach { node in
           switch node {

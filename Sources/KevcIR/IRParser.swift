@@ -376,7 +376,8 @@ private struct Parser {
 
   /// `schedule` followed by items: `split(v, outer, inner, INT)` (any number, in order), `loops(...)` (required),
   /// `root` | `compute_at(%consumer, loop)`, `store(SCOPE[, permute [INTS]][, pad [INTS]])`, `dot`,
-  /// `launch(warps W, stages S)`.
+  /// `launch(warps W, stages S)`, `precision(tf32 | tf32x3 | bf16)`, `group(G)`, `persistent(P)`,
+  /// `compute_with(%sibling)`.
   mutating func schedule() throws(DiagnosticError) -> Schedule {
     let start = current
     try expectWord("schedule")
@@ -386,6 +387,10 @@ private struct Parser {
     var storage: Storage?
     var isDot = false
     var launch: GPULaunch?
+    var precision: DotPrecision?
+    var group: Int?
+    var persistent: Int?
+    var computeWith: String?
     func once<T>(_ value: T?, _ what: String) throws(DiagnosticError) {
       if value != nil { throw error("a schedule has one '\(what)'") }
     }
@@ -481,6 +486,33 @@ private struct Parser {
         let stages = try signedInt("a number of stages")
         try expect(")", "after the stages")
         launch = GPULaunch(warps: warps, stages: stages)
+      case "precision":
+        try once(precision, "precision")
+        advance()
+        try expect("(", "after 'precision'")
+        guard case .ident(let p) = current.kind, let value = DotPrecision(rawValue: p) else {
+          throw error(
+            "expected a precision (\(DotPrecision.allCases.map(\.rawValue).joined(separator: ", "))), found \(current.describe)")
+        }
+        advance()
+        try expect(")", "after the precision")
+        precision = value
+      case "group":
+        try once(group, "group")
+        group = try parenthesizedInt("group", "a group size")
+      case "persistent":
+        try once(persistent, "persistent")
+        persistent = try parenthesizedInt("persistent", "a number of programs")
+      case "compute_with":
+        try once(computeWith, "compute_with")
+        advance()
+        try expect("(", "after 'compute_with'")
+        guard case .local(let sibling) = current.kind else {
+          throw error("expected the sibling '%NAME', found \(current.describe)")
+        }
+        advance()
+        try expect(")", "after the sibling")
+        computeWith = sibling
       default:
         break scheduleItems
       }
@@ -488,7 +520,17 @@ private struct Parser {
     guard let loops else { throw error("a schedule needs 'loops(...)'", at: start) }
     return Schedule(
       loops: loops, splits: splits, placement: placement ?? .root, storage: storage ?? Storage(), isDot: isDot,
-      launch: launch)
+      launch: launch, dotPrecision: precision, programGroup: group, persistentPrograms: persistent,
+      computeWith: computeWith)
+  }
+
+  /// `WORD(INT)` of a schedule item, at the item's word.
+  mutating func parenthesizedInt(_ word: String, _ what: String) throws(DiagnosticError) -> Int {
+    advance()
+    try expect("(", "after '\(word)'")
+    let value = try signedInt(what)
+    try expect(")", "after \(what)")
+    return value
   }
 
   mutating func loopKind() throws(DiagnosticError) -> LoopKind {

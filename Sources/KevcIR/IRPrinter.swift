@@ -75,7 +75,8 @@ public enum IRPrinter {
   }
 
   /// `schedule split(v, outer, inner, factor)... loops(name[: kind], ...) (root | compute_at(%consumer,
-  /// loop)) store(SCOPE[, permute [..]][, pad [..]]) [dot] [launch(warps W, stages S)]`, printed on the line after
+  /// loop)) store(SCOPE[, permute [..]][, pad [..]]) [dot] [launch(warps W, stages S)] [precision(P)] [group(G)]
+  /// [persistent(P)] [compute_with(%sibling)]`, printed on the line after
   /// its definition.
   static func schedule(_ s: Schedule) -> String {
     var out = "schedule"
@@ -101,6 +102,10 @@ public enum IRPrinter {
     out += ")"
     if s.isDot { out += " dot" }
     if let l = s.launch { out += " launch(warps \(l.warps), stages \(l.stages))" }
+    if let p = s.dotPrecision { out += " precision(\(p.rawValue))" }
+    if let g = s.programGroup { out += " group(\(g))" }
+    if let p = s.persistentPrograms { out += " persistent(\(p))" }
+    if let w = s.computeWith { out += " compute_with(%\(sigilName(w)))" }
     return out
   }
 

@@ -125,7 +125,8 @@ public struct RegionAnalysis: Sendable {
     var whole = Set<Int>()
     for read in reads {
       for (k, index) in read.indices.enumerated() where k < producer.axes.count {
-        guard let a = affine(index) else {
+        // The affine part, and the range of the div/mod terms over inner loops (a fused axis: `c.k / 3`).
+        guard let (a, boundedLow, boundedHigh) = quasiAffine(index, forms: forms, inner: inner, extents: extents) else {
           throw ScheduleQueryError(
             "'\(consumer.name)' reads '\(producer.name)' at an index that is not affine in its loops (\(IRPrinter.print(index))); its region is unknown")
         }
@@ -139,8 +140,8 @@ public struct RegionAnalysis: Sendable {
         }
         // Split into the symbolic part (outer loops) and the ranging part (inner loops).
         var fixed = Affine(constant: 0, terms: [:])
-        var low = inLoops.constant
-        var high = inLoops.constant
+        var low = inLoops.constant &+ boundedLow
+        var high = inLoops.constant &+ boundedHigh
         for (v, c) in inLoops.terms {
           if inner.contains(v) {
             let span = c &* ((extents[v] ?? 1) - 1)
@@ -174,6 +175,93 @@ public struct RegionAnalysis: Sendable {
       out.append(RegionDimension(start: start, extent: Swift.max(1, high - low + 1)))
     }
     return out
+  }
+
+  /// An index as an affine form plus terms that are not affine (floor division or modulo by a positive constant,
+  /// as a fused reduction axis reads `c.k / 3` and `l + c.k % 3`) but whose variables range over inner loops only,
+  /// with the smallest and largest sum of those terms. Nil when a non-affine term reads an outer loop (its value
+  /// moves with the region's start in no fixed way) or is not integer arithmetic.
+  func quasiAffine(
+    _ e: Expr, forms: [String: Affine], inner: Set<String>, extents: [String: Int]
+  ) -> (Affine, Int, Int)? {
+    if let a = affine(e) { return (a, 0, 0) }
+    if case .binary(let op, let a, let b) = e, op == .add || op == .sub {
+      guard let (x, xl, xh) = quasiAffine(a, forms: forms, inner: inner, extents: extents),
+        let (y, yl, yh) = quasiAffine(b, forms: forms, inner: inner, extents: extents)
+      else { return nil }
+      if op == .add { return (x + y, xl &+ yl, xh &+ yh) }
+      return (x + y.scaled(-1), xl &- yh, xh &- yl)
+    }
+    if case .cast(let t, let a) = e, t.isInteger { return quasiAffine(a, forms: forms, inner: inner, extents: extents) }
+    do {
+      // A bounded term: every variable it reads is a root whose loop form ranges over inner loops only.
+      var ranges: [String: ClosedRange<Int>] = [:]
+      for v in e.indexNames {
+        guard let f = forms[v], f.terms.keys.allSatisfy(inner.contains) else { return nil }
+        var lo = f.constant
+        var hi = f.constant
+        for (l, c) in f.terms {
+          let span = c &* ((extents[l] ?? 1) - 1)
+          if span < 0 { lo &+= span } else { hi &+= span }
+        }
+        ranges[v] = lo...hi
+      }
+      guard let r = interval(e, ranges) else { return nil }
+      return (Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
+    }
+  }
+
+  /// The range of integer index arithmetic (constants, dims, variables in `ranges`, +, -, *, and floor division
+  /// and modulo by a positive constant), or nil.
+  func interval(_ e: Expr, _ ranges: [String: ClosedRange<Int>]) -> ClosedRange<Int>? {
+    func make(_ l: Int, _ u: Int) -> ClosedRange<Int>? { l <= u ? l...u : nil }
+    func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    switch e {
+    case .constant, .dim:
+      guard let v = kernel.constantValue(e) else { return nil }
+      return v...v
+    case .index(let n): return ranges[n]
+    case .cast(let t, let a): return t.isInteger ? interval(a, ranges) : nil
+    case .binary(let op, let a, let b):
+      guard let x = interval(a, ranges), let y = interval(b, ranges) else { return nil }
+      switch op {
+      case .add: return make(x.lowerBound &+ y.lowerBound, x.upperBound &+ y.upperBound)
+      case .sub: return make(x.lowerBound &- y.upperBound, x.upperBound &- y.lowerBound)
+      case .mul:
+        let v = [x.lowerBound &* y.lowerBound, x.lowerBound &* y.upperBound, x.upperBound &* y.lowerBound, x.upperBound &* y.upperBound]
+        return make(v.min() ?? 0, v.max() ?? 0)
+      case .div:
+        guard y.lowerBound == y.upperBound, y.lowerBound > 0 else { return nil }
+        return make(floorDiv(x.lowerBound, y.lowerBound), floorDiv(x.upperBound, y.lowerBound))
+      case .mod:
+        guard y.lowerBound == y.upperBound, y.lowerBound > 0 else { return nil }
+        if x.lowerBound >= 0, x.upperBound < y.lowerBound { return x }
+        return 0...(y.lowerBound - 1)
+      case .max, .min, .pow, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return nil
+      }
+    case .scalar, .load, .unary, .select: return nil
+    }
+  }
+
+  /// The index variables of an index that is affine up to floor division and modulo by positive constants (a fused
+  /// axis read as `c.k / 3` and `l + c.k % 3 - 1` names c.k and l), sorted; nil for a gather or a product of two
+  /// variables. A `dot` operand may be read at such indices: its tile is loaded at computed offsets.
+  public func quasiAffineVariables(_ e: Expr) -> [String]? {
+    func check(_ e: Expr) -> Bool {
+      if affine(e) != nil { return true }
+      switch e {
+      case .binary(.add, let a, let b), .binary(.sub, let a, let b): return check(a) && check(b)
+      case .binary(.mul, let a, let b):
+        return (kernel.constantValue(a) != nil && check(b)) || (kernel.constantValue(b) != nil && check(a))
+      case .binary(.div, let a, let b), .binary(.mod, let a, let b):
+        guard let d = kernel.constantValue(b), d > 0 else { return false }
+        return check(a)
+      case .cast(let t, let a): return t.isInteger && check(a)
+      case .constant, .dim, .index, .scalar, .load, .unary, .select, .binary: return false
+      }
+    }
+    guard check(e) else { return nil }
+    return e.indexNames.sorted()
   }
 
   /// Whether the region of `producer` computed at `loop` of `consumer` also covers every read of `producer` by

@@ -22,10 +22,24 @@ public struct Schedule: Hashable, Codable, Sendable {
   public var isDot: Bool
   /// GPU launch parameters of the kernel computing this definition (block-level targets); nil: target default.
   public var launch: GPULaunch?
+  /// The precision a `dot` reads its operands in on a matrix unit (block-level targets); nil: the operands' own
+  /// (f32 operands exactly, `ieee`). The CPU computes exactly whatever it says.
+  public var dotPrecision: DotPrecision?
+  /// Grouped program order (block-level targets): programs walk `grid.y` in groups of this many rows before
+  /// stepping along `grid.x`, so a group's tiles share their operand panels in L2; nil: row-major program ids.
+  public var programGroup: Int?
+  /// Persistent programs (block-level targets): this many programs are launched, each looping over the output
+  /// tiles `pid, pid + P, ...`; nil: one program per tile.
+  public var persistentPrograms: Int?
+  /// `compute_with(y, b)`: `y` (computed at the root) runs in the kernel of the earlier root definition `b`, over
+  /// the same programs: each program computes its tile of `b`, then its tile of `y` (block-level targets; the CPU
+  /// runs the definitions in program order as always). Nil: `y` has a kernel of its own.
+  public var computeWith: String?
 
   public init(
     loops: [ScheduledLoop], splits: [Split] = [], placement: Placement = .root, storage: Storage = Storage(),
-    isDot: Bool = false, launch: GPULaunch? = nil
+    isDot: Bool = false, launch: GPULaunch? = nil, dotPrecision: DotPrecision? = nil, programGroup: Int? = nil,
+    persistentPrograms: Int? = nil, computeWith: String? = nil
   ) {
     self.loops = loops
     self.splits = splits
@@ -33,6 +47,10 @@ public struct Schedule: Hashable, Codable, Sendable {
     self.storage = storage
     self.isDot = isDot
     self.launch = launch
+    self.dotPrecision = dotPrecision
+    self.programGroup = programGroup
+    self.persistentPrograms = persistentPrograms
+    self.computeWith = computeWith
   }
 
   /// The schedule a definition has before any transform.
@@ -40,6 +58,22 @@ public struct Schedule: Hashable, Codable, Sendable {
     Schedule(
       loops: d.axes.map { ScheduledLoop(name: $0.name) }
         + (d.reduction?.axes ?? []).map { ScheduledLoop(name: $0.name) })
+  }
+}
+
+/// The input precision of a matrix-unit contraction (`precision(y, tf32)`): `tf32` rounds f32 operands to 10
+/// mantissa bits (one tensor-core pass), `tf32x3` splits each into a tf32 high and low part and sums three passes
+/// (about f32's accuracy), `bf16` rounds the operands to bf16 (8 bits).
+public enum DotPrecision: String, Hashable, Codable, Sendable, CaseIterable {
+  case tf32, tf32x3, bf16
+
+  /// Mantissa bits the operands keep (f32 has 23).
+  public var operandMantissaBits: Int {
+    switch self {
+    case .tf32: return 10
+    case .tf32x3: return 21
+    case .bf16: return 7
+    }
   }
 }
 

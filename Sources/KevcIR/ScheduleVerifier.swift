@@ -3,7 +3,9 @@ import KevcBasic
 /// Checks the schedules of a kernel: every definition's loops are exactly the leaves of its split tree (each axis
 /// and reduction axis, split or not, appears once), split factors are positive, a definition computed at a
 /// consumer names an existing later definition that reads it and one of that consumer's loops, storage layouts are
-/// permutations, and GPU dimensions are bound at most once.
+/// permutations, GPU dimensions are bound at most once, a precision only marks a `dot`, and a program order
+/// (group, persistent) is in range and only on a kernel's root definition, and `compute_with` names an earlier
+/// root definition.
 public enum ScheduleVerifier {
   public static func verify(_ kernel: Kernel) -> [Diagnostic] {
     var out: [Diagnostic] = []
@@ -59,6 +61,19 @@ public enum ScheduleVerifier {
       }
       if let pad = s.storage.padding, pad.count != d.axes.count || pad.contains(where: { $0 < 0 }) {
         error(d, "padding must give one non-negative amount per dimension")
+      }
+      if s.dotPrecision != nil, !s.isDot { error(d, "a precision is set but the definition is not a 'dot'") }
+      if let g = s.programGroup, g < 1 || g > 1024 { error(d, "program group \(g) is outside 1 ... 1024") }
+      if let p = s.persistentPrograms, p < 1 || p > 1 << 20 { error(d, "\(p) persistent programs, outside 1 ... 2^20") }
+      if let w = s.computeWith {
+        if (order[w] ?? Int.max) >= (order[d.name] ?? 0) {
+          error(d, "computed with '\(w)', which is not an earlier definition")
+        } else if s.placement != .root || kernel.definitions.first(where: { $0.name == w })?.effectiveSchedule.placement != .root {
+          error(d, "computed with '\(w)', but both must be computed at the root")
+        }
+      }
+      if s.programGroup != nil || s.persistentPrograms != nil, s.placement != .root {
+        error(d, "a program order is set but the definition is computed inside another one")
       }
     }
     return out

@@ -169,7 +169,7 @@ public struct RooflineGuided: Proposer {
   public static func kinds(memoryBound: Bool, target: String) -> [TransformKind] {
     let base = memoryBound ? memoryKinds : computeKinds
     guard target == "triton" else { return base }
-    return base.filter { $0 != .parallel } + [.bind, .launch]
+    return base.filter { $0 != .parallel } + [.bind, .launch] + (memoryBound ? [.computeWith] : [.precision, .groupPrograms, .persistent])
   }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {

@@ -25,6 +25,11 @@ extension Transform {
     case .rfactor(let t, let l, let f): try editing.rfactor(t, l, f)
     case .dot(let t): try editing.dot(t)
     case .launch(let t, let w, let s): try editing.launch(t, warps: w, stages: s)
+    case .fuseAxes(let t, let ls): try editing.fuseAxes(t, ls)
+    case .precision(let t, let p): try editing.precision(t, p)
+    case .groupPrograms(let t, let g): try editing.groupPrograms(t, g)
+    case .persistent(let t, let p): try editing.persistent(t, p)
+    case .computeWith(let t, let b): try editing.computeWith(t, b)
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {

@@ -7,6 +7,11 @@ import KevcIR
 /// the result.
 ///
 /// In order:
+/// 0. Fuse the windows of a convolution with few channels: a contraction whose shared reduction axes include a
+///    window axis (at most 16 taps, read at `l + k - 1` with an output axis) and whose other shared axes (the
+///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations gets `fuse_axes` over the
+///    shared axes, so one `dot` reduces over channels and taps together (an implicit GEMM over `C * K`) instead of
+///    one `dot` per tap over a short channel block.
 /// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
 ///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
@@ -60,6 +65,14 @@ extension DefaultSchedule {
     func readers(_ name: String) -> [Definition] { k.definitions.filter { $0.name != name && $0.reads(name) } }
     func current(_ name: String) -> Definition? { k.definitions.first { $0.name == name } }
     func extent(_ loop: String, _ d: Definition) -> Int? { try? k.maxExtent(loop, in: d) }
+
+    // 0. Fuse a contraction's channel and window axes into one reduction axis when its channels are few.
+    for d in kernel.definitions {
+      guard let axes = windowedContractionAxes(d, k), let channels = axes.channels,
+        channels < sketch.fuseTapsBelowChannels
+      else { continue }
+      attempt(.fuseAxes(tensor: d.name, loops: axes.fused))
+    }
 
     // 1. Inline elementwise intermediates where that recomputes nothing or little.
     for d in kernel.definitions where sketch.inline && d.reduction == nil && !isResult(d.name) {
@@ -125,6 +138,10 @@ extension DefaultSchedule {
         if d.reduction?.op == .sum, attempt(.dot(tensor: d.name)), let dd = current(d.name),
           scheduleContraction(dd, capability, sketch.tileScale, &k, &steps)
         {
+          // A sketch: grouped program order for contractions with more output tiles than multiprocessors.
+          if sketch.programGroup > 0, let placed = current(d.name), programs(of: placed, k) > capability.multiprocessors {
+            attempt(.groupPrograms(tensor: d.name, size: sketch.programGroup))
+          }
           continue
         }
         scheduleRoot(d.name, &k, &steps, block: sketch.elementwiseBlock)
@@ -319,6 +336,54 @@ extension DefaultSchedule {
     _ = attempt(.launch(tensor: name, warps: warps(forLaneElements: elements), stages: 2))
   }
 
+  /// How many programs a definition's grid loops launch.
+  static func programs(of d: Definition, _ k: Kernel) -> Int {
+    d.effectiveSchedule.loops.reduce(1) { n, l in
+      guard case .gpu(let g) = l.kind, g == .gridX || g == .gridY || g == .gridZ else { return n }
+      return n &* max(1, (try? k.maxExtent(l.name, in: d)) ?? 1)
+    }
+  }
+
+  /// The reduction axes to fuse in a contraction over shifted windows (a convolution): the reduction axes both
+  /// operands read (declared order), when at least one of them is a window axis (read by an operand at an index
+  /// that also walks an output axis, `l + k - 1`) with at most 16 iterations; `channels` is the product of the
+  /// other shared axes' extents (what one `dot` per tap reduces over). Nil for other definitions.
+  static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?)? {
+    func strip(_ e: Expr) -> Expr {
+      if case .cast(_, let i) = e { return strip(i) }
+      return e
+    }
+    guard let r = d.reduction, r.op == .sum, r.axes.count >= 2, case .binary(.mul, let a, let b) = strip(d.body),
+      case .load(let la) = strip(a), case .load(let lb) = strip(b)
+    else { return nil }
+    let analysis = RegionAnalysis(k)
+    func terms(_ l: Load) -> [[String: Int]]? {
+      var out: [[String: Int]] = []
+      for i in l.indices {
+        guard let t = analysis.affineTerms(i) else { return nil }
+        out.append(t)
+      }
+      return out
+    }
+    guard let ta = terms(la), let tb = terms(lb) else { return nil }
+    let outputs = Set(d.axes.map(\.name))
+    let va = Set(ta.flatMap(\.keys))
+    let vb = Set(tb.flatMap(\.keys))
+    let shared = r.axes.map(\.name).filter { va.contains($0) && vb.contains($0) }
+    guard shared.count >= 2 else { return nil }
+    func isWindow(_ axis: String) -> Bool {
+      guard let e = try? k.maxExtent(axis, in: d), e <= 16 else { return false }
+      return (ta + tb).contains { terms in terms[axis] != nil && !outputs.isDisjoint(with: terms.keys) }
+    }
+    let windows = shared.filter(isWindow)
+    guard !windows.isEmpty else { return nil }
+    var channels: Int? = 1
+    for c in shared where !windows.contains(c) {
+      channels = channels.flatMap { n in (try? k.maxExtent(c, in: d)).map { n * $0 } }
+    }
+    return (shared, channels)
+  }
+
   /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false
   /// (leaving the definition to `scheduleRoot`) when the operands do not have the contraction pattern.
   static func scheduleContraction(
@@ -333,7 +398,7 @@ extension DefaultSchedule {
     else { return false }
     // Each operand's index variables in index order (affine indices: a convolution's `l + k - 1` names l and k).
     let affine = RegionAnalysis(k)
-    func variables(_ l: Load) -> [String] { l.indices.flatMap { (affine.affineTerms($0) ?? [:]).keys.sorted() } }
+    func variables(_ l: Load) -> [String] { l.indices.flatMap { affine.quasiAffineVariables($0) ?? [] } }
     let av = variables(la)
     let bv = variables(lb)
     let axes = Set(d.axes.map(\.name))

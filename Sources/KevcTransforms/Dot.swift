@@ -3,7 +3,8 @@ import KevcIR
 
 /// `dot(y)`: mark a contraction to be mapped onto a matrix unit (`tl.dot`, MMA / wgmma). Recognised by its index
 /// pattern, never by name: a sum over `k` of a product of two loads (each possibly cast), where both loads use
-/// `k`, one uses an axis of `y` the other does not, and every index is affine in the index variables (a shifted
+/// `k`, one uses an axis of `y` the other does not, and every index is affine in the index variables up to
+/// floor division and modulo by constants (a fused axis `c.k` of `fuse_axes` is read as `c.k / 3`; a shifted
 /// window such as a convolution's `x[n, c, l + k - 1]` is a contraction over `c` with `k` a serial loop: an
 /// implicit GEMM whose operand tiles are loaded at shifted, masked offsets).
 ///
@@ -33,8 +34,8 @@ extension ScheduleEditing {
     func variables(_ l: Load) -> [String]? {
       var out: [String] = []
       for i in l.indices {
-        guard let terms = affine.affineTerms(i) else { return nil }
-        out += terms.keys.sorted()
+        guard let names = affine.quasiAffineVariables(i) else { return nil }
+        out += names
       }
       return out
     }

@@ -16,7 +16,11 @@ import KevcIR
 ///   bias and activation) is computed inside the reader's programs with the tiling it would have had as a kernel
 ///   (`FusedEpilogue.swift`); `fused-wide` with the wide contraction tiles;
 /// - `wide-blocks`: elementwise kernels take 4096 elements per program instead of 1024 (more bytes in flight per
-///   program, index math amortised: bench/gpu/jagged_truncate.trace's 64 x 64 tiles).
+///   program, index math amortised: bench/gpu/jagged_truncate.trace's 64 x 64 tiles);
+/// - `fused-taps`, `per-tap`: a convolution's channel and window axes are fused into one reduction axis whatever
+///   its channel count (`fuse_axes`; the default only below 128 channels), or never;
+/// - `grouped`: contractions with more output tiles than multiprocessors launch their programs in grouped order
+///   (`group_programs(y, 8)`: 8 rows of tiles per group, for L2 reuse of the operand panels).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -33,6 +37,10 @@ public struct GPUSketch: Sendable, Hashable {
   public var fuseEpilogues = false
   /// Rule 4: elements of an elementwise kernel's blocks (the contiguous axis, then the axis before it).
   public var elementwiseBlock = DefaultSchedule.gpuBlock
+  /// Rule 0: fuse a convolution's channel and window axes when its channels are fewer than this.
+  public var fuseTapsBelowChannels = 128
+  /// Rule 4: group the programs of a contraction with more output tiles than multiprocessors (0: row-major).
+  public var programGroup = 0
 
   public init(name: String) { self.name = name }
 
@@ -58,6 +66,8 @@ public struct GPUSketch: Sendable, Hashable {
       with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock }, with("rows4") { $0.rowsPerProgram = 4 },
       with("narrow-tiles") { $0.tileScale = -1 }, with("unfused") { $0.fuseStatistics = false },
       with("unsplit") { $0.splitReductions = false },
+      with("fused-taps") { $0.fuseTapsBelowChannels = Int.max }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
+      with("grouped") { $0.programGroup = 8 },
     ]
   }()
 }

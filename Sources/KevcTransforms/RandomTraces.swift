@@ -73,7 +73,8 @@ public struct TraceGenerator: Sendable {
   static let weights: [(TransformKind, Int)] = [
     (.split, 4), (.tile, 3), (.reorder, 4), (.inline, 2), (.computeAt, 4), (.computeRoot, 1), (.storeIn, 2),
     (.layout, 2), (.pad, 1), (.stage, 3), (.cache, 3), (.vectorize, 4), (.unroll, 3), (.parallel, 3), (.bind, 1),
-    (.rfactor, 3), (.dot, 1), (.launch, 1),
+    (.rfactor, 3), (.dot, 1), (.launch, 1), (.fuseAxes, 1), (.precision, 1), (.groupPrograms, 1), (.persistent, 1),
+    (.computeWith, 1),
   ]
 
   mutating func randomKind() -> TransformKind {
@@ -211,6 +212,21 @@ public struct TraceGenerator: Sendable {
     case .launch:
       return .launch(
         tensor: tensorName(defs), warps: pick([1, 2, 4, 8, 16, 32, 3], or: 4), stages: pick([1, 2, 3, 4, 8, 9], or: 2))
+    case .fuseAxes:
+      let t = tensorName(reductions)
+      let axes = definition(t)?.reduction?.axes.map(\.name) ?? []
+      let chosen = axes.count >= 2 && chance(0.9) ? Array(shuffled(axes).prefix(int(in: 2...axes.count))) : [loopName(t), loopName(t)]
+      return .fuseAxes(tensor: t, loops: chosen)
+    case .precision:
+      return .precision(tensor: tensorName(reductions), precision: pick(DotPrecision.allCases, or: .tf32))
+    case .groupPrograms:
+      return .groupPrograms(tensor: tensorName(defs), size: pick([1, 4, 8, 16, 0], or: 8))
+    case .persistent:
+      return .persistent(tensor: tensorName(defs), programs: pick([66, 132, 264, 304, 0], or: 132))
+    case .computeWith:
+      let t = tensorName(defs)
+      let earlier = defs.prefix { $0.name != t }.map(\.name)
+      return .computeWith(tensor: t, sibling: pick(earlier, or: anyName))
     }
   }
 
@@ -330,7 +346,11 @@ public struct TraceGenerator: Sendable {
         : .launch(tensor: x, warps: w, stages: other([1, 2, 3, 4], than: s))
     case .bind(let x, let l, let d):
       return .bind(tensor: x, loop: l, dimension: pick(bindDimensions.filter { $0 != d }, or: d))
-    case .parallel, .inline, .computeRoot, .dot:
+    case .precision(let x, let p): return .precision(tensor: x, precision: pick(DotPrecision.allCases.filter { $0 != p }, or: p))
+    case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
+    case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
+    case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
+    case .parallel, .inline, .computeRoot, .dot, .computeWith:
       return randomTransform(t.kind, for: kernel)
     }
   }
@@ -352,6 +372,11 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case computeRoot = "compute_root"
   case storeIn = "store_in"
   case layout, pad, stage, cache, vectorize, unroll, parallel, bind, rfactor, dot, launch
+  case fuseAxes = "fuse_axes"
+  case precision
+  case groupPrograms = "group_programs"
+  case persistent
+  case computeWith = "compute_with"
 }
 
 extension Transform {
@@ -375,6 +400,11 @@ extension Transform {
     case .rfactor: return .rfactor
     case .dot: return .dot
     case .launch: return .launch
+    case .fuseAxes: return .fuseAxes
+    case .precision: return .precision
+    case .groupPrograms: return .groupPrograms
+    case .persistent: return .persistent
+    case .computeWith: return .computeWith
     }
   }
 }

@@ -114,10 +114,13 @@ public struct TransformSignature: Sendable, Hashable {
     case integers(String)
     case scope(String)
     case gpuDimension(String)
+    case precision(String)
 
     public var key: String {
       switch self {
-      case .name(let k), .integer(let k), .names(let k), .integers(let k), .scope(let k), .gpuDimension(let k): return k
+      case .name(let k), .integer(let k), .names(let k), .integers(let k), .scope(let k), .gpuDimension(let k),
+        .precision(let k):
+        return k
       }
     }
 
@@ -126,7 +129,7 @@ public struct TransformSignature: Sendable, Hashable {
       switch self {
       case .names(let k), .integers(let k): return "[\(k)]"
       case .gpuDimension: return "gpu dimension"
-      case .name(let k), .integer(let k), .scope(let k): return k
+      case .name(let k), .integer(let k), .scope(let k), .precision(let k): return k
       }
     }
   }
@@ -170,6 +173,11 @@ public enum TraceText {
     case .rfactor(let x, let l, let f): return "rfactor(\(x), \(l), \(f))"
     case .dot(let x): return "dot(\(x))"
     case .launch(let x, let w, let s): return "launch(\(x), \(w), \(s))"
+    case .fuseAxes(let x, let ls): return "fuse_axes(\(x), \(list(ls)))"
+    case .precision(let x, let p): return "precision(\(x), \(p.rawValue))"
+    case .groupPrograms(let x, let g): return "group_programs(\(x), \(g))"
+    case .persistent(let x, let p): return "persistent(\(x), \(p))"
+    case .computeWith(let x, let b): return "compute_with(\(x), \(b))"
     }
   }
 
@@ -235,6 +243,11 @@ public enum TraceText {
     case "rfactor": return .rfactor(tensor: try a.word(0), loop: try a.word(1), factor: try a.int(2))
     case "dot": return .dot(tensor: try a.word(0))
     case "launch": return .launch(tensor: try a.word(0), warps: try a.int(1), stages: try a.int(2))
+    case "fuse_axes": return .fuseAxes(tensor: try a.word(0), loops: try a.words(1))
+    case "precision": return .precision(tensor: try a.word(0), precision: try a.precision(1))
+    case "group_programs": return .groupPrograms(tensor: try a.word(0), size: try a.int(1))
+    case "persistent": return .persistent(tensor: try a.word(0), programs: try a.int(1))
+    case "compute_with": return .computeWith(tensor: try a.word(0), sibling: try a.word(1))
     default: throw a.mismatch()
     }
   }
@@ -282,29 +295,23 @@ public enum TraceText {
       return out
     }
 
-    func scope(_ i: Int) throws(DiagnosticError) -> MemoryScope {
-      let s = try word(i)
-      guard let scope = MemoryScope(rawValue: s) else {
+    /// A word naming one case of a string enum (`local`, `grid.x`, `tf32`); another word is an error that lists them.
+    func choice<T: RawRepresentable & CaseIterable>(_ i: Int, _ what: String) throws(DiagnosticError) -> T
+    where T.RawValue == String {
+      let w = try word(i)
+      guard let value = T(rawValue: w) else {
         throw DiagnosticError(
           .error(
             DiagnosticID("trace", "bad-arguments"),
-            "unknown memory scope '\(s)'; expected one of \(MemoryScope.allCases.map(\.rawValue).joined(separator: ", "))",
+            "unknown \(what) '\(w)'; expected one of \(T.allCases.map(\.rawValue).joined(separator: ", "))",
             at: location))
       }
-      return scope
+      return value
     }
 
-    func gpuDimension(_ i: Int) throws(DiagnosticError) -> GPUDimension {
-      let d = try word(i)
-      guard let dim = GPUDimension(rawValue: d) else {
-        throw DiagnosticError(
-          .error(
-            DiagnosticID("trace", "bad-arguments"),
-            "unknown GPU dimension '\(d)'; expected one of \(GPUDimension.allCases.map(\.rawValue).joined(separator: ", "))",
-            at: location))
-      }
-      return dim
-    }
+    func scope(_ i: Int) throws(DiagnosticError) -> MemoryScope { try choice(i, "memory scope") }
+    func precision(_ i: Int) throws(DiagnosticError) -> DotPrecision { try choice(i, "precision") }
+    func gpuDimension(_ i: Int) throws(DiagnosticError) -> GPUDimension { try choice(i, "GPU dimension") }
   }
 
   /// The transform catalogue: every transform's name and parameters, in order. The parser's signatures, the search's
@@ -328,6 +335,11 @@ public enum TraceText {
     .init("rfactor", [.name("tensor"), .name("loop"), .integer("factor")], "split a reduction into independent partials; creates definition tensor.rf"),
     .init("dot", [.name("tensor")], "map a contraction onto the matrix unit"),
     .init("launch", [.name("tensor"), .integer("warps"), .integer("stages")], "GPU warps per program (1 to 32) and load pipeline stages (1 to 8)"),
+    .init("fuse_axes", [.name("tensor"), .names("loops")], "fuse reduction axes into one (c, k -> c.k = c * K + k): one dot covers every tap of a convolution; before other transforms of tensor"),
+    .init("precision", [.name("tensor"), .precision("precision")], "input precision of a dot's operands on the matrix unit: tf32, tf32x3 (three tf32 passes, about f32 accuracy) or bf16"),
+    .init("group_programs", [.name("tensor"), .integer("size")], "grouped program order: walk grid.y in groups of size before grid.x (L2 reuse of operand panels)"),
+    .init("persistent", [.name("tensor"), .integer("programs")], "launch this many programs, each looping over the output tiles"),
+    .init("compute_with", [.name("tensor"), .name("sibling")], "run tensor in the kernel of the earlier root definition sibling, over the same programs (each program computes its tile of sibling, then of tensor)"),
   ]
 
   static let signatures: [String: String] = Dictionary(

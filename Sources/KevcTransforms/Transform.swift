@@ -48,6 +48,17 @@ public enum Transform: Hashable, Codable, Sendable {
   case dot(tensor: String)
   /// `launch(y, 8, 3)`: run the GPU kernel computing `y` with 8 warps per program and a 3-stage load pipeline.
   case launch(tensor: String, warps: Int, stages: Int)
+  /// `fuse_axes(y, [c, k])`: reduction axes `c` and `k` become one axis `c.k` over `C * K`, read back as
+  /// `c = c.k / K`, `k = c.k % K` (one `dot` covers every tap of a convolution).
+  case fuseAxes(tensor: String, loops: [String])
+  /// `precision(y, tf32)`: the input precision of the `dot` computing `y` on a matrix unit.
+  case precision(tensor: String, precision: DotPrecision)
+  /// `group_programs(y, 8)`: programs walk `grid.y` in groups of 8 before stepping along `grid.x` (L2 reuse).
+  case groupPrograms(tensor: String, size: Int)
+  /// `persistent(y, 132)`: launch 132 programs that loop over the output tiles.
+  case persistent(tensor: String, programs: Int)
+  /// `compute_with(y, b)`: run `y` in the kernel of the earlier root definition `b`, over the same programs.
+  case computeWith(tensor: String, sibling: String)
 
   /// The definition the transform is about.
   public var tensor: String {
@@ -55,7 +66,8 @@ public enum Transform: Hashable, Codable, Sendable {
     case .split(let t, _, _), .tile(let t, _, _), .reorder(let t, _), .inline(let t), .computeAt(let t, _, _),
       .computeRoot(let t), .storeIn(let t, _), .layout(let t, _), .pad(let t, _), .stage(let t, _, _, _),
       .cache(let t, _, _), .vectorize(let t, _, _), .unroll(let t, _, _), .parallel(let t, _), .bind(let t, _, _),
-      .rfactor(let t, _, _), .dot(let t), .launch(let t, _, _):
+      .rfactor(let t, _, _), .dot(let t), .launch(let t, _, _), .fuseAxes(let t, _), .precision(let t, _),
+      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _):
       return t
     }
   }

@@ -4,7 +4,8 @@ import KevcIR
 /// Contractions marked `dot` lower to `tl.dot` on tiles when their schedule makes one output axis of each operand
 /// and their shared reduction axis blocks (the matrix-unit tile) and every other loop serial or a program id:
 /// `acc += tl.dot(a_tile[M, K], b_tile[K, N])` with f32 accumulation (bf16/f16 operands stay in their type and use
-/// tensor cores; f32 operands use `input_precision="ieee"` so the result meets f32 tolerance). Recognised from the
+/// tensor cores; f32 operands use `input_precision="ieee"` so the result meets f32 tolerance, unless the schedule's
+/// `precision(y, ...)` asks for `tf32`, `tf32x3` or `bf16` operands). Recognised from the
 /// IR pattern only (a sum of a product of two loads, possibly cast); any other schedule of a `dot` definition
 /// takes the general block-reduction path, which computes the same values.
 extension KernelBuilder {
@@ -100,6 +101,17 @@ extension KernelBuilder {
     case .i8, .i64, .bool:
       return nil
     }
+    // `precision(y, ...)`: f32 operands on tensor cores in tf32 (one pass or three) or cast to bf16.
+    if plan.operandType == "tl.float32", plan.accumulatorType == "tl.float32" {
+      switch s.dotPrecision {
+      case .tf32?: plan.precision = "tf32"
+      case .tf32x3?: plan.precision = "tf32x3"
+      case .bf16?:
+        plan.operandType = "tl.bfloat16"
+        plan.precision = nil
+      case nil: break
+      }
+    }
     return plan
   }
 
@@ -116,6 +128,20 @@ extension KernelBuilder {
     let bn = fresh("b")
     line("\(an) = \(a)")
     line("\(bn) = \(b)")
+    if plan.precision == "tf32x3" {
+      // Three tf32 passes, written out (Triton's own "tf32x3" exists on CUDA only): each f32 operand is a tf32
+      // part (its low 13 mantissa bits cleared) plus the exact remainder; the small products first.
+      let parts = [an, bn].map { (hi: fresh($0 + "_hi"), lo: fresh($0 + "_lo"), of: $0) }
+      for p in parts {
+        line("\(p.hi) = (\(p.of).to(tl.int32, bitcast=True) & -8192).to(tl.float32, bitcast=True)")
+        line("\(p.lo) = \(p.of) - \(p.hi)")
+      }
+      let tf32 = ", input_precision=\"tf32\""
+      line("\(acc) = tl.dot(\(parts[0].lo), \(parts[1].hi), \(acc)\(tf32))")
+      line("\(acc) = tl.dot(\(parts[0].hi), \(parts[1].lo), \(acc)\(tf32))")
+      line("\(acc) = tl.dot(\(parts[0].hi), \(parts[1].hi), \(acc)\(tf32))")
+      return
+    }
     let precision = plan.precision.map { ", input_precision=\"\($0)\"" } ?? ""
     line("\(acc) = tl.dot(\(an), \(bn), \(acc)\(precision))")
   }

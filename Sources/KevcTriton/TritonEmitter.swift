@@ -107,15 +107,38 @@ public enum TritonEmitter {
     var infos: [TritonKernelInfo] = []
     var scratchBuffers: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)] = []
     var launchLines: [String] = []
-    for d in kernel.definitions where d.effectiveSchedule.placement == .root {
+    for d in kernel.definitions where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil {
       var b = KernelBuilder(kernel: kernel, root: d, homes: homes)
-      guard let home = homes[d.name], let pointer = b.pointerNames[d.name] else { continue }
-      b.usedTensors.insert(d.name)
-      try b.emitDefinition(
-        d, region: nil, registerMode: false,
-        sink: .memory(pointer: pointer) { (b: inout KernelBuilder, point: [Expr], f: KernelBuilder.Frame) throws(DiagnosticError) -> KernelBuilder.Code in
-          try b.offset(home, point, f)
-        })
+      guard homes[d.name] != nil, b.pointerNames[d.name] != nil else { continue }
+      // The definition, then those computed with it (`compute_with`), each program doing its tile of every one.
+      let members = [d] + kernel.definitions.filter({ $0.effectiveSchedule.computeWith == d.name })
+      if members.count > 1 {
+        for m in members {
+          for l in m.effectiveSchedule.loops {
+            guard case .gpu(let g) = l.kind, let e = try? kernel.maxExtent(l.name, in: m) else { continue }
+            let i: Int
+            switch g {
+            case .gridX: i = 0
+            case .gridY: i = 1
+            case .gridZ: i = 2
+            case .blockX, .blockY, .blockZ, .warp, .threadX, .threadY, .threadZ: continue
+            }
+            b.sharedGrid[i] = max(b.sharedGrid[i], e)
+          }
+        }
+      }
+      for m in members {
+        guard let home = homes[m.name], let pointer = b.pointerNames[m.name] else { continue }
+        b.root = m
+        b.usedTensors.insert(m.name)
+        if m.name != d.name { b.line("# then \(m.name), computed with \(d.name) by the same program") }
+        try b.emitDefinition(
+          m, region: nil, registerMode: false,
+          sink: .memory(pointer: pointer) { (b: inout KernelBuilder, point: [Expr], f: KernelBuilder.Frame) throws(DiagnosticError) -> KernelBuilder.Code in
+            try b.offset(home, point, f)
+          })
+      }
+      b.root = d
       helpers.formUnion(b.helpers)
       let name = moduleNames.fresh("kevc_\(kernel.name)_\(d.name)")
       // Arguments: tensors in parameter, result, workspace order; scratch; scalars; constexprs.
@@ -263,7 +286,17 @@ public enum TritonEmitter {
       s += "            \"args\": [\(k.arguments.map(pyString).joined(separator: ", "))],\n"
       s += "        },\n"
     }
-    s += "    ],\n}"
+    s += "    ],\n"
+    // Results that a dot with a reduced input precision (tf32, bf16) feeds are compared with that precision's
+    // tolerance: the harness takes the coarser of this and the reference's.
+    if kernel.definitions.contains(where: { $0.schedule?.dotPrecision != nil }) {
+      let entries = kernel.results.map { r in
+        let t = ComputedPrecision.of(r.name, in: kernel).map { ComputedPrecision.coarser($0, r.dtype) } ?? r.dtype
+        return "\(pyString(r.name)): \(pyString(t.rawValue))"
+      }
+      s += "    \"tolerance\": {\(entries.joined(separator: ", "))},\n"
+    }
+    s += "}"
     return s
   }
 

@@ -96,8 +96,14 @@ extension KernelBuilder {
       case .add: return infix("+", t)
       case .sub: return infix("-", t)
       case .mul: return infix("*", t)
-      case .div: return t.isFloat ? infix("/", t) : helper("_kevc_floordiv")
-      case .mod: return t.isFloat ? helper("_kevc_fmod") : helper("_kevc_floormod")
+      case .div, .mod:
+        if t.isFloat { return op == .div ? infix("/", t) : helper("_kevc_fmod") }
+        // A non-negative index by a positive constant (a fused axis: `c.k / 3`): C's division is the floor
+        // division, and a constant divisor lets the compiler use a multiply.
+        if let n = facts.range(a), n.lowerBound >= 0, let d = facts.range(b), d.lowerBound == d.upperBound, d.lowerBound > 0 {
+          return infix(op == .div ? "//" : "%", t)
+        }
+        return helper(op == .div ? "_kevc_floordiv" : "_kevc_floormod")
       case .max, .min:
         let fn = op == .max ? "tl.maximum" : "tl.minimum"
         let nan = t.isFloat ? ", propagate_nan=tl.PropagateNan.ALL" : ""

@@ -13,7 +13,8 @@ import KevcIR
 struct KernelBuilder {
   let kernel: Kernel
   let dims: [String: Int]
-  let root: Definition
+  /// The root definition being emitted (the kernel's, then each one computed with it).
+  var root: Definition
   var names = PythonNames()
   var lines: [String] = []
   var indent = 1
@@ -31,6 +32,9 @@ struct KernelBuilder {
   var masks: [MaskComponent] = []
   var constexprs: [(String, Int)] = []
   var grid = [1, 1, 1]
+  /// Programs along each grid dimension of a kernel shared by definitions computed with each other (the most any
+  /// of them needs); a definition with fewer masks the rest off.
+  var sharedGrid = [1, 1, 1]
   /// Scratch buffers of producers computed inside this kernel: (pointer name, dtype, elements per program).
   var scratch: [(name: String, tensor: String, dtype: DType, elements: Int)] = []
   var pidLinear: String?
@@ -328,23 +332,72 @@ struct KernelBuilder {
       masks.removeSubrange(savedMasks...)
       indent = savedIndent
     }
+    // Program order (`group_programs`, `persistent`): one launch axis, its program id decomposed into the grid's.
+    var programIDs = (0..<3).map { "tl.program_id(\($0)).to(tl.int64)" }
+    var launchedGrid: [Int]?
+    if !isProducer, s.programGroup != nil || s.persistentPrograms != nil {
+      var extents = [1, 1, 1]
+      for leaf in leaves {
+        if case .grid(let g)? = role[leaf.name] { extents[g] = Swift.max(1, extentOf(leaf.name) ?? 1) }
+      }
+      let total = extents.reduce(1) { $0 &* $1 }
+      let pid = fresh("pid")
+      if let p = s.persistentPrograms {
+        // A constant trip count (the pipeliner's favourite, and what Triton's interpreter runs); the last round's
+        // tiles past the grid are masked off.
+        let programs = Swift.min(p, total)
+        let rounds = (total + programs - 1) / programs
+        let round = fresh("round")
+        line("for \(round)_ in tl.range(0, \(rounds)):")
+        indent += 1
+        line("\(pid) = tl.program_id(0).to(tl.int64) + \(programs) * tl.cast(\(round)_, tl.int64)")
+        bindings[pid] = .scalar(pid)
+        facts.ranges[pid] = 0...(rounds &* programs &- 1)
+        if total % programs != 0 { masks.append(.condition(.binary(.lt, .index(pid), .constant(.int(Int64(total)))))) }
+        launchedGrid = [programs, 1, 1]
+      } else {
+        line("\(pid) = tl.program_id(0).to(tl.int64)")
+        launchedGrid = [total, 1, 1]
+      }
+      let plane = extents[0] &* extents[1]
+      let inPlane = fresh("pid_xy")
+      line("\(inPlane) = \(pid) % \(plane)")
+      programIDs[2] = "(\(pid) // \(plane))"
+      if let g = s.programGroup {
+        // Triton's grouped ordering: G rows (grid.y) per group, the group's tiles column by column.
+        let inGroup = g &* extents[0]
+        let first = fresh("first_y")
+        let rows = fresh("group_rows")
+        line("\(first) = (\(inPlane) // \(inGroup)) * \(g)")
+        line("\(rows) = tl.minimum(\(extents[1]) - \(first), \(g))")
+        programIDs[1] = "(\(first) + (\(inPlane) % \(inGroup)) % \(rows))"
+        programIDs[0] = "((\(inPlane) % \(inGroup)) // \(rows))"
+      } else {
+        programIDs[1] = "(\(inPlane) // \(extents[0]))"
+        programIDs[0] = "(\(inPlane) % \(extents[0]))"
+      }
+    }
     for leaf in leaves {
       guard case .grid(let g)? = role[leaf.name] else { continue }
       let e = extentOf(leaf.name) ?? 0
-      if g > 0 && e > 65535 {
+      if g > 0 && e > 65535 && launchedGrid == nil {
         throw fail("loop '\(leaf.name)' of '\(d.name)' has \(e) iterations, more than grid.y/grid.z allow (65535); bind it to grid.x", at: d)
       }
-      grid[g] = e
+      // A kernel shared with definitions computed with this one (`compute_with`) launches the most programs any of
+      // them needs along each dimension; the others are masked off.
+      let launched = Swift.max(e, sharedGrid[g])
+      grid[g] = launched
       let name = uname[leaf.name] ?? leaf.name
       let (lo, hi) = bounds[leaf.name] ?? (.constant(.int(0)), .constant(.int(Int64(e))))
       let loCode = try expr(lo, .scalar)
-      line("\(name) = \(loCode.isConstant && loCode.text == "0" ? "" : "\(materialize(loCode)) + ")tl.program_id(\(g)).to(tl.int64)")
+      line("\(name) = \(loCode.isConstant && loCode.text == "0" ? "" : "\(materialize(loCode)) + ")\(programIDs[g])")
       bindings[name] = .scalar(name)
-      if let l = facts.range(lo) { facts.ranges[name] = span(l.lowerBound, l.upperBound &+ max(0, e &- 1)) }
-      if facts.constant(hi) != e || facts.constant(lo) != 0 {
+      if let l = facts.range(lo) { facts.ranges[name] = span(l.lowerBound, l.upperBound &+ max(0, launched &- 1)) }
+      if facts.constant(hi) != e || facts.constant(lo) != 0 || launched > e {
         masks.append(.condition(.binary(.lt, .index(name), hi)))
       }
     }
+    if let launchedGrid { grid = launchedGrid }
     for (name, start) in fixedRoots.sorted(by: { $0.key < $1.key }) {
       let c = try expr(start, .scalar)
       line("\(name) = \(materialize(c))")
@@ -626,6 +679,30 @@ struct KernelBuilder {
 
   // MARK: - Producers
 
+  /// An index as an affine form plus non-affine terms (floor division, modulo) whose variables all range where the
+  /// producer is computed (none is a scalar fixed for the region), with the least and greatest sum of those terms.
+  func boundedAffine(
+    _ e: Expr, opened: Set<String>, ranging: [String: ClosedRange<Int>]
+  ) -> (IndexFacts.Affine, Int, Int)? {
+    if let a = facts.affine(e) { return (a, 0, 0) }
+    if case .binary(let op, let x, let y) = e, op == .add || op == .sub {
+      guard let (a, al, ah) = boundedAffine(x, opened: opened, ranging: ranging),
+        let (b, bl, bh) = boundedAffine(y, opened: opened, ranging: ranging)
+      else { return nil }
+      if op == .add { return (a + b, al &+ bl, ah &+ bh) }
+      return (a + b.scaled(-1), al &- bh, ah &- bl)
+    }
+    if case .cast(let t, let x) = e, t.isInteger { return boundedAffine(x, opened: opened, ranging: ranging) }
+    var local = facts
+    for name in e.indexNames {
+      if case .scalar? = bindings[name], opened.contains(name) { return nil }
+      guard let r = ranging[name] ?? facts.ranges[name] else { return nil }
+      local.ranges[name] = r
+    }
+    guard let r = local.range(e) else { return nil }
+    return (IndexFacts.Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
+  }
+
   /// Emits a producer computed at the current point of `consumer`'s nest: into a register when the region is one
   /// element; into a register block when the region lines up with the consumer's blocks (see `tileLanes`: a
   /// contraction computed inside its epilogue's tile, a convolution inside the cast of its output); else into a
@@ -643,14 +720,16 @@ struct KernelBuilder {
     for e in readExpressions {
       for read in e.loads where read.tensor == p.name {
         for (k, index) in read.indices.enumerated() where k < p.axes.count {
-          guard let a = facts.affine(facts.simplify(index)) else {
+          // Affine, plus div/mod terms over loops that range here (a fused axis: `c.k / 3`), as RegionAnalysis.
+          guard let (a, boundedLow, boundedHigh) = boundedAffine(facts.simplify(index), opened: opened, ranging: ranging)
+          else {
             throw fail(
               "'\(consumer.name)' reads '\(p.name)' at an index that is not affine in its loops (\(IRPrinter.print(index))); '\(p.name)' cannot be computed inside it",
               at: p)
           }
           var fixed = IndexFacts.Affine(constant: 0, terms: [:])
-          var low = a.constant
-          var high = a.constant
+          var low = a.constant &+ boundedLow
+          var high = a.constant &+ boundedHigh
           for (name, c) in a.terms {
             if case .scalar? = bindings[name], opened.contains(name) {
               fixed = fixed + IndexFacts.Affine(constant: 0, terms: [name: c])
@@ -902,7 +981,7 @@ struct KernelBuilder {
     var lanes: Set<String> = []
     switch home {
     case .memory(let strides, _):
-      for (index, stride) in zip(point, strides) where stride != 0 {
+      for (index, stride) in mergedDivMod(point, strides) where stride != 0 {
         let c = try expr(index, f)
         lanes.formUnion(c.lanes)
         terms.append(stride == 1 ? c.text : "\(c.text) * \(stride)")
@@ -919,6 +998,37 @@ struct KernelBuilder {
       break
     }
     return Code(text: terms.isEmpty ? "0" : "(" + terms.joined(separator: " + ") + ")", lanes: lanes, type: .i64, isConstant: false)
+  }
+
+  /// Index/stride pairs with the digits of a fused axis put back together: `[v / K, v % K]` at strides
+  /// `[K * s, s]` is `v` at stride `s` (and `(v / K1) % K2` before `v % K1` is `v % (K1 * K2)`), floor division
+  /// and modulo by positive constants, so a tile read through a fused reduction axis (`fuse_axes`) has the
+  /// contiguous offsets that let its load be vectorized.
+  func mergedDivMod(_ point: [Expr], _ strides: [Int]) -> [(Expr, Int)] {
+    var out: [(Expr, Int)] = []
+    for (index, stride) in zip(point, strides).reversed() {
+      guard let (b, sb) = out.last, case .binary(.mod, let v, let k1) = b, let d1 = facts.range(k1),
+        d1.lowerBound == d1.upperBound, d1.lowerBound > 0, stride == d1.lowerBound &* sb
+      else {
+        out.append((index, stride))
+        continue
+      }
+      let k = d1.lowerBound
+      func divides(_ e: Expr) -> Bool {
+        guard case .binary(.div, let w, let q) = e, w == v, let r = facts.range(q) else { return false }
+        return r.lowerBound == k && r.upperBound == k
+      }
+      if divides(index) {
+        out[out.count - 1] = (v, sb)
+      } else if case .binary(.mod, let inner, let k2) = index, divides(inner), let d2 = facts.range(k2),
+        d2.lowerBound == d2.upperBound, d2.lowerBound > 0
+      {
+        out[out.count - 1] = (.binary(.mod, v, .constant(.int(Int64(k &* d2.lowerBound)))), sb)
+      } else {
+        out.append((index, stride))
+      }
+    }
+    return out.reversed()
   }
 
   // MARK: - Masks

@@ -94,7 +94,8 @@ import Testing
     #expect(stats.cases > 0)
     #expect(Double(stats.accepted) >= 0.3 * Double(stats.cases), "too few accepted cases: \(stats.accepted) of \(stats.cases)")
     if Self.environment["KEVC_PROPERTY_SPECS"] == nil {
-      for kind in TransformKind.allCases where kind != .bind {
+      // Grid bindings (and the program orders that need them) do not lower to the CPU.
+      for kind in TransformKind.allCases where ![.bind, .groupPrograms, .persistent, .computeWith].contains(kind) {
         #expect((stats.acceptedKinds[kind] ?? 0) > 0, "no accepted trace uses \(kind.rawValue)")
       }
     }

@@ -228,6 +228,21 @@ import Testing
     Case(
       name: "launch parameters are ignored by the CPU", source: "specs/matmul.kev", shape: small,
       trace: "launch(c, 4, 2)", irContains: ["launch(warps 4, stages 2)"]),
+    // fuse_axes (a rewrite: checked against the unfused kernel), precision and program order (GPU only)
+    Case(
+      name: "fuse_axes of a conv's channels and taps, split with a tail", source: "specs/conv1d.kev",
+      shape: ["N": 2, "C": 5, "L": 29, "F": 6], trace: "fuse_axes(_r0, [c, k])\nsplit(_r0, c.k, 4)\ndot(_r0)",
+      loopsContain: ["for c.k.o"], irContains: ["[c.k in 0 .. ($C * $K)]", "(c.k / $K)"]),
+    Case(
+      name: "fuse_axes of three conv2d axes, taps first", source: "specs/conv2d.kev", shape: [:],
+      trace: "fuse_axes(_r0, [q, c, p])\nreorder(_r0, [q.c.p, n, f, i, j])", irContains: ["q.c.p"]),
+    Case(
+      name: "fuse_axes with a producer computed over the fused axis (div/mod regions)", source: conv1dProducer,
+      shape: [:], trace: "fuse_axes(acc, [c, k])\ncompute_at(xf, acc, l)",
+      loopsContain: ["local %xf", "(c.k / $K)"]),
+    Case(
+      name: "a dot's input precision is ignored by the CPU", source: "specs/matmul.kev", shape: small,
+      trace: "tile(c, [m, n], [4, 8])\ndot(c)\nprecision(c, tf32)", irContains: ["dot precision(tf32)"]),
   ]
 
   static func request(_ c: Case, stages: Set<Stage>) throws -> CompileRequest {

@@ -110,6 +110,40 @@ import Testing
     }
     """
 
+  static func conv1d(channels: Int) -> String {
+    """
+    kernel @conv(%x: bf16[N, C, L], %w: bf16[F, C, K]) -> (%y: f32[N, F, L]) {
+      dims N = 8, C = \(channels), L = 512, F = 96, K = 3
+      %y: f32[n < N, f < F, l < L] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (cast<f32>(%x[n, c, ((l + k) - 1)]) * cast<f32>(%w[f, c, k]))
+    }
+    """
+  }
+
+  /// Rule 0: a convolution with few channels (96) is one reduction over channels and taps (c.k, 288 in blocks of
+  /// 64: one dot per block); with 512 channels each tap keeps its own dot over channel blocks, unless the sketch
+  /// fused-taps asks; per-tap never fuses.
+  @Test func smallChannelConvolutionsFuseTheirTaps() throws {
+    let small = try Self.trace(Self.conv1d(channels: 96))
+    #expect(small.first == "fuse_axes(y, [c, k])")
+    #expect(small.contains("split(y, c.k, 64)") && small.contains("bind(y, c.k.i, block.z)") && small.contains("dot(y)"))
+    let wide = try Self.trace(Self.conv1d(channels: 512))
+    #expect(!wide.contains { $0.hasPrefix("fuse_axes") } && wide.contains("split(y, c, 64)"))
+    #expect(try Self.trace(Self.conv1d(channels: 512), sketch: Self.sketch("fused-taps")).first == "fuse_axes(y, [c, k])")
+    #expect(try !Self.trace(Self.conv1d(channels: 96), sketch: Self.sketch("per-tap")).contains { $0.hasPrefix("fuse_axes") })
+  }
+
+  /// Sketch grouped: a contraction with more output tiles than multiprocessors gets grouped program order.
+  @Test func groupedSketch() throws {
+    let mm = """
+      kernel @mm(%a: bf16[M, K], %b: bf16[K, N]) -> (%c: f32[M, N]) {
+        dims M = 4096, K = 4096, N = 4096
+        %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (cast<f32>(%a[m, k]) * cast<f32>(%b[k, n]))
+      }
+      """
+    #expect(try Self.trace(mm, sketch: Self.sketch("grouped")).last == "group_programs(c, 8)")
+    #expect(try !Self.trace(mm).contains { $0.hasPrefix("group_programs") })
+  }
+
   static func sketch(_ name: String) throws -> GPUSketch {
     try #require(GPUSketch.all.first { $0.name == name })
   }

@@ -18,7 +18,8 @@ import Testing
   /// Every transform of the catalogue (docs/transforms.md) has a folder.
   static let catalogue = [
     "split", "tile", "reorder", "inline", "compute_at", "compute_root", "store_in", "layout", "pad", "stage", "cache",
-    "vectorize", "unroll", "parallel", "bind", "rfactor", "dot", "launch",
+    "vectorize", "unroll", "parallel", "bind", "rfactor", "dot", "launch", "fuse_axes", "precision", "group_programs",
+    "persistent", "compute_with",
   ]
 
   /// `transform/file.kir`, sorted.

@@ -63,6 +63,43 @@ import Testing
     }
   }
 
+  /// The rewrites of issue 16: a fused channel-tap axis makes one tl.dot per block of it, loaded at `//` and `%`
+  /// offsets, with the filter's digits merged back into contiguous offsets; `precision` sets the dot's input
+  /// precision (or casts to bf16) and names the looser tolerance; grouped and persistent programs decompose one
+  /// launch axis.
+  @Test func rewritesLowerToOneDotInputPrecisionsAndProgramOrder() throws {
+    func module(_ spec: String, _ trace: String, _ shape: [String: Int] = [:]) throws -> String {
+      let url = TritonTestSupport.inRepository("lowering/triton/traces/\(trace).trace")
+      let t = try Trace.parse(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
+      return try TritonTestSupport.module(TritonTestSupport.inRepository("specs/\(spec).kev"), trace: t, overrides: shape)
+    }
+    let conv1d = try module("conv1d", "conv1d.fused_axes", bench("conv1d"))
+    #expect(conv1d.components(separatedBy: "tl.dot(").count == 2, "one dot in the kernel")
+    #expect(conv1d.contains("for c_k_o_ in tl.range(0, 24)"))
+    #expect(conv1d.contains("// 3) * 2048") && conv1d.contains("% 3)) - 1)"), "x read at c.k // 3 and l + c.k % 3 - 1")
+    #expect(conv1d.contains("w_ptr + (f[None, :] * 1536 + ((c_k_o * 64) + c_k_i[:, None]))"), "w's c, k merged back")
+    #expect(!conv1d.contains("_kevc_floordiv"))
+    let conv2d = try module("conv2d", "conv2d.fused_axes", bench("conv2d"))
+    #expect(conv2d.components(separatedBy: "tl.dot(").count == 2)
+    #expect(conv2d.contains("w_ptr + (f_1[None, :] * 576 + ((c_p_q_o * 64) + c_p_q_i[:, None]))"))
+    let tf32 = try module("matmul", "matmul.tf32x3", ["M": 1000, "N": 1000, "K": 64])
+    #expect(tf32.contains("a_hi = (a.to(tl.int32, bitcast=True) & -8192).to(tl.float32, bitcast=True)"))
+    #expect(tf32.components(separatedBy: "input_precision=\"tf32\")").count == 4, "three tf32 passes")
+    #expect(tf32.contains("\"tolerance\": {\"c\": \"f32\"}"))
+    #expect(tf32.contains("for round_ in tl.range(0, 1):"), "8 x 8 tiles, at most 132 programs: one round")
+    #expect(tf32.contains("pid = tl.program_id(0).to(tl.int64) + 64 * tl.cast(round_, tl.int64)"))
+    #expect(tf32.contains("first_y = (pid_xy // 64) * 8"), "groups of 8 rows of 8 tiles")
+    #expect(tf32.contains("\"grid\": [64, 1, 1]"))
+    // compute_with: rmsnorm backward's dx and dw partials in one kernel (two kernels in all, with dw's combine).
+    let rms = try module("rmsnorm_backward", "rmsnorm_backward.with", ["M": 8192, "N": 4096])
+    #expect(rms.components(separatedBy: "@triton.jit\ndef kevc_").count == 3)
+    #expect(rms.contains("# then _r2.rf, computed with dx by the same program"))
+    #expect(rms.contains("\"grid\": [512, 1, 1]"))
+    let bf16 = try module("matmul", "matmul.bf16_operands")
+    #expect(bf16.contains("(a_v).to(tl.bfloat16)") && !bf16.contains("input_precision"))
+    #expect(bf16.contains("\"tolerance\": {\"c\": \"bf16\"}"))
+  }
+
   /// Several rows per program: each row statistic is a [rows] register block (the reduction's kept dimension
   /// reshaped away), also the max computed inside the sum, whose lane starts at the region of the sum.
   @Test func rowsPerProgramKeepRowStatisticsInRegisters() throws {

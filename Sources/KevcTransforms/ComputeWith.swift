@@ -1,0 +1,94 @@
+import KevcBasic
+import KevcIR
+
+/// `compute_with(y, b)` (Halide's compute_with, at the level of a GPU kernel's programs): the root definition `y`
+/// runs in the kernel of the earlier root definition `b`: one launch, and each program computes its tile of `b`
+/// and then its tile of `y`. Siblings that read the same inputs over the same programs (rmsnorm backward's `dx`
+/// rows and its `dw` partial sums over the same rows) thus read them once from DRAM; the second read of a
+/// program's rows hits the cache the first one filled. What is computed does not change: `y` runs earlier than
+/// its own position, which is legal because it needs nothing defined between `b` and itself.
+///
+/// Legal when `y` and `b` are distinct definitions computed at the root, `b` comes first, both bind loops to the
+/// same grid dimensions (the programs are shared: the kernel launches the most either needs along each, and a
+/// definition masks off the programs past its own extent), neither has a
+/// program order (group_programs, persistent) nor is already computed with another definition (and nothing is
+/// computed with `y`), `y` does not read `b` (other programs of the same launch write it), and everything `y` (or
+/// a producer computed inside it) reads is defined before `b` or computed inside `y`. Block-level targets emit
+/// both in one kernel; the CPU runs them in program order as before.
+///
+/// Before:
+/// ```
+/// %dx: ... schedule split(m, m.o, m.i, 512) loops(m.i: bind(grid.x), m.o, n: bind(block.x)) root
+/// %_r2.rf: ... schedule loops(m.i: bind(grid.x), m.o, n: bind(block.x)) root
+/// ```
+/// After `compute_with(_r2.rf, dx)`:
+/// ```
+/// %_r2.rf: ... schedule loops(m.i: bind(grid.x), m.o, n: bind(block.x)) root store(workspace) compute_with(%dx)
+/// ```
+extension ScheduleEditing {
+  mutating func computeWith(_ tensor: String, _ sibling: String) throws(TransformError) {
+    let index = try definitionIndex(tensor)
+    let siblingIndex = try definitionIndex(sibling)
+    guard index != siblingIndex else { throw fail("'\(tensor)' cannot be computed with itself", .badParameter) }
+    guard siblingIndex < index else {
+      throw fail("'\(sibling)' comes after '\(tensor)'; compute the later definition with the earlier one")
+    }
+    let d = kernel.definitions[index]
+    let b = kernel.definitions[siblingIndex]
+    var s = d.effectiveSchedule
+    let bs = b.effectiveSchedule
+    guard s.placement == .root, bs.placement == .root else {
+      throw fail("'\(tensor)' and '\(sibling)' must both be computed at the root (kernels of their own)")
+    }
+    guard bs.computeWith == nil, !kernel.definitions.contains(where: { $0.schedule?.computeWith == tensor }) else {
+      throw fail("'\(sibling)' is itself computed with another definition, or something is computed with '\(tensor)'")
+    }
+    guard s.programGroup == nil, s.persistentPrograms == nil, bs.programGroup == nil, bs.persistentPrograms == nil else {
+      throw fail("'\(tensor)' or '\(sibling)' has a program order (group_programs, persistent), which shared programs cannot follow")
+    }
+    // The same programs: equal extents along each grid dimension, at least one.
+    func grid(_ x: Definition) throws(TransformError) -> [GPUDimension: Int] {
+      var out: [GPUDimension: Int] = [:]
+      for l in x.effectiveSchedule.loops {
+        guard case .gpu(let g) = l.kind, g == .gridX || g == .gridY || g == .gridZ else { continue }
+        out[g] = try maxExtent(l.name, in: x)
+      }
+      return out
+    }
+    let mine = try grid(d)
+    let theirs = try grid(b)
+    guard !mine.isEmpty else { throw fail("'\(tensor)' binds no loop to the grid; there are no programs to share") }
+    guard Set(mine.keys) == Set(theirs.keys) else {
+      func show(_ g: [GPUDimension: Int]) -> String {
+        g.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+      }
+      throw fail("'\(tensor)' runs programs over [\(show(mine))] but '\(sibling)' over [\(show(theirs))]; they must use the same grid dimensions")
+    }
+    // What y needs: its own reads and those of producers computed inside it.
+    var inside: Set<String> = [tensor]
+    var grew = true
+    while grew {
+      grew = false
+      for p in kernel.definitions where !inside.contains(p.name) {
+        if case .computeAt(let c, _) = p.effectiveSchedule.placement, inside.contains(c) {
+          inside.insert(p.name)
+          grew = true
+        }
+      }
+    }
+    let position = Dictionary(kernel.definitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    for p in kernel.definitions where inside.contains(p.name) {
+      for read in Set(p.expressions.flatMap(\.loads).map(\.tensor)) where !inside.contains(read) {
+        guard let at = position[read] else { continue }  // a parameter
+        if read == sibling {
+          throw fail("'\(tensor)' reads '\(sibling)', which other programs of the same launch write")
+        }
+        if at > siblingIndex {
+          throw fail("'\(tensor)' reads '\(read)', which is computed after '\(sibling)'")
+        }
+      }
+    }
+    s.computeWith = sibling
+    setSchedule(s, of: index)
+  }
+}

@@ -1,0 +1,94 @@
+import KevcBasic
+import KevcIR
+
+/// `fuse_axes(y, [c, k])`: several reduction axes of `y` become one, iterated in the order given (the last
+/// fastest): `v = (c - lo_c) * K + (k - lo_k)` over `0 .. C * K`, and the body reads `c = lo_c + v / K`,
+/// `k = lo_k + v % K` (floor division and modulo of a non-negative index by a positive extent). One reduction
+/// axis lets one `dot` cover every tap of a convolution (an implicit GEMM over `C * K`, whose operand tiles are
+/// loaded at the div/mod indices), instead of one `dot` per tap over a small channel block.
+///
+/// Legal when every named axis is a reduction axis of `y` with bounds that do not depend on data or other index
+/// variables, no other reduction axis's bounds read one of them, the reduction is not argmax/argmin (its result
+/// is a position along one axis), and `y` has no other schedule transform yet. A sum is then the same sum in the
+/// same order when the axes are named in their declared order (another order only reassociates it, like rfactor).
+///
+/// Before:
+/// ```
+/// %_r0: f32[n < N, f < F, l < L] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (cast<f32>(%x[n, c, ((l + k) - 1:i64)]) * cast<f32>(%w[f, c, k]))
+/// ```
+/// After `fuse_axes(_r0, [c, k])`:
+/// ```
+/// %_r0: f32[n < N, f < F, l < L] = sum<f32> [c.k in 0 .. ($C * $K)] (cast<f32>(%x[n, (c.k / $K), ((l + (c.k % $K)) - 1:i64)]) * cast<f32>(%w[f, (c.k / $K), (c.k % $K)]))
+/// ```
+extension ScheduleEditing {
+  mutating func fuseAxes(_ tensor: String, _ loops: [String]) throws(TransformError) {
+    let index = try definitionIndex(tensor)
+    let d = kernel.definitions[index]
+    guard loops.count >= 2 else { throw fail("fuse_axes needs at least two axes, got \(loops.count)", .badParameter) }
+    guard Set(loops).count == loops.count else { throw fail("an axis is named twice", .badParameter) }
+    guard let r = d.reduction else {
+      throw fail("'\(tensor)' is not a reduction; fuse_axes fuses reduction axes")
+    }
+    guard r.op != .argmax, r.op != .argmin else {
+      throw fail("an \(r.op.rawValue) reduction returns a position along its axes, which fusing would change")
+    }
+    guard d.schedule == nil || d.schedule == .natural(for: d) else {
+      throw fail("fuse_axes must come before other schedule transforms of '\(tensor)'")
+    }
+    var positions: [Int] = []
+    var extents: [Expr] = []
+    var lows: [Expr] = []
+    var product = 1
+    for loop in loops {
+      guard let p = r.axes.firstIndex(where: { $0.name == loop }) else {
+        if d.axes.contains(where: { $0.name == loop }) {
+          throw fail("'\(loop)' is an output axis of '\(tensor)'; fuse_axes fuses reduction axes")
+        }
+        throw fail(
+          "'\(tensor)' has no reduction axis '\(loop)'; its reduction axes are \(r.axes.map(\.name).joined(separator: ", "))",
+          .unknownLoop)
+      }
+      let axis = r.axes[p]
+      guard let lo = constantValue(axis.lowerBound), let hi = constantValue(axis.upperBound) else {
+        throw fail("reduction axis '\(loop)' of '\(tensor)' has bounds that depend on data or other axes")
+      }
+      let readers = ScheduleEditing.dependents(of: loop, in: d)
+      if let reader = readers.first {
+        throw fail("the bounds of reduction axis '\(reader)' of '\(tensor)' read '\(loop)'")
+      }
+      guard let span = ShapeLimits.span(lo, hi) else {
+        throw fail("reduction axis '\(loop)' of '\(tensor)' spans more than \(ShapeLimits.maxExtent)", .badParameter)
+      }
+      let (next, overflow) = product.multipliedReportingOverflow(by: Swift.max(0, span))
+      guard !overflow, next <= ShapeLimits.maxExtent else {
+        throw fail("the fused axis would span more than \(ShapeLimits.maxExtent)", .badParameter)
+      }
+      product = next
+      positions.append(p)
+      lows.append(axis.lowerBound)
+      extents.append(lo == 0 ? axis.upperBound : .binary(.sub, axis.upperBound, axis.lowerBound))
+    }
+    let used = Set(d.axes.map(\.name) + r.axes.map(\.name))
+    let name = fresh(loops.joined(separator: "."), taken: used)
+    // c = lo_c + (v / (K * ...)) % C; the outermost needs no modulo, the innermost no division.
+    var substitution: [String: Expr] = [:]
+    for i in loops.indices {
+      var value: Expr = .index(name)
+      let stride = extents[(i + 1)...].reduce(nil as Expr?) { acc, e in acc.map { .binary(.mul, $0, e) } ?? e }
+      if let stride { value = .binary(.div, value, stride) }
+      if i > 0 { value = .binary(.mod, value, extents[i]) }
+      if constantValue(lows[i]) != 0 { value = .binary(.add, lows[i], value) }
+      substitution[loops[i]] = value
+    }
+    let upper = extents.dropFirst().reduce(extents[0]) { .binary(.mul, $0, $1) }
+    var axes = r.axes
+    axes[positions[0]] = ReductionAxis(name: name, lowerBound: .constant(.int(0)), upperBound: upper)
+    let drop = Set(positions.dropFirst())
+    axes = axes.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+    var fused = d
+    fused.reduction = Reduction(op: r.op, accumulator: r.accumulator, axes: axes)
+    fused.body = d.body.substituting(substitution)
+    fused.schedule = nil
+    kernel.definitions[index] = fused
+  }
+}

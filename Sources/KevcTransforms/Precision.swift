@@ -1,0 +1,40 @@
+import KevcBasic
+import KevcIR
+
+/// `precision(y, tf32 | tf32x3 | bf16)`: the precision a `dot` reads its f32 operands in on the matrix unit.
+/// `tf32` (one tensor-core pass on operands rounded to 10 mantissa bits) and `bf16` (operands rounded to bf16)
+/// trade accuracy for tensor-core speed; `tf32x3` splits each operand into a tf32 high part and a tf32 remainder
+/// and sums three passes (hi*hi + hi*lo + lo*hi), which keeps about f32's accuracy. The value computed is the same
+/// contraction; only the rounding of its operands changes, so the harness's tolerance follows the precision
+/// (`python/kevc_gpu/tolerance.py`; tf32x3 keeps f32's). Block-level targets honour it (Triton's
+/// `input_precision`, or a cast of the operands for bf16); the CPU computes the contraction in f32 regardless.
+///
+/// Legal when `y` is marked `dot`, accumulates in f32, and not both operands are already 16-bit floats (those
+/// run on the matrix unit as they are).
+///
+/// Before:
+/// ```
+/// %c: f32[i < M, j < N] = sum<f32> [k in 0 .. $K] (%a[i, k] * %b[k, j])
+///   schedule loops(i, j, k) root store(global) dot
+/// ```
+/// After `precision(c, tf32x3)`:
+/// ```
+///   schedule loops(i, j, k) root store(global) dot precision(tf32x3)
+/// ```
+extension ScheduleEditing {
+  mutating func precision(_ tensor: String, _ precision: DotPrecision) throws(TransformError) {
+    let index = try definitionIndex(tensor)
+    let d = kernel.definitions[index]
+    var s = d.effectiveSchedule
+    guard s.isDot else { throw fail("'\(tensor)' is not marked 'dot'; apply dot(\(tensor)) first") }
+    guard let r = d.reduction, r.accumulator == .f32 else {
+      throw fail("'\(tensor)' does not accumulate in f32; an input precision applies to f32 contractions")
+    }
+    let operandTypes = d.body.loads.compactMap { kernel.tensorType($0.tensor)?.dtype }
+    if !operandTypes.isEmpty, operandTypes.allSatisfy({ $0 == .f16 || $0 == .bf16 }) {
+      throw fail("the operands of '\(tensor)' are already 16-bit floats, which the matrix unit reads as they are")
+    }
+    s.dotPrecision = precision
+    setSchedule(s, of: index)
+  }
+}
