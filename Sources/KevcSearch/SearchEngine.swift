@@ -81,6 +81,8 @@ public struct SearchOptions: Sendable {
   /// proposal and, when legal and new, becomes a root evaluated right after the default schedule (proposer
   /// `seed:NAME`), on islands 1, 2, ... in turn. Evolution breeds from them like from any other candidate.
   public var seedTraces: [(name: String, trace: Trace)] = []
+  /// Testing hook: the worker of candidate N misbehaves as `WorkerRequest.fault` says, on every evaluation of it.
+  public var faults: [Int: String] = [:]
 
   public init(workerExecutable: URL) { self.workerExecutable = workerExecutable }
 }
@@ -490,6 +492,7 @@ public final class SearchEngine {
       timingLock: FileManager.default.temporaryDirectory.appendingPathComponent("kevc-timing-\(getuid()).lock").path)
     request.target = options.target
     request.caseTimeout = options.caseTimeout
+    request.fault = options.faults[id]
     if options.target != "llvm" {
       request.deviceFootprint = footprint.admitted(budget: deviceBudget)
       request.deviceMemory = deviceBudget.map { _ in footprint.admitted(budget: deviceBudget) }

@@ -142,7 +142,7 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
 public final class TuningDatabase {
   /// 'kevc' in ASCII: PRAGMA application_id of every kevc tuning database.
   public static let applicationID: Int = 0x6B65_7663
-  public static let schemaVersion = 3
+  public static let schemaVersion = 4
   /// The default file when neither `--db` nor `KEVC_DB` names one.
   public static let defaultFileName = "kevc-tuning.db"
 
@@ -257,24 +257,7 @@ public final class TuningDatabase {
       island INTEGER NOT NULL DEFAULT 0,
       created_at REAL NOT NULL,
       UNIQUE (workload_id, target_id, ir_hash));
-    CREATE TABLE evaluations (
-      id INTEGER PRIMARY KEY,
-      candidate_id INTEGER NOT NULL UNIQUE REFERENCES candidates(id),
-      status TEXT NOT NULL CHECK (status IN ('ok', 'illegal', 'compile_error', 'wrong', 'nan', 'timeout', 'crash')),
-      error TEXT,
-      max_abs_error REAL,
-      max_rel_error REAL,
-      median_time REAL,
-      times TEXT,
-      baseline_time REAL,
-      speedup REAL,
-      roofline_fraction REAL,
-      checked_shapes TEXT,
-      seed INTEGER NOT NULL,
-      worker_seconds REAL,
-      started_at REAL NOT NULL,
-      finished_at REAL NOT NULL,
-      worker_report TEXT);
+    \(evaluationsTable)
     CREATE TABLE proposer_calls (
       id INTEGER PRIMARY KEY,
       workload_id INTEGER NOT NULL REFERENCES workloads(id),
@@ -290,6 +273,29 @@ public final class TuningDatabase {
     CREATE INDEX candidates_by_workload ON candidates (workload_id, target_id);
     CREATE INDEX proposer_calls_by_workload ON proposer_calls (workload_id, target_id);
     """ + agentSchema
+
+  /// The evaluations table (schema 4: `harness_error` is a status).
+  public static let evaluationsTable = """
+    CREATE TABLE evaluations (
+      id INTEGER PRIMARY KEY,
+      candidate_id INTEGER NOT NULL UNIQUE REFERENCES candidates(id),
+      status TEXT NOT NULL CHECK (status IN ('ok', 'illegal', 'compile_error', 'wrong', 'nan', 'timeout', 'crash',
+        'harness_error')),
+      error TEXT,
+      max_abs_error REAL,
+      max_rel_error REAL,
+      median_time REAL,
+      times TEXT,
+      baseline_time REAL,
+      speedup REAL,
+      roofline_fraction REAL,
+      checked_shapes TEXT,
+      seed INTEGER NOT NULL,
+      worker_seconds REAL,
+      started_at REAL NOT NULL,
+      finished_at REAL NOT NULL,
+      worker_report TEXT);
+    """
 
   /// Schema 3: the LLM agent's calls, its memory of winning edits, and user documents of its knowledge base.
   public static let agentSchema = """
@@ -339,11 +345,19 @@ public final class TuningDatabase {
     """
 
   /// Brings an older schema up to this one, in one transaction (a failure leaves the file as it was).
-  /// 1 -> 2: evaluations.worker_report. 2 -> 3: agent_calls, agent_memory, kb_documents.
+  /// 1 -> 2: evaluations.worker_report. 2 -> 3: agent_calls, agent_memory, kb_documents. 3 -> 4: the evaluations
+  /// table rebuilt with `harness_error` in its status CHECK.
   private func upgrade(from version: Int) throws {
     _ = try connection.transaction {
       if version < 2 { try connection.exec("ALTER TABLE evaluations ADD COLUMN worker_report TEXT") }
       if version < 3 { try connection.exec(Self.agentSchema) }
+      if version < 4 {
+        // The status CHECK learns 'harness_error': SQLite cannot alter a CHECK, so the table is rebuilt (same
+        // columns in the same order, every row kept).
+        try connection.exec(
+          "ALTER TABLE evaluations RENAME TO evaluations_v3; \(Self.evaluationsTable) "
+            + "INSERT INTO evaluations SELECT * FROM evaluations_v3; DROP TABLE evaluations_v3;")
+      }
       try connection.exec("PRAGMA user_version = \(Self.schemaVersion)")
     }
   }

@@ -29,7 +29,7 @@ public struct WorkerRequest: Codable, Sendable {
   public var repeats: Int
   /// A file locked (flock) around timing so that concurrent workers do not time each other's noise.
   public var timingLock: String?
-  /// Testing hook: "crash", "hang" or "garbage" makes the worker misbehave on purpose.
+  /// Testing hook: "crash", "hang", "garbage" or "harness_error" makes the worker misbehave on purpose.
   public var fault: String?
   /// The target: nil or "llvm" (the host CPU: JIT, checked against the interpreter), or "triton" (the GPU: the
   /// Triton module and the torch float64 reference run through the GPU harness, python/kevc_gpu).
@@ -334,6 +334,10 @@ public enum WorkerEvaluation {
     case "hang": while true { sleep(1) }
     case "garbage":
       FileHandle.standardOutput.write(Data("\u{0}\u{7f}not json at all {{{".utf8))
+      exit(0)
+    case "harness_error":
+      let r = WorkerResult(status: .harnessError, error: "harness_error: out of memory in the float64 reference (injected)")
+      if let data = try? JSONEncoder().encode(r) { FileHandle.standardOutput.write(data) }
       exit(0)
     default: break
     }

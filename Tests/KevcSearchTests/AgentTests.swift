@@ -397,7 +397,7 @@ extension SearchTests {
       #expect(AgentReport.calls(db: reader, workload: 1, target: 1).isEmpty)
       let writer = try TuningDatabase(path: path, create: false)
       #expect(writer.hasTable("agent_calls") && writer.hasTable("agent_memory") && writer.hasTable("kb_documents"))
-      #expect(try writer.connection.scalar("PRAGMA user_version") == 3)
+      #expect(try writer.connection.scalar("PRAGMA user_version") == TuningDatabase.schemaVersion)
     }
   }
 }

@@ -90,6 +90,12 @@ import Testing
     #expect(try db.connection.scalar("PRAGMA user_version") == TuningDatabase.schemaVersion)
     let e = try #require(try db.evaluation(candidate: 1))
     #expect(e.medianTime == 0.5 && e.workerReport == nil)
+    // Schema 4: the rebuilt evaluations table kept the row and takes harness_error.
+    var infra = e
+    infra.status = .harnessError
+    try db.insertEvaluation(infra)
+    #expect(try db.evaluation(candidate: 1)?.status == .harnessError)
+    try db.insertEvaluation(e)
     var next = e
     next.workerReport = #"{"phase_seconds":{"start":1.5}}"#
     try db.insertEvaluation(next)

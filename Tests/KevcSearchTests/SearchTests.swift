@@ -106,6 +106,27 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(try db.describeCandidate(best.0.id)?.contains("FLAGGED: 250% of the roofline floor") == true)
   }
 
+  @Test func aHarnessErrorIsRetriedAloneThenRecordedNeverBlamed() throws {
+    // Candidate 2's evaluation fails in the harness every time: it is evaluated once more with nothing else in
+    // flight, then recorded as harness_error (not crash), and the search goes on to its budget.
+    let dir = try Paths.temporaryDirectory()
+    let db = try TuningDatabase(path: dir.appendingPathComponent("h.db").path)
+    var options = smallOptions(budget: 4)
+    options.jobs = 2
+    options.faults = [2: "harness_error"]
+    var messages: [String] = []
+    let engine = SearchEngine(db: db, input: try matmulInput(16), options: options) { e in
+      if case .message(let m) = e { messages.append(m) }
+    }
+    let summary = try engine.run()
+    #expect(summary.stats.evaluated == 4)
+    let evals = try db.evaluations(workload: summary.workloadID, target: summary.targetID)
+    let two = try #require(evals.first { $0.candidateID == 2 })
+    #expect(two.status == .harnessError && two.error?.contains("injected") == true)
+    #expect(messages.filter { $0.contains("candidate #2: harness error") && $0.contains("again alone") }.count == 1)
+    #expect(evals.filter { $0.candidateID != 2 }.allSatisfy { $0.status != .harnessError })
+  }
+
   @Test func interquartileRangeMatchesTheHarness() {
     // python/kevc_gpu/worker.py _stats: linear interpolation between order statistics.
     #expect(WorkerEvaluation.iqr([1, 2, 3, 4, 5]) == 2)

@@ -2,20 +2,20 @@
 # Evaluation throughput on one GPU (issue 17), in under 9 minutes: run on the GPU machine (CUDA, Triton, PyTorch;
 # no Swift) from the repository root, with the static kevc of this commit (bench/gpu/build-static-kevc.sh).
 #   bench/search/throughput.sh OUT_DIR
-# 1. Short searches (THROUGHPUT_SECONDS each, default 35) at the bench shapes of rmsnorm, softmax, layernorm,
+# 1. Short searches (THROUGHPUT_SECONDS each, default 30) at the bench shapes of rmsnorm, softmax, layernorm,
 #    matmul (bf16), conv2d and attention, with the warm workers, reference reuse and memory admission ("after"),
 #    and of rmsnorm and matmul with `--cold-workers --reference-epoch 0` ("before": a Python worker per candidate,
 #    a float64 reference per candidate), all in one tuning database.
 # 2. Every spec of specs/ and specs/kernelbench/ checked once at its bench shape (default schedule, 1 trial, 3
 #    timed calls) through a warm-worker server with the device's memory budget, at most THROUGHPUT_SWEEP_SECONDS
-#    (default 170): a harness crash or harness_error is what this looks for; a spec not reached in time says so.
+#    (default 150): a harness crash or harness_error is what this looks for; a spec not reached in time says so.
 # THROUGHPUT_SMALL=1 uses each spec's dims line instead of its bench shape (a dry run on the CPU: KEVC_GPU_DEVICE=cpu
 # TRITON_INTERPRET=1). Writes OUT_DIR/{throughput.md, throughput.json, db/LABEL.{db,json}, search-*.log,
 # sweep/*.json, machine.txt}.
 set -uo pipefail
 OUT=${1:?usage: bench/search/throughput.sh OUT_DIR}
-SECONDS_PER_SEARCH=${THROUGHPUT_SECONDS:-35}
-SWEEP_SECONDS=${THROUGHPUT_SWEEP_SECONDS:-170}
+SECONDS_PER_SEARCH=${THROUGHPUT_SECONDS:-30}
+SWEEP_SECONDS=${THROUGHPUT_SWEEP_SECONDS:-150}
 mkdir -p "$OUT/sweep"
 cd "$(dirname "$0")/../.."
 . bench/gpu/kevc-binary.sh
@@ -61,8 +61,8 @@ for spec in specs/*.kev specs/kernelbench/*.kev; do
     python3 -c 'import json,sys; print(json.dumps({"status": "kevc_compile_error", "reason": open(sys.argv[1]).read()[-400:]}))' \
       "$dir.compile.txt" > "$OUT/sweep/$name.json"; continue
   fi
-  timeout 120 python3 -m kevc_gpu run --kernel "$dir"/*.triton.py --reference "$dir"/*.ref.py --shape-label "$shape" \
-    --trials 1 --timing-calls 3 --eager-calls 0 --timing-seconds 2 --timeout 60 --memory-budget "$BUDGET" \
+  timeout 90 python3 -m kevc_gpu run --kernel "$dir"/*.triton.py --reference "$dir"/*.ref.py --shape-label "$shape" \
+    --trials 1 --timing-calls 3 --eager-calls 0 --timing-seconds 2 --timeout 45 --memory-budget "$BUDGET" \
     --server "$SOCK" > "$OUT/sweep/$name.json" 2> "$OUT/sweep/$name.err"
   rm -rf "$dir"
 done &
