@@ -5,12 +5,12 @@
 # the float64 torch reference, times it, then runs the torch op eagerly and under torch.compile. Last, a C program
 # with no Python (bench/gpu/launcher_main.c) launches softmax at 4096 x 4096 through the launcher and checks it.
 #   bench/gpu/artifacts-check.sh KEVC [OUT.json] [SPEC:SHAPE ...]
-# KEVC: the kevc binary (e.g. the static one from bench/gpu/build-static-kevc.sh). Prints a JSON summary (and writes
-# it to OUT.json; the C program's line to OUT-c.json); exit status 1 when any check failed. A dry run without a GPU (everything but the launcher, Triton
-# interpreted): KEVC_CHECK_DEVICE=cpu bench/gpu/artifacts-check.sh KEVC.
+# KEVC: the kevc binary (e.g. the static one from bench/gpu/build-static-kevc.sh). Prints a JSON summary and writes
+# it to OUT.json (the C program's line to OUT-c.json); exit status 1 when any check failed. A dry run without a GPU
+# (everything but the launchers, Triton interpreted): KEVC_CHECK_DEVICE=cpu bench/gpu/artifacts-check.sh KEVC.
 set -euo pipefail
 KEVC=$(realpath "${1:?usage: bench/gpu/artifacts-check.sh KEVC [OUT.json] [SPEC:SHAPE ...]}")
-OUT=${2:-artifacts-check.json}
+OUT=$(realpath -m "${2:-artifacts-check.json}")
 shift $(( $# < 2 ? $# : 2 ))
 cd "$(dirname "$0")/../.."
 export PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"
