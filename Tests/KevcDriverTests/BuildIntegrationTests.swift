@@ -86,8 +86,11 @@ import Testing
       ["search", Self.softmax, "--shape", "M=8,N=16", "--budget", "2", "--jobs", "1", "--trials", "1", "--db", "kevc-tuning.db"],
       in: dir)
     #expect(search.status == 0, "\(search.stderr)")
-    let plain = try runKevc(["compile", Self.softmax, "--shape", "M=8,N=16", "--emit", "meta"], in: dir)
+    let plain = try runKevc(["compile", Self.softmax, "--shape", "M=8,N=16", "--emit", "meta"], in: dir, environment: ["KEVC_DB": ""])
     #expect(plain.status == 0 && !plain.stderr.contains("tuned schedule") && plain.stdout.contains("\"default\""), "\(plain.stderr)")
+    // kevc run --db runs the tuned kernel.
+    let tuned = try runKevc(["run", Self.softmax, "--shape", "M=8,N=16", "--trials", "1", "--db", "kevc-tuning.db"], in: dir)
+    #expect(tuned.status == 0 && tuned.stderr.contains("using tuned schedule") && tuned.stdout.contains("PASS"), "\(tuned.stdout)\(tuned.stderr)")
   }
 
   /// The depfile wires the tuning database into ninja: a second ninja run does nothing, a change to the database
@@ -227,6 +230,14 @@ import Testing
     if !FileManager.default.fileExists(atPath: "/dev/nvidiactl") {
       #expect(run.stdout.contains("right=3"), "\(run.stdout)")
     }
+    // kevc found through the PATH (argv[0] is just "kevc") finds kevc_gpu relative to its executable.
+    let bin = dir.appendingPathComponent("bin")
+    try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("kevc"), withDestinationURL: Paths.kevc)
+    let onPath = try runProgram(
+      Self.env, ["kevc", "compile", Self.softmax, "--target", "triton", "--check-aot", "cuda:90", "-o", "/dev/null"],
+      in: dir, environment: ["PATH": bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), "KEVC_PYTHON_DIR": ""])
+    #expect(onPath.status == 0, "\(onPath.stderr)")
     let argmax = Paths.inRepository("specs/argmax.kev").path
     let two = try runKevc(["compile", argmax, "--target", "triton", "--emit", "cubin", "-o", "/dev/null"], in: dir)
     #expect(two.status == 1 && two.stderr.contains("[kevc.triton.artifact-error]") && two.stderr.contains("2 kernels"), "\(two.stderr)")

@@ -27,13 +27,12 @@ SCALAR_CTYPE = {"f16": ctypes.c_uint16, "bf16": ctypes.c_uint16, "f32": ctypes.c
 
 
 def compare_all(outputs, reference, results):
-    worst = {"passed": True}
-    for r in results:
-        c = ktol.compare(outputs[r["name"]], reference[r["name"]], r["dtype"])
-        if not c["passed"] or not worst.get("max_abs"):
-            worst = {"passed": c["passed"] and worst["passed"], "result": r["name"], "max_abs": c["max_abs"],
-                     "max_rel": c["max_rel"], "reason": c.get("reason")}
-    return worst
+    """Every result against the reference: passed when all pass; the first failure's (else the largest) error."""
+    checks = [(r["name"], ktol.compare(outputs[r["name"]], reference[r["name"]], r["dtype"])) for r in results]
+    failed = [(n, c) for n, c in checks if not c["passed"]]
+    name, c = failed[0] if failed else max(checks, key=lambda nc: nc[1]["max_abs"])
+    return {"passed": not failed, "result": name, "max_abs": c["max_abs"], "max_rel": c["max_rel"],
+            "reason": c.get("reason")}
 
 
 def check(directory, name, device):
