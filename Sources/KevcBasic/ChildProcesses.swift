@@ -37,7 +37,8 @@ public enum ChildProcesses {
 /// is closed in the child (`posix_spawn_file_actions_addclosefrom_np(3)`; the parent's descriptors are untouched,
 /// so Foundation's own watches stay intact). The spawn holds `ChildProcesses`' lock like `Process.run()` does.
 public final class SpawnedChild: @unchecked Sendable {
-  // @unchecked Sendable: `status` is written only by `poll`, whose callers (one pool) serialize their calls.
+  // @unchecked Sendable: `exit` is written only by `poll` and `killAndWait`, whose callers (one pool) serialize
+  // their calls.
 
   /// How a child ended.
   public enum Exit: Equatable, Sendable {
@@ -89,8 +90,7 @@ public final class SpawnedChild: @unchecked Sendable {
     var r: pid_t
     repeat { r = waitpid(pid, &status, WNOHANG) } while r == -1 && errno == EINTR
     if r == pid {
-      // WIFEXITED: the low 7 bits are 0; WEXITSTATUS: the next 8; WTERMSIG: the low 7 bits.
-      exit = status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+      exit = Self.decode(status)
     } else if r == -1 {
       exit = .exited(-1)  // not our child any more (ECHILD): nothing to wait for
     }
@@ -99,14 +99,20 @@ public final class SpawnedChild: @unchecked Sendable {
 
   public var isRunning: Bool { poll() == nil }
 
-  /// Sends SIGKILL (if it still runs) and reaps it; a SIGKILLed child always ends, so this returns.
+  /// waitpid's status word: WIFEXITED when the low 7 bits are 0 (WEXITSTATUS the next 8), else WTERMSIG.
+  static func decode(_ status: Int32) -> Exit {
+    status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+  }
+
+  /// Sends SIGKILL (if it still runs) and reaps it, waiting at most 10 s: a child stuck in the kernel (a GPU
+  /// driver call) can take long to die, and the caller must not hang on it; such a child counts as killed and is
+  /// left a zombie until this process ends.
   public func killAndWait() {
     guard poll() == nil else { return }
     Glibc.kill(pid, SIGKILL)
-    var status: Int32 = 0
-    var r: pid_t
-    repeat { r = waitpid(pid, &status, 0) } while r == -1 && errno == EINTR
-    exit = r == pid ? (status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)) : .exited(-1)
+    let deadline = Date().addingTimeInterval(10)
+    while poll() == nil, Date() < deadline { usleep(5_000) }
+    if exit == nil { exit = .signaled(SIGKILL) }
   }
 }
 

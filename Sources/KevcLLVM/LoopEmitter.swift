@@ -80,6 +80,8 @@ final class LoopEmitter {
   /// Local temporaries used outside any `allocate`, allocated once at the entry on first use.
   private var lazyLocals: [String: Buffer] = [:]
   private var indices: [String: LLVMValueRef] = [:]
+  /// Ranges of the enclosing loops' variables (where known), for the trip counts `ConditionalRecurrences` needs.
+  private var variableRanges: [String: ClosedRange<Int64>] = [:]
   private var loopCount = 0
 
   /// Emits `program` into a new module of `context`; the module is verified but not optimised.
@@ -265,8 +267,8 @@ final class LoopEmitter {
   private func emitLoop(_ loop: Loop) throws(DiagnosticError) {
     var properties: [LLVMMetadataRef?] = []
     var vectorized = false
-    // Unrolled, a loop carrying a conditional recurrence (an arg-reduction) hangs LLVM's vectorizer.
-    let keepRolled = ConditionalRecurrences.carried(by: loop)
+    // Fully unrolled, a loop carrying a conditional recurrence (an arg-reduction) hangs LLVM's vectorizer.
+    let keepRolled = ConditionalRecurrences.keepRolled(loop, tripCountBound: tripCountBound(loop))
     switch loop.kind {
     case .serial:
       break
@@ -312,10 +314,12 @@ final class LoopEmitter {
     b.start(body)
     let saved = indices[loop.variable]
     indices[loop.variable] = counter
+    let savedRange = enterRange(of: loop)
     if vectorized { vectorizedDepth += 1 }
     try emit(loop.body)
     if vectorized { vectorizedDepth -= 1 }
     indices[loop.variable] = saved
+    variableRanges[loop.variable] = savedRange
     b.br(latch)
 
     b.start(latch)
@@ -326,6 +330,28 @@ final class LoopEmitter {
     if !properties.isEmpty { attachLoopMetadata(backEdge, properties) }
 
     b.start(exit)
+  }
+
+  /// The most iterations `loop` can run (from the ranges of the dims and enclosing loop variables); nil when unknown.
+  private func tripCountBound(_ loop: Loop) -> Int64? {
+    guard let lower = BoundsAnalysis.range(of: loop.lowerBound, variables: variableRanges, dims: program.dims),
+      let upper = BoundsAnalysis.range(of: loop.upperBound, variables: variableRanges, dims: program.dims)
+    else { return nil }
+    let (trips, overflow) = upper.upperBound.subtractingReportingOverflow(lower.lowerBound)
+    return overflow ? nil : max(0, trips)
+  }
+
+  /// Records the range of `loop`'s variable for the loops inside it; returns the range it replaces.
+  private func enterRange(of loop: Loop) -> ClosedRange<Int64>? {
+    let saved = variableRanges[loop.variable]
+    variableRanges[loop.variable] = nil
+    if let lower = BoundsAnalysis.range(of: loop.lowerBound, variables: variableRanges, dims: program.dims),
+      let upper = BoundsAnalysis.range(of: loop.upperBound, variables: variableRanges, dims: program.dims),
+      upper.upperBound > lower.lowerBound
+    {
+      variableRanges[loop.variable] = lower.lowerBound...(upper.upperBound - 1)
+    }
+    return saved
   }
 
   /// Attaches `!llvm.loop !{self, properties...}` to a loop's back edge. The loop ID must refer to itself: it is
@@ -448,7 +474,9 @@ final class LoopEmitter {
     b.condBr(b.icmp(LLVMIntSLT, counter, last), body, exit)
     b.start(body)
     indices[loop.variable] = counter
+    let savedRange = enterRange(of: loop)
     try emit(loop.body)
+    variableRanges[loop.variable] = savedRange
     b.br(latch)
     b.start(latch)
     let next = b.add(counter, context.i64(1), nsw: true)

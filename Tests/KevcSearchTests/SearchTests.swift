@@ -391,6 +391,27 @@ func smallOptions(budget: Int) -> SearchOptions {
       "\(String(describing: results[2]))")
   }
 
+  /// A compile that runs past the worker's compile limit (here far below any compile) is reported by the worker
+  /// itself as a `timeout` whose error starts with `compile_timeout:`, with the located diagnostic's message.
+  @Test func workersReportCompilesPastTheirLimitAsCompileTimeouts() throws {
+    let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
+    let pool = try WorkerPool(executable: Paths.kevc, timeout: 60)
+    var request = WorkerRequest(
+      specPath: "add.kev", specText: spec, kind: "spec", shape: ["N": 17], trace: Trace([]), trials: 1,
+      secondsPerRepeat: 0.001, repeats: 1)
+    request.compileSeconds = 0.001
+    try pool.launch(id: 1, request: request)
+    var result: WorkerResult?
+    let deadline = Date().addingTimeInterval(60)
+    while result == nil, Date() < deadline {
+      result = pool.poll().first?.result
+      usleep(20_000)
+    }
+    #expect(result?.status == .timeout, "\(String(describing: result))")
+    #expect(result?.error?.hasPrefix("compile_timeout: llvm did not finish compiling kernel 'add' within") == true,
+      "\(String(describing: result))")
+  }
+
   /// Issue 13: a database row holding a trace past the limits (a split factor of 2^63 - 1) crashed `kevc compile`
   /// and `kevc search`. The compile lookup skips it with a reason and takes the next fastest record; a search
   /// resuming on that database rejects it and goes on.
