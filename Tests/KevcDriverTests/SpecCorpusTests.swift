@@ -53,6 +53,27 @@ import Testing
     try check(spec, overrides: ones, trials: 2)
   }
 
+  /// The default CPU schedule at a spec's bench shape lowers to loops: it places buffers so that the program fits
+  /// the stack budget (`ResourceBudget`) by construction. Lowering only, no run (the bench shapes are large).
+  @Test(arguments: specs)
+  func defaultScheduleLowersAtTheBenchShape(_ spec: URL) throws {
+    let bench = Dictionary(uniqueKeysWithValues: try frontEnd(spec).dims.compactMap { d in d.benchValue.map { (d.name, $0) } })
+    let request = CompileRequest(source: try source(spec), kind: .spec, shapeOverrides: bench, stages: [.lowered])
+    do {
+      _ = try Compiler.compile(request)
+    } catch {
+      Issue.record("\(spec.lastPathComponent) \(bench): \(error)")
+    }
+  }
+
+  /// Attention at B=1, H=4, S=128, D=64: fusing every intermediate at the batch loop once needed 2.6 MiB of
+  /// local buffers (`kevc.lower.stack-too-large`); the default schedule now fuses the ones past the budget at an
+  /// inner loop, and the kernel runs and matches the interpreter.
+  @Test func attentionWhoseFusedRegionsExceedTheStackRuns() throws {
+    let spec = try #require(Self.specs.first { $0.lastPathComponent == "attention.kev" })
+    try check(spec, overrides: ["B": 1, "H": 4, "S": 128, "D": 64], trials: 1)
+  }
+
   func frontEnd(_ spec: URL) throws -> Kernel {
     let request = CompileRequest(source: try source(spec), kind: .spec, stages: [.ir])
     return try Compiler.compile(request).kernel
