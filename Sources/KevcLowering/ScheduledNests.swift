@@ -317,16 +317,17 @@ extension Lowering {
       let pureLeaves = Array(leaves[..<firstReduction])
       let reductionLeaves = Array(leaves[firstReduction...])
       let index = def.reduction?.axes.first.flatMap { axisValue[$0.name] } ?? .constant(.int(-1))
+      let others = (r.combiner?.otherElements ?? []).map { remapLoads($0.substituting(axisValue), ranges: ranges) }
       guard
         let perPoint = lowerReduction(
-          def, r, body: bodyValue, index: index,
+          def, r, body: bodyValue, others: others, index: index,
           loops: { update in build(reductionLeaves, guarding(reductionGuards, update)) },
           store: { .store(buffer: mine.buffer, indices: target, value: $0) })
       else { return [] }
       return build(pureLeaves, guarding(pureGuards, perPoint))
     }
     // Accumulate in the definition's own storage.
-    guard r.op != .argmax, r.op != .argmin, r.accumulator == def.dtype else {
+    guard !r.op.carriesState, r.accumulator == def.dtype else {
       error(
         "bad-schedule", "'\(def.name)' cannot accumulate in place: its reduction loops enclose axis loops",
         at: def.location)
@@ -344,7 +345,7 @@ extension Lowering {
     case .prod: combine = .mul
     case .max: combine = .max
     case .min: combine = .min
-    case .argmax, .argmin: return []
+    case .argmax, .argmin, .tuple: return []
     }
     let update = Stmt.store(
       buffer: mine.buffer, indices: target, value: .binary(combine, current, convert(bodyValue, to: r.accumulator)))
@@ -429,6 +430,8 @@ extension Constant {
     case .prod: return .one(t)
     case .max, .argmax: return .lowest(t)
     case .min, .argmin: return .highest(t)
+    // Never used: in-place accumulation refuses reductions that carry state (their identity is a tuple).
+    case .tuple: return .zero(t)
     }
   }
 }

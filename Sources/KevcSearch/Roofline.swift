@@ -42,6 +42,8 @@ public struct WorkloadCost: Sendable, Hashable {
         switch r.op {
         case .sum, .prod, .max, .min: ops += 1
         case .argmax, .argmin: ops += 1
+        case .tuple:
+          for e in (r.combiner?.otherElements ?? []) + (r.combiner?.combine ?? []) { ops += Double(Self.operations(e)) }
         }
       }
       flops += points * length * ops

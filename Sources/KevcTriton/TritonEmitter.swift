@@ -76,6 +76,12 @@ public enum TritonEmitter {
     var wsNames = PythonNames()
     let results = Set(kernel.results.map(\.name))
     for d in kernel.definitions {
+      if d.reduction?.op == .tuple {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("triton", "unsupported-tuple-reduction"),
+            "the Triton emitter does not lower the tuple reduction '\(d.name)' yet (use the CPU target)", at: d.location))
+      }
       let s = try shape(d.shape, d.name, at: d.location)
       shapes[d.name] = s
       guard !results.contains(d.name), d.effectiveSchedule.placement == .root else { continue }

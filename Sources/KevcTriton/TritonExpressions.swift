@@ -374,7 +374,7 @@ extension KernelBuilder {
         return (name, true)
       }
       return (op == .max ? "tl.max" : "tl.min", false)
-    case .argmax, .argmin: return ("", false)
+    case .argmax, .argmin, .tuple: return ("", false)
     }
   }
 
@@ -392,6 +392,9 @@ extension KernelBuilder {
       helpers.insert(combine)
       let i = acc.index ?? "acc_index"
       line("\(a), \(i) = \(combine)(\(a), \(i), \(v), \(r.index?.text ?? Self.noIndex))")
+    case .tuple:
+      // Never reached: the emitter refuses tuple reductions (TritonEmitter.emit).
+      break
     }
   }
 
