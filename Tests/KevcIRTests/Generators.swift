@@ -85,6 +85,16 @@ struct KernelGenerator {
         axes: (0..<rng.next() % 3).map { _ in
           ReductionAxis(name: pick(Self.names), lowerBound: expr(3), upperBound: expr(3))
         })
+      if reduction?.op == .tuple {
+        let components = (0...(rng.next() % 2)).map { _ -> Combiner.Component in
+          let t = pick(DType.allCases)
+          return Combiner.Component(name: pick(Self.names), dtype: t, identity: .zero(t))
+        }
+        reduction?.accumulator = components[0].dtype
+        reduction?.combiner = Combiner(
+          components: components, otherElements: components.dropFirst().map { _ in expr(3) },
+          combine: components.map { _ in expr(3) }, yield: expr(3))
+      }
     }
     return Definition(
       name: pick(Self.names), dtype: pick(DType.allCases), axes: axes, reduction: reduction, body: expr(),
