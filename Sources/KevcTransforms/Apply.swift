@@ -25,6 +25,7 @@ extension Transform {
     case .rfactor(let t, let l, let f): try editing.rfactor(t, l, f)
     case .dot(let t): try editing.dot(t)
     case .launch(let t, let w, let s): try editing.launch(t, warps: w, stages: s)
+    case .fuseReductions(let t): try editing.fuseReductions(t)
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {

@@ -153,6 +153,11 @@ public struct TraceGenerator: Sendable {
       return .reorder(tensor: t, loops: shuffled(chosen))
     case .inline:
       return .inline(tensor: tensorName(intermediates.filter { $0.reduction == nil }))
+    case .fuseReductions:
+      // Sums, and the elementwise definitions that read sums.
+      let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
+      return .fuseReductions(
+        tensor: tensorName(defs.filter { d in sums.contains(d.name) || (d.reduction == nil && sums.contains { d.reads($0) }) }))
     case .computeAt:
       let producers = intermediates.filter { p in defs.contains { $0.name != p.name && $0.reads(p.name) } }
       let p = tensorName(producers)
@@ -323,7 +328,7 @@ public struct TraceGenerator: Sendable {
         : .launch(tensor: x, warps: w, stages: other([1, 2, 3, 4], than: s))
     case .bind(let x, let l, let d):
       return .bind(tensor: x, loop: l, dimension: pick(bindDimensions.filter { $0 != d }, or: d))
-    case .parallel, .inline, .computeRoot, .dot:
+    case .parallel, .inline, .computeRoot, .dot, .fuseReductions:
       return randomTransform(t.kind, for: kernel)
     }
   }
@@ -345,6 +350,7 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case computeRoot = "compute_root"
   case storeIn = "store_in"
   case layout, pad, stage, cache, vectorize, unroll, parallel, bind, rfactor, dot, launch
+  case fuseReductions = "fuse_reductions"
 }
 
 extension Transform {
@@ -368,6 +374,7 @@ extension Transform {
     case .rfactor: return .rfactor
     case .dot: return .dot
     case .launch: return .launch
+    case .fuseReductions: return .fuseReductions
     }
   }
 }
