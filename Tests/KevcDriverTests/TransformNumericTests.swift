@@ -76,6 +76,18 @@ import Testing
   static let small = ["M": 13, "N": 11, "K": 19]
 
   static let cases: [Case] = [
+    // fuse_reductions (online softmax; the rewrite is checked against the interpreter on the unrewritten kernel)
+    Case(
+      name: "fuse_reductions: causal attention as one tuple reduction", source: "specs/attention.kev",
+      shape: ["B": 1, "H": 2, "S": 19, "D": 8], trace: "fuse_reductions(o)", loopsContain: ["%o.s.2"],
+      irContains: ["reduce<m: f32 = -inf:f32, w0: f32 = 0.0:f32, w1: f32 = 0.0:f32>", "yield cast<bf16>((%w0 / %w1))"]),
+    Case(
+      name: "fuse_reductions, the scores computed in the key loop (one loop nest)", source: "specs/attention.kev",
+      shape: ["B": 1, "H": 2, "S": 19, "D": 8], trace: "fuse_reductions(o)\ncompute_at(_r0, o, j)",
+      loopsContain: ["local %_r0"]),
+    Case(
+      name: "fuse_reductions: softmax's normaliser without the maximum", source: "specs/softmax.kev",
+      shape: ["M": 5, "N": 37], trace: "fuse_reductions(_r0)", irContains: ["reduce<m: f32 = -inf:f32, w: f32"]),
     // split
     Case(
       name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",
