@@ -90,7 +90,7 @@ public struct DiffTester: Sendable {
       // numeric tests against the unrewritten kernel.
       case .bind, .launch, .dot, .fuseReductions: continue
       case .split, .tile, .reorder, .inline, .computeAt, .computeRoot, .storeIn, .layout, .pad, .stage, .cache,
-        .vectorize, .unroll, .parallel, .rfactor:
+        .vectorize, .unroll, .parallel, .rfactor, .toScan:
         break
       }
       if let next = try? t.apply(to: k) {

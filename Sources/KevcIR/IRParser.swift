@@ -340,6 +340,16 @@ private struct Parser {
     try expect("]", "after the definition's axes")
     try expect("=", "after the definition's axes")
     var reduction: Reduction?
+    var scanAxis: String?
+    if isWord("scan"), isPunct("(", peek(1)) {
+      advance()
+      advance()
+      scanAxis = try bareName("the scan axis")
+      try expect(")", "after the scan axis")
+      guard case .ident(let w) = current.kind, ReduceOp(rawValue: w) != nil, isPunct("<", peek(1)) else {
+        throw error("expected a reduction after 'scan(\(scanAxis ?? ""))', found \(current.describe)")
+      }
+    }
     if case .ident(let w) = current.kind, let op = ReduceOp(rawValue: w), isPunct("<", peek(1)) {
       advance()
       advance()
@@ -370,7 +380,7 @@ private struct Parser {
         }
       }
       try expect("]", "after the reduction axes")
-      reduction = Reduction(op: op, accumulator: acc, axes: raxes)
+      reduction = Reduction(op: op, accumulator: acc, axes: raxes, scanAxis: scanAxis)
       if op == .tuple {
         let elements = try exprList("the tuple reduction's elements")
         try expectWord("combine")

@@ -63,6 +63,7 @@ public enum IRPrinter {
     s += d.axes.map { "\(bareName($0.name)) < \(size($0.extent))" }.joined(separator: ", ")
     s += "] = "
     if let r = d.reduction {
+      if let axis = r.scanAxis { s += "scan(\(bareName(axis))) " }
       if let c = r.combiner {
         s += "\(r.op.rawValue)<" + c.components.map {
           "\(bareName($0.name)): \($0.dtype) = \(expr(.constant($0.identity), bareI64: false))"
@@ -195,7 +196,7 @@ public enum IRPrinter {
   static let reserved: Set<String> = {
     var words: Set<String> = [
       "kernel", "dims", "bench", "in", "sorted", "else", "inbounds", "true", "false", "inf", "nan", "and", "or",
-      "cast", "select", "schedule", "require", "for", "combine", "yield",
+      "cast", "select", "schedule", "require", "for", "combine", "yield", "scan",
     ]
     for op in UnaryOp.allCases { words.insert(op.rawValue) }
     for op in BinaryOp.allCases { words.insert(op.rawValue) }

@@ -149,12 +149,19 @@ public struct Reduction: Hashable, Codable, Sendable {
   /// For `op == .tuple` only: the state components, the other components' elements, the combiner and the result
   /// (TupleReduction.swift); nil for every other operator.
   public var combiner: Combiner?
+  /// For a scan (prefix reduction, Scan.swift): the definition's axis `i` over which the reduction is the
+  /// inclusive prefix `[j in lo .. (i + 1)]`; the value is the same as without it, and the lowering carries the
+  /// accumulator along `i` instead of restarting it (O(N) instead of O(N^2)).
+  public var scanAxis: String?
 
-  public init(op: ReduceOp, accumulator: DType, axes: [ReductionAxis], combiner: Combiner? = nil) {
+  public init(
+    op: ReduceOp, accumulator: DType, axes: [ReductionAxis], combiner: Combiner? = nil, scanAxis: String? = nil
+  ) {
     self.op = op
     self.accumulator = accumulator
     self.axes = axes
     self.combiner = combiner
+    self.scanAxis = scanAxis
   }
 }
 

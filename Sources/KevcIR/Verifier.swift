@@ -169,6 +169,9 @@ public enum Verifier {
           if let reduction = d.reduction {
             checkReduction(d, reduction, bodyType: t)
             if let combiner = reduction.combiner { checkCombiner(d, combiner, env: env) }
+            if let axis = reduction.scanAxis, let problem = d.scanProblem(along: axis) {
+              report("invalid-scan", "scan(\(axis)) of \(name): \(problem)", at: d.location)
+            }
           } else if t != d.dtype {
             report("type-mismatch", "body of \(name) has type \(t) but \(name) is declared \(d.dtype)", at: d.location)
           }

@@ -204,7 +204,7 @@ struct Lowering {
       def, r, body: def.body, others: r.combiner?.otherElements ?? [],
       index: r.axes.first.map { .index($0.name) } ?? .constant(.int(-1)),
       loops: { snapshot.reductionLoops(r.axes, body: $0) },
-      store: { .store(buffer: def.name, indices: point, value: $0) })
+      store: { [.store(buffer: def.name, indices: point, value: $0)] })
   }
 
   /// The statements computing one element of a reduction: a local accumulator initialised with the identity,
@@ -213,9 +213,9 @@ struct Lowering {
   /// other elements, in the same variables as `body`.
   mutating func lowerReduction(
     _ def: Definition, _ r: Reduction, body: Expr, others: [Expr], index: Expr, loops: ([Stmt]) -> [Stmt],
-    store: (Expr) -> Stmt
+    store: (Expr) -> [Stmt]
   ) -> [Stmt]? {
-    let accName = def.name + ".acc"
+    let accName = Self.accumulatorName(def)
     func acc() -> Expr { .load(Load(tensor: accName, indices: [], bounds: .inBounds)) }
 
     switch r.op {
@@ -233,13 +233,15 @@ struct Lowering {
       }
       let update = Stmt.store(
         buffer: accName, indices: [], value: .binary(combine, acc(), convert(body, to: t)))
-      let nest = r.op == .sum ? blockedSum(loops([update]), accumulator: accName, type: t) : loops([update])
+      // A scan's accumulator runs along its scan loop: no blocks.
+      let nest =
+        r.op == .sum && r.scanAxis == nil ? blockedSum(loops([update]), accumulator: accName, type: t) : loops([update])
       return [
         .allocate(
           Buffer(name: accName, dtype: t, shape: [], scope: .local),
           body: [.store(buffer: accName, indices: [], value: .constant(identity))]
             + nest
-            + [store(convert(acc(), to: def.dtype))])
+            + store(Self.reductionValue(def, r)))
       ]
 
     case .tuple:
@@ -257,7 +259,7 @@ struct Lowering {
         return nil
       }
       let t = type(body) ?? r.accumulator
-      let idxName = def.name + ".idx"
+      let idxName = Self.indexName(def)
       let valName = def.name + ".val"
       types[accName] = t
       types[valName] = t
@@ -296,7 +298,7 @@ struct Lowering {
               Buffer(name: accName, dtype: t, shape: [], scope: .local),
               body: [.store(buffer: accName, indices: [], value: .constant(initial))]
                 + loops(step)
-                + [store(convert(idx(), to: def.dtype))]),
+                + store(Self.reductionValue(def, r))),
           ])
       ]
     }

@@ -310,6 +310,23 @@ extension Lowering {
     guard let r = def.reduction else {
       return build(leaves, guarding(pureGuards, [.store(buffer: mine.buffer, indices: target, value: bodyValue)]))
     }
+    if let scanAxis = r.scanAxis {
+      // A scan: one accumulator per point of the outer axes, running along the scan loop (ScanLoops.swift).
+      guard let position = leaves.firstIndex(where: { $0.name == scanAxis }), let j = r.axes.first,
+        def.scanScheduleProblem == nil
+      else {
+        error("bad-schedule", "cannot lower the scan '\(def.name)': \(def.scanScheduleProblem ?? "no scan loop")", at: def.location)
+        return []
+      }
+      let others = (r.combiner?.otherElements ?? []).map { remapLoads($0.substituting(axisValue), ranges: ranges) }
+      let scanned = scanNest(
+        def, r, body: bodyValue, others: others, scanLoop: variable[scanAxis] ?? scanAxis,
+        scanExtent: upper[scanAxis] ?? .constant(.int(0)), reductionLoop: variable[j.name] ?? j.name,
+        reductionStart: lower[j.name] ?? .constant(.int(0)),
+        store: { [.store(buffer: mine.buffer, indices: target, value: $0)] })
+      guard let scanned else { return [] }
+      return build(Array(leaves[..<position]), guarding(pureGuards, scanned))
+    }
     let firstReduction = leaves.firstIndex(where: isReductionLeaf) ?? leaves.count
     let inPlace = leaves[firstReduction...].contains { !isReductionLeaf($0) }
     if !inPlace {
@@ -322,7 +339,7 @@ extension Lowering {
         let perPoint = lowerReduction(
           def, r, body: bodyValue, others: others, index: index,
           loops: { update in build(reductionLeaves, guarding(reductionGuards, update)) },
-          store: { .store(buffer: mine.buffer, indices: target, value: $0) })
+          store: { [.store(buffer: mine.buffer, indices: target, value: $0)] })
       else { return [] }
       return build(pureLeaves, guarding(pureGuards, perPoint))
     }

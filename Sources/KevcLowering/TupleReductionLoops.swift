@@ -19,7 +19,7 @@ import KevcIR
 ///     lse[i] = (lse.s.0[] + log(lse.s.1[])) } }
 extension Lowering {
   mutating func lowerTupleReduction(
-    _ def: Definition, _ c: Combiner, elements: [Expr], loops: ([Stmt]) -> [Stmt], store: (Expr) -> Stmt
+    _ def: Definition, _ c: Combiner, elements: [Expr], loops: ([Stmt]) -> [Stmt], store: (Expr) -> [Stmt]
   ) -> [Stmt]? {
     guard elements.count == c.components.count, c.combine.count == c.components.count else {
       error(
@@ -27,7 +27,7 @@ extension Lowering {
           + "\(elements.count) elements and \(c.combine.count) combiner expressions", at: def.location)
       return nil
     }
-    func local(_ kind: String, _ i: Int) -> String { "\(def.name).\(kind).\(i)" }
+    func local(_ kind: String, _ i: Int) -> String { Self.tupleLocalName(def, kind, i) }
     func read(_ name: String) -> Expr { .load(Load(tensor: name, indices: [], bounds: .inBounds)) }
     let n = c.components.count
     for (i, comp) in c.components.enumerated() {
@@ -51,7 +51,7 @@ extension Lowering {
       .store(buffer: local("s", i), indices: [], value: .constant(comp.identity))
     }
     nest += loops(step)
-    nest.append(store(convert(c.yielded((0..<n).map { read(local("s", $0)) }), to: def.dtype)))
+    if let r = def.reduction { nest += store(Self.reductionValue(def, r)) }
     for (i, comp) in c.components.enumerated().reversed() {
       nest = [.allocate(Buffer(name: local("s", i), dtype: comp.dtype, shape: [], scope: .local), body: nest)]
     }

@@ -26,6 +26,7 @@ extension Transform {
     case .dot(let t): try editing.dot(t)
     case .launch(let t, let w, let s): try editing.launch(t, warps: w, stages: s)
     case .fuseReductions(let t): try editing.fuseReductions(t)
+    case .toScan(let t): try editing.toScan(t)
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {

@@ -153,6 +153,8 @@ public struct TraceGenerator: Sendable {
       return .reorder(tensor: t, loops: shuffled(chosen))
     case .inline:
       return .inline(tensor: tensorName(intermediates.filter { $0.reduction == nil }))
+    case .toScan:
+      return .toScan(tensor: tensorName(reductions))
     case .fuseReductions:
       // Sums, and the elementwise definitions that read sums.
       let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
@@ -328,7 +330,7 @@ public struct TraceGenerator: Sendable {
         : .launch(tensor: x, warps: w, stages: other([1, 2, 3, 4], than: s))
     case .bind(let x, let l, let d):
       return .bind(tensor: x, loop: l, dimension: pick(bindDimensions.filter { $0 != d }, or: d))
-    case .parallel, .inline, .computeRoot, .dot, .fuseReductions:
+    case .parallel, .inline, .computeRoot, .dot, .fuseReductions, .toScan:
       return randomTransform(t.kind, for: kernel)
     }
   }
@@ -351,6 +353,7 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case storeIn = "store_in"
   case layout, pad, stage, cache, vectorize, unroll, parallel, bind, rfactor, dot, launch
   case fuseReductions = "fuse_reductions"
+  case toScan = "to_scan"
 }
 
 extension Transform {
@@ -375,6 +378,7 @@ extension Transform {
     case .dot: return .dot
     case .launch: return .launch
     case .fuseReductions: return .fuseReductions
+    case .toScan: return .toScan
     }
   }
 }

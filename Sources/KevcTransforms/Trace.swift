@@ -157,6 +157,7 @@ public enum TraceText {
     case .reorder(let x, let ls): return "reorder(\(x), \(list(ls)))"
     case .inline(let x): return "inline(\(x))"
     case .fuseReductions(let x): return "fuse_reductions(\(x))"
+    case .toScan(let x): return "to_scan(\(x))"
     case .computeAt(let x, let c, let l): return "compute_at(\(x), \(c), \(l))"
     case .computeRoot(let x): return "compute_root(\(x))"
     case .storeIn(let x, let s): return "store_in(\(x), \(s.rawValue))"
@@ -222,6 +223,7 @@ public enum TraceText {
     case "reorder": return .reorder(tensor: try a.word(0), loops: try a.words(1))
     case "inline": return .inline(tensor: try a.word(0))
     case "fuse_reductions": return .fuseReductions(tensor: try a.word(0))
+    case "to_scan": return .toScan(tensor: try a.word(0))
     case "compute_at": return .computeAt(tensor: try a.word(0), consumer: try a.word(1), loop: try a.word(2))
     case "compute_root": return .computeRoot(tensor: try a.word(0))
     case "store_in": return .storeIn(tensor: try a.word(0), scope: try a.scope(1))
@@ -331,6 +333,7 @@ public enum TraceText {
     .init("dot", [.name("tensor")], "map a contraction onto the matrix unit"),
     .init("launch", [.name("tensor"), .integer("warps"), .integer("stages")], "GPU warps per program (1 to 32) and load pipeline stages (1 to 8)"),
     .init("fuse_reductions", [.name("tensor")], "online softmax: sums of exp(x - max x) * y become one tuple reduction with the elementwise definition reading them"),
+    .init("to_scan", [.name("tensor")], "a triangular reduction [j in lo .. (i + 1)] becomes a scan along i (one running accumulator)"),
   ]
 
   static let signatures: [String: String] = Dictionary(

@@ -82,6 +82,12 @@ public enum TritonEmitter {
             DiagnosticID("triton", "unsupported-tuple-reduction"),
             "the Triton emitter does not lower the tuple reduction '\(d.name)' yet (use the CPU target)", at: d.location))
       }
+      if d.reduction?.scanAxis != nil {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("triton", "unsupported-scan"),
+            "the Triton emitter does not lower the scan '\(d.name)' yet (use the CPU target)", at: d.location))
+      }
       let s = try shape(d.shape, d.name, at: d.location)
       shapes[d.name] = s
       guard !results.contains(d.name), d.effectiveSchedule.placement == .root else { continue }
