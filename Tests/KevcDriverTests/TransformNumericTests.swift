@@ -37,6 +37,20 @@ import Testing
     }
     """
 
+  /// Prefix sums along the first axis, and from below zero (the pad value 1 counts).
+  static let prefixAlongRows = """
+    kernel @colsum(%x: f32[N, C]) -> (%y: f32[N, C]) {
+      dims N = 37, C = 5
+      %y: f32[i < N, c < C] = sum<f32> [j in 0 .. (i + 1)] %x[j, c]
+    }
+    """
+  static let prefixFromBelow = """
+    kernel @from_below(%x: f32[N]) -> (%y: f32[N]) {
+      dims N = 23
+      %y: f32[i < N] = sum<f32> [j in -2 .. (i + 1)] %x[j] else 1.0:f32
+    }
+    """
+
   /// A 1-d stencil over an elementwise producer: inlining must keep the zero padding at both ends.
   static let shift = """
     kernel @shift(%x: f32[N]) -> (%y: f32[N]) {
@@ -88,6 +102,16 @@ import Testing
     Case(
       name: "fuse_reductions: softmax's normaliser without the maximum", source: "specs/softmax.kev",
       shape: ["M": 5, "N": 37], trace: "fuse_reductions(_r0)", irContains: ["reduce<m: f32 = -inf:f32, w: f32"]),
+    // to_scan (a scan against the interpreter on the triangular reduction)
+    Case(
+      name: "to_scan: prefix sum", source: "specs/cumsum.kev", shape: ["M": 5, "N": 61], trace: "to_scan(y)",
+      loopsContain: ["for j in max(0:i64, n) .. (n + 1:i64)"], irContains: ["scan(n) sum<f32>"]),
+    Case(
+      name: "to_scan: prefix along the first axis, the other axis parallel", source: prefixAlongRows, shape: [:],
+      trace: "to_scan(y)\nparallel(y, c)", loopsContain: ["for c in 0 .. 5 parallel"]),
+    Case(
+      name: "to_scan of a prefix that starts below zero", source: prefixFromBelow, shape: [:], trace: "to_scan(y)",
+      loopsContain: ["for j in -2 .. 0"]),
     // split
     Case(
       name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",
