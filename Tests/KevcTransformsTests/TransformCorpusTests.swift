@@ -18,7 +18,7 @@ import Testing
   /// Every transform of the catalogue (docs/transforms.md) has a folder.
   static let catalogue = [
     "split", "tile", "reorder", "inline", "compute_at", "compute_root", "store_in", "layout", "pad", "stage", "cache",
-    "vectorize", "unroll", "parallel", "bind", "rfactor", "dot", "launch",
+    "vectorize", "unroll", "parallel", "bind", "rfactor", "dot", "launch", "fuse_reductions", "to_scan",
   ]
 
   /// `transform/file.kir`, sorted.
