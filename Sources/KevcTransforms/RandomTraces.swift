@@ -73,7 +73,7 @@ public struct TraceGenerator: Sendable {
   static let weights: [(TransformKind, Int)] = [
     (.split, 4), (.tile, 3), (.reorder, 4), (.inline, 2), (.computeAt, 4), (.computeRoot, 1), (.storeIn, 2),
     (.layout, 2), (.pad, 1), (.stage, 3), (.cache, 3), (.vectorize, 4), (.unroll, 3), (.parallel, 3), (.bind, 1),
-    (.rfactor, 3), (.dot, 1), (.launch, 1),
+    (.rfactor, 3), (.dot, 1), (.launch, 1), (.fuseReductions, 1), (.toScan, 1),
   ]
 
   mutating func randomKind() -> TransformKind {
@@ -154,7 +154,12 @@ public struct TraceGenerator: Sendable {
     case .inline:
       return .inline(tensor: tensorName(intermediates.filter { $0.reduction == nil }))
     case .toScan:
-      return .toScan(tensor: tensorName(reductions))
+      // Reductions whose single reduction axis counts up to one of their axes (triangles).
+      let triangles = reductions.filter { d in
+        guard let r = d.reduction, r.axes.count == 1 else { return false }
+        return d.axes.contains { r.axes[0].upperBound.indexNames.contains($0.name) }
+      }
+      return .toScan(tensor: tensorName(triangles))
     case .fuseReductions:
       // Sums, and the elementwise definitions that read sums.
       let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
