@@ -124,7 +124,7 @@ extension Combiner {
   /// so that ties occur, and the identity): `f(f(x, y), z)` must equal `f(x, f(y, z))`, and `f(id, x)` and
   /// `f(x, id)` must equal `x`, within a relative 1e-9 (NaN equals NaN). Deterministic (a fixed seed).
   public func associativityProblem(trials: Int = 64) -> String? {
-    var random = SplitMix(seed: 0x6B65_7663)
+    var random = SplitMix64(seed: 0x6B65_7663)
     let floats: [Double] = [-3, -2, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3]
     func randomState() -> [Double] {
       components.map { c in
@@ -258,18 +258,5 @@ struct ConstantEvaluator {
     case .i8, .i32, .i64: return v.isFinite ? v : 0
     case .bool: return v != 0 ? 1 : 0
     }
-  }
-}
-
-/// A small deterministic random generator (SplitMix64) for the associativity check.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -22,22 +22,16 @@ public struct TraceGenerator: Sendable {
   /// programs (`GPUDimension.blockLevel`, for Triton: no threads, no warps).
   public var bindDimensions: [GPUDimension] = GPUDimension.allCases
 
-  private var state: UInt64
+  private var random: SplitMix64
 
   public init(seed: UInt64) {
-    state = seed
+    random = SplitMix64(seed: seed)
   }
 
   // MARK: - Random numbers
 
   /// The next 64 random bits (SplitMix64).
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  public mutating func next() -> UInt64 { random.next() }
 
   /// A number in `0 ..< n` (0 when `n <= 0`).
   public mutating func int(below n: Int) -> Int {
