@@ -44,6 +44,12 @@ import Testing
       %y: f32[i < N, c < C] = sum<f32> [j in 0 .. (i + 1)] %x[j, c]
     }
     """
+  static let runningLSE = """
+    kernel @running_lse(%x: f32[R, N]) -> (%y: f32[R, N]) {
+      dims R = 3, N = 41
+      %y: f32[r < R, i < N] = reduce<m: f32 = -inf:f32, s: f32 = 0.0:f32> [j in 0 .. (i + 1)] (%x[r, j], 1.0:f32) combine (max(%a.m, %b.m), ((%a.s * select((%a.m == max(%a.m, %b.m)), 1.0:f32, exp((%a.m - max(%a.m, %b.m))))) + (%b.s * select((%b.m == max(%a.m, %b.m)), 1.0:f32, exp((%b.m - max(%a.m, %b.m))))))) yield (%m + log(%s))
+    }
+    """
   static let prefixFromBelow = """
     kernel @from_below(%x: f32[N]) -> (%y: f32[N]) {
       dims N = 23
@@ -109,6 +115,9 @@ import Testing
     Case(
       name: "to_scan: prefix along the first axis, the other axis parallel", source: prefixAlongRows, shape: [:],
       trace: "to_scan(y)\nparallel(y, c)", loopsContain: ["for c in 0 .. 5 parallel"]),
+    Case(
+      name: "to_scan of a running log-sum-exp (a tuple combiner)", source: runningLSE, shape: [:], trace: "to_scan(y)",
+      loopsContain: ["for j in max(0:i64, i) .. (i + 1:i64)"], irContains: ["scan(i) reduce<m: f32"]),
     Case(
       name: "to_scan of a prefix that starts below zero", source: prefixFromBelow, shape: [:], trace: "to_scan(y)",
       loopsContain: ["for j in -2 .. 0"]),
