@@ -76,12 +76,6 @@ public enum TritonEmitter {
     var wsNames = PythonNames()
     let results = Set(kernel.results.map(\.name))
     for d in kernel.definitions {
-      if d.reduction?.op == .tuple {
-        throw DiagnosticError(
-          .error(
-            DiagnosticID("triton", "unsupported-tuple-reduction"),
-            "the Triton emitter does not lower the tuple reduction '\(d.name)' yet (use the CPU target)", at: d.location))
-      }
       if d.reduction?.scanAxis != nil {
         throw DiagnosticError(
           .error(
@@ -112,6 +106,7 @@ public enum TritonEmitter {
     var moduleNames = PythonNames()
     for h in TritonHelpers.names { _ = moduleNames.fresh(h) }
     var helpers: Set<String> = []
+    var functions: [String: String] = [:]
     var kernelTexts: [String] = []
     var infos: [TritonKernelInfo] = []
     var scratchBuffers: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)] = []
@@ -126,6 +121,7 @@ public enum TritonEmitter {
           try b.offset(home, point, f)
         })
       helpers.formUnion(b.helpers)
+      functions.merge(b.functions) { a, _ in a }
       let name = moduleNames.fresh("kevc_\(kernel.name)_\(d.name)")
       // Arguments: tensors in parameter, result, workspace order; scratch; scalars; constexprs.
       var signature: [TritonKernelInfo.Pair] = []
@@ -195,6 +191,7 @@ public enum TritonEmitter {
       guard let src = TritonHelpers.sources[h] else { continue }
       out += "\n\n" + src + "\n"
     }
+    for (_, src) in functions.sorted(by: { $0.key < $1.key }) { out += "\n\n" + src }
     for (i, text) in kernelTexts.enumerated() {
       out += "\n\n"
       infos[i].line = out.split(separator: "\n", omittingEmptySubsequences: false).count + 1

@@ -51,6 +51,7 @@ extension KernelBuilder {
       guard let v = dims[d] else { throw fail("dim '\(d)' is not bound", at: nil, "unbound-dims") }
       return Code(text: "\(v)", lanes: [], type: .i64, isConstant: true)
     case .scalar(let s):
+      if let local = tupleLocals[s] { return local }
       guard let name = scalarNames[s], let p = kernel.params.first(where: { $0.name == s }) else {
         throw fail("unknown scalar '\(s)'", at: nil, "internal")
       }

@@ -18,6 +18,10 @@ struct KernelBuilder {
   var lines: [String] = []
   var indent = 1
   var helpers: Set<String> = []
+  /// Generated module-level functions (tuple reductions' combine functions), by name.
+  var functions: [String: String] = [:]
+  /// Scalars of a tuple combiner (`a.m`, `b.m`, or `m` in a yield) bound to Python values.
+  var tupleLocals: [String: Code] = [:]
   var facts: IndexFacts
 
   /// Python names of the pointers of every tensor (reserved up front), and of scalar parameters.
@@ -570,6 +574,28 @@ struct KernelBuilder {
         return
       }
       try frameFitsOneTensor()
+      if r.op == .tuple {
+        guard let c = r.combiner else { throw fail("internal error: the tuple reduction '\(d.name)' has no combiner", at: d, "internal") }
+        let function = try combineFunction(d, c)
+        try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+          for g in axisGuards { b.masks.append(.condition(g)) }
+          let hasSerialReduction = firstSerialReduction < serialLeaves.count
+          var state = hasSerialReduction ? b.initialiseTuple(c, frame: frame, axisLanes: axisLanes, prefix: d.name) : []
+          try walk(&b, serialLeaves[firstSerialReduction...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+            for g in reductionGuards { b.masks.append(.condition(g)) }
+            let block = try b.tupleContribution(
+              c, function: function, body: body, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+            if hasSerialReduction {
+              b.line("\(state.joined(separator: ", ")) = \(function)(\((state + block).joined(separator: ", ")))")
+            } else {
+              state = block
+            }
+          }
+          let value = try b.yieldTuple(c, state: state, frame: frame, axisLanes: axisLanes)
+          try b.store(d, value, point: point, frame: frame, sink: sink)
+        }
+        return
+      }
       try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
         for g in axisGuards { b.masks.append(.condition(g)) }
         let hasSerialReduction = firstSerialReduction < serialLeaves.count
@@ -591,7 +617,7 @@ struct KernelBuilder {
 
     // A serial reduction loop encloses an axis loop: accumulate in the definition's own storage.
     try frameFitsOneTensor()
-    guard r.op != .argmax, r.op != .argmin, case .memory(let pointer, let offset) = sink else {
+    guard r.op != .argmax, r.op != .argmin, r.op != .tuple, case .memory(let pointer, let offset) = sink else {
       throw fail("'\(d.name)' cannot accumulate in place: its reduction loops enclose axis loops", at: d)
     }
     let identity = TritonType.identity(r.op, r.accumulator)
