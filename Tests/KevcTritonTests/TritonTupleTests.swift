@@ -33,6 +33,26 @@ import Testing
     #expect(module.contains("acc_m, acc_w = _kevc_combine__r0(acc_m, acc_w, t_m, t_w)"))
   }
 
+  /// `lowering/triton/<name>.py` is the module of a spec under a trace with tuple reductions, at its default shape.
+  /// Re-record with `KEVC_RECORD=1 swift test --filter TritonTupleTests` (the recording run fails).
+  @Test(arguments: [
+    ("attention", "bench/gpu/attention.fused.trace", "attention.fused"),
+    ("softmax", "lowering/triton/traces/softmax.online.trace", "softmax.online"),
+  ])
+  func goldenModule(_ spec: String, _ tracePath: String, _ name: String) throws {
+    let url = TritonTestSupport.inRepository(tracePath)
+    let trace = try Trace.parse(SourceFile(path: tracePath, text: try String(contentsOf: url, encoding: .utf8)))
+    let text = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/\(spec).kev"), trace: trace)
+    let golden = TritonTestSupport.inRepository("lowering/triton/\(name).py")
+    if ProcessInfo.processInfo.environment["KEVC_RECORD"] != nil {
+      try text.write(to: golden, atomically: true, encoding: .utf8)
+      Issue.record("recorded \(golden.path); run again without KEVC_RECORD")
+      return
+    }
+    let expected = try String(contentsOf: golden, encoding: .utf8)
+    #expect(text == expected, "lowering/triton/\(name).py differs; re-record with KEVC_RECORD=1 after checking")
+  }
+
   @Test func theFusedAttentionIsOneKernel() throws {
     let url = TritonTestSupport.inRepository("bench/gpu/attention.fused.trace")
     let trace = try Trace.parse(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
