@@ -43,9 +43,11 @@ extension Definition {
     guard names.count >= 2, names[names.count - 2] == axis, names[names.count - 1] == j.name else {
       return "the scan loop '\(axis)' must be the innermost axis loop, directly followed by '\(j.name)'"
     }
-    for l in s.loops.suffix(2) {
+    for (k, l) in s.loops.suffix(2).enumerated() {
       switch l.kind {
       case .serial: continue
+      // The scan axis may be one block of a block-level target (Triton scans it with tl.associative_scan).
+      case .gpu(let g) where k == 0 && [.blockX, .blockY, .blockZ].contains(g): continue
       case .parallel, .vectorized, .unrolled, .gpu: return "the scan loop '\(l.name)' must stay serial"
       }
     }

@@ -76,12 +76,6 @@ public enum TritonEmitter {
     var wsNames = PythonNames()
     let results = Set(kernel.results.map(\.name))
     for d in kernel.definitions {
-      if d.reduction?.scanAxis != nil {
-        throw DiagnosticError(
-          .error(
-            DiagnosticID("triton", "unsupported-scan"),
-            "the Triton emitter does not lower the scan '\(d.name)' yet (use the CPU target)", at: d.location))
-      }
       let s = try shape(d.shape, d.name, at: d.location)
       shapes[d.name] = s
       guard !results.contains(d.name), d.effectiveSchedule.placement == .root else { continue }

@@ -22,6 +22,8 @@ struct KernelBuilder {
   var functions: [String: String] = [:]
   /// Scalars of a tuple combiner (`a.m`, `b.m`, or `m` in a yield) bound to Python values.
   var tupleLocals: [String: Code] = [:]
+  /// Set while a scan's elementwise form is emitted (TritonScan.swift).
+  var scanPlan: ScanPlan?
   var facts: IndexFacts
 
   /// Python names of the pointers of every tensor (reserved up front), and of scalar parameters.
@@ -132,6 +134,14 @@ struct KernelBuilder {
     func isFixed(_ root: String) -> Bool {
       (registerMode && d.axes.contains { $0.name == root }) || fixedAxes.contains(root)
     }
+    if d.reduction?.scanAxis != nil {
+      let (plain, plan) = try scanAsElementwise(d, region: region)
+      scanPlan = plan
+      try emitDefinition(plain, region: region, registerMode: registerMode, sink: sink, fixedAxes: fixedAxes)
+      return
+    }
+    let scan = scanPlan
+    scanPlan = nil
     let s = d.effectiveSchedule
     let leaves = s.loops
     let shape = d.axes.compactMap { $0.extent.evaluate(dims) }
@@ -541,7 +551,13 @@ struct KernelBuilder {
       try walk(&self, serialLeaves[...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
         for g in axisGuards { b.masks.append(.condition(g)) }
         b.noteRepeats(body)
-        let value = try b.expr(body, frame)
+        let value: Code
+        if let scan {
+          let lane = uname[scan.axis] ?? scan.axis
+          value = try b.scanned(scan, definition: d, body: body, axisLane: lane, block: laneBlocks[scan.axis] ?? 0, frame: frame)
+        } else {
+          value = try b.expr(body, frame)
+        }
         try b.store(d, value, point: point, frame: frame, sink: sink)
       }
       return

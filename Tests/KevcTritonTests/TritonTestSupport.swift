@@ -112,6 +112,27 @@ enum TritonTestSupport {
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }()
 
+  /// Runs `script` (Python, after `import` of the module `named`, which holds `module`) under Triton's interpreter
+  /// (`TRITON_INTERPRET=1`, CPU torch); the exit status and the output.
+  static func interpret(module: String, named: String, script: String) throws -> (Int32, String) {
+    let dir = try scratchDirectory("interpret-\(named)-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try module.write(to: dir.appendingPathComponent("\(named).py"), atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [TritonAOT.python, "-c", "import sys; sys.path.insert(0, sys.argv[1])\n" + script, dir.path]
+    var env = ProcessInfo.processInfo.environment
+    env["TRITON_INTERPRET"] = "1"
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    try ChildProcesses.start(process)
+    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, log)
+  }
+
   static func scratchDirectory(_ name: String) throws -> URL {
     let dir = FileManager.default.temporaryDirectory
       .appendingPathComponent("kevc-triton-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name)")

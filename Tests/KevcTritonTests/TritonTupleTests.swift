@@ -75,34 +75,17 @@ import Testing
     let trace = try Trace.parse(SourceFile(path: "trace", text: text))
     let module = try TritonTestSupport.module(
       TritonTestSupport.inRepository("specs/softmax.kev"), trace: trace, overrides: ["M": 5, "N": 37])
-    let dir = try TritonTestSupport.scratchDirectory("tuple-\(abs(text.hashValue))")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    try module.write(to: dir.appendingPathComponent("fused.py"), atomically: true, encoding: .utf8)
     let script = """
-      import sys, torch
-      sys.path.insert(0, sys.argv[1])
+      import torch
       import fused
       torch.manual_seed(0)
       x = torch.randn(5, 37) * 8
       y = torch.empty(5, 37)
       fused.launch(x=x, y=y)
-      ref = torch.softmax(x.double(), dim=1)
-      err = (y.double() - ref).abs().max().item()
-      print(err)
-      sys.exit(0 if err < 1e-6 else 1)
+      err = (y.double() - torch.softmax(x.double(), dim=1)).abs().max().item()
+      assert err < 1e-6, err
       """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [TritonAOT.python, "-c", script, dir.path]
-    var env = ProcessInfo.processInfo.environment
-    env["TRITON_INTERPRET"] = "1"
-    process.environment = env
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try ChildProcesses.start(process)
-    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(log)")
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "fused", script: script)
+    #expect(status == 0, "\(log)")
   }
 }
