@@ -10,7 +10,8 @@ import KevcBasic
 /// upper bound `i + 1`, and neither the lower bound nor the body (nor a tuple reduction's other elements) reads
 /// `i`. So `y[.., i]` is `y[.., i - 1]` combined with `BODY(i)`: the lowering keeps one accumulator that runs along
 /// `i` (a serial scan, O(N) instead of O(N^2) element evaluations), which needs `i`'s loop to be the innermost axis
-/// loop, directly followed by `j`'s, both serial and unsplit (`ScheduleVerifier`). Any operator works, a tuple
+/// loop, directly followed by `j`'s, both unsplit, `j` serial and `i` serial or one block (Triton scans a block with
+/// `tl.cumsum`/`tl.associative_scan`).
 /// reduction's combiner included (its associativity is what makes the running form equal the prefix).
 extension Definition {
   /// Why the reduction cannot be a scan along `axis` (nil: it can).

@@ -33,11 +33,13 @@ import Testing
     #expect(module.contains("acc_m, acc_w = _kevc_combine__r0(acc_m, acc_w, t_m, t_w)"))
   }
 
-  /// `lowering/triton/<name>.py` is the module of a spec under a trace with tuple reductions, at its default shape.
+  /// `lowering/triton/<name>.py` is the module of a spec under a trace with tuple reductions (or a scan), at its
+  /// default shape.
   /// Re-record with `KEVC_RECORD=1 swift test --filter TritonTupleTests` (the recording run fails).
   @Test(arguments: [
     ("attention", "bench/gpu/attention.fused.trace", "attention.fused"),
     ("softmax", "lowering/triton/traces/softmax.online.trace", "softmax.online"),
+    ("cumsum", "bench/gpu/cumsum.scan.trace", "cumsum.scan"),
   ])
   func goldenModule(_ spec: String, _ tracePath: String, _ name: String) throws {
     let url = TritonTestSupport.inRepository(tracePath)
