@@ -45,14 +45,7 @@ import Testing
     let url = TritonTestSupport.inRepository(tracePath)
     let trace = try Trace.parse(SourceFile(path: tracePath, text: try String(contentsOf: url, encoding: .utf8)))
     let text = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/\(spec).kev"), trace: trace)
-    let golden = TritonTestSupport.inRepository("lowering/triton/\(name).py")
-    if ProcessInfo.processInfo.environment["KEVC_RECORD"] != nil {
-      try text.write(to: golden, atomically: true, encoding: .utf8)
-      Issue.record("recorded \(golden.path); run again without KEVC_RECORD")
-      return
-    }
-    let expected = try String(contentsOf: golden, encoding: .utf8)
-    #expect(text == expected, "lowering/triton/\(name).py differs; re-record with KEVC_RECORD=1 after checking")
+    try TritonTestSupport.checkGolden(text, "lowering/triton/\(name).py")
   }
 
   @Test func theFusedAttentionIsOneKernel() throws {
