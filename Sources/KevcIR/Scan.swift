@@ -10,9 +10,9 @@ import KevcBasic
 /// upper bound `i + 1`, and neither the lower bound nor the body (nor a tuple reduction's other elements) reads
 /// `i`. So `y[.., i]` is `y[.., i - 1]` combined with `BODY(i)`: the lowering keeps one accumulator that runs along
 /// `i` (a serial scan, O(N) instead of O(N^2) element evaluations), which needs `i`'s loop to be the innermost axis
-/// loop, directly followed by `j`'s, both unsplit, `j` serial and `i` serial or one block (Triton scans a block with
-/// `tl.cumsum`/`tl.associative_scan`).
-/// reduction's combiner included (its associativity is what makes the running form equal the prefix).
+/// loop, directly followed by `j`'s, `j` serial and unsplit, `i` serial and unsplit for the CPU; Triton also takes
+/// `i` as a block, or split once into a serial loop of blocks and a block (a carried prefix). Any operator works,
+/// a tuple reduction's combiner included (its associativity is what makes the running form equal the prefix).
 extension Definition {
   /// Why the reduction cannot be a scan along `axis` (nil: it can).
   public func scanProblem(along axis: String) -> String? {
@@ -32,25 +32,35 @@ extension Definition {
     return nil
   }
 
-  /// Why the schedule cannot run the scan (nil: it can): the scan axis is the innermost axis loop, directly
-  /// followed by the reduction loop, both serial and unsplit.
+  /// Why the schedule cannot run the scan (nil: it can): the scan axis (or, split once, its inner loop) is the
+  /// innermost axis loop, directly followed by the serial, unsplit reduction loop; the scan loop is serial or a
+  /// block, the loop of blocks of a split one serial.
   public var scanScheduleProblem: String? {
     guard let r = reduction, let axis = r.scanAxis, let j = r.axes.first else { return nil }
     let s = effectiveSchedule
-    if s.splits.contains(where: { $0.variable == axis || $0.variable == j.name }) {
+    // A block-level target may split the scan axis into a serial loop of blocks (a carried prefix) and a block.
+    let split = s.splits.first { $0.variable == axis }
+    if s.splits.contains(where: { $0.variable == j.name || $0.variable == split?.outer || $0.variable == split?.inner }) {
       return "the scan loops '\(axis)' and '\(j.name)' cannot be split"
     }
+    let scanLoop = split?.inner ?? axis
     let names = s.loops.map(\.name)
-    guard names.count >= 2, names[names.count - 2] == axis, names[names.count - 1] == j.name else {
-      return "the scan loop '\(axis)' must be the innermost axis loop, directly followed by '\(j.name)'"
+    guard names.count >= 2, names[names.count - 2] == scanLoop, names[names.count - 1] == j.name else {
+      return "the scan loop '\(scanLoop)' must be the innermost axis loop, directly followed by '\(j.name)'"
     }
+    let blocks: [GPUDimension] = [.blockX, .blockY, .blockZ]
     for (k, l) in s.loops.suffix(2).enumerated() {
       switch l.kind {
+      // A split scan axis stays serial until it is bound to a block (the CPU lowering refuses it: no scan loop).
       case .serial: continue
       // The scan axis may be one block of a block-level target (Triton scans it with tl.associative_scan).
-      case .gpu(let g) where k == 0 && [.blockX, .blockY, .blockZ].contains(g): continue
-      case .parallel, .vectorized, .unrolled, .gpu: return "the scan loop '\(l.name)' must stay serial"
+      case .gpu(let g) where k == 0 && blocks.contains(g): continue
+      case .parallel, .vectorized, .unrolled, .gpu:
+        return split == nil || k == 1 ? "the scan loop '\(l.name)' must stay serial" : "the split scan loop '\(l.name)' must be serial or a block"
       }
+    }
+    if let split, let outer = s.loops.first(where: { $0.name == split.outer }), outer.kind != .serial {
+      return "the loop of blocks '\(split.outer)' of the scan must stay serial"
     }
     return nil
   }

@@ -548,17 +548,32 @@ struct KernelBuilder {
 
     guard let r = d.reduction else {
       try frameFitsOneTensor()
-      try walk(&self, serialLeaves[...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
-        for g in axisGuards { b.masks.append(.condition(g)) }
-        b.noteRepeats(body)
-        let value: Code
-        if let scan {
-          let lane = uname[scan.axis] ?? scan.axis
-          value = try b.scanned(scan, definition: d, body: body, axisLane: lane, block: laneBlocks[scan.axis] ?? 0, frame: frame)
-        } else {
-          value = try b.expr(body, frame)
+      // A scan split into a serial loop of blocks carries its prefix across that loop, which must be the last.
+      var carried = serialLeaves.count
+      if let blocks = scan?.blocks {
+        guard serialLeaves.last?.name == blocks else {
+          throw fail("the loop of blocks '\(blocks)' of the scan '\(d.name)' must be its innermost serial loop", at: d, "unsupported-scan")
         }
-        try b.store(d, value, point: point, frame: frame, sink: sink)
+        carried -= 1
+      }
+      try walk(&self, serialLeaves[..<carried]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+        let lane = uname[scan?.axis ?? ""] ?? ""
+        let sizes = Dictionary(laneLeaves.map { (uname[$0] ?? $0, laneBlocks[$0] ?? 1) }) { a, _ in a }
+        let carry = scan.map { $0.blocks == nil ? [] : b.initialiseCarry($0, frame: frame, axisLane: lane, blocks: sizes) } ?? []
+        try walk(&b, serialLeaves[carried...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+          for g in axisGuards { b.masks.append(.condition(g)) }
+          b.noteRepeats(body)
+          let value: Code
+          if let scan {
+            let root = d.axes.first { a in a.name == scan.axis || s.splits.contains { $0.variable == a.name && $0.inner == scan.axis } }
+            value = try b.scanned(
+              scan, definition: d, body: body, axisLane: lane, block: laneBlocks[scan.axis] ?? 0, frame: frame,
+              position: root.flatMap { axisValue[$0.name] } ?? .constant(.int(0)), carry: carry)
+          } else {
+            value = try b.expr(body, frame)
+          }
+          try b.store(d, value, point: point, frame: frame, sink: sink)
+        }
       }
       return
     }

@@ -17,9 +17,11 @@ import Testing
     return try Trace.parse(SourceFile(path: "trace", text: trace)).apply(to: k)
   }
 
-  @Test func aPrefixSumIsACumsumAndRunsUnderTritonsInterpreter() throws {
-    let trace = try Trace.parse(
-      SourceFile(path: "trace", text: try String(contentsOf: TritonTestSupport.inRepository("bench/gpu/cumsum.scan.trace"), encoding: .utf8)))
+  /// The bench trace (one block per row) and a blocked scan (16-wide blocks, a carried prefix).
+  @Test(arguments: [nil, "to_scan(y)\nbind(y, m, grid.x)\nsplit(y, n, 16)\nbind(y, n.i, block.x)\n"])
+  func aPrefixSumIsACumsumAndRunsUnderTritonsInterpreter(_ text: String?) throws {
+    let file = TritonTestSupport.inRepository("bench/gpu/cumsum.scan.trace")
+    let trace = try Trace.parse(SourceFile(path: "trace", text: try text ?? String(contentsOf: file, encoding: .utf8)))
     let module = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/cumsum.kev"), trace: trace, overrides: ["M": 3, "N": 50])
     #expect(module.contains("tl.cumsum(t, axis=0)"))
     guard TritonTestSupport.tritonVersion != nil else { return }
@@ -34,10 +36,13 @@ import Testing
     #expect(status == 0, "\(log)")
   }
 
-  @Test func aRunningLogSumExpIsATupleAssociativeScan() throws {
-    let k = try Self.kernel("ir/transforms/to_scan/tuple.kir", "to_scan(y)\nbind(y, i, block.x)\n")
+  /// In one block, and blocked (4-wide blocks, the last one partial) with the prefix carried across blocks.
+  @Test(arguments: ["bind(y, i, block.x)\n", "split(y, i, 4)\nbind(y, i.i, block.x)\n"])
+  func aRunningLogSumExpIsATupleAssociativeScan(_ schedule: String) throws {
+    let k = try Self.kernel("ir/transforms/to_scan/tuple.kir", "to_scan(y)\n" + schedule)
     let module = try TritonEmitter.emit(k).source
     #expect(module.contains("tl.associative_scan((t, t_1), 0, _kevc_combine_y)"))
+    #expect(module.contains("carry") == schedule.contains("split"))
     guard TritonTestSupport.tritonVersion != nil else { return }
     let (status, log) = try TritonTestSupport.interpret(module: module, named: "lse", script: """
       import torch, lse
