@@ -79,7 +79,7 @@ public enum DefaultSchedule {
       guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
       let contiguous = contiguousVariable(of: current, in: k)
       var loops = current.effectiveSchedule.loops.map(\.name)
-      if let v = contiguous, let op = current.reduction?.op, op != .argmax, op != .argmin,
+      if let v = contiguous, let op = current.reduction?.op, !op.carriesState,
         current.axes.contains(where: { $0.name == v }), loops.last != v
       {
         loops.removeAll { $0 == v }
@@ -91,7 +91,7 @@ public enum DefaultSchedule {
       let width = vectorBytes / max(4, updated.dtype.byteSize)
       if let innermost, innermost == contiguous || updated.reduction == nil,
         let extent = try? k.maxExtent(innermost, in: updated), extent >= width,
-        updated.reduction.map({ $0.op != .argmax && $0.op != .argmin }) ?? true
+        updated.reduction.map({ !$0.op.carriesState }) ?? true
       {
         _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
       }
@@ -109,7 +109,7 @@ public enum DefaultSchedule {
       let width = vectorBytes / max(4, d.dtype.byteSize)
       guard case .computeAt = d.effectiveSchedule.placement,
         let innermost = d.effectiveSchedule.loops.last?.name, walksContiguously(d, innermost, in: k),
-        d.reduction.map({ $0.op != .argmax && $0.op != .argmin }) ?? true,
+        d.reduction.map({ !$0.op.carriesState }) ?? true,
         let extent = try? k.maxExtent(innermost, in: d), extent >= width
       else { continue }
       _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
