@@ -2,6 +2,7 @@
 // kevc: a kernel compiler. The targets form a one-way chain:
 //   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver
 //   -> KevcSearch (tuning search and database, through CSQLite) -> KevcAgent (the LLM proposer, through CCurl) -> kevc
+//   KevcLowering -> KevcHIP (HIP C++ from loop IR) -> KevcDriver
 //   KevcDriver -> KevcFuzz (fuzzers and the random-program differential tester) -> kevc
 // Only KevcLLVM imports the LLVM C API (through CLLVM); only KevcAgent imports libcurl (through CCurl).
 import Foundation
@@ -61,7 +62,7 @@ let package = Package(
       name: "KevcDriver",
       dependencies: [
         "KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcLLVM",
-        "KevcTriton", "KevcTorch",
+        "KevcTriton", "KevcTorch", "KevcHIP",
       ],
       swiftSettings: llvmHeaders
     ),
@@ -75,6 +76,10 @@ let package = Package(
       ],
       swiftSettings: llvmHeaders),
     .testTarget(name: "KevcFuzzTests", dependencies: ["KevcFuzz"], swiftSettings: llvmHeaders),
+
+    // MARK: - KevcHIP
+    .target(name: "KevcHIP", dependencies: ["KevcLowering", "KevcIR"]),
+    .testTarget(name: "KevcHIPTests", dependencies: ["KevcHIP", "KevcDriver"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcInterpreter
     .target(name: "KevcInterpreter", dependencies: ["KevcIR"]),

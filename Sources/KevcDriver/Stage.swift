@@ -14,6 +14,10 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case triton
   /// Loop IR: the target-neutral loop nests after lowering (naive schedule), loads proven in bounds marked.
   case lowered
+  /// C++ HIP source printed from the loop IR (target hip); it includes python/kevc_gpu/kevc_hip.h.
+  case hip
+  /// The harness module of target hip: the HIP source compiled as CUDA with nvcc when imported, `KEVC`, `launch`.
+  case hipModule = "hip-py"
   /// LLVM IR before optimisation.
   case llvmUnoptimized = "llvm-unopt"
   /// LLVM IR after the O3 pipeline for the host CPU.
@@ -38,6 +42,8 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .scheduled: return "scheduled.kir"
     case .triton: return "triton.py"
     case .lowered: return "loops"
+    case .hip: return "hip"
+    case .hipModule: return "hip.py"
     case .llvmUnoptimized: return "unopt.ll"
     case .llvm: return "ll"
     case .asm: return "s"
@@ -49,7 +55,8 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   public var isBinary: Bool {
     switch self {
     case .obj: return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .llvmUnoptimized, .llvm, .asm, .header: return false
+    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .hip, .hipModule, .llvmUnoptimized, .llvm, .asm, .header:
+      return false
     }
   }
 }
@@ -79,6 +86,8 @@ public enum CompileTarget: String, CaseIterable, Sendable {
   case llvm
   /// Triton kernels (block-level GPU code, Python source), compiled ahead of time by `python/kevc_gpu/aot.py`.
   case triton
+  /// HIP C++ from the loop IR (AMD gfx942 through clang; CUDA through kevc_hip.h and nvcc on the harness).
+  case hip
 }
 
 extension CompileTarget {
@@ -88,7 +97,9 @@ extension CompileTarget {
       switch stage {
       case .ast, .ir, .torchRef, .scheduled: return true
       case .triton: return self == .triton
-      case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
+      case .lowered: return self == .llvm || self == .hip
+      case .hip, .hipModule: return self == .hip
+      case .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
       }
     }
   }

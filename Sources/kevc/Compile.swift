@@ -34,7 +34,13 @@ struct Compile: ParsableCommand {
     var source: SourceFile?
     do throws(DiagnosticError) {
       let target = CompileTarget(rawValue: options.target) ?? .llvm
-      let stages = emit?.stages ?? (dumpDir != nil ? target.stages : [target == .triton ? .triton : .obj])
+      let defaultStage: Stage
+      switch target {
+      case .llvm: defaultStage = .obj
+      case .triton: defaultStage = .triton
+      case .hip: defaultStage = .hip
+      }
+      let stages = emit?.stages ?? (dumpDir != nil ? target.stages : [defaultStage])
       var request = try options.request(stages: Set(stages))
       try tuning.apply(to: &request)
       source = request.source

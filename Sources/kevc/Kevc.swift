@@ -37,13 +37,15 @@ struct InputOptions: ParsableArguments {
   @Option(help: "How to print errors: text (file:line:col with the source line) or json (one object per line).")
   var diagnostics: DiagnosticRenderer.Format = .text
 
-  @Option(help: "Target: llvm (the host CPU, through LLVM 22) or triton (GPU kernels as a Triton module).")
+  @Option(
+    help:
+      "Target: llvm (the host CPU, through LLVM 22), triton (GPU kernels as a Triton module) or hip (HIP C++ from the loop IR; CUDA through kevc_hip.h).")
   var target: String = "llvm"
 
   @Option(
     name: .customLong("check-aot"),
     help: ArgumentHelp(
-      "With --target triton: compile the module ahead of time for these GPU targets (e.g. cuda:90,hip:gfx942) with python/kevc_gpu/aot.py; Triton errors become diagnostics.",
+      "With --target triton: compile the module ahead of time for these GPU targets (e.g. cuda:90,hip:gfx942) with python/kevc_gpu/aot.py; with --target hip: for these AMD targets (gfx942) with clang++-19. Errors become diagnostics.",
       valueName: "targets"))
   var checkAOT: String?
 
@@ -70,12 +72,19 @@ struct InputOptions: ParsableArguments {
           at: commandLine))
     }
     let aotTargets = checkAOT.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
-    if !aotTargets.isEmpty && compileTarget != .triton {
+    if !aotTargets.isEmpty && compileTarget == .llvm {
       throw DiagnosticError(
-        .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton", at: commandLine))
+        .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton or hip", at: commandLine))
     }
-    // The triton target has no object file: its default output is the module.
-    let stages = compileTarget == .triton && stages == [.obj] ? [.triton] : stages
+    // GPU targets have no object file: their default output is the kernel source.
+    var stages = stages
+    if stages == [.obj] {
+      switch compileTarget {
+      case .llvm: break
+      case .triton: stages = [.triton]
+      case .hip: stages = [.hip]
+      }
+    }
     guard (0...3).contains(optimizationLevel) else {
       throw DiagnosticError(
         .error(DiagnosticID("driver", "bad-option"), "--opt-level must be 0, 1, 2 or 3", at: commandLine))
