@@ -225,6 +225,7 @@ extension Compiler {
           at: commandLine))
     }
     let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
+    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
     let output = try HIPEmitter.emit(loops, origin: origin)
     result.artifacts[.hip] = Data(output.source.utf8)
     if request.stages.contains(.hipModule) {

@@ -14,7 +14,10 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case triton
   /// Loop IR: the target-neutral loop nests after lowering (naive schedule), loads proven in bounds marked.
   case lowered
-  /// C++ HIP source printed from the loop IR (target hip); it includes python/kevc_gpu/kevc_hip.h.
+  /// The thread plan of the loop IR (target hip): phases, loops mapped to threads with their spans and guards,
+  /// workspace, and what each thread runs (`ThreadPlan`); the HIP emitter only prints it.
+  case plan
+  /// C++ HIP source printed from the thread plan (target hip); it includes python/kevc_gpu/kevc_hip.h.
   case hip
   /// The harness module of target hip: the HIP source compiled as CUDA with nvcc when imported, `KEVC`, `launch`.
   case hipModule = "hip-py"
@@ -42,6 +45,7 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .scheduled: return "scheduled.kir"
     case .triton: return "triton.py"
     case .lowered: return "loops"
+    case .plan: return "plan.txt"
     case .hip: return "hip"
     case .hipModule: return "hip.py"
     case .llvmUnoptimized: return "unopt.ll"
@@ -55,7 +59,7 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   public var isBinary: Bool {
     switch self {
     case .obj: return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .hip, .hipModule, .llvmUnoptimized, .llvm, .asm, .header:
+    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .plan, .hip, .hipModule, .llvmUnoptimized, .llvm, .asm, .header:
       return false
     }
   }
@@ -98,7 +102,7 @@ extension CompileTarget {
       case .ast, .ir, .torchRef, .scheduled: return true
       case .triton: return self == .triton
       case .lowered: return self == .llvm || self == .hip
-      case .hip, .hipModule: return self == .hip
+      case .plan, .hip, .hipModule: return self == .hip
       case .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
       }
     }

@@ -1,19 +1,13 @@
 import Foundation
 import KevcBasic
 import KevcIR
+import KevcLowering
 
 /// Expressions of loop IR as C++ for the HIP target (and, through `kevc_hip.h`, CUDA): every IR operation maps to
 /// a C++ operator or a `kevc_*` helper of the portability header with the IR's semantics (wrapping integers,
 /// floored division and modulo with 0 for a zero divisor, NaN-propagating max/min, saturating float -> int casts);
 /// f16/bf16 live in memory as 16-bit patterns and in registers as f32.
-struct HIPExpressions {
-  /// The dtype of every buffer and scalar, by IR name.
-  var types: [String: DType]
-  /// The C++ name of every buffer, scalar and loop variable, by IR name.
-  var names: [String: String]
-  /// Shapes of buffers (rank 0: []), by IR name.
-  var shapes: [String: [Int]]
-  var dims: [String: Int]
+struct HIPSyntax: KernelSyntax {
 
   /// The C++ type of a value in registers (f16/bf16 computed in f32).
   static func register(_ t: DType) -> String {
@@ -68,7 +62,12 @@ struct HIPExpressions {
     return text
   }
 
-  func expr(_ e: Expr) throws(DiagnosticError) -> (text: String, type: DType) {
+  func expr(_ e: Expr, _ scope: PrintScope) throws(DiagnosticError) -> (text: String, type: DType) {
+    let names = scope.names
+    let types = scope.types
+    let shapes = scope.shapes
+    let dims = scope.dims
+    func expr(_ e: Expr) throws(DiagnosticError) -> (text: String, type: DType) { try self.expr(e, scope) }
     switch e {
     case .constant(let c):
       return (Self.literal(c), c.dtype)
@@ -184,3 +183,25 @@ struct HIPExpressions {
   }
 }
 
+
+extension HIPSyntax {
+  func store(_ buffer: String, _ offset: String, _ value: String, from: DType, to: DType) -> String {
+    "\(buffer)[\(offset)] = \(Self.toStorage(Self.convert(value, from: from, to: to), to));"
+  }
+  func loop(_ v: String, _ lo: String, _ hi: String) -> String {
+    "for (long long \(v) = \(lo), \(v)_end = \(hi); \(v) < \(v)_end; ++\(v)) {"
+  }
+  func ifThen(_ condition: String) -> String { "if (\(condition)) {" }
+  var elseLine: String { "} else {" }
+  var blockEnd: String? { "}" }
+  func allocate(_ name: String, _ dtype: DType, count: Int) -> String { "\(Self.storage(dtype)) \(name)[\(count)];" }
+  func threadLoop(_ index: String, total: Int) -> [String] {
+    ["for (long long \(index) = KEVC_BID_X * \(HIPEmitter.blockSize) + KEVC_TID_X; \(index) < \(total)LL; \(index) += kevc_stride) {"]
+  }
+  func singleThread() -> [String] { ["if (KEVC_BID_X * \(HIPEmitter.blockSize) + KEVC_TID_X == 0) {"] }
+  func threadIndex(_ name: String, rest: String, lower: Int, span: Int, last: Bool) -> [String] {
+    ["const long long \(name) = \(lower)LL + \(rest) % \(span)LL;"] + (last ? [] : ["\(rest) /= \(span)LL;"])
+  }
+  func decodeStart(_ rest: String, _ index: String) -> String { "long long \(rest) = \(index);" }
+  func identifier(_ prefix: String, _ name: String) -> String { HIPEmitter.ident(prefix, name) }
+}

@@ -3,19 +3,35 @@
 //      clang++-19 -x hip --offload-arch=gfx942 --cuda-device-only --no-gpu-bundle-output -nogpulib -nogpuinc \
 //        -O3 -DKEVC_DEVICE_ONLY -I<this folder> -c k.hip -o k.hsaco
 //  - as CUDA with nvcc (the H100 harness): nvcc -x cu -O3 -shared -Xcompiler -fPIC -I<this folder> k.hip -o k.so
+//  - as plain C++ on the host with -DKEVC_HOST (python -m kevc_gpu.hip_host_check): every launch runs as one thread
+//    that walks all thread indices in order, which checks each thread's code without a GPU (not races between them).
 // It defines the kernel qualifiers, the thread and block ids, and the IR's operations with the IR's semantics:
 // floored integer division and modulo with 0 for a zero divisor, NaN-propagating max/min, float -> int casts that
 // saturate (NaN -> 0), f16/bf16 stored as 16-bit patterns and computed in f32 (round to nearest even).
 #pragma once
 
-#if defined(__NVCC__) || (defined(__CUDACC__) && !defined(__HIP__))
+#if defined(KEVC_HOST)
+#include <math.h>
+#include <stdint.h>
+#define __global__
+#define KEVC_TID_X 0LL
+#define KEVC_BID_X 0LL
+#define KEVC_D static inline
+#define KEVC_LAUNCH(kernel, blocks, threads, stream) kernel
+#define KEVC_STRIDE(s) 1LL
+#define KEVC_LAST_ERROR() 0
+#define KEVC_HOST_MATH 1
+#elif defined(__NVCC__) || (defined(__CUDACC__) && !defined(__HIP__))
 #define KEVC_CUDA 1
 #include <cuda_runtime.h>
 #include <stdint.h>
 #define KEVC_TID_X ((long long)threadIdx.x)
 #define KEVC_BID_X ((long long)blockIdx.x)
-typedef cudaStream_t kevc_stream_t;
 #define KEVC_D __device__ __forceinline__
+#define KEVC_LAUNCH(kernel, blocks, threads, stream) kernel<<<(blocks), (threads), 0, (cudaStream_t)(stream)>>>
+#define KEVC_STRIDE(s) (s)
+#define KEVC_LAST_ERROR() ((int)cudaGetLastError())
+#define KEVC_HOST_MATH 1
 #else
 // HIP through clang with -nogpuinc: no HIP headers, only clang's own attributes and AMDGPU builtins.
 #define __global__ __attribute__((global))
@@ -71,15 +87,20 @@ KEVC_D float kevc_round_f16(float f) { return kevc_h2f(kevc_f2h(f)); }
 KEVC_D float kevc_round_bf16(float f) { return kevc_bf2f(kevc_f2bf(f)); }
 
 // ---- math (f32 and f64 overloads) ----
-#if defined(KEVC_CUDA)
+#if defined(KEVC_HOST_MATH)
 KEVC_D float kevc_exp(float x) { return expf(x); }
 KEVC_D double kevc_exp(double x) { return exp(x); }
 KEVC_D float kevc_log(float x) { return logf(x); }
 KEVC_D double kevc_log(double x) { return log(x); }
 KEVC_D float kevc_sqrt(float x) { return sqrtf(x); }
 KEVC_D double kevc_sqrt(double x) { return sqrt(x); }
+#if defined(KEVC_CUDA)
 KEVC_D float kevc_rsqrt(float x) { return rsqrtf(x); }
 KEVC_D double kevc_rsqrt(double x) { return rsqrt(x); }
+#else
+KEVC_D float kevc_rsqrt(float x) { return 1.0f / sqrtf(x); }
+KEVC_D double kevc_rsqrt(double x) { return 1.0 / sqrt(x); }
+#endif
 KEVC_D float kevc_tanh(float x) { return tanhf(x); }
 KEVC_D double kevc_tanh(double x) { return tanh(x); }
 KEVC_D float kevc_erf(float x) { return erff(x); }
