@@ -2,7 +2,7 @@
 // kevc: a kernel compiler. The targets form a one-way chain:
 //   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver
 //   -> KevcSearch (tuning search and database, through CSQLite) -> KevcAgent (the LLM proposer, through CCurl) -> kevc
-//   KevcLowering -> KevcHIP (HIP C++ from loop IR) -> KevcDriver
+//   KevcLowering -> KevcHIP (HIP C++) / KevcCuTe (CuTe DSL Python), both from the thread plan -> KevcDriver
 //   KevcDriver -> KevcFuzz (fuzzers and the random-program differential tester) -> kevc
 // Only KevcLLVM imports the LLVM C API (through CLLVM); only KevcAgent imports libcurl (through CCurl).
 import Foundation
@@ -62,7 +62,7 @@ let package = Package(
       name: "KevcDriver",
       dependencies: [
         "KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcLLVM",
-        "KevcTriton", "KevcTorch", "KevcHIP",
+        "KevcTriton", "KevcTorch", "KevcHIP", "KevcCuTe",
       ],
       swiftSettings: llvmHeaders
     ),
@@ -77,9 +77,12 @@ let package = Package(
       swiftSettings: llvmHeaders),
     .testTarget(name: "KevcFuzzTests", dependencies: ["KevcFuzz"], swiftSettings: llvmHeaders),
 
+    // MARK: - KevcCuTe
+    .target(name: "KevcCuTe", dependencies: ["KevcLowering", "KevcIR"]),
+
     // MARK: - KevcHIP
     .target(name: "KevcHIP", dependencies: ["KevcLowering", "KevcIR"]),
-    .testTarget(name: "KevcHIPTests", dependencies: ["KevcHIP", "KevcDriver"], swiftSettings: llvmHeaders),
+    .testTarget(name: "KevcHIPTests", dependencies: ["KevcHIP", "KevcCuTe", "KevcDriver"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcInterpreter
     .target(name: "KevcInterpreter", dependencies: ["KevcIR"]),

@@ -8,6 +8,7 @@ import KevcTorch
 import KevcTransforms
 import KevcTriton
 import KevcHIP
+import KevcCuTe
 
 /// The compilation pipeline: spec (or IR) -> kernel IR -> bound shapes -> loop IR -> LLVM.
 ///
@@ -135,10 +136,16 @@ public enum Compiler {
     observer?("lower-to-loops", true, loopText)
     keep(.lowered, loopText)
     result.loops = loops
-    if request.target == .hip {
+    switch request.target {
+    case .hip:
       result.artifacts = artifacts
       try emitHIP(loops, scheduled, request, &result)
       return result
+    case .cute:
+      result.artifacts = artifacts
+      try emitCuTe(loops, scheduled, request, &result)
+      return result
+    case .llvm, .triton: break
     }
     guard last > .lowered else {
       result.artifacts = artifacts
@@ -238,5 +245,32 @@ extension Compiler {
       defer { try? FileManager.default.removeItem(atPath: path) }
       _ = try HIPAOT.compile(source: output.source, path: path, arch: arch.hasPrefix("hip:") ? String(arch.dropFirst(4)) : arch)
     }
+  }
+}
+
+extension Compiler {
+  /// The CuTe DSL target: the module printed from the loop IR's thread plan (stage `cute`); with `aotTargets`
+  /// (`sm_90a`), compiled with fake tensors by python/kevc_gpu/cute_aot.py and errors located in the module.
+  static func emitCuTe(_ loops: LoopProgram, _ scheduled: Kernel, _ request: CompileRequest, _ result: inout CompileResult)
+    throws(DiagnosticError)
+  {
+    let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
+    let unavailable = request.stages.filter { $0 > .cute || $0 == .hip || $0 == .hipModule }
+    if !unavailable.isEmpty {
+      let names = unavailable.sorted().map(\.rawValue).joined(separator: ",")
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "stage-unavailable"), "stage '\(names)' is not available for target cute (use --emit cute)",
+          at: commandLine))
+    }
+    let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
+    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
+    let module = try CuTeEmitter.emit(loops, kernel: scheduled, origin: origin)
+    result.artifacts[.cute] = Data(module.utf8)
+    guard !request.aotTargets.isEmpty else { return }
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("kevc-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)-\(scheduled.name).cute.py").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try CuTeAOT.compile(module: module, path: path, archs: request.aotTargets, origin: origin)
   }
 }

@@ -21,6 +21,8 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case hip
   /// The harness module of target hip: the HIP source compiled as CUDA with nvcc when imported, `KEVC`, `launch`.
   case hipModule = "hip-py"
+  /// A CuTe DSL Python module printed from the thread plan (target cute), with `KEVC`, `launch` and `compile_aot`.
+  case cute
   /// LLVM IR before optimisation.
   case llvmUnoptimized = "llvm-unopt"
   /// LLVM IR after the O3 pipeline for the host CPU.
@@ -48,6 +50,7 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .plan: return "plan.txt"
     case .hip: return "hip"
     case .hipModule: return "hip.py"
+    case .cute: return "cute.py"
     case .llvmUnoptimized: return "unopt.ll"
     case .llvm: return "ll"
     case .asm: return "s"
@@ -59,7 +62,7 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   public var isBinary: Bool {
     switch self {
     case .obj: return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .plan, .hip, .hipModule, .llvmUnoptimized, .llvm, .asm, .header:
+    case .ast, .ir, .torchRef, .scheduled, .triton, .lowered, .plan, .hip, .hipModule, .cute, .llvmUnoptimized, .llvm, .asm, .header:
       return false
     }
   }
@@ -92,6 +95,8 @@ public enum CompileTarget: String, CaseIterable, Sendable {
   case triton
   /// HIP C++ from the loop IR (AMD gfx942 through clang; CUDA through kevc_hip.h and nvcc on the harness).
   case hip
+  /// CuTe DSL Python from the loop IR (nvidia-cutlass-dsl; sm_90a ahead of time with fake tensors).
+  case cute
 }
 
 extension CompileTarget {
@@ -101,8 +106,10 @@ extension CompileTarget {
       switch stage {
       case .ast, .ir, .torchRef, .scheduled: return true
       case .triton: return self == .triton
-      case .lowered: return self == .llvm || self == .hip
-      case .plan, .hip, .hipModule: return self == .hip
+      case .lowered: return self != .triton
+      case .plan: return self == .hip || self == .cute
+      case .hip, .hipModule: return self == .hip
+      case .cute: return self == .cute
       case .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
       }
     }

@@ -111,12 +111,12 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
       for l in syntax.threadIndex(names[k], rest: "kevc_r", lower: t.lower, span: t.span, last: k == 0) { line(l) }
     }
     for (k, t) in p.threadLoops.enumerated() {
-      if t.guarded {
-        let lo = try syntax.expr(t.loop.lowerBound, scope).text
-        let hi = try syntax.expr(t.loop.upperBound, scope).text
-        open(syntax.ifThen("\(names[k]) >= \(lo) and \(names[k]) < \(hi)"))
-      }
       scope.names[t.loop.variable] = names[k]
+      if t.guarded {
+        let v = Expr.index(t.loop.variable)
+        let inside = Expr.binary(.and, .binary(.ge, v, t.loop.lowerBound), .binary(.lt, v, t.loop.upperBound))
+        open(syntax.ifThen(try syntax.expr(inside, scope).text))
+      }
     }
     try emit(p.body)
     while indent > base { close() }

@@ -39,6 +39,7 @@ struct Compile: ParsableCommand {
       case .llvm: defaultStage = .obj
       case .triton: defaultStage = .triton
       case .hip: defaultStage = .hip
+      case .cute: defaultStage = .cute
       }
       let stages = emit?.stages ?? (dumpDir != nil ? target.stages : [defaultStage])
       var request = try options.request(stages: Set(stages))

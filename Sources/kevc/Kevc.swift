@@ -39,13 +39,13 @@ struct InputOptions: ParsableArguments {
 
   @Option(
     help:
-      "Target: llvm (the host CPU, through LLVM 22), triton (GPU kernels as a Triton module) or hip (HIP C++ from the loop IR; CUDA through kevc_hip.h).")
+      "Target: llvm (the host CPU, through LLVM 22), triton (GPU kernels as a Triton module) hip (HIP C++ from the loop IR; CUDA through kevc_hip.h) or cute (CuTe DSL Python from the loop IR).")
   var target: String = "llvm"
 
   @Option(
     name: .customLong("check-aot"),
     help: ArgumentHelp(
-      "With --target triton: compile the module ahead of time for these GPU targets (e.g. cuda:90,hip:gfx942) with python/kevc_gpu/aot.py; with --target hip: for these AMD targets (gfx942) with clang++-19. Errors become diagnostics.",
+      "With --target triton: compile the module ahead of time for these GPU targets (e.g. cuda:90,hip:gfx942) with python/kevc_gpu/aot.py; with --target hip: for these AMD targets (gfx942) with clang++-19; with --target cute: for these NVIDIA architectures (sm_90a) with cute.compile and fake tensors. Errors become diagnostics.",
       valueName: "targets"))
   var checkAOT: String?
 
@@ -83,6 +83,7 @@ struct InputOptions: ParsableArguments {
       case .llvm: break
       case .triton: stages = [.triton]
       case .hip: stages = [.hip]
+      case .cute: stages = [.cute]
       }
     }
     guard (0...3).contains(optimizationLevel) else {
