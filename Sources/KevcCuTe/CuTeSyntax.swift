@@ -59,7 +59,10 @@ struct CuTeSyntax: KernelSyntax {
 
   func expr(_ e: Expr, _ scope: PrintScope) throws(DiagnosticError) -> (text: String, type: DType) {
     func expr(_ e: Expr) throws(DiagnosticError) -> (text: String, type: DType) { try self.expr(e, scope) }
-    func select(_ c: String, _ a: String, _ b: String) -> String { "cutlass.select_(\(c), \(a), \(b))" }
+    /// `cutlass.select_` gives an untyped value: it is wrapped in the branches' type.
+    func select(_ c: String, _ a: String, _ b: String, _ t: DType) -> String {
+      "\(Self.register(t))(cutlass.select_(\(c), \(a), \(b)))"
+    }
     switch e {
     case .constant(let c): return (Self.literal(c), c.dtype)
     case .index(let v):
@@ -87,8 +90,8 @@ struct CuTeSyntax: KernelSyntax {
         let inside = zip(indices, shape).map { "(\($0) >= cutlass.Int64(0)) & (\($0) < cutlass.Int64(\($1)))" }
         guard !inside.isEmpty else { return (read(indices), t) }
         let ok = "(" + inside.joined(separator: " & ") + ")"
-        let clamped = indices.map { select(ok, $0, "cutlass.Int64(0)") }
-        return (select(ok, read(clamped), Self.literal(pad ?? .zero(t))), t)
+        let clamped = indices.map { select(ok, $0, "cutlass.Int64(0)", .i64) }
+        return (select(ok, read(clamped), Self.literal(pad ?? .zero(t)), t), t)
       }
     case .unary(let op, let a):
       let (x, t) = try expr(a)
@@ -96,7 +99,7 @@ struct CuTeSyntax: KernelSyntax {
       switch op {
       case .neg: return t.isFloat ? ("(-\(x))", t) : ("(\(Self.zero(t)) - \(x))", t)
       case .not: return ("(~\(x))", .bool)
-      case .abs: return t.isFloat ? call("abs") : (select("\(x) < \(Self.zero(t))", "\(Self.zero(t)) - \(x)", x), t)
+      case .abs: return t.isFloat ? call("abs") : (select("\(x) < \(Self.zero(t))", "\(Self.zero(t)) - \(x)", x, t), t)
       case .exp: return call("exp")
       case .log: return call("log")
       case .sqrt: return call("sqrt")
@@ -119,13 +122,13 @@ struct CuTeSyntax: KernelSyntax {
       case .mul: return infix("*", t)
       case .div:
         if t.isFloat { return infix("/", t) }
-        return (select("\(y) == \(z)", z, "\(x) // \(select("\(y) == \(z)", Self.one(t), y))"), t)
+        return (select("\(y) == \(z)", z, "\(x) // \(select("\(y) == \(z)", Self.one(t), y, t))", t), t)
       case .mod:
         if t.isFloat { return ("(\(x) - cute.math.floor(\(x) / \(y)) * \(y))", t) }
-        return (select("\(y) == \(z)", z, "\(x) % \(select("\(y) == \(z)", Self.one(t), y))"), t)
+        return (select("\(y) == \(z)", z, "\(x) % \(select("\(y) == \(z)", Self.one(t), y, t))", t), t)
       case .max, .min:
-        let better = select("\(x) \(op == .max ? ">" : "<") \(y)", x, y)
-        return t.isFloat ? (select("(\(x) != \(x)) | (\(y) != \(y))", "\(x) + \(y)", better), t) : (better, t)
+        let better = select("\(x) \(op == .max ? ">" : "<") \(y)", x, y, t)
+        return t.isFloat ? (select("(\(x) != \(x)) | (\(y) != \(y))", "\(x) + \(y)", better, t), t) : (better, t)
       case .pow: return ("cute.math.pow(\(x), \(y))", t)
       case .eq: return infix("==", .bool)
       case .ne: return infix("!=", .bool)
@@ -140,7 +143,7 @@ struct CuTeSyntax: KernelSyntax {
       let (cond, _) = try expr(c)
       let (x, t) = try expr(a)
       let (y, _) = try expr(b)
-      return (select(cond, x, y), t)
+      return (select(cond, x, y, t), t)
     case .cast(let t, let a):
       let (x, s) = try expr(a)
       return (Self.convert(x, from: s, to: t), t)
@@ -150,7 +153,7 @@ struct CuTeSyntax: KernelSyntax {
   /// A register value of type `s` as type `t`, with the IR's semantics.
   static func convert(_ v: String, from s: DType, to t: DType) -> String {
     if s == t { return v }
-    if s == .bool { return "cutlass.select_(\(v), \(one(t)), \(zero(t)))" }
+    if s == .bool { return "\(register(t))(cutlass.select_(\(v), \(one(t)), \(zero(t))))" }
     switch t {
     case .bool: return "(\(v) != \(zero(s)))"
     case .i8, .i32, .i64:
@@ -162,8 +165,11 @@ struct CuTeSyntax: KernelSyntax {
       case .i64, .f16, .bf16, .f32, .f64, .bool: (lo, hi, tmin, tmax) = ("-9223372036854775808.0", "9223372036854775808.0", Int64.min, Int64.max)
       }
       let f = register(s)
-      let safe = "cutlass.select_((\(v) >= \(f)(\(lo))) & (\(v) < \(f)(\(hi))), \(v), \(f)(0.0)).to(\(type(t)))"
-      return "cutlass.select_(\(v) != \(v), \(type(t))(0), cutlass.select_(\(v) < \(f)(\(lo)), \(type(t))(\(tmin)), cutlass.select_(\(v) >= \(f)(\(hi)), \(type(t))(\(tmax)), \(safe))))"
+      let T = type(t)
+      let safe = "\(f)(cutlass.select_((\(v) >= \(f)(\(lo))) & (\(v) < \(f)(\(hi))), \(v), \(f)(0.0))).to(\(T))"
+      let high = "\(T)(cutlass.select_(\(v) >= \(f)(\(hi)), \(T)(\(tmax)), \(safe)))"
+      let low = "\(T)(cutlass.select_(\(v) < \(f)(\(lo)), \(T)(\(tmin)), \(high)))"
+      return "\(T)(cutlass.select_(\(v) != \(v), \(T)(0), \(low)))"
     case .f64: return "\(v).to(cutlass.Float64)"
     case .f32: return "\(v).to(cutlass.Float32)"
     case .f16, .bf16: return "\(v).to(cutlass.Float32).to(\(type(t))).to(cutlass.Float32)"

@@ -38,7 +38,7 @@ public enum HIPAOT {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
       clang, "-x", "hip", "--offload-arch=\(arch)", "--cuda-device-only", "--no-gpu-bundle-output", "-nogpulib",
-      "-nogpuinc", "-O3", "-DKEVC_DEVICE_ONLY", "-I", include, assembly ? "-S" : "-c", path, "-o", output,
+      "-nogpuinc", "-O3", "-cuid=kevc", "-DKEVC_DEVICE_ONLY", "-I", include, assembly ? "-S" : "-c", path, "-o", output,
     ] + (linker.map { ["--ld-path=\($0)"] } ?? [])
     let err = Pipe()
     process.standardError = err

@@ -7,6 +7,7 @@ seconds, and for a failure the error with the line and column in the module when
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -15,12 +16,14 @@ from . import modules
 
 
 def _located(module, text):
-    """(line, column) of the first `--> path:line:col` or `File "path", line N` naming the module."""
-    m = re.search(re.escape(module) + r":(\d+):(\d+)", text)
+    """(line, column) of the first `--> path:line:col` naming the module, else of the innermost traceback frame in
+    it (`File "path", line N`)."""
+    path = os.path.abspath(module)
+    m = re.search(re.escape(path) + r":(\d+):(\d+)", text)
     if m:
         return int(m.group(1)), int(m.group(2))
-    m = re.search(r'File "' + re.escape(module) + r'", line (\d+)', text)
-    return (int(m.group(1)), 1) if m else (None, None)
+    frames = re.findall(r'File "' + re.escape(path) + r'", line (\d+)', text)
+    return (int(frames[-1]), 1) if frames else (None, None)
 
 
 def main(argv=None):
