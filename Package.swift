@@ -82,7 +82,7 @@ let package = Package(
 
     // MARK: - KevcHIP
     .target(name: "KevcHIP", dependencies: ["KevcLowering", "KevcIR"]),
-    .testTarget(name: "KevcHIPTests", dependencies: ["KevcHIP", "KevcCuTe", "KevcDriver"], swiftSettings: llvmHeaders),
+    .testTarget(name: "KevcHIPTests", dependencies: ["KevcHIP", "KevcCuTe", "KevcDriver", "KevcTransforms"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcInterpreter
     .target(name: "KevcInterpreter", dependencies: ["KevcIR"]),

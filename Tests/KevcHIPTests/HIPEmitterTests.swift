@@ -2,6 +2,7 @@ import Foundation
 import KevcBasic
 import KevcDriver
 import KevcHIP
+import KevcTransforms
 import Testing
 
 /// The HIP target: golden sources for a few specs under the default GPU schedule, every spec compiled for gfx942
@@ -97,6 +98,31 @@ import Testing
       .joined(separator: "\n")
     #expect(asm.contains("global_load") || asm.contains("buffer_load") || asm.contains("flat_load"))
     try Self.checkGolden(asm, "lowering/hip/\(name).gfx942.s")
+  }
+
+  /// A trace found for one target lowers on the others: the Triton matmul trace (bindings, dot, stage, launch) on
+  /// HIP (gfx942) and CuTe DSL; the CPU rejects its bindings with a reason.
+  @Test func aTraceLowersOnEveryTarget() throws {
+    let traceText = try String(
+      contentsOf: Self.repository.appendingPathComponent("lowering/triton/traces/matmul.stage.trace"), encoding: .utf8)
+    let trace = try Trace.parse(SourceFile(path: "matmul.stage.trace", text: traceText))
+    let spec = try String(contentsOf: Self.repository.appendingPathComponent("specs/matmul.kev"), encoding: .utf8)
+    func request(_ target: CompileTarget, _ stages: Set<Stage>) -> CompileRequest {
+      var r = CompileRequest(source: SourceFile(path: "specs/matmul.kev", text: spec), kind: .spec, stages: stages, schedule: trace)
+      r.target = target
+      return r
+    }
+    var hip = request(.hip, [.hip])
+    if Self.hasClang { hip.aotTargets = ["gfx942"] }
+    #expect(try Compiler.compile(hip).artifacts[.hip] != nil)
+    #expect(try Compiler.compile(request(.cute, [.cute])).artifacts[.cute] != nil)
+    #expect(try Compiler.compile(request(.triton, [.triton])).artifacts[.triton] != nil)
+    do {
+      _ = try Compiler.compile(request(.llvm, [.llvm]))
+      Issue.record("the CPU target accepted a grid binding")
+    } catch {
+      #expect(error.diagnostics.first?.id == DiagnosticID("llvm", "unsupported-loop-kind"))
+    }
   }
 
   /// A clang error is a diagnostic located in the source it was given.

@@ -1266,16 +1266,16 @@ _Z25kevc_elementwise_chain_p0PKfS0_S0_fffPfx: ; @_Z25kevc_elementwise_chain_p0PK
 	.text
 	.p2alignl 6, 3212836864
 	.fill 256, 4, 3212836864
-	.type	__hip_cuid_c9bde7e26174936d,@object ; @__hip_cuid_c9bde7e26174936d
+	.type	__hip_cuid_3e44d761716f5372,@object ; @__hip_cuid_3e44d761716f5372
 	.section	.bss,"aw",@nobits
-	.globl	__hip_cuid_c9bde7e26174936d
-__hip_cuid_c9bde7e26174936d:
+	.globl	__hip_cuid_3e44d761716f5372
+__hip_cuid_3e44d761716f5372:
 	.byte	0                               ; 0x0
-	.size	__hip_cuid_c9bde7e26174936d, 1
+	.size	__hip_cuid_3e44d761716f5372, 1
 
 	.section	".note.GNU-stack","",@progbits
 	.addrsig
-	.addrsig_sym __hip_cuid_c9bde7e26174936d
+	.addrsig_sym __hip_cuid_3e44d761716f5372
 	.amdgpu_metadata
 ---
 amdhsa.kernels:

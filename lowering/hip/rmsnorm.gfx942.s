@@ -420,16 +420,16 @@ _Z15kevc_rmsnorm_p0PKtS0_fPtx:          ; @_Z15kevc_rmsnorm_p0PKtS0_fPtx
 	.text
 	.p2alignl 6, 3212836864
 	.fill 256, 4, 3212836864
-	.type	__hip_cuid_8ac305b69e42d438,@object ; @__hip_cuid_8ac305b69e42d438
+	.type	__hip_cuid_3e44d761716f5372,@object ; @__hip_cuid_3e44d761716f5372
 	.section	.bss,"aw",@nobits
-	.globl	__hip_cuid_8ac305b69e42d438
-__hip_cuid_8ac305b69e42d438:
+	.globl	__hip_cuid_3e44d761716f5372
+__hip_cuid_3e44d761716f5372:
 	.byte	0                               ; 0x0
-	.size	__hip_cuid_8ac305b69e42d438, 1
+	.size	__hip_cuid_3e44d761716f5372, 1
 
 	.section	".note.GNU-stack","",@progbits
 	.addrsig
-	.addrsig_sym __hip_cuid_8ac305b69e42d438
+	.addrsig_sym __hip_cuid_3e44d761716f5372
 	.amdgpu_metadata
 ---
 amdhsa.kernels:
