@@ -130,12 +130,7 @@ struct CuTeSyntax: KernelSyntax {
         let better = select("\(x) \(op == .max ? ">" : "<") \(y)", x, y, t)
         return t.isFloat ? (select("(\(x) != \(x)) | (\(y) != \(y))", "\(x) + \(y)", better, t), t) : (better, t)
       case .pow: return ("cute.math.pow(\(x), \(y))", t)
-      case .eq: return infix("==", .bool)
-      case .ne: return infix("!=", .bool)
-      case .lt: return infix("<", .bool)
-      case .le: return infix("<=", .bool)
-      case .gt: return infix(">", .bool)
-      case .ge: return infix(">=", .bool)
+      case .eq, .ne, .lt, .le, .gt, .ge: return infix(op.comparisonOperator ?? "==", .bool)
       case .and: return infix("&", .bool)
       case .or: return infix("|", .bool)
       }

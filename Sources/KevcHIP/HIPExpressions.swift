@@ -127,12 +127,7 @@ struct HIPSyntax: KernelSyntax {
       case .max: return t.isFloat ? call("kevc_fmax") : call("kevc_imax")
       case .min: return t.isFloat ? call("kevc_fmin") : call("kevc_imin")
       case .pow: return ("kevc_pow((\(r))(\(x)), (\(r))(\(y)))", t)
-      case .eq: return infix("==", .bool)
-      case .ne: return infix("!=", .bool)
-      case .lt: return infix("<", .bool)
-      case .le: return infix("<=", .bool)
-      case .gt: return infix(">", .bool)
-      case .ge: return infix(">=", .bool)
+      case .eq, .ne, .lt, .le, .gt, .ge: return infix(op.comparisonOperator ?? "==", .bool)
       case .and: return infix("&&", .bool)
       case .or: return infix("||", .bool)
       }

@@ -150,4 +150,26 @@ public struct ThreadPlan: Sendable {
     }
     return s
   }
+
+  /// The harness module's `KEVC = {...}` for a loop-level GPU target (`hip`, `cute`): the common head, the
+  /// workspace the module allocates and the threads of each launch.
+  public func metadata(_ program: LoopProgram, kernel: Kernel, target: String) -> String {
+    let q = HarnessModule.pyString
+    var s = "KEVC = {\n" + HarnessModule.metadataHead(kernel, shapes: program.shapes)
+    s += "    \"target\": \(q(target)),\n    \"workspace\": [\n"
+    for w in workspace {
+      s += "        {\"name\": \(q(w.name)), \"dtype\": \(q(w.dtype.rawValue)), \"elements\": \(w.elementCount), \"scope\": \"root\"},\n"
+    }
+    s += "    ],\n    \"kernels\": [],\n    \"launches\": [\(phases.map { String($0.threads) }.joined(separator: ", "))],\n}\n"
+    return s
+  }
+}
+
+extension LoopProgram {
+  /// Shapes of the params and results, by name.
+  public var shapes: [String: [Int]] {
+    var out: [String: [Int]] = [:]
+    for b in params + results { out[b.name] = b.shape }
+    return out
+  }
 }
