@@ -4,9 +4,8 @@ import KevcIR
 /// The thread plan of a loop program: what loop-level GPU emitters (HIP, CuTe DSL) print, decided once here so that
 /// the emitters only print (stage `plan`). Each top-level nest is a phase (one kernel launch; a launch boundary is
 /// the only barrier between nests). In a phase, the outermost loops that the schedule made parallel (`parallel`, or
-/// bound to a grid, block or thread dimension) and whose iterations write disjoint elements (each store to a buffer
-/// that lives outside the loop has an index `c * v + (outer thread loops)`, c != 0) are flattened into one index
-/// space spread over threads; each thread runs the rest of the nest serially with its own copy of the `local` and
+/// bound to a grid, block or thread dimension) and whose threads write disjoint elements (`writesDisjointly`) are
+/// flattened into one index space spread over threads; each thread runs the rest of the nest serially with its own copy of the `local` and
 /// `shared` buffers the nest allocates. A phase with no such loop runs on one thread. Bounds come from the shared
 /// `IndexArithmetic`: a loop whose bounds depend on outer loops spans their widest range and is guarded.
 ///
@@ -95,24 +94,19 @@ public struct ThreadPlan: Sendable {
   }
 
   /// Whether distinct threads (values of the thread loops) store to distinct elements of every buffer that lives
-  /// outside `body`: for each store, the row-major offset of its indices that depend on thread loops only is
-  /// injective over the threads' box (a mixed-radix check: sorted by coefficient, each exceeds the largest offset
-  /// the smaller ones reach).
+  /// outside `body`. For each store, the row-major offset of its indices as an affine form must be injective over
+  /// the box of the thread loops and the loops inside them (a mixed-radix check: sorted by coefficient, each
+  /// exceeds the largest offset the smaller ones reach; a thread loop absent from the offset fails it); where an
+  /// index is not affine in loops of known range, the offset of the indices that depend on thread loops only must
+  /// be injective over the threads' box.
   static func writesDisjointly(_ body: [Stmt], threads: [ThreadLoop], dims: [String: Int], shapes: [String: [Int]]) -> Bool {
     let local = Set(allocations(body))
-    let arithmetic = IndexArithmetic(dims: dims)
-    let spans = Dictionary(threads.map { ($0.loop.variable, $0.span) }, uniquingKeysWith: { a, _ in a })
-    func injective(_ indices: [Expr], _ shape: [Int]) -> Bool {
-      var offset = IndexArithmetic.Affine(constant: 0, terms: [:])
-      var stride = 1
-      for (index, extent) in zip(indices, shape).reversed() {
-        defer { stride = stride &* max(1, extent) }
-        guard let a = arithmetic.affine(index), a.terms.keys.allSatisfy({ spans[$0] != nil }) else { continue }
-        offset = offset + a.scaled(stride)
-      }
+    let threadNames = Set(threads.map(\.loop.variable))
+    var start = IndexArithmetic(dims: dims)
+    for t in threads { start.bound(t.loop.variable, t.lower...(t.lower + t.span - 1)) }
+    func mixedRadix(_ offset: IndexArithmetic.Affine, _ spans: [String: Int]) -> Bool {
       var reach = 0
-      let terms = spans.keys.map { v in (abs(offset.terms[v] ?? 0), spans[v] ?? 1) }.sorted { $0.0 < $1.0 }
-      for (c, span) in terms where span > 1 {
+      for (c, span) in spans.map({ v, span in (abs(offset.terms[v] ?? 0), span) }).sorted(by: { $0.0 < $1.0 }) where span > 1 {
         guard c > reach else { return false }
         let (r, o) = c.multipliedReportingOverflow(by: span - 1)
         guard !o else { return false }
@@ -120,18 +114,52 @@ public struct ThreadPlan: Sendable {
       }
       return true
     }
-    func check(_ stmts: [Stmt]) -> Bool {
+    func injective(_ indices: [Expr], _ shape: [Int], _ arithmetic: IndexArithmetic) -> Bool {
+      var full: IndexArithmetic.Affine? = IndexArithmetic.Affine(constant: 0, terms: [:])
+      var threadOnly = IndexArithmetic.Affine(constant: 0, terms: [:])
+      var stride = 1
+      for (index, extent) in zip(indices, shape).reversed() {
+        defer { stride = stride &* max(1, extent) }
+        guard let a = arithmetic.affine(index) else {
+          full = nil
+          continue
+        }
+        full = full.map { $0 + a.scaled(stride) }
+        if a.terms.keys.allSatisfy(threadNames.contains) { threadOnly = threadOnly + a.scaled(stride) }
+      }
+      if let full {
+        var spans: [String: Int] = [:]
+        var known = true
+        for v in threadNames.union(full.terms.keys) {
+          guard let r = arithmetic.range(of: v) else {
+            known = false
+            break
+          }
+          spans[v] = r.upperBound - r.lowerBound + 1
+        }
+        if known && mixedRadix(full, spans) { return true }
+      }
+      return mixedRadix(threadOnly, Dictionary(threads.map { ($0.loop.variable, $0.span) }, uniquingKeysWith: { a, _ in a }))
+    }
+    func check(_ stmts: [Stmt], _ arithmetic: IndexArithmetic) -> Bool {
       stmts.allSatisfy { s in
         switch s {
-        case .loop(let inner): return check(inner.body)
-        case .ifThen(_, let t, let e): return check(t) && check(e)
-        case .allocate(_, let body): return check(body)
+        case .loop(let inner):
+          var a = arithmetic
+          if let lo = arithmetic.range(inner.lowerBound), let hi = arithmetic.range(inner.upperBound), hi.upperBound > lo.lowerBound {
+            a.bound(inner.variable, lo.lowerBound...(hi.upperBound - 1))
+          } else {
+            a.bound(inner.variable, nil)
+          }
+          return check(inner.body, a)
+        case .ifThen(_, let t, let e): return check(t, arithmetic) && check(e, arithmetic)
+        case .allocate(_, let body): return check(body, arithmetic)
         case .store(let buffer, let indices, _):
-          return local.contains(buffer) || injective(indices, shapes[buffer] ?? [])
+          return local.contains(buffer) || injective(indices, shapes[buffer] ?? [], arithmetic)
         }
       }
     }
-    return check(body)
+    return check(body, start)
   }
 
   /// The plan as text (stage `plan`): phases, thread loops, workspace, and each phase's per-thread statements.
