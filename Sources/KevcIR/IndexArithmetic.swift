@@ -7,7 +7,8 @@ import KevcBasic
 ///   interval; sound: it follows the IR's semantics (floor division and modulo, integers wrapping in their type)
 ///   and gives up, rather than guess, on data, scalars, floats and any possible overflow;
 /// - `affine(_:)`: the form `constant + sum(coefficient * variable)` of an index expression, or nil;
-/// - `simplify(_:)`: folding of i64 constant arithmetic and of the identities `x + 0`, `x * 1`, `x * 0`, `x - x`.
+/// - `simplify(_:)`: folding of i64 constant arithmetic and of the identities `x + 0`, `x * 1`, `x * 0`, `x - x`,
+///   `(x + c) - x` (the one simplifier of the loop lowering and the Triton emitter).
 ///
 /// Example: with `n.o` in [0, 3] and `n.i` in [0, 63], `interval(n.o * 64 + n.i)` is [0, 255]; `affine` of it is
 /// `64 * n.o + 1 * n.i`; `simplify((n.i + 0) * 1)` is `n.i`.
@@ -233,7 +234,7 @@ public struct IndexArithmetic: Sendable {
 
   // MARK: Simplification
 
-  /// Folds i64 arithmetic on constants and the identities `x + 0`, `x * 1`, `x * 0`, `x - x`.
+  /// Folds i64 arithmetic on constants and the identities `x + 0`, `x * 1`, `x * 0`, `x - x`, `(x + c) - x`.
   public func simplify(_ e: Expr) -> Expr {
     e.rewritten { node in
       guard case .binary(let op, let a, let b) = node else { return nil }
@@ -250,6 +251,10 @@ public struct IndexArithmetic: Sendable {
         }
       }
       if op == .sub, a == b, Self.isI64(a) { return .constant(.int(0)) }
+      // (x + c) - x -> c, for an i64 constant or a dim c.
+      if op == .sub, case .binary(.add, let x, let c) = a, x == b, Self.isI64(x), Self.isI64Constant(c) || c.isDim {
+        return c
+      }
       switch (op, x, y) {
       case (.add, 0, _): return Self.isI64Constant(a) ? b : nil
       case (.add, _, 0), (.sub, _, 0): return Self.isI64Constant(b) ? a : nil
@@ -280,5 +285,12 @@ public struct IndexArithmetic: Sendable {
     case .cast(let t, _): return t == .i64
     case .binary(let op, let a, _): return !op.isComparison && !op.isLogical && isI64(a)
     }
+  }
+}
+
+extension Expr {
+  var isDim: Bool {
+    if case .dim = self { return true }
+    return false
   }
 }
