@@ -55,5 +55,8 @@ import Testing
     let i32one = Expr.constant(.int(1, .i32))
     #expect(a.simplify(.binary(.mul, v("k"), i32one)) == .binary(.mul, v("k"), i32one))
     #expect(a.affine(.binary(.mul, v("a"), v("b"))) == nil)
+    // (x + c) - x -> c for a constant or a dim (the loop lowering's region offsets).
+    #expect(a.simplify(.binary(.sub, .binary(.add, v("k"), i(3)), v("k"))) == i(3))
+    #expect(a.simplify(.binary(.sub, .binary(.add, v("k"), .dim("N")), v("k"))) == .dim("N"))
   }
 }
