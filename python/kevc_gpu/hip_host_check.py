@@ -35,7 +35,17 @@ def _kevc(kevc, spec, shape, args, out):
         raise RuntimeError(p.stderr.strip()[-2000:])
 
 
-def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx="g++"):
+def host_compiler():
+    """A host C++ compiler: $CXX, else g++, clang++-19 or c++ from the PATH."""
+    import shutil
+    for c in [os.environ.get("CXX")] + ["g++", "clang++-19", "c++"]:
+        if c and shutil.which(c):
+            return c
+    raise RuntimeError("no host C++ compiler (set CXX)")
+
+
+def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None):
+    cxx = cxx or host_compiler()
     name = os.path.basename(spec)[:-4]
     hip, module, ref = (os.path.join(folder, name + ext) for ext in (".hip", ".hip.py", ".ref.py"))
     _kevc(kevc, spec, shape, ["--target", "hip"], hip)

@@ -20,11 +20,13 @@ from kevc_gpu.tolerance import compare  # noqa: E402
 
 STAND_IN = """#!/usr/bin/env python3
 import subprocess, sys
+sys.path.insert(0, %r)
+from kevc_gpu.hip_host_check import host_compiler
 a = sys.argv[1:]
 inc = a[a.index("-I") + 1]
 src = a[a.index("-x") + 2]
 out = a[a.index("-o") + 1]
-sys.exit(subprocess.call(["g++", "-O1", "-std=c++17", "-fwrapv", "-DKEVC_HOST", "-shared", "-fPIC", "-I", inc,
+sys.exit(subprocess.call([host_compiler(), "-O1", "-std=c++17", "-fwrapv", "-DKEVC_HOST", "-shared", "-fPIC", "-I", inc,
                           "-x", "c++", src, "-o", out]))
 """
 
@@ -33,7 +35,7 @@ sys.exit(subprocess.call(["g++", "-O1", "-std=c++17", "-fwrapv", "-DKEVC_HOST", 
 @pytest.mark.parametrize("spec", ["rmsnorm", "embedding_bag", "cumsum", "layernorm"])
 def test_hip_module_runs_through_launch(spec, tmp_path, monkeypatch):
     nvcc = tmp_path / "nvcc"
-    nvcc.write_text(STAND_IN)
+    nvcc.write_text(STAND_IN % os.path.join(ROOT, "python"))
     nvcc.chmod(nvcc.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("KEVC_NVCC", str(nvcc))
     monkeypatch.setenv("TMPDIR", str(tmp_path))
