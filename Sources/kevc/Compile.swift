@@ -45,7 +45,14 @@ struct Compile: ParsableCommand {
     var source: SourceFile?
     do throws(DiagnosticError) {
       let target = CompileTarget(rawValue: options.target) ?? .llvm
-      let stages = emit?.stages ?? (dumpDir != nil ? target.stages : [target == .triton ? .triton : .obj])
+      let defaultStage: Stage
+      switch target {
+      case .llvm: defaultStage = .obj
+      case .triton: defaultStage = .triton
+      case .hip: defaultStage = .hip
+      case .cute: defaultStage = .cute
+      }
+      let stages = emit?.stages ?? (dumpDir != nil ? target.stages : [defaultStage])
       let debugDir = ProcessInfo.processInfo.environment["KEVC_DUMP_DIR"].flatMap { $0.isEmpty ? nil : $0 }
       let printer = options.passPrinter ?? (debugDir != nil ? PassPrinter(all: false, after: [], before: []) : nil)
       printer?.record = debugDir != nil
