@@ -366,7 +366,7 @@ struct KernelBuilder {
         indent += 1
         line("\(pid) = tl.program_id(0).to(tl.int64) + \(programs) * tl.cast(\(round)_, tl.int64)")
         bindings[pid] = .scalar(pid)
-        facts.ranges[pid] = 0...(rounds &* programs &- 1)
+        facts.bound(pid, 0...(rounds &* programs &- 1))
         if total % programs != 0 { masks.append(.condition(.binary(.lt, .index(pid), .constant(.int(Int64(total)))))) }
         launchedGrid = [programs, 1, 1]
       } else {
@@ -740,7 +740,7 @@ struct KernelBuilder {
   /// producer is computed (none is a scalar fixed for the region), with the least and greatest sum of those terms.
   func boundedAffine(
     _ e: Expr, opened: Set<String>, ranging: [String: ClosedRange<Int>]
-  ) -> (IndexFacts.Affine, Int, Int)? {
+  ) -> (IndexArithmetic.Affine, Int, Int)? {
     if let a = facts.affine(e) { return (a, 0, 0) }
     if case .binary(let op, let x, let y) = e, op == .add || op == .sub {
       guard let (a, al, ah) = boundedAffine(x, opened: opened, ranging: ranging),
@@ -753,11 +753,11 @@ struct KernelBuilder {
     var local = facts
     for name in e.indexNames {
       if case .scalar? = bindings[name], opened.contains(name) { return nil }
-      guard let r = ranging[name] ?? facts.ranges[name] else { return nil }
-      local.ranges[name] = r
+      guard let r = ranging[name] ?? facts.range(of: name) else { return nil }
+      local.bound(name, r)
     }
     guard let r = local.range(e) else { return nil }
-    return (IndexFacts.Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
+    return (IndexArithmetic.Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
   }
 
   /// Emits a producer computed at the current point of `consumer`'s nest: into a register when the region is one

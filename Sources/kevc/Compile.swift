@@ -86,8 +86,9 @@ struct Compile: ParsableCommand {
       let machine = result.module?.targetDescription
       target = BuildMetadata.Target(
         kind: "llvm", triple: machine?.triple, cpu: machine?.cpu, cpuFeatures: machine?.features, gpuTargets: nil)
-    case .triton:
-      target = BuildMetadata.Target(kind: "triton", triple: nil, cpu: nil, cpuFeatures: nil, gpuTargets: request.aotTargets)
+    case .triton, .hip, .cute:
+      target = BuildMetadata.Target(
+        kind: request.target.rawValue, triple: nil, cpu: nil, cpuFeatures: nil, gpuTargets: request.aotTargets)
     }
     return BuildMetadata(
       request: request, result: result, symbol: result.symbol ?? result.kernel.name, target: target, tuned: use.tuned,
