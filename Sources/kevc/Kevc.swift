@@ -81,6 +81,8 @@ struct InputOptions: ParsableArguments {
 
   /// Reads the input and builds the compile request; throws located diagnostics.
   func request(stages: Set<Stage>) throws(DiagnosticError) -> CompileRequest {
+    // (A GPU target's default output, its kernel source, is chosen by the caller: `kevc compile` asks for the
+    // target's own stage; an explicit `--emit obj` for a GPU target is an error.)
     let commandLine = SourceLocation(file: "kevc", line: 0, column: 0)
     guard let compileTarget = CompileTarget(rawValue: target) else {
       throw DiagnosticError(
@@ -93,16 +95,6 @@ struct InputOptions: ParsableArguments {
     if !aotTargets.isEmpty && compileTarget == .llvm {
       throw DiagnosticError(
         .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton or hip", at: commandLine))
-    }
-    // GPU targets have no object file: their default output is the kernel source.
-    var stages = stages
-    if stages == [.obj] {
-      switch compileTarget {
-      case .llvm: break
-      case .triton: stages = [.triton]
-      case .hip: stages = [.hip]
-      case .cute: stages = [.cute]
-      }
     }
     guard (0...3).contains(optimizationLevel) else {
       throw DiagnosticError(

@@ -57,7 +57,7 @@ import Testing
       ["compile", "specs/softmax.kev", "--emit", "llvm", "-o", "-"], environment: ["KEVC_COMPILE_TIMEOUT": "0.001"])
     #expect(r.status == 1)
     #expect(r.stderr.contains("specs/softmax.kev:"), "\(r.stderr)")
-    #expect(r.stderr.contains("error: llvm did not finish compiling kernel 'softmax' within"), "\(r.stderr)")
+    #expect(r.stderr.contains("error: llvm did not finish compiling kernel 'softmax"), "\(r.stderr)")
     #expect(r.stderr.contains("[kevc.llvm.compile-timeout]"), "\(r.stderr)")
   }
 }

@@ -222,7 +222,7 @@ extension SearchTests {
       let server = try LLMServer(policy: "competent", in: dir)
       let db = dir.appendingPathComponent("tokens.db").path
       let arguments = [
-        "search", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=16,N=16,K=16", "--budget", "6",
+        "search", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=16,N=16,K=16", "--budget", "14",
         "--jobs", "1", "--trials", "1", "--islands", "1", "--db", db, "--agent", "openai:test-model",
         "--agent-url", server.url, "--agent-cooldown", "0",
       ]

@@ -27,6 +27,7 @@ KEVC = {
             "grid": [3, 3, 2],
             "num_warps": 4,
             "num_stages": 2,
+            "args": ["q", "k", "v", "o", "scratch__r0"],
         },
     ],
 }

@@ -24,6 +24,7 @@ KEVC = {
             "grid": [29, 1, 1],
             "num_warps": 4,
             "num_stages": 2,
+            "args": ["x", "y"],
         },
     ],
 }

@@ -26,6 +26,7 @@ KEVC = {
             "grid": [1, 1, 1],
             "num_warps": 4,
             "num_stages": 2,
+            "args": ["x", "ws_mx"],
         },
         {
             "name": "kevc_softmax__r0",
@@ -35,6 +36,7 @@ KEVC = {
             "grid": [61, 1, 1],
             "num_warps": 4,
             "num_stages": 2,
+            "args": ["x", "ws__r0"],
         },
         {
             "name": "kevc_softmax_y",
@@ -44,6 +46,7 @@ KEVC = {
             "grid": [1, 1, 1],
             "num_warps": 4,
             "num_stages": 2,
+            "args": ["x", "y", "ws_mx", "ws__r0"],
         },
     ],
 }
