@@ -118,7 +118,7 @@ let package = Package(
     .target(name: "KevcTorch", dependencies: ["KevcIR"]),
 
     // MARK: - KevcTransforms
-    .target(name: "KevcTransforms", dependencies: ["KevcIR"]),
+    .target(name: "KevcTransforms", dependencies: ["KevcIR", "KevcLowering"]),
     .testTarget(name: "KevcTransformsTests", dependencies: ["KevcTransforms", "KevcInterpreter", "KevcLowering"]),
 
     // MARK: - KevcTriton

@@ -44,7 +44,7 @@ public struct WorkloadCost: Sendable, Hashable {
     var work = 0.0
     for d in k.definitions {
       let points = Self.elements(d.shape, dims) * Self.reductionLength(d, k)
-      let ops = Double(Self.floatOps(d.body, kernel: k, definition: d) + (d.reduction == nil ? 0 : 1))
+      let ops = Double(Self.floatOps(d.body, kernel: k, definition: d) + Self.combineOps(d, kernel: k))
       flops += points * ops
       work += points
     }
@@ -61,6 +61,14 @@ public struct WorkloadCost: Sendable, Hashable {
 
   static func elements(_ shape: [SizeExpr], _ dims: [String: Int]) -> Double {
     shape.reduce(1.0) { $0 * Double(max(0, $1.evaluate(dims) ?? 0)) }
+  }
+
+  /// Operations that fold one point into a reduction: one for a monoid (sum, max, ...) and argmax/argmin, the
+  /// combiner's own for a tuple reduction (its other elements and combine expressions).
+  static func combineOps(_ d: Definition, kernel k: Kernel) -> Int {
+    guard let r = d.reduction else { return 0 }
+    guard let c = r.combiner else { return 1 }
+    return max(1, (c.otherElements + c.combine).reduce(0) { $0 + floatOps($1, kernel: k, definition: d) })
   }
 
   /// Points of a definition's reduction per output point: ranges that depend on the axes at their mid-points.
@@ -389,7 +397,7 @@ public struct ScheduleCost: Sendable, Hashable {
         if !p.effectiveSchedule.isDot { insideSteps += perProgram * pSerial * step(pLanes) }
         if region > 1 { scratch += runs * region * Double(p.reduction?.accumulator.byteSize ?? 4) }
         if k.results.contains(where: { $0.name == p.name }) { insideResults += bytes(of: p.name) }
-        let ops = Double(WorkloadCost.floatOps(p.body, kernel: k, definition: p) + (p.reduction == nil ? 0 : 1))
+        let ops = Double(WorkloadCost.floatOps(p.body, kernel: k, definition: p) + WorkloadCost.combineOps(p, kernel: k))
         // A contraction inside (a tl.dot tile) runs at the matrix units' rate, outside the threads' latency.
         if p.effectiveSchedule.isDot {
           insideDotOps += perProgram * w * ops
@@ -400,7 +408,7 @@ public struct ScheduleCost: Sendable, Hashable {
         }
       }
       let points = programs * serial * lanes
-      let ops = Double(WorkloadCost.floatOps(d.body, kernel: k, definition: d) + (d.reduction == nil ? 0 : 1))
+      let ops = Double(WorkloadCost.floatOps(d.body, kernel: k, definition: d) + WorkloadCost.combineOps(d, kernel: k))
       let flops = points * ops + programs * insideOps
       var read: Set<String> = []
       for e in ([d] + inside).flatMap(\.expressions) { for l in e.loads { read.insert(l.tensor) } }

@@ -79,19 +79,25 @@ extension SizeExpr {
 }
 
 extension Definition {
-  /// Every expression the definition evaluates: its body and its reduction bounds.
+  /// Every expression the definition evaluates at a point: its body, a tuple reduction's other elements, and its
+  /// reduction bounds. (A combiner's `combine` and `yield` read only the state, never the point.)
   public var expressions: [Expr] {
-    [body] + (reduction?.axes.flatMap { [$0.lowerBound, $0.upperBound] } ?? [])
+    [body] + (reduction?.combiner?.otherElements ?? [])
+      + (reduction?.axes.flatMap { [$0.lowerBound, $0.upperBound] } ?? [])
   }
 
   /// Whether the definition reads tensor `name` anywhere.
   public func reads(_ name: String) -> Bool { expressions.contains { $0.reads(name) } }
 
-  /// Applies `transform` to the body and reduction bounds.
+  /// Applies `transform` to the body, a tuple reduction's other elements and the reduction bounds.
   public func mappingExpressions(_ transform: (Expr) -> Expr) -> Definition {
     var d = self
     d.body = transform(body)
     if var r = d.reduction {
+      if var c = r.combiner {
+        c.otherElements = c.otherElements.map(transform)
+        r.combiner = c
+      }
       r.axes = r.axes.map { ReductionAxis(name: $0.name, lowerBound: transform($0.lowerBound), upperBound: transform($0.upperBound)) }
       d.reduction = r
     }

@@ -340,11 +340,28 @@ private struct Parser {
     try expect("]", "after the definition's axes")
     try expect("=", "after the definition's axes")
     var reduction: Reduction?
+    var scanAxis: String?
+    if isWord("scan"), isPunct("(", peek(1)) {
+      advance()
+      advance()
+      scanAxis = try bareName("the scan axis")
+      try expect(")", "after the scan axis")
+      guard case .ident(let w) = current.kind, ReduceOp(rawValue: w) != nil, isPunct("<", peek(1)) else {
+        throw error("expected a reduction after 'scan(\(scanAxis ?? ""))', found \(current.describe)")
+      }
+    }
     if case .ident(let w) = current.kind, let op = ReduceOp(rawValue: w), isPunct("<", peek(1)) {
       advance()
       advance()
-      let acc = try dtypeName()
-      try expect(">", "after the accumulator type")
+      var components: [Combiner.Component] = []
+      let acc: DType
+      if op == .tuple {
+        components = try combinerComponents()
+        acc = components[0].dtype
+      } else {
+        acc = try dtypeName()
+        try expect(">", "after the accumulator type")
+      }
       try expect("[", "before the reduction axes")
       var raxes: [ReductionAxis] = []
       if !isPunct("]") {
@@ -363,13 +380,61 @@ private struct Parser {
         }
       }
       try expect("]", "after the reduction axes")
-      reduction = Reduction(op: op, accumulator: acc, axes: raxes)
+      reduction = Reduction(op: op, accumulator: acc, axes: raxes, scanAxis: scanAxis)
+      if op == .tuple {
+        let elements = try exprList("the tuple reduction's elements")
+        try expectWord("combine")
+        let combine = try exprList("the combiner")
+        try expectWord("yield")
+        let yield = try expr()
+        reduction?.combiner = Combiner(
+          components: components, otherElements: Array(elements.dropFirst()), combine: combine, yield: yield)
+        let schedule = isWord("schedule") ? try self.schedule() : nil
+        return Definition(
+          name: name, dtype: dtype, axes: axes, reduction: reduction, body: elements[0], schedule: schedule,
+          location: start.location)
+      }
     }
     let body = try expr()
     let schedule = isWord("schedule") ? try self.schedule() : nil
     return Definition(
       name: name, dtype: dtype, axes: axes, reduction: reduction, body: body, schedule: schedule,
       location: start.location)
+  }
+
+  /// `NAME: DTYPE = CONSTANT, ...>`: the state components of a tuple reduction, after `reduce<`.
+  mutating func combinerComponents() throws(DiagnosticError) -> [Combiner.Component] {
+    var components: [Combiner.Component] = []
+    while true {
+      let name = try bareName("a state component name")
+      try expect(":", "after the state component '\(name)'")
+      let t = try dtypeName()
+      try expect("=", "before the identity of '\(name)'")
+      let at = current
+      guard case .constant(let identity) = try expr() else {
+        throw error("the identity of '\(name)' must be a constant", at: at)
+      }
+      components.append(Combiner.Component(name: name, dtype: t, identity: identity))
+      if isPunct(",") {
+        advance()
+        continue
+      }
+      break
+    }
+    try expect(">", "after the state components")
+    return components
+  }
+
+  /// `(EXPR, ...)`: one or more expressions in parentheses.
+  mutating func exprList(_ what: String) throws(DiagnosticError) -> [Expr] {
+    try expect("(", "before \(what)")
+    var out = [try expr()]
+    while isPunct(",") {
+      advance()
+      out.append(try expr())
+    }
+    try expect(")", "after \(what)")
+    return out
   }
 
   // MARK: - Schedules

@@ -63,13 +63,25 @@ public enum IRPrinter {
     s += d.axes.map { "\(bareName($0.name)) < \(size($0.extent))" }.joined(separator: ", ")
     s += "] = "
     if let r = d.reduction {
-      s += "\(r.op.rawValue)<\(r.accumulator)> ["
+      if let axis = r.scanAxis { s += "scan(\(bareName(axis))) " }
+      if let c = r.combiner {
+        s += "\(r.op.rawValue)<" + c.components.map {
+          "\(bareName($0.name)): \($0.dtype) = \(expr(.constant($0.identity), bareI64: false))"
+        }.joined(separator: ", ") + "> ["
+      } else {
+        s += "\(r.op.rawValue)<\(r.accumulator)> ["
+      }
       s += r.axes.map {
         "\(bareName($0.name)) in \(expr($0.lowerBound, bareI64: true)) .. \(expr($0.upperBound, bareI64: true))"
       }.joined(separator: ", ")
       s += "] "
     }
-    s += expr(d.body, bareI64: false)
+    if let c = d.reduction?.combiner {
+      let list = { (es: [Expr]) in "(" + es.map { expr($0, bareI64: false) }.joined(separator: ", ") + ")" }
+      s += list([d.body] + c.otherElements) + " combine " + list(c.combine) + " yield " + expr(c.yield, bareI64: false)
+    } else {
+      s += expr(d.body, bareI64: false)
+    }
     if let schedule = d.schedule { s += "\n    " + self.schedule(schedule) }
     return s
   }
@@ -189,7 +201,7 @@ public enum IRPrinter {
   static let reserved: Set<String> = {
     var words: Set<String> = [
       "kernel", "dims", "bench", "in", "sorted", "else", "inbounds", "true", "false", "inf", "nan", "and", "or",
-      "cast", "select", "schedule", "require", "for",
+      "cast", "select", "schedule", "require", "for", "combine", "yield", "scan",
     ]
     for op in UnaryOp.allCases { words.insert(op.rawValue) }
     for op in BinaryOp.allCases { words.insert(op.rawValue) }

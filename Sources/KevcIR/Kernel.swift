@@ -146,11 +146,22 @@ public struct Reduction: Hashable, Codable, Sendable {
   /// Nested in order (the first is outermost); each ranges over `lowerBound ..< upperBound`, which may depend on
   /// the definition's axes, on earlier reduction axes and on loaded data (jagged ranges).
   public var axes: [ReductionAxis]
+  /// For `op == .tuple` only: the state components, the other components' elements, the combiner and the result
+  /// (TupleReduction.swift); nil for every other operator.
+  public var combiner: Combiner?
+  /// For a scan (prefix reduction, Scan.swift): the definition's axis `i` over which the reduction is the
+  /// inclusive prefix `[j in lo .. (i + 1)]`; the value is the same as without it, and the lowering carries the
+  /// accumulator along `i` instead of restarting it (O(N) instead of O(N^2)).
+  public var scanAxis: String?
 
-  public init(op: ReduceOp, accumulator: DType, axes: [ReductionAxis]) {
+  public init(
+    op: ReduceOp, accumulator: DType, axes: [ReductionAxis], combiner: Combiner? = nil, scanAxis: String? = nil
+  ) {
     self.op = op
     self.accumulator = accumulator
     self.axes = axes
+    self.combiner = combiner
+    self.scanAxis = scanAxis
   }
 }
 
@@ -179,4 +190,20 @@ public enum ReduceOp: String, Hashable, Codable, Sendable, CaseIterable {
   case argmax
   /// As argmax, for the smallest.
   case argmin
+  /// A tuple reduction (printed `reduce`): several state components combined by an associative combiner, then
+  /// mapped to the definition's value by the combiner's `yield` expression (`Reduction.combiner`,
+  /// TupleReduction.swift). The identity is the components' identities.
+  case tuple = "reduce"
+}
+
+extension ReduceOp {
+  /// Whether the accumulator is more than one value (argmax/argmin: value and index; a tuple reduction: its
+  /// components), so that the reduction cannot be combined in the definition's own storage, split into partial
+  /// results of the same type, or vectorised as one lane-wise binary operation.
+  public var carriesState: Bool {
+    switch self {
+    case .sum, .prod, .max, .min: return false
+    case .argmax, .argmin, .tuple: return true
+    }
+  }
 }

@@ -3,9 +3,9 @@ import KevcBasic
 /// Checks the schedules of a kernel: every definition's loops are exactly the leaves of its split tree (each axis
 /// and reduction axis, split or not, appears once), split factors are positive, a definition computed at a
 /// consumer names an existing later definition that reads it and one of that consumer's loops, storage layouts are
-/// permutations, GPU dimensions are bound at most once, a precision only marks a `dot`, and a program order
-/// (group, persistent) is in range and only on a kernel's root definition, and `compute_with` names an earlier
-/// root definition.
+/// permutations, GPU dimensions are bound at most once, a precision only marks a `dot`, a program order
+/// (group, persistent) is in range and only on a kernel's root definition, `compute_with` names an earlier
+/// root definition, and a scan's loops can carry its accumulator (Scan.swift).
 public enum ScheduleVerifier {
   public static func verify(_ kernel: Kernel) -> [Diagnostic] {
     var out: [Diagnostic] = []
@@ -14,6 +14,7 @@ public enum ScheduleVerifier {
     }
     let order = Dictionary(kernel.definitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     for d in kernel.definitions {
+      if let problem = d.scanScheduleProblem { error(d, problem) }
       guard let s = d.schedule else { continue }
       // Expected leaves.
       var leaves = d.axes.map(\.name) + (d.reduction?.axes.map(\.name) ?? [])

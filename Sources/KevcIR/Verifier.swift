@@ -168,6 +168,10 @@ public enum Verifier {
         if let t = typeOf(d.body, env, "body of \(name)", at: d.location) {
           if let reduction = d.reduction {
             checkReduction(d, reduction, bodyType: t)
+            if let combiner = reduction.combiner { checkCombiner(d, combiner, env: env) }
+            if let axis = reduction.scanAxis, let problem = d.scanProblem(along: axis) {
+              report("invalid-scan", "scan(\(axis)) of \(name): \(problem)", at: d.location)
+            }
           } else if t != d.dtype {
             report("type-mismatch", "body of \(name) has type \(t) but \(name) is declared \(d.dtype)", at: d.location)
           }
@@ -211,6 +215,9 @@ public enum Verifier {
         report("invalid-reduction", "reduction of \(name) accumulates in bool; accumulators are numbers", at: d.location)
         return
       }
+      if r.op != .tuple, r.combiner != nil {
+        report("invalid-combiner", "\(r.op.rawValue) \(name) has a combiner; only 'reduce' takes one", at: d.location)
+      }
       if bodyType != r.accumulator {
         report(
           "type-mismatch", "body of \(name) has type \(bodyType) but its reduction accumulates in \(r.accumulator)",
@@ -223,6 +230,10 @@ public enum Verifier {
             "type-mismatch", "\(name) is declared \(d.dtype) but its reduction accumulates in \(r.accumulator)",
             at: d.location)
         }
+      case .tuple:
+        if r.combiner == nil {
+          report("invalid-combiner", "tuple reduction \(name) has no combiner", at: d.location)
+        }
       case .argmax, .argmin:
         if d.dtype != .i64 {
           report("invalid-reduction", "\(r.op.rawValue) \(name) must have type i64, not \(d.dtype)", at: d.location)
@@ -232,6 +243,85 @@ public enum Verifier {
             "invalid-reduction",
             "\(r.op.rawValue) \(name) must have exactly one reduction axis, found \(r.axes.count)", at: d.location)
         }
+      }
+    }
+
+    /// A tuple reduction's combiner (TupleReduction.swift): one element of each component's type, a combiner
+    /// expression of each component's type reading only `%a.NAME` / `%b.NAME` and constants, a `yield` of the
+    /// definition's type reading only the state, and an associative combiner with the identities as identity.
+    mutating func checkCombiner(_ d: Definition, _ c: Combiner, env: TypeEnvironment) {
+      let name = "'%\(d.name)'"
+      guard let first = c.components.first, first.dtype == d.reduction?.accumulator else {
+        report("invalid-combiner", "the state of \(name) must start with a component of its accumulator type", at: d.location)
+        return
+      }
+      var seen: Set<String> = []
+      var operands: [String: DType] = [:]
+      var state: [String: DType] = [:]
+      var wellFormed = true
+      for comp in c.components {
+        if !seen.insert(comp.name).inserted {
+          report("invalid-combiner", "state component '\(comp.name)' of \(name) is declared twice", at: d.location)
+          wellFormed = false
+        }
+        if comp.identity.dtype != comp.dtype {
+          report(
+            "invalid-combiner",
+            "identity of state component '\(comp.name)' of \(name) has type \(comp.identity.dtype), not \(comp.dtype)",
+            at: d.location)
+          wellFormed = false
+        }
+        operands[Combiner.left(comp.name)] = comp.dtype
+        operands[Combiner.right(comp.name)] = comp.dtype
+        state[comp.name] = comp.dtype
+      }
+      if c.otherElements.count != c.components.count - 1 || c.combine.count != c.components.count {
+        report(
+          "invalid-combiner",
+          "\(name) has \(c.components.count) state components but \(c.otherElements.count + 1) elements and "
+            + "\(c.combine.count) combiner expressions", at: d.location)
+        return
+      }
+      for (i, e) in c.otherElements.enumerated() {
+        let comp = c.components[i + 1]
+        if let t = typeOf(e, env, "element '\(comp.name)' of \(name)", at: d.location), t != comp.dtype {
+          report(
+            "type-mismatch", "element '\(comp.name)' of \(name) has type \(t) but the component is \(comp.dtype)",
+            at: d.location)
+          wellFormed = false
+        }
+      }
+      let operandEnv = TypeEnvironment(tensors: [:], scalars: operands, dims: [], indices: [])
+      for (i, e) in c.combine.enumerated() {
+        let comp = c.components[i]
+        do throws(ExprTypeError) {
+          let t = try ExprTyping.check(e, in: operandEnv)
+          if t != comp.dtype {
+            report(
+              "invalid-combiner", "combiner of '\(comp.name)' in \(name) has type \(t), not \(comp.dtype)",
+              at: d.location)
+            wellFormed = false
+          }
+        } catch {
+          report(
+            "invalid-combiner",
+            "combiner of '\(comp.name)' in \(name) may read only '%a.NAME', '%b.NAME' and constants: \(error.message)",
+            at: d.location)
+          wellFormed = false
+        }
+      }
+      do throws(ExprTypeError) {
+        let t = try ExprTyping.check(c.yield, in: TypeEnvironment(tensors: [:], scalars: state, dims: [], indices: []))
+        if t != d.dtype {
+          report("type-mismatch", "yield of \(name) has type \(t) but \(name) is declared \(d.dtype)", at: d.location)
+        }
+      } catch {
+        report(
+          "invalid-combiner", "yield of \(name) may read only the state components and constants: \(error.message)",
+          at: d.location)
+      }
+      if wellFormed, let problem = c.associativityProblem() {
+        report("non-associative-combiner", "combiner of \(name): \(problem)", at: d.location)
       }
     }
 

@@ -228,12 +228,16 @@ private final class Machine {
         levels.append(ReductionLevel(name: axis.name, slot: slot, lower: lf, upper: hf))
         compiler.slots[axis.name] = slot
       }
-      var body = try compiler.compile(d.body)
-      if body.dtype != reduction.accumulator { body = ExprCompiler.convert(body, to: reduction.accumulator) }
       let domain = ReductionDomain(
         levels: levels, frame: frame.slots, sink: sink, definition: d.name, location: locate(d.location))
-      element = try reduce(reduction, body: body, domain: domain, definition: d)
-      if element.dtype != d.dtype, reduction.op != .argmax, reduction.op != .argmin {
+      if let combiner = reduction.combiner, reduction.op == .tuple {
+        element = try compiler.tupleReduction(combiner, body: d.body, domain: domain)
+      } else {
+        var body = try compiler.compile(d.body)
+        if body.dtype != reduction.accumulator { body = ExprCompiler.convert(body, to: reduction.accumulator) }
+        element = try reduce(reduction, body: body, domain: domain, definition: d)
+      }
+      if element.dtype != d.dtype, !reduction.op.carriesState {
         element = ExprCompiler.convert(element, to: reduction.accumulator)
       }
     } else {
@@ -354,6 +358,8 @@ private final class Machine {
       }
     case .sum, .prod, .max, .min:
       break
+    case .tuple:
+      throw Machine.error("internal", "a tuple reduction without a combiner in '\(d.name)'", locate(d.location))
     }
     switch body.code {
     case .float(let f):
@@ -389,7 +395,7 @@ private final class Machine {
           }
           return s
         }
-      case .argmax, .argmin:
+      case .argmax, .argmin, .tuple:
         throw Machine.error("internal", "unreachable reduction", locate(d.location))
       }
       return Node(dtype: acc, code: .float(code))
@@ -423,7 +429,7 @@ private final class Machine {
           domain.forEach { s = Swift.min(s, f()) }
           return wrapInt(s, acc)
         }
-      case .argmax, .argmin:
+      case .argmax, .argmin, .tuple:
         throw Machine.error("internal", "unreachable reduction", locate(d.location))
       }
       return Node(dtype: acc, code: .int(code))

@@ -178,7 +178,7 @@ struct Lowering {
   /// Reports dims read by a definition's expressions that have no value.
   mutating func checkDims(_ def: Definition) {
     var names: Set<String> = []
-    collectDims(def.body, into: &names)
+    for e in [def.body] + (def.reduction?.combiner?.otherElements ?? []) { collectDims(e, into: &names) }
     for r in def.reduction?.axes ?? [] {
       collectDims(r.lowerBound, into: &names)
       collectDims(r.upperBound, into: &names)
@@ -201,18 +201,21 @@ struct Lowering {
   mutating func lowerReduction(_ def: Definition, _ r: Reduction, point: [Expr]) -> [Stmt]? {
     let snapshot = self
     return lowerReduction(
-      def, r, body: def.body, index: r.axes.first.map { .index($0.name) } ?? .constant(.int(-1)),
+      def, r, body: def.body, others: r.combiner?.otherElements ?? [],
+      index: r.axes.first.map { .index($0.name) } ?? .constant(.int(-1)),
       loops: { snapshot.reductionLoops(r.axes, body: $0) },
-      store: { .store(buffer: def.name, indices: point, value: $0) })
+      store: { [.store(buffer: def.name, indices: point, value: $0)] })
   }
 
   /// The statements computing one element of a reduction: a local accumulator initialised with the identity,
   /// the reduction loops that `loops` builds around the update, and the final `store` of the result.
-  /// `index` is the value of the (single) reduction axis, for argmax/argmin.
+  /// `index` is the value of the (single) reduction axis, for argmax/argmin; `others` are a tuple reduction's
+  /// other elements, in the same variables as `body`.
   mutating func lowerReduction(
-    _ def: Definition, _ r: Reduction, body: Expr, index: Expr, loops: ([Stmt]) -> [Stmt], store: (Expr) -> Stmt
+    _ def: Definition, _ r: Reduction, body: Expr, others: [Expr], index: Expr, loops: ([Stmt]) -> [Stmt],
+    store: (Expr) -> [Stmt]
   ) -> [Stmt]? {
-    let accName = def.name + ".acc"
+    let accName = Self.accumulatorName(def)
     func acc() -> Expr { .load(Load(tensor: accName, indices: [], bounds: .inBounds)) }
 
     switch r.op {
@@ -226,18 +229,27 @@ struct Lowering {
       case .prod: (identity, combine) = (.one(t), .mul)
       case .max: (identity, combine) = (.lowest(t), .max)
       case .min: (identity, combine) = (.highest(t), .min)
-      case .argmax, .argmin: return nil
+      case .argmax, .argmin, .tuple: return nil
       }
       let update = Stmt.store(
         buffer: accName, indices: [], value: .binary(combine, acc(), convert(body, to: t)))
-      let nest = r.op == .sum ? blockedSum(loops([update]), accumulator: accName, type: t) : loops([update])
+      // A scan's accumulator runs along its scan loop: no blocks.
+      let nest =
+        r.op == .sum && r.scanAxis == nil ? blockedSum(loops([update]), accumulator: accName, type: t) : loops([update])
       return [
         .allocate(
           Buffer(name: accName, dtype: t, shape: [], scope: .local),
           body: [.store(buffer: accName, indices: [], value: .constant(identity))]
             + nest
-            + [store(convert(acc(), to: def.dtype))])
+            + store(Self.reductionValue(def, r)))
       ]
+
+    case .tuple:
+      guard let c = r.combiner else {
+        error("invalid-combiner", "tuple reduction '\(def.name)' has no combiner", at: def.location)
+        return nil
+      }
+      return lowerTupleReduction(def, c, elements: [body] + others, loops: loops, store: store)
 
     case .argmax, .argmin:
       guard r.axes.count == 1 else {
@@ -247,7 +259,7 @@ struct Lowering {
         return nil
       }
       let t = type(body) ?? r.accumulator
-      let idxName = def.name + ".idx"
+      let idxName = Self.indexName(def)
       let valName = def.name + ".val"
       types[accName] = t
       types[valName] = t
@@ -286,7 +298,7 @@ struct Lowering {
               Buffer(name: accName, dtype: t, shape: [], scope: .local),
               body: [.store(buffer: accName, indices: [], value: .constant(initial))]
                 + loops(step)
-                + [store(convert(idx(), to: def.dtype))]),
+                + store(Self.reductionValue(def, r))),
           ])
       ]
     }

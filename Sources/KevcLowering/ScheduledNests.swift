@@ -310,6 +310,23 @@ extension Lowering {
     guard let r = def.reduction else {
       return build(leaves, guarding(pureGuards, [.store(buffer: mine.buffer, indices: target, value: bodyValue)]))
     }
+    if let scanAxis = r.scanAxis {
+      // A scan: one accumulator per point of the outer axes, running along the scan loop (ScanLoops.swift).
+      guard let position = leaves.firstIndex(where: { $0.name == scanAxis }), let j = r.axes.first,
+        def.scanScheduleProblem == nil
+      else {
+        error("bad-schedule", "cannot lower the scan '\(def.name)': \(def.scanScheduleProblem ?? "no scan loop")", at: def.location)
+        return []
+      }
+      let others = (r.combiner?.otherElements ?? []).map { remapLoads($0.substituting(axisValue), ranges: ranges) }
+      let scanned = scanNest(
+        def, r, body: bodyValue, others: others, scanLoop: variable[scanAxis] ?? scanAxis,
+        scanExtent: upper[scanAxis] ?? .constant(.int(0)), reductionLoop: variable[j.name] ?? j.name,
+        reductionStart: lower[j.name] ?? .constant(.int(0)),
+        store: { [.store(buffer: mine.buffer, indices: target, value: $0)] })
+      guard let scanned else { return [] }
+      return build(Array(leaves[..<position]), guarding(pureGuards, scanned))
+    }
     let firstReduction = leaves.firstIndex(where: isReductionLeaf) ?? leaves.count
     let inPlace = leaves[firstReduction...].contains { !isReductionLeaf($0) }
     if !inPlace {
@@ -317,16 +334,17 @@ extension Lowering {
       let pureLeaves = Array(leaves[..<firstReduction])
       let reductionLeaves = Array(leaves[firstReduction...])
       let index = def.reduction?.axes.first.flatMap { axisValue[$0.name] } ?? .constant(.int(-1))
+      let others = (r.combiner?.otherElements ?? []).map { remapLoads($0.substituting(axisValue), ranges: ranges) }
       guard
         let perPoint = lowerReduction(
-          def, r, body: bodyValue, index: index,
+          def, r, body: bodyValue, others: others, index: index,
           loops: { update in build(reductionLeaves, guarding(reductionGuards, update)) },
-          store: { .store(buffer: mine.buffer, indices: target, value: $0) })
+          store: { [.store(buffer: mine.buffer, indices: target, value: $0)] })
       else { return [] }
       return build(pureLeaves, guarding(pureGuards, perPoint))
     }
     // Accumulate in the definition's own storage.
-    guard r.op != .argmax, r.op != .argmin, r.accumulator == def.dtype else {
+    guard !r.op.carriesState, r.accumulator == def.dtype else {
       error(
         "bad-schedule", "'\(def.name)' cannot accumulate in place: its reduction loops enclose axis loops",
         at: def.location)
@@ -344,7 +362,7 @@ extension Lowering {
     case .prod: combine = .mul
     case .max: combine = .max
     case .min: combine = .min
-    case .argmax, .argmin: return []
+    case .argmax, .argmin, .tuple: return []
     }
     let update = Stmt.store(
       buffer: mine.buffer, indices: target, value: .binary(combine, current, convert(bodyValue, to: r.accumulator)))
@@ -443,6 +461,8 @@ extension Constant {
     case .prod: return .one(t)
     case .max, .argmax: return .lowest(t)
     case .min, .argmin: return .highest(t)
+    // Never used: in-place accumulation refuses reductions that carry state (their identity is a tuple).
+    case .tuple: return .zero(t)
     }
   }
 }

@@ -189,6 +189,10 @@ struct Emitter {
       src = .i64
     case .sum, .prod, .max, .min:
       src = reduction.accumulator
+    case .tuple:
+      throw error(
+        "unsupported-reduction", "the tuple reduction '\(d.name)' has no torch reference yet (compare with the interpreter)",
+        d.location)
     }
     return (src, WorkloadCost.floatOps(d.body, kernel: kernel, definition: d) + 1)
   }

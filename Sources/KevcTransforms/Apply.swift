@@ -30,6 +30,8 @@ extension Transform {
     case .groupPrograms(let t, let g): try editing.groupPrograms(t, g)
     case .persistent(let t, let p): try editing.persistent(t, p)
     case .computeWith(let t, let b): try editing.computeWith(t, b)
+    case .fuseReductions(let t): try editing.fuseReductions(t)
+    case .toScan(let t): try editing.toScan(t)
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {

@@ -192,7 +192,7 @@ extension DefaultSchedule {
     guard let r = d.reduction else { return nil }
     let constant = r.axes.filter { k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil }
     guard !constant.isEmpty else { return nil }
-    if r.op == .argmax || r.op == .argmin { return constant.first?.name }
+    if r.op.carriesState { return constant.first?.name }
     let contiguous = gpuContiguousVariable(of: d)
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     if let c = constant.first(where: { $0.name == contiguous }), ext(c) >= 32 { return c.name }
@@ -303,7 +303,7 @@ extension DefaultSchedule {
     let serialOuter = outer.filter { !gridLoops.contains($0) }
     gridLoops.sort { ext($0) > ext($1) }
     let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
-    let argLike = scheduled.reduction.map { $0.op == .argmax || $0.op == .argmin } ?? false
+    let argLike = scheduled.reduction.map { $0.op.carriesState } ?? false
     let contiguousLast: [String]
     if let c = contiguous, reductionLanes.contains(where: { Kernel.rootVariable(of: $0, in: scheduled.effectiveSchedule) == c }) {
       contiguousLast = lanes + reductionLanes
@@ -527,8 +527,8 @@ extension DefaultSchedule {
   /// parallelism missing, leaving at least 4 iterations per partial; else the contiguous axis by that many
   /// 64-lane blocks (each program reads 64 adjacent elements per step of a grid-stride loop).
   static func splitReduction(_ name: String, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]) {
-    guard let d = k.definitions.first(where: { $0.name == name }), let r = d.reduction, r.op != .argmax,
-      r.op != .argmin, d.effectiveSchedule.placement == .root
+    guard let d = k.definitions.first(where: { $0.name == name }), let r = d.reduction, !r.op.carriesState,
+      d.effectiveSchedule.placement == .root
     else { return }
     func ext(_ loop: String) -> Int? { try? k.maxExtent(loop, in: d) }
     let contiguous = gpuContiguousVariable(of: d)

@@ -1,5 +1,6 @@
 import KevcBasic
 import KevcIR
+import KevcLowering
 
 /// The schedule a target gets when the user gives none, derived from the IR's structure only (never from names).
 ///
@@ -8,7 +9,9 @@ import KevcIR
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
 ///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
 ///    region fits in L2-sized local storage (recomputed per consumer when it has several: softmax's row max, norms'
-///    row statistics).
+///    row statistics), and where the program still fits the stack budget (`ResourceBudget`, checked by lowering
+///    it as the LLVM target will): a fusion that would push the frames past it moves on to an inner loop with a
+///    smaller region, or leaves the producer at the root in the workspace.
 /// 3. For each definition computed at the root: move innermost the variable most loads (and the store) walk
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
 ///    reduction (the i-k-j order of a contraction); vectorize that innermost loop; run the outermost axis loop on
@@ -61,7 +64,10 @@ public enum DefaultSchedule {
           // Computing at a loop the region does not move with recomputes the same values every iteration.
           let moves = region.contains { $0.start.indexNames.contains(loop.name) }
           if bytes <= fusedRegionBytes, moves {
-            _ = attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop.name))
+            let step = Transform.computeAt(tensor: d.name, consumer: consumer.name, loop: loop.name)
+            // Past the stack budget, an inner loop's smaller region may still fit.
+            if let next = try? step.apply(to: k), !fitsStack(next) { continue }
+            _ = attempt(step)
             break
           }
         }
@@ -73,7 +79,7 @@ public enum DefaultSchedule {
       guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
       let contiguous = contiguousVariable(of: current, in: k)
       var loops = current.effectiveSchedule.loops.map(\.name)
-      if let v = contiguous, let op = current.reduction?.op, op != .argmax, op != .argmin,
+      if let v = contiguous, let op = current.reduction?.op, !op.carriesState,
         current.axes.contains(where: { $0.name == v }), loops.last != v
       {
         loops.removeAll { $0 == v }
@@ -85,7 +91,7 @@ public enum DefaultSchedule {
       let width = vectorBytes / max(4, updated.dtype.byteSize)
       if let innermost, innermost == contiguous || updated.reduction == nil,
         let extent = try? k.maxExtent(innermost, in: updated), extent >= width,
-        updated.reduction.map({ $0.op != .argmax && $0.op != .argmin }) ?? true
+        updated.reduction.map({ !$0.op.carriesState }) ?? true
       {
         _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
       }
@@ -103,12 +109,24 @@ public enum DefaultSchedule {
       let width = vectorBytes / max(4, d.dtype.byteSize)
       guard case .computeAt = d.effectiveSchedule.placement,
         let innermost = d.effectiveSchedule.loops.last?.name, walksContiguously(d, innermost, in: k),
-        d.reduction.map({ $0.op != .argmax && $0.op != .argmin }) ?? true,
+        d.reduction.map({ !$0.op.carriesState }) ?? true,
         let extent = try? k.maxExtent(innermost, in: d), extent >= width
       else { continue }
       _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
     }
     return Trace(steps)
+  }
+
+  /// Whether `kernel` lowers to loops within the stack budget: the lowering's own check (`ResourceBudget`), so
+  /// that the default schedule and the LLVM target agree on one limit. Other lowering errors are not this
+  /// question's to answer (the step stays subject to them as before).
+  static func fitsStack(_ kernel: Kernel) -> Bool {
+    do {
+      _ = try LowerToLoops.lower(kernel)
+      return true
+    } catch {
+      return !error.diagnostics.contains { $0.id == ResourceBudget.stackTooLarge }
+    }
   }
 
   static func isReductionLoop(_ loop: String, of d: Definition) -> Bool {

@@ -20,7 +20,7 @@ extension ScheduleEditing {
     let index = try definitionIndex(tensor)
     let d = kernel.definitions[index]
     guard let r = d.reduction else { throw fail("'\(tensor)' is not a reduction") }
-    guard r.op != .argmax, r.op != .argmin else { throw fail("\(r.op.rawValue) reductions cannot be split") }
+    guard !r.op.carriesState else { throw fail("\(r.op.rawValue) reductions cannot be split") }
     guard d.schedule == nil || d.schedule == .natural(for: d) else {
       throw fail("rfactor must come before other schedule transforms of '\(tensor)'")
     }
@@ -85,6 +85,8 @@ extension ScheduleEditing {
     case .prod: return t.isFloat ? .float(1, t) : .int(1, t)
     case .max, .argmax: return t.isFloat ? .float(-.infinity, t) : .int(integerLimit(t, max: false), t)
     case .min, .argmin: return t.isFloat ? .float(.infinity, t) : .int(integerLimit(t, max: true), t)
+    // Never used: rfactor refuses reductions that carry state (their identity is a tuple).
+    case .tuple: return .zero(t)
     }
   }
 

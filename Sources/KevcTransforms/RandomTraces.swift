@@ -22,22 +22,16 @@ public struct TraceGenerator: Sendable {
   /// programs (`GPUDimension.blockLevel`, for Triton: no threads, no warps).
   public var bindDimensions: [GPUDimension] = GPUDimension.allCases
 
-  private var state: UInt64
+  private var random: SplitMix64
 
   public init(seed: UInt64) {
-    state = seed
+    random = SplitMix64(seed: seed)
   }
 
   // MARK: - Random numbers
 
   /// The next 64 random bits (SplitMix64).
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  public mutating func next() -> UInt64 { random.next() }
 
   /// A number in `0 ..< n` (0 when `n <= 0`).
   public mutating func int(below n: Int) -> Int {
@@ -74,7 +68,7 @@ public struct TraceGenerator: Sendable {
     (.split, 4), (.tile, 3), (.reorder, 4), (.inline, 2), (.computeAt, 4), (.computeRoot, 1), (.storeIn, 2),
     (.layout, 2), (.pad, 1), (.stage, 3), (.cache, 3), (.vectorize, 4), (.unroll, 3), (.parallel, 3), (.bind, 1),
     (.rfactor, 3), (.dot, 1), (.launch, 1), (.fuseAxes, 1), (.precision, 1), (.groupPrograms, 1), (.persistent, 1),
-    (.computeWith, 1),
+    (.computeWith, 1), (.fuseReductions, 1), (.toScan, 1),
   ]
 
   mutating func randomKind() -> TransformKind {
@@ -154,6 +148,18 @@ public struct TraceGenerator: Sendable {
       return .reorder(tensor: t, loops: shuffled(chosen))
     case .inline:
       return .inline(tensor: tensorName(intermediates.filter { $0.reduction == nil }))
+    case .toScan:
+      // Reductions whose single reduction axis counts up to one of their axes (triangles).
+      let triangles = reductions.filter { d in
+        guard let r = d.reduction, r.axes.count == 1 else { return false }
+        return d.axes.contains { r.axes[0].upperBound.indexNames.contains($0.name) }
+      }
+      return .toScan(tensor: tensorName(triangles))
+    case .fuseReductions:
+      // Sums, and the elementwise definitions that read sums.
+      let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
+      return .fuseReductions(
+        tensor: tensorName(defs.filter { d in sums.contains(d.name) || (d.reduction == nil && sums.contains { d.reads($0) }) }))
     case .computeAt:
       let producers = intermediates.filter { p in defs.contains { $0.name != p.name && $0.reads(p.name) } }
       let p = tensorName(producers)
@@ -350,7 +356,7 @@ public struct TraceGenerator: Sendable {
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
-    case .parallel, .inline, .computeRoot, .dot, .computeWith:
+    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan:
       return randomTransform(t.kind, for: kernel)
     }
   }
@@ -377,6 +383,8 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case groupPrograms = "group_programs"
   case persistent
   case computeWith = "compute_with"
+  case fuseReductions = "fuse_reductions"
+  case toScan = "to_scan"
 }
 
 extension Transform {
@@ -405,6 +413,8 @@ extension Transform {
     case .groupPrograms: return .groupPrograms
     case .persistent: return .persistent
     case .computeWith: return .computeWith
+    case .fuseReductions: return .fuseReductions
+    case .toScan: return .toScan
     }
   }
 }

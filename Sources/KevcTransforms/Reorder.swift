@@ -50,7 +50,7 @@ extension ScheduleEditing {
         }
       }
     }
-    if let op = d.reduction?.op, op == .argmax || op == .argmin {
+    if let op = d.reduction?.op, op.carriesState {
       let firstReduction = s.loops.firstIndex { Self.isReductionLoop($0.name, of: d) } ?? s.loops.count
       if let axisLoop = s.loops[firstReduction...].first(where: { !Self.isReductionLoop($0.name, of: d) }) {
         throw fail(

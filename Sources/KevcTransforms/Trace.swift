@@ -159,6 +159,8 @@ public enum TraceText {
     case .tile(let x, let ls, let ss): return "tile(\(x), \(list(ls)), \(list(ss)))"
     case .reorder(let x, let ls): return "reorder(\(x), \(list(ls)))"
     case .inline(let x): return "inline(\(x))"
+    case .fuseReductions(let x): return "fuse_reductions(\(x))"
+    case .toScan(let x): return "to_scan(\(x))"
     case .computeAt(let x, let c, let l): return "compute_at(\(x), \(c), \(l))"
     case .computeRoot(let x): return "compute_root(\(x))"
     case .storeIn(let x, let s): return "store_in(\(x), \(s.rawValue))"
@@ -228,6 +230,8 @@ public enum TraceText {
     case "tile": return .tile(tensor: try a.word(0), loops: try a.words(1), sizes: try a.ints(2))
     case "reorder": return .reorder(tensor: try a.word(0), loops: try a.words(1))
     case "inline": return .inline(tensor: try a.word(0))
+    case "fuse_reductions": return .fuseReductions(tensor: try a.word(0))
+    case "to_scan": return .toScan(tensor: try a.word(0))
     case "compute_at": return .computeAt(tensor: try a.word(0), consumer: try a.word(1), loop: try a.word(2))
     case "compute_root": return .computeRoot(tensor: try a.word(0))
     case "store_in": return .storeIn(tensor: try a.word(0), scope: try a.scope(1))
@@ -340,6 +344,8 @@ public enum TraceText {
     .init("group_programs", [.name("tensor"), .integer("size")], "grouped program order: walk grid.y in groups of size before grid.x (L2 reuse of operand panels)"),
     .init("persistent", [.name("tensor"), .integer("programs")], "launch this many programs, each looping over the output tiles"),
     .init("compute_with", [.name("tensor"), .name("sibling")], "run tensor in the kernel of the earlier root definition sibling, over the same programs (each program computes its tile of sibling, then of tensor)"),
+    .init("fuse_reductions", [.name("tensor")], "online softmax: sums of exp(x - max x) * y become one tuple reduction with the elementwise definition reading them"),
+    .init("to_scan", [.name("tensor")], "a triangular reduction [j in lo .. (i + 1)] becomes a scan along i (one running accumulator)"),
   ]
 
   static let signatures: [String: String] = Dictionary(

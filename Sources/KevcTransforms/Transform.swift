@@ -59,6 +59,11 @@ public enum Transform: Hashable, Codable, Sendable {
   case persistent(tensor: String, programs: Int)
   /// `compute_with(y, b)`: run `y` in the kernel of the earlier root definition `b`, over the same programs.
   case computeWith(tensor: String, sibling: String)
+  /// `fuse_reductions(o)`: online softmax (a rewrite, FuseReductions.swift): sums of `exp(x - max(x)) * y` become
+  /// tuple reductions carrying their own running maximum, merged with the elementwise `o` that reads them.
+  case fuseReductions(tensor: String)
+  /// `to_scan(y)`: a triangular sum `[j in lo .. (i + 1)]` becomes a scan along `i` (ToScan.swift).
+  case toScan(tensor: String)
 
   /// The definition the transform is about.
   public var tensor: String {
@@ -67,7 +72,7 @@ public enum Transform: Hashable, Codable, Sendable {
       .computeRoot(let t), .storeIn(let t, _), .layout(let t, _), .pad(let t, _), .stage(let t, _, _, _),
       .cache(let t, _, _), .vectorize(let t, _, _), .unroll(let t, _, _), .parallel(let t, _), .bind(let t, _, _),
       .rfactor(let t, _, _), .dot(let t), .launch(let t, _, _), .fuseAxes(let t, _), .precision(let t, _),
-      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _):
+      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _), .fuseReductions(let t), .toScan(let t):
       return t
     }
   }

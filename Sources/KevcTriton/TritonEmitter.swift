@@ -103,6 +103,7 @@ public enum TritonEmitter {
     var moduleNames = PythonNames()
     for h in TritonHelpers.names { _ = moduleNames.fresh(h) }
     var helpers: Set<String> = []
+    var functions: [String: String] = [:]
     var kernelTexts: [String] = []
     var infos: [TritonKernelInfo] = []
     var scratchBuffers: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)] = []
@@ -140,6 +141,7 @@ public enum TritonEmitter {
       }
       b.root = d
       helpers.formUnion(b.helpers)
+      functions.merge(b.functions) { a, _ in a }
       let name = moduleNames.fresh("kevc_\(kernel.name)_\(d.name)")
       // Arguments: tensors in parameter, result, workspace order; scratch; scalars; constexprs.
       var signature: [TritonKernelInfo.Pair] = []
@@ -215,6 +217,7 @@ public enum TritonEmitter {
       guard let src = TritonHelpers.sources[h] else { continue }
       out += "\n\n" + src + "\n"
     }
+    for (_, src) in functions.sorted(by: { $0.key < $1.key }) { out += "\n\n" + src }
     for (i, text) in kernelTexts.enumerated() {
       out += "\n\n"
       infos[i].line = out.split(separator: "\n", omittingEmptySubsequences: false).count + 1

@@ -51,6 +51,7 @@ extension KernelBuilder {
       guard let v = dims[d] else { throw fail("dim '\(d)' is not bound", at: nil, "unbound-dims") }
       return Code(text: "\(v)", lanes: [], type: .i64, isConstant: true)
     case .scalar(let s):
+      if let local = tupleLocals[s] { return local }
       guard let name = scalarNames[s], let p = kernel.params.first(where: { $0.name == s }) else {
         throw fail("unknown scalar '\(s)'", at: nil, "internal")
       }
@@ -380,7 +381,7 @@ extension KernelBuilder {
         return (name, true)
       }
       return (op == .max ? "tl.max" : "tl.min", false)
-    case .argmax, .argmin: return ("", false)
+    case .argmax, .argmin, .tuple: return ("", false)
     }
   }
 
@@ -398,6 +399,9 @@ extension KernelBuilder {
       helpers.insert(combine)
       let i = acc.index ?? "acc_index"
       line("\(a), \(i) = \(combine)(\(a), \(i), \(v), \(r.index?.text ?? Self.noIndex))")
+    case .tuple:
+      // Never reached: the emitter refuses tuple reductions (TritonEmitter.emit).
+      break
     }
   }
 

@@ -19,6 +19,12 @@ struct KernelBuilder {
   var lines: [String] = []
   var indent = 1
   var helpers: Set<String> = []
+  /// Generated module-level functions (tuple reductions' combine functions), by name.
+  var functions: [String: String] = [:]
+  /// Scalars of a tuple combiner (`a.m`, `b.m`, or `m` in a yield) bound to Python values.
+  var tupleLocals: [String: Code] = [:]
+  /// Set while a scan's elementwise form is emitted (TritonScan.swift).
+  var scanPlan: ScanPlan?
   var facts: IndexFacts
 
   /// Python names of the pointers of every tensor (reserved up front), and of scalar parameters.
@@ -132,6 +138,14 @@ struct KernelBuilder {
     func isFixed(_ root: String) -> Bool {
       (registerMode && d.axes.contains { $0.name == root }) || fixedAxes.contains(root)
     }
+    if d.reduction?.scanAxis != nil {
+      let (plain, plan) = try scanAsElementwise(d, region: region)
+      scanPlan = plan
+      try emitDefinition(plain, region: region, registerMode: registerMode, sink: sink, fixedAxes: fixedAxes)
+      return
+    }
+    let scan = scanPlan
+    scanPlan = nil
     let s = d.effectiveSchedule
     let leaves = s.loops
     let shape = d.axes.compactMap { $0.extent.evaluate(dims) }
@@ -587,11 +601,32 @@ struct KernelBuilder {
 
     guard let r = d.reduction else {
       try frameFitsOneTensor()
-      try walk(&self, serialLeaves[...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
-        for g in axisGuards { b.masks.append(.condition(g)) }
-        b.noteRepeats(body)
-        let value = try b.expr(body, frame)
-        try b.store(d, value, point: point, frame: frame, sink: sink)
+      // A scan split into a serial loop of blocks carries its prefix across that loop, which must be the last.
+      var carried = serialLeaves.count
+      if let blocks = scan?.blocks {
+        guard serialLeaves.last?.name == blocks else {
+          throw fail("the loop of blocks '\(blocks)' of the scan '\(d.name)' must be its innermost serial loop", at: d, "unsupported-scan")
+        }
+        carried -= 1
+      }
+      try walk(&self, serialLeaves[..<carried]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+        let lane = uname[scan?.axis ?? ""] ?? ""
+        let sizes = Dictionary(laneLeaves.map { (uname[$0] ?? $0, laneBlocks[$0] ?? 1) }) { a, _ in a }
+        let carry = scan.map { $0.blocks == nil ? [] : b.initialiseCarry($0, frame: frame, axisLane: lane, blocks: sizes) } ?? []
+        try walk(&b, serialLeaves[carried...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+          for g in axisGuards { b.masks.append(.condition(g)) }
+          b.noteRepeats(body)
+          let value: Code
+          if let scan {
+            let root = d.axes.first { a in a.name == scan.axis || s.splits.contains { $0.variable == a.name && $0.inner == scan.axis } }
+            value = try b.scanned(
+              scan, definition: d, body: body, axisLane: lane, block: laneBlocks[scan.axis] ?? 0, frame: frame,
+              position: root.flatMap { axisValue[$0.name] } ?? .constant(.int(0)), carry: carry)
+          } else {
+            value = try b.expr(body, frame)
+          }
+          try b.store(d, value, point: point, frame: frame, sink: sink)
+        }
       }
       return
     }
@@ -623,6 +658,28 @@ struct KernelBuilder {
         return
       }
       try frameFitsOneTensor()
+      if r.op == .tuple {
+        guard let c = r.combiner else { throw fail("internal error: the tuple reduction '\(d.name)' has no combiner", at: d, "internal") }
+        let function = try combineFunction(d, c)
+        try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+          for g in axisGuards { b.masks.append(.condition(g)) }
+          let hasSerialReduction = firstSerialReduction < serialLeaves.count
+          var state = hasSerialReduction ? b.initialiseTuple(c, frame: frame, axisLanes: axisLanes, prefix: d.name) : []
+          try walk(&b, serialLeaves[firstSerialReduction...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+            for g in reductionGuards { b.masks.append(.condition(g)) }
+            let block = try b.tupleContribution(
+              c, function: function, body: body, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+            if hasSerialReduction {
+              b.line("\(state.joined(separator: ", ")) = \(function)(\((state + block).joined(separator: ", ")))")
+            } else {
+              state = block
+            }
+          }
+          let value = try b.yieldTuple(c, state: state, frame: frame, axisLanes: axisLanes)
+          try b.store(d, value, point: point, frame: frame, sink: sink)
+        }
+        return
+      }
       try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
         for g in axisGuards { b.masks.append(.condition(g)) }
         let hasSerialReduction = firstSerialReduction < serialLeaves.count
@@ -644,7 +701,7 @@ struct KernelBuilder {
 
     // A serial reduction loop encloses an axis loop: accumulate in the definition's own storage.
     try frameFitsOneTensor()
-    guard r.op != .argmax, r.op != .argmin, case .memory(let pointer, let offset) = sink else {
+    guard r.op != .argmax, r.op != .argmin, r.op != .tuple, case .memory(let pointer, let offset) = sink else {
       throw fail("'\(d.name)' cannot accumulate in place: its reduction loops enclose axis loops", at: d)
     }
     let identity = TritonType.identity(r.op, r.accumulator)

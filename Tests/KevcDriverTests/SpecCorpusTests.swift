@@ -53,6 +53,34 @@ import Testing
     try check(spec, overrides: ones, trials: 2)
   }
 
+  /// The default CPU schedule lowers to loops at a spec's bench shape and at shapes between its default and bench
+  /// shapes (each dim at 1/4, 1/2 and 3/4 of the way, geometrically, where that binds): it places buffers so that
+  /// the program fits the stack budget (`ResourceBudget`) by construction, whatever the shape. Lowering only, no
+  /// run (the bench shapes are large).
+  @Test(arguments: specs)
+  func defaultScheduleLowersUpToTheBenchShape(_ spec: URL) throws {
+    let kernel = try frontEnd(spec)
+    let dims = kernel.dims.compactMap { d in d.value.map { (d.name, Double($0), Double(d.benchValue ?? $0)) } }
+    for f in [0.25, 0.5, 0.75, 1] {
+      let shape = Dictionary(uniqueKeysWithValues: dims.map { ($0.0, max(1, Int(($0.1 * pow($0.2 / $0.1, f)).rounded()))) })
+      guard (try? kernel.binding(shape, location: .unknown)) != nil else { continue }
+      let request = CompileRequest(source: try source(spec), kind: .spec, shapeOverrides: shape, stages: [.lowered])
+      do {
+        _ = try Compiler.compile(request)
+      } catch {
+        Issue.record("\(spec.lastPathComponent) \(shape): \(error)")
+      }
+    }
+  }
+
+  /// Attention at B=1, H=4, S=128, D=64: fusing every intermediate at the batch loop once needed 2.6 MiB of
+  /// local buffers (`kevc.lower.stack-too-large`); the default schedule now fuses the ones past the budget at an
+  /// inner loop, and the kernel runs and matches the interpreter.
+  @Test func attentionWhoseFusedRegionsExceedTheStackRuns() throws {
+    let spec = try #require(Self.specs.first { $0.lastPathComponent == "attention.kev" })
+    try check(spec, overrides: ["B": 1, "H": 4, "S": 128, "D": 64], trials: 1)
+  }
+
   func frontEnd(_ spec: URL) throws -> Kernel {
     let request = CompileRequest(source: try source(spec), kind: .spec, stages: [.ir])
     return try Compiler.compile(request).kernel

@@ -37,6 +37,26 @@ import Testing
     }
     """
 
+  /// Prefix sums along the first axis, and from below zero (the pad value 1 counts).
+  static let prefixAlongRows = """
+    kernel @colsum(%x: f32[N, C]) -> (%y: f32[N, C]) {
+      dims N = 37, C = 5
+      %y: f32[i < N, c < C] = sum<f32> [j in 0 .. (i + 1)] %x[j, c]
+    }
+    """
+  static let runningLSE = """
+    kernel @running_lse(%x: f32[R, N]) -> (%y: f32[R, N]) {
+      dims R = 3, N = 41
+      %y: f32[r < R, i < N] = reduce<m: f32 = -inf:f32, s: f32 = 0.0:f32> [j in 0 .. (i + 1)] (%x[r, j], 1.0:f32) combine (max(%a.m, %b.m), ((%a.s * select((%a.m == max(%a.m, %b.m)), 1.0:f32, exp((%a.m - max(%a.m, %b.m))))) + (%b.s * select((%b.m == max(%a.m, %b.m)), 1.0:f32, exp((%b.m - max(%a.m, %b.m))))))) yield (%m + log(%s))
+    }
+    """
+  static let prefixFromBelow = """
+    kernel @from_below(%x: f32[N]) -> (%y: f32[N]) {
+      dims N = 23
+      %y: f32[i < N] = sum<f32> [j in -2 .. (i + 1)] %x[j] else 1.0:f32
+    }
+    """
+
   /// A 1-d stencil over an elementwise producer: inlining must keep the zero padding at both ends.
   static let shift = """
     kernel @shift(%x: f32[N]) -> (%y: f32[N]) {
@@ -76,6 +96,31 @@ import Testing
   static let small = ["M": 13, "N": 11, "K": 19]
 
   static let cases: [Case] = [
+    // fuse_reductions (online softmax; the rewrite is checked against the interpreter on the unrewritten kernel)
+    Case(
+      name: "fuse_reductions: causal attention as one tuple reduction", source: "specs/attention.kev",
+      shape: ["B": 1, "H": 2, "S": 19, "D": 8], trace: "fuse_reductions(o)", loopsContain: ["%o.s.2"],
+      irContains: ["reduce<m: f32 = -inf:f32, w0: f32 = 0.0:f32, w1: f32 = 0.0:f32>", "yield cast<bf16>((%w0 / %w1))"]),
+    Case(
+      name: "fuse_reductions, the scores computed in the key loop (one loop nest)", source: "specs/attention.kev",
+      shape: ["B": 1, "H": 2, "S": 19, "D": 8], trace: "fuse_reductions(o)\ncompute_at(_r0, o, j)",
+      loopsContain: ["local %_r0"]),
+    Case(
+      name: "fuse_reductions: softmax's normaliser without the maximum", source: "specs/softmax.kev",
+      shape: ["M": 5, "N": 37], trace: "fuse_reductions(_r0)", irContains: ["reduce<m: f32 = -inf:f32, w: f32"]),
+    // to_scan (a scan against the interpreter on the triangular reduction)
+    Case(
+      name: "to_scan: prefix sum", source: "specs/cumsum.kev", shape: ["M": 5, "N": 61], trace: "to_scan(y)",
+      loopsContain: ["for j in max(0:i64, n) .. (n + 1:i64)"], irContains: ["scan(n) sum<f32>"]),
+    Case(
+      name: "to_scan: prefix along the first axis, the other axis parallel", source: prefixAlongRows, shape: [:],
+      trace: "to_scan(y)\nparallel(y, c)", loopsContain: ["for c in 0 .. 5 parallel"]),
+    Case(
+      name: "to_scan of a running log-sum-exp (a tuple combiner)", source: runningLSE, shape: [:], trace: "to_scan(y)",
+      loopsContain: ["for j in max(0:i64, i) .. (i + 1:i64)"], irContains: ["scan(i) reduce<m: f32"]),
+    Case(
+      name: "to_scan of a prefix that starts below zero", source: prefixFromBelow, shape: [:], trace: "to_scan(y)",
+      loopsContain: ["for j in -2 .. 0"]),
     // split
     Case(
       name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",

@@ -1,18 +1,8 @@
 import KevcBasic
 import KevcIR
 
-/// A small deterministic random generator (SplitMix64), so that generated tests are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// The deterministic generator of generated tests (SplitMix64), so that they are reproducible.
+typealias SeededRandom = SplitMix64
 
 /// Random kernels that exercise every syntactic construct of the IR, valid or not (names that need quoting,
 /// every op, every constant form). They are for round-trip tests, not for the verifier.
@@ -85,6 +75,16 @@ struct KernelGenerator {
         axes: (0..<rng.next() % 3).map { _ in
           ReductionAxis(name: pick(Self.names), lowerBound: expr(3), upperBound: expr(3))
         })
+      if reduction?.op == .tuple {
+        let components = (0...(rng.next() % 2)).map { _ -> Combiner.Component in
+          let t = pick(DType.allCases)
+          return Combiner.Component(name: pick(Self.names), dtype: t, identity: .zero(t))
+        }
+        reduction?.accumulator = components[0].dtype
+        reduction?.combiner = Combiner(
+          components: components, otherElements: components.dropFirst().map { _ in expr(3) },
+          combine: components.map { _ in expr(3) }, yield: expr(3))
+      }
     }
     return Definition(
       name: pick(Self.names), dtype: pick(DType.allCases), axes: axes, reduction: reduction, body: expr(),

@@ -452,17 +452,7 @@ import Testing
   ]
 
   /// SplitMix64: a small deterministic generator, so that failures reproduce.
-  struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-  }
+  typealias Generator = SplitMix64
 
   /// Runs the whole front end; returns whether it produced a kernel.
   @discardableResult

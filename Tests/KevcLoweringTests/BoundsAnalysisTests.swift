@@ -183,16 +183,7 @@ extension Expr {
 // MARK: Brute-force soundness
 
 /// A deterministic generator (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+typealias SplitMix = SplitMix64
 
 /// The IR's i64 semantics: wrapping arithmetic, floored division and modulo, x / 0 == 0.
 func evaluate(_ e: Expr, _ env: [String: Int64], _ dims: [String: Int]) -> Int64 {

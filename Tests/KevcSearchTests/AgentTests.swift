@@ -104,7 +104,9 @@ extension SearchTests {
     /// on the CPU: proposals recorded, validated, evaluated, one becomes the best; the key reaches the server and no file.
     /// One thread per kernel (KEVC_NUM_THREADS=1) and eight register-blocked variants: on a loaded 2-core test machine
     /// a candidate's measured time varies several-fold between runs, while register blocking's gain over the default
-    /// schedule at this shape (where the default updates a 1024-wide row of c in memory for every k) is up to 16x.
+    /// schedule at this shape (where the default updates a 1024-wide row of c in memory for every k) is 1.3x to 2x.
+    /// The gain is judged on fastest timing samples, and the search's medians are checked only for consistency with
+    /// its own reports (improvements, memory): at load 10+ its medians sometimes put the default first.
     @Test(arguments: [ProviderKind.openai, .anthropic])
     func agentProposalsAreEvaluatedAndOneBecomesTheBest(_ provider: ProviderKind) throws {
       let dir = try Paths.temporaryDirectory()
@@ -133,8 +135,26 @@ extension SearchTests {
       let evals = try database.evaluations(workload: w.id, target: t.id)
       let cands = try database.candidates(workload: w.id, target: t.id)
       #expect(evals.contains { e in accepted.contains(e.candidateID) && e.status == .ok })
-      // At least one agent proposal became the search's best when it was evaluated.
-      #expect(!AgentReport.improvements(evaluations: evals, candidates: cands).isEmpty, "\(out)")
+      // The agent's proposals are faster than the default schedule, judged on each evaluation's fastest timing
+      // sample: load only ever adds time, and the agent's eight evaluations, spread over the search, all but surely
+      // catch a quieter moment than the default's one (the gain is small: 1.3x to 2x by fastest samples on a quiet
+      // machine, while a median moved 3x between runs at load 10+ and sometimes put the default first).
+      let proposer = Dictionary(cands.map { ($0.id, $0.proposer) }) { a, _ in a }
+      func fastest(_ e: EvaluationRecord) -> Double {
+        let samples = e.times.flatMap { try? JSONDecoder().decode([Double].self, from: Data($0.utf8)) } ?? []
+        return e.status == .ok ? samples.min() ?? .infinity : .infinity
+      }
+      let defaultFastest = evals.filter { proposer[$0.candidateID] == "default" }.map(fastest).min() ?? 0
+      let agentFastest = evals.filter { proposer[$0.candidateID]?.hasPrefix("agent") ?? false }.map(fastest).min() ?? .infinity
+      #expect(agentFastest < defaultFastest, "\(out)")
+      // The search's bookkeeping follows its medians, whichever way the load tipped them this run: when an agent
+      // proposal's median beat the default's, some agent proposal is reported as improving the best, and every one
+      // reported is an agent proposal faster than the default.
+      let median = Dictionary(evals.compactMap { e in e.medianTime.map { (e.candidateID, $0) } }) { a, _ in a }
+      let defaultMedian = evals.first { proposer[$0.candidateID] == "default" }?.medianTime ?? 0
+      let improvements = AgentReport.improvements(evaluations: evals, candidates: cands)
+      if accepted.contains(where: { (median[$0] ?? .infinity) < defaultMedian }) { #expect(!improvements.isEmpty, "\(out)") }
+      #expect(improvements.allSatisfy { accepted.contains($0) && (median[$0] ?? .infinity) < defaultMedian }, "\(out)")
       // The report shows the calls.
       let html = try SearchReport.html(db: database, workload: w, target: t)
       #expect(html.contains("LLM agent") && html.contains("improved the best"))
@@ -142,13 +162,19 @@ extension SearchTests {
       #expect(server.requests.contains { $0["credentials"] as? Bool == true && $0["structured"] as? Bool == true })
       #expect(filesContaining(Self.secret, under: work).isEmpty)
       // Memory across searches: the winning edits are remembered for this spec and recalled for the next prompt.
+      // (Only when the best's median speedup beat the default's by more than 1%, as AgentMemory.remember requires.)
       let remembered = AgentMemory.recall(
         db: database, specHash: w.specHash, signature: "", target: "llvm")
-      #expect(remembered.count == 1 && remembered[0].speedup > 1)
-      // ... and for another workload with the same structure.
-      let similar = AgentMemory.recall(
-        db: database, specHash: "another spec", signature: remembered.first?.signature ?? "-", target: "llvm")
-      #expect(similar.count == 1 && similar.first?.sameSpec == false)
+      let bestSpeedup = try database.best(workload: w.id, target: t.id)?.1.speedup ?? 0
+      if bestSpeedup > 1.01 {
+        #expect(remembered.count == 1 && remembered[0].speedup > 1)
+        // ... and for another workload with the same structure.
+        let similar = AgentMemory.recall(
+          db: database, specHash: "another spec", signature: remembered.first?.signature ?? "-", target: "llvm")
+        #expect(similar.count == 1 && similar.first?.sameSpec == false)
+      } else {
+        #expect(remembered.isEmpty)
+      }
     }
 
     /// Adversarial replies, one policy per call: each is rejected with a reason (by the reply parser or the engine),

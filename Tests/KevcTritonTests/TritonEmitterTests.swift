@@ -17,14 +17,7 @@ import Testing
   func goldenModule(_ name: String) throws {
     let spec = TritonTestSupport.inRepository("specs/\(name).kev")
     let text = try TritonTestSupport.module(spec)
-    let golden = TritonTestSupport.inRepository("lowering/triton/\(name).py")
-    if ProcessInfo.processInfo.environment["KEVC_RECORD"] != nil {
-      try text.write(to: golden, atomically: true, encoding: .utf8)
-      Issue.record("recorded \(golden.path); run again without KEVC_RECORD")
-      return
-    }
-    let expected = try String(contentsOf: golden, encoding: .utf8)
-    #expect(text == expected, "lowering/triton/\(name).py differs; re-record with KEVC_RECORD=1 after checking")
+    try TritonTestSupport.checkGolden(text, "lowering/triton/\(name).py")
   }
 
   @Test func rowStatisticsLiveInRegisters() throws {

@@ -4,6 +4,7 @@ import KevcDriver
 import KevcIR
 import KevcTransforms
 import KevcTriton
+import Testing
 
 /// Paths, spec loading, schedule variants and the Triton availability probe shared by the Triton tests.
 enum TritonTestSupport {
@@ -111,6 +112,40 @@ enum TritonTestSupport {
     guard process.terminationStatus == 0 else { return nil }
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }()
+
+  /// Compares a module with its golden file (relative to the repository); `KEVC_RECORD=1` records it instead (and
+  /// the test fails, so that a recording run is never taken for a pass).
+  static func checkGolden(_ text: String, _ relative: String) throws {
+    let golden = inRepository(relative)
+    if ProcessInfo.processInfo.environment["KEVC_RECORD"] != nil {
+      try text.write(to: golden, atomically: true, encoding: .utf8)
+      Issue.record("recorded \(golden.path); run again without KEVC_RECORD")
+      return
+    }
+    let expected = try String(contentsOf: golden, encoding: .utf8)
+    #expect(text == expected, "\(relative) differs; re-record with KEVC_RECORD=1 after checking")
+  }
+
+  /// Runs `script` (Python, after `import` of the module `named`, which holds `module`) under Triton's interpreter
+  /// (`TRITON_INTERPRET=1`, CPU torch); the exit status and the output.
+  static func interpret(module: String, named: String, script: String) throws -> (Int32, String) {
+    let dir = try scratchDirectory("interpret-\(named)-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try module.write(to: dir.appendingPathComponent("\(named).py"), atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [TritonAOT.python, "-c", "import sys; sys.path.insert(0, sys.argv[1])\n" + script, dir.path]
+    var env = ProcessInfo.processInfo.environment
+    env["TRITON_INTERPRET"] = "1"
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    try ChildProcesses.start(process)
+    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, log)
+  }
 
   static func scratchDirectory(_ name: String) throws -> URL {
     let dir = FileManager.default.temporaryDirectory

@@ -1,0 +1,106 @@
+import KevcBasic
+import KevcIR
+
+/// The interpreter's semantics of a tuple reduction (TupleReduction.swift): at each point the state starts at the
+/// components' identities; at every point of the reduction domain, in order, the elements are evaluated, the
+/// combiner is applied to (state, elements) with every component reading the old state, and the state replaced;
+/// the value is `yield` of the final state. Floats combine in f64 and integers in wrapping Int64 without rounding
+/// per step, as every reduction of the interpreter; the caller rounds the value to the definition's type. The
+/// combiner is compiled without doubt tracking: its comparisons (a running maximum equal to itself) are exact
+/// choices between equivalent rescalings, not discontinuities of the result.
+final class TupleState {
+  var left: [Double]
+  var leftInts: [Int64]
+  var right: [Double]
+  var rightInts: [Int64]
+  var next: [Double]
+  var nextInts: [Int64]
+
+  init(count: Int) {
+    left = Array(repeating: 0, count: count)
+    leftInts = Array(repeating: 0, count: count)
+    right = left
+    rightInts = leftInts
+    next = left
+    nextInts = leftInts
+  }
+}
+
+extension ExprCompiler {
+  /// The compiled value of a tuple reduction whose body (component 0's element) and other elements are compiled
+  /// by `self` (reduction variables in scope), iterated by `domain`.
+  func tupleReduction(_ c: Combiner, body: Expr, domain: ReductionDomain) throws(DiagnosticError) -> Node {
+    let n = c.components.count
+    let elementExprs = [body] + c.otherElements
+    guard elementExprs.count == n, c.combine.count == n else {
+      throw error("ill-typed", "tuple reduction '\(definition)' has \(n) components but \(elementExprs.count) elements")
+    }
+    let state = TupleState(count: n)
+    var operands: [String: Node] = [:]
+    var final: [String: Node] = [:]
+    for (i, comp) in c.components.enumerated() {
+      if comp.dtype.isFloat {
+        operands[Combiner.left(comp.name)] = Node(dtype: comp.dtype, code: .float { state.left[i] })
+        operands[Combiner.right(comp.name)] = Node(dtype: comp.dtype, code: .float { state.right[i] })
+        final[comp.name] = Node(dtype: comp.dtype, code: .float { state.left[i] })
+      } else {
+        operands[Combiner.left(comp.name)] = Node(dtype: comp.dtype, code: .int { state.leftInts[i] })
+        operands[Combiner.right(comp.name)] = Node(dtype: comp.dtype, code: .int { state.rightInts[i] })
+        final[comp.name] = Node(dtype: comp.dtype, code: .int { state.leftInts[i] })
+      }
+    }
+    var plain = self
+    plain.doubt = nil
+    plain.mayDoubt = []
+    var combiner = plain
+    combiner.scalars = operands
+    var yielder = plain
+    yielder.scalars = final
+
+    var loadElements: [() -> Void] = []
+    var computeNext: [() -> Void] = []
+    var commit: [() -> Void] = []
+    var reset: [() -> Void] = []
+    for (i, comp) in c.components.enumerated() {
+      let element = ExprCompiler.convert(try compile(elementExprs[i]), to: comp.dtype)
+      let combined = try combiner.compile(c.combine[i])
+      switch (element.code, combined.code) {
+      case (.float(let e), .float(let f)):
+        loadElements.append { state.right[i] = e() }
+        computeNext.append { state.next[i] = f() }
+        commit.append { state.left[i] = state.next[i] }
+        let identity = comp.identity.doubleValue
+        reset.append { state.left[i] = identity }
+      case (.int(let e), .int(let f)):
+        loadElements.append { state.rightInts[i] = e() }
+        computeNext.append { state.nextInts[i] = f() }
+        commit.append { state.leftInts[i] = state.nextInts[i] }
+        let identity = ElementEncoding.storedInteger(comp.identity.doubleValue, comp.dtype)
+        reset.append { state.leftInts[i] = identity }
+      case (.float, .int), (.int, .float):
+        throw error("ill-typed", "combiner of '\(comp.name)' in '\(definition)' does not have the component's type")
+      }
+    }
+    let yield = try yielder.compile(c.yield)
+    let run = {
+      for r in reset { r() }
+      domain.forEach {
+        for l in loadElements { l() }
+        for f in computeNext { f() }
+        for m in commit { m() }
+      }
+    }
+    switch yield.code {
+    case .float(let y):
+      return Node(dtype: yield.dtype, code: .float {
+        run()
+        return y()
+      })
+    case .int(let y):
+      return Node(dtype: yield.dtype, code: .int {
+        run()
+        return y()
+      })
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import KevcBasic
+import KevcIR
+
+/// `to_scan(y)`: a triangular reduction `[j in lo .. (i + 1)]` along an axis `i` of `y`, whose lower bound and
+/// reduced value do not read `i`, becomes a scan along `i` (Scan.swift): the same value, computed with one
+/// accumulator running along `i` (O(N) element evaluations instead of O(N^2)). A natural schedule becomes the
+/// natural one with `i` moved to the innermost axis loop, directly before `j`; another schedule must already keep
+/// `i` and `j` innermost, serial and unsplit (Scan.swift), e.g. after splits of the other axes.
+///
+/// Before:
+/// ```
+/// %y: f32[m < M, n < N] = sum<f32> [j in 0 .. (n + 1)] %x[m, j]
+/// ```
+/// After `to_scan(y)`:
+/// ```
+/// %y: f32[m < M, n < N] = scan(n) sum<f32> [j in 0 .. (n + 1)] %x[m, j]
+/// ```
+extension ScheduleEditing {
+  mutating func toScan(_ tensor: String) throws(TransformError) {
+    let index = try definitionIndex(tensor)
+    var d = kernel.definitions[index]
+    guard var r = d.reduction else { throw fail("'\(tensor)' is not a reduction") }
+    guard r.scanAxis == nil else { throw fail("'\(tensor)' is already a scan") }
+    // The axis the upper bound counts to, if any.
+    guard r.axes.count == 1, case .binary(.add, .index(let axis), .constant(let one)) = r.axes[0].upperBound,
+      one == .int(1)
+    else {
+      throw fail("'\(tensor)' is not a triangular reduction [j in lo .. (i + 1)] over one axis")
+    }
+    if let problem = d.scanProblem(along: axis) { throw fail("'\(tensor)' cannot be a scan: \(problem)") }
+    r.scanAxis = axis
+    d.reduction = r
+    if d.schedule == nil || d.schedule == .natural(for: d) {
+      var s = Schedule.natural(for: d)
+      if let at = s.loops.firstIndex(where: { $0.name == axis }) {
+        let scanLoop = s.loops.remove(at: at)
+        s.loops.insert(scanLoop, at: s.loops.count - 1)
+      }
+      d.schedule = s == .natural(for: d) ? nil : s
+    } else if let problem = d.scanScheduleProblem {
+      throw fail("'\(tensor)' cannot be a scan under its schedule: \(problem)")
+    }
+    kernel.definitions[index] = d
+  }
+}

@@ -1,0 +1,119 @@
+/// Tuple reductions on Triton: one register tensor per state component, a generated `@triton.jit` combine
+/// function (the IR combiner, of `a_NAME`/`b_NAME`), `tl.reduce` over a block's reduction lanes with that function
+/// and the same function carrying the state across the serial reduction loop; the definition's value is the
+/// combiner's `yield` of the final state.
+///
+///     %o[i] = reduce<m: f32 = -inf, s: f32 = 0> [j in 0 .. N] (x[i, j], 1.0) combine (max(%a.m, %b.m), ...) yield ...
+///     ->
+///     @triton.jit
+///     def _kevc_combine_o(a_m, a_s, b_m, b_s):
+///         return (tl.maximum(a_m, b_m, ...), ...)
+///     acc_m = tl.full([BI, 1], float('-inf'), tl.float32); acc_s = tl.full([BI, 1], 0.0, tl.float32)
+///     for j0 in range(0, N, BJ):
+///         t_m = tl.where(mask, x, float('-inf')); t_s = tl.where(mask, 1.0, 0.0)
+///         t_m, t_s = tl.reduce((t_m, t_s), 1, _kevc_combine_o, keep_dims=True)
+///         acc_m, acc_s = _kevc_combine_o(acc_m, acc_s, t_m, t_s)
+///     tl.store(o_ptr + ..., <yield of acc_m, acc_s>)
+///
+/// Masked lanes contribute the combiner's identity, so partial blocks need no other care. The combiner is generic:
+/// nothing here knows about softmax or attention.
+import KevcBasic
+import KevcIR
+
+extension KernelBuilder {
+  /// The module-level combine function of `d`'s combiner, emitted once per definition; returns its name.
+  mutating func combineFunction(_ d: Definition, _ c: Combiner) throws(DiagnosticError) -> String {
+    let name = "_kevc_combine_" + pythonIdentifier(d.name)
+    if functions[name] != nil { return name }
+    let savedLines = lines
+    let savedIndent = indent
+    let savedLocals = tupleLocals
+    let savedCache = (loadCache, loadCacheIndent)
+    lines = []
+    indent = 1
+    loadCacheIndent = -1
+    var params: [String] = []
+    for side in ["a", "b"] {
+      for comp in c.components {
+        let p = side + "_" + pythonIdentifier(comp.name)
+        params.append(p)
+        let scalar = side == "a" ? Combiner.left(comp.name) : Combiner.right(comp.name)
+        tupleLocals[scalar] = Code(text: p, lanes: [], type: comp.dtype, isConstant: false)
+      }
+    }
+    var results: [String] = []
+    let empty = Frame(dims: [:], rank: 0)
+    for (i, e) in c.combine.enumerated() {
+      let t = c.components[i].dtype
+      let v = try expression(e, empty)
+      results.append(v.isConstant ? "tl.full([], \(v.text), \(TritonType.register(t)))" : "(\(v.text)).to(\(TritonType.register(t)))")
+    }
+    var text = "@triton.jit\ndef \(name)(\(params.joined(separator: ", "))):\n"
+    for l in lines { text += l + "\n" }
+    text += "    return " + results.joined(separator: ", ") + "\n"
+    functions[name] = text
+    lines = savedLines
+    indent = savedIndent
+    tupleLocals = savedLocals
+    (loadCache, loadCacheIndent) = savedCache
+    return name
+  }
+
+  /// The initial state: one tensor per component at the combiner's identity, shaped like the axis lanes.
+  mutating func initialiseTuple(_ c: Combiner, frame: Frame, axisLanes: [String], prefix: String) -> [String] {
+    let s = accumulatorShape(frame, axisLanes)
+    return c.components.map { comp in
+      let v = fresh("acc_" + pythonIdentifier(comp.name))
+      line("\(v) = tl.full(\(s), \(TritonType.literal(comp.identity)), \(TritonType.register(comp.dtype)))")
+      return v
+    }
+  }
+
+  /// The state of the current block: each component's element on the block (masked lanes at the identity),
+  /// reduced over the reduction lanes with the combine function.
+  mutating func tupleContribution(
+    _ c: Combiner, function: String, body: Expr, frame: Frame, reductionLanes: [String], axisLanes: [String]
+  ) throws(DiagnosticError) -> [String] {
+    let elements = [body] + c.otherElements
+    for e in elements { noteRepeats(e) }
+    let mask = maskText(frame, within: nil)
+    let allLanes = Set(reductionLanes + axisLanes)
+    let full = "(" + shape(frame, keeping: allLanes).joined(separator: ", ") + (frame.rank == 1 ? ",)" : ")")
+    var names: [String] = []
+    for (i, e) in elements.enumerated() where i < c.components.count {
+      let comp = c.components[i]
+      let x = try expr(e, frame)
+      var text = x.isConstant ? "tl.full([], \(x.text), \(TritonType.register(comp.dtype)))" : "(\(x.text)).to(\(TritonType.register(comp.dtype)))"
+      if let mask { text = "tl.where(\(mask), \(text), \(TritonType.literal(comp.identity)))" }
+      if frame.rank > 0 { text = "tl.broadcast_to(\(text), \(full))" }
+      let n = fresh("t_" + pythonIdentifier(comp.name))
+      line("\(n) = \(text)")
+      names.append(n)
+    }
+    guard !reductionLanes.isEmpty else { return names }
+    let tuple = names.joined(separator: ", ")
+    if axisLanes.isEmpty {
+      line("\(tuple) = tl.reduce((\(tuple)), None, \(function))")
+    } else {
+      for l in reductionLanes.sorted(by: { (frame.dims[$0] ?? 0) > (frame.dims[$1] ?? 0) }) {
+        line("\(tuple) = tl.reduce((\(tuple)), \(frame.dims[l] ?? 0), \(function), keep_dims=True)")
+      }
+    }
+    return names
+  }
+
+  /// The definition's value: the combiner's `yield` of the state.
+  mutating func yieldTuple(_ c: Combiner, state: [String], frame: Frame, axisLanes: [String]) throws(DiagnosticError) -> Code {
+    let saved = tupleLocals
+    for (i, comp) in c.components.enumerated() where i < state.count {
+      tupleLocals[comp.name] = Code(text: state[i], lanes: Set(axisLanes), type: comp.dtype, isConstant: false)
+    }
+    defer { tupleLocals = saved }
+    return try expr(c.yield, frame)
+  }
+}
+
+/// A Python identifier from an IR name (letters, digits and `_`).
+func pythonIdentifier(_ s: String) -> String {
+  String(s.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+}

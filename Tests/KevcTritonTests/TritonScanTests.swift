@@ -1,0 +1,68 @@
+/// Scans on Triton: a scan whose axis is one block becomes `tl.cumsum` (sum) or `tl.associative_scan` (max, a tuple
+/// combiner's generated function), checked under Triton's interpreter (`TRITON_INTERPRET=1`, CPU torch) against
+/// torch; a serial scan axis is refused with `kevc.triton.unsupported-scan`.
+import Foundation
+import KevcBasic
+import KevcIR
+import KevcTransforms
+import KevcTriton
+import Testing
+
+@Suite struct TritonScanTests {
+  static func kernel(_ file: String, _ trace: String) throws -> Kernel {
+    let url = TritonTestSupport.inRepository(file)
+    var text = try String(contentsOf: url, encoding: .utf8)
+    if let r = text.range(of: "// expect:") { text = String(text[..<r.lowerBound]) }
+    let k = try IRParser.parse(SourceFile(path: url.path, text: text))
+    return try Trace.parse(SourceFile(path: "trace", text: trace)).apply(to: k)
+  }
+
+  /// The bench trace (one block per row) and a blocked scan (16-wide blocks, a carried prefix).
+  @Test(arguments: [nil, "to_scan(y)\nbind(y, m, grid.x)\nsplit(y, n, 16)\nbind(y, n.i, block.x)\n"])
+  func aPrefixSumIsACumsumAndRunsUnderTritonsInterpreter(_ text: String?) throws {
+    let file = TritonTestSupport.inRepository("bench/gpu/cumsum.scan.trace")
+    let trace = try Trace.parse(SourceFile(path: "trace", text: try text ?? String(contentsOf: file, encoding: .utf8)))
+    let module = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/cumsum.kev"), trace: trace, overrides: ["M": 3, "N": 50])
+    #expect(module.contains("tl.cumsum(t, axis=0)"))
+    guard TritonTestSupport.tritonVersion != nil else { return }
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "cumsum", script: """
+      import torch, cumsum
+      x = torch.randn(3, 50)
+      y = torch.empty(3, 50)
+      cumsum.launch(x=x, y=y)
+      err = (y.double() - torch.cumsum(x.double(), 1)).abs().max().item()
+      assert err < 1e-4, err
+      """)
+    #expect(status == 0, "\(log)")
+  }
+
+  /// In one block, and blocked (4-wide blocks, the last one partial) with the prefix carried across blocks.
+  @Test(arguments: ["bind(y, i, block.x)\n", "split(y, i, 4)\nbind(y, i.i, block.x)\n"])
+  func aRunningLogSumExpIsATupleAssociativeScan(_ schedule: String) throws {
+    let k = try Self.kernel("ir/transforms/to_scan/tuple.kir", "to_scan(y)\n" + schedule)
+    let module = try TritonEmitter.emit(k).source
+    #expect(module.contains("tl.associative_scan((t, t_1), 0, _kevc_combine_y)"))
+    #expect(module.contains("carry") == schedule.contains("split"))
+    guard TritonTestSupport.tritonVersion != nil else { return }
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "lse", script: """
+      import torch, lse
+      x = torch.randn(11) * 10
+      y = torch.empty(11)
+      lse.launch(x=x, y=y)
+      err = (y.double() - torch.logcumsumexp(x.double(), 0)).abs().max().item()
+      assert err < 1e-4, err
+      """)
+    #expect(status == 0, "\(log)")
+  }
+
+  @Test func aSerialScanAxisIsRefused() throws {
+    let k = try Self.kernel("ir/transforms/to_scan/cumsum.kir", "to_scan(y)\n")
+    do throws(DiagnosticError) {
+      _ = try TritonEmitter.emit(k)
+      Issue.record("a serial scan was emitted")
+    } catch {
+      #expect(error.diagnostics.first?.id == DiagnosticID("triton", "unsupported-scan"))
+      #expect(error.diagnostics.first?.message.contains("block.x") == true)
+    }
+  }
+}
