@@ -2,6 +2,7 @@
 // kevc: a kernel compiler. The targets form a one-way chain:
 //   KevcBasic -> KevcSpec -> KevcIR -> KevcInterpreter / KevcTransforms -> KevcLowering -> KevcLLVM -> KevcDriver
 //   -> KevcSearch (tuning search and database, through CSQLite) -> KevcAgent (the LLM proposer, through CCurl) -> kevc
+//   KevcLowering -> KevcHIP (HIP C++) / KevcCuTe (CuTe DSL Python), both from the thread plan -> KevcDriver
 //   KevcDriver -> KevcFuzz (fuzzers and the random-program differential tester) -> kevc
 // Only KevcLLVM imports the LLVM C API (through CLLVM); only KevcAgent imports libcurl (through CCurl).
 import Foundation
@@ -66,7 +67,7 @@ let package = Package(
       name: "KevcDriver",
       dependencies: [
         "KevcBasic", "KevcSpec", "KevcIR", "KevcInterpreter", "KevcTransforms", "KevcLowering", "KevcLLVM",
-        "KevcTriton", "KevcTorch",
+        "KevcTriton", "KevcTorch", "KevcHIP", "KevcCuTe",
       ],
       // The runtime's C source (links to Sources/KevcRuntime), compiled into `--emit lib` / `--emit runtime`.
       resources: [.embedInCode("Runtime/kevc_runtime.c"), .embedInCode("Runtime/kevc_runtime.h")],
@@ -82,6 +83,13 @@ let package = Package(
       ],
       swiftSettings: llvmHeaders),
     .testTarget(name: "KevcFuzzTests", dependencies: ["KevcFuzz"], swiftSettings: llvmHeaders),
+
+    // MARK: - KevcCuTe
+    .target(name: "KevcCuTe", dependencies: ["KevcLowering", "KevcIR"]),
+
+    // MARK: - KevcHIP
+    .target(name: "KevcHIP", dependencies: ["KevcLowering", "KevcIR"]),
+    .testTarget(name: "KevcHIPTests", dependencies: ["KevcHIP", "KevcCuTe", "KevcDriver", "KevcTransforms"], swiftSettings: llvmHeaders),
 
     // MARK: - KevcInterpreter
     .target(name: "KevcInterpreter", dependencies: ["KevcIR"]),

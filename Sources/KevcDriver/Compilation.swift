@@ -7,6 +7,8 @@ import KevcSpec
 import KevcTorch
 import KevcTransforms
 import KevcTriton
+import KevcHIP
+import KevcCuTe
 
 /// The compilation pipeline: spec (or IR) -> kernel IR -> bound shapes -> loop IR -> LLVM.
 ///
@@ -124,7 +126,7 @@ public enum Compiler {
 
     // Schedule: the given trace, or the default one for the target, one transform at a time.
     let trace =
-      request.schedule ?? (request.target == .triton ? DefaultSchedule.gpu(for: bound) : DefaultSchedule.cpu(for: bound))
+      request.schedule ?? (request.target == .llvm ? DefaultSchedule.cpu(for: bound) : DefaultSchedule.gpu(for: bound))
     let scheduled: Kernel
     do {
       scheduled = try trace.applyObserving(to: bound) { _, step, k, changed in
@@ -159,6 +161,17 @@ public enum Compiler {
     observer?("lower-to-loops", true, loopText)
     keep(.lowered, loopText)
     result.loops = loops
+    switch request.target {
+    case .hip:
+      result.artifacts = artifacts
+      try emitHIP(loops, scheduled, request, &result)
+      return result
+    case .cute:
+      result.artifacts = artifacts
+      try emitCuTe(loops, scheduled, request, &result)
+      return result
+    case .llvm, .triton: break
+    }
     guard last > .lowered else {
       result.artifacts = artifacts
       return result
@@ -299,5 +312,64 @@ extension Compiler {
     let problems = TritonAOT.diagnostics(outcomes, origin: "generated from \(origin)")
     if !problems.isEmpty { throw DiagnosticError(problems) }
     try? FileManager.default.removeItem(atPath: path)
+  }
+}
+
+extension Compiler {
+  /// The HIP target: C++ source from the loop IR (stage `hip`) and its harness module (`hip-py`); with
+  /// `aotTargets` (`gfx942`), the source is compiled with clang for each AMD target and errors are diagnostics.
+  static func emitHIP(_ loops: LoopProgram, _ scheduled: Kernel, _ request: CompileRequest, _ result: inout CompileResult)
+    throws(DiagnosticError)
+  {
+    let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
+    let llvmStages = request.stages.filter { $0.isGPU || ($0.isLoopLevel && ![.lowered, .plan, .hip, .hipModule].contains($0)) || $0 == .header }
+    if !llvmStages.isEmpty {
+      let names = llvmStages.sorted().map(\.rawValue).joined(separator: ",")
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "stage-unavailable"), "stage '\(names)' is not available for target hip (use --emit hip)",
+          at: commandLine))
+    }
+    let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
+    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
+    let output = try HIPEmitter.emit(loops, origin: origin)
+    result.artifacts[.hip] = Data(output.source.utf8)
+    if request.stages.contains(.hipModule) {
+      result.artifacts[.hipModule] = Data(
+        HIPModule.render(output, kernel: scheduled, program: loops, origin: origin).utf8)
+    }
+    for arch in request.aotTargets {
+      let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("kevc-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)-\(scheduled.name).hip").path
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      _ = try HIPAOT.compile(source: output.source, path: path, arch: arch.hasPrefix("hip:") ? String(arch.dropFirst(4)) : arch)
+    }
+  }
+}
+
+extension Compiler {
+  /// The CuTe DSL target: the module printed from the loop IR's thread plan (stage `cute`); with `aotTargets`
+  /// (`sm_90a`), compiled with fake tensors by python/kevc_gpu/cute_aot.py and errors located in the module.
+  static func emitCuTe(_ loops: LoopProgram, _ scheduled: Kernel, _ request: CompileRequest, _ result: inout CompileResult)
+    throws(DiagnosticError)
+  {
+    let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
+    let unavailable = request.stages.filter { $0.isGPU || ($0.isLoopLevel && ![.lowered, .plan, .cute].contains($0)) || $0 == .header }
+    if !unavailable.isEmpty {
+      let names = unavailable.sorted().map(\.rawValue).joined(separator: ",")
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "stage-unavailable"), "stage '\(names)' is not available for target cute (use --emit cute)",
+          at: commandLine))
+    }
+    let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
+    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
+    let module = try CuTeEmitter.emit(loops, kernel: scheduled, origin: origin)
+    result.artifacts[.cute] = Data(module.utf8)
+    guard !request.aotTargets.isEmpty else { return }
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("kevc-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)-\(scheduled.name).cute.py").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try CuTeAOT.compile(module: module, path: path, archs: request.aotTargets, origin: origin)
   }
 }

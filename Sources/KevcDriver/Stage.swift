@@ -25,6 +25,15 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case torch
   /// Loop IR: the target-neutral loop nests after lowering (naive schedule), loads proven in bounds marked.
   case lowered
+  /// The thread plan of the loop IR (targets hip, cute): phases, loops mapped to threads with their spans and guards,
+  /// workspace, and what each thread runs (`ThreadPlan`); the HIP and CuTe emitters only print it.
+  case plan
+  /// C++ HIP source printed from the thread plan (target hip); it includes python/kevc_gpu/kevc_hip.h.
+  case hip
+  /// The harness module of target hip: the HIP source compiled as CUDA with nvcc when imported, `KEVC`, `launch`.
+  case hipModule = "hip-py"
+  /// A CuTe DSL Python module printed from the thread plan (target cute), with `KEVC`, `launch` and `compile_aot`.
+  case cute
   /// LLVM IR before optimisation.
   case llvmUnoptimized = "llvm-unopt"
   /// LLVM IR after the O3 pipeline for the host CPU.
@@ -66,6 +75,10 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .launcher: return "launcher.c"
     case .torch: return "torch.py"
     case .lowered: return "loops"
+    case .plan: return "plan.txt"
+    case .hip: return "hip"
+    case .hipModule: return "hip.py"
+    case .cute: return "cute.py"
     case .llvmUnoptimized: return "unopt.ll"
     case .llvm: return "ll"
     case .asm: return "s"
@@ -88,7 +101,8 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
     case .runtime: return "libkevc_runtime.a"
     // An importable module name: no dot in the stem.
     case .torch: return "\(stem)_torch.py"
-    case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .lowered, .llvmUnoptimized, .llvm, .asm,
+    case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .lowered, .plan, .hip, .hipModule, .cute,
+      .llvmUnoptimized, .llvm, .asm,
       .obj, .header, .meta, .swift:
       return "\(stem).\(fileExtension)"
     }
@@ -97,17 +111,19 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   public var isBinary: Bool {
     switch self {
     case .obj, .lib, .runtime, .shared, .cubin, .hsaco: return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .launcher, .torch, .lowered, .llvmUnoptimized, .llvm, .asm, .header,
+    case .ast, .ir, .torchRef, .scheduled, .triton, .launcher, .torch, .lowered, .plan, .hip, .hipModule, .cute,
+      .llvmUnoptimized, .llvm, .asm, .header,
       .meta, .swift:
       return false
     }
   }
 
-  /// Whether the stage exists only for the loop-level CPU target (LLVM): the loop IR and everything after it
-  /// (`header` exists for both: the object's declaration, or the GPU launcher's).
+  /// Whether the stage exists only for the loop-level targets (LLVM, HIP, CuTe), not for Triton: the loop IR and
+  /// everything after it (`header` exists for LLVM and Triton: the object's declaration, or the GPU launcher's).
   public var isLoopLevel: Bool {
     switch self {
-    case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime, .shared, .swift: return true
+    case .lowered, .plan, .hip, .hipModule, .cute, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime, .shared, .swift:
+      return true
     case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .torch, .header, .meta: return false
     }
   }
@@ -116,7 +132,8 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   public var isGPU: Bool {
     switch self {
     case .triton, .cubin, .hsaco, .launcher, .torch: return true
-    case .ast, .ir, .torchRef, .scheduled, .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header, .lib, .runtime,
+    case .ast, .ir, .torchRef, .scheduled, .lowered, .plan, .hip, .hipModule, .cute, .llvmUnoptimized, .llvm, .asm, .obj,
+      .header, .lib, .runtime,
       .shared, .swift, .meta:
       return false
     }
@@ -148,6 +165,10 @@ public enum CompileTarget: String, CaseIterable, Sendable {
   case llvm
   /// Triton kernels (block-level GPU code, Python source), compiled ahead of time by `python/kevc_gpu/aot.py`.
   case triton
+  /// HIP C++ from the loop IR (AMD gfx942 through clang; CUDA through kevc_hip.h and nvcc on the harness).
+  case hip
+  /// CuTe DSL Python from the loop IR (nvidia-cutlass-dsl; sm_90a ahead of time with fake tensors).
+  case cute
 }
 
 extension CompileTarget {
@@ -159,7 +180,11 @@ extension CompileTarget {
       case .triton: return self == .triton
       // Compiled by Triton (a second or so each): written only when asked for.
       case .cubin, .hsaco, .launcher, .torch: return false
-      case .lowered, .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
+      case .lowered: return self != .triton
+      case .plan: return self == .hip || self == .cute
+      case .hip, .hipModule: return self == .hip
+      case .cute: return self == .cute
+      case .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm
       // The libraries need a C compiler for the runtime: written only when asked for.
       case .lib, .runtime, .shared, .swift: return false
       }

@@ -127,6 +127,20 @@ public enum BinaryOp: String, Hashable, Codable, Sendable, CaseIterable {
 }
 
 extension BinaryOp {
+  /// The C-like infix spelling of a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`), the same in every emitter
+  /// (C++, Python, Triton); nil for other operators.
+  public var comparisonOperator: String? {
+    switch self {
+    case .eq: return "=="
+    case .ne: return "!="
+    case .lt: return "<"
+    case .le: return "<="
+    case .gt: return ">"
+    case .ge: return ">="
+    case .add, .sub, .mul, .div, .mod, .max, .min, .pow, .and, .or: return nil
+    }
+  }
+
   public var isComparison: Bool {
     switch self {
     case .eq, .ne, .lt, .le, .gt, .ge: return true

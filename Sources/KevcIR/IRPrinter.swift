@@ -165,12 +165,7 @@ public enum IRPrinter {
     case .mul: return "*"
     case .div: return "/"
     case .mod: return "%"
-    case .eq: return "=="
-    case .ne: return "!="
-    case .lt: return "<"
-    case .le: return "<="
-    case .gt: return ">"
-    case .ge: return ">="
+    case .eq, .ne, .lt, .le, .gt, .ge: return op.comparisonOperator
     case .and: return "and"
     case .or: return "or"
     case .max, .min, .pow: return nil

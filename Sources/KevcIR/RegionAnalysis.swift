@@ -29,44 +29,10 @@ public struct RegionAnalysis: Sendable {
 
   public init(_ kernel: Kernel) { self.kernel = kernel }
 
-  /// An affine form: constant + sum of coefficient * variable.
-  struct Affine: Hashable {
-    var constant: Int
-    var terms: [String: Int]
+  typealias Affine = IndexArithmetic.Affine
 
-    static func + (a: Affine, b: Affine) -> Affine {
-      var t = a.terms
-      for (k, v) in b.terms { t[k, default: 0] &+= v }
-      return Affine(constant: a.constant &+ b.constant, terms: t.filter { $0.value != 0 })
-    }
-    func scaled(_ c: Int) -> Affine {
-      Affine(constant: constant &* c, terms: terms.mapValues { $0 &* c }.filter { $0.value != 0 })
-    }
-  }
-
-  /// The affine form of an index expression in the definition's index variables, or nil.
-  func affine(_ e: Expr) -> Affine? {
-    switch e {
-    case .constant(let c):
-      if case .int(let v) = c.value { return Affine(constant: Int(v), terms: [:]) }
-      return nil
-    case .dim(let d): return kernel.dimBindings[d].map { Affine(constant: $0, terms: [:]) }
-    case .index(let n): return Affine(constant: 0, terms: [n: 1])
-    case .cast(let t, let a): return t.isInteger ? affine(a) : nil
-    case .binary(.add, let a, let b):
-      guard let x = affine(a), let y = affine(b) else { return nil }
-      return x + y
-    case .binary(.sub, let a, let b):
-      guard let x = affine(a), let y = affine(b) else { return nil }
-      return x + y.scaled(-1)
-    case .binary(.mul, let a, let b):
-      guard let x = affine(a), let y = affine(b) else { return nil }
-      if x.terms.isEmpty { return y.scaled(x.constant) }
-      if y.terms.isEmpty { return x.scaled(y.constant) }
-      return nil
-    case .binary, .scalar, .load, .unary, .select: return nil
-    }
-  }
+  /// The affine form of an index expression in the definition's index variables, or nil (the shared analysis).
+  func affine(_ e: Expr) -> Affine? { IndexArithmetic(dims: kernel.dimBindings).affine(e) }
 
   /// The index variables of an affine index expression with their coefficients (`l + k - 1` -> [l: 1, k: 1]), or
   /// nil when the expression is not affine (a gather through a load, a product of two variables, a float).

@@ -3,7 +3,7 @@ import KevcIR
 
 /// Marks loads that provably stay inside their buffer as `inBounds`.
 ///
-/// An interval analysis over integer index expressions: a loop variable ranges over
+/// The shared interval analysis of index expressions (`IndexArithmetic` in KevcIR) over the loop nest: a loop variable ranges over
 /// `[min(lowerBound), max(upperBound) - 1]` when both bounds have known ranges (constants, dims and arithmetic on
 /// them and on enclosing loop variables), and an `if` on `v < e`, `v >= e`, ... narrows `v` inside its branches.
 /// Values read from memory (gathers, data-dependent loop bounds) and scalars are unknown, so loads indexed by them
@@ -26,52 +26,26 @@ public enum BoundsAnalysis {
   public static func range(
     of e: Expr, variables: [String: ClosedRange<Int64>], dims: [String: Int]
   ) -> ClosedRange<Int64>? {
-    var analysis = Analysis(dims: dims, buffers: [:])
-    for (v, r) in variables { analysis.variables[v] = Interval(lo: r.lowerBound, hi: r.upperBound, dtype: .i64) }
-    guard let i = analysis.interval(e) else { return nil }
+    let arithmetic = IndexArithmetic(
+      dims: dims, variables: variables.mapValues { Interval(lo: $0.lowerBound, hi: $0.upperBound, dtype: .i64) })
+    guard let i = arithmetic.interval(e) else { return nil }
     return i.lo...i.hi
   }
 }
 
-/// A closed range of values of an integer (or bool) type; `lo <= hi` always.
-struct Interval: Hashable {
-  var lo: Int64
-  var hi: Int64
-  var dtype: DType
-
-  /// The interval if it fits in `t`'s range (so no wrapping happened), else nil.
-  func fitting(_ t: DType) -> Interval? {
-    guard let (min, max) = Interval.typeRange(t), lo >= min, hi <= max, lo <= hi else { return nil }
-    return Interval(lo: lo, hi: hi, dtype: t)
-  }
-
-  static func typeRange(_ t: DType) -> (Int64, Int64)? {
-    switch t {
-    case .i8: return (Int64(Int8.min), Int64(Int8.max))
-    case .i32: return (Int64(Int32.min), Int64(Int32.max))
-    case .i64: return (Int64.min, Int64.max)
-    case .bool: return (0, 1)
-    case .f16, .bf16, .f32, .f64: return nil
-    }
-  }
-
-  static func bool(_ lo: Int64, _ hi: Int64) -> Interval { Interval(lo: lo, hi: hi, dtype: .bool) }
-
-  /// The smallest interval holding the given values (all computed without overflow), in type `t`.
-  static func hull(_ values: [Int64], _ t: DType) -> Interval? {
-    guard let lo = values.min(), let hi = values.max() else { return nil }
-    return Interval(lo: lo, hi: hi, dtype: t).fitting(t)
-  }
-}
+typealias Interval = IndexArithmetic.Interval
 
 private struct Analysis {
-  let dims: [String: Int]
   var buffers: [String: Buffer]
-  /// Ranges of the loop variables in scope whose range is known.
-  var variables: [String: Interval] = [:]
+  /// The shared index analysis; its variables are the loop variables in scope whose range is known.
+  var arithmetic: IndexArithmetic
+  var variables: [String: Interval] {
+    get { arithmetic.variables }
+    set { arithmetic.variables = newValue }
+  }
 
   init(dims: [String: Int], buffers: [String: Buffer]) {
-    self.dims = dims
+    self.arithmetic = IndexArithmetic(dims: dims)
     self.buffers = buffers
   }
 
@@ -219,97 +193,6 @@ private struct Analysis {
     return true
   }
 
-  /// The values an expression can take, or nil when unknown (floats, data, scalars, possible overflow).
-  func interval(_ e: Expr) -> Interval? {
-    switch e {
-    case .constant(let c):
-      switch c.value {
-      case .int(let v): return c.dtype.isInteger ? Interval(lo: v, hi: v, dtype: c.dtype) : nil
-      case .bool(let b): return c.dtype == .bool ? .bool(b ? 1 : 0, b ? 1 : 0) : nil
-      case .float: return nil
-      }
-    case .index(let v): return variables[v]
-    case .dim(let d):
-      guard let v = dims[d] else { return nil }
-      return Interval(lo: Int64(v), hi: Int64(v), dtype: .i64)
-    case .scalar, .load: return nil
-    case .unary(let op, let a):
-      guard let x = interval(a) else { return nil }
-      switch op {
-      case .neg:
-        guard x.dtype.isInteger, x.lo > Int64.min else { return nil }
-        return Interval(lo: -x.hi, hi: -x.lo, dtype: x.dtype).fitting(x.dtype)
-      case .abs:
-        guard x.dtype.isInteger, x.lo > Int64.min else { return nil }
-        if x.lo >= 0 { return x }
-        if x.hi <= 0 { return Interval(lo: -x.hi, hi: -x.lo, dtype: x.dtype).fitting(x.dtype) }
-        return Interval(lo: 0, hi: max(-x.lo, x.hi), dtype: x.dtype).fitting(x.dtype)
-      case .not:
-        guard x.dtype == .bool else { return nil }
-        return .bool(1 - x.hi, 1 - x.lo)
-      case .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .erf, .floor, .ceil, .isnan: return nil
-      }
-    case .binary(let op, let a, let b):
-      if op.isComparison || op.isLogical { return .bool(0, 1) }
-      guard let x = interval(a), let y = interval(b), x.dtype == y.dtype, x.dtype.isInteger else { return nil }
-      let t = x.dtype
-      switch op {
-      case .add:
-        let (lo, o1) = x.lo.addingReportingOverflow(y.lo)
-        let (hi, o2) = x.hi.addingReportingOverflow(y.hi)
-        guard !o1, !o2 else { return nil }
-        return Interval(lo: lo, hi: hi, dtype: t).fitting(t)
-      case .sub:
-        let (lo, o1) = x.lo.subtractingReportingOverflow(y.hi)
-        let (hi, o2) = x.hi.subtractingReportingOverflow(y.lo)
-        guard !o1, !o2 else { return nil }
-        return Interval(lo: lo, hi: hi, dtype: t).fitting(t)
-      case .mul:
-        var products: [Int64] = []
-        for p in [x.lo, x.hi] {
-          for q in [y.lo, y.hi] {
-            let (r, o) = p.multipliedReportingOverflow(by: q)
-            if o { return nil }
-            products.append(r)
-          }
-        }
-        return .hull(products, t)
-      case .div:
-        // Floor division is monotone in each operand on a divisor range that excludes 0 (x / 0 == 0 is not
-        // modelled: give up when the divisor may be 0).
-        guard y.lo > 0 || y.hi < 0 else { return nil }
-        if x.lo == Int64.min && y.lo <= -1 && y.hi >= -1 { return nil }
-        return .hull([x.lo, x.hi].flatMap { p in [y.lo, y.hi].map { q in floorDiv(p, q) } }, t)
-      case .mod:
-        if y.lo > 0 {
-          if x.lo >= 0 && x.hi < y.lo { return x }
-          return Interval(lo: 0, hi: y.hi - 1, dtype: t)
-        }
-        if y.hi < 0 {
-          if x.hi <= 0 && x.lo > y.hi { return x }
-          return Interval(lo: y.lo + 1, hi: 0, dtype: t)
-        }
-        return nil
-      case .max: return Interval(lo: max(x.lo, y.lo), hi: max(x.hi, y.hi), dtype: t)
-      case .min: return Interval(lo: min(x.lo, y.lo), hi: min(x.hi, y.hi), dtype: t)
-      case .pow, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return nil
-      }
-    case .select(_, let a, let b):
-      guard let x = interval(a), let y = interval(b), x.dtype == y.dtype else { return nil }
-      return Interval(lo: min(x.lo, y.lo), hi: max(x.hi, y.hi), dtype: x.dtype)
-    case .cast(let t, let a):
-      guard let x = interval(a) else { return nil }
-      switch t {
-      case .i8, .i32, .i64:
-        guard x.dtype.isInteger || x.dtype == .bool else { return nil }
-        return x.fitting(t)
-      case .bool:
-        guard x.dtype.isInteger || x.dtype == .bool else { return nil }
-        if x.lo == 0 && x.hi == 0 { return .bool(0, 0) }
-        if x.lo > 0 || x.hi < 0 { return .bool(1, 1) }
-        return .bool(0, 1)
-      case .f16, .bf16, .f32, .f64: return nil
-      }
-    }
-  }
+  /// The values an expression can take, or nil when unknown.
+  func interval(_ e: Expr) -> Interval? { arithmetic.interval(e) }
 }

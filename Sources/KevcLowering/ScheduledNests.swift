@@ -424,32 +424,14 @@ extension Lowering {
     }
   }
 
-  /// Folds i64 arithmetic on constants (and `x + 0`, `x * 1`, `0 * x`).
+  /// The shared index simplifier (`IndexArithmetic.simplify`) after folding every i64 operation whose operands
+  /// are constants and dims (`$N - 1` -> 95, floor division included).
   func simplify(_ e: Expr) -> Expr {
-    e.rewritten { node in
-      guard case .binary(let op, let a, let b) = node else { return nil }
-      if let x = constantValue(a), let y = constantValue(b), type(node) == .i64 {
-        switch op {
-        case .add: return .constant(.int(x &+ y))
-        case .sub: return .constant(.int(x &- y))
-        case .mul: return .constant(.int(x &* y))
-        case .max: return .constant(.int(Swift.max(x, y)))
-        case .min: return .constant(.int(Swift.min(x, y)))
-        case .div, .mod, .pow, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return nil
-        }
-      }
-      if op == .sub, a == b { return .constant(.int(0)) }
-      // (x + c) - x -> c
-      if op == .sub, case .binary(.add, let x, let c) = a, x == b, constantValue(c) != nil { return c }
-      switch (op, constantValue(a), constantValue(b)) {
-      case (.add, 0, _): return b
-      case (.add, _, 0), (.sub, _, 0): return a
-      case (.mul, 1, _): return b
-      case (.mul, _, 1): return a
-      case (.mul, 0, _), (.mul, _, 0): return .constant(.int(0))
-      default: return nil
-      }
+    let folded = e.rewritten { node in
+      guard case .binary = node, type(node) == .i64, let v = constantValue(node) else { return nil }
+      return .constant(.int(v))
     }
+    return IndexArithmetic(dims: dims).simplify(folded)
   }
 }
 

@@ -73,8 +73,7 @@ extension ScheduleEditing {
 
   /// `e` with loads of elementwise definitions (computed at the root) replaced by their bodies, repeatedly.
   func inliningElementwise(_ e: Expr, in d: Definition) -> Expr {
-    let vars = IndexRange.variables(of: d, in: self)
-    let dims = kernel.dimBindings
+    let vars = indexArithmetic(of: d)
     let definitions = kernel.definitions
     func expand(_ e: Expr, depth: Int) -> Expr {
       e.rewritten { node in
@@ -82,7 +81,7 @@ extension ScheduleEditing {
           let p = definitions.first(where: { $0.name == l.tensor }), p.reduction == nil,
           p.schedule == nil || p.schedule == .natural(for: p)
         else { return nil }
-        return expand(Self.inlined(p, at: l, vars: vars, dims: dims), depth: depth + 1)
+        return expand(Self.inlined(p, at: l, vars: vars), depth: depth + 1)
       }
     }
     return expand(e, depth: 0)

@@ -25,15 +25,14 @@ extension ScheduleEditing {
     if producer.schedule?.placement != nil, producer.schedule?.placement != .root {
       throw fail("'\(tensor)' is computed at another definition; compute_root it first")
     }
-    let dims = kernel.dimBindings
     var definitions = kernel.definitions
     definitions.remove(at: index)
     for (i, consumer) in definitions.enumerated() where consumer.reads(tensor) {
-      let vars = IndexRange.variables(of: consumer, in: self)
+      let vars = indexArithmetic(of: consumer)
       definitions[i] = consumer.mappingExpressions { e in
         e.rewritten { node in
           guard case .load(let load) = node, load.tensor == tensor else { return nil }
-          return Self.inlined(producer, at: load, vars: vars, dims: dims)
+          return Self.inlined(producer, at: load, vars: vars)
         }
       }
     }
@@ -41,13 +40,14 @@ extension ScheduleEditing {
   }
 
   /// The producer's body evaluated at the load's indices, guarded by the producer's domain when needed.
-  static func inlined(_ producer: Definition, at load: Load, vars: [String: IndexRange], dims: [String: Int]) -> Expr {
+  static func inlined(_ producer: Definition, at load: Load, vars: IndexArithmetic) -> Expr {
+    let dims = vars.dims
     var substitution: [String: Expr] = [:]
     var conditions: [Expr] = []
     for (axis, index) in zip(producer.axes, load.indices) {
       substitution[axis.name] = index
       let extent = axis.extent.evaluate(dims)
-      if let r = IndexRange.of(index, vars, dims: dims), let extent, r.lower >= 0, r.upper < extent { continue }
+      if let r = vars.range(index), let extent, r.lowerBound >= 0, r.upperBound < extent { continue }
       conditions.append(.binary(.ge, index, .constant(.int(0))))
       conditions.append(.binary(.lt, index, axis.extent.expr))
     }
@@ -70,5 +70,22 @@ extension ScheduleEditing {
       return .load(l)
     }
     return .select(inside, guardedBody.substituting(substitution), .constant(pad))
+  }
+}
+
+extension ScheduleEditing {
+  /// The shared index analysis over the index variables of `d`: its axes over their extents, its reduction axes
+  /// over constant bounds.
+  func indexArithmetic(of d: Definition) -> IndexArithmetic {
+    var out = IndexArithmetic(dims: kernel.dimBindings)
+    for a in d.axes {
+      if let e = a.extent.evaluate(out.dims), e >= 1 { out.bound(a.name, 0...(e - 1)) }
+    }
+    for r in d.reduction?.axes ?? [] {
+      if let lo = constantValue(r.lowerBound), let hi = constantValue(r.upperBound), hi > lo {
+        out.bound(r.name, lo...(hi - 1))
+      }
+    }
+    return out
   }
 }

@@ -229,45 +229,14 @@ public enum TritonEmitter {
 
   // MARK: - Metadata and launch
 
-  static func pyString(_ s: String) -> String {
-    var out = "\""
-    for ch in s.unicodeScalars {
-      switch ch {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      default:
-        if ch.value < 0x20 || ch.value > 0x7e {
-          let hex = String(ch.value, radix: 16)
-          out += "\\U" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
-        } else {
-          out.unicodeScalars.append(ch)
-        }
-      }
-    }
-    return out + "\""
-  }
+  static func pyString(_ s: String) -> String { HarnessModule.pyString(s) }
 
   static func metadata(
     _ kernel: Kernel, shapes: [String: [Int]], workspace: [(name: String, tensor: String, dtype: DType, elements: Int)],
     scratch: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)], infos: [TritonKernelInfo]
   ) -> String {
-    let dims = kernel.dimBindings
-    func tensor(_ p: Param) -> String {
-      var fields = ["\"name\": \(pyString(p.name))", "\"dtype\": \(pyString(p.dtype.rawValue))"]
-      fields.append("\"shape\": [\((shapes[p.name] ?? []).map(String.init).joined(separator: ", "))]")
-      if let dom = p.domain, let lo = dom.lowerBound.evaluate(dims), let hi = dom.upperBound.evaluate(dims) {
-        fields.append("\"domain\": {\"lower\": \(lo), \"upper\": \(hi), \"sorted\": \(dom.sorted ? "True" : "False")}")
-      } else {
-        fields.append("\"domain\": None")
-      }
-      return "{" + fields.joined(separator: ", ") + "}"
-    }
     var s = "{\n"
-    s += "    \"kernel\": \(pyString(kernel.name)),\n"
-    s += "    \"dims\": {\(kernel.dims.compactMap { d in d.value.map { "\(pyString(d.name)): \($0)" } }.joined(separator: ", "))},\n"
-    s += "    \"params\": [\n" + kernel.params.map { "        " + tensor($0) + ",\n" }.joined() + "    ],\n"
-    s += "    \"results\": [\n" + kernel.results.map { "        " + tensor($0) + ",\n" }.joined() + "    ],\n"
+    s += HarnessModule.metadataHead(kernel, shapes: shapes)
     s += "    \"workspace\": [\n"
     for w in workspace {
       s += "        {\"name\": \(pyString(w.name)), \"holds\": \(pyString(w.tensor)), \"dtype\": \(pyString(w.dtype.rawValue)), \"elements\": \(w.elements), \"scope\": \"root\"},\n"
@@ -307,46 +276,7 @@ public enum TritonEmitter {
     _ kernel: Kernel, shapes: [String: [Int]], workspace: [(name: String, tensor: String, dtype: DType, elements: Int)],
     scratch: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)], lines: [String]
   ) -> String {
-    var s = """
-      def _kevc_tensor(tensors, name, dtype, shape):
-          if name not in tensors:
-              raise KeyError(f"kevc launch: missing tensor '{name}'")
-          t = tensors[name]
-          if t.dtype != dtype or tuple(t.shape) != tuple(shape):
-              raise ValueError(f"kevc launch: '{name}' must be {dtype} {tuple(shape)}, got {t.dtype} {tuple(t.shape)}")
-          if not t.is_contiguous():
-              raise ValueError(f"kevc launch: '{name}' must be contiguous")
-          return t
-
-
-      def _kevc_scalar(tensors, name, kind):
-          if name not in tensors:
-              raise KeyError(f"kevc launch: missing scalar '{name}'")
-          v = tensors[name]
-          if hasattr(v, "item"):
-              v = v.item()
-          return kind(v)
-
-
-      def launch(**tensors):
-          \"\"\"Runs the kernel: parameters and preallocated results by name (torch tensors; scalars as Python numbers
-          or 0-d tensors). Allocates the workspace on the tensors' device and launches every kernel in order.\"\"\"
-          import torch
-
-      """
-    var firstTensor: String?
-    for p in kernel.params + kernel.results {
-      if p.isScalar && !kernel.results.contains(where: { $0.name == p.name }) {
-        let kind = p.dtype.isFloat ? "float" : p.dtype == .bool ? "bool" : "int"
-        s += "    _s_\(p.name) = _kevc_scalar(tensors, \(pyString(p.name)), \(kind))\n"
-      } else {
-        let sh = (shapes[p.name] ?? []).map(String.init)
-        let tuple = sh.isEmpty ? "()" : "(" + sh.joined(separator: ", ") + (sh.count == 1 ? ",)" : ")")
-        s += "    _t_\(p.name) = _kevc_tensor(tensors, \(pyString(p.name)), \(TritonType.torch(p.dtype)), \(tuple))\n"
-        if firstTensor == nil { firstTensor = "_t_\(p.name)" }
-      }
-    }
-    s += "    device = \(firstTensor.map { "\($0).device" } ?? "torch.device(\"cuda\")")\n"
+    var s = HarnessModule.launchHead(kernel, shapes: shapes)
     for w in workspace {
       s += "    \(w.name) = torch.empty((\(w.elements),), dtype=\(TritonType.torch(w.dtype)), device=device)\n"
     }

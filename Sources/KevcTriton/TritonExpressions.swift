@@ -111,12 +111,7 @@ extension KernelBuilder {
         return Code(text: "\(fn)(\(materialize(x)), \(materialize(y))\(nan))", lanes: lanes, type: t, isConstant: false)
       case .pow:
         return Code(text: "libdevice.pow(\(materialize(x)), \(materialize(y)))", lanes: lanes, type: t, isConstant: false)
-      case .eq: return infix("==", .bool)
-      case .ne: return infix("!=", .bool)
-      case .lt: return infix("<", .bool)
-      case .le: return infix("<=", .bool)
-      case .gt: return infix(">", .bool)
-      case .ge: return infix(">=", .bool)
+      case .eq, .ne, .lt, .le, .gt, .ge: return infix(op.comparisonOperator ?? "==", .bool)
       case .and: return infix("&", .bool)
       case .or: return infix("|", .bool)
       }

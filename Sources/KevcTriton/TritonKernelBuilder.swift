@@ -25,7 +25,7 @@ struct KernelBuilder {
   var tupleLocals: [String: Code] = [:]
   /// Set while a scan's elementwise form is emitted (TritonScan.swift).
   var scanPlan: ScanPlan?
-  var facts: IndexFacts
+  var facts: IndexArithmetic
 
   /// Python names of the pointers of every tensor (reserved up front), and of scalar parameters.
   var pointerNames: [String: String] = [:]
@@ -108,7 +108,7 @@ struct KernelBuilder {
     self.dims = kernel.dimBindings
     self.root = root
     self.homes = homes
-    self.facts = IndexFacts(dims: kernel.dimBindings)
+    self.facts = IndexArithmetic(dims: kernel.dimBindings)
     for helper in TritonHelpers.names { _ = names.fresh(helper) }
     for p in kernel.params {
       if p.isScalar { scalarNames[p.name] = names.fresh(p.name) } else { pointerNames[p.name] = names.fresh(p.name + "_ptr") }
@@ -300,7 +300,7 @@ struct KernelBuilder {
       guard let value = axisValue[root], let lo = lower[root].flatMap(facts.constant),
         let hi = upper[root].flatMap(facts.constant), hi > lo
       else { continue }
-      facts.known[value] = span(lo, hi &- 1)
+      facts.known[value] = span(lo, hi &- 1).map(IndexArithmetic.Interval.init)
     }
     func guardCondition(_ r: String) -> Expr {
       .binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0)))
@@ -366,7 +366,7 @@ struct KernelBuilder {
         indent += 1
         line("\(pid) = tl.program_id(0).to(tl.int64) + \(programs) * tl.cast(\(round)_, tl.int64)")
         bindings[pid] = .scalar(pid)
-        facts.ranges[pid] = 0...(rounds &* programs &- 1)
+        facts.bound(pid, 0...(rounds &* programs &- 1))
         if total % programs != 0 { masks.append(.condition(.binary(.lt, .index(pid), .constant(.int(Int64(total)))))) }
         launchedGrid = [programs, 1, 1]
       } else {
@@ -406,7 +406,7 @@ struct KernelBuilder {
       let loCode = try expr(lo, .scalar)
       line("\(name) = \(loCode.isConstant && loCode.text == "0" ? "" : "\(materialize(loCode)) + ")\(programIDs[g])")
       bindings[name] = .scalar(name)
-      if let l = facts.range(lo) { facts.ranges[name] = span(l.lowerBound, l.upperBound &+ max(0, launched &- 1)) }
+      if let l = facts.range(lo) { facts.bound(name, span(l.lowerBound, l.upperBound &+ max(0, launched &- 1))) }
       if facts.constant(hi) != e || facts.constant(lo) != 0 || launched > e {
         masks.append(.condition(.binary(.lt, .index(name), hi)))
       }
@@ -416,7 +416,7 @@ struct KernelBuilder {
       let c = try expr(start, .scalar)
       line("\(name) = \(materialize(c))")
       bindings[name] = .scalar(name)
-      if let r = facts.range(start) { facts.ranges[name] = r }
+      if let r = facts.range(start) { facts.bound(name, r) }
     }
 
     // Producers computed at this definition's loops, by the emitted loop they attach to (nil: the top).
@@ -480,7 +480,7 @@ struct KernelBuilder {
         laneValues[leaf] = lane
         b.bindings[name] = .lane(lane)
         if let l = b.facts.range(lo), let h = b.facts.range(hi), h.upperBound - 1 >= l.lowerBound {
-          b.facts.ranges[name] = span(l.lowerBound, min(h.upperBound &- 1, l.upperBound &+ block &- 1))
+          b.facts.bound(name, span(l.lowerBound, min(h.upperBound &- 1, l.upperBound &+ block &- 1)))
         }
         if ok != nil { b.masks.append(.lane(name)) }
       }
@@ -552,7 +552,7 @@ struct KernelBuilder {
       }
       b.bindings[name] = .scalar(name)
       if let l = b.facts.range(lo), let h = b.facts.range(hi), h.upperBound - 1 >= l.lowerBound {
-        b.facts.ranges[name] = span(l.lowerBound, h.upperBound &- 1)
+        b.facts.bound(name, span(l.lowerBound, h.upperBound &- 1))
       }
       if laneDependent {
         b.masks.append(.condition(.binary(.and, .binary(.ge, .index(name), lo), .binary(.lt, .index(name), hi))))
@@ -740,7 +740,7 @@ struct KernelBuilder {
   /// producer is computed (none is a scalar fixed for the region), with the least and greatest sum of those terms.
   func boundedAffine(
     _ e: Expr, opened: Set<String>, ranging: [String: ClosedRange<Int>]
-  ) -> (IndexFacts.Affine, Int, Int)? {
+  ) -> (IndexArithmetic.Affine, Int, Int)? {
     if let a = facts.affine(e) { return (a, 0, 0) }
     if case .binary(let op, let x, let y) = e, op == .add || op == .sub {
       guard let (a, al, ah) = boundedAffine(x, opened: opened, ranging: ranging),
@@ -753,11 +753,11 @@ struct KernelBuilder {
     var local = facts
     for name in e.indexNames {
       if case .scalar? = bindings[name], opened.contains(name) { return nil }
-      guard let r = ranging[name] ?? facts.ranges[name] else { return nil }
-      local.ranges[name] = r
+      guard let r = ranging[name] ?? facts.range(of: name) else { return nil }
+      local.bound(name, r)
     }
     guard let r = local.range(e) else { return nil }
-    return (IndexFacts.Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
+    return (IndexArithmetic.Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
   }
 
   /// Emits a producer computed at the current point of `consumer`'s nest: into a register when the region is one
@@ -773,7 +773,7 @@ struct KernelBuilder {
     // The region: symbolic in variables already bound to scalars, ranging over every other loop (lanes included).
     var lows = [Int?](repeating: nil, count: p.axes.count)
     var highs = [Int?](repeating: nil, count: p.axes.count)
-    var starts = [IndexFacts.Affine?](repeating: nil, count: p.axes.count)
+    var starts = [IndexArithmetic.Affine?](repeating: nil, count: p.axes.count)
     for e in readExpressions {
       for read in e.loads where read.tensor == p.name {
         for (k, index) in read.indices.enumerated() where k < p.axes.count {
@@ -784,12 +784,12 @@ struct KernelBuilder {
               "'\(consumer.name)' reads '\(p.name)' at an index that is not affine in its loops (\(IRPrinter.print(index))); '\(p.name)' cannot be computed inside it",
               at: p)
           }
-          var fixed = IndexFacts.Affine(constant: 0, terms: [:])
+          var fixed = IndexArithmetic.Affine(constant: 0, terms: [:])
           var low = a.constant &+ boundedLow
           var high = a.constant &+ boundedHigh
           for (name, c) in a.terms {
             if case .scalar? = bindings[name], opened.contains(name) {
-              fixed = fixed + IndexFacts.Affine(constant: 0, terms: [name: c])
+              fixed = fixed + IndexArithmetic.Affine(constant: 0, terms: [name: c])
             } else if let range = ranging[name] {
               let lo = c &* range.lowerBound
               let hi = c &* range.upperBound
@@ -826,7 +826,7 @@ struct KernelBuilder {
     }
     var region: [RegionDimension] = []
     for k in p.axes.indices {
-      let fixed = starts[k] ?? IndexFacts.Affine(constant: 0, terms: [:])
+      let fixed = starts[k] ?? IndexArithmetic.Affine(constant: 0, terms: [:])
       var start: Expr = .constant(.int(Int64(lows[k] ?? 0)))
       for (name, c) in fixed.terms.sorted(by: { $0.key < $1.key }) {
         start = .binary(.add, start, c == 1 ? .index(name) : .binary(.mul, .constant(.int(Int64(c))), .index(name)))
@@ -915,7 +915,7 @@ struct KernelBuilder {
     guard readers.allSatisfy({ $0.name == consumer.name }) else { return nil }
     var laneOf = [String?](repeating: nil, count: p.axes.count)
     // Per axis, the read index without its lane: element i of the consumer's lane reads lane.lower + i + this.
-    var offset = [IndexFacts.Affine?](repeating: nil, count: p.axes.count)
+    var offset = [IndexArithmetic.Affine?](repeating: nil, count: p.axes.count)
     for e in readExpressions {
       for read in e.loads where read.tensor == p.name {
         guard read.indices.count == p.axes.count else { return nil }
@@ -931,7 +931,7 @@ struct KernelBuilder {
             case nil: return nil
             }
           }
-          let rest = IndexFacts.Affine(constant: a.constant, terms: a.terms.filter { $0.key != lane })
+          let rest = IndexArithmetic.Affine(constant: a.constant, terms: a.terms.filter { $0.key != lane })
           guard offset[k] == nil || offset[k] == rest else { return nil }
           offset[k] = rest
           guard let l = lane ?? (region[k].extent == 1 ? "" : nil), laneOf[k] == nil || laneOf[k] == l else {

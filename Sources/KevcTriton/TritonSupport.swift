@@ -45,18 +45,7 @@ enum TritonType {
   }
 
   /// The torch dtype (for workspace allocation in `launch`).
-  static func torch(_ t: DType) -> String {
-    switch t {
-    case .f16: return "torch.float16"
-    case .bf16: return "torch.bfloat16"
-    case .f32: return "torch.float32"
-    case .f64: return "torch.float64"
-    case .i8: return "torch.int8"
-    case .i32: return "torch.int32"
-    case .i64: return "torch.int64"
-    case .bool: return "torch.bool"
-    }
-  }
+  static func torch(_ t: DType) -> String { HarnessModule.torch(t) }
 
   static func isHalf(_ t: DType) -> Bool { t == .f16 || t == .bf16 }
 

@@ -45,7 +45,14 @@ struct Compile: ParsableCommand {
     var source: SourceFile?
     do throws(DiagnosticError) {
       let target = CompileTarget(rawValue: options.target) ?? .llvm
-      let stages = emit?.stages ?? (dumpDir != nil ? target.stages : [target == .triton ? .triton : .obj])
+      let defaultStage: Stage
+      switch target {
+      case .llvm: defaultStage = .obj
+      case .triton: defaultStage = .triton
+      case .hip: defaultStage = .hip
+      case .cute: defaultStage = .cute
+      }
+      let stages = emit?.stages ?? (dumpDir != nil ? target.stages : [defaultStage])
       let debugDir = ProcessInfo.processInfo.environment["KEVC_DUMP_DIR"].flatMap { $0.isEmpty ? nil : $0 }
       let printer = options.passPrinter ?? (debugDir != nil ? PassPrinter(all: false, after: [], before: []) : nil)
       printer?.record = debugDir != nil
@@ -79,8 +86,9 @@ struct Compile: ParsableCommand {
       let machine = result.module?.targetDescription
       target = BuildMetadata.Target(
         kind: "llvm", triple: machine?.triple, cpu: machine?.cpu, cpuFeatures: machine?.features, gpuTargets: nil)
-    case .triton:
-      target = BuildMetadata.Target(kind: "triton", triple: nil, cpu: nil, cpuFeatures: nil, gpuTargets: request.aotTargets)
+    case .triton, .hip, .cute:
+      target = BuildMetadata.Target(
+        kind: request.target.rawValue, triple: nil, cpu: nil, cpuFeatures: nil, gpuTargets: request.aotTargets)
     }
     return BuildMetadata(
       request: request, result: result, symbol: result.symbol ?? result.kernel.name, target: target, tuned: use.tuned,

@@ -37,13 +37,15 @@ struct InputOptions: ParsableArguments {
   @Option(help: "How to print errors: text (file:line:col with the source line) or json (one object per line).")
   var diagnostics: DiagnosticRenderer.Format = .text
 
-  @Option(help: "Target: llvm (the host CPU, through LLVM 22) or triton (GPU kernels as a Triton module).")
+  @Option(
+    help:
+      "Target: llvm (the host CPU, through LLVM 22), triton (GPU kernels as a Triton module) hip (HIP C++ from the loop IR; CUDA through kevc_hip.h) or cute (CuTe DSL Python from the loop IR).")
   var target: String = "llvm"
 
   @Option(
     name: .customLong("check-aot"),
     help: ArgumentHelp(
-      "With --target triton: compile the module ahead of time for these GPU targets (e.g. cuda:90,hip:gfx942) with python/kevc_gpu/aot.py; Triton errors become diagnostics.",
+      "With --target triton: compile the module ahead of time for these GPU targets (e.g. cuda:90,hip:gfx942) with python/kevc_gpu/aot.py; with --target hip: for these AMD targets (gfx942) with clang++-19; with --target cute: for these NVIDIA architectures (sm_90a) with cute.compile and fake tensors. Errors become diagnostics.",
       valueName: "targets"))
   var checkAOT: String?
 
@@ -88,9 +90,19 @@ struct InputOptions: ParsableArguments {
           at: commandLine))
     }
     let aotTargets = checkAOT.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
-    if !aotTargets.isEmpty && compileTarget != .triton {
+    if !aotTargets.isEmpty && compileTarget == .llvm {
       throw DiagnosticError(
-        .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton", at: commandLine))
+        .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton or hip", at: commandLine))
+    }
+    // GPU targets have no object file: their default output is the kernel source.
+    var stages = stages
+    if stages == [.obj] {
+      switch compileTarget {
+      case .llvm: break
+      case .triton: stages = [.triton]
+      case .hip: stages = [.hip]
+      case .cute: stages = [.cute]
+      }
     }
     guard (0...3).contains(optimizationLevel) else {
       throw DiagnosticError(

@@ -29,11 +29,11 @@ struct Run: ParsableCommand {
   @Option(help: "Timing repeats; the median is reported.")
   var repeats: Int = 5
 
-  @Option(name: .customLong("gpu-timeout"), help: "With --target triton: seconds the GPU harness gives the kernel.")
+  @Option(name: .customLong("gpu-timeout"), help: "With --target triton, hip or cute: seconds the GPU harness gives the kernel.")
   var gpuTimeout: Double = 120
 
   func run() throws {
-    if options.target == "triton" { return try runTriton() }
+    if ["triton", "hip", "cute"].contains(options.target) { return try runTriton() }
     var source: SourceFile?
     var passed = true
     do throws(DiagnosticError) {

@@ -3,7 +3,8 @@ import Foundation
 import KevcBasic
 import KevcDriver
 
-/// `kevc run --target triton`: emits the Triton module (the 'triton' stage) and the torch reference module
+/// `kevc run --target triton|hip|cute`: emits the target's harness module ('triton', 'hip-py' or 'cute') and the
+/// torch reference module
 /// ('torch-ref', from the unscheduled IR), runs the GPU harness (`python3 -m kevc_gpu run`, PYTHONPATH=<repo>/python)
 /// and prints its summary. Exit status: 0 PASS, 3 FLAGGED (correct but suspiciously fast), 1 otherwise.
 extension Run {
@@ -12,9 +13,11 @@ extension Run {
     var status = "error"
     do throws(DiagnosticError) {
       let here = SourceLocation(file: "kevc", line: 0, column: 0)
-      guard let tritonStage = Stage(rawValue: "triton") else {
-        throw DiagnosticError(
-          .error(DiagnosticID("driver", "unknown-target"), "this kevc has no 'triton' stage yet", at: here))
+      let tritonStage: Stage
+      switch CompileTarget(rawValue: options.target) {
+      case .hip?: tritonStage = .hipModule
+      case .cute?: tritonStage = .cute
+      case .triton?, .llvm?, nil: tritonStage = .triton
       }
       var request = try options.request(stages: [.torchRef, tritonStage])
       try tuning.apply(to: &request)
@@ -22,7 +25,7 @@ extension Run {
       let result = try Compiler.compile(request, observer: options.observer)
       guard let kernelData = result.artifacts[tritonStage], let refData = result.artifacts[.torchRef] else {
         throw DiagnosticError(
-          .error(DiagnosticID("driver", "gpu-harness"), "the compile produced no triton or torch-ref module", at: here))
+          .error(DiagnosticID("driver", "gpu-harness"), "the compile produced no \(tritonStage.rawValue) or torch-ref module", at: here))
       }
       let kernel = result.boundKernel ?? result.kernel
       let label = kernel.dims.compactMap { d in d.value.map { "\(d.name)=\($0)" } }.joined(separator: ",")

@@ -52,9 +52,14 @@ def portable(text):
     return text.replace(ROOT + os.sep, "").replace(SCRATCH + os.sep, "")
 
 
-def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None):
+# The harness module of each GPU target: the stage to emit and the suffix of its --dump-dir file.
+TARGET_STAGES = {"triton": ("triton", ".triton.py"), "hip": ("hip-py", ".hip.py"), "cute": ("cute", ".cute.py")}
+
+
+def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None, target="triton"):
     os.makedirs(workdir, exist_ok=True)
-    cmd = [kevc, "compile", spec, "--target", "triton", "--shape", shape, "--emit", "triton,torch-ref",
+    stage, suffix = TARGET_STAGES[target]
+    cmd = [kevc, "compile", spec, "--target", target, "--shape", shape, "--emit", stage + ",torch-ref",
            "--dump-dir", workdir]
     if trace:
         cmd += ["--schedule", os.path.relpath(trace, ROOT)]  # diagnostics name it as the repository does
@@ -62,13 +67,14 @@ def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None):
     if c.returncode != 0:
         return {"status": "compile_error", "reason": portable((c.stderr or c.stdout)[-1500:])}
     files = os.listdir(workdir)
-    kernel = next(os.path.join(workdir, f) for f in files if f.endswith(".triton.py"))
+    kernel = next(os.path.join(workdir, f) for f in files if f.endswith(suffix))
     ref = next(os.path.join(workdir, f) for f in files if f.endswith(".ref.py"))
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
     if lock:
         env["KEVC_GPU_LOCK"] = lock  # concurrent configurations: checks overlap, timings own the GPU
     h = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", kernel, "--reference", ref,
-                        "--shape-label", shape, "--trials", "1", "--timing-calls", "50", "--timeout", "400"]
+                        "--shape-label", shape, "--trials", "1", "--timing-calls", "50", "--timeout",
+                        os.environ.get("KEVC_BENCH_TIMEOUT", "400")]
                        + (["--eager-s", repr(eager_s)] if eager_s else []),
                        cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
     try:
@@ -86,6 +92,9 @@ def main():
     only = option("--ops", None)
     before = option("--before-traces", None)
     jobs = int(option("--jobs", "4"))
+    # Other targets (hip, cute) add their default schedule's kernel per op: one table per target.
+    targets = [t for t in option("--targets", "triton").split(",") if t]
+    hand = "triton" in targets and option("--hand", "1") != "0"
     # In the order --ops names them (what matters most first, should the run be cut off at its limit).
     selected = [o for key in only.split(",") for o in OPS if o[2] == key] if only else OPS
     os.makedirs(out, exist_ok=True)
@@ -131,12 +140,16 @@ def main():
         times = [(row["baseline"].get(k) or {}).get("median_ms") for k in ("eager", "compile")]
         times = [t for t in times if t]
         eager_s = min(times) / 1e3 if times else None
-        work_items.append((row, "kevc_default", spec, shape, None, os.path.join(work, "default"), eager_s))
+        if "triton" in targets:
+            work_items.append((row, "kevc_default", spec, shape, None, os.path.join(work, "default"), eager_s))
+        for t in targets:
+            if t != "triton":
+                work_items.append((row, "kevc_" + t, spec, shape, None, os.path.join(work, t), eager_s))
         if before and os.path.exists(os.path.join(before, stem + ".trace")):
             work_items.append((row, "kevc_default_before", spec, shape, os.path.abspath(os.path.join(before, stem + ".trace")),
                                os.path.join(work, "default-before"), eager_s))
         # Hand traces: <stem>.trace and variants <stem>.<variant>.trace; the fastest correct one is "hand".
-        variants = sorted(glob.glob(os.path.join(HERE, stem + ".trace")) + glob.glob(os.path.join(HERE, stem + ".*.trace")))
+        variants = sorted(glob.glob(os.path.join(HERE, stem + ".trace")) + glob.glob(os.path.join(HERE, stem + ".*.trace"))) if hand else []
         for trace in variants:
             label = os.path.basename(trace)[:-len(".trace")]
             work_items.append((row, label, spec, shape, trace, os.path.join(work, "hand-" + label), eager_s))
@@ -144,7 +157,8 @@ def main():
 
     def measure(item):
         row, label, spec, shape, trace, workdir, eager_s = item
-        result = run_kevc(kevc, spec, shape, trace, workdir, eager_s, lock)
+        target = label[len("kevc_"):] if label in ("kevc_hip", "kevc_cute") else "triton"
+        result = run_kevc(kevc, spec, shape, trace, workdir, eager_s, lock, target)
         with done:
             if trace is None or label == "kevc_default_before":
                 row[label] = result
@@ -223,6 +237,20 @@ def report(out, rows, machine, complete):
             ok = b.get("status") in ("ok", "flagged") and n.get("status") in ("ok", "flagged") and tb and tn
             lines.append("| %s | %s (%s) | %s (%s) | %s |" % (r["op"], ms(tb), b.get("status", "-"), ms(tn), n.get("status", "-"),
                                                           "%.2fx" % (tb / tn) if ok else "-"))
+    others = [t for t in ("hip", "cute") if any(r.get("kevc_" + t) for r in rows)]
+    if others:
+        lines += ["", "Per target, the default GPU schedule (HIP compiled as CUDA through kevc_hip.h; CuTe DSL):", "",
+                  "| op | eager ms | torch.compile ms | triton ms (status) | " + " | ".join("%s ms (status)" % t for t in others) + " |",
+                  "|---|---|---|---|" + "---|" * len(others)]
+        for r in rows:
+            b = r["baseline"]
+            e, c = (b.get("eager") or {}).get("median_ms"), (b.get("compile") or {}).get("median_ms")
+            cells = []
+            for k in ["kevc_default"] + ["kevc_" + t for t in others]:
+                v = r.get(k) or {}
+                cells.append("%s (%s)" % (ms((v.get("timing") or {}).get("median_s")), v.get("status", "-")))
+            lines.append("| %s | %s | %s | %s |" % (r["op"], "%.3f" % e if e else "-", "%.3f" % c if c else "-",
+                                                   " | ".join(cells)))
     variants = [(r["op"], k, v) for r in rows for k, v in sorted(r.get("hand_variants", {}).items())]
     if variants:
         lines += ["", "Every hand-trace variant:", "", "| op | trace | status | ms | % of floor |", "|---|---|---|---|---|"]

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every spec's default GPU schedule through the loop-level GPU targets, with no GPU:
+#  - HIP: compiled for AMD gfx942 with clang++-19 (kevc compile --target hip --check-aot gfx942), and run as C++ on
+#    the CPU against the float64 reference (python -m kevc_gpu.hip_host_check: each thread's code, not races);
+#  - CuTe DSL: compiled for sm_90a with fake tensors (python -m kevc_gpu.cute_aot), when nvidia-cutlass-dsl is
+#    installed (.ci/install installs it).
+# Usage: .ci/targets-aot.sh [KEVC]   (default .build/debug/kevc)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+KEVC=$(realpath "${1:-.build/debug/kevc}")
+export PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"
+specs=$(find specs -name '*.kev' | sort)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+for s in $specs; do
+  n=$(echo "${s#specs/}" | tr / . | sed 's/\.kev$//')
+  "$KEVC" compile "$s" --target hip --check-aot gfx942 -o "$work/$n.hip" || { echo "hip gfx942: $s failed"; fail=1; }
+  "$KEVC" compile "$s" --target cute -o "$work/$n.cute.py" || { echo "cute: $s failed"; fail=1; }
+done
+echo "hip gfx942: $(ls "$work"/*.hip | wc -l) of $(echo "$specs" | wc -l) specs compiled"
+python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" $specs --trials 2 | tail -1 || fail=1
+if python3 -c 'import cutlass.cute' 2>/dev/null; then
+  python3 -m kevc_gpu.cute_aot "$work"/*.cute.py > "$work/cute.jsonl" || fail=1
+  python3 - "$work/cute.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for r in rows:
+    if not r["ok"]:
+        print("cute sm_90a: %s:%s: %s" % (r["module"], r["line"], r["error"]))
+print("cute sm_90a: %d of %d modules compiled (%.0f s)" % (sum(r["ok"] for r in rows), len(rows), sum(r["seconds"] for r in rows)))
+PY
+else
+  echo "cute sm_90a: skipped (nvidia-cutlass-dsl is not installed)"
+fi
+exit $fail

@@ -1,0 +1,182 @@
+import KevcBasic
+import KevcIR
+
+/// What a loop-level GPU target spells differently: expressions and the few statement forms. The walk over a
+/// `ThreadPlan` (phases, thread indices, guards, loops, stores, conditionals, per-thread buffers) is `PlanPrinter`'s,
+/// shared by every such target (HIP C++, CuTe DSL Python), so that each target only spells.
+public protocol KernelSyntax {
+  /// An expression and its dtype; `names` maps IR names (buffers, scalars, loop variables) to the printed ones.
+  func expr(_ e: Expr, _ scope: PrintScope) throws(DiagnosticError) -> (text: String, type: DType)
+  /// A value of type `from` stored into an element of type `to` at `offset` of `buffer`.
+  func store(_ buffer: String, _ offset: String, _ value: String, from: DType, to: DType) -> String
+  /// `for v in lo ..< hi` (bounds evaluated once).
+  func loop(_ v: String, _ lo: String, _ hi: String) -> String
+  func ifThen(_ condition: String) -> String
+  var elseLine: String { get }
+  /// The line closing a block, if the language has one.
+  var blockEnd: String? { get }
+  /// Declares a per-thread buffer of `count` elements.
+  func allocate(_ name: String, _ dtype: DType, count: Int) -> String
+  /// Opens the grid-stride loop over `total` thread indices, named `index`.
+  func threadLoop(_ index: String, total: Int) -> [String]
+  /// Opens the block of a phase that runs on one thread.
+  func singleThread() -> [String]
+  /// `name = lower + rest % span` (and `rest //= span` unless `last`), with `rest` starting from the thread index.
+  func threadIndex(_ name: String, rest: String, lower: Int, span: Int, last: Bool) -> [String]
+  /// `rest = index` (the decoding's start).
+  func decodeStart(_ rest: String, _ index: String) -> String
+  /// The row-major linear offset of `indices` in a buffer of `shape`.
+  func offset(_ indices: [String], _ shape: [Int]) -> String
+  /// A C-style identifier for an IR name.
+  func identifier(_ prefix: String, _ name: String) -> String
+}
+
+/// The names in scope while printing: printed names, dtypes and shapes of IR objects.
+public struct PrintScope: Sendable {
+  public var names: [String: String] = [:]
+  public var types: [String: DType] = [:]
+  public var shapes: [String: [Int]] = [:]
+  public var dims: [String: Int]
+
+  public init(dims: [String: Int]) { self.dims = dims }
+}
+
+/// Prints the phases of a `ThreadPlan` with a target's syntax: for each phase, the lines of its kernel body.
+public struct PlanPrinter<Syntax: KernelSyntax> {
+  public let syntax: Syntax
+  public var scope: PrintScope
+  var lines: [String] = []
+  var indent: Int
+  var used: Set<String> = []
+
+  public init(syntax: Syntax, dims: [String: Int], indent: Int = 1) {
+    self.syntax = syntax
+    self.scope = PrintScope(dims: dims)
+    self.indent = indent
+  }
+
+  /// A fresh printed name for an IR name.
+  public mutating func fresh(_ prefix: String, _ name: String) -> String {
+    var n = syntax.identifier(prefix, name)
+    if used.contains(n) {
+      var i = 1
+      while used.contains("\(n)_\(i)") { i += 1 }
+      n = "\(n)_\(i)"
+    }
+    used.insert(n)
+    return n
+  }
+
+  /// Declares a buffer (parameter, result, workspace or per-thread) under a fresh name.
+  public mutating func declare(_ b: Buffer) -> String {
+    let n = fresh("b_", b.name)
+    scope.names[b.name] = n
+    scope.types[b.name] = b.dtype
+    scope.shapes[b.name] = b.shape
+    return n
+  }
+
+  mutating func line(_ s: String) { lines.append(String(repeating: "  ", count: indent) + s) }
+
+  mutating func open(_ s: String) {
+    line(s)
+    indent += 1
+  }
+
+  mutating func close() {
+    indent -= 1
+    if let end = syntax.blockEnd { line(end) }
+  }
+
+  /// The body lines of one phase's kernel.
+  public mutating func phase(_ p: ThreadPlan.Phase) throws(DiagnosticError) -> [String] {
+    lines = []
+    let saved = scope
+    let base = indent
+    defer {
+      scope = saved
+      indent = base
+    }
+    guard !p.threadLoops.isEmpty else {
+      for l in syntax.singleThread() { open(l) }
+      try emit(p.body)
+      while indent > base { close() }
+      return lines
+    }
+    for l in syntax.threadLoop("kevc_t", total: p.threads) { open(l) }
+    line(syntax.decodeStart("kevc_r", "kevc_t"))
+    var names: [String] = []
+    for t in p.threadLoops { names.append(fresh("v_", t.loop.variable)) }
+    for (k, t) in p.threadLoops.enumerated().reversed() {
+      for l in syntax.threadIndex(names[k], rest: "kevc_r", lower: t.lower, span: t.span, last: k == 0) { line(l) }
+    }
+    for (k, t) in p.threadLoops.enumerated() {
+      scope.names[t.loop.variable] = names[k]
+      if t.guarded {
+        let v = Expr.index(t.loop.variable)
+        let inside = Expr.binary(.and, .binary(.ge, v, t.loop.lowerBound), .binary(.lt, v, t.loop.upperBound))
+        open(syntax.ifThen(try syntax.expr(inside, scope).text))
+      }
+    }
+    try emit(p.body)
+    while indent > base { close() }
+    return lines
+  }
+
+  mutating func emit(_ stmts: [Stmt]) throws(DiagnosticError) {
+    for s in stmts { try emit(s) }
+  }
+
+  mutating func emit(_ stmt: Stmt) throws(DiagnosticError) {
+    switch stmt {
+    case .loop(let l):
+      let lo = try syntax.expr(l.lowerBound, scope).text
+      let hi = try syntax.expr(l.upperBound, scope).text
+      let v = fresh("v_", l.variable)
+      open(syntax.loop(v, lo, hi))
+      let saved = scope.names[l.variable]
+      scope.names[l.variable] = v
+      try emit(l.body)
+      scope.names[l.variable] = saved
+      close()
+    case .store(let buffer, let indices, let value):
+      guard let n = scope.names[buffer], let t = scope.types[buffer], let shape = scope.shapes[buffer] else {
+        throw Self.internalError("buffer '\(buffer)' is written where it is not declared")
+      }
+      var idx: [String] = []
+      for i in indices { idx.append(try syntax.expr(i, scope).text) }
+      let (v, vt) = try syntax.expr(value, scope)
+      line(syntax.store(n, syntax.offset(idx, shape), v, from: vt, to: t))
+    case .ifThen(let c, let t, let e):
+      open(syntax.ifThen(try syntax.expr(c, scope).text))
+      try emit(t)
+      if !e.isEmpty {
+        indent -= 1
+        line(syntax.elseLine)
+        indent += 1
+        try emit(e)
+      }
+      close()
+    case .allocate(let b, let body):
+      let count = max(1, b.elementCount)
+      guard count <= 1 << 16 else {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("plan", "unsupported-buffer"),
+            "buffer '\(b.name)' (\(count) elements, \(b.scope.rawValue)) is too large for one thread's memory",
+            at: SourceLocation(file: "<plan>", line: 1, column: 1)))
+      }
+      let saved = scope
+      let n = declare(b)
+      line(syntax.allocate(n, b.dtype, count: count))
+      try emit(body)
+      scope = saved
+    }
+  }
+
+  static func internalError(_ message: String) -> DiagnosticError {
+    DiagnosticError(
+      .error(
+        DiagnosticID("plan", "internal"), "internal error: \(message)", at: SourceLocation(file: "<plan>", line: 1, column: 1)))
+  }
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The GPU check of the loop-level targets (issue 18), on the GPU machine (CUDA, nvcc, PyTorch, Triton; no Swift),
+# from the repository root, in under 9 minutes:
+#   bench/gpu/targets-check.sh OUT_DIR
+# 1. kevc: the static binary bench/gpu/kevc-static.xz (bench/gpu/build-static-kevc.sh, built from this branch), or
+#    `kevc` on PATH.
+# 2. Correctness through the harness's protocol (kevc run: poisoned outputs, several distributions, float64
+#    reference): every spec in specs/ with the default GPU schedule for --target hip (HIP compiled as CUDA with nvcc
+#    through python/kevc_gpu/kevc_hip.h) and --target cute (CuTe DSL; needs nvidia-cutlass-dsl: either importable,
+#    or its wheels unpacked into the folder $KEVC_CUTE_SITE, which is added with site.addsitedir).
+# 3. Timing: the 12 bench/gpu ops, default schedule, for triton, hip and cute, beside PyTorch eager and
+#    torch.compile (bench/gpu/bench.py --targets; each kevc kernel gets $KEVC_BENCH_TIMEOUT s, default 60).
+# Writes OUT_DIR/{machine.txt, correctness-hip.txt, correctness-cute.txt, correctness.json, bench/results.{json,md}}.
+set -uo pipefail
+OUT=${1:?usage: bench/gpu/targets-check.sh OUT_DIR}
+mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+cd "$(dirname "$0")/../.."
+. bench/gpu/kevc-binary.sh
+START=$(date +%s)
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nvcc --version | tail -2
+  python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; "$KEVC" --version; } > "$OUT/machine.txt" 2>&1
+TARGETS="hip"
+if [ -n "${KEVC_CUTE_SITE:-}" ]; then
+  # The DSL adds its own path through a .pth file, which plain PYTHONPATH ignores: a sitecustomize does it.
+  mkdir -p /tmp/kevc-cute-site
+  printf 'import site, os\nsite.addsitedir(os.environ["KEVC_CUTE_SITE"])\n' > /tmp/kevc-cute-site/sitecustomize.py
+  export PYTHONPATH="/tmp/kevc-cute-site:$PYTHONPATH"
+fi
+if python3 -c 'import cutlass.cute' >> "$OUT/machine.txt" 2>&1; then TARGETS="hip cute"; else echo "cute: nvidia-cutlass-dsl not importable, skipped" | tee -a "$OUT/machine.txt"; fi
+export KEVC OUT
+JOBS=${KEVC_CHECK_JOBS:-8}
+for T in $TARGETS; do
+  mkdir -p "$OUT/check-$T"
+  export T
+  find specs -name '*.kev' | sort | xargs -P "$JOBS" -I{} bash -c '
+    spec={}; name=$(echo "${spec#specs/}" | tr / . | sed "s/\.kev$//")
+    log=$(timeout 120 "$KEVC" run "$spec" --target "$T" --trials 3 --iterations 0 --gpu-timeout 90 2>&1); rc=$?
+    status=$([ $rc -eq 0 ] && echo PASS || ([ $rc -eq 3 ] && echo FLAGGED || echo FAIL))
+    { echo "== $spec: $status"; echo "$log" | tail -8; } > "$OUT/check-$T/$name.txt"'
+  cat "$OUT"/check-$T/*.txt > "$OUT/correctness-$T.txt"
+  pass=$(grep -c '^== .*: PASS$' "$OUT/correctness-$T.txt"); total=$(find specs -name '*.kev' | wc -l)
+  echo "correctness $T: $pass of $total passed ($(( $(date +%s) - START )) s)" | tee -a "$OUT/correctness-$T.txt"
+  grep '^== ' "$OUT/correctness-$T.txt" | grep -v ': PASS$' | head -30
+  rm -rf "$OUT/check-$T"
+done
+python3 - "$OUT" $TARGETS <<'PY'
+import json, os, sys
+out, targets = sys.argv[1], sys.argv[2:]
+res = {}
+for t in targets:
+    rows = {}
+    for block in open(os.path.join(out, "correctness-%s.txt" % t)).read().split("== ")[1:]:
+        head = block.split("\n", 1)[0]
+        if ": " in head:
+            spec, status = head.rsplit(": ", 1)
+            rows[spec] = status
+    res[t] = {"passed": sum(v == "PASS" for v in rows.values()), "total": len(rows), "specs": rows}
+json.dump(res, open(os.path.join(out, "correctness.json"), "w"), indent=1)
+PY
+# Timing: what is left of 9 minutes, the bench cut off (its partial table kept) if it runs over.
+LEFT=$(( 530 - ($(date +%s) - START) ))
+if [ $LEFT -gt 60 ]; then
+  export KEVC_BENCH_TIMEOUT=${KEVC_BENCH_TIMEOUT:-60}
+  timeout $LEFT python3 bench/gpu/bench.py "$KEVC" "$OUT/bench" --targets "triton,$(echo $TARGETS | tr ' ' ,)" --hand 0 --jobs 4 2>&1 | tail -30
+  [ -f "$OUT/bench/results.json" ] || python3 bench/gpu/bench.py --report-partial "$OUT/bench" | tail -20
+else
+  echo "no time left for the timing ($LEFT s)"
+fi
+echo "done in $(( $(date +%s) - START )) s"

@@ -1,0 +1,128 @@
+"""Checks kevc's HIP kernels without a GPU: each spec's HIP source (kevc compile --target hip) is compiled as plain
+C++ with -DKEVC_HOST (kevc_hip.h runs every launch as one thread walking all thread indices in order), run on the
+harness's inputs (several distributions, poisoned results) and compared with the float64 torch reference under the
+harness's tolerance rule. This checks what each thread computes (indices, guards, semantics of every operation);
+races between threads and the GPU's own math library are checked on the GPU (bench/gpu/targets-check.sh).
+
+    python3 -m kevc_gpu.hip_host_check --kevc .build/debug/kevc specs/*.kev [--shape M=7,N=9] [--json out.json]
+"""
+
+import argparse
+import ast
+import ctypes
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+from . import inputs as kinputs
+from . import modules
+from .tolerance import compare
+
+INCLUDE = os.path.dirname(os.path.abspath(__file__))
+CTYPE = {"f16": ctypes.c_float, "bf16": ctypes.c_float, "f32": ctypes.c_float, "f64": ctypes.c_double,
+         "i8": ctypes.c_int8, "i32": ctypes.c_int32, "i64": ctypes.c_int64, "bool": ctypes.c_bool}
+
+
+def _kevc(kevc, spec, shape, args, out):
+    cmd = [kevc, "compile", spec] + args + ["-o", out] + (["--shape", shape] if shape else [])
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr.strip()[-2000:])
+
+
+def host_compiler():
+    """A host C++ compiler: $CXX, else g++, clang++-19 or c++ from the PATH."""
+    import shutil
+    for c in [os.environ.get("CXX")] + ["g++", "clang++-19", "c++"]:
+        if c and shutil.which(c):
+            return c
+    raise RuntimeError("no host C++ compiler (set CXX)")
+
+
+def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None):
+    cxx = cxx or host_compiler()
+    name = os.path.basename(spec)[:-4]
+    hip, module, ref = (os.path.join(folder, name + ext) for ext in (".hip", ".hip.py", ".ref.py"))
+    _kevc(kevc, spec, shape, ["--target", "hip"], hip)
+    _kevc(kevc, spec, shape, ["--target", "hip", "--emit", "hip-py"], module)
+    _kevc(kevc, spec, shape, ["--emit", "torch-ref"], ref)
+    text = open(module).read()
+    meta = ast.literal_eval(text[text.index("KEVC = ") + len("KEVC = "):text.index("\n}\n") + 2])
+    entry = text.split("fn = getattr(lib, \"", 1)[1].split("\"", 1)[0]
+    so = os.path.join(folder, name + ".so")
+    p = subprocess.run([cxx, "-O1", "-std=c++17", "-fwrapv", "-DKEVC_HOST", "-shared", "-fPIC", "-I", INCLUDE,
+                        "-x", "c++", hip, "-o", so], capture_output=True, text=True)
+    if p.returncode != 0:
+        return {"spec": spec, "status": "compile_error", "reason": p.stderr[-2000:]}
+    fn = getattr(ctypes.CDLL(so), entry)
+    fn.restype = ctypes.c_int
+    reference = modules.load_module(ref)
+    params, results = modules.signature(reference.KEVC_REFERENCE)
+    tolerances = {r["name"]: r.get("tolerance") for r in reference.KEVC_REFERENCE["results"]}
+    for t, dist in enumerate(distributions):
+        ins = kinputs.generate(params, kinputs.trial_seed(seed, t), dist, "cpu")
+        outs = kinputs.poisoned(results, "cpu")
+        keep, args = [], []
+        for p_ in params:
+            v = ins[p_["name"]]
+            if len(p_["shape"]) == 0:
+                c = CTYPE[p_["dtype"]](v.item())
+                keep.append(c)
+                args.append(ctypes.cast(ctypes.pointer(c), ctypes.c_void_p))
+            else:
+                args.append(ctypes.c_void_p(v.data_ptr()))
+        for r in results:
+            args.append(ctypes.c_void_p(outs[r["name"]].data_ptr()))
+        for w in meta["workspace"]:
+            buf = torch.empty((w["elements"],), dtype=kinputs.NATIVE[w["dtype"]])
+            keep.append(buf)
+            args.append(ctypes.c_void_p(buf.data_ptr()))
+        array = (ctypes.c_void_p * max(1, len(args)))(*args)
+        rc = fn(array, None)
+        if rc != 0:
+            return {"spec": spec, "status": "crash", "reason": "launch returned %d" % rc}
+        expected = reference.reference(ins)
+        for r in results:
+            c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], tolerances.get(r["name"]))
+            if not c["passed"]:
+                return {"spec": spec, "status": c["kind"], "distribution": dist, "result": r["name"],
+                        "reason": c.get("reason"), "max_abs": c.get("max_abs")}
+    return {"spec": spec, "status": "ok", "trials": len(distributions)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("specs", nargs="+")
+    ap.add_argument("--kevc", default="kevc")
+    ap.add_argument("--shape", default=None)
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--trials", type=int, default=3)
+    a = ap.parse_args(argv)
+    dists = kinputs.DISTRIBUTIONS[:max(1, a.trials)]
+    out, bad = [], 0
+    with tempfile.TemporaryDirectory() as folder:
+        for spec in a.specs:
+            t0 = time.time()
+            try:
+                r = check(a.kevc, spec, a.shape, folder, dists)
+            except Exception as e:  # a compile refusal or a harness error is a result, not a crash of the check
+                r = {"spec": spec, "status": "error", "reason": str(e)[-2000:]}
+            r["seconds"] = round(time.time() - t0, 2)
+            out.append(r)
+            bad += r["status"] != "ok"
+            print("%-55s %s%s" % (spec, r["status"], "" if r["status"] == "ok" else ": " + str(r.get("reason"))[:200]),
+                  flush=True)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+    print("%d of %d specs pass" % (len(out) - bad, len(out)))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+// kevc_hip.h: the portability header of kevc's HIP target. The same generated source compiles
+//  - for AMD gfx942 with Debian's clang-19 and no ROCm:
+//      clang++-19 -x hip --offload-arch=gfx942 --cuda-device-only --no-gpu-bundle-output -nogpulib -nogpuinc \
+//        -O3 -DKEVC_DEVICE_ONLY -I<this folder> -c k.hip -o k.hsaco
+//  - as CUDA with nvcc (the H100 harness): nvcc -x cu -O3 -shared -Xcompiler -fPIC -I<this folder> k.hip -o k.so
+//  - as plain C++ on the host with -DKEVC_HOST (python -m kevc_gpu.hip_host_check): every launch runs as one thread
+//    that walks all thread indices in order, which checks each thread's code without a GPU (not races between them).
+// It defines the kernel qualifiers, the thread and block ids, and the IR's operations with the IR's semantics:
+// floored integer division and modulo with 0 for a zero divisor, NaN-propagating max/min, float -> int casts that
+// saturate (NaN -> 0), f16/bf16 stored as 16-bit patterns and computed in f32 (round to nearest even).
+#pragma once
+
+#if defined(KEVC_HOST)
+#include <math.h>
+#include <stdint.h>
+#define __global__
+#define KEVC_TID_X 0LL
+#define KEVC_BID_X 0LL
+#define KEVC_D static inline
+#define KEVC_LAUNCH(kernel, blocks, threads, stream) kernel
+#define KEVC_STRIDE(s) 1LL
+#define KEVC_LAST_ERROR() 0
+#define KEVC_HOST_MATH 1
+#elif defined(__NVCC__) || (defined(__CUDACC__) && !defined(__HIP__))
+#define KEVC_CUDA 1
+#include <cuda_runtime.h>
+#include <stdint.h>
+#define KEVC_TID_X ((long long)threadIdx.x)
+#define KEVC_BID_X ((long long)blockIdx.x)
+#define KEVC_D __device__ __forceinline__
+#define KEVC_LAUNCH(kernel, blocks, threads, stream) kernel<<<(blocks), (threads), 0, (cudaStream_t)(stream)>>>
+#define KEVC_STRIDE(s) (s)
+#define KEVC_LAST_ERROR() ((int)cudaGetLastError())
+#define KEVC_HOST_MATH 1
+#else
+// HIP through clang with -nogpuinc: no HIP headers, only clang's own attributes and AMDGPU builtins.
+#define __global__ __attribute__((global))
+#define __device__ __attribute__((device))
+#define __host__ __attribute__((host))
+#define __shared__ __attribute__((shared))
+typedef signed char int8_t;
+typedef unsigned short uint16_t;
+typedef unsigned int uint32_t;
+#define KEVC_TID_X ((long long)__builtin_amdgcn_workitem_id_x())
+#define KEVC_BID_X ((long long)__builtin_amdgcn_workgroup_id_x())
+#define KEVC_D __device__ inline __attribute__((always_inline))
+#endif
+
+// ---- f16 / bf16 storage <-> f32 registers (round to nearest even; NaN stays NaN) ----
+KEVC_D float kevc_bits_f32(uint32_t u) { return __builtin_bit_cast(float, u); }
+KEVC_D uint32_t kevc_f32_bits(float f) { return __builtin_bit_cast(uint32_t, f); }
+
+KEVC_D float kevc_bf2f(uint16_t h) { return kevc_bits_f32(((uint32_t)h) << 16); }
+KEVC_D uint16_t kevc_f2bf(float f) {
+  uint32_t u = kevc_f32_bits(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return (uint16_t)(u >> 16);
+}
+
+KEVC_D float kevc_h2f(uint16_t h) {
+  uint32_t sign = ((uint32_t)(h & 0x8000u)) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t man = h & 0x3ffu;
+  if (exp == 0x1fu) return kevc_bits_f32(sign | 0x7f800000u | (man << 13));
+  if (exp == 0) {
+    float m = (float)man * 5.9604644775390625e-8f;  // man * 2^-24
+    return sign ? -m : m;
+  }
+  return kevc_bits_f32(sign | ((exp + 112u) << 23) | (man << 13));
+}
+KEVC_D uint16_t kevc_f2h(float f) {
+  uint32_t u = kevc_f32_bits(f);
+  uint16_t sign = (uint16_t)((u >> 16) & 0x8000u);
+  uint32_t a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00u);
+  if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);  // rounds to >= 65520: infinity
+  if (a < 0x38800000u) {                                    // below the smallest normal half: subnormal or 0
+    float x = kevc_bits_f32(a) * 16777216.0f;               // exact: value in units of 2^-24
+    float r = __builtin_rintf(x);
+    return (uint16_t)(sign | (uint16_t)r);
+  }
+  uint32_t rounded = a + 0xfffu + ((a >> 13) & 1u);
+  return (uint16_t)(sign | (uint16_t)((rounded - 0x38000000u) >> 13));
+}
+KEVC_D float kevc_round_f16(float f) { return kevc_h2f(kevc_f2h(f)); }
+KEVC_D float kevc_round_bf16(float f) { return kevc_bf2f(kevc_f2bf(f)); }
+
+// ---- math (f32 and f64 overloads) ----
+#if defined(KEVC_HOST_MATH)
+KEVC_D float kevc_exp(float x) { return expf(x); }
+KEVC_D double kevc_exp(double x) { return exp(x); }
+KEVC_D float kevc_log(float x) { return logf(x); }
+KEVC_D double kevc_log(double x) { return log(x); }
+KEVC_D float kevc_sqrt(float x) { return sqrtf(x); }
+KEVC_D double kevc_sqrt(double x) { return sqrt(x); }
+#if defined(KEVC_CUDA)
+KEVC_D float kevc_rsqrt(float x) { return rsqrtf(x); }
+KEVC_D double kevc_rsqrt(double x) { return rsqrt(x); }
+#else
+KEVC_D float kevc_rsqrt(float x) { return 1.0f / sqrtf(x); }
+KEVC_D double kevc_rsqrt(double x) { return 1.0 / sqrt(x); }
+#endif
+KEVC_D float kevc_tanh(float x) { return tanhf(x); }
+KEVC_D double kevc_tanh(double x) { return tanh(x); }
+KEVC_D float kevc_erf(float x) { return erff(x); }
+KEVC_D double kevc_erf(double x) { return erf(x); }
+KEVC_D float kevc_pow(float x, float y) { return powf(x, y); }
+KEVC_D double kevc_pow(double x, double y) { return pow(x, y); }
+#else
+KEVC_D float kevc_exp(float x) { return __builtin_expf(x); }
+KEVC_D double kevc_exp(double x) { return __builtin_exp(x); }
+KEVC_D float kevc_log(float x) { return __builtin_logf(x); }
+KEVC_D double kevc_log(double x) { return __builtin_log(x); }
+KEVC_D float kevc_sqrt(float x) { return __builtin_sqrtf(x); }
+KEVC_D double kevc_sqrt(double x) { return __builtin_sqrt(x); }
+KEVC_D float kevc_rsqrt(float x) { return 1.0f / __builtin_sqrtf(x); }
+KEVC_D double kevc_rsqrt(double x) { return 1.0 / __builtin_sqrt(x); }
+// tanh, erf and pow have no LLVM intrinsic and no device library here (-nogpulib): written over exp and log.
+template <typename T> KEVC_D T kevc_tanh_t(T x) {
+  T a = x < 0 ? -x : x;
+  if (a < (T)0.0004) return x;
+  T e = kevc_exp((T)-2 * a);
+  T t = ((T)1 - e) / ((T)1 + e);
+  return x < 0 ? -t : t;
+}
+KEVC_D float kevc_tanh(float x) { return kevc_tanh_t(x); }
+KEVC_D double kevc_tanh(double x) { return kevc_tanh_t(x); }
+// erf: Abramowitz & Stegun 7.1.26 refined by one Newton step on erf' = 2/sqrt(pi) exp(-x^2) is not needed at f32
+// tolerance; the series below is exact to ~1e-7 absolute.
+template <typename T> KEVC_D T kevc_erf_t(T x) {
+  T a = x < 0 ? -x : x;
+  T t = (T)1 / ((T)1 + (T)0.3275911 * a);
+  T y = (T)1 - (((((T)1.061405429 * t - (T)1.453152027) * t + (T)1.421413741) * t - (T)0.284496736) * t +
+                 (T)0.254829592) * t * kevc_exp(-a * a);
+  return x < 0 ? -y : y;
+}
+KEVC_D float kevc_erf(float x) { return kevc_erf_t(x); }
+KEVC_D double kevc_erf(double x) { return kevc_erf_t(x); }
+template <typename T> KEVC_D T kevc_pow_t(T x, T y) {
+  if (y == (T)0) return (T)1;
+  if (x != x || y != y) return x + y;
+  T ay = y < 0 ? -y : y;
+  bool integral = __builtin_floor((double)y) == (double)y;
+  if (x < 0) {
+    if (!integral) return (T)__builtin_nan("");
+    T r = kevc_exp(y * kevc_log(-x));
+    bool odd = integral && ay < (T)9007199254740992.0 && ((long long)ay & 1);
+    return odd ? -r : r;
+  }
+  return kevc_exp(y * kevc_log(x));
+}
+KEVC_D float kevc_pow(float x, float y) { return kevc_pow_t(x, y); }
+KEVC_D double kevc_pow(double x, double y) { return kevc_pow_t(x, y); }
+#endif
+KEVC_D float kevc_floor(float x) { return __builtin_floorf(x); }
+KEVC_D double kevc_floor(double x) { return __builtin_floor(x); }
+KEVC_D float kevc_ceil(float x) { return __builtin_ceilf(x); }
+KEVC_D double kevc_ceil(double x) { return __builtin_ceil(x); }
+KEVC_D float kevc_abs(float x) { return __builtin_fabsf(x); }
+KEVC_D double kevc_abs(double x) { return __builtin_fabs(x); }
+template <typename T> KEVC_D T kevc_abs(T x) { return x < 0 ? (T)(0 - x) : x; }
+template <typename T> KEVC_D T kevc_sigmoid(T x) { return (T)1 / ((T)1 + kevc_exp(-x)); }
+template <typename T> KEVC_D bool kevc_isnan(T x) { return x != x; }
+
+// ---- the IR's integer and float operations ----
+template <typename T> KEVC_D T kevc_floordiv(T a, T b) {
+  if (b == 0) return 0;
+  if (b == (T)-1) return (T)(0 - (unsigned long long)a);  // wraps at the minimum
+  T q = a / b, r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? (T)(q - 1) : q;
+}
+template <typename T> KEVC_D T kevc_floormod(T a, T b) {
+  if (b == 0 || b == (T)-1) return 0;
+  T r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? (T)(r + b) : r;
+}
+template <typename T> KEVC_D T kevc_fmod(T a, T b) { return a - kevc_floor(a / b) * b; }
+template <typename T> KEVC_D T kevc_fmax(T a, T b) { return (a != a || b != b) ? a + b : (a > b ? a : b); }
+template <typename T> KEVC_D T kevc_fmin(T a, T b) { return (a != a || b != b) ? a + b : (a < b ? a : b); }
+template <typename T> KEVC_D T kevc_imax(T a, T b) { return a > b ? a : b; }
+template <typename T> KEVC_D T kevc_imin(T a, T b) { return a < b ? a : b; }
+// Wrapping integer arithmetic (the IR's integers wrap in their type).
+template <typename T> KEVC_D T kevc_add(T a, T b) { return (T)((unsigned long long)a + (unsigned long long)b); }
+template <typename T> KEVC_D T kevc_sub(T a, T b) { return (T)((unsigned long long)a - (unsigned long long)b); }
+template <typename T> KEVC_D T kevc_mul(T a, T b) { return (T)((unsigned long long)a * (unsigned long long)b); }
+// float -> integer: saturating, NaN -> 0.
+template <typename T, typename F> KEVC_D T kevc_f2i(F x, double lo, double hi, T tmin, T tmax) {
+  if (x != x) return 0;
+  if ((double)x < lo) return tmin;
+  if ((double)x >= hi) return tmax;
+  return (T)x;
+}
+template <typename F> KEVC_D int8_t kevc_f2i8(F x) { return kevc_f2i<int8_t>(x, -128.0, 128.0, (int8_t)-128, (int8_t)127); }
+template <typename F> KEVC_D int kevc_f2i32(F x) {
+  return kevc_f2i<int>(x, -2147483648.0, 2147483648.0, (int)(-2147483647 - 1), 2147483647);
+}
+template <typename F> KEVC_D long long kevc_f2i64(F x) {
+  return kevc_f2i<long long>(x, -9223372036854775808.0, 9223372036854775808.0, (long long)(-9223372036854775807LL - 1),
+                             9223372036854775807LL);
+}

@@ -1,0 +1,58 @@
+"""The HIP target's harness module (kevc compile --target hip --emit hip-py) end to end on the CPU: the module
+builds its library with `$KEVC_NVCC`, here a stand-in that compiles the same source as plain C++ with -DKEVC_HOST
+(kevc_hip.h runs each launch as one thread walking every thread index), and its `launch` passes tensors, scalars
+and workspace through ctypes; the results must match the float64 reference. On the GPU machine the same module
+runs with nvcc (bench/gpu/targets-check.sh)."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from test_reference_vs_interpreter import KEVC, ROOT  # noqa: E402
+
+torch = pytest.importorskip("torch")
+from kevc_gpu import inputs, modules  # noqa: E402
+from kevc_gpu.tolerance import compare  # noqa: E402
+
+STAND_IN = """#!/usr/bin/env python3
+import subprocess, sys
+sys.path.insert(0, %r)
+from kevc_gpu.hip_host_check import host_compiler
+a = sys.argv[1:]
+inc = a[a.index("-I") + 1]
+src = a[a.index("-x") + 2]
+out = a[a.index("-o") + 1]
+sys.exit(subprocess.call([host_compiler(), "-O1", "-std=c++17", "-fwrapv", "-DKEVC_HOST", "-shared", "-fPIC", "-I", inc,
+                          "-x", "c++", src, "-o", out]))
+"""
+
+
+@pytest.mark.skipif(KEVC is None, reason="no kevc binary (set $KEVC or build one)")
+@pytest.mark.parametrize("spec", ["rmsnorm", "embedding_bag", "cumsum", "layernorm"])
+def test_hip_module_runs_through_launch(spec, tmp_path, monkeypatch):
+    nvcc = tmp_path / "nvcc"
+    nvcc.write_text(STAND_IN % os.path.join(ROOT, "python"))
+    nvcc.chmod(nvcc.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("KEVC_NVCC", str(nvcc))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    path = os.path.join(ROOT, "specs", spec + ".kev")
+    mod, ref = tmp_path / "k.hip.py", tmp_path / "k.ref.py"
+    for args, out in ((["--target", "hip", "--emit", "hip-py"], mod), (["--emit", "torch-ref"], ref)):
+        p = subprocess.run([KEVC, "compile", path] + args + ["-o", str(out)], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+    kernel = modules.load_module(str(mod))
+    reference = modules.load_module(str(ref))
+    params, results = modules.signature(reference.KEVC_REFERENCE)
+    for t, dist in enumerate(["normal", "with-zeros"]):
+        ins = inputs.generate(params, inputs.trial_seed(7, t), dist, "cpu")
+        outs = inputs.poisoned(results, "cpu")
+        kernel.launch(**inputs.kernel_arguments(params, ins), **outs)
+        expected = reference.reference(ins)
+        tol = {r["name"]: r.get("tolerance") for r in reference.KEVC_REFERENCE["results"]}
+        for r in results:
+            c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], tol.get(r["name"]))
+            assert c["passed"], (spec, dist, r["name"], c)
