@@ -378,6 +378,14 @@ extension Lowering {
 
   /// Re-indexes reads of tensors stored in region buffers or padded buffers; outside the tensor's domain a read
   /// keeps its pad value (an explicit check, dropped where the indices are proven inside).
+  ///
+  /// The region covers every read *inside* the tensor, not every index evaluated: a region that is the producer's
+  /// whole axis (reads moving differently, `t[B - 1 - b]` and `t[b + 1]`) or that is clipped to the producer's
+  /// extent ends at the tensor's edge, so the buffer index of a read outside the tensor may lie outside the
+  /// buffer. A `select` evaluates both arms, so the buffer read is still performed there; its index is clamped
+  /// into the buffer on every axis that is not proven inside, so that it never touches memory outside the buffer
+  /// (an out-of-bounds read of a local buffer is undefined behaviour that LLVM exploits). Where the read is
+  /// inside the tensor, the region covers it and the clamp changes nothing.
   func remapLoads(_ e: Expr, ranges: [String: ClosedRange<Int64>]) -> Expr {
     e.rewritten { node in
       guard case .load(let load) = node, let st = storage[load.tensor] else { return nil }
@@ -387,25 +395,31 @@ extension Lowering {
         l.indices = st.indices(load.indices)
         return .load(l)
       }
-      let mapped = Expr.load(Load(tensor: st.buffer, indices: st.indices(load.indices), bounds: .inBounds))
       let pad: Constant
       switch load.bounds {
-      case .inBounds: return mapped
+      case .inBounds: return .load(Load(tensor: st.buffer, indices: st.indices(load.indices), bounds: .inBounds))
       case .padded(let c): pad = c ?? .zero(types[load.tensor] ?? .f32)
       }
+      func provablyBelow(_ index: Expr, _ extent: Int) -> Bool {
+        guard let r = BoundsAnalysis.range(of: index, variables: ranges, dims: dims) else { return false }
+        return r.lowerBound >= 0 && r.upperBound < Int64(extent)
+      }
       var conditions: [Expr] = []
-      for (index, extent) in zip(load.indices, st.logicalShape) {
-        if let r = BoundsAnalysis.range(of: index, variables: ranges, dims: dims), r.lowerBound >= 0,
-          r.upperBound < Int64(extent)
-        {
-          continue
-        }
+      for (index, extent) in zip(load.indices, st.logicalShape) where !provablyBelow(index, extent) {
         conditions.append(.binary(.ge, index, .constant(.int(0))))
         conditions.append(.binary(.lt, index, .constant(.int(Int64(extent)))))
       }
+      let bufferShape = st.bufferShape
+      // An empty buffer holds no element, so no read can be inside the tensor's stored part.
+      guard bufferShape.allSatisfy({ $0 > 0 }) else { return .constant(pad) }
+      let bufferIndices = zip(st.indices(load.indices), bufferShape).map { index, extent -> Expr in
+        if conditions.isEmpty || provablyBelow(index, extent) { return index }
+        let atLeastZero = Expr.binary(.max, index, .constant(.int(0)))
+        return .binary(.min, atLeastZero, .constant(.int(Int64(extent - 1))))
+      }
+      let mapped = Expr.load(Load(tensor: st.buffer, indices: bufferIndices, bounds: .inBounds))
       guard let first = conditions.first else { return mapped }
       let inside = conditions.dropFirst().reduce(first) { .binary(.and, $0, $1) }
-      // The region covers every index evaluated here, so the buffer read itself is always in range.
       return .select(inside, mapped, .constant(pad))
     }
   }

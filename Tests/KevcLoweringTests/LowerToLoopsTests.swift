@@ -162,3 +162,36 @@ func innermost(_ s: Stmt) -> [Stmt] {
   #expect(LoopPrinter.print(try LowerToLoops.lower(Kernels.jaggedSum())).contains(
     "for j in %offsets[b] inbounds .. %offsets[(b + 1:i64)] inbounds {"))
 }
+
+/// A producer computed at its consumer's loop over its whole axis (the reads `t[N - 1 - n]` and `t[n + 1]` move in
+/// opposite directions): the guarded read `t[n + 1] else -2` at `n = 7` is outside the tensor and outside the
+/// region buffer, and the select evaluates its buffer read anyway, so that read's index is clamped into the buffer
+/// (difftest s1-p10797 and s1-p10247: an out-of-bounds read of a local buffer, wrong results at -O3). The reversed
+/// read, proven inside, is left as it is.
+@Test func guardedReadsOfARegionBufferStayInsideTheBuffer() throws {
+  let text = """
+    kernel @r(%x: f32[N]) -> (%y: f32[N]) {
+      dims N = 8
+      %t: f32[n < N] = (%x[n] * 2.0:f32)
+        schedule loops(n) compute_at(%y, n) store(local)
+      %y: f32[n < N] = (%t[(($N - 1:i64) - n)] + %t[(n + 1:i64)] else -2.0:f32)
+        schedule loops(n) root store(workspace)
+    }
+
+    """
+  let p = try LowerToLoops.lower(try IRParser.parse(SourceFile(path: "r.kir", text: text)))
+  #expect(
+    LoopPrinter.print(p) == """
+      loops @r(%x: f32[8]) -> (%y: f32[8]) dims(N = 8) {
+        for n in 0 .. 8 {
+          local %t: f32[8] {
+            for t.n in 0 .. 8 {
+              %t[t.n] = (%x[t.n] inbounds * 2.0:f32)
+            }
+            %y[n] = (%t[(($N - 1:i64) - n)] inbounds + select((((n + 1:i64) >= 0:i64) and ((n + 1:i64) < 8:i64)), %t[min(max((n + 1:i64), 0:i64), 7:i64)] inbounds, -2.0:f32))
+          }
+        }
+      }
+
+      """)
+}
