@@ -4,7 +4,10 @@ import KevcIR
 /// The loops of a scan (Scan.swift) and the names of reduction accumulators. A scan keeps the accumulator of
 /// `lowerReduction` outside its scan loop `i` and adds one element per iteration: the reduction loop `j` runs over
 /// `max(lo, i) ..< i + 1` (one iteration, none while `i < lo`) inside `i`, after a prefix loop over `lo ..< 0` (empty
-/// unless the range starts below zero), and the value is stored in every iteration of `i`.
+/// unless the range starts below zero), and the value is stored in every iteration of `i`. A scan computed over a
+/// region `s ..< e` of `i` (compute_at, cache) still accumulates from `i = 0`: a first loop `i in 0 .. s` only
+/// accumulates the prefix before the region, the scan loop `i in s .. e` accumulates and stores (the store stays
+/// inside the region's buffer).
 ///
 /// Before:
 ///   %y: f32[m < M, n < N] = scan(n) sum<f32> [j in 0 .. (n + 1)] %x[m, j]
@@ -44,8 +47,8 @@ extension Lowering {
 
   /// One accumulator for the whole scan loop (see above); `store` writes the value of the current point.
   mutating func scanNest(
-    _ def: Definition, _ r: Reduction, body: Expr, others: [Expr], scanLoop i: String, scanExtent: Expr,
-    reductionLoop j: String, reductionStart lo: Expr, store: (Expr) -> [Stmt]
+    _ def: Definition, _ r: Reduction, body: Expr, others: [Expr], scanLoop i: String, scanStart start: Expr,
+    scanEnd end: Expr, reductionLoop j: String, reductionStart lo: Expr, store: (Expr) -> [Stmt]
   ) -> [Stmt]? {
     let value = Self.reductionValue(def, r)
     let point = store(value)
@@ -53,18 +56,22 @@ extension Lowering {
     return lowerReduction(
       def, r, body: body, others: others, index: .index(j),
       loops: { update in
-        [
-          .loop(Loop(variable: j, lowerBound: lo, upperBound: zero, kind: .serial, body: update)),
+        // One step of the scan at `i`: the element `j = i` (none while `i < lo`), then what `i` stores.
+        func scanLoop(from: Expr, to: Expr, storing: [Stmt]) -> Stmt {
           .loop(
             Loop(
-              variable: i, lowerBound: zero, upperBound: scanExtent, kind: .serial,
+              variable: i, lowerBound: from, upperBound: to, kind: .serial,
               body: [
                 .loop(
                   Loop(
                     variable: j, lowerBound: .binary(.max, lo, .index(i)),
                     upperBound: .binary(.add, .index(i), .constant(.int(1))), kind: .serial, body: update))
-              ] + point)),
-        ]
+              ] + storing))
+        }
+        // The prefix before a region that starts after 0 (none for the whole axis).
+        let beforeRegion = start == zero ? [] : [scanLoop(from: zero, to: start, storing: [])]
+        return [.loop(Loop(variable: j, lowerBound: lo, upperBound: zero, kind: .serial, body: update))]
+          + beforeRegion + [scanLoop(from: start, to: end, storing: point)]
       },
       store: { _ in [] })
   }
