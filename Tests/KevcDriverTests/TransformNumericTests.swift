@@ -121,6 +121,13 @@ import Testing
     Case(
       name: "to_scan of a prefix that starts below zero", source: prefixFromBelow, shape: [:], trace: "to_scan(y)",
       loopsContain: ["for j in -2 .. 0"]),
+    Case(
+      // The scan of a cache computed per tile of n starts at the tile: the prefix before it is accumulated, not
+      // stored (a scan loop from 0 once stored below the tile's buffer, a stack overwrite).
+      name: "to_scan of a cache computed over a tile of the scan axis", source: "specs/cumsum.kev",
+      shape: ["M": 3, "N": 29], trace: "split(y, n, 8)\ncache(y, n.o, local)\nto_scan(y.acc)",
+      loopsContain: ["for n in 0 .. (8:i64 * n.o) {", "%y.acc[(y.acc.m - m), (n - (8:i64 * n.o))]"],
+      irContains: ["scan(n) sum<f32>"]),
     // split
     Case(
       name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",

@@ -39,7 +39,7 @@ import Testing
 
   /// Programs on which the tester once found wrong code (Tests/Corpus/difftest-regressions) now match the
   /// interpreter, compiled at -O3 and checked with the trial seeds of their run.
-  @Test(arguments: ["s1-p10797", "s1-p10247"])
+  @Test(arguments: ["s1-p10797", "s1-p10247", "s1-p10928"])
   func savedMismatchesMatchTheInterpreter(_ name: String) throws {
     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Corpus/difftest-regressions")
