@@ -9,9 +9,12 @@ import KevcIR
 /// In order:
 /// 0. Fuse the windows of a convolution with few channels: a contraction whose shared reduction axes include a
 ///    window axis (at most 16 taps, read at `l + k - 1` with an output axis) and whose other shared axes (the
-///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations gets `fuse_axes` over the
-///    shared axes, so one `dot` reduces over channels and taps together (an implicit GEMM over `C * K`) instead of
-///    one `dot` per tap over a short channel block.
+///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations, with at least
+///    `GPUSketch.fuseTapsFromTaps` (4) taps in all, gets `fuse_axes` over the shared axes, so one `dot` reduces over
+///    channels and taps together (an implicit GEMM over `C * K`) instead of one `dot` per tap over a short channel
+///    block. With fewer taps the per-tap dots lose little to their loop and keep contiguous operand loads, which
+///    the div/mod indices of a fused axis break up (measured on an H100, bench/gpu/rewrites2-h100: a 3-tap conv1d
+///    fused ran at about half the speed of per-tap at 96, 512 and 768 channels; a 9-tap conv2d at 1.24x).
 /// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
 ///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
@@ -68,8 +71,8 @@ extension DefaultSchedule {
 
     // 0. Fuse a contraction's channel and window axes into one reduction axis when its channels are few.
     for d in kernel.definitions {
-      guard let axes = windowedContractionAxes(d, k), let channels = axes.channels,
-        channels < sketch.fuseTapsBelowChannels
+      guard let axes = windowedContractionAxes(d, k), let channels = axes.channels, let taps = axes.taps,
+        channels < sketch.fuseTapsBelowChannels, taps >= sketch.fuseTapsFromTaps
       else { continue }
       attempt(.fuseAxes(tensor: d.name, loops: axes.fused))
     }
@@ -348,7 +351,7 @@ extension DefaultSchedule {
   /// operands read (declared order), when at least one of them is a window axis (read by an operand at an index
   /// that also walks an output axis, `l + k - 1`) with at most 16 iterations; `channels` is the product of the
   /// other shared axes' extents (what one `dot` per tap reduces over). Nil for other definitions.
-  static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?)? {
+  static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?, taps: Int?)? {
     func strip(_ e: Expr) -> Expr {
       if case .cast(_, let i) = e { return strip(i) }
       return e
@@ -381,7 +384,9 @@ extension DefaultSchedule {
     for c in shared where !windows.contains(c) {
       channels = channels.flatMap { n in (try? k.maxExtent(c, in: d)).map { n * $0 } }
     }
-    return (shared, channels)
+    var taps: Int? = 1
+    for w in windows { taps = taps.flatMap { n in (try? k.maxExtent(w, in: d)).map { n * $0 } } }
+    return (shared, channels, taps)
   }
 
   /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false

@@ -39,6 +39,8 @@ public struct GPUSketch: Sendable, Hashable {
   public var elementwiseBlock = DefaultSchedule.gpuBlock
   /// Rule 0: fuse a convolution's channel and window axes when its channels are fewer than this.
   public var fuseTapsBelowChannels = 128
+  /// Rule 0: ... and when its window has at least this many taps in all (a 3-tap conv1d keeps one dot per tap).
+  public var fuseTapsFromTaps = 4
   /// Rule 4: group the programs of a contraction with more output tiles than multiprocessors (0: row-major).
   public var programGroup = 0
 
@@ -66,7 +68,10 @@ public struct GPUSketch: Sendable, Hashable {
       with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock }, with("rows4") { $0.rowsPerProgram = 4 },
       with("narrow-tiles") { $0.tileScale = -1 }, with("unfused") { $0.fuseStatistics = false },
       with("unsplit") { $0.splitReductions = false },
-      with("fused-taps") { $0.fuseTapsBelowChannels = Int.max }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
+      with("fused-taps") {
+        $0.fuseTapsBelowChannels = Int.max
+        $0.fuseTapsFromTaps = 0
+      }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
       with("grouped") { $0.programGroup = 8 },
     ]
   }()

@@ -110,26 +110,28 @@ import Testing
     }
     """
 
-  static func conv1d(channels: Int) -> String {
+  static func conv1d(channels: Int, taps: Int = 3) -> String {
     """
     kernel @conv(%x: bf16[N, C, L], %w: bf16[F, C, K]) -> (%y: f32[N, F, L]) {
-      dims N = 8, C = \(channels), L = 512, F = 96, K = 3
+      dims N = 8, C = \(channels), L = 512, F = 96, K = \(taps)
       %y: f32[n < N, f < F, l < L] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (cast<f32>(%x[n, c, ((l + k) - 1)]) * cast<f32>(%w[f, c, k]))
     }
     """
   }
 
-  /// Rule 0: a convolution with few channels (96) is one reduction over channels and taps (c.k, 288 in blocks of
-  /// 64: one dot per block); with 512 channels each tap keeps its own dot over channel blocks, unless the sketch
-  /// fused-taps asks; per-tap never fuses.
+  /// Rule 0: a convolution with few channels (96) and at least 4 taps (5) is one reduction over channels and taps
+  /// (c.k, 480 in blocks of 64: one dot per block); with 3 taps, or with 512 channels, each tap keeps its own dot
+  /// over channel blocks, unless the sketch fused-taps asks; per-tap never fuses.
   @Test func smallChannelConvolutionsFuseTheirTaps() throws {
-    let small = try Self.trace(Self.conv1d(channels: 96))
+    let small = try Self.trace(Self.conv1d(channels: 96, taps: 5))
     #expect(small.first == "fuse_axes(y, [c, k])")
     #expect(small.contains("split(y, c.k, 64)") && small.contains("bind(y, c.k.i, block.z)") && small.contains("dot(y)"))
+    #expect(try !Self.trace(Self.conv1d(channels: 96)).contains { $0.hasPrefix("fuse_axes") })
+    #expect(try Self.trace(Self.conv1d(channels: 96), sketch: Self.sketch("fused-taps")).first == "fuse_axes(y, [c, k])")
     let wide = try Self.trace(Self.conv1d(channels: 512))
     #expect(!wide.contains { $0.hasPrefix("fuse_axes") } && wide.contains("split(y, c, 64)"))
     #expect(try Self.trace(Self.conv1d(channels: 512), sketch: Self.sketch("fused-taps")).first == "fuse_axes(y, [c, k])")
-    #expect(try !Self.trace(Self.conv1d(channels: 96), sketch: Self.sketch("per-tap")).contains { $0.hasPrefix("fuse_axes") })
+    #expect(try !Self.trace(Self.conv1d(channels: 96, taps: 5), sketch: Self.sketch("per-tap")).contains { $0.hasPrefix("fuse_axes") })
   }
 
   /// Sketch grouped: a contraction with more output tiles than multiprocessors gets grouped program order.
