@@ -322,7 +322,8 @@ extension Compiler {
     throws(DiagnosticError)
   {
     let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
-    let llvmStages = request.stages.filter { $0.isGPU || ($0.isLoopLevel && ![.lowered, .plan, .hip, .hipModule].contains($0)) || $0 == .header }
+    // The stages this target produces (CompileTarget.stages) are the only ones it can write.
+    let llvmStages = request.stages.filter { !CompileTarget.hip.stages.contains($0) }
     if !llvmStages.isEmpty {
       let names = llvmStages.sorted().map(\.rawValue).joined(separator: ",")
       throw DiagnosticError(
@@ -354,7 +355,7 @@ extension Compiler {
     throws(DiagnosticError)
   {
     let commandLine = SourceLocation(file: "<command line>", line: 1, column: 1)
-    let unavailable = request.stages.filter { $0.isGPU || ($0.isLoopLevel && ![.lowered, .plan, .cute].contains($0)) || $0 == .header }
+    let unavailable = request.stages.filter { !CompileTarget.cute.stages.contains($0) }
     if !unavailable.isEmpty {
       let names = unavailable.sorted().map(\.rawValue).joined(separator: ",")
       throw DiagnosticError(

@@ -94,7 +94,7 @@ struct InputOptions: ParsableArguments {
     let aotTargets = checkAOT.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
     if !aotTargets.isEmpty && compileTarget == .llvm {
       throw DiagnosticError(
-        .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton or hip", at: commandLine))
+        .error(DiagnosticID("driver", "bad-option"), "--check-aot needs --target triton, hip or cute", at: commandLine))
     }
     guard (0...3).contains(optimizationLevel) else {
       throw DiagnosticError(
