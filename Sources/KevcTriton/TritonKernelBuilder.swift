@@ -661,22 +661,39 @@ struct KernelBuilder {
       if r.op == .tuple {
         guard let c = r.combiner else { throw fail("internal error: the tuple reduction '\(d.name)' has no combiner", at: d, "internal") }
         let function = try combineFunction(d, c)
+        // The elements in the loops' names (component 0's is the body).
+        let elements = [body] + c.otherElements.map { $0.substituting(axisValue) }
+        let fold = blockFold(c, elements: elements, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+        if fold != nil { line("# \(d.name): block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)") }
         try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
           for g in axisGuards { b.masks.append(.condition(g)) }
           let hasSerialReduction = firstSerialReduction < serialLeaves.count
-          var state = hasSerialReduction ? b.initialiseTuple(c, frame: frame, axisLanes: axisLanes, prefix: d.name) : []
+          var state: [String] = []
+          if hasSerialReduction {
+            state = fold.map { b.initialiseBlockFold(c, $0) } ?? b.initialiseTuple(c, frame: frame, axisLanes: axisLanes, prefix: d.name)
+          }
           try walk(&b, serialLeaves[firstSerialReduction...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
             for g in reductionGuards { b.masks.append(.condition(g)) }
-            let block = try b.tupleContribution(
-              c, function: function, body: body, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+            let block: [String]
+            if let fold {
+              block = try b.blockFoldContribution(c, fold, elements: elements, frame: frame, reductionLanes: reductionLanes)
+            } else {
+              block = try b.tupleContribution(
+                c, function: function, elements: elements, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+            }
             if hasSerialReduction {
               b.line("\(state.joined(separator: ", ")) = \(function)(\((state + block).joined(separator: ", ")))")
             } else {
               state = block
             }
           }
-          let value = try b.yieldTuple(c, state: state, frame: frame, axisLanes: axisLanes)
-          try b.store(d, value, point: point, frame: frame, sink: sink)
+          if let fold {
+            let value = try b.yieldTuple(c, state: state, frame: fold.stateFrame, lanes: fold.stateLanes)
+            try b.store(d, value, point: point, frame: fold.stateFrame, sink: sink)
+          } else {
+            let value = try b.yieldTuple(c, state: state, frame: frame, lanes: c.components.map { _ in Set(axisLanes) })
+            try b.store(d, value, point: point, frame: frame, sink: sink)
+          }
         }
         return
       }

@@ -154,7 +154,7 @@ extension KernelBuilder {
     } else {
       line("\(tuple) = tl.associative_scan(\(operand), \(dim), \(fn))")
     }
-    if let c = plan.combiner { return try yieldTuple(c, state: names, frame: frame, axisLanes: Array(all)) }
+    if let c = plan.combiner { return try yieldTuple(c, state: names, frame: frame, lanes: c.components.map { _ in all }) }
     return Code(text: names[0], lanes: all, type: plan.accumulator, isConstant: false)
   }
 

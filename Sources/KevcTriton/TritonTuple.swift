@@ -72,9 +72,8 @@ extension KernelBuilder {
   /// The state of the current block: each component's element on the block (masked lanes at the identity),
   /// reduced over the reduction lanes with the combine function.
   mutating func tupleContribution(
-    _ c: Combiner, function: String, body: Expr, frame: Frame, reductionLanes: [String], axisLanes: [String]
+    _ c: Combiner, function: String, elements: [Expr], frame: Frame, reductionLanes: [String], axisLanes: [String]
   ) throws(DiagnosticError) -> [String] {
-    let elements = [body] + c.otherElements
     for e in elements { noteRepeats(e) }
     let mask = maskText(frame, within: nil)
     let allLanes = Set(reductionLanes + axisLanes)
@@ -103,10 +102,10 @@ extension KernelBuilder {
   }
 
   /// The definition's value: the combiner's `yield` of the state.
-  mutating func yieldTuple(_ c: Combiner, state: [String], frame: Frame, axisLanes: [String]) throws(DiagnosticError) -> Code {
+  mutating func yieldTuple(_ c: Combiner, state: [String], frame: Frame, lanes: [Set<String>]) throws(DiagnosticError) -> Code {
     let saved = tupleLocals
-    for (i, comp) in c.components.enumerated() where i < state.count {
-      tupleLocals[comp.name] = Code(text: state[i], lanes: Set(axisLanes), type: comp.dtype, isConstant: false)
+    for (i, comp) in c.components.enumerated() where i < state.count && i < lanes.count {
+      tupleLocals[comp.name] = Code(text: state[i], lanes: lanes[i], type: comp.dtype, isConstant: false)
     }
     defer { tupleLocals = saved }
     return try expr(c.yield, frame)

@@ -1,0 +1,196 @@
+/// The block fold of a max-rescaled tuple reduction (`MaxRescaledCombiner`): a block of reduction lanes folds in
+/// closed form instead of element by element, and a block of a contraction `sum_j p[i, j] * x[j, n]` is one
+/// `tl.dot` (the dot machinery of TritonDot.swift). The state lives in the frame of the axis lanes only, each
+/// component shaped by the lanes its elements use (the running maximum of attention is `[BLOCK_i, 1]`, not
+/// `[BLOCK_i, BLOCK_e]`), and the block is folded into the running state with the combiner itself.
+///
+///     %o[i, e] = reduce<m = -inf, w0 = 0, w1 = 0> [j in 0 .. S] (s[i, j], v[j, e], 1.0) combine (max, rescaled sums)
+///     ->  (j split by 64, j.i a block: lanes i (64), e (D), j.i (64))
+///     t_m = tl.where(j_ok, s, -inf)                          # [BI, BJ]
+///     blk_m = tl.reduce(t_m, 1, _kevc_max_nan)              # M_J = max_j m_j          [BI]
+///     p = tl.where(j_ok, select(t_m == M, 1, exp(t_m - M)), 0)   # p_j = r(m_j, M_J)   [BI, BJ]
+///     blk_w0 = tl.dot(p.to(tl.bfloat16), v_tile, zeros)     # W_J = sum_j p_j * v[j, e]  [BI, BE]
+///     blk_w1 = tl.sum(p, 1)[:, None]                        # W_J = sum_j p_j * 1      [BI, 1]
+///     acc_m, acc_w0, acc_w1 = _kevc_combine_o(acc_m, acc_w0, acc_w1, blk_m[:, None], blk_w0, blk_w1)
+///
+/// Masked lanes (block tails) get `m = -inf` and `p = 0`, so they contribute the identity. With bf16/f16 operands
+/// of the contraction, `p` is rounded to that type for the tensor cores (FlashAttention-2 does the same); f32
+/// operands stay f32 (`input_precision="ieee"`).
+import KevcBasic
+import KevcIR
+
+extension KernelBuilder {
+  /// How one tuple reduction is emitted over its reduction lanes.
+  struct BlockFold {
+    var form: MaxRescaledCombiner
+    /// The frame of the axis lanes (the state's frame).
+    var stateFrame: Frame
+    /// Per component, the axis lanes its state varies along.
+    var stateLanes: [Set<String>]
+  }
+
+  /// The lanes of the frame an expression reads.
+  func frameLanes(_ e: Expr, _ f: Frame) -> Set<String> {
+    e.indexNames.filter { f.dims[$0] != nil }
+  }
+
+  /// The frame of `lanes` (a subset of `f`'s), in `f`'s order.
+  func subframe(_ f: Frame, _ lanes: Set<String>) -> Frame {
+    let ordered = lanes.filter { f.dims[$0] != nil }.sorted { (f.dims[$0] ?? 0) < (f.dims[$1] ?? 0) }
+    return Frame(dims: Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) }), rank: ordered.count)
+  }
+
+  /// The lanes of a frame in order.
+  func orderedLanes(_ f: Frame) -> [String] { f.dims.keys.sorted { (f.dims[$0] ?? 0) < (f.dims[$1] ?? 0) } }
+
+  /// A value of the frame `from` (whose lanes are a subset of `to`'s, in the same order) as a value of `to`: size-1
+  /// dimensions inserted where `to` has lanes `from` lacks.
+  func lift(_ text: String, from: Frame, to: Frame) -> String {
+    if from.rank == to.rank { return text }
+    if from.rank == 0 {
+      return "tl.broadcast_to(\(text), (\(Array(repeating: "1", count: to.rank).joined(separator: ", ")),))"
+    }
+    let index = orderedLanes(to).map { from.dims[$0] != nil ? ":" : "None" }
+    return "\(text)[\(index.joined(separator: ", "))]"
+  }
+
+  /// The block fold of `c` when it is max-rescaled and the reduction has lanes, else nil.
+  func blockFold(_ c: Combiner, elements: [Expr], frame: Frame, reductionLanes: [String], axisLanes: [String]) -> BlockFold? {
+    guard !reductionLanes.isEmpty, let form = MaxRescaledCombiner.analyse(c), elements.count == c.components.count else {
+      return nil
+    }
+    let axes = Set(axisLanes)
+    let maxLanes = frameLanes(elements[form.maxComponent], frame).intersection(axes)
+    let lanes = elements.indices.map { i in
+      i == form.maxComponent ? maxLanes : frameLanes(elements[i], frame).intersection(axes).union(maxLanes)
+    }
+    return BlockFold(form: form, stateFrame: subframe(frame, axes), stateLanes: lanes)
+  }
+
+  /// The initial state of a block fold: each component at its identity, shaped by its lanes in the state frame.
+  mutating func initialiseBlockFold(_ c: Combiner, _ fold: BlockFold) -> [String] {
+    c.components.enumerated().map { i, comp in
+      let v = fresh("acc_" + pythonIdentifier(comp.name))
+      let s = fold.stateFrame.rank == 0 ? "[]" : "[" + shape(fold.stateFrame, keeping: fold.stateLanes[i]).joined(separator: ", ") + "]"
+      line("\(v) = tl.full(\(s), \(TritonType.literal(comp.identity)), \(TritonType.register(comp.dtype)))")
+      return v
+    }
+  }
+
+  /// The state of one block of reduction lanes (values of the state frame), by component.
+  mutating func blockFoldContribution(
+    _ c: Combiner, _ fold: BlockFold, elements: [Expr], frame: Frame, reductionLanes: [String]
+  ) throws(DiagnosticError) -> [String] {
+    let k = fold.form.maxComponent
+    let mc = c.components[k]
+    let reduction = Set(reductionLanes)
+    // The maximum's element on its lanes and the reduction lanes; masked lanes at -inf.
+    let g0 = subframe(frame, frameLanes(elements[k], frame).union(reduction))
+    let g0Lanes = Set(g0.dims.keys)
+    noteRepeats(elements[k])
+    let x = try expr(elements[k], g0)
+    var text = x.isConstant ? materialize(x) : "(\(x.text)).to(\(TritonType.register(mc.dtype)))"
+    let mask0 = maskText(g0, within: g0Lanes)
+    if let mask0 { text = "tl.where(\(mask0), \(text), \(TritonType.literal(mc.identity)))" }
+    let tm = fresh("t_" + pythonIdentifier(mc.name))
+    line("\(tm) = tl.broadcast_to(\(text), (\(shape(g0, keeping: g0Lanes).joined(separator: ", "))\(g0.rank == 1 ? "," : "")))")
+    // M_J: the maximum over the reduction lanes (NaN-propagating, like the combiner's max).
+    let (maxFn, _) = reducer(.max, mc.dtype)
+    let blockMax = fresh("blk_" + pythonIdentifier(mc.name))
+    line("\(blockMax) = \(tm)")
+    for l in reductionLanes.sorted(by: { (g0.dims[$0] ?? 0) > (g0.dims[$1] ?? 0) }) {
+      line("\(blockMax) = tl.reduce(\(blockMax), \(g0.dims[l] ?? 0), \(maxFn))")
+    }
+    let maxFrame = subframe(g0, g0Lanes.subtracting(reduction))
+    // p_j = r(m_j, M_J), 0 on masked lanes.
+    let pName = fresh("p")
+    let xName = "%block.x"
+    let mName = "%block.M"
+    let saved = tupleLocals
+    tupleLocals[xName] = Code(text: tm, lanes: g0Lanes, type: mc.dtype, isConstant: false)
+    tupleLocals[mName] = Code(text: lift(blockMax, from: maxFrame, to: g0), lanes: Set(maxFrame.dims.keys), type: mc.dtype, isConstant: false)
+    let r = try expr(fold.form.rescaling(.scalar(xName), max: .scalar(mName), type: mc.dtype), g0)
+    tupleLocals = saved
+    line("\(pName) = \(mask0.map { "tl.where(\($0), \(r.text), 0.0)" } ?? r.text)")
+    var out: [String] = []
+    for (i, comp) in c.components.enumerated() {
+      if i == k {
+        out.append(lift(blockMax, from: maxFrame, to: fold.stateFrame))
+        continue
+      }
+      let w = fresh("blk_" + pythonIdentifier(comp.name))
+      let stateLanes = fold.stateLanes[i]
+      if let plan = blockDotPlan(comp, element: elements[i], p: (pName, g0), frame: frame, reductionLanes: reductionLanes, stateLanes: stateLanes) {
+        let bm = pendingBlock(plan.m)?.0 ?? "1"
+        let bn = pendingBlock(plan.n)?.0 ?? "1"
+        line("\(w) = tl.zeros([\(bm), \(bn)], dtype=\(plan.accumulatorType))")
+        let savedLocals = tupleLocals
+        tupleLocals[plan.lhsName] = Code(text: plan.lhsText, lanes: [plan.m, plan.k], type: mc.dtype, isConstant: false)
+        try emitDotStep(plan.plan, accumulator: w)
+        tupleLocals = savedLocals
+        let result = (frame.dims[plan.m] ?? 0) < (frame.dims[plan.n] ?? 0) ? w : "tl.trans(\(w))"
+        out.append(lift(result, from: subframe(frame, [plan.m, plan.n]), to: fold.stateFrame))
+        continue
+      }
+      // W_J = sum over the reduction lanes of p * x (masked lanes at 0).
+      let gi = subframe(frame, frameLanes(elements[i], frame).union(g0Lanes))
+      let giLanes = Set(gi.dims.keys)
+      noteRepeats(elements[i])
+      let xi = try expr(elements[i], gi)
+      var t = xi.isConstant ? materialize(xi) : "(\(xi.text)).to(\(TritonType.register(comp.dtype)))"
+      if let m = maskText(gi, within: giLanes) { t = "tl.where(\(m), \(t), \(TritonType.literal(comp.identity)))" }
+      line("\(w) = tl.broadcast_to(\(lift(pName, from: g0, to: gi)) * \(t), (\(shape(gi, keeping: giLanes).joined(separator: ", "))\(gi.rank == 1 ? "," : "")))")
+      for l in reductionLanes.sorted(by: { (gi.dims[$0] ?? 0) > (gi.dims[$1] ?? 0) }) {
+        line("\(w) = tl.sum(\(w), \(gi.dims[l] ?? 0))")
+      }
+      out.append(lift(w, from: subframe(gi, giLanes.subtracting(reduction)), to: fold.stateFrame))
+    }
+    return out.map { text in
+      if text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { return text }
+      let v = fresh("blk")
+      line("\(v) = \(text)")
+      return v
+    }
+  }
+
+  /// A dot of the block contraction `sum_j p[m, j] * x[j, n]` for a component whose element `x` varies along
+  /// the one reduction lane `j` and one axis lane `n` that `p` lacks, with tl.dot's minimum block of 16 in each.
+  struct BlockDot {
+    var plan: DotPlan
+    var lhsName: String
+    var lhsText: String
+    var m: String { plan.m }
+    var n: String { plan.n }
+    var k: String { plan.k }
+    var accumulatorType: String { plan.accumulatorType }
+  }
+
+  func blockDotPlan(
+    _ comp: Combiner.Component, element: Expr, p: (name: String, frame: Frame), frame: Frame, reductionLanes: [String],
+    stateLanes: Set<String>
+  ) -> BlockDot? {
+    guard reductionLanes.count == 1, let j = reductionLanes.first, comp.dtype == .f32 || comp.dtype == .f16 || comp.dtype == .bf16 else { return nil }
+    let pLanes = Set(p.frame.dims.keys)
+    guard pLanes.count == 2, let m = pLanes.first(where: { $0 != j }) else { return nil }
+    let xLanes = frameLanes(element, frame)
+    guard xLanes.count == 2, xLanes.contains(j), let n = xLanes.first(where: { $0 != j }), n != m,
+      stateLanes == [m, n]
+    else { return nil }
+    for lane in [m, n, j] {
+      guard case .lane(let l)? = bindings[lane], l.block >= 16 else { return nil }
+    }
+    var plan = DotPlan(
+      m: m, n: n, k: j, lhs: .scalar("%block.p"), rhs: element, lhsRaw: false, rhsRaw: false,
+      operandType: "tl.float32", precision: "ieee", accumulatorType: "tl.float32", resultType: comp.dtype,
+      outputFrame: Frame(dims: [m: 0, n: 1], rank: 2), lhsFrame: Frame(dims: [m: 0, j: 1], rank: 2),
+      rhsFrame: Frame(dims: [j: 0, n: 1], rank: 2))
+    if let l = rawLoad(element), let t = kernel.tensorType(l.tensor)?.dtype, t == .bf16 || t == .f16 {
+      // Tensor-core operands: p rounded to the stored type of x (FlashAttention-2's P V).
+      plan.rhsRaw = true
+      plan.operandType = TritonType.storage(t)
+      plan.precision = nil
+    }
+    let pText = (p.frame.dims[m] ?? 0) < (p.frame.dims[j] ?? 0) ? p.name : "tl.trans(\(p.name))"
+    return BlockDot(plan: plan, lhsName: "%block.p", lhsText: pText)
+  }
+}
