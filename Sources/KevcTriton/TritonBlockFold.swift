@@ -194,3 +194,48 @@ extension KernelBuilder {
     return BlockDot(plan: plan, lhsName: "%block.p", lhsText: pText)
   }
 }
+
+extension KernelBuilder {
+  /// An upper bound (exclusive) for the serial loop `outer` of blocks of the reduction, past which every element
+  /// of the maximum component is its identity `-inf`: the element is `select(c, x, -inf)` with `c` an affine
+  /// comparison whose left-minus-right grows with `outer` (`j <= i`: the keys after the diagonal block), so the
+  /// blocks where `c` holds for no lane are those past `floor((-(constant + least lane terms) - scalar terms) / A)`
+  /// with `A` the coefficient of `outer`. `lanes` gives the range of every lane variable over its block.
+  ///
+  /// Skipping such a block leaves the state unchanged wherever the running maximum is finite: its block maximum
+  /// is `-inf`, so the combiner rescales it by `r(-inf, m) = 0`. (Where every kept element of a row is `-inf`, the
+  /// guarded combiner would have added the skipped elements' `x` to the sums; lowering/triton/README.md.)
+  func identitySkipBound(
+    _ c: Combiner, _ fold: BlockFold, element: Expr, outer: String, lanes: [String: ClosedRange<Int>]
+  ) -> Expr? {
+    let mc = c.components[fold.form.maxComponent]
+    guard case .select(let condition, _, .constant(let other)) = element, other == mc.identity,
+      case .binary(let op, let l, let r) = condition
+    else { return nil }
+    let difference: Expr
+    var slack = 0
+    switch op {
+    case .le: difference = .binary(.sub, l, r)
+    case .lt: difference = .binary(.sub, l, r); slack = 1
+    case .ge: difference = .binary(.sub, r, l)
+    case .gt: difference = .binary(.sub, r, l); slack = 1
+    case .add, .sub, .mul, .div, .mod, .max, .min, .pow, .eq, .ne, .and, .or: return nil
+    }
+    // c holds iff difference + slack <= 0 (integers).
+    guard let form = facts.affine(facts.simplify(difference)), let a = form.terms[outer], a > 0 else { return nil }
+    var least = form.constant &+ slack
+    var symbolic: Expr = .constant(.int(0))
+    for (name, coefficient) in form.terms.sorted(by: { $0.key < $1.key }) where name != outer {
+      if let range = lanes[name] {
+        least &+= Swift.min(coefficient &* range.lowerBound, coefficient &* range.upperBound)
+      } else if case .scalar? = bindings[name] {
+        symbolic = .binary(.add, symbolic, .binary(.mul, .constant(.int(Int64(coefficient))), .index(name)))
+      } else {
+        return nil
+      }
+    }
+    // outer <= floor((-least - symbolic) / a)
+    let numerator = Expr.binary(.sub, .constant(.int(Int64(-least))), symbolic)
+    return facts.simplify(.binary(.add, .binary(.div, numerator, .constant(.int(Int64(a)))), .constant(.int(1))))
+  }
+}

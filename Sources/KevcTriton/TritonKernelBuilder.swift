@@ -664,7 +664,25 @@ struct KernelBuilder {
         // The elements in the loops' names (component 0's is the body).
         let elements = [body] + c.otherElements.map { $0.substituting(axisValue) }
         let fold = blockFold(c, elements: elements, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
-        if fold != nil { line("# \(d.name): block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)") }
+        if let fold {
+          line("# \(d.name): block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)")
+          // Blocks of keys whose maximum's elements are all -inf are skipped (the serial loop of blocks ends early).
+          if firstSerialReduction < serialLeaves.count, serialLeaves.count - firstSerialReduction == 1 {
+            let outer = serialLeaves[firstSerialReduction].name
+            var laneRanges: [String: ClosedRange<Int>] = [:]
+            for leaf in laneLeaves {
+              guard let (lo, _) = bounds[leaf], let l = facts.constant(lo), let e = extentOf(leaf), e > 0 else { continue }
+              laneRanges[uname[leaf] ?? leaf] = l...(l + e - 1)
+            }
+            if let (lo, hi) = bounds[outer],
+              let skip = identitySkipBound(
+                c, fold, element: elements[fold.form.maxComponent], outer: uname[outer] ?? outer, lanes: laneRanges)
+            {
+              bounds[outer] = (lo, facts.simplify(.binary(.min, hi, skip)))
+              line("# \(d.name): blocks of '\(outer)' past \(IRPrinter.print(skip)) hold only the identity -inf of its maximum: skipped")
+            }
+          }
+        }
         try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
           for g in axisGuards { b.masks.append(.condition(g)) }
           let hasSerialReduction = firstSerialReduction < serialLeaves.count
