@@ -11,6 +11,8 @@ _counter = [0]
 def load_module(path, name=None):
     """Imports the Python file at `path` as a fresh module (a unique name each time, so that two candidates never
     share module state). Triton needs kernels to live in real files, which this keeps."""
+    from . import interpreter_fixes
+    interpreter_fixes.apply()
     _counter[0] += 1
     mod_name = name or "kevc_mod_%d_%s" % (_counter[0], uuid.uuid4().hex[:8])
     if mod_name in sys.modules:
