@@ -1,6 +1,7 @@
 /// Tuple reductions on Triton: the combiner becomes one `@triton.jit` combine function used by `tl.reduce` over a
-/// block and across the serial reduction loop; a fused softmax normaliser (blocked and one block) runs under
-/// Triton's interpreter (`TRITON_INTERPRET=1`, CPU torch) against torch.
+/// block and across the serial reduction loop; a max-rescaled combiner folds a block in closed form (a contraction
+/// block is one `tl.dot`). A fused softmax normaliser (blocked and one block) and the fused attention (one kernel,
+/// two `tl.dot` per key block) run under Triton's interpreter (`TRITON_INTERPRET=1`, CPU torch) against torch.
 import Foundation
 import KevcBasic
 import KevcDriver
@@ -16,21 +17,36 @@ import Testing
   }
 
   @Test func aTupleReductionBecomesACombineFunctionAndATupleReduce() throws {
+    // argmax as a tuple (not max-rescaled): the block is folded with tl.reduce and the combine function.
+    let kernel = try Self.roundtrip("tuple_argmax.kir")
+    let module = try TritonEmitter.emit(try DefaultSchedule.gpu(for: kernel).apply(to: kernel))
+    #expect(module.kernels.count == 1)
+    #expect(module.source.contains("def _kevc_combine_i(a_v, a_i, b_v, b_i):"))
+    #expect(module.source.contains("t_v, t_i = tl.reduce((t_v, t_i), None, _kevc_combine_i)"))
+    // Masked lanes contribute the identity of each component.
+    #expect(module.source.contains("tl.where(n_ok, (x_v).to(tl.float32), -float(\"inf\"))"))
+    #expect(module.source.contains("tl.where(n_ok, (n).to(tl.int64), -1)"))
+    #expect(!module.source.contains("block fold"))
+  }
+
+  @Test func aMaxRescaledTupleReductionFoldsABlockInClosedForm() throws {
+    // log-sum-exp: M = max of the block, p = r(x, M), S = sum of p; no element-by-element combine on the block.
     let kernel = try Self.roundtrip("tuple_logsumexp.kir")
     let module = try TritonEmitter.emit(try DefaultSchedule.gpu(for: kernel).apply(to: kernel))
     #expect(module.kernels.count == 1)
-    #expect(module.source.contains("def _kevc_combine_lse(a_m, a_s, b_m, b_s):"))
-    #expect(module.source.contains("t_m, t_s = tl.reduce((t_m, t_s), None, _kevc_combine_lse)"))
-    // Masked lanes contribute the identity of each component.
-    #expect(module.source.contains("tl.where(k_ok, (x_v).to(tl.float32), -float(\"inf\"))"))
-    #expect(module.source.contains("tl.log(t_s)"))
+    #expect(module.source.contains("# lse: block fold of a max-rescaled tuple reduction"))
+    #expect(module.source.contains("blk_m = tl.reduce(blk_m, 0, _kevc_max_nan)"))
+    #expect(module.source.contains("tl.where((t_m == tl.broadcast_to(blk_m, (1,))), 1.0, tl.exp((t_m - tl.broadcast_to(blk_m, (1,)))))"))
+    #expect(module.source.contains("blk_s = tl.sum(blk_s, 0)"))
+    #expect(module.source.contains("tl.log(blk_s)"))
+    #expect(!module.source.contains("tl.reduce((t_m"))
   }
 
   @Test func aSerialReductionLoopCarriesTheStateThroughTheCombineFunction() throws {
     let trace = try Trace.parse(SourceFile(path: "trace", text: "fuse_reductions(_r0)\nbind(_r0, m, grid.x)\nsplit(_r0, j, 16)\nbind(_r0, j.i, block.x)\n"))
     let module = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/softmax.kev"), trace: trace)
     #expect(module.contains("acc_m = tl.full([], -float(\"inf\"), tl.float32)"))
-    #expect(module.contains("acc_m, acc_w = _kevc_combine__r0(acc_m, acc_w, t_m, t_w)"))
+    #expect(module.contains("acc_m, acc_w = _kevc_combine__r0(acc_m, acc_w, blk_m, blk_w)"))
   }
 
   /// `lowering/triton/<name>.py` is the module of a spec under a trace with tuple reductions (or a scan), at its
@@ -48,12 +64,64 @@ import Testing
     try TritonTestSupport.checkGolden(text, "lowering/triton/\(name).py")
   }
 
-  @Test func theFusedAttentionIsOneKernel() throws {
+  @Test func theFusedAttentionIsOneKernelWithTwoDotsInTheLoopOfKeyBlocks() throws {
     let url = TritonTestSupport.inRepository("bench/gpu/attention.fused.trace")
     let trace = try Trace.parse(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
-    let module = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/attention.kev"), trace: trace)
+    let module = try TritonTestSupport.module(
+      TritonTestSupport.inRepository("specs/attention.kev"), trace: trace, overrides: ["S": 2048, "D": 128])
     #expect(module.components(separatedBy: "@triton.jit\ndef kevc_").count == 2)
     #expect(module.contains("def _kevc_combine_o("))
+    // The loop over key blocks holds the two products: the scores Q K^T and the block's P V.
+    let loop = module.components(separatedBy: "for j_o_ in tl.range(").dropFirst().first ?? ""
+    #expect(loop.components(separatedBy: "tl.dot(").count == 3)
+    #expect(module.contains("(p).to(tl.bfloat16)"))
+    // The state: the running max and the normaliser per row, the output rows [128, D].
+    #expect(module.contains("acc_m = tl.full([BLOCK_i_i, 1], -float(\"inf\"), tl.float32)"))
+    #expect(module.contains("acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)"))
+    // Causal: the key blocks end at the program's last row.
+    #expect(module.contains("for j_o_ in tl.range(0, tl.minimum(tl.full([], 32, tl.int64), (((127 - (-128 * i_o)) // 64) + 1))):"))
+  }
+
+  /// The fused attention under Triton's interpreter against the float64 softmax(Q K^T / sqrt(D)) V with the causal
+  /// mask: one block of keys, and many blocks of 16 keys with tails and skipped blocks at odd shapes.
+  @Test(arguments: [
+    ("bench/gpu/attention.fused.trace", [String: Int]()),
+    ("split(o, i, 32)\nsplit(o, j, 16)\n", ["B": 1, "H": 2, "S": 77, "D": 24]),
+  ])
+  func fusedAttentionRunsUnderTritonsInterpreter(_ traceText: String, _ overrides: [String: Int]) throws {
+    guard TritonTestSupport.tritonVersion != nil else {
+      print("skipped: \(TritonAOT.python) cannot import triton")
+      return
+    }
+    let url = TritonTestSupport.inRepository("bench/gpu/attention.fused.trace")
+    var text = try String(contentsOf: url, encoding: .utf8)
+    if traceText.hasPrefix("split") {
+      text = text.replacingOccurrences(of: "split(o, i, 128)\nsplit(o, j, 64)\n", with: traceText)
+    }
+    let trace = try Trace.parse(SourceFile(path: url.path, text: text))
+    let module = try TritonTestSupport.module(
+      TritonTestSupport.inRepository("specs/attention.kev"), trace: trace, overrides: overrides)
+    let python = TritonTestSupport.inRepository("python").path
+    let script = """
+      import math, sys
+      sys.path.insert(0, "\(python)")
+      from kevc_gpu import interpreter_fixes
+      interpreter_fixes.apply()
+      import torch
+      import fused
+      B, H, S, D = (fused.KEVC["dims"][n] for n in "BHSD")
+      torch.manual_seed(0)
+      q, k, v = (torch.randn(B, H, S, D).to(torch.bfloat16) for _ in range(3))
+      o = torch.empty(B, H, S, D, dtype=torch.bfloat16)
+      fused.launch(q=q, k=k, v=v, o=o)
+      s = (q.double() @ k.double().transpose(-1, -2)) / math.sqrt(D)
+      s = s.masked_fill(torch.ones(S, S, dtype=torch.bool).triu(1), float("-inf"))
+      ref = torch.softmax(s, -1) @ v.double()
+      err = ((o.double() - ref).abs() / (6e-2 + 3e-2 * ref.abs())).max().item()
+      assert err <= 1, err
+      """
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "fused", script: script)
+    #expect(status == 0, "\(log)")
   }
 
   /// The fused softmax under Triton's interpreter, against torch.softmax: the normaliser blocked over j (a serial

@@ -16,21 +16,25 @@ KEVC = {
         {"name": "o", "dtype": "bf16", "shape": [2, 3, 37, 16], "domain": None},
     ],
     "workspace": [
-        {"name": "scratch__r0", "holds": "_r0", "dtype": "f32", "elements": 288, "scope": "scratch", "kernel": "kevc_attention_o"},
     ],
     "kernels": [
         {
             "name": "kevc_attention_o",
             "defines": "o",
-            "signature": {"q_ptr": "*bf16", "k_ptr": "*bf16", "v_ptr": "*bf16", "o_ptr": "*bf16", "ws__r0": "*fp32", "BLOCK_i_i": "constexpr", "BLOCK_e": "constexpr", "BLOCK_d": "constexpr"},
-            "constexprs": {"BLOCK_i_i": 16, "BLOCK_e": 16, "BLOCK_d": 16},
-            "grid": [3, 3, 2],
-            "num_warps": 4,
-            "num_stages": 2,
-            "args": ["q", "k", "v", "o", "scratch__r0"],
+            "signature": {"q_ptr": "*bf16", "k_ptr": "*bf16", "v_ptr": "*bf16", "o_ptr": "*bf16", "BLOCK_i_i": "constexpr", "BLOCK_e": "constexpr", "BLOCK_j_i": "constexpr", "BLOCK_i": "constexpr", "BLOCK_j": "constexpr", "BLOCK_d": "constexpr"},
+            "constexprs": {"BLOCK_i_i": 64, "BLOCK_e": 16, "BLOCK_j_i": 64, "BLOCK_i": 64, "BLOCK_j": 64, "BLOCK_d": 16},
+            "grid": [1, 3, 2],
+            "num_warps": 8,
+            "num_stages": 3,
+            "args": ["q", "k", "v", "o"],
         },
     ],
 }
+
+
+@triton.jit
+def _kevc_max_nan(a, b):
+    return tl.maximum(a, b, propagate_nan=tl.PropagateNan.ALL)
 
 
 @triton.jit
@@ -39,45 +43,58 @@ def _kevc_combine_o(a_m, a_w0, a_w1, b_m, b_w0, b_w1):
 
 
 @triton.jit
-def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr, BLOCK_e: tl.constexpr, BLOCK_d: tl.constexpr):
-    # computes o; grid [3, 3, 2]
+def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, BLOCK_i_i: tl.constexpr, BLOCK_e: tl.constexpr, BLOCK_j_i: tl.constexpr, BLOCK_i: tl.constexpr, BLOCK_j: tl.constexpr, BLOCK_d: tl.constexpr):
+    # computes o; grid [1, 3, 2]
     b = tl.program_id(2).to(tl.int64)
     h = tl.program_id(1).to(tl.int64)
     i_o = tl.program_id(0).to(tl.int64)
     i_i = tl.arange(0, BLOCK_i_i).to(tl.int64)
-    i_i_ok = i_i < tl.minimum(tl.full([], 16, tl.int64), (37 - (i_o * 16)))
+    i_i_ok = i_i < tl.minimum(tl.full([], 128, tl.int64), (37 - (i_o * 128)))
     e = tl.arange(0, BLOCK_e).to(tl.int64)
-    acc_m = tl.full([BLOCK_i_i, BLOCK_e], -float("inf"), tl.float32)
+    # o: block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)
+    # o: blocks of 'j.o' past (((36:i64 - (-128:i64 * i_o)) / 64:i64) + 1:i64) hold only the identity -inf of its maximum: skipped
+    acc_m = tl.full([BLOCK_i_i, 1], -float("inf"), tl.float32)
     acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)
-    acc_w1 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)
-    for j_ in tl.range(0, 37):
-        j = tl.cast(j_, tl.int64)
-        # _r0: computed at this point of o, region [1, 1, 16, 1] in scratch
-        pid = tl.program_id(0).to(tl.int64) + 3 * (tl.program_id(1).to(tl.int64) + 3 * tl.program_id(2).to(tl.int64))
-        _r0_base = pid * 16
-        tl.debug_barrier()
+    acc_w1 = tl.full([BLOCK_i_i, 1], 0.0, tl.float32)
+    for j_o_ in tl.range(0, tl.minimum(tl.full([], 1, tl.int64), (((36 - (-128 * i_o)) // 64) + 1))):
+        j_o = tl.cast(j_o_, tl.int64)
+        j_i = tl.arange(0, BLOCK_j_i).to(tl.int64)
+        j_i_ok = j_i < tl.minimum(tl.full([], 64, tl.int64), (37 - (j_o * 64)))
+        # _r0: computed at this point of o, region [1, 1, 37, 37] in a register block
+        _r0_b = b
+        _r0_h = h
+        i = tl.maximum((128 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i).to(tl.int64)
+        i_ok = i < tl.minimum(((128 * i_o) + 37), tl.full([], 37, tl.int64))
+        j = tl.maximum((64 * j_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_j).to(tl.int64)
+        j_ok = j < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int64))
         d = tl.arange(0, BLOCK_d).to(tl.int64)
-        for b_1_ in tl.range(tl.maximum(b, tl.full([], 0, tl.int64)), tl.minimum((b + 1), tl.full([], 2, tl.int64))):
-            b_1 = tl.cast(b_1_, tl.int64)
-            for h_1_ in tl.range(tl.maximum(h, tl.full([], 0, tl.int64)), tl.minimum((h + 1), tl.full([], 3, tl.int64))):
-                h_1 = tl.cast(h_1_, tl.int64)
-                for i_ in tl.range(tl.maximum((16 * i_o), tl.full([], 0, tl.int64)), tl.minimum(((16 * i_o) + 16), tl.full([], 37, tl.int64))):
-                    i = tl.cast(i_, tl.int64)
-                    for j_1_ in tl.range(tl.maximum(j, tl.full([], 0, tl.int64)), tl.minimum((j + 1), tl.full([], 37, tl.int64))):
-                        j_1 = tl.cast(j_1_, tl.int64)
-                        q_v = tl.load(q_ptr + (b_1 * 1776 + h_1 * 592 + i * 16 + d)).to(tl.float32)
-                        k_v = tl.load(k_ptr + (b_1 * 1776 + h_1 * 592 + j_1 * 16 + d)).to(tl.float32)
-                        t = (q_v * k_v)
-                        t = tl.sum(t)
-                        tl.store(ws__r0 + (_r0_base + ((b_1 - b)) * 16 + ((h_1 - h)) * 16 + ((i - (16 * i_o))) + ((j_1 - j))), (t).to(tl.float32))
-        tl.debug_barrier()
-        _r0_v = tl.load(ws__r0 + (_r0_base + ((((i_o * 16) + i_i[:, None]) - (16 * i_o)))), mask=i_i_ok[:, None], other=0.0)
-        t_m = tl.broadcast_to(tl.where(i_i_ok[:, None], (tl.where((j <= ((i_o * 16) + i_i[:, None])), (_r0_v * tl.rsqrt((tl.full([], 16, tl.int64)).to(tl.float32))), -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_e))
-        v_v = tl.load(v_ptr + (b * 1776 + h * 592 + j * 16 + e[None, :])).to(tl.float32)
-        t_w0 = tl.broadcast_to(tl.where(i_i_ok[:, None], (v_v).to(tl.float32), 0.0), (BLOCK_i_i, BLOCK_e))
-        t_w1 = tl.broadcast_to(tl.where(i_i_ok[:, None], tl.full([], 1.0, tl.float32), 0.0), (BLOCK_i_i, BLOCK_e))
-        acc_m, acc_w0, acc_w1 = _kevc_combine_o(acc_m, acc_w0, acc_w1, t_m, t_w0, t_w1)
-    tl.store(o_ptr + (b * 1776 + h * 592 + ((i_o * 16) + i_i[:, None]) * 16 + e[None, :]), (((acc_w0 / acc_w1)).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=i_i_ok[:, None])
+        acc = tl.zeros([BLOCK_i, BLOCK_j], dtype=tl.float32)
+        q_v = tl.load(q_ptr + (_r0_b * 1776 + _r0_h * 592 + i[:, None] * 16 + d[None, :]), mask=i_ok[:, None], other=0.0)
+        k_v = tl.load(k_ptr + (_r0_b * 1776 + _r0_h * 592 + j[None, :] * 16 + d[:, None]), mask=j_ok[None, :], other=0.0)
+        a = q_v
+        b_2 = k_v
+        acc = tl.dot(a, b_2, acc)
+        _r0_tile = acc
+        e_1 = (j_o * 64)
+        e_2 = (e_1 + j_i[None, :])
+        e_3 = (i_o * 128)
+        e_4 = (e_3 + i_i[:, None])
+        t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), (tl.where((e_2 <= e_4), (_r0_tile * tl.rsqrt((tl.full([], 16, tl.int64)).to(tl.float32))), -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
+        blk_m = t_m
+        blk_m = tl.reduce(blk_m, 1, _kevc_max_nan)
+        p = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.where((t_m == blk_m[:, None]), 1.0, tl.exp((t_m - blk_m[:, None]))), 0.0)
+        blk_w0 = tl.zeros([BLOCK_i_i, BLOCK_e], dtype=tl.float32)
+        e_5 = (e_1 + j_i[:, None])
+        v_v = tl.load(v_ptr + (b * 1776 + h * 592 + e_5 * 16 + e[None, :]), mask=j_i_ok[:, None], other=0.0)
+        a_1 = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), (p).to(tl.bfloat16), 0)
+        b_3 = v_v
+        blk_w0 = tl.dot(a_1, b_3, blk_w0)
+        blk_w1 = tl.broadcast_to(p * tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.full([], 1.0, tl.float32), 0.0), (BLOCK_i_i, BLOCK_j_i))
+        blk_w1 = tl.sum(blk_w1, 1)
+        blk = blk_m[:, None]
+        blk_1 = blk_w1[:, None]
+        acc_m, acc_w0, acc_w1 = _kevc_combine_o(acc_m, acc_w0, acc_w1, blk, blk_w0, blk_1)
+    tl.store(o_ptr + (b * 1776 + h * 592 + ((i_o * 128) + i_i[:, None]) * 16 + e[None, :]), (((acc_w0 / acc_w1)).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=i_i_ok[:, None])
 
 
 def _kevc_tensor(tensors, name, dtype, shape):
@@ -109,5 +126,4 @@ def launch(**tensors):
     _t_v = _kevc_tensor(tensors, "v", torch.bfloat16, (2, 3, 37, 16))
     _t_o = _kevc_tensor(tensors, "o", torch.bfloat16, (2, 3, 37, 16))
     device = _t_q.device
-    scratch__r0 = torch.empty((288,), dtype=torch.float32, device=device)
-    kevc_attention_o[(3, 3, 2)](_t_q, _t_k, _t_v, _t_o, scratch__r0, BLOCK_i_i=16, BLOCK_e=16, BLOCK_d=16, num_warps=4, num_stages=2)
+    kevc_attention_o[(1, 3, 2)](_t_q, _t_k, _t_v, _t_o, BLOCK_i_i=64, BLOCK_e=16, BLOCK_j_i=64, BLOCK_i=64, BLOCK_j=64, BLOCK_d=16, num_warps=8, num_stages=3)

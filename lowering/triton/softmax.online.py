@@ -53,6 +53,11 @@ KEVC = {
 
 
 @triton.jit
+def _kevc_max_nan(a, b):
+    return tl.maximum(a, b, propagate_nan=tl.PropagateNan.ALL)
+
+
+@triton.jit
 def _kevc_combine__r0(a_m, a_w, b_m, b_w):
     return (tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)).to(tl.float32), (((a_w * tl.where((a_m == tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)), 1.0, tl.exp((a_m - tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL))))) + (b_w * tl.where((b_m == tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)), 1.0, tl.exp((b_m - tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL))))))).to(tl.float32)
 
@@ -74,6 +79,7 @@ def kevc_softmax_mx(x_ptr, ws_mx):
 def kevc_softmax__r0(x_ptr, ws__r0, BLOCK_j_i: tl.constexpr):
     # computes _r0; grid [61, 1, 1]
     m = tl.program_id(0).to(tl.int64)
+    # _r0: block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)
     acc_m = tl.full([], -float("inf"), tl.float32)
     acc_w = tl.full([], 0.0, tl.float32)
     for j_o_ in tl.range(0, 13):
@@ -82,9 +88,12 @@ def kevc_softmax__r0(x_ptr, ws__r0, BLOCK_j_i: tl.constexpr):
         j_i_ok = j_i < tl.minimum(tl.full([], 16, tl.int64), (203 - (j_o * 16)))
         x_v = tl.load(x_ptr + (m * 203 + ((j_o * 16) + j_i)), mask=j_i_ok, other=0.0)
         t_m = tl.broadcast_to(tl.where(j_i_ok, (x_v).to(tl.float32), -float("inf")), (BLOCK_j_i,))
-        t_w = tl.broadcast_to(tl.where(j_i_ok, tl.full([], 1.0, tl.float32), 0.0), (BLOCK_j_i,))
-        t_m, t_w = tl.reduce((t_m, t_w), None, _kevc_combine__r0)
-        acc_m, acc_w = _kevc_combine__r0(acc_m, acc_w, t_m, t_w)
+        blk_m = t_m
+        blk_m = tl.reduce(blk_m, 0, _kevc_max_nan)
+        p = tl.where(j_i_ok, tl.where((t_m == tl.broadcast_to(blk_m, (1,))), 1.0, tl.exp((t_m - tl.broadcast_to(blk_m, (1,))))), 0.0)
+        blk_w = tl.broadcast_to(p * tl.where(j_i_ok, tl.full([], 1.0, tl.float32), 0.0), (BLOCK_j_i,))
+        blk_w = tl.sum(blk_w, 0)
+        acc_m, acc_w = _kevc_combine__r0(acc_m, acc_w, blk_m, blk_w)
     tl.store(ws__r0 + (m), (acc_w).to(tl.float32))
 
 
