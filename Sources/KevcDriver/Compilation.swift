@@ -135,7 +135,7 @@ public enum Compiler {
     } catch {
       throw DiagnosticError(error.diagnostic)
     }
-    keep(.scheduled, IRPrinter.print(scheduled))
+    keep(.scheduled, IRPrinter.print(scheduled) + MaxRescaledCombiner.notes(scheduled))
     result.trace = trace
     if request.target == .triton || request.stages.contains(where: \.isGPU) {
       result.boundKernel = scheduled

@@ -82,4 +82,19 @@ public struct MaxRescaledCombiner: Hashable, Sendable {
     if factor == guarded.rescaling(x, max: m, type: t) { return true }
     return nil
   }
+
+  /// `// ...` lines (IR comments) naming each tuple reduction of `kernel` of the form and how a block of it folds;
+  /// empty when there is none. `--emit scheduled` prints them after the kernel.
+  public static func notes(_ kernel: Kernel) -> String {
+    var out = ""
+    for d in kernel.definitions {
+      guard let c = d.reduction?.combiner, let form = analyse(c) else { continue }
+      let m = c.components[form.maxComponent].name
+      let sums = c.components.indices.filter { $0 != form.maxComponent }.map { c.components[$0].name }
+      let r = form.guarded ? "select(x == M, 1, exp(x - M))" : "exp(x - M)"
+      out += "// %\(d.name): max-rescaled tuple reduction (\(m) by max; \(sums.joined(separator: ", ")) rescaled by r(x, M) = \(r)): "
+        + "a block of reduction lanes folds as M = max \(m), p = r(\(m), M), W = sum p * x (a contraction block is one dot on Triton)\n"
+    }
+    return out
+  }
 }

@@ -2,6 +2,7 @@
 // sums, either operand order, the unguarded exp form) are recognised; argmax as a tuple, a pair of plain sums, a
 // rescaling by something other than exp(x - M), a max component with another identity, and two max components
 // are not.
+import Foundation
 import KevcBasic
 import KevcIR
 import Testing
@@ -57,5 +58,21 @@ import Testing
     let twoMax = try combiner(
       "reduce<m: f32 = -inf:f32, n: f32 = -inf:f32> [k in 0 .. $N] (%x[i, k], %x[i, k]) combine (max(%a.m, %b.m), max(%a.n, %b.n)) yield %n")
     #expect(MaxRescaledCombiner.analyse(twoMax) == nil)
+  }
+
+  @Test func theScheduledIRNamesTheFormInAComment() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    func kernel(_ name: String) throws -> Kernel {
+      let url = root.appendingPathComponent("ir/roundtrip/\(name)")
+      return try IRParser.parse(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
+    }
+    let notes = MaxRescaledCombiner.notes(try kernel("tuple_attention.kir"))
+    #expect(notes.hasPrefix("// %o: max-rescaled tuple reduction (m by max; l, w rescaled by r(x, M) = select(x == M, 1, exp(x - M)))"))
+    #expect(notes.split(separator: "\n").count == 1)
+    #expect(MaxRescaledCombiner.notes(try kernel("tuple_argmax.kir")).isEmpty)
+    // The comment keeps the printed IR parseable.
+    let printed = IRPrinter.print(try kernel("tuple_attention.kir")) + notes
+    _ = try IRParser.parse(SourceFile(path: "t.kir", text: printed))
   }
 }
