@@ -27,6 +27,9 @@ extension KernelBuilder {
     var stateFrame: Frame
     /// Per component, the axis lanes its state varies along.
     var stateLanes: [Set<String>]
+    /// Lanes the reduction's domain depends on (bounds and guards that vary across lanes): the maximum's block
+    /// is evaluated over them, so that their masks apply.
+    var domainLanes: Set<String>
   }
 
   /// The lanes of the frame an expression reads.
@@ -55,16 +58,19 @@ extension KernelBuilder {
   }
 
   /// The block fold of `c` when it is max-rescaled and the reduction has lanes, else nil.
-  func blockFold(_ c: Combiner, elements: [Expr], frame: Frame, reductionLanes: [String], axisLanes: [String]) -> BlockFold? {
+  func blockFold(
+    _ c: Combiner, elements: [Expr], domain: [Expr], frame: Frame, reductionLanes: [String], axisLanes: [String]
+  ) -> BlockFold? {
     guard !reductionLanes.isEmpty, let form = MaxRescaledCombiner.analyse(c), elements.count == c.components.count else {
       return nil
     }
     let axes = Set(axisLanes)
-    let maxLanes = frameLanes(elements[form.maxComponent], frame).intersection(axes)
+    let domainLanes = domain.reduce(into: Set<String>()) { $0.formUnion(frameLanes($1, frame)) }
+    let maxLanes = frameLanes(elements[form.maxComponent], frame).union(domainLanes).intersection(axes)
     let lanes = elements.indices.map { i in
       i == form.maxComponent ? maxLanes : frameLanes(elements[i], frame).intersection(axes).union(maxLanes)
     }
-    return BlockFold(form: form, stateFrame: subframe(frame, axes), stateLanes: lanes)
+    return BlockFold(form: form, stateFrame: subframe(frame, axes), stateLanes: lanes, domainLanes: domainLanes)
   }
 
   /// The initial state of a block fold: each component at its identity, shaped by its lanes in the state frame.
@@ -85,7 +91,7 @@ extension KernelBuilder {
     let mc = c.components[k]
     let reduction = Set(reductionLanes)
     // The maximum's element on its lanes and the reduction lanes; masked lanes at -inf.
-    let g0 = subframe(frame, frameLanes(elements[k], frame).union(reduction))
+    let g0 = subframe(frame, frameLanes(elements[k], frame).union(reduction).union(fold.domainLanes))
     let g0Lanes = Set(g0.dims.keys)
     noteRepeats(elements[k])
     let x = try expr(elements[k], g0)

@@ -663,7 +663,9 @@ struct KernelBuilder {
         let function = try combineFunction(d, c)
         // The elements in the loops' names (component 0's is the body).
         let elements = [body] + c.otherElements.map { $0.substituting(axisValue) }
-        let fold = blockFold(c, elements: elements, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+        let domain = (d.reduction?.axes ?? []).flatMap { [lower[$0.name], upper[$0.name]].compactMap { $0 } } + reductionGuards
+        let fold = blockFold(
+          c, elements: elements, domain: domain, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
         if let fold {
           line("# \(d.name): block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)")
           // Blocks of keys whose maximum's elements are all -inf are skipped (the serial loop of blocks ends early).
