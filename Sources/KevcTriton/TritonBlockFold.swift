@@ -2,16 +2,20 @@
 /// closed form instead of element by element, and a block of a contraction `sum_j p[i, j] * x[j, n]` is one
 /// `tl.dot` (the dot machinery of TritonDot.swift). The state lives in the frame of the axis lanes only, each
 /// component shaped by the lanes its elements use (the running maximum of attention is `[BLOCK_i, 1]`, not
-/// `[BLOCK_i, BLOCK_e]`), and the block is folded into the running state with the combiner itself.
+/// `[BLOCK_i, BLOCK_e]`). Across a serial loop of blocks, each block joins the running state directly
+/// (FlashAttention-2's update, which is the combiner applied to the state and the block's closed form).
 ///
 ///     %o[i, e] = reduce<m = -inf, w0 = 0, w1 = 0> [j in 0 .. S] (s[i, j], v[j, e], 1.0) combine (max, rescaled sums)
 ///     ->  (j split by 64, j.i a block: lanes i (64), e (D), j.i (64))
 ///     t_m = tl.where(j_ok, s, -inf)                          # [BI, BJ]
 ///     blk_m = tl.reduce(t_m, 1, _kevc_max_nan)              # M_J = max_j m_j          [BI]
-///     p = tl.where(j_ok, select(t_m == M, 1, exp(t_m - M)), 0)   # p_j = r(m_j, M_J)   [BI, BJ]
-///     blk_w0 = tl.dot(p.to(tl.bfloat16), v_tile, zeros)     # W_J = sum_j p_j * v[j, e]  [BI, BE]
-///     blk_w1 = tl.sum(p, 1)[:, None]                        # W_J = sum_j p_j * 1      [BI, 1]
-///     acc_m, acc_w0, acc_w1 = _kevc_combine_o(acc_m, acc_w0, acc_w1, blk_m[:, None], blk_w0, blk_w1)
+///     m_new = max(acc_m, blk_m[:, None])                    # the combiner's max       [BI, 1]
+///     p = tl.where(j_ok, select(t_m == m_new, 1, exp(t_m - m_new)), 0)   # p_j = r(m_j, M)   [BI, BJ]
+///     alpha = select(acc_m == m_new, 1, exp(acc_m - m_new))            # r(m, M)     [BI, 1]
+///     blk_w0 = acc_w0 * alpha
+///     blk_w0 = tl.dot(p.to(tl.bfloat16), v_tile, blk_w0)    # w0 r(m, M) + sum_j p_j v[j, e]  [BI, BE]
+///     blk_w1 = acc_w1 * alpha + tl.sum(p, 1)[:, None]       # w1 r(m, M) + sum_j p_j          [BI, 1]
+///     acc_m, acc_w0, acc_w1 = m_new, blk_w0, blk_w1
 ///
 /// Masked lanes (block tails) get `m = -inf` and `p = 0`, so they contribute the identity. With bf16/f16 operands
 /// of the contraction, `p` is rounded to that type for the tensor cores (FlashAttention-2 does the same); f32
@@ -83,13 +87,19 @@ extension KernelBuilder {
     }
   }
 
-  /// The state of one block of reduction lanes (values of the state frame), by component.
+  /// One block of reduction lanes folded in. With a running state `running` (a serial loop of blocks), the block
+  /// joins it directly, FlashAttention-2's form: `M = max(m, M_J)` (the combiner's own max), `p_j = r(m_j, M)` and
+  /// `w = w * r(m, M) + sum_j p_j * x_j` (a contraction block accumulates into the rescaled state: `tl.dot(p, v,
+  /// w * r(m, M))`), which is the combiner applied to (state, block) since `r(m_j, M_J) * r(M_J, M) = r(m_j, M)`
+  /// (also at -inf). Returns the new state's values (state frame), by component; without a running state, the
+  /// block's own state (`M_J`, `W_J`).
   mutating func blockFoldContribution(
-    _ c: Combiner, _ fold: BlockFold, elements: [Expr], frame: Frame, reductionLanes: [String]
+    _ c: Combiner, _ fold: BlockFold, elements: [Expr], frame: Frame, reductionLanes: [String], running: [String]?
   ) throws(DiagnosticError) -> [String] {
     let k = fold.form.maxComponent
     let mc = c.components[k]
     let reduction = Set(reductionLanes)
+    let stateFrame = fold.stateFrame
     // The maximum's element on its lanes and the reduction lanes; masked lanes at -inf.
     let g0 = subframe(frame, frameLanes(elements[k], frame).union(reduction).union(fold.domainLanes))
     let g0Lanes = Set(g0.dims.keys)
@@ -108,37 +118,73 @@ extension KernelBuilder {
       line("\(blockMax) = tl.reduce(\(blockMax), \(g0.dims[l] ?? 0), \(maxFn))")
     }
     let maxFrame = subframe(g0, g0Lanes.subtracting(reduction))
-    // p_j = r(m_j, M_J), 0 on masked lanes.
+    let maxLanes = Set(maxFrame.dims.keys)
+    // The maximum p is taken against: the block's, or the new running maximum (state frame, then block frame).
+    let saved = tupleLocals
+    defer { tupleLocals = saved }
+    var newMax = lift(blockMax, from: maxFrame, to: stateFrame)
+    var maxInBlock = lift(blockMax, from: maxFrame, to: g0)
+    if let running {
+      let a = Combiner.left(mc.name)
+      let b = Combiner.right(mc.name)
+      tupleLocals[a] = Code(text: running[k], lanes: fold.stateLanes[k], type: mc.dtype, isConstant: false)
+      tupleLocals[b] = Code(text: newMax, lanes: maxLanes, type: mc.dtype, isConstant: false)
+      let m = try expr(c.combine[k], stateFrame)
+      newMax = fresh("m_new")
+      line("\(newMax) = \(m.text)")
+      let inState = shape(stateFrame, keeping: fold.stateLanes[k])
+      let inBlock = shape(g0, keeping: maxLanes)
+      // (A scalar state broadcasts as it is.)
+      maxInBlock = inState == inBlock || stateFrame.rank == 0 ? newMax : "tl.reshape(\(newMax), (\(inBlock.joined(separator: ", ")),))"
+    }
+    // p_j = r(m_j, M), 0 on masked lanes.
     let pName = fresh("p")
     let xName = "%block.x"
     let mName = "%block.M"
-    let saved = tupleLocals
     tupleLocals[xName] = Code(text: tm, lanes: g0Lanes, type: mc.dtype, isConstant: false)
-    tupleLocals[mName] = Code(text: lift(blockMax, from: maxFrame, to: g0), lanes: Set(maxFrame.dims.keys), type: mc.dtype, isConstant: false)
+    tupleLocals[mName] = Code(text: maxInBlock, lanes: maxLanes, type: mc.dtype, isConstant: false)
     let r = try expr(fold.form.rescaling(.scalar(xName), max: .scalar(mName), type: mc.dtype), g0)
-    tupleLocals = saved
     line("\(pName) = \(mask0.map { "tl.where(\($0), \(r.text), 0.0)" } ?? r.text)")
+    // The running state's rescaling r(m, M) (state frame).
+    var alpha: String?
+    if let running {
+      tupleLocals[xName] = Code(text: running[k], lanes: fold.stateLanes[k], type: mc.dtype, isConstant: false)
+      tupleLocals[mName] = Code(text: newMax, lanes: fold.stateLanes[k], type: mc.dtype, isConstant: false)
+      let rm = try expr(fold.form.rescaling(.scalar(xName), max: .scalar(mName), type: mc.dtype), stateFrame)
+      let name = fresh("alpha")
+      line("\(name) = \(rm.text)")
+      alpha = name
+    }
     var out: [String] = []
     for (i, comp) in c.components.enumerated() {
       if i == k {
-        out.append(lift(blockMax, from: maxFrame, to: fold.stateFrame))
+        out.append(newMax)
         continue
       }
       let w = fresh("blk_" + pythonIdentifier(comp.name))
       let stateLanes = fold.stateLanes[i]
+      let rescaled = running.map { "\($0[i]) * \(alpha ?? "1.0")" }
       if let plan = blockDotPlan(comp, element: elements[i], p: (pName, g0), frame: frame, reductionLanes: reductionLanes, stateLanes: stateLanes) {
         let bm = pendingBlock(plan.m)?.0 ?? "1"
         let bn = pendingBlock(plan.n)?.0 ?? "1"
-        line("\(w) = tl.zeros([\(bm), \(bn)], dtype=\(plan.accumulatorType))")
-        let savedLocals = tupleLocals
+        let inOrder = (frame.dims[plan.m] ?? 0) < (frame.dims[plan.n] ?? 0)
+        // The product accumulates into the rescaled state when it comes out in the state's layout.
+        if let rescaled, inOrder, stateFrame.rank == 2 {
+          line("\(w) = \(rescaled)")
+        } else {
+          line("\(w) = tl.zeros([\(bm), \(bn)], dtype=\(plan.accumulatorType))")
+        }
         tupleLocals[plan.lhsName] = Code(text: plan.lhsText, lanes: [plan.m, plan.k], type: mc.dtype, isConstant: false)
         try emitDotStep(plan.plan, accumulator: w)
-        tupleLocals = savedLocals
-        let result = (frame.dims[plan.m] ?? 0) < (frame.dims[plan.n] ?? 0) ? w : "tl.trans(\(w))"
-        out.append(lift(result, from: subframe(frame, [plan.m, plan.n]), to: fold.stateFrame))
+        if let rescaled, inOrder, stateFrame.rank == 2 {
+          out.append(w)
+          continue
+        }
+        let result = lift(inOrder ? w : "tl.trans(\(w))", from: subframe(frame, [plan.m, plan.n]), to: stateFrame)
+        out.append(rescaled.map { "\($0) + \(result)" } ?? result)
         continue
       }
-      // W_J = sum over the reduction lanes of p * x (masked lanes at 0).
+      // W = sum over the reduction lanes of p * x (masked lanes at 0).
       let gi = subframe(frame, frameLanes(elements[i], frame).union(g0Lanes))
       let giLanes = Set(gi.dims.keys)
       noteRepeats(elements[i])
@@ -149,7 +195,8 @@ extension KernelBuilder {
       for l in reductionLanes.sorted(by: { (gi.dims[$0] ?? 0) > (gi.dims[$1] ?? 0) }) {
         line("\(w) = tl.sum(\(w), \(gi.dims[l] ?? 0))")
       }
-      out.append(lift(w, from: subframe(gi, giLanes.subtracting(reduction)), to: fold.stateFrame))
+      let sum = lift(w, from: subframe(gi, giLanes.subtracting(reduction)), to: stateFrame)
+      out.append(rescaled.map { "\($0) + \(sum)" } ?? sum)
     }
     return out.map { text in
       if text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { return text }

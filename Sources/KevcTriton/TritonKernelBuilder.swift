@@ -660,12 +660,13 @@ struct KernelBuilder {
       try frameFitsOneTensor()
       if r.op == .tuple {
         guard let c = r.combiner else { throw fail("internal error: the tuple reduction '\(d.name)' has no combiner", at: d, "internal") }
-        let function = try combineFunction(d, c)
         // The elements in the loops' names (component 0's is the body).
         let elements = [body] + c.otherElements.map { $0.substituting(axisValue) }
         let domain = (d.reduction?.axes ?? []).flatMap { [lower[$0.name], upper[$0.name]].compactMap { $0 } } + reductionGuards
         let fold = blockFold(
           c, elements: elements, domain: domain, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+        // The generated combine function (a block fold joins the running state in its own form).
+        let function = fold == nil ? try combineFunction(d, c) : ""
         if let fold {
           line("# \(d.name): block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)")
           // Blocks of keys whose maximum's elements are all -inf are skipped (the serial loop of blocks ends early).
@@ -696,7 +697,15 @@ struct KernelBuilder {
             for g in reductionGuards { b.masks.append(.condition(g)) }
             let block: [String]
             if let fold {
-              block = try b.blockFoldContribution(c, fold, elements: elements, frame: frame, reductionLanes: reductionLanes)
+              let next = try b.blockFoldContribution(
+                c, fold, elements: elements, frame: frame, reductionLanes: reductionLanes,
+                running: hasSerialReduction ? state : nil)
+              if hasSerialReduction {
+                b.line("\(state.joined(separator: ", ")) = \(next.joined(separator: ", "))")
+              } else {
+                state = next
+              }
+              return
             } else {
               block = try b.tupleContribution(
                 c, function: function, elements: elements, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)

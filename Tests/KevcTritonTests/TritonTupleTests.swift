@@ -46,7 +46,11 @@ import Testing
     let trace = try Trace.parse(SourceFile(path: "trace", text: "fuse_reductions(_r0)\nbind(_r0, m, grid.x)\nsplit(_r0, j, 16)\nbind(_r0, j.i, block.x)\n"))
     let module = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/softmax.kev"), trace: trace)
     #expect(module.contains("acc_m = tl.full([], -float(\"inf\"), tl.float32)"))
-    #expect(module.contains("acc_m, acc_w = _kevc_combine__r0(acc_m, acc_w, blk_m, blk_w)"))
+    // Each block joins the running state directly: the new maximum, the state rescaled by r(m, M), plus the block.
+    #expect(module.contains("m_new = tl.maximum(acc_m, blk_m, propagate_nan=tl.PropagateNan.ALL)"))
+    #expect(module.contains("alpha = tl.where((acc_m == m_new), 1.0, tl.exp((acc_m - m_new)))"))
+    #expect(module.contains("blk = acc_w * alpha + blk_w"))
+    #expect(module.contains("acc_m, acc_w = m_new, blk"))
   }
 
   /// `lowering/triton/<name>.py` is the module of a spec under a trace with tuple reductions (or a scan), at its
@@ -70,11 +74,13 @@ import Testing
     let module = try TritonTestSupport.module(
       TritonTestSupport.inRepository("specs/attention.kev"), trace: trace, overrides: ["S": 2048, "D": 128])
     #expect(module.components(separatedBy: "@triton.jit\ndef kevc_").count == 2)
-    #expect(module.contains("def _kevc_combine_o("))
-    // The loop over key blocks holds the two products: the scores Q K^T and the block's P V.
+    // The loop over key blocks holds the two products: the scores Q K^T and the block's P V, which accumulates into
+    // the rescaled state (FlashAttention-2's update).
     let loop = module.components(separatedBy: "for j_o_ in tl.range(").dropFirst().first ?? ""
     #expect(loop.components(separatedBy: "tl.dot(").count == 3)
     #expect(module.contains("(p).to(tl.bfloat16)"))
+    #expect(module.contains("blk_w0 = acc_w0 * alpha"))
+    #expect(module.contains("blk_w0 = tl.dot(a_1, b_3, blk_w0)"))
     // The state: the running max and the normaliser per row, the output rows [128, D].
     #expect(module.contains("acc_m = tl.full([BLOCK_i_i, 1], -float(\"inf\"), tl.float32)"))
     #expect(module.contains("acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)"))

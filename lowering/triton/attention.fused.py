@@ -38,11 +38,6 @@ def _kevc_max_nan(a, b):
 
 
 @triton.jit
-def _kevc_combine_o(a_m, a_w0, a_w1, b_m, b_w0, b_w1):
-    return (tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)).to(tl.float32), (((a_w0 * tl.where((a_m == tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)), 1.0, tl.exp((a_m - tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL))))) + (b_w0 * tl.where((b_m == tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)), 1.0, tl.exp((b_m - tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL))))))).to(tl.float32), (((a_w1 * tl.where((a_m == tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)), 1.0, tl.exp((a_m - tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL))))) + (b_w1 * tl.where((b_m == tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)), 1.0, tl.exp((b_m - tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL))))))).to(tl.float32)
-
-
-@triton.jit
 def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, BLOCK_i_i: tl.constexpr, BLOCK_e: tl.constexpr, BLOCK_j_i: tl.constexpr, BLOCK_i: tl.constexpr, BLOCK_j: tl.constexpr, BLOCK_d: tl.constexpr):
     # computes o; grid [1, 3, 2]
     b = tl.program_id(2).to(tl.int64)
@@ -82,8 +77,10 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, BLOCK_i_i: tl.constexpr, BLOCK_
         t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), (tl.where((e_2 <= e_4), (_r0_tile * tl.rsqrt((tl.full([], 16, tl.int64)).to(tl.float32))), -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m = t_m
         blk_m = tl.reduce(blk_m, 1, _kevc_max_nan)
-        p = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.where((t_m == blk_m[:, None]), 1.0, tl.exp((t_m - blk_m[:, None]))), 0.0)
-        blk_w0 = tl.zeros([BLOCK_i_i, BLOCK_e], dtype=tl.float32)
+        m_new = tl.maximum(acc_m, blk_m[:, None], propagate_nan=tl.PropagateNan.ALL)
+        p = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.where((t_m == m_new), 1.0, tl.exp((t_m - m_new))), 0.0)
+        alpha = tl.where((acc_m == m_new), 1.0, tl.exp((acc_m - m_new)))
+        blk_w0 = acc_w0 * alpha
         e_5 = (e_1 + j_i[:, None])
         v_v = tl.load(v_ptr + (b * 1776 + h * 592 + e_5 * 16 + e[None, :]), mask=j_i_ok[:, None], other=0.0)
         a_1 = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), (p).to(tl.bfloat16), 0)
@@ -91,9 +88,8 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, BLOCK_i_i: tl.constexpr, BLOCK_
         blk_w0 = tl.dot(a_1, b_3, blk_w0)
         blk_w1 = tl.broadcast_to(p * tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.full([], 1.0, tl.float32), 0.0), (BLOCK_i_i, BLOCK_j_i))
         blk_w1 = tl.sum(blk_w1, 1)
-        blk = blk_m[:, None]
-        blk_1 = blk_w1[:, None]
-        acc_m, acc_w0, acc_w1 = _kevc_combine_o(acc_m, acc_w0, acc_w1, blk, blk_w0, blk_1)
+        blk = acc_w1 * alpha + blk_w1[:, None]
+        acc_m, acc_w0, acc_w1 = m_new, blk_w0, blk
     tl.store(o_ptr + (b * 1776 + h * 592 + ((i_o * 128) + i_i[:, None]) * 16 + e[None, :]), (((acc_w0 / acc_w1)).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=i_i_ok[:, None])
 
 

@@ -58,11 +58,6 @@ def _kevc_max_nan(a, b):
 
 
 @triton.jit
-def _kevc_combine__r0(a_m, a_w, b_m, b_w):
-    return (tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)).to(tl.float32), (((a_w * tl.where((a_m == tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)), 1.0, tl.exp((a_m - tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL))))) + (b_w * tl.where((b_m == tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL)), 1.0, tl.exp((b_m - tl.maximum(a_m, b_m, propagate_nan=tl.PropagateNan.ALL))))))).to(tl.float32)
-
-
-@triton.jit
 def kevc_softmax_mx(x_ptr, ws_mx):
     # computes mx; grid [1, 1, 1]
     for m_ in tl.range(0, 61):
@@ -90,10 +85,13 @@ def kevc_softmax__r0(x_ptr, ws__r0, BLOCK_j_i: tl.constexpr):
         t_m = tl.broadcast_to(tl.where(j_i_ok, (x_v).to(tl.float32), -float("inf")), (BLOCK_j_i,))
         blk_m = t_m
         blk_m = tl.reduce(blk_m, 0, _kevc_max_nan)
-        p = tl.where(j_i_ok, tl.where((t_m == tl.broadcast_to(blk_m, (1,))), 1.0, tl.exp((t_m - tl.broadcast_to(blk_m, (1,))))), 0.0)
+        m_new = tl.maximum(acc_m, blk_m, propagate_nan=tl.PropagateNan.ALL)
+        p = tl.where(j_i_ok, tl.where((t_m == m_new), 1.0, tl.exp((t_m - m_new))), 0.0)
+        alpha = tl.where((acc_m == m_new), 1.0, tl.exp((acc_m - m_new)))
         blk_w = tl.broadcast_to(p * tl.where(j_i_ok, tl.full([], 1.0, tl.float32), 0.0), (BLOCK_j_i,))
         blk_w = tl.sum(blk_w, 0)
-        acc_m, acc_w = _kevc_combine__r0(acc_m, acc_w, blk_m, blk_w)
+        blk = acc_w * alpha + blk_w
+        acc_m, acc_w = m_new, blk
     tl.store(ws__r0 + (m), (acc_w).to(tl.float32))
 
 
