@@ -106,6 +106,10 @@ import Testing
       shape: ["B": 1, "H": 2, "S": 19, "D": 8], trace: "fuse_reductions(o)\ncompute_at(_r0, o, j)",
       loopsContain: ["local %_r0"]),
     Case(
+      name: "fuse_reductions, FlashAttention's blocks on the CPU (bench/gpu/attention.fused.trace without its bindings)",
+      source: "specs/attention.kev", shape: ["B": 1, "H": 2, "S": 37, "D": 8],
+      trace: "fuse_reductions(o)\nsplit(o, i, 16)\nsplit(o, j, 16)\ncompute_at(_r0, o, j.o)", loopsContain: ["local %_r0"]),
+    Case(
       name: "fuse_reductions: softmax's normaliser without the maximum", source: "specs/softmax.kev",
       shape: ["M": 5, "N": 37], trace: "fuse_reductions(_r0)", irContains: ["reduce<m: f32 = -inf:f32, w: f32"]),
     // to_scan (a scan against the interpreter on the triangular reduction)
