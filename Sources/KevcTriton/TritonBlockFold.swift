@@ -249,20 +249,31 @@ extension KernelBuilder {
 }
 
 extension KernelBuilder {
-  /// An upper bound (exclusive) for the serial loop `outer` of blocks of the reduction, past which every element
-  /// of the maximum component is its identity `-inf`: the element is `select(c, x, -inf)` with `c` an affine
-  /// comparison whose left-minus-right grows with `outer` (`j <= i`: the keys after the diagonal block), so the
-  /// blocks where `c` holds for no lane are those past `floor((-(constant + least lane terms) - scalar terms) / A)`
-  /// with `A` the coefficient of `outer`. `lanes` gives the range of every lane variable over its block.
+  /// Where the maximum's element `select(c, x, -inf)` is decided by the serial loop of blocks `outer` alone.
+  struct DecidedBlocks {
+    /// Blocks from here on hold only `-inf` (an exclusive upper bound of `outer`).
+    var end: Expr
+    /// Blocks before this one hold only `x` (`c` holds on every lane): their element is `inside`.
+    var fullEnd: Expr
+    var inside: Expr
+  }
+
+  /// The blocks of the serial loop `outer` where the maximum component's element `select(c, x, -inf)` is decided
+  /// for every lane, when `c` is an affine comparison whose left-minus-right grows with `outer` (`j <= i`):
+  /// with `A` the coefficient of `outer`, `c` holds on no lane past `floor((-(constant + least lane terms) -
+  /// scalar terms) / A)` and on every lane up to `floor((-(constant + greatest lane terms) - scalar terms) / A)`.
+  /// `lanes` gives the range of every lane variable over its block. Causal attention: the key blocks after the
+  /// diagonal block are skipped, and those before it need no mask.
   ///
-  /// Skipping such a block leaves the state unchanged wherever the running maximum is finite: its block maximum
-  /// is `-inf`, so the combiner rescales it by `r(-inf, m) = 0`. (Where every kept element of a row is `-inf`, the
-  /// guarded combiner would have added the skipped elements' `x` to the sums; lowering/triton/README.md.)
-  func identitySkipBound(
+  /// Skipping a block of `-inf` leaves the state unchanged wherever the running maximum is finite: its block
+  /// maximum is `-inf`, so the combiner rescales it by `r(-inf, m) = 0`. (Where every kept element of a row is
+  /// `-inf`, the guarded combiner would have added the skipped elements' `x` to the sums; lowering/triton/README.md.)
+  /// Dropping the select where `c` holds on every lane changes nothing.
+  func decidedBlocks(
     _ c: Combiner, _ fold: BlockFold, element: Expr, outer: String, lanes: [String: ClosedRange<Int>]
-  ) -> Expr? {
+  ) -> DecidedBlocks? {
     let mc = c.components[fold.form.maxComponent]
-    guard case .select(let condition, _, .constant(let other)) = element, other == mc.identity,
+    guard case .select(let condition, let inside, .constant(let other)) = element, other == mc.identity,
       case .binary(let op, let l, let r) = condition
     else { return nil }
     let difference: Expr
@@ -277,18 +288,23 @@ extension KernelBuilder {
     // c holds iff difference + slack <= 0 (integers).
     guard let form = facts.affine(facts.simplify(difference)), let a = form.terms[outer], a > 0 else { return nil }
     var least = form.constant &+ slack
+    var most = least
     var symbolic: Expr = .constant(.int(0))
     for (name, coefficient) in form.terms.sorted(by: { $0.key < $1.key }) where name != outer {
       if let range = lanes[name] {
         least &+= Swift.min(coefficient &* range.lowerBound, coefficient &* range.upperBound)
+        most &+= Swift.max(coefficient &* range.lowerBound, coefficient &* range.upperBound)
       } else if case .scalar? = bindings[name] {
         symbolic = .binary(.add, symbolic, .binary(.mul, .constant(.int(Int64(coefficient))), .index(name)))
       } else {
         return nil
       }
     }
-    // outer <= floor((-least - symbolic) / a)
-    let numerator = Expr.binary(.sub, .constant(.int(Int64(-least))), symbolic)
-    return facts.simplify(.binary(.add, .binary(.div, numerator, .constant(.int(Int64(a)))), .constant(.int(1))))
+    // outer <= floor((-bound - symbolic) / a), as an exclusive end.
+    func end(_ bound: Int) -> Expr {
+      let numerator = Expr.binary(.sub, .constant(.int(Int64(-bound))), symbolic)
+      return facts.simplify(.binary(.add, .binary(.div, numerator, .constant(.int(Int64(a)))), .constant(.int(1))))
+    }
+    return DecidedBlocks(end: end(least), fullEnd: end(most), inside: inside)
   }
 }

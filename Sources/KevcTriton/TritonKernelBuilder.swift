@@ -667,9 +667,13 @@ struct KernelBuilder {
           c, elements: elements, domain: domain, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
         // The generated combine function (a block fold joins the running state in its own form).
         let function = fold == nil ? try combineFunction(d, c) : ""
+        // The serial loop of blocks in passes: (bounds, elements). A block fold whose maximum's element is decided
+        // by the loop of blocks alone runs the blocks where it is `x` without the select, then the others, and
+        // stops after the last block that is not all -inf.
+        var passes: [(outer: String, bounds: (Expr, Expr), elements: [Expr])] = []
         if let fold {
           line("# \(d.name): block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)")
-          // Blocks of keys whose maximum's elements are all -inf are skipped (the serial loop of blocks ends early).
+          let k = fold.form.maxComponent
           if firstSerialReduction < serialLeaves.count, serialLeaves.count - firstSerialReduction == 1 {
             let outer = serialLeaves[firstSerialReduction].name
             var laneRanges: [String: ClosedRange<Int>] = [:]
@@ -678,11 +682,14 @@ struct KernelBuilder {
               laneRanges[uname[leaf] ?? leaf] = l...(l + e - 1)
             }
             if let (lo, hi) = bounds[outer],
-              let skip = identitySkipBound(
-                c, fold, element: elements[fold.form.maxComponent], outer: uname[outer] ?? outer, lanes: laneRanges)
+              let decided = decidedBlocks(c, fold, element: elements[k], outer: uname[outer] ?? outer, lanes: laneRanges)
             {
-              bounds[outer] = (lo, facts.simplify(.binary(.min, hi, skip)))
-              line("# \(d.name): blocks of '\(outer)' past \(IRPrinter.print(skip)) hold only the identity -inf of its maximum: skipped")
+              let end = facts.simplify(.binary(.min, hi, decided.end))
+              let middle = facts.simplify(.binary(.max, lo, .binary(.min, end, decided.fullEnd)))
+              var inside = elements
+              inside[k] = decided.inside
+              passes = [(outer, (lo, middle), inside), (outer, (middle, end), elements)]
+              line("# \(d.name): blocks of '\(outer)' before \(IRPrinter.print(decided.fullEnd)) need no select, those from \(IRPrinter.print(decided.end)) hold only -inf: skipped")
             }
           }
         }
@@ -693,27 +700,35 @@ struct KernelBuilder {
           if hasSerialReduction {
             state = fold.map { b.initialiseBlockFold(c, $0) } ?? b.initialiseTuple(c, frame: frame, axisLanes: axisLanes, prefix: d.name)
           }
-          try walk(&b, serialLeaves[firstSerialReduction...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
-            for g in reductionGuards { b.masks.append(.condition(g)) }
-            let block: [String]
-            if let fold {
-              let next = try b.blockFoldContribution(
-                c, fold, elements: elements, frame: frame, reductionLanes: reductionLanes,
-                running: hasSerialReduction ? state : nil)
-              if hasSerialReduction {
-                b.line("\(state.joined(separator: ", ")) = \(next.joined(separator: ", "))")
-              } else {
-                state = next
-              }
-              return
-            } else {
-              block = try b.tupleContribution(
-                c, function: function, elements: elements, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+          let pending = pendingLanes
+          for pass in passes.isEmpty ? [nil] : passes.map({ Optional($0) }) {
+            if let pass {
+              bounds[pass.outer] = pass.bounds
+              pendingLanes = pending
             }
-            if hasSerialReduction {
-              b.line("\(state.joined(separator: ", ")) = \(function)(\((state + block).joined(separator: ", ")))")
-            } else {
-              state = block
+            let passElements = pass?.elements ?? elements
+            try walk(&b, serialLeaves[firstSerialReduction...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
+              for g in reductionGuards { b.masks.append(.condition(g)) }
+              let block: [String]
+              if let fold {
+                let next = try b.blockFoldContribution(
+                  c, fold, elements: passElements, frame: frame, reductionLanes: reductionLanes,
+                  running: hasSerialReduction ? state : nil)
+                if hasSerialReduction {
+                  b.line("\(state.joined(separator: ", ")) = \(next.joined(separator: ", "))")
+                } else {
+                  state = next
+                }
+                return
+              } else {
+                block = try b.tupleContribution(
+                  c, function: function, elements: elements, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+              }
+              if hasSerialReduction {
+                b.line("\(state.joined(separator: ", ")) = \(function)(\((state + block).joined(separator: ", ")))")
+              } else {
+                state = block
+              }
             }
           }
           if let fold {

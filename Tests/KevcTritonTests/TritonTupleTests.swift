@@ -68,24 +68,29 @@ import Testing
     try TritonTestSupport.checkGolden(text, "lowering/triton/\(name).py")
   }
 
-  @Test func theFusedAttentionIsOneKernelWithTwoDotsInTheLoopOfKeyBlocks() throws {
+  @Test func theFusedAttentionIsOneKernelWithTwoDotsPerKeyBlock() throws {
     let url = TritonTestSupport.inRepository("bench/gpu/attention.fused.trace")
     let trace = try Trace.parse(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
     let module = try TritonTestSupport.module(
       TritonTestSupport.inRepository("specs/attention.kev"), trace: trace, overrides: ["S": 2048, "D": 128])
     #expect(module.components(separatedBy: "@triton.jit\ndef kevc_").count == 2)
-    // The loop over key blocks holds the two products: the scores Q K^T and the block's P V, which accumulates into
-    // the rescaled state (FlashAttention-2's update).
-    let loop = module.components(separatedBy: "for j_o_ in tl.range(").dropFirst().first ?? ""
-    #expect(loop.components(separatedBy: "tl.dot(").count == 3)
+    // Two loops over key blocks (below the diagonal, without the causal select; then the diagonal blocks, with it),
+    // each with the two products: the scores Q K^T and the block's P V, which accumulates into the rescaled state
+    // (FlashAttention-2's update). Key blocks past the diagonal are skipped.
+    let loops = module.components(separatedBy: "for j_o_").dropFirst()
+    #expect(loops.count == 2)
+    #expect(loops.allSatisfy { $0.components(separatedBy: "tl.dot(").count == 3 })
+    #expect(loops.first.map { !$0.contains("<= e_4") } == true)
+    #expect(loops.last.map { $0.contains("tl.where((e_2 <= e_4)") } == true)
     #expect(module.contains("(p).to(tl.bfloat16)"))
     #expect(module.contains("blk_w0 = acc_w0 * alpha"))
     #expect(module.contains("blk_w0 = tl.dot(a_1, b_3, blk_w0)"))
     // The state: the running max and the normaliser per row, the output rows [128, D].
     #expect(module.contains("acc_m = tl.full([BLOCK_i_i, 1], -float(\"inf\"), tl.float32)"))
     #expect(module.contains("acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)"))
-    // Causal: the key blocks end at the program's last row.
-    #expect(module.contains("for j_o_ in tl.range(0, tl.minimum(tl.full([], 32, tl.int64), (((127 - (-128 * i_o)) // 64) + 1))):"))
+    // Causal: the first loop ends where a block reaches the diagonal, the second at the program's last row.
+    #expect(module.contains("(_kevc_floordiv((-63 - (-128 * i_o)), tl.full([], 64, tl.int64)) + 1)"))
+    #expect(module.contains("tl.minimum(tl.full([], 32, tl.int64), (((127 - (-128 * i_o)) // 64) + 1))):"))
   }
 
   /// The fused attention under Triton's interpreter against the float64 softmax(Q K^T / sqrt(D)) V with the causal
