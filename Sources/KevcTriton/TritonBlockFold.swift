@@ -31,9 +31,10 @@ extension KernelBuilder {
     var stateFrame: Frame
     /// Per component, the axis lanes its state varies along.
     var stateLanes: [Set<String>]
-    /// Lanes the reduction's domain depends on (bounds and guards that vary across lanes): the maximum's block
-    /// is evaluated over them, so that their masks apply.
-    var domainLanes: Set<String>
+    /// The lanes the maximum's block is evaluated over (besides the reduction lanes): those its element reads and
+    /// those the reduction's domain depends on (bounds and guards that vary across lanes, so that their masks
+    /// apply). Fixed for every pass over the blocks, so that the state keeps its shapes.
+    var maxBlockLanes: Set<String>
   }
 
   /// The lanes of the frame an expression reads.
@@ -70,11 +71,12 @@ extension KernelBuilder {
     }
     let axes = Set(axisLanes)
     let domainLanes = domain.reduce(into: Set<String>()) { $0.formUnion(frameLanes($1, frame)) }
-    let maxLanes = frameLanes(elements[form.maxComponent], frame).union(domainLanes).intersection(axes)
+    let maxBlockLanes = frameLanes(elements[form.maxComponent], frame).union(domainLanes)
+    let maxLanes = maxBlockLanes.intersection(axes)
     let lanes = elements.indices.map { i in
       i == form.maxComponent ? maxLanes : frameLanes(elements[i], frame).intersection(axes).union(maxLanes)
     }
-    return BlockFold(form: form, stateFrame: subframe(frame, axes), stateLanes: lanes, domainLanes: domainLanes)
+    return BlockFold(form: form, stateFrame: subframe(frame, axes), stateLanes: lanes, maxBlockLanes: maxBlockLanes)
   }
 
   /// The initial state of a block fold: each component at its identity, shaped by its lanes in the state frame.
@@ -101,7 +103,7 @@ extension KernelBuilder {
     let reduction = Set(reductionLanes)
     let stateFrame = fold.stateFrame
     // The maximum's element on its lanes and the reduction lanes; masked lanes at -inf.
-    let g0 = subframe(frame, frameLanes(elements[k], frame).union(reduction).union(fold.domainLanes))
+    let g0 = subframe(frame, fold.maxBlockLanes.union(reduction))
     let g0Lanes = Set(g0.dims.keys)
     noteRepeats(elements[k])
     let x = try expr(elements[k], g0)

@@ -135,6 +135,44 @@ import Testing
     #expect(status == 0, "\(log)")
   }
 
+  /// A masked log-sum-exp (`select(k <= i, x[0, k], -inf)`: the element reads fewer lanes than its condition) in
+  /// blocks of rows and keys: the loop of key blocks runs the unmasked blocks, then the masked ones, and stops at
+  /// the last block with a kept key; under Triton's interpreter against torch.logsumexp of each prefix.
+  @Test func aMaskedLogSumExpFoldsItsBlocksInTwoPasses() throws {
+    guard TritonTestSupport.tritonVersion != nil else {
+      print("skipped: \(TritonAOT.python) cannot import triton")
+      return
+    }
+    let r = { (s: String) in "select((%\(s).m == max(%a.m, %b.m)), 1.0:f32, exp((%\(s).m - max(%a.m, %b.m))))" }
+    let kernel = try IRParser.parse(SourceFile(path: "mlse.kir", text: """
+      kernel @mlse(%x: f32[M, N]) -> (%lse: f32[M]) {
+        dims M = 37, N = 53
+        %lse: f32[i < M] = reduce<m: f32 = -inf:f32, s: f32 = 0.0:f32> [k in 0 .. $N] (select((k <= i), %x[0, k], -inf:f32), 1.0:f32) combine (max(%a.m, %b.m), ((%a.s * \(r("a"))) + (%b.s * \(r("b"))))) yield (%m + log(%s))
+      }
+      """))
+    let trace = try Trace.parse(SourceFile(path: "trace", text: "split(lse, i, 16)\nbind(lse, i.o, grid.x)\nbind(lse, i.i, block.y)\nsplit(lse, k, 16)\nbind(lse, k.i, block.x)\n"))
+    let module = try TritonEmitter.emit(try trace.apply(to: kernel)).source
+    #expect(module.components(separatedBy: "for k_o_").count == 3)
+    let python = TritonTestSupport.inRepository("python").path
+    let script = """
+      import sys
+      sys.path.insert(0, "\(python)")
+      from kevc_gpu import interpreter_fixes
+      interpreter_fixes.apply()
+      import torch
+      import masked
+      torch.manual_seed(0)
+      x = torch.randn(37, 53) * 4
+      out = torch.empty(37)
+      masked.launch(x=x, lse=out)
+      ref = torch.stack([torch.logsumexp(x[0, :i + 1].double(), 0) for i in range(37)])
+      err = (out.double() - ref).abs().max().item()
+      assert err < 1e-5, err
+      """
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "masked", script: script)
+    #expect(status == 0, "\(log)")
+  }
+
   /// The fused softmax under Triton's interpreter, against torch.softmax: the normaliser blocked over j (a serial
   /// loop of 16-wide blocks with a tail) and in one block.
   @Test(arguments: [
