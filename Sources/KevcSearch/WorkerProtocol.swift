@@ -48,7 +48,8 @@ public struct WorkerRequest: Codable, Sendable {
   public var compileSeconds: Double?
   /// Triton: the device memory this evaluation declared (`EvaluationFootprint`, bytes), which the pool admits it by,
   /// and the bytes it may use: when its whole footprint exceeds them, the harness computes the float64 reference in
-  /// slices over an output axis and compares them as they come (`--memory-budget`).
+  /// slices over an output axis and compares them as they come (each case's `EvaluationFootprint.referencePlan`,
+  /// passed as `--footprint`), or reports `harness_error` when even slices cannot fit.
   public var deviceFootprint: Int?
   public var deviceMemory: Int?
   /// Triton: take the float64 references of this candidate's trial seeds from the harness's reference cache
@@ -343,6 +344,13 @@ public enum WorkerEvaluation {
     }
   }
 
+  /// The reference plan of one case (`EvaluationFootprint.planJSON`) at `shape` under the evaluation's device
+  /// memory; nil without a budget (the reference whole) or when the shape does not bind (its compile says why).
+  static func footprint(_ kernel: Kernel, _ shape: [String: Int], budget: Int?) -> String? {
+    guard let budget, let bound = try? kernel.binding(shape, location: .unknown) else { return nil }
+    return EvaluationFootprint.of(bound).planJSON(budget: budget)
+  }
+
   /// A GPU candidate: the Triton module and the torch float64 reference at the workload shape (timed and checked)
   /// and at the spec's default shape (checked), both through the GPU harness in one call; the harness runs
   /// each case in its own worker process with a timeout and classifies it. The timing lock is held for the whole
@@ -378,7 +386,7 @@ public enum WorkerEvaluation {
         cases.append(
           GPUHarness.Case(
             kernelModule: String(decoding: k, as: UTF8.self), referenceModule: String(decoding: r, as: UTF8.self),
-            label: label))
+            label: label, footprint: footprint(front, shape, budget: request.deviceMemory)))
         labels.append(label)
       } catch {
         let illegal = error.diagnostics.contains { TransformError.isIllegalStep($0.id) }
@@ -406,7 +414,7 @@ public enum WorkerEvaluation {
           deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true,
           // Every other worker waits while one is timed: a mutant 1000x slower than the best gets a few calls
           // (enough to lose), not the full count.
-          timingSeconds: 2, waitMarker: request.waitMarker, memoryBudget: request.deviceMemory,
+          timingSeconds: 2, waitMarker: request.waitMarker,
           reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan,
           server: request.harnessServer, baselineModule: baselineModule))
     } catch {

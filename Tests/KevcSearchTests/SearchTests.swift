@@ -657,6 +657,31 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(EvaluationFootprint.sum([Int.max, 1]) == Int.max)  // sums saturate, never trap
   }
 
+  /// The plan the harness follows (it never recomputes it): whole when the footprint fits; slices of the streamed
+  /// result sized from what the rest leaves of the budget; too large, with the reason, when even one row cannot fit.
+  @Test func theReferencePlanFollowsTheFootprint() throws {
+    let spec = "kernel add(x: f32[M, N], y: f32[M, N]) -> (z: f32[M, N]) {\n  dims M = 3, N = 5\n  z[i, j] = x[i, j] + y[i, j]\n}\n"
+    let front = try Compiler.compile(CompileRequest(source: SourceFile(path: "add.kev", text: spec), kind: .spec, stages: [.ir])).kernel
+    #expect(front.streamableResults == ["z"])
+    let f = EvaluationFootprint.of(try front.binding(["M": 1024, "N": 2048], location: .unknown))
+    let n = 1024 * 2048
+    #expect(f.streamed == n * 8 && f.streamedRow == 2048)
+    #expect(f.referencePlan(budget: nil) == .whole && f.referencePlan(budget: f.total) == .whole)
+    let fixed = f.inputs + f.snapshots + f.outputs + f.reference - f.streamed + f.scratch
+    let budget = fixed + 64 * 2048 * EvaluationFootprint.sliceCopies * 8
+    #expect(f.referencePlan(budget: budget) == .slices(elements: 64 * 2048))
+    guard case .tooLarge(let reason) = f.referencePlan(budget: fixed + 100) else {
+      Issue.record("a budget without room for one row must be too large")
+      return
+    }
+    #expect(reason.contains("per slice of one row"))
+    let json = f.planJSON(budget: budget)
+    #expect(json.contains("\"reference\":\"slices\"") && json.contains("\"slice_elements\":\(64 * 2048)"))
+    // At most maxSliceElements per slice, however large the budget.
+    let big = EvaluationFootprint.of(try front.binding(["M": 65536, "N": 4096], location: .unknown))
+    #expect(big.referencePlan(budget: big.total - 1) == .slices(elements: EvaluationFootprint.maxSliceElements))
+  }
+
   @Test func thePoolAdmitsByMemoryAsWellAsByCount() throws {
     let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
     let pool = try WorkerPool(executable: Paths.kevc, timeout: 30)

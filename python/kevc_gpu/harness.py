@@ -107,14 +107,16 @@ def _phase_of(result_paths):
     return None
 
 
-def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, **options):
-    """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set."""
-    return evaluate_together([(kernel, reference, label)], timing_calls=timing_calls, eager_s=eager_s, **options)[0]
+def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, footprint=None, **options):
+    """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set.
+    `footprint`: the declared reference plan (EvaluationFootprint.planJSON; None: the reference whole)."""
+    return evaluate_together([(kernel, reference, label)], timing_calls=timing_calls, eager_s=eager_s,
+                             footprints=[footprint], **options)[0]
 
 
 def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
-                      timing_seconds=None, memory_budget=None, reuse_references=False, reference_cache=None,
+                      timing_seconds=None, footprints=None, reuse_references=False, reference_cache=None,
                       fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
@@ -123,13 +125,14 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
               "ceilings_cache": ceilings_cache, "floor_slack": floor_slack, "eager_ratio_limit": eager_ratio_limit,
-              "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds, "memory_budget": memory_budget,
+              "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds,
               "reuse_references": reuse_references, "reference_cache": reference_cache,
               "fresh_if_faster_than": fresh_if_faster_than}
     job = dict(common, cases=[
         {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
          "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,
-         "baseline_kernel": os.path.abspath(baseline_kernel) if baseline_kernel and i == 0 else None}
+         "baseline_kernel": os.path.abspath(baseline_kernel) if baseline_kernel and i == 0 else None,
+         "footprint": (footprints or [None] * len(cases))[i]}
         for i, (k, r, label) in enumerate(cases)])
     total = timeout * max(1, len(cases))
     with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
@@ -221,12 +224,14 @@ def evaluate_cases(cases, time_all=False, one_worker=False, **options):
     results = []
     timing_calls = options.pop("timing_calls", 50)
     eager_s = options.pop("eager_s", None)
+    footprints = options.pop("footprints", None) or [None] * len(cases)
     if one_worker and not time_all:
-        results = evaluate_together(cases, timing_calls=timing_calls, eager_s=eager_s, **options)
+        results = evaluate_together(cases, timing_calls=timing_calls, eager_s=eager_s, footprints=footprints,
+                                    **options)
     for i, (k, r, label) in enumerate(cases if not results else []):
         calls = timing_calls if (i == 0 or time_all) else 0
         results.append(evaluate(k, r, label=label, timing_calls=calls, eager_s=eager_s if i == 0 else None,
-                                **options))
+                                footprint=footprints[i], **options))
     status = worst([c["status"] for c in results])
     reasons = ["%s: %s" % (c.get("label") or "case %d" % (i + 1), c["reason"])
                for i, c in enumerate(results) if c["status"] != "ok" and c.get("reason")]

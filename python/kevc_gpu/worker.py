@@ -251,39 +251,28 @@ class Worker:
         self.slice_elements = self.reference_chunking()
 
     def reference_chunking(self):
-        """Elements per slice of the chunked float64 reference, or None when the whole check fits the memory
-        budget (`memory_budget`, bytes: what the search admitted this evaluation with). The footprint is the one
-        EvaluationFootprint.swift declares: inputs and their snapshot, outputs, the reference's float64 copies of
-        the inputs and every definition, six float64 copies of the largest result for the comparison, scratch.
-        In slices, the streamable results are never held whole: each slice costs about eight float64 copies of
-        itself (the slice and the streaming comparison's temporaries)."""
-        budget = self.job.get("memory_budget")
-        if not budget or not hasattr(self.ref, "reference_slices"):
+        """Elements per slice of the chunked float64 reference, or None for the reference whole: the plan the job
+        declares (`footprint`: EvaluationFootprint.swift's figure and plan, computed once from the bound IR, never
+        here). A problem whose reference cannot fit even in slices is `harness_error` with the plan's reason,
+        before anything is allocated."""
+        plan = self.job.get("footprint")
+        if not plan:
             return None
-        size = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
-
-        def count(shape):
-            n = 1
-            for s in shape:
-                n *= int(s)
-            return n
-        params = self.ref.KEVC_REFERENCE["params"]
-        inputs = sum(count(p["shape"]) * size[p["dtype"]] for p in params)
-        outputs = sum(count(r["shape"]) * size[r["dtype"]] for r in self.results)
-        copies = sum(count(p["shape"]) * 8 for p in params)
-        defs = {d[0]: count(d[2]) * 8 for d in self.ref._DEFINITIONS}
-        largest = max([count(r["shape"]) for r in self.results] or [0])
-        scratch = 4 * (1 << 22) * 8 + (256 << 20)
-        full = 2 * inputs + outputs + inputs + copies + sum(defs.values()) + 6 * 8 * largest + scratch
-        self.result["footprint_bytes"] = full
-        if full <= budget:
+        self.result["footprint"] = plan
+        mode = plan.get("reference", "whole")
+        if mode == "too_large":
+            raise Failure("harness_error", "the float64 reference cannot fit the device memory, even in slices: %s"
+                          % plan.get("reason", ""))
+        if mode != "slices":
             return None
-        streamed = [name for name in self.ref._STREAMABLE if name in defs and defs[name] > 8]
-        fixed = 3 * inputs + outputs + copies + sum(v for k, v in defs.items() if k not in streamed) + scratch
-        slice_elements = max(1, (budget - fixed) // (8 * 8))
-        self.result["reference_mode"] = {"mode": "slices", "slice_elements": int(slice_elements),
-                                         "footprint_bytes": full, "budget_bytes": int(budget)}
-        return slice_elements
+        if not hasattr(self.ref, "reference_slices"):
+            raise Failure("harness_error", "the plan computes the float64 reference in slices, and the reference "
+                          "module has no reference_slices()")
+        elements = max(1, int(plan["slice_elements"]))
+        self.result["reference_mode"] = {"mode": "slices", "slice_elements": elements,
+                                         "footprint_bytes": plan.get("footprint_bytes"),
+                                         "budget_bytes": plan.get("budget_bytes")}
+        return elements
 
     def check_results(self, outs, expected, reference_inputs, leeway=None):
         """Compares every result with the float64 reference: `expected` computed whole (with the leeway its

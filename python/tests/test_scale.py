@@ -45,31 +45,60 @@ def test_harness_out_of_memory_is_harness_error_not_crash(tmp_path):
     assert harness.worst(["harness_error", "wrong"]) == "wrong"
 
 
-SCRATCH = 4 * (1 << 22) * 8 + (256 << 20)  # EvaluationFootprint.scratchBytes
+def plan(reference, **more):
+    """A declared footprint plan, as EvaluationFootprint.planJSON writes it (the worker never recomputes one)."""
+    return dict({"reference": reference, "footprint_bytes": 1 << 34, "budget_bytes": 1 << 30}, **more)
 
 
 @needs_torch
 @pytest.mark.parametrize("case,expected", [("ok", "ok"), ("last_row_wrong", "wrong"), ("last_row_nan", "nan"),
                                            ("skips", "nan")])
 def test_chunked_reference_under_a_memory_cap(tmp_path, case, expected):
-    # A memory budget too small for the float64 reference in one piece: the reference is computed in slices of rows
-    # and compared as they come. The verdict is the whole check's: an error in the last slice is still caught.
+    # A declared plan too small for the float64 reference in one piece: the reference is computed in exactly the
+    # declared slices (softmax 61 x 203, 2 rows of 203 a slice: 31 slices) and compared as they come. The verdict is
+    # the whole check's: an error in the last slice is still caught.
     bodies = dict(CPU_CASES, last_row_wrong="y.copy_(torch.softmax(x, dim=1)); y[60, 200] += 0.01",
                   last_row_nan="y.copy_(torch.softmax(x, dim=1)); y[60, 3] = float('nan')")
     k = cpu_module(tmp_path, case, bodies[case])
     r = harness.evaluate(k, SOFTMAX_REF, trials=3, timing_calls=2, timeout=60, device="cpu", seed=11,
-                         memory_budget=SCRATCH + 600_000)
+                         footprint=plan("slices", slice_elements=2 * 203 + 7))
     assert r["status"] == expected, r["reason"]
     mode = r["reference_mode"]
-    assert mode["mode"] == "slices" and mode["slices"] >= 3 and mode["footprint_bytes"] > mode["budget_bytes"], mode
+    assert mode["mode"] == "slices" and mode["slice_elements"] == 2 * 203 + 7 and mode["budget_bytes"] == 1 << 30
     if expected == "ok":
+        assert mode["slices"] == 31, mode
         assert all(c["chunked"] for t in r["trials"] for c in t["results"].values())
-        # The same candidate with room for the whole reference: not sliced, same verdict.
+        # The same candidate with a plan for the whole reference: not sliced, same verdict.
         whole = harness.evaluate(k, SOFTMAX_REF, trials=1, timing_calls=2, timeout=60, device="cpu", seed=11,
-                                 memory_budget=1 << 40)
-        assert whole["status"] == "ok" and "reference_mode" not in whole
+                                 footprint=plan("whole"))
+        assert whole["status"] == "ok" and "reference_mode" not in whole and whole["footprint"]["reference"] == "whole"
     else:
         assert "(compared in slices)" in r["reason"] and "[60, " in r["reason"], r["reason"]
+
+
+@needs_torch
+def test_a_reference_that_cannot_fit_even_sliced_is_harness_error(tmp_path):
+    # The plan says the float64 reference cannot fit even one row at a time (avg_pool2d at N=16, C=64, H=W=2048 on
+    # an 80 GB card: its float64 input copies alone are 32 GiB): harness_error with the plan's reason, before
+    # anything is allocated; never the candidate's crash, and the run goes on.
+    k = cpu_module(tmp_path, "ok", CPU_CASES["ok"])
+    why = "in slices the evaluation still holds 98304 MiB (...), more than the budget of 74752 MiB"
+    r = harness.evaluate(k, SOFTMAX_REF, trials=2, timing_calls=2, timeout=60, device="cpu", seed=3,
+                         footprint=plan("too_large", reason=why))
+    assert r["status"] == "harness_error", r
+    assert "cannot fit the device memory, even in slices" in r["reason"] and why in r["reason"], r["reason"]
+    assert r["trials"] == [] and r["timing"] is None
+    # Through the command line (one --footprint per --kernel), the summary says the same.
+    import json
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", k, "--reference", SOFTMAX_REF,
+                          "--device", "cpu", "--trials", "1", "--timing-calls", "2", "--eager-calls", "0",
+                          "--footprint", json.dumps(plan("too_large", reason=why))],
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(harness.__file__))))
+    summary = json.loads(out.stdout)
+    assert summary["status"] == "harness_error" and why in summary["reason"], summary
 
 
 @needs_torch
