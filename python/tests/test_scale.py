@@ -322,7 +322,8 @@ def test_baseline_is_timed_beside_the_candidate(tmp_path):
     r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
                          baseline_kernel=slow)
     assert r["status"] == "ok", r["reason"]
-    assert r["timing"]["paired"] == {"blocks": 5, "calls_per_block": 2} and r["timing"]["calls"] == 10
+    assert r["timing"]["paired"] == {"blocks": 5, "calls_per_block": 2, "baseline_calls_per_block": 2}
+    assert r["timing"]["calls"] == 10
     assert r["baseline_timing"]["calls"] == 10 and r["baseline_timing"]["iqr_s"] >= 0
     assert r["baseline_timing"]["median_s"] > r["timing"]["median_s"]
     assert "samples" not in r["timing"]
@@ -330,3 +331,85 @@ def test_baseline_is_timed_beside_the_candidate(tmp_path):
     r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
                          baseline_kernel=broken)
     assert r["status"] == "ok" and "baseline broke" in r["baseline_timing"]["error"], r
+
+
+@needs_torch
+def test_timings_overlap_nothing_on_several_simulated_devices(tmp_path, monkeypatch):
+    # Two simulated devices, two warm workers each, six candidates at once: every hold of each device's lock is
+    # traced (KEVC_LOCK_TRACE). On each device a timing (exclusive) overlaps no other hold, while checks (shared:
+    # compile, trials, reference comparisons) of different workers do overlap. Each check call sleeps, so that the
+    # checks last long enough to meet.
+    import threading
+    from kevc_gpu import warm
+    trace = str(tmp_path / "locks.trace")
+    monkeypatch.setenv("KEVC_SIMULATED_DEVICES", "2")
+    monkeypatch.setenv("KEVC_LOCK_TRACE", trace)
+    monkeypatch.setenv("KEVC_GPU_LOCK", str(tmp_path / "gpu.lock"))
+    pool = warm.WarmPool(2, log_dir=str(tmp_path))
+    try:
+        assert sorted(pool.free) == [0, 1]
+        slow = cpu_module(tmp_path, "slow", "import time; time.sleep(0.15); y.copy_(torch.softmax(x, dim=1))")
+        results = [None] * 6
+
+        def one(i):
+            results[i] = harness.evaluate(slow, SOFTMAX_REF, trials=2, timing_calls=3, timeout=120, device="cpu",
+                                          seed=30 + i, warm=pool)
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        assert all(r is not None and r["status"] == "ok" for r in results), [r and r["reason"] for r in results]
+        assert {r["worker"]["warm"]["device"] for r in results} == {0, 1}
+        # worker_report's breakdown keeps the shared and the exclusive wait apart.
+        assert all(k in ("waiting for the device: shared", "waiting for the device: exclusive")
+                   for r in results for k in r["phase_seconds"] if k.startswith("waiting")), results[0]["phase_seconds"]
+    finally:
+        pool.close()
+    holds = {}
+    for line in open(trace):
+        path, mode, t0, t1, pid = line.split()
+        holds.setdefault(path, []).append((mode, float(t0), float(t1), pid))
+    assert sorted(os.path.basename(p) for p in holds) == ["gpu.lock.0", "gpu.lock.1"], list(holds)
+    shared_overlaps = 0
+    for path, rows in holds.items():
+        assert sum(m == "exclusive" for m, *_ in rows) >= 2, rows  # each device timed candidates
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if a[1] < b[2] and b[1] < a[2]:
+                    assert a[0] == b[0] == "shared", (path, a, b)
+                    shared_overlaps += a[3] != b[3]
+    assert shared_overlaps >= 1, holds
+
+
+def test_the_stop_rule():
+    # Adaptive timing: clearly slower than the incumbent after 3 calls; a tight median after the minimum calls.
+    from kevc_gpu.worker import StopRule, median_interval, warmed_up
+    rule = StopRule(ci=0.02, min_calls=10, incumbent=1.0, factor=2.0)
+    assert rule([2.5, 2.6]) is None  # fewer than 3 calls: never judged
+    assert rule([2.5, 2.6, 2.7]) == "slower"
+    assert rule([2.5, 1.9, 2.7]) is None  # its fastest call is within 2x of the incumbent
+    steady = [1.0 + 0.001 * (i % 3) for i in range(10)]
+    assert rule(steady[:9]) is None and rule(steady) == "ci"
+    noisy = [1.0, 1.5, 0.7, 1.3, 0.9, 1.6, 0.8, 1.4, 1.1, 0.6]
+    assert StopRule(ci=0.02)(noisy) is None
+    assert StopRule()(noisy * 5) is None  # no ci and no incumbent: the requested count
+    lo, hi = median_interval(list(range(1, 101)))
+    assert (lo, hi) == (41, 61)  # ranks 40.2 -> 40 and 1 + 59.8 -> 61 (1-based) of 1..100
+    assert warmed_up([5.0] * 8 + [1.0] * 8) is False and warmed_up([3.0] * 4 + [1.0] * 16) is True
+
+
+@needs_torch
+def test_adaptive_timing_stops_early_and_says_why(tmp_path):
+    # A candidate clearly slower than the incumbent stops after 3 calls (recorded with its samples, and still ok);
+    # one timed beside the baseline stops its blocks once its median is tight; without the rule: every call.
+    slow = cpu_module(tmp_path, "slow", "import time; time.sleep(0.01); y.copy_(torch.softmax(x, dim=1))")
+    opts = dict(trials=1, timeout=60, device="cpu", seed=2)
+    r = harness.evaluate(slow, SOFTMAX_REF, timing_calls=50, incumbent_s=0.001, **opts)
+    assert r["status"] == "ok" and r["timing"]["stopped"] == "slower" and r["timing"]["calls"] == 3, r["timing"]
+    paired = harness.evaluate(slow, SOFTMAX_REF, timing_calls=50, timing_ci=0.5, baseline_kernel=slow, **opts)
+    t = paired["timing"]
+    assert t["stopped"] == "ci" and t["paired"]["blocks"] == 2 and t["calls"] == 20, t
+    assert paired["baseline_timing"]["calls"] == 2 * 5  # the baseline: half the calls per block
+    fixed = harness.evaluate(slow, SOFTMAX_REF, timing_calls=12, **opts)
+    assert "stopped" not in fixed["timing"] and fixed["timing"]["calls"] == 12
