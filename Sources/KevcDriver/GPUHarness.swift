@@ -38,13 +38,21 @@ public enum GPUHarness {
     /// A baseline kernel module (same signature as the first case) timed beside it, interleaved
     /// (`--baseline-kernel`): the summary's `baseline_timing`.
     public var baselineModule: String?
+    /// Adaptive timing (docs/gpu-harness.md): stop the timed calls once the median's ~95% confidence interval is
+    /// within this fraction of it (`--timing-ci`), and once the candidate is clearly slower than `incumbentSeconds`
+    /// (the best median so far: its fastest call after 3 is more than 2x it, `--incumbent-s`). Nil: a fixed count.
+    public var timingCI: Double?
+    public var incumbentSeconds: Double?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
       eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
       waitMarker: String? = nil, reuseReferences: Bool = false,
-      freshIfFasterThan: Double? = nil, server: String? = nil, baselineModule: String? = nil
+      freshIfFasterThan: Double? = nil, server: String? = nil, baselineModule: String? = nil,
+      timingCI: Double? = nil, incumbentSeconds: Double? = nil
     ) {
+      self.timingCI = timingCI
+      self.incumbentSeconds = incumbentSeconds
       self.baselineModule = baselineModule
       self.server = server
       self.reuseReferences = reuseReferences
@@ -142,6 +150,8 @@ public enum GPUHarness {
     if options.reuseReferences { args.append("--reuse-references") }
     if let server = options.server { args += ["--server", server] }
     if let f = options.freshIfFasterThan, f.isFinite, f > 0 { args += ["--fresh-if-faster-than", String(f)] }
+    if let c = options.timingCI, c.isFinite, c > 0 { args += ["--timing-ci", String(c)] }
+    if let b = options.incumbentSeconds, b.isFinite, b > 0 { args += ["--incumbent-s", String(b)] }
     let shapeLabel = cases[0].label
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -499,6 +499,7 @@ public final class SearchEngine {
       request.harnessServer = harnessServer?.socket
       request.reuseReferences = reuse
       request.freshIfFasterThan = reuse ? stats.bestTime : nil
+      request.incumbentSeconds = stats.bestTime
     }
     // Timing you can trust: the default schedule is timed again beside every other candidate (paired,
     // interleaved), and the speedup is the ratio of the two times measured together.
@@ -564,6 +565,8 @@ public final class SearchEngine {
       if let iqr = result.pairedBaselineIQR { report["paired_baseline_iqr"] = iqr }
     }
     if let flag { report["flag"] = flag }
+    if let n = result.timingCalls { report["timing_calls"] = n }
+    if let why = result.timingStopped { report["timing_stopped"] = why }
     if !result.phaseSeconds.isEmpty {
       report["phase_seconds"] = result.phaseSeconds.mapValues { ($0 * 1000).rounded() / 1000 }
     }

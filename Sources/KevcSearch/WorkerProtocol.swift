@@ -57,6 +57,9 @@ public struct WorkerRequest: Codable, Sendable {
   /// `freshIfFasterThan` seconds (the best so far).
   public var reuseReferences: Bool?
   public var freshIfFasterThan: Double?
+  /// Triton: the best median so far (seconds); a candidate clearly slower than it stops its timed calls early
+  /// (adaptive timing, docs/gpu-harness.md).
+  public var incumbentSeconds: Double?
   /// Triton: the search's warm-worker server (`HarnessServer`), or nil for a new Python worker per candidate.
   public var harnessServer: String?
   /// The baseline's trace (the default schedule): compiled at the workload shape and timed beside the candidate,
@@ -108,6 +111,10 @@ public struct WorkerResult: Codable, Sendable {
   /// The baseline's median and IQR measured beside the candidate (paired, interleaved), when asked for.
   public var pairedBaseline: Double?
   public var pairedBaselineIQR: Double?
+  /// Triton: the timed calls taken, and why they stopped before the count asked for ("ci": the median was tight;
+  /// "slower": clearly slower than the best so far), or nil.
+  public var timingCalls: Int?
+  public var timingStopped: String?
 
   public init(
     status: EvaluationStatus, error: String? = nil, maxAbsError: Double? = nil, maxRelError: Double? = nil,
@@ -416,7 +423,9 @@ public enum WorkerEvaluation {
           // (enough to lose), not the full count.
           timingSeconds: 2, waitMarker: request.waitMarker,
           reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan,
-          server: request.harnessServer, baselineModule: baselineModule))
+          server: request.harnessServer, baselineModule: baselineModule,
+          // Adaptive timing: stop once the median is known to +-2% (95% confidence), or once clearly slower.
+          timingCI: 0.02, incumbentSeconds: request.incumbentSeconds))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }
@@ -458,6 +467,8 @@ public enum WorkerEvaluation {
       result.medianTime = m
       result.times = [m]
       result.timeIQR = number(t["iqr_s"])
+      result.timingCalls = number(t["calls"]).map { Int($0) }
+      result.timingStopped = t["stopped"] as? String
     }
     if let b = o["baseline_timing"] as? [String: Any], let m = number(b["median_s"]) {
       result.pairedBaseline = m
