@@ -479,7 +479,7 @@ public final class SearchEngine {
     var shape: [String: Int] = [:]
     for d in bound.dims { if let v = d.value { shape[d.name] = v } }
     var seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
-    let reuse = options.target != "llvm" && options.referenceEpoch > 0
+    let reuse = options.referenceEpoch > 0
     if reuse {
       // One base seed per epoch of `referenceEpoch` launches: shared trial seeds, shared references.
       let epoch = UInt64((stats.evaluated + pool.inFlight) / options.referenceEpoch)
@@ -500,6 +500,11 @@ public final class SearchEngine {
       request.reuseReferences = reuse
       request.freshIfFasterThan = reuse ? stats.bestTime : nil
       request.incumbentSeconds = stats.bestTime
+    } else if reuse {
+      // The CPU's float64 references (the interpreter's), once per epoch seed: files shared by the workers.
+      request.referenceCache = FileManager.default.temporaryDirectory
+        .appendingPathComponent("kevc-references-\(getuid())").path
+      request.freshIfFasterThan = stats.bestTime
     }
     // Timing you can trust: the default schedule is timed again beside every other candidate (paired,
     // interleaved), and the speedup is the ratio of the two times measured together.
@@ -571,6 +576,8 @@ public final class SearchEngine {
       report["phase_seconds"] = result.phaseSeconds.mapValues { ($0 * 1000).rounded() / 1000 }
     }
     if let why = result.retriedAlone { report["retried_alone"] = why }
+    if let n = result.cachedReferences { report["references_cached"] = n }
+    if let fresh = result.freshTrial { report["fresh_trial"] = fresh }
     guard !report.isEmpty,
       let data = try? JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .withoutEscapingSlashes])
     else { return nil }

@@ -57,6 +57,9 @@ public struct WorkerRequest: Codable, Sendable {
   /// `freshIfFasterThan` seconds (the best so far).
   public var reuseReferences: Bool?
   public var freshIfFasterThan: Double?
+  /// CPU: a folder of float64 references (`ReferenceCache`) shared by the workers: each trial's reference is the
+  /// spec's, read from there or interpreted once per (shape, seed) and stored; nil: interpreted per candidate.
+  public var referenceCache: String?
   /// Triton: the best median so far (seconds); a candidate clearly slower than it stops its timed calls early
   /// (adaptive timing, docs/gpu-harness.md).
   public var incumbentSeconds: Double?
@@ -115,6 +118,10 @@ public struct WorkerResult: Codable, Sendable {
   /// "slower": clearly slower than the best so far), or nil.
   public var timingCalls: Int?
   public var timingStopped: String?
+  /// CPU: trials whose reference came from the reference cache, and the seed of the fresh trial a candidate about
+  /// to become the best got (its reference interpreted, never cached).
+  public var cachedReferences: Int?
+  public var freshTrial: String?
 
   public init(
     status: EvaluationStatus, error: String? = nil, maxAbsError: Double? = nil, maxRelError: Double? = nil,
@@ -146,8 +153,35 @@ public enum WorkerEvaluation {
     e.diagnostics.map { "\($0.message) [\($0.id)]" }.joined(separator: "; ")
   }
 
+  /// Where a CPU worker's time goes (its worker_report's `phase_seconds`, as the GPU harness reports them):
+  /// seconds per phase, each phase ending when the next starts.
+  final class Phases {
+    let clock = ContinuousClock()
+    var current = "compile"
+    var since: ContinuousClock.Instant
+    var seconds: [String: Double] = [:]
+    init() { since = clock.now }
+    func enter(_ name: String) {
+      let d = (clock.now - since).components
+      seconds[current, default: 0] += Double(d.seconds) + Double(d.attoseconds) * 1e-18
+      current = name
+      since = clock.now
+    }
+    func ended(_ result: WorkerResult) -> WorkerResult {
+      enter("done")
+      var r = result
+      r.phaseSeconds = seconds.mapValues { ($0 * 1000).rounded() / 1000 }
+      return r
+    }
+  }
+
   static func run(_ request: WorkerRequest) -> WorkerResult {
     if request.target == "triton" { return runTriton(request) }
+    let phases = Phases()
+    return phases.ended(runLLVM(request, phases))
+  }
+
+  static func runLLVM(_ request: WorkerRequest, _ phases: Phases) -> WorkerResult {
     let source = SourceFile(path: request.specPath, text: request.specText)
     let kind = InputKind(rawValue: request.kind) ?? .spec
     // The kernel as written, to find the default and odd shapes and the work at the workload shape.
@@ -178,6 +212,7 @@ public enum WorkerEvaluation {
     var result = WorkerResult(status: .ok, maxAbsError: 0, maxRelError: 0)
     var timedModule: (Kernel, LLVMCompiledModule)?
     for shape in checks {
+      phases.enter("compile")
       let compiled: CompileResult
       do {
         compiled = try Compiler.compile(
@@ -194,9 +229,14 @@ public enum WorkerEvaluation {
       if let fault = request.fault { misbehave(fault) }
       do {
         let jit = try module.jit()
-        let report = try KernelCheck.run(
-          kernel, jit: jit,
-          options: KernelCheck.Options(trials: max(1, request.trials), seed: request.seed, timingIterations: 0))
+        phases.enter("check \(shape == workloadShape ? "workload" : "odd") shape")
+        var checkOptions = KernelCheck.Options(trials: max(1, request.trials), seed: request.seed, timingIterations: 0)
+        if let dir = request.referenceCache {
+          let spec = try front.binding(shape, location: .unknown)
+          checkOptions.references = (ReferenceCache(directory: dir), spec, StructuralHash.of(spec))
+        }
+        let report = try KernelCheck.run(kernel, jit: jit, options: checkOptions)
+        if request.referenceCache != nil { result.cachedReferences = (result.cachedReferences ?? 0) + report.cachedReferences }
         result.checkedShapes.append(label(shape, front))
         result.maxAbsError = max(result.maxAbsError ?? 0, report.worstAbsoluteError)
         result.maxRelError = max(result.maxRelError ?? 0, report.worstRelativeError)
@@ -220,6 +260,7 @@ public enum WorkerEvaluation {
     }
 
     // Time at the workload shape.
+    phases.enter("compile")
     do {
       if timedModule == nil {
         let compiled = try Compiler.compile(
@@ -246,8 +287,10 @@ public enum WorkerEvaluation {
           CompileRequest(source: source, kind: kind, shapeOverrides: workloadShape, stages: [.llvm], schedule: trace))
         if let k = compiled.boundKernel, let m = compiled.module { baseline = (try m.jit(), try argumentBuffers(k)) }
       }
+      phases.enter("waiting for the timing lock")
       let lock = TimingLock(path: request.timingLock, waitMarker: request.waitMarker)
       defer { lock.release() }
+      phases.enter("timing")
       let once = try KernelCheck.run(
         kernel, jit: jit, options: KernelCheck.Options(trials: 0, timingIterations: 1, timingRepeats: 1))
       let single = max(once.secondsPerCall ?? 1e-3, 1e-9)
@@ -278,6 +321,27 @@ public enum WorkerEvaluation {
       result.times = samples
       result.medianTime = Self.median(samples)
       result.timeIQR = Self.iqr(samples)
+      lock.release()
+      // About to become the best with references shared by an epoch of candidates: one more trial on a fresh
+      // random seed, its reference interpreted and never cached (no kernel can fit a fixed set of inputs).
+      if let best = request.freshIfFasterThan, let median = result.medianTime, median < best {
+        phases.enter("fresh trial")
+        var seed: UInt64 = 0
+        arc4random_buf(&seed, MemoryLayout<UInt64>.size)
+        let distribution = InputDistribution.allCases[Int(seed % UInt64(InputDistribution.allCases.count))]
+        let inputs = RandomInputs.generate(for: kernel, seed: seed, distribution: distribution)
+        let (comparisons, clobbered) = try KernelCheck.check(kernel, jit: jit, inputs: inputs)
+        result.freshTrial = "seed \(seed) (\(distribution))"
+        let failed = comparisons.filter { !$0.comparison.passed }.map { "\($0.name): \($0.comparison.reason)" }
+          + (clobbered.isEmpty ? [] : ["inputs written: " + clobbered.joined(separator: ", ")])
+        if !failed.isEmpty {
+          let text = failed.joined(separator: "; ")
+          let nan = text.contains(" is nan") || text.contains(" is -nan") || text.contains(" is inf")
+            || text.contains(" is -inf")
+          result.status = nan ? .nan : .wrong
+          result.error = "fresh trial (seed \(seed), \(distribution)): \(text)"
+        }
+      }
     } catch {
       return WorkerResult(status: .compileError, error: "timing: \(describe(error))", checkedShapes: result.checkedShapes)
     }
@@ -492,8 +556,8 @@ public enum WorkerEvaluation {
 /// The machine-wide timing lock (flock on a file): concurrent workers compile and check in parallel, but only the
 /// holder times (or, on a GPU, uses the device). Taken on creation; no path means no lock. While it waits, the
 /// worker's wait marker exists, so that the pool does not count the wait against the worker's timeout.
-struct TimingLock {
-  let descriptor: Int32
+final class TimingLock {
+  private var descriptor: Int32
 
   init(path: String?, waitMarker: String? = nil) {
     descriptor = path.map { open($0, O_CREAT | O_RDWR, 0o644) } ?? -1
@@ -504,9 +568,11 @@ struct TimingLock {
     if let waitMarker { unlink(waitMarker) }
   }
 
+  /// Lets go of the lock; a second call does nothing.
   func release() {
     guard descriptor >= 0 else { return }
     flock(descriptor, LOCK_UN)
     close(descriptor)
+    descriptor = -1
   }
 }

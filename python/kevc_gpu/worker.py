@@ -723,6 +723,7 @@ class Worker:
                 self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule)
             self.result["timing"].pop("samples", None)
         finally:
+            self._flush = None  # the flush buffer's memory, back to the checks that follow
             self.lock.downgrade()
         try:
             self.after_timing(values, outs, calls)
