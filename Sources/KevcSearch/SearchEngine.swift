@@ -506,6 +506,7 @@ public final class SearchEngine {
         .appendingPathComponent("kevc-references-\(getuid())").path
       request.freshIfFasterThan = stats.bestTime
     }
+    if options.target == "llvm" { request.incumbentSeconds = stats.bestTime }
     // Timing you can trust: the default schedule is timed again beside every other candidate (paired,
     // interleaved), and the speedup is the ratio of the two times measured together.
     if let d = defaultCandidate, d != id, evaluations[d]?.status == .ok, let base = self.trace(of: d) {

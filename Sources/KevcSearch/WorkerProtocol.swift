@@ -60,8 +60,8 @@ public struct WorkerRequest: Codable, Sendable {
   /// CPU: a folder of float64 references (`ReferenceCache`) shared by the workers: each trial's reference is the
   /// spec's, read from there or interpreted once per (shape, seed) and stored; nil: interpreted per candidate.
   public var referenceCache: String?
-  /// Triton: the best median so far (seconds); a candidate clearly slower than it stops its timed calls early
-  /// (adaptive timing, docs/gpu-harness.md).
+  /// The best median so far (seconds); a candidate clearly slower than it stops its timed calls (Triton) or
+  /// repeats (CPU) early (adaptive timing, docs/gpu-harness.md).
   public var incumbentSeconds: Double?
   /// Triton: the search's warm-worker server (`HarnessServer`), or nil for a new Python worker per candidate.
   public var harnessServer: String?
@@ -297,27 +297,48 @@ public enum WorkerEvaluation {
       let iterations = Int(min(100_000, max(1, request.secondsPerRepeat / single)))
       var buffers = try argumentBuffers(kernel)
       var samples: [Double] = []
+      // Adaptive, by the GPU harness's rule (docs/gpu-harness.md): once 3 repeats are in and the fastest is more
+      // than twice the best median so far, the candidate cannot become the best and its repeats stop ("slower").
+      func clearlySlower() -> Bool {
+        guard let best = request.incumbentSeconds, best > 0, samples.count >= 3, let fastest = samples.min() else {
+          return false
+        }
+        return fastest > 2 * best
+      }
       if var b = baseline {
-        // Paired and interleaved: candidate and baseline alternate (which goes first alternates too), so drift
-        // (clocks, other load) hits both alike. The baseline runs as many calls per repeat as it needs for its own
-        // repeat length.
+        // Paired and interleaved: the baseline, timed again beside every candidate, runs in every other repeat
+        // (which of the two goes first alternates), so drift (clocks, other load) hits both alike; it runs as many
+        // calls per repeat as it needs for its own repeat length.
         let bOnce = try b.jit.time(&b.buffers, iterations: 1, repeats: 1)[0]
         let bIterations = Int(min(100_000, max(1, request.secondsPerRepeat / max(bOnce, 1e-9))))
         var baselineSamples: [Double] = []
         for r in 0..<max(1, request.repeats) {
-          if r % 2 == 0 {
-            samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          let withBaseline = r % 2 == 0
+          let baselineFirst = (r / 2) % 2 == 1
+          if withBaseline && baselineFirst {
             baselineSamples += try b.jit.time(&b.buffers, iterations: bIterations, repeats: 1)
-          } else {
+          }
+          samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          if withBaseline && !baselineFirst {
             baselineSamples += try b.jit.time(&b.buffers, iterations: bIterations, repeats: 1)
-            samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          }
+          if clearlySlower() {
+            result.timingStopped = "slower"
+            break
           }
         }
         result.pairedBaseline = Self.median(baselineSamples)
         result.pairedBaselineIQR = Self.iqr(baselineSamples)
       } else {
-        samples = try jit.time(&buffers, iterations: iterations, repeats: max(1, request.repeats))
+        for _ in 0..<max(1, request.repeats) {
+          samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          if clearlySlower() {
+            result.timingStopped = "slower"
+            break
+          }
+        }
       }
+      result.timingCalls = samples.count
       result.times = samples
       result.medianTime = Self.median(samples)
       result.timeIQR = Self.iqr(samples)

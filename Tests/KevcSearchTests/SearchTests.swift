@@ -97,6 +97,15 @@ func smallOptions(budget: Int) -> SearchOptions {
       if let b = e.baselineTime, let t = e.medianTime, let s = e.speedup { #expect(abs(s - b / t) < 1e-9) }
     }
     #expect(try db.describeCandidate(best.0.id)?.contains(" ± ") == true)
+    // References once per (shape, seed) on the CPU too (issue 17): the candidates of a reference epoch share their
+    // trial seeds and read the spec's float64 references from the shared cache instead of interpreting them again;
+    // every CPU worker says where its time went.
+    let reports = evals.compactMap { $0.workerReport }.compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    let cached = reports.compactMap { ($0["references_cached"] as? NSNumber)?.intValue }.reduce(0, +)
+    #expect(cached > 0, "\(reports)")
+    #expect(evals.filter { $0.status == .ok }.allSatisfy { $0.phaseSeconds["compile"] != nil && $0.phaseSeconds["timing"] != nil })
     // A result above 100% of the roofline floor is flagged: never the best, never a speedup.
     var flagged = best.1
     flagged.workerReport = #"{"flag": "250% of the roofline floor (faster than the floor allows)"}"#

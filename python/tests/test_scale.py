@@ -395,7 +395,7 @@ def test_the_stop_rule():
     assert StopRule(ci=0.02)(noisy) is None
     assert StopRule()(noisy * 5) is None  # no ci and no incumbent: the requested count
     lo, hi = median_interval(list(range(1, 101)))
-    assert (lo, hi) == (41, 61)  # ranks 40.2 -> 40 and 1 + 59.8 -> 61 (1-based) of 1..100
+    assert (lo, hi) == (40, 61)  # ranks floor(40.2) = 40 and ceil(1 + 59.8) = 61 (1-based) of 1..100
     assert warmed_up([5.0] * 8 + [1.0] * 8) is False and warmed_up([3.0] * 4 + [1.0] * 16) is True
 
 
