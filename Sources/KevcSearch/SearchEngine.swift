@@ -370,7 +370,11 @@ public final class SearchEngine {
       let count = max(1, devices.count)
       deviceBudget = options.deviceMemory ?? GPUHarness.deviceMemoryBudget(totalBytes: devices.map(\.totalBytes))
       pool.memoryBudget = deviceBudget.map { EvaluationFootprint.sum(Array(repeating: $0, count: count)) }
-      footprint = .of(bound)
+      // The worker checks the workload shape and the spec's default shape one after the other: the evaluation
+      // holds the larger of the two (each case's plan is made against the memory admitted here).
+      var cases: [Kernel] = [bound]
+      if let spec = try? front.binding([:], location: .unknown) { cases.append(spec) }
+      footprint = cases.map { EvaluationFootprint.of($0) }.max { $0.total < $1.total } ?? .of(bound)
       let budget = deviceBudget.map { "\($0 >> 20) MiB per device" } ?? "none (admission by count)"
       observe(.message("device memory per evaluation: \(footprint.summary); budget \(budget), \(count) device(s)"))
       if let executor = options.executor {
