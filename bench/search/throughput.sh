@@ -10,8 +10,8 @@
 # 2. A sweep of the specs that need the sliced float64 reference at their bench shape (THROUGHPUT_SWEEP, default
 #    avg_pool2d batch_norm2d conv1d_dilated_strided) through `kevc run --target triton --device-memory`: a
 #    harness crash is what this looks for (the plan may say harness_error: the reference cannot fit, with why).
-#    At most THROUGHPUT_SWEEP_SECONDS (default 45). Stage 2 is skipped when stage 1 left less than that of the
-#    THROUGHPUT_TOTAL_SECONDS (default 460) the script allows itself.
+#    At most THROUGHPUT_SWEEP_SECONDS (default 45). A search or the sweep that would end past
+#    THROUGHPUT_TOTAL_SECONDS (default 440) of the script's start is skipped and says so.
 # OUT_DIR stays small (text only): throughput.md (the table), throughput.json, machine.txt, search-LABEL.log (the
 # last 40 lines of each) and sweep.json. Databases, modules and the reference cache live in a temporary folder that
 # is deleted; nothing of them is archived.
@@ -22,7 +22,7 @@ set -uo pipefail
 OUT=${1:?usage: [THROUGHPUT_BEFORE=DIR] bench/search/throughput.sh OUT_DIR}
 SECONDS_PER_SEARCH=${THROUGHPUT_SECONDS:-30}
 SWEEP_SECONDS=${THROUGHPUT_SWEEP_SECONDS:-45}
-TOTAL_SECONDS=${THROUGHPUT_TOTAL_SECONDS:-460}
+TOTAL_SECONDS=${THROUGHPUT_TOTAL_SECONDS:-440}
 SWEEP_SPECS=${THROUGHPUT_SWEEP:-avg_pool2d batch_norm2d conv1d_dilated_strided}
 BEFORE=${THROUGHPUT_BEFORE:-}
 mkdir -p "$OUT"
@@ -49,6 +49,9 @@ shape_of() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
 
 search() {  # label kevc python-dir spec
   local label=$1 bin=$2 py=$3 spec=$4 start shape rc
+  if [ $(( $(date +%s) - begin + SECONDS_PER_SEARCH )) -gt "$TOTAL_SECONDS" ]; then   # never past the call's time
+    echo "search $label: skipped (the script's $TOTAL_SECONDS s)"; return
+  fi
   shape=$(shape_of "$spec"); [ -n "${THROUGHPUT_SMALL:-}" ] && shape=""
   rm -rf "$KEVC_GPU_CACHE/references"   # fresh references for every search: before and after pay alike
   start=$(date +%s.%N)
