@@ -4,9 +4,10 @@
 # (bench/gpu/build-static-kevc.sh; $KEVC or bench/gpu/kevc-binary.sh).
 #   [THROUGHPUT_BEFORE=DIR] bench/search/throughput.sh OUT_DIR
 # 1. Short searches (THROUGHPUT_SECONDS each, default 30) at the bench shapes of rmsnorm, softmax, layernorm,
-#    matmul (bf16), conv2d and attention. With THROUGHPUT_BEFORE=DIR (a tree of the "before" commit: DIR/kevc its
-#    static binary, DIR/python its kevc_gpu), each search runs with DIR's kevc and harness first, then with this
-#    commit's, on the same machine, each with fresh references (the ceilings are measured once, before both).
+#    matmul (bf16), conv2d and attention. With THROUGHPUT_BEFORE=DIR (a tree of the "before" commit: DIR/kevc or
+#    DIR/kevc-static.xz its static binary, DIR/python its kevc_gpu), each search runs with DIR's kevc and harness
+#    first, then with this commit's, on the same machine, each with fresh references (the ceilings are measured once,
+#    before both).
 # 2. A sweep of the specs that need the sliced float64 reference at their bench shape (THROUGHPUT_SWEEP, default
 #    avg_pool2d batch_norm2d conv1d_dilated_strided) through `kevc run --target triton --device-memory`: a
 #    harness crash is what this looks for (the plan may say harness_error: the reference cannot fit, with why).
@@ -31,10 +32,17 @@ cd "$(dirname "$0")/../.."
 . bench/gpu/kevc-binary.sh
 AFTER_KEVC=$KEVC
 AFTER_PYTHON=$PWD/python
-if [ -n "$BEFORE" ]; then
-  [ -x "$BEFORE/kevc" ] && [ -d "$BEFORE/python/kevc_gpu" ] || { echo "THROUGHPUT_BEFORE=$BEFORE needs kevc and python/kevc_gpu" >&2; exit 1; }
-fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kevc-throughput.XXXXXX")
+BEFORE_KEVC=
+if [ -n "$BEFORE" ]; then
+  BEFORE=$(cd "$BEFORE" && pwd)
+  BEFORE_KEVC=$BEFORE/kevc
+  if [ ! -x "$BEFORE_KEVC" ] && [ -f "$BEFORE/kevc-static.xz" ]; then
+    xz -dc "$BEFORE/kevc-static.xz" > "$WORK/kevc-before" && chmod +x "$WORK/kevc-before" && BEFORE_KEVC=$WORK/kevc-before
+  fi
+  [ -x "$BEFORE_KEVC" ] && [ -d "$BEFORE/python/kevc_gpu" ] \
+    || { echo "THROUGHPUT_BEFORE=$BEFORE needs kevc (or kevc-static.xz) and python/kevc_gpu" >&2; exit 1; }
+fi
 export KEVC_GPU_CACHE="$WORK/cache"   # ceilings, measured costs and the reference cache's disk tier: never in OUT
 python3 bench/gpu/probe.py before > "$OUT/machine.txt" 2>&1
 trap 'python3 bench/gpu/probe.py after >> "$OUT/machine.txt" 2>&1; rm -rf "$WORK"' EXIT
@@ -67,7 +75,7 @@ search() {  # label kevc python-dir spec
 
 for op in rmsnorm softmax layernorm matmul conv2d attention; do
   spec=specs/$op.kev; [ "$op" = matmul ] && spec=bench/gpu/specs/matmul_bf16.kev
-  [ -n "$BEFORE" ] && search "before-$op" "$BEFORE/kevc" "$BEFORE/python" "$spec"
+  [ -n "$BEFORE" ] && search "before-$op" "$BEFORE_KEVC" "$BEFORE/python" "$spec"
   search "$op" "$AFTER_KEVC" "$AFTER_PYTHON" "$spec"
 done
 
