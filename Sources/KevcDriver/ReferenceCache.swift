@@ -6,8 +6,8 @@
 /// their references instead of interpreting the kernel; the correctness protocol is unchanged (poisoned results,
 /// every distribution, NaN never passes).
 ///
-/// A file holds one reference: "KEVCREF1", then per result its name, dtype, shape and float64 values, then its
-/// leeway (any-value indices, alternatives); written to a temporary name and renamed, so a reader never sees half of
+/// A file holds one reference: "KEVCREF1", then per result its name, dtype, shape and float64 values (in the host's
+/// byte order: the files never leave the machine), then its leeway (any-value indices, alternatives); written to a temporary name and renamed, so a reader never sees half of
 /// one. A file that does not read back is computed again. References above `maxBytes` are not stored.
 import Foundation
 import KevcBasic
@@ -57,7 +57,7 @@ public struct ReferenceCache: Sendable {
       int(t.shape.count)
       t.shape.forEach(int)
       int(t.values.count)
-      t.values.forEach(double)
+      t.values.withUnsafeBytes { out.append(contentsOf: $0) }  // the host's float64s, in one copy
       let l = r.leeway[name] ?? Leeway()
       int(l.anyValue.count)
       l.anyValue.sorted().forEach(int)
@@ -113,11 +113,15 @@ public struct ReferenceCache: Sendable {
         shape.append(d)
       }
       guard let n = count(8) else { return nil }
-      var v = [Double](repeating: 0, count: n)
-      for k in 0..<n {
-        guard let x = double() else { return nil }
-        v[k] = x
+      // In one copy (a value at a time took most of a check's time in a debug build).
+      let start = at
+      let v = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+        bytes.withUnsafeBytes { raw in
+          UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<start + 8 * n]))
+        }
+        initialized = n
       }
+      at += 8 * n
       var l = Leeway()
       guard let anyCount = count(8) else { return nil }
       for _ in 0..<anyCount {
