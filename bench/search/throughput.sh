@@ -75,6 +75,10 @@ search() {  # label kevc python-dir spec
 
 for op in rmsnorm softmax layernorm matmul conv2d attention; do
   spec=specs/$op.kev; [ "$op" = matmul ] && spec=bench/gpu/specs/matmul_bf16.kev
+  pair=$SECONDS_PER_SEARCH; [ -n "$BEFORE" ] && pair=$((2 * SECONDS_PER_SEARCH))
+  if [ $(( $(date +%s) - begin + pair )) -gt "$TOTAL_SECONDS" ]; then   # before and after, or neither
+    echo "search $op: skipped (the script's $TOTAL_SECONDS s)"; continue
+  fi
   [ -n "$BEFORE" ] && search "before-$op" "$BEFORE_KEVC" "$BEFORE/python" "$spec"
   search "$op" "$AFTER_KEVC" "$AFTER_PYTHON" "$spec"
 done
