@@ -1,5 +1,7 @@
 // The parts of the LLVM C API (LLVM 22) that KevcLLVM uses.
 #include <llvm-c/Analysis.h>
+#include <llvm-c/BitReader.h>
+#include <llvm-c/BitWriter.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>

@@ -28,9 +28,6 @@ public enum GPUHarness {
     /// A file the GPU worker creates while it waits for the device lock and removes once it holds it
     /// (`$KEVC_WAIT_MARKER`): the search's worker pool does not count that wait against the candidate's timeout.
     public var waitMarker: String?
-    /// Bytes of device memory the evaluation may use (`--memory-budget`): a float64 reference that does not fit is
-    /// computed in slices and compared as they come. Nil: no limit.
-    public var memoryBudget: Int?
     /// Reference outputs from the harness's cache, computed once per (reference module, trial seed)
     /// (`--reuse-references`); a candidate timed faster than `freshIfFasterThan` seconds gets one fresh-seed trial.
     public var reuseReferences: Bool
@@ -41,18 +38,25 @@ public enum GPUHarness {
     /// A baseline kernel module (same signature as the first case) timed beside it, interleaved
     /// (`--baseline-kernel`): the summary's `baseline_timing`.
     public var baselineModule: String?
+    /// Adaptive timing (docs/gpu-harness.md): stop the timed calls once the median's ~95% confidence interval is
+    /// within this fraction of it (`--timing-ci`), and once the candidate is clearly slower than `incumbentSeconds`
+    /// (the best median so far: its fastest call after 3 is more than 2x it, `--incumbent-s`). Nil: a fixed count.
+    public var timingCI: Double?
+    public var incumbentSeconds: Double?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
       eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
-      waitMarker: String? = nil, memoryBudget: Int? = nil, reuseReferences: Bool = false,
-      freshIfFasterThan: Double? = nil, server: String? = nil, baselineModule: String? = nil
+      waitMarker: String? = nil, reuseReferences: Bool = false,
+      freshIfFasterThan: Double? = nil, server: String? = nil, baselineModule: String? = nil,
+      timingCI: Double? = nil, incumbentSeconds: Double? = nil
     ) {
+      self.timingCI = timingCI
+      self.incumbentSeconds = incumbentSeconds
       self.baselineModule = baselineModule
       self.server = server
       self.reuseReferences = reuseReferences
       self.freshIfFasterThan = freshIfFasterThan
-      self.memoryBudget = memoryBudget
       self.waitMarker = waitMarker
       self.timingSeconds = timingSeconds
       self.oneWorker = oneWorker
@@ -85,11 +89,15 @@ public enum GPUHarness {
     public var kernelModule: String
     public var referenceModule: String
     public var label: String
+    /// The declared device-memory footprint and reference plan (`EvaluationFootprint.planJSON`, `--footprint`):
+    /// whole, in slices of so many elements, or too large (harness_error). Nil: the reference whole.
+    public var footprint: String?
 
-    public init(kernelModule: String, referenceModule: String, label: String) {
+    public init(kernelModule: String, referenceModule: String, label: String, footprint: String? = nil) {
       self.kernelModule = kernelModule
       self.referenceModule = referenceModule
       self.label = label
+      self.footprint = footprint
     }
   }
 
@@ -123,6 +131,7 @@ public enum GPUHarness {
         fm.createFile(atPath: referencePath, contents: Data(c.referenceModule.utf8))
       else { throw ioError("cannot write the modules to '\(folder.path)'") }
       args += ["--kernel", kernelPath, "--reference", referencePath, "--shape-label", c.label]
+      if cases.contains(where: { $0.footprint != nil }) { args += ["--footprint", c.footprint ?? "{}"] }
     }
     args += [
       "--trials", String(options.trials), "--timing-calls", String(options.timingCalls),
@@ -138,10 +147,11 @@ public enum GPUHarness {
     if options.oneWorker && cases.count > 1 { args.append("--one-worker") }
     if let s = options.seed { args += ["--seed", String(s)] }
     if let t = options.timingSeconds { args += ["--timing-seconds", String(t)] }
-    if let m = options.memoryBudget, m > 0 { args += ["--memory-budget", String(m)] }
     if options.reuseReferences { args.append("--reuse-references") }
     if let server = options.server { args += ["--server", server] }
     if let f = options.freshIfFasterThan, f.isFinite, f > 0 { args += ["--fresh-if-faster-than", String(f)] }
+    if let c = options.timingCI, c.isFinite, c > 0 { args += ["--timing-ci", String(c)] }
+    if let b = options.incumbentSeconds, b.isFinite, b > 0 { args += ["--incumbent-s", String(b)] }
     let shapeLabel = cases[0].label
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -18,6 +18,9 @@ public struct KernelCheck {
     public var timingRepeats: Int
     /// The input distributions trials cycle through (all of them by default).
     public var distributions: [InputDistribution]
+    /// Where the trials' float64 references come from: nil, the interpreter on the checked kernel itself; else the
+    /// reference cache, for the spec's IR at the same shape (`spec`, keyed by `key`): computed once per seed.
+    public var references: (cache: ReferenceCache, spec: Kernel, key: String)?
 
     public init(
       trials: Int = 5, seed: UInt64 = 0x6b657663, timingIterations: Int = 10, timingRepeats: Int = 5,
@@ -46,6 +49,8 @@ public struct KernelCheck {
     /// Median seconds per call, when timed.
     public var secondsPerCall: Double?
     public var passed: Bool { trials.allSatisfy(\.passed) }
+    /// Trials whose reference was read from the reference cache rather than interpreted.
+    public var cachedReferences = 0
     public var worstAbsoluteError: Double {
       trials.flatMap { $0.comparisons.map(\.comparison.maxAbsError) }.max() ?? 0
     }
@@ -98,16 +103,24 @@ public struct KernelCheck {
     let distributions = options.distributions
     var trials: [Trial] = []
     var lastInputs: [String: TensorValue] = [:]
+    var cached = 0
     for t in 0..<max(0, options.trials) {
       let seed = options.seed &+ UInt64(t) &* 0x9E37_79B9_7F4A_7C15
       let distribution = distributions[t % distributions.count]
       let inputs = RandomInputs.generate(for: kernel, seed: seed, distribution: distribution)
-      let (comparisons, clobbered) = try check(kernel, jit: jit, inputs: inputs)
+      var reference: ReferenceCache.Reference?
+      if let r = options.references {
+        let got = try r.cache.reference(spec: r.spec, key: r.key, seed: seed, distribution: distribution, inputs: inputs)
+        reference = got.reference
+        if got.source == "cached" { cached += 1 }
+      }
+      let (comparisons, clobbered) = try check(kernel, jit: jit, inputs: inputs, reference: reference)
       trials.append(Trial(seed: seed, distribution: distribution, comparisons: comparisons, clobberedInputs: clobbered))
       lastInputs = inputs
     }
 
     var report = Report(trials: trials)
+    report.cachedReferences = cached
     if options.timingIterations > 0 {
       if lastInputs.isEmpty {
         lastInputs = RandomInputs.generate(for: kernel, seed: options.seed, distribution: .normal)
@@ -119,12 +132,20 @@ public struct KernelCheck {
     return report
   }
 
-  /// One trial on given inputs: runs the interpreter and the kernel (on poisoned result buffers), and compares every
-  /// result; also returns the inputs the kernel wrote to.
-  public static func check(_ kernel: Kernel, jit: JITKernel, inputs: [String: TensorValue]) throws(DiagnosticError)
+  /// One trial on given inputs: runs the interpreter (or takes the given `reference`) and the kernel (on poisoned
+  /// result buffers), and compares every result; also returns the inputs the kernel wrote to.
+  public static func check(
+    _ kernel: Kernel, jit: JITKernel, inputs: [String: TensorValue], reference given: ReferenceCache.Reference? = nil
+  ) throws(DiagnosticError)
     -> (comparisons: [(name: String, comparison: Comparison)], clobberedInputs: [String])
   {
-    let (reference, leeway) = try Interpreter.runWithLeeway(kernel, inputs: inputs)
+    let reference: [String: TensorValue]
+    let leeway: [String: Leeway]
+    if let given {
+      (reference, leeway) = given
+    } else {
+      (reference, leeway) = try Interpreter.runWithLeeway(kernel, inputs: inputs)
+    }
     var buffers = try argumentBuffers(kernel, inputs: inputs)
     let before = buffers
     try jit.run(&buffers)

@@ -104,3 +104,11 @@ extension Definition {
     return d
   }
 }
+
+extension Kernel {
+  /// The results no other definition reads: a float64 reference can compute them a slice at a time and compare each
+  /// slice as it comes (the torch reference's `_STREAMABLE`, the evaluation footprint's sliced plan).
+  public var streamableResults: [String] {
+    results.map(\.name).filter { r in !definitions.contains { $0.name != r && $0.reads(r) } }
+  }
+}

@@ -27,6 +27,21 @@ final class IRModule {
     IRModule(adopting: LLVMCloneModule(ref), context: context)
   }
 
+  /// A deep copy in a fresh context, through in-memory bitcode (lossless): what the JIT takes ownership of (ORC
+  /// owns the context of any module it is given), without emitting and optimising the program a second time.
+  func copyInNewContext() throws(DiagnosticError) -> IRModule {
+    guard let buffer = LLVMWriteBitcodeToMemoryBuffer(ref) else {
+      throw LLVMDiagnostic.error(LLVMDiagnostic.jitFailed, "cannot write the module as bitcode")
+    }
+    defer { LLVMDisposeMemoryBuffer(buffer) }
+    let context = IRContext()
+    var copy: LLVMModuleRef?
+    guard LLVMParseBitcodeInContext2(context.ref, buffer, &copy) == 0, let copy else {
+      throw LLVMDiagnostic.error(LLVMDiagnostic.jitFailed, "cannot read the module's bitcode back")
+    }
+    return IRModule(adopting: copy, context: context)
+  }
+
   /// The module as textual LLVM IR.
   var text: String { takeLLVMMessage(LLVMPrintModuleToString(ref)) }
 

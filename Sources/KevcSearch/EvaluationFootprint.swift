@@ -7,6 +7,12 @@
 /// float64, results included); the comparison's temporaries (about six float64 copies of the largest result); and
 /// scratch (the reference's reduction chunks and the L2 flush buffer of the timed calls). For example, rmsnorm at
 /// M=8192, N=4096 in f32: inputs 128 MiB (+ 128 MiB snapshot), outputs 128 MiB, reference 512 MiB, checks 1.5 GiB.
+///
+/// The same figure decides how the harness checks (`referencePlan`): whole when it fits the budget, else the
+/// float64 reference in slices over the first axis of the results no definition reads (`Kernel.streamableResults`,
+/// the torch reference's `_STREAMABLE`), sized here; or, when even that cannot fit, `harness_error` with the reason.
+/// The plan travels in the job (`--footprint`); the worker never recomputes it.
+import Foundation
 import KevcIR
 
 public struct EvaluationFootprint: Sendable, Equatable {
@@ -16,8 +22,26 @@ public struct EvaluationFootprint: Sendable, Equatable {
   public var reference: Int = 0
   public var checks: Int = 0
   public var scratch: Int = 0
+  /// Of `reference`: the float64 bytes of the results a sliced reference never holds whole.
+  public var streamed: Int = 0
+  /// Elements of one row (every axis but the first) of the widest streamed result: the smallest slice.
+  public var streamedRow: Int = 0
 
   public init() {}
+
+  /// Float64 copies of a slice held at once while it is computed and compared (the slice, the expression's
+  /// temporaries, the streaming comparison's): the batch_norm2d at N=64, C=64, H=W=512 ran out with eight.
+  public static let sliceCopies = 16
+  /// At most this many elements per slice (256 MiB of float64): more slices cost little, a huge one risks a lot.
+  public static let maxSliceElements = 1 << 25
+
+  /// How the harness computes the float64 reference under `budget` bytes.
+  public enum ReferencePlan: Equatable, Sendable {
+    case whole
+    case slices(elements: Int)
+    /// Not even in slices: what the reference holds besides its slices, and why.
+    case tooLarge(String)
+  }
 
   /// The reference's reduction chunks (2^22 float64 elements, a few at once) and the L2 flush buffer (256 MiB).
   public static let scratchBytes = 4 * (1 << 22) * 8 + (256 << 20)
@@ -64,7 +88,53 @@ public struct EvaluationFootprint: Sendable, Equatable {
     f.reference = sum([f.inputs] + copies + kernel.definitions.map { bytes(elements($0.shape), 8) })
     f.checks = bytes(largestResult, 6 * 8)
     f.scratch = scratchBytes
+    let streamable = Set(kernel.streamableResults)
+    for d in kernel.definitions where streamable.contains(d.name) && !d.shape.isEmpty {
+      f.streamed = sum([f.streamed, bytes(elements(d.shape), 8)])
+      f.streamedRow = max(f.streamedRow, elements(Array(d.shape.dropFirst())))
+    }
     return f
+  }
+
+  /// The plan for `budget` bytes (nil: no limit): whole when the footprint fits; else slices of the streamed results
+  /// (everything else held whole, the comparison's whole-result copies replaced by the slices'), as large as the rest
+  /// of the budget allows for `sliceCopies` float64 copies, at most `maxSliceElements`, at least one row.
+  public func referencePlan(budget: Int?) -> ReferencePlan {
+    guard let budget, total > budget else { return .whole }
+    let fixed = Self.sum([inputs, snapshots, outputs, reference - streamed, scratch])
+    func g(_ b: Int) -> String { b == Int.max ? "too many bytes to count" : "\((b + (1 << 20) - 1) >> 20) MiB" }
+    guard streamed > 0 else {
+      return .tooLarge(
+        "the evaluation needs \(g(total)) and its float64 reference has no result to compute in slices (budget "
+          + "\(g(budget)))")
+    }
+    let room = budget > fixed ? budget - fixed : 0
+    let elements = min(Self.maxSliceElements, room / (Self.sliceCopies * 8))
+    guard elements >= max(1, streamedRow) else {
+      return .tooLarge(
+        "in slices the evaluation still holds \(g(fixed)) (inputs, snapshots, outputs, the reference's float64 "
+          + "copies of the inputs and every definition it cannot stream) and \(g(Self.sliceCopies * 8 * max(1, streamedRow))) "
+          + "per slice of one row, more than the budget of \(g(budget))")
+    }
+    return .slices(elements: elements)
+  }
+
+  /// The plan as the harness reads it (`--footprint`, one per case): {"footprint_bytes", "budget_bytes",
+  /// "reference": "whole" | "slices" | "too_large", "slice_elements", "reason"}.
+  public func planJSON(budget: Int?) -> String {
+    var o: [String: Any] = ["footprint_bytes": total]
+    if let budget { o["budget_bytes"] = budget }
+    switch referencePlan(budget: budget) {
+    case .whole: o["reference"] = "whole"
+    case .slices(let n):
+      o["reference"] = "slices"
+      o["slice_elements"] = n
+    case .tooLarge(let reason):
+      o["reference"] = "too_large"
+      o["reason"] = reason
+    }
+    let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
   }
 
   public static func sum(_ xs: [Int]) -> Int {

@@ -370,7 +370,11 @@ public final class SearchEngine {
       let count = max(1, devices.count)
       deviceBudget = options.deviceMemory ?? GPUHarness.deviceMemoryBudget(totalBytes: devices.map(\.totalBytes))
       pool.memoryBudget = deviceBudget.map { EvaluationFootprint.sum(Array(repeating: $0, count: count)) }
-      footprint = .of(bound)
+      // The worker checks the workload shape and the spec's default shape one after the other: the evaluation
+      // holds the larger of the two (each case's plan is made against the memory admitted here).
+      var cases: [Kernel] = [bound]
+      if let spec = try? front.binding([:], location: .unknown) { cases.append(spec) }
+      footprint = cases.map { EvaluationFootprint.of($0) }.max { $0.total < $1.total } ?? .of(bound)
       let budget = deviceBudget.map { "\($0 >> 20) MiB per device" } ?? "none (admission by count)"
       observe(.message("device memory per evaluation: \(footprint.summary); budget \(budget), \(count) device(s)"))
       if let executor = options.executor {
@@ -479,7 +483,7 @@ public final class SearchEngine {
     var shape: [String: Int] = [:]
     for d in bound.dims { if let v = d.value { shape[d.name] = v } }
     var seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
-    let reuse = options.target != "llvm" && options.referenceEpoch > 0
+    let reuse = options.referenceEpoch > 0
     if reuse {
       // One base seed per epoch of `referenceEpoch` launches: shared trial seeds, shared references.
       let epoch = UInt64((stats.evaluated + pool.inFlight) / options.referenceEpoch)
@@ -499,7 +503,14 @@ public final class SearchEngine {
       request.harnessServer = harnessServer?.socket
       request.reuseReferences = reuse
       request.freshIfFasterThan = reuse ? stats.bestTime : nil
+      request.incumbentSeconds = stats.bestTime
+    } else if reuse {
+      // The CPU's float64 references (the interpreter's), once per epoch seed: files shared by the workers.
+      request.referenceCache = FileManager.default.temporaryDirectory
+        .appendingPathComponent("kevc-references-\(getuid())").path
+      request.freshIfFasterThan = stats.bestTime
     }
+    if options.target == "llvm" { request.incumbentSeconds = stats.bestTime }
     // Timing you can trust: the default schedule is timed again beside every other candidate (paired,
     // interleaved), and the speedup is the ratio of the two times measured together.
     if let d = defaultCandidate, d != id, evaluations[d]?.status == .ok, let base = self.trace(of: d) {
@@ -564,10 +575,14 @@ public final class SearchEngine {
       if let iqr = result.pairedBaselineIQR { report["paired_baseline_iqr"] = iqr }
     }
     if let flag { report["flag"] = flag }
+    if let n = result.timingCalls { report["timing_calls"] = n }
+    if let why = result.timingStopped { report["timing_stopped"] = why }
     if !result.phaseSeconds.isEmpty {
       report["phase_seconds"] = result.phaseSeconds.mapValues { ($0 * 1000).rounded() / 1000 }
     }
     if let why = result.retriedAlone { report["retried_alone"] = why }
+    if let n = result.cachedReferences { report["references_cached"] = n }
+    if let fresh = result.freshTrial { report["fresh_trial"] = fresh }
     guard !report.isEmpty,
       let data = try? JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .withoutEscapingSlashes])
     else { return nil }

@@ -73,8 +73,11 @@ public struct EvaluationRecord: Sendable, Hashable {
 
 extension EvaluationRecord {
   /// Phases of a GPU worker that do not use the device: Python and torch start-up, loading modules, waiting for
-  /// the device lock, and the worker's end.
-  static let offDevicePhases: Set<String> = ["start", "load-reference", "load-kernel", "waiting for the device", "done"]
+  /// the device lock (`waiting for the device: shared` or `: exclusive`), and the worker's end.
+  static let offDevicePhases: Set<String> = ["start", "load-reference", "load-kernel", "done"]
+  static func isOffDevice(_ phase: String) -> Bool {
+    offDevicePhases.contains(phase) || phase.hasPrefix("waiting for the device")
+  }
 
   /// Seconds of the device this evaluation used: for a GPU worker, its phases that ran on the GPU (trials and
   /// their reference, timing, revalidation, roofline); for a CPU worker, its whole time (the CPU is the device).
@@ -82,7 +85,7 @@ extension EvaluationRecord {
   public var deviceSeconds: Double {
     let phases = phaseSeconds
     guard !phases.isEmpty else { return workerSeconds ?? 0 }
-    return phases.reduce(0) { sum, phase in Self.offDevicePhases.contains(phase.key) ? sum : sum + phase.value }
+    return phases.reduce(0) { sum, phase in Self.isOffDevice(phase.key) ? sum : sum + phase.value }
   }
 
   /// The worker report's seconds by phase; empty when it has none.

@@ -48,7 +48,8 @@ public struct WorkerRequest: Codable, Sendable {
   public var compileSeconds: Double?
   /// Triton: the device memory this evaluation declared (`EvaluationFootprint`, bytes), which the pool admits it by,
   /// and the bytes it may use: when its whole footprint exceeds them, the harness computes the float64 reference in
-  /// slices over an output axis and compares them as they come (`--memory-budget`).
+  /// slices over an output axis and compares them as they come (each case's `EvaluationFootprint.referencePlan`,
+  /// passed as `--footprint`), or reports `harness_error` when even slices cannot fit.
   public var deviceFootprint: Int?
   public var deviceMemory: Int?
   /// Triton: take the float64 references of this candidate's trial seeds from the harness's reference cache
@@ -56,6 +57,12 @@ public struct WorkerRequest: Codable, Sendable {
   /// `freshIfFasterThan` seconds (the best so far).
   public var reuseReferences: Bool?
   public var freshIfFasterThan: Double?
+  /// CPU: a folder of float64 references (`ReferenceCache`) shared by the workers: each trial's reference is the
+  /// spec's, read from there or interpreted once per (shape, seed) and stored; nil: interpreted per candidate.
+  public var referenceCache: String?
+  /// The best median so far (seconds); a candidate clearly slower than it stops its timed calls (Triton) or
+  /// repeats (CPU) early (adaptive timing, docs/gpu-harness.md).
+  public var incumbentSeconds: Double?
   /// Triton: the search's warm-worker server (`HarnessServer`), or nil for a new Python worker per candidate.
   public var harnessServer: String?
   /// The baseline's trace (the default schedule): compiled at the workload shape and timed beside the candidate,
@@ -107,6 +114,14 @@ public struct WorkerResult: Codable, Sendable {
   /// The baseline's median and IQR measured beside the candidate (paired, interleaved), when asked for.
   public var pairedBaseline: Double?
   public var pairedBaselineIQR: Double?
+  /// Triton: the timed calls taken, and why they stopped before the count asked for ("ci": the median was tight;
+  /// "slower": clearly slower than the best so far), or nil.
+  public var timingCalls: Int?
+  public var timingStopped: String?
+  /// CPU: trials whose reference came from the reference cache, and the seed of the fresh trial a candidate about
+  /// to become the best got (its reference interpreted, never cached).
+  public var cachedReferences: Int?
+  public var freshTrial: String?
 
   public init(
     status: EvaluationStatus, error: String? = nil, maxAbsError: Double? = nil, maxRelError: Double? = nil,
@@ -138,8 +153,35 @@ public enum WorkerEvaluation {
     e.diagnostics.map { "\($0.message) [\($0.id)]" }.joined(separator: "; ")
   }
 
+  /// Where a CPU worker's time goes (its worker_report's `phase_seconds`, as the GPU harness reports them):
+  /// seconds per phase, each phase ending when the next starts.
+  final class Phases {
+    let clock = ContinuousClock()
+    var current = "compile"
+    var since: ContinuousClock.Instant
+    var seconds: [String: Double] = [:]
+    init() { since = clock.now }
+    func enter(_ name: String) {
+      let d = (clock.now - since).components
+      seconds[current, default: 0] += Double(d.seconds) + Double(d.attoseconds) * 1e-18
+      current = name
+      since = clock.now
+    }
+    func ended(_ result: WorkerResult) -> WorkerResult {
+      enter("done")
+      var r = result
+      r.phaseSeconds = seconds.mapValues { ($0 * 1000).rounded() / 1000 }
+      return r
+    }
+  }
+
   static func run(_ request: WorkerRequest) -> WorkerResult {
     if request.target == "triton" { return runTriton(request) }
+    let phases = Phases()
+    return phases.ended(runLLVM(request, phases))
+  }
+
+  static func runLLVM(_ request: WorkerRequest, _ phases: Phases) -> WorkerResult {
     let source = SourceFile(path: request.specPath, text: request.specText)
     let kind = InputKind(rawValue: request.kind) ?? .spec
     // The kernel as written, to find the default and odd shapes and the work at the workload shape.
@@ -170,6 +212,7 @@ public enum WorkerEvaluation {
     var result = WorkerResult(status: .ok, maxAbsError: 0, maxRelError: 0)
     var timedModule: (Kernel, LLVMCompiledModule)?
     for shape in checks {
+      phases.enter("compile")
       let compiled: CompileResult
       do {
         compiled = try Compiler.compile(
@@ -186,9 +229,14 @@ public enum WorkerEvaluation {
       if let fault = request.fault { misbehave(fault) }
       do {
         let jit = try module.jit()
-        let report = try KernelCheck.run(
-          kernel, jit: jit,
-          options: KernelCheck.Options(trials: max(1, request.trials), seed: request.seed, timingIterations: 0))
+        phases.enter("check \(shape == workloadShape ? "workload" : "odd") shape")
+        var checkOptions = KernelCheck.Options(trials: max(1, request.trials), seed: request.seed, timingIterations: 0)
+        if let dir = request.referenceCache {
+          let spec = try front.binding(shape, location: .unknown)
+          checkOptions.references = (ReferenceCache(directory: dir), spec, StructuralHash.of(spec))
+        }
+        let report = try KernelCheck.run(kernel, jit: jit, options: checkOptions)
+        if request.referenceCache != nil { result.cachedReferences = (result.cachedReferences ?? 0) + report.cachedReferences }
         result.checkedShapes.append(label(shape, front))
         result.maxAbsError = max(result.maxAbsError ?? 0, report.worstAbsoluteError)
         result.maxRelError = max(result.maxRelError ?? 0, report.worstRelativeError)
@@ -212,6 +260,7 @@ public enum WorkerEvaluation {
     }
 
     // Time at the workload shape.
+    phases.enter("compile")
     do {
       if timedModule == nil {
         let compiled = try Compiler.compile(
@@ -238,38 +287,82 @@ public enum WorkerEvaluation {
           CompileRequest(source: source, kind: kind, shapeOverrides: workloadShape, stages: [.llvm], schedule: trace))
         if let k = compiled.boundKernel, let m = compiled.module { baseline = (try m.jit(), try argumentBuffers(k)) }
       }
+      phases.enter("waiting for the timing lock")
       let lock = TimingLock(path: request.timingLock, waitMarker: request.waitMarker)
       defer { lock.release() }
+      phases.enter("timing")
       let once = try KernelCheck.run(
         kernel, jit: jit, options: KernelCheck.Options(trials: 0, timingIterations: 1, timingRepeats: 1))
       let single = max(once.secondsPerCall ?? 1e-3, 1e-9)
       let iterations = Int(min(100_000, max(1, request.secondsPerRepeat / single)))
       var buffers = try argumentBuffers(kernel)
       var samples: [Double] = []
+      // Adaptive, by the GPU harness's rule (docs/gpu-harness.md): once 3 repeats are in and the fastest is more
+      // than twice the best median so far, the candidate cannot become the best and its repeats stop ("slower").
+      func clearlySlower() -> Bool {
+        guard let best = request.incumbentSeconds, best > 0, samples.count >= 3, let fastest = samples.min() else {
+          return false
+        }
+        return fastest > 2 * best
+      }
       if var b = baseline {
-        // Paired and interleaved: candidate and baseline alternate (which goes first alternates too), so drift
-        // (clocks, other load) hits both alike. The baseline runs as many calls per repeat as it needs for its own
-        // repeat length.
+        // Paired and interleaved: the baseline, timed again beside every candidate, runs in every other repeat
+        // (which of the two goes first alternates), so drift (clocks, other load) hits both alike; it runs as many
+        // calls per repeat as it needs for its own repeat length.
         let bOnce = try b.jit.time(&b.buffers, iterations: 1, repeats: 1)[0]
         let bIterations = Int(min(100_000, max(1, request.secondsPerRepeat / max(bOnce, 1e-9))))
         var baselineSamples: [Double] = []
         for r in 0..<max(1, request.repeats) {
-          if r % 2 == 0 {
-            samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          let withBaseline = r % 2 == 0
+          let baselineFirst = (r / 2) % 2 == 1
+          if withBaseline && baselineFirst {
             baselineSamples += try b.jit.time(&b.buffers, iterations: bIterations, repeats: 1)
-          } else {
+          }
+          samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          if withBaseline && !baselineFirst {
             baselineSamples += try b.jit.time(&b.buffers, iterations: bIterations, repeats: 1)
-            samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          }
+          if clearlySlower() {
+            result.timingStopped = "slower"
+            break
           }
         }
         result.pairedBaseline = Self.median(baselineSamples)
         result.pairedBaselineIQR = Self.iqr(baselineSamples)
       } else {
-        samples = try jit.time(&buffers, iterations: iterations, repeats: max(1, request.repeats))
+        for _ in 0..<max(1, request.repeats) {
+          samples += try jit.time(&buffers, iterations: iterations, repeats: 1)
+          if clearlySlower() {
+            result.timingStopped = "slower"
+            break
+          }
+        }
       }
+      result.timingCalls = samples.count
       result.times = samples
       result.medianTime = Self.median(samples)
       result.timeIQR = Self.iqr(samples)
+      lock.release()
+      // About to become the best with references shared by an epoch of candidates: one more trial on a fresh
+      // random seed, its reference interpreted and never cached (no kernel can fit a fixed set of inputs).
+      if let best = request.freshIfFasterThan, let median = result.medianTime, median < best {
+        phases.enter("fresh trial")
+        var seed: UInt64 = 0
+        arc4random_buf(&seed, MemoryLayout<UInt64>.size)
+        let distribution = InputDistribution.allCases[Int(seed % UInt64(InputDistribution.allCases.count))]
+        let inputs = RandomInputs.generate(for: kernel, seed: seed, distribution: distribution)
+        let (comparisons, clobbered) = try KernelCheck.check(kernel, jit: jit, inputs: inputs)
+        result.freshTrial = "seed \(seed) (\(distribution))"
+        let failed = comparisons.filter { !$0.comparison.passed }.map { "\($0.name): \($0.comparison.reason)" }
+          + (clobbered.isEmpty ? [] : ["inputs written: " + clobbered.joined(separator: ", ")])
+        if !failed.isEmpty {
+          let text = failed.joined(separator: "; ")
+          let nan = text.contains(" is nan") || text.contains(" is -nan") || text.contains(" is inf")
+            || text.contains(" is -inf")
+          result.status = nan ? .nan : .wrong
+          result.error = "fresh trial (seed \(seed), \(distribution)): \(text)"
+        }
+      }
     } catch {
       return WorkerResult(status: .compileError, error: "timing: \(describe(error))", checkedShapes: result.checkedShapes)
     }
@@ -343,6 +436,13 @@ public enum WorkerEvaluation {
     }
   }
 
+  /// The reference plan of one case (`EvaluationFootprint.planJSON`) at `shape` under the evaluation's device
+  /// memory; nil without a budget (the reference whole) or when the shape does not bind (its compile says why).
+  static func footprint(_ kernel: Kernel, _ shape: [String: Int], budget: Int?) -> String? {
+    guard let budget, let bound = try? kernel.binding(shape, location: .unknown) else { return nil }
+    return EvaluationFootprint.of(bound).planJSON(budget: budget)
+  }
+
   /// A GPU candidate: the Triton module and the torch float64 reference at the workload shape (timed and checked)
   /// and at the spec's default shape (checked), both through the GPU harness in one call; the harness runs
   /// each case in its own worker process with a timeout and classifies it. The timing lock is held for the whole
@@ -378,7 +478,7 @@ public enum WorkerEvaluation {
         cases.append(
           GPUHarness.Case(
             kernelModule: String(decoding: k, as: UTF8.self), referenceModule: String(decoding: r, as: UTF8.self),
-            label: label))
+            label: label, footprint: footprint(front, shape, budget: request.deviceMemory)))
         labels.append(label)
       } catch {
         let illegal = error.diagnostics.contains { TransformError.isIllegalStep($0.id) }
@@ -406,9 +506,11 @@ public enum WorkerEvaluation {
           deviceLock: request.timingLock.map { $0 + ".gpu" }, oneWorker: true,
           // Every other worker waits while one is timed: a mutant 1000x slower than the best gets a few calls
           // (enough to lose), not the full count.
-          timingSeconds: 2, waitMarker: request.waitMarker, memoryBudget: request.deviceMemory,
+          timingSeconds: 2, waitMarker: request.waitMarker,
           reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan,
-          server: request.harnessServer, baselineModule: baselineModule))
+          server: request.harnessServer, baselineModule: baselineModule,
+          // Adaptive timing: stop once the median is known to +-2% (95% confidence), or once clearly slower.
+          timingCI: 0.02, incumbentSeconds: request.incumbentSeconds))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }
@@ -450,6 +552,8 @@ public enum WorkerEvaluation {
       result.medianTime = m
       result.times = [m]
       result.timeIQR = number(t["iqr_s"])
+      result.timingCalls = number(t["calls"]).map { Int($0) }
+      result.timingStopped = t["stopped"] as? String
     }
     if let b = o["baseline_timing"] as? [String: Any], let m = number(b["median_s"]) {
       result.pairedBaseline = m
@@ -473,8 +577,8 @@ public enum WorkerEvaluation {
 /// The machine-wide timing lock (flock on a file): concurrent workers compile and check in parallel, but only the
 /// holder times (or, on a GPU, uses the device). Taken on creation; no path means no lock. While it waits, the
 /// worker's wait marker exists, so that the pool does not count the wait against the worker's timeout.
-struct TimingLock {
-  let descriptor: Int32
+final class TimingLock {
+  private var descriptor: Int32
 
   init(path: String?, waitMarker: String? = nil) {
     descriptor = path.map { open($0, O_CREAT | O_RDWR, 0o644) } ?? -1
@@ -485,9 +589,11 @@ struct TimingLock {
     if let waitMarker { unlink(waitMarker) }
   }
 
+  /// Lets go of the lock; a second call does nothing.
   func release() {
     guard descriptor >= 0 else { return }
     flock(descriptor, LOCK_UN)
     close(descriptor)
+    descriptor = -1
   }
 }

@@ -95,9 +95,7 @@ struct Emitter {
     out.append(contentsOf: table)
     out.append("]")
     // Results no other definition reads: reference_slices computes them a slice at a time.
-    let streamable = kernel.results.map(\.name).filter { r in
-      !kernel.definitions.contains { $0.name != r && $0.reads(r) }
-    }
+    let streamable = kernel.streamableResults
     out.append(
       "_STREAMABLE = " + (streamable.isEmpty ? "set()" : "{\(streamable.map(py).joined(separator: ", "))}"))
     out.append("")

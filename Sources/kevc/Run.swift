@@ -32,6 +32,16 @@ struct Run: ParsableCommand {
   @Option(name: .customLong("gpu-timeout"), help: "With --target triton, hip or cute: seconds the GPU harness gives the kernel.")
   var gpuTimeout: Double = 120
 
+  @Option(
+    help: "With --target triton: MiB of device memory the evaluation may use; the float64 reference is checked whole, in slices, or not at all (harness_error with the reason) by the plan of its footprint (docs/gpu-harness.md).")
+  var deviceMemory: Int?
+
+  @Option(help: "With --target triton: a warm-worker server's socket (python3 -m kevc_gpu serve); without one there, the harness evaluates itself.")
+  var harnessServer: String?
+
+  @Option(help: "With --target triton: calls of the reference module's eager path timed for the report (0: none).")
+  var eagerCalls: Int = 10
+
   func run() throws {
     if ["triton", "hip", "cute"].contains(options.target) { return try runTriton() }
     var source: SourceFile?

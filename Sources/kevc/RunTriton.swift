@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KevcBasic
 import KevcDriver
+import KevcSearch
 
 /// `kevc run --target triton|hip|cute`: emits the target's harness module ('triton', 'hip-py' or 'cute') and the
 /// torch reference module
@@ -29,12 +30,17 @@ extension Run {
       }
       let kernel = result.boundKernel ?? result.kernel
       let label = kernel.dims.compactMap { d in d.value.map { "\(d.name)=\($0)" } }.joined(separator: ",")
+      let budget = deviceMemory.map { min(max(1, $0), 1 << 30) << 20 }
       let outcome = try GPUHarness.run(
-        kernelModule: String(decoding: kernelData, as: UTF8.self), referenceModule: String(decoding: refData, as: UTF8.self),
-        kernelName: kernel.name, shapeLabel: label,
+        cases: [
+          GPUHarness.Case(
+            kernelModule: String(decoding: kernelData, as: UTF8.self),
+            referenceModule: String(decoding: refData, as: UTF8.self), label: label,
+            footprint: budget.map { EvaluationFootprint.of(kernel).planJSON(budget: $0) })
+        ], kernelName: kernel.name,
         options: GPUHarness.Options(
           trials: max(0, trials), timingCalls: max(0, iterations) * max(1, repeats), timeout: gpuTimeout,
-          seed: seed))
+          seed: seed, eagerCalls: max(0, eagerCalls), server: harnessServer))
       print(outcome.text)
       status = outcome.status
     } catch {

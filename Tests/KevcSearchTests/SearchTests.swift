@@ -97,6 +97,15 @@ func smallOptions(budget: Int) -> SearchOptions {
       if let b = e.baselineTime, let t = e.medianTime, let s = e.speedup { #expect(abs(s - b / t) < 1e-9) }
     }
     #expect(try db.describeCandidate(best.0.id)?.contains(" ± ") == true)
+    // References once per (shape, seed) on the CPU too (issue 17): the candidates of a reference epoch share their
+    // trial seeds and read the spec's float64 references from the shared cache instead of interpreting them again;
+    // every CPU worker says where its time went.
+    let reports = evals.compactMap { $0.workerReport }.compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    let cached = reports.compactMap { ($0["references_cached"] as? NSNumber)?.intValue }.reduce(0, +)
+    #expect(cached > 0, "\(reports)")
+    #expect(evals.filter { $0.status == .ok }.allSatisfy { $0.phaseSeconds["compile"] != nil && $0.phaseSeconds["timing"] != nil })
     // A result above 100% of the roofline floor is flagged: never the best, never a speedup.
     var flagged = best.1
     flagged.workerReport = #"{"flag": "250% of the roofline floor (faster than the floor allows)"}"#
@@ -655,6 +664,31 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(f.total == f.inputs + f.snapshots + f.outputs + f.reference + f.checks + f.scratch)
     #expect(f.admitted(budget: nil) == f.total && f.admitted(budget: 1 << 20) == 1 << 20)
     #expect(EvaluationFootprint.sum([Int.max, 1]) == Int.max)  // sums saturate, never trap
+  }
+
+  /// The plan the harness follows (it never recomputes it): whole when the footprint fits; slices of the streamed
+  /// result sized from what the rest leaves of the budget; too large, with the reason, when even one row cannot fit.
+  @Test func theReferencePlanFollowsTheFootprint() throws {
+    let spec = "kernel add(x: f32[M, N], y: f32[M, N]) -> (z: f32[M, N]) {\n  dims M = 3, N = 5\n  z[i, j] = x[i, j] + y[i, j]\n}\n"
+    let front = try Compiler.compile(CompileRequest(source: SourceFile(path: "add.kev", text: spec), kind: .spec, stages: [.ir])).kernel
+    #expect(front.streamableResults == ["z"])
+    let f = EvaluationFootprint.of(try front.binding(["M": 1024, "N": 2048], location: .unknown))
+    let n = 1024 * 2048
+    #expect(f.streamed == n * 8 && f.streamedRow == 2048)
+    #expect(f.referencePlan(budget: nil) == .whole && f.referencePlan(budget: f.total) == .whole)
+    let fixed = f.inputs + f.snapshots + f.outputs + f.reference - f.streamed + f.scratch
+    let budget = fixed + 64 * 2048 * EvaluationFootprint.sliceCopies * 8
+    #expect(f.referencePlan(budget: budget) == .slices(elements: 64 * 2048))
+    guard case .tooLarge(let reason) = f.referencePlan(budget: fixed + 100) else {
+      Issue.record("a budget without room for one row must be too large")
+      return
+    }
+    #expect(reason.contains("per slice of one row"))
+    let json = f.planJSON(budget: budget)
+    #expect(json.contains("\"reference\":\"slices\"") && json.contains("\"slice_elements\":\(64 * 2048)"))
+    // At most maxSliceElements per slice, however large the budget.
+    let big = EvaluationFootprint.of(try front.binding(["M": 65536, "N": 4096], location: .unknown))
+    #expect(big.referencePlan(budget: big.total - 1) == .slices(elements: EvaluationFootprint.maxSliceElements))
   }
 
   @Test func thePoolAdmitsByMemoryAsWellAsByCount() throws {

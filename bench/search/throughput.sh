@@ -1,88 +1,122 @@
 #!/usr/bin/env bash
-# Evaluation throughput on one GPU (issue 17), in under 9 minutes: run on the GPU machine (CUDA, Triton, PyTorch;
-# no Swift) from the repository root, with the static kevc of this commit (bench/gpu/build-static-kevc.sh).
-#   bench/search/throughput.sh OUT_DIR
+# Evaluation throughput on one GPU (issue 17), before and after, in ONE call of under 8 minutes: run on the GPU
+# machine (CUDA, Triton, PyTorch; no Swift) from the repository root, with the static kevc of this commit
+# (bench/gpu/build-static-kevc.sh; $KEVC or bench/gpu/kevc-binary.sh).
+#   [THROUGHPUT_BEFORE=DIR] bench/search/throughput.sh OUT_DIR
 # 1. Short searches (THROUGHPUT_SECONDS each, default 30) at the bench shapes of rmsnorm, softmax, layernorm,
-#    matmul (bf16), conv2d and attention, with the warm workers, reference reuse and memory admission ("after"),
-#    and of rmsnorm and matmul with `--cold-workers --reference-epoch 0` ("before": a Python worker per candidate,
-#    a float64 reference per candidate), all in one tuning database.
-# 2. Every spec of specs/ and specs/kernelbench/ checked once at its bench shape (default schedule, 1 trial, 3
-#    timed calls) through a warm-worker server with the device's memory budget, at most THROUGHPUT_SWEEP_SECONDS
-#    (default 150): a harness crash or harness_error is what this looks for; a spec not reached in time says so.
-# THROUGHPUT_SMALL=1 uses each spec's dims line instead of its bench shape (a dry run on the CPU: KEVC_GPU_DEVICE=cpu
-# TRITON_INTERPRET=1). Writes OUT_DIR/{throughput.md, throughput.json, db/LABEL.{db,json}, search-*.log,
-# sweep/*.json, machine.txt}.
+#    matmul (bf16), conv2d and attention. With THROUGHPUT_BEFORE=DIR (a tree of the "before" commit: DIR/kevc or
+#    DIR/kevc-static.xz its static binary, DIR/python its kevc_gpu), each search runs with DIR's kevc and harness
+#    first, then with this commit's, on the same machine, each with fresh references (the ceilings are measured once,
+#    before both).
+# 2. A sweep of the specs that need the sliced float64 reference at their bench shape (THROUGHPUT_SWEEP, default
+#    avg_pool2d batch_norm2d conv1d_dilated_strided) through `kevc run --target triton --device-memory`: a
+#    harness crash is what this looks for (the plan may say harness_error: the reference cannot fit, with why).
+#    At most THROUGHPUT_SWEEP_SECONDS (default 45). A search or the sweep that would end past
+#    THROUGHPUT_TOTAL_SECONDS (default 440) of the script's start is skipped and says so.
+# OUT_DIR stays small (text only): throughput.md (the table), throughput.json, machine.txt, search-LABEL.log (the
+# last 40 lines of each) and sweep.json. Databases, modules and the reference cache live in a temporary folder that
+# is deleted; nothing of them is archived.
+# THROUGHPUT_SMALL=1 uses each spec's dims line instead of its bench shape: the dry run on the CPU,
+#   KEVC_GPU_DEVICE=cpu TRITON_INTERPRET=1 THROUGHPUT_SMALL=1 THROUGHPUT_SECONDS=20 bench/search/throughput.sh OUT
+# (with KEVC_GPU_DEVICE=cpu a stand-in nvidia-smi names the "device", as in the Swift test of a Triton search).
 set -uo pipefail
-OUT=${1:?usage: bench/search/throughput.sh OUT_DIR}
+OUT=${1:?usage: [THROUGHPUT_BEFORE=DIR] bench/search/throughput.sh OUT_DIR}
 SECONDS_PER_SEARCH=${THROUGHPUT_SECONDS:-30}
-SWEEP_SECONDS=${THROUGHPUT_SWEEP_SECONDS:-150}
-mkdir -p "$OUT/sweep"
+SWEEP_SECONDS=${THROUGHPUT_SWEEP_SECONDS:-45}
+TOTAL_SECONDS=${THROUGHPUT_TOTAL_SECONDS:-440}
+SWEEP_SPECS=${THROUGHPUT_SWEEP:-avg_pool2d batch_norm2d conv1d_dilated_strided}
+BEFORE=${THROUGHPUT_BEFORE:-}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 cd "$(dirname "$0")/../.."
 . bench/gpu/kevc-binary.sh
-export KEVC_GPU_CACHE="$OUT/cache"   # ceilings, measured costs and the reference cache's disk tier, fresh
+AFTER_KEVC=$KEVC
+AFTER_PYTHON=$PWD/python
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kevc-throughput.XXXXXX")
+BEFORE_KEVC=
+if [ -n "$BEFORE" ]; then
+  BEFORE=$(cd "$BEFORE" && pwd)
+  BEFORE_KEVC=$BEFORE/kevc
+  if [ ! -x "$BEFORE_KEVC" ] && [ -f "$BEFORE/kevc-static.xz" ]; then
+    xz -dc "$BEFORE/kevc-static.xz" > "$WORK/kevc-before" && chmod +x "$WORK/kevc-before" && BEFORE_KEVC=$WORK/kevc-before
+  fi
+  [ -x "$BEFORE_KEVC" ] && [ -d "$BEFORE/python/kevc_gpu" ] \
+    || { echo "THROUGHPUT_BEFORE=$BEFORE needs kevc (or kevc-static.xz) and python/kevc_gpu" >&2; exit 1; }
+fi
+export KEVC_GPU_CACHE="$WORK/cache"   # ceilings, measured costs and the reference cache's disk tier: never in OUT
 python3 bench/gpu/probe.py before > "$OUT/machine.txt" 2>&1
-trap 'python3 bench/gpu/probe.py after >> "$OUT/machine.txt" 2>&1' EXIT
+trap 'python3 bench/gpu/probe.py after >> "$OUT/machine.txt" 2>&1; rm -rf "$WORK"' EXIT
+[ -z "${THROUGHPUT_SMALL:-}" ] && python3 -m kevc_gpu ceilings > /dev/null 2>&1   # once, for every search
+if [ "${KEVC_GPU_DEVICE:-}" = cpu ]; then   # the dry run: a stand-in nvidia-smi, so that the search takes the CPU
+  mkdir -p "$WORK/bin"; printf '#!/bin/sh\necho "Interpreter GPU, 9.0, 0.0"\n' > "$WORK/bin/nvidia-smi"
+  chmod +x "$WORK/bin/nvidia-smi"; export PATH="$WORK/bin:$PATH"
+fi
+begin=$(date +%s)
 shape_of() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
+: > "$WORK/walls.txt"
 
-search() {  # label spec extra-flags...   (one database per search: OUT/db/LABEL.db)
-  local label=$1 spec=$2; shift 2
-  local start=$(date +%s.%N) shape
-  shape=$(shape_of "$spec"); [ -n "${THROUGHPUT_SMALL:-}" ] && shape=""   # THROUGHPUT_SMALL: the dims line (a CPU dry run)
-  timeout $((SECONDS_PER_SEARCH + 120)) "$KEVC" search "$spec" --target triton ${shape:+--shape "$shape"} \
-    --budget 400 --time-limit "$SECONDS_PER_SEARCH" --db "$OUT/db/$label.db" --trials 1 --case-timeout 60 \
-    --eval-timeout 300 --seed 1 "$@" > "$OUT/search-$label.log" 2>&1
-  local rc=$?
-  python3 -c "import sys; print(sys.argv[1], '%.1f' % (float(sys.argv[3]) - float(sys.argv[2])), sys.argv[4])" \
-    "$label" "$start" "$(date +%s.%N)" "$rc" >> "$OUT/search-walls.txt"
-  "$KEVC" db export --db "$OUT/db/$label.db" -o "$OUT/db/$label.json" > /dev/null 2>&1
-  echo "search $label: exit $rc; $(tail -1 "$OUT/search-$label.log")"
-}
-mkdir -p "$OUT/db"
-: > "$OUT/search-walls.txt"
-search before-rmsnorm specs/rmsnorm.kev --cold-workers --reference-epoch 0
-search before-matmul bench/gpu/specs/matmul_bf16.kev --cold-workers --reference-epoch 0
-for op in rmsnorm softmax layernorm conv2d attention; do search "$op" "specs/$op.kev"; done
-search matmul bench/gpu/specs/matmul_bf16.kev
-
-# 2. The spec sweep through one warm-worker server (two warm workers share the GPU; memory budget from the device).
-SOCK="$OUT/warm.sock"
-python3 -m kevc_gpu serve --socket "$SOCK" --workers 2 > "$OUT/sweep/server.log" 2>&1 &
-SERVER=$!
-BUDGET=$(python3 -m kevc_gpu devices | python3 -c 'import json,sys; d=json.load(sys.stdin)["devices"]; m=min(x["total_bytes"] for x in d); print(m - max(1<<30, m//10))')
-sweep_start=$(date +%s)
-for spec in specs/*.kev specs/kernelbench/*.kev; do
-  name=$(basename "$spec" .kev); dir="$OUT/sweep/$name"
-  if [ $(( $(date +%s) - sweep_start )) -ge "$SWEEP_SECONDS" ]; then
-    echo '{"status": "not reached", "reason": "the sweep ran out of time"}' > "$OUT/sweep/$name.json"; continue
+search() {  # label kevc python-dir spec
+  local label=$1 bin=$2 py=$3 spec=$4 start shape rc
+  if [ $(( $(date +%s) - begin + SECONDS_PER_SEARCH )) -gt "$TOTAL_SECONDS" ]; then   # never past the call's time
+    echo "search $label: skipped (the script's $TOTAL_SECONDS s)"; return
   fi
   shape=$(shape_of "$spec"); [ -n "${THROUGHPUT_SMALL:-}" ] && shape=""
-  if ! "$KEVC" compile "$spec" --target triton ${shape:+--shape "$shape"} --emit torch-ref,triton --dump-dir "$dir" \
-      > "$dir.compile.txt" 2>&1; then
-    python3 -c 'import json,sys; print(json.dumps({"status": "kevc_compile_error", "reason": open(sys.argv[1]).read()[-400:]}))' \
-      "$dir.compile.txt" > "$OUT/sweep/$name.json"; continue
-  fi
-  timeout 90 python3 -m kevc_gpu run --kernel "$dir"/*.triton.py --reference "$dir"/*.ref.py --shape-label "$shape" \
-    --trials 1 --timing-calls 3 --eager-calls 0 --timing-seconds 2 --timeout 45 --memory-budget "$BUDGET" \
-    --server "$SOCK" > "$OUT/sweep/$name.json" 2> "$OUT/sweep/$name.err"
-  rm -rf "$dir"
-done &
-SWEEP=$!
-wait $SWEEP
-kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
+  rm -rf "$KEVC_GPU_CACHE/references"   # fresh references for every search: before and after pay alike
+  start=$(date +%s.%N)
+  PYTHONPATH="$py" KEVC_PYTHON_DIR="$py" timeout $((SECONDS_PER_SEARCH + 60)) "$bin" search "$spec" --target triton \
+    ${shape:+--shape "$shape"} --budget 1000 --time-limit "$SECONDS_PER_SEARCH" --db "$WORK/$label.db" --trials 1 \
+    --case-timeout 60 --eval-timeout 300 --seed 1 > "$WORK/search-$label.log" 2>&1
+  rc=$?
+  echo "$label $start $(date +%s.%N) $rc" >> "$WORK/walls.txt"
+  "$AFTER_KEVC" db export --db "$WORK/$label.db" -o "$WORK/$label.json" > /dev/null 2>&1
+  tail -40 "$WORK/search-$label.log" > "$OUT/search-$label.log"
+  echo "search $label: exit $rc; $(tail -1 "$WORK/search-$label.log")"
+}
 
-python3 - "$OUT" <<'PY'
-import collections, glob, json, os, sys
-out = sys.argv[1]
-walls = [l.split() for l in open(os.path.join(out, "search-walls.txt")) if l.strip()]
-rows, report = [], {"searches": {}, "sweep": {}}
-for label, wall, rc in walls:
-    wall = float(wall)
+for op in rmsnorm softmax layernorm matmul conv2d attention; do
+  spec=specs/$op.kev; [ "$op" = matmul ] && spec=bench/gpu/specs/matmul_bf16.kev
+  pair=$SECONDS_PER_SEARCH; [ -n "$BEFORE" ] && pair=$((2 * SECONDS_PER_SEARCH))
+  if [ $(( $(date +%s) - begin + pair )) -gt "$TOTAL_SECONDS" ]; then   # before and after, or neither
+    echo "search $op: skipped (the script's $TOTAL_SECONDS s)"; continue
+  fi
+  [ -n "$BEFORE" ] && search "before-$op" "$BEFORE_KEVC" "$BEFORE/python" "$spec"
+  search "$op" "$AFTER_KEVC" "$AFTER_PYTHON" "$spec"
+done
+
+# 2. The sweep: specs whose float64 reference does not fit whole at the bench shape, planned by their footprint.
+BUDGET_MIB=$(python3 -m kevc_gpu devices | python3 -c 'import json,sys; d=json.load(sys.stdin)["devices"]; m=min(x["total_bytes"] for x in d); print((m - max(1<<30, m//10)) >> 20)')
+echo "{" > "$WORK/sweep.json"; first=1
+for name in $SWEEP_SPECS; do
+  spec=specs/kernelbench/$name.kev; [ -f "$spec" ] || spec=specs/$name.kev
+  left=$((TOTAL_SECONDS - ($(date +%s) - begin)))
+  if [ "$left" -lt "$SWEEP_SECONDS" ]; then status="not reached"; text="the script's $TOTAL_SECONDS s ran out"; else
+    shape=$(shape_of "$spec"); [ -n "${THROUGHPUT_SMALL:-}" ] && shape=""
+    timeout "$SWEEP_SECONDS" "$AFTER_KEVC" run "$spec" --target triton ${shape:+--shape "$shape"} --trials 1 \
+      --iterations 3 --repeats 1 --eager-calls 0 --gpu-timeout 40 --device-memory "$BUDGET_MIB" > "$WORK/$name.txt" 2>&1
+    rc=$?
+    status=$(grep -m1 -oE '^(PASS|FAIL: [a-z_]+|FLAGGED)' "$WORK/$name.txt" || echo "exit $rc")
+    text=$(tail -c 600 "$WORK/$name.txt")
+  fi
+  [ $first = 1 ] || echo "," >> "$WORK/sweep.json"; first=0
+  python3 -c 'import json,sys; print(json.dumps(sys.argv[1]) + ": " + json.dumps({"status": sys.argv[2], "output": sys.argv[3]}), end="")' \
+    "$name" "$status" "$text" >> "$WORK/sweep.json"
+done
+echo "}" >> "$WORK/sweep.json"
+cp "$WORK/sweep.json" "$OUT/sweep.json"
+
+python3 - "$OUT" "$WORK" <<'PY'
+import collections, json, os, sys
+out, work = sys.argv[1], sys.argv[2]
+rows, report = [], {"searches": {}, "sweep": json.load(open(os.path.join(work, "sweep.json")))}
+for line in open(os.path.join(work, "walls.txt")):
+    label, start, end, rc = line.split()
+    wall = float(end) - float(start)
     try:
-        export = json.load(open(os.path.join(out, "db", label + ".json")))
+        export = json.load(open(os.path.join(work, label + ".json")))
     except (OSError, ValueError):
         export = {}
     evals = export.get("evaluations", [])
-    phases = collections.Counter()
+    phases, stopped, calls = collections.Counter(), collections.Counter(), []
     retried = 0
     for e in evals:
         try:
@@ -90,42 +124,39 @@ for label, wall, rc in walls:
         except ValueError:
             rep = {}
         for p, s in (rep.get("phase_seconds") or {}).items():
-            phases["trials" if p.startswith("trial ") else ("load" if p.startswith("load-") else p)] += s
+            p = "trials" if p.startswith("trial ") else ("load" if p.startswith("load-") else p)
+            phases[p.replace("waiting for the device", "wait")] += s
         retried += "retried_alone" in rep
+        if rep.get("timing_calls"):
+            calls.append(rep["timing_calls"])
+            stopped[rep.get("timing_stopped") or "count"] += 1
     statuses = collections.Counter(e.get("status") for e in evals)
     per_min = len(evals) / (wall / 60) if wall > 0 else 0.0
+    finished = sorted(e["finished_at"] for e in evals if e.get("finished_at"))
+    # Steady state: evaluations after the first (the default schedule, alone) over the time they took.
+    steady = (len(finished) - 1) / ((finished[-1] - finished[0]) / 60) if len(finished) > 2 and finished[-1] > finished[0] else None
+    first = finished[0] - float(start) if finished else None
     total = sum(phases.values()) or 1.0
-    report["searches"][label] = {"exit": int(rc), "evaluations": len(evals), "wall_s": wall,
-                                 "evaluations_per_gpu_minute": per_min, "statuses": dict(statuses),
-                                 "harness_errors": statuses.get("harness_error", 0), "retried_alone": retried,
-                                 "phase_share": {k: v / total for k, v in phases.most_common()}}
-    rows.append("| %s | %d | %.0f | **%.1f** | %s | %d / %d | %s |" % (
-        label, len(evals), wall, per_min, ", ".join("%s %d" % kv for kv in statuses.most_common()),
-        statuses.get("harness_error", 0), retried,
-        ", ".join("%s %.0f%%" % (k, 100 * v / total) for k, v in phases.most_common(6))))
-sweep = {}
-for path in sorted(glob.glob(os.path.join(out, "sweep", "*.json"))):
-    try:
-        o = json.load(open(path))
-    except ValueError:
-        err = path[:-5] + ".err"
-        o = {"status": "no result", "reason": open(err).read()[-300:] if os.path.exists(err) else ""}
-    sweep[os.path.basename(path)[:-5]] = {
-        "status": o.get("status"), "reason": (o.get("reason") or "")[:300],
-        "reference_mode": next((c.get("reference_mode") for c in o.get("cases", []) if c.get("reference_mode")), None)}
-report["sweep"] = sweep
-sc = collections.Counter(v["status"] for v in sweep.values())
-bad = {k: v for k, v in sweep.items() if v["status"] in ("harness_error", "error", "no result")
-       or (v["status"] == "crash" and ("harness" in v["reason"] or "out of memory" in v["reason"]))}
+    report["searches"][label] = {
+        "exit": int(rc), "evaluations": len(evals), "wall_s": wall, "evaluations_per_gpu_minute": per_min,
+        "steady_per_minute": steady, "first_result_s": first, "statuses": dict(statuses),
+        "harness_errors": statuses.get("harness_error", 0), "retried_alone": retried,
+        "timing_calls_mean": sum(calls) / len(calls) if calls else None, "timing_stopped": dict(stopped),
+        "phase_share": {k: v / total for k, v in phases.most_common()}}
+    rows.append("| %s | %d | %.0f | **%.1f** | %s | %s | %s | %d / %d | %s | %s |" % (
+        label, len(evals), wall, per_min, "%.1f" % steady if steady else "-", "%.1f" % first if first else "-",
+        ", ".join("%s %d" % kv for kv in statuses.most_common()), statuses.get("harness_error", 0), retried,
+        ("%.0f calls; " % (sum(calls) / len(calls)) + ", ".join("%s %d" % kv for kv in stopped.most_common())) if calls else "-",
+        ", ".join("%s %.0f%%" % (k, 100 * v / total) for k, v in phases.most_common(7))))
 json.dump(report, open(os.path.join(out, "throughput.json"), "w"), indent=1)
 md = ["# Evaluation throughput (bench/search/throughput.sh)", "",
-      "| search | evaluations | wall s | per GPU-minute | statuses | harness_error / retried alone | where worker time went |",
-      "|---|---|---|---|---|---|---|"] + rows + ["",
-      "Spec sweep (bench shape, default schedule, 1 trial): " + ", ".join("%s %d" % kv for kv in sc.most_common()), "",
-      "Harness failures (harness_error, error, no result, a crash naming the harness or memory): %d" % len(bad)]
-md += ["- %s: %s: %s" % (k, v["status"], v["reason"]) for k, v in sorted(bad.items())]
-sliced = [k for k, v in sweep.items() if v["reference_mode"]]
-md += ["", "Checked with the float64 reference in slices: %s" % (", ".join(sliced) or "none")]
+      "per GPU-minute: evaluations / search wall time (the warm workers' start included); steady: evaluations after "
+      "the first over the time between the first and the last result; wait: shared = checks queueing, exclusive = "
+      "timings queueing.", "",
+      "| search | evaluations | wall s | per GPU-minute | steady / min | first result s | statuses | harness_error / retried alone | timed calls (mean; stop) | where worker time went |",
+      "|---|---|---|---|---|---|---|---|---|---|"] + rows + ["", "Sweep (sliced float64 reference, `kevc run --device-memory`):"]
+md += ["- %s: %s" % (k, v["status"]) + ("" if v["status"] == "PASS" else ": " + v["output"].strip().splitlines()[-1][:300] if v["output"].strip() else "")
+       for k, v in report["sweep"].items()]
 open(os.path.join(out, "throughput.md"), "w").write("\n".join(md) + "\n")
 print("\n".join(md))
 PY

@@ -42,6 +42,14 @@ def parser():
     run.add_argument("--warmup", type=int, default=5)
     run.add_argument("--timing-seconds", type=float, default=None,
                      help="at most this long for warm-up and timed calls: a slower kernel gets fewer calls (>= 3)")
+    run.add_argument("--timing-ci", type=float, default=None,
+                     help="adaptive timing: stop the timed calls once the median's ~95%% confidence interval is "
+                          "within this fraction of it on either side (after --timing-min-calls); default: a fixed count")
+    run.add_argument("--timing-min-calls", type=int, default=10)
+    run.add_argument("--incumbent-s", type=float, default=None,
+                     help="the best median so far (seconds): timing stops once the candidate's fastest call, after "
+                          "3, is more than --slower-factor times it (recorded as slower, with the samples taken)")
+    run.add_argument("--slower-factor", type=float, default=2.0)
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per case (compile, trials and timing)")
     run.add_argument("--seed", type=int, default=None, help="base seed (default: fresh random)")
     run.add_argument("--device", default=os.environ.get("KEVC_GPU_DEVICE", "cuda"),
@@ -57,9 +65,12 @@ def parser():
                           "check instead of timing the reference module's slow eager path")
     run.add_argument("--eager-calls", type=int, default=10,
                      help="calls of the reference module's eager path to time for the report (0: none)")
-    run.add_argument("--memory-budget", type=int, default=None,
-                     help="bytes of device memory this evaluation may use: a float64 reference that does not fit is "
-                          "computed in slices over an output axis and compared as they come (never skipped)")
+    run.add_argument("--footprint", action="append", default=[],
+                     help="one per --kernel: the declared footprint and reference plan (JSON, "
+                          "EvaluationFootprint.planJSON: {\"reference\": \"whole\" | \"slices\" | \"too_large\", "
+                          "\"slice_elements\", \"footprint_bytes\", \"budget_bytes\", \"reason\"}): the float64 "
+                          "reference whole, in slices of that many elements compared as they come (never skipped), "
+                          "or harness_error with the reason")
     run.add_argument("--reuse-references", action="store_true",
                      help="take the float64 reference outputs of each (reference module, trial seed) from the "
                           "reference cache (references.py): computed once per workload and seed (the search)")
@@ -92,11 +103,15 @@ def evaluate(a, ap, warm=None, worker_vars=None):
         ap.error("give one --reference per --kernel")
     labels = a.shape_label + [""] * (len(a.kernel) - len(a.shape_label))
     cases = [(k, r, labels[i] or ("case %d" % (i + 1))) for i, (k, r) in enumerate(zip(a.kernel, a.reference))]
+    if a.footprint and len(a.footprint) != len(a.kernel):
+        ap.error("give one --footprint per --kernel (or none)")
+    footprints = [json.loads(f) or None for f in a.footprint] or None
     return harness.evaluate_cases(
         cases, time_all=a.time_all, one_worker=a.one_worker, trials=max(0, a.trials), timing_calls=max(0, a.timing_calls),
         timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
         eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds,
-        memory_budget=a.memory_budget, reuse_references=a.reuse_references, reference_cache=a.reference_cache,
+        footprints=footprints, timing_ci=a.timing_ci, timing_min_calls=a.timing_min_calls, incumbent_s=a.incumbent_s,
+        slower_factor=a.slower_factor, reuse_references=a.reuse_references, reference_cache=a.reference_cache,
         fresh_if_faster_than=a.fresh_if_faster_than, warm=warm, worker_vars=worker_vars,
         baseline_kernel=a.baseline_kernel)
 

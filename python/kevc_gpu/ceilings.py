@@ -105,14 +105,35 @@ def measure(device):
             "l2_bytes": int(getattr(props, "L2_cache_size", 0) or 0)}
 
 
+_known = {}  # (cache path, key) -> ceilings: a warm worker reads the file once
+
+
+def _key(device):
+    import torch
+    return "%s|%s|method %d" % (torch.cuda.get_device_properties(device).name, torch.__version__, METHOD)
+
+
+def cached(device, path=None):
+    """The ceilings of `device` when already measured (this process or the cache file), else None: no device work,
+    so a worker needs the GPU to itself only when they must be measured."""
+    path = _cache_path(path)
+    key = _key(device)
+    if (path, key) not in _known:
+        data = _read(path)
+        if key not in data:
+            return None
+        _known[(path, key)] = data[key]
+    return _known[(path, key)]
+
+
 def get(device, path=None):
     """The ceilings of `device`, from the cache or measured now (and cached)."""
-    import torch
+    hit = cached(device, path)
+    if hit is not None:
+        return hit
     path = _cache_path(path)
-    key = "%s|%s|method %d" % (torch.cuda.get_device_properties(device).name, torch.__version__, METHOD)
-    data = _read(path)
-    if key in data:
-        return data[key]
+    key = _key(device)
     value = measure(device)
     _store(path, key, value)
+    _known[(path, key)] = value
     return value

@@ -21,7 +21,7 @@ import time
 SEVERITY = ["ok", "flagged", "error", "harness_error", "compile_error", "timeout", "crash", "wrong", "nan"]
 _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
               "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
-              "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET")
+              "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "KEVC_LOCK_TRACE", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET")
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -73,7 +73,7 @@ def _kill_group(p):
             continue
 
 
-WAITING = "waiting for the device"
+WAITING = "waiting for the device"  # ": shared" or ": exclusive" follows (worker.py)
 
 
 def _wait(p, timeout, result_paths, poll=0.25):
@@ -90,7 +90,7 @@ def _wait(p, timeout, result_paths, poll=0.25):
             return True
         except subprocess.TimeoutExpired:
             pass
-        if _phase_of(result_paths) == WAITING:
+        if (_phase_of(result_paths) or "").startswith(WAITING):
             waited += time.monotonic() - now
         if time.monotonic() - start - waited > timeout:
             return False
@@ -107,15 +107,18 @@ def _phase_of(result_paths):
     return None
 
 
-def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, **options):
-    """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set."""
-    return evaluate_together([(kernel, reference, label)], timing_calls=timing_calls, eager_s=eager_s, **options)[0]
+def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, footprint=None, **options):
+    """Evaluates one candidate in a fresh worker; returns the result dict (see worker.py), with 'status' set.
+    `footprint`: the declared reference plan (EvaluationFootprint.planJSON; None: the reference whole)."""
+    return evaluate_together([(kernel, reference, label)], timing_calls=timing_calls, eager_s=eager_s,
+                             footprints=[footprint], **options)[0]
 
 
 def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
-                      timing_seconds=None, memory_budget=None, reuse_references=False, reference_cache=None,
-                      fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None):
+                      timing_seconds=None, footprints=None, reuse_references=False, reference_cache=None,
+                      fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None, timing_ci=None,
+                      timing_min_calls=10, incumbent_s=None, slower_factor=2.0):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
@@ -123,13 +126,15 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
               "ceilings_cache": ceilings_cache, "floor_slack": floor_slack, "eager_ratio_limit": eager_ratio_limit,
-              "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds, "memory_budget": memory_budget,
+              "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds,
               "reuse_references": reuse_references, "reference_cache": reference_cache,
-              "fresh_if_faster_than": fresh_if_faster_than}
+              "fresh_if_faster_than": fresh_if_faster_than, "timing_ci": timing_ci,
+              "timing_min_calls": timing_min_calls, "incumbent_s": incumbent_s, "slower_factor": slower_factor}
     job = dict(common, cases=[
         {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
          "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,
-         "baseline_kernel": os.path.abspath(baseline_kernel) if baseline_kernel and i == 0 else None}
+         "baseline_kernel": os.path.abspath(baseline_kernel) if baseline_kernel and i == 0 else None,
+         "footprint": (footprints or [None] * len(cases))[i]}
         for i, (k, r, label) in enumerate(cases)])
     total = timeout * max(1, len(cases))
     with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
@@ -221,12 +226,14 @@ def evaluate_cases(cases, time_all=False, one_worker=False, **options):
     results = []
     timing_calls = options.pop("timing_calls", 50)
     eager_s = options.pop("eager_s", None)
+    footprints = options.pop("footprints", None) or [None] * len(cases)
     if one_worker and not time_all:
-        results = evaluate_together(cases, timing_calls=timing_calls, eager_s=eager_s, **options)
+        results = evaluate_together(cases, timing_calls=timing_calls, eager_s=eager_s, footprints=footprints,
+                                    **options)
     for i, (k, r, label) in enumerate(cases if not results else []):
         calls = timing_calls if (i == 0 or time_all) else 0
         results.append(evaluate(k, r, label=label, timing_calls=calls, eager_s=eager_s if i == 0 else None,
-                                **options))
+                                footprint=footprints[i], **options))
     status = worst([c["status"] for c in results])
     reasons = ["%s: %s" % (c.get("label") or "case %d" % (i + 1), c["reason"])
                for i, c in enumerate(results) if c["status"] != "ok" and c.get("reason")]

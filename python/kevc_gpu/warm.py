@@ -99,7 +99,7 @@ class WarmWorker:
 
         def deadline():
             now = time.monotonic()
-            if harness._phase_of(result_paths) == harness.WAITING:
+            if (harness._phase_of(result_paths) or "").startswith(harness.WAITING):
                 waited[0] += now - last[0]
             last[0] = now
             return now - start - waited[0] > timeout

@@ -17,6 +17,8 @@ import threading
 import time
 import traceback
 
+WAITING = "waiting for the device"  # the phase while the device lock is awaited, ": shared" or ": exclusive" added
+
 STICKY_MARKERS = ("illegal memory access", "illegal address", "misaligned address", "unspecified launch failure",
                   "an illegal instruction", "device-side assert", "CUDA error", "cudaError", "launch failure")
 
@@ -90,6 +92,55 @@ def _stats(samples):
 
     return {"median_s": q(0.5), "q1_s": q(0.25), "q3_s": q(0.75), "iqr_s": q(0.75) - q(0.25), "min_s": s[0],
             "max_s": s[-1], "mean_s": sum(s) / n, "calls": n}
+
+
+def median_interval(samples, z=1.96):
+    """The distribution-free ~95% confidence interval of the median: the order statistics of ranks
+    (n - z sqrt(n)) / 2 and 1 + (n + z sqrt(n)) / 2 (1-based), clamped to the samples."""
+    s = sorted(samples)
+    n = len(s)
+    half = z * math.sqrt(n)
+    lo = max(1, int(math.floor((n - half) / 2)))
+    hi = min(n, int(math.ceil(1 + (n + half) / 2)))
+    return s[lo - 1], s[hi - 1]
+
+
+class StopRule:
+    """When timed calls may stop (docs/gpu-harness.md, "Adaptive timing"): "slower" once, after at least 3 calls,
+    the fastest call is more than `factor` times the incumbent's median (the candidate cannot become the best:
+    recorded as slower with the samples taken); "ci" once, after at least `min_calls`, the median's ~95% confidence
+    interval is within `ci` of the median on either side. None: keep going (up to the requested calls)."""
+
+    def __init__(self, ci=None, min_calls=10, incumbent=None, factor=2.0):
+        self.ci, self.min_calls, self.incumbent, self.factor = ci, max(3, min_calls), incumbent, factor
+
+    def __call__(self, samples):
+        return self.slower(samples) or self.tight(samples)
+
+    def slower(self, samples):
+        if self.incumbent and len(samples) >= 3 and min(samples) > self.factor * float(self.incumbent):
+            return "slower"
+        return None
+
+    def tight(self, samples):
+        if not self.ci or len(samples) < self.min_calls:
+            return None
+        lo, hi = median_interval(samples)
+        median = _stats(samples)["median_s"]
+        return "ci" if median > 0 and (hi - lo) / 2 <= self.ci * median else None
+
+    def slower_only(self):
+        return self.slower
+
+
+def warmed_up(times, window=8, tolerance=0.02):
+    """Whether warm-up calls stopped getting faster: the median of the last `window` within `tolerance` of the
+    median of the `window` before."""
+    if len(times) < 2 * window:
+        return False
+    last = sorted(times[-window:])[window // 2]
+    prev = sorted(times[-2 * window:-window])[window // 2]
+    return prev > 0 and abs(last - prev) <= tolerance * prev
 
 
 def _process_start_time():
@@ -170,6 +221,7 @@ class Worker:
         self.result = {"label": job.get("label", ""), "status": "running", "phase": "start", "reason": "",
                        "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
                        "seed": job["seed"]}
+        self.timing_setup = None
         # Interpreter start-up and this module's imports happened before: counted from the process's start.
         self._phase_start = time.monotonic() - (time.time() - _process_start_time())
 
@@ -185,24 +237,30 @@ class Worker:
         self.result["phase"] = name
         _write(self.result_path, _finite(self.result))
 
-    @contextlib.contextmanager
-    def holding_device(self, mode):
-        """The device lock in `mode` ("shared" or "exclusive"), with the phase saying "waiting for the device"
-        until it is held (the harness does not count that wait against the timeout), then back to what it was."""
+    def wait_for_device(self, mode):
+        """Takes the device lock in `mode` ("shared" or "exclusive"), the phase saying "waiting for the device:
+        MODE" until it is held (the harness does not count that wait against the timeout; worker_report keeps the
+        shared and the exclusive wait apart), then back to what it was."""
         name = self.result["phase"]
-        self.phase("waiting for the device")
+        self.phase(WAITING + ": " + mode)
         marker = os.environ.get("KEVC_WAIT_MARKER")  # the same, for the search's worker pool (WorkerPool.swift)
         if marker:
             open(marker, "a").close()
         try:
-            with getattr(self.lock, mode)():
-                if marker and os.path.exists(marker):
-                    os.unlink(marker)
-                self.phase(name)
-                yield
+            getattr(self.lock, "acquire_" + mode)()
         finally:
             if marker and os.path.exists(marker):
                 os.unlink(marker)
+        self.phase(name)
+
+    @contextlib.contextmanager
+    def holding_device(self, mode):
+        """The device lock in `mode` for the body (wait_for_device)."""
+        self.wait_for_device(mode)
+        try:
+            yield
+        finally:
+            getattr(self.lock, "release_" + mode)()
 
     # -- setup -----------------------------------------------------------------------------------------------
     def setup(self):
@@ -251,39 +309,28 @@ class Worker:
         self.slice_elements = self.reference_chunking()
 
     def reference_chunking(self):
-        """Elements per slice of the chunked float64 reference, or None when the whole check fits the memory
-        budget (`memory_budget`, bytes: what the search admitted this evaluation with). The footprint is the one
-        EvaluationFootprint.swift declares: inputs and their snapshot, outputs, the reference's float64 copies of
-        the inputs and every definition, six float64 copies of the largest result for the comparison, scratch.
-        In slices, the streamable results are never held whole: each slice costs about eight float64 copies of
-        itself (the slice and the streaming comparison's temporaries)."""
-        budget = self.job.get("memory_budget")
-        if not budget or not hasattr(self.ref, "reference_slices"):
+        """Elements per slice of the chunked float64 reference, or None for the reference whole: the plan the job
+        declares (`footprint`: EvaluationFootprint.swift's figure and plan, computed once from the bound IR, never
+        here). A problem whose reference cannot fit even in slices is `harness_error` with the plan's reason,
+        before anything is allocated."""
+        plan = self.job.get("footprint")
+        if not plan:
             return None
-        size = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
-
-        def count(shape):
-            n = 1
-            for s in shape:
-                n *= int(s)
-            return n
-        params = self.ref.KEVC_REFERENCE["params"]
-        inputs = sum(count(p["shape"]) * size[p["dtype"]] for p in params)
-        outputs = sum(count(r["shape"]) * size[r["dtype"]] for r in self.results)
-        copies = sum(count(p["shape"]) * 8 for p in params)
-        defs = {d[0]: count(d[2]) * 8 for d in self.ref._DEFINITIONS}
-        largest = max([count(r["shape"]) for r in self.results] or [0])
-        scratch = 4 * (1 << 22) * 8 + (256 << 20)
-        full = 2 * inputs + outputs + inputs + copies + sum(defs.values()) + 6 * 8 * largest + scratch
-        self.result["footprint_bytes"] = full
-        if full <= budget:
+        self.result["footprint"] = plan
+        mode = plan.get("reference", "whole")
+        if mode == "too_large":
+            raise Failure("harness_error", "the float64 reference cannot fit the device memory, even in slices: %s"
+                          % plan.get("reason", ""))
+        if mode != "slices":
             return None
-        streamed = [name for name in self.ref._STREAMABLE if name in defs and defs[name] > 8]
-        fixed = 3 * inputs + outputs + copies + sum(v for k, v in defs.items() if k not in streamed) + scratch
-        slice_elements = max(1, (budget - fixed) // (8 * 8))
-        self.result["reference_mode"] = {"mode": "slices", "slice_elements": int(slice_elements),
-                                         "footprint_bytes": full, "budget_bytes": int(budget)}
-        return slice_elements
+        if not hasattr(self.ref, "reference_slices"):
+            raise Failure("harness_error", "the plan computes the float64 reference in slices, and the reference "
+                          "module has no reference_slices()")
+        elements = max(1, int(plan["slice_elements"]))
+        self.result["reference_mode"] = {"mode": "slices", "slice_elements": elements,
+                                         "footprint_bytes": plan.get("footprint_bytes"),
+                                         "budget_bytes": plan.get("budget_bytes")}
+        return elements
 
     def check_results(self, outs, expected, reference_inputs, leeway=None):
         """Compares every result with the float64 reference: `expected` computed whole (with the leeway its
@@ -460,11 +507,13 @@ class Worker:
             self.last_values = last
 
     # -- timing ----------------------------------------------------------------------------------------------
-    def timed(self, fn, calls, warmup, warm_seconds=0.2, budget_s=None):
+    def timed(self, fn, calls, warmup, warm_seconds=0.2, budget_s=None, stop=None, before=()):
         """The median of `calls` timed calls after `warmup` untimed ones. With budget_s, a call so slow that warm-up
         and timing would take longer than budget_s seconds gets fewer calls (at least 3) and no further warm-up:
         the search's mutants include kernels 1000x slower than the best (685 ms a call seen for a layernorm), whose
-        50 timed calls held the device from every other worker for half a minute and only confirmed a loss."""
+        50 timed calls held the device from every other worker for half a minute and only confirmed a loss.
+        With `stop` (a StopRule), the calls end as soon as it says so for the samples so far (`before`, this
+        function's earlier blocks, included); the result's `stopped` says why."""
         torch = self.torch
         requested = calls
         for _ in range(warmup):
@@ -480,21 +529,28 @@ class Worker:
         # worker started and compiled runs at idle clocks (345 MHz seen on the H200), and a few calls of a
         # microsecond kernel do not bring it back up.
         # Only on a GPU, and only when warm-up was asked for (warmup=0 times the very first calls on purpose).
+        # It stops early once the calls stop getting faster (the median of the last 8 within 2% of the 8 before):
+        # a GPU kept busy by other workers' checks is already at its clocks, and 0.2 s of warm-up per timing was
+        # most of the exclusive hold of a microsecond kernel.
         start = time.perf_counter()
         extra = 0
+        warm = []
         while self.cuda and warmup > 0 and calls > 0 and extra < 2000 and time.perf_counter() - start < warm_seconds:
+            t0 = time.perf_counter()
             fn()
             self.sync()
+            warm.append(time.perf_counter() - t0)
             extra += 1
-        flush = None
-        trip = 0.0
-        if self.cuda:
-            l2 = getattr(torch.cuda.get_device_properties(self.device), "L2_cache_size", 50 << 20) or (50 << 20)
-            with harness_work("the L2 flush buffer"):
-                flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
-            trip = self.sync_round_trip()
+            if extra >= 16 and warmed_up(warm):
+                break
+        flush, trip = self.flush_and_trip()
         events, host, stream, after = [], [], [], []
+        stopped = None
         for i in range(calls):
+            if stop is not None and i > 0:
+                stopped = stop(list(before) + (events if events else host))
+                if stopped:
+                    break
             if flush is not None:
                 flush.fill_(i & 0xFF)  # a write of >= 2x L2 evicts inputs and outputs of the previous call
                 start, launched, end = (torch.cuda.Event(enable_timing=True) for _ in range(3))
@@ -522,6 +578,10 @@ class Worker:
                 host.append(h1 - h0)
         out = _stats(events if events else host)
         out["samples"] = list(events if events else host)  # for paired timing; dropped from the result
+        if stopped:
+            out["stopped"] = stopped
+        if self.cuda and warmup > 0:
+            out["warmup_calls"] = extra
         if calls < requested:
             out["budget"] = {"seconds": budget_s, "requested_calls": requested}
         out["host"] = _stats(host)
@@ -551,22 +611,49 @@ class Worker:
             self.result["baseline_timing"] = {"error": _short(e, 300)}
             return None
 
-    def timed_pair(self, fn, baseline, calls, warmup, budget_s):
+    def flush_and_trip(self):
+        """The L2 flush buffer and the synchronize round trip (sync_round_trip) of this timing, made once per
+        candidate (timed_pair calls timed() ten times), None and 0 off the GPU."""
+        if not self.cuda:
+            return None, 0.0
+        if getattr(self, "_flush", None) is None:
+            torch = self.torch
+            l2 = getattr(torch.cuda.get_device_properties(self.device), "L2_cache_size", 50 << 20) or (50 << 20)
+            with harness_work("the L2 flush buffer"):
+                self._flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
+            self._trip = self.sync_round_trip()
+        return self._flush, self._trip
+
+    def timed_pair(self, fn, baseline, calls, warmup, budget_s, rule=None):
         """Candidate and baseline timed beside each other: blocks of calls alternate between them (and which goes
-        first alternates), so that clock changes and other load hit both alike. Returns both timings."""
+        first alternates), so that clock changes and other load hit both alike; the baseline, re-timed for every
+        candidate, gets half the calls per block (at least 3). With a StopRule, a block of the candidate ends as
+        soon as it is clearly slower than the incumbent, and the blocks end once the candidate's median is tight
+        (after two blocks at least, so that both orders were timed). Returns both timings."""
         blocks = 5 if calls >= 10 else 1
         per = max(1, calls // blocks)
-        cand, base, first = [], [], None
+        base_per = min(per, max(3, per // 2))
+        cand, base, first, stopped = [], [], None, None
         for b in range(blocks):
             order = [(fn, cand), (baseline, base)] if b % 2 == 0 else [(baseline, base), (fn, cand)]
             for f, acc in order:
-                t = self.timed(f, per, warmup if b == 0 else 0,
-                               budget_s=(budget_s / blocks) if budget_s else None)
+                slower = rule.slower_only() if rule is not None and f is fn else None
+                t = self.timed(f, per if f is fn else base_per, warmup if b == 0 else 0,
+                               budget_s=(budget_s / blocks) if budget_s else None, stop=slower, before=list(acc))
                 acc.extend(t.pop("samples"))
                 if f is fn and first is None:
                     first = t
+                if f is fn and t.get("stopped"):
+                    stopped = t["stopped"]
+            if stopped is None and rule is not None and b >= 1:
+                stopped = rule(cand)
+            if stopped:
+                break
         timing = dict(first, **_stats(cand))
-        timing["paired"] = {"blocks": blocks, "calls_per_block": per}
+        timing.pop("stopped", None)
+        if stopped:
+            timing["stopped"] = stopped
+        timing["paired"] = {"blocks": b + 1, "calls_per_block": per, "baseline_calls_per_block": base_per}
         return timing, _stats(base)
 
     def sync_round_trip(self, samples=30):
@@ -584,38 +671,68 @@ class Worker:
         trips.sort()
         return trips[int(0.9 * (len(trips) - 1))]
 
-    def timing(self):
-        calls = self.job.get("timing_calls", 50)
-        if calls <= 0:
+    def prepare_timing(self):
+        """The timing's inputs and outputs, one launch of the timed path (a failure there is classified, not timed)
+        and the baseline loaded and launched once (its compile): under the checks' shared hold."""
+        self.timing_setup = None
+        if self.job.get("timing_calls", 50) <= 0:
             return
-        warmup = self.job.get("warmup", 5)
+        self.phase("timing set-up")
         values = self.last_values if hasattr(self, "last_values") else self.inp.generate(
             self.params, self.job["seed"], "normal", self.device)
         outs = self.inp.poisoned(self.results, self.device)
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
+        self.call(args)
+        self.timing_setup = (values, outs, args, self.load_baseline(values))
+
+    def stop_rule(self):
+        """When the timed calls may stop before `timing_calls` (docs/gpu-harness.md, "Adaptive timing"), or None
+        for a fixed count: `timing_ci` (the relative half-width of the median's ~95% confidence interval to reach,
+        after at least `timing_min_calls`) and the incumbent (`incumbent_s`, the search's best median: a candidate
+        whose fastest call is more than `slower_factor` times it after 3 calls is clearly slower)."""
+        ci = self.job.get("timing_ci")
+        incumbent = self.job.get("incumbent_s")
+        if not ci and not incumbent:
+            return None
+        return StopRule(ci=ci, min_calls=int(self.job.get("timing_min_calls") or 10), incumbent=incumbent,
+                        factor=float(self.job.get("slower_factor") or 2.0))
+
+    def timing(self):
+        """The timed calls with the GPU to itself (exclusive), then, downgraded to shared without letting another
+        timing in, what comes after them (after_timing)."""
+        calls = self.job.get("timing_calls", 50)
+        if calls <= 0 or self.timing_setup is None:
+            return
+        values, outs, args, baseline = self.timing_setup
+        warmup = self.job.get("warmup", 5)
+        rule = self.stop_rule()
         self.phase("timing")
-        with self.holding_device("shared"):
-            self.call(args)  # any failure in the timed path is classified, not timed
-        baseline = self.load_baseline(values)
-        with self.holding_device("exclusive"):  # only the timed calls own the GPU
+        self.wait_for_device("exclusive")  # only the timed calls own the GPU
+        try:
             fn = lambda: self.kernel.launch(**args)  # noqa: E731
             budget = self.job.get("timing_seconds")
             if baseline is not None:
                 try:
                     self.result["timing"], self.result["baseline_timing"] = self.timed_pair(
-                        fn, baseline, calls, warmup, budget)
+                        fn, baseline, calls, warmup, budget, rule)
                 except Exception as e:  # noqa: BLE001 - the baseline's failure is not the candidate's
                     self.result["baseline_timing"] = {"error": _short(e, 300)}
-                    self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget)
+                    self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule)
             else:
-                self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget)
+                self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule)
             self.result["timing"].pop("samples", None)
-        with self.holding_device("shared"):
+        finally:
+            self._flush = None  # the flush buffer's memory, back to the checks that follow
+            self.lock.downgrade()
+        try:
             self.after_timing(values, outs, calls)
+        finally:
+            self.lock.release_shared()
 
     def after_timing(self, values, outs, calls):
-        """Revalidation, the eager baseline and the roofline, after the timed calls (under the shared lock)."""
+        """Revalidation, the eager baseline and the roofline, after the timed calls (under the shared lock, downgraded
+        from the timing's exclusive one)."""
         self.fresh_trial()
         # Results must still be right after the timed calls, for new values in the same buffers (a kernel that
         # caches results by pointer, or only computes on the first call, fails here).
@@ -684,16 +801,13 @@ class Worker:
 
     def timed_alone(self, fn):
         """fn() with the GPU to itself, from inside a shared section: the shared hold is dropped and the exclusive
-        one taken (never both: flock would convert the lock in place), then the shared one taken back."""
+        one taken (never both: flock would convert the lock in place), then downgraded back to shared."""
         self.lock.release_shared()
+        self.wait_for_device("exclusive")
         try:
-            with self.holding_device("exclusive"):
-                return fn()
+            return fn()
         finally:
-            name = self.result["phase"]
-            self.phase("waiting for the device")
-            self.lock.acquire_shared()
-            self.phase(name)
+            self.lock.downgrade()
 
     def roofline(self, values):
         from . import ceilings
@@ -709,7 +823,10 @@ class Worker:
             cost = dict(getattr(self.ref, "COST", {}))
             cost["source"] = "static (measured_cost failed: %s)" % _short(e)
         static = dict(getattr(self.ref, "COST", {}))
-        ceil = self.timed_alone(lambda: ceilings.get(self.device, self.job.get("ceilings_cache"))) if self.cuda else None
+        ceil = None
+        if self.cuda:  # the GPU to itself only when the ceilings must be measured (once per device and torch)
+            ceil = ceilings.cached(self.device, self.job.get("ceilings_cache")) or self.timed_alone(
+                lambda: ceilings.get(self.device, self.job.get("ceilings_cache")))
         roof = {"bytes": cost.get("bytes"), "bytes_read": cost.get("bytes_read"),
                 "bytes_written": cost.get("bytes_written"), "flops": cost.get("flops"), "cost_source": cost["source"],
                 "static_cost": static, "ceilings": ceil}
@@ -734,7 +851,9 @@ class Worker:
 
     # -- main ------------------------------------------------------------------------------------------------
     def checks(self):
-        """Set-up and the correctness trials, under the shared lock: other workers' checks run at the same time.
+        """Set-up and the correctness trials, under the shared lock: other workers' checks run at the same time;
+        in the same hold, the timing's set-up (prepare_timing: one launch of the timed path, the baseline's load and
+        compile), so that the exclusive hold that follows is only timed calls.
         Their memory adds up (attention at B=4, H=32, S=2048: a float64 reference of ~20 GB per worker), so an
         out-of-memory error there is the concurrency's, not the candidate's: the worker frees what it holds and
         runs the trials again with the device to itself (less concurrency). If the harness's own work (inputs,
@@ -748,6 +867,7 @@ class Worker:
             with self.holding_device("shared"):
                 self.trials()
                 self.release_cached_memory()
+                self.prepare_timing()
             return
         except HarnessOutOfMemory as e:
             reason = "out of memory in %s" % e
@@ -771,6 +891,7 @@ class Worker:
                 if not hasattr(self, "kernel"):
                     self.setup()
                 self.trials()
+                self.prepare_timing()
         except HarnessOutOfMemory as e:
             raise Failure("harness_error", "out of memory in the harness's own work (%s), also with the device to "
                           "itself; first attempt: %s" % (e, reason[:200]))

@@ -127,7 +127,8 @@ def test_waiting_for_the_device_does_not_count_against_the_timeout(tmp_path, mon
     assert r["status"] == "ok", r["reason"]
     # The worker outlived its timeout, and the time past it was spent waiting for the device.
     assert r["worker"]["seconds"] > timeout, r["worker"]
-    assert r["phase_seconds"]["waiting for the device"] >= r["worker"]["seconds"] - timeout, r["phase_seconds"]
+    waited = sum(v for k, v in r["phase_seconds"].items() if k.startswith("waiting for the device"))
+    assert waited >= r["worker"]["seconds"] - timeout, r["phase_seconds"]
 
 
 def test_a_long_wait_for_the_device_never_times_out(tmp_path):
@@ -149,3 +150,41 @@ def test_a_long_wait_for_the_device_never_times_out(tmp_path):
     assert not harness._wait(q, 0.2, [result], poll=0.05)
     q.kill()
     q.wait()
+
+
+def downgrade_then_hold(path, log, seconds):
+    lock = DeviceLock(path)
+    lock.acquire_exclusive()
+    t0 = time.monotonic()
+    time.sleep(0.3)
+    lock.downgrade()
+    t1 = time.monotonic()
+    time.sleep(seconds)
+    t2 = time.monotonic()
+    lock.release_shared()
+    with open(log, "a") as f:
+        f.write("%s exclusive %.4f %.4f\n%s shared %.4f %.4f\n" % (os.getpid(), t0, t1, os.getpid(), t1, t2))
+
+
+def test_a_downgrade_lets_no_timing_in_between(tmp_path):
+    # A worker times (exclusive), then downgrades to shared for its revalidation; a timing that asked meanwhile
+    # starts only after the revalidation, and a check may run beside the revalidation.
+    path, log = str(tmp_path / "gpu.lock"), str(tmp_path / "log")
+    ps = [mp.Process(target=downgrade_then_hold, args=(path, log, 0.6))]
+    ps[0].start()
+    time.sleep(0.1)
+    others = [mp.Process(target=hold, args=(path, "exclusive", 0.2, log, 0.0)),
+              mp.Process(target=hold, args=(path, "shared", 0.3, log, 0.05))]
+    for p in others:
+        p.start()
+    for p in ps + others:
+        p.join(30)
+        assert p.exitcode == 0
+    rows = intervals(log)
+    for i, a in enumerate(rows):
+        for b in rows[i + 1:]:
+            if "exclusive" in (a[0], b[0]) and overlap(a, b):
+                # the downgrading worker's own two intervals touch, nothing else may
+                assert abs(a[2] - b[1]) < 1e-3 or abs(b[2] - a[1]) < 1e-3, (a, b)
+    timing = [r for r in rows if r[0] == "exclusive"]
+    assert len(timing) == 2 and max(timing, key=lambda r: r[1])[1] >= min(timing, key=lambda r: r[1])[2] + 0.6 - 0.05

@@ -45,31 +45,60 @@ def test_harness_out_of_memory_is_harness_error_not_crash(tmp_path):
     assert harness.worst(["harness_error", "wrong"]) == "wrong"
 
 
-SCRATCH = 4 * (1 << 22) * 8 + (256 << 20)  # EvaluationFootprint.scratchBytes
+def plan(reference, **more):
+    """A declared footprint plan, as EvaluationFootprint.planJSON writes it (the worker never recomputes one)."""
+    return dict({"reference": reference, "footprint_bytes": 1 << 34, "budget_bytes": 1 << 30}, **more)
 
 
 @needs_torch
 @pytest.mark.parametrize("case,expected", [("ok", "ok"), ("last_row_wrong", "wrong"), ("last_row_nan", "nan"),
                                            ("skips", "nan")])
 def test_chunked_reference_under_a_memory_cap(tmp_path, case, expected):
-    # A memory budget too small for the float64 reference in one piece: the reference is computed in slices of rows
-    # and compared as they come. The verdict is the whole check's: an error in the last slice is still caught.
+    # A declared plan too small for the float64 reference in one piece: the reference is computed in exactly the
+    # declared slices (softmax 61 x 203, 2 rows of 203 a slice: 31 slices) and compared as they come. The verdict is
+    # the whole check's: an error in the last slice is still caught.
     bodies = dict(CPU_CASES, last_row_wrong="y.copy_(torch.softmax(x, dim=1)); y[60, 200] += 0.01",
                   last_row_nan="y.copy_(torch.softmax(x, dim=1)); y[60, 3] = float('nan')")
     k = cpu_module(tmp_path, case, bodies[case])
     r = harness.evaluate(k, SOFTMAX_REF, trials=3, timing_calls=2, timeout=60, device="cpu", seed=11,
-                         memory_budget=SCRATCH + 600_000)
+                         footprint=plan("slices", slice_elements=2 * 203 + 7))
     assert r["status"] == expected, r["reason"]
     mode = r["reference_mode"]
-    assert mode["mode"] == "slices" and mode["slices"] >= 3 and mode["footprint_bytes"] > mode["budget_bytes"], mode
+    assert mode["mode"] == "slices" and mode["slice_elements"] == 2 * 203 + 7 and mode["budget_bytes"] == 1 << 30
     if expected == "ok":
+        assert mode["slices"] == 31, mode
         assert all(c["chunked"] for t in r["trials"] for c in t["results"].values())
-        # The same candidate with room for the whole reference: not sliced, same verdict.
+        # The same candidate with a plan for the whole reference: not sliced, same verdict.
         whole = harness.evaluate(k, SOFTMAX_REF, trials=1, timing_calls=2, timeout=60, device="cpu", seed=11,
-                                 memory_budget=1 << 40)
-        assert whole["status"] == "ok" and "reference_mode" not in whole
+                                 footprint=plan("whole"))
+        assert whole["status"] == "ok" and "reference_mode" not in whole and whole["footprint"]["reference"] == "whole"
     else:
         assert "(compared in slices)" in r["reason"] and "[60, " in r["reason"], r["reason"]
+
+
+@needs_torch
+def test_a_reference_that_cannot_fit_even_sliced_is_harness_error(tmp_path):
+    # The plan says the float64 reference cannot fit even one row at a time (avg_pool2d at N=16, C=64, H=W=2048 on
+    # an 80 GB card: its float64 input copies alone are 32 GiB): harness_error with the plan's reason, before
+    # anything is allocated; never the candidate's crash, and the run goes on.
+    k = cpu_module(tmp_path, "ok", CPU_CASES["ok"])
+    why = "in slices the evaluation still holds 98304 MiB (...), more than the budget of 74752 MiB"
+    r = harness.evaluate(k, SOFTMAX_REF, trials=2, timing_calls=2, timeout=60, device="cpu", seed=3,
+                         footprint=plan("too_large", reason=why))
+    assert r["status"] == "harness_error", r
+    assert "cannot fit the device memory, even in slices" in r["reason"] and why in r["reason"], r["reason"]
+    assert r["trials"] == [] and r["timing"] is None
+    # Through the command line (one --footprint per --kernel), the summary says the same.
+    import json
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", k, "--reference", SOFTMAX_REF,
+                          "--device", "cpu", "--trials", "1", "--timing-calls", "2", "--eager-calls", "0",
+                          "--footprint", json.dumps(plan("too_large", reason=why))],
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(harness.__file__))))
+    summary = json.loads(out.stdout)
+    assert summary["status"] == "harness_error" and why in summary["reason"], summary
 
 
 @needs_torch
@@ -293,7 +322,8 @@ def test_baseline_is_timed_beside_the_candidate(tmp_path):
     r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
                          baseline_kernel=slow)
     assert r["status"] == "ok", r["reason"]
-    assert r["timing"]["paired"] == {"blocks": 5, "calls_per_block": 2} and r["timing"]["calls"] == 10
+    assert r["timing"]["paired"] == {"blocks": 5, "calls_per_block": 2, "baseline_calls_per_block": 2}
+    assert r["timing"]["calls"] == 10
     assert r["baseline_timing"]["calls"] == 10 and r["baseline_timing"]["iqr_s"] >= 0
     assert r["baseline_timing"]["median_s"] > r["timing"]["median_s"]
     assert "samples" not in r["timing"]
@@ -301,3 +331,85 @@ def test_baseline_is_timed_beside_the_candidate(tmp_path):
     r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
                          baseline_kernel=broken)
     assert r["status"] == "ok" and "baseline broke" in r["baseline_timing"]["error"], r
+
+
+@needs_torch
+def test_timings_overlap_nothing_on_several_simulated_devices(tmp_path, monkeypatch):
+    # Two simulated devices, two warm workers each, six candidates at once: every hold of each device's lock is
+    # traced (KEVC_LOCK_TRACE). On each device a timing (exclusive) overlaps no other hold, while checks (shared:
+    # compile, trials, reference comparisons) of different workers do overlap. Each check call sleeps, so that the
+    # checks last long enough to meet.
+    import threading
+    from kevc_gpu import warm
+    trace = str(tmp_path / "locks.trace")
+    monkeypatch.setenv("KEVC_SIMULATED_DEVICES", "2")
+    monkeypatch.setenv("KEVC_LOCK_TRACE", trace)
+    monkeypatch.setenv("KEVC_GPU_LOCK", str(tmp_path / "gpu.lock"))
+    pool = warm.WarmPool(2, log_dir=str(tmp_path))
+    try:
+        assert sorted(pool.free) == [0, 1]
+        slow = cpu_module(tmp_path, "slow", "import time; time.sleep(0.15); y.copy_(torch.softmax(x, dim=1))")
+        results = [None] * 6
+
+        def one(i):
+            results[i] = harness.evaluate(slow, SOFTMAX_REF, trials=2, timing_calls=3, timeout=120, device="cpu",
+                                          seed=30 + i, warm=pool)
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        assert all(r is not None and r["status"] == "ok" for r in results), [r and r["reason"] for r in results]
+        assert {r["worker"]["warm"]["device"] for r in results} == {0, 1}
+        # worker_report's breakdown keeps the shared and the exclusive wait apart.
+        assert all(k in ("waiting for the device: shared", "waiting for the device: exclusive")
+                   for r in results for k in r["phase_seconds"] if k.startswith("waiting")), results[0]["phase_seconds"]
+    finally:
+        pool.close()
+    holds = {}
+    for line in open(trace):
+        path, mode, t0, t1, pid = line.split()
+        holds.setdefault(path, []).append((mode, float(t0), float(t1), pid))
+    assert sorted(os.path.basename(p) for p in holds) == ["gpu.lock.0", "gpu.lock.1"], list(holds)
+    shared_overlaps = 0
+    for path, rows in holds.items():
+        assert sum(m == "exclusive" for m, *_ in rows) >= 2, rows  # each device timed candidates
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if a[1] < b[2] and b[1] < a[2]:
+                    assert a[0] == b[0] == "shared", (path, a, b)
+                    shared_overlaps += a[3] != b[3]
+    assert shared_overlaps >= 1, holds
+
+
+def test_the_stop_rule():
+    # Adaptive timing: clearly slower than the incumbent after 3 calls; a tight median after the minimum calls.
+    from kevc_gpu.worker import StopRule, median_interval, warmed_up
+    rule = StopRule(ci=0.02, min_calls=10, incumbent=1.0, factor=2.0)
+    assert rule([2.5, 2.6]) is None  # fewer than 3 calls: never judged
+    assert rule([2.5, 2.6, 2.7]) == "slower"
+    assert rule([2.5, 1.9, 2.7]) is None  # its fastest call is within 2x of the incumbent
+    steady = [1.0 + 0.001 * (i % 3) for i in range(10)]
+    assert rule(steady[:9]) is None and rule(steady) == "ci"
+    noisy = [1.0, 1.5, 0.7, 1.3, 0.9, 1.6, 0.8, 1.4, 1.1, 0.6]
+    assert StopRule(ci=0.02)(noisy) is None
+    assert StopRule()(noisy * 5) is None  # no ci and no incumbent: the requested count
+    lo, hi = median_interval(list(range(1, 101)))
+    assert (lo, hi) == (40, 61)  # ranks floor(40.2) = 40 and ceil(1 + 59.8) = 61 (1-based) of 1..100
+    assert warmed_up([5.0] * 8 + [1.0] * 8) is False and warmed_up([3.0] * 4 + [1.0] * 16) is True
+
+
+@needs_torch
+def test_adaptive_timing_stops_early_and_says_why(tmp_path):
+    # A candidate clearly slower than the incumbent stops after 3 calls (recorded with its samples, and still ok);
+    # one timed beside the baseline stops its blocks once its median is tight; without the rule: every call.
+    slow = cpu_module(tmp_path, "slow", "import time; time.sleep(0.01); y.copy_(torch.softmax(x, dim=1))")
+    opts = dict(trials=1, timeout=60, device="cpu", seed=2)
+    r = harness.evaluate(slow, SOFTMAX_REF, timing_calls=50, incumbent_s=0.001, **opts)
+    assert r["status"] == "ok" and r["timing"]["stopped"] == "slower" and r["timing"]["calls"] == 3, r["timing"]
+    paired = harness.evaluate(slow, SOFTMAX_REF, timing_calls=50, timing_ci=0.5, baseline_kernel=slow, **opts)
+    t = paired["timing"]
+    assert t["stopped"] == "ci" and t["paired"]["blocks"] == 2 and t["calls"] == 20, t
+    assert paired["baseline_timing"]["calls"] == 2 * 5  # the baseline: half the calls per block
+    fixed = harness.evaluate(slow, SOFTMAX_REF, timing_calls=12, **opts)
+    assert "stopped" not in fixed["timing"] and fixed["timing"]["calls"] == 12
