@@ -153,6 +153,26 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(gpu.deviceSeconds == 6)
   }
 
+  @Test func aTimeLimitShorterThanOneEvaluationStillRecordsTheDefaultAndWhatIsInFlight() throws {
+    // Issue 17: `--time-limit 15` stopped 42 of 66 KernelBench searches while their first evaluation (the default)
+    // was still running, and recorded nothing. The limit stops new proposals; evaluations in flight finish.
+    let dir = try Paths.temporaryDirectory()
+    let db = try TuningDatabase(path: dir.appendingPathComponent("t.db").path)
+    var options = smallOptions(budget: 20)
+    options.timeLimit = 0.001  // up before the first evaluation even starts
+    var messages: [String] = []
+    let summary = try SearchEngine(db: db, input: try matmulInput(16), options: options) { e in
+      if case .message(let m) = e { messages.append(m) }
+    }.run()
+    #expect(summary.stopReason == .timeLimit)
+    let evals = try db.evaluations(workload: summary.workloadID, target: summary.targetID)
+    let cands = try db.candidates(workload: summary.workloadID, target: summary.targetID)
+    #expect(evals.count == 1 && summary.stats.evaluated == 1)
+    #expect(evals.first?.candidateID == cands.first { $0.proposer == "default" }?.id)
+    #expect(evals.first?.status == .ok && evals.first?.medianTime != nil)
+    #expect(messages.contains { $0.hasPrefix("time limit reached: waiting for 1 evaluation(s) in flight") })
+  }
+
   @Test func garbageProposersCannotStopTheSearch() throws {
     let dir = try Paths.temporaryDirectory()
     let db = try TuningDatabase(path: dir.appendingPathComponent("g.db").path)
