@@ -115,17 +115,20 @@ def evaluate(kernel, reference, label="", timing_calls=50, eager_s=None, **optio
 def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, timing_calls=50, warmup=5,
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
                       timing_seconds=None, memory_budget=None, reuse_references=False, reference_cache=None,
-                      fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None):
+                      fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None,
+                      cpu_memory_cap=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
-    reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
+    reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way).
+    `cpu_memory_cap` (bytes, device cpu only): the worker caps its own data size at what it uses after importing torch
+    plus this (memory.cap_cpu_memory): the tests' stand-in for a card with that much free."""
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
               "ceilings_cache": ceilings_cache, "floor_slack": floor_slack, "eager_ratio_limit": eager_ratio_limit,
               "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds, "memory_budget": memory_budget,
               "reuse_references": reuse_references, "reference_cache": reference_cache,
-              "fresh_if_faster_than": fresh_if_faster_than}
+              "fresh_if_faster_than": fresh_if_faster_than, "cpu_memory_cap": cpu_memory_cap}
     job = dict(common, cases=[
         {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
          "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,
