@@ -4,9 +4,12 @@
 ///
 /// The parts follow what the harness allocates for one trial (docs/gpu-harness.md): the inputs and their bitwise
 /// snapshot; the poisoned outputs; the float64 reference (its copies of the inputs, every definition it stores in
-/// float64, results included); the comparison's temporaries (about six float64 copies of the largest result); and
-/// scratch (the reference's reduction chunks and the L2 flush buffer of the timed calls). For example, rmsnorm at
-/// M=8192, N=4096 in f32: inputs 128 MiB (+ 128 MiB snapshot), outputs 128 MiB, reference 512 MiB, checks 1.5 GiB.
+/// float64, results included); the comparison's temporaries (the comparison walks a result in slices of
+/// `checkChunkElements`, holding at most `checkCopies` float64 copies of one slice: 64 MiB whatever the problem's
+/// size; python/kevc_gpu/tolerance.py's CHUNK and CHECK_COPIES, measured by python/tests/test_scale.py::
+/// test_the_comparisons_memory_is_what_the_footprint_declares); and scratch (the reference's reduction chunks and the
+/// L2 flush buffer of the timed calls). For example, rmsnorm at M=8192, N=4096 in f32: inputs 128 MiB (+ 128 MiB
+/// snapshot), outputs 128 MiB, reference 512 MiB, checks 64 MiB.
 import KevcIR
 
 public struct EvaluationFootprint: Sendable, Equatable {
@@ -18,6 +21,15 @@ public struct EvaluationFootprint: Sendable, Equatable {
   public var scratch: Int = 0
 
   public init() {}
+
+  /// Elements per slice of the comparison, and the float64 copies of one slice it holds at most.
+  public static let checkChunkElements = 1 << 20
+  public static let checkCopies = 8
+
+  /// The comparison's memory for a largest result of `elements` elements.
+  public static func checksBytes(largestResult elements: Int) -> Int {
+    min(max(0, elements), checkChunkElements) * checkCopies * 8
+  }
 
   /// The reference's reduction chunks (2^22 float64 elements, a few at once) and the L2 flush buffer (256 MiB).
   public static let scratchBytes = 4 * (1 << 22) * 8 + (256 << 20)
@@ -62,7 +74,7 @@ public struct EvaluationFootprint: Sendable, Equatable {
     }
     // The reference gets clones of the inputs, converts them to float64, and stores every definition whole.
     f.reference = sum([f.inputs] + copies + kernel.definitions.map { bytes(elements($0.shape), 8) })
-    f.checks = bytes(largestResult, 6 * 8)
+    f.checks = checksBytes(largestResult: largestResult)
     f.scratch = scratchBytes
     return f
   }

@@ -30,7 +30,7 @@ def _numel(shape):
 # Elements drawn at once: a tensor larger than this is drawn in pieces written straight into its buffer, so drawing
 # holds a few float64 copies of one piece, never of the whole tensor (drawing a 2.1G-element f32 input at once made
 # 16 GiB of float64 temporaries and ran out of memory beside the 8 GiB tensor).
-GENERATION_CHUNK = 1 << 22
+GENERATION_CHUNK = 1 << 20
 
 
 def _floats(t, n, g, distribution, dev):

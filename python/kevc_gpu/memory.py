@@ -20,9 +20,14 @@ slice of its result costs two float64 copies of itself; with 20 GiB free the sli
 # The most elements of one slice of the float64 reference: larger slices buy nothing on a GPU (each is still
 # hundreds of MiB of work) and leave less room to whoever shares the card.
 SLICE_CAP = 1 << 25
-# What is kept free beside the harness's estimate: allocator rounding, Triton's and cuBLAS's workspaces.
-MARGIN = 512 << 20
+# What is kept free beside the harness's estimate: allocator rounding, Triton's and cuBLAS's workspaces (on a GPU);
+# allocator rounding and the thread pool's stacks (on the CPU).
+MARGIN = {"cuda": 512 << 20, "cpu": 64 << 20}
 _SIZE = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
+
+
+def _margin(device):
+    return MARGIN.get(device.type, MARGIN["cuda"])
 
 
 def _count(shape):
@@ -46,7 +51,14 @@ def _proc_status(field):
 def cap_cpu_memory(cap_bytes):
     """Limits this process's data (RLIMIT_DATA: heap and private mappings, where torch's CPU tensors live) to what it
     uses now plus cap_bytes: the CPU tests' stand-in for a card with cap_bytes free."""
+    import ctypes
     import resource
+    try:
+        # A fixed mmap threshold: freed tensors go back to the system at once (glibc's dynamic threshold keeps freed
+        # blocks of up to 32 MiB in the heap), so that the data size measures what is held.
+        ctypes.CDLL(None).mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
     used = _proc_status("VmData") or 0
     limit = used + int(cap_bytes)
     resource.setrlimit(resource.RLIMIT_DATA, (limit, resource.getrlimit(resource.RLIMIT_DATA)[1]))
@@ -103,7 +115,7 @@ def whole_reference_fits(torch, device, ref, held_later=0):
     copies, defs = reference_parts(ref)
     results = sum(defs.get(r["name"], 0) for r in ref.KEVC_REFERENCE["results"])
     leeway = sum(_count(r["shape"]) for r in ref.KEVC_REFERENCE["results"])  # any_value: a bool per element
-    need = max(copies + sum(defs.values()), results + leeway + held_later + checks_bytes(ref)) + MARGIN
+    need = max(copies + sum(defs.values()), results + leeway + held_later + checks_bytes(ref)) + _margin(device)
     return need <= free
 
 
@@ -113,7 +125,7 @@ def slice_elements(torch, device, ref, limit=None):
     slice and its rows' evaluation), at most SLICE_CAP (and `limit`, the budget's figure, when given)."""
     copies, defs = reference_parts(ref)
     streamed = set(getattr(ref, "_STREAMABLE", ()))
-    fixed = copies + sum(v for k, v in defs.items() if k not in streamed) + checks_bytes(ref) + MARGIN
+    fixed = copies + sum(v for k, v in defs.items() if k not in streamed) + checks_bytes(ref) + _margin(device)
     free = free_bytes(torch, device)
     n = SLICE_CAP if free is None else max(1 << 12, (free - fixed) // 16)
     if limit is not None:

@@ -301,3 +301,141 @@ def test_baseline_is_timed_beside_the_candidate(tmp_path):
     r = harness.evaluate(good, SOFTMAX_REF, trials=1, timing_calls=10, timeout=60, device="cpu", seed=2,
                          baseline_kernel=broken)
     assert r["status"] == "ok" and "baseline broke" in r["baseline_timing"]["error"], r
+
+
+# -- real sizes under a memory cap (issue 17: the harness's own out-of-memory at KernelBench shapes) ------------------
+
+OUTER_REF = os.path.join(os.path.dirname(SOFTMAX_REF), "outer.ref.py")  # z[i, j] = x[i] * y[j], M = N = 4096
+OUTER = """
+import torch
+KEVC = {"kernel": "outer", "params": [{"name": "x", "dtype": "f32", "shape": [4096], "domain": None},
+                                      {"name": "y", "dtype": "f32", "shape": [4096], "domain": None}],
+        "results": [{"name": "z", "dtype": "f32", "shape": [4096, 4096]}], "workspace": 0}
+def launch(x, y, z):
+    BODY
+"""
+
+
+def outer_module(tmp_path, name, body):
+    path = tmp_path / (name + ".py")
+    path.write_text(OUTER.replace("BODY", body))
+    return str(path)
+
+
+@needs_torch
+def test_chunked_compare_is_the_whole_comparison(monkeypatch):
+    # compare() walks the result in slices of CHUNK elements (two passes: the scale term, then the rule): the same
+    # verdict, failure count, first failing element and errors as one comparison of the whole, with every kind of
+    # failure and leeway in different slices.
+    import torch
+    from kevc_gpu import tolerance
+    g = torch.Generator().manual_seed(5)
+    ref = torch.randn(37, 29, generator=g, dtype=torch.float64) * 10
+    ref[3, 4] = float("nan")
+    ref[20, 1] = float("inf")
+    cases = []
+    for bad in ([], [(30, 7)], [(2, 2), (35, 28)], [(31, 0, "nan")]):
+        out = ref.to(torch.float32).clone()
+        for b in bad:
+            out[b[0], b[1]] = float("nan") if len(b) == 3 else out[b[0], b[1]] + 3.0
+        cases.append(out)
+    any_value = torch.zeros(37 * 29, dtype=torch.bool)
+    any_value[30 * 29 + 7] = True
+    leeways = [{}, {"any_value": any_value}, {"any_value": [2 * 29 + 2]}, {"alternatives": {35 * 29 + 28: [1.0]}}]
+    for out in cases:
+        for leeway in leeways:
+            monkeypatch.setattr(tolerance, "CHUNK", 1 << 20)
+            whole = tolerance.compare(out, ref, "f32", **leeway)
+            monkeypatch.setattr(tolerance, "CHUNK", 50)
+            sliced = tolerance.compare(out, ref, "f32", **leeway)
+            assert sliced == whole, (leeway, sliced, whole)
+    assert not tolerance.compare(cases[3], ref, "f32")["passed"] and \
+        tolerance.compare(cases[3], ref, "f32")["kind"] == "nan"
+
+
+PEAK = r"""
+import sys, torch
+from kevc_gpu import tolerance
+torch.set_num_threads(1)
+def status(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+n, streaming = int(sys.argv[1]), sys.argv[2] == "stream"
+ref = torch.randn(n, dtype=torch.float64)
+out = ref.to(torch.float32)
+out[n - 5] += 1
+tolerance.compare(out[:1000], ref[:1000], "f32")  # imports and first-use allocations, not counted
+base = status("VmRSS")
+open("/proc/self/clear_refs", "w").write("5")  # resets the peak (VmHWM) to the current size
+if streaming:
+    s = tolerance.StreamingCompare("f32", [n])
+    s.add(out, ref, 0)
+    c = s.result()
+else:
+    c = tolerance.compare(out, ref, "f32", any_value=torch.zeros(n, dtype=torch.bool))
+assert not c["passed"] and c["failures"] == 1, c
+print(status("VmHWM") - base)
+"""
+
+
+@needs_torch
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's /proc/self/clear_refs")
+def test_the_comparisons_memory_is_what_the_footprint_declares(tmp_path):
+    # The footprint's `checks` term (EvaluationFootprint.swift: checkChunkElements x checkCopies float64 copies) is
+    # what the comparison really holds: its peak resident memory on CPU tensors (a proxy for the device's, the same
+    # torch operations; glibc's mmap threshold fixed so that freed blocks leave at once), measured for a result of
+    # one slice and of eight slices, stays under it, and does not grow with the result.
+    import re
+    import subprocess
+    import sys
+    from kevc_gpu import tolerance
+    swift = open(os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "KevcSearch",
+                              "EvaluationFootprint.swift")).read()
+    chunk = re.search(r"checkChunkElements = 1 << (\d+)", swift)
+    copies = re.search(r"checkCopies = (\d+)", swift)
+    assert chunk and copies and 1 << int(chunk.group(1)) == tolerance.CHUNK
+    assert int(copies.group(1)) == tolerance.CHECK_COPIES
+    declared = tolerance.CHUNK * 8 * tolerance.CHECK_COPIES
+    script = tmp_path / "peak.py"
+    script.write_text(PEAK)
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536",
+               PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
+    peaks = {}
+    for n in (tolerance.CHUNK, 8 * tolerance.CHUNK):
+        for mode in ("whole", "stream"):
+            out = subprocess.run([sys.executable, str(script), str(n), mode], env=env, capture_output=True,
+                                 text=True, timeout=300)
+            assert out.returncode == 0, out.stderr
+            peaks[(n, mode)] = int(out.stdout.split()[-1])
+    for (n, mode), peak in peaks.items():
+        assert declared / 2 < peak <= declared, (n, mode, peak, declared)
+    for mode in ("whole", "stream"):
+        assert peaks[(8 * tolerance.CHUNK, mode)] < 1.1 * peaks[(tolerance.CHUNK, mode)], peaks
+
+
+@needs_torch
+def test_the_harness_fits_a_problem_under_a_memory_cap(tmp_path):
+    # An outer product at M = N = 4096: 32 KiB of inputs, a 64 MiB f32 result whose float64 reference is 128 MiB;
+    # the old comparison held six float64 copies of it (768 MiB). Under a cap the worker sizes everything from the
+    # memory free now: below the whole reference's need, every trial's reference and the revalidation's are sliced
+    # and compared as they come, and the result is the candidate's (ok; wrong for a wrong element; the kernel
+    # writing its input during the revalidation is caught without a snapshot). With room for the whole reference
+    # but not for six copies, the whole reference is compared in slices of CHUNK elements.
+    good = outer_module(tmp_path, "good", "z.copy_(torch.outer(x, y))")
+    options = dict(trials=2, timing_calls=2, warmup=0, eager_calls=0, timeout=300, device="cpu", seed=21)
+    r = harness.evaluate(good, OUTER_REF, cpu_memory_cap=250 << 20, **options)
+    assert r["status"] == "ok", r["reason"]
+    mode = r["reference_mode"]
+    assert mode["mode"] == "slices" and mode["slices"] >= 6, mode
+    assert mode["phases"] == ["trial 1", "trial 2", "revalidation"], mode
+    wrong = outer_module(tmp_path, "wrong", "z.copy_(torch.outer(x, y)); z[4095, 4095] += 1.0")
+    w = harness.evaluate(wrong, OUTER_REF, cpu_memory_cap=250 << 20, **options)
+    assert w["status"] == "wrong" and "[4095, 4095]" in w["reason"] and "(compared in slices)" in w["reason"], w
+    late = outer_module(tmp_path, "late", "z.copy_(torch.outer(x, y))\n    launch.calls = getattr(launch, 'calls', 0) + 1"
+                        "\n    if launch.calls > 4: x.add_(1)")
+    lw = harness.evaluate(late, OUTER_REF, cpu_memory_cap=250 << 20, **options)
+    assert lw["status"] == "wrong" and "wrote its input(s) x" in lw["reason"], lw
+    whole = harness.evaluate(good, OUTER_REF, cpu_memory_cap=420 << 20, **options)
+    assert whole["status"] == "ok" and "reference_mode" not in whole, whole
+    assert whole["trials"][0]["results"]["z"]["passed"]
