@@ -21,7 +21,8 @@ import time
 SEVERITY = ["ok", "flagged", "error", "harness_error", "compile_error", "timeout", "crash", "wrong", "nan"]
 _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
               "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
-              "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET")
+              "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET",
+              "OMP_NUM_THREADS")
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
