@@ -5,8 +5,8 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
   run.py gpu OUT [--kevc K] [--ops a,b | --part 1/2] [--budget 12] [--search-seconds 45] [--parallel 4] [--jobs 2]
                  [--deadline 480] [--dry-run]
       On the GPU machine, from the repository root, in one run: for every spec at its bench shape, PyTorch eager and
-      torch.compile (one problem at a time, beside the searches' checks when its footprint fits the memory free,
-      else with the device to itself; its timed calls under the harness's device lock), and `kevc search --target
+      torch.compile (admitted by footprint: large problems one at a time, beside the searches' checks only when
+      they fit the memory free, else with the device to itself; timed calls under the harness's device lock), and `kevc search --target
       triton --budget N --time-limit S` from the default schedule alone (no hand traces), --parallel searches at a
       time sharing the GPU through the same lock (checks overlap, timed calls own the GPU). The search's first
       evaluation is the default schedule: "default ms" is its median, printed as soon as the search records it
@@ -133,11 +133,11 @@ def baseline_footprint(ref_path):
 
 
 def baselines_main(a):
-    """`run.py _baselines OUT.json REFS_DIR OPS DEVICE LOCK CALLS`: eager and torch.compile of each op in turn. The
-    baseline processes take turns (a file lock beside the device lock: one problem's baseline on the device at a
-    time), and a problem is admitted by its footprint: beside the searches' checks (the device lock shared) only
-    when its inputs, outputs and workspaces fit in the memory free now, else with the device to itself (the lock
-    exclusive). The timed calls always take the device lock exclusively. On the H100 three processes beside three
+    """`run.py _baselines OUT.json REFS_DIR OPS DEVICE LOCK CALLS`: eager and torch.compile of each op in turn. A
+    problem is admitted by its footprint (inputs, outputs, workspaces): among the baseline processes, one over an
+    eighth of the card's memory takes turns alone (a file lock beside the device lock, exclusive; smaller ones
+    share it); beside the searches' checks (the device lock shared) only when it fits in the memory free now, else
+    with the device to itself (the device lock exclusive). The timed calls always take the device lock exclusively. On the H100 three processes beside three
     searches ran out of memory for 9 problems."""
     out, refs, ops, device, lock_path, calls = a
     calls = int(calls)
@@ -175,9 +175,12 @@ def baselines_main(a):
     for op in ops.split(","):
         entry = {}
         t0 = time.time()
-        fcntl.flock(turn, fcntl.LOCK_EX)  # one baseline process on the device at a time
+        need = baseline_footprint(os.path.join(refs, "%s.ref.py" % op))
+        # Small problems measure side by side; one whose footprint is over an eighth of the card has it to itself
+        # among the baselines (the turn lock exclusive).
+        large = device == "cuda" and need * 8 > torch.cuda.get_device_properties(0).total_memory
+        fcntl.flock(turn, fcntl.LOCK_EX if large else fcntl.LOCK_SH)
         try:
-            need = baseline_footprint(os.path.join(refs, "%s.ref.py" % op))
             free = memory.free_bytes(torch, torch.device(device)) if device == "cuda" else None
             first = free is not None and need > free
             if first:
@@ -278,8 +281,8 @@ def gpu_main(args):
     # The searches' device lock (SearchEngine: $TMPDIR/kevc-timing-<uid>.lock, ".gpu" for the GPU harness): the
     # baselines' timed calls take it too, so that no check or timing of a search overlaps them.
     lock = os.path.join(tempfile.gettempdir(), "kevc-timing-%d.lock.gpu" % os.getuid())
-    # --baseline-procs processes, every n-th op each; they take turns on the device (baselines_main), so more than
-    # one only overlaps a process's start-up and imports with another's measurements.
+    # --baseline-procs processes, every n-th op each (torch.compile's tracing and lowering is single-threaded);
+    # problems too large to share the device take turns (baselines_main).
     n = max(1, args.baseline_procs)
     base_procs = []
     for i in range(n):
@@ -648,7 +651,7 @@ def main():
     g.add_argument("--case-timeout", type=float, default=60, help="seconds the harness allows a candidate's case")
     g.add_argument("--deadline", type=float, default=480, help="no search starts later than this (s) minus its time")
     g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
-    g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines (they take turns on the device)")
+    g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines (large problems take turns)")
     g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")
     c = sub.add_parser("cpu")
     c.add_argument("out", help="output path without extension")
