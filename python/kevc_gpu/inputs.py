@@ -4,7 +4,8 @@ same values): float tensors normal, uniform [-1, 1), heavy-tailed (Student-t(2) 
 (uniform [-80, 80) for f32/f64, [-10, 10) for f16/bf16), with-zeros (normal with ~25% exact zeros) or ties
 (integers -3 ... 3); float scalars uniform in [0.01, 1); integers with a value domain uniform in [lo, hi) (sorted
 domains: non-decreasing, first lo, last hi - 1), without one uniform in [-4, 16); bool fair coins. Values are
-drawn on the CPU from a seeded torch.Generator, rounded to the parameter's dtype and moved to the device."""
+drawn on the device from a seeded torch.Generator, in pieces of GENERATION_CHUNK elements written straight into the
+tensor (rounded to the parameter's dtype), so drawing never holds a float64 copy of a whole input."""
 
 import torch
 
