@@ -414,7 +414,9 @@ public final class SearchEngine {
           + "\(Int(options.evalTimeout)) s each)"))
       }
       // The default schedule is every speedup's baseline: evaluated even when the time limit is up before it ran.
-      let defaultUnstarted = defaultCandidate.map { d in evaluations[d] == nil && pending.first == d } ?? false
+      // (its harness-error retry included).
+      let defaultUnstarted =
+        defaultCandidate.map { d in evaluations[d] == nil && (pending.first == d || retryAlone.contains(d)) } ?? false
       if timeUp, pool.inFlight == 0, !defaultUnstarted {
         stop = .timeLimit
         break

@@ -171,6 +171,15 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(evals.first?.candidateID == cands.first { $0.proposer == "default" }?.id)
     #expect(evals.first?.status == .ok && evals.first?.medianTime != nil)
     #expect(messages.contains { $0.hasPrefix("time limit reached: waiting for 1 evaluation(s) in flight") })
+
+    // The default's harness error is still retried alone past the limit, then recorded (never lost).
+    let db2 = try TuningDatabase(path: dir.appendingPathComponent("t2.db").path)
+    let d = try #require(cands.first { $0.proposer == "default" }?.id)
+    options.faults = [d: "harness_error"]
+    let failing = try SearchEngine(db: db2, input: try matmulInput(16), options: options).run()
+    let recorded = try db2.evaluations(workload: failing.workloadID, target: failing.targetID)
+    #expect(failing.stopReason == .timeLimit && recorded.count == 1)
+    #expect(recorded.first?.candidateID == d && recorded.first?.status == .harnessError)
   }
 
   @Test func garbageProposersCannotStopTheSearch() throws {
