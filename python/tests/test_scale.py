@@ -305,7 +305,53 @@ def test_baseline_is_timed_beside_the_candidate(tmp_path):
 
 # -- real sizes under a memory cap (issue 17: the harness's own out-of-memory at KernelBench shapes) ------------------
 
-OUTER_REF = os.path.join(os.path.dirname(SOFTMAX_REF), "outer.ref.py")  # z[i, j] = x[i] * y[j], M = N = 2048
+# The torch reference of `z[i, j] = x[i] * y[j]` at M = N = 2048 (`kevc compile --emit torch-ref`): the prelude
+# every reference module shares, taken from the softmax fixture, and this kernel's own part.
+OUTER_TAIL = '''
+KEVC_REFERENCE = {
+    "kernel": "outer",
+    "dims": {"M": 2048, "N": 2048},
+    "params": [
+        {"name": "x", "dtype": "f32", "shape": [2048], "domain": None},
+        {"name": "y", "dtype": "f32", "shape": [2048], "domain": None},
+    ],
+    "results": [
+        {"name": "z", "dtype": "f32", "shape": [2048, 2048], "tolerance": "f32"},
+    ],
+}
+COST = {"bytes": 16793600, "flops": 4194304}
+# Whether measured_cost can differ between inputs of this shape (gathers, jagged ranges, data-dependent
+# selects); when False the GPU harness measures it once per module.
+COST_DEPENDS_ON_INPUTS = False
+# Definitions that may depend on a discontinuity or an argmax tie (reference_with_leeway tracks these).
+_MAY_DOUBT = set()
+
+def _d0(C, V, box):
+    # %z: f32[i < M, j < N] = (%x[i] * %y[j])
+    C.axis(V, "i", box, 0, 2)
+    C.axis(V, "j", box, 1, 2)
+    def _body(V, M):
+        _t0 = C.load("x", (V["i"],), C.cf(0.0, "f32"), False, M)
+        _t1 = C.load("y", (V["j"],), C.cf(0.0, "f32"), False, M)
+        _t2 = torch.mul(_t0, _t1)
+        return _t2
+    return _body(V, None)
+
+_DEFINITIONS = [
+    ("z", _d0, [2048, 2048], "f32", "f32", False, 1),
+]
+_STREAMABLE = {"z"}
+'''
+
+
+def outer_reference(tmp_path):
+    text = open(SOFTMAX_REF).read()
+    path = tmp_path / "outer.ref.py"
+    path.write_text("# kevc torch reference for @outer at M=2048, N=2048\n"
+                    + text[text.index("\n") + 1:text.index("KEVC_REFERENCE = {")] + OUTER_TAIL.lstrip("\n"))
+    return str(path)
+
+
 OUTER = """
 import torch
 KEVC = {"kernel": "outer", "params": [{"name": "x", "dtype": "f32", "shape": [2048], "domain": None},
@@ -424,19 +470,20 @@ def test_the_harness_fits_a_problem_under_a_memory_cap(tmp_path, monkeypatch):
     # with room for the whole reference, it is compared in slices of CHUNK elements.
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # torch's threads spinning on a loaded 2-core machine: 10x slower
     good = outer_module(tmp_path, "good", "z.copy_(torch.outer(x, y))")
+    outer_ref = outer_reference(tmp_path)
     options = dict(trials=1, timing_calls=2, warmup=0, eager_calls=0, timeout=300, device="cpu", seed=21)
-    r = harness.evaluate(good, OUTER_REF, cpu_memory_cap=150 << 20, **options)
+    r = harness.evaluate(good, outer_ref, cpu_memory_cap=150 << 20, **options)
     assert r["status"] == "ok", r["reason"]
     mode = r["reference_mode"]
     assert mode["mode"] == "slices" and mode["slices"] >= 4, mode
     assert mode["phases"] == ["trial 1", "revalidation"], mode
     wrong = outer_module(tmp_path, "wrong", "z.copy_(torch.outer(x, y)); z[2047, 2047] += 1.0")
-    w = harness.evaluate(wrong, OUTER_REF, cpu_memory_cap=150 << 20, **options)
+    w = harness.evaluate(wrong, outer_ref, cpu_memory_cap=150 << 20, **options)
     assert w["status"] == "wrong" and "[2047, 2047]" in w["reason"] and "(compared in slices)" in w["reason"], w
     late = outer_module(tmp_path, "late", "z.copy_(torch.outer(x, y))\n    launch.calls = getattr(launch, 'calls', 0) + 1"
                         "\n    if launch.calls > 4: x.add_(1)")
-    lw = harness.evaluate(late, OUTER_REF, cpu_memory_cap=150 << 20, **options)
+    lw = harness.evaluate(late, outer_ref, cpu_memory_cap=150 << 20, **options)
     assert lw["status"] == "wrong" and "wrote its input(s) x" in lw["reason"], lw
-    whole = harness.evaluate(good, OUTER_REF, cpu_memory_cap=210 << 20, **options)
+    whole = harness.evaluate(good, outer_ref, cpu_memory_cap=210 << 20, **options)
     assert whole["status"] == "ok" and "reference_mode" not in whole, whole
     assert whole["trials"][0]["results"]["z"]["passed"]
