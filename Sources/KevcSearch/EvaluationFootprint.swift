@@ -4,14 +4,18 @@
 ///
 /// The parts follow what the harness allocates for one trial (docs/gpu-harness.md): the inputs and their bitwise
 /// snapshot; the poisoned outputs; the float64 reference (its copies of the inputs, every definition it stores in
-/// float64, results included); the comparison's temporaries (about six float64 copies of the largest result); and
-/// scratch (the reference's reduction chunks and the L2 flush buffer of the timed calls). For example, rmsnorm at
-/// M=8192, N=4096 in f32: inputs 128 MiB (+ 128 MiB snapshot), outputs 128 MiB, reference 512 MiB, checks 1.5 GiB.
+/// float64, results included); the comparison's temporaries (the comparison walks a result in slices of
+/// `checkChunkElements`, holding at most `checkCopies` float64 copies of one slice: 64 MiB whatever the problem's
+/// size; python/kevc_gpu/tolerance.py's CHUNK and CHECK_COPIES, measured by python/tests/test_scale.py::
+/// test_the_comparisons_memory_is_what_the_footprint_declares); and scratch (the reference's reduction chunks and the
+/// L2 flush buffer of the timed calls). For example, rmsnorm at M=8192, N=4096 in f32: inputs 128 MiB (+ 128 MiB
+/// snapshot), outputs 128 MiB, reference 512 MiB, checks 64 MiB.
 ///
 /// The same figure decides how the harness checks (`referencePlan`): whole when it fits the budget, else the
 /// float64 reference in slices over the first axis of the results no definition reads (`Kernel.streamableResults`,
 /// the torch reference's `_STREAMABLE`), sized here; or, when even that cannot fit, `harness_error` with the reason.
-/// The plan travels in the job (`--footprint`); the worker never recomputes it.
+/// The plan travels in the job (`--footprint`); the worker never recomputes it (it may cut a slice further when the
+/// memory free at that moment is less: python/kevc_gpu/memory.py).
 import Foundation
 import KevcIR
 
@@ -28,6 +32,15 @@ public struct EvaluationFootprint: Sendable, Equatable {
   public var streamedRow: Int = 0
 
   public init() {}
+
+  /// Elements per slice of the comparison, and the float64 copies of one slice it holds at most.
+  public static let checkChunkElements = 1 << 20
+  public static let checkCopies = 8
+
+  /// The comparison's memory for a largest result of `elements` elements.
+  public static func checksBytes(largestResult elements: Int) -> Int {
+    min(max(0, elements), checkChunkElements) * checkCopies * 8
+  }
 
   /// Float64 copies of a slice held at once while it is computed and compared (the slice, the expression's
   /// temporaries, the streaming comparison's): the batch_norm2d at N=64, C=64, H=W=512 ran out with eight.
@@ -86,7 +99,7 @@ public struct EvaluationFootprint: Sendable, Equatable {
     }
     // The reference gets clones of the inputs, converts them to float64, and stores every definition whole.
     f.reference = sum([f.inputs] + copies + kernel.definitions.map { bytes(elements($0.shape), 8) })
-    f.checks = bytes(largestResult, 6 * 8)
+    f.checks = checksBytes(largestResult: largestResult)
     f.scratch = scratchBytes
     let streamable = Set(kernel.streamableResults)
     for d in kernel.definitions where streamable.contains(d.name) && !d.shape.isEmpty {

@@ -349,8 +349,10 @@ public final class SearchEngine {
 
   // MARK: - Running
 
-  /// Runs until a stop rule fires or `shouldStop` returns true (Ctrl-C). In-flight evaluations are recorded when
-  /// they finish before the stop, discarded (their candidates stay unevaluated, for the next run) otherwise.
+  /// Runs until a stop rule fires or `shouldStop` returns true (Ctrl-C). The time limit stops new proposals, not the
+  /// evaluations in flight: they finish (each within `evalTimeout`) and are recorded, and the default schedule is
+  /// evaluated even when the limit is shorter than its evaluation (it is every speedup's baseline). Ctrl-C discards
+  /// what is in flight (those candidates stay unevaluated, for the next run).
   public func run(shouldStop: () -> Bool = { false }) throws -> SearchSummary {
     let clock = Date()
     defer {
@@ -399,6 +401,8 @@ public final class SearchEngine {
     var generationFailures = 0
     var stop: StopReason?
     var draining = false
+    var timeUp = false
+    var announced = false
 
     while stop == nil {
       stats.elapsed = Date().timeIntervalSince(clock)
@@ -407,7 +411,17 @@ public final class SearchEngine {
         stop = .interrupted
         break
       }
-      if let limit = options.timeLimit, stats.elapsed >= limit {
+      if let limit = options.timeLimit, stats.elapsed >= limit { timeUp = true }
+      if timeUp, !announced, pool.inFlight > 0 {
+        announced = true
+        observe(.message("time limit reached: waiting for \(pool.inFlight) evaluation(s) in flight (at most "
+          + "\(Int(options.evalTimeout)) s each)"))
+      }
+      // The default schedule is every speedup's baseline: evaluated even when the time limit is up before it ran.
+      // (its harness-error retry included).
+      let defaultUnstarted =
+        defaultCandidate.map { d in evaluations[d] == nil && (pending.first == d || retryAlone.contains(d)) } ?? false
+      if timeUp, pool.inFlight == 0, !defaultUnstarted {
         stop = .timeLimit
         break
       }
@@ -420,6 +434,7 @@ public final class SearchEngine {
       if let p = options.plateau, stats.evaluated - lastImprovement >= p, stats.evaluated > 0 { reason = .plateau }
       if let d = options.deviceTime, stats.deviceSeconds >= d { reason = .deviceTime }
       if generationFailures >= 3 { reason = .exhausted }
+      if timeUp, !defaultUnstarted { reason = .timeLimit }
       if let reason {
         draining = true
         if pool.inFlight == 0 {

@@ -5,10 +5,12 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
   run.py gpu OUT [--kevc K] [--ops a,b | --part 1/2] [--budget 12] [--search-seconds 45] [--parallel 4] [--jobs 2]
                  [--deadline 480] [--dry-run]
       On the GPU machine, from the repository root, in one run: for every spec at its bench shape, PyTorch eager and
-      torch.compile (one process, its timed calls under the harness's device lock), and `kevc search --target
+      torch.compile (admitted by footprint: large problems one at a time, beside the searches' checks only when
+      they fit the memory free, else with the device to itself; timed calls under the harness's device lock), and `kevc search --target
       triton --budget N --time-limit S` from the default schedule alone (no hand traces), --parallel searches at a
       time sharing the GPU through the same lock (checks overlap, timed calls own the GPU). The search's first
-      evaluation is the default schedule: "default ms" is its median. Writes OUT/results.json, OUT/results.md
+      evaluation is the default schedule: "default ms" is its median, printed as soon as the search records it
+      (`[T s] op default: ok 3.4 ms (81% of floor)`). Writes OUT/results.json, OUT/results.md
       (the machine named), OUT/baselines.json, OUT/search/<op>.{db,log,json}. No search starts once fewer than
       --search-seconds + 30 s are left before --deadline (seconds from the start): those ops are reported "not
       run", for a second call (--ops, or --part 2/2). --dry-run: the same flow on this machine without a GPU (the
@@ -114,20 +116,43 @@ def baseline_inputs(ref_path, device, seed=1, distribution="uniform"):
     return ref, inputs.generate(params, seed, distribution, device)
 
 
+def baseline_footprint(ref_path):
+    """Bytes a PyTorch baseline holds on the device: its inputs and outputs, twice (eager's or the compiled graph's
+    intermediates, which KernelBench's multi-op problems have), plus 1 GiB for torch.compile's and cuBLAS's
+    workspaces."""
+    from kevc_gpu import modules
+    ref = modules.load_module(ref_path)
+    size = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
+    total = 0
+    for e in ref.KEVC_REFERENCE["params"] + ref.KEVC_REFERENCE["results"]:
+        n = 1
+        for d in e["shape"]:
+            n *= int(d)
+        total += n * size[e["dtype"]]
+    return 2 * total + (1 << 30)
+
+
 def baselines_main(a):
-    """`run.py _baselines OUT.json REFS_DIR OPS DEVICE LOCK CALLS`: eager and torch.compile of each op in turn. Input
-    generation and compilation share the GPU with the searches' checks; the timed calls take it exclusively."""
+    """`run.py _baselines OUT.json REFS_DIR OPS DEVICE LOCK CALLS`: eager and torch.compile of each op in turn. A
+    problem is admitted by its footprint (inputs, outputs, workspaces): among the baseline processes, one over an
+    eighth of the card's memory takes turns alone (a file lock beside the device lock, exclusive; smaller ones
+    share it); beside the searches' checks (the device lock shared) only when it fits in the memory free now, else
+    with the device to itself (the device lock exclusive). The timed calls always take the device lock exclusively. On the H100 three processes beside three
+    searches ran out of memory for 9 problems."""
     out, refs, ops, device, lock_path, calls = a
     calls = int(calls)
+    import fcntl
     import torch
     from kevc_gpu.device_lock import DeviceLock
+    from kevc_gpu import memory
     timing = load("gpu_baselines", os.path.join(ROOT, "bench", "gpu", "baselines.py"))
     import problems
     lock = DeviceLock(lock_path or None)
+    turn = open((lock_path or os.path.join(tempfile.gettempdir(), "kevc-baselines")) + ".baselines", "a")
     result = {}
     def measure(op, entry, alone):
-        # alone: the whole op under the exclusive lock (a retry after running out of memory beside the searches'
-        # float64 references, as the harness's workers retry their checks).
+        # alone: the whole op under the exclusive lock (too large to share the device, or a retry after running out
+        # of memory beside the searches' float64 references, as the harness's workers retry their checks).
         with (lock.exclusive() if alone else lock.shared()):
             ref, values = baseline_inputs(os.path.join(refs, "%s.ref.py" % op), device)
             fn, kw = problems.baseline(op, ref.KEVC_REFERENCE["dims"], values)
@@ -150,18 +175,30 @@ def baselines_main(a):
     for op in ops.split(","):
         entry = {}
         t0 = time.time()
-        for alone in (False, True):
-            try:
-                measure(op, entry, alone)
-                break
-            except Exception as e:
-                entry["error" if alone else "retried_alone"] = repr(e)[:300]
-            finally:
-                if device == "cuda":
-                    torch.cuda.empty_cache()
-                torch._dynamo.reset()
-            if "out of memory" not in entry.get("retried_alone", "").lower():
-                break
+        need = baseline_footprint(os.path.join(refs, "%s.ref.py" % op))
+        # Small problems measure side by side; one whose footprint is over an eighth of the card has it to itself
+        # among the baselines (the turn lock exclusive).
+        large = device == "cuda" and need * 8 > torch.cuda.get_device_properties(0).total_memory
+        fcntl.flock(turn, fcntl.LOCK_EX if large else fcntl.LOCK_SH)
+        try:
+            free = memory.free_bytes(torch, torch.device(device)) if device == "cuda" else None
+            first = free is not None and need > free
+            if first:
+                entry["alone"] = "footprint %.1f GiB > %.1f GiB free" % (need / 2 ** 30, free / 2 ** 30)
+            for alone in ((True,) if first else (False, True)):
+                try:
+                    measure(op, entry, alone)
+                    break
+                except Exception as e:
+                    entry["error" if alone else "retried_alone"] = repr(e)[:300]
+                finally:
+                    if device == "cuda":
+                        torch.cuda.empty_cache()
+                    torch._dynamo.reset()
+                if "out of memory" not in entry.get("retried_alone", "").lower():
+                    break
+        finally:
+            fcntl.flock(turn, fcntl.LOCK_UN)
         entry["seconds"] = round(time.time() - t0, 1)
         result[op] = entry
         print("baseline", op, json.dumps(entry), flush=True)
@@ -244,8 +281,8 @@ def gpu_main(args):
     # The searches' device lock (SearchEngine: $TMPDIR/kevc-timing-<uid>.lock, ".gpu" for the GPU harness): the
     # baselines' timed calls take it too, so that no check or timing of a search overlaps them.
     lock = os.path.join(tempfile.gettempdir(), "kevc-timing-%d.lock.gpu" % os.getuid())
-    # --baseline-procs processes (torch.compile's tracing and lowering is single-threaded: a fresh GPU machine
-    # spends seconds per problem there), every n-th op each.
+    # --baseline-procs processes, every n-th op each (torch.compile's tracing and lowering is single-threaded);
+    # problems too large to share the device take turns (baselines_main).
     n = max(1, args.baseline_procs)
     base_procs = []
     for i in range(n):
@@ -270,11 +307,32 @@ def gpu_main(args):
                "--seed", "1", "--jobs", str(args.jobs)]
         t0 = time.time()
         with open(os.path.join(out, "search", op + ".log"), "w") as log:
-            try:
-                rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    timeout=args.search_seconds + 2 * args.case_timeout + 120).returncode
-            except subprocess.TimeoutExpired:
-                rc = "timeout"
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            limit = t0 + args.search_seconds + 2 * args.case_timeout + 120
+            shown = False
+            while True:
+                try:
+                    rc = proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    rc = None
+                if not shown:
+                    # The default schedule's result, printed as soon as the search has recorded it.
+                    line = default_line(db)
+                    if line:
+                        shown = True
+                        with printing:
+                            print("[%4.0f s] %s default: %s" % (time.time() - start, op, line), flush=True)
+                if rc is not None:
+                    break
+                if time.time() > limit:
+                    proc.kill()
+                    proc.wait()
+                    rc = "timeout"
+                    break
+            if not shown:
+                with printing:
+                    print("[%4.0f s] %s default: %s" % (time.time() - start, op,
+                                                        default_line(db) or "not evaluated"), flush=True)
         export = os.path.join(out, "search", op + ".json")
         subprocess.run([kevc, "db", "export", "--db", db, "-o", export], cwd=ROOT, env=env, capture_output=True)
         searched[op] = {"exit": rc, "seconds": round(time.time() - t0, 1), "export": export}
@@ -304,6 +362,30 @@ def gpu_main(args):
     with open(os.path.join(out, "results.json"), "w") as fh:
         json.dump(results, fh, indent=1)
     write_report(out, [results])
+
+
+def default_line(db):
+    """The default schedule's evaluation in a search's database ("ok 3.42 ms (81% of floor)", "harness_error: ..."),
+    or None while it has none (read-only: the search keeps writing)."""
+    import sqlite3
+    if not os.path.exists(db):
+        return None
+    try:
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=1)
+        try:
+            row = con.execute("SELECT e.status, e.median_time, e.roofline_fraction, e.error FROM evaluations e "
+                              "JOIN candidates c ON c.id = e.candidate_id WHERE c.proposer = 'default' "
+                              "ORDER BY e.id LIMIT 1").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    status, median, fraction, error = row
+    if status == "ok" and median is not None:
+        return "ok %.4g ms%s" % (median * 1e3, " (%.0f%% of floor)" % (fraction * 100) if fraction else "")
+    return "%s: %s" % (status, (error or "")[:160])
 
 
 def row_of(op, shape, search, base):
@@ -569,7 +651,7 @@ def main():
     g.add_argument("--case-timeout", type=float, default=60, help="seconds the harness allows a candidate's case")
     g.add_argument("--deadline", type=float, default=480, help="no search starts later than this (s) minus its time")
     g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
-    g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines")
+    g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines (large problems take turns)")
     g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")
     c = sub.add_parser("cpu")
     c.add_argument("out", help="output path without extension")

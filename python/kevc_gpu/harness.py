@@ -21,7 +21,8 @@ import time
 SEVERITY = ["ok", "flagged", "error", "harness_error", "compile_error", "timeout", "crash", "wrong", "nan"]
 _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
               "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
-              "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "KEVC_LOCK_TRACE", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET")
+              "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "KEVC_LOCK_TRACE", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET",
+              "OMP_NUM_THREADS")
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -118,10 +119,12 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
                       timing_seconds=None, footprints=None, reuse_references=False, reference_cache=None,
                       fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None, timing_ci=None,
-                      timing_min_calls=10, incumbent_s=None, slower_factor=2.0):
+                      timing_min_calls=10, incumbent_s=None, slower_factor=2.0, cpu_memory_cap=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
-    reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way)."""
+    reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way).
+    `cpu_memory_cap` (bytes, device cpu only): the worker caps its own data size at what it uses after importing torch
+    plus this (memory.cap_cpu_memory): the tests' stand-in for a card with that much free."""
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
@@ -129,7 +132,8 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
               "timing_calls": 0, "eager_s": None, "timing_seconds": timing_seconds,
               "reuse_references": reuse_references, "reference_cache": reference_cache,
               "fresh_if_faster_than": fresh_if_faster_than, "timing_ci": timing_ci,
-              "timing_min_calls": timing_min_calls, "incumbent_s": incumbent_s, "slower_factor": slower_factor}
+              "timing_min_calls": timing_min_calls, "incumbent_s": incumbent_s, "slower_factor": slower_factor,
+              "cpu_memory_cap": cpu_memory_cap}
     job = dict(common, cases=[
         {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
          "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,

@@ -14,7 +14,8 @@ the file). Where a copy lives depends on its size:
 | disk | `--reference-cache DIR`, else `$KEVC_GPU_CACHE/references/<key>.pt` (else under `~/.cache/kevc_gpu`), written atomically | 2 GiB per reference |
 
 The key is the SHA-256 of the reference module's text (kernel, shapes, semantics), the seed, the distribution, the
-device type and the torch version (input generation is torch's generator: another version may draw other inputs).
+device type, the torch version (input generation is torch's generator: another version may draw other inputs) and
+the harness's input-generation version (`GENERATION`).
 A reference too large for its memory budget is computed in slices instead and never cached.
 
 Which seeds are reused is the caller's choice (the search: `--reuse-references`; docs/search.md): the trial seeds of
@@ -51,10 +52,15 @@ def _nbytes(outputs):
     return sum(t.numel() * t.element_size() for t in outputs.values())
 
 
+# The input generation's version (inputs.py): large tensors are drawn in pieces since version 2, so the same seed
+# draws other values than before; references computed by an older harness are never reused.
+GENERATION = 2
+
+
 def key(module_path, seed, distribution, device):
     import torch
-    return "%s-%016x-%s-%s-%s" % (_digest(module_path)[:32], seed & ((1 << 64) - 1), distribution,
-                                  torch.device(device).type, torch.__version__.replace("+", "_"))
+    return "%s-%016x-%s-%s-%s-g%d" % (_digest(module_path)[:32], seed & ((1 << 64) - 1), distribution,
+                                      torch.device(device).type, torch.__version__.replace("+", "_"), GENERATION)
 
 
 def stats():

@@ -59,65 +59,116 @@ def _unravel(flat, shape):
     return list(reversed(out))
 
 
+# Elements per slice of a comparison: compare() and StreamingCompare walk a result in slices of at most this many
+# elements, so the comparison's own memory is a few float64 copies of one slice (at most CHECK_COPIES: 64 MiB),
+# whatever the result's size (EvaluationFootprint.swift's `checks` term: the same two constants; measured by
+# tests/test_scale.py: 5.75 copies for compare(), 7.5 for StreamingCompare). On a GPU a slice costs ~0.1 ms of
+# launches and synchronisations, 0.3 s for a 2G-element result.
+CHUNK = 1 << 20
+CHECK_COPIES = 8
+
+
+def _flat_values(torch, actual):
+    """The candidate's values, flat (bool as its raw byte: a poisoned bool, 0x5A, never equals a valid
+    one)."""
+    if actual.dtype == torch.bool:
+        return actual.contiguous().view(torch.uint8).reshape(-1)
+    return actual.reshape(-1)
+
+
 def compare(actual, reference, dtype, tolerance=None, any_value=None, alternatives=None):
     """Compares a candidate tensor with the float64 reference. Returns a dict: passed, kind ('ok', 'wrong' or
     'nan'), max_abs, max_rel, failures, worst_index, reason. `tolerance`, `any_value` and `alternatives`: see the
-    module's docstring."""
+    module's docstring. Streams: one pass over the reference for the scale term, then one pass comparing, both in
+    slices of CHUNK elements, so that the comparison holds a few float64 copies of one slice, never of the whole
+    result (six copies of a 4 GiB float64 result ran out of memory on an 80 GB card)."""
+    import bisect
     import torch
     atol, rtol = TOLERANCE[coarser(tolerance, dtype) if tolerance else dtype]
     if list(actual.shape) != list(reference.shape):
         return {"passed": False, "kind": "wrong", "max_abs": float("inf"), "max_rel": float("inf"), "failures": -1,
                 "worst_index": None,
                 "reason": "shape %s differs from the reference's %s" % (list(actual.shape), list(reference.shape))}
-    if actual.dtype == torch.bool:
-        # Raw bytes: a poisoned bool (byte 0x5A) never equals a valid one.
-        a = actual.contiguous().view(torch.uint8).to(torch.float64)
-    else:
-        a = actual.to(torch.float64)
-    r = reference.to(a.device).to(torch.float64)
-    a = a.reshape(-1)
-    r = r.reshape(-1)
-    nan_a, nan_r = torch.isnan(a), torch.isnan(r)
-    fin = torch.isfinite(a) & torch.isfinite(r)
-    diff = torch.where(fin, (a - r).abs(), torch.zeros_like(a))
-    same_special = (nan_a & nan_r) | ((a == r) & ~fin)
-    finite_r = r[torch.isfinite(r)]
-    scale = float(finite_r.square().mean().sqrt()) if finite_r.numel() else 0.0
-    ok = torch.where(fin, diff <= atol + rtol * (r.abs() + scale), same_special)
+    flat_a = _flat_values(torch, actual)
+    flat_r = reference.reshape(-1)
+    n = flat_a.numel()
+    device = flat_a.device
+    # Pass 1: the scale term, the rms of the reference's finite elements.
+    sumsq, count = 0.0, 0
+    for lo in range(0, n, CHUNK):
+        r = flat_r[lo:lo + CHUNK].to(device=device, dtype=torch.float64)
+        finite = r[torch.isfinite(r)]
+        sumsq += float(finite.square().sum())
+        count += int(finite.numel())
+        del r, finite
+    scale = (sumsq / count) ** 0.5 if count else 0.0
     if torch.is_tensor(any_value):
-        any_value = any_value.reshape(-1).to(ok.device) if bool(any_value.any()) else None
-    if any_value is not None and not torch.is_tensor(any_value) and len(any_value) == 0:
-        any_value = None
-    if any_value is not None or alternatives:
-        accepted = torch.zeros_like(ok)
-        if torch.is_tensor(any_value):
-            accepted |= any_value.to(torch.bool)
-        else:
-            for i in (any_value or ()):
-                accepted[int(i)] = True
-        for i, values in (alternatives or {}).items():
-            accepted[int(i)] = bool(any(float(a[int(i)]) == float(v) for v in values))
-        # A NaN the reference lacks still fails.
-        accepted &= ~nan_a | nan_r
-        ok = ok | accepted
-        diff = torch.where(accepted, torch.zeros_like(diff), diff)
-    diff = torch.where(fin | same_special, diff, torch.full_like(diff, float("inf")))
+        any_value = any_value.reshape(-1) if bool(any_value.any()) else None
+    elif any_value is not None:
+        any_value = sorted(int(i) for i in any_value) or None
+    alternatives = {int(i): v for i, v in (alternatives or {}).items()}
+    alt_keys = sorted(alternatives)
     rel_floor = atol if atol > 0 else 1.0
-    rel = diff / torch.clamp(torch.where(torch.isfinite(r), r.abs(), torch.zeros_like(r)), min=rel_floor)
-    n = a.numel()
-    max_abs = float(diff.max()) if n else 0.0
-    max_rel = float(rel.max()) if n else 0.0
-    bad = ~ok
-    failures = int(bad.sum()) if n else 0
+    max_abs = max_rel = 0.0
+    failures = 0
+    first_bad = first_nonfinite = None  # (flat index, actual, expected)
+    # Pass 2: the rule, slice by slice.
+    for lo in range(0, n, CHUNK):
+        hi = min(n, lo + CHUNK)
+        a = flat_a[lo:hi].to(torch.float64)
+        r = flat_r[lo:hi].to(device=device, dtype=torch.float64)
+        nan_a, nan_r = torch.isnan(a), torch.isnan(r)
+        fin_r = torch.isfinite(r)
+        fin = torch.isfinite(a) & fin_r
+        diff = torch.where(fin, (a - r).abs(), torch.zeros_like(a))
+        same_special = (nan_a & nan_r) | ((a == r) & ~fin)
+        ok = torch.where(fin, diff <= atol + rtol * (r.abs() + scale), same_special)
+        keys_lo = bisect.bisect_left(alt_keys, lo)
+        keys_hi = bisect.bisect_left(alt_keys, hi)
+        listed = None
+        if any_value is not None and not torch.is_tensor(any_value):
+            listed = any_value[bisect.bisect_left(any_value, lo):bisect.bisect_left(any_value, hi)]
+        if torch.is_tensor(any_value) or listed or keys_hi > keys_lo:
+            if torch.is_tensor(any_value):
+                accepted = any_value[lo:hi].to(device=device, dtype=torch.bool).clone()
+            else:
+                accepted = torch.zeros_like(ok)
+                for i in listed or ():
+                    accepted[i - lo] = True
+            for i in alt_keys[keys_lo:keys_hi]:
+                accepted[i - lo] = bool(any(float(a[i - lo]) == float(v) for v in alternatives[i]))
+            # A NaN the reference lacks still fails.
+            accepted &= ~nan_a | nan_r
+            ok = ok | accepted
+            diff = torch.where(accepted, torch.zeros_like(diff), diff)
+            del accepted
+        diff = torch.where(fin | same_special, diff, torch.full_like(diff, float("inf")))
+        if hi > lo:
+            max_abs = max(max_abs, float(diff.max()))
+            rel = diff / torch.clamp(torch.where(fin_r, r.abs(), torch.zeros_like(r)), min=rel_floor)
+            max_rel = max(max_rel, float(rel.max()))
+            del rel
+        bad = ~ok
+        slice_failures = int(bad.sum())
+        if slice_failures:
+            failures += slice_failures
+            if first_bad is None:
+                i = int(torch.nonzero(bad)[0])
+                first_bad = (lo + i, float(a[i]), float(r[i]))
+            if first_nonfinite is None:
+                nonfinite = bad & fin_r & ~torch.isfinite(a)
+                if bool(nonfinite.any()):
+                    i = int(torch.nonzero(nonfinite)[0])
+                    first_nonfinite = (lo + i, float(a[i]), float(r[i]))
+        del a, r, nan_a, nan_r, fin_r, fin, diff, same_special, ok, bad
     if failures == 0:
         return {"passed": True, "kind": "ok", "max_abs": max_abs, "max_rel": max_rel, "failures": 0,
                 "worst_index": None, "reason": ""}
-    nonfinite = bad & torch.isfinite(r) & ~torch.isfinite(a)
-    kind = "nan" if bool(nonfinite.any()) else "wrong"
-    first = int(torch.nonzero(nonfinite if kind == "nan" else bad)[0])
+    kind = "nan" if first_nonfinite is not None else "wrong"
+    first, va, vr = first_nonfinite if kind == "nan" else first_bad
     idx = _unravel(first, list(reference.shape))
     reason = "element %s is %r, expected %r (tolerance %g + %g * (|expected| + %g)); %d of %d elements differ" % (
-        idx, float(a[first]), float(r[first]), atol, rtol, scale, failures, n)
+        idx, va, vr, atol, rtol, scale, failures, n)
     return {"passed": False, "kind": kind, "max_abs": max_abs, "max_rel": max_rel, "failures": failures,
             "worst_index": idx, "reason": reason}
 
@@ -146,13 +197,20 @@ class StreamingCompare:
         self.elements = 0
 
     def add(self, actual, reference, offset):
-        """One slice: `actual` and `reference` hold the same elements, the first at flat index `offset`."""
+        """One slice: `actual` and `reference` hold the same elements, the first at flat index `offset`. Taken in
+        pieces of at most CHUNK elements, so that the temporaries stay a few float64 copies of one piece."""
         import torch
-        if actual.dtype == torch.bool:
-            a = actual.contiguous().view(torch.uint8).to(torch.float64).reshape(-1)
-        else:
-            a = actual.to(torch.float64).reshape(-1)
-        r = reference.to(a.device).to(torch.float64).reshape(-1)
+        flat_a = _flat_values(torch, actual)
+        flat_r = reference.reshape(-1)
+        if flat_a.numel() == 0:
+            return
+        for lo in range(0, flat_a.numel(), CHUNK):
+            self._add(flat_a[lo:lo + CHUNK], flat_r[lo:lo + CHUNK], offset + lo)
+
+    def _add(self, actual, reference, offset):
+        import torch
+        a = actual.to(torch.float64)
+        r = reference.to(device=a.device, dtype=torch.float64)
         self.elements += a.numel()
         if a.numel() == 0:
             return

@@ -160,7 +160,8 @@ def _is_sticky(exc_text):
 
 
 def _is_out_of_memory(text):
-    return "OutOfMemoryError" in text or "out of memory" in text.lower()
+    # torch's CPU allocator says "can't allocate memory" (a process over its data limit: the CPU tests' memory cap).
+    return "OutOfMemoryError" in text or "out of memory" in text.lower() or "can't allocate memory" in text.lower()
 
 
 def _is_compile_error(exc):
@@ -343,12 +344,17 @@ class Worker:
             return {r["name"]: compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]),
                                        **leeway.get(r["name"], {}))
                     for r in self.results}
+        from . import memory
         streams = {r["name"]: StreamingCompare(r["dtype"], r["shape"], self.tolerance.get(r["name"]))
                    for r in self.results}
         slices = 0
         with harness_work("the float64 reference (in slices)"):
-            for name, lo, hi, value in self.ref.reference_slices(reference_inputs, self.slice_elements,
-                                                                 device=self.device):
+            # Sized from the memory free now (other processes share the card), within the budget's figure.
+            elements = memory.slice_elements(self.torch, self.device, self.ref, self.slice_elements)
+            mode = self.result.setdefault("reference_mode", {"mode": "slices"})
+            mode["mode"] = "slices"
+            mode["slice_elements"] = min(elements, mode.get("slice_elements") or elements)
+            for name, lo, hi, value in self.ref.reference_slices(reference_inputs, elements, device=self.device):
                 out = outs[name]
                 if lo == 0 and hi == 0:
                     streams[name].add(out, value, 0)
@@ -359,8 +365,21 @@ class Worker:
                     streams[name].add(out[lo:hi], value, lo * row)
                 slices += 1
                 del value
-        self.result.setdefault("reference_mode", {})["slices"] = slices
+        self.result["reference_mode"]["slices"] = self.result["reference_mode"].get("slices", 0) + slices
         return {name: c.result() for name, c in streams.items()}
+
+    def sliced(self, phase, held_later=0):
+        """Whether this phase's float64 reference is computed in slices: when the budget says so
+        (reference_chunking), or when the whole reference does not fit in the memory free now (memory.py), with
+        `held_later` bytes to be allocated while it is held. Noted in the result's reference_mode.phases."""
+        from . import memory
+        if not hasattr(self.ref, "reference_slices"):
+            return False
+        whole = self.slice_elements is None and memory.whole_reference_fits(self.torch, self.device, self.ref,
+                                                                            held_later)
+        if not whole:
+            self.result.setdefault("reference_mode", {"mode": "slices"}).setdefault("phases", []).append(phase)
+        return not whole
 
     def _guarded_functions(self):
         torch = self.torch
@@ -456,7 +475,9 @@ class Worker:
         with harness_work("inputs"):
             values = self.inp.generate(self.params, seed, dist, self.device)
         expected, leeway = None, {}
-        if self.slice_elements is None:
+        inputs = sum(v.numel() * v.element_size() for v in values.values())
+        outputs = sum(self.inp.NATIVE[r["dtype"]].itemsize * _numel(r["shape"]) for r in self.results)
+        if not self.sliced(label or "trial %d" % number, held_later=inputs + outputs):
             with harness_work("the float64 reference"):
                 expected, leeway = self.reference_for(values, seed, dist, reuse)
         with harness_work("input snapshots and poisoned outputs"):
@@ -725,6 +746,7 @@ class Worker:
         finally:
             self._flush = None  # the flush buffer's memory, back to the checks that follow
             self.lock.downgrade()
+        baseline = fn = None  # the baseline's outputs: memory the revalidation may need
         try:
             self.after_timing(values, outs, calls)
         finally:
@@ -738,23 +760,29 @@ class Worker:
         # caches results by pointer, or only computes on the first call, fails here).
         self.phase("revalidation")
         seed = self.inp.trial_seed(self.job["seed"], 1000)
+        # The new values are drawn straight into the kernel's input buffers (no second copy of the inputs), and the
+        # memory the timing held (the baseline's outputs, the L2 flush buffer) is returned first.
+        self.release_cached_memory()
         with harness_work("revalidation inputs"):
-            fresh = self.inp.generate(self.params, seed, "normal", self.device)
-        for p in self.params:
-            if len(p["shape"]) > 0:
-                values[p["name"]].copy_(fresh[p["name"]])
+            fresh = self.inp.generate(self.params, seed, "normal", self.device, into=values)
         fresh_args = dict(self.inp.kernel_arguments(self.params, fresh))
-        for p in self.params:
-            if len(p["shape"]) > 0:
-                fresh_args[p["name"]] = values[p["name"]]
         for o in outs.values():
             self.inp.poison_(o)
         fresh_args.update(outs)
         expected, leeway = None, {}
-        if self.slice_elements is None:
+        sliced = self.sliced("revalidation")
+        if not sliced:
             with harness_work("the revalidation's float64 reference"):
                 expected, leeway = self.reference_for(fresh, seed, "normal", bool(self.job.get("reuse_references")))
         self.call(fresh_args)
+        if sliced:
+            # The sliced reference reads the inputs after the call: they must still be what was drawn (checked
+            # by drawing them again piece by piece, not against a snapshot).
+            with harness_work("the revalidation's input check"):
+                written = self.inp.matches(self.params, seed, "normal", self.device, fresh)
+            if written:
+                raise Failure("wrong", "after timing, with new inputs in the same buffers: the kernel wrote its "
+                              "input(s) %s" % ", ".join(written))
         with harness_work("the revalidation's comparisons"):
             checked = self.check_results(outs, expected, fresh, leeway)
         for r in self.results:
@@ -947,6 +975,13 @@ def _bitwise_equal(torch, a, b):
     return bool(torch.equal(x, y))
 
 
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
 def _short(e, limit=1500):
     text = "%s: %s" % (type(e).__name__, e)
     return text if len(text) <= limit else text[:limit] + "..."
@@ -958,6 +993,10 @@ def run_cases(job, result_path, warm=False):
     worker (its process may hold a sticky CUDA error): the harness reports the cases after it as not run."""
     common = {k: v for k, v in job.items() if k != "cases"}
     code = 0
+    if job.get("cpu_memory_cap") and job.get("device") == "cpu":
+        import torch  # noqa: F401 - imported before the cap: the cap is for the harness's and candidate's tensors
+        from .memory import cap_cpu_memory
+        cap_cpu_memory(job["cpu_memory_cap"])
     for i, case in enumerate(job["cases"]):
         w = Worker(dict(common, **case), "%s.%d" % (result_path, i))
         if i > 0 or warm:

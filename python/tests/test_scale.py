@@ -413,3 +413,189 @@ def test_adaptive_timing_stops_early_and_says_why(tmp_path):
     assert paired["baseline_timing"]["calls"] == 2 * 5  # the baseline: half the calls per block
     fixed = harness.evaluate(slow, SOFTMAX_REF, timing_calls=12, **opts)
     assert "stopped" not in fixed["timing"] and fixed["timing"]["calls"] == 12
+
+
+# -- real sizes under a memory cap (issue 17: the harness's own out-of-memory at KernelBench shapes) ------------------
+
+# The torch reference of `z[i, j] = x[i] * y[j]` at M = N = 2048 (`kevc compile --emit torch-ref`): the prelude
+# every reference module shares, taken from the softmax fixture, and this kernel's own part.
+OUTER_TAIL = '''
+KEVC_REFERENCE = {
+    "kernel": "outer",
+    "dims": {"M": 2048, "N": 2048},
+    "params": [
+        {"name": "x", "dtype": "f32", "shape": [2048], "domain": None},
+        {"name": "y", "dtype": "f32", "shape": [2048], "domain": None},
+    ],
+    "results": [
+        {"name": "z", "dtype": "f32", "shape": [2048, 2048], "tolerance": "f32"},
+    ],
+}
+COST = {"bytes": 16793600, "flops": 4194304}
+# Whether measured_cost can differ between inputs of this shape (gathers, jagged ranges, data-dependent
+# selects); when False the GPU harness measures it once per module.
+COST_DEPENDS_ON_INPUTS = False
+# Definitions that may depend on a discontinuity or an argmax tie (reference_with_leeway tracks these).
+_MAY_DOUBT = set()
+
+def _d0(C, V, box):
+    # %z: f32[i < M, j < N] = (%x[i] * %y[j])
+    C.axis(V, "i", box, 0, 2)
+    C.axis(V, "j", box, 1, 2)
+    def _body(V, M):
+        _t0 = C.load("x", (V["i"],), C.cf(0.0, "f32"), False, M)
+        _t1 = C.load("y", (V["j"],), C.cf(0.0, "f32"), False, M)
+        _t2 = torch.mul(_t0, _t1)
+        return _t2
+    return _body(V, None)
+
+_DEFINITIONS = [
+    ("z", _d0, [2048, 2048], "f32", "f32", False, 1),
+]
+_STREAMABLE = {"z"}
+'''
+
+
+def outer_reference(tmp_path):
+    text = open(SOFTMAX_REF).read()
+    path = tmp_path / "outer.ref.py"
+    path.write_text("# kevc torch reference for @outer at M=2048, N=2048\n"
+                    + text[text.index("\n") + 1:text.index("KEVC_REFERENCE = {")] + OUTER_TAIL.lstrip("\n"))
+    return str(path)
+
+
+OUTER = """
+import torch
+KEVC = {"kernel": "outer", "params": [{"name": "x", "dtype": "f32", "shape": [2048], "domain": None},
+                                      {"name": "y", "dtype": "f32", "shape": [2048], "domain": None}],
+        "results": [{"name": "z", "dtype": "f32", "shape": [2048, 2048]}], "workspace": 0}
+def launch(x, y, z):
+    BODY
+"""
+
+
+def outer_module(tmp_path, name, body):
+    path = tmp_path / (name + ".py")
+    path.write_text(OUTER.replace("BODY", body))
+    return str(path)
+
+
+@needs_torch
+def test_chunked_compare_is_the_whole_comparison(monkeypatch):
+    # compare() walks the result in slices of CHUNK elements (two passes: the scale term, then the rule): the same
+    # verdict, failure count, first failing element and errors as one comparison of the whole, with every kind of
+    # failure and leeway in different slices.
+    import torch
+    from kevc_gpu import tolerance
+    g = torch.Generator().manual_seed(5)
+    ref = torch.randn(37, 29, generator=g, dtype=torch.float64) * 10
+    ref[3, 4] = float("nan")
+    ref[20, 1] = float("inf")
+    cases = []
+    for bad in ([], [(30, 7)], [(2, 2), (35, 28)], [(31, 0, "nan")]):
+        out = ref.to(torch.float32).clone()
+        for b in bad:
+            out[b[0], b[1]] = float("nan") if len(b) == 3 else out[b[0], b[1]] + 3.0
+        cases.append(out)
+    any_value = torch.zeros(37 * 29, dtype=torch.bool)
+    any_value[30 * 29 + 7] = True
+    leeways = [{}, {"any_value": any_value}, {"any_value": [2 * 29 + 2]}, {"alternatives": {35 * 29 + 28: [1.0]}}]
+    for out in cases:
+        for leeway in leeways:
+            monkeypatch.setattr(tolerance, "CHUNK", 1 << 20)
+            whole = tolerance.compare(out, ref, "f32", **leeway)
+            monkeypatch.setattr(tolerance, "CHUNK", 50)
+            sliced = tolerance.compare(out, ref, "f32", **leeway)
+            assert sliced == whole, (leeway, sliced, whole)
+    assert not tolerance.compare(cases[3], ref, "f32")["passed"] and \
+        tolerance.compare(cases[3], ref, "f32")["kind"] == "nan"
+
+
+PEAK = r"""
+import sys, torch
+from kevc_gpu import tolerance
+torch.set_num_threads(1)
+def status(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+tolerance.compare(torch.ones(1000), torch.ones(1000, dtype=torch.float64), "f32")  # first-use allocations
+for n in (tolerance.CHUNK, 8 * tolerance.CHUNK):
+    ref = torch.randn(n, dtype=torch.float64)
+    out = ref.to(torch.float32)
+    out[n - 5] += 1
+    leeway = torch.zeros(n, dtype=torch.bool)
+    for mode in ("whole", "stream"):
+        base = status("VmRSS")
+        open("/proc/self/clear_refs", "w").write("5")  # resets the peak (VmHWM) to the current size
+        if mode == "stream":
+            s = tolerance.StreamingCompare("f32", [n])
+            s.add(out, ref, 0)
+            c = s.result()
+        else:
+            c = tolerance.compare(out, ref, "f32", any_value=leeway)
+        assert not c["passed"] and c["failures"] == 1, c
+        print(n, mode, status("VmHWM") - base)
+    del ref, out, leeway
+"""
+
+
+@needs_torch
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's /proc/self/clear_refs")
+def test_the_comparisons_memory_is_what_the_footprint_declares(tmp_path):
+    # The footprint's `checks` term (EvaluationFootprint.swift: checkChunkElements x checkCopies float64 copies) is
+    # what the comparison really holds: its peak resident memory on CPU tensors (a proxy for the device's, the same
+    # torch operations; glibc's mmap threshold fixed so that freed blocks leave at once), measured for a result of
+    # one slice and of eight slices, stays under it, and does not grow with the result.
+    import re
+    import subprocess
+    import sys
+    from kevc_gpu import tolerance
+    swift = open(os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "KevcSearch",
+                              "EvaluationFootprint.swift")).read()
+    chunk = re.search(r"checkChunkElements = 1 << (\d+)", swift)
+    copies = re.search(r"checkCopies = (\d+)", swift)
+    assert chunk and copies and 1 << int(chunk.group(1)) == tolerance.CHUNK
+    assert int(copies.group(1)) == tolerance.CHECK_COPIES
+    declared = tolerance.CHUNK * 8 * tolerance.CHECK_COPIES
+    script = tmp_path / "peak.py"
+    script.write_text(PEAK)
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536",
+               PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
+    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    peaks = {(int(n), mode): int(peak) for n, mode, peak in (line.split() for line in out.stdout.splitlines())}
+    assert len(peaks) == 4, out.stdout
+    for (n, mode), peak in peaks.items():
+        assert declared / 2 < peak <= declared, (n, mode, peak, declared)
+    for mode in ("whole", "stream"):
+        assert peaks[(8 * tolerance.CHUNK, mode)] < 1.1 * peaks[(tolerance.CHUNK, mode)], peaks
+
+
+@needs_torch
+def test_the_harness_fits_a_problem_under_a_memory_cap(tmp_path, monkeypatch):
+    # An outer product at M = N = 2048: 16 KiB of inputs, a 16 MiB f32 result whose float64 reference is 32 MiB.
+    # The old comparison held six float64 copies of it (192 MiB) and ran out of memory under either cap below
+    # (harness_error). Now the worker sizes everything from the memory free now: under the first cap, every trial's
+    # reference and the revalidation's are sliced and compared as they come, and the result is the candidate's
+    # (ok; wrong for a wrong element; its input written during the revalidation is caught without a snapshot);
+    # with room for the whole reference, it is compared in slices of CHUNK elements.
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # torch's threads spinning on a loaded 2-core machine: 10x slower
+    good = outer_module(tmp_path, "good", "z.copy_(torch.outer(x, y))")
+    outer_ref = outer_reference(tmp_path)
+    options = dict(trials=1, timing_calls=2, warmup=0, eager_calls=0, timeout=300, device="cpu", seed=21)
+    r = harness.evaluate(good, outer_ref, cpu_memory_cap=150 << 20, **options)
+    assert r["status"] == "ok", r["reason"]
+    mode = r["reference_mode"]
+    assert mode["mode"] == "slices" and mode["slices"] >= 4, mode
+    assert mode["phases"] == ["trial 1", "revalidation"], mode
+    wrong = outer_module(tmp_path, "wrong", "z.copy_(torch.outer(x, y)); z[2047, 2047] += 1.0")
+    w = harness.evaluate(wrong, outer_ref, cpu_memory_cap=150 << 20, **options)
+    assert w["status"] == "wrong" and "[2047, 2047]" in w["reason"] and "(compared in slices)" in w["reason"], w
+    late = outer_module(tmp_path, "late", "z.copy_(torch.outer(x, y))\n    launch.calls = getattr(launch, 'calls', 0) + 1"
+                        "\n    if launch.calls > 4: x.add_(1)")
+    lw = harness.evaluate(late, outer_ref, cpu_memory_cap=150 << 20, **options)
+    assert lw["status"] == "wrong" and "wrote its input(s) x" in lw["reason"], lw
+    whole = harness.evaluate(good, outer_ref, cpu_memory_cap=210 << 20, **options)
+    assert whole["status"] == "ok" and "reference_mode" not in whole, whole
+    assert whole["trials"][0]["results"]["z"]["passed"]
