@@ -7,6 +7,10 @@ import KevcIR
 /// the result.
 ///
 /// In order:
+/// S. Scans: a triangular reduction `[j in lo .. (i + 1)]` (a prefix sum written as the language writes one) becomes
+///    a scan along `i` (`to_scan`) wherever the rewrite is legal: O(N) element evaluations instead of O(N^2), an
+///    accumulator carried along the row (rule 4 then gives the scan axis a block, `tl.cumsum` or
+///    `tl.associative_scan`, with the prefix carried across blocks of a longer row).
 /// 0. Fuse the windows of a convolution with few channels: a contraction whose shared reduction axes include a
 ///    window axis (at most 16 taps, read at `l + k - 1` with an output axis) and whose other shared axes (the
 ///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations, with at least
@@ -68,6 +72,9 @@ extension DefaultSchedule {
     func readers(_ name: String) -> [Definition] { k.definitions.filter { $0.name != name && $0.reads(name) } }
     func current(_ name: String) -> Definition? { k.definitions.first { $0.name == name } }
     func extent(_ loop: String, _ d: Definition) -> Int? { try? k.maxExtent(loop, in: d) }
+
+    // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
+    for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
 
     // 0. Fuse a contraction's channel and window axes into one reduction axis when its channels are few.
     for d in kernel.definitions {
