@@ -27,7 +27,9 @@ import KevcIR
 /// 2. Split reductions that would leave the machine idle: a root reduction whose programs (outputs over the
 ///    contiguous block) are fewer than `programsToFill` while each would reduce at least 2^18 elements becomes
 ///    `rfactor`: partial reductions over a non-contiguous reduction axis (or, failing that, the contiguous one, by
-///    the missing parallelism times a 64-lane block), one kernel, combined by a second (`y.rf` then `y`).
+///    the missing parallelism times a 64-lane block), one kernel, combined by a second (`y.rf` then `y`). Partials
+///    that are still too few (a full reduction to a scalar whose longest axis gives at most a quarter of its
+///    extent) are split again by the same rule, once (`y.rf.rf`).
 /// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
 ///    computes the one value it needs in a register (norms, softmax, attention's row max).
@@ -76,6 +78,11 @@ extension DefaultSchedule {
     // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
 
+    // O. Online reductions (a sketch): one pass for a max and the sums of exp(x - max) that read it.
+    for d in kernel.definitions.reversed() where sketch.onlineReductions && current(d.name) != nil {
+      attempt(.fuseReductions(tensor: d.name))
+    }
+
     // 0. Fuse a contraction's channel and window axes into one reduction axis when its channels are few.
     for d in kernel.definitions {
       guard let axes = windowedContractionAxes(d, k), let channels = axes.channels, let taps = axes.taps,
@@ -100,8 +107,15 @@ extension DefaultSchedule {
     }
 
     // 2. Split reductions that would leave the machine idle (partials, then a combine).
-    for d in k.definitions where sketch.splitReductions && d.reduction != nil {
-      splitReduction(d.name, capability, &k, &steps)
+    // A partial reduction that still leaves the machine idle (a full reduction whose longest axis alone gives too
+    // few partials) is split again, once: `y.rf.rf`, `y.rf`, `y`.
+    var splitting = k.definitions.filter { $0.reduction != nil }.map { ($0.name, 0) }
+    while sketch.splitReductions, !splitting.isEmpty {
+      let (name, depth) = splitting.removeFirst()
+      let before = Set(k.definitions.map(\.name))
+      splitReduction(name, capability, &k, &steps)
+      guard depth < 1 else { continue }
+      splitting += k.definitions.filter { !before.contains($0.name) && $0.reduction != nil }.map { ($0.name, depth + 1) }
     }
 
     // 3. Row statistics into their consumers' programs, last producer first.

@@ -144,7 +144,11 @@ public struct ScheduleAudit: Sendable, Hashable {
     for d in k.definitions {
       guard let r = d.reduction, r.scanAxis == nil else { continue }
       let axes = Set(d.axes.map(\.name))
-      let triangular = r.axes.contains { !$0.lowerBound.indexNames.isDisjoint(with: axes) || !$0.upperBound.indexNames.isDisjoint(with: axes) }
+      // A range read from data (offsets[b] .. offsets[b + 1]) is not a triangle.
+      let triangular = r.axes.contains { a in
+        a.lowerBound.loads.isEmpty && a.upperBound.loads.isEmpty
+          && (!a.lowerBound.indexNames.isDisjoint(with: axes) || !a.upperBound.indexNames.isDisjoint(with: axes))
+      }
       // `quadratic` when to_scan would have made it a scan; `triangular` for the other triangular ranges (an
       // exclusive or reversed prefix), which no rewrite of the IR makes linear yet.
       if triangular {

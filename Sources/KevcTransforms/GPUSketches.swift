@@ -20,7 +20,14 @@ import KevcIR
 /// - `fused-taps`, `per-tap`: a convolution's channel and window axes are fused into one reduction axis whatever
 ///   its channel count (`fuse_axes`; the default only below 128 channels), or never;
 /// - `grouped`: contractions with more output tiles than multiprocessors launch their programs in grouped order
-///   (`group_programs(y, 8)`: 8 rows of tiles per group, for L2 reuse of the operand panels).
+///   (`group_programs(y, 8)`: 8 rows of tiles per group, for L2 reuse of the operand panels);
+/// - `online`, `online-rows2`: an algebraic root: `fuse_reductions` first, on every definition where it is legal
+///   (a sum of `exp(x - m)` with `m` the maximum of the same `x`, and the elementwise definitions reading only such
+///   sums, become one tuple reduction carrying a running maximum: softmax's and logsumexp's two passes over a row
+///   become one, FlashAttention-2's recurrence), then the default rules (`online-rows2`: two rows per program).
+///   Exact in real arithmetic (the rescaling by `exp(m_old - m_new)` changes rounding only), so it needs no
+///   tolerance beyond the spec's; `precision` (tf32, bf16 operands) is left to the search's proposers, which check
+///   it against the spec's tolerance.
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -43,6 +50,9 @@ public struct GPUSketch: Sendable, Hashable {
   public var fuseTapsFromTaps = 4
   /// Rule 4: group the programs of a contraction with more output tiles than multiprocessors (0: row-major).
   public var programGroup = 0
+  /// Rule O (before rule 0): online reductions: `fuse_reductions` on every definition where it is legal (a sum of
+  /// `exp(x - max)` and its readers become one pass carrying a running maximum: online softmax, logsumexp).
+  public var onlineReductions = false
 
   public init(name: String) { self.name = name }
 
@@ -73,6 +83,11 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseTapsFromTaps = 0
       }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
       with("grouped") { $0.programGroup = 8 },
+      with("online") { $0.onlineReductions = true },
+      with("online-rows2") {
+        $0.onlineReductions = true
+        $0.rowsPerProgram = 2
+      },
     ]
   }()
 }

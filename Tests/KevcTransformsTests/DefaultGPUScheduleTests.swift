@@ -46,6 +46,35 @@ import Testing
     ])
   }
 
+  /// Rule 2 twice: a full reduction to a scalar whose longest non-contiguous axis (c, 512) gives only 128 partials
+  /// (a quarter of its extent) leaves the 132 SMs idle; the partials are split again over the next axis (a, 112: 8
+  /// partials each), 1024 programs in all, combined by two small kernels.
+  @Test func fullReductionIsSplitTwiceWhenOneAxisIsShort() throws {
+    let steps = try Self.trace("""
+      kernel @sumsq4(%x: f32[A, B, C, D]) -> (%s: f32) {
+        dims A = 112, B = 64, C = 512, D = 512
+        %s: f32[] = sum<f32> [a in 0 .. $A, b in 0 .. $B, c in 0 .. $C, d in 0 .. $D] (%x[a, b, c, d] * %x[a, b, c, d])
+      }
+      """)
+    #expect(steps == [
+      "rfactor(s, c, 128)", "rfactor(s.rf, a, 8)", "bind(s.rf.rf, c.i, grid.x)", "bind(s.rf.rf, a.i, grid.y)",
+      "bind(s.rf.rf, d, block.x)", "launch(s.rf.rf, 4, 2)", "bind(s.rf, c.i, grid.x)", "bind(s.rf, a.i, block.x)",
+      "launch(s.rf, 1, 2)", "bind(s, c.i, block.x)", "launch(s, 2, 2)",
+    ])
+  }
+
+  /// Rule S: a prefix sum written as a triangular sum becomes a scan (O(N), not O(N^2)); rule 4 then gives the
+  /// row a program and the scan axis blocks of 1024 with the prefix carried across them.
+  @Test func triangularSumBecomesAScan() throws {
+    let steps = try Self.trace("""
+      kernel @cumsum(%x: f32[M, N]) -> (%y: f32[M, N]) {
+        dims M = 4096, N = 32768
+        %y: f32[m < M, n < N] = sum<f32> [j in 0 .. (n + 1)] %x[m, j]
+      }
+      """)
+    #expect(steps == ["to_scan(y)", "split(y, n, 1024)", "bind(y, m, grid.x)", "bind(y, n.i, block.x)", "launch(y, 4, 2)"])
+  }
+
   /// Many rows: no split. Rules 1 and 3: the mean (cheap) is inlined, the row sum is computed once per row
   /// program and shared by the variance and the output (no copy for the variance).
   @Test func rowStatisticsAreSharedBySiblings() throws {
