@@ -438,7 +438,14 @@ struct KernelBuilder {
     }
     // The body and bounds in unique names (for regions and emission).
     let body = d.body.substituting(axisValue)
-    let readExpressions = [body] + (d.reduction?.axes.flatMap { [lower[$0.name] ?? .constant(.int(0)), upper[$0.name] ?? .constant(.int(0))] } ?? [])
+    // A tuple reduction's other elements and yield read the axes too (split axes by their parts' values).
+    let combiner: Combiner? = d.reduction?.combiner.map { c in
+      var c = c
+      c.otherElements = c.otherElements.map { $0.substituting(axisValue) }
+      c.yield = c.yield.substituting(axisValue)
+      return c
+    }
+    let readExpressions = [body] + (combiner?.otherElements ?? []) + (d.reduction?.axes.flatMap { [lower[$0.name] ?? .constant(.int(0)), upper[$0.name] ?? .constant(.int(0))] } ?? [])
 
     // Lanes become defined as soon as the variables their bounds read are.
     var pendingLanes = laneLeaves
@@ -659,7 +666,7 @@ struct KernelBuilder {
       }
       try frameFitsOneTensor()
       if r.op == .tuple {
-        guard let c = r.combiner else { throw fail("internal error: the tuple reduction '\(d.name)' has no combiner", at: d, "internal") }
+        guard let c = combiner else { throw fail("internal error: the tuple reduction '\(d.name)' has no combiner", at: d, "internal") }
         let function = try combineFunction(d, c)
         try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
           for g in axisGuards { b.masks.append(.condition(g)) }
