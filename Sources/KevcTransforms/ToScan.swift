@@ -3,7 +3,9 @@ import KevcIR
 
 /// `to_scan(y)`: a triangular reduction `[j in lo .. (i + 1)]` along an axis `i` of `y`, whose lower bound and
 /// reduced value do not read `i`, becomes a scan along `i` (Scan.swift): the same value, computed with one
-/// accumulator running along `i` (O(N) element evaluations instead of O(N^2)). A natural schedule becomes the
+/// accumulator running along `i` (O(N) element evaluations instead of O(N^2)). An exclusive prefix
+/// `[j in lo .. i]` is first shifted to `[j in (lo + 1) .. (i + 1)]` with `j - 1` for `j` in the reduced value
+/// (the same terms in the same order, so the same value), then made a scan. A natural schedule becomes the
 /// natural one with `i` moved to the innermost axis loop, directly before `j`; another schedule must already keep
 /// `i` and `j` innermost, serial and unsplit (Scan.swift), e.g. after splits of the other axes.
 ///
@@ -15,6 +17,11 @@ import KevcIR
 /// ```
 /// %y: f32[m < M, n < N] = scan(n) sum<f32> [j in 0 .. (n + 1)] %x[m, j]
 /// ```
+/// An exclusive prefix, before and after:
+/// ```
+/// %y: f32[m < M, n < N] = sum<f32> [j in 0 .. n] %x[m, j]
+/// %y: f32[m < M, n < N] = scan(n) sum<f32> [j in 1 .. (n + 1)] %x[m, (j - 1)]
+/// ```
 extension ScheduleEditing {
   mutating func toScan(_ tensor: String) throws(TransformError) {
     let index = try definitionIndex(tensor)
@@ -22,10 +29,33 @@ extension ScheduleEditing {
     guard var r = d.reduction else { throw fail("'\(tensor)' is not a reduction") }
     guard r.scanAxis == nil else { throw fail("'\(tensor)' is already a scan") }
     // The axis the upper bound counts to, if any.
-    guard r.axes.count == 1, case .binary(.add, .index(let axis), .constant(let one)) = r.axes[0].upperBound,
-      one == .int(1)
-    else {
+    guard r.axes.count == 1 else {
       throw fail("'\(tensor)' is not a triangular reduction [j in lo .. (i + 1)] over one axis")
+    }
+    let axis: String
+    if case .binary(.add, .index(let a), .constant(let one)) = r.axes[0].upperBound, one == .int(1) {
+      axis = a
+    } else if case .index(let a) = r.axes[0].upperBound, d.axes.contains(where: { $0.name == a }),
+      !r.axes[0].lowerBound.indexNames.contains(a)
+    {
+      // An exclusive prefix [j in lo .. i]: the same terms over [j in (lo + 1) .. (i + 1)] at j - 1.
+      axis = a
+      let j = r.axes[0].name
+      let shifted: [String: Expr] = [j: .binary(.sub, .index(j), .constant(.int(1)))]
+      if case .constant(let c) = r.axes[0].lowerBound, case .int(let lo) = c.value, lo < Int64.max {
+        r.axes[0].lowerBound = .constant(.int(lo + 1, c.dtype))
+      } else {
+        r.axes[0].lowerBound = .binary(.add, r.axes[0].lowerBound, .constant(.int(1)))
+      }
+      r.axes[0].upperBound = .binary(.add, .index(a), .constant(.int(1)))
+      d.body = d.body.substituting(shifted)
+      if var c = r.combiner {
+        c.otherElements = c.otherElements.map { $0.substituting(shifted) }
+        r.combiner = c
+      }
+      d.reduction = r
+    } else {
+      throw fail("'\(tensor)' is not a triangular reduction [j in lo .. (i + 1)] or [j in lo .. i] over one axis")
     }
     if let problem = d.scanProblem(along: axis) { throw fail("'\(tensor)' cannot be a scan: \(problem)") }
     r.scanAxis = axis
