@@ -11,7 +11,8 @@ import KevcBasic
 ///   operands; integer index arithmetic, comparisons, selects, casts and loads are free), plus one combine per
 ///   reduction point;
 /// - a reduction range whose bounds depend on the definition's axes counts at the axes' mid-points (a triangle
-///   counts half); a range that reads data counts as length 1 (a lower bound there).
+///   counts half), except a prefix (a scan, or a triangle `to_scan` makes one: one element per point); a range
+///   that reads data counts as length 1 (a lower bound there).
 ///
 /// Floor: every parameter read once and every result written once (bytes), each definition's flops over its
 /// domain. No schedule beats max(bytes / bandwidth, flops / peak).
@@ -79,6 +80,8 @@ public struct WorkloadCost: Sendable, Hashable {
   /// Each reduction axis's length at the mid-points of the axes and of the reduction axes before it.
   static func reductionLengths(_ d: Definition, _ k: Kernel) -> [String: Double] {
     guard let r = d.reduction else { return [:] }
+    // A prefix (a scan, or a triangle `to_scan` makes one) folds one element per point.
+    if isPrefix(d) { return Dictionary(uniqueKeysWithValues: r.axes.map { ($0.name, 1.0) }) }
     let dims = k.dimBindings
     var mid: [String: Double] = [:]
     for a in d.axes { mid[a.name] = Double(max(0, (a.extent.evaluate(dims) ?? 0) - 1)) / 2 }
@@ -92,6 +95,20 @@ public struct WorkloadCost: Sendable, Hashable {
       mid[axis.name] = (lo ?? 0) + max(0, length - 1) / 2
     }
     return lengths
+  }
+
+  /// Whether the reduction is a prefix along one of its axes: a scan, or a triangular range `[j in lo .. (i + 1)]`
+  /// or `[j in lo .. i]` that `to_scan` makes one (Scan.swift's conditions).
+  static func isPrefix(_ d: Definition) -> Bool {
+    guard let r = d.reduction, r.axes.count == 1 else { return false }
+    if r.scanAxis != nil { return true }
+    if d.axes.contains(where: { d.scanProblem(along: $0.name) == nil }) { return true }
+    guard case .index(let i) = r.axes[0].upperBound, d.axes.contains(where: { $0.name == i }) else { return false }
+    var inclusive = d
+    var rr = r
+    rr.axes[0].upperBound = .binary(.add, .index(i), .constant(.int(1)))
+    inclusive.reduction = rr
+    return inclusive.scanProblem(along: i) == nil
   }
 
   /// The value of an integer expression with index variables at their mid-points; nil when it reads data.

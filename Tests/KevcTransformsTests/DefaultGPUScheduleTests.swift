@@ -63,6 +63,22 @@ import Testing
     ])
   }
 
+  /// Rule 4: a matrix times a vector is not a dot (its vector operand has no output axis of 16): one program per
+  /// row (2048 programs, not 32 of 64-row tiles), the contiguous reduction axis a block of 8192, serial over tiles.
+  @Test func matrixVectorIsARowReduction() throws {
+    let steps = try Self.trace("""
+      kernel @matvec(%a: f32[M, K], %x: f32[K, Z]) -> (%y: f32[M, Z]) {
+        dims M = 2048, K = 1048576, Z = 1
+        %y: f32[m < M, z < Z] = sum<f32> [k in 0 .. $K] (%a[m, k] * %x[k, z])
+      }
+      """)
+    #expect(!steps.contains("dot(y)"))
+    #expect(steps == [
+      "split(y, k, 8192)", "reorder(y, [m, k.o, k.i, z])", "bind(y, m, grid.x)", "bind(y, z, block.x)",
+      "bind(y, k.i, block.y)", "launch(y, 16, 2)",
+    ])
+  }
+
   /// Rule S: a prefix sum written as a triangular sum becomes a scan (O(N), not O(N^2)); rule 4 then gives the
   /// row a program and the scan axis blocks of 1024 with the prefix carried across them.
   @Test func triangularSumBecomesAScan() throws {
