@@ -52,6 +52,9 @@ import KevcIR
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+/// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
+///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
+///    as a [contiguous, reduced] block (`fuseColumnStatistics`): one kernel instead of two and an intermediate.
 /// The sketches (`GPUSketches.swift`) vary these rules; sketch `fused` adds rule 3b (`FusedEpilogue.swift`) between
 /// 3 and 4: a reduction read pointwise by its only, elementwise reader is computed inside the reader's programs.
 /// Every step is applied only if legal, so the trace is valid for any shape (default and bench shapes alike).
@@ -155,8 +158,11 @@ extension DefaultSchedule {
     }
 
     // 3b. Reductions into their elementwise epilogues' programs (a sketch).
-    let fused =
+    var fused =
       sketch.fuseEpilogues ? fuseEpilogues(capability, sketch.tileScale, block: sketch.elementwiseBlock, &k, &steps) : []
+
+    // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs.
+    if sketch.fuseStatistics { fused.formUnion(fuseColumnStatistics(&k, &steps)) }
 
     // 4. Kernels for root definitions; 5. block reductions for fused producers.
     for d in k.definitions where !fused.contains(d.name) {
@@ -411,6 +417,90 @@ extension DefaultSchedule {
     var taps: Int? = 1
     for w in windows { taps = taps.flatMap { n in (try? k.maxExtent(w, in: d)).map { n * $0 } } }
     return (shared, channels, taps)
+  }
+
+  /// Rule 3c: a reduction `p` left at the root whose one reader `c` is elementwise and reads it at distinct axes
+  /// of `c` that include `c`'s contiguous axis (statistics over a non-contiguous axis: an RMS norm over channels,
+  /// `y[b, f, i, j] = x[b, f, i, j] / rms[b, i, j]`) is computed inside `c`'s programs: `c`'s axes that `p` is
+  /// read at become program ids (the contiguous one split, its outer part a program id), the one axis `p` is
+  /// not read at (the reduced one) and the contiguous axis's inner part blocks, and `p` is computed at the
+  /// contiguous axis's outer loop as a [contiguous, reduced] block. One kernel reads its input once from memory
+  /// and once from the cache instead of two kernels and an intermediate. Taken only when both blocks fit the
+  /// lane budget with the contiguous block at least 16 wide; `p`'s reduction must be over one constant axis.
+  static func fuseColumnStatistics(_ k: inout Kernel, _ steps: inout [Transform]) -> Set<String> {
+    var done: Set<String> = []
+    for p in k.definitions {
+      guard let r = p.reduction, r.axes.count == 1, !r.op.carriesState, p.effectiveSchedule.placement == .root,
+        p.schedule == nil, !k.results.contains(where: { $0.name == p.name }),
+        k.constantValue(r.axes[0].lowerBound) != nil, k.constantValue(r.axes[0].upperBound) != nil
+      else { continue }
+      var trial = k
+      var local: [Transform] = []
+      func attempt(_ t: Transform) -> Bool {
+        guard let next = try? t.apply(to: trial) else { return false }
+        trial = next
+        local.append(t)
+        return true
+      }
+      func readers(_ name: String) -> [Definition] { trial.definitions.filter { $0.name != name && $0.reads(name) } }
+      // An elementwise step between (rms = sqrt(ss / F + eps)) that reads only `p`, pointwise, and has one reader
+      // of its own is inlined into that reader (recomputed per reduced-axis element: a few operations).
+      if let e = readers(p.name).first, readers(p.name).count == 1, e.reduction == nil, e.schedule == nil,
+        !trial.results.contains(where: { $0.name == e.name }), readers(e.name).count == 1,
+        e.body.loads.allSatisfy({ $0.tensor == p.name && $0.indices == e.axes.map { .index($0.name) } })
+      {
+        _ = attempt(.inline(tensor: e.name))
+      }
+      let consumers = readers(p.name)
+      guard consumers.count == 1, let c = consumers.first, c.reduction == nil, c.schedule == nil,
+        !trial.definitions.contains(where: { q in
+          if case .computeAt(let at, _) = q.effectiveSchedule.placement { return at == c.name }
+          return false
+        })
+      else { continue }
+      let reads = c.expressions.flatMap(\.loads).filter { $0.tensor == p.name }
+      guard let first = reads.first, reads.allSatisfy({ $0.indices == first.indices }) else { continue }
+      var readAxes: [String] = []
+      for i in first.indices {
+        guard case .index(let v) = i, c.axes.contains(where: { $0.name == v }), !readAxes.contains(v) else { break }
+        readAxes.append(v)
+      }
+      guard readAxes.count == first.indices.count, let lane = gpuContiguousVariable(of: c), readAxes.contains(lane),
+        let laneAt = readAxes.firstIndex(of: lane)
+      else { continue }
+      let reduced = c.axes.map(\.name).filter { !readAxes.contains($0) }
+      let outer = c.axes.map(\.name).filter { readAxes.contains($0) && $0 != lane }
+      guard reduced.count == 1, outer.count <= 2, let rExt = try? trial.maxExtent(reduced[0], in: c),
+        let pExt = try? trial.maxExtent(r.axes[0].name, in: p), let laneExt = try? trial.maxExtent(lane, in: c)
+      else { continue }
+      let rBlock = nextPow2(max(rExt, pExt))
+      let laneBlock = min(nextPow2(laneExt), gpuLaneBudget / max(1, 2 * rBlock))
+      guard laneBlock >= 16 else { continue }
+      var laneOuter: String? = nil
+      var laneInner = lane
+      if laneExt > laneBlock {
+        guard attempt(.split(tensor: c.name, loop: lane, factor: laneBlock)) else { continue }
+        laneOuter = lane + ".o"
+        laneInner = lane + ".i"
+      }
+      let grid = outer + (laneOuter.map { [$0] } ?? [])
+      guard let at = grid.last, attempt(.reorder(tensor: c.name, loops: grid + reduced + [laneInner])),
+        attempt(.computeAt(tensor: p.name, consumer: c.name, loop: at))
+      else { continue }
+      let dims: [GPUDimension] = [.gridX, .gridY, .gridZ]
+      var ok = true
+      for (i, g) in grid.reversed().enumerated() where ok { ok = attempt(.bind(tensor: c.name, loop: g, dimension: dims[i])) }
+      guard ok, attempt(.bind(tensor: c.name, loop: reduced[0], dimension: .blockY)),
+        attempt(.bind(tensor: c.name, loop: laneInner, dimension: .blockX)),
+        attempt(.bind(tensor: p.name, loop: p.axes[laneAt].name, dimension: .blockX)),
+        attempt(.bind(tensor: p.name, loop: r.axes[0].name, dimension: .blockY)),
+        attempt(.launch(tensor: c.name, warps: warps(forLaneElements: rBlock * laneBlock), stages: 2))
+      else { continue }
+      k = trial
+      steps += local
+      done.formUnion([p.name, c.name])
+    }
+    return done
   }
 
   /// A contraction one of whose operands has no output axis of its own of at least 16 iterations (a matrix times

@@ -91,6 +91,17 @@ public struct ScheduleAudit: Sendable, Hashable {
       var rowFlags: [String] = []
       for q in [d] + inside {
         let qs = q.effectiveSchedule
+        // A producer computed inside runs its axes over the region its consumer's loop reads, not their extents.
+        var region: [String: Int] = [:]
+        if case .computeAt(let c, let at) = qs.placement, let cd = k.definitions.first(where: { $0.name == c }),
+          let dims = try? RegionAnalysis(k).region(of: q, readBy: cd, at: at)
+        {
+          for (a, r) in zip(q.axes, dims) { region[a.name] = r.extent }
+        }
+        func ext(_ loop: String, _ q: Definition) -> Int {
+          let e = max(1, (try? k.maxExtent(loop, in: q)) ?? 1)
+          return region[Kernel.rootVariable(of: loop, in: q.effectiveSchedule)].map { min(e, max(1, $0)) } ?? e
+        }
         // Loops of a producer inside run per iteration of the consumer's loops; count its own loops only (the
         // consumer's serial loops multiply both alike, and the comparison is per program).
         let loops = q.name == d.name ? qs.loops.filter { !isGrid($0.kind) } : qs.loops

@@ -79,6 +79,25 @@ import Testing
     ])
   }
 
+  /// Rule 3c: an RMS norm over channels (a statistic over a non-contiguous axis, read at the contiguous one): the
+  /// elementwise step between is inlined, the sum of squares is computed inside the output's programs as a
+  /// [64 j, 64 f] block, one kernel (before: three, 42% of the floor on an H100 at 112 x 64 x 512 x 512).
+  @Test func columnStatisticsAreComputedInTheConsumersPrograms() throws {
+    let steps = try Self.trace("""
+      kernel @rms_norm_channels(%x: f32[B, F, D1, D2]) -> (%y: f32[B, F, D1, D2]) {
+        dims B = 112, F = 64, D1 = 512, D2 = 512
+        %ss: f32[b < B, i < D1, j < D2] = sum<f32> [f in 0 .. $F] (%x[b, f, i, j] * %x[b, f, i, j])
+        %rms: f32[b < B, i < D1, j < D2] = sqrt(((%ss[b, i, j] / cast<f32>($F)) + 1e-05:f32))
+        %y: f32[b < B, f < F, i < D1, j < D2] = (%x[b, f, i, j] / %rms[b, i, j])
+      }
+      """)
+    #expect(steps == [
+      "inline(rms)", "split(y, j, 64)", "reorder(y, [b, i, j.o, f, j.i])", "compute_at(ss, y, j.o)",
+      "bind(y, j.o, grid.x)", "bind(y, i, grid.y)", "bind(y, b, grid.z)", "bind(y, f, block.y)", "bind(y, j.i, block.x)",
+      "bind(ss, j, block.x)", "bind(ss, f, block.y)", "launch(y, 16, 2)",
+    ])
+  }
+
   /// Rule S: a prefix sum written as a triangular sum becomes a scan (O(N), not O(N^2)); rule 4 then gives the
   /// row a program and the scan axis blocks of 1024 with the prefix carried across them.
   @Test func triangularSumBecomesAScan() throws {

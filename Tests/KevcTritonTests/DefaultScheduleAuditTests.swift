@@ -67,4 +67,28 @@ import Testing
     let fixed = ScheduleAudit(unscheduled: k, scheduled: try DefaultSchedule.gpu(for: k).apply(to: k))
     #expect(fixed.allFlags.isEmpty, "\(fixed.text())")
   }
+
+  /// Rule 3c's one-kernel RMS norm over channels (the default schedule of specs/kernelbench/rms_norm_channels.kev,
+  /// blocks of 512 along the row, the 600-wide row with a tail) under Triton's interpreter, against torch.
+  @Test func columnStatisticsRunUnderTritonsInterpreter() throws {
+    let spec = TritonTestSupport.inRepository("specs/kernelbench/rms_norm_channels.kev")
+    let shape = ["B": 2, "F": 6, "D1": 3, "D2": 600]
+    let kernel = try TritonTestSupport.bound(spec, shape)
+    let trace = DefaultSchedule.gpu(for: kernel)
+    let text = trace.steps.map(TraceText.print).joined(separator: "\n")
+    #expect(text.contains("compute_at(_r0, y, j.o)"), "\(text)")
+    let module = try TritonTestSupport.module(spec, trace: try Trace.parse(SourceFile(path: "t", text: text)), overrides: shape)
+    guard TritonTestSupport.tritonVersion != nil else { return }
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "rmsc", script: """
+      import torch, rmsc
+      torch.manual_seed(0)
+      x = torch.randn(2, 6, 3, 600)
+      y = torch.empty(2, 6, 3, 600)
+      rmsc.launch(x=x, y=y)
+      ref = x.double() / torch.sqrt((x.double() ** 2).mean(1, keepdim=True) + 1e-5)
+      err = (y.double() - ref).abs().max().item()
+      assert err < 1e-5, err
+      """)
+    #expect(status == 0, "\(log)")
+  }
 }
