@@ -171,6 +171,8 @@ extension DefaultSchedule {
         if d.reduction?.op == .sum, !isMatrixVector(d, k), attempt(.dot(tensor: d.name)), let dd = current(d.name),
           scheduleContraction(dd, capability, sketch.tileScale, &k, &steps)
         {
+          // A sketch: f32 operands on the tensor cores (tf32x3 keeps f32's accuracy).
+          if let p = sketch.dotPrecision { attempt(.precision(tensor: d.name, precision: p)) }
           // A sketch: grouped program order for contractions with more output tiles than multiprocessors.
           if sketch.programGroup > 0, let placed = current(d.name), programs(of: placed, k) > capability.multiprocessors {
             attempt(.groupPrograms(tensor: d.name, size: sketch.programGroup))

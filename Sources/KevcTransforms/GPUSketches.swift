@@ -1,4 +1,5 @@
 import KevcIR
+
 /// Sketches (Ansor's idea on kevc's IR): structural variants of the default GPU schedule's rules, each a set of
 /// choices that `DefaultSchedule.gpu(for:capability:sketch:)` applies to any kernel, decided by the IR's structure
 /// (row statistics, contractions, reductions), never by names or shapes. The search starts from every sketch that
@@ -26,8 +27,10 @@ import KevcIR
 ///   sums, become one tuple reduction carrying a running maximum: softmax's and logsumexp's two passes over a row
 ///   become one, FlashAttention-2's recurrence), then the default rules (`online-rows2`: two rows per program).
 ///   Exact in real arithmetic (the rescaling by `exp(m_old - m_new)` changes rounding only), so it needs no
-///   tolerance beyond the spec's; `precision` (tf32, bf16 operands) is left to the search's proposers, which check
-///   it against the spec's tolerance.
+///   tolerance beyond the spec's;
+/// - `tf32x3`: f32 contractions on the tensor cores in three tf32 passes (`precision(y, tf32x3)`: about f32's
+///   accuracy, and the harness checks it at f32's tolerance, so no tolerance is loosened); `tf32` and `bf16`
+///   operands, which lose accuracy, are never a sketch: only a spec whose tolerance allows them should get them.
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -53,6 +56,8 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule O (before rule 0): online reductions: `fuse_reductions` on every definition where it is legal (a sum of
   /// `exp(x - max)` and its readers become one pass carrying a running maximum: online softmax, logsumexp).
   public var onlineReductions = false
+  /// Rule 4: the input precision of f32 `dot` contractions (nil: f32 on the FMA units, `input_precision="ieee"`).
+  public var dotPrecision: DotPrecision? = nil
 
   public init(name: String) { self.name = name }
 
@@ -84,6 +89,7 @@ public struct GPUSketch: Sendable, Hashable {
       }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
       with("grouped") { $0.programGroup = 8 },
       with("online") { $0.onlineReductions = true },
+      with("tf32x3") { $0.dotPrecision = .tf32x3 },
       with("online-rows2") {
         $0.onlineReductions = true
         $0.rowsPerProgram = 2
