@@ -71,7 +71,8 @@ public struct GPUSketch: Sendable, Hashable {
       return s
     }
     // The order they are evaluated in when a search starts (a short search may not reach the last ones): the
-    // structural moves of the hand traces first.
+    // structural moves of the hand traces first, with the algebraic roots that change the most (tensor cores for
+    // f32 contractions, one-pass online reductions) among them.
     return [
       .default,
       with("fused") { $0.fuseEpilogues = true },
@@ -79,7 +80,9 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseEpilogues = true
         $0.tileScale = 1
       },
-      with("wide-tiles") { $0.tileScale = 1 }, with("rows2") { $0.rowsPerProgram = 2 },
+      with("tf32x3") { $0.dotPrecision = .tf32x3 },
+      with("wide-tiles") { $0.tileScale = 1 }, with("online") { $0.onlineReductions = true },
+      with("rows2") { $0.rowsPerProgram = 2 },
       with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock }, with("rows4") { $0.rowsPerProgram = 4 },
       with("narrow-tiles") { $0.tileScale = -1 }, with("unfused") { $0.fuseStatistics = false },
       with("unsplit") { $0.splitReductions = false },
@@ -88,8 +91,6 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseTapsFromTaps = 0
       }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
       with("grouped") { $0.programGroup = 8 },
-      with("online") { $0.onlineReductions = true },
-      with("tf32x3") { $0.dotPrecision = .tf32x3 },
       with("online-rows2") {
         $0.onlineReductions = true
         $0.rowsPerProgram = 2
