@@ -36,12 +36,14 @@ import Testing
     #expect(status == 0, "\(log)")
   }
 
-  /// The KernelBench prefix sums under their default GPU schedule (to_scan; the exclusive one shifted by one),
+  /// The KernelBench prefix sums under their default GPU schedule (to_scan; the exclusive one shifted by one, the
+  /// reversed one a scan of the reversed row read reversed),
   /// blocked (16-wide blocks: the bench shape's 1024-wide split scaled down) with the prefix carried, against torch.
   @Test(arguments: [
     ("scan_cumsum", "torch.cumsum(x, 1)"),
     ("scan_cumsum_exclusive", "torch.cumsum(x, 1) - x"),
     ("scan_masked_cumsum", "torch.cumsum(torch.where(mask, x, 0), 1)"),
+    ("scan_cumsum_reverse", "torch.flip(torch.cumsum(torch.flip(x, [1]), 1), [1])"),
   ])
   func corpusPrefixSumsAreScansUnderTheDefaultSchedule(_ name: String, _ reference: String) throws {
     let spec = TritonTestSupport.inRepository("specs/kernelbench/\(name).kev")
