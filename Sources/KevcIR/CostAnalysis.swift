@@ -301,24 +301,8 @@ public struct ScheduleCost: Sendable, Hashable {
       guard let t = k.tensorType(tensor) else { return 0 }
       return WorkloadCost.elements(t.shape, k.dimBindings) * Double(t.dtype.byteSize)
     }
-    func isGrid(_ l: ScheduledLoop) -> Bool {
-      switch l.kind {
-      case .gpu(let g):
-        switch g {
-        case .gridX, .gridY, .gridZ: return true
-        case .blockX, .blockY, .blockZ, .warp, .threadX, .threadY, .threadZ: return false
-        }
-      case .parallel: return true
-      case .serial, .vectorized, .unrolled: return false
-      }
-    }
-    func isLane(_ l: ScheduledLoop) -> Bool {
-      switch l.kind {
-      case .gpu: return !isGrid(l)
-      case .vectorized: return true
-      case .serial, .parallel, .unrolled: return false
-      }
-    }
+    func isGrid(_ l: ScheduledLoop) -> Bool { l.kind.isProgramLoop }
+    func isLane(_ l: ScheduledLoop) -> Bool { l.kind.isLaneLoop }
     var total = ScheduleCost(
       seconds: 0, kernels: 0, bytes: 0, rereadBytes: 0, scratchBytes: 0, flops: 0, minPrograms: .infinity,
       minLanes: .infinity, occupancy: 1, dotTile: 0, warps: 0, stages: 0)
@@ -472,5 +456,30 @@ public struct ScheduleCost: Sendable, Hashable {
     if total.minPrograms == .infinity { total.minPrograms = 1 }
     if total.minLanes == .infinity { total.minLanes = 1 }
     return total
+  }
+}
+
+extension LoopKind {
+  /// A loop over programs: a grid dimension on a GPU, the thread pool's loop on a CPU (the cost analysis's and the
+  /// schedule audit's parallelism).
+  public var isProgramLoop: Bool {
+    switch self {
+    case .gpu(let g):
+      switch g {
+      case .gridX, .gridY, .gridZ: return true
+      case .blockX, .blockY, .blockZ, .warp, .threadX, .threadY, .threadZ: return false
+      }
+    case .parallel: return true
+    case .serial, .vectorized, .unrolled: return false
+    }
+  }
+
+  /// A loop run at once by a program's threads or vector lanes: a GPU block or thread dimension, a vector.
+  public var isLaneLoop: Bool {
+    switch self {
+    case .gpu: return !isProgramLoop
+    case .vectorized: return true
+    case .serial, .parallel, .unrolled: return false
+    }
   }
 }

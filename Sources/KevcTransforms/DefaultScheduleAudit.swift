@@ -48,22 +48,8 @@ public struct ScheduleAudit: Sendable, Hashable {
   /// `scheduled` is `unscheduled` under the schedule audited (the default GPU schedule, or any trace).
   public init(unscheduled: Kernel, scheduled k: Kernel, capability: GPUCapability = .portable) {
     func ext(_ loop: String, _ d: Definition) -> Int { max(1, (try? k.maxExtent(loop, in: d)) ?? 1) }
-    func isGrid(_ kind: LoopKind) -> Bool {
-      switch kind {
-      case .gpu(let g):
-        switch g {
-        case .gridX, .gridY, .gridZ: return true
-        case .blockX, .blockY, .blockZ, .warp, .threadX, .threadY, .threadZ: return false
-        }
-      case .parallel: return true
-      case .serial, .vectorized, .unrolled: return false
-      }
-    }
-    func isBlock(_ kind: LoopKind) -> Bool {
-      if case .gpu = kind { return !isGrid(kind) }
-      if case .vectorized = kind { return true }
-      return false
-    }
+    func isGrid(_ kind: LoopKind) -> Bool { kind.isProgramLoop }
+    func isBlock(_ kind: LoopKind) -> Bool { kind.isLaneLoop }
     func pow2(_ n: Int) -> Int { DefaultSchedule.nextPow2(n) }
     var rows: [KernelRow] = []
     // Idle: fewer programs than the smallest member target has multiprocessors (132 on an H100).
