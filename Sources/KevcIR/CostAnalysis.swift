@@ -97,12 +97,19 @@ public struct WorkloadCost: Sendable, Hashable {
     return lengths
   }
 
-  /// Whether the reduction is a prefix along one of its axes: a scan, or a triangular range `[j in lo .. (i + 1)]`
-  /// or `[j in lo .. i]` that `to_scan` makes one (Scan.swift's conditions).
+  /// Whether the reduction is a prefix along one of its axes: a scan, or a triangular range `[j in lo .. (i + 1)]`,
+  /// `[j in lo .. i]` or `[j in i .. E]` that `to_scan` makes one (Scan.swift's conditions).
   static func isPrefix(_ d: Definition) -> Bool {
     guard let r = d.reduction, r.axes.count == 1 else { return false }
     if r.scanAxis != nil { return true }
     if d.axes.contains(where: { d.scanProblem(along: $0.name) == nil }) { return true }
+    // A suffix [j in i .. E], E the extent of i, not reading i otherwise (a scan of the reversed axis).
+    if case .index(let i) = r.axes[0].lowerBound, let axis = d.axes.first(where: { $0.name == i }),
+      r.axes[0].upperBound == axis.extent.expr,
+      !([d.body] + (r.combiner?.otherElements ?? [])).contains(where: { $0.indexNames.contains(i) })
+    {
+      return true
+    }
     guard case .index(let i) = r.axes[0].upperBound, d.axes.contains(where: { $0.name == i }) else { return false }
     var inclusive = d
     var rr = r
