@@ -11,7 +11,8 @@ import KevcBasic
 ///   operands; integer index arithmetic, comparisons, selects, casts and loads are free), plus one combine per
 ///   reduction point;
 /// - a reduction range whose bounds depend on the definition's axes counts at the axes' mid-points (a triangle
-///   counts half); a range that reads data counts as length 1 (a lower bound there).
+///   counts half), except a prefix (a scan, or a triangle `to_scan` makes one: one element per point); a range
+///   that reads data counts as length 1 (a lower bound there).
 ///
 /// Floor: every parameter read once and every result written once (bytes), each definition's flops over its
 /// domain. No schedule beats max(bytes / bandwidth, flops / peak).
@@ -79,6 +80,8 @@ public struct WorkloadCost: Sendable, Hashable {
   /// Each reduction axis's length at the mid-points of the axes and of the reduction axes before it.
   static func reductionLengths(_ d: Definition, _ k: Kernel) -> [String: Double] {
     guard let r = d.reduction else { return [:] }
+    // A prefix (a scan, or a triangle `to_scan` makes one) folds one element per point.
+    if isPrefix(d) { return Dictionary(uniqueKeysWithValues: r.axes.map { ($0.name, 1.0) }) }
     let dims = k.dimBindings
     var mid: [String: Double] = [:]
     for a in d.axes { mid[a.name] = Double(max(0, (a.extent.evaluate(dims) ?? 0) - 1)) / 2 }
@@ -92,6 +95,27 @@ public struct WorkloadCost: Sendable, Hashable {
       mid[axis.name] = (lo ?? 0) + max(0, length - 1) / 2
     }
     return lengths
+  }
+
+  /// Whether the reduction is a prefix along one of its axes: a scan, or a triangular range `[j in lo .. (i + 1)]`,
+  /// `[j in lo .. i]` or `[j in i .. E]` that `to_scan` makes one (Scan.swift's conditions).
+  static func isPrefix(_ d: Definition) -> Bool {
+    guard let r = d.reduction, r.axes.count == 1 else { return false }
+    if r.scanAxis != nil { return true }
+    if d.axes.contains(where: { d.scanProblem(along: $0.name) == nil }) { return true }
+    // A suffix [j in i .. E], E the extent of i, not reading i otherwise (a scan of the reversed axis).
+    if case .index(let i) = r.axes[0].lowerBound, let axis = d.axes.first(where: { $0.name == i }),
+      r.axes[0].upperBound == axis.extent.expr,
+      !([d.body] + (r.combiner?.otherElements ?? [])).contains(where: { $0.indexNames.contains(i) })
+    {
+      return true
+    }
+    guard case .index(let i) = r.axes[0].upperBound, d.axes.contains(where: { $0.name == i }) else { return false }
+    var inclusive = d
+    var rr = r
+    rr.axes[0].upperBound = .binary(.add, .index(i), .constant(.int(1)))
+    inclusive.reduction = rr
+    return inclusive.scanProblem(along: i) == nil
   }
 
   /// The value of an integer expression with index variables at their mid-points; nil when it reads data.
@@ -284,24 +308,8 @@ public struct ScheduleCost: Sendable, Hashable {
       guard let t = k.tensorType(tensor) else { return 0 }
       return WorkloadCost.elements(t.shape, k.dimBindings) * Double(t.dtype.byteSize)
     }
-    func isGrid(_ l: ScheduledLoop) -> Bool {
-      switch l.kind {
-      case .gpu(let g):
-        switch g {
-        case .gridX, .gridY, .gridZ: return true
-        case .blockX, .blockY, .blockZ, .warp, .threadX, .threadY, .threadZ: return false
-        }
-      case .parallel: return true
-      case .serial, .vectorized, .unrolled: return false
-      }
-    }
-    func isLane(_ l: ScheduledLoop) -> Bool {
-      switch l.kind {
-      case .gpu: return !isGrid(l)
-      case .vectorized: return true
-      case .serial, .parallel, .unrolled: return false
-      }
-    }
+    func isGrid(_ l: ScheduledLoop) -> Bool { l.kind.isProgramLoop }
+    func isLane(_ l: ScheduledLoop) -> Bool { l.kind.isLaneLoop }
     var total = ScheduleCost(
       seconds: 0, kernels: 0, bytes: 0, rereadBytes: 0, scratchBytes: 0, flops: 0, minPrograms: .infinity,
       minLanes: .infinity, occupancy: 1, dotTile: 0, warps: 0, stages: 0)
@@ -455,5 +463,30 @@ public struct ScheduleCost: Sendable, Hashable {
     if total.minPrograms == .infinity { total.minPrograms = 1 }
     if total.minLanes == .infinity { total.minLanes = 1 }
     return total
+  }
+}
+
+extension LoopKind {
+  /// A loop over programs: a grid dimension on a GPU, the thread pool's loop on a CPU (the cost analysis's and the
+  /// schedule audit's parallelism).
+  public var isProgramLoop: Bool {
+    switch self {
+    case .gpu(let g):
+      switch g {
+      case .gridX, .gridY, .gridZ: return true
+      case .blockX, .blockY, .blockZ, .warp, .threadX, .threadY, .threadZ: return false
+      }
+    case .parallel: return true
+    case .serial, .vectorized, .unrolled: return false
+    }
+  }
+
+  /// A loop run at once by a program's threads or vector lanes: a GPU block or thread dimension, a vector.
+  public var isLaneLoop: Bool {
+    switch self {
+    case .gpu: return !isProgramLoop
+    case .vectorized: return true
+    case .serial, .parallel, .unrolled: return false
+    }
   }
 }

@@ -7,6 +7,10 @@ import KevcIR
 /// the result.
 ///
 /// In order:
+/// S. Scans: a triangular reduction `[j in lo .. (i + 1)]` (a prefix sum written as the language writes one) becomes
+///    a scan along `i` (`to_scan`) wherever the rewrite is legal: O(N) element evaluations instead of O(N^2), an
+///    accumulator carried along the row (rule 4 then gives the scan axis a block, `tl.cumsum` or
+///    `tl.associative_scan`, with the prefix carried across blocks of a longer row).
 /// 0. Fuse the windows of a convolution with few channels: a contraction whose shared reduction axes include a
 ///    window axis (at most 16 taps, read at `l + k - 1` with an output axis) and whose other shared axes (the
 ///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations, with at least
@@ -23,12 +27,17 @@ import KevcIR
 /// 2. Split reductions that would leave the machine idle: a root reduction whose programs (outputs over the
 ///    contiguous block) are fewer than `programsToFill` while each would reduce at least 2^18 elements becomes
 ///    `rfactor`: partial reductions over a non-contiguous reduction axis (or, failing that, the contiguous one, by
-///    the missing parallelism times a 64-lane block), one kernel, combined by a second (`y.rf` then `y`).
+///    the missing parallelism times a 64-lane block), one kernel, combined by a second (`y.rf` then `y`). Partials
+///    that are still too few (a full reduction to a scalar whose longest axis gives at most a quarter of its
+///    extent) are split again by the same rule, once (`y.rf.rf`).
 /// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
 ///    computes the one value it needs in a register (norms, softmax, attention's row max).
 /// 4. Each definition computed at the root gets a kernel:
-///    - a contraction (`dot(y)` legal; convolutions too, as implicit GEMMs over shifted windows) is tiled over
+///    - a contraction (`dot(y)` legal; convolutions too, as implicit GEMMs over shifted windows) whose operands
+///      each have output axes of their own of at least 16 iterations (a matrix times a vector is not: it is
+///      scheduled as the row reduction it is, measured on an H100: matvec 2048 x 2^20 as a dot of 64-row tiles ran
+///      at 37.6 ms, 32 programs, 8% of the floor) is tiled over
 ///      each operand's innermost output axis the other lacks and their first shared reduction axis, with tiles
 ///      sized to the operands (the next power of two of each extent, 16 to 128 for the outputs, 16 to 64 for the
 ///      reduction; halved while there are fewer output tiles than multiprocessors, down to 64) and shrunk (stages,
@@ -43,6 +52,9 @@ import KevcIR
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+/// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
+///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
+///    as a [contiguous, reduced] block (`fuseColumnStatistics`): one kernel instead of two and an intermediate.
 /// The sketches (`GPUSketches.swift`) vary these rules; sketch `fused` adds rule 3b (`FusedEpilogue.swift`) between
 /// 3 and 4: a reduction read pointwise by its only, elementwise reader is computed inside the reader's programs.
 /// Every step is applied only if legal, so the trace is valid for any shape (default and bench shapes alike).
@@ -69,6 +81,14 @@ extension DefaultSchedule {
     func current(_ name: String) -> Definition? { k.definitions.first { $0.name == name } }
     func extent(_ loop: String, _ d: Definition) -> Int? { try? k.maxExtent(loop, in: d) }
 
+    // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
+    for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
+
+    // O. Online reductions (a sketch): one pass for a max and the sums of exp(x - max) that read it.
+    for d in kernel.definitions.reversed() where sketch.onlineReductions && current(d.name) != nil {
+      attempt(.fuseReductions(tensor: d.name))
+    }
+
     // 0. Fuse a contraction's channel and window axes into one reduction axis when its channels are few.
     for d in kernel.definitions {
       guard let axes = windowedContractionAxes(d, k), let channels = axes.channels, let taps = axes.taps,
@@ -93,8 +113,15 @@ extension DefaultSchedule {
     }
 
     // 2. Split reductions that would leave the machine idle (partials, then a combine).
-    for d in k.definitions where sketch.splitReductions && d.reduction != nil {
-      splitReduction(d.name, capability, &k, &steps)
+    // A partial reduction that still leaves the machine idle (a full reduction whose longest axis alone gives too
+    // few partials) is split again, once: `y.rf.rf`, `y.rf`, `y`.
+    var splitting = k.definitions.filter { $0.reduction != nil }.map { ($0.name, 0) }
+    while sketch.splitReductions, !splitting.isEmpty {
+      let (name, depth) = splitting.removeFirst()
+      let before = Set(k.definitions.map(\.name))
+      splitReduction(name, capability, &k, &steps)
+      guard depth < 1 else { continue }
+      splitting += k.definitions.filter { !before.contains($0.name) && $0.reduction != nil }.map { ($0.name, depth + 1) }
     }
 
     // 3. Row statistics into their consumers' programs, last producer first.
@@ -131,16 +158,21 @@ extension DefaultSchedule {
     }
 
     // 3b. Reductions into their elementwise epilogues' programs (a sketch).
-    let fused =
+    var fused =
       sketch.fuseEpilogues ? fuseEpilogues(capability, sketch.tileScale, block: sketch.elementwiseBlock, &k, &steps) : []
+
+    // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs.
+    if sketch.fuseStatistics { fused.formUnion(fuseColumnStatistics(&k, &steps)) }
 
     // 4. Kernels for root definitions; 5. block reductions for fused producers.
     for d in k.definitions where !fused.contains(d.name) {
       guard let d = current(d.name) else { continue }
       if d.effectiveSchedule.placement == .root {
-        if d.reduction?.op == .sum, attempt(.dot(tensor: d.name)), let dd = current(d.name),
+        if d.reduction?.op == .sum, !isMatrixVector(d, k), attempt(.dot(tensor: d.name)), let dd = current(d.name),
           scheduleContraction(dd, capability, sketch.tileScale, &k, &steps)
         {
+          // A sketch: f32 operands on the tensor cores (tf32x3 keeps f32's accuracy).
+          if let p = sketch.dotPrecision { attempt(.precision(tensor: d.name, precision: p)) }
           // A sketch: grouped program order for contractions with more output tiles than multiprocessors.
           if sketch.programGroup > 0, let placed = current(d.name), programs(of: placed, k) > capability.multiprocessors {
             attempt(.groupPrograms(tensor: d.name, size: sketch.programGroup))
@@ -387,6 +419,113 @@ extension DefaultSchedule {
     var taps: Int? = 1
     for w in windows { taps = taps.flatMap { n in (try? k.maxExtent(w, in: d)).map { n * $0 } } }
     return (shared, channels, taps)
+  }
+
+  /// Rule 3c: a reduction `p` left at the root whose one reader `c` is elementwise and reads it at distinct axes
+  /// of `c` that include `c`'s contiguous axis (statistics over a non-contiguous axis: an RMS norm over channels,
+  /// `y[b, f, i, j] = x[b, f, i, j] / rms[b, i, j]`) is computed inside `c`'s programs: `c`'s axes that `p` is
+  /// read at become program ids (the contiguous one split, its outer part a program id), the one axis `p` is
+  /// not read at (the reduced one) and the contiguous axis's inner part blocks, and `p` is computed at the
+  /// contiguous axis's outer loop as a [contiguous, reduced] block. One kernel reads its input once from memory
+  /// and once from the cache instead of two kernels and an intermediate. Taken only when both blocks fit the
+  /// lane budget with the contiguous block at least 16 wide; `p`'s reduction must be over one constant axis.
+  static func fuseColumnStatistics(_ k: inout Kernel, _ steps: inout [Transform]) -> Set<String> {
+    var done: Set<String> = []
+    for p in k.definitions {
+      guard let r = p.reduction, r.axes.count == 1, !r.op.carriesState, p.effectiveSchedule.placement == .root,
+        p.schedule == nil, !k.results.contains(where: { $0.name == p.name }),
+        k.constantValue(r.axes[0].lowerBound) != nil, k.constantValue(r.axes[0].upperBound) != nil
+      else { continue }
+      var trial = k
+      var local: [Transform] = []
+      func attempt(_ t: Transform) -> Bool {
+        guard let next = try? t.apply(to: trial) else { return false }
+        trial = next
+        local.append(t)
+        return true
+      }
+      func readers(_ name: String) -> [Definition] { trial.definitions.filter { $0.name != name && $0.reads(name) } }
+      // An elementwise step between (rms = sqrt(ss / F + eps)) that reads only `p`, pointwise, and has one reader
+      // of its own is inlined into that reader (recomputed per reduced-axis element: a few operations).
+      if let e = readers(p.name).first, readers(p.name).count == 1, e.reduction == nil, e.schedule == nil,
+        !trial.results.contains(where: { $0.name == e.name }), readers(e.name).count == 1,
+        e.body.loads.allSatisfy({ $0.tensor == p.name && $0.indices == e.axes.map { .index($0.name) } })
+      {
+        _ = attempt(.inline(tensor: e.name))
+      }
+      let consumers = readers(p.name)
+      guard consumers.count == 1, let c = consumers.first, c.reduction == nil, c.schedule == nil,
+        !trial.definitions.contains(where: { q in
+          if case .computeAt(let at, _) = q.effectiveSchedule.placement { return at == c.name }
+          return false
+        })
+      else { continue }
+      let reads = c.expressions.flatMap(\.loads).filter { $0.tensor == p.name }
+      guard let first = reads.first, reads.allSatisfy({ $0.indices == first.indices }) else { continue }
+      var readAxes: [String] = []
+      for i in first.indices {
+        guard case .index(let v) = i, c.axes.contains(where: { $0.name == v }), !readAxes.contains(v) else { break }
+        readAxes.append(v)
+      }
+      guard readAxes.count == first.indices.count, let lane = gpuContiguousVariable(of: c), readAxes.contains(lane),
+        let laneAt = readAxes.firstIndex(of: lane)
+      else { continue }
+      let reduced = c.axes.map(\.name).filter { !readAxes.contains($0) }
+      let outer = c.axes.map(\.name).filter { readAxes.contains($0) && $0 != lane }
+      guard reduced.count == 1, outer.count <= 2, let rExt = try? trial.maxExtent(reduced[0], in: c),
+        let pExt = try? trial.maxExtent(r.axes[0].name, in: p), let laneExt = try? trial.maxExtent(lane, in: c)
+      else { continue }
+      let rBlock = nextPow2(max(rExt, pExt))
+      let laneBlock = min(nextPow2(laneExt), gpuLaneBudget / max(1, 2 * rBlock))
+      guard laneBlock >= 16 else { continue }
+      var laneOuter: String? = nil
+      var laneInner = lane
+      if laneExt > laneBlock {
+        guard attempt(.split(tensor: c.name, loop: lane, factor: laneBlock)) else { continue }
+        laneOuter = lane + ".o"
+        laneInner = lane + ".i"
+      }
+      let grid = outer + (laneOuter.map { [$0] } ?? [])
+      guard let at = grid.last, attempt(.reorder(tensor: c.name, loops: grid + reduced + [laneInner])),
+        attempt(.computeAt(tensor: p.name, consumer: c.name, loop: at))
+      else { continue }
+      let dims: [GPUDimension] = [.gridX, .gridY, .gridZ]
+      var ok = true
+      for (i, g) in grid.reversed().enumerated() where ok { ok = attempt(.bind(tensor: c.name, loop: g, dimension: dims[i])) }
+      guard ok, attempt(.bind(tensor: c.name, loop: reduced[0], dimension: .blockY)),
+        attempt(.bind(tensor: c.name, loop: laneInner, dimension: .blockX)),
+        attempt(.bind(tensor: p.name, loop: p.axes[laneAt].name, dimension: .blockX)),
+        attempt(.bind(tensor: p.name, loop: r.axes[0].name, dimension: .blockY)),
+        attempt(.launch(tensor: c.name, warps: warps(forLaneElements: rBlock * laneBlock), stages: 2))
+      else { continue }
+      k = trial
+      steps += local
+      done.formUnion([p.name, c.name])
+    }
+    return done
+  }
+
+  /// A contraction one of whose operands has no output axis of its own of at least 16 iterations (a matrix times
+  /// a vector, `y[m, z] = sum(k) A[m, k] * x[k, z]` with one or a few z): below tl.dot's smallest tile, its flops
+  /// are few for its bytes (it is memory-bound), and a dot's 16-wide tiles of rows would leave it a few dozen
+  /// programs each reducing the whole of K. It is scheduled as the row reduction it is (rule 4's general case: a
+  /// program per output row, the reduction axis a block; rule 2 splits it when those are too few).
+  static func isMatrixVector(_ d: Definition, _ k: Kernel) -> Bool {
+    func strip(_ e: Expr) -> Expr {
+      if case .cast(_, let i) = e { return strip(i) }
+      return e
+    }
+    guard d.reduction != nil, case .binary(.mul, let a, let b) = strip(d.body), case .load(let la) = strip(a),
+      case .load(let lb) = strip(b)
+    else { return false }
+    let affine = RegionAnalysis(k)
+    let axes = Set(d.axes.map(\.name))
+    let av = Set(la.indices.flatMap { affine.quasiAffineVariables($0) ?? [] }).intersection(axes)
+    let bv = Set(lb.indices.flatMap { affine.quasiAffineVariables($0) ?? [] }).intersection(axes)
+    func own(_ vs: Set<String>, _ other: Set<String>) -> Int {
+      vs.subtracting(other).reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: d)) ?? 1) }
+    }
+    return own(av, bv) < 16 || own(bv, av) < 16
   }
 
   /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false

@@ -5,6 +5,9 @@ import KevcLowering
 /// The schedule a target gets when the user gives none, derived from the IR's structure only (never from names).
 ///
 /// CPU (LLVM), in order:
+/// 0. A triangular reduction `[j in lo .. (i + 1)]` becomes a scan along `i` (`to_scan`) wherever the rewrite is
+///    legal: one running accumulator, O(N) instead of O(N^2) (the later rules keep the scan's loops innermost and
+///    serial: a step that would not is not legal and is not taken).
 /// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
 ///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
@@ -38,6 +41,9 @@ public enum DefaultSchedule {
     }
     func isResult(_ name: String) -> Bool { k.results.contains { $0.name == name } }
     func readers(_ name: String) -> [Definition] { k.definitions.filter { $0.name != name && $0.reads(name) } }
+
+    // 0. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
+    for d in kernel.definitions where d.reduction != nil { _ = attempt(.toScan(tensor: d.name)) }
 
     // 1. Inline pointwise elementwise intermediates.
     for d in kernel.definitions where d.reduction == nil && !isResult(d.name) {

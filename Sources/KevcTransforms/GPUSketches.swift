@@ -1,4 +1,5 @@
 import KevcIR
+
 /// Sketches (Ansor's idea on kevc's IR): structural variants of the default GPU schedule's rules, each a set of
 /// choices that `DefaultSchedule.gpu(for:capability:sketch:)` applies to any kernel, decided by the IR's structure
 /// (row statistics, contractions, reductions), never by names or shapes. The search starts from every sketch that
@@ -20,7 +21,16 @@ import KevcIR
 /// - `fused-taps`, `per-tap`: a convolution's channel and window axes are fused into one reduction axis whatever
 ///   its channel count (`fuse_axes`; the default only below 128 channels), or never;
 /// - `grouped`: contractions with more output tiles than multiprocessors launch their programs in grouped order
-///   (`group_programs(y, 8)`: 8 rows of tiles per group, for L2 reuse of the operand panels).
+///   (`group_programs(y, 8)`: 8 rows of tiles per group, for L2 reuse of the operand panels);
+/// - `online`, `online-rows2`: an algebraic root: `fuse_reductions` first, on every definition where it is legal
+///   (a sum of `exp(x - m)` with `m` the maximum of the same `x`, and the elementwise definitions reading only such
+///   sums, become one tuple reduction carrying a running maximum: softmax's and logsumexp's two passes over a row
+///   become one, FlashAttention-2's recurrence), then the default rules (`online-rows2`: two rows per program).
+///   Exact in real arithmetic (the rescaling by `exp(m_old - m_new)` changes rounding only), so it needs no
+///   tolerance beyond the spec's;
+/// - `tf32x3`: f32 contractions on the tensor cores in three tf32 passes (`precision(y, tf32x3)`: about f32's
+///   accuracy, and the harness checks it at f32's tolerance, so no tolerance is loosened); `tf32` and `bf16`
+///   operands, which lose accuracy, are never a sketch: only a spec whose tolerance allows them should get them.
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -43,6 +53,11 @@ public struct GPUSketch: Sendable, Hashable {
   public var fuseTapsFromTaps = 4
   /// Rule 4: group the programs of a contraction with more output tiles than multiprocessors (0: row-major).
   public var programGroup = 0
+  /// Rule O (before rule 0): online reductions: `fuse_reductions` on every definition where it is legal (a sum of
+  /// `exp(x - max)` and its readers become one pass carrying a running maximum: online softmax, logsumexp).
+  public var onlineReductions = false
+  /// Rule 4: the input precision of f32 `dot` contractions (nil: f32 on the FMA units, `input_precision="ieee"`).
+  public var dotPrecision: DotPrecision? = nil
 
   public init(name: String) { self.name = name }
 
@@ -56,7 +71,8 @@ public struct GPUSketch: Sendable, Hashable {
       return s
     }
     // The order they are evaluated in when a search starts (a short search may not reach the last ones): the
-    // structural moves of the hand traces first.
+    // structural moves of the hand traces first, with the algebraic roots that change the most (tensor cores for
+    // f32 contractions, one-pass online reductions) among them.
     return [
       .default,
       with("fused") { $0.fuseEpilogues = true },
@@ -64,7 +80,9 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseEpilogues = true
         $0.tileScale = 1
       },
-      with("wide-tiles") { $0.tileScale = 1 }, with("rows2") { $0.rowsPerProgram = 2 },
+      with("tf32x3") { $0.dotPrecision = .tf32x3 },
+      with("wide-tiles") { $0.tileScale = 1 }, with("online") { $0.onlineReductions = true },
+      with("rows2") { $0.rowsPerProgram = 2 },
       with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock }, with("rows4") { $0.rowsPerProgram = 4 },
       with("narrow-tiles") { $0.tileScale = -1 }, with("unfused") { $0.fuseStatistics = false },
       with("unsplit") { $0.splitReductions = false },
@@ -73,6 +91,10 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseTapsFromTaps = 0
       }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
       with("grouped") { $0.programGroup = 8 },
+      with("online-rows2") {
+        $0.onlineReductions = true
+        $0.rowsPerProgram = 2
+      },
     ]
   }()
 }

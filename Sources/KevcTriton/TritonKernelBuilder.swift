@@ -438,7 +438,14 @@ struct KernelBuilder {
     }
     // The body and bounds in unique names (for regions and emission).
     let body = d.body.substituting(axisValue)
-    let readExpressions = [body] + (d.reduction?.axes.flatMap { [lower[$0.name] ?? .constant(.int(0)), upper[$0.name] ?? .constant(.int(0))] } ?? [])
+    // A tuple reduction's other elements and yield read the axes too (split axes by their parts' values).
+    let combiner: Combiner? = d.reduction?.combiner.map { c in
+      var c = c
+      c.otherElements = c.otherElements.map { $0.substituting(axisValue) }
+      c.yield = c.yield.substituting(axisValue)
+      return c
+    }
+    let readExpressions = [body] + (combiner?.otherElements ?? []) + (d.reduction?.axes.flatMap { [lower[$0.name] ?? .constant(.int(0)), upper[$0.name] ?? .constant(.int(0))] } ?? [])
 
     // Lanes become defined as soon as the variables their bounds read are.
     var pendingLanes = laneLeaves
@@ -659,9 +666,10 @@ struct KernelBuilder {
       }
       try frameFitsOneTensor()
       if r.op == .tuple {
-        guard let c = r.combiner else { throw fail("internal error: the tuple reduction '\(d.name)' has no combiner", at: d, "internal") }
-        // The elements in the loops' names (component 0's is the body).
-        let elements = [body] + c.otherElements.map { $0.substituting(axisValue) }
+        guard let c = combiner else { throw fail("internal error: the tuple reduction '\(d.name)' has no combiner", at: d, "internal") }
+        // The elements in the loops' names (component 0's is the body; `combiner` has the others and the yield
+        // substituted already).
+        let elements = [body] + c.otherElements
         let domain = (d.reduction?.axes ?? []).flatMap { [lower[$0.name], upper[$0.name]].compactMap { $0 } } + reductionGuards
         let fold = blockFold(
           c, elements: elements, domain: domain, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)

@@ -13,7 +13,7 @@ struct Kevc: ParsableCommand {
     version: KevcVersion.string,
     subcommands: [
       Compile.self, Run.self, Opt.self, Interpret.self, Search.self, Report.self, DB.self, Agent.self, KB.self, Worker.self,
-      Fuzz.self, DiffTest.self,
+      Fuzz.self, DiffTest.self, Audit.self,
     ]
   )
 }

@@ -32,7 +32,7 @@ struct Opt: ParsableCommand {
   @Option(help: "Apply the target's default schedule (llvm or triton) when no --apply is given.")
   var defaultSchedule: String?
 
-  @Option(help: "With --default-schedule triton: the sketch (default, fused, fused-wide, wide-tiles, rows2, wide-blocks, rows4, narrow-tiles, unfused, unsplit, fused-taps, per-tap, grouped).")
+  @Option(help: "With --default-schedule triton: the sketch (default, fused, fused-wide, tf32x3, wide-tiles, online, rows2, wide-blocks, rows4, narrow-tiles, unfused, unsplit, fused-taps, per-tap, grouped, online-rows2).")
   var sketch: String?
 
   @Flag(help: "Print the IR after every transform to standard error, marking transforms that changed nothing.")

@@ -16,6 +16,21 @@ import Testing
     #expect(again.stdout == ir.stdout)
   }
 
+  /// `kevc audit`: one line per kernel of the default GPU schedule at the bench shape; exit 1 when a schedule is
+  /// flagged (gemm_scale_batch_norm's batch statistics, 128 programs, are `idle`); an error for an unknown sketch.
+  @Test func auditPrintsKernelsAndFailsOnFlags() throws {
+    let ok = try runKevc(["audit", "specs/cumsum.kev", "specs/kernelbench/rms_norm_channels.kev"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+    #expect(ok.stdout.contains("specs/cumsum.kev [M=8192,N=1024]"), "\(ok.stdout)")
+    #expect(ok.stdout.contains("0 of 2 schedules flagged"))
+    let flagged = try runKevc(["audit", "specs/kernelbench/gemm_scale_batch_norm.kev"])
+    #expect(flagged.status == 1)
+    #expect(flagged.stdout.contains(": idle"), "\(flagged.stdout)")
+    let bad = try runKevc(["audit", "specs/cumsum.kev", "--sketch", "nope"])
+    #expect(bad.status == 1)
+    #expect(bad.stderr.contains("unknown sketch 'nope'") && bad.stderr.contains("[kevc.driver.unknown-sketch]"), "\(bad.stderr)")
+  }
+
   @Test func dumpDirWritesOneFilePerStage() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-dump-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }

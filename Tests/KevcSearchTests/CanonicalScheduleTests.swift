@@ -45,6 +45,37 @@ import Testing
     #expect(try Self.hash("split(y, n, 8)\nreorder(y, [n.o, m, n.i])\nbind(y, n.o, grid.z)\nbind(y, m, grid.y)\nbind(y, n.i, block.x)") == Self.hash(two))
   }
 
+  /// The default's and the sketches' algebraic steps (`to_scan`, `fuse_reductions`, `rfactor`) keep the canonical
+  /// form: after them, the program axis's dimension, block names and default launches still do not matter, and the
+  /// rewrite itself does.
+  @Test func equivalentSchedulesAfterRewritesHashAlike() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @k(%x: f32[M, N]) -> (%y: f32[M, N], %l: f32[M], %t: f32) {
+        dims M = 64, N = 40
+        %y: f32[m < M, n < N] = sum<f32> [j in 0 .. (n + 1)] %x[m, j]
+        %mx: f32[m < M] = max<f32> [n in 0 .. $N] %x[m, n]
+        %s: f32[m < M] = sum<f32> [n in 0 .. $N] exp((%x[m, n] - %mx[m]))
+        %l: f32[m < M] = (log(%s[m]) + %mx[m])
+        %t: f32[] = sum<f32> [m in 0 .. $M, n in 0 .. $N] %x[m, n]
+      }
+      """))
+    func hash(_ text: String) throws -> String {
+      CanonicalSchedule.hash(try Trace.parse(SourceFile(path: "t", text: text)).apply(to: kernel), target: "triton")
+    }
+    let rewrites = "to_scan(y)\nfuse_reductions(s)\nrfactor(t, m, 8)\n"
+    let base = try hash(rewrites + "bind(y, m, grid.x)\nbind(y, n, block.x)\nbind(s, m, grid.x)\nbind(t.rf, m.i, grid.x)")
+    #expect(
+      try hash(rewrites + "bind(y, m, grid.y)\nbind(y, n, block.z)\nlaunch(y, 4, 2)\nbind(s, m, grid.z)\nbind(t.rf, m.i, grid.y)")
+        == base)
+    // Without the scan, or without the online sum, or with another split: different programs.
+    let noScan = "fuse_reductions(s)\nrfactor(t, m, 8)\n"
+    #expect(try hash(noScan + "bind(y, m, grid.x)\nbind(y, n, block.x)\nbind(s, m, grid.x)\nbind(t.rf, m.i, grid.x)") != base)
+    let noOnline = "to_scan(y)\nrfactor(t, m, 8)\n"
+    #expect(try hash(noOnline + "bind(y, m, grid.x)\nbind(y, n, block.x)\nbind(s, m, grid.x)\nbind(t.rf, m.i, grid.x)") != base)
+    let other = "to_scan(y)\nfuse_reductions(s)\nrfactor(t, m, 16)\n"
+    #expect(try hash(other + "bind(y, m, grid.x)\nbind(y, n, block.x)\nbind(s, m, grid.x)\nbind(t.rf, m.i, grid.x)") != base)
+  }
+
   @Test func differentSchedulesHashApart() throws {
     let base = try Self.hash("bind(y, m, grid.x)\nbind(y, n, block.x)")
     #expect(try Self.hash("bind(y, m, grid.x)\nbind(y, n, block.x)\nlaunch(y, 8, 2)") != base)

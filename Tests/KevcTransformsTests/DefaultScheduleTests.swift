@@ -11,6 +11,21 @@ import Testing
     return IRPrinter.print(scheduled).split(separator: "\n").map(String.init).filter { $0.contains("schedule ") }
   }
 
+  /// Rule 0: a prefix sum written as a triangular sum becomes a scan (one running accumulator along n, O(N)); its
+  /// loops stay innermost and serial, the rows run on the thread pool.
+  @Test func triangularSumBecomesAScan() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @cumsum(%x: f32[M, N]) -> (%y: f32[M, N]) {
+        dims M = 4096, N = 32768
+        %y: f32[m < M, n < N] = sum<f32> [j in 0 .. (n + 1)] %x[m, j]
+      }
+      """))
+    let trace = DefaultSchedule.cpu(for: kernel)
+    #expect(trace.steps.map(TraceText.print) == ["to_scan(y)", "parallel(y, m)"])
+    let scheduled = try trace.apply(to: kernel)
+    #expect(scheduled.definitions[0].reduction?.scanAxis == "n")
+  }
+
   /// A contraction accumulates in place with the output's contiguous axis innermost and vectorized (i-k-j).
   @Test func contractionVectorizesTheContiguousAxis() throws {
     let lines = try Self.schedule("""

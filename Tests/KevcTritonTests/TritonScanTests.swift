@@ -36,6 +36,40 @@ import Testing
     #expect(status == 0, "\(log)")
   }
 
+  /// The KernelBench prefix sums under their default GPU schedule (to_scan; the exclusive one shifted by one, the
+  /// reversed one a scan of the reversed row read reversed),
+  /// blocked (16-wide blocks: the bench shape's 1024-wide split scaled down) with the prefix carried, against torch.
+  @Test(arguments: [
+    ("scan_cumsum", "torch.cumsum(x, 1)"),
+    ("scan_cumsum_exclusive", "torch.cumsum(x, 1) - x"),
+    ("scan_masked_cumsum", "torch.cumsum(torch.where(mask, x, 0), 1)"),
+    ("scan_cumsum_reverse", "torch.flip(torch.cumsum(torch.flip(x, [1]), 1), [1])"),
+  ])
+  func corpusPrefixSumsAreScansUnderTheDefaultSchedule(_ name: String, _ reference: String) throws {
+    let spec = TritonTestSupport.inRepository("specs/kernelbench/\(name).kev")
+    let kernel = try TritonTestSupport.bound(spec, ["B": 3, "N": 50])
+    let trace = DefaultSchedule.gpu(for: kernel)
+    #expect(trace.steps.first == .toScan(tensor: "y"))
+    let text = trace.steps.map(TraceText.print).joined(separator: "\n")
+      .replacingOccurrences(of: "bind(y, n, block.x)", with: "split(y, n, 16)\nbind(y, n.i, block.x)")
+    let module = try TritonTestSupport.module(
+      spec, trace: try Trace.parse(SourceFile(path: "t", text: text)), overrides: ["B": 3, "N": 50])
+    #expect(module.contains("tl.cumsum"))
+    guard TritonTestSupport.tritonVersion != nil else { return }
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: name, script: """
+      import torch, \(name)
+      torch.manual_seed(0)
+      x = torch.randn(3, 50).double()
+      mask = torch.rand(3, 50) > 0.5
+      y = torch.empty(3, 50)
+      args = dict(x=x.float(), y=y\(name.contains("mask") ? ", mask=mask" : ""))
+      \(name).launch(**args)
+      err = (y.double() - (\(reference))).abs().max().item()
+      assert err < 1e-4, err
+      """)
+    #expect(status == 0, "\(log)")
+  }
+
   /// In one block, and blocked (4-wide blocks, the last one partial) with the prefix carried across blocks.
   @Test(arguments: ["bind(y, i, block.x)\n", "split(y, i, 4)\nbind(y, i.i, block.x)\n"])
   func aRunningLogSumExpIsATupleAssociativeScan(_ schedule: String) throws {

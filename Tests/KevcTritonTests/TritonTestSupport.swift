@@ -82,8 +82,8 @@ enum TritonTestSupport {
   /// Schedule variants every spec must lower and compile under (besides the default GPU schedule):
   /// - bench tiles: the default GPU schedule computed at the bench shape, applied to the default shape (big blocks
   ///   over small extents, tails everywhere);
-  /// - cpu style: the default CPU schedule with its thread-pool loop bound to grid.x (vectorized loops become
-  ///   blocks; fusion regions larger than one element live in per-program scratch; contractions accumulate in
+  /// - cpu style: the default CPU schedule with its thread-pool loop bound to grid.x (a scan's axis a block;
+  ///   vectorized loops become blocks; fusion regions larger than one element live in per-program scratch; contractions accumulate in
   ///   place in i-k-j order).
   static func variants(_ url: URL) throws -> [(name: String, trace: Trace)] {
     let kernel = try bound(url)
@@ -91,9 +91,13 @@ enum TritonTestSupport {
     for d in kernel.dims { if let b = d.benchValue { bench[d.name] = b } }
     let benchKernel = (try? kernel.binding(bench, location: .unknown)) ?? kernel
     let benchTiles = legalPart(of: DefaultSchedule.gpu(for: benchKernel), on: kernel)
-    let cpu = DefaultSchedule.cpu(for: kernel).steps.map { step -> Transform in
+    var cpu = DefaultSchedule.cpu(for: kernel).steps.map { step -> Transform in
       if case .parallel(let t, let l) = step { return .bind(tensor: t, loop: l, dimension: .gridX) }
       return step
+    }
+    // A scan's axis is serial on the CPU; Triton scans a block (a serial scan axis is refused).
+    if let scheduled = try? Trace(cpu).apply(to: kernel) {
+      for d in scheduled.definitions { if let axis = d.reduction?.scanAxis { cpu.append(.bind(tensor: d.name, loop: axis, dimension: .blockX)) } }
     }
     return [("bench-tiles", benchTiles), ("cpu-style", legalPart(of: Trace(cpu), on: kernel))]
   }

@@ -200,4 +200,41 @@ import Testing
     let (status, log) = try TritonTestSupport.interpret(module: module, named: "fused", script: script)
     #expect(status == 0, "\(log)")
   }
+
+  /// The online sketch of attention (`fuse_reductions(o)`, then the default rules: j split into serial blocks of
+  /// 16): the tuple's other elements read `j` (the causal mask, `v[b, h, j, e]`), which are its split parts' values
+  /// there (before, `index 'j' is used before its loop is emitted`). Under Triton's interpreter against torch.
+  @Test func onlineAttentionWithASplitReductionAxisRuns() throws {
+    guard TritonTestSupport.tritonVersion != nil else {
+      print("skipped: \(TritonAOT.python) cannot import triton")
+      return
+    }
+    let spec = TritonTestSupport.inRepository("specs/attention.kev")
+    let trace = try Trace.parse(SourceFile(path: "trace", text: """
+      fuse_reductions(o)
+      split(o, j, 16)
+      reorder(o, [i, h, b, e, j.o, j.i])
+      bind(o, i, grid.x)
+      bind(o, h, grid.y)
+      bind(o, b, grid.z)
+      bind(o, e, block.y)
+      bind(o, j.i, block.x)
+      """))
+    let module = try TritonTestSupport.module(spec, trace: trace, overrides: ["B": 1, "H": 1, "S": 19, "D": 16])
+    let script = """
+      import torch
+      import online
+      torch.manual_seed(0)
+      q, k, v = (torch.randn(1, 1, 19, 16).to(torch.bfloat16) for _ in range(3))
+      o = torch.empty(1, 1, 19, 16, dtype=torch.bfloat16)
+      online.launch(q=q, k=k, v=v, o=o)
+      s = (q.double() @ k.double().transpose(-1, -2)) / 4.0
+      s = s.masked_fill(torch.ones(19, 19, dtype=torch.bool).triu(1), float("-inf"))
+      ref = torch.softmax(s, -1) @ v.double()
+      err = (o.double() - ref).abs().max().item()
+      assert err < 3e-2, err
+      """
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "online", script: script)
+    #expect(status == 0, "\(log)")
+  }
 }

@@ -36,13 +36,10 @@ def kevc_cumsum_y(x_ptr, y_ptr, BLOCK_n: tl.constexpr):
     m = tl.program_id(0).to(tl.int64)
     n = tl.arange(0, BLOCK_n).to(tl.int64)
     n_ok = n < 203
-    acc = tl.full([BLOCK_n], 0.0, tl.float32)
-    j_hi = tl.max(tl.where(n_ok, (n + 1), -9223372036854775807))
-    for j_ in tl.range(tl.full([], 0, tl.int64), j_hi):
-        j = tl.cast(j_, tl.int64)
-        x_v = tl.load(x_ptr + (m * 203 + j))
-        acc = acc + tl.where((n_ok) & (((j >= 0) & (j < (n + 1)))), x_v, 0.0)
-    tl.store(y_ptr + (m * 203 + n), (acc).to(tl.float32), mask=n_ok)
+    x_v = tl.load(x_ptr + (m * 203 + n), mask=n_ok, other=0.0)
+    t = tl.broadcast_to((x_v).to(tl.float32), (BLOCK_n,))
+    t = tl.cumsum(t, axis=0)
+    tl.store(y_ptr + (m * 203 + n), (t).to(tl.float32), mask=n_ok)
 
 
 def _kevc_tensor(tensors, name, dtype, shape):

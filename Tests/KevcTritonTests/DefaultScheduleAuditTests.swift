@@ -1,0 +1,94 @@
+/// The default-schedule audit (`ScheduleAudit`, `kevc audit`) over every spec of the repository at its bench shape
+/// (specs/ and the KernelBench corpus, specs/kernelbench/): no default schedule asks for a block beyond Triton's
+/// tensor limit, a `dot` beyond a target's shared memory, more registers than a thread has, or leaves a triangular
+/// sum quadratic where `to_scan` applies. `TritonAOTTests.everySpecCompilesForBothTargets` compiles the same
+/// schedules with Triton for cuda:90 and hip:gfx942 when triton is installed; this test needs no Python.
+import Foundation
+import KevcBasic
+import KevcIR
+import KevcTransforms
+import Testing
+
+@Suite struct DefaultScheduleAuditTests {
+  static let hard: Set<String> = ["tensor", "shared", "registers"]
+
+  @Test func everyDefaultScheduleIsWithinTheTargetsLimits() throws {
+    var audited = 0
+    var idle: [String] = []
+    for spec in TritonTestSupport.specs {
+      let kernel = try TritonTestSupport.bound(spec, try TritonTestSupport.benchShape(spec))
+      let scheduled = try DefaultSchedule.gpu(for: kernel).apply(to: kernel)
+      let audit = ScheduleAudit(unscheduled: kernel, scheduled: scheduled)
+      audited += 1
+      for row in audit.rows {
+        let bad = row.flags.filter { Self.hard.contains($0) }
+        #expect(bad.isEmpty, "\(TritonTestSupport.name(spec)): kernel \(row.kernel): \(bad) (\(audit.text()))")
+        if row.flags.contains("idle") { idle.append("\(TritonTestSupport.name(spec)).\(row.kernel)") }
+      }
+      #expect(!audit.flags.contains { $0.hasPrefix("quadratic") }, "\(TritonTestSupport.name(spec)): \(audit.flags)")
+    }
+    #expect(audited >= 90)
+    print("audited \(audited) default schedules; idle kernels (fewer programs than SMs): \(idle)")
+  }
+
+  /// The audit sees each defect class: a dot tile beyond shared memory and a block beyond the tensor limit (a
+  /// hand trace), a triangular sum left quadratic, a full reduction left to one program.
+  @Test func theAuditFlagsEachClass() throws {
+    let k = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @k(%a: f32[M, K], %b: f32[K, N], %x: f32[M, N]) -> (%c: f32[M, N], %y: f32[M, N], %s: f32) {
+        dims M = 4096, K = 4096, N = 4096
+        %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[k, n])
+        %y: f32[m < M, n < N] = sum<f32> [j in 0 .. (n + 1)] %x[m, j]
+        %s: f32[] = sum<f32> [m in 0 .. $M, n in 0 .. $N] %x[m, n]
+      }
+      """))
+    let scheduled = try Trace.parse(SourceFile(path: "t", text: """
+      dot(c)
+      split(c, m, 256)
+      split(c, n, 256)
+      split(c, k, 256)
+      bind(c, m.o, grid.x)
+      bind(c, n.o, grid.y)
+      bind(c, n.i, block.x)
+      bind(c, m.i, block.y)
+      bind(c, k.i, block.z)
+      bind(y, m, grid.x)
+      split(s, n, 4096)
+      bind(s, m, block.y)
+      bind(s, n.i, block.x)
+      """)).apply(to: k)
+    let audit = ScheduleAudit(unscheduled: k, scheduled: scheduled)
+    let byKernel = Dictionary(uniqueKeysWithValues: audit.rows.map { ($0.kernel, $0.flags) })
+    #expect(byKernel["c"]?.contains("shared") == true)
+    #expect(byKernel["s"]?.contains("tensor") == true)
+    #expect(byKernel["s"]?.contains("idle") == true)
+    #expect(audit.flags == ["quadratic(y)"])
+    // The default schedule of the same kernel has none of them.
+    let fixed = ScheduleAudit(unscheduled: k, scheduled: try DefaultSchedule.gpu(for: k).apply(to: k))
+    #expect(fixed.allFlags.isEmpty, "\(fixed.text())")
+  }
+
+  /// Rule 3c's one-kernel RMS norm over channels (the default schedule of specs/kernelbench/rms_norm_channels.kev,
+  /// blocks of 512 along the row, the 600-wide row with a tail) under Triton's interpreter, against torch.
+  @Test func columnStatisticsRunUnderTritonsInterpreter() throws {
+    let spec = TritonTestSupport.inRepository("specs/kernelbench/rms_norm_channels.kev")
+    let shape = ["B": 2, "F": 6, "D1": 3, "D2": 600]
+    let kernel = try TritonTestSupport.bound(spec, shape)
+    let trace = DefaultSchedule.gpu(for: kernel)
+    let text = trace.steps.map(TraceText.print).joined(separator: "\n")
+    #expect(text.contains("compute_at(_r0, y, j.o)"), "\(text)")
+    let module = try TritonTestSupport.module(spec, trace: try Trace.parse(SourceFile(path: "t", text: text)), overrides: shape)
+    guard TritonTestSupport.tritonVersion != nil else { return }
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "rmsc", script: """
+      import torch, rmsc
+      torch.manual_seed(0)
+      x = torch.randn(2, 6, 3, 600)
+      y = torch.empty(2, 6, 3, 600)
+      rmsc.launch(x=x, y=y)
+      ref = x.double() / torch.sqrt((x.double() ** 2).mean(1, keepdim=True) + 1e-5)
+      err = (y.double() - ref).abs().max().item()
+      assert err < 1e-5, err
+      """)
+    #expect(status == 0, "\(log)")
+  }
+}
