@@ -21,6 +21,12 @@
 #define KEVC_STRIDE(s) 1LL
 #define KEVC_LAST_ERROR() 0
 #define KEVC_HOST_MATH 1
+// One thread per block: cooperative loops walk every iteration, barriers and shuffles do nothing.
+#define __shared__
+#define KEVC_SYNC() ((void)0)
+#define KEVC_WARP 1
+#define KEVC_BLOCK(n) 1LL
+template <typename T> static inline T kevc_shfl_xor(T v, int) { return v; }
 #elif defined(__NVCC__) || (defined(__CUDACC__) && !defined(__HIP__))
 #define KEVC_CUDA 1
 #include <cuda_runtime.h>
@@ -32,6 +38,12 @@
 #define KEVC_STRIDE(s) (s)
 #define KEVC_LAST_ERROR() ((int)cudaGetLastError())
 #define KEVC_HOST_MATH 1
+#define KEVC_SYNC() __syncthreads()
+#define KEVC_WARP 32
+#define KEVC_BLOCK(n) ((long long)(n))
+template <typename T> KEVC_D T kevc_shfl_xor(T v, int o) { return __shfl_xor_sync(0xffffffffu, v, o); }
+KEVC_D int8_t kevc_shfl_xor(int8_t v, int o) { return (int8_t)__shfl_xor_sync(0xffffffffu, (int)v, o); }
+KEVC_D bool kevc_shfl_xor(bool v, int o) { return __shfl_xor_sync(0xffffffffu, (int)v, o) != 0; }
 #else
 // HIP through clang with -nogpuinc: no HIP headers, only clang's own attributes and AMDGPU builtins.
 #define __global__ __attribute__((global))
@@ -44,6 +56,30 @@ typedef unsigned int uint32_t;
 #define KEVC_TID_X ((long long)__builtin_amdgcn_workitem_id_x())
 #define KEVC_BID_X ((long long)__builtin_amdgcn_workgroup_id_x())
 #define KEVC_D __device__ inline __attribute__((always_inline))
+// __syncthreads: workgroup release fence, barrier, acquire fence (what HIP's own header does).
+#define KEVC_SYNC()                                        \
+  do {                                                     \
+    __builtin_amdgcn_fence(__ATOMIC_RELEASE, "workgroup"); \
+    __builtin_amdgcn_s_barrier();                          \
+    __builtin_amdgcn_fence(__ATOMIC_ACQUIRE, "workgroup"); \
+  } while (0)
+#define KEVC_WARP 64
+#define KEVC_BLOCK(n) ((long long)(n))
+// Butterfly shuffle over a 64-lane wave: ds_bpermute reads lane (lane ^ o)'s 32-bit word.
+KEVC_D int kevc_shfl_xor(int v, int o) {
+  int lane = (int)__builtin_amdgcn_mbcnt_hi(~0u, __builtin_amdgcn_mbcnt_lo(~0u, 0u));
+  return __builtin_amdgcn_ds_bpermute((lane ^ o) << 2, v);
+}
+KEVC_D float kevc_shfl_xor(float v, int o) { return __builtin_bit_cast(float, kevc_shfl_xor(__builtin_bit_cast(int, v), o)); }
+KEVC_D long long kevc_shfl_xor(long long v, int o) {
+  int lo = kevc_shfl_xor((int)(unsigned int)v, o), hi = kevc_shfl_xor((int)(v >> 32), o);
+  return (long long)(((unsigned long long)(unsigned int)hi << 32) | (unsigned int)lo);
+}
+KEVC_D double kevc_shfl_xor(double v, int o) {
+  return __builtin_bit_cast(double, kevc_shfl_xor(__builtin_bit_cast(long long, v), o));
+}
+KEVC_D int8_t kevc_shfl_xor(int8_t v, int o) { return (int8_t)kevc_shfl_xor((int)v, o); }
+KEVC_D bool kevc_shfl_xor(bool v, int o) { return kevc_shfl_xor((int)v, o) != 0; }
 #endif
 
 // ---- f16 / bf16 storage <-> f32 registers (round to nearest even; NaN stays NaN) ----
