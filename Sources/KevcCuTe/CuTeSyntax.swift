@@ -197,6 +197,7 @@ struct CuTeSyntax: KernelSyntax {
     "for \(v) in cutlass.range(\(lo) + cutlass.Int64(kevc_tid), \(hi), \(threads)):"
   }
   var barrier: String { "cute.arch.sync_threads()" }
+  var isFirstThread: String { "kevc_tid == 0" }
   /// A one-element register tensor: a DSL scalar assigned in a dynamic loop must keep its exact type, which a
   /// tensor element does.
   func declare(_ name: String, _ dtype: DType, _ value: String) -> [String] {

@@ -206,6 +206,7 @@ extension HIPSyntax {
     "for (long long \(v) = (\(lo)) + KEVC_TID_X, \(v)_end = \(hi); \(v) < \(v)_end; \(v) += KEVC_BLOCK(\(threads))) {"
   }
   var barrier: String { "KEVC_SYNC();" }
+  var isFirstThread: String { "KEVC_TID_X == 0" }
   func declare(_ name: String, _ dtype: DType, _ value: String) -> [String] { ["\(Self.register(dtype)) \(name) = \(value);"] }
   func variable(_ name: String) -> String { name }
   func allocateShared(_ name: String, _ dtype: DType, count: Int) -> String {

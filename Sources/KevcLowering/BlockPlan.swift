@@ -14,9 +14,12 @@ import KevcIR
 ///   strided iterations into a partial from the identity, the partials are combined across the block (warp
 ///   shuffles, then one shared slot per warp, read back by every thread in the same order), and every thread folds
 ///   the total into its own `acc[c]`.
-/// The plan is refused (nil: the phase keeps one thread per chain value, each running the nest serially) where the
-/// redundant code would store to memory other threads see, a buffer would be both shared and private, a loop
-/// variable is bound twice, or the shared buffers exceed `sharedBytes`.
+/// The redundant code stores to each thread's private buffers; a store it makes to memory other threads see (a
+/// reduction's result in global memory) is made by the block's first thread only, which is race-free when the phase
+/// never reads that buffer. The plan is refused (nil: the phase keeps one thread per chain value, each running the
+/// nest serially) where the redundant code would store to a buffer the phase also reads, or one a strided loop
+/// shares, a buffer would be both shared and private, a loop variable is bound twice, or the shared buffers exceed
+/// `sharedBytes`.
 ///
 /// Before (per thread of thread m):
 ///   local %ss.acc: f32[] { %ss.acc[] = 0.0; for ss.n in 0 .. 96 bind(block.x) { %ss.acc[] = %ss.acc[] + f(ss.n) } ... }
@@ -39,6 +42,8 @@ extension ThreadPlan {
     public var loops: [String: Cooperation]
     /// Buffers the body allocates that live once per block (shared memory).
     public var shared: Set<String>
+    /// Buffers outside the body that the redundant code stores to: only the block's first thread stores them.
+    public var firstThreadStores: Set<String>
   }
 
   /// Bytes of shared memory a block plan may use (buffers and the reductions' per-warp slots).
@@ -109,7 +114,9 @@ extension ThreadPlan {
     }
     walk(body, start, outer: variables)
     let shared = stridedStores.intersection(privateBuffers)
-    guard !loops.isEmpty, !duplicate, redundantStores.isSubset(of: privateBuffers),
+    let firstThread = redundantStores.subtracting(privateBuffers)
+    let read = Set(expressions(body).flatMap { $0.loads.map(\.tensor) })
+    guard !loops.isEmpty, !duplicate, firstThread.isDisjoint(with: read),
       accumulators.isSubset(of: privateBuffers), shared.isDisjoint(with: redundantStores),
       shared.isDisjoint(with: accumulators)
     else { return nil }
@@ -121,7 +128,7 @@ extension ThreadPlan {
     }
     var threads = 64
     while threads < min(widest, 256) { threads *= 2 }
-    return BlockPlan(threads: threads, loops: loops, shared: shared)
+    return BlockPlan(threads: threads, loops: loops, shared: shared, firstThreadStores: firstThread)
   }
 
   static func isParallel(_ kind: LoopKind) -> Bool {

@@ -38,6 +38,8 @@ public protocol KernelSyntax {
   func singleBlock() -> [String]
   /// `for v = lo + tid; v < hi; v += threads` (a strided cooperative loop; bounds evaluated once).
   func stridedLoop(_ v: String, _ lo: String, _ hi: String, threads: Int) -> String
+  /// The condition that holds in the block's first thread only.
+  var isFirstThread: String { get }
   /// Waits for every thread of the block; their shared and global writes are visible after it.
   var barrier: String { get }
   /// Declares a register variable of `dtype` holding `value` (statements).
@@ -71,6 +73,8 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
   var used: Set<String> = []
   /// The block plan of the phase being printed.
   var block: ThreadPlan.BlockPlan?
+  /// Inside a cooperative loop of the block plan.
+  var inCooperative = false
   /// Inside a block reduction: its accumulator, indices, op, and the IR name of the thread's partial.
   var reduction: (accumulator: String, indices: [Expr], op: BinaryOp, partial: String)?
 
@@ -131,6 +135,7 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
     }
     block = p.block
     reduction = nil
+    inCooperative = false
     defer { block = nil }
     guard !p.threadLoops.isEmpty else {
       opening(p.block == nil ? syntax.singleThread() : syntax.singleBlock())
@@ -165,7 +170,7 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
 
   mutating func emit(_ stmt: Stmt) throws(DiagnosticError) {
     switch stmt {
-    case .loop(let l) where block?.loops[l.variable] != nil && reduction == nil:
+    case .loop(let l) where block?.loops[l.variable] != nil && !inCooperative:
       try cooperative(l)
     case .loop(let l):
       let lo = try syntax.expr(l.lowerBound, scope).text
@@ -182,6 +187,12 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
         throw Self.internalError("store to '\(buffer)' in its block reduction is not an update")
       }
       line("\(p) = \(try syntax.expr(.binary(r.op, .scalar(r.partial), e), scope).text)\(syntax.blockEnd == nil ? "" : ";")")
+    case .store(let buffer, let indices, let value) where !inCooperative && block?.firstThreadStores.contains(buffer) == true:
+      open(syntax.ifThen(syntax.isFirstThread))
+      inCooperative = true
+      try emit(.store(buffer: buffer, indices: indices, value: value))
+      inCooperative = false
+      close()
     case .store(let buffer, let indices, let value):
       guard let n = scope.names[buffer], let t = scope.types[buffer], let shape = scope.shapes[buffer] else {
         throw Self.internalError("buffer '\(buffer)' is written where it is not declared")
@@ -231,7 +242,9 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
       line(syntax.barrier)
       open(syntax.stridedLoop(v, lo, hi, threads: plan.threads))
       scope.names[l.variable] = v
+      inCooperative = true
       try emit(l.body)
+      inCooperative = false
       close()
       line(syntax.barrier)
     case .reduction(let acc, let indices, let op, let dtype):
@@ -249,7 +262,9 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
       open(syntax.stridedLoop(v, lo, hi, threads: plan.threads))
       scope.names[l.variable] = v
       reduction = (acc, indices, op, partial)
+      inCooperative = true
       try emit(l.body)
+      inCooperative = false
       reduction = nil
       close()
       let combined = try syntax.expr(.binary(op, .scalar(partial), .scalar(other)), scope).text

@@ -44,6 +44,10 @@ public struct ThreadPlan: Sendable {
     }
   }
 
+  /// Thread loops with at least this many values fill the GPU with one thread each (an H100 runs 132 x 2,048
+  /// threads at once): their phase keeps one thread per value; fewer get a block plan where one applies.
+  public static let fillingThreads = 1 << 18
+
   public var phases: [Phase]
   /// Temporaries that no statement allocates: global scratch the caller provides (one per call).
   public var workspace: [Buffer]
@@ -60,9 +64,11 @@ public struct ThreadPlan: Sendable {
     phases = program.body.map { stmt in
       let loops = Self.threadLoops(stmt, dims: program.dims, shapes: shapes)
       let body = loops.last?.loop.body ?? [stmt]
+      let threads = loops.reduce(1) { $0 * $1.span }
       return Phase(
-        threadLoops: loops, body: body, threads: loops.reduce(1) { $0 * $1.span },
-        block: Self.blockPlan(body, chain: loops, dims: program.dims, shapes: shapes, dtypes: dtypes))
+        threadLoops: loops, body: body, threads: threads,
+        block: threads >= Self.fillingThreads
+          ? nil : Self.blockPlan(body, chain: loops, dims: program.dims, shapes: shapes, dtypes: dtypes))
     }
   }
 
@@ -191,6 +197,7 @@ public struct ThreadPlan: Sendable {
           }
         }
         for n in b.shared.sorted() { s += "    shared %\(n) (one per block)\n" }
+        for n in b.firstThreadStores.sorted() { s += "    first thread stores %\(n)\n" }
       }
       s += "    per \(unit)\(p.block == nil ? "" : " (every thread, but the cooperative loops)"):\n" + lines.map { "    " + $0 + "\n" }.joined()
     }

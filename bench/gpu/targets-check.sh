@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The GPU check of the loop-level targets (issue 18), on the GPU machine (CUDA, nvcc, PyTorch, Triton; no Swift),
-# from the repository root, in under 9 minutes:
+# from the repository root, in under 8 minutes:
 #   bench/gpu/targets-check.sh OUT_DIR
 # 1. kevc: the static binary bench/gpu/kevc-static.xz (bench/gpu/build-static-kevc.sh, built from this branch), or
 #    `kevc` on PATH.
 # 2. Correctness through the harness's protocol (kevc run: poisoned outputs, several distributions, float64
 #    reference): every spec in specs/ with the default GPU schedule for --target hip (HIP compiled as CUDA with nvcc
 #    through python/kevc_gpu/kevc_hip.h) and --target cute (CuTe DSL; needs nvidia-cutlass-dsl: either importable,
-#    or its wheels unpacked into the folder $KEVC_CUTE_SITE, which is added with site.addsitedir).
+#    or its wheels unpacked into the folder $KEVC_CUTE_SITE, which is added with site.addsitedir, or that folder
+#    holding the parts cute-site.tar.xz.part-* that bench/gpu/pack-cute-site.sh writes, joined and unpacked here).
 # 3. Timing: the 12 bench/gpu ops, default schedule, for triton, hip and cute, beside PyTorch eager and
 #    torch.compile (bench/gpu/bench.py --targets; each kevc kernel gets $KEVC_BENCH_TIMEOUT s, default 60).
 # Writes OUT_DIR/{machine.txt, correctness-hip.txt, correctness-cute.txt, correctness.json, bench/results.{json,md}}.
@@ -21,6 +22,10 @@ START=$(date +%s)
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nvcc --version | tail -2
   python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; "$KEVC" --version; } > "$OUT/machine.txt" 2>&1
 TARGETS="hip"
+if [ -n "${KEVC_CUTE_SITE:-}" ] && [ ! -d "$KEVC_CUTE_SITE/cutlass" ] && ls "$KEVC_CUTE_SITE"/cute-site.tar.xz.part-* > /dev/null 2>&1; then
+  # The wheels as bench/gpu/pack-cute-site.sh sends them (a tar.xz split in parts under 64 MiB): joined and unpacked.
+  cat "$KEVC_CUTE_SITE"/cute-site.tar.xz.part-* | xz -dc | tar -x -C /tmp && export KEVC_CUTE_SITE=/tmp/cute-site
+fi
 if [ -n "${KEVC_CUTE_SITE:-}" ]; then
   # The DSL adds its own path through a .pth file, which plain PYTHONPATH ignores: a sitecustomize does it.
   mkdir -p /tmp/kevc-cute-site
@@ -58,8 +63,8 @@ for t in targets:
     res[t] = {"passed": sum(v == "PASS" for v in rows.values()), "total": len(rows), "specs": rows}
 json.dump(res, open(os.path.join(out, "correctness.json"), "w"), indent=1)
 PY
-# Timing: what is left of 9 minutes, the bench cut off (its partial table kept) if it runs over.
-LEFT=$(( 530 - ($(date +%s) - START) ))
+# Timing: what is left of 8 minutes, the bench cut off (its partial table kept) if it runs over.
+LEFT=$(( 450 - ($(date +%s) - START) ))
 if [ $LEFT -gt 60 ]; then
   export KEVC_BENCH_TIMEOUT=${KEVC_BENCH_TIMEOUT:-60}
   timeout $LEFT python3 bench/gpu/bench.py "$KEVC" "$OUT/bench" --targets "triton,$(echo $TARGETS | tr ' ' ,)" --hand 0 --jobs 4 2>&1 | tail -30
