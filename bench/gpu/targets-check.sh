@@ -7,8 +7,7 @@
 # 2. Correctness through the harness's protocol (kevc run: poisoned outputs, several distributions, float64
 #    reference): every spec in specs/ with the default GPU schedule for --target hip (HIP compiled as CUDA with nvcc
 #    through python/kevc_gpu/kevc_hip.h) and --target cute (CuTe DSL; needs nvidia-cutlass-dsl: either importable,
-#    or its wheels unpacked into the folder $KEVC_CUTE_SITE, which is added with site.addsitedir, or that folder
-#    holding the parts cute-site.tar.xz.part-* that bench/gpu/pack-cute-site.sh writes, joined and unpacked here).
+#    or its wheels unpacked into the folder $KEVC_CUTE_SITE, or their parts in $KEVC_CUTE_PARTS: bench/gpu/cute-site.sh).
 # 3. Timing: the 12 bench/gpu ops, default schedule, for triton, hip and cute, beside PyTorch eager and
 #    torch.compile (bench/gpu/bench.py --targets; each kevc kernel gets $KEVC_BENCH_TIMEOUT s, default 60).
 # Writes OUT_DIR/{machine.txt, correctness-hip.txt, correctness-cute.txt, correctness.json, bench/results.{json,md}}.
@@ -22,16 +21,7 @@ START=$(date +%s)
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nvcc --version | tail -2
   python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; "$KEVC" --version; } > "$OUT/machine.txt" 2>&1
 TARGETS="hip"
-if [ -n "${KEVC_CUTE_SITE:-}" ] && [ ! -d "$KEVC_CUTE_SITE/cutlass" ] && ls "$KEVC_CUTE_SITE"/cute-site.tar.xz.part-* > /dev/null 2>&1; then
-  # The wheels as bench/gpu/pack-cute-site.sh sends them (a tar.xz split in parts under 64 MiB): joined and unpacked.
-  cat "$KEVC_CUTE_SITE"/cute-site.tar.xz.part-* | xz -dc | tar -x -C /tmp && export KEVC_CUTE_SITE=/tmp/cute-site
-fi
-if [ -n "${KEVC_CUTE_SITE:-}" ]; then
-  # The DSL adds its own path through a .pth file, which plain PYTHONPATH ignores: a sitecustomize does it.
-  mkdir -p /tmp/kevc-cute-site
-  printf 'import site, os\nsite.addsitedir(os.environ["KEVC_CUTE_SITE"])\n' > /tmp/kevc-cute-site/sitecustomize.py
-  export PYTHONPATH="/tmp/kevc-cute-site:$PYTHONPATH"
-fi
+. bench/gpu/cute-site.sh
 if python3 -c 'import cutlass.cute' >> "$OUT/machine.txt" 2>&1; then TARGETS="hip cute"; else echo "cute: nvidia-cutlass-dsl not importable, skipped" | tee -a "$OUT/machine.txt"; fi
 export KEVC OUT
 JOBS=${KEVC_CHECK_JOBS:-8}
