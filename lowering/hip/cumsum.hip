@@ -21,7 +21,7 @@ __global__ void kevc_cumsum_p0(const float* __restrict__ b_x, float* __restrict_
 extern "C" int kevc_cumsum_launch(void** args, void* stream) {
   float* b_x = (float*)args[0];
   float* b_y = (float*)args[1];
-  KEVC_LAUNCH(kevc_cumsum_p0, 23, 256, stream)(b_x, b_y, KEVC_STRIDE(5888LL));
+  KEVC_LAUNCH(kevc_cumsum_p0, 23, 256, stream)(b_x, b_y, KEVC_STRIDE(23LL, 256LL));
   return KEVC_LAST_ERROR();
 }
 #endif

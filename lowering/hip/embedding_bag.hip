@@ -32,8 +32,8 @@ extern "C" int kevc_embedding_bag_launch(void** args, void* stream) {
   int* b_indices = (int*)args[1];
   int* b_offsets = (int*)args[2];
   float* b_out = (float*)args[3];
-  KEVC_LAUNCH(kevc_embedding_bag_p0, 2, 256, stream)(b_table, b_indices, b_offsets, b_out, KEVC_STRIDE(512LL));
-  KEVC_LAUNCH(kevc_embedding_bag_p1, 13, 64, stream)(b_table, b_indices, b_offsets, b_out, KEVC_STRIDE(13LL));
+  KEVC_LAUNCH(kevc_embedding_bag_p0, 2, 256, stream)(b_table, b_indices, b_offsets, b_out, KEVC_STRIDE(2LL, 256LL));
+  KEVC_LAUNCH(kevc_embedding_bag_p1, 13, 64, stream)(b_table, b_indices, b_offsets, b_out, KEVC_BLOCK_STRIDE(13LL));
   return KEVC_LAST_ERROR();
 }
 #endif

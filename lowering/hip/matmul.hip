@@ -41,7 +41,7 @@ extern "C" int kevc_matmul_launch(void** args, void* stream) {
   float* b_a = (float*)args[0];
   float* b_b = (float*)args[1];
   float* b_c = (float*)args[2];
-  KEVC_LAUNCH(kevc_matmul_p0, 7808, 64, stream)(b_a, b_b, b_c, KEVC_STRIDE(7808LL));
+  KEVC_LAUNCH(kevc_matmul_p0, 7808, 64, stream)(b_a, b_b, b_c, KEVC_BLOCK_STRIDE(7808LL));
   return KEVC_LAST_ERROR();
 }
 #endif

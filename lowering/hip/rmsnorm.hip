@@ -40,7 +40,7 @@ extern "C" int kevc_rmsnorm_launch(void** args, void* stream) {
   uint16_t* b_w = (uint16_t*)args[1];
   const float b_eps = *(const float*)args[2];
   uint16_t* b_y = (uint16_t*)args[3];
-  KEVC_LAUNCH(kevc_rmsnorm_p0, 61, 128, stream)(b_x, b_w, b_eps, b_y, KEVC_STRIDE(61LL));
+  KEVC_LAUNCH(kevc_rmsnorm_p0, 61, 128, stream)(b_x, b_w, b_eps, b_y, KEVC_BLOCK_STRIDE(61LL));
   return KEVC_LAST_ERROR();
 }
 #endif

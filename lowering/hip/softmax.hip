@@ -58,7 +58,7 @@ __global__ void kevc_softmax_p0(const float* __restrict__ b_x, float* __restrict
 extern "C" int kevc_softmax_launch(void** args, void* stream) {
   float* b_x = (float*)args[0];
   float* b_y = (float*)args[1];
-  KEVC_LAUNCH(kevc_softmax_p0, 61, 256, stream)(b_x, b_y, KEVC_STRIDE(61LL));
+  KEVC_LAUNCH(kevc_softmax_p0, 61, 256, stream)(b_x, b_y, KEVC_BLOCK_STRIDE(61LL));
   return KEVC_LAST_ERROR();
 }
 #endif
