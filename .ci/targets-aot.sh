@@ -24,6 +24,8 @@ python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" $specs --trials 2 | tail -1 ||
 # Block plans with a block's threads as std::threads (barriers, shuffles, shared slots), on specs that have them.
 python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 2 specs/rmsnorm.kev specs/softmax.kev \
   specs/layernorm.kev specs/masked_mean.kev specs/rmsnorm_backward.kev specs/embedding_bag.kev | tail -1 || fail=1
+python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 2 specs/rmsnorm.kev \
+  --schedule lowering/hip/traces/rmsnorm.shared.trace | tail -1 || fail=1
 if python3 -c 'import cutlass.cute' 2>/dev/null; then
   python3 -m kevc_gpu.cute_aot "$work"/*.cute.py > "$work/cute.jsonl" || fail=1
   python3 - "$work/cute.jsonl" <<'PY'

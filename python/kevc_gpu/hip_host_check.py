@@ -8,7 +8,7 @@ shuffles and shared slots, shared staging); the GPU's memory model and math libr
 (bench/gpu/targets-check.sh).
 
     python3 -m kevc_gpu.hip_host_check --kevc .build/debug/kevc specs/*.kev [--shape M=7,N=9] [--json out.json]
-        [--threads]
+        [--threads] [--schedule TRACE]
 """
 
 import argparse
@@ -48,12 +48,13 @@ def host_compiler():
     raise RuntimeError("no host C++ compiler (set CXX)")
 
 
-def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None, threads=False):
+def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None, threads=False, schedule=None):
     cxx = cxx or host_compiler()
     name = os.path.basename(spec)[:-4]
     hip, module, ref = (os.path.join(folder, name + ext) for ext in (".hip", ".hip.py", ".ref.py"))
-    _kevc(kevc, spec, shape, ["--target", "hip"], hip)
-    _kevc(kevc, spec, shape, ["--target", "hip", "--emit", "hip-py"], module)
+    traced = ["--schedule", schedule] if schedule else []
+    _kevc(kevc, spec, shape, ["--target", "hip"] + traced, hip)
+    _kevc(kevc, spec, shape, ["--target", "hip", "--emit", "hip-py"] + traced, module)
     _kevc(kevc, spec, shape, ["--emit", "torch-ref"], ref)
     text = open(module).read()
     meta = ast.literal_eval(text[text.index("KEVC = ") + len("KEVC = "):text.index("\n}\n") + 2])
@@ -108,6 +109,7 @@ def main(argv=None):
     ap.add_argument("--json", default=None)
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--threads", action="store_true", help="run each launch as one block of std::threads")
+    ap.add_argument("--schedule", default=None, help="a trace applied to every spec (default: its GPU schedule)")
     a = ap.parse_args(argv)
     dists = kinputs.DISTRIBUTIONS[:max(1, a.trials)]
     out, bad = [], 0
@@ -115,7 +117,7 @@ def main(argv=None):
         for spec in a.specs:
             t0 = time.time()
             try:
-                r = check(a.kevc, spec, a.shape, folder, dists, threads=a.threads)
+                r = check(a.kevc, spec, a.shape, folder, dists, threads=a.threads, schedule=a.schedule)
             except Exception as e:  # a compile refusal or a harness error is a result, not a crash of the check
                 r = {"spec": spec, "status": "error", "reason": str(e)[-2000:]}
             r["seconds"] = round(time.time() - t0, 2)
