@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every spec's default GPU schedule through the loop-level GPU targets, with no GPU:
 #  - HIP: compiled for AMD gfx942 with clang++-19 (kevc compile --target hip --check-aot gfx942), and run as C++ on
-#    the CPU against the float64 reference (python -m kevc_gpu.hip_host_check: each thread's code, not races);
+#    the CPU against the float64 reference (python -m kevc_gpu.hip_host_check: each thread's code, not races; with
+#    --threads on a few specs, a block's threads as std::threads, which checks how they cooperate);
 #  - CuTe DSL: compiled for sm_90a with fake tensors (python -m kevc_gpu.cute_aot), when nvidia-cutlass-dsl is
 #    installed (.ci/install installs it).
 # Usage: .ci/targets-aot.sh [KEVC]   (default .build/debug/kevc)
@@ -20,6 +21,11 @@ for s in $specs; do
 done
 echo "hip gfx942: $(ls "$work"/*.hip | wc -l) of $(echo "$specs" | wc -l) specs compiled"
 python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" $specs --trials 2 | tail -1 || fail=1
+# Block plans with a block's threads as std::threads (barriers, shuffles, shared slots), on specs that have them.
+python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 2 specs/rmsnorm.kev specs/softmax.kev \
+  specs/layernorm.kev specs/masked_mean.kev specs/rmsnorm_backward.kev specs/embedding_bag.kev | tail -1 || fail=1
+python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 2 specs/rmsnorm.kev \
+  --schedule lowering/hip/traces/rmsnorm.shared.trace | tail -1 || fail=1
 if python3 -c 'import cutlass.cute' 2>/dev/null; then
   python3 -m kevc_gpu.cute_aot "$work"/*.cute.py > "$work/cute.jsonl" || fail=1
   python3 - "$work/cute.jsonl" <<'PY'

@@ -57,10 +57,14 @@ public enum CuTeEmitter {
       let body = try printer.phase(phase)
       s += "\n\n@cute.kernel\ndef \(k)(\(signature)):\n"
       s += "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
-      s += "    kevc_t = cutlass.Int64(kevc_bid) * cutlass.Int64(\(blockSize)) + cutlass.Int64(kevc_tid)\n"
+      if phase.block == nil {
+        s += "    kevc_t = cutlass.Int64(kevc_bid) * cutlass.Int64(\(blockSize)) + cutlass.Int64(kevc_tid)\n"
+      }
       s += body.map { $0 + "\n" }.joined()
-      let blocks = max(1, (phase.threads + blockSize - 1) / blockSize)
-      launches.append("    \(k)(\(names)).launch(grid=[\(blocks), 1, 1], block=[\(blockSize), 1, 1])")
+      // One thread per thread index (no grid-stride loop: every index gets its own thread), or one block per value.
+      let (blocks, threads) =
+        phase.block.map { (max(1, phase.threads), $0.threads) } ?? (max(1, (phase.threads + blockSize - 1) / blockSize), blockSize)
+      launches.append("    \(k)(\(names)).launch(grid=[\(blocks), 1, 1], block=[\(threads), 1, 1])")
     }
     s += "\n\n@cute.jit\ndef _kevc_run(\(signature)):\n" + launches.joined(separator: "\n") + "\n"
     // Ahead of time, with fake tensors.

@@ -188,5 +188,45 @@ struct CuTeSyntax: KernelSyntax {
       + (last ? [] : ["\(rest) = \(rest) // cutlass.Int64(\(span))"])
   }
   func decodeStart(_ rest: String, _ index: String) -> String { "\(rest) = \(index)" }
+  /// One block per block index (no block-stride loop, as one thread per thread index).
+  func blockLoop(_ index: String, total: Int) -> [String] {
+    ["\(index) = cutlass.Int64(kevc_bid)", "if \(index) < cutlass.Int64(\(total)):"]
+  }
+  func singleBlock() -> [String] { ["if cutlass.Int64(kevc_bid) == cutlass.Int64(0):"] }
+  func stridedLoop(_ v: String, _ lo: String, _ hi: String, threads: Int) -> String {
+    "for \(v) in cutlass.range(\(lo) + cutlass.Int64(kevc_tid), \(hi), \(threads)):"
+  }
+  var barrier: String { "cute.arch.sync_threads()" }
+  var isFirstThread: String { "kevc_tid == 0" }
+  /// A one-element register tensor: a DSL scalar assigned in a dynamic loop must keep its exact type, which a
+  /// tensor element does.
+  func declare(_ name: String, _ dtype: DType, _ value: String) -> [String] {
+    ["\(name) = cute.make_rmem_tensor(1, \(Self.register(dtype)))", "\(name)[0] = \(value)"]
+  }
+  func variable(_ name: String) -> String { "\(name)[0]" }
+  func allocateShared(_ name: String, _ dtype: DType, count: Int) -> String {
+    "\(name) = cute.make_tensor(cute.arch.alloc_smem(\(Self.type(dtype)), \(count)), cute.make_layout(\(count)))"
+  }
+  /// Butterfly shuffles within each 32-lane warp (offsets printed), one shared slot per warp, then every thread
+  /// folds the slots in the same order.
+  func blockReduce(_ value: String, other: String, _ dtype: DType, threads: Int, scratch: String, combined: String) -> [String] {
+    let warps = max(1, threads / 32)
+    var out: [String] = []
+    for o in [16, 8, 4, 2, 1] {
+      out.append("\(other) = cute.arch.shuffle_sync_bfly(\(value), offset=\(o))")
+      out.append("\(value) = \(combined)")
+    }
+    out.append("\(scratch) = cute.make_tensor(cute.arch.alloc_smem(\(Self.register(dtype)), \(warps)), cute.make_layout(\(warps)))")
+    out.append("if kevc_tid % 32 == 0:")
+    out.append("    \(scratch)[kevc_tid // 32] = \(value)")
+    out.append(barrier)
+    out.append("\(value) = \(scratch)[0]")
+    for w in 1..<max(2, warps) where w < warps {
+      out.append("\(other) = \(scratch)[\(w)]")
+      out.append("\(value) = \(combined)")
+    }
+    out.append(barrier)
+    return out
+  }
   func identifier(_ prefix: String, _ name: String) -> String { CuTeEmitter.ident(prefix, name) }
 }

@@ -172,6 +172,17 @@ public enum CompileTarget: String, CaseIterable, Sendable {
 }
 
 extension CompileTarget {
+  /// The module the GPU harness imports for this target (`kevc run`, `kevc search`): `triton`, `hip-py` or `cute`;
+  /// nil for the host CPU, whose candidates are JIT-compiled and checked against the interpreter.
+  public var harnessStage: Stage? {
+    switch self {
+    case .llvm: return nil
+    case .triton: return .triton
+    case .hip: return .hipModule
+    case .cute: return .cute
+    }
+  }
+
   /// The stages this target produces, in pipeline order (what `--dump-dir` writes when no `--emit` is given).
   public var stages: [Stage] {
     Stage.allCases.filter { stage in

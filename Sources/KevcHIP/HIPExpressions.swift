@@ -198,5 +198,35 @@ extension HIPSyntax {
     ["const long long \(name) = \(lower)LL + \(rest) % \(span)LL;"] + (last ? [] : ["\(rest) /= \(span)LL;"])
   }
   func decodeStart(_ rest: String, _ index: String) -> String { "long long \(rest) = \(index);" }
+  func blockLoop(_ index: String, total: Int) -> [String] {
+    ["for (long long \(index) = KEVC_BID_X; \(index) < \(total)LL; \(index) += kevc_stride) {"]
+  }
+  func singleBlock() -> [String] { ["if (KEVC_BID_X == 0) {"] }
+  func stridedLoop(_ v: String, _ lo: String, _ hi: String, threads: Int) -> String {
+    "for (long long \(v) = (\(lo)) + KEVC_TID_X, \(v)_end = \(hi); \(v) < \(v)_end; \(v) += KEVC_BLOCK(\(threads))) {"
+  }
+  var barrier: String { "KEVC_SYNC();" }
+  var isFirstThread: String { "KEVC_TID_X == 0" }
+  func declare(_ name: String, _ dtype: DType, _ value: String) -> [String] { ["\(Self.register(dtype)) \(name) = \(value);"] }
+  func variable(_ name: String) -> String { name }
+  func allocateShared(_ name: String, _ dtype: DType, count: Int) -> String {
+    "__shared__ \(Self.storage(dtype)) \(name)[\(count)];"
+  }
+  /// Butterfly shuffles within each warp (32 lanes on NVIDIA, 64 on AMD), one shared slot per warp, then every
+  /// thread folds the slots in the same order (so all get the same value); host C++ has one thread per block.
+  func blockReduce(_ value: String, other: String, _ dtype: DType, threads: Int, scratch: String, combined: String) -> [String] {
+    let r = Self.register(dtype)
+    return [
+      "{",
+      "  __shared__ \(r) \(scratch)[\(max(1, threads / 32))];",
+      "  for (int kevc_o = KEVC_WARP / 2; kevc_o > 0; kevc_o /= 2) { \(r) \(other) = kevc_shfl_xor(\(value), kevc_o); \(value) = \(combined); }",
+      "  if (KEVC_TID_X % KEVC_WARP == 0) \(scratch)[KEVC_TID_X / KEVC_WARP] = \(value);",
+      "  KEVC_SYNC();",
+      "  \(value) = \(scratch)[0];",
+      "  for (int kevc_w = 1; kevc_w < KEVC_BLOCK(\(threads)) / KEVC_WARP; ++kevc_w) { \(r) \(other) = \(scratch)[kevc_w]; \(value) = \(combined); }",
+      "  KEVC_SYNC();",
+      "}",
+    ]
+  }
   func identifier(_ prefix: String, _ name: String) -> String { HIPEmitter.ident(prefix, name) }
 }

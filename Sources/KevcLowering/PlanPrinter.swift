@@ -29,6 +29,29 @@ public protocol KernelSyntax {
   func offset(_ indices: [String], _ shape: [Int]) -> String
   /// A C-style identifier for an IR name.
   func identifier(_ prefix: String, _ name: String) -> String
+
+  // Block level (a phase with a `ThreadPlan.BlockPlan`).
+  /// Opens the loop or guard over `total` block indices, named `index` (uniform across a block; the last line
+  /// opens it).
+  func blockLoop(_ index: String, total: Int) -> [String]
+  /// Opens the block of a phase with one block and no thread loops.
+  func singleBlock() -> [String]
+  /// `for v = lo + tid; v < hi; v += threads` (a strided cooperative loop; bounds evaluated once).
+  func stridedLoop(_ v: String, _ lo: String, _ hi: String, threads: Int) -> String
+  /// The condition that holds in the block's first thread only.
+  var isFirstThread: String { get }
+  /// Waits for every thread of the block; their shared and global writes are visible after it.
+  var barrier: String { get }
+  /// Declares a register variable of `dtype` holding `value` (statements).
+  func declare(_ name: String, _ dtype: DType, _ value: String) -> [String]
+  /// The text that reads or writes the declared variable `name`.
+  func variable(_ name: String) -> String
+  /// Declares a buffer of `count` elements that one block shares (shared memory).
+  func allocateShared(_ name: String, _ dtype: DType, count: Int) -> String
+  /// Combines the register `value` of every thread of a block of `threads` threads into every thread's `value`,
+  /// the same in all: `combined` is the text of `value op other` (a register `other` of the same type);
+  /// `scratch` names a shared slot per warp.
+  func blockReduce(_ value: String, other: String, _ dtype: DType, threads: Int, scratch: String, combined: String) -> [String]
 }
 
 /// The names in scope while printing: printed names, dtypes and shapes of IR objects.
@@ -48,6 +71,12 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
   var lines: [String] = []
   var indent: Int
   var used: Set<String> = []
+  /// The block plan of the phase being printed.
+  var block: ThreadPlan.BlockPlan?
+  /// Inside a cooperative loop of the block plan.
+  var inCooperative = false
+  /// Inside a block reduction: its accumulator, indices, op, and the IR name of the thread's partial.
+  var reduction: (accumulator: String, indices: [Expr], op: BinaryOp, partial: String)?
 
   public init(syntax: Syntax, dims: [String: Int], indent: Int = 1) {
     self.syntax = syntax
@@ -83,6 +112,13 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
     indent += 1
   }
 
+  /// Lines that open one block: the last opens it, the ones before it are statements.
+  mutating func opening(_ lines: [String]) {
+    for (i, l) in lines.enumerated() {
+      if i == lines.count - 1 { open(l) } else { line(l) }
+    }
+  }
+
   mutating func close() {
     indent -= 1
     if let end = syntax.blockEnd { line(end) }
@@ -97,13 +133,18 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
       scope = saved
       indent = base
     }
+    block = p.block
+    reduction = nil
+    inCooperative = false
+    defer { block = nil }
     guard !p.threadLoops.isEmpty else {
-      for l in syntax.singleThread() { open(l) }
+      opening(p.block == nil ? syntax.singleThread() : syntax.singleBlock())
       try emit(p.body)
       while indent > base { close() }
       return lines
     }
-    for l in syntax.threadLoop("kevc_t", total: p.threads) { open(l) }
+    let loop = p.block == nil ? syntax.threadLoop("kevc_t", total: p.threads) : syntax.blockLoop("kevc_t", total: p.threads)
+    opening(loop)
     line(syntax.decodeStart("kevc_r", "kevc_t"))
     var names: [String] = []
     for t in p.threadLoops { names.append(fresh("v_", t.loop.variable)) }
@@ -129,6 +170,8 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
 
   mutating func emit(_ stmt: Stmt) throws(DiagnosticError) {
     switch stmt {
+    case .loop(let l) where block?.loops[l.variable] != nil && !inCooperative:
+      try cooperative(l)
     case .loop(let l):
       let lo = try syntax.expr(l.lowerBound, scope).text
       let hi = try syntax.expr(l.upperBound, scope).text
@@ -138,6 +181,17 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
       scope.names[l.variable] = v
       try emit(l.body)
       scope.names[l.variable] = saved
+      close()
+    case .store(let buffer, let indices, let value) where reduction?.accumulator == buffer:
+      guard let r = reduction, let (_, e) = ThreadPlan.update(buffer, indices, value), let p = scope.names[r.partial] else {
+        throw Self.internalError("store to '\(buffer)' in its block reduction is not an update")
+      }
+      line("\(p) = \(try syntax.expr(.binary(r.op, .scalar(r.partial), e), scope).text)\(syntax.blockEnd == nil ? "" : ";")")
+    case .store(let buffer, let indices, let value) where !inCooperative && block?.firstThreadStores.contains(buffer) == true:
+      open(syntax.ifThen(syntax.isFirstThread))
+      inCooperative = true
+      try emit(.store(buffer: buffer, indices: indices, value: value))
+      inCooperative = false
       close()
     case .store(let buffer, let indices, let value):
       guard let n = scope.names[buffer], let t = scope.types[buffer], let shape = scope.shapes[buffer] else {
@@ -168,9 +222,57 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
       }
       let saved = scope
       let n = declare(b)
-      line(syntax.allocate(n, b.dtype, count: count))
+      let shared = reduction == nil && block?.shared.contains(b.name) == true
+      line(shared ? syntax.allocateShared(n, b.dtype, count: count) : syntax.allocate(n, b.dtype, count: count))
       try emit(body)
       scope = saved
+    }
+  }
+
+  /// A cooperative loop of the block plan: strided between barriers, or a block reduction.
+  mutating func cooperative(_ l: Loop) throws(DiagnosticError) {
+    guard let plan = block, let how = plan.loops[l.variable] else { return }
+    let lo = try syntax.expr(l.lowerBound, scope).text
+    let hi = try syntax.expr(l.upperBound, scope).text
+    let v = fresh("v_", l.variable)
+    let savedNames = scope.names
+    defer { scope.names = savedNames }
+    switch how {
+    case .strided:
+      line(syntax.barrier)
+      open(syntax.stridedLoop(v, lo, hi, threads: plan.threads))
+      scope.names[l.variable] = v
+      inCooperative = true
+      try emit(l.body)
+      inCooperative = false
+      close()
+      line(syntax.barrier)
+    case .reduction(let acc, let indices, let op, let dtype):
+      // IR names no program can spell (a space), for the partial and its partner in the combine.
+      let partial = "kevc partial \(l.variable)"
+      let other = "kevc other \(l.variable)"
+      let declared = fresh("kevc_p_", l.variable)
+      let p = syntax.variable(declared)
+      let q = fresh("kevc_q_", l.variable)
+      scope.names[partial] = p
+      scope.names[other] = q
+      scope.types[partial] = dtype
+      scope.types[other] = dtype
+      for s in syntax.declare(declared, dtype, try syntax.expr(.constant(ThreadPlan.identity(op, dtype)), scope).text) { line(s) }
+      open(syntax.stridedLoop(v, lo, hi, threads: plan.threads))
+      scope.names[l.variable] = v
+      reduction = (acc, indices, op, partial)
+      inCooperative = true
+      try emit(l.body)
+      inCooperative = false
+      reduction = nil
+      close()
+      let combined = try syntax.expr(.binary(op, .scalar(partial), .scalar(other)), scope).text
+      for s in syntax.blockReduce(p, other: q, dtype, threads: plan.threads, scratch: fresh("kevc_red_", l.variable), combined: combined) {
+        line(s)
+      }
+      let total = Expr.binary(op, .load(Load(tensor: acc, indices: indices, bounds: .inBounds)), .scalar(partial))
+      try emit(.store(buffer: acc, indices: indices, value: total))
     }
   }
 

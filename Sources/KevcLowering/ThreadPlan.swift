@@ -31,9 +31,22 @@ public struct ThreadPlan: Sendable {
     public var threadLoops: [ThreadLoop]
     /// What each thread runs: the innermost thread loop's body, or the whole nest.
     public var body: [Stmt]
-    /// Threads the phase needs (the product of the spans; 1 with no thread loop).
+    /// Threads the phase needs (the product of the spans; 1 with no thread loop); with a block plan, blocks.
     public var threads: Int
+    /// How a block's threads share the body (`BlockPlan.swift`); nil: one thread per value of the thread loops.
+    public var block: BlockPlan?
+
+    /// Blocks and threads per block of the phase's launch: one thread per value of the thread loops in blocks of
+    /// 256, or one block per value with a block plan; at most 2^20 blocks (the kernels stride over the rest).
+    public var launch: (blocks: Int, threadsPerBlock: Int) {
+      guard let block else { return (max(1, min((threads + 255) / 256, 1 << 20)), 256) }
+      return (max(1, min(threads, 1 << 20)), block.threads)
+    }
   }
+
+  /// Thread loops with at least this many values fill the GPU with one thread each (an H100 runs 132 x 2,048
+  /// threads at once): their phase keeps one thread per value; fewer get a block plan where one applies.
+  public static let fillingThreads = 1 << 18
 
   public var phases: [Phase]
   /// Temporaries that no statement allocates: global scratch the caller provides (one per call).
@@ -43,25 +56,24 @@ public struct ThreadPlan: Sendable {
     let allocated = Set(Self.allocations(program.body))
     workspace = program.temporaries.filter { !allocated.contains($0.name) }
     var shapes: [String: [Int]] = [:]
-    for b in program.params + program.results + program.temporaries { shapes[b.name] = b.shape }
+    var dtypes: [String: DType] = [:]
+    for b in program.params + program.results + program.temporaries {
+      shapes[b.name] = b.shape
+      dtypes[b.name] = b.dtype
+    }
     phases = program.body.map { stmt in
       let loops = Self.threadLoops(stmt, dims: program.dims, shapes: shapes)
-      guard let innermost = loops.last else { return Phase(threadLoops: [], body: [stmt], threads: 1) }
-      return Phase(threadLoops: loops, body: innermost.loop.body, threads: loops.reduce(1) { $0 * $1.span })
+      let body = loops.last?.loop.body ?? [stmt]
+      let threads = loops.reduce(1) { $0 * $1.span }
+      return Phase(
+        threadLoops: loops, body: body, threads: threads,
+        block: threads >= Self.fillingThreads
+          ? nil : Self.blockPlan(body, chain: loops, dims: program.dims, shapes: shapes, dtypes: dtypes))
     }
   }
 
   /// Buffers declared by `allocate` statements anywhere in `stmts`.
-  public static func allocations(_ stmts: [Stmt]) -> [String] {
-    stmts.flatMap { s -> [String] in
-      switch s {
-      case .loop(let l): return allocations(l.body)
-      case .store: return []
-      case .ifThen(_, let t, let e): return allocations(t) + allocations(e)
-      case .allocate(let b, let body): return [b.name] + allocations(body)
-      }
-    }
-  }
+  public static func allocations(_ stmts: [Stmt]) -> [String] { allocatedBuffers(stmts).map(\.name) }
 
   /// The outer loops of `stmt` mapped to threads: the longest chain of perfectly nested, parallel loops with
   /// bounded extents (at most 2^40 threads in all) whose threads store to disjoint elements.
@@ -167,14 +179,27 @@ public struct ThreadPlan: Sendable {
     var s = "plan @\(program.name): \(phases.count) phase(s)\n"
     for w in workspace { s += "  workspace %\(w.name): \(w.dtype.rawValue)[\(w.shape.map(String.init).joined(separator: ", "))]\n" }
     for (i, p) in phases.enumerated() {
-      s += "  phase \(i): \(p.threads) thread(s)\n"
+      let unit = p.block == nil ? "thread" : "block"
+      s += "  phase \(i): \(p.threads) \(unit)(s)\(p.block.map { " of \($0.threads) threads" } ?? "")\n"
       for t in p.threadLoops {
-        s += "    thread \(t.loop.variable) in \(t.lower) ..< \(t.lower + t.span)\(t.guarded ? " guarded by its bounds" : "")\n"
+        s += "    \(unit) \(t.loop.variable) in \(t.lower) ..< \(t.lower + t.span)\(t.guarded ? " guarded by its bounds" : "")\n"
       }
       let serial = LoopPrinter.print(
         LoopProgram(name: program.name, dims: program.dims, params: [], results: [], temporaries: [], body: p.body))
       let lines = serial.split(separator: "\n").dropFirst().dropLast()
-      s += "    per thread:\n" + lines.map { "    " + $0 + "\n" }.joined()
+      if let b = p.block {
+        for (v, c) in b.loops.sorted(by: { $0.key < $1.key }) {
+          switch c {
+          case .strided: s += "    cooperative \(v): strided over the block's threads\n"
+          case .reduction(let acc, let indices, let op, let t):
+            let at = indices.map { IRPrinter.print($0) }.joined(separator: ", ")
+            s += "    cooperative \(v): block reduction into %\(acc)[\(at)] (\(op.rawValue), \(t.rawValue))\n"
+          }
+        }
+        for n in b.shared.sorted() { s += "    shared %\(n) (one per block)\n" }
+        for n in b.firstThreadStores.sorted() { s += "    first thread stores %\(n)\n" }
+      }
+      s += "    per \(unit)\(p.block == nil ? "" : " (every thread, but the cooperative loops)"):\n" + lines.map { "    " + $0 + "\n" }.joined()
     }
     return s
   }

@@ -95,9 +95,10 @@ public struct HostTarget: Sendable, Hashable {
       cores: ProcessInfo.processInfo.activeProcessorCount)
   }
 
-  /// The target a search or a compile for `kind` runs on: the host CPU for `llvm`, the GPU for `triton`.
+  /// The target a search or a compile for `kind` runs on: the host CPU for `llvm`, the GPU for `triton`, `hip`
+  /// (compiled as CUDA there) and `cute`.
   public static func forKind(_ kind: String) -> HostTarget? {
-    kind == "triton" ? gpu(kind: kind) : current(kind: kind)
+    ["triton", "hip", "cute"].contains(kind) ? gpu(kind: kind) : current(kind: kind)
   }
 
   /// Standard output of a tool found on PATH, or nil when it cannot run or fails.

@@ -57,7 +57,8 @@ public struct SearchHistory: Sendable {
   public var machine: MachinePeaks?
   /// Recent rejected proposals: (trace text, reason).
   public var recentFailures: [(trace: String, reason: String)]
-  /// What candidates run on: "llvm" or "triton" (a block-level target: no thread or warp bindings).
+  /// What candidates run on: "llvm", "triton" (a block-level target: no thread or warp bindings), "hip" or "cute"
+  /// (loop-level GPU targets: every binding).
   public var target: String = "llvm"
 
   /// The GPU dimensions worth proposing for this target.
@@ -165,9 +166,11 @@ public struct RooflineGuided: Proposer {
   public static let computeKinds: [TransformKind] = [.dot, .tile, .cache, .unroll, .reorder, .vectorize, .rfactor,
     .split, .parallel]
   /// The kinds for a block-level target (Triton): threads of a CPU (`parallel`) mean nothing there (a parallel
-  /// loop is a serial loop inside a program); mapping loops onto the grid and blocks and the launch shape do.
+  /// loop is a serial loop inside a program); mapping loops onto the grid and blocks and the launch shape do. The
+  /// loop-level GPU targets (HIP, CuTe DSL) map bound loops onto blocks and threads and ignore the launch shape.
   public static func kinds(memoryBound: Bool, target: String) -> [TransformKind] {
     let base = memoryBound ? memoryKinds : computeKinds
+    if target == "hip" || target == "cute" { return base.filter { $0 != .parallel } + [.bind] + (memoryBound ? [.computeWith] : []) }
     guard target == "triton" else { return base }
     return base.filter { $0 != .parallel } + [.bind, .launch] + (memoryBound ? [.computeWith] : [.precision, .groupPrograms, .persistent])
   }

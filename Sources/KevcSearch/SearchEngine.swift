@@ -54,7 +54,7 @@ public struct SearchOptions: Sendable {
   public var repeats: Int = 7
   /// Measure bandwidth and peak when the target has none recorded (llvm; the GPU harness measures its own).
   public var measureMachine: Bool = true
-  /// What candidates are compiled for and run on: "llvm" (the host CPU) or "triton" (the first CUDA GPU).
+  /// What candidates are compiled for and run on: "llvm" (the host CPU), or "triton", "hip" or "cute" (the first CUDA GPU).
   public var target: String = "llvm"
   /// Triton: seconds the GPU harness allows each case of a candidate.
   public var caseTimeout: Double = 60
@@ -673,23 +673,23 @@ public final class SearchEngine {
     case new(Trace, Kernel, String)
   }
 
-  /// Why the target cannot run a scheduled kernel, or nil. Triton programs blocks: a loop bound to a thread or a
+  /// Why the target cannot run a scheduled kernel, or nil (`CompileTarget.rejection`, the diagnostics' ids kept so
+  /// that the reason names the refusing step). Triton programs blocks: a loop bound to a thread or a
   /// warp, a grid loop inside another loop, or a grid inside a computed-at producer cannot be lowered there. The
   /// LLVM target lowers to loops, which refuses schedules past the stack or workspace budget (`ResourceBudget`).
   /// Such a schedule is illegal on that target (rejected with the reason, never sent to a worker, never an
   /// evaluation), as a trace that does not apply is.
   public static func targetRejection(of scheduled: Kernel, target: String) -> String? {
-    do {
-      if target == "triton" {
-        _ = try TritonEmitter.emit(scheduled)
-      } else {
-        _ = try LowerToLoops.lower(scheduled)
-      }
-      return nil
-    } catch {
-      let prefix = target == "triton" ? "not lowerable to Triton: " : "not lowerable to loops: "
-      return prefix + error.diagnostics.map(\.message).joined(separator: "; ")
+    let kind = CompileTarget(rawValue: target) ?? .llvm
+    guard let error = kind.rejection(of: scheduled) else { return nil }
+    let prefix: String
+    switch kind {
+    case .triton: prefix = "not lowerable to Triton: "
+    case .llvm: prefix = "not lowerable to loops: "
+    case .hip: prefix = "not lowerable to HIP: "
+    case .cute: prefix = "not lowerable to CuTe DSL: "
     }
+    return prefix + error.diagnostics.map { "\($0.message) [\($0.id)]" }.joined(separator: "; ")
   }
 
   /// Parse -> apply -> verify -> target check -> dedup.
@@ -930,7 +930,7 @@ public final class SearchEngine {
 
   /// The target's default schedule: the baseline every speedup is measured against.
   func defaultTrace() -> Trace {
-    options.target == "triton" ? DefaultSchedule.gpu(for: bound) : DefaultSchedule.cpu(for: bound)
+    CompileTarget(rawValue: options.target)?.harnessStage != nil ? DefaultSchedule.gpu(for: bound) : DefaultSchedule.cpu(for: bound)
   }
 
   /// A new root for an island: the default schedule, the empty trace or a random trace, in turn with restarts.

@@ -31,8 +31,9 @@ public struct WorkerRequest: Codable, Sendable {
   public var timingLock: String?
   /// Testing hook: "crash", "hang", "garbage" or "harness_error" makes the worker misbehave on purpose.
   public var fault: String?
-  /// The target: nil or "llvm" (the host CPU: JIT, checked against the interpreter), or "triton" (the GPU: the
-  /// Triton module and the torch float64 reference run through the GPU harness, python/kevc_gpu).
+  /// The target: nil or "llvm" (the host CPU: JIT, checked against the interpreter), or "triton", "hip" or "cute"
+  /// (the GPU: the target's harness module and the torch float64 reference run through the GPU harness,
+  /// python/kevc_gpu).
   public var target: String?
   /// Triton: seconds the harness allows each case (compile, trials and timing) before it kills that case.
   public var caseTimeout: Double?
@@ -176,7 +177,9 @@ public enum WorkerEvaluation {
   }
 
   static func run(_ request: WorkerRequest) -> WorkerResult {
-    if request.target == "triton" { return runTriton(request) }
+    if let target = request.target.flatMap(CompileTarget.init(rawValue:)), let stage = target.harnessStage {
+      return runGPU(request, target: target, stage: stage)
+    }
     let phases = Phases()
     return phases.ended(runLLVM(request, phases))
   }
@@ -443,11 +446,12 @@ public enum WorkerEvaluation {
     return EvaluationFootprint.of(bound).planJSON(budget: budget)
   }
 
-  /// A GPU candidate: the Triton module and the torch float64 reference at the workload shape (timed and checked)
+  /// A GPU candidate: the target's harness module (Triton, HIP compiled as CUDA, CuTe DSL) and the torch float64
+  /// reference at the workload shape (timed and checked)
   /// and at the spec's default shape (checked), both through the GPU harness in one call; the harness runs
   /// each case in its own worker process with a timeout and classifies it. The timing lock is held for the whole
   /// call: the GPU is one shared device.
-  static func runTriton(_ request: WorkerRequest) -> WorkerResult {
+  static func runGPU(_ request: WorkerRequest, target: CompileTarget, stage: Stage) -> WorkerResult {
     let source = SourceFile(path: request.specPath, text: request.specText)
     let kind = InputKind(rawValue: request.kind) ?? .spec
     let front: Kernel
@@ -469,11 +473,11 @@ public enum WorkerEvaluation {
       if labels.contains(label) { continue }
       do {
         var compileRequest = CompileRequest(
-          source: source, kind: kind, shapeOverrides: shape, stages: [.torchRef, .triton], schedule: request.trace)
-        compileRequest.target = .triton
+          source: source, kind: kind, shapeOverrides: shape, stages: [.torchRef, stage], schedule: request.trace)
+        compileRequest.target = target
         let compiled = try Compiler.compile(compileRequest)
-        guard let k = compiled.artifacts[.triton], let r = compiled.artifacts[.torchRef] else {
-          return WorkerResult(status: .compileError, error: "at \(label): no triton or torch-ref module")
+        guard let k = compiled.artifacts[stage], let r = compiled.artifacts[.torchRef] else {
+          return WorkerResult(status: .compileError, error: "at \(label): no \(stage.rawValue) or torch-ref module")
         }
         cases.append(
           GPUHarness.Case(
@@ -489,9 +493,9 @@ public enum WorkerEvaluation {
     var baselineModule: String?
     if let trace = request.baselineTrace, trace != request.trace {
       var compileRequest = CompileRequest(
-        source: source, kind: kind, shapeOverrides: request.shape, stages: [.triton], schedule: trace)
-      compileRequest.target = .triton
-      if let k = (try? Compiler.compile(compileRequest))?.artifacts[.triton] { baselineModule = String(decoding: k, as: UTF8.self) }
+        source: source, kind: kind, shapeOverrides: request.shape, stages: [stage], schedule: trace)
+      compileRequest.target = target
+      if let k = (try? Compiler.compile(compileRequest))?.artifacts[stage] { baselineModule = String(decoding: k, as: UTF8.self) }
     }
     if let fault = request.fault { misbehave(fault) }
     // No timing lock here: the harness takes the device lock itself, shared for its checks and exclusive for its

@@ -30,7 +30,8 @@ struct Search: ParsableCommand {
   @Option(help: "Bind dims (the workload shape), e.g. M=1024,N=4096. Default: the spec's dims line.")
   var shape: String?
 
-  @Option(help: "Target: llvm (the host CPU) or triton (the first CUDA GPU, through the GPU harness in python/).")
+  @Option(
+    help: "Target: llvm (the host CPU), or triton, hip (compiled as CUDA) or cute (the first CUDA GPU, through the GPU harness in python/).")
   var target: String = "llvm"
 
   @Option(help: "Stop when this workload has this many evaluations on this target (earlier runs count).")
@@ -109,10 +110,11 @@ struct Search: ParsableCommand {
     let here = SourceLocation(file: "kevc", line: 0, column: 0)
     var source: SourceFile?
     do throws(DiagnosticError) {
-      guard target == "llvm" || target == "triton" else {
+      guard let compileTarget = CompileTarget(rawValue: target) else {
+        let names = CompileTarget.allCases.map(\.rawValue).joined(separator: ", ")
         throw DiagnosticError(
           .error(
-            DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: llvm, triton",
+            DiagnosticID("driver", "unknown-target"), "unknown target '\(target)'; available targets: \(names)",
             at: here))
       }
       guard budget >= 1, jobs >= 1, islands >= 1, evalTimeout > 0, trials >= 1, deviceTime.map({ $0 > 0 }) ?? true else {
@@ -167,7 +169,7 @@ struct Search: ParsableCommand {
         }
         options.executor = executor
       }
-      if target == "triton" && jobs == ProcessInfo.processInfo.activeProcessorCount {
+      if compileTarget.harnessStage != nil && jobs == ProcessInfo.processInfo.activeProcessorCount {
         // One GPU: candidates compile, import and check concurrently (the harness's device lock is shared for
         // checks) and are timed one at a time (exclusive); a few workers keep the GPU busy without piling up
         // processes that wait for it, or starving the one being timed of CPU.

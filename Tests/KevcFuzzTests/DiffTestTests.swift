@@ -37,9 +37,10 @@ import Testing
     #expect(stats.modes.count == 3)
   }
 
-  /// Programs on which the tester once found wrong code (Tests/Corpus/difftest-regressions) now match the
+  /// Programs on which the tester once found wrong code or a legal schedule the lowering refused
+  /// (Tests/Corpus/difftest-regressions) now match the
   /// interpreter, compiled at -O3 and checked with the trial seeds of their run.
-  @Test(arguments: ["s1-p10797", "s1-p10247", "s1-p10928"])
+  @Test(arguments: ["s1-p10797", "s1-p10247", "s1-p10928", "s1-p2867", "s1-p10745"])
   func savedMismatchesMatchTheInterpreter(_ name: String) throws {
     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Corpus/difftest-regressions")

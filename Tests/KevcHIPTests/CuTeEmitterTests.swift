@@ -40,8 +40,17 @@ import Testing
     #expect(text.contains("if kevc_t < cutlass.Int64(61):"))
   }
 
+  /// The block plan in the DSL: strided loops over `kevc_tid`, warp butterflies, a shared slot per warp, barriers.
+  @Test func blockReductionsInTheDSL() throws {
+    let text = try Self.module("softmax")
+    #expect(text.contains("cute.arch.shuffle_sync_bfly("))
+    #expect(text.contains("cute.arch.alloc_smem(cutlass.Float32, "))
+    #expect(text.contains("cute.arch.sync_threads()"))
+    #expect(text.contains("+ cutlass.Int64(kevc_tid), "))
+  }
+
   /// Ahead of time for sm_90a with fake tensors and no GPU.
-  @Test(arguments: ["rmsnorm", "argmax"])
+  @Test(arguments: ["rmsnorm", "argmax", "softmax"])
   func compilesForSm90a(_ name: String) throws {
     guard Self.hasCuTe else { return }
     _ = try Self.module(name, aot: ["sm_90a"])

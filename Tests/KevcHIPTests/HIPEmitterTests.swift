@@ -76,6 +76,45 @@ import Testing
     #expect(scan.contains("phase 0:"))
   }
 
+  /// A reduction bound to a block's threads is a block reduction, an elementwise loop bound to them a strided
+  /// loop: one block per row (`--emit plan` shows it), shuffles and barriers in the source.
+  @Test func blockReductionsAndStridedLoops() throws {
+    let plan = String(decoding: try Self.compile("rmsnorm.kev", stages: [.plan]).artifacts[.plan] ?? Data(), as: UTF8.self)
+    #expect(plan.contains("phase 0: 61 block(s) of 128 threads"))
+    #expect(plan.contains("block m in 0 ..< 61"))
+    #expect(plan.contains("cooperative ss.n: block reduction into %ss.acc[] (add, f32)"))
+    #expect(plan.contains("cooperative n: strided over the block's threads"))
+    let softmax = String(decoding: try Self.compile("softmax.kev", stages: [.plan]).artifacts[.plan] ?? Data(), as: UTF8.self)
+    #expect(softmax.contains("(max, f32)") && softmax.contains("(add, f32)"))
+    let hip = String(decoding: try Self.compile("rmsnorm.kev").artifacts[.hip] ?? Data(), as: UTF8.self)
+    #expect(hip.contains("kevc_shfl_xor(kevc_p_ss_n, kevc_o)"))
+    #expect(hip.contains("__shared__ float kevc_red_ss_n[4];"))
+    #expect(hip.contains("v_n += KEVC_BLOCK(128)"))
+    #expect(hip.contains("KEVC_SYNC();"))
+    #expect(hip.contains(", 61, 128, stream)"))
+  }
+
+  /// `stage(x, y, m, shared)` with its copy loop bound to the block's threads: the staged row is one shared buffer
+  /// per block, written by a strided loop between barriers (golden `lowering/hip/rmsnorm.shared.hip`); the CuTe DSL
+  /// allocates it with `cute.arch.alloc_smem`.
+  @Test func sharedStagingOfAStagedRow() throws {
+    let path = Self.repository.appendingPathComponent("lowering/hip/traces/rmsnorm.shared.trace").path
+    let trace = try Trace.parse(SourceFile(path: path, text: try String(contentsOfFile: path, encoding: .utf8)))
+    let spec = try String(contentsOf: Self.repository.appendingPathComponent("specs/rmsnorm.kev"), encoding: .utf8)
+    func compile(_ target: CompileTarget, _ stages: Set<Stage>) throws -> CompileResult {
+      var r = CompileRequest(source: SourceFile(path: "specs/rmsnorm.kev", text: spec), kind: .spec, stages: stages, schedule: trace)
+      r.target = target
+      return try Compiler.compile(r)
+    }
+    let plan = String(decoding: try compile(.hip, [.plan]).artifacts[.plan] ?? Data(), as: UTF8.self)
+    #expect(plan.contains("shared %x.y (one per block)") && plan.contains("cooperative d1: strided over the block's threads"))
+    let hip = String(decoding: try compile(.hip, [.hip]).artifacts[.hip] ?? Data(), as: UTF8.self)
+    #expect(hip.contains("__shared__ uint16_t b_x_y[96];"))
+    try Self.checkGolden(hip, "lowering/hip/rmsnorm.shared.hip")
+    let cute = String(decoding: try compile(.cute, [.cute]).artifacts[.cute] ?? Data(), as: UTF8.self)
+    #expect(cute.contains("b_x_y = cute.make_tensor(cute.arch.alloc_smem(cutlass.BFloat16, 96), cute.make_layout(96))"))
+  }
+
   /// Specs of every kind compile for gfx942 (clang++-19, no ROCm) under their default schedule (.ci/targets-aot.sh
   /// compiles every spec in specs/).
   @Test(arguments: ["argmax.kev", "attention.kev", "jagged_truncate.kev", "hashed_embedding_bag.kev", "kernelbench/conv3d_square.kev"])
@@ -97,6 +136,10 @@ import Testing
       .filter { !$0.contains(".file") && !$0.contains("clang version") && !$0.contains("kevc-hip-test-") }
       .joined(separator: "\n")
     #expect(asm.contains("global_load") || asm.contains("buffer_load") || asm.contains("flat_load"))
+    if name == "rmsnorm" {
+      // The block reduction: wave butterflies through ds_bpermute, a barrier around the per-wave slots.
+      #expect(asm.contains("ds_bpermute_b32") && asm.contains("s_barrier"))
+    }
     try Self.checkGolden(asm, "lowering/hip/\(name).gfx942.s")
   }
 

@@ -288,6 +288,32 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(SearchEngine.targetRejection(of: bad, target: "llvm") == nil)
   }
 
+  /// One search for every target: a trace Triton programs (a scan whose split inner loop is one block) is rejected
+  /// on the loop-level GPU targets with the refusing step's id, and one they program (a warp binding) is accepted.
+  @Test func everyTargetChecksTheSameTrace() throws {
+    let source = SourceFile(path: "specs/cumsum.kev", text: try Paths.text("specs/cumsum.kev"))
+    let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding([:], location: .unknown)
+    let text = "to_scan(y)\nbind(y, m, grid.x)\nsplit(y, n, 16)\nbind(y, n.i, block.x)\n"
+    let scanned = try Trace.parse(SourceFile(path: "scan.trace", text: text)).apply(to: bound)
+    #expect(SearchEngine.targetRejection(of: scanned, target: "triton") == nil)
+    for target in ["hip", "cute"] {
+      let reason = try #require(SearchEngine.targetRejection(of: scanned, target: target))
+      #expect(reason.hasPrefix(target == "hip" ? "not lowerable to HIP: " : "not lowerable to CuTe DSL: "))
+      #expect(reason.contains("[kevc.lower.bad-schedule]"))
+    }
+    let warp = try Trace.parse(SourceFile(path: "warp.trace", text: "bind(y, m, grid.x)\nbind(y, n, warp)\n"))
+    let softmax = SourceFile(path: "specs/softmax.kev", text: try Paths.text("specs/softmax.kev"))
+    let k = try Compiler.compile(CompileRequest(source: softmax, kind: .spec, stages: [.ir])).kernel
+    let warped = try warp.apply(to: try k.binding(["M": 64, "N": 256], location: .unknown))
+    #expect(SearchEngine.targetRejection(of: warped, target: "hip") == nil)
+    #expect(SearchEngine.targetRejection(of: warped, target: "cute") == nil)
+    // Loop-level GPU targets draw every binding, and no CPU thread loops or launch shapes.
+    #expect(SearchHistory.bindDimensions(target: "hip") == GPUDimension.allCases)
+    let kinds = RooflineGuided.kinds(memoryBound: true, target: "cute")
+    #expect(kinds.contains(.bind) && !kinds.contains(.parallel) && !kinds.contains(.launch))
+  }
+
   @Test func aWorkerWhoseSearchDiedExits() throws {
     // A shell stands in for the search: it starts a worker (stdin held open for 8 s, so the worker waits for a
     // request; without the orphan check it would live until then)

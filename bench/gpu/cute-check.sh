@@ -40,21 +40,8 @@ OUT=${3:?usage: bench/gpu/cute-check.sh run PREP_DIR OUT_DIR}
 mkdir -p "$OUT"
 OUT=$(realpath "$OUT")
 PREP=$(realpath "$PREP")
-if [ -z "${KEVC_CUTE_SITE:-}" ] && [ -n "${KEVC_CUTE_PARTS:-}" ]; then
-  export KEVC_CUTE_SITE=/tmp/kevc-cute-site
-  if [ ! -d "$KEVC_CUTE_SITE/nvidia_cutlass_dsl" ]; then
-    mkdir -p "$KEVC_CUTE_SITE"
-    cat "$KEVC_CUTE_PARTS"/cute-site.part-* | xz -dc | tar xf - -C "$KEVC_CUTE_SITE" || { echo "cannot unpack the wheels" >&2; exit 1; }
-  fi
-fi
-if [ -n "${KEVC_CUTE_SITE:-}" ]; then
-  # The DSL adds its own path through a .pth file, which plain PYTHONPATH ignores: a sitecustomize does it.
-  mkdir -p /tmp/kevc-cute-sitecustomize
-  printf 'import site, os\nsite.addsitedir(os.environ["KEVC_CUTE_SITE"])\n' > /tmp/kevc-cute-sitecustomize/sitecustomize.py
-  export PYTHONPATH="/tmp/kevc-cute-sitecustomize:$PWD/python"
-else
-  export PYTHONPATH="$PWD/python"
-fi
+export PYTHONPATH="$PWD/python"
+. bench/gpu/cute-site.sh
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
   python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"
   python3 -c "import cutlass, cutlass.cute; print('cutlass-dsl', getattr(cutlass, '__version__', '?'))"; } > "$OUT/machine.txt" 2>&1

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The GPU check of the loop-level targets (issue 18), on the GPU machine (CUDA, nvcc, PyTorch, Triton; no Swift),
-# from the repository root, in under 9 minutes:
+# from the repository root, in under 8 minutes:
 #   bench/gpu/targets-check.sh OUT_DIR
 # 1. kevc: the static binary bench/gpu/kevc-static.xz (bench/gpu/build-static-kevc.sh, built from this branch), or
 #    `kevc` on PATH.
 # 2. Correctness through the harness's protocol (kevc run: poisoned outputs, several distributions, float64
 #    reference): every spec in specs/ with the default GPU schedule for --target hip (HIP compiled as CUDA with nvcc
 #    through python/kevc_gpu/kevc_hip.h) and --target cute (CuTe DSL; needs nvidia-cutlass-dsl: either importable,
-#    or its wheels unpacked into the folder $KEVC_CUTE_SITE, which is added with site.addsitedir).
+#    or its wheels unpacked into the folder $KEVC_CUTE_SITE, or their parts in $KEVC_CUTE_PARTS: bench/gpu/cute-site.sh).
 # 3. Timing: the 12 bench/gpu ops, default schedule, for triton, hip and cute, beside PyTorch eager and
 #    torch.compile (bench/gpu/bench.py --targets; each kevc kernel gets $KEVC_BENCH_TIMEOUT s, default 60).
 # Writes OUT_DIR/{machine.txt, correctness-hip.txt, correctness-cute.txt, correctness.json, bench/results.{json,md}}.
@@ -21,12 +21,7 @@ START=$(date +%s)
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nvcc --version | tail -2
   python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; "$KEVC" --version; } > "$OUT/machine.txt" 2>&1
 TARGETS="hip"
-if [ -n "${KEVC_CUTE_SITE:-}" ]; then
-  # The DSL adds its own path through a .pth file, which plain PYTHONPATH ignores: a sitecustomize does it.
-  mkdir -p /tmp/kevc-cute-site
-  printf 'import site, os\nsite.addsitedir(os.environ["KEVC_CUTE_SITE"])\n' > /tmp/kevc-cute-site/sitecustomize.py
-  export PYTHONPATH="/tmp/kevc-cute-site:$PYTHONPATH"
-fi
+. bench/gpu/cute-site.sh
 if python3 -c 'import cutlass.cute' >> "$OUT/machine.txt" 2>&1; then TARGETS="hip cute"; else echo "cute: nvidia-cutlass-dsl not importable, skipped" | tee -a "$OUT/machine.txt"; fi
 export KEVC OUT
 JOBS=${KEVC_CHECK_JOBS:-8}
@@ -58,8 +53,8 @@ for t in targets:
     res[t] = {"passed": sum(v == "PASS" for v in rows.values()), "total": len(rows), "specs": rows}
 json.dump(res, open(os.path.join(out, "correctness.json"), "w"), indent=1)
 PY
-# Timing: what is left of 9 minutes, the bench cut off (its partial table kept) if it runs over.
-LEFT=$(( 530 - ($(date +%s) - START) ))
+# Timing: what is left of 8 minutes, the bench cut off (its partial table kept) if it runs over.
+LEFT=$(( 450 - ($(date +%s) - START) ))
 if [ $LEFT -gt 60 ]; then
   export KEVC_BENCH_TIMEOUT=${KEVC_BENCH_TIMEOUT:-60}
   timeout $LEFT python3 bench/gpu/bench.py "$KEVC" "$OUT/bench" --targets "triton,$(echo $TARGETS | tr ' ' ,)" --hand 0 --jobs 4 2>&1 | tail -30

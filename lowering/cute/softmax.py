@@ -24,7 +24,7 @@ KEVC = {
 def kevc_softmax_p0(b_x: cute.Tensor, b_y: cute.Tensor):
     kevc_tid, _, _ = cute.arch.thread_idx()
     kevc_bid, _, _ = cute.arch.block_idx()
-    kevc_t = cutlass.Int64(kevc_bid) * cutlass.Int64(256) + cutlass.Int64(kevc_tid)
+    kevc_t = cutlass.Int64(kevc_bid)
     if kevc_t < cutlass.Int64(61):
       kevc_r = kevc_t
       v_m = cutlass.Int64(0) + kevc_r % cutlass.Int64(61)
@@ -33,22 +33,90 @@ def kevc_softmax_p0(b_x: cute.Tensor, b_y: cute.Tensor):
       for v_mx_m in cutlass.range(v_m, (v_m + cutlass.Int64(1)), 1):
         b_mx_acc = cute.make_rmem_tensor(1, cutlass.Float32)
         b_mx_acc[0] = (cutlass.Float32(float("-inf"))).to(cutlass.Float32)
-        for v_mx_n in cutlass.range(cutlass.Int64(0), cutlass.Int64(203), 1):
-          b_mx_acc[0] = (cutlass.Float32(cutlass.select_((b_mx_acc[0] != b_mx_acc[0]) | (b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n] != b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n]), b_mx_acc[0] + b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n], cutlass.Float32(cutlass.select_(b_mx_acc[0] > b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n], b_mx_acc[0], b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n]))))).to(cutlass.Float32)
+        kevc_p_mx_n = cute.make_rmem_tensor(1, cutlass.Float32)
+        kevc_p_mx_n[0] = cutlass.Float32(float("-inf"))
+        for v_mx_n in cutlass.range(cutlass.Int64(0) + cutlass.Int64(kevc_tid), cutlass.Int64(203), 256):
+          kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n] != b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n]), kevc_p_mx_n[0] + b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n], cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n], kevc_p_mx_n[0], b_x[(v_mx_m) * cutlass.Int64(203) + v_mx_n]))))
+        kevc_q_mx_n = cute.arch.shuffle_sync_bfly(kevc_p_mx_n[0], offset=16)
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = cute.arch.shuffle_sync_bfly(kevc_p_mx_n[0], offset=8)
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = cute.arch.shuffle_sync_bfly(kevc_p_mx_n[0], offset=4)
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = cute.arch.shuffle_sync_bfly(kevc_p_mx_n[0], offset=2)
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = cute.arch.shuffle_sync_bfly(kevc_p_mx_n[0], offset=1)
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_red_mx_n = cute.make_tensor(cute.arch.alloc_smem(cutlass.Float32, 8), cute.make_layout(8))
+        if kevc_tid % 32 == 0:
+            kevc_red_mx_n[kevc_tid // 32] = kevc_p_mx_n[0]
+        cute.arch.sync_threads()
+        kevc_p_mx_n[0] = kevc_red_mx_n[0]
+        kevc_q_mx_n = kevc_red_mx_n[1]
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = kevc_red_mx_n[2]
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = kevc_red_mx_n[3]
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = kevc_red_mx_n[4]
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = kevc_red_mx_n[5]
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = kevc_red_mx_n[6]
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        kevc_q_mx_n = kevc_red_mx_n[7]
+        kevc_p_mx_n[0] = cutlass.Float32(cutlass.select_((kevc_p_mx_n[0] != kevc_p_mx_n[0]) | (kevc_q_mx_n != kevc_q_mx_n), kevc_p_mx_n[0] + kevc_q_mx_n, cutlass.Float32(cutlass.select_(kevc_p_mx_n[0] > kevc_q_mx_n, kevc_p_mx_n[0], kevc_q_mx_n))))
+        cute.arch.sync_threads()
+        b_mx_acc[0] = (cutlass.Float32(cutlass.select_((b_mx_acc[0] != b_mx_acc[0]) | (kevc_p_mx_n[0] != kevc_p_mx_n[0]), b_mx_acc[0] + kevc_p_mx_n[0], cutlass.Float32(cutlass.select_(b_mx_acc[0] > kevc_p_mx_n[0], b_mx_acc[0], kevc_p_mx_n[0]))))).to(cutlass.Float32)
         b_mx[(v_mx_m - v_m)] = (b_mx_acc[0]).to(cutlass.Float32)
       for v__r0_m in cutlass.range(v_m, (v_m + cutlass.Int64(1)), 1):
         b__r0_acc = cute.make_rmem_tensor(1, cutlass.Float32)
         b__r0_acc[0] = (cutlass.Float32(float.fromhex("0x0p+0"))).to(cutlass.Float32)
-        for v_j in cutlass.range(cutlass.Int64(0), cutlass.Int64(203), 1):
-          b__r0_acc[0] = ((b__r0_acc[0] + cute.math.exp((b_x[(v__r0_m) * cutlass.Int64(203) + v_j] - b_mx[(v__r0_m - v_m)])))).to(cutlass.Float32)
+        kevc_p_j = cute.make_rmem_tensor(1, cutlass.Float32)
+        kevc_p_j[0] = cutlass.Float32(float.fromhex("0x0p+0"))
+        for v_j in cutlass.range(cutlass.Int64(0) + cutlass.Int64(kevc_tid), cutlass.Int64(203), 256):
+          kevc_p_j[0] = (kevc_p_j[0] + cute.math.exp((b_x[(v__r0_m) * cutlass.Int64(203) + v_j] - b_mx[(v__r0_m - v_m)])))
+        kevc_q_j = cute.arch.shuffle_sync_bfly(kevc_p_j[0], offset=16)
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = cute.arch.shuffle_sync_bfly(kevc_p_j[0], offset=8)
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = cute.arch.shuffle_sync_bfly(kevc_p_j[0], offset=4)
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = cute.arch.shuffle_sync_bfly(kevc_p_j[0], offset=2)
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = cute.arch.shuffle_sync_bfly(kevc_p_j[0], offset=1)
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_red_j = cute.make_tensor(cute.arch.alloc_smem(cutlass.Float32, 8), cute.make_layout(8))
+        if kevc_tid % 32 == 0:
+            kevc_red_j[kevc_tid // 32] = kevc_p_j[0]
+        cute.arch.sync_threads()
+        kevc_p_j[0] = kevc_red_j[0]
+        kevc_q_j = kevc_red_j[1]
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = kevc_red_j[2]
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = kevc_red_j[3]
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = kevc_red_j[4]
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = kevc_red_j[5]
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = kevc_red_j[6]
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        kevc_q_j = kevc_red_j[7]
+        kevc_p_j[0] = (kevc_p_j[0] + kevc_q_j)
+        cute.arch.sync_threads()
+        b__r0_acc[0] = ((b__r0_acc[0] + kevc_p_j[0])).to(cutlass.Float32)
         b__r0[(v__r0_m - v_m)] = (b__r0_acc[0]).to(cutlass.Float32)
-      for v_n in cutlass.range(cutlass.Int64(0), cutlass.Int64(203), 1):
+      cute.arch.sync_threads()
+      for v_n in cutlass.range(cutlass.Int64(0) + cutlass.Int64(kevc_tid), cutlass.Int64(203), 256):
         b_y[(v_m) * cutlass.Int64(203) + v_n] = ((cute.math.exp((b_x[(v_m) * cutlass.Int64(203) + v_n] - b_mx[(v_m - v_m)])) / b__r0[(v_m - v_m)])).to(cutlass.Float32)
+      cute.arch.sync_threads()
 
 
 @cute.jit
 def _kevc_run(b_x: cute.Tensor, b_y: cute.Tensor):
-    kevc_softmax_p0(b_x, b_y).launch(grid=[1, 1, 1], block=[256, 1, 1])
+    kevc_softmax_p0(b_x, b_y).launch(grid=[61, 1, 1], block=[256, 1, 1])
 
 
 def _kevc_fake_arguments():

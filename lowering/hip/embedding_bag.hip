@@ -13,13 +13,15 @@ __global__ void kevc_embedding_bag_p0(const float* __restrict__ b_table, const i
 }
 
 __global__ void kevc_embedding_bag_p1(const float* __restrict__ b_table, const int* __restrict__ b_indices, const int* __restrict__ b_offsets, float* __restrict__ b_out, long long kevc_stride) {
-  for (long long kevc_t = KEVC_BID_X * 256 + KEVC_TID_X; kevc_t < 13LL; kevc_t += kevc_stride) {
+  for (long long kevc_t = KEVC_BID_X; kevc_t < 13LL; kevc_t += kevc_stride) {
     long long kevc_r = kevc_t;
     const long long v_b_1 = 0LL + kevc_r % 13LL;
     for (long long v_j = ((long long)(b_offsets[v_b_1])), v_j_end = ((long long)(b_offsets[kevc_add<long long>(v_b_1, 1LL)])); v_j < v_j_end; ++v_j) {
-      for (long long v_d_1 = 0LL, v_d_1_end = 37LL; v_d_1 < v_d_1_end; ++v_d_1) {
+      KEVC_SYNC();
+      for (long long v_d_1 = (0LL) + KEVC_TID_X, v_d_1_end = 37LL; v_d_1 < v_d_1_end; v_d_1 += KEVC_BLOCK(64)) {
         b_out[(v_b_1) * 37LL + v_d_1] = (b_out[(v_b_1) * 37LL + v_d_1] + ((((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : int(((int)0))))) >= 0 && ((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : int(((int)0))))) < 1000LL) && (v_d_1 >= 0 && v_d_1 < 37LL) ? b_table[(((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : int(((int)0)))))) * 37LL + v_d_1] : float((0x0p+0f))));
       }
+      KEVC_SYNC();
     }
   }
 }
@@ -30,8 +32,8 @@ extern "C" int kevc_embedding_bag_launch(void** args, void* stream) {
   int* b_indices = (int*)args[1];
   int* b_offsets = (int*)args[2];
   float* b_out = (float*)args[3];
-  KEVC_LAUNCH(kevc_embedding_bag_p0, 2, 256, stream)(b_table, b_indices, b_offsets, b_out, KEVC_STRIDE(512LL));
-  KEVC_LAUNCH(kevc_embedding_bag_p1, 1, 256, stream)(b_table, b_indices, b_offsets, b_out, KEVC_STRIDE(256LL));
+  KEVC_LAUNCH(kevc_embedding_bag_p0, 2, 256, stream)(b_table, b_indices, b_offsets, b_out, KEVC_STRIDE(2LL, 256LL));
+  KEVC_LAUNCH(kevc_embedding_bag_p1, 13, 64, stream)(b_table, b_indices, b_offsets, b_out, KEVC_BLOCK_STRIDE(13LL));
   return KEVC_LAST_ERROR();
 }
 #endif

@@ -3,7 +3,7 @@
 #include "kevc_hip.h"
 
 __global__ void kevc_matmul_p0(const float* __restrict__ b_a, const float* __restrict__ b_b, float* __restrict__ b_c, long long kevc_stride) {
-  for (long long kevc_t = KEVC_BID_X * 256 + KEVC_TID_X; kevc_t < 7808LL; kevc_t += kevc_stride) {
+  for (long long kevc_t = KEVC_BID_X; kevc_t < 7808LL; kevc_t += kevc_stride) {
     long long kevc_r = kevc_t;
     const long long v_n = 0LL + kevc_r % 61LL;
     kevc_r /= 61LL;
@@ -14,11 +14,24 @@ __global__ void kevc_matmul_p0(const float* __restrict__ b_a, const float* __res
       float b_c_acc[1];
       b_c_acc[0] = (0x0p+0f);
       for (long long v_k_o = 0LL, v_k_o_end = 5LL; v_k_o < v_k_o_end; ++v_k_o) {
-        for (long long v_k_i = 0LL, v_k_i_end = kevc_imin<long long>(32LL, kevc_sub<long long>(129LL, kevc_mul<long long>(v_k_o, 32LL))); v_k_i < v_k_i_end; ++v_k_i) {
-          b_c_acc[0] = (b_c_acc[0] + (((kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i) < 67LL) && (kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i) < 129LL) ? b_a[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i)) * 129LL + kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i)] : float((0x0p+0f))) * ((kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i) < 129LL) && (v_n >= 0 && v_n < 61LL) ? b_b[(kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i)) * 61LL + v_n] : float((0x0p+0f)))));
+        float kevc_p_k_i = (0x0p+0f);
+        for (long long v_k_i = (0LL) + KEVC_TID_X, v_k_i_end = kevc_imin<long long>(32LL, kevc_sub<long long>(129LL, kevc_mul<long long>(v_k_o, 32LL))); v_k_i < v_k_i_end; v_k_i += KEVC_BLOCK(64)) {
+          kevc_p_k_i = (kevc_p_k_i + (((kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i) < 67LL) && (kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i) < 129LL) ? b_a[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i)) * 129LL + kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i)] : float((0x0p+0f))) * ((kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i) < 129LL) && (v_n >= 0 && v_n < 61LL) ? b_b[(kevc_add<long long>(kevc_mul<long long>(v_k_o, 32LL), v_k_i)) * 61LL + v_n] : float((0x0p+0f)))));
         }
+        {
+          __shared__ float kevc_red_k_i[2];
+          for (int kevc_o = KEVC_WARP / 2; kevc_o > 0; kevc_o /= 2) { float kevc_q_k_i = kevc_shfl_xor(kevc_p_k_i, kevc_o); kevc_p_k_i = (kevc_p_k_i + kevc_q_k_i); }
+          if (KEVC_TID_X % KEVC_WARP == 0) kevc_red_k_i[KEVC_TID_X / KEVC_WARP] = kevc_p_k_i;
+          KEVC_SYNC();
+          kevc_p_k_i = kevc_red_k_i[0];
+          for (int kevc_w = 1; kevc_w < KEVC_BLOCK(64) / KEVC_WARP; ++kevc_w) { float kevc_q_k_i = kevc_red_k_i[kevc_w]; kevc_p_k_i = (kevc_p_k_i + kevc_q_k_i); }
+          KEVC_SYNC();
+        }
+        b_c_acc[0] = (b_c_acc[0] + kevc_p_k_i);
       }
-      b_c[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i)) * 61LL + v_n] = b_c_acc[0];
+      if (KEVC_TID_X == 0) {
+        b_c[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i)) * 61LL + v_n] = b_c_acc[0];
+      }
     }
   }
 }
@@ -28,7 +41,7 @@ extern "C" int kevc_matmul_launch(void** args, void* stream) {
   float* b_a = (float*)args[0];
   float* b_b = (float*)args[1];
   float* b_c = (float*)args[2];
-  KEVC_LAUNCH(kevc_matmul_p0, 31, 256, stream)(b_a, b_b, b_c, KEVC_STRIDE(7936LL));
+  KEVC_LAUNCH(kevc_matmul_p0, 7808, 64, stream)(b_a, b_b, b_c, KEVC_BLOCK_STRIDE(7808LL));
   return KEVC_LAST_ERROR();
 }
 #endif

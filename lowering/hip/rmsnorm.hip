@@ -3,21 +3,34 @@
 #include "kevc_hip.h"
 
 __global__ void kevc_rmsnorm_p0(const uint16_t* __restrict__ b_x, const uint16_t* __restrict__ b_w, float b_eps, uint16_t* __restrict__ b_y, long long kevc_stride) {
-  for (long long kevc_t = KEVC_BID_X * 256 + KEVC_TID_X; kevc_t < 61LL; kevc_t += kevc_stride) {
+  for (long long kevc_t = KEVC_BID_X; kevc_t < 61LL; kevc_t += kevc_stride) {
     long long kevc_r = kevc_t;
     const long long v_m = 0LL + kevc_r % 61LL;
     float b_ss[1];
     for (long long v_ss_m = v_m, v_ss_m_end = kevc_add<long long>(v_m, 1LL); v_ss_m < v_ss_m_end; ++v_ss_m) {
       float b_ss_acc[1];
       b_ss_acc[0] = (0x0p+0f);
-      for (long long v_ss_n = 0LL, v_ss_n_end = 96LL; v_ss_n < v_ss_n_end; ++v_ss_n) {
-        b_ss_acc[0] = (b_ss_acc[0] + (((float)(kevc_bf2f(b_x[(v_ss_m) * 96LL + v_ss_n]))) * ((float)(kevc_bf2f(b_x[(v_ss_m) * 96LL + v_ss_n])))));
+      float kevc_p_ss_n = (0x0p+0f);
+      for (long long v_ss_n = (0LL) + KEVC_TID_X, v_ss_n_end = 96LL; v_ss_n < v_ss_n_end; v_ss_n += KEVC_BLOCK(128)) {
+        kevc_p_ss_n = (kevc_p_ss_n + (((float)(kevc_bf2f(b_x[(v_ss_m) * 96LL + v_ss_n]))) * ((float)(kevc_bf2f(b_x[(v_ss_m) * 96LL + v_ss_n])))));
       }
+      {
+        __shared__ float kevc_red_ss_n[4];
+        for (int kevc_o = KEVC_WARP / 2; kevc_o > 0; kevc_o /= 2) { float kevc_q_ss_n = kevc_shfl_xor(kevc_p_ss_n, kevc_o); kevc_p_ss_n = (kevc_p_ss_n + kevc_q_ss_n); }
+        if (KEVC_TID_X % KEVC_WARP == 0) kevc_red_ss_n[KEVC_TID_X / KEVC_WARP] = kevc_p_ss_n;
+        KEVC_SYNC();
+        kevc_p_ss_n = kevc_red_ss_n[0];
+        for (int kevc_w = 1; kevc_w < KEVC_BLOCK(128) / KEVC_WARP; ++kevc_w) { float kevc_q_ss_n = kevc_red_ss_n[kevc_w]; kevc_p_ss_n = (kevc_p_ss_n + kevc_q_ss_n); }
+        KEVC_SYNC();
+      }
+      b_ss_acc[0] = (b_ss_acc[0] + kevc_p_ss_n);
       b_ss[kevc_sub<long long>(v_ss_m, v_m)] = b_ss_acc[0];
     }
-    for (long long v_n = 0LL, v_n_end = 96LL; v_n < v_n_end; ++v_n) {
+    KEVC_SYNC();
+    for (long long v_n = (0LL) + KEVC_TID_X, v_n_end = 96LL; v_n < v_n_end; v_n += KEVC_BLOCK(128)) {
       b_y[(v_m) * 96LL + v_n] = kevc_f2bf(kevc_round_bf16((float)(((((float)(kevc_bf2f(b_x[(v_m) * 96LL + v_n]))) * kevc_rsqrt(((b_ss[kevc_sub<long long>(v_m, v_m)] / ((float)(96LL))) + b_eps))) * ((float)(kevc_bf2f(b_w[v_n])))))));
     }
+    KEVC_SYNC();
   }
 }
 
@@ -27,7 +40,7 @@ extern "C" int kevc_rmsnorm_launch(void** args, void* stream) {
   uint16_t* b_w = (uint16_t*)args[1];
   const float b_eps = *(const float*)args[2];
   uint16_t* b_y = (uint16_t*)args[3];
-  KEVC_LAUNCH(kevc_rmsnorm_p0, 1, 256, stream)(b_x, b_w, b_eps, b_y, KEVC_STRIDE(256LL));
+  KEVC_LAUNCH(kevc_rmsnorm_p0, 61, 128, stream)(b_x, b_w, b_eps, b_y, KEVC_BLOCK_STRIDE(61LL));
   return KEVC_LAST_ERROR();
 }
 #endif

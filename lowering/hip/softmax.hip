@@ -3,7 +3,7 @@
 #include "kevc_hip.h"
 
 __global__ void kevc_softmax_p0(const float* __restrict__ b_x, float* __restrict__ b_y, long long kevc_stride) {
-  for (long long kevc_t = KEVC_BID_X * 256 + KEVC_TID_X; kevc_t < 61LL; kevc_t += kevc_stride) {
+  for (long long kevc_t = KEVC_BID_X; kevc_t < 61LL; kevc_t += kevc_stride) {
     long long kevc_r = kevc_t;
     const long long v_m = 0LL + kevc_r % 61LL;
     float b_mx[1];
@@ -11,22 +11,46 @@ __global__ void kevc_softmax_p0(const float* __restrict__ b_x, float* __restrict
     for (long long v_mx_m = v_m, v_mx_m_end = kevc_add<long long>(v_m, 1LL); v_mx_m < v_mx_m_end; ++v_mx_m) {
       float b_mx_acc[1];
       b_mx_acc[0] = (-__builtin_inff());
-      for (long long v_mx_n = 0LL, v_mx_n_end = 203LL; v_mx_n < v_mx_n_end; ++v_mx_n) {
-        b_mx_acc[0] = kevc_fmax<float>(b_mx_acc[0], b_x[(v_mx_m) * 203LL + v_mx_n]);
+      float kevc_p_mx_n = (-__builtin_inff());
+      for (long long v_mx_n = (0LL) + KEVC_TID_X, v_mx_n_end = 203LL; v_mx_n < v_mx_n_end; v_mx_n += KEVC_BLOCK(256)) {
+        kevc_p_mx_n = kevc_fmax<float>(kevc_p_mx_n, b_x[(v_mx_m) * 203LL + v_mx_n]);
       }
+      {
+        __shared__ float kevc_red_mx_n[8];
+        for (int kevc_o = KEVC_WARP / 2; kevc_o > 0; kevc_o /= 2) { float kevc_q_mx_n = kevc_shfl_xor(kevc_p_mx_n, kevc_o); kevc_p_mx_n = kevc_fmax<float>(kevc_p_mx_n, kevc_q_mx_n); }
+        if (KEVC_TID_X % KEVC_WARP == 0) kevc_red_mx_n[KEVC_TID_X / KEVC_WARP] = kevc_p_mx_n;
+        KEVC_SYNC();
+        kevc_p_mx_n = kevc_red_mx_n[0];
+        for (int kevc_w = 1; kevc_w < KEVC_BLOCK(256) / KEVC_WARP; ++kevc_w) { float kevc_q_mx_n = kevc_red_mx_n[kevc_w]; kevc_p_mx_n = kevc_fmax<float>(kevc_p_mx_n, kevc_q_mx_n); }
+        KEVC_SYNC();
+      }
+      b_mx_acc[0] = kevc_fmax<float>(b_mx_acc[0], kevc_p_mx_n);
       b_mx[kevc_sub<long long>(v_mx_m, v_m)] = b_mx_acc[0];
     }
     for (long long v__r0_m = v_m, v__r0_m_end = kevc_add<long long>(v_m, 1LL); v__r0_m < v__r0_m_end; ++v__r0_m) {
       float b__r0_acc[1];
       b__r0_acc[0] = (0x0p+0f);
-      for (long long v_j = 0LL, v_j_end = 203LL; v_j < v_j_end; ++v_j) {
-        b__r0_acc[0] = (b__r0_acc[0] + kevc_exp((b_x[(v__r0_m) * 203LL + v_j] - b_mx[kevc_sub<long long>(v__r0_m, v_m)])));
+      float kevc_p_j = (0x0p+0f);
+      for (long long v_j = (0LL) + KEVC_TID_X, v_j_end = 203LL; v_j < v_j_end; v_j += KEVC_BLOCK(256)) {
+        kevc_p_j = (kevc_p_j + kevc_exp((b_x[(v__r0_m) * 203LL + v_j] - b_mx[kevc_sub<long long>(v__r0_m, v_m)])));
       }
+      {
+        __shared__ float kevc_red_j[8];
+        for (int kevc_o = KEVC_WARP / 2; kevc_o > 0; kevc_o /= 2) { float kevc_q_j = kevc_shfl_xor(kevc_p_j, kevc_o); kevc_p_j = (kevc_p_j + kevc_q_j); }
+        if (KEVC_TID_X % KEVC_WARP == 0) kevc_red_j[KEVC_TID_X / KEVC_WARP] = kevc_p_j;
+        KEVC_SYNC();
+        kevc_p_j = kevc_red_j[0];
+        for (int kevc_w = 1; kevc_w < KEVC_BLOCK(256) / KEVC_WARP; ++kevc_w) { float kevc_q_j = kevc_red_j[kevc_w]; kevc_p_j = (kevc_p_j + kevc_q_j); }
+        KEVC_SYNC();
+      }
+      b__r0_acc[0] = (b__r0_acc[0] + kevc_p_j);
       b__r0[kevc_sub<long long>(v__r0_m, v_m)] = b__r0_acc[0];
     }
-    for (long long v_n = 0LL, v_n_end = 203LL; v_n < v_n_end; ++v_n) {
+    KEVC_SYNC();
+    for (long long v_n = (0LL) + KEVC_TID_X, v_n_end = 203LL; v_n < v_n_end; v_n += KEVC_BLOCK(256)) {
       b_y[(v_m) * 203LL + v_n] = (kevc_exp((b_x[(v_m) * 203LL + v_n] - b_mx[kevc_sub<long long>(v_m, v_m)])) / b__r0[kevc_sub<long long>(v_m, v_m)]);
     }
+    KEVC_SYNC();
   }
 }
 
@@ -34,7 +58,7 @@ __global__ void kevc_softmax_p0(const float* __restrict__ b_x, float* __restrict
 extern "C" int kevc_softmax_launch(void** args, void* stream) {
   float* b_x = (float*)args[0];
   float* b_y = (float*)args[1];
-  KEVC_LAUNCH(kevc_softmax_p0, 1, 256, stream)(b_x, b_y, KEVC_STRIDE(256LL));
+  KEVC_LAUNCH(kevc_softmax_p0, 61, 256, stream)(b_x, b_y, KEVC_BLOCK_STRIDE(61LL));
   return KEVC_LAST_ERROR();
 }
 #endif

@@ -1,10 +1,14 @@
 """Checks kevc's HIP kernels without a GPU: each spec's HIP source (kevc compile --target hip) is compiled as plain
 C++ with -DKEVC_HOST (kevc_hip.h runs every launch as one thread walking all thread indices in order), run on the
 harness's inputs (several distributions, poisoned results) and compared with the float64 torch reference under the
-harness's tolerance rule. This checks what each thread computes (indices, guards, semantics of every operation);
-races between threads and the GPU's own math library are checked on the GPU (bench/gpu/targets-check.sh).
+harness's tolerance rule. This checks what each thread computes (indices, guards, semantics of every operation).
+With --threads, each launch runs one block's worth of std::threads in lockstep at its barriers (kevc_hip.h,
+KEVC_HOST_THREADS), which also checks how a block's threads cooperate (strided loops, block reductions through
+shuffles and shared slots, shared staging); the GPU's memory model and math library are checked on the GPU
+(bench/gpu/targets-check.sh).
 
     python3 -m kevc_gpu.hip_host_check --kevc .build/debug/kevc specs/*.kev [--shape M=7,N=9] [--json out.json]
+        [--threads] [--schedule TRACE]
 """
 
 import argparse
@@ -44,18 +48,20 @@ def host_compiler():
     raise RuntimeError("no host C++ compiler (set CXX)")
 
 
-def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None):
+def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None, threads=False, schedule=None):
     cxx = cxx or host_compiler()
     name = os.path.basename(spec)[:-4]
     hip, module, ref = (os.path.join(folder, name + ext) for ext in (".hip", ".hip.py", ".ref.py"))
-    _kevc(kevc, spec, shape, ["--target", "hip"], hip)
-    _kevc(kevc, spec, shape, ["--target", "hip", "--emit", "hip-py"], module)
+    traced = ["--schedule", schedule] if schedule else []
+    _kevc(kevc, spec, shape, ["--target", "hip"] + traced, hip)
+    _kevc(kevc, spec, shape, ["--target", "hip", "--emit", "hip-py"] + traced, module)
     _kevc(kevc, spec, shape, ["--emit", "torch-ref"], ref)
     text = open(module).read()
     meta = ast.literal_eval(text[text.index("KEVC = ") + len("KEVC = "):text.index("\n}\n") + 2])
     entry = text.split("fn = getattr(lib, \"", 1)[1].split("\"", 1)[0]
     so = os.path.join(folder, name + ".so")
-    p = subprocess.run([cxx, "-O1", "-std=c++17", "-fwrapv", "-DKEVC_HOST", "-shared", "-fPIC", "-I", INCLUDE,
+    mode = ["-std=c++20", "-DKEVC_HOST_THREADS", "-pthread"] if threads else ["-std=c++17"]
+    p = subprocess.run([cxx, "-O1"] + mode + ["-fwrapv", "-DKEVC_HOST", "-shared", "-fPIC", "-I", INCLUDE,
                         "-x", "c++", hip, "-o", so], capture_output=True, text=True)
     if p.returncode != 0:
         return {"spec": spec, "status": "compile_error", "reason": p.stderr[-2000:]}
@@ -102,6 +108,8 @@ def main(argv=None):
     ap.add_argument("--shape", default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--trials", type=int, default=3)
+    ap.add_argument("--threads", action="store_true", help="run each launch as one block of std::threads")
+    ap.add_argument("--schedule", default=None, help="a trace applied to every spec (default: its GPU schedule)")
     a = ap.parse_args(argv)
     dists = kinputs.DISTRIBUTIONS[:max(1, a.trials)]
     out, bad = [], 0
@@ -109,7 +117,7 @@ def main(argv=None):
         for spec in a.specs:
             t0 = time.time()
             try:
-                r = check(a.kevc, spec, a.shape, folder, dists)
+                r = check(a.kevc, spec, a.shape, folder, dists, threads=a.threads, schedule=a.schedule)
             except Exception as e:  # a compile refusal or a harness error is a result, not a crash of the check
                 r = {"spec": spec, "status": "error", "reason": str(e)[-2000:]}
             r["seconds"] = round(time.time() - t0, 2)

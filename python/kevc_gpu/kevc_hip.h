@@ -4,7 +4,10 @@
 //        -O3 -DKEVC_DEVICE_ONLY -I<this folder> -c k.hip -o k.hsaco
 //  - as CUDA with nvcc (the H100 harness): nvcc -x cu -O3 -shared -Xcompiler -fPIC -I<this folder> k.hip -o k.so
 //  - as plain C++ on the host with -DKEVC_HOST (python -m kevc_gpu.hip_host_check): every launch runs as one thread
-//    that walks all thread indices in order, which checks each thread's code without a GPU (not races between them).
+//    that walks all thread indices in order, which checks each thread's code without a GPU (not races between them);
+//    with -DKEVC_HOST_THREADS -std=c++20 as well, a launch runs one block's worth of std::threads in lockstep at its
+//    barriers (shuffles through a shared slot array), walking every block in turn, which checks the cooperation of a
+//    block plan (strided loops, block reductions, shared staging) on the CPU.
 // It defines the kernel qualifiers, the thread and block ids, and the IR's operations with the IR's semantics:
 // floored integer division and modulo with 0 for a zero divisor, NaN-propagating max/min, float -> int casts that
 // saturate (NaN -> 0), f16/bf16 stored as 16-bit patterns and computed in f32 (round to nearest even).
@@ -14,13 +17,62 @@
 #include <math.h>
 #include <stdint.h>
 #define __global__
-#define KEVC_TID_X 0LL
 #define KEVC_BID_X 0LL
 #define KEVC_D static inline
-#define KEVC_LAUNCH(kernel, blocks, threads, stream) kernel
-#define KEVC_STRIDE(s) 1LL
 #define KEVC_LAST_ERROR() 0
 #define KEVC_HOST_MATH 1
+#if defined(KEVC_HOST_THREADS)
+// One block of `threads` std::threads per launch, which walks every block in turn (a block-stride loop strides by 1,
+// a thread-stride loop by the block's threads); shared arrays are static (one block runs at a time).
+#include <barrier>
+#include <string.h>
+#include <thread>
+#include <vector>
+inline thread_local long long kevc_host_tid = 0;
+inline std::barrier<>* kevc_host_barrier = nullptr;
+inline long long kevc_host_slots[1024];
+#define KEVC_TID_X kevc_host_tid
+#define __shared__ static
+#define KEVC_SYNC() kevc_host_barrier->arrive_and_wait()
+#define KEVC_WARP 32
+#define KEVC_BLOCK(n) ((long long)(n))
+#define KEVC_STRIDE(blocks, threads) (threads)
+#define KEVC_BLOCK_STRIDE(blocks) 1LL
+template <typename T> static inline T kevc_shfl_xor(T v, int o) {
+  long long w = 0, r = 0;
+  memcpy(&w, &v, sizeof(T));
+  kevc_host_slots[kevc_host_tid] = w;
+  KEVC_SYNC();
+  r = kevc_host_slots[kevc_host_tid ^ o];
+  KEVC_SYNC();
+  T out;
+  memcpy(&out, &r, sizeof(T));
+  return out;
+}
+template <typename K> struct kevc_host_launch {
+  K kernel;
+  int threads;
+  template <typename... A> void operator()(A... args) {
+    std::barrier<> b(threads);
+    kevc_host_barrier = &b;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back([=, this] { kevc_host_tid = t; kernel(args...); });
+    for (auto& th : pool) th.join();
+  }
+};
+#define KEVC_LAUNCH(kernel, blocks, threads, stream) kevc_host_launch<decltype(&kernel)>{&kernel, (int)(threads)}
+#else
+// One thread per block: cooperative loops walk every iteration, barriers and shuffles do nothing.
+#define KEVC_TID_X 0LL
+#define KEVC_LAUNCH(kernel, blocks, threads, stream) kernel
+#define KEVC_STRIDE(blocks, threads) 1LL
+#define KEVC_BLOCK_STRIDE(blocks) 1LL
+#define __shared__
+#define KEVC_SYNC() ((void)0)
+#define KEVC_WARP 1
+#define KEVC_BLOCK(n) 1LL
+template <typename T> static inline T kevc_shfl_xor(T v, int) { return v; }
+#endif
 #elif defined(__NVCC__) || (defined(__CUDACC__) && !defined(__HIP__))
 #define KEVC_CUDA 1
 #include <cuda_runtime.h>
@@ -29,9 +81,16 @@
 #define KEVC_BID_X ((long long)blockIdx.x)
 #define KEVC_D __device__ __forceinline__
 #define KEVC_LAUNCH(kernel, blocks, threads, stream) kernel<<<(blocks), (threads), 0, (cudaStream_t)(stream)>>>
-#define KEVC_STRIDE(s) (s)
+#define KEVC_STRIDE(blocks, threads) ((blocks) * (threads))
+#define KEVC_BLOCK_STRIDE(blocks) (blocks)
 #define KEVC_LAST_ERROR() ((int)cudaGetLastError())
 #define KEVC_HOST_MATH 1
+#define KEVC_SYNC() __syncthreads()
+#define KEVC_WARP 32
+#define KEVC_BLOCK(n) ((long long)(n))
+template <typename T> KEVC_D T kevc_shfl_xor(T v, int o) { return __shfl_xor_sync(0xffffffffu, v, o); }
+KEVC_D int8_t kevc_shfl_xor(int8_t v, int o) { return (int8_t)__shfl_xor_sync(0xffffffffu, (int)v, o); }
+KEVC_D bool kevc_shfl_xor(bool v, int o) { return __shfl_xor_sync(0xffffffffu, (int)v, o) != 0; }
 #else
 // HIP through clang with -nogpuinc: no HIP headers, only clang's own attributes and AMDGPU builtins.
 #define __global__ __attribute__((global))
@@ -44,6 +103,30 @@ typedef unsigned int uint32_t;
 #define KEVC_TID_X ((long long)__builtin_amdgcn_workitem_id_x())
 #define KEVC_BID_X ((long long)__builtin_amdgcn_workgroup_id_x())
 #define KEVC_D __device__ inline __attribute__((always_inline))
+// __syncthreads: workgroup release fence, barrier, acquire fence (what HIP's own header does).
+#define KEVC_SYNC()                                        \
+  do {                                                     \
+    __builtin_amdgcn_fence(__ATOMIC_RELEASE, "workgroup"); \
+    __builtin_amdgcn_s_barrier();                          \
+    __builtin_amdgcn_fence(__ATOMIC_ACQUIRE, "workgroup"); \
+  } while (0)
+#define KEVC_WARP 64
+#define KEVC_BLOCK(n) ((long long)(n))
+// Butterfly shuffle over a 64-lane wave: ds_bpermute reads lane (lane ^ o)'s 32-bit word.
+KEVC_D int kevc_shfl_xor(int v, int o) {
+  int lane = (int)__builtin_amdgcn_mbcnt_hi(~0u, __builtin_amdgcn_mbcnt_lo(~0u, 0u));
+  return __builtin_amdgcn_ds_bpermute((lane ^ o) << 2, v);
+}
+KEVC_D float kevc_shfl_xor(float v, int o) { return __builtin_bit_cast(float, kevc_shfl_xor(__builtin_bit_cast(int, v), o)); }
+KEVC_D long long kevc_shfl_xor(long long v, int o) {
+  int lo = kevc_shfl_xor((int)(unsigned int)v, o), hi = kevc_shfl_xor((int)(v >> 32), o);
+  return (long long)(((unsigned long long)(unsigned int)hi << 32) | (unsigned int)lo);
+}
+KEVC_D double kevc_shfl_xor(double v, int o) {
+  return __builtin_bit_cast(double, kevc_shfl_xor(__builtin_bit_cast(long long, v), o));
+}
+KEVC_D int8_t kevc_shfl_xor(int8_t v, int o) { return (int8_t)kevc_shfl_xor((int)v, o); }
+KEVC_D bool kevc_shfl_xor(bool v, int o) { return kevc_shfl_xor((int)v, o) != 0; }
 #endif
 
 // ---- f16 / bf16 storage <-> f32 registers (round to nearest even; NaN stays NaN) ----

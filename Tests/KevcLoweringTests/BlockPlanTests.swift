@@ -1,0 +1,84 @@
+/// The block level of the thread plan (`BlockPlan.swift`): which loops a block's threads share, and when the plan
+/// is refused because the redundant code would race.
+import KevcBasic
+import KevcIR
+import KevcLowering
+import Testing
+
+@Suite struct BlockPlanTests {
+  static let x = Buffer(name: "x", dtype: .f32, shape: [5, 300], scope: .global)
+  static let out = Buffer(name: "out", dtype: .f32, shape: [5], scope: .global)
+  static let y = Buffer(name: "y", dtype: .f32, shape: [5, 300], scope: .global)
+
+  static func load(_ b: String, _ i: [Expr]) -> Expr { .load(Load(tensor: b, indices: i, bounds: .inBounds)) }
+
+  /// `for m bind(grid.x) { local acc { acc = init; for k bind(block.x) { acc = acc op x[m, k] }; out[m] = acc };
+  /// for n bind(block.x) { y[m, n] = x[m, n] } }`
+  static func program(op: BinaryOp = .add, accumulator: MemoryScope = .local, privateAccumulator: Bool = true) -> LoopProgram {
+    let m = Expr.index("m")
+    let acc = privateAccumulator ? "acc" : "out"
+    let accIndex: [Expr] = privateAccumulator ? [] : [m]
+    let reduce = Stmt.loop(
+      Loop(
+        variable: "k", lowerBound: .constant(.int(0)), upperBound: .constant(.int(300)), kind: .gpu(.blockX),
+        body: [.store(buffer: acc, indices: accIndex, value: .binary(op, load(acc, accIndex), load("x", [m, .index("k")])))]))
+    let copy = Stmt.loop(
+      Loop(
+        variable: "n", lowerBound: .constant(.int(0)), upperBound: .constant(.int(300)), kind: .gpu(.blockX),
+        body: [.store(buffer: "y", indices: [m, .index("n")], value: load("x", [m, .index("n")]))]))
+    let reduction: [Stmt] =
+      privateAccumulator
+      ? [
+        .allocate(
+          Buffer(name: "acc", dtype: .f32, shape: [], scope: accumulator),
+          body: [
+            .store(buffer: "acc", indices: [], value: .constant(.float(0, .f32))), reduce,
+            .store(buffer: "out", indices: [m], value: load("acc", [])),
+          ])
+      ]
+      : [.store(buffer: "out", indices: [m], value: .constant(.float(0, .f32))), reduce]
+    let outer = Loop(
+      variable: "m", lowerBound: .constant(.int(0)), upperBound: .constant(.int(5)), kind: .gpu(.gridX),
+      body: reduction + [copy])
+    return LoopProgram(name: "k", dims: [:], params: [x], results: [out, y], temporaries: [], body: [.loop(outer)])
+  }
+
+  @Test func reductionAndStridedLoopShareTheBlock() throws {
+    let plan = ThreadPlan(Self.program())
+    let phase = try #require(plan.phases.first)
+    let block = try #require(phase.block)
+    #expect(phase.threads == 5 && block.threads == 256)
+    #expect(phase.launch.blocks == 5 && phase.launch.threadsPerBlock == 256)
+    #expect(block.loops["k"] == .reduction(accumulator: "acc", indices: [], op: .add, dtype: .f32))
+    #expect(block.loops["n"] == .strided)
+    let text = plan.text(Self.program())
+    #expect(text.contains("phase 0: 5 block(s) of 256 threads"))
+    #expect(text.contains("cooperative k: block reduction into %acc[] (add, f32)"))
+  }
+
+  /// Every thread of a block would update `out[m]` in the redundant code: no block plan (one thread per row).
+  @Test func sharedAccumulatorIsRefused() throws {
+    let plan = ThreadPlan(Self.program(privateAccumulator: false))
+    let phase = try #require(plan.phases.first)
+    #expect(phase.block == nil)
+    #expect(phase.threadLoops.map(\.loop.variable) == ["m"])
+    #expect(phase.launch.threadsPerBlock == 256 && phase.launch.blocks == 1)
+  }
+
+  /// A non-associative update (sub) is not a block reduction; the loop is not injective either, so it stays serial
+  /// in every thread, where its store to a private accumulator is allowed.
+  @Test func subtractionIsNotABlockReduction() throws {
+    let phase = try #require(ThreadPlan(Self.program(op: .sub)).phases.first)
+    let block = try #require(phase.block)
+    #expect(block.loops["k"] == nil && block.loops["n"] == .strided)
+  }
+
+  /// Identities: the partial of a thread with no iterations.
+  @Test func identities() {
+    #expect(ThreadPlan.identity(.add, .f32) == .zero(.f32))
+    #expect(ThreadPlan.identity(.mul, .i32) == .int(1, .i32))
+    #expect(ThreadPlan.identity(.max, .f32) == .float(-.infinity, .f32))
+    #expect(ThreadPlan.identity(.min, .i8) == .int(127, .i8))
+    #expect(ThreadPlan.identity(.max, .i64) == .int(Int64.min, .i64))
+  }
+}
