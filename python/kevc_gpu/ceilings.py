@@ -43,6 +43,15 @@ def _store(path, key, value, keep=None):
         pass
 
 
+def cached_measured_cost(reference_path, cache=None):
+    """The measured cost of a reference module when already cached (measured_cost), else None: nothing measured."""
+    import hashlib
+    with open(reference_path, "rb") as f:
+        key = hashlib.sha256(f.read()).hexdigest()
+    cached = _read(_cache_path(cache, "measured-costs.json")).get(key)
+    return dict(cached, source="measured (cached)") if isinstance(cached, dict) and "bytes" in cached else None
+
+
 def measured_cost(reference_path, measure, cache=None):
     """measure() (the reference module's measured_cost for some inputs), once per reference module: cached by the
     module's SHA-256 next to the ceilings (measured-costs.json). Only for modules whose cost does not depend on

@@ -23,6 +23,9 @@ _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "C
               "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
               "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "KEVC_LOCK_TRACE", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET",
               "OMP_NUM_THREADS")
+# Phases of the harness's own measurements after a candidate's checks and timing: a timeout there is not the
+# candidate's (harness_error).
+HARNESS_PHASES = ("eager baseline", "roofline")
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -119,7 +122,7 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
                       timing_seconds=None, footprints=None, reuse_references=False, reference_cache=None,
                       fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None, timing_ci=None,
-                      timing_min_calls=10, incumbent_s=None, slower_factor=2.0, cpu_memory_cap=None):
+                      timing_min_calls=10, incumbent_s=None, slower_factor=2.0, cpu_memory_cap=None, eager_seconds=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way).
@@ -133,7 +136,7 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
               "reuse_references": reuse_references, "reference_cache": reference_cache,
               "fresh_if_faster_than": fresh_if_faster_than, "timing_ci": timing_ci,
               "timing_min_calls": timing_min_calls, "incumbent_s": incumbent_s, "slower_factor": slower_factor,
-              "cpu_memory_cap": cpu_memory_cap}
+              "cpu_memory_cap": cpu_memory_cap, "eager_seconds": eager_seconds}
     job = dict(common, cases=[
         {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
          "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,
@@ -197,7 +200,12 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                                     "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
                                     "seed": seed}
                 phase = result.get("phase", "start")
-                if timed_out:
+                if timed_out and phase in HARNESS_PHASES:
+                    # The candidate's checks and timing were done: the harness's own measurement ran long.
+                    result["status"] = "harness_error"
+                    result["reason"] = ("killed after %.0f s during the harness's own %s (the candidate's checks and "
+                                        "timing had finished)" % (total, phase))
+                elif timed_out:
                     result["status"] = "timeout"
                     result["reason"] = "killed after %.0f s (during %s)" % (total, phase)
                 else:

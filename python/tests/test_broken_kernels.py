@@ -474,3 +474,29 @@ def test_cli_eager_calls_zero_skips_the_reference_eager_timing(tmp_path, capsys)
         out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
         assert code == 0 and out["status"] == "ok", out["reason"]
         assert (out["cases"][0]["eager"] is not None) == expect_eager, out["cases"][0]["eager"]
+
+
+@needs_torch
+def test_a_slow_reference_is_timed_by_one_call_and_not_measured(tmp_path):
+    # The reference's eager path slower than the eager baseline's seconds (attention at its bench shape: 7.7 s a
+    # call, three calls and the measured cost ran a passing, timed kernel past its timeout): one call stands as
+    # the eager figure and the roofline keeps the static cost, so the harness's own work stays short.
+    slow_ref = tmp_path / "slow.ref.py"
+    slow_ref.write_text(open(SOFTMAX_REF).read() + """
+
+import time as _time
+_eager = eager
+def eager(inputs, device=None):
+    _time.sleep(0.4)
+    return _eager(inputs, device)
+""")
+    k = cpu_module(tmp_path, "ok", CPU_CASES["ok"])
+    r = harness.evaluate(k, str(slow_ref), trials=1, timing_calls=3, timeout=60, device="cpu", seed=7,
+                         eager_calls=10, eager_seconds=1.0)
+    assert r["status"] == "ok", r["reason"]
+    assert r["eager"]["calls"] == 1 and r["eager"]["source"].startswith("one call"), r["eager"]
+    assert r["roofline"]["cost_source"].startswith("static (measured_cost failed: RuntimeError: not measured"), r["roofline"]["cost_source"]
+
+
+def test_a_timeout_in_the_harnesss_own_phases_is_a_harness_error():
+    assert harness.HARNESS_PHASES == ("eager baseline", "roofline")
