@@ -16,6 +16,8 @@ public enum GPUHarness {
     public var python: String
     /// Calls of the reference module's eager path timed for the report (0: none; the search never needs them).
     public var eagerCalls: Int
+    /// The target the modules were emitted for, as the summary names it (triton, hip, cute).
+    public var targetLabel = "triton"
     /// The device lock shared by concurrent evaluations (python/kevc_gpu/device_lock.py): their checks overlap,
     /// their timings own the GPU. Nil: this evaluation is alone on the GPU.
     public var deviceLock: String?
@@ -180,7 +182,7 @@ public enum GPUHarness {
       let tail = String(decoding: errData.suffix(2000), as: UTF8.self)
       throw ioError("the GPU harness printed no result (exit status \(process.terminationStatus)): \(tail)")
     }
-    return Outcome(status: status, json: json, text: render(object, kernelName: kernelName, shapeLabel: shapeLabel))
+    return Outcome(status: status, json: json, text: render(object, kernelName: kernelName, shapeLabel: shapeLabel, target: options.targetLabel))
   }
 
   /// `python3 -m kevc_gpu ARGS` with python/ on PYTHONPATH, not started; nil when python/kevc_gpu is not found.
@@ -234,9 +236,9 @@ public enum GPUHarness {
     return nil
   }
 
-  /// The summary `kevc run --target triton` prints.
-  public static func render(_ o: [String: Any], kernelName: String, shapeLabel: String) -> String {
-    var lines = ["kernel \(kernelName) [\(shapeLabel)] on triton"]
+  /// The summary `kevc run --target triton|hip|cute` prints.
+  public static func render(_ o: [String: Any], kernelName: String, shapeLabel: String, target: String = "triton") -> String {
+    var lines = ["kernel \(kernelName) [\(shapeLabel)] on \(target)"]
     let cases = o["cases"] as? [[String: Any]] ?? []
     for c in cases {
       for (i, t) in (c["trials"] as? [[String: Any]] ?? []).enumerated() {

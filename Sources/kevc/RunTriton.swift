@@ -31,6 +31,10 @@ extension Run {
       let kernel = result.boundKernel ?? result.kernel
       let label = kernel.dims.compactMap { d in d.value.map { "\(d.name)=\($0)" } }.joined(separator: ",")
       let budget = deviceMemory.map { min(max(1, $0), 1 << 30) << 20 }
+      var harnessOptions = GPUHarness.Options(
+        trials: max(0, trials), timingCalls: max(0, iterations) * max(1, repeats), timeout: gpuTimeout,
+        seed: seed, eagerCalls: max(0, eagerCalls), server: harnessServer)
+      harnessOptions.targetLabel = options.target
       let outcome = try GPUHarness.run(
         cases: [
           GPUHarness.Case(
@@ -38,9 +42,7 @@ extension Run {
             referenceModule: String(decoding: refData, as: UTF8.self), label: label,
             footprint: budget.map { EvaluationFootprint.of(kernel).planJSON(budget: $0) })
         ], kernelName: kernel.name,
-        options: GPUHarness.Options(
-          trials: max(0, trials), timingCalls: max(0, iterations) * max(1, repeats), timeout: gpuTimeout,
-          seed: seed, eagerCalls: max(0, eagerCalls), server: harnessServer))
+        options: harnessOptions)
       print(outcome.text)
       status = outcome.status
     } catch {

@@ -13,6 +13,7 @@
 #    harness crash is what this looks for (the plan may say harness_error: the reference cannot fit, with why).
 #    At most THROUGHPUT_SWEEP_SECONDS (default 45). A search or the sweep that would end past
 #    THROUGHPUT_TOTAL_SECONDS (default 440) of the script's start is skipped and says so.
+# THROUGHPUT_OPS: the searches' ops (default: the six above).
 # OUT_DIR stays small (text only): throughput.md (the table), throughput.json, machine.txt, search-LABEL.log (the
 # last 40 lines of each) and sweep.json. Databases, modules and the reference cache live in a temporary folder that
 # is deleted; nothing of them is archived.
@@ -73,7 +74,7 @@ search() {  # label kevc python-dir spec
   echo "search $label: exit $rc; $(tail -1 "$WORK/search-$label.log")"
 }
 
-for op in rmsnorm softmax layernorm matmul conv2d attention; do
+for op in ${THROUGHPUT_OPS:-rmsnorm softmax layernorm matmul conv2d attention}; do
   spec=specs/$op.kev; [ "$op" = matmul ] && spec=bench/gpu/specs/matmul_bf16.kev
   pair=$SECONDS_PER_SEARCH; [ -n "$BEFORE" ] && pair=$((2 * SECONDS_PER_SEARCH))
   if [ $(( $(date +%s) - begin + pair )) -gt "$TOTAL_SECONDS" ]; then   # before and after, or neither

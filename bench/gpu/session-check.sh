@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One GPU call that checks a session's work in under 9.5 minutes (each part capped, results written as they come):
+#   bench/gpu/session-check.sh OUT_DIR
+# 1. attention: the fused trace (FlashAttention-2 from the IR) vs SDPA and torch.compile (rewrites-check --attention);
+# 2. the KernelBench corpus's default schedules at their bench shapes for SESSION_KB_OPS (budget 1: the default
+#    only; no harness crash, every default evaluated), with eager and torch.compile beside them;
+# 3. evaluation throughput (bench/search/throughput.sh) on SESSION_TP_OPS, SESSION_TP_SECONDS each, no sweep;
+# 4. HIP compiled as CUDA through the harness on every spec of specs/ (kevc run --target hip);
+# 5. bench/search/multigpu.sh on this host's GPUs (one GPU: the script's modes agree; Ray where installed).
+# Each part's results land in OUT_DIR/<part>.* (text only, at most 8 files come back from a device call).
+set -uo pipefail
+OUT=${1:?usage: bench/gpu/session-check.sh OUT_DIR}
+mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+cd "$(dirname "$0")/../.."
+. bench/gpu/kevc-binary.sh
+export KEVC
+T0=$(date +%s)
+say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$OUT/session.log"; }
+
+say "attention"
+timeout "${SESSION_ATT_SECONDS:-150}" bench/gpu/rewrites-check.sh /tmp/sc-att --attention > /tmp/sc-att.log 2>&1
+say "attention exit $?"
+cp /tmp/sc-att/rewrites.md "$OUT/attention.md" 2>/dev/null; tail -5 /tmp/sc-att.log >> "$OUT/session.log"
+
+say "kernelbench defaults"
+KB_OPS=${SESSION_KB_OPS:-}
+timeout "${SESSION_KB_SECONDS:-270}" bench/kernelbench/run.sh /tmp/sc-kb ${KB_OPS:+--ops "$KB_OPS"} --budget 1 \
+  --search-seconds 10 --parallel 3 --jobs 1 --case-timeout 45 --deadline "${SESSION_KB_DEADLINE:-200}" --calls 20 \
+  --baseline-procs 3 > /tmp/sc-kb.log 2>&1
+say "kernelbench exit $?"
+cp /tmp/sc-kb/results.md "$OUT/kernelbench.md" 2>/dev/null; grep ' default: ' /tmp/sc-kb.log | tail -40 >> "$OUT/session.log"
+
+say "throughput"
+THROUGHPUT_OPS=${SESSION_TP_OPS:-"rmsnorm softmax matmul attention"} THROUGHPUT_SECONDS=${SESSION_TP_SECONDS:-25} \
+  THROUGHPUT_SWEEP_SECONDS=0 THROUGHPUT_TOTAL_SECONDS=${SESSION_TP_TOTAL:-150} \
+  timeout $(( ${SESSION_TP_TOTAL:-150} + 60 )) bench/search/throughput.sh /tmp/sc-tp > /tmp/sc-tp.log 2>&1
+say "throughput exit $?"
+cp /tmp/sc-tp/throughput.md "$OUT/throughput.md" 2>/dev/null
+
+say "hip as cuda"
+mkdir -p /tmp/sc-hip
+ls specs/*.kev | timeout "${SESSION_HIP_SECONDS:-60}" xargs -P 8 -I{} bash -c \
+  'n=$(basename {} .kev); timeout 50 "$KEVC" run {} --target hip --trials 2 --iterations 0 --gpu-timeout 45 > /tmp/sc-hip/$n.txt 2>&1; echo "$n rc=$? $(grep -m1 -o "on [a-z]*" /tmp/sc-hip/$n.txt) $(tail -1 /tmp/sc-hip/$n.txt)"' \
+  | sort > "$OUT/hip.txt"
+say "hip: $(grep -c 'rc=0' "$OUT/hip.txt") of $(ls specs/*.kev | wc -l) exit 0"
+
+left=$(( ${SESSION_TOTAL:-540} - ($(date +%s) - T0) ))
+if [ "$left" -gt 90 ]; then
+  say "multigpu ($left s left)"
+  MULTIGPU_JOBS_PER_GPU=2 timeout $(( left - 10 )) bench/search/multigpu.sh /tmp/sc-mg 20 "rmsnorm" > /tmp/sc-mg.log 2>&1
+  say "multigpu exit $?"
+  cp /tmp/sc-mg/multigpu.md "$OUT/multigpu.md" 2>/dev/null
+else
+  say "multigpu: not run ($left s left)"
+fi
+say "done"
