@@ -3,13 +3,13 @@
 /// slices what does not fit (python/kevc_gpu: the chunked float64 reference).
 ///
 /// The parts follow what the harness allocates for one trial (docs/gpu-harness.md): the inputs and their bitwise
-/// snapshot; the poisoned outputs; the float64 reference (its copies of the inputs, every definition it stores in
+/// snapshot; the poisoned outputs; the float64 reference (every definition it stores in
 /// float64, results included); the comparison's temporaries (the comparison walks a result in slices of
 /// `checkChunkElements`, holding at most `checkCopies` float64 copies of one slice: 64 MiB whatever the problem's
 /// size; python/kevc_gpu/tolerance.py's CHUNK and CHECK_COPIES, measured by python/tests/test_scale.py::
 /// test_the_comparisons_memory_is_what_the_footprint_declares); and scratch (the reference's reduction chunks and the
 /// L2 flush buffer of the timed calls). For example, rmsnorm at M=8192, N=4096 in f32: inputs 128 MiB (+ 128 MiB
-/// snapshot), outputs 128 MiB, reference 512 MiB, checks 64 MiB.
+/// snapshot), outputs 128 MiB, reference 256 MiB (the result in float64), checks 64 MiB.
 ///
 /// The same figure decides how the harness checks (`referencePlan`): whole when it fits the budget, else the
 /// float64 reference in slices over the first axis of the results no definition reads (`Kernel.streamableResults`,
@@ -84,11 +84,9 @@ public struct EvaluationFootprint: Sendable, Equatable {
       return overflow ? Int.max : p
     }
     var f = EvaluationFootprint()
-    var copies: [Int] = []
     for p in kernel.params {
       let n = elements(p.shape)
       f.inputs = sum([f.inputs, bytes(n, p.dtype.byteSize)])
-      copies.append(bytes(n, 8))
     }
     f.snapshots = f.inputs
     var largestResult = 0
@@ -97,8 +95,9 @@ public struct EvaluationFootprint: Sendable, Equatable {
       f.outputs = sum([f.outputs, bytes(n, r.dtype.byteSize)])
       largestResult = max(largestResult, n)
     }
-    // The reference gets clones of the inputs, converts them to float64, and stores every definition whole.
-    f.reference = sum([f.inputs] + copies + kernel.definitions.map { bytes(elements($0.shape), 8) })
+    // The reference reads the inputs where they are (converting to float64 only the elements a load gathers, a
+    // reduction chunk at a time: `scratch`) and stores every definition whole in float64.
+    f.reference = sum(kernel.definitions.map { bytes(elements($0.shape), 8) })
     f.checks = checksBytes(largestResult: largestResult)
     f.scratch = scratchBytes
     let streamable = Set(kernel.streamableResults)
@@ -125,8 +124,8 @@ public struct EvaluationFootprint: Sendable, Equatable {
     let elements = min(Self.maxSliceElements, room / (Self.sliceCopies * 8))
     guard elements >= max(1, streamedRow) else {
       return .tooLarge(
-        "in slices the evaluation still holds \(g(fixed)) (inputs, snapshots, outputs, the reference's float64 "
-          + "copies of the inputs and every definition it cannot stream) and \(g(Self.sliceCopies * 8 * max(1, streamedRow))) "
+        "in slices the evaluation still holds \(g(fixed)) (inputs, snapshots, outputs, every definition the float64 "
+          + "reference cannot stream) and \(g(Self.sliceCopies * 8 * max(1, streamedRow))) "
           + "per slice of one row, more than the budget of \(g(budget))")
     }
     return .slices(elements: elements)

@@ -59,6 +59,7 @@ class _Ctx:
         self.T = {}
         self.S = {}
         self.touched = {}
+        self.lazy = {}
         self.points = {}
         self._consts = {}
 
@@ -219,7 +220,7 @@ class _Ctx:
         if len(idx) == 0:
             if doubt is not None:
                 self.note(doubt)
-            return X
+            return self.convert(X, self.lazy[name]) if name in self.lazy else X
         ok = None
         clamped = []
         for i, n in zip(idx, X.shape):
@@ -230,6 +231,8 @@ class _Ctx:
             val = torch.zeros((), dtype=X.dtype, device=self.dev)
         else:
             val = X[tuple(clamped)]
+        if name in self.lazy:
+            val = self.convert(val, self.lazy[name])
         if doubt is not None and X.numel() > 0:
             # Reading a doubtful element (inside the tensor) makes the element being computed doubtful.
             self.note(doubt[tuple(clamped)] & ok)
@@ -255,22 +258,28 @@ class _Ctx:
         shape[pos] = hi - lo
         V[name] = torch.arange(lo, hi, dtype=torch.int64, device=self.dev).view(shape)
 
-    def boxes(self, shape, budget):
+    def boxes(self, shape, budget, whole=None):
+        """Boxes of about `budget` points tiling `shape`; axis `whole` (a prefix sum's) is never cut."""
         tiles = [0] * len(shape)
         rest = 1
+        if whole is not None:
+            tiles[whole] = max(1, shape[whole])
+            rest = tiles[whole]
         for d in reversed(range(len(shape))):
+            if d == whole:
+                continue
             tiles[d] = max(1, min(shape[d], budget // max(1, rest)))
             rest *= tiles[d]
         ranges = [range(0, shape[d], tiles[d]) for d in range(len(shape))]
         for starts in itertools.product(*ranges):
             yield [(s, min(s + tiles[d], shape[d])) for d, s in enumerate(starts)]
 
-    def rows(self, fn, shape, dtype, src, reduction, lo, hi):
+    def rows(self, name, fn, shape, dtype, src, reduction, lo, hi):
         """Rows lo..hi (the first axis) of a definition, as define() computes them, without the rest."""
         sub = [hi - lo] + list(shape[1:])
         out = torch.empty(sub, dtype=self.rep(dtype), device=self.dev)
         if out.numel() > 0:
-            for box in self.boxes(sub, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE):
+            for box in self.boxes(sub, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE, _PREFIX_AXIS.get(name)):
                 shifted = [(box[0][0] + lo, box[0][1] + lo)] + list(box[1:])
                 val = self.cast(fn(self, {}, shifted), src, dtype)
                 out[tuple(slice(a, b) for a, b in box)] = val.expand([b - a for a, b in box])
@@ -283,7 +292,7 @@ class _Ctx:
         doubt = torch.zeros(shape, dtype=torch.bool, device=self.dev) if self.lw else None
         alternatives = {}
         if out.numel() > 0:
-            for box in self.boxes(shape, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE):
+            for box in self.boxes(shape, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE, _PREFIX_AXIS.get(name)):
                 self.D, self._ties = None, None
                 val = self.cast(fn(self, {}, box), src, dtype)
                 bshape = [hi - lo for lo, hi in box]
@@ -374,6 +383,60 @@ class _Ctx:
         if folded[0] is not None:
             self.note(folded[0])
         return self._finish(state, op, acc)
+
+    def prefix(self, name, V, box, levels, body, op, acc, pos):
+        """A triangular sum along axis `pos` of the box, `sum [j in lo .. hi(i)] f(j)` with lo and f independent of
+        i (TorchReferenceEmitter.prefixAxis): the masked terms f(j) for lo <= j < max hi, in chunks of the j axis,
+        summed cumulatively (a running carry across chunks), and at each point the prefix up to hi(i) - 1 (0 for an
+        empty range): O(N) terms per row instead of reduce()'s O(N^2). In the reference the running sum is float64,
+        as reduce()'s accumulator is; only the order of the additions differs. Leeway (discontinuities in the
+        terms) is tracked by reduce()."""
+        if self.lw:
+            return self.reduce(name, V, box, levels, body, op, acc)
+        (var, flo, fhi), = levels
+        r = len(box)
+        lo, hi = flo(V, None), fhi(V, None)
+        lo = lo if torch.is_tensor(lo) else torch.tensor(lo, dtype=torch.int64, device=self.dev)
+        hi = hi if torch.is_tensor(hi) else torch.tensor(hi, dtype=torch.int64, device=self.dev)
+        extents = [b - a for a, b in box]
+        if self.track:
+            n = int(torch.clamp(hi - lo, min=0).expand(extents + [1]).sum())
+            p, ops = self.points[name]
+            self.points[name] = (p + n, ops)
+        ident = self._identity("sum", acc)
+        last = hi - 1  # the last term's j at each point (the box's axes, then 1 for j)
+        last = last.reshape([1] * (r + 1 - last.dim()) + list(last.shape))
+        out = ident
+        top = int(hi.max()) if hi.numel() > 0 else 0
+        others = 1
+        for k, e in enumerate(extents):
+            others *= 1 if k == pos else e
+        chunk = max(1, _BUDGET // max(1, others))
+        carry = ident
+        shape = [1] * (r + 1)
+        for t0 in range(0, max(0, top), chunk):
+            t1 = min(top, t0 + chunk)
+            shape[r] = t1 - t0
+            t = torch.arange(t0, t1, dtype=torch.int64, device=self.dev).view(shape)
+            V[var] = t
+            m = t >= lo
+            val = body(V, m)
+            terms = torch.where(m, val, ident)
+            sums = carry + torch.cumsum(terms, dim=r)
+            inside = (last >= t0) & (last < t1)
+            idx = (last - t0).clamp(0, t1 - t0 - 1)
+            full = list(torch.broadcast_shapes(sums.shape[:r] + (1,), idx.shape))
+            idx = idx.expand(full)
+            full[r] = t1 - t0
+            picked = torch.gather(sums.expand(full), r, idx)
+            out = torch.where(inside, picked, out)
+            carry = sums.narrow(r, t1 - t0 - 1, 1)
+        V.pop(var, None)
+        if out.dim() == r + 1:
+            out = out.squeeze(r)
+        if acc not in _FLOAT:
+            out = self.wrap(out, acc)
+        return out
 
     def _argmax_ties(self, st, rec, tie_pass, numel, r, acc, extents):
         """A second pass over the reduction: per point whose extreme is finite, the indices whose values are
@@ -550,6 +613,14 @@ class _Ctx:
         return a
 
     # -- inputs and outputs --------------------------------------------------------------------------------
+    def convert(self, x, t):
+        """An input's values as this evaluation represents type t (float64 rounded to t in the reference)."""
+        if t in _FLOAT:
+            return self.rnd(x.to(torch.float64), t) if self.ref else x.to(_FLOAT[t])
+        if t == "bool":
+            return x != 0
+        return self.wrap(x.to(torch.int64), t)
+
     def take_inputs(self, inputs):
         for p in KEVC_REFERENCE["params"]:
             name, t, shape = p["name"], p["dtype"], p["shape"]
@@ -562,17 +633,13 @@ class _Ctx:
             if list(x.shape) != list(shape) and not (len(shape) == 0 and x.numel() == 1):
                 raise KevcReferenceError("input '%s' has shape %s, expected %s" % (name, list(x.shape), shape))
             if len(shape) == 0:
-                x = x.reshape(())
-            if t in _FLOAT:
-                x = self.rnd(x.to(torch.float64), t) if self.ref else x.to(_FLOAT[t])
-            elif t == "bool":
-                x = x != 0
+                self.S[name] = self.convert(x.reshape(()), t)
             else:
-                x = self.wrap(x.to(torch.int64), t)
-            if len(shape) == 0:
-                self.S[name] = x
-            else:
-                self.T[name] = x
+                # The reference converts only the elements a load gathers (load()): a float64 copy of a multi-GB
+                # input, and the float32 temporary of its rounding, would double or triple the inputs' memory.
+                self.T[name] = x if self.ref else self.convert(x, t)
+                if self.ref:
+                    self.lazy[name] = t
                 if self.track:
                     self.touched[name] = torch.zeros(shape, dtype=torch.bool, device=self.dev)
 
@@ -657,7 +724,7 @@ def reference_slices(inputs, max_elements, device=None):
         step = max(1, max_elements // max(1, row))
         for lo in range(0, shape[0], step):
             hi = min(shape[0], lo + step)
-            yield name, lo, hi, C.rows(fn, shape, dtype, src, reduction, lo, hi)
+            yield name, lo, hi, C.rows(name, fn, shape, dtype, src, reduction, lo, hi)
 
 
 def eager(inputs, device=None):

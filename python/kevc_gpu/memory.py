@@ -13,8 +13,9 @@ of memory. So the worker asks, before each float64 reference, what is free now:
 - `slice_elements(...)`: sized from what is free after the whole-held parts (the reference's float64 input copies
   and the definitions other definitions read), at most SLICE_CAP elements.
 
-For example, with A(B=4096, D=393216) f32 (6 GiB), softplus's reference holds a 12 GiB float64 copy of A, and each
-slice of its result costs two float64 copies of itself; with 20 GiB free the slices are SLICE_CAP elements (256 MiB).
+For example, with A(B=4096, D=393216) f32 (6 GiB), softplus's reference reads A in place (it converts to float64 only
+the elements it gathers), and each slice of its result costs two float64 copies of itself; with 20 GiB free the
+slices are SLICE_CAP elements (256 MiB).
 """
 
 # The most elements of one slice of the float64 reference: larger slices buy nothing on a GPU (each is still
@@ -89,11 +90,15 @@ def free_bytes(torch, device):
 
 
 def reference_parts(ref):
-    """(input copies, definitions by name) in bytes of the float64 reference module `ref`: the reference takes a
-    clone of each input and a float64 copy of it, and stores every definition in float64."""
+    """(input copies, definitions by name) in bytes of the float64 reference module `ref`. The reference reads the
+    inputs where they are and converts to float64 only what a load gathers (a reduction chunk at a time), so it
+    holds no copy of them (0; a module emitted before that, without `_Ctx.convert`, holds a clone and a float64
+    copy of each input), and stores every definition in float64."""
     params = ref.KEVC_REFERENCE["params"]
-    inputs = sum(_count(p["shape"]) * _SIZE[p["dtype"]] for p in params)
-    copies = inputs + sum(_count(p["shape"]) * 8 for p in params)
+    copies = 0
+    if not hasattr(getattr(ref, "_Ctx", None), "convert"):
+        inputs = sum(_count(p["shape"]) * _SIZE[p["dtype"]] for p in params)
+        copies = inputs + sum(_count(p["shape"]) * 8 for p in params)
     defs = {d[0]: _count(d[2]) * 8 for d in ref._DEFINITIONS}
     return copies, defs
 
