@@ -177,9 +177,9 @@ struct Emitter {
     let arguments =
       "\(py(d.name)), V, box, [\(levels.joined(separator: ", "))], _body, "
       + "\(py(reduction.op.rawValue)), \(py(reduction.accumulator.rawValue))"
-    if let axis = prefixAxis(d, reduction: reduction) {
-      // A triangular sum whose terms do not read the position: prefix sums gathered per point (C.prefix).
-      lines.append("    return C.prefix(\(arguments), \(axis))")
+    if let (axis, suffix) = prefixAxis(d, reduction: reduction) {
+      // A triangular sum whose terms do not read the position: running sums gathered per point (C.prefix).
+      lines.append("    return C.prefix(\(arguments), \(axis), \(suffix ? "True" : "False"))")
       prefixAxes[d.name] = axis
     } else if let factors = try contraction(d, reduction: reduction, scope: scope) {
       // A sum of a product of two factors in the accumulator's type: evaluated as an einsum (C.contract).
@@ -205,20 +205,25 @@ struct Emitter {
     return (src, WorkloadCost.floatOps(d.body, kernel: kernel, definition: d) + 1)
   }
 
-  /// The position of the axis `i` along which `d` is a triangular sum `sum [j in lo .. hi(i)] f(j)`: one reduction
-  /// variable, a lower bound and terms that do not read `i` (Definition.scanProblem's condition for `to_scan`, with
-  /// any upper bound that reads `i` alone, such as `i + 1` or `i`), no tuple combiner. Then the value at `i` is the
-  /// prefix sum of the terms up to `hi(i) - 1`, and the reference computes it with one cumulative sum per row
-  /// (O(N)) instead of summing every range (O(N^2): 3.5e13 terms for a 32768 x 32768 cumsum). The terms, bounds and
-  /// masks are still the spec's, evaluated by the same code; only the summation order differs.
-  func prefixAxis(_ d: Definition, reduction r: Reduction) -> Int? {
+  /// The position of the axis `i` along which `d` is a triangular sum, and whether it is a suffix: one reduction
+  /// variable whose upper bound reads `i` alone (`sum [j in lo .. hi(i)] f(j)`, as `i + 1` or `i`: a prefix) or whose
+  /// lower bound does (`sum [j in lo(i) .. hi] f(j)`, as `i`: a suffix), the other bound and the terms not reading
+  /// `i` (Definition.scanProblem's condition for `to_scan`, and its suffix form), no tuple combiner. Then the value
+  /// at `i` is a running sum of the terms up to `hi(i) - 1` (from `lo(i)`), and the reference computes it with one
+  /// cumulative sum per row (O(N)) instead of summing every range (O(N^2): 3.5e13 terms for a 32768 x 32768
+  /// cumsum). The terms, bounds and masks are still the spec's, evaluated by the same code; only the summation
+  /// order differs.
+  func prefixAxis(_ d: Definition, reduction r: Reduction) -> (Int, suffix: Bool)? {
     guard r.op == .sum, r.combiner == nil, r.accumulator.isFloat || r.accumulator.isInteger, r.axes.count == 1
     else { return nil }
-    let upper = r.axes[0].upperBound.indexNames
-    guard upper.count == 1, let axis = upper.first, let position = d.axes.firstIndex(where: { $0.name == axis }),
-      !r.axes[0].lowerBound.indexNames.contains(axis), !d.body.indexNames.contains(axis)
-    else { return nil }
-    return position
+    let (lower, upper) = (r.axes[0].lowerBound.indexNames, r.axes[0].upperBound.indexNames)
+    for (suffix, moving, fixed) in [(false, upper, lower), (true, lower, upper)] {
+      guard moving.count == 1, let axis = moving.first, let position = d.axes.firstIndex(where: { $0.name == axis }),
+        !fixed.contains(axis), !d.body.indexNames.contains(axis)
+      else { continue }
+      return (position, suffix)
+    }
+    return nil
   }
 
   /// For `sum<acc> [...] (a * b)` with the product in the accumulator's (float) type: the factor functions `_fa`

@@ -23,10 +23,11 @@ np = pytest.importorskip("numpy")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Plus the KernelBench specs whose reductions no spec of specs/ uses: `prod` (its torch form once passed a tuple of
 # one dim to torch.prod, which takes an int) and `argmin`; and the triangular sums the reference computes as prefix
-# sums (C.prefix: an exclusive one, a masked one) beside cumsum.kev, against the interpreter's unrewritten sums.
+# sums (C.prefix: an exclusive one, a masked one, a suffix one) beside cumsum.kev, against the interpreter's unrewritten sums.
 SPECS = sorted(glob.glob(os.path.join(ROOT, "specs", "*.kev"))) + [
     os.path.join(ROOT, "specs", "kernelbench", n + ".kev")
-    for n in ("scan_cumprod", "reduce_argmin_dim1", "scan_cumsum_exclusive", "scan_masked_cumsum")]
+    for n in ("scan_cumprod", "reduce_argmin_dim1", "scan_cumsum_exclusive", "scan_masked_cumsum",
+              "scan_cumsum_reverse")]
 DISTRIBUTIONS = ["normal", "uniform", "heavy-tailed", "near-overflow", "with-zeros", "ties"]
 # Odd shapes: every dim of the default shape replaced by a small prime-ish size (some 1s).
 ODD = {
@@ -38,6 +39,7 @@ ODD = {
     "cumsum": "M=2,N=9",
     "scan_cumsum_exclusive": "B=3,N=1",
     "scan_masked_cumsum": "B=1,N=300",
+    "scan_cumsum_reverse": "B=2,N=2",
     "pool1d": "N=1,C=2,L=8",
     "argmax": "M=3,N=1",
     "masked_mean": "B=2,L=5,D=3",
@@ -161,6 +163,13 @@ def test_triangular_sums_are_prefix_sums_at_real_size():
         took = time.perf_counter() - start
         compare("cumsum 2 x 2^17", y, torch.cumsum(x.to(torch.float64), dim=1), rel=1e-6)
         assert took < 20, took
+        # A suffix sum (scan_cumsum_reverse) likewise.
+        spec = os.path.join(ROOT, "specs", "kernelbench", "scan_cumsum_reverse.kev")
+        rev_path = os.path.join(tmp, "rev.py")
+        run(["compile", spec, "--emit", "torch-ref", "-o", rev_path, "--shape", "B=2,N=131072"])
+        rev = modules.load_module(rev_path, "kevc_ref_rcumsum_big")
+        expected = torch.flip(torch.cumsum(torch.flip(x.to(torch.float64), [1]), dim=1), [1])
+        compare("reverse cumsum 2 x 2^17", rev.reference({"x": x})["y"], expected, rel=1e-6)
         # In slices of rows (the harness's chunked reference), the same values.
         for name, lo, hi, rows in ref.reference_slices({"x": x}, 131072):
             assert name == "y" and hi == lo + 1 and torch.equal(rows, y[lo:hi])

@@ -376,13 +376,14 @@ class _Ctx:
             self.note(folded[0])
         return self._finish(state, op, acc)
 
-    def prefix(self, name, V, box, levels, body, op, acc, pos):
+    def prefix(self, name, V, box, levels, body, op, acc, pos, suffix=False):
         """A triangular sum along axis `pos` of the box, `sum [j in lo .. hi(i)] f(j)` with lo and f independent of
-        i (TorchReferenceEmitter.prefixAxis): the masked terms f(j) for lo <= j < max hi, in chunks of the j axis,
-        summed cumulatively (a running carry across chunks), and at each point the prefix up to hi(i) - 1 (0 for an
-        empty range): O(N) terms per row instead of reduce()'s O(N^2). In the reference the running sum is float64,
-        as reduce()'s accumulator is; only the order of the additions differs. Leeway (discontinuities in the
-        terms) is tracked by reduce()."""
+        i, or with `suffix` `sum [j in lo(i) .. hi] f(j)` with hi and f independent of i
+        (TorchReferenceEmitter.prefixAxis): the masked terms f(j) in chunks of the j axis, summed cumulatively
+        (from the end for a suffix; a running carry across chunks), and at each point the running sum at its
+        range's last (a suffix: first) term, 0 for an empty range: O(N) terms per row instead of reduce()'s
+        O(N^2). In the reference the running sum is float64, as reduce()'s accumulator is; only the order of the
+        additions differs. Leeway (discontinuities in the terms) is tracked by reduce()."""
         if self.lw:
             return self.reduce(name, V, box, levels, body, op, acc)
         (var, flo, fhi), = levels
@@ -396,9 +397,11 @@ class _Ctx:
             p, ops = self.points[name]
             self.points[name] = (p + n, ops)
         ident = self._identity("sum", acc)
-        last = hi - 1  # the last term's j at each point (the box's axes, then 1 for j)
-        last = last.reshape([1] * (r + 1 - last.dim()) + list(last.shape))
+        # The term each point's value ends at (its running sum's position), with the box's axes, then 1 for j.
+        end = lo if suffix else hi - 1
+        end = end.reshape([1] * (r + 1 - end.dim()) + list(end.shape))
         out = ident
+        start = int(lo.min()) if lo.numel() > 0 else 0
         top = int(hi.max()) if hi.numel() > 0 else 0
         others = 1
         for k, e in enumerate(extents):
@@ -406,23 +409,27 @@ class _Ctx:
         chunk = max(1, _BUDGET // max(1, others))
         carry = ident
         shape = [1] * (r + 1)
-        for t0 in range(0, max(0, top), chunk):
+        starts = list(range(start, top, chunk))
+        for t0 in (reversed(starts) if suffix else starts):
             t1 = min(top, t0 + chunk)
             shape[r] = t1 - t0
             t = torch.arange(t0, t1, dtype=torch.int64, device=self.dev).view(shape)
             V[var] = t
-            m = t >= lo
+            m = (t < hi) if suffix else (t >= lo)  # the bound that does not read i (the other one: `end`)
             val = body(V, m)
             terms = torch.where(m, val, ident)
-            sums = carry + torch.cumsum(terms, dim=r)
-            inside = (last >= t0) & (last < t1)
-            idx = (last - t0).clamp(0, t1 - t0 - 1)
+            if suffix:
+                sums = carry + torch.flip(torch.cumsum(torch.flip(terms, [r]), dim=r), [r])
+            else:
+                sums = carry + torch.cumsum(terms, dim=r)
+            inside = (end >= t0) & (end < t1)
+            idx = (end - t0).clamp(0, t1 - t0 - 1)
             full = list(torch.broadcast_shapes(sums.shape[:r] + (1,), idx.shape))
             idx = idx.expand(full)
             full[r] = t1 - t0
             picked = torch.gather(sums.expand(full), r, idx)
             out = torch.where(inside, picked, out)
-            carry = sums.narrow(r, t1 - t0 - 1, 1)
+            carry = sums.narrow(r, 0 if suffix else t1 - t0 - 1, 1)
         V.pop(var, None)
         if out.dim() == r + 1:
             out = out.squeeze(r)
