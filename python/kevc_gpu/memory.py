@@ -8,10 +8,10 @@ of memory. So the worker asks, before each float64 reference, what is free now:
 - `free_bytes(torch, device)`: on a GPU, the driver's free memory plus what PyTorch's allocator holds unused in this
   process; on the CPU, the room left under this process's data-size limit (`cap_cpu_memory`, the tests' memory cap)
   or, without one, the host's available memory.
-- `whole_reference_fits(...)`: whether the float64 reference in one piece (its input copies, every definition, the
+- `whole_reference_fits(...)`: whether the float64 reference in one piece (every definition, the
   comparison's slices) fits in that with a margin; else the worker computes it in slices,
-- `slice_elements(...)`: sized from what is free after the whole-held parts (the reference's float64 input copies
-  and the definitions other definitions read), at most SLICE_CAP elements.
+- `slice_elements(...)`: sized from what is free after the whole-held parts (the definitions other definitions
+  read; float64 input copies only for a module emitted before the reference read its inputs in place), at most SLICE_CAP elements.
 
 For example, with A(B=4096, D=393216) f32 (6 GiB), softplus's reference reads A in place (it converts to float64 only
 the elements it gathers), and each slice of its result costs two float64 copies of itself; with 20 GiB free the

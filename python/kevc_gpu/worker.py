@@ -440,7 +440,7 @@ class Worker:
         """The reference's results for these inputs and, per result, the leeway its comparison allows
         (compare's any_value and alternatives: elements at a discontinuity met within tolerance, argmax ties; the
         rules of the CPU checker). A reference module emitted before reference_with_leeway existed gives none."""
-        inputs = {k: v.clone() for k, v in values.items()}
+        inputs = dict(values)  # read in place, never written (the torch reference converts what it gathers)
         with_leeway = getattr(self.ref, "reference_with_leeway", None)
         if with_leeway is None:
             return self.ref.reference(inputs, device=self.device), {}
@@ -854,7 +854,8 @@ class Worker:
         from . import ceilings
         try:
             def measure():
-                return self.ref.measured_cost({k: v.clone() for k, v in values.items()}, device=self.device)
+                # The reference reads the inputs in place and never writes them: no clones (6 GiB each at bench sizes).
+                return self.ref.measured_cost(dict(values), device=self.device)
             slow = getattr(self, "slow_reference_s", None)
             cached = None
             if getattr(self.ref, "COST_DEPENDS_ON_INPUTS", True) is False:
