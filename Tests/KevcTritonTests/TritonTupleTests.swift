@@ -221,8 +221,13 @@ import Testing
       bind(o, j.i, block.x)
       """))
     let module = try TritonTestSupport.module(spec, trace: trace, overrides: ["B": 1, "H": 1, "S": 19, "D": 16])
+    let python = TritonTestSupport.inRepository("python").path
     let script = """
+      import sys
+      sys.path.insert(0, "\(python)")
       import torch
+      from kevc_gpu import interpreter_fixes
+      interpreter_fixes.apply()
       import online
       torch.manual_seed(0)
       q, k, v = (torch.randn(1, 1, 19, 16).to(torch.bfloat16) for _ in range(3))
