@@ -266,12 +266,19 @@ class _Ctx:
         for starts in itertools.product(*ranges):
             yield [(s, min(s + tiles[d], shape[d])) for d, s in enumerate(starts)]
 
+    def box_budget(self, name, reduction):
+        """Points per box: a running sum (prefix()) costs O(1) per point, as an elementwise definition does; another
+        reduction, or a running sum whose leeway is tracked (reduce()), costs its range per point."""
+        if not reduction or (name in _PREFIX_AXIS and not self.lw):
+            return _BOX_ELEMENTWISE
+        return _BOX_REDUCTION
+
     def rows(self, name, fn, shape, dtype, src, reduction, lo, hi):
         """Rows lo..hi (the first axis) of a definition, as define() computes them, without the rest."""
         sub = [hi - lo] + list(shape[1:])
         out = torch.empty(sub, dtype=self.rep(dtype), device=self.dev)
         if out.numel() > 0:
-            for box in self.boxes(sub, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE, _PREFIX_AXIS.get(name)):
+            for box in self.boxes(sub, self.box_budget(name, reduction), _PREFIX_AXIS.get(name)):
                 shifted = [(box[0][0] + lo, box[0][1] + lo)] + list(box[1:])
                 val = self.cast(fn(self, {}, shifted), src, dtype)
                 out[tuple(slice(a, b) for a, b in box)] = val.expand([b - a for a, b in box])
@@ -284,7 +291,7 @@ class _Ctx:
         doubt = torch.zeros(shape, dtype=torch.bool, device=self.dev) if self.lw else None
         alternatives = {}
         if out.numel() > 0:
-            for box in self.boxes(shape, _BOX_REDUCTION if reduction else _BOX_ELEMENTWISE, _PREFIX_AXIS.get(name)):
+            for box in self.boxes(shape, self.box_budget(name, reduction), _PREFIX_AXIS.get(name)):
                 self.D, self._ties = None, None
                 val = self.cast(fn(self, {}, box), src, dtype)
                 bshape = [hi - lo for lo, hi in box]
