@@ -111,9 +111,17 @@ public struct EvaluationFootprint: Sendable, Equatable {
   /// The plan for `budget` bytes (nil: no limit): whole when the footprint fits; else slices of the streamed results
   /// (everything else held whole, the comparison's whole-result copies replaced by the slices'), as large as the rest
   /// of the budget allows for `sliceCopies` float64 copies, at most `maxSliceElements`, at least one row.
+  /// Where even that leaves no room for one row, the inputs' snapshot is left out: the worker takes one only when it
+  /// fits the memory free now, else draws the inputs again after the call and compares them piece by piece
+  /// (python/kevc_gpu/worker.py `snapshot_fits`, inputs.matches).
   public func referencePlan(budget: Int?) -> ReferencePlan {
     guard let budget, total > budget else { return .whole }
-    let fixed = Self.sum([inputs, snapshots, outputs, reference - streamed, scratch])
+    let row = max(1, streamedRow)
+    let withSnapshot = Self.sum([inputs, snapshots, outputs, reference - streamed, scratch])
+    let withSnapshotRoom = budget > withSnapshot ? budget - withSnapshot : 0
+    let fixed =
+      withSnapshotRoom / (Self.sliceCopies * 8) >= row
+      ? withSnapshot : Self.sum([inputs, outputs, reference - streamed, scratch])
     func g(_ b: Int) -> String { b == Int.max ? "too many bytes to count" : "\((b + (1 << 20) - 1) >> 20) MiB" }
     guard streamed > 0 else {
       return .tooLarge(
@@ -122,9 +130,9 @@ public struct EvaluationFootprint: Sendable, Equatable {
     }
     let room = budget > fixed ? budget - fixed : 0
     let elements = min(Self.maxSliceElements, room / (Self.sliceCopies * 8))
-    guard elements >= max(1, streamedRow) else {
+    guard elements >= row else {
       return .tooLarge(
-        "in slices the evaluation still holds \(g(fixed)) (inputs, snapshots, outputs, every definition the float64 "
+        "in slices the evaluation still holds \(g(fixed)) (inputs, outputs, every definition the float64 "
           + "reference cannot stream) and \(g(Self.sliceCopies * 8 * max(1, streamedRow))) "
           + "per slice of one row, more than the budget of \(g(budget))")
     }

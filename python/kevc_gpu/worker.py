@@ -483,8 +483,8 @@ class Worker:
             with harness_work("the float64 reference"):
                 expected, leeway = self.reference_for(values, seed, dist, reuse)
         with harness_work("input snapshots and poisoned outputs"):
-            snapshot = {k: v.clone() for k, v in values.items()}
             outs = self.inp.poisoned(self.results, self.device)
+            snapshot = {k: v.clone() for k, v in values.items()} if self.snapshot_fits(inputs) else None
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
         self.call(args)
@@ -492,14 +492,23 @@ class Worker:
         if label:
             trial["label"] = label
         with harness_work("the comparisons"):
-            for p in self.params:
-                a, b = values[p["name"]], snapshot[p["name"]]
-                if not _bitwise_equal(torch, a, b):
-                    trial["inputs_written"].append(p["name"])
+            if snapshot is None:
+                # No room for a copy of the inputs: they are drawn again piece by piece and compared (the same
+                # bitwise check), and the sliced reference reads them once they are known to be unchanged.
+                trial["input_check"] = "drawn again"
+                trial["inputs_written"] = self.inp.matches(self.params, seed, dist, self.device, values)
+            else:
+                for p in self.params:
+                    a, b = values[p["name"]], snapshot[p["name"]]
+                    if not _bitwise_equal(torch, a, b):
+                        trial["inputs_written"].append(p["name"])
             worst = None
-            checked = self.check_results(outs, expected, snapshot, leeway)
+            checked = self.check_results(outs, expected, values if snapshot is None else snapshot, leeway) \
+                if not trial["inputs_written"] else {}
             for r in self.results:
-                c = checked[r["name"]]
+                c = checked.get(r["name"])
+                if c is None:
+                    continue
                 trial["results"][r["name"]] = c
                 if not c["passed"] and (worst is None or c["kind"] == "nan"):
                     worst = (r["name"], c)
@@ -512,6 +521,19 @@ class Worker:
             name, c = worst
             raise Failure(c["kind"], "%s (%s, seed %d): result '%s': %s" % (what, dist, seed, name, c["reason"]))
         self.last_values = values
+
+    def snapshot_fits(self, inputs):
+        """Whether a bitwise snapshot of the inputs (`inputs` bytes) fits in the memory free now beside what a
+        sliced reference still needs (the comparison, a margin, one slice of SLICE_CAP elements of the largest
+        result: 16 bytes an element). Without it the inputs are drawn again and compared after the call."""
+        from . import memory
+        free = memory.free_bytes(self.torch, self.device)
+        if free is None:
+            return True
+        largest = max([_numel(r["shape"]) for r in self.results] or [0])
+        need = inputs + memory.checks_bytes(self.ref) + memory.MARGIN.get(self.device.type, memory.MARGIN["cuda"]) \
+            + 16 * min(largest, memory.SLICE_CAP)
+        return need <= free
 
     def fresh_trial(self):
         """A candidate faster than `fresh_if_faster_than` (the search's best so far: it would become the best) is

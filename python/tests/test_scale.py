@@ -618,9 +618,8 @@ DOUBLE_TAIL = OUTER_TAIL.replace('"outer"', '"double"').replace('"M": 2048, "N":
 def test_the_reference_reads_a_large_input_in_place(tmp_path, monkeypatch):
     # hardsigmoid and log_softmax at KernelBench's size (6 GiB inputs) ran out of memory in the sliced reference:
     # it took a clone and a float64 copy of every input (and a float32 temporary rounding it), three times the
-    # input. Now a load converts only what it gathers: under a cap that holds the input, its snapshot, the output,
-    # the comparison and the slices but not the float64 copy, the check runs in slices and its verdict is the
-    # candidate's.
+    # input. Now a load converts only what it gathers: under a cap that holds the input, the output, the comparison
+    # and the slices but not the float64 copy, the check runs in slices and its verdict is the candidate's.
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     text = open(SOFTMAX_REF).read()
     ref = tmp_path / "double.ref.py"
@@ -646,3 +645,10 @@ def launch(x, z):
     wrong.write_text(kernel.replace("BODY", "torch.mul(x, 2.0, out=z); z[2047, 8191] += 1.0"))
     w = harness.evaluate(str(wrong), str(ref), **options)
     assert w["status"] == "wrong" and "[2047, 8191]" in w["reason"], w["reason"]
+    # No room for a snapshot of the input either: it is drawn again and compared after the call, and a kernel that
+    # writes it is caught all the same.
+    assert all(t.get("input_check") == "drawn again" for t in r["trials"]), r["trials"]
+    writes = tmp_path / "writes.py"
+    writes.write_text(kernel.replace("BODY", "torch.mul(x, 2.0, out=z); x[5, 5] = 0.0"))
+    x = harness.evaluate(str(writes), str(ref), **options)
+    assert x["status"] == "wrong" and "wrote its input(s) x" in x["reason"], x["reason"]
