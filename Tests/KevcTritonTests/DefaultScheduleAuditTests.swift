@@ -68,6 +68,51 @@ import Testing
     #expect(fixed.allFlags.isEmpty, "\(fixed.text())")
   }
 
+  /// `recompute`: an instance norm's variance (over a 64 x 64 plane, read per (n, c)) computed in the programs of
+  /// the output's rows h, as the default schedule did before rule 3's guard (1096 ms on an H100 at the bench
+  /// shape, torch.compile 8.6 ms), is flagged; the default schedule now is not.
+  @Test func theAuditFlagsRecomputedStatistics() throws {
+    let spec = TritonTestSupport.inRepository("specs/kernelbench/instance_norm2d.kev")
+    let kernel = try TritonTestSupport.bound(spec, ["N": 2, "C": 4, "H": 64, "W": 64])
+    let old = try Trace.parse(SourceFile(path: "t", text: """
+      inline(mean)
+      inline(var)
+      compute_at(_r1, y, h)
+      bind(y, h, grid.x)
+      bind(y, n, grid.y)
+      bind(y, c, grid.z)
+      bind(y, q, block.x)
+      """)).apply(to: kernel)
+    let flagged = ScheduleAudit(unscheduled: kernel, scheduled: old)
+    #expect(flagged.rows.first { $0.kernel == "y" }?.flags == ["recompute"], "\(flagged.text())")
+    let fixed = ScheduleAudit(unscheduled: kernel, scheduled: try DefaultSchedule.gpu(for: kernel).apply(to: kernel))
+    #expect(fixed.allFlags.isEmpty, "\(fixed.text())")
+  }
+
+  /// The default schedule of specs/kernelbench/instance_norm2d.kev (statistics as kernels of their own, rule 3's
+  /// guard) under Triton's interpreter, against torch.
+  @Test func instanceNormRunsUnderTritonsInterpreter() throws {
+    let spec = TritonTestSupport.inRepository("specs/kernelbench/instance_norm2d.kev")
+    let shape = ["N": 2, "C": 3, "H": 40, "W": 48]
+    let kernel = try TritonTestSupport.bound(spec, shape)
+    let trace = DefaultSchedule.gpu(for: kernel)
+    let text = trace.steps.map(TraceText.print).joined(separator: "\n")
+    #expect(!text.contains("compute_at(_r"), "\(text)")
+    let module = try TritonTestSupport.module(spec, trace: try Trace.parse(SourceFile(path: "t", text: text)), overrides: shape)
+    guard TritonTestSupport.tritonVersion != nil else { return }
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "inorm", script: """
+      import torch, inorm
+      torch.manual_seed(0)
+      x = torch.randn(2, 3, 40, 48) + 3
+      y = torch.empty(2, 3, 40, 48)
+      inorm.launch(x=x, y=y)
+      ref = torch.nn.functional.instance_norm(x.double(), eps=1e-5)
+      err = (y.double() - ref).abs().max().item()
+      assert err < 1e-4, err
+      """)
+    #expect(status == 0, "\(log)")
+  }
+
   /// Rule 3c's one-kernel RMS norm over channels (the default schedule of specs/kernelbench/rms_norm_channels.kev,
   /// blocks of 512 along the row, the 600-wide row with a tail) under Triton's interpreter, against torch.
   @Test func columnStatisticsRunUnderTritonsInterpreter() throws {
