@@ -12,6 +12,15 @@ import Testing
 @Suite struct DefaultScheduleAuditTests {
   static let hard: Set<String> = ["tensor", "shared", "registers", "recompute"]
 
+  /// The default GPU schedule of specs/kernelbench/NAME.kev at `shape`: its trace text and its Triton module.
+  static func defaultModule(_ name: String, _ shape: [String: Int]) throws -> (trace: String, module: String) {
+    let spec = TritonTestSupport.inRepository("specs/kernelbench/\(name).kev")
+    let kernel = try TritonTestSupport.bound(spec, shape)
+    let text = DefaultSchedule.gpu(for: kernel).steps.map(TraceText.print).joined(separator: "\n")
+    let module = try TritonTestSupport.module(spec, trace: try Trace.parse(SourceFile(path: "t", text: text)), overrides: shape)
+    return (text, module)
+  }
+
   @Test func everyDefaultScheduleIsWithinTheTargetsLimits() throws {
     var audited = 0
     var idle: [String] = []
@@ -92,13 +101,8 @@ import Testing
   /// The default schedule of specs/kernelbench/instance_norm2d.kev (statistics as kernels of their own, rule 3's
   /// guard) under Triton's interpreter, against torch.
   @Test func instanceNormRunsUnderTritonsInterpreter() throws {
-    let spec = TritonTestSupport.inRepository("specs/kernelbench/instance_norm2d.kev")
-    let shape = ["N": 2, "C": 3, "H": 40, "W": 48]
-    let kernel = try TritonTestSupport.bound(spec, shape)
-    let trace = DefaultSchedule.gpu(for: kernel)
-    let text = trace.steps.map(TraceText.print).joined(separator: "\n")
+    let (text, module) = try Self.defaultModule("instance_norm2d", ["N": 2, "C": 3, "H": 40, "W": 48])
     #expect(!text.contains("compute_at(_r"), "\(text)")
-    let module = try TritonTestSupport.module(spec, trace: try Trace.parse(SourceFile(path: "t", text: text)), overrides: shape)
     guard TritonTestSupport.tritonVersion != nil else { return }
     let (status, log) = try TritonTestSupport.interpret(module: module, named: "inorm", script: """
       import torch, inorm
@@ -116,13 +120,8 @@ import Testing
   /// Rule 3c's one-kernel RMS norm over channels (the default schedule of specs/kernelbench/rms_norm_channels.kev,
   /// blocks of 512 along the row, the 600-wide row with a tail) under Triton's interpreter, against torch.
   @Test func columnStatisticsRunUnderTritonsInterpreter() throws {
-    let spec = TritonTestSupport.inRepository("specs/kernelbench/rms_norm_channels.kev")
-    let shape = ["B": 2, "F": 6, "D1": 3, "D2": 600]
-    let kernel = try TritonTestSupport.bound(spec, shape)
-    let trace = DefaultSchedule.gpu(for: kernel)
-    let text = trace.steps.map(TraceText.print).joined(separator: "\n")
+    let (text, module) = try Self.defaultModule("rms_norm_channels", ["B": 2, "F": 6, "D1": 3, "D2": 600])
     #expect(text.contains("compute_at(_r0, y, j.o)"), "\(text)")
-    let module = try TritonTestSupport.module(spec, trace: try Trace.parse(SourceFile(path: "t", text: text)), overrides: shape)
     guard TritonTestSupport.tritonVersion != nil else { return }
     let (status, log) = try TritonTestSupport.interpret(module: module, named: "rmsc", script: """
       import torch, rmsc
