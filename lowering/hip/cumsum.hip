@@ -3,17 +3,20 @@
 #include "kevc_hip.h"
 
 __global__ void kevc_cumsum_p0(const float* __restrict__ b_x, float* __restrict__ b_y, long long kevc_stride) {
-  for (long long kevc_t = KEVC_BID_X * 256 + KEVC_TID_X; kevc_t < 5887LL; kevc_t += kevc_stride) {
+  for (long long kevc_t = KEVC_BID_X * 256 + KEVC_TID_X; kevc_t < 29LL; kevc_t += kevc_stride) {
     long long kevc_r = kevc_t;
-    const long long v_n = 0LL + kevc_r % 203LL;
-    kevc_r /= 203LL;
     const long long v_m = 0LL + kevc_r % 29LL;
     float b_y_acc[1];
     b_y_acc[0] = (0x0p+0f);
-    for (long long v_j = 0LL, v_j_end = kevc_add<long long>(v_n, 1LL); v_j < v_j_end; ++v_j) {
-      b_y_acc[0] = (b_y_acc[0] + b_x[(v_m) * 203LL + v_j]);
+    for (long long v_j = 0LL, v_j_end = 0LL; v_j < v_j_end; ++v_j) {
+      b_y_acc[0] = (b_y_acc[0] + ((v_m >= 0 && v_m < 29LL) && (v_j >= 0 && v_j < 203LL) ? b_x[(v_m) * 203LL + v_j] : float((0x0p+0f))));
     }
-    b_y[(v_m) * 203LL + v_n] = b_y_acc[0];
+    for (long long v_n = 0LL, v_n_end = 203LL; v_n < v_n_end; ++v_n) {
+      for (long long v_j_1 = kevc_imax<long long>(0LL, v_n), v_j_1_end = kevc_add<long long>(v_n, 1LL); v_j_1 < v_j_1_end; ++v_j_1) {
+        b_y_acc[0] = (b_y_acc[0] + b_x[(v_m) * 203LL + v_j_1]);
+      }
+      b_y[(v_m) * 203LL + v_n] = b_y_acc[0];
+    }
   }
 }
 
@@ -21,7 +24,7 @@ __global__ void kevc_cumsum_p0(const float* __restrict__ b_x, float* __restrict_
 extern "C" int kevc_cumsum_launch(void** args, void* stream) {
   float* b_x = (float*)args[0];
   float* b_y = (float*)args[1];
-  KEVC_LAUNCH(kevc_cumsum_p0, 23, 256, stream)(b_x, b_y, KEVC_STRIDE(23LL, 256LL));
+  KEVC_LAUNCH(kevc_cumsum_p0, 1, 256, stream)(b_x, b_y, KEVC_STRIDE(1LL, 256LL));
   return KEVC_LAST_ERROR();
 }
 #endif
