@@ -13,7 +13,10 @@ import KevcIR
 /// - `pointwise-conv`: a windowed contraction (a convolution, `windowedContractionAxes`) that is not a `dot`;
 /// - `quadratic`: a triangular reduction (`sum(j < i + 1)`) that `to_scan` would make a scan, left quadratic;
 ///   `triangular`: another reduction whose range depends on the definition's axes (an exclusive or reversed
-///   prefix, `sum(j < i)`, `sum(j in i .. N)`), O(N^2) because no rewrite of the IR makes it a scan yet.
+///   prefix, `sum(j < i)`, `sum(j in i .. N)`), O(N^2) because no rewrite of the IR makes it a scan yet;
+/// - `recompute`: a reduction computed inside a kernel's programs that they evaluate, all together, more than
+///   twice the work of a kernel of its own (`recomputes`: a statistic read per (n, c) recomputed in every program
+///   of a row h, an instance norm at 0.008x torch.compile on an H100).
 ///
 /// Estimates: shared memory of a `dot` is `GPUCapability.dotSharedMemory` (fitted to Triton's own numbers); of a
 /// block reduction, one accumulator per block element (Triton's cross-warp reduction scratch, an upper bound);
@@ -75,6 +78,8 @@ public struct ScheduleAudit: Sendable, Hashable {
       let warps = s.launch?.warps ?? 4
       let threads = warps * capability.warpSize
       var rowFlags: [String] = []
+      // The kernel's own points per program (for `recompute`).
+      var own = 0
       for q in [d] + inside {
         let qs = q.effectiveSchedule
         // A producer computed inside runs its axes over the region its consumer's loop reads, not their extents.
@@ -95,6 +100,7 @@ public struct ScheduleAudit: Sendable, Hashable {
         let block = blocks.reduce(1, &*)
         let serial = loops.filter { !isBlock($0.kind) }.reduce(1) { $0 &* ext($1.name, q) }
         elements = elements &+ block &* serial
+        if q.name == d.name { own = block &* serial }
         var tensor = block
         let accumulator = q.reduction?.accumulator.byteSize ?? q.dtype.byteSize
         if qs.isDot, blocks.count == 3, blocks.min() ?? 0 >= 16 {
@@ -129,6 +135,21 @@ public struct ScheduleAudit: Sendable, Hashable {
       }
       if programs < fewestMultiprocessors, elements >= 1 << 16 { rowFlags.insert("idle", at: 0) }
       if largest > capability.maxTensorElements { rowFlags.append("tensor") }
+      // A reduction computed inside that the programs recompute: `factor` programs per value it has (the program
+      // loops whose variable its reader does not read it at), each reducing all of its range (`recomputes`).
+      for q in inside where q.reduction != nil {
+        guard case .computeAt(let at, _) = q.effectiveSchedule.placement,
+          let c = k.definitions.first(where: { $0.name == at })
+        else { continue }
+        let readAt = Set(c.expressions.flatMap(\.loads).filter { $0.tensor == q.name }.flatMap { $0.indices.flatMap(\.indexNames) })
+        let factor = s.loops.filter { isGrid($0.kind) && !readAt.contains(Kernel.rootVariable(of: $0.name, in: s)) }
+          .reduce(1.0) { $0 * Double(ext($1.name, d)) }
+        let reduced = (q.reduction?.axes ?? []).reduce(1.0) { $0 * Double(ext($1.name, q)) }
+        if Self.recomputes(factor: factor, reduced: reduced, lane: Double(own)) {
+          rowFlags.append("recompute")
+          break
+        }
+      }
       if shared > capability.sharedMemoryPerBlock, !rowFlags.contains("shared") { rowFlags.append("shared") }
       if registers > 255 { rowFlags.append("registers") }
       rows.append(
@@ -157,6 +178,13 @@ public struct ScheduleAudit: Sendable, Hashable {
     let floor = WorkloadCost(k).floorSeconds(MachinePeaks(bandwidth: machine.bandwidth, peakFlops: machine.dotFlops))
     let estimate = ScheduleCost.estimate(k, machine: machine).seconds
     floorFraction = estimate > 0 ? min(1, floor / estimate) : 0
+  }
+
+  /// Whether `factor` programs per value of a reduction of `reduced` elements, each handling `lane` points of
+  /// their own, do more than twice the work of a kernel of its own (`reduced` plus the `factor * lane` points):
+  /// the default scheduler's rule 3 guard (`DefaultSchedule.recomputesStatistic`) and the audit's `recompute`.
+  public static func recomputes(factor: Double, reduced: Double, lane: Double) -> Bool {
+    factor > 1 && factor * reduced > 2 * (reduced + factor * lane)
   }
 
   /// One line per kernel: `NAME: programs P (vs M SMs), E elements/program, tensor T (limit L), shared S B (limit),

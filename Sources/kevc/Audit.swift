@@ -17,7 +17,7 @@ struct Audit: ParsableCommand {
       or its dims with --default-shape), scheduled by the default GPU schedule (or --sketch), and one line per \
       kernel is printed: programs / multiprocessors, elements per program, largest tensor / Triton's limit, shared \
       memory / limit, registers per thread (estimated), then the flags (idle, tensor, shared, registers, \
-      pointwise-conv, quadratic) or ok. The exit status is 1 when a schedule is flagged.
+      pointwise-conv, quadratic, recompute) or ok. The exit status is 1 when a schedule is flagged.
       """)
 
   @Argument(help: "The .kev specs to audit.")

@@ -85,12 +85,12 @@ import Testing
     #expect(module.contains("(p).to(tl.bfloat16)"))
     #expect(module.contains("blk_w0 = acc_w0 * alpha"))
     #expect(module.contains("blk_w0 = tl.dot(a_1, b_3, blk_w0)"))
-    // The state: the running max and the normaliser per row, the output rows [128, D].
+    // The state: the running max and the normaliser per row, the output rows [64, D].
     #expect(module.contains("acc_m = tl.full([BLOCK_i_i, 1], -float(\"inf\"), tl.float32)"))
     #expect(module.contains("acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)"))
     // Causal: the first loop ends where a block reaches the diagonal, the second at the program's last row.
-    #expect(module.contains("(_kevc_floordiv((-63 - (-128 * i_o)), tl.full([], 64, tl.int64)) + 1)"))
-    #expect(module.contains("tl.minimum(tl.full([], 32, tl.int64), (((127 - (-128 * i_o)) // 64) + 1))):"))
+    #expect(module.contains("(_kevc_floordiv((-63 - (-64 * i_o)), tl.full([], 64, tl.int64)) + 1)"))
+    #expect(module.contains("tl.minimum(tl.full([], 32, tl.int64), (((63 - (-64 * i_o)) // 64) + 1))):"))
   }
 
   /// The fused attention under Triton's interpreter against the float64 softmax(Q K^T / sqrt(D)) V with the causal
@@ -107,7 +107,7 @@ import Testing
     let url = TritonTestSupport.inRepository("bench/gpu/attention.fused.trace")
     var text = try String(contentsOf: url, encoding: .utf8)
     if traceText.hasPrefix("split") {
-      text = text.replacingOccurrences(of: "split(o, i, 128)\nsplit(o, j, 64)\n", with: traceText)
+      text = text.replacingOccurrences(of: "split(o, i, 64)\nsplit(o, j, 64)\n", with: traceText)
     }
     let trace = try Trace.parse(SourceFile(path: url.path, text: text))
     let module = try TritonTestSupport.module(

@@ -80,13 +80,13 @@ def main():
         att["kevc hand trace"] = kevc_run(kevc, "specs/attention.kev", shape, "bench/gpu/attention.trace")
     att["kevc fused trace"] = kevc_run(kevc, "specs/attention.kev", shape, "bench/gpu/attention.fused.trace")
     if ATTENTION_ONLY:
-        # The same trace with 64 query rows per program and 4 warps.
+        # The same trace with 128 query rows per program and 8 warps (0.440 ms on an H100 against 0.383 ms).
         with open(os.path.join(HERE, "attention.fused.trace")) as f:
-            text = f.read().replace("split(o, i, 128)", "split(o, i, 64)").replace("launch(o, 8, 3)", "launch(o, 4, 3)")
-        variant = os.path.join(out, "attention.fused.m64.trace")
+            text = f.read().replace("split(o, i, 64)", "split(o, i, 128)").replace("launch(o, 4, 3)", "launch(o, 8, 3)")
+        variant = os.path.join(out, "attention.fused.m128.trace")
         with open(variant, "w") as f:
             f.write(text)
-        att["kevc fused trace, 64 rows, 4 warps"] = kevc_run(kevc, "specs/attention.kev", shape, variant)
+        att["kevc fused trace, 128 rows, 8 warps"] = kevc_run(kevc, "specs/attention.kev", shape, variant)
     q, k, v = (torch.randn(B, H, S, D, device=dev, dtype=torch.bfloat16) for _ in range(3))
 
     def plain(q, k, v):

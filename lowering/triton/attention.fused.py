@@ -25,7 +25,7 @@ KEVC = {
             "signature": {"q_ptr": "*bf16", "k_ptr": "*bf16", "v_ptr": "*bf16", "o_ptr": "*bf16", "ws__r0": "*fp32", "BLOCK_i_i": "constexpr", "BLOCK_e": "constexpr", "BLOCK_j_i": "constexpr", "BLOCK_i": "constexpr", "BLOCK_j": "constexpr", "BLOCK_d": "constexpr", "BLOCK_i_1": "constexpr", "BLOCK_j_1": "constexpr", "BLOCK_d_1": "constexpr"},
             "constexprs": {"BLOCK_i_i": 64, "BLOCK_e": 16, "BLOCK_j_i": 64, "BLOCK_i": 64, "BLOCK_j": 64, "BLOCK_d": 16, "BLOCK_i_1": 64, "BLOCK_j_1": 64, "BLOCK_d_1": 16},
             "grid": [1, 3, 2],
-            "num_warps": 8,
+            "num_warps": 4,
             "num_stages": 3,
             "args": ["q", "k", "v", "o", "scratch__r0"],
         },
@@ -54,14 +54,14 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
     h = tl.program_id(1).to(tl.int64)
     i_o = tl.program_id(0).to(tl.int64)
     i_i = tl.arange(0, BLOCK_i_i).to(tl.int64)
-    i_i_ok = i_i < tl.minimum(tl.full([], 128, tl.int64), (37 - (i_o * 128)))
+    i_i_ok = i_i < tl.minimum(tl.full([], 64, tl.int64), (37 - (i_o * 64)))
     e = tl.arange(0, BLOCK_e).to(tl.int64)
     # o: block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)
-    # o: blocks of 'j.o' before (((-36:i64 - (-128:i64 * i_o)) / 64:i64) + 1:i64) need no select, those from (((36:i64 - (-128:i64 * i_o)) / 64:i64) + 1:i64) hold only -inf: skipped
+    # o: blocks of 'j.o' before (((-36:i64 - (-64:i64 * i_o)) / 64:i64) + 1:i64) need no select, those from (((36:i64 - (-64:i64 * i_o)) / 64:i64) + 1:i64) hold only -inf: skipped
     acc_m = tl.full([BLOCK_i_i, 1], -float("inf"), tl.float32)
     acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)
     acc_w1 = tl.full([BLOCK_i_i, 1], 0.0, tl.float32)
-    for j_o_ in tl.range(0, tl.maximum(tl.full([], 0, tl.int64), tl.minimum(tl.minimum(tl.full([], 1, tl.int64), (((36 - (-128 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-128 * i_o)), tl.full([], 64, tl.int64)) + 1)))):
+    for j_o_ in tl.range(0, tl.maximum(tl.full([], 0, tl.int64), tl.minimum(tl.minimum(tl.full([], 1, tl.int64), (((36 - (-64 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int64)) + 1)))):
         j_o = tl.cast(j_o_, tl.int64)
         j_i = tl.arange(0, BLOCK_j_i).to(tl.int64)
         j_i_ok = j_i < tl.minimum(tl.full([], 64, tl.int64), (37 - (j_o * 64)))
@@ -69,8 +69,8 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         pid = tl.program_id(0).to(tl.int64) + 1 * (tl.program_id(1).to(tl.int64) + 3 * tl.program_id(2).to(tl.int64))
         _r0_base = pid * 1369
         tl.debug_barrier()
-        i = tl.maximum((128 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i).to(tl.int64)
-        i_ok = i < tl.minimum(((128 * i_o) + 37), tl.full([], 37, tl.int64))
+        i = tl.maximum((64 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i).to(tl.int64)
+        i_ok = i < tl.minimum(((64 * i_o) + 37), tl.full([], 37, tl.int64))
         j = tl.maximum((64 * j_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_j).to(tl.int64)
         j_ok = j < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int64))
         d = tl.arange(0, BLOCK_d).to(tl.int64)
@@ -84,9 +84,9 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
                 a = q_v
                 b_2 = k_v
                 acc = tl.dot(a, b_2, acc)
-                tl.store(ws__r0 + (_r0_base + ((b_1 - b)) * 1369 + ((h_1 - h)) * 1369 + ((i[:, None] - (128 * i_o))) * 37 + ((j[None, :] - (64 * j_o)))), (acc).to(tl.float32), mask=(i_ok[:, None]) & (j_ok[None, :]))
+                tl.store(ws__r0 + (_r0_base + ((b_1 - b)) * 1369 + ((h_1 - h)) * 1369 + ((i[:, None] - (64 * i_o))) * 37 + ((j[None, :] - (64 * j_o)))), (acc).to(tl.float32), mask=(i_ok[:, None]) & (j_ok[None, :]))
         tl.debug_barrier()
-        _r0_v = tl.load(ws__r0 + (_r0_base + ((((i_o * 128) + i_i[:, None]) - (128 * i_o))) * 37 + ((((j_o * 64) + j_i[None, :]) - (64 * j_o)))), mask=(i_i_ok[:, None]) & (j_i_ok[None, :]), other=0.0)
+        _r0_v = tl.load(ws__r0 + (_r0_base + ((((i_o * 64) + i_i[:, None]) - (64 * i_o))) * 37 + ((((j_o * 64) + j_i[None, :]) - (64 * j_o)))), mask=(i_i_ok[:, None]) & (j_i_ok[None, :]), other=0.0)
         t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), ((_r0_v * tl.rsqrt((tl.full([], 16, tl.int64)).to(tl.float32)))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m = t_m
         blk_m = tl.reduce(blk_m, 1, _kevc_max_nan)
@@ -102,15 +102,15 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         blk_w1 = tl.sum(blk_w1, 1)
         blk = acc_w1 * alpha + blk_w1[:, None]
         acc_m, acc_w0, acc_w1 = m_new, blk_w0, blk
-    for j_o__1 in tl.range(tl.maximum(tl.full([], 0, tl.int64), tl.minimum(tl.minimum(tl.full([], 1, tl.int64), (((36 - (-128 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-128 * i_o)), tl.full([], 64, tl.int64)) + 1))), tl.minimum(tl.full([], 1, tl.int64), (((36 - (-128 * i_o)) // 64) + 1))):
+    for j_o__1 in tl.range(tl.maximum(tl.full([], 0, tl.int64), tl.minimum(tl.minimum(tl.full([], 1, tl.int64), (((36 - (-64 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int64)) + 1))), tl.minimum(tl.full([], 1, tl.int64), (((36 - (-64 * i_o)) // 64) + 1))):
         j_o = tl.cast(j_o__1, tl.int64)
         j_i = tl.arange(0, BLOCK_j_i).to(tl.int64)
         j_i_ok_1 = j_i < tl.minimum(tl.full([], 64, tl.int64), (37 - (j_o * 64)))
         # _r0: computed at this point of o, region [1, 1, 37, 37] in a register block
         _r0_b = b
         _r0_h = h
-        i_1 = tl.maximum((128 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i_1).to(tl.int64)
-        i_1_ok = i_1 < tl.minimum(((128 * i_o) + 37), tl.full([], 37, tl.int64))
+        i_1 = tl.maximum((64 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i_1).to(tl.int64)
+        i_1_ok = i_1 < tl.minimum(((64 * i_o) + 37), tl.full([], 37, tl.int64))
         j_1 = tl.maximum((64 * j_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_j_1).to(tl.int64)
         j_1_ok = j_1 < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int64))
         d_1 = tl.arange(0, BLOCK_d_1).to(tl.int64)
@@ -123,7 +123,7 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         _r0_tile = acc_1
         e_1 = (j_o * 64)
         e_2 = (e_1 + j_i[None, :])
-        e_3 = (i_o * 128)
+        e_3 = (i_o * 64)
         e_4 = (e_3 + i_i[:, None])
         t_m_1 = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), (tl.where((e_2 <= e_4), (_r0_tile * tl.rsqrt((tl.full([], 16, tl.int64)).to(tl.float32))), -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m_1 = t_m_1
@@ -141,7 +141,7 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         blk_w1_1 = tl.sum(blk_w1_1, 1)
         blk_1 = acc_w1 * alpha_1 + blk_w1_1[:, None]
         acc_m, acc_w0, acc_w1 = m_new_1, blk_w0_1, blk_1
-    tl.store(o_ptr + (b * 1776 + h * 592 + ((i_o * 128) + i_i[:, None]) * 16 + e[None, :]), (((acc_w0 / acc_w1)).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=i_i_ok[:, None])
+    tl.store(o_ptr + (b * 1776 + h * 592 + ((i_o * 64) + i_i[:, None]) * 16 + e[None, :]), (((acc_w0 / acc_w1)).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=i_i_ok[:, None])
 
 
 def _kevc_tensor(tensors, name, dtype, shape):
@@ -174,4 +174,4 @@ def launch(**tensors):
     _t_o = _kevc_tensor(tensors, "o", torch.bfloat16, (2, 3, 37, 16))
     device = _t_q.device
     scratch__r0 = torch.empty((8214,), dtype=torch.float32, device=device)
-    kevc_attention_o[(1, 3, 2)](_t_q, _t_k, _t_v, _t_o, scratch__r0, BLOCK_i_i=64, BLOCK_e=16, BLOCK_j_i=64, BLOCK_i=64, BLOCK_j=64, BLOCK_d=16, BLOCK_i_1=64, BLOCK_j_1=64, BLOCK_d_1=16, num_warps=8, num_stages=3)
+    kevc_attention_o[(1, 3, 2)](_t_q, _t_k, _t_v, _t_o, scratch__r0, BLOCK_i_i=64, BLOCK_e=16, BLOCK_j_i=64, BLOCK_i=64, BLOCK_j=64, BLOCK_d=16, BLOCK_i_1=64, BLOCK_j_1=64, BLOCK_d_1=16, num_warps=4, num_stages=3)
