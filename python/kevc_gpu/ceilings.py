@@ -43,12 +43,15 @@ def _store(path, key, value, keep=None):
         pass
 
 
-def cached_measured_cost(reference_path, cache=None):
-    """The measured cost of a reference module when already cached (measured_cost), else None: nothing measured."""
+def _module_key(reference_path):
     import hashlib
     with open(reference_path, "rb") as f:
-        key = hashlib.sha256(f.read()).hexdigest()
-    cached = _read(_cache_path(cache, "measured-costs.json")).get(key)
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def cached_measured_cost(reference_path, cache=None):
+    """The measured cost of a reference module when already cached (measured_cost), else None: nothing measured."""
+    cached = _read(_cache_path(cache, "measured-costs.json")).get(_module_key(reference_path))
     return dict(cached, source="measured (cached)") if isinstance(cached, dict) and "bytes" in cached else None
 
 
@@ -57,15 +60,12 @@ def measured_cost(reference_path, measure, cache=None):
     module's SHA-256 next to the ceilings (measured-costs.json). Only for modules whose cost does not depend on
     the inputs (COST_DEPENDS_ON_INPUTS = False): every candidate of a search shares its workload's reference, and
     measuring it took up to 20 s of the GPU per candidate (attention at B=4, H=32, S=2048)."""
-    import hashlib
-    with open(reference_path, "rb") as f:
-        key = hashlib.sha256(f.read()).hexdigest()
-    path = _cache_path(cache, "measured-costs.json")
-    cached = _read(path).get(key)
-    if isinstance(cached, dict) and "bytes" in cached:
-        return dict(cached, source="measured (cached)")
+    cached = cached_measured_cost(reference_path, cache)
+    if cached is not None:
+        return cached
     cost = measure()
-    _store(path, key, {k: cost[k] for k in ("bytes", "bytes_read", "bytes_written", "flops") if k in cost}, keep=4096)
+    _store(_cache_path(cache, "measured-costs.json"), _module_key(reference_path),
+           {k: cost[k] for k in ("bytes", "bytes_read", "bytes_written", "flops") if k in cost}, keep=4096)
     return dict(cost, source="measured")
 
 

@@ -879,13 +879,14 @@ class Worker:
                 # The reference reads the inputs in place and never writes them: no clones (6 GiB each at bench sizes).
                 return self.ref.measured_cost(dict(values), device=self.device)
             slow = getattr(self, "slow_reference_s", None)
-            cached = None
-            if getattr(self.ref, "COST_DEPENDS_ON_INPUTS", True) is False:
-                cached = ceilings.cached_measured_cost(self.job["reference"], self.job.get("ceilings_cache"))
-            if cached is None and slow is not None:
+            shared = getattr(self.ref, "COST_DEPENDS_ON_INPUTS", True) is False
+            cached = ceilings.cached_measured_cost(self.job["reference"], self.job.get("ceilings_cache")) if shared else None
+            if cached is not None:
+                cost = cached
+            elif slow is not None:
                 # A reference this slow would take longer again to measure: its static cost stands.
                 raise RuntimeError("not measured: the reference takes %.1f s a call" % slow)
-            if getattr(self.ref, "COST_DEPENDS_ON_INPUTS", True) is False:
+            elif shared:
                 cost = ceilings.measured_cost(self.job["reference"], measure, self.job.get("ceilings_cache"))
             else:
                 cost = measure()

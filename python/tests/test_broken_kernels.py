@@ -498,5 +498,20 @@ def eager(inputs, device=None):
     assert r["roofline"]["cost_source"].startswith("static (measured_cost failed: RuntimeError: not measured"), r["roofline"]["cost_source"]
 
 
-def test_a_timeout_in_the_harnesss_own_phases_is_a_harness_error():
-    assert harness.HARNESS_PHASES == ("eager baseline", "roofline")
+@needs_torch
+def test_a_timeout_in_the_harnesss_own_phases_is_a_harness_error(tmp_path):
+    # The candidate passes its trials and is timed; then the reference's cost measurement hangs past the case's
+    # timeout: the harness's own work, so harness_error, never the candidate's timeout.
+    hanging_ref = tmp_path / "hang.ref.py"
+    hanging_ref.write_text(open(SOFTMAX_REF).read() + """
+
+import time as _time
+COST_DEPENDS_ON_INPUTS = True
+def measured_cost(inputs, device=None):
+    _time.sleep(120)
+""")
+    k = cpu_module(tmp_path, "ok", CPU_CASES["ok"])
+    r = harness.evaluate(k, str(hanging_ref), trials=1, timing_calls=3, timeout=12, device="cpu", seed=7,
+                         eager_calls=0)
+    assert r["status"] == "harness_error", r
+    assert "roofline" in r["reason"] and "harness's own" in r["reason"], r["reason"]
