@@ -108,8 +108,11 @@ public enum TritonEmitter {
     var infos: [TritonKernelInfo] = []
     var scratchBuffers: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)] = []
     var launchLines: [String] = []
+    // Index width per kernel: decided once by `IndexWidth` (shown by `--emit scheduled`), printed here.
+    let widths = Dictionary(IndexWidth.decisions(kernel).map { ($0.kernel, $0.bits) }, uniquingKeysWith: { a, _ in a })
     for d in kernel.definitions where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil {
       var b = KernelBuilder(kernel: kernel, root: d, homes: homes)
+      b.indexType = widths[d.name] == 32 ? "tl.int32" : "tl.int64"
       guard homes[d.name] != nil, b.pointerNames[d.name] != nil else { continue }
       // The definition, then those computed with it (`compute_with`), each program doing its tile of every one.
       let members = [d] + kernel.definitions.filter({ $0.effectiveSchedule.computeWith == d.name })

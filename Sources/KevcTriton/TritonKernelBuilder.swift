@@ -26,6 +26,8 @@ struct KernelBuilder {
   /// Set while a scan's elementwise form is emitted (TritonScan.swift).
   var scanPlan: ScanPlan?
   var facts: IndexArithmetic
+  /// The Triton type of index values in this kernel (`IndexWidth`'s decision): `tl.int32` or `tl.int64`.
+  var indexType = "tl.int64"
 
   /// Python names of the pointers of every tensor (reserved up front), and of scalar parameters.
   var pointerNames: [String: String] = [:]
@@ -126,6 +128,9 @@ struct KernelBuilder {
   }
 
   mutating func fresh(_ base: String) -> String { names.fresh(base) }
+
+  /// A program id or `tl.arange` (int32 in Triton) as an index value of this kernel's index type.
+  func indexValue(_ v: String) -> String { indexType == "tl.int32" ? v : "\(v).to(\(indexType))" }
 
   // MARK: - Definitions
 
@@ -347,7 +352,7 @@ struct KernelBuilder {
       indent = savedIndent
     }
     // Program order (`group_programs`, `persistent`): one launch axis, its program id decomposed into the grid's.
-    var programIDs = (0..<3).map { "tl.program_id(\($0)).to(tl.int64)" }
+    var programIDs = (0..<3).map { indexValue("tl.program_id(\($0))") }
     var launchedGrid: [Int]?
     if !isProducer, s.programGroup != nil || s.persistentPrograms != nil {
       var extents = [1, 1, 1]
@@ -364,13 +369,13 @@ struct KernelBuilder {
         let round = fresh("round")
         line("for \(round)_ in tl.range(0, \(rounds)):")
         indent += 1
-        line("\(pid) = tl.program_id(0).to(tl.int64) + \(programs) * tl.cast(\(round)_, tl.int64)")
+        line("\(pid) = \(indexValue("tl.program_id(0)")) + \(programs) * tl.cast(\(round)_, \(indexType))")
         bindings[pid] = .scalar(pid)
         facts.bound(pid, 0...(rounds &* programs &- 1))
         if total % programs != 0 { masks.append(.condition(.binary(.lt, .index(pid), .constant(.int(Int64(total)))))) }
         launchedGrid = [programs, 1, 1]
       } else {
-        line("\(pid) = tl.program_id(0).to(tl.int64)")
+        line("\(pid) = \(indexValue("tl.program_id(0)"))")
         launchedGrid = [total, 1, 1]
       }
       let plane = extents[0] &* extents[1]
@@ -472,7 +477,7 @@ struct KernelBuilder {
           laneConstexprs[leaf] = constexpr
         }
         let loCode = try b.expr(lo, .scalar)
-        let base = "tl.arange(0, \(constexpr)).to(tl.int64)"
+        let base = b.indexValue("tl.arange(0, \(constexpr))")
         b.line("\(name) = \(loCode.isConstant && loCode.text == "0" ? base : "\(b.materialize(loCode)) + \(base)")")
         var ok: String?
         let loConst = b.facts.constant(lo)
@@ -555,7 +560,7 @@ struct KernelBuilder {
         let iv = b.fresh(name + "_")
         b.line("for \(iv) in tl.range(\(loText), \(hiText)):")
         b.indent += 1
-        b.line("\(name) = tl.cast(\(iv), tl.int64)")
+        b.line("\(name) = tl.cast(\(iv), \(b.indexType))")
       }
       b.bindings[name] = .scalar(name)
       if let l = b.facts.range(lo), let h = b.facts.range(hi), h.upperBound - 1 >= l.lowerBound {
