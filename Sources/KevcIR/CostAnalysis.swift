@@ -54,6 +54,31 @@ public struct WorkloadCost: Sendable, Hashable {
     self.work = work
   }
 
+  /// The floor of one definition as a kernel of its own: every tensor it reads, whole, once, its own tensor
+  /// written once, and its flops over its domain (the same counting rules as the kernel's floor).
+  public static func definition(_ d: Definition, in k: Kernel) -> (bytes: Double, flops: Double) {
+    let dims = k.dimBindings
+    var bytes = elements(d.shape, dims) * Double(d.dtype.byteSize)
+    var seen: Set<String> = []
+    for e in d.expressions {
+      for l in e.loads where seen.insert(l.tensor).inserted {
+        guard let t = k.tensorType(l.tensor) else { continue }
+        bytes += elements(t.shape, dims) * Double(t.dtype.byteSize)
+      }
+    }
+    let points = elements(d.shape, dims) * reductionLength(d, k)
+    let ops = Double(floatOps(d.body, kernel: k, definition: d) + combineOps(d, kernel: k))
+    return (bytes, points * ops)
+  }
+
+  /// Whether a definition, as a kernel of its own, is compute-bound on the machine's general-purpose units: its
+  /// flops over the arithmetic peak exceed its bytes over the bandwidth (arithmetic intensity above the
+  /// machine's balance, `peakFlops / bandwidth`).
+  public static func isComputeBound(_ d: Definition, in k: Kernel, machine: ScheduleCost.Machine = .init()) -> Bool {
+    let c = definition(d, in: k)
+    return c.flops / max(machine.peakFlops, 1) > c.bytes / max(machine.bandwidth, 1)
+  }
+
   /// The compulsory bytes and flops as integers (saturating), as the torch reference module's `COST` states them.
   public var integral: (bytes: Int, flops: Int) {
     func clamp(_ x: Double) -> Int { x.isFinite && x < 9.0e18 ? Int(max(0, x)) : Int.max }

@@ -168,7 +168,7 @@ extension DefaultSchedule {
 
     // 3b. Reductions into their elementwise epilogues' programs (a sketch).
     var fused =
-      sketch.fuseEpilogues ? fuseEpilogues(capability, sketch.tileScale, block: sketch.elementwiseBlock, &k, &steps) : []
+      sketch.fuseEpilogues ? fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, &k, &steps) : []
 
     // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs.
     if sketch.fuseStatistics { fused.formUnion(fuseColumnStatistics(&k, &steps)) }
@@ -178,10 +178,8 @@ extension DefaultSchedule {
       guard let d = current(d.name) else { continue }
       if d.effectiveSchedule.placement == .root {
         if d.reduction?.op == .sum, !isMatrixVector(d, k), attempt(.dot(tensor: d.name)), let dd = current(d.name),
-          scheduleContraction(dd, capability, sketch.tileScale, &k, &steps)
+          scheduleContraction(dd, capability, sketch, &k, &steps)
         {
-          // A sketch: f32 operands on the tensor cores (tf32x3 keeps f32's accuracy).
-          if let p = sketch.dotPrecision { attempt(.precision(tensor: d.name, precision: p)) }
           // A sketch: grouped program order for contractions with more output tiles than multiprocessors.
           if sketch.programGroup > 0, let placed = current(d.name), programs(of: placed, k) > capability.multiprocessors {
             attempt(.groupPrograms(tensor: d.name, size: sketch.programGroup))
@@ -564,7 +562,7 @@ extension DefaultSchedule {
   /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false
   /// (leaving the definition to `scheduleRoot`) when the operands do not have the contraction pattern.
   static func scheduleContraction(
-    _ d: Definition, _ capability: GPUCapability, _ scale: Int, _ k: inout Kernel, _ steps: inout [Transform]
+    _ d: Definition, _ capability: GPUCapability, _ sketch: GPUSketch, _ k: inout Kernel, _ steps: inout [Transform]
   ) -> Bool {
     func strip(_ e: Expr) -> Expr {
       if case .cast(_, let i) = e { return strip(i) }
@@ -595,7 +593,15 @@ extension DefaultSchedule {
     }
     let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }.reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: d)) ?? 1) }
     let operandBytes = [la.tensor, lb.tensor].compactMap { k.tensorType($0)?.dtype.byteSize }.max() ?? 4
-    let t = contractionTiles(m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, capability, scale: scale)
+    // f32 operands on the matrix units (three tf32 passes, f32's accuracy) where the tensor cores pay.
+    var matrixUnits = operandBytes <= 2
+    let precision =
+      sketch.dotPrecision
+      ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke) ? .tf32x3 : nil)
+    if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
+    let t = contractionTiles(
+      m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
+      scale: sketch.tileScale)
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -636,17 +642,19 @@ extension DefaultSchedule {
   /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
   /// output tile.
   public static func contractionTiles(
-    m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, _ capability: GPUCapability, scale: Int = 0
+    m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, matrixUnits: Bool? = nil, _ capability: GPUCapability,
+    scale: Int = 0
   ) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
     func fit(_ e: Int, _ cap: Int) -> Int { min(cap, max(16, nextPow2(e))) }
-    // Operands wider than 2 bytes (f32 `input_precision="ieee"`, f64, i32) run on the FMA units, not the matrix
-    // units: larger output tiles only add registers per thread, so they stop at 64.
-    let wide = operandBytes > 2
+    // Operands wider than 2 bytes (f32 `input_precision="ieee"`, f64, i32) run on the FMA units unless the dot
+    // takes tf32 passes: larger output tiles only add registers per thread there, so they stop at 64.
+    let wide = !(matrixUnits ?? (operandBytes <= 2))
     // Wide tiles on the FMA units (a sketch): the contiguous output up to 128 (an operand that lacks it is read
-    // once per 128 instead of per 64) with reduction steps of 16 (registers for the wider accumulator).
+    // once per 128 instead of per 64) with reduction steps of 16 (registers for the wider accumulator). On the
+    // matrix units a reduction step is 128 bytes of each operand row: 64 of 2-byte operands, 32 of f32 ones.
     var bm = fit(m, scale < 0 || wide ? 64 : 128)
     var bn = fit(n, scale < 0 ? 64 : (wide ? (scale > 0 ? 128 : 64) : (scale > 0 ? 256 : 128)))
-    var bk = fit(k, operandBytes <= 2 ? 64 : (scale > 0 ? 16 : 32))
+    var bk = fit(k, !wide ? 128 / max(1, min(4, operandBytes)) : (scale > 0 ? 16 : 32))
     func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
     while programs() < capability.multiprocessors, max(bm, bn) > 64 {
       if bm >= bn { bm /= 2 } else { bn /= 2 }
@@ -673,6 +681,15 @@ extension DefaultSchedule {
     }
     let warps = bm * bn >= 128 * 128 || (wide && bm * bn >= 64 * 128) ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
     return (bm, bn, bk, warps, stages)
+  }
+
+  /// Whether f32 operands of contraction `d` belong on the tensor cores (three tf32 passes): the contraction is
+  /// compute-bound on the FMA units by the cost model (`WorkloadCost.isComputeBound`: arithmetic intensity above
+  /// the machine's balance) and every tile of tl.dot's matrix-unit path applies (output tiles of at least 16, a
+  /// reduction of at least 16: Triton's tf32 dot takes K steps of 8, and 16 keeps one step unmasked).
+  static func tensorCoresPay(_ d: Definition, _ kernel: Kernel, m: Int, n: Int, k: Int) -> Bool {
+    guard m >= 16, n >= 16, k >= 16 else { return false }
+    return WorkloadCost.isComputeBound(d, in: kernel)
   }
 
   /// Whether inlining `d` into `c` recomputes nothing: every read of `d` is pointwise at `c`'s leading axes, or

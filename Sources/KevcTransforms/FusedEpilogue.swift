@@ -21,17 +21,17 @@ import KevcIR
 extension DefaultSchedule {
   /// Applies the rule to every reduction it fits, in definition order; returns the definitions it scheduled.
   static func fuseEpilogues(
-    _ capability: GPUCapability, _ scale: Int, block: Int, _ k: inout Kernel, _ steps: inout [Transform]
+    _ capability: GPUCapability, _ sketch: GPUSketch, block: Int, _ k: inout Kernel, _ steps: inout [Transform]
   ) -> Set<String> {
     var done: Set<String> = []
     for d in k.definitions where d.reduction != nil && !done.contains(d.name) {
       guard let c = epilogue(of: d, in: k), !done.contains(c.name) else { continue }
-      if fuse(d.name, into: c.name, capability, scale, block: block, &k, &steps) {
+      if fuse(d.name, into: c.name, capability, sketch, block: block, &k, &steps) {
         done.insert(d.name)
         done.insert(c.name)
         // Contractions read only by the fused one, computed in the same programs (one level).
         for p in k.definitions where p.reduction?.op == .sum && !done.contains(p.name) {
-          if fuseInner(p.name, into: d.name, capability, &k, &steps) { done.insert(p.name) }
+          if fuseInner(p.name, into: d.name, capability, sketch, &k, &steps) { done.insert(p.name) }
         }
       }
     }
@@ -64,7 +64,8 @@ extension DefaultSchedule {
   /// blocks and the reduction tile it would have as a kernel (bench/gpu/fm_interaction.trace's structure:
   /// X^T Y inside X (X^T Y) inside the cast).
   static func fuseInner(
-    _ pName: String, into dName: String, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]
+    _ pName: String, into dName: String, _ capability: GPUCapability, _ sketch: GPUSketch, _ k: inout Kernel,
+    _ steps: inout [Transform]
   ) -> Bool {
     guard let p = k.definitions.first(where: { $0.name == pName }), p.effectiveSchedule.placement == .root,
       !k.results.contains(where: { $0.name == pName }),
@@ -92,7 +93,7 @@ extension DefaultSchedule {
     var alone = k
     var aloneSteps: [Transform] = []
     guard DefaultSchedule.attempt(.dot(tensor: pName), &alone, &aloneSteps),
-      let pd = alone.definitions.first(where: { $0.name == pName }), scheduleContraction(pd, capability, 0, &alone, &aloneSteps),
+      let pd = alone.definitions.first(where: { $0.name == pName }), scheduleContraction(pd, capability, sketch.withTileScale(0), &alone, &aloneSteps),
       let ts = alone.definitions.first(where: { $0.name == pName })?.effectiveSchedule
     else { return false }
     let free = p.axes.map(\.name).filter { !covered.contains($0) }
@@ -132,13 +133,15 @@ extension DefaultSchedule {
       guard attempt(.bind(tensor: pName, loop: l.name, dimension: g)) else { return false }
     }
     guard attempt(.dot(tensor: pName)) else { return false }
+    // The contraction's input precision as a kernel of its own (tf32x3 where the tensor cores pay).
+    if let p = ts.dotPrecision { _ = attempt(.precision(tensor: pName, precision: p)) }
     k = trial
     steps += local
     return true
   }
 
   static func fuse(
-    _ dName: String, into cName: String, _ capability: GPUCapability, _ scale: Int, block: Int, _ k: inout Kernel,
+    _ dName: String, into cName: String, _ capability: GPUCapability, _ sketch: GPUSketch, block: Int, _ k: inout Kernel,
     _ steps: inout [Transform]
   ) -> Bool {
     guard let d = k.definitions.first(where: { $0.name == dName }), let c = k.definitions.first(where: { $0.name == cName }),
@@ -159,7 +162,7 @@ extension DefaultSchedule {
     var isDot = false
     var owner = dName
     if d.reduction?.op == .sum, DefaultSchedule.attempt(.dot(tensor: dName), &alone, &aloneSteps),
-      let dd = alone.definitions.first(where: { $0.name == dName }), scheduleContraction(dd, capability, scale, &alone, &aloneSteps)
+      let dd = alone.definitions.first(where: { $0.name == dName }), scheduleContraction(dd, capability, sketch, &alone, &aloneSteps)
     {
       isDot = true
     } else {
@@ -248,6 +251,7 @@ extension DefaultSchedule {
     }
     if isDot {
       guard attempt(.dot(tensor: dName)) else { return false }
+      if let p = ts.dotPrecision { _ = attempt(.precision(tensor: dName, precision: p)) }
     } else if let inside = trial.definitions.first(where: { $0.name == dName }) {
       // A short constant reduction left serial is unrolled (a stencil's taps).
       for l in inside.effectiveSchedule.loops where isReductionLoop(l.name, of: inside) {

@@ -28,9 +28,11 @@ import KevcIR
 ///   become one, FlashAttention-2's recurrence), then the default rules (`online-rows2`: two rows per program).
 ///   Exact in real arithmetic (the rescaling by `exp(m_old - m_new)` changes rounding only), so it needs no
 ///   tolerance beyond the spec's;
-/// - `tf32x3`: f32 contractions on the tensor cores in three tf32 passes (`precision(y, tf32x3)`: about f32's
-///   accuracy, and the harness checks it at f32's tolerance, so no tolerance is loosened); `tf32` and `bf16`
-///   operands, which lose accuracy, are never a sketch: only a spec whose tolerance allows them should get them.
+/// - `tf32x3`: every f32 contraction on the tensor cores in three tf32 passes (`precision(y, tf32x3)`: about f32's
+///   accuracy, and the harness checks it at f32's tolerance, so no tolerance is loosened), memory-bound ones too
+///   (the default takes it for compute-bound ones only); `tf32` and `bf16` operands, which lose accuracy, are
+///   never a sketch: only a spec whose tolerance allows them should get them;
+/// - `ieee`: every f32 contraction on the FMA units (`input_precision="ieee"`), the default's compute-bound ones too.
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -56,12 +58,22 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule O (before rule 0): online reductions: `fuse_reductions` on every definition where it is legal (a sum of
   /// `exp(x - max)` and its readers become one pass carrying a running maximum: online softmax, logsumexp).
   public var onlineReductions = false
-  /// Rule 4: the input precision of f32 `dot` contractions (nil: f32 on the FMA units, `input_precision="ieee"`).
+  /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `tf32x3` for a
+  /// compute-bound contraction whose tiles fit the matrix units, else f32 on the FMA units).
   public var dotPrecision: DotPrecision? = nil
+  /// Rule 4: f32 contractions stay on the FMA units (`input_precision="ieee"`) even where rule 4 takes tf32x3.
+  public var ieeeDots = false
 
   public init(name: String) { self.name = name }
 
   public static let `default` = GPUSketch(name: "default")
+
+  /// The same choices with contraction tiles at another scale.
+  func withTileScale(_ scale: Int) -> GPUSketch {
+    var s = self
+    s.tileScale = scale
+    return s
+  }
 
   /// Every sketch, the default first.
   public static let all: [GPUSketch] = {
@@ -80,7 +92,7 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseEpilogues = true
         $0.tileScale = 1
       },
-      with("tf32x3") { $0.dotPrecision = .tf32x3 },
+      with("tf32x3") { $0.dotPrecision = .tf32x3 }, with("ieee") { $0.ieeeDots = true },
       with("wide-tiles") { $0.tileScale = 1 }, with("online") { $0.onlineReductions = true },
       with("rows2") { $0.rowsPerProgram = 2 },
       with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock }, with("rows4") { $0.rowsPerProgram = 4 },
