@@ -15,7 +15,8 @@ import KevcBasic
 /// - an i64 value is computed in the index type when all of its operands are (index variables, dims and constants
 ///   that fit in 32 bits, arithmetic and selects of those); a load of i64 data or a cast from a narrower type is
 ///   `tl.int64` in Triton and widens whatever it meets. Every such value must have a known interval within
-///   `[-2^31, 2^31 - 1]` (an integer scalar parameter, whose value is unknown, forces 64 bits);
+///   `[-2^31, 2^31 - 1]` (an integer scalar parameter, whose value is unknown, and an i64 constant beyond 32 bits,
+///   which Triton's `tl.where` will not narrow, force 64 bits);
 /// - every memory access: the sum of `max |index| * stride` over its indices computed in the index type is at most
 ///   `2^31 - 1` (every partial sum of the offset, in any order, is within it), and every tensor the kernel reads
 ///   or writes has fewer than `2^31` elements (Inductor's rule: a margin for what the analysis does not see);
@@ -258,6 +259,10 @@ public enum IndexWidth {
         return false
       }
       for c in e.children { _ = visit(c) }
+      // A 64-bit constant beside 32-bit index values: Triton's `tl.where` refuses to narrow it, keep 64 bits.
+      if case .constant(let c) = e, c.dtype == .i64, case .int(let v) = c.value, Int64(Int32(truncatingIfNeeded: v)) != v {
+        failure = failure ?? "a constant beyond 32 bits"
+      }
       guard isIndexTyped(e) else { return false }
       if case .scalar(let s) = e {
         failure = failure ?? "scalar '\(s)' is an index value of unknown range"

@@ -7,6 +7,9 @@ import KevcIR
 /// the result.
 ///
 /// In order:
+/// O. Online reductions: a maximum and the sums of `exp(x - max)` reading it become one pass (`fuse_reductions`)
+///    where the sums' rows are longer than `gpuWholeReduction` (streamed in tiles, so two passes read memory twice);
+///    sketch `online` everywhere.
 /// S. Scans: a triangular reduction `[j in lo .. (i + 1)]` (a prefix sum written as the language writes one) becomes
 ///    a scan along `i` (`to_scan`) wherever the rewrite is legal: O(N) element evaluations instead of O(N^2), an
 ///    accumulator carried along the row (rule 4 then gives the scan axis a block, `tl.cumsum` or
@@ -84,8 +87,10 @@ extension DefaultSchedule {
     // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
 
-    // O. Online reductions (a sketch): one pass for a max and the sums of exp(x - max) that read it.
-    for d in kernel.definitions.reversed() where sketch.onlineReductions && current(d.name) != nil {
+    // O. Online reductions: one pass for a max and the sums of exp(x - max) that read it, where the rows are
+    // longer than a program keeps in registers (every sketch), or everywhere (sketch `online`).
+    for d in kernel.definitions.reversed()
+    where (sketch.onlineReductions || readsRowsTwice(d, k)) && current(d.name) != nil {
       attempt(.fuseReductions(tensor: d.name))
     }
 
@@ -193,6 +198,20 @@ extension DefaultSchedule {
       }
     }
     return Trace(steps)
+  }
+
+  /// Rule O's default case: `d` is, or reads, a sum over one constant axis longer than a program keeps whole in
+  /// registers (`gpuWholeReduction`): its row is then streamed in tiles, so the maximum and the sum of
+  /// `exp(x - max)` read it twice from memory where one online pass (`fuse_reductions`) reads it once, and a
+  /// log-sum-exp `max + log(sum)` folds the maximum's own kernel in (kl_div_loss's rows of 16384: the maximum, the
+  /// sum and the loss each streamed both inputs). Shorter rows stay two passes over registers.
+  static func readsRowsTwice(_ d: Definition, _ k: Kernel) -> Bool {
+    let sums = ([d.name] + ScheduleEditing.readTensors(d)).compactMap { n in k.definitions.first { $0.name == n } }
+    return sums.contains { s in
+      guard let r = s.reduction, r.op == .sum, r.axes.count == 1, let e = try? k.maxExtent(r.axes[0].name, in: s)
+      else { return false }
+      return e > gpuWholeReduction
+    }
   }
 
   /// The variable that walks memory contiguously in the definition's largest tensors: the last index of its

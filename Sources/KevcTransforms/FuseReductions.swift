@@ -8,7 +8,8 @@ import KevcIR
 /// domain whose `X` is all `-inf`, where the original divides 0 by 0 and gives NaN, the rewrite gives the sum of
 /// `Y`). Applied to an elementwise definition `t` whose body reads only such sums (and constants) at its own
 /// axes, the sums it reads are rewritten this way and merged with `t` into one tuple reduction whose state is
-/// `m` and one `w` per sum, and whose `yield` is `t`'s body: FlashAttention-2's recurrence. Applied to a sum, only
+/// `m` and one `w` per sum, and whose `yield` is `t`'s body: FlashAttention-2's recurrence. `t` may also read the
+/// maximum `M` itself (a log-sum-exp, `M + log(sum)`): the yield reads the running maximum `m` for it. Applied to a sum, only
 /// that sum is rewritten. Elementwise producers are inlined while matching; definitions left unread are removed.
 ///
 /// Legality: the sums and the maximum have one reduction axis with equal bounds (up to renaming), `X` and `Y`
@@ -145,13 +146,16 @@ extension ScheduleEditing {
     guard f.reduction == nil, f.schedule == nil || f.schedule == .natural(for: f) else { return nil }
     let fAxes = Set(f.axes.map(\.name))
     var sums: [(name: String, definition: Definition, substitution: [String: Expr])] = []
+    // Maxima of the sums' X over their range, read by f (a log-sum-exp `M + log(sum)`): the state's `m`.
+    var maxima: [(name: String, definition: Definition, substitution: [String: Expr])] = []
     var bad = false
     // Loads of online sums at distinct axes of f, and constants; nothing else (indices only inside those loads).
     func visit(_ node: Expr) {
       switch node {
       case .load(let l):
-        guard let d = kernel.definitions.first(where: { $0.name == l.tensor }), let r = d.reduction, r.op == .tuple,
-          let c = r.combiner, Self.isOnline(c), d.axes.count == l.indices.count
+        guard let d = kernel.definitions.first(where: { $0.name == l.tensor }), let r = d.reduction,
+          (r.op == .tuple && r.combiner.map(Self.isOnline) == true) || (r.op == .max && r.axes.count == 1),
+          d.axes.count == l.indices.count
         else {
           bad = true
           return
@@ -165,7 +169,13 @@ extension ScheduleEditing {
           }
           substitution[a.name] = i
         }
-        if let seen = sums.first(where: { $0.name == l.tensor }) {
+        if r.op == .max {
+          if let seen = maxima.first(where: { $0.name == l.tensor }) {
+            if seen.substitution != substitution { bad = true }
+          } else {
+            maxima.append((l.tensor, d, substitution))
+          }
+        } else if let seen = sums.first(where: { $0.name == l.tensor }) {
           if seen.substitution != substitution { bad = true }
         } else {
           sums.append((l.tensor, d, substitution))
@@ -203,6 +213,16 @@ extension ScheduleEditing {
       weights[s.name] = "w\(k)"
     }
     guard let x, let bounds else { return nil }
+    // A maximum read by f must be the running maximum: of the same X over the same range.
+    for mx in maxima {
+      guard let r = mx.definition.reduction, let axis = r.axes.first, r.accumulator == t else { return nil }
+      var substitution = mx.substitution
+      substitution[axis.name] = .index(axisName)
+      let mxBody = inliningElementwise(mx.definition.body, in: mx.definition).substituting(substitution)
+      let mb = (axis.lowerBound.substituting(substitution), axis.upperBound.substituting(substitution))
+      guard mxBody == x, mb == bounds else { return nil }
+      weights[mx.name] = "m"
+    }
     let yield = f.body.rewritten { node in
       guard case .load(let l) = node, let w = weights[l.tensor] else { return nil }
       return .scalar(w)

@@ -305,6 +305,8 @@ extension KernelBuilder {
       let worst = op == .argmax ? TritonType.lowest(type) : TritonType.highest(type)
       var vText = c.isConstant ? materialize(c) : c.text
       var iText = i.isConstant ? materialize(i) : i.text
+      // The index travels in int64 (its "no index" sentinel is 2^63 - 1) whatever the kernel's index width.
+      if indexType != "tl.int64" { iText = "(\(iText)).to(tl.int64)" }
       var lanes = c.lanes.union(i.lanes)
       if let mask {
         vText = "tl.where(\(mask), \(vText), \(TritonType.literal(worst)))"

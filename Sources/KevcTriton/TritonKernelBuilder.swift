@@ -542,13 +542,13 @@ struct KernelBuilder {
         if loFrame.lanes.isEmpty {
           loText = b.materialize(loFrame)
         } else {
-          b.line("\(loName) = tl.min(\(valid.map { "tl.where(\($0), \(loFrame.text), 9223372036854775807)" } ?? loFrame.text))")
+          b.line("\(loName) = tl.min(\(valid.map { "tl.where(\($0), (\(loFrame.text)).to(tl.int64), 9223372036854775807)" } ?? loFrame.text))")
           loText = loName
         }
         if hiFrame.lanes.isEmpty {
           hiText = b.materialize(hiFrame)
         } else {
-          b.line("\(hiName) = tl.max(\(valid.map { "tl.where(\($0), \(hiFrame.text), -9223372036854775807)" } ?? hiFrame.text))")
+          b.line("\(hiName) = tl.max(\(valid.map { "tl.where(\($0), (\(hiFrame.text)).to(tl.int64), -9223372036854775807)" } ?? hiFrame.text))")
           hiText = hiName
         }
       }
