@@ -159,7 +159,10 @@ import Testing
     let order = "reorder(c, [n.o, m.o, m.i, n.i, k.o, k.i])"
     let binds = ["bind(c, n.o, grid.x)", "bind(c, m.o, grid.y)", "bind(c, n.i, block.x)", "bind(c, m.i, block.y)", "bind(c, k.i, block.z)"]
     #expect(try mm("bf16", 4096, 4096, 4096) == ["dot(c)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 64)", order] + binds + ["launch(c, 8, 3)"])
-    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)", order] + binds + ["launch(c, 4, 3)"])
+    // f32 operands, compute-bound: tf32x3 on the tensor cores, 128x128 tiles halved until 132 SMs have work.
+    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)", order] + binds + ["launch(c, 4, 3)"])
+    #expect(try mm("f32", 4096, 4096, 4096) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)", order] + binds + ["launch(c, 8, 3)"])
+    // Memory-bound (40 x 24 x 1000: 2 flops per 4 bytes): the FMA units.
     #expect(try mm("f32", 40, 24, 1000) == [
       "dot(c)", "split(c, n, 64)", "reorder(c, [n.o, m, n.i, k])", "bind(c, n.o, grid.x)", "bind(c, n.i, block.x)",
       "bind(c, m, block.y)", "bind(c, k, block.z)", "launch(c, 4, 3)",
@@ -271,13 +274,14 @@ import Testing
     let narrow = try Self.trace(mm, sketch: Self.sketch("narrow-tiles"))
     #expect(Array(narrow.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 64)"])
     #expect(narrow.last == "launch(c, 4, 3)")
-    // f32 operands (FMA units): the default stops at 64x64x32; wide-tiles takes the contiguous output to 128 with
-    // reduction steps of 16 and 8 warps (bench/gpu/attention.trace's P V tile).
+    // f32 operands, compute-bound: tf32x3 on the tensor cores with their tiles (128 bytes of each operand row per
+    // reduction step: 32 f32), wide-tiles up to 256 along the contiguous output. Sketch ieee keeps the FMA units,
+    // where the default stops at 64x64x32.
     let f32 = mm.replacingOccurrences(of: "bf16", with: "f32").replacingOccurrences(of: "cast<f32>", with: "")
-    #expect(Array(try Self.trace(f32).prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)"])
+    #expect(Array(try Self.trace(f32).prefix(5)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)"])
     let wideF32 = try Self.trace(f32, sketch: Self.sketch("wide-tiles"))
-    #expect(Array(wideF32.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 128)", "split(c, k, 16)"])
-    #expect(wideF32.last?.hasPrefix("launch(c, 8, ") == true)
+    #expect(Array(wideF32.prefix(4)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 256)"])
+    #expect(Array(try Self.trace(f32, sketch: Self.sketch("ieee")).prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)"])
   }
 
   /// Sketch rows4: four rows per program.

@@ -20,6 +20,25 @@ import Testing
     try TritonTestSupport.checkGolden(text, "lowering/triton/\(name).py")
   }
 
+  /// Index width (`IndexWidth`, shown by `--emit scheduled`): int32 program ids, lanes and loop variables while
+  /// every offset fits (the goldens), int64 past 2^31 elements (only compiled: nothing runs at that size).
+  @Test func indexWidthFollowsTheOffsets() throws {
+    let spec = TritonTestSupport.inRepository("specs/kernelbench/matmul_transposed_b.kev")
+    let small = try TritonTestSupport.module(spec, overrides: ["M": 2048, "K": 8192, "N": 4096])
+    #expect(small.contains("n_o = tl.program_id(0)\n") && small.contains("m_i = tl.arange(0, BLOCK_m_i)\n"))
+    #expect(small.contains("k_o = tl.cast(k_o_, tl.int32)") && !small.contains("tl.int64"))
+    // A: 65536 x 32768 = 2^31 elements.
+    let large = try TritonTestSupport.module(spec, overrides: ["M": 65536, "K": 32768, "N": 64])
+    #expect(large.contains("n_o = tl.program_id(0).to(tl.int64)") || large.contains("m_o = tl.program_id(1).to(tl.int64)"))
+    #expect(large.contains("tl.arange(0, BLOCK_m_i).to(tl.int64)") && large.contains("tl.cast(k_o_, tl.int64)"))
+    var request = CompileRequest(
+      source: try TritonTestSupport.source(spec), kind: .spec, shapeOverrides: ["M": 65536, "K": 32768, "N": 64],
+      stages: [.scheduled])
+    request.target = .triton
+    let scheduled = String(decoding: try Compiler.compile(request).artifacts[.scheduled] ?? Data(), as: UTF8.self)
+    #expect(scheduled.contains("// %C: index width i64 ('A' has 2147483648 elements)"))
+  }
+
   @Test func rowStatisticsLiveInRegisters() throws {
     let text = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/rmsnorm.kev"))
     // One kernel: the row's sum of squares is reduced in y's program and kept in a register.
@@ -80,7 +99,7 @@ import Testing
     #expect(tf32.components(separatedBy: "input_precision=\"tf32\")").count == 4, "three tf32 passes")
     #expect(tf32.contains("\"tolerance\": {\"c\": \"f32\"}"))
     #expect(tf32.contains("for round_ in tl.range(0, 1):"), "8 x 8 tiles, at most 132 programs: one round")
-    #expect(tf32.contains("pid = tl.program_id(0).to(tl.int64) + 64 * tl.cast(round_, tl.int64)"))
+    #expect(tf32.contains("pid = tl.program_id(0) + 64 * tl.cast(round_, tl.int32)"), "offsets fit: int32 indices")
     #expect(tf32.contains("first_y = (pid_xy // 64) * 8"), "groups of 8 rows of 8 tiles")
     #expect(tf32.contains("\"grid\": [64, 1, 1]"))
     // compute_with: rmsnorm backward's dx and dw partials in one kernel (two kernels in all, with dw's combine).

@@ -2,11 +2,12 @@
 the f32 tolerance of the harness (kevc_gpu/tolerance.py) where one tf32 pass does not.
 
 Triton's interpreter ignores `input_precision` (its `tl.dot` is a float32 numpy matmul), so it cannot show tf32
-rounding; this test emulates what the tensor cores compute instead: each f32 operand x is split into
-hi = tf32(x) and lo = tf32(x - hi) (`cvt.rna.tf32.f32`: 10 mantissa bits, round to nearest, ties away from
-zero), and the three products lo*hi + hi*lo + hi*hi (each exact in f32: 11 x 11 significant bits) are
-accumulated in f32. The dropped lo*lo term and lo's rounding leave about 2^-21 of each product, against 2^-24
-for f32 and 2^-11 for one tf32 pass."""
+rounding; this test emulates what kevc's Triton module makes the tensor cores compute instead (TritonDot.swift):
+each f32 operand x is split into hi = x with its 13 low mantissa bits cleared (`x.to(tl.int32, bitcast=True) &
+-8192`) and lo = x - hi (exact in f32), and the three `tl.dot(..., input_precision="tf32")` passes lo*hi, hi*lo,
+hi*hi each read their operands as tf32 (the tensor cores drop the 13 low bits: lo loses at most 2^-10 of itself,
+2^-20 of x) and accumulate in f32. The dropped lo*lo term and lo's truncation leave about 2^-20 of each product,
+against 2^-24 for f32 and 2^-10 for one tf32 pass."""
 import zlib
 
 import pytest
@@ -18,17 +19,16 @@ from kevc_gpu.tolerance import compare
 
 
 def tf32(x):
-    """Rounds float32 values to tf32 (10 explicit mantissa bits), to nearest with ties away from zero."""
+    """float32 values as the tensor cores read them in tf32: the 13 low mantissa bits cleared (truncation)."""
     bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
-    rounded = (bits + np.uint32(0x1000)) & np.uint32(0xFFFFE000)
-    return rounded.view(np.float32)
+    return (bits & np.uint32(0xFFFFE000)).view(np.float32)
 
 
 def dot_tf32x3(a, b):
     a_hi, b_hi = tf32(a), tf32(b)
-    a_lo, b_lo = tf32(a - a_hi), tf32(b - b_hi)
-    acc = np.matmul(a_lo, b_hi, dtype=np.float32)
-    acc = acc + np.matmul(a_hi, b_lo, dtype=np.float32)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    acc = np.matmul(tf32(a_lo), b_hi, dtype=np.float32)
+    acc = acc + np.matmul(a_hi, tf32(b_lo), dtype=np.float32)
     return acc + np.matmul(a_hi, b_hi, dtype=np.float32)
 
 
