@@ -52,12 +52,12 @@ def _kevc_argmax_combine(v1, i1, v2, i2):
 @triton.jit
 def kevc_argmax_idx(x_ptr, idx_ptr, BLOCK_n: tl.constexpr):
     # computes idx; grid [61, 1, 1]
-    m = tl.program_id(0).to(tl.int64)
-    n = tl.arange(0, BLOCK_n).to(tl.int64)
+    m = tl.program_id(0)
+    n = tl.arange(0, BLOCK_n)
     n_ok = n < 129
     x_v = tl.load(x_ptr + (m * 129 + n), mask=n_ok, other=0.0)
     v = tl.broadcast_to(tl.where(n_ok, x_v, -float("inf")), (BLOCK_n,))
-    i = tl.broadcast_to(tl.where(n_ok, n, 9223372036854775807), (BLOCK_n,))
+    i = tl.broadcast_to(tl.where(n_ok, (n).to(tl.int64), 9223372036854775807), (BLOCK_n,))
     v, i = tl.reduce((v, i), None, _kevc_argmax_combine)
     tl.store(idx_ptr + (m), (tl.where(i == 9223372036854775807, -1, i)).to(tl.int64))
 
@@ -65,7 +65,7 @@ def kevc_argmax_idx(x_ptr, idx_ptr, BLOCK_n: tl.constexpr):
 @triton.jit
 def kevc_argmax_best(x_ptr, idx_ptr, best_ptr, BLOCK_m: tl.constexpr):
     # computes best; grid [1, 1, 1]
-    m = tl.arange(0, BLOCK_m).to(tl.int64)
+    m = tl.arange(0, BLOCK_m)
     m_ok = m < 61
     idx_v = tl.load(idx_ptr + (m), mask=m_ok, other=0)
     x_v = tl.load(x_ptr + (m * 129 + idx_v), mask=m_ok & (idx_v >= 0) & (idx_v < 129), other=0.0)

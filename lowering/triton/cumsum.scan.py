@@ -33,8 +33,8 @@ KEVC = {
 @triton.jit
 def kevc_cumsum_y(x_ptr, y_ptr, BLOCK_n: tl.constexpr):
     # computes y; grid [29, 1, 1]
-    m = tl.program_id(0).to(tl.int64)
-    n = tl.arange(0, BLOCK_n).to(tl.int64)
+    m = tl.program_id(0)
+    n = tl.arange(0, BLOCK_n)
     n_ok = n < 203
     x_v = tl.load(x_ptr + (m * 203 + n), mask=n_ok, other=0.0)
     t = tl.broadcast_to((x_v).to(tl.float32), (BLOCK_n,))

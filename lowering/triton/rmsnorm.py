@@ -35,12 +35,12 @@ KEVC = {
 @triton.jit
 def kevc_rmsnorm_y(x_ptr, w_ptr, y_ptr, eps, BLOCK_n: tl.constexpr, BLOCK_n_1: tl.constexpr):
     # computes y; grid [61, 1, 1]
-    m = tl.program_id(0).to(tl.int64)
-    n = tl.arange(0, BLOCK_n).to(tl.int64)
+    m = tl.program_id(0)
+    n = tl.arange(0, BLOCK_n)
     n_ok = n < 96
     # ss: computed at this point of y, region [1] in a register
     ss_m = m
-    n_1 = tl.arange(0, BLOCK_n_1).to(tl.int64)
+    n_1 = tl.arange(0, BLOCK_n_1)
     n_1_ok = n_1 < 96
     x_v = tl.load(x_ptr + (ss_m * 96 + n_1), mask=n_1_ok, other=0.0).to(tl.float32)
     t = tl.where(n_1_ok, (x_v * x_v), 0.0)

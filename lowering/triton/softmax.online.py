@@ -61,10 +61,10 @@ def _kevc_max_nan(a, b):
 def kevc_softmax_mx(x_ptr, ws_mx):
     # computes mx; grid [1, 1, 1]
     for m_ in tl.range(0, 61):
-        m = tl.cast(m_, tl.int64)
+        m = tl.cast(m_, tl.int32)
         acc = tl.full([], -float("inf"), tl.float32)
         for n_ in tl.range(0, 203):
-            n = tl.cast(n_, tl.int64)
+            n = tl.cast(n_, tl.int32)
             x_v = tl.load(x_ptr + (m * 203 + n))
             acc = tl.maximum(acc, x_v, propagate_nan=tl.PropagateNan.ALL)
         tl.store(ws_mx + (m), (acc).to(tl.float32))
@@ -73,13 +73,13 @@ def kevc_softmax_mx(x_ptr, ws_mx):
 @triton.jit
 def kevc_softmax__r0(x_ptr, ws__r0, BLOCK_j_i: tl.constexpr):
     # computes _r0; grid [61, 1, 1]
-    m = tl.program_id(0).to(tl.int64)
+    m = tl.program_id(0)
     # _r0: block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)
     acc_m = tl.full([], -float("inf"), tl.float32)
     acc_w = tl.full([], 0.0, tl.float32)
     for j_o_ in tl.range(0, 13):
-        j_o = tl.cast(j_o_, tl.int64)
-        j_i = tl.arange(0, BLOCK_j_i).to(tl.int64)
+        j_o = tl.cast(j_o_, tl.int32)
+        j_i = tl.arange(0, BLOCK_j_i)
         j_i_ok = j_i < tl.minimum(tl.full([], 16, tl.int64), (203 - (j_o * 16)))
         x_v = tl.load(x_ptr + (m * 203 + ((j_o * 16) + j_i)), mask=j_i_ok, other=0.0)
         t_m = tl.broadcast_to(tl.where(j_i_ok, (x_v).to(tl.float32), -float("inf")), (BLOCK_j_i,))
@@ -99,9 +99,9 @@ def kevc_softmax__r0(x_ptr, ws__r0, BLOCK_j_i: tl.constexpr):
 def kevc_softmax_y(x_ptr, y_ptr, ws_mx, ws__r0):
     # computes y; grid [1, 1, 1]
     for m_ in tl.range(0, 61):
-        m = tl.cast(m_, tl.int64)
+        m = tl.cast(m_, tl.int32)
         for n_ in tl.range(0, 203):
-            n = tl.cast(n_, tl.int64)
+            n = tl.cast(n_, tl.int32)
             x_v = tl.load(x_ptr + (m * 203 + n))
             mx_v = tl.load(ws_mx + (m))
             _r0_v = tl.load(ws__r0 + (m))

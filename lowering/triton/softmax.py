@@ -38,12 +38,12 @@ def _kevc_max_nan(a, b):
 @triton.jit
 def kevc_softmax_y(x_ptr, y_ptr, BLOCK_n: tl.constexpr, BLOCK_n_1: tl.constexpr, BLOCK_j: tl.constexpr):
     # computes y; grid [61, 1, 1]
-    m = tl.program_id(0).to(tl.int64)
-    n = tl.arange(0, BLOCK_n).to(tl.int64)
+    m = tl.program_id(0)
+    n = tl.arange(0, BLOCK_n)
     n_ok = n < 203
     # mx: computed at this point of y, region [1] in a register
     mx_m = m
-    n_1 = tl.arange(0, BLOCK_n_1).to(tl.int64)
+    n_1 = tl.arange(0, BLOCK_n_1)
     n_1_ok = n_1 < 203
     x_v = tl.load(x_ptr + (mx_m * 203 + n_1), mask=n_1_ok, other=0.0)
     t = tl.where(n_1_ok, x_v, -float("inf"))
@@ -51,7 +51,7 @@ def kevc_softmax_y(x_ptr, y_ptr, BLOCK_n: tl.constexpr, BLOCK_n_1: tl.constexpr,
     mx_val = t
     # _r0: computed at this point of y, region [1] in a register
     _r0_m = m
-    j = tl.arange(0, BLOCK_j).to(tl.int64)
+    j = tl.arange(0, BLOCK_j)
     j_ok = j < 203
     x_v_1 = tl.load(x_ptr + (_r0_m * 203 + j), mask=j_ok, other=0.0)
     t_1 = tl.where(j_ok, tl.exp((x_v_1 - mx_val)), 0.0)
