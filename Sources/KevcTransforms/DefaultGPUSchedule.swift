@@ -45,7 +45,10 @@ import KevcIR
 ///      sized to the operands (the next power of two of each extent, 16 to 128 for the outputs, 16 to 64 for the
 ///      reduction; halved while there are fewer output tiles than multiprocessors, down to 64) and shrunk (stages,
 ///      then the reduction tile, then the output tiles) until Triton's shared memory for the pipelined operand
-///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial;
+///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial.
+///      f32 operands go on the tensor cores in three tf32 passes (`precision(y, tf32x3)`, f32's accuracy) when the
+///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`),
+///      with the matrix units' tiles; otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block

@@ -112,6 +112,10 @@ import Testing
     Case(
       name: "fuse_reductions: softmax's normaliser without the maximum", source: "specs/softmax.kev",
       shape: ["M": 5, "N": 37], trace: "fuse_reductions(_r0)", irContains: ["reduce<m: f32 = -inf:f32, w: f32"]),
+    Case(
+      name: "fuse_reductions: a log-sum-exp reading the maximum itself (kl_div_loss's rows), the maximum folded in",
+      source: "specs/kernelbench/kl_div_loss.kev", shape: ["R": 5, "D": 37],
+      trace: "fuse_reductions(la)\nfuse_reductions(lb)", irContains: ["yield (%m + log(%w0))"]),
     // to_scan (a scan against the interpreter on the triangular reduction)
     Case(
       name: "to_scan: prefix sum", source: "specs/cumsum.kev", shape: ["M": 5, "N": 61], trace: "to_scan(y)",

@@ -117,6 +117,29 @@ import Testing
     #expect(status == 0, "\(log)")
   }
 
+  /// Rule O: rows longer than a program keeps in registers (8200 > 8192) take one online pass, the log-sum-exp's
+  /// maximum folded in (kl_div_loss: no kernel of its own for `ma`, `mb`); under Triton's interpreter against torch.
+  @Test func longRowsTakeOneOnlinePassUnderTritonsInterpreter() throws {
+    let (text, module) = try Self.defaultModule("kl_div_loss", ["R": 3, "D": 8200])
+    #expect(text.hasPrefix("fuse_reductions(lb)\nfuse_reductions(la)"), "\(text)")
+    #expect(!module.contains("def kevc_kl_div_loss_ma("), "the maximum is the running one")
+    let (short, _) = try Self.defaultModule("kl_div_loss", ["R": 3, "D": 8192])
+    #expect(!short.contains("fuse_reductions"), "rows in registers keep two passes")
+    guard TritonTestSupport.tritonVersion != nil else { return }
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "kldiv", script: """
+      import torch, kldiv
+      torch.manual_seed(0)
+      a, b = torch.randn(3, 8200) * 4, torch.randn(3, 8200) * 4
+      loss = torch.empty(())
+      kldiv.launch(a=a, b=b, loss=loss)
+      p, t = torch.softmax(a.double(), -1), torch.softmax(b.double(), -1)
+      ref = torch.nn.functional.kl_div(torch.log(p), t, reduction="batchmean")
+      err = abs(loss.double().item() - ref.item())
+      assert err < 1e-5 * max(1.0, abs(ref.item())), (loss.item(), ref.item())
+      """)
+    #expect(status == 0, "\(log)")
+  }
+
   /// Rule 3c's one-kernel RMS norm over channels (the default schedule of specs/kernelbench/rms_norm_channels.kev,
   /// blocks of 512 along the row, the 600-wide row with a tail) under Triton's interpreter, against torch.
   @Test func columnStatisticsRunUnderTritonsInterpreter() throws {
