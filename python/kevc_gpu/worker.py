@@ -225,6 +225,8 @@ class Worker:
                        "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
                        "seed": job["seed"]}
         self.timing_setup = None
+        from .held import Ledger
+        self.ledger = Ledger()  # the time the device lock was held, by what ran under it (held.py)
         # Interpreter start-up and this module's imports happened before: counted from the process's start.
         self._phase_start = time.monotonic() - (time.time() - _process_start_time())
 
@@ -310,6 +312,11 @@ class Worker:
             mine = self.tolerance.get(str(name))
             self.tolerance[str(name)] = coarser(mine, t) if mine else t
         self.slice_elements = self.reference_chunking()
+        # Triton compiles a kernel at its first launch: here instead, before any lock (compile_ahead), for the
+        # candidate and the paired baseline, so that no compile holds the device from other workers' timings.
+        self.phase("compile")
+        self.compile_ahead(self.kernel, "the kernel")
+        self.baseline_module = self.load_baseline_module()
 
     def reference_chunking(self):
         """Elements per slice of the chunked float64 reference, or None for the reference whole: the plan the job
@@ -411,8 +418,9 @@ class Worker:
         """Launches the candidate and waits for all streams; converts exceptions into a classified Failure."""
         threads = threading.active_count()
         try:
-            self.kernel.launch(**args)
-            self.sync()
+            with self.ledger.part("kernel"):
+                self.kernel.launch(**args)
+                self.sync()
         except Failure:
             raise
         except BaseException as e:  # noqa: BLE001 - every exception of a candidate is classified
@@ -474,15 +482,15 @@ class Worker:
         bitwise with a snapshot, every result compared with the float64 reference (whole or in slices)."""
         torch = self.torch
         self.phase(label or "trial %d (%s)" % (number, dist))
-        with harness_work("inputs"):
+        with harness_work("inputs"), self.ledger.part("inputs"):
             values = self.inp.generate(self.params, seed, dist, self.device)
         expected, leeway = None, {}
         inputs = sum(v.numel() * v.element_size() for v in values.values())
         outputs = sum(self.inp.NATIVE[r["dtype"]].itemsize * _numel(r["shape"]) for r in self.results)
         if not self.sliced(label or "trial %d" % number, held_later=inputs + outputs):
-            with harness_work("the float64 reference"):
+            with harness_work("the float64 reference"), self.ledger.part("reference"):
                 expected, leeway = self.reference_for(values, seed, dist, reuse)
-        with harness_work("input snapshots and poisoned outputs"):
+        with harness_work("input snapshots and poisoned outputs"), self.ledger.part("poison"):
             outs = self.inp.poisoned(self.results, self.device)
             snapshot = {k: v.clone() for k, v in values.items()} if self.snapshot_fits(inputs) else None
         args = dict(self.inp.kernel_arguments(self.params, values))
@@ -491,7 +499,7 @@ class Worker:
         trial = {"seed": seed, "distribution": dist, "results": {}, "inputs_written": []}
         if label:
             trial["label"] = label
-        with harness_work("the comparisons"):
+        with harness_work("the comparisons"), self.ledger.part("compare"):
             if snapshot is None:
                 # No room for a copy of the inputs: they are drawn again piece by piece and compared (the same
                 # bitwise check), and the sliced reference reads them once they are known to be unchanged.
@@ -637,24 +645,74 @@ class Worker:
             out["sync_round_trip_s"] = trip
         return out
 
-    def load_baseline(self, values):
-        """The baseline kernel module (`baseline_kernel`: the search's default schedule at this shape), ready to
-        launch on the timing inputs with its own outputs; None when not asked for or when it does not load (its
+    def load_baseline_module(self):
+        """The baseline kernel module (`baseline_kernel`: the search's default schedule at this shape), loaded and
+        compiled ahead (no lock, no GPU work); None when not asked for or when it does not load or compile (its
         failure is never the candidate's)."""
         path = self.job.get("baseline_kernel")
-        if not path:
+        if not path or self.job.get("timing_calls", 50) <= 0:
             return None
         from . import modules
         try:
             mod = modules.load_module(path)
-            args = dict(self.inp.kernel_arguments(self.params, values))
-            args.update(self.inp.poisoned(self.results, self.device))
-            mod.launch(**args)
-            self.sync()
+            self.compile_ahead(mod, "the baseline")
+            return mod
+        except Exception as e:  # noqa: BLE001 - a Failure too: the baseline's compile error is not the candidate's
+            self.result["baseline_timing"] = {"error": _short(e, 300)}
+            return None
+
+    def load_baseline(self, values):
+        """The baseline module ready to launch on the timing inputs with its own outputs, launched once (a failure
+        there is reported, never the candidate's); None when there is none."""
+        mod = getattr(self, "baseline_module", None)
+        if mod is None:
+            return None
+        try:
+            with self.ledger.part("baseline"):
+                args = dict(self.inp.kernel_arguments(self.params, values))
+                args.update(self.inp.poisoned(self.results, self.device))
+                mod.launch(**args)
+                self.sync()
             return lambda: mod.launch(**args)
         except Exception as e:  # noqa: BLE001
             self.result["baseline_timing"] = {"error": _short(e, 300)}
             return None
+
+    def compile_ahead(self, module, what):
+        """Triton's JIT compile of every kernel `module.launch()` launches, before any lock and with no GPU work:
+        launch() runs on meta tensors (a shape and a dtype, no memory) while Triton's JITFunction.run is told
+        `warmup=True` (compile and cache, never launch). The first real launch, under the lock, then finds its
+        kernels compiled. A specialisation the stand-ins miss (an integer scalar drawn as 1 or a multiple of 16)
+        still compiles at the first launch, counted (held.py, the result's `compiles`). Off a GPU (the Triton
+        interpreter, torch-only modules) there is nothing to compile. A Triton compile error is the module's
+        compile_error, as at the first launch; anything else the stand-ins make launch() raise is noted
+        (`compile_ahead`) and the compile happens at the first launch, as before."""
+        if not self.cuda:
+            return
+        try:
+            from triton.runtime.jit import JITFunction
+        except ImportError:
+            return
+        torch = self.torch
+        args = {p["name"]: (_scalar_stand_in(p) if len(p["shape"]) == 0 else
+                            torch.empty(p["shape"], dtype=self.inp.NATIVE[p["dtype"]], device="meta"))
+                for p in self.params}
+        args.update({r["name"]: torch.empty(r["shape"], dtype=self.inp.NATIVE[r["dtype"]], device="meta")
+                     for r in self.results})
+        run = JITFunction.run
+
+        def compile_only(fn, *a, grid=None, warmup=False, **kw):
+            return run(fn, *a, grid=grid, warmup=True, **kw)
+
+        JITFunction.run = compile_only
+        try:
+            module.launch(**args)
+        except Exception as e:  # noqa: BLE001 - classified below
+            if _is_compile_error(e):
+                raise Failure("compile_error", "compilation failed: %s" % _short(e))
+            self.result.setdefault("compile_ahead", {})[what] = "not done: %s" % _short(e, 300)
+        finally:
+            JITFunction.run = run
 
     def flush_and_trip(self):
         """The L2 flush buffer and the synchronize round trip (sync_round_trip) of this timing, made once per
@@ -718,14 +776,15 @@ class Worker:
 
     def prepare_timing(self):
         """The timing's inputs and outputs, one launch of the timed path (a failure there is classified, not timed)
-        and the baseline loaded and launched once (its compile): under the checks' shared hold."""
+        and the baseline launched once (both compiled ahead: compile_ahead): under the checks' shared hold."""
         self.timing_setup = None
         if self.job.get("timing_calls", 50) <= 0:
             return
         self.phase("timing set-up")
         values = self.last_values if hasattr(self, "last_values") else self.inp.generate(
             self.params, self.job["seed"], "normal", self.device)
-        outs = self.inp.poisoned(self.results, self.device)
+        with self.ledger.part("poison"):
+            outs = self.inp.poisoned(self.results, self.device)
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
         self.call(args)
@@ -755,6 +814,7 @@ class Worker:
         self.phase("timing")
         self.wait_for_device("exclusive")  # only the timed calls own the GPU
         try:
+            self.ledger.push("timing")
             fn = lambda: self.kernel.launch(**args)  # noqa: E731
             budget = self.job.get("timing_seconds")
             if baseline is not None:
@@ -769,6 +829,7 @@ class Worker:
             self.result["timing"].pop("samples", None)
         finally:
             self._flush = None  # the flush buffer's memory, back to the checks that follow
+            self.ledger.pop("timing")
             self.lock.downgrade()
         baseline = fn = None  # the baseline's outputs: memory the revalidation may need
         try:
@@ -780,43 +841,31 @@ class Worker:
         """Revalidation, the eager baseline and the roofline, after the timed calls (under the shared lock, downgraded
         from the timing's exclusive one)."""
         self.fresh_trial()
-        # Results must still be right after the timed calls, for new values in the same buffers (a kernel that
-        # caches results by pointer, or only computes on the first call, fails here).
-        self.phase("revalidation")
-        seed = self.inp.trial_seed(self.job["seed"], 1000)
-        # The new values are drawn straight into the kernel's input buffers (no second copy of the inputs), and the
-        # memory the timing held (the baseline's outputs, the L2 flush buffer) is returned first.
-        self.release_cached_memory()
-        with harness_work("revalidation inputs"):
-            fresh = self.inp.generate(self.params, seed, "normal", self.device, into=values)
-        fresh_args = dict(self.inp.kernel_arguments(self.params, fresh))
-        for o in outs.values():
-            self.inp.poison_(o)
-        fresh_args.update(outs)
-        expected, leeway = None, {}
-        sliced = self.sliced("revalidation")
-        if not sliced:
-            with harness_work("the revalidation's float64 reference"):
-                expected, leeway = self.reference_for(fresh, seed, "normal", bool(self.job.get("reuse_references")))
-        self.call(fresh_args)
-        if sliced:
-            # The sliced reference reads the inputs after the call: they must still be what was drawn (checked
-            # by drawing them again piece by piece, not against a snapshot).
-            with harness_work("the revalidation's input check"):
-                written = self.inp.matches(self.params, seed, "normal", self.device, fresh)
-            if written:
-                raise Failure("wrong", "after timing, with new inputs in the same buffers: the kernel wrote its "
-                              "input(s) %s" % ", ".join(written))
-        with harness_work("the revalidation's comparisons"):
-            checked = self.check_results(outs, expected, fresh, leeway)
-        for r in self.results:
-            c = checked[r["name"]]
-            if not c["passed"]:
-                raise Failure(c["kind"], "after timing, with new inputs in the same buffers: result '%s': %s"
-                              % (r["name"], c["reason"]))
-
+        fresh = self.revalidate(values, outs)
         # PyTorch eager baseline: the reference module's computation in the spec's dtypes.
         self.phase("eager baseline")
+        with self.ledger.part("eager"):
+            self.eager_baseline(fresh, calls)
+
+        self.phase("roofline")
+        with self.ledger.part("roofline"):
+            self.roofline(fresh)
+        self.check_guards()
+        t = self.result["timing"]["median_s"]
+        e = self.result["eager"] or {}
+        # The 10x check needs a real PyTorch time (--eager-s, measured by the caller with the library calls a user
+        # would write). The reference module's eager path is a chunked, vectorised evaluation of the IR, not what
+        # PyTorch users run: on the H200 it took 12.5 ms for an rmsnorm that torch runs in 0.45 ms, so a ratio
+        # against it flagged honest kernels (and the search then discarded them). Impossible speed without a
+        # given baseline is caught by the roofline-floor check alone.
+        given = e.get("source") == "given"
+        if (self.cuda and given and "median_s" in e and t > 0
+                and e["median_s"] / t > self.job.get("eager_ratio_limit", 10.0)):
+            self.flag("more than %gx faster than PyTorch (%.3g s vs %.3g s, the caller's PyTorch time)"
+                      % (self.job.get("eager_ratio_limit", 10.0), t, e["median_s"]))
+
+    def eager_baseline(self, fresh, calls):
+        """The reference module's eager path timed (with the GPU to itself), or the caller's given PyTorch time."""
         given = self.job.get("eager_s")
         if given is not None:
             # A real PyTorch time measured by the caller (the benchmark's own baseline), used as is.
@@ -846,21 +895,63 @@ class Worker:
             except Exception as e:
                 self.result["eager"] = {"error": _short(e)}
 
-        self.phase("roofline")
-        self.roofline(fresh)
-        self.check_guards()
-        t = self.result["timing"]["median_s"]
-        e = self.result["eager"] or {}
-        # The 10x check needs a real PyTorch time (--eager-s, measured by the caller with the library calls a user
-        # would write). The reference module's eager path is a chunked, vectorised evaluation of the IR, not what
-        # PyTorch users run: on the H200 it took 12.5 ms for an rmsnorm that torch runs in 0.45 ms, so a ratio
-        # against it flagged honest kernels (and the search then discarded them). Impossible speed without a
-        # given baseline is caught by the roofline-floor check alone.
-        given = e.get("source") == "given"
-        if (self.cuda and given and "median_s" in e and t > 0
-                and e["median_s"] / t > self.job.get("eager_ratio_limit", 10.0)):
-            self.flag("more than %gx faster than PyTorch (%.3g s vs %.3g s, the caller's PyTorch time)"
-                      % (self.job.get("eager_ratio_limit", 10.0), t, e["median_s"]))
+    def cannot_become_best(self):
+        """Why this candidate cannot become the search's best (its median more than `slower_factor` times the
+        incumbent's, which every candidate the stop rule ended as "slower" is), or None. The revalidation is for a
+        candidate that could: it guards the result that `kevc compile` will use."""
+        incumbent = self.job.get("incumbent_s")
+        timing = self.result.get("timing") or {}
+        factor = float(self.job.get("slower_factor") or 2.0)
+        median = timing.get("median_s")
+        if not incumbent or median is None or median <= factor * float(incumbent):
+            return None
+        return "median %.3g s > %g x the incumbent's %.3g s" % (median, factor, float(incumbent))
+
+    def revalidate(self, values, outs):
+        """Results must still be right after the timed calls, for new values in the same buffers (a kernel that
+        caches results by pointer, or only computes on the first call, fails here). Skipped, and said so in the
+        result's `revalidation`, for a candidate that cannot become the best (cannot_become_best). Returns the
+        inputs the roofline measures (the new values, or the timing's when skipped)."""
+        why = self.cannot_become_best()
+        if why:
+            self.result["revalidation"] = "skipped: cannot become the best (%s)" % why
+            return values
+        self.phase("revalidation")
+        seed = self.inp.trial_seed(self.job["seed"], 1000)
+        # The new values are drawn straight into the kernel's input buffers (no second copy of the inputs), and the
+        # memory the timing held (the baseline's outputs, the L2 flush buffer: freed when the timing dropped them)
+        # is returned first.
+        self.release_cached_memory(collect=False)
+        with harness_work("revalidation inputs"), self.ledger.part("inputs"):
+            fresh = self.inp.generate(self.params, seed, "normal", self.device, into=values)
+        fresh_args = dict(self.inp.kernel_arguments(self.params, fresh))
+        with self.ledger.part("poison"):
+            for o in outs.values():
+                self.inp.poison_(o)
+        fresh_args.update(outs)
+        expected, leeway = None, {}
+        sliced = self.sliced("revalidation")
+        if not sliced:
+            with harness_work("the revalidation's float64 reference"), self.ledger.part("reference"):
+                expected, leeway = self.reference_for(fresh, seed, "normal", bool(self.job.get("reuse_references")))
+        self.call(fresh_args)
+        if sliced:
+            # The sliced reference reads the inputs after the call: they must still be what was drawn (checked
+            # by drawing them again piece by piece, not against a snapshot).
+            with harness_work("the revalidation's input check"), self.ledger.part("compare"):
+                written = self.inp.matches(self.params, seed, "normal", self.device, fresh)
+            if written:
+                raise Failure("wrong", "after timing, with new inputs in the same buffers: the kernel wrote its "
+                              "input(s) %s" % ", ".join(written))
+        with harness_work("the revalidation's comparisons"), self.ledger.part("compare"):
+            checked = self.check_results(outs, expected, fresh, leeway)
+        for r in self.results:
+            c = checked[r["name"]]
+            if not c["passed"]:
+                raise Failure(c["kind"], "after timing, with new inputs in the same buffers: result '%s': %s"
+                              % (r["name"], c["reason"]))
+        self.result["revalidation"] = "passed"
+        return fresh
 
     def timed_alone(self, fn):
         """fn() with the GPU to itself, from inside a shared section: the shared hold is dropped and the exclusive
@@ -938,8 +1029,9 @@ class Worker:
             self.setup()
             with self.holding_device("shared"):
                 self.trials()
-                self.release_cached_memory()
                 self.prepare_timing()
+            # After the hold: gc.collect() is CPU work, and returning blocks to the driver needs no lock.
+            self.release_cached_memory()
             return
         except HarnessOutOfMemory as e:
             reason = "out of memory in %s" % e
@@ -968,17 +1060,25 @@ class Worker:
             raise Failure("harness_error", "out of memory in the harness's own work (%s), also with the device to "
                           "itself; first attempt: %s" % (e, reason[:200]))
 
-    def release_cached_memory(self):
+    def release_cached_memory(self, collect=True):
         """Returns the blocks PyTorch's caching allocator keeps after the checks (the float64 reference's, up to
-        tens of GB) to the device: this worker now waits for its timing turn, and other workers' checks need them."""
+        tens of GB) to the device: this worker now waits for its timing turn, and other workers' checks need them.
+        `collect`: a garbage collection first (tensors held by reference cycles; 0.1 s of CPU on the test machine,
+        so never under the lock where refcounting has freed what matters)."""
         import gc
-        gc.collect()
-        if getattr(self, "cuda", False):
-            self.torch.cuda.empty_cache()
+        with self.ledger.part("memory"):
+            if collect:
+                gc.collect()
+            if getattr(self, "cuda", False):
+                self.torch.cuda.empty_cache()
 
     def run(self):
         from .device_lock import DeviceLock
+        from . import held
         self.lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
+        self.lock.listener = self.ledger.set_mode
+        held.set_current(self.ledger)
+        held.install_compile_hooks()
         try:
             self.checks()
             if self.job.get("timing_calls", 50) > 0:
@@ -999,9 +1099,27 @@ class Worker:
             self.result["reason"] = "harness exception: %s" % _short(e)
             self.result["traceback"] = traceback.format_exc()[-4000:]
             code = 3
+        self.result["lock_held"] = self.ledger.report()
+        self.result["compiles"] = self.ledger.compiles()
         self.phase("done")
         self.lock.close()  # the next case of a one-worker job opens its own
         return code
+
+
+def _scalar_stand_in(p):
+    """A scalar parameter's value for compile_ahead: what Triton specialises on is the value of an integer (1, a
+    multiple of 16, or neither): neither, inside the domain where the domain allows, as most draws are."""
+    t = p["dtype"]
+    if t == "bool":
+        return True
+    if t not in ("i8", "i32", "i64"):
+        return 0.5
+    d = p.get("domain")
+    lo, hi = (-4, 16) if d is None else (d["lo"], d["hi"])
+    for v in range(lo, min(hi, lo + 32)):
+        if v != 1 and v % 16 != 0:
+            return v
+    return lo
 
 
 def _bitwise_equal(torch, a, b):
