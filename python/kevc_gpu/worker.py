@@ -314,7 +314,7 @@ class Worker:
         self.slice_elements = self.reference_chunking()
         # Triton compiles a kernel at its first launch: here instead, before any lock (compile_ahead), for the
         # candidate and the paired baseline, so that no compile holds the device from other workers' timings.
-        self.phase("compile")
+        self.phase("compile ahead")
         self.compile_ahead(self.kernel, "the kernel")
         self.baseline_module = self.load_baseline_module()
 
@@ -453,6 +453,26 @@ class Worker:
         if with_leeway is None:
             return self.ref.reference(inputs, device=self.device), {}
         return with_leeway(inputs, device=self.device)
+
+    def prefetch_references(self):
+        """With reused references: the disk cache's files of this case's trials and revalidation read into host
+        memory before the lock (references.prefetch), so that under it a cached reference is one copy to the
+        device."""
+        if not self.job.get("reuse_references"):
+            return
+        from . import references
+        dists = self.inp.DISTRIBUTIONS
+        wanted = [(self.inp.trial_seed(self.job["seed"], t), dists[t % len(dists)])
+                  for t in range(self.job.get("trials", 5))]
+        if self.job.get("timing_calls", 50) > 0:
+            wanted.append((self.inp.trial_seed(self.job["seed"], 1000), "normal"))
+        for seed, dist in wanted:
+            references.prefetch(self.job["reference"], seed, dist, self.device, self.job.get("reference_cache"))
+
+    def flush_references(self):
+        """Writes the references computed under the lock to the disk cache, after it (references.flush_pending)."""
+        from . import references
+        references.flush_pending()
 
     def trials(self):
         dists = self.inp.DISTRIBUTIONS
@@ -836,6 +856,7 @@ class Worker:
             self.after_timing(values, outs, calls)
         finally:
             self.lock.release_shared()
+        self.flush_references()
 
     def after_timing(self, values, outs, calls):
         """Revalidation, the eager baseline and the roofline, after the timed calls (under the shared lock, downgraded
@@ -1027,11 +1048,14 @@ class Worker:
             # Loading the modules and reading their signatures use no device: done before the lock, so a worker
             # prepares its candidate while another one is timed.
             self.setup()
+            self.prefetch_references()
             with self.holding_device("shared"):
                 self.trials()
                 self.prepare_timing()
-            # After the hold: gc.collect() is CPU work, and returning blocks to the driver needs no lock.
+            # After the hold: gc.collect() is CPU work, returning blocks to the driver and writing the references
+            # computed to the disk cache need no lock.
             self.release_cached_memory()
+            self.flush_references()
             return
         except HarnessOutOfMemory as e:
             reason = "out of memory in %s" % e
@@ -1099,6 +1123,7 @@ class Worker:
             self.result["reason"] = "harness exception: %s" % _short(e)
             self.result["traceback"] = traceback.format_exc()[-4000:]
             code = 3
+        self.flush_references()  # those a failure or the retry alone left unwritten
         self.result["lock_held"] = self.ledger.report()
         self.result["compiles"] = self.ledger.compiles()
         self.phase("done")
