@@ -36,6 +36,7 @@ class DeviceLock:
         self._trace = os.environ.get("KEVC_LOCK_TRACE") or None
         self._held = None  # (mode, since) for the trace
         self.listener = None
+        self.mode = None
         if self.path:
             self._gate = os.open(self.path + ".gate", os.O_CREAT | os.O_RDWR, 0o644)
             self._usage = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
@@ -50,6 +51,7 @@ class DeviceLock:
             self.release_shared()
 
     def _tell(self, mode):
+        self.mode = mode  # what this process holds now: "shared", "exclusive" or None
         if self.listener is not None:
             self.listener(mode)
 

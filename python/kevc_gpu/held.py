@@ -37,7 +37,7 @@ class Ledger:
 
     def _tick(self):
         now = self.clock()
-        if self.mode is not None:
+        if self.mode is not None and now > self.last:
             key = (self.mode, self.stack[-1] if self.stack else "other")
             self.seconds[key] = self.seconds.get(key, 0.0) + now - self.last
         self.last = now

@@ -176,6 +176,7 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
             i = int(torch.nonzero(bad)[0])
             first = (lo + i, float(a[i]), float(r[i]))
             break
+        del a, r, ok, bad_nonfinite, bad  # before the next slice's: one slice's copies at a time
     first, va, vr = first
     idx = _unravel(first, list(reference.shape))
     reason = "element %s is %r, expected %r (tolerance %g + %g * (|expected| + %g)); %d of %d elements differ" % (

@@ -225,6 +225,11 @@ class Worker:
                        "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
                        "seed": job["seed"]}
         self.timing_setup = None
+        self.quiet = False  # no result file yet (a case prepared ahead of its turn: run_cases)
+        self.prepared = False
+        self.setup_failure = None
+        self.keep_shared = False  # hand the shared hold at the end of the timing to the next case (run_cases)
+        self.lock = None
         from .held import Ledger
         self.ledger = Ledger()  # the time the device lock was held, by what ran under it (held.py)
         # Interpreter start-up and this module's imports happened before: counted from the process's start.
@@ -240,7 +245,22 @@ class Worker:
         seconds[key] = round(seconds.get(key, 0.0) + now - self._phase_start, 4)
         self._phase_start = now
         self.result["phase"] = name
-        _write(self.result_path, _finite(self.result))
+        if not self.quiet:
+            _write(self.result_path, _finite(self.result))
+
+    def pause(self):
+        """Stops the phase clock (the running phase's seconds so far are counted): this case was prepared ahead
+        and waits for its turn while the cases before it run (run_cases)."""
+        now = time.monotonic()
+        key = self.result["phase"].split(" (")[0]
+        seconds = self.result.setdefault("phase_seconds", {})
+        seconds[key] = round(seconds.get(key, 0.0) + now - self._phase_start, 4)
+        self._phase_start = now
+
+    def resume(self):
+        """The case's turn: its phase clock runs again and its result file is written from now on."""
+        self.quiet = False
+        self._phase_start = time.monotonic()
 
     def wait_for_device(self, mode):
         """Takes the device lock in `mode` ("shared" or "exclusive"), the phase saying "waiting for the device:
@@ -260,8 +280,10 @@ class Worker:
 
     @contextlib.contextmanager
     def holding_device(self, mode):
-        """The device lock in `mode` for the body (wait_for_device)."""
-        self.wait_for_device(mode)
+        """The device lock in `mode` for the body (wait_for_device); a shared hold the case before handed over
+        (run_cases) is used as it is, with no new queue."""
+        if not (mode == "shared" and self.lock.mode == "shared"):
+            self.wait_for_device(mode)
         try:
             yield
         finally:
@@ -315,7 +337,8 @@ class Worker:
         # Triton compiles a kernel at its first launch: here instead, before any lock (compile_ahead), for the
         # candidate and the paired baseline, so that no compile holds the device from other workers' timings.
         self.phase("compile ahead")
-        self.compile_ahead(self.kernel, "the kernel")
+        if self.job.get("compile_ahead", True):
+            self.compile_ahead(self.kernel, "the kernel")
         self.baseline_module = self.load_baseline_module()
 
     def reference_chunking(self):
@@ -461,9 +484,7 @@ class Worker:
         if not self.job.get("reuse_references"):
             return
         from . import references
-        dists = self.inp.DISTRIBUTIONS
-        wanted = [(self.inp.trial_seed(self.job["seed"], t), dists[t % len(dists)])
-                  for t in range(self.job.get("trials", 5))]
+        wanted = [(seed, dist) for _, seed, dist in self.trial_plan()]
         if self.job.get("timing_calls", 50) > 0:
             wanted.append((self.inp.trial_seed(self.job["seed"], 1000), "normal"))
         for seed, dist in wanted:
@@ -474,11 +495,17 @@ class Worker:
         from . import references
         references.flush_pending()
 
-    def trials(self):
+    def trial_plan(self):
+        """(number, seed, distribution) of each trial: `trials` of them, the distributions cycling from
+        `distribution_offset` (docs/gpu-harness.md, "Protocol": how a candidate's cases share the distributions)."""
         dists = self.inp.DISTRIBUTIONS
-        for t in range(self.job.get("trials", 5)):
-            self.trial(t + 1, self.inp.trial_seed(self.job["seed"], t), dists[t % len(dists)],
-                       reuse=bool(self.job.get("reuse_references")))
+        offset = int(self.job.get("distribution_offset") or 0)
+        return [(t + 1, self.inp.trial_seed(self.job["seed"], t), dists[(t + offset) % len(dists)])
+                for t in range(self.job.get("trials", 5))]
+
+    def trials(self):
+        for number, seed, dist in self.trial_plan():
+            self.trial(number, seed, dist, reuse=bool(self.job.get("reuse_references")))
 
     def reference_for(self, values, seed, dist, reuse):
         """The float64 reference outputs for the inputs drawn from (seed, dist) and their leeway (expected()):
@@ -675,7 +702,8 @@ class Worker:
         from . import modules
         try:
             mod = modules.load_module(path)
-            self.compile_ahead(mod, "the baseline")
+            if self.job.get("compile_ahead", True):
+                self.compile_ahead(mod, "the baseline")
             return mod
         except Exception as e:  # noqa: BLE001 - a Failure too: the baseline's compile error is not the candidate's
             self.result["baseline_timing"] = {"error": _short(e, 300)}
@@ -855,8 +883,10 @@ class Worker:
         try:
             self.after_timing(values, outs, calls)
         finally:
-            self.lock.release_shared()
-        self.flush_references()
+            if not self.keep_shared:
+                self.lock.release_shared()
+        if not self.keep_shared:
+            self.flush_references()
 
     def after_timing(self, values, outs, calls):
         """Revalidation, the eager baseline and the roofline, after the timed calls (under the shared lock, downgraded
@@ -1047,8 +1077,9 @@ class Worker:
         try:
             # Loading the modules and reading their signatures use no device: done before the lock, so a worker
             # prepares its candidate while another one is timed.
-            self.setup()
-            self.prefetch_references()
+            self.prepare()
+            if self.setup_failure is not None:
+                raise self.setup_failure
             with self.holding_device("shared"):
                 self.trials()
                 self.prepare_timing()
@@ -1084,6 +1115,19 @@ class Worker:
             raise Failure("harness_error", "out of memory in the harness's own work (%s), also with the device to "
                           "itself; first attempt: %s" % (e, reason[:200]))
 
+    def prepare(self):
+        """Everything before the lock, with no GPU work: the modules loaded and their signatures checked, Triton's
+        compile ahead (setup), the disk cache's references read (prefetch_references). run_cases prepares every
+        case of a candidate before the first takes the lock; a failure is kept for the case's turn."""
+        if self.prepared:
+            return
+        self.prepared = True
+        try:
+            self.setup()
+            self.prefetch_references()
+        except Exception as e:  # noqa: BLE001 - raised again at the case's turn (checks)
+            self.setup_failure = e
+
     def release_cached_memory(self, collect=True):
         """Returns the blocks PyTorch's caching allocator keeps after the checks (the float64 reference's, up to
         tens of GB) to the device: this worker now waits for its timing turn, and other workers' checks need them.
@@ -1099,8 +1143,11 @@ class Worker:
     def run(self):
         from .device_lock import DeviceLock
         from . import held
-        self.lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
+        own = self.lock is None
+        if own:
+            self.lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
         self.lock.listener = self.ledger.set_mode
+        self.ledger.set_mode(self.lock.mode)  # a shared hold handed over by the case before
         held.set_current(self.ledger)
         held.install_compile_hooks()
         try:
@@ -1127,7 +1174,9 @@ class Worker:
         self.result["lock_held"] = self.ledger.report()
         self.result["compiles"] = self.ledger.compiles()
         self.phase("done")
-        self.lock.close()  # the next case of a one-worker job opens its own
+        self.lock.listener = None
+        if own:
+            self.lock.close()
         return code
 
 
@@ -1184,20 +1233,45 @@ def run_cases(job, result_path, warm=False):
         import torch  # noqa: F401 - imported before the cap: the cap is for the harness's and candidate's tensors
         from .memory import cap_cpu_memory
         cap_cpu_memory(job["cpu_memory_cap"])
+    from .device_lock import DeviceLock
+    lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
+    workers = []
+    # Every case prepared before any lock (modules, Triton's compile ahead, cached references): no compile of a
+    # later case holds the device. A later case writes no result file before its turn (the harness reads the
+    # newest one for the phase) and its phase clock stops meanwhile.
     for i, case in enumerate(job["cases"]):
         w = Worker(dict(common, **case), "%s.%d" % (result_path, i))
+        w.lock = lock
         if i > 0 or warm:
             w._phase_start = time.monotonic()  # start-up was the first case's (a warm worker's, before the job)
-        code = w.run()
-        if code != 0 or w.result.get("status") == "crash":
-            return code or 3
-        try:
-            import torch
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()  # the next case's memory, not this one's leftovers
-        except Exception:  # noqa: BLE001 - freeing memory is best effort
-            pass
-    return code
+        w.quiet = i > 0
+        w.prepare()
+        w.pause()
+        workers.append(w)
+    try:
+        for i, w in enumerate(workers):
+            w.resume()
+            # The timed case hands its shared hold (revalidation, roofline) to the next case's checks: one queue
+            # for the device less per candidate.
+            w.keep_shared = i + 1 < len(workers)
+            code = w.run()
+            if code != 0 or w.result.get("status") == "crash":
+                return code or 3
+            try:
+                import torch
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()  # the next case's memory, not this one's leftovers
+            except Exception:  # noqa: BLE001 - freeing memory is best effort
+                pass
+        return code
+    finally:
+        if lock.mode == "shared":
+            lock.release_shared()
+        elif lock.mode == "exclusive":
+            lock.release_exclusive()
+        from . import references
+        references.flush_pending()
+        lock.close()
 
 
 def serve():
