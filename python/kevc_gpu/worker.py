@@ -741,6 +741,8 @@ class Worker:
             from triton.runtime.jit import JITFunction
         except ImportError:
             return
+        if not any(isinstance(v, JITFunction) for v in vars(module).values()):
+            return  # not a Triton module (HIP as CUDA, CuTe DSL): its launch() must never see meta tensors
         torch = self.torch
         args = {p["name"]: (_scalar_stand_in(p) if len(p["shape"]) == 0 else
                             torch.empty(p["shape"], dtype=self.inp.NATIVE[p["dtype"]], device="meta"))
