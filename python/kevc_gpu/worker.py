@@ -743,12 +743,7 @@ class Worker:
             return
         if not any(isinstance(v, JITFunction) for v in vars(module).values()):
             return  # not a Triton module (HIP as CUDA, CuTe DSL): its launch() must never see meta tensors
-        torch = self.torch
-        args = {p["name"]: (_scalar_stand_in(p) if len(p["shape"]) == 0 else
-                            torch.empty(p["shape"], dtype=self.inp.NATIVE[p["dtype"]], device="meta"))
-                for p in self.params}
-        args.update({r["name"]: torch.empty(r["shape"], dtype=self.inp.NATIVE[r["dtype"]], device="meta")
-                     for r in self.results})
+        args = stand_ins(self.params, self.results)
         run = JITFunction.run
 
         def compile_only(fn, *a, grid=None, warmup=False, **kw):
@@ -1180,6 +1175,18 @@ class Worker:
         if own:
             self.lock.close()
         return code
+
+
+def stand_ins(params, results):
+    """compile_ahead's arguments for launch(): every tensor a meta tensor of its shape and dtype (no memory; its
+    data pointer, 0, is 16-byte aligned as every real allocation is, so Triton specialises alike), every scalar
+    _scalar_stand_in's value."""
+    import torch
+    from .inputs import NATIVE
+    args = {p["name"]: (_scalar_stand_in(p) if len(p["shape"]) == 0 else
+                        torch.empty(p["shape"], dtype=NATIVE[p["dtype"]], device="meta")) for p in params}
+    args.update({r["name"]: torch.empty(r["shape"], dtype=NATIVE[r["dtype"]], device="meta") for r in results})
+    return args
 
 
 def _scalar_stand_in(p):

@@ -1,8 +1,9 @@
 """Where the time under the device lock goes (kevc_gpu/held.py) and what a candidate does under it: the ledger's
 arithmetic; the lock's held seconds against its own trace; a candidate's cases in one worker queueing for the
 device twice, not three times; the distributions spread over its cases; the revalidation only for a candidate that
-could become the best; and, on a GPU, no Triton compile under the lock (counted, and counted under it when the
-compile ahead is turned off: the count can fail). CPU tests use torch-only candidate modules.
+could become the best; that the compile ahead's meta stand-ins specialise a Triton kernel as real tensors do (a
+CUDA backend's binder, no GPU); and, on a GPU, no Triton compile under the lock (counted, and counted under it when
+the compile ahead is turned off: the count can fail). CPU tests use torch-only candidate modules.
 """
 
 import os
@@ -133,6 +134,43 @@ def test_the_revalidation_is_for_a_candidate_that_could_become_the_best(tmp_path
                          incumbent_s=1e-9)
     assert r["status"] == "ok", r["reason"]
     assert r["revalidation"].startswith("skipped: cannot become the best"), r["revalidation"]
+
+
+@needs_torch
+@pytest.mark.skipif(os.environ.get("TRITON_INTERPRET") == "1", reason="Triton's interpreter has no JIT to specialise")
+def test_the_compile_aheads_stand_ins_specialise_as_real_tensors(tmp_path):
+    # Compile ahead is only worth it if the first real launch finds the kernel compiled: Triton's cache key is the
+    # arguments' specialisation (dtype, 16-byte alignment, integer values). Checked without a GPU: the arguments
+    # launch() hands Triton for the meta stand-ins and for real tensors, through a CUDA backend's binder.
+    pytest.importorskip("triton")
+    from triton.runtime.jit import JITFunction, create_function_from_signature
+    from triton.backends.compiler import GPUTarget
+    try:
+        from triton.backends.nvidia.compiler import CUDABackend
+    except ImportError:
+        pytest.skip("no CUDA backend in this Triton")
+    from kevc_gpu import inputs, modules, worker
+    mod = modules.load_module(triton_module(tmp_path, "ok", TRITON_KERNELS["ok"]))
+    params, results = modules.signature(mod.KEVC)
+    seen = []
+    run = JITFunction.run
+
+    def record(fn, *args, grid=None, warmup=False, **kwargs):
+        seen.append((fn, args, kwargs))
+
+    JITFunction.run = record
+    try:
+        mod.launch(**worker.stand_ins(params, results))
+        real = inputs.kernel_arguments(params, inputs.generate(params, 1, "normal", "cpu"))
+        real.update(inputs.poisoned(results, "cpu"))
+        mod.launch(**real)
+    finally:
+        JITFunction.run = run
+    (fn, meta_args, meta_kwargs), (_, real_args, real_kwargs) = seen
+    binder = create_function_from_signature(fn.signature, fn.params, CUDABackend(GPUTarget("cuda", 90, 32)))
+    meta = binder(*meta_args, **meta_kwargs)[1]
+    assert meta == binder(*real_args, **real_kwargs)[1], meta
+    assert ("*fp32", "D") in meta  # aligned pointers: the stand-ins did not lose the alignment specialisation
 
 
 @needs_gpu
