@@ -141,6 +141,12 @@ def prefetch(module_path, seed, distribution, device, cache_dir=None):
     return True
 
 
+def forget_prefetched():
+    """Drops what an earlier job prefetched and never used (a candidate that failed before its revalidation; a
+    warm worker takes candidates of later epochs, whose seeds differ): host memory, not a cache."""
+    _prefetched.clear()
+
+
 def flush_pending():
     """Writes the references computed since the last call to the disk tier (atomically), after the lock."""
     import torch

@@ -1243,6 +1243,8 @@ def run_cases(job, result_path, warm=False):
         from .memory import cap_cpu_memory
         cap_cpu_memory(job["cpu_memory_cap"])
     from .device_lock import DeviceLock
+    from . import references
+    references.forget_prefetched()  # an earlier candidate's, unused
     lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
     workers = []
     # Every case prepared before any lock (modules, Triton's compile ahead, cached references): no compile of a
@@ -1278,7 +1280,6 @@ def run_cases(job, result_path, warm=False):
             lock.release_shared()
         elif lock.mode == "exclusive":
             lock.release_exclusive()
-        from . import references
         references.flush_pending()
         lock.close()
 

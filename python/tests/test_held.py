@@ -192,3 +192,30 @@ def test_no_triton_compile_under_the_lock(tmp_path, monkeypatch):
     assert r["status"] in ("ok", "flagged"), r["reason"]
     assert r["compiles"].get("shared", 0) >= 1 and not r["compiles"].get("none"), r["compiles"]
     assert r["lock_held"]["shared: compile"] > 0, r["lock_held"]
+
+
+@needs_torch
+def test_the_reference_caches_disk_tier_works_outside_the_lock(tmp_path):
+    # A computed reference is written to disk by flush_pending (after the lock), not by get() (under it); a file
+    # prefetched before the lock is served by get() without reading the disk again.
+    import torch
+    from kevc_gpu import references
+    references.clear()
+    cache = str(tmp_path / "refs")
+    outputs = {"y": torch.arange(4, dtype=torch.float64)}
+    got, source = references.get(SOFTMAX_REF, 11, "normal", "cpu", lambda: outputs, cache_dir=cache)
+    assert source == "computed"
+    assert not os.path.isdir(cache) or not os.listdir(cache)  # nothing written under the lock
+    references.flush_pending()
+    files = os.listdir(cache)
+    assert len(files) == 1, files
+    references.clear()  # another worker process: nothing in memory
+    assert references.prefetch(SOFTMAX_REF, 11, "normal", "cpu", cache_dir=cache)
+    os.unlink(os.path.join(cache, files[0]))  # get() must not need the file any more
+    got, source = references.get(SOFTMAX_REF, 11, "normal", "cpu", lambda: pytest.fail("recomputed"), cache_dir=cache)
+    assert source == "disk" and torch.equal(got["y"], outputs["y"])
+    # What a job prefetched and never used is dropped by the next job (run_cases).
+    references.flush_pending()
+    assert references.prefetch(SOFTMAX_REF, 11, "normal", "cpu", cache_dir=cache) is False  # held in memory now
+    references.clear()
+    references.forget_prefetched()
