@@ -107,18 +107,37 @@ def test_a_candidates_cases_queue_twice_and_the_held_time_is_the_locks(tmp_path,
 
 
 @needs_torch
-@pytest.mark.parametrize("case", ["wrong", "nan", "skips", "writes_input"])
+@pytest.mark.parametrize("case", ["wrong", "nan", "skips", "writes_input", "crash"])
 def test_the_spread_protocol_still_catches_broken_kernels(tmp_path, case):
     # At the timed shape a single trial; the checked shape sees every distribution: a wrong result, a NaN, an
-    # unwritten row (poison) and an input write are caught all the same.
+    # unwritten row (poison), an input write and a crash are caught all the same.
     bad = cpu_module(tmp_path, case, CPU_CASES[case])
     good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
     for cases in ([(bad, SOFTMAX_REF, "timed"), (good, SOFTMAX_REF, "checked")],
                   [(good, SOFTMAX_REF, "timed"), (bad, SOFTMAX_REF, "checked")]):
         s = harness.evaluate_cases(cases, one_worker=True, trials=1, timing_calls=3, timeout=60, device="cpu",
                                    seed=5)
-        expected = {"wrong": "wrong", "nan": "nan", "skips": "nan", "writes_input": "wrong"}[case]
+        expected = {"wrong": "wrong", "nan": "nan", "skips": "nan", "writes_input": "wrong", "crash": "crash"}[case]
         assert s["status"] == expected, s["reason"]
+
+
+@needs_torch
+def test_a_hang_in_a_case_that_inherited_the_shared_hold_times_out_and_frees_the_device(tmp_path, monkeypatch):
+    # The checked case hangs inside the shared hold the timed case handed it: killed at its timeout, its status
+    # timeout, and the device lock is free for the next candidate (flock dies with the process).
+    monkeypatch.setenv("KEVC_GPU_LOCK", str(tmp_path / "gpu.lock"))
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    hang = cpu_module(tmp_path, "hang", "while True:\n    pass")
+    s = harness.evaluate_cases([(good, SOFTMAX_REF, "timed"), (hang, SOFTMAX_REF, "checked")], one_worker=True,
+                               trials=1, timing_calls=3, timeout=8, device="cpu", seed=2, eager_calls=0)
+    assert [c["status"] for c in s["cases"]] == ["ok", "timeout"], s["reason"]
+    import fcntl
+    for path in (tmp_path / "gpu.lock", tmp_path / "gpu.lock.gate"):  # neither file held: an exclusive hold now
+        fd = os.open(str(path), os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if a hold survived the kill
+        finally:
+            os.close(fd)
 
 
 @needs_torch
