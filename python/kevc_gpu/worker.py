@@ -553,10 +553,9 @@ class Worker:
                 trial["input_check"] = "drawn again"
                 trial["inputs_written"] = self.inp.matches(self.params, seed, dist, self.device, values)
             else:
-                for p in self.params:
-                    a, b = values[p["name"]], snapshot[p["name"]]
-                    if not _bitwise_equal(torch, a, b):
-                        trial["inputs_written"].append(p["name"])
+                names = [p["name"] for p in self.params]
+                same = _bitwise_equal_all(torch, [(values[n], snapshot[n]) for n in names])
+                trial["inputs_written"] = [n for n, ok in zip(names, same) if not ok]
             worst = None
             checked = self.check_results(outs, expected, values if snapshot is None else snapshot, leeway) \
                 if not trial["inputs_written"] else {}
@@ -1205,19 +1204,30 @@ def _scalar_stand_in(p):
     return lo
 
 
-def _bitwise_equal(torch, a, b):
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    if a.numel() == 0:
-        return True
-    x = a.contiguous().reshape(-1)
-    y = b.contiguous().reshape(-1)
-    if x.dtype == torch.bool:
-        return bool(torch.equal(x.view(torch.uint8), y.view(torch.uint8)))
-    if x.dtype.itemsize in (1, 2, 4, 8):
-        view = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[x.dtype.itemsize]
-        return bool(torch.equal(x.view(view), y.view(view)))
-    return bool(torch.equal(x, y))
+def _bitwise_equal_all(torch, pairs):
+    """Whether each (a, b) pair is bitwise equal (floats by their bits: a NaN equals the same NaN, -0.0 differs
+    from 0.0), decided on the device with one synchronisation for all the pairs (torch.equal is one per pair)."""
+    verdicts = []
+    for a, b in pairs:
+        if a.shape != b.shape or a.dtype != b.dtype:
+            verdicts.append(False)
+            continue
+        if a.numel() == 0:
+            verdicts.append(True)
+            continue
+        x = a.contiguous().reshape(-1)
+        y = b.contiguous().reshape(-1)
+        if x.dtype == torch.bool:
+            x, y = x.view(torch.uint8), y.view(torch.uint8)
+        elif x.dtype.itemsize in (1, 2, 4, 8):
+            view = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[x.dtype.itemsize]
+            x, y = x.view(view), y.view(view)
+        verdicts.append(torch.eq(x, y).all())
+    pending = [v for v in verdicts if torch.is_tensor(v)]
+    if pending:
+        done = iter(torch.stack([v.to(pending[0].device) for v in pending]).tolist())
+        verdicts = [bool(next(done)) if torch.is_tensor(v) else v for v in verdicts]
+    return verdicts
 
 
 def _numel(shape):
