@@ -763,13 +763,19 @@ class Worker:
         candidate (timed_pair calls timed() ten times), None and 0 off the GPU."""
         if not self.cuda:
             return None, 0.0
-        if getattr(self, "_flush", None) is None:
+        self.flush_buffer()
+        if getattr(self, "_trip", None) is None:
+            self._trip = self.sync_round_trip()  # with the device to itself: contention would inflate it
+        return self._flush, self._trip
+
+    def flush_buffer(self):
+        """The L2 flush buffer (max(2 x L2, 256 MiB)), allocated once per timing: by prepare_timing, under the
+        checks' shared hold, so that the exclusive hold does not start with a 256 MiB allocation."""
+        if self.cuda and getattr(self, "_flush", None) is None:
             torch = self.torch
             l2 = getattr(torch.cuda.get_device_properties(self.device), "L2_cache_size", 50 << 20) or (50 << 20)
             with harness_work("the L2 flush buffer"):
                 self._flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
-            self._trip = self.sync_round_trip()
-        return self._flush, self._trip
 
     def timed_pair(self, fn, baseline, calls, warmup, budget_s, rule=None):
         """Candidate and baseline timed beside each other: blocks of calls alternate between them (and which goes
@@ -832,6 +838,8 @@ class Worker:
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
         self.call(args)
+        with self.ledger.part("timing"):
+            self.flush_buffer()
         self.timing_setup = (values, outs, args, self.load_baseline(values))
 
     def stop_rule(self):
@@ -872,7 +880,7 @@ class Worker:
                 self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule)
             self.result["timing"].pop("samples", None)
         finally:
-            self._flush = None  # the flush buffer's memory, back to the checks that follow
+            self._flush = self._trip = None  # the flush buffer's memory, back to the checks that follow
             self.ledger.pop("timing")
             self.lock.downgrade()
         baseline = fn = None  # the baseline's outputs: memory the revalidation may need
