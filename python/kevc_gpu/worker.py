@@ -750,7 +750,8 @@ class Worker:
 
         JITFunction.run = compile_only
         try:
-            module.launch(**args)
+            with self.ledger.part("compile"):  # no lock yet: counted, not charged; a compile that raised ends here
+                module.launch(**args)
         except Exception as e:  # noqa: BLE001 - classified below
             if _is_compile_error(e):
                 raise Failure("compile_error", "compilation failed: %s" % _short(e))
