@@ -1127,6 +1127,9 @@ class Worker:
         if self.prepared:
             return
         self.prepared = True
+        from . import held
+        held.install_compile_hooks()
+        held.set_current(self.ledger)  # the compiles ahead are this case's (counted under "none")
         try:
             self.setup()
             self.prefetch_references()
