@@ -9,6 +9,10 @@ extension KernelBuilder {
   func materialize(_ c: Code) -> String {
     guard c.isConstant else { return c.text }
     if c.text.hasPrefix("tl.") { return c.text }
+    // An i64 constant that fits in 32 bits takes the kernel's index type (IndexWidth counts it as one).
+    if c.type == .i64, indexType != "tl.int64", let v = Int64(c.text), v >= Int64(Int32.min), v <= Int64(Int32.max) {
+      return "tl.full([], \(c.text), \(indexType))"
+    }
     return "tl.full([], \(c.text), \(TritonType.register(c.type)))"
   }
 

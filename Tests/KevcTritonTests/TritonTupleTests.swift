@@ -89,8 +89,8 @@ import Testing
     #expect(module.contains("acc_m = tl.full([BLOCK_i_i, 1], -float(\"inf\"), tl.float32)"))
     #expect(module.contains("acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)"))
     // Causal: the first loop ends where a block reaches the diagonal, the second at the program's last row.
-    #expect(module.contains("(_kevc_floordiv((-63 - (-64 * i_o)), tl.full([], 64, tl.int64)) + 1)"))
-    #expect(module.contains("tl.minimum(tl.full([], 32, tl.int64), (((63 - (-64 * i_o)) // 64) + 1))):"))
+    #expect(module.contains("(_kevc_floordiv((-63 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1)"))
+    #expect(module.contains("tl.minimum(tl.full([], 32, tl.int32), (((63 - (-64 * i_o)) // 64) + 1))):"))
   }
 
   /// The fused attention under Triton's interpreter against the float64 softmax(Q K^T / sqrt(D)) V with the causal

@@ -54,29 +54,29 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
     h = tl.program_id(1)
     i_o = tl.program_id(0)
     i_i = tl.arange(0, BLOCK_i_i)
-    i_i_ok = i_i < tl.minimum(tl.full([], 64, tl.int64), (37 - (i_o * 64)))
+    i_i_ok = i_i < tl.minimum(tl.full([], 64, tl.int32), (37 - (i_o * 64)))
     e = tl.arange(0, BLOCK_e)
     # o: block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)
     # o: blocks of 'j.o' before (((-36:i64 - (-64:i64 * i_o)) / 64:i64) + 1:i64) need no select, those from (((36:i64 - (-64:i64 * i_o)) / 64:i64) + 1:i64) hold only -inf: skipped
     acc_m = tl.full([BLOCK_i_i, 1], -float("inf"), tl.float32)
     acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)
     acc_w1 = tl.full([BLOCK_i_i, 1], 0.0, tl.float32)
-    for j_o_ in tl.range(0, tl.maximum(tl.full([], 0, tl.int64), tl.minimum(tl.minimum(tl.full([], 1, tl.int64), (((36 - (-64 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int64)) + 1)))):
+    for j_o_ in tl.range(0, tl.maximum(tl.full([], 0, tl.int32), tl.minimum(tl.minimum(tl.full([], 1, tl.int32), (((36 - (-64 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1)))):
         j_o = tl.cast(j_o_, tl.int32)
         j_i = tl.arange(0, BLOCK_j_i)
-        j_i_ok = j_i < tl.minimum(tl.full([], 64, tl.int64), (37 - (j_o * 64)))
+        j_i_ok = j_i < tl.minimum(tl.full([], 64, tl.int32), (37 - (j_o * 64)))
         # _r0: computed at this point of o, region [1, 1, 37, 37] in scratch
         pid = tl.program_id(0).to(tl.int64) + 1 * (tl.program_id(1).to(tl.int64) + 3 * tl.program_id(2).to(tl.int64))
         _r0_base = pid * 1369
         tl.debug_barrier()
-        i = tl.maximum((64 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i)
-        i_ok = i < tl.minimum(((64 * i_o) + 37), tl.full([], 37, tl.int64))
-        j = tl.maximum((64 * j_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_j)
-        j_ok = j < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int64))
+        i = tl.maximum((64 * i_o), tl.full([], 0, tl.int32)) + tl.arange(0, BLOCK_i)
+        i_ok = i < tl.minimum(((64 * i_o) + 37), tl.full([], 37, tl.int32))
+        j = tl.maximum((64 * j_o), tl.full([], 0, tl.int32)) + tl.arange(0, BLOCK_j)
+        j_ok = j < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int32))
         d = tl.arange(0, BLOCK_d)
-        for b_1_ in tl.range(tl.maximum(b, tl.full([], 0, tl.int64)), tl.minimum((b + 1), tl.full([], 2, tl.int64))):
+        for b_1_ in tl.range(tl.maximum(b, tl.full([], 0, tl.int32)), tl.minimum((b + 1), tl.full([], 2, tl.int32))):
             b_1 = tl.cast(b_1_, tl.int32)
-            for h_1_ in tl.range(tl.maximum(h, tl.full([], 0, tl.int64)), tl.minimum((h + 1), tl.full([], 3, tl.int64))):
+            for h_1_ in tl.range(tl.maximum(h, tl.full([], 0, tl.int32)), tl.minimum((h + 1), tl.full([], 3, tl.int32))):
                 h_1 = tl.cast(h_1_, tl.int32)
                 acc = tl.zeros([BLOCK_i, BLOCK_j], dtype=tl.float32)
                 q_v = tl.load(q_ptr + (b_1 * 1776 + h_1 * 592 + i[:, None] * 16 + d[None, :]), mask=i_ok[:, None], other=0.0)
@@ -87,7 +87,7 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
                 tl.store(ws__r0 + (_r0_base + ((b_1 - b)) * 1369 + ((h_1 - h)) * 1369 + ((i[:, None] - (64 * i_o))) * 37 + ((j[None, :] - (64 * j_o)))), (acc).to(tl.float32), mask=(i_ok[:, None]) & (j_ok[None, :]))
         tl.debug_barrier()
         _r0_v = tl.load(ws__r0 + (_r0_base + ((((i_o * 64) + i_i[:, None]) - (64 * i_o))) * 37 + ((((j_o * 64) + j_i[None, :]) - (64 * j_o)))), mask=(i_i_ok[:, None]) & (j_i_ok[None, :]), other=0.0)
-        t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), ((_r0_v * tl.rsqrt((tl.full([], 16, tl.int64)).to(tl.float32)))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
+        t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), ((_r0_v * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32)))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m = t_m
         blk_m = tl.reduce(blk_m, 1, _kevc_max_nan)
         m_new = tl.maximum(acc_m, blk_m[:, None], propagate_nan=tl.PropagateNan.ALL)
@@ -102,17 +102,17 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         blk_w1 = tl.sum(blk_w1, 1)
         blk = acc_w1 * alpha + blk_w1[:, None]
         acc_m, acc_w0, acc_w1 = m_new, blk_w0, blk
-    for j_o__1 in tl.range(tl.maximum(tl.full([], 0, tl.int64), tl.minimum(tl.minimum(tl.full([], 1, tl.int64), (((36 - (-64 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int64)) + 1))), tl.minimum(tl.full([], 1, tl.int64), (((36 - (-64 * i_o)) // 64) + 1))):
+    for j_o__1 in tl.range(tl.maximum(tl.full([], 0, tl.int32), tl.minimum(tl.minimum(tl.full([], 1, tl.int32), (((36 - (-64 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1))), tl.minimum(tl.full([], 1, tl.int32), (((36 - (-64 * i_o)) // 64) + 1))):
         j_o = tl.cast(j_o__1, tl.int32)
         j_i = tl.arange(0, BLOCK_j_i)
-        j_i_ok_1 = j_i < tl.minimum(tl.full([], 64, tl.int64), (37 - (j_o * 64)))
+        j_i_ok_1 = j_i < tl.minimum(tl.full([], 64, tl.int32), (37 - (j_o * 64)))
         # _r0: computed at this point of o, region [1, 1, 37, 37] in a register block
         _r0_b = b
         _r0_h = h
-        i_1 = tl.maximum((64 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i_1)
-        i_1_ok = i_1 < tl.minimum(((64 * i_o) + 37), tl.full([], 37, tl.int64))
-        j_1 = tl.maximum((64 * j_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_j_1)
-        j_1_ok = j_1 < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int64))
+        i_1 = tl.maximum((64 * i_o), tl.full([], 0, tl.int32)) + tl.arange(0, BLOCK_i_1)
+        i_1_ok = i_1 < tl.minimum(((64 * i_o) + 37), tl.full([], 37, tl.int32))
+        j_1 = tl.maximum((64 * j_o), tl.full([], 0, tl.int32)) + tl.arange(0, BLOCK_j_1)
+        j_1_ok = j_1 < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int32))
         d_1 = tl.arange(0, BLOCK_d_1)
         acc_1 = tl.zeros([BLOCK_i_1, BLOCK_j_1], dtype=tl.float32)
         q_v_1 = tl.load(q_ptr + (_r0_b * 1776 + _r0_h * 592 + i_1[:, None] * 16 + d_1[None, :]), mask=i_1_ok[:, None], other=0.0)
@@ -125,7 +125,7 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         e_2 = (e_1 + j_i[None, :])
         e_3 = (i_o * 64)
         e_4 = (e_3 + i_i[:, None])
-        t_m_1 = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), (tl.where((e_2 <= e_4), (_r0_tile * tl.rsqrt((tl.full([], 16, tl.int64)).to(tl.float32))), -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
+        t_m_1 = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), (tl.where((e_2 <= e_4), (_r0_tile * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32))), -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m_1 = t_m_1
         blk_m_1 = tl.reduce(blk_m_1, 1, _kevc_max_nan)
         m_new_1 = tl.maximum(acc_m, blk_m_1[:, None], propagate_nan=tl.PropagateNan.ALL)

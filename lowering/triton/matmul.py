@@ -36,14 +36,14 @@ def kevc_matmul_c(a_ptr, b_ptr, c_ptr, BLOCK_m_i: tl.constexpr, BLOCK_n: tl.cons
     # computes c; grid [2, 1, 1]
     m_o = tl.program_id(0)
     m_i = tl.arange(0, BLOCK_m_i)
-    m_i_ok = m_i < tl.minimum(tl.full([], 64, tl.int64), (67 - (m_o * 64)))
+    m_i_ok = m_i < tl.minimum(tl.full([], 64, tl.int32), (67 - (m_o * 64)))
     n = tl.arange(0, BLOCK_n)
     n_ok = n < 61
     acc = tl.zeros([BLOCK_m_i, BLOCK_n], dtype=tl.float32)
     for k_o_ in tl.range(0, 5):
         k_o = tl.cast(k_o_, tl.int32)
         k_i = tl.arange(0, BLOCK_k_i)
-        k_i_ok = k_i < tl.minimum(tl.full([], 32, tl.int64), (129 - (k_o * 32)))
+        k_i_ok = k_i < tl.minimum(tl.full([], 32, tl.int32), (129 - (k_o * 32)))
         a_v = tl.load(a_ptr + (((m_o * 64) + m_i[:, None]) * 129 + ((k_o * 32) + k_i[None, :])), mask=(m_i_ok[:, None]) & (k_i_ok[None, :]), other=0.0)
         b_v = tl.load(b_ptr + (((k_o * 32) + k_i[:, None]) * 61 + n[None, :]), mask=(n_ok[None, :]) & (k_i_ok[:, None]), other=0.0)
         a = (a_v).to(tl.float32)

@@ -48,7 +48,7 @@ def kevc_rmsnorm_y(x_ptr, w_ptr, y_ptr, eps, BLOCK_n: tl.constexpr, BLOCK_n_1: t
     ss_val = t
     x_v_1 = tl.load(x_ptr + (m * 96 + n), mask=n_ok, other=0.0).to(tl.float32)
     w_v = tl.load(w_ptr + (n), mask=n_ok, other=0.0).to(tl.float32)
-    tl.store(y_ptr + (m * 96 + n), ((((x_v_1 * tl.rsqrt(((ss_val / (tl.full([], 96, tl.int64)).to(tl.float32)) + eps))) * w_v)).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=n_ok)
+    tl.store(y_ptr + (m * 96 + n), ((((x_v_1 * tl.rsqrt(((ss_val / (tl.full([], 96, tl.int32)).to(tl.float32)) + eps))) * w_v)).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=n_ok)
 
 
 def _kevc_tensor(tensors, name, dtype, shape):

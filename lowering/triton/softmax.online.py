@@ -80,7 +80,7 @@ def kevc_softmax__r0(x_ptr, ws__r0, BLOCK_j_i: tl.constexpr):
     for j_o_ in tl.range(0, 13):
         j_o = tl.cast(j_o_, tl.int32)
         j_i = tl.arange(0, BLOCK_j_i)
-        j_i_ok = j_i < tl.minimum(tl.full([], 16, tl.int64), (203 - (j_o * 16)))
+        j_i_ok = j_i < tl.minimum(tl.full([], 16, tl.int32), (203 - (j_o * 16)))
         x_v = tl.load(x_ptr + (m * 203 + ((j_o * 16) + j_i)), mask=j_i_ok, other=0.0)
         t_m = tl.broadcast_to(tl.where(j_i_ok, (x_v).to(tl.float32), -float("inf")), (BLOCK_j_i,))
         blk_m = t_m
