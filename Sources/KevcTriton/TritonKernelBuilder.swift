@@ -224,7 +224,7 @@ struct KernelBuilder {
     let scheduled = ScheduledBounds(
       d, kernel: kernel, shape: shape, region: region, names: uname, fixed: fixedValues, vectorLeaves: laneLeafNames,
       simplify: { facts.simplify($0) }, simplifyBound: { facts.simplify($0) }, constant: { facts.constant($0) },
-      startRange: { _ in nil })
+      startRange: { facts.range($0).map { Int64($0.lowerBound)...Int64($0.upperBound) } })
     func extentOf(_ name: String) -> Int? { scheduled.extent(of: name) }
     let lower = scheduled.lower
     let upper = scheduled.upper

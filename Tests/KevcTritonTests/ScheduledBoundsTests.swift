@@ -18,10 +18,20 @@ import Testing
     return String(decoding: try Compiler.compile(request).artifacts[stage] ?? Data(), as: UTF8.self)
   }
 
-  /// The script's head: the interpreter's gaps patched (a `tl.range` bound computed from tensors).
-  static var prelude: String {
+  /// Runs `module` (named `name`) under Triton's interpreter (its gaps patched: a `tl.range` bound computed from
+  /// tensors) on a 5 x 37 normal `x` and compares `y` (of `shape`) with `reference`, a torch expression of `x` in
+  /// float64.
+  static func expectInterpreted(_ module: String, _ name: String, y shape: String, reference: String) throws {
+    guard TritonTestSupport.tritonVersion != nil else { return }
     let python = TritonTestSupport.inRepository("python").path
-    return "import sys\nsys.path.insert(0, \"\(python)\")\nfrom kevc_gpu import interpreter_fixes\ninterpreter_fixes.apply()\nimport torch\n"
+    let script = [
+      "import sys", "sys.path.insert(0, \"\(python)\")", "from kevc_gpu import interpreter_fixes",
+      "interpreter_fixes.apply()", "import torch, \(name)", "torch.manual_seed(0)", "x = torch.randn(5, 37)",
+      "y = torch.empty(\(shape))", "\(name).launch(x=x, y=y)", "x = x.double()",
+      "err = (y.double() - (\(reference))).abs().max().item()", "assert err < 1e-4, err",
+    ].joined(separator: "\n")
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: name, script: script)
+    #expect(status == 0, "\(log)")
   }
 
   /// `sum(j in 2 .. N)` split by 8: the point is `2 + j.o * 8 + j.i` on every target (the Triton copy read from 0).
@@ -40,18 +50,7 @@ import Testing
     let plan = try Self.compile(spec, trace, .plan, target: .triton)
     #expect(plan.contains("j = (2:i64 + ((j_o * 8:i64) + j_i))"), "\(plan)")
     #expect(plan.contains("loop n: a block of 64 lanes, 0:i64 ..< 37:i64"), "\(plan)")
-    guard TritonTestSupport.tritonVersion != nil else { return }
-    let (status, log) = try TritonTestSupport.interpret(module: module, named: "shifted", script: Self.prelude + """
-      import shifted
-      torch.manual_seed(0)
-      x = torch.randn(5, 37)
-      y = torch.empty(5, 37)
-      shifted.launch(x=x, y=y)
-      ref = x.double()[:, 2:].sum(1, keepdim=True).expand(5, 37)
-      err = (y.double() - ref).abs().max().item()
-      assert err < 1e-4, err
-      """)
-    #expect(status == 0, "\(log)")
+    try Self.expectInterpreted(module, "shifted", y: "5, 37", reference: "x[:, 2:].sum(1, keepdim=True).expand(5, 37)")
   }
 
   /// `j` split by 16, then `j.i` by 5: `j.i.o * 5 + j.i.i` reaches 19, into the next block of 16, which the
@@ -70,16 +69,6 @@ import Testing
     #expect(module.contains("(((j_i_o * 5) + j_i_i) < 16)"), "\(module)")
     let plan = try Self.compile(spec, trace, .plan, target: .triton)
     #expect(plan.contains("guard (((j_i_o * 5:i64) + j_i_i) < 16:i64)"), "\(plan)")
-    guard TritonTestSupport.tritonVersion != nil else { return }
-    let (status, log) = try TritonTestSupport.interpret(module: module, named: "rows", script: Self.prelude + """
-      import rows
-      torch.manual_seed(0)
-      x = torch.randn(5, 37)
-      y = torch.empty(5)
-      rows.launch(x=x, y=y)
-      err = (y.double() - x.double().sum(1)).abs().max().item()
-      assert err < 1e-4, err
-      """)
-    #expect(status == 0, "\(log)")
+    try Self.expectInterpreted(module, "rows", y: "5", reference: "x.sum(1)")
   }
 }
