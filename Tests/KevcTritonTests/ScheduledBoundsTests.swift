@@ -34,41 +34,46 @@ import Testing
     #expect(status == 0, "\(log)")
   }
 
-  /// `sum(j in 2 .. N)` split by 8: the point is `2 + j.o * 8 + j.i` on every target (the Triton copy read from 0).
-  @Test func aSplitReductionCountsFromItsLowerBound() throws {
-    let spec = """
-      kernel shifted(x: f32[B, N]) -> (y: f32[B, N]) {
-        dims B = 5, N = 37
-        y[b, n] = sum(j in 2 .. N) x[b, j]
-      }
-      """
-    let trace = "split(y, j, 8)\nbind(y, b, grid.x)\nbind(y, n, block.x)\n"
-    let loops = try Self.compile(spec, trace, .lowered, target: .llvm)
-    #expect(loops.contains("%x[b, (2:i64 + ((j.o * 8:i64) + j.i))]"), "\(loops)")
-    let module = try Self.compile(spec, trace, .triton, target: .triton)
-    #expect(module.contains("x_ptr + (b * 37 + (2 + ((j_o * 8) + j_i)))"), "\(module)")
-    let plan = try Self.compile(spec, trace, .plan, target: .triton)
-    #expect(plan.contains("j = (2:i64 + ((j_o * 8:i64) + j_i))"), "\(plan)")
-    #expect(plan.contains("loop n: a block of 64 lanes, 0:i64 ..< 37:i64"), "\(plan)")
-    try Self.expectInterpreted(module, "shifted", y: "5, 37", reference: "x[:, 2:].sum(1, keepdim=True).expand(5, 37)")
+  /// A schedule, the text each stage must show for it, and the torch reference of its result.
+  struct Case: Sendable, CustomStringConvertible {
+    var name: String
+    var spec: String
+    var trace: String
+    /// Expected in the loop IR, the Triton module and the Triton plan.
+    var loops: String
+    var module: String
+    var plan: String
+    var y: String
+    var reference: String
+    var description: String { name }
   }
 
-  /// `j` split by 16, then `j.i` by 5: `j.i.o * 5 + j.i.i` reaches 19, into the next block of 16, which the
-  /// root's guard `j < 37` does not exclude; both targets add `j.i < 16` (the Triton copy summed those twice).
-  @Test func aSplitOfASplitWithATailIsGuarded() throws {
-    let spec = """
-      kernel rows(x: f32[B, N]) -> (y: f32[B]) {
-        dims B = 5, N = 37
-        y[b] = sum(j in 0 .. N) x[b, j]
-      }
-      """
-    let trace = "split(y, j, 16)\nsplit(y, j.i, 5)\nbind(y, b, grid.x)\n"
-    let loops = try Self.compile(spec, trace, .lowered, target: .llvm)
-    #expect(loops.contains("(((j.i.o * 5:i64) + j.i.i) < 16:i64)"), "\(loops)")
-    let module = try Self.compile(spec, trace, .triton, target: .triton)
-    #expect(module.contains("(((j_i_o * 5) + j_i_i) < 16)"), "\(module)")
-    let plan = try Self.compile(spec, trace, .plan, target: .triton)
-    #expect(plan.contains("guard (((j_i_o * 5:i64) + j_i_i) < 16:i64)"), "\(plan)")
-    try Self.expectInterpreted(module, "rows", y: "5", reference: "x.sum(1)")
+  static let cases = [
+    // `sum(j in 2 .. N)` split by 8: the point is `2 + j.o * 8 + j.i` on every target (the Triton copy read from 0).
+    Case(
+      name: "shifted",
+      spec: "kernel shifted(x: f32[B, N]) -> (y: f32[B, N]) {\n  dims B = 5, N = 37\n  y[b, n] = sum(j in 2 .. N) x[b, j]\n}\n",
+      trace: "split(y, j, 8)\nbind(y, b, grid.x)\nbind(y, n, block.x)\n",
+      loops: "%x[b, (2:i64 + ((j.o * 8:i64) + j.i))]", module: "x_ptr + (b * 37 + (2 + ((j_o * 8) + j_i)))",
+      plan: "j = (2:i64 + ((j_o * 8:i64) + j_i))", y: "5, 37", reference: "x[:, 2:].sum(1, keepdim=True).expand(5, 37)"),
+    // `j` split by 16, then `j.i` by 5: `j.i.o * 5 + j.i.i` reaches 19, into the next block of 16, which the root's
+    // guard `j < 37` does not exclude; both targets add `j.i < 16` (the Triton copy summed those twice).
+    Case(
+      name: "rows",
+      spec: "kernel rows(x: f32[B, N]) -> (y: f32[B]) {\n  dims B = 5, N = 37\n  y[b] = sum(j in 0 .. N) x[b, j]\n}\n",
+      trace: "split(y, j, 16)\nsplit(y, j.i, 5)\nbind(y, b, grid.x)\n",
+      loops: "(((j.i.o * 5:i64) + j.i.i) < 16:i64)", module: "(((j_i_o * 5) + j_i_i) < 16)",
+      plan: "guard (((j_i_o * 5:i64) + j_i_i) < 16:i64)", y: "5", reference: "x.sum(1)"),
+  ]
+
+  @Test(arguments: cases)
+  func splitsAgreeAcrossTargets(_ c: Case) throws {
+    let loops = try Self.compile(c.spec, c.trace, .lowered, target: .llvm)
+    #expect(loops.contains(c.loops), "\(loops)")
+    let module = try Self.compile(c.spec, c.trace, .triton, target: .triton)
+    #expect(module.contains(c.module), "\(module)")
+    let plan = try Self.compile(c.spec, c.trace, .plan, target: .triton)
+    #expect(plan.contains(c.plan), "\(plan)")
+    try Self.expectInterpreted(module, c.name, y: c.y, reference: c.reference)
   }
 }
