@@ -13,6 +13,9 @@ public struct TritonModule: Hashable, Sendable {
   /// The Python source.
   public var source: String
   public var kernels: [TritonKernelInfo]
+  /// The decisions per kernel (stage `plan`): each definition's loops as program ids, blocks of lanes or loops,
+  /// with the bounds, point values and guards of the shared `ScheduledBounds`, and where each producer lives.
+  public var plan: String = ""
 }
 
 /// One generated kernel.
@@ -110,6 +113,7 @@ public enum TritonEmitter {
     var launchLines: [String] = []
     // Index width per kernel: decided once by `IndexWidth` (shown by `--emit scheduled`), printed here.
     let widths = Dictionary(IndexWidth.decisions(kernel).map { ($0.kernel, $0.bits) }, uniquingKeysWith: { a, _ in a })
+    var planLines: [String] = []
     for d in kernel.definitions where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil {
       var b = KernelBuilder(kernel: kernel, root: d, homes: homes)
       b.indexType = widths[d.name] == 32 ? "tl.int32" : "tl.int64"
@@ -197,6 +201,8 @@ public enum TritonEmitter {
       for p in preamble { text += p + "\n" }
       for l in b.lines { text += l + "\n" }
       kernelTexts.append(text)
+      planLines.append("  kernel \(name): grid \(b.grid), \(warps) warps, \(stages) stages")
+      planLines += b.plan
       infos.append(
         TritonKernelInfo(
           name: name, definition: d.name, signature: signature, constexprs: constexprs, grid: b.grid, warps: warps,
@@ -227,7 +233,8 @@ public enum TritonEmitter {
       out += text
     }
     out += "\n\n" + launchFunction(kernel, shapes: shapes, workspace: workspace, scratch: scratchBuffers, lines: launchLines)
-    return TritonModule(source: out, kernels: infos)
+    let plan = "plan @\(kernel.name) (triton): \(infos.count) kernel(s)\n" + planLines.map { $0 + "\n" }.joined()
+    return TritonModule(source: out, kernels: infos, plan: plan)
   }
 
   // MARK: - Metadata and launch
