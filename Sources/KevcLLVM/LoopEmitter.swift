@@ -285,6 +285,12 @@ final class LoopEmitter {
             context.mdString("llvm.loop.vectorize.width"), context.mdConstant(context.i32(Int32(width))),
           ]))
       }
+      // A loop of at most one vector (a register tile's row, the inner part of a split by the width) is left to
+      // the vectorizer: fully unrolled first, its lanes come back as scalars that the SLP vectorizer regroups
+      // along another axis (the tile's rows, or the enclosing reduction loop), keeping the accumulators in memory.
+      if let trips = tripCountBound(loop), trips <= Int64(width) {
+        properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
+      }
     case .unrolled:
       if !keepRolled {
         properties.append(context.mdNode([context.mdString("llvm.loop.unroll.full")]))

@@ -59,7 +59,10 @@ public enum DefaultSchedule {
 
     // 2. Fuse the remaining intermediates into their consumers, last producer first.
     for d in kernel.definitions.reversed() where !isResult(d.name) {
-      guard k.definitions.contains(where: { $0.name == d.name }) else { continue }
+      guard let producer = k.definitions.first(where: { $0.name == d.name }) else { continue }
+      // A contraction stays a kernel of its own, register-tiled by rule 3a: computed per consumer row it would be
+      // one dot product per output (a gemm's epilogue read it from a row-sized region, k innermost).
+      if registerTile(producer, in: k) != nil { continue }
       for consumer in readers(d.name) {
         guard let current = k.definitions.first(where: { $0.name == consumer.name }) else { continue }
         for loop in current.effectiveSchedule.loops where !isReductionLoop(loop.name, of: current) {
@@ -83,6 +86,18 @@ public enum DefaultSchedule {
     // 3. Loop order, vectors and threads for the definitions computed at the root.
     for d in k.definitions where d.effectiveSchedule.placement == .root {
       guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
+      // 3a. A contraction gets a register tile (`DefaultCPUContraction.swift`), all of its steps or none.
+      if let tile = registerTile(current, in: k), let tiled = try? Trace(tile).apply(to: k) {
+        k = tiled
+        steps += tile
+        if let updated = k.definitions.first(where: { $0.name == d.name }),
+          let outer = updated.effectiveSchedule.loops.first, let extent = try? k.maxExtent(outer.name, in: updated),
+          extent >= 2, work(of: current, in: k) >= parallelWork
+        {
+          _ = attempt(.parallel(tensor: d.name, loop: outer.name))
+        }
+        continue
+      }
       let contiguous = contiguousVariable(of: current, in: k)
       var loops = current.effectiveSchedule.loops.map(\.name)
       if let v = contiguous, let op = current.reduction?.op, !op.carriesState,
