@@ -63,22 +63,37 @@ public enum DefaultSchedule {
       // A contraction stays a kernel of its own, register-tiled by rule 3a: computed per consumer row it would be
       // one dot product per output (a gemm's epilogue read it from a row-sized region, k innermost).
       if registerTile(producer, in: k) != nil { continue }
-      for consumer in readers(d.name) {
-        guard let current = k.definitions.first(where: { $0.name == consumer.name }) else { continue }
+      // The loop of a consumer to compute the producer at: the outermost whose iterations read different regions
+      // of it, where the region fits and the program still fits the stack budget; nil: it stays at the root.
+      func fusionLoop(_ consumer: String) -> String? {
+        guard let current = k.definitions.first(where: { $0.name == consumer }) else { return nil }
         for loop in current.effectiveSchedule.loops where !isReductionLoop(loop.name, of: current) {
           guard let producer = k.definitions.first(where: { $0.name == d.name }),
             let region = try? RegionAnalysis(k).region(of: producer, readBy: current, at: loop.name)
-          else { break }
+          else { return nil }
           let bytes = region.reduce(producer.dtype.byteSize) { $0 &* $1.extent }
           // Computing at a loop the region does not move with recomputes the same values every iteration.
           let moves = region.contains { $0.start.indexNames.contains(loop.name) }
           if bytes <= fusedRegionBytes, moves {
-            let step = Transform.computeAt(tensor: d.name, consumer: consumer.name, loop: loop.name)
+            let step = Transform.computeAt(tensor: d.name, consumer: consumer, loop: loop.name)
             // Past the stack budget, an inner loop's smaller region may still fit.
             if let next = try? step.apply(to: k), !fitsStack(next) { continue }
-            _ = attempt(step)
-            break
+            return loop.name
           }
+          // Computed inside a loop that reads the same region on every iteration, the producer would be
+          // recomputed that many times (a batch norm's channel statistics inside the batch loop: N passes over
+          // the whole input per channel); it stays at the root, computed once.
+          if !moves, (try? k.maxExtent(loop.name, in: current)) ?? 2 > 1 { return nil }
+        }
+        return nil
+      }
+      // A producer that one consumer keeps at the root is stored anyway: copies computed inside the other
+      // consumers would only recompute it.
+      let consumers = readers(d.name).map(\.name)
+      guard consumers.count < 2 || consumers.allSatisfy({ fusionLoop($0) != nil }) else { continue }
+      for consumer in consumers {
+        if let loop = fusionLoop(consumer) {
+          _ = attempt(.computeAt(tensor: d.name, consumer: consumer, loop: loop))
         }
       }
     }
