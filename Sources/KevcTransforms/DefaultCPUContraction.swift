@@ -33,26 +33,44 @@ extension DefaultSchedule {
   /// Vectors per row of a register tile.
   static let tileVectors = 2
 
+  static func stripCasts(_ e: Expr) -> Expr {
+    if case .cast(_, let inner) = e { return stripCasts(inner) }
+    return e
+  }
+
+  /// The load an operand of a contraction reads: a load, possibly cast, or masked to zero elsewhere
+  /// (`select(cond, x[...], 0)`, a strided transposed convolution's taps that fall between inputs).
+  static func operand(_ e: Expr) -> Load? {
+    switch stripCasts(e) {
+    case .load(let l): return l
+    case .select(_, let value, let other):
+      guard case .constant(let c) = stripCasts(other), c == .zero(c.dtype) else { return nil }
+      return operand(value)
+    case .constant, .index, .dim, .scalar, .unary, .binary, .cast: return nil
+    }
+  }
+
   /// The steps that register-tile the contraction `d`, or nil when `d` is not a contraction this rule handles (the
   /// steps are checked by the caller as it applies them).
   static func registerTile(_ d: Definition, in k: Kernel) -> [Transform]? {
     guard let r = d.reduction, r.op == .sum, d.effectiveSchedule.placement == .root,
-      (try? Transform.dot(tensor: d.name).apply(to: k)) != nil
-    else { return nil }
-    func stripCasts(_ e: Expr) -> Expr {
-      if case .cast(_, let inner) = e { return stripCasts(inner) }
-      return e
-    }
-    guard case .binary(.mul, let lhs, let rhs) = stripCasts(d.body),
-      case .load(let a) = stripCasts(lhs), case .load(let b) = stripCasts(rhs),
+      r.axes.allSatisfy({ $0.lowerBound.indexNames.isEmpty && $0.upperBound.indexNames.isEmpty }),
+      case .binary(.mul, let lhs, let rhs) = stripCasts(d.body),
+      let a = operand(lhs), let b = operand(rhs),
       let column = d.axes.last?.name
     else { return nil }
     let affine = RegionAnalysis(k)
-    func variables(_ l: Load) -> Set<String> {
-      Set(l.indices.flatMap { affine.quasiAffineVariables($0) ?? [] })
+    func variables(_ l: Load) -> Set<String>? {
+      var out: Set<String> = []
+      for i in l.indices {
+        guard let names = affine.quasiAffineVariables(i) else { return nil }
+        out.formUnion(names)
+      }
+      return out
     }
-    let av = variables(a)
-    let bv = variables(b)
+    guard let av = variables(a), let bv = variables(b),
+      !av.intersection(bv).isDisjoint(with: r.axes.map(\.name))
+    else { return nil }
     // The column operand reads the column axis; the other operand supplies the rows (broadcast along a row).
     let columnOperand: Set<String>
     let rowOperand: Set<String>

@@ -175,7 +175,6 @@ public enum DefaultSchedule {
   /// window is contiguous in both).
   static func contiguousVariable(of d: Definition, in kernel: Kernel) -> String? {
     var votes: [String: Int] = [:]
-    if let last = d.axes.last { votes[last.name, default: 0] += 1 }
     let affine = RegionAnalysis(kernel)
     for load in d.expressions.flatMap(\.loads) {
       guard let last = load.indices.last else { continue }
@@ -185,6 +184,10 @@ public enum DefaultSchedule {
         for (v, c) in terms where c == 1 || c == -1 { votes[v, default: 0] += 1 }
       }
     }
+    // The store votes too, except in a reduction for an axis that no load has in its last index: vectorizing it
+    // would read every operand a row apart (a per-channel sum `s[c] = sum(n, q) x[n, c, q]` walked along c).
+    let inLastIndex = d.expressions.flatMap(\.loads).contains { $0.indices.last?.indexNames.contains(d.axes.last?.name ?? "") ?? false }
+    if let last = d.axes.last, d.reduction == nil || inLastIndex { votes[last.name, default: 0] += 1 }
     // Ties go to an axis over a reduction variable (vectorizing an axis accumulates in place, the i-k-j order of
     // a contraction), then to the variable that comes last in the loop nest (keeps the natural order).
     let order = d.effectiveSchedule.loops.map { Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule) }
