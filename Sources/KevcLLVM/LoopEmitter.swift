@@ -290,6 +290,11 @@ final class LoopEmitter {
       // along another axis (the tile's rows, or the enclosing reduction loop), keeping the accumulators in memory.
       if let trips = tripCountBound(loop), trips <= Int64(width) {
         properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
+        // A tile's tail (fewer iterations than the width) runs as one masked vector, not as a scalar remainder.
+        properties.append(
+          context.mdNode([
+            context.mdString("llvm.loop.vectorize.predicate.enable"), context.mdConstant(context.bool(true)),
+          ]))
       }
     case .unrolled:
       if !keepRolled {
