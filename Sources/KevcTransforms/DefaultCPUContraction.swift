@@ -1,10 +1,12 @@
 import KevcBasic
 import KevcIR
 
-/// The CPU default's register tile for a contraction (rule 3a of `DefaultSchedule.cpu`): a sum of a product of two
-/// loads, each reading an output axis the other lacks (a matmul of any layout, a batched matmul, a convolution
-/// over (channels, taps), a transposed convolution), is computed as an `MR x NR` block of accumulators kept in
-/// registers, recognised by its index pattern only (`dot`'s legality test), never by a name.
+/// The CPU default's register tile for a contraction (rule 3a of `DefaultSchedule.cpu`): a sum over constant
+/// bounds of a product of two loads (each possibly cast, or masked to zero: `select(c, x[...], 0)`), one reading
+/// the output's contiguous axis and the other an output axis the first lacks, sharing a reduction axis (a matmul
+/// of any layout, a batched matmul, a convolution over (channels, taps), a strided transposed convolution) is
+/// computed as an `MR x NR` block of accumulators kept in registers; recognised by its index pattern only, never
+/// by a name.
 ///
 /// The column axis is the output's contiguous (last) axis; the row axis is the last output axis that only the other
 /// operand reads (for `A[m, k] * B[k, n]`: n and m; for a convolution `x[n, c, l + k] * w[f, c, k]`: l and f).
@@ -13,9 +15,11 @@ import KevcIR
 /// the rows are unrolled and the columns vectorized, and the outermost tile loop runs on the thread pool. Each
 /// step is a checked transform; if any is illegal the rule is not taken and the plain rule 3 applies.
 ///
-/// With AVX2's 16 vector registers, `MR x NR = 4 x 16` f32 lanes keeps 8 accumulators, one broadcast of the row
-/// operand and two vector loads of the column operand per reduction step in registers: on this 2-core machine a
-/// 256^3 matmul went from 1.4 ms (i-k-j, accumulating in memory) to 0.46 ms on one thread.
+/// With AVX2's 16 vector registers (the LLVM target turns AVX-512 off), `MR x NR = 4 x 16` f32 lanes keeps 8
+/// accumulators, one broadcast of the row operand and two vector loads of the column operand per reduction step
+/// in registers: on the 2-core EPYC a 256^3 matmul went from 1.4 ms (i-k-j, accumulating in memory) to 0.46 ms on
+/// one thread (8 x 32, the hand trace of bench/cpu, spills on AVX2). Tiles at an edge are handled by the LLVM
+/// target's full-tile versioning (`FullTiles`).
 ///
 /// Before (`C[m, n] = sum(k) A[m, k] * B[k, n]`):
 /// ```

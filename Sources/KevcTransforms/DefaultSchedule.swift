@@ -14,11 +14,17 @@ import KevcLowering
 ///    region fits in L2-sized local storage (recomputed per consumer when it has several: softmax's row max, norms'
 ///    row statistics), and where the program still fits the stack budget (`ResourceBudget`, checked by lowering
 ///    it as the LLVM target will): a fusion that would push the frames past it moves on to an inner loop with a
-///    smaller region, or leaves the producer at the root in the workspace.
+///    smaller region, or leaves the producer at the root in the workspace. Not fused: a contraction (rule 3a
+///    tiles it as a kernel of its own), and a producer that some consumer reads at the same region on every
+///    iteration of an outer loop (it would be recomputed that many times: a batch norm's channel statistics
+///    inside the batch loop); such a producer stays at the root for every consumer (no per-consumer copies).
 /// 3. For each definition computed at the root: move innermost the variable most loads (and the store) walk
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
-///    reduction (the i-k-j order of a contraction); vectorize that innermost loop; run the outermost axis loop on
-///    the thread pool when there is enough work.
+///    reduction; vectorize that innermost loop; run the outermost axis loop on the thread pool when there is
+///    enough work. A reduction's store does not vote for an axis no load has in its last index (a per-channel sum
+///    walked along the channels would read every element a row apart).
+///    3a. A contraction (a sum of a product of two loads, each reading an output axis the other lacks) gets a
+///    register tile instead (`DefaultCPUContraction.swift`).
 /// 4. For each producer computed inside a consumer: vectorize its innermost loop when a load walks it with unit
 ///    stride (row statistics: a vectorized sum keeps per-lane partials).
 /// Every step is applied as it is chosen and kept only if it is legal, so the result is always a valid trace.

@@ -98,7 +98,7 @@ import Testing
       """)
     #expect(lines == [
       "    schedule split(q, q.o, q.i, 8) loops(c, n, q.o, q.i: vectorize(8)) root store(workspace)",
-      "    schedule split(q, q.o, q.i, 8) loops(n: parallel, c, q.o, q.i: vectorize(8)) root store(workspace)",
+      "    schedule split(q, q.o, q.i, 8) loops(n, c, q.o, q.i: vectorize(8)) root store(workspace)",
     ])
   }
 
