@@ -121,8 +121,13 @@ public enum DefaultSchedule {
       }
       let contiguous = contiguousVariable(of: current, in: k)
       var loops = current.effectiveSchedule.loops.map(\.name)
+      // A reduction variable moves innermost only past loops of one iteration (`y[m, z] = sum(k) A[m, k] * B[k, z]`
+      // with one z: the row reduction along k, not a scalar loop over z).
+      let pastSingles = contiguous.map { v in
+        loops.drop { $0 != v }.dropFirst().allSatisfy { (try? k.maxExtent($0, in: current)) == 1 }
+      } ?? false
       if let v = contiguous, let op = current.reduction?.op, !op.carriesState,
-        current.axes.contains(where: { $0.name == v }), loops.last != v
+        current.axes.contains(where: { $0.name == v }) || pastSingles, loops.last != v
       {
         loops.removeAll { $0 == v }
         loops.append(v)
@@ -198,6 +203,8 @@ public enum DefaultSchedule {
     // a contraction), then to the variable that comes last in the loop nest (keeps the natural order).
     let order = d.effectiveSchedule.loops.map { Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule) }
     let axes = Set(d.axes.map(\.name))
+    // A loop of one iteration is nothing to walk.
+    votes = votes.filter { (try? kernel.maxExtent($0.key, in: d)) != 1 }
     return votes.max { a, b in
       if a.value != b.value { return a.value < b.value }
       let aAxis = axes.contains(a.key)

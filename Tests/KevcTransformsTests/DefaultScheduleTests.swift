@@ -86,6 +86,18 @@ import Testing
     #expect(lines[1].hasSuffix("root store(workspace)") && lines[1].contains("i.o: parallel"))
   }
 
+  /// A matrix times a vector `y[m, z] = sum(k) A[m, k] * B[k, z]` with one z is a row reduction along k,
+  /// vectorized (before: k outside a one-iteration z loop, nothing vectorized).
+  @Test func matrixVectorReducesAlongTheRow() throws {
+    let lines = try Self.schedule("""
+      kernel @matvec(%a: f32[M, K], %b: f32[K, 1]) -> (%y: f32[M, 1]) {
+        dims M = 8, K = 256
+        %y: f32[m < M, z < 1] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[k, z])
+      }
+      """)
+    #expect(lines == ["    schedule split(k, k.o, k.i, 8) loops(m, z, k.o, k.i: vectorize(8)) root store(workspace)"])
+  }
+
   /// Statistics read by a consumer at an inner loop (a batch norm's per-channel mean, read inside the batch loop)
   /// stay at the root, computed once: computed at the channel loop they were recomputed for every batch item.
   @Test func statisticsAreNotRecomputedPerBatchItem() throws {
