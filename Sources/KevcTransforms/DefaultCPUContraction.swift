@@ -78,10 +78,11 @@ extension DefaultSchedule {
     // The column operand reads the column axis; the other operand supplies the rows (broadcast along a row).
     let columnOperand: Set<String>
     let rowOperand: Set<String>
+    let columnLoad: Load
     if av.contains(column), !bv.contains(column) {
-      (columnOperand, rowOperand) = (av, bv)
+      (columnOperand, rowOperand, columnLoad) = (av, bv, a)
     } else if bv.contains(column), !av.contains(column) {
-      (columnOperand, rowOperand) = (bv, av)
+      (columnOperand, rowOperand, columnLoad) = (bv, av, b)
     } else {
       return nil
     }
@@ -91,8 +92,12 @@ extension DefaultSchedule {
     guard let rowExtent = try? k.maxExtent(row, in: d), let columnExtent = try? k.maxExtent(column, in: d),
       rowExtent >= 2, columnExtent >= width
     else { return nil }
-    let rows = min(tileRows, rowExtent)
-    let columns = columnExtent >= tileVectors * width ? tileVectors * width : width
+    // A column operand that reads the columns a row apart (`B[n, k]`: the reduction is contiguous in both) is
+    // gathered: one vector of columns and twice the rows halves the gathers per update (matmul_transposed_b 256^3
+    // on one thread: 1.7 ms at 4 x 16, 0.6 ms at 8 x 8).
+    let inLastIndex = columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false
+    let rows = min(inLastIndex ? tileRows : 2 * tileRows, rowExtent)
+    let columns = inLastIndex && columnExtent >= tileVectors * width ? tileVectors * width : width
     let others = d.effectiveSchedule.loops.map(\.name).filter {
       $0 != row && $0 != column && !isReductionLoop($0, of: d)
     }

@@ -41,9 +41,10 @@ import Testing
     ])
   }
 
-  /// The same tile when the reduction axis is the contiguous axis of both operands (`A[m, k] * B[n, k]`): each
-  /// loaded element of a row of A is reused across 16 columns, each column of B across 4 rows; before, each output
-  /// was a horizontal dot product (`loops(m, n, k.o, k.i: vectorize(8))`).
+  /// A register tile too when the reduction axis is the contiguous axis of both operands (`A[m, k] * B[n, k]`):
+  /// B's columns are gathered, so the tile is 8 x 8 (one vector of columns, twice the rows); each loaded value of A
+  /// is reused across 8 columns, each gathered vector of B across 8 rows. Before, each output was a horizontal dot
+  /// product (`loops(m, n, k.o, k.i: vectorize(8))`).
   @Test func transposedContractionGetsARegisterTile() throws {
     let lines = try Self.schedule("""
       kernel @mm_nt(%a: f32[M, K], %b: f32[N, K]) -> (%c: f32[M, N]) {
@@ -52,8 +53,8 @@ import Testing
       }
       """)
     #expect(lines == [
-      "    schedule split(m, m.o, m.i, 4) split(n, n.o, n.i, 16) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(16)) compute_at(%c, n.o) store(local)",
-      "    schedule split(m, m.o, m.i, 4) split(n, n.o, n.i, 16) loops(m.o: parallel, n.o, m.i, n.i: vectorize(16)) root store(workspace)",
+      "    schedule split(m, m.o, m.i, 8) split(n, n.o, n.i, 8) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(8)) compute_at(%c, n.o) store(local)",
+      "    schedule split(m, m.o, m.i, 8) split(n, n.o, n.i, 8) loops(m.o: parallel, n.o, m.i, n.i: vectorize(8)) root store(workspace)",
     ])
   }
 
