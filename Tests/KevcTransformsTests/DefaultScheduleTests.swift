@@ -26,35 +26,28 @@ import Testing
     #expect(scheduled.definitions[0].reduction?.scanAxis == "n")
   }
 
-  /// Rule 3a: a contraction is register-tiled: a 4 x 16 block of accumulators (`c.acc`, local) cached at the column
-  /// tile loop, the reduction outside the tile, its rows unrolled and its columns vectorized; row tiles in parallel.
-  @Test func contractionGetsARegisterTile() throws {
-    let lines = try Self.schedule("""
-      kernel @matmul(%a: f32[M, K], %b: f32[K, N]) -> (%c: f32[M, N]) {
-        dims M = 64, K = 64, N = 64
-        %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[k, n])
-      }
-      """)
-    #expect(lines == [
-      "    schedule split(m, m.o, m.i, 4) split(n, n.o, n.i, 16) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(16)) compute_at(%c, n.o) store(local)",
-      "    schedule split(m, m.o, m.i, 4) split(n, n.o, n.i, 16) loops(m.o: parallel, n.o, m.i, n.i: vectorize(16)) root store(workspace)",
-    ])
+  /// A 64^3 matmul whose second operand is read as `b` (`b[k, n]` or `b[n, k]`).
+  static func matmul(_ b: String) -> String {
+    """
+    kernel @matmul(%a: f32[M, K], %b: f32[\(b == "b[k, n]" ? "K, N" : "N, K")]) -> (%c: f32[M, N]) {
+      dims M = 64, K = 64, N = 64
+      %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %\(b))
+    }
+    """
   }
 
-  /// A register tile too when the reduction axis is the contiguous axis of both operands (`A[m, k] * B[n, k]`):
-  /// B's columns are gathered, so the tile is 8 x 8 (one vector of columns, twice the rows); each loaded value of A
-  /// is reused across 8 columns, each gathered vector of B across 8 rows. Before, each output was a horizontal dot
-  /// product (`loops(m, n, k.o, k.i: vectorize(8))`).
-  @Test func transposedContractionGetsARegisterTile() throws {
-    let lines = try Self.schedule("""
-      kernel @mm_nt(%a: f32[M, K], %b: f32[N, K]) -> (%c: f32[M, N]) {
-        dims M = 64, K = 64, N = 64
-        %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[n, k])
-      }
-      """)
+  /// Rule 3a: a contraction is register-tiled: a block of accumulators (`c.acc`, local) cached at the column tile
+  /// loop, the reduction outside the tile, its rows unrolled and its columns vectorized; row tiles in parallel.
+  /// `B[k, n]`: 4 x 16 (two vectors of columns). `B[n, k]` (the reduction contiguous in both operands): B's columns
+  /// are gathered, so 8 x 8 (one vector of columns, twice the rows); before, each output was a horizontal dot product
+  /// (`loops(m, n, k.o, k.i: vectorize(8))`).
+  @Test(arguments: [("b[k, n]", 4, 16), ("b[n, k]", 8, 8)])
+  func contractionGetsARegisterTile(operand: String, rows: Int, columns: Int) throws {
+    let lines = try Self.schedule(Self.matmul(operand))
+    let splits = "split(m, m.o, m.i, \(rows)) split(n, n.o, n.i, \(columns))"
     #expect(lines == [
-      "    schedule split(m, m.o, m.i, 8) split(n, n.o, n.i, 8) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(8)) compute_at(%c, n.o) store(local)",
-      "    schedule split(m, m.o, m.i, 8) split(n, n.o, n.i, 8) loops(m.o: parallel, n.o, m.i, n.i: vectorize(8)) root store(workspace)",
+      "    schedule \(splits) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(\(columns))) compute_at(%c, n.o) store(local)",
+      "    schedule \(splits) loops(m.o: parallel, n.o, m.i, n.i: vectorize(\(columns))) root store(workspace)",
     ])
   }
 
