@@ -130,7 +130,7 @@ let package = Package(
     .testTarget(name: "KevcTransformsTests", dependencies: ["KevcTransforms", "KevcInterpreter", "KevcLowering"]),
 
     // MARK: - KevcTriton
-    .target(name: "KevcTriton", dependencies: ["KevcTransforms", "KevcIR"]),
+    .target(name: "KevcTriton", dependencies: ["KevcTransforms", "KevcLowering", "KevcIR"]),
     .testTarget(name: "KevcTritonTests", dependencies: ["KevcTriton", "KevcTorch", "KevcDriver"], swiftSettings: llvmHeaders),
   ],
   swiftLanguageModes: [.v6]

@@ -26,6 +26,9 @@ python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 2 specs/rms
   specs/layernorm.kev specs/masked_mean.kev specs/rmsnorm_backward.kev specs/embedding_bag.kev | tail -1 || fail=1
 python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 2 specs/rmsnorm.kev \
   --schedule lowering/hip/traces/rmsnorm.shared.trace | tail -1 || fail=1
+# The staged matmul (split tails on the thread loops): a block per output element, b's tile staged in shared memory.
+python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 1 --shape M=35,N=33,K=20 specs/matmul.kev \
+  --schedule lowering/triton/traces/matmul.stage.trace | tail -1 || fail=1
 if python3 -c 'import cutlass.cute' 2>/dev/null; then
   python3 -m kevc_gpu.cute_aot "$work"/*.cute.py > "$work/cute.jsonl" || fail=1
   python3 - "$work/cute.jsonl" <<'PY'

@@ -279,12 +279,15 @@ extension Compiler {
           at: commandLine))
     }
     let deployable: [Stage] = [.cubin, .hsaco, .launcher, .torch, .header]
-    guard request.stages.contains(.triton) || !request.aotTargets.isEmpty || deployable.contains(where: request.stages.contains)
+    guard
+      request.stages.contains(.triton) || request.stages.contains(.plan) || !request.aotTargets.isEmpty
+        || deployable.contains(where: request.stages.contains)
     else { return }
     let scheduleName = request.schedule.map { t in t.locations.first.map { "schedule \($0.file)" } ?? "a given schedule" } ?? "the default GPU schedule"
     let origin = "\(request.source.path), \(scheduleName)"
     let module = try TritonEmitter.emit(scheduled, origin: origin)
     result.artifacts[.triton] = Data(module.source.utf8)
+    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(module.plan.utf8) }
     let symbol = try request.symbol.map { s throws(DiagnosticError) in try checkedSymbol(s) }
       ?? (request.shapeSymbol ? defaultSymbol(scheduled) : scheduled.name)
     result.symbol = symbol

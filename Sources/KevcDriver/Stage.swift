@@ -119,12 +119,13 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   }
 
   /// Whether the stage exists only for the loop-level targets (LLVM, HIP, CuTe), not for Triton: the loop IR and
-  /// everything after it (`header` exists for LLVM and Triton: the object's declaration, or the GPU launcher's).
+  /// everything after it (`header` exists for LLVM and Triton: the object's declaration, or the GPU launcher's;
+  /// `plan` for HIP, CuTe and Triton: the thread plan, or the Triton kernels' decisions).
   public var isLoopLevel: Bool {
     switch self {
-    case .lowered, .plan, .hip, .hipModule, .cute, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime, .shared, .swift:
+    case .lowered, .hip, .hipModule, .cute, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime, .shared, .swift:
       return true
-    case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .torch, .header, .meta: return false
+    case .ast, .ir, .torchRef, .scheduled, .triton, .cubin, .hsaco, .launcher, .torch, .header, .meta, .plan: return false
     }
   }
 
@@ -192,7 +193,7 @@ extension CompileTarget {
       // Compiled by Triton (a second or so each): written only when asked for.
       case .cubin, .hsaco, .launcher, .torch: return false
       case .lowered: return self != .triton
-      case .plan: return self == .hip || self == .cute
+      case .plan: return self == .hip || self == .cute || self == .triton
       case .hip, .hipModule: return self == .hip
       case .cute: return self == .cute
       case .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm

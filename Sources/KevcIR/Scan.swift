@@ -62,6 +62,12 @@ extension Definition {
     if let split, let outer = s.loops.first(where: { $0.name == split.outer }), outer.kind != .serial {
       return "the loop of blocks '\(split.outer)' of the scan must stay serial"
     }
+    // A serial split scan runs as one loop (`a.o` then `a.i` is `a` in order; UnsplitSerialScans.swift) only when
+    // the loop of blocks directly encloses its block: with another loop between them, each of its points would need
+    // its own running value across the blocks.
+    if let split, s.loops[names.count - 2].kind == .serial, names.count < 3 || names[names.count - 3] != split.outer {
+      return "the loop of blocks '\(split.outer)' must directly enclose the serial scan loop '\(split.inner)'"
+    }
     return nil
   }
 }

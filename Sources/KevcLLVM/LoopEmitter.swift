@@ -71,6 +71,11 @@ final class LoopEmitter {
   private var entryBlock: LLVMBasicBlockRef
   /// How many vectorized loops enclose the code being emitted (reductions there may be reassociated).
   private var vectorizedDepth = 0
+  /// Loops being emitted with `llvm.loop.unroll.full` around the current point. A loop inside one is not unrolled
+  /// by LLVM's own heuristics unless the schedule unrolls it too: the schedule's unroll already replicates it, and
+  /// LLVM unrolling each copy again multiplied the code past what -O3 compiles in minutes (difftest s6-p2050:
+  /// `unroll(t0, c, 32)` around a 16-row loop with a staged 3x9x3 copy).
+  private var fullyUnrolledDepth = 0
   private var parallelCount = 0
   /// Vectorizable implementations of exp, log, tanh and erf, created on first use.
   private lazy var math = VectorMath(module: module)
@@ -304,7 +309,10 @@ final class LoopEmitter {
       throw LLVMDiagnostic.error(
         LLVMDiagnostic.unsupportedLoopKind, "loop bound to \(dimension.rawValue) cannot be lowered to the CPU target")
     }
-    if keepRolled { properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")])) }
+    let unrollsFully = loop.kind == .unrolled && !keepRolled
+    if keepRolled || (fullyUnrolledDepth > 0 && !unrollsFully) {
+      properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
+    }
 
     let lower = try index(emit(loop.lowerBound), what: "the lower bound of loop '\(loop.variable)'")
     let upper = try index(emit(loop.upperBound), what: "the upper bound of loop '\(loop.variable)'")
@@ -327,7 +335,9 @@ final class LoopEmitter {
     indices[loop.variable] = counter
     let savedRange = enterRange(of: loop)
     if vectorized { vectorizedDepth += 1 }
+    if unrollsFully { fullyUnrolledDepth += 1 }
     try emit(loop.body)
+    if unrollsFully { fullyUnrolledDepth -= 1 }
     if vectorized { vectorizedDepth -= 1 }
     indices[loop.variable] = saved
     variableRanges[loop.variable] = savedRange

@@ -105,120 +105,21 @@ extension Lowering {
     }
     func v(_ leaf: String) -> Expr { .index(variable[leaf] ?? leaf) }
 
-    // Each root variable: its range [lo, hi) and its value in loop variables.
-    var lower: [String: Expr] = [:]
-    var upper: [String: Expr] = [:]
-    var staticExtent: [String: Int] = [:]
-    for (k, axis) in def.axes.enumerated() {
-      if let r = region?[k] {
-        // Clamp the region to the domain, unless the enclosing loops' ranges prove it inside (then the trip count
-        // is the region's constant extent, which unrolling and vectorization need).
-        let end = Expr.binary(.add, r.start, .constant(.int(Int64(r.extent))))
-        let startRange = BoundsAnalysis.range(of: r.start, variables: scope, dims: dims)
-        let startsInside = (startRange?.lowerBound ?? -1) >= 0
-        let endsInside = (startRange?.upperBound).map { $0 + Int64(r.extent) <= Int64(shape[k]) } ?? false
-        lower[axis.name] = startsInside ? simplify(r.start) : simplify(.binary(.max, r.start, .constant(.int(0))))
-        upper[axis.name] = endsInside ? simplify(end) : simplify(.binary(.min, end, .constant(.int(Int64(shape[k])))))
-        staticExtent[axis.name] = min(r.extent, shape[k])
-      } else {
-        lower[axis.name] = .constant(.int(0))
-        upper[axis.name] = .constant(.int(Int64(shape[k])))
-        staticExtent[axis.name] = shape[k]
-      }
-    }
-    var axisValue: [String: Expr] = [:]
-    for r in def.reduction?.axes ?? [] {
-      // Bounds may read the definition's axes: they are substituted once the axes' values are known.
-      lower[r.name] = r.lowerBound
-      upper[r.name] = r.upperBound
-      if let lo = kernel.constantValue(r.lowerBound), let hi = kernel.constantValue(r.upperBound) {
-        staticExtent[r.name] = max(0, hi - lo)
-      }
-    }
-
-    // Split trees: the value of each variable in its leaves.
+    // Bounds, point values and guards of the schedule's splits (ScheduledBounds.swift).
+    let b = ScheduledBounds(
+      def, kernel: kernel, shape: shape, region: region, names: variable, simplify: { simplify($0) },
+      simplifyBound: { fold(simplify($0)) }, constant: { kernel.constantValue($0) },
+      startRange: { BoundsAnalysis.range(of: $0, variables: scope, dims: dims) })
     func splitOf(_ name: String) -> Split? { s.splits.first { $0.variable == name } }
-    func value(_ name: String) -> Expr {
-      guard let split = splitOf(name) else { return v(name) }
-      return simplify(
-        .binary(.add, .binary(.mul, value(split.outer), .constant(.int(Int64(split.factor)))), value(split.inner)))
-    }
-    func extentOf(_ name: String) -> Int {
-      if let e = staticExtent[name] { return e }
-      if let split = s.splits.first(where: { $0.outer == name }) {
-        return (extentOf(split.variable) + split.factor - 1) / split.factor
-      }
-      if let split = s.splits.first(where: { $0.inner == name }) {
-        return min(split.factor, extentOf(split.variable))
-      }
-      return 0
-    }
-    let roots = def.axes.map(\.name) + (def.reduction?.axes.map(\.name) ?? [])
-    for root in roots {
-      if splitOf(root) == nil {
-        axisValue[root] = v(root)
-      } else {
-        axisValue[root] = simplify(.binary(.add, lower[root] ?? .constant(.int(0)), value(root)))
-      }
-    }
-    // Reduction bounds in terms of the axes' values.
-    for r in def.reduction?.axes ?? [] {
-      lower[r.name] = fold(simplify(r.lowerBound.substituting(axisValue)))
-      upper[r.name] = fold(simplify(r.upperBound.substituting(axisValue)))
-    }
-
-    // Per leaf: bounds. Per root: whether points need a guard.
-    let position = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.name, $0) })
-    var bounds: [String: (Expr, Expr)] = [:]
-    var guarded: [String] = []
-    // Per guarded root: conditions on split variables inside its tree whose own split leaves a tail (splitting
-    // `k.i` of extent 8 by 3 reaches `k.i = 8`, which the root's bound alone does not exclude).
-    var innerConditions: [String: [Expr]] = [:]
-    for root in roots {
-      guard let split = splitOf(root) else {
-        bounds[root] = (lower[root] ?? .constant(.int(0)), upper[root] ?? .constant(.int(0)))
-        continue
-      }
-      // Leaves of this root's split tree, each over its static extent.
-      var stack = [split]
-      var exact = true
-      while let sp = stack.popLast() {
-        let whole = extentOf(sp.variable)
-        if whole % sp.factor != 0 {
-          exact = false
-          if sp.variable != root {
-            innerConditions[root, default: []].append(.binary(.lt, value(sp.variable), .constant(.int(Int64(whole)))))
-          }
-        }
-        for part in [sp.outer, sp.inner] {
-          if let child = splitOf(part) { stack.append(child) } else {
-            bounds[part] = (.constant(.int(0)), .constant(.int(Int64(extentOf(part)))))
-          }
-        }
-      }
-      let span = simplify(.binary(.sub, upper[root] ?? .constant(.int(0)), lower[root] ?? .constant(.int(0))))
-      if exact, kernel.constantValue(span) == extentOf(root) { continue }
-      // One split whose outer loop encloses its inner loop: bound the inner loop by what is left.
-      if splitOf(split.outer) == nil, splitOf(split.inner) == nil,
-        let po = position[split.outer], let pi = position[split.inner], po < pi
-      {
-        let left = simplify(
-          .binary(.sub, span, .binary(.mul, v(split.outer), .constant(.int(Int64(split.factor))))))
-        bounds[split.inner] = (.constant(.int(0)), simplify(.binary(.min, .constant(.int(Int64(split.factor))), left)))
-        continue
-      }
-      guarded.append(root)
-    }
-    func guardCondition(_ rootsToGuard: [String]) -> Expr? {
-      let conditions = rootsToGuard.flatMap { r -> [Expr] in
-        [.binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0)))] + (innerConditions[r] ?? [])
-      }
-      guard let first = conditions.first else { return nil }
-      return conditions.dropFirst().reduce(first) { .binary(.and, $0, $1) }
-    }
+    let lower = b.lower
+    let upper = b.upper
+    let axisValue = b.value
+    let bounds = b.bounds
+    let guarded = b.guarded
     func guarding(_ rootsToGuard: [String], _ body: [Stmt]) -> [Stmt] {
-      guard let c = guardCondition(rootsToGuard) else { return body }
-      return [.ifThen(condition: c, then: body, else: [])]
+      let conditions = b.guardConditions(rootsToGuard)
+      guard let first = conditions.first else { return body }
+      return [.ifThen(condition: conditions.dropFirst().reduce(first) { .binary(.and, $0, $1) }, then: body, else: [])]
     }
 
     // Producers computed at this definition's loops: their regions, in this nest's loop variables.

@@ -72,6 +72,22 @@ public struct ThreadPlan: Sendable {
     }
   }
 
+  /// Variables of the loops anywhere in `stmts`.
+  static func loopVariables(_ stmts: [Stmt]) -> Set<String> {
+    var out: Set<String> = []
+    for s in stmts {
+      switch s {
+      case .loop(let l):
+        out.insert(l.variable)
+        out.formUnion(loopVariables(l.body))
+      case .store: break
+      case .ifThen(_, let t, let e): out.formUnion(loopVariables(t).union(loopVariables(e)))
+      case .allocate(_, let body): out.formUnion(loopVariables(body))
+      }
+    }
+    return out
+  }
+
   /// Buffers declared by `allocate` statements anywhere in `stmts`.
   public static func allocations(_ stmts: [Stmt]) -> [String] { allocatedBuffers(stmts).map(\.name) }
 
@@ -110,10 +126,16 @@ public struct ThreadPlan: Sendable {
   /// the box of the thread loops and the loops inside them (a mixed-radix check: sorted by coefficient, each
   /// exceeds the largest offset the smaller ones reach; a thread loop absent from the offset fails it); where an
   /// index is not affine in loops of known range, the offset of the indices that depend on thread loops only must
-  /// be injective over the threads' box.
+  /// be injective over the threads' box. Failing both, the indices are checked one by one: every store the
+  /// lowering emits lies inside its buffer (a split's tail bounds or guards the point), so distinct index tuples
+  /// are distinct elements, and a tuple is injective when each index is a mixed-radix form in variables no other
+  /// index reads and every thread loop appears in one. That is what a split with a tail needs: the column
+  /// `n.o * 32 + n.i` with `n.i < min(32, 61 - n.o * 32)` reaches 63 in the box, past the row's 61 elements, so
+  /// the row-major offset overlaps the next row's, yet no executed store leaves the row.
   static func writesDisjointly(_ body: [Stmt], threads: [ThreadLoop], dims: [String: Int], shapes: [String: [Int]]) -> Bool {
     let local = Set(allocations(body))
     let threadNames = Set(threads.map(\.loop.variable))
+    let innerLoops = loopVariables(body)
     var start = IndexArithmetic(dims: dims)
     for t in threads { start.bound(t.loop.variable, t.lower...(t.lower + t.span - 1)) }
     func mixedRadix(_ offset: IndexArithmetic.Affine, _ spans: [String: Int]) -> Bool {
@@ -151,7 +173,28 @@ public struct ThreadPlan: Sendable {
         }
         if known && mixedRadix(full, spans) { return true }
       }
-      return mixedRadix(threadOnly, Dictionary(threads.map { ($0.loop.variable, $0.span) }, uniquingKeysWith: { a, _ in a }))
+      let threadSpans = Dictionary(threads.map { ($0.loop.variable, $0.span) }, uniquingKeysWith: { a, _ in a })
+      return mixedRadix(threadOnly, threadSpans) || indexByIndex(indices, arithmetic, threadSpans)
+    }
+    func indexByIndex(_ indices: [Expr], _ arithmetic: IndexArithmetic, _ threadSpans: [String: Int]) -> Bool {
+      var seen: Set<String> = []
+      for index in indices {
+        guard let a = arithmetic.affine(index) else { continue }
+        // A variable bound outside `body` that is no thread loop holds one value for all the threads compared.
+        var spans: [String: Int] = [:]
+        var known = true
+        for v in a.terms.keys where threadSpans[v] != nil || innerLoops.contains(v) {
+          guard let r = arithmetic.range(of: v) else {
+            known = false
+            break
+          }
+          spans[v] = r.upperBound - r.lowerBound + 1
+        }
+        // An index that shares a variable with one already counted, or is not injective, proves nothing (skipped).
+        guard known, !spans.isEmpty, seen.isDisjoint(with: spans.keys), mixedRadix(a, spans) else { continue }
+        seen.formUnion(spans.keys)
+      }
+      return threadSpans.allSatisfy { $0.value <= 1 || seen.contains($0.key) }
     }
     func check(_ stmts: [Stmt], _ arithmetic: IndexArithmetic) -> Bool {
       stmts.allSatisfy { s in

@@ -596,6 +596,10 @@ public final class SearchEngine {
       report["phase_seconds"] = result.phaseSeconds.mapValues { ($0 * 1000).rounded() / 1000 }
     }
     if let why = result.retriedAlone { report["retried_alone"] = why }
+    if let held = result.lockHeld, !held.isEmpty {
+      report["lock_held"] = held.mapValues { ($0 * 1000).rounded() / 1000 }
+    }
+    if let compiles = result.compiles, !compiles.isEmpty { report["compiles"] = compiles }
     if let n = result.cachedReferences { report["references_cached"] = n }
     if let fresh = result.freshTrial { report["fresh_trial"] = fresh }
     guard !report.isEmpty,

@@ -72,9 +72,10 @@ public struct EvaluationRecord: Sendable, Hashable {
 }
 
 extension EvaluationRecord {
-  /// Phases of a GPU worker that do not use the device: Python and torch start-up, loading modules, waiting for
-  /// the device lock (`waiting for the device: shared` or `: exclusive`), and the worker's end.
-  static let offDevicePhases: Set<String> = ["start", "load-reference", "load-kernel", "done"]
+  /// Phases of a GPU worker that do not use the device: Python and torch start-up, loading modules, Triton's compile
+  /// ahead of the lock (`compile ahead`: no launch), waiting for the device lock (`waiting for the device: shared` or
+  /// `: exclusive`), and the worker's end.
+  static let offDevicePhases: Set<String> = ["start", "load-reference", "load-kernel", "compile ahead", "done"]
   static func isOffDevice(_ phase: String) -> Bool {
     offDevicePhases.contains(phase) || phase.hasPrefix("waiting for the device")
   }

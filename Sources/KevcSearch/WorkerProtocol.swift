@@ -107,6 +107,11 @@ public struct WorkerResult: Codable, Sendable {
   /// Triton: where the worker's time went, in seconds per phase (start-up, loading the kernel, each trial, waiting
   /// for the device, timing, ...), summed over the candidate's cases.
   public var phaseSeconds: [String: Double] = [:]
+  /// Triton: seconds the device lock was held, by mode and by what ran under it ("shared", "shared: compile",
+  /// "exclusive: timing", ...: python/kevc_gpu/held.py), summed over the candidate's cases; nil when not reported.
+  public var lockHeld: [String: Double]?
+  /// Triton: JIT compiles by the lock mode they ran under ("none": compiled ahead, before any lock).
+  public var compiles: [String: Int]?
   /// Triton: why the checks ran a second time with the device to itself (an out-of-memory error while other
   /// workers' checks held memory), or nil.
   public var retriedAlone: String?
@@ -569,6 +574,16 @@ public enum WorkerEvaluation {
         if let s = number(seconds) { result.phaseSeconds[phase, default: 0] += s }
       }
       if let why = c["retried_alone"] as? String { result.retriedAlone = why }
+      if let held = c["lock_held"] as? [String: Any] {
+        var sum = result.lockHeld ?? [:]
+        for (key, seconds) in held { if let s = number(seconds) { sum[key, default: 0] += s } }
+        result.lockHeld = sum
+      }
+      if let compiles = c["compiles"] as? [String: Any] {
+        var sum = result.compiles ?? [:]
+        for (mode, count) in compiles { if let n = number(count) { sum[mode, default: 0] += Int(n) } }
+        result.compiles = sum
+      }
     }
     if status == .ok, result.medianTime == nil {
       result.status = .crash

@@ -13,6 +13,9 @@ public struct TritonModule: Hashable, Sendable {
   /// The Python source.
   public var source: String
   public var kernels: [TritonKernelInfo]
+  /// The decisions per kernel (stage `plan`): each definition's loops as program ids, blocks of lanes or loops,
+  /// with the bounds, point values and guards of the shared `ScheduledBounds`, and where each producer lives.
+  public var plan: String = ""
 }
 
 /// One generated kernel.
@@ -108,6 +111,7 @@ public enum TritonEmitter {
     var infos: [TritonKernelInfo] = []
     var scratchBuffers: [(name: String, tensor: String, dtype: DType, elements: Int, kernel: String)] = []
     var launchLines: [String] = []
+    var planLines: [String] = []
     for d in kernel.definitions where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil {
       var b = KernelBuilder(kernel: kernel, root: d, homes: homes)
       guard homes[d.name] != nil, b.pointerNames[d.name] != nil else { continue }
@@ -194,6 +198,8 @@ public enum TritonEmitter {
       for p in preamble { text += p + "\n" }
       for l in b.lines { text += l + "\n" }
       kernelTexts.append(text)
+      planLines.append("  kernel \(name): grid \(b.grid), \(warps) warps, \(stages) stages")
+      planLines += b.plan
       infos.append(
         TritonKernelInfo(
           name: name, definition: d.name, signature: signature, constexprs: constexprs, grid: b.grid, warps: warps,
@@ -224,7 +230,8 @@ public enum TritonEmitter {
       out += text
     }
     out += "\n\n" + launchFunction(kernel, shapes: shapes, workspace: workspace, scratch: scratchBuffers, lines: launchLines)
-    return TritonModule(source: out, kernels: infos)
+    let plan = "plan @\(kernel.name) (triton): \(infos.count) kernel(s)\n" + planLines.map { $0 + "\n" }.joined()
+    return TritonModule(source: out, kernels: infos, plan: plan)
   }
 
   // MARK: - Metadata and launch

@@ -1,5 +1,6 @@
 import KevcBasic
 import KevcIR
+import KevcLowering
 
 /// Builds the body of one `@triton.jit` kernel: the root definition it computes and every producer computed inside
 /// it, following their schedules with block-level semantics.
@@ -49,6 +50,9 @@ struct KernelBuilder {
   var loadCacheIndent = -1
   /// Subexpressions that occur more than once in the statement being emitted (assigned to variables once).
   var repeated: Set<Expr> = []
+  /// The decisions made for this kernel, as lines of `--emit plan` (loops' roles and bounds, point values, guards,
+  /// where each producer lives, contractions as `tl.dot`), in the emitted loop variables.
+  var plan: [String] = []
 
   enum TensorHome {
     /// Caller or workspace memory: element strides of each logical dimension.
@@ -157,64 +161,18 @@ struct KernelBuilder {
     for leaf in leaves { uname[leaf.name] = fresh(leaf.name) }
     func v(_ leaf: String) -> Expr { .index(uname[leaf] ?? leaf) }
 
-    // Ranges of roots [lo, hi), static extents.
-    var lower: [String: Expr] = [:]
-    var upper: [String: Expr] = [:]
-    var staticExtent: [String: Int] = [:]
-    for (k, axis) in d.axes.enumerated() {
-      if let r = region?[k] {
-        lower[axis.name] = facts.simplify(.binary(.max, r.start, .constant(.int(0))))
-        upper[axis.name] = facts.simplify(
-          .binary(.min, .binary(.add, r.start, .constant(.int(Int64(r.extent)))), .constant(.int(Int64(shape[k])))))
-        staticExtent[axis.name] = min(r.extent, shape[k])
-      } else {
-        lower[axis.name] = .constant(.int(0))
-        upper[axis.name] = .constant(.int(Int64(shape[k])))
-        staticExtent[axis.name] = shape[k]
-      }
-    }
-    for r in d.reduction?.axes ?? [] {
-      if let lo = kernel.constantValue(r.lowerBound), let hi = kernel.constantValue(r.upperBound) {
-        staticExtent[r.name] = max(0, hi - lo)
-      }
-    }
-    func splitOf(_ name: String) -> Split? { s.splits.first { $0.variable == name } }
-    func value(_ name: String) -> Expr {
-      guard let split = splitOf(name) else { return v(name) }
-      return facts.simplify(
-        .binary(.add, .binary(.mul, value(split.outer), .constant(.int(Int64(split.factor)))), value(split.inner)))
-    }
-    func extentOf(_ name: String) -> Int? {
-      if let e = staticExtent[name] { return e }
-      if let split = s.splits.first(where: { $0.outer == name }) {
-        return extentOf(split.variable).map { ($0 + split.factor - 1) / split.factor }
-      }
-      if let split = s.splits.first(where: { $0.inner == name }) {
-        return extentOf(split.variable).map { min(split.factor, $0) }
-      }
-      return nil
-    }
+    // Roots held at their region's start: a scalar each, named before the bounds are computed.
     let axisRoots = Set(d.axes.map(\.name))
     let roots = d.axes.map(\.name) + (d.reduction?.axes.map(\.name) ?? [])
-    var axisValue: [String: Expr] = [:]
+    var fixedValues: [String: Expr] = [:]
     var fixedRoots: [String: Expr] = [:]
-    for root in roots {
-      if isFixed(root), let k = d.axes.firstIndex(where: { $0.name == root }),
-        let r = region?[k]
-      {
-        let name = fresh(d.name + "_" + root)
-        fixedRoots[name] = r.start
-        axisValue[root] = .index(name)
-      } else if splitOf(root) == nil {
-        axisValue[root] = v(root)
-      } else {
-        axisValue[root] = facts.simplify(.binary(.add, lower[root] ?? .constant(.int(0)), value(root)))
-      }
+    for (k, axis) in d.axes.enumerated() where isFixed(axis.name) {
+      guard let r = region?[k] else { continue }
+      let name = fresh(d.name + "_" + axis.name)
+      fixedRoots[name] = r.start
+      fixedValues[axis.name] = .index(name)
     }
-    for r in d.reduction?.axes ?? [] {
-      lower[r.name] = facts.simplify(r.lowerBound.substituting(axisValue))
-      upper[r.name] = facts.simplify(r.upperBound.substituting(axisValue))
-    }
+    func splitOf(_ name: String) -> Split? { s.splits.first { $0.variable == name } }
 
     // Classify the leaves.
     enum Role {
@@ -260,41 +218,19 @@ struct KernelBuilder {
       seenOther = true
     }
 
-    // Bounds of each leaf; roots that need a guard.
-    var bounds: [String: (Expr, Expr)] = [:]
-    var guarded: [String] = []
-    for root in roots {
-      if isFixed(root) { continue }
-      guard let split = splitOf(root) else {
-        bounds[root] = (lower[root] ?? .constant(.int(0)), upper[root] ?? .constant(.int(0)))
-        continue
-      }
-      var stack = [split]
-      var exact = true
-      while let sp = stack.popLast() {
-        let whole = extentOf(sp.variable) ?? 0
-        if whole % sp.factor != 0 { exact = false }
-        for part in [sp.outer, sp.inner] {
-          if let child = splitOf(part) { stack.append(child) } else {
-            bounds[part] = (.constant(.int(0)), .constant(.int(Int64(extentOf(part) ?? 0))))
-          }
-        }
-      }
-      let span = facts.simplify(.binary(.sub, upper[root] ?? .constant(.int(0)), lower[root] ?? .constant(.int(0))))
-      if exact, facts.constant(span) == extentOf(root) { continue }
-      let position = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.name, $0) })
-      // The inner loop's bound may depend on the outer loop's value only where that value is one number: a grid
-      // or serial loop. An outer loop of lanes (a block dimension) needs the guard on the root instead.
-      if splitOf(split.outer) == nil, splitOf(split.inner) == nil,
-        let po = position[split.outer], let pi = position[split.inner], po < pi, role[split.outer]?.isLane != true
-      {
-        let left = facts.simplify(
-          .binary(.sub, span, .binary(.mul, v(split.outer), .constant(.int(Int64(split.factor))))))
-        bounds[split.inner] = (.constant(.int(0)), facts.simplify(.binary(.min, .constant(.int(Int64(split.factor))), left)))
-        continue
-      }
-      guarded.append(root)
-    }
+    // Bounds of each leaf, point values and the roots that need a guard: the shared analysis
+    // (KevcLowering/ScheduledBounds.swift); a lane is a vector, so no bound may depend on it.
+    let laneLeafNames = Set(leaves.filter { role[$0.name]?.isLane == true }.map(\.name))
+    let scheduled = ScheduledBounds(
+      d, kernel: kernel, shape: shape, region: region, names: uname, fixed: fixedValues, vectorLeaves: laneLeafNames,
+      simplify: { facts.simplify($0) }, simplifyBound: { facts.simplify($0) }, constant: { facts.constant($0) },
+      startRange: { facts.range($0).map { Int64($0.lowerBound)...Int64($0.upperBound) } })
+    func extentOf(_ name: String) -> Int? { scheduled.extent(of: name) }
+    let lower = scheduled.lower
+    let upper = scheduled.upper
+    let axisValue = scheduled.value
+    var bounds = scheduled.bounds
+    let guarded = scheduled.guarded
     // Values of unguarded split roots with constant bounds stay inside them on unmasked lanes.
     for root in roots where splitOf(root) != nil && !guarded.contains(root) {
       guard let value = axisValue[root], let lo = lower[root].flatMap(facts.constant),
@@ -302,9 +238,14 @@ struct KernelBuilder {
       else { continue }
       facts.known[value] = span(lo, hi &- 1).map(IndexArithmetic.Interval.init)
     }
-    func guardCondition(_ r: String) -> Expr {
-      .binary(.lt, axisValue[r] ?? v(r), upper[r] ?? .constant(.int(0)))
-    }
+    notePlan(d, leaves: leaves, names: uname, scheduled: scheduled, roles: leaves.map { leaf -> String in
+      switch role[leaf.name] {
+      case .grid(let g)?: return "program id \(g)"
+      case .lane?: return "a block of \(nextPowerOfTwo(extentOf(leaf.name) ?? 0)) lanes"
+      case .serial(let unrolled)?: return unrolled ? "an unrolled loop" : "a loop"
+      case .fixed?, nil: return "held at the region's start"
+      }
+    })
 
     func isReductionLeaf(_ leaf: String) -> Bool {
       let r = Kernel.rootVariable(of: leaf, in: s)
@@ -603,8 +544,8 @@ struct KernelBuilder {
     for leaf in leaves { if case .grid? = role[leaf.name] { try emitProducers(&self, at: leaf.name) } }
 
     let point = d.axes.map { axisValue[$0.name] ?? v($0.name) }
-    let axisGuards = guarded.filter { axisRoots.contains($0) }.map(guardCondition)
-    let reductionGuards = guarded.filter { !axisRoots.contains($0) }.map(guardCondition)
+    let axisGuards = scheduled.guardConditions(guarded.filter { axisRoots.contains($0) })
+    let reductionGuards = scheduled.guardConditions(guarded.filter { !axisRoots.contains($0) })
 
     guard let r = d.reduction else {
       try frameFitsOneTensor()
@@ -651,6 +592,7 @@ struct KernelBuilder {
         registerMode: registerMode,
         blocks: Dictionary(uniqueKeysWithValues: laneLeaves.map { (uname[$0] ?? $0, laneBlocks[$0] ?? 1) }))
       {
+        self.plan.append("    \(d.name): tl.dot of lanes \(plan.m) x \(plan.n) over \(plan.k), accumulated in \(plan.accumulatorType)")
         try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
           let acc = b.fresh("acc")
           let bm = b.pendingBlock(plan.m)?.0 ?? "1"
@@ -803,6 +745,21 @@ struct KernelBuilder {
     }
   }
 
+  /// Records the loops of `d` (role and bounds), its split roots' values and its guards in `plan`.
+  mutating func notePlan(
+    _ d: Definition, leaves: [ScheduledLoop], names: [String: String], scheduled: ScheduledBounds, roles: [String]
+  ) {
+    plan.append("    \(d.name):")
+    for (leaf, role) in zip(leaves, roles) {
+      let range = scheduled.bounds[leaf.name].map { "\(IRPrinter.print($0.0)) ..< \(IRPrinter.print($0.1))" } ?? "-"
+      plan.append("      loop \(names[leaf.name] ?? leaf.name): \(role), \(range)")
+    }
+    for (root, value) in scheduled.value.sorted(by: { $0.key < $1.key }) where value != .index(names[root] ?? root) {
+      plan.append("      \(root) = \(IRPrinter.print(value))")
+    }
+    for c in scheduled.guardConditions(scheduled.guarded) { plan.append("      guard \(IRPrinter.print(c))") }
+  }
+
   // MARK: - Producers
 
   /// An index as an affine form plus non-affine terms (floor division, modulo) whose variables all range where the
@@ -904,8 +861,11 @@ struct KernelBuilder {
     }
     let extents = region.map(\.extent)
     let registerMode = extents.allSatisfy { $0 == 1 }
+    let at = region.map { "\(IRPrinter.print($0.start)) + [0, \($0.extent))" }.joined(separator: ", ")
+    plan.append("    \(p.name): computed inside \(consumer.name) over [\(at)]")
     line("# \(p.name): computed at this point of \(consumer.name), region [\(extents.map(String.init).joined(separator: ", "))] in \(registerMode ? "a register" : "scratch")")
     if registerMode {
+      plan.append("    \(p.name): lives in a register (one element)")
       let value = fresh(p.name + "_val")
       try emitDefinition(p, region: region, registerMode: true, sink: .register(value))
       homes[p.name] = .register(value: value, shape: pShape)
@@ -919,6 +879,7 @@ struct KernelBuilder {
         let value = fresh(p.name + "_tile")
         lines.append(lines.removeLast().replacingOccurrences(of: " in scratch", with: " in a register block"))
         let fixed = Set(zip(p.axes, lanes).compactMap { $1 == nil ? $0.name : nil })
+        plan.append("    \(p.name): lives in a register block in \(consumer.name)'s lanes (\(lanes.map { $0 ?? "-" }.joined(separator: ", ")))")
         try emitDefinition(p, region: region, registerMode: false, sink: .tile(value), fixedAxes: fixed)
         homes[p.name] = .tile(value: value, lanes: lanes, shape: pShape)
         return
@@ -936,6 +897,7 @@ struct KernelBuilder {
       throw fail("the region of '\(p.name)' that one program of '\(consumer.name)' reads has \(size) elements; compute it at an inner loop", at: p)
     }
     let pointer = pointerNames[p.name] ?? fresh("ws_" + p.name)
+    plan.append("    \(p.name): lives in per-program scratch (\(size) elements)")
     scratch.append((pointer, p.name, p.dtype, size))
     let base = fresh(p.name + "_base")
     if pidLinear == nil {

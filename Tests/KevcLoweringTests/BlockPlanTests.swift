@@ -82,3 +82,36 @@ import Testing
     #expect(ThreadPlan.identity(.max, .i64) == .int(Int64.min, .i64))
   }
 }
+
+/// The thread chain's overlap check on split tails: each index is checked on its own where the row-major offset's
+/// box reaches past a row (`n.o * 32 + n.i` with `n.i < min(32, 61 - 32 * n.o)` reaches 63 in a row of 61).
+@Suite struct ThreadChainTests {
+  static func plan(_ store: String) throws -> ThreadPlan {
+    let text = """
+      loops @t(%x: f32[67, 61]) -> (%y: f32[67, 61]) dims() {
+        for m.o in 0 .. 3 bind(grid.y) {
+          for n.o in 0 .. 2 bind(grid.x) {
+            for m.i in 0 .. min(32:i64, (67:i64 - (m.o * 32:i64))) bind(block.y) {
+              for n.i in 0 .. min(32:i64, (61:i64 - (n.o * 32:i64))) bind(block.x) {
+                \(store)
+              }
+            }
+          }
+        }
+      }
+      """
+    return ThreadPlan(try LoopParser.parse(SourceFile(path: "t.loops", text: text)))
+  }
+
+  @Test func splitTailsBecomeThreads() throws {
+    let p = try Self.plan("%y[((m.o * 32:i64) + m.i), ((n.o * 32:i64) + n.i)] = %x[((m.o * 32:i64) + m.i), ((n.o * 32:i64) + n.i)]")
+    #expect(p.phases.first?.threadLoops.map(\.loop.variable) == ["m.o", "n.o", "m.i", "n.i"])
+  }
+
+  /// Two threads store one element (`n.i + n.o` is not injective): the chain stops before the loops that collide.
+  @Test func collidingIndicesAreStillRefused() throws {
+    let p = try Self.plan("%y[((m.o * 32:i64) + m.i), (n.o + n.i)] = %x[((m.o * 32:i64) + m.i), (n.o + n.i)]")
+    let chain = p.phases.first?.threadLoops.map(\.loop.variable) ?? []
+    #expect(!(chain.contains("n.o") && chain.contains("n.i")), "\(chain)")
+  }
+}

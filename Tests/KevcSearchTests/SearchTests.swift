@@ -158,7 +158,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     // A GPU worker's device time is its phases on the GPU: not start-up, loading or waiting for the lock.
     var gpu = try #require(try db.evaluations(workload: summary.workloadID, target: summary.targetID).first)
     gpu.workerSeconds = 30
-    gpu.workerReport = #"{"phase_seconds":{"start":3,"load-kernel":1,"waiting for the device":20,"trial 1":4,"timing":1.5,"roofline":0.5}}"#
+    gpu.workerReport = #"{"phase_seconds":{"start":3,"load-kernel":1,"compile ahead":2,"waiting for the device":20,"trial 1":4,"timing":1.5,"roofline":0.5}}"#
     #expect(gpu.deviceSeconds == 6)
   }
 
@@ -615,6 +615,15 @@ func smallOptions(budget: Int) -> SearchOptions {
     let stored = try #require(SearchEngine.workerReport(retried))
     #expect(stored.hasPrefix(#"{"phase_seconds":{"start":2.5,"timing":0.25,"trial 1":1.5},"retried_alone":"#), "\(stored)")
     #expect(SearchEngine.workerReport(WorkerResult(status: .ok)) == nil)
+    // The seconds the device lock was held, by mode and part, and the compiles by mode: summed over the cases.
+    let held = WorkerEvaluation.tritonResult(
+      #"{"status": "ok", "timing": {"median_s": 0.001}, "cases": [{"lock_held": {"shared": 0.5, "shared: kernel": 0.25,"#
+        + #""exclusive": 0.125}, "compiles": {"none": 2}}, {"lock_held": {"shared": 0.25}, "compiles": {"none": 1, "shared": 1}}]}"#,
+      labels: ["a", "b"])
+    #expect(held.lockHeld == ["shared": 0.75, "shared: kernel": 0.25, "exclusive": 0.125])
+    #expect(held.compiles == ["none": 3, "shared": 1])
+    let heldReport = try #require(SearchEngine.workerReport(held))
+    #expect(heldReport.contains(#""compiles":{"none":3,"shared":1}"#) && heldReport.contains(#""shared: kernel":0.25"#), "\(heldReport)")
     // "ok" without a timing cannot be ranked: classified, not trusted.
     #expect(WorkerEvaluation.tritonResult(#"{"status": "ok"}"#, labels: []).status == .crash)
   }
@@ -679,8 +688,13 @@ func smallOptions(budget: Int) -> SearchOptions {
       let phases = try #require(report["phase_seconds"] as? [String: Double])
       #expect(phases["start"] != nil && phases["trial 1"] != nil && phases["timing"] != nil, "\(phases)")
       #expect(report["retried_alone"] == nil)
+      // How long the device lock was held, and on what (python/kevc_gpu/held.py); no compile on the interpreter.
+      let held = try #require(report["lock_held"] as? [String: Double], "\(report)")
+      #expect((held["shared"] ?? 0) > 0 && (held["exclusive: timing"] ?? 0) > 0, "\(held)")
+      #expect(report["compiles"] == nil, "\(report)")
     }
-    #expect(log.contains(" s start]") || log.contains(" s load-kernel]") || log.contains(" s trial 1]")
+    // (The default shape's six trials, one per distribution, run Triton's interpreter: often the longest here.)
+    #expect(log.contains(" s start]") || log.contains(" s load-kernel]") || log.contains(" s trial ")
       || log.contains(" s timing]") || log.contains(" s waiting for the device]"), "\(log)")
   }
 

@@ -8,6 +8,7 @@
 # 4. HIP compiled as CUDA through the harness on every spec of specs/ (kevc run --target hip);
 # 5. bench/search/multigpu.sh on this host's GPUs (one GPU: the script's modes agree; Ray where installed).
 # Each part's results land in OUT_DIR/<part>.* (text only, at most 8 files come back from a device call).
+# SESSION_PARTS picks parts (default "attention kernelbench throughput hip multigpu").
 set -uo pipefail
 OUT=${1:?usage: bench/gpu/session-check.sh OUT_DIR}
 mkdir -p "$OUT"
@@ -18,35 +19,51 @@ export KEVC
 T0=$(date +%s)
 say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$OUT/session.log"; }
 
+PARTS=" ${SESSION_PARTS:-attention kernelbench throughput hip multigpu} "
+want() { [[ "$PARTS" == *" $1 "* ]]; }
+
+if want attention; then
 say "attention"
 timeout "${SESSION_ATT_SECONDS:-150}" bench/gpu/rewrites-check.sh /tmp/sc-att --attention > /tmp/sc-att.log 2>&1
 say "attention exit $?"
 cp /tmp/sc-att/rewrites.md "$OUT/attention.md" 2>/dev/null; tail -5 /tmp/sc-att.log >> "$OUT/session.log"
+fi
 
+if want kernelbench; then
 say "kernelbench defaults"
 KB_OPS=${SESSION_KB_OPS:-}
+KB_DEADLINE=${SESSION_KB_DEADLINE:-200}
 timeout "${SESSION_KB_SECONDS:-270}" bench/kernelbench/run.sh /tmp/sc-kb ${KB_OPS:+--ops "$KB_OPS"} --budget 1 \
-  --search-seconds 10 --parallel 3 --jobs 1 --case-timeout 45 --deadline "${SESSION_KB_DEADLINE:-200}" --calls 20 \
-  --baseline-procs 3 > /tmp/sc-kb.log 2>&1
+  --search-seconds 10 --parallel "${SESSION_KB_PARALLEL:-3}" --jobs 1 --case-timeout 45 --deadline "$KB_DEADLINE" \
+  --hard-stop "${SESSION_KB_HARD_STOP:-$(( KB_DEADLINE + 40 ))}" --calls 20 --baseline-procs "${SESSION_KB_PARALLEL:-3}" \
+  > /tmp/sc-kb.log 2>&1
 say "kernelbench exit $?"
-cp /tmp/sc-kb/results.md "$OUT/kernelbench.md" 2>/dev/null; grep ' default: ' /tmp/sc-kb.log | tail -40 >> "$OUT/session.log"
+cp /tmp/sc-kb/results.md "$OUT/kernelbench.md" 2>/dev/null; cp /tmp/sc-kb/results.json "$OUT/kernelbench.json" 2>/dev/null
+grep ' default: ' /tmp/sc-kb/run.log | tail -60 >> "$OUT/session.log"
+fi
 
+if want throughput; then
 say "throughput"
 THROUGHPUT_OPS=${SESSION_TP_OPS:-"rmsnorm softmax matmul attention"} THROUGHPUT_SECONDS=${SESSION_TP_SECONDS:-25} \
   THROUGHPUT_SWEEP_SECONDS=0 THROUGHPUT_TOTAL_SECONDS=${SESSION_TP_TOTAL:-150} \
   timeout $(( ${SESSION_TP_TOTAL:-150} + 60 )) bench/search/throughput.sh /tmp/sc-tp > /tmp/sc-tp.log 2>&1
 say "throughput exit $?"
 cp /tmp/sc-tp/throughput.md "$OUT/throughput.md" 2>/dev/null
+fi
 
+if want hip; then
 say "hip as cuda"
 mkdir -p /tmp/sc-hip
 ls specs/*.kev | timeout "${SESSION_HIP_SECONDS:-60}" xargs -P 8 -I{} bash -c \
   'n=$(basename {} .kev); timeout 50 "$KEVC" run {} --target hip --trials 2 --iterations 0 --gpu-timeout 45 > /tmp/sc-hip/$n.txt 2>&1; echo "$n rc=$? $(grep -m1 -o "on [a-z]*" /tmp/sc-hip/$n.txt) $(tail -1 /tmp/sc-hip/$n.txt)"' \
   | sort > "$OUT/hip.txt"
 say "hip: $(grep -c 'rc=0' "$OUT/hip.txt") of $(ls specs/*.kev | wc -l) exit 0"
+fi
 
 left=$(( ${SESSION_TOTAL:-540} - ($(date +%s) - T0) ))
-if [ "$left" -gt 90 ]; then
+if ! want multigpu; then
+  :
+elif [ "$left" -gt 90 ]; then
   say "multigpu ($left s left)"
   MULTIGPU_JOBS_PER_GPU=2 timeout $(( left - 10 )) bench/search/multigpu.sh /tmp/sc-mg 20 "rmsnorm" > /tmp/sc-mg.log 2>&1
   say "multigpu exit $?"

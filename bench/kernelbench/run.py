@@ -3,7 +3,7 @@
 PyTorch eager and torch.compile running the problem as KernelBench writes it (bench/kernelbench/problems.py).
 
   run.py gpu OUT [--kevc K] [--ops a,b | --part 1/2] [--budget 12] [--search-seconds 45] [--parallel 4] [--jobs 2]
-                 [--deadline 480] [--dry-run]
+                 [--deadline 480] [--hard-stop S] [--dry-run]
       On the GPU machine, from the repository root, in one run: for every spec at its bench shape, PyTorch eager and
       torch.compile (admitted by footprint: large problems one at a time, beside the searches' checks only when
       they fit the memory free, else with the device to itself; timed calls under the harness's device lock), and `kevc search --target
@@ -294,6 +294,8 @@ def gpu_main(args):
 
     searched = {}
     printing = threading.Lock()
+    # No search or baseline runs past --hard-stop seconds from the start (default: --deadline + 60).
+    hard_stop = args.hard_stop if args.hard_stop is not None else args.deadline + 60
 
     def search(op):
         left = args.deadline - (time.time() - start)
@@ -308,7 +310,7 @@ def gpu_main(args):
         t0 = time.time()
         with open(os.path.join(out, "search", op + ".log"), "w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-            limit = t0 + args.search_seconds + 2 * args.case_timeout + 120
+            limit = min(t0 + args.search_seconds + 2 * args.case_timeout + 120, start + hard_stop)
             shown = False
             while True:
                 try:
@@ -339,29 +341,41 @@ def gpu_main(args):
         with printing:
             print("[%4.0f s] search %s: exit %s after %.0f s" % (time.time() - start, op, rc, time.time() - t0),
                   flush=True)
+            report_now()
+
+    def report_now():
+        # The report so far (the searches finished, the baselines measured): written after every search and at
+        # the end, so that a call cut short still brings back what it measured.
+        baselines = {}
+        for i in range(len(base_procs)):
+            path = os.path.join(out, "baselines-%d.json" % i)
+            try:
+                baselines.update(json.load(open(path)))
+            except (OSError, ValueError):
+                pass  # not written yet, or being written: the next report has it
+        with open(os.path.join(out, "baselines.json"), "w") as fh:
+            json.dump(baselines, fh, indent=1)
+        rows = [row_of(op, shapes[op], searched.get(op, {}), baselines.get(op, {})) for op in ops]
+        results = {"machine": machine, "mode": "dry-run" if args.dry_run else "gpu",
+                   "wall_s": round(time.time() - start),
+                   "options": {k: getattr(args, k) for k in ("budget", "search_seconds", "parallel", "jobs",
+                                                             "deadline", "hard_stop", "case_timeout", "calls",
+                                                             "baseline_procs")},
+                   "rows": rows}
+        with open(os.path.join(out, "results.json"), "w") as fh:
+            json.dump(results, fh, indent=1)
+        write_report(out, [results])
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
         list(pool.map(search, ops))
-    baselines = {}
     for i, (proc, log) in enumerate(base_procs):
         try:
-            proc.wait(timeout=max(15, args.deadline - (time.time() - start)))
+            proc.wait(timeout=max(5, hard_stop - (time.time() - start)))
         except subprocess.TimeoutExpired:
             proc.kill()  # its numbers so far are in its json
+            proc.wait()
         log.close()
-        path = os.path.join(out, "baselines-%d.json" % i)
-        if os.path.exists(path):
-            baselines.update(json.load(open(path)))
-    with open(os.path.join(out, "baselines.json"), "w") as fh:
-        json.dump(baselines, fh, indent=1)
-    rows = [row_of(op, shapes[op], searched.get(op, {}), baselines.get(op, {})) for op in ops]
-    results = {"machine": machine, "mode": "dry-run" if args.dry_run else "gpu", "wall_s": round(time.time() - start),
-               "options": {k: getattr(args, k) for k in ("budget", "search_seconds", "parallel", "jobs", "deadline",
-                                                         "case_timeout", "calls", "baseline_procs")},
-               "rows": rows}
-    with open(os.path.join(out, "results.json"), "w") as fh:
-        json.dump(results, fh, indent=1)
-    write_report(out, [results])
+    report_now()
 
 
 def default_line(db):
@@ -650,6 +664,9 @@ def main():
     g.add_argument("--jobs", type=int, default=2, help="--jobs of each search (workers)")
     g.add_argument("--case-timeout", type=float, default=60, help="seconds the harness allows a candidate's case")
     g.add_argument("--deadline", type=float, default=480, help="no search starts later than this (s) minus its time")
+    g.add_argument("--hard-stop", type=float, default=None,
+                   help="searches and baselines still running this many seconds after the start are stopped "
+                        "(default: --deadline + 60); the report is written after every search either way")
     g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
     g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines (large problems take turns)")
     g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")

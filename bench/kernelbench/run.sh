@@ -4,6 +4,7 @@
 # kevc is the static binary bench/gpu/kevc-static.xz (bench/gpu/build-static-kevc.sh) or `kevc` on PATH
 # (bench/gpu/kevc-binary.sh). Writes OUT_DIR/{machine.txt, results.json, results.md, baselines.json, search/, refs/}:
 # machine.txt holds the GPU's state before and after (bench/gpu/probe.py), as bench/gpu/run.sh does.
+# OUT_DIR/run.log has the progress as it comes ("op default: ..."); results.md is rewritten after every search.
 set -uo pipefail
 OUT=${1:?usage: bench/kernelbench/run.sh OUT_DIR [run.py gpu options]}
 shift
@@ -14,5 +15,5 @@ cd "$(dirname "$0")/../.."
 python3 bench/gpu/probe.py before >> "$OUT/machine.txt" 2>&1
 trap 'python3 bench/gpu/probe.py after >> "$OUT/machine.txt" 2>&1' EXIT
 echo "[$(date +%T)] start"
-python3 bench/kernelbench/run.py gpu "$OUT" --kevc "$KEVC" "$@" 2>&1 | tail -90
+python3 bench/kernelbench/run.py gpu "$OUT" --kevc "$KEVC" "$@" 2>&1 | tee "$OUT/run.log" | tail -90
 echo "[$(date +%T)] done"

@@ -118,6 +118,7 @@ for line in open(os.path.join(work, "walls.txt")):
         export = {}
     evals = export.get("evaluations", [])
     phases, stopped, calls = collections.Counter(), collections.Counter(), []
+    held, compiles = collections.Counter(), collections.Counter()
     retried = 0
     for e in evals:
         try:
@@ -128,6 +129,10 @@ for line in open(os.path.join(work, "walls.txt")):
             p = "trials" if p.startswith("trial ") else ("load" if p.startswith("load-") else p)
             phases[p.replace("waiting for the device", "wait")] += s
         retried += "retried_alone" in rep
+        for k, s in (rep.get("lock_held") or {}).items():
+            held[k] += s
+        for k, n in (rep.get("compiles") or {}).items():
+            compiles[k] += n
         if rep.get("timing_calls"):
             calls.append(rep["timing_calls"])
             stopped[rep.get("timing_stopped") or "count"] += 1
@@ -138,24 +143,40 @@ for line in open(os.path.join(work, "walls.txt")):
     steady = (len(finished) - 1) / ((finished[-1] - finished[0]) / 60) if len(finished) > 2 and finished[-1] > finished[0] else None
     first = finished[0] - float(start) if finished else None
     total = sum(phases.values()) or 1.0
+    n = max(1, len(evals))
+    modes = {m: held.get(m, 0.0) / n for m in ("shared", "exclusive")}
+    # What the locks were held for, per evaluation: the parts of both modes (held.py), largest first.
+    parts = collections.Counter()
+    for k, s in held.items():
+        if ": " in k:
+            parts[k] += s / n
     report["searches"][label] = {
         "exit": int(rc), "evaluations": len(evals), "wall_s": wall, "evaluations_per_gpu_minute": per_min,
         "steady_per_minute": steady, "first_result_s": first, "statuses": dict(statuses),
         "harness_errors": statuses.get("harness_error", 0), "retried_alone": retried,
         "timing_calls_mean": sum(calls) / len(calls) if calls else None, "timing_stopped": dict(stopped),
-        "phase_share": {k: v / total for k, v in phases.most_common()}}
-    rows.append("| %s | %d | %.0f | **%.1f** | %s | %s | %s | %d / %d | %s | %s |" % (
+        "phase_share": {k: v / total for k, v in phases.most_common()},
+        "lock_held_per_evaluation_s": modes, "lock_held_parts_per_evaluation_s": dict(parts.most_common()),
+        "compiles": dict(compiles)}
+    held_text = ("%.2f / %.2f" % (modes["shared"], modes["exclusive"])) if held else "-"
+    parts_text = ", ".join("%s %.0f ms" % (k, 1000 * v) for k, v in parts.most_common(8) if v >= 0.0005) or "-"
+    compile_text = ", ".join("%s %d" % kv for kv in sorted(compiles.items())) or "-"
+    rows.append("| %s | %d | %.0f | **%.1f** | %s | %s | %s | %d / %d | %s | %s | %s | %s | %s |" % (
         label, len(evals), wall, per_min, "%.1f" % steady if steady else "-", "%.1f" % first if first else "-",
         ", ".join("%s %d" % kv for kv in statuses.most_common()), statuses.get("harness_error", 0), retried,
         ("%.0f calls; " % (sum(calls) / len(calls)) + ", ".join("%s %d" % kv for kv in stopped.most_common())) if calls else "-",
-        ", ".join("%s %.0f%%" % (k, 100 * v / total) for k, v in phases.most_common(7))))
+        ", ".join("%s %.0f%%" % (k, 100 * v / total) for k, v in phases.most_common(7)), held_text, parts_text,
+        compile_text))
 json.dump(report, open(os.path.join(out, "throughput.json"), "w"), indent=1)
 md = ["# Evaluation throughput (bench/search/throughput.sh)", "",
       "per GPU-minute: evaluations / search wall time (the warm workers' start included); steady: evaluations after "
       "the first over the time between the first and the last result; wait: shared = checks queueing, exclusive = "
-      "timings queueing.", "",
-      "| search | evaluations | wall s | per GPU-minute | steady / min | first result s | statuses | harness_error / retried alone | timed calls (mean; stop) | where worker time went |",
-      "|---|---|---|---|---|---|---|---|---|---|"] + rows + ["", "Sweep (sliced float64 reference, `kevc run --device-memory`):"]
+      "timings queueing. Lock held: seconds per evaluation the device lock was held shared / exclusive (every "
+      "other worker's timing waits for the first, everything waits for the second); held on: what ran under it, per "
+      "evaluation (python/kevc_gpu/held.py; other = Python between the parts); compiles: Triton JIT compiles by the "
+      "lock they ran under (none = compiled ahead, before any lock).", "",
+      "| search | evaluations | wall s | per GPU-minute | steady / min | first result s | statuses | harness_error / retried alone | timed calls (mean; stop) | where worker time went | lock held s (shared / exclusive) | held on (per evaluation) | compiles |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows + ["", "Sweep (sliced float64 reference, `kevc run --device-memory`):"]
 md += ["- %s: %s" % (k, v["status"]) + ("" if v["status"] == "PASS" else ": " + v["output"].strip().splitlines()[-1][:300] if v["output"].strip() else "")
        for k, v in report["sweep"].items()]
 open(os.path.join(out, "throughput.md"), "w").write("\n".join(md) + "\n")

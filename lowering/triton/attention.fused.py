@@ -69,14 +69,14 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         pid = tl.program_id(0).to(tl.int64) + 1 * (tl.program_id(1).to(tl.int64) + 3 * tl.program_id(2).to(tl.int64))
         _r0_base = pid * 1369
         tl.debug_barrier()
-        i = tl.maximum((64 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i).to(tl.int64)
-        i_ok = i < tl.minimum(((64 * i_o) + 37), tl.full([], 37, tl.int64))
+        i = (64 * i_o) + tl.arange(0, BLOCK_i).to(tl.int64)
+        i_ok = i < ((64 * i_o) + 37)
         j = tl.maximum((64 * j_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_j).to(tl.int64)
         j_ok = j < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int64))
         d = tl.arange(0, BLOCK_d).to(tl.int64)
-        for b_1_ in tl.range(tl.maximum(b, tl.full([], 0, tl.int64)), tl.minimum((b + 1), tl.full([], 2, tl.int64))):
+        for b_1_ in tl.range(b, (b + 1)):
             b_1 = tl.cast(b_1_, tl.int64)
-            for h_1_ in tl.range(tl.maximum(h, tl.full([], 0, tl.int64)), tl.minimum((h + 1), tl.full([], 3, tl.int64))):
+            for h_1_ in tl.range(h, (h + 1)):
                 h_1 = tl.cast(h_1_, tl.int64)
                 acc = tl.zeros([BLOCK_i, BLOCK_j], dtype=tl.float32)
                 q_v = tl.load(q_ptr + (b_1 * 1776 + h_1 * 592 + i[:, None] * 16 + d[None, :]), mask=i_ok[:, None], other=0.0)
@@ -109,10 +109,10 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         # _r0: computed at this point of o, region [1, 1, 37, 37] in a register block
         _r0_b = b
         _r0_h = h
-        i_1 = tl.maximum((64 * i_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_i_1).to(tl.int64)
-        i_1_ok = i_1 < tl.minimum(((64 * i_o) + 37), tl.full([], 37, tl.int64))
-        j_1 = tl.maximum((64 * j_o), tl.full([], 0, tl.int64)) + tl.arange(0, BLOCK_j_1).to(tl.int64)
-        j_1_ok = j_1 < tl.minimum(((64 * j_o) + 37), tl.full([], 37, tl.int64))
+        i_1 = (64 * i_o) + tl.arange(0, BLOCK_i_1).to(tl.int64)
+        i_1_ok = i_1 < ((64 * i_o) + 37)
+        j_1 = (64 * j_o) + tl.arange(0, BLOCK_j_1).to(tl.int64)
+        j_1_ok = j_1 < ((64 * j_o) + 37)
         d_1 = tl.arange(0, BLOCK_d_1).to(tl.int64)
         acc_1 = tl.zeros([BLOCK_i_1, BLOCK_j_1], dtype=tl.float32)
         q_v_1 = tl.load(q_ptr + (_r0_b * 1776 + _r0_h * 592 + i_1[:, None] * 16 + d_1[None, :]), mask=i_1_ok[:, None], other=0.0)

@@ -18,6 +18,9 @@ The lock's path comes from $KEVC_GPU_LOCK; without one, both modes are no-ops (a
 single evaluation, as in `kevc run` or the benchmark, owns the GPU anyway). With $KEVC_LOCK_TRACE set to a file,
 every hold is appended to it as a line "PATH MODE START END PID" (monotonic seconds): how the tests check that a
 timing overlaps nothing and that checks overlap, and a timeline of the device's contention on a real run.
+`listener` (a callable, e.g. held.Ledger.set_mode) is told the mode held after every acquire, release and
+downgrade ("shared", "exclusive", None), with or without a path: how a worker knows what its time under the lock
+went to.
 """
 
 import contextlib
@@ -32,6 +35,8 @@ class DeviceLock:
         self._gate = self._usage = None
         self._trace = os.environ.get("KEVC_LOCK_TRACE") or None
         self._held = None  # (mode, since) for the trace
+        self.listener = None
+        self.mode = None
         if self.path:
             self._gate = os.open(self.path + ".gate", os.O_CREAT | os.O_RDWR, 0o644)
             self._usage = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
@@ -45,17 +50,23 @@ class DeviceLock:
         finally:
             self.release_shared()
 
+    def _tell(self, mode):
+        self.mode = mode  # what this process holds now: "shared", "exclusive" or None
+        if self.listener is not None:
+            self.listener(mode)
+
     def acquire_shared(self):
-        if not self.path:
-            return
-        fcntl.flock(self._gate, fcntl.LOCK_EX)
-        try:
-            fcntl.flock(self._usage, fcntl.LOCK_SH)
-        finally:
-            fcntl.flock(self._gate, fcntl.LOCK_UN)
-        self._held = ("shared", time.monotonic())
+        if self.path:
+            fcntl.flock(self._gate, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(self._usage, fcntl.LOCK_SH)
+            finally:
+                fcntl.flock(self._gate, fcntl.LOCK_UN)
+            self._held = ("shared", time.monotonic())
+        self._tell("shared")
 
     def release_shared(self):
+        self._tell(None)
         if self.path:
             self._log()
             fcntl.flock(self._usage, fcntl.LOCK_UN)
@@ -78,17 +89,18 @@ class DeviceLock:
             self.release_exclusive()
 
     def acquire_exclusive(self):
-        if not self.path:
-            return
-        fcntl.flock(self._gate, fcntl.LOCK_EX)
-        try:
-            fcntl.flock(self._usage, fcntl.LOCK_EX)
-        except BaseException:
-            fcntl.flock(self._gate, fcntl.LOCK_UN)
-            raise
-        self._held = ("exclusive", time.monotonic())
+        if self.path:
+            fcntl.flock(self._gate, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(self._usage, fcntl.LOCK_EX)
+            except BaseException:
+                fcntl.flock(self._gate, fcntl.LOCK_UN)
+                raise
+            self._held = ("exclusive", time.monotonic())
+        self._tell("exclusive")
 
     def release_exclusive(self):
+        self._tell(None)
         if self.path:
             self._log()
             fcntl.flock(self._usage, fcntl.LOCK_UN)
@@ -103,6 +115,7 @@ class DeviceLock:
             fcntl.flock(self._usage, fcntl.LOCK_SH)
             self._held = ("shared", time.monotonic())
             fcntl.flock(self._gate, fcntl.LOCK_UN)
+        self._tell("shared")
 
     def close(self):
         for fd in (self._gate, self._usage):

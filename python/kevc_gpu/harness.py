@@ -26,6 +26,8 @@ _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "C
 # Phases of the harness's own measurements after a candidate's checks and timing: a timeout there is not the
 # candidate's (harness_error).
 HARNESS_PHASES = ("eager baseline", "roofline")
+# len(inputs.DISTRIBUTIONS), without importing torch into the parent (tests/test_held.py checks they agree).
+DISTRIBUTION_COUNT = 6
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -122,12 +124,14 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                       eager_calls=10, ceilings_cache=None, floor_slack=0.9, eager_ratio_limit=10.0, eager_s=None,
                       timing_seconds=None, footprints=None, reuse_references=False, reference_cache=None,
                       fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None, timing_ci=None,
-                      timing_min_calls=10, incumbent_s=None, slower_factor=2.0, cpu_memory_cap=None, eager_seconds=None):
+                      timing_min_calls=10, incumbent_s=None, slower_factor=2.0, cpu_memory_cap=None, eager_seconds=None,
+                      compile_ahead=True):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way).
     `cpu_memory_cap` (bytes, device cpu only): the worker caps its own data size at what it uses after importing torch
-    plus this (memory.cap_cpu_memory): the tests' stand-in for a card with that much free."""
+    plus this (memory.cap_cpu_memory): the tests' stand-in for a card with that much free. `compile_ahead=False`:
+    Triton compiles at the first launch, under the lock, as before compile ahead existed (the tests' contrast)."""
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
@@ -136,12 +140,12 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
               "reuse_references": reuse_references, "reference_cache": reference_cache,
               "fresh_if_faster_than": fresh_if_faster_than, "timing_ci": timing_ci,
               "timing_min_calls": timing_min_calls, "incumbent_s": incumbent_s, "slower_factor": slower_factor,
-              "cpu_memory_cap": cpu_memory_cap, "eager_seconds": eager_seconds}
+              "cpu_memory_cap": cpu_memory_cap, "eager_seconds": eager_seconds, "compile_ahead": compile_ahead}
     job = dict(common, cases=[
-        {"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
-         "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,
-         "baseline_kernel": os.path.abspath(baseline_kernel) if baseline_kernel and i == 0 else None,
-         "footprint": (footprints or [None] * len(cases))[i]}
+        dict({"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
+              "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,
+              "baseline_kernel": os.path.abspath(baseline_kernel) if baseline_kernel and i == 0 else None,
+              "footprint": (footprints or [None] * len(cases))[i]}, **spread_trials(i, len(cases), trials, seed))
         for i, (k, r, label) in enumerate(cases)])
     total = timeout * max(1, len(cases))
     with tempfile.TemporaryDirectory(prefix="kevc-eval-") as tmp:
@@ -225,6 +229,20 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
             result["kernel"], result["reference"] = os.path.abspath(k), os.path.abspath(r)
             results.append(result)
         return results
+
+
+def spread_trials(i, count, trials, seed):
+    """How a candidate's cases share the trials when several run in one worker (the search: the timed workload
+    shape first, then the spec's small odd default shape): the timed case one trial, its distribution rotating
+    with the seed (a search's reference epochs draw new seeds, so the big shape meets every distribution over a
+    search), then its revalidation (and a fresh-seed trial for a candidate about to become the best); every
+    other case all the distributions (at least `trials` trials), where a trial costs milliseconds. One case
+    alone: `trials` trials from the first distribution, as before."""
+    if count < 2:
+        return {}
+    if i == 0:
+        return {"trials": min(1, trials), "distribution_offset": seed % DISTRIBUTION_COUNT}
+    return {"trials": max(trials, DISTRIBUTION_COUNT), "distribution_offset": 0}
 
 
 def worst(statuses):

@@ -18,6 +18,11 @@ device type, the torch version (input generation is torch's generator: another v
 the harness's input-generation version (`GENERATION`).
 A reference too large for its memory budget is computed in slices instead and never cached.
 
+Nothing of the disk tier runs under the device lock: `prefetch` reads a candidate's files into host memory before
+the worker takes the lock (get() then only copies them to the device), and a computed reference is copied to the
+host under the lock but written to disk by `flush_pending`, after the worker lets the lock go (reading and writing
+a 256 MiB file held the device for a few tenths of a second, every other worker's timing waiting behind it).
+
 Which seeds are reused is the caller's choice (the search: `--reuse-references`; docs/search.md): the trial seeds of
 a workload epoch are shared by K candidates, then a fresh base seed is drawn, so no kernel can fit fixed inputs; a
 candidate about to become the best is checked once more on a fresh seed whose reference is never cached. The
@@ -32,6 +37,8 @@ HOST_LIMIT = 4 << 30
 DISK_LIMIT = 2 << 30
 
 _memory = {}  # key -> (tier, {name: tensor}, bytes)
+_prefetched = {}  # key -> {name: host tensor}, read from disk before the lock (prefetch)
+_pending = []  # (path, {name: host tensor}): computed references to write to disk after the lock (flush_pending)
 _used = {"device": 0, "host": 0}
 _stats = {"hits": 0, "disk_hits": 0, "computed": 0}
 
@@ -82,7 +89,12 @@ def get(module_path, seed, distribution, device, compute, cache_dir=None):
         return {n: t.to(device, non_blocking=True) for n, t in outputs.items()}, "memory"
     path = os.path.join(_cache_dir(cache_dir), k + ".pt")
     outputs, source = None, "computed"
-    if os.path.exists(path):
+    early = _prefetched.pop(k, None)
+    if early is not None:
+        outputs = {n: t.to(device, non_blocking=True) for n, t in early.items()}
+        source = "disk"
+        _stats["disk_hits"] += 1
+    elif os.path.exists(path):
         try:
             outputs = torch.load(path, map_location=device)
             source = "disk"
@@ -94,13 +106,7 @@ def get(module_path, seed, distribution, device, compute, cache_dir=None):
         _stats["computed"] += 1
     size = _nbytes(outputs)
     if source == "computed" and size <= DISK_LIMIT:
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = "%s.%d.tmp" % (path, os.getpid())
-            torch.save({n: t.detach().cpu() for n, t in outputs.items()}, tmp)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        _pending.append((path, {n: t.detach().cpu() for n, t in outputs.items()}))  # written by flush_pending
     dev = torch.device(device)
     if dev.type != "cpu" and _used["device"] + size <= DEVICE_LIMIT:
         _memory[k] = ("device", outputs, size)
@@ -114,7 +120,49 @@ def get(module_path, seed, distribution, device, compute, cache_dir=None):
     return outputs, source
 
 
+def prefetch(module_path, seed, distribution, device, cache_dir=None):
+    """Reads the disk tier's file for (module, seed, distribution) into host memory (pinned for a GPU), when this
+    process does not hold it already: before the device lock, so that get() under it only copies to the device.
+    Returns whether a file was read."""
+    import torch
+    k = key(module_path, seed, distribution, device)
+    if k in _memory or k in _prefetched:
+        return False
+    path = os.path.join(_cache_dir(cache_dir), k + ".pt")
+    if not os.path.exists(path):
+        return False
+    try:
+        host = torch.load(path, map_location="cpu")
+        if torch.device(device).type == "cuda":
+            host = {n: t.pin_memory() for n, t in host.items()}
+    except Exception:  # noqa: BLE001 - a damaged or partial file: get() reads (or recomputes) it
+        return False
+    _prefetched[k] = host
+    return True
+
+
+def forget_prefetched():
+    """Drops what an earlier job prefetched and never used (a candidate that failed before its revalidation; a
+    warm worker takes candidates of later epochs, whose seeds differ): host memory, not a cache."""
+    _prefetched.clear()
+
+
+def flush_pending():
+    """Writes the references computed since the last call to the disk tier (atomically), after the lock."""
+    import torch
+    while _pending:
+        path, host = _pending.pop(0)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = "%s.%d.tmp" % (path, os.getpid())
+            torch.save(host, tmp)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
+
 def clear():
     """Forgets what this process holds (tests; a worker that ran out of memory)."""
     _memory.clear()
+    _prefetched.clear()
     _used["device"] = _used["host"] = 0

@@ -93,15 +93,18 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     flat_r = reference.reshape(-1)
     n = flat_a.numel()
     device = flat_a.device
-    # Pass 1: the scale term, the rms of the reference's finite elements.
-    sumsq, count = 0.0, 0
+    f64 = torch.float64
+    # Pass 1: the scale term, the rms of the reference's finite elements, summed on the device (no host round trip
+    # per slice: one synchronisation at the end of the comparison, where a slice used to cost five).
+    sumsq = torch.zeros((), dtype=f64, device=device)
+    count = torch.zeros((), dtype=torch.int64, device=device)
     for lo in range(0, n, CHUNK):
-        r = flat_r[lo:lo + CHUNK].to(device=device, dtype=torch.float64)
-        finite = r[torch.isfinite(r)]
-        sumsq += float(finite.square().sum())
-        count += int(finite.numel())
+        r = flat_r[lo:lo + CHUNK].to(device=device, dtype=f64)
+        finite = torch.isfinite(r)
+        sumsq += torch.where(finite, r, 0.0).square().sum()
+        count += finite.sum()
         del r, finite
-    scale = (sumsq / count) ** 0.5 if count else 0.0
+    scale_t = torch.where(count > 0, torch.sqrt(sumsq / count.clamp(min=1)), torch.zeros((), dtype=f64, device=device))
     if torch.is_tensor(any_value):
         any_value = any_value.reshape(-1) if bool(any_value.any()) else None
     elif any_value is not None:
@@ -109,20 +112,21 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     alternatives = {int(i): v for i, v in (alternatives or {}).items()}
     alt_keys = sorted(alternatives)
     rel_floor = atol if atol > 0 else 1.0
-    max_abs = max_rel = 0.0
-    failures = 0
-    first_bad = first_nonfinite = None  # (flat index, actual, expected)
-    # Pass 2: the rule, slice by slice.
-    for lo in range(0, n, CHUNK):
-        hi = min(n, lo + CHUNK)
-        a = flat_a[lo:hi].to(torch.float64)
-        r = flat_r[lo:hi].to(device=device, dtype=torch.float64)
+    max_abs_t = torch.zeros((), dtype=f64, device=device)
+    max_rel_t = torch.zeros((), dtype=f64, device=device)
+    failures_t = torch.zeros((), dtype=torch.int64, device=device)
+    nonfinite_t = torch.zeros((), dtype=torch.int64, device=device)
+
+    def verdict(lo, hi):
+        """The rule on elements [lo, hi): (a, r, ok, non-finite where the reference is finite, diff, fin_r)."""
+        a = flat_a[lo:hi].to(f64)
+        r = flat_r[lo:hi].to(device=device, dtype=f64)
         nan_a, nan_r = torch.isnan(a), torch.isnan(r)
         fin_r = torch.isfinite(r)
         fin = torch.isfinite(a) & fin_r
-        diff = torch.where(fin, (a - r).abs(), torch.zeros_like(a))
+        diff = torch.where(fin, (a - r).abs(), 0.0)
         same_special = (nan_a & nan_r) | ((a == r) & ~fin)
-        ok = torch.where(fin, diff <= atol + rtol * (r.abs() + scale), same_special)
+        ok = torch.where(fin, diff <= atol + rtol * (r.abs() + scale_t), same_special)
         keys_lo = bisect.bisect_left(alt_keys, lo)
         keys_hi = bisect.bisect_left(alt_keys, hi)
         listed = None
@@ -140,32 +144,40 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
             # A NaN the reference lacks still fails.
             accepted &= ~nan_a | nan_r
             ok = ok | accepted
-            diff = torch.where(accepted, torch.zeros_like(diff), diff)
+            diff = torch.where(accepted, 0.0, diff)
             del accepted
-        diff = torch.where(fin | same_special, diff, torch.full_like(diff, float("inf")))
-        if hi > lo:
-            max_abs = max(max_abs, float(diff.max()))
-            rel = diff / torch.clamp(torch.where(fin_r, r.abs(), torch.zeros_like(r)), min=rel_floor)
-            max_rel = max(max_rel, float(rel.max()))
-            del rel
-        bad = ~ok
-        slice_failures = int(bad.sum())
-        if slice_failures:
-            failures += slice_failures
-            if first_bad is None:
-                i = int(torch.nonzero(bad)[0])
-                first_bad = (lo + i, float(a[i]), float(r[i]))
-            if first_nonfinite is None:
-                nonfinite = bad & fin_r & ~torch.isfinite(a)
-                if bool(nonfinite.any()):
-                    i = int(torch.nonzero(nonfinite)[0])
-                    first_nonfinite = (lo + i, float(a[i]), float(r[i]))
-        del a, r, nan_a, nan_r, fin_r, fin, diff, same_special, ok, bad
+        diff = torch.where(fin | same_special, diff, float("inf"))
+        bad_nonfinite = ~ok & fin_r & ~torch.isfinite(a)
+        return a, r, ok, bad_nonfinite, diff, fin_r
+
+    # Pass 2: the rule, slice by slice, its figures accumulated on the device.
+    for lo in range(0, n, CHUNK):
+        hi = min(n, lo + CHUNK)
+        a, r, ok, bad_nonfinite, diff, fin_r = verdict(lo, hi)
+        max_abs_t = torch.maximum(max_abs_t, diff.max())
+        rel = diff / torch.clamp(torch.where(fin_r, r.abs(), 0.0), min=rel_floor)
+        max_rel_t = torch.maximum(max_rel_t, rel.max())
+        failures_t += (~ok).sum()
+        nonfinite_t += bad_nonfinite.sum()
+        del a, r, ok, bad_nonfinite, diff, fin_r, rel
+    # The one synchronisation of the comparison.
+    scale, max_abs, max_rel = (float(v) for v in torch.stack([scale_t, max_abs_t, max_rel_t]).tolist())
+    failures, nonfinite = (int(v) for v in torch.stack([failures_t, nonfinite_t]).tolist())
     if failures == 0:
         return {"passed": True, "kind": "ok", "max_abs": max_abs, "max_rel": max_rel, "failures": 0,
                 "worst_index": None, "reason": ""}
-    kind = "nan" if first_nonfinite is not None else "wrong"
-    first, va, vr = first_nonfinite if kind == "nan" else first_bad
+    # A failure: find the first failing element (the first non-finite one for a 'nan'), slice by slice.
+    kind = "nan" if nonfinite else "wrong"
+    first = None
+    for lo in range(0, n, CHUNK):
+        a, r, ok, bad_nonfinite, _, _ = verdict(lo, min(n, lo + CHUNK))
+        bad = bad_nonfinite if kind == "nan" else ~ok
+        if bool(bad.any()):
+            i = int(torch.nonzero(bad)[0])
+            first = (lo + i, float(a[i]), float(r[i]))
+            break
+        del a, r, ok, bad_nonfinite, bad  # before the next slice's: one slice's copies at a time
+    first, va, vr = first
     idx = _unravel(first, list(reference.shape))
     reason = "element %s is %r, expected %r (tolerance %g + %g * (|expected| + %g)); %d of %d elements differ" % (
         idx, va, vr, atol, rtol, scale, failures, n)

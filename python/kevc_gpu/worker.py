@@ -225,6 +225,13 @@ class Worker:
                        "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
                        "seed": job["seed"]}
         self.timing_setup = None
+        self.quiet = False  # no result file yet (a case prepared ahead of its turn: run_cases)
+        self.prepared = False
+        self.setup_failure = None
+        self.keep_shared = False  # hand the shared hold at the end of the timing to the next case (run_cases)
+        self.lock = None
+        from .held import Ledger
+        self.ledger = Ledger()  # the time the device lock was held, by what ran under it (held.py)
         # Interpreter start-up and this module's imports happened before: counted from the process's start.
         self._phase_start = time.monotonic() - (time.time() - _process_start_time())
 
@@ -238,7 +245,22 @@ class Worker:
         seconds[key] = round(seconds.get(key, 0.0) + now - self._phase_start, 4)
         self._phase_start = now
         self.result["phase"] = name
-        _write(self.result_path, _finite(self.result))
+        if not self.quiet:
+            _write(self.result_path, _finite(self.result))
+
+    def pause(self):
+        """Stops the phase clock (the running phase's seconds so far are counted): this case was prepared ahead
+        and waits for its turn while the cases before it run (run_cases)."""
+        now = time.monotonic()
+        key = self.result["phase"].split(" (")[0]
+        seconds = self.result.setdefault("phase_seconds", {})
+        seconds[key] = round(seconds.get(key, 0.0) + now - self._phase_start, 4)
+        self._phase_start = now
+
+    def resume(self):
+        """The case's turn: its phase clock runs again and its result file is written from now on."""
+        self.quiet = False
+        self._phase_start = time.monotonic()
 
     def wait_for_device(self, mode):
         """Takes the device lock in `mode` ("shared" or "exclusive"), the phase saying "waiting for the device:
@@ -258,8 +280,10 @@ class Worker:
 
     @contextlib.contextmanager
     def holding_device(self, mode):
-        """The device lock in `mode` for the body (wait_for_device)."""
-        self.wait_for_device(mode)
+        """The device lock in `mode` for the body (wait_for_device); a shared hold the case before handed over
+        (run_cases) is used as it is, with no new queue."""
+        if not (mode == "shared" and self.lock.mode == "shared"):
+            self.wait_for_device(mode)
         try:
             yield
         finally:
@@ -310,6 +334,12 @@ class Worker:
             mine = self.tolerance.get(str(name))
             self.tolerance[str(name)] = coarser(mine, t) if mine else t
         self.slice_elements = self.reference_chunking()
+        # Triton compiles a kernel at its first launch: here instead, before any lock (compile_ahead), for the
+        # candidate and the paired baseline, so that no compile holds the device from other workers' timings.
+        self.phase("compile ahead")
+        if self.job.get("compile_ahead", True):
+            self.compile_ahead(self.kernel, "the kernel")
+        self.baseline_module = self.load_baseline_module()
 
     def reference_chunking(self):
         """Elements per slice of the chunked float64 reference, or None for the reference whole: the plan the job
@@ -411,8 +441,9 @@ class Worker:
         """Launches the candidate and waits for all streams; converts exceptions into a classified Failure."""
         threads = threading.active_count()
         try:
-            self.kernel.launch(**args)
-            self.sync()
+            with self.ledger.part("kernel"):
+                self.kernel.launch(**args)
+                self.sync()
         except Failure:
             raise
         except BaseException as e:  # noqa: BLE001 - every exception of a candidate is classified
@@ -446,11 +477,35 @@ class Worker:
             return self.ref.reference(inputs, device=self.device), {}
         return with_leeway(inputs, device=self.device)
 
-    def trials(self):
+    def prefetch_references(self):
+        """With reused references: the disk cache's files of this case's trials and revalidation read into host
+        memory before the lock (references.prefetch), so that under it a cached reference is one copy to the
+        device."""
+        if not self.job.get("reuse_references"):
+            return
+        from . import references
+        wanted = [(seed, dist) for _, seed, dist in self.trial_plan()]
+        if self.job.get("timing_calls", 50) > 0:
+            wanted.append((self.inp.trial_seed(self.job["seed"], 1000), "normal"))
+        for seed, dist in wanted:
+            references.prefetch(self.job["reference"], seed, dist, self.device, self.job.get("reference_cache"))
+
+    def flush_references(self):
+        """Writes the references computed under the lock to the disk cache, after it (references.flush_pending)."""
+        from . import references
+        references.flush_pending()
+
+    def trial_plan(self):
+        """(number, seed, distribution) of each trial: `trials` of them, the distributions cycling from
+        `distribution_offset` (docs/gpu-harness.md, "Protocol": how a candidate's cases share the distributions)."""
         dists = self.inp.DISTRIBUTIONS
-        for t in range(self.job.get("trials", 5)):
-            self.trial(t + 1, self.inp.trial_seed(self.job["seed"], t), dists[t % len(dists)],
-                       reuse=bool(self.job.get("reuse_references")))
+        offset = int(self.job.get("distribution_offset") or 0)
+        return [(t + 1, self.inp.trial_seed(self.job["seed"], t), dists[(t + offset) % len(dists)])
+                for t in range(self.job.get("trials", 5))]
+
+    def trials(self):
+        for number, seed, dist in self.trial_plan():
+            self.trial(number, seed, dist, reuse=bool(self.job.get("reuse_references")))
 
     def reference_for(self, values, seed, dist, reuse):
         """The float64 reference outputs for the inputs drawn from (seed, dist) and their leeway (expected()):
@@ -474,15 +529,15 @@ class Worker:
         bitwise with a snapshot, every result compared with the float64 reference (whole or in slices)."""
         torch = self.torch
         self.phase(label or "trial %d (%s)" % (number, dist))
-        with harness_work("inputs"):
+        with harness_work("inputs"), self.ledger.part("inputs"):
             values = self.inp.generate(self.params, seed, dist, self.device)
         expected, leeway = None, {}
         inputs = sum(v.numel() * v.element_size() for v in values.values())
         outputs = sum(self.inp.NATIVE[r["dtype"]].itemsize * _numel(r["shape"]) for r in self.results)
         if not self.sliced(label or "trial %d" % number, held_later=inputs + outputs):
-            with harness_work("the float64 reference"):
+            with harness_work("the float64 reference"), self.ledger.part("reference"):
                 expected, leeway = self.reference_for(values, seed, dist, reuse)
-        with harness_work("input snapshots and poisoned outputs"):
+        with harness_work("input snapshots and poisoned outputs"), self.ledger.part("poison"):
             outs = self.inp.poisoned(self.results, self.device)
             snapshot = {k: v.clone() for k, v in values.items()} if self.snapshot_fits(inputs) else None
         args = dict(self.inp.kernel_arguments(self.params, values))
@@ -491,17 +546,16 @@ class Worker:
         trial = {"seed": seed, "distribution": dist, "results": {}, "inputs_written": []}
         if label:
             trial["label"] = label
-        with harness_work("the comparisons"):
+        with harness_work("the comparisons"), self.ledger.part("compare"):
             if snapshot is None:
                 # No room for a copy of the inputs: they are drawn again piece by piece and compared (the same
                 # bitwise check), and the sliced reference reads them once they are known to be unchanged.
                 trial["input_check"] = "drawn again"
                 trial["inputs_written"] = self.inp.matches(self.params, seed, dist, self.device, values)
             else:
-                for p in self.params:
-                    a, b = values[p["name"]], snapshot[p["name"]]
-                    if not _bitwise_equal(torch, a, b):
-                        trial["inputs_written"].append(p["name"])
+                names = [p["name"] for p in self.params]
+                same = _bitwise_equal_all(torch, [(values[n], snapshot[n]) for n in names])
+                trial["inputs_written"] = [n for n, ok in zip(names, same) if not ok]
             worst = None
             checked = self.check_results(outs, expected, values if snapshot is None else snapshot, leeway) \
                 if not trial["inputs_written"] else {}
@@ -637,37 +691,92 @@ class Worker:
             out["sync_round_trip_s"] = trip
         return out
 
-    def load_baseline(self, values):
-        """The baseline kernel module (`baseline_kernel`: the search's default schedule at this shape), ready to
-        launch on the timing inputs with its own outputs; None when not asked for or when it does not load (its
+    def load_baseline_module(self):
+        """The baseline kernel module (`baseline_kernel`: the search's default schedule at this shape), loaded and
+        compiled ahead (no lock, no GPU work); None when not asked for or when it does not load or compile (its
         failure is never the candidate's)."""
         path = self.job.get("baseline_kernel")
-        if not path:
+        if not path or self.job.get("timing_calls", 50) <= 0:
             return None
         from . import modules
         try:
             mod = modules.load_module(path)
-            args = dict(self.inp.kernel_arguments(self.params, values))
-            args.update(self.inp.poisoned(self.results, self.device))
-            mod.launch(**args)
-            self.sync()
+            if self.job.get("compile_ahead", True):
+                self.compile_ahead(mod, "the baseline")
+            return mod
+        except Exception as e:  # noqa: BLE001 - a Failure too: the baseline's compile error is not the candidate's
+            self.result["baseline_timing"] = {"error": _short(e, 300)}
+            return None
+
+    def load_baseline(self, values):
+        """The baseline module ready to launch on the timing inputs with its own outputs, launched once (a failure
+        there is reported, never the candidate's); None when there is none."""
+        mod = getattr(self, "baseline_module", None)
+        if mod is None:
+            return None
+        try:
+            with self.ledger.part("baseline"):
+                args = dict(self.inp.kernel_arguments(self.params, values))
+                args.update(self.inp.poisoned(self.results, self.device))
+                mod.launch(**args)
+                self.sync()
             return lambda: mod.launch(**args)
         except Exception as e:  # noqa: BLE001
             self.result["baseline_timing"] = {"error": _short(e, 300)}
             return None
+
+    def compile_ahead(self, module, what):
+        """Triton's JIT compile of every kernel `module.launch()` launches, before any lock and with no GPU work:
+        launch() runs on meta tensors (a shape and a dtype, no memory) while Triton's JITFunction.run is told
+        `warmup=True` (compile and cache, never launch). The first real launch, under the lock, then finds its
+        kernels compiled. A specialisation the stand-ins miss (an integer scalar drawn as 1 or a multiple of 16)
+        still compiles at the first launch, counted (held.py, the result's `compiles`). Off a GPU (the Triton
+        interpreter, torch-only modules) there is nothing to compile. A Triton compile error is the module's
+        compile_error, as at the first launch; anything else the stand-ins make launch() raise is noted
+        (`compile_ahead`) and the compile happens at the first launch, as before."""
+        if not self.cuda:
+            return
+        try:
+            from triton.runtime.jit import JITFunction
+        except ImportError:
+            return
+        if not any(isinstance(v, JITFunction) for v in vars(module).values()):
+            return  # not a Triton module (HIP as CUDA, CuTe DSL): its launch() must never see meta tensors
+        args = stand_ins(self.params, self.results)
+        run = JITFunction.run
+
+        def compile_only(fn, *a, grid=None, warmup=False, **kw):
+            return run(fn, *a, grid=grid, warmup=True, **kw)
+
+        JITFunction.run = compile_only
+        try:
+            with self.ledger.part("compile"):  # no lock yet: counted, not charged; a compile that raised ends here
+                module.launch(**args)
+        except Exception as e:  # noqa: BLE001 - classified below
+            if _is_compile_error(e):
+                raise Failure("compile_error", "compilation failed: %s" % _short(e))
+            self.result.setdefault("compile_ahead", {})[what] = "not done: %s" % _short(e, 300)
+        finally:
+            JITFunction.run = run
 
     def flush_and_trip(self):
         """The L2 flush buffer and the synchronize round trip (sync_round_trip) of this timing, made once per
         candidate (timed_pair calls timed() ten times), None and 0 off the GPU."""
         if not self.cuda:
             return None, 0.0
-        if getattr(self, "_flush", None) is None:
+        self.flush_buffer()
+        if getattr(self, "_trip", None) is None:
+            self._trip = self.sync_round_trip()  # with the device to itself: contention would inflate it
+        return self._flush, self._trip
+
+    def flush_buffer(self):
+        """The L2 flush buffer (max(2 x L2, 256 MiB)), allocated once per timing: by prepare_timing, under the
+        checks' shared hold, so that the exclusive hold does not start with a 256 MiB allocation."""
+        if self.cuda and getattr(self, "_flush", None) is None:
             torch = self.torch
             l2 = getattr(torch.cuda.get_device_properties(self.device), "L2_cache_size", 50 << 20) or (50 << 20)
             with harness_work("the L2 flush buffer"):
                 self._flush = torch.empty(max(2 * l2, 256 << 20), dtype=torch.uint8, device=self.device)
-            self._trip = self.sync_round_trip()
-        return self._flush, self._trip
 
     def timed_pair(self, fn, baseline, calls, warmup, budget_s, rule=None):
         """Candidate and baseline timed beside each other: blocks of calls alternate between them (and which goes
@@ -718,17 +827,20 @@ class Worker:
 
     def prepare_timing(self):
         """The timing's inputs and outputs, one launch of the timed path (a failure there is classified, not timed)
-        and the baseline loaded and launched once (its compile): under the checks' shared hold."""
+        and the baseline launched once (both compiled ahead: compile_ahead): under the checks' shared hold."""
         self.timing_setup = None
         if self.job.get("timing_calls", 50) <= 0:
             return
         self.phase("timing set-up")
         values = self.last_values if hasattr(self, "last_values") else self.inp.generate(
             self.params, self.job["seed"], "normal", self.device)
-        outs = self.inp.poisoned(self.results, self.device)
+        with self.ledger.part("poison"):
+            outs = self.inp.poisoned(self.results, self.device)
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
         self.call(args)
+        with self.ledger.part("timing"):
+            self.flush_buffer()
         self.timing_setup = (values, outs, args, self.load_baseline(values))
 
     def stop_rule(self):
@@ -755,6 +867,7 @@ class Worker:
         self.phase("timing")
         self.wait_for_device("exclusive")  # only the timed calls own the GPU
         try:
+            self.ledger.push("timing")
             fn = lambda: self.kernel.launch(**args)  # noqa: E731
             budget = self.job.get("timing_seconds")
             if baseline is not None:
@@ -768,55 +881,47 @@ class Worker:
                 self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule)
             self.result["timing"].pop("samples", None)
         finally:
-            self._flush = None  # the flush buffer's memory, back to the checks that follow
+            self._flush = self._trip = None  # the flush buffer's memory, back to the checks that follow
+            self.ledger.pop("timing")
             self.lock.downgrade()
         baseline = fn = None  # the baseline's outputs: memory the revalidation may need
         try:
             self.after_timing(values, outs, calls)
         finally:
-            self.lock.release_shared()
+            if not self.keep_shared:
+                self.lock.release_shared()
+        if not self.keep_shared:
+            self.flush_references()
 
     def after_timing(self, values, outs, calls):
         """Revalidation, the eager baseline and the roofline, after the timed calls (under the shared lock, downgraded
         from the timing's exclusive one)."""
         self.fresh_trial()
-        # Results must still be right after the timed calls, for new values in the same buffers (a kernel that
-        # caches results by pointer, or only computes on the first call, fails here).
-        self.phase("revalidation")
-        seed = self.inp.trial_seed(self.job["seed"], 1000)
-        # The new values are drawn straight into the kernel's input buffers (no second copy of the inputs), and the
-        # memory the timing held (the baseline's outputs, the L2 flush buffer) is returned first.
-        self.release_cached_memory()
-        with harness_work("revalidation inputs"):
-            fresh = self.inp.generate(self.params, seed, "normal", self.device, into=values)
-        fresh_args = dict(self.inp.kernel_arguments(self.params, fresh))
-        for o in outs.values():
-            self.inp.poison_(o)
-        fresh_args.update(outs)
-        expected, leeway = None, {}
-        sliced = self.sliced("revalidation")
-        if not sliced:
-            with harness_work("the revalidation's float64 reference"):
-                expected, leeway = self.reference_for(fresh, seed, "normal", bool(self.job.get("reuse_references")))
-        self.call(fresh_args)
-        if sliced:
-            # The sliced reference reads the inputs after the call: they must still be what was drawn (checked
-            # by drawing them again piece by piece, not against a snapshot).
-            with harness_work("the revalidation's input check"):
-                written = self.inp.matches(self.params, seed, "normal", self.device, fresh)
-            if written:
-                raise Failure("wrong", "after timing, with new inputs in the same buffers: the kernel wrote its "
-                              "input(s) %s" % ", ".join(written))
-        with harness_work("the revalidation's comparisons"):
-            checked = self.check_results(outs, expected, fresh, leeway)
-        for r in self.results:
-            c = checked[r["name"]]
-            if not c["passed"]:
-                raise Failure(c["kind"], "after timing, with new inputs in the same buffers: result '%s': %s"
-                              % (r["name"], c["reason"]))
-
+        fresh = self.revalidate(values, outs)
         # PyTorch eager baseline: the reference module's computation in the spec's dtypes.
         self.phase("eager baseline")
+        with self.ledger.part("eager"):
+            self.eager_baseline(fresh, calls)
+
+        self.phase("roofline")
+        with self.ledger.part("roofline"):
+            self.roofline(fresh)
+        self.check_guards()
+        t = self.result["timing"]["median_s"]
+        e = self.result["eager"] or {}
+        # The 10x check needs a real PyTorch time (--eager-s, measured by the caller with the library calls a user
+        # would write). The reference module's eager path is a chunked, vectorised evaluation of the IR, not what
+        # PyTorch users run: on the H200 it took 12.5 ms for an rmsnorm that torch runs in 0.45 ms, so a ratio
+        # against it flagged honest kernels (and the search then discarded them). Impossible speed without a
+        # given baseline is caught by the roofline-floor check alone.
+        given = e.get("source") == "given"
+        if (self.cuda and given and "median_s" in e and t > 0
+                and e["median_s"] / t > self.job.get("eager_ratio_limit", 10.0)):
+            self.flag("more than %gx faster than PyTorch (%.3g s vs %.3g s, the caller's PyTorch time)"
+                      % (self.job.get("eager_ratio_limit", 10.0), t, e["median_s"]))
+
+    def eager_baseline(self, fresh, calls):
+        """The reference module's eager path timed (with the GPU to itself), or the caller's given PyTorch time."""
         given = self.job.get("eager_s")
         if given is not None:
             # A real PyTorch time measured by the caller (the benchmark's own baseline), used as is.
@@ -846,21 +951,63 @@ class Worker:
             except Exception as e:
                 self.result["eager"] = {"error": _short(e)}
 
-        self.phase("roofline")
-        self.roofline(fresh)
-        self.check_guards()
-        t = self.result["timing"]["median_s"]
-        e = self.result["eager"] or {}
-        # The 10x check needs a real PyTorch time (--eager-s, measured by the caller with the library calls a user
-        # would write). The reference module's eager path is a chunked, vectorised evaluation of the IR, not what
-        # PyTorch users run: on the H200 it took 12.5 ms for an rmsnorm that torch runs in 0.45 ms, so a ratio
-        # against it flagged honest kernels (and the search then discarded them). Impossible speed without a
-        # given baseline is caught by the roofline-floor check alone.
-        given = e.get("source") == "given"
-        if (self.cuda and given and "median_s" in e and t > 0
-                and e["median_s"] / t > self.job.get("eager_ratio_limit", 10.0)):
-            self.flag("more than %gx faster than PyTorch (%.3g s vs %.3g s, the caller's PyTorch time)"
-                      % (self.job.get("eager_ratio_limit", 10.0), t, e["median_s"]))
+    def cannot_become_best(self):
+        """Why this candidate cannot become the search's best (its median more than `slower_factor` times the
+        incumbent's, which every candidate the stop rule ended as "slower" is), or None. The revalidation is for a
+        candidate that could: it guards the result that `kevc compile` will use."""
+        incumbent = self.job.get("incumbent_s")
+        timing = self.result.get("timing") or {}
+        factor = float(self.job.get("slower_factor") or 2.0)
+        median = timing.get("median_s")
+        if not incumbent or median is None or median <= factor * float(incumbent):
+            return None
+        return "median %.3g s > %g x the incumbent's %.3g s" % (median, factor, float(incumbent))
+
+    def revalidate(self, values, outs):
+        """Results must still be right after the timed calls, for new values in the same buffers (a kernel that
+        caches results by pointer, or only computes on the first call, fails here). Skipped, and said so in the
+        result's `revalidation`, for a candidate that cannot become the best (cannot_become_best). Returns the
+        inputs the roofline measures (the new values, or the timing's when skipped)."""
+        why = self.cannot_become_best()
+        if why:
+            self.result["revalidation"] = "skipped: cannot become the best (%s)" % why
+            return values
+        self.phase("revalidation")
+        seed = self.inp.trial_seed(self.job["seed"], 1000)
+        # The new values are drawn straight into the kernel's input buffers (no second copy of the inputs), and the
+        # memory the timing held (the baseline's outputs, the L2 flush buffer: freed when the timing dropped them)
+        # is returned first.
+        self.release_cached_memory(collect=False)
+        with harness_work("revalidation inputs"), self.ledger.part("inputs"):
+            fresh = self.inp.generate(self.params, seed, "normal", self.device, into=values)
+        fresh_args = dict(self.inp.kernel_arguments(self.params, fresh))
+        with self.ledger.part("poison"):
+            for o in outs.values():
+                self.inp.poison_(o)
+        fresh_args.update(outs)
+        expected, leeway = None, {}
+        sliced = self.sliced("revalidation")
+        if not sliced:
+            with harness_work("the revalidation's float64 reference"), self.ledger.part("reference"):
+                expected, leeway = self.reference_for(fresh, seed, "normal", bool(self.job.get("reuse_references")))
+        self.call(fresh_args)
+        if sliced:
+            # The sliced reference reads the inputs after the call: they must still be what was drawn (checked
+            # by drawing them again piece by piece, not against a snapshot).
+            with harness_work("the revalidation's input check"), self.ledger.part("compare"):
+                written = self.inp.matches(self.params, seed, "normal", self.device, fresh)
+            if written:
+                raise Failure("wrong", "after timing, with new inputs in the same buffers: the kernel wrote its "
+                              "input(s) %s" % ", ".join(written))
+        with harness_work("the revalidation's comparisons"), self.ledger.part("compare"):
+            checked = self.check_results(outs, expected, fresh, leeway)
+        for r in self.results:
+            c = checked[r["name"]]
+            if not c["passed"]:
+                raise Failure(c["kind"], "after timing, with new inputs in the same buffers: result '%s': %s"
+                              % (r["name"], c["reason"]))
+        self.result["revalidation"] = "passed"
+        return fresh
 
     def timed_alone(self, fn):
         """fn() with the GPU to itself, from inside a shared section: the shared hold is dropped and the exclusive
@@ -935,11 +1082,16 @@ class Worker:
         try:
             # Loading the modules and reading their signatures use no device: done before the lock, so a worker
             # prepares its candidate while another one is timed.
-            self.setup()
+            self.prepare()
+            if self.setup_failure is not None:
+                raise self.setup_failure
             with self.holding_device("shared"):
                 self.trials()
-                self.release_cached_memory()
                 self.prepare_timing()
+            # After the hold: gc.collect() is CPU work, returning blocks to the driver and writing the references
+            # computed to the disk cache need no lock.
+            self.release_cached_memory()
+            self.flush_references()
             return
         except HarnessOutOfMemory as e:
             reason = "out of memory in %s" % e
@@ -968,17 +1120,44 @@ class Worker:
             raise Failure("harness_error", "out of memory in the harness's own work (%s), also with the device to "
                           "itself; first attempt: %s" % (e, reason[:200]))
 
-    def release_cached_memory(self):
+    def prepare(self):
+        """Everything before the lock, with no GPU work: the modules loaded and their signatures checked, Triton's
+        compile ahead (setup), the disk cache's references read (prefetch_references). run_cases prepares every
+        case of a candidate before the first takes the lock; a failure is kept for the case's turn."""
+        if self.prepared:
+            return
+        self.prepared = True
+        from . import held
+        held.install_compile_hooks()
+        held.set_current(self.ledger)  # the compiles ahead are this case's (counted under "none")
+        try:
+            self.setup()
+            self.prefetch_references()
+        except Exception as e:  # noqa: BLE001 - raised again at the case's turn (checks)
+            self.setup_failure = e
+
+    def release_cached_memory(self, collect=True):
         """Returns the blocks PyTorch's caching allocator keeps after the checks (the float64 reference's, up to
-        tens of GB) to the device: this worker now waits for its timing turn, and other workers' checks need them."""
+        tens of GB) to the device: this worker now waits for its timing turn, and other workers' checks need them.
+        `collect`: a garbage collection first (tensors held by reference cycles; 0.1 s of CPU on the test machine,
+        so never under the lock where refcounting has freed what matters)."""
         import gc
-        gc.collect()
-        if getattr(self, "cuda", False):
-            self.torch.cuda.empty_cache()
+        with self.ledger.part("memory"):
+            if collect:
+                gc.collect()
+            if getattr(self, "cuda", False):
+                self.torch.cuda.empty_cache()
 
     def run(self):
         from .device_lock import DeviceLock
-        self.lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
+        from . import held
+        own = self.lock is None
+        if own:
+            self.lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
+        self.lock.listener = self.ledger.set_mode
+        self.ledger.set_mode(self.lock.mode)  # a shared hold handed over by the case before
+        held.set_current(self.ledger)
+        held.install_compile_hooks()
         try:
             self.checks()
             if self.job.get("timing_calls", 50) > 0:
@@ -999,24 +1178,68 @@ class Worker:
             self.result["reason"] = "harness exception: %s" % _short(e)
             self.result["traceback"] = traceback.format_exc()[-4000:]
             code = 3
+        self.flush_references()  # those a failure or the retry alone left unwritten
+        self.result["lock_held"] = self.ledger.report()
+        self.result["compiles"] = self.ledger.compiles()
         self.phase("done")
-        self.lock.close()  # the next case of a one-worker job opens its own
+        self.lock.listener = None
+        if own:
+            self.lock.close()
         return code
 
 
-def _bitwise_equal(torch, a, b):
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    if a.numel() == 0:
+def stand_ins(params, results):
+    """compile_ahead's arguments for launch(): every tensor a meta tensor of its shape and dtype (no memory; its
+    data pointer, 0, is 16-byte aligned as every real allocation is, so Triton specialises alike), every scalar
+    _scalar_stand_in's value."""
+    import torch
+    from .inputs import NATIVE
+    args = {p["name"]: (_scalar_stand_in(p) if len(p["shape"]) == 0 else
+                        torch.empty(p["shape"], dtype=NATIVE[p["dtype"]], device="meta")) for p in params}
+    args.update({r["name"]: torch.empty(r["shape"], dtype=NATIVE[r["dtype"]], device="meta") for r in results})
+    return args
+
+
+def _scalar_stand_in(p):
+    """A scalar parameter's value for compile_ahead: what Triton specialises on is the value of an integer (1, a
+    multiple of 16, or neither): neither, inside the domain where the domain allows, as most draws are."""
+    t = p["dtype"]
+    if t == "bool":
         return True
-    x = a.contiguous().reshape(-1)
-    y = b.contiguous().reshape(-1)
-    if x.dtype == torch.bool:
-        return bool(torch.equal(x.view(torch.uint8), y.view(torch.uint8)))
-    if x.dtype.itemsize in (1, 2, 4, 8):
-        view = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[x.dtype.itemsize]
-        return bool(torch.equal(x.view(view), y.view(view)))
-    return bool(torch.equal(x, y))
+    if t not in ("i8", "i32", "i64"):
+        return 0.5
+    d = p.get("domain")
+    lo, hi = (-4, 16) if d is None else (d["lo"], d["hi"])
+    for v in range(lo, min(hi, lo + 32)):
+        if v != 1 and v % 16 != 0:
+            return v
+    return lo
+
+
+def _bitwise_equal_all(torch, pairs):
+    """Whether each (a, b) pair is bitwise equal (floats by their bits: a NaN equals the same NaN, -0.0 differs
+    from 0.0), decided on the device with one synchronisation for all the pairs (torch.equal is one per pair)."""
+    verdicts = []
+    for a, b in pairs:
+        if a.shape != b.shape or a.dtype != b.dtype:
+            verdicts.append(False)
+            continue
+        if a.numel() == 0:
+            verdicts.append(True)
+            continue
+        x = a.contiguous().reshape(-1)
+        y = b.contiguous().reshape(-1)
+        if x.dtype == torch.bool:
+            x, y = x.view(torch.uint8), y.view(torch.uint8)
+        elif x.dtype.itemsize in (1, 2, 4, 8):
+            view = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[x.dtype.itemsize]
+            x, y = x.view(view), y.view(view)
+        verdicts.append(torch.eq(x, y).all())
+    pending = [v for v in verdicts if torch.is_tensor(v)]
+    if pending:
+        done = iter(torch.stack([v.to(pending[0].device) for v in pending]).tolist())
+        verdicts = [bool(next(done)) if torch.is_tensor(v) else v for v in verdicts]
+    return verdicts
 
 
 def _numel(shape):
@@ -1041,20 +1264,46 @@ def run_cases(job, result_path, warm=False):
         import torch  # noqa: F401 - imported before the cap: the cap is for the harness's and candidate's tensors
         from .memory import cap_cpu_memory
         cap_cpu_memory(job["cpu_memory_cap"])
+    from .device_lock import DeviceLock
+    from . import references
+    references.forget_prefetched()  # an earlier candidate's, unused
+    lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
+    workers = []
+    # Every case prepared before any lock (modules, Triton's compile ahead, cached references): no compile of a
+    # later case holds the device. A later case writes no result file before its turn (the harness reads the
+    # newest one for the phase) and its phase clock stops meanwhile.
     for i, case in enumerate(job["cases"]):
         w = Worker(dict(common, **case), "%s.%d" % (result_path, i))
+        w.lock = lock
         if i > 0 or warm:
             w._phase_start = time.monotonic()  # start-up was the first case's (a warm worker's, before the job)
-        code = w.run()
-        if code != 0 or w.result.get("status") == "crash":
-            return code or 3
-        try:
-            import torch
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()  # the next case's memory, not this one's leftovers
-        except Exception:  # noqa: BLE001 - freeing memory is best effort
-            pass
-    return code
+        w.quiet = i > 0
+        w.prepare()
+        w.pause()
+        workers.append(w)
+    try:
+        for i, w in enumerate(workers):
+            w.resume()
+            # The timed case hands its shared hold (revalidation, roofline) to the next case's checks: one queue
+            # for the device less per candidate.
+            w.keep_shared = i + 1 < len(workers)
+            code = w.run()
+            if code != 0 or w.result.get("status") == "crash":
+                return code or 3
+            try:
+                import torch
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()  # the next case's memory, not this one's leftovers
+            except Exception:  # noqa: BLE001 - freeing memory is best effort
+                pass
+        return code
+    finally:
+        if lock.mode == "shared":
+            lock.release_shared()
+        elif lock.mode == "exclusive":
+            lock.release_exclusive()
+        references.flush_pending()
+        lock.close()
 
 
 def serve():

@@ -56,3 +56,23 @@ def test_hip_module_runs_through_launch(spec, tmp_path, monkeypatch):
         for r in results:
             c = compare(outs[r["name"]], expected[r["name"]], r["dtype"], tol.get(r["name"]))
             assert c["passed"], (spec, dist, r["name"], c)
+
+
+@pytest.mark.skipif(KEVC is None, reason="no kevc binary (set $KEVC or build one)")
+def test_staged_matmul_runs_on_a_block_of_threads_per_element(tmp_path):
+    """The Triton matmul trace with a staged tile (lowering/triton/traces/matmul.stage.trace) on HIP: the split tails
+    of m and n no longer defeat the thread plan's overlap check (it ran the whole matmul as ONE block), so each
+    output element gets a block whose threads stage b's tile in shared memory and reduce k together; run as
+    std::threads in lockstep (hip_host_check --threads), it matches the float64 reference."""
+    from kevc_gpu import hip_host_check
+    trace = os.path.join(ROOT, "lowering", "triton", "traces", "matmul.stage.trace")
+    spec = os.path.join(ROOT, "specs", "matmul.kev")
+    shape = "M=35,N=33,K=20"
+    p = subprocess.run([KEVC, "compile", spec, "--target", "hip", "--emit", "plan", "--schedule", trace, "--shape", shape,
+                        "-o", "-"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "phase 0: 4096 block(s) of 64 threads" in p.stdout, p.stdout
+    assert "cooperative d0: strided over the block's threads" in p.stdout, p.stdout
+    assert "shared %b.c (one per block)" in p.stdout, p.stdout
+    r = hip_host_check.check(KEVC, spec, shape, str(tmp_path), inputs.DISTRIBUTIONS[:1], threads=True, schedule=trace)
+    assert r["status"] == "ok", r
