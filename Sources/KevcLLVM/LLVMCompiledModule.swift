@@ -57,6 +57,8 @@ public final class LLVMCompiledModule {
     }
     let machine = try HostTargetMachine(
       optimizationLevel: options.optimizationLevel, cpu: options.cpu, features: options.features)
+    // Register tiles get a tail-free version for their full tiles (`FullTiles`): constant trip counts for LLVM.
+    let program = FullTiles.version(program)
     let layout = try WorkspaceLayout(program)
     let (module, unoptimized) = try CompileTimeLimit.guarding(
       "optimising at -O\(options.optimizationLevel)", kernel: program.name, at: options.location

@@ -290,6 +290,17 @@ final class LoopEmitter {
             context.mdString("llvm.loop.vectorize.width"), context.mdConstant(context.i32(Int32(width))),
           ]))
       }
+      // A register tile's row (a loop of exactly one vector storing into a local array along its variable) is left
+      // to the vectorizer: fully unrolled first, its lanes came back as scalars that the SLP vectorizer regrouped
+      // along another axis (the tile's rows, or the enclosing reduction loop), keeping the accumulators in memory.
+      // Other loops keep LLVM's own choice: disabling it measured 10x slower on max_pool1d's padded window reads
+      // (a tail) and 1.5-2x slower on row sums (log_softmax, group_norm: one accumulator chain, not interleaved).
+      if case .constant(let lo) = loop.lowerBound, case .int(let l) = lo.value,
+        case .constant(let hi) = loop.upperBound, case .int(let h) = hi.value, h &- l == Int64(width),
+        storesLocalArray(along: loop.variable, loop.body)
+      {
+        properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
+      }
     case .unrolled:
       if !keepRolled {
         properties.append(context.mdNode([context.mdString("llvm.loop.unroll.full")]))
@@ -593,6 +604,21 @@ final class LoopEmitter {
   }
 
   // MARK: - Buffers and addressing
+
+  /// Whether some statement stores into a local buffer at an index that reads `variable` (an accumulator array
+  /// walked by the loop: a register tile), rather than into a scalar accumulator or memory outside.
+  private func storesLocalArray(along variable: String, _ body: [Stmt]) -> Bool {
+    body.contains { s in
+      switch s {
+      case .loop(let l): return storesLocalArray(along: variable, l.body)
+      case .store(let name, let indices, _):
+        let scope = buffers[name]?.buffer.scope ?? lazyLocals[name]?.scope
+        return scope == .local && indices.contains { $0.indexNames.contains(variable) }
+      case .ifThen(_, let t, let e): return storesLocalArray(along: variable, t + e)
+      case .allocate(_, let inner): return storesLocalArray(along: variable, inner)
+      }
+    }
+  }
 
   private func resolve(_ name: String) throws(DiagnosticError) -> BoundBuffer {
     if let bound = buffers[name] { return bound }

@@ -14,11 +14,17 @@ import KevcLowering
 ///    region fits in L2-sized local storage (recomputed per consumer when it has several: softmax's row max, norms'
 ///    row statistics), and where the program still fits the stack budget (`ResourceBudget`, checked by lowering
 ///    it as the LLVM target will): a fusion that would push the frames past it moves on to an inner loop with a
-///    smaller region, or leaves the producer at the root in the workspace.
+///    smaller region, or leaves the producer at the root in the workspace. Not fused: a contraction (rule 3a
+///    tiles it as a kernel of its own), and a producer that some consumer reads at the same region on every
+///    iteration of an outer loop (it would be recomputed that many times: a batch norm's channel statistics
+///    inside the batch loop); such a producer stays at the root for every consumer (no per-consumer copies).
 /// 3. For each definition computed at the root: move innermost the variable most loads (and the store) walk
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
-///    reduction (the i-k-j order of a contraction); vectorize that innermost loop; run the outermost axis loop on
-///    the thread pool when there is enough work.
+///    reduction; vectorize that innermost loop; run the outermost axis loop on the thread pool when there is
+///    enough work. A reduction's store does not vote for an axis no load has in its last index (a per-channel sum
+///    walked along the channels would read every element a row apart).
+///    3a. A contraction (a sum of a product of two loads, each reading an output axis the other lacks) gets a
+///    register tile instead (`DefaultCPUContraction.swift`).
 /// 4. For each producer computed inside a consumer: vectorize its innermost loop when a load walks it with unit
 ///    stride (row statistics: a vectorized sum keeps per-lane partials).
 /// Every step is applied as it is chosen and kept only if it is legal, so the result is always a valid trace.
@@ -59,23 +65,41 @@ public enum DefaultSchedule {
 
     // 2. Fuse the remaining intermediates into their consumers, last producer first.
     for d in kernel.definitions.reversed() where !isResult(d.name) {
-      guard k.definitions.contains(where: { $0.name == d.name }) else { continue }
-      for consumer in readers(d.name) {
-        guard let current = k.definitions.first(where: { $0.name == consumer.name }) else { continue }
+      guard let producer = k.definitions.first(where: { $0.name == d.name }) else { continue }
+      // A contraction stays a kernel of its own, register-tiled by rule 3a: computed per consumer row it would be
+      // one dot product per output (a gemm's epilogue read it from a row-sized region, k innermost).
+      if registerTile(producer, in: k) != nil { continue }
+      // The loop of a consumer to compute the producer at: the outermost whose iterations read different regions
+      // of it, where the region fits and the program still fits the stack budget; nil: it stays at the root.
+      func fusionLoop(_ consumer: String) -> String? {
+        guard let current = k.definitions.first(where: { $0.name == consumer }) else { return nil }
         for loop in current.effectiveSchedule.loops where !isReductionLoop(loop.name, of: current) {
           guard let producer = k.definitions.first(where: { $0.name == d.name }),
             let region = try? RegionAnalysis(k).region(of: producer, readBy: current, at: loop.name)
-          else { break }
+          else { return nil }
           let bytes = region.reduce(producer.dtype.byteSize) { $0 &* $1.extent }
           // Computing at a loop the region does not move with recomputes the same values every iteration.
           let moves = region.contains { $0.start.indexNames.contains(loop.name) }
           if bytes <= fusedRegionBytes, moves {
-            let step = Transform.computeAt(tensor: d.name, consumer: consumer.name, loop: loop.name)
+            let step = Transform.computeAt(tensor: d.name, consumer: consumer, loop: loop.name)
             // Past the stack budget, an inner loop's smaller region may still fit.
             if let next = try? step.apply(to: k), !fitsStack(next) { continue }
-            _ = attempt(step)
-            break
+            return loop.name
           }
+          // Computed inside a loop that reads the same region on every iteration, the producer would be
+          // recomputed that many times (a batch norm's channel statistics inside the batch loop: N passes over
+          // the whole input per channel); it stays at the root, computed once.
+          if !moves, (try? k.maxExtent(loop.name, in: current)) ?? 2 > 1 { return nil }
+        }
+        return nil
+      }
+      // A producer that one consumer keeps at the root is stored anyway: copies computed inside the other
+      // consumers would only recompute it.
+      let consumers = readers(d.name).map(\.name)
+      guard consumers.count < 2 || consumers.allSatisfy({ fusionLoop($0) != nil }) else { continue }
+      for consumer in consumers {
+        if let loop = fusionLoop(consumer) {
+          _ = attempt(.computeAt(tensor: d.name, consumer: consumer, loop: loop))
         }
       }
     }
@@ -83,10 +107,27 @@ public enum DefaultSchedule {
     // 3. Loop order, vectors and threads for the definitions computed at the root.
     for d in k.definitions where d.effectiveSchedule.placement == .root {
       guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
+      // 3a. A contraction gets a register tile (`DefaultCPUContraction.swift`), all of its steps or none.
+      if let tile = registerTile(current, in: k), let tiled = try? Trace(tile).apply(to: k) {
+        k = tiled
+        steps += tile
+        if let updated = k.definitions.first(where: { $0.name == d.name }),
+          let outer = updated.effectiveSchedule.loops.first, let extent = try? k.maxExtent(outer.name, in: updated),
+          extent >= 2, work(of: current, in: k) >= parallelWork
+        {
+          _ = attempt(.parallel(tensor: d.name, loop: outer.name))
+        }
+        continue
+      }
       let contiguous = contiguousVariable(of: current, in: k)
       var loops = current.effectiveSchedule.loops.map(\.name)
+      // A reduction variable moves innermost only past loops of one iteration (`y[m, z] = sum(k) A[m, k] * B[k, z]`
+      // with one z: the row reduction along k, not a scalar loop over z).
+      let pastSingles = contiguous.map { v in
+        loops.drop { $0 != v }.dropFirst().allSatisfy { (try? k.maxExtent($0, in: current)) == 1 }
+      } ?? false
       if let v = contiguous, let op = current.reduction?.op, !op.carriesState,
-        current.axes.contains(where: { $0.name == v }), loops.last != v
+        current.axes.contains(where: { $0.name == v }) || pastSingles, loops.last != v
       {
         loops.removeAll { $0 == v }
         loops.append(v)
@@ -145,7 +186,6 @@ public enum DefaultSchedule {
   /// window is contiguous in both).
   static func contiguousVariable(of d: Definition, in kernel: Kernel) -> String? {
     var votes: [String: Int] = [:]
-    if let last = d.axes.last { votes[last.name, default: 0] += 1 }
     let affine = RegionAnalysis(kernel)
     for load in d.expressions.flatMap(\.loads) {
       guard let last = load.indices.last else { continue }
@@ -155,10 +195,16 @@ public enum DefaultSchedule {
         for (v, c) in terms where c == 1 || c == -1 { votes[v, default: 0] += 1 }
       }
     }
+    // The store votes too, except in a reduction for an axis that no load has in its last index: vectorizing it
+    // would read every operand a row apart (a per-channel sum `s[c] = sum(n, q) x[n, c, q]` walked along c).
+    let inLastIndex = d.expressions.flatMap(\.loads).contains { $0.indices.last?.indexNames.contains(d.axes.last?.name ?? "") ?? false }
+    if let last = d.axes.last, d.reduction == nil || inLastIndex { votes[last.name, default: 0] += 1 }
     // Ties go to an axis over a reduction variable (vectorizing an axis accumulates in place, the i-k-j order of
     // a contraction), then to the variable that comes last in the loop nest (keeps the natural order).
     let order = d.effectiveSchedule.loops.map { Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule) }
     let axes = Set(d.axes.map(\.name))
+    // A loop of one iteration is nothing to walk.
+    votes = votes.filter { (try? kernel.maxExtent($0.key, in: d)) != 1 }
     return votes.max { a, b in
       if a.value != b.value { return a.value < b.value }
       let aAxis = axes.contains(a.key)

@@ -1,0 +1,284 @@
+import KevcBasic
+import KevcIR
+
+/// `full-tiles`: versions a local tile (a register-tile accumulator) on whether the tile is full. A loop inside a
+/// `local` allocation bounded by `min(c, e)` (a tile's tail: `min(16, 62 - 16 * l.o)`) runs c iterations on every
+/// tile but the last; the allocation becomes `if every such e >= c { body with those bounds c } else { body }`, so
+/// that on full tiles every trip count is a constant and LLVM can unroll the tile, vectorize it without a remainder
+/// and keep its accumulators in registers. When only the last value K of the tile loop o leaves a partial tile
+/// (a split's tail), the versions are `o < K and e >= c` (full), `o == K` (o fixed, and the loops that only
+/// accumulate into the tile run the full width, their other reads padded: the extra columns are never copied
+/// out) and anything else as it was. Values are unchanged (each version is exact under its condition).
+/// Measured on a 2-core EPYC, one thread: conv1d 32x32x64 -> 64 channels, output length 62 (a tail in every row)
+/// 9.3 ms -> 0.58 ms (0.23 ms at a tail-free length).
+///
+/// Before:
+/// ```
+/// local %y.acc: f32[4, 16] {
+///   for y.acc.l.i in 0 .. min(16, (62 - (16 * l.o))) vectorize(16) { ... }
+/// }
+/// ```
+/// After (l.o in 0 .. 4):
+/// ```
+/// if ((l.o < 3) and ((62 - (16 * l.o)) >= 16)) {
+///   local %y.acc: f32[4, 16] { for y.acc.l.i in 0 .. 16 vectorize(16) { ... } }
+/// } else if (l.o == 3) {
+///   local %y.acc: f32[4, 16] { for y.acc.l.i in 0 .. 16 vectorize(16) { ... padded reads } ; copy-out of 14 }
+/// } else {
+///   local %y.acc: f32[4, 16] { for y.acc.l.i in 0 .. min(16, (62 - (16 * l.o))) vectorize(16) { ... } }
+/// }
+/// ```
+public enum FullTiles {
+  /// The program with its local tiles versioned, then its loads re-checked (`BoundsAnalysis`: inside a full tile,
+  /// the condition's `o < K` bounds the tile's indices, so reads a tail could push past an edge are proven inside).
+  public static func version(_ program: LoopProgram) -> LoopProgram {
+    var p = program
+    var walk = Walk(dims: program.dims)
+    p.body = p.body.map { walk.version($0) }
+    return BoundsAnalysis.apply(p)
+  }
+}
+
+private struct Walk {
+  let dims: [String: Int]
+  /// Ranges of the enclosing loop variables.
+  var ranges: [String: ClosedRange<Int64>] = [:]
+
+  init(dims: [String: Int]) { self.dims = dims }
+
+  mutating func version(_ s: Stmt) -> Stmt {
+    switch s {
+    case .loop(var l):
+      let saved = ranges[l.variable]
+      if let lo = BoundsAnalysis.range(of: l.lowerBound, variables: ranges, dims: dims),
+        let hi = BoundsAnalysis.range(of: l.upperBound, variables: ranges, dims: dims), hi.upperBound > Int64.min,
+        lo.lowerBound <= hi.upperBound - 1
+      {
+        ranges[l.variable] = lo.lowerBound...(hi.upperBound - 1)
+      } else {
+        ranges[l.variable] = nil
+      }
+      l.body = l.body.map { version($0) }
+      ranges[l.variable] = saved
+      return .loop(l)
+    case .store:
+      return s
+    case .ifThen(let c, let t, let e):
+      return .ifThen(condition: c, then: t.map { version($0) }, else: e.map { version($0) })
+    case .allocate(let buffer, let body):
+      guard buffer.scope == .local else { return .allocate(buffer, body: body.map { version($0) }) }
+      return tile(buffer, body, depth: 0)
+    }
+  }
+
+  /// One tail at a time (at most 3 levels: rows, columns and one more): `if o < K and e >= c { full along it }
+  /// else if o == K { the last tile, o = K } else { as is }` when only o's last value K leaves a partial tile, else
+  /// `if e >= c { full } else { as is }`; then the next tail in each version.
+  func tile(_ buffer: Buffer, _ body: [Stmt], depth: Int) -> Stmt {
+    var inner = Set<String>()
+    var single: [String: Expr] = [:]
+    for st in body { FullTiles.collectLoops(st, &inner, &single) }
+    var tails: [Expr: Int64] = [:]
+    for st in body { FullTiles.collectTails(st, inner: inner, single: single, &tails) }
+    // A tail whose extent is already known (a constant after substitution) needs no version.
+    let open = tails.filter { BoundsAnalysis.range(of: $0.key, variables: [:], dims: dims).map { $0.count != 1 } ?? true }
+    guard depth < 3, let (e, c) = open.sorted(by: { "\($0.key)" < "\($1.key)" }).first else {
+      return .allocate(buffer, body: body)
+    }
+    let full = body.map { FullTiles.fill($0, single: single, [e: c]) }
+    let condition = Expr.binary(.ge, e, .constant(.int(c)))
+    if let (o, k) = lastTile(e, c) {
+      let last = body.map { FullTiles.widen(FullTiles.substitute($0, [o: .constant(.int(k))]), tile: buffer.name) }
+      return .ifThen(
+        condition: .binary(.and, .binary(.lt, .index(o), .constant(.int(k))), condition),
+        then: [tile(buffer, full, depth: depth + 1)],
+        else: [
+          .ifThen(
+            condition: .binary(.eq, .index(o), .constant(.int(k))), then: [tile(buffer, last, depth: depth + 1)],
+            else: [.allocate(buffer, body: body)])
+        ])
+    }
+    return .ifThen(
+      condition: condition, then: [tile(buffer, full, depth: depth + 1)], else: [tile(buffer, body, depth: depth + 1)])
+  }
+
+  /// For a tail `e >= c` that reads one enclosing loop variable o (ranging up to K) whose tile is full at o's lowest
+  /// value and at K - 1 and partial at K (values of e from the interval analysis with o fixed): (o, K). The full
+  /// version runs under `o < K and e >= c`, the last tile under `o == K` with o substituted (its bounds become
+  /// constants), anything else (a partial tile in the middle, which a split's tail never is) as it was: each
+  /// version is exact under its condition.
+  func lastTile(_ e: Expr, _ c: Int64) -> (String, Int64)? {
+    guard e.indexNames.count == 1, let o = e.indexNames.first, let range = ranges[o], range.count > 1 else {
+      return nil
+    }
+    func full(_ v: Int64) -> Bool? {
+      guard let r = BoundsAnalysis.range(of: e, variables: [o: v...v], dims: dims), r.lowerBound == r.upperBound
+      else { return nil }
+      return r.lowerBound >= c
+    }
+    let k = range.upperBound
+    guard full(range.lowerBound) == true, full(k - 1) == true, full(k) == false else { return nil }
+    return (o, k)
+  }
+}
+
+extension FullTiles {
+  /// The last tile computed at the full width: a loop bounded by `min(c, e)` whose statements store only into the
+  /// tile's own buffer (the accumulation, not the copy-out) runs c iterations, its reads of other buffers padded
+  /// (the extra lanes read the pad value where they leave a buffer, and the bounds analysis proves the rest inside
+  /// again). The extra lanes fill accumulator columns that are never copied out; the accumulators keep constant
+  /// indices without masks, so LLVM keeps them in registers (a predicated 14-of-16-lane tile kept them in memory:
+  /// 10x slower per element).
+  static func widen(_ s: Stmt, tile: String) -> Stmt {
+    switch s {
+    case .loop(var l):
+      if l.lowerBound == .constant(.int(0)), case .binary(.min, let a, let b) = l.upperBound,
+        storesOnly(into: tile, l.body)
+      {
+        for side in [a, b] {
+          if case .constant(let k) = side, case .int(let v) = k.value, v >= 2 {
+            l.upperBound = side
+            l.body = l.body.map { padded($0, except: tile) }
+            return .loop(l)
+          }
+        }
+      }
+      l.body = l.body.map { widen($0, tile: tile) }
+      return .loop(l)
+    case .store:
+      return s
+    case .ifThen(let c, let t, let e):
+      return .ifThen(condition: c, then: t.map { widen($0, tile: tile) }, else: e.map { widen($0, tile: tile) })
+    case .allocate(let buffer, let body):
+      return .allocate(buffer, body: body.map { widen($0, tile: tile) })
+    }
+  }
+
+  static func storesOnly(into tile: String, _ body: [Stmt]) -> Bool {
+    body.allSatisfy { s in
+      switch s {
+      case .loop(let l): return storesOnly(into: tile, l.body)
+      case .store(let buffer, _, _): return buffer == tile
+      case .ifThen(_, let t, let e): return storesOnly(into: tile, t + e)
+      case .allocate: return false
+      }
+    }
+  }
+
+  /// Every read of a buffer other than `tile` made padded (with the zero of its type).
+  static func padded(_ s: Stmt, except tile: String) -> Stmt {
+    func pad(_ e: Expr) -> Expr {
+      e.rewritten { node in
+        guard case .load(var l) = node, l.tensor != tile, l.bounds == .inBounds else { return nil }
+        l.indices = l.indices.map(pad)
+        l.bounds = .padded(nil)
+        return .load(l)
+      }
+    }
+    switch s {
+    case .loop(var l):
+      l.body = l.body.map { padded($0, except: tile) }
+      return .loop(l)
+    case .store(let buffer, let indices, let value):
+      return .store(buffer: buffer, indices: indices.map(pad), value: pad(value))
+    case .ifThen(let c, let t, let e):
+      return .ifThen(condition: pad(c), then: t.map { padded($0, except: tile) }, else: e.map { padded($0, except: tile) })
+    case .allocate(let buffer, let body):
+      return .allocate(buffer, body: body.map { padded($0, except: tile) })
+    }
+  }
+
+  /// The statement with index variables replaced (bounds, indices, values and conditions).
+  static func substitute(_ s: Stmt, _ map: [String: Expr]) -> Stmt {
+    switch s {
+    case .loop(var l):
+      l.lowerBound = l.lowerBound.substituting(map)
+      l.upperBound = l.upperBound.substituting(map)
+      l.body = l.body.map { substitute($0, map) }
+      return .loop(l)
+    case .store(let buffer, let indices, let value):
+      return .store(buffer: buffer, indices: indices.map { $0.substituting(map) }, value: value.substituting(map))
+    case .ifThen(let c, let t, let e):
+      return .ifThen(
+        condition: c.substituting(map), then: t.map { substitute($0, map) }, else: e.map { substitute($0, map) })
+    case .allocate(let buffer, let body):
+      return .allocate(buffer, body: body.map { substitute($0, map) })
+    }
+  }
+}
+
+extension FullTiles {
+
+  /// Loop variables declared inside a tile, and those of single-iteration loops `0 .. 1` (always 0).
+  static func collectLoops(_ s: Stmt, _ inner: inout Set<String>, _ single: inout [String: Expr]) {
+    switch s {
+    case .loop(let l):
+      inner.insert(l.variable)
+      if l.lowerBound == .constant(.int(0)), l.upperBound == .constant(.int(1)) { single[l.variable] = .constant(.int(0)) }
+      for b in l.body { collectLoops(b, &inner, &single) }
+    case .store:
+      break
+    case .ifThen(_, let t, let e):
+      for b in t + e { collectLoops(b, &inner, &single) }
+    case .allocate(_, let body):
+      for b in body { collectLoops(b, &inner, &single) }
+    }
+  }
+
+  /// A bound `min(c, e)` with a constant c >= 2, whose e reads no loop variable of the tile except single-iteration
+  /// ones (substituted by 0): a tail.
+  static func tail(_ bound: Expr, inner: Set<String>, single: [String: Expr]) -> (Expr, Int64)? {
+    guard case .binary(.min, let a, let b) = bound else { return nil }
+    let (c, e): (Int64, Expr)
+    if case .constant(let k) = a, case .int(let v) = k.value {
+      (c, e) = (v, b)
+    } else if case .constant(let k) = b, case .int(let v) = k.value {
+      (c, e) = (v, a)
+    } else {
+      return nil
+    }
+    let outer = e.substituting(single)
+    guard c >= 2, outer.indexNames.isDisjoint(with: inner), outer.loads.isEmpty else { return nil }
+    return (outer, c)
+  }
+
+  static func collectTails(_ s: Stmt, inner: Set<String>, single: [String: Expr], _ tails: inout [Expr: Int64]) {
+    switch s {
+    case .loop(let l):
+      if l.lowerBound == .constant(.int(0)), let (e, c) = tail(l.upperBound, inner: inner, single: single) {
+        tails[e] = c
+      }
+      for b in l.body { collectTails(b, inner: inner, single: single, &tails) }
+    case .store:
+      break
+    case .ifThen(_, let t, let e):
+      for b in t + e { collectTails(b, inner: inner, single: single, &tails) }
+    case .allocate(_, let body):
+      for b in body { collectTails(b, inner: inner, single: single, &tails) }
+    }
+  }
+
+  /// The tile's statements with every tail bound replaced by its constant.
+  static func fill(_ s: Stmt, single: [String: Expr], _ tails: [Expr: Int64]) -> Stmt {
+    switch s {
+    case .loop(var l):
+      if l.lowerBound == .constant(.int(0)), case .binary(.min, let a, let b) = l.upperBound {
+        for (side, other) in [(a, b), (b, a)] {
+          if case .constant(let k) = side, case .int(let v) = k.value, tails[other.substituting(single)] == v {
+            l.upperBound = side
+            break
+          }
+        }
+      }
+      l.body = l.body.map { fill($0, single: single, tails) }
+      return .loop(l)
+    case .store:
+      return s
+    case .ifThen(let c, let t, let e):
+      return .ifThen(
+        condition: c, then: t.map { fill($0, single: single, tails) }, else: e.map { fill($0, single: single, tails) })
+    case .allocate(let buffer, let body):
+      return .allocate(buffer, body: body.map { fill($0, single: single, tails) })
+    }
+  }
+}

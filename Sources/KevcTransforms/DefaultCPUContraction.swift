@@ -1,0 +1,117 @@
+import KevcBasic
+import KevcIR
+
+/// The CPU default's register tile for a contraction (rule 3a of `DefaultSchedule.cpu`): a sum over constant
+/// bounds of a product of two loads (each possibly cast, or masked to zero: `select(c, x[...], 0)`), one reading
+/// the output's contiguous axis and the other an output axis the first lacks, sharing a reduction axis (a matmul
+/// of any layout, a batched matmul, a convolution over (channels, taps), a strided transposed convolution) is
+/// computed as an `MR x NR` block of accumulators kept in registers; recognised by its index pattern only, never
+/// by a name.
+///
+/// The column axis is the output's contiguous (last) axis; the row axis is the last output axis that only the other
+/// operand reads (for `A[m, k] * B[k, n]`: n and m; for a convolution `x[n, c, l + k] * w[f, c, k]`: l and f).
+/// The output is tiled `[row, column]` by `[MR, NR]`, the tile's accumulator is cached at the column tile loop
+/// (`cache(y, col.o, local)`), the whole reduction runs outside the tile (`reorder(y.acc, [..., k, row, col])`),
+/// the rows are unrolled and the columns vectorized, and the outermost tile loop runs on the thread pool. Each
+/// step is a checked transform; if any is illegal the rule is not taken and the plain rule 3 applies.
+///
+/// With AVX2's 16 vector registers (the LLVM target turns AVX-512 off), `MR x NR = 4 x 16` f32 lanes keeps 8
+/// accumulators, one broadcast of the row operand and two vector loads of the column operand per reduction step
+/// in registers: on the 2-core EPYC a 256^3 matmul went from 1.4 ms (i-k-j, accumulating in memory) to 0.46 ms on
+/// one thread (8 x 32, the hand trace of bench/cpu, spills on AVX2). Tiles at an edge are handled by the LLVM
+/// target's full-tile versioning (`FullTiles`).
+///
+/// Before (`C[m, n] = sum(k) A[m, k] * B[k, n]`):
+/// ```
+///   schedule split(n, n.o, n.i, 8) loops(m: parallel, k, n.o, n.i: vectorize(8)) root
+/// ```
+/// After:
+/// ```
+/// %C.acc: ... schedule split(m, ..., 4) split(n, ..., 16) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(16))
+///   at(%C, n.o) store(local)
+/// %C: ...     schedule tile(m, n by 4, 16) loops(m.o: parallel, n.o, m.i, n.i: vectorize(16)) root
+/// ```
+extension DefaultSchedule {
+  /// Rows of a register tile (unrolled).
+  static let tileRows = 4
+  /// Vectors per row of a register tile.
+  static let tileVectors = 2
+
+  static func stripCasts(_ e: Expr) -> Expr {
+    if case .cast(_, let inner) = e { return stripCasts(inner) }
+    return e
+  }
+
+  /// The load an operand of a contraction reads: a load, possibly cast, or masked to zero elsewhere
+  /// (`select(cond, x[...], 0)`, a strided transposed convolution's taps that fall between inputs).
+  static func operand(_ e: Expr) -> Load? {
+    switch stripCasts(e) {
+    case .load(let l): return l
+    case .select(_, let value, let other):
+      guard case .constant(let c) = stripCasts(other), c == .zero(c.dtype) else { return nil }
+      return operand(value)
+    case .constant, .index, .dim, .scalar, .unary, .binary, .cast: return nil
+    }
+  }
+
+  /// The steps that register-tile the contraction `d`, or nil when `d` is not a contraction this rule handles (the
+  /// steps are checked by the caller as it applies them).
+  static func registerTile(_ d: Definition, in k: Kernel) -> [Transform]? {
+    guard let r = d.reduction, r.op == .sum, d.effectiveSchedule.placement == .root,
+      r.axes.allSatisfy({ $0.lowerBound.indexNames.isEmpty && $0.upperBound.indexNames.isEmpty }),
+      case .binary(.mul, let lhs, let rhs) = stripCasts(d.body),
+      let a = operand(lhs), let b = operand(rhs),
+      let column = d.axes.last?.name
+    else { return nil }
+    let affine = RegionAnalysis(k)
+    func variables(_ l: Load) -> Set<String>? {
+      var out: Set<String> = []
+      for i in l.indices {
+        guard let names = affine.quasiAffineVariables(i) else { return nil }
+        out.formUnion(names)
+      }
+      return out
+    }
+    guard let av = variables(a), let bv = variables(b),
+      !av.intersection(bv).isDisjoint(with: r.axes.map(\.name))
+    else { return nil }
+    // The column operand reads the column axis; the other operand supplies the rows (broadcast along a row).
+    let columnOperand: Set<String>
+    let rowOperand: Set<String>
+    let columnLoad: Load
+    if av.contains(column), !bv.contains(column) {
+      (columnOperand, rowOperand, columnLoad) = (av, bv, a)
+    } else if bv.contains(column), !av.contains(column) {
+      (columnOperand, rowOperand, columnLoad) = (bv, av, b)
+    } else {
+      return nil
+    }
+    guard let row = d.axes.last(where: { $0.name != column && rowOperand.contains($0.name) && !columnOperand.contains($0.name) })?.name
+    else { return nil }
+    let width = vectorBytes / max(4, d.dtype.byteSize)
+    guard let rowExtent = try? k.maxExtent(row, in: d), let columnExtent = try? k.maxExtent(column, in: d),
+      rowExtent >= 2, columnExtent >= width
+    else { return nil }
+    // A column operand that reads the columns a row apart (`B[n, k]`: the reduction is contiguous in both) is
+    // gathered: one vector of columns and twice the rows halves the gathers per update (matmul_transposed_b 256^3
+    // on one thread: 1.7 ms at 4 x 16, 0.6 ms at 8 x 8).
+    let inLastIndex = columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false
+    let rows = min(inLastIndex ? tileRows : 2 * tileRows, rowExtent)
+    let columns = inLastIndex && columnExtent >= tileVectors * width ? tileVectors * width : width
+    let others = d.effectiveSchedule.loops.map(\.name).filter {
+      $0 != row && $0 != column && !isReductionLoop($0, of: d)
+    }
+    let reductions = d.effectiveSchedule.loops.map(\.name).filter { isReductionLoop($0, of: d) }
+    let acc = d.name + ".acc"
+    let outer = others + [row + ".o", column + ".o"]
+    return [
+      .tile(tensor: d.name, loops: [row, column], sizes: [rows, columns]),
+      .reorder(tensor: d.name, loops: outer + [row + ".i", column + ".i"] + reductions),
+      .cache(tensor: d.name, loop: column + ".o", scope: .local),
+      .reorder(tensor: acc, loops: others + reductions + [row, column]),
+      .unroll(tensor: acc, loop: row, factor: rows),
+      .vectorize(tensor: acc, loop: column, width: columns),
+      .vectorize(tensor: d.name, loop: column + ".i", width: columns),
+    ]
+  }
+}
