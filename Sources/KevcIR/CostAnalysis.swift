@@ -383,11 +383,18 @@ public struct ScheduleCost: Sendable, Hashable {
       // Runs of each definition of the kernel (the root: 1) and the extent its outer loops cover of each axis.
       var runsOf: [String: Double] = [d.name: 1]
       var coveredOf: [String: [String: Double]] = [d.name: [:]]
-      func perRunExtent(_ l: ScheduledLoop, _ q: Definition) -> Double {
-        let root = Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)
-        var e = ext(l.name, q)
-        if q.axes.contains(where: { $0.name == root }), let o = coveredOf[q.name]?[root] { e = max(1, (e / o).rounded(.up)) }
-        return e
+      // The extent of each of `loops` (of `q`) in one run of `q`: an axis the outer loops already walk `o` times
+      // leaves 1/o of it, taken from its loops outermost first (split `m` into `m.o` (12) and `m.i` (4) with `m`
+      // walked 12 times outside: `m.o` runs once, `m.i` 4 times; dividing each loop by 12 left 1 and 1).
+      func perRunExtents(_ loops: [ScheduledLoop], _ q: Definition) -> [Double] {
+        var left = coveredOf[q.name] ?? [:]
+        return loops.map { l in
+          let root = Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)
+          let e = ext(l.name, q)
+          guard q.axes.contains(where: { $0.name == root }), let o = left[root], o > 1 else { return e }
+          left[root] = max(1, o / e)
+          return max(1, (e / o).rounded(.up))
+        }
       }
       var pending = inside
       while let i = pending.firstIndex(where: { p in
@@ -403,8 +410,8 @@ public struct ScheduleCost: Sendable, Hashable {
         var runs = cRuns
         var covered = coveredOf[c] ?? [:]
         // Block and vector loops run at once: a producer computed at one covers the whole block.
-        for l in cLoops.prefix(upto + 1) where !isLane(l) {
-          let e = perRunExtent(l, cd)
+        let cExtents = perRunExtents(cLoops, cd)
+        for (l, e) in zip(cLoops, cExtents).prefix(upto + 1) where !isLane(l) {
           runs *= e
           covered[Kernel.rootVariable(of: l.name, in: cd.effectiveSchedule), default: 1] *= e
         }
@@ -414,9 +421,10 @@ public struct ScheduleCost: Sendable, Hashable {
         var region = 1.0
         var pSerial = 1.0
         var pLanes = 1.0
-        for l in p.effectiveSchedule.loops {
+        let pLoops = p.effectiveSchedule.loops
+        for (l, runExtent) in zip(pLoops, perRunExtents(pLoops, p)) {
           let root = Kernel.rootVariable(of: l.name, in: p.effectiveSchedule)
-          var e = perRunExtent(l, p)
+          var e = runExtent
           if isLane(l) {
             e = pow2(e)
             pLanes *= e
