@@ -182,9 +182,21 @@ public final class TuningDatabase {
       throw TuningDatabaseError("cannot open \(path): \(error.message)")
     }
     do {
-      let appID = try connection.scalar("PRAGMA application_id") ?? 0
-      let version = try connection.scalar("PRAGMA user_version") ?? 0
-      let tables = try connection.scalar("SELECT count(*) FROM sqlite_master") ?? 0
+      // The three in one read transaction: read one at a time, they could straddle another process's creation of
+      // the schema (application id 0, then tables present) and call a database being created foreign.
+      try connection.execWaiting("BEGIN")
+      let identity: (appID: Int, version: Int, tables: Int)
+      do {
+        identity = (
+          try connection.scalar("PRAGMA application_id") ?? 0, try connection.scalar("PRAGMA user_version") ?? 0,
+          try connection.scalar("SELECT count(*) FROM sqlite_master") ?? 0
+        )
+      } catch {
+        try? connection.exec("ROLLBACK")
+        throw error
+      }
+      try connection.exec("COMMIT")
+      let (appID, version, tables) = identity
       if tables == 0 && appID == 0 && version == 0 && !reader {
         // Two processes may create the same file at once: WAL first (outside any transaction), then the schema
         // in an IMMEDIATE transaction that checks again that nobody created it meanwhile.

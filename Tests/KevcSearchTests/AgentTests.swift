@@ -103,8 +103,9 @@ extension SearchTests {
     /// The acceptance test: `kevc search --agent PROVIDER:MODEL --agent-url` against the competent scripted server,
     /// on the CPU: proposals recorded, validated, evaluated, one becomes the best; the key reaches the server and no file.
     /// One thread per kernel (KEVC_NUM_THREADS=1) and eight register-blocked variants: on a loaded 2-core test machine
-    /// a candidate's measured time varies several-fold between runs, while register blocking's gain over the default
-    /// schedule at this shape (where the default updates a 1024-wide row of c in memory for every k) is 1.3x to 2x.
+    /// a candidate's measured time varies several-fold between runs, and the default schedule register-tiles the
+    /// matmul too (it once updated a 1024-wide row of c in memory for every k), so the proposals are judged
+    /// competitive with it, not faster.
     /// The gain is judged on fastest timing samples, and the search's medians are checked only for consistency with
     /// its own reports (improvements, memory): at load 10+ its medians sometimes put the default first.
     @Test(arguments: [ProviderKind.openai, .anthropic])
@@ -146,7 +147,11 @@ extension SearchTests {
       }
       let defaultFastest = evals.filter { proposer[$0.candidateID] == "default" }.map(fastest).min() ?? 0
       let agentFastest = evals.filter { proposer[$0.candidateID]?.hasPrefix("agent") ?? false }.map(fastest).min() ?? .infinity
-      #expect(agentFastest < defaultFastest, "\(out)")
+      // Since the CPU default register-tiles contractions itself (DefaultCPUContraction.swift), the scripted
+      // server's register-blocked proposals match the default instead of beating it by 1.3x to 2x: they must be
+      // at least competitive (within a quarter, on fastest samples); whether one becomes the best is then the
+      // bookkeeping below, checked either way.
+      #expect(agentFastest < defaultFastest * 1.25, "\(out)")
       // The search's bookkeeping follows its medians, whichever way the load tipped them this run: when an agent
       // proposal's median beat the default's, some agent proposal is reported as improving the best, and every one
       // reported is an agent proposal faster than the default.
