@@ -413,11 +413,30 @@ public struct ScheduleCost: Sendable, Hashable {
       // Runs of each definition of the kernel (the root: 1) and the extent its outer loops cover of each axis.
       var runsOf: [String: Double] = [d.name: 1]
       var coveredOf: [String: [String: Double]] = [d.name: [:]]
-      func perRunExtent(_ l: ScheduledLoop, _ q: Definition) -> Double {
-        let root = Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)
-        var e = ext(l.name, q)
-        if q.axes.contains(where: { $0.name == root }), let o = coveredOf[q.name]?[root] { e = max(1, (e / o).rounded(.up)) }
-        return e
+      // Each loop's extent in one run of `q`: an axis whose extent the outer loops covered `o` times keeps its
+      // extent over `o`, shared by its loops innermost first (a split axis, m.o x m.i, whose m.o the consumer walks
+      // leaves m.i whole and m.o once, not each part divided by `o`).
+      func perRunExtents(_ q: Definition) -> [String: Double] {
+        let loops = q.effectiveSchedule.loops
+        var left: [String: Double] = [:]
+        for l in loops {
+          let root = Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)
+          guard q.axes.contains(where: { $0.name == root }), coveredOf[q.name]?[root] != nil else { continue }
+          left[root, default: 1] *= ext(l.name, q)
+        }
+        for (root, whole) in left { left[root] = max(1, (whole / (coveredOf[q.name]?[root] ?? 1)).rounded(.up)) }
+        var out: [String: Double] = [:]
+        for l in loops.reversed() {
+          let root = Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)
+          let e = ext(l.name, q)
+          guard let budget = left[root] else {
+            out[l.name] = e
+            continue
+          }
+          out[l.name] = max(1, min(e, budget))
+          left[root] = max(1, (budget / e).rounded(.up))
+        }
+        return out
       }
       var pending = inside
       while let i = pending.firstIndex(where: { p in
@@ -433,8 +452,9 @@ public struct ScheduleCost: Sendable, Hashable {
         var runs = cRuns
         var covered = coveredOf[c] ?? [:]
         // Block and vector loops run at once: a producer computed at one covers the whole block.
+        let cExtents = perRunExtents(cd)
         for l in cLoops.prefix(upto + 1) where !isLane(l) {
-          let e = perRunExtent(l, cd)
+          let e = cExtents[l.name] ?? 1
           runs *= e
           covered[Kernel.rootVariable(of: l.name, in: cd.effectiveSchedule), default: 1] *= e
         }
@@ -444,9 +464,10 @@ public struct ScheduleCost: Sendable, Hashable {
         var region = 1.0
         var pSerial = 1.0
         var pLanes = 1.0
+        let pExtents = perRunExtents(p)
         for l in p.effectiveSchedule.loops {
           let root = Kernel.rootVariable(of: l.name, in: p.effectiveSchedule)
-          var e = perRunExtent(l, p)
+          var e = pExtents[l.name] ?? 1
           if isLane(l) {
             e = pow2(e)
             pLanes *= e
