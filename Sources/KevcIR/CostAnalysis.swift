@@ -275,10 +275,16 @@ public struct ScheduleCost: Sendable, Hashable {
   }
 
   /// Machine numbers of the analytic model; defaults are an H100-class GPU (only ratios matter for ranking).
+  /// The arithmetic rates are the one table of peaks: `peakFlops` is the threads' FMA peak (what an f32 `ieee`
+  /// contraction runs at), `dotFlops` the matrix units' peak on 16-bit operands (bf16/f16 operands, or f32 ones
+  /// with `precision(y, bf16)`) and the rate of the roofline floor (`floorPeaks`), `tf32Flops` the matrix units'
+  /// rate on tf32 operands (half of it on H100; `tf32x3` takes three passes of it). The search's measured peaks
+  /// (python/kevc_gpu/ceilings.py: bf16 and tf32 `torch.matmul`) stand for `dotFlops`.
   public struct Machine: Sendable, Hashable {
     public var bandwidth = 3.0e12
     public var peakFlops = 5.0e13
     public var dotFlops = 5.0e14
+    public var tf32Flops = 2.5e14
     public var launchSeconds = 3.0e-6
     /// Elements one thread (or vector lane) streams per second inside a program.
     public var threadRate = 1.0e9
@@ -302,6 +308,23 @@ public struct ScheduleCost: Sendable, Hashable {
     }
 
     /// A CPU: `cores` programs at a time, one thread each, vector lanes as threads; measured peaks when known.
+    /// The peaks of the roofline floor: the memory bandwidth and the matrix units' peak, what the best possible
+    /// kernel needs whatever precision a schedule picks (`WorkloadCost.floorSeconds`).
+    public var floorPeaks: MachinePeaks { MachinePeaks(bandwidth: bandwidth, peakFlops: dotFlops) }
+
+    /// The rate of a contraction (`dot`) whose operands are `operandBytes` wide, at `precision`: 16-bit operands
+    /// and `bf16` at the matrix units' peak, `tf32` at the tf32 rate, `tf32x3` at a third of it (three passes),
+    /// wider operands without a precision (`ieee`) at the FMA peak.
+    public func contractionFlops(precision: DotPrecision?, operandBytes: Int) -> Double {
+      if operandBytes <= 2 { return dotFlops }
+      switch precision {
+      case .bf16?: return dotFlops
+      case .tf32?: return tf32Flops
+      case .tf32x3?: return tf32Flops / 3
+      case nil: return peakFlops
+      }
+    }
+
     public static func cpu(cores: Int, peaks: MachinePeaks? = nil) -> Machine {
       var m = Machine()
       m.multiprocessors = max(1, cores)
@@ -311,6 +334,7 @@ public struct ScheduleCost: Sendable, Hashable {
       m.bandwidth = peaks?.bandwidth ?? 2.0e10
       m.peakFlops = peaks?.peakFlops ?? 5.0e10
       m.dotFlops = m.peakFlops
+      m.tf32Flops = m.peakFlops
       m.threadRate = 2.0e9
       m.stepSeconds = 2.0e-9
       m.elementRate = Double(m.multiprocessors) * 8 * m.threadRate
@@ -334,6 +358,11 @@ public struct ScheduleCost: Sendable, Hashable {
       return WorkloadCost.elements(t.shape, k.dimBindings) * Double(t.dtype.byteSize)
     }
     func isGrid(_ l: ScheduledLoop) -> Bool { l.kind.isProgramLoop }
+    // A contraction's rate: its precision and its widest operand (what the matrix units or the threads run).
+    func contractionRate(_ q: Definition) -> Double {
+      let widest = Set(q.body.loads.map(\.tensor)).compactMap { k.tensorType($0)?.dtype.byteSize }.max() ?? 4
+      return machine.contractionFlops(precision: q.effectiveSchedule.dotPrecision, operandBytes: widest)
+    }
     func isLane(_ l: ScheduledLoop) -> Bool { l.kind.isLaneLoop }
     var total = ScheduleCost(
       seconds: 0, kernels: 0, bytes: 0, rereadBytes: 0, scratchBytes: 0, flops: 0, minPrograms: .infinity,
@@ -378,23 +407,36 @@ public struct ScheduleCost: Sendable, Hashable {
       var insideSteps = 0.0
       var insideOps = 0.0
       var insideDotOps = 0.0
+      var insideDotSeconds = 0.0
       var scratch = 0.0
       var insideResults = 0.0
       // Runs of each definition of the kernel (the root: 1) and the extent its outer loops cover of each axis.
       var runsOf: [String: Double] = [d.name: 1]
       var coveredOf: [String: [String: Double]] = [d.name: [:]]
-      // The extent of each of `loops` (of `q`) in one run of `q`: an axis the outer loops already walk `o` times
-      // leaves 1/o of it, taken from its loops outermost first (split `m` into `m.o` (12) and `m.i` (4) with `m`
-      // walked 12 times outside: `m.o` runs once, `m.i` 4 times; dividing each loop by 12 left 1 and 1).
-      func perRunExtents(_ loops: [ScheduledLoop], _ q: Definition) -> [Double] {
-        var left = coveredOf[q.name] ?? [:]
-        return loops.map { l in
+      // Each loop's extent in one run of `q`: an axis whose extent the outer loops covered `o` times keeps its
+      // extent over `o`, shared by its loops innermost first (a split axis, m.o x m.i, whose m.o the consumer walks
+      // leaves m.i whole and m.o once, not each part divided by `o`).
+      func perRunExtents(_ q: Definition) -> [String: Double] {
+        let loops = q.effectiveSchedule.loops
+        var left: [String: Double] = [:]
+        for l in loops {
+          let root = Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)
+          guard q.axes.contains(where: { $0.name == root }), coveredOf[q.name]?[root] != nil else { continue }
+          left[root, default: 1] *= ext(l.name, q)
+        }
+        for (root, whole) in left { left[root] = max(1, (whole / (coveredOf[q.name]?[root] ?? 1)).rounded(.up)) }
+        var out: [String: Double] = [:]
+        for l in loops.reversed() {
           let root = Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)
           let e = ext(l.name, q)
-          guard q.axes.contains(where: { $0.name == root }), let o = left[root], o > 1 else { return e }
-          left[root] = max(1, o / e)
-          return max(1, (e / o).rounded(.up))
+          guard let budget = left[root] else {
+            out[l.name] = e
+            continue
+          }
+          out[l.name] = max(1, min(e, budget))
+          left[root] = max(1, (budget / e).rounded(.up))
         }
+        return out
       }
       var pending = inside
       while let i = pending.firstIndex(where: { p in
@@ -410,8 +452,9 @@ public struct ScheduleCost: Sendable, Hashable {
         var runs = cRuns
         var covered = coveredOf[c] ?? [:]
         // Block and vector loops run at once: a producer computed at one covers the whole block.
-        let cExtents = perRunExtents(cLoops, cd)
-        for (l, e) in zip(cLoops, cExtents).prefix(upto + 1) where !isLane(l) {
+        let cExtents = perRunExtents(cd)
+        for l in cLoops.prefix(upto + 1) where !isLane(l) {
+          let e = cExtents[l.name] ?? 1
           runs *= e
           covered[Kernel.rootVariable(of: l.name, in: cd.effectiveSchedule), default: 1] *= e
         }
@@ -421,10 +464,10 @@ public struct ScheduleCost: Sendable, Hashable {
         var region = 1.0
         var pSerial = 1.0
         var pLanes = 1.0
-        let pLoops = p.effectiveSchedule.loops
-        for (l, runExtent) in zip(pLoops, perRunExtents(pLoops, p)) {
+        let pExtents = perRunExtents(p)
+        for l in p.effectiveSchedule.loops {
           let root = Kernel.rootVariable(of: l.name, in: p.effectiveSchedule)
-          var e = runExtent
+          var e = pExtents[l.name] ?? 1
           if isLane(l) {
             e = pow2(e)
             pLanes *= e
@@ -442,6 +485,7 @@ public struct ScheduleCost: Sendable, Hashable {
         // A contraction inside (a tl.dot tile) runs at the matrix units' rate, outside the threads' latency.
         if p.effectiveSchedule.isDot {
           insideDotOps += perProgram * w * ops
+          insideDotSeconds += perProgram * w * ops / contractionRate(p)
           total.dotTile = max(total.dotTile, w)
         } else {
           insideWork += perProgram * w
@@ -477,8 +521,8 @@ public struct ScheduleCost: Sendable, Hashable {
       let throughput = programs * (serial * lanes + insideWork) / machine.elementRate
       // A tl.dot program runs at the matrix units' rate, not one element per thread.
       let latency = isDot ? 0 : max(chain, throughput)
-      let dotRate = isDot ? machine.dotFlops : machine.peakFlops
-      let arithmetic = flops / dotRate + programs * insideDotOps / machine.dotFlops
+      let dotRate = isDot ? contractionRate(d) : machine.peakFlops
+      let arithmetic = flops / dotRate + programs * insideDotSeconds
       let memory = moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)
       let t = max(memory, arithmetic, latency) + machine.launchSeconds
       total.seconds += t

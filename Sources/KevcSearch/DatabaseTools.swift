@@ -69,6 +69,7 @@ extension TuningDatabase {
       out += "\n"
       if let err = e.error { out += "error: \(err)\n" }
       if let shapes = e.checkedShapes { out += "checked at: \(shapes)\n" }
+      if let d = e.device { out += "device: \(d.text)\n" }
     } else {
       out += "evaluation: none yet\n"
     }

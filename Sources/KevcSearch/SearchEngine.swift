@@ -602,6 +602,12 @@ public final class SearchEngine {
     if let compiles = result.compiles, !compiles.isEmpty { report["compiles"] = compiles }
     if let n = result.cachedReferences { report["references_cached"] = n }
     if let fresh = result.freshTrial { report["fresh_trial"] = fresh }
+    if let d = result.device {
+      var device: [String: Any] = ["index": d.index]
+      if let name = d.name { device["name"] = name }
+      if let uuid = d.uuid { device["uuid"] = uuid }
+      report["device"] = device
+    }
     guard !report.isEmpty,
       let data = try? JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .withoutEscapingSlashes])
     else { return nil }

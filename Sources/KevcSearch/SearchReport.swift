@@ -43,6 +43,14 @@ public enum SearchReport {
     if harness > 0 { h += "; \(harness) harness error(s) (the harness's, not the candidates')" }
     if flagged > 0 { h += "; \(flagged) flagged above 100% of the roofline floor (not counted as speedups)" }
     h += "</td></tr>"
+    let devices = Dictionary(grouping: evals.compactMap { e in e.device.map { ($0, e) } }, by: { $0.0.key })
+    if !devices.isEmpty {
+      // Per device (issue 20: a search over several GPUs): its evaluations and the device seconds they used.
+      let cells = devices.sorted { $0.key < $1.key }.map { _, rows in
+        "\(esc(rows[0].0.text)): \(rows.count) evaluation(s), \(f1(rows.reduce(0) { $0 + $1.1.deviceSeconds })) s on the device"
+      }
+      h += "<tr><td>devices</td><td>\(cells.joined(separator: "<br>"))</td></tr>"
+    }
     h += "<tr><td>baseline</td><td>default schedule: \(baseline.map(SearchProgress.time) ?? "not measured")</td></tr>"
     if let (c, e) = best {
       h += "<tr><td>best</td><td><b>candidate #\(c.id)</b>: \(esc(e.timeText)) (median &plusmn; IQR)"

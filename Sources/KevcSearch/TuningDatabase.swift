@@ -111,6 +111,13 @@ extension EvaluationRecord {
     return SearchProgress.time(t) + (timeIQR.map { " ± " + SearchProgress.time($0) } ?? "")
   }
 
+  /// The device the evaluation ran on (its worker_report's `device`: index, name, UUID), or nil when not reported.
+  public var device: EvaluationDevice? {
+    guard let d = workerReportObject["device"] as? [String: Any], let index = (d["index"] as? NSNumber)?.intValue
+    else { return nil }
+    return EvaluationDevice(index: index, name: d["name"] as? String, uuid: d["uuid"] as? String)
+  }
+
   /// Whether the worker reran its checks alone after running out of device memory.
   public var retriedAlone: Bool { workerReportObject["retried_alone"] != nil }
 

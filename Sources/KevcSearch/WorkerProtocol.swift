@@ -90,6 +90,25 @@ public struct WorkerRequest: Codable, Sendable {
   }
 }
 
+/// The device an evaluation ran on: its index as the search's worker pool numbers it, its name and its UUID
+/// ("GPU-...", "simulated-N" for a simulated device), as python/kevc_gpu/devices.py lists them.
+public struct EvaluationDevice: Codable, Sendable, Hashable {
+  public var index: Int
+  public var name: String?
+  public var uuid: String?
+  public init(index: Int, name: String? = nil, uuid: String? = nil) {
+    self.index = index
+    self.name = name
+    self.uuid = uuid
+  }
+
+  /// The identity to group evaluations by: the UUID when known, else the index.
+  public var key: String { uuid ?? "device \(index)" }
+
+  /// "GPU-8f3c... (NVIDIA H100 80GB HBM3, index 1)".
+  public var text: String { key + " (" + (name.map { $0 + ", " } ?? "") + "index \(index))" }
+}
+
 public struct WorkerResult: Codable, Sendable {
   public var status: EvaluationStatus
   public var error: String?
@@ -128,6 +147,8 @@ public struct WorkerResult: Codable, Sendable {
   /// to become the best got (its reference interpreted, never cached).
   public var cachedReferences: Int?
   public var freshTrial: String?
+  /// Triton: the device the candidate ran on (a warm worker's device: index, name, UUID), or nil when not reported.
+  public var device: EvaluationDevice?
 
   public init(
     status: EvaluationStatus, error: String? = nil, maxAbsError: Double? = nil, maxRelError: Double? = nil,
@@ -578,6 +599,12 @@ public enum WorkerEvaluation {
         var sum = result.lockHeld ?? [:]
         for (key, seconds) in held { if let s = number(seconds) { sum[key, default: 0] += s } }
         result.lockHeld = sum
+      }
+      if result.device == nil, let w = (c["worker"] as? [String: Any])?["warm"] as? [String: Any],
+        let index = number(w["device"])
+      {
+        result.device = EvaluationDevice(
+          index: Int(index), name: w["device_name"] as? String, uuid: w["device_uuid"] as? String)
       }
       if let compiles = c["compiles"] as? [String: Any] {
         var sum = result.compiles ?? [:]

@@ -175,7 +175,7 @@ public struct ScheduleAudit: Sendable, Hashable {
     }
     self.flags = flags
     let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
-    let floor = WorkloadCost(k).floorSeconds(MachinePeaks(bandwidth: machine.bandwidth, peakFlops: machine.dotFlops))
+    let floor = WorkloadCost(k).floorSeconds(machine.floorPeaks)
     let estimate = ScheduleCost.estimate(k, machine: machine).seconds
     floorFraction = estimate > 0 ? min(1, floor / estimate) : 0
   }

@@ -624,6 +624,14 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(held.compiles == ["none": 3, "shared": 1])
     let heldReport = try #require(SearchEngine.workerReport(held))
     #expect(heldReport.contains(#""compiles":{"none":3,"shared":1}"#) && heldReport.contains(#""shared: kernel":0.25"#), "\(heldReport)")
+    // The device a warm worker ran the candidate on: index, name and UUID, kept in the worker_report.
+    let onDevice = WorkerEvaluation.tritonResult(
+      #"{"status": "ok", "timing": {"median_s": 0.001}, "cases": [{"worker": {"warm": {"device": 1, "pid": 7,"#
+        + #""device_name": "NVIDIA H100", "device_uuid": "GPU-1234"}}}]}"#, labels: ["a"])
+    #expect(onDevice.device == EvaluationDevice(index: 1, name: "NVIDIA H100", uuid: "GPU-1234"))
+    let deviceReport = try #require(SearchEngine.workerReport(onDevice))
+    #expect(deviceReport == #"{"device":{"index":1,"name":"NVIDIA H100","uuid":"GPU-1234"}}"#, "\(deviceReport)")
+    #expect(held.device == nil)
     // "ok" without a timing cannot be ranked: classified, not trusted.
     #expect(WorkerEvaluation.tritonResult(#"{"status": "ok"}"#, labels: []).status == .crash)
   }
@@ -682,6 +690,20 @@ func smallOptions(budget: Int) -> SearchOptions {
     // The sketches are roots, queued after the default and the seed traces.
     #expect(cands.contains { $0.proposer == "sketch:rows2" && $0.parentID == nil }, "\(cands.map(\.proposer))")
     #expect(evals.allSatisfy { ($0.checkedShapes ?? "").contains("M=5,N=16") && ($0.checkedShapes ?? "").contains("M=61,N=203") })
+    // Each evaluation records the device it ran on (index, name, UUID); the pool spreads the two over both devices,
+    // `kevc db show` names it and the report sums per device.
+    let devices = evals.compactMap(\.device)
+    #expect(devices.count == 2, "\(evals.map(\.workerReport))")
+    #expect(Set(devices.map(\.uuid)) == ["simulated-0", "simulated-1"], "\(devices)")
+    #expect(Set(devices.map(\.index)) == [0, 1] && devices.allSatisfy { $0.name?.hasPrefix("simulated cpu") == true })
+    for e in evals {
+      let shown = try #require(try database.describeCandidate(e.candidateID))
+      #expect(shown.contains("device: simulated-\(e.device?.index ?? -1) (simulated cpu"), "\(shown)")
+    }
+    let workload = try #require(try database.workloads().first)
+    let html = try SearchReport.html(db: database, workload: workload, target: target)
+    #expect(html.contains("simulated-0 (simulated cpu 0, index 0): 1 evaluation(s)"), "\(html.prefix(3000))")
+    #expect(html.contains("simulated-1 (simulated cpu 1, index 1): 1 evaluation(s)"))
     // Where each worker's time went is recorded with its evaluation, and the log names the longest phase.
     for e in evals {
       let report = try #require(e.workerReport.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })

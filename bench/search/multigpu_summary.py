@@ -6,7 +6,7 @@
 Per mode (one, all, ray) and op: evaluations recorded in the search's wall time, evaluations per minute, the scaling
 over mode `one`, the statuses, the mean utilisation of each GPU while the mode ran (nvidia-smi samples), where the
 workers' time went (the share of each worker_report phase in all worker seconds), the device each evaluation ran
-on when the worker reports it; then the best candidate of each op timed on each GPU alone (per-gpu.txt).
+on when the worker reports it (worker_report's `device`: by its UUID, else its index); then the best candidate of each op timed on each GPU alone (per-gpu.txt).
 """
 
 import collections

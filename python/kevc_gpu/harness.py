@@ -167,7 +167,10 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
             try:
                 timed_out, rc = w.run(job_path, result_path, total, paths, env)
                 stderr_tail, stdout_tail = w.stderr_tail(since), ""
-                warm_info = {"device": w.device_index, "pid": w.process.pid, "replaced": rc is not None or timed_out}
+                identity = getattr(warm, "identity", {}).get(w.device_index) or {"index": w.device_index}
+                warm_info = {"device": w.device_index, "device_name": identity.get("name"),
+                             "device_uuid": identity.get("uuid"), "pid": w.process.pid,
+                             "replaced": rc is not None or timed_out}
             finally:
                 warm.release(w)
         else:

@@ -154,11 +154,22 @@ class WarmWorker:
 
 
 class WarmPool:
-    """`size` warm workers per device; `acquire()` blocks until one is free (the device with most free first)."""
+    """`size` warm workers per device; `acquire()` blocks until one is free (the device with most free first, then
+    the one used least); `identity[index]` is the device's index, name and UUID (`devices.visible()`)."""
 
     def __init__(self, size, devices=None, log_dir=None):
         from . import devices as dev
-        self.devices = devices if devices is not None else [d["index"] for d in dev.visible()] or [0]
+        try:
+            seen = dev.visible()
+        except ImportError:  # no torch: only simulated or given devices, known by their index
+            seen = []
+        self.devices = devices if devices is not None else [d["index"] for d in seen] or [0]
+        # What each evaluation's worker_report says it ran on: the index, name and UUID of its device.
+        self.identity = {d: {"index": d} for d in self.devices}
+        for d in seen:
+            if d["index"] in self.identity:
+                self.identity[d["index"]] = {"index": d["index"], "name": d.get("name"), "uuid": d.get("uuid")}
+        self.acquired = {d: 0 for d in self.devices}
         self.log_dir = log_dir or os.environ.get("TMPDIR") or "/tmp"
         self.lock = threading.Condition()
         self.free = {d: [] for d in self.devices}
@@ -176,7 +187,10 @@ class WarmPool:
         with self.lock:
             while not any(self.free.values()):
                 self.lock.wait()
-            d = max(self.devices, key=lambda k: len(self.free[k]))
+            # The device with the most free workers; among those, the one given the fewest candidates so far (so
+            # that candidates evaluated one after another still spread over the devices).
+            d = max(self.devices, key=lambda k: (len(self.free[k]), -self.acquired[k]))
+            self.acquired[d] += 1
             return self.free[d].pop()
 
     def release(self, worker):

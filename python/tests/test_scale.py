@@ -237,6 +237,9 @@ def test_server_spreads_candidates_over_simulated_devices(tmp_path):
         assert [r["status"] for r in results] == ["ok"] * 3, results
         warm = [r["cases"][0]["worker"]["warm"] for r in results]
         assert sorted(w["device"] for w in warm) == [0, 1, 2]
+        # Each result names its device: index, name and UUID (devices.visible()).
+        assert sorted((w["device"], w["device_uuid"], w["device_name"]) for w in warm) == \
+            [(i, "simulated-%d" % i, "simulated cpu %d" % i) for i in range(3)]
         assert all(os.path.exists(lock + ".%d" % d) for d in range(3))
         again = _client(sock, good, 9, lock)
         assert again["status"] == "ok" and again["cases"][0]["worker"]["warm"]["pid"] in {w["pid"] for w in warm}
