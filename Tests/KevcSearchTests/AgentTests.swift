@@ -227,7 +227,9 @@ extension SearchTests {
       let server = try LLMServer(policy: "competent", in: dir)
       let db = dir.appendingPathComponent("tokens.db").path
       let arguments = [
-        "search", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=16,N=16,K=16", "--budget", "14",
+        // A budget long enough that the search asks the agent again after its first call (with the faster
+        // register-tiled default, 14 evaluations sometimes ended before it did, and nothing was said).
+        "search", Paths.inRepository("specs/matmul.kev").path, "--shape", "M=16,N=16,K=16", "--budget", "40",
         "--jobs", "1", "--trials", "1", "--islands", "1", "--db", db, "--agent", "openai:test-model",
         "--agent-url", server.url, "--agent-cooldown", "0",
       ]
