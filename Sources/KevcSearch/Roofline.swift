@@ -4,8 +4,8 @@
 /// search reports each candidate's time as a fraction of that floor and flags one above 100%, and the roofline
 /// proposer reads which side of the ridge a workload is on. A flag must mean "this time cannot be trusted", so every
 /// number here errs high (a floor too low only loses tightness):
-/// - peak: independent vector FMAs on one core (`ArithmeticProbe`: the FMA units' throughput, not a chain's
-///   latency), times the cores (a kernel may use them all);
+/// - peak: independent vector FMAs (and FMAs beside adds) on one core (`ArithmeticProbe`: the arithmetic units'
+///   throughput, not a chain's latency), times the cores (a kernel may use them all);
 /// - memory: the faster of a copy and a read-mostly kernel (16 rows summed into one: a reduction's traffic), large
 ///   (64 MiB per buffer, every core: DRAM);
 /// - caches: the levels `/sys/devices/system/cpu` (or `sysconf`) lists, each served at the faster of the same two
@@ -40,12 +40,16 @@ public enum MachineProbe {
     return MachinePeaks(bandwidth: memory, peakFlops: peak, levels: levels)
   }
 
-  /// Flops per second of one core: the best of several short runs of the FMA probe.
+  /// Flops per second of one core: the faster mix of the arithmetic probe, each at its best of several short runs.
   public static func arithmeticPeak() throws(DiagnosticError) -> Double {
-    let kernel = try ArithmeticProbe.kernel()
-    var buffers = [[UInt8](repeating: 0, count: ArithmeticProbe.bufferBytes)]
-    let samples = try kernel.time(&buffers, iterations: 32, repeats: 9)
-    return ArithmeticProbe.flopsPerCall / max(samples.min() ?? 1, 1e-12)
+    var best = 0.0
+    for mix in ArithmeticProbe.mixes {
+      let kernel = try ArithmeticProbe.kernel(mix)
+      var buffers = [[UInt8](repeating: 0, count: ArithmeticProbe.bufferBytes(mix))]
+      let samples = try kernel.time(&buffers, iterations: 32, repeats: 9)
+      best = max(best, ArithmeticProbe.flopsPerCall(mix) / max(samples.min() ?? 1, 1e-12))
+    }
+    return best
   }
 
   /// Bytes per second of the faster of a copy and a read-mostly kernel whose buffers total about `workingSet`
