@@ -171,7 +171,7 @@ extension TuningDatabase {
     for target in try targets() {
       let machine: ScheduleCost.Machine =
         target.kind == "llvm"
-        ? .cpu(cores: target.cores, peaks: target.peaks)
+        ? .cpu(cores: target.cores, peaks: target.measured)
         : .init()
       for w in try workloads() {
         let candidates = Dictionary(

@@ -38,10 +38,14 @@ public struct TargetRecord: Sendable, Hashable {
   /// before schema 5, whose single-chain peak and DRAM-only floor the search measures again).
   public var memoryLevels: [MemoryLevel]?
 
-  /// The roofline's machine numbers, when this kevc measured them.
-  public var peaks: MachinePeaks? {
-    guard let bandwidth, let peakFlops, let memoryLevels else { return nil }
-    return MachinePeaks(bandwidth: bandwidth, peakFlops: peakFlops, levels: memoryLevels)
+  /// The roofline's machine numbers, when this kevc measured them (the search measures again otherwise).
+  public var peaks: MachinePeaks? { memoryLevels == nil ? nil : measured }
+
+  /// Whatever was measured, an older kevc's numbers (no cache levels) included: what the cost model's replay and
+  /// the agent's memory-bound test read, where only ratios matter.
+  public var measured: MachinePeaks? {
+    guard let bandwidth, let peakFlops else { return nil }
+    return MachinePeaks(bandwidth: bandwidth, peakFlops: peakFlops, levels: memoryLevels ?? [])
   }
 }
 
