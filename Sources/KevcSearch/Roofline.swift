@@ -7,7 +7,7 @@
 /// - peak: independent vector FMAs (and FMAs beside adds) on one core (`ArithmeticProbe`: the arithmetic units'
 ///   throughput, not a chain's latency), times the cores (a kernel may use them all);
 /// - memory: the faster of a copy and a read-mostly kernel (16 rows summed into one: a reduction's traffic), large
-///   (64 MiB per buffer, every core: DRAM);
+///   (64 MiB in all: DRAM), on every core and on one (the faster: a loaded machine lends one core more readily);
 /// - caches: the levels `/sys/devices/system/cpu` (or `sysconf`) lists, each served at the faster of the same two
 ///   kernels sized to half of one instance, on one core, times the cores (a private cache per core; a shared one
 ///   counted as if every core had its own path to it).
@@ -31,7 +31,9 @@ public enum MachineProbe {
   {
     let cores = max(1, cores)
     let peak = try arithmeticPeak() * Double(cores)
-    let memory = try bandwidth(workingSet: memoryBytes, oneCore: false)
+    // Every core (what a parallel kernel reaches), or one when that is faster (a loaded machine lends one core more
+    // readily than all of them).
+    let memory = max(try bandwidth(workingSet: memoryBytes, oneCore: false), try bandwidth(workingSet: memoryBytes, oneCore: true))
     var levels: [MemoryLevel] = []
     for cache in CacheLevel.host(cores: cores) {
       let rate = try bandwidth(workingSet: cache.bytesPerInstance / 2, oneCore: true) * Double(cores)
@@ -80,7 +82,8 @@ public enum MachineProbe {
     return max(copyRate, readRate)
   }
 
-  /// The best seconds per call of a spec compiled for this machine, with each timed repeat moving about 32 MiB.
+  /// The best seconds per call of a spec compiled for this machine, with each timed repeat moving about 32 MiB
+  /// (7 repeats; 3 of one call each past that size).
   static func time(_ text: String, bytes: Int, output: String, oneCore: Bool) throws(DiagnosticError) -> Double {
     let source = SourceFile(path: "<machine probe>", text: text)
     var request = CompileRequest(source: source, kind: .spec, stages: [.llvm])
@@ -94,7 +97,7 @@ public enum MachineProbe {
       [UInt8](repeating: 0, count: p.shape.reduce(1) { $0 * max(0, $1.evaluate(kernel.dimBindings) ?? 0) } * p.dtype.byteSize)
     }
     let iterations = max(1, (32 << 20) / max(bytes, 1))
-    let samples = try jit.time(&buffers, iterations: iterations, repeats: 7)
+    let samples = try jit.time(&buffers, iterations: iterations, repeats: iterations > 1 ? 7 : 3)
     return max(samples.min() ?? 1, 1e-12)
   }
 }
