@@ -20,12 +20,13 @@ import KevcLLVM
 import KevcTransforms
 
 public enum MachineProbe {
-  /// Bytes per buffer of the memory kernels (past the caches).
+  /// Bytes of the memory kernels' buffers together (past the caches: twice the development machine's L3).
   static let memoryBytes = 64 << 20
   /// Rows the read-mostly kernel sums per element written.
   static let rows = 16
 
-  /// Measures the machine (well under a second on an idle machine; the peak alone takes a few milliseconds).
+  /// Measures the machine (1.5 to 3 s in a debug build on the loaded 2-core development machine, mostly the
+  /// memory kernels; the arithmetic peak alone takes a few tens of milliseconds).
   public static func measure(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws(DiagnosticError)
     -> MachinePeaks
   {
