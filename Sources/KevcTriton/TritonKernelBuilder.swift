@@ -373,13 +373,13 @@ struct KernelBuilder {
       case .lane?, .fixed?, nil: break
       }
     }
+    // Each is opened at the last loop at or outside its loop that runs one value at a time (NestPlan.anchor).
     var attached: [String?: [Definition]] = [:]
-    for p in kernel.definitions {
-      guard case .computeAt(let c, let at) = p.effectiveSchedule.placement, c == d.name else { continue }
-      guard let position = leaves.firstIndex(where: { $0.name == at }) else {
+    for p in NestPlan.producers(of: d.name, in: kernel) {
+      guard case .computeAt(_, let at) = p.effectiveSchedule.placement else { continue }
+      guard let anchor = NestPlan.anchor(of: at, in: leaves, opens: { emittedPosition[$0.name] != nil }) else {
         throw fail("'\(p.name)' is computed at loop '\(at)' of '\(d.name)', which has no such loop", at: p)
       }
-      let anchor = leaves[...position].last { emittedPosition[$0.name] != nil }?.name
       attached[anchor, default: []].append(p)
     }
     // The body and bounds in unique names (for regions and emission).
@@ -584,17 +584,27 @@ struct KernelBuilder {
       return
     }
 
-    let firstSerialReduction = serialLeaves.firstIndex { isReductionLeaf($0.name) } ?? serialLeaves.count
-    let inPlace = serialLeaves[firstSerialReduction...].contains { !isReductionLeaf($0.name) }
+    // Local accumulator or in place, over the loops that run one value at a time (NestPlan.accumulation).
+    let accumulation = NestPlan.accumulation(d, serialLoops: serialLeaves) ?? .inPlace
+    plan.append("      " + NestPlan.describe(accumulation, serialLoops: serialLeaves.map { uname[$0.name] ?? $0.name }))
+    let firstSerialReduction: Int
+    let inPlace: Bool
+    switch accumulation {
+    case .local(let first):
+      firstSerialReduction = first
+      inPlace = false
+    case .inPlace:
+      firstSerialReduction = serialLeaves.count
+      inPlace = true
+    }
     let reductionLanes = laneLeaves.filter(isReductionLeaf).map { uname[$0] ?? $0 }
     let axisLanes = laneLeaves.filter { !isReductionLeaf($0) }.map { uname[$0] ?? $0 }
     let argIndex = d.reduction?.axes.first.flatMap { axisValue[$0.name] } ?? .constant(.int(-1))
 
     if !inPlace {
-      if let plan = try dotPlan(d, body: body, frameLanes: laneLeaves.map { uname[$0] ?? $0 },
-        axisLanes: axisLanes, reductionLanes: reductionLanes, guarded: !guarded.isEmpty,
+      if let plan = dotPlan(d, body: body, axisLanes: axisLanes, reductionLanes: reductionLanes, guarded: !guarded.isEmpty,
         serialReductionBounds: serialLeaves[firstSerialReduction...].map { bounds[$0.name] ?? (.constant(.int(0)), .constant(.int(0))) },
-        registerMode: registerMode,
+        home: registerMode ? .register : isProducer ? .block : .memory,
         blocks: Dictionary(uniqueKeysWithValues: laneLeaves.map { (uname[$0] ?? $0, laneBlocks[$0] ?? 1) }))
       {
         self.plan.append("    \(d.name): tl.dot of lanes \(plan.m) x \(plan.n) over \(plan.k), accumulated in \(plan.accumulatorType)")
@@ -865,7 +875,9 @@ struct KernelBuilder {
       region.append(RegionDimension(start: facts.simplify(start), extent: Swift.max(1, (highs[k] ?? 0) &- (lows[k] ?? 0) &+ 1)))
     }
     let extents = region.map(\.extent)
-    let registerMode = extents.allSatisfy { $0 == 1 }
+    // Where it lives (NestPlan.blockHome): a register, a register block in the consumer's lanes, or scratch.
+    let placement = NestPlan.blockHome(p, consumer: consumer.name, extents: extents, in: kernel)
+    let registerMode = placement == .register
     let at = region.map { "\(IRPrinter.print($0.start)) + [0, \($0.extent))" }.joined(separator: ", ")
     plan.append("    \(p.name): computed inside \(consumer.name) over [\(at)]")
     line("# \(p.name): computed at this point of \(consumer.name), region [\(extents.map(String.init).joined(separator: ", "))] in \(registerMode ? "a register" : "scratch")")
@@ -876,7 +888,7 @@ struct KernelBuilder {
       homes[p.name] = .register(value: value, shape: pShape)
       return
     }
-    if let lanes = tileLanes(p, in: consumer, readExpressions: readExpressions, region: region) {
+    if placement == .block, let lanes = tileLanes(p, in: consumer, readExpressions: readExpressions, region: region) {
       // Emitted into a block value; if the producer's value does not come out in a layout that can be
       // arranged in axis order, the builder is rolled back and the region goes to scratch.
       let saved = self
@@ -935,7 +947,9 @@ struct KernelBuilder {
   }
 
   /// The consumer lane that reads each axis of `p` (nil for an axis read at scalars only, whose region is one
-  /// element), when the region of `p` one iteration computes lines up with the consumer's blocks: every read of `p`
+  /// element), for a producer whose only reader is `consumer` (NestPlan's `.block` home: a producer also read by
+  /// siblings stays in memory, where every reader can index it), when the region of `p` one iteration computes
+  /// lines up with the consumer's blocks: every read of `p`
   /// indexes axis k as (scalars) + lane_k, one distinct lane per axis, whose first element reads the region's
   /// first element (the lane starts at 0, or at the start of a region it was itself computed over), and whose block
   /// equals the block `p` computes for that axis (an unsplit block loop of `p` over the region, which starts
@@ -945,10 +959,6 @@ struct KernelBuilder {
     _ p: Definition, in consumer: Definition, readExpressions: [Expr], region: [RegionDimension]
   ) -> [String?]? {
     let ps = p.effectiveSchedule
-    // A block value lives in the consumer's lanes: a producer also read by siblings (computed once at the same
-    // loop for several readers) stays in memory, where every reader can index it.
-    let readers = kernel.definitions.filter { d in d.expressions.contains { $0.loads.contains { $0.tensor == p.name } } }
-    guard readers.allSatisfy({ $0.name == consumer.name }) else { return nil }
     var laneOf = [String?](repeating: nil, count: p.axes.count)
     // Per axis, the read index without its lane: element i of the consumer's lane reads lane.lower + i + this.
     var offset = [IndexArithmetic.Affine?](repeating: nil, count: p.axes.count)
