@@ -48,7 +48,7 @@ public struct NestPlan: Sendable {
     case local, shared
     /// One register value: the region is one element (block level).
     case register
-    /// A register block in the consumer's lanes, else per-program scratch (block level).
+    /// A register block in the consumer's lanes (block level; where the lanes do not line up, scratch).
     case block
     /// Per-program scratch holding the region (block level).
     case scratch
@@ -59,7 +59,7 @@ public struct NestPlan: Sendable {
       case .local: return "a local buffer"
       case .shared: return "a shared buffer"
       case .register: return "a register (one element)"
-      case .block: return "a register block in the consumer's lanes, else per-program scratch"
+      case .block: return "a register block in the consumer's lanes"
       case .scratch: return "per-program scratch"
       }
     }
@@ -85,6 +85,19 @@ public struct NestPlan: Sendable {
     public var region: [RegionDimension]?
     public var regionProblem: String?
     public var home: Home
+
+    public init(
+      name: String, consumer: String, loop: String, anchor: String?, region: [RegionDimension]?,
+      regionProblem: String?, home: Home
+    ) {
+      self.name = name
+      self.consumer = consumer
+      self.loop = loop
+      self.anchor = anchor
+      self.region = region
+      self.regionProblem = regionProblem
+      self.home = home
+    }
   }
 
   /// A contraction on a matrix unit: `acc[m, n] += lhs[m, k] * rhs[k, n]` over blocks.
@@ -116,7 +129,25 @@ public struct NestPlan: Sendable {
   public var accumulation: [String: Accumulation] = [:]
   /// `dot` definitions that run as their loop nest (the loop level has no matrix-unit plan yet).
   public var loopNestDots: [String] = []
+  /// Contractions on a matrix unit (block level), in the emitted lane names.
+  public var dots: [String: Dot] = [:]
   let dims: [String: Int]
+
+  /// An empty plan that a block-level builder fills as it decides (in its emitted variable names).
+  public init(level: Level, kernelName: String, dims: [String: Int]) {
+    self.level = level
+    self.kernelName = kernelName
+    self.dims = dims
+  }
+
+  /// Adds the decisions of another part of the same kernel (one Triton kernel's).
+  public mutating func merge(_ other: NestPlan) {
+    producers += other.producers
+    accumulation.merge(other.accumulation) { a, _ in a }
+    serialLoops.merge(other.serialLoops) { a, _ in a }
+    dots.merge(other.dots) { a, _ in a }
+    loopNestDots += other.loopNestDots
+  }
   /// The loops that run one value at a time, per definition (the index space of `Accumulation.local`).
   public var serialLoops: [String: [String]] = [:]
 
@@ -310,6 +341,11 @@ public struct NestPlan: Sendable {
       s += "  %\(name): " + Self.describe(a, serialLoops: serialLoops[name] ?? []) + "\n"
     }
     for name in loopNestDots { s += "  %\(name): dot runs as its loop nest (no matrix-unit plan at the loop level)\n" }
+    for (name, d) in dots.sorted(by: { $0.key < $1.key }) {
+      let operands = d.operands.map { "operands as \($0.rawValue)" } ?? "operands as stored"
+      let precision = d.precision.map { ", \($0.rawValue) precision" } ?? ""
+      s += "  %\(name): dot of lanes \(d.m) x \(d.n) over \(d.k), \(operands)\(precision), accumulated in \(d.accumulator.rawValue)\n"
+    }
     return s
   }
 

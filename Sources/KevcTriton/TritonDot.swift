@@ -27,6 +27,8 @@ extension KernelBuilder {
     var outputFrame: Frame
     var lhsFrame: Frame
     var rhsFrame: Frame
+    /// The shared analysis's decision this plan spells (nil for a block fold's dot).
+    var decision: NestPlan.Dot? = nil
   }
 
   /// Whether an operand is a load under only widening float casts (NestPlan.rawLoad).
@@ -50,7 +52,7 @@ extension KernelBuilder {
       operandType: dot.operands.map(TritonType.storage), precision: dot.precision?.rawValue,
       accumulatorType: TritonType.storage(dot.accumulator), resultType: dot.result,
       outputFrame: Frame(dims: [m: 0, n: 1], rank: 2), lhsFrame: Frame(dims: [m: 0, k: 1], rank: 2),
-      rhsFrame: Frame(dims: [k: 0, n: 1], rank: 2))
+      rhsFrame: Frame(dims: [k: 0, n: 1], rank: 2), decision: dot)
   }
 
   /// The constexpr name and size of a lane's block, whether or not the lane is defined yet.

@@ -55,6 +55,8 @@ struct KernelBuilder {
   /// The decisions made for this kernel, as lines of `--emit plan` (loops' roles and bounds, point values, guards,
   /// where each producer lives, contractions as `tl.dot`), in the emitted loop variables.
   var plan: [String] = []
+  /// The placement decisions of this kernel (NestPlan at the block level), in the emitted variable names.
+  var decisions: NestPlan
 
   enum TensorHome {
     /// Caller or workspace memory: element strides of each logical dimension.
@@ -115,6 +117,7 @@ struct KernelBuilder {
     self.root = root
     self.homes = homes
     self.facts = IndexArithmetic(dims: kernel.dimBindings)
+    self.decisions = NestPlan(level: .blocks, kernelName: kernel.name, dims: kernel.dimBindings)
     for helper in TritonHelpers.names { _ = names.fresh(helper) }
     for p in kernel.params {
       if p.isScalar { scalarNames[p.name] = names.fresh(p.name) } else { pointerNames[p.name] = names.fresh(p.name + "_ptr") }
@@ -458,7 +461,9 @@ struct KernelBuilder {
         }
       }
       for p in list {
-        try b.emitProducer(p, in: d, readExpressions: readExpressions, opened: Set(b.bindings.keys), ranging: ranging)
+        try b.emitProducer(
+          p, in: d, anchor: anchor.map { uname[$0] ?? $0 }, readExpressions: readExpressions,
+          opened: Set(b.bindings.keys), ranging: ranging)
       }
     }
 
@@ -586,7 +591,8 @@ struct KernelBuilder {
 
     // Local accumulator or in place, over the loops that run one value at a time (NestPlan.accumulation).
     let accumulation = NestPlan.accumulation(d, serialLoops: serialLeaves) ?? .inPlace
-    plan.append("      " + NestPlan.describe(accumulation, serialLoops: serialLeaves.map { uname[$0.name] ?? $0.name }))
+    decisions.accumulation[d.name] = accumulation
+    decisions.serialLoops[d.name] = serialLeaves.map { uname[$0.name] ?? $0.name }
     let firstSerialReduction: Int
     let inPlace: Bool
     switch accumulation {
@@ -607,7 +613,7 @@ struct KernelBuilder {
         home: registerMode ? .register : isProducer ? .block : .memory,
         blocks: Dictionary(uniqueKeysWithValues: laneLeaves.map { (uname[$0] ?? $0, laneBlocks[$0] ?? 1) }))
       {
-        self.plan.append("    \(d.name): tl.dot of lanes \(plan.m) x \(plan.n) over \(plan.k), accumulated in \(plan.accumulatorType)")
+        decisions.dots[d.name] = plan.decision
         try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
           let acc = b.fresh("acc")
           let bm = b.pendingBlock(plan.m)?.0 ?? "1"
@@ -806,7 +812,7 @@ struct KernelBuilder {
   /// contraction computed inside its epilogue's tile, a convolution inside the cast of its output); else into a
   /// per-program scratch buffer.
   mutating func emitProducer(
-    _ p: Definition, in consumer: Definition, readExpressions: [Expr], opened: Set<String>,
+    _ p: Definition, in consumer: Definition, anchor: String?, readExpressions: [Expr], opened: Set<String>,
     ranging: [String: ClosedRange<Int>]
   ) throws(DiagnosticError) {
     let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
@@ -878,11 +884,14 @@ struct KernelBuilder {
     // Where it lives (NestPlan.blockHome): a register, a register block in the consumer's lanes, or scratch.
     let placement = NestPlan.blockHome(p, consumer: consumer.name, extents: extents, in: kernel)
     let registerMode = placement == .register
-    let at = region.map { "\(IRPrinter.print($0.start)) + [0, \($0.extent))" }.joined(separator: ", ")
-    plan.append("    \(p.name): computed inside \(consumer.name) over [\(at)]")
+    var loop = ""
+    if case .computeAt(_, let l) = p.effectiveSchedule.placement { loop = l }
+    var placed = NestPlan.Producer(
+      name: p.name, consumer: consumer.name, loop: loop, anchor: anchor,
+      region: region, regionProblem: nil, home: placement)
     line("# \(p.name): computed at this point of \(consumer.name), region [\(extents.map(String.init).joined(separator: ", "))] in \(registerMode ? "a register" : "scratch")")
     if registerMode {
-      plan.append("    \(p.name): lives in a register (one element)")
+      decisions.producers.append(placed)
       let value = fresh(p.name + "_val")
       try emitDefinition(p, region: region, registerMode: true, sink: .register(value))
       homes[p.name] = .register(value: value, shape: pShape)
@@ -896,7 +905,7 @@ struct KernelBuilder {
         let value = fresh(p.name + "_tile")
         lines.append(lines.removeLast().replacingOccurrences(of: " in scratch", with: " in a register block"))
         let fixed = Set(zip(p.axes, lanes).compactMap { $1 == nil ? $0.name : nil })
-        plan.append("    \(p.name): lives in a register block in \(consumer.name)'s lanes (\(lanes.map { $0 ?? "-" }.joined(separator: ", ")))")
+        decisions.producers.append(placed)
         try emitDefinition(p, region: region, registerMode: false, sink: .tile(value), fixedAxes: fixed)
         homes[p.name] = .tile(value: value, lanes: lanes, shape: pShape)
         return
@@ -914,7 +923,8 @@ struct KernelBuilder {
       throw fail("the region of '\(p.name)' that one program of '\(consumer.name)' reads has \(size) elements; compute it at an inner loop", at: p)
     }
     let pointer = pointerNames[p.name] ?? fresh("ws_" + p.name)
-    plan.append("    \(p.name): lives in per-program scratch (\(size) elements)")
+    placed.home = .scratch
+    decisions.producers.append(placed)
     scratch.append((pointer, p.name, p.dtype, size))
     let base = fresh(p.name + "_base")
     if pidLinear == nil {
