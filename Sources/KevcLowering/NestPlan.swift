@@ -178,18 +178,6 @@ public struct NestPlan: Sendable {
 
   public func producer(_ name: String) -> Producer? { producers.first { $0.name == name } }
 
-  /// Whether a loop of this kind is a lane (evaluated as one vector) at a level.
-  public static func isLane(_ kind: LoopKind, at level: Level) -> Bool {
-    switch level {
-    case .loops: return false
-    case .blocks:
-      switch kind {
-      case .gpu(.blockX), .gpu(.blockY), .gpu(.blockZ), .vectorized: return true
-      case .gpu, .serial, .parallel, .unrolled: return false
-      }
-    }
-  }
-
   /// The definitions computed at a loop of `consumer`, in kernel order.
   public static func producers(of consumer: String, in kernel: Kernel) -> [Definition] {
     kernel.definitions.filter {

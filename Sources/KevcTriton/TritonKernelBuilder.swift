@@ -610,7 +610,7 @@ struct KernelBuilder {
     if !inPlace {
       if let plan = dotPlan(d, body: body, axisLanes: axisLanes, reductionLanes: reductionLanes, guarded: !guarded.isEmpty,
         serialReductionBounds: serialLeaves[firstSerialReduction...].map { bounds[$0.name] ?? (.constant(.int(0)), .constant(.int(0))) },
-        home: registerMode ? .register : isProducer ? .block : .memory,
+        home: home(of: sink, registerMode: registerMode, isProducer: isProducer),
         blocks: Dictionary(uniqueKeysWithValues: laneLeaves.map { (uname[$0] ?? $0, laneBlocks[$0] ?? 1) }))
       {
         decisions.dots[d.name] = plan.decision
@@ -763,6 +763,16 @@ struct KernelBuilder {
       b.combine(&acc, reduced)
       b.line("tl.store(\(pointer) + \(off.text), \(b.toStorage(acc.value, d.dtype))\(m.map { ", mask=\($0)" } ?? ""))")
       b.line("tl.debug_barrier()")
+    }
+  }
+
+  /// Where the definition being emitted into `sink` lives (NestPlan's homes at the block level).
+  func home(of sink: Sink, registerMode: Bool, isProducer: Bool) -> NestPlan.Home {
+    if registerMode { return .register }
+    switch sink {
+    case .register: return .register
+    case .tile: return .block
+    case .memory: return isProducer ? .scratch : .memory
     }
   }
 
