@@ -12,7 +12,8 @@ import KevcIR
 ///   scope (`local`, `shared`), or in memory (workspace) otherwise.
 /// - **blocks** (Triton): loops bound to `block.*` or vectorized are lanes, evaluated as one vector as if innermost.
 ///   A producer computed at a loop is opened at the last loop at or outside it that is not a lane (nil: above
-///   every loop), and lives in a register when its region is one element, in a register block lined up with its
+///   every loop), over the region one point reads with the lanes ranging (`blockRegion`), and lives in a register
+///   when its region is one element, in a register block lined up with its
 ///   consumer's lanes when the consumer is its only reader (the builder keeps it in scratch where the lanes do not
 ///   line up), else in per-program scratch.
 ///
@@ -347,5 +348,119 @@ public struct NestPlan: Sendable {
         ? "accumulates locally (no reduction loop runs one value at a time)"
         : "accumulates locally (reduction loops from \(loops.first ?? ""))"
     }
+  }
+}
+
+extension NestPlan {
+  /// How a variable of a consumer's reads varies where a producer is computed inside it (block level).
+  public enum RegionVariable: Sendable {
+    /// A scalar bound outside the producer's nest: it moves the region's start.
+    case fixed
+    /// A loop opened inside it, or a lane from a constant start: the values it takes.
+    case ranging(ClosedRange<Int>)
+    /// A lane starting at a fixed position (a block of a consumer computed over a region): `start + [0, block)`.
+    case lane(start: IndexArithmetic.Affine, block: Int)
+    /// Nothing known: a region that depends on it has no fixed box.
+    case unknown
+  }
+
+  /// Why a producer has no region inside its consumer.
+  public enum RegionProblem: Error, Sendable {
+    case notAffine(Expr)
+    case unknownRange(String)
+    case notABox(axis: Int)
+
+    public func message(producer p: String, consumer c: String) -> String {
+      switch self {
+      case .notAffine(let index):
+        return "'\(c)' reads '\(p)' at an index that is not affine in its loops (\(IRPrinter.print(index))); '\(p)' cannot be computed inside it"
+      case .unknownRange(let name):
+        return "the region of '\(p)' read by '\(c)' depends on '\(name)', whose range is not known where '\(p)' is computed"
+      case .notABox(let k):
+        return "'\(c)' reads '\(p)' along axis \(k) at offsets that move differently with its loops; the region is not a fixed box"
+      }
+    }
+  }
+
+  /// The region of `p` that one point of a block-level nest reads through `reads` (the consumer's expressions in
+  /// its emitted variables): per axis, a start symbolic in the fixed variables and the extent the others sweep
+  /// (lanes ranging over their blocks as if innermost). An index is affine, plus floor division and modulo terms
+  /// whose variables all range here (a fused axis: `c.k / 3`), bounded by `facts` (RegionAnalysis does the same on
+  /// the schedule's loops for the loop level).
+  public static func blockRegion(
+    of p: Definition, reads: [Expr], facts: IndexArithmetic, variable: (String) -> RegionVariable
+  ) throws(RegionProblem) -> [RegionDimension] {
+    typealias Affine = IndexArithmetic.Affine
+    func boundedAffine(_ e: Expr) -> (Affine, Int, Int)? {
+      if let a = facts.affine(e) { return (a, 0, 0) }
+      if case .binary(let op, let x, let y) = e, op == .add || op == .sub {
+        guard let (a, al, ah) = boundedAffine(x), let (b, bl, bh) = boundedAffine(y) else { return nil }
+        if op == .add { return (a + b, al &+ bl, ah &+ bh) }
+        return (a + b.scaled(-1), al &- bh, ah &- bl)
+      }
+      if case .cast(let t, let x) = e, t.isInteger { return boundedAffine(x) }
+      var local = facts
+      for name in e.indexNames {
+        let r: ClosedRange<Int>?
+        switch variable(name) {
+        case .fixed: return nil
+        case .ranging(let range): r = range
+        case .lane, .unknown: r = facts.range(of: name)
+        }
+        guard let r else { return nil }
+        local.bound(name, r)
+      }
+      guard let r = local.range(e) else { return nil }
+      return (Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
+    }
+    var lows = [Int?](repeating: nil, count: p.axes.count)
+    var highs = [Int?](repeating: nil, count: p.axes.count)
+    var starts = [Affine?](repeating: nil, count: p.axes.count)
+    for e in reads {
+      for read in e.loads where read.tensor == p.name {
+        for (k, index) in read.indices.enumerated() where k < p.axes.count {
+          guard let (a, boundedLow, boundedHigh) = boundedAffine(facts.simplify(index)) else {
+            throw .notAffine(index)
+          }
+          var fixed = Affine(constant: 0, terms: [:])
+          var low = a.constant &+ boundedLow
+          var high = a.constant &+ boundedHigh
+          for (name, c) in a.terms {
+            switch variable(name) {
+            case .fixed:
+              fixed = fixed + Affine(constant: 0, terms: [name: c])
+            case .ranging(let range):
+              let lo = c &* range.lowerBound
+              let hi = c &* range.upperBound
+              low &+= Swift.min(lo, hi)
+              high &+= Swift.max(lo, hi)
+            case .lane(let start, let block):
+              // The lower part moves with the fixed variables; the lane sweeps its block.
+              fixed = fixed + start.scaled(c)
+              let span = c &* (block &- 1)
+              low &+= c &* start.constant &+ Swift.min(0, span)
+              high &+= c &* start.constant &+ Swift.max(0, span)
+            case .unknown:
+              throw .unknownRange(name)
+            }
+          }
+          if let previous = starts[k], previous != fixed { throw .notABox(axis: k) }
+          starts[k] = fixed
+          lows[k] = Swift.min(lows[k] ?? low, low)
+          highs[k] = Swift.max(highs[k] ?? high, high)
+        }
+      }
+    }
+    var region: [RegionDimension] = []
+    for k in p.axes.indices {
+      let fixed = starts[k] ?? Affine(constant: 0, terms: [:])
+      var start: Expr = .constant(.int(Int64(lows[k] ?? 0)))
+      for (name, c) in fixed.terms.sorted(by: { $0.key < $1.key }) {
+        start = .binary(.add, start, c == 1 ? .index(name) : .binary(.mul, .constant(.int(Int64(c))), .index(name)))
+      }
+      region.append(
+        RegionDimension(start: facts.simplify(start), extent: Swift.max(1, (highs[k] ?? 0) &- (lows[k] ?? 0) &+ 1)))
+    }
+    return region
   }
 }

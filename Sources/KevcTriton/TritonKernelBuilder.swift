@@ -793,30 +793,6 @@ struct KernelBuilder {
 
   // MARK: - Producers
 
-  /// An index as an affine form plus non-affine terms (floor division, modulo) whose variables all range where the
-  /// producer is computed (none is a scalar fixed for the region), with the least and greatest sum of those terms.
-  func boundedAffine(
-    _ e: Expr, opened: Set<String>, ranging: [String: ClosedRange<Int>]
-  ) -> (IndexArithmetic.Affine, Int, Int)? {
-    if let a = facts.affine(e) { return (a, 0, 0) }
-    if case .binary(let op, let x, let y) = e, op == .add || op == .sub {
-      guard let (a, al, ah) = boundedAffine(x, opened: opened, ranging: ranging),
-        let (b, bl, bh) = boundedAffine(y, opened: opened, ranging: ranging)
-      else { return nil }
-      if op == .add { return (a + b, al &+ bl, ah &+ bh) }
-      return (a + b.scaled(-1), al &- bh, ah &- bl)
-    }
-    if case .cast(let t, let x) = e, t.isInteger { return boundedAffine(x, opened: opened, ranging: ranging) }
-    var local = facts
-    for name in e.indexNames {
-      if case .scalar? = bindings[name], opened.contains(name) { return nil }
-      guard let r = ranging[name] ?? facts.range(of: name) else { return nil }
-      local.bound(name, r)
-    }
-    guard let r = local.range(e) else { return nil }
-    return (IndexArithmetic.Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
-  }
-
   /// Emits a producer computed at the current point of `consumer`'s nest: into a register when the region is one
   /// element; into a register block when the region lines up with the consumer's blocks (see `tileLanes`: a
   /// contraction computed inside its epilogue's tile, a convolution inside the cast of its output); else into a
@@ -827,68 +803,30 @@ struct KernelBuilder {
   ) throws(DiagnosticError) {
     let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
     guard pShape.count == p.axes.count else { throw fail("the kernel's dims must be bound", at: p, "unbound-dims") }
-    // The region: symbolic in variables already bound to scalars, ranging over every other loop (lanes included).
-    var lows = [Int?](repeating: nil, count: p.axes.count)
-    var highs = [Int?](repeating: nil, count: p.axes.count)
-    var starts = [IndexArithmetic.Affine?](repeating: nil, count: p.axes.count)
-    for e in readExpressions {
-      for read in e.loads where read.tensor == p.name {
-        for (k, index) in read.indices.enumerated() where k < p.axes.count {
-          // Affine, plus div/mod terms over loops that range here (a fused axis: `c.k / 3`), as RegionAnalysis.
-          guard let (a, boundedLow, boundedHigh) = boundedAffine(facts.simplify(index), opened: opened, ranging: ranging)
-          else {
-            throw fail(
-              "'\(consumer.name)' reads '\(p.name)' at an index that is not affine in its loops (\(IRPrinter.print(index))); '\(p.name)' cannot be computed inside it",
-              at: p)
-          }
-          var fixed = IndexArithmetic.Affine(constant: 0, terms: [:])
-          var low = a.constant &+ boundedLow
-          var high = a.constant &+ boundedHigh
-          for (name, c) in a.terms {
-            if case .scalar? = bindings[name], opened.contains(name) {
-              fixed = fixed + IndexArithmetic.Affine(constant: 0, terms: [name: c])
-            } else if let range = ranging[name] {
-              let lo = c &* range.lowerBound
-              let hi = c &* range.upperBound
-              low &+= Swift.min(lo, hi)
-              high &+= Swift.max(lo, hi)
-            } else if case .lane(let lane)? = bindings[name], let start = facts.affine(provenLower(lane.lower)),
-              start.terms.keys.allSatisfy({ key in
-                if case .scalar? = bindings[key] { return opened.contains(key) }
-                return false
-              })
-            {
-              // A lane that starts at a scalar position (a block of a producer computed over a region, e.g. the
-              // rows of a multi-row program): lower + [0, block), the lower part moving with the scalars.
-              fixed = fixed + start.scaled(c)
-              let span = c &* (lane.block &- 1)
-              low &+= c &* start.constant &+ Swift.min(0, span)
-              high &+= c &* start.constant &+ Swift.max(0, span)
-            } else {
-              throw fail(
-                "the region of '\(p.name)' read by '\(consumer.name)' depends on '\(name)', whose range is not known where '\(p.name)' is computed",
-                at: p)
-            }
-          }
-          if let previous = starts[k], previous != fixed {
-            throw fail(
-              "'\(consumer.name)' reads '\(p.name)' along axis \(k) at offsets that move differently with its loops; the region is not a fixed box",
-              at: p)
-          }
-          starts[k] = fixed
-          lows[k] = Swift.min(lows[k] ?? low, low)
-          highs[k] = Swift.max(highs[k] ?? high, high)
+    // The region (NestPlan.blockRegion): symbolic in variables already bound to scalars, ranging over every other
+    // loop (lanes included).
+    let region: [RegionDimension]
+    do throws(NestPlan.RegionProblem) {
+      region = try NestPlan.blockRegion(of: p, reads: readExpressions, facts: facts) { name in
+        switch bindings[name] {
+        case .scalar? where opened.contains(name): return .fixed
+        case .scalar?, .lane?, nil: break
         }
+        if let range = ranging[name] { return .ranging(range) }
+        // A lane that starts at a scalar position (a block of a producer computed over a region, e.g. the rows of a
+        // multi-row program).
+        if case .lane(let lane)? = bindings[name], let start = facts.affine(provenLower(lane.lower)),
+          start.terms.keys.allSatisfy({ key in
+            if case .scalar? = bindings[key] { return opened.contains(key) }
+            return false
+          })
+        {
+          return .lane(start: start, block: lane.block)
+        }
+        return .unknown
       }
-    }
-    var region: [RegionDimension] = []
-    for k in p.axes.indices {
-      let fixed = starts[k] ?? IndexArithmetic.Affine(constant: 0, terms: [:])
-      var start: Expr = .constant(.int(Int64(lows[k] ?? 0)))
-      for (name, c) in fixed.terms.sorted(by: { $0.key < $1.key }) {
-        start = .binary(.add, start, c == 1 ? .index(name) : .binary(.mul, .constant(.int(Int64(c))), .index(name)))
-      }
-      region.append(RegionDimension(start: facts.simplify(start), extent: Swift.max(1, (highs[k] ?? 0) &- (lows[k] ?? 0) &+ 1)))
+    } catch {
+      throw fail(error.message(producer: p.name, consumer: consumer.name), at: p)
     }
     let extents = region.map(\.extent)
     // Where it lives (NestPlan.blockHome): a register, a register block in the consumer's lanes, or scratch.

@@ -5,6 +5,8 @@
 import Foundation
 import KevcBasic
 import KevcDriver
+import KevcIR
+import KevcLowering
 import KevcTransforms
 import Testing
 
@@ -117,6 +119,35 @@ import Testing
     }
     let plan = try Self.compile(c.spec, c.trace, .plan, target: .triton)
     #expect(Self.decisions(plan) == c.blocks, "\(plan)")
+  }
+
+  /// The block-level region on its own: a fixed variable moves the start, a ranging loop and a lane from a fixed
+  /// start sweep their ranges, floor division by a constant over a ranging loop is bounded; an unknown variable and
+  /// reads that move differently have no box.
+  @Test func blockRegionOfReads() throws {
+    let p = Definition(
+      name: "p", dtype: .f32, axes: [Axis(name: "a", extent: .constant(100)), Axis(name: "b", extent: .constant(100))],
+      body: .constant(.float(0, .f32)))
+    func read(_ a: Expr, _ b: Expr) -> Expr { .load(Load(tensor: "p", indices: [a, b], bounds: .padded(nil))) }
+    func i(_ v: Int64) -> Expr { .constant(.int(v)) }
+    let facts = IndexArithmetic(dims: [:])
+    let classes: [String: NestPlan.RegionVariable] = [
+      "m": .fixed, "j": .ranging(0...2), "q": .fixed,
+      "l": .lane(start: IndexArithmetic.Affine(constant: 0, terms: ["q": 4]), block: 4),
+    ]
+    func region(_ reads: [Expr]) throws(NestPlan.RegionProblem) -> [String] {
+      try NestPlan.blockRegion(of: p, reads: reads, facts: facts) { classes[$0] ?? .unknown }
+        .map { "\(IRPrinter.print($0.start)) + [0, \($0.extent))" }
+    }
+    // p[m + j - 1, l] and p[m, (j * 5) / 2]: rows m - 1 .. m + 1, columns 4q .. 4q + 3 and 0 .. 5 (a fixed box).
+    #expect(
+      try region([read(.binary(.sub, .binary(.add, .index("m"), .index("j")), i(1)), .index("l"))])
+        == ["((m - 1:i64)) + [0, 3)", "(q * 4:i64) + [0, 4)"])
+    #expect(
+      try region([read(.index("m"), .binary(.div, .binary(.mul, .index("j"), i(5)), i(2)))])
+        == ["m + [0, 1)", "0:i64 + [0, 6)"])
+    #expect(throws: NestPlan.RegionProblem.self) { try region([read(.index("z"), .index("m"))]) }
+    #expect(throws: NestPlan.RegionProblem.self) { try region([read(.index("m"), i(0)), read(i(0), i(0))]) }
   }
 
   /// What each lowering prints follows the decision it read: the local buffer allocated at `y.m` in the loop IR and
