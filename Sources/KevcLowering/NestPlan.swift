@@ -27,14 +27,17 @@ import KevcIR
 ///
 /// Before (scheduled kernel IR, rmsnorm's default CPU schedule):
 /// ```
-/// %ss: f32[m < 61] = sum(n in 0 .. 77) (%x[m, n] * %x[m, n])   schedule compute_at(y.m) store_in(local)
-/// %y: f32[m < 61, n < 77] = ...                                 schedule loops(m, n)
+/// %ss: f32[m < M] = sum<f32> [n in 0 .. $N] (cast<f32>(%x[m, n]) * cast<f32>(%x[m, n]))
+///   schedule split(n, n.o, n.i, 8) loops(m, n.o, n.i: vectorize(8)) compute_at(%y, m) store(local)
+/// %y: bf16[m < M, n < N] = ...
+///   schedule split(n, n.o, n.i, 8) loops(m, n.o, n.i: vectorize(8)) root store(workspace)
 /// ```
-/// After (`kevc compile specs/rmsnorm.kev --emit plan`):
+/// After (`kevc compile specs/rmsnorm.kev --emit plan`; with `--target triton` the vectorized `n.i` is a lane, and
+/// `%ss` lives in a register):
 /// ```
 /// decisions @rmsnorm (loops):
 ///   %ss: computed at y.m, opened at y.m over [m + [0, 1)], lives in a local buffer
-///   %ss: accumulates locally (reduction loops from ss.n)
+///   %ss: accumulates locally (reduction loops from n.o)
 /// ```
 public struct NestPlan: Sendable {
   public enum Level: String, Sendable {
