@@ -162,6 +162,8 @@ public enum Compiler {
     let loopText = LoopPrinter.print(loops)
     observer?("lower-to-loops", true, loopText)
     keep(.lowered, loopText)
+    // The placement decisions the loop lowering read (NestPlan); hip and cute add their thread plan.
+    keep(.plan, LowerToLoops.plan(scheduled).text)
     result.loops = loops
     switch request.target {
     case .hip:
@@ -174,7 +176,7 @@ public enum Compiler {
       return result
     case .llvm, .triton: break
     }
-    guard last > .lowered else {
+    guard last > .plan else {
       result.artifacts = artifacts
       return result
     }
@@ -337,7 +339,9 @@ extension Compiler {
           at: commandLine))
     }
     let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
-    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
+    if request.stages.contains(.plan) {
+      result.artifacts[.plan] = Data((ThreadPlan(loops).text(loops) + LowerToLoops.plan(scheduled).text).utf8)
+    }
     let output = try HIPEmitter.emit(loops, origin: origin)
     result.artifacts[.hip] = Data(output.source.utf8)
     if request.stages.contains(.hipModule) {
@@ -369,7 +373,9 @@ extension Compiler {
           at: commandLine))
     }
     let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
-    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
+    if request.stages.contains(.plan) {
+      result.artifacts[.plan] = Data((ThreadPlan(loops).text(loops) + LowerToLoops.plan(scheduled).text).utf8)
+    }
     let module = try CuTeEmitter.emit(loops, kernel: scheduled, origin: origin)
     result.artifacts[.cute] = Data(module.utf8)
     guard !request.aotTargets.isEmpty else { return }
