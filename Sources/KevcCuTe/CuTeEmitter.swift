@@ -54,9 +54,22 @@ public enum CuTeEmitter {
     var launches: [String] = []
     for (i, phase) in plan.phases.enumerated() {
       let k = "\(base)_p\(i)"
+      var note = ""
+      if i < program.body.count {
+        switch CuTeDot.choose(program.body[i], program: program, kernel: kernel, workspace: plan.workspace) {
+        case .loops: break
+        case .fallback(let d, let reason): note = "    # dot '\(d)': scalar loops, not cute.gemm: \(reason).\n"
+        case .mma(let dot):
+          s += "\n\n@cute.kernel\ndef \(k)(\(signature), kevc_mma: cute.TiledMma):\n"
+          s += "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
+          s += try dot.body(printer.scope).map { $0 + "\n" }.joined()
+          launches.append("    \(k)(\(names), \(dot.tiledMMA)).launch(grid=[\(dot.blocks), 1, 1], block=[\(CuTeDot.threads), 1, 1])")
+          continue
+        }
+      }
       let body = try printer.phase(phase)
       s += "\n\n@cute.kernel\ndef \(k)(\(signature)):\n"
-      s += "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
+      s += note + "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
       if phase.block == nil {
         s += "    kevc_t = cutlass.Int64(kevc_bid) * cutlass.Int64(\(blockSize)) + cutlass.Int64(kevc_tid)\n"
       }

@@ -1,0 +1,265 @@
+import KevcBasic
+import KevcIR
+import KevcLowering
+
+/// `dot` on the CuTe DSL: a phase of the thread plan that computes one contraction the schedule marked `dot` (a sum
+/// of a product of two loads, `Dot.swift`) becomes a tiled MMA kernel instead of scalar loops. Each block of 128
+/// threads (2 x 2 warps of the SM80 warp-level atom `MmaF16BF16Op` 16x8x16, or `MmaTF32Op` 16x8x8, which run on
+/// sm_90a) computes a 64 x 64 tile of the output: per 32-wide step of the contracted axis, its threads stage the two
+/// operand tiles in shared memory (one element per thread and step, out-of-range elements zero, the index of every
+/// read clamped under a select), each thread copies its MMA partitions to registers and `cute.gemm` accumulates in
+/// f32; the epilogue stores each thread's accumulator elements (coordinates from an identity tensor partitioned like
+/// the accumulator) through the target's store, guarded by the output's bounds. Axes of the output that neither
+/// operand contracts over are batch axes (one block row per value); reduction axes other than the contracted one
+/// (a convolution's taps) are serial loops around the steps. Operands: f16/bf16 loads (under widening casts only)
+/// of one type with an f32 accumulator, or f32 loads where `precision(y, tf32|bf16)` allows rounding them. Any
+/// other contraction keeps the scalar loops of the thread plan, with the reason in a comment in the module.
+///
+/// Before (loop IR, one phase):
+///   for i, m, n (bound) { %c.acc[] = 0.0; for k { %c.acc[] = %c.acc[] + cast<f32>(%a[i, m, k]) * ... }; %c[i, m, n] = ... }
+/// After:
+///   @cute.kernel
+///   def kevc_batched_matmul_p0(b_a: cute.Tensor, ..., kevc_mma: cute.TiledMma):
+///       ... kevc_sa[kevc_i, kevc_j] = cutlass.Float16(cutlass.select_(kevc_ok, b_a[...].to(cutlass.Float32), ...))
+///       cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)
+struct CuTeDot {
+  /// What a phase becomes: the thread plan's loops (no contraction, or one that does not fit: the reason) or MMA.
+  enum Choice {
+    case loops
+    case fallback(definition: String, reason: String)
+    case mma(CuTeDot)
+  }
+
+  static let tileM = 64
+  static let tileN = 64
+  static let tileK = 32
+  static let threads = 128
+
+  var definition: Definition
+  /// The output axis only the left operand reads, the one only the right reads, and the contracted axis.
+  var m: String
+  var n: String
+  var k: String
+  var extents: [String: Int]
+  var kRange: (lo: Int, hi: Int)
+  /// Output axes besides m and n, outermost first.
+  var batch: [String]
+  /// Reduction axes besides k (serial loops around the steps), with their constant bounds.
+  var serial: [(name: String, lo: Int, hi: Int)]
+  var lhs: Load
+  var rhs: Load
+  /// The DSL type of the staged operands, the MMA atom, and the atom's K (the tiled MMA's K permutation).
+  var operandType: String
+  var atom: String
+  var atomK: Int
+  var buffer: Buffer
+
+  /// The load under widening float casts only (its values are exact in the accumulator), if the operand is one.
+  static func rawLoad(_ e: Expr, _ types: [String: DType]) -> Load? {
+    var x = e
+    var targets: [DType] = []
+    while case .cast(let t, let inner) = x {
+      targets.append(t)
+      x = inner
+    }
+    guard case .load(let l) = x, let s = types[l.tensor], s.isFloat else { return nil }
+    return targets.allSatisfy { $0.isFloat && $0.mantissaBits >= s.mantissaBits } ? l : nil
+  }
+
+  /// Buffers `stmts` store to, besides the ones they allocate.
+  static func storedBuffers(_ stmts: [Stmt]) -> Set<String> {
+    var out: Set<String> = []
+    for s in stmts {
+      switch s {
+      case .loop(let l): out.formUnion(storedBuffers(l.body))
+      case .store(let b, _, _): out.insert(b)
+      case .ifThen(_, let t, let e): out.formUnion(storedBuffers(t).union(storedBuffers(e)))
+      case .allocate(let b, let body): out.formUnion(storedBuffers(body).subtracting([b.name]))
+      }
+    }
+    return out
+  }
+
+  /// The choice for one top-level nest of `program` (one phase).
+  static func choose(_ stmt: Stmt, program: LoopProgram, kernel: Kernel, workspace: [Buffer]) -> Choice {
+    let stores = storedBuffers([stmt])
+    let allocated = Set(ThreadPlan.allocations([stmt]))
+    let dots = kernel.definitions.filter { $0.effectiveSchedule.isDot }
+    if let d = dots.first(where: { allocated.contains($0.name) }) {
+      return .fallback(definition: d.name, reason: "it is computed inside its consumer's loops (compute_at), not as a phase of its own")
+    }
+    guard let d = dots.first(where: { stores.contains($0.name) }) else { return .loops }
+    func refuse(_ reason: String) -> Choice { .fallback(definition: d.name, reason: reason) }
+    guard stores == [d.name] else {
+      return refuse("its phase also stores \(stores.subtracting([d.name]).sorted().joined(separator: ", "))")
+    }
+    let globals = program.params + program.results + workspace
+    var types: [String: DType] = [:]
+    for b in globals { types[b.name] = b.dtype }
+    let s = d.effectiveSchedule
+    guard let buffer = globals.first(where: { $0.name == d.name }), s.storage.permutation == nil, s.storage.padding == nil
+    else { return refuse("its buffer is not a plain global tensor (layout or padding)") }
+    guard let r = d.reduction, r.op == .sum, r.accumulator == .f32 else { return refuse("it does not accumulate a sum in f32") }
+    func stripCasts(_ e: Expr) -> Expr {
+      if case .cast(_, let inner) = e { return stripCasts(inner) }
+      return e
+    }
+    guard case .binary(.mul, let a, let b) = stripCasts(d.body) else { return refuse("its body is not a product") }
+    guard let la = rawLoad(a, types), let lb = rawLoad(b, types), let ta = types[la.tensor], let tb = types[lb.tensor] else {
+      return refuse("an operand is not a global tensor read under widening casts only")
+    }
+    let arithmetic = IndexArithmetic(dims: program.dims)
+    guard buffer.shape.count == d.axes.count else { return refuse("its buffer's shape is not its domain") }
+    var extents: [String: Int] = [:]
+    for (axis, size) in zip(d.axes, buffer.shape) { extents[axis.name] = size }
+    var bounds: [String: (lo: Int, hi: Int)] = [:]
+    for x in r.axes {
+      guard let lo = arithmetic.constant(x.lowerBound), let hi = arithmetic.constant(x.upperBound), hi > lo else {
+        return refuse("reduction axis '\(x.name)' has bounds that are not constant")
+      }
+      bounds[x.name] = (lo, hi)
+    }
+    let axes = Set(d.axes.map(\.name))
+    let reduced = Set(r.axes.map(\.name))
+    let av = la.indices.reduce(Set<String>()) { $0.union($1.indexNames) }
+    let bv = lb.indices.reduce(Set<String>()) { $0.union($1.indexNames) }
+    let onlyA = av.subtracting(bv).intersection(axes)
+    let onlyB = bv.subtracting(av).intersection(axes)
+    // The contracted axis: read by both operands; the widest if several (a convolution's channels, not its taps).
+    func span(_ x: String) -> Int { bounds[x].map { $0.hi - $0.lo } ?? 0 }
+    let shared = r.axes.map(\.name).filter { av.contains($0) && bv.contains($0) }
+    guard onlyA.count == 1, onlyB.count == 1, let m = onlyA.first, let n = onlyB.first,
+      let k = shared.max(by: { span($0) < span($1) }), let kRange = bounds[k]
+    else {
+      return refuse("the operands do not read one output axis each and a shared reduction axis")
+    }
+    guard av.union(bv).isSubset(of: axes.union(reduced)) else { return refuse("an operand reads other index variables") }
+    // Operand types and the MMA atom.
+    let operandType: String
+    let atom: String
+    let atomK: Int
+    switch (ta, tb, s.dotPrecision) {
+    case (.f16, .f16, _), (.bf16, .bf16, _):
+      operandType = CuTeSyntax.type(ta)
+      atom = "cute.nvgpu.warp.MmaF16BF16Op(\(operandType), cutlass.Float32, (16, 8, 16))"
+      atomK = 16
+    case (.f32, .f32, .tf32?):
+      operandType = "cutlass.TFloat32"
+      atom = "cute.nvgpu.warp.MmaTF32Op((16, 8, 8))"
+      atomK = 8
+    case (.f32, .f32, .bf16?):
+      operandType = "cutlass.BFloat16"
+      atom = "cute.nvgpu.warp.MmaF16BF16Op(cutlass.BFloat16, cutlass.Float32, (16, 8, 16))"
+      atomK = 16
+    case (.f32, .f32, .tf32x3?):
+      return refuse("precision tf32x3 (three tf32 passes) has no single MMA atom")
+    case (.f32, .f32, nil):
+      return refuse("f32 operands at full precision (precision(y, tf32) or bf16 would allow the tf32/bf16 MMA atoms)")
+    default:
+      return refuse("operand types \(ta) and \(tb) (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)")
+    }
+    let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }
+    let serial = r.axes.map(\.name).filter { $0 != k }.compactMap { x in bounds[x].map { (name: x, lo: $0.lo, hi: $0.hi) } }
+    return .mma(
+      CuTeDot(
+        definition: d, m: m, n: n, k: k, extents: extents, kRange: kRange, batch: batch, serial: serial, lhs: la,
+        rhs: lb, operandType: operandType, atom: atom, atomK: atomK, buffer: buffer))
+  }
+
+  func extent(_ axis: String) -> Int { extents[axis] ?? 1 }
+
+  /// Blocks of the launch: one per batch value and output tile.
+  var blocks: Int {
+    let tiles = ((extent(m) + Self.tileM - 1) / Self.tileM) * ((extent(n) + Self.tileN - 1) / Self.tileN)
+    return batch.reduce(tiles) { $0 * extent($1) }
+  }
+
+  /// `cute.make_tiled_mma` of the atom, 2 x 2 warps.
+  var tiledMMA: String {
+    "cute.make_tiled_mma(\(atom), cute.make_layout((2, 2, 1)), permutation_mnk=(32, 32, \(atomK)))"
+  }
+
+  /// The kernel's body (4-space indented lines, after the thread and block indices), with `scope` naming the
+  /// buffers and scalars and the MMA as `kevc_mma`.
+  func body(_ scope: PrintScope) throws(DiagnosticError) -> [String] {
+    let syntax = CuTeSyntax()
+    var scope = scope
+    func i64(_ v: Int) -> String { "cutlass.Int64(\(v))" }
+    func name(_ axis: String) -> String { CuTeEmitter.ident("v_", axis) }
+    var out: [String] = []
+    var indent = 1
+    func line(_ s: String) { out.append(String(repeating: "    ", count: indent) + s) }
+    let (bm, bn, bk) = (Self.tileM, Self.tileN, Self.tileK)
+    let tilesM = (extent(m) + bm - 1) / bm
+    let tilesN = (extent(n) + bn - 1) / bn
+    line("# dot '\(definition.name)': \(m) x \(n) over \(k) on the tensor cores (\(atom)), \(bm)x\(bn)x\(bk) tiles")
+    line("kevc_r = cutlass.Int64(kevc_bid)")
+    line("kevc_tn = kevc_r % \(i64(tilesN))")
+    line("kevc_r = kevc_r // \(i64(tilesN))")
+    line("kevc_tm = kevc_r % \(i64(tilesM))")
+    line("kevc_r = kevc_r // \(i64(tilesM))")
+    for axis in batch.reversed() {
+      scope.names[axis] = name(axis)
+      line("\(name(axis)) = kevc_r % \(i64(extent(axis)))")
+      line("kevc_r = kevc_r // \(i64(extent(axis)))")
+    }
+    line("kevc_sa = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bm * bk), 16), cute.make_layout((\(bm), \(bk)), stride=(\(bk), 1)))")
+    line("kevc_sb = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bn * bk), 16), cute.make_layout((\(bn), \(bk)), stride=(\(bk), 1)))")
+    line("kevc_thr = kevc_mma.get_slice(kevc_tid)")
+    line("kevc_tsa = kevc_thr.partition_A(kevc_sa)")
+    line("kevc_tsb = kevc_thr.partition_B(kevc_sb)")
+    line("kevc_ra = kevc_mma.make_fragment_A(kevc_tsa)")
+    line("kevc_rb = kevc_mma.make_fragment_B(kevc_tsb)")
+    line("kevc_cc = kevc_thr.partition_C(cute.make_identity_tensor((\(bm), \(bn))))")
+    line("kevc_acc = kevc_mma.make_fragment_C(kevc_cc.shape)")
+    line("kevc_acc.fill(0.0)")
+    for x in serial {
+      scope.names[x.name] = name(x.name)
+      line("for \(name(x.name)) in cutlass.range(\(i64(x.lo)), \(i64(x.hi)), 1):")
+      indent += 1
+    }
+    let steps = (kRange.hi - kRange.lo + bk - 1) / bk
+    line("for kevc_k in cutlass.range(\(i64(0)), \(i64(steps)), 1):")
+    indent += 1
+    // One operand tile: rows along `row` (m or n), columns along k; `rowFastest` walks the rows first.
+    func stage(_ tile: String, _ load: Load, row: String, rows: Int, tileIndex: String, rowFastest: Bool) throws(DiagnosticError) {
+      line("for kevc_e in cutlass.range(cutlass.Int64(kevc_tid), \(i64(rows * bk)), \(Self.threads)):")
+      indent += 1
+      line("kevc_i = kevc_e \(rowFastest ? "%" : "//") \(i64(rowFastest ? rows : bk))")
+      line("kevc_j = kevc_e \(rowFastest ? "//" : "%") \(i64(rowFastest ? rows : bk))")
+      line("kevc_vr = \(tileIndex) * \(i64(rows)) + kevc_i")
+      line("kevc_vk = \(i64(kRange.lo)) + kevc_k * \(i64(bk)) + kevc_j")
+      line("kevc_ok = (kevc_vr < \(i64(extent(row)))) & (kevc_vk < \(i64(kRange.hi)))")
+      line("\(name(row)) = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, \(i64(0))))")
+      line("\(name(k)) = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, \(i64(kRange.lo))))")
+      var inner = scope
+      inner.names[row] = name(row)
+      inner.names[k] = name(k)
+      let value = try syntax.expr(.load(load), inner).text
+      let f32 = CuTeSyntax.zero(.f32)
+      line("\(tile)[kevc_i, kevc_j] = \(operandType)(cutlass.select_(kevc_ok, \(value), \(f32)))")
+      indent -= 1
+    }
+    try stage("kevc_sa", lhs, row: m, rows: bm, tileIndex: "kevc_tm", rowFastest: false)
+    try stage("kevc_sb", rhs, row: n, rows: bn, tileIndex: "kevc_tn", rowFastest: true)
+    line(syntax.barrier)
+    line("cute.autovec_copy(kevc_tsa, kevc_ra)")
+    line("cute.autovec_copy(kevc_tsb, kevc_rb)")
+    line("cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)")
+    line(syntax.barrier)
+    indent = 1
+    // Epilogue: each accumulator element at its coordinates, inside the output's bounds.
+    line("for kevc_i in cutlass.range_constexpr(cute.size(kevc_acc)):")
+    indent += 1
+    line("\(name(m)) = kevc_tm * \(i64(bm)) + cutlass.Int64(kevc_cc[kevc_i][0])")
+    line("\(name(n)) = kevc_tn * \(i64(bn)) + cutlass.Int64(kevc_cc[kevc_i][1])")
+    line("if (\(name(m)) < \(i64(extent(m)))) & (\(name(n)) < \(i64(extent(n)))):")
+    indent += 1
+    guard let target = scope.names[buffer.name] else {
+      throw CuTeEmitter.internalError("buffer '\(buffer.name)' is not declared")
+    }
+    let offset = syntax.offset(definition.axes.map { name($0.name) }, buffer.shape)
+    line(syntax.store(target, offset, "kevc_acc[kevc_i]", from: .f32, to: buffer.dtype))
+    return out
+  }
+}
