@@ -9,8 +9,9 @@ import KevcLowering
 /// operand tiles in shared memory (one element per thread and step, out-of-range elements zero, the index of every
 /// read clamped under a select), each thread copies its MMA partitions to registers and `cute.gemm` accumulates in
 /// f32; the epilogue stores each thread's accumulator elements (coordinates from an identity tensor partitioned like
-/// the accumulator) through the target's store, guarded by the output's bounds. Axes of the output that neither
-/// operand contracts over are batch axes (one block row per value); reduction axes other than the contracted one
+/// the accumulator) through the target's store, guarded by the output's bounds. The tile's rows are the innermost
+/// output axis only the left operand reads, its columns the innermost one only the right reads; the other output
+/// axes are batch axes (blocks per value); reduction axes other than the contracted one
 /// (a convolution's taps) are serial loops around the steps. Operands: f16/bf16 loads (under widening casts only)
 /// of one type with an f32 accumulator, or f32 loads where `precision(y, tf32|bf16)` allows rounding them. Any
 /// other contraction keeps the scalar loops of the thread plan, with the reason in a comment in the module.
@@ -36,7 +37,7 @@ struct CuTeDot {
   static let threads = 128
 
   var definition: Definition
-  /// The output axis only the left operand reads, the one only the right reads, and the contracted axis.
+  /// The tile's output axis from the left operand, the one from the right, and the contracted axis.
   var m: String
   var n: String
   var k: String
@@ -128,7 +129,8 @@ struct CuTeDot {
     // The contracted axis: read by both operands; the widest if several (a convolution's channels, not its taps).
     func span(_ x: String) -> Int { bounds[x].map { $0.hi - $0.lo } ?? 0 }
     let shared = r.axes.map(\.name).filter { av.contains($0) && bv.contains($0) }
-    guard onlyA.count == 1, onlyB.count == 1, let m = onlyA.first, let n = onlyB.first,
+    // The output tile's axes: the innermost output axis each operand alone reads (the others are batch axes).
+    guard let m = d.axes.map(\.name).last(where: onlyA.contains), let n = d.axes.map(\.name).last(where: onlyB.contains),
       let k = shared.max(by: { span($0) < span($1) }), let kRange = bounds[k]
     else {
       return refuse("the operands do not read one output axis each and a shared reduction axis")
