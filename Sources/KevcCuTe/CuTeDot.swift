@@ -3,9 +3,9 @@ import KevcIR
 import KevcLowering
 
 /// `dot` on the CuTe DSL: a phase of the thread plan that computes one contraction the schedule marked `dot` (a sum
-/// of a product of two loads, `Dot.swift`) becomes a tiled MMA kernel instead of scalar loops. Each block of 128
-/// threads (2 x 2 warps of the SM80 warp-level atom `MmaF16BF16Op` 16x8x16, or `MmaTF32Op` 16x8x8, which run on
-/// sm_90a) computes a 64 x 64 tile of the output: per 32-wide step of the contracted axis, its threads stage the two
+/// of a product of two loads, `Dot.swift`) becomes a tiled MMA kernel instead of scalar loops. Each block (2 x 2 or
+/// 4 x 2 warps of the SM80 warp-level atom `MmaF16BF16Op` 16x8x16, or `MmaTF32Op` 16x8x8, which run on sm_90a)
+/// computes one tile of the output, sized by the schedule's splits: per step of the contracted axis, its threads stage the two
 /// operand tiles in shared memory (one element per thread and step, out-of-range elements zero, the index of every
 /// read clamped under a select), each thread copies its MMA partitions to registers and `cute.gemm` accumulates in
 /// f32; the epilogue stores each thread's accumulator elements (coordinates from an identity tensor partitioned like
@@ -31,10 +31,12 @@ struct CuTeDot {
     case mma(CuTeDot)
   }
 
-  static let tileM = 64
-  static let tileN = 64
-  static let tileK = 32
-  static let threads = 128
+  /// The output tile (rows, columns), the step of the contracted axis, and the warps along rows (columns: 2).
+  var tileM = 64
+  var tileN = 64
+  var tileK = 32
+  var warpsM = 2
+  var threads: Int { warpsM * 2 * 32 }
 
   var definition: Definition
   /// The tile's output axis from the left operand, the one from the right, and the contracted axis.
@@ -160,25 +162,39 @@ struct CuTeDot {
     default:
       return refuse("operand types \(ta) and \(tb) (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)")
     }
+    // Tiles from the schedule's splits of the three axes (the inner factor, to a power of two in the atoms' range;
+    // 64, 64, 32 where an axis is not split), 8 warps (4 x 2) where `launch` asks for 8 or more and the tile has
+    // 64 rows or more, else 4 (2 x 2).
+    func tile(_ axis: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
+      guard let f = s.splits.first(where: { $0.variable == axis })?.factor, f > 0 else { return fallback }
+      var p = 1
+      while p * 2 <= f { p *= 2 }
+      return min(max(p, range.lowerBound), range.upperBound)
+    }
     let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }
     let serial = r.axes.map(\.name).filter { $0 != k }.compactMap { x in bounds[x].map { (name: x, lo: $0.lo, hi: $0.hi) } }
-    return .mma(
-      CuTeDot(
-        definition: d, m: m, n: n, k: k, extents: extents, kRange: kRange, batch: batch, serial: serial, lhs: la,
-        rhs: lb, operandType: operandType, atom: atom, atomK: atomK, buffer: buffer))
+    var dot = CuTeDot(
+      definition: d, m: m, n: n, k: k, extents: extents, kRange: kRange, batch: batch, serial: serial, lhs: la,
+      rhs: lb, operandType: operandType, atom: atom, atomK: atomK, buffer: buffer)
+    dot.tileM = tile(m, 64, 32...128)
+    dot.tileN = tile(n, 64, 32...128)
+    // Operand tiles within 32 KiB of shared memory: 4-byte tf32 operands take half the step.
+    dot.tileK = tile(k, 32, 16...(operandType == "cutlass.TFloat32" ? 32 : 64))
+    dot.warpsM = (s.launch?.warps ?? 4) >= 8 && dot.tileM >= 64 ? 4 : 2
+    return .mma(dot)
   }
 
   func extent(_ axis: String) -> Int { extents[axis] ?? 1 }
 
   /// Blocks of the launch: one per batch value and output tile.
   var blocks: Int {
-    let tiles = ((extent(m) + Self.tileM - 1) / Self.tileM) * ((extent(n) + Self.tileN - 1) / Self.tileN)
+    let tiles = ((extent(m) + tileM - 1) / tileM) * ((extent(n) + tileN - 1) / tileN)
     return batch.reduce(tiles) { $0 * extent($1) }
   }
 
   /// `cute.make_tiled_mma` of the atom, 2 x 2 warps.
   var tiledMMA: String {
-    "cute.make_tiled_mma(\(atom), cute.make_layout((2, 2, 1)), permutation_mnk=(32, 32, \(atomK)))"
+    "cute.make_tiled_mma(\(atom), cute.make_layout((\(warpsM), 2, 1)), permutation_mnk=(\(warpsM * 16), 32, \(atomK)))"
   }
 
   /// The kernel's body (4-space indented lines, after the thread and block indices), with `scope` naming the
@@ -191,10 +207,10 @@ struct CuTeDot {
     var out: [String] = []
     var indent = 1
     func line(_ s: String) { out.append(String(repeating: "    ", count: indent) + s) }
-    let (bm, bn, bk) = (Self.tileM, Self.tileN, Self.tileK)
+    let (bm, bn, bk) = (tileM, tileN, tileK)
     let tilesM = (extent(m) + bm - 1) / bm
     let tilesN = (extent(n) + bn - 1) / bn
-    line("# dot '\(definition.name)': \(m) x \(n) over \(k) on the tensor cores (\(atom)), \(bm)x\(bn)x\(bk) tiles")
+    line("# dot '\(definition.name)': \(m) x \(n) over \(k) on the tensor cores (\(atom)), \(bm)x\(bn)x\(bk) tiles, \(warpsM)x2 warps")
     line("kevc_r = cutlass.Int64(kevc_bid)")
     line("kevc_tn = kevc_r % \(i64(tilesN))")
     line("kevc_r = kevc_r // \(i64(tilesN))")
@@ -225,7 +241,7 @@ struct CuTeDot {
     indent += 1
     // One operand tile: rows along `row` (m or n), columns along k; `rowFastest` walks the rows first.
     func stage(_ tile: String, _ load: Load, row: String, rows: Int, tileIndex: String, rowFastest: Bool) throws(DiagnosticError) {
-      line("for kevc_e in cutlass.range(cutlass.Int64(kevc_tid), \(i64(rows * bk)), \(Self.threads)):")
+      line("for kevc_e in cutlass.range(cutlass.Int64(kevc_tid), \(i64(rows * bk)), \(threads)):")
       indent += 1
       line("kevc_i = kevc_e \(rowFastest ? "%" : "//") \(i64(rowFastest ? rows : bk))")
       line("kevc_j = kevc_e \(rowFastest ? "//" : "%") \(i64(rowFastest ? rows : bk))")

@@ -63,7 +63,7 @@ public enum CuTeEmitter {
           s += "\n\n@cute.kernel\ndef \(k)(\(signature), kevc_mma: cute.TiledMma):\n"
           s += "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
           s += try dot.body(printer.scope).map { $0 + "\n" }.joined()
-          launches.append("    \(k)(\(names), \(dot.tiledMMA)).launch(grid=[\(dot.blocks), 1, 1], block=[\(CuTeDot.threads), 1, 1])")
+          launches.append("    \(k)(\(names), \(dot.tiledMMA)).launch(grid=[\(dot.blocks), 1, 1], block=[\(dot.threads), 1, 1])")
           continue
         }
       }
