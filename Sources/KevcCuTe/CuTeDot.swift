@@ -197,6 +197,34 @@ struct CuTeDot {
     "cute.make_tiled_mma(\(atom), cute.make_layout((\(warpsM), 2, 1)), permutation_mnk=(\(warpsM * 16), 32, \(atomK)))"
   }
 
+  /// Whether the operand's contiguous (last) index reads the tile's row axis rather than the contracted one.
+  func rowFastest(_ load: Load, row: String) -> Bool {
+    guard let last = load.indices.last else { return false }
+    let names = last.indexNames
+    return names.contains(row) && !names.contains(k)
+  }
+
+  /// Whether every index of the operand is one axis whose clamped values (the row and batch axes inside their
+  /// extents, the reduction axes inside their bounds) lie inside the buffer: the load needs no bounds of its own.
+  func isInside(_ load: Load, row: String, shapes: [String: [Int]]) -> Bool {
+    let ranges = Dictionary(serial.map { ($0.name, $0.lo ..< $0.hi) }, uniquingKeysWith: { a, _ in a })
+    for (i, index) in load.indices.enumerated() {
+      guard case .index(let v) = index, let size = shapes[load.tensor].flatMap({ i < $0.count ? $0[i] : nil }) else { return false }
+      let range: Range<Int>
+      if v == k {
+        range = kRange.lo ..< kRange.hi
+      } else if let r = ranges[v] {
+        range = r
+      } else if v == row || batch.contains(v) {
+        range = 0 ..< extent(v)
+      } else {
+        return false
+      }
+      guard range.lowerBound >= 0, range.upperBound <= size else { return false }
+    }
+    return true
+  }
+
   /// The kernel's body (4-space indented lines, after the thread and block indices), with `scope` naming the
   /// buffers and scalars and the MMA as `kevc_mma`.
   func body(_ scope: PrintScope) throws(DiagnosticError) -> [String] {
@@ -221,8 +249,15 @@ struct CuTeDot {
       line("\(name(axis)) = kevc_r % \(i64(extent(axis)))")
       line("kevc_r = kevc_r // \(i64(extent(axis)))")
     }
-    line("kevc_sa = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bm * bk), 16), cute.make_layout((\(bm), \(bk)), stride=(\(bk), 1)))")
-    line("kevc_sb = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bn * bk), 16), cute.make_layout((\(bn), \(bk)), stride=(\(bk), 1)))")
+    // Each operand tile is staged walking the axis its buffer holds contiguously (the last index), in global and
+    // shared memory alike: coalesced reads, conflict-free shared stores.
+    let aRowFastest = rowFastest(lhs, row: m)
+    let bRowFastest = rowFastest(rhs, row: n)
+    func layout(_ rows: Int, _ fast: Bool) -> String {
+      "cute.make_layout((\(rows), \(bk)), stride=\(fast ? "(1, \(rows))" : "(\(bk), 1)"))"
+    }
+    line("kevc_sa = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bm * bk), 16), \(layout(bm, aRowFastest)))")
+    line("kevc_sb = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bn * bk), 16), \(layout(bn, bRowFastest)))")
     line("kevc_thr = kevc_mma.get_slice(kevc_tid)")
     line("kevc_tsa = kevc_thr.partition_A(kevc_sa)")
     line("kevc_tsb = kevc_thr.partition_B(kevc_sb)")
@@ -253,13 +288,15 @@ struct CuTeDot {
       var inner = scope
       inner.names[row] = name(row)
       inner.names[k] = name(k)
-      let value = try syntax.expr(.load(load), inner).text
+      var read = load
+      if isInside(load, row: row, shapes: scope.shapes) { read.bounds = .inBounds }
+      let value = try syntax.expr(.load(read), inner).text
       let f32 = CuTeSyntax.zero(.f32)
       line("\(tile)[kevc_i, kevc_j] = \(operandType)(cutlass.select_(kevc_ok, \(value), \(f32)))")
       indent -= 1
     }
-    try stage("kevc_sa", lhs, row: m, rows: bm, tileIndex: "kevc_tm", rowFastest: false)
-    try stage("kevc_sb", rhs, row: n, rows: bn, tileIndex: "kevc_tn", rowFastest: true)
+    try stage("kevc_sa", lhs, row: m, rows: bm, tileIndex: "kevc_tm", rowFastest: aRowFastest)
+    try stage("kevc_sb", rhs, row: n, rows: bn, tileIndex: "kevc_tn", rowFastest: bRowFastest)
     line(syntax.barrier)
     line("cute.autovec_copy(kevc_tsa, kevc_ra)")
     line("cute.autovec_copy(kevc_tsb, kevc_rb)")
