@@ -23,6 +23,12 @@ import KevcLowering
 ///   def kevc_batched_matmul_p0(b_a: cute.Tensor, ..., kevc_mma: cute.TiledMma):
 ///       ... kevc_sa[kevc_i, kevc_j] = cutlass.Float16(cutlass.select_(kevc_ok, b_a[...].to(cutlass.Float32), ...))
 ///       cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)
+/// Which matrix instruction a CuTe `dot` uses (`kevc compile --target cute --cute-mma`): the SM80 warp-level
+/// `mma.sync` atoms (the default; they run on sm_80 and later) or Hopper's warpgroup `wgmma` (sm_90a only).
+public enum CuTeMMA: String, CaseIterable, Sendable {
+  case sm80, wgmma
+}
+
 struct CuTeDot {
   /// What a phase becomes: the thread plan's loops (no contraction, or one that does not fit: the reason) or MMA.
   enum Choice {
@@ -36,7 +42,9 @@ struct CuTeDot {
   var tileN = 64
   var tileK = 32
   var warpsM = 2
-  var threads: Int { warpsM * 2 * 32 }
+  /// Warpgroup MMA (`wgmma`, operands in swizzled shared memory): 1 or 2 warpgroups along the rows; nil: SM80 atoms.
+  var warpgroups: Int?
+  var threads: Int { warpgroups.map { $0 * 128 } ?? warpsM * 2 * 32 }
 
   var definition: Definition
   /// The tile's output axis from the left operand, the one from the right, and the contracted axis.
@@ -84,7 +92,7 @@ struct CuTeDot {
   }
 
   /// The choice for one top-level nest of `program` (one phase).
-  static func choose(_ stmt: Stmt, program: LoopProgram, kernel: Kernel, workspace: [Buffer]) -> Choice {
+  static func choose(_ stmt: Stmt, program: LoopProgram, kernel: Kernel, workspace: [Buffer], mma: CuTeMMA = .sm80) -> Choice {
     let stores = storedBuffers([stmt])
     let allocated = Set(ThreadPlan.allocations([stmt]))
     let dots = kernel.definitions.filter { $0.effectiveSchedule.isDot }
@@ -181,6 +189,10 @@ struct CuTeDot {
     // Operand tiles within 32 KiB of shared memory: 4-byte tf32 operands take half the step.
     dot.tileK = tile(k, 32, 16...(operandType == "cutlass.TFloat32" ? 32 : 64))
     dot.warpsM = (s.launch?.warps ?? 4) >= 8 && dot.tileM >= 64 ? 4 : 2
+    // wgmma: 16-bit operands and a tile of 64 rows per warpgroup (smaller tiles keep the SM80 atoms).
+    if mma == .wgmma, operandType != "cutlass.TFloat32", dot.tileM >= 64 {
+      dot.warpgroups = dot.tileM >= 128 && (s.launch?.warps ?? 4) >= 8 ? 2 : 1
+    }
     return .mma(dot)
   }
 
@@ -192,9 +204,24 @@ struct CuTeDot {
     return batch.reduce(tiles) { $0 * extent($1) }
   }
 
-  /// `cute.make_tiled_mma` of the atom, 2 x 2 warps.
+  /// `cute.make_tiled_mma` of the atom: warps (rows x 2) of the SM80 atom, or warpgroups of wgmma along the rows
+  /// (both operands K-major in shared memory).
   var tiledMMA: String {
-    "cute.make_tiled_mma(\(atom), cute.make_layout((\(warpsM), 2, 1)), permutation_mnk=(\(warpsM * 16), 32, \(atomK)))"
+    if let warpgroups {
+      let op = "cute.nvgpu.warpgroup.MmaF16BF16Op(\(operandType), cutlass.Float32, (64, \(tileN), 16), "
+        + "cute.nvgpu.warpgroup.OperandSource.SMEM, cute.nvgpu.OperandMajorMode.K, cute.nvgpu.OperandMajorMode.K)"
+      return "cute.make_tiled_mma(\(op), cute.make_layout((\(warpgroups), 1, 1)))"
+    }
+    return "cute.make_tiled_mma(\(atom), cute.make_layout((\(warpsM), 2, 1)), permutation_mnk=(\(warpsM * 16), 32, \(atomK)))"
+  }
+
+  /// The swizzled K-major shared-memory layout wgmma reads a `rows x tileK` operand tile in (the widest swizzle the
+  /// step's bytes fill, as CUTLASS's `get_smem_layout_atom` picks it).
+  func wgmmaLayout(_ rows: Int) -> String {
+    let bits = tileK * 16
+    let kind = bits % 1024 == 0 ? "K_SW128" : bits % 512 == 0 ? "K_SW64" : bits % 256 == 0 ? "K_SW32" : "K_INTER"
+    return "cute.tile_to_shape(cute.nvgpu.warpgroup.make_smem_layout_atom(cute.nvgpu.warpgroup.SmemLayoutAtomKind.\(kind), "
+      + "\(operandType)), (\(rows), \(tileK)), order=(0, 1))"
   }
 
   /// Whether the operand's contiguous (last) index reads the tile's row axis rather than the contracted one.
@@ -238,7 +265,8 @@ struct CuTeDot {
     let (bm, bn, bk) = (tileM, tileN, tileK)
     let tilesM = (extent(m) + bm - 1) / bm
     let tilesN = (extent(n) + bn - 1) / bn
-    line("# dot '\(definition.name)': \(m) x \(n) over \(k) on the tensor cores (\(atom)), \(bm)x\(bn)x\(bk) tiles, \(warpsM)x2 warps")
+    let unit = warpgroups.map { "wgmma, \($0) warpgroup(s)" } ?? "\(atom), \(warpsM)x2 warps"
+    line("# dot '\(definition.name)': \(m) x \(n) over \(k) on the tensor cores (\(unit)), \(bm)x\(bn)x\(bk) tiles")
     line("kevc_r = cutlass.Int64(kevc_bid)")
     line("kevc_tn = kevc_r % \(i64(tilesN))")
     line("kevc_r = kevc_r // \(i64(tilesN))")
@@ -256,8 +284,16 @@ struct CuTeDot {
     func layout(_ rows: Int, _ fast: Bool) -> String {
       "cute.make_layout((\(rows), \(bk)), stride=\(fast ? "(1, \(rows))" : "(\(bk), 1)"))"
     }
-    line("kevc_sa = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bm * bk), 16), \(layout(bm, aRowFastest)))")
-    line("kevc_sb = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bn * bk), 16), \(layout(bn, bRowFastest)))")
+    if warpgroups != nil {
+      // The swizzle goes with the pointer, the rest of the layout with the tensor.
+      for (tile, rows) in [("kevc_sa", bm), ("kevc_sb", bn)] {
+        line("\(tile)_layout = \(wgmmaLayout(rows))")
+        line("\(tile) = cute.make_tensor(cute.recast_ptr(cute.arch.alloc_smem(\(operandType), \(rows * bk), 1024), \(tile)_layout.inner, dtype=\(operandType)), \(tile)_layout.outer)")
+      }
+    } else {
+      line("kevc_sa = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bm * bk), 16), \(layout(bm, aRowFastest)))")
+      line("kevc_sb = cute.make_tensor(cute.arch.alloc_smem(\(operandType), \(bn * bk), 16), \(layout(bn, bRowFastest)))")
+    }
     line("kevc_thr = kevc_mma.get_slice(kevc_tid)")
     line("kevc_tsa = kevc_thr.partition_A(kevc_sa)")
     line("kevc_tsb = kevc_thr.partition_B(kevc_sb)")
@@ -266,6 +302,7 @@ struct CuTeDot {
     line("kevc_cc = kevc_thr.partition_C(cute.make_identity_tensor((\(bm), \(bn))))")
     line("kevc_acc = kevc_mma.make_fragment_C(kevc_cc.shape)")
     line("kevc_acc.fill(0.0)")
+    if warpgroups != nil { line("kevc_mma.set(cute.nvgpu.warpgroup.Field.ACCUMULATE, True)") }
     for x in serial {
       scope.names[x.name] = name(x.name)
       line("for \(name(x.name)) in cutlass.range(\(i64(x.lo)), \(i64(x.hi)), 1):")
@@ -297,10 +334,21 @@ struct CuTeDot {
     }
     try stage("kevc_sa", lhs, row: m, rows: bm, tileIndex: "kevc_tm", rowFastest: aRowFastest)
     try stage("kevc_sb", rhs, row: n, rows: bn, tileIndex: "kevc_tn", rowFastest: bRowFastest)
-    line(syntax.barrier)
-    line("cute.autovec_copy(kevc_tsa, kevc_ra)")
-    line("cute.autovec_copy(kevc_tsb, kevc_rb)")
-    line("cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)")
+    if warpgroups != nil {
+      // The threads' shared stores made visible to wgmma's (async) reads; one wgmma per 16 of the step.
+      line("cute.arch.fence_proxy(\"async.shared\", space=\"cta\")")
+      line(syntax.barrier)
+      line("cute.nvgpu.warpgroup.fence()")
+      line("for kevc_kb in cutlass.range_constexpr(cute.size(kevc_ra, mode=[2])):")
+      line("    cute.gemm(kevc_mma, kevc_acc, kevc_ra[None, None, kevc_kb], kevc_rb[None, None, kevc_kb], kevc_acc)")
+      line("cute.nvgpu.warpgroup.commit_group()")
+      line("cute.nvgpu.warpgroup.wait_group(0)")
+    } else {
+      line(syntax.barrier)
+      line("cute.autovec_copy(kevc_tsa, kevc_ra)")
+      line("cute.autovec_copy(kevc_tsb, kevc_rb)")
+      line("cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)")
+    }
     line(syntax.barrier)
     indent = 1
     // Epilogue: each accumulator element at its coordinates, inside the output's bounds.

@@ -30,7 +30,9 @@ public enum CuTeEmitter {
     })
   }
 
-  public static func emit(_ program: LoopProgram, kernel: Kernel, origin: String = "") throws(DiagnosticError) -> String {
+  public static func emit(
+    _ program: LoopProgram, kernel: Kernel, origin: String = "", mma: CuTeMMA = .sm80
+  ) throws(DiagnosticError) -> String {
     let plan = ThreadPlan(program)
     var printer = PlanPrinter(syntax: CuTeSyntax(), dims: program.dims, indent: 2)
     let resultNames = Set(program.results.map(\.name))
@@ -56,7 +58,7 @@ public enum CuTeEmitter {
       let k = "\(base)_p\(i)"
       var note = ""
       if i < program.body.count {
-        switch CuTeDot.choose(program.body[i], program: program, kernel: kernel, workspace: plan.workspace) {
+        switch CuTeDot.choose(program.body[i], program: program, kernel: kernel, workspace: plan.workspace, mma: mma) {
         case .loops: break
         case .fallback(let d, let reason): note = "    # dot '\(d)': scalar loops, not cute.gemm: \(reason).\n"
         case .mma(let dot):
