@@ -82,6 +82,28 @@ import Testing
     #expect(tf32.contains("cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)"))
   }
 
+  /// `--cute-mma wgmma`: the same dot on Hopper's warpgroup MMA (operands in swizzled shared memory, a proxy fence
+  /// before the wgmmas), compiled for sm_90a; a tile under 64 rows keeps the SM80 atom.
+  @Test func dotOnWgmma() throws {
+    func module(_ spec: String) throws -> String {
+      let path = HIPEmitterTests.repository.appendingPathComponent("specs/\(spec).kev").path
+      var request = CompileRequest(
+        source: SourceFile(path: "specs/\(spec).kev", text: try String(contentsOfFile: path, encoding: .utf8)), kind: .spec,
+        stages: [.cute])
+      request.target = .cute
+      request.cuteMMA = .wgmma
+      if Self.hasCuTe { request.aotTargets = ["sm_90a"] }
+      return String(decoding: try Compiler.compile(request).artifacts[.cute] ?? Data(), as: UTF8.self)
+    }
+    let text = try module("batched_matmul")
+    #expect(text.contains("cute.nvgpu.warpgroup.MmaF16BF16Op(cutlass.Float16, cutlass.Float32, (64, 64, 16), "))
+    #expect(text.contains("cute.nvgpu.warpgroup.SmemLayoutAtomKind.K_SW64"))
+    #expect(text.contains("cute.arch.fence_proxy(\"async.shared\", space=\"cta\")"))
+    #expect(text.contains("cute.nvgpu.warpgroup.wait_group(0)"))
+    let conv = try module("conv1d")
+    #expect(conv.contains("cute.nvgpu.warp.MmaF16BF16Op(cutlass.BFloat16") && !conv.contains("warpgroup.MmaF16BF16Op"))
+  }
+
   /// Ahead of time for sm_90a with fake tensors and no GPU (batched_matmul and conv1d through cute.gemm).
   @Test(arguments: ["rmsnorm", "argmax", "softmax", "batched_matmul", "conv1d"])
   func compilesForSm90a(_ name: String) throws {
