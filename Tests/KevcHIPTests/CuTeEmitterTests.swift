@@ -66,11 +66,15 @@ import Testing
   }
 
   /// A contraction the MMA atoms cannot take keeps the scalar loops, with the reason in the module: f32 operands at
-  /// full precision; with `precision(c, tf32)` the same matmul uses the tf32 atom.
+  /// full precision, operands of two types (attention's `p @ v`); with `precision(c, tf32)` the f32 matmul uses the
+  /// tf32 atom.
   @Test func dotFallbackAndTF32() throws {
     let f32 = try Self.module("matmul")
     #expect(f32.contains("# dot 'c': scalar loops, not cute.gemm: f32 operands at full precision"))
     #expect(!f32.contains("cute.gemm("))
+    let attention = try Self.module("attention")
+    #expect(attention.contains("# dot '_r0': i x j over d on the tensor cores"))
+    #expect(attention.contains("# dot '_r1': scalar loops, not cute.gemm: operand types f32 and bf16"))
     let path = HIPEmitterTests.repository.appendingPathComponent("lowering/cute/traces/matmul.tf32.trace").path
     let trace = try Trace.parse(SourceFile(path: path, text: try String(contentsOfFile: path, encoding: .utf8)))
     let spec = try String(contentsOf: HIPEmitterTests.repository.appendingPathComponent("specs/matmul.kev"), encoding: .utf8)
