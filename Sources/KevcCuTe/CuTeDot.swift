@@ -198,6 +198,14 @@ struct CuTeDot {
 
   func extent(_ axis: String) -> Int { extents[axis] ?? 1 }
 
+  /// What the kernel does, for the module's comment and `--emit plan`.
+  var summary: String {
+    let unit = warpgroups.map { "wgmma, \($0) warpgroup(s)" } ?? "\(atom), \(warpsM)x2 warps"
+    let around = serial.isEmpty ? "" : ", serial \(serial.map(\.name).joined(separator: ", "))"
+    let blocksOf = batch.isEmpty ? "" : ", a block row per \(batch.joined(separator: ", "))"
+    return "\(m) x \(n) over \(k) on the tensor cores (\(unit)), \(tileM)x\(tileN)x\(tileK) tiles\(blocksOf)\(around)"
+  }
+
   /// Blocks of the launch: one per batch value and output tile.
   var blocks: Int {
     let tiles = ((extent(m) + tileM - 1) / tileM) * ((extent(n) + tileN - 1) / tileN)
@@ -265,8 +273,7 @@ struct CuTeDot {
     let (bm, bn, bk) = (tileM, tileN, tileK)
     let tilesM = (extent(m) + bm - 1) / bm
     let tilesN = (extent(n) + bn - 1) / bn
-    let unit = warpgroups.map { "wgmma, \($0) warpgroup(s)" } ?? "\(atom), \(warpsM)x2 warps"
-    line("# dot '\(definition.name)': \(m) x \(n) over \(k) on the tensor cores (\(unit)), \(bm)x\(bn)x\(bk) tiles")
+    line("# dot '\(definition.name)': \(summary)")
     line("kevc_r = cutlass.Int64(kevc_bid)")
     line("kevc_tn = kevc_r % \(i64(tilesN))")
     line("kevc_r = kevc_r // \(i64(tilesN))")

@@ -30,6 +30,22 @@ public enum CuTeEmitter {
     })
   }
 
+  /// The thread plan (`--emit plan`) with what the CuTe DSL makes of each `dot` phase: `cute.gemm` instead of the
+  /// plan's loops, or the loops and why.
+  public static func planText(_ program: LoopProgram, kernel: Kernel, mma: CuTeMMA = .sm80) -> String {
+    let plan = ThreadPlan(program)
+    var s = plan.text(program)
+    for (i, stmt) in program.body.enumerated() {
+      switch CuTeDot.choose(stmt, program: program, kernel: kernel, workspace: plan.workspace, mma: mma) {
+      case .loops: continue
+      case .fallback(let d, let reason): s += "  cute: phase \(i): dot '\(d)' as the loops above: \(reason)\n"
+      case .mma(let dot):
+        s += "  cute: phase \(i): dot '\(dot.definition.name)' as cute.gemm instead, \(dot.blocks) block(s) of \(dot.threads) threads: \(dot.summary)\n"
+      }
+    }
+    return s
+  }
+
   public static func emit(
     _ program: LoopProgram, kernel: Kernel, origin: String = "", mma: CuTeMMA = .sm80
   ) throws(DiagnosticError) -> String {

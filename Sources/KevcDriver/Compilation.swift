@@ -371,7 +371,9 @@ extension Compiler {
           at: commandLine))
     }
     let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
-    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
+    if request.stages.contains(.plan) {
+      result.artifacts[.plan] = Data(CuTeEmitter.planText(loops, kernel: scheduled, mma: request.cuteMMA).utf8)
+    }
     let module = try CuTeEmitter.emit(loops, kernel: scheduled, origin: origin, mma: request.cuteMMA)
     result.artifacts[.cute] = Data(module.utf8)
     guard !request.aotTargets.isEmpty else { return }

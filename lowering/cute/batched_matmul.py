@@ -26,7 +26,7 @@ KEVC = {
 def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor, b__r0: cute.Tensor, kevc_mma: cute.TiledMma):
     kevc_tid, _, _ = cute.arch.thread_idx()
     kevc_bid, _, _ = cute.arch.block_idx()
-    # dot '_r0': m x n over k on the tensor cores (cute.nvgpu.warp.MmaF16BF16Op(cutlass.Float16, cutlass.Float32, (16, 8, 16)), 2x2 warps), 64x64x32 tiles
+    # dot '_r0': m x n over k on the tensor cores (cute.nvgpu.warp.MmaF16BF16Op(cutlass.Float16, cutlass.Float32, (16, 8, 16)), 2x2 warps), 64x64x32 tiles, a block row per i
     kevc_r = cutlass.Int64(kevc_bid)
     kevc_tn = kevc_r % cutlass.Int64(1)
     kevc_r = kevc_r // cutlass.Int64(1)
