@@ -23,18 +23,24 @@ if [ "$MODE" = prepare ]; then
   KEVC=${3:-.build/debug/kevc}
   # KEVC_CUTE_MMA=wgmma prepares every dot on Hopper's wgmma instead of the SM80 atoms (kevc --cute-mma).
   kevc() { "$KEVC" "$1" --cute-mma "${KEVC_CUTE_MMA:-sm80}" "${@:2}"; }
+  # KEVC_CUTE_ONLY=REGEX prepares only the specs, traces and ops whose name matches (e.g. the dots:
+  # 'matmul|conv1d|attention|fm_interaction|conv2d').
+  only() { echo "$1" | grep -qE "${KEVC_CUTE_ONLY:-.}"; }
   mkdir -p "$PREP/check" "$PREP/bench"
   for spec in specs/*.kev; do
     name=$(basename "$spec" .kev)
+    only "$name" || continue
     kevc compile "$spec" --target cute --emit cute,torch-ref --dump-dir "$PREP/check/$name" > "$PREP/check/$name.log" 2>&1 \
       || echo "prepare: $spec failed (see $PREP/check/$name.log)"
   done
   for t in lowering/cute/traces/*.trace; do  # SPEC.NAME.trace: the spec under that schedule (the tf32 cute.gemm)
     name=$(basename "$t" .trace)
+    only "$name" || continue
     kevc compile "specs/${name%%.*}.kev" --target cute --schedule "$t" --emit cute,torch-ref --dump-dir "$PREP/check/$name" \
       > "$PREP/check/$name.log" 2>&1 || echo "prepare: $t failed (see $PREP/check/$name.log)"
   done
   for op in $OPS; do
+    only "$op" || continue
     spec=$(spec_of "$op")
     kevc compile "$spec" --target cute --shape "$(shape_of "$spec")" --emit cute,torch-ref --dump-dir "$PREP/bench/$op" \
       > "$PREP/bench/$op.log" 2>&1 || echo "prepare: $op at its bench shape failed (see $PREP/bench/$op.log)"
