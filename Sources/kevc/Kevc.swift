@@ -142,6 +142,9 @@ struct InputOptions: ParsableArguments {
     guard let mma = CuTeMMA(rawValue: cuteMMA) else {
       throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma must be sm80 or wgmma", at: commandLine))
     }
+    if mma != .sm80 && compileTarget != .cute {
+      throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma needs --target cute", at: commandLine))
+    }
     request.cuteMMA = mma
     if cpu != nil || cpuFeatures != nil {
       guard compileTarget == .llvm else {
