@@ -113,3 +113,16 @@ def reference_with_leeway(inputs, device=None):
     r = harness.evaluate(good, str(slow_ref), timeout=60, seed=3, incumbent_s=1e-3, kill_floor_s=2.0, **OPTS)
     assert r["status"] == "ok", r["reason"]
     assert r["phase_seconds"]["trial 1"] >= 3, r["phase_seconds"]
+
+
+@needs_torch
+def test_a_cute_modules_first_call_compiles_and_is_not_clocked(tmp_path):
+    # A CuTe DSL module compiles on its first call (`_kevc_compiled` empty: cute.compile on first use): 3 s of it
+    # under a 2 s bound is not killed; the calls after it are clocked as any.
+    body = ("if not _kevc_compiled:\n    import time; time.sleep(3); _kevc_compiled.append(1)\n"
+            "y.copy_(torch.softmax(x, dim=1))")
+    path = cpu_module(tmp_path, "cute_like", body)
+    with open(path, "a") as f:
+        f.write("\n_kevc_compiled = []\n")
+    r = harness.evaluate(path, SOFTMAX_REF, timeout=60, seed=4, incumbent_s=1e-3, kill_floor_s=2.0, **OPTS)
+    assert r["status"] == "ok", r["reason"]
