@@ -16,8 +16,9 @@ import KevcBasic
 ///
 /// Floor: every parameter read once and every result written once (bytes; a parameter read only through
 /// data-dependent indices, a gather, counts the elements its lookups touch when fewer: `gatheredElements`), each
-/// definition's flops over its domain. No schedule beats max(bytes / bandwidth, flops / peak); on a CPU the bandwidth is that of the cache
-/// levels the bytes fit in (`MachinePeaks.memorySeconds`), the peak the measured FMA throughput of every core.
+/// definition's flops over its domain. No schedule beats max(bytes / bandwidth, flops / peak); on a CPU the
+/// bandwidth is that of the cache levels the bytes fit in (`MachinePeaks.memorySeconds`), the peak the measured
+/// FMA throughput of every core.
 ///
 /// Scheduled (per kernel: a definition computed at the root with the producers computed inside it): programs (the
 /// grid loops on a GPU, the parallel loops on a CPU), lanes per program (the blocks, each the next power of two:

@@ -40,9 +40,12 @@ import Testing
 
   /// The best seconds per call of the default CPU schedule of a spec on inputs drawn as the search draws them (a
   /// gather's indices in range, jagged offsets sorted: zeros would make every lookup hit one row).
-  static func bestTimeOnDrawnInputs(_ spec: String, shape: [String: Int]) throws -> (seconds: Double, cost: WorkloadCost) {
+  static func bestTimeOnDrawnInputs(_ spec: String, shape: [String: Int]) throws
+    -> (seconds: Double, cost: WorkloadCost)
+  {
     let text = try String(contentsOf: Paths.inRepository(spec), encoding: .utf8)
-    let request = CompileRequest(source: SourceFile(path: spec, text: text), kind: .spec, shapeOverrides: shape, stages: [.llvm])
+    let request = CompileRequest(
+      source: SourceFile(path: spec, text: text), kind: .spec, shapeOverrides: shape, stages: [.llvm])
     let result = try Compiler.compile(request)
     let kernel = try #require(result.boundKernel)
     let jit = try #require(result.module).jit()

@@ -66,7 +66,8 @@ import Testing
         out[b, d] = table[idx[b], d] + table[b, d]
       }
       """
-    let k = try Compiler.compile(CompileRequest(source: SourceFile(path: "t.kev", text: text), kind: .spec, stages: [.ir])).kernel
+    let request = CompileRequest(source: SourceFile(path: "t.kev", text: text), kind: .spec, stages: [.ir])
+    let k = try Compiler.compile(request).kernel
     let mixed = WorkloadCost(try k.binding([:], location: .unknown))
     #expect(mixed.bytes == Double(1000 * 8 * 4 + 4 * 4 + 4 * 8 * 4))
     let matmul = WorkloadCost(
