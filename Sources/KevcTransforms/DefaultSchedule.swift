@@ -25,6 +25,9 @@ import KevcLowering
 ///    walked along the channels would read every element a row apart).
 ///    3a. A contraction (a sum of a product of two loads, each reading an output axis the other lacks) gets a
 ///    register tile instead (`DefaultCPUContraction.swift`).
+///    3b. A window reduction (a load walks the contiguous output axis together with a reduction variable: a
+///    depthwise convolution, a pooling window) keeps a tile of accumulators along that axis in registers while the
+///    reduction runs over it (`DefaultCPUWindow.swift`).
 /// 4. For each producer computed inside a consumer: vectorize its innermost loop when a load walks it with unit
 ///    stride (row statistics: a vectorized sum keeps per-lane partials).
 /// Every step is applied as it is chosen and kept only if it is legal, so the result is always a valid trace.
@@ -97,7 +100,27 @@ public enum DefaultSchedule {
       // consumers would only recompute it.
       let consumers = readers(d.name).map(\.name)
       guard consumers.count < 2 || consumers.allSatisfy({ fusionLoop($0) != nil }) else { continue }
-      for consumer in consumers {
+      // A host: a consumer at whose fusion loop every other consumer is already computed (softmax's row loop of y,
+      // where the sum of exp(x - max) sits beside it). Computed there first, the producer is shared with those
+      // siblings (`compute_at`'s sharing), computed once per row; taking the consumers in definition order gave
+      // the sibling its own copy first (log_softmax's row max twice, matmul_gelu_softmax's gelu four times).
+      let host = consumers.first { c in
+        guard let loop = fusionLoop(c) else { return false }
+        return consumers.allSatisfy { other in
+          guard other != c else { return true }
+          guard case .computeAt(let at, let l) = k.definitions.first(where: { $0.name == other })?.effectiveSchedule.placement
+          else { return false }
+          return at == c && l == loop
+        }
+      }
+      if consumers.count >= 2, let host, let loop = fusionLoop(host),
+        attempt(.computeAt(tensor: d.name, consumer: host, loop: loop)),
+        case .computeAt = k.definitions.first(where: { $0.name == d.name })?.effectiveSchedule.placement,
+        readers(d.name).count == consumers.count
+      {
+        continue
+      }
+      for consumer in consumers where readers(d.name).contains(where: { $0.name == consumer }) {
         if let loop = fusionLoop(consumer) {
           _ = attempt(.computeAt(tensor: d.name, consumer: consumer, loop: loop))
         }
@@ -107,8 +130,9 @@ public enum DefaultSchedule {
     // 3. Loop order, vectors and threads for the definitions computed at the root.
     for d in k.definitions where d.effectiveSchedule.placement == .root {
       guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
-      // 3a. A contraction gets a register tile (`DefaultCPUContraction.swift`), all of its steps or none.
-      if let tile = registerTile(current, in: k), let tiled = try? Trace(tile).apply(to: k) {
+      // 3a. A contraction gets a register tile (`DefaultCPUContraction.swift`), all of its steps or none; 3b. a
+      // window reduction an accumulator tile along its contiguous axis (`DefaultCPUWindow.swift`).
+      if let tile = registerTile(current, in: k) ?? windowTile(current, in: k), let tiled = try? Trace(tile).apply(to: k) {
         k = tiled
         steps += tile
         if let updated = k.definitions.first(where: { $0.name == d.name }),
