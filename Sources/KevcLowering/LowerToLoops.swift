@@ -14,7 +14,7 @@ import KevcIR
 /// `BoundsAnalysis` marks the loads it proves in range `inBounds`. Nothing depends on a kernel's or tensor's name.
 public enum LowerToLoops {
   public static func lower(_ kernel: Kernel) throws(DiagnosticError) -> LoopProgram {
-    var lowering = Lowering(kernel: unsplitSerialScans(kernel))
+    var lowering = Lowering(kernel: unsplitVectorReductions(unsplitSerialScans(kernel)))
     let program = try lowering.run()
     return BoundsAnalysis.apply(program)
   }
