@@ -24,6 +24,10 @@ import Testing
     // The same on a max with padded (-inf) window reads at both ends.
     Case(spec: "specs/kernelbench/max_pool2d.kev", shape: ["N": 1, "C": 2, "H": 9, "W": 41],
       loopsContain: ["local %y.acc: f32[1, 1, 1, 16]"]),
+    // A dilated padded window (`x[n, c, l + 3 k - 4] else -inf`): the tile is versioned on its interior (tiles 1 to 3
+    // of 5 read without bounds checks; FullTiles), the edge tiles keep their -inf padding.
+    Case(spec: "specs/kernelbench/max_pool1d.kev", shape: ["N": 2, "C": 3, "L": 93],
+      loopsContain: ["local %y.acc: f32[1, 1, 16]"]),
     // Rule 2: the row max computed once per row, shared by the sum and the output (no copy `mx._r0`).
     Case(spec: "specs/kernelbench/log_softmax.kev", shape: ["B": 5, "D": 45], loopsContain: ["local %mx"],
       absent: ["mx._r0"]),
