@@ -285,44 +285,38 @@ extension FullTiles {
 }
 
 extension FullTiles {
-  /// Index variables read by the indices of padded loads.
-  static func collectPaddedIndexNames(_ s: Stmt, _ names: inout Set<String>) {
-    func visit(_ e: Expr) {
-      for l in e.loads where l.bounds != .inBounds { for i in l.indices { names.formUnion(i.indexNames) } }
-    }
+  /// Calls `visit` on every expression of the statement (bounds, indices, values and conditions).
+  static func forEachExpr(_ s: Stmt, _ visit: (Expr) -> Void) {
     switch s {
     case .loop(let l):
       visit(l.lowerBound)
       visit(l.upperBound)
-      for b in l.body { collectPaddedIndexNames(b, &names) }
+      for b in l.body { forEachExpr(b, visit) }
     case .store(_, let indices, let value):
       indices.forEach(visit)
       visit(value)
     case .ifThen(let c, let t, let e):
       visit(c)
-      for b in t + e { collectPaddedIndexNames(b, &names) }
+      for b in t + e { forEachExpr(b, visit) }
     case .allocate(_, let body):
-      for b in body { collectPaddedIndexNames(b, &names) }
+      for b in body { forEachExpr(b, visit) }
     }
+  }
+
+  /// Index variables read by the indices of padded loads.
+  static func collectPaddedIndexNames(_ s: Stmt, _ names: inout Set<String>) {
+    var found = Set<String>()
+    forEachExpr(s) { e in
+      for l in e.loads where l.bounds != .inBounds { for i in l.indices { found.formUnion(i.indexNames) } }
+    }
+    names.formUnion(found)
   }
 
   /// The number of padded loads.
   static func countPadded(_ s: Stmt, _ count: inout Int) {
-    func visit(_ e: Expr) { count += e.loads.filter { $0.bounds != .inBounds }.count }
-    switch s {
-    case .loop(let l):
-      visit(l.lowerBound)
-      visit(l.upperBound)
-      for b in l.body { countPadded(b, &count) }
-    case .store(_, let indices, let value):
-      indices.forEach(visit)
-      visit(value)
-    case .ifThen(let c, let t, let e):
-      visit(c)
-      for b in t + e { countPadded(b, &count) }
-    case .allocate(_, let body):
-      for b in body { countPadded(b, &count) }
-    }
+    var n = 0
+    forEachExpr(s) { e in n += e.loads.filter { $0.bounds != .inBounds }.count }
+    count += n
   }
 
   /// Loop variables declared inside a tile, and those of single-iteration loops `0 .. 1` (always 0).
