@@ -11,8 +11,9 @@ import KevcLowering
 /// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
 ///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
-///    region fits in L2-sized local storage (recomputed per consumer when it has several: softmax's row max, norms'
-///    row statistics), and where the program still fits the stack budget (`ResourceBudget`, checked by lowering
+///    region fits in L2-sized local storage (computed once in a consumer's loop when the other consumers are
+///    computed there too: softmax's row max, read by the sum of exp(x - max) beside it; else recomputed per
+///    consumer, as group_norm's mean for its variance, nested one level deeper), and where the program still fits the stack budget (`ResourceBudget`, checked by lowering
 ///    it as the LLVM target will): a fusion that would push the frames past it moves on to an inner loop with a
 ///    smaller region, or leaves the producer at the root in the workspace. Not fused: a contraction (rule 3a
 ///    tiles it as a kernel of its own), and a producer that some consumer reads at the same region on every
