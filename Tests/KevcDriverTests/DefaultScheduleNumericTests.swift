@@ -28,6 +28,9 @@ import Testing
     // of 5 read without bounds checks; FullTiles), the edge tiles keep their -inf padding.
     Case(spec: "specs/kernelbench/max_pool1d.kev", shape: ["N": 2, "C": 3, "L": 93],
       loopsContain: ["local %y.acc: f32[1, 1, 16]"]),
+    // Rule 4: the mean over the middle axis accumulates in place along d inside y's batch loop (a tail of 5).
+    Case(spec: "specs/kernelbench/reduce_mean_dim1.kev", shape: ["B": 3, "R": 7, "D": 21],
+      loopsContain: ["for r in 0 .. 7 {\n          for _r0.d.o"]),
     // Rule 2: the row max computed once per row, shared by the sum and the output (no copy `mx._r0`).
     Case(spec: "specs/kernelbench/log_softmax.kev", shape: ["B": 5, "D": 45], loopsContain: ["local %mx"],
       absent: ["mx._r0"]),

@@ -174,4 +174,21 @@ extension DefaultScheduleTests {
       """)
     #expect(lines == ["    schedule split(d, d.o, d.i, 8) loops(b, r, d.o, d.i: vectorize(8)) root store(workspace)"])
   }
+
+  /// Rule 4: a reduction computed inside a consumer whose loads walk one of its axes contiguously (a mean over the
+  /// middle axis, `x[b, r, d]`, computed in y's batch loop) accumulates in place along that axis, vectorized, as at
+  /// the root; before, it ran r innermost, a scalar column walk a row apart per step.
+  @Test func aReductionInsideAConsumerAccumulatesAlongItsRow() throws {
+    let lines = try Self.schedule("""
+      kernel @mean1(%x: f32[B, R, D]) -> (%y: f32[B, D]) {
+        dims B = 4, R = 32, D = 64
+        %s: f32[b < B, d < D] = sum<f32> [r in 0 .. $R] %x[b, r, d]
+        %y: f32[b < B, d < D] = (%s[b, d] / 32.0:f32)
+      }
+      """)
+    #expect(lines == [
+      "    schedule split(d, d.o, d.i, 8) loops(b, r, d.o, d.i: vectorize(8)) compute_at(%y, b) store(local)",
+      "    schedule split(d, d.o, d.i, 8) loops(b, d.o, d.i: vectorize(8)) root store(workspace)",
+    ])
+  }
 }
