@@ -29,8 +29,10 @@ import KevcLowering
 ///    3b. A window reduction (a load walks the contiguous output axis together with a reduction variable: a
 ///    depthwise convolution, a pooling window) keeps a tile of accumulators along that axis in registers while the
 ///    reduction runs over it (`DefaultCPUWindow.swift`).
-/// 4. For each producer computed inside a consumer: vectorize its innermost loop when a load walks it with unit
-///    stride (row statistics: a vectorized sum keeps per-lane partials).
+/// 4. For each producer computed inside a consumer: a reduction whose loads walk one of its axes contiguously and no
+///    reduction variable (a mean over a middle axis, `x[b, r, d]`) moves that axis innermost, accumulating in place;
+///    then vectorize its innermost loop when a load walks it with unit stride (row statistics: a vectorized sum
+///    keeps per-lane partials).
 /// Every step is applied as it is chosen and kept only if it is legal, so the result is always a valid trace.
 public enum DefaultSchedule {
   /// Bytes in one vector register the schedule targets.
