@@ -12,15 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("triton")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def kevc():
-    for sub in ("release", "debug"):
-        path = os.path.join(ROOT, ".build", sub, "kevc")
-        if os.path.exists(path):
-            return path
-    pytest.skip("no built kevc")
+from test_artifacts import ROOT, kevc  # noqa: E402  (the built kevc, or a skip)
 
 
 def test_select_form_argmax_under_the_triton_interpreter(tmp_path, monkeypatch):
