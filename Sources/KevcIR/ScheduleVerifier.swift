@@ -5,7 +5,8 @@ import KevcBasic
 /// consumer names an existing later definition that reads it and one of that consumer's loops, storage layouts are
 /// permutations, GPU dimensions are bound at most once, a precision only marks a `dot`, a program order
 /// (group, persistent) is in range and only on a kernel's root definition, `compute_with` names an earlier
-/// root definition, and a scan's loops can carry its accumulator (Scan.swift).
+/// root definition, a scan's loops can carry its accumulator (Scan.swift), and an order-sensitive reduction
+/// (argmax/argmin) visits its domain in ascending order (ReductionOrder.swift, `kevc.ir.reduction-order`).
 public enum ScheduleVerifier {
   public static func verify(_ kernel: Kernel) -> [Diagnostic] {
     var out: [Diagnostic] = []
@@ -16,6 +17,9 @@ public enum ScheduleVerifier {
     for d in kernel.definitions {
       if let problem = d.scanScheduleProblem { error(d, problem) }
       guard let s = d.schedule else { continue }
+      if let problem = d.reductionOrderProblem(s) {
+        out.append(.error(DiagnosticID("ir", "reduction-order"), "schedule of '%\(d.name)': \(problem)", at: d.location))
+      }
       // Expected leaves.
       var leaves = d.axes.map(\.name) + (d.reduction?.axes.map(\.name) ?? [])
       for split in s.splits {

@@ -34,7 +34,7 @@ public enum Interpreter {
   /// As `run`, and with each result the leeway its comparison allows: elements that depend on a discontinuity met
   /// within tolerance (a floor, a comparison or a float-to-integer conversion of a computed value close to its
   /// jump, or a read of such an element) may take any value; an argmax/argmin whose extreme ties within tolerance
-  /// with other elements may give any of their indices.
+  /// with other elements may give any of their indices, except that an exact tie (the same value) gives the first.
   public static func runWithLeeway(_ kernel: Kernel, inputs: [String: TensorValue]) throws(DiagnosticError)
     -> (values: [String: TensorValue], leeway: [String: Leeway])
   {
@@ -327,12 +327,16 @@ private final class Machine {
                 bestValue = v
               }
             }
-            // Ties within tolerance: every index whose value is that close to the extreme is as good an answer.
+            // Ties within tolerance: every index whose value is that close to the extreme, but not exactly equal
+            // to it, is as good an answer (rounding may order them either way); an exact tie (the same value)
+            // gives the first index only.
             if let doubt, found, bestValue.isFinite {
               var ties: [Double] = []
               domain.forEach {
                 let v = f()
-                if withinTolerance(v, bestValue, t) { ties.append(Double(slots[slot])) }
+                if slots[slot] == best || (v != bestValue && withinTolerance(v, bestValue, t)) {
+                  ties.append(Double(slots[slot]))
+                }
               }
               if ties.count > 1 { doubt.alternatives = ties }
             }

@@ -15,7 +15,8 @@ import KevcIR
 /// cast to an f64 result is judged with f32's tolerance, not f64's. Discontinuous results (`Leeway`, from
 /// `Interpreter.runWithLeeway`): an element that depends on a floor, ceil, comparison, float mod or float-to-integer
 /// conversion of a computed value within tolerance of its jump may take any value (except a NaN where the
-/// reference has none); an argmax/argmin may give any index whose value ties with the extreme within tolerance.
+/// reference has none); an argmax/argmin may give any index whose value ties with the extreme within tolerance but
+/// differs from it (an exact tie, the same value, must give the first index).
 ///
 /// Why the scale term: the rounding error of a long reduction grows with the magnitudes of its terms, not with its
 /// result. Where large terms cancel to a small element (a matmul on near-overflow inputs: terms of 1e3 summing to

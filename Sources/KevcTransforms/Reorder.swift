@@ -6,7 +6,9 @@ import KevcIR
 ///
 /// Legal unless a reduction axis with data-dependent bounds would leave the loops its bounds depend on, or an
 /// argmax/argmin reduction loop would move outside a loop of the definition's own axes (its running index cannot
-/// be kept per output in place). Moving a sum/max/min/prod reduction loop outside an axis loop makes the lowering
+/// be kept per output in place), or an order-sensitive reduction (argmax/argmin, a select-form tuple combiner:
+/// ReductionOrder.swift) would visit its reduction domain out of ascending order: a split's inner part outside
+/// its outer part, or its reduction axes against their order (`kevc.transform.reduction-order`). Moving a sum/max/min/prod reduction loop outside an axis loop makes the lowering
 /// accumulate in the definition's own storage (initialised first).
 ///
 /// Before:
@@ -57,6 +59,8 @@ extension ScheduleEditing {
           "\(op.rawValue) reduction loops of '\(d.name)' must stay inside its axis loops, but '\(axisLoop.name)' would be inside one")
       }
     }
-    // A split's outer part may sit inside its inner part (the lowering then guards the point), nothing else.
+    if let problem = d.reductionOrderProblem(s) { throw fail("'\(d.name)': " + problem, .reductionOrder) }
+    // A split's outer part may sit inside its inner part (the lowering then guards the point), nothing else,
+    // unless the reduction is order-sensitive (ReductionOrder.swift).
   }
 }

@@ -115,6 +115,9 @@ public struct TransformError: Error, Hashable, Sendable, CustomStringConvertible
     case badPlacement = "bad-placement"
     /// The loop to split (or vectorize, unroll, tile) is one a producer is computed at.
     case computeLoopSplit = "compute-loop-split"
+    /// An order-sensitive reduction (argmax/argmin, a select-form tuple combiner) would visit its reduction domain
+    /// out of ascending order (a split's parts swapped, reduction axes reordered), so ties would not give the first.
+    case reductionOrder = "reduction-order"
     /// Every other legality rule.
     case illegal
   }
