@@ -13,7 +13,8 @@ import Testing
 /// 8). The loop lowering keeps the first VISITED tie, so a schedule that visits the domain out of ascending order
 /// (a split's inner part outside its outer part) would give a later index: the transforms and the schedule
 /// verifier refuse it (`kevc.transform.reduction-order`, `kevc.ir.reduction-order`; ReductionOrder.swift), for
-/// select-form tuple combiners too. The interpreter's leeway accepts only the first index of an exact tie.
+/// select-form tuple combiners too. The interpreter's leeway accepts only the first index of an exact tie, so the
+/// harness (KernelCheck) catches a kernel that gives a later one.
 @Suite struct ArgReductionOrderTests {
   static let spec = Paths.inRepository("specs/argmax.kev")
   static let (rows, columns) = (61, 129)
@@ -79,6 +80,9 @@ import Testing
     let got = try Self.run(module, x)
     // Row 0: ties at 1 and 8; n.i = 0 visits 0, 8, 16, ... before 1.
     #expect(got[0] == 8 && first[0] == 1)
+    // The harness catches it: its "ties" inputs have exact ties, whose leeway is the first index only.
+    let report = try KernelCheck.run(kernel, jit: module.jit(), options: KernelCheck.Options(trials: 6, seed: 5, timingIterations: 0))
+    #expect(!report.passed)
   }
 
   @Test(arguments: [
