@@ -23,7 +23,8 @@ import KevcIR
 /// matrix-unit dot when two axis lanes and one reduction lane split its operands as `[m, k] x [k, n]`, each block
 /// at least 16 (`tl.dot`'s minimum) and the points need no guard; its accumulator is f32 (f64 for f64 sums, i32
 /// for i8 x i8), operands keep a 16-bit float type when both are stored in it, f32 operands read in IEEE precision
-/// unless `precision(y, ...)` says otherwise.
+/// unless `precision(y, ...)` says otherwise (`dotTypes`). What the contraction is on every target (its axes,
+/// operands, tiles, and which target's matrix unit takes it) is its plan, `contraction` (`Contraction.swift`).
 ///
 /// Before (scheduled kernel IR, rmsnorm's default CPU schedule):
 /// ```
