@@ -197,7 +197,7 @@ extension NestPlan {
     func tile(_ axis: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
       guard let f = s.splits.first(where: { $0.variable == axis })?.factor, f > 0 else { return fallback }
       var p = 1
-      while p * 2 <= f { p *= 2 }
+      while p <= f / 2 { p *= 2 }
       return min(max(p, range.lowerBound), range.upperBound)
     }
     c.tileRows = tile(m, 64, 32...128)
