@@ -160,13 +160,6 @@ struct CuTeDot {
       + "\(operandType)), (\(rows), \(tileK)), order=(0, 1))"
   }
 
-  /// Whether the operand's contiguous (last) index reads the tile's row axis rather than the contracted one.
-  func rowFastest(_ load: Load, row: String) -> Bool {
-    guard let last = load.indices.last else { return false }
-    let names = last.indexNames
-    return names.contains(row) && !names.contains(k)
-  }
-
   /// Whether every index of the operand is one axis whose clamped values (the row and batch axes inside their
   /// extents, the reduction axes inside their bounds) lie inside the buffer: the load needs no bounds of its own.
   func isInside(_ load: Load, row: String, shapes: [String: [Int]]) -> Bool {
@@ -214,8 +207,8 @@ struct CuTeDot {
     }
     // Each operand tile is staged walking the axis its buffer holds contiguously (the last index), in global and
     // shared memory alike: coalesced reads, conflict-free shared stores.
-    let aRowFastest = rowFastest(lhs, row: m)
-    let bRowFastest = rowFastest(rhs, row: n)
+    let aRowFastest = plan.lhsAlongTile
+    let bRowFastest = plan.rhsAlongTile
     func layout(_ rows: Int, _ fast: Bool) -> String {
       "cute.make_layout((\(rows), \(bk)), stride=\(fast ? "(1, \(rows))" : "(\(bk), 1)"))"
     }

@@ -2,9 +2,10 @@ import KevcBasic
 import KevcIR
 
 /// The one plan of a `dot` definition (a sum of a product of two operands), made once from the scheduled kernel and
-/// read by every target: its operands (global tensors read under widening casts only) and their stored types, the
-/// tile's axes (rows: the innermost output axis only the left operand reads; columns: the innermost one only the
-/// right reads; contracted: the widest reduction axis both read), batch axes (the other output axes) and serial
+/// read by every target: its operands (global tensors read under widening casts only), their stored types and the
+/// axis each is read along (its contiguous index), the tile's axes (rows: the innermost output axis only the left
+/// operand reads; columns: the innermost one only the right reads; contracted: the widest reduction axis both
+/// read), batch axes (the other output axes) and serial
 /// reduction axes (the other reduction axes, a convolution's taps), the schedule's precision, and per target
 /// whether its matrix unit takes it and why not. Triton's `tl.dot` takes the types `NestPlan.dotTypes` allows, on
 /// the lanes its builder decides (`NestPlan.dot`, block level); the CuTe DSL's tensor-core MMA atoms take two f16
@@ -18,7 +19,7 @@ import KevcIR
 /// ```
 /// After (`kevc compile specs/batched_matmul.kev --target cute --emit plan`, the same lines on every target):
 /// ```
-///   %_r0: contraction m x n over k in [0, 33) of %a (f16) and %b (f16), batch i, accumulated in f32
+///   %_r0: contraction m x n over k in [0, 33) of %a (f16, along k) and %b (f16, along n), batch i, accumulated in f32
 ///   %_r0: on cute: tensor-core MMA on f16 operands, 64x64x32 tiles
 ///   %_r0: on triton: tl.dot on f16 operands where its lanes split it as [m, k] x [k, n] (block plan)
 ///   %_r0: on llvm, hip: its loop nest (no matrix-unit lowering)
@@ -42,6 +43,11 @@ extension NestPlan {
     public var rhs: Load
     public var lhsType: DType
     public var rhsType: DType
+    /// The operands' layouts: whether the contiguous (last) index of the left operand reads the rows rather than the
+    /// contracted axis (and the right one's the columns): a tile of it is walked along that axis, else along the
+    /// contracted one (coalesced reads).
+    public var lhsAlongTile: Bool
+    public var rhsAlongTile: Bool
     public var rows: String
     public var columns: String
     public var contracted: String
@@ -172,8 +178,13 @@ extension NestPlan {
       return .refused("the operands do not read one output axis each and a shared reduction axis")
     }
     guard av.union(bv).isSubset(of: axes.union(reduced)) else { return .refused("an operand reads other index variables") }
+    func alongTile(_ load: Load, _ axis: String) -> Bool {
+      guard let last = load.indices.last?.indexNames else { return false }
+      return last.contains(axis) && !last.contains(k)
+    }
     var c = Contraction(
-      definition: d.name, lhs: la, rhs: lb, lhsType: ta, rhsType: tb, rows: m, columns: n, contracted: k,
+      definition: d.name, lhs: la, rhs: lb, lhsType: ta, rhsType: tb, lhsAlongTile: alongTile(la, m),
+      rhsAlongTile: alongTile(lb, n), rows: m, columns: n, contracted: k,
       contractedRange: kRange, batch: d.axes.map(\.name).filter { $0 != m && $0 != n },
       serial: r.axes.map(\.name).filter { $0 != k }.compactMap { x in bounds[x].map { .init(name: x, lo: $0.lowerBound, hi: $0.upperBound) } },
       extents: extents, accumulator: r.accumulator, precision: s.dotPrecision, warps: s.launch?.warps)
@@ -216,8 +227,8 @@ extension NestPlan {
       let serial = c.serial.isEmpty ? "" : ", serial \(c.serial.map { "\($0.name) in [\($0.lo), \($0.hi))" }.joined(separator: ", "))"
       let precision = c.precision.map { ", precision \($0.rawValue)" } ?? ""
       var s = "  %\(name): contraction \(c.rows) x \(c.columns) over \(c.contracted) in [\(c.contractedRange.lowerBound), "
-        + "\(c.contractedRange.upperBound)) of %\(c.lhs.tensor) (\(c.lhsType.rawValue)) and %\(c.rhs.tensor) "
-        + "(\(c.rhsType.rawValue))\(batch)\(serial)\(precision), accumulated in \(c.accumulator.rawValue)\n"
+        + "\(c.contractedRange.upperBound)) of %\(c.lhs.tensor) (\(c.lhsType.rawValue), along \(c.lhsAlongTile ? c.rows : c.contracted)) "
+        + "and %\(c.rhs.tensor) (\(c.rhsType.rawValue), along \(c.rhsAlongTile ? c.columns : c.contracted))\(batch)\(serial)\(precision), accumulated in \(c.accumulator.rawValue)\n"
       if let o = c.mma {
         s += "  %\(name): on cute: tensor-core MMA on \(o.rawValue) operands, \(c.tileRows)x\(c.tileColumns)x\(c.tileContracted) tiles\n"
       } else {

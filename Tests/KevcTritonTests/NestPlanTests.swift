@@ -101,7 +101,7 @@ import Testing
       loops: """
         decisions @mm (loops):
           %c: accumulates locally (reduction loops from k)
-          %c: contraction m x n over k in [0, 20) of %a (bf16) and %b (bf16), accumulated in f32
+          %c: contraction m x n over k in [0, 20) of %a (bf16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
           %c: on llvm, hip: its loop nest (no matrix-unit lowering)
@@ -110,7 +110,7 @@ import Testing
       blocks: """
         decisions @mm (blocks):
           %c: accumulates locally (no reduction loop runs one value at a time)
-          %c: contraction m x n over k in [0, 20) of %a (bf16) and %b (bf16), accumulated in f32
+          %c: contraction m x n over k in [0, 20) of %a (bf16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
           %c: on llvm, hip: its loop nest (no matrix-unit lowering)
@@ -155,7 +155,7 @@ import Testing
         """,
       trace: "split(c, m, 32)\nbind(c, i, grid.x)\nbind(c, m.i, block.y)\nbind(c, n, block.x)\nbind(c, k, block.z)\ndot(c)\n",
       plan: """
-          %c: contraction m x n over k in [0, 33) of %a (f16) and %b (f16), batch i, accumulated in f32
+          %c: contraction m x n over k in [0, 33) of %a (f16, along k) and %b (f16, along n), batch i, accumulated in f32
           %c: on cute: tensor-core MMA on f16 operands, 32x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
           %c: on llvm, hip: its loop nest (no matrix-unit lowering)
@@ -175,7 +175,7 @@ import Testing
         """,
       trace: "bind(y, n, grid.x)\nbind(y, l, block.y)\nbind(y, f, block.x)\nbind(y, c, block.z)\ndot(y)\n",
       plan: """
-          %y: contraction l x f over c in [0, 40) of %x (bf16) and %w (bf16), batch n, serial k in [0, 3), accumulated in f32
+          %y: contraction l x f over c in [0, 40) of %x (bf16, along l) and %w (bf16, along c), batch n, serial k in [0, 3), accumulated in f32
           %y: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %y: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [l, c] x [c, f] in blocks of at least 16
           %y: on llvm, hip: its loop nest (no matrix-unit lowering)
@@ -195,7 +195,7 @@ import Testing
         """,
       trace: "bind(c, m, block.y)\nbind(c, n, block.x)\nbind(c, k, block.z)\ndot(c)\n",
       plan: """
-          %c: contraction m x n over k in [0, 20) of %a (f16) and %b (bf16), accumulated in f32
+          %c: contraction m x n over k in [0, 20) of %a (f16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: its loop nest: operand types f16 and bf16 (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)
           %c: on triton: tl.dot (operands as f32, ieee precision, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
           %c: on llvm, hip: its loop nest (no matrix-unit lowering)
