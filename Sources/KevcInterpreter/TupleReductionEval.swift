@@ -7,7 +7,9 @@ import KevcIR
 /// the value is `yield` of the final state. Floats combine in f64 and integers in wrapping Int64 without rounding
 /// per step, as every reduction of the interpreter; the caller rounds the value to the definition's type. The
 /// combiner is compiled without doubt tracking: its comparisons (a running maximum equal to itself) are exact
-/// choices between equivalent rescalings, not discontinuities of the result.
+/// choices between equivalent rescalings, not discontinuities of the result. A select-form combiner
+/// (SelectFormCombiner.swift: argmax) evaluates its one condition per element and, when it holds, takes the elements
+/// as the state (the same values as its selects).
 final class TupleState {
   var left: [Double]
   var leftInts: [Int64]
@@ -61,6 +63,7 @@ extension ExprCompiler {
     var computeNext: [() -> Void] = []
     var commit: [() -> Void] = []
     var reset: [() -> Void] = []
+    var takeRight: [() -> Void] = []
     for (i, comp) in c.components.enumerated() {
       let element = ExprCompiler.convert(try compile(elementExprs[i]), to: comp.dtype)
       let combined = try combiner.compile(c.combine[i])
@@ -69,12 +72,14 @@ extension ExprCompiler {
         loadElements.append { state.right[i] = e() }
         computeNext.append { state.next[i] = f() }
         commit.append { state.left[i] = state.next[i] }
+        takeRight.append { state.left[i] = state.right[i] }
         let identity = comp.identity.doubleValue
         reset.append { state.left[i] = identity }
       case (.int(let e), .int(let f)):
         loadElements.append { state.rightInts[i] = e() }
         computeNext.append { state.nextInts[i] = f() }
         commit.append { state.leftInts[i] = state.nextInts[i] }
+        takeRight.append { state.leftInts[i] = state.rightInts[i] }
         let identity = ElementEncoding.storedInteger(comp.identity.doubleValue, comp.dtype)
         reset.append { state.leftInts[i] = identity }
       case (.float, .int), (.int, .float):
@@ -82,8 +87,18 @@ extension ExprCompiler {
       }
     }
     let yield = try yielder.compile(c.yield)
+    // A select-form combiner keeps the state or takes the element whole: its one condition, evaluated once.
+    var take: (() -> Int64)?
+    if let form = SelectFormCombiner.analyse(c), case .int(let t) = try combiner.compile(form.condition).code { take = t }
     let run = {
       for r in reset { r() }
+      if let take {
+        domain.forEach {
+          for l in loadElements { l() }
+          if take() != 0 { for t in takeRight { t() } }
+        }
+        return
+      }
       domain.forEach {
         for l in loadElements { l() }
         for f in computeNext { f() }

@@ -17,6 +17,12 @@ import KevcIR
 ///                        lse.n.0[] = max(lse.s.0[], lse.e.0[]); lse.n.1[] = ...
 ///                        lse.s.0[] = lse.n.0[]; lse.s.1[] = lse.n.1[] }
 ///     lse[i] = (lse.s.0[] + log(lse.s.1[])) } }
+///
+/// A select-form combiner (SelectFormCombiner.swift: every component `select(c, %b.x, %a.x)`, one `c`; argmax)
+/// keeps or replaces the state whole, without the `n` temporaries; the `if` is a conditional recurrence, which the
+/// LLVM emitter keeps from full unrolling (ConditionalRecurrences.swift):
+///   for k in 0 ..< N { am.e.0[] = %x[i, k]; am.e.1[] = k
+///                      if c(am.s.*[], am.e.*[]) { am.s.0[] = am.e.0[]; am.s.1[] = am.e.1[] } }
 extension Lowering {
   mutating func lowerTupleReduction(
     _ def: Definition, _ c: Combiner, elements: [Expr], loops: ([Stmt]) -> [Stmt], store: (Expr) -> [Stmt]
@@ -33,19 +39,31 @@ extension Lowering {
     for (i, comp) in c.components.enumerated() {
       for kind in ["s", "e", "n"] { types[local(kind, i)] = comp.dtype }
     }
-    let combined = c.combined((0..<n).map { read(local("s", $0)) }, (0..<n).map { read(local("e", $0)) })
+    let (state, element) = ((0..<n).map { read(local("s", $0)) }, (0..<n).map { read(local("e", $0)) })
     var step: [Stmt] = []
     for (i, comp) in c.components.enumerated() {
       step.append(.store(buffer: local("e", i), indices: [], value: convert(elements[i], to: comp.dtype)))
     }
-    for i in 0..<n { step.append(.store(buffer: local("n", i), indices: [], value: combined[i])) }
-    for i in 0..<n { step.append(.store(buffer: local("s", i), indices: [], value: read(local("n", i)))) }
-    for (i, comp) in c.components.enumerated().reversed() {
-      step = [
-        .allocate(
-          Buffer(name: local("e", i), dtype: comp.dtype, shape: [], scope: .local),
-          body: [.allocate(Buffer(name: local("n", i), dtype: comp.dtype, shape: [], scope: .local), body: step)])
-      ]
+    if let form = SelectFormCombiner.analyse(c) {
+      // Keep the state or take the element whole: one condition, no new-state temporaries.
+      step.append(
+        .ifThen(
+          condition: form.condition(in: c, state, element),
+          then: (0..<n).map { .store(buffer: local("s", $0), indices: [], value: element[$0]) }, else: []))
+      for (i, comp) in c.components.enumerated().reversed() {
+        step = [.allocate(Buffer(name: local("e", i), dtype: comp.dtype, shape: [], scope: .local), body: step)]
+      }
+    } else {
+      let combined = c.combined(state, element)
+      for i in 0..<n { step.append(.store(buffer: local("n", i), indices: [], value: combined[i])) }
+      for i in 0..<n { step.append(.store(buffer: local("s", i), indices: [], value: read(local("n", i)))) }
+      for (i, comp) in c.components.enumerated().reversed() {
+        step = [
+          .allocate(
+            Buffer(name: local("e", i), dtype: comp.dtype, shape: [], scope: .local),
+            body: [.allocate(Buffer(name: local("n", i), dtype: comp.dtype, shape: [], scope: .local), body: step)])
+        ]
+      }
     }
     var nest: [Stmt] = c.components.enumerated().map { i, comp in
       .store(buffer: local("s", i), indices: [], value: .constant(comp.identity))

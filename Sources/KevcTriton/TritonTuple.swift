@@ -15,6 +15,8 @@
 ///         acc_m, acc_s = _kevc_combine_o(acc_m, acc_s, t_m, t_s)
 ///     tl.store(o_ptr + ..., <yield of acc_m, acc_s>)
 ///
+/// A select-form combiner (SelectFormCombiner.swift; argmax) computes its one condition once and returns
+/// `tl.where(take, b_x, a_x)` per component.
 /// Masked lanes contribute the combiner's identity, so partial blocks need no other care. The combiner is generic:
 /// nothing here knows about softmax or attention.
 import KevcBasic
@@ -43,10 +45,21 @@ extension KernelBuilder {
     }
     var results: [String] = []
     let empty = Frame(dims: [:], rank: 0)
-    for (i, e) in c.combine.enumerated() {
-      let t = c.components[i].dtype
-      let v = try expression(e, empty)
-      results.append(v.isConstant ? "tl.full([], \(v.text), \(TritonType.register(t)))" : "(\(v.text)).to(\(TritonType.register(t)))")
+    if let form = SelectFormCombiner.analyse(c) {
+      // Keep the left state or take the right one whole: the condition once, one tl.where per component.
+      let take = try expression(form.condition, empty)
+      line("take = \(take.text)")
+      for comp in c.components {
+        let id = pythonIdentifier(comp.name)
+        results.append("tl.where(take, b_\(id), a_\(id))")
+      }
+    } else {
+      for (i, e) in c.combine.enumerated() {
+        let t = c.components[i].dtype
+        let v = try expression(e, empty)
+        results.append(
+          v.isConstant ? "tl.full([], \(v.text), \(TritonType.register(t)))" : "(\(v.text)).to(\(TritonType.register(t)))")
+      }
     }
     var text = "@triton.jit\ndef \(name)(\(params.joined(separator: ", "))):\n"
     for l in lines { text += l + "\n" }

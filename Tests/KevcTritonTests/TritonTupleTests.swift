@@ -23,6 +23,9 @@ import Testing
     #expect(module.kernels.count == 1)
     #expect(module.source.contains("def _kevc_combine_i(a_v, a_i, b_v, b_i):"))
     #expect(module.source.contains("t_v, t_i = tl.reduce((t_v, t_i), None, _kevc_combine_i)"))
+    // A select-form combiner: its condition once, one tl.where per component.
+    #expect(module.source.contains("    return tl.where(take, b_v, a_v), tl.where(take, b_i, a_i)\n"))
+    #expect(module.source.components(separatedBy: "(a_v != a_v)").count == 2, "the condition is emitted once")
     // Masked lanes contribute the identity of each component.
     #expect(module.source.contains("tl.where(n_ok, (x_v).to(tl.float32), -float(\"inf\"))"))
     #expect(module.source.contains("tl.where(n_ok, (n).to(tl.int64), -1)"))

@@ -1,0 +1,44 @@
+import KevcBasic
+
+/// Recognises tuple combiners of the "select form": every component is combined by `select(c, %b.x, %a.x)` with
+/// one and the same condition `c`, so that one combine step either keeps the left state or takes the right one
+/// whole. Such a step is `if c { state = element }`: the lowerings evaluate `c` once per element and skip the
+/// per-component selects (and the stores) when the state is kept. argmax/argmin (`Combiner.argExtreme`) is an
+/// instance, and so is any "keep the best" reduction (the largest by one key with a payload, the first element
+/// satisfying a predicate, ...): only the shape of the combiner is matched, never a name.
+///
+///     combine (select(%t, %b.v, %a.v), select(%t, %b.i, %a.i))   where %t is one condition of %a.*, %b.*
+///     -> SelectFormCombiner(condition: %t)
+///
+/// A combiner with two different conditions, a component combined otherwise (`max`, a sum, a constant), or a
+/// select whose branches are swapped or read another component is not of the form.
+public struct SelectFormCombiner: Hashable, Sendable {
+  /// The condition under which the right operand replaces the left state, of `%a.NAME` and `%b.NAME`.
+  public var condition: Expr
+
+  public init(condition: Expr) { self.condition = condition }
+
+  /// The form of `c`, or nil when it is not a select-form combiner.
+  public static func analyse(_ c: Combiner) -> SelectFormCombiner? {
+    guard !c.components.isEmpty, c.combine.count == c.components.count else { return nil }
+    var condition: Expr?
+    for (comp, e) in zip(c.components, c.combine) {
+      guard case .select(let t, let b, let a) = e, b == .scalar(Combiner.right(comp.name)),
+        a == .scalar(Combiner.left(comp.name))
+      else { return nil }
+      if let known = condition, known != t { return nil }
+      condition = t
+    }
+    return condition.map(SelectFormCombiner.init(condition:))
+  }
+
+  /// The condition with the left operand `a` and right operand `b` substituted (expressions by component).
+  public func condition(in c: Combiner, _ a: [Expr], _ b: [Expr]) -> Expr {
+    var map: [String: Expr] = [:]
+    for (i, comp) in c.components.enumerated() where i < a.count && i < b.count {
+      map[Combiner.left(comp.name)] = a[i]
+      map[Combiner.right(comp.name)] = b[i]
+    }
+    return condition.substitutingScalars(map)
+  }
+}

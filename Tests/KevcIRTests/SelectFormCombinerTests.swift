@@ -1,0 +1,53 @@
+// The select-form combiner analysis (SelectFormCombiner): argmax/argmin as tuples (Combiner.argExtreme, float and
+// integer values) and a "first element satisfying a test" combiner are recognised with their one condition; two
+// different conditions, swapped branches, a branch reading another component, and a running max are not.
+import Foundation
+import KevcBasic
+import KevcIR
+import Testing
+
+@Suite struct SelectFormCombinerTests {
+  func combiner(_ text: String) throws -> Combiner {
+    let source = """
+      kernel @t(%x: f32[M, N]) -> (%y: f32[M]) {
+        dims M = 4, N = 13
+        %y: f32[i < M] = \(text)
+      }
+      """
+    return try #require(try IRParser.parse(SourceFile(path: "t.kir", text: source)).definitions.last?.reduction?.combiner)
+  }
+
+  @Test func recognisesArgExtremeAndOtherKeepOrTakeCombiners() throws {
+    for (isMax, t) in [(true, DType.f32), (false, .f32), (true, .i32), (false, .f64)] {
+      let c = Combiner.argExtreme(isMax: isMax, valueType: t, index: .index("k"))
+      let form = try #require(SelectFormCombiner.analyse(c))
+      guard case .select(let condition, _, _) = c.combine[1] else { Issue.record("argExtreme is not a select"); continue }
+      #expect(form.condition == condition)
+    }
+    // The first positive element and its index (a condition on the state and the element only).
+    let first = try combiner(
+      "reduce<v: f32 = 0.0:f32, i: i64 = -1:i64> [k in 0 .. $N] (%x[i, k], k) combine (select(((%a.i == -1:i64) and (%b.v > 0.0:f32)), %b.v, %a.v), select(((%a.i == -1:i64) and (%b.v > 0.0:f32)), %b.i, %a.i)) yield %v")
+    let form = try #require(SelectFormCombiner.analyse(first))
+    let substituted = form.condition(in: first, [.scalar("s0"), .scalar("s1")], [.scalar("e0"), .scalar("e1")])
+    #expect(IRPrinter.print(substituted) == "((%s1 == -1:i64) and (%e0 > 0.0:f32))")
+  }
+
+  @Test func rejectsOtherCombiners() throws {
+    // Two different conditions.
+    let two = try combiner(
+      "reduce<v: f32 = -inf:f32, w: f32 = -inf:f32> [k in 0 .. $N] (%x[i, k], %x[i, k]) combine (select((%b.v > %a.v), %b.v, %a.v), select((%b.w > %a.w), %b.w, %a.w)) yield %v")
+    #expect(SelectFormCombiner.analyse(two) == nil)
+    // Branches swapped (keep the element when the condition holds is the same form only written the other way).
+    let swapped = try combiner(
+      "reduce<v: f32 = -inf:f32, i: i64 = -1:i64> [k in 0 .. $N] (%x[i, k], k) combine (select((%b.v > %a.v), %a.v, %b.v), select((%b.v > %a.v), %a.i, %b.i)) yield %v")
+    #expect(SelectFormCombiner.analyse(swapped) == nil)
+    // A branch reading another component.
+    let crossed = try combiner(
+      "reduce<v: f32 = -inf:f32, w: f32 = -inf:f32> [k in 0 .. $N] (%x[i, k], %x[i, k]) combine (select((%b.v > %a.v), %b.w, %a.v), select((%b.v > %a.v), %b.w, %a.w)) yield %v")
+    #expect(SelectFormCombiner.analyse(crossed) == nil)
+    // A running maximum with a select-form second component.
+    let mixed = try combiner(
+      "reduce<v: f32 = -inf:f32, i: i64 = -1:i64> [k in 0 .. $N] (%x[i, k], k) combine (max(%a.v, %b.v), select((%b.v > %a.v), %b.i, %a.i)) yield %v")
+    #expect(SelectFormCombiner.analyse(mixed) == nil)
+  }
+}
