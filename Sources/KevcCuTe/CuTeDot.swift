@@ -9,12 +9,12 @@ import KevcLowering
 /// operand tiles in shared memory (one element per thread and step, out-of-range elements zero, the index of every
 /// read clamped under a select), each thread copies its MMA partitions to registers and `cute.gemm` accumulates in
 /// f32; the epilogue stores each thread's accumulator elements (coordinates from an identity tensor partitioned like
-/// the accumulator) through the target's store, guarded by the output's bounds. The tile's rows are the innermost
-/// output axis only the left operand reads, its columns the innermost one only the right reads; the other output
-/// axes are batch axes (blocks per value); reduction axes other than the contracted one
-/// (a convolution's taps) are serial loops around the steps. Operands: f16/bf16 loads (under widening casts only)
-/// of one type with an f32 accumulator, or f32 loads where `precision(y, tf32|bf16)` allows rounding them. Any
-/// other contraction keeps the scalar loops of the thread plan, with the reason in a comment in the module.
+/// the accumulator) through the target's store, guarded by the output's bounds. What the dot is (the tile's rows,
+/// columns and contracted axis, batch axes as blocks per value, serial reduction axes around the steps, the atom's
+/// operand type, the tile sizes from the schedule's splits) or why the tensor cores do not take it, is
+/// `NestPlan.contraction`'s plan (KevcLowering/Contraction.swift, shared by every target); this file prints it. A
+/// phase that also stores other buffers, or a plan the tensor cores refuse, keeps the scalar loops of the thread
+/// plan, with the reason in a comment in the module.
 ///
 /// Before (loop IR, one phase):
 ///   for i, m, n (bound) { %c.acc[] = 0.0; for k { %c.acc[] = %c.acc[] + cast<f32>(%a[i, m, k]) * ... }; %c[i, m, n] = ... }
@@ -37,45 +37,44 @@ struct CuTeDot {
     case mma(CuTeDot)
   }
 
-  /// The output tile (rows, columns), the step of the contracted axis, and the warps along rows (columns: 2).
-  var tileM = 64
-  var tileN = 64
-  var tileK = 32
+  /// The contraction's plan (`NestPlan.contraction`: axes, operands, MMA operand type, tiles), and the definition
+  /// and its buffer.
+  var plan: NestPlan.Contraction
+  var operands: NestPlan.Contraction.MMAOperands
+  var definition: Definition
+  var buffer: Buffer
+  /// Warps along rows (columns: 2): 4 where `launch` asks for 8 or more and the tile has 64 rows or more, else 2.
   var warpsM = 2
   /// Warpgroup MMA (`wgmma`, operands in swizzled shared memory): 1 or 2 warpgroups along the rows; nil: SM80 atoms.
   var warpgroups: Int?
   var threads: Int { warpgroups.map { $0 * 128 } ?? warpsM * 2 * 32 }
 
-  var definition: Definition
-  /// The tile's output axis from the left operand, the one from the right, and the contracted axis.
-  var m: String
-  var n: String
-  var k: String
-  var extents: [String: Int]
-  var kRange: (lo: Int, hi: Int)
-  /// Output axes besides m and n, outermost first.
-  var batch: [String]
-  /// Reduction axes besides k (serial loops around the steps), with their constant bounds.
-  var serial: [(name: String, lo: Int, hi: Int)]
-  var lhs: Load
-  var rhs: Load
-  /// The DSL type of the staged operands, the MMA atom, and the atom's K (the tiled MMA's K permutation).
-  var operandType: String
-  var atom: String
-  var atomK: Int
-  var buffer: Buffer
-
-  /// The load under widening float casts only (its values are exact in the accumulator), if the operand is one.
-  static func rawLoad(_ e: Expr, _ types: [String: DType]) -> Load? {
-    var x = e
-    var targets: [DType] = []
-    while case .cast(let t, let inner) = x {
-      targets.append(t)
-      x = inner
+  var tileM: Int { plan.tileRows }
+  var tileN: Int { plan.tileColumns }
+  var tileK: Int { plan.tileContracted }
+  var m: String { plan.rows }
+  var n: String { plan.columns }
+  var k: String { plan.contracted }
+  var kRange: (lo: Int, hi: Int) { (plan.contractedRange.lowerBound, plan.contractedRange.upperBound) }
+  var batch: [String] { plan.batch }
+  var serial: [NestPlan.Contraction.SerialAxis] { plan.serial }
+  var lhs: Load { plan.lhs }
+  var rhs: Load { plan.rhs }
+  /// The DSL type of the staged operands, the SM80 MMA atom, and the atom's K (the tiled MMA's K permutation).
+  var operandType: String {
+    switch operands {
+    case .f16: return CuTeSyntax.type(.f16)
+    case .bf16: return CuTeSyntax.type(.bf16)
+    case .tf32: return "cutlass.TFloat32"
     }
-    guard case .load(let l) = x, let s = types[l.tensor], s.isFloat else { return nil }
-    return targets.allSatisfy { $0.isFloat && $0.mantissaBits >= s.mantissaBits } ? l : nil
   }
+  var atom: String {
+    switch operands {
+    case .f16, .bf16: return "cute.nvgpu.warp.MmaF16BF16Op(\(operandType), cutlass.Float32, (16, 8, 16))"
+    case .tf32: return "cute.nvgpu.warp.MmaTF32Op((16, 8, 8))"
+    }
+  }
+  var atomK: Int { operands == .tf32 ? 8 : 16 }
 
   /// Buffers `stmts` store to, besides the ones they allocate.
   static func storedBuffers(_ stmts: [Stmt]) -> Set<String> {
@@ -91,112 +90,41 @@ struct CuTeDot {
     return out
   }
 
-  /// The choice for one top-level nest of `program` (one phase).
-  static func choose(_ stmt: Stmt, program: LoopProgram, kernel: Kernel, workspace: [Buffer], mma: CuTeMMA = .sm80) -> Choice {
+  /// The choice for one top-level nest of `program` (one phase): the phase of a `dot` definition prints its plan
+  /// (`contractions`, from `NestPlan.contractions`), or the plan's reason why the tensor cores do not take it.
+  static func choose(
+    _ stmt: Stmt, program: LoopProgram, kernel: Kernel, contractions: [String: NestPlan.ContractionPlan],
+    workspace: [Buffer], mma: CuTeMMA = .sm80
+  ) -> Choice {
     let stores = storedBuffers([stmt])
     let allocated = Set(ThreadPlan.allocations([stmt]))
     let dots = kernel.definitions.filter { $0.effectiveSchedule.isDot }
-    if let d = dots.first(where: { allocated.contains($0.name) }) {
-      return .fallback(definition: d.name, reason: "it is computed inside its consumer's loops (compute_at), not as a phase of its own")
-    }
-    guard let d = dots.first(where: { stores.contains($0.name) }) else { return .loops }
+    guard let d = dots.first(where: { allocated.contains($0.name) }) ?? dots.first(where: { stores.contains($0.name) }),
+      let planned = contractions[d.name]
+    else { return .loops }
     func refuse(_ reason: String) -> Choice { .fallback(definition: d.name, reason: reason) }
+    let plan: NestPlan.Contraction
+    switch planned {
+    case .refused(let reason): return refuse(reason)
+    case .planned(let c): plan = c
+    }
     guard stores == [d.name] else {
       return refuse("its phase also stores \(stores.subtracting([d.name]).sorted().joined(separator: ", "))")
     }
-    let globals = program.params + program.results + workspace
-    var types: [String: DType] = [:]
-    for b in globals { types[b.name] = b.dtype }
-    let s = d.effectiveSchedule
-    guard let buffer = globals.first(where: { $0.name == d.name }), s.storage.permutation == nil, s.storage.padding == nil
+    guard let buffer = (program.results + workspace).first(where: { $0.name == d.name }), buffer.shape == d.axes.map({ plan.extent($0.name) })
     else { return refuse("its buffer is not a plain global tensor (layout or padding)") }
-    guard let r = d.reduction, r.op == .sum, r.accumulator == .f32 else { return refuse("it does not accumulate a sum in f32") }
-    func stripCasts(_ e: Expr) -> Expr {
-      if case .cast(_, let inner) = e { return stripCasts(inner) }
-      return e
-    }
-    guard case .binary(.mul, let a, let b) = stripCasts(d.body) else { return refuse("its body is not a product") }
-    guard let la = rawLoad(a, types), let lb = rawLoad(b, types), let ta = types[la.tensor], let tb = types[lb.tensor] else {
-      return refuse("an operand is not a global tensor read under widening casts only")
-    }
-    let arithmetic = IndexArithmetic(dims: program.dims)
-    guard buffer.shape.count == d.axes.count else { return refuse("its buffer's shape is not its domain") }
-    var extents: [String: Int] = [:]
-    for (axis, size) in zip(d.axes, buffer.shape) { extents[axis.name] = size }
-    var bounds: [String: (lo: Int, hi: Int)] = [:]
-    for x in r.axes {
-      guard let lo = arithmetic.constant(x.lowerBound), let hi = arithmetic.constant(x.upperBound), hi > lo else {
-        return refuse("reduction axis '\(x.name)' has bounds that are not constant")
-      }
-      bounds[x.name] = (lo, hi)
-    }
-    let axes = Set(d.axes.map(\.name))
-    let reduced = Set(r.axes.map(\.name))
-    let av = la.indices.reduce(Set<String>()) { $0.union($1.indexNames) }
-    let bv = lb.indices.reduce(Set<String>()) { $0.union($1.indexNames) }
-    let onlyA = av.subtracting(bv).intersection(axes)
-    let onlyB = bv.subtracting(av).intersection(axes)
-    // The contracted axis: read by both operands; the widest if several (a convolution's channels, not its taps).
-    func span(_ x: String) -> Int { bounds[x].map { $0.hi - $0.lo } ?? 0 }
-    let shared = r.axes.map(\.name).filter { av.contains($0) && bv.contains($0) }
-    // The output tile's axes: the innermost output axis each operand alone reads (the others are batch axes).
-    guard let m = d.axes.map(\.name).last(where: onlyA.contains), let n = d.axes.map(\.name).last(where: onlyB.contains),
-      let k = shared.max(by: { span($0) < span($1) }), let kRange = bounds[k]
-    else {
-      return refuse("the operands do not read one output axis each and a shared reduction axis")
-    }
-    guard av.union(bv).isSubset(of: axes.union(reduced)) else { return refuse("an operand reads other index variables") }
-    // Operand types and the MMA atom.
-    let operandType: String
-    let atom: String
-    let atomK: Int
-    switch (ta, tb, s.dotPrecision) {
-    case (.f16, .f16, _), (.bf16, .bf16, _):
-      operandType = CuTeSyntax.type(ta)
-      atom = "cute.nvgpu.warp.MmaF16BF16Op(\(operandType), cutlass.Float32, (16, 8, 16))"
-      atomK = 16
-    case (.f32, .f32, .tf32?):
-      operandType = "cutlass.TFloat32"
-      atom = "cute.nvgpu.warp.MmaTF32Op((16, 8, 8))"
-      atomK = 8
-    case (.f32, .f32, .bf16?):
-      operandType = "cutlass.BFloat16"
-      atom = "cute.nvgpu.warp.MmaF16BF16Op(cutlass.BFloat16, cutlass.Float32, (16, 8, 16))"
-      atomK = 16
-    case (.f32, .f32, .tf32x3?):
-      return refuse("precision tf32x3 (three tf32 passes) has no single MMA atom")
-    case (.f32, .f32, nil):
-      return refuse("f32 operands at full precision (precision(y, tf32) or bf16 would allow the tf32/bf16 MMA atoms)")
-    default:
-      return refuse("operand types \(ta) and \(tb) (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)")
-    }
-    // Tiles from the schedule's splits of the three axes (the inner factor, to a power of two in the atoms' range;
-    // 64, 64, 32 where an axis is not split), 8 warps (4 x 2) where `launch` asks for 8 or more and the tile has
-    // 64 rows or more, else 4 (2 x 2).
-    func tile(_ axis: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
-      guard let f = s.splits.first(where: { $0.variable == axis })?.factor, f > 0 else { return fallback }
-      var p = 1
-      while p * 2 <= f { p *= 2 }
-      return min(max(p, range.lowerBound), range.upperBound)
-    }
-    let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }
-    let serial = r.axes.map(\.name).filter { $0 != k }.compactMap { x in bounds[x].map { (name: x, lo: $0.lo, hi: $0.hi) } }
-    var dot = CuTeDot(
-      definition: d, m: m, n: n, k: k, extents: extents, kRange: kRange, batch: batch, serial: serial, lhs: la,
-      rhs: lb, operandType: operandType, atom: atom, atomK: atomK, buffer: buffer)
-    dot.tileM = tile(m, 64, 32...128)
-    dot.tileN = tile(n, 64, 32...128)
-    // Operand tiles within 32 KiB of shared memory: 4-byte tf32 operands take half the step.
-    dot.tileK = tile(k, 32, 16...(operandType == "cutlass.TFloat32" ? 32 : 64))
+    guard let operands = plan.mma else { return refuse(plan.mmaRefusal ?? "the tensor cores do not take it") }
+    var dot = CuTeDot(plan: plan, operands: operands, definition: d, buffer: buffer)
+    let s = d.effectiveSchedule
     dot.warpsM = (s.launch?.warps ?? 4) >= 8 && dot.tileM >= 64 ? 4 : 2
     // wgmma: 16-bit operands and a tile of 64 rows per warpgroup (smaller tiles keep the SM80 atoms).
-    if mma == .wgmma, operandType != "cutlass.TFloat32", dot.tileM >= 64 {
+    if mma == .wgmma, operands != .tf32, dot.tileM >= 64 {
       dot.warpgroups = dot.tileM >= 128 && (s.launch?.warps ?? 4) >= 8 ? 2 : 1
     }
     return .mma(dot)
   }
 
-  func extent(_ axis: String) -> Int { extents[axis] ?? 1 }
+  func extent(_ axis: String) -> Int { plan.extent(axis) }
 
   /// What the kernel does, for the module's comment and `--emit plan`.
   var summary: String {
@@ -230,13 +158,6 @@ struct CuTeDot {
     let kind = bits % 1024 == 0 ? "K_SW128" : bits % 512 == 0 ? "K_SW64" : bits % 256 == 0 ? "K_SW32" : "K_INTER"
     return "cute.tile_to_shape(cute.nvgpu.warpgroup.make_smem_layout_atom(cute.nvgpu.warpgroup.SmemLayoutAtomKind.\(kind), "
       + "\(operandType)), (\(rows), \(tileK)), order=(0, 1))"
-  }
-
-  /// Whether the operand's contiguous (last) index reads the tile's row axis rather than the contracted one.
-  func rowFastest(_ load: Load, row: String) -> Bool {
-    guard let last = load.indices.last else { return false }
-    let names = last.indexNames
-    return names.contains(row) && !names.contains(k)
   }
 
   /// Whether every index of the operand is one axis whose clamped values (the row and batch axes inside their
@@ -286,8 +207,8 @@ struct CuTeDot {
     }
     // Each operand tile is staged walking the axis its buffer holds contiguously (the last index), in global and
     // shared memory alike: coalesced reads, conflict-free shared stores.
-    let aRowFastest = rowFastest(lhs, row: m)
-    let bRowFastest = rowFastest(rhs, row: n)
+    let aRowFastest = plan.lhsAlongTile
+    let bRowFastest = plan.rhsAlongTile
     func layout(_ rows: Int, _ fast: Bool) -> String {
       "cute.make_layout((\(rows), \(bk)), stride=\(fast ? "(1, \(rows))" : "(\(bk), 1)"))"
     }

@@ -35,8 +35,9 @@ public enum CuTeEmitter {
   public static func planText(_ program: LoopProgram, kernel: Kernel, mma: CuTeMMA = .sm80) -> String {
     let plan = ThreadPlan(program)
     var s = plan.text(program)
+    let contractions = NestPlan.contractions(kernel)
     for (i, stmt) in program.body.enumerated() {
-      switch CuTeDot.choose(stmt, program: program, kernel: kernel, workspace: plan.workspace, mma: mma) {
+      switch CuTeDot.choose(stmt, program: program, kernel: kernel, contractions: contractions, workspace: plan.workspace, mma: mma) {
       case .loops: continue
       case .fallback(let d, let reason): s += "  cute: phase \(i): dot '\(d)' as the loops above: \(reason)\n"
       case .mma(let dot):
@@ -70,11 +71,14 @@ public enum CuTeEmitter {
     s += "import cutlass\nimport cutlass.cute as cute\n\n"
     s += plan.metadata(program, kernel: kernel, target: "cute")
     var launches: [String] = []
+    let contractions = NestPlan.contractions(kernel)
     for (i, phase) in plan.phases.enumerated() {
       let k = "\(base)_p\(i)"
       var note = ""
       if i < program.body.count {
-        switch CuTeDot.choose(program.body[i], program: program, kernel: kernel, workspace: plan.workspace, mma: mma) {
+        switch CuTeDot.choose(
+          program.body[i], program: program, kernel: kernel, contractions: contractions, workspace: plan.workspace, mma: mma)
+        {
         case .loops: break
         case .fallback(let d, let reason): note = "    # dot '\(d)': scalar loops, not cute.gemm: \(reason).\n"
         case .mma(let dot):

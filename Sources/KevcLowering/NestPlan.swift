@@ -23,7 +23,8 @@ import KevcIR
 /// matrix-unit dot when two axis lanes and one reduction lane split its operands as `[m, k] x [k, n]`, each block
 /// at least 16 (`tl.dot`'s minimum) and the points need no guard; its accumulator is f32 (f64 for f64 sums, i32
 /// for i8 x i8), operands keep a 16-bit float type when both are stored in it, f32 operands read in IEEE precision
-/// unless `precision(y, ...)` says otherwise.
+/// unless `precision(y, ...)` says otherwise (`dotTypes`). What the contraction is on every target (its axes,
+/// operands, tiles, and which target's matrix unit takes it) is its plan, `contraction` (`Contraction.swift`).
 ///
 /// Before (scheduled kernel IR, rmsnorm's default CPU schedule):
 /// ```
@@ -133,8 +134,8 @@ public struct NestPlan: Sendable {
   public var producers: [Producer] = []
   /// Per reduction definition (scans excluded: a scan runs along its own loop).
   public var accumulation: [String: Accumulation] = [:]
-  /// `dot` definitions that run as their loop nest (the loop level has no matrix-unit plan yet).
-  public var loopNestDots: [String] = []
+  /// The plan of every `dot` definition (`Contraction.swift`), the same at both levels.
+  public var contractions: [String: ContractionPlan] = [:]
   /// Contractions on a matrix unit (block level), in the emitted lane names.
   public var dots: [String: Dot] = [:]
   let dims: [String: Int]
@@ -152,7 +153,7 @@ public struct NestPlan: Sendable {
     accumulation.merge(other.accumulation) { a, _ in a }
     serialLoops.merge(other.serialLoops) { a, _ in a }
     dots.merge(other.dots) { a, _ in a }
-    loopNestDots += other.loopNestDots
+    contractions.merge(other.contractions) { a, _ in a }
   }
   /// The loops that run one value at a time, per definition (the index space of `Accumulation.local`).
   public var serialLoops: [String: [String]] = [:]
@@ -162,8 +163,8 @@ public struct NestPlan: Sendable {
     level = .loops
     kernelName = kernel.name
     dims = kernel.dimBindings
+    contractions = Self.contractions(kernel)
     for d in kernel.definitions {
-      if d.effectiveSchedule.isDot { loopNestDots.append(d.name) }
       let leaves = d.effectiveSchedule.loops
       serialLoops[d.name] = leaves.map(\.name)
       if let a = Self.accumulation(d, serialLoops: leaves) { accumulation[d.name] = a }
@@ -261,40 +262,10 @@ public struct NestPlan: Sendable {
     }
     let sa = rawLoad(a, storedType).flatMap { storedType($0.tensor) }
     let sb = rawLoad(b, storedType).flatMap { storedType($0.tensor) }
-    var plan = Dot(
-      m: m, n: n, k: k, lhs: a, rhs: b, operands: .f32, precision: .ieee, accumulator: .f32, result: r.accumulator)
-    switch r.accumulator {
-    case .f32, .f16, .bf16:
-      if let sa, let sb, sa == sb, sa == .f16 || sa == .bf16 {
-        plan.lhsRaw = true
-        plan.rhsRaw = true
-        plan.operands = nil
-        plan.precision = nil
-      }
-    case .f64:
-      plan.operands = .f64
-      plan.accumulator = .f64
-    case .i32:
-      guard sa == .i8, sb == .i8 else { return nil }
-      plan.lhsRaw = true
-      plan.rhsRaw = true
-      plan.operands = nil
-      plan.precision = nil
-      plan.accumulator = .i32
-    case .i8, .i64, .bool:
-      return nil
-    }
-    // `precision(y, ...)`: f32 operands on tensor cores in tf32 (one pass or three) or cast to bf16.
-    if plan.operands == .f32, plan.accumulator == .f32 {
-      switch s.dotPrecision {
-      case .tf32?: plan.precision = .tf32
-      case .tf32x3?: plan.precision = .tf32x3
-      case .bf16?:
-        plan.operands = .bf16
-        plan.precision = nil
-      case nil: break
-      }
-    }
+    guard let t = dotTypes(accumulator: r.accumulator, lhs: sa, rhs: sb, precision: s.dotPrecision) else { return nil }
+    let plan = Dot(
+      m: m, n: n, k: k, lhs: a, rhs: b, lhsRaw: t.raw, rhsRaw: t.raw, operands: t.operands, precision: t.precision,
+      accumulator: t.accumulator, result: r.accumulator)
     return plan
   }
 
@@ -334,7 +305,7 @@ public struct NestPlan: Sendable {
     for (name, a) in accumulation.sorted(by: { $0.key < $1.key }) {
       s += "  %\(name): " + Self.describe(a, serialLoops: serialLoops[name] ?? []) + "\n"
     }
-    for name in loopNestDots { s += "  %\(name): dot runs as its loop nest (no matrix-unit plan at the loop level)\n" }
+    for (name, c) in contractions.sorted(by: { $0.key < $1.key }) { s += Self.describe(name, c) }
     for (name, d) in dots.sorted(by: { $0.key < $1.key }) {
       let operands = d.operands.map { "operands as \($0.rawValue)" } ?? "operands as stored"
       let precision = d.precision.map { ", \($0.rawValue) precision" } ?? ""

@@ -116,6 +116,7 @@ public enum TritonEmitter {
     let widths = Dictionary(IndexWidth.decisions(kernel).map { ($0.kernel, $0.bits) }, uniquingKeysWith: { a, _ in a })
     var planLines: [String] = []
     var decisions = NestPlan(level: .blocks, kernelName: kernel.name, dims: kernel.dimBindings)
+    decisions.contractions = NestPlan.contractions(kernel)
     for d in kernel.definitions where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil {
       var b = KernelBuilder(kernel: kernel, root: d, homes: homes)
       b.indexType = widths[d.name] == 32 ? "tl.int32" : "tl.int64"

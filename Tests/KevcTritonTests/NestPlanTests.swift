@@ -94,18 +94,26 @@ import Testing
           %s: accumulates locally (reduction loops from n)
 
         """),
-    // A `dot` contraction of bf16 operands: a tl.dot of its lanes on Triton, its loop nest on the loop targets.
+    // A `dot` contraction of bf16 operands: one plan on every target (the tensor-core MMA on CuTe, tl.dot on
+    // Triton, the loop nest on LLVM and HIP); Triton adds the dot of its lanes.
     Case(
       name: "dot", spec: contraction, trace: "bind(c, m, block.y)\nbind(c, n, block.x)\nbind(c, k, block.z)\ndot(c)\n",
       loops: """
         decisions @mm (loops):
           %c: accumulates locally (reduction loops from k)
-          %c: dot runs as its loop nest (no matrix-unit plan at the loop level)
+          %c: contraction m x n over k in [0, 20) of %a (bf16, along k) and %b (bf16, along n), accumulated in f32
+          %c: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
+          %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
+          %c: on llvm, hip: its loop nest (no matrix-unit lowering)
 
         """,
       blocks: """
         decisions @mm (blocks):
           %c: accumulates locally (no reduction loop runs one value at a time)
+          %c: contraction m x n over k in [0, 20) of %a (bf16, along k) and %b (bf16, along n), accumulated in f32
+          %c: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
+          %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
+          %c: on llvm, hip: its loop nest (no matrix-unit lowering)
           %c: dot of lanes m x n over k, operands as stored, accumulated in f32
 
         """),
@@ -119,6 +127,101 @@ import Testing
     }
     let plan = try Self.compile(c.spec, c.trace, .plan, target: .triton)
     #expect(Self.decisions(plan) == c.blocks, "\(plan)")
+  }
+
+  /// A contraction's plan (`NestPlan.contraction`) and where each target's matrix unit takes it.
+  struct ContractionCase: Sendable, CustomStringConvertible {
+    var name: String
+    var spec: String
+    var trace: String
+    /// The plan's lines, the same on every target.
+    var plan: String
+    /// The dot of Triton's lanes (block level), or the CuTe phase's choice.
+    var triton: String
+    var cute: String
+    var description: String { name }
+  }
+
+  static let contractionCases = [
+    // A batched matmul: the batch axis `i` is a block per value on CuTe, the split of `m` sizes its tile's rows.
+    ContractionCase(
+      name: "batched matmul",
+      spec: """
+        kernel bmm(a: f16[B, M, K], b: f16[B, K, N]) -> (c: f32[B, M, N]) {
+          dims B = 3, M = 45, N = 61, K = 33
+          c[i, m, n] = sum(k) f32(a[i, m, k]) * f32(b[i, k, n])
+        }
+
+        """,
+      trace: "split(c, m, 32)\nbind(c, i, grid.x)\nbind(c, m.i, block.y)\nbind(c, n, block.x)\nbind(c, k, block.z)\ndot(c)\n",
+      plan: """
+          %c: contraction m x n over k in [0, 33) of %a (f16, along k) and %b (f16, along n), batch i, accumulated in f32
+          %c: on cute: tensor-core MMA on f16 operands, 32x64x32 tiles
+          %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
+          %c: on llvm, hip: its loop nest (no matrix-unit lowering)
+
+        """,
+      triton: "  %c: dot of lanes m_i x n over k, operands as stored, accumulated in f32\n",
+      cute: "cute: phase 0: dot 'c' as cute.gemm instead, 6 block(s) of 128 threads: m x n over k on the tensor cores"),
+    // A convolution: the channels are contracted, the taps `k` a serial reduction axis around the steps.
+    ContractionCase(
+      name: "conv1d",
+      spec: """
+        kernel conv(x: bf16[N, C, L], w: bf16[F, C, K]) -> (y: f32[N, F, L]) {
+          dims N = 3, C = 40, L = 61, F = 20, K = 3
+          y[n, f, l] = sum(c, k) f32(x[n, c, l + k - 1]) * f32(w[f, c, k])
+        }
+
+        """,
+      trace: "bind(y, n, grid.x)\nbind(y, l, block.y)\nbind(y, f, block.x)\nbind(y, c, block.z)\ndot(y)\n",
+      plan: """
+          %y: contraction l x f over c in [0, 40) of %x (bf16, along l) and %w (bf16, along c), batch n, serial k in [0, 3), accumulated in f32
+          %y: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
+          %y: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [l, c] x [c, f] in blocks of at least 16
+          %y: on llvm, hip: its loop nest (no matrix-unit lowering)
+
+        """,
+      triton: "  %y: dot of lanes l x f over c, operands as stored, accumulated in f32\n",
+      cute: "cute: phase 0: dot 'y' as cute.gemm instead, 3 block(s) of 128 threads: l x f over c on the tensor cores"),
+    // Operands of two types: the MMA atoms refuse them (the reason on every target); tl.dot converts both to f32.
+    ContractionCase(
+      name: "mixed types",
+      spec: """
+        kernel mixed(a: f16[M, K], b: bf16[K, N]) -> (c: f32[M, N]) {
+          dims M = 40, N = 24, K = 20
+          c[m, n] = sum(k) f32(a[m, k]) * f32(b[k, n])
+        }
+
+        """,
+      trace: "bind(c, m, block.y)\nbind(c, n, block.x)\nbind(c, k, block.z)\ndot(c)\n",
+      plan: """
+          %c: contraction m x n over k in [0, 20) of %a (f16, along k) and %b (bf16, along n), accumulated in f32
+          %c: on cute: its loop nest: operand types f16 and bf16 (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)
+          %c: on triton: tl.dot (operands as f32, ieee precision, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
+          %c: on llvm, hip: its loop nest (no matrix-unit lowering)
+
+        """,
+      triton: "  %c: dot of lanes m x n over k, operands as f32, ieee precision, accumulated in f32\n",
+      cute: "cute: phase 0: dot 'c' as the loops above: operand types f16 and bf16 (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)"),
+  ]
+
+  /// One plan per contraction, printed the same by every target's `--emit plan`; Triton adds the dot of its lanes,
+  /// the CuTe DSL the phase it prints as `cute.gemm` (or the plan's reason why not).
+  @Test(arguments: contractionCases)
+  func contractionPlanOnEveryTarget(_ c: ContractionCase) throws {
+    func planLines(_ text: String) -> String {
+      Self.decisions(text).split(separator: "\n").filter { $0.contains(": contraction ") || $0.contains(": on ") }
+        .map { $0 + "\n" }.joined()
+    }
+    for target in [CompileTarget.llvm, .hip, .cute, .triton] {
+      let text = try Self.compile(c.spec, c.trace, .plan, target: target)
+      #expect(planLines(text) == c.plan, "\(target): \(text)")
+      switch target {
+      case .triton: #expect(Self.decisions(text).hasSuffix(c.plan + c.triton), "\(text)")
+      case .cute: #expect(text.contains(c.cute), "\(text)")
+      case .llvm, .hip: break
+      }
+    }
   }
 
   /// The block-level region on its own: a fixed variable moves the start, a ranging loop and a lane from a fixed
