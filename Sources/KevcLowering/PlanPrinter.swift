@@ -52,6 +52,14 @@ public protocol KernelSyntax {
   /// the same in all: `combined` is the text of `value op other` (a register `other` of the same type);
   /// `scratch` names a shared slot per warp.
   func blockReduce(_ value: String, other: String, _ dtype: DType, threads: Int, scratch: String, combined: String) -> [String]
+
+  /// The spelling of a phase's matrix-unit tile (`MatrixTilePrinter.swift`), or nil where the target has no matrix
+  /// unit path (the block plan's portable loops print alone).
+  func matrixUnit(_ tile: ThreadPlan.MatrixTile) -> MatrixUnitSpelling?
+}
+
+extension KernelSyntax {
+  public func matrixUnit(_ tile: ThreadPlan.MatrixTile) -> MatrixUnitSpelling? { nil }
 }
 
 /// The names in scope while printing: printed names, dtypes and shapes of IR objects.
@@ -139,7 +147,7 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
     defer { block = nil }
     guard !p.threadLoops.isEmpty else {
       opening(p.block == nil ? syntax.singleThread() : syntax.singleBlock())
-      try emit(p.body)
+      try phaseBody(p)
       while indent > base { close() }
       return lines
     }
@@ -159,9 +167,19 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
         open(syntax.ifThen(try syntax.expr(inside, scope).text))
       }
     }
-    try emit(p.body)
+    try phaseBody(p)
     while indent > base { close() }
     return lines
+  }
+
+  /// A phase's body: its matrix-unit tile where the target has one, chosen at compile time over the portable path.
+  mutating func phaseBody(_ p: ThreadPlan.Phase) throws(DiagnosticError) {
+    guard let tile = p.matrixTile, let spelling = syntax.matrixUnit(tile) else { return try emit(p.body) }
+    line(spelling.begin)
+    try matrixTile(tile, spelling)
+    line(spelling.otherwise)
+    try emit(p.body)
+    line(spelling.end)
   }
 
   mutating func emit(_ stmts: [Stmt]) throws(DiagnosticError) {

@@ -282,3 +282,87 @@ template <typename F> KEVC_D long long kevc_f2i64(F x) {
   return kevc_f2i<long long>(x, -9223372036854775808.0, 9223372036854775808.0, (long long)(-9223372036854775807LL - 1),
                              9223372036854775807LL);
 }
+
+// ---- matrix units: a `dot` tile on AMD MFMA (ThreadPlan.MatrixTile) ----
+// One wave of 64 lanes computes an M x M f32 tile (M = 32 or 16) over K reduction steps per instruction, with
+// V = M * K / 64 operand values and M * M / 64 accumulator registers per lane. The lane layout (AMD's matrix
+// instruction calculator, wave64, for v_mfma_f32_32x32x2_f32, 16x16x4_f32, 32x32x8_{f16,bf16}, 16x16x16_{f16,bf16}):
+//  - A[i][k] (M x K) is operand value k % V of lane i + M * (k / V);
+//  - B[k][j] (K x M) is operand value k % V of lane j + M * (k / V);
+//  - D[i][j] (M x M) is register (i % 4) + 4 * (i / (4 * G)) of lane j + M * ((i / 4) % G), with G = 64 / M lane groups.
+// So lane l's register r holds row kevc_mfma_row(l, r, M) and column kevc_mfma_col(l, M), and its operand value v
+// reads reduction step kevc_mfma_k(l, v, M, V). The generated code fills the operands and reads the registers with
+// these functions only; KEVC_MFMA is defined where the instructions exist (gfx90a, gfx94x), and the same source
+// takes its portable path elsewhere (CUDA, the host check without -DKEVC_HOST_MFMA).
+KEVC_D int kevc_mfma_row(int lane, int r, int m) { return (r / 4) * (4 * (64 / m)) + (lane / m) * 4 + r % 4; }
+KEVC_D int kevc_mfma_col(int lane, int m) { return lane % m; }
+KEVC_D int kevc_mfma_k(int lane, int v, int m, int values) { return (lane / m) * values + v; }
+#if defined(KEVC_HOST)
+#define KEVC_UNROLL
+#else
+#define KEVC_UNROLL _Pragma("unroll")
+#endif
+#if (!defined(KEVC_HOST) && !defined(KEVC_CUDA) &&                                                 \
+     (defined(__gfx90a__) || defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__))) || \
+    (defined(KEVC_HOST_MFMA) && defined(KEVC_HOST_THREADS))
+#define KEVC_MFMA 1
+// Accumulator registers of one instruction tile, and 4 f16/bf16 operand values (16-bit patterns) of one lane.
+typedef float kevc_f32x16 __attribute__((vector_size(64)));
+typedef float kevc_f32x4 __attribute__((vector_size(16)));
+typedef short kevc_i16x4 __attribute__((vector_size(8)));
+#endif
+
+#if defined(KEVC_MFMA) && !defined(KEVC_HOST)
+typedef _Float16 kevc_f16x4 __attribute__((vector_size(8)));
+KEVC_D kevc_f32x16 kevc_mfma_f32(kevc_f32x16 c, float a, float b) {
+  return __builtin_amdgcn_mfma_f32_32x32x2f32(a, b, c, 0, 0, 0);
+}
+KEVC_D kevc_f32x4 kevc_mfma_f32(kevc_f32x4 c, float a, float b) { return __builtin_amdgcn_mfma_f32_16x16x4f32(a, b, c, 0, 0, 0); }
+KEVC_D kevc_f32x16 kevc_mfma_bf16(kevc_f32x16 c, kevc_i16x4 a, kevc_i16x4 b) {
+  return __builtin_amdgcn_mfma_f32_32x32x8bf16_1k(a, b, c, 0, 0, 0);
+}
+KEVC_D kevc_f32x4 kevc_mfma_bf16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) {
+  return __builtin_amdgcn_mfma_f32_16x16x16bf16_1k(a, b, c, 0, 0, 0);
+}
+KEVC_D kevc_f32x16 kevc_mfma_f16(kevc_f32x16 c, kevc_i16x4 a, kevc_i16x4 b) {
+  return __builtin_amdgcn_mfma_f32_32x32x8f16(__builtin_bit_cast(kevc_f16x4, a), __builtin_bit_cast(kevc_f16x4, b), c, 0, 0, 0);
+}
+KEVC_D kevc_f32x4 kevc_mfma_f16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) {
+  return __builtin_amdgcn_mfma_f32_16x16x16f16(__builtin_bit_cast(kevc_f16x4, a), __builtin_bit_cast(kevc_f16x4, b), c, 0, 0, 0);
+}
+#elif defined(KEVC_MFMA)
+// The host check of the MFMA path (-DKEVC_HOST_MFMA with --threads): the 64 threads of a block are the lanes of one
+// wave; each instruction exchanges the lanes' operands through static arrays between barriers and computes every
+// lane's registers from the layout above (not AMD's hardware: it checks the generated code's use of the layout).
+template <int M, int V, typename C> static inline C kevc_host_mfma(C c, const float* a, const float* b) {
+  static float sa[64][4], sb[64][4];
+  const int lane = (int)(kevc_host_tid % 64);
+  for (int v = 0; v < V; ++v) {
+    sa[lane][v] = a[v];
+    sb[lane][v] = b[v];
+  }
+  KEVC_SYNC();
+  for (int r = 0; r < M * M / 64; ++r) {
+    const int i = kevc_mfma_row(lane, r, M), j = kevc_mfma_col(lane, M);
+    float s = 0;
+    for (int k = 0; k < 64 * V / M; ++k) s += sa[i + M * (k / V)][k % V] * sb[j + M * (k / V)][k % V];
+    c[r] += s;
+  }
+  KEVC_SYNC();
+  return c;
+}
+static inline kevc_f32x16 kevc_mfma_f32(kevc_f32x16 c, float a, float b) { return kevc_host_mfma<32, 1>(c, &a, &b); }
+static inline kevc_f32x4 kevc_mfma_f32(kevc_f32x4 c, float a, float b) { return kevc_host_mfma<16, 1>(c, &a, &b); }
+template <typename C, float (*F)(uint16_t)> static inline C kevc_host_mfma16(C c, kevc_i16x4 a, kevc_i16x4 b) {
+  float fa[4], fb[4];
+  for (int v = 0; v < 4; ++v) {
+    fa[v] = F((uint16_t)a[v]);
+    fb[v] = F((uint16_t)b[v]);
+  }
+  return kevc_host_mfma<sizeof(C) == 64 ? 32 : 16, 4>(c, fa, fb);
+}
+static inline kevc_f32x16 kevc_mfma_bf16(kevc_f32x16 c, kevc_i16x4 a, kevc_i16x4 b) { return kevc_host_mfma16<kevc_f32x16, kevc_bf2f>(c, a, b); }
+static inline kevc_f32x4 kevc_mfma_bf16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) { return kevc_host_mfma16<kevc_f32x4, kevc_bf2f>(c, a, b); }
+static inline kevc_f32x16 kevc_mfma_f16(kevc_f32x16 c, kevc_i16x4 a, kevc_i16x4 b) { return kevc_host_mfma16<kevc_f32x16, kevc_h2f>(c, a, b); }
+static inline kevc_f32x4 kevc_mfma_f16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) { return kevc_host_mfma16<kevc_f32x4, kevc_h2f>(c, a, b); }
+#endif
