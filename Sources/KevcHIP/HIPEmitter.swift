@@ -77,7 +77,9 @@ public enum HIPEmitter {
     for (i, phase) in plan.phases.enumerated() {
       let kernel = "\(name)_p\(i)"
       let body = try printer.phase(phase)
-      s += "\n__global__ void \(kernel)(\(parameterList), long long kevc_stride) {\n" + body.joined(separator: "\n") + "\n}\n"
+      // A matrix tile's block size is known: the compiler may give its waves every register they need.
+      let bounds = phase.matrixTile.map { "KEVC_LAUNCH_BOUNDS(\($0.threads)) " } ?? ""
+      s += "\n__global__ void \(bounds)\(kernel)(\(parameterList), long long kevc_stride) {\n" + body.joined(separator: "\n") + "\n}\n"
       let (blocks, block) = phase.launch
       // The stride of the kernel's grid-stride loop: all threads launched, or all blocks with a block plan.
       let stride = phase.block == nil ? "KEVC_STRIDE(\(blocks)LL, \(block)LL)" : "KEVC_BLOCK_STRIDE(\(blocks)LL)"

@@ -6,7 +6,8 @@ import KevcLowering
 /// compiles for gfx90a/gfx94x, or for the host check with `-DKEVC_HOST_MFMA`); under `#else` the block plan's
 /// portable loops, which nvcc compiles for CUDA and the host check runs by default.
 ///
-/// Before (plan): `matrix tile m.i x n.i (64 x 32) over k.o, k.i into %c.acc: 32x32x8 bf16 instructions, 2 x 1`
+/// Before (plan): `matrix tile m.i x n.i (64 x 32) over k.o, k.i into %c.acc: 32x32x8 bf16 instructions, 2 x 1 per
+/// wave, 1 x 1 wave(s)`
 /// After (HIP, abridged):
 ///   #if defined(KEVC_MFMA)
 ///   { const int kevc_lane = (int)(KEVC_TID_X % 64); kevc_f32x16 kevc_acc[2]; kevc_i16x4 kevc_a[2]; kevc_i16x4 kevc_b[1];
@@ -38,19 +39,22 @@ extension HIPSyntax {
       declarations: [
         "// \(t.m)x\(t.m)x\(t.k) \(t.operand.rawValue) MFMA, \(t.tilesM) x \(t.tilesN) per wave (lane layout: kevc_hip.h)",
         "const int kevc_lane = (int)(KEVC_TID_X % 64);",
+        "// This wave's first row and column in the block's tile (\(t.wavesM) x \(t.wavesN) waves).",
+        "const int kevc_wm = (int)(KEVC_TID_X / 64) / \(t.wavesN) * \(t.tilesM * m);",
+        "const int kevc_wn = (int)(KEVC_TID_X / 64) % \(t.wavesN) * \(t.tilesN * m);",
         "\(registers == 16 ? "kevc_f32x16" : "kevc_f32x4") kevc_acc[\(tiles)];",
         "\(operandType) kevc_a[\(t.tilesM)];",
         "\(operandType) kevc_b[\(t.tilesN)];",
       ],
       eachRegister: ["KEVC_UNROLL", "for (int kevc_e = 0; kevc_e < \(tiles * registers); ++kevc_e) {"],
-      registerRow: "(kevc_e / \(registers) / \(t.tilesN)) * \(m) + kevc_mfma_row(kevc_lane, kevc_e % \(registers), \(m))",
-      registerColumn: "(kevc_e / \(registers) % \(t.tilesN)) * \(m) + kevc_mfma_col(kevc_lane, \(m))",
+      registerRow: "kevc_wm + (kevc_e / \(registers) / \(t.tilesN)) * \(m) + kevc_mfma_row(kevc_lane, kevc_e % \(registers), \(m))",
+      registerColumn: "kevc_wn + (kevc_e / \(registers) % \(t.tilesN)) * \(m) + kevc_mfma_col(kevc_lane, \(m))",
       register: register,
       eachLeft: ["KEVC_UNROLL", "for (int kevc_j = 0; kevc_j < \(t.tilesM * values); ++kevc_j) {"],
-      leftRow: "(kevc_j / \(values)) * \(m) + kevc_lane % \(m)",
+      leftRow: "kevc_wm + (kevc_j / \(values)) * \(m) + kevc_lane % \(m)",
       leftStep: "kevc_mfma_k(kevc_lane, kevc_j % \(values), \(m), \(values))",
       eachRight: ["KEVC_UNROLL", "for (int kevc_j = 0; kevc_j < \(t.tilesN * values); ++kevc_j) {"],
-      rightColumn: "(kevc_j / \(values)) * \(m) + kevc_lane % \(m)",
+      rightColumn: "kevc_wn + (kevc_j / \(values)) * \(m) + kevc_lane % \(m)",
       rightStep: "kevc_mfma_k(kevc_lane, kevc_j % \(values), \(m), \(values))",
       setLeft: { c, v in "\(operand("kevc_a")) = (\(c)) ? \(convert(v)) : \(zero);" },
       setRight: { c, v in "\(operand("kevc_b")) = (\(c)) ? \(convert(v)) : \(zero);" },

@@ -2,7 +2,7 @@ import KevcBasic
 import KevcIR
 
 /// The matrix-unit tile of a thread plan: a phase whose last two thread loops walk a tile of a contraction the
-/// schedule marked `dot` is run by one wave per tile (64 threads), which a target with a matrix unit computes with
+/// schedule marked `dot` is run by one block of 1 to 4 waves (64 threads each) per tile, which a target with a matrix unit computes with
 /// MFMA instructions (AMD gfx9: `v_mfma_f32_32x32x8_bf16`, ...), and every other target with the same block's
 /// threads as portable loops (a block plan whose rows are strided over the threads). Recognised from the loop IR's
 /// structure only (the local accumulator of a `dot` contraction; `LoopProgram.dotAccumulators`):
@@ -19,13 +19,16 @@ import KevcIR
 /// The MFMA shape follows the operands and the tile: operands that are f16 or bf16 values widened to f32 (exact in
 /// the narrow type) use `32x32x8`/`16x16x16` f16 or bf16 instructions, any other f32 operands `32x32x2`/`16x16x4`
 /// f32 ones (both accumulate in f32); the 32-row form when 32 divides both tile extents, else the 16-row form when
-/// 16 does, with at most 4 instruction tiles per wave; otherwise (or with a non-f32 accumulator) no matrix tile.
+/// 16 does; the tile is spread over up to 4 waves (2 x 2, 2 x 1, 1 x 2, 4 x 1, 1 x 4) so that each holds at most 4
+/// instruction tiles (a 128 x 128 tile: 2 x 2 waves of 2 x 2 tiles of 32 x 32); otherwise (or with a non-f32
+/// accumulator) no matrix tile.
 /// The innermost reduction loop is walked in steps of the instruction's K, its iterations past `hi_k` masked to 0,
 /// the outer reduction loops serially by every lane; rows and columns outside the thread loops' bounds (a split's
 /// tail) are masked on input and skipped on output.
 ///
 /// Before (plan): `thread m.o`, `thread n.o`, `thread m.i in 0 ..< 32 guarded`, `thread n.i in 0 ..< 32 guarded`
-/// After: `block m.o`, `block n.o`, `matrix tile m.i x n.i (32 x 32) over k.i: mfma 32x32x8 bf16, 1 x 1 per wave`
+/// After: `block m.o`, `block n.o`, `matrix tile m.i x n.i (32 x 32) over k.i: 32x32x8 bf16 instructions, 1 x 1 per
+/// wave, 1 x 1 waves`
 extension ThreadPlan {
   /// The element type an instruction reads its operands in.
   public enum MatrixOperand: String, Hashable, Sendable {
@@ -54,9 +57,15 @@ extension ThreadPlan {
     /// Instruction tiles per wave along rows and columns.
     public var tilesM: Int
     public var tilesN: Int
+    /// Waves per block along rows and columns: wave `w` computes the `tilesM x tilesN` instruction tiles at row
+    /// `(w / wavesN) * tilesM * m` and column `(w % wavesN) * tilesN * m` of the block's tile.
+    public var wavesM: Int
+    public var wavesN: Int
 
-    /// Lanes of the wave that runs a tile (an AMD wavefront).
+    /// Lanes of a wave (an AMD wavefront).
     public static let lanes = 64
+    /// Threads of the block that runs a tile.
+    public var threads: Int { Self.lanes * wavesM * wavesN }
     /// Operand values one lane holds per instruction.
     public var valuesPerLane: Int { m * k / Self.lanes }
     /// Accumulator registers one lane holds per instruction tile.
@@ -113,9 +122,14 @@ extension ThreadPlan {
       default: operand = .f32
       }
       for m in [32, 16] where row.span % m == 0 && column.span % m == 0 {
-        let tilesM = row.span / m
-        let tilesN = column.span / m
-        guard tilesM * tilesN <= 4 else { return nil }
+        // Waves along rows and columns (at most 4), each with at most 4 instruction tiles.
+        let (rows, columns) = (row.span / m, column.span / m)
+        guard
+          let (wavesM, wavesN) = [(1, 1), (2, 1), (1, 2), (2, 2), (4, 1), (1, 4)].first(where: { wm, wn in
+            rows % wm == 0 && columns % wn == 0 && (rows / wm) * (columns / wn) <= 4
+          })
+        else { return nil }
+        let (tilesM, tilesN) = (rows / wavesM, columns / wavesN)
         let k: Int
         switch operand {
         case .f32: k = m == 32 ? 2 : 4
@@ -123,7 +137,8 @@ extension ThreadPlan {
         }
         return MatrixTile(
           row: row, column: column, accumulator: acc, initial: [body[0]], reduction: reduction, lhs: lhs, rhs: rhs,
-          epilogue: epilogue, operand: operand, m: m, k: k, tilesM: tilesM, tilesN: tilesN)
+          epilogue: epilogue, operand: operand, m: m, k: k, tilesM: tilesM, tilesN: tilesN, wavesM: wavesM,
+          wavesN: wavesN)
       }
       return nil
     }

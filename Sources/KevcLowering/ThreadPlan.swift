@@ -70,7 +70,7 @@ public struct ThreadPlan: Sendable {
         return Phase(
           threadLoops: chain, body: chain.last?.loop.body ?? [stmt], threads: chain.reduce(1) { $0 * $1.span },
           block: BlockPlan(
-            threads: MatrixTile.lanes, loops: [tile.row.loop.variable: .strided], shared: [], firstThreadStores: []),
+            threads: tile.threads, loops: [tile.row.loop.variable: .strided], shared: [], firstThreadStores: []),
           matrixTile: tile)
       }
       let body = loops.last?.loop.body ?? [stmt]
@@ -252,7 +252,8 @@ public struct ThreadPlan: Sendable {
         if let t = p.matrixTile {
           s += "    matrix tile \(t.row.loop.variable) x \(t.column.loop.variable) (\(t.row.span) x \(t.column.span))"
           s += " over \(t.reduction.map(\.variable).joined(separator: ", ")) into %\(t.accumulator.name):"
-          s += " \(t.m)x\(t.m)x\(t.k) \(t.operand.rawValue) instructions, \(t.tilesM) x \(t.tilesN) per wave"
+          s += " \(t.m)x\(t.m)x\(t.k) \(t.operand.rawValue) instructions, \(t.tilesM) x \(t.tilesN) per wave,"
+          s += " \(t.wavesM) x \(t.wavesN) wave(s)"
           s += " (portable: the strided rows)\n"
         }
         for n in b.shared.sorted() { s += "    shared %\(n) (one per block)\n" }

@@ -51,6 +51,23 @@ import Testing
     #expect(asm.contains(".private_segment_fixed_size: 0"))
   }
 
+  /// A 128 x 128 tile (the Triton trace `matmul.bf16_operands.trace`, at a shape that fills it) runs on 2 x 2 waves
+  /// of 2 x 2 instruction tiles each, a block of 256 threads, every register in VGPRs.
+  @Test func wideTilesSpreadOverWaves() throws {
+    let trace = try String(
+      contentsOf: Self.repository.appendingPathComponent("lowering/triton/traces/matmul.bf16_operands.trace"), encoding: .utf8)
+    let r = try Self.compile("matmul", trace: trace, stages: [.plan, .hip], shape: ["M": 256, "N": 200, "K": 70])
+    let plan = Self.text(r, .plan)
+    #expect(plan.contains("phase 0: 4 block(s) of 256 threads"), "\(plan)")
+    #expect(plan.contains("(128 x 128) over k.o, k.i into %c.acc: 32x32x2 f32 instructions, 2 x 2 per wave, 2 x 2 wave(s)"))
+    let hip = Self.text(r, .hip)
+    #expect(hip.contains("__global__ void KEVC_LAUNCH_BOUNDS(256) kevc_matmul_"))
+    #expect(hip.contains("const int kevc_wn = (int)(KEVC_TID_X / 64) % 2 * 64;"))
+    guard HIPEmitterTests.hasClang else { return }
+    let asm = try HIPEmitterTests.assembly(hip)
+    #expect(asm.contains("v_mfma_f32_32x32x2_f32") && asm.contains(".private_segment_fixed_size: 0"))
+  }
+
   /// The source of the f32 trace and the gfx942 assembly of the bf16 one are kept (`lowering/hip/`).
   @Test func goldens() throws {
     let hip = Self.text(try Self.compile("matmul", trace: try Self.trace("matmul"), stages: [.hip]), .hip)

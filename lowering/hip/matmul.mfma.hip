@@ -2,7 +2,7 @@
 // HIP (and CUDA through kevc_hip.h): one kernel per phase of the thread plan (kevc compile --emit plan).
 #include "kevc_hip.h"
 
-__global__ void kevc_matmul_p0(const float* __restrict__ b_a, const float* __restrict__ b_b, float* __restrict__ b_c, long long kevc_stride) {
+__global__ void KEVC_LAUNCH_BOUNDS(64) kevc_matmul_p0(const float* __restrict__ b_a, const float* __restrict__ b_b, float* __restrict__ b_c, long long kevc_stride) {
   for (long long kevc_t = KEVC_BID_X; kevc_t < 4LL; kevc_t += kevc_stride) {
     long long kevc_r = kevc_t;
     const long long v_n_o = 0LL + kevc_r % 2LL;
@@ -12,13 +12,16 @@ __global__ void kevc_matmul_p0(const float* __restrict__ b_a, const float* __res
     {
       // 32x32x2 f32 MFMA, 2 x 1 per wave (lane layout: kevc_hip.h)
       const int kevc_lane = (int)(KEVC_TID_X % 64);
+      // This wave's first row and column in the block's tile (1 x 1 waves).
+      const int kevc_wm = (int)(KEVC_TID_X / 64) / 1 * 64;
+      const int kevc_wn = (int)(KEVC_TID_X / 64) % 1 * 32;
       kevc_f32x16 kevc_acc[2];
       float kevc_a[2];
       float kevc_b[1];
       KEVC_UNROLL
       for (int kevc_e = 0; kevc_e < 32; ++kevc_e) {
-        long long v_m_i = 0LL + ((kevc_e / 16 / 1) * 32 + kevc_mfma_row(kevc_lane, kevc_e % 16, 32));
-        long long v_n_i = 0LL + ((kevc_e / 16 % 1) * 32 + kevc_mfma_col(kevc_lane, 32));
+        long long v_m_i = 0LL + (kevc_wm + (kevc_e / 16 / 1) * 32 + kevc_mfma_row(kevc_lane, kevc_e % 16, 32));
+        long long v_n_i = 0LL + (kevc_wn + (kevc_e / 16 % 1) * 32 + kevc_mfma_col(kevc_lane, 32));
         kevc_acc[kevc_e / 16][kevc_e % 16] = (0x0p+0f);
         if ((((v_m_i >= 0LL) && (v_m_i < kevc_imin<long long>(64LL, kevc_sub<long long>(67LL, kevc_mul<long long>(v_m_o, 64LL))))) && ((v_n_i >= 0LL) && (v_n_i < kevc_imin<long long>(32LL, kevc_sub<long long>(61LL, kevc_mul<long long>(v_n_o, 32LL))))))) {
           float b_c_acc[1];
@@ -31,13 +34,13 @@ __global__ void kevc_matmul_p0(const float* __restrict__ b_a, const float* __res
         for (long long kevc_k_k_i = 0LL; kevc_k_k_i < kevc_end_k_i; kevc_k_k_i += 2) {
           KEVC_UNROLL
           for (int kevc_j = 0; kevc_j < 2; ++kevc_j) {
-            long long v_m_i_1 = 0LL + ((kevc_j / 1) * 32 + kevc_lane % 32);
+            long long v_m_i_1 = 0LL + (kevc_wm + (kevc_j / 1) * 32 + kevc_lane % 32);
             long long v_k_i = kevc_k_k_i + (kevc_mfma_k(kevc_lane, kevc_j % 1, 32, 1));
             kevc_a[kevc_j] = ((((v_m_i_1 >= 0LL) && (v_m_i_1 < kevc_imin<long long>(64LL, kevc_sub<long long>(67LL, kevc_mul<long long>(v_m_o, 64LL))))) && (v_k_i < kevc_end_k_i))) ? (((kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_1) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_1) < 67LL) && (kevc_add<long long>(kevc_mul<long long>(v_k_o, 8LL), v_k_i) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o, 8LL), v_k_i) < 129LL) ? b_a[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_1)) * 129LL + kevc_add<long long>(kevc_mul<long long>(v_k_o, 8LL), v_k_i)] : float((0x0p+0f)))) : 0.0f;
           }
           KEVC_UNROLL
           for (int kevc_j = 0; kevc_j < 1; ++kevc_j) {
-            long long v_n_i_1 = 0LL + ((kevc_j / 1) * 32 + kevc_lane % 32);
+            long long v_n_i_1 = 0LL + (kevc_wn + (kevc_j / 1) * 32 + kevc_lane % 32);
             long long v_k_i_1 = kevc_k_k_i + (kevc_mfma_k(kevc_lane, kevc_j % 1, 32, 1));
             kevc_b[kevc_j] = ((((v_n_i_1 >= 0LL) && (v_n_i_1 < kevc_imin<long long>(32LL, kevc_sub<long long>(61LL, kevc_mul<long long>(v_n_o, 32LL))))) && (v_k_i_1 < kevc_end_k_i))) ? (((kevc_add<long long>(kevc_mul<long long>(v_k_o, 8LL), v_k_i_1) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o, 8LL), v_k_i_1) < 129LL) && (kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_1) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_1) < 61LL) ? b_b[(kevc_add<long long>(kevc_mul<long long>(v_k_o, 8LL), v_k_i_1)) * 61LL + kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_1)] : float((0x0p+0f)))) : 0.0f;
           }
@@ -47,8 +50,8 @@ __global__ void kevc_matmul_p0(const float* __restrict__ b_a, const float* __res
       }
       KEVC_UNROLL
       for (int kevc_e = 0; kevc_e < 32; ++kevc_e) {
-        long long v_m_i_2 = 0LL + ((kevc_e / 16 / 1) * 32 + kevc_mfma_row(kevc_lane, kevc_e % 16, 32));
-        long long v_n_i_2 = 0LL + ((kevc_e / 16 % 1) * 32 + kevc_mfma_col(kevc_lane, 32));
+        long long v_m_i_2 = 0LL + (kevc_wm + (kevc_e / 16 / 1) * 32 + kevc_mfma_row(kevc_lane, kevc_e % 16, 32));
+        long long v_n_i_2 = 0LL + (kevc_wn + (kevc_e / 16 % 1) * 32 + kevc_mfma_col(kevc_lane, 32));
         if ((((v_m_i_2 >= 0LL) && (v_m_i_2 < kevc_imin<long long>(64LL, kevc_sub<long long>(67LL, kevc_mul<long long>(v_m_o, 64LL))))) && ((v_n_i_2 >= 0LL) && (v_n_i_2 < kevc_imin<long long>(32LL, kevc_sub<long long>(61LL, kevc_mul<long long>(v_n_o, 32LL))))))) {
           float b_c_acc_1[1];
           b_c_acc_1[0] = kevc_acc[kevc_e / 16][kevc_e % 16];

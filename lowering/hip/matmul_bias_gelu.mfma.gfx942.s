@@ -10,23 +10,20 @@ _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x: ; @_Z24kevc_matmul_bias_gelu_p0PK
 	s_cmp_gt_u32 s2, 3
 	s_cbranch_scc1 .LBB0_71
 ; %bb.1:
-	v_and_b32_e32 v22, 31, v0
 	s_load_dwordx4 s[4:7], s[0:1], 0x0
-	s_load_dwordx2 s[14:15], s[0:1], 0x20
-	s_load_dwordx2 s[16:17], s[0:1], 0x30
-	v_sub_co_u32_e32 v24, vcc, 45, v22
+	s_load_dwordx2 s[16:17], s[0:1], 0x20
+	s_load_dwordx2 s[18:19], s[0:1], 0x30
+	v_and_b32_e32 v20, 31, v0
+	v_sub_co_u32_e32 v24, vcc, 61, v20
 	v_lshrrev_b32_e32 v1, 3, v0
 	s_nop 0
 	v_subb_co_u32_e64 v25, s[0:1], 0, 0, vcc
-	v_sub_co_u32_e32 v26, vcc, 61, v22
 	v_mov_b32_e32 v2, 0
-	s_nop 0
-	v_subb_co_u32_e64 v27, s[0:1], 0, 0, vcc
-	v_bfe_u32 v3, v0, 5, 1
+	v_lshrrev_b32_e32 v3, 5, v0
 	s_movk_i32 s0, 0x1e8
 	s_waitcnt lgkmcnt(0)
 	v_mov_b64_e32 v[4:5], s[6:7]
-	v_and_b32_e32 v20, 4, v1
+	v_and_b32_e32 v22, 4, v1
 	v_lshlrev_b32_e32 v0, 3, v3
 	v_mov_b32_e32 v1, v2
 	v_mad_u64_u32 v[4:5], s[0:1], v3, s0, v[4:5]
@@ -34,48 +31,49 @@ _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x: ; @_Z24kevc_matmul_bias_gelu_p0PK
 	s_mov_b64 s[0:1], 0xf4
 	s_mov_b32 s3, 0
 	v_mov_b32_e32 v21, v2
-	v_or_b32_e32 v28, 1, v20
+	v_mov_b32_e32 v23, v2
+	v_or_b32_e32 v26, 1, v22
+	v_mov_b32_e32 v27, v2
+	v_or_b32_e32 v28, 2, v22
 	v_mov_b32_e32 v29, v2
-	v_or_b32_e32 v30, 2, v20
+	v_or_b32_e32 v30, 3, v22
 	v_mov_b32_e32 v31, v2
-	v_or_b32_e32 v32, 3, v20
+	v_or_b32_e32 v32, 8, v22
 	v_mov_b32_e32 v33, v2
-	v_or_b32_e32 v34, 8, v20
+	v_or_b32_e32 v34, 9, v22
 	v_mov_b32_e32 v35, v2
-	v_or_b32_e32 v36, 9, v20
+	v_or_b32_e32 v36, 10, v22
 	v_mov_b32_e32 v37, v2
-	v_or_b32_e32 v38, 10, v20
+	v_or_b32_e32 v38, 11, v22
 	v_mov_b32_e32 v39, v2
-	v_or_b32_e32 v40, 11, v20
+	v_or_b32_e32 v40, 16, v22
 	v_mov_b32_e32 v41, v2
-	v_or_b32_e32 v42, 16, v20
+	v_or_b32_e32 v42, 17, v22
 	v_mov_b32_e32 v43, v2
-	v_or_b32_e32 v44, 17, v20
+	v_or_b32_e32 v44, 18, v22
 	v_mov_b32_e32 v45, v2
-	v_or_b32_e32 v46, 18, v20
+	v_or_b32_e32 v46, 19, v22
 	v_mov_b32_e32 v47, v2
-	v_or_b32_e32 v48, 19, v20
+	v_or_b32_e32 v48, 24, v22
 	v_mov_b32_e32 v49, v2
-	v_or_b32_e32 v50, 24, v20
+	v_or_b32_e32 v50, 25, v22
 	v_mov_b32_e32 v51, v2
-	v_or_b32_e32 v52, 25, v20
+	v_or_b32_e32 v52, 26, v22
 	v_mov_b32_e32 v53, v2
-	v_or_b32_e32 v54, 26, v20
+	v_or_b32_e32 v54, 27, v22
 	v_mov_b32_e32 v55, v2
-	v_or_b32_e32 v56, 27, v20
-	v_mov_b32_e32 v57, v2
 	v_lshl_add_u64 v[0:1], v[0:1], 0, 4
-	v_lshl_add_u64 v[58:59], v[4:5], 0, s[0:1]
+	v_lshl_add_u64 v[56:57], v[4:5], 0, s[0:1]
 	s_mov_b32 s33, 0x7f800000
-	s_mov_b32 s44, 0x5040100
-	s_mov_b64 s[18:19], 0x3d0
-	s_mov_b64 s[20:21], 0x7a0
+	s_mov_b32 s42, 0x5040100
+	s_mov_b64 s[20:21], 0x3d0
+	s_mov_b64 s[22:23], 0x7a0
 	s_branch .LBB0_3
 .LBB0_2:                                ;   in Loop: Header=BB0_3 Depth=1
 	s_andn2_saveexec_b64 s[0:1], s[0:1]
 	s_or_b64 exec, exec, s[0:1]
-	s_add_u32 s2, s2, s16
-	s_addc_u32 s3, s3, s17
+	s_add_u32 s2, s2, s18
+	s_addc_u32 s3, s3, s19
 	v_cmp_gt_i64_e64 s[0:1], s[2:3], 3
 	s_and_b64 vcc, exec, s[0:1]
 	s_cbranch_vccnz .LBB0_71
@@ -85,43 +83,39 @@ _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x: ; @_Z24kevc_matmul_bias_gelu_p0PK
 	s_lshr_b32 s0, s3, 31
 	s_add_u32 s0, s2, s0
 	s_addc_u32 s1, s3, 0
-	s_ashr_i64 s[6:7], s[0:1], 1
+	s_ashr_i64 s[8:9], s[0:1], 1
 	s_and_b32 s0, s0, -2
-	s_sub_u32 s8, s2, s0
-	s_subb_u32 s9, s3, s1
+	s_sub_u32 s10, s2, s0
+	s_subb_u32 s11, s3, s1
 	s_lshr_b32 s0, s1, 31
-	s_add_u32 s0, s6, s0
-	s_addc_u32 s1, s7, 0
+	s_add_u32 s0, s8, s0
+	s_addc_u32 s1, s9, 0
+	s_and_b32 s1, s1, 0x7ffffff
 	s_and_b32 s0, s0, -2
-	s_sub_u32 s4, s6, s0
-	s_subb_u32 s5, s7, s1
-	s_lshl_b64 s[22:23], s[4:5], 5
-	s_sub_u32 s26, 45, s22
-	s_subb_u32 s27, 0, s23
-	v_cmp_lt_i64_e64 s[0:1], s[26:27], 32
-	s_and_b64 s[0:1], s[0:1], exec
-	s_cselect_b32 s25, s27, 0
-	s_cselect_b32 s24, s26, 32
-	s_lshl_b64 s[28:29], s[8:9], 5
-	v_or_b32_e64 v19, s23, 0
-	v_or_b32_e32 v18, s22, v22
-	v_cmp_gt_i64_e64 s[4:5], s[4:5], -1
-	v_cmp_gt_u64_e32 vcc, 45, v[18:19]
-	v_or_b32_e64 v61, s29, 0
-	v_or_b32_e32 v60, s28, v22
-	s_and_b64 s[30:31], s[4:5], vcc
-	v_cmp_gt_i64_e64 s[8:9], s[8:9], -1
-	v_cmp_gt_u64_e32 vcc, 61, v[60:61]
-	v_mul_hi_i32_i24_e32 v19, 0x86, v18
-	v_mul_i32_i24_e32 v18, 0x86, v18
-	s_and_b64 s[34:35], s[8:9], vcc
-	s_lshl_b64 s[8:9], s[2:3], 5
-	v_lshl_add_u64 v[62:63], v[0:1], 0, v[18:19]
-	v_or_b32_e32 v18, s8, v22
-	s_lshl_b64 s[6:7], s[6:7], 6
-	v_or_b32_e64 v19, 0, s9
-	v_mov_b32_e32 v23, s7
-	v_subrev_co_u32_e32 v18, vcc, s6, v18
+	s_sub_u32 s0, s8, s0
+	s_subb_u32 s1, s9, s1
+	s_lshl_b64 s[24:25], s[0:1], 5
+	s_sub_u32 s0, 45, s24
+	s_subb_u32 s1, 0, s25
+	v_cmp_lt_i64_e64 s[4:5], s[0:1], 32
+	s_and_b64 s[4:5], s[4:5], exec
+	s_cselect_b32 s27, s1, 0
+	s_cselect_b32 s26, s0, 32
+	s_lshl_b64 s[28:29], s[10:11], 5
+	v_or_b32_e64 v59, s29, 0
+	v_or_b32_e32 v58, s28, v20
+	v_cmp_gt_i64_e64 s[10:11], s[10:11], -1
+	v_cmp_gt_u64_e32 vcc, 61, v[58:59]
+	s_and_b64 s[30:31], s[10:11], vcc
+	s_lshl_b64 s[10:11], s[2:3], 5
+	v_or_b32_e32 v60, s10, v20
+	s_lshl_b64 s[8:9], s[8:9], 6
+	v_or_b32_e64 v19, s25, 0
+	v_or_b32_e32 v18, s24, v20
+	v_or_b32_e64 v61, 0, s11
+	v_mov_b32_e32 v62, s9
+	v_subrev_co_u32_e32 v60, vcc, s8, v60
+	v_mov_b32_e32 v3, v2
 	v_mov_b32_e32 v4, v2
 	v_mov_b32_e32 v5, v2
 	v_mov_b32_e32 v6, v2
@@ -136,436 +130,463 @@ _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x: ; @_Z24kevc_matmul_bias_gelu_p0PK
 	v_mov_b32_e32 v15, v2
 	v_mov_b32_e32 v16, v2
 	v_mov_b32_e32 v17, v2
-	v_subb_co_u32_e32 v19, vcc, v19, v23, vcc
-	v_mov_b32_e32 v3, v2
-	v_lshl_add_u64 v[64:65], v[18:19], 1, v[58:59]
-	v_mov_b64_e32 v[18:19], v[16:17]
-	v_cmp_lt_i64_e64 s[0:1], s[22:23], v[24:25]
-	v_cmp_lt_i64_e64 s[4:5], s[28:29], v[26:27]
-	s_mov_b64 s[36:37], 0
-	v_mov_b64_e32 v[16:17], v[14:15]
-	v_mov_b64_e32 v[14:15], v[12:13]
-	v_mov_b64_e32 v[12:13], v[10:11]
-	v_mov_b64_e32 v[10:11], v[8:9]
-	v_mov_b64_e32 v[8:9], v[6:7]
-	v_mov_b64_e32 v[6:7], v[4:5]
-	v_mov_b64_e32 v[4:5], v[2:3]
+	v_cmp_gt_u64_e64 s[4:5], 45, v[18:19]
+	v_mul_hi_i32_i24_e32 v19, 0x86, v18
+	v_mul_i32_i24_e32 v18, 0x86, v18
+	v_subb_co_u32_e32 v61, vcc, v61, v62, vcc
+	v_accvgpr_write_b32 a0, v2
+	v_cmp_gt_i64_e64 s[0:1], s[26:27], v[20:21]
+	v_cmp_lt_i64_e64 s[6:7], s[28:29], v[24:25]
+	v_lshl_add_u64 v[18:19], v[0:1], 0, v[18:19]
+	v_lshl_add_u64 v[60:61], v[60:61], 1, v[56:57]
+	s_mov_b64 s[34:35], 0
+	v_accvgpr_write_b32 a1, v3
+	v_accvgpr_write_b32 a2, v4
+	v_accvgpr_write_b32 a3, v5
+	v_accvgpr_write_b32 a4, v6
+	v_accvgpr_write_b32 a5, v7
+	v_accvgpr_write_b32 a6, v8
+	v_accvgpr_write_b32 a7, v9
+	v_accvgpr_write_b32 a8, v10
+	v_accvgpr_write_b32 a9, v11
+	v_accvgpr_write_b32 a10, v12
+	v_accvgpr_write_b32 a11, v13
+	v_accvgpr_write_b32 a12, v14
+	v_accvgpr_write_b32 a13, v15
+	v_accvgpr_write_b32 a14, v16
+	v_accvgpr_write_b32 a15, v17
 	s_branch .LBB0_5
 .LBB0_4:                                ;   in Loop: Header=BB0_5 Depth=2
-	s_add_u32 s36, s36, 1
-	s_addc_u32 s37, s37, 0
-	v_lshl_add_u64 v[62:63], v[62:63], 0, 32
-	s_cmp_eq_u64 s[36:37], 5
-	v_lshl_add_u64 v[64:65], v[64:65], 0, s[20:21]
+	s_add_u32 s34, s34, 1
+	s_addc_u32 s35, s35, 0
+	v_lshl_add_u64 v[18:19], v[18:19], 0, 32
+	s_cmp_eq_u64 s[34:35], 5
+	v_lshl_add_u64 v[60:61], v[60:61], 0, s[22:23]
 	s_cbranch_scc1 .LBB0_39
 .LBB0_5:                                ;   Parent Loop BB0_3 Depth=1
                                         ; =>  This Loop Header: Depth=2
                                         ;       Child Loop BB0_8 Depth 3
-	s_lshl_b64 s[6:7], s[36:37], 4
-	s_sub_u32 s6, 0x43, s6
-	s_subb_u32 s7, 0, s7
-	v_cmp_lt_u64_e64 s[8:9], s[6:7], 16
-	s_and_b64 s[8:9], s[8:9], exec
-	s_cselect_b32 s39, s7, 0
-	s_cselect_b32 s38, s6, 16
-	v_mov_b64_e32 v[66:67], v[64:65]
-	v_mov_b64_e32 v[68:69], v[62:63]
-	s_mov_b64 s[40:41], 0
+	s_lshl_b64 s[8:9], s[34:35], 4
+	s_sub_u32 s8, 0x43, s8
+	s_subb_u32 s9, 0, s9
+	v_cmp_lt_u64_e64 s[10:11], s[8:9], 16
+	s_and_b64 s[10:11], s[10:11], exec
+	s_cselect_b32 s37, s9, 0
+	s_cselect_b32 s36, s8, 16
+	v_mov_b64_e32 v[4:5], v[60:61]
+	v_mov_b64_e32 v[6:7], v[18:19]
+	s_mov_b64 s[38:39], 0
 	s_branch .LBB0_8
 .LBB0_6:                                ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[8:9]
-	v_and_b32_e32 v76, 0x7fff0000, v75
-	v_lshrrev_b32_e32 v75, 16, v75
-	v_or_b32_e32 v77, 64, v75
-	v_cmp_lt_u32_e32 vcc, s33, v76
+	s_or_b64 exec, exec, s[10:11]
+	v_and_b32_e32 v15, 0x7fff0000, v14
+	v_lshrrev_b32_e32 v14, 16, v14
+	v_or_b32_e32 v16, 64, v14
+	v_cmp_lt_u32_e32 vcc, s33, v15
 	s_nop 1
-	v_cndmask_b32_e32 v75, v75, v77, vcc
+	v_cndmask_b32_e32 v14, v14, v16, vcc
 .LBB0_7:                                ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[6:7]
-	v_perm_b32 v77, v70, v72, s44
-	v_perm_b32 v76, v23, v3, s44
-	v_perm_b32 v75, v75, v74, s44
-	v_perm_b32 v74, v73, v71, s44
-	s_add_u32 s40, s40, 8
-	s_addc_u32 s41, s41, 0
-	v_mfma_f32_32x32x8_bf16 v[4:19], v[76:77], v[74:75], v[4:19]
-	v_mov_b64_e32 v[70:71], s[38:39]
-	v_cmp_ge_u64_e32 vcc, s[40:41], v[70:71]
-	v_lshl_add_u64 v[68:69], v[68:69], 0, 16
-	v_lshl_add_u64 v[66:67], v[66:67], 0, s[18:19]
+	s_or_b64 exec, exec, s[8:9]
+	v_perm_b32 v11, v8, v11, s42
+	v_perm_b32 v10, v10, v3, s42
+	v_perm_b32 v13, v14, v13, s42
+	v_perm_b32 v12, v12, v9, s42
+	s_add_u32 s38, s38, 8
+	s_addc_u32 s39, s39, 0
+	v_mfma_f32_32x32x8_bf16 a[0:15], v[10:11], v[12:13], a[0:15]
+	v_mov_b64_e32 v[8:9], s[36:37]
+	v_cmp_ge_u64_e32 vcc, s[38:39], v[8:9]
+	v_lshl_add_u64 v[6:7], v[6:7], 0, 16
+	v_lshl_add_u64 v[4:5], v[4:5], 0, s[20:21]
 	s_cbranch_vccnz .LBB0_4
 .LBB0_8:                                ;   Parent Loop BB0_3 Depth=1
                                         ;     Parent Loop BB0_5 Depth=2
                                         ; =>    This Inner Loop Header: Depth=3
-	v_lshl_add_u64 v[70:71], v[20:21], 0, s[40:41]
-	v_cmp_gt_u64_e32 vcc, s[38:39], v[70:71]
-	s_and_b64 s[6:7], s[0:1], vcc
+	v_lshl_add_u64 v[8:9], v[22:23], 0, s[38:39]
+	v_cmp_gt_u64_e32 vcc, s[36:37], v[8:9]
+	s_and_b64 s[8:9], s[0:1], vcc
 	v_mov_b32_e32 v3, 0
-	s_and_saveexec_b64 s[8:9], s[6:7]
+	s_and_saveexec_b64 s[10:11], s[8:9]
 	s_cbranch_execz .LBB0_12
 ; %bb.9:                                ;   in Loop: Header=BB0_8 Depth=3
 	v_mov_b32_e32 v3, 0
-	s_and_saveexec_b64 s[6:7], s[30:31]
+	s_and_saveexec_b64 s[8:9], s[4:5]
 	s_cbranch_execz .LBB0_11
 ; %bb.10:                               ;   in Loop: Header=BB0_8 Depth=3
-	global_load_ushort v3, v[68:69], off offset:-4
+	global_load_ushort v3, v[6:7], off offset:-4
 	s_waitcnt vmcnt(0)
 	v_lshlrev_b32_e32 v3, 16, v3
 .LBB0_11:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[6:7]
-	v_and_b32_e32 v23, 0x7fff0000, v3
-	v_lshrrev_b32_e32 v3, 16, v3
-	v_or_b32_e32 v72, 64, v3
-	v_cmp_lt_u32_e64 s[6:7], s33, v23
-	s_nop 1
-	v_cndmask_b32_e64 v3, v3, v72, s[6:7]
-.LBB0_12:                               ;   in Loop: Header=BB0_8 Depth=3
 	s_or_b64 exec, exec, s[8:9]
-	v_lshl_add_u64 v[72:73], v[70:71], 0, 1
-	v_cmp_gt_u64_e64 s[6:7], s[38:39], v[72:73]
-	s_and_b64 s[8:9], s[0:1], s[6:7]
-	v_mov_b32_e32 v23, 0
-	s_and_saveexec_b64 s[10:11], s[8:9]
+	v_and_b32_e32 v10, 0x7fff0000, v3
+	v_lshrrev_b32_e32 v3, 16, v3
+	v_or_b32_e32 v11, 64, v3
+	v_cmp_lt_u32_e64 s[8:9], s33, v10
+	s_nop 1
+	v_cndmask_b32_e64 v3, v3, v11, s[8:9]
+.LBB0_12:                               ;   in Loop: Header=BB0_8 Depth=3
+	s_or_b64 exec, exec, s[10:11]
+	v_lshl_add_u64 v[10:11], v[8:9], 0, 1
+	v_cmp_gt_u64_e64 s[8:9], s[36:37], v[10:11]
+	s_and_b64 s[10:11], s[0:1], s[8:9]
+	v_mov_b32_e32 v10, 0
+	s_and_saveexec_b64 s[12:13], s[10:11]
 	s_cbranch_execz .LBB0_16
 ; %bb.13:                               ;   in Loop: Header=BB0_8 Depth=3
-	v_mov_b32_e32 v23, 0
-	s_and_saveexec_b64 s[8:9], s[30:31]
+	v_mov_b32_e32 v10, 0
+	s_and_saveexec_b64 s[10:11], s[4:5]
 	s_cbranch_execz .LBB0_15
 ; %bb.14:                               ;   in Loop: Header=BB0_8 Depth=3
-	global_load_ushort v23, v[68:69], off offset:-2
+	global_load_ushort v10, v[6:7], off offset:-2
 	s_waitcnt vmcnt(0)
-	v_lshlrev_b32_e32 v23, 16, v23
+	v_lshlrev_b32_e32 v10, 16, v10
 .LBB0_15:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[8:9]
-	v_and_b32_e32 v72, 0x7fff0000, v23
-	v_lshrrev_b32_e32 v23, 16, v23
-	v_or_b32_e32 v73, 64, v23
-	v_cmp_lt_u32_e64 s[8:9], s33, v72
-	s_nop 1
-	v_cndmask_b32_e64 v23, v23, v73, s[8:9]
-.LBB0_16:                               ;   in Loop: Header=BB0_8 Depth=3
 	s_or_b64 exec, exec, s[10:11]
-	v_lshl_add_u64 v[72:73], v[70:71], 0, 2
-	v_cmp_gt_u64_e64 s[8:9], s[38:39], v[72:73]
-	s_and_b64 s[10:11], s[0:1], s[8:9]
-	v_mov_b32_e32 v72, 0
-	s_and_saveexec_b64 s[12:13], s[10:11]
+	v_and_b32_e32 v11, 0x7fff0000, v10
+	v_lshrrev_b32_e32 v10, 16, v10
+	v_or_b32_e32 v12, 64, v10
+	v_cmp_lt_u32_e64 s[10:11], s33, v11
+	s_nop 1
+	v_cndmask_b32_e64 v10, v10, v12, s[10:11]
+.LBB0_16:                               ;   in Loop: Header=BB0_8 Depth=3
+	s_or_b64 exec, exec, s[12:13]
+	v_lshl_add_u64 v[12:13], v[8:9], 0, 2
+	v_cmp_gt_u64_e64 s[10:11], s[36:37], v[12:13]
+	s_and_b64 s[12:13], s[0:1], s[10:11]
+	v_mov_b32_e32 v11, 0
+	s_and_saveexec_b64 s[14:15], s[12:13]
 	s_cbranch_execz .LBB0_20
 ; %bb.17:                               ;   in Loop: Header=BB0_8 Depth=3
-	v_mov_b32_e32 v72, 0
-	s_and_saveexec_b64 s[10:11], s[30:31]
+	v_mov_b32_e32 v11, 0
+	s_and_saveexec_b64 s[12:13], s[4:5]
 	s_cbranch_execz .LBB0_19
 ; %bb.18:                               ;   in Loop: Header=BB0_8 Depth=3
-	global_load_ushort v72, v[68:69], off
+	global_load_ushort v11, v[6:7], off
 	s_waitcnt vmcnt(0)
-	v_lshlrev_b32_e32 v72, 16, v72
+	v_lshlrev_b32_e32 v11, 16, v11
 .LBB0_19:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[10:11]
-	v_and_b32_e32 v73, 0x7fff0000, v72
-	v_lshrrev_b32_e32 v72, 16, v72
-	v_or_b32_e32 v74, 64, v72
-	v_cmp_lt_u32_e64 s[10:11], s33, v73
-	s_nop 1
-	v_cndmask_b32_e64 v72, v72, v74, s[10:11]
-.LBB0_20:                               ;   in Loop: Header=BB0_8 Depth=3
 	s_or_b64 exec, exec, s[12:13]
-	v_lshl_add_u64 v[70:71], v[70:71], 0, 3
-	v_cmp_gt_u64_e64 s[10:11], s[38:39], v[70:71]
-	s_and_b64 s[12:13], s[0:1], s[10:11]
-	v_mov_b32_e32 v70, 0
-	s_and_saveexec_b64 s[42:43], s[12:13]
+	v_and_b32_e32 v12, 0x7fff0000, v11
+	v_lshrrev_b32_e32 v11, 16, v11
+	v_or_b32_e32 v13, 64, v11
+	v_cmp_lt_u32_e64 s[12:13], s33, v12
+	s_nop 1
+	v_cndmask_b32_e64 v11, v11, v13, s[12:13]
+.LBB0_20:                               ;   in Loop: Header=BB0_8 Depth=3
+	s_or_b64 exec, exec, s[14:15]
+	v_lshl_add_u64 v[8:9], v[8:9], 0, 3
+	v_cmp_gt_u64_e64 s[12:13], s[36:37], v[8:9]
+	s_and_b64 s[14:15], s[0:1], s[12:13]
+	v_mov_b32_e32 v8, 0
+	s_and_saveexec_b64 s[40:41], s[14:15]
 	s_cbranch_execz .LBB0_24
 ; %bb.21:                               ;   in Loop: Header=BB0_8 Depth=3
-	v_mov_b32_e32 v70, 0
-	s_and_saveexec_b64 s[12:13], s[30:31]
+	v_mov_b32_e32 v8, 0
+	s_and_saveexec_b64 s[14:15], s[4:5]
 	s_cbranch_execz .LBB0_23
 ; %bb.22:                               ;   in Loop: Header=BB0_8 Depth=3
-	global_load_ushort v70, v[68:69], off offset:2
+	global_load_ushort v8, v[6:7], off offset:2
 	s_waitcnt vmcnt(0)
-	v_lshlrev_b32_e32 v70, 16, v70
+	v_lshlrev_b32_e32 v8, 16, v8
 .LBB0_23:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[12:13]
-	v_and_b32_e32 v71, 0x7fff0000, v70
-	v_lshrrev_b32_e32 v70, 16, v70
-	v_or_b32_e32 v73, 64, v70
-	v_cmp_lt_u32_e64 s[12:13], s33, v71
+	s_or_b64 exec, exec, s[14:15]
+	v_and_b32_e32 v9, 0x7fff0000, v8
+	v_lshrrev_b32_e32 v8, 16, v8
+	v_or_b32_e32 v12, 64, v8
+	v_cmp_lt_u32_e64 s[14:15], s33, v9
 	s_nop 1
-	v_cndmask_b32_e64 v70, v70, v73, s[12:13]
+	v_cndmask_b32_e64 v8, v8, v12, s[14:15]
 .LBB0_24:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[42:43]
-	s_and_b64 s[42:43], s[4:5], vcc
-	v_mov_b32_e32 v71, 0
-	s_and_saveexec_b64 s[12:13], s[42:43]
+	s_or_b64 exec, exec, s[40:41]
+	s_and_b64 s[40:41], s[6:7], vcc
+	v_mov_b32_e32 v9, 0
+	s_and_saveexec_b64 s[14:15], s[40:41]
 	s_cbranch_execz .LBB0_28
 ; %bb.25:                               ;   in Loop: Header=BB0_8 Depth=3
-	v_mov_b32_e32 v71, 0
-	s_and_saveexec_b64 s[42:43], s[34:35]
+	v_mov_b32_e32 v9, 0
+	s_and_saveexec_b64 s[40:41], s[30:31]
 	s_cbranch_execz .LBB0_27
 ; %bb.26:                               ;   in Loop: Header=BB0_8 Depth=3
-	global_load_ushort v71, v[66:67], off offset:-244
+	global_load_ushort v9, v[4:5], off offset:-244
 	s_waitcnt vmcnt(0)
-	v_lshlrev_b32_e32 v71, 16, v71
+	v_lshlrev_b32_e32 v9, 16, v9
 .LBB0_27:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[42:43]
-	v_and_b32_e32 v73, 0x7fff0000, v71
-	v_lshrrev_b32_e32 v71, 16, v71
-	v_or_b32_e32 v74, 64, v71
-	v_cmp_lt_u32_e32 vcc, s33, v73
+	s_or_b64 exec, exec, s[40:41]
+	v_and_b32_e32 v12, 0x7fff0000, v9
+	v_lshrrev_b32_e32 v9, 16, v9
+	v_or_b32_e32 v13, 64, v9
+	v_cmp_lt_u32_e32 vcc, s33, v12
 	s_nop 1
-	v_cndmask_b32_e32 v71, v71, v74, vcc
+	v_cndmask_b32_e32 v9, v9, v13, vcc
 .LBB0_28:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[12:13]
-	s_and_b64 s[12:13], s[4:5], s[6:7]
-	v_mov_b32_e32 v73, 0
-	s_and_saveexec_b64 s[6:7], s[12:13]
+	s_or_b64 exec, exec, s[14:15]
+	s_and_b64 s[14:15], s[6:7], s[8:9]
+	v_mov_b32_e32 v12, 0
+	s_and_saveexec_b64 s[8:9], s[14:15]
 	s_cbranch_execz .LBB0_32
 ; %bb.29:                               ;   in Loop: Header=BB0_8 Depth=3
-	v_mov_b32_e32 v73, 0
-	s_and_saveexec_b64 s[12:13], s[34:35]
+	v_mov_b32_e32 v12, 0
+	s_and_saveexec_b64 s[14:15], s[30:31]
 	s_cbranch_execz .LBB0_31
 ; %bb.30:                               ;   in Loop: Header=BB0_8 Depth=3
-	global_load_ushort v73, v[66:67], off offset:-122
+	global_load_ushort v12, v[4:5], off offset:-122
 	s_waitcnt vmcnt(0)
-	v_lshlrev_b32_e32 v73, 16, v73
+	v_lshlrev_b32_e32 v12, 16, v12
 .LBB0_31:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[12:13]
-	v_and_b32_e32 v74, 0x7fff0000, v73
-	v_lshrrev_b32_e32 v73, 16, v73
-	v_or_b32_e32 v75, 64, v73
-	v_cmp_lt_u32_e32 vcc, s33, v74
+	s_or_b64 exec, exec, s[14:15]
+	v_and_b32_e32 v13, 0x7fff0000, v12
+	v_lshrrev_b32_e32 v12, 16, v12
+	v_or_b32_e32 v14, 64, v12
+	v_cmp_lt_u32_e32 vcc, s33, v13
 	s_nop 1
-	v_cndmask_b32_e32 v73, v73, v75, vcc
+	v_cndmask_b32_e32 v12, v12, v14, vcc
 .LBB0_32:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[6:7]
-	s_and_b64 s[8:9], s[4:5], s[8:9]
-	v_mov_b32_e32 v74, 0
-	s_and_saveexec_b64 s[6:7], s[8:9]
+	s_or_b64 exec, exec, s[8:9]
+	s_and_b64 s[10:11], s[6:7], s[10:11]
+	v_mov_b32_e32 v13, 0
+	s_and_saveexec_b64 s[8:9], s[10:11]
 	s_cbranch_execz .LBB0_36
 ; %bb.33:                               ;   in Loop: Header=BB0_8 Depth=3
-	v_mov_b32_e32 v74, 0
-	s_and_saveexec_b64 s[8:9], s[34:35]
+	v_mov_b32_e32 v13, 0
+	s_and_saveexec_b64 s[10:11], s[30:31]
 	s_cbranch_execz .LBB0_35
 ; %bb.34:                               ;   in Loop: Header=BB0_8 Depth=3
-	global_load_ushort v74, v[66:67], off
+	global_load_ushort v13, v[4:5], off
 	s_waitcnt vmcnt(0)
-	v_lshlrev_b32_e32 v74, 16, v74
+	v_lshlrev_b32_e32 v13, 16, v13
 .LBB0_35:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[8:9]
-	v_and_b32_e32 v75, 0x7fff0000, v74
-	v_lshrrev_b32_e32 v74, 16, v74
-	v_or_b32_e32 v76, 64, v74
-	v_cmp_lt_u32_e32 vcc, s33, v75
+	s_or_b64 exec, exec, s[10:11]
+	v_and_b32_e32 v14, 0x7fff0000, v13
+	v_lshrrev_b32_e32 v13, 16, v13
+	v_or_b32_e32 v15, 64, v13
+	v_cmp_lt_u32_e32 vcc, s33, v14
 	s_nop 1
-	v_cndmask_b32_e32 v74, v74, v76, vcc
+	v_cndmask_b32_e32 v13, v13, v15, vcc
 .LBB0_36:                               ;   in Loop: Header=BB0_8 Depth=3
-	s_or_b64 exec, exec, s[6:7]
-	s_and_b64 s[8:9], s[4:5], s[10:11]
-	v_mov_b32_e32 v75, 0
-	s_and_saveexec_b64 s[6:7], s[8:9]
+	s_or_b64 exec, exec, s[8:9]
+	s_and_b64 s[10:11], s[6:7], s[12:13]
+	v_mov_b32_e32 v14, 0
+	s_and_saveexec_b64 s[8:9], s[10:11]
 	s_cbranch_execz .LBB0_7
 ; %bb.37:                               ;   in Loop: Header=BB0_8 Depth=3
-	v_mov_b32_e32 v75, 0
-	s_and_saveexec_b64 s[8:9], s[34:35]
+	v_mov_b32_e32 v14, 0
+	s_and_saveexec_b64 s[10:11], s[30:31]
 	s_cbranch_execz .LBB0_6
 ; %bb.38:                               ;   in Loop: Header=BB0_8 Depth=3
-	global_load_ushort v75, v[66:67], off offset:122
+	global_load_ushort v14, v[4:5], off offset:122
 	s_waitcnt vmcnt(0)
-	v_lshlrev_b32_e32 v75, 16, v75
+	v_lshlrev_b32_e32 v14, 16, v14
 	s_branch .LBB0_6
 .LBB0_39:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_cmp_ge_i64_e32 vcc, s[28:29], v[26:27]
+	v_cmp_ge_i64_e32 vcc, s[28:29], v[24:25]
+	v_accvgpr_read_b32 v19, a15
 	s_xor_b64 s[0:1], vcc, -1
-	v_cmp_gt_i64_e32 vcc, s[26:27], v[20:21]
-	v_lshl_add_u64 v[60:61], v[60:61], 2, s[14:15]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[22:23]
+	v_accvgpr_read_b32 v18, a14
+	v_accvgpr_read_b32 v17, a13
+	v_accvgpr_read_b32 v16, a12
+	v_accvgpr_read_b32 v15, a11
+	v_accvgpr_read_b32 v14, a10
+	v_accvgpr_read_b32 v13, a9
+	v_accvgpr_read_b32 v12, a8
+	v_accvgpr_read_b32 v11, a7
+	v_accvgpr_read_b32 v10, a6
+	v_accvgpr_read_b32 v9, a5
+	v_accvgpr_read_b32 v8, a4
+	v_accvgpr_read_b32 v7, a3
+	v_accvgpr_read_b32 v6, a2
+	v_accvgpr_read_b32 v5, a1
+	v_accvgpr_read_b32 v4, a0
+	v_lshl_add_u64 v[58:59], v[58:59], 2, s[16:17]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_41
 ; %bb.40:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v20
-	v_mul_hi_i32_i24_e32 v63, 0xf4, v3
-	v_mul_i32_i24_e32 v62, 0xf4, v3
-	v_lshl_add_u64 v[62:63], v[60:61], 0, v[62:63]
-	global_store_dword v[62:63], v4, off
+	v_add_u32_e32 v3, s24, v22
+	v_mul_hi_i32_i24_e32 v61, 0xf4, v3
+	v_mul_i32_i24_e32 v60, 0xf4, v3
+	v_lshl_add_u64 v[60:61], v[58:59], 0, v[60:61]
+	global_store_dword v[60:61], v4, off
 .LBB0_41:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[28:29]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[26:27]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_43
 ; %bb.42:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v28
-	v_mul_hi_i32_i24_e32 v63, 0xf4, v3
-	v_mul_i32_i24_e32 v62, 0xf4, v3
-	v_lshl_add_u64 v[62:63], v[60:61], 0, v[62:63]
-	global_store_dword v[62:63], v5, off
+	v_add_u32_e32 v3, s24, v26
+	v_mul_hi_i32_i24_e32 v61, 0xf4, v3
+	v_mul_i32_i24_e32 v60, 0xf4, v3
+	v_lshl_add_u64 v[60:61], v[58:59], 0, v[60:61]
+	global_store_dword v[60:61], v5, off
 .LBB0_43:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[30:31]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[28:29]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_45
 ; %bb.44:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v30
+	v_add_u32_e32 v3, s24, v28
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v6, off
 .LBB0_45:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[32:33]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[30:31]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_47
 ; %bb.46:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v32
+	v_add_u32_e32 v3, s24, v30
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v7, off
 .LBB0_47:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[34:35]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[32:33]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_49
 ; %bb.48:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v34
+	v_add_u32_e32 v3, s24, v32
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v8, off
 .LBB0_49:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[36:37]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[34:35]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_51
 ; %bb.50:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v36
+	v_add_u32_e32 v3, s24, v34
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v9, off
 .LBB0_51:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[38:39]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[36:37]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_53
 ; %bb.52:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v38
+	v_add_u32_e32 v3, s24, v36
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v10, off
 .LBB0_53:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[40:41]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[38:39]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_55
 ; %bb.54:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v40
+	v_add_u32_e32 v3, s24, v38
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v11, off
 .LBB0_55:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[42:43]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[40:41]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_57
 ; %bb.56:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v42
+	v_add_u32_e32 v3, s24, v40
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v12, off
 .LBB0_57:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[44:45]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[42:43]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_59
 ; %bb.58:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v44
+	v_add_u32_e32 v3, s24, v42
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v13, off
 .LBB0_59:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[46:47]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[44:45]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_61
 ; %bb.60:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v46
+	v_add_u32_e32 v3, s24, v44
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v14, off
 .LBB0_61:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[48:49]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[46:47]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_63
 ; %bb.62:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v48
+	v_add_u32_e32 v3, s24, v46
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v15, off
 .LBB0_63:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[50:51]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[48:49]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_65
 ; %bb.64:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v50
+	v_add_u32_e32 v3, s24, v48
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v16, off
 .LBB0_65:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[52:53]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[50:51]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_67
 ; %bb.66:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v52
+	v_add_u32_e32 v3, s24, v50
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v17, off
 .LBB0_67:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[54:55]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[52:53]
 	s_and_b64 s[6:7], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[6:7]
 	s_cbranch_execz .LBB0_69
 ; %bb.68:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v54
+	v_add_u32_e32 v3, s24, v52
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v18, off
 .LBB0_69:                               ;   in Loop: Header=BB0_3 Depth=1
 	s_or_b64 exec, exec, s[4:5]
-	v_cmp_gt_i64_e32 vcc, s[24:25], v[56:57]
+	v_cmp_gt_i64_e32 vcc, s[26:27], v[54:55]
 	s_and_b64 s[0:1], vcc, s[0:1]
 	s_and_saveexec_b64 s[4:5], s[0:1]
 	s_xor_b64 s[0:1], exec, s[4:5]
 	s_cbranch_execz .LBB0_2
 ; %bb.70:                               ;   in Loop: Header=BB0_3 Depth=1
-	v_or_b32_e32 v3, s22, v56
+	v_add_u32_e32 v3, s24, v54
 	v_mul_hi_i32_i24_e32 v5, 0xf4, v3
 	v_mul_i32_i24_e32 v4, 0xf4, v3
-	v_lshl_add_u64 v[4:5], v[60:61], 0, v[4:5]
+	v_lshl_add_u64 v[4:5], v[58:59], 0, v[4:5]
 	global_store_dword v[4:5], v19, off
 	s_branch .LBB0_2
 .LBB0_71:
@@ -591,9 +612,9 @@ _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x: ; @_Z24kevc_matmul_bias_gelu_p0PK
 		.amdhsa_system_sgpr_workgroup_id_z 0
 		.amdhsa_system_sgpr_workgroup_info 0
 		.amdhsa_system_vgpr_workitem_id 0
-		.amdhsa_next_free_vgpr 78
-		.amdhsa_next_free_sgpr 45
-		.amdhsa_accum_offset 80
+		.amdhsa_next_free_vgpr 80
+		.amdhsa_next_free_sgpr 43
+		.amdhsa_accum_offset 64
 		.amdhsa_reserve_vcc 1
 		.amdhsa_reserve_xnack_mask 1
 		.amdhsa_float_round_mode_32 0
@@ -618,11 +639,11 @@ _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x: ; @_Z24kevc_matmul_bias_gelu_p0PK
                                         ; -- End function
 	.section	.AMDGPU.csdata,"",@progbits
 ; Kernel info:
-; codeLenInByte = 2484
-; NumSgprs: 51
-; NumVgprs: 78
-; NumAgprs: 0
-; TotalNumVgprs: 78
+; codeLenInByte = 2692
+; NumSgprs: 49
+; NumVgprs: 63
+; NumAgprs: 16
+; TotalNumVgprs: 80
 ; ScratchSize: 0
 ; MemoryBound: 0
 ; FloatMode: 240
@@ -630,9 +651,9 @@ _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x: ; @_Z24kevc_matmul_bias_gelu_p0PK
 ; LDSByteSize: 0 bytes/workgroup (compile time only)
 ; SGPRBlocks: 6
 ; VGPRBlocks: 9
-; NumSGPRsForWavesPerEU: 51
-; NumVGPRsForWavesPerEU: 78
-; AccumOffset: 80
+; NumSGPRsForWavesPerEU: 49
+; NumVGPRsForWavesPerEU: 80
+; AccumOffset: 64
 ; Occupancy: 6
 ; WaveLimiterHint : 0
 ; COMPUTE_PGM_RSRC2:SCRATCH_EN: 0
@@ -642,7 +663,7 @@ _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x: ; @_Z24kevc_matmul_bias_gelu_p0PK
 ; COMPUTE_PGM_RSRC2:TGID_Y_EN: 0
 ; COMPUTE_PGM_RSRC2:TGID_Z_EN: 0
 ; COMPUTE_PGM_RSRC2:TIDIG_COMP_CNT: 0
-; COMPUTE_PGM_RSRC3_GFX90A:ACCUM_OFFSET: 19
+; COMPUTE_PGM_RSRC3_GFX90A:ACCUM_OFFSET: 15
 ; COMPUTE_PGM_RSRC3_GFX90A:TG_SPLIT: 0
 	.text
 	.protected	_Z24kevc_matmul_bias_gelu_p1PKtS0_S0_PtPfS2_x ; -- Begin function _Z24kevc_matmul_bias_gelu_p1PKtS0_S0_PtPfS2_x
@@ -1413,7 +1434,7 @@ __hip_cuid_3e44d761716f5372:
 	.amdgpu_metadata
 ---
 amdhsa.kernels:
-  - .agpr_count:     0
+  - .agpr_count:     16
     .args:
       - .actual_access:  read_only
         .address_space:  global
@@ -1451,15 +1472,15 @@ amdhsa.kernels:
     .group_segment_fixed_size: 0
     .kernarg_segment_align: 8
     .kernarg_segment_size: 56
-    .max_flat_workgroup_size: 1024
+    .max_flat_workgroup_size: 64
     .name:           _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x
     .private_segment_fixed_size: 0
-    .sgpr_count:     51
+    .sgpr_count:     49
     .sgpr_spill_count: 0
     .symbol:         _Z24kevc_matmul_bias_gelu_p0PKtS0_S0_PtPfS2_x.kd
     .uniform_work_group_size: 1
     .uses_dynamic_stack: false
-    .vgpr_count:     78
+    .vgpr_count:     80
     .vgpr_spill_count: 0
     .wavefront_size: 64
   - .agpr_count:     0

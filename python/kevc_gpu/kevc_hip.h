@@ -21,6 +21,7 @@
 #define KEVC_D static inline
 #define KEVC_LAST_ERROR() 0
 #define KEVC_HOST_MATH 1
+#define KEVC_LAUNCH_BOUNDS(threads)
 #if defined(KEVC_HOST_THREADS)
 // One block of `threads` std::threads per launch, which walks every block in turn (a block-stride loop strides by 1,
 // a thread-stride loop by the block's threads); shared arrays are static (one block runs at a time).
@@ -84,6 +85,7 @@ template <typename T> static inline T kevc_shfl_xor(T v, int) { return v; }
 #define KEVC_STRIDE(blocks, threads) ((blocks) * (threads))
 #define KEVC_BLOCK_STRIDE(blocks) (blocks)
 #define KEVC_LAST_ERROR() ((int)cudaGetLastError())
+#define KEVC_LAUNCH_BOUNDS(threads) __launch_bounds__(threads)
 #define KEVC_HOST_MATH 1
 #define KEVC_SYNC() __syncthreads()
 #define KEVC_WARP 32
@@ -103,6 +105,8 @@ typedef unsigned int uint32_t;
 #define KEVC_TID_X ((long long)__builtin_amdgcn_workitem_id_x())
 #define KEVC_BID_X ((long long)__builtin_amdgcn_workgroup_id_x())
 #define KEVC_D __device__ inline __attribute__((always_inline))
+// At most `threads` per block: the register budget of a wave follows (a 64-thread block may use 512 VGPRs).
+#define KEVC_LAUNCH_BOUNDS(threads) __attribute__((amdgpu_flat_work_group_size(1, threads)))
 // __syncthreads: workgroup release fence, barrier, acquire fence (what HIP's own header does).
 #define KEVC_SYNC()                                        \
   do {                                                     \
@@ -284,7 +288,7 @@ template <typename F> KEVC_D long long kevc_f2i64(F x) {
 }
 
 // ---- matrix units: a `dot` tile on AMD MFMA (ThreadPlan.MatrixTile) ----
-// One wave of 64 lanes computes an M x M f32 tile (M = 32 or 16) over K reduction steps per instruction, with
+// A block of 1 to 4 waves computes a tile; each wave of 64 lanes computes M x M f32 tiles (M = 32 or 16) over K reduction steps per instruction, with
 // V = M * K / 64 operand values and M * M / 64 accumulator registers per lane. The lane layout (AMD's matrix
 // instruction calculator, wave64, for v_mfma_f32_32x32x2_f32, 16x16x4_f32, 32x32x8_{f16,bf16}, 16x16x16_{f16,bf16}):
 //  - A[i][k] (M x K) is operand value k % V of lane i + M * (k / V);
@@ -331,21 +335,21 @@ KEVC_D kevc_f32x4 kevc_mfma_f16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) {
   return __builtin_amdgcn_mfma_f32_16x16x16f16(__builtin_bit_cast(kevc_f16x4, a), __builtin_bit_cast(kevc_f16x4, b), c, 0, 0, 0);
 }
 #elif defined(KEVC_MFMA)
-// The host check of the MFMA path (-DKEVC_HOST_MFMA with --threads): the 64 threads of a block are the lanes of one
+// The host check of the MFMA path (-DKEVC_HOST_MFMA with --threads): each 64 threads of a block are the lanes of one
 // wave; each instruction exchanges the lanes' operands through static arrays between barriers and computes every
 // lane's registers from the layout above (not AMD's hardware: it checks the generated code's use of the layout).
 template <int M, int V, typename C> static inline C kevc_host_mfma(C c, const float* a, const float* b) {
-  static float sa[64][4], sb[64][4];
-  const int lane = (int)(kevc_host_tid % 64);
+  static float sa[1024][4], sb[1024][4];
+  const int t = (int)kevc_host_tid, lane = t % 64, wave = t - lane;
   for (int v = 0; v < V; ++v) {
-    sa[lane][v] = a[v];
-    sb[lane][v] = b[v];
+    sa[t][v] = a[v];
+    sb[t][v] = b[v];
   }
   KEVC_SYNC();
   for (int r = 0; r < M * M / 64; ++r) {
     const int i = kevc_mfma_row(lane, r, M), j = kevc_mfma_col(lane, M);
     float s = 0;
-    for (int k = 0; k < 64 * V / M; ++k) s += sa[i + M * (k / V)][k % V] * sb[j + M * (k / V)][k % V];
+    for (int k = 0; k < 64 * V / M; ++k) s += sa[wave + i + M * (k / V)][k % V] * sb[wave + j + M * (k / V)][k % V];
     c[r] += s;
   }
   KEVC_SYNC();
