@@ -3,8 +3,8 @@ import KevcLowering
 
 /// The HIP spelling of a matrix-unit tile (`ThreadPlan.MatrixTile`): MFMA instructions on AMD gfx9 through the
 /// `kevc_mfma_*` functions of `kevc_hip.h`, chosen at compile time by `#if defined(KEVC_MFMA)` (defined when clang
-/// compiles for gfx90a/gfx94x, or for the host check with `-DKEVC_HOST_MFMA`); under `#else` the block plan's
-/// portable loops, which nvcc compiles for CUDA and the host check runs by default.
+/// compiles for gfx90a/gfx94x, or for the host check with `-DKEVC_HOST_MFMA`); under `#else` the portable loops
+/// (the tile's elements strided over the block's threads), which nvcc compiles for CUDA and the host check runs.
 ///
 /// Before (plan): `matrix tile m.i x n.i (64 x 32) over k.o, k.i into %c.acc: 32x32x8 bf16 instructions, 2 x 1 per
 /// wave, 1 x 1 wave(s)`
@@ -13,7 +13,7 @@ import KevcLowering
 ///   { const int kevc_lane = (int)(KEVC_TID_X % 64); kevc_f32x16 kevc_acc[2]; kevc_i16x4 kevc_a[2]; kevc_i16x4 kevc_b[1];
 ///     ... kevc_acc[kevc_s] = kevc_mfma_bf16(kevc_acc[kevc_s], kevc_a[kevc_s / 1], kevc_b[kevc_s % 1]); ... }
 ///   #else
-///   (the strided rows of the block plan)
+///   for (long long kevc_e_m_i = (0LL) + KEVC_TID_X, ...; ... < 2048LL; ...) { (one element's nest) }
 ///   #endif
 extension HIPSyntax {
   func matrixUnit(_ t: ThreadPlan.MatrixTile) -> MatrixUnitSpelling? {

@@ -4,7 +4,7 @@ import KevcIR
 /// The matrix-unit tile of a thread plan: a phase whose last two thread loops walk a tile of a contraction the
 /// schedule marked `dot` is run by one block of 1 to 4 waves (64 threads each) per tile, which a target with a matrix unit computes with
 /// MFMA instructions (AMD gfx9: `v_mfma_f32_32x32x8_bf16`, ...), and every other target with the same block's
-/// threads as portable loops (a block plan whose rows are strided over the threads). Recognised from the loop IR's
+/// threads as portable loops (the tile's elements strided over the threads, each running the per-element nest). Recognised from the loop IR's
 /// structure only (the local accumulator of a `dot` contraction; `LoopProgram.dotAccumulators`):
 ///
 ///   thread ... (outer thread loops: one block each)
@@ -36,7 +36,7 @@ extension ThreadPlan {
   }
 
   public struct MatrixTile: Sendable {
-    /// The thread loops of the tile's rows and columns (now loops of the block's body).
+    /// The thread loops of the tile's rows and columns (now spread over the block's threads by the printer).
     public var row: ThreadLoop
     public var column: ThreadLoop
     /// The f32 accumulator of one output element.

@@ -70,6 +70,32 @@ public struct MatrixUnitSpelling {
 }
 
 extension PlanPrinter {
+  /// The portable path of a tile: its elements, row-major, strided over the block's threads; each thread runs the
+  /// column loop's body (the accumulator, the reduction loops, the epilogue) for its elements inside the bounds.
+  mutating func portableTile(_ t: ThreadPlan.MatrixTile) throws(DiagnosticError) {
+    let savedScope = scope
+    defer { scope = savedScope }
+    let base = indent
+    let element = fresh("kevc_e_", t.row.loop.variable)
+    let rest = fresh("kevc_r_", t.row.loop.variable)
+    let zero = try syntax.expr(.constant(.int(0, .i64)), scope).text
+    let total = try syntax.expr(.constant(.int(Int64(t.row.span * t.column.span), .i64)), scope).text
+    open(syntax.stridedLoop(element, zero, total, threads: t.threads))
+    line(syntax.decodeStart(rest, element))
+    let column = fresh("v_", t.column.loop.variable)
+    let row = fresh("v_", t.row.loop.variable)
+    for l in syntax.threadIndex(column, rest: rest, lower: t.column.lower, span: t.column.span, last: false) { line(l) }
+    for l in syntax.threadIndex(row, rest: rest, lower: t.row.lower, span: t.row.span, last: true) { line(l) }
+    scope.names[t.row.loop.variable] = row
+    scope.names[t.column.loop.variable] = column
+    for l in [t.row, t.column] where l.guarded {
+      let v = Expr.index(l.loop.variable)
+      open(syntax.ifThen(try syntax.expr(.binary(.and, .binary(.ge, v, l.loop.lowerBound), .binary(.lt, v, l.loop.upperBound)), scope).text))
+    }
+    try emit(t.column.loop.body)
+    while indent > base { close() }
+  }
+
   /// The matrix-unit path of a tile: every lane initialises its registers (the tile's initial statements, per
   /// element inside the tile's bounds), walks the outer reduction loops and the innermost one in instruction steps
   /// (operands masked to 0 outside the bounds), and runs the epilogue per element inside the bounds.

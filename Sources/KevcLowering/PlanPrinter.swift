@@ -172,14 +172,18 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
     return lines
   }
 
-  /// A phase's body: its matrix-unit tile where the target has one, chosen at compile time over the portable path.
+  /// A phase's body; a matrix tile's is its portable path, after its matrix-unit path where the target has one
+  /// (chosen at compile time).
   mutating func phaseBody(_ p: ThreadPlan.Phase) throws(DiagnosticError) {
-    guard let tile = p.matrixTile, let spelling = syntax.matrixUnit(tile) else { return try emit(p.body) }
-    line(spelling.begin)
-    try matrixTile(tile, spelling)
-    line(spelling.otherwise)
-    try emit(p.body)
-    line(spelling.end)
+    guard let tile = p.matrixTile else { return try emit(p.body) }
+    let spelling = syntax.matrixUnit(tile)
+    if let spelling {
+      line(spelling.begin)
+      try matrixTile(tile, spelling)
+      line(spelling.otherwise)
+    }
+    try portableTile(tile)
+    if let spelling { line(spelling.end) }
   }
 
   mutating func emit(_ stmts: [Stmt]) throws(DiagnosticError) {

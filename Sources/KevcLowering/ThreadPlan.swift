@@ -35,7 +35,7 @@ public struct ThreadPlan: Sendable {
     public var threads: Int
     /// How a block's threads share the body (`BlockPlan.swift`); nil: one thread per value of the thread loops.
     public var block: BlockPlan?
-    /// The matrix-unit tile the block computes (`MatrixTile.swift`): its block plan is the portable path.
+    /// The matrix-unit tile the block computes (`MatrixTile.swift`); its block plan has no cooperative loop.
     public var matrixTile: MatrixTile? = nil
 
     /// Blocks and threads per block of the phase's launch: one thread per value of the thread loops in blocks of
@@ -70,7 +70,7 @@ public struct ThreadPlan: Sendable {
         return Phase(
           threadLoops: chain, body: chain.last?.loop.body ?? [stmt], threads: chain.reduce(1) { $0 * $1.span },
           block: BlockPlan(
-            threads: tile.threads, loops: [tile.row.loop.variable: .strided], shared: [], firstThreadStores: []),
+            threads: tile.threads, loops: [:], shared: [], firstThreadStores: []),
           matrixTile: tile)
       }
       let body = loops.last?.loop.body ?? [stmt]
@@ -254,7 +254,7 @@ public struct ThreadPlan: Sendable {
           s += " over \(t.reduction.map(\.variable).joined(separator: ", ")) into %\(t.accumulator.name):"
           s += " \(t.m)x\(t.m)x\(t.k) \(t.operand.rawValue) instructions, \(t.tilesM) x \(t.tilesN) per wave,"
           s += " \(t.wavesM) x \(t.wavesN) wave(s)"
-          s += " (portable: the strided rows)\n"
+          s += " (portable: its elements strided over the block's threads)\n"
         }
         for n in b.shared.sorted() { s += "    shared %\(n) (one per block)\n" }
         for n in b.firstThreadStores.sorted() { s += "    first thread stores %\(n)\n" }

@@ -40,7 +40,7 @@ import Testing
     let r = try Self.compile(spec, trace: try Self.trace(spec), stages: [.plan, .hip])
     let plan = Self.text(r, .plan)
     #expect(plan.contains(line), "\(plan)")
-    #expect(plan.contains("block(s) of 64 threads") && plan.contains("cooperative m.i: strided over the block's threads"))
+    #expect(plan.contains("block(s) of 64 threads") && plan.contains("(portable: its elements strided over the block's threads)"))
     let hip = Self.text(r, .hip)
     #expect(hip.contains("#if defined(KEVC_MFMA)") && hip.contains("#else") && hip.contains("#endif"))
     #expect(hip.contains(call))
@@ -92,6 +92,20 @@ import Testing
     }
     let cute = Self.text(try Self.compile("matmul", trace: base, stages: [.cute], target: .cute), .cute)
     #expect(!cute.isEmpty && !cute.contains("mfma"))
+  }
+
+  /// The CuTe DSL prints a matrix tile's portable path (the tile's elements strided over the block's threads); it
+  /// compiles for sm_90a.
+  @Test func cuteCompilesThePortablePath() throws {
+    var request = CompileRequest(
+      source: SourceFile(path: "specs/matmul.kev", text: try String(contentsOf: Self.repository.appendingPathComponent("specs/matmul.kev"), encoding: .utf8)),
+      kind: .spec, stages: [.cute], schedule: try Trace.parse(SourceFile(path: "t", text: try Self.trace("matmul"))))
+    request.target = .cute
+    let cute = Self.text(try Compiler.compile(request), .cute)
+    #expect(cute.contains("for kevc_e_m_i in cutlass.range(cutlass.Int64(0) + cutlass.Int64(kevc_tid), cutlass.Int64(2048), 64):"))
+    guard CuTeEmitterTests.hasCuTe else { return }
+    request.aotTargets = ["sm_90a"]
+    #expect(try Compiler.compile(request).artifacts[.cute] != nil)
   }
 
   /// Every lane reads its operands only inside the tile's bounds and the reduction's: a split's tail rows and the

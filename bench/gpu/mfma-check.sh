@@ -3,8 +3,8 @@
 # tile (lowering/hip/traces/*.mfma.trace, and the Triton trace matmul.bf16_operands.trace whose 128 x 128 tile takes
 # 4 waves) runs through the harness (kevc run --target hip: the HIP source compiled as CUDA with nvcc through
 # python/kevc_gpu/kevc_hip.h, poisoned outputs, several distributions, float64 reference) at the spec's shape and at
-# odd ones. On NVIDIA the matrix tile takes its portable path (`#else` of `#if defined(KEVC_MFMA)`: the tile's rows
-# strided over the block's threads); the MFMA path needs an AMD gfx9 GPU (none here). Then one timing per trace at a
+# odd ones. On NVIDIA the matrix tile takes its portable path (`#else` of `#if defined(KEVC_MFMA)`: the tile's
+# elements strided over the block's threads); the MFMA path needs an AMD gfx9 GPU (none here). Then one timing per trace at a
 # larger shape beside the default GPU schedule's.
 #   bench/gpu/mfma-check.sh OUT_DIR          (kevc: as bench/gpu/kevc-binary.sh finds it)
 # Writes OUT_DIR/mfma-check.txt.

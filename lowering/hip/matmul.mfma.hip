@@ -60,20 +60,24 @@ __global__ void KEVC_LAUNCH_BOUNDS(64) kevc_matmul_p0(const float* __restrict__ 
       }
     }
     #else
-    KEVC_SYNC();
-    for (long long v_m_i_3 = (0LL) + KEVC_TID_X, v_m_i_3_end = kevc_imin<long long>(64LL, kevc_sub<long long>(67LL, kevc_mul<long long>(v_m_o, 64LL))); v_m_i_3 < v_m_i_3_end; v_m_i_3 += KEVC_BLOCK(64)) {
-      for (long long v_n_i_3 = 0LL, v_n_i_3_end = kevc_imin<long long>(32LL, kevc_sub<long long>(61LL, kevc_mul<long long>(v_n_o, 32LL))); v_n_i_3 < v_n_i_3_end; ++v_n_i_3) {
-        float b_c_acc_2[1];
-        b_c_acc_2[0] = (0x0p+0f);
-        for (long long v_k_o_1 = 0LL, v_k_o_1_end = 17LL; v_k_o_1 < v_k_o_1_end; ++v_k_o_1) {
-          for (long long v_k_i_2 = 0LL, v_k_i_2_end = kevc_imin<long long>(8LL, kevc_sub<long long>(129LL, kevc_mul<long long>(v_k_o_1, 8LL))); v_k_i_2 < v_k_i_2_end; ++v_k_i_2) {
-            b_c_acc_2[0] = (b_c_acc_2[0] + (((kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_3) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_3) < 67LL) && (kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2) < 129LL) ? b_a[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_3)) * 129LL + kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2)] : float((0x0p+0f))) * ((kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2) < 129LL) && (kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_3) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_3) < 61LL) ? b_b[(kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2)) * 61LL + kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_3)] : float((0x0p+0f)))));
+    for (long long kevc_e_m_i = (0LL) + KEVC_TID_X, kevc_e_m_i_end = 2048LL; kevc_e_m_i < kevc_e_m_i_end; kevc_e_m_i += KEVC_BLOCK(64)) {
+      long long kevc_r_m_i = kevc_e_m_i;
+      const long long v_n_i_3 = 0LL + kevc_r_m_i % 32LL;
+      kevc_r_m_i /= 32LL;
+      const long long v_m_i_3 = 0LL + kevc_r_m_i % 64LL;
+      if (((v_m_i_3 >= 0LL) && (v_m_i_3 < kevc_imin<long long>(64LL, kevc_sub<long long>(67LL, kevc_mul<long long>(v_m_o, 64LL)))))) {
+        if (((v_n_i_3 >= 0LL) && (v_n_i_3 < kevc_imin<long long>(32LL, kevc_sub<long long>(61LL, kevc_mul<long long>(v_n_o, 32LL)))))) {
+          float b_c_acc_2[1];
+          b_c_acc_2[0] = (0x0p+0f);
+          for (long long v_k_o_1 = 0LL, v_k_o_1_end = 17LL; v_k_o_1 < v_k_o_1_end; ++v_k_o_1) {
+            for (long long v_k_i_2 = 0LL, v_k_i_2_end = kevc_imin<long long>(8LL, kevc_sub<long long>(129LL, kevc_mul<long long>(v_k_o_1, 8LL))); v_k_i_2 < v_k_i_2_end; ++v_k_i_2) {
+              b_c_acc_2[0] = (b_c_acc_2[0] + (((kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_3) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_3) < 67LL) && (kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2) < 129LL) ? b_a[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_3)) * 129LL + kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2)] : float((0x0p+0f))) * ((kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2) < 129LL) && (kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_3) >= 0 && kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_3) < 61LL) ? b_b[(kevc_add<long long>(kevc_mul<long long>(v_k_o_1, 8LL), v_k_i_2)) * 61LL + kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_3)] : float((0x0p+0f)))));
+            }
           }
+          b_c[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_3)) * 61LL + kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_3)] = b_c_acc_2[0];
         }
-        b_c[(kevc_add<long long>(kevc_mul<long long>(v_m_o, 64LL), v_m_i_3)) * 61LL + kevc_add<long long>(kevc_mul<long long>(v_n_o, 32LL), v_n_i_3)] = b_c_acc_2[0];
       }
     }
-    KEVC_SYNC();
     #endif
   }
 }
