@@ -16,6 +16,10 @@ import KevcLowering
 ///   for (long long kevc_e_m_i = (0LL) + KEVC_TID_X, ...; ... < 2048LL; ...) { (one element's nest) }
 ///   #endif
 extension HIPSyntax {
+  /// Threads per block of a matrix tile's kernel: the MFMA path's waves where the source is compiled as HIP for
+  /// AMD, the portable path's elsewhere (CUDA, the host check without `-DKEVC_HOST_MFMA`).
+  static func tileThreads(_ t: ThreadPlan.MatrixTile) -> String { "KEVC_TILE_THREADS(\(t.threads), \(t.portableThreads))" }
+
   func matrixUnit(_ t: ThreadPlan.MatrixTile) -> MatrixUnitSpelling? {
     let m = t.m
     let values = t.valuesPerLane
@@ -63,6 +67,9 @@ extension HIPSyntax {
       multiply: [
         "KEVC_UNROLL",
         "for (int kevc_s = 0; kevc_s < \(tiles); ++kevc_s) kevc_acc[kevc_s] = \(instruction)(kevc_acc[kevc_s], kevc_a[kevc_s / \(t.tilesN)], kevc_b[kevc_s % \(t.tilesN)]);",
-      ])
+      ],
+      portableLoop: { v, lo, hi in
+        "for (long long \(v) = (\(lo)) + KEVC_TID_X, \(v)_end = \(hi); \(v) < \(v)_end; \(v) += KEVC_BLOCK(\(Self.tileThreads(t)))) {"
+      })
   }
 }

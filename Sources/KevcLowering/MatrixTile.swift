@@ -64,8 +64,12 @@ extension ThreadPlan {
 
     /// Lanes of a wave (an AMD wavefront).
     public static let lanes = 64
-    /// Threads of the block that runs a tile.
+    /// Threads of the block that runs a tile on the matrix unit.
     public var threads: Int { Self.lanes * wavesM * wavesN }
+    /// Threads of the block that runs a tile's portable path (a target decides which path, and launches that many):
+    /// one per element up to 1,024 (a multiple of 64: the extents are multiples of 16), so that a GPU without the
+    /// matrix unit is as busy as with one thread per output element.
+    public var portableThreads: Int { min(1024, row.span * column.span) }
     /// Operand values one lane holds per instruction.
     public var valuesPerLane: Int { m * k / Self.lanes }
     /// Accumulator registers one lane holds per instruction tile.

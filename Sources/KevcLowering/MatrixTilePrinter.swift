@@ -37,6 +37,9 @@ public struct MatrixUnitSpelling {
   public var stepLoop: (_ v: String, _ lo: String, _ hi: String) -> String
   /// The instructions over the operands just set.
   public var multiply: [String]
+  /// Opens the portable path's loop over the tile's elements `lo ..< hi` strided over the block's threads, as many
+  /// as the target launches where it takes that path.
+  public var portableLoop: (_ v: String, _ lo: String, _ hi: String) -> String
 
   public init(
     begin: String, otherwise: String, end: String, open: [String], declarations: [String], eachRegister: [String],
@@ -44,7 +47,7 @@ public struct MatrixUnitSpelling {
     leftStep: String, eachRight: [String], rightColumn: String, rightStep: String,
     setLeft: @escaping (String, String) -> String, setRight: @escaping (String, String) -> String,
     setRegister: @escaping (String) -> String, stepLoop: @escaping (String, String, String) -> String,
-    multiply: [String]
+    multiply: [String], portableLoop: @escaping (String, String, String) -> String
   ) {
     self.begin = begin
     self.otherwise = otherwise
@@ -66,13 +69,14 @@ public struct MatrixUnitSpelling {
     self.setRegister = setRegister
     self.stepLoop = stepLoop
     self.multiply = multiply
+    self.portableLoop = portableLoop
   }
 }
 
 extension PlanPrinter {
   /// The portable path of a tile: its elements, row-major, strided over the block's threads; each thread runs the
   /// column loop's body (the accumulator, the reduction loops, the epilogue) for its elements inside the bounds.
-  mutating func portableTile(_ t: ThreadPlan.MatrixTile) throws(DiagnosticError) {
+  mutating func portableTile(_ t: ThreadPlan.MatrixTile, _ spelling: MatrixUnitSpelling?) throws(DiagnosticError) {
     let savedScope = scope
     defer { scope = savedScope }
     let base = indent
@@ -80,7 +84,7 @@ extension PlanPrinter {
     let rest = fresh("kevc_r_", t.row.loop.variable)
     let zero = try syntax.expr(.constant(.int(0, .i64)), scope).text
     let total = try syntax.expr(.constant(.int(Int64(t.row.span * t.column.span), .i64)), scope).text
-    open(syntax.stridedLoop(element, zero, total, threads: t.threads))
+    open(spelling?.portableLoop(element, zero, total) ?? syntax.stridedLoop(element, zero, total, threads: t.portableThreads))
     line(syntax.decodeStart(rest, element))
     let column = fresh("v_", t.column.loop.variable)
     let row = fresh("v_", t.row.loop.variable)

@@ -182,7 +182,7 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
       try matrixTile(tile, spelling)
       line(spelling.otherwise)
     }
-    try portableTile(tile)
+    try portableTile(tile, spelling)
     if let spelling { line(spelling.end) }
   }
 

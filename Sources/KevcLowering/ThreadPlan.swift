@@ -70,7 +70,7 @@ public struct ThreadPlan: Sendable {
         return Phase(
           threadLoops: chain, body: chain.last?.loop.body ?? [stmt], threads: chain.reduce(1) { $0 * $1.span },
           block: BlockPlan(
-            threads: tile.threads, loops: [:], shared: [], firstThreadStores: []),
+            threads: tile.portableThreads, loops: [:], shared: [], firstThreadStores: []),
           matrixTile: tile)
       }
       let body = loops.last?.loop.body ?? [stmt]
@@ -253,8 +253,8 @@ public struct ThreadPlan: Sendable {
           s += "    matrix tile \(t.row.loop.variable) x \(t.column.loop.variable) (\(t.row.span) x \(t.column.span))"
           s += " over \(t.reduction.map(\.variable).joined(separator: ", ")) into %\(t.accumulator.name):"
           s += " \(t.m)x\(t.m)x\(t.k) \(t.operand.rawValue) instructions, \(t.tilesM) x \(t.tilesN) per wave,"
-          s += " \(t.wavesM) x \(t.wavesN) wave(s)"
-          s += " (portable: its elements strided over the block's threads)\n"
+          s += " \(t.wavesM) x \(t.wavesN) wave(s) of \(MatrixTile.lanes) lanes"
+          s += " (portable: its elements strided over \(t.portableThreads) threads)\n"
         }
         for n in b.shared.sorted() { s += "    shared %\(n) (one per block)\n" }
         for n in b.firstThreadStores.sorted() { s += "    first thread stores %\(n)\n" }

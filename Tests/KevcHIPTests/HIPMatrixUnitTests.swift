@@ -40,7 +40,7 @@ import Testing
     let r = try Self.compile(spec, trace: try Self.trace(spec), stages: [.plan, .hip])
     let plan = Self.text(r, .plan)
     #expect(plan.contains(line), "\(plan)")
-    #expect(plan.contains("block(s) of 64 threads") && plan.contains("(portable: its elements strided over the block's threads)"))
+    #expect(plan.contains("wave(s) of 64 lanes (portable: its elements strided over "))
     let hip = Self.text(r, .hip)
     #expect(hip.contains("#if defined(KEVC_MFMA)") && hip.contains("#else") && hip.contains("#endif"))
     #expect(hip.contains(call))
@@ -52,16 +52,18 @@ import Testing
   }
 
   /// A 128 x 128 tile (the Triton trace `matmul.bf16_operands.trace`, at a shape that fills it) runs on 2 x 2 waves
-  /// of 2 x 2 instruction tiles each, a block of 256 threads, every register in VGPRs.
+  /// of 2 x 2 instruction tiles each, a block of 256 threads on AMD (1,024 on the portable path), every register in
+  /// VGPRs.
   @Test func wideTilesSpreadOverWaves() throws {
     let trace = try String(
       contentsOf: Self.repository.appendingPathComponent("lowering/triton/traces/matmul.bf16_operands.trace"), encoding: .utf8)
     let r = try Self.compile("matmul", trace: trace, stages: [.plan, .hip], shape: ["M": 256, "N": 200, "K": 70])
     let plan = Self.text(r, .plan)
-    #expect(plan.contains("phase 0: 4 block(s) of 256 threads"), "\(plan)")
-    #expect(plan.contains("(128 x 128) over k.o, k.i into %c.acc: 32x32x2 f32 instructions, 2 x 2 per wave, 2 x 2 wave(s)"))
+    #expect(plan.contains("phase 0: 4 block(s) of 1024 threads"), "\(plan)")
+    #expect(plan.contains("(128 x 128) over k.o, k.i into %c.acc: 32x32x2 f32 instructions, 2 x 2 per wave, 2 x 2 wave(s) of 64 lanes (portable: its elements strided over 1024 threads)"))
     let hip = Self.text(r, .hip)
-    #expect(hip.contains("__global__ void KEVC_LAUNCH_BOUNDS(256) kevc_matmul_"))
+    #expect(hip.contains("__global__ void KEVC_LAUNCH_BOUNDS(KEVC_TILE_THREADS(256, 1024)) kevc_matmul_"))
+    #expect(hip.contains("KEVC_LAUNCH(kevc_matmul_p0, 4, KEVC_TILE_THREADS(256, 1024), stream)"))
     #expect(hip.contains("const int kevc_wn = (int)(KEVC_TID_X / 64) % 2 * 64;"))
     guard HIPEmitterTests.hasClang else { return }
     let asm = try HIPEmitterTests.assembly(hip)
@@ -102,7 +104,7 @@ import Testing
       kind: .spec, stages: [.cute], schedule: try Trace.parse(SourceFile(path: "t", text: try Self.trace("matmul"))))
     request.target = .cute
     let cute = Self.text(try Compiler.compile(request), .cute)
-    #expect(cute.contains("for kevc_e_m_i in cutlass.range(cutlass.Int64(0) + cutlass.Int64(kevc_tid), cutlass.Int64(2048), 64):"))
+    #expect(cute.contains("for kevc_e_m_i in cutlass.range(cutlass.Int64(0) + cutlass.Int64(kevc_tid), cutlass.Int64(2048), 1024):"))
     guard CuTeEmitterTests.hasCuTe else { return }
     request.aotTargets = ["sm_90a"]
     #expect(try Compiler.compile(request).artifacts[.cute] != nil)

@@ -2,7 +2,7 @@
 // HIP (and CUDA through kevc_hip.h): one kernel per phase of the thread plan (kevc compile --emit plan).
 #include "kevc_hip.h"
 
-__global__ void KEVC_LAUNCH_BOUNDS(64) kevc_matmul_p0(const float* __restrict__ b_a, const float* __restrict__ b_b, float* __restrict__ b_c, long long kevc_stride) {
+__global__ void KEVC_LAUNCH_BOUNDS(KEVC_TILE_THREADS(64, 1024)) kevc_matmul_p0(const float* __restrict__ b_a, const float* __restrict__ b_b, float* __restrict__ b_c, long long kevc_stride) {
   for (long long kevc_t = KEVC_BID_X; kevc_t < 4LL; kevc_t += kevc_stride) {
     long long kevc_r = kevc_t;
     const long long v_n_o = 0LL + kevc_r % 2LL;
@@ -60,7 +60,7 @@ __global__ void KEVC_LAUNCH_BOUNDS(64) kevc_matmul_p0(const float* __restrict__ 
       }
     }
     #else
-    for (long long kevc_e_m_i = (0LL) + KEVC_TID_X, kevc_e_m_i_end = 2048LL; kevc_e_m_i < kevc_e_m_i_end; kevc_e_m_i += KEVC_BLOCK(64)) {
+    for (long long kevc_e_m_i = (0LL) + KEVC_TID_X, kevc_e_m_i_end = 2048LL; kevc_e_m_i < kevc_e_m_i_end; kevc_e_m_i += KEVC_BLOCK(KEVC_TILE_THREADS(64, 1024))) {
       long long kevc_r_m_i = kevc_e_m_i;
       const long long v_n_i_3 = 0LL + kevc_r_m_i % 32LL;
       kevc_r_m_i /= 32LL;
@@ -87,7 +87,7 @@ extern "C" int kevc_matmul_launch(void** args, void* stream) {
   float* b_a = (float*)args[0];
   float* b_b = (float*)args[1];
   float* b_c = (float*)args[2];
-  KEVC_LAUNCH(kevc_matmul_p0, 4, 64, stream)(b_a, b_b, b_c, KEVC_BLOCK_STRIDE(4LL));
+  KEVC_LAUNCH(kevc_matmul_p0, 4, KEVC_TILE_THREADS(64, 1024), stream)(b_a, b_b, b_c, KEVC_BLOCK_STRIDE(4LL));
   return KEVC_LAST_ERROR();
 }
 #endif

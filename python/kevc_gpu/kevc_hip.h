@@ -22,6 +22,11 @@
 #define KEVC_LAST_ERROR() 0
 #define KEVC_HOST_MATH 1
 #define KEVC_LAUNCH_BOUNDS(threads)
+#if defined(KEVC_HOST_MFMA) && defined(KEVC_HOST_THREADS)
+#define KEVC_TILE_THREADS(mfma, portable) (mfma)
+#else
+#define KEVC_TILE_THREADS(mfma, portable) (portable)
+#endif
 #if defined(KEVC_HOST_THREADS)
 // One block of `threads` std::threads per launch, which walks every block in turn (a block-stride loop strides by 1,
 // a thread-stride loop by the block's threads); shared arrays are static (one block runs at a time).
@@ -86,6 +91,7 @@ template <typename T> static inline T kevc_shfl_xor(T v, int) { return v; }
 #define KEVC_BLOCK_STRIDE(blocks) (blocks)
 #define KEVC_LAST_ERROR() ((int)cudaGetLastError())
 #define KEVC_LAUNCH_BOUNDS(threads) __launch_bounds__(threads)
+#define KEVC_TILE_THREADS(mfma, portable) (portable)
 #define KEVC_HOST_MATH 1
 #define KEVC_SYNC() __syncthreads()
 #define KEVC_WARP 32
@@ -107,6 +113,8 @@ typedef unsigned int uint32_t;
 #define KEVC_D __device__ inline __attribute__((always_inline))
 // At most `threads` per block: the register budget of a wave follows (a 64-thread block may use 512 VGPRs).
 #define KEVC_LAUNCH_BOUNDS(threads) __attribute__((amdgpu_flat_work_group_size(1, threads)))
+// Threads of a matrix tile's block: its MFMA waves (the portable path, on an AMD GPU without MFMA, strides the same).
+#define KEVC_TILE_THREADS(mfma, portable) (mfma)
 // __syncthreads: workgroup release fence, barrier, acquire fence (what HIP's own header does).
 #define KEVC_SYNC()                                        \
   do {                                                     \
