@@ -92,10 +92,7 @@ extension PlanPrinter {
     for l in syntax.threadIndex(row, rest: rest, lower: t.row.lower, span: t.row.span, last: true) { line(l) }
     scope.names[t.row.loop.variable] = row
     scope.names[t.column.loop.variable] = column
-    for l in [t.row, t.column] where l.guarded {
-      let v = Expr.index(l.loop.variable)
-      open(syntax.ifThen(try syntax.expr(.binary(.and, .binary(.ge, v, l.loop.lowerBound), .binary(.lt, v, l.loop.upperBound)), scope).text))
-    }
+    for l in [t.row, t.column] where l.guarded { open(syntax.ifThen(try syntax.expr(l.inside, scope).text)) }
     try emit(t.column.loop.body)
     while indent > base { close() }
   }
@@ -120,13 +117,9 @@ extension PlanPrinter {
     func bind(_ variable: String, lower: Expr, offset: String) throws(DiagnosticError) {
       let name = fresh("v_", variable)
       for l in syntax.declare(name, .i64, "\(try syntax.expr(lower, scope).text) + (\(offset))") { line(l) }
-      scope.names[variable] = name
+      scope.names[variable] = syntax.variable(name)
     }
-    func inside(_ l: ThreadPlan.ThreadLoop) -> Expr? {
-      guard l.guarded else { return nil }
-      let v = Expr.index(l.loop.variable)
-      return .binary(.and, .binary(.ge, v, l.loop.lowerBound), .binary(.lt, v, l.loop.upperBound))
-    }
+    func inside(_ l: ThreadPlan.ThreadLoop) -> Expr? { l.guarded ? l.inside : nil }
     func all(_ conditions: [Expr?]) -> Expr {
       conditions.compactMap { $0 }.reduce(nil as Expr?) { a, c in a.map { .binary(.and, $0, c) } ?? c }
         ?? .constant(.bool(true))

@@ -162,9 +162,7 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
     for (k, t) in p.threadLoops.enumerated() {
       scope.names[t.loop.variable] = names[k]
       if t.guarded {
-        let v = Expr.index(t.loop.variable)
-        let inside = Expr.binary(.and, .binary(.ge, v, t.loop.lowerBound), .binary(.lt, v, t.loop.upperBound))
-        open(syntax.ifThen(try syntax.expr(inside, scope).text))
+        open(syntax.ifThen(try syntax.expr(t.inside, scope).text))
       }
     }
     try phaseBody(p)

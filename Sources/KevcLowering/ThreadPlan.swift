@@ -24,6 +24,12 @@ public struct ThreadPlan: Sendable {
     public var lower: Int
     public var span: Int
     public var guarded: Bool
+
+    /// The condition that the loop's variable lies within the loop's own bounds (what a guarded thread checks).
+    public var inside: Expr {
+      let v = Expr.index(loop.variable)
+      return .binary(.and, .binary(.ge, v, loop.lowerBound), .binary(.lt, v, loop.upperBound))
+    }
   }
 
   public struct Phase: Sendable {
