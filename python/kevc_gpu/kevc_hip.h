@@ -7,7 +7,8 @@
 //    that walks all thread indices in order, which checks each thread's code without a GPU (not races between them);
 //    with -DKEVC_HOST_THREADS -std=c++20 as well, a launch runs one block's worth of std::threads in lockstep at its
 //    barriers (shuffles through a shared slot array), walking every block in turn, which checks the cooperation of a
-//    block plan (strided loops, block reductions, shared staging) on the CPU.
+//    block plan (strided loops, block reductions, shared staging) on the CPU; with -DKEVC_HOST_MFMA as well, a
+//    matrix tile takes its MFMA path with the instructions emulated from the lane layout (see "matrix units" below).
 // It defines the kernel qualifiers, the thread and block ids, and the IR's operations with the IR's semantics:
 // floored integer division and modulo with 0 for a zero divisor, NaN-propagating max/min, float -> int casts that
 // saturate (NaN -> 0), f16/bf16 stored as 16-bit patterns and computed in f32 (round to nearest even).
