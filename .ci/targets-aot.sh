@@ -5,7 +5,8 @@
 #    --threads on a few specs, a block's threads as std::threads, which checks how they cooperate; the MFMA traces
 #    also with --mfma, the matrix-unit path with its instructions emulated);
 #  - CuTe DSL: compiled for sm_90a with fake tensors (python -m kevc_gpu.cute_aot), when nvidia-cutlass-dsl is
-#    installed (.ci/install installs it).
+#    installed (.ci/install installs it), with the traces of lowering/cute/traces and a few dots on wgmma
+#    (`--cute-mma wgmma`); a dot with f16/bf16 operands must be a tiled MMA (`cute.gemm`).
 # Usage: .ci/targets-aot.sh [KEVC]   (default .build/debug/kevc)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,23 @@ for t in lowering/hip/traces/*.mfma.trace; do
   for mode in "" "--mfma"; do
     python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads $mode --trials 1 "$s" --schedule "$t" | tail -1 || fail=1
   done
+done
+# CuTe traces (lowering/cute/traces/SPEC.NAME.trace): the tf32 dot through cute.gemm.
+for t in lowering/cute/traces/*.trace; do
+  n=$(basename "$t" .trace)
+  "$KEVC" compile "specs/${n%%.*}.kev" --target cute --schedule "$t" -o "$work/trace.$n.cute.py" || { echo "cute: $t failed"; fail=1; }
+done
+# The dots on Hopper's wgmma (--cute-mma wgmma), at the default and the bench shapes (1 and 2 warpgroups).
+for s in specs/batched_matmul.kev specs/attention.kev bench/gpu/specs/matmul_bf16.kev; do
+  n=$(basename "$s" .kev)
+  "$KEVC" compile "$s" --target cute --cute-mma wgmma -o "$work/wgmma.$n.cute.py" || { echo "cute wgmma: $s failed"; fail=1; }
+  "$KEVC" compile "$s" --target cute --cute-mma wgmma --shape "$(grep -m1 -oP '^\s*bench\s+\K.*' "$s" | sed 's/#.*//; s/ //g')" \
+    -o "$work/wgmma.$n.bench.cute.py" || { echo "cute wgmma: $s at its bench shape failed"; fail=1; }
+  grep -q 'warpgroup.MmaF16BF16Op' "$work/wgmma.$n.cute.py" || { echo "cute wgmma: $n has no wgmma"; fail=1; }
+done
+# A dot with f16/bf16 operands is a tiled MMA (cute.gemm), not scalar loops.
+for n in batched_matmul trace.matmul.tf32; do
+  grep -q 'cute.gemm(' "$work/$n.cute.py" || { echo "cute: $n has no cute.gemm"; fail=1; }
 done
 if python3 -c 'import cutlass.cute' 2>/dev/null; then
   python3 -m kevc_gpu.cute_aot "$work"/*.cute.py > "$work/cute.jsonl" || fail=1

@@ -72,7 +72,7 @@ public enum AgentMemory {
     let bound = try front.binding(input.shape, location: .unknown)
     let cost = WorkloadCost(bound)
     let t = try db.targets().first { $0.id == targetID }
-    let machine = t.flatMap { t in t.bandwidth.flatMap { bw in t.peakFlops.map { MachinePeaks(bandwidth: bw, peakFlops: $0) } } }
+    let machine = t?.measured
     let memoryBound = machine.map { cost.isMemoryBound($0) } ?? (cost.flops < cost.bytes)
     return try remember(db: db, workloadID: workloadID, targetID: targetID, bound: bound, memoryBound: memoryBound)
   }

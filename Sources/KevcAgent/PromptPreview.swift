@@ -34,7 +34,7 @@ public enum PromptPreview {
     if let db, let w = try? db.findWorkload(specHash: SearchEngine.specHash(front), shape: shapeKey(bound)),
       let t = try? db.findTarget(key: host.key)
     {
-      if let bw = t.bandwidth, let peak = t.peakFlops { machine = MachinePeaks(bandwidth: bw, peakFlops: peak) }
+      if let peaks = t.peaks { machine = peaks }
       let candidates = Dictionary(((try? db.candidates(workload: w.id, target: t.id)) ?? []).map { ($0.id, $0) }) { a, _ in a }
       let evaluations = (try? db.evaluations(workload: w.id, target: t.id)) ?? []
       evaluated = evaluations.count

@@ -30,7 +30,25 @@ public enum CuTeEmitter {
     })
   }
 
-  public static func emit(_ program: LoopProgram, kernel: Kernel, origin: String = "") throws(DiagnosticError) -> String {
+  /// The thread plan (`--emit plan`) with what the CuTe DSL makes of each `dot` phase: `cute.gemm` instead of the
+  /// plan's loops, or the loops and why.
+  public static func planText(_ program: LoopProgram, kernel: Kernel, mma: CuTeMMA = .sm80) -> String {
+    let plan = ThreadPlan(program)
+    var s = plan.text(program)
+    for (i, stmt) in program.body.enumerated() {
+      switch CuTeDot.choose(stmt, program: program, kernel: kernel, workspace: plan.workspace, mma: mma) {
+      case .loops: continue
+      case .fallback(let d, let reason): s += "  cute: phase \(i): dot '\(d)' as the loops above: \(reason)\n"
+      case .mma(let dot):
+        s += "  cute: phase \(i): dot '\(dot.definition.name)' as cute.gemm instead, \(dot.blocks) block(s) of \(dot.threads) threads: \(dot.summary)\n"
+      }
+    }
+    return s
+  }
+
+  public static func emit(
+    _ program: LoopProgram, kernel: Kernel, origin: String = "", mma: CuTeMMA = .sm80
+  ) throws(DiagnosticError) -> String {
     let plan = ThreadPlan(program)
     var printer = PlanPrinter(syntax: CuTeSyntax(), dims: program.dims, indent: 2)
     let resultNames = Set(program.results.map(\.name))
@@ -54,9 +72,22 @@ public enum CuTeEmitter {
     var launches: [String] = []
     for (i, phase) in plan.phases.enumerated() {
       let k = "\(base)_p\(i)"
+      var note = ""
+      if i < program.body.count {
+        switch CuTeDot.choose(program.body[i], program: program, kernel: kernel, workspace: plan.workspace, mma: mma) {
+        case .loops: break
+        case .fallback(let d, let reason): note = "    # dot '\(d)': scalar loops, not cute.gemm: \(reason).\n"
+        case .mma(let dot):
+          s += "\n\n@cute.kernel\ndef \(k)(\(signature), kevc_mma: cute.TiledMma):\n"
+          s += "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
+          s += try dot.body(printer.scope).map { $0 + "\n" }.joined()
+          launches.append("    \(k)(\(names), \(dot.tiledMMA)).launch(grid=[\(dot.blocks), 1, 1], block=[\(dot.threads), 1, 1])")
+          continue
+        }
+      }
       let body = try printer.phase(phase)
       s += "\n\n@cute.kernel\ndef \(k)(\(signature)):\n"
-      s += "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
+      s += note + "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
       if phase.block == nil {
         s += "    kevc_t = cutlass.Int64(kevc_bid) * cutlass.Int64(\(blockSize)) + cutlass.Int64(kevc_tid)\n"
       }

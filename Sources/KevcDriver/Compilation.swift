@@ -28,6 +28,8 @@ public struct CompileRequest: Sendable {
   /// Triton only: GPU targets (`cuda:90`, `hip:gfx942`) to compile the module for ahead of time; a kernel Triton
   /// rejects is an error located in the module (`python/kevc_gpu/aot.py`).
   public var aotTargets: [String] = []
+  /// CuTe only: the matrix instruction of a `dot` (`--cute-mma`): SM80 `mma.sync` atoms or Hopper's `wgmma`.
+  public var cuteMMA: CuTeMMA = .sm80
   /// The C symbol of the entry point (`--name`); nil keeps the kernel's name (the JIT's lookups, the goldens).
   /// `kevc compile` passes `--name` or `Compiler.defaultSymbol`, which differs between shapes.
   public var symbol: String?
@@ -162,6 +164,8 @@ public enum Compiler {
     let loopText = LoopPrinter.print(loops)
     observer?("lower-to-loops", true, loopText)
     keep(.lowered, loopText)
+    // The placement decisions the loop lowering read (NestPlan); hip and cute add their thread plan.
+    keep(.plan, LowerToLoops.plan(scheduled).text)
     result.loops = loops
     switch request.target {
     case .hip:
@@ -174,7 +178,7 @@ public enum Compiler {
       return result
     case .llvm, .triton: break
     }
-    guard last > .lowered else {
+    guard last > .plan else {
       result.artifacts = artifacts
       return result
     }
@@ -337,7 +341,9 @@ extension Compiler {
           at: commandLine))
     }
     let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
-    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
+    if request.stages.contains(.plan) {
+      result.artifacts[.plan] = Data((ThreadPlan(loops).text(loops) + LowerToLoops.plan(scheduled).text).utf8)
+    }
     let output = try HIPEmitter.emit(loops, origin: origin)
     result.artifacts[.hip] = Data(output.source.utf8)
     if request.stages.contains(.hipModule) {
@@ -369,8 +375,11 @@ extension Compiler {
           at: commandLine))
     }
     let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
-    if request.stages.contains(.plan) { result.artifacts[.plan] = Data(ThreadPlan(loops).text(loops).utf8) }
-    let module = try CuTeEmitter.emit(loops, kernel: scheduled, origin: origin)
+    if request.stages.contains(.plan) {
+      result.artifacts[.plan] = Data(
+        (CuTeEmitter.planText(loops, kernel: scheduled, mma: request.cuteMMA) + LowerToLoops.plan(scheduled).text).utf8)
+    }
+    let module = try CuTeEmitter.emit(loops, kernel: scheduled, origin: origin, mma: request.cuteMMA)
     result.artifacts[.cute] = Data(module.utf8)
     guard !request.aotTargets.isEmpty else { return }
     let path = FileManager.default.temporaryDirectory

@@ -25,8 +25,10 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
   case torch
   /// Loop IR: the target-neutral loop nests after lowering (naive schedule), loads proven in bounds marked.
   case lowered
-  /// The thread plan of the loop IR (targets hip, cute): phases, loops mapped to threads with their spans and guards,
-  /// workspace, and what each thread runs (`ThreadPlan`); the HIP and CuTe emitters only print it.
+  /// The placement decisions of every target (`NestPlan`: where producers are opened and live, local or in-place
+  /// accumulation; on Triton its kernels' decisions, `tl.dot` included), and for hip and cute the thread plan of the
+  /// loop IR: phases, loops mapped to threads with their spans and guards, workspace, and what each thread runs
+  /// (`ThreadPlan`); the emitters only print them.
   case plan
   /// C++ HIP source printed from the thread plan (target hip); it includes python/kevc_gpu/kevc_hip.h.
   case hip
@@ -120,7 +122,7 @@ public enum Stage: String, CaseIterable, Comparable, Sendable {
 
   /// Whether the stage exists only for the loop-level targets (LLVM, HIP, CuTe), not for Triton: the loop IR and
   /// everything after it (`header` exists for LLVM and Triton: the object's declaration, or the GPU launcher's;
-  /// `plan` for HIP, CuTe and Triton: the thread plan, or the Triton kernels' decisions).
+  /// `plan` for every target: the placement decisions, with the thread plan or the Triton kernels' decisions).
   public var isLoopLevel: Bool {
     switch self {
     case .lowered, .hip, .hipModule, .cute, .llvmUnoptimized, .llvm, .asm, .obj, .lib, .runtime, .shared, .swift:
@@ -193,7 +195,7 @@ extension CompileTarget {
       // Compiled by Triton (a second or so each): written only when asked for.
       case .cubin, .hsaco, .launcher, .torch: return false
       case .lowered: return self != .triton
-      case .plan: return self == .hip || self == .cute || self == .triton
+      case .plan: return true
       case .hip, .hipModule: return self == .hip
       case .cute: return self == .cute
       case .llvmUnoptimized, .llvm, .asm, .obj, .header: return self == .llvm

@@ -15,7 +15,8 @@ import KevcBasic
 ///   that reads data counts as length 1 (a lower bound there).
 ///
 /// Floor: every parameter read once and every result written once (bytes), each definition's flops over its
-/// domain. No schedule beats max(bytes / bandwidth, flops / peak).
+/// domain. No schedule beats max(bytes / bandwidth, flops / peak); on a CPU the bandwidth is that of the cache
+/// levels the bytes fit in (`MachinePeaks.memorySeconds`), the peak the measured FMA throughput of every core.
 ///
 /// Scheduled (per kernel: a definition computed at the root with the producers computed inside it): programs (the
 /// grid loops on a GPU, the parallel loops on a CPU), lanes per program (the blocks, each the next power of two:
@@ -206,22 +207,65 @@ public struct WorkloadCost: Sendable, Hashable {
     return n
   }
 
-  /// The shortest time any schedule can take on the machine.
+  /// The shortest time any schedule can take on the machine: max(memory, flops / peak), memory as
+  /// `MachinePeaks.memorySeconds` counts it (bytes over the bandwidth of the levels they can be served from).
   public func floorSeconds(_ m: MachinePeaks) -> Double {
-    max(bytes / max(m.bandwidth, 1), flops / max(m.peakFlops, 1))
+    max(m.memorySeconds(bytes), flops / max(m.peakFlops, 1))
   }
 
   /// Whether the memory side of the roofline dominates.
-  public func isMemoryBound(_ m: MachinePeaks) -> Bool { bytes / max(m.bandwidth, 1) >= flops / max(m.peakFlops, 1) }
+  public func isMemoryBound(_ m: MachinePeaks) -> Bool { m.memorySeconds(bytes) >= flops / max(m.peakFlops, 1) }
 }
 
-/// Bandwidth (bytes/s) and arithmetic peak (flops/s) of a target.
+/// Bandwidth (bytes/s) and arithmetic peak (flops/s) of a target, and the cache levels in front of its memory
+/// (CPU; none on a GPU, whose floor reads `bandwidth` alone).
 public struct MachinePeaks: Sendable, Hashable, Codable {
+  /// Bytes per second from memory (DRAM; on a GPU, HBM).
   public var bandwidth: Double
   public var peakFlops: Double
-  public init(bandwidth: Double, peakFlops: Double) {
+  /// The caches, smallest first: a working set that fits in them is served at their bandwidth.
+  public var levels: [MemoryLevel]
+
+  public init(bandwidth: Double, peakFlops: Double, levels: [MemoryLevel] = []) {
     self.bandwidth = bandwidth
     self.peakFlops = peakFlops
+    self.levels = levels
+  }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    bandwidth = try c.decode(Double.self, forKey: .bandwidth)
+    peakFlops = try c.decode(Double.self, forKey: .peakFlops)
+    levels = try c.decodeIfPresent([MemoryLevel].self, forKey: .levels) ?? []
+  }
+
+  /// The least time to move `bytes` of compulsory traffic (every input read and every output written once) into
+  /// and out of the cores. Every byte passes through the first level, at its bandwidth; the bytes beyond the
+  /// capacity of the levels up to one (all of them counted as exclusive: the most they could hold) come from the
+  /// levels after it, at best at the next one's bandwidth; what no cache holds, from memory. The largest of these
+  /// times is a lower bound (each level's bandwidth taken as at least every later one's), and it grows with
+  /// `bytes`. With no levels: `bytes / bandwidth`.
+  public func memorySeconds(_ bytes: Double) -> Double {
+    let tiers = levels.map { ($0.bytes, $0.bandwidth) } + [(Double.infinity, bandwidth)]
+    var seconds = 0.0
+    var held = 0.0
+    for (i, tier) in tiers.enumerated() {
+      let rate = tiers[i...].map(\.1).max() ?? tier.1
+      seconds = max(seconds, max(0, bytes - held) / max(rate, 1))
+      held += tier.0
+    }
+    return seconds
+  }
+}
+
+/// One cache level of a CPU as the floor sees it: the bytes it holds over all the cores (a private cache counted
+/// once per core) and the bytes per second it serves to all of them together.
+public struct MemoryLevel: Sendable, Hashable, Codable {
+  public var bytes: Double
+  public var bandwidth: Double
+  public init(bytes: Double, bandwidth: Double) {
+    self.bytes = bytes
+    self.bandwidth = bandwidth
   }
 }
 
@@ -294,6 +338,8 @@ public struct ScheduleCost: Sendable, Hashable {
     public var elementRate = 4.0e12
     /// Multiprocessors (GPU) or cores (CPU) that programs spread over.
     public var multiprocessors = 132
+    /// The caches in front of `bandwidth` (CPU, measured; none on a GPU): see `MachinePeaks.memorySeconds`.
+    public var levels: [MemoryLevel] = []
     /// Threads of one program when its launch does not say (GPU: 4 warps of 32); 1 on a CPU.
     public var defaultThreads = 128
     /// Resident programs per multiprocessor are `residentWarps / warps` (1 program per core on a CPU).
@@ -307,10 +353,10 @@ public struct ScheduleCost: Sendable, Hashable {
       return m
     }
 
-    /// A CPU: `cores` programs at a time, one thread each, vector lanes as threads; measured peaks when known.
-    /// The peaks of the roofline floor: the memory bandwidth and the matrix units' peak, what the best possible
-    /// kernel needs whatever precision a schedule picks (`WorkloadCost.floorSeconds`).
-    public var floorPeaks: MachinePeaks { MachinePeaks(bandwidth: bandwidth, peakFlops: dotFlops) }
+    /// The peaks of the roofline floor: the memory bandwidth (behind the caches, on a CPU) and the matrix units'
+    /// peak, what the best possible kernel needs whatever precision a schedule picks (`WorkloadCost.floorSeconds`).
+    /// The one definition of the floor's machine: the search's flag, the report and `kevc audit` read it.
+    public var floorPeaks: MachinePeaks { MachinePeaks(bandwidth: bandwidth, peakFlops: dotFlops, levels: levels) }
 
     /// The rate of a contraction (`dot`) whose operands are `operandBytes` wide, at `precision`: 16-bit operands
     /// and `bf16` at the matrix units' peak, `tf32` at the tf32 rate, `tf32x3` at a third of it (three passes),
@@ -325,6 +371,7 @@ public struct ScheduleCost: Sendable, Hashable {
       }
     }
 
+    /// A CPU: `cores` programs at a time, one thread each, vector lanes as threads; measured peaks when known.
     public static func cpu(cores: Int, peaks: MachinePeaks? = nil) -> Machine {
       var m = Machine()
       m.multiprocessors = max(1, cores)
@@ -333,6 +380,7 @@ public struct ScheduleCost: Sendable, Hashable {
       m.launchSeconds = 1e-6
       m.bandwidth = peaks?.bandwidth ?? 2.0e10
       m.peakFlops = peaks?.peakFlops ?? 5.0e10
+      m.levels = peaks?.levels ?? []
       m.dotFlops = m.peakFlops
       m.tf32Flops = m.peakFlops
       m.threadRate = 2.0e9

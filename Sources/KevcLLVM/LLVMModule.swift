@@ -1,5 +1,6 @@
 /// An owned LLVM module: verification, textual IR, cloning, and the hand-over of a module to ORC.
 import CLLVM
+import Foundation
 import KevcBasic
 
 final class IRModule {
@@ -40,6 +41,21 @@ final class IRModule {
       throw LLVMDiagnostic.error(LLVMDiagnostic.jitFailed, "cannot read the module's bitcode back")
     }
     return IRModule(adopting: copy, context: context)
+  }
+
+  /// A module read from textual LLVM IR (a hand-written probe kernel; kevc's own kernels are built with the IR
+  /// builder). A parse error is a kevc bug in that text.
+  static func parse(_ text: String, context: IRContext) throws(DiagnosticError) -> IRModule {
+    // The parser takes ownership of the buffer, also on failure.
+    let buffer = text.withCString { LLVMCreateMemoryBufferWithMemoryRangeCopy($0, strlen($0), "probe") }
+    var module: LLVMModuleRef?
+    var message: UnsafeMutablePointer<CChar>?
+    let failed = LLVMParseIRInContext(context.ref, buffer, &module, &message)
+    let error = takeLLVMMessage(message)
+    guard failed == 0, let module else {
+      throw LLVMDiagnostic.error(LLVMDiagnostic.invalidProgram, "cannot read llvm ir: \(cleanLLVMText(error))")
+    }
+    return IRModule(adopting: module, context: context)
   }
 
   /// The module as textual LLVM IR.

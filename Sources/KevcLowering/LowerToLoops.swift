@@ -18,6 +18,9 @@ public enum LowerToLoops {
     let program = try lowering.run()
     return BoundsAnalysis.apply(program)
   }
+
+  /// The placement decisions the loop lowering reads (`--emit plan` of the loop-level targets).
+  public static func plan(_ kernel: Kernel) -> NestPlan { NestPlan(loops: unsplitSerialScans(kernel)) }
 }
 
 /// The type of an expression, given the element types of the tensors and scalars it reads; nil when a name is
@@ -83,9 +86,12 @@ struct Lowering {
   /// How definitions are stored, when their buffers differ from their logical shape (layouts, padding,
   /// regions of producers computed at a consumer's loop).
   var storage: [String: TensorStorage] = [:]
+  /// Where producers are opened and live, how reductions accumulate (NestPlan.swift), decided once.
+  let plan: NestPlan
 
   init(kernel: Kernel) {
     self.kernel = kernel
+    self.plan = NestPlan(loops: kernel)
     self.dims = kernel.dimBindings
     for p in kernel.params { types[p.name] = p.dtype }
     for r in kernel.results { types[r.name] = r.dtype }
@@ -138,7 +144,7 @@ struct Lowering {
     if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }
     let program = LoopProgram(
       name: kernel.name, dims: dims, params: params, results: results, temporaries: temporaries, body: body,
-      dotAccumulators: Set(kernel.definitions.filter { $0.effectiveSchedule.isDot }.map(Self.accumulatorName)))
+      dotAccumulators: Set(kernel.definitions.filter { plan.loopNestDots.contains($0.name) }.map(Self.accumulatorName)))
     try ResourceBudget.check(program, at: kernel.location)
     return program
   }

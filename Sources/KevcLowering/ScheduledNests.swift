@@ -69,12 +69,7 @@ extension Lowering {
   /// in workspace scope); nil when it lives in a region buffer allocated inside a consumer.
   func placedInWorkspace(_ def: Definition, shape: [Int]) -> TensorStorage? {
     let s = def.effectiveSchedule
-    switch s.placement {
-    case .computeAt:
-      if s.storage.scope == .local || s.storage.scope == .shared { return nil }
-    case .root:
-      break
-    }
+    guard plan.producer(def.name)?.home ?? NestPlan.loopHome(def) == .memory else { return nil }
     return TensorStorage(
       buffer: def.name, logicalShape: shape, permutation: s.storage.permutation, padding: s.storage.padding)
   }
@@ -122,11 +117,8 @@ extension Lowering {
       return [.ifThen(condition: conditions.dropFirst().reduce(first) { .binary(.and, $0, $1) }, then: body, else: [])]
     }
 
-    // Producers computed at this definition's loops: their regions, in this nest's loop variables.
-    let producers = kernel.definitions.filter {
-      if case .computeAt(let consumer, _) = $0.effectiveSchedule.placement { return consumer == def.name }
-      return false
-    }
+    // Producers computed at this definition's loops (NestPlan.swift): their regions, in this nest's loop variables.
+    let producers = NestPlan.producers(of: def.name, in: kernel)
     var producerRegions: [String: [RegionDimension]] = [:]
     let renaming = variable.mapValues { Expr.index($0) }
     // RegionAnalysis counts a split axis of a definition computed over a region from the region's origin.
@@ -135,22 +127,26 @@ extension Lowering {
       origins[RegionAnalysis.origin(of: axis.name)] = lower[axis.name] ?? .constant(.int(0))
     }
     for p in producers {
-      guard case .computeAt(_, let loop) = p.effectiveSchedule.placement else { continue }
-      do {
-        let r = try RegionAnalysis(kernel).region(of: p, readBy: def, at: loop)
-        let inLoops = r.map { dim in
-          RegionDimension(start: simplify(dim.start.substituting(renaming).substituting(origins)), extent: dim.extent)
-        }
-        producerRegions[p.name] = inLoops
-        let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
-        let ps = p.effectiveSchedule
-        if ps.storage.scope == .local || ps.storage.scope == .shared {
-          storage[p.name] = TensorStorage(
-            buffer: p.name, logicalShape: pShape, permutation: ps.storage.permutation, padding: ps.storage.padding,
-            region: inLoops)
-        }
-      } catch {
-        self.error("bad-region", "cannot compute '\(p.name)' inside '\(def.name)': \(error.message)", at: p.location)
+      guard let placed = plan.producer(p.name) else { continue }
+      guard let r = placed.region else {
+        self.error(
+          "bad-region", "cannot compute '\(p.name)' inside '\(def.name)': \(placed.regionProblem ?? "no region")",
+          at: p.location)
+        continue
+      }
+      let inLoops = r.map { dim in
+        RegionDimension(start: simplify(dim.start.substituting(renaming).substituting(origins)), extent: dim.extent)
+      }
+      producerRegions[p.name] = inLoops
+      let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
+      let ps = p.effectiveSchedule
+      switch placed.home {
+      case .local, .shared:
+        storage[p.name] = TensorStorage(
+          buffer: p.name, logicalShape: pShape, permutation: ps.storage.permutation, padding: ps.storage.padding,
+          region: inLoops)
+      case .memory, .register, .block, .scratch:
+        break
       }
     }
 
@@ -182,7 +178,8 @@ extension Lowering {
     var producerStatements: [String: [Stmt]] = [:]
     var producerBuffers: [String: [Buffer]] = [:]
     for p in producers {
-      guard case .computeAt(_, let at) = p.effectiveSchedule.placement else { continue }
+      // Opened at the loop it is computed at (at the loop level every loop runs one value at a time).
+      guard let placed = plan.producer(p.name), let at = placed.anchor else { continue }
       if let st = storage[p.name], st.region != nil {
         producerBuffers[at, default: []].append(
           Buffer(name: st.buffer, dtype: p.dtype, shape: st.bufferShape, scope: p.effectiveSchedule.storage.scope))
@@ -228,9 +225,7 @@ extension Lowering {
       guard let scanned else { return [] }
       return build(Array(leaves[..<position]), guarding(pureGuards, scanned))
     }
-    let firstReduction = leaves.firstIndex(where: isReductionLeaf) ?? leaves.count
-    let inPlace = leaves[firstReduction...].contains { !isReductionLeaf($0) }
-    if !inPlace {
+    if case .local(let firstReduction)? = plan.accumulation[def.name] {
       // A local accumulator per point.
       let pureLeaves = Array(leaves[..<firstReduction])
       let reductionLeaves = Array(leaves[firstReduction...])

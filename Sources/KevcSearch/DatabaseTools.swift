@@ -92,10 +92,10 @@ extension TuningDatabase {
         try connection.query(
           """
           INSERT OR IGNORE INTO targets (key, kind, device, arch, features, toolchain, cores, bandwidth, peak_flops,
-            measured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            measured_at, memory_levels) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
           """,
           [r["key"], r["kind"], r["device"], r["arch"], r["features"], r["toolchain"], r["cores"], r["bandwidth"],
-           r["peak_flops"], r["measured_at"]])
+           r["peak_flops"], r["measured_at"], r["memory_levels"]])
         if let t = try findTarget(key: r["key"].text ?? "") { targetMap[r["id"].int ?? 0] = t.id }
       }
       var candidateMap: [Int: Int] = [:]

@@ -171,9 +171,7 @@ extension TuningDatabase {
     for target in try targets() {
       let machine: ScheduleCost.Machine =
         target.kind == "llvm"
-        ? .cpu(
-          cores: target.cores,
-          peaks: target.bandwidth.flatMap { b in target.peakFlops.map { MachinePeaks(bandwidth: b, peakFlops: $0) } })
+        ? .cpu(cores: target.cores, peaks: target.measured)
         : .init()
       for w in try workloads() {
         let candidates = Dictionary(

@@ -241,12 +241,12 @@ public final class SearchEngine {
     let owner = TuningDatabase.SearchOwner.current()
     try db.claimSearch(workload: workload.id, target: target.id, owner: owner)
     claim = owner
-    if let bw = target.bandwidth, let peak = target.peakFlops {
-      machine = MachinePeaks(bandwidth: bw, peakFlops: peak)
+    if let peaks = target.peaks {
+      machine = peaks
     } else if options.measureMachine, options.target == "llvm" {
-      observe(.message("measuring the machine (bandwidth and arithmetic peak) once for this target"))
-      let m = try MachineProbe.measure()
-      try db.setMachinePeaks(target: target.id, bandwidth: m.bandwidth, peakFlops: m.peakFlops)
+      observe(.message("measuring the machine (bandwidths, caches and arithmetic peak) once for this target"))
+      let m = try MachineProbe.measure(cores: target.cores)
+      try db.setMachinePeaks(target: target.id, m)
       machine = m
     }
 
@@ -561,10 +561,9 @@ public final class SearchEngine {
       // The baseline measured beside this candidate when there is one; else the default's own measurement.
       e.baselineTime = result.pairedBaseline ?? baselineTime
       e.speedup = e.baselineTime.map { $0 / t }
-      e.rooflineFraction = result.floorSeconds.map { $0 / t } ?? machine.map { cost.floorSeconds($0) / t }
-      if let f = e.rooflineFraction, f > 1 {
-        // Faster than the roofline floor allows: a measurement or model error, never a speedup.
-        flag = String(format: "%.0f%% of the roofline floor (faster than the floor allows)", f * 100)
+      e.rooflineFraction = result.floorSeconds.map { $0 / t } ?? floorPeaks.map { cost.floorSeconds($0) / t }
+      if let f = e.rooflineFraction, let why = Self.floorFlag(fraction: f) {
+        flag = why
         e.speedup = nil
       }
     }
@@ -578,6 +577,12 @@ public final class SearchEngine {
       }
       observe(.evaluated(c, e, stats))
     }
+  }
+
+  /// Why a time at `fraction` of the roofline floor is not trusted, or nil: above 100% it ran faster than the floor
+  /// allows, a measurement or model error, never a speedup.
+  public static func floorFlag(fraction: Double) -> String? {
+    fraction > 1 ? String(format: "%.0f%% of the roofline floor (faster than the floor allows)", fraction * 100) : nil
   }
 
   /// The evaluation's worker_report column: the phases the worker timed and why it retried, as sorted JSON; nil when
@@ -809,12 +814,21 @@ public final class SearchEngine {
   /// Candidates the cost model ranks before each evaluation on block-level targets.
   static let proposalPool = 4
 
+  /// The machine of the analytic cost model: the measured CPU, or the default GPU.
+  var costMachine: ScheduleCost.Machine {
+    options.target == "llvm" ? .cpu(cores: ProcessInfo.processInfo.activeProcessorCount, peaks: machine) : .init()
+  }
+
+  /// The peaks of the roofline floor the flag divides by on the CPU (`Machine.floorPeaks`); nil until measured.
+  var floorPeaks: MachinePeaks? {
+    guard let machine else { return nil }
+    return options.target == "llvm" ? costMachine.floorPeaks : machine
+  }
+
   /// The analytic cost of a candidate's scheduled kernel (cached).
   func cost(_ id: Int) -> ScheduleCost {
     if let c = costs[id] { return c }
-    let m: ScheduleCost.Machine =
-      options.target == "llvm" ? .cpu(cores: ProcessInfo.processInfo.activeProcessorCount, peaks: machine) : .init()
-    let c = ScheduleCost.estimate(scheduled(id), machine: m)
+    let c = ScheduleCost.estimate(scheduled(id), machine: costMachine)
     costs[id] = c
     return c
   }

@@ -17,8 +17,10 @@ public struct SearchProgress {
       header = "kevc search \(w.specName) [\(w.shape)] on \(t.key)"
       var lines = [header]
       if let m = machine {
+        let caches = m.levels.map { String(format: "%d KiB at %.0f GB/s", Int($0.bytes) >> 10, $0.bandwidth / 1e9) }
         lines.append(
-          String(format: "machine: %.1f GB/s, %.1f GFLOP/s (measured once per target)", m.bandwidth / 1e9, m.peakFlops / 1e9))
+          String(format: "machine: %.1f GB/s, %.1f GFLOP/s", m.bandwidth / 1e9, m.peakFlops / 1e9)
+            + (caches.isEmpty ? "" : "; caches " + caches.joined(separator: ", ")) + " (measured once per target)")
       }
       if resumed > 0 { lines.append("resuming: \(resumed) evaluations already in the database") }
       return lines.joined(separator: "\n") + "\n"

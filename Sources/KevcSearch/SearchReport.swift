@@ -33,7 +33,9 @@ public enum SearchReport {
       <tr><td>target</td><td>\(esc(target.key)) &mdash; \(esc(target.toolchain)), \(target.cores) cores</td></tr>
       """
     if let bw = target.bandwidth, let pk = target.peakFlops {
-      h += "<tr><td>machine</td><td>\(f1(bw / 1e9)) GB/s, \(f1(pk / 1e9)) GFLOP/s (measured once per target)</td></tr>"
+      let caches = (target.memoryLevels ?? []).map { "\(Int($0.bytes) >> 10) KiB at \(f1($0.bandwidth / 1e9)) GB/s" }
+      let levels = caches.isEmpty ? "" : "; caches " + caches.joined(separator: ", ")
+      h += "<tr><td>machine</td><td>\(f1(bw / 1e9)) GB/s, \(f1(pk / 1e9)) GFLOP/s\(levels) (measured once per target)</td></tr>"
     }
     let ok = evals.filter { $0.status == .ok }.count
     let compiled = evals.filter { $0.status != .illegal && $0.status != .compileError }.count

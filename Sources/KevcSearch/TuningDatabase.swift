@@ -4,6 +4,7 @@
 /// schema version, so a foreign or damaged file is reported, never trusted.
 import CSQLite
 import Foundation
+import KevcIR
 
 /// Why a database cannot be used, in words a user can act on.
 public struct TuningDatabaseError: Error, CustomStringConvertible, Sendable {
@@ -33,6 +34,19 @@ public struct TargetRecord: Sendable, Hashable {
   /// Bytes per second and flops per second measured on the machine (nil until measured).
   public var bandwidth: Double?
   public var peakFlops: Double?
+  /// The cache levels measured with them (`memory_levels`, JSON; nil until measured, or measured by a kevc
+  /// before schema 5, whose single-chain peak and DRAM-only floor the search measures again).
+  public var memoryLevels: [MemoryLevel]?
+
+  /// The roofline's machine numbers, when this kevc measured them (the search measures again otherwise).
+  public var peaks: MachinePeaks? { memoryLevels == nil ? nil : measured }
+
+  /// Whatever was measured, an older kevc's numbers (no cache levels) included: what the cost model's replay and
+  /// the agent's memory-bound test read, where only ratios matter.
+  public var measured: MachinePeaks? {
+    guard let bandwidth, let peakFlops else { return nil }
+    return MachinePeaks(bandwidth: bandwidth, peakFlops: peakFlops, levels: memoryLevels ?? [])
+  }
 }
 
 public struct CandidateRecord: Sendable, Hashable {
@@ -153,7 +167,7 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
 public final class TuningDatabase {
   /// 'kevc' in ASCII: PRAGMA application_id of every kevc tuning database.
   public static let applicationID: Int = 0x6B65_7663
-  public static let schemaVersion = 4
+  public static let schemaVersion = 5
   /// The default file when neither `--db` nor `KEVC_DB` names one.
   public static let defaultFileName = "kevc-tuning.db"
 
@@ -265,7 +279,8 @@ public final class TuningDatabase {
       cores INTEGER NOT NULL,
       bandwidth REAL,
       peak_flops REAL,
-      measured_at REAL);
+      measured_at REAL,
+      memory_levels TEXT);
     CREATE TABLE candidates (
       id INTEGER PRIMARY KEY,
       workload_id INTEGER NOT NULL REFERENCES workloads(id),
@@ -369,7 +384,8 @@ public final class TuningDatabase {
 
   /// Brings an older schema up to this one, in one transaction (a failure leaves the file as it was).
   /// 1 -> 2: evaluations.worker_report. 2 -> 3: agent_calls, agent_memory, kb_documents. 3 -> 4: the evaluations
-  /// table rebuilt with `harness_error` in its status CHECK.
+  /// table rebuilt with `harness_error` in its status CHECK. 4 -> 5: targets.memory_levels (the CPU floor's cache
+  /// levels; a target measured before it is measured again).
   private func upgrade(from version: Int) throws {
     _ = try connection.transaction {
       if version < 2 { try connection.exec("ALTER TABLE evaluations ADD COLUMN worker_report TEXT") }
@@ -380,6 +396,9 @@ public final class TuningDatabase {
         try connection.exec(
           "ALTER TABLE evaluations RENAME TO evaluations_v3; \(Self.evaluationsTable) "
             + "INSERT INTO evaluations SELECT * FROM evaluations_v3; DROP TABLE evaluations_v3;")
+      }
+      if version < 5, try !connection.query("PRAGMA table_info(targets)").contains(where: { $0["name"].text == "memory_levels" }) {
+        try connection.exec("ALTER TABLE targets ADD COLUMN memory_levels TEXT")
       }
       try connection.exec("PRAGMA user_version = \(Self.schemaVersion)")
     }
@@ -465,13 +484,15 @@ public final class TuningDatabase {
     TargetRecord(
       id: r["id"].int ?? 0, key: r["key"].text ?? "", kind: r["kind"].text ?? "", device: r["device"].text ?? "",
       arch: r["arch"].text ?? "", toolchain: r["toolchain"].text ?? "", cores: r["cores"].int ?? 1,
-      bandwidth: r["bandwidth"].double, peakFlops: r["peak_flops"].double)
+      bandwidth: r["bandwidth"].double, peakFlops: r["peak_flops"].double,
+      memoryLevels: r["memory_levels"].text.flatMap { try? JSONDecoder().decode([MemoryLevel].self, from: Data($0.utf8)) })
   }
 
-  public func setMachinePeaks(target: Int, bandwidth: Double, peakFlops: Double) throws {
+  public func setMachinePeaks(target: Int, _ peaks: MachinePeaks) throws {
+    let levels = (try? JSONEncoder().encode(peaks.levels)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
     try connection.query(
-      "UPDATE targets SET bandwidth = ?1, peak_flops = ?2, measured_at = ?3 WHERE id = ?4",
-      [.double(bandwidth), .double(peakFlops), .double(Self.now), .int(Int64(target))])
+      "UPDATE targets SET bandwidth = ?1, peak_flops = ?2, measured_at = ?3, memory_levels = ?4 WHERE id = ?5",
+      [.double(peaks.bandwidth), .double(peaks.peakFlops), .double(Self.now), .text(levels), .int(Int64(target))])
   }
 
   // MARK: - Candidates

@@ -1,8 +1,10 @@
 import KevcBasic
 import KevcIR
+import KevcLowering
 
-/// Contractions marked `dot` lower to `tl.dot` on tiles when their schedule makes one output axis of each operand
-/// and their shared reduction axis blocks (the matrix-unit tile) and every other loop serial or a program id:
+/// Contractions marked `dot` lower to `tl.dot` on tiles when the shared analysis (`NestPlan.dot`, KevcLowering)
+/// decides so: their schedule makes one output axis of each operand and their shared reduction axis blocks (the
+/// matrix-unit tile) and every other loop serial or a program id:
 /// `acc += tl.dot(a_tile[M, K], b_tile[K, N])` with f32 accumulation (bf16/f16 operands stay in their type and use
 /// tensor cores; f32 operands use `input_precision="ieee"` so the result meets f32 tolerance, unless the schedule's
 /// `precision(y, ...)` asks for `tf32`, `tf32x3` or `bf16` operands). Recognised from the
@@ -25,94 +27,32 @@ extension KernelBuilder {
     var outputFrame: Frame
     var lhsFrame: Frame
     var rhsFrame: Frame
+    /// The shared analysis's decision this plan spells (nil for a block fold's dot).
+    var decision: NestPlan.Dot? = nil
   }
 
-  func stripCasts(_ e: Expr) -> Expr {
-    if case .cast(_, let inner) = e { return stripCasts(inner) }
-    return e
-  }
+  /// Whether an operand is a load under only widening float casts (NestPlan.rawLoad).
+  func rawLoad(_ e: Expr) -> Load? { NestPlan.rawLoad(e) { kernel.tensorType($0)?.dtype } }
 
-  /// Whether an operand is a load under only widening float casts (its stored values are exact in the result).
-  func rawLoad(_ e: Expr) -> Load? {
-    var x = e
-    var targets: [DType] = []
-    while case .cast(let t, let inner) = x {
-      targets.append(t)
-      x = inner
-    }
-    guard case .load(let l) = x, let s = kernel.tensorType(l.tensor)?.dtype else { return nil }
-    for t in targets {
-      guard s.isFloat == t.isFloat, t.mantissaBits >= s.mantissaBits, t.isFloat || t == s || s == .i8 else { return nil }
-    }
-    return l
-  }
-
+  /// The shared analysis's dot decision (NestPlan.dot), spelled in Triton types.
   func dotPlan(
-    _ d: Definition, body: Expr, frameLanes: [String], axisLanes: [String], reductionLanes: [String],
-    guarded: Bool, serialReductionBounds: [(Expr, Expr)], registerMode: Bool, blocks: [String: Int]
-  ) throws(DiagnosticError) -> DotPlan? {
-    let s = d.effectiveSchedule
-    guard s.isDot, let r = d.reduction, r.op == .sum, !registerMode, !guarded, axisLanes.count == 2,
-      reductionLanes.count == 1
+    _ d: Definition, body: Expr, axisLanes: [String], reductionLanes: [String], guarded: Bool,
+    serialReductionBounds: [(Expr, Expr)], home: NestPlan.Home, blocks: [String: Int]
+  ) -> DotPlan? {
+    let laneSet = Set(blocks.keys)
+    let laneDependent = serialReductionBounds.contains { !$0.0.indexNames.union($0.1.indexNames).isDisjoint(with: laneSet) }
+    guard
+      let dot = NestPlan.dot(
+        d, body: body, axisLanes: axisLanes, reductionLanes: reductionLanes, blocks: blocks, guarded: guarded,
+        laneDependentReductionBounds: laneDependent, home: home, storedType: { kernel.tensorType($0)?.dtype })
     else { return nil }
-    let laneSet = Set(frameLanes)
-    for (lo, hi) in serialReductionBounds where !lo.indexNames.union(hi.indexNames).isDisjoint(with: laneSet) {
-      return nil
-    }
-    guard case .binary(.mul, let a, let b) = stripCasts(body) else { return nil }
-    let aLanes = a.indexNames.intersection(laneSet)
-    let bLanes = b.indexNames.intersection(laneSet)
-    let k = reductionLanes[0]
-    var m = axisLanes[0]
-    var n = axisLanes[1]
-    if aLanes == [n, k] && bLanes == [m, k] { swap(&m, &n) }
-    guard aLanes == [m, k], bLanes == [k, n] else { return nil }
-    // Blocks of at least 16 in every dimension (tl.dot's minimum).
-    guard let bm = blocks[m], let bn = blocks[n], let bk = blocks[k], bm >= 16, bn >= 16, bk >= 16 else {
-      return nil
-    }
-    let la = rawLoad(a)
-    let lb = rawLoad(b)
-    let sa = la.flatMap { kernel.tensorType($0.tensor)?.dtype }
-    let sb = lb.flatMap { kernel.tensorType($0.tensor)?.dtype }
-    var plan = DotPlan(
-      m: m, n: n, k: k, lhs: a, rhs: b, lhsRaw: false, rhsRaw: false,
-      operandType: "tl.float32", precision: "ieee", accumulatorType: "tl.float32", resultType: r.accumulator,
+    let (m, n, k) = (dot.m, dot.n, dot.k)
+    return DotPlan(
+      m: m, n: n, k: k, lhs: dot.lhs, rhs: dot.rhs, lhsRaw: dot.lhsRaw, rhsRaw: dot.rhsRaw,
+      operandType: dot.operands.map(TritonType.storage), precision: dot.precision?.rawValue,
+      accumulatorType: TritonType.storage(dot.accumulator), resultType: dot.result,
       outputFrame: Frame(dims: [m: 0, n: 1], rank: 2), lhsFrame: Frame(dims: [m: 0, k: 1], rank: 2),
-      rhsFrame: Frame(dims: [k: 0, n: 1], rank: 2))
-    switch r.accumulator {
-    case .f32, .f16, .bf16:
-      if let sa, let sb, sa == sb, sa == .f16 || sa == .bf16 {
-        plan.lhsRaw = true
-        plan.rhsRaw = true
-        plan.operandType = nil
-        plan.precision = nil
-      }
-    case .f64:
-      plan.operandType = "tl.float64"
-      plan.accumulatorType = "tl.float64"
-    case .i32:
-      guard sa == .i8, sb == .i8 else { return nil }
-      plan.lhsRaw = true
-      plan.rhsRaw = true
-      plan.operandType = nil
-      plan.precision = nil
-      plan.accumulatorType = "tl.int32"
-    case .i8, .i64, .bool:
-      return nil
-    }
-    // `precision(y, ...)`: f32 operands on tensor cores in tf32 (one pass or three) or cast to bf16.
-    if plan.operandType == "tl.float32", plan.accumulatorType == "tl.float32" {
-      switch s.dotPrecision {
-      case .tf32?: plan.precision = "tf32"
-      case .tf32x3?: plan.precision = "tf32x3"
-      case .bf16?:
-        plan.operandType = "tl.bfloat16"
-        plan.precision = nil
-      case nil: break
-      }
-    }
-    return plan
+      rhsFrame: Frame(dims: [k: 0, n: 1], rank: 2), decision: dot)
   }
 
   /// The constexpr name and size of a lane's block, whether or not the lane is defined yet.

@@ -1,5 +1,6 @@
 import KevcBasic
 import KevcIR
+import KevcLowering
 
 /// The Triton emitter: a bound, scheduled kernel to a Python module of `@triton.jit` kernels.
 ///
@@ -114,6 +115,7 @@ public enum TritonEmitter {
     // Index width per kernel: decided once by `IndexWidth` (shown by `--emit scheduled`), printed here.
     let widths = Dictionary(IndexWidth.decisions(kernel).map { ($0.kernel, $0.bits) }, uniquingKeysWith: { a, _ in a })
     var planLines: [String] = []
+    var decisions = NestPlan(level: .blocks, kernelName: kernel.name, dims: kernel.dimBindings)
     for d in kernel.definitions where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil {
       var b = KernelBuilder(kernel: kernel, root: d, homes: homes)
       b.indexType = widths[d.name] == 32 ? "tl.int32" : "tl.int64"
@@ -203,6 +205,7 @@ public enum TritonEmitter {
       kernelTexts.append(text)
       planLines.append("  kernel \(name): grid \(b.grid), \(warps) warps, \(stages) stages")
       planLines += b.plan
+      decisions.merge(b.decisions)
       infos.append(
         TritonKernelInfo(
           name: name, definition: d.name, signature: signature, constexprs: constexprs, grid: b.grid, warps: warps,
@@ -233,7 +236,7 @@ public enum TritonEmitter {
       out += text
     }
     out += "\n\n" + launchFunction(kernel, shapes: shapes, workspace: workspace, scratch: scratchBuffers, lines: launchLines)
-    let plan = "plan @\(kernel.name) (triton): \(infos.count) kernel(s)\n" + planLines.map { $0 + "\n" }.joined()
+    let plan = "plan @\(kernel.name) (triton): \(infos.count) kernel(s)\n" + planLines.map { $0 + "\n" }.joined() + decisions.text
     return TritonModule(source: out, kernels: infos, plan: plan)
   }
 

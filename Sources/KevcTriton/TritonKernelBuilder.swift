@@ -55,6 +55,8 @@ struct KernelBuilder {
   /// The decisions made for this kernel, as lines of `--emit plan` (loops' roles and bounds, point values, guards,
   /// where each producer lives, contractions as `tl.dot`), in the emitted loop variables.
   var plan: [String] = []
+  /// The placement decisions of this kernel (NestPlan at the block level), in the emitted variable names.
+  var decisions: NestPlan
 
   enum TensorHome {
     /// Caller or workspace memory: element strides of each logical dimension.
@@ -115,6 +117,7 @@ struct KernelBuilder {
     self.root = root
     self.homes = homes
     self.facts = IndexArithmetic(dims: kernel.dimBindings)
+    self.decisions = NestPlan(level: .blocks, kernelName: kernel.name, dims: kernel.dimBindings)
     for helper in TritonHelpers.names { _ = names.fresh(helper) }
     for p in kernel.params {
       if p.isScalar { scalarNames[p.name] = names.fresh(p.name) } else { pointerNames[p.name] = names.fresh(p.name + "_ptr") }
@@ -373,13 +376,13 @@ struct KernelBuilder {
       case .lane?, .fixed?, nil: break
       }
     }
+    // Each is opened at the last loop at or outside its loop that runs one value at a time (NestPlan.anchor).
     var attached: [String?: [Definition]] = [:]
-    for p in kernel.definitions {
-      guard case .computeAt(let c, let at) = p.effectiveSchedule.placement, c == d.name else { continue }
-      guard let position = leaves.firstIndex(where: { $0.name == at }) else {
+    for p in NestPlan.producers(of: d.name, in: kernel) {
+      guard case .computeAt(_, let at) = p.effectiveSchedule.placement else { continue }
+      guard let anchor = NestPlan.anchor(of: at, in: leaves, opens: { emittedPosition[$0.name] != nil }) else {
         throw fail("'\(p.name)' is computed at loop '\(at)' of '\(d.name)', which has no such loop", at: p)
       }
-      let anchor = leaves[...position].last { emittedPosition[$0.name] != nil }?.name
       attached[anchor, default: []].append(p)
     }
     // The body and bounds in unique names (for regions and emission).
@@ -458,7 +461,9 @@ struct KernelBuilder {
         }
       }
       for p in list {
-        try b.emitProducer(p, in: d, readExpressions: readExpressions, opened: Set(b.bindings.keys), ranging: ranging)
+        try b.emitProducer(
+          p, in: d, anchor: anchor.map { uname[$0] ?? $0 }, readExpressions: readExpressions,
+          opened: Set(b.bindings.keys), ranging: ranging)
       }
     }
 
@@ -584,20 +589,31 @@ struct KernelBuilder {
       return
     }
 
-    let firstSerialReduction = serialLeaves.firstIndex { isReductionLeaf($0.name) } ?? serialLeaves.count
-    let inPlace = serialLeaves[firstSerialReduction...].contains { !isReductionLeaf($0.name) }
+    // Local accumulator or in place, over the loops that run one value at a time (NestPlan.accumulation).
+    let accumulation = NestPlan.accumulation(d, serialLoops: serialLeaves) ?? .inPlace
+    decisions.accumulation[d.name] = accumulation
+    decisions.serialLoops[d.name] = serialLeaves.map { uname[$0.name] ?? $0.name }
+    let firstSerialReduction: Int
+    let inPlace: Bool
+    switch accumulation {
+    case .local(let first):
+      firstSerialReduction = first
+      inPlace = false
+    case .inPlace:
+      firstSerialReduction = serialLeaves.count
+      inPlace = true
+    }
     let reductionLanes = laneLeaves.filter(isReductionLeaf).map { uname[$0] ?? $0 }
     let axisLanes = laneLeaves.filter { !isReductionLeaf($0) }.map { uname[$0] ?? $0 }
     let argIndex = d.reduction?.axes.first.flatMap { axisValue[$0.name] } ?? .constant(.int(-1))
 
     if !inPlace {
-      if let plan = try dotPlan(d, body: body, frameLanes: laneLeaves.map { uname[$0] ?? $0 },
-        axisLanes: axisLanes, reductionLanes: reductionLanes, guarded: !guarded.isEmpty,
+      if let plan = dotPlan(d, body: body, axisLanes: axisLanes, reductionLanes: reductionLanes, guarded: !guarded.isEmpty,
         serialReductionBounds: serialLeaves[firstSerialReduction...].map { bounds[$0.name] ?? (.constant(.int(0)), .constant(.int(0))) },
-        registerMode: registerMode,
+        home: home(of: sink, registerMode: registerMode, isProducer: isProducer),
         blocks: Dictionary(uniqueKeysWithValues: laneLeaves.map { (uname[$0] ?? $0, laneBlocks[$0] ?? 1) }))
       {
-        self.plan.append("    \(d.name): tl.dot of lanes \(plan.m) x \(plan.n) over \(plan.k), accumulated in \(plan.accumulatorType)")
+        decisions.dots[d.name] = plan.decision
         try walk(&self, serialLeaves[..<firstSerialReduction]) { (b: inout KernelBuilder) throws(DiagnosticError) in
           let acc = b.fresh("acc")
           let bm = b.pendingBlock(plan.m)?.0 ?? "1"
@@ -750,6 +766,16 @@ struct KernelBuilder {
     }
   }
 
+  /// Where the definition being emitted into `sink` lives (NestPlan's homes at the block level).
+  func home(of sink: Sink, registerMode: Bool, isProducer: Bool) -> NestPlan.Home {
+    if registerMode { return .register }
+    switch sink {
+    case .register: return .register
+    case .tile: return .block
+    case .memory: return isProducer ? .scratch : .memory
+    }
+  }
+
   /// Records the loops of `d` (role and bounds), its split roots' values and its guards in `plan`.
   mutating func notePlan(
     _ d: Definition, leaves: [ScheduledLoop], names: [String: String], scheduled: ScheduledBounds, roles: [String]
@@ -767,116 +793,59 @@ struct KernelBuilder {
 
   // MARK: - Producers
 
-  /// An index as an affine form plus non-affine terms (floor division, modulo) whose variables all range where the
-  /// producer is computed (none is a scalar fixed for the region), with the least and greatest sum of those terms.
-  func boundedAffine(
-    _ e: Expr, opened: Set<String>, ranging: [String: ClosedRange<Int>]
-  ) -> (IndexArithmetic.Affine, Int, Int)? {
-    if let a = facts.affine(e) { return (a, 0, 0) }
-    if case .binary(let op, let x, let y) = e, op == .add || op == .sub {
-      guard let (a, al, ah) = boundedAffine(x, opened: opened, ranging: ranging),
-        let (b, bl, bh) = boundedAffine(y, opened: opened, ranging: ranging)
-      else { return nil }
-      if op == .add { return (a + b, al &+ bl, ah &+ bh) }
-      return (a + b.scaled(-1), al &- bh, ah &- bl)
-    }
-    if case .cast(let t, let x) = e, t.isInteger { return boundedAffine(x, opened: opened, ranging: ranging) }
-    var local = facts
-    for name in e.indexNames {
-      if case .scalar? = bindings[name], opened.contains(name) { return nil }
-      guard let r = ranging[name] ?? facts.range(of: name) else { return nil }
-      local.bound(name, r)
-    }
-    guard let r = local.range(e) else { return nil }
-    return (IndexArithmetic.Affine(constant: 0, terms: [:]), r.lowerBound, r.upperBound)
-  }
-
   /// Emits a producer computed at the current point of `consumer`'s nest: into a register when the region is one
   /// element; into a register block when the region lines up with the consumer's blocks (see `tileLanes`: a
   /// contraction computed inside its epilogue's tile, a convolution inside the cast of its output); else into a
   /// per-program scratch buffer.
   mutating func emitProducer(
-    _ p: Definition, in consumer: Definition, readExpressions: [Expr], opened: Set<String>,
+    _ p: Definition, in consumer: Definition, anchor: String?, readExpressions: [Expr], opened: Set<String>,
     ranging: [String: ClosedRange<Int>]
   ) throws(DiagnosticError) {
     let pShape = p.axes.compactMap { $0.extent.evaluate(dims) }
     guard pShape.count == p.axes.count else { throw fail("the kernel's dims must be bound", at: p, "unbound-dims") }
-    // The region: symbolic in variables already bound to scalars, ranging over every other loop (lanes included).
-    var lows = [Int?](repeating: nil, count: p.axes.count)
-    var highs = [Int?](repeating: nil, count: p.axes.count)
-    var starts = [IndexArithmetic.Affine?](repeating: nil, count: p.axes.count)
-    for e in readExpressions {
-      for read in e.loads where read.tensor == p.name {
-        for (k, index) in read.indices.enumerated() where k < p.axes.count {
-          // Affine, plus div/mod terms over loops that range here (a fused axis: `c.k / 3`), as RegionAnalysis.
-          guard let (a, boundedLow, boundedHigh) = boundedAffine(facts.simplify(index), opened: opened, ranging: ranging)
-          else {
-            throw fail(
-              "'\(consumer.name)' reads '\(p.name)' at an index that is not affine in its loops (\(IRPrinter.print(index))); '\(p.name)' cannot be computed inside it",
-              at: p)
-          }
-          var fixed = IndexArithmetic.Affine(constant: 0, terms: [:])
-          var low = a.constant &+ boundedLow
-          var high = a.constant &+ boundedHigh
-          for (name, c) in a.terms {
-            if case .scalar? = bindings[name], opened.contains(name) {
-              fixed = fixed + IndexArithmetic.Affine(constant: 0, terms: [name: c])
-            } else if let range = ranging[name] {
-              let lo = c &* range.lowerBound
-              let hi = c &* range.upperBound
-              low &+= Swift.min(lo, hi)
-              high &+= Swift.max(lo, hi)
-            } else if case .lane(let lane)? = bindings[name], let start = facts.affine(provenLower(lane.lower)),
-              start.terms.keys.allSatisfy({ key in
-                if case .scalar? = bindings[key] { return opened.contains(key) }
-                return false
-              })
-            {
-              // A lane that starts at a scalar position (a block of a producer computed over a region, e.g. the
-              // rows of a multi-row program): lower + [0, block), the lower part moving with the scalars.
-              fixed = fixed + start.scaled(c)
-              let span = c &* (lane.block &- 1)
-              low &+= c &* start.constant &+ Swift.min(0, span)
-              high &+= c &* start.constant &+ Swift.max(0, span)
-            } else {
-              throw fail(
-                "the region of '\(p.name)' read by '\(consumer.name)' depends on '\(name)', whose range is not known where '\(p.name)' is computed",
-                at: p)
-            }
-          }
-          if let previous = starts[k], previous != fixed {
-            throw fail(
-              "'\(consumer.name)' reads '\(p.name)' along axis \(k) at offsets that move differently with its loops; the region is not a fixed box",
-              at: p)
-          }
-          starts[k] = fixed
-          lows[k] = Swift.min(lows[k] ?? low, low)
-          highs[k] = Swift.max(highs[k] ?? high, high)
+    // The region (NestPlan.blockRegion): symbolic in variables already bound to scalars, ranging over every other
+    // loop (lanes included).
+    let region: [RegionDimension]
+    do throws(NestPlan.RegionProblem) {
+      region = try NestPlan.blockRegion(of: p, reads: readExpressions, facts: facts) { name in
+        switch bindings[name] {
+        case .scalar? where opened.contains(name): return .fixed
+        case .scalar?, .lane?, nil: break
         }
+        if let range = ranging[name] { return .ranging(range) }
+        // A lane that starts at a scalar position (a block of a producer computed over a region, e.g. the rows of a
+        // multi-row program).
+        if case .lane(let lane)? = bindings[name], let start = facts.affine(provenLower(lane.lower)),
+          start.terms.keys.allSatisfy({ key in
+            if case .scalar? = bindings[key] { return opened.contains(key) }
+            return false
+          })
+        {
+          return .lane(start: start, block: lane.block)
+        }
+        return .unknown
       }
-    }
-    var region: [RegionDimension] = []
-    for k in p.axes.indices {
-      let fixed = starts[k] ?? IndexArithmetic.Affine(constant: 0, terms: [:])
-      var start: Expr = .constant(.int(Int64(lows[k] ?? 0)))
-      for (name, c) in fixed.terms.sorted(by: { $0.key < $1.key }) {
-        start = .binary(.add, start, c == 1 ? .index(name) : .binary(.mul, .constant(.int(Int64(c))), .index(name)))
-      }
-      region.append(RegionDimension(start: facts.simplify(start), extent: Swift.max(1, (highs[k] ?? 0) &- (lows[k] ?? 0) &+ 1)))
+    } catch {
+      throw fail(error.message(producer: p.name, consumer: consumer.name), at: p)
     }
     let extents = region.map(\.extent)
-    let registerMode = extents.allSatisfy { $0 == 1 }
-    let at = region.map { "\(IRPrinter.print($0.start)) + [0, \($0.extent))" }.joined(separator: ", ")
-    plan.append("    \(p.name): computed inside \(consumer.name) over [\(at)]")
+    // Where it lives (NestPlan.blockHome): a register, a register block in the consumer's lanes, or scratch.
+    let placement = NestPlan.blockHome(p, consumer: consumer.name, extents: extents, in: kernel)
+    let registerMode = placement == .register
+    var loop = ""
+    if case .computeAt(_, let l) = p.effectiveSchedule.placement { loop = l }
+    var placed = NestPlan.Producer(
+      name: p.name, consumer: consumer.name, loop: loop, anchor: anchor,
+      region: region, regionProblem: nil, home: placement)
     line("# \(p.name): computed at this point of \(consumer.name), region [\(extents.map(String.init).joined(separator: ", "))] in \(registerMode ? "a register" : "scratch")")
     if registerMode {
-      plan.append("    \(p.name): lives in a register (one element)")
+      decisions.producers.append(placed)
       let value = fresh(p.name + "_val")
       try emitDefinition(p, region: region, registerMode: true, sink: .register(value))
       homes[p.name] = .register(value: value, shape: pShape)
       return
     }
-    if let lanes = tileLanes(p, in: consumer, readExpressions: readExpressions, region: region) {
+    if placement == .block, let lanes = tileLanes(p, in: consumer, readExpressions: readExpressions, region: region) {
       // Emitted into a block value; if the producer's value does not come out in a layout that can be
       // arranged in axis order, the builder is rolled back and the region goes to scratch.
       let saved = self
@@ -884,7 +853,7 @@ struct KernelBuilder {
         let value = fresh(p.name + "_tile")
         lines.append(lines.removeLast().replacingOccurrences(of: " in scratch", with: " in a register block"))
         let fixed = Set(zip(p.axes, lanes).compactMap { $1 == nil ? $0.name : nil })
-        plan.append("    \(p.name): lives in a register block in \(consumer.name)'s lanes (\(lanes.map { $0 ?? "-" }.joined(separator: ", ")))")
+        decisions.producers.append(placed)
         try emitDefinition(p, region: region, registerMode: false, sink: .tile(value), fixedAxes: fixed)
         homes[p.name] = .tile(value: value, lanes: lanes, shape: pShape)
         return
@@ -902,7 +871,8 @@ struct KernelBuilder {
       throw fail("the region of '\(p.name)' that one program of '\(consumer.name)' reads has \(size) elements; compute it at an inner loop", at: p)
     }
     let pointer = pointerNames[p.name] ?? fresh("ws_" + p.name)
-    plan.append("    \(p.name): lives in per-program scratch (\(size) elements)")
+    placed.home = .scratch
+    decisions.producers.append(placed)
     scratch.append((pointer, p.name, p.dtype, size))
     let base = fresh(p.name + "_base")
     if pidLinear == nil {
@@ -935,7 +905,9 @@ struct KernelBuilder {
   }
 
   /// The consumer lane that reads each axis of `p` (nil for an axis read at scalars only, whose region is one
-  /// element), when the region of `p` one iteration computes lines up with the consumer's blocks: every read of `p`
+  /// element), for a producer whose only reader is `consumer` (NestPlan's `.block` home: a producer also read by
+  /// siblings stays in memory, where every reader can index it), when the region of `p` one iteration computes
+  /// lines up with the consumer's blocks: every read of `p`
   /// indexes axis k as (scalars) + lane_k, one distinct lane per axis, whose first element reads the region's
   /// first element (the lane starts at 0, or at the start of a region it was itself computed over), and whose block
   /// equals the block `p` computes for that axis (an unsplit block loop of `p` over the region, which starts
@@ -945,10 +917,6 @@ struct KernelBuilder {
     _ p: Definition, in consumer: Definition, readExpressions: [Expr], region: [RegionDimension]
   ) -> [String?]? {
     let ps = p.effectiveSchedule
-    // A block value lives in the consumer's lanes: a producer also read by siblings (computed once at the same
-    // loop for several readers) stays in memory, where every reader can index it.
-    let readers = kernel.definitions.filter { d in d.expressions.contains { $0.loads.contains { $0.tensor == p.name } } }
-    guard readers.allSatisfy({ $0.name == consumer.name }) else { return nil }
     var laneOf = [String?](repeating: nil, count: p.axes.count)
     // Per axis, the read index without its lane: element i of the consumer's lane reads lane.lower + i + this.
     var offset = [IndexArithmetic.Affine?](repeating: nil, count: p.axes.count)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KevcBasic
+import KevcCuTe
 import KevcDriver
 import KevcTransforms
 
@@ -48,6 +49,11 @@ struct InputOptions: ParsableArguments {
       "With --target triton: compile the module ahead of time for these GPU targets (e.g. cuda:90,hip:gfx942) with python/kevc_gpu/aot.py; with --target hip: for these AMD targets (gfx942) with clang++-19; with --target cute: for these NVIDIA architectures (sm_90a) with cute.compile and fake tensors. Errors become diagnostics.",
       valueName: "targets"))
   var checkAOT: String?
+
+  @Option(
+    name: .customLong("cute-mma"),
+    help: "With --target cute: the matrix instruction of a dot, sm80 (warp-level mma.sync atoms, the default) or wgmma (Hopper warpgroups, sm_90a only).")
+  var cuteMMA: String = "sm80"
 
   @Flag(help: "Print the IR after every pass to standard error, marking passes that changed nothing.")
   var printIRAfterAll = false
@@ -133,6 +139,13 @@ struct InputOptions: ParsableArguments {
       shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel, schedule: trace)
     request.target = compileTarget
     request.aotTargets = aotTargets
+    guard let mma = CuTeMMA(rawValue: cuteMMA) else {
+      throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma must be sm80 or wgmma", at: commandLine))
+    }
+    if mma != .sm80 && compileTarget != .cute {
+      throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma needs --target cute", at: commandLine))
+    }
+    request.cuteMMA = mma
     if cpu != nil || cpuFeatures != nil {
       guard compileTarget == .llvm else {
         throw DiagnosticError(

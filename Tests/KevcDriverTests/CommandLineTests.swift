@@ -31,6 +31,18 @@ import Testing
     #expect(bad.stderr.contains("unknown sketch 'nope'") && bad.stderr.contains("[kevc.driver.unknown-sketch]"), "\(bad.stderr)")
   }
 
+  /// `--cute-mma` picks the CuTe dot's instruction: wgmma on the command line reaches the module; another value, or
+  /// the option on another target, is a located error.
+  @Test func cuteMMAOption() throws {
+    let wgmma = try runKevc(["compile", "specs/batched_matmul.kev", "--target", "cute", "--cute-mma", "wgmma", "-o", "-"])
+    #expect(wgmma.status == 0, "\(wgmma.stderr)")
+    #expect(wgmma.stdout.contains("cute.nvgpu.warpgroup.MmaF16BF16Op("))
+    let bad = try runKevc(["compile", "specs/batched_matmul.kev", "--target", "cute", "--cute-mma", "sm70", "-o", "-"])
+    #expect(bad.status != 0 && bad.stderr.contains("--cute-mma must be sm80 or wgmma [kevc.driver.bad-option]"))
+    let llvm = try runKevc(["compile", "specs/batched_matmul.kev", "--cute-mma", "wgmma", "--emit", "ir", "-o", "-"])
+    #expect(llvm.status != 0 && llvm.stderr.contains("--cute-mma needs --target cute"))
+  }
+
   @Test func dumpDirWritesOneFilePerStage() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-dump-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }

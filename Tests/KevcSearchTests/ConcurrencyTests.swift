@@ -106,13 +106,9 @@ import Testing
     let folder = dir.appendingPathComponent("ro")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let path = folder.appendingPathComponent("t.db").path
-    // A naive schedule (the empty trace) beside the default: the register-tiled default at a small shape may run
-    // past the CPU floor (from cache, or past the probe's peak), be flagged and never be the best; the naive one
-    // never is, so some candidate is always recorded as the best for compile to use.
-    let naive = dir.appendingPathComponent("naive.trace")
-    try "".write(to: naive, atomically: true, encoding: .utf8)
-    let made = try runKevc(
-      Self.search(path, shape: "M=48,N=48,K=96", budget: 2) + ["--seed-trace", naive.path], in: dir)
+    // The default alone (budget 1) is the best for compile to use: the register-tiled default at this small shape
+    // runs from cache, which the CPU floor allows for (it is a lower bound: RooflineTests), so it is not flagged.
+    let made = try runKevc(Self.search(path, shape: "M=48,N=48,K=96", budget: 1), in: dir)
     #expect(made.0 == 0, "\(made.2)")
     // Checkpoint the WAL into the file and close, so that only t.db remains, then make everything read-only.
     do {
@@ -142,7 +138,7 @@ import Testing
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
     #expect(p.terminationStatus == 0, "\(stderr)")
-    #expect(stderr.contains("using tuned schedule from DB (candidate #"), "\(stderr)")
+    #expect(stderr.contains("using tuned schedule from DB (candidate #1"), "\(stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["t.db"])
   }
 }

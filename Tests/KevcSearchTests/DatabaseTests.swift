@@ -1,5 +1,6 @@
 import Foundation
 import KevcBasic
+import KevcIR
 @testable import KevcSearch
 import KevcTransforms
 import Testing
@@ -75,7 +76,10 @@ import Testing
           id: 0, candidateID: c, status: .ok, error: nil, maxAbsError: 0, maxRelError: 0, medianTime: 0.5, times: nil,
           baselineTime: nil, speedup: nil, rooflineFraction: nil, checkedShapes: nil, seed: 1, workerSeconds: 2,
           startedAt: 1, finishedAt: 3))
-      try db.connection.exec("ALTER TABLE evaluations DROP COLUMN worker_report; PRAGMA user_version = 1")
+      // Measured by a kevc before schema 5: a peak and a bandwidth without cache levels.
+      try db.connection.exec("UPDATE targets SET bandwidth = 2e10, peak_flops = 7e10")
+      try db.connection.exec(
+        "ALTER TABLE evaluations DROP COLUMN worker_report; ALTER TABLE targets DROP COLUMN memory_levels; PRAGMA user_version = 1")
     }
     // A reader (kevc compile, report, db list, a merge's source) leaves the file as it is and reads what it has.
     do {
@@ -88,6 +92,13 @@ import Testing
     }
     let db = try TuningDatabase(path: path, create: false)
     #expect(try db.connection.scalar("PRAGMA user_version") == TuningDatabase.schemaVersion)
+    // Schema 5: the old measurement is kept but not used (no cache levels: the search measures again), and a new
+    // one keeps its levels.
+    let target = try #require(try db.targets().first)
+    #expect(target.bandwidth == 2e10 && target.memoryLevels == nil && target.peaks == nil)
+    let measured = MachinePeaks(bandwidth: 3e10, peakFlops: 2e11, levels: [MemoryLevel(bytes: 65536, bandwidth: 4e11)])
+    try db.setMachinePeaks(target: target.id, measured)
+    #expect(try db.targets().first?.peaks == measured)
     let e = try #require(try db.evaluation(candidate: 1))
     #expect(e.medianTime == 0.5 && e.workerReport == nil)
     // Schema 4: the rebuilt evaluations table kept the row and takes harness_error.

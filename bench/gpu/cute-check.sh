@@ -3,7 +3,7 @@
 # too much to travel beside the static kevc in one transfer, so the work is split in two:
 #   bench/gpu/cute-check.sh prepare PREP_DIR [KEVC]      (here, with Swift: kevc writes every module)
 #   bench/gpu/cute-check.sh run PREP_DIR OUT_DIR         (there: no kevc needed, only python/ and the wheels)
-# prepare: for every spec of specs/ at its default dims (correctness) and for the 12 bench/gpu ops at their bench
+# prepare: for every spec of specs/ at its default dims and every trace of lowering/cute/traces (correctness) and for the 12 bench/gpu ops at their bench
 #   shapes (timing), `kevc compile --target cute --emit cute,torch-ref` into PREP_DIR/{check,bench}/NAME/.
 # run: the DSL from $KEVC_CUTE_SITE (a folder of the unpacked wheels; or the parts of cute-site.tar.xz in
 #   $KEVC_CUTE_PARTS, joined and unpacked to /tmp/kevc-cute-site), then the harness's protocol on each prepared pair
@@ -21,15 +21,28 @@ shape_of() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
 
 if [ "$MODE" = prepare ]; then
   KEVC=${3:-.build/debug/kevc}
+  # KEVC_CUTE_MMA=wgmma prepares every dot on Hopper's wgmma instead of the SM80 atoms (kevc --cute-mma).
+  kevc() { "$KEVC" "$1" --cute-mma "${KEVC_CUTE_MMA:-sm80}" "${@:2}"; }
+  # KEVC_CUTE_ONLY=REGEX prepares only the specs, traces and ops whose name matches (e.g. the dots:
+  # 'matmul|conv1d|attention|fm_interaction|conv2d').
+  only() { echo "$1" | grep -qE "${KEVC_CUTE_ONLY:-.}"; }
   mkdir -p "$PREP/check" "$PREP/bench"
   for spec in specs/*.kev; do
     name=$(basename "$spec" .kev)
-    "$KEVC" compile "$spec" --target cute --emit cute,torch-ref --dump-dir "$PREP/check/$name" > "$PREP/check/$name.log" 2>&1 \
+    only "$name" || continue
+    kevc compile "$spec" --target cute --emit cute,torch-ref --dump-dir "$PREP/check/$name" > "$PREP/check/$name.log" 2>&1 \
       || echo "prepare: $spec failed (see $PREP/check/$name.log)"
   done
+  for t in lowering/cute/traces/*.trace; do  # SPEC.NAME.trace: the spec under that schedule (the tf32 cute.gemm)
+    name=$(basename "$t" .trace)
+    only "$name" || continue
+    kevc compile "specs/${name%%.*}.kev" --target cute --schedule "$t" --emit cute,torch-ref --dump-dir "$PREP/check/$name" \
+      > "$PREP/check/$name.log" 2>&1 || echo "prepare: $t failed (see $PREP/check/$name.log)"
+  done
   for op in $OPS; do
+    only "$op" || continue
     spec=$(spec_of "$op")
-    "$KEVC" compile "$spec" --target cute --shape "$(shape_of "$spec")" --emit cute,torch-ref --dump-dir "$PREP/bench/$op" \
+    kevc compile "$spec" --target cute --shape "$(shape_of "$spec")" --emit cute,torch-ref --dump-dir "$PREP/bench/$op" \
       > "$PREP/bench/$op.log" 2>&1 || echo "prepare: $op at its bench shape failed (see $PREP/bench/$op.log)"
   done
   du -sh "$PREP"

@@ -23,6 +23,7 @@ KEVC = {
 
 @cute.kernel
 def kevc_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor):
+    # dot 'c': scalar loops, not cute.gemm: f32 operands at full precision (precision(y, tf32) or bf16 would allow the tf32/bf16 MMA atoms).
     kevc_tid, _, _ = cute.arch.thread_idx()
     kevc_bid, _, _ = cute.arch.block_idx()
     kevc_t = cutlass.Int64(kevc_bid)
