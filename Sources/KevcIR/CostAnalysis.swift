@@ -14,9 +14,11 @@ import KevcBasic
 ///   counts half), except a prefix (a scan, or a triangle `to_scan` makes one: one element per point); a range
 ///   that reads data counts as length 1 (a lower bound there).
 ///
-/// Floor: every parameter read once and every result written once (bytes), each definition's flops over its
-/// domain. No schedule beats max(bytes / bandwidth, flops / peak); on a CPU the bandwidth is that of the cache
-/// levels the bytes fit in (`MachinePeaks.memorySeconds`), the peak the measured FMA throughput of every core.
+/// Floor: every parameter read once and every result written once (bytes; a parameter read only through
+/// data-dependent indices, a gather, counts the elements its lookups touch when fewer: `gatheredElements`), each
+/// definition's flops over its domain. No schedule beats max(bytes / bandwidth, flops / peak); on a CPU the
+/// bandwidth is that of the cache levels the bytes fit in (`MachinePeaks.memorySeconds`), the peak the measured
+/// FMA throughput of every core.
 ///
 /// Scheduled (per kernel: a definition computed at the root with the producers computed inside it): programs (the
 /// grid loops on a GPU, the parallel loops on a CPU), lanes per program (the blocks, each the next power of two:
@@ -30,7 +32,7 @@ import KevcBasic
 /// (`dot` tiles at the matrix units' rate) and the programs' latency (waves of programs over the multiprocessors
 /// or cores, each streaming its elements through its threads or vector lanes), plus a launch; kernels add up.
 public struct WorkloadCost: Sendable, Hashable {
-  /// Bytes of every input and output, each moved once.
+  /// Bytes of every input and output, each moved once (a gathered input: the elements its lookups touch).
   public var bytes: Double
   /// Float arithmetic operations at the bound shape.
   public var flops: Double
@@ -41,7 +43,11 @@ public struct WorkloadCost: Sendable, Hashable {
   public init(_ k: Kernel) {
     let dims = k.dimBindings
     var bytes = 0.0
-    for p in k.params + k.results { bytes += Self.elements(p.shape, dims) * Double(p.dtype.byteSize) }
+    let gathered = Self.gatheredElements(k)
+    for p in k.params + k.results {
+      let whole = Self.elements(p.shape, dims)
+      bytes += min(whole, gathered[p.name] ?? whole) * Double(p.dtype.byteSize)
+    }
     var flops = 0.0
     var work = 0.0
     for d in k.definitions {
@@ -53,6 +59,57 @@ public struct WorkloadCost: Sendable, Hashable {
     self.bytes = bytes
     self.flops = flops
     self.work = work
+  }
+
+  /// The elements of each parameter read only through data-dependent indices (a gather: `%table[%idx[b, j], d]`,
+  /// an embedding bag, a jagged read) that the floor charges instead of the whole tensor: per distinct such load,
+  /// the points of the axes its indices read (directly or through the loads inside them, closed over the axes
+  /// that bound a reduction axis among them: a bag's range moves with the bag), summed over the loads. For
+  /// `%table[%indices[j], d]` summed over `j in %offsets[b] .. %offsets[b + 1]`: b x j x d, a row of D elements
+  /// per lookup. `WorkloadCost.init` takes the smaller of this and the whole tensor.
+  ///
+  /// Why this keeps the floor a lower bound: which elements a gather reads is decided by the data, so a correct
+  /// kernel need not read the rest of the tensor (a bag lookup reads a few KB of a 64 MB table), and charging the
+  /// whole tensor made every correct candidate beat the floor (flagged, the search had no best). The count
+  /// assumes every lookup touches distinct elements (distinct rows; distinct loads distinct elements): a repeated
+  /// index reads fewer compulsory bytes, but its repeats are cache hits a kernel can only exploit through the
+  /// caches, which the floor does not model for data-dependent reuse; that is the one place it may err high, and
+  /// it is chosen so that the floor stays the traffic of the plain gather. A load in a select's branch counts
+  /// as taken at every point (a masked lookup may be skipped: the other place it may err high); a reduction range
+  /// whose bounds read data counts as length 1 (as for the flops: errs low). Both are capped by the whole tensor,
+  /// so the floor is never above the old one. A parameter also read through an index that reads no data (an
+  /// affine read) keeps the whole tensor, so the floor of every spec without gathers is unchanged.
+  static func gatheredElements(_ k: Kernel) -> [String: Double] {
+    let dims = k.dimBindings
+    var perLoad: [String: [Load: Double]] = [:]
+    var readAffinely: Set<String> = []
+    for d in k.definitions {
+      var length: [String: Double] = [:]
+      for a in d.axes { length[a.name] = Double(max(0, a.extent.evaluate(dims) ?? 0)) }
+      for (name, l) in reductionLengths(d, k) { length[name] = l }
+      var bounds: [String: Set<String>] = [:]
+      for r in d.reduction?.axes ?? [] { bounds[r.name] = r.lowerBound.indexNames.union(r.upperBound.indexNames) }
+      for e in d.expressions {
+        for l in e.loads {
+          guard l.indices.contains(where: { !$0.loads.isEmpty }) else {
+            readAffinely.insert(l.tensor)
+            continue
+          }
+          var axes = Set(l.indices.flatMap(\.indexNames))
+          var open = Array(axes)
+          while let a = open.popLast() {
+            for b in bounds[a] ?? [] where axes.insert(b).inserted { open.append(b) }
+          }
+          let points = axes.reduce(1.0) { $0 * (length[$1] ?? 1) }
+          perLoad[l.tensor, default: [:]][l] = max(perLoad[l.tensor]?[l] ?? 0, points)
+        }
+      }
+    }
+    var out: [String: Double] = [:]
+    for (tensor, loads) in perLoad where !readAffinely.contains(tensor) {
+      out[tensor] = loads.values.reduce(0, +)
+    }
+    return out
   }
 
   /// The floor of one definition as a kernel of its own: every tensor it reads, whole, once, its own tensor

@@ -33,7 +33,7 @@ public enum FullTiles {
   /// the condition's `o < K` bounds the tile's indices, so reads a tail could push past an edge are proven inside).
   public static func version(_ program: LoopProgram) -> LoopProgram {
     var p = program
-    var walk = Walk(dims: program.dims)
+    var walk = Walk(program: program)
     p.body = p.body.map { walk.version($0) }
     return BoundsAnalysis.apply(p)
   }
@@ -41,10 +41,15 @@ public enum FullTiles {
 
 private struct Walk {
   let dims: [String: Int]
+  /// The program (its buffers), for the bounds analysis of a tile's interior.
+  let program: LoopProgram
   /// Ranges of the enclosing loop variables.
   var ranges: [String: ClosedRange<Int64>] = [:]
 
-  init(dims: [String: Int]) { self.dims = dims }
+  init(program: LoopProgram) {
+    self.dims = program.dims
+    self.program = program
+  }
 
   mutating func version(_ s: Stmt) -> Stmt {
     switch s {
@@ -67,8 +72,80 @@ private struct Walk {
       return .ifThen(condition: c, then: t.map { version($0) }, else: e.map { version($0) })
     case .allocate(let buffer, let body):
       guard buffer.scope == .local else { return .allocate(buffer, body: body.map { version($0) }) }
+      let box = interior(body)
+      if !box.isEmpty {
+        let bounds: [Expr] = box.map { (o, r) in
+          Expr.binary(
+            .and, .binary(.ge, .index(o), .constant(.int(r.lowerBound))),
+            .binary(.le, .index(o), .constant(.int(r.upperBound))))
+        }
+        let inside = bounds.dropFirst().reduce(bounds[0]) { Expr.binary(.and, $0, $1) }
+        return .ifThen(condition: inside, then: [tile(buffer, body, depth: 0)], else: [tile(buffer, body, depth: 0)])
+      }
       return tile(buffer, body, depth: 0)
     }
+  }
+
+  /// The interior of a tile's padded reads: for the enclosing loop variables their indices read, the values
+  /// (a proper part of each range) for which the bounds analysis proves every padded read of the tile inside its
+  /// buffer (a pooling window or a padded convolution away from the edges). Each variable's interval is found with
+  /// it fixed at values from each end of its range (at most 64 from each) and the others at their middle values; the
+  /// whole box is checked again. Versioned `if a <= o <= b and ...`, the interior tile reads without a bounds check
+  /// per lane (max_pool1d's dilated window: a select per lane in the inner loop). Empty when there is none.
+  func interior(_ body: [Stmt]) -> [(String, ClosedRange<Int64>)] {
+    var used = Set<String>()
+    for st in body { FullTiles.collectPaddedIndexNames(st, &used) }
+    let candidates = used.filter { ranges[$0].map { $0.count > 2 } ?? false }.sorted()
+    guard !candidates.isEmpty, candidates.count <= 3 else { return [] }
+    func padded(_ narrowed: [String: ClosedRange<Int64>]) -> Int {
+      // The tile inside loops over the enclosing variables' ranges (narrowed ones narrowed), analysed as a program.
+      var nest = body
+      for (v, r) in ranges.sorted(by: { $0.key > $1.key }) {
+        let span = narrowed[v] ?? r
+        nest = [
+          .loop(Loop(variable: v, lowerBound: .constant(.int(span.lowerBound)),
+            upperBound: .constant(.int(span.upperBound + 1)), kind: .serial, body: nest))
+        ]
+      }
+      var p = program
+      p.body = nest
+      var count = 0
+      for st in BoundsAnalysis.apply(p).body { FullTiles.countPadded(st, &count) }
+      return count
+    }
+    guard padded([:]) > 0 else { return [] }
+    var middle: [String: ClosedRange<Int64>] = [:]
+    for c in candidates {
+      guard let r = ranges[c] else { return [] }
+      let m = r.lowerBound + (r.upperBound - r.lowerBound) / 2
+      middle[c] = m...m
+    }
+    var box: [(String, ClosedRange<Int64>)] = []
+    let steps = Int64(64)
+    for c in candidates {
+      guard let range = ranges[c] else { return [] }
+      func inside(_ v: Int64) -> Bool {
+        var n = middle
+        n[c] = v...v
+        return padded(n) == 0
+      }
+      var a: Int64? = nil
+      var v = range.lowerBound
+      while v <= range.upperBound, v < range.lowerBound + steps {
+        if inside(v) { a = v; break }
+        v += 1
+      }
+      var b: Int64? = nil
+      v = range.upperBound
+      while v >= range.lowerBound, v > range.upperBound - steps {
+        if inside(v) { b = v; break }
+        v -= 1
+      }
+      guard let a, let b, a <= b else { return [] }
+      if a > range.lowerBound || b < range.upperBound { box.append((c, a...b)) }
+    }
+    guard !box.isEmpty, padded(Dictionary(uniqueKeysWithValues: box)) == 0 else { return [] }
+    return box
   }
 
   /// One tail at a time (at most 3 levels: rows, columns and one more): `if o < K and e >= c { full along it }
@@ -208,6 +285,39 @@ extension FullTiles {
 }
 
 extension FullTiles {
+  /// Calls `visit` on every expression of the statement (bounds, indices, values and conditions).
+  static func forEachExpr(_ s: Stmt, _ visit: (Expr) -> Void) {
+    switch s {
+    case .loop(let l):
+      visit(l.lowerBound)
+      visit(l.upperBound)
+      for b in l.body { forEachExpr(b, visit) }
+    case .store(_, let indices, let value):
+      indices.forEach(visit)
+      visit(value)
+    case .ifThen(let c, let t, let e):
+      visit(c)
+      for b in t + e { forEachExpr(b, visit) }
+    case .allocate(_, let body):
+      for b in body { forEachExpr(b, visit) }
+    }
+  }
+
+  /// Index variables read by the indices of padded loads.
+  static func collectPaddedIndexNames(_ s: Stmt, _ names: inout Set<String>) {
+    var found = Set<String>()
+    forEachExpr(s) { e in
+      for l in e.loads where l.bounds != .inBounds { for i in l.indices { found.formUnion(i.indexNames) } }
+    }
+    names.formUnion(found)
+  }
+
+  /// The number of padded loads.
+  static func countPadded(_ s: Stmt, _ count: inout Int) {
+    var n = 0
+    forEachExpr(s) { e in n += e.loads.filter { $0.bounds != .inBounds }.count }
+    count += n
+  }
 
   /// Loop variables declared inside a tile, and those of single-iteration loops `0 .. 1` (always 0).
   static func collectLoops(_ s: Stmt, _ inner: inout Set<String>, _ single: inout [String: Expr]) {

@@ -14,13 +14,16 @@ import KevcIR
 /// `BoundsAnalysis` marks the loads it proves in range `inBounds`. Nothing depends on a kernel's or tensor's name.
 public enum LowerToLoops {
   public static func lower(_ kernel: Kernel) throws(DiagnosticError) -> LoopProgram {
-    var lowering = Lowering(kernel: unsplitSerialScans(kernel))
+    var lowering = Lowering(kernel: prepared(kernel))
     let program = try lowering.run()
     return BoundsAnalysis.apply(program)
   }
 
   /// The placement decisions the loop lowering reads (`--emit plan` of the loop-level targets).
-  public static func plan(_ kernel: Kernel) -> NestPlan { NestPlan(loops: unsplitSerialScans(kernel)) }
+  public static func plan(_ kernel: Kernel) -> NestPlan { NestPlan(loops: prepared(kernel)) }
+
+  /// The kernel the loops are built from: split scans and split vectorized reductions merged back into one loop.
+  static func prepared(_ kernel: Kernel) -> Kernel { unsplitVectorReductions(unsplitSerialScans(kernel)) }
 }
 
 /// The type of an expression, given the element types of the tensors and scalars it reads; nil when a name is

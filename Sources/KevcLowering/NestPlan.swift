@@ -37,8 +37,10 @@ import KevcIR
 /// ```
 /// decisions @rmsnorm (loops):
 ///   %ss: computed at y.m, opened at y.m over [m + [0, 1)], lives in a local buffer
-///   %ss: accumulates locally (reduction loops from n.o)
+///   %ss: accumulates locally (reduction loops from n)
 /// ```
+/// (the loop lowering merges the split vectorized reduction `n.o`, `n.i` back into one loop `n` first:
+/// `LowerToLoops.unsplitVectorReductions`).
 public struct NestPlan: Sendable {
   public enum Level: String, Sendable {
     case loops, blocks

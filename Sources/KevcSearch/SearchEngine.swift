@@ -77,6 +77,9 @@ public struct SearchOptions: Sendable {
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
   public var proposalsPerCall: Int = 2
+  /// Block-level targets: a proposal (never a root) whose analytic time (`ScheduleCost.estimate`) is more than this
+  /// many times the best candidate's analytic time is pruned, not measured (docs/search.md, "Cost model"). nil: off.
+  public var pruneFactor: Double? = 20
   /// Traces the user starts from (hand-written schedules, winners of other searches): each is checked like any
   /// proposal and, when legal and new, becomes a root evaluated right after the default schedule (proposer
   /// `seed:NAME`), on islands 1, 2, ... in turn. Evolution breeds from them like from any other candidate.
@@ -132,6 +135,8 @@ public struct SearchStats: Sendable {
   public var proposed = 0
   public var illegal = 0
   public var duplicates = 0
+  /// Proposals the cost model pruned in this run (`SearchOptions.pruneFactor`): never measured.
+  public var pruned = 0
 }
 
 public enum SearchEvent {
@@ -184,6 +189,11 @@ public final class SearchEngine {
   /// The cost model, fitted online on this workload's measurements (block-level targets), and analytic costs.
   var costModel = ScheduleCostModel()
   var costs: [Int: ScheduleCost] = [:]
+  /// Cost-model pruning (`prune`): how many proposals were past the factor, those measured anyway to check the
+  /// estimate (every `pruneAuditEvery`-th), and why pruning is off (an audited one measured within 2x of the best).
+  var pastPruneFactor = 0
+  var pruneAudits: Set<Int> = []
+  var pruneOff: String?
   /// Per proposer: children evaluated against a measured parent, and how many were at least 1% faster.
   var proposerOutcomes: [String: (tried: Int, improved: Int)] = [:]
 
@@ -650,6 +660,11 @@ public final class SearchEngine {
       return
     }
     stats.correct += 1
+    if pruneAudits.contains(e.candidateID), pruneOff == nil, let best = stats.bestTime, t < 2 * best {
+      pruneOff = "#\(e.candidateID), estimated past the pruning factor, measured \(SearchProgress.time(t)), within 2x "
+        + "of the best's \(SearchProgress.time(best))"
+      observe(.message("cost-model pruning off for this search: the analytic estimate misjudges this workload (\(pruneOff!))"))
+    }
     if options.target != "llvm", candidates[e.candidateID] != nil {
       costModel.add(cost(e.candidateID), measured: measured)
     }
@@ -801,10 +816,12 @@ public final class SearchEngine {
     // Block-level targets: roots first, in the order queued; then a small pool of proposals, the one the cost
     // model ranks fastest measured first.
     if let i = pending.firstIndex(where: { candidates[$0]?.parentID == nil }) { return pending.remove(at: i) }
+    pending.removeAll(where: prune)
     var tries = 0
     while pending.count < Self.proposalPool, tries < 40 {
       tries += 1
       if let id = try generate() { pending.append(id) }
+      pending.removeAll(where: prune)
       if proposersOnlyWaiting { break }
     }
     guard let best = pending.indices.min(by: { predicted(pending[$0]) < predicted(pending[$1]) }) else { return nil }
@@ -813,6 +830,44 @@ public final class SearchEngine {
 
   /// Candidates the cost model ranks before each evaluation on block-level targets.
   static let proposalPool = 4
+
+  /// Whether a proposal is pruned, never measured (block-level targets): its analytic time is more than
+  /// `pruneFactor` times the best candidate's. The analytic estimate, never the fitted model alone: it gets the
+  /// hopeless cases right by construction (one program for a whole matmul, a split of 3 where 128 fit), where a fit
+  /// on a handful of measurements may not. Roots (the default schedule, sketches, seeds, random roots) are never
+  /// pruned. A pruned candidate stays in the database with no evaluation (a resumed search judges it again against
+  /// its best); the search says why (a message with both estimates) and counts it (`SearchStats.pruned`).
+  /// The estimate is audited: every `pruneAuditEvery`-th candidate past the factor is measured anyway, and one
+  /// measured within 2x of the best turns pruning off for the rest of the search (the recorded H200 searches have
+  /// one such workload: jagged_truncate, candidates estimated 142x the best measured 1.2x it).
+  func prune(_ id: Int) -> Bool {
+    guard pruneOff == nil, let factor = options.pruneFactor, factor > 0, let c = candidates[id],
+      let parent = c.parentID, let best = stats.bestCandidate, best != id, candidates[best] != nil,
+      !pruneAudits.contains(id)
+    else { return false }
+    let mine = cost(id).seconds
+    let theirs = cost(best).seconds
+    guard theirs > 0, mine.isFinite, mine > factor * theirs else { return false }
+    pastPruneFactor += 1
+    if pastPruneFactor % Self.pruneAuditEvery == 0 {
+      pruneAudits.insert(id)
+      observe(.message("#\(id) estimated \(SearchProgress.time(mine)), past \(Self.number(factor)) x the best's "
+        + "\(SearchProgress.time(theirs)): measured anyway, to check the estimate"))
+      return false
+    }
+    stats.pruned += 1
+    let why = "pruned by the cost model: estimated \(SearchProgress.time(mine)), more than \(Self.number(factor)) x the "
+      + "best's (#\(best)) estimated \(SearchProgress.time(theirs))"
+    failuresByParent[parent, default: []].append(why)
+    recentRejections.append((trace(of: id)?.text ?? "", why))
+    observe(.message("#\(id) \(why) (\(c.proposer)\(c.transform.map { ": " + $0 } ?? ""))"))
+    return true
+  }
+
+  /// Every this many proposals past the pruning factor, one is measured anyway (an audit of the estimate).
+  static let pruneAuditEvery = 8
+
+  static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 
   /// The machine of the analytic cost model: the measured CPU, or the default GPU.
   var costMachine: ScheduleCost.Machine {

@@ -49,6 +49,7 @@ public struct SearchProgress {
         if let f = s.bestFraction { out += String(format: ", %.1f%% of the roofline floor", f * 100) }
       }
       out += String(format: "; %.1f s of device time", s.deviceSeconds)
+      if s.pruned > 0 { out += "; pruned by the cost model: \(s.pruned)" }
       return out + "\n"
     }
   }
@@ -76,7 +77,8 @@ public struct SearchProgress {
         Self.pad(s.bestSpeedup.map { String(format: "%.2fx", $0) } ?? "-", 7),
         Self.pad(s.bestFraction.map { String(format: "%.1f%%", $0 * 100) } ?? "-", 8), Self.pad(elapsed, 7),
       ].joined(separator: "  "),
-      "  proposals: \(s.proposed), illegal \(s.illegal), duplicates \(s.duplicates)",
+      "  proposals: \(s.proposed), illegal \(s.illegal), duplicates \(s.duplicates), pruned by the cost model "
+        + "\(s.pruned)",
       "  last: " + Self.clip(last, 110),
     ]
     var out = drawn > 0 ? "\u{1B}[\(drawn)A\u{1B}[J" : ""

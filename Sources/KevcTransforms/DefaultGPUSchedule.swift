@@ -61,8 +61,13 @@ import KevcIR
 /// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
 ///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
 ///    as a [contiguous, reduced] block (`fuseColumnStatistics`): one kernel instead of two and an intermediate.
-/// The sketches (`GPUSketches.swift`) vary these rules; sketch `fused` adds rule 3b (`FusedEpilogue.swift`) between
-/// 3 and 4: a reduction read pointwise by its only, elementwise reader is computed inside the reader's programs.
+/// 3b. Stencils into their epilogues (`FusedEpilogue.swift`): a reduction of at most 16 constant points that is not a
+///    contraction (a pooling window, a depthwise filter's taps), read pointwise by its only, elementwise reader, is
+///    computed inside the reader's programs with the reader's elementwise tiling and its taps unrolled: one kernel,
+///    no round trip of the window sums through memory (the structure of bench/gpu/depthwise_conv1d.trace, 3.4x the
+///    old default there on an H100). Sketch `separate-stencils` leaves them kernels of their own.
+/// The sketches (`GPUSketches.swift`) vary these rules; sketch `fused` extends rule 3b to every reduction read
+/// pointwise by its only, elementwise reader (contractions too, with the contraction's tiling).
 /// Every step is applied only if legal, so the trace is valid for any shape (default and bench shapes alike).
 extension DefaultSchedule {
   public static let gpuBlock = 1024
@@ -174,12 +179,13 @@ extension DefaultSchedule {
       }
     }
 
-    // 3b. Reductions into their elementwise epilogues' programs (a sketch).
-    var fused =
-      sketch.fuseEpilogues ? fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, &k, &steps) : []
-
-    // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs.
-    if sketch.fuseStatistics { fused.formUnion(fuseColumnStatistics(&k, &steps)) }
+    // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs; then 3b. reductions
+    // into their elementwise epilogues' programs: stencils by default, every reduction in a sketch.
+    var fused: Set<String> = sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : []
+    if sketch.fuseEpilogues || sketch.fuseStencilEpilogues {
+      fused.formUnion(
+        fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, stencilsOnly: !sketch.fuseEpilogues, &k, &steps))
+    }
 
     // 4. Kernels for root definitions; 5. block reductions for fused producers.
     for d in k.definitions where !fused.contains(d.name) {

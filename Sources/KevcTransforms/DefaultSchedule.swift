@@ -11,8 +11,9 @@ import KevcLowering
 /// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
 ///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
-///    region fits in L2-sized local storage (recomputed per consumer when it has several: softmax's row max, norms'
-///    row statistics), and where the program still fits the stack budget (`ResourceBudget`, checked by lowering
+///    region fits in L2-sized local storage (computed once in a consumer's loop when the other consumers are
+///    computed there too: softmax's row max, read by the sum of exp(x - max) beside it; else recomputed per
+///    consumer, as group_norm's mean for its variance, nested one level deeper), and where the program still fits the stack budget (`ResourceBudget`, checked by lowering
 ///    it as the LLVM target will): a fusion that would push the frames past it moves on to an inner loop with a
 ///    smaller region, or leaves the producer at the root in the workspace. Not fused: a contraction (rule 3a
 ///    tiles it as a kernel of its own), and a producer that some consumer reads at the same region on every
@@ -25,8 +26,13 @@ import KevcLowering
 ///    walked along the channels would read every element a row apart).
 ///    3a. A contraction (a sum of a product of two loads, each reading an output axis the other lacks) gets a
 ///    register tile instead (`DefaultCPUContraction.swift`).
-/// 4. For each producer computed inside a consumer: vectorize its innermost loop when a load walks it with unit
-///    stride (row statistics: a vectorized sum keeps per-lane partials).
+///    3b. A window reduction (a load walks the contiguous output axis together with a reduction variable: a
+///    depthwise convolution, a pooling window) keeps a tile of accumulators along that axis in registers while the
+///    reduction runs over it (`DefaultCPUWindow.swift`).
+/// 4. For each producer computed inside a consumer: a reduction whose loads walk one of its axes contiguously and no
+///    reduction variable (a mean over a middle axis, `x[b, r, d]`) moves that axis innermost, accumulating in place;
+///    then vectorize its innermost loop when a load walks it with unit stride (row statistics: a vectorized sum
+///    keeps per-lane partials).
 /// Every step is applied as it is chosen and kept only if it is legal, so the result is always a valid trace.
 public enum DefaultSchedule {
   /// Bytes in one vector register the schedule targets.
@@ -97,7 +103,27 @@ public enum DefaultSchedule {
       // consumers would only recompute it.
       let consumers = readers(d.name).map(\.name)
       guard consumers.count < 2 || consumers.allSatisfy({ fusionLoop($0) != nil }) else { continue }
-      for consumer in consumers {
+      // A host: a consumer at whose fusion loop every other consumer is already computed (softmax's row loop of y,
+      // where the sum of exp(x - max) sits beside it). Computed there first, the producer is shared with those
+      // siblings (`compute_at`'s sharing), computed once per row; taking the consumers in definition order gave
+      // the sibling its own copy first (log_softmax's row max twice, matmul_gelu_softmax's gelu four times).
+      let host = consumers.first { c in
+        guard let loop = fusionLoop(c) else { return false }
+        return consumers.allSatisfy { other in
+          guard other != c else { return true }
+          guard case .computeAt(let at, let l) = k.definitions.first(where: { $0.name == other })?.effectiveSchedule.placement
+          else { return false }
+          return at == c && l == loop
+        }
+      }
+      if consumers.count >= 2, let host, let loop = fusionLoop(host),
+        attempt(.computeAt(tensor: d.name, consumer: host, loop: loop)),
+        case .computeAt = k.definitions.first(where: { $0.name == d.name })?.effectiveSchedule.placement,
+        readers(d.name).count == consumers.count
+      {
+        continue
+      }
+      for consumer in consumers where readers(d.name).contains(where: { $0.name == consumer }) {
         if let loop = fusionLoop(consumer) {
           _ = attempt(.computeAt(tensor: d.name, consumer: consumer, loop: loop))
         }
@@ -107,8 +133,9 @@ public enum DefaultSchedule {
     // 3. Loop order, vectors and threads for the definitions computed at the root.
     for d in k.definitions where d.effectiveSchedule.placement == .root {
       guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
-      // 3a. A contraction gets a register tile (`DefaultCPUContraction.swift`), all of its steps or none.
-      if let tile = registerTile(current, in: k), let tiled = try? Trace(tile).apply(to: k) {
+      // 3a. A contraction gets a register tile (`DefaultCPUContraction.swift`), all of its steps or none; 3b. a
+      // window reduction an accumulator tile along its contiguous axis (`DefaultCPUWindow.swift`).
+      if let tile = registerTile(current, in: k) ?? windowTile(current, in: k), let tiled = try? Trace(tile).apply(to: k) {
         k = tiled
         steps += tile
         if let updated = k.definitions.first(where: { $0.name == d.name }),
@@ -152,7 +179,25 @@ public enum DefaultSchedule {
     }
     // 4. Producers computed inside a consumer (row statistics): vectorize their innermost loop when it walks
     //    their loads contiguously (a vectorized sum/max/min keeps per-lane partials).
+    //    A reduction whose loads walk one of its axes contiguously accumulates in place along it, as at the root
+    //    (rule 3): `s[b, d] = sum(r) x[b, r, d]` computed in y's batch loop ran r innermost, a column walk a row
+    //    apart per step (reduce_mean_dim1 0.3x torch where reduce_sum_dim1, at the root, was 3x).
     for d in k.definitions {
+      // Only where no load walks a reduction variable contiguously (a row reduction stays along its row).
+      guard case .computeAt = d.effectiveSchedule.placement, let r = d.reduction, !r.op.carriesState,
+        !d.expressions.flatMap(\.loads).contains(where: { l in
+          r.axes.contains { l.indices.last?.indexNames.contains($0.name) ?? false }
+        }),
+        let v = contiguousVariable(of: d, in: k), d.axes.contains(where: { $0.name == v }),
+        d.effectiveSchedule.loops.last?.name != v, walksContiguously(d, v, in: k)
+      else { continue }
+      var loops = d.effectiveSchedule.loops.map(\.name)
+      loops.removeAll { $0 == v }
+      loops.append(v)
+      _ = attempt(.reorder(tensor: d.name, loops: loops))
+    }
+    for d0 in k.definitions {
+      guard let d = k.definitions.first(where: { $0.name == d0.name }) else { continue }
       let width = vectorBytes / max(4, d.dtype.byteSize)
       guard case .computeAt = d.effectiveSchedule.placement,
         let innermost = d.effectiveSchedule.loops.last?.name, walksContiguously(d, innermost, in: k),

@@ -1,6 +1,7 @@
 import KevcIR
 
-/// A default-schedule rule for block-level targets (sketch `fused`): a reduction read pointwise by its only reader,
+/// A default-schedule rule for block-level targets (rule 3b; the default takes stencils, sketch `fused` every
+/// reduction): a reduction read pointwise by its only reader,
 /// an elementwise definition over the same axes (a cast, a bias and activation: an epilogue), is computed inside the
 /// reader's programs instead of as a kernel of its own. The reader takes the tiling the reduction would have had as
 /// a kernel (its splits, program ids and blocks, on the reader's matching axes; for a reduction of at most 16
@@ -20,12 +21,17 @@ import KevcIR
 ///        k.i block.z) dot(_r0); launch(c, 8, 3)
 extension DefaultSchedule {
   /// Applies the rule to every reduction it fits, in definition order; returns the definitions it scheduled.
+  /// `stencilsOnly` (the default schedule): only reductions of at most 16 constant points that are not contractions.
   static func fuseEpilogues(
-    _ capability: GPUCapability, _ sketch: GPUSketch, block: Int, _ k: inout Kernel, _ steps: inout [Transform]
+    _ capability: GPUCapability, _ sketch: GPUSketch, block: Int, stencilsOnly: Bool = false, _ k: inout Kernel,
+    _ steps: inout [Transform]
   ) -> Set<String> {
     var done: Set<String> = []
     for d in k.definitions where d.reduction != nil && !done.contains(d.name) {
       guard let c = epilogue(of: d, in: k), !done.contains(c.name) else { continue }
+      if stencilsOnly {
+        guard stencilPoints(of: d, in: k) != nil, !isContraction(d.name, capability, sketch, k) else { continue }
+      }
       if fuse(d.name, into: c.name, capability, sketch, block: block, &k, &steps) {
         done.insert(d.name)
         done.insert(c.name)
@@ -140,6 +146,32 @@ extension DefaultSchedule {
     return true
   }
 
+  /// The points of a reduction over at most 16 constant points (a stencil's taps), or nil: each length in
+  /// 1 ... 16 (so that their product cannot overflow), the product at most 16.
+  static func stencilPoints(of d: Definition, in k: Kernel) -> Int? {
+    guard let axes = d.reduction?.axes else { return nil }
+    var points = 1
+    for a in axes {
+      guard let lo = k.constantValue(a.lowerBound), let hi = k.constantValue(a.upperBound) else { return nil }
+      let (n, overflow) = hi.subtractingReportingOverflow(lo)
+      guard !overflow, n >= 1, n <= 16 else { return nil }
+      points *= n
+      guard points <= 16 else { return nil }
+    }
+    return points
+  }
+
+  /// Whether rule 4 would schedule `name` as a contraction (a legal `dot` with tiles for the target).
+  static func isContraction(_ name: String, _ capability: GPUCapability, _ sketch: GPUSketch, _ k: Kernel) -> Bool {
+    var alone = k
+    var aloneSteps: [Transform] = []
+    guard k.definitions.first(where: { $0.name == name })?.reduction?.op == .sum,
+      DefaultSchedule.attempt(.dot(tensor: name), &alone, &aloneSteps),
+      let dd = alone.definitions.first(where: { $0.name == name })
+    else { return false }
+    return scheduleContraction(dd, capability, sketch, &alone, &aloneSteps)
+  }
+
   static func fuse(
     _ dName: String, into cName: String, _ capability: GPUCapability, _ sketch: GPUSketch, block: Int, _ k: inout Kernel,
     _ steps: inout [Transform]
@@ -168,13 +200,7 @@ extension DefaultSchedule {
     } else {
       alone = k
       aloneSteps = []
-      // Each length in 1 ... 16 (so that their product cannot overflow), the product at most 16.
-      let lengths = (d.reduction?.axes ?? []).map { a -> Int? in
-        guard let lo = k.constantValue(a.lowerBound), let hi = k.constantValue(a.upperBound) else { return nil }
-        let (n, overflow) = hi.subtractingReportingOverflow(lo)
-        return !overflow && n >= 1 && n <= 16 ? n : nil
-      }
-      if lengths.allSatisfy({ $0 != nil }), lengths.reduce(1, { $0 * ($1 ?? 1) }) <= 16 {
+      if stencilPoints(of: d, in: k) != nil {
         owner = cName
         scheduleRoot(cName, &alone, &aloneSteps, block: block)
       } else {

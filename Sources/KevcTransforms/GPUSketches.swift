@@ -32,7 +32,9 @@ import KevcIR
 ///   accuracy, and the harness checks it at f32's tolerance, so no tolerance is loosened), memory-bound ones too
 ///   (the default takes it for compute-bound ones only); `tf32` and `bf16` operands, which lose accuracy, are
 ///   never a sketch: only a spec whose tolerance allows them should get them;
-/// - `ieee`: every f32 contraction on the FMA units (`input_precision="ieee"`), the default's compute-bound ones too.
+/// - `ieee`: every f32 contraction on the FMA units (`input_precision="ieee"`), the default's compute-bound ones too;
+/// - `separate-stencils`: a stencil (a reduction of at most 16 constant points) stays a kernel of its own before
+///   its elementwise epilogue (the default before rule 3b took stencils).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -47,6 +49,9 @@ public struct GPUSketch: Sendable, Hashable {
   public var tileScale = 0
   /// Rule 3b: reductions computed inside their elementwise epilogue's programs.
   public var fuseEpilogues = false
+  /// Rule 3b for stencils only (the default): a reduction of at most 16 constant points that is not a contraction
+  /// is computed inside its elementwise epilogue's programs, its taps unrolled.
+  public var fuseStencilEpilogues = true
   /// Rule 4: elements of an elementwise kernel's blocks (the contiguous axis, then the axis before it).
   public var elementwiseBlock = DefaultSchedule.gpuBlock
   /// Rule 0: fuse a convolution's channel and window axes when its channels are fewer than this.
@@ -102,6 +107,7 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseTapsBelowChannels = Int.max
         $0.fuseTapsFromTaps = 0
       }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
+      with("separate-stencils") { $0.fuseStencilEpilogues = false },
       with("grouped") { $0.programGroup = 8 },
       with("online-rows2") {
         $0.onlineReductions = true

@@ -91,6 +91,10 @@ struct Search: ParsableCommand {
   @Flag(help: "Triton: a new Python worker per candidate instead of the warm workers of a harness server.")
   var coldWorkers = false
 
+  @Option(
+    help: "GPU targets: a proposal whose analytic time is more than this many times the best candidate's is pruned, never measured (roots never are). 0: no pruning.")
+  var pruneFactor: Double = 20
+
   @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
   var db: String?
 
@@ -162,6 +166,7 @@ struct Search: ParsableCommand {
       if let deviceMemory { options.deviceMemory = min(max(1, deviceMemory), 1 << 30) << 20 }
       options.referenceEpoch = max(0, referenceEpoch)
       options.warmWorkers = !coldWorkers
+      options.pruneFactor = pruneFactor > 0 && pruneFactor.isFinite ? pruneFactor : nil
       if let executor {
         guard executor.hasPrefix("ray://") else {
           throw DiagnosticError(

@@ -352,6 +352,29 @@ import Testing
     #expect(!steps.contains { $0.hasPrefix("launch(r, ") })
   }
 
+  /// Rule 3b in the default: a pooling window (8 constant taps, one load: no contraction) read pointwise by its
+  /// only, elementwise reader is computed in the reader's programs with the taps unrolled (one kernel, the window
+  /// sums never in memory); sketch separate-stencils keeps two kernels; a contraction's epilogue stays a kernel of
+  /// its own in the default (sketch fused only).
+  @Test func stencilEpiloguesAreFusedByDefault() throws {
+    let pool = """
+      kernel @pool(%x: f32[N, C, L]) -> (%y: f32[N, C, (L + 1)]) {
+        dims N = 64, C = 128, L = 65536
+        %r: f32[n < N, c < C, l < (L + 1)] = sum<f32> [k in 0 .. 8] %x[n, c, ((l + k) - 4:i64)]
+        %y: f32[n < N, c < C, l < (L + 1)] = (%r[n, c, l] / 8.0:f32)
+      }
+      """
+    let steps = try Self.trace(pool)
+    #expect(steps.contains { $0.hasPrefix("compute_at(r, y, ") })
+    #expect(steps.contains("unroll(r, k, 8)"))
+    #expect(steps.contains("split(y, l, 1024)"))
+    #expect(!steps.contains { $0.hasPrefix("launch(r, ") })
+    let separate = try Self.trace(pool, sketch: Self.sketch("separate-stencils"))
+    #expect(!separate.contains { $0.hasPrefix("compute_at(r, y, ") })
+    #expect(separate.contains { $0.hasPrefix("launch(r, ") })
+    #expect(!(try Self.trace(Self.mmCast)).contains { $0.hasPrefix("compute_at(") })
+  }
+
   /// Sketch fused on a chain of contractions (X (X^T Y) with a cast): the outer contraction is computed in the
   /// cast's programs (one per batch element), the inner one at the same program id inside it, both dots
   /// (bench/gpu/fm_interaction.trace's structure).

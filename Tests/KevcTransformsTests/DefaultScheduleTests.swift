@@ -123,3 +123,72 @@ import Testing
     ])
   }
 }
+
+extension DefaultScheduleTests {
+  /// Rule 2: softmax's row max is read by the sum of exp(x - max) and by the output; the sum is computed in the
+  /// output's row loop first, so the max is computed once there for both (before: a second copy `mx._r0` inside the
+  /// sum, two passes over the row for one statistic).
+  @Test func aStatisticReadBySiblingsIsComputedOnce() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @log_softmax(%x: f32[B, D]) -> (%y: f32[B, D]) {
+        dims B = 16, D = 256
+        %mx: f32[b < B] = max<f32> [d in 0 .. $D] %x[b, d]
+        %s: f32[b < B] = sum<f32> [d in 0 .. $D] exp((%x[b, d] - %mx[b]))
+        %y: f32[b < B, d < D] = ((%x[b, d] - %mx[b]) - log(%s[b]))
+      }
+      """))
+    let scheduled = try DefaultSchedule.cpu(for: kernel).apply(to: kernel)
+    #expect(scheduled.definitions.map(\.name) == ["mx", "s", "y"])
+    #expect(IRPrinter.print(scheduled).split(separator: "\n").filter { $0.contains("schedule ") } == [
+      "    schedule split(d, d.o, d.i, 8) loops(b, d.o, d.i: vectorize(8)) compute_at(%y, b) store(local)",
+      "    schedule split(d, d.o, d.i, 8) loops(b, d.o, d.i: vectorize(8)) compute_at(%y, b) store(local)",
+      "    schedule split(d, d.o, d.i, 8) loops(b, d.o, d.i: vectorize(8)) root store(workspace)",
+    ])
+  }
+
+  /// Rule 3b: a window reduction (a depthwise convolution: `x[n, c, i + p, j + q]` walks j with the taps q) keeps
+  /// two vectors of accumulators along j in registers (`y.acc`, local, cached at the tile loop) while all taps run
+  /// over them, images in parallel; before, j was vectorized innermost with the taps outside, one pass over the output row in memory per
+  /// tap.
+  @Test func aWindowReductionGetsAnAccumulatorTile() throws {
+    let lines = try Self.schedule("""
+      kernel @dw(%x: f32[N, C, H, W], %w: f32[C, K, K]) -> (%y: f32[N, C, ((H - K) + 1), ((W - K) + 1)]) {
+        dims N = 2, C = 8, H = 34, W = 66, K = 3
+        %y: f32[n < N, c < C, i < ((H - K) + 1), j < ((W - K) + 1)] = sum<f32> [p in 0 .. $K, q in 0 .. $K] (%x[n, c, (i + p), (j + q)] * %w[c, p, q])
+      }
+      """)
+    #expect(lines == [
+      "    schedule split(j, j.o, j.i, 16) loops(n, c, i, p, q, j.o, j.i: vectorize(16)) compute_at(%y, j.o) store(local)",
+      "    schedule split(j, j.o, j.i, 16) loops(n: parallel, c, i, j.o, j.i: vectorize(16)) root store(workspace)",
+    ])
+  }
+
+  /// Rule 3b does not take a reduction whose loads walk the contiguous axis without the reduction (a sum over the
+  /// middle axis, `x[b, r, d]`): it keeps accumulating in place along the row.
+  @Test func aReductionOverAnOuterAxisKeepsItsRow() throws {
+    let lines = try Self.schedule("""
+      kernel @colsum(%x: f32[B, R, D]) -> (%y: f32[B, D]) {
+        dims B = 4, R = 32, D = 64
+        %y: f32[b < B, d < D] = sum<f32> [r in 0 .. $R] %x[b, r, d]
+      }
+      """)
+    #expect(lines == ["    schedule split(d, d.o, d.i, 8) loops(b, r, d.o, d.i: vectorize(8)) root store(workspace)"])
+  }
+
+  /// Rule 4: a reduction computed inside a consumer whose loads walk one of its axes contiguously (a mean over the
+  /// middle axis, `x[b, r, d]`, computed in y's batch loop) accumulates in place along that axis, vectorized, as at
+  /// the root; before, it ran r innermost, a scalar column walk a row apart per step.
+  @Test func aReductionInsideAConsumerAccumulatesAlongItsRow() throws {
+    let lines = try Self.schedule("""
+      kernel @mean1(%x: f32[B, R, D]) -> (%y: f32[B, D]) {
+        dims B = 4, R = 32, D = 64
+        %s: f32[b < B, d < D] = sum<f32> [r in 0 .. $R] %x[b, r, d]
+        %y: f32[b < B, d < D] = (%s[b, d] / 32.0:f32)
+      }
+      """)
+    #expect(lines == [
+      "    schedule split(d, d.o, d.i, 8) loops(b, r, d.o, d.i: vectorize(8)) compute_at(%y, b) store(local)",
+      "    schedule split(d, d.o, d.i, 8) loops(b, d.o, d.i: vectorize(8)) root store(workspace)",
+    ])
+  }
+}

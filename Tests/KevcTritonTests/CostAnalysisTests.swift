@@ -1,5 +1,6 @@
 import Foundation
 import KevcBasic
+import KevcDriver
 import KevcIR
 import KevcTorch
 import KevcTransforms
@@ -29,6 +30,49 @@ import Testing
       checked += 1
     }
     #expect(checked > 30)
+  }
+
+  /// A parameter read only through data-dependent indices (a gather) is charged the elements its lookups touch,
+  /// capped by the whole tensor; every other parameter and result is charged whole (`gatheredElements`).
+  @Test func gatherChargesTheRowsItsLookupsTouch() throws {
+    // embedding_bag: table[indices[j], d] summed over j in offsets[b] .. offsets[b + 1] (data bounds: length 1),
+    // so B x 1 rows of D f32; indices, offsets (read affinely) and out whole.
+    let bag = WorkloadCost(
+      try TritonTestSupport.bound(
+        TritonTestSupport.inRepository("specs/embedding_bag.kev"), ["V": 100_000, "D": 16, "B": 64, "NNZ": 64]))
+    #expect(bag.bytes == Double(64 * 16 * 4 + 64 * 4 + 65 * 4 + 64 * 16 * 4))
+    // hashed_embedding_bag: table[(ids[b, l] * 31 + 17) % V, d]: B x L rows of D bf16.
+    let hashed = WorkloadCost(
+      try TritonTestSupport.bound(
+        TritonTestSupport.inRepository("specs/hashed_embedding_bag.kev"), ["V": 997, "D": 24, "B": 13, "L": 7]))
+    #expect(hashed.bytes == Double(13 * 7 * 24 * 2 + 13 * 7 * 8 + 13 * 24 * 4))
+    // More lookups than rows: the whole table (never above the old count).
+    let small = WorkloadCost(
+      try TritonTestSupport.bound(
+        TritonTestSupport.inRepository("specs/hashed_embedding_bag.kev"), ["V": 5, "D": 24, "B": 13, "L": 7]))
+    #expect(small.bytes == Double(5 * 24 * 2 + 13 * 7 * 8 + 13 * 24 * 4))
+    // jagged_truncate: values[start[b] + t, d]: B x T rows of D bf16, capped by the R x D values.
+    let jagged = WorkloadCost(
+      try TritonTestSupport.bound(
+        TritonTestSupport.inRepository("specs/jagged_truncate.kev"), ["R": 100_000, "D": 13, "B": 7, "T": 29]))
+    #expect(jagged.bytes == Double(7 * 29 * 13 * 2 + 8 * 4 + 7 * 29 * 13 * 2))
+  }
+
+  /// A tensor also read affinely keeps the whole tensor, and so does every spec without a gather.
+  @Test func affineReadsKeepTheWholeTensor() throws {
+    let text = """
+      kernel mixed(table: f32[V, D], idx: i32[B] in 0 .. V) -> (out: f32[B, D]) {
+        dims V = 1000, D = 8, B = 4
+        out[b, d] = table[idx[b], d] + table[b, d]
+      }
+      """
+    let request = CompileRequest(source: SourceFile(path: "t.kev", text: text), kind: .spec, stages: [.ir])
+    let k = try Compiler.compile(request).kernel
+    let mixed = WorkloadCost(try k.binding([:], location: .unknown))
+    #expect(mixed.bytes == Double(1000 * 8 * 4 + 4 * 4 + 4 * 8 * 4))
+    let matmul = WorkloadCost(
+      try TritonTestSupport.bound(TritonTestSupport.inRepository("specs/matmul.kev"), ["M": 64, "N": 32, "K": 16]))
+    #expect(matmul.bytes == Double((64 * 16 + 16 * 32 + 64 * 32) * 4))
   }
 
   /// A GPU schedule and a CPU schedule of one kernel are costed by the same code: a CPU machine with the GPU's

@@ -7,7 +7,8 @@
 # 3. evaluation throughput (bench/search/throughput.sh) on SESSION_TP_OPS, SESSION_TP_SECONDS each, no sweep;
 # 4. HIP compiled as CUDA through the harness on every spec of specs/ (kevc run --target hip);
 # 5. bench/search/multigpu.sh on this host's GPUs (one GPU: the script's modes agree; Ray where installed).
-# Each part's results land in OUT_DIR/<part>.* (text only, at most 8 files come back from a device call).
+# Each part's results land in OUT_DIR/<part>.* (text, and the kernelbench logs as one .tgz; at most 8 files come
+# back from a device call).
 # SESSION_PARTS picks parts (default "attention kernelbench throughput hip multigpu").
 set -uo pipefail
 OUT=${1:?usage: bench/gpu/session-check.sh OUT_DIR}
@@ -40,6 +41,9 @@ timeout "${SESSION_KB_SECONDS:-270}" bench/kernelbench/run.sh /tmp/sc-kb ${KB_OP
 say "kernelbench exit $?"
 cp /tmp/sc-kb/results.md "$OUT/kernelbench.md" 2>/dev/null; cp /tmp/sc-kb/results.json "$OUT/kernelbench.json" 2>/dev/null
 grep ' default: ' /tmp/sc-kb/run.log | tail -60 >> "$OUT/session.log"
+# Where each search's time went (its log: phases, waits, compile ahead) and the databases' exports (phase_seconds
+# per evaluation), in one archive: the logs stay on the device otherwise.
+tar czf "$OUT/kernelbench-logs.tgz" -C /tmp/sc-kb run.log search/*.log search/*.json 2>/dev/null
 fi
 
 if want throughput; then

@@ -50,6 +50,10 @@ def parser():
                      help="the best median so far (seconds): timing stops once the candidate's fastest call, after "
                           "3, is more than --slower-factor times it (recorded as slower, with the samples taken)")
     run.add_argument("--slower-factor", type=float, default=2.0)
+    run.add_argument("--kill-floor-s", type=float, default=None,
+                     help="with --incumbent-s: a worker whose candidate runs one call longer than max(this, "
+                          "--kill-factor x the incumbent) is killed (timeout, 'cannot become the best'); default 10")
+    run.add_argument("--kill-factor", type=float, default=None, help="see --kill-floor-s; default 100")
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per case (compile, trials and timing)")
     run.add_argument("--seed", type=int, default=None, help="base seed (default: fresh random)")
     run.add_argument("--device", default=os.environ.get("KEVC_GPU_DEVICE", "cuda"),
@@ -111,7 +115,8 @@ def evaluate(a, ap, warm=None, worker_vars=None):
         timeout=a.timeout, seed=a.seed, device=a.device, warmup=max(0, a.warmup), ceilings_cache=a.ceilings_cache,
         eager_s=a.eager_s, eager_calls=max(0, a.eager_calls), timing_seconds=a.timing_seconds,
         footprints=footprints, timing_ci=a.timing_ci, timing_min_calls=a.timing_min_calls, incumbent_s=a.incumbent_s,
-        slower_factor=a.slower_factor, reuse_references=a.reuse_references, reference_cache=a.reference_cache,
+        slower_factor=a.slower_factor, kill_floor_s=a.kill_floor_s, kill_factor=a.kill_factor,
+        reuse_references=a.reuse_references, reference_cache=a.reference_cache,
         fresh_if_faster_than=a.fresh_if_faster_than, warm=warm, worker_vars=worker_vars,
         baseline_kernel=a.baseline_kernel)
 

@@ -8,15 +8,24 @@ not import, or Triton fails to compile), timeout (killed after the limit), crash
 sticky CUDA error such as an illegal address, an exception in launch), error (the harness could not evaluate: no
 GPU, a broken reference), harness_error (the harness's own work ran out of device or host memory, also with the
 device to itself: an infrastructure event, never the candidate's crash). A crash or timeout costs only that worker; the next candidate gets a new one.
+
+The kill bound (kill_bound): with an incumbent (the search's best median so far), a worker whose candidate has been
+inside ONE call of its own code for longer than max(KILL_FLOOR_S, KILL_FACTOR x the incumbent) is killed at once,
+not at the timeout: status timeout, the reason saying "cannot become the best" (the result's `killed` holds the
+numbers). Such a call holds the device lock while every other worker waits for it; a candidate whose single call
+takes 100 times the best median cannot become the best. Only the candidate's calls count (worker.CallClock), never
+the harness's own phases, nor a Triton compile inside a call.
 """
 
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+
 
 SEVERITY = ["ok", "flagged", "error", "harness_error", "compile_error", "timeout", "crash", "wrong", "nan"]
 _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
@@ -80,25 +89,95 @@ def _kill_group(p):
 
 
 WAITING = "waiting for the device"  # ": shared" or ": exclusive" follows (worker.py)
+# The kill bound: one call of the candidate running longer than max(KILL_FLOOR_S, KILL_FACTOR x the incumbent's
+# median) ends its worker. The floor covers a correct but slower candidate's first call (a launch's set-up, the
+# first touch of its memory; a Triton compile inside the call is not counted) on a busy machine; the factor is far
+# beyond the 2x at which the stop rule already calls a candidate slower (StopRule): a call 100 times the best
+# median is no timing noise.
+KILL_FLOOR_S = 10.0
+KILL_FACTOR = 100.0
 
 
-def _wait(p, timeout, result_paths, poll=0.25):
-    """Waits for the worker; False when it ran out of time. Time the worker spends waiting for the device lock
-    (its result file says so) never counts: another candidate's timing, or a hung candidate holding the device
-    until its own timeout, must not time this one out. The wait is bounded all the same: the holder is killed at
-    its own timeout, and flock(2) locks die with their process."""
-    start = time.monotonic()
-    waited = 0.0
-    while True:
+def kill_bound(incumbent_s, floor_s=None, factor=None):
+    """The seconds one candidate call may run before its worker is killed, or None (no incumbent: the first
+    candidate of a search, the default schedule, runs to the timeout)."""
+    try:
+        incumbent = float(incumbent_s) if incumbent_s is not None else None
+    except (TypeError, ValueError):
+        return None
+    if incumbent is None or not incumbent > 0 or incumbent == float("inf"):
+        return None
+    floor_s = KILL_FLOOR_S if floor_s is None else float(floor_s)
+    factor = KILL_FACTOR if factor is None else float(factor)
+    return max(floor_s, factor * incumbent)
+
+
+def _call_since(path):
+    """When the candidate call running now began (time.monotonic()), from the worker's CallClock file; None when
+    none runs or the file is not there yet."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(8)
+    except OSError:
+        return None
+    if len(data) != 8:
+        return None
+    since = struct.unpack("d", data)[0]
+    return since if since > 0 else None
+
+
+class Deadline:
+    """The parent's clock for one worker job, polled while it waits (_wait, warm.WarmWorker.run): `passed()` is
+    true once the job has used `timeout` seconds not counting its waits for the device lock (its result file says
+    so: another candidate's timing, or a hung candidate holding the device, must not time this one out), or once
+    one candidate call has run past `bound` (kill_bound; then `hopeless` is the call's seconds so far)."""
+
+    def __init__(self, timeout, result_paths, call_path=None, bound=None, incumbent_s=None):
+        self.timeout, self.result_paths, self.call_path, self.bound = timeout, result_paths, call_path, bound
+        self.incumbent_s = incumbent_s
+        self.start = self.last = time.monotonic()
+        self.waited = 0.0
+        self.hopeless = None
+
+    def restart(self):
+        """The job starts now (a warm worker's start-up is not the candidate's time)."""
+        self.start = self.last = time.monotonic()
+        self.waited = 0.0
+
+    def passed(self):
         now = time.monotonic()
+        if (_phase_of(self.result_paths) or "").startswith(WAITING):
+            self.waited += now - self.last
+        self.last = now
+        if self.bound is not None and self.call_path:
+            since = _call_since(self.call_path)
+            if since is not None and now - since > self.bound:
+                self.hopeless = now - since
+                return True
+        return now - self.start - self.waited > self.timeout
+
+    def killed(self):
+        """What the result says of a job killed by the bound."""
+        return {"call_s": round(self.hopeless, 3), "bound_s": self.bound, "incumbent_s": self.incumbent_s}
+
+    def reason(self):
+        return ("one call of the candidate ran past %.3g s, %.0f x the best candidate's median (%.3g s): it cannot "
+                "become the best; killed" % (self.bound, self.bound / float(self.incumbent_s), float(self.incumbent_s))
+                if self.incumbent_s else "one call of the candidate ran past %.3g s; killed" % self.bound)
+
+
+def _wait(p, timeout, result_paths, poll=0.25, deadline=None):
+    """Waits for the worker; False when it ran out of time (Deadline: the timeout net of the waits for the device
+    lock, or the kill bound). The wait for the lock is bounded all the same: the holder is killed at its own
+    timeout or bound, and flock(2) locks die with their process."""
+    deadline = deadline or Deadline(timeout, result_paths)
+    while True:
         try:
             p.wait(timeout=poll)
             return True
         except subprocess.TimeoutExpired:
             pass
-        if (_phase_of(result_paths) or "").startswith(WAITING):
-            waited += time.monotonic() - now
-        if time.monotonic() - start - waited > timeout:
+        if deadline.passed():
             return False
 
 
@@ -125,13 +204,14 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                       timing_seconds=None, footprints=None, reuse_references=False, reference_cache=None,
                       fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None, timing_ci=None,
                       timing_min_calls=10, incumbent_s=None, slower_factor=2.0, cpu_memory_cap=None, eager_seconds=None,
-                      compile_ahead=True):
+                      compile_ahead=True, kill_floor_s=None, kill_factor=None):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way).
     `cpu_memory_cap` (bytes, device cpu only): the worker caps its own data size at what it uses after importing torch
     plus this (memory.cap_cpu_memory): the tests' stand-in for a card with that much free. `compile_ahead=False`:
-    Triton compiles at the first launch, under the lock, as before compile ahead existed (the tests' contrast)."""
+    Triton compiles at the first launch, under the lock, as before compile ahead existed (the tests' contrast).
+    `kill_floor_s`, `kill_factor`: the kill bound's (kill_bound; None: KILL_FLOOR_S, KILL_FACTOR), with `incumbent_s`."""
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
@@ -154,6 +234,8 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
             json.dump(job, f)
         out_path, err_path = os.path.join(tmp, "stdout.txt"), os.path.join(tmp, "stderr.txt")
         paths = ["%s.%d" % (result_path, i) for i in range(len(cases))]
+        deadline = Deadline(total, paths, result_path + ".call", kill_bound(incumbent_s, kill_floor_s, kill_factor),
+                            incumbent_s)
         start = time.monotonic()
         warm_info = None
         if warm is not None:
@@ -165,7 +247,7 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
             env = {"KEVC_GPU_LOCK": ("%s.%d" % (lock, w.device_index)) if lock else None,
                    "KEVC_WAIT_MARKER": given.get("KEVC_WAIT_MARKER")}
             try:
-                timed_out, rc = w.run(job_path, result_path, total, paths, env)
+                timed_out, rc = w.run(job_path, result_path, total, paths, env, deadline=deadline)
                 stderr_tail, stdout_tail = w.stderr_tail(since), ""
                 identity = getattr(warm, "identity", {}).get(w.device_index) or {"index": w.device_index}
                 warm_info = {"device": w.device_index, "device_name": identity.get("name"),
@@ -178,7 +260,7 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                 p = subprocess.Popen([sys.executable, "-m", "kevc_gpu.worker", job_path, result_path], stdout=out,
                                      stderr=err, stdin=subprocess.DEVNULL, cwd=tmp, env=worker_env(),
                                      start_new_session=True)
-                timed_out = not _wait(p, total, paths)
+                timed_out = not _wait(p, total, paths, deadline=deadline)
                 if timed_out:
                     _kill_group(p)
             rc = p.returncode
@@ -207,7 +289,12 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                                     "trials": [], "timing": None, "eager": None, "roofline": None, "flags": [],
                                     "seed": seed}
                 phase = result.get("phase", "start")
-                if timed_out and phase in HARNESS_PHASES:
+                if timed_out and deadline.hopeless is not None:
+                    # Killed by the bound: only ever inside a call of the candidate (worker.CallClock).
+                    result["status"] = "timeout"
+                    result["reason"] = "%s (during %s)" % (deadline.reason(), phase)
+                    result["killed"] = deadline.killed()
+                elif timed_out and phase in HARNESS_PHASES:
                     # The candidate's checks and timing were done: the harness's own measurement ran long.
                     result["status"] = "harness_error"
                     result["reason"] = ("killed after %.0f s during the harness's own %s (the candidate's checks and "

@@ -86,6 +86,9 @@ class Ledger:
 
 
 _current = [None]
+# Called with True when a Triton compile starts and False when it ends (worker.CallClock: a compile inside a
+# candidate's call is not the call's running time), or None.
+compile_listener = [None]
 
 
 def current():
@@ -115,12 +118,16 @@ def install_compile_hooks():
         if ledger is not None:
             ledger.compiled()
             ledger.push("compile")
+        if compile_listener[0] is not None:
+            compile_listener[0](True)
         return before(*args, **kwargs) if before else False
 
     def post_hook(*args, **kwargs):
         ledger = current()
         if ledger is not None:
             ledger.pop("compile")
+        if compile_listener[0] is not None:
+            compile_listener[0](False)
         return after(*args, **kwargs) if after else None
 
     cache_hook._kevc_ledger = True

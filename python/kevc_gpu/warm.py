@@ -91,33 +91,26 @@ class WarmWorker:
             if deadline_fn():
                 return "timeout"
 
-    def run(self, job_path, result_path, timeout, result_paths, env):
-        """Runs one job; returns (timed_out, returncode): returncode None while the worker lives on."""
+    def run(self, job_path, result_path, timeout, result_paths, env, deadline=None):
+        """Runs one job; returns (timed_out, returncode): returncode None while the worker lives on. `deadline`
+        (harness.Deadline; by default the timeout alone): when the job is out of time, the timeout net of the
+        waits for the device lock, or one candidate call past the kill bound; the worker is killed either way."""
+        deadline = deadline or harness.Deadline(timeout, result_paths)
         start = time.monotonic()
-        waited = [0.0]
-        last = [start]
-
-        def deadline():
-            now = time.monotonic()
-            if (harness._phase_of(result_paths) or "").startswith(harness.WAITING):
-                waited[0] += now - last[0]
-            last[0] = now
-            return now - start - waited[0] > timeout
-
         if not self.ready:
             line = self._line(lambda: time.monotonic() - start > max(timeout, 120))
             if line is None or line == "timeout":
                 self.kill()
                 return False, self.process.returncode if line is None else -signal.SIGKILL
             self.ready = True
-            start = last[0] = time.monotonic()  # start-up is not the candidate's time
+        deadline.restart()  # start-up is not the candidate's time
         try:
             self.process.stdin.write((json.dumps({"job": job_path, "result": result_path, "env": env}) + "\n").encode())
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             self.process.wait()
             return False, self.process.returncode
-        line = self._line(deadline)
+        line = self._line(deadline.passed)
         if line == "timeout":
             self.kill()
             return True, self.process.returncode

@@ -11,7 +11,9 @@ timing calls). The worker rewrites RESULT.json.<i> for case i atomically after e
 import contextlib
 import json
 import math
+import mmap
 import os
+import struct
 import sys
 import threading
 import time
@@ -54,6 +56,59 @@ def harness_work(what):
         if isinstance(e, MemoryError) or _is_out_of_memory(_short(e)):
             raise HarnessOutOfMemory(what, _short(e, 300)) from None
         raise
+
+
+class CallClock:
+    """Since when the candidate's own code has been running, for the parent's kill bound (harness.kill_bound): 8
+    bytes (a float, time.monotonic(), CLOCK_MONOTONIC on Linux and so the parent's clock too; 0.0: no candidate call
+    running) in the file RESULT.json.call, written through a shared mapping, so that marking every one of
+    thousands of timed calls costs a store and no system call. `begin()` before one call of the candidate
+    (Worker.call, each warm-up and timed call), `end()` after it; a Triton compile inside the call stops the clock
+    and the call's time starts again after it (held.compile_listener): a compile is not the kernel running. The
+    harness's own phases (inputs, the float64 reference, comparisons, the eager baseline) never begin it. Without
+    a path (a Worker made directly): nothing is written."""
+
+    def __init__(self, path=None):
+        self.map = None
+        self.running = False
+        if path:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.ftruncate(fd, 8)
+                self.map = mmap.mmap(fd, 8)
+            finally:
+                os.close(fd)
+
+    def _store(self, value):
+        if self.map is not None:
+            self.map[0:8] = struct.pack("d", value)
+
+    def begin(self):
+        self.running = True
+        self._store(time.monotonic())
+
+    def end(self):
+        self.running = False
+        self._store(0.0)
+
+    def compiling(self, started):
+        """A Triton compile started (True) or ended (False) inside whatever runs now."""
+        if self.running:
+            self._store(0.0 if started else time.monotonic())
+
+    @contextlib.contextmanager
+    def call(self):
+        self.begin()
+        try:
+            yield
+        finally:
+            self.end()
+
+    def close(self):
+        if self.map is not None:
+            self.end()
+            self.map.close()
+            self.map = None
 
 
 def _write(path, obj):
@@ -230,6 +285,7 @@ class Worker:
         self.setup_failure = None
         self.keep_shared = False  # hand the shared hold at the end of the timing to the next case (run_cases)
         self.lock = None
+        self.clock = CallClock()  # run_cases gives the job's (RESULT.json.call)
         from .held import Ledger
         self.ledger = Ledger()  # the time the device lock was held, by what ran under it (held.py)
         # Interpreter start-up and this module's imports happened before: counted from the process's start.
@@ -441,7 +497,10 @@ class Worker:
         """Launches the candidate and waits for all streams; converts exceptions into a classified Failure."""
         threads = threading.active_count()
         try:
-            with self.ledger.part("kernel"):
+            # A CuTe DSL module compiles on its first call (cute.compile on first use, `_kevc_compiled` empty): that
+            # call is not clocked for the kill bound, as a Triton compile inside a call is not.
+            compiles = getattr(self.kernel, "_kevc_compiled", None) == []
+            with self.ledger.part("kernel"), (contextlib.nullcontext() if compiles else self.clock.call()):
                 self.kernel.launch(**args)
                 self.sync()
         except Failure:
@@ -606,20 +665,24 @@ class Worker:
             self.last_values = last
 
     # -- timing ----------------------------------------------------------------------------------------------
-    def timed(self, fn, calls, warmup, warm_seconds=0.2, budget_s=None, stop=None, before=()):
+    def timed(self, fn, calls, warmup, warm_seconds=0.2, budget_s=None, stop=None, before=(), clock=None):
         """The median of `calls` timed calls after `warmup` untimed ones. With budget_s, a call so slow that warm-up
         and timing would take longer than budget_s seconds gets fewer calls (at least 3) and no further warm-up:
         the search's mutants include kernels 1000x slower than the best (685 ms a call seen for a layernorm), whose
         50 timed calls held the device from every other worker for half a minute and only confirmed a loss.
         With `stop` (a StopRule), the calls end as soon as it says so for the samples so far (`before`, this
-        function's earlier blocks, included); the result's `stopped` says why."""
+        function's earlier blocks, included); the result's `stopped` says why. `clock` (the candidate's CallClock,
+        None for the baseline and the reference): each call is marked, outside the timed interval."""
         torch = self.torch
         requested = calls
+        clock = clock or CallClock()
         for _ in range(warmup):
+            clock.begin()
             t0 = time.perf_counter()
             fn()
             self.sync()
             once = time.perf_counter() - t0
+            clock.end()
             if budget_s is not None and once * (warmup + calls) > budget_s:
                 calls = max(3, min(calls, int(budget_s / once)))
                 warmup = 0  # a call this long is its own warm-up: no warm_seconds loop either
@@ -635,10 +698,12 @@ class Worker:
         extra = 0
         warm = []
         while self.cuda and warmup > 0 and calls > 0 and extra < 2000 and time.perf_counter() - start < warm_seconds:
+            clock.begin()
             t0 = time.perf_counter()
             fn()
             self.sync()
             warm.append(time.perf_counter() - t0)
+            clock.end()
             extra += 1
             if extra >= 16 and warmed_up(warm):
                 break
@@ -653,6 +718,7 @@ class Worker:
             if flush is not None:
                 flush.fill_(i & 0xFF)  # a write of >= 2x L2 evicts inputs and outputs of the previous call
                 start, launched, end = (torch.cuda.Event(enable_timing=True) for _ in range(3))
+                clock.begin()
                 start.record()
                 h0 = time.perf_counter()
                 fn()
@@ -661,6 +727,7 @@ class Worker:
                 end.record()
                 h1 = time.perf_counter()
                 end.synchronize()
+                clock.end()
                 on_stream = start.elapsed_time(launched) / 1e3
                 # launched -> end is one host round trip, plus whatever other streams were still running when
                 # the launching stream finished: that work is part of the call; the round trip is not (the
@@ -671,9 +738,11 @@ class Worker:
                 after.append(left)
                 host.append(h1 - h0)
             else:
+                clock.begin()
                 h0 = time.perf_counter()
                 fn()
                 h1 = time.perf_counter()
+                clock.end()
                 host.append(h1 - h0)
         out = _stats(events if events else host)
         out["samples"] = list(events if events else host)  # for paired timing; dropped from the result
@@ -793,7 +862,8 @@ class Worker:
             for f, acc in order:
                 slower = rule.slower_only() if rule is not None and f is fn else None
                 t = self.timed(f, per if f is fn else base_per, warmup if b == 0 else 0,
-                               budget_s=(budget_s / blocks) if budget_s else None, stop=slower, before=list(acc))
+                               budget_s=(budget_s / blocks) if budget_s else None, stop=slower, before=list(acc),
+                               clock=self.clock if f is fn else None)
                 acc.extend(t.pop("samples"))
                 if f is fn and first is None:
                     first = t
@@ -876,9 +946,10 @@ class Worker:
                         fn, baseline, calls, warmup, budget, rule)
                 except Exception as e:  # noqa: BLE001 - the baseline's failure is not the candidate's
                     self.result["baseline_timing"] = {"error": _short(e, 300)}
-                    self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule)
+                    self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule,
+                                                       clock=self.clock)
             else:
-                self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule)
+                self.result["timing"] = self.timed(fn, calls, warmup, budget_s=budget, stop=rule, clock=self.clock)
             self.result["timing"].pop("samples", None)
         finally:
             self._flush = self._trip = None  # the flush buffer's memory, back to the checks that follow
@@ -1178,6 +1249,7 @@ class Worker:
             self.result["reason"] = "harness exception: %s" % _short(e)
             self.result["traceback"] = traceback.format_exc()[-4000:]
             code = 3
+        self.clock.end()  # a call that raised is over: what follows is the harness's
         self.flush_references()  # those a failure or the retry alone left unwritten
         self.result["lock_held"] = self.ledger.report()
         self.result["compiles"] = self.ledger.compiles()
@@ -1268,6 +1340,9 @@ def run_cases(job, result_path, warm=False):
     from . import references
     references.forget_prefetched()  # an earlier candidate's, unused
     lock = DeviceLock(os.environ.get("KEVC_GPU_LOCK"))
+    from . import held
+    clock = CallClock(result_path + ".call")  # the parent's kill bound reads it (harness.kill_bound)
+    held.compile_listener[0] = clock.compiling
     workers = []
     # Every case prepared before any lock (modules, Triton's compile ahead, cached references): no compile of a
     # later case holds the device. A later case writes no result file before its turn (the harness reads the
@@ -1275,6 +1350,7 @@ def run_cases(job, result_path, warm=False):
     for i, case in enumerate(job["cases"]):
         w = Worker(dict(common, **case), "%s.%d" % (result_path, i))
         w.lock = lock
+        w.clock = clock
         if i > 0 or warm:
             w._phase_start = time.monotonic()  # start-up was the first case's (a warm worker's, before the job)
         w.quiet = i > 0
@@ -1303,6 +1379,8 @@ def run_cases(job, result_path, warm=False):
         elif lock.mode == "exclusive":
             lock.release_exclusive()
         references.flush_pending()
+        held.compile_listener[0] = None
+        clock.close()
         lock.close()
 
 

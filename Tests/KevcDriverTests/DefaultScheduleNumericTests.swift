@@ -1,0 +1,57 @@
+/// The CPU default's rules that change how a kernel is computed (a statistic shared between siblings, a window
+/// reduction's accumulator tile) match the float64 interpreter on the kernel as written, at shapes whose tiles have
+/// tails, and the loop IR shows the rule was taken.
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+import Testing
+
+@Suite struct DefaultScheduleNumericTests {
+  struct Case: CustomTestStringConvertible, Sendable {
+    var spec: String
+    var shape: [String: Int]
+    /// Substrings the loop IR must contain (the rule was taken); `absent`: substrings it must not contain.
+    var loopsContain: [String]
+    var absent: [String] = []
+    var testDescription: String { "\(spec) \(shape.sorted { $0.key < $1.key })" }
+  }
+
+  static let cases: [Case] = [
+    // Rule 3b: an accumulator tile of 16 along the output width (a 37-wide output: two full tiles and a tail).
+    Case(spec: "specs/kernelbench/conv_depthwise2d.kev", shape: ["N": 2, "C": 3, "H": 7, "W": 39, "K": 3],
+      loopsContain: ["local %y.acc: f32[1, 1, 1, 16]"]),
+    // The same on a max with padded (-inf) window reads at both ends.
+    Case(spec: "specs/kernelbench/max_pool2d.kev", shape: ["N": 1, "C": 2, "H": 9, "W": 41],
+      loopsContain: ["local %y.acc: f32[1, 1, 1, 16]"]),
+    // A dilated padded window (`x[n, c, l + 3 k - 4] else -inf`): the tile is versioned on its interior (tiles 1 to 3
+    // of 5 read without bounds checks; FullTiles), the edge tiles keep their -inf padding.
+    Case(spec: "specs/kernelbench/max_pool1d.kev", shape: ["N": 2, "C": 3, "L": 93],
+      loopsContain: ["local %y.acc: f32[1, 1, 16]"]),
+    // Rule 4: the mean over the middle axis accumulates in place along d inside y's batch loop (a tail of 5).
+    Case(spec: "specs/kernelbench/reduce_mean_dim1.kev", shape: ["B": 3, "R": 7, "D": 21],
+      loopsContain: ["for r in 0 .. 7 {\n          for _r0.d.o"]),
+    // Rule 2: the row max computed once per row, shared by the sum and the output (no copy `mx._r0`).
+    Case(spec: "specs/kernelbench/log_softmax.kev", shape: ["B": 5, "D": 45], loopsContain: ["local %mx"],
+      absent: ["mx._r0"]),
+    Case(spec: "specs/kernelbench/matmul_gelu_softmax.kev", shape: [:], loopsContain: ["local %g"],
+      absent: ["g.mx", "g._r1"]),
+  ]
+
+  @Test(arguments: cases)
+  func defaultScheduleMatchesTheInterpreter(_ c: Case) throws {
+    let url = Paths.inRepository(c.spec)
+    let request = CompileRequest(
+      source: SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)), kind: .spec,
+      shapeOverrides: c.shape, stages: [.lowered, .llvm], optimizationLevel: 1, schedule: nil)
+    let result = try Compiler.compile(request)
+    let loopText = String(decoding: result.artifacts[.lowered] ?? Data(), as: UTF8.self)
+    for s in c.loopsContain { #expect(loopText.contains(s), "loop IR lacks '\(s)':\n\(loopText)") }
+    for s in c.absent { #expect(!loopText.contains(s), "loop IR has '\(s)':\n\(loopText)") }
+    let original = try result.kernel.binding(c.shape, location: .unknown)
+    let jit = try #require(result.module).jit()
+    let report = try KernelCheck.run(
+      original, jit: jit, options: KernelCheck.Options(trials: 2, seed: 11, timingIterations: 0))
+    #expect(report.passed, "\(c.spec):\n\(RunReportText.render(report, kernel: original))")
+  }
+}

@@ -1,0 +1,123 @@
+/// Cost-model pruning (`SearchEngine.prune`, docs/search.md "Cost model"): the analytic estimate puts the hopeless
+/// schedules the H100 measured (a matmul with its grid bindings removed, one program for 4096^3: 120 s; a split of
+/// 3 where the default has 128: 157 ms against 0.18 ms) past the pruning factor, and every sketch and a merely
+/// different tiling within it; a search on a block-level target prunes such a proposal (never a root), says why,
+/// counts it, measures every eighth one anyway and turns pruning off when that one comes within 2x of the best.
+import Foundation
+import KevcBasic
+import KevcDriver
+import KevcIR
+@testable import KevcSearch
+import KevcTransforms
+import Testing
+
+@Suite struct PruningTests {
+  static func bound(_ relative: String, _ shape: [String: Int]) throws -> Kernel {
+    let source = SourceFile(path: relative, text: try Paths.text(relative))
+    let kernel = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
+    return try kernel.binding(shape, location: .unknown)
+  }
+
+  static func unbound(_ t: Trace) -> Trace {
+    Trace(t.steps.filter { if case .bind = $0 { return false } else { return true } })
+  }
+
+  /// Every split by 64 or more of `t` made a split by `factor`.
+  static func resplit(_ t: Trace, _ factor: Int) -> Trace {
+    Trace(t.steps.map { s in
+      if case .split(let tensor, let loop, let f) = s, f >= 64 { return .split(tensor: tensor, loop: loop, factor: factor) }
+      return s
+    })
+  }
+
+  static let matmul = ("bench/gpu/specs/matmul_bf16.kev", ["M": 4096, "N": 4096, "K": 4096])
+  static let rmsnorm = ("specs/rmsnorm.kev", ["M": 8192, "N": 4096])
+
+  @Test func theAnalyticEstimatePutsOnlyHopelessSchedulesPastTheFactor() throws {
+    let factor = try #require(SearchOptions(workerExecutable: Paths.kevc).pruneFactor)
+    for (spec, shape) in [Self.matmul, Self.rmsnorm] {
+      let k = try Self.bound(spec, shape)
+      let best = ScheduleCost.estimate(try DefaultSchedule.gpu(for: k).apply(to: k)).seconds
+      func ratio(_ t: Trace) throws -> Double {
+        let s = try t.apply(to: k)
+        #expect(SearchEngine.targetRejection(of: s, target: "triton") == nil, "\(t.text)")
+        return ScheduleCost.estimate(s).seconds / best
+      }
+      for (name, t) in DefaultSchedule.gpuSketches(for: k) {
+        #expect(try ratio(t) < factor / 4, "\(spec) sketch \(name)")
+        if (try? Self.unbound(t).apply(to: k)) != nil {  // (grouped programs need their grid bindings)
+          #expect(try ratio(Self.unbound(t)) > 100 * factor, "\(spec) sketch \(name) without its bindings")
+        }
+        #expect(try ratio(Self.resplit(t, 32)) < factor / 4, "\(spec) sketch \(name) split by 32")
+      }
+    }
+    // The split of 3 the H100 measured 870x slower than the best: past the factor (33x estimated); a split of 8
+    // (estimated 12.5x) is measured.
+    let k = try Self.bound(Self.matmul.0, Self.matmul.1)
+    let d = DefaultSchedule.gpu(for: k)
+    let best = ScheduleCost.estimate(try d.apply(to: k)).seconds
+    #expect(ScheduleCost.estimate(try Self.resplit(d, 3).apply(to: k)).seconds > factor * best)
+    #expect(ScheduleCost.estimate(try Self.resplit(d, 8).apply(to: k)).seconds < factor * best)
+  }
+
+  /// The engine on a block-level target, set up by hand (no GPU): the default measured and the best, then
+  /// proposals from it.
+  @Test func aSearchPrunesAProposalWithoutGridBindingsAndNeverARoot() throws {
+    let dir = try Paths.temporaryDirectory()
+    let db = try TuningDatabase(path: dir.appendingPathComponent("p.db").path)
+    var options = smallOptions(budget: 10)
+    options.target = "triton"
+    let text = try Paths.text(Self.matmul.0)
+    let input = SearchInput(specPath: Self.matmul.0, specText: text, kind: .spec, shape: Self.matmul.1)
+    var messages: [String] = []
+    let engine = SearchEngine(db: db, input: input, options: options) { e in
+      if case .message(let m) = e { messages.append(m) }
+    }
+    let k = try Self.bound(Self.matmul.0, Self.matmul.1)
+    engine.bound = k
+    engine.workload = try db.workload(
+      specHash: "test", specName: "matmul_bf16", specPath: Self.matmul.0, specText: text, shape: "test", dtypes: "{}")
+    engine.target = try db.target(
+      HostTarget(kind: "triton", device: "test", arch: "sm_90", features: "", toolchain: "test", cores: 2))
+    func add(_ t: Trace, parent: Int?, proposer: String) throws -> Int {
+      let s = try t.apply(to: k)
+      return try engine.insert(
+        trace: t, kernel: s, hash: CanonicalSchedule.hash(s, target: "triton"), parent: parent, proposer: proposer,
+        transform: nil, island: 0)
+    }
+    let sketches = DefaultSchedule.gpuSketches(for: k)
+    let root = try add(sketches[0].trace, parent: nil, proposer: "default")
+    // No incumbent yet: nothing is pruned.
+    let hopeless = try add(Self.unbound(sketches[0].trace), parent: root, proposer: "edit")
+    #expect(!engine.prune(hopeless))
+    engine.stats.bestCandidate = root
+    engine.stats.bestTime = 2e-4
+    #expect(engine.prune(hopeless))
+    #expect(engine.stats.pruned == 1)
+    let said = try #require(messages.last)
+    #expect(said.hasPrefix("#\(hopeless) pruned by the cost model: estimated ") && said.contains("20 x the best's (#\(root))"), "\(said)")
+    #expect(engine.failuresByParent[root]?.last?.hasPrefix("pruned by the cost model") == true)
+    // A root without grid bindings is never pruned; a different tiling is measured.
+    let unboundRoot = try add(Self.unbound(sketches[1].trace), parent: nil, proposer: "seed:unbound")
+    #expect(!engine.prune(unboundRoot))
+    let tiled = try add(Self.resplit(sketches[0].trace, 32), parent: root, proposer: "mutate")
+    #expect(!engine.prune(tiled))
+    // Every eighth proposal past the factor is measured anyway; measured within 2x of the best, it turns
+    // pruning off.
+    var audited: Int?
+    for f in [3, 4, 5, 6, 7, 9, 10] where audited == nil {
+      let id = try add(Self.unbound(Self.resplit(sketches[0].trace, f)), parent: root, proposer: "edit")
+      if !engine.prune(id) { audited = id }
+    }
+    let audit = try #require(audited)
+    #expect(engine.pruneAudits == [audit] && engine.stats.pruned == 7, "\(engine.stats.pruned)")
+    engine.fitness[audit] = 3e-4
+    let e = EvaluationRecord(
+      id: 1, candidateID: audit, status: .ok, error: nil, maxAbsError: nil, maxRelError: nil, medianTime: 3e-4,
+      times: nil, baselineTime: nil, speedup: nil, rooflineFraction: nil, checkedShapes: nil, seed: 0,
+      workerSeconds: nil, startedAt: 0, finishedAt: 0)
+    engine.record(e, fresh: true)
+    #expect(engine.pruneOff != nil && messages.last?.hasPrefix("cost-model pruning off") == true, "\(messages.last ?? "")")
+    #expect(!engine.prune(hopeless))
+  }
+}
