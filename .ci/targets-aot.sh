@@ -2,7 +2,8 @@
 # Every spec's default GPU schedule through the loop-level GPU targets, with no GPU:
 #  - HIP: compiled for AMD gfx942 with clang++-19 (kevc compile --target hip --check-aot gfx942), and run as C++ on
 #    the CPU against the float64 reference (python -m kevc_gpu.hip_host_check: each thread's code, not races; with
-#    --threads on a few specs, a block's threads as std::threads, which checks how they cooperate);
+#    --threads on a few specs, a block's threads as std::threads, which checks how they cooperate; the MFMA traces
+#    also with --mfma, the matrix-unit path with its instructions emulated);
 #  - CuTe DSL: compiled for sm_90a with fake tensors (python -m kevc_gpu.cute_aot), when nvidia-cutlass-dsl is
 #    installed (.ci/install installs it), with the traces of lowering/cute/traces and a few dots on wgmma
 #    (`--cute-mma wgmma`); a dot with f16/bf16 operands must be a tiled MMA (`cute.gemm`).
@@ -30,6 +31,15 @@ python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 2 specs/rms
 # The staged matmul (split tails on the thread loops): a block per output element, b's tile staged in shared memory.
 python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads --trials 1 --shape M=35,N=33,K=20 specs/matmul.kev \
   --schedule lowering/triton/traces/matmul.stage.trace | tail -1 || fail=1
+# dot on MFMA (lowering/hip/traces/*.mfma.trace: f32, bf16, f16 operands): compiled for gfx942 (v_mfma in the
+# assembly), the portable path as std::threads and the MFMA path with the instructions emulated (--mfma).
+for t in lowering/hip/traces/*.mfma.trace; do
+  s="specs/$(basename "$t" .mfma.trace).kev"
+  "$KEVC" compile "$s" --target hip --schedule "$t" --check-aot gfx942 -o "$work/mfma.hip" || { echo "hip gfx942: $t failed"; fail=1; }
+  for mode in "" "--mfma"; do
+    python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads $mode --trials 1 "$s" --schedule "$t" | tail -1 || fail=1
+  done
+done
 # CuTe traces (lowering/cute/traces/SPEC.NAME.trace): the tf32 dot through cute.gemm.
 for t in lowering/cute/traces/*.trace; do
   n=$(basename "$t" .trace)

@@ -22,7 +22,7 @@ import KevcIR
 ///   %_r0: contraction m x n over k in [0, 33) of %a (f16, along k) and %b (f16, along n), batch i, accumulated in f32
 ///   %_r0: on cute: tensor-core MMA on f16 operands, 64x64x32 tiles
 ///   %_r0: on triton: tl.dot on f16 operands where its lanes split it as [m, k] x [k, n] (block plan)
-///   %_r0: on llvm, hip: its loop nest (no matrix-unit lowering)
+///   %_r0: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
 /// ```
 extension NestPlan {
   /// A `dot` definition as `acc[batch..., rows, columns] += lhs[.., rows, contracted] * rhs[.., contracted, columns]`.
@@ -242,7 +242,7 @@ extension NestPlan {
       } else {
         s += "  %\(name): on triton: its loop nest: tl.dot has no \(c.accumulator.rawValue) accumulator for \(c.lhsType.rawValue) x \(c.rhsType.rawValue)\n"
       }
-      return s + "  %\(name): on llvm, hip: its loop nest (no matrix-unit lowering)\n"
+      return s + "  %\(name): on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile\n"
     }
   }
 }

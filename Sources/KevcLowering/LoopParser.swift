@@ -302,6 +302,16 @@ private struct Parser {
       dims[d] = v
     }
     try expectPunct(")")
+    var dots: Set<String> = []
+    if isIdent("dot") {
+      _ = advance()
+      try expectPunct("(")
+      while !isPunct(")") {
+        if !dots.isEmpty { try expectPunct(",") }
+        dots.insert(try self.name(.percent, "an accumulator name ('%name')"))
+      }
+      try expectPunct(")")
+    }
     try expectPunct("{")
     var temporaries: [Buffer] = []
     var body: [Stmt] = []
@@ -321,7 +331,8 @@ private struct Parser {
     try expectPunct("}")
     guard current.kind == .end else { throw unexpected("end of file") }
     return LoopProgram(
-      name: name, dims: dims, params: params, results: results, temporaries: temporaries, body: body)
+      name: name, dims: dims, params: params, results: results, temporaries: temporaries, body: body,
+      dotAccumulators: dots)
   }
 
   /// `%x: f32[2, 3] [scope], ...` up to `closing` (not consumed).

@@ -4,7 +4,7 @@ import KevcIR
 /// The textual form of loop IR, read back by `LoopParser` (`parse(print(p)) == p`).
 ///
 /// ```
-/// loops @name(%x: bf16[61, 96], %eps: f32[]) -> (%y: bf16[61, 96]) dims(M = 61, N = 96) {
+/// loops @name(%x: bf16[61, 96], %eps: f32[]) -> (%y: bf16[61, 96]) dims(M = 61, N = 96) dot(%c.acc) {
 ///   workspace %ss: f32[61]                       // temporaries
 ///   for m in 0 .. 61 parallel {                  // kinds: (serial), parallel, vectorize(8), unroll, bind(grid.x)
 ///     local %ss.acc: f32[] { ... }               // allocate
@@ -20,11 +20,15 @@ import KevcIR
 /// `select(c, a, b)`, `cast<f32>(a)`, and names that are not identifiers quoted (`%"a b"`, `"exp"`). Loop bounds
 /// that are i64 constants print without their type. Dims print sorted by name; temporaries print with their memory
 /// scope, params and results only when it is not `global`. Scalar parameters are rank-0 buffers (`f32[]`).
+/// `dot(...)`, printed only when there are some, names the accumulators of contractions marked `dot`.
 public enum LoopPrinter {
   public static func print(_ p: LoopProgram) -> String {
     var out = "loops @\(Names.sigil(p.name))(\(p.params.map(param).joined(separator: ", ")))"
     out += " -> (\(p.results.map(param).joined(separator: ", ")))"
     out += " dims(\(p.dims.sorted { $0.key < $1.key }.map { "\(Names.bare($0.key)) = \($0.value)" }.joined(separator: ", ")))"
+    if !p.dotAccumulators.isEmpty {
+      out += " dot(\(p.dotAccumulators.sorted().map { "%\(Names.sigil($0))" }.joined(separator: ", ")))"
+    }
     out += " {\n"
     for t in p.temporaries { out += "  \(t.scope.rawValue) \(declaration(t))\n" }
     for s in p.body { statement(s, indent: "  ", into: &out) }

@@ -18,9 +18,13 @@ public struct LoopProgram: Hashable, Codable, Sendable {
   /// Buffers the program allocates: intermediates (`workspace`) and accumulators (`local`).
   public var temporaries: [Buffer]
   public var body: [Stmt]
+  /// Local accumulators of the contractions the schedule marked `dot` (to be mapped onto a matrix unit): a
+  /// loop-level GPU target may compute their nests on MFMA (`ThreadPlan.MatrixTile`); the loops mean the same.
+  public var dotAccumulators: Set<String>
 
   public init(
-    name: String, dims: [String: Int], params: [Buffer], results: [Buffer], temporaries: [Buffer], body: [Stmt]
+    name: String, dims: [String: Int], params: [Buffer], results: [Buffer], temporaries: [Buffer], body: [Stmt],
+    dotAccumulators: Set<String> = []
   ) {
     self.name = name
     self.dims = dims
@@ -28,6 +32,7 @@ public struct LoopProgram: Hashable, Codable, Sendable {
     self.results = results
     self.temporaries = temporaries
     self.body = body
+    self.dotAccumulators = dotAccumulators
   }
 }
 

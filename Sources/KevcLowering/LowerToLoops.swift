@@ -146,7 +146,8 @@ struct Lowering {
     }
     if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }
     let program = LoopProgram(
-      name: kernel.name, dims: dims, params: params, results: results, temporaries: temporaries, body: body)
+      name: kernel.name, dims: dims, params: params, results: results, temporaries: temporaries, body: body,
+      dotAccumulators: Set(kernel.definitions.filter { plan.contractions[$0.name] != nil }.map(Self.accumulatorName)))
     try ResourceBudget.check(program, at: kernel.location)
     return program
   }

@@ -52,6 +52,14 @@ public protocol KernelSyntax {
   /// the same in all: `combined` is the text of `value op other` (a register `other` of the same type);
   /// `scratch` names a shared slot per warp.
   func blockReduce(_ value: String, other: String, _ dtype: DType, threads: Int, scratch: String, combined: String) -> [String]
+
+  /// The spelling of a phase's matrix-unit tile (`MatrixTilePrinter.swift`), or nil where the target has no matrix
+  /// unit path (the block plan's portable loops print alone).
+  func matrixUnit(_ tile: ThreadPlan.MatrixTile) -> MatrixUnitSpelling?
+}
+
+extension KernelSyntax {
+  public func matrixUnit(_ tile: ThreadPlan.MatrixTile) -> MatrixUnitSpelling? { nil }
 }
 
 /// The names in scope while printing: printed names, dtypes and shapes of IR objects.
@@ -139,7 +147,7 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
     defer { block = nil }
     guard !p.threadLoops.isEmpty else {
       opening(p.block == nil ? syntax.singleThread() : syntax.singleBlock())
-      try emit(p.body)
+      try phaseBody(p)
       while indent > base { close() }
       return lines
     }
@@ -154,14 +162,26 @@ public struct PlanPrinter<Syntax: KernelSyntax> {
     for (k, t) in p.threadLoops.enumerated() {
       scope.names[t.loop.variable] = names[k]
       if t.guarded {
-        let v = Expr.index(t.loop.variable)
-        let inside = Expr.binary(.and, .binary(.ge, v, t.loop.lowerBound), .binary(.lt, v, t.loop.upperBound))
-        open(syntax.ifThen(try syntax.expr(inside, scope).text))
+        open(syntax.ifThen(try syntax.expr(t.inside, scope).text))
       }
     }
-    try emit(p.body)
+    try phaseBody(p)
     while indent > base { close() }
     return lines
+  }
+
+  /// A phase's body; a matrix tile's is its portable path, after its matrix-unit path where the target has one
+  /// (chosen at compile time).
+  mutating func phaseBody(_ p: ThreadPlan.Phase) throws(DiagnosticError) {
+    guard let tile = p.matrixTile else { return try emit(p.body) }
+    let spelling = syntax.matrixUnit(tile)
+    if let spelling {
+      line(spelling.begin)
+      try matrixTile(tile, spelling)
+      line(spelling.otherwise)
+    }
+    try portableTile(tile, spelling)
+    if let spelling { line(spelling.end) }
   }
 
   mutating func emit(_ stmts: [Stmt]) throws(DiagnosticError) {

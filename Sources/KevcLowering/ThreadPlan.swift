@@ -24,6 +24,12 @@ public struct ThreadPlan: Sendable {
     public var lower: Int
     public var span: Int
     public var guarded: Bool
+
+    /// The condition that the loop's variable lies within the loop's own bounds (what a guarded thread checks).
+    public var inside: Expr {
+      let v = Expr.index(loop.variable)
+      return .binary(.and, .binary(.ge, v, loop.lowerBound), .binary(.lt, v, loop.upperBound))
+    }
   }
 
   public struct Phase: Sendable {
@@ -35,6 +41,8 @@ public struct ThreadPlan: Sendable {
     public var threads: Int
     /// How a block's threads share the body (`BlockPlan.swift`); nil: one thread per value of the thread loops.
     public var block: BlockPlan?
+    /// The matrix-unit tile the block computes (`MatrixTile.swift`); its block plan has no cooperative loop.
+    public var matrixTile: MatrixTile? = nil
 
     /// Blocks and threads per block of the phase's launch: one thread per value of the thread loops in blocks of
     /// 256, or one block per value with a block plan; at most 2^20 blocks (the kernels stride over the rest).
@@ -63,6 +71,14 @@ public struct ThreadPlan: Sendable {
     }
     phases = program.body.map { stmt in
       let loops = Self.threadLoops(stmt, dims: program.dims, shapes: shapes)
+      if let tile = Self.matrixTile(loops, dots: program.dotAccumulators, dtypes: dtypes) {
+        let chain = Array(loops.dropLast(2))
+        return Phase(
+          threadLoops: chain, body: chain.last?.loop.body ?? [stmt], threads: chain.reduce(1) { $0 * $1.span },
+          block: BlockPlan(
+            threads: tile.portableThreads, loops: [:], shared: [], firstThreadStores: []),
+          matrixTile: tile)
+      }
       let body = loops.last?.loop.body ?? [stmt]
       let threads = loops.reduce(1) { $0 * $1.span }
       return Phase(
@@ -238,6 +254,13 @@ public struct ThreadPlan: Sendable {
             let at = indices.map { IRPrinter.print($0) }.joined(separator: ", ")
             s += "    cooperative \(v): block reduction into %\(acc)[\(at)] (\(op.rawValue), \(t.rawValue))\n"
           }
+        }
+        if let t = p.matrixTile {
+          s += "    matrix tile \(t.row.loop.variable) x \(t.column.loop.variable) (\(t.row.span) x \(t.column.span))"
+          s += " over \(t.reduction.map(\.variable).joined(separator: ", ")) into %\(t.accumulator.name):"
+          s += " \(t.m)x\(t.m)x\(t.k) \(t.operand.rawValue) instructions, \(t.tilesM) x \(t.tilesN) per wave,"
+          s += " \(t.wavesM) x \(t.wavesN) wave(s) of \(MatrixTile.lanes) lanes"
+          s += " (portable: its elements strided over \(t.portableThreads) threads)\n"
         }
         for n in b.shared.sorted() { s += "    shared %\(n) (one per block)\n" }
         for n in b.firstThreadStores.sorted() { s += "    first thread stores %\(n)\n" }

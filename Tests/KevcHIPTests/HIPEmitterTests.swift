@@ -123,18 +123,22 @@ import Testing
     _ = try Self.compile(relative, aot: ["gfx942"])
   }
 
+  /// The gfx942 assembly of a HIP source, without what varies between runs and machines (the scratch file's name,
+  /// the compiler's identification).
+  static func assembly(_ source: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-hip-test-\(UUID().uuidString).hip").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try HIPAOT.compile(source: source, path: path, arch: "gfx942", assembly: true)
+      .split(separator: "\n", omittingEmptySubsequences: false)
+      .filter { !$0.contains(".file") && !$0.contains("clang version") && !$0.contains("kevc-hip-test-") }
+      .joined(separator: "\n")
+  }
+
   /// The gfx942 assembly of a few kernels is kept (`lowering/hip/<spec>.gfx942.s`).
   @Test(arguments: assemblySpecs)
   func gfx942Assembly(_ name: String) throws {
     guard Self.hasClang else { return }
-    let source = String(decoding: try Self.compile("\(name).kev").artifacts[.hip] ?? Data(), as: UTF8.self)
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-hip-test-\(UUID().uuidString).hip").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    var asm = try HIPAOT.compile(source: source, path: path, arch: "gfx942", assembly: true)
-    // The scratch file's name and the compiler's identification vary between runs and machines.
-    asm = asm.split(separator: "\n", omittingEmptySubsequences: false)
-      .filter { !$0.contains(".file") && !$0.contains("clang version") && !$0.contains("kevc-hip-test-") }
-      .joined(separator: "\n")
+    let asm = try Self.assembly(String(decoding: try Self.compile("\(name).kev").artifacts[.hip] ?? Data(), as: UTF8.self))
     #expect(asm.contains("global_load") || asm.contains("buffer_load") || asm.contains("flat_load"))
     if name == "rmsnorm" {
       // The block reduction: wave butterflies through ds_bpermute, a barrier around the per-wave slots.

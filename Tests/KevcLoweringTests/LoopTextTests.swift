@@ -81,7 +81,7 @@ func everything() -> LoopProgram {
       Buffer(name: "ws", dtype: .f64, shape: [7], scope: .workspace),
       Buffer(name: "flag", dtype: .bool, shape: [], scope: .local),
     ],
-    body: body)
+    body: body, dotAccumulators: ["a b", "ws"])
 }
 
 @Test func everyConstructRoundTrips() throws {
@@ -91,7 +91,7 @@ func everything() -> LoopProgram {
   #expect(back == p)
   #expect(LoopPrinter.print(back) == text)
   for piece in [
-    "dims(A = 0, N = 3, Zed = 1099511627776)", "%odd: i8[2] shared", "  workspace %ws: f64[7]\n",
+    "dims(A = 0, N = 3, Zed = 1099511627776) dot(%\"a b\", %ws) {", "%odd: i8[2] shared", "  workspace %ws: f64[7]\n",
     "  local %flag: bool[]\n", "shared %tile: bf16[16, 16] {\n  }", "for j in 0 .. 0 {\n  }",
     " parallel {", " vectorize(8) {", " unroll {", " bind(grid.x) {", " bind(thread.z) {", " bind(warp) {",
     "for i.o in 0 .. 0 {", "for v1 in %idx[0:i64] .. 10 parallel", " .. $N unroll {",

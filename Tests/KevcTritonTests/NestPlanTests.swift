@@ -104,7 +104,7 @@ import Testing
           %c: contraction m x n over k in [0, 20) of %a (bf16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
-          %c: on llvm, hip: its loop nest (no matrix-unit lowering)
+          %c: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
 
         """,
       blocks: """
@@ -113,7 +113,7 @@ import Testing
           %c: contraction m x n over k in [0, 20) of %a (bf16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
-          %c: on llvm, hip: its loop nest (no matrix-unit lowering)
+          %c: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
           %c: dot of lanes m x n over k, operands as stored, accumulated in f32
 
         """),
@@ -158,7 +158,7 @@ import Testing
           %c: contraction m x n over k in [0, 33) of %a (f16, along k) and %b (f16, along n), batch i, accumulated in f32
           %c: on cute: tensor-core MMA on f16 operands, 32x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
-          %c: on llvm, hip: its loop nest (no matrix-unit lowering)
+          %c: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
 
         """,
       triton: "  %c: dot of lanes m_i x n over k, operands as stored, accumulated in f32\n",
@@ -178,7 +178,7 @@ import Testing
           %y: contraction l x f over c in [0, 40) of %x (bf16, along l) and %w (bf16, along c), batch n, serial k in [0, 3), accumulated in f32
           %y: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %y: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [l, c] x [c, f] in blocks of at least 16
-          %y: on llvm, hip: its loop nest (no matrix-unit lowering)
+          %y: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
 
         """,
       triton: "  %y: dot of lanes l x f over c, operands as stored, accumulated in f32\n",
@@ -198,7 +198,7 @@ import Testing
           %c: contraction m x n over k in [0, 20) of %a (f16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: its loop nest: operand types f16 and bf16 (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)
           %c: on triton: tl.dot (operands as f32, ieee precision, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
-          %c: on llvm, hip: its loop nest (no matrix-unit lowering)
+          %c: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
 
         """,
       triton: "  %c: dot of lanes m x n over k, operands as f32, ieee precision, accumulated in f32\n",

@@ -4,11 +4,13 @@ harness's inputs (several distributions, poisoned results) and compared with the
 harness's tolerance rule. This checks what each thread computes (indices, guards, semantics of every operation).
 With --threads, each launch runs one block's worth of std::threads in lockstep at its barriers (kevc_hip.h,
 KEVC_HOST_THREADS), which also checks how a block's threads cooperate (strided loops, block reductions through
-shuffles and shared slots, shared staging); the GPU's memory model and math library are checked on the GPU
-(bench/gpu/targets-check.sh).
+shuffles and shared slots, shared staging); with --mfma as well, a matrix-unit tile takes its MFMA path with the
+instructions emulated from kevc_hip.h's lane layout (-DKEVC_HOST_MFMA: 64 threads are one wave), which checks the
+generated code's use of the layout (masks, steps, registers), not AMD's hardware. The GPU's memory model and math
+library are checked on the GPU (bench/gpu/targets-check.sh).
 
     python3 -m kevc_gpu.hip_host_check --kevc .build/debug/kevc specs/*.kev [--shape M=7,N=9] [--json out.json]
-        [--threads] [--schedule TRACE]
+        [--threads [--mfma]] [--schedule TRACE]
 """
 
 import argparse
@@ -48,7 +50,8 @@ def host_compiler():
     raise RuntimeError("no host C++ compiler (set CXX)")
 
 
-def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None, threads=False, schedule=None):
+def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None, threads=False, schedule=None,
+          mfma=False):
     cxx = cxx or host_compiler()
     name = os.path.basename(spec)[:-4]
     hip, module, ref = (os.path.join(folder, name + ext) for ext in (".hip", ".hip.py", ".ref.py"))
@@ -61,6 +64,7 @@ def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None, t
     entry = text.split("fn = getattr(lib, \"", 1)[1].split("\"", 1)[0]
     so = os.path.join(folder, name + ".so")
     mode = ["-std=c++20", "-DKEVC_HOST_THREADS", "-pthread"] if threads else ["-std=c++17"]
+    mode += ["-DKEVC_HOST_MFMA"] if mfma else []
     p = subprocess.run([cxx, "-O1"] + mode + ["-fwrapv", "-DKEVC_HOST", "-shared", "-fPIC", "-I", INCLUDE,
                         "-x", "c++", hip, "-o", so], capture_output=True, text=True)
     if p.returncode != 0:
@@ -109,15 +113,19 @@ def main(argv=None):
     ap.add_argument("--json", default=None)
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--threads", action="store_true", help="run each launch as one block of std::threads")
+    ap.add_argument("--mfma", action="store_true", help="with --threads: matrix-unit tiles on emulated MFMA")
     ap.add_argument("--schedule", default=None, help="a trace applied to every spec (default: its GPU schedule)")
     a = ap.parse_args(argv)
+    if a.mfma and not a.threads:
+        ap.error("--mfma needs --threads (the 64 threads of a block are the wave's lanes)")
     dists = kinputs.DISTRIBUTIONS[:max(1, a.trials)]
     out, bad = [], 0
     with tempfile.TemporaryDirectory() as folder:
         for spec in a.specs:
             t0 = time.time()
             try:
-                r = check(a.kevc, spec, a.shape, folder, dists, threads=a.threads, schedule=a.schedule)
+                r = check(a.kevc, spec, a.shape, folder, dists, threads=a.threads, schedule=a.schedule,
+                          mfma=a.mfma)
             except Exception as e:  # a compile refusal or a harness error is a result, not a crash of the check
                 r = {"spec": spec, "status": "error", "reason": str(e)[-2000:]}
             r["seconds"] = round(time.time() - t0, 2)

@@ -7,7 +7,8 @@
 //    that walks all thread indices in order, which checks each thread's code without a GPU (not races between them);
 //    with -DKEVC_HOST_THREADS -std=c++20 as well, a launch runs one block's worth of std::threads in lockstep at its
 //    barriers (shuffles through a shared slot array), walking every block in turn, which checks the cooperation of a
-//    block plan (strided loops, block reductions, shared staging) on the CPU.
+//    block plan (strided loops, block reductions, shared staging) on the CPU; with -DKEVC_HOST_MFMA as well, a
+//    matrix tile takes its MFMA path with the instructions emulated from the lane layout (see "matrix units" below).
 // It defines the kernel qualifiers, the thread and block ids, and the IR's operations with the IR's semantics:
 // floored integer division and modulo with 0 for a zero divisor, NaN-propagating max/min, float -> int casts that
 // saturate (NaN -> 0), f16/bf16 stored as 16-bit patterns and computed in f32 (round to nearest even).
@@ -21,6 +22,12 @@
 #define KEVC_D static inline
 #define KEVC_LAST_ERROR() 0
 #define KEVC_HOST_MATH 1
+#define KEVC_LAUNCH_BOUNDS(threads)
+#if defined(KEVC_HOST_MFMA) && defined(KEVC_HOST_THREADS)
+#define KEVC_TILE_THREADS(mfma, portable) (mfma)
+#else
+#define KEVC_TILE_THREADS(mfma, portable) (portable)
+#endif
 #if defined(KEVC_HOST_THREADS)
 // One block of `threads` std::threads per launch, which walks every block in turn (a block-stride loop strides by 1,
 // a thread-stride loop by the block's threads); shared arrays are static (one block runs at a time).
@@ -84,6 +91,8 @@ template <typename T> static inline T kevc_shfl_xor(T v, int) { return v; }
 #define KEVC_STRIDE(blocks, threads) ((blocks) * (threads))
 #define KEVC_BLOCK_STRIDE(blocks) (blocks)
 #define KEVC_LAST_ERROR() ((int)cudaGetLastError())
+#define KEVC_LAUNCH_BOUNDS(threads) __launch_bounds__(threads)
+#define KEVC_TILE_THREADS(mfma, portable) (portable)
 #define KEVC_HOST_MATH 1
 #define KEVC_SYNC() __syncthreads()
 #define KEVC_WARP 32
@@ -103,6 +112,10 @@ typedef unsigned int uint32_t;
 #define KEVC_TID_X ((long long)__builtin_amdgcn_workitem_id_x())
 #define KEVC_BID_X ((long long)__builtin_amdgcn_workgroup_id_x())
 #define KEVC_D __device__ inline __attribute__((always_inline))
+// At most `threads` per block: the register budget of a wave follows (a 64-thread block may use 512 VGPRs).
+#define KEVC_LAUNCH_BOUNDS(threads) __attribute__((amdgpu_flat_work_group_size(1, threads)))
+// Threads of a matrix tile's block: its MFMA waves (the portable path, on an AMD GPU without MFMA, strides the same).
+#define KEVC_TILE_THREADS(mfma, portable) (mfma)
 // __syncthreads: workgroup release fence, barrier, acquire fence (what HIP's own header does).
 #define KEVC_SYNC()                                        \
   do {                                                     \
@@ -282,3 +295,87 @@ template <typename F> KEVC_D long long kevc_f2i64(F x) {
   return kevc_f2i<long long>(x, -9223372036854775808.0, 9223372036854775808.0, (long long)(-9223372036854775807LL - 1),
                              9223372036854775807LL);
 }
+
+// ---- matrix units: a `dot` tile on AMD MFMA (ThreadPlan.MatrixTile) ----
+// A block of 1 to 4 waves computes a tile; each wave of 64 lanes computes M x M f32 tiles (M = 32 or 16) over K reduction steps per instruction, with
+// V = M * K / 64 operand values and M * M / 64 accumulator registers per lane. The lane layout (AMD's matrix
+// instruction calculator, wave64, for v_mfma_f32_32x32x2_f32, 16x16x4_f32, 32x32x8_{f16,bf16}, 16x16x16_{f16,bf16}):
+//  - A[i][k] (M x K) is operand value k % V of lane i + M * (k / V);
+//  - B[k][j] (K x M) is operand value k % V of lane j + M * (k / V);
+//  - D[i][j] (M x M) is register (i % 4) + 4 * (i / (4 * G)) of lane j + M * ((i / 4) % G), with G = 64 / M lane groups.
+// So lane l's register r holds row kevc_mfma_row(l, r, M) and column kevc_mfma_col(l, M), and its operand value v
+// reads reduction step kevc_mfma_k(l, v, M, V). The generated code fills the operands and reads the registers with
+// these functions only; KEVC_MFMA is defined where the instructions exist (gfx90a, gfx94x), and the same source
+// takes its portable path elsewhere (CUDA, the host check without -DKEVC_HOST_MFMA).
+KEVC_D int kevc_mfma_row(int lane, int r, int m) { return (r / 4) * (4 * (64 / m)) + (lane / m) * 4 + r % 4; }
+KEVC_D int kevc_mfma_col(int lane, int m) { return lane % m; }
+KEVC_D int kevc_mfma_k(int lane, int v, int m, int values) { return (lane / m) * values + v; }
+#if defined(KEVC_HOST)
+#define KEVC_UNROLL
+#else
+#define KEVC_UNROLL _Pragma("unroll")
+#endif
+#if (!defined(KEVC_HOST) && !defined(KEVC_CUDA) &&                                                 \
+     (defined(__gfx90a__) || defined(__gfx940__) || defined(__gfx941__) || defined(__gfx942__))) || \
+    (defined(KEVC_HOST_MFMA) && defined(KEVC_HOST_THREADS))
+#define KEVC_MFMA 1
+// Accumulator registers of one instruction tile, and 4 f16/bf16 operand values (16-bit patterns) of one lane.
+typedef float kevc_f32x16 __attribute__((vector_size(64)));
+typedef float kevc_f32x4 __attribute__((vector_size(16)));
+typedef short kevc_i16x4 __attribute__((vector_size(8)));
+#endif
+
+#if defined(KEVC_MFMA) && !defined(KEVC_HOST)
+typedef _Float16 kevc_f16x4 __attribute__((vector_size(8)));
+KEVC_D kevc_f32x16 kevc_mfma_f32(kevc_f32x16 c, float a, float b) {
+  return __builtin_amdgcn_mfma_f32_32x32x2f32(a, b, c, 0, 0, 0);
+}
+KEVC_D kevc_f32x4 kevc_mfma_f32(kevc_f32x4 c, float a, float b) { return __builtin_amdgcn_mfma_f32_16x16x4f32(a, b, c, 0, 0, 0); }
+KEVC_D kevc_f32x16 kevc_mfma_bf16(kevc_f32x16 c, kevc_i16x4 a, kevc_i16x4 b) {
+  return __builtin_amdgcn_mfma_f32_32x32x8bf16_1k(a, b, c, 0, 0, 0);
+}
+KEVC_D kevc_f32x4 kevc_mfma_bf16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) {
+  return __builtin_amdgcn_mfma_f32_16x16x16bf16_1k(a, b, c, 0, 0, 0);
+}
+KEVC_D kevc_f32x16 kevc_mfma_f16(kevc_f32x16 c, kevc_i16x4 a, kevc_i16x4 b) {
+  return __builtin_amdgcn_mfma_f32_32x32x8f16(__builtin_bit_cast(kevc_f16x4, a), __builtin_bit_cast(kevc_f16x4, b), c, 0, 0, 0);
+}
+KEVC_D kevc_f32x4 kevc_mfma_f16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) {
+  return __builtin_amdgcn_mfma_f32_16x16x16f16(__builtin_bit_cast(kevc_f16x4, a), __builtin_bit_cast(kevc_f16x4, b), c, 0, 0, 0);
+}
+#elif defined(KEVC_MFMA)
+// The host check of the MFMA path (-DKEVC_HOST_MFMA with --threads): each 64 threads of a block are the lanes of one
+// wave; each instruction exchanges the lanes' operands through static arrays between barriers and computes every
+// lane's registers from the layout above (not AMD's hardware: it checks the generated code's use of the layout).
+template <int M, int V, typename C> static inline C kevc_host_mfma(C c, const float* a, const float* b) {
+  static float sa[1024][4], sb[1024][4];
+  const int t = (int)kevc_host_tid, lane = t % 64, wave = t - lane;
+  for (int v = 0; v < V; ++v) {
+    sa[t][v] = a[v];
+    sb[t][v] = b[v];
+  }
+  KEVC_SYNC();
+  for (int r = 0; r < M * M / 64; ++r) {
+    const int i = kevc_mfma_row(lane, r, M), j = kevc_mfma_col(lane, M);
+    float s = 0;
+    for (int k = 0; k < 64 * V / M; ++k) s += sa[wave + i + M * (k / V)][k % V] * sb[wave + j + M * (k / V)][k % V];
+    c[r] += s;
+  }
+  KEVC_SYNC();
+  return c;
+}
+static inline kevc_f32x16 kevc_mfma_f32(kevc_f32x16 c, float a, float b) { return kevc_host_mfma<32, 1>(c, &a, &b); }
+static inline kevc_f32x4 kevc_mfma_f32(kevc_f32x4 c, float a, float b) { return kevc_host_mfma<16, 1>(c, &a, &b); }
+template <typename C, float (*F)(uint16_t)> static inline C kevc_host_mfma16(C c, kevc_i16x4 a, kevc_i16x4 b) {
+  float fa[4], fb[4];
+  for (int v = 0; v < 4; ++v) {
+    fa[v] = F((uint16_t)a[v]);
+    fb[v] = F((uint16_t)b[v]);
+  }
+  return kevc_host_mfma<sizeof(C) == 64 ? 32 : 16, 4>(c, fa, fb);
+}
+static inline kevc_f32x16 kevc_mfma_bf16(kevc_f32x16 c, kevc_i16x4 a, kevc_i16x4 b) { return kevc_host_mfma16<kevc_f32x16, kevc_bf2f>(c, a, b); }
+static inline kevc_f32x4 kevc_mfma_bf16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) { return kevc_host_mfma16<kevc_f32x4, kevc_bf2f>(c, a, b); }
+static inline kevc_f32x16 kevc_mfma_f16(kevc_f32x16 c, kevc_i16x4 a, kevc_i16x4 b) { return kevc_host_mfma16<kevc_f32x16, kevc_h2f>(c, a, b); }
+static inline kevc_f32x4 kevc_mfma_f16(kevc_f32x4 c, kevc_i16x4 a, kevc_i16x4 b) { return kevc_host_mfma16<kevc_f32x4, kevc_h2f>(c, a, b); }
+#endif

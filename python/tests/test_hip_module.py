@@ -76,3 +76,25 @@ def test_staged_matmul_runs_on_a_block_of_threads_per_element(tmp_path):
     assert "shared %b.c (one per block)" in p.stdout, p.stdout
     r = hip_host_check.check(KEVC, spec, shape, str(tmp_path), inputs.DISTRIBUTIONS[:1], threads=True, schedule=trace)
     assert r["status"] == "ok", r
+
+
+@pytest.mark.skipif(KEVC is None, reason="no kevc binary (set $KEVC or build one)")
+@pytest.mark.parametrize("spec,trace,shape", [
+    ("matmul", "hip/traces/matmul.mfma.trace", "M=70,N=33,K=9"),
+    ("matmul_bias_gelu", "hip/traces/matmul_bias_gelu.mfma.trace", "M=33,N=64,K=40"),
+    ("batched_matmul", "hip/traces/batched_matmul.mfma.trace", "B=2,M=17,N=31,K=21"),
+    ("matmul", "triton/traces/matmul.bf16_operands.trace", "M=130,N=129,K=9"),  # 128 x 128 on 2 x 2 waves
+])
+def test_mfma_tiles_on_the_cpu(tmp_path, spec, trace, shape):
+    """The MFMA traces (lowering/hip/traces/*.mfma.trace: f32, bf16 and f16 operands; a Triton trace whose 128 x 128
+    tile takes 4 waves) at odd shapes: the portable path
+    (one thread walking every index, and a block of std::threads), and the MFMA path with the instructions emulated
+    from kevc_hip.h's lane layout (--threads --mfma) match the float64 reference: tails of the tile and of the
+    reduction's last instruction step are masked, the registers map back to the right elements."""
+    from kevc_gpu import hip_host_check
+    trace = os.path.join(ROOT, "lowering", trace)
+    path = os.path.join(ROOT, "specs", spec + ".kev")
+    for threads, mfma in [(False, False), (True, False), (True, True)]:
+        r = hip_host_check.check(KEVC, path, shape, str(tmp_path), inputs.DISTRIBUTIONS[:1], threads=threads,
+                                 schedule=trace, mfma=mfma)
+        assert r["status"] == "ok", (threads, mfma, r)
