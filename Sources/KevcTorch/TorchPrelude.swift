@@ -454,17 +454,21 @@ class _Ctx:
 
     def _argmax_ties(self, st, rec, tie_pass, numel, r, acc, extents):
         """A second pass over the reduction: per point whose extreme is finite, the indices whose values are
-        within the body type's tolerance of it, where there are several: {coordinates in the box (None along an
-        axis the reduction does not depend on): [indices]}."""
+        within the body type's tolerance of it but not equal to it (an exact tie gives the first index only), with
+        the first index itself, where there are several: {coordinates in the box (None along an axis the
+        reduction does not depend on): [indices]} (Interpreter.runWithLeeway's rule)."""
         best = st["val"]
+        first = st["idx"]
         usable = torch.isfinite(best) & st["found"] & torch.logical_not(st["nan"])
         found = []
 
         def collect(val, M, var):
             shape = torch.broadcast_shapes(val.shape, M.shape, var.shape)
             b = best.reshape(list(best.shape) + [1] * (len(shape) - best.dim()))
+            f = first.reshape(list(first.shape) + [1] * (len(shape) - first.dim()))
             u = usable.reshape(list(usable.shape) + [1] * (len(shape) - usable.dim()))
-            tie = (M & u & _within(val, b, acc)).expand(shape)
+            near = (_within(val, b, acc) & (val != b)) | (var == f)
+            tie = (M & u & near).expand(shape)
             if bool(tie.any()):
                 found.append((torch.nonzero(tie), var.expand(shape)[tie], shape))
 
