@@ -80,6 +80,8 @@ public struct SearchOptions: Sendable {
   /// Block-level targets: a proposal (never a root) whose analytic time (`ScheduleCost.estimate`) is more than this
   /// many times the best candidate's analytic time is pruned, not measured (docs/search.md, "Cost model"). nil: off.
   public var pruneFactor: Double? = 20
+  /// `pruneFactor` from `kevc search --prune-factor F`: a positive finite factor, else nil (0 turns pruning off).
+  public static func pruneFactor(flag: Double) -> Double? { flag > 0 && flag.isFinite ? flag : nil }
   /// Traces the user starts from (hand-written schedules, winners of other searches): each is checked like any
   /// proposal and, when legal and new, becomes a root evaluated right after the default schedule (proposer
   /// `seed:NAME`), on islands 1, 2, ... in turn. Evolution breeds from them like from any other candidate.

@@ -30,7 +30,7 @@ extension DefaultSchedule {
     for d in k.definitions where d.reduction != nil && !done.contains(d.name) {
       guard let c = epilogue(of: d, in: k), !done.contains(c.name) else { continue }
       if stencilsOnly {
-        guard stencilPoints(of: d, in: k) != nil, !isContraction(d.name, capability, sketch, k) else { continue }
+        guard stencilPoints(of: d, in: k) != nil, contractionTiling(d.name, capability, sketch, k) == nil else { continue }
       }
       if fuse(d.name, into: c.name, capability, sketch, block: block, &k, &steps) {
         done.insert(d.name)
@@ -161,15 +161,19 @@ extension DefaultSchedule {
     return points
   }
 
-  /// Whether rule 4 would schedule `name` as a contraction (a legal `dot` with tiles for the target).
-  static func isContraction(_ name: String, _ capability: GPUCapability, _ sketch: GPUSketch, _ k: Kernel) -> Bool {
+  /// Rule 4's tiling of `name` as a contraction (a legal `dot` with tiles for the target), on a copy of `k`, or nil
+  /// when `name` is no contraction.
+  static func contractionTiling(
+    _ name: String, _ capability: GPUCapability, _ sketch: GPUSketch, _ k: Kernel
+  ) -> (kernel: Kernel, steps: [Transform])? {
     var alone = k
     var aloneSteps: [Transform] = []
     guard k.definitions.first(where: { $0.name == name })?.reduction?.op == .sum,
       DefaultSchedule.attempt(.dot(tensor: name), &alone, &aloneSteps),
-      let dd = alone.definitions.first(where: { $0.name == name })
-    else { return false }
-    return scheduleContraction(dd, capability, sketch, &alone, &aloneSteps)
+      let dd = alone.definitions.first(where: { $0.name == name }),
+      scheduleContraction(dd, capability, sketch, &alone, &aloneSteps)
+    else { return nil }
+    return (alone, aloneSteps)
   }
 
   static func fuse(
@@ -193,13 +197,10 @@ extension DefaultSchedule {
     var aloneSteps: [Transform] = []
     var isDot = false
     var owner = dName
-    if d.reduction?.op == .sum, DefaultSchedule.attempt(.dot(tensor: dName), &alone, &aloneSteps),
-      let dd = alone.definitions.first(where: { $0.name == dName }), scheduleContraction(dd, capability, sketch, &alone, &aloneSteps)
-    {
+    if let tiling = contractionTiling(dName, capability, sketch, k) {
+      (alone, aloneSteps) = tiling
       isDot = true
     } else {
-      alone = k
-      aloneSteps = []
       if stencilPoints(of: d, in: k) != nil {
         owner = cName
         scheduleRoot(cName, &alone, &aloneSteps, block: block)

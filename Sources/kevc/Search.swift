@@ -166,7 +166,7 @@ struct Search: ParsableCommand {
       if let deviceMemory { options.deviceMemory = min(max(1, deviceMemory), 1 << 30) << 20 }
       options.referenceEpoch = max(0, referenceEpoch)
       options.warmWorkers = !coldWorkers
-      options.pruneFactor = pruneFactor > 0 && pruneFactor.isFinite ? pruneFactor : nil
+      options.pruneFactor = SearchOptions.pruneFactor(flag: pruneFactor)
       if let executor {
         guard executor.hasPrefix("ray://") else {
           throw DiagnosticError(

@@ -120,4 +120,17 @@ import Testing
     #expect(engine.pruneOff != nil && messages.last?.hasPrefix("cost-model pruning off") == true, "\(messages.last ?? "")")
     #expect(!engine.prune(hopeless))
   }
+
+  /// `kevc search --prune-factor F`: a positive factor prunes at F; 0 (or a negative or infinite one) turns pruning
+  /// off; the flag is in the command's help.
+  @Test func pruneFactorFlag() throws {
+    #expect(SearchOptions.pruneFactor(flag: 20) == 20)
+    #expect(SearchOptions.pruneFactor(flag: 3.5) == 3.5)
+    #expect(SearchOptions.pruneFactor(flag: 0) == nil)
+    #expect(SearchOptions.pruneFactor(flag: -1) == nil)
+    #expect(SearchOptions.pruneFactor(flag: .infinity) == nil)
+    let (status, text, err) = try runKevc(["search", "--help"], in: FileManager.default.temporaryDirectory)
+    #expect(status == 0, "\(err)")
+    #expect(text.contains("--prune-factor"), "\(text)")
+  }
 }
