@@ -191,4 +191,21 @@ extension DefaultScheduleTests {
       "    schedule split(d, d.o, d.i, 8) loops(b, d.o, d.i: vectorize(8)) root store(workspace)",
     ])
   }
+
+  /// A reduction whose bounds read data (a bag of lookups, `j in offsets[b] .. offsets[b + 1]`) counts as length 1
+  /// in the work that decides the thread pool, as the cost model counts it: 64 bags of 16 lanes stay on one thread
+  /// (guessed 64 long, they went to the pool, whose fork and join cost about 400 us against 1 us of work, 470x the
+  /// unscheduled kernel), and 8192 bags of 128 lanes still go to the pool.
+  @Test(arguments: [(64, 16, false), (8192, 128, true)])
+  func aBagOfDataBoundedLengthCountsAsOneLookup(bags: Int, width: Int, parallel: Bool) throws {
+    let lines = try Self.schedule("""
+      kernel @bag(%table: f32[V, D], %indices: i32[NNZ] in 0 .. V, %offsets: i32[(B + 1)] sorted in 0 .. (NNZ + 1)) -> (%out: f32[B, D]) {
+        dims V = 1000000, D = \(width), NNZ = \(bags), B = \(bags)
+        %out: f32[b < B, d < D] = sum<f32> [j in cast<i64>(%offsets[b]) .. cast<i64>(%offsets[(b + 1)])] %table[cast<i64>(%indices[j]), d]
+      }
+      """)
+    #expect(lines == [
+      "    schedule split(d, d.o, d.i, 8) loops(b\(parallel ? ": parallel" : ""), j, d.o, d.i: vectorize(8)) root store(workspace)"
+    ])
+  }
 }
