@@ -300,6 +300,21 @@ final class LoopEmitter {
         storesLocalArray(along: loop.variable, loop.body)
       {
         properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
+      } else if case .constant(let lo) = loop.lowerBound, case .int(let l) = lo.value,
+        case .constant(let hi) = loop.upperBound, case .int(let h) = hi.value, h &- l > Int64(width),
+        h &- l <= 16 * Int64(width), accumulatesScalarLocal(loop.body)
+      {
+        // A short row of a sum over several axes (`for j in 0 .. 64 vectorize(8)` accumulating into a scalar, inside
+        // the loops over the other axes: layer_norm3d, group_norm, batch_norm2d) stays a loop for the vectorizer,
+        // interleaved up to 4 vectors: left to LLVM, it was fully unrolled first and the enclosing loop vectorized
+        // instead, each vector gathered from 8 rows with scalar loads and inserts (2056 `insertelement`s in
+        // layer_norm3d's statistics; 12 after). Longer rows are not fully unrolled and keep LLVM's choice.
+        properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
+        properties.append(
+          context.mdNode([
+            context.mdString("llvm.loop.interleave.count"),
+            context.mdConstant(context.i32(Int32(min(4, (h &- l) / Int64(width))))),
+          ]))
       }
     case .unrolled:
       if !keepRolled {
@@ -607,6 +622,20 @@ final class LoopEmitter {
 
   /// Whether some statement stores into a local buffer at an index that reads `variable` (an accumulator array
   /// walked by the loop: a register tile), rather than into a scalar accumulator or memory outside.
+  /// Whether the body accumulates into a scalar local (a reduction's accumulator, `%s.acc[] = %s.acc[] + ...`).
+  private func accumulatesScalarLocal(_ body: [Stmt]) -> Bool {
+    body.contains { s in
+      switch s {
+      case .loop: return false
+      case .store(let name, let indices, _):
+        let scope = buffers[name]?.buffer.scope ?? lazyLocals[name]?.scope
+        return scope == .local && indices.isEmpty
+      case .ifThen(_, let t, let e): return accumulatesScalarLocal(t + e)
+      case .allocate(_, let inner): return accumulatesScalarLocal(inner)
+      }
+    }
+  }
+
   private func storesLocalArray(along variable: String, _ body: [Stmt]) -> Bool {
     body.contains { s in
       switch s {

@@ -208,4 +208,40 @@ extension DefaultScheduleTests {
       "    schedule split(d, d.o, d.i, 8) loops(b\(parallel ? ": parallel" : ""), j, d.o, d.i: vectorize(8)) root store(workspace)"
     ])
   }
+
+  /// Rule 1: a statistic's finalizer (one load, at most two float operations: `mean = s / K`) is inlined into all
+  /// its readers, pointwise or not (y reads `mean[n, c / CG]`); rule 2 then computes the sum once per image,
+  /// shared by the variance's sum and y. Kept, the variance's copy of the mean recomputed the sum (`_r0.mean`,
+  /// `mean._r1`: two passes for one statistic).
+  @Test func aStatisticsFinalizerIsInlinedAndItsSumComputedOnce() throws {
+    let lines = try Self.schedule("""
+      kernel @gn(%x: f32[N, (G * CG), H, W]) -> (%y: f32[N, (G * CG), H, W]) {
+        dims N = 4, G = 2, CG = 4, H = 8, W = 32
+        %_r0: f32[n < N, g < G] = sum<f32> [j in 0 .. $CG, h in 0 .. $H, q in 0 .. $W] %x[n, ((g * $CG) + j), h, q]
+        %mean: f32[n < N, g < G] = (%_r0[n, g] / cast<f32>((($CG * $H) * $W)))
+        %_r1: f32[n < N, g < G] = sum<f32> [j in 0 .. $CG, h in 0 .. $H, q in 0 .. $W] ((%x[n, ((g * $CG) + j), h, q] - %mean[n, g]) * (%x[n, ((g * $CG) + j), h, q] - %mean[n, g]))
+        %var: f32[n < N, g < G] = (%_r1[n, g] / cast<f32>((($CG * $H) * $W)))
+        %y: f32[n < N, c < (G * CG), h < H, q < W] = ((%x[n, c, h, q] - %mean[n, (c / $CG)]) * rsqrt((%var[n, (c / $CG)] + 1e-05:f32)))
+      }
+      """)
+    #expect(lines == [
+      "    schedule split(q, q.o, q.i, 8) loops(n, g, j, h, q.o, q.i: vectorize(8)) compute_at(%y, n) store(local)",
+      "    schedule split(q, q.o, q.i, 8) loops(n, g, j, h, q.o, q.i: vectorize(8)) compute_at(%y, n) store(local)",
+      "    schedule split(q, q.o, q.i, 8) loops(n, c, h, q.o, q.i: vectorize(8)) root store(workspace)",
+    ])
+  }
+
+  /// Rule 3: in a reduction, a load that reads no reduction variable (the mean `s[c]` inside a variance's sum) does
+  /// not vote for the innermost loop: it is the same on every step. A per-channel variance at the root then walks
+  /// its input along q, vectorized; before, `s[c]` and the store outvoted the input and the sum ran along c, a plane
+  /// apart per step.
+  @Test func aLoadInvariantOverTheReductionDoesNotVote() throws {
+    let lines = try Self.schedule("""
+      kernel @var(%x: f32[N, C, H, W], %s: f32[C]) -> (%v: f32[C]) {
+        dims N = 4, C = 8, H = 8, W = 32
+        %v: f32[c < C] = sum<f32> [n in 0 .. $N, h in 0 .. $H, q in 0 .. $W] ((%x[n, c, h, q] - %s[c]) * (%x[n, c, h, q] - %s[c]))
+      }
+      """)
+    #expect(lines == ["    schedule split(q, q.o, q.i, 8) loops(c, n, h, q.o, q.i: vectorize(8)) root store(workspace)"])
+  }
 }
