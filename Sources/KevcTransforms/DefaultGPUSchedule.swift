@@ -257,7 +257,9 @@ extension DefaultSchedule {
   }
 
   /// The reduction axis a definition keeps as a block: the contiguous one when it is long, else the longest
-  /// constant-bound one.
+  /// constant-bound one, where two give the same block (their extents padded to a power of two) the one that
+  /// walks the loads with unit stride (`x[n, c, 11 * i + p, 11 * j + q]`: q, so that a block's reads are
+  /// adjacent rather than 11 elements apart).
   static func reductionLane(of d: Definition, _ k: Kernel) -> String? {
     guard let r = d.reduction else { return nil }
     let constant = r.axes.filter { k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil }
@@ -266,7 +268,37 @@ extension DefaultSchedule {
     let contiguous = gpuContiguousVariable(of: d)
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     if let c = constant.first(where: { $0.name == contiguous }), ext(c) >= 32 { return c.name }
-    return constant.max { ext($0) < ext($1) }?.name
+    return constant.max { a, b in
+      let (ea, eb) = (nextPow2(ext(a)), nextPow2(ext(b)))
+      if ea != eb { return ea < eb }
+      return !walksContiguously(d, a.name, in: k) && walksContiguously(d, b.name, in: k)
+    }?.name
+  }
+
+  /// Rule 4's further reduction blocks: the constant-bound reduction axes other than `first` (a window's other
+  /// dimensions) that fit whole in the program's block beside the `elements` it already has (the lane budget,
+  /// at most three block dimensions in all), unit-stride ones first, then the longer: the window is reduced in
+  /// one block instead of a serial loop per tap row. Not for an order-sensitive reduction (arg-reductions keep
+  /// one lane, their taps visited in order).
+  static func windowLanes(of d: Definition, first: String, elements: Int, lanes: Int, _ k: Kernel) -> [(String, Int)] {
+    guard let r = d.reduction, !r.op.carriesState else { return [] }
+    func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
+    let candidates = r.axes.filter {
+      $0.name != first && k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil && ext($0) >= 2
+    }.sorted { a, b in
+      let (ua, ub) = (walksContiguously(d, a.name, in: k), walksContiguously(d, b.name, in: k))
+      if ua != ub { return ua }
+      return ext(a) > ext(b)
+    }
+    var chosen: [(String, Int)] = []
+    var total = elements
+    for a in candidates where lanes + chosen.count < 3 {
+      let block = nextPow2(ext(a))
+      guard total * block <= gpuLaneBudget else { continue }
+      chosen.append((a.name, block))
+      total *= block
+    }
+    return chosen
   }
 
   /// Whether computing reduction `p` inside consumer `c`'s programs (rule 3) would do more than twice the work of
@@ -385,6 +417,13 @@ extension DefaultSchedule {
       } else if e >= 1 {
         reductionLanes.append(r)
         laneElements *= nextPow2(e)
+        // The window's other axes, where they fit whole.
+        if let current = k.definitions.first(where: { $0.name == name }) {
+          for (w, block) in windowLanes(of: current, first: r, elements: laneElements, lanes: lanes.count + 1, k) {
+            reductionLanes.append(w)
+            laneElements *= block
+          }
+        }
       }
     }
     guard let scheduled = k.definitions.first(where: { $0.name == name }) else { return }
@@ -399,8 +438,14 @@ extension DefaultSchedule {
     let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
     let argLike = scheduled.reduction.map { $0.op.carriesState } ?? false
     let contiguousLast: [String]
+    func walks(_ l: String) -> Bool {
+      walksContiguously(scheduled, Kernel.rootVariable(of: l, in: scheduled.effectiveSchedule), in: k)
+    }
     if let c = contiguous, reductionLanes.contains(where: { Kernel.rootVariable(of: $0, in: scheduled.effectiveSchedule) == c }) {
       contiguousLast = lanes + reductionLanes
+    } else if reductionLanes.contains(where: walks), !lanes.contains(where: walks) {
+      // The window walks memory contiguously and the outputs do not (a strided pooling): the window innermost.
+      contiguousLast = lanes + reductionLanes.sorted { walks($1) && !walks($0) }
     } else {
       contiguousLast = reductionLanes + lanes
     }
