@@ -441,11 +441,13 @@ extension DefaultSchedule {
     func walks(_ l: String) -> Bool {
       walksContiguously(scheduled, Kernel.rootVariable(of: l, in: scheduled.effectiveSchedule), in: k)
     }
+    // Among the reduction blocks, the ones that walk memory contiguously go innermost.
+    let walkingLast = reductionLanes.count > 1 ? reductionLanes.sorted { walks($1) && !walks($0) } : reductionLanes
     if let c = contiguous, reductionLanes.contains(where: { Kernel.rootVariable(of: $0, in: scheduled.effectiveSchedule) == c }) {
-      contiguousLast = lanes + reductionLanes
+      contiguousLast = lanes + walkingLast
     } else if reductionLanes.contains(where: walks), !lanes.contains(where: walks) {
       // The window walks memory contiguously and the outputs do not (a strided pooling): the window innermost.
-      contiguousLast = lanes + reductionLanes.sorted { walks($1) && !walks($0) }
+      contiguousLast = lanes + walkingLast
     } else {
       contiguousLast = reductionLanes + lanes
     }
