@@ -5,7 +5,7 @@
 # --emit-trace-json -o BEFORE_DIR/OP.json`, written by the old kevc). For each op of specs/kernelbench (or specs/),
 # at its bench shape: `kevc run --target triton` (the harness's protocol: poisoned outputs, several distributions,
 # float64 reference; then the timed calls) under the old trace, then under the current default, one after the
-# other per op (so that drift between ops hits both alike). Writes OUT_DIR/ab.md and OUT_DIR/ab.txt (each run's
+# other per op (so that drift between ops hits both alike); AB_JOBS ops at a time (default 4). Writes OUT_DIR/ab.md and OUT_DIR/ab.txt (each run's
 # last lines). Stops starting ops after SECONDS (default 240).
 set -uo pipefail
 OUT=${1:?usage: bench/gpu/ab-defaults.sh OUT_DIR BEFORE_DIR OPS [SECONDS]}
@@ -33,12 +33,19 @@ one() {  # label spec shape [--schedule trace]
 to_ms() { awk '{ v=$1; u=$2; if (u=="us") v/=1000; else if (u=="s") v*=1000; printf "%.4g", v }'; }
 echo "| op | before ms | after ms | after vs before | before | after |" > "$OUT/ab.md"
 echo "|---|---|---|---|---|---|" >> "$OUT/ab.md"
-for op in $OPS; do
-  if (( $(date +%s) - START > LIMIT )); then echo "| $op | not run | | | | |" >> "$OUT/ab.md"; continue; fi
+pair() {  # op: its row of the table
+  local op=$1
+  if (( $(date +%s) - START > LIMIT )); then echo "| $op | not run | | | | |"; return; fi
+  local spec shape b1 a1 bt at ratio
   spec=$(spec_of "$op"); shape=$(shape_of "$spec")
   b1=$(one before "$spec" "$shape" --schedule "$BEFORE/$op.json"); a1=$(one after "$spec" "$shape")
   bt=$(echo "${b1%%|*}" | to_ms); at=$(echo "${a1%%|*}" | to_ms)
   ratio=$(awk -v b="$bt" -v a="$at" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", b / a; else print "-" }')
-  echo "| $op | $bt | $at | $ratio | ${b1#*|} | ${a1#*|} |" | tee -a "$OUT/ab.md"
-done
+  echo "| $op | $bt | $at | $ratio | ${b1#*|} | ${a1#*|} |"
+}
+export -f pair one to_ms spec_of shape_of
+export KEVC OUT BEFORE START LIMIT
+# AB_JOBS ops at a time: their checks overlap, their timed calls take the harness's device lock one at a time.
+echo $OPS | tr ' ' '\n' | xargs -P "${AB_JOBS:-4}" -I{} bash -c 'pair {}' >> "$OUT/ab.md"
 echo "total $(( $(date +%s) - START )) s" >> "$OUT/ab.md"
+cat "$OUT/ab.md"
