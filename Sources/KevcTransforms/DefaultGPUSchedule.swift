@@ -285,11 +285,12 @@ extension DefaultSchedule {
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     let candidates = r.axes.filter {
       $0.name != first && k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil && ext($0) >= 2
-    }.sorted { a, b in
-      let (ua, ub) = (walksContiguously(d, a.name, in: k), walksContiguously(d, b.name, in: k))
+    }.enumerated().sorted { a, b in
+      let (ua, ub) = (walksContiguously(d, a.element.name, in: k), walksContiguously(d, b.element.name, in: k))
       if ua != ub { return ua }
-      return ext(a) > ext(b)
-    }
+      if ext(a.element) != ext(b.element) { return ext(a.element) > ext(b.element) }
+      return a.offset < b.offset
+    }.map(\.element)
     var chosen: [(String, Int)] = []
     var total = elements
     for a in candidates where lanes + chosen.count < 3 {
