@@ -53,8 +53,9 @@ import KevcIR
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
 ///      over the previous axis for small elementwise tiles; its largest
-///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048);
-///      data-dependent reduction axes stay serial.
+///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048; among
+///      equal blocks the unit-stride one), and its other constant window axes too where they fit whole
+///      (`windowLanes`; unit-stride blocks innermost); data-dependent reduction axes stay serial.
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
