@@ -400,10 +400,6 @@ import Testing
     #expect(steps3.filter { $0.hasPrefix("bind(y, ") && $0.contains("block.") }.count == 3)
     #expect(steps3.contains { $0.hasPrefix("bind(y, q, block.") } && steps3.contains { $0.hasPrefix("bind(y, a, block.") })
   }
-      """
-    let stepsArg = try Self.trace(arg)
-    #expect(stepsArg.filter { $0.hasPrefix("bind(y, p, block.") || $0.hasPrefix("bind(y, q, block.") }.count <= 1)
-  }
 
   /// Sketch fused on a chain of contractions (X (X^T Y) with a cast): the outer contraction is computed in the
   /// cast's programs (one per batch element), the inner one at the same program id inside it, both dots
