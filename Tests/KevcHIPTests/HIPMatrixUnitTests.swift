@@ -53,21 +53,23 @@ import Testing
 
   /// A 128 x 128 tile (the Triton trace `matmul.bf16_operands.trace`, at a shape that fills it) runs on 2 x 2 waves
   /// of 2 x 2 instruction tiles each, a block of 256 threads on AMD (1,024 on the portable path), every register in
-  /// VGPRs.
+  /// VGPRs. The trace's `precision(c, bf16)` lets the contraction's plan round the f32 operands to bf16, so the
+  /// instructions are bf16 ones, as the CuTe DSL's atom and Triton's `tl.dot` operands are.
   @Test func wideTilesSpreadOverWaves() throws {
     let trace = try String(
       contentsOf: Self.repository.appendingPathComponent("lowering/triton/traces/matmul.bf16_operands.trace"), encoding: .utf8)
     let r = try Self.compile("matmul", trace: trace, stages: [.plan, .hip], shape: ["M": 256, "N": 200, "K": 70])
     let plan = Self.text(r, .plan)
     #expect(plan.contains("phase 0: 4 block(s) of 1024 threads"), "\(plan)")
-    #expect(plan.contains("(128 x 128) over k.o, k.i into %c.acc: 32x32x2 f32 instructions, 2 x 2 per wave, 2 x 2 wave(s) of 64 lanes (portable: its elements strided over 1024 threads)"))
+    #expect(plan.contains("(128 x 128) over k.o, k.i into %c.acc: 32x32x8 bf16 instructions, 2 x 2 per wave, 2 x 2 wave(s) of 64 lanes (portable: its elements strided over 1024 threads)"))
+    #expect(plan.contains("%c: on llvm: its loop nest; on hip: its loop nest, on bf16 MFMA (gfx9) where the thread plan finds a matrix tile"))
     let hip = Self.text(r, .hip)
     #expect(hip.contains("__global__ void KEVC_LAUNCH_BOUNDS(KEVC_TILE_THREADS(256, 1024)) kevc_matmul_"))
     #expect(hip.contains("KEVC_LAUNCH(kevc_matmul_p0, 4, KEVC_TILE_THREADS(256, 1024), stream)"))
     #expect(hip.contains("const int kevc_wn = (int)(KEVC_TID_X / 64) % 2 * 64;"))
     guard HIPEmitterTests.hasClang else { return }
     let asm = try HIPEmitterTests.assembly(hip)
-    #expect(asm.contains("v_mfma_f32_32x32x2_f32") && asm.contains(".private_segment_fixed_size: 0"))
+    #expect(asm.contains("v_mfma_f32_32x32x8_bf16") && asm.contains(".private_segment_fixed_size: 0"))
   }
 
   /// The source of the f32 trace and the gfx942 assembly of the bf16 one are kept (`lowering/hip/`).
