@@ -98,6 +98,46 @@ import Testing
     #expect(!cute.isEmpty && !cute.contains("mfma"))
   }
 
+  /// The matrix tile follows the contraction's plan (`NestPlan.contraction`): its rows and columns are loops of the
+  /// plan's row and column axes in either order, the instruction steps the contracted axis (channels, not a
+  /// convolution's taps), the operand type is the plan's, and a contraction the plan refuses (a permuted
+  /// intermediate: "every target runs its loop nest") gets none.
+  @Test func tileFollowsTheContractionPlan() throws {
+    let conv = """
+      split(_r0, l, 32)
+      split(_r0, f, 32)
+      reorder(_r0, [n, l.o, f.o, ORDER])
+      bind(_r0, n, grid.z)
+      bind(_r0, l.o, grid.y)
+      bind(_r0, f.o, grid.x)
+      bind(_r0, l.i, block.y)
+      bind(_r0, f.i, block.x)
+      dot(_r0)
+
+      """
+    for (order, tile) in [
+      ("l.i, f.i, k, c", "matrix tile l.i x f.i (32 x 32) over k, c into %_r0.acc: 32x32x8 bf16 instructions"),
+      ("f.i, l.i, k, c", "matrix tile f.i x l.i (32 x 32) over k, c into %_r0.acc: 32x32x8 bf16 instructions"),
+      ("l.i, f.i, c, k", nil),
+    ] {
+      let r = try Self.compile(
+        "conv1d", trace: conv.replacingOccurrences(of: "ORDER", with: order), stages: [.plan, .hip], shape: ["L": 64, "F": 32])
+      let plan = Self.text(r, .plan)
+      #expect(plan.contains("%_r0: contraction l x f over c in [0, 13) of %x (bf16, along l) and %w (bf16, along c), batch n, serial k in [0, 3)"))
+      if let tile {
+        #expect(plan.contains(tile), "\(order): \(plan)")
+      } else {
+        #expect(!plan.contains("matrix tile l.i"), "\(order): the taps are innermost: \(plan)")
+        #expect(!Self.text(r, .hip).contains("KEVC_MFMA"))
+      }
+    }
+    let permuted = try Self.trace("matmul_bias_gelu") + "layout(_r0, [1, 0])\n"
+    let r = try Self.compile("matmul_bias_gelu", trace: permuted, stages: [.plan, .hip])
+    #expect(Self.text(r, .plan).contains("%_r0: contraction not planned: its buffer is not a plain global tensor"))
+    #expect(!Self.text(r, .plan).contains("matrix tile m.i"))
+    #expect(!Self.text(r, .hip).contains("KEVC_MFMA"))
+  }
+
   /// The CuTe DSL prints a matrix tile's portable path (the tile's elements strided over the block's threads); it
   /// compiles for sm_90a.
   @Test func cuteCompilesThePortablePath() throws {
