@@ -117,7 +117,7 @@ extension ThreadPlan {
         rhs.indexNames.contains(column.loop.variable), !rhs.indexNames.contains(row.loop.variable)
       else { return nil }
       let epilogue = Array(body.dropFirst(2))
-      guard !epilogue.contains(where: { Self.stores($0, to: acc.name) }) else { return nil }
+      guard !Self.stores(epilogue).contains(acc.name) else { return nil }
       let lookup = { (n: String) in dtypes[n] }
       guard exprType(lhs, lookup) == .f32, exprType(rhs, lookup) == .f32 else { return nil }
       for m in [32, 16] where row.span % m == 0 && column.span % m == 0 {
@@ -140,16 +140,6 @@ extension ThreadPlan {
           wavesN: wavesN)
       }
       return nil
-    }
-  }
-
-  /// Whether `s` stores to `buffer` anywhere.
-  static func stores(_ s: Stmt, to buffer: String) -> Bool {
-    switch s {
-    case .store(let b, _, _): return b == buffer
-    case .loop(let l): return l.body.contains { stores($0, to: buffer) }
-    case .ifThen(_, let t, let e): return (t + e).contains { stores($0, to: buffer) }
-    case .allocate(_, let body): return body.contains { stores($0, to: buffer) }
     }
   }
 }
