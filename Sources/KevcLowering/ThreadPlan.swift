@@ -280,7 +280,8 @@ public struct ThreadPlan: Sendable {
   }
 
   /// The harness module's `KEVC = {...}` for a loop-level GPU target (`hip`, `cute`): the common head, the
-  /// workspace the module allocates and the threads of each launch.
+  /// workspace the module allocates, the threads of each launch and the tolerance of a reduced-precision dot's
+  /// results (`HarnessModule.tolerance`, as Triton's).
   public func metadata(_ program: LoopProgram, kernel: Kernel, target: String) -> String {
     let q = HarnessModule.pyString
     var s = "KEVC = {\n" + HarnessModule.metadataHead(kernel, shapes: program.shapes)
@@ -288,7 +289,8 @@ public struct ThreadPlan: Sendable {
     for w in workspace {
       s += "        {\"name\": \(q(w.name)), \"dtype\": \(q(w.dtype.rawValue)), \"elements\": \(w.elementCount), \"scope\": \"root\"},\n"
     }
-    s += "    ],\n    \"kernels\": [],\n    \"launches\": [\(phases.map { String($0.threads) }.joined(separator: ", "))],\n}\n"
+    s += "    ],\n    \"kernels\": [],\n    \"launches\": [\(phases.map { String($0.threads) }.joined(separator: ", "))],\n"
+    s += HarnessModule.tolerance(kernel) + "}\n"
     return s
   }
 }
