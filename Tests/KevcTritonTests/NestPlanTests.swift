@@ -239,7 +239,8 @@ import Testing
   /// a matrix tile (HIP's MFMA: the tile's axes and f32 operands from the contraction's plan), a batched matmul
   /// (a batch axis: CuTe's `cute.gemm` blocks, Triton's dot of lanes), a convolution with its taps a serial
   /// reduction axis (conv1d) and one with its taps fused into the contracted axis (conv2d at its bench shape,
-  /// `c.p.q`), and a reduction that is no contraction (rmsnorm's row sum: where it is computed, lives and
+  /// `c.p.q`), a contraction the plan refuses (computed inside its consumer's loops: no matrix tile, no
+  /// `cute.gemm`), and a reduction that is no contraction (rmsnorm's row sum: where it is computed, lives and
   /// accumulates, at both levels).
   static let planGoldens = [
     PlanGolden(file: "matmul.mfma.hip.plan", spec: "matmul", trace: "lowering/hip/traces/matmul.mfma.trace", target: .hip),
@@ -249,6 +250,9 @@ import Testing
     PlanGolden(
       file: "conv2d.bench.hip.plan", spec: "conv2d",
       shape: ["N": 32, "C": 64, "H": 56, "W": 56, "F": 64, "KH": 3, "KW": 3], target: .hip),
+    PlanGolden(
+      file: "matmul_bias_gelu.fused.hip.plan", spec: "matmul_bias_gelu",
+      trace: "lowering/triton/traces/matmul_bias_gelu.fused.trace", target: .hip),
     PlanGolden(file: "rmsnorm.hip.plan", spec: "rmsnorm", target: .hip),
     PlanGolden(file: "rmsnorm.triton.plan", spec: "rmsnorm", target: .triton),
   ]
