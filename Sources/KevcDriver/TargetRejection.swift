@@ -21,7 +21,7 @@ extension CompileTarget {
       case .llvm:
         if let bound = cpuBindingRejection(scheduled) { throw bound }
         _ = try LowerToLoops.lower(scheduled)
-      case .hip: _ = try HIPEmitter.emit(try LowerToLoops.lower(scheduled))
+      case .hip: _ = try HIPEmitter.emit(try LowerToLoops.lower(scheduled), kernel: scheduled)
       case .cute: _ = try CuTeEmitter.emit(try LowerToLoops.lower(scheduled), kernel: scheduled)
       }
       return nil
