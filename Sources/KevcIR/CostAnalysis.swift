@@ -401,6 +401,15 @@ public struct ScheduleCost: Sendable, Hashable {
     public var defaultThreads = 128
     /// Resident programs per multiprocessor are `residentWarps / warps` (1 program per core on a CPU).
     public var residentWarps = 64
+    /// A CPU thread pool's fork and join, paid once per entry of a parallel loop (0 on a GPU: its launch is the
+    /// kernel's). `cpuForkJoinSeconds` on a CPU.
+    public var forkJoinSeconds = 0.0
+    /// The fork-join cost of `kevc_parallel_for` the CPU model charges per entry of a parallel loop: a documented
+    /// constant, not measured per machine. Measured on the 2-core development machine under load (five builds
+    /// beside it): 414 us per entry (embedding_bag's 64 bags of 16 lanes, 0.13 us of work serial); an idle machine
+    /// pays about 10 us. 100 us keeps kernels of less than about twice that much serial work on one thread, where
+    /// the pool can lose 3000x on a loaded machine and serial code at most the core count on an idle one.
+    public static let cpuForkJoinSeconds = 1.0e-4
     public init() {}
 
     /// A GPU with that many multiprocessors.
@@ -443,6 +452,7 @@ public struct ScheduleCost: Sendable, Hashable {
       m.threadRate = 2.0e9
       m.stepSeconds = 2.0e-9
       m.elementRate = Double(m.multiprocessors) * 8 * m.threadRate
+      m.forkJoinSeconds = cpuForkJoinSeconds
       return m
     }
   }
@@ -628,8 +638,17 @@ public struct ScheduleCost: Sendable, Hashable {
       let latency = isDot ? 0 : max(chain, throughput)
       let dotRate = isDot ? contractionRate(d) : machine.peakFlops
       let arithmetic = flops / dotRate + programs * insideDotSeconds
-      let memory = moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)
-      let t = max(memory, arithmetic, latency) + machine.launchSeconds
+      // A CPU (one program per core): the peaks are all the cores', reached only by as many cores as the parallel
+      // loops give programs (a serial definition streams and computes on one core), and each entry of the
+      // outermost parallel loop (once per iteration of the loops outside it) forks and joins the thread pool.
+      let cores = machine.residentWarps == 1 ? min(programs, slots) / slots : 1
+      var forkJoin = 0.0
+      if machine.forkJoinSeconds > 0, let first = d.effectiveSchedule.loops.firstIndex(where: { $0.kind == .parallel }) {
+        let entries = d.effectiveSchedule.loops.prefix(first).filter { !isLane($0) }.reduce(1.0) { $0 * ext($1.name, d) }
+        forkJoin = entries * machine.forkJoinSeconds
+      }
+      let memory = (moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)) / cores
+      let t = max(memory, arithmetic / cores, latency) + forkJoin + machine.launchSeconds
       total.seconds += t
       total.kernels += 1
       total.bytes += moved

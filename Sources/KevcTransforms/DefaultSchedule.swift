@@ -22,7 +22,8 @@ import KevcLowering
 /// 3. For each definition computed at the root: move innermost the variable most loads (and the store) walk
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
 ///    reduction; vectorize that innermost loop; run the outermost axis loop on the thread pool when there is
-///    enough work. A reduction's store does not vote for an axis no load has in its last index (a per-channel sum
+///    enough work and the cost model says the thread pool's fork and join pay for themselves (`guardMachine`: a
+///    two-core CPU, 100 us per fork and join). A reduction's store does not vote for an axis no load has in its last index (a per-channel sum
 ///    walked along the channels would read every element a row apart).
 ///    3a. A contraction (a sum of a product of two loads, each reading an output axis the other lacks) gets a
 ///    register tile instead (`DefaultCPUContraction.swift`).
@@ -41,6 +42,10 @@ public enum DefaultSchedule {
   public static let fusedRegionBytes = 256 << 10
   /// Below this much work (points times reduction length), a definition stays on one thread.
   public static let parallelWork = 1 << 15
+  /// The machine whose cost model decides whether a parallel loop pays for its fork and join: a CPU of two cores
+  /// (the least that a thread pool helps) with the model's default peaks and `cpuForkJoinSeconds`, the same on
+  /// every host, so that the default schedule does not depend on the machine that compiles it.
+  public static let guardMachine = ScheduleCost.Machine.cpu(cores: 2)
 
   public static func cpu(for kernel: Kernel) -> Trace {
     var k = kernel
@@ -50,6 +55,17 @@ public enum DefaultSchedule {
       k = next
       steps.append(t)
       return true
+    }
+    // A parallel loop is kept only where the cost model (`guardMachine`) says the thread pool's fork and join are
+    // paid for: otherwise the definition stays on one thread (a few microseconds of work, forked on a loaded
+    // machine, cost hundreds).
+    func attemptParallel(_ tensor: String, _ loop: String) {
+      let serial = k
+      guard attempt(.parallel(tensor: tensor, loop: loop)) else { return }
+      if ScheduleCost.estimate(k, machine: guardMachine).seconds >= ScheduleCost.estimate(serial, machine: guardMachine).seconds {
+        k = serial
+        steps.removeLast()
+      }
     }
     func isResult(_ name: String) -> Bool { k.results.contains { $0.name == name } }
     func readers(_ name: String) -> [Definition] { k.definitions.filter { $0.name != name && $0.reads(name) } }
@@ -152,7 +168,7 @@ public enum DefaultSchedule {
           let outer = updated.effectiveSchedule.loops.first, let extent = try? k.maxExtent(outer.name, in: updated),
           extent >= 2, work(of: current, in: k) >= parallelWork
         {
-          _ = attempt(.parallel(tensor: d.name, loop: outer.name))
+          attemptParallel(d.name, outer.name)
         }
         continue
       }
@@ -184,7 +200,7 @@ public enum DefaultSchedule {
         let outerExtent = try? k.maxExtent(outer.name, in: vectorized), outerExtent >= 2
       else { continue }
       if work(of: vectorized, in: k) >= parallelWork {
-        _ = attempt(.parallel(tensor: d.name, loop: outer.name))
+        attemptParallel(d.name, outer.name)
       }
     }
     // 4. Producers computed inside a consumer (row statistics): vectorize their innermost loop when it walks
