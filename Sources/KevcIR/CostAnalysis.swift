@@ -410,6 +410,9 @@ public struct ScheduleCost: Sendable, Hashable {
     /// pays about 10 us. 100 us keeps kernels of less than about twice that much serial work on one thread, where
     /// the pool can lose 3000x on a loaded machine and serial code at most the core count on an idle one.
     public static let cpuForkJoinSeconds = 1.0e-4
+    /// Cores whose streams it takes to reach `bandwidth` (CPU): one core's loads and stores reach about a quarter
+    /// of a many-core machine's memory bandwidth (half of a two-core one's). An approximation, not measured.
+    public var streamCores = 4.0
     public init() {}
 
     /// A GPU with that many multiprocessors.
@@ -639,15 +642,17 @@ public struct ScheduleCost: Sendable, Hashable {
       let dotRate = isDot ? contractionRate(d) : machine.peakFlops
       let arithmetic = flops / dotRate + programs * insideDotSeconds
       // A CPU (one program per core): the peaks are all the cores', reached only by as many cores as the parallel
-      // loops give programs (a serial definition streams and computes on one core), and each entry of the
-      // outermost parallel loop (once per iteration of the loops outside it) forks and joins the thread pool.
+      // loops give programs (a serial definition computes on one core; memory serves one core's stream at most
+      // `streamCores` times slower than all of them), and each entry of the outermost parallel loop (once per
+      // iteration of the loops outside it) forks and joins the thread pool.
       let cores = machine.residentWarps == 1 ? min(programs, slots) / slots : 1
+      let streams = machine.residentWarps == 1 ? min(1, min(programs, slots) / min(slots, machine.streamCores)) : 1
       var forkJoin = 0.0
       if machine.forkJoinSeconds > 0, let first = d.effectiveSchedule.loops.firstIndex(where: { $0.kind == .parallel }) {
         let entries = d.effectiveSchedule.loops.prefix(first).filter { !isLane($0) }.reduce(1.0) { $0 * ext($1.name, d) }
         forkJoin = entries * machine.forkJoinSeconds
       }
-      let memory = (moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)) / cores
+      let memory = (moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)) / streams
       let t = max(memory, arithmetic / cores, latency) + forkJoin + machine.launchSeconds
       total.seconds += t
       total.kernels += 1

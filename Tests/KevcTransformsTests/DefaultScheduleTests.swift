@@ -11,6 +11,27 @@ import Testing
     return IRPrinter.print(scheduled).split(separator: "\n").map(String.init).filter { $0.contains("schedule ") }
   }
 
+  /// A row sum `y[m] = sum(k) x[m, k]` with `rows` rows of `columns`.
+  static func rowSum(rows: Int, columns: Int) -> String {
+    """
+    kernel @rowsum(%x: f32[M, K]) -> (%y: f32[M]) {
+      dims M = \(rows), K = \(columns)
+      %y: f32[m < M] = sum<f32> [k in 0 .. $K] (%x[m, k])
+    }
+    """
+  }
+
+  /// Rule 3's guard: the rows go to the thread pool only where the cost model (`guardMachine`) says a second core
+  /// saves more than the pool's fork and join (`cpuForkJoinSeconds`). 64 rows of 1024 (64 Ki points, over
+  /// `parallelWork`, but 256 KiB: about 13 us of streaming) stay on one thread; 4096 rows of 4096 (64 MiB) keep it.
+  @Test(arguments: [(64, 1024, false), (4096, 4096, true)])
+  func parallelRowsPayForTheirForkAndJoin(rows: Int, columns: Int, parallel: Bool) throws {
+    let lines = try Self.schedule(Self.rowSum(rows: rows, columns: columns))
+    #expect(lines == [
+      "    schedule split(k, k.o, k.i, 8) loops(m\(parallel ? ": parallel" : ""), k.o, k.i: vectorize(8)) root store(workspace)"
+    ])
+  }
+
   /// Rule 0: a prefix sum written as a triangular sum becomes a scan (one running accumulator along n, O(N)); its
   /// loops stay innermost and serial, the rows run on the thread pool.
   @Test func triangularSumBecomesAScan() throws {
@@ -37,7 +58,9 @@ import Testing
   }
 
   /// Rule 3a: a contraction is register-tiled: a block of accumulators (`c.acc`, local) cached at the column tile
-  /// loop, the reduction outside the tile, its rows unrolled and its columns vectorized; row tiles in parallel.
+  /// loop, the reduction outside the tile, its rows unrolled and its columns vectorized. At 64^3 (20 us of
+  /// arithmetic on one core by the cost model) the row tiles stay on one thread: the thread pool's fork and join
+  /// (`cpuForkJoinSeconds`) cost more than a second core saves.
   /// `B[k, n]`: 4 x 16 (two vectors of columns). `B[n, k]` (the reduction contiguous in both operands): B's columns
   /// are gathered, so 8 x 8 (one vector of columns, twice the rows); before, each output was a horizontal dot product
   /// (`loops(m, n, k.o, k.i: vectorize(8))`).
@@ -47,7 +70,7 @@ import Testing
     let splits = "split(m, m.o, m.i, \(rows)) split(n, n.o, n.i, \(columns))"
     #expect(lines == [
       "    schedule \(splits) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(\(columns))) compute_at(%c, n.o) store(local)",
-      "    schedule \(splits) loops(m.o: parallel, n.o, m.i, n.i: vectorize(\(columns))) root store(workspace)",
+      "    schedule \(splits) loops(m.o, n.o, m.i, n.i: vectorize(\(columns))) root store(workspace)",
     ])
   }
 
@@ -77,7 +100,7 @@ import Testing
       }
       """)
     #expect(lines.count == 3)
-    #expect(lines[1].hasSuffix("root store(workspace)") && lines[1].contains("i.o: parallel"))
+    #expect(lines[1].hasSuffix("root store(workspace)") && lines[1].contains("loops(i.o, j.o"))
   }
 
   /// A matrix times a vector `y[m, z] = sum(k) A[m, k] * B[k, z]` with one z is a row reduction along k,
@@ -148,7 +171,7 @@ extension DefaultScheduleTests {
 
   /// Rule 3b: a window reduction (a depthwise convolution: `x[n, c, i + p, j + q]` walks j with the taps q) keeps
   /// two vectors of accumulators along j in registers (`y.acc`, local, cached at the tile loop) while all taps run
-  /// over them, images in parallel; before, j was vectorized innermost with the taps outside, one pass over the output row in memory per
+  /// over them (images on one thread at this size: 0.3 MFLOP, less than the pool's fork and join); before, j was vectorized innermost with the taps outside, one pass over the output row in memory per
   /// tap.
   @Test func aWindowReductionGetsAnAccumulatorTile() throws {
     let lines = try Self.schedule("""
@@ -159,7 +182,7 @@ extension DefaultScheduleTests {
       """)
     #expect(lines == [
       "    schedule split(j, j.o, j.i, 16) loops(n, c, i, p, q, j.o, j.i: vectorize(16)) compute_at(%y, j.o) store(local)",
-      "    schedule split(j, j.o, j.i, 16) loops(n: parallel, c, i, j.o, j.i: vectorize(16)) root store(workspace)",
+      "    schedule split(j, j.o, j.i, 16) loops(n, c, i, j.o, j.i: vectorize(16)) root store(workspace)",
     ])
   }
 

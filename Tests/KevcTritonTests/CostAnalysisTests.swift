@@ -86,6 +86,36 @@ import Testing
     #expect(gpu.bytes == cpu.bytes && gpu.flops == cpu.flops && gpu.kernels == cpu.kernels)
     #expect(gpu.seconds < cpu.seconds)
   }
+  /// The CPU model's thread pool: a parallel loop pays `forkJoinSeconds` per entry (once per iteration of the loops
+  /// outside it) and divides its work over the cores it has iterations for; a serial definition reaches one core's
+  /// share of the peaks. Over tiny work the parallel loop costs more than the serial one; over large work, less.
+  @Test(arguments: [(64, 1024, false), (4096, 4096, true)])
+  func parallelLoopPaysForkAndJoin(rows: Int, columns: Int, faster: Bool) throws {
+    let k = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @rowsum(%x: f32[M, K]) -> (%y: f32[M]) {
+        dims M = \(rows), K = \(columns)
+        %y: f32[m < M] = sum<f32> [k in 0 .. $K] (%x[m, k])
+      }
+      """))
+    let serial = try Trace([.split(tensor: "y", loop: "k", factor: 8), .vectorize(tensor: "y", loop: "k.i", width: 8)])
+      .apply(to: k)
+    let parallel = try Trace([.parallel(tensor: "y", loop: "m")]).apply(to: serial)
+    for cores in [2, 16] {
+      let machine = ScheduleCost.Machine.cpu(cores: cores)
+      let s = ScheduleCost.estimate(serial, machine: machine).seconds
+      let p = ScheduleCost.estimate(parallel, machine: machine).seconds
+      #expect((p < s) == faster, "\(rows)x\(columns) on \(cores) cores: parallel \(p) s, serial \(s) s")
+    }
+    // Entered once per iteration of an outer serial loop, the fork and join is paid that many times.
+    let inner = try Trace([.split(tensor: "y", loop: "m", factor: 16), .parallel(tensor: "y", loop: "m.i")]).apply(to: serial)
+    let machine = ScheduleCost.Machine.cpu(cores: 2)
+    let once = ScheduleCost.estimate(parallel, machine: machine).seconds
+    let perRow = ScheduleCost.estimate(inner, machine: machine).seconds
+    #expect(perRow - once >= Double(rows / 16 - 1) * machine.forkJoinSeconds * 0.99)
+    // A GPU has no fork and join: its launch is the kernel's.
+    #expect(ScheduleCost.Machine().forkJoinSeconds == 0)
+  }
+
   /// The matmul at 4096^3 under `trace` with its dot's precision replaced by `precision`.
   static func matmul(_ precision: DotPrecision?) throws -> (unscheduled: Kernel, scheduled: Kernel) {
     let k = try TritonTestSupport.bound(
