@@ -116,6 +116,26 @@ import Testing
     #expect(ScheduleCost.Machine().forkJoinSeconds == 0)
   }
 
+  /// The CPU default never loses to no schedule by the model it decides its thread pool with
+  /// (`DefaultSchedule.guardMachine`): over every spec at its default shape, its estimate is at most the
+  /// unscheduled kernel's, launches aside, but for 1 us and 50% (a scan's extra pass over a 1 us kernel; the thread
+  /// pool's fork and join over tiny work cost 100 us).
+  @Test func cpuDefaultNeverLosesToNoScheduleByTheModel() throws {
+    var checked = 0
+    for spec in TritonTestSupport.specs {
+      let k = try TritonTestSupport.bound(spec)
+      // Less the model's per-kernel launch: on a CPU one function runs every root definition, and a scan's rewrite
+      // (rule 0) adds one (scan_cumsum_reverse at its 1 us default shape).
+      let m = DefaultSchedule.guardMachine
+      func seconds(_ c: ScheduleCost) -> Double { c.seconds - Double(c.kernels) * m.launchSeconds }
+      let none = seconds(ScheduleCost.estimate(k, machine: m))
+      let scheduled = seconds(ScheduleCost.estimate(try DefaultSchedule.cpu(for: k).apply(to: k), machine: m))
+      #expect(scheduled <= none * 1.5 + 1e-6, "\(spec.lastPathComponent): default \(scheduled) s, unscheduled \(none) s")
+      checked += 1
+    }
+    #expect(checked > 30)
+  }
+
   /// The matmul at 4096^3 under `trace` with its dot's precision replaced by `precision`.
   static func matmul(_ precision: DotPrecision?) throws -> (unscheduled: Kernel, scheduled: Kernel) {
     let k = try TritonTestSupport.bound(
