@@ -30,7 +30,9 @@ import KevcBasic
 /// (programs over the machine's resident slots) and the largest `dot` tile (m x n x k elements per program). Its
 /// time is the largest of DRAM bytes over bandwidth (plus re-reads at three times that rate), flops over peak
 /// (`dot` tiles at the matrix units' rate) and the programs' latency (waves of programs over the multiprocessors
-/// or cores, each streaming its elements through its threads or vector lanes), plus a launch; kernels add up.
+/// or cores, each streaming its elements through its threads or vector lanes), plus a launch; kernels add up. On a
+/// CPU the peaks are shared by the cores the parallel loops use, and each entry of a parallel loop adds the thread
+/// pool's fork and join (`Machine.forkJoinSeconds`).
 public struct WorkloadCost: Sendable, Hashable {
   /// Bytes of every input and output, each moved once (a gathered input: the elements its lookups touch).
   public var bytes: Double

@@ -23,8 +23,8 @@ import KevcLowering
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
 ///    reduction; vectorize that innermost loop; run the outermost axis loop on the thread pool when there is
 ///    enough work and the cost model says the thread pool's fork and join pay for themselves (`guardMachine`: a
-///    two-core CPU, 100 us per fork and join). A reduction's store does not vote for an axis no load has in its last index (a per-channel sum
-///    walked along the channels would read every element a row apart).
+///    two-core CPU, 100 us per fork and join). A reduction's store does not vote for an axis no load has in its
+///    last index (a per-channel sum walked along the channels would read every element a row apart).
 ///    3a. A contraction (a sum of a product of two loads, each reading an output axis the other lacks) gets a
 ///    register tile instead (`DefaultCPUContraction.swift`).
 ///    3b. A window reduction (a load walks the contiguous output axis together with a reduction variable: a
