@@ -12,6 +12,12 @@ import KevcBasic
 ///
 /// A combiner with two different conditions, a component combined otherwise (`max`, a sum, a constant), or a
 /// select whose branches are swapped or read another component is not of the form.
+///
+/// The **order key** (`orderKey(in:)`) is the one float component the condition compares strictly between the two
+/// operands (`%b.v > %a.v`, `%b.v < %a.v`, or the same written from `%a`): the value by which elements are ranked.
+/// The checker's leeway (Interpreter, torch reference) accepts the yield of any element whose key is within the
+/// key type's tolerance of the winner's but not equal to it (rounding may rank them either way); an exact tie and
+/// a NaN key give only the combiner's own answer. argmax's key is its value `v`, its yield the index.
 public struct SelectFormCombiner: Hashable, Sendable {
   /// The condition under which the right operand replaces the left state, of `%a.NAME` and `%b.NAME`.
   public var condition: Expr
@@ -30,6 +36,24 @@ public struct SelectFormCombiner: Hashable, Sendable {
       condition = t
     }
     return condition.map(SelectFormCombiner.init(condition:))
+  }
+
+  /// The position of the order key of `c` (see above), or nil when the condition compares no float component or
+  /// several by order, or compares one with the operands of the same side.
+  public func orderKey(in c: Combiner) -> Int? {
+    var keys = Set<Int>()
+    condition.forEach { e in
+      guard case .binary(let op, let x, let y) = e, case .scalar(let xn) = x, case .scalar(let yn) = y else { return }
+      switch op {
+      case .lt, .gt: break
+      case .add, .sub, .mul, .div, .mod, .pow, .max, .min, .eq, .ne, .le, .ge, .and, .or: return
+      }
+      for (i, comp) in c.components.enumerated() where comp.dtype.isFloat {
+        let (a, b) = (Combiner.left(comp.name), Combiner.right(comp.name))
+        if (xn == a && yn == b) || (xn == b && yn == a) { keys.insert(i) }
+      }
+    }
+    return keys.count == 1 ? keys.first : nil
   }
 
   /// The condition with the left operand `a` and right operand `b` substituted (expressions by component).
