@@ -74,4 +74,31 @@ import Testing
       "reduce<v: f32 = -inf:f32, w: f32 = -inf:f32> [k in 0 .. $N] (%x[i, k], %x[i, k]) combine (select(((%b.v > %a.v) or (%b.w > %a.w)), %b.v, %a.v), select(((%b.v > %a.v) or (%b.w > %a.w)), %b.w, %a.w)) yield %v")
     #expect(SelectFormCombiner.analyse(two)?.orderKey(in: two) == nil)
   }
+
+  /// argmax's index visited in ascending order: its tests fold to the operator's condition; no fold for a jagged
+  /// lower bound, an identity not below the lower bound, or an index that is not the reduction variable.
+  @Test func anAscendingIndexFoldsTheCondition() throws {
+    func reduction(_ lower: Expr) -> Reduction {
+      Reduction(op: .tuple, accumulator: .f32, axes: [ReductionAxis(name: "k", lowerBound: lower, upperBound: .dim("N"))])
+    }
+    let body = Expr.load(Load(tensor: "x", indices: [.index("i"), .index("k")]))
+    let c = Combiner.argExtreme(isMax: true, valueType: .f32, index: .index("k"))
+    let form = try #require(SelectFormCombiner.analyse(c))
+    let j = try #require(SelectFormCombiner.ascendingIndex(of: c, body: body, in: reduction(.constant(.int(0)))))
+    #expect(j == 1)
+    #expect(
+      IRPrinter.print(form.condition(in: c, ascendingIndex: j, lower: 0))
+        == "((%a.i == -1:i64) or (not(isnan(%a.v)) and (isnan(%b.v) or (%b.v > %a.v))))")
+    let ints = Combiner.argExtreme(isMax: false, valueType: .i32, index: .index("k"))
+    #expect(
+      IRPrinter.print(try #require(SelectFormCombiner.analyse(ints)).condition(in: ints, ascendingIndex: 1, lower: 0))
+        == "((%a.i == -1:i64) or (%b.v < %a.v))")
+    let jagged = Expr.load(Load(tensor: "offsets", indices: [.index("i")]))
+    #expect(SelectFormCombiner.ascendingIndex(of: c, body: body, in: reduction(jagged)) == nil)
+    var high = c
+    high.components[1].identity = .int(5)
+    #expect(SelectFormCombiner.ascendingIndex(of: high, body: body, in: reduction(.constant(.int(3)))) == nil)
+    let shifted = Combiner.argExtreme(isMax: true, valueType: .f32, index: .binary(.add, .index("k"), .constant(.int(1))))
+    #expect(SelectFormCombiner.ascendingIndex(of: shifted, body: body, in: reduction(.constant(.int(0)))) == nil)
+  }
 }
