@@ -17,7 +17,7 @@ extension CompileTarget {
       switch self {
       case .triton: _ = try TritonEmitter.emit(scheduled)
       case .llvm: _ = try LowerToLoops.lower(scheduled)
-      case .hip: _ = try HIPEmitter.emit(try LowerToLoops.lower(scheduled))
+      case .hip: _ = try HIPEmitter.emit(try LowerToLoops.lower(scheduled), kernel: scheduled)
       case .cute: _ = try CuTeEmitter.emit(try LowerToLoops.lower(scheduled), kernel: scheduled)
       }
       return nil
