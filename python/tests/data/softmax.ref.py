@@ -321,6 +321,31 @@ class _Ctx:
         self.lw = False
         self.D = None
 
+    def _level(self, V, levels, k, M, n, r, R, rec, inner_only=False):
+        """Walks reduction level k (var, lo_fn, hi_fn) of points whose mask is M (n points so far) in chunks of at
+        most _BUDGET // n indices (inner_only: only the last level; the others one index at a time, so that the
+        chunks follow the domain's order), binding V[var] and calling rec(k + 1, mask, points) per chunk; points
+        past each range's end are masked."""
+        var, flo, fhi = levels[k]
+        lo = flo(V, M)
+        hi = fhi(V, M)
+        length = torch.clamp(hi - lo, min=0)
+        if M is not None:
+            length = torch.where(M, length, torch.zeros_like(length))
+        maxlen = int(length.max()) if length.numel() > 0 else 0
+        if maxlen <= 0:
+            return
+        chunk = max(1, _BUDGET // max(1, n)) if not inner_only or k == len(levels) - 1 else 1
+        shape = [1] * R
+        for t0 in range(0, maxlen, chunk):
+            t1 = min(maxlen, t0 + chunk)
+            shape[r + k] = t1 - t0
+            t = torch.arange(t0, t1, dtype=torch.int64, device=self.dev).view(shape)
+            V[var] = lo + t
+            m = t < length
+            rec(k + 1, m if M is None else (M & m), n * (t1 - t0))
+        del V[var]
+
     def reduce(self, name, V, box, levels, body, op, acc):
         """Combines body over the nested reduction levels [(var, lo_fn, hi_fn)] at every point of box."""
         r = len(box)
@@ -351,36 +376,12 @@ class _Ctx:
                     self.points[name] = (p + cnt, ops)
                 self._combine(state, val, M, r, rdims, op, acc, V[levels[0][0]] if levels else None)
                 return
-            var, flo, fhi = levels[k]
-            lo = flo(V, M)
-            hi = fhi(V, M)
-            length = torch.clamp(hi - lo, min=0)
-            if M is not None:
-                length = torch.where(M, length, torch.zeros_like(length))
-            maxlen = int(length.max()) if length.numel() > 0 else 0
-            if maxlen <= 0:
-                return
-            chunk = max(1, _BUDGET // max(1, n))
-            shape = [1] * R
-            for t0 in range(0, maxlen, chunk):
-                t1 = min(maxlen, t0 + chunk)
-                shape[r + k] = t1 - t0
-                t = torch.arange(t0, t1, dtype=torch.int64, device=self.dev).view(shape)
-                V[var] = lo + t
-                m = t < length
-                rec(k + 1, m if M is None else (M & m), n * (t1 - t0))
-            del V[var]
+            self._level(V, levels, k, M, n, r, R, rec)
 
         rec(0, None, numel)
         if self.lw and op in ("argmax", "argmin") and acc in _FLOAT and "idx" in state:
             self._ties = self._argmax_ties(state, rec, tie_pass, numel, r, acc, [hi - lo for lo, hi in box])
-        if self.lw:
-            d = self._fold(None, r, R)
-            if d is not None:
-                folded[0] = d if folded[0] is None else (folded[0] | d)
-        self.D = outer
-        if folded[0] is not None:
-            self.note(folded[0])
+        self._end_reduction(folded, outer, r, R)
         return self._finish(state, op, acc)
 
     def reduce_tuple(self, name, V, box, levels, elems, comps, combine, yld, key):
@@ -470,38 +471,14 @@ class _Ctx:
                 part = [p[..., 0] for p in parts]
                 state[0] = part if state[0] is None else combine2(state[0], part)
                 return
-            var, flo, fhi = levels[k]
-            lo = flo(V, M)
-            hi = fhi(V, M)
-            length = torch.clamp(hi - lo, min=0)
-            if M is not None:
-                length = torch.where(M, length, torch.zeros_like(length))
-            maxlen = int(length.max()) if length.numel() > 0 else 0
-            if maxlen <= 0:
-                return
-            chunk = max(1, _BUDGET // max(1, n)) if k == len(levels) - 1 else 1
-            shape = [1] * R
-            for t0 in range(0, maxlen, chunk):
-                t1 = min(maxlen, t0 + chunk)
-                shape[r + k] = t1 - t0
-                t = torch.arange(t0, t1, dtype=torch.int64, device=self.dev).view(shape)
-                V[var] = lo + t
-                m = t < length
-                rec(k + 1, m if M is None else (M & m), n * (t1 - t0))
-            del V[var]
+            self._level(V, levels, k, M, n, r, R, rec, inner_only=True)
 
         rec(0, None, numel)
         result = state[0] if state[0] is not None else ident
         if self.lw and key is not None and state[0] is not None:
             self._ties = self._tuple_ties(result, nonempty[0], key, comps, final, rec, tie_pass, numel, r,
                                           [hi - lo for lo, hi in box])
-        if self.lw:
-            d = self._fold(None, r, R)
-            if d is not None:
-                folded[0] = d if folded[0] is None else (folded[0] | d)
-        self.D = outer
-        if folded[0] is not None:
-            self.note(folded[0])
+        self._end_reduction(folded, outer, r, R)
         return final(result)
 
     def _tuple_ties(self, st, nonempty, key, comps, final, rec, tie_pass, numel, r, extents):
@@ -529,14 +506,7 @@ class _Ctx:
                 y = y if torch.is_tensor(y) else torch.tensor(y, device=self.dev)
                 found.append((torch.nonzero(near), y.expand(shape)[near], shape))
 
-        tie_pass[0] = collect
-        saved = self.lw
-        self.lw = False  # the values were noted in the first pass
-        try:
-            rec(0, None, numel)
-        finally:
-            self.lw = saved
-            tie_pass[0] = None
+        self._tie_pass(rec, tie_pass, collect, numel)
         ties = {}
         answer = answer if torch.is_tensor(answer) else torch.tensor(answer, device=self.dev)
         answer = answer.reshape([1] * (r - answer.dim()) + list(answer.shape))
@@ -611,6 +581,29 @@ class _Ctx:
             out = self.wrap(out, acc)
         return out
 
+    def _end_reduction(self, folded, outer, r, R):
+        """After a reduction's passes: the discontinuities noted outside its chunks and those folded over its
+        ranges (folded[0]) become the element's notes, on top of the caller's (outer)."""
+        if self.lw:
+            d = self._fold(None, r, R)
+            if d is not None:
+                folded[0] = d if folded[0] is None else (folded[0] | d)
+        self.D = outer
+        if folded[0] is not None:
+            self.note(folded[0])
+
+    def _tie_pass(self, rec, tie_pass, collect, numel):
+        """A second walk over a reduction's domain (rec) calling collect at each chunk instead of combining; the
+        leeway is not tracked again (the first pass noted it)."""
+        tie_pass[0] = collect
+        saved = self.lw
+        self.lw = False
+        try:
+            rec(0, None, numel)
+        finally:
+            self.lw = saved
+            tie_pass[0] = None
+
     def _argmax_ties(self, st, rec, tie_pass, numel, r, acc, extents):
         """A second pass over the reduction: per point whose extreme is finite, the indices whose values are
         within the body type's tolerance of it but not equal to it (an exact tie gives the first index only), with
@@ -631,14 +624,7 @@ class _Ctx:
             if bool(tie.any()):
                 found.append((torch.nonzero(tie), var.expand(shape)[tie], shape))
 
-        tie_pass[0] = collect
-        saved = self.lw
-        self.lw = False  # the values were noted in the first pass
-        try:
-            rec(0, None, numel)
-        finally:
-            self.lw = saved
-            tie_pass[0] = None
+        self._tie_pass(rec, tie_pass, collect, numel)
         ties = {}
         for coords, values, shape in found:
             for c, v in zip(coords.tolist(), values.tolist()):
