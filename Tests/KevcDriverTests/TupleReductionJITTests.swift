@@ -30,13 +30,15 @@ import Testing
     #expect(report.passed, "\(file): \(RunReportText.render(report, kernel: kernel))")
   }
 
-  @Test(arguments: ["tuple_logsumexp.kir", "tuple_argmax.kir", "tuple_attention.kir"])
+  @Test(arguments: ["tuple_logsumexp.kir", "tuple_argmax.kir", "tuple_attention.kir", "tuple_argmax_gather.kir"])
   func naturalSchedule(_ file: String) throws { try Self.check(file) }
 
   @Test func scheduled() throws {
     try Self.check("tuple_attention.kir", trace: "compute_at(qk, o, j)\n")
     try Self.check(
       "tuple_logsumexp.kir", trace: "split(lse, k, 8)\nreorder(lse, [i, k.o, k.i])\nparallel(lse, i)\nunroll(lse, k.i, 8)\n")
+    // argmax as a tuple with its index split (a tail: N = 129): the ascending-index fold holds in the tiled order.
+    try Self.check("tuple_argmax_gather.kir", trace: "split(idx, n, 8)\nparallel(idx, m)\nunroll(idx, n.i, 8)\n")
   }
 
   /// argmax/argmin of `x[b, n]` over `n in lo .. N` as a tuple reduction (Combiner.argExtreme), printed as IR.
