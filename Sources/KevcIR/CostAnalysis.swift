@@ -408,9 +408,10 @@ public struct ScheduleCost: Sendable, Hashable {
     public var forkJoinSeconds = 0.0
     /// The fork-join cost of `kevc_parallel_for` the CPU model charges per entry of a parallel loop: a documented
     /// constant, not measured per machine. Measured on the 2-core development machine under load (five builds
-    /// beside it): 414 us per entry (embedding_bag's 64 bags of 16 lanes, 0.13 us of work serial); an idle machine
-    /// pays about 10 us. 100 us keeps kernels of less than about twice that much serial work on one thread, where
-    /// the pool can lose 3000x on a loaded machine and serial code at most the core count on an idle one.
+    /// beside it): 414 us per entry (embedding_bag's 64 bags of 16 lanes, 0.13 us of work serial); a thread pool on
+    /// an idle machine pays far less (a wake-up; not measured here). 100 us keeps kernels of less than about twice
+    /// that much serial work on one thread, where the pool can lose 3000x on a loaded machine and serial code at
+    /// most the core count on an idle one.
     public static let cpuForkJoinSeconds = 1.0e-4
     /// Cores whose streams it takes to reach `bandwidth` (CPU): one core's loads and stores reach about a quarter
     /// of a many-core machine's memory bandwidth (half of a two-core one's). An approximation, not measured.
