@@ -273,6 +273,13 @@ extension KernelBuilder {
 
   static let noIndex = "9223372036854775807"
 
+  /// The register type an arg-reduction's index travels in, and its "no index" sentinel: int32 (sentinel 2^31 - 1)
+  /// where the kernel's indices fit 32 bits (as Triton's own `tl.argmax`), else int64. On an H100 a (f32, i64)
+  /// `tl.reduce` of a 2048-wide block over 8 warps returned the maximum's value with another lane's index
+  /// (specs/argmax.kev at 4096 x 32000: 4041 of 4096 rows wrong); the index is widened to int64 only at the store.
+  var argIndexType: String { indexType == "tl.int32" ? "tl.int32" : "tl.int64" }
+  var argNoIndex: String { indexType == "tl.int32" ? "2147483647" : Self.noIndex }
+
   mutating func accumulatorShape(_ f: Frame, _ axisLanes: [String]) -> String {
     axisLanes.isEmpty ? "[]" : "[" + shape(f, keeping: Set(axisLanes)).joined(separator: ", ") + "]"
   }
@@ -284,7 +291,7 @@ extension KernelBuilder {
     line("\(acc.value) = tl.full(\(s), \(TritonType.literal(id)), \(TritonType.register(acc.type)))")
     if acc.op == .argmax || acc.op == .argmin {
       let i = fresh("acc_index")
-      line("\(i) = tl.full(\(s), \(Self.noIndex), tl.int64)")
+      line("\(i) = tl.full(\(s), \(argNoIndex), \(argIndexType))")
       acc.index = i
     }
   }
@@ -309,12 +316,12 @@ extension KernelBuilder {
       let worst = op == .argmax ? TritonType.lowest(type) : TritonType.highest(type)
       var vText = c.isConstant ? materialize(c) : c.text
       var iText = i.isConstant ? materialize(i) : i.text
-      // The index travels in int64 (its "no index" sentinel is 2^63 - 1) whatever the kernel's index width.
-      if indexType != "tl.int64" { iText = "(\(iText)).to(tl.int64)" }
+      // The index travels in `argIndexType` (its "no index" sentinel `argNoIndex`).
+      iText = "(\(iText)).to(\(argIndexType))"
       var lanes = c.lanes.union(i.lanes)
       if let mask {
         vText = "tl.where(\(mask), \(vText), \(TritonType.literal(worst)))"
-        iText = "tl.where(\(mask), \(iText), \(Self.noIndex))"
+        iText = "tl.where(\(mask), \(iText), \(argNoIndex))"
         lanes = allLanes
       }
       let vName = fresh("v")
@@ -399,7 +406,7 @@ extension KernelBuilder {
       let combine = acc.op == .argmax ? "_kevc_argmax_combine" : "_kevc_argmin_combine"
       helpers.insert(combine)
       let i = acc.index ?? "acc_index"
-      line("\(a), \(i) = \(combine)(\(a), \(i), \(v), \(r.index?.text ?? Self.noIndex))")
+      line("\(a), \(i) = \(combine)(\(a), \(i), \(v), \(r.index?.text ?? argNoIndex))")
     case .tuple:
       // Never reached: the emitter refuses tuple reductions (TritonEmitter.emit).
       break
@@ -412,7 +419,8 @@ extension KernelBuilder {
 
   mutating func finish(_ r: ReducedValue, op: ReduceOp) -> Code {
     if op == .argmax || op == .argmin, let i = r.index {
-      return Code(text: "tl.where(\(i.text) == \(Self.noIndex), -1, \(i.text))", lanes: i.lanes, type: .i64, isConstant: false)
+      return Code(
+        text: "tl.where(\(i.text) == \(argNoIndex), -1, (\(i.text)).to(tl.int64))", lanes: i.lanes, type: .i64, isConstant: false)
     }
     return r.value
   }

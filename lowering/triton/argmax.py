@@ -57,9 +57,9 @@ def kevc_argmax_idx(x_ptr, idx_ptr, BLOCK_n: tl.constexpr):
     n_ok = n < 129
     x_v = tl.load(x_ptr + (m * 129 + n), mask=n_ok, other=0.0)
     v = tl.broadcast_to(tl.where(n_ok, x_v, -float("inf")), (BLOCK_n,))
-    i = tl.broadcast_to(tl.where(n_ok, (n).to(tl.int64), 9223372036854775807), (BLOCK_n,))
+    i = tl.broadcast_to(tl.where(n_ok, (n).to(tl.int32), 2147483647), (BLOCK_n,))
     v, i = tl.reduce((v, i), None, _kevc_argmax_combine)
-    tl.store(idx_ptr + (m), (tl.where(i == 9223372036854775807, -1, i)).to(tl.int64))
+    tl.store(idx_ptr + (m), (tl.where(i == 2147483647, -1, (i).to(tl.int64))).to(tl.int64))
 
 
 @triton.jit
