@@ -62,11 +62,13 @@ import KevcIR
 /// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
 ///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
 ///    as a [contiguous, reduced] block (`fuseColumnStatistics`): one kernel instead of two and an intermediate.
-/// 3b. Stencils into their epilogues (`FusedEpilogue.swift`): a reduction of at most 16 constant points that is not a
-///    contraction (a pooling window, a depthwise filter's taps), read pointwise by its only, elementwise reader, is
-///    computed inside the reader's programs with the reader's elementwise tiling and its taps unrolled: one kernel,
-///    no round trip of the window sums through memory (the structure of bench/gpu/depthwise_conv1d.trace, 3.4x the
-///    old default there on an H100). Sketch `separate-stencils` leaves them kernels of their own.
+/// 3b. Stencils and contractions into their epilogues (`FusedEpilogue.swift`): a reduction of at most 16 constant
+///    points that is not a contraction (a pooling window, a depthwise filter's taps), read pointwise by its only,
+///    elementwise reader, is computed inside the reader's programs with the reader's elementwise tiling and its taps
+///    unrolled: one kernel, no round trip of the window sums through memory (the structure of
+///    bench/gpu/depthwise_conv1d.trace, 3.4x the old default there on an H100); a `dot` contraction so read is
+///    computed inside the reader's programs with its own tiling (1.02x to 1.92x on eight contractions on an H100,
+///    bench/gpu/ab-fused). Sketches `separate-stencils` and `separate-contractions` leave them kernels of their own.
 /// The sketches (`GPUSketches.swift`) vary these rules; sketch `fused` extends rule 3b to every reduction read
 /// pointwise by its only, elementwise reader (contractions too, with the contraction's tiling).
 /// Every step is applied only if legal, so the trace is valid for any shape (default and bench shapes alike).
@@ -183,9 +185,8 @@ extension DefaultSchedule {
     // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs; then 3b. reductions
     // into their elementwise epilogues' programs: stencils by default, every reduction in a sketch.
     var fused: Set<String> = sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : []
-    if sketch.fuseEpilogues || sketch.fuseStencilEpilogues {
-      fused.formUnion(
-        fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, stencilsOnly: !sketch.fuseEpilogues, &k, &steps))
+    if sketch.fuseEpilogues || sketch.fuseStencilEpilogues || sketch.fuseContractionEpilogues {
+      fused.formUnion(fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, &k, &steps))
     }
 
     // 4. Kernels for root definitions; 5. block reductions for fused producers.

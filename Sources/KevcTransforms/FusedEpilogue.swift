@@ -1,7 +1,7 @@
 import KevcIR
 
-/// A default-schedule rule for block-level targets (rule 3b; the default takes stencils, sketch `fused` every
-/// reduction): a reduction read pointwise by its only reader,
+/// A default-schedule rule for block-level targets (rule 3b; the default takes stencils and contractions, sketch
+/// `fused` every reduction): a reduction read pointwise by its only reader,
 /// an elementwise definition over the same axes (a cast, a bias and activation: an epilogue), is computed inside the
 /// reader's programs instead of as a kernel of its own. The reader takes the tiling the reduction would have had as
 /// a kernel (its splits, program ids and blocks, on the reader's matching axes; for a reduction of at most 16
@@ -20,17 +20,19 @@ import KevcIR
 ///   _r0: compute_at(_r0, c, m.o) split(_r0, k, 64) reorder(_r0, [m, n, k.o, k.i]) bind(m block.y, n block.x,
 ///        k.i block.z) dot(_r0); launch(c, 8, 3)
 extension DefaultSchedule {
-  /// Applies the rule to every reduction it fits, in definition order; returns the definitions it scheduled.
-  /// `stencilsOnly` (the default schedule): only reductions of at most 16 constant points that are not contractions.
+  /// Applies the rule to every reduction it fits, in definition order; returns the definitions it scheduled. Which
+  /// reductions: every one (`sketch.fuseEpilogues`), else stencils (reductions of at most 16 constant points that
+  /// are not contractions, `fuseStencilEpilogues`) and contractions (`fuseContractionEpilogues`).
   static func fuseEpilogues(
-    _ capability: GPUCapability, _ sketch: GPUSketch, block: Int, stencilsOnly: Bool = false, _ k: inout Kernel,
-    _ steps: inout [Transform]
+    _ capability: GPUCapability, _ sketch: GPUSketch, block: Int, _ k: inout Kernel, _ steps: inout [Transform]
   ) -> Set<String> {
     var done: Set<String> = []
     for d in k.definitions where d.reduction != nil && !done.contains(d.name) {
       guard let c = epilogue(of: d, in: k), !done.contains(c.name) else { continue }
-      if stencilsOnly {
-        guard stencilPoints(of: d, in: k) != nil, contractionTiling(d.name, capability, sketch, k) == nil else { continue }
+      if !sketch.fuseEpilogues {
+        let contraction = contractionTiling(d.name, capability, sketch, k) != nil
+        let stencil = !contraction && stencilPoints(of: d, in: k) != nil
+        guard (stencil && sketch.fuseStencilEpilogues) || (contraction && sketch.fuseContractionEpilogues) else { continue }
       }
       if fuse(d.name, into: c.name, capability, sketch, block: block, &k, &steps) {
         done.insert(d.name)

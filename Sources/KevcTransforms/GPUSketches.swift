@@ -13,9 +13,10 @@ import KevcIR
 ///   narrower (up to 64), still sized to the operands and shrunk to the targets' shared memory;
 /// - `unfused`: row statistics stay kernels of their own (no compute_at), each reduction a kernel;
 /// - `unsplit`: reductions are never split across programs (no rfactor);
-/// - `fused`, `fused-wide`: a reduction read pointwise by its only, elementwise reader (an epilogue: a cast, a
+/// - `fused`, `fused-wide`: every reduction read pointwise by its only, elementwise reader (an epilogue: a cast, a
 ///   bias and activation) is computed inside the reader's programs with the tiling it would have had as a kernel
-///   (`FusedEpilogue.swift`); `fused-wide` with the wide contraction tiles;
+///   (`FusedEpilogue.swift`; the default takes stencils and contractions only); `fused-wide` with the wide
+///   contraction tiles;
 /// - `wide-blocks`: elementwise kernels take 4096 elements per program instead of 1024 (more bytes in flight per
 ///   program, index math amortised: bench/gpu/jagged_truncate.trace's 64 x 64 tiles);
 /// - `fused-taps`, `per-tap`: a convolution's channel and window axes are fused into one reduction axis whatever
@@ -34,7 +35,9 @@ import KevcIR
 ///   never a sketch: only a spec whose tolerance allows them should get them;
 /// - `ieee`: every f32 contraction on the FMA units (`input_precision="ieee"`), the default's compute-bound ones too;
 /// - `separate-stencils`: a stencil (a reduction of at most 16 constant points) stays a kernel of its own before
-///   its elementwise epilogue (the default before rule 3b took stencils).
+///   its elementwise epilogue (the default before rule 3b took stencils);
+/// - `separate-contractions`: a contraction stays a kernel of its own before its elementwise epilogue, its result
+///   through memory (the default before rule 3b took contractions).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -49,9 +52,13 @@ public struct GPUSketch: Sendable, Hashable {
   public var tileScale = 0
   /// Rule 3b: reductions computed inside their elementwise epilogue's programs.
   public var fuseEpilogues = false
-  /// Rule 3b for stencils only (the default): a reduction of at most 16 constant points that is not a contraction
+  /// Rule 3b for stencils (the default): a reduction of at most 16 constant points that is not a contraction
   /// is computed inside its elementwise epilogue's programs, its taps unrolled.
   public var fuseStencilEpilogues = true
+  /// Rule 3b for contractions (the default): a `dot` contraction is computed inside its elementwise epilogue's
+  /// programs with its own tiling (measured on an H100 against the two-kernel form, bench/gpu/ab-fused: 1.02x to
+  /// 1.92x on eight contractions: matmuls, a batched matmul, convolutions, a chain of contractions).
+  public var fuseContractionEpilogues = true
   /// Rule 4: elements of an elementwise kernel's blocks (the contiguous axis, then the axis before it).
   public var elementwiseBlock = DefaultSchedule.gpuBlock
   /// Rule 0: fuse a convolution's channel and window axes when its channels are fewer than this.
@@ -108,6 +115,7 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseTapsFromTaps = 0
       }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
       with("separate-stencils") { $0.fuseStencilEpilogues = false },
+      with("separate-contractions") { $0.fuseContractionEpilogues = false },
       with("grouped") { $0.programGroup = 8 },
       with("online-rows2") {
         $0.onlineReductions = true
