@@ -49,6 +49,11 @@ struct Run: ParsableCommand {
   @Option(help: "With --target triton: at most this many seconds of timed calls and their warm-up; a slower kernel gets fewer calls (at least 3).")
   var timingSeconds: Double?
 
+  @Option(
+    name: .customLong("cost-limit-s"),
+    help: "With --target triton: the roofline measures the workload's bytes and flops (about as long again as the float64 reference) only when the reference took at most this many seconds; else the static cost. Default: always measured.")
+  var costLimitSeconds: Double?
+
   @Option(help: "With --target triton: also write the harness's JSON summary (every case, phases, timing, roofline) to this file.")
   var reportJson: String?
 

@@ -37,6 +37,7 @@ extension Run {
         seed: seed, eagerCalls: max(0, eagerCalls), server: harnessServer)
       harnessOptions.targetLabel = options.target
       if let timingSeconds, timingSeconds.isFinite, timingSeconds > 0 { harnessOptions.timingSeconds = timingSeconds }
+      harnessOptions.costLimitSeconds = costLimitSeconds
       var cases = [
         GPUHarness.Case(
           kernelModule: String(decoding: kernelData, as: UTF8.self),
