@@ -315,7 +315,7 @@ def gpu_main(args):
     # problems too large to share the device take turns (baselines_main).
     n = max(1, args.baseline_procs)
     base_procs = []
-    for i in range(n):
+    for i in range(min(n, len(ops))):  # no process without a problem
         log = open(os.path.join(out, "baselines-%d.log" % i), "w")
         base_procs.append((subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "_baselines", os.path.join(out, "baselines-%d.json" % i), refs,
