@@ -14,8 +14,19 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
       (the machine named), OUT/baselines.json, OUT/search/<op>.{db,log,json}. No search starts once fewer than
       --search-seconds + 30 s are left before --deadline (seconds from the start): those ops are reported "not
       run", for a second call (--ops, or --part 2/2). --dry-run: the same flow on this machine without a GPU (the
-      specs' small default shapes, the harness on the CPU under Triton's interpreter, a stand-in nvidia-smi, host
-      clock baselines): a test of the script, its numbers mean nothing.
+      specs' small shapes halved and made odd, the harness on the CPU under Triton's interpreter, a stand-in nvidia-smi, host
+      clock baselines): a test of the script, its numbers mean nothing. Every call starts one warm-worker server
+      (`python3 -m kevc_gpu serve`, --workers; OUT/server.log) that every search uses (`--harness-server`).
+  run.py gpu OUT --defaults-only [--parallel 4] [--compile-ahead 3] [--case-timeout 60] [--cost-limit 5]
+                 [--memory-fraction 0.6] [--deadline 480] [--hard-stop S] [--dry-run] [--ops ... | --part i/n]
+      The corpus's default schedules only, in one call: each by `kevc run --target triton --with-default-shape
+      --harness-server` (the search's protocol for a candidate: the bench shape one trial, timed, revalidated; the
+      spec's small shape every distribution), --parallel evaluating and --compile-ahead more compiling on the CPU,
+      largest first, admitted by estimated device memory, a harness_error retried alone; the roofline's measured
+      cost only where the float64 reference took at most --cost-limit s. Writes OUT/defaults/<op>.json (the
+      harness's summaries), results.json/.md with, per problem, where its time went (docs/gpu-harness.md, "The
+      KernelBench corpus in one call"). The dry run's stand-in bench shape is each dim halved and made odd (the
+      spec's shape where that does not bind), so both cases run.
   run.py cpu OUT [--kevc K] [--ops ...] [--max-points 16777216] [--timeout 120]
       On this machine: kevc's default LLVM schedule (`kevc run --trials 0`) against PyTorch CPU eager at CPU-sized
       shapes (the bench shape with its largest dims halved until the product of all dims is at most --max-points
