@@ -720,6 +720,69 @@ func smallOptions(budget: Int) -> SearchOptions {
       || log.contains(" s timing]") || log.contains(" s waiting for the device]"), "\(log)")
   }
 
+  /// Searches side by side share one warm-worker server started by their caller (`--harness-server`, as
+  /// bench/kernelbench/run.py does): the search starts none, its candidates run in the server's workers (their pid
+  /// in each case's `worker.warm`, the device in `worker_report`), and the server outlives the search.
+  @Test func aTritonSearchUsesAHarnessServerItIsGiven() throws {
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    probe.arguments = ["python3", "-c", "import torch, triton"]
+    probe.standardError = FileHandle.nullDevice
+    try ChildProcesses.start(probe)
+    probe.waitUntilExit()
+    guard probe.terminationStatus == 0 else { return }  // no torch or Triton here: nothing to run it with
+    let dir = try Paths.temporaryDirectory()
+    let fake = dir.appendingPathComponent("bin")
+    try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
+    let smi = fake.appendingPathComponent("nvidia-smi")
+    try "#!/bin/sh\necho 'Interpreter GPU, 9.0, 0.0'\n".write(to: smi, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: smi.path)
+    var env = ProcessInfo.processInfo.environment
+    env["PATH"] = fake.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+    env["KEVC_GPU_DEVICE"] = "cpu"
+    env["TRITON_INTERPRET"] = "1"
+    env["KEVC_PYTHON_DIR"] = Paths.inRepository("python").path
+    env["PYTHONPATH"] = Paths.inRepository("python").path
+    let socket = dir.appendingPathComponent("s.sock").path
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    server.arguments = ["python3", "-m", "kevc_gpu", "serve", "--socket", socket, "--workers", "1"]
+    server.environment = env
+    let listening = Pipe()
+    server.standardOutput = listening
+    server.standardError = FileHandle.nullDevice
+    try ChildProcesses.start(server)
+    defer {
+      kill(server.processIdentifier, SIGTERM)
+      server.waitUntilExit()
+    }
+    let first = String(decoding: listening.fileHandleForReading.availableData, as: UTF8.self)
+    #expect(first.contains("\"listening\""), "\(first)")
+    let db = dir.appendingPathComponent("h.db").path
+    let search = Process()
+    search.executableURL = Paths.kevc
+    search.arguments = [
+      "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
+      "--budget", "1", "--jobs", "1", "--trials", "1", "--db", db, "--harness-server", socket,
+    ]
+    search.environment = env
+    let out = Pipe()
+    search.standardOutput = out
+    search.standardError = out
+    try ChildProcesses.start(search)
+    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    search.waitUntilExit()
+    #expect(search.terminationStatus == 0, "\(log)")
+    #expect(log.contains("warm workers of the harness server at \(socket)"), "\(log)")
+    #expect(!log.contains("warm workers on device(s)"), "\(log)")
+    let database = try TuningDatabase(path: db)
+    let target = try #require(try database.targets().first)
+    let evals = try database.evaluations(workload: 1, target: target.id)
+    #expect(evals.count == 1 && evals.allSatisfy { $0.status == .ok }, "\(log)")
+    #expect(evals.first?.device?.uuid == "cpu", "\(evals.map(\.workerReport))")
+    #expect(server.isRunning)  // the caller's server outlives the search
+  }
+
   @Test func withoutAGPUTheTritonSearchSaysSo() throws {
     guard HostTarget.gpu() == nil else { return }  // the GPU machine runs the real search instead
     let dir = try Paths.temporaryDirectory()
