@@ -53,8 +53,9 @@ import KevcIR
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
 ///      over the previous axis for small elementwise tiles; its largest
-///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048);
-///      data-dependent reduction axes stay serial.
+///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048; among
+///      equal blocks the unit-stride one), and its other constant window axes too where they fit whole
+///      (`windowLanes`; unit-stride blocks innermost); data-dependent reduction axes stay serial.
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
@@ -257,7 +258,9 @@ extension DefaultSchedule {
   }
 
   /// The reduction axis a definition keeps as a block: the contiguous one when it is long, else the longest
-  /// constant-bound one.
+  /// constant-bound one, where two give the same block (their extents padded to a power of two) the one that
+  /// walks the loads with unit stride (`x[n, c, 11 * i + p, 11 * j + q]`: q, so that a block's reads are
+  /// adjacent rather than 11 elements apart).
   static func reductionLane(of d: Definition, _ k: Kernel) -> String? {
     guard let r = d.reduction else { return nil }
     let constant = r.axes.filter { k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil }
@@ -266,7 +269,38 @@ extension DefaultSchedule {
     let contiguous = gpuContiguousVariable(of: d)
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     if let c = constant.first(where: { $0.name == contiguous }), ext(c) >= 32 { return c.name }
-    return constant.max { ext($0) < ext($1) }?.name
+    return constant.max { a, b in
+      let (ea, eb) = (nextPow2(ext(a)), nextPow2(ext(b)))
+      if ea != eb { return ea < eb }
+      return !walksContiguously(d, a.name, in: k) && walksContiguously(d, b.name, in: k)
+    }?.name
+  }
+
+  /// Rule 4's further reduction blocks: the constant-bound reduction axes other than `first` (a window's other
+  /// dimensions) that fit whole in the program's block beside the `elements` it already has (the lane budget,
+  /// at most three block dimensions in all), unit-stride ones first, then the longer: the window is reduced in
+  /// one block instead of a serial loop per tap row. Not for an order-sensitive reduction (arg-reductions keep
+  /// one lane, their taps visited in order).
+  static func windowLanes(of d: Definition, first: String, elements: Int, lanes: Int, _ k: Kernel) -> [(String, Int)] {
+    guard let r = d.reduction, !r.op.carriesState else { return [] }
+    func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
+    let candidates = r.axes.filter {
+      $0.name != first && k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil && ext($0) >= 2
+    }.enumerated().sorted { a, b in
+      let (ua, ub) = (walksContiguously(d, a.element.name, in: k), walksContiguously(d, b.element.name, in: k))
+      if ua != ub { return ua }
+      if ext(a.element) != ext(b.element) { return ext(a.element) > ext(b.element) }
+      return a.offset < b.offset
+    }.map(\.element)
+    var chosen: [(String, Int)] = []
+    var total = elements
+    for a in candidates where lanes + chosen.count < 3 {
+      let block = nextPow2(ext(a))
+      guard total * block <= gpuLaneBudget else { continue }
+      chosen.append((a.name, block))
+      total *= block
+    }
+    return chosen
   }
 
   /// Whether computing reduction `p` inside consumer `c`'s programs (rule 3) would do more than twice the work of
@@ -385,6 +419,13 @@ extension DefaultSchedule {
       } else if e >= 1 {
         reductionLanes.append(r)
         laneElements *= nextPow2(e)
+        // The window's other axes, where they fit whole.
+        if let current = k.definitions.first(where: { $0.name == name }) {
+          for (w, block) in windowLanes(of: current, first: r, elements: laneElements, lanes: lanes.count + 1, k) {
+            reductionLanes.append(w)
+            laneElements *= block
+          }
+        }
       }
     }
     guard let scheduled = k.definitions.first(where: { $0.name == name }) else { return }
@@ -399,8 +440,16 @@ extension DefaultSchedule {
     let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
     let argLike = scheduled.reduction.map { $0.op.carriesState } ?? false
     let contiguousLast: [String]
+    func walks(_ l: String) -> Bool {
+      walksContiguously(scheduled, Kernel.rootVariable(of: l, in: scheduled.effectiveSchedule), in: k)
+    }
+    // Among the reduction blocks, the ones that walk memory contiguously go innermost.
+    let walkingLast = reductionLanes.count > 1 ? reductionLanes.sorted { walks($1) && !walks($0) } : reductionLanes
     if let c = contiguous, reductionLanes.contains(where: { Kernel.rootVariable(of: $0, in: scheduled.effectiveSchedule) == c }) {
-      contiguousLast = lanes + reductionLanes
+      contiguousLast = lanes + walkingLast
+    } else if reductionLanes.contains(where: walks), !lanes.contains(where: walks) {
+      // The window walks memory contiguously and the outputs do not (a strided pooling): the window innermost.
+      contiguousLast = lanes + walkingLast
     } else {
       contiguousLast = reductionLanes + lanes
     }

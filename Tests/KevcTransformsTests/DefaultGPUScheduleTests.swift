@@ -375,6 +375,36 @@ import Testing
     #expect(!(try Self.trace(Self.mmCast)).contains { $0.hasPrefix("compute_at(") })
   }
 
+  /// Rule 4's window blocks: a strided pooling (`x[.., 11 * i + p, 11 * j + q]`) reduces over its unit-stride
+  /// window axis q as the innermost block (adjacent reads; the output axis j walks 11 apart), and a window small
+  /// enough to fit the lane budget whole (3 x 3 x 3) is reduced in blocks rather than serial tap loops, at most
+  /// three block dimensions in all.
+  @Test func windowAxesBecomeBlocksUnitStrideInnermost() throws {
+    let pool2 = """
+      kernel @pool(%x: f32[N, C, H, W]) -> (%y: f32[N, C, (H / 11), (W / 11)]) {
+        dims N = 16, C = 64, H = 2048, W = 2048
+        %y: f32[n < N, c < C, i < (H / 11), j < (W / 11)] = sum<f32> [p in 0 .. 11, q in 0 .. 11] %x[n, c, ((11:i64 * i) + p), ((11:i64 * j) + q)]
+      }
+      """
+    let steps = try Self.trace(pool2)
+    #expect(steps.contains("bind(y, q, block.x)"))
+    #expect(steps.contains("bind(y, j.i, block.y)"))
+    #expect(!steps.contains { $0.hasPrefix("bind(y, p, ") })
+    let pool3 = """
+      kernel @pool(%x: f32[N, C, D, H, W]) -> (%y: f32[N, C, (D - 2), (H - 2), (W - 2)]) {
+        dims N = 16, C = 32, D = 64, H = 64, W = 128
+        %y: f32[n < N, c < C, d < (D - 2), i < (H - 2), j < (W - 2)] = sum<f32> [a in 0 .. 3, p in 0 .. 3, q in 0 .. 3] %x[n, c, (d + a), (i + p), (j + q)]
+      }
+      """
+    let steps3 = try Self.trace(pool3)
+    #expect(steps3.filter { $0.hasPrefix("bind(y, ") && $0.contains("block.") }.count == 3)
+    #expect(steps3.contains { $0.hasPrefix("bind(y, q, block.") } && steps3.contains { $0.hasPrefix("bind(y, a, block.") })
+  }
+      """
+    let stepsArg = try Self.trace(arg)
+    #expect(stepsArg.filter { $0.hasPrefix("bind(y, p, block.") || $0.hasPrefix("bind(y, q, block.") }.count <= 1)
+  }
+
   /// Sketch fused on a chain of contractions (X (X^T Y) with a cast): the outer contraction is computed in the
   /// cast's programs (one per batch element), the inner one at the same program id inside it, both dots
   /// (bench/gpu/fm_interaction.trace's structure).

@@ -3,7 +3,7 @@
 # too much to travel beside the static kevc in one transfer, so the work is split in two:
 #   bench/gpu/cute-check.sh prepare PREP_DIR [KEVC]      (here, with Swift: kevc writes every module)
 #   bench/gpu/cute-check.sh run PREP_DIR OUT_DIR         (there: no kevc needed, only python/ and the wheels)
-# prepare: for every spec of specs/ at its default dims and every trace of lowering/cute/traces (correctness) and for the 12 bench/gpu ops at their bench
+# prepare: for every spec under specs/ (the KernelBench corpus included) at its default dims and every trace of lowering/cute/traces (correctness) and for the 12 bench/gpu ops at their bench
 #   shapes (timing), `kevc compile --target cute --emit cute,torch-ref` into PREP_DIR/{check,bench}/NAME/.
 # run: the DSL from $KEVC_CUTE_SITE (a folder of the unpacked wheels; or the parts of cute-site.tar.xz in
 #   $KEVC_CUTE_PARTS, joined and unpacked to /tmp/kevc-cute-site), then the harness's protocol on each prepared pair
@@ -27,8 +27,8 @@ if [ "$MODE" = prepare ]; then
   # 'matmul|conv1d|attention|fm_interaction|conv2d').
   only() { echo "$1" | grep -qE "${KEVC_CUTE_ONLY:-.}"; }
   mkdir -p "$PREP/check" "$PREP/bench"
-  for spec in specs/*.kev; do
-    name=$(basename "$spec" .kev)
+  for spec in $(find specs -name '*.kev' | sort); do  # specs/ and its corpus (specs/kernelbench/NAME: kernelbench.NAME)
+    name=$(echo "${spec#specs/}" | tr / . | sed 's/\.kev$//')
     only "$name" || continue
     kevc compile "$spec" --target cute --emit cute,torch-ref --dump-dir "$PREP/check/$name" > "$PREP/check/$name.log" 2>&1 \
       || echo "prepare: $spec failed (see $PREP/check/$name.log)"

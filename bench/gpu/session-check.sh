@@ -10,6 +10,13 @@
 # 3. evaluation throughput (bench/search/throughput.sh) on SESSION_TP_OPS, SESSION_TP_SECONDS each, no sweep;
 # 4. HIP compiled as CUDA through the harness on every spec of specs/ (kevc run --target hip);
 # 5. bench/search/multigpu.sh on this host's GPUs (one GPU: the script's modes agree; Ray where installed).
+# Parts not in the default set:
+#   targets: bench/gpu/targets-check.sh with KEVC_TARGETS (default "triton hip"): every spec of specs/ (the corpus
+#            included) through the harness per target, then the 12 bench/gpu ops timed per target (SESSION_TARGETS_SECONDS);
+#   cute:    bench/gpu/cute-check.sh run SESSION_CUTE_PREP (prepared here with Swift; the DSL's wheels from
+#            $KEVC_CUTE_PARTS), its per-module results as one .tgz;
+#   mfma:    bench/gpu/mfma-check.sh (the HIP matrix-tile traces, portable path on NVIDIA);
+#   noseeds: bench/search/noseeds-check.sh for SESSION_NOSEEDS_OPS, SESSION_NOSEEDS_SECONDS each.
 # Each part's results land in OUT_DIR/<part>.* (text, and the kernelbench logs as one .tgz; at most 8 files come
 # back from a device call).
 # SESSION_PARTS picks parts (default "attention kernelbench throughput hip multigpu").
@@ -31,6 +38,40 @@ say "attention"
 timeout "${SESSION_ATT_SECONDS:-150}" bench/gpu/rewrites-check.sh /tmp/sc-att --attention > /tmp/sc-att.log 2>&1
 say "attention exit $?"
 cp /tmp/sc-att/rewrites.md "$OUT/attention.md" 2>/dev/null; tail -5 /tmp/sc-att.log >> "$OUT/session.log"
+fi
+
+if want targets; then
+say "targets"
+KEVC_TARGETS=${KEVC_TARGETS:-"triton hip"} KEVC_CHECK_JOBS=${KEVC_CHECK_JOBS:-16} KEVC_TARGETS_SECONDS=${SESSION_TARGETS_SECONDS:-300} \
+  timeout $(( ${SESSION_TARGETS_SECONDS:-300} + 30 )) bench/gpu/targets-check.sh /tmp/sc-tg > /tmp/sc-tg.log 2>&1
+say "targets exit $?"
+tail -12 /tmp/sc-tg.log >> "$OUT/session.log"
+tar czf "$OUT/targets.tgz" -C /tmp/sc-tg . 2>/dev/null
+fi
+
+if want cute; then
+say "cute"
+timeout "${SESSION_CUTE_SECONDS:-300}" bench/gpu/cute-check.sh run "${SESSION_CUTE_PREP:?SESSION_CUTE_PREP}" /tmp/sc-cute > /tmp/sc-cute.log 2>&1
+say "cute exit $?"
+tail -4 /tmp/sc-cute.log >> "$OUT/session.log"
+cp /tmp/sc-cute/cute-check.md "$OUT/cute-check.md" 2>/dev/null
+tar czf "$OUT/cute.tgz" -C /tmp/sc-cute . 2>/dev/null
+fi
+
+if want mfma; then
+say "mfma"
+timeout "${SESSION_MFMA_SECONDS:-120}" bench/gpu/mfma-check.sh /tmp/sc-mfma > /tmp/sc-mfma.log 2>&1
+say "mfma exit $?"
+cp /tmp/sc-mfma/mfma-check.txt "$OUT/mfma-check.txt" 2>/dev/null
+fi
+
+if want noseeds; then
+say "noseeds"
+DEADLINE=${SESSION_NOSEEDS_DEADLINE:-150} timeout "${SESSION_NOSEEDS_TOTAL:-240}" bench/search/noseeds-check.sh /tmp/sc-ns \
+  "${SESSION_NOSEEDS_SECONDS:-60}" "${SESSION_NOSEEDS_OPS:-matmul_bf16 rmsnorm}" > /tmp/sc-ns.log 2>&1
+say "noseeds exit $?"
+tail -6 /tmp/sc-ns.log >> "$OUT/session.log"
+tar czf "$OUT/noseeds.tgz" -C /tmp/sc-ns --exclude search.db . 2>/dev/null
 fi
 
 if want kernelbench; then

@@ -20,9 +20,13 @@ cd "$(dirname "$0")/../.."
 START=$(date +%s)
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nvcc --version | tail -2
   python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; "$KEVC" --version; } > "$OUT/machine.txt" 2>&1
-TARGETS="hip"
+# KEVC_TARGETS picks the targets checked (e.g. "triton hip"; default hip, and cute where the DSL imports);
+# KEVC_TARGETS_SECONDS bounds the whole script (default 450: the timing gets what the checks left).
+TARGETS=${KEVC_TARGETS:-hip}
 . bench/gpu/cute-site.sh
-if python3 -c 'import cutlass.cute' >> "$OUT/machine.txt" 2>&1; then TARGETS="hip cute"; else echo "cute: nvidia-cutlass-dsl not importable, skipped" | tee -a "$OUT/machine.txt"; fi
+if [ -z "${KEVC_TARGETS:-}" ]; then
+  if python3 -c 'import cutlass.cute' >> "$OUT/machine.txt" 2>&1; then TARGETS="hip cute"; else echo "cute: nvidia-cutlass-dsl not importable, skipped" | tee -a "$OUT/machine.txt"; fi
+fi
 export KEVC OUT
 JOBS=${KEVC_CHECK_JOBS:-8}
 for T in $TARGETS; do
@@ -54,10 +58,10 @@ for t in targets:
 json.dump(res, open(os.path.join(out, "correctness.json"), "w"), indent=1)
 PY
 # Timing: what is left of 8 minutes, the bench cut off (its partial table kept) if it runs over.
-LEFT=$(( 450 - ($(date +%s) - START) ))
+LEFT=$(( ${KEVC_TARGETS_SECONDS:-450} - ($(date +%s) - START) ))
 if [ $LEFT -gt 60 ]; then
   export KEVC_BENCH_TIMEOUT=${KEVC_BENCH_TIMEOUT:-60}
-  timeout $LEFT python3 bench/gpu/bench.py "$KEVC" "$OUT/bench" --targets "triton,$(echo $TARGETS | tr ' ' ,)" --hand 0 --jobs 4 2>&1 | tail -30
+  timeout $LEFT python3 bench/gpu/bench.py "$KEVC" "$OUT/bench" --targets "$(echo triton $TARGETS | tr ' ' '\n' | awk '!seen[$0]++' | paste -sd,)" --hand 0 --jobs 4 2>&1 | tail -30
   [ -f "$OUT/bench/results.json" ] || python3 bench/gpu/bench.py --report-partial "$OUT/bench" | tail -20
 else
   echo "no time left for the timing ($LEFT s)"
