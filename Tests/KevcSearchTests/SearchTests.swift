@@ -640,19 +640,8 @@ func smallOptions(budget: Int) -> SearchOptions {
   /// (KEVC_GPU_DEVICE=cpu) and Triton's interpreter. kevc search -> worker -> both shapes in one harness worker ->
   /// device lock -> results in the database, the seed trace evaluated after the default. Times mean nothing here.
   @Test func tritonSearchEndToEndUnderTritonsInterpreter() throws {
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    probe.arguments = ["python3", "-c", "import torch, triton"]
-    probe.standardError = FileHandle.nullDevice
-    try ChildProcesses.start(probe)
-    probe.waitUntilExit()
-    guard probe.terminationStatus == 0 else { return }  // no torch or Triton here: nothing to run it with
-    let dir = try Paths.temporaryDirectory()
-    let fake = dir.appendingPathComponent("bin")
-    try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
-    let smi = fake.appendingPathComponent("nvidia-smi")
-    try "#!/bin/sh\necho 'Interpreter GPU, 9.0, 0.0'\n".write(to: smi, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: smi.path)
+    guard let gpu = try Self.interpreterGPU() else { return }  // no torch or Triton here: nothing to run it with
+    let (dir, interpreter) = gpu
     let db = dir.appendingPathComponent("i.db").path
     let search = Process()
     search.executableURL = Paths.kevc
@@ -661,11 +650,7 @@ func smallOptions(budget: Int) -> SearchOptions {
       "--budget", "2", "--jobs", "2", "--trials", "1", "--db", db,
       "--seed-trace", Paths.inRepository("bench/gpu/softmax.trace").path,
     ]
-    var env = ProcessInfo.processInfo.environment
-    env["PATH"] = fake.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-    env["KEVC_GPU_DEVICE"] = "cpu"
-    env["TRITON_INTERPRET"] = "1"
-    env["KEVC_PYTHON_DIR"] = Paths.inRepository("python").path
+    var env = interpreter
     // Two simulated devices: a warm-worker pool per device (issue 17), each device with its own lock and budget.
     env["KEVC_SIMULATED_DEVICES"] = "2"
     env["KEVC_SIMULATED_DEVICE_MEMORY"] = String(8 << 30)
@@ -720,17 +705,16 @@ func smallOptions(budget: Int) -> SearchOptions {
       || log.contains(" s timing]") || log.contains(" s waiting for the device]"), "\(log)")
   }
 
-  /// Searches side by side share one warm-worker server started by their caller (`--harness-server`, as
-  /// bench/kernelbench/run.py does): the search starts none, its candidates run in the server's workers (their pid
-  /// in each case's `worker.warm`, the device in `worker_report`), and the server outlives the search.
-  @Test func aTritonSearchUsesAHarnessServerItIsGiven() throws {
+  /// A scratch folder and the environment of a Triton search on the CPU (KEVC_GPU_DEVICE=cpu, Triton's interpreter,
+  /// a stand-in nvidia-smi naming an "Interpreter GPU"); nil where torch or Triton is missing.
+  static func interpreterGPU() throws -> (URL, [String: String])? {
     let probe = Process()
     probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     probe.arguments = ["python3", "-c", "import torch, triton"]
     probe.standardError = FileHandle.nullDevice
     try ChildProcesses.start(probe)
     probe.waitUntilExit()
-    guard probe.terminationStatus == 0 else { return }  // no torch or Triton here: nothing to run it with
+    guard probe.terminationStatus == 0 else { return nil }
     let dir = try Paths.temporaryDirectory()
     let fake = dir.appendingPathComponent("bin")
     try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
@@ -742,6 +726,16 @@ func smallOptions(budget: Int) -> SearchOptions {
     env["KEVC_GPU_DEVICE"] = "cpu"
     env["TRITON_INTERPRET"] = "1"
     env["KEVC_PYTHON_DIR"] = Paths.inRepository("python").path
+    return (dir, env)
+  }
+
+  /// Searches side by side share one warm-worker server started by their caller (`--harness-server`, as
+  /// bench/kernelbench/run.py does): the search starts none, its candidates run in the server's workers (their pid
+  /// in each case's `worker.warm`, the device in `worker_report`), and the server outlives the search.
+  @Test func aTritonSearchUsesAHarnessServerItIsGiven() throws {
+    guard let gpu = try Self.interpreterGPU() else { return }  // no torch or Triton here: nothing to run it with
+    let (dir, interpreter) = gpu
+    var env = interpreter
     env["PYTHONPATH"] = Paths.inRepository("python").path
     let socket = dir.appendingPathComponent("s.sock").path
     let server = Process()
@@ -753,7 +747,9 @@ func smallOptions(budget: Int) -> SearchOptions {
     server.standardError = FileHandle.nullDevice
     try ChildProcesses.start(server)
     defer {
-      kill(server.processIdentifier, SIGTERM)
+      // SIGKILL: a process started from a test thread inherits its blocked signals, SIGTERM among them (the warm
+      // workers die with the server: PR_SET_PDEATHSIG).
+      kill(server.processIdentifier, SIGKILL)
       server.waitUntilExit()
     }
     let first = String(decoding: listening.fileHandleForReading.availableData, as: UTF8.self)
