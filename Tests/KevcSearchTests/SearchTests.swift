@@ -643,25 +643,17 @@ func smallOptions(budget: Int) -> SearchOptions {
     guard let gpu = try Self.interpreterGPU() else { return }  // no torch or Triton here: nothing to run it with
     let (dir, interpreter) = gpu
     let db = dir.appendingPathComponent("i.db").path
-    let search = Process()
-    search.executableURL = Paths.kevc
-    search.arguments = [
-      "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
-      "--budget", "2", "--jobs", "2", "--trials", "1", "--db", db,
-      "--seed-trace", Paths.inRepository("bench/gpu/softmax.trace").path,
-    ]
     var env = interpreter
     // Two simulated devices: a warm-worker pool per device (issue 17), each device with its own lock and budget.
     env["KEVC_SIMULATED_DEVICES"] = "2"
     env["KEVC_SIMULATED_DEVICE_MEMORY"] = String(8 << 30)
-    search.environment = env
-    let out = Pipe()
-    search.standardOutput = out
-    search.standardError = out
-    try ChildProcesses.start(search)
-    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    search.waitUntilExit()
-    #expect(search.terminationStatus == 0, "\(log)")
+    let (status, log) = try Self.kevc(
+      [
+        "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
+        "--budget", "2", "--jobs", "2", "--trials", "1", "--db", db,
+        "--seed-trace", Paths.inRepository("bench/gpu/softmax.trace").path,
+      ], env: env)
+    #expect(status == 0, "\(log)")
     #expect(log.contains("warm workers on device(s) [0, 1]"), "\(log)")
     #expect(log.contains("budget 7168 MiB per device, 2 device(s)"), "\(log)")
     let database = try TuningDatabase(path: db)
@@ -729,6 +721,21 @@ func smallOptions(budget: Int) -> SearchOptions {
     return (dir, env)
   }
 
+  /// `kevc ARGS` in `env`: its exit status and its output (standard output and error together).
+  static func kevc(_ arguments: [String], env: [String: String]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = Paths.kevc
+    process.arguments = arguments
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    try ChildProcesses.start(process)
+    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, log)
+  }
+
   /// Searches side by side share one warm-worker server started by their caller (`--harness-server`, as
   /// bench/kernelbench/run.py does): the search starts none, its candidates run in the server's workers (their pid
   /// in each case's `worker.warm`, the device in `worker_report`), and the server outlives the search.
@@ -755,20 +762,12 @@ func smallOptions(budget: Int) -> SearchOptions {
     let first = String(decoding: listening.fileHandleForReading.availableData, as: UTF8.self)
     #expect(first.contains("\"listening\""), "\(first)")
     let db = dir.appendingPathComponent("h.db").path
-    let search = Process()
-    search.executableURL = Paths.kevc
-    search.arguments = [
-      "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
-      "--budget", "1", "--jobs", "1", "--trials", "1", "--db", db, "--harness-server", socket,
-    ]
-    search.environment = env
-    let out = Pipe()
-    search.standardOutput = out
-    search.standardError = out
-    try ChildProcesses.start(search)
-    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    search.waitUntilExit()
-    #expect(search.terminationStatus == 0, "\(log)")
+    let (status, log) = try Self.kevc(
+      [
+        "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
+        "--budget", "1", "--jobs", "1", "--trials", "1", "--db", db, "--harness-server", socket,
+      ], env: env)
+    #expect(status == 0, "\(log)")
     #expect(log.contains("warm workers of the harness server at \(socket)"), "\(log)")
     #expect(!log.contains("warm workers on device(s)"), "\(log)")
     let database = try TuningDatabase(path: db)
