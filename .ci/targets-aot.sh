@@ -40,6 +40,12 @@ for t in lowering/hip/traces/*.mfma.trace; do
     python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads $mode --trials 1 "$s" --schedule "$t" | tail -1 || fail=1
   done
 done
+# precision(c, bf16) on 128 x 128 tiles (2 x 2 waves): the MFMA path rounds the f32 operands to bf16 (bf16
+# instructions, the plan's `mfma`), the results compared at bf16's tolerance (the module's "tolerance" entry).
+for mode in "" "--mfma"; do
+  python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads $mode --trials 1 --shape M=256,N=200,K=70 specs/matmul.kev \
+    --schedule lowering/triton/traces/matmul.bf16_operands.trace | tail -1 || fail=1
+done
 # CuTe traces (lowering/cute/traces/SPEC.NAME.trace): the tf32 dot through cute.gemm.
 for t in lowering/cute/traces/*.trace; do
   n=$(basename "$t" .trace)

@@ -21,6 +21,36 @@ public enum ChildProcesses {
     try process.run()
   }
 
+  /// Which standard stream of a child `run` returns; the other goes to the null device.
+  public enum Capture: Sendable {
+    case standardOutput, standardError
+  }
+
+  /// Runs `tool` (a name on the PATH or a path, through `/usr/bin/env`) with `arguments` and `environment` (nil:
+  /// this process's), started by `start`, and waits for it to end: its exit status and the text it wrote to the
+  /// `capture`d stream. Throws where it cannot be started (the callers' tools: clang, Python, the C compiler).
+  public static func run(
+    _ tool: String, _ arguments: [String], environment: [String: String]? = nil, capture: Capture
+  ) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    if let environment { process.environment = environment }
+    let pipe = Pipe()
+    switch capture {
+    case .standardOutput:
+      process.standardOutput = pipe
+      process.standardError = FileHandle.nullDevice
+    case .standardError:
+      process.standardError = pipe
+      process.standardOutput = FileHandle.nullDevice
+    }
+    try start(process)
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
   /// Runs `body` (a `posix_spawn`) while no other thread of this process is starting a child.
   static func whileStarting<T>(_ body: () -> T) -> T {
     lock.lock()

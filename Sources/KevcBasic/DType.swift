@@ -21,6 +21,15 @@ public enum DType: String, Hashable, Codable, Sendable, CaseIterable, CustomStri
     }
   }
 
+  /// The type a value of this type is computed in: f16 and bf16 values are widened to f32 (and rounded back at every
+  /// store and cast); every other type is its own. Each target spells its registers' types from it.
+  public var computed: DType {
+    switch self {
+    case .f16, .bf16: return .f32
+    case .f32, .f64, .i8, .i32, .i64, .bool: return self
+    }
+  }
+
   /// Bytes per element in memory.
   public var byteSize: Int {
     switch self {

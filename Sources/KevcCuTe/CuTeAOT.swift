@@ -17,25 +17,19 @@ public enum CuTeAOT {
     let python = ProcessInfo.processInfo.environment["KEVC_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
     var problems: [Diagnostic] = []
     for arch in archs {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = [python, "-m", "kevc_gpu.cute_aot", path, "--arch", arch]
       var env = ProcessInfo.processInfo.environment
       env["PYTHONPATH"] = dir + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
       env["PYTHONDONTWRITEBYTECODE"] = "1"
-      process.environment = env
-      let out = Pipe()
-      process.standardOutput = out
-      process.standardError = FileHandle.nullDevice
+      let output: String
       do {
-        try ChildProcesses.start(process)
+        output = try ChildProcesses.run(
+          python, ["-m", "kevc_gpu.cute_aot", path, "--arch", arch], environment: env, capture: .standardOutput
+        ).output
       } catch {
         throw DiagnosticError(
           .error(DiagnosticID("cute", "aot-unavailable"), "cannot run \(python): \(error.localizedDescription)", at: here))
       }
-      let data = out.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+      let lines = output.split(separator: "\n")
       guard let last = lines.last,
         let json = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
       else {

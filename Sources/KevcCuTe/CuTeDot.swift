@@ -76,28 +76,15 @@ struct CuTeDot {
   }
   var atomK: Int { operands == .tf32 ? 8 : 16 }
 
-  /// Buffers `stmts` store to, besides the ones they allocate.
-  static func storedBuffers(_ stmts: [Stmt]) -> Set<String> {
-    var out: Set<String> = []
-    for s in stmts {
-      switch s {
-      case .loop(let l): out.formUnion(storedBuffers(l.body))
-      case .store(let b, _, _): out.insert(b)
-      case .ifThen(_, let t, let e): out.formUnion(storedBuffers(t).union(storedBuffers(e)))
-      case .allocate(let b, let body): out.formUnion(storedBuffers(body).subtracting([b.name]))
-      }
-    }
-    return out
-  }
-
   /// The choice for one top-level nest of `program` (one phase): the phase of a `dot` definition prints its plan
   /// (`contractions`, from `NestPlan.contractions`), or the plan's reason why the tensor cores do not take it.
   static func choose(
     _ stmt: Stmt, program: LoopProgram, kernel: Kernel, contractions: [String: NestPlan.ContractionPlan],
     workspace: [Buffer], mma: CuTeMMA = .sm80
   ) -> Choice {
-    let stores = storedBuffers([stmt])
     let allocated = Set(ThreadPlan.allocations([stmt]))
+    // Buffers the phase stores to, besides the ones it allocates.
+    let stores = ThreadPlan.stores([stmt]).subtracting(allocated)
     let dots = kernel.definitions.filter { $0.effectiveSchedule.isDot }
     guard let d = dots.first(where: { allocated.contains($0.name) }) ?? dots.first(where: { stores.contains($0.name) }),
       let planned = contractions[d.name]

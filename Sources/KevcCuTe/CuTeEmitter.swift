@@ -33,9 +33,9 @@ public enum CuTeEmitter {
   /// The thread plan (`--emit plan`) with what the CuTe DSL makes of each `dot` phase: `cute.gemm` instead of the
   /// plan's loops, or the loops and why.
   public static func planText(_ program: LoopProgram, kernel: Kernel, mma: CuTeMMA = .sm80) -> String {
-    let plan = ThreadPlan(program)
+    let contractions = LowerToLoops.contractions(kernel)
+    let plan = ThreadPlan(program, contractions: contractions)
     var s = plan.text(program)
-    let contractions = NestPlan.contractions(kernel)
     for (i, stmt) in program.body.enumerated() {
       switch CuTeDot.choose(stmt, program: program, kernel: kernel, contractions: contractions, workspace: plan.workspace, mma: mma) {
       case .loops: continue
@@ -50,7 +50,8 @@ public enum CuTeEmitter {
   public static func emit(
     _ program: LoopProgram, kernel: Kernel, origin: String = "", mma: CuTeMMA = .sm80
   ) throws(DiagnosticError) -> String {
-    let plan = ThreadPlan(program)
+    let contractions = LowerToLoops.contractions(kernel)
+    let plan = ThreadPlan(program, contractions: contractions)
     var printer = PlanPrinter(syntax: CuTeSyntax(), dims: program.dims, indent: 2)
     let resultNames = Set(program.results.map(\.name))
     var arguments: [(name: String, dtype: DType, scalar: Bool, elements: Int)] = []
@@ -71,7 +72,6 @@ public enum CuTeEmitter {
     s += "import cutlass\nimport cutlass.cute as cute\n\n"
     s += plan.metadata(program, kernel: kernel, target: "cute")
     var launches: [String] = []
-    let contractions = NestPlan.contractions(kernel)
     for (i, phase) in plan.phases.enumerated() {
       let k = "\(base)_p\(i)"
       var note = ""

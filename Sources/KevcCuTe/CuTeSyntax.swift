@@ -22,12 +22,7 @@ struct CuTeSyntax: KernelSyntax {
   }
 
   /// The DSL type of a value in registers (f16/bf16 computed in f32).
-  static func register(_ t: DType) -> String {
-    switch t {
-    case .f16, .bf16: return "cutlass.Float32"
-    case .f32, .f64, .i8, .i32, .i64, .bool: return type(t)
-    }
-  }
+  static func register(_ t: DType) -> String { type(t.computed) }
 
   static func literal(_ c: Constant) -> String {
     let r = register(c.dtype)

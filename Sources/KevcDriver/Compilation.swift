@@ -342,9 +342,10 @@ extension Compiler {
     }
     let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
     if request.stages.contains(.plan) {
-      result.artifacts[.plan] = Data((ThreadPlan(loops).text(loops) + LowerToLoops.plan(scheduled).text).utf8)
+      let contractions = LowerToLoops.contractions(scheduled)
+      result.artifacts[.plan] = Data((ThreadPlan(loops, contractions: contractions).text(loops) + LowerToLoops.plan(scheduled).text).utf8)
     }
-    let output = try HIPEmitter.emit(loops, origin: origin)
+    let output = try HIPEmitter.emit(loops, kernel: scheduled, origin: origin)
     result.artifacts[.hip] = Data(output.source.utf8)
     if request.stages.contains(.hipModule) {
       result.artifacts[.hipModule] = Data(

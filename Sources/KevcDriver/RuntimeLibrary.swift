@@ -85,23 +85,16 @@ public enum RuntimeLibrary {
 
   /// Runs `tool` (a name on the PATH or a path) and fails with its standard error.
   static func runTool(_ tool: String, _ arguments: [String], what: String) throws(DiagnosticError) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = FileHandle.nullDevice
+    let (status, message): (Int32, String)
     do {
-      try ChildProcesses.start(process)
+      (status, message) = try ChildProcesses.run(tool, arguments, capture: .standardError)
     } catch {
       throw failure("cannot run \(what) '\(tool)': \(error.localizedDescription)")
     }
-    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    guard status == 0 else {
       let detail = message.split(separator: "\n").prefix(3).joined(separator: "; ")
       throw failure(
-        process.terminationStatus == 127
+        status == 127
           ? "\(what) '\(tool)' was not found (set \(what == "the archiver" ? "AR" : "CC")); it builds the kevc runtime"
           : "\(what) '\(tool)' failed on the kevc runtime: \(detail)")
     }

@@ -34,25 +34,18 @@ public enum HIPAOT {
     guard fm.createFile(atPath: path, contents: Data(source.utf8)) else {
       throw DiagnosticError(.error(DiagnosticID("hip", "aot-unavailable"), "cannot write \(path)", at: here))
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      clang, "-x", "hip", "--offload-arch=\(arch)", "--cuda-device-only", "--no-gpu-bundle-output", "-nogpulib",
+    let arguments = [
+      "-x", "hip", "--offload-arch=\(arch)", "--cuda-device-only", "--no-gpu-bundle-output", "-nogpulib",
       "-nogpuinc", "-O3", "-cuid=kevc", "-DKEVC_DEVICE_ONLY", "-I", include, assembly ? "-S" : "-c", path, "-o", output,
     ] + (linker.map { ["--ld-path=\($0)"] } ?? [])
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = FileHandle.nullDevice
+    let (status, text): (Int32, String)
     do {
-      try ChildProcesses.start(process)
+      (status, text) = try ChildProcesses.run(clang, arguments, capture: .standardError)
     } catch {
       throw DiagnosticError(
         .error(DiagnosticID("hip", "aot-unavailable"), "cannot run \(clang): \(error.localizedDescription)", at: here))
     }
-    let data = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    if process.terminationStatus != 0 {
+    if status != 0 {
       var problems: [Diagnostic] = []
       for line in text.split(separator: "\n") {
         // file:line:col: error: message
@@ -67,8 +60,8 @@ public enum HIPAOT {
             at: SourceLocation(file: String(parts[0]), line: l, column: c)))
       }
       if problems.isEmpty {
-        let last = text.split(separator: "\n").last.map(String.init) ?? "exit status \(process.terminationStatus)"
-        if text.contains("No such file") || process.terminationStatus == 127 {
+        let last = text.split(separator: "\n").last.map(String.init) ?? "exit status \(status)"
+        if text.contains("No such file") || status == 127 {
           throw DiagnosticError(.error(DiagnosticID("hip", "aot-unavailable"), "cannot run \(clang): \(last)", at: here))
         }
         problems.append(.error(DiagnosticID("hip", "aot-error"), "\(clang) for \(arch): \(last)", at: SourceLocation(file: path, line: 1, column: 1)))

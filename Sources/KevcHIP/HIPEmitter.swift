@@ -29,6 +29,8 @@ public enum HIPEmitter {
     public var workspace: [(name: String, dtype: DType, elements: Int)]
     /// Threads of each launch, in order.
     public var launches: [Int]
+    /// The thread plan the source prints.
+    public var plan: ThreadPlan
   }
 
   static func internalError(_ message: String) -> DiagnosticError {
@@ -51,8 +53,9 @@ public enum HIPEmitter {
     })
   }
 
-  public static func emit(_ program: LoopProgram, origin: String = "") throws(DiagnosticError) -> Output {
-    let plan = ThreadPlan(program)
+  /// The source of `program`, lowered from `kernel` (whose `dot` definitions' plans its matrix tiles read).
+  public static func emit(_ program: LoopProgram, kernel: Kernel, origin: String = "") throws(DiagnosticError) -> Output {
+    let plan = ThreadPlan(program, contractions: LowerToLoops.contractions(kernel))
     var printer = PlanPrinter(syntax: HIPSyntax(), dims: program.dims)
     let resultNames = Set(program.results.map(\.name))
     /// Arguments of every kernel: params, results, workspaces.
@@ -103,6 +106,6 @@ public enum HIPEmitter {
     s += "  return KEVC_LAST_ERROR();\n}\n#endif\n"
     return Output(
       source: s, entryPoint: entry, workspace: plan.workspace.map { ($0.name, $0.dtype, $0.elementCount) },
-      launches: launches.map(\.threads))
+      launches: launches.map(\.threads), plan: plan)
   }
 }

@@ -10,22 +10,18 @@ import KevcLowering
 struct HIPSyntax: KernelSyntax {
 
   /// The C++ type of a value in registers (f16/bf16 computed in f32).
-  static func register(_ t: DType) -> String {
+  static func register(_ t: DType) -> String { storage(t.computed) }
+
+  /// The C++ type of an element in memory (f16 and bf16 as their 16-bit patterns).
+  static func storage(_ t: DType) -> String {
     switch t {
-    case .f16, .bf16, .f32: return "float"
+    case .f16, .bf16: return "uint16_t"
+    case .f32: return "float"
     case .f64: return "double"
     case .i8: return "int8_t"
     case .i32: return "int"
     case .i64: return "long long"
     case .bool: return "bool"
-    }
-  }
-
-  /// The C++ type of an element in memory.
-  static func storage(_ t: DType) -> String {
-    switch t {
-    case .f16, .bf16: return "uint16_t"
-    case .f32, .f64, .i8, .i32, .i64, .bool: return register(t)
     }
   }
 

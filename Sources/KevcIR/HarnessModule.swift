@@ -63,6 +63,18 @@ public enum HarnessModule {
     return s
   }
 
+  /// The metadata's `"tolerance"` entry of every GPU target: results that a dot with a reduced input precision
+  /// (`precision(y, tf32 | bf16)`) feeds are compared with that precision's tolerance (the harness takes the coarser
+  /// of this and the reference's); empty where no dot has one.
+  public static func tolerance(_ kernel: Kernel) -> String {
+    guard kernel.definitions.contains(where: { $0.schedule?.dotPrecision != nil }) else { return "" }
+    let entries = kernel.results.map { r in
+      let t = ComputedPrecision.of(r.name, in: kernel).map { ComputedPrecision.coarser($0, r.dtype) } ?? r.dtype
+      return "\(pyString(r.name)): \(pyString(t.rawValue))"
+    }
+    return "    \"tolerance\": {\(entries.joined(separator: ", "))},\n"
+  }
+
   /// Whether a param is passed as a Python number (a scalar that is not also a result).
   public static func isScalarArgument(_ p: Param, of kernel: Kernel) -> Bool {
     p.isScalar && !kernel.results.contains(where: { $0.name == p.name })

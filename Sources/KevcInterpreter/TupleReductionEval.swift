@@ -9,7 +9,10 @@ import KevcIR
 /// combiner is compiled without doubt tracking: its comparisons (a running maximum equal to itself) are exact
 /// choices between equivalent rescalings, not discontinuities of the result. A select-form combiner
 /// (SelectFormCombiner.swift: argmax) evaluates its one condition per element and, when it holds, takes the elements
-/// as the state (the same values as its selects).
+/// as the state (the same values as its selects). With leeway tracked (`Interpreter.runWithLeeway`), a select-form
+/// combiner with an order key (`SelectFormCombiner.orderKey`: argmax's value) over a non-empty domain whose final key
+/// is finite records as alternatives its own yield and the yield of every element whose key is within the key type's
+/// tolerance of the final one but not equal to it: argmax's "any index of a near tie, the first of an exact tie".
 final class TupleState {
   var left: [Double]
   var leftInts: [Int64]
@@ -89,13 +92,30 @@ extension ExprCompiler {
     let yield = try yielder.compile(c.yield)
     // A select-form combiner keeps the state or takes the element whole: its one condition, evaluated once.
     var take: (() -> Int64)?
-    if let form = SelectFormCombiner.analyse(c), case .int(let t) = try combiner.compile(form.condition).code { take = t }
+    var key: Int?
+    if let form = SelectFormCombiner.analyse(c), case .int(let t) = try combiner.compile(form.condition).code {
+      take = t
+      key = form.orderKey(in: c)
+    }
+    let yieldValue: () -> Double
+    switch yield.code {
+    case .float(let y): yieldValue = y
+    case .int(let y): yieldValue = { Double(y()) }
+    }
+    let doubt = self.doubt
+    let keyType = key.map { c.components[$0].dtype } ?? .f64
     let run = {
       for r in reset { r() }
       if let take {
+        var nonEmpty = false
         domain.forEach {
+          nonEmpty = true
           for l in loadElements { l() }
           if take() != 0 { for t in takeRight { t() } }
+        }
+        if let doubt, let key, nonEmpty, state.left[key].isFinite {
+          doubt.alternatives = TupleState.nearTies(
+            state, key: key, type: keyType, domain: domain, load: loadElements, yield: yieldValue)
         }
         return
       }
@@ -117,5 +137,29 @@ extension ExprCompiler {
         return y()
       })
     }
+  }
+}
+
+extension TupleState {
+  /// The alternatives of a select-form reduction whose final state (in `left`) has the finite order key `key`: the
+  /// yield of that state and of every element whose key is within tolerance of it but not equal to it, ascending
+  /// and without repeats; nil when there is only the one answer. A second pass over the domain; the final state
+  /// is restored.
+  static func nearTies(
+    _ state: TupleState, key: Int, type: DType, domain: ReductionDomain, load: [() -> Void],
+    yield: () -> Double
+  ) -> [Double]? {
+    let (savedLeft, savedInts) = (state.left, state.leftInts)
+    let best = state.left[key]
+    var answers: Set<Double> = [yield()]
+    domain.forEach {
+      for l in load { l() }
+      let v = state.right[key]
+      guard v != best, withinTolerance(v, best, type) else { return }
+      (state.left, state.leftInts) = (state.right, state.rightInts)
+      answers.insert(yield())
+    }
+    (state.left, state.leftInts) = (savedLeft, savedInts)
+    return answers.count > 1 ? answers.sorted() : nil
   }
 }

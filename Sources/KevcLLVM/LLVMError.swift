@@ -5,6 +5,7 @@
 import CLLVM
 import Foundation
 import KevcBasic
+import KevcIR
 
 /// Diagnostic identifiers of the LLVM backend (domain `llvm`).
 enum LLVMDiagnostic {
@@ -26,6 +27,24 @@ enum LLVMDiagnostic {
   static func error(_ id: DiagnosticID, _ message: String) -> DiagnosticError {
     DiagnosticError(.error(id, message, at: .unknown))
   }
+}
+
+/// The CPU target's refusal of a loop bound to a GPU dimension (`bind(y, n, grid.x)`), read off the schedule: the
+/// same diagnostic the loop emitter raises, found before anything is lowered, so that `kevc search` refuses such a
+/// candidate on the LLVM target instead of compiling it (`CompileTarget.rejection`).
+public func cpuBindingRejection(_ kernel: Kernel) -> DiagnosticError? {
+  for d in kernel.definitions {
+    for l in d.effectiveSchedule.loops {
+      switch l.kind {
+      case .gpu(let dimension):
+        return LLVMDiagnostic.error(
+          LLVMDiagnostic.unsupportedLoopKind,
+          "loop '\(l.name)' of '\(d.name)' bound to \(dimension.rawValue) cannot be lowered to the CPU target")
+      case .serial, .parallel, .vectorized, .unrolled: continue
+      }
+    }
+  }
+  return nil
 }
 
 /// Copies and frees a message that LLVM allocated (`char *` to be released with `LLVMDisposeMessage`).

@@ -76,6 +76,9 @@ final class LoopEmitter {
   /// LLVM unrolling each copy again multiplied the code past what -O3 compiles in minutes (difftest s6-p2050:
   /// `unroll(t0, c, 32)` around a 16-row loop with a staged 3x9x3 copy).
   private var fullyUnrolledDepth = 0
+  /// The vectorized loops that accumulate into a scalar local allocated outside a loop enclosing them: the rows of
+  /// a sum over several axes (`markShortRows`).
+  private var multiAxisRows: Set<Loop> = []
   private var parallelCount = 0
   /// Vectorizable implementations of exp, log, tanh and erf, created on first use.
   private lazy var math = VectorMath(module: module)
@@ -252,6 +255,7 @@ final class LoopEmitter {
       }
       let saved = buffers[buffer.name]
       buffers[buffer.name] = try allocateLocal(buffer)
+      if buffer.shape.isEmpty { markShortRows(accumulating: buffer.name, body, depth: 0) }
       try emit(body)
       buffers[buffer.name] = saved
     }
@@ -300,6 +304,21 @@ final class LoopEmitter {
         storesLocalArray(along: loop.variable, loop.body)
       {
         properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
+      } else if case .constant(let lo) = loop.lowerBound, case .int(let l) = lo.value,
+        case .constant(let hi) = loop.upperBound, case .int(let h) = hi.value, h &- l > Int64(width),
+        h &- l <= 16 * Int64(width), multiAxisRows.contains(loop)
+      {
+        // A short row of a sum over several axes (`for j in 0 .. 64 vectorize(8)` accumulating into a scalar, inside
+        // the loops over the other axes: layer_norm3d, group_norm, batch_norm2d) stays a loop for the vectorizer,
+        // interleaved up to 4 vectors: left to LLVM, it was fully unrolled first and the enclosing loop vectorized
+        // instead, each vector gathered from 8 rows with scalar loads and inserts (2056 `insertelement`s in
+        // layer_norm3d's statistics; 12 after). Longer rows are not fully unrolled and keep LLVM's choice.
+        properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
+        properties.append(
+          context.mdNode([
+            context.mdString("llvm.loop.interleave.count"),
+            context.mdConstant(context.i32(Int32(min(4, (h &- l) / Int64(width))))),
+          ]))
       }
     case .unrolled:
       if !keepRolled {
@@ -607,6 +626,25 @@ final class LoopEmitter {
 
   /// Whether some statement stores into a local buffer at an index that reads `variable` (an accumulator array
   /// walked by the loop: a register tile), rather than into a scalar accumulator or memory outside.
+  /// Marks the vectorized loops in `body` that store into the scalar local `accumulator` and sit inside another
+  /// loop of `body` (`depth` counts the loops entered since the allocation).
+  private func markShortRows(accumulating accumulator: String, _ body: [Stmt], depth: Int) {
+    for s in body {
+      switch s {
+      case .loop(let l):
+        if depth > 0, case .vectorized = l.kind,
+          l.body.contains(where: { if case .store(accumulator, [], _) = $0 { return true } else { return false } })
+        {
+          multiAxisRows.insert(l)
+        }
+        markShortRows(accumulating: accumulator, l.body, depth: depth + 1)
+      case .store: continue
+      case .ifThen(_, let t, let e): markShortRows(accumulating: accumulator, t + e, depth: depth)
+      case .allocate(_, let inner): markShortRows(accumulating: accumulator, inner, depth: depth)
+      }
+    }
+  }
+
   private func storesLocalArray(along variable: String, _ body: [Stmt]) -> Bool {
     body.contains { s in
       switch s {

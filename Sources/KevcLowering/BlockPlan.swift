@@ -123,7 +123,7 @@ extension ThreadPlan {
     var bytes = loops.values.filter { if case .reduction = $0 { true } else { false } }.count * 32 * 8
     for name in shared {
       let count = (shapes[name] ?? []).reduce(1) { $0.multipliedReportingOverflow(by: max(1, $1)).partialValue }
-      bytes += count * (dtypes[name].map(Self.bytes) ?? 8)
+      bytes += count * (dtypes[name]?.byteSize ?? 8)
       if count > sharedBytes || bytes > sharedBytes { return nil }
     }
     var threads = 64
@@ -135,15 +135,6 @@ extension ThreadPlan {
     switch kind {
     case .parallel, .gpu: return true
     case .serial, .vectorized, .unrolled: return false
-    }
-  }
-
-  static func bytes(_ t: DType) -> Int {
-    switch t {
-    case .i8, .bool: return 1
-    case .f16, .bf16: return 2
-    case .f32, .i32: return 4
-    case .f64, .i64: return 8
     }
   }
 
@@ -159,8 +150,8 @@ extension ThreadPlan {
     }
   }
 
-  /// Buffers stored anywhere in `stmts`.
-  static func stores(_ stmts: [Stmt]) -> Set<String> {
+  /// Buffers stored anywhere in `stmts` (those they allocate included).
+  public static func stores(_ stmts: [Stmt]) -> Set<String> {
     var out: Set<String> = []
     for s in stmts {
       switch s {

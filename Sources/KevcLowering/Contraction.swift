@@ -10,7 +10,9 @@ import KevcIR
 /// whether its matrix unit takes it and why not. Triton's `tl.dot` takes the types `NestPlan.dotTypes` allows, on
 /// the lanes its builder decides (`NestPlan.dot`, block level); the CuTe DSL's tensor-core MMA atoms take two f16
 /// or two bf16 operands, or f32 ones where `precision(y, tf32|bf16)` allows rounding them, in tiles of the
-/// schedule's splits; LLVM and HIP run the loop nest.
+/// schedule's splits; AMD's MFMA instructions (HIP's matrix tiles, `ThreadPlan.MatrixTile`) take the atoms' 16-bit
+/// type, else f32 operands (`mfma`), on the tile's rows and columns and stepping the contracted axis; LLVM runs the
+/// loop nest.
 ///
 /// Before (scheduled kernel IR, `specs/batched_matmul.kev` under the default GPU schedule):
 /// ```
@@ -22,7 +24,7 @@ import KevcIR
 ///   %_r0: contraction m x n over k in [0, 33) of %a (f16, along k) and %b (f16, along n), batch i, accumulated in f32
 ///   %_r0: on cute: tensor-core MMA on f16 operands, 64x64x32 tiles
 ///   %_r0: on triton: tl.dot on f16 operands where its lanes split it as [m, k] x [k, n] (block plan)
-///   %_r0: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
+///   %_r0: on llvm: its loop nest; on hip: its loop nest, on f16 MFMA (gfx9) where the thread plan finds a matrix tile
 /// ```
 extension NestPlan {
   /// A `dot` definition as `acc[batch..., rows, columns] += lhs[.., rows, contracted] * rhs[.., contracted, columns]`.
@@ -36,6 +38,10 @@ extension NestPlan {
     /// The operand type of a tensor-core MMA atom: two f16, two bf16, or f32 rounded to tf32.
     public enum MMAOperands: String, Hashable, Sendable {
       case f16, bf16, tf32
+    }
+    /// The operand type of a matrix unit with f32 instructions besides the 16-bit ones (AMD's MFMA).
+    public enum MatrixOperand: String, Hashable, Sendable {
+      case f32, f16, bf16
     }
 
     public var definition: String
@@ -64,6 +70,14 @@ extension NestPlan {
     /// What the tensor cores' MMA atoms take, or why not.
     public var mma: MMAOperands?
     public var mmaRefusal: String?
+    /// What AMD's MFMA instructions read the operands as: the MMA atoms' 16-bit type where they take one (two f16 or
+    /// two bf16 operands, or f32 ones that `precision(y, bf16)` lets round), else f32 (full precision; tf32 and
+    /// tf32x3, whose precision the f32 instructions exceed; two different types, each widened exactly); nil where
+    /// the sum does not accumulate in f32 (MFMA's accumulators).
+    public var mfma: MatrixOperand?
+    /// The split parts of the definition's axes and the axis each walks (`k.o`, `k.i` -> `k`): which loop of a nest
+    /// is which of the plan's axes (`axis(ofLoop:)`).
+    public var loopAxes: [String: String] = [:]
     /// The tensor-core tile (rows, columns, contracted step): the inner factor of each axis's split, to a power of
     /// two in the atoms' range (64, 64, 32 where an axis is not split; the step of 4-byte tf32 operands at most 32,
     /// to keep the operand tiles within 32 KiB of shared memory).
@@ -74,6 +88,8 @@ extension NestPlan {
     public var tlDot: DotTypes?
 
     public func extent(_ axis: String) -> Int { extents[axis] ?? 1 }
+    /// The axis a loop of the definition's nest walks (a split part's root axis; an unsplit axis is its own loop).
+    public func axis(ofLoop variable: String) -> String { loopAxes[variable] ?? variable }
   }
 
   /// A `dot` definition's plan, or why it has none (every target then runs its loop nest).
@@ -189,6 +205,9 @@ extension NestPlan {
       serial: r.axes.map(\.name).filter { $0 != k }.compactMap { x in bounds[x].map { .init(name: x, lo: $0.lowerBound, hi: $0.upperBound) } },
       extents: extents, accumulator: r.accumulator, precision: s.dotPrecision, warps: s.launch?.warps)
     c.tlDot = dotTypes(accumulator: r.accumulator, lhs: ta, rhs: tb, precision: s.dotPrecision)
+    for split in s.splits {
+      for part in [split.outer, split.inner] { c.loopAxes[part] = Kernel.rootVariable(of: part, in: s) }
+    }
     // The tensor cores' MMA atoms.
     if r.accumulator != .f32 {
       c.mmaRefusal = "it does not accumulate a sum in f32"
@@ -203,6 +222,14 @@ extension NestPlan {
         c.mmaRefusal = "f32 operands at full precision (precision(y, tf32) or bf16 would allow the tf32/bf16 MMA atoms)"
       default:
         c.mmaRefusal = "operand types \(ta) and \(tb) (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)"
+      }
+    }
+    // MFMA: the atoms' 16-bit operand type, else f32 instructions; f32 accumulators only.
+    if r.accumulator == .f32 {
+      switch c.mma {
+      case .f16?: c.mfma = .f16
+      case .bf16?: c.mfma = .bf16
+      case .tf32?, nil: c.mfma = .f32
       }
     }
     func tile(_ axis: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
@@ -242,7 +269,9 @@ extension NestPlan {
       } else {
         s += "  %\(name): on triton: its loop nest: tl.dot has no \(c.accumulator.rawValue) accumulator for \(c.lhsType.rawValue) x \(c.rhsType.rawValue)\n"
       }
-      return s + "  %\(name): on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile\n"
+      let hip = c.mfma.map { "its loop nest, on \($0.rawValue) MFMA (gfx9) where the thread plan finds a matrix tile" }
+        ?? "its loop nest (MFMA accumulates in f32, not \(c.accumulator.rawValue))"
+      return s + "  %\(name): on llvm: its loop nest; on hip: \(hip)\n"
     }
   }
 }

@@ -18,8 +18,9 @@ public struct LoopProgram: Hashable, Codable, Sendable {
   /// Buffers the program allocates: intermediates (`workspace`) and accumulators (`local`).
   public var temporaries: [Buffer]
   public var body: [Stmt]
-  /// Local accumulators of the contractions the schedule marked `dot` (to be mapped onto a matrix unit): a
-  /// loop-level GPU target may compute their nests on MFMA (`ThreadPlan.MatrixTile`); the loops mean the same.
+  /// Local accumulators of the contractions the schedule marked `dot` that have a plan (`NestPlan.contraction`; to be
+  /// mapped onto a matrix unit): a loop-level GPU target may compute their nests on MFMA (`ThreadPlan.MatrixTile`,
+  /// which reads the plans themselves); the loops mean the same.
   public var dotAccumulators: Set<String>
 
   public init(

@@ -22,6 +22,15 @@ public enum LowerToLoops {
   /// The placement decisions the loop lowering reads (`--emit plan` of the loop-level targets).
   public static func plan(_ kernel: Kernel) -> NestPlan { NestPlan(loops: prepared(kernel)) }
 
+  /// The plans of the kernel's `dot` definitions (`plan(kernel).contractions`), which the loop-level GPU targets
+  /// read with the loops (`ThreadPlan`'s matrix tiles, the CuTe DSL's `cute.gemm`).
+  public static func contractions(_ kernel: Kernel) -> [String: NestPlan.ContractionPlan] {
+    NestPlan.contractions(prepared(kernel))
+  }
+
+  /// The loop IR's name of the local accumulator of definition `name` (a reduction's running value).
+  public static func accumulatorName(of name: String) -> String { name + ".acc" }
+
   /// The kernel the loops are built from: split scans and split vectorized reductions merged back into one loop.
   static func prepared(_ kernel: Kernel) -> Kernel { unsplitVectorReductions(unsplitSerialScans(kernel)) }
 }
@@ -147,7 +156,13 @@ struct Lowering {
     if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }
     let program = LoopProgram(
       name: kernel.name, dims: dims, params: params, results: results, temporaries: temporaries, body: body,
-      dotAccumulators: Set(kernel.definitions.filter { plan.contractions[$0.name] != nil }.map(Self.accumulatorName)))
+      dotAccumulators: Set(
+        kernel.definitions.filter { d in
+          switch plan.contractions[d.name] {
+          case .planned?: return true
+          case .refused?, nil: return false
+          }
+        }.map(Self.accumulatorName)))
     try ResourceBudget.check(program, at: kernel.location)
     return program
   }

@@ -21,7 +21,7 @@ import KevcIR
 ///     }
 ///   }
 extension Lowering {
-  static func accumulatorName(_ def: Definition) -> String { def.name + ".acc" }
+  static func accumulatorName(_ def: Definition) -> String { LowerToLoops.accumulatorName(of: def.name) }
   static func indexName(_ def: Definition) -> String { def.name + ".idx" }
   /// Component `i` of a tuple reduction's state (`s`), elements (`e`) or next state (`n`).
   static func tupleLocalName(_ def: Definition, _ kind: String, _ i: Int) -> String { "\(def.name).\(kind).\(i)" }

@@ -60,7 +60,16 @@ public struct ThreadPlan: Sendable {
   /// Temporaries that no statement allocates: global scratch the caller provides (one per call).
   public var workspace: [Buffer]
 
-  public init(_ program: LoopProgram) {
+  /// The plan of `program`, lowered from a kernel whose `dot` definitions have the plans `contractions`
+  /// (`LowerToLoops.contractions`, by definition name): a planned contraction's nest may become a matrix tile.
+  public init(_ program: LoopProgram, contractions: [String: NestPlan.ContractionPlan]) {
+    var planned: [String: NestPlan.Contraction] = [:]
+    for (name, plan) in contractions {
+      switch plan {
+      case .planned(let c): planned[LowerToLoops.accumulatorName(of: name)] = c
+      case .refused: continue
+      }
+    }
     let allocated = Set(Self.allocations(program.body))
     workspace = program.temporaries.filter { !allocated.contains($0.name) }
     var shapes: [String: [Int]] = [:]
@@ -71,7 +80,7 @@ public struct ThreadPlan: Sendable {
     }
     phases = program.body.map { stmt in
       let loops = Self.threadLoops(stmt, dims: program.dims, shapes: shapes)
-      if let tile = Self.matrixTile(loops, dots: program.dotAccumulators, dtypes: dtypes) {
+      if let tile = Self.matrixTile(loops, contractions: planned, dtypes: dtypes) {
         let chain = Array(loops.dropLast(2))
         return Phase(
           threadLoops: chain, body: chain.last?.loop.body ?? [stmt], threads: chain.reduce(1) { $0 * $1.span },
@@ -271,7 +280,8 @@ public struct ThreadPlan: Sendable {
   }
 
   /// The harness module's `KEVC = {...}` for a loop-level GPU target (`hip`, `cute`): the common head, the
-  /// workspace the module allocates and the threads of each launch.
+  /// workspace the module allocates, the threads of each launch and the tolerance of a reduced-precision dot's
+  /// results (`HarnessModule.tolerance`, as Triton's).
   public func metadata(_ program: LoopProgram, kernel: Kernel, target: String) -> String {
     let q = HarnessModule.pyString
     var s = "KEVC = {\n" + HarnessModule.metadataHead(kernel, shapes: program.shapes)
@@ -279,7 +289,8 @@ public struct ThreadPlan: Sendable {
     for w in workspace {
       s += "        {\"name\": \(q(w.name)), \"dtype\": \(q(w.dtype.rawValue)), \"elements\": \(w.elementCount), \"scope\": \"root\"},\n"
     }
-    s += "    ],\n    \"kernels\": [],\n    \"launches\": [\(phases.map { String($0.threads) }.joined(separator: ", "))],\n}\n"
+    s += "    ],\n    \"kernels\": [],\n    \"launches\": [\(phases.map { String($0.threads) }.joined(separator: ", "))],\n"
+    s += HarnessModule.tolerance(kernel) + "}\n"
     return s
   }
 }

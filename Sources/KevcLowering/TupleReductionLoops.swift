@@ -20,7 +20,9 @@ import KevcIR
 ///
 /// A select-form combiner (SelectFormCombiner.swift: every component `select(c, %b.x, %a.x)`, one `c`; argmax)
 /// keeps or replaces the state whole, without the `n` temporaries; the `if` is a conditional recurrence, which the
-/// LLVM emitter keeps from full unrolling (ConditionalRecurrences.swift):
+/// LLVM emitter keeps from full unrolling (ConditionalRecurrences.swift). A component whose element is the
+/// reduction variable (argmax's index) is visited in ascending order, so `c`'s tests of it fold
+/// (SelectFormCombiner.condition(in:ascendingIndex:lower:)): argmax's test becomes the operator's.
 ///   for k in 0 ..< N { am.e.0[] = %x[i, k]; am.e.1[] = k
 ///                      if c(am.s.*[], am.e.*[]) { am.s.0[] = am.e.0[]; am.s.1[] = am.e.1[] } }
 extension Lowering {
@@ -45,10 +47,18 @@ extension Lowering {
       step.append(.store(buffer: local("e", i), indices: [], value: convert(elements[i], to: comp.dtype)))
     }
     if let form = SelectFormCombiner.analyse(c) {
-      // Keep the state or take the element whole: one condition, no new-state temporaries.
+      // Keep the state or take the element whole: one condition, no new-state temporaries; an index component
+      // visited in ascending order folds the condition's index tests.
+      var condition = form.condition(in: c, state, element)
+      if let r = def.reduction, let j = SelectFormCombiner.ascendingIndex(of: c, body: def.body, in: r),
+        case .constant(let lo) = r.axes[0].lowerBound, case .int(let lower) = lo.value
+      {
+        condition = SelectFormCombiner(condition: form.condition(in: c, ascendingIndex: j, lower: lower))
+          .condition(in: c, state, element)
+      }
       step.append(
         .ifThen(
-          condition: form.condition(in: c, state, element),
+          condition: condition,
           then: (0..<n).map { .store(buffer: local("s", $0), indices: [], value: element[$0]) }, else: []))
       for (i, comp) in c.components.enumerated().reversed() {
         step = [.allocate(Buffer(name: local("e", i), dtype: comp.dtype, shape: [], scope: .local), body: step)]

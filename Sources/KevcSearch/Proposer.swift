@@ -69,6 +69,13 @@ public struct SearchHistory: Sendable {
     target == "triton" ? GPUDimension.blockLevel : GPUDimension.allCases
   }
 
+  /// The kinds of steps worth proposing for a target: on the CPU ("llvm") none of `TransformKind.gpuOnly` (a bound
+  /// loop does not lower there; a launch shape, a dot mark or a program order changes nothing it runs).
+  public static func proposableKinds(target: String) -> Set<TransformKind> {
+    let all = Set(TransformKind.allCases)
+    return target == "llvm" ? all.subtracting(TransformKind.gpuOnly) : all
+  }
+
   public init(
     evaluated: Int, baselineTime: Double?, best: CandidateView?, elite: [CandidateView], cost: WorkloadCost,
     machine: MachinePeaks?, recentFailures: [(trace: String, reason: String)]
@@ -104,7 +111,7 @@ public struct ParameterMutation: Proposer {
   public init(seed: UInt64) { random = TraceGenerator(seed: seed) }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
-    random.bindDimensions = history.bindDimensions
+    random.target(history.target)
     var out: [ProposedTrace] = []
     for _ in 0..<count {
       var steps = parent.trace.steps
@@ -129,7 +136,7 @@ public struct StructuralEdit: Proposer {
   public init(seed: UInt64) { random = TraceGenerator(seed: seed) }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
-    random.bindDimensions = history.bindDimensions
+    random.target(history.target)
     return (0..<count).map { _ in .trace(random.mutate(parent.trace, for: parent.kernel)) }
   }
 }
@@ -141,7 +148,7 @@ public struct Crossover: Proposer {
   public init(seed: UInt64) { random = TraceGenerator(seed: seed) }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
-    random.bindDimensions = history.bindDimensions
+    random.target(history.target)
     let others = history.elite.filter { $0.id != parent.id }
     guard !others.isEmpty else { return [] }
     return (0..<count).map { _ in
@@ -169,14 +176,14 @@ public struct RooflineGuided: Proposer {
   /// loop is a serial loop inside a program); mapping loops onto the grid and blocks and the launch shape do. The
   /// loop-level GPU targets (HIP, CuTe DSL) map bound loops onto blocks and threads and ignore the launch shape.
   public static func kinds(memoryBound: Bool, target: String) -> [TransformKind] {
-    let base = memoryBound ? memoryKinds : computeKinds
+    let base = (memoryBound ? memoryKinds : computeKinds).filter(SearchHistory.proposableKinds(target: target).contains)
     if target == "hip" || target == "cute" { return base.filter { $0 != .parallel } + [.bind] + (memoryBound ? [.computeWith] : []) }
     guard target == "triton" else { return base }
     return base.filter { $0 != .parallel } + [.bind, .launch] + (memoryBound ? [.computeWith] : [.precision, .groupPrograms, .persistent])
   }
 
   public mutating func propose(parent: CandidateView, history: SearchHistory, count: Int) -> [ProposedTrace] {
-    random.bindDimensions = history.bindDimensions
+    random.target(history.target)
     let memoryBound = history.machine.map { history.cost.isMemoryBound($0) } ?? (history.cost.flops < history.cost.bytes)
     let kinds = Self.kinds(memoryBound: memoryBound, target: history.target)
     var out: [ProposedTrace] = []
@@ -240,6 +247,14 @@ public struct RooflineGuided: Proposer {
     if random.chance(0.8) { block.append(.unroll(tensor: d.name, loop: a + ".i", factor: f)) }
     for l in parallels { block.append(.parallel(tensor: d.name, loop: l == a ? a + ".o" : l)) }
     return Trace(steps + block)
+  }
+}
+
+extension TraceGenerator {
+  /// Draw only what `target` expresses: its bind dimensions and its kinds of steps (`SearchHistory`).
+  mutating func target(_ target: String) {
+    bindDimensions = SearchHistory.bindDimensions(target: target)
+    kinds = SearchHistory.proposableKinds(target: target)
   }
 }
 

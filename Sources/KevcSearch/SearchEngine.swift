@@ -288,7 +288,7 @@ public final class SearchEngine {
     }
     // Draws depend on the seed and on how far earlier runs got.
     random = TraceGenerator(seed: options.seed ^ (UInt64(stats.evaluated) &* 0x9E37_79B9_7F4A_7C15))
-    random.bindDimensions = SearchHistory.bindDimensions(target: options.target)
+    random.target(options.target)
     for i in proposers.indices {
       proposers[i].0 = reseeded(proposers[i].0, offset: UInt64(stats.evaluated))
     }

@@ -171,6 +171,9 @@ struct Emitter {
       levels.append("(\(py(axis.name)), _lo\(k), _hi\(k))")
       scope.insert(axis.name)
     }
+    if reduction.op == .tuple, let c = reduction.combiner {
+      return try tupleReduction(d, c, scope: scope, levels: levels)
+    }
     let (b, bt) = try body(d.body, function: "_body", scope: scope, definition: d, indent: 1, convertTo: reduction.accumulator)
     _ = bt
     lines.append(contentsOf: b)
@@ -198,11 +201,54 @@ struct Emitter {
     case .sum, .prod, .max, .min:
       src = reduction.accumulator
     case .tuple:
-      throw error(
-        "unsupported-reduction", "the tuple reduction '\(d.name)' has no torch reference yet (compare with the interpreter)",
-        d.location)
+      throw error("ill-typed", "the tuple reduction '\(d.name)' has no combiner", d.location)
     }
     return (src, WorkloadCost.floatOps(d.body, kernel: kernel, definition: d) + 1)
+  }
+
+  /// A tuple reduction (`ReduceOp.tuple`): the element functions `_e<i>` (component i's element in its type), the
+  /// combiner `_c<i>` (reading the operands as the scalars `a.NAME` and `b.NAME`, which C.reduce_tuple sets) and
+  /// the yield `_y` (reading the final state as `y.NAME`), folded by C.reduce_tuple; the order key of a select-form
+  /// combiner (SelectFormCombiner.orderKey) gives the checker's leeway. Returns the yield's type.
+  mutating func tupleReduction(_ d: Definition, _ c: Combiner, scope: Set<String>, levels: [String])
+    throws(DiagnosticError) -> (DType, Int)
+  {
+    let elements = [d.body] + c.otherElements
+    guard elements.count == c.components.count, c.combine.count == c.components.count else {
+      throw error(
+        "ill-typed", "tuple reduction '\(d.name)' has \(c.components.count) components but \(elements.count) elements "
+          + "and \(c.combine.count) combiner expressions", d.location)
+    }
+    for (i, (e, comp)) in zip(elements, c.components).enumerated() {
+      let (f, _) = try body(e, function: "_e\(i)", scope: scope, definition: d, indent: 1, convertTo: comp.dtype)
+      lines.append(contentsOf: f)
+    }
+    let saved = scalarTypes
+    var final: [String: Expr] = [:]
+    for comp in c.components {
+      scalarTypes[Combiner.left(comp.name)] = comp.dtype
+      scalarTypes[Combiner.right(comp.name)] = comp.dtype
+      scalarTypes["y." + comp.name] = comp.dtype
+      final[comp.name] = .scalar("y." + comp.name)
+    }
+    for (i, (e, comp)) in zip(c.combine, c.components).enumerated() {
+      let (f, _) = try body(e, function: "_c\(i)", scope: [], definition: d, indent: 1, convertTo: comp.dtype)
+      lines.append(contentsOf: f)
+    }
+    let (y, yt) = try body(c.yield.substitutingScalars(final), function: "_y", scope: [], definition: d, indent: 1)
+    lines.append(contentsOf: y)
+    scalarTypes = saved
+    let components = c.components.map { comp in
+      "(\(py(comp.name)), \(py(comp.dtype.rawValue)), \(constant(comp.identity.value, as: comp.dtype)))"
+    }
+    let key = SelectFormCombiner.analyse(c)?.orderKey(in: c).map(String.init) ?? "None"
+    let n = c.components.count
+    lines.append(
+      "    return C.reduce_tuple(\(py(d.name)), V, box, [\(levels.joined(separator: ", "))], "
+        + "[\((0..<n).map { "_e\($0)" }.joined(separator: ", "))], [\(components.joined(separator: ", "))], "
+        + "[\((0..<n).map { "_c\($0)" }.joined(separator: ", "))], _y, \(key))")
+    let ops = elements.reduce(0) { $0 + WorkloadCost.floatOps($1, kernel: kernel, definition: d) }
+    return (yt, ops + c.combine.count)
   }
 
   /// The position of the axis `i` along which `d` is a triangular sum, and whether it is a suffix: one reduction

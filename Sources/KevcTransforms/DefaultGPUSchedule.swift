@@ -279,10 +279,13 @@ extension DefaultSchedule {
   /// Rule 4's further reduction blocks: the constant-bound reduction axes other than `first` (a window's other
   /// dimensions) that fit whole in the program's block beside the `elements` it already has (the lane budget,
   /// at most three block dimensions in all), unit-stride ones first, then the longer: the window is reduced in
-  /// one block instead of a serial loop per tap row. Not for an order-sensitive reduction (arg-reductions keep
-  /// one lane, their taps visited in order).
+  /// one block instead of a serial loop per tap row. Sums only: a block reduction per step is a tree of adds,
+  /// where another combiner's (a NaN-propagating maximum's custom combine) costs more than the serial
+  /// accumulation it replaces; measured on an H100 (bench/kernelbench/ab-window-lanes-h100-2026-12-06.md):
+  /// sums gained 1.14-1.32x (avg_pool3d, group_norm, layer_norm3d, conv3d_group_norm_mean), a 3x3x3 maximum lost
+  /// 3.1x (max_pool3d) and a 4x4 one 1.1x (max_pool2d). Arg-reductions keep one lane, their taps visited in order.
   static func windowLanes(of d: Definition, first: String, elements: Int, lanes: Int, _ k: Kernel) -> [(String, Int)] {
-    guard let r = d.reduction, !r.op.carriesState else { return [] }
+    guard let r = d.reduction, r.op == .sum else { return [] }
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     let candidates = r.axes.filter {
       $0.name != first && k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil && ext($0) >= 2

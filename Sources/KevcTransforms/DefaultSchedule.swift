@@ -57,10 +57,20 @@ public enum DefaultSchedule {
     // 0. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { _ = attempt(.toScan(tensor: d.name)) }
 
-    // 1. Inline pointwise elementwise intermediates.
+    // 1. Inline pointwise elementwise intermediates, and statistic finalizers (one load and at most two float
+    // operations: a mean `s[n, g] / K`) into any readers, pointwise or not: re-evaluated per point it costs a
+    // division that LLVM hoists, and the readers then read the statistic itself, which rule 2 computes once for
+    // all of them (group_norm read its mean through `mean[n, c / CG]` in y and `mean[n, g]` in the variance's
+    // sum; kept, the mean's sum was computed twice per image).
     for d in kernel.definitions where d.reduction == nil && !isResult(d.name) {
       let consumers = readers(d.name)
-      guard !consumers.isEmpty, consumers.count <= 2 else { continue }
+      guard !consumers.isEmpty else { continue }
+      if d.body.loads.count == 1, WorkloadCost.floatOps(d.body, kernel: k, definition: d) <= 2,
+        attempt(.inline(tensor: d.name))
+      {
+        continue
+      }
+      guard consumers.count <= 2 else { continue }
       let pointwise = consumers.allSatisfy { c in
         c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
           l.indices == c.axes.prefix(l.indices.count).map { .index($0.name) } && l.indices.count == d.axes.count
@@ -232,7 +242,15 @@ public enum DefaultSchedule {
   static func contiguousVariable(of d: Definition, in kernel: Kernel) -> String? {
     var votes: [String: Int] = [:]
     let affine = RegionAnalysis(kernel)
-    for load in d.expressions.flatMap(\.loads) {
+    // In a reduction, a load that reads no reduction variable (a statistic `m[c]` in `sum (x[n, c, q] - m[c])^2`)
+    // is the same on every step: read once per output point, walking it contiguously saves nothing, so it does
+    // not vote (it outvoted the input's q in batch_norm2d's variance once the mean was inlined, and the sum ran
+    // along c, a plane apart per step).
+    let reductionVariables = Set(d.reduction?.axes.map(\.name) ?? [])
+    let loads = d.expressions.flatMap(\.loads).filter { load in
+      reductionVariables.isEmpty || load.indices.contains { !$0.indexNames.isDisjoint(with: reductionVariables) }
+    }
+    for load in loads {
       guard let last = load.indices.last else { continue }
       if case .index(let v) = last {
         votes[v, default: 0] += 1
@@ -242,7 +260,7 @@ public enum DefaultSchedule {
     }
     // The store votes too, except in a reduction for an axis that no load has in its last index: vectorizing it
     // would read every operand a row apart (a per-channel sum `s[c] = sum(n, q) x[n, c, q]` walked along c).
-    let inLastIndex = d.expressions.flatMap(\.loads).contains { $0.indices.last?.indexNames.contains(d.axes.last?.name ?? "") ?? false }
+    let inLastIndex = loads.contains { $0.indices.last?.indexNames.contains(d.axes.last?.name ?? "") ?? false }
     if let last = d.axes.last, d.reduction == nil || inLastIndex { votes[last.name, default: 0] += 1 }
     // Ties go to an axis over a reduction variable (vectorizing an axis accumulates in place, the i-k-j order of
     // a contraction), then to the variable that comes last in the loop nest (keeps the natural order).
@@ -271,10 +289,19 @@ public enum DefaultSchedule {
     return unit
   }
 
-  /// Points of the definition times the length of its reduction (a rough count of work).
+  /// Points of the definition times the length of its reduction (a rough count of work). A reduction axis whose
+  /// bounds read data (a bag `j in offsets[b] .. offsets[b + 1]`, a jagged row) counts as length 1, as the cost
+  /// model counts it (`WorkloadCost`: a lower bound): its length is the data's, and guessed long (64 before) it
+  /// sent embedding_bag's 64 bags of 16 lanes, one lookup each, to the thread pool, whose fork and join cost 400 us
+  /// on a loaded 2-core machine against 1 us of work (470x the unscheduled kernel). Erring low keeps a jagged
+  /// kernel with few points on one thread, a loss of at most the core count.
   static func work(of d: Definition, in k: Kernel) -> Int {
+    let s = d.effectiveSchedule
+    let dataBounded = Set(
+      (d.reduction?.axes ?? []).filter { !$0.lowerBound.loads.isEmpty || !$0.upperBound.loads.isEmpty }
+        .map(\.name))
     var total = 1
-    for l in d.effectiveSchedule.loops {
+    for l in s.loops where !dataBounded.contains(Kernel.rootVariable(of: l.name, in: s)) {
       total = total &* max(1, (try? k.maxExtent(l.name, in: d)) ?? 64)
     }
     return total

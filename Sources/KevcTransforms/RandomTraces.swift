@@ -21,6 +21,10 @@ public struct TraceGenerator: Sendable {
   /// The GPU dimensions `bind` steps are drawn from: all of them, or only the ones a block-level target
   /// programs (`GPUDimension.blockLevel`, for Triton: no threads, no warps).
   public var bindDimensions: [GPUDimension] = GPUDimension.allCases
+  /// The kinds of steps drawn: all of them, or the ones the search's target expresses (a CPU search draws no
+  /// `TransformKind.gpuOnly` step). A step of another kind already in a trace is kept as it is, but is never
+  /// redrawn as one of its own kind.
+  public var kinds: Set<TransformKind> = Set(TransformKind.allCases)
 
   private var random: SplitMix64
 
@@ -72,13 +76,19 @@ public struct TraceGenerator: Sendable {
   ]
 
   mutating func randomKind() -> TransformKind {
-    let total = Self.weights.reduce(0) { $0 + $1.1 }
+    let weights = Self.weights.filter { kinds.contains($0.0) }
+    let total = weights.reduce(0) { $0 + $1.1 }
     var r = int(below: total)
-    for (kind, w) in Self.weights {
+    for (kind, w) in weights {
       if r < w { return kind }
       r -= w
     }
     return .split
+  }
+
+  /// `kind` when it may be drawn (`kinds`), else a random kind that may.
+  mutating func drawable(_ kind: TransformKind) -> TransformKind {
+    kinds.contains(kind) ? kind : randomKind()
   }
 
   /// One transform proposed for `kernel` as it is now (legal or not).
@@ -239,6 +249,7 @@ public struct TraceGenerator: Sendable {
   /// A step that applies to `kernel`, when one of a few draws does (the first of them of `kind`); else the
   /// last draw.
   mutating func legalTransform(_ kind: TransformKind, for kernel: Kernel) -> (Transform, Kernel?) {
+    let kind = drawable(kind)
     var t = randomTransform(kind, for: kernel)
     for attempt in 0..<10 {
       if let next = try? t.apply(to: kernel) { return (t, next) }
@@ -308,7 +319,7 @@ public struct TraceGenerator: Sendable {
   }
 
   /// The same transform with new numeric or scope parameters; a transform without parameters (or one whose loop
-  /// is a parameter) is redrawn for `kernel`. A factor moves to a neighbour (half or double, the step between the
+  /// is a parameter), or of a kind not in `kinds`, is redrawn for `kernel`. A factor moves to a neighbour (half or double, the step between the
   /// tiles experts pick: 64 -> 128 -> 256, 1024 -> 2048) three times in four, else to one of `factors`.
   public mutating func mutatedParameters(_ t: Transform, for kernel: Kernel) -> Transform {
     func other(_ xs: [Int], than x: Int) -> Int { pick(xs.filter { $0 != x }, or: x) }
@@ -319,6 +330,8 @@ public struct TraceGenerator: Sendable {
       return pick(candidates, or: other(Self.factors, than: f))
     }
     func otherScope(_ s: MemoryScope) -> MemoryScope { pick([.local, .workspace, .shared].filter { $0 != s }, or: s) }
+    // A step the target does not express (a GPU step in a CPU trace) becomes one it does.
+    guard kinds.contains(t.kind) else { return randomTransform(randomKind(), for: kernel) }
     switch t {
     case .split(let x, let l, let f): return .split(tensor: x, loop: l, factor: neighbour(f))
     case .tile(let x, let ls, var ss):
@@ -357,7 +370,7 @@ public struct TraceGenerator: Sendable {
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
     case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan:
-      return randomTransform(t.kind, for: kernel)
+      return randomTransform(drawable(t.kind), for: kernel)
     }
   }
 
@@ -385,6 +398,12 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case computeWith = "compute_with"
   case fuseReductions = "fuse_reductions"
   case toScan = "to_scan"
+
+  /// The kinds that only a GPU target expresses: `bind` (the CPU emitter refuses a bound loop), `compute_with`
+  /// (it shares bound programs), and the steps that only set what a GPU lowering reads (`launch`, `dot`,
+  /// `precision`, `group_programs`, `persistent`: on the CPU the program is the same with or without them, so a
+  /// CPU search would spend an evaluation on an equivalent schedule).
+  public static let gpuOnly: Set<TransformKind> = [.bind, .computeWith, .launch, .dot, .precision, .groupPrograms, .persistent]
 }
 
 extension Transform {

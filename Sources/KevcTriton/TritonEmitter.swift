@@ -273,16 +273,7 @@ public enum TritonEmitter {
       s += "        },\n"
     }
     s += "    ],\n"
-    // Results that a dot with a reduced input precision (tf32, bf16) feeds are compared with that precision's
-    // tolerance: the harness takes the coarser of this and the reference's.
-    if kernel.definitions.contains(where: { $0.schedule?.dotPrecision != nil }) {
-      let entries = kernel.results.map { r in
-        let t = ComputedPrecision.of(r.name, in: kernel).map { ComputedPrecision.coarser($0, r.dtype) } ?? r.dtype
-        return "\(pyString(r.name)): \(pyString(t.rawValue))"
-      }
-      s += "    \"tolerance\": {\(entries.joined(separator: ", "))},\n"
-    }
-    s += "}"
+    s += HarnessModule.tolerance(kernel) + "}"
     return s
   }
 

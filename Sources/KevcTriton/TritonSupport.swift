@@ -20,12 +20,7 @@ enum TritonType {
   }
 
   /// The Triton dtype values of this IR type are computed in.
-  static func register(_ t: DType) -> String {
-    switch t {
-    case .f16, .bf16: return "tl.float32"
-    case .f32, .f64, .i8, .i32, .i64, .bool: return storage(t)
-    }
-  }
+  static func register(_ t: DType) -> String { storage(t.computed) }
 
   /// The signature string of a pointer to elements of this type (`triton.compile`'s `signature`).
   static func pointerSignature(_ t: DType) -> String { "*" + scalarSignature(t, asStored: true) }

@@ -90,6 +90,34 @@ import Testing
     // Without the leeway, a near tie going the other way failed.
     #expect(!Comparison.compare(TensorValue(dtype: .i64, shape: [1], values: [2]), reference, dtype: .i64).passed)
   }
+  /// The same argmax as a tuple reduction (Combiner.argExtreme): the leeway comes from the combiner's structure
+  /// (a select-form combiner ranking by one float component, SelectFormCombiner.orderKey), not from the operator,
+  /// and it is the operator's: the near tie (index 2) is an alternative, the exact tie (index 4) is not.
+  @Test func aSelectFormTupleReductionGetsTheArgmaxLeeway() throws {
+    let op = try Kernel.parseForTest(
+      """
+      kernel am(x: f32[M, K]) -> (i: i64[M]) {
+        dims M = 2, K = 5
+        i[m] = argmax(k < K) x[m, k] * 3.0
+      }
+      """)
+    var tuple = op
+    let r = try #require(op.definitions[0].reduction)
+    tuple.definitions[0].reduction = Reduction(
+      op: .tuple, accumulator: .f32, axes: r.axes,
+      combiner: Combiner.argExtreme(isMax: true, valueType: .f32, index: .index(r.axes[0].name)))
+    #expect(Verifier.verify(tuple).isEmpty, "\(Verifier.verify(tuple))")
+    // Row 0: a near tie (1 and 2) and an exact one (1 and 4); row 1: NaN is the extreme, no alternatives.
+    let xs: [Double] = [1.0, 2.0, 1.9999999, 0.5, 2.0, 0.5, .nan, 2.0, .nan, 1.0]
+    let inputs = ["x": TensorValue(dtype: .f32, shape: [2, 5], values: xs.map { Double(Float($0)) })]
+    let (opValues, opLeeway) = try Interpreter.runWithLeeway(op, inputs: inputs)
+    let (values, leeway) = try Interpreter.runWithLeeway(tuple, inputs: inputs)
+    #expect(values["i"]?.values == [1, 1])
+    #expect(values["i"]?.values == opValues["i"]?.values)
+    #expect(leeway["i"]?.alternatives == [0: [1, 2]], "\(String(describing: leeway["i"]))")
+    #expect(leeway["i"]?.alternatives == opLeeway["i"]?.alternatives)
+    #expect(leeway["i"]?.anyValue == opLeeway["i"]?.anyValue)
+  }
 }
 
 extension Kernel {

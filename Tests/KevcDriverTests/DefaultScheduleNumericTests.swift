@@ -36,6 +36,18 @@ import Testing
       absent: ["mx._r0"]),
     Case(spec: "specs/kernelbench/matmul_gelu_softmax.kev", shape: [:], loopsContain: ["local %g"],
       absent: ["g.mx", "g._r1"]),
+    // Rule 1: group_norm's mean and variance finalizers are inlined; the mean's sum is computed once per image
+    // (no copy for the variance's sum).
+    Case(spec: "specs/kernelbench/group_norm.kev", shape: [:], loopsContain: ["local %_r0: f32[1, 3]"],
+      absent: ["_r0.mean", "mean._r1"]),
+    // Rule 3's vote: batch_norm2d's variance at the root walks the input along q, vectorized.
+    Case(spec: "specs/kernelbench/batch_norm2d.kev", shape: [:], loopsContain: ["vectorize(8) {\n            %_r1"]),
+    // The convolution before a group norm is computed once (its copies `_r0.h...` recomputed it per statistic).
+    Case(spec: "specs/kernelbench/conv3d_group_norm_mean.kev", shape: [:], loopsContain: ["local %_r1"], absent: ["_r0.h"]),
+    // A bag reduction (data-dependent bounds) of a few points stays on one thread.
+    Case(spec: "specs/embedding_bag.kev", shape: [:], loopsContain: ["vectorize(8)"], absent: ["parallel"]),
+    // A short vectorized row inside a multi-axis sum (layer_norm3d's statistics, rows of 9 with a tail).
+    Case(spec: "specs/kernelbench/layer_norm3d.kev", shape: ["B": 2, "F": 3, "D1": 5, "D2": 20], loopsContain: ["local %_r0"]),
   ]
 
   @Test(arguments: cases)
@@ -53,5 +65,18 @@ import Testing
     let report = try KernelCheck.run(
       original, jit: jit, options: KernelCheck.Options(trials: 2, seed: 11, timingIterations: 0))
     #expect(report.passed, "\(c.spec):\n\(RunReportText.render(report, kernel: original))")
+  }
+
+  /// The LLVM target keeps a short vectorized row of a multi-axis sum a loop (unroll disabled, interleaved):
+  /// layer_norm3d's statistics over rows of 64 were fully unrolled by LLVM and the enclosing loop vectorized,
+  /// gathering each vector with scalar loads and `insertelement`s (2056 of them; 12 after).
+  @Test func aShortRowOfAMultiAxisSumStaysVectorizedAlongTheRow() throws {
+    let url = Paths.inRepository("specs/kernelbench/layer_norm3d.kev")
+    let request = CompileRequest(
+      source: SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)), kind: .spec,
+      shapeOverrides: ["B": 2, "F": 4, "D1": 16, "D2": 64], stages: [.llvm], optimizationLevel: 3, schedule: nil)
+    let llvm = String(decoding: try Compiler.compile(request).artifacts[.llvm] ?? Data(), as: UTF8.self)
+    let inserts = llvm.components(separatedBy: "insertelement").count - 1
+    #expect(inserts < 100, "\(inserts) insertelements")
   }
 }

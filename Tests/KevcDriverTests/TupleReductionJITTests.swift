@@ -11,7 +11,8 @@ import Testing
 /// its natural schedule, and the online attention with its scores computed inside the key loop (one loop nest) and
 /// the log-sum-exp with a split, parallel, unrolled reduction. argmax/argmin as tuple reductions (a select-form
 /// combiner, lowered as `if c { state = element }`) agree with the interpreter on ties, NaN, -inf and an empty range,
-/// and their short reduction loop is kept rolled (ConditionalRecurrences sees the `if`).
+/// and their short reduction loop is kept rolled (ConditionalRecurrences sees the `if`), its condition folded by the
+/// ascending index (SelectFormCombiner.ascendingIndex).
 @Suite struct TupleReductionJITTests {
   static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("ir/roundtrip")
@@ -29,13 +30,15 @@ import Testing
     #expect(report.passed, "\(file): \(RunReportText.render(report, kernel: kernel))")
   }
 
-  @Test(arguments: ["tuple_logsumexp.kir", "tuple_argmax.kir", "tuple_attention.kir"])
+  @Test(arguments: ["tuple_logsumexp.kir", "tuple_argmax.kir", "tuple_attention.kir", "tuple_argmax_gather.kir"])
   func naturalSchedule(_ file: String) throws { try Self.check(file) }
 
   @Test func scheduled() throws {
     try Self.check("tuple_attention.kir", trace: "compute_at(qk, o, j)\n")
     try Self.check(
       "tuple_logsumexp.kir", trace: "split(lse, k, 8)\nreorder(lse, [i, k.o, k.i])\nparallel(lse, i)\nunroll(lse, k.i, 8)\n")
+    // argmax as a tuple with its index split (a tail: N = 129): the ascending-index fold holds in the tiled order.
+    try Self.check("tuple_argmax_gather.kir", trace: "split(idx, n, 8)\nparallel(idx, m)\nunroll(idx, n.i, 8)\n")
   }
 
   /// argmax/argmin of `x[b, n]` over `n in lo .. N` as a tuple reduction (Combiner.argExtreme), printed as IR.
@@ -93,6 +96,11 @@ import Testing
     let lowered = try runKevc(["compile", file.path, "--emit", "lowered", "-o", "-"])
     #expect(lowered.status == 0, "\(lowered.stderr)")
     #expect(lowered.stdout.contains("if ") && !lowered.stdout.contains("%i.n."), "\(lowered.stdout)")
+    // The index is visited in ascending order: its tests fold away (SelectFormCombiner.ascendingIndex).
+    #expect(
+      lowered.stdout.contains(
+        "if ((%i.s.1[] inbounds == -1:i64) or (not(isnan(%i.s.0[] inbounds)) and (isnan(%i.e.0[] inbounds) or "
+          + "(%i.e.0[] inbounds > %i.s.0[] inbounds))))"), "\(lowered.stdout)")
     let llvm = try runKevc(["compile", file.path, "--emit", "llvm-unopt", "-o", "-"])
     #expect(llvm.status == 0, "\(llvm.stderr)")
     #expect(llvm.stdout.contains("llvm.loop.unroll.disable"))

@@ -53,21 +53,23 @@ import Testing
 
   /// A 128 x 128 tile (the Triton trace `matmul.bf16_operands.trace`, at a shape that fills it) runs on 2 x 2 waves
   /// of 2 x 2 instruction tiles each, a block of 256 threads on AMD (1,024 on the portable path), every register in
-  /// VGPRs.
+  /// VGPRs. The trace's `precision(c, bf16)` lets the contraction's plan round the f32 operands to bf16, so the
+  /// instructions are bf16 ones, as the CuTe DSL's atom and Triton's `tl.dot` operands are.
   @Test func wideTilesSpreadOverWaves() throws {
     let trace = try String(
       contentsOf: Self.repository.appendingPathComponent("lowering/triton/traces/matmul.bf16_operands.trace"), encoding: .utf8)
     let r = try Self.compile("matmul", trace: trace, stages: [.plan, .hip], shape: ["M": 256, "N": 200, "K": 70])
     let plan = Self.text(r, .plan)
     #expect(plan.contains("phase 0: 4 block(s) of 1024 threads"), "\(plan)")
-    #expect(plan.contains("(128 x 128) over k.o, k.i into %c.acc: 32x32x2 f32 instructions, 2 x 2 per wave, 2 x 2 wave(s) of 64 lanes (portable: its elements strided over 1024 threads)"))
+    #expect(plan.contains("(128 x 128) over k.o, k.i into %c.acc: 32x32x8 bf16 instructions, 2 x 2 per wave, 2 x 2 wave(s) of 64 lanes (portable: its elements strided over 1024 threads)"))
+    #expect(plan.contains("%c: on llvm: its loop nest; on hip: its loop nest, on bf16 MFMA (gfx9) where the thread plan finds a matrix tile"))
     let hip = Self.text(r, .hip)
     #expect(hip.contains("__global__ void KEVC_LAUNCH_BOUNDS(KEVC_TILE_THREADS(256, 1024)) kevc_matmul_"))
     #expect(hip.contains("KEVC_LAUNCH(kevc_matmul_p0, 4, KEVC_TILE_THREADS(256, 1024), stream)"))
     #expect(hip.contains("const int kevc_wn = (int)(KEVC_TID_X / 64) % 2 * 64;"))
     guard HIPEmitterTests.hasClang else { return }
     let asm = try HIPEmitterTests.assembly(hip)
-    #expect(asm.contains("v_mfma_f32_32x32x2_f32") && asm.contains(".private_segment_fixed_size: 0"))
+    #expect(asm.contains("v_mfma_f32_32x32x8_bf16") && asm.contains(".private_segment_fixed_size: 0"))
   }
 
   /// The source of the f32 trace and the gfx942 assembly of the bf16 one are kept (`lowering/hip/`).
@@ -94,6 +96,46 @@ import Testing
     }
     let cute = Self.text(try Self.compile("matmul", trace: base, stages: [.cute], target: .cute), .cute)
     #expect(!cute.isEmpty && !cute.contains("mfma"))
+  }
+
+  /// The matrix tile follows the contraction's plan (`NestPlan.contraction`): its rows and columns are loops of the
+  /// plan's row and column axes in either order, the instruction steps the contracted axis (channels, not a
+  /// convolution's taps), the operand type is the plan's, and a contraction the plan refuses (a permuted
+  /// intermediate: "every target runs its loop nest") gets none.
+  @Test func tileFollowsTheContractionPlan() throws {
+    let conv = """
+      split(_r0, l, 32)
+      split(_r0, f, 32)
+      reorder(_r0, [n, l.o, f.o, ORDER])
+      bind(_r0, n, grid.z)
+      bind(_r0, l.o, grid.y)
+      bind(_r0, f.o, grid.x)
+      bind(_r0, l.i, block.y)
+      bind(_r0, f.i, block.x)
+      dot(_r0)
+
+      """
+    for (order, tile) in [
+      ("l.i, f.i, k, c", "matrix tile l.i x f.i (32 x 32) over k, c into %_r0.acc: 32x32x8 bf16 instructions"),
+      ("f.i, l.i, k, c", "matrix tile f.i x l.i (32 x 32) over k, c into %_r0.acc: 32x32x8 bf16 instructions"),
+      ("l.i, f.i, c, k", nil),
+    ] {
+      let r = try Self.compile(
+        "conv1d", trace: conv.replacingOccurrences(of: "ORDER", with: order), stages: [.plan, .hip], shape: ["L": 64, "F": 32])
+      let plan = Self.text(r, .plan)
+      #expect(plan.contains("%_r0: contraction l x f over c in [0, 13) of %x (bf16, along l) and %w (bf16, along c), batch n, serial k in [0, 3)"))
+      if let tile {
+        #expect(plan.contains(tile), "\(order): \(plan)")
+      } else {
+        #expect(!plan.contains("matrix tile l.i"), "\(order): the taps are innermost: \(plan)")
+        #expect(!Self.text(r, .hip).contains("KEVC_MFMA"))
+      }
+    }
+    let permuted = try Self.trace("matmul_bias_gelu") + "layout(_r0, [1, 0])\n"
+    let r = try Self.compile("matmul_bias_gelu", trace: permuted, stages: [.plan, .hip])
+    #expect(Self.text(r, .plan).contains("%_r0: contraction not planned: its buffer is not a plain global tensor"))
+    #expect(!Self.text(r, .plan).contains("matrix tile m.i"))
+    #expect(!Self.text(r, .hip).contains("KEVC_MFMA"))
   }
 
   /// The CuTe DSL prints a matrix tile's portable path (the tile's elements strided over the block's threads); it

@@ -56,6 +56,25 @@ import Testing
     #expect(k.params[1].location == SourceLocation(file: "t.kev", line: 1, column: 25))
   }
 
+  /// `pow` with a constant exponent of 2, 3 or 4 lowers to products; another exponent stays `pow`.
+  @Test func smallIntegerPowersAreProducts() throws {
+    let k = try lower(
+      """
+      kernel p(x: f32[N]) -> (a: f32[N], b: f32[N], c: f32[N], d: f32[N]) {
+        dims N = 7
+        a[n] = pow(x[n], 2.0)
+        b[n] = pow(x[n], 3.0)
+        c[n] = pow(x[n], 4.0)
+        d[n] = pow(x[n], 1.5)
+      }
+      """)
+    func printed(_ name: String) throws -> String { IRPrinter.print(try definition(k, name).body) }
+    #expect(try printed("a") == "(%x[n] * %x[n])")
+    #expect(try printed("b") == "((%x[n] * %x[n]) * %x[n])")
+    #expect(try printed("c") == "((%x[n] * %x[n]) * (%x[n] * %x[n]))")
+    #expect(try printed("d") == "pow(%x[n], 1.5:f32)")
+  }
+
   @Test func rmsnormWeakDimAdoptsF32() throws {
     let k = try lower(
       """

@@ -44,7 +44,7 @@ import Testing
   }
 
   @Test func reductionAndStridedLoopShareTheBlock() throws {
-    let plan = ThreadPlan(Self.program())
+    let plan = ThreadPlan(Self.program(), contractions: [:])
     let phase = try #require(plan.phases.first)
     let block = try #require(phase.block)
     #expect(phase.threads == 5 && block.threads == 256)
@@ -58,7 +58,7 @@ import Testing
 
   /// Every thread of a block would update `out[m]` in the redundant code: no block plan (one thread per row).
   @Test func sharedAccumulatorIsRefused() throws {
-    let plan = ThreadPlan(Self.program(privateAccumulator: false))
+    let plan = ThreadPlan(Self.program(privateAccumulator: false), contractions: [:])
     let phase = try #require(plan.phases.first)
     #expect(phase.block == nil)
     #expect(phase.threadLoops.map(\.loop.variable) == ["m"])
@@ -68,7 +68,7 @@ import Testing
   /// A non-associative update (sub) is not a block reduction; the loop is not injective either, so it stays serial
   /// in every thread, where its store to a private accumulator is allowed.
   @Test func subtractionIsNotABlockReduction() throws {
-    let phase = try #require(ThreadPlan(Self.program(op: .sub)).phases.first)
+    let phase = try #require(ThreadPlan(Self.program(op: .sub), contractions: [:]).phases.first)
     let block = try #require(phase.block)
     #expect(block.loops["k"] == nil && block.loops["n"] == .strided)
   }
@@ -100,7 +100,7 @@ import Testing
         }
       }
       """
-    return ThreadPlan(try LoopParser.parse(SourceFile(path: "t.loops", text: text)))
+    return ThreadPlan(try LoopParser.parse(SourceFile(path: "t.loops", text: text)), contractions: [:])
   }
 
   @Test func splitTailsBecomeThreads() throws {

@@ -285,7 +285,11 @@ func smallOptions(budget: Int) -> SearchOptions {
     let bad = try warp.apply(to: bound)
     let reason = try #require(SearchEngine.targetRejection(of: bad, target: "triton"))
     #expect(reason.hasPrefix("not lowerable to Triton: ") && reason.contains("warp"))
-    #expect(SearchEngine.targetRejection(of: bad, target: "llvm") == nil)
+    #expect(SearchEngine.targetRejection(of: bad, target: "hip") == nil)
+    // The CPU refuses any bound loop before compiling (its emitter would, after).
+    let cpu = try #require(SearchEngine.targetRejection(of: bad, target: "llvm"))
+    #expect(cpu.hasPrefix("not lowerable to loops: ") && cpu.contains("grid.x") && cpu.contains("[kevc.llvm.unsupported-loop-kind]"))
+    #expect(SearchEngine.targetRejection(of: try DefaultSchedule.cpu(for: bound).apply(to: bound), target: "llvm") == nil)
   }
 
   /// One search for every target: a trace Triton programs (a scan whose split inner loop is one block) is rejected
@@ -339,6 +343,47 @@ func smallOptions(budget: Int) -> SearchOptions {
     #expect(gone, "the worker outlived its search")
   }
 
+  /// A CPU search (target llvm) draws no step only a GPU expresses (`TransformKind.gpuOnly`: bind, launch, dot,
+  /// precision, group_programs, persistent, compute_with): from the CPU default and from the empty trace, in every
+  /// built-in proposer, mutations of its steps included. Before, the random proposer drew `bind(..., grid.x)` and
+  /// launch shapes for the CPU (a compile error or an equivalent schedule per draw).
+  @Test func proposersForTheCPUProposeNoGPUSteps() throws {
+    let source = SourceFile(path: "specs/softmax.kev", text: try Paths.text("specs/softmax.kev"))
+    let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
+    let bound = try front.binding(["M": 64, "N": 256], location: .unknown)
+    func kinds(target: String) throws -> Set<TransformKind> {
+      var seen = Set<TransformKind>()
+      let parents = try [DefaultSchedule.cpu(for: bound), Trace([])].enumerated().map { i, trace in
+        CandidateView(id: i + 1, trace: trace, kernel: bound, scheduled: try trace.apply(to: bound))
+      }
+      for parent in parents {
+        var history = SearchHistory(
+          evaluated: 1, baselineTime: nil, best: parent, elite: parents, cost: WorkloadCost(bound),
+          machine: nil, recentFailures: [])
+        history.target = target
+        var proposers: [any Proposer] = [
+          ParameterMutation(seed: 3), StructuralEdit(seed: 4), Crossover(seed: 5), RooflineGuided(seed: 6),
+        ]
+        for i in proposers.indices {
+          for p in proposers[i].propose(parent: parent, history: history, count: 300) {
+            guard case .trace(let t) = p else { continue }
+            seen.formUnion(t.steps.map(\.kind))
+          }
+        }
+      }
+      return seen
+    }
+    let cpu = try kinds(target: "llvm")
+    #expect(cpu.isDisjoint(with: TransformKind.gpuOnly), "\(cpu.intersection(TransformKind.gpuOnly))")
+    #expect(cpu.contains(.parallel) && cpu.contains(.vectorize))
+    // A GPU search draws them from the same parents (the test sees the difference).
+    #expect(!(try kinds(target: "hip")).isDisjoint(with: TransformKind.gpuOnly))
+    #expect(SearchHistory.proposableKinds(target: "llvm").isDisjoint(with: TransformKind.gpuOnly))
+    for memoryBound in [true, false] {
+      #expect(Set(RooflineGuided.kinds(memoryBound: memoryBound, target: "llvm")).isDisjoint(with: TransformKind.gpuOnly))
+    }
+  }
+
   @Test func proposersForTritonNeverBindThreadsOrWarps() throws {
     let source = SourceFile(path: "specs/softmax.kev", text: try Paths.text("specs/softmax.kev"))
     let front = try Compiler.compile(CompileRequest(source: source, kind: .spec, stages: [.ir])).kernel
@@ -365,7 +410,7 @@ func smallOptions(budget: Int) -> SearchOptions {
     let triton = binds(target: "triton")
     #expect(!triton.isEmpty && triton.isSubset(of: Set(GPUDimension.blockLevel)), "\(triton)")
     // On a loop-level target every dimension stays in the draw (the test sees the difference).
-    #expect(!binds(target: "llvm").isSubset(of: Set(GPUDimension.blockLevel)))
+    #expect(!binds(target: "hip").isSubset(of: Set(GPUDimension.blockLevel)))
     // The roofline proposer maps loops onto the GPU instead of CPU threads there.
     for memoryBound in [true, false] {
       #expect(!RooflineGuided.kinds(memoryBound: memoryBound, target: "triton").contains(.parallel))

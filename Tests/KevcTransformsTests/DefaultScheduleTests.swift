@@ -191,4 +191,57 @@ extension DefaultScheduleTests {
       "    schedule split(d, d.o, d.i, 8) loops(b, d.o, d.i: vectorize(8)) root store(workspace)",
     ])
   }
+
+  /// A reduction whose bounds read data (a bag of lookups, `j in offsets[b] .. offsets[b + 1]`) counts as length 1
+  /// in the work that decides the thread pool, as the cost model counts it: 64 bags of 16 lanes stay on one thread
+  /// (guessed 64 long, they went to the pool, whose fork and join cost about 400 us against 1 us of work, 470x the
+  /// unscheduled kernel), and 8192 bags of 128 lanes still go to the pool.
+  @Test(arguments: [(64, 16, false), (8192, 128, true)])
+  func aBagOfDataBoundedLengthCountsAsOneLookup(bags: Int, width: Int, parallel: Bool) throws {
+    let lines = try Self.schedule("""
+      kernel @bag(%table: f32[V, D], %indices: i32[NNZ] in 0 .. V, %offsets: i32[(B + 1)] sorted in 0 .. (NNZ + 1)) -> (%out: f32[B, D]) {
+        dims V = 1000000, D = \(width), NNZ = \(bags), B = \(bags)
+        %out: f32[b < B, d < D] = sum<f32> [j in cast<i64>(%offsets[b]) .. cast<i64>(%offsets[(b + 1)])] %table[cast<i64>(%indices[j]), d]
+      }
+      """)
+    #expect(lines == [
+      "    schedule split(d, d.o, d.i, 8) loops(b\(parallel ? ": parallel" : ""), j, d.o, d.i: vectorize(8)) root store(workspace)"
+    ])
+  }
+
+  /// Rule 1: a statistic's finalizer (one load, at most two float operations: `mean = s / K`) is inlined into all
+  /// its readers, pointwise or not (y reads `mean[n, c / CG]`); rule 2 then computes the sum once per image,
+  /// shared by the variance's sum and y. Kept, the variance's copy of the mean recomputed the sum (`_r0.mean`,
+  /// `mean._r1`: two passes for one statistic).
+  @Test func aStatisticsFinalizerIsInlinedAndItsSumComputedOnce() throws {
+    let lines = try Self.schedule("""
+      kernel @gn(%x: f32[N, (G * CG), H, W]) -> (%y: f32[N, (G * CG), H, W]) {
+        dims N = 4, G = 2, CG = 4, H = 8, W = 32
+        %_r0: f32[n < N, g < G] = sum<f32> [j in 0 .. $CG, h in 0 .. $H, q in 0 .. $W] %x[n, ((g * $CG) + j), h, q]
+        %mean: f32[n < N, g < G] = (%_r0[n, g] / cast<f32>((($CG * $H) * $W)))
+        %_r1: f32[n < N, g < G] = sum<f32> [j in 0 .. $CG, h in 0 .. $H, q in 0 .. $W] ((%x[n, ((g * $CG) + j), h, q] - %mean[n, g]) * (%x[n, ((g * $CG) + j), h, q] - %mean[n, g]))
+        %var: f32[n < N, g < G] = (%_r1[n, g] / cast<f32>((($CG * $H) * $W)))
+        %y: f32[n < N, c < (G * CG), h < H, q < W] = ((%x[n, c, h, q] - %mean[n, (c / $CG)]) * rsqrt((%var[n, (c / $CG)] + 1e-05:f32)))
+      }
+      """)
+    #expect(lines == [
+      "    schedule split(q, q.o, q.i, 8) loops(n, g, j, h, q.o, q.i: vectorize(8)) compute_at(%y, n) store(local)",
+      "    schedule split(q, q.o, q.i, 8) loops(n, g, j, h, q.o, q.i: vectorize(8)) compute_at(%y, n) store(local)",
+      "    schedule split(q, q.o, q.i, 8) loops(n, c, h, q.o, q.i: vectorize(8)) root store(workspace)",
+    ])
+  }
+
+  /// Rule 3: in a reduction, a load that reads no reduction variable (the mean `s[c]` inside a variance's sum) does
+  /// not vote for the innermost loop: it is the same on every step. A per-channel variance at the root then walks
+  /// its input along q, vectorized; before, `s[c]` and the store outvoted the input and the sum ran along c, a plane
+  /// apart per step.
+  @Test func aLoadInvariantOverTheReductionDoesNotVote() throws {
+    let lines = try Self.schedule("""
+      kernel @var(%x: f32[N, C, H, W], %s: f32[C]) -> (%v: f32[C]) {
+        dims N = 4, C = 8, H = 8, W = 32
+        %v: f32[c < C] = sum<f32> [n in 0 .. $N, h in 0 .. $H, q in 0 .. $W] ((%x[n, c, h, q] - %s[c]) * (%x[n, c, h, q] - %s[c]))
+      }
+      """)
+    #expect(lines == ["    schedule split(q, q.o, q.i, 8) loops(c, n, h, q.o, q.i: vectorize(8)) root store(workspace)"])
+  }
 }

@@ -104,7 +104,7 @@ import Testing
           %c: contraction m x n over k in [0, 20) of %a (bf16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
-          %c: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
+          %c: on llvm: its loop nest; on hip: its loop nest, on bf16 MFMA (gfx9) where the thread plan finds a matrix tile
 
         """,
       blocks: """
@@ -113,7 +113,7 @@ import Testing
           %c: contraction m x n over k in [0, 20) of %a (bf16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
-          %c: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
+          %c: on llvm: its loop nest; on hip: its loop nest, on bf16 MFMA (gfx9) where the thread plan finds a matrix tile
           %c: dot of lanes m x n over k, operands as stored, accumulated in f32
 
         """),
@@ -158,7 +158,7 @@ import Testing
           %c: contraction m x n over k in [0, 33) of %a (f16, along k) and %b (f16, along n), batch i, accumulated in f32
           %c: on cute: tensor-core MMA on f16 operands, 32x64x32 tiles
           %c: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
-          %c: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
+          %c: on llvm: its loop nest; on hip: its loop nest, on f16 MFMA (gfx9) where the thread plan finds a matrix tile
 
         """,
       triton: "  %c: dot of lanes m_i x n over k, operands as stored, accumulated in f32\n",
@@ -178,7 +178,7 @@ import Testing
           %y: contraction l x f over c in [0, 40) of %x (bf16, along l) and %w (bf16, along c), batch n, serial k in [0, 3), accumulated in f32
           %y: on cute: tensor-core MMA on bf16 operands, 64x64x32 tiles
           %y: on triton: tl.dot (operands as stored, accumulated in f32) where its lanes split it as [l, c] x [c, f] in blocks of at least 16
-          %y: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
+          %y: on llvm: its loop nest; on hip: its loop nest, on bf16 MFMA (gfx9) where the thread plan finds a matrix tile
 
         """,
       triton: "  %y: dot of lanes l x f over c, operands as stored, accumulated in f32\n",
@@ -198,7 +198,7 @@ import Testing
           %c: contraction m x n over k in [0, 20) of %a (f16, along k) and %b (bf16, along n), accumulated in f32
           %c: on cute: its loop nest: operand types f16 and bf16 (the warp MMA atoms take two f16 or two bf16 operands, or f32 as tf32)
           %c: on triton: tl.dot (operands as f32, ieee precision, accumulated in f32) where its lanes split it as [m, k] x [k, n] in blocks of at least 16
-          %c: on llvm: its loop nest; on hip: its loop nest, on MFMA (gfx9) where the thread plan finds a matrix tile
+          %c: on llvm: its loop nest; on hip: its loop nest, on f32 MFMA (gfx9) where the thread plan finds a matrix tile
 
         """,
       triton: "  %c: dot of lanes m x n over k, operands as f32, ieee precision, accumulated in f32\n",
@@ -222,6 +222,57 @@ import Testing
       case .llvm, .hip: break
       }
     }
+  }
+
+  /// A plan golden: `lowering/plan/<file>` is the `--emit plan` text of `spec` (under `trace`, or the default GPU
+  /// schedule, at `shape`) for `target`.
+  struct PlanGolden: Sendable, CustomStringConvertible {
+    var file: String
+    var spec: String
+    var trace: String?
+    var shape: [String: Int] = [:]
+    var target: CompileTarget
+    var description: String { file }
+  }
+
+  /// The decisions the shared analysis makes, text in (a spec and a trace), text out (`lowering/plan/`): a matmul on
+  /// a matrix tile (HIP's MFMA: the tile's axes and f32 operands from the contraction's plan), a batched matmul
+  /// (a batch axis: CuTe's `cute.gemm` blocks, Triton's dot of lanes), a convolution with its taps a serial
+  /// reduction axis (conv1d) and one with its taps fused into the contracted axis (conv2d at its bench shape,
+  /// `c.p.q`), a contraction the plan refuses (computed inside its consumer's loops: no matrix tile, no
+  /// `cute.gemm`), and a reduction that is no contraction (rmsnorm's row sum: where it is computed, lives and
+  /// accumulates, at both levels).
+  static let planGoldens = [
+    PlanGolden(file: "matmul.mfma.hip.plan", spec: "matmul", trace: "lowering/hip/traces/matmul.mfma.trace", target: .hip),
+    PlanGolden(file: "batched_matmul.cute.plan", spec: "batched_matmul", target: .cute),
+    PlanGolden(file: "batched_matmul.triton.plan", spec: "batched_matmul", target: .triton),
+    PlanGolden(file: "conv1d.hip.plan", spec: "conv1d", target: .hip),
+    PlanGolden(
+      file: "conv2d.bench.hip.plan", spec: "conv2d",
+      shape: ["N": 32, "C": 64, "H": 56, "W": 56, "F": 64, "KH": 3, "KW": 3], target: .hip),
+    PlanGolden(
+      file: "matmul_bias_gelu.fused.hip.plan", spec: "matmul_bias_gelu",
+      trace: "lowering/triton/traces/matmul_bias_gelu.fused.trace", target: .hip),
+    PlanGolden(file: "rmsnorm.hip.plan", spec: "rmsnorm", target: .hip),
+    PlanGolden(file: "rmsnorm.triton.plan", spec: "rmsnorm", target: .triton),
+  ]
+
+  /// `lowering/plan/*.plan`: re-record with `KEVC_RECORD=1 swift test --filter NestPlanTests` (the recording run
+  /// fails).
+  @Test(arguments: planGoldens)
+  func planGolden(_ g: PlanGolden) throws {
+    let path = "specs/\(g.spec).kev"
+    var request = CompileRequest(
+      source: SourceFile(path: path, text: try String(contentsOf: TritonTestSupport.inRepository(path), encoding: .utf8)),
+      kind: .spec, stages: [.plan])
+    if let trace = g.trace {
+      let text = try String(contentsOf: TritonTestSupport.inRepository(trace), encoding: .utf8)
+      request.schedule = try Trace.parse(SourceFile(path: trace, text: text))
+    }
+    request.target = g.target
+    request.shapeOverrides = g.shape
+    let plan = String(decoding: try Compiler.compile(request).artifacts[.plan] ?? Data(), as: UTF8.self)
+    try TritonTestSupport.checkGolden(plan, "lowering/plan/\(g.file)")
   }
 
   /// The block-level region on its own: a fixed variable moves the start, a ranging loop and a lane from a fixed

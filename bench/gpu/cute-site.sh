@@ -13,6 +13,9 @@ if [ -z "${KEVC_CUTE_SITE:-}" ] && [ -n "${KEVC_CUTE_PARTS:-}" ]; then
 fi
 if [ -n "${KEVC_CUTE_SITE:-}" ]; then
   mkdir -p /tmp/kevc-cute-sitecustomize
-  printf 'import site, os\nsite.addsitedir(os.environ["KEVC_CUTE_SITE"])\n' > /tmp/kevc-cute-sitecustomize/sitecustomize.py
+  # The folder is written into the file, not read from the environment: the harness starts its workers with an
+  # allow-listed environment (PYTHONPATH passes, KEVC_CUTE_SITE does not).
+  printf 'import site\nsite.addsitedir(%s)\n' "$(python3 -c 'import json, os; print(json.dumps(os.environ["KEVC_CUTE_SITE"]))')" \
+    > /tmp/kevc-cute-sitecustomize/sitecustomize.py
   export PYTHONPATH="/tmp/kevc-cute-sitecustomize${PYTHONPATH:+:$PYTHONPATH}"
 fi

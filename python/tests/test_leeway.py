@@ -104,7 +104,8 @@ needs_kevc = pytest.mark.skipif(KEVC is None, reason="no kevc binary (set $KEVC 
 
 # Specs whose results meet discontinuities or argmax ties: the leeway fixture, argmax/argmin, and specs with
 # floors, comparisons and conversions of computed values.
-LEEWAY_SPECS = [os.path.join(HERE, "data", "leeway.kev")] + [
+LEEWAY_SPECS = [os.path.join(HERE, "data", "leeway.kev"), os.path.join(HERE, "data", "leeway_tuple.kir"),
+                os.path.join(ROOT, "ir", "roundtrip", "tuple_argmax.kir")] + [
     p for p in (os.path.join(ROOT, "specs", n) for n in (
         "argmax.kev", "kernelbench/reduce_argmin_dim1.kev", "pool1d.kev", "masked_mean.kev", "jagged_truncate.kev"))
     if os.path.exists(p)]
@@ -133,3 +134,26 @@ def test_reference_leeway_matches_the_interpreter(spec, distribution):
             assert any_value == want["any_value"], (name, "any_value")
             alternatives = {str(k): v for k, v in got["alternatives"].items()}
             assert alternatives == {k: [float(x) for x in v] for k, v in want["alternatives"].items()}, name
+
+
+@needs_kevc
+def test_a_select_form_tuple_reduction_has_the_argmax_leeway():
+    """leeway.kev's argmax as a tuple reduction (data/leeway_tuple.kir): the torch reference folds it with its
+    combiner (C.reduce_tuple) and takes the leeway from the combiner's order key, so it gives the operator's values
+    and alternatives on the fixture's inputs: row 0's near tie either index, row 2's exact tie the first only."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ref_path = os.path.join(tmp, "ref.py")
+        run_kevc(["compile", os.path.join(HERE, "data", "leeway_tuple.kir"), "--emit", "torch-ref", "-o", ref_path])
+        assert "C.reduce_tuple(" in open(ref_path).read()
+        tuple_ref = modules.load_module(ref_path, "kevc_leeway_tuple")
+    w = inputs()["w"]
+    expected, leeway = tuple_ref.reference_with_leeway({"w": w.clone()})
+    op_expected, op_leeway = leeway_module().reference_with_leeway({k: v.clone() for k, v in inputs().items()})
+    assert torch.equal(expected["z"], op_expected["z"])
+    assert leeway["z"]["alternatives"] == op_leeway["z"]["alternatives"] == {0: [0.0, 1.0]}
+    assert not bool(leeway["z"]["any_value"].any())
+    assert torch.equal(tuple_ref.reference({"w": w.clone()})["z"], expected["z"])
+    z = gpu_like(inputs())["z"]
+    assert compare(z, expected["z"], "i64", **leeway["z"])["passed"]
+    z[2] = 1  # the second index of row 2's exact tie
+    assert not compare(z, expected["z"], "i64", **leeway["z"])["passed"]

@@ -27,7 +27,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SPECS = sorted(glob.glob(os.path.join(ROOT, "specs", "*.kev"))) + [
     os.path.join(ROOT, "specs", "kernelbench", n + ".kev")
     for n in ("scan_cumprod", "reduce_argmin_dim1", "scan_cumsum_exclusive", "scan_masked_cumsum",
-              "scan_cumsum_reverse")]
+              "scan_cumsum_reverse")] + [
+    # Tuple reductions (C.reduce_tuple): argmax as a tuple, online log-sum-exp, attention with its softmax online.
+    os.path.join(ROOT, "ir", "roundtrip", n + ".kir") for n in ("tuple_argmax", "tuple_logsumexp", "tuple_attention", "tuple_argmax_gather")]
 DISTRIBUTIONS = ["normal", "uniform", "heavy-tailed", "near-overflow", "with-zeros", "ties"]
 # Odd shapes: every dim of the default shape replaced by a small prime-ish size (some 1s).
 ODD = {
@@ -97,7 +99,7 @@ CASES = [(s, None) for s in SPECS] + [
 ]
 
 
-@pytest.mark.parametrize("spec,shape", CASES, ids=lambda v: os.path.basename(v) if v and v.endswith(".kev") else (v or "default"))
+@pytest.mark.parametrize("spec,shape", CASES, ids=lambda v: os.path.basename(v) if v and v.endswith((".kev", ".kir")) else (v or "default"))
 def test_reference_matches_interpreter(spec, shape):
     with tempfile.TemporaryDirectory() as tmp:
         ref_path = os.path.join(tmp, "ref.py")

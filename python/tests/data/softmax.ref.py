@@ -321,6 +321,31 @@ class _Ctx:
         self.lw = False
         self.D = None
 
+    def _level(self, V, levels, k, M, n, r, R, rec, inner_only=False):
+        """Walks reduction level k (var, lo_fn, hi_fn) of points whose mask is M (n points so far) in chunks of at
+        most _BUDGET // n indices (inner_only: only the last level; the others one index at a time, so that the
+        chunks follow the domain's order), binding V[var] and calling rec(k + 1, mask, points) per chunk; points
+        past each range's end are masked."""
+        var, flo, fhi = levels[k]
+        lo = flo(V, M)
+        hi = fhi(V, M)
+        length = torch.clamp(hi - lo, min=0)
+        if M is not None:
+            length = torch.where(M, length, torch.zeros_like(length))
+        maxlen = int(length.max()) if length.numel() > 0 else 0
+        if maxlen <= 0:
+            return
+        chunk = max(1, _BUDGET // max(1, n)) if not inner_only or k == len(levels) - 1 else 1
+        shape = [1] * R
+        for t0 in range(0, maxlen, chunk):
+            t1 = min(maxlen, t0 + chunk)
+            shape[r + k] = t1 - t0
+            t = torch.arange(t0, t1, dtype=torch.int64, device=self.dev).view(shape)
+            V[var] = lo + t
+            m = t < length
+            rec(k + 1, m if M is None else (M & m), n * (t1 - t0))
+        del V[var]
+
     def reduce(self, name, V, box, levels, body, op, acc):
         """Combines body over the nested reduction levels [(var, lo_fn, hi_fn)] at every point of box."""
         r = len(box)
@@ -351,37 +376,149 @@ class _Ctx:
                     self.points[name] = (p + cnt, ops)
                 self._combine(state, val, M, r, rdims, op, acc, V[levels[0][0]] if levels else None)
                 return
-            var, flo, fhi = levels[k]
-            lo = flo(V, M)
-            hi = fhi(V, M)
-            length = torch.clamp(hi - lo, min=0)
-            if M is not None:
-                length = torch.where(M, length, torch.zeros_like(length))
-            maxlen = int(length.max()) if length.numel() > 0 else 0
-            if maxlen <= 0:
-                return
-            chunk = max(1, _BUDGET // max(1, n))
-            shape = [1] * R
-            for t0 in range(0, maxlen, chunk):
-                t1 = min(maxlen, t0 + chunk)
-                shape[r + k] = t1 - t0
-                t = torch.arange(t0, t1, dtype=torch.int64, device=self.dev).view(shape)
-                V[var] = lo + t
-                m = t < length
-                rec(k + 1, m if M is None else (M & m), n * (t1 - t0))
-            del V[var]
+            self._level(V, levels, k, M, n, r, R, rec)
 
         rec(0, None, numel)
         if self.lw and op in ("argmax", "argmin") and acc in _FLOAT and "idx" in state:
             self._ties = self._argmax_ties(state, rec, tie_pass, numel, r, acc, [hi - lo for lo, hi in box])
-        if self.lw:
-            d = self._fold(None, r, R)
-            if d is not None:
-                folded[0] = d if folded[0] is None else (folded[0] | d)
-        self.D = outer
-        if folded[0] is not None:
-            self.note(folded[0])
+        self._end_reduction(folded, outer, r, R)
         return self._finish(state, op, acc)
+
+    def reduce_tuple(self, name, V, box, levels, elems, comps, combine, yld, key):
+        """A tuple reduction: the elements elems[i](V, M) of each chunk, masked points replaced by the identities
+        comps[i] = (name, type, identity), folded pairwise along the chunk's points in domain order (a tree of
+        combine steps: the combiner is associative) and onto the running state chunk by chunk; the value is
+        yld of the final state. The combiner reads the operands as C.S["a.NAME"] and C.S["b.NAME"], the yield the
+        state as C.S["y.NAME"]. Only the last reduction level is chunked wide (the others one index at a time),
+        so the chunks follow the domain's order. key: the order key of a select-form combiner (argmax's value) or
+        None; with leeway tracked, the yield of every element whose key is within tolerance of the final key but
+        not equal to it is an alternative answer (Interpreter: TupleState.nearTies)."""
+        r = len(box)
+        R = r + len(levels)
+        numel = 1
+        for lo, hi in box:
+            numel *= hi - lo
+        ident = [c[2] for c in comps]
+        state = [None]
+        nonempty = [None]
+        outer, self.D = self.D, None
+        folded = [None]
+        tie_pass = [None]
+
+        def set_operands(prefix, values):
+            for (cname, _, _), v in zip(comps, values):
+                self.S[prefix + cname] = v
+
+        def combine2(A, B):
+            saved = self.lw
+            self.lw = False
+            try:
+                set_operands("a.", A)
+                set_operands("b.", B)
+                return [f(V, None) for f in combine]
+            finally:
+                self.lw = saved
+
+        def final(values):
+            saved = self.lw
+            self.lw = False
+            try:
+                set_operands("y.", values)
+                return yld(V, None)
+            finally:
+                self.lw = saved
+
+        def rec(k, M, n):
+            if k == len(levels):
+                vals = [e(V, M) for e in elems]
+                vals = [v if torch.is_tensor(v) else torch.tensor(v, device=self.dev) for v in vals]
+                if self.lw:
+                    d = self._fold(M, r, R)
+                    if d is not None:
+                        folded[0] = d if folded[0] is None else (folded[0] | d)
+                if tie_pass[0] is not None:
+                    tie_pass[0](vals, M)
+                    return
+                shape = torch.broadcast_shapes(*[v.shape for v in vals], *(() if M is None else (M.shape,)))
+                shape = [1] * (R - len(shape)) + list(shape)
+                if M is not None:
+                    vals = [torch.where(M, v, i) for v, i in zip(vals, ident)]
+                    some = M.expand(shape).flatten(r).any(dim=r)
+                    nonempty[0] = some if nonempty[0] is None else (nonempty[0] | some)
+                else:
+                    nonempty[0] = torch.ones(shape[:r], dtype=torch.bool, device=self.dev)
+                if self.track:
+                    cnt = numel if M is None else int(M.expand(torch.broadcast_shapes(M.shape, tuple(
+                        [hi - lo for lo, hi in box] + [1] * len(levels)))).sum())
+                    p, ops = self.points[name]
+                    self.points[name] = (p + cnt, ops)
+                if R == r:
+                    # No reduction variable: the body once, combined with the identities.
+                    part = combine2(ident, vals)
+                    part = [p if torch.is_tensor(p) else torch.tensor(p, device=self.dev) for p in part]
+                    state[0] = part if state[0] is None else combine2(state[0], part)
+                    return
+                # The chunk's points in domain order along one dim, combined pairwise until one is left.
+                parts = [v.reshape([1] * (R - v.dim()) + list(v.shape)).expand(shape).flatten(r) for v in vals]
+                while parts[0].shape[r] > 1:
+                    if parts[0].shape[r] % 2 == 1:
+                        parts = [torch.cat([p, i.to(p.dtype).expand(list(p.shape[:r]) + [1])], dim=r)
+                                 for p, i in zip(parts, ident)]
+                    target = list(parts[0].shape[:r]) + [parts[0].shape[r] // 2]
+                    out = combine2([p[..., 0::2] for p in parts], [p[..., 1::2] for p in parts])
+                    out = [o if torch.is_tensor(o) else torch.tensor(o, device=self.dev) for o in out]
+                    parts = [o.reshape([1] * (r + 1 - o.dim()) + list(o.shape)).expand(target) for o in out]
+                part = [p[..., 0] for p in parts]
+                state[0] = part if state[0] is None else combine2(state[0], part)
+                return
+            self._level(V, levels, k, M, n, r, R, rec, inner_only=True)
+
+        rec(0, None, numel)
+        result = state[0] if state[0] is not None else ident
+        if self.lw and key is not None and state[0] is not None:
+            self._ties = self._tuple_ties(result, nonempty[0], key, comps, final, rec, tie_pass, numel, r,
+                                          [hi - lo for lo, hi in box])
+        self._end_reduction(folded, outer, r, R)
+        return final(result)
+
+    def _tuple_ties(self, st, nonempty, key, comps, final, rec, tie_pass, numel, r, extents):
+        """The alternatives of a select-form tuple reduction (reduce_tuple) at each point whose domain is not empty
+        and whose final order key is finite: the final yield and the yield of every element whose key is within the
+        key type's tolerance of it but not equal to it, where there are several: {coordinates in the box (None
+        along an axis the reduction does not depend on): [values]}."""
+        t = comps[key][1]
+        best = st[key]
+        usable = torch.isfinite(best) & nonempty
+        answer = final(st)
+        found = []
+
+        def collect(vals, M):
+            kv = vals[key]
+            shape = torch.broadcast_shapes(*[v.shape for v in vals], *(() if M is None else (M.shape,)))
+            b = best.reshape(list(best.shape) + [1] * (len(shape) - best.dim()))
+            u = usable.reshape(list(usable.shape) + [1] * (len(shape) - usable.dim()))
+            near = u & _within(kv, b, t) & (kv != b)
+            if M is not None:
+                near = near & M
+            near = near.expand(shape)
+            if bool(near.any()):
+                y = final([v.expand(shape) for v in vals])
+                y = y if torch.is_tensor(y) else torch.tensor(y, device=self.dev)
+                found.append((torch.nonzero(near), y.expand(shape)[near], shape))
+
+        self._tie_pass(rec, tie_pass, collect, numel)
+        ties = {}
+        answer = answer if torch.is_tensor(answer) else torch.tensor(answer, device=self.dev)
+        answer = answer.reshape([1] * (r - answer.dim()) + list(answer.shape))
+        for coords, values, shape in found:
+            for c, v in zip(coords.tolist(), values.tolist()):
+                key_ = tuple(None if shape[axis] == 1 and extents[axis] > 1 else c[axis] for axis in range(r))
+                if key_ not in ties:
+                    at = tuple(0 if answer.shape[axis] == 1 else (c[axis] if key_[axis] is not None else 0)
+                               for axis in range(r))
+                    ties[key_] = {float(answer[at])}
+                ties[key_].add(float(v))
+        return {k: sorted(v) for k, v in ties.items() if len(v) > 1}
 
     def prefix(self, name, V, box, levels, body, op, acc, pos, suffix=False):
         """A triangular sum along axis `pos` of the box, `sum [j in lo .. hi(i)] f(j)` with lo and f independent of
@@ -444,6 +581,29 @@ class _Ctx:
             out = self.wrap(out, acc)
         return out
 
+    def _end_reduction(self, folded, outer, r, R):
+        """After a reduction's passes: the discontinuities noted outside its chunks and those folded over its
+        ranges (folded[0]) become the element's notes, on top of the caller's (outer)."""
+        if self.lw:
+            d = self._fold(None, r, R)
+            if d is not None:
+                folded[0] = d if folded[0] is None else (folded[0] | d)
+        self.D = outer
+        if folded[0] is not None:
+            self.note(folded[0])
+
+    def _tie_pass(self, rec, tie_pass, collect, numel):
+        """A second walk over a reduction's domain (rec) calling collect at each chunk instead of combining; the
+        leeway is not tracked again (the first pass noted it)."""
+        tie_pass[0] = collect
+        saved = self.lw
+        self.lw = False
+        try:
+            rec(0, None, numel)
+        finally:
+            self.lw = saved
+            tie_pass[0] = None
+
     def _argmax_ties(self, st, rec, tie_pass, numel, r, acc, extents):
         """A second pass over the reduction: per point whose extreme is finite, the indices whose values are
         within the body type's tolerance of it but not equal to it (an exact tie gives the first index only), with
@@ -464,14 +624,7 @@ class _Ctx:
             if bool(tie.any()):
                 found.append((torch.nonzero(tie), var.expand(shape)[tie], shape))
 
-        tie_pass[0] = collect
-        saved = self.lw
-        self.lw = False  # the values were noted in the first pass
-        try:
-            rec(0, None, numel)
-        finally:
-            self.lw = saved
-            tie_pass[0] = None
+        self._tie_pass(rec, tie_pass, collect, numel)
         ties = {}
         for coords, values, shape in found:
             for c, v in zip(coords.tolist(), values.tolist()):
