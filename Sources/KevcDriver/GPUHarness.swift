@@ -45,6 +45,10 @@ public enum GPUHarness {
     /// (the best median so far: its fastest call after 3 is more than 2x it, `--incumbent-s`). Nil: a fixed count.
     public var timingCI: Double?
     public var incumbentSeconds: Double?
+    /// The roofline measures the workload's bytes and flops (the reference's `measured_cost`, about as long again as
+    /// the float64 reference) only when the case's reference took at most this many seconds, else the static
+    /// `COST` stands (`--cost-limit-s`; nil: always measured).
+    public var costLimitSeconds: Double?
 
     public init(
       trials: Int = 5, timingCalls: Int = 50, timeout: Double = 120, seed: UInt64? = nil, python: String = "python3",
@@ -154,6 +158,7 @@ public enum GPUHarness {
     if let f = options.freshIfFasterThan, f.isFinite, f > 0 { args += ["--fresh-if-faster-than", String(f)] }
     if let c = options.timingCI, c.isFinite, c > 0 { args += ["--timing-ci", String(c)] }
     if let b = options.incumbentSeconds, b.isFinite, b > 0 { args += ["--incumbent-s", String(b)] }
+    if let c = options.costLimitSeconds, c.isFinite, c >= 0 { args += ["--cost-limit-s", String(c)] }
     let shapeLabel = cases[0].label
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

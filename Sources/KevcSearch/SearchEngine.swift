@@ -70,6 +70,11 @@ public struct SearchOptions: Sendable {
   /// Triton: evaluate in the warm workers of a harness server (`HarnessServer`: persistent processes, a pool per
   /// visible device) instead of a new Python process per candidate.
   public var warmWorkers: Bool = true
+  /// Triton: the socket of a warm-worker server already running (`python3 -m kevc_gpu serve`, started by whoever
+  /// runs many searches, e.g. bench/kernelbench/run.py): candidates go to it and the search starts no server of its
+  /// own (its workers' torch, Triton and CUDA start-up is paid once for every search that shares it). A candidate
+  /// whose client finds no server there evaluates in its own process, as with `--cold-workers`.
+  public var harnessServer: String?
   /// Triton: `ray://HOST:PORT` runs every evaluation as a Ray task (`num_gpus=1`) on that cluster through the
   /// harness server; the search and the database stay here.
   public var executor: String?
@@ -400,6 +405,8 @@ public final class SearchEngine {
               at: .unknown))
         }
         observe(.message("evaluations run as Ray tasks on \(executor)"))
+      } else if let socket = options.harnessServer {
+        observe(.message("warm workers of the harness server at \(socket)"))
       } else if options.warmWorkers {
         harnessServer = HarnessServer(workersPerDevice: (max(1, options.jobs) + count - 1) / count)
         observe(.message(harnessServer.map { "warm workers on device(s) \($0.devices)" }
@@ -527,7 +534,7 @@ public final class SearchEngine {
     if options.target != "llvm" {
       request.deviceFootprint = footprint.admitted(budget: deviceBudget)
       request.deviceMemory = deviceBudget.map { _ in footprint.admitted(budget: deviceBudget) }
-      request.harnessServer = harnessServer?.socket
+      request.harnessServer = harnessServer?.socket ?? options.harnessServer
       request.reuseReferences = reuse
       request.freshIfFasterThan = reuse ? stats.bestTime : nil
       request.incumbentSeconds = stats.bestTime

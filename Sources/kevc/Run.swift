@@ -42,6 +42,21 @@ struct Run: ParsableCommand {
   @Option(help: "With --target triton: calls of the reference module's eager path timed for the report (0: none).")
   var eagerCalls: Int = 10
 
+  @Flag(
+    help: "With --target triton and a --shape: also check the kernel at the spec's own (small) shape, in the same worker, as the search checks a candidate: the --shape case one trial (its distribution from the seed), timed and revalidated; the spec's shape every input distribution (docs/gpu-harness.md).")
+  var withDefaultShape = false
+
+  @Option(help: "With --target triton: at most this many seconds of timed calls and their warm-up; a slower kernel gets fewer calls (at least 3).")
+  var timingSeconds: Double?
+
+  @Option(
+    name: .customLong("cost-limit-s"),
+    help: "With --target triton: the roofline measures the workload's bytes and flops (about as long again as the float64 reference) only when the reference took at most this many seconds; else the static cost. Default: always measured.")
+  var costLimitSeconds: Double?
+
+  @Option(help: "With --target triton: also write the harness's JSON summary (every case, phases, timing, roofline) to this file.")
+  var reportJson: String?
+
   func run() throws {
     if ["triton", "hip", "cute"].contains(options.target) { return try runTriton() }
     var source: SourceFile?

@@ -92,6 +92,10 @@ struct Search: ParsableCommand {
   var coldWorkers = false
 
   @Option(
+    help: "Triton: the socket of a warm-worker server already running (python3 -m kevc_gpu serve --socket PATH), shared with other searches and runs; the search starts none of its own.")
+  var harnessServer: String?
+
+  @Option(
     help: "GPU targets: a proposal whose analytic time is more than this many times the best candidate's is pruned, never measured (roots never are). 0: no pruning.")
   var pruneFactor: Double = 20
 
@@ -166,6 +170,7 @@ struct Search: ParsableCommand {
       if let deviceMemory { options.deviceMemory = min(max(1, deviceMemory), 1 << 30) << 20 }
       options.referenceEpoch = max(0, referenceEpoch)
       options.warmWorkers = !coldWorkers
+      options.harnessServer = harnessServer
       options.pruneFactor = SearchOptions.pruneFactor(flag: pruneFactor)
       if let executor {
         guard executor.hasPrefix("ray://") else {

@@ -685,43 +685,20 @@ func smallOptions(budget: Int) -> SearchOptions {
   /// (KEVC_GPU_DEVICE=cpu) and Triton's interpreter. kevc search -> worker -> both shapes in one harness worker ->
   /// device lock -> results in the database, the seed trace evaluated after the default. Times mean nothing here.
   @Test func tritonSearchEndToEndUnderTritonsInterpreter() throws {
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    probe.arguments = ["python3", "-c", "import torch, triton"]
-    probe.standardError = FileHandle.nullDevice
-    try ChildProcesses.start(probe)
-    probe.waitUntilExit()
-    guard probe.terminationStatus == 0 else { return }  // no torch or Triton here: nothing to run it with
-    let dir = try Paths.temporaryDirectory()
-    let fake = dir.appendingPathComponent("bin")
-    try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
-    let smi = fake.appendingPathComponent("nvidia-smi")
-    try "#!/bin/sh\necho 'Interpreter GPU, 9.0, 0.0'\n".write(to: smi, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: smi.path)
+    guard let gpu = try Self.interpreterGPU() else { return }  // no torch or Triton here: nothing to run it with
+    let (dir, interpreter) = gpu
     let db = dir.appendingPathComponent("i.db").path
-    let search = Process()
-    search.executableURL = Paths.kevc
-    search.arguments = [
-      "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
-      "--budget", "2", "--jobs", "2", "--trials", "1", "--db", db,
-      "--seed-trace", Paths.inRepository("bench/gpu/softmax.trace").path,
-    ]
-    var env = ProcessInfo.processInfo.environment
-    env["PATH"] = fake.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-    env["KEVC_GPU_DEVICE"] = "cpu"
-    env["TRITON_INTERPRET"] = "1"
-    env["KEVC_PYTHON_DIR"] = Paths.inRepository("python").path
+    var env = interpreter
     // Two simulated devices: a warm-worker pool per device (issue 17), each device with its own lock and budget.
     env["KEVC_SIMULATED_DEVICES"] = "2"
     env["KEVC_SIMULATED_DEVICE_MEMORY"] = String(8 << 30)
-    search.environment = env
-    let out = Pipe()
-    search.standardOutput = out
-    search.standardError = out
-    try ChildProcesses.start(search)
-    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    search.waitUntilExit()
-    #expect(search.terminationStatus == 0, "\(log)")
+    let (status, log) = try Self.kevc(
+      [
+        "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
+        "--budget", "2", "--jobs", "2", "--trials", "1", "--db", db,
+        "--seed-trace", Paths.inRepository("bench/gpu/softmax.trace").path,
+      ], env: env)
+    #expect(status == 0, "\(log)")
     #expect(log.contains("warm workers on device(s) [0, 1]"), "\(log)")
     #expect(log.contains("budget 7168 MiB per device, 2 device(s)"), "\(log)")
     let database = try TuningDatabase(path: db)
@@ -763,6 +740,87 @@ func smallOptions(budget: Int) -> SearchOptions {
     // (The default shape's six trials, one per distribution, run Triton's interpreter: often the longest here.)
     #expect(log.contains(" s start]") || log.contains(" s load-kernel]") || log.contains(" s trial ")
       || log.contains(" s timing]") || log.contains(" s waiting for the device]"), "\(log)")
+  }
+
+  /// A scratch folder and the environment of a Triton search on the CPU (KEVC_GPU_DEVICE=cpu, Triton's interpreter,
+  /// a stand-in nvidia-smi naming an "Interpreter GPU"); nil where torch or Triton is missing.
+  static func interpreterGPU() throws -> (URL, [String: String])? {
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    probe.arguments = ["python3", "-c", "import torch, triton"]
+    probe.standardError = FileHandle.nullDevice
+    try ChildProcesses.start(probe)
+    probe.waitUntilExit()
+    guard probe.terminationStatus == 0 else { return nil }
+    let dir = try Paths.temporaryDirectory()
+    let fake = dir.appendingPathComponent("bin")
+    try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
+    let smi = fake.appendingPathComponent("nvidia-smi")
+    try "#!/bin/sh\necho 'Interpreter GPU, 9.0, 0.0'\n".write(to: smi, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: smi.path)
+    var env = ProcessInfo.processInfo.environment
+    env["PATH"] = fake.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+    env["KEVC_GPU_DEVICE"] = "cpu"
+    env["TRITON_INTERPRET"] = "1"
+    env["KEVC_PYTHON_DIR"] = Paths.inRepository("python").path
+    return (dir, env)
+  }
+
+  /// `kevc ARGS` in `env`: its exit status and its output (standard output and error together).
+  static func kevc(_ arguments: [String], env: [String: String]) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = Paths.kevc
+    process.arguments = arguments
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    try ChildProcesses.start(process)
+    let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, log)
+  }
+
+  /// Searches side by side share one warm-worker server started by their caller (`--harness-server`, as
+  /// bench/kernelbench/run.py does): the search starts none, its candidates run in the server's workers (their pid
+  /// in each case's `worker.warm`, the device in `worker_report`), and the server outlives the search.
+  @Test func aTritonSearchUsesAHarnessServerItIsGiven() throws {
+    guard let gpu = try Self.interpreterGPU() else { return }  // no torch or Triton here: nothing to run it with
+    let (dir, interpreter) = gpu
+    var env = interpreter
+    env["PYTHONPATH"] = Paths.inRepository("python").path
+    let socket = dir.appendingPathComponent("s.sock").path
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    server.arguments = ["python3", "-m", "kevc_gpu", "serve", "--socket", socket, "--workers", "1"]
+    server.environment = env
+    let listening = Pipe()
+    server.standardOutput = listening
+    server.standardError = FileHandle.nullDevice
+    try ChildProcesses.start(server)
+    defer {
+      // SIGKILL: a process started from a test thread inherits its blocked signals, SIGTERM among them (the warm
+      // workers die with the server: PR_SET_PDEATHSIG).
+      kill(server.processIdentifier, SIGKILL)
+      server.waitUntilExit()
+    }
+    let first = String(decoding: listening.fileHandleForReading.availableData, as: UTF8.self)
+    #expect(first.contains("\"listening\""), "\(first)")
+    let db = dir.appendingPathComponent("h.db").path
+    let (status, log) = try Self.kevc(
+      [
+        "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
+        "--budget", "1", "--jobs", "1", "--trials", "1", "--db", db, "--harness-server", socket,
+      ], env: env)
+    #expect(status == 0, "\(log)")
+    #expect(log.contains("warm workers of the harness server at \(socket)"), "\(log)")
+    #expect(!log.contains("warm workers on device(s)"), "\(log)")
+    let database = try TuningDatabase(path: db)
+    let target = try #require(try database.targets().first)
+    let evals = try database.evaluations(workload: 1, target: target.id)
+    #expect(evals.count == 1 && evals.allSatisfy { $0.status == .ok }, "\(log)")
+    #expect(evals.first?.device?.uuid == "cpu", "\(evals.map(\.workerReport))")
+    #expect(server.isRunning)  // the caller's server outlives the search
   }
 
   @Test func withoutAGPUTheTritonSearchSaysSo() throws {

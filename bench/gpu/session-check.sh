@@ -2,8 +2,11 @@
 # One GPU call that checks a session's work in under 9.5 minutes (each part capped, results written as they come):
 #   bench/gpu/session-check.sh OUT_DIR
 # 1. attention: the fused trace (FlashAttention-2 from the IR) vs SDPA and torch.compile (rewrites-check --attention);
-# 2. the KernelBench corpus's default schedules at their bench shapes for SESSION_KB_OPS (budget 1: the default
-#    only; no harness crash, every default evaluated), with eager and torch.compile beside them;
+# 2. the KernelBench corpus's default schedules at their bench shapes for SESSION_KB_OPS (default: all 67), with
+#    eager and torch.compile beside them: SESSION_KB_MODE=defaults (the default) evaluates each default with
+#    `kevc run --with-default-shape` in one shared warm-worker server (run.py gpu --defaults-only);
+#    SESSION_KB_MODE=search runs short searches instead (SESSION_KB_BUDGET, SESSION_KB_SEARCH_SECONDS, the same
+#    shared server; SESSION_KB_PART=i/n for a share of the corpus);
 # 3. evaluation throughput (bench/search/throughput.sh) on SESSION_TP_OPS, SESSION_TP_SECONDS each, no sweep;
 # 4. HIP compiled as CUDA through the harness on every spec of specs/ (kevc run --target hip);
 # 5. bench/search/multigpu.sh on this host's GPUs (one GPU: the script's modes agree; Ray where installed).
@@ -72,19 +75,29 @@ tar czf "$OUT/noseeds.tgz" -C /tmp/sc-ns --exclude search.db . 2>/dev/null
 fi
 
 if want kernelbench; then
-say "kernelbench defaults"
 KB_OPS=${SESSION_KB_OPS:-}
 KB_DEADLINE=${SESSION_KB_DEADLINE:-200}
-timeout "${SESSION_KB_SECONDS:-270}" bench/kernelbench/run.sh /tmp/sc-kb ${KB_OPS:+--ops "$KB_OPS"} --budget 1 \
-  --search-seconds 10 --parallel "${SESSION_KB_PARALLEL:-3}" --jobs 1 --case-timeout 45 --deadline "$KB_DEADLINE" \
-  --hard-stop "${SESSION_KB_HARD_STOP:-$(( KB_DEADLINE + 40 ))}" --calls 20 --baseline-procs "${SESSION_KB_PARALLEL:-3}" \
-  > /tmp/sc-kb.log 2>&1
+KB_MODE=${SESSION_KB_MODE:-defaults}
+rm -rf /tmp/sc-kb
+say "kernelbench $KB_MODE"
+if [ "$KB_MODE" = defaults ]; then
+  KB_ARGS=(--defaults-only --parallel "${SESSION_KB_PARALLEL:-4}" --compile-ahead "${SESSION_KB_COMPILE_AHEAD:-3}"
+           --case-timeout "${SESSION_KB_CASE_TIMEOUT:-60}")
+else
+  KB_ARGS=(--budget "${SESSION_KB_BUDGET:-1}" --search-seconds "${SESSION_KB_SEARCH_SECONDS:-10}"
+           --parallel "${SESSION_KB_PARALLEL:-3}" --jobs "${SESSION_KB_JOBS:-1}" --case-timeout 45
+           ${SESSION_KB_PART:+--part "$SESSION_KB_PART"})
+fi
+timeout "${SESSION_KB_SECONDS:-270}" bench/kernelbench/run.sh /tmp/sc-kb ${KB_OPS:+--ops "$KB_OPS"} "${KB_ARGS[@]}" \
+  --deadline "$KB_DEADLINE" --hard-stop "${SESSION_KB_HARD_STOP:-$(( KB_DEADLINE + 40 ))}" --calls 20 \
+  --baseline-procs "${SESSION_KB_BASELINE_PROCS:-3}" > /tmp/sc-kb.log 2>&1
 say "kernelbench exit $?"
 cp /tmp/sc-kb/results.md "$OUT/kernelbench.md" 2>/dev/null; cp /tmp/sc-kb/results.json "$OUT/kernelbench.json" 2>/dev/null
-grep ' default: ' /tmp/sc-kb/run.log | tail -60 >> "$OUT/session.log"
-# Where each search's time went (its log: phases, waits, compile ahead) and the databases' exports (phase_seconds
-# per evaluation), in one archive: the logs stay on the device otherwise.
-tar czf "$OUT/kernelbench-logs.tgz" -C /tmp/sc-kb run.log search/*.log search/*.json 2>/dev/null
+grep ' default: ' /tmp/sc-kb/run.log | tail -70 >> "$OUT/session.log"
+# Where each default's time went (the harness's summaries: phases per case; the searches' logs and exports:
+# phase_seconds per evaluation), the server's and baselines' logs, in one archive: they stay on the device otherwise.
+(cd /tmp/sc-kb && tar czf "$OUT/kernelbench-logs.tgz" run.log machine.txt server.log baselines-*.log baselines.json \
+  $(ls defaults/*.json search/*.log search/*.json 2>/dev/null))
 fi
 
 if want throughput; then

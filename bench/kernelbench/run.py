@@ -14,8 +14,19 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
       (the machine named), OUT/baselines.json, OUT/search/<op>.{db,log,json}. No search starts once fewer than
       --search-seconds + 30 s are left before --deadline (seconds from the start): those ops are reported "not
       run", for a second call (--ops, or --part 2/2). --dry-run: the same flow on this machine without a GPU (the
-      specs' small default shapes, the harness on the CPU under Triton's interpreter, a stand-in nvidia-smi, host
-      clock baselines): a test of the script, its numbers mean nothing.
+      specs' small shapes halved and made odd, the harness on the CPU under Triton's interpreter, a stand-in nvidia-smi, host
+      clock baselines): a test of the script, its numbers mean nothing. Every call starts one warm-worker server
+      (`python3 -m kevc_gpu serve`, --workers; OUT/server.log) that every search uses (`--harness-server`).
+  run.py gpu OUT --defaults-only [--parallel 4] [--compile-ahead 3] [--case-timeout 60] [--cost-limit 5]
+                 [--memory-fraction 0.6] [--deadline 480] [--hard-stop S] [--dry-run] [--ops ... | --part i/n]
+      The corpus's default schedules only, in one call: each by `kevc run --target triton --with-default-shape
+      --harness-server` (the search's protocol for a candidate: the bench shape one trial, timed, revalidated; the
+      spec's small shape every distribution), --parallel evaluating and --compile-ahead more compiling on the CPU,
+      largest first, admitted by estimated device memory, a harness_error retried alone; the roofline's measured
+      cost only where the float64 reference took at most --cost-limit s. Writes OUT/defaults/<op>.json (the
+      harness's summaries), results.json/.md with, per problem, where its time went (docs/gpu-harness.md, "The
+      KernelBench corpus in one call"). The dry run's stand-in bench shape is each dim halved and made odd (the
+      spec's shape where that does not bind), so both cases run.
   run.py cpu OUT [--kevc K] [--ops ...] [--max-points 16777216] [--timeout 120]
       On this machine: kevc's default LLVM schedule (`kevc run --trials 0`) against PyTorch CPU eager at CPU-sized
       shapes (the bench shape with its largest dims halved until the product of all dims is at most --max-points
@@ -40,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -275,17 +287,46 @@ def gpu_main(args):
     print("[machine]", json.dumps(machine), flush=True)
     shapes = {op: bench_shape(spec_path(op), "dims" if args.dry_run else "bench") for op in ops}
     refs = os.path.join(out, "refs")
-    for op in ops:
-        torch_ref(kevc, op, shapes[op], refs)
+    # The reference modules (the baselines' inputs and shapes), emitted on every core at once.
+    t0 = time.time()
 
-    # The searches' device lock (SearchEngine: $TMPDIR/kevc-timing-<uid>.lock, ".gpu" for the GPU harness): the
-    # baselines' timed calls take it too, so that no check or timing of a search overlaps them.
-    lock = os.path.join(tempfile.gettempdir(), "kevc-timing-%d.lock.gpu" % os.getuid())
+    def emit_ref(op):
+        if args.dry_run:
+            # A stand-in "bench" shape other than the spec's own (each dim halved and made odd, as the search's
+            # odd shape), so that a default's two cases (this shape timed, the spec's checked) both run; the
+            # spec's shape where the halved one does not bind.
+            odd = ",".join("%s=%d" % (k, max(1, int(v) // 2) | 1) for k, v in (p.split("=") for p in shapes[op].split(",")))
+            try:
+                torch_ref(kevc, op, odd, refs)
+                shapes[op] = odd
+                return
+            except RuntimeError:
+                pass
+        torch_ref(kevc, op, shapes[op], refs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as emit:
+        list(emit.map(emit_ref, ops))
+    print("[%4.0f s] %d reference modules emitted in %.1f s" % (time.time() - start, len(ops), time.time() - t0),
+          flush=True)
+
+    # The device lock (SearchEngine: $TMPDIR/kevc-timing-<uid>.lock, ".gpu" for the GPU harness), as the warm
+    # workers take it: the server appends the device's index (warm.py: "$KEVC_GPU_LOCK.<i>"). The baselines' timed
+    # calls take the same file, so that no check or timing of kevc's overlaps them (they took "<lock>.gpu" while
+    # the warm workers took "<lock>.gpu.0": the two never excluded each other).
+    base_lock = os.path.join(tempfile.gettempdir(), "kevc-timing-%d.lock.gpu" % os.getuid())
+    lock = base_lock + ".0"
+    env["KEVC_GPU_LOCK"] = base_lock
+    # One warm-worker server for the whole call (python3 -m kevc_gpu serve): every `kevc run` (--defaults-only)
+    # and every `kevc search` (--harness-server) hands its candidates to its workers, so Python, torch, Triton and
+    # the CUDA context start once per worker for the corpus, not once per problem.
+    workers = args.workers or (args.parallel if args.defaults_only else args.parallel * args.jobs)
+    server, socket_path, server_s = start_server(env, out, workers)
+    print("[%4.0f s] harness server: %d warm worker(s), listening after %.1f s" % (time.time() - start, workers,
+                                                                                  server_s), flush=True)
     # --baseline-procs processes, every n-th op each (torch.compile's tracing and lowering is single-threaded);
     # problems too large to share the device take turns (baselines_main).
     n = max(1, args.baseline_procs)
     base_procs = []
-    for i in range(n):
+    for i in range(min(n, len(ops))):  # no process without a problem
         log = open(os.path.join(out, "baselines-%d.log" % i), "w")
         base_procs.append((subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "_baselines", os.path.join(out, "baselines-%d.json" % i), refs,
@@ -294,6 +335,12 @@ def gpu_main(args):
 
     searched = {}
     printing = threading.Lock()
+    if args.defaults_only:
+        try:
+            return defaults_main(args, kevc, ops, shapes, refs, out, env, start, machine, server_s, socket_path,
+                                 base_procs)
+        finally:
+            stop_server(server)
     # No search or baseline runs past --hard-stop seconds from the start (default: --deadline + 60).
     hard_stop = args.hard_stop if args.hard_stop is not None else args.deadline + 60
 
@@ -306,7 +353,7 @@ def gpu_main(args):
         cmd = [kevc, "search", spec_path(op), "--target", "triton", "--shape", shapes[op], "--budget",
                str(args.budget), "--time-limit", str(args.search_seconds), "--db", db, "--trials", "1",
                "--case-timeout", str(args.case_timeout), "--eval-timeout", str(args.case_timeout * 2 + 30),
-               "--seed", "1", "--jobs", str(args.jobs)]
+               "--seed", "1", "--jobs", str(args.jobs), "--harness-server", socket_path]
         t0 = time.time()
         with open(os.path.join(out, "search", op + ".log"), "w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -366,8 +413,16 @@ def gpu_main(args):
             json.dump(results, fh, indent=1)
         write_report(out, [results])
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
-        list(pool.map(search, ops))
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+            list(pool.map(search, ops))
+    finally:
+        stop_server(server)
+    wait_baselines(base_procs, start, hard_stop)
+    report_now()
+
+
+def wait_baselines(base_procs, start, hard_stop):
     for i, (proc, log) in enumerate(base_procs):
         try:
             proc.wait(timeout=max(5, hard_stop - (time.time() - start)))
@@ -375,7 +430,248 @@ def gpu_main(args):
             proc.kill()  # its numbers so far are in its json
             proc.wait()
         log.close()
-    report_now()
+
+
+def start_server(env, out, workers):
+    """`python3 -m kevc_gpu serve` with `workers` warm workers per device: (process, socket, seconds until it
+    listened). Its workers start in the background; the first requests wait for them."""
+    path = os.path.join(tempfile.gettempdir(), "kevc-kb-%d-%d.sock" % (os.getuid(), os.getpid()))
+    t0 = time.time()
+    log = open(os.path.join(out, "server.log"), "w")
+    proc = subprocess.Popen([sys.executable, "-m", "kevc_gpu", "serve", "--socket", path, "--workers", str(workers)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    line = proc.stdout.readline()
+    try:
+        ok = json.loads(line).get("listening") == path
+    except ValueError:
+        ok = False
+    if not ok:
+        proc.kill()
+        sys.exit("the harness server did not start (%s): see %s" % (line.strip()[:200], log.name))
+    return proc, path, time.time() - t0
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def footprint_estimate(ref_path):
+    """Bytes a default's evaluation holds on the device, roughly (EvaluationFootprint's terms): the inputs and their
+    snapshot, the outputs and their float64 reference, 1 GiB of scratch (reduction chunks, the L2 flush buffer).
+    Only for admission: the harness slices its reference by the memory free when it must."""
+    from kevc_gpu import modules
+    ref = modules.load_module(ref_path)
+    size = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
+
+    def elements(e):
+        n = 1
+        for d in e["shape"]:
+            n *= int(d)
+        return n
+    inputs = sum(elements(e) * size[e["dtype"]] for e in ref.KEVC_REFERENCE["params"])
+    outputs = sum(elements(e) * (size[e["dtype"]] + 8) for e in ref.KEVC_REFERENCE["results"])
+    return 2 * inputs + outputs + (1 << 30)
+
+
+class Admission:
+    """Evaluations in flight admitted by their estimated device memory: one starts when the estimates in flight and
+    its own fit the budget, or when nothing is in flight (a problem larger than the budget runs alone)."""
+
+    def __init__(self, budget):
+        self.budget = budget
+        self.held = 0
+        self.count = 0
+        self.cond = threading.Condition()
+
+    def acquire(self, need, alone=False):
+        with self.cond:
+            self.cond.wait_for(lambda: self.count == 0 or (not alone and self.held + need <= self.budget))
+            self.held += need
+            self.count += 1
+            if alone:
+                self.held += self.budget  # nothing else starts beside it
+
+    def release(self, need, alone=False):
+        with self.cond:
+            self.held -= need + (self.budget if alone else 0)
+            self.count -= 1
+            self.cond.notify_all()
+
+
+def card_memory(dry_run):
+    """The first GPU's memory in bytes (nvidia-smi), or 16 GiB for a dry run."""
+    if dry_run:
+        return 16 << 30
+    try:
+        text = subprocess.run(["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+                              capture_output=True, text=True, timeout=60).stdout
+        return int(text.split()[0]) << 20
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        return 80 << 30
+
+
+def defaults_main(args, kevc, ops, shapes, refs, out, env, start, machine, server_s, socket_path, base_procs):
+    """--defaults-only: each problem's default schedule checked and timed at its bench shape by `kevc run --target
+    triton --with-default-shape` (a search candidate's protocol: the bench shape one trial, timed, revalidated,
+    roofline; the spec's small shape every distribution; poisoned outputs, float64 reference, NaN never passes) in
+    the shared server's warm workers; --parallel runs at a time, so that some compile on the CPU while the others
+    use the GPU. Writes OUT/defaults/<op>.json (the harness's summary) and per problem where its time went."""
+    folder = os.path.join(out, "defaults")
+    os.makedirs(folder, exist_ok=True)
+    hard_stop = args.hard_stop if args.hard_stop is not None else args.deadline + 60
+    admission = Admission(int(card_memory(args.dry_run) * args.memory_fraction))
+    results = {}
+    printing = threading.Lock()
+    estimates = {op: footprint_estimate(os.path.join(refs, "%s.ref.py" % op)) for op in ops}
+    # Largest first (longest processing time first packs the call best); the small ones fill in beside them.
+    order = sorted(ops, key=lambda op: -estimates[op])
+
+    def evaluate(op, alone=False):
+        left = args.deadline - (time.time() - start)
+        if left < 10:
+            return {"status": "not run", "reason": "deadline (%.0f s left)" % left}
+        report = os.path.join(folder, op + ".json")
+        cmd = [kevc, "run", spec_path(op), "--target", "triton", "--shape", shapes[op], "--with-default-shape",
+               "--trials", "1", "--iterations", "10", "--repeats", "3", "--timing-seconds", "2", "--eager-calls",
+               "0", "--gpu-timeout", str(args.case_timeout), "--harness-server", socket_path,
+               # A seed per problem: the bench shape's one trial takes its distribution from it (spread_trials), so
+               # the corpus meets every distribution at scale; the small shape meets all six in every problem.
+               "--seed", str(zlib.crc32(op.encode()) % 100000),
+               "--report-json", report, "--cost-limit-s", str(args.cost_limit)]
+        t_wait = time.time()
+        admission.acquire(estimates[op], alone)
+        t0 = time.time()
+        rec = {"admission_wait_s": round(t0 - t_wait, 1)}
+        try:
+            if os.path.exists(report):
+                os.unlink(report)
+            p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                               timeout=max(10, min(2 * args.case_timeout + 120, start + hard_stop - t0)))
+            rec["exit"] = p.returncode
+            tail = (p.stderr or p.stdout)[-600:]
+        except subprocess.TimeoutExpired:
+            rec["exit"] = "timeout"
+            tail = "kevc run killed after its limit"
+        finally:
+            admission.release(estimates[op], alone)
+        rec["wall_s"] = round(time.time() - t0, 1)
+        try:
+            rec["summary"] = json.load(open(report))
+        except (OSError, ValueError):
+            rec["summary"] = None
+            rec["error"] = tail
+        return rec
+
+    def one(op):
+        rec = evaluate(op)
+        status = (rec.get("summary") or {}).get("status")
+        if status == "harness_error" and args.deadline - (time.time() - start) > 30:
+            # An infrastructure event beside the others' memory: once more with the device to itself (as the
+            # search does), the first attempt kept.
+            first = rec
+            rec = evaluate(op, alone=True)
+            rec["first_attempt"] = {k: v for k, v in first.items() if k != "summary"}
+            rec["first_attempt"]["reason"] = ((first.get("summary") or {}).get("reason") or "")[:300]
+        results[op] = rec
+        with printing:
+            print("[%4.0f s] %s default: %s" % (time.time() - start, op, default_summary(rec)), flush=True)
+            write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel + args.compile_ahead)) as pool:
+        list(pool.map(one, order))
+    wait_baselines(base_procs, start, hard_stop)
+    write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s, quiet=False)
+
+
+def default_summary(rec):
+    s = rec.get("summary")
+    if not s:
+        return "%s: %s" % (rec.get("status") or rec.get("exit"), (rec.get("reason") or rec.get("error") or "")[-200:])
+    t = (s.get("timing") or {}).get("median_s")
+    f = (s.get("roofline") or {}).get("fraction_of_floor")
+    return "%s%s%s (%.0f s: %s)" % (s["status"], " %.4g ms" % (t * 1e3) if isinstance(t, (int, float)) else "",
+                                     " (%.0f%% of floor)" % (100 * f) if isinstance(f, (int, float)) else "",
+                                     rec.get("wall_s", 0), where_time_went(rec, short=True))
+
+
+# The harness's phases (worker.py `phase`), grouped for the report.
+PHASE_GROUPS = (("checks", ("trial", "load-", "compile ahead", "fresh")), ("wait", ("waiting",)),
+                ("timing", ("timing",)), ("revalidation", ("revalidation",)), ("roofline", ("roofline",)),
+                ("other", ("",)))
+
+
+def where_time_went(rec, short=False):
+    """Seconds per part of one default's evaluation: `kevc run` itself (compile on the CPU, the client, queueing
+    for a warm worker: the wall less the harness worker's seconds), then the harness's phases per case (the bench
+    shape, then the spec's small shape), grouped."""
+    s = rec.get("summary") or {}
+    cases = s.get("cases") or []
+    worker = max([((c.get("worker") or {}).get("seconds") or 0) for c in cases] or [0])
+    parts = {"admission wait": rec.get("admission_wait_s", 0), "kevc (compile, client)": max(0, rec.get("wall_s", 0) - worker)}
+    phased = sum(sec or 0 for c in cases for sec in (c.get("phase_seconds") or {}).values())
+    parts["server queue"] = max(0, worker - phased)  # waiting for a free warm worker (and the pipe's round trip)
+    for i, c in enumerate(cases):
+        for phase, sec in (c.get("phase_seconds") or {}).items():
+            group = next(g for g, prefixes in PHASE_GROUPS if any(phase.startswith(x) for x in prefixes))
+            key = "%s %s" % ("bench" if i == 0 else "small", group)
+            parts[key] = parts.get(key, 0) + (sec or 0)
+    parts = {k: round(v, 1) for k, v in parts.items() if v >= 0.05}
+    if short:
+        return ", ".join("%s %.1f" % kv for kv in sorted(parts.items(), key=lambda kv: -kv[1])[:4])
+    return parts
+
+
+def write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s, quiet=True):
+    baselines = {}
+    for i in range(len(base_procs)):
+        try:
+            baselines.update(json.load(open(os.path.join(out, "baselines-%d.json" % i))))
+        except (OSError, ValueError):
+            pass
+    with open(os.path.join(out, "baselines.json"), "w") as fh:
+        json.dump(baselines, fh, indent=1)
+    rows = []
+    for op in ops:
+        base = baselines.get(op, {})
+        rec = results.get(op, {})
+        s = rec.get("summary") or {}
+        row = {"op": op, "shape": shapes[op], "search": {"status": "not run", "reason": "--defaults-only"},
+               "eager_ms": (base.get("eager") or {}).get("median_ms"),
+               "compile_ms": (base.get("compile") or {}).get("median_ms"),
+               "baseline_errors": {k: v for k, v in base.items() if k.endswith("error")},
+               "wall_s": rec.get("wall_s"), "time_parts": where_time_went(rec) if rec else {}}
+        if not rec:
+            row["default_status"] = "not evaluated (the call ended first)"
+        elif not s:
+            row["default_status"] = rec.get("status") or "error"
+            row["default_error"] = (rec.get("reason") or rec.get("error") or "")[-600:]
+        else:
+            row["default_status"] = s["status"]
+            t = (s.get("timing") or {}).get("median_s")
+            if s["status"] == "ok" and isinstance(t, (int, float)):
+                row["default_ms"] = t * 1e3
+                row["default_floor_fraction"] = (s.get("roofline") or {}).get("fraction_of_floor")
+            else:
+                row["default_error"] = (s.get("reason") or "")[-600:]
+            row["reference_mode"] = [c.get("reference_mode") for c in s.get("cases") or [] if c.get("reference_mode")]
+        if rec.get("first_attempt"):
+            row["first_attempt"] = rec["first_attempt"]
+        rows.append(row)
+    result = {"machine": machine, "mode": "dry-run defaults" if args.dry_run else "gpu defaults",
+              "wall_s": round(time.time() - start), "server_start_s": round(server_s, 1),
+              "options": {k: getattr(args, k) for k in ("parallel", "compile_ahead", "workers", "deadline",
+                                                        "hard_stop", "case_timeout", "calls", "baseline_procs",
+                                                        "memory_fraction", "cost_limit")},
+              "rows": rows}
+    with open(os.path.join(out, "results.json"), "w") as fh:
+        json.dump(result, fh, indent=1)
+    write_report(out, [result], quiet=quiet)
 
 
 def default_line(db):
@@ -433,7 +729,7 @@ def row_of(op, shape, search, base):
     return row
 
 
-def write_report(out, runs):
+def write_report(out, runs, quiet=False):
     def ms(x):
         return "%.4g" % x if isinstance(x, (int, float)) else "-"
 
@@ -478,6 +774,22 @@ def write_report(out, runs):
             ratio(r.get("compile_ms"), r.get("best_ms")), ratio(r.get("eager_ms"), r.get("best_ms")),
             pct(r.get("best_floor_fraction")),
             "%s (%s)" % (r.get("evaluations", "-"), r.get("evals_to_95") or "-"), "; ".join(notes)))
+    parted = [r for r in rows if r.get("time_parts")]
+    if parted:
+        lines += ["", "Where each default's time went (seconds; `kevc run`'s wall less the harness worker's is its compile "
+                  "on the CPU and the client; `bench` / `small`: the harness's phases at the bench shape and at the "
+                  "spec's small shape: checks (trials with their float64 reference, loading, compile ahead), wait "
+                  "(for the device lock), timing, revalidation (a second float64 reference), roofline (the "
+                  "measured cost)):", "", "| problem | wall | parts |", "|---|---|---|"]
+        for r in parted:
+            lines.append("| %s | %s | %s |" % (r["op"], r.get("wall_s", "-"), ", ".join(
+                "%s %.1f" % kv for kv in sorted(r["time_parts"].items(), key=lambda kv: -kv[1]))))
+        total = {}
+        for r in parted:
+            for k, v in r["time_parts"].items():
+                total[k] = total.get(k, 0) + v
+        lines += ["", "Summed over the problems: " + ", ".join(
+            "%s %.0f s" % kv for kv in sorted(total.items(), key=lambda kv: -kv[1])) + "."]
     timed = [r for r in rows if r.get("compile_ms") and r.get("default_ms")]
     searched = [r for r in rows if r.get("compile_ms") and r.get("best_ms")]
     lines += ["", "Summary over %d problems: default schedule measured on %d; default >= 0.5x torch.compile on %d, "
@@ -488,7 +800,8 @@ def write_report(out, runs):
     text = "\n".join(lines)
     with open(os.path.join(out, "results.md"), "w") as fh:
         fh.write(text)
-    print(text)
+    if not quiet:
+        print(text)
 
 
 def report_main(args):
@@ -670,6 +983,19 @@ def main():
     g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
     g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines (large problems take turns)")
     g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")
+    g.add_argument("--defaults-only", action="store_true",
+                   help="no search: each default schedule checked and timed by `kevc run --with-default-shape` "
+                        "(--parallel at a time, in the shared server's warm workers)")
+    g.add_argument("--workers", type=int, default=None,
+                   help="warm workers of the shared harness server (default: --parallel, or --parallel x --jobs)")
+    g.add_argument("--compile-ahead", type=int, default=3,
+                   help="--defaults-only: `kevc run`s beyond --parallel compiling on the CPU while the others evaluate")
+    g.add_argument("--cost-limit", type=float, default=5.0,
+                   help="--defaults-only: the roofline's measured cost only where the float64 reference took at most "
+                        "this many seconds (else the static cost; measuring takes about as long again)")
+    g.add_argument("--memory-fraction", type=float, default=0.6,
+                   help="--defaults-only: the evaluations in flight hold at most this fraction of the card "
+                        "(estimated; a larger one runs alone)")
     c = sub.add_parser("cpu")
     c.add_argument("out", help="output path without extension")
     c.add_argument("--max-points", type=int, default=1 << 24)

@@ -82,6 +82,10 @@ def parser():
     run.add_argument("--fresh-if-faster-than", type=float, default=None,
                      help="seconds (the search's best): a candidate timed faster gets one more trial on a fresh "
                           "seed whose reference is computed, never cached")
+    run.add_argument("--cost-limit-s", type=float, default=None,
+                     help="the roofline measures the workload's bytes and flops (measured_cost, about as long again as "
+                          "the float64 reference) only when the reference took at most this many seconds; else the "
+                          "static COST (default: always measured)")
     sub.add_parser("ceilings", help="measure (or read cached) bandwidth and peak of this GPU")
     run.add_argument("--baseline-kernel", default=None,
                      help="a kernel module (same signature) timed beside the first case, interleaved: the search's "
@@ -118,7 +122,7 @@ def evaluate(a, ap, warm=None, worker_vars=None):
         slower_factor=a.slower_factor, kill_floor_s=a.kill_floor_s, kill_factor=a.kill_factor,
         reuse_references=a.reuse_references, reference_cache=a.reference_cache,
         fresh_if_faster_than=a.fresh_if_faster_than, warm=warm, worker_vars=worker_vars,
-        baseline_kernel=a.baseline_kernel)
+        baseline_kernel=a.baseline_kernel, cost_limit_s=a.cost_limit_s)
 
 
 def exit_code(summary):

@@ -656,3 +656,20 @@ def launch(x, z):
     writes.write_text(kernel.replace("BODY", "torch.mul(x, 2.0, out=z); x[5, 5] = 0.0"))
     x = harness.evaluate(str(writes), str(ref), **options)
     assert x["status"] == "wrong" and "wrote its input(s) x" in x["reason"], x["reason"]
+
+
+@needs_torch
+def test_the_cost_limit_keeps_the_static_cost_where_the_reference_was_slow(tmp_path):
+    # measured_cost walks the iteration domain as the float64 reference does (about as long again): a caller that
+    # evaluates each workload once (the KernelBench corpus's defaults) skips it where the reference took longer than
+    # its limit; the check itself is unchanged. A limit the reference stays under measures as before.
+    good = cpu_module(tmp_path, "good", CPU_CASES["ok"])
+    opts = dict(trials=1, timing_calls=2, timeout=60, device="cpu", seed=3, ceilings_cache=str(tmp_path / "c.json"))
+    static = harness.evaluate(good, SOFTMAX_REF, cost_limit_s=0, **opts)
+    assert static["status"] == "ok", static["reason"]
+    assert static["roofline"]["cost_source"].startswith("static (not measured: the float64 reference took")
+    assert static["revalidation"] == "passed" and len(static["trials"]) == 1
+    wrong = harness.evaluate(cpu_module(tmp_path, "wrong", CPU_CASES["wrong"]), SOFTMAX_REF, cost_limit_s=0, **opts)
+    assert wrong["status"] == "wrong"
+    measured = harness.evaluate(good, SOFTMAX_REF, cost_limit_s=1e9, **opts)
+    assert measured["roofline"]["cost_source"].startswith("measured"), measured["roofline"]
