@@ -128,7 +128,10 @@ public enum Compiler {
 
     // Schedule: the given trace, or the default one for the target, one transform at a time.
     let trace =
-      request.schedule ?? (request.target == .llvm ? DefaultSchedule.cpu(for: bound) : DefaultSchedule.gpu(for: bound))
+      request.schedule
+      ?? (request.target == .llvm
+        ? DefaultSchedule.cpu(for: bound)
+        : DefaultSchedule.gpu(for: bound, sketch: .defaultSketch(forTarget: request.target.rawValue)))
     let scheduled: Kernel
     do {
       scheduled = try trace.applyObserving(to: bound) { _, step, k, changed in

@@ -80,6 +80,17 @@ public struct GPUSketch: Sendable, Hashable {
 
   public static let `default` = GPUSketch(name: "default")
 
+  /// The default sketch of a block-level target by name (`triton`, `cute`, `hip`). The loop-level lowerings' contraction
+  /// plans (CuTe's `cute.gemm`, HIP's matrix tiles) refuse a `dot` computed inside another definition's programs
+  /// (`NestPlan`: every target then runs its loop nest), so their default keeps a contraction a kernel of its own,
+  /// on the matrix units, rather than fusing its epilogue (rule 3b for contractions is Triton's).
+  public static func defaultSketch(forTarget target: String) -> GPUSketch {
+    guard target != "triton" else { return .default }
+    var s = GPUSketch.default
+    s.fuseContractionEpilogues = false
+    return s
+  }
+
   /// The same choices with contraction tiles at another scale.
   func withTileScale(_ scale: Int) -> GPUSketch {
     var s = self

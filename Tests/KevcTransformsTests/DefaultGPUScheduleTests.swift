@@ -374,7 +374,13 @@ import Testing
     let separate = try Self.trace(pool, sketch: Self.sketch("separate-stencils"))
     #expect(!separate.contains { $0.hasPrefix("compute_at(r, y, ") })
     #expect(separate.contains { $0.hasPrefix("launch(r, ") })
-    #expect(!(try Self.trace(Self.mmCast)).contains { $0.hasPrefix("compute_at(") })
+    // Contractions too (rule 3b for contractions, Triton's default): the cast's programs compute the dot; sketch
+    // separate-contractions and the loop-level targets' default (CuTe, HIP: their contraction plans refuse a dot
+    // computed in another definition's programs) keep it a kernel of its own.
+    #expect(try Self.trace(Self.mmCast).contains { $0.hasPrefix("compute_at(") })
+    #expect(!(try Self.trace(Self.mmCast, sketch: Self.sketch("separate-contractions"))).contains { $0.hasPrefix("compute_at(") })
+    #expect(!(try Self.trace(Self.mmCast, sketch: .defaultSketch(forTarget: "cute"))).contains { $0.hasPrefix("compute_at(") })
+    #expect(!(try Self.trace(Self.mmCast, sketch: .defaultSketch(forTarget: "hip"))).contains { $0.hasPrefix("compute_at(") })
   }
 
   /// Rule 4's window blocks: a strided pooling (`x[.., 11 * i + p, 11 * j + q]`) reduces over its unit-stride
