@@ -24,6 +24,8 @@ struct KernelBuilder {
   var functions: [String: String] = [:]
   /// Scalars of a tuple combiner (`a.m`, `b.m`, or `m` in a yield) bound to Python values.
   var tupleLocals: [String: Code] = [:]
+  /// Components of the tuple reduction being emitted that travel in int32 (`narrowedTupleComponents(_:_:)`).
+  var narrowTuple: Set<String> = []
   /// Set while a scan's elementwise form is emitted (TritonScan.swift).
   var scanPlan: ScanPlan?
   var facts: IndexArithmetic
@@ -638,6 +640,8 @@ struct KernelBuilder {
           c, elements: elements, domain: domain, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
         // The generated combine function (a block fold joins the running state in its own form).
         let function = fold == nil ? try combineFunction(d, c) : ""
+        narrowTuple = fold == nil ? narrowedTupleComponents(d, c) : []
+        defer { narrowTuple = [] }
         // The serial loop of blocks in passes: (bounds, elements). A block fold whose maximum's element is decided
         // by the loop of blocks alone runs the blocks where it is `x` without the select, then the others, and
         // stops after the last block that is not all -inf.

@@ -72,12 +72,29 @@ extension KernelBuilder {
     return name
   }
 
+  /// The components of a select-form tuple reduction that travel in int32: an ascending index component
+  /// (`SelectFormCombiner.ascendingIndex`: its element is the reduction variable, its identity below the range) of
+  /// a kernel whose indices fit 32 bits, as the arg-reductions' indices do (`argIndexType`: on an H100 a (f32, i64)
+  /// `tl.reduce` over 8 warps returned the maximum with another lane's index). The store widens them.
+  func narrowedTupleComponents(_ d: Definition, _ c: Combiner) -> Set<String> {
+    guard indexType == "tl.int32", SelectFormCombiner.analyse(c) != nil, let r = d.reduction, let original = r.combiner,
+      let j = SelectFormCombiner.ascendingIndex(of: original, body: d.body, in: r), j < c.components.count,
+      case .int(let identity) = c.components[j].identity.value, identity >= Int64(Int32.min)
+    else { return [] }
+    return [c.components[j].name]
+  }
+
+  /// The register type of a tuple component (int32 where narrowed).
+  func tupleRegister(_ comp: Combiner.Component) -> String {
+    narrowTuple.contains(comp.name) ? "tl.int32" : TritonType.register(comp.dtype)
+  }
+
   /// The initial state: one tensor per component at the combiner's identity, shaped like the axis lanes.
   mutating func initialiseTuple(_ c: Combiner, frame: Frame, axisLanes: [String], prefix: String) -> [String] {
     let s = accumulatorShape(frame, axisLanes)
     return c.components.map { comp in
       let v = fresh("acc_" + pythonIdentifier(comp.name))
-      line("\(v) = tl.full(\(s), \(TritonType.literal(comp.identity)), \(TritonType.register(comp.dtype)))")
+      line("\(v) = tl.full(\(s), \(TritonType.literal(comp.identity)), \(tupleRegister(comp)))")
       return v
     }
   }
@@ -95,7 +112,7 @@ extension KernelBuilder {
     for (i, e) in elements.enumerated() where i < c.components.count {
       let comp = c.components[i]
       let x = try expr(e, frame)
-      var text = x.isConstant ? "tl.full([], \(x.text), \(TritonType.register(comp.dtype)))" : "(\(x.text)).to(\(TritonType.register(comp.dtype)))"
+      var text = x.isConstant ? "tl.full([], \(x.text), \(tupleRegister(comp)))" : "(\(x.text)).to(\(tupleRegister(comp)))"
       if let mask { text = "tl.where(\(mask), \(text), \(TritonType.literal(comp.identity)))" }
       if frame.rank > 0 { text = "tl.broadcast_to(\(text), \(full))" }
       let n = fresh("t_" + pythonIdentifier(comp.name))

@@ -28,7 +28,9 @@ import Testing
     #expect(module.source.components(separatedBy: "(a_v != a_v)").count == 2, "the condition is emitted once")
     // Masked lanes contribute the identity of each component.
     #expect(module.source.contains("tl.where(n_ok, (x_v).to(tl.float32), -float(\"inf\"))"))
-    #expect(module.source.contains("tl.where(n_ok, (n).to(tl.int64), -1)"))
+    // The ascending index component travels in int32 (the kernel's indices fit 32 bits), widened at the store.
+    #expect(module.source.contains("tl.where(n_ok, (n).to(tl.int32), -1)"))
+    #expect(module.source.contains("(t_i).to(tl.int64))"))
     #expect(!module.source.contains("block fold"))
   }
 
