@@ -270,10 +270,11 @@ extension DefaultSchedule {
     let contiguous = gpuContiguousVariable(of: d)
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     if let c = constant.first(where: { $0.name == contiguous }), ext(c) >= 32 { return c.name }
+    let unit = Set(constant.map(\.name).filter { walksContiguously(d, $0, in: k) })
     return constant.max { a, b in
       let (ea, eb) = (nextPow2(ext(a)), nextPow2(ext(b)))
       if ea != eb { return ea < eb }
-      return !walksContiguously(d, a.name, in: k) && walksContiguously(d, b.name, in: k)
+      return !unit.contains(a.name) && unit.contains(b.name)
     }?.name
   }
 
@@ -282,16 +283,18 @@ extension DefaultSchedule {
   /// at most three block dimensions in all), unit-stride ones first, then the longer: the window is reduced in
   /// one block instead of a serial loop per tap row. Sums only: a block reduction per step is a tree of adds,
   /// where another combiner's (a NaN-propagating maximum's custom combine) costs more than the serial
-  /// accumulation it replaces; measured on an H100 (bench/kernelbench/ab-window-lanes-h100-2026-12-06.md):
+  /// accumulation it replaces; measured on an H100 (bench/kernelbench/ab-window-lanes-h100-2026-12-06/):
   /// sums gained 1.14-1.32x (avg_pool3d, group_norm, layer_norm3d, conv3d_group_norm_mean), a 3x3x3 maximum lost
   /// 3.1x (max_pool3d) and a 4x4 one 1.1x (max_pool2d). Arg-reductions keep one lane, their taps visited in order.
   static func windowLanes(of d: Definition, first: String, elements: Int, lanes: Int, _ k: Kernel) -> [(String, Int)] {
     guard let r = d.reduction, r.op == .sum else { return [] }
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
-    let candidates = r.axes.filter {
+    let windows = r.axes.filter {
       $0.name != first && k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil && ext($0) >= 2
-    }.enumerated().sorted { a, b in
-      let (ua, ub) = (walksContiguously(d, a.element.name, in: k), walksContiguously(d, b.element.name, in: k))
+    }
+    let unit = Set(windows.map(\.name).filter { walksContiguously(d, $0, in: k) })
+    let candidates = windows.enumerated().sorted { a, b in
+      let (ua, ub) = (unit.contains(a.element.name), unit.contains(b.element.name))
       if ua != ub { return ua }
       if ext(a.element) != ext(b.element) { return ext(a.element) > ext(b.element) }
       return a.offset < b.offset
@@ -444,9 +447,10 @@ extension DefaultSchedule {
     let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
     let argLike = scheduled.reduction.map { $0.op.carriesState } ?? false
     let contiguousLast: [String]
-    func walks(_ l: String) -> Bool {
-      walksContiguously(scheduled, Kernel.rootVariable(of: l, in: scheduled.effectiveSchedule), in: k)
-    }
+    let walking = Set((lanes + reductionLanes).filter {
+      walksContiguously(scheduled, Kernel.rootVariable(of: $0, in: scheduled.effectiveSchedule), in: k)
+    })
+    func walks(_ l: String) -> Bool { walking.contains(l) }
     // Among the reduction blocks, the ones that walk memory contiguously go innermost.
     let walkingLast = reductionLanes.count > 1 ? reductionLanes.sorted { walks($1) && !walks($0) } : reductionLanes
     if let c = contiguous, reductionLanes.contains(where: { Kernel.rootVariable(of: $0, in: scheduled.effectiveSchedule) == c }) {

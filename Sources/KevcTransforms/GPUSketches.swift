@@ -91,6 +91,9 @@ public struct GPUSketch: Sendable, Hashable {
     return s
   }
 
+  /// Every sketch's name, comma separated, the default first (for help texts and diagnostics).
+  public static var names: String { all.map(\.name).joined(separator: ", ") }
+
   /// The same choices with contraction tiles at another scale.
   func withTileScale(_ scale: Int) -> GPUSketch {
     var s = self

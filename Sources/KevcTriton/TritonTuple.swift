@@ -77,16 +77,16 @@ extension KernelBuilder {
   /// a kernel whose indices fit 32 bits, as the arg-reductions' indices do (`argIndexType`: on an H100 a (f32, i64)
   /// `tl.reduce` over 8 warps returned the maximum with another lane's index). The store widens them.
   func narrowedTupleComponents(_ d: Definition, _ c: Combiner) -> Set<String> {
-    guard indexType == "tl.int32", SelectFormCombiner.analyse(c) != nil, let r = d.reduction, let original = r.combiner,
+    guard argIndexType == "tl.int32", SelectFormCombiner.analyse(c) != nil, let r = d.reduction, let original = r.combiner,
       let j = SelectFormCombiner.ascendingIndex(of: original, body: d.body, in: r), j < c.components.count,
       case .int(let identity) = c.components[j].identity.value, identity >= Int64(Int32.min)
     else { return [] }
     return [c.components[j].name]
   }
 
-  /// The register type of a tuple component (int32 where narrowed).
+  /// The register type of a tuple component (the arg-reductions' index type where narrowed).
   func tupleRegister(_ comp: Combiner.Component) -> String {
-    narrowTuple.contains(comp.name) ? "tl.int32" : TritonType.register(comp.dtype)
+    narrowTuple.contains(comp.name) ? argIndexType : TritonType.register(comp.dtype)
   }
 
   /// The initial state: one tensor per component at the combiner's identity, shaped like the axis lanes.

@@ -53,7 +53,7 @@ struct Audit: ParsableCommand {
         throw DiagnosticError(
           .error(
             DiagnosticID("driver", "unknown-sketch"),
-            "unknown sketch '\(sketch)'; available: \(GPUSketch.all.map(\.name).joined(separator: ", "))", at: here))
+            "unknown sketch '\(sketch)'; available: \(GPUSketch.names)", at: here))
       }
       let overrides = try shape.map { text throws(DiagnosticError) in try ShapeArgument.parse(text) }
       for input in inputs {

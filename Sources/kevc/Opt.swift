@@ -32,7 +32,7 @@ struct Opt: ParsableCommand {
   @Option(help: "Apply the target's default schedule (llvm or triton) when no --apply is given.")
   var defaultSchedule: String?
 
-  @Option(help: "With --default-schedule triton: the sketch (default, fused, fused-wide, tf32x3, wide-tiles, online, rows2, wide-blocks, rows4, narrow-tiles, unfused, unsplit, fused-taps, per-tap, grouped, online-rows2).")
+  @Option(help: ArgumentHelp("With --default-schedule triton: the sketch (" + GPUSketch.names + ")."))
   var sketch: String?
 
   @Flag(help: "Print the IR after every transform to standard error, marking transforms that changed nothing.")
@@ -77,7 +77,7 @@ struct Opt: ParsableCommand {
             throw DiagnosticError(
               .error(
                 DiagnosticID("driver", "unknown-sketch"),
-                "unknown sketch '\(name)'; available: \(GPUSketch.all.map(\.name).joined(separator: ", "))", at: here))
+                "unknown sketch '\(name)'; available: \(GPUSketch.names)", at: here))
           }
           trace = DefaultSchedule.gpu(for: bound, sketch: s)
         default:
