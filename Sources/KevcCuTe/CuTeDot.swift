@@ -269,6 +269,7 @@ struct CuTeDot {
           : "\(tile) = kevc_smem.allocate_tensor(\(operandType), \(tile)_layout.outer, 1024, swizzle=\(tile)_layout.inner)")
     }
     let copies = lhsVector != nil || rhsVector != nil
+    let ldmatrix = operands != .tf32
     if copies {
       line("kevc_cp = cute.make_copy_atom(cute.nvgpu.cpasync.CopyG2SOp(cute.nvgpu.LoadCacheMode.GLOBAL), \(operandType), num_bits_per_copy=128)")
     }
@@ -282,6 +283,18 @@ struct CuTeDot {
     } else {
       line("kevc_ra = kevc_mma.make_fragment_A(kevc_tsa[None, None, None, 0])")
       line("kevc_rb = kevc_mma.make_fragment_B(kevc_tsb[None, None, None, 0])")
+      if ldmatrix {
+        // 16-bit operands reach the registers by `ldmatrix` (transposed for an MN-major tile), four 8x8 matrices
+        // a time.
+        for (copy, tile, fragment, operand, kMajor) in [
+          ("kevc_lda", "kevc_sa", "kevc_ra", "A", lhsKMajor), ("kevc_ldb", "kevc_sb", "kevc_rb", "B", rhsKMajor),
+        ] {
+          line(
+            "\(copy) = cute.make_tiled_copy_\(operand)(cute.make_copy_atom(cute.nvgpu.warp.LdMatrix8x8x16bOp(\(kMajor ? "False" : "True"), 4), \(operandType)), kevc_mma)")
+          line("\(copy)_s = \(copy).get_slice(kevc_tid).partition_S(\(tile))")
+          line("\(copy)_r = \(copy).get_slice(kevc_tid).retile(\(fragment))")
+        }
+      }
     }
     line("kevc_cc = kevc_thr.partition_C(cute.make_identity_tensor((\(bm), \(bn))))")
     line("kevc_acc = kevc_mma.make_fragment_C(kevc_cc.shape)")
@@ -367,6 +380,10 @@ struct CuTeDot {
         line("    cute.gemm(kevc_mma, kevc_acc, kevc_ra[None, None, kevc_kb, \(slot)], kevc_rb[None, None, kevc_kb, \(slot)], kevc_acc)")
         line("cute.nvgpu.warpgroup.commit_group()")
         line("cute.nvgpu.warpgroup.wait_group(0)")
+      } else if ldmatrix {
+        line("cute.copy(kevc_lda, kevc_lda_s[None, None, None, \(slot)], kevc_lda_r)")
+        line("cute.copy(kevc_ldb, kevc_ldb_s[None, None, None, \(slot)], kevc_ldb_r)")
+        line("cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)")
       } else {
         line("cute.autovec_copy(kevc_tsa[None, None, None, \(slot)], kevc_ra)")
         line("cute.autovec_copy(kevc_tsb[None, None, None, \(slot)], kevc_rb)")

@@ -87,6 +87,10 @@ import Testing
     #expect(text.contains("cute.make_tiled_mma(cute.nvgpu.warp.MmaF16BF16Op(cutlass.Float16, cutlass.Float32, (16, 8, 16))"))
     #expect(text.contains("kevc_sa_layout = cute.make_layout((64, 32, 3), stride=(32, 1, 2048))"))
     #expect(text.contains("kevc_sa = kevc_smem.allocate_tensor(cutlass.Float16, kevc_sa_layout, 16)"))
+    // ldmatrix into the fragments: a (K-major) as stored, b (its columns contiguous) transposed.
+    #expect(text.contains("cute.make_tiled_copy_A(cute.make_copy_atom(cute.nvgpu.warp.LdMatrix8x8x16bOp(False, 4), cutlass.Float16), kevc_mma)"))
+    #expect(text.contains("cute.make_tiled_copy_B(cute.make_copy_atom(cute.nvgpu.warp.LdMatrix8x8x16bOp(True, 4), cutlass.Float16), kevc_mma)"))
+    #expect(text.contains("cute.copy(kevc_ldb, kevc_ldb_s[None, None, None, kevc_k % cutlass.Int64(3)], kevc_ldb_r)"))
     #expect(text.contains("v_i = kevc_r % cutlass.Int64(3)"))
     #expect(text.contains("if (v_m < cutlass.Int64(45)) & (v_n < cutlass.Int64(61)):"))
     let planText = try Self.cute("batched_matmul", mma: .sm80, stage: .plan)

@@ -96,7 +96,8 @@ def one(case, mma):
         r = json.load(open(path))
     except (OSError, ValueError):
         err = path[:-5] + ".err"
-        return {"status": "no result", "reason": open(err).read()[-300:] if os.path.exists(err) else ""}
+        return {"status": "no result", "ms": None, "triton_ms": None, "ratio": None,
+                "reason": open(err).read()[-300:] if os.path.exists(err) else ""}
     t = ((r.get("cases") or [{}])[0] or {}).get("timing") or r.get("timing") or {}
     b = r.get("baseline_timing") or ((r.get("cases") or [{}])[0] or {}).get("baseline_timing") or {}
     ms = (t.get("median_s") or 0) * 1e3 or None

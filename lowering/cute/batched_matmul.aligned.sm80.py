@@ -45,6 +45,12 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
     kevc_tsb = kevc_thr.partition_B(kevc_sb)
     kevc_ra = kevc_mma.make_fragment_A(kevc_tsa[None, None, None, 0])
     kevc_rb = kevc_mma.make_fragment_B(kevc_tsb[None, None, None, 0])
+    kevc_lda = cute.make_tiled_copy_A(cute.make_copy_atom(cute.nvgpu.warp.LdMatrix8x8x16bOp(False, 4), cutlass.Float16), kevc_mma)
+    kevc_lda_s = kevc_lda.get_slice(kevc_tid).partition_S(kevc_sa)
+    kevc_lda_r = kevc_lda.get_slice(kevc_tid).retile(kevc_ra)
+    kevc_ldb = cute.make_tiled_copy_B(cute.make_copy_atom(cute.nvgpu.warp.LdMatrix8x8x16bOp(True, 4), cutlass.Float16), kevc_mma)
+    kevc_ldb_s = kevc_ldb.get_slice(kevc_tid).partition_S(kevc_sb)
+    kevc_ldb_r = kevc_ldb.get_slice(kevc_tid).retile(kevc_rb)
     kevc_cc = kevc_thr.partition_C(cute.make_identity_tensor((64, 64)))
     kevc_acc = kevc_mma.make_fragment_C(kevc_cc.shape)
     kevc_acc.fill(0.0)
@@ -111,8 +117,8 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
             else:
                 kevc_dst.fill(0.0)
         cute.arch.cp_async_commit_group()
-        cute.autovec_copy(kevc_tsa[None, None, None, kevc_k % cutlass.Int64(3)], kevc_ra)
-        cute.autovec_copy(kevc_tsb[None, None, None, kevc_k % cutlass.Int64(3)], kevc_rb)
+        cute.copy(kevc_lda, kevc_lda_s[None, None, None, kevc_k % cutlass.Int64(3)], kevc_lda_r)
+        cute.copy(kevc_ldb, kevc_ldb_s[None, None, None, kevc_k % cutlass.Int64(3)], kevc_ldb_r)
         cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)
     cute.arch.cp_async_wait_group(0)
     for kevc_i in cutlass.range_constexpr(cute.size(kevc_acc)):
