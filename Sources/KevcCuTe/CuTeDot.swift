@@ -3,26 +3,33 @@ import KevcIR
 import KevcLowering
 
 /// `dot` on the CuTe DSL: a phase of the thread plan that computes one contraction the schedule marked `dot` (a sum
-/// of a product of two loads, `Dot.swift`) becomes a tiled MMA kernel instead of scalar loops. Each block (2 x 2 or
-/// 4 x 2 warps of the SM80 warp-level atom `MmaF16BF16Op` 16x8x16, or `MmaTF32Op` 16x8x8, which run on sm_90a)
-/// computes one tile of the output, sized by the schedule's splits: per step of the contracted axis, its threads stage the two
-/// operand tiles in shared memory (one element per thread and step, out-of-range elements zero, the index of every
-/// read clamped under a select), each thread copies its MMA partitions to registers and `cute.gemm` accumulates in
-/// f32; the epilogue stores each thread's accumulator elements (coordinates from an identity tensor partitioned like
-/// the accumulator) through the target's store, guarded by the output's bounds. What the dot is (the tile's rows,
-/// columns and contracted axis, batch axes as blocks per value, serial reduction axes around the steps, the atom's
-/// operand type, the tile sizes from the schedule's splits) or why the tensor cores do not take it, is
-/// `NestPlan.contraction`'s plan (KevcLowering/Contraction.swift, shared by every target); this file prints it. A
-/// phase that also stores other buffers, or a plan the tensor cores refuse, keeps the scalar loops of the thread
-/// plan, with the reason in a comment in the module.
+/// of a product of two loads, `Dot.swift`) becomes a tiled MMA kernel instead of scalar loops. Each block computes
+/// one tile of the output, sized by the schedule's splits, on Hopper's warpgroup MMA (`wgmma`, 1 or 2 warpgroups,
+/// operands in swizzled shared memory; the default for sm_90a, `CuTeMMA.resolved`) or on 2 x 2 or 4 x 2 warps of
+/// the SM80 warp-level atom (`MmaF16BF16Op` 16x8x16 or `MmaTF32Op` 16x8x8, fragments loaded by `ldmatrix` for
+/// 16-bit operands). The operand tiles live in a ring of `launch(..., stages)` slots of shared memory: the tiles of
+/// the next `stages - 1` steps (serial axes times contracted steps) are in flight while one step's MMA runs, each
+/// filled by 16-byte `cp.async` copies where the operand is stored in the MMA's type along the walked axis with
+/// aligned extents (`copyWidth`), else element by element (out-of-range elements zero, the index of every read
+/// clamped under a select); `cute.gemm` accumulates in f32; the epilogue stores each thread's accumulator elements
+/// (coordinates from an identity tensor partitioned like the accumulator) through the target's store, guarded by
+/// the output's bounds. What the dot is (the tile's rows, columns and contracted axis, batch axes as blocks per
+/// value, serial reduction axes, the atom's operand type, the tile sizes from the schedule's splits) or why the
+/// tensor cores do not take it, is `NestPlan.contraction`'s plan (KevcLowering/Contraction.swift, shared by every
+/// target); this file prints it. A phase that also stores other buffers, or a plan the tensor cores refuse, keeps
+/// the scalar loops of the thread plan, with the reason in a comment in the module.
 ///
 /// Before (loop IR, one phase):
 ///   for i, m, n (bound) { %c.acc[] = 0.0; for k { %c.acc[] = %c.acc[] + cast<f32>(%a[i, m, k]) * ... }; %c[i, m, n] = ... }
-/// After:
+/// After (`--cute-mma sm80`, 3 stages, cp.async at aligned extents):
 ///   @cute.kernel
 ///   def kevc_batched_matmul_p0(b_a: cute.Tensor, ..., kevc_mma: cute.TiledMma):
-///       ... kevc_sa[kevc_i, kevc_j] = cutlass.Float16(cutlass.select_(kevc_ok, b_a[...].to(cutlass.Float32), ...))
-///       cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)
+///       ... for kevc_k in cutlass.range(cutlass.Int64(0), cutlass.Int64(2), 1):
+///           cute.arch.cp_async_wait_group(1)
+///           cute.arch.sync_threads()
+///           ... cute.copy(kevc_cp, cute.make_tensor(b_a.iterator + cute.assume(..., divby=8), cute.make_layout(8)), kevc_dst)
+///           cute.copy(kevc_lda, kevc_lda_s[None, None, None, kevc_k % cutlass.Int64(3)], kevc_lda_r)
+///           cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)
 /// Which matrix instruction a CuTe `dot` uses (`kevc compile --target cute --cute-mma`): the SM80 warp-level
 /// `mma.sync` atoms (they run on sm_80 and later), Hopper's warpgroup `wgmma` (sm_90a only), or `auto` (the default):
 /// chosen from the architecture the module is built for (`resolved(archs:)`, the one place that decides).
