@@ -379,14 +379,14 @@ struct CuTeDot {
       try stage("kevc_sb", rhs, row: n, rows: bn, tileIndex: "kevc_tn", rowFastest: !rhsKMajor, vector: rhsVector, step: step, slot: slot)
       if copies { line("cute.arch.cp_async_commit_group()") }
     }
-    // The MMA of the tiles in slot `slot`.
-    func multiply(_ slot: String) {
+    // The MMA of the tiles in slot `slot`; wgmma leaves `inFlight` groups of its own running.
+    func multiply(_ slot: String, inFlight: Int = 0) {
       if warpgroups != nil {
         line("cute.nvgpu.warpgroup.fence()")
         line("for kevc_kb in cutlass.range_constexpr(cute.size(kevc_ra, mode=[2])):")
         line("    cute.gemm(kevc_mma, kevc_acc, kevc_ra[None, None, kevc_kb, \(slot)], kevc_rb[None, None, kevc_kb, \(slot)], kevc_acc)")
         line("cute.nvgpu.warpgroup.commit_group()")
-        line("cute.nvgpu.warpgroup.wait_group(0)")
+        line("cute.nvgpu.warpgroup.wait_group(\(inFlight))")
       } else if ldmatrix {
         line("cute.copy(kevc_lda, kevc_lda_s[None, None, None, \(slot)], kevc_lda_r)")
         line("cute.copy(kevc_ldb, kevc_ldb_s[None, None, None, \(slot)], kevc_ldb_r)")
@@ -412,8 +412,10 @@ struct CuTeDot {
       line(syntax.barrier)
       indent -= 1
     } else {
-      // Prologue: the first stages - 1 steps in flight. Step k waits for its tiles, then refills the slot step
-      // k - 1 read (every thread's MMA of it is behind the barrier) with step k + stages - 1, then multiplies.
+      // Prologue: the first stages - 1 steps in flight. Step k waits for its tiles, refills the slot step k - 1
+      // read with step k + stages - 1 and multiplies: the SM80 atoms refill first (every thread's MMA of step
+      // k - 1 is behind the barrier); wgmma issues step k's MMA first, waits for step k - 1's (`wait_group(1)`)
+      // and a barrier, then refills, so that the tensor cores run while the threads issue the copies.
       line("for kevc_s in cutlass.range_constexpr(\(stages - 1)):")
       indent += 1
       try fill(step: "cutlass.Int64(kevc_s)", slot: "kevc_s")
@@ -421,10 +423,15 @@ struct CuTeDot {
       line("for kevc_k in cutlass.range(\(i64(0)), \(i64(total)), 1):")
       indent += 1
       arrived(pending: stages - 2)
+      if warpgroups != nil {
+        multiply("kevc_k % \(i64(stages))", inFlight: 1)
+        line(syntax.barrier)
+      }
       line("kevc_next = kevc_k + \(i64(stages - 1))")
       try fill(step: "kevc_next", slot: "kevc_next % \(i64(stages))")
-      multiply("kevc_k % \(i64(stages))")
+      if warpgroups == nil { multiply("kevc_k % \(i64(stages))") }
       indent -= 1
+      if warpgroups != nil { line("cute.nvgpu.warpgroup.wait_group(0)") }
       if copies { line("cute.arch.cp_async_wait_group(0)") }
     }
     // Epilogue: each accumulator element at its coordinates, inside the output's bounds.

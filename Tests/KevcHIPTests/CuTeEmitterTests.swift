@@ -155,7 +155,10 @@ import Testing
     #expect(text.contains("cute.nvgpu.OperandMajorMode.K, cute.nvgpu.OperandMajorMode.MN)"))
     #expect(text.contains("cute.nvgpu.warpgroup.SmemLayoutAtomKind.K_SW64") && text.contains("SmemLayoutAtomKind.MN_SW128"))
     #expect(text.contains("cute.arch.fence_proxy(\"async.shared\", space=\"cta\")"))
-    #expect(text.contains("cute.nvgpu.warpgroup.wait_group(0)"))
+    // Step k's wgmma runs while the threads refill the slot of step k - 1 (done: `wait_group(1)`); all done
+    // before the epilogue.
+    #expect(text.contains("cute.nvgpu.warpgroup.commit_group()\n        cute.nvgpu.warpgroup.wait_group(1)\n        cute.arch.sync_threads()\n        kevc_next = "))
+    #expect(text.contains("    cute.nvgpu.warpgroup.wait_group(0)\n    for kevc_i in cutlass.range_constexpr(cute.size(kevc_acc)):"))
     #expect(text.contains("if torch.cuda.get_device_capability(device) != (9, 0):"))
     let conv = try Self.cute("conv1d", aot: true)
     #expect(conv.contains("cute.nvgpu.warp.MmaF16BF16Op(cutlass.BFloat16") && !conv.contains("warpgroup.MmaF16BF16Op"))

@@ -83,6 +83,12 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
         cute.arch.cp_async_wait_group(1)
         cute.arch.fence_proxy("async.shared", space="cta")
         cute.arch.sync_threads()
+        cute.nvgpu.warpgroup.fence()
+        for kevc_kb in cutlass.range_constexpr(cute.size(kevc_ra, mode=[2])):
+            cute.gemm(kevc_mma, kevc_acc, kevc_ra[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_rb[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_acc)
+        cute.nvgpu.warpgroup.commit_group()
+        cute.nvgpu.warpgroup.wait_group(1)
+        cute.arch.sync_threads()
         kevc_next = kevc_k + cutlass.Int64(2)
         for kevc_u in cutlass.range_constexpr(2):
             kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
@@ -113,11 +119,7 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
             else:
                 kevc_dst.fill(0.0)
         cute.arch.cp_async_commit_group()
-        cute.nvgpu.warpgroup.fence()
-        for kevc_kb in cutlass.range_constexpr(cute.size(kevc_ra, mode=[2])):
-            cute.gemm(kevc_mma, kevc_acc, kevc_ra[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_rb[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_acc)
-        cute.nvgpu.warpgroup.commit_group()
-        cute.nvgpu.warpgroup.wait_group(0)
+    cute.nvgpu.warpgroup.wait_group(0)
     cute.arch.cp_async_wait_group(0)
     for kevc_i in cutlass.range_constexpr(cute.size(kevc_acc)):
         v_m = kevc_tm * cutlass.Int64(64) + cutlass.Int64(kevc_cc[kevc_i][0])

@@ -72,6 +72,12 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
     for kevc_k in cutlass.range(cutlass.Int64(0), cutlass.Int64(2), 1):
         cute.arch.fence_proxy("async.shared", space="cta")
         cute.arch.sync_threads()
+        cute.nvgpu.warpgroup.fence()
+        for kevc_kb in cutlass.range_constexpr(cute.size(kevc_ra, mode=[2])):
+            cute.gemm(kevc_mma, kevc_acc, kevc_ra[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_rb[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_acc)
+        cute.nvgpu.warpgroup.commit_group()
+        cute.nvgpu.warpgroup.wait_group(1)
+        cute.arch.sync_threads()
         kevc_next = kevc_k + cutlass.Int64(2)
         for kevc_u in cutlass.range_constexpr(16):
             kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
@@ -93,11 +99,7 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
             v_n = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, cutlass.Int64(0)))
             v_k = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, cutlass.Int64(0)))
             kevc_sb[kevc_i, kevc_j, kevc_next % cutlass.Int64(3)] = cutlass.Float16(cutlass.select_(kevc_ok, b_b[((v_i) * cutlass.Int64(33) + v_k) * cutlass.Int64(61) + v_n].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
-        cute.nvgpu.warpgroup.fence()
-        for kevc_kb in cutlass.range_constexpr(cute.size(kevc_ra, mode=[2])):
-            cute.gemm(kevc_mma, kevc_acc, kevc_ra[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_rb[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_acc)
-        cute.nvgpu.warpgroup.commit_group()
-        cute.nvgpu.warpgroup.wait_group(0)
+    cute.nvgpu.warpgroup.wait_group(0)
     for kevc_i in cutlass.range_constexpr(cute.size(kevc_acc)):
         v_m = kevc_tm * cutlass.Int64(64) + cutlass.Int64(kevc_cc[kevc_i][0])
         v_n = kevc_tn * cutlass.Int64(64) + cutlass.Int64(kevc_cc[kevc_i][1])
