@@ -56,9 +56,7 @@ OUT=$(realpath "$OUT")
 PREP=$(realpath "$PREP")
 export PYTHONPATH="$PWD/python"
 . bench/gpu/cute-site.sh
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
-  python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"
-  python3 -c "import cutlass, cutlass.cute; print('cutlass-dsl', getattr(cutlass, '__version__', '?'))"; } > "$OUT/machine.txt" 2>&1
+kevc_cute_machine > "$OUT/machine.txt" 2>&1
 check() {  # kind name dir extra...
   local kind=$1 name=$2 dir=$3; shift 3
   timeout 240 python3 -m kevc_gpu run --kernel "$dir"/*.cute.py --reference "$dir"/*.ref.py --shape-label "$kind" \

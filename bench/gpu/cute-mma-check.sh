@@ -64,9 +64,7 @@ OUT=$(realpath "$OUT")
 PREP=$(realpath "$PREP")
 export PYTHONPATH="$PWD/python"
 . bench/gpu/cute-site.sh
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
-  python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"
-  python3 -c "import cutlass, cutlass.cute; print('cutlass-dsl', getattr(cutlass, '__version__', '?'))"; } > "$OUT/machine.txt" 2>&1
+kevc_cute_machine > "$OUT/machine.txt" 2>&1
 DEADLINE=$(( START + ${KEVC_MMA_SECONDS:-430} ))
 check() {  # case mma
   local case=$1 mma=$2 dir="$PREP/$1" left=$(( DEADLINE - $(date +%s) ))
