@@ -47,10 +47,14 @@ for mode in "" "--mfma"; do
   python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads $mode --trials 1 --shape M=256,N=200,K=70 specs/matmul.kev \
     --schedule lowering/triton/traces/matmul.bf16_operands.trace | tail -1 || fail=1
 done
-# CuTe traces (lowering/cute/traces/SPEC.NAME.trace): the tf32 dot through cute.gemm.
+# CuTe traces (lowering/cute/traces/SPEC.NAME.trace): the tf32 dot through cute.gemm, at the spec's default and
+# bench shapes (at the bench shape its operands are copied by cp.async).
 for t in lowering/cute/traces/*.trace; do
   n=$(basename "$t" .trace)
-  "$KEVC" compile "specs/${n%%.*}.kev" --target cute --schedule "$t" -o "$work/trace.$n.cute.py" || { echo "cute: $t failed"; fail=1; }
+  s="specs/${n%%.*}.kev"
+  "$KEVC" compile "$s" --target cute --schedule "$t" -o "$work/trace.$n.cute.py" || { echo "cute: $t failed"; fail=1; }
+  "$KEVC" compile "$s" --target cute --schedule "$t" --shape "$(grep -m1 -oP '^\s*bench\s+\K.*' "$s" | sed 's/#.*//; s/ //g')" \
+    -o "$work/trace.$n.bench.cute.py" || { echo "cute: $t at the bench shape failed"; fail=1; }
 done
 # The dots at their default and bench shapes on both instructions: wgmma (the default for sm_90a; 1 and 2
 # warpgroups, a cp.async ring at the bench shapes) and the SM80 atoms (`--cute-mma sm80`).

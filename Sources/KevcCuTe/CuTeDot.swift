@@ -363,7 +363,8 @@ struct CuTeDot {
         line("cute.copy(kevc_cp, cute.make_tensor(\(typed), cute.make_layout(\(vector))), kevc_dst)")
         indent -= 1
         line("else:")
-        line("    kevc_dst.fill(0.0)")
+        // (`fill` on a TFloat32 tensor crashes cute.compile in nvidia-cutlass-dsl 4.8.1: zeros as f32 bits.)
+        line(operands == .tf32 ? "    cute.recast_tensor(kevc_dst, cutlass.Float32).fill(0.0)" : "    kevc_dst.fill(0.0)")
       } else {
         line("\(name(row)) = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, \(i64(0))))")
         line("\(name(k)) = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, \(i64(kRange.lo))))")

@@ -144,6 +144,12 @@ import Testing
     let tf32 = String(decoding: try Compiler.compile(request).artifacts[.cute] ?? Data(), as: UTF8.self)
     #expect(tf32.contains("cute.nvgpu.warp.MmaTF32Op((16, 8, 8))") && tf32.contains("cutlass.TFloat32(cutlass.select_("))
     #expect(tf32.contains("cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)"))
+    // At aligned extents the f32 operands are copied 4 at a time into the tf32 tiles (the zeros of a vector outside
+    // written as f32 bits), compiled for sm_90a.
+    let traceText = try String(contentsOfFile: path, encoding: .utf8)
+    let aligned = try Self.cute("matmul", shape: ["M": 96, "N": 72, "K": 40], trace: traceText, aot: true)
+    #expect(aligned.contains("cute.nvgpu.warp.MmaTF32Op((16, 8, 8))") && aligned.contains("operands by cp.async x4 and cp.async x4"))
+    #expect(aligned.contains("cute.recast_tensor(kevc_dst, cutlass.Float32).fill(0.0)"))
   }
 
   /// By default (sm_90a) the same dot is on Hopper's warpgroup MMA: operands in swizzled shared memory, each K- or
