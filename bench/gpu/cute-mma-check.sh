@@ -72,7 +72,7 @@ check() {  # case mma
   [ "$left" -gt 200 ] && left=200
   timeout "$left" python3 -m kevc_gpu run --kernel "$dir/$mma"/*.cute.py --reference "$dir/$mma"/*.ref.py \
     --baseline-kernel "$(ls "$dir"/triton/*.triton.py)" --shape-label "$case" --trials 3 --timing-calls 50 \
-    --timing-seconds 5 --eager-calls 0 --cost-limit-s 0 --seed 7 --reuse-references --reference-cache "$OUT/references" \
+    --timing-seconds 5 --eager-calls 0 --cost-limit-s 0 --seed 7 --reuse-references --reference-cache /tmp/kevc-mma-references \
     --timeout $(( left - 10 )) > "$OUT/$case.$mma.json" 2> "$OUT/$case.$mma.err"
   echo "$case $mma exit $? ($(( $(date +%s) - START )) s)"
 }
@@ -119,5 +119,5 @@ lines += ["", "ok: sm80 %d of %d, wgmma %d of %d" % (ok("sm80"), len(rows), ok("
 open(os.path.join(out, "cute-mma-check.md"), "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
-rm -rf "$OUT/references"
+rm -rf /tmp/kevc-mma-references
 echo "done in $(( $(date +%s) - START )) s"
