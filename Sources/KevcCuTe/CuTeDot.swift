@@ -320,7 +320,13 @@ struct CuTeDot {
       let v = vector ?? 1
       let units = rows * bk / v
       let along = rowFastest ? rows / v : bk / v
-      line("for kevc_u in cutlass.range_constexpr(\((units + threads - 1) / threads)):")
+      // A thread's copies are unrolled; its element loads 4 at a time (all of them live at once took every
+      // register of a 128 x 128 x 64 tile's threads).
+      let count = (units + threads - 1) / threads
+      line(
+        vector != nil || count <= 4
+          ? "for kevc_u in cutlass.range_constexpr(\(count)):"
+          : "for kevc_u in cutlass.range(\(i64(0)), \(i64(count)), 1, unroll=4):")
       indent += 1
       line("kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * \(threads))")
       if units % threads != 0 {

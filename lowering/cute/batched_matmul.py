@@ -49,7 +49,7 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
     kevc_acc.fill(0.0)
     kevc_mma.set(cute.nvgpu.warpgroup.Field.ACCUMULATE, True)
     for kevc_s in cutlass.range_constexpr(2):
-        for kevc_u in cutlass.range_constexpr(16):
+        for kevc_u in cutlass.range(cutlass.Int64(0), cutlass.Int64(16), 1, unroll=4):
             kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
             kevc_i = kevc_e // cutlass.Int64(32)
             kevc_j = (kevc_e % cutlass.Int64(32))
@@ -59,7 +59,7 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
             v_m = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, cutlass.Int64(0)))
             v_k = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, cutlass.Int64(0)))
             kevc_sa[kevc_i, kevc_j, kevc_s] = cutlass.Float16(cutlass.select_(kevc_ok, b_a[((v_i) * cutlass.Int64(45) + v_m) * cutlass.Int64(33) + v_k].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
-        for kevc_u in cutlass.range_constexpr(16):
+        for kevc_u in cutlass.range(cutlass.Int64(0), cutlass.Int64(16), 1, unroll=4):
             kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
             kevc_i = (kevc_e % cutlass.Int64(64))
             kevc_j = kevc_e // cutlass.Int64(64)
@@ -79,7 +79,7 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
         cute.nvgpu.warpgroup.wait_group(1)
         cute.arch.sync_threads()
         kevc_next = kevc_k + cutlass.Int64(2)
-        for kevc_u in cutlass.range_constexpr(16):
+        for kevc_u in cutlass.range(cutlass.Int64(0), cutlass.Int64(16), 1, unroll=4):
             kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
             kevc_i = kevc_e // cutlass.Int64(32)
             kevc_j = (kevc_e % cutlass.Int64(32))
@@ -89,7 +89,7 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
             v_m = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, cutlass.Int64(0)))
             v_k = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, cutlass.Int64(0)))
             kevc_sa[kevc_i, kevc_j, kevc_next % cutlass.Int64(3)] = cutlass.Float16(cutlass.select_(kevc_ok, b_a[((v_i) * cutlass.Int64(45) + v_m) * cutlass.Int64(33) + v_k].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
-        for kevc_u in cutlass.range_constexpr(16):
+        for kevc_u in cutlass.range(cutlass.Int64(0), cutlass.Int64(16), 1, unroll=4):
             kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
             kevc_i = (kevc_e % cutlass.Int64(64))
             kevc_j = kevc_e // cutlass.Int64(64)
