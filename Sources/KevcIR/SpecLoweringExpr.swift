@@ -653,9 +653,14 @@ extension SpecLowerer {
       throw fail(
         SpecDiagnostic.typeMismatch, "cannot '\(op.rawValue)' values of type 'bool'; \(hint)", at: body.location)
     }
-    return (
-      Reduction(op: irOp, accumulator: accumulatorType, axes: raxes), bodyExpr, isArg ? .i64 : accumulatorType
-    )
+    if isArg, let axis = raxes.first {
+      // argmax/argmin are the tuple reduction of the extreme value and its index (TupleReduction.swift).
+      let combiner = Combiner.argExtreme(isMax: op == .argmax, valueType: accumulatorType, index: .index(axis.name))
+      return (
+        Reduction(op: .tuple, accumulator: accumulatorType, axes: raxes, combiner: combiner), bodyExpr, .i64
+      )
+    }
+    return (Reduction(op: irOp, accumulator: accumulatorType, axes: raxes), bodyExpr, accumulatorType)
   }
 
   /// A reduction inside an expression: its own definition over the index variables it uses, read back here.

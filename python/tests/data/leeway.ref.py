@@ -973,22 +973,80 @@ def _d2(C, V, box):
     return _body(V, None)
 
 def _d3(C, V, box):
-    # %z: i64[m < M] = argmax<f32> [n in 0 .. $N] %w[m, n]
+    # %z: i64[m < M] = reduce<v: f32 = -inf:f32, i: i64 = -1:i64> [n in 0 .. $N] (%w[m, n], n) combine (select(((%b.i != -1:i64) and ((%a.i == -1:i64) or select(isnan(%a.v), (isnan(%b.v) and (%b.i < %a.i)), (isnan(%b.v) or ((%b.v > %a.v) or ((%b.v == %a.v) and (%b.i < %a.i))))))), %b.v, %a.v), select(((%b.i != -1:i64) and ((%a.i == -1:i64) or select(isnan(%a.v), (isnan(%b.v) and (%b.i < %a.i)), (isnan(%b.v) or ((%b.v > %a.v) or ((%b.v == %a.v) and (%b.i < %a.i))))))), %b.i, %a.i)) yield %i
     C.axis(V, "m", box, 0, 2)
     def _lo0(V, M):
         return C.ci(0, "i64")
     def _hi0(V, M):
         return C.ci(4, "i64")
-    def _body(V, M):
+    def _e0(V, M):
         _t0 = C.load("w", (V["m"], V["n"],), C.cf(0.0, "f32"), False, M)
         return _t0
-    return C.reduce("z", V, box, [("n", _lo0, _hi0)], _body, "argmax", "f32")
+    def _e1(V, M):
+        return V["n"]
+    def _c0(V, M):
+        _t1 = torch.ne(C.S["b.i"], C.ci(-1, "i64"))
+        _t2 = torch.eq(C.S["a.i"], C.ci(-1, "i64"))
+        _t3 = torch.isnan(C.S["a.v"])
+        def _s4a(M):
+            _t5 = torch.isnan(C.S["b.v"])
+            _t6 = torch.lt(C.S["b.i"], C.S["a.i"])
+            _t7 = torch.logical_and(_t5, _t6)
+            return _t7
+        def _s4b(M):
+            _t8 = torch.isnan(C.S["b.v"])
+            _t9 = torch.gt(C.S["b.v"], C.S["a.v"])
+            _t10 = torch.eq(C.S["b.v"], C.S["a.v"])
+            _t11 = torch.lt(C.S["b.i"], C.S["a.i"])
+            _t12 = torch.logical_and(_t10, _t11)
+            _t13 = torch.logical_or(_t9, _t12)
+            _t14 = torch.logical_or(_t8, _t13)
+            return _t14
+        _t15 = C.sel(_t3, _s4a, _s4b, M)
+        _t16 = torch.logical_or(_t2, _t15)
+        _t17 = torch.logical_and(_t1, _t16)
+        def _s18a(M):
+            return C.S["b.v"]
+        def _s18b(M):
+            return C.S["a.v"]
+        _t19 = C.sel(_t17, _s18a, _s18b, M)
+        return _t19
+    def _c1(V, M):
+        _t20 = torch.ne(C.S["b.i"], C.ci(-1, "i64"))
+        _t21 = torch.eq(C.S["a.i"], C.ci(-1, "i64"))
+        _t22 = torch.isnan(C.S["a.v"])
+        def _s23a(M):
+            _t24 = torch.isnan(C.S["b.v"])
+            _t25 = torch.lt(C.S["b.i"], C.S["a.i"])
+            _t26 = torch.logical_and(_t24, _t25)
+            return _t26
+        def _s23b(M):
+            _t27 = torch.isnan(C.S["b.v"])
+            _t28 = torch.gt(C.S["b.v"], C.S["a.v"])
+            _t29 = torch.eq(C.S["b.v"], C.S["a.v"])
+            _t30 = torch.lt(C.S["b.i"], C.S["a.i"])
+            _t31 = torch.logical_and(_t29, _t30)
+            _t32 = torch.logical_or(_t28, _t31)
+            _t33 = torch.logical_or(_t27, _t32)
+            return _t33
+        _t34 = C.sel(_t22, _s23a, _s23b, M)
+        _t35 = torch.logical_or(_t21, _t34)
+        _t36 = torch.logical_and(_t20, _t35)
+        def _s37a(M):
+            return C.S["b.i"]
+        def _s37b(M):
+            return C.S["a.i"]
+        _t38 = C.sel(_t36, _s37a, _s37b, M)
+        return _t38
+    def _y(V, M):
+        return C.S["y.i"]
+    return C.reduce_tuple("z", V, box, [("n", _lo0, _hi0)], [_e0, _e1], [("v", "f32", C.cf(float("-inf"), "f32")), ("i", "i64", C.ci(-1, "i64"))], [_c0, _c1], _y, 0)
 
 _DEFINITIONS = [
     ("y", _d0, [4], "f32", "f32", False, 2),
     ("u", _d1, [4], "f32", "f32", False, 1),
     ("c", _d2, [4], "f32", "f32", False, 1),
-    ("z", _d3, [3], "i64", "i64", True, 1),
+    ("z", _d3, [3], "i64", "i64", True, 2),
 ]
 _STREAMABLE = {"u", "c", "z"}
 _PREFIX_AXIS = {}
