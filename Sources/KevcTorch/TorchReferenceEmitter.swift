@@ -193,11 +193,6 @@ struct Emitter {
     }
     let src: DType
     switch reduction.op {
-    case .argmax, .argmin:
-      guard reductionAxes.count == 1 else {
-        throw error("invalid-reduction", "'\(reduction.op.rawValue)' in '\(d.name)' needs exactly one reduction variable", d.location)
-      }
-      src = .i64
     case .sum, .prod, .max, .min:
       src = reduction.accumulator
     case .tuple:
