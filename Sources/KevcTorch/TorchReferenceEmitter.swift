@@ -30,6 +30,8 @@ struct Emitter {
   var scalarTypes: [String: DType] = [:]
   /// Definitions computed as prefix sums (`prefixAxis`): the position of the axis they run along.
   var prefixAxes: [String: Int] = [:]
+  /// Definitions computed as einsums (`C.contract`).
+  var contractions: Set<String> = []
 
   init(kernel: Kernel) {
     self.kernel = kernel
@@ -104,6 +106,9 @@ struct Emitter {
     out.append(
       "_PREFIX_AXIS = {" + prefixAxes.sorted { $0.key < $1.key }.map { "\(py($0.key)): \($0.value)" }.joined(separator: ", ")
         + "}")
+    // Sums of products computed as einsums (C.contract): their boxes are _BOX_CONTRACTION points.
+    out.append(
+      "_CONTRACTIONS = " + (contractions.isEmpty ? "set()" : "{\(contractions.sorted().map(py).joined(separator: ", "))}"))
     out.append("")
     return out.joined(separator: "\n")
   }
@@ -188,6 +193,7 @@ struct Emitter {
       // A sum of a product of two factors in the accumulator's type: evaluated as an einsum (C.contract).
       lines.append(contentsOf: factors.lines)
       lines.append("    return C.contract(\(arguments), _fa, _fb, \(factors.usesA), \(factors.usesB))")
+      contractions.insert(d.name)
     } else {
       lines.append("    return C.reduce(\(arguments))")
     }

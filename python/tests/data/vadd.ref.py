@@ -15,6 +15,10 @@ _SIZE = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "
 _BUDGET = 1 << 22
 _BOX_REDUCTION = 1 << 16
 _BOX_ELEMENTWISE = 1 << 22
+# Points per output box of a contraction (C.contract): one einsum each, its factors split further when too large.
+# At 2^16 points a box (the general reduction's), a float64 reference of a convolution at KernelBench's sizes was
+# ~30 000 small einsums, 30-50 s of the GPU per check (bench/kernelbench/results-h200-2026-12-06-defaults).
+_BOX_CONTRACTION = 1 << 22
 # Elements of one factor of a contraction evaluated whole (C.contract); larger ones take the chunked path.
 _CONTRACT_FACTOR = 1 << 25
 # The checker's (atol, rtol) per type (Sources/KevcInterpreter/Tolerance.swift, python/kevc_gpu/tolerance.py).
@@ -271,6 +275,8 @@ class _Ctx:
         reduction, or a running sum whose leeway is tracked (reduce()), costs its range per point."""
         if not reduction or (name in _PREFIX_AXIS and not self.lw):
             return _BOX_ELEMENTWISE
+        if name in _CONTRACTIONS and not self.lw:
+            return _BOX_CONTRACTION
         return _BOX_REDUCTION
 
     def rows(self, name, fn, shape, dtype, src, reduction, lo, hi):
@@ -632,7 +638,23 @@ class _Ctx:
             for p in uses:
                 n *= extents[p]
             if n > _CONTRACT_FACTOR:
-                return self.reduce(name, V, box, levels, body, op, acc)
+                # Too large whole: the box in two along the longest axis this factor uses, each half contracted
+                # (a box of the definition is _BOX_CONTRACTION points; a convolution's factor is its im2col).
+                cut = max((p for p in uses if p < r and extents[p] > 1), key=lambda p: extents[p], default=None)
+                if cut is None:
+                    return self.reduce(name, V, box, levels, body, op, acc)
+                lo, hi = box[cut]
+                mid = lo + (hi - lo) // 2
+                parts = []
+                for a, b in ((lo, mid), (mid, hi)):
+                    sub = list(box)
+                    sub[cut] = (a, b)
+                    W = {k: v.narrow(cut, a - lo, b - a) if torch.is_tensor(v) and v.dim() > cut and v.shape[cut] == hi - lo
+                         else v for k, v in V.items()}
+                    part = self.contract(name, W, sub, levels, body, op, acc, fa, fb, uses_a, uses_b)
+                    shape = [e if k != cut else b - a for k, e in enumerate(extents[:r])]
+                    parts.append(part.expand(shape) if part.dim() == r else part.reshape(shape))
+                return torch.cat(parts, dim=cut)
         for k, (var, lo, hi) in enumerate(ranges):
             shape = [1] * R
             shape[r + k] = hi - lo
@@ -879,3 +901,4 @@ _DEFINITIONS = [
 ]
 _STREAMABLE = {"z"}
 _PREFIX_AXIS = {}
+_CONTRACTIONS = set()
