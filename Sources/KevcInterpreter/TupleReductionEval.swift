@@ -10,10 +10,11 @@ import KevcIR
 /// choices between equivalent rescalings, not discontinuities of the result. A select-form combiner
 /// (SelectFormCombiner.swift: argmax) evaluates its one condition per element and, when it holds, takes the elements
 /// as the state (the same values as its selects); the domain is visited in ascending order, so the condition's tests
-/// of an ascending index fold as in the loop lowering (SelectFormCombiner.ascendingIndex). With leeway tracked (`Interpreter.runWithLeeway`), a select-form
-/// combiner with an order key (`SelectFormCombiner.orderKey`: argmax's value) over a non-empty domain whose final key
-/// is finite records as alternatives its own yield and the yield of every element whose key is within the key type's
-/// tolerance of the final one but not equal to it: argmax's "any index of a near tie, the first of an exact tie".
+/// of an ascending index fold as in the loop lowering (SelectFormCombiner.ascendingIndex). With leeway tracked
+/// (`Interpreter.runWithLeeway`), a select-form combiner with an order key (`SelectFormCombiner.orderKey`: argmax's
+/// value) over a non-empty domain whose final key is finite records as alternatives its own yield and the yield of
+/// every element whose key is within the key type's tolerance of the final one but not equal to it: argmax's "any
+/// index of a near tie, the first of an exact tie".
 final class TupleState {
   var left: [Double]
   var leftInts: [Int64]
