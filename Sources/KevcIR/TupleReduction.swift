@@ -106,6 +106,19 @@ public struct Combiner: Hashable, Codable, Sendable {
   }
 }
 
+extension Combiner {
+  /// argmax (true) or argmin (false) when this is `Combiner.argExtreme` of its value type and its index element
+  /// (whatever expression that is), matched by structure; nil otherwise.
+  public var argExtremeDirection: Bool? {
+    guard components.count == 2, otherElements.count == 1 else { return nil }
+    for isMax in [true, false]
+    where self == .argExtreme(isMax: isMax, valueType: components[0].dtype, index: otherElements[0]) {
+      return isMax
+    }
+    return nil
+  }
+}
+
 extension Reduction {
   /// The tuple reduction `argmax<T>`/`argmin<T>` (`isMax`) over one axis stands for: `Combiner.argExtreme` of the
   /// axis's index, in the accumulator type `t` (the body is the value).
@@ -121,12 +134,10 @@ extension Reduction {
   /// (`Reduction.argExtreme`), matched by structure; nil for any other reduction. The printer writes these as
   /// `argmax<T>`/`argmin<T>`.
   public var argExtremeSpelling: Bool? {
-    guard op == .tuple, axes.count == 1, let c = combiner else { return nil }
-    for isMax in [true, false]
-    where c == .argExtreme(isMax: isMax, valueType: accumulator, index: .index(axes[0].name)) {
-      return isMax
-    }
-    return nil
+    guard op == .tuple, axes.count == 1, let c = combiner, c.components.first?.dtype == accumulator,
+      c.otherElements == [.index(axes[0].name)]
+    else { return nil }
+    return c.argExtremeDirection
   }
 
   /// The reduction's name in messages: `argmax`/`argmin` for `Reduction.argExtreme`, `tuple` for another tuple

@@ -233,7 +233,7 @@ private final class Machine {
       let domain = ReductionDomain(
         levels: levels, frame: frame.slots, sink: sink, definition: d.name, location: locate(d.location))
       if let combiner = reduction.combiner, reduction.op == .tuple {
-        element = try compiler.tupleReduction(combiner, body: d.body, domain: domain)
+        element = try compiler.tupleReduction(combiner, body: d.body, domain: domain, reduction: reduction)
       } else {
         var body = try compiler.compile(d.body)
         if body.dtype != reduction.accumulator { body = ExprCompiler.convert(body, to: reduction.accumulator) }

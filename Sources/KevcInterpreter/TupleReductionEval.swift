@@ -9,10 +9,12 @@ import KevcIR
 /// combiner is compiled without doubt tracking: its comparisons (a running maximum equal to itself) are exact
 /// choices between equivalent rescalings, not discontinuities of the result. A select-form combiner
 /// (SelectFormCombiner.swift: argmax) evaluates its one condition per element and, when it holds, takes the elements
-/// as the state (the same values as its selects). With leeway tracked (`Interpreter.runWithLeeway`), a select-form
-/// combiner with an order key (`SelectFormCombiner.orderKey`: argmax's value) over a non-empty domain whose final key
-/// is finite records as alternatives its own yield and the yield of every element whose key is within the key type's
-/// tolerance of the final one but not equal to it: argmax's "any index of a near tie, the first of an exact tie".
+/// as the state (the same values as its selects); the domain is visited in ascending order, so the condition's tests
+/// of an ascending index fold as in the loop lowering (SelectFormCombiner.ascendingIndex). With leeway tracked
+/// (`Interpreter.runWithLeeway`), a select-form combiner with an order key (`SelectFormCombiner.orderKey`: argmax's
+/// value) over a non-empty domain whose final key is finite records as alternatives its own yield and the yield of
+/// every element whose key is within the key type's tolerance of the final one but not equal to it: argmax's "any
+/// index of a near tie, the first of an exact tie".
 final class TupleState {
   var left: [Double]
   var leftInts: [Int64]
@@ -33,8 +35,10 @@ final class TupleState {
 
 extension ExprCompiler {
   /// The compiled value of a tuple reduction whose body (component 0's element) and other elements are compiled
-  /// by `self` (reduction variables in scope), iterated by `domain`.
-  func tupleReduction(_ c: Combiner, body: Expr, domain: ReductionDomain) throws(DiagnosticError) -> Node {
+  /// by `self` (reduction variables in scope), iterated by `domain` (in ascending order) for `reduction`.
+  func tupleReduction(_ c: Combiner, body: Expr, domain: ReductionDomain, reduction r: Reduction)
+    throws(DiagnosticError) -> Node
+  {
     let n = c.components.count
     let elementExprs = [body] + c.otherElements
     guard elementExprs.count == n, c.combine.count == n else {
@@ -93,9 +97,19 @@ extension ExprCompiler {
     // A select-form combiner keeps the state or takes the element whole: its one condition, evaluated once.
     var take: (() -> Int64)?
     var key: Int?
-    if let form = SelectFormCombiner.analyse(c), case .int(let t) = try combiner.compile(form.condition).code {
-      take = t
-      key = form.orderKey(in: c)
+    if let form = SelectFormCombiner.analyse(c) {
+      // The domain is visited in ascending order: the condition's tests of an ascending index fold, as in the loop
+      // lowering (argmax's becomes "empty, or strictly better, or the first NaN").
+      var condition = form.condition
+      if let j = SelectFormCombiner.ascendingIndex(of: c, body: body, in: r),
+        case .constant(let lo) = r.axes[0].lowerBound, case .int(let lower) = lo.value
+      {
+        condition = form.condition(in: c, ascendingIndex: j, lower: lower)
+      }
+      if case .int(let t) = try combiner.compile(condition).code {
+        take = t
+        key = form.orderKey(in: c)
+      }
     }
     let yieldValue: () -> Double
     switch yield.code {

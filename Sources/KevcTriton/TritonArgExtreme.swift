@@ -1,8 +1,8 @@
-/// argmax/argmin (the tuple reduction `Combiner.argExtreme`, recognised by structure) over a block's reduction
-/// lanes with single-operand reductions instead of one two-operand `tl.reduce`: the NaN lanes' smallest index, the
-/// extreme of the other lanes, then the smallest index holding it. The state and its meaning are the combiner's
-/// (NaN is the extreme, the first index wins a tie, index -1 is the empty state), so the serial loop still
-/// combines blocks with the generated combine function.
+/// argmax/argmin (the tuple reduction `Combiner.argExtreme`, recognised by structure: `argExtremeDirection`) over a
+/// block's reduction lanes with single-operand reductions instead of one two-operand `tl.reduce`: the NaN lanes'
+/// smallest index, the extreme of the other lanes, then the smallest index holding it. The state and its meaning
+/// are the combiner's (NaN is the extreme, the first index wins a tie, index -1 is the empty state), so the serial
+/// loop still combines blocks with the generated combine function.
 ///
 ///     t_v, t_i = tl.reduce((t_v, t_i), None, _kevc_combine_idx)
 ///     ->
@@ -21,16 +21,6 @@ import KevcBasic
 import KevcIR
 
 extension KernelBuilder {
-  /// argmax (true) or argmin (false) when `c` is `Combiner.argExtreme` of its value type and index (by structure).
-  static func argExtremeDirection(_ c: Combiner) -> Bool? {
-    guard c.components.count == 2, c.otherElements.count == 1 else { return nil }
-    for isMax in [true, false]
-    where c == .argExtreme(isMax: isMax, valueType: c.components[0].dtype, index: c.otherElements[0]) {
-      return isMax
-    }
-    return nil
-  }
-
   /// Reduces the block state (value, index) `names` over `reductionLanes` (nil axis: every lane, to a scalar; else
   /// one lane at a time, kept as a dimension of 1) in place, as the argExtreme combiner would.
   mutating func argExtremeBlock(

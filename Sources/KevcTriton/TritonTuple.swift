@@ -120,7 +120,7 @@ extension KernelBuilder {
       names.append(n)
     }
     guard !reductionLanes.isEmpty else { return names }
-    if let isMax = Self.argExtremeDirection(c) {
+    if let isMax = c.argExtremeDirection {
       argExtremeBlock(c, isMax: isMax, names: names, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
       return names
     }

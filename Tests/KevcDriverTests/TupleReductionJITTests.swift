@@ -32,6 +32,7 @@ import Testing
 
   @Test(arguments: [
     "tuple_logsumexp.kir", "tuple_argmax.kir", "tuple_attention.kir", "tuple_argmax_gather.kir", "tuple_argmax_flat.kir",
+    "tuple_cumargmax.kir",
   ])
   func naturalSchedule(_ file: String) throws { try Self.check(file) }
 

@@ -78,6 +78,19 @@ import Testing
     #expect(module.contains("acc_m, acc_w = m_new, blk"))
   }
 
+  /// A cumulative argmax/argmin (a tuple scan, ir/roundtrip/tuple_cumargmax.kir) is one `tl.associative_scan` of
+  /// (value, index) with the generated combine function; the index is stored as i64 (the Triton interpreter's run:
+  /// python/tests/test_reference_vs_interpreter.py and `kevc run --target triton`).
+  @Test func aCumulativeArgmaxIsATupleScan() throws {
+    let kernel = try Self.roundtrip("tuple_cumargmax.kir")
+    let module = try TritonEmitter.emit(try DefaultSchedule.gpu(for: kernel).apply(to: kernel))
+    #expect(module.kernels.count == 2)
+    for name in ["y", "z"] {
+      #expect(module.source.contains("def _kevc_combine_\(name)(a_v, a_i, b_v, b_i):"))
+      #expect(module.source.contains("tl.associative_scan((t, t_1), 0, _kevc_combine_\(name))"))
+    }
+  }
+
   /// `lowering/triton/<name>.py` is the module of a spec under a trace with tuple reductions (or a scan), at its
   /// default shape.
   /// Re-record with `KEVC_RECORD=1 swift test --filter TritonTupleTests` (the recording run fails).

@@ -28,8 +28,11 @@ SPECS = sorted(glob.glob(os.path.join(ROOT, "specs", "*.kev"))) + [
     os.path.join(ROOT, "specs", "kernelbench", n + ".kev")
     for n in ("scan_cumprod", "reduce_argmin_dim1", "scan_cumsum_exclusive", "scan_masked_cumsum",
               "scan_cumsum_reverse")] + [
-    # Tuple reductions (C.reduce_tuple): argmax as a tuple, online log-sum-exp, attention with its softmax online.
-    os.path.join(ROOT, "ir", "roundtrip", n + ".kir") for n in ("tuple_argmax", "tuple_logsumexp", "tuple_attention", "tuple_argmax_gather")]
+    # Tuple reductions (C.reduce_tuple): argmax (as every argmax, a tuple), online log-sum-exp, attention with its
+    # softmax online, a flat argmax over two axes, cumulative argmax/argmin (tuple scans).
+    os.path.join(ROOT, "ir", "roundtrip", n + ".kir")
+    for n in ("tuple_argmax", "tuple_logsumexp", "tuple_attention", "tuple_argmax_gather", "tuple_argmax_flat",
+              "tuple_cumargmax")]
 DISTRIBUTIONS = ["normal", "uniform", "heavy-tailed", "near-overflow", "with-zeros", "ties"]
 # Odd shapes: every dim of the default shape replaced by a small prime-ish size (some 1s).
 ODD = {
