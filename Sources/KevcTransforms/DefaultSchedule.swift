@@ -8,7 +8,7 @@ import KevcLowering
 /// 0. A triangular reduction `[j in lo .. (i + 1)]` becomes a scan along `i` (`to_scan`) wherever the rewrite is
 ///    legal: one running accumulator, O(N) instead of O(N^2) (the later rules keep the scan's loops innermost and
 ///    serial: a step that would not is not legal and is not taken).
-///    0b. An output axis read under guards `(E % s) == c` and divisions `E / s` (a strided transposed convolution)
+///    0b. A sum's output axis read under guards `(E % s) == c` and divisions `E / s` (a strided transposed convolution)
 ///    is split by phase (`phase_split`) wherever the rewrite is legal: each phase a dense convolution without the
 ///    taps its guards discard (s times fewer per split axis), interleaved by an elementwise select.
 /// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
@@ -76,16 +76,18 @@ public enum DefaultSchedule {
     // 0. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { _ = attempt(.toScan(tensor: d.name)) }
     // 0b. Strided transposed convolutions are split by phase wherever the rewrite is legal (dead taps gone).
-    for d in kernel.definitions where !d.phaseGuardedAxes.isEmpty {
+    for d in kernel.definitions where d.reduction != nil && !d.phaseGuardedAxes.isEmpty {
       _ = attempt(.phaseSplit(tensor: d.name, axes: d.phaseGuardedAxes))
     }
+    // The definitions after the rewrites (a phase split leaves an elementwise interleaving to inline).
+    let rewritten = k
 
     // 1. Inline pointwise elementwise intermediates, and statistic finalizers (one load and at most two float
     // operations: a mean `s[n, g] / K`) into any readers, pointwise or not: re-evaluated per point it costs a
     // division that LLVM hoists, and the readers then read the statistic itself, which rule 2 computes once for
     // all of them (group_norm read its mean through `mean[n, c / CG]` in y and `mean[n, g]` in the variance's
     // sum; kept, the mean's sum was computed twice per image).
-    for d in kernel.definitions where d.reduction == nil && !isResult(d.name) {
+    for d in rewritten.definitions where d.reduction == nil && !isResult(d.name) {
       let consumers = readers(d.name)
       guard !consumers.isEmpty else { continue }
       if d.body.loads.count == 1, WorkloadCost.floatOps(d.body, kernel: k, definition: d) <= 2,

@@ -195,7 +195,8 @@ extension ScheduleEditing {
       for p in (0..<(s - 1)).reversed() {
         let test: Expr = .binary(
           .eq, .binary(.mod, .index(names[level]), .constant(.int(Int64(s)))), .constant(.int(Int64(p))))
-        e = .select(test, interleave(level + 1, prefix + [p]), e)
+        let phase = interleave(level + 1, prefix + [p])
+        e = phase == e ? e : .select(test, phase, e)
       }
       return e
     }

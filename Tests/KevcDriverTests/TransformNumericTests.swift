@@ -66,6 +66,15 @@ import Testing
     }
     """
 
+  /// A transposed convolution of stride 3 (input position l feeds outputs 3 l - 1 + k): each phase keeps one
+  /// residue of the taps modulo 3; 7 taps, an output extent of 3 L + 4 (not a multiple of 3).
+  static let stride3Transposed = """
+    kernel @ct3(%x: f32[C, L], %w: f32[C, K]) -> (%y: f32[(((3 * L) + K) - 3)]) {
+      dims C = 3, L = 8, K = 7
+      %y: f32[t < (((3 * L) + K) - 3)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (select(((((t + 1:i64) - k) % 3:i64) == 0:i64), %x[c, (((t + 1:i64) - k) / 3:i64)], 0.0:f32) * %w[c, k])
+    }
+    """
+
   /// A producer with two readers (compute_at gives one of them its own recomputed copy).
   static let twoReaders = """
     kernel @two_readers(%x: f32[M, N]) -> (%y: f32[M, N], %z: f32[M]) {
@@ -136,6 +145,32 @@ import Testing
       shape: ["M": 3, "N": 29], trace: "split(y, n, 8)\ncache(y, n.o, local)\nto_scan(y.acc)",
       loopsContain: ["for n in 0 .. (8:i64 * n.o) {", "%y.acc[(y.acc.m - m), (n - (8:i64 * n.o))]"],
       irContains: ["scan(n) sum<f32>"]),
+    // phase_split (each phase against the interpreter on the guarded, unsplit convolution), at output extents that
+    // are not multiples of the stride, with more taps than the stride and fewer
+    Case(
+      name: "phase_split: transposed conv1d, stride 2, odd length", source: "specs/kernelbench/conv_transposed1d_strided.kev",
+      shape: ["N": 2, "C": 3, "L": 12, "F": 4, "K": 3], trace: "phase_split(y, [t])", irContains: ["%y.ph1"]),
+    Case(
+      name: "phase_split: transposed conv1d, one tap (K < s)", source: "specs/kernelbench/conv_transposed1d_strided.kev",
+      shape: ["N": 1, "C": 2, "L": 9, "F": 3, "K": 1], trace: "phase_split(y, [t])", irContains: ["%y.ph1"]),
+    Case(
+      name: "phase_split: transposed conv2d, both axes, K = 4 and odd sizes",
+      source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
+      shape: ["N": 1, "C": 3, "H": 5, "W": 6, "F": 2, "K": 4], trace: "phase_split(_r0, [s, t])",
+      irContains: ["%_r0.ph0_0", "%_r0.ph1_1"]),
+    Case(
+      name: "phase_split: transposed conv2d, K = 5 (K > s, odd) then tiled and vectorized",
+      source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
+      shape: ["N": 2, "C": 2, "H": 4, "W": 7, "F": 3, "K": 5],
+      trace: "phase_split(_r0, [s, t])\ninline(_r0)\nsplit(_r0.ph1_0, t, 4)\nvectorize(_r0.ph1_0, t.i, 4)",
+      loopsContain: ["vectorize(4)"], irContains: ["%_r0.ph1_0"]),
+    Case(
+      name: "phase_split: transposed conv2d, K = 1 (K < s: phases without taps)",
+      source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
+      shape: ["N": 1, "C": 2, "H": 3, "W": 5, "F": 2, "K": 1], trace: "phase_split(_r0, [s, t])", irContains: ["%_r0.ph1_1"]),
+    Case(
+      name: "phase_split: stride 3, a tap coefficient of 1", source: stride3Transposed, shape: [:],
+      trace: "phase_split(y, [t])", irContains: ["%y.ph0", "%y.ph2"]),
     // split
     Case(
       name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",
