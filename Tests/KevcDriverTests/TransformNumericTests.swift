@@ -162,7 +162,7 @@ import Testing
       name: "phase_split: transposed conv2d, K = 5 (K > s, odd) then tiled and vectorized",
       source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
       shape: ["N": 2, "C": 2, "H": 4, "W": 7, "F": 3, "K": 5],
-      trace: "phase_split(_r0, [s, t])\ninline(_r0)\nsplit(_r0.ph1_0, t, 4)\nvectorize(_r0.ph1_0, t.i, 4)",
+      trace: "phase_split(_r0, [s, t])\ninline(_r0)\nsplit(_r0.ph1_0, t, 4)\nreorder(_r0.ph1_0, [c, p, q, t.i])\nvectorize(_r0.ph1_0, t.i, 4)",
       loopsContain: ["vectorize(4)"], irContains: ["%_r0.ph1_0"]),
     Case(
       name: "phase_split: transposed conv2d, K = 1 (K < s: phases without taps)",

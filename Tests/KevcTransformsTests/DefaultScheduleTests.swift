@@ -47,6 +47,30 @@ import Testing
     #expect(scheduled.definitions[0].reduction?.scanAxis == "n")
   }
 
+  /// A transposed convolution of stride 2 with 4 taps, written with the guard `(t + 1 - k) % 2 == 0`.
+  static let stridedTransposedConvolution = """
+      kernel @ct(%x: f32[N, C, L], %w: f32[C, F, K]) -> (%y: f32[N, F, (((2 * L) + K) - 3)]) {
+        dims N = 4, C = 16, L = 64, F = 32, K = 4
+        %y: f32[n < N, f < F, t < (((2 * L) + K) - 3)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (select(((((t + 1:i64) - k) % 2:i64) == 0:i64), %x[n, c, (((t + 1:i64) - k) / 2:i64)], 0.0:f32) * %w[c, f, k])
+      }
+      """
+
+  /// Rule 0b: a strided transposed convolution is split by phase (two dense convolutions of 2 taps each instead of
+  /// 4 taps of which 2 are discarded per output); rule 3a register-tiles each phase, and the interleaving `y` is
+  /// vectorized along t.
+  @Test func stridedTransposedConvolutionIsSplitByPhase() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.stridedTransposedConvolution))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.first == .phaseSplit(tensor: "y", axes: ["t"]))
+    let lines = try Self.schedule(Self.stridedTransposedConvolution)
+    #expect(lines == [
+      "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, c, k, f.o, f.i: unroll, t.o, t.i: vectorize(16)) compute_at(%y.ph0, t.o) store(local)",
+      "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, f.o, t.o, f.i, t.i: vectorize(16)) root store(workspace)",
+      "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, c, k, f.o, f.i: unroll, t.o, t.i: vectorize(16)) compute_at(%y.ph1, t.o) store(local)",
+      "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, f.o, t.o, f.i, t.i: vectorize(16)) root store(workspace)",
+      "    schedule split(t, t.o, t.i, 8) loops(n, f, t.o, t.i: vectorize(8)) root store(workspace)",
+    ])
+  }
+
   /// A 64^3 matmul whose second operand is read as `b` (`b[k, n]` or `b[n, k]`).
   static func matmul(_ b: String) -> String {
     """
