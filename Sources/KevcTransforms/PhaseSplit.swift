@@ -15,8 +15,8 @@ import KevcIR
 /// Folding: with `t = s * t0 + p` and `k = s * k0 + r` substituted, `E % s` and `E / s` whose affine form has
 /// coefficients all divisible by `s` fold to a constant and to an affine expression (floor semantics, exact);
 /// comparisons of constants, `and`/`or`/`not` of constants and `select` with a constant condition fold; and a
-/// product with a float constant 0 (the discarded tap `select(false, x, 0.0) * w`) folds to 0. That last fold is the
-/// one place the value can change: a tap with an infinite or NaN weight contributed `0 * inf = NaN` before and
+/// product with a discarded tap (`select(false, x, 0.0) * w`) folds to 0. That last fold is the one place the value
+/// can change: a tap with an infinite or NaN weight contributed `0 * inf = NaN` before and
 /// contributes nothing after (as a transposed convolution itself, which never multiplies a tap it skips).
 ///
 /// Legal when `y` has no schedule yet, is elementwise or a plain `sum` (no scan, no tuple), every named axis is an
@@ -237,10 +237,26 @@ extension ScheduleEditing {
     return found
   }
 
-  /// Folds the guards of one phase (the rules in the summary); `order` orders the terms of rebuilt indices.
+  /// Folds the guards of one phase (the rules in the summary); `order` orders the terms of rebuilt indices. Two
+  /// passes: the integer arithmetic, comparisons and logic first, with a product by a discarded tap
+  /// (`select(false, x, 0) * w`, the select's condition already folded) becoming 0; then the selects whose condition
+  /// is a constant. A product with 0 elsewhere is left alone (`0 * inf` is NaN).
   func fold(_ e: Expr, order: [String]) -> Expr {
     let arithmetic = IndexArithmetic(dims: [:])
-    return e.rewritten { node in
+    func bool(_ e: Expr) -> Bool? {
+      if case .constant(let c) = e, case .bool(let v) = c.value { return v }
+      return nil
+    }
+    func isZero(_ e: Expr) -> Bool {
+      if case .constant(let c) = DefaultSchedule.stripCasts(e) { return c.dtype != .bool && c.doubleValue == 0 }
+      return false
+    }
+    /// A tap the guard discards: `select(false, x, 0)` or `select(true, 0, x)`, possibly cast.
+    func isDiscarded(_ e: Expr) -> Bool {
+      guard case .select(let c, let a, let b) = DefaultSchedule.stripCasts(e), let v = bool(c) else { return false }
+      return v ? isZero(a) : isZero(b)
+    }
+    let integers = e.rewritten { node in
       switch node {
       case .binary(let op, let a, let b) where op == .mod || op == .div:
         guard let m = IndexArithmetic.intConstant(b), m > 0, case .constant(let divisor) = b, divisor.dtype == .i64,
@@ -262,27 +278,26 @@ extension ScheduleEditing {
         case .ge: return .constant(.bool(u >= v))
         case .add, .sub, .mul, .div, .mod, .max, .min, .pow, .and, .or: return nil
         }
-      case .binary(.and, .constant(let c), let other), .binary(.and, let other, .constant(let c)):
-        guard case .bool(let v) = c.value else { return nil }
-        return v ? other : .constant(.bool(false))
-      case .binary(.or, .constant(let c), let other), .binary(.or, let other, .constant(let c)):
-        guard case .bool(let v) = c.value else { return nil }
-        return v ? .constant(.bool(true)) : other
-      case .unary(.not, .constant(let c)):
-        guard case .bool(let v) = c.value else { return nil }
-        return .constant(.bool(!v))
-      case .select(.constant(let c), let a, let b):
-        guard case .bool(let v) = c.value else { return nil }
-        return v ? a : b
-      case .binary(.mul, .constant(let c), _), .binary(.mul, _, .constant(let c)):
-        guard c.doubleValue == 0, c.dtype != .bool else { return nil }
-        return .constant(.zero(c.dtype))
-      case .cast(let t, .constant(let c)):
-        guard t.isFloat, c.dtype.isFloat, case .float(let v) = c.value, v == 0 else { return nil }
+      case .binary(.and, let a, let b):
+        if let v = bool(a) { return v ? b : a }
+        if let v = bool(b) { return v ? a : b }
+        return nil
+      case .binary(.or, let a, let b):
+        if let v = bool(a) { return v ? a : b }
+        if let v = bool(b) { return v ? b : a }
+        return nil
+      case .unary(.not, let a):
+        return bool(a).map { .constant(.bool(!$0)) }
+      case .binary(.mul, let a, let b):
+        guard isDiscarded(a) || isDiscarded(b), let t = kernel.type(of: node, in: nil) else { return nil }
         return .constant(.zero(t))
       case .constant, .index, .dim, .scalar, .load, .unary, .binary, .select, .cast:
         return nil
       }
+    }
+    return integers.rewritten { node in
+      guard case .select(let c, let a, let b) = node, let v = bool(c) else { return nil }
+      return v ? a : b
     }
   }
 
