@@ -95,7 +95,11 @@ extension DefaultSchedule {
     // A column operand that reads the columns a row apart (`B[n, k]`: the reduction is contiguous in both) is
     // gathered: one vector of columns and twice the rows halves the gathers per update (matmul_transposed_b 256^3
     // on one thread: 1.7 ms at 4 x 16, 0.6 ms at 8 x 8).
-    let inLastIndex = columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false
+    // So is one that walks the columns with a stride (`x[n, c, 3 l + 4 k]`, a strided convolution: 16 scalar loads
+    // per 16 lanes; conv1d_dilated_strided at 32 x 32 x 63 x 64 x 3 on one thread: bench/kernelbench/cpu-results-strided-tile.md).
+    let inLastIndex = columnLoad.indices.last.map { index in
+      IndexArithmetic(dims: k.dimBindings).affine(index)?.terms[column] == 1
+    } ?? false
     let rows = min(inLastIndex ? tileRows : 2 * tileRows, rowExtent)
     let columns = inLastIndex && columnExtent >= tileVectors * width ? tileVectors * width : width
     let others = d.effectiveSchedule.loops.map(\.name).filter {
