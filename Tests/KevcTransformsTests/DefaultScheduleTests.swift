@@ -129,6 +129,19 @@ import Testing
     ])
   }
 
+  /// 14 output columns (a 3-tap window over 16 positions) hold one vector of 8, not two: the tile takes twice the
+  /// rows (8 x 8), so 8 accumulators are in flight as with 4 x 16 (4 x 8 kept only 4 FMA chains).
+  @Test func fewColumnsTakeTwiceTheRows() throws {
+    let lines = try Self.schedule("""
+      kernel @conv1d_short(%x: f32[N, C, L], %w: f32[F, C, K]) -> (%y: f32[N, F, ((L - K) + 1)]) {
+        dims N = 16, C = 3, L = 16, F = 16, K = 3
+        %y: f32[n < N, f < F, l < ((L - K) + 1)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (%x[n, c, (l + k)] * %w[f, c, k])
+      }
+      """)
+    #expect(lines.first?.contains("split(f, f.o, f.i, 8) split(l, l.o, l.i, 8)") == true, "\(lines)")
+    #expect(lines.first?.contains("f.i: unroll, l.o, l.i: vectorize(8)") == true, "\(lines)")
+  }
+
   /// A gemm with an epilogue: the contraction is not computed per row of its elementwise reader (one horizontal dot
   /// product per output, 0.03x torch) but stays a register-tiled kernel of its own.
   @Test func contractionReadByAnEpilogueStaysAtTheRoot() throws {
