@@ -95,15 +95,9 @@ extension DefaultSchedule {
     // A column operand that reads the columns a row apart (`B[n, k]`: the reduction is contiguous in both) is
     // gathered: one vector of columns and twice the rows halves the gathers per update (matmul_transposed_b 256^3
     // on one thread: 1.7 ms at 4 x 16, 0.6 ms at 8 x 8).
-    // So is one that walks the columns with a stride (`x[n, c, 3 l + 4 k]`, a strided convolution: 16 scalar loads
-    // per 16 lanes; conv1d_dilated_strided: bench/kernelbench/cpu-results-phase-split.md).
-    let inLastIndex = columnLoad.indices.last.map { index in
-      IndexArithmetic(dims: k.dimBindings).affine(index)?.terms[column] == 1
-    } ?? false
-    // One vector of columns (gathered, or too few columns for two) takes twice the rows: 8 accumulators either way,
-    // as many as the FMA units' latency needs in flight (4 x 8 kept 4 chains: conv3d_square's 14 columns).
+    let inLastIndex = columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false
+    let rows = min(inLastIndex ? tileRows : 2 * tileRows, rowExtent)
     let columns = inLastIndex && columnExtent >= tileVectors * width ? tileVectors * width : width
-    let rows = min(columns == width ? tileVectors * tileRows : tileRows, rowExtent)
     let others = d.effectiveSchedule.loops.map(\.name).filter {
       $0 != row && $0 != column && !isReductionLoop($0, of: d)
     }

@@ -113,35 +113,6 @@ import Testing
     ])
   }
 
-  /// A strided convolution reads its columns 3 apart (`x[n, c, 3 l + 4 k]`): each vector of them is gathered lane
-  /// by lane, so the tile is 8 x 8 (one vector of columns, twice the rows: half the gathered loads per update), as
-  /// for a matmul whose column operand is transposed.
-  @Test func stridedConvolutionGathersOneVectorOfColumns() throws {
-    let lines = try Self.schedule("""
-      kernel @conv1d_strided(%x: f32[N, C, L], %w: f32[F, C, K]) -> (%y: f32[N, F, (((L - 9) / 3) + 1)]) {
-        dims N = 8, C = 32, L = 4096, F = 64, K = 3
-        %y: f32[n < N, f < F, l < (((L - 9) / 3) + 1)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (%x[n, c, ((3:i64 * l) + (4:i64 * k))] * %w[f, c, k])
-      }
-      """)
-    #expect(lines == [
-      "    schedule split(f, f.o, f.i, 8) split(l, l.o, l.i, 8) loops(n, c, k, f.o, f.i: unroll, l.o, l.i: vectorize(8)) compute_at(%y, l.o) store(local)",
-      "    schedule split(f, f.o, f.i, 8) split(l, l.o, l.i, 8) loops(n: parallel, f.o, l.o, f.i, l.i: vectorize(8)) root store(workspace)",
-    ])
-  }
-
-  /// 14 output columns (a 3-tap window over 16 positions) hold one vector of 8, not two: the tile takes twice the
-  /// rows (8 x 8), so 8 accumulators are in flight as with 4 x 16 (4 x 8 kept only 4 FMA chains).
-  @Test func fewColumnsTakeTwiceTheRows() throws {
-    let lines = try Self.schedule("""
-      kernel @conv1d_short(%x: f32[N, C, L], %w: f32[F, C, K]) -> (%y: f32[N, F, ((L - K) + 1)]) {
-        dims N = 16, C = 3, L = 16, F = 16, K = 3
-        %y: f32[n < N, f < F, l < ((L - K) + 1)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (%x[n, c, (l + k)] * %w[f, c, k])
-      }
-      """)
-    #expect(lines.first?.contains("split(f, f.o, f.i, 8) split(l, l.o, l.i, 8)") == true, "\(lines)")
-    #expect(lines.first?.contains("f.i: unroll, l.o, l.i: vectorize(8)") == true, "\(lines)")
-  }
-
   /// A gemm with an epilogue: the contraction is not computed per row of its elementwise reader (one horizontal dot
   /// product per output, 0.03x torch) but stays a register-tiled kernel of its own.
   @Test func contractionReadByAnEpilogueStaysAtTheRoot() throws {
