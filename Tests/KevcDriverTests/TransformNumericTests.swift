@@ -399,6 +399,20 @@ import Testing
     #expect(error.description.contains("CPU"), "\(error)")
   }
 
+  /// A scan whose scan loop is bound to a GPU block keeps the binding in the loop IR, so the CPU emitter refuses it
+  /// (before, the scan lowering made the loop serial and the CPU compiled a trace that asked for a GPU block).
+  @Test func theCPUTargetRejectsABoundScanLoop() throws {
+    let c = Case(name: "bound scan", source: "specs/cumsum.kev", shape: ["M": 10, "N": 9], trace: "bind(y, n, block.x)\nto_scan(y)")
+    let lowered = try Compiler.compile(try Self.request(c, stages: [.lowered]))
+    let loopText = String(decoding: lowered.artifacts[.lowered] ?? Data(), as: UTF8.self)
+    #expect(loopText.contains("bind(block.x)"), "\(loopText)")
+    guard let error = Self.compileError(try Self.request(c, stages: [.llvm])) else {
+      Issue.record("a scan loop bound to block.x compiled for the CPU")
+      return
+    }
+    #expect(error.description.contains("block.x"), "\(error)")
+  }
+
   @Test func anIllegalStepIsReportedAtItsTraceLine() throws {
     let c = Case(
       name: "illegal", source: "specs/matmul.kev", shape: Self.small, trace: "tile(c, [m, n], [4, 8])\nparallel(c, k)")
