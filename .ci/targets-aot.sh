@@ -5,8 +5,9 @@
 #    --threads on a few specs, a block's threads as std::threads, which checks how they cooperate; the MFMA traces
 #    also with --mfma, the matrix-unit path with its instructions emulated);
 #  - CuTe DSL: compiled for sm_90a with fake tensors (python -m kevc_gpu.cute_aot), when nvidia-cutlass-dsl is
-#    installed (.ci/install installs it), with the traces of lowering/cute/traces and a few dots on wgmma
-#    (`--cute-mma wgmma`); a dot with f16/bf16 operands must be a tiled MMA (`cute.gemm`).
+#    installed (.ci/install installs it): every spec by default (dots on wgmma where the tile allows), with the
+#    traces of lowering/cute/traces, and the dots also on the SM80 atoms (`--cute-mma sm80`) at their default and
+#    bench shapes; a dot with f16/bf16 operands must be a tiled MMA (`cute.gemm`).
 # Usage: .ci/targets-aot.sh [KEVC]   (default .build/debug/kevc)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -46,18 +47,28 @@ for mode in "" "--mfma"; do
   python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" --threads $mode --trials 1 --shape M=256,N=200,K=70 specs/matmul.kev \
     --schedule lowering/triton/traces/matmul.bf16_operands.trace | tail -1 || fail=1
 done
-# CuTe traces (lowering/cute/traces/SPEC.NAME.trace): the tf32 dot through cute.gemm.
+# CuTe traces (lowering/cute/traces/SPEC.NAME.trace): the tf32 dot through cute.gemm, at the spec's default and
+# bench shapes (at the bench shape its operands are copied by cp.async).
 for t in lowering/cute/traces/*.trace; do
   n=$(basename "$t" .trace)
-  "$KEVC" compile "specs/${n%%.*}.kev" --target cute --schedule "$t" -o "$work/trace.$n.cute.py" || { echo "cute: $t failed"; fail=1; }
+  s="specs/${n%%.*}.kev"
+  "$KEVC" compile "$s" --target cute --schedule "$t" -o "$work/trace.$n.cute.py" || { echo "cute: $t failed"; fail=1; }
+  "$KEVC" compile "$s" --target cute --schedule "$t" --shape "$(grep -m1 -oP '^\s*bench\s+\K.*' "$s" | sed 's/#.*//; s/ //g')" \
+    -o "$work/trace.$n.bench.cute.py" || { echo "cute: $t at the bench shape failed"; fail=1; }
 done
-# The dots on Hopper's wgmma (--cute-mma wgmma), at the default and the bench shapes (1 and 2 warpgroups).
-for s in specs/batched_matmul.kev specs/attention.kev bench/gpu/specs/matmul_bf16.kev; do
+# The dots at their default and bench shapes on both instructions: wgmma (the default for sm_90a; 1 and 2
+# warpgroups, a cp.async ring at the bench shapes) and the SM80 atoms (`--cute-mma sm80`).
+for s in specs/batched_matmul.kev specs/attention.kev specs/conv1d.kev bench/gpu/specs/matmul_bf16.kev; do
   n=$(basename "$s" .kev)
-  "$KEVC" compile "$s" --target cute --cute-mma wgmma -o "$work/wgmma.$n.cute.py" || { echo "cute wgmma: $s failed"; fail=1; }
-  "$KEVC" compile "$s" --target cute --cute-mma wgmma --shape "$(grep -m1 -oP '^\s*bench\s+\K.*' "$s" | sed 's/#.*//; s/ //g')" \
-    -o "$work/wgmma.$n.bench.cute.py" || { echo "cute wgmma: $s at its bench shape failed"; fail=1; }
-  grep -q 'warpgroup.MmaF16BF16Op' "$work/wgmma.$n.cute.py" || { echo "cute wgmma: $n has no wgmma"; fail=1; }
+  for mma in wgmma sm80; do
+    "$KEVC" compile "$s" --target cute --cute-mma $mma -o "$work/$mma.$n.cute.py" || { echo "cute $mma: $s failed"; fail=1; }
+    "$KEVC" compile "$s" --target cute --cute-mma $mma --shape "$(grep -m1 -oP '^\s*bench\s+\K.*' "$s" | sed 's/#.*//; s/ //g')" \
+      -o "$work/$mma.$n.bench.cute.py" || { echo "cute $mma: $s at its bench shape failed"; fail=1; }
+  done
+done
+for n in batched_matmul attention matmul_bf16; do
+  grep -q 'warpgroup.MmaF16BF16Op' "$work/wgmma.$n.bench.cute.py" || { echo "cute wgmma: $n has no wgmma"; fail=1; }
+  grep -q 'cpasync.CopyG2SOp' "$work/sm80.$n.bench.cute.py" || { echo "cute sm80: $n at its bench shape has no cp.async"; fail=1; }
 done
 # A dot with f16/bf16 operands is a tiled MMA (cute.gemm), not scalar loops.
 for n in batched_matmul trace.matmul.tf32; do

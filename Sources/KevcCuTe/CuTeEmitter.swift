@@ -32,7 +32,7 @@ public enum CuTeEmitter {
 
   /// The thread plan (`--emit plan`) with what the CuTe DSL makes of each `dot` phase: `cute.gemm` instead of the
   /// plan's loops, or the loops and why.
-  public static func planText(_ program: LoopProgram, kernel: Kernel, mma: CuTeMMA = .sm80) -> String {
+  public static func planText(_ program: LoopProgram, kernel: Kernel, mma: CuTeMMA = .auto) -> String {
     let contractions = LowerToLoops.contractions(kernel)
     let plan = ThreadPlan(program, contractions: contractions)
     var s = plan.text(program)
@@ -48,7 +48,7 @@ public enum CuTeEmitter {
   }
 
   public static func emit(
-    _ program: LoopProgram, kernel: Kernel, origin: String = "", mma: CuTeMMA = .sm80
+    _ program: LoopProgram, kernel: Kernel, origin: String = "", mma: CuTeMMA = .auto
   ) throws(DiagnosticError) -> String {
     let contractions = LowerToLoops.contractions(kernel)
     let plan = ThreadPlan(program, contractions: contractions)
@@ -72,6 +72,7 @@ public enum CuTeEmitter {
     s += "import cutlass\nimport cutlass.cute as cute\n\n"
     s += plan.metadata(program, kernel: kernel, target: "cute")
     var launches: [String] = []
+    var usesWgmma = false
     for (i, phase) in plan.phases.enumerated() {
       let k = "\(base)_p\(i)"
       var note = ""
@@ -82,6 +83,7 @@ public enum CuTeEmitter {
         case .loops: break
         case .fallback(let d, let reason): note = "    # dot '\(d)': scalar loops, not cute.gemm: \(reason).\n"
         case .mma(let dot):
+          usesWgmma = usesWgmma || dot.warpgroups != nil
           s += "\n\n@cute.kernel\ndef \(k)(\(signature), kevc_mma: cute.TiledMma):\n"
           s += "    kevc_tid, _, _ = cute.arch.thread_idx()\n    kevc_bid, _, _ = cute.arch.block_idx()\n"
           s += try dot.body(printer.scope).map { $0 + "\n" }.joined()
@@ -107,23 +109,33 @@ public enum CuTeEmitter {
     for a in arguments {
       s += a.scalar
         ? "        \(CuTeSyntax.register(a.dtype))(0),\n"
-        : "        make_fake_compact_tensor(\(CuTeSyntax.type(a.dtype)), (\(max(1, a.elements)),)),\n"
+        : "        make_fake_compact_tensor(\(CuTeSyntax.type(a.dtype)), (\(max(1, a.elements)),), assumed_align=16),\n"
     }
     s += "    ]\n\n\ndef compile_aot(arch=\"sm_90a\"):\n"
     s += "    \"\"\"Compiles every kernel for `arch` with fake tensors (no GPU needed); returns the compiled function.\"\"\"\n"
     s += "    return cute.compile(_kevc_run, *_kevc_fake_arguments(), options=\"--gpu-arch \" + arch)\n\n\n"
     s += "_kevc_compiled = []\n\n\n"
     s += HarnessModule.launchHead(kernel, shapes: shapes)
+    // The tensors are declared 16-byte aligned (a dot's `cp.async` copies rely on it): checked here.
+    let tensors = (kernel.params + kernel.results).filter { !HarnessModule.isScalarArgument($0, of: kernel) }
+    s += "    for _t in (\(tensors.map { "_t_\($0.name), " }.joined())):\n"
+    s += "        if _t.data_ptr() % 16:\n"
+    s += "            raise ValueError(\"kevc launch: the CuTe module needs 16-byte aligned tensors\")\n"
+    if usesWgmma {
+      s += "    if torch.cuda.get_device_capability(device) != (9, 0):\n"
+      s += "        raise RuntimeError(\"kevc launch: this module's dots use wgmma (sm_90a only); \"\n"
+      s += "                           \"recompile with --cute-mma sm80 for this GPU\")\n"
+    }
     s += "    from cutlass.cute.runtime import from_dlpack\n    args = [\n"
     for p in kernel.params + kernel.results {
       if HarnessModule.isScalarArgument(p, of: kernel) {
         s += "        \(CuTeSyntax.register(p.dtype))(_s_\(p.name)),\n"
       } else {
-        s += "        from_dlpack(_t_\(p.name).reshape(-1)),\n"
+        s += "        from_dlpack(_t_\(p.name).reshape(-1), assumed_align=16),\n"
       }
     }
     for w in plan.workspace {
-      s += "        from_dlpack(torch.empty((\(w.elementCount),), dtype=\(HarnessModule.torch(w.dtype)), device=device)),\n"
+      s += "        from_dlpack(torch.empty((\(w.elementCount),), dtype=\(HarnessModule.torch(w.dtype)), device=device), assumed_align=16),\n"
     }
     s += "    ]\n    if not _kevc_compiled:\n        _kevc_compiled.append(cute.compile(_kevc_run, *args))\n"
     s += "    _kevc_compiled[0](*args)\n"

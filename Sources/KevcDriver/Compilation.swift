@@ -28,8 +28,9 @@ public struct CompileRequest: Sendable {
   /// Triton only: GPU targets (`cuda:90`, `hip:gfx942`) to compile the module for ahead of time; a kernel Triton
   /// rejects is an error located in the module (`python/kevc_gpu/aot.py`).
   public var aotTargets: [String] = []
-  /// CuTe only: the matrix instruction of a `dot` (`--cute-mma`): SM80 `mma.sync` atoms or Hopper's `wgmma`.
-  public var cuteMMA: CuTeMMA = .sm80
+  /// CuTe only: the matrix instruction of a `dot` (`--cute-mma`): SM80 `mma.sync` atoms, Hopper's `wgmma`, or
+  /// `auto`: from the architecture (`CuTeMMA.resolved(archs:)` with `aotTargets`).
+  public var cuteMMA: CuTeMMA = .auto
   /// The C symbol of the entry point (`--name`); nil keeps the kernel's name (the JIT's lookups, the goldens).
   /// `kevc compile` passes `--name` or `Compiler.defaultSymbol`, which differs between shapes.
   public var symbol: String?
@@ -379,11 +380,12 @@ extension Compiler {
           at: commandLine))
     }
     let origin = request.source.path + (request.schedule == nil ? ", the default GPU schedule" : ", the given schedule")
+    let mma = request.cuteMMA.resolved(archs: request.aotTargets)
     if request.stages.contains(.plan) {
       result.artifacts[.plan] = Data(
-        (CuTeEmitter.planText(loops, kernel: scheduled, mma: request.cuteMMA) + LowerToLoops.plan(scheduled).text).utf8)
+        (CuTeEmitter.planText(loops, kernel: scheduled, mma: mma) + LowerToLoops.plan(scheduled).text).utf8)
     }
-    let module = try CuTeEmitter.emit(loops, kernel: scheduled, origin: origin, mma: request.cuteMMA)
+    let module = try CuTeEmitter.emit(loops, kernel: scheduled, origin: origin, mma: mma)
     result.artifacts[.cute] = Data(module.utf8)
     guard !request.aotTargets.isEmpty else { return }
     let path = FileManager.default.temporaryDirectory

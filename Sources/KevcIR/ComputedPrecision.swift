@@ -52,13 +52,12 @@ public enum ComputedPrecision {
 
   /// Definitions that may hold doubtful elements (the checker's leeway, `Interpreter.runWithLeeway` and the torch
   /// reference's `reference_with_leeway`): those that floor, ceil, compare, take a float mod of or convert
-  /// to an integer a float, take an argmax/argmin of floats or a select-form tuple reduction with a float order key
-  /// (SelectFormCombiner.orderKey), or read such a definition (program order).
+  /// to an integer a float, take a select-form tuple reduction with a float order key (SelectFormCombiner.orderKey:
+  /// an argmax/argmin of floats), or read such a definition (program order).
   public static func definitionsThatMayDoubt(_ kernel: Kernel) -> Set<String> {
     var out: Set<String> = []
     for d in kernel.definitions {
       var doubts = false
-      if let r = d.reduction, r.op == .argmax || r.op == .argmin { doubts = true }
       // A select-form tuple reduction ranking by a float (argmax as a tuple): its near ties.
       if let c = d.reduction?.combiner, SelectFormCombiner.analyse(c)?.orderKey(in: c) != nil { doubts = true }
       for e in d.expressions {

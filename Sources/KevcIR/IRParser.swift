@@ -57,6 +57,10 @@ private struct Parser {
 
   mutating func advance() { if position < tokens.count - 1 { position += 1 } }
 
+  /// Whether `w` begins a reduction (when `<` follows): an operator, `reduce`, or the `argmax`/`argmin` spelling of
+  /// a tuple reduction.
+  static func isReduction(_ w: String) -> Bool { ReduceOp(rawValue: w) != nil || w == "argmax" || w == "argmin" }
+
   func error(_ message: String, at token: IRToken? = nil, id: DiagnosticID = Parser.syntax) -> DiagnosticError {
     DiagnosticError(.error(id, message, at: (token ?? current).location))
   }
@@ -346,16 +350,20 @@ private struct Parser {
       advance()
       scanAxis = try bareName("the scan axis")
       try expect(")", "after the scan axis")
-      guard case .ident(let w) = current.kind, ReduceOp(rawValue: w) != nil, isPunct("<", peek(1)) else {
+      guard case .ident(let w) = current.kind, Self.isReduction(w), isPunct("<", peek(1)) else {
         throw error("expected a reduction after 'scan(\(scanAxis ?? ""))', found \(current.describe)")
       }
     }
-    if case .ident(let w) = current.kind, let op = ReduceOp(rawValue: w), isPunct("<", peek(1)) {
+    if case .ident(let w) = current.kind, Self.isReduction(w), isPunct("<", peek(1)) {
+      let keyword = current
+      // `argmax<T>`/`argmin<T>` spell the tuple reduction Combiner.argExtreme (TupleReduction.swift).
+      let argExtreme: Bool? = w == "argmax" ? true : w == "argmin" ? false : nil
+      let op = ReduceOp(rawValue: w) ?? .tuple
       advance()
       advance()
       var components: [Combiner.Component] = []
       let acc: DType
-      if op == .tuple {
+      if op == .tuple && argExtreme == nil {
         components = try combinerComponents()
         acc = components[0].dtype
       } else {
@@ -380,8 +388,16 @@ private struct Parser {
         }
       }
       try expect("]", "after the reduction axes")
-      reduction = Reduction(op: op, accumulator: acc, axes: raxes, scanAxis: scanAxis)
-      if op == .tuple {
+      if let isMax = argExtreme {
+        guard raxes.count == 1 else {
+          throw error(
+            "'\(w)' reduces over exactly one axis, found \(raxes.count)", at: keyword, id: Verifier.id("invalid-reduction"))
+        }
+        reduction = .argExtreme(isMax: isMax, accumulator: acc, axis: raxes[0], scanAxis: scanAxis)
+      } else {
+        reduction = Reduction(op: op, accumulator: acc, axes: raxes, scanAxis: scanAxis)
+      }
+      if op == .tuple && argExtreme == nil {
         let elements = try exprList("the tuple reduction's elements")
         try expectWord("combine")
         let combine = try exprList("the combiner")

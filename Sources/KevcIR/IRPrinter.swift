@@ -64,7 +64,9 @@ public enum IRPrinter {
     s += "] = "
     if let r = d.reduction {
       if let axis = r.scanAxis { s += "scan(\(bareName(axis))) " }
-      if let c = r.combiner {
+      if let isMax = r.argExtremeSpelling {
+        s += "\(isMax ? "argmax" : "argmin")<\(r.accumulator)> ["
+      } else if let c = r.combiner {
         s += "\(r.op.rawValue)<" + c.components.map {
           "\(bareName($0.name)): \($0.dtype) = \(expr(.constant($0.identity), bareI64: false))"
         }.joined(separator: ", ") + "> ["
@@ -76,7 +78,7 @@ public enum IRPrinter {
       }.joined(separator: ", ")
       s += "] "
     }
-    if let c = d.reduction?.combiner {
+    if let c = d.reduction?.combiner, d.reduction?.argExtremeSpelling == nil {
       let list = { (es: [Expr]) in "(" + es.map { expr($0, bareI64: false) }.joined(separator: ", ") + ")" }
       s += list([d.body] + c.otherElements) + " combine " + list(c.combine) + " yield " + expr(c.yield, bareI64: false)
     } else {
@@ -196,7 +198,7 @@ public enum IRPrinter {
   static let reserved: Set<String> = {
     var words: Set<String> = [
       "kernel", "dims", "bench", "in", "sorted", "else", "inbounds", "true", "false", "inf", "nan", "and", "or",
-      "cast", "select", "schedule", "require", "for", "combine", "yield", "scan",
+      "cast", "select", "argmax", "argmin", "schedule", "require", "for", "combine", "yield", "scan",
     ]
     for op in UnaryOp.allCases { words.insert(op.rawValue) }
     for op in BinaryOp.allCases { words.insert(op.rawValue) }

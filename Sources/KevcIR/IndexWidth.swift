@@ -123,14 +123,17 @@ public enum IndexWidth {
           let e = (try? k.maxExtent(a.name, in: d)) ?? (facts.interval(a.upperBound).map { Int($0.hi) } ?? Int.max)
           points = points.multipliedReportingOverflow(by: max(1, e)).overflow ? Int.max : points * max(1, e)
         }
+        // A select-form tuple combiner (argmax) keeps or takes its elements whole: no sum.
+        let keepsElements = r.combiner.flatMap(SelectFormCombiner.analyse) != nil
         for v in values where check.isIndexTyped(v) {
           switch r.op {
+          case .tuple where keepsElements: break
           case .sum, .tuple:
             let m = check.magnitude(v) ?? Int.max
             let (total, o) = m.multipliedReportingOverflow(by: points)
             if o || total > limit { check.failure = "a sum of index values in '\(d.name)' may exceed 2^31 - 1" }
           case .prod: check.failure = "a product of index values in '\(d.name)'"
-          case .max, .min, .argmax, .argmin: break
+          case .max, .min: break
           }
         }
       }

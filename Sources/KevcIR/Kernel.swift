@@ -97,7 +97,7 @@ public struct ValueDomain: Hashable, Codable, Sendable {
 /// One tensor definition: `name[axes] = body`, or `name[axes] = reduce(op) over [reduction axes] body`.
 public struct Definition: Hashable, Codable, Sendable {
   public var name: String
-  /// The element type of the defined tensor. For a reduction: the accumulator type, or i64 for argmax/argmin.
+  /// The element type of the defined tensor. For a reduction: the accumulator type, or a tuple reduction's `yield` type (i64 for argmax/argmin).
   public var dtype: DType
   /// The iteration domain; axis `i` spans dimension `i` of the tensor, so `shape == axes.map(\.extent)`.
   public var axes: [Axis]
@@ -186,24 +186,21 @@ public enum ReduceOp: String, Hashable, Codable, Sendable, CaseIterable {
   case max
   /// Identity +inf (floats) or the type's maximum; propagates NaN.
   case min
-  /// The i64 value of the (single) reduction axis where the body is largest; first on ties; -1 for an empty range.
-  case argmax
-  /// As argmax, for the smallest.
-  case argmin
   /// A tuple reduction (printed `reduce`): several state components combined by an associative combiner, then
   /// mapped to the definition's value by the combiner's `yield` expression (`Reduction.combiner`,
-  /// TupleReduction.swift). The identity is the components' identities.
+  /// TupleReduction.swift). The identity is the components' identities. argmax/argmin are instances
+  /// (`Combiner.argExtreme`, printed and parsed as `argmax<T>`/`argmin<T>`).
   case tuple = "reduce"
 }
 
 extension ReduceOp {
-  /// Whether the accumulator is more than one value (argmax/argmin: value and index; a tuple reduction: its
-  /// components), so that the reduction cannot be combined in the definition's own storage, split into partial
+  /// Whether the accumulator is more than one value (a tuple reduction: its components; argmax's value and
+  /// index), so that the reduction cannot be combined in the definition's own storage, split into partial
   /// results of the same type, or vectorised as one lane-wise binary operation.
   public var carriesState: Bool {
     switch self {
     case .sum, .prod, .max, .min: return false
-    case .argmax, .argmin, .tuple: return true
+    case .tuple: return true
     }
   }
 }

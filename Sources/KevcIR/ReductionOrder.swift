@@ -2,24 +2,25 @@ import KevcBasic
 
 /// Order-sensitive reductions and the order their schedule visits the reduction domain in.
 ///
-/// argmax/argmin return the first index on ties, and the loop lowering keeps the first VISITED of tied values
-/// (`val > acc`, strict): that is the first index only when the loops visit the domain in ascending order. A
-/// select-form tuple combiner ("keep the best", SelectFormCombiner.swift) is treated the same way (whether its
-/// condition breaks ties by index is not analysed). Such a schedule must keep each reduction axis's loops after
+/// A select-form tuple combiner ("keep the best", SelectFormCombiner.swift; argmax/argmin, `Combiner.argExtreme`)
+/// is order-sensitive: argmax returns the first index on ties, and the loop lowering folds its index tests by the
+/// ascending visit order (SelectFormCombiner.ascendingIndex), keeping the first VISITED of tied values; that is the
+/// first index only when the loops visit the domain in ascending order (whether a condition breaks ties by index
+/// is not analysed). Such a schedule must keep each reduction axis's loops after
 /// those of the axes before it, and each split's outer part outside its inner part:
 ///
 ///     idx[m] = argmax(n) x[m, n]
 ///     schedule split(n, n.o, n.i, 8) loops(m, n.o, n.i)    ascending: n = 0, 1, ..., 7, 8, ...
 ///     schedule split(n, n.o, n.i, 8) loops(m, n.i, n.o)    refused: n = 0, 8, 16, ..., 1, 9, ...
 ///
-/// Triton's block reductions combine by index (`_kevc_argmax_combine`) and would be right in any order; the rule
+/// Triton's block reductions evaluate the whole combiner (argmax's breaks ties by index) and would be right in any
+/// order; the rule
 /// is the same for every target so that one trace means one thing.
 extension Reduction {
   /// Whether the result may depend on the order the domain is visited in beyond rounding.
   public var isOrderSensitive: Bool {
     switch op {
     case .sum, .prod, .max, .min: return false
-    case .argmax, .argmin: return true
     case .tuple: return combiner.map { SelectFormCombiner.analyse($0) != nil } ?? false
     }
   }

@@ -557,21 +557,21 @@ extension SpecLowerer {
   // MARK: - Reductions
 
   /// The parts of a reduction definition: its `Reduction`, its body (already of the accumulator type) and the
-  /// type of its value (the accumulator, or i64 for argmax/argmin).
+  /// type of its value (the accumulator, or i64 for argmax/argmin: the tuple reduction `Reduction.argExtreme`).
   mutating func lowerReduction(
     _ op: SpecReduceOp, accumulator: DType?, axes: [SpecReductionAxis], body: SpecExpr, at: SourceLocation,
     preferred: DType?
   ) throws(LoweringAbort) -> (reduction: Reduction, body: Expr, type: DType) {
-    let irOp: ReduceOp
+    // argmax/argmin are the tuple reduction of the extreme value and its index (TupleReduction.swift).
+    let irOp: ReduceOp?
     switch op {
     case .sum: irOp = .sum
     case .prod: irOp = .prod
     case .max: irOp = .max
     case .min: irOp = .min
-    case .argmax: irOp = .argmax
-    case .argmin: irOp = .argmin
+    case .argmax, .argmin: irOp = nil
     }
-    let isArg = op == .argmax || op == .argmin
+    let isArg = irOp == nil
     if isArg && axes.count != 1 {
       throw fail(
         SpecDiagnostic.reductionAxes,
@@ -653,9 +653,10 @@ extension SpecLowerer {
       throw fail(
         SpecDiagnostic.typeMismatch, "cannot '\(op.rawValue)' values of type 'bool'; \(hint)", at: body.location)
     }
-    return (
-      Reduction(op: irOp, accumulator: accumulatorType, axes: raxes), bodyExpr, isArg ? .i64 : accumulatorType
-    )
+    guard let irOp else {
+      return (.argExtreme(isMax: op == .argmax, accumulator: accumulatorType, axis: raxes[0]), bodyExpr, .i64)
+    }
+    return (Reduction(op: irOp, accumulator: accumulatorType, axes: raxes), bodyExpr, accumulatorType)
   }
 
   /// A reduction inside an expression: its own definition over the index variables it uses, read back here.

@@ -234,15 +234,6 @@ public enum Verifier {
         if r.combiner == nil {
           report("invalid-combiner", "tuple reduction \(name) has no combiner", at: d.location)
         }
-      case .argmax, .argmin:
-        if d.dtype != .i64 {
-          report("invalid-reduction", "\(r.op.rawValue) \(name) must have type i64, not \(d.dtype)", at: d.location)
-        }
-        if r.axes.count != 1 {
-          report(
-            "invalid-reduction",
-            "\(r.op.rawValue) \(name) must have exactly one reduction axis, found \(r.axes.count)", at: d.location)
-        }
       }
     }
 

@@ -8,7 +8,8 @@ import KevcIR
 /// for floats, wrapping for integers). A reduction converts its body to the accumulator type (when the types
 /// differ), combines in f64 / Int64 without rounding per step, and rounds the final value once; identities are
 /// sum 0, prod 1, max -inf (integers: the type's minimum), min +inf (the type's maximum); max/min propagate NaN;
-/// argmax/argmin give the first index of the extreme value (NaN is the extreme), -1 for an empty range. Reduction
+/// a tuple reduction folds its combiner (TupleReductionEval.swift; argmax/argmin, `Combiner.argExtreme`, give the
+/// first index of the extreme value, NaN the extreme, -1 for an empty range). Reduction
 /// bounds are evaluated at every point (they may read tensors and outer reduction variables). Loads outside a
 /// tensor give the pad value; an `inbounds` load outside is a diagnostic. The f64 arithmetic makes the oracle more
 /// precise than f16/bf16/f32 candidates: that is intended, the tolerance of `Comparison` absorbs it.
@@ -33,8 +34,9 @@ public enum Interpreter {
 
   /// As `run`, and with each result the leeway its comparison allows: elements that depend on a discontinuity met
   /// within tolerance (a floor, a comparison or a float-to-integer conversion of a computed value close to its
-  /// jump, or a read of such an element) may take any value; an argmax/argmin whose extreme ties within tolerance
-  /// with other elements may give any of their indices, except that an exact tie (the same value) gives the first.
+  /// jump, or a read of such an element) may take any value; a select-form tuple reduction with an order key (an
+  /// argmax/argmin) whose extreme ties within tolerance with other elements may give the yield of any of them,
+  /// except that an exact tie (the same value) gives the first.
   public static func runWithLeeway(_ kernel: Kernel, inputs: [String: TensorValue]) throws(DiagnosticError)
     -> (values: [String: TensorValue], leeway: [String: Leeway])
   {
@@ -298,68 +300,6 @@ private final class Machine {
   {
     let acc = r.accumulator
     switch r.op {
-    case .argmax, .argmin:
-      guard domain.levels.count == 1 else {
-        throw Machine.error(
-          "ill-typed", "'\(r.op.rawValue)' in '\(d.name)' needs exactly one reduction variable", locate(d.location))
-      }
-      let slot = domain.levels[0].slot
-      let slots = domain.frame
-      let isMax = r.op == .argmax
-      switch body.code {
-      case .float(let f):
-        let doubt = self.doubt
-        let t = body.dtype
-        return Node(
-          dtype: .i64,
-          code: .int {
-            var found = false
-            var best: Int64 = -1
-            var bestValue = 0.0
-            domain.forEach {
-              let v = f()
-              if !found {
-                found = true
-                best = slots[slot]
-                bestValue = v
-              } else if !bestValue.isNaN && (v.isNaN || (isMax ? v > bestValue : v < bestValue)) {
-                best = slots[slot]
-                bestValue = v
-              }
-            }
-            // Ties within tolerance: every index whose value is that close to the extreme, but not exactly equal
-            // to it, is as good an answer (rounding may order them either way); an exact tie (the same value)
-            // gives the first index only.
-            if let doubt, found, bestValue.isFinite {
-              var ties: [Double] = []
-              domain.forEach {
-                let v = f()
-                if slots[slot] == best || (v != bestValue && withinTolerance(v, bestValue, t)) {
-                  ties.append(Double(slots[slot]))
-                }
-              }
-              if ties.count > 1 { doubt.alternatives = ties }
-            }
-            return best
-          })
-      case .int(let f):
-        return Node(
-          dtype: .i64,
-          code: .int {
-            var found = false
-            var best: Int64 = -1
-            var bestValue: Int64 = 0
-            domain.forEach {
-              let v = f()
-              if !found || (isMax ? v > bestValue : v < bestValue) {
-                found = true
-                best = slots[slot]
-                bestValue = v
-              }
-            }
-            return best
-          })
-      }
     case .sum, .prod, .max, .min:
       break
     case .tuple:
@@ -399,7 +339,7 @@ private final class Machine {
           }
           return s
         }
-      case .argmax, .argmin, .tuple:
+      case .tuple:
         throw Machine.error("internal", "unreachable reduction", locate(d.location))
       }
       return Node(dtype: acc, code: .float(code))
@@ -433,7 +373,7 @@ private final class Machine {
           domain.forEach { s = Swift.min(s, f()) }
           return wrapInt(s, acc)
         }
-      case .argmax, .argmin, .tuple:
+      case .tuple:
         throw Machine.error("internal", "unreachable reduction", locate(d.location))
       }
       return Node(dtype: acc, code: .int(code))

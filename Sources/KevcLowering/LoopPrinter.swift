@@ -100,7 +100,7 @@ enum Names {
   static let reserved: Set<String> = {
     var words: Set<String> = [
       "kernel", "dims", "bench", "in", "sorted", "else", "inbounds", "true", "false", "inf", "nan", "and", "or",
-      "cast", "select",
+      "cast", "select", "argmax", "argmin",
     ]
     for op in UnaryOp.allCases { words.insert(op.rawValue) }
     for op in BinaryOp.allCases { words.insert(op.rawValue) }

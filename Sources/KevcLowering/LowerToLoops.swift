@@ -7,10 +7,8 @@ import KevcIR
 /// evaluated under the kernel's dim bindings) that stores into the result buffer (a `global` result) or a
 /// `workspace` buffer (an intermediate). A reduction allocates a rank-0 `local` accumulator `<def>.acc`,
 /// initialises it with the operator's identity, combines the body over nested reduction loops (whose bounds may
-/// read data) and stores the accumulator, cast to the definition's type, after the loops. `argmax`/`argmin` also
-/// keep the index in `<def>.idx` (-1 until the first element, so an empty range gives -1) and the body's value in
-/// `<def>.val`; an element replaces the best one when it is strictly more extreme or when it is the first NaN, so
-/// ties keep the first index and NaN counts as the extreme. Expressions are copied unchanged, except that
+/// read data) and stores the accumulator, cast to the definition's type, after the loops. A tuple reduction
+/// (argmax/argmin among them) keeps one local per state component (TupleReductionLoops.swift). Expressions are copied unchanged, except that
 /// `BoundsAnalysis` marks the loads it proves in range `inBounds`. Nothing depends on a kernel's or tensor's name.
 public enum LowerToLoops {
   public static func lower(_ kernel: Kernel) throws(DiagnosticError) -> LoopProgram {
@@ -227,17 +225,15 @@ struct Lowering {
     let snapshot = self
     return lowerReduction(
       def, r, body: def.body, others: r.combiner?.otherElements ?? [],
-      index: r.axes.first.map { .index($0.name) } ?? .constant(.int(-1)),
       loops: { snapshot.reductionLoops(r.axes, body: $0) },
       store: { [.store(buffer: def.name, indices: point, value: $0)] })
   }
 
   /// The statements computing one element of a reduction: a local accumulator initialised with the identity,
   /// the reduction loops that `loops` builds around the update, and the final `store` of the result.
-  /// `index` is the value of the (single) reduction axis, for argmax/argmin; `others` are a tuple reduction's
-  /// other elements, in the same variables as `body`.
+  /// `others` are a tuple reduction's other elements, in the same variables as `body`.
   mutating func lowerReduction(
-    _ def: Definition, _ r: Reduction, body: Expr, others: [Expr], index: Expr, loops: ([Stmt]) -> [Stmt],
+    _ def: Definition, _ r: Reduction, body: Expr, others: [Expr], loops: ([Stmt]) -> [Stmt],
     store: (Expr) -> [Stmt]
   ) -> [Stmt]? {
     let accName = Self.accumulatorName(def)
@@ -254,7 +250,7 @@ struct Lowering {
       case .prod: (identity, combine) = (.one(t), .mul)
       case .max: (identity, combine) = (.lowest(t), .max)
       case .min: (identity, combine) = (.highest(t), .min)
-      case .argmax, .argmin, .tuple: return nil
+      case .tuple: return nil
       }
       let update = Stmt.store(
         buffer: accName, indices: [], value: .binary(combine, acc(), convert(body, to: t)))
@@ -275,57 +271,6 @@ struct Lowering {
         return nil
       }
       return lowerTupleReduction(def, c, elements: [body] + others, loops: loops, store: store)
-
-    case .argmax, .argmin:
-      guard r.axes.count == 1 else {
-        error(
-          "arg-reduction-axes", "'\(r.op.rawValue)' of '\(def.name)' needs exactly one reduction axis",
-          at: def.location)
-        return nil
-      }
-      let t = type(body) ?? r.accumulator
-      let idxName = Self.indexName(def)
-      let valName = def.name + ".val"
-      types[accName] = t
-      types[valName] = t
-      types[idxName] = .i64
-      func idx() -> Expr { .load(Load(tensor: idxName, indices: [], bounds: .inBounds)) }
-      func val() -> Expr { .load(Load(tensor: valName, indices: [], bounds: .inBounds)) }
-      let better: BinaryOp = r.op == .argmax ? .gt : .lt
-      // The first element always wins; then a strictly more extreme one, or the first NaN.
-      var condition = Expr.binary(
-        .or, .binary(.eq, idx(), .constant(.int(-1))), .binary(better, val(), acc()))
-      if t.isFloat {
-        condition = .binary(
-          .or, condition, .binary(.and, .unary(.isnan, val()), .unary(.not, .unary(.isnan, acc()))))
-      }
-      let step: [Stmt] = [
-        .allocate(
-          Buffer(name: valName, dtype: t, shape: [], scope: .local),
-          body: [
-            .store(buffer: valName, indices: [], value: body),
-            .ifThen(
-              condition: condition,
-              then: [
-                .store(buffer: accName, indices: [], value: val()),
-                .store(buffer: idxName, indices: [], value: index),
-              ],
-              else: []),
-          ])
-      ]
-      let initial: Constant = r.op == .argmax ? .lowest(t) : .highest(t)
-      return [
-        .allocate(
-          Buffer(name: idxName, dtype: .i64, shape: [], scope: .local),
-          body: [
-            .store(buffer: idxName, indices: [], value: .constant(.int(-1))),
-            .allocate(
-              Buffer(name: accName, dtype: t, shape: [], scope: .local),
-              body: [.store(buffer: accName, indices: [], value: .constant(initial))]
-                + loops(step)
-                + store(Self.reductionValue(def, r))),
-          ])
-      ]
     }
   }
 

@@ -22,7 +22,6 @@ import KevcIR
 ///   }
 extension Lowering {
   static func accumulatorName(_ def: Definition) -> String { LowerToLoops.accumulatorName(of: def.name) }
-  static func indexName(_ def: Definition) -> String { def.name + ".idx" }
   /// Component `i` of a tuple reduction's state (`s`), elements (`e`) or next state (`n`).
   static func tupleLocalName(_ def: Definition, _ kind: String, _ i: Int) -> String { "\(def.name).\(kind).\(i)" }
 
@@ -35,8 +34,6 @@ extension Lowering {
     switch r.op {
     case .sum, .prod, .max, .min:
       (value, type) = (local(accumulatorName(def)), r.accumulator)
-    case .argmax, .argmin:
-      (value, type) = (local(indexName(def)), .i64)
     case .tuple:
       guard let c = r.combiner else { return .constant(.zero(def.dtype)) }
       // The verifier gives `yield` the definition's type.
@@ -57,7 +54,7 @@ extension Lowering {
     let point = store(value)
     let zero = Expr.constant(.int(0))
     return lowerReduction(
-      def, r, body: body, others: others, index: .index(j),
+      def, r, body: body, others: others,
       loops: { update in
         // One step of the scan at `i`: the element `j = i` (none while `i < lo`), then what `i` stores.
         func scanLoop(from: Expr, to: Expr, storing: [Stmt]) -> Stmt {

@@ -230,11 +230,10 @@ extension Lowering {
       // A local accumulator per point.
       let pureLeaves = Array(leaves[..<firstReduction])
       let reductionLeaves = Array(leaves[firstReduction...])
-      let index = def.reduction?.axes.first.flatMap { axisValue[$0.name] } ?? .constant(.int(-1))
       let others = (r.combiner?.otherElements ?? []).map { remapLoads($0.substituting(axisValue), ranges: ranges) }
       guard
         let perPoint = lowerReduction(
-          def, r, body: bodyValue, others: others, index: index,
+          def, r, body: bodyValue, others: others,
           loops: { update in build(reductionLeaves, guarding(reductionGuards, update)) },
           store: { [.store(buffer: mine.buffer, indices: target, value: $0)] })
       else { return [] }
@@ -259,7 +258,7 @@ extension Lowering {
     case .prod: combine = .mul
     case .max: combine = .max
     case .min: combine = .min
-    case .argmax, .argmin, .tuple: return []
+    case .tuple: return []
     }
     let update = Stmt.store(
       buffer: mine.buffer, indices: target, value: .binary(combine, current, convert(bodyValue, to: r.accumulator)))
@@ -338,8 +337,8 @@ extension Constant {
     switch op {
     case .sum: return .zero(t)
     case .prod: return .one(t)
-    case .max, .argmax: return .lowest(t)
-    case .min, .argmin: return .highest(t)
+    case .max: return .lowest(t)
+    case .min: return .highest(t)
     // Never used: in-place accumulation refuses reductions that carry state (their identity is a tuple).
     case .tuple: return .zero(t)
     }

@@ -8,9 +8,11 @@ import KevcIR
 /// loaded at the div/mod indices), instead of one `dot` per tap over a small channel block.
 ///
 /// Legal when every named axis is a reduction axis of `y` with bounds that do not depend on data or other index
-/// variables, no other reduction axis's bounds read one of them, the reduction is not argmax/argmin (its result
-/// is a position along one axis), and `y` has no other schedule transform yet. A sum is then the same sum in the
-/// same order when the axes are named in their declared order (another order only reassociates it, like rfactor).
+/// variables, no other reduction axis's bounds read one of them, an order-sensitive reduction (a select-form tuple
+/// combiner: argmax's "the first that wins", ReductionOrder.swift) fuses adjacent axes in their declared order
+/// (so that it visits its domain in the same order), and `y` has no other schedule transform yet. A sum is then the
+/// same sum in the same order when the axes are named in their declared order (another order only reassociates it,
+/// like rfactor). A tuple reduction's other elements (argmax's index) read the fused axis as the body does.
 ///
 /// Before:
 /// ```
@@ -28,9 +30,6 @@ extension ScheduleEditing {
     guard Set(loops).count == loops.count else { throw fail("an axis is named twice", .badParameter) }
     guard let r = d.reduction else {
       throw fail("'\(tensor)' is not a reduction; fuse_axes fuses reduction axes")
-    }
-    guard r.op != .argmax, r.op != .argmin else {
-      throw fail("an \(r.op.rawValue) reduction returns a position along its axes, which fusing would change")
     }
     guard d.schedule == nil || d.schedule == .natural(for: d) else {
       throw fail("fuse_axes must come before other schedule transforms of '\(tensor)'")
@@ -68,6 +67,11 @@ extension ScheduleEditing {
       lows.append(axis.lowerBound)
       extents.append(lo == 0 ? axis.upperBound : .binary(.sub, axis.upperBound, axis.lowerBound))
     }
+    if r.isOrderSensitive, positions != Array(positions[0]..<(positions[0] + positions.count)) {
+      throw fail(
+        "'\(tensor)' keeps the first element that wins (an order-sensitive combiner): only adjacent reduction axes "
+          + "named in their declared order can be fused")
+    }
     let used = Set(d.axes.map(\.name) + r.axes.map(\.name))
     let name = fresh(loops.joined(separator: "."), taken: used)
     // c = lo_c + (v / (K * ...)) % C; the outermost needs no modulo, the innermost no division.
@@ -86,7 +90,10 @@ extension ScheduleEditing {
     let drop = Set(positions.dropFirst())
     axes = axes.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
     var fused = d
-    fused.reduction = Reduction(op: r.op, accumulator: r.accumulator, axes: axes)
+    var reduction = r
+    reduction.axes = axes
+    reduction.combiner?.otherElements = r.combiner?.otherElements.map { $0.substituting(substitution) } ?? []
+    fused.reduction = reduction
     fused.body = d.body.substituting(substitution)
     fused.schedule = nil
     kernel.definitions[index] = fused

@@ -4,7 +4,7 @@ import KevcIR
 /// `rfactor(y, k, 16)`: split a reduction into independent partial reductions and a combine step (split-K).
 /// A new definition `y.rf` gains an axis `k.i` (extent 16) and reduces over `k.o` (so its iterations over `k.i`
 /// are independent: they can be parallel, vectorized or bound to threads); `y` then reduces `y.rf` over `k.i`.
-/// The combination order changes, within the dtype's tolerance; argmax/argmin are not split.
+/// The combination order changes, within the dtype's tolerance; tuple reductions (argmax/argmin) are not split.
 ///
 /// Before:
 /// ```
@@ -20,7 +20,9 @@ extension ScheduleEditing {
     let index = try definitionIndex(tensor)
     let d = kernel.definitions[index]
     guard let r = d.reduction else { throw fail("'\(tensor)' is not a reduction") }
-    guard !r.op.carriesState else { throw fail("\(r.op.rawValue) reductions cannot be split") }
+    guard !r.op.carriesState else {
+      throw fail("\(r.kindName) reductions cannot be split (their partial states would be tuples)")
+    }
     guard d.schedule == nil || d.schedule == .natural(for: d) else {
       throw fail("rfactor must come before other schedule transforms of '\(tensor)'")
     }
@@ -83,8 +85,8 @@ extension ScheduleEditing {
     switch op {
     case .sum: return .zero(t)
     case .prod: return t.isFloat ? .float(1, t) : .int(1, t)
-    case .max, .argmax: return t.isFloat ? .float(-.infinity, t) : .int(integerLimit(t, max: false), t)
-    case .min, .argmin: return t.isFloat ? .float(.infinity, t) : .int(integerLimit(t, max: true), t)
+    case .max: return t.isFloat ? .float(-.infinity, t) : .int(integerLimit(t, max: false), t)
+    case .min: return t.isFloat ? .float(.infinity, t) : .int(integerLimit(t, max: true), t)
     // Never used: rfactor refuses reductions that carry state (their identity is a tuple).
     case .tuple: return .zero(t)
     }

@@ -52,11 +52,11 @@ extension ScheduleEditing {
         }
       }
     }
-    if let op = d.reduction?.op, op.carriesState {
+    if let r = d.reduction, r.op.carriesState {
       let firstReduction = s.loops.firstIndex { Self.isReductionLoop($0.name, of: d) } ?? s.loops.count
       if let axisLoop = s.loops[firstReduction...].first(where: { !Self.isReductionLoop($0.name, of: d) }) {
         throw fail(
-          "\(op.rawValue) reduction loops of '\(d.name)' must stay inside its axis loops, but '\(axisLoop.name)' would be inside one")
+          "\(r.kindName) reduction loops of '\(d.name)' must stay inside its axis loops, but '\(axisLoop.name)' would be inside one")
       }
     }
     if let problem = d.reductionOrderProblem(s) { throw fail("'\(d.name)': " + problem, .reductionOrder) }

@@ -20,8 +20,8 @@ extension ScheduleEditing {
       throw fail("vector width must be a power of two from 2 to 64, got \(width)", .badParameter)
     }
     let d = try definition(tensor)
-    if let op = d.reduction?.op, op.carriesState, Self.isReductionLoop(loop, of: d) {
-      let kind = op == .tuple ? "a tuple" : "an \(op.rawValue)"
+    if let r = d.reduction, r.op.carriesState, Self.isReductionLoop(loop, of: d) {
+      let kind = r.kindName == "tuple" ? "a tuple" : "an \(r.kindName)"
       throw fail("'\(loop)' is \(kind) reduction loop of '\(tensor)'; it cannot be vectorized", .reductionLoop)
     }
     // Check before splitting, so that the error names the loop given rather than its inner part.

@@ -257,28 +257,20 @@ extension KernelBuilder {
     var frame: Frame
     var axisLanes: [String]
     var value = ""
-    var index: String?
 
-    var asValue: ReducedValue {
-      ReducedValue(value: Code(text: value, lanes: Set(axisLanes), type: type, isConstant: false), index: index.map {
-        Code(text: $0, lanes: Set(axisLanes), type: .i64, isConstant: false)
-      })
-    }
+    var asValue: ReducedValue { ReducedValue(value: Code(text: value, lanes: Set(axisLanes), type: type, isConstant: false)) }
   }
 
   struct ReducedValue {
     var value: Code
-    var index: Code?
   }
 
-  static let noIndex = "9223372036854775807"
-
-  /// The register type an arg-reduction's index travels in, and its "no index" sentinel: int32 (sentinel 2^31 - 1)
-  /// where the kernel's indices fit 32 bits (as Triton's own `tl.argmax`), else int64. On an H100 a (f32, i64)
-  /// `tl.reduce` of a 2048-wide block over 8 warps returned the maximum's value with another lane's index
-  /// (specs/argmax.kev at 4096 x 32000: 4041 of 4096 rows wrong); the index is widened to int64 only at the store.
+  /// The register type an index carried by a reduction's state (argmax's, a select-form tuple's ascending index:
+  /// TritonTuple.narrowedTupleComponents) travels in: int32 where the kernel's indices fit 32 bits (as Triton's own
+  /// `tl.argmax`), else int64. On an H100 a (f32, i64) `tl.reduce` of a 2048-wide block over 8 warps returned the
+  /// maximum's value with another lane's index (specs/argmax.kev at 4096 x 32000: 4041 of 4096 rows wrong); the
+  /// index is widened to int64 only at the store.
   var argIndexType: String { indexType == "tl.int32" ? "tl.int32" : "tl.int64" }
-  var argNoIndex: String { indexType == "tl.int32" ? "2147483647" : Self.noIndex }
 
   mutating func accumulatorShape(_ f: Frame, _ axisLanes: [String]) -> String {
     axisLanes.isEmpty ? "[]" : "[" + shape(f, keeping: Set(axisLanes)).joined(separator: ", ") + "]"
@@ -289,16 +281,11 @@ extension KernelBuilder {
     let id = TritonType.identity(acc.op, acc.type)
     acc.value = fresh("acc")
     line("\(acc.value) = tl.full(\(s), \(TritonType.literal(id)), \(TritonType.register(acc.type)))")
-    if acc.op == .argmax || acc.op == .argmin {
-      let i = fresh("acc_index")
-      line("\(i) = tl.full(\(s), \(argNoIndex), \(argIndexType))")
-      acc.index = i
-    }
   }
 
   /// The body on the current lanes, masked lanes set to the identity, reduced over the reduction lanes.
   mutating func contribution(
-    _ op: ReduceOp, type: DType, body: Expr, index: Expr, frame: Frame, reductionLanes: [String], axisLanes: [String]
+    _ op: ReduceOp, type: DType, body: Expr, frame: Frame, reductionLanes: [String], axisLanes: [String]
   ) throws(DiagnosticError) -> ReducedValue {
     noteRepeats(body)
     let c = try expr(body, frame)
@@ -311,43 +298,6 @@ extension KernelBuilder {
       if Set(reductionLanes).isSubset(of: lanes) || reductionLanes.isEmpty { return v }
       return "tl.broadcast_to(\(v), \(full))"
     }
-    if op == .argmax || op == .argmin {
-      let i = try expr(index, frame)
-      let worst = op == .argmax ? TritonType.lowest(type) : TritonType.highest(type)
-      var vText = c.isConstant ? materialize(c) : c.text
-      var iText = i.isConstant ? materialize(i) : i.text
-      // The index travels in `argIndexType` (its "no index" sentinel `argNoIndex`).
-      iText = "(\(iText)).to(\(argIndexType))"
-      var lanes = c.lanes.union(i.lanes)
-      if let mask {
-        vText = "tl.where(\(mask), \(vText), \(TritonType.literal(worst)))"
-        iText = "tl.where(\(mask), \(iText), \(argNoIndex))"
-        lanes = allLanes
-      }
-      let vName = fresh("v")
-      let iName = fresh("i")
-      let needFull = !reductionLanes.isEmpty
-      line("\(vName) = \(needFull ? "tl.broadcast_to(\(vText), \(full))" : vText)")
-      line("\(iName) = \(needFull ? "tl.broadcast_to(\(iText), \(full))" : iText)")
-      _ = lanes
-      let combine = op == .argmax ? "_kevc_argmax_combine" : "_kevc_argmin_combine"
-      helpers.insert(combine)
-      if reductionLanes.isEmpty {
-        return ReducedValue(
-          value: Code(text: vName, lanes: allLanes, type: type, isConstant: false),
-          index: Code(text: iName, lanes: allLanes, type: .i64, isConstant: false))
-      }
-      if axisLanes.isEmpty {
-        line("\(vName), \(iName) = tl.reduce((\(vName), \(iName)), None, \(combine))")
-      } else {
-        for l in reductionLanes.sorted(by: { (frame.dims[$0] ?? 0) > (frame.dims[$1] ?? 0) }) {
-          line("\(vName), \(iName) = tl.reduce((\(vName), \(iName)), \(frame.dims[l] ?? 0), \(combine), keep_dims=True)")
-        }
-      }
-      return ReducedValue(
-        value: Code(text: vName, lanes: Set(axisLanes), type: type, isConstant: false),
-        index: Code(text: iName, lanes: Set(axisLanes), type: .i64, isConstant: false))
-    }
     var x = c.isConstant ? materialize(c) : c.text
     var lanes = c.lanes
     if let mask {
@@ -355,7 +305,7 @@ extension KernelBuilder {
       lanes = lanes.union(masks.flatMap { self.lanes(of: $0) }.filter { frame.dims[$0] != nil })
     }
     if reductionLanes.isEmpty {
-      return ReducedValue(value: Code(text: x, lanes: lanes, type: type, isConstant: false), index: nil)
+      return ReducedValue(value: Code(text: x, lanes: lanes, type: type, isConstant: false))
     }
     let name = fresh("t")
     line("\(name) = \(spread(x, lanes, constant: false, type))")
@@ -372,7 +322,7 @@ extension KernelBuilder {
             : "\(name) = \(fn)(\(name), axis=\(d), keep_dims=True)\(back)")
       }
     }
-    return ReducedValue(value: Code(text: name, lanes: Set(axisLanes), type: type, isConstant: false), index: nil)
+    return ReducedValue(value: Code(text: name, lanes: Set(axisLanes), type: type, isConstant: false))
   }
 
   /// The Triton reduction for an op: a built-in (`tl.sum`) or a combine function for `tl.reduce`.
@@ -389,7 +339,7 @@ extension KernelBuilder {
         return (name, true)
       }
       return (op == .max ? "tl.max" : "tl.min", false)
-    case .argmax, .argmin, .tuple: return ("", false)
+    case .tuple: return ("", false)
     }
   }
 
@@ -402,26 +352,11 @@ extension KernelBuilder {
     case .max, .min:
       let fn = acc.op == .max ? "tl.maximum" : "tl.minimum"
       line("\(a) = \(fn)(\(a), \(v)\(acc.type.isFloat ? ", propagate_nan=tl.PropagateNan.ALL" : ""))")
-    case .argmax, .argmin:
-      let combine = acc.op == .argmax ? "_kevc_argmax_combine" : "_kevc_argmin_combine"
-      helpers.insert(combine)
-      let i = acc.index ?? "acc_index"
-      line("\(a), \(i) = \(combine)(\(a), \(i), \(v), \(r.index?.text ?? argNoIndex))")
     case .tuple:
       // Never reached: the emitter refuses tuple reductions (TritonEmitter.emit).
       break
     }
   }
 
-  mutating func finish(_ acc: Accumulator) -> Code {
-    finish(acc.asValue, op: acc.op)
-  }
-
-  mutating func finish(_ r: ReducedValue, op: ReduceOp) -> Code {
-    if op == .argmax || op == .argmin, let i = r.index {
-      return Code(
-        text: "tl.where(\(i.text) == \(argNoIndex), -1, (\(i.text)).to(tl.int64))", lanes: i.lanes, type: .i64, isConstant: false)
-    }
-    return r.value
-  }
+  mutating func finish(_ acc: Accumulator) -> Code { acc.asValue.value }
 }

@@ -1,7 +1,7 @@
 /// Small `@triton.jit` functions the generated kernels call for IR semantics Triton lacks as one operation:
 /// floored integer division and modulo (0 for a zero divisor), floored float modulo, saturating float -> int
-/// casts (NaN -> 0), NaN-propagating max/min combines, and first-index argmax/argmin combines where NaN counts as
-/// the extreme. Only the helpers a module uses are emitted.
+/// casts (NaN -> 0) and NaN-propagating max/min combines (argmax/argmin, tuple reductions, get a combine function
+/// generated from their combiner: TritonTuple.swift). Only the helpers a module uses are emitted.
 enum TritonHelpers {
   static let sources: [String: String] = [
     "_kevc_floordiv": """
@@ -44,8 +44,6 @@ enum TritonHelpers {
       def _kevc_mul(a, b):
           return a * b
       """,
-    "_kevc_argmax_combine": argCombine("_kevc_argmax_combine", ">"),
-    "_kevc_argmin_combine": argCombine("_kevc_argmin_combine", "<"),
   ]
 
   static var names: [String] { sources.keys.sorted() }
@@ -58,17 +56,6 @@ enum TritonHelpers {
         y = tl.where(ok, x, 0.0).to(\(tl))
         y = tl.where(x >= \(limit), \(max), y)
         return tl.where(x < -\(limit), \(min), y)
-    """
-  }
-
-  static func argCombine(_ name: String, _ better: String) -> String {
-    """
-    @triton.jit
-    def \(name)(v1, i1, v2, i2):
-        n1 = v1 != v1
-        n2 = v2 != v2
-        first = ((v1 \(better) v2) | (n1 & (n2 == 0))) | (((v1 == v2) | (n1 & n2)) & (i1 < i2))
-        return tl.where(first, v1, v2), tl.where(first, i1, i2)
     """
   }
 }

@@ -610,7 +610,6 @@ struct KernelBuilder {
     }
     let reductionLanes = laneLeaves.filter(isReductionLeaf).map { uname[$0] ?? $0 }
     let axisLanes = laneLeaves.filter { !isReductionLeaf($0) }.map { uname[$0] ?? $0 }
-    let argIndex = d.reduction?.axes.first.flatMap { axisValue[$0.name] } ?? .constant(.int(-1))
 
     if !inPlace {
       if let plan = dotPlan(d, body: body, axisLanes: axisLanes, reductionLanes: reductionLanes, guarded: !guarded.isEmpty,
@@ -728,11 +727,11 @@ struct KernelBuilder {
         try walk(&b, serialLeaves[firstSerialReduction...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
           for g in reductionGuards { b.masks.append(.condition(g)) }
           let reduced = try b.contribution(
-            r.op, type: r.accumulator, body: body, index: argIndex, frame: frame, reductionLanes: reductionLanes,
+            r.op, type: r.accumulator, body: body, frame: frame, reductionLanes: reductionLanes,
             axisLanes: axisLanes)
           if hasSerialReduction { b.combine(&acc, reduced) } else { result = reduced }
         }
-        let final = hasSerialReduction ? b.finish(acc) : b.finish(result ?? acc.asValue, op: r.op)
+        let final = hasSerialReduction ? b.finish(acc) : (result ?? acc.asValue).value
         try b.store(d, final, point: point, frame: frame, sink: sink)
       }
       return
@@ -740,7 +739,7 @@ struct KernelBuilder {
 
     // A serial reduction loop encloses an axis loop: accumulate in the definition's own storage.
     try frameFitsOneTensor()
-    guard r.op != .argmax, r.op != .argmin, r.op != .tuple, case .memory(let pointer, let offset) = sink else {
+    guard r.op != .tuple, case .memory(let pointer, let offset) = sink else {
       throw fail("'\(d.name)' cannot accumulate in place: its reduction loops enclose axis loops", at: d)
     }
     let identity = TritonType.identity(r.op, r.accumulator)
@@ -759,7 +758,7 @@ struct KernelBuilder {
     try walk(&self, serialLeaves[...]) { (b: inout KernelBuilder) throws(DiagnosticError) in
       for g in axisGuards + reductionGuards { b.masks.append(.condition(g)) }
       let reduced = try b.contribution(
-        r.op, type: r.accumulator, body: body, index: argIndex, frame: frame, reductionLanes: reductionLanes,
+        r.op, type: r.accumulator, body: body, frame: frame, reductionLanes: reductionLanes,
         axisLanes: axisLanes)
       let off = try offset(&b, point, frame)
       let m = b.maskText(frame, within: off.lanes)

@@ -10,8 +10,9 @@
 ///     tl.store(y_ptr + (m * N + n), t, mask=n_ok)
 ///
 /// Lanes past the axis' extent come after every stored position, so they need no identity. A lower bound `lo > 0`
-/// masks positions below it to the identity; a negative or non-constant one, a serial scan axis and argmax/argmin
-/// scans are refused (`kevc.triton.unsupported-scan`). Blocked: `total = tl.reduce(t, axis, f)`, `t = scan(t)`,
+/// masks positions below it to the identity; a negative or non-constant one and a serial scan axis are refused
+/// (`kevc.triton.unsupported-scan`); a tuple scan (a cumulative argmax among them) uses its generated combine
+/// function. Blocked: `total = tl.reduce(t, axis, f)`, `t = scan(t)`,
 /// `t = f(carry, t)`, `carry = f(carry, total)`.
 import KevcBasic
 import KevcIR
@@ -55,7 +56,6 @@ extension KernelBuilder {
       let k = d.axes.firstIndex(where: { $0.name == axis }), let extent = d.axes[k].extent.evaluate(dims)
     else { throw refuse("it is not a scan over bound dims") }
     guard region == nil else { throw refuse("it is computed inside another definition (compute it at the root)") }
-    guard r.op != .argmax, r.op != .argmin else { throw refuse("argmax/argmin scans are not lowered (use a tuple combiner)") }
     guard let lo = kernel.constantValue(j.lowerBound), lo >= 0 else {
       throw refuse("the lower bound of '\(j.name)' must be a constant >= 0")
     }
@@ -133,8 +133,6 @@ extension KernelBuilder {
     case .tuple:
       guard let c = plan.combiner else { throw fail("internal error: the tuple scan '\(d.name)' has no combiner", at: d, "internal") }
       fn = try combineFunction(d, c)
-    case .argmax, .argmin:
-      throw fail("argmax/argmin scans are not lowered", at: d, "unsupported-scan")
     }
     // tl.reduce/tl.associative_scan take and return a tuple for several components, a tensor for one.
     let operand = names.count == 1 ? tuple : "(" + tuple + ")"

@@ -96,8 +96,8 @@ enum TritonType {
     switch op {
     case .sum: return .zero(t)
     case .prod: return t.isFloat ? .float(1, t) : (t == .bool ? .bool(true) : .int(1, t))
-    case .max, .argmax: return lowest(t)
-    case .min, .argmin: return highest(t)
+    case .max: return lowest(t)
+    case .min: return highest(t)
     // Never used: the emitter refuses tuple reductions (TritonEmitter.emit).
     case .tuple: return .zero(t)
     }

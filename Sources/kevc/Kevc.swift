@@ -52,8 +52,8 @@ struct InputOptions: ParsableArguments {
 
   @Option(
     name: .customLong("cute-mma"),
-    help: "With --target cute: the matrix instruction of a dot, sm80 (warp-level mma.sync atoms, the default) or wgmma (Hopper warpgroups, sm_90a only).")
-  var cuteMMA: String = "sm80"
+    help: "With --target cute: the matrix instruction of a dot, auto (the default: wgmma for sm_90a, the architecture a module is built for unless --check-aot names others; else sm80), sm80 (warp-level mma.sync atoms) or wgmma (Hopper warpgroups, sm_90a only).")
+  var cuteMMA: String = "auto"
 
   @Flag(help: "Print the IR after every pass to standard error, marking passes that changed nothing.")
   var printIRAfterAll = false
@@ -140,9 +140,9 @@ struct InputOptions: ParsableArguments {
     request.target = compileTarget
     request.aotTargets = aotTargets
     guard let mma = CuTeMMA(rawValue: cuteMMA) else {
-      throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma must be sm80 or wgmma", at: commandLine))
+      throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma must be auto, sm80 or wgmma", at: commandLine))
     }
-    if mma != .sm80 && compileTarget != .cute {
+    if mma != .auto && compileTarget != .cute {
       throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma needs --target cute", at: commandLine))
     }
     request.cuteMMA = mma

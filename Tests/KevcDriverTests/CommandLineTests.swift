@@ -31,14 +31,17 @@ import Testing
     #expect(bad.stderr.contains("unknown sketch 'nope'") && bad.stderr.contains("[kevc.driver.unknown-sketch]"), "\(bad.stderr)")
   }
 
-  /// `--cute-mma` picks the CuTe dot's instruction: wgmma on the command line reaches the module; another value, or
-  /// the option on another target, is a located error.
+  /// `--cute-mma` picks the CuTe dot's instruction: wgmma by default (auto: the module is built for sm_90a), the
+  /// SM80 atoms with `sm80` or where `--check-aot` names another architecture; another value, or the option on
+  /// another target, is a located error.
   @Test func cuteMMAOption() throws {
-    let wgmma = try runKevc(["compile", "specs/batched_matmul.kev", "--target", "cute", "--cute-mma", "wgmma", "-o", "-"])
-    #expect(wgmma.status == 0, "\(wgmma.stderr)")
-    #expect(wgmma.stdout.contains("cute.nvgpu.warpgroup.MmaF16BF16Op("))
+    let auto = try runKevc(["compile", "specs/batched_matmul.kev", "--target", "cute", "-o", "-"])
+    #expect(auto.status == 0, "\(auto.stderr)")
+    #expect(auto.stdout.contains("cute.nvgpu.warpgroup.MmaF16BF16Op("))
+    let sm80 = try runKevc(["compile", "specs/batched_matmul.kev", "--target", "cute", "--cute-mma", "sm80", "-o", "-"])
+    #expect(sm80.status == 0 && sm80.stdout.contains("cute.nvgpu.warp.MmaF16BF16Op(") && !sm80.stdout.contains("warpgroup.MmaF16BF16Op"))
     let bad = try runKevc(["compile", "specs/batched_matmul.kev", "--target", "cute", "--cute-mma", "sm70", "-o", "-"])
-    #expect(bad.status != 0 && bad.stderr.contains("--cute-mma must be sm80 or wgmma [kevc.driver.bad-option]"))
+    #expect(bad.status != 0 && bad.stderr.contains("--cute-mma must be auto, sm80 or wgmma [kevc.driver.bad-option]"))
     let llvm = try runKevc(["compile", "specs/batched_matmul.kev", "--cute-mma", "wgmma", "--emit", "ir", "-o", "-"])
     #expect(llvm.status != 0 && llvm.stderr.contains("--cute-mma needs --target cute"))
   }

@@ -30,7 +30,9 @@ import Testing
     #expect(report.passed, "\(file): \(RunReportText.render(report, kernel: kernel))")
   }
 
-  @Test(arguments: ["tuple_logsumexp.kir", "tuple_argmax.kir", "tuple_attention.kir", "tuple_argmax_gather.kir"])
+  @Test(arguments: [
+    "tuple_logsumexp.kir", "tuple_argmax.kir", "tuple_attention.kir", "tuple_argmax_gather.kir", "tuple_argmax_flat.kir",
+  ])
   func naturalSchedule(_ file: String) throws { try Self.check(file) }
 
   @Test func scheduled() throws {
@@ -39,23 +41,24 @@ import Testing
       "tuple_logsumexp.kir", trace: "split(lse, k, 8)\nreorder(lse, [i, k.o, k.i])\nparallel(lse, i)\nunroll(lse, k.i, 8)\n")
     // argmax as a tuple with its index split (a tail: N = 129): the ascending-index fold holds in the tiled order.
     try Self.check("tuple_argmax_gather.kir", trace: "split(idx, n, 8)\nparallel(idx, m)\nunroll(idx, n.i, 8)\n")
+    // A flat argmax over (c, k) with its axes fused: the same visit order, checked against the unfused kernel.
+    try Self.check("tuple_argmax_flat.kir", trace: "fuse_axes(i, [c, k])\n")
+    try Self.check("tuple_argmax_flat.kir", trace: "fuse_axes(i, [c, k])\nsplit(i, c.k, 8)\nparallel(i, b)\n")
   }
 
-  /// argmax/argmin of `x[b, n]` over `n in lo .. N` as a tuple reduction (Combiner.argExtreme), printed as IR.
+  /// argmax/argmin of `x[b, n]` over `n in lo .. N`: the tuple reduction Reduction.argExtreme (spelled `argmax<f32>`).
   static func argExtremeIR(isMax: Bool, lowerBound: Int) throws -> String {
-    var k = try IRParser.parse(
-      SourceFile(
-        path: "am.kir",
-        text: """
-          kernel @am(%x: f32[B, N]) -> (%i: i64[B]) {
-            dims B = 5, N = 6
-            %i: i64[b < B] = argmax<f32> [n in \(lowerBound) .. $N] %x[b, n]
-          }
-          """))
-    k.definitions[0].reduction?.op = .tuple
-    k.definitions[0].reduction?.combiner = .argExtreme(isMax: isMax, valueType: .f32, index: .index("n"))
+    let text = """
+      kernel @am(%x: f32[B, N]) -> (%i: i64[B]) {
+        dims B = 5, N = 6
+        %i: i64[b < B] = \(isMax ? "argmax" : "argmin")<f32> [n in \(lowerBound) .. $N] %x[b, n]
+      }
+      """
+    let k = try IRParser.parse(SourceFile(path: "am.kir", text: text))
+    let n = ReductionAxis(name: "n", lowerBound: .constant(.int(Int64(lowerBound))), upperBound: .dim("N"))
+    #expect(k.definitions[0].reduction == .argExtreme(isMax: isMax, accumulator: .f32, axis: n))
     #expect(Verifier.verify(k).isEmpty)
-    return IRPrinter.print(k)
+    return text
   }
 
   @Test(arguments: [true, false])

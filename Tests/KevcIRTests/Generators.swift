@@ -84,6 +84,10 @@ struct KernelGenerator {
         reduction?.combiner = Combiner(
           components: components, otherElements: components.dropFirst().map { _ in expr(3) },
           combine: components.map { _ in expr(3) }, yield: expr(3))
+        // argmax/argmin, printed `argmax<T>`: the tuple reduction of one axis's extreme and its index.
+        if chance(3), let r = reduction, let axis = r.axes.first {
+          reduction = .argExtreme(isMax: chance(2), accumulator: r.accumulator, axis: axis)
+        }
       }
     }
     return Definition(

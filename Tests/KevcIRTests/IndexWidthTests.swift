@@ -71,4 +71,29 @@ import Testing
     #expect(try total(46000) == 32)
     #expect(try total(50000) == 64)
   }
+
+  /// argmax as the tuple reduction the spec front end lowers it to (`Combiner.argExtreme`) keeps or takes its index
+  /// element whole (a select-form combiner): its state is bounded by the index, not by a sum of indices, so a row
+  /// of 100000 keeps 32 bits as the `argmax` operator did, where a sum of the same index values needs 64.
+  @Test func selectFormTupleIsNotASum() throws {
+    func bits(_ definition: String) throws -> Int {
+      IndexWidth.decisions(
+        try Self.kernel("""
+          kernel @am(%x: f32[B, N]) -> (%i: i64[B]) {
+            dims B = 2, N = 100000
+            \(definition)
+          }
+          """)
+      ).first?.bits ?? 0
+    }
+    let n = ReductionAxis(name: "n", lowerBound: .constant(.int(0)), upperBound: .dim("N"))
+    let tuple = Definition(
+      name: "i", dtype: .i64, axes: [Axis(name: "b", extent: .dim("B"))],
+      reduction: Reduction(
+        op: .tuple, accumulator: .f32, axes: [n],
+        combiner: Combiner.argExtreme(isMax: true, valueType: .f32, index: .index("n"))),
+      body: .load(Load(tensor: "x", indices: [.index("b"), .index("n")])), location: .unknown)
+    #expect(try bits(IRPrinter.print(tuple)) == 32)
+    #expect(try bits("%i: i64[b < B] = sum<i64> [n in 0 .. $N] n") == 64)
+  }
 }

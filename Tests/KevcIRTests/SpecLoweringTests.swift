@@ -223,7 +223,9 @@ import Testing
       }
       """)
     let idx = try definition(k, "idx")
-    #expect(idx.dtype == .i64 && idx.reduction?.op == .argmax && idx.reduction?.accumulator == .f32)
+    // argmax is the tuple reduction of the largest value and its index (Combiner.argExtreme).
+    #expect(idx.dtype == .i64 && idx.reduction?.op == .tuple && idx.reduction?.accumulator == .f32)
+    #expect(idx.reduction?.combiner == Combiner.argExtreme(isMax: true, valueType: .f32, index: .index("n")))
     let loss = try definition(k, "loss")
     #expect(loss.axes.isEmpty)
     #expect(loss.body == .binary(.div, .load(Load(tensor: "_r0", indices: [])),

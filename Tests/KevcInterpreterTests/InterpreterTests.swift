@@ -176,36 +176,37 @@ import Testing
     #expect(out["c"] == tensor(.i64, [4], [0, 0, 0, 2]))
   }
 
-  func argKernel(_ op: ReduceOp, n: Int, upper: Expr? = nil) -> Kernel {
+  /// argmax (or argmin) as the tuple reduction the front end lowers it to (Reduction.argExtreme).
+  func argKernel(isMax: Bool, n: Int, upper: Expr? = nil) -> Kernel {
     kernel(
       dims: ["N": n], params: [param("x", .f32, sz("N"))],
       definitions: [
         Definition(
           name: "y", dtype: .i64, axes: [],
-          reduction: Reduction(op: op, accumulator: .f32, axes: [raxis("k", upper ?? .dim("N"))]),
+          reduction: .argExtreme(isMax: isMax, accumulator: .f32, axis: raxis("k", upper ?? .dim("N"))),
           body: ld("x", ix("k")))
       ])
   }
 
   @Test func argmaxTiesNaNAndEmpty() throws {
-    func run(_ op: ReduceOp, _ xs: [Double], upper: Expr? = nil) throws -> Double? {
-      try Interpreter.run(argKernel(op, n: xs.count, upper: upper), inputs: ["x": tensor(.f32, [xs.count], xs)])[
+    func run(_ isMax: Bool, _ xs: [Double], upper: Expr? = nil) throws -> Double? {
+      try Interpreter.run(argKernel(isMax: isMax, n: xs.count, upper: upper), inputs: ["x": tensor(.f32, [xs.count], xs)])[
         "y"]?.values.first
     }
-    #expect(try run(.argmax, [1, 3, 3, 2]) == 1)
-    #expect(try run(.argmin, [4, 1, 3, 1]) == 1)
-    #expect(try run(.argmax, [1, .nan, 5, .nan]) == 1)
-    #expect(try run(.argmin, [1, .nan, -5, .nan]) == 1)
-    #expect(try run(.argmax, [.nan, 7]) == 0)
-    #expect(try run(.argmax, [-.infinity, -.infinity]) == 0)
-    #expect(try run(.argmax, [1, 2], upper: i64(0)) == -1)
+    #expect(try run(true, [1, 3, 3, 2]) == 1)
+    #expect(try run(false, [4, 1, 3, 1]) == 1)
+    #expect(try run(true, [1, .nan, 5, .nan]) == 1)
+    #expect(try run(false, [1, .nan, -5, .nan]) == 1)
+    #expect(try run(true, [.nan, 7]) == 0)
+    #expect(try run(true, [-.infinity, -.infinity]) == 0)
+    #expect(try run(true, [1, 2], upper: i64(0)) == -1)
     // Integer bodies.
     let ki = kernel(
       dims: ["N": 5], params: [param("x", .i32, sz("N"))],
       definitions: [
         Definition(
           name: "y", dtype: .i64, axes: [],
-          reduction: Reduction(op: .argmax, accumulator: .i32, axes: [raxis("k", .dim("N"))]),
+          reduction: .argExtreme(isMax: true, accumulator: .i32, axis: raxis("k", .dim("N"))),
           body: ld("x", ix("k")))
       ])
     #expect(try Interpreter.run(ki, inputs: ["x": tensor(.i32, [5], [-3, 9, 2, 9, 1])])["y"]?.values == [1])

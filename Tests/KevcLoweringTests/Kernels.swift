@@ -102,15 +102,15 @@ enum Kernels {
       ])
   }
 
-  /// y[m] = argmax(k) x[m, k] (or argmin).
-  static func argmax(_ op: ReduceOp = .argmax, dtype: DType = .f32) -> Kernel {
+  /// y[m] = argmax(k) x[m, k] (or argmin), the tuple reduction Reduction.argExtreme.
+  static func argmax(isMax: Bool = true, dtype: DType = .f32) -> Kernel {
     Kernel(
-      name: op.rawValue, dims: [Dim(name: "M", value: 2), Dim(name: "N", value: 5)],
+      name: isMax ? "argmax" : "argmin", dims: [Dim(name: "M", value: 2), Dim(name: "N", value: 5)],
       params: [tensor("x", dtype, .dim("M"), .dim("N"))], results: [tensor("y", .i64, .dim("M"))],
       definitions: [
         Definition(
           name: "y", dtype: .i64, axes: [axis("m", .dim("M"))],
-          reduction: Reduction(op: op, accumulator: dtype, axes: [raxis("k", i64(0), dim("N"))]),
+          reduction: .argExtreme(isMax: isMax, accumulator: dtype, axis: raxis("k", i64(0), dim("N"))),
           body: load("x", ix("m"), ix("k")))
       ])
   }
@@ -159,7 +159,7 @@ enum Kernels {
   /// Every kernel above, with the name of its golden file.
   static let all: [(String, Kernel)] = [
     ("rmsnorm", rmsnorm()), ("add_one", addOne()), ("conv1d", conv1d()), ("embedding", embedding()),
-    ("jagged_sum", jaggedSum()), ("argmax", argmax()), ("argmin_i32", argmax(.argmin, dtype: .i32)),
+    ("jagged_sum", jaggedSum()), ("argmax", argmax()), ("argmin_i32", argmax(isMax: false, dtype: .i32)),
     ("softmax", softmax()), ("int_reductions", intReductions()),
   ]
 }

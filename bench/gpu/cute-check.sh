@@ -21,8 +21,9 @@ shape_of() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
 
 if [ "$MODE" = prepare ]; then
   KEVC=${3:-.build/debug/kevc}
-  # KEVC_CUTE_MMA=wgmma prepares every dot on Hopper's wgmma instead of the SM80 atoms (kevc --cute-mma).
-  kevc() { "$KEVC" "$1" --cute-mma "${KEVC_CUTE_MMA:-sm80}" "${@:2}"; }
+  # KEVC_CUTE_MMA=sm80 prepares every dot on the SM80 atoms instead of the default (kevc --cute-mma auto: wgmma
+  # for sm_90a where the tile allows).
+  kevc() { "$KEVC" "$1" --cute-mma "${KEVC_CUTE_MMA:-auto}" "${@:2}"; }
   # KEVC_CUTE_ONLY=REGEX prepares only the specs, traces and ops whose name matches (e.g. the dots:
   # 'matmul|conv1d|attention|fm_interaction|conv2d').
   only() { echo "$1" | grep -qE "${KEVC_CUTE_ONLY:-.}"; }
@@ -55,9 +56,7 @@ OUT=$(realpath "$OUT")
 PREP=$(realpath "$PREP")
 export PYTHONPATH="$PWD/python"
 . bench/gpu/cute-site.sh
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
-  python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"
-  python3 -c "import cutlass, cutlass.cute; print('cutlass-dsl', getattr(cutlass, '__version__', '?'))"; } > "$OUT/machine.txt" 2>&1
+kevc_cute_machine > "$OUT/machine.txt" 2>&1
 check() {  # kind name dir extra...
   local kind=$1 name=$2 dir=$3; shift 3
   timeout 240 python3 -m kevc_gpu run --kernel "$dir"/*.cute.py --reference "$dir"/*.ref.py --shape-label "$kind" \

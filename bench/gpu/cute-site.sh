@@ -1,4 +1,4 @@
-# Sourced by the GPU scripts (targets-check.sh, cute-check.sh): makes the CuTe DSL importable on a machine without a
+# Sourced by the GPU scripts (targets-check.sh, cute-check.sh, cute-mma-check.sh): makes the CuTe DSL importable on a machine without a
 # package index. $KEVC_CUTE_SITE is a folder of the unpacked wheels (nvidia-cutlass-dsl, -libs-base, -libs-core,
 # -libs-cu13 4.8.1, cp312 manylinux_2_28); or $KEVC_CUTE_PARTS holds the parts cute-site.part-* of those wheels as
 # one tar.xz (`tar cf - -C folder . | xz -9`, `split -b 33100000`: each part fits one transfer beside the rest),
@@ -19,3 +19,9 @@ if [ -n "${KEVC_CUTE_SITE:-}" ]; then
     > /tmp/kevc-cute-sitecustomize/sitecustomize.py
   export PYTHONPATH="/tmp/kevc-cute-sitecustomize${PYTHONPATH:+:$PYTHONPATH}"
 fi
+# The machine's GPU, driver, torch, Triton and CuTe DSL versions (machine.txt of the CuTe scripts).
+kevc_cute_machine() {
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+  python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"
+  python3 -c "import cutlass, cutlass.cute; print('cutlass-dsl', getattr(cutlass, '__version__', '?'))"
+}

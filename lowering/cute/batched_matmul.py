@@ -26,7 +26,7 @@ KEVC = {
 def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor, b__r0: cute.Tensor, kevc_mma: cute.TiledMma):
     kevc_tid, _, _ = cute.arch.thread_idx()
     kevc_bid, _, _ = cute.arch.block_idx()
-    # dot '_r0': m x n over k on the tensor cores (cute.nvgpu.warp.MmaF16BF16Op(cutlass.Float16, cutlass.Float32, (16, 8, 16)), 2x2 warps), 64x64x32 tiles, a block row per i
+    # dot '_r0': m x n over k on the tensor cores (wgmma, 1 warpgroup(s)), 64x64x32 tiles, a block row per i, 3 stage(s), operands by loads and loads
     kevc_r = cutlass.Int64(kevc_bid)
     kevc_tn = kevc_r % cutlass.Int64(1)
     kevc_r = kevc_r // cutlass.Int64(1)
@@ -34,8 +34,11 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
     kevc_r = kevc_r // cutlass.Int64(1)
     v_i = kevc_r % cutlass.Int64(3)
     kevc_r = kevc_r // cutlass.Int64(3)
-    kevc_sa = cute.make_tensor(cute.arch.alloc_smem(cutlass.Float16, 2048, 16), cute.make_layout((64, 32), stride=(32, 1)))
-    kevc_sb = cute.make_tensor(cute.arch.alloc_smem(cutlass.Float16, 2048, 16), cute.make_layout((64, 32), stride=(1, 64)))
+    kevc_smem = cutlass.utils.SmemAllocator()
+    kevc_sa_layout = cute.tile_to_shape(cute.nvgpu.warpgroup.make_smem_layout_atom(cute.nvgpu.warpgroup.SmemLayoutAtomKind.K_SW64, cutlass.Float16), (64, 32, 3), order=(0, 1, 2))
+    kevc_sa = kevc_smem.allocate_tensor(cutlass.Float16, kevc_sa_layout.outer, 1024, swizzle=kevc_sa_layout.inner)
+    kevc_sb_layout = cute.tile_to_shape(cute.nvgpu.warpgroup.make_smem_layout_atom(cute.nvgpu.warpgroup.SmemLayoutAtomKind.MN_SW128, cutlass.Float16), (64, 32, 3), order=(1, 0, 2))
+    kevc_sb = kevc_smem.allocate_tensor(cutlass.Float16, kevc_sb_layout.outer, 1024, swizzle=kevc_sb_layout.inner)
     kevc_thr = kevc_mma.get_slice(kevc_tid)
     kevc_tsa = kevc_thr.partition_A(kevc_sa)
     kevc_tsb = kevc_thr.partition_B(kevc_sb)
@@ -44,30 +47,59 @@ def kevc_batched_matmul_p0(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
     kevc_cc = kevc_thr.partition_C(cute.make_identity_tensor((64, 64)))
     kevc_acc = kevc_mma.make_fragment_C(kevc_cc.shape)
     kevc_acc.fill(0.0)
-    for kevc_k in cutlass.range(cutlass.Int64(0), cutlass.Int64(2), 1):
-        for kevc_e in cutlass.range(cutlass.Int64(kevc_tid), cutlass.Int64(2048), 128):
+    kevc_mma.set(cute.nvgpu.warpgroup.Field.ACCUMULATE, True)
+    for kevc_s in cutlass.range_constexpr(2):
+        for kevc_u in cutlass.range(cutlass.Int64(0), cutlass.Int64(16), 1, unroll=4):
+            kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
             kevc_i = kevc_e // cutlass.Int64(32)
-            kevc_j = kevc_e % cutlass.Int64(32)
+            kevc_j = (kevc_e % cutlass.Int64(32))
             kevc_vr = kevc_tm * cutlass.Int64(64) + kevc_i
-            kevc_vk = cutlass.Int64(0) + kevc_k * cutlass.Int64(32) + kevc_j
-            kevc_ok = (kevc_vr < cutlass.Int64(45)) & (kevc_vk < cutlass.Int64(33))
+            kevc_vk = cutlass.Int64(0) + (cutlass.Int64(kevc_s) % cutlass.Int64(2)) * cutlass.Int64(32) + kevc_j
+            kevc_ok = (kevc_vr < cutlass.Int64(45)) & (kevc_vk < cutlass.Int64(33)) & (cutlass.Int64(kevc_s) < cutlass.Int64(2))
             v_m = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, cutlass.Int64(0)))
             v_k = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, cutlass.Int64(0)))
-            kevc_sa[kevc_i, kevc_j] = cutlass.Float16(cutlass.select_(kevc_ok, b_a[((v_i) * cutlass.Int64(45) + v_m) * cutlass.Int64(33) + v_k].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
-        for kevc_e in cutlass.range(cutlass.Int64(kevc_tid), cutlass.Int64(2048), 128):
-            kevc_i = kevc_e % cutlass.Int64(64)
+            kevc_sa[kevc_i, kevc_j, kevc_s] = cutlass.Float16(cutlass.select_(kevc_ok, b_a[((v_i) * cutlass.Int64(45) + v_m) * cutlass.Int64(33) + v_k].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
+        for kevc_u in cutlass.range(cutlass.Int64(0), cutlass.Int64(16), 1, unroll=4):
+            kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
+            kevc_i = (kevc_e % cutlass.Int64(64))
             kevc_j = kevc_e // cutlass.Int64(64)
             kevc_vr = kevc_tn * cutlass.Int64(64) + kevc_i
-            kevc_vk = cutlass.Int64(0) + kevc_k * cutlass.Int64(32) + kevc_j
-            kevc_ok = (kevc_vr < cutlass.Int64(61)) & (kevc_vk < cutlass.Int64(33))
+            kevc_vk = cutlass.Int64(0) + (cutlass.Int64(kevc_s) % cutlass.Int64(2)) * cutlass.Int64(32) + kevc_j
+            kevc_ok = (kevc_vr < cutlass.Int64(61)) & (kevc_vk < cutlass.Int64(33)) & (cutlass.Int64(kevc_s) < cutlass.Int64(2))
             v_n = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, cutlass.Int64(0)))
             v_k = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, cutlass.Int64(0)))
-            kevc_sb[kevc_i, kevc_j] = cutlass.Float16(cutlass.select_(kevc_ok, b_b[((v_i) * cutlass.Int64(33) + v_k) * cutlass.Int64(61) + v_n].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
+            kevc_sb[kevc_i, kevc_j, kevc_s] = cutlass.Float16(cutlass.select_(kevc_ok, b_b[((v_i) * cutlass.Int64(33) + v_k) * cutlass.Int64(61) + v_n].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
+    for kevc_k in cutlass.range(cutlass.Int64(0), cutlass.Int64(2), 1):
+        cute.arch.fence_proxy("async.shared", space="cta")
         cute.arch.sync_threads()
-        cute.autovec_copy(kevc_tsa, kevc_ra)
-        cute.autovec_copy(kevc_tsb, kevc_rb)
-        cute.gemm(kevc_mma, kevc_acc, kevc_ra, kevc_rb, kevc_acc)
+        cute.nvgpu.warpgroup.fence()
+        for kevc_kb in cutlass.range_constexpr(cute.size(kevc_ra, mode=[2])):
+            cute.gemm(kevc_mma, kevc_acc, kevc_ra[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_rb[None, None, kevc_kb, kevc_k % cutlass.Int64(3)], kevc_acc)
+        cute.nvgpu.warpgroup.commit_group()
+        cute.nvgpu.warpgroup.wait_group(1)
         cute.arch.sync_threads()
+        kevc_next = kevc_k + cutlass.Int64(2)
+        for kevc_u in cutlass.range(cutlass.Int64(0), cutlass.Int64(16), 1, unroll=4):
+            kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
+            kevc_i = kevc_e // cutlass.Int64(32)
+            kevc_j = (kevc_e % cutlass.Int64(32))
+            kevc_vr = kevc_tm * cutlass.Int64(64) + kevc_i
+            kevc_vk = cutlass.Int64(0) + (kevc_next % cutlass.Int64(2)) * cutlass.Int64(32) + kevc_j
+            kevc_ok = (kevc_vr < cutlass.Int64(45)) & (kevc_vk < cutlass.Int64(33)) & (kevc_next < cutlass.Int64(2))
+            v_m = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, cutlass.Int64(0)))
+            v_k = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, cutlass.Int64(0)))
+            kevc_sa[kevc_i, kevc_j, kevc_next % cutlass.Int64(3)] = cutlass.Float16(cutlass.select_(kevc_ok, b_a[((v_i) * cutlass.Int64(45) + v_m) * cutlass.Int64(33) + v_k].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
+        for kevc_u in cutlass.range(cutlass.Int64(0), cutlass.Int64(16), 1, unroll=4):
+            kevc_e = cutlass.Int64(kevc_tid) + cutlass.Int64(kevc_u * 128)
+            kevc_i = (kevc_e % cutlass.Int64(64))
+            kevc_j = kevc_e // cutlass.Int64(64)
+            kevc_vr = kevc_tn * cutlass.Int64(64) + kevc_i
+            kevc_vk = cutlass.Int64(0) + (kevc_next % cutlass.Int64(2)) * cutlass.Int64(32) + kevc_j
+            kevc_ok = (kevc_vr < cutlass.Int64(61)) & (kevc_vk < cutlass.Int64(33)) & (kevc_next < cutlass.Int64(2))
+            v_n = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vr, cutlass.Int64(0)))
+            v_k = cutlass.Int64(cutlass.select_(kevc_ok, kevc_vk, cutlass.Int64(0)))
+            kevc_sb[kevc_i, kevc_j, kevc_next % cutlass.Int64(3)] = cutlass.Float16(cutlass.select_(kevc_ok, b_b[((v_i) * cutlass.Int64(33) + v_k) * cutlass.Int64(61) + v_n].to(cutlass.Float32), cutlass.Float32(float.fromhex("0x0p+0"))))
+    cute.nvgpu.warpgroup.wait_group(0)
     for kevc_i in cutlass.range_constexpr(cute.size(kevc_acc)):
         v_m = kevc_tm * cutlass.Int64(64) + cutlass.Int64(kevc_cc[kevc_i][0])
         v_n = kevc_tn * cutlass.Int64(64) + cutlass.Int64(kevc_cc[kevc_i][1])
@@ -95,17 +127,17 @@ def kevc_batched_matmul_p1(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor,
 
 @cute.jit
 def _kevc_run(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor, b__r0: cute.Tensor):
-    kevc_batched_matmul_p0(b_a, b_b, b_c, b__r0, cute.make_tiled_mma(cute.nvgpu.warp.MmaF16BF16Op(cutlass.Float16, cutlass.Float32, (16, 8, 16)), cute.make_layout((2, 2, 1)), permutation_mnk=(32, 32, 16))).launch(grid=[3, 1, 1], block=[128, 1, 1])
+    kevc_batched_matmul_p0(b_a, b_b, b_c, b__r0, cute.make_tiled_mma(cute.nvgpu.warpgroup.MmaF16BF16Op(cutlass.Float16, cutlass.Float32, (64, 64, 16), cute.nvgpu.warpgroup.OperandSource.SMEM, cute.nvgpu.OperandMajorMode.K, cute.nvgpu.OperandMajorMode.MN), cute.make_layout((1, 1, 1)))).launch(grid=[3, 1, 1], block=[128, 1, 1])
     kevc_batched_matmul_p1(b_a, b_b, b_c, b__r0).launch(grid=[35, 1, 1], block=[256, 1, 1])
 
 
 def _kevc_fake_arguments():
     from cutlass.cute.runtime import make_fake_compact_tensor
     return [
-        make_fake_compact_tensor(cutlass.Float16, (4455,)),
-        make_fake_compact_tensor(cutlass.Float16, (6039,)),
-        make_fake_compact_tensor(cutlass.Float16, (8235,)),
-        make_fake_compact_tensor(cutlass.Float32, (8235,)),
+        make_fake_compact_tensor(cutlass.Float16, (4455,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Float16, (6039,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Float16, (8235,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Float32, (8235,), assumed_align=16),
     ]
 
 
@@ -145,12 +177,18 @@ def launch(**tensors):
     _t_b = _kevc_tensor(tensors, "b", torch.float16, (3, 33, 61))
     _t_c = _kevc_tensor(tensors, "c", torch.float16, (3, 45, 61))
     device = _t_a.device
+    for _t in (_t_a, _t_b, _t_c, ):
+        if _t.data_ptr() % 16:
+            raise ValueError("kevc launch: the CuTe module needs 16-byte aligned tensors")
+    if torch.cuda.get_device_capability(device) != (9, 0):
+        raise RuntimeError("kevc launch: this module's dots use wgmma (sm_90a only); "
+                           "recompile with --cute-mma sm80 for this GPU")
     from cutlass.cute.runtime import from_dlpack
     args = [
-        from_dlpack(_t_a.reshape(-1)),
-        from_dlpack(_t_b.reshape(-1)),
-        from_dlpack(_t_c.reshape(-1)),
-        from_dlpack(torch.empty((8235,), dtype=torch.float32, device=device)),
+        from_dlpack(_t_a.reshape(-1), assumed_align=16),
+        from_dlpack(_t_b.reshape(-1), assumed_align=16),
+        from_dlpack(_t_c.reshape(-1), assumed_align=16),
+        from_dlpack(torch.empty((8235,), dtype=torch.float32, device=device), assumed_align=16),
     ]
     if not _kevc_compiled:
         _kevc_compiled.append(cute.compile(_kevc_run, *args))

@@ -46,8 +46,8 @@ def _kevc_run(b_x: cute.Tensor, b_y: cute.Tensor):
 def _kevc_fake_arguments():
     from cutlass.cute.runtime import make_fake_compact_tensor
     return [
-        make_fake_compact_tensor(cutlass.Float32, (5887,)),
-        make_fake_compact_tensor(cutlass.Float32, (5887,)),
+        make_fake_compact_tensor(cutlass.Float32, (5887,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Float32, (5887,), assumed_align=16),
     ]
 
 
@@ -86,10 +86,13 @@ def launch(**tensors):
     _t_x = _kevc_tensor(tensors, "x", torch.float32, (29, 203))
     _t_y = _kevc_tensor(tensors, "y", torch.float32, (29, 203))
     device = _t_x.device
+    for _t in (_t_x, _t_y, ):
+        if _t.data_ptr() % 16:
+            raise ValueError("kevc launch: the CuTe module needs 16-byte aligned tensors")
     from cutlass.cute.runtime import from_dlpack
     args = [
-        from_dlpack(_t_x.reshape(-1)),
-        from_dlpack(_t_y.reshape(-1)),
+        from_dlpack(_t_x.reshape(-1), assumed_align=16),
+        from_dlpack(_t_y.reshape(-1), assumed_align=16),
     ]
     if not _kevc_compiled:
         _kevc_compiled.append(cute.compile(_kevc_run, *args))

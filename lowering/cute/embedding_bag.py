@@ -59,10 +59,10 @@ def _kevc_run(b_table: cute.Tensor, b_indices: cute.Tensor, b_offsets: cute.Tens
 def _kevc_fake_arguments():
     from cutlass.cute.runtime import make_fake_compact_tensor
     return [
-        make_fake_compact_tensor(cutlass.Float32, (37000,)),
-        make_fake_compact_tensor(cutlass.Int32, (117,)),
-        make_fake_compact_tensor(cutlass.Int32, (14,)),
-        make_fake_compact_tensor(cutlass.Float32, (481,)),
+        make_fake_compact_tensor(cutlass.Float32, (37000,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Int32, (117,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Int32, (14,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Float32, (481,), assumed_align=16),
     ]
 
 
@@ -103,12 +103,15 @@ def launch(**tensors):
     _t_offsets = _kevc_tensor(tensors, "offsets", torch.int32, (14,))
     _t_out = _kevc_tensor(tensors, "out", torch.float32, (13, 37))
     device = _t_table.device
+    for _t in (_t_table, _t_indices, _t_offsets, _t_out, ):
+        if _t.data_ptr() % 16:
+            raise ValueError("kevc launch: the CuTe module needs 16-byte aligned tensors")
     from cutlass.cute.runtime import from_dlpack
     args = [
-        from_dlpack(_t_table.reshape(-1)),
-        from_dlpack(_t_indices.reshape(-1)),
-        from_dlpack(_t_offsets.reshape(-1)),
-        from_dlpack(_t_out.reshape(-1)),
+        from_dlpack(_t_table.reshape(-1), assumed_align=16),
+        from_dlpack(_t_indices.reshape(-1), assumed_align=16),
+        from_dlpack(_t_offsets.reshape(-1), assumed_align=16),
+        from_dlpack(_t_out.reshape(-1), assumed_align=16),
     ]
     if not _kevc_compiled:
         _kevc_compiled.append(cute.compile(_kevc_run, *args))

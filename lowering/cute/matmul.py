@@ -73,9 +73,9 @@ def _kevc_run(b_a: cute.Tensor, b_b: cute.Tensor, b_c: cute.Tensor):
 def _kevc_fake_arguments():
     from cutlass.cute.runtime import make_fake_compact_tensor
     return [
-        make_fake_compact_tensor(cutlass.Float32, (8643,)),
-        make_fake_compact_tensor(cutlass.Float32, (7869,)),
-        make_fake_compact_tensor(cutlass.Float32, (4087,)),
+        make_fake_compact_tensor(cutlass.Float32, (8643,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Float32, (7869,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.Float32, (4087,), assumed_align=16),
     ]
 
 
@@ -115,11 +115,14 @@ def launch(**tensors):
     _t_b = _kevc_tensor(tensors, "b", torch.float32, (129, 61))
     _t_c = _kevc_tensor(tensors, "c", torch.float32, (67, 61))
     device = _t_a.device
+    for _t in (_t_a, _t_b, _t_c, ):
+        if _t.data_ptr() % 16:
+            raise ValueError("kevc launch: the CuTe module needs 16-byte aligned tensors")
     from cutlass.cute.runtime import from_dlpack
     args = [
-        from_dlpack(_t_a.reshape(-1)),
-        from_dlpack(_t_b.reshape(-1)),
-        from_dlpack(_t_c.reshape(-1)),
+        from_dlpack(_t_a.reshape(-1), assumed_align=16),
+        from_dlpack(_t_b.reshape(-1), assumed_align=16),
+        from_dlpack(_t_c.reshape(-1), assumed_align=16),
     ]
     if not _kevc_compiled:
         _kevc_compiled.append(cute.compile(_kevc_run, *args))

@@ -76,10 +76,10 @@ def _kevc_run(b_x: cute.Tensor, b_w: cute.Tensor, b_eps: cutlass.Float32, b_y: c
 def _kevc_fake_arguments():
     from cutlass.cute.runtime import make_fake_compact_tensor
     return [
-        make_fake_compact_tensor(cutlass.BFloat16, (5856,)),
-        make_fake_compact_tensor(cutlass.BFloat16, (96,)),
+        make_fake_compact_tensor(cutlass.BFloat16, (5856,), assumed_align=16),
+        make_fake_compact_tensor(cutlass.BFloat16, (96,), assumed_align=16),
         cutlass.Float32(0),
-        make_fake_compact_tensor(cutlass.BFloat16, (5856,)),
+        make_fake_compact_tensor(cutlass.BFloat16, (5856,), assumed_align=16),
     ]
 
 
@@ -120,12 +120,15 @@ def launch(**tensors):
     _s_eps = _kevc_scalar(tensors, "eps", float)
     _t_y = _kevc_tensor(tensors, "y", torch.bfloat16, (61, 96))
     device = _t_x.device
+    for _t in (_t_x, _t_w, _t_y, ):
+        if _t.data_ptr() % 16:
+            raise ValueError("kevc launch: the CuTe module needs 16-byte aligned tensors")
     from cutlass.cute.runtime import from_dlpack
     args = [
-        from_dlpack(_t_x.reshape(-1)),
-        from_dlpack(_t_w.reshape(-1)),
+        from_dlpack(_t_x.reshape(-1), assumed_align=16),
+        from_dlpack(_t_w.reshape(-1), assumed_align=16),
         cutlass.Float32(_s_eps),
-        from_dlpack(_t_y.reshape(-1)),
+        from_dlpack(_t_y.reshape(-1), assumed_align=16),
     ]
     if not _kevc_compiled:
         _kevc_compiled.append(cute.compile(_kevc_run, *args))

@@ -42,11 +42,9 @@ KEVC = {
 
 
 @triton.jit
-def _kevc_argmax_combine(v1, i1, v2, i2):
-    n1 = v1 != v1
-    n2 = v2 != v2
-    first = ((v1 > v2) | (n1 & (n2 == 0))) | (((v1 == v2) | (n1 & n2)) & (i1 < i2))
-    return tl.where(first, v1, v2), tl.where(first, i1, i2)
+def _kevc_combine_idx(a_v, a_i, b_v, b_i):
+    take = ((b_i != -1) & ((a_i == -1) | tl.where((a_v != a_v), ((b_v != b_v) & (b_i < a_i)), ((b_v != b_v) | ((b_v > a_v) | ((b_v == a_v) & (b_i < a_i)))))))
+    return tl.where(take, b_v, a_v), tl.where(take, b_i, a_i)
 
 
 @triton.jit
@@ -56,10 +54,10 @@ def kevc_argmax_idx(x_ptr, idx_ptr, BLOCK_n: tl.constexpr):
     n = tl.arange(0, BLOCK_n)
     n_ok = n < 129
     x_v = tl.load(x_ptr + (m * 129 + n), mask=n_ok, other=0.0)
-    v = tl.broadcast_to(tl.where(n_ok, x_v, -float("inf")), (BLOCK_n,))
-    i = tl.broadcast_to(tl.where(n_ok, (n).to(tl.int32), 2147483647), (BLOCK_n,))
-    v, i = tl.reduce((v, i), None, _kevc_argmax_combine)
-    tl.store(idx_ptr + (m), (tl.where(i == 2147483647, -1, (i).to(tl.int64))).to(tl.int64))
+    t_v = tl.broadcast_to(tl.where(n_ok, (x_v).to(tl.float32), -float("inf")), (BLOCK_n,))
+    t_i = tl.broadcast_to(tl.where(n_ok, (n).to(tl.int32), -1), (BLOCK_n,))
+    t_v, t_i = tl.reduce((t_v, t_i), None, _kevc_combine_idx)
+    tl.store(idx_ptr + (m), (t_i).to(tl.int64))
 
 
 @triton.jit
