@@ -33,6 +33,7 @@ extension Transform {
     case .fuseReductions(let t): try editing.fuseReductions(t)
     case .toScan(let t): try editing.toScan(t)
     case .phaseSplit(let t, let ls): try editing.phaseSplit(t, ls)
+    case .deinterleave(let t, let i, let l): try editing.deinterleave(t, i, l)
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {

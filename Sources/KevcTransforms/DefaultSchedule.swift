@@ -22,6 +22,9 @@ import KevcLowering
 ///    tiles it as a kernel of its own), and a producer that some consumer reads at the same region on every
 ///    iteration of an outer loop (it would be recomputed that many times: a batch norm's channel statistics
 ///    inside the batch loop); such a producer stays at the root for every consumer (no per-consumer copies).
+/// 2b. A root sum that reads a tensor with a constant stride along its contiguous axis (`x[n, c, 3 l + 4 k]`, a
+///    strided convolution's input), where another output axis reuses each element (the output channels), reads the
+///    de-interleaved copy `x.ph` (`deinterleave`), adjacent along that axis, so its vector loads are contiguous.
 /// 3. For each definition computed at the root: move innermost the variable most loads (and the store) walk
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
 ///    reduction; vectorize that innermost loop; run the outermost axis loop on the thread pool when there is
@@ -162,6 +165,17 @@ public enum DefaultSchedule {
         if let loop = fusionLoop(consumer) {
           _ = attempt(.computeAt(tensor: d.name, consumer: consumer, loop: loop))
         }
+      }
+    }
+
+    // 2b. A sum that reads a tensor with a stride along its contiguous axis (a strided convolution's input), where
+    // other output axes reuse each element (the output channels), reads a de-interleaved copy, adjacent along it.
+    for d in k.definitions where d.effectiveSchedule.placement == .root && d.reduction?.op == .sum {
+      guard let column = d.axes.last?.name else { continue }
+      for x in d.stridedInputs(along: column) {
+        let read = Set(d.body.loads.filter { $0.tensor == x }.flatMap { $0.indices.flatMap(\.indexNames) })
+        guard d.axes.contains(where: { !read.contains($0.name) }) else { continue }
+        _ = attempt(.deinterleave(tensor: d.name, input: x, axis: column))
       }
     }
 

@@ -165,6 +165,13 @@ public struct TraceGenerator: Sendable {
         return d.axes.contains { r.axes[0].upperBound.indexNames.contains($0.name) }
       }
       return .toScan(tensor: tensorName(triangles))
+    case .deinterleave:
+      // Definitions that read a tensor with a stride along one of their axes.
+      let strided = defs.filter { d in d.axes.contains { !d.stridedInputs(along: $0.name).isEmpty } }
+      let t = tensorName(strided)
+      let d = definition(t)
+      let axis = d?.axes.map(\.name).first { !(d?.stridedInputs(along: $0).isEmpty ?? true) } ?? loopName(t)
+      return .deinterleave(tensor: t, input: pick(d?.stridedInputs(along: axis) ?? [], or: anyName), axis: axis)
     case .phaseSplit:
       // Definitions with an output axis under a `%` by a constant (a strided transposed convolution's guard).
       let t = tensorName(defs.filter { !$0.phaseGuardedAxes.isEmpty })
@@ -374,7 +381,7 @@ public struct TraceGenerator: Sendable {
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
-    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan, .phaseSplit:
+    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan, .phaseSplit, .deinterleave:
       return randomTransform(drawable(t.kind), for: kernel)
     }
   }
@@ -404,6 +411,7 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case fuseReductions = "fuse_reductions"
   case toScan = "to_scan"
   case phaseSplit = "phase_split"
+  case deinterleave
 
   /// The kinds that only a GPU target expresses: `bind` (the CPU emitter refuses a bound loop), `compute_with`
   /// (it shares bound programs), and the steps that only set what a GPU lowering reads (`launch`, `dot`,
@@ -441,6 +449,7 @@ extension Transform {
     case .fuseReductions: return .fuseReductions
     case .toScan: return .toScan
     case .phaseSplit: return .phaseSplit
+    case .deinterleave: return .deinterleave
     }
   }
 }

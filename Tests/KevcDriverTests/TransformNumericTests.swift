@@ -75,6 +75,14 @@ import Testing
     }
     """
 
+  /// A 2-d window of stride 2 read from one row before and one column before the output's own (padded reads).
+  static let stridedWindow = """
+    kernel @window(%x: f32[N, H, W], %w: f32[P, Q]) -> (%y: f32[N, Ho, Wo]) {
+      dims N = 2, H = 13, W = 15, P = 3, Q = 4, Ho = 7, Wo = 7
+      %y: f32[n < N, i < Ho, j < Wo] = sum<f32> [p in 0 .. $P, q in 0 .. $Q] (%x[n, (((2:i64 * i) + p) - 1:i64), (((2:i64 * j) + q) - 1:i64)] * %w[p, q])
+    }
+    """
+
   /// A producer with two readers (compute_at gives one of them its own recomputed copy).
   static let twoReaders = """
     kernel @two_readers(%x: f32[M, N]) -> (%y: f32[M, N], %z: f32[M]) {
@@ -171,6 +179,18 @@ import Testing
     Case(
       name: "phase_split: stride 3, a tap coefficient of 1", source: stride3Transposed, shape: [:],
       trace: "phase_split(y, [t])", irContains: ["%y.ph0", "%y.ph2"]),
+    // deinterleave (against the interpreter on the strided reads), at lengths that are not multiples of the stride
+    Case(
+      name: "deinterleave: conv1d of stride 3 and dilation 4, odd length", source: "specs/kernelbench/conv1d_dilated_strided.kev",
+      shape: ["N": 2, "C": 3, "L": 38, "F": 5, "K": 4], trace: "deinterleave(y, x, l)", irContains: ["%x.ph["]),
+    Case(
+      name: "deinterleave then the register tile", source: "specs/kernelbench/conv1d_dilated_strided.kev",
+      shape: ["N": 2, "C": 3, "L": 100, "F": 9, "K": 3],
+      trace: "deinterleave(y, x, l)\ntile(y, [f, l], [4, 8])\nreorder(y, [n, f.o, l.o, c, k, f.i, l.i])\nvectorize(y, l.i, 8)",
+      loopsContain: ["vectorize(8)"], irContains: ["%x.ph["]),
+    Case(
+      name: "deinterleave: a strided window reading before the start (padding)", source: stridedWindow, shape: [:],
+      trace: "deinterleave(y, x, j)", irContains: ["%x.ph["]),
     // split
     Case(
       name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",

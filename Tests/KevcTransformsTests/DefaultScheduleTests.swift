@@ -113,6 +113,25 @@ import Testing
     ])
   }
 
+  /// Rule 2b: a strided convolution reads its input 3 apart along the output position; it reads the de-interleaved
+  /// copy `x.ph` (adjacent along l) instead, and rule 3a register-tiles it as a plain convolution.
+  @Test func stridedConvolutionReadsADeinterleavedCopy() throws {
+    let text = """
+      kernel @conv1d_strided(%x: f32[N, C, L], %w: f32[F, C, K]) -> (%y: f32[N, F, (((L - 9) / 3) + 1)]) {
+        dims N = 8, C = 32, L = 4096, F = 64, K = 3
+        %y: f32[n < N, f < F, l < (((L - 9) / 3) + 1)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (%x[n, c, ((3:i64 * l) + (4:i64 * k))] * %w[f, c, k])
+      }
+      """
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.contains(.deinterleave(tensor: "y", input: "x", axis: "l")))
+    let lines = try Self.schedule(text)
+    #expect(lines == [
+      "    schedule split(d2.m, d2.m.o, d2.m.i, 8) loops(d0: parallel, d1, d2.r, d2.m.o, d2.m.i: vectorize(8)) root store(workspace)",
+      "    schedule split(f, f.o, f.i, 4) split(l, l.o, l.i, 16) loops(n, c, k, f.o, f.i: unroll, l.o, l.i: vectorize(16)) compute_at(%y, l.o) store(local)",
+      "    schedule split(f, f.o, f.i, 4) split(l, l.o, l.i, 16) loops(n: parallel, f.o, l.o, f.i, l.i: vectorize(16)) root store(workspace)",
+    ])
+  }
+
   /// A gemm with an epilogue: the contraction is not computed per row of its elementwise reader (one horizontal dot
   /// product per output, 0.03x torch) but stays a register-tiled kernel of its own.
   @Test func contractionReadByAnEpilogueStaysAtTheRoot() throws {
