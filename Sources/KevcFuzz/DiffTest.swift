@@ -94,7 +94,7 @@ public struct DiffTester: Sendable {
       case .bind, .launch, .dot, .precision, .groupPrograms, .persistent, .computeWith, .fuseReductions, .phaseSplit:
         continue
       case .split, .tile, .reorder, .inline, .computeAt, .computeRoot, .storeIn, .layout, .pad, .stage, .cache,
-        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes, .toScan, .deinterleave:
+        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes, .toScan, .deinterleave, .padInput:
         break
       }
       if let next = try? t.apply(to: k) {

@@ -165,6 +165,10 @@ public struct TraceGenerator: Sendable {
         return d.axes.contains { r.axes[0].upperBound.indexNames.contains($0.name) }
       }
       return .toScan(tensor: tensorName(triangles))
+    case .padInput:
+      let t = tensorName(defs)
+      let read = Set(definition(t)?.body.loads.map(\.tensor) ?? [])
+      return .padInput(tensor: t, input: pick(read.sorted(), or: anyName))
     case .deinterleave:
       // Definitions that read a tensor with a stride along one of their axes.
       let strided = defs.filter { d in d.axes.contains { !d.stridedInputs(along: $0.name).isEmpty } }
@@ -381,7 +385,7 @@ public struct TraceGenerator: Sendable {
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
-    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan, .phaseSplit, .deinterleave:
+    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan, .phaseSplit, .deinterleave, .padInput:
       return randomTransform(drawable(t.kind), for: kernel)
     }
   }
@@ -412,6 +416,7 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case toScan = "to_scan"
   case phaseSplit = "phase_split"
   case deinterleave
+  case padInput = "pad_input"
 
   /// The kinds that only a GPU target expresses: `bind` (the CPU emitter refuses a bound loop), `compute_with`
   /// (it shares bound programs), and the steps that only set what a GPU lowering reads (`launch`, `dot`,
@@ -450,6 +455,7 @@ extension Transform {
     case .toScan: return .toScan
     case .phaseSplit: return .phaseSplit
     case .deinterleave: return .deinterleave
+    case .padInput: return .padInput
     }
   }
 }

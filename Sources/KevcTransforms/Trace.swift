@@ -163,6 +163,7 @@ public enum TraceText {
     case .toScan(let x): return "to_scan(\(x))"
     case .phaseSplit(let x, let ls): return "phase_split(\(x), \(list(ls)))"
     case .deinterleave(let x, let i, let l): return "deinterleave(\(x), \(i), \(l))"
+    case .padInput(let x, let i): return "pad_input(\(x), \(i))"
     case .computeAt(let x, let c, let l): return "compute_at(\(x), \(c), \(l))"
     case .computeRoot(let x): return "compute_root(\(x))"
     case .storeIn(let x, let s): return "store_in(\(x), \(s.rawValue))"
@@ -236,6 +237,7 @@ public enum TraceText {
     case "to_scan": return .toScan(tensor: try a.word(0))
     case "phase_split": return .phaseSplit(tensor: try a.word(0), axes: try a.words(1))
     case "deinterleave": return .deinterleave(tensor: try a.word(0), input: try a.word(1), axis: try a.word(2))
+    case "pad_input": return .padInput(tensor: try a.word(0), input: try a.word(1))
     case "compute_at": return .computeAt(tensor: try a.word(0), consumer: try a.word(1), loop: try a.word(2))
     case "compute_root": return .computeRoot(tensor: try a.word(0))
     case "store_in": return .storeIn(tensor: try a.word(0), scope: try a.scope(1))
@@ -352,6 +354,7 @@ public enum TraceText {
     .init("to_scan", [.name("tensor")], "a triangular reduction [j in lo .. (i + 1)] becomes a scan along i (one running accumulator)"),
     .init("phase_split", [.name("tensor"), .names("axes")], "polyphase: an output axis under guards (E % s) == c and divisions E / s becomes one definition per phase (dead taps gone, dense), interleaved by tensor; before other transforms of tensor"),
     .init("deinterleave", [.name("tensor"), .name("input"), .name("axis")], "tensor reads input at s * axis + e (a strided convolution): read a de-interleaved copy input.ph[.., e % s, axis + e / s, ..] instead, adjacent along axis"),
+    .init("pad_input", [.name("tensor"), .name("input")], "tensor reads a copy of input with the zero border its reads need, in bounds (no masked loads); needs bound dims"),
   ]
 
   static let signatures: [String: String] = Dictionary(

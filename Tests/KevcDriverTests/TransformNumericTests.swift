@@ -191,6 +191,18 @@ import Testing
     Case(
       name: "deinterleave: a strided window reading before the start (padding)", source: stridedWindow, shape: [:],
       trace: "deinterleave(y, x, j)", irContains: ["%x.ph["]),
+    // pad_input (the padded reads against the interpreter's zero padding)
+    Case(
+      name: "pad_input: transposed conv2d, odd sizes", source: "specs/kernelbench/conv_transposed2d.kev",
+      shape: ["N": 2, "C": 3, "H": 7, "W": 9, "F": 5, "K": 3], trace: "pad_input(y, x)", irContains: ["%x.pad[", "inbounds"]),
+    Case(
+      name: "pad_input then the register tile", source: "specs/kernelbench/conv2d_dilated_padded.kev",
+      shape: ["N": 1, "C": 2, "H": 11, "W": 13, "F": 5, "KH": 3, "KW": 4],
+      trace: "pad_input(y, x)\ntile(y, [f, j], [4, 8])\nreorder(y, [n, i, f.o, j.o, c, p, q, f.i, j.i])\nvectorize(y, j.i, 8)",
+      loopsContain: ["vectorize(8)"], irContains: ["%x.pad["]),
+    Case(
+      name: "deinterleave then pad_input of the copy (a strided window reading before the start)", source: stridedWindow,
+      shape: [:], trace: "deinterleave(y, x, j)\npad_input(y, x.ph)", irContains: ["%x.ph.pad["]),
     // split
     Case(
       name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",

@@ -56,15 +56,17 @@ import Testing
       """
 
   /// Rule 0b: a strided transposed convolution is split by phase (two dense convolutions of 2 taps each instead of
-  /// 4 taps of which 2 are discarded per output); rule 3a register-tiles each phase, and the interleaving `y` is
-  /// vectorized along t.
+  /// 4 taps of which 2 are discarded per output); each phase reads a bordered copy of x (rule 2c: rows of 64), rule
+  /// 3a register-tiles each phase, and the interleaving `y` is vectorized along t.
   @Test func stridedTransposedConvolutionIsSplitByPhase() throws {
     let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.stridedTransposedConvolution))
     #expect(DefaultSchedule.cpu(for: kernel).steps.first == .phaseSplit(tensor: "y", axes: ["t"]))
     let lines = try Self.schedule(Self.stridedTransposedConvolution)
     #expect(lines == [
+      "    schedule split(d2, d2.o, d2.i, 8) loops(d0, d1, d2.o, d2.i: vectorize(8)) root store(workspace)",
       "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, c, k, f.o, f.i: unroll, t.o, t.i: vectorize(16)) compute_at(%y.ph0, t.o) store(local)",
       "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, f.o, t.o, f.i, t.i: vectorize(16)) root store(workspace)",
+      "    schedule split(d2, d2.o, d2.i, 8) loops(d0, d1, d2.o, d2.i: vectorize(8)) root store(workspace)",
       "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, c, k, f.o, f.i: unroll, t.o, t.i: vectorize(16)) compute_at(%y.ph1, t.o) store(local)",
       "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, f.o, t.o, f.i, t.i: vectorize(16)) root store(workspace)",
       "    schedule split(t, t.o, t.i, 8) loops(n, f, t.o, t.i: vectorize(8)) root store(workspace)",
@@ -130,6 +132,23 @@ import Testing
       "    schedule split(f, f.o, f.i, 4) split(l, l.o, l.i, 16) loops(n, c, k, f.o, f.i: unroll, l.o, l.i: vectorize(16)) compute_at(%y, l.o) store(local)",
       "    schedule split(f, f.o, f.i, 4) split(l, l.o, l.i, 16) loops(n: parallel, f.o, l.o, f.i, l.i: vectorize(16)) root store(workspace)",
     ])
+  }
+
+  /// Rule 2c: a transposed convolution reads `x[n, c, i - p, j - q]`, outside `x` near the edges; on rows of 32 it
+  /// reads a copy with a border of 2 (in bounds, no masked loads), on rows of 512 it keeps its masked reads.
+  @Test(arguments: [(32, true), (512, false)])
+  func paddedConvolutionOnShortRowsReadsABorderedCopy(width: Int, padded: Bool) throws {
+    let text = """
+      kernel @conv_transposed2d(%x: f32[N, C, H, W], %w: f32[C, F, K, K]) -> (%y: f32[N, F, ((H + K) - 1), ((W + K) - 1)]) {
+        dims N = 8, C = 16, H = 16, W = \(width), F = 32, K = 3
+        %y: f32[n < N, f < F, i < ((H + K) - 1), j < ((W + K) - 1)] = sum<f32> [c in 0 .. $C, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (i - p), (j - q)] * %w[c, f, p, q])
+      }
+      """
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.contains(.padInput(tensor: "y", input: "x")) == padded)
+    let lines = try Self.schedule(text)
+    #expect(lines.count == (padded ? 3 : 2), "\(lines)")
+    #expect(lines.last == "    schedule split(f, f.o, f.i, 4) split(j, j.o, j.i, 16) loops(n: parallel, i, f.o, j.o, f.i, j.i: vectorize(16)) root store(workspace)")
   }
 
   /// A gemm with an epilogue: the contraction is not computed per row of its elementwise reader (one horizontal dot
