@@ -30,20 +30,7 @@ extension ScheduleEditing {
     guard d.axes.contains(where: { $0.name == axis }) else {
       throw fail("'\(tensor)' has no output axis '\(axis)'; its axes are \(d.axes.map(\.name).joined(separator: ", "))", .unknownLoop)
     }
-    guard d.reduction?.combiner == nil else { throw fail("'\(tensor)' is a tuple reduction") }
-    guard d.reads(input) else { throw fail("'\(tensor)' does not read '\(input)'") }
-    let shape: [SizeExpr]
-    let dtype: DType
-    if let p = kernel.params.first(where: { $0.name == input }), !p.shape.isEmpty {
-      (shape, dtype) = (p.shape, p.dtype)
-    } else if let producer = kernel.definitions.first(where: { $0.name == input }) {
-      guard producer.effectiveSchedule.placement == .root else {
-        throw fail("'\(input)' is computed inside a consumer; deinterleave reads a tensor computed at the root")
-      }
-      (shape, dtype) = (producer.shape, producer.dtype)
-    } else {
-      throw fail("'\(input)' is not a tensor", .unknownDefinition)
-    }
+    let (shape, dtype) = try copiedInput(input, readBy: d)
     let arithmetic = IndexArithmetic(dims: [:])
     // The strided loads: their dimension and stride (one of each).
     var dimension: Int?

@@ -31,20 +31,7 @@ extension ScheduleEditing {
   mutating func padInput(_ tensor: String, _ input: String) throws(TransformError) {
     let index = try definitionIndex(tensor)
     let d = kernel.definitions[index]
-    guard d.reduction?.combiner == nil else { throw fail("'\(tensor)' is a tuple reduction") }
-    guard d.reads(input) else { throw fail("'\(tensor)' does not read '\(input)'") }
-    let shape: [SizeExpr]
-    let dtype: DType
-    if let p = kernel.params.first(where: { $0.name == input }), !p.shape.isEmpty {
-      (shape, dtype) = (p.shape, p.dtype)
-    } else if let producer = kernel.definitions.first(where: { $0.name == input }) {
-      guard producer.effectiveSchedule.placement == .root else {
-        throw fail("'\(input)' is computed inside a consumer; pad_input reads a tensor computed at the root")
-      }
-      (shape, dtype) = (producer.shape, producer.dtype)
-    } else {
-      throw fail("'\(input)' is not a tensor", .unknownDefinition)
-    }
+    let (shape, dtype) = try copiedInput(input, readBy: d)
     var extents: [Int] = []
     for s in shape { extents.append(try value(s)) }
     // The ranges of the index variables over y's domain.
