@@ -120,6 +120,10 @@ extension KernelBuilder {
       names.append(n)
     }
     guard !reductionLanes.isEmpty else { return names }
+    if let isMax = Self.argExtremeDirection(c) {
+      argExtremeBlock(c, isMax: isMax, names: names, frame: frame, reductionLanes: reductionLanes, axisLanes: axisLanes)
+      return names
+    }
     let tuple = names.joined(separator: ", ")
     if axisLanes.isEmpty {
       line("\(tuple) = tl.reduce((\(tuple)), None, \(function))")

@@ -16,9 +16,35 @@ import Testing
     return try IRParser.parse(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
   }
 
-  @Test func aTupleReductionBecomesACombineFunctionAndATupleReduce() throws {
-    // argmax as a tuple (not max-rescaled): the block is folded with tl.reduce and the combine function.
+  @Test func argmaxReducesABlockWithSingleOperandReductions() throws {
+    // argmax's tuple (Combiner.argExtreme, by structure): a block is reduced with tl.min/tl.max of one operand each
+    // (TritonArgExtreme.swift: the two-operand tl.reduce returned wrong indices on an H100 and an H200).
     let kernel = try Self.roundtrip("tuple_argmax.kir")
+    let module = try TritonEmitter.emit(try DefaultSchedule.gpu(for: kernel).apply(to: kernel))
+    #expect(module.kernels.count == 1)
+    #expect(!module.source.contains("tl.reduce((t_v, t_i)"))
+    #expect(module.source.contains("nan_i = tl.min(tl.where(ok & (t_v != t_v), t_i, 2147483647))"))
+    #expect(module.source.contains("best = tl.max(tl.where(ok & (t_v == t_v), t_v, -float(\"inf\")))"))
+    #expect(module.source.contains("best_i = tl.min(tl.where(ok & (t_v == t_v) & (t_v == best), t_i, 2147483647))"))
+    // Masked lanes contribute the identity of each component.
+    #expect(module.source.contains("tl.where(n_ok, (x_v).to(tl.float32), -float(\"inf\"))"))
+    // The ascending index component travels in int32 (the kernel's indices fit 32 bits), widened at the store.
+    #expect(module.source.contains("tl.where(n_ok, (n).to(tl.int32), -1)"))
+    #expect(module.source.contains("(t_i).to(tl.int64))"))
+    #expect(!module.source.contains("block fold"))
+  }
+
+  @Test func aTupleReductionBecomesACombineFunctionAndATupleReduce() throws {
+    // The same tuple with the LAST index winning a tie is no argmax: the generic path, the combiner as one
+    // @triton.jit function folding a block with tl.reduce.
+    let text = """
+      kernel @last_argmax(%x: f32[B, N]) -> (%i: i64[B]) {
+        dims B = 7, N = 33
+        %i: i64[b < B] = reduce<v: f32 = -inf:f32, i: i64 = -1:i64> [n in 0 .. $N] (%x[b, n], n) combine (select(((%b.i != -1:i64) and ((%a.i == -1:i64) or select(isnan(%a.v), (isnan(%b.v) and (%b.i > %a.i)), (isnan(%b.v) or ((%b.v > %a.v) or ((%b.v == %a.v) and (%b.i > %a.i))))))), %b.v, %a.v), select(((%b.i != -1:i64) and ((%a.i == -1:i64) or select(isnan(%a.v), (isnan(%b.v) and (%b.i > %a.i)), (isnan(%b.v) or ((%b.v > %a.v) or ((%b.v == %a.v) and (%b.i > %a.i))))))), %b.i, %a.i)) yield %i
+      }
+      """
+    let kernel = try IRParser.parse(SourceFile(path: "last_argmax.kir", text: text))
+    #expect(kernel.definitions[0].reduction?.argExtremeSpelling == nil)
     let module = try TritonEmitter.emit(try DefaultSchedule.gpu(for: kernel).apply(to: kernel))
     #expect(module.kernels.count == 1)
     #expect(module.source.contains("def _kevc_combine_i(a_v, a_i, b_v, b_i):"))
@@ -26,12 +52,6 @@ import Testing
     // A select-form combiner: its condition once, one tl.where per component.
     #expect(module.source.contains("    return tl.where(take, b_v, a_v), tl.where(take, b_i, a_i)\n"))
     #expect(module.source.components(separatedBy: "(a_v != a_v)").count == 2, "the condition is emitted once")
-    // Masked lanes contribute the identity of each component.
-    #expect(module.source.contains("tl.where(n_ok, (x_v).to(tl.float32), -float(\"inf\"))"))
-    // The ascending index component travels in int32 (the kernel's indices fit 32 bits), widened at the store.
-    #expect(module.source.contains("tl.where(n_ok, (n).to(tl.int32), -1)"))
-    #expect(module.source.contains("(t_i).to(tl.int64))"))
-    #expect(!module.source.contains("block fold"))
   }
 
   @Test func aMaxRescaledTupleReductionFoldsABlockInClosedForm() throws {

@@ -56,7 +56,12 @@ def kevc_argmax_idx(x_ptr, idx_ptr, BLOCK_n: tl.constexpr):
     x_v = tl.load(x_ptr + (m * 129 + n), mask=n_ok, other=0.0)
     t_v = tl.broadcast_to(tl.where(n_ok, (x_v).to(tl.float32), -float("inf")), (BLOCK_n,))
     t_i = tl.broadcast_to(tl.where(n_ok, (n).to(tl.int32), -1), (BLOCK_n,))
-    t_v, t_i = tl.reduce((t_v, t_i), None, _kevc_combine_idx)
+    ok = t_i != -1
+    nan_i = tl.min(tl.where(ok & (t_v != t_v), t_i, 2147483647))
+    best = tl.max(tl.where(ok & (t_v == t_v), t_v, -float("inf")))
+    best_i = tl.min(tl.where(ok & (t_v == t_v) & (t_v == best), t_i, 2147483647))
+    t_i = (tl.where(nan_i != 2147483647, nan_i, tl.where(best_i != 2147483647, best_i, -1))).to(tl.int32)
+    t_v = (tl.where(nan_i != 2147483647, float("nan"), tl.where(best_i != 2147483647, best, -float("inf")))).to(tl.float32)
     tl.store(idx_ptr + (m), (t_i).to(tl.int64))
 
 

@@ -4,7 +4,8 @@ Triton's own tl.argmax), run on the same inputs and compared with torch.argmax. 
 finding (specs/argmax.kev at 4096 x 32000 wrong on the H100 and the H200), not a benchmark.
 
 Usage: python3 bench/gpu/probes/argreduce_variants.py MODULE.py OUT.json
-MODULE.py: `kevc compile specs/argmax.kev --target triton --shape M=4096,N=32000 -o MODULE.py`.
+MODULE.py: bench/gpu/probes/argmax-4096x32000-67c1d8a.py, what `kevc compile specs/argmax.kev --target triton
+--shape M=4096,N=32000` emitted at 67c1d8a (the operator form the variants edit; kevc now emits the fix).
 """
 import importlib.util
 import json
@@ -51,6 +52,11 @@ VARIANTS = [
                             (r"acc_index = tl\.full\(\[\], 2147483647, tl\.int32\)",
                              "acc_index = tl.full([], 2147483647, tl.int64)")]),
     variant("tl.argmax builtin per block", [ARGMAX_BUILTIN]),
+    variant("single-operand reductions (the fix)", [(
+        r"v, i = tl\.reduce\(\(v, i\), None, _kevc_argmax_combine\)",
+        "nan_i = tl.min(tl.where(v != v, i, 2147483647)); best = tl.max(tl.where(v == v, v, -float('inf'))); "
+        "best_i = tl.min(tl.where((v == v) & (v == best), i, 2147483647)); "
+        "i = tl.where(nan_i != 2147483647, nan_i, best_i); v = tl.where(nan_i != 2147483647, float('nan'), best)")]),
     variant("reduce axis=0", [(r"tl\.reduce\(\(v, i\), None,", "tl.reduce((v, i), 0,")]),
     variant("block 1024 x 32 steps", [(r"2048", "1024"), (r"tl\.range\(0, 16\)", "tl.range(0, 32)")]),
     variant("block 512 x 63 steps, 4 warps", [(r"2048", "512"), (r"tl\.range\(0, 16\)", "tl.range(0, 63)"),
