@@ -81,6 +81,9 @@ public struct DiffTester: Sendable {
     }
     var traces = TraceGenerator(seed: programSeed(index) &+ 1)
     traces.bogusNameRate = 0
+    // phase_split changes the computation where a discarded tap meets an infinite weight (0 * inf): it has its own
+    // numeric tests against the unrewritten kernel. Not drawn, so the draws are those of the kinds below.
+    traces.kinds.remove(.phaseSplit)
     var steps = start.steps
     let length = 1 + traces.int(below: 10)
     for _ in 0..<(3 * length) where steps.count - start.steps.count < length {
@@ -88,9 +91,10 @@ public struct DiffTester: Sendable {
       switch t.kind {
       // fuse_reductions changes the computation (a NaN row of the original can become a number): it has its own
       // numeric tests against the unrewritten kernel.
-      case .bind, .launch, .dot, .precision, .groupPrograms, .persistent, .computeWith, .fuseReductions: continue
+      case .bind, .launch, .dot, .precision, .groupPrograms, .persistent, .computeWith, .fuseReductions, .phaseSplit:
+        continue
       case .split, .tile, .reorder, .inline, .computeAt, .computeRoot, .storeIn, .layout, .pad, .stage, .cache,
-        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes, .toScan:
+        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes, .toScan, .deinterleave, .padInput:
         break
       }
       if let next = try? t.apply(to: k) {

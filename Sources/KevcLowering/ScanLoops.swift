@@ -42,9 +42,12 @@ extension Lowering {
     return type == def.dtype ? value : .cast(def.dtype, value)
   }
 
-  /// One accumulator for the whole scan loop (see above); `store` writes the value of the current point.
+  /// One accumulator for the whole scan loop (see above); `store` writes the value of the current point. The scan
+  /// loop keeps its scheduled kind (serial, or a GPU binding that a block-level target lowers and the CPU rejects:
+  /// before, a `block.x` scan loop became serial and compiled for the CPU).
   mutating func scanNest(
-    _ def: Definition, _ r: Reduction, body: Expr, others: [Expr], scanLoop i: String, scanStart start: Expr,
+    _ def: Definition, _ r: Reduction, body: Expr, others: [Expr], scanLoop i: String, scanLoopKind: LoopKind,
+    scanStart start: Expr,
     scanEnd end: Expr, reductionLoop j: String, reductionStart lo: Expr, store: (Expr) -> [Stmt]
   ) -> [Stmt]? {
     let value = Self.reductionValue(def, r)
@@ -57,7 +60,7 @@ extension Lowering {
         func scanLoop(from: Expr, to: Expr, storing: [Stmt]) -> Stmt {
           .loop(
             Loop(
-              variable: i, lowerBound: from, upperBound: to, kind: .serial,
+              variable: i, lowerBound: from, upperBound: to, kind: scanLoopKind,
               body: [
                 .loop(
                   Loop(

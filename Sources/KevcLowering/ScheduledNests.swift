@@ -219,6 +219,7 @@ extension Lowering {
       let others = (r.combiner?.otherElements ?? []).map { remapLoads($0.substituting(axisValue), ranges: ranges) }
       let scanned = scanNest(
         def, r, body: bodyValue, others: others, scanLoop: variable[scanAxis] ?? scanAxis,
+        scanLoopKind: leaves[position].kind,
         scanStart: lower[scanAxis] ?? .constant(.int(0)), scanEnd: upper[scanAxis] ?? .constant(.int(0)), reductionLoop: variable[j.name] ?? j.name,
         reductionStart: lower[j.name] ?? .constant(.int(0)),
         store: { [.store(buffer: mine.buffer, indices: target, value: $0)] })

@@ -32,6 +32,9 @@ extension Transform {
     case .computeWith(let t, let b): try editing.computeWith(t, b)
     case .fuseReductions(let t): try editing.fuseReductions(t)
     case .toScan(let t): try editing.toScan(t)
+    case .phaseSplit(let t, let ls): try editing.phaseSplit(t, ls)
+    case .deinterleave(let t, let i, let l): try editing.deinterleave(t, i, l)
+    case .padInput(let t, let i): try editing.padInput(t, i)
     }
     let problems = Verifier.verify(editing.kernel) + ScheduleVerifier.verify(editing.kernel)
     if let first = problems.first {

@@ -14,6 +14,9 @@ import KevcIR
 ///    a scan along `i` (`to_scan`) wherever the rewrite is legal: O(N) element evaluations instead of O(N^2), an
 ///    accumulator carried along the row (rule 4 then gives the scan axis a block, `tl.cumsum` or
 ///    `tl.associative_scan`, with the prefix carried across blocks of a longer row).
+/// P. Phases: a sum's output axis read under guards `(E % s) == c` and divisions `E / s` (a strided transposed
+///    convolution) is split by phase (`phase_split`) wherever the rewrite is legal: one dense convolution per phase
+///    without the discarded taps, which the rules below schedule like any other, and an elementwise interleaving.
 /// 0. Fuse the windows of a convolution with few channels: a contraction whose shared reduction axes include a
 ///    window axis (at most 16 taps, read at `l + k - 1` with an output axis) and whose other shared axes (the
 ///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations, with at least
@@ -98,6 +101,13 @@ extension DefaultSchedule {
     // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
 
+    // P. Strided transposed convolutions are split by phase wherever the rewrite is legal (dead taps gone).
+    for d in kernel.definitions where d.reduction != nil && !d.phaseGuardedAxes.isEmpty {
+      attempt(.phaseSplit(tensor: d.name, axes: d.phaseGuardedAxes))
+    }
+    // The definitions after the phase split (it leaves an elementwise interleaving for rule 1 to inline).
+    let phased = k
+
     // O. Online reductions: one pass for a max and the sums of exp(x - max) that read it, where the rows are
     // longer than a program keeps in registers (every sketch), or everywhere (sketch `online`).
     for d in kernel.definitions.reversed()
@@ -114,7 +124,7 @@ extension DefaultSchedule {
     }
 
     // 1. Inline elementwise intermediates where that recomputes nothing or little.
-    for d in kernel.definitions where sketch.inline && d.reduction == nil && !isResult(d.name) {
+    for d in phased.definitions where sketch.inline && d.reduction == nil && !isResult(d.name) {
       let consumers = readers(d.name)
       guard !consumers.isEmpty, consumers.count <= 2,
         consumers.allSatisfy({ c in inlinesCheaply(d, into: c) }) || isCheap(d)

@@ -8,6 +8,9 @@ import KevcLowering
 /// 0. A triangular reduction `[j in lo .. (i + 1)]` becomes a scan along `i` (`to_scan`) wherever the rewrite is
 ///    legal: one running accumulator, O(N) instead of O(N^2) (the later rules keep the scan's loops innermost and
 ///    serial: a step that would not is not legal and is not taken).
+///    0b. A sum's output axis read under guards `(E % s) == c` and divisions `E / s` (a strided transposed convolution)
+///    is split by phase (`phase_split`) wherever the rewrite is legal: each phase a dense convolution without the
+///    taps its guards discard (s times fewer per split axis), interleaved by an elementwise select.
 /// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
 ///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
@@ -19,6 +22,12 @@ import KevcLowering
 ///    tiles it as a kernel of its own), and a producer that some consumer reads at the same region on every
 ///    iteration of an outer loop (it would be recomputed that many times: a batch norm's channel statistics
 ///    inside the batch loop); such a producer stays at the root for every consumer (no per-consumer copies).
+/// 2b. A root sum that reads a tensor with a constant stride along its contiguous axis (`x[n, c, 3 l + 4 k]`, a
+///    strided convolution's input), where another output axis reuses each element (the output channels), reads the
+///    de-interleaved copy `x.ph` (`deinterleave`), adjacent along that axis, so its vector loads are contiguous.
+///    2c. Such a sum whose reads of a reused input can fall outside it (a convolution's zero padding) reads a copy
+///    with the border (`pad_input`), in bounds, so its vector loads are not masked per tap; only where the input's
+///    rows are short (at most `paddedRowLimit`): on long rows the copy cost more than the masks.
 /// 3. For each definition computed at the root: move innermost the variable most loads (and the store) walk
 ///    contiguously (their last index), accumulating in place when that is an axis of a sum/max/min/prod
 ///    reduction; vectorize that innermost loop; run the outermost axis loop on the thread pool when there is
@@ -42,6 +51,8 @@ public enum DefaultSchedule {
   public static let fusedRegionBytes = 256 << 10
   /// Below this much work (points times reduction length), a definition stays on one thread.
   public static let parallelWork = 1 << 15
+  /// Rows of a padded input at most this long are copied with their border (rule 2c).
+  public static let paddedRowLimit = 256
   /// The machine whose cost model decides whether a parallel loop pays for its fork and join: a CPU of two cores
   /// (the least that a thread pool helps) with the model's default peaks and `cpuForkJoinSeconds`, the same on
   /// every host, so that the default schedule does not depend on the machine that compiles it.
@@ -72,13 +83,19 @@ public enum DefaultSchedule {
 
     // 0. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { _ = attempt(.toScan(tensor: d.name)) }
+    // 0b. Strided transposed convolutions are split by phase wherever the rewrite is legal (dead taps gone).
+    for d in kernel.definitions where d.reduction != nil && !d.phaseGuardedAxes.isEmpty {
+      _ = attempt(.phaseSplit(tensor: d.name, axes: d.phaseGuardedAxes))
+    }
+    // The definitions after the rewrites (a phase split leaves an elementwise interleaving to inline).
+    let rewritten = k
 
     // 1. Inline pointwise elementwise intermediates, and statistic finalizers (one load and at most two float
     // operations: a mean `s[n, g] / K`) into any readers, pointwise or not: re-evaluated per point it costs a
     // division that LLVM hoists, and the readers then read the statistic itself, which rule 2 computes once for
     // all of them (group_norm read its mean through `mean[n, c / CG]` in y and `mean[n, g]` in the variance's
     // sum; kept, the mean's sum was computed twice per image).
-    for d in kernel.definitions where d.reduction == nil && !isResult(d.name) {
+    for d in rewritten.definitions where d.reduction == nil && !isResult(d.name) {
       let consumers = readers(d.name)
       guard !consumers.isEmpty else { continue }
       if d.body.loads.count == 1, WorkloadCost.floatOps(d.body, kernel: k, definition: d) <= 2,
@@ -153,6 +170,30 @@ public enum DefaultSchedule {
         if let loop = fusionLoop(consumer) {
           _ = attempt(.computeAt(tensor: d.name, consumer: consumer, loop: loop))
         }
+      }
+    }
+
+    // 2b. A sum that reads a tensor with a stride along its contiguous axis (a strided convolution's input), where
+    // other output axes reuse each element (the output channels), reads a de-interleaved copy, adjacent along it.
+    for d in k.definitions where d.effectiveSchedule.placement == .root && d.reduction?.op == .sum {
+      guard let column = d.axes.last?.name else { continue }
+      for x in d.stridedInputs(along: column) {
+        let read = Set(d.body.loads.filter { $0.tensor == x }.flatMap { $0.indices.flatMap(\.indexNames) })
+        guard d.axes.contains(where: { !read.contains($0.name) }) else { continue }
+        _ = attempt(.deinterleave(tensor: d.name, input: x, axis: column))
+      }
+    }
+    // 2c. Such a sum whose reads of a reused input fall outside it (a convolution's zero padding) reads a copy with
+    // the border, in bounds: its vector loads are not masked per tap. Only for short rows (at most `paddedRowLimit`
+    // elements), where the masked tiles at the row's ends are a large share of it; on long rows the copy costs more
+    // than it saves (bench/cpu's conv1d, 8 x 128 x 4096: 37 -> 48 ms on one thread).
+    for d in k.definitions where d.effectiveSchedule.placement == .root && d.reduction?.op == .sum {
+      for x in Set(d.body.loads.map(\.tensor)).sorted() {
+        guard let row = k.tensorType(x)?.shape.last.flatMap({ $0.evaluate(k.dimBindings) }), row <= paddedRowLimit
+        else { continue }
+        let read = Set(d.body.loads.filter { $0.tensor == x }.flatMap { $0.indices.flatMap(\.indexNames) })
+        guard d.axes.contains(where: { !read.contains($0.name) }) else { continue }
+        _ = attempt(.padInput(tensor: d.name, input: x))
       }
     }
 

@@ -72,7 +72,7 @@ public struct TraceGenerator: Sendable {
     (.split, 4), (.tile, 3), (.reorder, 4), (.inline, 2), (.computeAt, 4), (.computeRoot, 1), (.storeIn, 2),
     (.layout, 2), (.pad, 1), (.stage, 3), (.cache, 3), (.vectorize, 4), (.unroll, 3), (.parallel, 3), (.bind, 1),
     (.rfactor, 3), (.dot, 1), (.launch, 1), (.fuseAxes, 1), (.precision, 1), (.groupPrograms, 1), (.persistent, 1),
-    (.computeWith, 1), (.fuseReductions, 1), (.toScan, 1),
+    (.computeWith, 1), (.fuseReductions, 1), (.toScan, 1), (.phaseSplit, 1),
   ]
 
   mutating func randomKind() -> TransformKind {
@@ -165,6 +165,22 @@ public struct TraceGenerator: Sendable {
         return d.axes.contains { r.axes[0].upperBound.indexNames.contains($0.name) }
       }
       return .toScan(tensor: tensorName(triangles))
+    case .padInput:
+      let t = tensorName(defs)
+      let read = Set(definition(t)?.body.loads.map(\.tensor) ?? [])
+      return .padInput(tensor: t, input: pick(read.sorted(), or: anyName))
+    case .deinterleave:
+      // Definitions that read a tensor with a stride along one of their axes.
+      let strided = defs.filter { d in d.axes.contains { !d.stridedInputs(along: $0.name).isEmpty } }
+      let t = tensorName(strided)
+      let d = definition(t)
+      let axis = d?.axes.map(\.name).first { !(d?.stridedInputs(along: $0).isEmpty ?? true) } ?? loopName(t)
+      return .deinterleave(tensor: t, input: pick(d?.stridedInputs(along: axis) ?? [], or: anyName), axis: axis)
+    case .phaseSplit:
+      // Definitions with an output axis under a `%` by a constant (a strided transposed convolution's guard).
+      let t = tensorName(defs.filter { !$0.phaseGuardedAxes.isEmpty })
+      let axes = definition(t)?.phaseGuardedAxes ?? []
+      return .phaseSplit(tensor: t, axes: axes.isEmpty || chance(0.05) ? [loopName(t)] : axes)
     case .fuseReductions:
       // Sums, and the elementwise definitions that read sums.
       let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
@@ -369,7 +385,7 @@ public struct TraceGenerator: Sendable {
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
-    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan:
+    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan, .phaseSplit, .deinterleave, .padInput:
       return randomTransform(drawable(t.kind), for: kernel)
     }
   }
@@ -398,6 +414,9 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case computeWith = "compute_with"
   case fuseReductions = "fuse_reductions"
   case toScan = "to_scan"
+  case phaseSplit = "phase_split"
+  case deinterleave
+  case padInput = "pad_input"
 
   /// The kinds that only a GPU target expresses: `bind` (the CPU emitter refuses a bound loop), `compute_with`
   /// (it shares bound programs), and the steps that only set what a GPU lowering reads (`launch`, `dot`,
@@ -434,6 +453,9 @@ extension Transform {
     case .computeWith: return .computeWith
     case .fuseReductions: return .fuseReductions
     case .toScan: return .toScan
+    case .phaseSplit: return .phaseSplit
+    case .deinterleave: return .deinterleave
+    case .padInput: return .padInput
     }
   }
 }

@@ -83,6 +83,21 @@ struct ScheduleEditing {
     Set(kernel.params.map(\.name) + kernel.results.map(\.name) + kernel.definitions.map(\.name))
   }
 
+  /// The shape and type of `input`, which `d` reads and a rewrite copies (deinterleave, pad_input): an input tensor,
+  /// or a definition computed at the root; `d` is not a tuple reduction.
+  func copiedInput(_ input: String, readBy d: Definition) throws(TransformError) -> (shape: [SizeExpr], dtype: DType) {
+    guard d.reduction?.combiner == nil else { throw fail("'\(d.name)' is a tuple reduction") }
+    guard d.reads(input) else { throw fail("'\(d.name)' does not read '\(input)'") }
+    if let p = kernel.params.first(where: { $0.name == input }), !p.shape.isEmpty { return (p.shape, p.dtype) }
+    if let producer = kernel.definitions.first(where: { $0.name == input }) {
+      guard producer.effectiveSchedule.placement == .root else {
+        throw fail("'\(input)' is computed inside a consumer; the copy reads a tensor computed at the root")
+      }
+      return (producer.shape, producer.dtype)
+    }
+    throw fail("'\(input)' is not a tensor", .unknownDefinition)
+  }
+
   /// Stores a changed schedule; the natural schedule is stored as nil, so IR equality means same computation order.
   mutating func setSchedule(_ s: Schedule, of index: Int) {
     kernel.definitions[index].schedule = s == .natural(for: kernel.definitions[index]) ? nil : s

@@ -161,6 +161,9 @@ public enum TraceText {
     case .inline(let x): return "inline(\(x))"
     case .fuseReductions(let x): return "fuse_reductions(\(x))"
     case .toScan(let x): return "to_scan(\(x))"
+    case .phaseSplit(let x, let ls): return "phase_split(\(x), \(list(ls)))"
+    case .deinterleave(let x, let i, let l): return "deinterleave(\(x), \(i), \(l))"
+    case .padInput(let x, let i): return "pad_input(\(x), \(i))"
     case .computeAt(let x, let c, let l): return "compute_at(\(x), \(c), \(l))"
     case .computeRoot(let x): return "compute_root(\(x))"
     case .storeIn(let x, let s): return "store_in(\(x), \(s.rawValue))"
@@ -232,6 +235,9 @@ public enum TraceText {
     case "inline": return .inline(tensor: try a.word(0))
     case "fuse_reductions": return .fuseReductions(tensor: try a.word(0))
     case "to_scan": return .toScan(tensor: try a.word(0))
+    case "phase_split": return .phaseSplit(tensor: try a.word(0), axes: try a.words(1))
+    case "deinterleave": return .deinterleave(tensor: try a.word(0), input: try a.word(1), axis: try a.word(2))
+    case "pad_input": return .padInput(tensor: try a.word(0), input: try a.word(1))
     case "compute_at": return .computeAt(tensor: try a.word(0), consumer: try a.word(1), loop: try a.word(2))
     case "compute_root": return .computeRoot(tensor: try a.word(0))
     case "store_in": return .storeIn(tensor: try a.word(0), scope: try a.scope(1))
@@ -346,6 +352,9 @@ public enum TraceText {
     .init("compute_with", [.name("tensor"), .name("sibling")], "run tensor in the kernel of the earlier root definition sibling, over the same programs (each program computes its tile of sibling, then of tensor)"),
     .init("fuse_reductions", [.name("tensor")], "online softmax: sums of exp(x - max x) * y become one tuple reduction with the elementwise definition reading them"),
     .init("to_scan", [.name("tensor")], "a triangular reduction [j in lo .. (i + 1)] becomes a scan along i (one running accumulator)"),
+    .init("phase_split", [.name("tensor"), .names("axes")], "polyphase: an output axis under guards (E % s) == c and divisions E / s becomes one definition per phase (dead taps gone, dense), interleaved by tensor; before other transforms of tensor"),
+    .init("deinterleave", [.name("tensor"), .name("input"), .name("axis")], "tensor reads input at s * axis + e (a strided convolution): read a de-interleaved copy input.ph[.., e % s, axis + e / s, ..] instead, adjacent along axis"),
+    .init("pad_input", [.name("tensor"), .name("input")], "tensor reads a copy of input with the zero border its reads need, in bounds (no masked loads); needs bound dims"),
   ]
 
   static let signatures: [String: String] = Dictionary(

@@ -64,6 +64,14 @@ public enum Transform: Hashable, Codable, Sendable {
   case fuseReductions(tensor: String)
   /// `to_scan(y)`: a triangular sum `[j in lo .. (i + 1)]` becomes a scan along `i` (ToScan.swift).
   case toScan(tensor: String)
+  /// `phase_split(y, [t])`: the polyphase decomposition of a strided transposed convolution (PhaseSplit.swift): one
+  /// definition per phase of `t` modulo its stride, with the guards folded, interleaved by `y`.
+  case phaseSplit(tensor: String, axes: [String])
+  /// `deinterleave(y, x, l)`: `y` reads `x` at `s * l + e`; it reads the copy `x.ph[.., e % s, l + e / s, ..]`
+  /// instead, adjacent along `l` (Deinterleave.swift).
+  case deinterleave(tensor: String, input: String, axis: String)
+  /// `pad_input(y, x)`: `y` reads a copy of `x` with the zero border its reads need, in bounds (PadInput.swift).
+  case padInput(tensor: String, input: String)
 
   /// The definition the transform is about.
   public var tensor: String {
@@ -72,7 +80,9 @@ public enum Transform: Hashable, Codable, Sendable {
       .computeRoot(let t), .storeIn(let t, _), .layout(let t, _), .pad(let t, _), .stage(let t, _, _, _),
       .cache(let t, _, _), .vectorize(let t, _, _), .unroll(let t, _, _), .parallel(let t, _), .bind(let t, _, _),
       .rfactor(let t, _, _), .dot(let t), .launch(let t, _, _), .fuseAxes(let t, _), .precision(let t, _),
-      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _), .fuseReductions(let t), .toScan(let t):
+      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _), .fuseReductions(let t), .toScan(let t),
+      .phaseSplit(let t, _), .deinterleave(let t, _, _),
+      .padInput(let t, _):
       return t
     }
   }

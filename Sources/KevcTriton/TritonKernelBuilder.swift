@@ -472,7 +472,10 @@ struct KernelBuilder {
     // Serial loops: open one (the caller closes it by restoring the indent and masks).
     func openLoop(_ b: inout KernelBuilder, _ leaf: ScheduledLoop, unrolled: Bool) throws(DiagnosticError) {
       let name = uname[leaf.name] ?? leaf.name
-      let (lo, hi) = bounds[leaf.name] ?? (.constant(.int(0)), .constant(.int(0)))
+      var (lo, hi) = bounds[leaf.name] ?? (.constant(.int(0)), .constant(.int(0)))
+      // Bounds that fold to a constant under the dims (a phase's `(K + 1) / 2`) are literals: a loop over constants.
+      if let v = b.facts.constant(lo) { lo = .constant(.int(Int64(v))) }
+      if let v = b.facts.constant(hi) { hi = .constant(.int(Int64(v))) }
       let boundLanes = lo.indexNames.union(hi.indexNames).filter { if case .lane? = b.bindings[$0] { return true } else { return false } }
       let laneDependent = !boundLanes.isEmpty
       let loCode = laneDependent ? Code(text: "", lanes: [], type: .i64, isConstant: false) : try b.expr(lo, .scalar)

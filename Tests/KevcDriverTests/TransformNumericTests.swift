@@ -66,6 +66,23 @@ import Testing
     }
     """
 
+  /// A transposed convolution of stride 3 (input position l feeds outputs 3 l - 1 + k): each phase keeps one
+  /// residue of the taps modulo 3; 7 taps, an output extent of 3 L + 4 (not a multiple of 3).
+  static let stride3Transposed = """
+    kernel @ct3(%x: f32[C, L], %w: f32[C, K]) -> (%y: f32[(((3 * L) + K) - 3)]) {
+      dims C = 3, L = 8, K = 7
+      %y: f32[t < (((3 * L) + K) - 3)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (select(((((t + 1:i64) - k) % 3:i64) == 0:i64), %x[c, (((t + 1:i64) - k) / 3:i64)], 0.0:f32) * %w[c, k])
+    }
+    """
+
+  /// A 2-d window of stride 2 read from one row before and one column before the output's own (padded reads).
+  static let stridedWindow = """
+    kernel @window(%x: f32[N, H, W], %w: f32[P, Q]) -> (%y: f32[N, Ho, Wo]) {
+      dims N = 2, H = 13, W = 15, P = 3, Q = 4, Ho = 7, Wo = 7
+      %y: f32[n < N, i < Ho, j < Wo] = sum<f32> [p in 0 .. $P, q in 0 .. $Q] (%x[n, (((2:i64 * i) + p) - 1:i64), (((2:i64 * j) + q) - 1:i64)] * %w[p, q])
+    }
+    """
+
   /// A producer with two readers (compute_at gives one of them its own recomputed copy).
   static let twoReaders = """
     kernel @two_readers(%x: f32[M, N]) -> (%y: f32[M, N], %z: f32[M]) {
@@ -136,6 +153,56 @@ import Testing
       shape: ["M": 3, "N": 29], trace: "split(y, n, 8)\ncache(y, n.o, local)\nto_scan(y.acc)",
       loopsContain: ["for n in 0 .. (8:i64 * n.o) {", "%y.acc[(y.acc.m - m), (n - (8:i64 * n.o))]"],
       irContains: ["scan(n) sum<f32>"]),
+    // phase_split (each phase against the interpreter on the guarded, unsplit convolution), at output extents that
+    // are not multiples of the stride, with more taps than the stride and fewer
+    Case(
+      name: "phase_split: transposed conv1d, stride 2, odd length", source: "specs/kernelbench/conv_transposed1d_strided.kev",
+      shape: ["N": 2, "C": 3, "L": 12, "F": 4, "K": 3], trace: "phase_split(y, [t])", irContains: ["%y.ph1"]),
+    Case(
+      name: "phase_split: transposed conv1d, one tap (K < s)", source: "specs/kernelbench/conv_transposed1d_strided.kev",
+      shape: ["N": 1, "C": 2, "L": 9, "F": 3, "K": 1], trace: "phase_split(y, [t])", irContains: ["%y.ph1"]),
+    Case(
+      name: "phase_split: transposed conv2d, both axes, K = 4 and odd sizes",
+      source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
+      shape: ["N": 1, "C": 3, "H": 5, "W": 6, "F": 2, "K": 4], trace: "phase_split(_r0, [s, t])",
+      irContains: ["%_r0.ph0_0", "%_r0.ph1_1"]),
+    Case(
+      name: "phase_split: transposed conv2d, K = 5 (K > s, odd) then tiled and vectorized",
+      source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
+      shape: ["N": 2, "C": 2, "H": 4, "W": 7, "F": 3, "K": 5],
+      trace: "phase_split(_r0, [s, t])\ninline(_r0)\nsplit(_r0.ph1_0, t, 4)\nreorder(_r0.ph1_0, [c, p, q, t.i])\nvectorize(_r0.ph1_0, t.i, 4)",
+      loopsContain: ["vectorize(4)"], irContains: ["%_r0.ph1_0"]),
+    Case(
+      name: "phase_split: transposed conv2d, K = 1 (K < s: phases without taps)",
+      source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
+      shape: ["N": 1, "C": 2, "H": 3, "W": 5, "F": 2, "K": 1], trace: "phase_split(_r0, [s, t])", irContains: ["%_r0.ph1_1"]),
+    Case(
+      name: "phase_split: stride 3, a tap coefficient of 1", source: stride3Transposed, shape: [:],
+      trace: "phase_split(y, [t])", irContains: ["%y.ph0", "%y.ph2"]),
+    // deinterleave (against the interpreter on the strided reads), at lengths that are not multiples of the stride
+    Case(
+      name: "deinterleave: conv1d of stride 3 and dilation 4, odd length", source: "specs/kernelbench/conv1d_dilated_strided.kev",
+      shape: ["N": 2, "C": 3, "L": 38, "F": 5, "K": 4], trace: "deinterleave(y, x, l)", irContains: ["%x.ph["]),
+    Case(
+      name: "deinterleave then the register tile", source: "specs/kernelbench/conv1d_dilated_strided.kev",
+      shape: ["N": 2, "C": 3, "L": 100, "F": 9, "K": 3],
+      trace: "deinterleave(y, x, l)\ntile(y, [f, l], [4, 8])\nreorder(y, [n, f.o, l.o, c, k, f.i, l.i])\nvectorize(y, l.i, 8)",
+      loopsContain: ["vectorize(8)"], irContains: ["%x.ph["]),
+    Case(
+      name: "deinterleave: a strided window reading before the start (padding)", source: stridedWindow, shape: [:],
+      trace: "deinterleave(y, x, j)", irContains: ["%x.ph["]),
+    // pad_input (the padded reads against the interpreter's zero padding)
+    Case(
+      name: "pad_input: transposed conv2d, odd sizes", source: "specs/kernelbench/conv_transposed2d.kev",
+      shape: ["N": 2, "C": 3, "H": 7, "W": 9, "F": 5, "K": 3], trace: "pad_input(y, x)", irContains: ["%x.pad[", "inbounds"]),
+    Case(
+      name: "pad_input then the register tile", source: "specs/kernelbench/conv2d_dilated_padded.kev",
+      shape: ["N": 1, "C": 2, "H": 11, "W": 13, "F": 5, "KH": 3, "KW": 4],
+      trace: "pad_input(y, x)\ntile(y, [f, j], [4, 8])\nreorder(y, [n, i, f.o, j.o, c, p, q, f.i, j.i])\nvectorize(y, j.i, 8)",
+      loopsContain: ["vectorize(8)"], irContains: ["%x.pad["]),
+    Case(
+      name: "deinterleave then pad_input of the copy (a strided window reading before the start)", source: stridedWindow,
+      shape: [:], trace: "deinterleave(y, x, j)\npad_input(y, x.ph)", irContains: ["%x.ph.pad["]),
     // split
     Case(
       name: "split by 8 of 61", source: "specs/matmul.kev", shape: ["M": 5, "N": 61, "K": 7], trace: "split(c, n, 8)",
@@ -362,6 +429,20 @@ import Testing
     }
     #expect(error.description.contains("grid.x"), "\(error)")
     #expect(error.description.contains("CPU"), "\(error)")
+  }
+
+  /// A scan whose scan loop is bound to a GPU block keeps the binding in the loop IR, so the CPU emitter refuses it
+  /// (before, the scan lowering made the loop serial and the CPU compiled a trace that asked for a GPU block).
+  @Test func theCPUTargetRejectsABoundScanLoop() throws {
+    let c = Case(name: "bound scan", source: "specs/cumsum.kev", shape: ["M": 10, "N": 9], trace: "bind(y, n, block.x)\nto_scan(y)")
+    let lowered = try Compiler.compile(try Self.request(c, stages: [.lowered]))
+    let loopText = String(decoding: lowered.artifacts[.lowered] ?? Data(), as: UTF8.self)
+    #expect(loopText.contains("bind(block.x)"), "\(loopText)")
+    guard let error = Self.compileError(try Self.request(c, stages: [.llvm])) else {
+      Issue.record("a scan loop bound to block.x compiled for the CPU")
+      return
+    }
+    #expect(error.description.contains("block.x"), "\(error)")
   }
 
   @Test func anIllegalStepIsReportedAtItsTraceLine() throws {

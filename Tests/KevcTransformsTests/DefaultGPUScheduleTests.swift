@@ -111,6 +111,20 @@ import Testing
     #expect(steps == ["to_scan(y)", "split(y, n, 1024)", "bind(y, m, grid.x)", "bind(y, n.i, block.x)", "launch(y, 4, 2)"])
   }
 
+  /// Rule P: a strided transposed convolution (4 taps, stride 2) is split by phase; each phase is a contraction of
+  /// 2 taps that rule 4 makes a `dot`, and the interleaving `y` is an elementwise kernel.
+  @Test func stridedTransposedConvolutionIsSplitByPhase() throws {
+    let steps = try Self.trace("""
+      kernel @ct(%x: f32[N, C, L], %w: f32[C, F, K]) -> (%y: f32[N, F, (((2 * L) + K) - 3)]) {
+        dims N = 4, C = 16, L = 64, F = 32, K = 4
+        %y: f32[n < N, f < F, t < (((2 * L) + K) - 3)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (select(((((t + 1:i64) - k) % 2:i64) == 0:i64), %x[n, c, (((t + 1:i64) - k) / 2:i64)], 0.0:f32) * %w[c, f, k])
+      }
+      """)
+    #expect(steps.first == "phase_split(y, [t])")
+    #expect(steps.contains("dot(y.ph0)") && steps.contains("dot(y.ph1)"), "\(steps)")
+    #expect(steps.contains("bind(y, t, block.x)"), "\(steps)")
+  }
+
   /// Many rows: no split. Rules 1 and 3: the mean (cheap) is inlined, the row sum is computed once per row
   /// program and shared by the variance and the output (no copy for the variance).
   @Test func rowStatisticsAreSharedBySiblings() throws {

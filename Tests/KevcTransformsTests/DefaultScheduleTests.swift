@@ -47,6 +47,32 @@ import Testing
     #expect(scheduled.definitions[0].reduction?.scanAxis == "n")
   }
 
+  /// A transposed convolution of stride 2 with 4 taps, written with the guard `(t + 1 - k) % 2 == 0`.
+  static let stridedTransposedConvolution = """
+      kernel @ct(%x: f32[N, C, L], %w: f32[C, F, K]) -> (%y: f32[N, F, (((2 * L) + K) - 3)]) {
+        dims N = 4, C = 16, L = 64, F = 32, K = 4
+        %y: f32[n < N, f < F, t < (((2 * L) + K) - 3)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (select(((((t + 1:i64) - k) % 2:i64) == 0:i64), %x[n, c, (((t + 1:i64) - k) / 2:i64)], 0.0:f32) * %w[c, f, k])
+      }
+      """
+
+  /// Rule 0b: a strided transposed convolution is split by phase (two dense convolutions of 2 taps each instead of
+  /// 4 taps of which 2 are discarded per output); each phase reads a bordered copy of x (rule 2c: rows of 64), rule
+  /// 3a register-tiles each phase, and the interleaving `y` is vectorized along t.
+  @Test func stridedTransposedConvolutionIsSplitByPhase() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.stridedTransposedConvolution))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.first == .phaseSplit(tensor: "y", axes: ["t"]))
+    let lines = try Self.schedule(Self.stridedTransposedConvolution)
+    #expect(lines == [
+      "    schedule split(d2, d2.o, d2.i, 8) loops(d0, d1, d2.o, d2.i: vectorize(8)) root store(workspace)",
+      "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, c, k, f.o, f.i: unroll, t.o, t.i: vectorize(16)) compute_at(%y.ph0, t.o) store(local)",
+      "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, f.o, t.o, f.i, t.i: vectorize(16)) root store(workspace)",
+      "    schedule split(d2, d2.o, d2.i, 8) loops(d0, d1, d2.o, d2.i: vectorize(8)) root store(workspace)",
+      "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, c, k, f.o, f.i: unroll, t.o, t.i: vectorize(16)) compute_at(%y.ph1, t.o) store(local)",
+      "    schedule split(f, f.o, f.i, 4) split(t, t.o, t.i, 16) loops(n, f.o, t.o, f.i, t.i: vectorize(16)) root store(workspace)",
+      "    schedule split(t, t.o, t.i, 8) loops(n, f, t.o, t.i: vectorize(8)) root store(workspace)",
+    ])
+  }
+
   /// A 64^3 matmul whose second operand is read as `b` (`b[k, n]` or `b[n, k]`).
   static func matmul(_ b: String) -> String {
     """
@@ -87,6 +113,42 @@ import Testing
       "    schedule split(f, f.o, f.i, 4) split(l, l.o, l.i, 16) loops(n, c, k, f.o, f.i: unroll, l.o, l.i: vectorize(16)) compute_at(%y, l.o) store(local)",
       "    schedule split(f, f.o, f.i, 4) split(l, l.o, l.i, 16) loops(n: parallel, f.o, l.o, f.i, l.i: vectorize(16)) root store(workspace)",
     ])
+  }
+
+  /// Rule 2b: a strided convolution reads its input 3 apart along the output position; it reads the de-interleaved
+  /// copy `x.ph` (adjacent along l) instead, and rule 3a register-tiles it as a plain convolution.
+  @Test func stridedConvolutionReadsADeinterleavedCopy() throws {
+    let text = """
+      kernel @conv1d_strided(%x: f32[N, C, L], %w: f32[F, C, K]) -> (%y: f32[N, F, (((L - 9) / 3) + 1)]) {
+        dims N = 8, C = 32, L = 4096, F = 64, K = 3
+        %y: f32[n < N, f < F, l < (((L - 9) / 3) + 1)] = sum<f32> [c in 0 .. $C, k in 0 .. $K] (%x[n, c, ((3:i64 * l) + (4:i64 * k))] * %w[f, c, k])
+      }
+      """
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.contains(.deinterleave(tensor: "y", input: "x", axis: "l")))
+    let lines = try Self.schedule(text)
+    #expect(lines == [
+      "    schedule split(d2.m, d2.m.o, d2.m.i, 8) loops(d0: parallel, d1, d2.r, d2.m.o, d2.m.i: vectorize(8)) root store(workspace)",
+      "    schedule split(f, f.o, f.i, 4) split(l, l.o, l.i, 16) loops(n, c, k, f.o, f.i: unroll, l.o, l.i: vectorize(16)) compute_at(%y, l.o) store(local)",
+      "    schedule split(f, f.o, f.i, 4) split(l, l.o, l.i, 16) loops(n: parallel, f.o, l.o, f.i, l.i: vectorize(16)) root store(workspace)",
+    ])
+  }
+
+  /// Rule 2c: a transposed convolution reads `x[n, c, i - p, j - q]`, outside `x` near the edges; on rows of 32 it
+  /// reads a copy with a border of 2 (in bounds, no masked loads), on rows of 512 it keeps its masked reads.
+  @Test(arguments: [(32, true), (512, false)])
+  func paddedConvolutionOnShortRowsReadsABorderedCopy(width: Int, padded: Bool) throws {
+    let text = """
+      kernel @conv_transposed2d(%x: f32[N, C, H, W], %w: f32[C, F, K, K]) -> (%y: f32[N, F, ((H + K) - 1), ((W + K) - 1)]) {
+        dims N = 8, C = 16, H = 16, W = \(width), F = 32, K = 3
+        %y: f32[n < N, f < F, i < ((H + K) - 1), j < ((W + K) - 1)] = sum<f32> [c in 0 .. $C, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (i - p), (j - q)] * %w[c, f, p, q])
+      }
+      """
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.contains(.padInput(tensor: "y", input: "x")) == padded)
+    let lines = try Self.schedule(text)
+    #expect(lines.count == (padded ? 3 : 2), "\(lines)")
+    #expect(lines.last == "    schedule split(f, f.o, f.i, 4) split(j, j.o, j.i, 16) loops(n: parallel, i, f.o, j.o, f.i, j.i: vectorize(16)) root store(workspace)")
   }
 
   /// A gemm with an epilogue: the contraction is not computed per row of its elementwise reader (one horizontal dot
