@@ -78,12 +78,16 @@ public struct Combiner: Hashable, Codable, Sendable {
   /// the state is the best value so far and its index; the right operand wins when it is strictly more extreme,
   /// or when it is NaN and the left is not, or on a tie with a smaller index (or when the left is empty, index
   /// -1), so the first index of the extreme wins and NaN counts as the extreme. The body is `value`.
-  public static func argExtreme(isMax: Bool, valueType t: DType, index: Expr) -> Combiner {
+  /// `empty` is the index of the empty state: -1, or below a range that contains -1 (`Reduction.argExtreme`: the
+  /// axis's lower bound minus one), where the yield maps it back to -1, the value of an empty range. With -1 as
+  /// the empty state over such a range, the element at index -1 could never be chosen.
+  public static func argExtreme(isMax: Bool, valueType t: DType, index: Expr, empty sentinel: Int64 = -1) -> Combiner {
     let (av, bv) = (Expr.scalar(left("v")), Expr.scalar(right("v")))
     let (ai, bi) = (Expr.scalar(left("i")), Expr.scalar(right("i")))
     let better: BinaryOp = isMax ? .gt : .lt
-    let empty = Expr.binary(.eq, ai, .constant(.int(-1)))
-    let rightIsSome = Expr.binary(.ne, bi, .constant(.int(-1)))
+    let none = Expr.constant(.int(sentinel))
+    let empty = Expr.binary(.eq, ai, none)
+    let rightIsSome = Expr.binary(.ne, bi, none)
     var wins = Expr.binary(.or, .binary(better, bv, av), .binary(.and, .binary(.eq, bv, av), .binary(.lt, bi, ai)))
     if t.isFloat {
       let aNaN = Expr.unary(.isnan, av)
@@ -98,11 +102,11 @@ public struct Combiner: Hashable, Codable, Sendable {
     return Combiner(
       components: [
         Component(name: "v", dtype: t, identity: worst),
-        Component(name: "i", dtype: .i64, identity: .int(-1)),
+        Component(name: "i", dtype: .i64, identity: .int(sentinel)),
       ],
       otherElements: [index],
       combine: [.select(take, bv, av), .select(take, bi, ai)],
-      yield: .scalar("i"))
+      yield: sentinel == -1 ? .scalar("i") : .select(.binary(.eq, .scalar("i"), none), .constant(.int(-1)), .scalar("i")))
   }
 }
 
@@ -110,9 +114,10 @@ extension Combiner {
   /// argmax (true) or argmin (false) when this is `Combiner.argExtreme` of its value type and its index element
   /// (whatever expression that is), matched by structure; nil otherwise.
   public var argExtremeDirection: Bool? {
-    guard components.count == 2, otherElements.count == 1 else { return nil }
+    guard components.count == 2, otherElements.count == 1, case .int(let sentinel) = components[1].identity.value
+    else { return nil }
     for isMax in [true, false]
-    where self == .argExtreme(isMax: isMax, valueType: components[0].dtype, index: otherElements[0]) {
+    where self == .argExtreme(isMax: isMax, valueType: components[0].dtype, index: otherElements[0], empty: sentinel) {
       return isMax
     }
     return nil
@@ -127,7 +132,18 @@ extension Reduction {
   {
     Reduction(
       op: .tuple, accumulator: t, axes: [axis],
-      combiner: .argExtreme(isMax: isMax, valueType: t, index: .index(axis.name)), scanAxis: scanAxis)
+      combiner: .argExtreme(isMax: isMax, valueType: t, index: .index(axis.name), empty: emptyIndex(of: axis)),
+      scanAxis: scanAxis)
+  }
+
+  /// The empty state's index of an arg-reduction over `axis`: -1, or one below a constant lower bound under 0 (a
+  /// range that may contain -1). A lower bound that is not a constant keeps -1: such a range containing -1 is not
+  /// handled (docs/ir.md).
+  public static func emptyIndex(of axis: ReductionAxis) -> Int64 {
+    if case .constant(let c) = axis.lowerBound, case .int(let lower) = c.value, lower < 0, lower > Int64.min / 2 {
+      return lower - 1
+    }
+    return -1
   }
 
   /// Whether this is the tuple reduction `argmax<T>` (true) or `argmin<T>` (false) stands for
@@ -135,7 +151,8 @@ extension Reduction {
   /// `argmax<T>`/`argmin<T>`.
   public var argExtremeSpelling: Bool? {
     guard op == .tuple, axes.count == 1, let c = combiner, c.components.first?.dtype == accumulator,
-      c.otherElements == [.index(axes[0].name)]
+      c.otherElements == [.index(axes[0].name)], case .int(let sentinel) = c.components[1].identity.value,
+      sentinel == Reduction.emptyIndex(of: axes[0])
     else { return nil }
     return c.argExtremeDirection
   }

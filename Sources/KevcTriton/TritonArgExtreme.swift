@@ -27,6 +27,8 @@ extension KernelBuilder {
     _ c: Combiner, isMax: Bool, names: [String], frame: Frame, reductionLanes: [String], axisLanes: [String]
   ) {
     let (v, i) = (names[0], names[1])
+    // The empty state's index (-1, or below a range that contains -1: Combiner.argExtreme).
+    let empty = TritonType.literal(c.components[1].identity)
     let valueType = c.components[0].dtype
     let indexType = tupleRegister(c.components[1])
     let none = indexType == "tl.int32" ? "2147483647" : "9223372036854775807"
@@ -39,7 +41,7 @@ extension KernelBuilder {
     for axis in axes {
       let over = axis.map { ", axis=\($0), keep_dims=True" } ?? ""
       let ok = fresh("ok")
-      line("\(ok) = \(i) != -1")
+      line("\(ok) = \(i) != \(empty)")
       var nanIndex: String?
       var numbers = ok
       if valueType.isFloat {
@@ -52,7 +54,7 @@ extension KernelBuilder {
       line("\(best) = \(extreme)(tl.where(\(numbers), \(v), \(worst))\(over))")
       let bestIndex = fresh("best_i")
       line("\(bestIndex) = tl.min(tl.where(\(numbers) & (\(v) == \(best)), \(i), \(none))\(over))")
-      var index = "tl.where(\(bestIndex) != \(none), \(bestIndex), -1)"
+      var index = "tl.where(\(bestIndex) != \(none), \(bestIndex), \(empty))"
       var value = "tl.where(\(bestIndex) != \(none), \(best), \(worst))"
       if let n = nanIndex {
         index = "tl.where(\(n) != \(none), \(n), \(index))"

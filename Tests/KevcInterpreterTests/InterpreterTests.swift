@@ -210,6 +210,16 @@ import Testing
           body: ld("x", ix("k")))
       ])
     #expect(try Interpreter.run(ki, inputs: ["x": tensor(.i32, [5], [-3, 9, 2, 9, 1])])["y"]?.values == [1])
+    // A range that contains -1: the empty state is one below the range (Reduction.emptyIndex), so -1 can win.
+    let negative = Reduction.argExtreme(isMax: true, accumulator: .f32, axis: raxis("k", i64(3), from: i64(-3)))
+    #expect(negative.argExtremeSpelling == true)
+    let kn = kernel(
+      dims: [:], params: [param("x", .f32, .constant(6))],
+      definitions: [
+        Definition(name: "y", dtype: .i64, axes: [], reduction: negative, body: ld("x", .binary(.add, ix("k"), i64(3))))
+      ])
+    #expect(try Interpreter.run(kn, inputs: ["x": tensor(.f32, [6], [0, 0, 5, 0, 0, 0])])["y"]?.values == [-1])
+    #expect(try Interpreter.run(kn, inputs: ["x": tensor(.f32, [6], [0, 7, 7, 0, 0, 0])])["y"]?.values == [-2])
   }
 
   @Test func reductionIdentitiesAndNaN() throws {
