@@ -31,13 +31,10 @@ extension KernelBuilder {
     let empty = TritonType.literal(c.components[1].identity)
     let valueType = c.components[0].dtype
     let indexType = tupleRegister(c.components[1])
-    let none = indexType == "tl.int32" ? "2147483647" : "9223372036854775807"
+    let none = TritonType.literal(TritonType.highest(indexType == "tl.int32" ? .i32 : .i64))
     let worst = TritonType.literal(isMax ? TritonType.lowest(valueType) : TritonType.highest(valueType))
     let extreme = isMax ? "tl.max" : "tl.min"
-    let axes: [String?] =
-      axisLanes.isEmpty
-      ? [nil]
-      : reductionLanes.sorted(by: { (frame.dims[$0] ?? 0) > (frame.dims[$1] ?? 0) }).map { "\(frame.dims[$0] ?? 0)" }
+    let axes: [Int?] = axisLanes.isEmpty ? [nil] : blockDimensionsDescending(frame, reductionLanes)
     for axis in axes {
       let over = axis.map { ", axis=\($0), keep_dims=True" } ?? ""
       let ok = fresh("ok")

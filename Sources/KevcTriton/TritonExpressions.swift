@@ -265,11 +265,16 @@ extension KernelBuilder {
     var value: Code
   }
 
+  /// The block dimensions of `lanes` in `frame`, highest first: the order a block is reduced lane by lane, each
+  /// kept as a dimension of 1, so that the remaining dimensions keep their positions.
+  func blockDimensionsDescending(_ frame: Frame, _ lanes: [String]) -> [Int] {
+    lanes.map { frame.dims[$0] ?? 0 }.sorted(by: >)
+  }
+
   /// The register type an index carried by a reduction's state (argmax's, a select-form tuple's ascending index:
   /// TritonTuple.narrowedTupleComponents) travels in: int32 where the kernel's indices fit 32 bits (as Triton's own
-  /// `tl.argmax`), else int64. On an H100 a (f32, i64) `tl.reduce` of a 2048-wide block over 8 warps returned the
-  /// maximum's value with another lane's index (specs/argmax.kev at 4096 x 32000: 4041 of 4096 rows wrong); the
-  /// index is widened to int64 only at the store.
+  /// `tl.argmax`), else int64; widened to int64 only at the store. (It did not fix argmax at 4096 x 32000 on the
+  /// GPU; the single-operand block of TritonArgExtreme.swift is that fix.)
   var argIndexType: String { indexType == "tl.int32" ? "tl.int32" : "tl.int64" }
 
   mutating func accumulatorShape(_ f: Frame, _ axisLanes: [String]) -> String {
@@ -314,8 +319,7 @@ extension KernelBuilder {
     if axisLanes.isEmpty {
       line(custom ? "\(name) = tl.reduce(\(name), None, \(fn))\(back)" : "\(name) = \(fn)(\(name))\(back)")
     } else {
-      for l in reductionLanes.sorted(by: { (frame.dims[$0] ?? 0) > (frame.dims[$1] ?? 0) }) {
-        let d = frame.dims[l] ?? 0
+      for d in blockDimensionsDescending(frame, reductionLanes) {
         line(
           custom
             ? "\(name) = tl.reduce(\(name), \(d), \(fn), keep_dims=True)\(back)"

@@ -74,8 +74,7 @@ extension KernelBuilder {
 
   /// The components of a select-form tuple reduction that travel in int32: an ascending index component
   /// (`SelectFormCombiner.ascendingIndex`: its element is the reduction variable, its identity below the range) of
-  /// a kernel whose indices fit 32 bits, as the arg-reductions' indices do (`argIndexType`: on an H100 a (f32, i64)
-  /// `tl.reduce` over 8 warps returned the maximum with another lane's index). The store widens them.
+  /// a kernel whose indices fit 32 bits, as the arg-reductions' indices do (`argIndexType`). The store widens them.
   func narrowedTupleComponents(_ d: Definition, _ c: Combiner) -> Set<String> {
     guard argIndexType == "tl.int32", SelectFormCombiner.analyse(c) != nil, let r = d.reduction, let original = r.combiner,
       let j = SelectFormCombiner.ascendingIndex(of: original, body: d.body, in: r), j < c.components.count,
@@ -128,8 +127,8 @@ extension KernelBuilder {
     if axisLanes.isEmpty {
       line("\(tuple) = tl.reduce((\(tuple)), None, \(function))")
     } else {
-      for l in reductionLanes.sorted(by: { (frame.dims[$0] ?? 0) > (frame.dims[$1] ?? 0) }) {
-        line("\(tuple) = tl.reduce((\(tuple)), \(frame.dims[l] ?? 0), \(function), keep_dims=True)")
+      for d in blockDimensionsDescending(frame, reductionLanes) {
+        line("\(tuple) = tl.reduce((\(tuple)), \(d), \(function), keep_dims=True)")
       }
     }
     return names
