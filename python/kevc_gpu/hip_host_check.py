@@ -10,11 +10,15 @@ generated code's use of the layout (masks, steps, registers), not AMD's hardware
 library are checked on the GPU (bench/gpu/targets-check.sh).
 
     python3 -m kevc_gpu.hip_host_check --kevc .build/debug/kevc specs/*.kev [--shape M=7,N=9] [--json out.json]
-        [--threads [--mfma]] [--schedule TRACE]
+        [--threads [--mfma]] [--schedule TRACE] [--jobs N]
+
+With --jobs N, N specs are checked at once (threads: the work is kevc, the C++ compiler and torch, which release the
+GIL); the report keeps the order of the specs.
 """
 
 import argparse
 import ast
+import concurrent.futures
 import ctypes
 import json
 import os
@@ -119,23 +123,30 @@ def main(argv=None):
     ap.add_argument("--threads", action="store_true", help="run each launch as one block of std::threads")
     ap.add_argument("--mfma", action="store_true", help="with --threads: matrix-unit tiles on emulated MFMA")
     ap.add_argument("--schedule", default=None, help="a trace applied to every spec (default: its GPU schedule)")
+    ap.add_argument("--jobs", type=int, default=1, help="specs checked at once (default 1)")
     a = ap.parse_args(argv)
     if a.mfma and not a.threads:
         ap.error("--mfma needs --threads (the 64 threads of a block are the wave's lanes)")
     dists = kinputs.DISTRIBUTIONS[:max(1, a.trials)]
     out, bad = [], 0
-    with tempfile.TemporaryDirectory() as folder:
-        for spec in a.specs:
-            t0 = time.time()
-            try:
-                r = check(a.kevc, spec, a.shape, folder, dists, threads=a.threads, schedule=a.schedule,
-                          mfma=a.mfma)
-            except Exception as e:  # a compile refusal or a harness error is a result, not a crash of the check
-                r = {"spec": spec, "status": "error", "reason": str(e)[-2000:]}
-            r["seconds"] = round(time.time() - t0, 2)
+
+    def one(spec, folder):
+        t0 = time.time()
+        try:
+            # A folder per spec: two specs of one name (specs/x.kev, specs/kernelbench/x.kev) never share files.
+            r = check(a.kevc, spec, a.shape, tempfile.mkdtemp(dir=folder), dists, threads=a.threads,
+                      schedule=a.schedule, mfma=a.mfma)
+        except Exception as e:  # a compile refusal or a harness error is a result, not a crash of the check
+            r = {"spec": spec, "status": "error", "reason": str(e)[-2000:]}
+        r["seconds"] = round(time.time() - t0, 2)
+        return r
+
+    with tempfile.TemporaryDirectory() as folder, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        for r in pool.map(lambda spec: one(spec, folder), a.specs):
             out.append(r)
             bad += r["status"] != "ok"
-            print("%-55s %s%s" % (spec, r["status"], "" if r["status"] == "ok" else ": " + str(r.get("reason"))[:200]),
+            print("%-55s %s%s" % (r["spec"], r["status"], "" if r["status"] == "ok" else ": " + str(r.get("reason"))[:200]),
                   flush=True)
     if a.json:
         with open(a.json, "w") as f:
