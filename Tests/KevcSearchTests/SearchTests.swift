@@ -319,21 +319,26 @@ func smallOptions(budget: Int) -> SearchOptions {
   }
 
   @Test func aWorkerWhoseSearchDiedExits() throws {
-    // A shell stands in for the search: it starts a worker (stdin held open for 8 s, so the worker waits for a
-    // request; without the orphan check it would live until then)
-    // and is then killed; the orphaned worker must exit by itself, within 5 s.
+    // A shell stands in for the search: it starts a worker whose stdin is a pipe this test holds open (the worker
+    // waits for a request for as long as the test runs; only the orphan check can end it) and is then killed; the
+    // orphaned worker must exit by itself, within 5 s. (Before, `sleep 8 | kevc worker` held its stdin: the test
+    // took 8 s, as the killed shell's exit was seen only once `sleep` ended, and by then end of input alone would
+    // have ended a worker without the check.) The pipe reaches the background worker through fd 3: sh gives an
+    // asynchronous command /dev/null as stdin, and `<&0` would copy that.
     let shell = Process()
     shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-    shell.arguments = ["-c", "sleep 8 | '\(Paths.kevc.path)' worker >/dev/null 2>&1 & echo $!; wait"]
+    shell.arguments = ["-c", "exec 3<&0; '\(Paths.kevc.path)' worker <&3 >/dev/null 2>&1 & echo $!; wait"]
+    let input = Pipe()
+    shell.standardInput = input
     let out = Pipe()
     shell.standardOutput = out
     try ChildProcesses.start(shell)
+    defer { try? input.fileHandleForWriting.close() }
     let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
     let pid = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
     Thread.sleep(forTimeInterval: 0.5)
     #expect(kill(pid, 0) == 0)
     kill(shell.processIdentifier, SIGKILL)
-    shell.waitUntilExit()
     var gone = false
     for _ in 0..<50 where !gone {
       Thread.sleep(forTimeInterval: 0.1)
@@ -341,6 +346,8 @@ func smallOptions(budget: Int) -> SearchOptions {
         .split(separator: ")").last?.split(separator: " ").first == "Z"
     }
     #expect(gone, "the worker outlived its search")
+    if !gone { kill(pid, SIGKILL) }
+    shell.waitUntilExit()
   }
 
   /// A CPU search (target llvm) draws no step only a GPU expresses (`TransformKind.gpuOnly`: bind, launch, dot,
@@ -445,7 +452,7 @@ func smallOptions(budget: Int) -> SearchOptions {
   }
 
   /// Issue 13: with `--jobs 2`, a correct candidate waiting for the timing lock held by a slow one was killed as a
-  /// `timeout`. Time spent waiting for a lock never counts: here the lock is held for twice the timeout.
+  /// `timeout`. Time spent waiting for a lock never counts: here the lock is held for 2 s past the timeout.
   @Test func waitingForTheTimingLockNeverCountsAgainstTheTimeout() throws {
     let spec = "kernel add(x: f32[N], y: f32[N]) -> (z: f32[N]) {\n  dims N = 17\n  z[i] = x[i] + y[i]\n}\n"
     let dir = try Paths.temporaryDirectory()
@@ -459,7 +466,9 @@ func smallOptions(budget: Int) -> SearchOptions {
       secondsPerRepeat: 0.001, repeats: 1, timingLock: lockPath)
     request.target = "llvm"
     try pool.launch(id: 1, request: request)
-    let released = Date().addingTimeInterval(2 * timeout)
+    // Released 2 s past the timeout (it was twice the timeout, 16 s): a wait that counted would have killed the
+    // worker before then.
+    let released = Date().addingTimeInterval(timeout + 2)
     var result: WorkerResult?
     let deadline = Date().addingTimeInterval(120)
     while result == nil, Date() < deadline {
