@@ -13,6 +13,7 @@
 # Parts not in the default set:
 #   argreduce: bench/gpu/argreduce-check.sh (every arg-reduction at its bench shape, Triton) and the probe
 #            bench/gpu/probes/argreduce_variants.py (one-change variants of the 67c1d8a argmax module);
+#   variants: bench/gpu/sketch-variants.sh run SESSION_VARIANTS_PREP (prepared here): defaults beside sketches;
 #   targets: bench/gpu/targets-check.sh with KEVC_TARGETS (default "triton hip"): every spec of specs/ (the corpus
 #            included) through the harness per target, then the 12 bench/gpu ops timed per target (SESSION_TARGETS_SECONDS);
 #   cute:    bench/gpu/cute-check.sh run SESSION_CUTE_PREP (prepared here with Swift; the DSL's wheels from
@@ -52,6 +53,14 @@ timeout "${SESSION_ARG_PROBE_SECONDS:-90}" python3 bench/gpu/probes/argreduce_va
 say "argreduce probe exit $?"
 tail -20 /tmp/sc-arg/variants.log >> "$OUT/session.log"
 tar czf "$OUT/argreduce.tgz" -C /tmp/sc-arg . 2>/dev/null
+fi
+
+if want variants; then
+say "variants"
+timeout $(( ${SESSION_VARIANTS_SECONDS:-200} + 30 )) bench/gpu/sketch-variants.sh run "${SESSION_VARIANTS_PREP:?SESSION_VARIANTS_PREP}" \
+  /tmp/sc-var "${SESSION_VARIANTS_SECONDS:-200}" > /tmp/sc-var.log 2>&1
+say "variants exit $?"
+cp /tmp/sc-var/variants.md "$OUT/variants.md" 2>/dev/null; cp /tmp/sc-var/variants.txt "$OUT/variants.txt" 2>/dev/null
 fi
 
 if want targets; then
