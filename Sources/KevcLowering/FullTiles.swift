@@ -55,14 +55,7 @@ private struct Walk {
     switch s {
     case .loop(var l):
       let saved = ranges[l.variable]
-      if let lo = BoundsAnalysis.range(of: l.lowerBound, variables: ranges, dims: dims),
-        let hi = BoundsAnalysis.range(of: l.upperBound, variables: ranges, dims: dims), hi.upperBound > Int64.min,
-        lo.lowerBound <= hi.upperBound - 1
-      {
-        ranges[l.variable] = lo.lowerBound...(hi.upperBound - 1)
-      } else {
-        ranges[l.variable] = nil
-      }
+      ranges[l.variable] = FullTiles.range(of: l, ranges, dims: dims)
       l.body = l.body.map { version($0) }
       ranges[l.variable] = saved
       return .loop(l)
@@ -165,7 +158,13 @@ private struct Walk {
     let full = body.map { FullTiles.fill($0, single: single, [e: c]) }
     let condition = Expr.binary(.ge, e, .constant(.int(c)))
     if let (o, k) = lastTile(e, c) {
-      let last = body.map { FullTiles.widen(FullTiles.substitute($0, [o: .constant(.int(k))]), tile: buffer.name) }
+      var atLast = ranges
+      atLast[o] = k...k
+      let last = body.map {
+        FullTiles.substitute(
+          FullTiles.widen($0, tile: buffer, tail: (e, c), single: single, ranges: atLast, dims: dims),
+          [o: .constant(.int(k))])
+      }
       return .ifThen(
         condition: .binary(.and, .binary(.lt, .index(o), .constant(.int(k))), condition),
         then: [tile(buffer, full, depth: depth + 1)],
@@ -200,34 +199,94 @@ private struct Walk {
 }
 
 extension FullTiles {
-  /// The last tile computed at the full width: a loop bounded by `min(c, e)` whose statements store only into the
-  /// tile's own buffer (the accumulation, not the copy-out) runs c iterations, its reads of other buffers padded
-  /// (the extra lanes read the pad value where they leave a buffer, and the bounds analysis proves the rest inside
-  /// again). The extra lanes fill accumulator columns that are never copied out; the accumulators keep constant
-  /// indices without masks, so LLVM keeps them in registers (a predicated 14-of-16-lane tile kept them in memory:
-  /// 10x slower per element).
-  static func widen(_ s: Stmt, tile: String) -> Stmt {
+  /// The last tile computed at the full width: a loop bounded by the versioned tail `min(c, e)` (the same e, up to
+  /// single-iteration loops) whose statements store only into the tile's own buffer (the accumulation, not the
+  /// copy-out) runs c iterations, its reads of other buffers padded (the extra lanes read the pad value where they
+  /// leave a buffer, and the bounds analysis proves the rest inside again). The extra lanes fill accumulator columns
+  /// that are never copied out; the accumulators keep constant indices without masks, so LLVM keeps them in
+  /// registers (a predicated 14-of-16-lane tile kept them in memory: 10x slower per element). A loop is widened
+  /// only when the interval analysis proves every access of the tile inside it within the tile's extents (`ranges`:
+  /// the enclosing variables, the tile's index fixed at its last value): another tail of the tile (a staged copy
+  /// unrolled by 4 along an extent of 1, `min(4, 1 - 4 * d2.o)`) widened past the buffer and wrote the stack
+  /// (difftest program 106, Tests/Corpus/difftest-regressions/o3-local-stage-memcpy).
+  static func widen(
+    _ s: Stmt, tile: Buffer, tail: (e: Expr, c: Int64), single: [String: Expr], ranges: [String: ClosedRange<Int64>],
+    dims: [String: Int]
+  ) -> Stmt {
     switch s {
     case .loop(var l):
       if l.lowerBound == .constant(.int(0)), case .binary(.min, let a, let b) = l.upperBound,
-        storesOnly(into: tile, l.body)
+        storesOnly(into: tile.name, l.body)
       {
-        for side in [a, b] {
-          if case .constant(let k) = side, case .int(let v) = k.value, v >= 2 {
-            l.upperBound = side
-            l.body = l.body.map { padded($0, except: tile) }
-            return .loop(l)
-          }
+        for (side, other) in [(a, b), (b, a)] {
+          guard case .constant(let k) = side, case .int(let v) = k.value, v == tail.c,
+            other.substituting(single) == tail.e
+          else { continue }
+          var wide = l
+          wide.upperBound = side
+          wide.body = l.body.map { padded($0, except: tile.name) }
+          if accessesInside(tile, [.loop(wide)], ranges: ranges, dims: dims) { return .loop(wide) }
         }
       }
-      l.body = l.body.map { widen($0, tile: tile) }
+      var inner = ranges
+      inner[l.variable] = range(of: l, ranges, dims: dims)
+      l.body = l.body.map { widen($0, tile: tile, tail: tail, single: single, ranges: inner, dims: dims) }
       return .loop(l)
     case .store:
       return s
     case .ifThen(let c, let t, let e):
-      return .ifThen(condition: c, then: t.map { widen($0, tile: tile) }, else: e.map { widen($0, tile: tile) })
+      func each(_ b: [Stmt]) -> [Stmt] {
+        b.map { widen($0, tile: tile, tail: tail, single: single, ranges: ranges, dims: dims) }
+      }
+      return .ifThen(condition: c, then: each(t), else: each(e))
     case .allocate(let buffer, let body):
-      return .allocate(buffer, body: body.map { widen($0, tile: tile) })
+      guard buffer.name != tile.name else { return s }  // an inner buffer of the same name hides the tile
+      return .allocate(
+        buffer, body: body.map { widen($0, tile: tile, tail: tail, single: single, ranges: ranges, dims: dims) })
+    }
+  }
+
+  /// The range of a loop's variable from its bounds' ranges under `ranges`; nil when unknown or empty.
+  static func range(
+    of l: Loop, _ ranges: [String: ClosedRange<Int64>], dims: [String: Int]
+  ) -> ClosedRange<Int64>? {
+    guard let lo = BoundsAnalysis.range(of: l.lowerBound, variables: ranges, dims: dims),
+      let hi = BoundsAnalysis.range(of: l.upperBound, variables: ranges, dims: dims), hi.upperBound > Int64.min,
+      lo.lowerBound <= hi.upperBound - 1
+    else { return nil }
+    return lo.lowerBound...(hi.upperBound - 1)
+  }
+
+  /// Whether every store into `tile` and every unchecked (`inBounds`) load of it in `stmts` provably indexes inside
+  /// its extents, the enclosing variables in `ranges` (the loops of `stmts` add theirs; a variable of unknown range
+  /// makes its indices unknown, so the answer is no).
+  static func accessesInside(
+    _ tile: Buffer, _ stmts: [Stmt], ranges: [String: ClosedRange<Int64>], dims: [String: Int]
+  ) -> Bool {
+    func inside(_ indices: [Expr]) -> Bool {
+      guard indices.count == tile.shape.count else { return false }
+      return zip(indices, tile.shape).allSatisfy { (i, extent) in
+        guard let r = BoundsAnalysis.range(of: i, variables: ranges, dims: dims) else { return false }
+        return r.lowerBound >= 0 && r.upperBound < Int64(extent)
+      }
+    }
+    func loadsInside(_ e: Expr) -> Bool {
+      e.loads.allSatisfy { $0.tensor != tile.name || $0.bounds != .inBounds || inside($0.indices) }
+    }
+    return stmts.allSatisfy { s in
+      switch s {
+      case .loop(let l):
+        var inner = ranges
+        inner[l.variable] = range(of: l, ranges, dims: dims)
+        return loadsInside(l.lowerBound) && loadsInside(l.upperBound)
+          && accessesInside(tile, l.body, ranges: inner, dims: dims)
+      case .store(let buffer, let indices, let value):
+        return (buffer != tile.name || inside(indices)) && indices.allSatisfy(loadsInside) && loadsInside(value)
+      case .ifThen(let c, let t, let e):
+        return loadsInside(c) && accessesInside(tile, t + e, ranges: ranges, dims: dims)
+      case .allocate(let buffer, let body):
+        return buffer.name == tile.name || accessesInside(tile, body, ranges: ranges, dims: dims)
+      }
     }
   }
 
