@@ -61,4 +61,55 @@ import Testing
     #expect(text.contains("%x[((((o * 16:i64) + i) + k) - 1:i64)] inbounds"), "\(text)")
     #expect(text.contains("(%acc[i] inbounds + %x[((((o * 16:i64) + i) + k) - 1:i64)])\n"), "\(text)")
   }
+
+  /// The last tile runs at the full width only the loops of the tail it is versioned on (the copy-out's
+  /// `min(5, 13 - 5 * o)`): the staged copy's loop `j in 0 .. min(4, 1 - 4 * jo)` (an unroll by 4 of an axis of
+  /// extent 1) keeps its bound, where running it 4 times stored past the tile's extent of 1 along j (difftest
+  /// s2026-p106: a stack overwrite, an O3 segfault).
+  @Test func theLastTileWidensOnlyItsOwnTail() throws {
+    let program = try LoopParser.parse(SourceFile(path: "s.loops", text: """
+      loops @s(%x: f32[13]) -> (%y: f32[13]) dims(N = 13) {
+        for o in 0 .. 3 {
+          local %t: f32[1, 5] {
+            for d in (o * 5:i64) .. min(((o * 5:i64) + 5:i64), 13:i64) {
+              for jo in 0 .. 1 {
+                for j in 0 .. min(4:i64, (1:i64 - (jo * 4:i64))) unroll {
+                  %t[j, (d - (o * 5:i64))] = %x[d]
+                }
+              }
+            }
+            for i in 0 .. min(5:i64, (13:i64 - (o * 5:i64))) {
+              %y[((o * 5:i64) + i)] = %t[0:i64, i] inbounds
+            }
+          }
+        }
+      }
+      """))
+    let text = LoopPrinter.print(FullTiles.version(program))
+    #expect(text.contains("if (o == 2:i64)"), "\(text)")
+    #expect(!text.contains("for j in 0 .. 4 "), "\(text)")
+  }
+
+  /// A loop of the versioned tail whose stores would leave the tile at the full width (`t[i + o / 2 * 2]`: inside for
+  /// i < 3 on the last tile, not for i < 5) keeps its bound.
+  @Test func theLastTileIsNotWidenedPastItsBuffer() throws {
+    let program = try LoopParser.parse(SourceFile(path: "b.loops", text: """
+      loops @b(%x: f32[13]) -> (%y: f32[13]) dims(N = 13) {
+        for o in 0 .. 3 {
+          local %t: f32[5] {
+            for i in 0 .. min(5:i64, (13:i64 - (o * 5:i64))) {
+              %t[(i + ((o / 2:i64) * 2:i64))] = %x[((o * 5:i64) + i)]
+            }
+            for i in 0 .. min(5:i64, (13:i64 - (o * 5:i64))) {
+              %y[((o * 5:i64) + i)] = %t[(i + ((o / 2:i64) * 2:i64))] inbounds
+            }
+          }
+        }
+      }
+      """))
+    let text = LoopPrinter.print(FullTiles.version(program))
+    #expect(text.contains("if (o == 2:i64)"), "\(text)")
+    // Only the full tiles' two loops run 5 wide.
+    #expect(text.components(separatedBy: "for i in 0 .. 5 {").count == 3, "\(text)")
+  }
 }
