@@ -200,15 +200,15 @@ private struct Walk {
 
 extension FullTiles {
   /// The last tile computed at the full width: a loop bounded by the versioned tail `min(c, e)` (the same e, up to
-  /// single-iteration loops) whose statements store only into the tile's own buffer (the accumulation, not the
-  /// copy-out) runs c iterations, its reads of other buffers padded (the extra lanes read the pad value where they
-  /// leave a buffer, and the bounds analysis proves the rest inside again). The extra lanes fill accumulator columns
-  /// that are never copied out; the accumulators keep constant indices without masks, so LLVM keeps them in
-  /// registers (a predicated 14-of-16-lane tile kept them in memory: 10x slower per element). A loop is widened
-  /// only when the interval analysis proves every access of the tile inside it within the tile's extents (`ranges`:
-  /// the enclosing variables, the tile's index fixed at its last value): another tail of the tile (a staged copy
-  /// unrolled by 4 along an extent of 1, `min(4, 1 - 4 * d2.o)`) widened past the buffer and wrote the stack
-  /// (difftest program 106, Tests/Corpus/difftest-regressions/o3-local-stage-memcpy).
+  /// single-iteration loops and spelling: `sameTail`) whose statements store only into the tile's own buffer (the
+  /// accumulation, not the copy-out) runs c iterations, its reads of other buffers padded (the extra lanes read the
+  /// pad value where they leave a buffer, and the bounds analysis proves the rest inside again). The extra lanes fill
+  /// accumulator columns that are never copied out; the accumulators keep constant indices without masks, so LLVM
+  /// keeps them in registers (a predicated 14-of-16-lane tile kept them in memory: 10x slower per element). A loop
+  /// is widened only when the interval analysis proves that the tile's indices that read its variable stay inside
+  /// the tile at the full width (`ranges`: the enclosing variables, the tile's index fixed at its last value). Every
+  /// loop of another tail once ran at the full width: a staged copy's `min(4, 1 - 4 * d2.o)` (an unroll by 4 over an
+  /// extent of 1) stored past its stack buffer (difftest s2026-p106, an O3 segfault).
   static func widen(
     _ s: Stmt, tile: Buffer, tail: (e: Expr, c: Int64), single: [String: Expr], ranges: [String: ClosedRange<Int64>],
     dims: [String: Int]
@@ -220,12 +220,14 @@ extension FullTiles {
       {
         for (side, other) in [(a, b), (b, a)] {
           guard case .constant(let k) = side, case .int(let v) = k.value, v == tail.c,
-            other.substituting(single) == tail.e
+            sameTail(other.substituting(single), tail, ranges: ranges, dims: dims)
           else { continue }
           var wide = l
           wide.upperBound = side
           wide.body = l.body.map { padded($0, except: tile.name) }
-          if accessesInside(tile, [.loop(wide)], ranges: ranges, dims: dims) { return .loop(wide) }
+          if accessesInside(tile, [.loop(wide)], changed: [l.variable], ranges: ranges, dims: dims) {
+            return .loop(wide)
+          }
         }
       }
       var inner = ranges
@@ -246,6 +248,23 @@ extension FullTiles {
     }
   }
 
+  /// Whether `e` is the versioned tail's extent: the same expression, or another spelling of it (matmul's
+  /// `(min(4 * m.o + 4, 67) - 4 * m.o) - 4 * c.acc.m.o` beside `67 - 4 * m.o`) that reads a variable of it and takes
+  /// its single value on the last tile (`ranges`: the tile's index fixed at its last value), at least 1 (so the
+  /// loop ran on the last tile, with every index that does not read its variable).
+  static func sameTail(
+    _ e: Expr, _ tail: (e: Expr, c: Int64), ranges: [String: ClosedRange<Int64>], dims: [String: Int]
+  ) -> Bool {
+    guard let theirs = BoundsAnalysis.range(of: tail.e, variables: ranges, dims: dims), theirs.count == 1,
+      theirs.lowerBound >= 1
+    else { return false }
+    if e == tail.e { return true }
+    guard !e.indexNames.isDisjoint(with: tail.e.indexNames),
+      let mine = BoundsAnalysis.range(of: e, variables: ranges, dims: dims)
+    else { return false }
+    return mine == theirs
+  }
+
   /// The range of a loop's variable from its bounds' ranges under `ranges`; nil when unknown or empty.
   static func range(
     of l: Loop, _ ranges: [String: ClosedRange<Int64>], dims: [String: Int]
@@ -257,15 +276,17 @@ extension FullTiles {
     return lo.lowerBound...(hi.upperBound - 1)
   }
 
-  /// Whether every store into `tile` and every unchecked (`inBounds`) load of it in `stmts` provably indexes inside
-  /// its extents, the enclosing variables in `ranges` (the loops of `stmts` add theirs; a variable of unknown range
-  /// makes its indices unknown, so the answer is no).
+  /// Whether, in `stmts`, every index of a store into `tile` or of an unchecked (`inBounds`) load of it that reads a
+  /// `changed` variable (the widened loop's, and those of the loops whose bounds read one) provably lies inside the
+  /// tile's extent, the enclosing variables in `ranges`. The other indices take the values they took before the
+  /// widening. A variable of unknown range makes the answer no.
   static func accessesInside(
-    _ tile: Buffer, _ stmts: [Stmt], ranges: [String: ClosedRange<Int64>], dims: [String: Int]
+    _ tile: Buffer, _ stmts: [Stmt], changed: Set<String>, ranges: [String: ClosedRange<Int64>], dims: [String: Int]
   ) -> Bool {
     func inside(_ indices: [Expr]) -> Bool {
       guard indices.count == tile.shape.count else { return false }
       return zip(indices, tile.shape).allSatisfy { (i, extent) in
+        guard !i.indexNames.isDisjoint(with: changed) else { return true }
         guard let r = BoundsAnalysis.range(of: i, variables: ranges, dims: dims) else { return false }
         return r.lowerBound >= 0 && r.upperBound < Int64(extent)
       }
@@ -278,14 +299,19 @@ extension FullTiles {
       case .loop(let l):
         var inner = ranges
         inner[l.variable] = range(of: l, ranges, dims: dims)
+        var innerChanged = changed
+        if !(l.lowerBound.indexNames.union(l.upperBound.indexNames)).isDisjoint(with: changed) {
+          innerChanged.insert(l.variable)
+        }
         return loadsInside(l.lowerBound) && loadsInside(l.upperBound)
-          && accessesInside(tile, l.body, ranges: inner, dims: dims)
+          && accessesInside(tile, l.body, changed: innerChanged, ranges: inner, dims: dims)
       case .store(let buffer, let indices, let value):
         return (buffer != tile.name || inside(indices)) && indices.allSatisfy(loadsInside) && loadsInside(value)
       case .ifThen(let c, let t, let e):
-        return loadsInside(c) && accessesInside(tile, t + e, ranges: ranges, dims: dims)
+        return loadsInside(c) && accessesInside(tile, t + e, changed: changed, ranges: ranges, dims: dims)
       case .allocate(let buffer, let body):
-        return buffer.name == tile.name || accessesInside(tile, body, ranges: ranges, dims: dims)
+        return buffer.name == tile.name
+          || accessesInside(tile, body, changed: changed, ranges: ranges, dims: dims)
       }
     }
   }
