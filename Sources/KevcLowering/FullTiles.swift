@@ -278,13 +278,17 @@ extension FullTiles {
 
   /// Whether, in `stmts`, every index of a store into `tile` or of an unchecked (`inBounds`) load of it that reads a
   /// `changed` variable (the widened loop's, and those of the loops whose bounds read one) provably lies inside the
-  /// tile's extent, the enclosing variables in `ranges`. The other indices take the values they took before the
-  /// widening. A variable of unknown range makes the answer no.
+  /// tile's extent, the enclosing variables in `ranges`, and every store into the tile reads one (its extra lanes
+  /// write elements of their own, not one the real lanes use: `acc[j] = max(acc[j], x[..])` along the widened loop
+  /// would take the pad value into the maximum). The other indices take the values they took before the widening. A
+  /// variable of unknown range makes the answer no.
   static func accessesInside(
     _ tile: Buffer, _ stmts: [Stmt], changed: Set<String>, ranges: [String: ClosedRange<Int64>], dims: [String: Int]
   ) -> Bool {
-    func inside(_ indices: [Expr]) -> Bool {
+    func inside(_ indices: [Expr], store: Bool = false) -> Bool {
       guard indices.count == tile.shape.count else { return false }
+      // A store whose indices read no changed variable would write the extra lanes' values over a used element.
+      if store, indices.allSatisfy({ $0.indexNames.isDisjoint(with: changed) }) { return false }
       return zip(indices, tile.shape).allSatisfy { (i, extent) in
         guard !i.indexNames.isDisjoint(with: changed) else { return true }
         guard let r = BoundsAnalysis.range(of: i, variables: ranges, dims: dims) else { return false }
@@ -306,7 +310,8 @@ extension FullTiles {
         return loadsInside(l.lowerBound) && loadsInside(l.upperBound)
           && accessesInside(tile, l.body, changed: innerChanged, ranges: inner, dims: dims)
       case .store(let buffer, let indices, let value):
-        return (buffer != tile.name || inside(indices)) && indices.allSatisfy(loadsInside) && loadsInside(value)
+        return (buffer != tile.name || inside(indices, store: true)) && indices.allSatisfy(loadsInside)
+          && loadsInside(value)
       case .ifThen(let c, let t, let e):
         return loadsInside(c) && accessesInside(tile, t + e, changed: changed, ranges: ranges, dims: dims)
       case .allocate(let buffer, let body):

@@ -112,4 +112,31 @@ import Testing
     // Only the full tiles' two loops run 5 wide.
     #expect(text.components(separatedBy: "for i in 0 .. 5 {").count == 3, "\(text)")
   }
+
+  /// A loop of the versioned tail that folds into one element of the tile (`acc[j] = max(acc[j], x[...])` along
+  /// i) keeps its bound in the last tile: at the full width its extra lanes would fold the pad value 0 into the
+  /// maximum.
+  @Test func theLastTileDoesNotWidenAFoldIntoOneElement() throws {
+    let program = try LoopParser.parse(SourceFile(path: "m.loops", text: """
+      loops @m(%x: f32[20]) -> (%y: f32[40]) dims(N = 20) {
+        for o in 0 .. 2 {
+          local %acc: f32[2] {
+            for j in 0 .. 2 {
+              %acc[j] = -1000.0:f32
+              for i in 0 .. min(16:i64, (20:i64 - (o * 16:i64))) {
+                %acc[j] = max(%acc[j] inbounds, %x[((o * 16:i64) + i)])
+              }
+            }
+            for j in 0 .. 2 {
+              %y[((o * 2:i64) + j)] = %acc[j] inbounds
+            }
+          }
+        }
+      }
+      """))
+    let text = LoopPrinter.print(FullTiles.version(program))
+    #expect(text.contains("if (o == 1:i64)"), "\(text)")
+    // The full tiles' loop runs 16 wide (o < 1), the last tile's keeps its bound.
+    #expect(text.components(separatedBy: "for i in 0 .. 16 {").count == 2, "\(text)")
+  }
 }
