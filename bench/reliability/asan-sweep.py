@@ -22,16 +22,17 @@ import tempfile
 CTYPES = {"float": 4, "double": 8, "uint16_t": 2, "int8_t": 1, "uint8_t": 1, "int32_t": 4, "int64_t": 8}
 
 
-def bundles(kevc, seed, first, count):
+def bundles(kevc, seed, first, count, work):
     out = subprocess.run([kevc, "difftest", "--programs", str(count), "--seed", str(seed), "--first", str(first),
-                          "--verbose"], capture_output=True, text=True).stdout
-    parts = re.split(r"^--- program (\d+) \(([^)]*)\): (\S+)\n", out, flags=re.M)
+                          "--verbose", "--mismatches", os.path.join(work, "mismatches")],
+                         capture_output=True, text=True).stdout
+    parts = re.split(r"^--- program (\d+) \(([^)]*)\): (.*)\n", out, flags=re.M)
     for k in range(1, len(parts) - 3, 4):
         index, mode, outcome, body = int(parts[k]), parts[k + 1], parts[k + 2], parts[k + 3]
         if "#---trace" not in body:
             continue
         spec, trace = body.split("#---trace", 1)
-        trace_lines = [l for l in trace.split("\n")[1:] if l.strip() and not l.startswith("{")]
+        trace_lines = [l for l in trace.split("\n")[1:] if l.strip() and not l.startswith(("{", "#"))]
         yield index, mode, outcome, spec, "\n".join(trace_lines) + ("\n" if trace_lines else "")
 
 
@@ -114,7 +115,7 @@ def main():
     if not os.path.exists(runtime):
         sys.exit("asan-sweep: kevc --emit runtime wrote nothing")
     counts, failures = {}, []
-    for index, mode, outcome, spec, trace in bundles(kevc, seed, first, count):
+    for index, mode, outcome, spec, trace in bundles(kevc, seed, first, count, work):
         verdict, detail = check(kevc, runtime, work, spec, trace)
         counts[verdict] = counts.get(verdict, 0) + 1
         if verdict in ("asan", "crash", "build-failed"):
@@ -122,9 +123,9 @@ def main():
             open(os.path.join(outdir, name + ".kev"), "w").write(spec)
             if trace:
                 open(os.path.join(outdir, name + ".trace"), "w").write(trace)
-            open(os.path.join(outdir, name + ".asan.txt"), "w").write(f"mode {mode}, difftest {outcome}\n{detail}")
+            open(os.path.join(outdir, name + ".asan.txt"), "w").write(f"mode {mode}, difftest {outcome[:200]}\n{detail}")
             first_line = next((l for l in detail.split("\n") if "ERROR" in l or "error" in l), detail[:200])
-            failures.append({"program": name, "mode": mode, "difftest": outcome, "verdict": verdict,
+            failures.append({"program": name, "mode": mode, "difftest": outcome[:200], "verdict": verdict,
                              "first": first_line.strip()})
             print(f"{name} ({mode}): {verdict}: {first_line.strip()}", flush=True)
     summary = {"seed": seed, "first": first, "programs": count, "outcomes": counts, "failures": failures}
