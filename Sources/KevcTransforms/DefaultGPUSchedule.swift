@@ -17,6 +17,9 @@ import KevcIR
 /// P. Phases: a sum's output axis read under guards `(E % s) == c` and divisions `E / s` (a strided transposed
 ///    convolution) is split by phase (`phase_split`) wherever the rewrite is legal: one dense convolution per phase
 ///    without the discarded taps, which the rules below schedule like any other, and an elementwise interleaving.
+/// D. (sketch `deinterleaved` only) A sum reading an input with a constant stride along its contiguous output axis,
+///    where another output axis reuses each element, reads the input's copy de-interleaved by phase (`deinterleave`,
+///    the CPU's rule 2b): the block loads along that axis become contiguous for one extra pass over the input.
 /// 0. Fuse the windows of a convolution with few channels: a contraction whose shared reduction axes include a
 ///    window axis (at most 16 taps, read at `l + k - 1` with an output axis) and whose other shared axes (the
 ///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations, with at least
@@ -107,6 +110,12 @@ extension DefaultSchedule {
     }
     // The definitions after the phase split (it leaves an elementwise interleaving for rule 1 to inline).
     let phased = k
+    // D. (sketch `deinterleaved`) Strided convolutions read their input de-interleaved by phase (CPU rule 2b): a
+    // copy adjacent along the strided axis, so a block's loads along it are contiguous (one extra pass over it).
+    // The copy is not among `phased`'s definitions, so rule 1 never inlines it back.
+    if sketch.stridedCopies {
+      for t in stridedCopies(in: k) { attempt(t) }
+    }
 
     // O. Online reductions: one pass for a max and the sums of exp(x - max) that read it, where the rows are
     // longer than a program keeps in registers (every sketch), or everywhere (sketch `online`).

@@ -176,14 +176,7 @@ public enum DefaultSchedule {
 
     // 2b. A sum that reads a tensor with a stride along its contiguous axis (a strided convolution's input), where
     // other output axes reuse each element (the output channels), reads a de-interleaved copy, adjacent along it.
-    for d in k.definitions where d.effectiveSchedule.placement == .root && d.reduction?.op == .sum {
-      guard let column = d.axes.last?.name else { continue }
-      for x in d.stridedInputs(along: column) {
-        let read = Set(d.body.loads.filter { $0.tensor == x }.flatMap { $0.indices.flatMap(\.indexNames) })
-        guard d.axes.contains(where: { !read.contains($0.name) }) else { continue }
-        _ = attempt(.deinterleave(tensor: d.name, input: x, axis: column))
-      }
-    }
+    for t in stridedCopies(in: k) { _ = attempt(t) }
     // 2c. Such a sum whose reads of a reused input fall outside it (a convolution's zero padding) reads a copy with
     // the border, in bounds: its vector loads are not masked per tap. Only for short rows (at most `paddedRowLimit`
     // elements), where the masked tiles at the row's ends are a large share of it; on long rows the copy costs more
@@ -363,5 +356,24 @@ public enum DefaultSchedule {
       total = total &* max(1, (try? k.maxExtent(l.name, in: d)) ?? 64)
     }
     return total
+  }
+}
+
+extension DefaultSchedule {
+  /// Rule 2b (CPU) and GPU rule D (sketch `deinterleaved`): for each sum computed at the root that reads a tensor
+  /// with a constant stride along its contiguous output axis (`x[n, c, 3 l + 4 k]`, a strided convolution's input),
+  /// where another output axis reuses each element it reads (the output channels), the `deinterleave` that makes
+  /// it read a copy adjacent along that axis. Each is legal on its own; apply them in order, keeping those that apply.
+  static func stridedCopies(in k: Kernel) -> [Transform] {
+    var out: [Transform] = []
+    for d in k.definitions where d.effectiveSchedule.placement == .root && d.reduction?.op == .sum {
+      guard let column = d.axes.last?.name else { continue }
+      for x in d.stridedInputs(along: column) {
+        let read = Set(d.body.loads.filter { $0.tensor == x }.flatMap { $0.indices.flatMap(\.indexNames) })
+        guard d.axes.contains(where: { !read.contains($0.name) }) else { continue }
+        out.append(.deinterleave(tensor: d.name, input: x, axis: column))
+      }
+    }
+    return out
   }
 }

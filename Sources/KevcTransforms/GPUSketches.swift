@@ -37,7 +37,10 @@ import KevcIR
 /// - `separate-stencils`: a stencil (a reduction of at most 16 constant points) stays a kernel of its own before
 ///   its elementwise epilogue (the default before rule 3b took stencils);
 /// - `separate-contractions`: a contraction stays a kernel of its own before its elementwise epilogue, its result
-///   through memory (the default before rule 3b took contractions).
+///   through memory (the default before rule 3b took contractions);
+/// - `deinterleaved`: a sum that reads an input with a constant stride along its contiguous output axis, where
+///   another output axis reuses each element (a strided convolution), reads a copy de-interleaved by phase
+///   (`deinterleave`, the CPU's rule 2b): contiguous block loads for one extra pass over the input.
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -70,6 +73,8 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule O (before rule 0): online reductions: `fuse_reductions` on every definition where it is legal (a sum of
   /// `exp(x - max)` and its readers become one pass carrying a running maximum: online softmax, logsumexp).
   public var onlineReductions = false
+  /// Rule D: sums that read an input with a constant stride along their contiguous axis read a de-interleaved copy.
+  public var stridedCopies = false
   /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `tf32x3` for a
   /// compute-bound contraction whose tiles fit the matrix units, else f32 on the FMA units).
   public var dotPrecision: DotPrecision? = nil
@@ -135,6 +140,7 @@ public struct GPUSketch: Sendable, Hashable {
         $0.onlineReductions = true
         $0.rowsPerProgram = 2
       },
+      with("deinterleaved") { $0.stridedCopies = true },
     ]
   }()
 }

@@ -54,7 +54,11 @@ import Testing
     // The split of 3 the H100 measured 870x slower than the best: past the factor (33x estimated); a split of 8
     // (estimated 12.5x) is measured. (The two-kernel form the H100 measured: sketch separate-contractions.)
     let k = try Self.bound(Self.matmul.0, Self.matmul.1)
-    let separate = try #require(GPUSketch.all.first { $0.name == "separate-contractions" })
+    // Not `#require` of the optional sketch (DefaultGPUScheduleTests.sketch says why).
+    guard let separate = GPUSketch.all.first(where: { $0.name == "separate-contractions" }) else {
+      Issue.record("no sketch separate-contractions")
+      return
+    }
     let d = DefaultSchedule.gpu(for: k, sketch: separate)
     let best = ScheduleCost.estimate(try d.apply(to: k)).seconds
     #expect(ScheduleCost.estimate(try Self.resplit(d, 3).apply(to: k)).seconds > factor * best)

@@ -11,6 +11,9 @@
 # 4. HIP compiled as CUDA through the harness on every spec of specs/ (kevc run --target hip);
 # 5. bench/search/multigpu.sh on this host's GPUs (one GPU: the script's modes agree; Ray where installed).
 # Parts not in the default set:
+#   argreduce: bench/gpu/argreduce-check.sh (every arg-reduction at its bench shape, Triton) and the probe
+#            bench/gpu/probes/argreduce_variants.py (one-change variants of the 67c1d8a argmax module);
+#   variants: bench/gpu/sketch-variants.sh run SESSION_VARIANTS_PREP (prepared here): defaults beside sketches;
 #   targets: bench/gpu/targets-check.sh with KEVC_TARGETS (default "triton hip"): every spec of specs/ (the corpus
 #            included) through the harness per target, then the 12 bench/gpu ops timed per target (SESSION_TARGETS_SECONDS);
 #   cute:    bench/gpu/cute-check.sh run SESSION_CUTE_PREP (prepared here with Swift; the DSL's wheels from
@@ -38,6 +41,26 @@ say "attention"
 timeout "${SESSION_ATT_SECONDS:-150}" bench/gpu/rewrites-check.sh /tmp/sc-att --attention > /tmp/sc-att.log 2>&1
 say "attention exit $?"
 cp /tmp/sc-att/rewrites.md "$OUT/attention.md" 2>/dev/null; tail -5 /tmp/sc-att.log >> "$OUT/session.log"
+fi
+
+if want argreduce; then
+say "argreduce"
+timeout "${SESSION_ARG_SECONDS:-150}" bench/gpu/argreduce-check.sh /tmp/sc-arg triton > /tmp/sc-arg.log 2>&1
+say "argreduce exit $?"
+cp /tmp/sc-arg/argreduce.txt "$OUT/argreduce.txt" 2>/dev/null
+timeout "${SESSION_ARG_PROBE_SECONDS:-90}" python3 bench/gpu/probes/argreduce_variants.py \
+  bench/gpu/probes/argmax-4096x32000-67c1d8a.py /tmp/sc-arg/variants.json > /tmp/sc-arg/variants.log 2>&1
+say "argreduce probe exit $?"
+tail -20 /tmp/sc-arg/variants.log >> "$OUT/session.log"
+tar czf "$OUT/argreduce.tgz" -C /tmp/sc-arg . 2>/dev/null
+fi
+
+if want variants; then
+say "variants"
+timeout $(( ${SESSION_VARIANTS_SECONDS:-200} + 30 )) bench/gpu/sketch-variants.sh run "${SESSION_VARIANTS_PREP:?SESSION_VARIANTS_PREP}" \
+  /tmp/sc-var "${SESSION_VARIANTS_SECONDS:-200}" > /tmp/sc-var.log 2>&1
+say "variants exit $?"
+cp /tmp/sc-var/variants.md "$OUT/variants.md" 2>/dev/null; cp /tmp/sc-var/variants.txt "$OUT/variants.txt" 2>/dev/null
 fi
 
 if want targets; then
