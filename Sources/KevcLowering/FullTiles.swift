@@ -252,8 +252,10 @@ extension FullTiles {
   /// time in its 6-column tiles than in its full ones). Nil when it does not apply exactly: a buffer that the tile
   /// writes besides its own is also read in it (an accumulation into the output), a loop bounded by `min(c, e)`
   /// whose e reads o but is not a constant at o = k (single-iteration loop variables taken as 0), or no loop has
-  /// such a bound: every tail loop of o in the tile (its accumulation and its copy-out) is shifted, or none. Tails
-  /// of other loops (the rows' when o runs over columns) are left to the next version. o is not substituted.
+  /// such a bound, or they would shift by different amounts, or the tile is read or written outside them (a staged
+  /// copy of an input filled by other loops holds the unshifted columns): every tail loop of o in the tile (its
+  /// accumulation and its copy-out) is shifted, or none. Tails of other loops (the rows' when o runs over columns)
+  /// are left to the next version. o is not substituted.
   static func shiftedBack(
     _ body: [Stmt], _ o: String, _ k: Int64, tile: String, single: [String: Expr], dims: [String: Int]
   ) -> [Stmt]? {
@@ -262,38 +264,45 @@ extension FullTiles {
     for s in body { collectAccesses(s, stored: &stored, read: &read) }
     stored.remove(tile)
     guard stored.isDisjoint(with: read) else { return nil }
-    var shifted = false
+    var amounts = Set<Int64>()
     var exact = true
-    func walk(_ s: Stmt) -> Stmt {
+    // Every access of the tile must lie in a shifted loop (the tile then holds, lane for lane, the shifted columns):
+    // a staged copy filled outside the tail loops holds the unshifted ones.
+    func touchesTile(_ e: Expr) -> Bool { e.loads.contains { $0.tensor == tile } }
+    func walk(_ s: Stmt, inside: Bool) -> Stmt {
       switch s {
       case .loop(var l):
+        if !inside, touchesTile(l.lowerBound) || touchesTile(l.upperBound) { exact = false }
+        var shiftedHere = inside
         if l.lowerBound == .constant(.int(0)), let (e, c) = tail(l.upperBound, inner: [], single: single),
           e.indexNames.contains(o)
         {
           guard let r = BoundsAnalysis.range(of: e, variables: [o: k...k], dims: dims), r.lowerBound == r.upperBound,
-            r.lowerBound >= 1
+            r.lowerBound >= 1, r.lowerBound < c, !inside
           else {
             exact = false
             return s
           }
           l.upperBound = .constant(.int(c))
-          if r.lowerBound < c {
-            l.body = l.body.map { shift($0, l.variable, by: c - r.lowerBound, except: tile) }
-            shifted = true
-          }
+          l.body = l.body.map { shift($0, l.variable, by: c - r.lowerBound, except: tile) }
+          amounts.insert(c - r.lowerBound)
+          shiftedHere = true
         }
-        l.body = l.body.map(walk)
+        l.body = l.body.map { walk($0, inside: shiftedHere) }
         return .loop(l)
-      case .store:
+      case .store(let buffer, let indices, let value):
+        if !inside, buffer == tile || touchesTile(value) || indices.contains(where: touchesTile) { exact = false }
         return s
       case .ifThen(let c, let t, let e):
-        return .ifThen(condition: c, then: t.map(walk), else: e.map(walk))
+        if !inside, touchesTile(c) { exact = false }
+        return .ifThen(condition: c, then: t.map { walk($0, inside: inside) }, else: e.map { walk($0, inside: inside) })
       case .allocate(let buffer, let inner):
-        return .allocate(buffer, body: inner.map(walk))
+        return .allocate(buffer, body: inner.map { walk($0, inside: inside) })
       }
     }
-    let out = body.map(walk)
-    return shifted && exact ? out : nil
+    let out = body.map { walk($0, inside: false) }
+    // One shift for every tail loop of o: the lanes of the tile mean the same columns in each.
+    return amounts.count == 1 && exact ? out : nil
   }
 
   /// `v` read as `v - s` everywhere in the statement except in the indices of `tile` (its loads and stores).

@@ -55,6 +55,30 @@ import Testing
     }
   }
 
+  /// A local tile filled by loops that are not its tail loops (a staged copy of an input, `stage`) holds the
+  /// unshifted columns: the last tile is not shifted (kevc difftest seed 5050 program 122 read the copy at the
+  /// shifted columns' lanes).
+  @Test func aStagedCopyIsNotShifted() throws {
+    let program = try LoopParser.parse(SourceFile(path: "s.loops", text: """
+      loops @s(%x: f32[20]) -> (%y: f32[20]) dims(N = 20) {
+        for o in 0 .. 2 {
+          local %t: f32[16] {
+            for d in (o * 16:i64) .. min(((o * 16:i64) + 16:i64), 20:i64) {
+              %t[(d - (o * 16:i64))] = %x[d] inbounds
+            }
+            for i in 0 .. min(16:i64, (20:i64 - (o * 16:i64))) vectorize(16) {
+              %y[((o * 16:i64) + i)] = %t[i] inbounds
+            }
+          }
+        }
+      }
+      """))
+    let text = LoopPrinter.print(FullTiles.version(program))
+    #expect(text.contains("if (o == 1:i64)"), "\(text)")
+    #expect(!text.contains("- 12:i64"), "\(text)")
+    #expect(text.contains("%y[((1:i64 * 16:i64) + i)] = %t[i] inbounds"), "\(text)")
+  }
+
   /// A window tile (`x[o * 16 + i + k - 1]`, padded at both ends) is versioned on its interior: for 1 <= o <= 2 the
   /// interval analysis proves every read inside, so that version reads without a bounds check; the edge tiles keep
   /// their padded reads.
