@@ -45,6 +45,8 @@ private struct Walk {
   let program: LoopProgram
   /// Ranges of the enclosing loop variables.
   var ranges: [String: ClosedRange<Int64>] = [:]
+  /// Enclosing loop variables whose iterations run on the thread pool.
+  var parallel: Set<String> = []
 
   init(program: LoopProgram) {
     self.dims = program.dims
@@ -56,8 +58,11 @@ private struct Walk {
     case .loop(var l):
       let saved = ranges[l.variable]
       ranges[l.variable] = FullTiles.range(of: l, ranges, dims: dims)
+      let wasParallel = parallel.contains(l.variable)
+      if l.kind == .parallel { parallel.insert(l.variable) }
       l.body = l.body.map { version($0) }
       ranges[l.variable] = saved
+      if !wasParallel { parallel.remove(l.variable) }
       return .loop(l)
     case .store:
       return s
@@ -158,13 +163,27 @@ private struct Walk {
     let full = body.map { FullTiles.fill($0, single: single, [e: c]) }
     let condition = Expr.binary(.ge, e, .constant(.int(c)))
     if let (o, k) = lastTile(e, c) {
+      let fixed = [o: Expr.constant(.int(k))]
+      // Shifted back to end at the edge (every lane a real column, reads in bounds), or, where that is not exact
+      // (the tile loop runs on the thread pool, or the tile reads what it writes), widened with padded reads.
       var atLast = ranges
       atLast[o] = k...k
-      let last = body.map {
-        FullTiles.substitute(
-          FullTiles.widen($0, tile: buffer, tail: (e, c), single: single, ranges: atLast, dims: dims),
-          [o: .constant(.int(k))])
+      var shifted =
+        parallel.contains(o) ? nil : FullTiles.shiftedBack(body, o, k, tile: buffer.name, single: single, dims: dims)
+      // The shifted loops index the tile with their whole width too: only where that stays inside it (a tile index
+      // `i + 2` on the last tile, inside for its 3 columns, not for 5).
+      if let s = shifted,
+        !FullTiles.accessesInside(
+          buffer, s, changed: FullTiles.tailLoops(of: o, body, single: single), ranges: atLast, dims: dims)
+      {
+        shifted = nil
       }
+      let last =
+        shifted?.map { FullTiles.substitute($0, fixed) }
+        ?? body.map {
+          FullTiles.substitute(
+            FullTiles.widen($0, tile: buffer, tail: (e, c), single: single, ranges: atLast, dims: dims), fixed)
+        }
       return .ifThen(
         condition: .binary(.and, .binary(.lt, .index(o), .constant(.int(k))), condition),
         then: [tile(buffer, full, depth: depth + 1)],
@@ -318,6 +337,133 @@ extension FullTiles {
         return buffer.name == tile.name
           || accessesInside(tile, body, changed: changed, ranges: ranges, dims: dims)
       }
+    }
+  }
+
+  /// The last tile (o = k) shifted back so that it ends at the edge: a loop `0 .. min(c, e)` whose e reads o and is
+  /// the constant r < c at o = k (the last tile's r columns) runs c iterations, and everything in it but the
+  /// tile buffer's own indices reads its variable v as `v - (c - r)`: the tile computes the c columns that end at
+  /// the edge, of which the first c - r were computed by the tile before (the same values, stored again). Every
+  /// lane is a real column, so the reads stay inside their buffers without a mask (the widened tile read past the
+  /// edge: a masked load per tap, with its mask computed per lane; conv3d_square's 14 columns as 8 + 6 spent more
+  /// time in its 6-column tiles than in its full ones). Nil when it does not apply exactly: a buffer that the tile
+  /// writes besides its own is also read in it (an accumulation into the output), a loop bounded by `min(c, e)`
+  /// whose e reads o but is not a constant at o = k (single-iteration loop variables taken as 0), or no loop has
+  /// such a bound, or they would shift by different amounts, or the tile is read or written outside them (a staged
+  /// copy of an input filled by other loops holds the unshifted columns): every tail loop of o in the tile (its
+  /// accumulation and its copy-out) is shifted, or none. Tails of other loops (the rows' when o runs over columns)
+  /// are left to the next version. o is not substituted.
+  static func shiftedBack(
+    _ body: [Stmt], _ o: String, _ k: Int64, tile: String, single: [String: Expr], dims: [String: Int]
+  ) -> [Stmt]? {
+    var stored = Set<String>()
+    var read = Set<String>()
+    for s in body { collectAccesses(s, stored: &stored, read: &read) }
+    stored.remove(tile)
+    guard stored.isDisjoint(with: read) else { return nil }
+    var amounts = Set<Int64>()
+    var exact = true
+    // Every access of the tile must lie in a shifted loop (the tile then holds, lane for lane, the shifted columns):
+    // a staged copy filled outside the tail loops holds the unshifted ones.
+    func touchesTile(_ e: Expr) -> Bool { e.loads.contains { $0.tensor == tile } }
+    func walk(_ s: Stmt, inside: Bool) -> Stmt {
+      switch s {
+      case .loop(var l):
+        if !inside, touchesTile(l.lowerBound) || touchesTile(l.upperBound) { exact = false }
+        var shiftedHere = inside
+        if l.lowerBound == .constant(.int(0)), let (e, c) = tail(l.upperBound, inner: [], single: single),
+          e.indexNames.contains(o)
+        {
+          guard let r = BoundsAnalysis.range(of: e, variables: [o: k...k], dims: dims), r.lowerBound == r.upperBound,
+            r.lowerBound >= 1, r.lowerBound < c, !inside
+          else {
+            exact = false
+            return s
+          }
+          l.upperBound = .constant(.int(c))
+          l.body = l.body.map { shift($0, l.variable, by: c - r.lowerBound, except: tile) }
+          amounts.insert(c - r.lowerBound)
+          shiftedHere = true
+        }
+        l.body = l.body.map { walk($0, inside: shiftedHere) }
+        return .loop(l)
+      case .store(let buffer, let indices, let value):
+        if !inside, buffer == tile || touchesTile(value) || indices.contains(where: touchesTile) { exact = false }
+        return s
+      case .ifThen(let c, let t, let e):
+        if !inside, touchesTile(c) { exact = false }
+        return .ifThen(condition: c, then: t.map { walk($0, inside: inside) }, else: e.map { walk($0, inside: inside) })
+      case .allocate(let buffer, let inner):
+        return .allocate(buffer, body: inner.map { walk($0, inside: inside) })
+      }
+    }
+    let out = body.map { walk($0, inside: false) }
+    // One shift for every tail loop of o: the lanes of the tile mean the same columns in each.
+    return amounts.count == 1 && exact ? out : nil
+  }
+
+  /// The variables of the loops `0 .. min(c, e)` whose e reads `o` (the loops `shiftedBack` runs at the full width).
+  static func tailLoops(of o: String, _ body: [Stmt], single: [String: Expr]) -> Set<String> {
+    var out = Set<String>()
+    func walk(_ s: Stmt) {
+      switch s {
+      case .loop(let l):
+        if l.lowerBound == .constant(.int(0)), let (e, _) = tail(l.upperBound, inner: [], single: single),
+          e.indexNames.contains(o)
+        {
+          out.insert(l.variable)
+        }
+        l.body.forEach(walk)
+      case .store: break
+      case .ifThen(_, let t, let e): (t + e).forEach(walk)
+      case .allocate(_, let inner): inner.forEach(walk)
+      }
+    }
+    body.forEach(walk)
+    return out
+  }
+
+  /// `v` read as `v - s` everywhere in the statement except in the indices of `tile` (its loads and stores).
+  static func shift(_ s: Stmt, _ v: String, by amount: Int64, except tile: String) -> Stmt {
+    func rewrite(_ e: Expr) -> Expr {
+      switch e {
+      case .load(let l) where l.tensor == tile: return e
+      case .index(let name) where name == v: return .binary(.sub, e, .constant(.int(amount)))
+      case .constant, .index, .dim, .scalar, .load, .unary, .cast, .binary, .select:
+        return e.children.isEmpty ? e : e.withChildren(e.children.map(rewrite))
+      }
+    }
+    switch s {
+    case .loop(var l):
+      l.lowerBound = rewrite(l.lowerBound)
+      l.upperBound = rewrite(l.upperBound)
+      l.body = l.body.map { shift($0, v, by: amount, except: tile) }
+      return .loop(l)
+    case .store(let buffer, let indices, let value):
+      return .store(buffer: buffer, indices: buffer == tile ? indices : indices.map(rewrite), value: rewrite(value))
+    case .ifThen(let c, let t, let e):
+      return .ifThen(
+        condition: rewrite(c), then: t.map { shift($0, v, by: amount, except: tile) },
+        else: e.map { shift($0, v, by: amount, except: tile) })
+    case .allocate(let buffer, let body):
+      return .allocate(buffer, body: body.map { shift($0, v, by: amount, except: tile) })
+    }
+  }
+
+  /// Buffers the statement stores into and buffers it loads from.
+  static func collectAccesses(_ s: Stmt, stored: inout Set<String>, read: inout Set<String>) {
+    var found = Set<String>()
+    forEachExpr(s) { e in for l in e.loads { found.insert(l.tensor) } }
+    read.formUnion(found)
+    switch s {
+    case .loop(let l):
+      for b in l.body { collectAccesses(b, stored: &stored, read: &read) }
+    case .store(let buffer, _, _):
+      stored.insert(buffer)
+    case .ifThen(_, let t, let e):
+      for b in t + e { collectAccesses(b, stored: &stored, read: &read) }
+    case .allocate(_, let body):
+      for b in body { collectAccesses(b, stored: &stored, read: &read) }
     }
   }
 

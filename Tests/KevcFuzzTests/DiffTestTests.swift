@@ -40,7 +40,9 @@ import Testing
   /// Programs on which the tester once found wrong code or a legal schedule the lowering refused
   /// (Tests/Corpus/difftest-regressions) now match the
   /// interpreter, compiled at -O3 and checked with the trial seeds of their run.
-  @Test(arguments: ["s1-p10797", "s1-p10247", "s1-p10928", "s1-p2867", "s1-p10745", "s2026-p106", "s49-p277"])
+  @Test(arguments: ["s1-p10797", "s1-p10247", "s1-p10928", "s1-p2867", "s1-p10745", "s2026-p106", "s49-p277",
+    "s5050-p122", "s5050-p205",
+  ])
   func savedMismatchesMatchTheInterpreter(_ name: String) throws {
     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Corpus/difftest-regressions")

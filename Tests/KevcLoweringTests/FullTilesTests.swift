@@ -1,5 +1,6 @@
 // FullTiles: a local tile with a tail is versioned into full tiles (constant bounds), the last tile (its index
-// fixed, accumulation at the full width) and anything else as it was.
+// fixed, shifted back to end at the edge, or where that is not exact accumulated at the full width) and anything
+// else as it was.
 import KevcBasic
 import KevcIR
 import KevcLowering
@@ -27,10 +28,55 @@ import Testing
     // Full tiles: o < 1, constant bounds, the read proven inside.
     #expect(text.contains("if ((o < 1:i64) and ((20:i64 - (o * 16:i64)) >= 16:i64))"))
     #expect(text.contains("%acc[i] = %x[((o * 16:i64) + i)] inbounds"))
-    // The last tile: o fixed at 1, the accumulation at the full width with its read padded, the copy-out bounded.
-    #expect(text.contains("if (o == 1:i64)"))
-    #expect(text.contains("%acc[i] = %x[((1:i64 * 16:i64) + i)]\n"))
-    #expect(text.contains("for i in 0 .. min(16:i64, (20:i64 - (1:i64 * 16:i64))) vectorize(16)"))
+    // The last tile: o fixed at 1, shifted back by 12 to end at the edge (columns 4 to 19, the first 12 computed
+    // again): the accumulation and the copy-out at the full width, the read proven inside, the tile's own indices
+    // unshifted.
+    #expect(text.contains("if (o == 1:i64)"), "\(text)")
+    #expect(text.contains("%acc[i] = %x[((1:i64 * 16:i64) + (i - 12:i64))] inbounds"), "\(text)")
+    #expect(text.contains("%y[((1:i64 * 16:i64) + (i - 12:i64))] = %acc[i] inbounds"), "\(text)")
+    #expect(!text.contains("min(16:i64, (20:i64 - (1:i64 * 16:i64)))"), "\(text)")
+  }
+
+  /// Where the shifted tile would not be exact, the last tile accumulates at the full width with its reads padded
+  /// and copies out only its columns: when the tile loop runs on the thread pool (two threads would store the
+  /// shared columns), and when the tile reads a buffer it stores into (`y += acc`: stored twice, added twice).
+  @Test func aLastTileIsWidenedWhereAShiftIsNotExact() throws {
+    let accumulating = Self.tile.replacingOccurrences(
+      of: "%y[((o * 16:i64) + i)] = %acc[i] inbounds", with: "%y[((o * 16:i64) + i)] = (%y[((o * 16:i64) + i)] + %acc[i] inbounds)")
+    let parallel = Self.tile.replacingOccurrences(of: "for o in 0 .. 2 {", with: "for o in 0 .. 2 parallel {")
+    for source in [accumulating, parallel] {
+      #expect(source != Self.tile)
+      let program = try LoopParser.parse(SourceFile(path: "t.loops", text: source))
+      let text = LoopPrinter.print(FullTiles.version(program))
+      #expect(text.contains("if (o == 1:i64)"), "\(text)")
+      #expect(text.contains("%acc[i] = %x[((1:i64 * 16:i64) + i)]\n"), "\(text)")
+      #expect(text.contains("for i in 0 .. min(16:i64, (20:i64 - (1:i64 * 16:i64))) vectorize(16)"), "\(text)")
+      #expect(!text.contains("- 12:i64"), "\(text)")
+    }
+  }
+
+  /// A local tile filled by loops that are not its tail loops (a staged copy of an input, `stage`) holds the
+  /// unshifted columns: the last tile is not shifted (kevc difftest seed 5050 program 122 read the copy at the
+  /// shifted columns' lanes).
+  @Test func aStagedCopyIsNotShifted() throws {
+    let program = try LoopParser.parse(SourceFile(path: "s.loops", text: """
+      loops @s(%x: f32[20]) -> (%y: f32[20]) dims(N = 20) {
+        for o in 0 .. 2 {
+          local %t: f32[16] {
+            for d in (o * 16:i64) .. min(((o * 16:i64) + 16:i64), 20:i64) {
+              %t[(d - (o * 16:i64))] = %x[d] inbounds
+            }
+            for i in 0 .. min(16:i64, (20:i64 - (o * 16:i64))) vectorize(16) {
+              %y[((o * 16:i64) + i)] = %t[i] inbounds
+            }
+          }
+        }
+      }
+      """))
+    let text = LoopPrinter.print(FullTiles.version(program))
+    #expect(text.contains("if (o == 1:i64)"), "\(text)")
+    #expect(!text.contains("- 12:i64"), "\(text)")
+    #expect(text.contains("%y[((1:i64 * 16:i64) + i)] = %t[i] inbounds"), "\(text)")
   }
 
   /// A window tile (`x[o * 16 + i + k - 1]`, padded at both ends) is versioned on its interior: for 1 <= o <= 2 the
