@@ -236,7 +236,9 @@ public enum IRPrinter {
     return true
   }
 
-  static func quoted(_ name: String) -> String {
+  /// A name in double quotes, `"` and `\` escaped, control characters as `\n`, `\t` or `\u{..}` (shared with the
+  /// loop IR's printer).
+  package static func quoted(_ name: String) -> String {
     var s = "\""
     for u in name.unicodeScalars {
       switch u {

@@ -45,6 +45,8 @@ private struct Walk {
   let program: LoopProgram
   /// Ranges of the enclosing loop variables.
   var ranges: [String: ClosedRange<Int64>] = [:]
+  /// Enclosing loop variables whose iterations run on the thread pool.
+  var parallel: Set<String> = []
 
   init(program: LoopProgram) {
     self.dims = program.dims
@@ -55,16 +57,12 @@ private struct Walk {
     switch s {
     case .loop(var l):
       let saved = ranges[l.variable]
-      if let lo = BoundsAnalysis.range(of: l.lowerBound, variables: ranges, dims: dims),
-        let hi = BoundsAnalysis.range(of: l.upperBound, variables: ranges, dims: dims), hi.upperBound > Int64.min,
-        lo.lowerBound <= hi.upperBound - 1
-      {
-        ranges[l.variable] = lo.lowerBound...(hi.upperBound - 1)
-      } else {
-        ranges[l.variable] = nil
-      }
+      ranges[l.variable] = FullTiles.range(of: l, ranges, dims: dims)
+      let wasParallel = parallel.contains(l.variable)
+      if l.kind == .parallel { parallel.insert(l.variable) }
       l.body = l.body.map { version($0) }
       ranges[l.variable] = saved
+      if !wasParallel { parallel.remove(l.variable) }
       return .loop(l)
     case .store:
       return s
@@ -165,7 +163,27 @@ private struct Walk {
     let full = body.map { FullTiles.fill($0, single: single, [e: c]) }
     let condition = Expr.binary(.ge, e, .constant(.int(c)))
     if let (o, k) = lastTile(e, c) {
-      let last = body.map { FullTiles.widen(FullTiles.substitute($0, [o: .constant(.int(k))]), tile: buffer.name) }
+      let fixed = [o: Expr.constant(.int(k))]
+      // Shifted back to end at the edge (every lane a real column, reads in bounds), or, where that is not exact
+      // (the tile loop runs on the thread pool, or the tile reads what it writes), widened with padded reads.
+      var atLast = ranges
+      atLast[o] = k...k
+      var shifted =
+        parallel.contains(o) ? nil : FullTiles.shiftedBack(body, o, k, tile: buffer.name, single: single, dims: dims)
+      // The shifted loops index the tile with their whole width too: only where that stays inside it (a tile index
+      // `i + 2` on the last tile, inside for its 3 columns, not for 5).
+      if let s = shifted,
+        !FullTiles.accessesInside(
+          buffer, s, changed: FullTiles.tailLoops(of: o, body, single: single), ranges: atLast, dims: dims)
+      {
+        shifted = nil
+      }
+      let last =
+        shifted?.map { FullTiles.substitute($0, fixed) }
+        ?? body.map {
+          FullTiles.substitute(
+            FullTiles.widen($0, tile: buffer, tail: (e, c), single: single, ranges: atLast, dims: dims), fixed)
+        }
       return .ifThen(
         condition: .binary(.and, .binary(.lt, .index(o), .constant(.int(k))), condition),
         then: [tile(buffer, full, depth: depth + 1)],
@@ -200,34 +218,252 @@ private struct Walk {
 }
 
 extension FullTiles {
-  /// The last tile computed at the full width: a loop bounded by `min(c, e)` whose statements store only into the
-  /// tile's own buffer (the accumulation, not the copy-out) runs c iterations, its reads of other buffers padded
-  /// (the extra lanes read the pad value where they leave a buffer, and the bounds analysis proves the rest inside
-  /// again). The extra lanes fill accumulator columns that are never copied out; the accumulators keep constant
-  /// indices without masks, so LLVM keeps them in registers (a predicated 14-of-16-lane tile kept them in memory:
-  /// 10x slower per element).
-  static func widen(_ s: Stmt, tile: String) -> Stmt {
+  /// The last tile computed at the full width: a loop bounded by the versioned tail `min(c, e)` (the same e, up to
+  /// single-iteration loops and spelling: `sameTail`) whose statements store only into the tile's own buffer (the
+  /// accumulation, not the copy-out) runs c iterations, its reads of other buffers padded (the extra lanes read the
+  /// pad value where they leave a buffer, and the bounds analysis proves the rest inside again). The extra lanes fill
+  /// accumulator columns that are never copied out; the accumulators keep constant indices without masks, so LLVM
+  /// keeps them in registers (a predicated 14-of-16-lane tile kept them in memory: 10x slower per element). A loop
+  /// is widened only when the interval analysis proves that the tile's indices that read its variable stay inside
+  /// the tile at the full width (`ranges`: the enclosing variables, the tile's index fixed at its last value). Every
+  /// loop of another tail once ran at the full width: a staged copy's `min(4, 1 - 4 * d2.o)` (an unroll by 4 over an
+  /// extent of 1) stored past its stack buffer (difftest s2026-p106, an O3 segfault).
+  static func widen(
+    _ s: Stmt, tile: Buffer, tail: (e: Expr, c: Int64), single: [String: Expr], ranges: [String: ClosedRange<Int64>],
+    dims: [String: Int]
+  ) -> Stmt {
     switch s {
     case .loop(var l):
       if l.lowerBound == .constant(.int(0)), case .binary(.min, let a, let b) = l.upperBound,
-        storesOnly(into: tile, l.body)
+        storesOnly(into: tile.name, l.body)
       {
-        for side in [a, b] {
-          if case .constant(let k) = side, case .int(let v) = k.value, v >= 2 {
-            l.upperBound = side
-            l.body = l.body.map { padded($0, except: tile) }
-            return .loop(l)
+        for (side, other) in [(a, b), (b, a)] {
+          guard case .constant(let k) = side, case .int(let v) = k.value, v == tail.c,
+            sameTail(other.substituting(single), tail, ranges: ranges, dims: dims)
+          else { continue }
+          var wide = l
+          wide.upperBound = side
+          wide.body = l.body.map { padded($0, except: tile.name) }
+          if accessesInside(tile, [.loop(wide)], changed: [l.variable], ranges: ranges, dims: dims) {
+            return .loop(wide)
           }
         }
       }
-      l.body = l.body.map { widen($0, tile: tile) }
+      var inner = ranges
+      inner[l.variable] = range(of: l, ranges, dims: dims)
+      l.body = l.body.map { widen($0, tile: tile, tail: tail, single: single, ranges: inner, dims: dims) }
       return .loop(l)
     case .store:
       return s
     case .ifThen(let c, let t, let e):
-      return .ifThen(condition: c, then: t.map { widen($0, tile: tile) }, else: e.map { widen($0, tile: tile) })
+      func each(_ b: [Stmt]) -> [Stmt] {
+        b.map { widen($0, tile: tile, tail: tail, single: single, ranges: ranges, dims: dims) }
+      }
+      return .ifThen(condition: c, then: each(t), else: each(e))
     case .allocate(let buffer, let body):
-      return .allocate(buffer, body: body.map { widen($0, tile: tile) })
+      guard buffer.name != tile.name else { return s }  // an inner buffer of the same name hides the tile
+      return .allocate(
+        buffer, body: body.map { widen($0, tile: tile, tail: tail, single: single, ranges: ranges, dims: dims) })
+    }
+  }
+
+  /// Whether `e` is the versioned tail's extent: the same expression, or another spelling of it (matmul's
+  /// `(min(4 * m.o + 4, 67) - 4 * m.o) - 4 * c.acc.m.o` beside `67 - 4 * m.o`) that reads a variable of it and takes
+  /// its single value on the last tile (`ranges`: the tile's index fixed at its last value), at least 1 (so the
+  /// loop ran on the last tile, with every index that does not read its variable).
+  static func sameTail(
+    _ e: Expr, _ tail: (e: Expr, c: Int64), ranges: [String: ClosedRange<Int64>], dims: [String: Int]
+  ) -> Bool {
+    guard let theirs = BoundsAnalysis.range(of: tail.e, variables: ranges, dims: dims), theirs.count == 1,
+      theirs.lowerBound >= 1
+    else { return false }
+    if e == tail.e { return true }
+    guard !e.indexNames.isDisjoint(with: tail.e.indexNames),
+      let mine = BoundsAnalysis.range(of: e, variables: ranges, dims: dims)
+    else { return false }
+    return mine == theirs
+  }
+
+  /// The range of a loop's variable from its bounds' ranges under `ranges`; nil when unknown or empty.
+  static func range(
+    of l: Loop, _ ranges: [String: ClosedRange<Int64>], dims: [String: Int]
+  ) -> ClosedRange<Int64>? {
+    guard let lo = BoundsAnalysis.range(of: l.lowerBound, variables: ranges, dims: dims),
+      let hi = BoundsAnalysis.range(of: l.upperBound, variables: ranges, dims: dims), hi.upperBound > Int64.min,
+      lo.lowerBound <= hi.upperBound - 1
+    else { return nil }
+    return lo.lowerBound...(hi.upperBound - 1)
+  }
+
+  /// Whether, in `stmts`, every index of a store into `tile` or of an unchecked (`inBounds`) load of it that reads a
+  /// `changed` variable (the widened loop's, and those of the loops whose bounds read one) provably lies inside the
+  /// tile's extent, the enclosing variables in `ranges`, and every store into the tile reads one (its extra lanes
+  /// write elements of their own, not one the real lanes use: `acc[j] = max(acc[j], x[..])` along the widened loop
+  /// would take the pad value into the maximum). The other indices take the values they took before the widening. A
+  /// variable of unknown range makes the answer no.
+  static func accessesInside(
+    _ tile: Buffer, _ stmts: [Stmt], changed: Set<String>, ranges: [String: ClosedRange<Int64>], dims: [String: Int]
+  ) -> Bool {
+    func inside(_ indices: [Expr], store: Bool = false) -> Bool {
+      guard indices.count == tile.shape.count else { return false }
+      // A store whose indices read no changed variable would write the extra lanes' values over a used element.
+      if store, indices.allSatisfy({ $0.indexNames.isDisjoint(with: changed) }) { return false }
+      return zip(indices, tile.shape).allSatisfy { (i, extent) in
+        guard !i.indexNames.isDisjoint(with: changed) else { return true }
+        guard let r = BoundsAnalysis.range(of: i, variables: ranges, dims: dims) else { return false }
+        return r.lowerBound >= 0 && r.upperBound < Int64(extent)
+      }
+    }
+    func loadsInside(_ e: Expr) -> Bool {
+      e.loads.allSatisfy { $0.tensor != tile.name || $0.bounds != .inBounds || inside($0.indices) }
+    }
+    return stmts.allSatisfy { s in
+      switch s {
+      case .loop(let l):
+        var inner = ranges
+        inner[l.variable] = range(of: l, ranges, dims: dims)
+        var innerChanged = changed
+        if !(l.lowerBound.indexNames.union(l.upperBound.indexNames)).isDisjoint(with: changed) {
+          innerChanged.insert(l.variable)
+        }
+        return loadsInside(l.lowerBound) && loadsInside(l.upperBound)
+          && accessesInside(tile, l.body, changed: innerChanged, ranges: inner, dims: dims)
+      case .store(let buffer, let indices, let value):
+        return (buffer != tile.name || inside(indices, store: true)) && indices.allSatisfy(loadsInside)
+          && loadsInside(value)
+      case .ifThen(let c, let t, let e):
+        return loadsInside(c) && accessesInside(tile, t + e, changed: changed, ranges: ranges, dims: dims)
+      case .allocate(let buffer, let body):
+        return buffer.name == tile.name
+          || accessesInside(tile, body, changed: changed, ranges: ranges, dims: dims)
+      }
+    }
+  }
+
+  /// The last tile (o = k) shifted back so that it ends at the edge: a loop `0 .. min(c, e)` whose e reads o and is
+  /// the constant r < c at o = k (the last tile's r columns) runs c iterations, and everything in it but the
+  /// tile buffer's own indices reads its variable v as `v - (c - r)`: the tile computes the c columns that end at
+  /// the edge, of which the first c - r were computed by the tile before (the same values, stored again). Every
+  /// lane is a real column, so the reads stay inside their buffers without a mask (the widened tile read past the
+  /// edge: a masked load per tap, with its mask computed per lane; conv3d_square's 14 columns as 8 + 6 spent more
+  /// time in its 6-column tiles than in its full ones). Nil when it does not apply exactly: a buffer that the tile
+  /// writes besides its own is also read in it (an accumulation into the output), a loop bounded by `min(c, e)`
+  /// whose e reads o but is not a constant at o = k (single-iteration loop variables taken as 0), or no loop has
+  /// such a bound, or they would shift by different amounts, or the tile is read or written outside them (a staged
+  /// copy of an input filled by other loops holds the unshifted columns): every tail loop of o in the tile (its
+  /// accumulation and its copy-out) is shifted, or none. Tails of other loops (the rows' when o runs over columns)
+  /// are left to the next version. o is not substituted.
+  static func shiftedBack(
+    _ body: [Stmt], _ o: String, _ k: Int64, tile: String, single: [String: Expr], dims: [String: Int]
+  ) -> [Stmt]? {
+    var stored = Set<String>()
+    var read = Set<String>()
+    for s in body { collectAccesses(s, stored: &stored, read: &read) }
+    stored.remove(tile)
+    guard stored.isDisjoint(with: read) else { return nil }
+    var amounts = Set<Int64>()
+    var exact = true
+    // Every access of the tile must lie in a shifted loop (the tile then holds, lane for lane, the shifted columns):
+    // a staged copy filled outside the tail loops holds the unshifted ones.
+    func touchesTile(_ e: Expr) -> Bool { e.loads.contains { $0.tensor == tile } }
+    func walk(_ s: Stmt, inside: Bool) -> Stmt {
+      switch s {
+      case .loop(var l):
+        if !inside, touchesTile(l.lowerBound) || touchesTile(l.upperBound) { exact = false }
+        var shiftedHere = inside
+        if l.lowerBound == .constant(.int(0)), let (e, c) = tail(l.upperBound, inner: [], single: single),
+          e.indexNames.contains(o)
+        {
+          guard let r = BoundsAnalysis.range(of: e, variables: [o: k...k], dims: dims), r.lowerBound == r.upperBound,
+            r.lowerBound >= 1, r.lowerBound < c, !inside
+          else {
+            exact = false
+            return s
+          }
+          l.upperBound = .constant(.int(c))
+          l.body = l.body.map { shift($0, l.variable, by: c - r.lowerBound, except: tile) }
+          amounts.insert(c - r.lowerBound)
+          shiftedHere = true
+        }
+        l.body = l.body.map { walk($0, inside: shiftedHere) }
+        return .loop(l)
+      case .store(let buffer, let indices, let value):
+        if !inside, buffer == tile || touchesTile(value) || indices.contains(where: touchesTile) { exact = false }
+        return s
+      case .ifThen(let c, let t, let e):
+        if !inside, touchesTile(c) { exact = false }
+        return .ifThen(condition: c, then: t.map { walk($0, inside: inside) }, else: e.map { walk($0, inside: inside) })
+      case .allocate(let buffer, let inner):
+        return .allocate(buffer, body: inner.map { walk($0, inside: inside) })
+      }
+    }
+    let out = body.map { walk($0, inside: false) }
+    // One shift for every tail loop of o: the lanes of the tile mean the same columns in each.
+    return amounts.count == 1 && exact ? out : nil
+  }
+
+  /// The variables of the loops `0 .. min(c, e)` whose e reads `o` (the loops `shiftedBack` runs at the full width).
+  static func tailLoops(of o: String, _ body: [Stmt], single: [String: Expr]) -> Set<String> {
+    var out = Set<String>()
+    func walk(_ s: Stmt) {
+      switch s {
+      case .loop(let l):
+        if l.lowerBound == .constant(.int(0)), let (e, _) = tail(l.upperBound, inner: [], single: single),
+          e.indexNames.contains(o)
+        {
+          out.insert(l.variable)
+        }
+        l.body.forEach(walk)
+      case .store: break
+      case .ifThen(_, let t, let e): (t + e).forEach(walk)
+      case .allocate(_, let inner): inner.forEach(walk)
+      }
+    }
+    body.forEach(walk)
+    return out
+  }
+
+  /// `v` read as `v - s` everywhere in the statement except in the indices of `tile` (its loads and stores).
+  static func shift(_ s: Stmt, _ v: String, by amount: Int64, except tile: String) -> Stmt {
+    func rewrite(_ e: Expr) -> Expr {
+      switch e {
+      case .load(let l) where l.tensor == tile: return e
+      case .index(let name) where name == v: return .binary(.sub, e, .constant(.int(amount)))
+      case .constant, .index, .dim, .scalar, .load, .unary, .cast, .binary, .select:
+        return e.children.isEmpty ? e : e.withChildren(e.children.map(rewrite))
+      }
+    }
+    switch s {
+    case .loop(var l):
+      l.lowerBound = rewrite(l.lowerBound)
+      l.upperBound = rewrite(l.upperBound)
+      l.body = l.body.map { shift($0, v, by: amount, except: tile) }
+      return .loop(l)
+    case .store(let buffer, let indices, let value):
+      return .store(buffer: buffer, indices: buffer == tile ? indices : indices.map(rewrite), value: rewrite(value))
+    case .ifThen(let c, let t, let e):
+      return .ifThen(
+        condition: rewrite(c), then: t.map { shift($0, v, by: amount, except: tile) },
+        else: e.map { shift($0, v, by: amount, except: tile) })
+    case .allocate(let buffer, let body):
+      return .allocate(buffer, body: body.map { shift($0, v, by: amount, except: tile) })
+    }
+  }
+
+  /// Buffers the statement stores into and buffers it loads from.
+  static func collectAccesses(_ s: Stmt, stored: inout Set<String>, read: inout Set<String>) {
+    var found = Set<String>()
+    forEachExpr(s) { e in for l in e.loads { found.insert(l.tensor) } }
+    read.formUnion(found)
+    switch s {
+    case .loop(let l):
+      for b in l.body { collectAccesses(b, stored: &stored, read: &read) }
+    case .store(let buffer, _, _):
+      stored.insert(buffer)
+    case .ifThen(_, let t, let e):
+      for b in t + e { collectAccesses(b, stored: &stored, read: &read) }
+    case .allocate(_, let body):
+      for b in body { collectAccesses(b, stored: &stored, read: &read) }
     }
   }
 

@@ -136,22 +136,6 @@ enum Names {
 
   static func sigil(_ name: String) -> String { isIdentifier(name, digitStart: true) ? name : quoted(name) }
 
-  static func quoted(_ name: String) -> String {
-    var s = "\""
-    for u in name.unicodeScalars {
-      switch u {
-      case "\"": s += "\\\""
-      case "\\": s += "\\\\"
-      case "\n": s += "\\n"
-      case "\t": s += "\\t"
-      default:
-        if u.value < 32 || u.value == 127 {
-          s += "\\u{" + String(u.value, radix: 16) + "}"
-        } else {
-          s.unicodeScalars.append(u)
-        }
-      }
-    }
-    return s + "\""
-  }
+  /// A name in double quotes with the kernel IR's escapes (the same spelling as `IRPrinter`'s).
+  static func quoted(_ name: String) -> String { IRPrinter.quoted(name) }
 }

@@ -19,7 +19,9 @@ import KevcIR
 /// accumulators, one broadcast of the row operand and two vector loads of the column operand per reduction step
 /// in registers: on the 2-core EPYC a 256^3 matmul went from 1.4 ms (i-k-j, accumulating in memory) to 0.46 ms on
 /// one thread (8 x 32, the hand trace of bench/cpu, spills on AVX2). Tiles at an edge are handled by the LLVM
-/// target's full-tile versioning (`FullTiles`).
+/// target's full-tile versioning (`FullTiles`). A tile of one vector of columns (a short row) also spans two values
+/// of a second output axis that only the column operand reads (`secondColumnAxis`: the output row i of a 3-D
+/// convolution), so that it keeps 8 accumulator chains: `tile(y, [f, i, j], [4, 2, 8])`, `unroll(y.acc, i, 2)`.
 ///
 /// Before (`C[m, n] = sum(k) A[m, k] * B[k, n]`):
 /// ```
@@ -97,21 +99,47 @@ extension DefaultSchedule {
     // on one thread: 1.7 ms at 4 x 16, 0.6 ms at 8 x 8).
     let inLastIndex = columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false
     let rows = min(inLastIndex ? tileRows : 2 * tileRows, rowExtent)
-    let columns = inLastIndex && columnExtent >= tileVectors * width ? tileVectors * width : width
+    // One vector of columns (a short row: conv3d_square's 14 output columns) keeps `rows` accumulator chains, too
+    // few to cover the latency of the FMA units; a second output axis that the column operand reads and the row
+    // operand does not (the output row i of a convolution's `x[n, c, d + a, i + p, j + q]`), two of its values per
+    // tile, doubles them, and each broadcast row value then serves two vectors as in the two-vector tile. With such
+    // an axis, a short row that two-vector tiles would cover with an eighth more columns or more than one-vector
+    // tiles (18 columns: 32 against 24, the last tile computing columns again; `FullTiles`) takes one vector too.
+    let candidate = inLastIndex ? secondColumnAxis(of: d, column: column, row: row, columnOperand, rowOperand, in: k) : nil
+    func covered(_ w: Int) -> Int { (columnExtent / w &+ (columnExtent % w == 0 ? 0 : 1)) &* w }
+    let wasted = covered(tileVectors * width) &- covered(width)
+    let columns =
+      inLastIndex && columnExtent >= tileVectors * width
+        && (candidate == nil || wasted &* 8 < covered(tileVectors * width)) ? tileVectors * width : width
+    let second = columns == width ? candidate : nil
+    let tiled = [row] + (second.map { [$0] } ?? []) + [column]
     let others = d.effectiveSchedule.loops.map(\.name).filter {
-      $0 != row && $0 != column && !isReductionLoop($0, of: d)
+      !tiled.contains($0) && !isReductionLoop($0, of: d)
     }
     let reductions = d.effectiveSchedule.loops.map(\.name).filter { isReductionLoop($0, of: d) }
     let acc = d.name + ".acc"
-    let outer = others + [row + ".o", column + ".o"]
     return [
-      .tile(tensor: d.name, loops: [row, column], sizes: [rows, columns]),
-      .reorder(tensor: d.name, loops: outer + [row + ".i", column + ".i"] + reductions),
+      .tile(tensor: d.name, loops: tiled, sizes: [rows] + (second == nil ? [] : [2]) + [columns]),
+      .reorder(tensor: d.name, loops: others + tiled.map { $0 + ".o" } + tiled.map { $0 + ".i" } + reductions),
       .cache(tensor: d.name, loop: column + ".o", scope: .local),
-      .reorder(tensor: acc, loops: others + reductions + [row, column]),
+      .reorder(tensor: acc, loops: others + reductions + tiled),
       .unroll(tensor: acc, loop: row, factor: rows),
+    ] + (second.map { [.unroll(tensor: acc, loop: $0, factor: 2)] } ?? []) + [
       .vectorize(tensor: acc, loop: column, width: columns),
       .vectorize(tensor: d.name, loop: column + ".i", width: columns),
     ]
+  }
+
+  /// The output axis a one-vector tile also spans (two values): the last one, besides the row and column axes, that
+  /// the column operand reads and the row operand does not, of extent 2 or more; nil when there is none (a matmul:
+  /// every other axis is read by both operands or by neither).
+  static func secondColumnAxis(
+    of d: Definition, column: String, row: String, _ columnOperand: Set<String>, _ rowOperand: Set<String>,
+    in k: Kernel
+  ) -> String? {
+    d.axes.last { a in
+      a.name != column && a.name != row && columnOperand.contains(a.name) && !rowOperand.contains(a.name)
+        && ((try? k.maxExtent(a.name, in: d)) ?? 0) >= 2
+    }?.name
   }
 }

@@ -40,7 +40,9 @@ import Testing
   /// Programs on which the tester once found wrong code or a legal schedule the lowering refused
   /// (Tests/Corpus/difftest-regressions) now match the
   /// interpreter, compiled at -O3 and checked with the trial seeds of their run.
-  @Test(arguments: ["s1-p10797", "s1-p10247", "s1-p10928", "s1-p2867", "s1-p10745"])
+  @Test(arguments: ["s1-p10797", "s1-p10247", "s1-p10928", "s1-p2867", "s1-p10745", "s2026-p106", "s49-p277",
+    "s5050-p122", "s5050-p205", "s5050-p122v",
+  ])
   func savedMismatchesMatchTheInterpreter(_ name: String) throws {
     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Corpus/difftest-regressions")
@@ -51,7 +53,8 @@ import Testing
     }
     let parts = name.dropFirst().split(separator: "-p")
     let seed = try #require(parts.first.flatMap { UInt64($0) })
-    let index = try #require(parts.last.flatMap { Int($0) })
+    // A letter after the index names another trace of the same program (`s5050-p122v`).
+    let index = try #require(parts.last.flatMap { Int($0.prefix { $0.isNumber }) })
     let program = DiffTester.Program(
       index: index, spec: spec, trace: trace, mode: trace == nil ? .defaultSchedule : .random)
     var tester = DiffTester(seed: seed)

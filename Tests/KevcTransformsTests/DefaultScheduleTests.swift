@@ -115,6 +115,33 @@ import Testing
     ])
   }
 
+  /// Rule 3a on short rows: a 3-D convolution with 14 output columns (W = 16) fits one vector of columns, so the tile
+  /// also spans two output rows i (read by x, not by w): 4 x 2 x 8, eight accumulator chains as in 4 x 16 (before:
+  /// 4 x 8, four chains). 18 columns (W = 20) take one vector too (two-vector tiles would cover 32 columns, one-vector
+  /// tiles 24); 32 columns (W = 34) keep 4 x 16.
+  @Test(arguments: [(16, true), (20, true), (34, false)])
+  func aShortRowConvolutionTilesTwoOutputRows(width: Int, oneVector: Bool) throws {
+    let lines = try Self.schedule("""
+      kernel @conv3d(%x: f32[N, C, D, H, W], %w: f32[F, C, K, K, K]) -> (%y: f32[N, F, ((D - K) + 1), ((H - K) + 1), ((W - K) + 1)]) {
+        dims N = 2, C = 3, D = 6, H = 6, W = \(width), F = 8, K = 3
+        %y: f32[n < N, f < F, d < ((D - K) + 1), i < ((H - K) + 1), j < ((W - K) + 1)] = sum<f32> [c in 0 .. $C, a in 0 .. $K, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (d + a), (i + p), (j + q)] * %w[f, c, a, p, q])
+      }
+      """)
+    if oneVector {
+      let splits = "split(f, f.o, f.i, 4) split(i, i.o, i.i, 2) split(j, j.o, j.i, 8)"
+      #expect(lines == [
+        "    schedule \(splits) loops(n, d, c, a, p, q, f.o, f.i: unroll, i.o, i.i: unroll, j.o, j.i: vectorize(8)) compute_at(%y, j.o) store(local)",
+        "    schedule \(splits) loops(n, d, f.o, i.o, j.o, f.i, i.i, j.i: vectorize(8)) root store(workspace)",
+      ])
+    } else {
+      let splits = "split(f, f.o, f.i, 4) split(j, j.o, j.i, 16)"
+      #expect(lines == [
+        "    schedule \(splits) loops(n, d, i, c, a, p, q, f.o, f.i: unroll, j.o, j.i: vectorize(16)) compute_at(%y, j.o) store(local)",
+        "    schedule \(splits) loops(n, d, i, f.o, j.o, f.i, j.i: vectorize(16)) root store(workspace)",
+      ])
+    }
+  }
+
   /// Rule 2b: a strided convolution reads its input 3 apart along the output position; it reads the de-interleaved
   /// copy `x.ph` (adjacent along l) instead, and rule 3a register-tiles it as a plain convolution.
   @Test func stridedConvolutionReadsADeinterleavedCopy() throws {
@@ -135,7 +162,8 @@ import Testing
   }
 
   /// Rule 2c: a transposed convolution reads `x[n, c, i - p, j - q]`, outside `x` near the edges; on rows of 32 it
-  /// reads a copy with a border of 2 (in bounds, no masked loads), on rows of 512 it keeps its masked reads.
+  /// reads a copy with a border of 2 (in bounds, no masked loads), on rows of 512 it keeps its masked reads. Its 34
+  /// output columns take one vector and two output rows (rule 3a on short rows), its 514 two vectors.
   @Test(arguments: [(32, true), (512, false)])
   func paddedConvolutionOnShortRowsReadsABorderedCopy(width: Int, padded: Bool) throws {
     let text = """
@@ -148,7 +176,9 @@ import Testing
     #expect(DefaultSchedule.cpu(for: kernel).steps.contains(.padInput(tensor: "y", input: "x")) == padded)
     let lines = try Self.schedule(text)
     #expect(lines.count == (padded ? 3 : 2), "\(lines)")
-    #expect(lines.last == "    schedule split(f, f.o, f.i, 4) split(j, j.o, j.i, 16) loops(n: parallel, i, f.o, j.o, f.i, j.i: vectorize(16)) root store(workspace)")
+    #expect(lines.last == (padded
+      ? "    schedule split(f, f.o, f.i, 4) split(i, i.o, i.i, 2) split(j, j.o, j.i, 8) loops(n: parallel, f.o, i.o, j.o, f.i, i.i, j.i: vectorize(8)) root store(workspace)"
+      : "    schedule split(f, f.o, f.i, 4) split(j, j.o, j.i, 16) loops(n: parallel, i, f.o, j.o, f.i, j.i: vectorize(16)) root store(workspace)"))
   }
 
   /// A gemm with an epilogue: the contraction is not computed per row of its elementwise reader (one horizontal dot
