@@ -450,21 +450,18 @@ extension FullTiles {
     }
   }
 
-  /// Buffers the statement stores into and buffers it loads from.
+  /// Buffers the statement stores into and buffers it loads from (each expression visited once).
   static func collectAccesses(_ s: Stmt, stored: inout Set<String>, read: inout Set<String>) {
-    var found = Set<String>()
-    forEachExpr(s) { e in for l in e.loads { found.insert(l.tensor) } }
-    read.formUnion(found)
-    switch s {
-    case .loop(let l):
-      for b in l.body { collectAccesses(b, stored: &stored, read: &read) }
-    case .store(let buffer, _, _):
-      stored.insert(buffer)
-    case .ifThen(_, let t, let e):
-      for b in t + e { collectAccesses(b, stored: &stored, read: &read) }
-    case .allocate(_, let body):
-      for b in body { collectAccesses(b, stored: &stored, read: &read) }
+    forEachExpr(s) { e in for l in e.loads { read.insert(l.tensor) } }
+    func stores(_ s: Stmt) {
+      switch s {
+      case .loop(let l): l.body.forEach(stores)
+      case .store(let buffer, _, _): stored.insert(buffer)
+      case .ifThen(_, let t, let e): (t + e).forEach(stores)
+      case .allocate(_, let body): body.forEach(stores)
+      }
     }
+    stores(s)
   }
 
   static func storesOnly(into tile: String, _ body: [Stmt]) -> Bool {
