@@ -86,7 +86,9 @@ final class IRBuilder {
   func add(_ a: LLVMValueRef, _ b: LLVMValueRef, nsw: Bool = false) -> LLVMValueRef {
     nsw ? LLVMBuildNSWAdd(ref, a, b, "") : LLVMBuildAdd(ref, a, b, "")
   }
-  func sub(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef { LLVMBuildSub(ref, a, b, "") }
+  func sub(_ a: LLVMValueRef, _ b: LLVMValueRef, nsw: Bool = false) -> LLVMValueRef {
+    nsw ? LLVMBuildNSWSub(ref, a, b, "") : LLVMBuildSub(ref, a, b, "")
+  }
   func mul(_ a: LLVMValueRef, _ b: LLVMValueRef, nsw: Bool = false) -> LLVMValueRef {
     nsw ? LLVMBuildNSWMul(ref, a, b, "") : LLVMBuildMul(ref, a, b, "")
   }

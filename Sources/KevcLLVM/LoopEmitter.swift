@@ -800,6 +800,18 @@ final class LoopEmitter {
         throw LLVMDiagnostic.error(
           LLVMDiagnostic.typeMismatch, "operands of '\(op.rawValue)' have types \(l.dtype) and \(r.dtype)")
       }
+      // Index arithmetic that the interval analysis bounds (every variable's range known, no step able to wrap)
+      // is emitted `nsw`, so that LLVM sees what kevc proved: a compute_at loop `for y.acc.n in n .. (n + 1)`
+      // inside a parallel loop otherwise had a zero-trip path at `n == Int64.max`, along which the accumulator
+      // tile of the previous iteration survived, kept live in registers across every enclosing loop (spills).
+      if l.dtype == .i64, op == .add || op == .sub || op == .mul,
+        BoundsAnalysis.range(of: expr, variables: variableRanges, dims: program.dims) != nil
+      {
+        let v =
+          op == .add
+          ? b.add(l.ref, r.ref, nsw: true) : op == .sub ? b.sub(l.ref, r.ref, nsw: true) : b.mul(l.ref, r.ref, nsw: true)
+        return TypedValue(ref: v, dtype: .i64)
+      }
       return try emitBinary(op, l, r)
     case .select(let c, let x, let y):
       let cond = try asCondition(emit(c))
