@@ -15,7 +15,7 @@ i.header:                                         ; preds = %i.latch, %body
   br i1 %0, label %i.body, label %i.exit
 
 i.body:                                           ; preds = %i.header
-  %1 = sub i64 %i, 1
+  %1 = sub nsw i64 %i, 1
   %2 = icmp ult i64 %1, 8
   br i1 %2, label %pad.load, label %pad.end
 
