@@ -67,6 +67,32 @@ import Testing
     #expect(report.passed, "\(c.spec):\n\(RunReportText.render(report, kernel: original))")
   }
 
+  /// A register tile computed at the column tile loop inside a parallel loop (`for y.acc.n in n .. (n + 1)`): its
+  /// index arithmetic is `nsw` (the interval analysis bounds it), so LLVM knows the loop runs once and keeps no
+  /// path along which the previous tile's accumulators survive (they were carried across every loop and spilled:
+  /// bench/cpu/conv-transposed/README.md). A transposed convolution whose 66 columns end in a shifted last tile, at
+  /// O3, against the interpreter.
+  @Test func aRegisterTileInsideAParallelLoopHasNoZeroTripPath() throws {
+    let shape = ["N": 16, "C": 16, "L": 64, "F": 32, "K": 3]  // enough work for the thread pool
+    let url = Paths.inRepository("specs/kernelbench/conv_transposed1d.kev")
+    let request = CompileRequest(
+      source: SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)), kind: .spec,
+      shapeOverrides: shape, stages: [.lowered, .llvm], optimizationLevel: 3, schedule: nil)
+    let result = try Compiler.compile(request)
+    let loopText = String(decoding: result.artifacts[.lowered] ?? Data(), as: UTF8.self)
+    #expect(loopText.contains("parallel") && loopText.contains("for y.acc.n in n .. (n + 1:i64)"), "\(loopText)")
+    let llvm = String(decoding: result.artifacts[.llvm] ?? Data(), as: UTF8.self)
+    #expect(!llvm.contains("9223372036854775807"), "a compare against Int64.max is left")
+    guard let module = result.module else {
+      Issue.record("no module")
+      return
+    }
+    let original = try result.kernel.binding(shape, location: .unknown)
+    let report = try KernelCheck.run(
+      original, jit: try module.jit(), options: KernelCheck.Options(trials: 2, seed: 53, timingIterations: 0))
+    #expect(report.passed, "\(RunReportText.render(report, kernel: original))")
+  }
+
   /// The LLVM target keeps a short vectorized row of a multi-axis sum a loop (unroll disabled, interleaved):
   /// layer_norm3d's statistics over rows of 64 were fully unrolled by LLVM and the enclosing loop vectorized,
   /// gathering each vector with scalar loads and `insertelement`s (2056 of them; 12 after).
