@@ -76,10 +76,17 @@ extension KernelBuilder {
         line("\(p.hi) = (\(p.of).to(tl.int32, bitcast=True) & -8192).to(tl.float32, bitcast=True)")
         line("\(p.lo) = \(p.of) - \(p.hi)")
       }
+      // The three passes of one step go into a fresh partial, added to the running sum by an ordinary f32 add: the
+      // tensor cores' f32 accumulation truncates (it is not round-to-nearest), and chained through the whole
+      // contraction (`tl.dot(.., acc)`) its biased error grows with the number of steps: 10x an f32 sum's on an
+      // H100 at K = 8192, past f32 tolerance (bench/gpu/tf32x3-accumulation/). Per step it stays within one
+      // block of K; across steps the sum rounds to nearest, as an f32 reduction does.
       let tf32 = ", input_precision=\"tf32\""
-      line("\(acc) = tl.dot(\(parts[0].lo), \(parts[1].hi), \(acc)\(tf32))")
-      line("\(acc) = tl.dot(\(parts[0].hi), \(parts[1].lo), \(acc)\(tf32))")
-      line("\(acc) = tl.dot(\(parts[0].hi), \(parts[1].hi), \(acc)\(tf32))")
+      let step = fresh(acc + "_step")
+      line("\(step) = tl.dot(\(parts[0].lo), \(parts[1].hi)\(tf32), out_dtype=tl.float32)")
+      line("\(step) = tl.dot(\(parts[0].hi), \(parts[1].lo), \(step)\(tf32))")
+      line("\(step) = tl.dot(\(parts[0].hi), \(parts[1].hi), \(step)\(tf32))")
+      line("\(acc) = \(acc) + \(step)")
       return
     }
     let precision = plan.precision.map { ", input_precision=\"\($0)\"" } ?? ""
