@@ -35,7 +35,8 @@ if [ "$TARGET" = llvm ]; then
   shape_of() { case "$1" in
     *matmul*) echo M=512,N=512,K=512 ;; *conv1d*) echo N=2,C=128,L=2048,F=128,K=3 ;;
     *softmax*) echo M=2048,N=4096 ;; *elementwise_chain*) echo M=1024,N=4096 ;; *) echo M=4096,N=4096 ;; esac; }
-  { lscpu | grep -E 'Model name|^CPU\(s\)'; echo "kevc $(git rev-parse --short HEAD)"; echo "before: $(uptime)"; } \
+  { lscpu | grep -E 'Model name|^CPU\(s\)'; echo "vector flags: $(grep -m1 -oE 'avx[0-9a-z_]*|fma' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+    echo "kevc $(git rev-parse --short HEAD)"; echo "before: $(uptime)"; } \
     > "$OUT/machine.txt" 2>&1
   trap 'echo "after: $(uptime)" >> "$OUT/machine.txt"' EXIT
 else
