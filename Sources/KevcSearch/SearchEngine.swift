@@ -872,6 +872,14 @@ public final class SearchEngine {
     let mine = cost(id).seconds
     let theirs = cost(best).seconds
     guard theirs > 0, mine.isFinite, mine > factor * theirs else { return false }
+    // A measured parent: the child is judged by the estimate's change from it (its measured time times the two
+    // estimates' ratio), so that what the estimate misjudges in both cancels (a CPU parent with
+    // `stage(g, c, n, shared)` estimated 35184 s measured 81 ms, and its children were pruned for it).
+    if let measured = fitness[parent], let bestTime = stats.bestTime, cost(parent).seconds > 0,
+      measured * mine / cost(parent).seconds <= factor * bestTime
+    {
+      return false
+    }
     pastPruneFactor += 1
     if pastPruneFactor % Self.pruneAuditEvery == 0 {
       pruneAudits.insert(id)

@@ -107,6 +107,12 @@ import Testing
     #expect(!engine.prune(unboundRoot))
     let tiled = try add(Self.resplit(sketches[0].trace, 32), parent: root, proposer: "mutate")
     #expect(!engine.prune(tiled))
+    // A parent the estimate misjudges (measured as fast as the best though estimated past the factor): its child
+    // estimated alike is judged relative to it and measured.
+    engine.fitness[hopeless] = 2e-4
+    let sibling = try add(Self.resplit(Self.unbound(sketches[0].trace), 32), parent: hopeless, proposer: "mutate")
+    #expect(!engine.prune(sibling))
+    engine.fitness[hopeless] = nil
     // Every eighth proposal past the factor is measured anyway; measured within 2x of the best, it turns
     // pruning off.
     var audited: Int?
