@@ -119,10 +119,7 @@ public struct ParameterMutation: Proposer {
         out.append(.trace(random.randomTrace(for: parent.kernel, length: 1)))
         continue
       }
-      let i = random.int(below: steps.count)
-      var before = parent.kernel
-      for s in steps[..<i] { if let k = try? s.apply(to: before) { before = k } }
-      steps[i] = random.mutatedParameters(steps[i], for: before)
+      steps = random.mutatedParameters(of: steps, at: random.int(below: steps.count), for: parent.kernel)
       out.append(.trace(Trace(steps)))
     }
     return out
@@ -195,12 +192,8 @@ public struct RooflineGuided: Proposer {
       let kind = kinds[random.int(below: kinds.count)]
       let retune = parent.trace.steps.indices.filter { parent.trace.steps[$0].kind == kind }
       if !retune.isEmpty, random.chance(0.4) {
-        var steps = parent.trace.steps
         let i = retune[random.int(below: retune.count)]
-        var before = parent.kernel
-        for s in steps[..<i] { if let k = try? s.apply(to: before) { before = k } }
-        steps[i] = random.mutatedParameters(steps[i], for: before)
-        out.append(.trace(Trace(steps)))
+        out.append(.trace(Trace(random.mutatedParameters(of: parent.trace.steps, at: i, for: parent.kernel))))
         continue
       }
       // A legal step of that kind for the scheduled IR, when a few draws find one.

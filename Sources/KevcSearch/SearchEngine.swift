@@ -12,7 +12,8 @@
 ///    those whose canonical IR is already known (`CanonicalSchedule`), store the new ones as candidates;
 /// 3. evaluate candidates in worker processes, `jobs` at a time, and record each result at once; on block-level
 ///    targets roots come first, then of a pool of proposals the one the cost model (`ScheduleCostModel`, fitted
-///    online on this workload's measurements) ranks fastest.
+///    online on this workload's measurements) ranks fastest; on every target a proposal the analytic estimate
+///    puts past the pruning factor is not measured (`prune`).
 /// Fitness: correct candidates only, by median time (speedup over the default schedule; fraction of the roofline
 /// floor). All randomness comes from the seed and the number of evaluations already recorded, so a run is
 /// reproducible and a resumed run does not replay the same draws. Everything lives in the database: a run killed at
@@ -82,7 +83,7 @@ public struct SearchOptions: Sendable {
   public var workerArguments: [String] = ["worker"]
   /// Proposals asked of a proposer per call.
   public var proposalsPerCall: Int = 2
-  /// Block-level targets: a proposal (never a root) whose analytic time (`ScheduleCost.estimate`) is more than this
+  /// Every target: a proposal (never a root) whose analytic time (`ScheduleCost.estimate`) is more than this
   /// many times the best candidate's analytic time is pruned, not measured (docs/search.md, "Cost model"). nil: off.
   public var pruneFactor: Double? = 20
   /// `pruneFactor` from `kevc search --prune-factor F`: a positive finite factor, else nil (0 turns pruning off).
@@ -313,8 +314,12 @@ public final class SearchEngine {
           trace: t, kernel: k, hash: hash, parent: nil, proposer: name, transform: nil, island: (i + 1) % n)
         pending.insert(id, at: min(seedPosition, pending.count))
         seedPosition += 1
-      case .duplicate:
-        observe(.message("seed trace \(seed.name) gives an IR already known; not evaluated again"))
+      case .duplicate(let hash):
+        // Which candidate: bench/search/noseeds_check.py takes its evaluation as the seed's (a CPU hand trace
+        // the default schedule already is, softmax's).
+        let known = candidates.values.filter { $0.irHash == hash }.min { $0.id < $1.id }
+        observe(.message("seed trace \(seed.name) gives an IR already known"
+          + (known.map { " (candidate #\($0.id), \($0.proposer))" } ?? "") + "; not evaluated again"))
       case .illegal(let reason):
         observe(.message("seed trace \(seed.name) is illegal here: \(reason)"))
       }
@@ -815,9 +820,19 @@ public final class SearchEngine {
   /// The next candidate to evaluate: one left over (pending), or a new one from a proposer.
   func nextCandidate() throws -> Int? {
     guard options.target != "llvm" else {
-      if !pending.isEmpty { return pending.removeFirst() }
+      // The CPU: proposals in the order proposed, those the analytic estimate puts past the pruning factor skipped
+      // (`prune`: a row statistic computed per element, minutes of worker time each).
+      func unpruned() -> Int? {
+        while !pending.isEmpty {
+          let id = pending.removeFirst()
+          if !prune(id) { return id }
+        }
+        return nil
+      }
+      if let id = unpruned() { return id }
       for _ in 0..<40 {
-        if let id = try generate() { return id }
+        if let id = try generate(), !prune(id) { return id }
+        if let id = unpruned() { return id }
         if proposersOnlyWaiting { return nil }
       }
       return nil
@@ -840,7 +855,7 @@ public final class SearchEngine {
   /// Candidates the cost model ranks before each evaluation on block-level targets.
   static let proposalPool = 4
 
-  /// Whether a proposal is pruned, never measured (block-level targets): its analytic time is more than
+  /// Whether a proposal is pruned, never measured (every target): its analytic time is more than
   /// `pruneFactor` times the best candidate's. The analytic estimate, never the fitted model alone: it gets the
   /// hopeless cases right by construction (one program for a whole matmul, a split of 3 where 128 fit), where a fit
   /// on a handful of measurements may not. Roots (the default schedule, sketches, seeds, random roots) are never
@@ -857,6 +872,14 @@ public final class SearchEngine {
     let mine = cost(id).seconds
     let theirs = cost(best).seconds
     guard theirs > 0, mine.isFinite, mine > factor * theirs else { return false }
+    // A measured parent: the child is judged by the estimate's change from it (its measured time times the two
+    // estimates' ratio), so that what the estimate misjudges in both cancels (a CPU parent with
+    // `stage(g, c, n, shared)` estimated 35184 s measured 81 ms, and its children were pruned for it).
+    if let measured = fitness[parent], let bestTime = stats.bestTime, cost(parent).seconds > 0,
+      measured * mine / cost(parent).seconds <= factor * bestTime
+    {
+      return false
+    }
     pastPruneFactor += 1
     if pastPruneFactor % Self.pruneAuditEvery == 0 {
       pruneAudits.insert(id)

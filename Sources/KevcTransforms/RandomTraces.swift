@@ -310,8 +310,7 @@ public struct TraceGenerator: Sendable {
     switch int(below: 6) {
     case 0, 1:
       let i = int(below: steps.count)
-      let before = Self.kernel(after: steps[..<i], from: kernel)
-      steps[i] = mutatedParameters(steps[i], for: before)
+      steps = mutatedParameters(of: steps, at: i, for: kernel)
     case 2:
       let i = int(below: steps.count + 1)
       let before = Self.kernel(after: steps[..<i], from: kernel)
@@ -387,6 +386,55 @@ public struct TraceGenerator: Sendable {
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
     case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan, .phaseSplit, .deinterleave, .padInput:
       return randomTransform(drawable(t.kind), for: kernel)
+    }
+  }
+
+  /// Step `i` of `steps` with new parameters (`mutatedParameters`, drawn for the kernel the steps before it
+  /// produce); when that step is a `split` or `tile` whose factor for a loop changed from `f` to `g`, the later
+  /// steps that work on the same tile (same tensor, or a copy of it such as its `cache`d accumulator `c.acc`;
+  /// a loop derived from the same loop, `m`, `m.i`, `m.i.o`) and use `f` as their `unroll` factor or `vectorize`
+  /// width get `g` too, three times in four: a register tile retuned as a whole (`tile(c, [m, n], [4, 16])` ->
+  /// `[8, 16]` with `unroll(c.acc, m, 4)` -> `8`). Retuned alone, the tile's rows past the unroll factor ran as
+  /// a loop around the unrolled block (the CPU matmul's 8 x 16 tile with a 4-row unroll: 0.64x of the default,
+  /// bench/search/cpu-noseeds-2026-12-07).
+  public mutating func mutatedParameters(of steps: [Transform], at i: Int, for kernel: Kernel) -> [Transform] {
+    guard steps.indices.contains(i) else { return steps }
+    var out = steps
+    let before = Self.kernel(after: steps[..<i], from: kernel)
+    out[i] = mutatedParameters(steps[i], for: before)
+    guard chance(0.75) else { return out }
+    for (tensor, loop, from, to) in Self.changedFactors(steps[i], out[i]) {
+      for j in out.indices where j > i {
+        out[j] = Self.retuned(out[j], tensor: tensor, loop: loop, from: from, to: to)
+      }
+    }
+    return out
+  }
+
+  /// The loops whose split factor differs between two `split` or `tile` steps on the same loops: (tensor, loop,
+  /// old factor, new factor).
+  static func changedFactors(_ a: Transform, _ b: Transform) -> [(String, String, Int, Int)] {
+    switch (a, b) {
+    case (.split(let x, let l, let f), .split(let y, let m, let g)) where x == y && l == m && f != g:
+      return [(x, l, f, g)]
+    case (.tile(let x, let ls, let fs), .tile(let y, let ms, let gs)) where x == y && ls == ms && fs.count == gs.count:
+      return zip(ls, zip(fs, gs)).filter { $0.1.0 != $0.1.1 }.map { (x, $0.0, $0.1.0, $0.1.1) }
+    default:
+      return []
+    }
+  }
+
+  /// `t` with factor or width `to` where it unrolls or vectorizes by `from` a loop derived from `loop` (its first
+  /// name component) of `tensor` or of a tensor derived from it (`tensor.acc`).
+  static func retuned(_ t: Transform, tensor: String, loop: String, from: Int, to: Int) -> Transform {
+    let root = loop.split(separator: ".").first.map(String.init) ?? loop
+    func same(_ x: String, _ l: String) -> Bool {
+      (x == tensor || x.hasPrefix(tensor + ".")) && l.split(separator: ".").first.map(String.init) == root
+    }
+    switch t {
+    case .unroll(let x, let l, let f) where f == from && same(x, l): return .unroll(tensor: x, loop: l, factor: to)
+    case .vectorize(let x, let l, let w) where w == from && same(x, l): return .vectorize(tensor: x, loop: l, width: to)
+    default: return t
     }
   }
 

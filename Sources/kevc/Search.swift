@@ -96,7 +96,7 @@ struct Search: ParsableCommand {
   var harnessServer: String?
 
   @Option(
-    help: "GPU targets: a proposal whose analytic time is more than this many times the best candidate's is pruned, never measured (roots never are). 0: no pruning.")
+    help: "A proposal whose analytic time is more than this many times the best candidate's is pruned, never measured (roots never are). 0: no pruning.")
   var pruneFactor: Double = 20
 
   @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
