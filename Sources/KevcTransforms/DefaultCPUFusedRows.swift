@@ -1,0 +1,82 @@
+import KevcBasic
+import KevcIR
+
+/// The CPU default's fused rows (rule 1b of `DefaultSchedule.cpu`): a reduction whose trailing reduction axes every
+/// load that reads them walks as one row-major contiguous block (they are the load's last indices, in declared order,
+/// each exactly the variable, every axis but the outermost spanning its tensor dimension), with an innermost row
+/// shorter than `fusedRowVectors` vectors and not a multiple of the vector width, gets those axes fused
+/// (`fuse_axes`) before any other transform of it; rules 3 and 4 then vectorize the fused axis, one contiguous run
+/// of the block's length instead of a short row per outer step.
+///
+/// A short row vectorized by itself runs a few vectors and a scalar remainder per row (30 = 3 x 8 + 6: a fifth of
+/// the elements scalar, an exact GELU's `erf` on each), and the LLVM target keeps such a row of a multi-axis sum a
+/// loop interleaved by up to four vectors, whose vector body a row of 30 (24 per interleaved step) runs once. Fused,
+/// the remainder comes once per block (420 = 52 x 8 + 4) and the row loop's overhead goes. The fused axis reads
+/// `x[n, c, v / J, v % J]`, which LLVM folds back to a linear address (one division per vector step, wide loads).
+///
+/// Recognised from the index pattern and the tensor's shape only: a load that reads the axes anywhere else (a
+/// transposed read `x[j, i]`, a window `x[i + p]`, a value use of the index) or a row that is a multiple of the width
+/// (nothing to gain) leaves the reduction as it is. Contractions keep their register tile (rule 3a).
+///
+/// Before (`y[n, c] = sum(i, j) x[n, c, i, j]`, rows of 30):
+/// ```
+///   %y: f32[n < N, c < C] = sum<f32> [i in 0 .. $H, j in 0 .. $W] %x[n, c, i, j]
+///   schedule split(j, j.o, j.i, 8) loops(n, c, i, j.o, j.i: vectorize(8)) root
+/// ```
+/// After (`fuse_axes(y, [i, j])`, `vectorize(y, i.j, 8)`):
+/// ```
+///   %y: f32[n < N, c < C] = sum<f32> [i.j in 0 .. ($H * $W)] %x[n, c, (i.j / $W), (i.j % $W)]
+///   schedule split(i.j, i.j.o, i.j.i, 8) loops(n, c, i.j.o, i.j.i: vectorize(8)) root
+/// ```
+extension DefaultSchedule {
+  /// A row shorter than this many vectors is short: its remainder and loop overhead are a large share of it.
+  public static let fusedRowVectors = 16
+
+  /// The trailing reduction axes of `d` to fuse (outermost first), or nil when rule 1b does not apply.
+  static func fusedRow(_ d: Definition, in k: Kernel) -> [String]? {
+    guard let r = d.reduction, !r.op.carriesState, r.axes.count >= 2, d.effectiveSchedule.placement == .root,
+      d.schedule == nil || d.schedule == .natural(for: d), registerTile(d, in: k) == nil,
+      let row = r.axes.last, k.constantValue(row.lowerBound) == 0, let rowExtent = k.constantValue(row.upperBound)
+    else { return nil }
+    let width = vectorBytes / max(4, d.dtype.byteSize)
+    guard rowExtent % width != 0, rowExtent < fusedRowVectors * width,
+      contiguousVariable(of: d, in: k) == row.name, walksContiguously(d, row.name, in: k)
+    else { return nil }
+    // Uses of each reduction variable anywhere in the definition (body, other elements, bounds).
+    var uses: [String: Int] = [:]
+    for e in d.expressions { e.forEach { if case .index(let v) = $0 { uses[v, default: 0] += 1 } } }
+    let loads = d.expressions.flatMap(\.loads)
+    // Grow the block outward from the row while every load that reads the block's variables has them as its last
+    // indices, and the block so far spans its dimensions whole (so that one more outer axis keeps it contiguous).
+    var block: [ReductionAxis] = [row]
+    func matches(_ candidate: [ReductionAxis]) -> Bool {
+      let names = Set(candidate.map(\.name))
+      var pattern = 0
+      for load in loads where !load.indices.allSatisfy({ $0.indexNames.isDisjoint(with: names) }) {
+        guard load.indices.count >= candidate.count, let shape = k.tensorType(load.tensor)?.shape,
+          shape.count == load.indices.count
+        else { return false }
+        let tail = Array(load.indices.suffix(candidate.count))
+        for (t, axis) in candidate.enumerated() {
+          guard case .index(let v) = tail[t], v == axis.name else { return false }
+        }
+        // Every axis but the outermost spans its dimension: lower bound 0, extent the tensor's.
+        for (t, axis) in candidate.enumerated().dropFirst() {
+          guard let extent = shape[shape.count - candidate.count + t].evaluate(k.dimBindings),
+            k.constantValue(axis.upperBound) == extent
+          else { return false }
+        }
+        pattern += candidate.count
+      }
+      // No other use of the block's variables (another index of a load, a value, a bound).
+      return pattern > 0 && pattern == names.reduce(0) { $0 + (uses[$1] ?? 0) }
+    }
+    for axis in r.axes.dropLast().reversed() {
+      guard k.constantValue(axis.lowerBound) != nil, k.constantValue(axis.upperBound) != nil else { break }
+      let candidate = [axis] + block
+      guard candidate.dropFirst().allSatisfy({ k.constantValue($0.lowerBound) == 0 }), matches(candidate) else { break }
+      block = candidate
+    }
+    return block.count >= 2 ? block.map(\.name) : nil
+  }
+}
