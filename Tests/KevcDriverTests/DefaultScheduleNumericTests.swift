@@ -1,5 +1,5 @@
 /// The CPU default's rules that change how a kernel is computed (a statistic shared between siblings, a window
-/// reduction's accumulator tile) match the float64 interpreter on the kernel as written, at shapes whose tiles have
+/// reduction's accumulator tile, fused rows) match the float64 interpreter on the kernel as written, at shapes whose tiles have
 /// tails, and the loop IR shows the rule was taken.
 import Foundation
 import KevcBasic
@@ -40,12 +40,22 @@ import Testing
     // (no copy for the variance's sum).
     Case(spec: "specs/kernelbench/group_norm.kev", shape: [:], loopsContain: ["local %_r0: f32[1, 3]"],
       absent: ["_r0.mean", "mean._r1"]),
-    // Rule 3's vote: batch_norm2d's variance at the root walks the input along q, vectorized.
-    Case(spec: "specs/kernelbench/batch_norm2d.kev", shape: [:], loopsContain: ["vectorize(8) {\n            %_r1"]),
+    // Rule 3's vote: batch_norm2d's variance at the root walks the input along q, vectorized (rows of 16, which
+    // rule 1b leaves; at the default rows of 9 it fuses (h, q)).
+    Case(spec: "specs/kernelbench/batch_norm2d.kev", shape: ["N": 3, "C": 5, "H": 7, "W": 16], loopsContain: ["vectorize(8) {\n            %_r1"]),
     // The convolution before a group norm is computed once (its copies `_r0.h...` recomputed it per statistic).
     Case(spec: "specs/kernelbench/conv3d_group_norm_mean.kev", shape: [:], loopsContain: ["local %_r1"], absent: ["_r0.h"]),
     // A bag reduction (data-dependent bounds) of a few points stays on one thread.
     Case(spec: "specs/embedding_bag.kev", shape: [:], loopsContain: ["vectorize(8)"], absent: ["parallel"]),
+    // Rule 1b: the mean of the GELU over rows of 11 is one fused run of 7 x 11 = 77 per channel (9 vectors and a
+    // tail of 5), reading h at the fused axis's div and mod.
+    Case(spec: "specs/kernelbench/conv2d_gelu_global_avg_pool.kev", shape: ["N": 2, "C": 3, "H": 9, "W": 13, "F": 5, "K": 3],
+      loopsContain: ["for i.j in 0 .. 77 vectorize(8)"]),
+    // The same on instance norm's mean and variance (siblings in y's image loop, sharing the convolution h) and on
+    // a group norm's statistics over (d, i, j) and (f, d, i, j) blocks.
+    Case(spec: "specs/kernelbench/conv2d_instance_norm_divide.kev", shape: ["N": 2, "C": 3, "H": 9, "W": 13, "F": 5, "K": 3],
+      loopsContain: ["for i.j in 0 .. 77 vectorize(8)"], absent: ["h._r1", "h._r2"]),
+    Case(spec: "specs/kernelbench/conv3d_group_norm_mean.kev", shape: [:], loopsContain: ["d.i.j in 0 .."]),
     // A short vectorized row inside a multi-axis sum (layer_norm3d's statistics, rows of 9 with a tail).
     Case(spec: "specs/kernelbench/layer_norm3d.kev", shape: ["B": 2, "F": 3, "D1": 5, "D2": 20], loopsContain: ["local %_r0"]),
   ]
