@@ -79,4 +79,27 @@ extension DefaultSchedule {
     }
     return block.count >= 2 ? block.map(\.name) : nil
   }
+
+  /// Whether every tensor that `name`'s fused axis reads (`x[..., v / J, v % J]`) is stored with those dimensions
+  /// whole, so that the block is still one contiguous run: an input or a definition at the root is stored at its
+  /// shape; a producer computed inside a consumer over the region the consumer reads (`RegionAnalysis`, as the
+  /// lowering sizes its buffer), which must span each dimension the fused axis reads but the outermost.
+  static func blockStaysContiguous(_ name: String, fusedAxis: String, in k: Kernel) -> Bool {
+    guard let d = k.definitions.first(where: { $0.name == name }) else { return true }
+    for load in d.expressions.flatMap(\.loads) {
+      let read = load.indices.enumerated().filter { $0.element.indexNames.contains(fusedAxis) }.map(\.offset)
+      guard let producer = k.definitions.first(where: { $0.name == load.tensor }),
+        case .computeAt(let consumerName, let loop) = producer.effectiveSchedule.placement,
+        let outermost = read.first
+      else { continue }
+      guard let consumer = k.definitions.first(where: { $0.name == consumerName }),
+        let region = try? RegionAnalysis(k).region(of: producer, readBy: consumer, at: loop),
+        let shape = k.tensorType(producer.name)?.shape, region.count == shape.count
+      else { return false }
+      for dim in read where dim != outermost {
+        guard dim < shape.count, region[dim].extent == shape[dim].evaluate(k.dimBindings) else { return false }
+      }
+    }
+    return true
+  }
 }

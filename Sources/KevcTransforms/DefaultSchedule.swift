@@ -64,6 +64,20 @@ public enum DefaultSchedule {
   public static let guardMachine = ScheduleCost.Machine.cpu(cores: 2)
 
   public static func cpu(for kernel: Kernel) -> Trace {
+    // Rule 1b's blocks must stay contiguous in the storage the rest of the schedule gives the tensors they read (a
+    // producer computed inside a consumer is stored over the consumer's region, whose rows a vectorized consumer
+    // rounds up to its vectors: rows of 30 a row of 32 apart). A definition whose block does not is scheduled again
+    // without rule 1b.
+    var unfused: Set<String> = []
+    while true {
+      let (trace, scheduled, fused) = cpu(for: kernel, unfused: unfused)
+      let broken = fused.filter { !blockStaysContiguous($0.key, fusedAxis: $0.value, in: scheduled) }
+      if broken.isEmpty { return trace }
+      unfused.formUnion(broken.keys)
+    }
+  }
+
+  static func cpu(for kernel: Kernel, unfused: Set<String>) -> (Trace, Kernel, [String: String]) {
     var k = kernel
     var steps: [Transform] = []
     func attempt(_ t: Transform) -> Bool {
@@ -121,7 +135,7 @@ public enum DefaultSchedule {
     // multiple of the vector width, has them fused first (`DefaultCPUFusedRows.swift`): rules 3 and 4 vectorize the
     // fused axis (one contiguous run of the block) where they would have vectorized the row.
     var fusedRows: [String: String] = [:]
-    for d in k.definitions {
+    for d in k.definitions where !unfused.contains(d.name) {
       guard let axes = fusedRow(d, in: k), attempt(.fuseAxes(tensor: d.name, loops: axes)),
         let fused = k.definitions.first(where: { $0.name == d.name })?.reduction?.axes.last?.name
       else { continue }
@@ -284,7 +298,7 @@ public enum DefaultSchedule {
       else { continue }
       _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
     }
-    return Trace(steps)
+    return (Trace(steps), k, fusedRows)
   }
 
   /// Whether `kernel` lowers to loops within the stack budget: the lowering's own check (`ResourceBudget`), so
