@@ -16,6 +16,8 @@ import KevcLowering
 ///    with an innermost row shorter than `fusedRowVectors` vectors and not a multiple of the vector width, has those
 ///    axes fused (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4
 ///    vectorize the fused axis (conv2d_gelu_global_avg_pool's mean over rows of 30: one run of 420 per channel).
+///    A block that the finished schedule stores with gaps (a producer computed inside a vectorized consumer, its
+///    rows rounded up to whole vectors) is not fused: the schedule is computed again without it.
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
 ///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
 ///    region fits in L2-sized local storage (computed once in a consumer's loop when the other consumers are
