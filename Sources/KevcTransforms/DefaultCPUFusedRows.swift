@@ -1,9 +1,9 @@
 import KevcBasic
 import KevcIR
 
-/// The CPU default's fused rows (rule 1b of `DefaultSchedule.cpu`): a reduction whose trailing reduction axes every
-/// load that reads them walks as one row-major contiguous block (they are the load's last indices, in declared order,
-/// each exactly the variable, every axis but the outermost spanning its tensor dimension), with an innermost row
+/// The CPU default's fused rows (rule 1b of `DefaultSchedule.cpu`): a reduction whose last two reduction axes every
+/// load that reads them walks as one row-major contiguous block (they are the load's last two indices, in declared
+/// order, each exactly the variable, the row spanning its tensor dimension), with an innermost row
 /// shorter than `fusedRowVectors` vectors and not a multiple of the vector width, gets those axes fused
 /// (`fuse_axes`) before any other transform of it; rules 3 and 4 then vectorize the fused axis, one contiguous run
 /// of the block's length instead of a short row per outer step.
@@ -48,8 +48,8 @@ extension DefaultSchedule {
     var uses: [String: Int] = [:]
     for e in d.expressions { e.forEach { if case .index(let v) = $0 { uses[v, default: 0] += 1 } } }
     let loads = d.expressions.flatMap(\.loads)
-    // Grow the block outward from the row while every load that reads the block's variables has them as its last
-    // indices, and the block so far spans its dimensions whole (so that one more outer axis keeps it contiguous).
+    // The block: the row and the axis outside it, where every load that reads their variables has them as its last
+    // indices and the row spans its dimension whole (so that the two are one contiguous run).
     var block: [ReductionAxis] = [row]
     func matches(_ candidate: [ReductionAxis]) -> Bool {
       let names = Set(candidate.map(\.name))
@@ -73,13 +73,14 @@ extension DefaultSchedule {
       // No other use of the block's variables (another index of a load, a value, a bound).
       return pattern > 0 && pattern == names.reduce(0) { $0 + (uses[$1] ?? 0) }
     }
-    for axis in r.axes.dropLast().reversed() {
-      guard k.constantValue(axis.lowerBound) != nil, k.constantValue(axis.upperBound) != nil else { break }
-      let candidate = [axis] + block
-      guard candidate.dropFirst().allSatisfy({ k.constantValue($0.lowerBound) == 0 }), matches(candidate) else { break }
-      block = candidate
-    }
-    return block.count >= 2 ? block.map(\.name) : nil
+    // Two axes at most: LLVM folds the fused address `(v / J) * J + v % J` back to `v` (wide loads), not that of a
+    // deeper block (`v / (I J)`, `(v / J) % I`, `v % J`: vector divisions and gathers, 2x slower than the short rows
+    // on conv3d_group_norm_mean's (d, i, j) statistics; bench/kernelbench/cpu-results-fused-rows.md).
+    guard let axis = r.axes.dropLast().last, k.constantValue(axis.lowerBound) != nil,
+      k.constantValue(axis.upperBound) != nil, matches([axis] + block)
+    else { return nil }
+    block = [axis] + block
+    return block.map(\.name)
   }
 
   /// Whether every tensor that `name`'s fused axis reads (`x[..., v / J, v % J]`) is stored with those dimensions

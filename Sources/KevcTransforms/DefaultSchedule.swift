@@ -12,7 +12,7 @@ import KevcLowering
 ///    is split by phase (`phase_split`) wherever the rewrite is legal: each phase a dense convolution without the
 ///    taps its guards discard (s times fewer per split axis), interleaved by an elementwise select.
 /// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
-/// 1b. A reduction whose trailing reduction axes every load that reads them walks as one row-major contiguous block,
+/// 1b. A reduction whose last two reduction axes every load that reads them walks as one row-major contiguous block,
 ///    with an innermost row shorter than `fusedRowVectors` vectors and not a multiple of the vector width, has those
 ///    axes fused (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4
 ///    vectorize the fused axis (conv2d_gelu_global_avg_pool's mean over rows of 30: one run of 420 per channel).
@@ -133,7 +133,7 @@ public enum DefaultSchedule {
       if pointwise { _ = attempt(.inline(tensor: d.name)) }
     }
 
-    // 1b. A reduction whose trailing axes every load walks as one row-major block, with a short row that is not a
+    // 1b. A reduction whose last two axes every load walks as one row-major block, with a short row that is not a
     // multiple of the vector width, has them fused first (`DefaultCPUFusedRows.swift`): rules 3 and 4 vectorize the
     // fused axis (one contiguous run of the block) where they would have vectorized the row.
     var fusedRows: [String: String] = [:]

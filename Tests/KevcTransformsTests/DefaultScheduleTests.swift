@@ -393,9 +393,9 @@ extension DefaultScheduleTests {
     #expect(!steps.contains { $0.hasPrefix("fuse_axes") }, "\(steps)")
   }
 
-  /// Rule 1b grows the block outward only while it stays contiguous: a load that also reads the outer axis elsewhere
-  /// (`w[i]` beside `x[n, c, i, j]`) keeps i out of it (nothing to fuse), and a channel axis whose index is not the
-  /// variable alone (`x[n, 4 c + i, ...]`) is not fused with the rows.
+  /// Rule 1b fuses only a contiguous block: a load that also reads the outer axis elsewhere (`w[i]` beside
+  /// `x[n, c, i, j]`) leaves nothing to fuse; of a sum over (c, i, j) it fuses the last two axes (i, j) only (LLVM
+  /// folds a two-axis fused address back to a linear one, not a deeper block's).
   @Test func rule1bNeedsEveryLoadToWalkTheBlock() throws {
     let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
       kernel @wsum(%x: f32[N, C, H, W], %w: f32[H]) -> (%y: f32[N, C]) {
@@ -411,5 +411,12 @@ extension DefaultScheduleTests {
       }
       """))
     #expect(DefaultSchedule.cpu(for: groups).steps.map(TraceText.print).first == "fuse_axes(y, [i, j])")
+    let cube = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @csum(%x: f32[N, D, H, W]) -> (%y: f32[N]) {
+        dims N = 16, D = 14, H = 14, W = 14
+        %y: f32[n < N] = sum<f32> [d in 0 .. $D, i in 0 .. $H, j in 0 .. $W] %x[n, d, i, j]
+      }
+      """))
+    #expect(DefaultSchedule.cpu(for: cube).steps.map(TraceText.print) == ["fuse_axes(y, [i, j])", "vectorize(y, i.j, 8)"])
   }
 }
