@@ -34,7 +34,7 @@ extension DefaultSchedule {
   /// A row shorter than this many vectors is short: its remainder and loop overhead are a large share of it.
   public static let fusedRowVectors = 16
 
-  /// The trailing reduction axes of `d` to fuse (outermost first), or nil when rule 1b does not apply.
+  /// The last two reduction axes of `d` to fuse (the row last), or nil when rule 1b does not apply.
   static func fusedRow(_ d: Definition, in k: Kernel) -> [String]? {
     guard let r = d.reduction, !r.op.carriesState, r.axes.count >= 2, d.effectiveSchedule.placement == .root,
       d.schedule == nil || d.schedule == .natural(for: d), registerTile(d, in: k) == nil,
