@@ -232,7 +232,8 @@ public struct RegionAnalysis: Sendable {
 
   /// Whether the region of `producer` computed at `loop` of `consumer` also covers every read of `producer` by
   /// `sibling`, another definition computed at that same loop (over its own region): the sibling's reads, with its
-  /// axes ranging over its region and its reduction variables over their constant bounds, stay inside the box.
+  /// axes ranging over its region and its reduction variables over their constant bounds, stay inside the box (an
+  /// index that is not affine must be a bounded term of variables of fixed range: a fused axis's div and mod).
   /// Then one computation of `producer` at the loop can serve both (no copy, no recomputation).
   public func covers(
     _ producer: Definition, readBy sibling: Definition, at loop: String, of consumer: Definition
@@ -253,7 +254,20 @@ public struct RegionAnalysis: Sendable {
     for read in sibling.expressions.flatMap(\.loads) where read.tensor == producer.name {
       guard read.indices.count == box.count else { return false }
       for (k, index) in read.indices.enumerated() {
-        guard let a = affine(index), let boxStart = affine(box[k].start) else { return false }
+        guard let boxStart = affine(box[k].start) else { return false }
+        guard let a = affine(index) else {
+          // A term bounded by variables of fixed range (a fused reduction axis: `i.j / 30`, `i.j % 30`): its
+          // interval must lie in the box, which then cannot move with the loops either.
+          var fixedRanges: [String: ClosedRange<Int>] = [:]
+          for v in index.indexNames {
+            guard let r = ranges[v], r.start.terms.isEmpty else { return false }
+            fixedRanges[v] = (r.start.constant &+ r.low)...(r.start.constant &+ r.high)
+          }
+          guard boxStart.terms.isEmpty, let span = interval(index, fixedRanges), span.lowerBound >= boxStart.constant,
+            span.upperBound <= boxStart.constant &+ box[k].extent &- 1
+          else { return false }
+          continue
+        }
         var fixed = Affine(constant: a.constant, terms: [:])
         var low = 0
         var high = 0

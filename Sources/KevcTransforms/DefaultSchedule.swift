@@ -12,6 +12,12 @@ import KevcLowering
 ///    is split by phase (`phase_split`) wherever the rewrite is legal: each phase a dense convolution without the
 ///    taps its guards discard (s times fewer per split axis), interleaved by an elementwise select.
 /// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
+/// 1b. A reduction whose last two reduction axes every load that reads them walks as one row-major contiguous block,
+///    with an innermost row shorter than `fusedRowVectors` vectors and not a multiple of the vector width, has those
+///    axes fused (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4
+///    vectorize the fused axis (conv2d_gelu_global_avg_pool's mean over rows of 30: one run of 420 per channel).
+///    A block that the finished schedule stores with gaps (a producer computed inside a vectorized consumer, its
+///    rows rounded up to whole vectors) is not fused: the schedule is computed again without it.
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
 ///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
 ///    region fits in L2-sized local storage (computed once in a consumer's loop when the other consumers are
@@ -60,6 +66,20 @@ public enum DefaultSchedule {
   public static let guardMachine = ScheduleCost.Machine.cpu(cores: 2)
 
   public static func cpu(for kernel: Kernel) -> Trace {
+    // Rule 1b's blocks must stay contiguous in the storage the rest of the schedule gives the tensors they read (a
+    // producer computed inside a consumer is stored over the consumer's region, whose rows a vectorized consumer
+    // rounds up to its vectors: rows of 30 a row of 32 apart). A definition whose block does not is scheduled again
+    // without rule 1b.
+    var unfused: Set<String> = []
+    while true {
+      let (trace, scheduled, fused) = cpu(for: kernel, unfused: unfused)
+      let broken = fused.filter { !blockStaysContiguous($0.key, fusedAxis: $0.value, in: scheduled) }
+      if broken.isEmpty { return trace }
+      unfused.formUnion(broken.keys)
+    }
+  }
+
+  static func cpu(for kernel: Kernel, unfused: Set<String>) -> (Trace, Kernel, [String: String]) {
     var k = kernel
     var steps: [Transform] = []
     func attempt(_ t: Transform) -> Bool {
@@ -111,6 +131,17 @@ public enum DefaultSchedule {
         }
       }
       if pointwise { _ = attempt(.inline(tensor: d.name)) }
+    }
+
+    // 1b. A reduction whose last two axes every load walks as one row-major block, with a short row that is not a
+    // multiple of the vector width, has them fused first (`DefaultCPUFusedRows.swift`): rules 3 and 4 vectorize the
+    // fused axis (one contiguous run of the block) where they would have vectorized the row.
+    var fusedRows: [String: String] = [:]
+    for d in k.definitions where !unfused.contains(d.name) {
+      guard let axes = fusedRow(d, in: k), attempt(.fuseAxes(tensor: d.name, loops: axes)),
+        let fused = k.definitions.first(where: { $0.name == d.name })?.reduction?.axes.last?.name
+      else { continue }
+      fusedRows[d.name] = fused
     }
 
     // 2. Fuse the remaining intermediates into their consumers, last producer first.
@@ -207,7 +238,8 @@ public enum DefaultSchedule {
         }
         continue
       }
-      let contiguous = contiguousVariable(of: current, in: k)
+      // A fused row (rule 1b) is contiguous by construction; its div/mod indices are not affine to the vote.
+      let contiguous = fusedRows[d.name] ?? contiguousVariable(of: current, in: k)
       var loops = current.effectiveSchedule.loops.map(\.name)
       // A reduction variable moves innermost only past loops of one iteration (`y[m, z] = sum(k) A[m, k] * B[k, z]`
       // with one z: the row reduction along k, not a scalar loop over z).
@@ -261,13 +293,14 @@ public enum DefaultSchedule {
       guard let d = k.definitions.first(where: { $0.name == d0.name }) else { continue }
       let width = vectorBytes / max(4, d.dtype.byteSize)
       guard case .computeAt = d.effectiveSchedule.placement,
-        let innermost = d.effectiveSchedule.loops.last?.name, walksContiguously(d, innermost, in: k),
+        let innermost = d.effectiveSchedule.loops.last?.name,
+        fusedRows[d.name] == innermost || walksContiguously(d, innermost, in: k),
         d.reduction.map({ !$0.op.carriesState }) ?? true,
         let extent = try? k.maxExtent(innermost, in: d), extent >= width
       else { continue }
       _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
     }
-    return Trace(steps)
+    return (Trace(steps), k, fusedRows)
   }
 
   /// Whether `kernel` lowers to loops within the stack budget: the lowering's own check (`ResourceBudget`), so

@@ -1,5 +1,5 @@
 /// The CPU default's rules that change how a kernel is computed (a statistic shared between siblings, a window
-/// reduction's accumulator tile) match the float64 interpreter on the kernel as written, at shapes whose tiles have
+/// reduction's accumulator tile, fused rows) match the float64 interpreter on the kernel as written, at shapes whose tiles have
 /// tails, and the loop IR shows the rule was taken.
 import Foundation
 import KevcBasic
@@ -40,12 +40,26 @@ import Testing
     // (no copy for the variance's sum).
     Case(spec: "specs/kernelbench/group_norm.kev", shape: [:], loopsContain: ["local %_r0: f32[1, 3]"],
       absent: ["_r0.mean", "mean._r1"]),
-    // Rule 3's vote: batch_norm2d's variance at the root walks the input along q, vectorized.
-    Case(spec: "specs/kernelbench/batch_norm2d.kev", shape: [:], loopsContain: ["vectorize(8) {\n            %_r1"]),
+    // Rule 3's vote: batch_norm2d's variance at the root walks the input along q, vectorized (rows of 16, which
+    // rule 1b leaves; at the default rows of 9 it fuses (h, q)).
+    Case(spec: "specs/kernelbench/batch_norm2d.kev", shape: ["N": 3, "C": 5, "H": 7, "W": 16], loopsContain: ["vectorize(8) {\n            %_r1"]),
     // The convolution before a group norm is computed once (its copies `_r0.h...` recomputed it per statistic).
     Case(spec: "specs/kernelbench/conv3d_group_norm_mean.kev", shape: [:], loopsContain: ["local %_r1"], absent: ["_r0.h"]),
     // A bag reduction (data-dependent bounds) of a few points stays on one thread.
     Case(spec: "specs/embedding_bag.kev", shape: [:], loopsContain: ["vectorize(8)"], absent: ["parallel"]),
+    // Rule 1b: the mean of the GELU over rows of 11 is one fused run of 7 x 11 = 77 per channel (9 vectors and a
+    // tail of 5), reading h at the fused axis's div and mod.
+    Case(spec: "specs/kernelbench/conv2d_gelu_global_avg_pool.kev", shape: ["N": 2, "C": 3, "H": 9, "W": 13, "F": 5, "K": 3],
+      loopsContain: ["for i.j in 0 .. 77 vectorize(8)"]),
+    // Not on instance norm's mean and variance: they read the convolution h computed inside y's image loop, stored
+    // over the region y's vectorized rows read (rows of 11 rounded up to 16), so a fused (i, j) would not be one
+    // contiguous run; h stays shared by the siblings (no copies).
+    Case(spec: "specs/kernelbench/conv2d_instance_norm_divide.kev", shape: ["N": 2, "C": 3, "H": 9, "W": 13, "F": 5, "K": 3],
+      loopsContain: ["local %h: f32[1, 5, 7, 16]"], absent: ["for i.j", "h._r1", "h._r2"]),
+    // A group norm's statistics over (e, d, i, j) and the mean over (f, d, i, j) fuse their last two axes (i, j):
+    // rows of 3 (less than a vector) become runs of 15; d stays a loop (a deeper block's address is not folded).
+    Case(spec: "specs/kernelbench/conv3d_group_norm_mean.kev", shape: [:],
+      loopsContain: ["for _r1.i.j in 0 .. 15 vectorize(8)", "for i.j in 0 .. 15 vectorize(8)"], absent: ["d.i.j"]),
     // A short vectorized row inside a multi-axis sum (layer_norm3d's statistics, rows of 9 with a tail).
     Case(spec: "specs/kernelbench/layer_norm3d.kev", shape: ["B": 2, "F": 3, "D1": 5, "D2": 20], loopsContain: ["local %_r0"]),
   ]

@@ -360,3 +360,63 @@ extension DefaultScheduleTests {
     #expect(lines == ["    schedule split(q, q.o, q.i, 8) loops(c, n, h, q.o, q.i: vectorize(8)) root store(workspace)"])
   }
 }
+
+extension DefaultScheduleTests {
+  /// A mean over `(i, j)` of `x[n, c, i, j]`, rows of `row` (`read` is x's index list, to read it transposed).
+  static func blockSum(row: Int, read: String = "i, j", shape: String = "N, C, H, W") -> String {
+    """
+    kernel @mean2(%x: f32[\(shape)]) -> (%y: f32[N, C]) {
+      dims N = 2, C = 16, H = 14, W = \(row)
+      %y: f32[n < N, c < C] = sum<f32> [i in 0 .. $H, j in 0 .. $W] %x[n, c, \(read)]
+    }
+    """
+  }
+
+  /// Rule 1b: a sum over (i, j) that every load walks as one row-major block, rows of 30 (3 vectors of 8 and a scalar
+  /// remainder of 6 each), has its axes fused first (`fuse_axes(y, [i, j])`) and the fused axis (420 contiguous
+  /// elements) vectorized: one remainder per channel instead of one per row.
+  @Test func aShortRowOfABlockSumIsFusedWithItsOuterAxes() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.blockSum(row: 30)))
+    let trace = DefaultSchedule.cpu(for: kernel)
+    #expect(trace.steps.map(TraceText.print) == ["fuse_axes(y, [i, j])", "vectorize(y, i.j, 8)"])
+    let lines = IRPrinter.print(try trace.apply(to: kernel)).split(separator: "\n").map(String.init)
+    #expect(lines.contains("  %y: f32[n < N, c < C] = sum<f32> [i.j in 0 .. ($H * $W)] %x[n, c, (i.j / $W), (i.j % $W)]"))
+    #expect(lines.contains("    schedule split(i.j, i.j.o, i.j.i, 8) loops(n, c, i.j.o, i.j.i: vectorize(8)) root store(workspace)"))
+  }
+
+  /// Rule 1b does not fire on a row that is a multiple of the vector width (32: no remainder), a long row (200:
+  /// 16 vectors or more), or a block read transposed (`x[n, c, j, i]`: j is not the contiguous index).
+  @Test(arguments: [(32, "i, j", "N, C, H, W"), (200, "i, j", "N, C, H, W"), (30, "j, i", "N, C, W, H")])
+  func rule1bLeavesOtherReductions(row: Int, read: String, shape: String) throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.blockSum(row: row, read: read, shape: shape)))
+    let steps = DefaultSchedule.cpu(for: kernel).steps.map(TraceText.print)
+    #expect(!steps.contains { $0.hasPrefix("fuse_axes") }, "\(steps)")
+  }
+
+  /// Rule 1b fuses only a contiguous block: a load that also reads the outer axis elsewhere (`w[i]` beside
+  /// `x[n, c, i, j]`) leaves nothing to fuse; of a sum over (c, i, j) it fuses the last two axes (i, j) only (LLVM
+  /// folds a two-axis fused address back to a linear one, not a deeper block's).
+  @Test func rule1bNeedsEveryLoadToWalkTheBlock() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @wsum(%x: f32[N, C, H, W], %w: f32[H]) -> (%y: f32[N, C]) {
+        dims N = 2, C = 16, H = 14, W = 30
+        %y: f32[n < N, c < C] = sum<f32> [i in 0 .. $H, j in 0 .. $W] (%x[n, c, i, j] * %w[i])
+      }
+      """))
+    #expect(!DefaultSchedule.cpu(for: kernel).steps.map(TraceText.print).contains { $0.hasPrefix("fuse_axes") })
+    let groups = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @gsum(%x: f32[N, C, H, W]) -> (%y: f32[N, G]) {
+        dims N = 2, C = 16, G = 4, H = 6, W = 10
+        %y: f32[n < N, g < G] = sum<f32> [c in 0 .. 4, i in 0 .. $H, j in 0 .. $W] %x[n, ((4:i64 * g) + c), i, j]
+      }
+      """))
+    #expect(DefaultSchedule.cpu(for: groups).steps.map(TraceText.print).first == "fuse_axes(y, [i, j])")
+    let cube = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @csum(%x: f32[N, D, H, W]) -> (%y: f32[N]) {
+        dims N = 16, D = 14, H = 14, W = 14
+        %y: f32[n < N] = sum<f32> [d in 0 .. $D, i in 0 .. $H, j in 0 .. $W] %x[n, d, i, j]
+      }
+      """))
+    #expect(DefaultSchedule.cpu(for: cube).steps.map(TraceText.print) == ["fuse_axes(y, [i, j])", "vectorize(y, i.j, 8)"])
+  }
+}
