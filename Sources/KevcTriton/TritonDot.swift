@@ -77,10 +77,11 @@ extension KernelBuilder {
         line("\(p.lo) = \(p.of) - \(p.hi)")
       }
       // The three passes of one step go into a fresh partial, added to the running sum by an ordinary f32 add: the
-      // tensor cores' f32 accumulation truncates (it is not round-to-nearest), and chained through the whole
-      // contraction (`tl.dot(.., acc)`) its biased error grows with the number of steps: 10x an f32 sum's on an
-      // H100 at K = 8192, past f32 tolerance (bench/gpu/tf32x3-accumulation/). Per step it stays within one
-      // block of K; across steps the sum rounds to nearest, as an f32 reduction does.
+      // tensor cores' f32 accumulation truncates (it does not round to nearest), and chained through the whole
+      // contraction (`tl.dot(.., acc)`) its error grows with the number of steps. Chained, three corpus defaults
+      // failed f32 tolerance on an H100 at K of 2048 to 8192 (bench/gpu/session-h100-2026-12-07/wrong/); modelled
+      // at K = 8192 the chained error is 53x an f32 dot's, the per-step partial's 1.3x
+      // (python/tests/test_tf32x3_numerics.py). Not yet re-run on a GPU: bench/gpu/tf32x3-check.sh.
       let tf32 = ", input_precision=\"tf32\""
       let step = fresh(acc + "_step")
       line("\(step) = tl.dot(\(parts[0].lo), \(parts[1].hi)\(tf32), out_dtype=tl.float32)")

@@ -125,7 +125,13 @@ extension KernelBuilder {
     }
     let tuple = names.joined(separator: ", ")
     if axisLanes.isEmpty {
-      line("\(tuple) = tl.reduce((\(tuple)), None, \(function))")
+      // Each dimension by name, highest first, never `axis=None`: Triton 3.6 flattens each operand of a `None`
+      // reduce on its own (`reshape(..., can_reorder=True)`), so the components of one element can meet others'
+      // (a 2048-wide argmax of 67c1d8a was wrong on 4028-4086 of 4096 rows on an H100, the same reduce with
+      // `axis=0` right: bench/gpu/session-h100-2026-12-07/README.md).
+      for d in (0..<max(1, frame.rank)).reversed() {
+        line("\(tuple) = tl.reduce((\(tuple)), \(d), \(function))")
+      }
     } else {
       for d in blockDimensionsDescending(frame, reductionLanes) {
         line("\(tuple) = tl.reduce((\(tuple)), \(d), \(function), keep_dims=True)")

