@@ -20,17 +20,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from noseeds_check import lineage  # noqa: E402  (the walk up a candidate's parents to a hand trace)
+
+
 def lineage_is_seed(cands, cid):
-    seen, todo = set(), [cid]
-    while todo:
-        c = cands.get(todo.pop())
-        if not c or c["id"] in seen:
-            continue
-        seen.add(c["id"])
-        if c["proposer"].startswith("seed:"):
-            return True
-        todo += [p for p in (c.get("parent_id"), c.get("second_parent_id")) if p]
-    return False
+    return cid in cands and lineage(cands, cid).startswith("seed:")
 
 
 def run(kevc, spec, shape, trace_path):
