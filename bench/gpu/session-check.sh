@@ -19,7 +19,9 @@
 #   cute:    bench/gpu/cute-check.sh run SESSION_CUTE_PREP (prepared here with Swift; the DSL's wheels from
 #            $KEVC_CUTE_PARTS), its per-module results as one .tgz;
 #   mfma:    bench/gpu/mfma-check.sh (the HIP matrix-tile traces, portable path on NVIDIA);
-#   noseeds: bench/search/noseeds-check.sh for SESSION_NOSEEDS_OPS, SESSION_NOSEEDS_SECONDS each.
+#   noseeds: bench/search/noseeds-check.sh for SESSION_NOSEEDS_OPS, SESSION_NOSEEDS_SECONDS each;
+#   tf32x3:  bench/gpu/tf32x3-check.sh run SESSION_TF32X3_PREP (prepared here: two kevcs' Triton modules of the
+#            tf32x3 specs, checked side by side, all six input distributions), SESSION_TF32X3_SECONDS.
 # Each part's results land in OUT_DIR/<part>.* (text, and the kernelbench logs as one .tgz; at most 8 files come
 # back from a device call).
 # SESSION_PARTS picks parts (default "attention kernelbench throughput hip multigpu").
@@ -79,6 +81,15 @@ say "cute exit $?"
 tail -4 /tmp/sc-cute.log >> "$OUT/session.log"
 cp /tmp/sc-cute/cute-check.md "$OUT/cute-check.md" 2>/dev/null
 tar czf "$OUT/cute.tgz" -C /tmp/sc-cute . 2>/dev/null
+fi
+
+if want tf32x3; then
+say "tf32x3"
+timeout $(( ${SESSION_TF32X3_SECONDS:-200} + 30 )) bench/gpu/tf32x3-check.sh run "${SESSION_TF32X3_PREP:?SESSION_TF32X3_PREP}" \
+  /tmp/sc-t3 "${SESSION_TF32X3_SECONDS:-200}" > /tmp/sc-t3.log 2>&1
+say "tf32x3 exit $?"
+tail -12 /tmp/sc-t3.log >> "$OUT/session.log"
+tar czf "$OUT/tf32x3.tgz" -C /tmp/sc-t3 . 2>/dev/null
 fi
 
 if want mfma; then
