@@ -50,7 +50,6 @@ extension DefaultSchedule {
     let loads = d.expressions.flatMap(\.loads)
     // The block: the row and the axis outside it, where every load that reads their variables has them as its last
     // indices and the row spans its dimension whole (so that the two are one contiguous run).
-    var block: [ReductionAxis] = [row]
     func matches(_ candidate: [ReductionAxis]) -> Bool {
       let names = Set(candidate.map(\.name))
       var pattern = 0
@@ -77,10 +76,9 @@ extension DefaultSchedule {
     // deeper block (`v / (I J)`, `(v / J) % I`, `v % J`: vector divisions and gathers, 2x slower than the short rows
     // on conv3d_group_norm_mean's (d, i, j) statistics; bench/kernelbench/cpu-results-fused-rows.md).
     guard let axis = r.axes.dropLast().last, k.constantValue(axis.lowerBound) != nil,
-      k.constantValue(axis.upperBound) != nil, matches([axis] + block)
+      k.constantValue(axis.upperBound) != nil, matches([axis, row])
     else { return nil }
-    block = [axis] + block
-    return block.map(\.name)
+    return [axis.name, row.name]
   }
 
   /// Whether every tensor that `name`'s fused axis reads (`x[..., v / J, v % J]`) is stored with those dimensions
