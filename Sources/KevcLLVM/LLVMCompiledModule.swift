@@ -57,8 +57,12 @@ public final class LLVMCompiledModule {
     }
     let machine = try HostTargetMachine(
       optimizationLevel: options.optimizationLevel, cpu: options.cpu, features: options.features)
-    // Register tiles get a tail-free version for their full tiles (`FullTiles`): constant trip counts for LLVM.
-    let program = FullTiles.version(program)
+    // Register tiles get a tail-free version for their full tiles (`FullTiles`): constant trip counts for LLVM. Then
+    // the serial reduction loops skip the taps whose terms are zero (`TapBounds`: a convolution's padding), unless
+    // `KEVC_TAP_BOUNDS=0` (the before/after switch of bench/cpu/conv-transposed/tap_ab.sh: one build for both).
+    let versioned = FullTiles.version(program)
+    let program =
+      ProcessInfo.processInfo.environment["KEVC_TAP_BOUNDS"] == "0" ? versioned : TapBounds.apply(versioned)
     let layout = try WorkspaceLayout(program)
     let (module, unoptimized) = try CompileTimeLimit.guarding(
       "optimising at -O\(options.optimizationLevel)", kernel: program.name, at: options.location
