@@ -38,6 +38,23 @@ import Testing
           .store(buffer: "q", indices: [ix("i")], value: .binary(.div, ld("s", ix("i")), .scalar("d"))),
         ])
       ])),
+    // A transposed 1-D convolution's taps over a padded read, y[i] = sum(p < 3) x[i - p] (pad 0) * w[p]: `TapBounds`
+    // clamps the tap loop to max(0, i - 3) .. min(3, i + 1) (the smax/smin before the p loop).
+    ("tap_rows", LoopProgram(
+      name: "tap_rows", dims: ["N": 4, "K": 3], params: [buf("x", .f32, [4]), buf("w", .f32, [3])],
+      results: [buf("y", .f32, [6])], temporaries: [],
+      body: [
+        forEach("i", 6, .serial, [
+          .allocate(buf("acc", .f32, [], .local), body: [
+            .store(buffer: "acc", indices: [], value: f32(0)),
+            forEach("p", 3, .serial, [
+              .store(buffer: "acc", indices: [], value: add(ld("acc"), mul(
+                ld("x", .binary(.sub, ix("i"), ix("p")), bounds: .padded(nil)), ld("w", ix("p")))))
+            ]),
+            .store(buffer: "y", indices: [ix("i")], value: ld("acc")),
+          ])
+        ])
+      ])),
   ]
 
   /// The IR without the lines that depend on the host.
