@@ -11,10 +11,11 @@ import KevcIR
 /// Where a factor is zero: a load padded with 0 outside its buffer (`x[..] `, pad 0), or an unchecked load of a
 /// workspace buffer every store of which copies another buffer through such a load at a constant offset per
 /// dimension (`x.pad[.., k] = x[.., k - 2]`: zero outside `[2, X + 2)`), along a dimension whose index is
-/// `e + r` or `e - r` in the loop variable r. The terms of the other iterations are exactly zero for finite
-/// operands (as in torch's transposed convolution, which runs only the taps on the input; a skipped tap times an
-/// infinite or NaN weight would have made the output NaN). The interval of r is `[min(e) - hi + 1, max(e) - lo + 1)`
-/// (for `e - r`; `[lo - max(e), hi - min(e))` for `e + r`) with `e`'s extremes over the loops inside r substituted
+/// `e + c * r` in the loop variable r (c a nonzero integer constant). The terms of the other iterations are exactly
+/// zero for finite operands (as in torch's transposed convolution, which runs only the taps on the input; a skipped
+/// tap times an infinite or NaN weight would have made the output NaN). The interval of r is
+/// `[min(e) - hi + 1, max(e) - lo + 1)` for `e - r`, `[lo - max(e), hi - min(e))` for `e + r`, and the same divided by
+/// |c| (floor divisions, the lower end rounded up) for a stride, with `e`'s extremes over the loops inside r substituted
 /// symbolically from their bounds (an over-approximation is exact: the extra taps read zeros), the enclosing loop
 /// variables kept as they are, so the bounds are evaluated once per entry of the loop. A dimension whose index reads
 /// a vectorized loop inside r is not used: its taps differ per lane, the loop keeps its constant trip count. The new
