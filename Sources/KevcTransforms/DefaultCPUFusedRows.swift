@@ -106,8 +106,9 @@ extension DefaultSchedule {
   }
 }
 
-/// Rule 1c of `DefaultSchedule.cpu`, the fused rows of an elementwise definition: where its last axis is a short
-/// contiguous row (under `fusedRowVectors` vectors, not a multiple of the vector width) that every load reading the
+/// Rule 1c of `DefaultSchedule.cpu`, the fused rows of an elementwise definition: where its body applies a math
+/// function computed as a polynomial (`appliesMathFunction`: the scalar remainder is costly) and its last axis is a
+/// short contiguous row (under `fusedRowVectors` vectors, not a multiple of the vector width) that every load reading the
 /// last two axes walks with the axis outside it as one row-major block (`walksBlock`, rule 1b's test), the two
 /// axes are iterated as one loop (the loop form of `fuse_axes`), which rule 3 vectorizes: one run of `I * J` with
 /// one remainder, where the row alone ran a few vectors and a scalar remainder per row. Decided after rule 2 places
@@ -135,7 +136,7 @@ extension DefaultSchedule {
       outerExtent >= 2
     else { return nil }
     let width = vectorBytes / max(4, d.dtype.byteSize)
-    guard rowExtent % width != 0, rowExtent < fusedRowVectors * width,
+    guard rowExtent % width != 0, rowExtent < fusedRowVectors * width, appliesMathFunction(d.body),
       contiguousVariable(of: d, in: k) == row.name, walksContiguously(d, row.name, in: k),
       walksBlock(d, [(outer.name, nil), (row.name, rowExtent)], in: k)
     else { return nil }
@@ -149,5 +150,31 @@ extension DefaultSchedule {
       guard ps.placement == .root, ps.storage.permutation == nil, ps.storage.padding == nil else { return nil }
     }
     return [outer.name, row.name]
+  }
+
+  /// Whether `e` applies a math function that the LLVM target computes as a polynomial of tens of operations
+  /// (`exp`, `log`, `tanh`, `sigmoid`, `erf`, `pow`: VectorMath.swift): then each element of a row's scalar
+  /// remainder costs as much as a vector of eight, and fusing the rows pays for the quotient and remainder the fused
+  /// loop computes per vector step. A body of a few arithmetic operations gains nothing from it (its remainder is
+  /// cheap): conv2d_relu_bias_add's epilogue `max(x + cb, 0) + bias` over rows of 30 ran 10% slower fused
+  /// (bench/kernelbench/cpu-results-fused-parallel-rows.md).
+  static func appliesMathFunction(_ e: Expr) -> Bool {
+    var found = false
+    e.forEach { node in
+      switch node {
+      case .unary(let op, _):
+        switch op {
+        case .exp, .log, .tanh, .sigmoid, .erf: found = true
+        case .neg, .abs, .sqrt, .rsqrt, .floor, .ceil, .not, .isnan: break
+        }
+      case .binary(let op, _, _):
+        switch op {
+        case .pow: found = true
+        case .add, .sub, .mul, .div, .mod, .max, .min, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: break
+        }
+      case .constant, .index, .dim, .scalar, .load, .select, .cast: break
+      }
+    }
+    return found
   }
 }

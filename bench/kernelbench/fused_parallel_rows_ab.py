@@ -22,10 +22,14 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BEFORE = os.path.join(ROOT, "bench", "kernelbench", "fused-parallel-rows-before")
 # The KernelBench problems whose default CPU schedule rule 1c changes at the CPU bench shapes of run.py (its shape
-# rule; the shapes of cpu-results-2026-12-07-h50.md), and the elementwise spec over short rows it was made for.
+# rule; the shapes of cpu-results-2026-12-07-h50.md), the elementwise spec over short rows it was made for, and
+# conv2d_relu_bias_add's epilogue alone (relu_bias_rows: cheap per element, rows of 30), and KernelBench's gelu_tanh
+# at a shape of short rows (not its bench shape, whose rows are 8192 long).
 PROBLEMS = {
     "conv2d_relu_bias_add": ("specs/kernelbench/conv2d_relu_bias_add.kev", "N=16,C=16,H=16,W=32,F=32,K=3"),
     "gelu_rows": ("bench/cpu/fused-row-axes/gelu_rows.kev", None),
+    "relu_bias_rows": ("bench/cpu/fused-row-axes/relu_bias_rows.kev", None),
+    "gelu_tanh_rows": ("specs/kernelbench/gelu_tanh.kev", "B=16384,D=30"),
 }
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
