@@ -19,7 +19,9 @@ import KevcLowering
 ///    A block that the finished schedule stores with gaps (a producer computed inside a vectorized consumer, its
 ///    rows rounded up to whole vectors) is not fused: the schedule is computed again without it.
 /// 1c. An elementwise definition at the root (once rule 2 has placed the producers, none computed inside it) whose
-///    last axis is such a short row, every load reading its last two axes walking them as one row-major block
+///    body applies a polynomial math function (exp, log, tanh, sigmoid, erf, pow: a costly scalar remainder) and
+///    whose last axis is such a short row, with an axis outside its last two (for rule 3's thread pool), every load
+///    reading its last two axes walking them as one row-major block
 ///    (rule 1b's test) in tensors stored whole in natural order, iterates the two axes as one loop (the loop form of
 ///    `fuse_axes`, `DefaultCPUFusedRows.swift`); rule 3 vectorizes it (a GELU over rows of 30: one run per image).
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
