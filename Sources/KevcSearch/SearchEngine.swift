@@ -94,6 +94,8 @@ public struct SearchOptions: Sendable {
   public var seedTraces: [(name: String, trace: Trace)] = []
   /// Testing hook: the worker of candidate N misbehaves as `WorkerRequest.fault` says, on every evaluation of it.
   public var faults: [Int: String] = [:]
+  /// Testing hook: the same, in the confirmation's evaluations of candidate N only.
+  public var confirmationFaults: [Int: String] = [:]
   /// The confirmation phase (`Confirmation.swift`): when the search stops (not when interrupted), its top `confirm`
   /// candidates by fitness and the default schedule are evaluated again one at a time in `confirmRounds` rotating
   /// rounds, and the one with the lowest median is the confirmed best. 0: off (this library's default, so that
@@ -650,6 +652,7 @@ public final class SearchEngine {
         request.incumbentSeconds = nil
         request.freshIfFasterThan = nil
         request.baselineTrace = nil
+        if let fault = options.confirmationFaults[id] { request.fault = fault }
         do {
           try pool.launch(id: id, request: request)
         } catch {

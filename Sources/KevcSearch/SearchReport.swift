@@ -14,6 +14,7 @@ public enum SearchReport {
     var evalOf: [Int: EvaluationRecord] = [:]
     for e in evals { evalOf[e.candidateID] = e }
     let best = try db.best(workload: workload.id, target: target.id)
+    let confirmation = try db.confirmation(workload: workload.id, target: target.id)
     let baseline = evals.first { byID[$0.candidateID]?.proposer == "default" && $0.status == .ok }?.medianTime
 
     var h = """
@@ -58,9 +59,14 @@ public enum SearchReport {
       h += "<tr><td>best</td><td><b>candidate #\(c.id)</b>: \(esc(e.timeText)) (median &plusmn; IQR)"
       if let s = e.speedup { h += ", <b>\(f2(s))x</b> over the default schedule" }
       if let f = e.rooflineFraction { h += ", \(f1(f * 100))% of the roofline floor" }
+      if let k = confirmation, k.winner == c.id {
+        h += "; confirmed side by side (below)"
+        if let sb = k.searchedBest, sb != c.id { h += ", the search's own best was #\(sb)" }
+      }
       h += "</td></tr>"
     }
     h += "</table>"
+    if let k = confirmation { h += confirmationTable(k, byID) }
 
     // Best so far.
     h += "<h2>Best so far</h2>" + progressPlot(evals: evals, baseline: baseline)
