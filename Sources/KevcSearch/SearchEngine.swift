@@ -620,6 +620,12 @@ public final class SearchEngine {
     guard entrants.count >= 2 else {
       return .skipped("\(entrants.count) correct candidate(s), nothing to compare")
     }
+    // A resumed search that measured nothing new keeps the confirmation it has.
+    if let known = try db.confirmation(workload: workload.id, target: target.id), known.winner != nil,
+      known.lastEvaluationID == (try db.lastEvaluationID())
+    {
+      return .skipped("nothing measured since confirmation #\(known.id) (confirmed best #\(known.winner ?? 0))")
+    }
     let rounds = max(1, options.confirmRounds)
     var entries = entrants.map { ConfirmationRecord.Entry(candidate: $0) }
     var order: [[Int]] = []

@@ -117,6 +117,10 @@ import Testing
     let imported = try #require(try copy.confirmation(workload: w.id, target: t.id))
     #expect(imported.entries.map(\.times) == k.entries.map(\.times))
     #expect(try copy.best(workload: w.id, target: t.id)?.0.irHash == db.candidate(id: winner)?.irHash)
+    // Run again with nothing left to evaluate: the confirmation it has stands, none is added.
+    let again = try SearchEngine(db: db, input: try softmaxInput(), options: options).run()
+    #expect(again.confirmation == nil)
+    #expect(try db.confirmations(workload: summary.workloadID, target: summary.targetID).count == 1)
   }
 
   @Test func aCandidateThatFailsItsConfirmationIsReportedAndNeverTheBest() throws {
