@@ -103,8 +103,9 @@ public struct SearchOptions: Sendable {
   public var confirm: Int = 0
   public var confirmRounds: Int = 3
   public static let defaultConfirm = 4
-  /// The share of `timeLimit` kept for the confirmation when it is on: proposals stop at (1 - share) of the limit.
-  public static let confirmationShare = 0.2
+  /// The share of `timeLimit` kept for the confirmation when it is on: proposals stop once what is left of the
+  /// limit is the confirmation's estimated time (`SearchEngine.confirmationEstimate`), kept between these shares.
+  public static let confirmationShare = (least: 0.2, most: 0.5)
 
   public init(workerExecutable: URL) { self.workerExecutable = workerExecutable }
 }
@@ -437,8 +438,9 @@ public final class SearchEngine {
     }
     var generationFailures = 0
     var stop: StopReason?
-    // With a confirmation, proposals stop early enough to leave it a share of the time limit.
-    let searchLimit = options.timeLimit.map { options.confirm > 0 ? $0 * (1 - SearchOptions.confirmationShare) : $0 }
+    // With a confirmation, proposals stop early enough to leave it its estimated time (a share of the limit).
+    var reserveAt = -1
+    var searchLimit = options.timeLimit
     var draining = false
     var timeUp = false
     var announced = false
@@ -449,6 +451,11 @@ public final class SearchEngine {
       if shouldStop() {
         stop = .interrupted
         break
+      }
+      if let limit = options.timeLimit, options.confirm > 0, reserveAt != stats.evaluated {
+        reserveAt = stats.evaluated
+        let share = SearchOptions.confirmationShare
+        searchLimit = limit - min(max(confirmationEstimate(), share.least * limit), share.most * limit)
       }
       if let limit = searchLimit, stats.elapsed >= limit { timeUp = true }
       if timeUp, !announced, pool.inFlight > 0 {
@@ -603,6 +610,28 @@ public final class SearchEngine {
 
   // MARK: - Confirmation
 
+  /// The entrants of a confirmation now: the top `confirm` candidates by fitness and the default schedule.
+  func confirmationEntrants() -> [Int] {
+    var entrants = Array(ranked().prefix(options.confirm))
+    if let d = defaultCandidate, fitness[d] != nil, !entrants.contains(d) { entrants.append(d) }
+    return entrants
+  }
+
+  /// Seconds one confirmation evaluation of a candidate should take: its search evaluation's worker time, less half
+  /// its timing where the default was timed beside it (a confirmation times the candidate alone).
+  func confirmationSeconds(_ id: Int) -> Double {
+    guard let e = evaluations[id] else { return 0 }
+    let seconds = e.workerSeconds ?? 0
+    return e.pairedBaseline ? seconds - (e.phaseSeconds["timing"] ?? 0) / 2 : seconds
+  }
+
+  /// Seconds the confirmation would take if the search stopped now: every round of every entrant.
+  func confirmationEstimate() -> Double {
+    let entrants = confirmationEntrants()
+    guard entrants.count >= 2 else { return 0 }
+    return Double(max(1, options.confirmRounds)) * entrants.reduce(0) { $0 + confirmationSeconds($1) }
+  }
+
   enum ConfirmationOutcome {
     case skipped(String)
     case interrupted
@@ -615,8 +644,7 @@ public final class SearchEngine {
   /// repeats), one at a time, in `confirmRounds` rounds whose order rotates. With a time limit, a round starts only
   /// when the entrants' last evaluations say it fits in what is left; skipped rounds are recorded in its note.
   func confirm(_ pool: WorkerPool, clock: Date, shouldStop: () -> Bool) throws -> ConfirmationOutcome {
-    var entrants = Array(ranked().prefix(options.confirm))
-    if let d = defaultCandidate, fitness[d] != nil, !entrants.contains(d) { entrants.append(d) }
+    let entrants = confirmationEntrants()
     guard entrants.count >= 2 else {
       return .skipped("\(entrants.count) correct candidate(s), nothing to compare")
     }
@@ -632,7 +660,7 @@ public final class SearchEngine {
     var note: String?
     // Seconds an evaluation of each takes: its search evaluation's at first, then its last round's.
     var cost: [Int: Double] = [:]
-    for id in entrants { cost[id] = evaluations[id]?.workerSeconds ?? 0 }
+    for id in entrants { cost[id] = confirmationSeconds(id) }
     let start = Date()
     observe(.message("confirming the best: " + entrants.map { "#\($0)" }.joined(separator: ", ")
       + " evaluated again one at a time, \(rounds) rotating round(s)"))

@@ -166,7 +166,7 @@ import Testing
   }
 
   @Test func aTimeLimitSkipsRoundsThatDoNotFitAndSaysSo() throws {
-    // The search stops at 80% of a short limit; its rounds (three evaluations each) do not fit in what is left.
+    // The search stops at 50% of a short limit at the latest; 50 rounds of three evaluations never fit in what is left.
     let dir = try Paths.temporaryDirectory()
     let db = try TuningDatabase(path: dir.appendingPathComponent("t.db").path)
     var options = smallOptions(budget: 100)
