@@ -614,29 +614,28 @@ public final class TuningDatabase {
   /// (`confirmation`) still holds (`confirmationHolds`), its confirmed best comes first and the entrants that failed
   /// it are left out: what `kevc compile`, `db list`, the report and the agent's memory take as the best.
   public func correct(workload: Int, target: Int, limit: Int) throws -> [(CandidateRecord, EvaluationRecord)] {
+    // The whole order as ids (cheap), then the records of the first `limit` only.
     let rows = try connection.query(
       """
-      SELECT c.id AS cid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
+      SELECT c.id AS cid, e.id AS eid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
       WHERE c.workload_id = ?1 AND c.target_id = ?2 AND e.status = 'ok' AND e.median_time IS NOT NULL
         AND (e.worker_report IS NULL OR json_extract(e.worker_report, '$.flag') IS NULL)
       ORDER BY (e.speedup IS NULL) ASC, e.speedup DESC, e.median_time ASC, c.id ASC
       """, [.int(Int64(workload)), .int(Int64(target))])
-    var out: [(CandidateRecord, EvaluationRecord)] = []
-    for row in rows {
-      guard let id = row["cid"].int, let c = try candidate(id: id), let e = try evaluation(candidate: id) else {
-        continue
-      }
-      out.append((c, e))
-    }
+    let ranked = rows.compactMap { r in r["cid"].int.flatMap { c in r["eid"].int.map { (candidate: c, evaluation: $0) } } }
+    var order = ranked.map(\.candidate)
     if let confirmed = try confirmation(workload: workload, target: target),
-      Self.confirmationHolds(confirmed, ranked: out.map { ($0.0.id, $0.1.id) }), let winner = confirmed.winner,
-      let first = out.firstIndex(where: { $0.0.id == winner })
+      Self.confirmationHolds(confirmed, ranked: ranked), let winner = confirmed.winner, order.contains(winner)
     {
       let failed = Set(confirmed.failed)
-      let top = out.remove(at: first)
-      out = [top] + out.filter { !failed.contains($0.0.id) }
+      order = [winner] + order.filter { $0 != winner && !failed.contains($0) }
     }
-    return Array(out.prefix(max(0, limit)))
+    var out: [(CandidateRecord, EvaluationRecord)] = []
+    for id in order.prefix(max(0, limit)) {
+      guard let c = try candidate(id: id), let e = try evaluation(candidate: id) else { continue }
+      out.append((c, e))
+    }
+    return out
   }
 
   /// Whether a confirmation still decides the best: it has a winner, and no correct evaluation recorded after it
