@@ -22,7 +22,7 @@ extension TuningDatabase {
     defer { try? FileManager.default.removeItem(at: folder) }
     let scratch = try TuningDatabase(path: folder.appendingPathComponent("import.db").path, create: true)
     try scratch.connection.transaction {
-      for table in Self.tables {
+      for table in Self.tables + ["confirmations"] {
         guard let rows = root[table] as? [[String: Any]] else { continue }
         for row in rows {
           let columns = row.keys.sorted()

@@ -11,7 +11,7 @@ extension TuningDatabase {
   /// Every table as JSON (rows as objects), with the schema version.
   public func exportJSON() throws -> String {
     var root: [String: Any] = ["schema_version": Self.schemaVersion, "application_id": Self.applicationID]
-    for t in Self.tables + Self.agentTables.filter(hasTable) {
+    for t in Self.tables + (Self.agentTables + ["confirmations"]).filter(hasTable) {
       root[t] = try connection.query("SELECT * FROM \(t) ORDER BY id").map { row in
         row.values.mapValues { v -> Any in
           switch v {
@@ -41,6 +41,10 @@ extension TuningDatabase {
         if let (c, e) = try best(workload: w.id, target: t.id) {
           line += "; best candidate #\(c.id) \(e.timeText)"
           if let s = e.speedup { line += String(format: " (%.2fx over default)", s) }
+          if let k = try confirmation(workload: w.id, target: t.id), k.winner == c.id, let m = k.entry(c.id)?.median {
+            line += "; confirmed: \(SearchProgress.time(m)) median of \(k.roundsRun) round(s) side by side"
+            if let s = k.searchedBest, s != c.id { line += " (the search's best was #\(s))" }
+          }
         }
         lines.append(line)
       }
@@ -70,6 +74,15 @@ extension TuningDatabase {
       if let err = e.error { out += "error: \(err)\n" }
       if let shapes = e.checkedShapes { out += "checked at: \(shapes)\n" }
       if let d = e.device { out += "device: \(d.text)\n" }
+      if let k = try confirmation(workload: c.workloadID, target: c.targetID), let entry = k.entry(id) {
+        out += "confirmation #\(k.id): " + (entry.median.map { "median \(SearchProgress.time($0))" } ?? "no median")
+        out += " over \(entry.times.count) of \(k.rounds) round(s) side by side ["
+          + entry.times.map(SearchProgress.time).joined(separator: ", ") + "]"
+        if let f = entry.failure { out += ", FAILED: \(f)" }
+        if entry.harnessErrors > 0 { out += ", \(entry.harnessErrors) round(s) lost to harness errors" }
+        out += k.winner == id ? ", the confirmed best" : (k.searchedBest == id ? ", the search's best, not confirmed" : "")
+        out += "\n"
+      }
     } else {
       out += "evaluation: none yet\n"
     }
@@ -132,6 +145,25 @@ extension TuningDatabase {
             proposer: r["proposer"].text ?? "", parentID: r["parent_id"].int.flatMap { candidateMap[$0] },
             proposed: r["proposed"].int ?? 0, illegal: r["illegal"].int ?? 0, duplicate: r["duplicate"].int ?? 0,
             new: r["new"].int ?? 0, reasons: r["reasons"].text ?? "[]"))
+      }
+      for r in hasTable("confirmations") && other.hasTable("confirmations")
+        ? try other.connection.query("SELECT * FROM confirmations ORDER BY id") : []
+      {
+        guard let w = workloadMap[r["workload_id"].int ?? -1], let t = targetMap[r["target_id"].int ?? -1] else { continue }
+        var k = TuningDatabase.confirmation(r)
+        let known = try confirmations(workload: w, target: t).contains { $0.createdAt == k.createdAt }
+        guard !known else { continue }
+        k.workloadID = w
+        k.targetID = t
+        k.searchedBest = k.searchedBest.flatMap { candidateMap[$0] }
+        k.winner = k.winner.flatMap { candidateMap[$0] }
+        k.entries = k.entries.compactMap { e in
+          candidateMap[e.candidate].map { var copy = e; copy.candidate = $0; return copy }
+        }
+        k.order = k.order.map { $0.compactMap { candidateMap[$0] } }
+        // Ids of the other file's evaluations mean nothing here: the confirmation holds for what is here now.
+        k.lastEvaluationID = try lastEvaluationID()
+        try insertConfirmation(k, createdAt: k.createdAt)
       }
       return added
     }

@@ -94,6 +94,18 @@ public struct SearchOptions: Sendable {
   public var seedTraces: [(name: String, trace: Trace)] = []
   /// Testing hook: the worker of candidate N misbehaves as `WorkerRequest.fault` says, on every evaluation of it.
   public var faults: [Int: String] = [:]
+  /// Testing hook: the same, in the confirmation's evaluations of candidate N only.
+  public var confirmationFaults: [Int: String] = [:]
+  /// The confirmation phase (`Confirmation.swift`): when the search stops (not when interrupted), its top `confirm`
+  /// candidates by fitness and the default schedule are evaluated again one at a time in `confirmRounds` rotating
+  /// rounds, and the one with the lowest median is the confirmed best. 0: off (this library's default, so that
+  /// tests stay fast; `kevc search --confirm` defaults to `defaultConfirm`).
+  public var confirm: Int = 0
+  public var confirmRounds: Int = 3
+  public static let defaultConfirm = 4
+  /// The share of `timeLimit` kept for the confirmation when it is on: proposals stop once what is left of the
+  /// limit is the confirmation's estimated time (`SearchEngine.confirmationEstimate`), kept between these shares.
+  public static let confirmationShare = (least: 0.2, most: 0.5)
 
   public init(workerExecutable: URL) { self.workerExecutable = workerExecutable }
 }
@@ -159,6 +171,8 @@ public struct SearchSummary: Sendable {
   public var targetID: Int
   public var stats: SearchStats
   public var stopReason: StopReason
+  /// The confirmation of the best (recorded in the database), or nil when it was off, skipped or interrupted.
+  public var confirmation: ConfirmationRecord?
 }
 
 public final class SearchEngine {
@@ -424,6 +438,9 @@ public final class SearchEngine {
     }
     var generationFailures = 0
     var stop: StopReason?
+    // With a confirmation, proposals stop early enough to leave it its estimated time (a share of the limit).
+    var reserveAt = -1
+    var searchLimit = options.timeLimit
     var draining = false
     var timeUp = false
     var announced = false
@@ -435,7 +452,12 @@ public final class SearchEngine {
         stop = .interrupted
         break
       }
-      if let limit = options.timeLimit, stats.elapsed >= limit { timeUp = true }
+      if let limit = options.timeLimit, options.confirm > 0, reserveAt != stats.evaluated {
+        reserveAt = stats.evaluated
+        let share = SearchOptions.confirmationShare
+        searchLimit = limit - min(max(confirmationEstimate(), share.least * limit), share.most * limit)
+      }
+      if let limit = searchLimit, stats.elapsed >= limit { timeUp = true }
       if timeUp, !announced, pool.inFlight > 0 {
         announced = true
         observe(.message("time limit reached: waiting for \(pool.inFlight) evaluation(s) in flight (at most "
@@ -510,17 +532,25 @@ public final class SearchEngine {
     }
     pool.killAll()
     stats.inFlight = 0
+    var confirmation: ConfirmationRecord?
+    if let reason = stop, reason != .interrupted, options.confirm > 0 {
+      switch try confirm(pool, clock: clock, shouldStop: shouldStop) {
+      case .skipped(let why): observe(.message("confirmation skipped: \(why)"))
+      case .interrupted: stop = .interrupted
+      case .recorded(let record):
+        confirmation = record
+        observe(.message(record.summary))
+      }
+    }
     stats.elapsed = Date().timeIntervalSince(clock)
     let summary = SearchSummary(
-      workloadID: workload.id, targetID: target.id, stats: stats, stopReason: stop ?? .interrupted)
+      workloadID: workload.id, targetID: target.id, stats: stats, stopReason: stop ?? .interrupted,
+      confirmation: confirmation)
     observe(.finished(summary))
     return summary
   }
 
   func launch(_ id: Int, _ pool: WorkerPool) throws {
-    guard let trace = trace(of: id) else { return }
-    var shape: [String: Int] = [:]
-    for d in bound.dims { if let v = d.value { shape[d.name] = v } }
     var seed = options.seed ^ UInt64(truncatingIfNeeded: id &* 7919)
     let reuse = options.referenceEpoch > 0
     if reuse {
@@ -528,25 +558,11 @@ public final class SearchEngine {
       let epoch = UInt64((stats.evaluated + pool.inFlight) / options.referenceEpoch)
       seed = options.seed ^ (epoch &+ 1) &* 0x9E37_79B9_7F4A_7C15
     }
-    var request = WorkerRequest(
-      specPath: input.specPath, specText: input.specText, kind: input.kind.rawValue, shape: shape, trace: trace,
-      trials: options.trials, seed: seed, checkWorkLimit: options.checkWorkLimit,
-      secondsPerRepeat: options.secondsPerRepeat, repeats: options.repeats,
-      timingLock: FileManager.default.temporaryDirectory.appendingPathComponent("kevc-timing-\(getuid()).lock").path)
-    request.target = options.target
-    request.caseTimeout = options.caseTimeout
-    request.fault = options.faults[id]
+    guard var request = workerRequest(id, seed: seed) else { return }
     if options.target != "llvm" {
-      request.deviceFootprint = footprint.admitted(budget: deviceBudget)
-      request.deviceMemory = deviceBudget.map { _ in footprint.admitted(budget: deviceBudget) }
-      request.harnessServer = harnessServer?.socket ?? options.harnessServer
-      request.reuseReferences = reuse
       request.freshIfFasterThan = reuse ? stats.bestTime : nil
       request.incumbentSeconds = stats.bestTime
     } else if reuse {
-      // The CPU's float64 references (the interpreter's), once per epoch seed: files shared by the workers.
-      request.referenceCache = FileManager.default.temporaryDirectory
-        .appendingPathComponent("kevc-references-\(getuid())").path
       request.freshIfFasterThan = stats.bestTime
     }
     if options.target == "llvm" { request.incumbentSeconds = stats.bestTime }
@@ -562,6 +578,152 @@ public final class SearchEngine {
     } catch {
       try finish(id, WorkerResult(status: .crash, error: "cannot start a worker: \(error)"))
     }
+  }
+
+  /// The worker request of any evaluation of a candidate (the search's and the confirmation's): the spec at the
+  /// workload shape, its trace, the checks and the timing, and the target's harness settings.
+  func workerRequest(_ id: Int, seed: UInt64) -> WorkerRequest? {
+    guard let trace = trace(of: id) else { return nil }
+    var shape: [String: Int] = [:]
+    for d in bound.dims { if let v = d.value { shape[d.name] = v } }
+    let reuse = options.referenceEpoch > 0
+    var request = WorkerRequest(
+      specPath: input.specPath, specText: input.specText, kind: input.kind.rawValue, shape: shape, trace: trace,
+      trials: options.trials, seed: seed, checkWorkLimit: options.checkWorkLimit,
+      secondsPerRepeat: options.secondsPerRepeat, repeats: options.repeats,
+      timingLock: FileManager.default.temporaryDirectory.appendingPathComponent("kevc-timing-\(getuid()).lock").path)
+    request.target = options.target
+    request.caseTimeout = options.caseTimeout
+    request.fault = options.faults[id]
+    if options.target != "llvm" {
+      request.deviceFootprint = footprint.admitted(budget: deviceBudget)
+      request.deviceMemory = deviceBudget.map { _ in footprint.admitted(budget: deviceBudget) }
+      request.harnessServer = harnessServer?.socket ?? options.harnessServer
+      request.reuseReferences = reuse
+    } else if reuse {
+      // The CPU's float64 references (the interpreter's), once per epoch seed: files shared by the workers.
+      request.referenceCache = FileManager.default.temporaryDirectory
+        .appendingPathComponent("kevc-references-\(getuid())").path
+    }
+    return request
+  }
+
+  // MARK: - Confirmation
+
+  /// The entrants of a confirmation now: the top `confirm` candidates by fitness and the default schedule.
+  func confirmationEntrants() -> [Int] {
+    var entrants = Array(ranked().prefix(options.confirm))
+    if let d = defaultCandidate, fitness[d] != nil, !entrants.contains(d) { entrants.append(d) }
+    return entrants
+  }
+
+  /// Seconds one confirmation evaluation of a candidate should take: its search evaluation's worker time, less half
+  /// its timing where the default was timed beside it (a confirmation times the candidate alone).
+  func confirmationSeconds(_ id: Int) -> Double {
+    guard let e = evaluations[id] else { return 0 }
+    let seconds = e.workerSeconds ?? 0
+    return e.pairedBaseline ? seconds - (e.phaseSeconds["timing"] ?? 0) / 2 : seconds
+  }
+
+  /// Seconds the confirmation would take if the search stopped now: every round of every entrant.
+  func confirmationEstimate() -> Double {
+    let entrants = confirmationEntrants()
+    guard entrants.count >= 2 else { return 0 }
+    return Double(max(1, options.confirmRounds)) * entrants.reduce(0) { $0 + confirmationSeconds($1) }
+  }
+
+  enum ConfirmationOutcome {
+    case skipped(String)
+    case interrupted
+    case recorded(ConfirmationRecord)
+  }
+
+  /// The confirmation phase (`Confirmation.swift`, docs/search.md): the top `confirm` candidates by fitness and the
+  /// default schedule, each evaluated again through the worker path of any evaluation (compile, check on the
+  /// round's fresh seed, time at the workload shape; no paired baseline, no early stop: every entrant gets the same
+  /// repeats), one at a time, in `confirmRounds` rounds whose order rotates. With a time limit, a round starts only
+  /// when the entrants' last evaluations say it fits in what is left; skipped rounds are recorded in its note.
+  func confirm(_ pool: WorkerPool, clock: Date, shouldStop: () -> Bool) throws -> ConfirmationOutcome {
+    let entrants = confirmationEntrants()
+    guard entrants.count >= 2 else {
+      return .skipped("\(entrants.count) correct candidate(s), nothing to compare")
+    }
+    // A resumed search that measured nothing new keeps the confirmation it has.
+    if let known = try db.confirmation(workload: workload.id, target: target.id), known.winner != nil,
+      known.lastEvaluationID == (try db.lastEvaluationID())
+    {
+      return .skipped("nothing measured since confirmation #\(known.id) (confirmed best #\(known.winner ?? 0))")
+    }
+    let rounds = max(1, options.confirmRounds)
+    var entries = entrants.map { ConfirmationRecord.Entry(candidate: $0) }
+    var order: [[Int]] = []
+    var note: String?
+    // Seconds an evaluation of each takes: its search evaluation's at first, then its last round's.
+    var cost: [Int: Double] = [:]
+    for id in entrants { cost[id] = confirmationSeconds(id) }
+    let start = Date()
+    observe(.message("confirming the best: " + entrants.map { "#\($0)" }.joined(separator: ", ")
+      + " evaluated again one at a time, \(rounds) rotating round(s)"))
+    for round in 0..<rounds {
+      let planned = ConfirmationRecord.rotation(entrants, round: round).filter { id in
+        entries.first { $0.candidate == id }?.failure == nil
+      }
+      if let limit = options.timeLimit {
+        let need = planned.reduce(0) { $0 + (cost[$1] ?? 0) }
+        let left = limit - Date().timeIntervalSince(clock)
+        if need > left {
+          note = "\(rounds - round) of \(rounds) round(s) skipped: "
+            + String(format: "%.1f s of the time limit left, a round takes about %.1f s", max(0, left), need)
+          break
+        }
+      }
+      // One seed per round: the entrants' checks share it (and its cached references), a fresh one each round.
+      let seed = options.seed ^ (UInt64(round) &+ 0xC0_F1A5) &* 0x9E37_79B9_7F4A_7C15
+      order.append(planned)
+      for id in planned {
+        guard let i = entries.firstIndex(where: { $0.candidate == id }), var request = workerRequest(id, seed: seed)
+        else { continue }
+        request.incumbentSeconds = nil
+        request.freshIfFasterThan = nil
+        request.baselineTrace = nil
+        if let fault = options.confirmationFaults[id] { request.fault = fault }
+        do {
+          try pool.launch(id: id, request: request)
+        } catch {
+          entries[i].harnessErrors += 1
+          continue
+        }
+        var result: WorkerResult?
+        while result == nil {
+          if shouldStop() {
+            pool.killAll()
+            return .interrupted
+          }
+          result = pool.poll().first { $0.0 == id }?.1
+          if result == nil { usleep(5_000) }
+        }
+        guard let result else { continue }
+        cost[id] = result.seconds
+        switch result.status {
+        case .ok:
+          if let t = result.medianTime { entries[i].times.append(t) } else { entries[i].harnessErrors += 1 }
+        case .harnessError:
+          entries[i].harnessErrors += 1
+        case .illegal, .compileError, .wrong, .nan, .timeout, .crash:
+          entries[i].failure = "round \(round + 1): \(result.status.rawValue)"
+            + (result.error.map { ": " + SearchProgress.clip($0, 200) } ?? "")
+          observe(.message("confirmation: #\(id) failed in round \(round + 1) (\(result.status.rawValue)); it cannot be the best"))
+        }
+      }
+    }
+    var record = ConfirmationRecord(
+      workloadID: workload.id, targetID: target.id, searchedBest: stats.bestCandidate,
+      winner: ConfirmationRecord.choose(entries), rounds: rounds, roundsRun: order.count, entries: entries,
+      order: order, lastEvaluationID: try db.lastEvaluationID(), note: note,
+      seconds: Date().timeIntervalSince(start))
+    try db.insertConfirmation(record)
+    record = try db.confirmation(workload: workload.id, target: target.id) ?? record
+    return .recorded(record)
   }
 
   func finish(_ id: Int, _ result: WorkerResult) throws {

@@ -48,6 +48,8 @@ public struct SearchProgress {
         if let g = s.bestSpeedup { out += String(format: ", %.2fx over the default schedule", g) }
         if let f = s.bestFraction { out += String(format: ", %.1f%% of the roofline floor", f * 100) }
       }
+      // The confirmed best beside the searched one (they differ when the search's was a lucky measurement).
+      if let k = summary.confirmation { out += "; " + k.summary }
       out += String(format: "; %.1f s of device time", s.deviceSeconds)
       if s.pruned > 0 { out += "; pruned by the cost model: \(s.pruned)" }
       return out + "\n"

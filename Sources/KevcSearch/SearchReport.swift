@@ -14,6 +14,7 @@ public enum SearchReport {
     var evalOf: [Int: EvaluationRecord] = [:]
     for e in evals { evalOf[e.candidateID] = e }
     let best = try db.best(workload: workload.id, target: target.id)
+    let confirmation = try db.confirmation(workload: workload.id, target: target.id)
     let baseline = evals.first { byID[$0.candidateID]?.proposer == "default" && $0.status == .ok }?.medianTime
 
     var h = """
@@ -58,9 +59,14 @@ public enum SearchReport {
       h += "<tr><td>best</td><td><b>candidate #\(c.id)</b>: \(esc(e.timeText)) (median &plusmn; IQR)"
       if let s = e.speedup { h += ", <b>\(f2(s))x</b> over the default schedule" }
       if let f = e.rooflineFraction { h += ", \(f1(f * 100))% of the roofline floor" }
+      if let k = confirmation, k.winner == c.id {
+        h += "; confirmed side by side (below)"
+        if let sb = k.searchedBest, sb != c.id { h += ", the search's own best was #\(sb)" }
+      }
       h += "</td></tr>"
     }
     h += "</table>"
+    if let k = confirmation { h += confirmationTable(k, byID) }
 
     // Best so far.
     h += "<h2>Best so far</h2>" + progressPlot(evals: evals, baseline: baseline)
@@ -332,6 +338,24 @@ public enum SearchReport {
       }
     }
     return out
+  }
+
+  /// The latest confirmation: each entrant's times per round, its median, and the confirmed best.
+  static func confirmationTable(_ k: ConfirmationRecord, _ byID: [Int: CandidateRecord]) -> String {
+    var h = "<h2>Confirmation</h2><p class=\"small\">\(esc(k.summary)). The top candidates by the search's fitness "
+      + "and the default schedule, evaluated again one at a time in rotating rounds; the lowest median is the best. "
+      + "Round order: " + k.order.map { "[" + $0.map { "#\($0)" }.joined(separator: " ") + "]" }.joined(separator: ", ")
+      + String(format: "; %.1f s.", k.seconds) + "</p>"
+    h += "<table><tr><th>#</th><th>proposer</th><th>times (s)</th><th>median</th><th>status</th></tr>"
+    for e in k.entries {
+      let status = e.failure.map { "<span class=\"bad\">FAILED: \(esc($0))</span>" }
+        ?? (e.candidate == k.winner ? "<b>confirmed best</b>" : (e.candidate == k.searchedBest ? "the search's best" : ""))
+      let lost = e.harnessErrors > 0 ? " (\(e.harnessErrors) round(s) lost to harness errors)" : ""
+      h += "<tr><td>#\(e.candidate)</td><td>\(esc(byID[e.candidate]?.proposer ?? ""))</td><td class=\"num\">"
+        + e.times.map { String(format: "%.6g", $0) }.joined(separator: ", ") + "</td><td class=\"num\">"
+        + (e.median.map(SearchProgress.time) ?? "-") + "</td><td>\(status)\(lost)</td></tr>"
+    }
+    return h + "</table>"
   }
 
   public static func esc(_ s: String) -> String {

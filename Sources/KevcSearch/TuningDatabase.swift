@@ -167,7 +167,7 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
 public final class TuningDatabase {
   /// 'kevc' in ASCII: PRAGMA application_id of every kevc tuning database.
   public static let applicationID: Int = 0x6B65_7663
-  public static let schemaVersion = 5
+  public static let schemaVersion = 6
   /// The default file when neither `--db` nor `KEVC_DB` names one.
   public static let defaultFileName = "kevc-tuning.db"
 
@@ -310,7 +310,27 @@ public final class TuningDatabase {
       created_at REAL NOT NULL);
     CREATE INDEX candidates_by_workload ON candidates (workload_id, target_id);
     CREATE INDEX proposer_calls_by_workload ON proposer_calls (workload_id, target_id);
-    """ + agentSchema
+    """ + agentSchema + confirmationSchema
+
+  /// Schema 6: each search's confirmation of its winner (`Confirmation.swift`): the entrants' times per round as
+  /// JSON ({`candidate`, `times`, `failure`, `harness_errors`}), each round's order, and the confirmed best.
+  public static let confirmationSchema = """
+    CREATE TABLE IF NOT EXISTS confirmations (
+      id INTEGER PRIMARY KEY,
+      workload_id INTEGER NOT NULL REFERENCES workloads(id),
+      target_id INTEGER NOT NULL REFERENCES targets(id),
+      searched_best_id INTEGER REFERENCES candidates(id),
+      winner_id INTEGER REFERENCES candidates(id),
+      rounds INTEGER NOT NULL,
+      rounds_run INTEGER NOT NULL,
+      entries TEXT NOT NULL,
+      round_order TEXT NOT NULL,
+      last_evaluation_id INTEGER NOT NULL,
+      note TEXT,
+      seconds REAL NOT NULL,
+      created_at REAL NOT NULL);
+    CREATE INDEX IF NOT EXISTS confirmations_by_workload ON confirmations (workload_id, target_id);
+    """
 
   /// The evaluations table (schema 4: `harness_error` is a status).
   public static let evaluationsTable = """
@@ -385,7 +405,7 @@ public final class TuningDatabase {
   /// Brings an older schema up to this one, in one transaction (a failure leaves the file as it was).
   /// 1 -> 2: evaluations.worker_report. 2 -> 3: agent_calls, agent_memory, kb_documents. 3 -> 4: the evaluations
   /// table rebuilt with `harness_error` in its status CHECK. 4 -> 5: targets.memory_levels (the CPU floor's cache
-  /// levels; a target measured before it is measured again).
+  /// levels; a target measured before it is measured again). 5 -> 6: confirmations.
   private func upgrade(from version: Int) throws {
     _ = try connection.transaction {
       if version < 2 { try connection.exec("ALTER TABLE evaluations ADD COLUMN worker_report TEXT") }
@@ -400,6 +420,7 @@ public final class TuningDatabase {
       if version < 5, try !connection.query("PRAGMA table_info(targets)").contains(where: { $0["name"].text == "memory_levels" }) {
         try connection.exec("ALTER TABLE targets ADD COLUMN memory_levels TEXT")
       }
+      if version < 6 { try connection.exec(Self.confirmationSchema) }
       try connection.exec("PRAGMA user_version = \(Self.schemaVersion)")
     }
   }
@@ -589,24 +610,95 @@ public final class TuningDatabase {
   /// Correct, timed, unflagged records, fastest first (ties: the older record), at most `limit`. Fastest by the
   /// speedup over the default schedule, which divides two times measured together where the default was timed
   /// beside the candidate (paired), else the default's own time (the same order as the median then); records
-  /// without a speedup (no baseline) come after, by median.
+  /// without a speedup (no baseline) come after, by median. When the latest confirmation of the workload and target
+  /// (`confirmation`) still holds (`confirmationHolds`), its confirmed best comes first and the entrants that failed
+  /// it are left out: what `kevc compile`, `db list`, the report and the agent's memory take as the best.
   public func correct(workload: Int, target: Int, limit: Int) throws -> [(CandidateRecord, EvaluationRecord)] {
+    // The whole order as ids (cheap), then the records of the first `limit` only.
     let rows = try connection.query(
       """
-      SELECT c.id AS cid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
+      SELECT c.id AS cid, e.id AS eid FROM candidates c JOIN evaluations e ON e.candidate_id = c.id
       WHERE c.workload_id = ?1 AND c.target_id = ?2 AND e.status = 'ok' AND e.median_time IS NOT NULL
         AND (e.worker_report IS NULL OR json_extract(e.worker_report, '$.flag') IS NULL)
-      ORDER BY (e.speedup IS NULL) ASC, e.speedup DESC, e.median_time ASC, c.id ASC LIMIT ?3
-      """, [.int(Int64(workload)), .int(Int64(target)), .int(Int64(limit))])
+      ORDER BY (e.speedup IS NULL) ASC, e.speedup DESC, e.median_time ASC, c.id ASC
+      """, [.int(Int64(workload)), .int(Int64(target))])
+    let ranked = rows.compactMap { r in r["cid"].int.flatMap { c in r["eid"].int.map { (candidate: c, evaluation: $0) } } }
+    var order = ranked.map(\.candidate)
+    if let confirmed = try confirmation(workload: workload, target: target),
+      Self.confirmationHolds(confirmed, ranked: ranked), let winner = confirmed.winner, order.contains(winner)
+    {
+      let failed = Set(confirmed.failed)
+      order = [winner] + order.filter { $0 != winner && !failed.contains($0) }
+    }
     var out: [(CandidateRecord, EvaluationRecord)] = []
-    for row in rows {
-      guard let id = row["cid"].int, let c = try candidate(id: id), let e = try evaluation(candidate: id) else {
-        continue
-      }
+    for id in order.prefix(max(0, limit)) {
+      guard let c = try candidate(id: id), let e = try evaluation(candidate: id) else { continue }
       out.append((c, e))
     }
     return out
   }
+
+  /// Whether a confirmation still decides the best: it has a winner, and no correct evaluation recorded after it
+  /// ranks above the searched best it was made against (`ranked`: candidate and evaluation ids in the search's
+  /// order). A resumed search that finds something faster makes it stale until that search confirms again.
+  public static func confirmationHolds(_ c: ConfirmationRecord, ranked: [(candidate: Int, evaluation: Int)]) -> Bool {
+    guard c.winner != nil else { return false }
+    for r in ranked {
+      if r.candidate == c.searchedBest { return true }
+      if r.evaluation > c.lastEvaluationID { return false }
+    }
+    return true
+  }
+
+  // MARK: - Confirmations
+
+  public func insertConfirmation(_ c: ConfirmationRecord, createdAt: Double? = nil) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let entries = String(decoding: try encoder.encode(c.entries), as: UTF8.self)
+    let order = String(decoding: try encoder.encode(c.order), as: UTF8.self)
+    try connection.query(
+      """
+      INSERT INTO confirmations (workload_id, target_id, searched_best_id, winner_id, rounds, rounds_run, entries,
+        round_order, last_evaluation_id, note, seconds, created_at)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+      """,
+      [.int(Int64(c.workloadID)), .int(Int64(c.targetID)), SQLValue(c.searchedBest), SQLValue(c.winner),
+       .int(Int64(c.rounds)), .int(Int64(c.roundsRun)), .text(entries), .text(order), .int(Int64(c.lastEvaluationID)),
+       SQLValue(c.note), .double(c.seconds), .double(createdAt ?? Self.now)])
+  }
+
+  /// The latest confirmation of a workload on a target; nil when none (or the file predates schema 6).
+  public func confirmation(workload: Int, target: Int) throws -> ConfirmationRecord? {
+    try confirmations(workload: workload, target: target).last
+  }
+
+  /// Every confirmation of a workload on a target, oldest first.
+  public func confirmations(workload: Int, target: Int) throws -> [ConfirmationRecord] {
+    guard hasTable("confirmations") else { return [] }
+    return try connection.query(
+      "SELECT * FROM confirmations WHERE workload_id = ?1 AND target_id = ?2 ORDER BY id",
+      [.int(Int64(workload)), .int(Int64(target))]
+    ).map(Self.confirmation)
+  }
+
+  static func confirmation(_ r: SQLRow) -> ConfirmationRecord {
+    let entries = (r["entries"].text).flatMap {
+      try? JSONDecoder().decode([ConfirmationRecord.Entry].self, from: Data($0.utf8))
+    } ?? []
+    let order = (r["round_order"].text).flatMap { try? JSONDecoder().decode([[Int]].self, from: Data($0.utf8)) } ?? []
+    var c = ConfirmationRecord(
+      workloadID: r["workload_id"].int ?? 0, targetID: r["target_id"].int ?? 0, searchedBest: r["searched_best_id"].int,
+      winner: r["winner_id"].int, rounds: r["rounds"].int ?? 0, roundsRun: r["rounds_run"].int ?? 0, entries: entries,
+      order: order, lastEvaluationID: r["last_evaluation_id"].int ?? 0, note: r["note"].text,
+      seconds: r["seconds"].double ?? 0)
+    c.id = r["id"].int ?? 0
+    c.createdAt = r["created_at"].double ?? 0
+    return c
+  }
+
+  /// The id of the last evaluation recorded (0: none).
+  public func lastEvaluationID() throws -> Int { try connection.scalar("SELECT max(id) FROM evaluations") ?? 0 }
 
   // MARK: - Proposer calls
 

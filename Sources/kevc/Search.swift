@@ -16,7 +16,9 @@ struct Search: ParsableCommand {
       in its own worker process (--jobs at a time, killed after --eval-timeout). Fitness is the median time, \
       relative to the default schedule and to the roofline floor; only correct candidates count. The search stops \
       at the first of --budget (total evaluations of this workload on this target, earlier runs included), \
-      --time-limit, --device-time, --plateau and --target-fraction, or on Ctrl-C. Run the same command again to resume. \
+      --time-limit, --device-time, --plateau and --target-fraction, or on Ctrl-C; then its top candidates and the \
+      default schedule are timed again side by side (--confirm) and the lowest median is the best. Run the same \
+      command again to resume. \
       `kevc compile` then uses the best record for the same spec, shape and target.
       Example: kevc search specs/matmul.kev --target llvm --shape M=256,N=256,K=256 --budget 60
       """)
@@ -99,6 +101,13 @@ struct Search: ParsableCommand {
     help: "A proposal whose analytic time is more than this many times the best candidate's is pruned, never measured (roots never are). 0: no pruning.")
   var pruneFactor: Double = 20
 
+  @Option(
+    help: "When the search stops (not on Ctrl-C), evaluate its top K candidates and the default schedule again, one at a time in rotating rounds, and report the lowest median as the best (docs/search.md). 0: off.")
+  var confirm: Int = SearchOptions.defaultConfirm
+
+  @Option(help: "Rounds of the confirmation (--confirm).")
+  var confirmRounds: Int = 3
+
   @Option(help: "Tuning database (default: $KEVC_DB, else ./kevc-tuning.db).")
   var db: String?
 
@@ -172,6 +181,14 @@ struct Search: ParsableCommand {
       options.warmWorkers = !coldWorkers
       options.harnessServer = harnessServer
       options.pruneFactor = SearchOptions.pruneFactor(flag: pruneFactor)
+      guard confirm >= 0, confirmRounds >= 1 else {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("driver", "bad-option"), "--confirm must be 0 or more and --confirm-rounds at least 1",
+            at: here))
+      }
+      options.confirm = min(confirm, 64)
+      options.confirmRounds = min(confirmRounds, 100)
       if let executor {
         guard executor.hasPrefix("ray://") else {
           throw DiagnosticError(

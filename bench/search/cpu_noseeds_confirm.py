@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Re-times what bench/search/cpu-noseeds-check.sh found, side by side: per op, the default schedule, the search's
 best (the candidate with the highest speedup over the default, the search's own fitness; hand traces and what was
-bred from them excluded) and the hand trace (bench/cpu/<op>.trace), each `kevc run --trials 0` (compile, then time
-at the workload shape) in ROUNDS rounds whose order rotates, so that load from other processes falls on all three
-alike. A search's best is the fastest of many noisy measurements and the hand trace's one measurement is not, so the
+bred from them excluded), the search's confirmed best when it confirmed one (the winner of its `confirmations` row,
+kevc search --confirm; shown as its own column when it differs from the fitness best) and the hand trace
+(bench/cpu/<op>.trace), each `kevc run --trials 0` (compile, then time at the workload shape) in ROUNDS rounds whose
+order rotates, so that load from other processes falls on all of them alike. A search's best is the fastest of many noisy measurements and the hand trace's one measurement is not, so the
 search's own numbers favour the search under load; these medians do not. Writes OUT/confirm.json and OUT/confirm.md.
 
 Usage: python3 bench/search/cpu_noseeds_confirm.py OUT [ROUNDS]     (KEVC: the kevc binary, .build/release/kevc)
@@ -59,31 +60,54 @@ def main():
         with open(searched, "w") as f:
             f.write(c["trace"])
         configs = [("default", None), ("searched", searched), ("hand", hand)]
+        # The search's confirmation (its latest whose winner is not bred from a hand trace).
+        confirmed = None
+        for k in export.get("confirmations", []):
+            if k["workload_id"] == w["id"] and k.get("winner_id") and not lineage_is_seed(cands, k["winner_id"]):
+                confirmed = k
+        if confirmed and confirmed["winner_id"] != c["id"]:
+            path = os.path.join(tmp, op + ".confirmed.json")
+            with open(path, "w") as f:
+                f.write(cands[confirmed["winner_id"]]["trace"])
+            configs.insert(2, ("confirmed", path))
         times = {name: [] for name, _ in configs}
+        n = len(configs)
         for r in range(rounds):
-            for name, path in configs[r % 3:] + configs[:r % 3]:
+            for name, path in configs[r % n:] + configs[:r % n]:
                 t = run(kevc, w["spec_path"], w["shape"], path)
                 if t is not None:
                     times[name].append(t)
         med = {k: statistics.median(v) if v else None for k, v in times.items()}
+        if "confirmed" not in med:
+            med["confirmed"] = med["searched"] if confirmed else None
+        winner = confirmed["winner_id"] if confirmed else None
         rows.append({"op": w["spec_name"], "shape": w["shape"], "searched_candidate": c["id"],
                      "searched_proposer": c["proposer"], "searched_speedup_in_search": best["speedup"],
                      "times_s": times, "median_s": med,
-                     "searched_vs_hand": med["hand"] / med["searched"] if med["hand"] and med["searched"] else None})
+                     "searched_vs_hand": med["hand"] / med["searched"] if med["hand"] and med["searched"] else None,
+                     "confirmed_candidate": winner,
+                     "confirmed_proposer": cands[winner]["proposer"] if winner else None,
+                     "confirmation": confirmed,
+                     "confirmed_vs_hand": med["hand"] / med["confirmed"] if med["hand"] and med["confirmed"] else None})
         print(op, {k: v and round(v * 1e3, 3) for k, v in med.items()}, flush=True)
     with open(os.path.join(out, "confirm.json"), "w") as f:
         json.dump({"rounds": rounds, "ops": rows}, f, indent=1)
     ms = lambda x: "%.3f" % (x * 1e3) if x else "-"
-    lines = ["| op | shape | default ms | searched ms (candidate, proposer) | hand ms | searched vs hand |",
-             "|---|---|---|---|---|---|"]
+    x = lambda v: "%.2fx" % v if v else "-"
+    lines = ["| op | shape | default ms | searched ms (candidate, proposer) | confirmed ms (candidate, proposer) | hand ms "
+             "| searched vs hand | confirmed vs hand |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         m = r["median_s"]
-        lines.append("| %s | %s | %s | %s (#%d, %s) | %s | %s |" % (
+        conf = "%s (#%d, %s)" % (ms(m["confirmed"]), r["confirmed_candidate"], r["confirmed_proposer"]) \
+            if r["confirmed_candidate"] else "-"
+        lines.append("| %s | %s | %s | %s (#%d, %s) | %s | %s | %s | %s |" % (
             r["op"], r["shape"], ms(m["default"]), ms(m["searched"]), r["searched_candidate"], r["searched_proposer"],
-            ms(m["hand"]), "%.2fx" % r["searched_vs_hand"] if r["searched_vs_hand"] else "-"))
+            conf, ms(m["hand"]), x(r["searched_vs_hand"]), x(r["confirmed_vs_hand"])))
     lines.append("")
-    lines.append("Medians of %d rounds of `kevc run --trials 0` each, the three in rotating order; searched vs hand = "
-                 "hand median / searched median (>= 0.95 meets issue 15's target)." % rounds)
+    lines.append("Medians of %d rounds of `kevc run --trials 0` each, in rotating order; searched = the search's "
+                 "fitness best, confirmed = the winner of its confirmation (the same program when they agree); "
+                 "X vs hand = hand median / X median (>= 0.95 meets issue 15's target)." % rounds)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(out, "confirm.md"), "w") as f:
         f.write(text)

@@ -14,6 +14,8 @@
 # (hand traces bench/cpu/<op>.trace) at shapes where one run takes about 1-20 ms on the 2-core development machine,
 # `--jobs 1`, the release kevc (KEVC=.build/release/kevc unless set), 180 s of search per op, a 1500 s deadline.
 #   bench/search/noseeds-check.sh --target llvm OUT [SECONDS_PER_OP] [OPS]
+# The search confirms its best side by side at its end (kevc search --confirm, default 4; CONFIRM=N sets it, 0: off);
+# the hand traces' resumed search confirms nothing (--confirm 0), so the searched best is the first search's.
 set -uo pipefail
 TARGET=triton
 if [ "${1:-}" = "--target" ]; then TARGET=${2:?--target triton|llvm}; shift 2; fi
@@ -57,7 +59,7 @@ for op in $OPS; do
   spec=$(spec_of "$op"); shape=$(shape_of "$spec")
   t0=$(date +%s)
   "$KEVC" search "$spec" --target "$TARGET" --shape "$shape" --budget 200 --time-limit "$SECONDS_PER_OP" \
-    --db "$OUT/search.db" --trials 1 --case-timeout 60 --eval-timeout 120 --seed 1 \
+    --db "$OUT/search.db" --trials 1 --case-timeout 60 --eval-timeout 120 --seed 1 ${CONFIRM:+--confirm $CONFIRM} \
     ${KEVC_SEARCH_JOBS:+--jobs $KEVC_SEARCH_JOBS} > "$OUT/search-$op.log" 2>&1
   echo "search $op: exit $? after $(( $(date +%s) - t0 )) s; $(tail -1 "$OUT/search-$op.log")" | tee -a "$OUT/run.log"
   seeds=()
@@ -67,7 +69,7 @@ for op in $OPS; do
   done_so_far=$("$KEVC" db list --db "$OUT/search.db" 2>/dev/null | grep -A1 " $(grep -m1 -oP '^kernel\s+\K\w+' "$spec") \[" | grep -oP '\d+(?= evaluated)' | tail -1)
   t0=$(date +%s)
   "$KEVC" search "$spec" --target "$TARGET" --shape "$shape" "${seeds[@]}" --budget $(( ${done_so_far:-0} + ${#seeds[@]} / 2 + 1 )) \
-    --time-limit "$HAND_SECONDS" --db "$OUT/search.db" --trials 1 --case-timeout 60 --eval-timeout 120 --seed 1 \
+    --time-limit "$HAND_SECONDS" --db "$OUT/search.db" --trials 1 --case-timeout 60 --eval-timeout 120 --seed 1 --confirm 0 \
     ${KEVC_SEARCH_JOBS:+--jobs $KEVC_SEARCH_JOBS} > "$OUT/hand-$op.log" 2>&1
   echo "hand $op: exit $? after $(( $(date +%s) - t0 )) s; $(tail -1 "$OUT/hand-$op.log")" | tee -a "$OUT/run.log"
 done
