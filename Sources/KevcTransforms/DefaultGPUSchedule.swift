@@ -515,10 +515,9 @@ extension DefaultSchedule {
   }
 
   /// The reduction axes to fuse in a contraction over shifted windows (a convolution): the reduction axes both
-  /// operands read, when at least one of them is a window axis (read by an operand at an index that also walks
-  /// an output axis, `l + k - 1`) with at most 16 iterations; `channels` is the product of the other shared
-  /// axes' extents (what one `dot` per tap reduces over). The order is the declared one, or the windows first
-  /// and the channels innermost when the channels are a multiple of 16. Nil for other definitions.
+  /// operands read (declared order), when at least one of them is a window axis (read by an operand at an index
+  /// that also walks an output axis, `l + k - 1`) with at most 16 iterations; `channels` is the product of the
+  /// other shared axes' extents (what one `dot` per tap reduces over). Nil for other definitions.
   static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?, taps: Int?)? {
     func strip(_ e: Expr) -> Expr {
       if case .cast(_, let i) = e { return strip(i) }
@@ -554,12 +553,6 @@ extension DefaultSchedule {
     }
     var taps: Int? = 1
     for w in windows { taps = taps.flatMap { n in (try? k.maxExtent(w, in: d)).map { n * $0 } } }
-    // Channels innermost when they fill whole reduction blocks (a multiple of 16, tl.dot's smallest K step): a
-    // block of the fused axis then lies inside one tap, so the taps' indices are the same on every lane of it
-    // (`IndexArithmetic.alignedSplit`: scalar per step, no division per element) and the channels walk the lanes.
-    if let c = channels, c % 16 == 0 {
-      return (shared.filter { windows.contains($0) } + shared.filter { !windows.contains($0) }, channels, taps)
-    }
     return (shared, channels, taps)
   }
 
@@ -710,17 +703,9 @@ extension DefaultSchedule {
       sketch.dotPrecision
       ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke) ? .tf32x3 : nil)
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
-    var t = contractionTiles(
+    let t = contractionTiles(
       m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
       scale: sketch.tileScale)
-    // A fused reduction axis (`fuse_axes`: `p.q.c`, read as `p.q.c % C`, `(p.q.c / C) % K`, ...) takes a block
-    // that divides its innermost component's extent when one of at least 16 does: the outer components are then
-    // the same on every lane of a block (`IndexArithmetic.alignedSplit` makes them scalar per step).
-    if let inner = fusedInnerExtent(kk, of: d, in: k), inner % t.k != 0 {
-      var bk = t.k
-      while bk > 16, inner % bk != 0 { bk /= 2 }
-      if inner % bk == 0 { t.k = bk }
-    }
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -751,21 +736,6 @@ extension DefaultSchedule {
     k = trial
     steps += local
     return true
-  }
-
-  /// The innermost component's extent of a fused axis: the smallest constant `E` that the definition's
-  /// expressions divide or reduce `axis` by (`axis % E`, `axis / E`); nil when it has none.
-  static func fusedInnerExtent(_ axis: String, of d: Definition, in k: Kernel) -> Int? {
-    var smallest: Int?
-    for e in d.expressions {
-      e.forEach { node in
-        guard case .binary(let op, .index(axis), let divisor) = node, op == .div || op == .mod,
-          let n = k.constantValue(divisor), n > 1
-        else { return }
-        smallest = min(smallest ?? n, n)
-      }
-    }
-    return smallest
   }
 
   /// Tiles of a contraction sized to its operands: each output tile the next power of two of its extent (16 to
