@@ -8,7 +8,10 @@ import KevcBasic
 ///   and gives up, rather than guess, on data, scalars, floats and any possible overflow;
 /// - `affine(_:)`: the form `constant + sum(coefficient * variable)` of an index expression, or nil;
 /// - `simplify(_:)`: folding of i64 constant arithmetic and of the identities `x + 0`, `x * 1`, `x * 0`, `x - x`,
-///   `(x + c) - x` (the one simplifier of the loop lowering and the Triton emitter).
+///   `(x + c) - x`, and, where the variables' intervals prove it, the aligned split of a floor division or modulo
+///   by a positive constant `D` (`alignedSplit`): when `e = big + small` with `big` a multiple of `g`, `g`
+///   dividing `D` and `small` in `[0, g)`, then `e // D == big // D` and `e % D == big % D + small` (the one
+///   simplifier of the loop lowering and the Triton emitter).
 ///
 /// Example: with `n.o` in [0, 3] and `n.i` in [0, 63], `interval(n.o * 64 + n.i)` is [0, 255]; `affine` of it is
 /// `64 * n.o + 1 * n.i`; `simplify((n.i + 0) * 1)` is `n.i`.
@@ -234,10 +237,16 @@ public struct IndexArithmetic: Sendable {
 
   // MARK: Simplification
 
-  /// Folds i64 arithmetic on constants and the identities `x + 0`, `x * 1`, `x * 0`, `x - x`, `(x + c) - x`.
+  /// Folds i64 arithmetic on constants and the identities `x + 0`, `x * 1`, `x * 0`, `x - x`, `(x + c) - x`, and
+  /// splits floor divisions and modulos of aligned sums (`alignedSplit`).
   public func simplify(_ e: Expr) -> Expr {
     e.rewritten { node in
       guard case .binary(let op, let a, let b) = node else { return nil }
+      if op == .div || op == .mod, let split = alignedSplit(a, by: b) {
+        let divided = split.big.map { Expr.binary(op, $0, b) }
+        if op == .div { return divided ?? .constant(.int(0)) }
+        return divided.map { .binary(.add, $0, split.small) } ?? split.small
+      }
       let x = Self.intConstant(a)
       let y = Self.intConstant(b)
       if let x, let y, Self.isI64Constant(a), Self.isI64Constant(b) {
@@ -265,6 +274,54 @@ public struct IndexArithmetic: Sendable {
       default: return nil
       }
     }
+  }
+
+  /// The aligned split of `e` against a positive constant divisor `d` (i64 arithmetic): `e`'s summands (its
+  /// top-level `+` chain) parted into `big`, whose affine form's coefficients and constant are all multiples of
+  /// some `g` dividing `d`, and `small`, whose interval lies in `[0, g)`; then `e // d == big // d` and
+  /// `e % d == big % d + small` (with `big == g * m`: `g * m // d` leaves a remainder that is a multiple of `g`, at
+  /// most `d - g`, and adding `small < g` does not reach the next multiple of `d`). `big` is nil when `e` itself
+  /// lies in `[0, d)`. Nil when no split removes anything (no `small` part, or no proof).
+  ///
+  /// Example: with `k.i` in [0, 31], `(k.o * 32 + k.i) // 64` is `(k.o * 32) // 64` and `(k.o * 32 + k.i) % 64` is
+  /// `(k.o * 32) % 64 + k.i`: the lane part of a block of a fused axis drops out of the outer axes' indices.
+  public func alignedSplit(_ e: Expr, by divisor: Expr) -> (big: Expr?, small: Expr)? {
+    guard Self.isI64(e), let d = constant(divisor), d > 0, let whole = interval(e), whole.dtype == .i64 else { return nil }
+    if whole.lo >= 0 && whole.hi < Int64(d) { return (nil, e) }
+    var summands: [Expr] = []
+    func flatten(_ x: Expr) {
+      if case .binary(.add, let l, let r) = x {
+        flatten(l)
+        flatten(r)
+      } else {
+        summands.append(x)
+      }
+    }
+    flatten(e)
+    guard summands.count >= 2 else { return nil }
+    func gcd(_ a: Int, _ b: Int) -> Int {
+      var (x, y) = (a.magnitude, b.magnitude)
+      while y != 0 { (x, y) = (y, x % y) }
+      return Int(x)
+    }
+    // The largest `g` dividing `d` and every coefficient and the constant of a summand's affine form.
+    let alignment: [Int?] = summands.map { s in
+      guard let form = affine(s) else { return nil }
+      return form.terms.values.reduce(gcd(form.constant, d)) { gcd($0, $1) }
+    }
+    for g in Set(alignment.compactMap { $0 }).filter({ $0 > 1 }).sorted(by: >) {
+      var big: [Expr] = []
+      var small: [Expr] = []
+      for (s, a) in zip(summands, alignment) {
+        if let a, a % g == 0 { big.append(s) } else { small.append(s) }
+      }
+      guard !big.isEmpty, !small.isEmpty else { continue }
+      let bigSum = big.dropFirst().reduce(big[0]) { Expr.binary(.add, $0, $1) }
+      let smallSum = small.dropFirst().reduce(small[0]) { Expr.binary(.add, $0, $1) }
+      guard let r = interval(smallSum), r.dtype == .i64, r.lo >= 0, r.hi < Int64(g), interval(bigSum) != nil else { continue }
+      return (bigSum, smallSum)
+    }
+    return nil
   }
 
   public static func intConstant(_ e: Expr) -> Int? {

@@ -95,7 +95,9 @@ import Testing
     #expect(conv2d.components(separatedBy: "tl.dot(").count == 2)
     #expect(conv2d.contains("w_ptr + (f_1[None, :] * 576 + ((c_p_q_o * 64) + c_p_q_i[:, None]))"))
     let tf32 = try module("matmul", "matmul.tf32x3", ["M": 1000, "N": 1000, "K": 64])
-    #expect(tf32.contains("a_hi = (a.to(tl.int32, bitcast=True) & -8192).to(tl.float32, bitcast=True)"))
+    // The tf32 part rounded to nearest (the truncated one where that overflows or the operand is NaN).
+    #expect(tf32.contains("a_hi = ((a_bits + 4096) & -8192).to(tl.float32, bitcast=True)"))
+    #expect(tf32.contains("a_hi = tl.where((a != a) | (tl.abs(a_hi) == float(\"inf\")), (a_bits & -8192).to(tl.float32, bitcast=True), a_hi)"))
     #expect(tf32.components(separatedBy: "input_precision=\"tf32\"").count == 4, "three tf32 passes")
     // Each step's three passes go into a fresh partial that an ordinary f32 add takes into the running sum (the
     // tensor cores' accumulation truncates; chained over the whole contraction its error grew past f32 tolerance).

@@ -57,11 +57,11 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
     i_i_ok = i_i < tl.minimum(tl.full([], 64, tl.int32), (37 - (i_o * 64)))
     e = tl.arange(0, BLOCK_e)
     # o: block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)
-    # o: blocks of 'j.o' before (((-36:i64 - (-64:i64 * i_o)) / 64:i64) + 1:i64) need no select, those from (((36:i64 - (-64:i64 * i_o)) / 64:i64) + 1:i64) hold only -inf: skipped
+    # o: blocks of 'j.o' before (((-36:i64 - (-64:i64 * i_o)) / 64:i64) + 1:i64) need no select, those from 1:i64 hold only -inf: skipped
     acc_m = tl.full([BLOCK_i_i, 1], -float("inf"), tl.float32)
     acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)
     acc_w1 = tl.full([BLOCK_i_i, 1], 0.0, tl.float32)
-    for j_o_ in tl.range(0, tl.maximum(tl.full([], 0, tl.int32), tl.minimum(tl.minimum(tl.full([], 1, tl.int32), (((36 - (-64 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1)))):
+    for j_o_ in tl.range(0, tl.maximum(tl.full([], 0, tl.int32), tl.minimum(tl.full([], 1, tl.int32), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1)))):
         j_o = tl.cast(j_o_, tl.int32)
         j_i = tl.arange(0, BLOCK_j_i)
         j_i_ok = j_i < tl.minimum(tl.full([], 64, tl.int32), (37 - (j_o * 64)))
@@ -102,7 +102,7 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         blk_w1 = tl.sum(blk_w1, 1)
         blk = acc_w1 * alpha + blk_w1[:, None]
         acc_m, acc_w0, acc_w1 = m_new, blk_w0, blk
-    for j_o__1 in tl.range(tl.maximum(tl.full([], 0, tl.int32), tl.minimum(tl.minimum(tl.full([], 1, tl.int32), (((36 - (-64 * i_o)) // 64) + 1)), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1))), tl.minimum(tl.full([], 1, tl.int32), (((36 - (-64 * i_o)) // 64) + 1))):
+    for j_o__1 in tl.range(tl.maximum(tl.full([], 0, tl.int32), tl.minimum(tl.full([], 1, tl.int32), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1))), 1):
         j_o = tl.cast(j_o__1, tl.int32)
         j_i = tl.arange(0, BLOCK_j_i)
         j_i_ok_1 = j_i < tl.minimum(tl.full([], 64, tl.int32), (37 - (j_o * 64)))
