@@ -35,7 +35,7 @@ func tensor(_ t: DType, _ shape: [Int], _ values: [Double]) -> TensorValue {
 func kernel(
   dims: [String: Int] = [:], params: [Param], definitions: [Definition], results: [String]? = nil
 ) -> Kernel {
-  let names = results ?? definitions.map(\.name)
+  let names = results ?? definitions.map { $0.name }
   let res = names.compactMap { n in
     definitions.first { $0.name == n }.map { Param(name: n, dtype: $0.dtype, shape: $0.shape) }
   }
