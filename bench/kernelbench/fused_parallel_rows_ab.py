@@ -10,14 +10,9 @@ every run and the medians; bench/kernelbench/cpu-results-fused-parallel-rows.md 
 
 Usage: python3 bench/kernelbench/fused_parallel_rows_ab.py OUT --kevc K [--rounds 7] [--iterations 50]
 """
-import argparse
-import json
 import os
-import platform
-import re
-import statistics
-import subprocess
-import time
+
+from fused_rows_ab import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BEFORE = os.path.join(ROOT, "bench", "kernelbench", "fused-parallel-rows-before")
@@ -31,60 +26,7 @@ PROBLEMS = {
     "relu_bias_rows": ("bench/cpu/fused-row-axes/relu_bias_rows.kev", None),
     "gelu_tanh_rows": ("specs/kernelbench/gelu_tanh.kev", "B=16384,D=30"),
 }
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def run(kevc: str, op: str, trace: str | None, iterations: int) -> float | None:
-    spec, shape = PROBLEMS[op]
-    cmd = [kevc, "run", os.path.join(ROOT, spec), "--trials", "0", "--iterations", str(iterations), "--repeats", "5"]
-    if shape:
-        cmd += ["--shape", shape]
-    if trace:
-        cmd += ["--schedule", trace]
-    env = dict(os.environ, KEVC_NUM_THREADS="1")  # kevc's pool on one thread, as run.py cpu --threads 1
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
-    m = re.search(r"time per call: ([0-9.]+) (us|ms|s)", p.stdout)
-    return float(m.group(1)) * UNITS[m.group(2)] if m else None
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out")
-    ap.add_argument("--kevc", required=True)
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--iterations", type=int, default=50)
-    ap.add_argument("--ops", help="comma-separated subset of the problems")
-    args = ap.parse_args()
-    ops = args.ops.split(",") if args.ops else list(PROBLEMS)
-    runs = {op: {"before": [], "after": []} for op in ops}
-    start = time.time()
-    load_start = os.getloadavg()
-    for r in range(args.rounds):
-        for op in ops:
-            # Alternate which goes first, so that a load spike does not always fall on the same side.
-            order = ["before", "after"] if r % 2 == 0 else ["after", "before"]
-            for side in order:
-                trace = os.path.join(BEFORE, op + ".json") if side == "before" else None
-                t = run(args.kevc, op, trace, args.iterations)
-                runs[op][side].append(t)
-                print(f"round {r} {op} {side}: {t} ms", flush=True)
-    rows = []
-    for op in ops:
-        b = [t for t in runs[op]["before"] if t is not None]
-        a = [t for t in runs[op]["after"] if t is not None]
-        rows.append({"op": op, "spec": PROBLEMS[op][0], "shape": PROBLEMS[op][1] or "spec dims",
-                     "before_ms": runs[op]["before"], "after_ms": runs[op]["after"],
-                     "before_median_ms": statistics.median(b) if b else None,
-                     "after_median_ms": statistics.median(a) if a else None})
-    rep = {"machine": {"processor": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                       "node": "shared 2-core Intel Xeon VM (AVX-512), other sessions' builds and tests alongside"},
-           "load_average_start": load_start, "load_average_end": os.getloadavg(), "wall_s": round(time.time() - start),
-           "rounds": args.rounds, "iterations": args.iterations, "rows": rows}
-    with open(args.out, "w") as fh:
-        json.dump(rep, fh, indent=1)
-    for row in rows:
-        print(f"{row['op']:32s} before {row['before_median_ms']} ms  after {row['after_median_ms']} ms")
 
 
 if __name__ == "__main__":
-    main()
+    main(PROBLEMS, BEFORE, rounds=7)

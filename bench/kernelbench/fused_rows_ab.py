@@ -29,11 +29,13 @@ SHAPES = {
     "conv3d_group_norm_mean": "N=16,C=3,D=16,H=16,W=16,G=8,CG=3,K=3",
 }
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+NODE = "shared 2-core Intel Xeon VM (AVX-512), other sessions' builds and tests alongside"
 
 
-def run(kevc: str, op: str, trace: str | None, iterations: int) -> float | None:
-    cmd = [kevc, "run", os.path.join(ROOT, "specs", "kernelbench", op + ".kev"), "--shape", SHAPES[op],
-           "--trials", "0", "--iterations", str(iterations), "--repeats", "5"]
+def run(kevc: str, spec: str, shape: str | None, trace: str | None, iterations: int) -> float | None:
+    cmd = [kevc, "run", os.path.join(ROOT, spec), "--trials", "0", "--iterations", str(iterations), "--repeats", "5"]
+    if shape:
+        cmd += ["--shape", shape]
     if trace:
         cmd += ["--schedule", trace]
     env = dict(os.environ, KEVC_NUM_THREADS="1")  # kevc's pool on one thread, as run.py cpu --threads 1
@@ -42,15 +44,17 @@ def run(kevc: str, op: str, trace: str | None, iterations: int) -> float | None:
     return float(m.group(1)) * UNITS[m.group(2)] if m else None
 
 
-def main() -> None:
+def main(problems: dict, before: str, rounds: int = 5) -> None:
+    """problems: op -> (spec path from the repository root, shape or None for the spec's dims); before: the folder
+    of `<op>.json` traces of the schedule before the rule."""
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--kevc", required=True)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=rounds)
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--ops", help="comma-separated subset of the problems")
     args = ap.parse_args()
-    ops = args.ops.split(",") if args.ops else list(SHAPES)
+    ops = args.ops.split(",") if args.ops else list(problems)
     runs = {op: {"before": [], "after": []} for op in ops}
     start = time.time()
     load_start = os.getloadavg()
@@ -59,19 +63,19 @@ def main() -> None:
             # Alternate which goes first, so that a load spike does not always fall on the same side.
             order = ["before", "after"] if r % 2 == 0 else ["after", "before"]
             for side in order:
-                trace = os.path.join(BEFORE, op + ".json") if side == "before" else None
-                t = run(args.kevc, op, trace, args.iterations)
+                trace = os.path.join(before, op + ".json") if side == "before" else None
+                t = run(args.kevc, *problems[op], trace, args.iterations)
                 runs[op][side].append(t)
                 print(f"round {r} {op} {side}: {t} ms", flush=True)
     rows = []
     for op in ops:
         b = [t for t in runs[op]["before"] if t is not None]
         a = [t for t in runs[op]["after"] if t is not None]
-        rows.append({"op": op, "shape": SHAPES[op], "before_ms": runs[op]["before"], "after_ms": runs[op]["after"],
+        rows.append({"op": op, "spec": problems[op][0], "shape": problems[op][1] or "spec dims",
+                     "before_ms": runs[op]["before"], "after_ms": runs[op]["after"],
                      "before_median_ms": statistics.median(b) if b else None,
                      "after_median_ms": statistics.median(a) if a else None})
-    rep = {"machine": {"processor": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                       "node": "shared 2-core AMD EPYC (other sessions' builds and runs alongside)"},
+    rep = {"machine": {"processor": platform.processor() or platform.machine(), "cores": os.cpu_count(), "node": NODE},
            "load_average_start": load_start, "load_average_end": os.getloadavg(), "wall_s": round(time.time() - start),
            "rounds": args.rounds, "iterations": args.iterations, "rows": rows}
     with open(args.out, "w") as fh:
@@ -81,4 +85,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main({op: (os.path.join("specs", "kernelbench", op + ".kev"), shape) for op, shape in SHAPES.items()}, BEFORE)
