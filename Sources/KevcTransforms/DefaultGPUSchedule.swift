@@ -27,7 +27,10 @@ import KevcIR
 ///    channels and taps together (an implicit GEMM over `C * K`) instead of one `dot` per tap over a short channel
 ///    block. With fewer taps the per-tap dots lose little to their loop and keep contiguous operand loads, which
 ///    the div/mod indices of a fused axis break up (measured on an H100, bench/gpu/rewrites2-h100: a 3-tap conv1d
-///    fused ran at about half the speed of per-tap at 96, 512 and 768 channels; a 9-tap conv2d at 1.24x).
+///    fused ran at about half the speed of per-tap at 96, 512 and 768 channels; a 9-tap conv2d at 1.24x). With
+///    operands wider than 2 bytes (f32) `GPUSketch.fuseWideTapsFromTaps` (2) taps suffice: on an H100 fused taps
+///    beat one dot per tap on all three f32 3-tap convolutions measured (bench/gpu/session-h100-2026-12-07 and
+///    -07b: conv1d_dilated_strided 3.7x, conv1d_standard 1.11x and conv_transposed1d 1.23x even in a slower order).
 /// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
 ///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
@@ -126,8 +129,10 @@ extension DefaultSchedule {
 
     // 0. Fuse a contraction's channel and window axes into one reduction axis when its channels are few.
     for d in kernel.definitions {
+      let operandBytes = d.body.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
       guard let axes = windowedContractionAxes(d, k), let channels = axes.channels, let taps = axes.taps,
-        channels < sketch.fuseTapsBelowChannels, taps >= sketch.fuseTapsFromTaps
+        channels < sketch.fuseTapsBelowChannels,
+        taps >= (operandBytes > 2 ? sketch.fuseWideTapsFromTaps : sketch.fuseTapsFromTaps)
       else { continue }
       attempt(.fuseAxes(tensor: d.name, loops: axes.fused))
     }

@@ -66,8 +66,12 @@ public struct GPUSketch: Sendable, Hashable {
   public var elementwiseBlock = DefaultSchedule.gpuBlock
   /// Rule 0: fuse a convolution's channel and window axes when its channels are fewer than this.
   public var fuseTapsBelowChannels = 128
-  /// Rule 0: ... and when its window has at least this many taps in all (a 3-tap conv1d keeps one dot per tap).
+  /// Rule 0: ... and when its window has at least this many taps in all (a 3-tap conv1d of 2-byte operands keeps
+  /// one dot per tap).
   public var fuseTapsFromTaps = 4
+  /// Rule 0 for operands wider than 2 bytes (f32 contractions, on the tensor cores in tf32x3 passes or on the FMA
+  /// units): the taps from which a window is fused.
+  public var fuseWideTapsFromTaps = 2
   /// Rule 4: group the programs of a contraction with more output tiles than multiprocessors (0: row-major).
   public var programGroup = 0
   /// Rule O (before rule 0): online reductions: `fuse_reductions` on every definition where it is legal (a sum of
@@ -132,6 +136,7 @@ public struct GPUSketch: Sendable, Hashable {
       with("fused-taps") {
         $0.fuseTapsBelowChannels = Int.max
         $0.fuseTapsFromTaps = 0
+        $0.fuseWideTapsFromTaps = 0
       }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
       with("separate-stencils") { $0.fuseStencilEpilogues = false },
       with("separate-contractions") { $0.fuseContractionEpilogues = false },

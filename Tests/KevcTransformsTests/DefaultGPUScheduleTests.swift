@@ -241,6 +241,17 @@ import Testing
     #expect(try !Self.trace(Self.conv1d(channels: 96, taps: 5), sketch: Self.sketch("per-tap")).contains { $0.hasPrefix("fuse_axes") })
   }
 
+  /// Rule 0 for f32 operands: a 3-tap conv1d over 64 channels fuses its taps (2 taps suffice for operands wider than
+  /// 2 bytes); 128 channels keep one dot per tap; the bf16 one of the same shape keeps them too.
+  @Test func f32ConvolutionsFuseThreeTaps() throws {
+    func conv(_ t: String, channels: Int) -> String {
+      Self.conv1d(channels: channels).replacingOccurrences(of: "bf16[", with: "\(t)[")
+    }
+    #expect(try Self.trace(conv("f32", channels: 64)).first == "fuse_axes(y, [c, k])")
+    #expect(try !Self.trace(conv("f32", channels: 128)).contains { $0.hasPrefix("fuse_axes") })
+    #expect(try !Self.trace(conv("bf16", channels: 64)).contains { $0.hasPrefix("fuse_axes") })
+  }
+
   /// Sketch grouped: a contraction with more output tiles than multiprocessors gets grouped program order.
   @Test func groupedSketch() throws {
     let mm = """
