@@ -242,11 +242,7 @@ public struct IndexArithmetic: Sendable {
   public func simplify(_ e: Expr) -> Expr {
     e.rewritten { node in
       guard case .binary(let op, let a, let b) = node else { return nil }
-      if op == .div || op == .mod, let split = alignedSplit(a, by: b) {
-        let divided = split.big.map { Expr.binary(op, $0, b) }
-        if op == .div { return divided ?? .constant(.int(0)) }
-        return divided.map { .binary(.add, $0, split.small) } ?? split.small
-      }
+      if let split = alignedDivision(op, a, b) { return split }
       let x = Self.intConstant(a)
       let y = Self.intConstant(b)
       if let x, let y, Self.isI64Constant(a), Self.isI64Constant(b) {
@@ -322,6 +318,15 @@ public struct IndexArithmetic: Sendable {
       return (bigSum, smallSum)
     }
     return nil
+  }
+
+  /// `a // b` or `a % b` rewritten by `alignedSplit` (`big // b`, `big % b + small`), or nil for other operators
+  /// and when no split applies.
+  public func alignedDivision(_ op: BinaryOp, _ a: Expr, _ b: Expr) -> Expr? {
+    guard op == .div || op == .mod, let split = alignedSplit(a, by: b) else { return nil }
+    let divided = split.big.map { Expr.binary(op, $0, b) }
+    if op == .div { return divided ?? .constant(.int(0)) }
+    return divided.map { .binary(.add, $0, split.small) } ?? split.small
   }
 
   public static func intConstant(_ e: Expr) -> Int? {

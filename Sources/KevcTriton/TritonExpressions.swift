@@ -87,11 +87,7 @@ extension KernelBuilder {
     case .binary(let op, let a, let b):
       // A block of a fused axis inside one of its components (`(k.o * 32 + k.i) // 64` with k.i < 32): the
       // lane part drops out of the division (IndexArithmetic.alignedSplit), so the outer components are scalars.
-      if op == .div || op == .mod, let split = facts.alignedSplit(a, by: b) {
-        let divided = split.big.map { Expr.binary(op, $0, b) }
-        if op == .div { return try expression(divided ?? .constant(.int(0)), f) }
-        return try expression(divided.map { .binary(.add, $0, split.small) } ?? split.small, f)
-      }
+      if let split = facts.alignedDivision(op, a, b) { return try expression(split, f) }
       var x = try expr(a, f)
       let y = try expr(b, f)
       if x.isConstant && y.isConstant { x = Code(text: materialize(x), lanes: [], type: x.type, isConstant: false) }
