@@ -455,7 +455,8 @@ private struct Parser {
 
   // MARK: - Schedules
 
-  /// `schedule` followed by items: `split(v, outer, inner, INT)` (any number, in order), `loops(...)` (required),
+  /// `schedule` followed by items: `fuse(v, outer, inner)` (at most one, before the splits), `split(v, outer,
+  /// inner, INT)` (any number, in order), `loops(...)` (required),
   /// `root` | `compute_at(%consumer, loop)`, `store(SCOPE[, permute [INTS]][, pad [INTS]])`, `dot`,
   /// `launch(warps W, stages S)`, `precision(tf32 | tf32x3 | bf16)`, `group(G)`, `persistent(P)`,
   /// `compute_with(%sibling)`.
@@ -463,6 +464,7 @@ private struct Parser {
     let start = current
     try expectWord("schedule")
     var splits: [Split] = []
+    var fusion: LoopFusion?
     var loops: [ScheduledLoop]?
     var placement: Placement?
     var storage: Storage?
@@ -477,6 +479,17 @@ private struct Parser {
     }
     scheduleItems: while case .ident(let w) = current.kind {
       switch w {
+      case "fuse":
+        try once(fusion, "fuse")
+        advance()
+        try expect("(", "after 'fuse'")
+        let v = try bareName("the name of the fused loop")
+        try expect(",", "after the fused loop")
+        let outer = try bareName("the outer axis's name")
+        try expect(",", "after the outer axis")
+        let inner = try bareName("the inner axis's name")
+        try expect(")", "after the inner axis")
+        fusion = LoopFusion(variable: v, outer: outer, inner: inner)
       case "split":
         advance()
         try expect("(", "after 'split'")
@@ -602,7 +615,7 @@ private struct Parser {
     return Schedule(
       loops: loops, splits: splits, placement: placement ?? .root, storage: storage ?? Storage(), isDot: isDot,
       launch: launch, dotPrecision: precision, programGroup: group, persistentPrograms: persistent,
-      computeWith: computeWith)
+      computeWith: computeWith, fusion: fusion)
   }
 
   /// `WORD(INT)` of a schedule item, at the item's word.

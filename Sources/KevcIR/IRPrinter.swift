@@ -88,12 +88,13 @@ public enum IRPrinter {
     return s
   }
 
-  /// `schedule split(v, outer, inner, factor)... loops(name[: kind], ...) (root | compute_at(%consumer,
+  /// `schedule [fuse(v, outer, inner)] split(v, outer, inner, factor)... loops(name[: kind], ...) (root | compute_at(%consumer,
   /// loop)) store(SCOPE[, permute [..]][, pad [..]]) [dot] [launch(warps W, stages S)] [precision(P)] [group(G)]
   /// [persistent(P)] [compute_with(%sibling)]`, printed on the line after
   /// its definition.
   static func schedule(_ s: Schedule) -> String {
     var out = "schedule"
+    if let f = s.fusion { out += " fuse(\(bareName(f.variable)), \(bareName(f.outer)), \(bareName(f.inner)))" }
     for split in s.splits {
       out += " split(\(bareName(split.variable)), \(bareName(split.outer)), \(bareName(split.inner)), \(split.factor))"
     }

@@ -47,6 +47,10 @@ public struct RegionAnalysis: Sendable {
   /// another one (its split loops count from there).
   func loopForms(of d: Definition) throws(ScheduleQueryError) -> [String: Affine] {
     let s = d.effectiveSchedule
+    if let f = s.fusion {
+      throw ScheduleQueryError(
+        "'\(d.name)' iterates '\(f.outer)' and '\(f.inner)' as the fused loop '\(f.variable)'; its reads are not affine in its loops")
+    }
     var forms: [String: Affine] = [:]
     func form(_ v: String) -> Affine {
       if let split = s.splits.first(where: { $0.variable == v }) {

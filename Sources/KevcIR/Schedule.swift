@@ -15,6 +15,8 @@ public struct Schedule: Hashable, Codable, Sendable {
   public var loops: [ScheduledLoop]
   /// Splits in the order they were made.
   public var splits: [Split]
+  /// Two adjacent axes iterated as one loop (`fuse_axes` of output axes), made before any split; nil: none.
+  public var fusion: LoopFusion?
   public var placement: Placement
   /// Where the defined tensor is stored, in which layout.
   public var storage: Storage
@@ -39,10 +41,11 @@ public struct Schedule: Hashable, Codable, Sendable {
   public init(
     loops: [ScheduledLoop], splits: [Split] = [], placement: Placement = .root, storage: Storage = Storage(),
     isDot: Bool = false, launch: GPULaunch? = nil, dotPrecision: DotPrecision? = nil, programGroup: Int? = nil,
-    persistentPrograms: Int? = nil, computeWith: String? = nil
+    persistentPrograms: Int? = nil, computeWith: String? = nil, fusion: LoopFusion? = nil
   ) {
     self.loops = loops
     self.splits = splits
+    self.fusion = fusion
     self.placement = placement
     self.storage = storage
     self.isDot = isDot
@@ -96,6 +99,20 @@ public struct ScheduledLoop: Hashable, Codable, Sendable {
   public init(name: String, kind: LoopKind = .serial) {
     self.name = name
     self.kind = kind
+  }
+}
+
+/// Axes `outer` and `inner` (adjacent, `outer` first) iterated as one loop `variable` over `O * I`, row-major:
+/// `outer = variable / I`, `inner = variable % I`, where `I` is the extent of `inner`.
+public struct LoopFusion: Hashable, Codable, Sendable {
+  public var variable: String
+  public var outer: String
+  public var inner: String
+
+  public init(variable: String, outer: String, inner: String) {
+    self.variable = variable
+    self.outer = outer
+    self.inner = inner
   }
 }
 

@@ -43,7 +43,8 @@ extension Kernel {
     return name
   }
 
-  /// The largest number of iterations of a loop variable of `d` (axes: their extent; split parts: derived).
+  /// The largest number of iterations of a loop variable of `d` (axes: their extent; split parts and a fused loop:
+  /// derived).
   public func maxExtent(_ loop: String, in d: Definition) throws(ScheduleQueryError) -> Int {
     let s = d.effectiveSchedule
     if let split = s.splits.first(where: { $0.outer == loop }) {
@@ -55,6 +56,13 @@ extension Kernel {
     }
     if let split = s.splits.first(where: { $0.inner == loop }) {
       return Swift.min(split.factor, try maxExtent(split.variable, in: d))
+    }
+    if let f = s.fusion, f.variable == loop {
+      let (product, overflow) = try maxExtent(f.outer, in: d).multipliedReportingOverflow(by: try maxExtent(f.inner, in: d))
+      guard !overflow, product <= ShapeLimits.maxExtent else {
+        throw ScheduleQueryError("fused loop '\(loop)' of '\(d.name)' spans more than \(ShapeLimits.maxExtent)")
+      }
+      return product
     }
     if let axis = d.axes.first(where: { $0.name == loop }) {
       guard let v = axis.extent.evaluate(dimBindings) else {

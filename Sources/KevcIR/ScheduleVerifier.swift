@@ -22,6 +22,15 @@ public enum ScheduleVerifier {
       }
       // Expected leaves.
       var leaves = d.axes.map(\.name) + (d.reduction?.axes.map(\.name) ?? [])
+      if let f = s.fusion {
+        if let i = leaves.firstIndex(of: f.outer), i + 1 < d.axes.count, leaves[i + 1] == f.inner {
+          leaves.replaceSubrange(i...(i + 1), with: [f.variable])
+        } else {
+          error(d, "fused loop '\(f.variable)' does not join two adjacent axes ('\(f.outer)', '\(f.inner)')")
+        }
+        if d.reduction != nil { error(d, "fused loop '\(f.variable)' in a reduction (only elementwise loops are fused)") }
+        if s.placement != .root { error(d, "fused loop '\(f.variable)' in a definition not computed at the root") }
+      }
       for split in s.splits {
         guard split.factor >= 1, split.factor <= ShapeLimits.maxExtent else {
           error(d, "split of '\(split.variable)' has factor \(split.factor), outside 1 ... \(ShapeLimits.maxExtent)")

@@ -15,6 +15,9 @@ import KevcIR
 /// split variable whose own split leaves a tail: splitting `k.i` of extent 8 by 3 reaches `k.i = 8`, which the
 /// root's bound alone does not exclude).
 ///
+/// A fused loop (`fuse(i.j, i, j)`, root placement) is one more root over `I * J`, split like any other; the axes
+/// read its quotient and remainder (`i = i.j / J`, `j = i.j % J`), and its guard (`i.j < I * J`) covers both.
+///
 /// Before (scheduled kernel IR):
 /// ```
 /// %y: f32[b < 5] = sum(j in 2 .. 37) %x[b, j]   schedule loops(b, j.o, j.i) splits(j = j.o * 8 + j.i)
@@ -72,6 +75,19 @@ public struct ScheduledBounds {
         staticExtent[r.name] = max(0, hi - lo)
       }
     }
+    // A fused loop (root placement, both axes whole): one root over `O * I`, the axes its quotient and remainder.
+    var fusion: (LoopFusion, Int)?
+    if let f = s.fusion, region == nil, fixed[f.outer] == nil, fixed[f.inner] == nil,
+      let o = staticExtent[f.outer], let i = staticExtent[f.inner]
+    {
+      let (product, overflow) = o.multipliedReportingOverflow(by: i)
+      if !overflow {
+        fusion = (f, i)
+        staticExtent[f.variable] = product
+        lower[f.variable] = .constant(.int(0))
+        upper[f.variable] = .constant(.int(Int64(product)))
+      }
+    }
     func splitOf(_ name: String) -> Split? { s.splits.first { $0.variable == name } }
     func leafValue(_ name: String) -> Expr {
       guard let split = splitOf(name) else { return v(name) }
@@ -85,13 +101,23 @@ public struct ScheduledBounds {
       return simplify(.binary(.add, lower[root] ?? .constant(.int(0)), leafValue(root)))
     }
     for axis in def.axes { value[axis.name] = rootValue(axis.name) }
+    if let (f, inner) = fusion {
+      let fused = rootValue(f.variable)
+      value[f.variable] = fused
+      value[f.outer] = simplify(.binary(.div, fused, .constant(.int(Int64(inner)))))
+      value[f.inner] = simplify(.binary(.mod, fused, .constant(.int(Int64(inner)))))
+    }
     for r in def.reduction?.axes ?? [] {
       lower[r.name] = simplifyBound(r.lowerBound.substituting(value))
       upper[r.name] = simplifyBound(r.upperBound.substituting(value))
       value[r.name] = rootValue(r.name)
     }
 
-    let roots = def.axes.map(\.name) + (def.reduction?.axes.map(\.name) ?? [])
+    var roots = def.axes.map(\.name) + (def.reduction?.axes.map(\.name) ?? [])
+    if let (f, _) = fusion, let at = roots.firstIndex(of: f.outer) {
+      roots.removeAll { $0 == f.outer || $0 == f.inner }
+      roots.insert(f.variable, at: at)
+    }
     let position = Dictionary(s.loops.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     for root in roots where fixed[root] == nil {
       guard let split = splitOf(root) else {

@@ -201,7 +201,7 @@ extension Lowering {
       let root = Kernel.rootVariable(of: leaf.name, in: s)
       return def.reduction?.axes.contains { $0.name == root } ?? false
     }
-    let axisRoots = Set(def.axes.map(\.name))
+    let axisRoots = Set(def.axes.map(\.name) + (s.fusion.map { [$0.variable] } ?? []))
     let pureGuards = guarded.filter { axisRoots.contains($0) }
     let reductionGuards = guarded.filter { !axisRoots.contains($0) }
 

@@ -34,6 +34,9 @@ extension ScheduleEditing {
     if isResult(tensor) {
       throw fail("'\(tensor)' is a result of the kernel; it must be computed over its whole domain", .resultStorage)
     }
+    if let f = producer.effectiveSchedule.fusion {
+      throw fail("'\(tensor)' iterates the fused loop '\(f.variable)' (fuse_axes); it is computed at the root")
+    }
     let readers = consumers(of: tensor)
     guard readers.contains(where: { $0.name == consumerName }) else {
       throw fail("'\(consumerName)' does not read '\(tensor)'")

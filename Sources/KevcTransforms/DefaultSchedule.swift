@@ -18,6 +18,12 @@ import KevcLowering
 ///    vectorize the fused axis (conv2d_gelu_global_avg_pool's mean over rows of 30: one run of 420 per channel).
 ///    A block that the finished schedule stores with gaps (a producer computed inside a vectorized consumer, its
 ///    rows rounded up to whole vectors) is not fused: the schedule is computed again without it.
+/// 1c. An elementwise definition at the root (once rule 2 has placed the producers, none computed inside it) whose
+///    body applies a polynomial math function (exp, log, tanh, sigmoid, erf, pow: a costly scalar remainder) and
+///    whose last axis is such a short row, with an axis outside its last two (for rule 3's thread pool), every load
+///    reading its last two axes walking them as one row-major block
+///    (rule 1b's test) in tensors stored whole in natural order, iterates the two axes as one loop (the loop form of
+///    `fuse_axes`, `DefaultCPUFusedRows.swift`); rule 3 vectorizes it (a GELU over rows of 30: one run per image).
 /// 2. Fuse producers into consumers: each remaining intermediate is computed at the outermost loop of each of its
 ///    consumers whose iterations read different regions of it (so nothing is recomputed needlessly) and where that
 ///    region fits in L2-sized local storage (computed once in a consumer's loop when the other consumers are
@@ -220,6 +226,15 @@ public enum DefaultSchedule {
         guard d.axes.contains(where: { !read.contains($0.name) }) else { continue }
         _ = attempt(.padInput(tensor: d.name, input: x))
       }
+    }
+
+    // 1c. An elementwise definition at the root whose short rows every load walks as one row-major block with the
+    // axis outside them iterates the two as one loop (`DefaultCPUFusedRows.swift`), which rule 3 vectorizes.
+    for d in k.definitions {
+      guard let axes = fusedParallelRow(d, in: k), attempt(.fuseAxes(tensor: d.name, loops: axes)),
+        let fused = k.definitions.first(where: { $0.name == d.name })?.effectiveSchedule.fusion?.variable
+      else { continue }
+      fusedRows[d.name] = fused
     }
 
     // 3. Loop order, vectors and threads for the definitions computed at the root.

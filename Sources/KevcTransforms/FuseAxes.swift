@@ -1,7 +1,7 @@
 import KevcBasic
 import KevcIR
 
-/// `fuse_axes(y, [c, k])`: several reduction axes of `y` become one, iterated in the order given (the last
+/// `fuse_axes(y, [c, k])`: several reduction axes of `y` become one (a rewrite; the loop form for output axes is below), iterated in the order given (the last
 /// fastest): `v = (c - lo_c) * K + (k - lo_k)` over `0 .. C * K`, and the body reads `c = lo_c + v / K`,
 /// `k = lo_k + v % K` (floor division and modulo of a non-negative index by a positive extent). One reduction
 /// axis lets one `dot` cover every tap of a convolution (an implicit GEMM over `C * K`, whose operand tiles are
@@ -22,14 +22,37 @@ import KevcIR
 /// ```
 /// %_r0: f32[n < N, f < F, l < L] = sum<f32> [c.k in 0 .. ($C * $K)] (cast<f32>(%x[n, (c.k / $K), ((l + (c.k % $K)) - 1:i64)]) * cast<f32>(%w[f, (c.k / $K), (c.k % $K)]))
 /// ```
+///
+/// The loop form, `fuse_axes(y, [i, j])` on two adjacent output axes of an elementwise `y`, changes the loop nest
+/// only: one loop `i.j` over `I * J` replaces loops `i` and `j` (schedule item `fuse(i.j, i, j)`), and the lowering
+/// reads `i = i.j / J`, `j = i.j % J`. Every point is still computed once, so it is legal whenever the axes are
+/// adjacent in declared order, `y` is not a reduction (whose accumulation order it would also change), no other
+/// schedule transform of `y` came first, and the dims are bound. `y` stays at the root (`compute_at` refuses it, and
+/// refuses to compute a producer inside it: its region is not affine in the fused loop). A row of 30 vectorized by
+/// itself runs 3 vectors and a scalar remainder of 6 per row; fused with the axis outside it, one run of `I * 30`
+/// with the remainder once, and LLVM folds the store's and loads' `(v / J) * J + v % J` back to `v`.
+///
+/// Before:
+/// ```
+/// %y: f32[n < N, i < H, j < W] = (%x[n, i, j] * 0.5:f32)
+/// ```
+/// After `fuse_axes(y, [i, j])`:
+/// ```
+/// %y: f32[n < N, i < H, j < W] = (%x[n, i, j] * 0.5:f32)
+///     schedule fuse(i.j, i, j) loops(n, i.j) root store(workspace)
+/// ```
 extension ScheduleEditing {
   mutating func fuseAxes(_ tensor: String, _ loops: [String]) throws(TransformError) {
     let index = try definitionIndex(tensor)
     let d = kernel.definitions[index]
     guard loops.count >= 2 else { throw fail("fuse_axes needs at least two axes, got \(loops.count)", .badParameter) }
     guard Set(loops).count == loops.count else { throw fail("an axis is named twice", .badParameter) }
+    if loops.allSatisfy({ l in d.axes.contains { $0.name == l } }) {
+      try fuseLoops(tensor, loops)
+      return
+    }
     guard let r = d.reduction else {
-      throw fail("'\(tensor)' is not a reduction; fuse_axes fuses reduction axes")
+      throw fail("'\(tensor)' is not a reduction and \(loops.joined(separator: ", ")) are not all its output axes")
     }
     guard d.schedule == nil || d.schedule == .natural(for: d) else {
       throw fail("fuse_axes must come before other schedule transforms of '\(tensor)'")
@@ -41,7 +64,7 @@ extension ScheduleEditing {
     for loop in loops {
       guard let p = r.axes.firstIndex(where: { $0.name == loop }) else {
         if d.axes.contains(where: { $0.name == loop }) {
-          throw fail("'\(loop)' is an output axis of '\(tensor)'; fuse_axes fuses reduction axes")
+          throw fail("'\(loop)' is an output axis of '\(tensor)'; fuse_axes fuses reduction axes or output axes, not both")
         }
         throw fail(
           "'\(tensor)' has no reduction axis '\(loop)'; its reduction axes are \(r.axes.map(\.name).joined(separator: ", "))",
@@ -97,5 +120,41 @@ extension ScheduleEditing {
     fused.body = d.body.substituting(substitution)
     fused.schedule = nil
     kernel.definitions[index] = fused
+  }
+
+  /// The loop form: two adjacent output axes `[i, j]` of an elementwise `y` iterated as one loop `i.j` over `I * J`
+  /// (`fuse(i.j, i, j)` in its schedule; the lowering reads `i = i.j / J`, `j = i.j % J`). The
+  /// points and their values are the same, only the loop nest changes (ScheduledBounds.swift).
+  mutating func fuseLoops(_ tensor: String, _ loops: [String]) throws(TransformError) {
+    let index = try definitionIndex(tensor)
+    let d = kernel.definitions[index]
+    guard loops.count == 2 else {
+      throw fail("fuse_axes fuses two output axes of '\(tensor)', got \(loops.count)", .badParameter)
+    }
+    guard d.reduction == nil else {
+      throw fail("'\(tensor)' is a reduction; fuse_axes fuses the output axes of an elementwise definition only")
+    }
+    guard d.schedule == nil || d.schedule == .natural(for: d) else {
+      throw fail("fuse_axes must come before other schedule transforms of '\(tensor)'")
+    }
+    guard let p = d.axes.firstIndex(where: { $0.name == loops[0] }), p + 1 < d.axes.count,
+      d.axes[p + 1].name == loops[1]
+    else {
+      throw fail("output axes '\(loops[0])' and '\(loops[1])' of '\(tensor)' are not adjacent in that order")
+    }
+    guard let outer = d.axes[p].extent.evaluate(kernel.dimBindings),
+      let inner = d.axes[p + 1].extent.evaluate(kernel.dimBindings)
+    else {
+      throw fail("the kernel's dims must be bound to fuse '\(tensor)''s axes (use --shape or a dims line)")
+    }
+    let (product, overflow) = outer.multipliedReportingOverflow(by: inner)
+    guard !overflow, product <= ShapeLimits.maxExtent else {
+      throw fail("the fused axis would span more than \(ShapeLimits.maxExtent)", .badParameter)
+    }
+    let name = fresh(loops.joined(separator: "."), taken: Set(d.axes.map(\.name)))
+    var schedule = Schedule.natural(for: d)
+    schedule.loops.replaceSubrange(p...(p + 1), with: [ScheduledLoop(name: name)])
+    schedule.fusion = LoopFusion(variable: name, outer: loops[0], inner: loops[1])
+    kernel.definitions[index].schedule = schedule
   }
 }

@@ -245,6 +245,15 @@ public struct TraceGenerator: Sendable {
       return .launch(
         tensor: tensorName(defs), warps: pick([1, 2, 4, 8, 16, 32, 3], or: 4), stages: pick([1, 2, 3, 4, 8, 9], or: 2))
     case .fuseAxes:
+      // The loop form: two adjacent output axes of an elementwise definition (`fuse_axes(y, [i, j])`).
+      let elementwise = defs.filter { $0.reduction == nil && $0.axes.count >= 2 }
+      if !elementwise.isEmpty, reductions.isEmpty || chance(0.5) {
+        let t = tensorName(elementwise)
+        let axes = definition(t)?.axes.map(\.name) ?? []
+        let at = axes.count >= 2 ? int(in: 0...(axes.count - 2)) : 0
+        let chosen = axes.count >= 2 && chance(0.9) ? [axes[at], axes[at + 1]] : [loopName(t), loopName(t)]
+        return .fuseAxes(tensor: t, loops: chosen)
+      }
       let t = tensorName(reductions)
       let axes = definition(t)?.reduction?.axes.map(\.name) ?? []
       let chosen = axes.count >= 2 && chance(0.9) ? Array(shuffled(axes).prefix(int(in: 2...axes.count))) : [loopName(t), loopName(t)]

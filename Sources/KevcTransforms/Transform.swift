@@ -49,7 +49,8 @@ public enum Transform: Hashable, Codable, Sendable {
   /// `launch(y, 8, 3)`: run the GPU kernel computing `y` with 8 warps per program and a 3-stage load pipeline.
   case launch(tensor: String, warps: Int, stages: Int)
   /// `fuse_axes(y, [c, k])`: reduction axes `c` and `k` become one axis `c.k` over `C * K`, read back as
-  /// `c = c.k / K`, `k = c.k % K` (one `dot` covers every tap of a convolution).
+  /// `c = c.k / K`, `k = c.k % K` (one `dot` covers every tap of a convolution). Of two adjacent output axes of an
+  /// elementwise `y` (the loop form): one loop `i.j` over `I * J` iterates both (schedule item `fuse(i.j, i, j)`).
   case fuseAxes(tensor: String, loops: [String])
   /// `precision(y, tf32)`: the input precision of the `dot` computing `y` on a matrix unit.
   case precision(tensor: String, precision: DotPrecision)

@@ -83,6 +83,14 @@ public enum TritonEmitter {
     var wsNames = PythonNames()
     let results = Set(kernel.results.map(\.name))
     for d in kernel.definitions {
+      // A fused loop (`fuse_axes` of output axes) is a CPU loop-nest shape; a Triton block tiles the axes instead.
+      if let f = d.effectiveSchedule.fusion {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("triton", "unsupported-fused-loop"),
+            "the Triton emitter cannot lower the fused loop '\(f.variable)' of '\(d.name)' (tile its axes instead)",
+            at: d.location))
+      }
       let s = try shape(d.shape, d.name, at: d.location)
       shapes[d.name] = s
       guard !results.contains(d.name), d.effectiveSchedule.placement == .root else { continue }

@@ -37,6 +37,15 @@ import Testing
     }
     """
 
+  /// Rows of 7 (not a multiple of the vector width) of two elementwise definitions, the second reading the first.
+  static let fusedRows = """
+    kernel @fused_rows(%x: f32[N, H, W], %b: f32[N]) -> (%y: f32[N, H, W]) {
+      dims N = 3, H = 5, W = 7
+      %h: f32[n < N, i < H, j < W] = (erf(%x[n, i, j]) * %b[n])
+      %y: f32[n < N, i < H, j < W] = ((%h[n, i, j] * 0.5:f32) + cast<f32>(j))
+    }
+    """
+
   /// Prefix sums along the first axis, and from below zero (the pad value 1 counts).
   static let prefixAlongRows = """
     kernel @colsum(%x: f32[N, C]) -> (%y: f32[N, C]) {
@@ -367,6 +376,16 @@ import Testing
       name: "fuse_axes with a producer computed over the fused axis (div/mod regions)", source: conv1dProducer,
       shape: [:], trace: "fuse_axes(acc, [c, k])\ncompute_at(xf, acc, l)",
       loopsContain: ["local %xf", "(c.k / $K)"]),
+    // fuse_axes, the loop form: output axes of an elementwise definition iterated as one loop (the same points)
+    Case(
+      name: "fuse_axes of two output axes, vectorized with a tail and parallel", source: fusedRows, shape: [:],
+      trace: "fuse_axes(y, [i, j])\nvectorize(y, i.j, 8)\nparallel(y, n)",
+      loopsContain: ["for i.j.o", "vectorize(8)", " parallel", "(((i.j.o * 8:i64) + i.j.i) / 7:i64)"],
+      irContains: ["schedule fuse(i.j, i, j)"]),
+    Case(
+      name: "fuse_axes of the outer output axes, reading a root producer", source: fusedRows, shape: [:],
+      trace: "fuse_axes(h, [n, i])\nfuse_axes(y, [i, j])\nsplit(y, i.j, 4)",
+      loopsContain: ["for n.i in 0 .. 15", "for i.j.o"], irContains: ["schedule fuse(n.i, n, i)"]),
     Case(
       name: "a dot's input precision is ignored by the CPU", source: "specs/matmul.kev", shape: small,
       trace: "tile(c, [m, n], [4, 8])\ndot(c)\nprecision(c, tf32)", irContains: ["dot precision(tf32)"]),

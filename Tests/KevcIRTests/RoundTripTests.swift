@@ -24,6 +24,22 @@ import Testing
     // Printing is a fixed point.
     #expect(IRPrinter.print(reparsed) == printed)
   }
+
+  /// A fused loop (`fuse(v, i, j)`) joins two adjacent output axes of an elementwise definition at the root; the
+  /// schedule verifier says so of one that does not.
+  @Test func aFusedLoopOfAxesThatAreNotAdjacentIsAScheduleError() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @k(%x: f32[N, H, W]) -> (%y: f32[N, H, W]) {
+        dims N = 4, H = 14, W = 30
+        %y: f32[n < N, i < H, j < W] = (%x[n, i, j] * 0.5:f32)
+          schedule fuse(n.j, n, j) loops(n.j, i) root store(workspace)
+      }
+      """))
+    #expect(ScheduleVerifier.verify(kernel).map(\.message) == [
+      "schedule of '%y': fused loop 'n.j' does not join two adjacent axes ('n', 'j')",
+      "schedule of '%y': loops (n.j, i) do not match its axes after splits (n, i, j)",
+    ])
+  }
 }
 
 extension RoundTripTests {

@@ -419,4 +419,47 @@ extension DefaultScheduleTests {
       """))
     #expect(DefaultSchedule.cpu(for: cube).steps.map(TraceText.print) == ["fuse_axes(y, [i, j])", "vectorize(y, i.j, 8)"])
   }
+
+  static func elementwiseRows(row: Int, body: String = "erf(%x[n, c, i, j])", params: String = "") -> String {
+    """
+    kernel @rows(%x: f32[N, C, H, W]\(params)) -> (%y: f32[N, C, H, W]) {
+      dims N = 2, C = 4, H = 14, W = \(row)
+      %y: f32[n < N, c < C, i < H, j < W] = \(body)
+    }
+    """
+  }
+
+  /// Rule 1c: an elementwise definition over rows of 30 (3 vectors of 8 and a scalar remainder of 6 each) iterates
+  /// its last two axes as one loop (`fuse_axes(y, [i, j])`, the loop form), vectorized: one run of 420 per channel.
+  @Test func aShortRowOfAnElementwiseDefinitionIsFusedWithTheAxisOutsideIt() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.elementwiseRows(row: 30)))
+    let trace = DefaultSchedule.cpu(for: kernel)
+    #expect(trace.steps.map(TraceText.print) == ["fuse_axes(y, [i, j])", "vectorize(y, i.j, 8)"])
+    let lines = IRPrinter.print(try trace.apply(to: kernel)).split(separator: "\n").map(String.init)
+    #expect(lines.contains(
+      "    schedule fuse(i.j, i, j) split(i.j, i.j.o, i.j.i, 8) loops(n, c, i.j.o, i.j.i: vectorize(8)) root store(workspace)"))
+  }
+
+  /// Rule 1c does not fire on a row that is a multiple of the vector width (32), a long row (200), a transposed read
+  /// (`x[n, c, j, i]`), a broadcast along the row (`b[j]`: a gather through `i.j % W`), a value use of the row's
+  /// index, or a body of a few arithmetic operations (no math function: its scalar remainder is cheap).
+  @Test(arguments: [
+    (32, "erf(%x[n, c, i, j])", ""), (200, "erf(%x[n, c, i, j])", ""), (30, "erf(%x[n, c, j, i])", ""),
+    (30, "erf((%x[n, c, i, j] + %b[j]))", ", %b: f32[W]"), (30, "erf((%x[n, c, i, j] * cast<f32>(j)))", ""),
+    (30, "(max((%x[n, c, i, j] + 1.0:f32), 0.0:f32) * 0.5:f32)", ""),
+  ])
+  func rule1cLeavesOtherDefinitions(row: Int, body: String, params: String) throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.elementwiseRows(row: row, body: body, params: params)))
+    let steps = DefaultSchedule.cpu(for: kernel).steps.map(TraceText.print)
+    #expect(!steps.contains { $0.hasPrefix("fuse_axes") }, "\(steps)")
+  }
+
+  /// A load that reads neither axis of the block (a per-channel scale `s[n, c]`) does not stop rule 1c; `pow`
+  /// counts as a math function.
+  @Test func rule1cAllowsLoadsOutsideTheBlock() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.elementwiseRows(
+      row: 30, body: "pow(%x[n, c, i, j], %s[n, c])", params: ", %s: f32[N, C]")))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.map(TraceText.print).first == "fuse_axes(y, [i, j])")
+  }
 }
+
