@@ -710,7 +710,7 @@ extension DefaultSchedule {
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
     let t = contractionTiles(
       m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
-      scale: sketch.tileScale)
+      scale: sketch.tileScale, splitOperands: precision == .tf32x3 && matrixUnits && sketch.splitDotsShareMultiprocessors)
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -749,10 +749,11 @@ extension DefaultSchedule {
   /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
   /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
   /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
-  /// output tile.
+  /// output tile. A dot in three tf32 passes (`splitOperands`) keeps output tiles of at most 128x64 elements,
+  /// reduction steps of 16 and 8 warps from 64x128 (see `splitDotTile`).
   public static func contractionTiles(
     m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, matrixUnits: Bool? = nil, _ capability: GPUCapability,
-    scale: Int = 0
+    scale: Int = 0, splitOperands: Bool = false
   ) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
     func fit(_ e: Int, _ cap: Int) -> Int { min(cap, max(16, nextPow2(e))) }
     // Operands wider than 2 bytes (f32 `input_precision="ieee"`, f64, i32) run on the FMA units unless the dot
@@ -765,6 +766,10 @@ extension DefaultSchedule {
     var bn = fit(n, scale < 0 ? 64 : (wide ? (scale > 0 ? 128 : 64) : (scale > 0 ? 256 : 128)))
     var bk = fit(k, !wide ? 128 / max(1, min(4, operandBytes)) : (scale > 0 ? 16 : 32))
     func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
+    if splitOperands && scale <= 0 {
+      while bm * bn > splitDotTile.elements { if bn >= bm { bn /= 2 } else { bm /= 2 } }
+      bk = min(bk, splitDotTile.k)
+    }
     while programs() < capability.multiprocessors, max(bm, bn) > 64 {
       if bm >= bn { bm /= 2 } else { bn /= 2 }
     }
@@ -788,9 +793,19 @@ extension DefaultSchedule {
         break
       }
     }
-    let warps = bm * bn >= 128 * 128 || (wide && bm * bn >= 64 * 128) ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
+    let eight = bm * bn >= 128 * 128 || ((wide || splitOperands) && bm * bn >= 64 * 128)
+    let warps = eight ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
     return (bm, bn, bk, warps, stages)
   }
+
+  /// The largest tiles of a dot in three tf32 passes (`precision(y, tf32x3)`): output tiles of at most this many
+  /// elements (128x64), reduction steps of `k`, 8 warps. Such a dot keeps two f32 accumulator tiles in registers
+  /// (the running sum and the step's partial) and both operands in two parts, and each step runs its split, its
+  /// three dots and its add in series: at 128x128x32 with 8 warps Triton 3.6 gives 196-245 registers a thread on
+  /// sm_90 (compiled with no GPU, `bench/gpu/static-dot-check.py`, six f32 convolutions of the corpus), so one
+  /// program holds a multiprocessor and nothing overlaps a step's serial parts; at 128x64x16 with 8 warps it gives
+  /// 110-123, two programs (16 warps) per multiprocessor. Not yet timed on a GPU.
+  public static let splitDotTile = (elements: 128 * 64, k: 16)
 
   /// Whether f32 operands of contraction `d` belong on the tensor cores (three tf32 passes): the contraction is
   /// compute-bound on the FMA units by the cost model (`WorkloadCost.isComputeBound`: arithmetic intensity above
