@@ -57,7 +57,8 @@ import KevcIR
 ///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial.
 ///      f32 operands go on the tensor cores in three tf32 passes (`precision(y, tf32x3)`, f32's accuracy) when the
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`),
-///      with the matrix units' tiles; otherwise they stay on the FMA units with tiles of at most 64x64x32;
+///      with the matrix units' tiles capped at `splitDotTile` (128x64x16, 8 warps: two programs per
+///      multiprocessor); otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
@@ -66,7 +67,8 @@ import KevcIR
 ///      equal blocks the unit-stride one), and its other constant window axes too where they fit whole
 ///      (`windowLanes`; unit-stride blocks innermost); data-dependent reduction axes stay serial.
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
-///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
+///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, and from 64x128 for FMA-unit and
+///    tf32x3 dots, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
 /// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
 ///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
