@@ -803,10 +803,12 @@ extension DefaultSchedule {
   /// The largest tiles of a dot in three tf32 passes (`precision(y, tf32x3)`): output tiles of at most this many
   /// elements (128x64), reduction steps of `k`, 8 warps. Such a dot keeps two f32 accumulator tiles in registers
   /// (the running sum and the step's partial) and both operands in two parts, and each step runs its split, its
-  /// three dots and its add in series: at 128x128x32 with 8 warps Triton 3.6 gives 196-245 registers a thread on
-  /// sm_90 (compiled with no GPU, `bench/gpu/static-dot-check.py`, six f32 convolutions of the corpus), so one
-  /// program holds a multiprocessor and nothing overlaps a step's serial parts; at 128x64x16 with 8 warps it gives
-  /// 110-123, two programs (16 warps) per multiprocessor. Not yet timed on a GPU.
+  /// three dots and its add in series. Compiled with no GPU (`bench/gpu/static-dot-check.py`, Triton 3.6 for
+  /// sm_90a) on eight f32 convolutions and two f32 GEMMs of the corpus at their bench shapes, the previous tiles
+  /// took 194-210 registers a thread at 128x128x32 with 8 warps and 254-255 at 128x64x32 with 4 warps: one
+  /// program per multiprocessor (two for the latter, 8 warps in all), nothing to overlap a step's serial parts;
+  /// 128x64x16 with 8 warps takes 109-121, two programs (16 warps) per multiprocessor (128x64x32: 117-126, at the
+  /// edge of two). Not yet timed on a GPU.
   public static let splitDotTile = (elements: 128 * 64, k: 16)
 
   /// Whether f32 operands of contraction `d` belong on the tensor cores (three tf32 passes): the contraction is

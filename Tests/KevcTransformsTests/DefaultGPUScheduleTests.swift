@@ -255,7 +255,7 @@ import Testing
 
   /// Rule 4 on an f32 convolution (rule 0 fuses its channels and taps): tf32x3 with the split dot's tiles, 128
   /// outputs along the contiguous j by 64 filters by 16 of the fused (c, p, q) axis, 8 warps (the previous
-  /// 128x128x32 took 196-245 registers a thread on sm_90: one program per multiprocessor). Numeric check of these
+  /// 128x128x32 took 194-210 registers a thread on sm_90: one program per multiprocessor). Numeric check of these
   /// traces against the interpreter: python/tests/test_split_dot_tiles.py (corpus convolutions).
   @Test func f32ConvolutionTilesShareMultiprocessors() throws {
     #expect(try Self.trace(Self.f32Conv2d) == [
