@@ -4,9 +4,11 @@
     python3 bench/gpu/static-dot-check.py --sweep BM,BN,BK,WARPS,STAGES ... -- MODULE.py M_CONSTEXPR N_CONSTEXPR K_CONSTEXPR
 
 Compiles each kernel of the module's KEVC metadata with Triton (`triton.compile`, target cuda:90) and the ptxas
-that ships with Triton (`ptxas -arch=sm_90a -v`), then prints one line per kernel: tile constexprs, warps, stages,
-registers a thread, spill bytes, Triton's shared memory, wgmma and cp.async instructions in the PTX, and the
-programs one multiprocessor holds (by 64K registers, 228 KiB of shared memory, 32 warps). `--sweep` recompiles the
+that ships with Triton (`ptxas -arch=sm_90a -v`, `nvdisasm`), then prints one line per kernel: tile constexprs, warps,
+stages, registers a thread, spill bytes, Triton's shared memory, wgmma and cp.async instructions in the PTX, the
+programs one multiprocessor holds (by 64K registers, 228 KiB of shared memory, 32 warps), and the SASS instructions
+of its longest loop per HGMMA in it (a warpgroup issues them at one per cycle per warp, 4 warps a cycle per SM, while
+one tf32 HGMMA m64n64k8 keeps an H100 SM's tensor cores about 32 cycles: above that the loop is issue-bound). `--sweep` recompiles the
 module's first kernel with other tile constexprs (the names of its m, n and k blocks; a `_1` copy of a name takes the
 same value) and launch options: the code stays the module's (loop trip counts too), so only the resources are
 meaningful, not the results. No timing: the resources a schedule costs, to compare with bench/gpu/ timings.
@@ -40,19 +42,49 @@ def compile_one(fn, signature, constexprs, warps, stages):
         r = subprocess.run([ptxas, "-arch=sm_90a", "-v", f.name, "-o", os.devnull], capture_output=True, text=True)
     finally:
         os.unlink(f.name)
+    loop, hgmma = loop_body(c.asm["cubin"], os.path.dirname(ptxas))
     regs = int(re.search(r"Used (\d+) registers", r.stderr).group(1))
     spill = int(re.search(r"(\d+) bytes spill stores", r.stderr).group(1))
     shared = c.metadata.shared
     per_sm = min(65536 // (((regs + 7) // 8 * 8) * 32 * warps), (228 * 1024) // (shared + 1024), 32 // warps)
     return dict(regs=regs, spill=spill, shared=shared, per_sm=per_sm, wgmma=ptx.count("wgmma.mma_async"),
-                cp_async=len(re.findall(r"cp\.async\.c[ag]", ptx)))
+                cp_async=len(re.findall(r"cp\.async\.c[ag]", ptx)), loop=loop, hgmma=hgmma)
+
+
+def loop_body(cubin, bindir):
+    """SASS instructions of the kernel's longest loop (its largest backward branch) and the HGMMAs among them."""
+    with tempfile.NamedTemporaryFile(suffix=".cubin", delete=False) as f:
+        f.write(cubin)
+    try:
+        sass = subprocess.run([os.path.join(bindir, "nvdisasm"), "-c", f.name], capture_output=True, text=True).stdout
+    finally:
+        os.unlink(f.name)
+    labels, seq = {}, []
+    for text in sass.splitlines():
+        m = re.match(r"\.L_x_(\d+):", text.strip())
+        if m:
+            labels[m.group(1)] = len(seq)
+        elif re.match(r"\s+/\*[0-9a-f]{4}\*/", text):
+            seq.append(text)
+    best = None
+    for i, text in enumerate(seq):
+        m = re.search(r"BRA\s+`\(\.L_x_(\d+)\)", text)
+        if m and m.group(1) in labels and labels[m.group(1)] < i:
+            if best is None or i - labels[m.group(1)] > best[1] - best[0]:
+                best = (labels[m.group(1)], i)
+    if best is None:
+        return 0, 0
+    body = seq[best[0]:best[1] + 1]
+    return len(body), sum(1 for text in body if re.search(r"\bHGMMA\b", text))
 
 
 def line(name, cx, warps, stages, r):
     tiles = ", ".join("%s=%s" % kv for kv in cx.items())
+    per = " (%.0f a thread per HGMMA)" % (r["loop"] / r["hgmma"]) if r["hgmma"] else ""
     return ("%s [%s] warps %d stages %d: %d registers, %d spill bytes, %d KiB shared, wgmma %d, cp.async %d, "
-            "%d programs per SM" % (name, tiles, warps, stages, r["regs"], r["spill"], r["shared"] // 1024,
-                                    r["wgmma"], r["cp_async"], r["per_sm"]))
+            "%d programs per SM, loop body %d SASS instructions%s" % (
+                name, tiles, warps, stages, r["regs"], r["spill"], r["shared"] // 1024, r["wgmma"], r["cp_async"],
+                r["per_sm"], r["loop"], per))
 
 
 def main(argv):
