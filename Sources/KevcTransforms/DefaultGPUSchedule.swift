@@ -58,7 +58,8 @@ import KevcIR
 ///      f32 operands go on the tensor cores in three tf32 passes (`precision(y, tf32x3)`, f32's accuracy) when the
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`),
 ///      with the matrix units' tiles capped at `splitDotTile` (128x64x16, 8 warps: two programs per
-///      multiprocessor); otherwise they stay on the FMA units with tiles of at most 64x64x32;
+///      multiprocessor) unless that leaves an output axis serial in each program; otherwise they stay on the FMA
+///      units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
@@ -710,9 +711,22 @@ extension DefaultSchedule {
       sketch.dotPrecision
       ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke) ? .tf32x3 : nil)
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
-    let t = contractionTiles(
-      m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
-      scale: sketch.tileScale, splitOperands: precision == .tf32x3 && matrixUnits && sketch.splitDotsShareMultiprocessors)
+    func tiles(splitOperands: Bool) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
+      contractionTiles(
+        m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
+        scale: sketch.tileScale, splitOperands: splitOperands)
+    }
+    // Program axes: the output tiles' outer loops and the other output axes. A tf32x3 dot takes the smaller tiles
+    // of `splitDotTile` unless they would leave an output axis serial inside each program (more than the grid's
+    // three dimensions where the matrix units' tiles need no more).
+    let batchAxes = d.axes.count - 2
+    func programAxes(_ t: (m: Int, n: Int, k: Int, warps: Int, stages: Int)) -> Int {
+      batchAxes + (me > t.m ? 1 : 0) + (ne > t.n ? 1 : 0)
+    }
+    let large = tiles(splitOperands: false)
+    let split = precision == .tf32x3 && matrixUnits && sketch.splitDotsShareMultiprocessors
+    let small = split ? tiles(splitOperands: true) : large
+    let t = programAxes(small) > 3 && programAxes(large) <= 3 ? large : small
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil

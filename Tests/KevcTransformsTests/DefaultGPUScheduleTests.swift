@@ -269,6 +269,20 @@ import Testing
     #expect(large.last == "launch(y, 8, 3)")
   }
 
+  /// ... unless the smaller tiles would leave an output axis serial in each program: a wider image (j split too)
+  /// already fills the grid's three dimensions (j.o, i, n), so splitting f would make n a loop inside every program
+  /// (on conv2d_square at its bench shape that took 170 registers a thread and twice the loop's instructions per
+  /// HGMMA); it keeps the matrix units' tiles.
+  @Test func f32ConvolutionKeepsLargeTilesWhereTheGridIsFull() throws {
+    let wide = Self.f32Conv2d.replacingOccurrences(of: "N = 8, C = 64, H = 66, W = 130", with: "N = 4, C = 16, H = 34, W = 514")
+    #expect(try Self.trace(wide) == [
+      "fuse_axes(y, [c, p, q])", "dot(y)", "precision(y, tf32x3)", "split(y, j, 128)", "split(y, c.p.q, 32)",
+      "reorder(y, [j.o, i, n, j.i, f, c.p.q.o, c.p.q.i])", "bind(y, j.o, grid.x)", "bind(y, i, grid.y)",
+      "bind(y, n, grid.z)", "bind(y, f, block.x)", "bind(y, j.i, block.y)", "bind(y, c.p.q.i, block.z)",
+      "launch(y, 8, 3)",
+    ])
+  }
+
   static let f32Conv2d = """
     kernel @conv2d(%x: f32[N, C, H, W], %w: f32[F, C, K, K]) -> (%y: f32[N, F, ((H - K) + 1), ((W - K) + 1)]) {
       dims N = 8, C = 64, H = 66, W = 130, F = 128, K = 3
