@@ -821,8 +821,8 @@ extension DefaultSchedule {
   /// sm_90a) on eight f32 convolutions and two f32 GEMMs of the corpus at their bench shapes, the previous tiles
   /// took 194-210 registers a thread at 128x128x32 with 8 warps and 254-255 at 128x64x32 with 4 warps: one
   /// program per multiprocessor (two for the latter, 8 warps in all), nothing to overlap a step's serial parts;
-  /// 128x64x16 with 8 warps takes 109-121, two programs (16 warps) per multiprocessor (128x64x32: 117-126, at the
-  /// edge of two). Not yet timed on a GPU.
+  /// 128x64x16 with 8 warps takes 102-128 on the 24 corpus problems whose default changes, two programs (16 warps)
+  /// per multiprocessor (128x64x32 up to 220: one program on two of them). Not yet timed on a GPU.
   public static let splitDotTile = (elements: 128 * 64, k: 16)
 
   /// Whether f32 operands of contraction `d` belong on the tensor cores (three tf32 passes): the contraction is
