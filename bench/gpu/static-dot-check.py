@@ -3,15 +3,16 @@
     python3 bench/gpu/static-dot-check.py MODULE.py [MODULE.py ...]            (kevc compile ... --emit triton -o M.py)
     python3 bench/gpu/static-dot-check.py --sweep BM,BN,BK,WARPS,STAGES ... -- MODULE.py M_CONSTEXPR N_CONSTEXPR K_CONSTEXPR
 
-Compiles each kernel of the module's KEVC metadata with Triton (`triton.compile`, target cuda:90) and the ptxas
-that ships with Triton (`ptxas -arch=sm_90a -v`, `nvdisasm`), then prints one line per kernel: tile constexprs, warps,
-stages, registers a thread, spill bytes, Triton's shared memory, wgmma and cp.async instructions in the PTX, the
-programs one multiprocessor holds (by 64K registers, 228 KiB of shared memory, 32 warps), and the SASS instructions
-of its longest loop per HGMMA in it (a warpgroup issues them at one per cycle per warp, 4 warps a cycle per SM, while
-one tf32 HGMMA m64n64k8 keeps an H100 SM's tensor cores about 32 cycles: above that the loop is issue-bound). `--sweep` recompiles the
-module's first kernel with other tile constexprs (the names of its m, n and k blocks; a `_1` copy of a name takes the
-same value) and launch options: the code stays the module's (loop trip counts too), so only the resources are
-meaningful, not the results. No timing: the resources a schedule costs, to compare with bench/gpu/ timings.
+Compiles each kernel of the module's KEVC metadata with Triton (`triton.compile`, target cuda:90, pointers 16-byte
+aligned as Triton's launcher specializes torch's allocations) and the ptxas and nvdisasm that ship with Triton, then
+prints one line per kernel: tile constexprs, warps, stages, registers a thread, spill bytes, Triton's shared memory,
+wgmma and cp.async instructions in the PTX, the programs one multiprocessor holds (by 64K registers, 228 KiB of
+shared memory, 32 warps), and the SASS instructions of its longest loop per HGMMA in it (a warpgroup's four warps
+each issue one instruction a cycle, while one tf32 HGMMA m64n64k8 keeps an H100 SM's tensor cores about 32 cycles:
+above that the loop is issue-bound). `--sweep` recompiles the module's first kernel with other tile constexprs (the
+names of its m, n and k blocks; a `_1` copy of a name takes the same value) and launch options: the code stays the
+module's (loop trip counts too), so only the resources are meaningful, not the results. No timing: the resources a
+schedule costs, to compare with bench/gpu/ timings.
 """
 
 import os
