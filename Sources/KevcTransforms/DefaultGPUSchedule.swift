@@ -57,9 +57,8 @@ import KevcIR
 ///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial.
 ///      f32 operands go on the tensor cores in three tf32 passes (`precision(y, tf32x3)`, f32's accuracy) when the
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`),
-///      with the matrix units' tiles capped at `splitDotTile` (128x64x16, 8 warps: two programs per
-///      multiprocessor) unless that leaves an output axis serial in each program; otherwise they stay on the FMA
-///      units with tiles of at most 64x64x32;
+///      with the matrix units' tiles (below 128x128: reduction steps of `splitDotStep`, 16, and 8 warps from
+///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
@@ -711,22 +710,10 @@ extension DefaultSchedule {
       sketch.dotPrecision
       ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke) ? .tf32x3 : nil)
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
-    func tiles(splitOperands: Bool) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
-      contractionTiles(
-        m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
-        scale: sketch.tileScale, splitOperands: splitOperands)
-    }
-    // Program axes: the output tiles' outer loops and the other output axes. A tf32x3 dot takes the smaller tiles
-    // of `splitDotTile` unless they would leave an output axis serial inside each program (more than the grid's
-    // three dimensions where the matrix units' tiles need no more).
-    let batchAxes = d.axes.count - 2
-    func programAxes(_ t: (m: Int, n: Int, k: Int, warps: Int, stages: Int)) -> Int {
-      batchAxes + (me > t.m ? 1 : 0) + (ne > t.n ? 1 : 0)
-    }
-    let large = tiles(splitOperands: false)
-    let split = precision == .tf32x3 && matrixUnits && sketch.splitDotsShareMultiprocessors
-    let small = split ? tiles(splitOperands: true) : large
-    let t = programAxes(small) > 3 && programAxes(large) <= 3 ? large : small
+    let t = contractionTiles(
+      m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
+      scale: sketch.tileScale,
+      splitOperands: precision == .tf32x3 && matrixUnits && sketch.splitDotsShareMultiprocessors)
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -765,8 +752,8 @@ extension DefaultSchedule {
   /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
   /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
   /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
-  /// output tile. A dot in three tf32 passes (`splitOperands`) keeps output tiles of at most 128x64 elements,
-  /// reduction steps of 16 and 8 warps from 64x128 (see `splitDotTile`).
+  /// output tile. A dot in three tf32 passes (`splitOperands`) whose output tile ends below 128x128 takes
+  /// reduction steps of 16 and 8 warps from 64x128 (see `splitDotStep`).
   public static func contractionTiles(
     m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, matrixUnits: Bool? = nil, _ capability: GPUCapability,
     scale: Int = 0, splitOperands: Bool = false
@@ -782,10 +769,6 @@ extension DefaultSchedule {
     var bn = fit(n, scale < 0 ? 64 : (wide ? (scale > 0 ? 128 : 64) : (scale > 0 ? 256 : 128)))
     var bk = fit(k, !wide ? 128 / max(1, min(4, operandBytes)) : (scale > 0 ? 16 : 32))
     func programs() -> Int { ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * max(1, batch) }
-    if splitOperands && scale <= 0 {
-      while bm * bn > splitDotTile.elements { if bn >= bm { bn /= 2 } else { bm /= 2 } }
-      bk = min(bk, splitDotTile.k)
-    }
     while programs() < capability.multiprocessors, max(bm, bn) > 64 {
       if bm >= bn { bm /= 2 } else { bn /= 2 }
     }
@@ -809,21 +792,24 @@ extension DefaultSchedule {
         break
       }
     }
-    let eight = bm * bn >= 128 * 128 || ((wide || splitOperands) && bm * bn >= 64 * 128)
+    // A tf32x3 dot whose output tile is below the matrix units' 128x128 (an extent or the grid made it smaller)
+    // takes `splitDotStep`'s reduction steps and 8 warps from 64x128 (see there).
+    let splitSmall = splitOperands && scale <= 0 && bm * bn < 128 * 128
+    if splitSmall { bk = min(bk, splitDotStep) }
+    let eight = bm * bn >= 128 * 128 || ((wide || splitSmall) && bm * bn >= 64 * 128)
     let warps = eight ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
     return (bm, bn, bk, warps, stages)
   }
 
-  /// The largest tiles of a dot in three tf32 passes (`precision(y, tf32x3)`): output tiles of at most this many
-  /// elements (128x64), reduction steps of `k`, 8 warps. Such a dot keeps two f32 accumulator tiles in registers
-  /// (the running sum and the step's partial) and both operands in two parts, and each step runs its split, its
-  /// three dots and its add in series. Compiled with no GPU (`bench/gpu/static-dot-check.py`, Triton 3.6 for
-  /// sm_90a) on eight f32 convolutions and two f32 GEMMs of the corpus at their bench shapes, the previous tiles
-  /// took 194-210 registers a thread at 128x128x32 with 8 warps and 254-255 at 128x64x32 with 4 warps: one
-  /// program per multiprocessor (two for the latter, 8 warps in all), nothing to overlap a step's serial parts;
-  /// 128x64x16 with 8 warps takes 102-128 on the 24 corpus problems whose default changes, two programs (16 warps)
-  /// per multiprocessor (128x64x32 up to 220: one program on two of them). Not yet timed on a GPU.
-  public static let splitDotTile = (elements: 128 * 64, k: 16)
+  /// The reduction step of a dot in three tf32 passes (`precision(y, tf32x3)`) whose output tile is below 128x128
+  /// elements (an extent of at most 64, or a grid to fill), which then takes 8 warps from 64x128. Such a dot keeps
+  /// two f32 accumulator tiles in registers (the running sum and the step's partial) and both operands in two
+  /// parts; at 128x64x32 with 4 warps it took 254-255 registers a thread on sm_90 (`bench/gpu/static-dot-check.py`,
+  /// Triton 3.6). Measured on an H100 (bench/gpu/session-h100-2026-12-07c/h58.md): conv_transposed2d (64 filters)
+  /// 34.8 -> 23.3 ms (1.49x), conv_transposed3d (48 filters) 41.3 -> 28.0 ms (1.48x). The same steps and 8 warps
+  /// with the 128x128 tiles cut to 128x64 were slower where the tiles were 128x128 (conv1d_standard 0.93x,
+  /// conv2d_relu_bias_add 0.82x, matmul_transposed_b 0.85x), so 128x128 tiles keep their steps of 32.
+  public static let splitDotStep = 16
 
   /// Whether f32 operands of contraction `d` belong on the tensor cores (three tf32 passes): the contraction is
   /// compute-bound on the FMA units by the cost model (`WorkloadCost.isComputeBound`: arithmetic intensity above

@@ -41,9 +41,9 @@ import KevcIR
 /// - `deinterleaved`: a sum that reads an input with a constant stride along its contiguous output axis, where
 ///   another output axis reuses each element (a strided convolution), reads a copy de-interleaved by phase
 ///   (`deinterleave`, the CPU's rule 2b): contiguous block loads for one extra pass over the input;
-/// - `tf32x3-large-tiles`: a dot in three tf32 passes takes the tiles of any dot on the matrix units (up to
-///   128x128x32, one program per multiprocessor) instead of `DefaultSchedule.splitDotTile`'s (the default before
-///   2026-12-07's register check).
+/// - `tf32x3-large-tiles`: a dot in three tf32 passes below 128x128 output tiles keeps the matrix units'
+///   reduction steps (32 f32) and warps instead of `DefaultSchedule.splitDotStep`'s 16 and 8 warps (the default
+///   before 2026-12-07c).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -87,8 +87,8 @@ public struct GPUSketch: Sendable, Hashable {
   public var dotPrecision: DotPrecision? = nil
   /// Rule 4: f32 contractions stay on the FMA units (`input_precision="ieee"`) even where rule 4 takes tf32x3.
   public var ieeeDots = false
-  /// Rule 4: a dot in three tf32 passes takes tiles of at most `DefaultSchedule.splitDotTile` (two programs per
-  /// multiprocessor); false: the tiles of any dot on the matrix units (up to 128x128x32, one program).
+  /// Rule 4: a dot in three tf32 passes whose output tile is below 128x128 takes reduction steps of
+  /// `DefaultSchedule.splitDotStep` and 8 warps from 64x128; false: any matrix-unit dot's steps and warps.
   public var splitDotsShareMultiprocessors = true
 
   public init(name: String) { self.name = name }
