@@ -57,7 +57,8 @@ import KevcIR
 ///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial.
 ///      f32 operands go on the tensor cores in three tf32 passes (`precision(y, tf32x3)`, f32's accuracy) when the
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`),
-///      with the matrix units' tiles; otherwise they stay on the FMA units with tiles of at most 64x64x32;
+///      with the matrix units' tiles (below 128x128: reduction steps of `splitDotStep`, 16, and 8 warps from
+///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
@@ -66,7 +67,8 @@ import KevcIR
 ///      equal blocks the unit-stride one), and its other constant window axes too where they fit whole
 ///      (`windowLanes`; unit-stride blocks innermost); data-dependent reduction axes stay serial.
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
-///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, 4 from 32x64, else 2).
+///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, and from 64x128 for FMA-unit and
+///    tf32x3 dots, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
 /// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
 ///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
@@ -710,7 +712,8 @@ extension DefaultSchedule {
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
     let t = contractionTiles(
       m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
-      scale: sketch.tileScale)
+      scale: sketch.tileScale,
+      splitOperands: precision == .tf32x3 && matrixUnits && sketch.splitDotsShareMultiprocessors)
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -749,10 +752,11 @@ extension DefaultSchedule {
   /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
   /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
   /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
-  /// output tile.
+  /// output tile. A dot in three tf32 passes (`splitOperands`) whose output tile ends below 128x128 takes
+  /// reduction steps of 16 and 8 warps from 64x128 (see `splitDotStep`).
   public static func contractionTiles(
     m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, matrixUnits: Bool? = nil, _ capability: GPUCapability,
-    scale: Int = 0
+    scale: Int = 0, splitOperands: Bool = false
   ) -> (m: Int, n: Int, k: Int, warps: Int, stages: Int) {
     func fit(_ e: Int, _ cap: Int) -> Int { min(cap, max(16, nextPow2(e))) }
     // Operands wider than 2 bytes (f32 `input_precision="ieee"`, f64, i32) run on the FMA units unless the dot
@@ -796,9 +800,24 @@ extension DefaultSchedule {
         break
       }
     }
-    let warps = bm * bn >= 128 * 128 || (wide && bm * bn >= 64 * 128) ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
+    // A tf32x3 dot whose output tile is below the matrix units' 128x128 (an extent or the grid made it smaller)
+    // takes `splitDotStep`'s reduction steps and 8 warps from 64x128 (see there).
+    let splitSmall = splitOperands && scale <= 0 && bm * bn < 128 * 128
+    if splitSmall { bk = min(bk, splitDotStep) }
+    let eight = bm * bn >= 128 * 128 || ((wide || splitSmall) && bm * bn >= 64 * 128)
+    let warps = eight ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
     return (bm, bn, bk, warps, stages)
   }
+
+  /// The reduction step of a dot in three tf32 passes (`precision(y, tf32x3)`) whose output tile is below 128x128
+  /// elements (an extent of at most 64, or a grid to fill), which then takes 8 warps from 64x128. Such a dot keeps
+  /// two f32 accumulator tiles in registers (the running sum and the step's partial) and both operands in two
+  /// parts; at 128x64x32 with 4 warps it took 254-255 registers a thread on sm_90 (`bench/gpu/static-dot-check.py`,
+  /// Triton 3.6). Measured on an H100 (bench/gpu/session-h100-2026-12-07c/h58.md): conv_transposed2d (64 filters)
+  /// 34.8 -> 23.3 ms (1.49x), conv_transposed3d (48 filters) 41.3 -> 28.0 ms (1.48x). The same steps and 8 warps
+  /// with the 128x128 tiles cut to 128x64 were slower where the tiles were 128x128 (conv1d_standard 0.93x,
+  /// conv2d_relu_bias_add 0.82x, matmul_transposed_b 0.85x), so 128x128 tiles keep their steps of 32.
+  public static let splitDotStep = 16
 
   /// Whether f32 operands of contraction `d` belong on the tensor cores (three tf32 passes): the contraction is
   /// compute-bound on the FMA units by the cost model (`WorkloadCost.isComputeBound`: arithmetic intensity above

@@ -40,7 +40,10 @@ import KevcIR
 ///   through memory (the default before rule 3b took contractions);
 /// - `deinterleaved`: a sum that reads an input with a constant stride along its contiguous output axis, where
 ///   another output axis reuses each element (a strided convolution), reads a copy de-interleaved by phase
-///   (`deinterleave`, the CPU's rule 2b): contiguous block loads for one extra pass over the input.
+///   (`deinterleave`, the CPU's rule 2b): contiguous block loads for one extra pass over the input;
+/// - `tf32x3-large-tiles`: a dot in three tf32 passes below 128x128 output tiles keeps the matrix units'
+///   reduction steps (32 f32) and warps instead of `DefaultSchedule.splitDotStep`'s 16 and 8 warps (the default
+///   before 2026-12-07c).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -84,6 +87,9 @@ public struct GPUSketch: Sendable, Hashable {
   public var dotPrecision: DotPrecision? = nil
   /// Rule 4: f32 contractions stay on the FMA units (`input_precision="ieee"`) even where rule 4 takes tf32x3.
   public var ieeeDots = false
+  /// Rule 4: a dot in three tf32 passes whose output tile is below 128x128 takes reduction steps of
+  /// `DefaultSchedule.splitDotStep` and 8 warps from 64x128; false: any matrix-unit dot's steps and warps.
+  public var splitDotsShareMultiprocessors = true
 
   public init(name: String) { self.name = name }
 
@@ -146,6 +152,7 @@ public struct GPUSketch: Sendable, Hashable {
         $0.rowsPerProgram = 2
       },
       with("deinterleaved") { $0.stridedCopies = true },
+      with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
     ]
   }()
 }

@@ -175,8 +175,9 @@ import Testing
     let order = "reorder(c, [n.o, m.o, m.i, n.i, k.o, k.i])"
     let binds = ["bind(c, n.o, grid.x)", "bind(c, m.o, grid.y)", "bind(c, n.i, block.x)", "bind(c, m.i, block.y)", "bind(c, k.i, block.z)"]
     #expect(try mm("bf16", 4096, 4096, 4096) == ["dot(c)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 64)", order] + binds + ["launch(c, 8, 3)"])
-    // f32 operands, compute-bound: tf32x3 on the tensor cores, 128x128 tiles halved until 132 SMs have work.
-    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)", order] + binds + ["launch(c, 4, 3)"])
+    // f32 operands, compute-bound: tf32x3 on the tensor cores, 128x128 tiles halved until 132 SMs have work; below
+    // 128x128 reduction steps of 16 (`splitDotStep`).
+    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 16)", order] + binds + ["launch(c, 4, 3)"])
     #expect(try mm("f32", 4096, 4096, 4096) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)", order] + binds + ["launch(c, 8, 3)"])
     // Memory-bound (40 x 24 x 1000: 2 flops per 4 bytes): the FMA units.
     #expect(try mm("f32", 40, 24, 1000) == [
@@ -270,6 +271,32 @@ import Testing
     #expect(try !Self.trace(conv("bf16", channels: 64)).contains { $0.hasPrefix("fuse_axes") })
   }
 
+  /// Rule 4 on an f32 convolution (rule 0 fuses its channels and taps): tf32x3; with 128 filters the matrix units'
+  /// 128x128x32 tiles and 8 warps; with 64 filters (the transposed convolutions' case: a 128x64 tile) reduction
+  /// steps of 16 and 8 warps (`splitDotStep`: 254 registers a thread at 4 warps and steps of 32; 1.48x on an H100).
+  /// Sketch tf32x3-large-tiles keeps steps of 32 and 4 warps there. Numeric check of these traces against the
+  /// interpreter: python/tests/test_split_dot_tiles.py (corpus convolutions).
+  @Test func f32ConvolutionsBelow128x128TakeSteps16And8Warps() throws {
+    let wide = try Self.trace(Self.f32Conv2d)
+    #expect(Array(wide.prefix(5)) == ["fuse_axes(y, [c, p, q])", "dot(y)", "precision(y, tf32x3)", "split(y, c.p.q, 32)", "reorder(y, [i, n, j, f, c.p.q.o, c.p.q.i])"])
+    #expect(wide.last == "launch(y, 8, 3)")
+    let narrow = Self.f32Conv2d.replacingOccurrences(of: "F = 128", with: "F = 64")
+    #expect(try Self.trace(narrow) == [
+      "fuse_axes(y, [c, p, q])", "dot(y)", "precision(y, tf32x3)", "split(y, c.p.q, 16)",
+      "reorder(y, [i, n, j, f, c.p.q.o, c.p.q.i])", "bind(y, i, grid.x)", "bind(y, n, grid.y)",
+      "bind(y, f, block.x)", "bind(y, j, block.y)", "bind(y, c.p.q.i, block.z)", "launch(y, 8, 3)",
+    ])
+    let large = try Self.trace(narrow, sketch: Self.sketch("tf32x3-large-tiles"))
+    #expect(large.contains("split(y, c.p.q, 32)") && large.last == "launch(y, 4, 3)")
+  }
+
+  static let f32Conv2d = """
+    kernel @conv2d(%x: f32[N, C, H, W], %w: f32[F, C, K, K]) -> (%y: f32[N, F, ((H - K) + 1), ((W - K) + 1)]) {
+      dims N = 8, C = 64, H = 66, W = 130, F = 128, K = 3
+      %y: f32[n < N, f < F, i < ((H - K) + 1), j < ((W - K) + 1)] = sum<f32> [c in 0 .. $C, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (i + p), (j + q)] * %w[f, c, p, q])
+    }
+    """
+
   /// Sketch grouped: a contraction with more output tiles than multiprocessors gets grouped program order.
   @Test func groupedSketch() throws {
     let mm = """
@@ -341,11 +368,12 @@ import Testing
     let narrow = try Self.trace(mm, sketch: Self.sketch("narrow-tiles"))
     #expect(Array(narrow.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 64)"])
     #expect(narrow.last == "launch(c, 4, 3)")
-    // f32 operands, compute-bound: tf32x3 on the tensor cores with their tiles (128 bytes of each operand row per
-    // reduction step: 32 f32), wide-tiles up to 256 along the contiguous output. Sketch ieee keeps the FMA units,
-    // where the default stops at 64x64x32.
+    // f32 operands, compute-bound: tf32x3 on the tensor cores with the matrix units' tiles (128 bytes of each
+    // operand row per reduction step: 32 f32), wide-tiles up to 256 along the contiguous output. Sketch ieee keeps
+    // the FMA units, where the default stops at 64x64x32.
     let f32 = mm.replacingOccurrences(of: "bf16", with: "f32").replacingOccurrences(of: "cast<f32>", with: "")
     #expect(Array(try Self.trace(f32).prefix(5)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)"])
+    #expect(try Self.trace(f32).last == "launch(c, 8, 3)")
     let wideF32 = try Self.trace(f32, sketch: Self.sketch("wide-tiles"))
     #expect(Array(wideF32.prefix(4)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 256)"])
     #expect(Array(try Self.trace(f32, sketch: Self.sketch("ieee")).prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)"])

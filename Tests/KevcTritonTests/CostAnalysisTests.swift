@@ -141,11 +141,17 @@ import Testing
     #expect(checked > 30)
   }
 
-  /// The matmul at 4096^3 under `trace` with its dot's precision replaced by `precision`.
+  /// The matmul at 4096^3 with the matrix units' tiles of any dot (128x128x32: sketch `tf32x3-large-tiles`; the
+  /// default's tf32x3 tiles, 128x64x16, re-read the operands enough that tf32 and bf16 would be memory-bound alike)
+  /// and its dot's precision replaced by `precision`.
   static func matmul(_ precision: DotPrecision?) throws -> (unscheduled: Kernel, scheduled: Kernel) {
     let k = try TritonTestSupport.bound(
       TritonTestSupport.inRepository("specs/matmul.kev"), ["M": 4096, "N": 4096, "K": 4096])
-    var s = try DefaultSchedule.gpu(for: k).apply(to: k)
+    guard let large = GPUSketch.all.first(where: { $0.name == "tf32x3-large-tiles" }) else {
+      Issue.record("no sketch tf32x3-large-tiles")
+      return (k, k)
+    }
+    var s = try DefaultSchedule.gpu(for: k, sketch: large).apply(to: k)
     guard let i = s.definitions.firstIndex(where: { $0.effectiveSchedule.isDot }) else {
       Issue.record("the default GPU schedule of matmul has no dot")
       return (k, s)

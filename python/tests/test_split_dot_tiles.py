@@ -1,0 +1,54 @@
+"""Rule 4's tiles of a tf32x3 dot on f32 convolutions of the corpus (below 128x128 output tiles: reduction steps of
+16, `DefaultSchedule.splitDotStep`, and 8 warps; 128x128 tiles keep steps of 32): the default trace at the bench
+shape takes them, and that trace, applied
+at a small odd shape (every tile ragged, taps read outside the input for the transposed ones), runs under Triton's
+interpreter and matches the float64 reference (`kevc run --target triton`: several input distributions). The
+interpreter's dot is a float32 matmul (it ignores `input_precision`), so this checks the tiling, indices and masks;
+tf32x3's accuracy is python/tests/test_tf32x3_numerics.py's."""
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+pytest.importorskip("triton")
+pytest.importorskip("torch")
+
+from test_artifacts import ROOT, kevc  # noqa: E402  (the built kevc, or a skip)
+
+# (problem, small shape, the dot's reduction step at the bench shape): 128 filters keep 128x128 tiles and steps of
+# 32; the transposed convolutions' 64 filters make 128x64 tiles, steps of 16.
+CASES = [
+    ("conv2d_relu_bias_add", "N=1,C=3,H=7,W=21,F=19,K=3", 32),
+    ("conv_transposed2d", "N=1,C=3,H=5,W=17,F=19,K=3", 16),
+    ("conv1d_standard", "N=2,C=7,L=37,F=19,K=3", 32),
+]
+
+
+def bench_shape(spec):
+    with open(spec) as f:
+        for line in f:
+            m = re.match(r"^\s*bench\s+(.*)", line)
+            if m:
+                return m.group(1).split("#")[0].replace(" ", "")
+    raise AssertionError("no bench line in %s" % spec)
+
+
+@pytest.mark.parametrize("name,small,step", CASES)
+def test_split_dot_tiles_match_the_reference_under_the_interpreter(tmp_path, name, small, step):
+    spec = os.path.join(ROOT, "specs", "kernelbench", name + ".kev")
+    trace = tmp_path / "default.json"
+    subprocess.run([kevc(), "opt", spec, "--default-schedule", "triton", "--shape", bench_shape(spec),
+                    "--emit-trace-json", "-o", str(trace)], check=True)
+    steps = json.loads(trace.read_text())["steps"]
+    dot = next(s["precision"]["tensor"] for s in steps if "precision" in s and s["precision"]["precision"] == "tf32x3")
+    assert any("split" in s and s["split"]["tensor"] == dot and s["split"]["factor"] == step for s in steps)
+    # The dot's launch, or its epilogue's when the dot is computed inside its reader's programs (rule 3b).
+    assert [s["launch"]["warps"] for s in steps if "launch" in s] == [8]
+    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
+    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", small,
+                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
