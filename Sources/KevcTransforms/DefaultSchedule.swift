@@ -11,7 +11,9 @@ import KevcLowering
 ///    0b. A sum's output axis read under guards `(E % s) == c` and divisions `E / s` (a strided transposed convolution)
 ///    is split by phase (`phase_split`) wherever the rewrite is legal: each phase a dense convolution without the
 ///    taps its guards discard (s times fewer per split axis), interleaved by an elementwise select.
-/// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
+/// 1. Inline every elementwise intermediate read pointwise by at most two definitions: at exactly its own axes, the
+///    consumer's leading ones, or (a reduction consumer) at distinct variables naming every loop of the consumer,
+///    its output and reduction axes (layernorm's centred row in the variance's sum: never stored).
 /// 1b. A reduction whose last two reduction axes every load that reads them walks as one row-major contiguous block,
 ///    with an innermost row shorter than `fusedRowVectors` vectors and not a multiple of the vector width, has those
 ///    axes fused (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4
@@ -125,12 +127,10 @@ public enum DefaultSchedule {
         continue
       }
       guard consumers.count <= 2 else { continue }
-      let pointwise = consumers.allSatisfy { c in
-        c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
-          l.indices == c.axes.prefix(l.indices.count).map { .index($0.name) } && l.indices.count == d.axes.count
-        }
-      }
-      if pointwise { _ = attempt(.inline(tensor: d.name)) }
+      // Pointwise: at the consumer's leading axes, or at distinct variables naming every loop of a reduction
+      // consumer (layernorm's centred row `xc[m, n]` in the variance's sum over n: each element is computed once
+      // either way, and inlined it is never stored; the GPU default's rule 1, the same test).
+      if consumers.allSatisfy({ inlinesCheaply(d, into: $0) }) { _ = attempt(.inline(tensor: d.name)) }
     }
 
     // 1b. A reduction whose last two axes every load walks as one row-major block, with a short row that is not a
@@ -301,6 +301,23 @@ public enum DefaultSchedule {
       _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
     }
     return (Trace(steps), k, fusedRows)
+  }
+
+  /// Whether inlining `d` into `c` recomputes nothing: every read of `d` is pointwise at `c`'s leading axes, or
+  /// indexes `d`'s axes with distinct variables that together name every loop of `c` (a reduction's output and
+  /// reduction axes: each element is read once). CPU rule 1 and GPU rule 1.
+  static func inlinesCheaply(_ d: Definition, into c: Definition) -> Bool {
+    let loops = Set(c.axes.map(\.name) + (c.reduction?.axes.map(\.name) ?? []))
+    return c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
+      guard l.indices.count == d.axes.count else { return false }
+      if l.indices == c.axes.prefix(l.indices.count).map({ .index($0.name) }) { return true }
+      var names: [String] = []
+      for i in l.indices {
+        guard case .index(let v) = i else { return false }
+        names.append(v)
+      }
+      return Set(names).count == names.count && Set(names) == loops
+    }
   }
 
   /// Whether `kernel` lowers to loops within the stack budget: the lowering's own check (`ResourceBudget`), so
