@@ -130,7 +130,13 @@ public enum DefaultSchedule {
       // Pointwise: at the consumer's leading axes, or at distinct variables naming every loop of a reduction
       // consumer (layernorm's centred row `xc[m, n]` in the variance's sum over n: each element is computed once
       // either way, and inlined it is never stored; the GPU default's rule 1, the same test).
-      if consumers.allSatisfy({ inlinesCheaply(d, into: $0) }) { _ = attempt(.inline(tensor: d.name)) }
+      // Not where a computed tensor that `d` reads would then be read at a consumer's reduction variable: rule 2
+      // could no longer compute it at one of the consumer's loops (cross_entropy_loss's `lse[b]`, a row's max and
+      // sum, inlined into the loss's sum over b left both statistics at the root, two passes over the input).
+      guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
+      if consumers.allSatisfy({ inlinesCheaply(current, into: $0) && readsComputedAtOutputs(current, into: $0, in: k) }) {
+        _ = attempt(.inline(tensor: d.name))
+      }
     }
 
     // 1b. A reduction whose last two axes every load walks as one row-major block, with a short row that is not a
@@ -318,6 +324,23 @@ public enum DefaultSchedule {
       }
       return Set(names).count == names.count && Set(names) == loops
     }
+  }
+
+  /// Whether `d`, inlined into `c`, reads every tensor that the kernel computes (not a parameter) only at `c`'s
+  /// output axes, never at one of its reduction variables, so that rule 2 can still compute it inside `c`.
+  static func readsComputedAtOutputs(_ d: Definition, into c: Definition, in k: Kernel) -> Bool {
+    let reductionVariables = Set(c.reduction?.axes.map(\.name) ?? [])
+    guard !reductionVariables.isEmpty else { return true }
+    let computed = Set(k.definitions.map(\.name))
+    for read in c.expressions.flatMap(\.loads) where read.tensor == d.name {
+      var at: [String: Set<String>] = [:]
+      for (axis, index) in zip(d.axes, read.indices) { at[axis.name] = index.indexNames }
+      for load in d.expressions.flatMap(\.loads) where computed.contains(load.tensor) {
+        let names = load.indices.reduce(into: Set<String>()) { $0.formUnion($1.indexNames.flatMap { at[$0] ?? [$0] }) }
+        if !names.isDisjoint(with: reductionVariables) { return false }
+      }
+    }
+    return true
   }
 
   /// Whether `kernel` lowers to loops within the stack budget: the lowering's own check (`ResourceBudget`), so
