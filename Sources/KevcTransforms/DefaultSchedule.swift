@@ -13,7 +13,8 @@ import KevcLowering
 ///    taps its guards discard (s times fewer per split axis), interleaved by an elementwise select.
 /// 1. Inline every elementwise intermediate read pointwise by at most two definitions: at exactly its own axes, the
 ///    consumer's leading ones, or (a reduction consumer) at distinct variables naming every loop of the consumer,
-///    its output and reduction axes (layernorm's centred row in the variance's sum: never stored).
+///    its output and reduction axes (layernorm's centred row in the variance's sum: never stored), unless the inlined
+///    body would read a computed tensor at the reduction's variables (rule 2 could not fuse it there any more).
 /// 1b. A reduction whose last two reduction axes every load that reads them walks as one row-major contiguous block,
 ///    with an innermost row shorter than `fusedRowVectors` vectors and not a multiple of the vector width, has those
 ///    axes fused (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4
