@@ -143,7 +143,7 @@ extension DefaultSchedule {
     for d in phased.definitions where sketch.inline && d.reduction == nil && !isResult(d.name) {
       let consumers = readers(d.name)
       guard !consumers.isEmpty, consumers.count <= 2,
-        consumers.allSatisfy({ c in inlinesCheaply(d, into: c) }) || isCheap(d)
+        consumers.allSatisfy({ c in DefaultSchedule.inlinesCheaply(d, into: c) }) || isCheap(d)
       else { continue }
       let contractions = consumers.filter { (try? Transform.dot(tensor: $0.name).apply(to: k)) != nil }.map(\.name)
       let before = k
@@ -826,22 +826,6 @@ extension DefaultSchedule {
   static func tensorCoresPay(_ d: Definition, _ kernel: Kernel, m: Int, n: Int, k: Int) -> Bool {
     guard m >= 16, n >= 16, k >= 16 else { return false }
     return WorkloadCost.isComputeBound(d, in: kernel)
-  }
-
-  /// Whether inlining `d` into `c` recomputes nothing: every read of `d` is pointwise at `c`'s leading axes, or
-  /// indexes `d`'s axes with distinct variables that together name every loop of `c`.
-  static func inlinesCheaply(_ d: Definition, into c: Definition) -> Bool {
-    let loops = Set(c.axes.map(\.name) + (c.reduction?.axes.map(\.name) ?? []))
-    return c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
-      guard l.indices.count == d.axes.count else { return false }
-      if l.indices == c.axes.prefix(l.indices.count).map({ .index($0.name) }) { return true }
-      var names: [String] = []
-      for i in l.indices {
-        guard case .index(let v) = i else { return false }
-        names.append(v)
-      }
-      return Set(names).count == names.count && Set(names) == loops
-    }
   }
 
   /// A producer cheap enough to recompute at every read: at most two loads and eight expression nodes.

@@ -11,7 +11,10 @@ import KevcLowering
 ///    0b. A sum's output axis read under guards `(E % s) == c` and divisions `E / s` (a strided transposed convolution)
 ///    is split by phase (`phase_split`) wherever the rewrite is legal: each phase a dense convolution without the
 ///    taps its guards discard (s times fewer per split axis), interleaved by an elementwise select.
-/// 1. Inline every elementwise intermediate read pointwise (at exactly its own axes) by at most two definitions.
+/// 1. Inline every elementwise intermediate read pointwise by at most two definitions: at exactly its own axes, the
+///    consumer's leading ones, or (a reduction consumer) at distinct variables naming every loop of the consumer,
+///    its output and reduction axes (layernorm's centred row in the variance's sum: never stored), unless the inlined
+///    body would read a computed tensor at the reduction's variables (rule 2 could not fuse it there any more).
 /// 1b. A reduction whose last two reduction axes every load that reads them walks as one row-major contiguous block,
 ///    with an innermost row shorter than `fusedRowVectors` vectors and not a multiple of the vector width, has those
 ///    axes fused (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4
@@ -131,12 +134,16 @@ public enum DefaultSchedule {
         continue
       }
       guard consumers.count <= 2 else { continue }
-      let pointwise = consumers.allSatisfy { c in
-        c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
-          l.indices == c.axes.prefix(l.indices.count).map { .index($0.name) } && l.indices.count == d.axes.count
-        }
+      // Pointwise: at the consumer's leading axes, or at distinct variables naming every loop of a reduction
+      // consumer (layernorm's centred row `xc[m, n]` in the variance's sum over n: each element is computed once
+      // either way, and inlined it is never stored; the GPU default's rule 1, the same test).
+      // Not where a computed tensor that `d` reads would then be read at a consumer's reduction variable: rule 2
+      // could no longer compute it at one of the consumer's loops (cross_entropy_loss's `lse[b]`, a row's max and
+      // sum, inlined into the loss's sum over b left both statistics at the root, two passes over the input).
+      guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
+      if consumers.allSatisfy({ inlinesCheaply(current, into: $0) && readsComputedAtOutputs(current, into: $0, in: k) }) {
+        _ = attempt(.inline(tensor: d.name))
       }
-      if pointwise { _ = attempt(.inline(tensor: d.name)) }
     }
 
     // 1b. A reduction whose last two axes every load walks as one row-major block, with a short row that is not a
@@ -316,6 +323,40 @@ public enum DefaultSchedule {
       _ = attempt(.vectorize(tensor: d.name, loop: innermost, width: width))
     }
     return (Trace(steps), k, fusedRows)
+  }
+
+  /// Whether inlining `d` into `c` recomputes nothing: every read of `d` is pointwise at `c`'s leading axes, or
+  /// indexes `d`'s axes with distinct variables that together name every loop of `c` (a reduction's output and
+  /// reduction axes: each element is read once). CPU rule 1 and GPU rule 1.
+  static func inlinesCheaply(_ d: Definition, into c: Definition) -> Bool {
+    let loops = Set(c.axes.map(\.name) + (c.reduction?.axes.map(\.name) ?? []))
+    return c.expressions.flatMap(\.loads).filter { $0.tensor == d.name }.allSatisfy { l in
+      guard l.indices.count == d.axes.count else { return false }
+      if l.indices == c.axes.prefix(l.indices.count).map({ .index($0.name) }) { return true }
+      var names: [String] = []
+      for i in l.indices {
+        guard case .index(let v) = i else { return false }
+        names.append(v)
+      }
+      return Set(names).count == names.count && Set(names) == loops
+    }
+  }
+
+  /// Whether `d`, inlined into `c`, reads every tensor that the kernel computes (not a parameter) only at `c`'s
+  /// output axes, never at one of its reduction variables, so that rule 2 can still compute it inside `c`.
+  static func readsComputedAtOutputs(_ d: Definition, into c: Definition, in k: Kernel) -> Bool {
+    let reductionVariables = Set(c.reduction?.axes.map(\.name) ?? [])
+    guard !reductionVariables.isEmpty else { return true }
+    let computed = Set(k.definitions.map(\.name))
+    for read in c.expressions.flatMap(\.loads) where read.tensor == d.name {
+      var at: [String: Set<String>] = [:]
+      for (axis, index) in zip(d.axes, read.indices) { at[axis.name] = index.indexNames }
+      for load in d.expressions.flatMap(\.loads) where computed.contains(load.tensor) {
+        let names = load.indices.reduce(into: Set<String>()) { $0.formUnion($1.indexNames.flatMap { at[$0] ?? [$0] }) }
+        if !names.isDisjoint(with: reductionVariables) { return false }
+      }
+    }
+    return true
   }
 
   /// Whether `kernel` lowers to loops within the stack budget: the lowering's own check (`ResourceBudget`), so

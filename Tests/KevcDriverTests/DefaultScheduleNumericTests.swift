@@ -60,6 +60,12 @@ import Testing
     // rows of 3 (less than a vector) become runs of 15; d stays a loop (a deeper block's address is not folded).
     Case(spec: "specs/kernelbench/conv3d_group_norm_mean.kev", shape: [:],
       loopsContain: ["for _r1.i.j in 0 .. 15 vectorize(8)", "for i.j in 0 .. 15 vectorize(8)"], absent: ["d.i.j"]),
+    // Rule 1 into a reduction: layernorm's centred row `xc` is inlined into the variance's sum over the row and into
+    // y (never stored); the mean's sum is computed once per row, shared by both (rows of 45: vectors and a tail).
+    Case(spec: "specs/layernorm.kev", shape: ["M": 5, "N": 45], loopsContain: ["local %_r0: f32[1]", "local %_r1: f32[1]"],
+      absent: ["%xc", "_r0._r1"]),
+    // The same into a full reduction: huber_loss's difference `e` read at both axes of the sum.
+    Case(spec: "specs/kernelbench/huber_loss.kev", shape: ["B": 3, "D": 37], loopsContain: ["vectorize(8)"], absent: ["%e"]),
     // A short vectorized row inside a multi-axis sum (layer_norm3d's statistics, rows of 9 with a tail).
     Case(spec: "specs/kernelbench/layer_norm3d.kev", shape: ["B": 2, "F": 3, "D1": 5, "D2": 20], loopsContain: ["local %_r0"]),
   ]

@@ -73,6 +73,54 @@ import Testing
     ])
   }
 
+  /// Rule 1 into a reduction: an elementwise intermediate that a sum reads at distinct variables naming all its loops
+  /// (layernorm's centred row `xc[m, n]` in the variance's sum over n) is inlined there and into y, as bench/cpu's
+  /// hand trace does: each element is computed once in each reader and never stored (the default computed `xc` per
+  /// row into a 16 KiB buffer, 0.87x of the hand trace: bench/search/cpu-noseeds-2026-12-07b). The mean's sum is
+  /// then computed once per row, shared by the variance's sum and y (rule 2).
+  @Test func aCentredRowIsInlinedIntoTheVariancesSum() throws {
+    let text = """
+      kernel @layernorm(%x: f32[M, N], %w: f32[N], %b: f32[N], %eps: f32) -> (%y: f32[M, N]) {
+        dims M = 4096, N = 4096
+        %_r0: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
+        %mean: f32[m < M] = (%_r0[m] / cast<f32>($N))
+        %xc: f32[m < M, n < N] = (%x[m, n] - %mean[m])
+        %_r1: f32[m < M] = sum<f32> [n in 0 .. $N] (%xc[m, n] * %xc[m, n])
+        %var: f32[m < M] = (%_r1[m] / cast<f32>($N))
+        %y: f32[m < M, n < N] = (((%xc[m, n] * rsqrt((%var[m] + %eps))) * %w[n]) + %b[n])
+      }
+      """
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.map(TraceText.print) == [
+      "inline(mean)", "inline(xc)", "inline(var)", "compute_at(_r1, y, m)", "compute_at(_r0, y, m)",
+      "vectorize(y, n, 8)", "parallel(y, m)", "vectorize(_r0, n, 8)", "vectorize(_r1, n, 8)",
+    ])
+    #expect(try Self.schedule(text) == [
+      "    schedule split(n, n.o, n.i, 8) loops(m, n.o, n.i: vectorize(8)) compute_at(%y, m) store(local)",
+      "    schedule split(n, n.o, n.i, 8) loops(m, n.o, n.i: vectorize(8)) compute_at(%y, m) store(local)",
+      "    schedule split(n, n.o, n.i, 8) loops(m: parallel, n.o, n.i: vectorize(8)) root store(workspace)",
+    ])
+  }
+
+  /// Not where the inlined definition reads a computed tensor at the reduction's variable: cross_entropy_loss's
+  /// `lse[b] = mx[b] + log(s[b])` read by the loss's sum over b stays, so that the row max and sum are computed in
+  /// lse's row loop (inlined, both were left at the root: two passes over the input instead of one row in cache).
+  @Test func aRowStatisticReadAtAReductionVariableIsNotInlined() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @ce(%p: f32[B, V], %t: i64[B] in 0 .. V) -> (%loss: f32) {
+        dims B = 4096, V = 4096
+        %mx: f32[b < B] = max<f32> [v in 0 .. $V] %p[b, v]
+        %_r0: f32[b < B] = sum<f32> [v in 0 .. $V] exp((%p[b, v] - %mx[b]))
+        %lse: f32[b < B] = (%mx[b] + log(%_r0[b]))
+        %_r1: f32[] = sum<f32> [b in 0 .. $B] (%lse[b] - %p[b, %t[b]])
+        %loss: f32[] = (%_r1[] / cast<f32>($B))
+      }
+      """))
+    let steps = DefaultSchedule.cpu(for: kernel).steps.map(TraceText.print)
+    #expect(!steps.contains("inline(lse)"))
+    #expect(steps.contains("compute_at(_r0, lse, b)") && steps.contains("compute_at(mx, lse, b)"), "\(steps)")
+  }
+
   /// A 64^3 matmul whose second operand is read as `b` (`b[k, n]` or `b[n, k]`).
   static func matmul(_ b: String) -> String {
     """
