@@ -155,7 +155,10 @@ extension DefaultSchedule {
     // 2. Split reductions that would leave the machine idle (partials, then a combine).
     // A partial reduction that still leaves the machine idle (a full reduction whose longest axis alone gives too
     // few partials) is split again, once: `y.rf.rf`, `y.rf`, `y`.
-    var splitting = k.definitions.filter { $0.reduction != nil }.map { ($0.name, 0) }
+    // 2b. Row statistics read by a reduction over those rows (a loss's mean over per-row sums) are computed inside
+    // its partials' programs, one row at a time: each row is read from memory once, by one program.
+    let rowReductions: Set<String> = sketch.fuseStatistics ? statisticsIntoRowReductions(capability, &k, &steps) : []
+    var splitting = k.definitions.filter { $0.reduction != nil && !rowReductions.contains($0.name) }.map { ($0.name, 0) }
     while sketch.splitReductions, !splitting.isEmpty {
       let (name, depth) = splitting.removeFirst()
       let before = Set(k.definitions.map(\.name))
@@ -364,6 +367,17 @@ extension DefaultSchedule {
     return Set(d.axes.map(\.name).filter { $0 != lane })
   }
 
+  /// The block of the contiguous output axis beside a reduction block of `reduced` iterations: 64 lanes (32 for a
+  /// non-contiguous output axis), so that a long reduction gets most of the lane budget; a short window held whole
+  /// (a pooling window of 8 taps: `reduced` at most a 64th of the budget) leaves the outputs the rest of the budget,
+  /// up to `block`. 64 outputs beside 8 taps made max_pool1d 12.6 million programs of 64 outputs each (29% of its
+  /// floor on an H100), where 1024 make them 16 times fewer and each moves 4 KiB.
+  static func outputBlockBesideReduction(_ reduced: Int, contiguous: Bool, block: Int) -> Int {
+    let narrow = contiguous ? 64 : 32
+    guard contiguous, reduced >= 1 else { return narrow }
+    return min(block, max(narrow, gpuLaneBudget / nextPow2(reduced)))
+  }
+
   static func warps(forLaneElements e: Int) -> Int {
     if e <= 64 { return 1 }
     if e <= 256 { return 2 }
@@ -386,8 +400,19 @@ extension DefaultSchedule {
     }
     func ext(_ loop: String) -> Int { (try? k.maxExtent(loop, in: k.definitions.first { $0.name == name } ?? d)) ?? 0 }
     let contiguous = gpuContiguousVariable(of: d)
-    let rLane = reductionLane(of: d, k)
-    let aLane = laneAxis(of: d, k)
+    // Producers computed at a serial reduction loop (rule 2b: statistics per row of a loss's partials) take every
+    // loop out to that one: the output axes are program ids, the reduction block lies inside it.
+    let loopNames = d.effectiveSchedule.loops.map(\.name)
+    let rowLoop = k.definitions.compactMap { p -> Int? in
+      guard case .computeAt(let c, let l) = p.effectiveSchedule.placement, c == name, isReductionLoop(l, of: d) else {
+        return nil
+      }
+      return loopNames.firstIndex(of: l)
+    }.max()
+    let rLane = reductionLane(of: d, k).flatMap { r in
+      rowLoop.map { at in loopNames[...at].contains(r) ? nil : r } ?? r
+    }
+    let aLane = rowLoop == nil ? laneAxis(of: d, k) : nil
     var lanes: [String] = []  // lane loops, in the order they will be placed (contiguous last)
     var laneElements = 1
     var axisBlock = 1
@@ -403,7 +428,10 @@ extension DefaultSchedule {
     // The contiguous axis block.
     if let a = aLane {
       // A row whose statistics are computed in the program stays whole (one program per row, statistics once).
-      let limit = rLane == nil ? (hasProducers ? gpuWholeReduction : block) : (a == contiguous ? 64 : 32)
+      let limit =
+        rLane == nil
+        ? (hasProducers ? gpuWholeReduction : block)
+        : outputBlockBesideReduction(rLane.map(ext) ?? 0, contiguous: a == contiguous, block: block)
       let e = ext(a)
       if e > limit {
         if attempt(.split(tensor: name, loop: a, factor: limit)) {
@@ -506,7 +534,9 @@ extension DefaultSchedule {
     var elements = laneElements
     for p in k.definitions {
       guard case .computeAt(let c, _) = p.effectiveSchedule.placement, c == name, let r = reductionLane(of: p, k) else { continue }
-      elements = max(elements, min(gpuWholeReduction, nextPow2((try? k.maxExtent(r, in: p)) ?? 1)))
+      // Its block as rule 5 gives it: the whole reduction up to `gpuWholeReduction`, else tiles of `gpuReductionTile`.
+      let e = (try? k.maxExtent(r, in: p)) ?? 1
+      elements = max(elements, e > gpuWholeReduction ? gpuReductionTile : nextPow2(e))
     }
     _ = attempt(.launch(tensor: name, warps: warps(forLaneElements: elements), stages: 2))
   }
@@ -559,6 +589,95 @@ extension DefaultSchedule {
     var taps: Int? = 1
     for w in windows { taps = taps.flatMap { n in (try? k.maxExtent(w, in: d)).map { n * $0 } } }
     return (shared, channels, taps)
+  }
+
+  /// Rule 2b: a reduction `c` with fewer outputs than programs to fill whose body reads reductions `p` (row
+  /// statistics: `dot[b] = sum(d) x[b, d] * y[b, d]`, each read by `c` alone) at distinct variables that include
+  /// one of `c`'s reduction axes and all of its output axes (`loss = sum(b) f(dot[b], pp[b], tt[b])`, a log-sum-exp
+  /// `la[r]` beside the row `a[r, d]` itself) becomes partials (`rfactor` over that axis, enough to fill the
+  /// machine, each reducing at least 4 rows), and each `p` is computed inside the partials' programs at the serial
+  /// loop of its rows (`compute_at(p, c.rf, b.o)`), where each value is computed once and read once. Separate
+  /// kernels read every input once per statistic and once more for `c` (cosine_similarity_loss: three row sums,
+  /// four passes over two inputs; kl_div_loss: two log-sum-exps, four passes); inside, a program reads a row right
+  /// after the statistics over it, from the cache. Taken only when every statistic can be placed so, and every
+  /// loop outside the one it is computed at is named by its read (nothing recomputed). Returns the partials' names.
+  static func statisticsIntoRowReductions(
+    _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]
+  ) -> Set<String> {
+    var done: Set<String> = []
+    for c in k.definitions {
+      guard let r = c.reduction, !r.op.carriesState, c.effectiveSchedule.placement == .root, c.schedule == nil else {
+        continue
+      }
+      func ext(_ loop: String, _ d: Definition, _ kernel: Kernel) -> Int? { try? kernel.maxExtent(loop, in: d) }
+      var outputs = 1
+      for a in c.axes {
+        let (n, overflow) = outputs.multipliedReportingOverflow(by: max(1, ext(a.name, c, k) ?? Int.max))
+        outputs = overflow ? Int.max : n
+      }
+      guard outputs < capability.programsToFill else { continue }
+      let axisNames = Set(c.axes.map(\.name))
+      let reductionNames = r.axes.map(\.name)
+      // The statistics and the variables they are read at (one read pattern each).
+      var stats: [String] = []
+      var readVariables: Set<String> = []
+      for p in k.definitions where p.name != c.name && c.reads(p.name) {
+        guard p.reduction != nil, p.effectiveSchedule.placement == .root, p.schedule == nil,
+          !k.results.contains(where: { $0.name == p.name }),
+          k.definitions.allSatisfy({ $0.name == c.name || $0.name == p.name || !$0.reads(p.name) })
+        else { continue }
+        let reads = c.expressions.flatMap(\.loads).filter { $0.tensor == p.name }
+        guard let first = reads.first, reads.allSatisfy({ $0.indices == first.indices }) else { continue }
+        var names: [String] = []
+        for i in first.indices {
+          guard case .index(let v) = i, !names.contains(v), axisNames.contains(v) || reductionNames.contains(v) else { break }
+          names.append(v)
+        }
+        guard names.count == first.indices.count, axisNames.isSubset(of: names),
+          names.contains(where: { reductionNames.contains($0) })
+        else { continue }
+        stats.append(p.name)
+        readVariables.formUnion(names)
+      }
+      // The partials split the outermost reduction axis the statistics are read at.
+      guard !stats.isEmpty, let axis = reductionNames.first(where: { readVariables.contains($0) }),
+        let e = ext(axis, c, k)
+      else { continue }
+      func floorPow2(_ n: Int) -> Int { n < 1 ? 0 : 1 << (Int.bitWidth - 1 - n.leadingZeroBitCount) }
+      let factor = min(nextPow2((capability.programsToFill + outputs - 1) / outputs), floorPow2(e / 4))
+      guard factor >= 2 else { continue }
+      var trial = k
+      var local: [Transform] = []
+      func attempt(_ t: Transform) -> Bool {
+        guard let next = try? t.apply(to: trial) else { return false }
+        trial = next
+        local.append(t)
+        return true
+      }
+      guard attempt(.rfactor(tensor: c.name, loop: axis, factor: factor)) else { continue }
+      let partial = c.name + ".rf"
+      var ok = true
+      for p in stats where ok {
+        guard let cur = trial.definitions.first(where: { $0.name == partial }) else {
+          ok = false
+          break
+        }
+        let loops = cur.effectiveSchedule.loops.map(\.name)
+        let named = Set(cur.expressions.flatMap(\.loads).filter { $0.tensor == p }.flatMap { $0.indices.flatMap(\.indexNames) })
+        // Every loop up to the one the statistic is computed at is named by its read: one value per iteration.
+        guard let at = loops.lastIndex(where: { named.contains($0) }), loops[...at].allSatisfy({ named.contains($0) })
+        else {
+          ok = false
+          break
+        }
+        ok = attempt(.computeAt(tensor: p, consumer: partial, loop: loops[at]))
+      }
+      guard ok else { continue }
+      k = trial
+      steps += local
+      done.insert(partial)
+    }
+    return done
   }
 
   /// Rule 3c: a reduction `p` left at the root whose one reader `c` is elementwise and reads it at distinct axes
@@ -847,7 +966,9 @@ extension DefaultSchedule {
     }
     // The block `scheduleRoot` would give the contiguous output axis.
     let aLane = laneAxis(of: d, k)
-    let limit = reductionLane(of: d, k) == nil ? gpuBlock : (aLane == contiguous ? 64 : 32)
+    let limit = reductionLane(of: d, k).map { r in
+      outputBlockBesideReduction(ext(r) ?? 0, contiguous: aLane == contiguous, block: gpuBlock)
+    } ?? gpuBlock
     let lane = aLane.flatMap { ext($0) }.map { min(nextPow2($0), limit) } ?? 1
     let programs = max(1, outputs / lane)
     guard programs < capability.programsToFill, reduced * lane >= 1 << 18 else { return }
