@@ -42,6 +42,10 @@ import KevcIR
 ///    the missing parallelism times a 64-lane block), one kernel, combined by a second (`y.rf` then `y`). Partials
 ///    that are still too few (a full reduction to a scalar whose longest axis gives at most a quarter of its
 ///    extent) are split again by the same rule, once (`y.rf.rf`).
+/// 2b. (before 2) Row statistics read by a reduction over their rows: a reduction with fewer outputs than programs to
+///    fill that reads reductions (each read by it alone) at one of its reduction axes and all its output axes (a
+///    loss's mean over per-row sums) becomes partials (`rfactor` over that axis) and each statistic is computed
+///    inside them at the serial row loop: one kernel reads each row from memory once (`statisticsIntoRowReductions`).
 /// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
 ///    computes the one value it needs in a register (norms, softmax, attention's row max).
@@ -60,7 +64,9 @@ import KevcIR
 ///      with the matrix units' tiles; otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
-///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
+///      row statistics are computed in the program; beside a reduction block 64, unless a short window held whole
+///      leaves it more of the lane budget: `outputBlockBesideReduction`; the rest of the axis over program ids; no
+///      block and the row loop serial when statistics are computed at a reduction loop), plus a second block
 ///      over the previous axis for small elementwise tiles; its largest
 ///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048; among
 ///      equal blocks the unit-stride one), and its other constant window axes too where they fit whole
@@ -374,7 +380,7 @@ extension DefaultSchedule {
   /// floor on an H100), where 1024 make them 16 times fewer and each moves 4 KiB.
   static func outputBlockBesideReduction(_ reduced: Int, contiguous: Bool, block: Int) -> Int {
     let narrow = contiguous ? 64 : 32
-    guard contiguous, reduced >= 1 else { return narrow }
+    guard contiguous, reduced >= 1, reduced <= 16 else { return narrow }
     return min(block, max(narrow, gpuLaneBudget / nextPow2(reduced)))
   }
 
@@ -409,10 +415,17 @@ extension DefaultSchedule {
       }
       return loopNames.firstIndex(of: l)
     }.max()
-    let rLane = reductionLane(of: d, k).flatMap { r in
+    let aLane = rowLoop == nil ? laneAxis(of: d, k) : nil
+    // A maximum or minimum over a short window (at most 16 constant taps: a max pooling) beside its contiguous
+    // output axis keeps the taps serial and unrolled, each one load of the output block, as rule 3b's stencils do:
+    // a block of taps folds with the NaN-propagating combine across lanes, which cost more than serial
+    // accumulation where measured (windowLanes: max_pool3d 3.1x, max_pool2d 1.1x slower with window blocks).
+    let unrolledTaps =
+      (d.reduction?.op == .max || d.reduction?.op == .min) && stencilPoints(of: d, in: k) != nil && aLane != nil
+      && aLane == contiguous
+    let rLane = unrolledTaps ? nil : reductionLane(of: d, k).flatMap { r in
       rowLoop.map { at in loopNames[...at].contains(r) ? nil : r } ?? r
     }
-    let aLane = rowLoop == nil ? laneAxis(of: d, k) : nil
     var lanes: [String] = []  // lane loops, in the order they will be placed (contiguous last)
     var laneElements = 1
     var axisBlock = 1
@@ -530,6 +543,12 @@ extension DefaultSchedule {
     for (i, l) in placedLanes.reversed().enumerated() where i < 3 {
       _ = attempt(.bind(tensor: name, loop: l, dimension: blockDims[i]))
     }
+    if unrolledTaps, let placedTaps = k.definitions.first(where: { $0.name == name }) {
+      for l in placedTaps.effectiveSchedule.loops where isReductionLoop(l.name, of: placedTaps) {
+        guard case .serial = l.kind, let e = try? k.maxExtent(l.name, in: placedTaps), e >= 2, e <= 16 else { continue }
+        _ = attempt(.unroll(tensor: name, loop: l.name, factor: e))
+      }
+    }
     // Producers computed inside count towards the program's elements.
     var elements = laneElements
     for p in k.definitions {
@@ -594,7 +613,7 @@ extension DefaultSchedule {
   /// Rule 2b: a reduction `c` with fewer outputs than programs to fill whose body reads reductions `p` (row
   /// statistics: `dot[b] = sum(d) x[b, d] * y[b, d]`, each read by `c` alone) at distinct variables that include
   /// one of `c`'s reduction axes and all of its output axes (`loss = sum(b) f(dot[b], pp[b], tt[b])`, a log-sum-exp
-  /// `la[r]` beside the row `a[r, d]` itself) becomes partials (`rfactor` over that axis, enough to fill the
+  /// `la[r]` beside the row `a[r, d]` itself; statistics that read no other reduction) becomes partials (`rfactor` over that axis, enough to fill the
   /// machine, each reducing at least 4 rows), and each `p` is computed inside the partials' programs at the serial
   /// loop of its rows (`compute_at(p, c.rf, b.o)`), where each value is computed once and read once. Separate
   /// kernels read every input once per statistic and once more for `c` (cosine_similarity_loss: three row sums,
@@ -622,8 +641,11 @@ extension DefaultSchedule {
       var stats: [String] = []
       var readVariables: Set<String> = []
       for p in k.definitions where p.name != c.name && c.reads(p.name) {
+        // A statistic that reads another reduction (a row max read by a sum of exp(x - max) and by the loss) is
+        // left to rule 3: inside the partials it would nest that one's copy a level deeper.
         guard p.reduction != nil, p.effectiveSchedule.placement == .root, p.schedule == nil,
           !k.results.contains(where: { $0.name == p.name }),
+          !ScheduleEditing.readTensors(p).contains(where: { n in k.definitions.contains { $0.name == n && $0.reduction != nil } }),
           k.definitions.allSatisfy({ $0.name == c.name || $0.name == p.name || !$0.reads(p.name) })
         else { continue }
         let reads = c.expressions.flatMap(\.loads).filter { $0.tensor == p.name }

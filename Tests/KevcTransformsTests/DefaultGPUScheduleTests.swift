@@ -430,6 +430,65 @@ import Testing
     #expect(!(try Self.trace(Self.mmCast, sketch: .defaultSketch(forTarget: "hip"))).contains { $0.hasPrefix("compute_at(") })
   }
 
+  /// Rule 2b: three row sums read by a mean over the rows (a cosine-similarity loss) are computed inside the
+  /// mean's partials, one row at a time at the partials' serial row loop (b.o), each row's sums once: one kernel
+  /// reads the rows (from memory once) instead of three kernels and the loss's. The partials are program ids
+  /// (1024 at 4096 rows; 4 rows each), the sums' rows blocks of 2048; sketch unfused keeps four kernels.
+  @Test func rowStatisticsAreComputedInsideTheLossPartials() throws {
+    let cosine = """
+      kernel @cos(%p: f32[B, D], %t: f32[B, D]) -> (%loss: f32) {
+        dims B = 4096, D = 16384
+        %dot: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %t[b, d])
+        %pp: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %p[b, d])
+        %tt: f32[b < B] = sum<f32> [d in 0 .. $D] (%t[b, d] * %t[b, d])
+        %loss: f32[] = sum<f32> [b in 0 .. $B] (%dot[b] / max(sqrt((%pp[b] * %tt[b])), 1e-08:f32))
+      }
+      """
+    let steps = try Self.trace(cosine)
+    #expect(steps == [
+      "rfactor(loss, b, 1024)", "compute_at(dot, loss.rf, b.o)", "compute_at(pp, loss.rf, b.o)",
+      "compute_at(tt, loss.rf, b.o)", "split(dot, d, 2048)", "bind(dot, d.i, block.x)", "split(pp, d, 2048)",
+      "bind(pp, d.i, block.x)", "split(tt, d, 2048)", "bind(tt, d.i, block.x)", "bind(loss.rf, b.i, grid.x)",
+      "launch(loss.rf, 8, 2)", "bind(loss, b.i, block.x)", "launch(loss, 4, 2)",
+    ])
+    let unfused = try Self.trace(cosine, sketch: Self.sketch("unfused"))
+    #expect(!unfused.contains { $0.hasPrefix("compute_at(") })
+    // A statistic read at the loss's rows but also by another definition stays a kernel of its own.
+    let shared = """
+      kernel @cos2(%p: f32[B, D]) -> (%loss: f32, %y: f32[B]) {
+        dims B = 4096, D = 16384
+        %pp: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %p[b, d])
+        %loss: f32[] = sum<f32> [b in 0 .. $B] sqrt(%pp[b])
+        %y: f32[b < B] = (%pp[b] * 2.0:f32)
+      }
+      """
+    #expect(!(try Self.trace(shared)).contains { $0.hasPrefix("compute_at(pp, loss") })
+  }
+
+  /// Rule 4 beside a short window: a max pooling of 8 dilated taps along its contiguous output axis keeps its taps
+  /// serial and unrolled (each one load of the output block, no cross-lane NaN-propagating combine) and gives the
+  /// outputs the elementwise block (1024, not the 64 a long reduction leaves them); a sum over a short window keeps
+  /// the window a block and gives the outputs the rest of the lane budget (8192 / 8 taps: 1024).
+  @Test func shortWindowLeavesTheOutputsAWideBlock() throws {
+    let steps = try Self.trace("""
+      kernel @maxpool(%x: f32[N, C, L]) -> (%y: f32[N, C, (L - 13)]) {
+        dims N = 64, C = 192, L = 65536
+        %y: f32[n < N, c < C, l < (L - 13)] = max<f32> [k in 0 .. 8] %x[n, c, ((l + (3:i64 * k)) - 4:i64)] else -inf:f32
+      }
+      """)
+    #expect(steps == [
+      "split(y, l, 1024)", "reorder(y, [c, n, l.o, k, l.i])", "bind(y, c, grid.x)", "bind(y, n, grid.y)",
+      "bind(y, l.o, grid.z)", "bind(y, l.i, block.x)", "unroll(y, k, 8)", "launch(y, 4, 2)",
+    ])
+    let sum = try Self.trace("""
+      kernel @sumpool(%x: f32[N, C, L]) -> (%y: f32[N, C, (L - 13)]) {
+        dims N = 64, C = 192, L = 65536
+        %y: f32[n < N, c < C, l < (L - 13)] = sum<f32> [k in 0 .. 8] %x[n, c, ((l + (3:i64 * k)) - 4:i64)]
+      }
+      """)
+    #expect(sum.contains("split(y, l, 1024)") && sum.contains("bind(y, k, block.y)") && sum.contains("bind(y, l.i, block.x)"))
+  }
+
   /// Rule 4's window blocks: a strided pooling (`x[.., 11 * i + p, 11 * j + q]`) reduces over its unit-stride
   /// window axis q as the innermost block (adjacent reads; the output axis j walks 11 apart), and a window small
   /// enough to fit the lane budget whole (3 x 3 x 3) is reduced in blocks rather than serial tap loops, at most
@@ -443,7 +502,8 @@ import Testing
       """
     let steps = try Self.trace(pool2)
     #expect(steps.contains("bind(y, q, block.x)"))
-    #expect(steps.contains("bind(y, j.i, block.y)"))
+    // The output row (186 windows) whole beside the 11-tap block (16 padded: 512 outputs fit the lane budget).
+    #expect(steps.contains("bind(y, j, block.y)"))
     #expect(!steps.contains { $0.hasPrefix("bind(y, p, ") })
     let pool3 = """
       kernel @pool(%x: f32[N, C, D, H, W]) -> (%y: f32[N, C, (D - 2), (H - 2), (W - 2)]) {
