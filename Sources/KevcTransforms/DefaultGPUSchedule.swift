@@ -65,8 +65,9 @@ import KevcIR
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; beside a reduction block 64, unless a short window held whole
-///      leaves it more of the lane budget: `outputBlockBesideReduction`; the rest of the axis over program ids; no
-///      block and the row loop serial when statistics are computed at a reduction loop), plus a second block
+///      leaves it more of the lane budget: `outputBlockBesideReduction`; a maximum or minimum over at most 16
+///      taps takes no reduction block, its taps unrolled; the rest of the axis over program ids; no block and the
+///      row loop serial when statistics are computed at a reduction loop), plus a second block
 ///      over the previous axis for small elementwise tiles; its largest
 ///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048; among
 ///      equal blocks the unit-stride one), and its other constant window axes too where they fit whole
