@@ -202,16 +202,33 @@ extension DefaultSchedule {
           continue
         }
         // Several rows per program (a sketch): the row loop of a kernel is split once, statistics computed per
-        // program over its rows, when the rows' blocks stay within the lane budget.
-        if sketch.rowsPerProgram > 1, computedAt(c) == nil, !loop.hasSuffix(".o"), let lane = laneAxis(of: c, k),
-          let e = extent(loop, c), e >= 2 * sketch.rowsPerProgram,
-          nextPow2(extent(lane, c) ?? Int.max) * sketch.rowsPerProgram <= gpuLaneBudget,
-          attempt(.split(tensor: c.name, loop: loop, factor: sketch.rowsPerProgram))
+        // program over its rows, when the rows' blocks stay within the lane budget. By default where that costs
+        // nothing: an elementwise consumer whose rows are shorter than the elementwise block and whose reads of the
+        // statistic do not name the row loop (layer_norm3d's statistics per batch element, read by programs of
+        // 256-wide rows: each program combined the statistics' 64 partials for 256 outputs) takes rows up to the
+        // elementwise block, the statistic still one value per program.
+        var rows = sketch.rowsPerProgram
+        if rows <= 1, c.reduction == nil, let lane = laneAxis(of: c, k), let laneExtent = extent(lane, c),
+          laneExtent < sketch.elementwiseBlock,
+          !reads.contains(where: { $0.indices.contains { $0.indexNames.contains(Kernel.rootVariable(of: loop, in: c.effectiveSchedule)) } })
+        {
+          rows = sketch.elementwiseBlock / nextPow2(laneExtent)
+        }
+        let unsplit = (kernel: k, steps: steps.count)
+        if rows > 1, computedAt(c) == nil, !loop.hasSuffix(".o"), let lane = laneAxis(of: c, k),
+          let e = extent(loop, c), e >= 2 * rows,
+          nextPow2(extent(lane, c) ?? Int.max) * rows <= gpuLaneBudget,
+          attempt(.split(tensor: c.name, loop: loop, factor: rows))
         {
           loop += ".o"
         }
         if let split = c.effectiveSchedule.splits.first(where: { $0.inner == loop }) { loop = split.outer }
-        guard attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop)) else { continue }
+        guard attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop)) else {
+          // No statistic computed in the split rows: the split is undone (rule 4 tiles the consumer itself).
+          k = unsplit.kernel
+          steps.removeLast(steps.count - unsplit.steps)
+          continue
+        }
         if readers(d.name).allSatisfy({ $0.name == consumer.name || computedAt($0) == consumer.name }) { break }
       }
     }

@@ -300,6 +300,24 @@ import Testing
     ])
   }
 
+  /// Rule 3's default rows: statistics per batch element (read at b only) computed in an elementwise consumer
+  /// whose rows (j, 256) are shorter than the elementwise block: the row loop i is split by 4 (1024 elements a
+  /// program), the statistics computed once per program at i.o, as before one value per program; statistics read
+  /// at the row loop itself (a layer norm over rows, `Self.norm`) keep one row per program.
+  @Test func statisticsNotReadAtTheRowLoopTakeSeveralRows() throws {
+    let steps = try Self.trace("""
+      kernel @ln(%x: f32[B, F, D1, D2]) -> (%y: f32[B, F, D1, D2]) {
+        dims B = 16, F = 64, D1 = 256, D2 = 256
+        %s: f32[b < B] = sum<f32> [f in 0 .. $F, i in 0 .. $D1, j in 0 .. $D2] %x[b, f, i, j]
+        %y: f32[b < B, f < F, i < D1, j < D2] = (%x[b, f, i, j] - %s[b])
+      }
+      """)
+    #expect(steps.contains("split(y, i, 4)"), "\(steps)")
+    #expect(steps.contains { $0.hasPrefix("compute_at(") && $0.hasSuffix(", y, i.o)") }, "\(steps)")
+    #expect(steps.contains("bind(y, i.i, block.y)") && steps.contains("bind(y, j, block.x)"), "\(steps)")
+    #expect(!(try Self.trace(Self.norm)).contains { $0.hasPrefix("split(y, m") })
+  }
+
   /// Sketch unfused: each statistic a kernel of its own.
   @Test func unfusedSketch() throws {
     #expect(try Self.trace(Self.norm, sketch: Self.sketch("unfused")) == [
