@@ -48,7 +48,9 @@ import KevcIR
 ///    inside them at the serial row loop: one kernel reads each row from memory once (`statisticsIntoRowReductions`).
 /// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
-///    computes the one value it needs in a register (norms, softmax, attention's row max).
+///    computes the one value it needs in a register (norms, softmax, attention's row max). An elementwise consumer
+///    with rows shorter than the elementwise block whose reads of the statistic do not name its row loop takes
+///    several rows per program (the row loop split, the statistic computed at its outer part: still once a program).
 /// 4. Each definition computed at the root gets a kernel:
 ///    - a contraction (`dot(y)` legal; convolutions too, as implicit GEMMs over shifted windows) whose operands
 ///      each have output axes of their own of at least 16 iterations (a matrix times a vector is not: it is
@@ -182,6 +184,8 @@ extension DefaultSchedule {
       return nil
     }
     for d in kernel.definitions.reversed() where sketch.fuseStatistics && !isResult(d.name) {
+      // Statistics rule 2b placed inside a loss's partials stay there.
+      if let placed = current(d.name), placed.effectiveSchedule.placement != .root { continue }
       let consumers = readers(d.name)
       // A statistic that one consumer would recompute many times over (read at fewer of its program axes than it
       // has, with a long reduction) stays a kernel of its own for every consumer: a copy in the others would
@@ -631,7 +635,8 @@ extension DefaultSchedule {
   /// Rule 2b: a reduction `c` with fewer outputs than programs to fill whose body reads reductions `p` (row
   /// statistics: `dot[b] = sum(d) x[b, d] * y[b, d]`, each read by `c` alone) at distinct variables that include
   /// one of `c`'s reduction axes and all of its output axes (`loss = sum(b) f(dot[b], pp[b], tt[b])`, a log-sum-exp
-  /// `la[r]` beside the row `a[r, d]` itself; statistics that read no other reduction) becomes partials (`rfactor` over that axis, enough to fill the
+  /// `la[r]` beside the row `a[r, d]` itself; statistics read by no other definition and reading no other reduction,
+  /// except other such statistics: a row max read by the sum of exp(x - max) and by the loss) becomes partials (`rfactor` over that axis, enough to fill the
   /// machine, each reducing at least 4 rows), and each `p` is computed inside the partials' programs at the serial
   /// loop of its rows (`compute_at(p, c.rf, b.o)`), where each value is computed once and read once. Separate
   /// kernels read every input once per statistic and once more for `c` (cosine_similarity_loss: three row sums,
@@ -657,14 +662,10 @@ extension DefaultSchedule {
       let reductionNames = r.axes.map(\.name)
       // The statistics and the variables they are read at (one read pattern each).
       var stats: [String] = []
-      var readVariables: Set<String> = []
+      var namesOf: [String: [String]] = [:]
       for p in k.definitions where p.name != c.name && c.reads(p.name) {
-        // A statistic that reads another reduction (a row max read by a sum of exp(x - max) and by the loss) is
-        // left to rule 3: inside the partials it would nest that one's copy a level deeper.
         guard p.reduction != nil, p.effectiveSchedule.placement == .root, p.schedule == nil,
-          !k.results.contains(where: { $0.name == p.name }),
-          !ScheduleEditing.readTensors(p).contains(where: { n in k.definitions.contains { $0.name == n && $0.reduction != nil } }),
-          k.definitions.allSatisfy({ $0.name == c.name || $0.name == p.name || !$0.reads(p.name) })
+          !k.results.contains(where: { $0.name == p.name })
         else { continue }
         let reads = c.expressions.flatMap(\.loads).filter { $0.tensor == p.name }
         guard let first = reads.first, reads.allSatisfy({ $0.indices == first.indices }) else { continue }
@@ -677,8 +678,29 @@ extension DefaultSchedule {
           names.contains(where: { reductionNames.contains($0) })
         else { continue }
         stats.append(p.name)
-        readVariables.formUnion(names)
+        namesOf[p.name] = names
       }
+      // Each statistic is read only by `c` and by other statistics, and reads no reduction but other statistics (a
+      // row max read by the sum of exp(x - max) and by the loss goes inside with it, computed once per row).
+      var changed = true
+      while changed {
+        changed = false
+        let set = Set(stats)
+        for p in stats {
+          guard let pd = k.definitions.first(where: { $0.name == p }) else { continue }
+          let readersOK = k.definitions.allSatisfy { $0.name == c.name || $0.name == p || set.contains($0.name) || !$0.reads(p) }
+          let readsOK = ScheduleEditing.readTensors(pd).allSatisfy { n in
+            set.contains(n) || !k.definitions.contains { $0.name == n && $0.reduction != nil }
+          }
+          if !readersOK || !readsOK {
+            stats.removeAll { $0 == p }
+            changed = true
+          }
+        }
+      }
+      // Readers before the statistics they read: one computed at the loop is then shared by its siblings there.
+      stats.reverse()
+      let readVariables = Set(stats.flatMap { namesOf[$0] ?? [] })
       // The partials split the outermost reduction axis the statistics are read at.
       guard !stats.isEmpty, let axis = reductionNames.first(where: { readVariables.contains($0) }),
         let e = ext(axis, c, k)

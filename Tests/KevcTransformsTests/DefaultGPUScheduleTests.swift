@@ -464,13 +464,25 @@ import Testing
       """
     let steps = try Self.trace(cosine)
     #expect(steps == [
-      "rfactor(loss, b, 1024)", "compute_at(dot, loss.rf, b.o)", "compute_at(pp, loss.rf, b.o)",
-      "compute_at(tt, loss.rf, b.o)", "split(dot, d, 2048)", "bind(dot, d.i, block.x)", "split(pp, d, 2048)",
+      "rfactor(loss, b, 1024)", "compute_at(tt, loss.rf, b.o)", "compute_at(pp, loss.rf, b.o)",
+      "compute_at(dot, loss.rf, b.o)", "split(dot, d, 2048)", "bind(dot, d.i, block.x)", "split(pp, d, 2048)",
       "bind(pp, d.i, block.x)", "split(tt, d, 2048)", "bind(tt, d.i, block.x)", "bind(loss.rf, b.i, grid.x)",
       "launch(loss.rf, 8, 2)", "bind(loss, b.i, block.x)", "launch(loss, 4, 2)",
     ])
     let unfused = try Self.trace(cosine, sketch: Self.sketch("unfused"))
     #expect(!unfused.contains { $0.hasPrefix("compute_at(") })
+    // A row max read by the row sum of exp(x - max) and by the loss (a cross entropy) goes inside with the sum,
+    // computed once per row and shared by both (no copy for the sum).
+    let entropy = try Self.trace("""
+      kernel @ce(%x: f32[B, V]) -> (%loss: f32) {
+        dims B = 4096, V = 4096
+        %mx: f32[b < B] = max<f32> [v in 0 .. $V] %x[b, v]
+        %se: f32[b < B] = sum<f32> [v in 0 .. $V] exp((%x[b, v] - %mx[b]))
+        %loss: f32[] = sum<f32> [b in 0 .. $B] (%mx[b] + log(%se[b]))
+      }
+      """)
+    #expect(Array(entropy.prefix(3)) == ["rfactor(loss, b, 1024)", "compute_at(se, loss.rf, b.o)", "compute_at(mx, loss.rf, b.o)"])
+    #expect(!entropy.contains { $0.hasPrefix("compute_at(mx, se") })
     // A statistic read at the loss's rows but also by another definition stays a kernel of its own.
     let shared = """
       kernel @cos2(%p: f32[B, D]) -> (%loss: f32, %y: f32[B]) {
