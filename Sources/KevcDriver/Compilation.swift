@@ -28,6 +28,9 @@ public struct CompileRequest: Sendable {
   /// Triton only: GPU targets (`cuda:90`, `hip:gfx942`) to compile the module for ahead of time; a kernel Triton
   /// rejects is an error located in the module (`python/kevc_gpu/aot.py`).
   public var aotTargets: [String] = []
+  /// The GPU a block-level target's default schedule is sized for (`kevc --gpu`): its multiprocessors, shared
+  /// memory and registers. Nil: `GPUCapability.portable`, what every supported GPU allows (one module for all).
+  public var gpu: GPUCapability?
   /// CuTe only: the matrix instruction of a `dot` (`--cute-mma`): SM80 `mma.sync` atoms, Hopper's `wgmma`, or
   /// `auto`: from the architecture (`CuTeMMA.resolved(archs:)` with `aotTargets`).
   public var cuteMMA: CuTeMMA = .auto
@@ -132,7 +135,8 @@ public enum Compiler {
       request.schedule
       ?? (request.target == .llvm
         ? DefaultSchedule.cpu(for: bound)
-        : DefaultSchedule.gpu(for: bound, sketch: .defaultSketch(forTarget: request.target.rawValue)))
+        : DefaultSchedule.gpu(
+          for: bound, capability: request.gpu ?? .portable, sketch: .defaultSketch(forTarget: request.target.rawValue)))
     let scheduled: Kernel
     do {
       scheduled = try trace.applyObserving(to: bound) { _, step, k, changed in

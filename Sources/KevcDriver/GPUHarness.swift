@@ -241,6 +241,13 @@ public enum GPUHarness {
     return nil
   }
 
+  /// A passing result whose bound the dtype's own error widened (python/kevc_gpu/tolerance.py, widening): said, so
+  /// that a pass on an ill-conditioned input is never read as a pass at the plain tolerance.
+  static func widened(_ factor: Double?) -> String {
+    guard let factor, factor > 1 else { return "" }
+    return " (within \(String(format: "%.3g", factor))x the tolerance: the dtype's own error on this input)"
+  }
+
   /// The summary `kevc run --target triton|hip|cute` prints.
   public static func render(_ o: [String: Any], kernelName: String, shapeLabel: String, target: String = "triton") -> String {
     var lines = ["kernel \(kernelName) [\(shapeLabel)] on \(target)"]
@@ -249,11 +256,13 @@ public enum GPUHarness {
       for (i, t) in (c["trials"] as? [[String: Any]] ?? []).enumerated() {
         let results = (t["results"] as? [String: [String: Any]] ?? [:]).sorted { $0.key < $1.key }.map { name, r in
           "\(name): max abs \(fmt(number(r["max_abs"]))) rel \(fmt(number(r["max_rel"])))"
-            + ((r["passed"] as? Bool ?? false) ? "" : " FAIL (\(r["reason"] as? String ?? ""))")
+            + ((r["passed"] as? Bool ?? false)
+              ? widened(number(r["widening"])) : " FAIL (\(r["reason"] as? String ?? ""))")
         }.joined(separator: "; ")
         let seed = t["seed"].map { "\($0)" } ?? "?"
         lines.append("  trial \(i + 1) \(t["distribution"] as? String ?? "?") seed \(seed): \(results)")
       }
+      for note in c["notes"] as? [String] ?? [] { lines.append("  note: \(note)") }
     }
     if let t = o["timing"] as? [String: Any], let m = number(t["median_s"]) {
       lines.append(

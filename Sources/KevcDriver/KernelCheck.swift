@@ -160,7 +160,36 @@ public struct KernelCheck {
       comparisons.append(
         (r.name, Comparison.compare(actual, expected, dtype: r.dtype, tolerance: computedIn, leeway: leeway[r.name] ?? Leeway())))
     }
+    try widenFailures(&comparisons, kernel, inputs: inputs, buffers: buffers, reference: reference, leeway: leeway)
     return (comparisons, clobbered)
+  }
+
+  /// The comparisons of float results that missed the plain rule with finite values, done again with the dtype's
+  /// own error on these inputs: the kernel evaluated in its declared precision
+  /// (`Interpreter.runInDeclaredPrecision`, on the inputs as drawn: the kernel ran on copies) against the float64
+  /// reference (`Comparison.dtypeError`, `widening`; docs/reliability.md). Only on a failure, so a passing
+  /// kernel costs nothing more; a NaN or infinity where the reference is finite still fails.
+  static func widenFailures(
+    _ comparisons: inout [(name: String, comparison: Comparison)], _ kernel: Kernel, inputs: [String: TensorValue],
+    buffers: [[UInt8]], reference: [String: TensorValue], leeway: [String: Leeway]
+  ) throws(DiagnosticError) {
+    let failing = comparisons.filter { c in
+      !c.comparison.passed && c.comparison.maxAbsError.isFinite
+        && (kernel.results.first { $0.name == c.name }?.dtype.isFloat ?? false)
+    }
+    guard !failing.isEmpty else { return }
+    let declared = try Interpreter.runInDeclaredPrecision(kernel, inputs: inputs)
+    for (j, r) in kernel.results.enumerated() {
+      guard let i = comparisons.firstIndex(where: { $0.name == r.name }), failing.contains(where: { $0.name == r.name }),
+        let expected = reference[r.name], let evaluated = declared[r.name]
+      else { continue }
+      let computedIn = ComputedPrecision.of(r.name, in: kernel)
+      let error = Comparison.dtypeError(evaluated, expected, dtype: r.dtype, tolerance: computedIn)
+      guard Comparison.widening(dtypeError: error) > 1 else { continue }
+      let actual = TensorValue(dtype: r.dtype, shape: try concreteShape(r.shape, kernel), bytes: buffers[kernel.params.count + j])
+      comparisons[i].comparison = Comparison.compare(
+        actual, expected, dtype: r.dtype, tolerance: computedIn, leeway: leeway[r.name] ?? Leeway(), dtypeError: error)
+    }
   }
 
   /// Input bytes in parameter order, then poisoned result buffers.

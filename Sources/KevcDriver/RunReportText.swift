@@ -9,7 +9,9 @@ public enum RunReportText {
     for (i, trial) in report.trials.enumerated() {
       let results = trial.comparisons.map { name, c in
         "\(name): max abs \(format(c.maxAbsError)) rel \(format(c.maxRelError))"
-          + (c.passed ? "" : " FAIL (\(c.reason))")
+          + (c.passed
+            ? (c.widening > 1 ? " (within \(format(c.widening))x the tolerance: the dtype's own error on this input)" : "")
+            : " FAIL (\(c.reason))")
       }.joined(separator: "; ")
       let clobbered = trial.clobberedInputs.isEmpty ? "" : "; inputs written: \(trial.clobberedInputs.joined(separator: ", "))"
       lines.append("  trial \(i + 1) \(trial.distribution) seed \(trial.seed): \(results)\(clobbered)")

@@ -53,6 +53,23 @@ public enum Interpreter {
     return (values, leeway)
   }
 
+  /// The kernel evaluated in its declared precision: as `run`, but each step of a float sum or product is rounded
+  /// to the reduction's accumulator type, in the reduction's order (a straightforward sequential evaluation, where
+  /// `run` combines in f64 and rounds once). The checker compares a candidate that misses the plain tolerance with
+  /// this evaluation's own error on the same inputs (`Comparison.dtypeError`, `Comparison.widening`): where the
+  /// declared types cannot resolve the computation, no kernel in them can.
+  public static func runInDeclaredPrecision(_ kernel: Kernel, inputs: [String: TensorValue]) throws(DiagnosticError)
+    -> [String: TensorValue]
+  {
+    let machine = try Machine(kernel: kernel, inputs: inputs, roundsEachStep: true)
+    try machine.execute()
+    var out: [String: TensorValue] = [:]
+    for r in kernel.results {
+      if let s = machine.storage[r.name] { out[r.name] = s.tensorValue }
+    }
+    return out
+  }
+
   /// As `run`, but returns every definition (intermediates included) by name: for debugging later stages.
   public static func runAllDefinitions(_ kernel: Kernel, inputs: [String: TensorValue]) throws(DiagnosticError)
     -> [String: TensorValue]
@@ -82,8 +99,14 @@ private final class Machine {
   /// Definitions that may hold doubtful elements (see `Doubt`).
   let mayDoubt: Set<String>
 
-  init(kernel: Kernel, inputs: [String: TensorValue], tracksDoubt: Bool = false) throws(DiagnosticError) {
+  /// Rounds each step of a float sum or product to the accumulator type (`Interpreter.runInDeclaredPrecision`).
+  let roundsEachStep: Bool
+
+  init(kernel: Kernel, inputs: [String: TensorValue], tracksDoubt: Bool = false, roundsEachStep: Bool = false)
+    throws(DiagnosticError)
+  {
     self.kernel = kernel
+    self.roundsEachStep = roundsEachStep
     self.doubt = tracksDoubt ? Doubt() : nil
     self.mayDoubt = tracksDoubt ? ComputedPrecision.definitionsThatMayDoubt(kernel) : []
     var dims: [String: Int] = [:]
@@ -308,7 +331,20 @@ private final class Machine {
     switch body.code {
     case .float(let f):
       let code: () -> Double
+      let stepwise = roundsEachStep && acc != .f64
       switch r.op {
+      case .sum where stepwise:
+        code = {
+          var s = 0.0
+          domain.forEach { s = acc.round(s + f()) }
+          return s
+        }
+      case .prod where stepwise:
+        code = {
+          var s = 1.0
+          domain.forEach { s = acc.round(s * f()) }
+          return s
+        }
       case .sum:
         code = {
           var s = 0.0

@@ -33,6 +33,9 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
   public var passed: Bool
   /// Why it failed ("" when it passed).
   public var reason: String
+  /// The factor the bound was multiplied by: 1, or more where the declared types' own evaluation misses the
+  /// tolerance on these inputs (`widening(dtypeError:)`).
+  public var widening: Double = 1
 
   public init(maxAbsError: Double, maxRelError: Double, worstIndex: Int?, passed: Bool, reason: String) {
     self.maxAbsError = maxAbsError
@@ -48,6 +51,35 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
       : "failed: \(reason) (max abs \(maxAbsError), max rel \(maxRelError))"
   }
 
+  /// The dtype's own error (docs/reliability.md, "An input the dtype cannot resolve"; the GPU harness's
+  /// `tolerance.py` has the same two constants): a bound widened to `dtypeErrorFactor` times the declared types'
+  /// worst normalised error, at most `dtypeErrorCap` times the tolerance.
+  public static let dtypeErrorFactor = 4.0
+  public static let dtypeErrorCap = 64.0
+
+  /// 1 unless `dtypeError` (the worst normalised error of the declared types' own evaluation) exceeds
+  /// 1 / `dtypeErrorFactor`; at most `dtypeErrorCap`.
+  public static func widening(dtypeError: Double?) -> Double {
+    guard let e = dtypeError, e.isFinite else { return 1 }
+    return Swift.min(dtypeErrorCap, Swift.max(1, dtypeErrorFactor * e))
+  }
+
+  /// The worst normalised error |e - r| / (atol + rtol (|r| + rms)) of `evaluated` (the kernel in its declared
+  /// precision, `Interpreter.runInDeclaredPrecision`) against the float64 reference, over the elements where both
+  /// are finite; nil for integer and bool results and mismatched shapes.
+  public static func dtypeError(_ evaluated: TensorValue, _ reference: TensorValue, dtype: DType, tolerance: DType? = nil)
+    -> Double?
+  {
+    guard dtype.isFloat, evaluated.values.count == reference.values.count else { return nil }
+    let (atol, rtol) = Self.tolerance(for: tolerance.map { ComputedPrecision.coarser($0, dtype) } ?? dtype)
+    let scale = rootMeanSquare(reference.values)
+    var worst = 0.0
+    for (e, r) in zip(evaluated.values, reference.values) where e.isFinite && r.isFinite {
+      worst = Swift.max(worst, Swift.abs(e - r) / (atol + rtol * (Swift.abs(r) + scale)))
+    }
+    return worst
+  }
+
   /// The (absolute, relative) tolerance of a type.
   public static func tolerance(for dtype: DType) -> (atol: Double, rtol: Double) {
     switch dtype {
@@ -61,8 +93,20 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
 
   /// Compares within the tolerance of `tolerance` (the precision the values were computed in, see
   /// `ComputedPrecision`; `dtype` when nil, and never tighter than `dtype`'s), accepting what `leeway` allows.
+  /// `dtypeError`: the worst normalised error of the kernel evaluated in its declared precision on these inputs
+  /// (`dtypeError(_:_:dtype:tolerance:)`), which widens the bound (`widening(dtypeError:)`) for float results.
   public static func compare(
-    _ actual: TensorValue, _ reference: TensorValue, dtype: DType, tolerance: DType? = nil, leeway: Leeway = Leeway()
+    _ actual: TensorValue, _ reference: TensorValue, dtype: DType, tolerance: DType? = nil, leeway: Leeway = Leeway(),
+    dtypeError: Double? = nil
+  ) -> Comparison {
+    var c = compareWithin(actual, reference, dtype: dtype, tolerance: tolerance, leeway: leeway,
+                          widening: dtype.isFloat ? widening(dtypeError: dtypeError) : 1)
+    c.widening = dtype.isFloat ? widening(dtypeError: dtypeError) : 1
+    return c
+  }
+
+  private static func compareWithin(
+    _ actual: TensorValue, _ reference: TensorValue, dtype: DType, tolerance: DType?, leeway: Leeway, widening: Double
   ) -> Comparison {
     func failure(_ reason: String) -> Comparison {
       Comparison(maxAbsError: .infinity, maxRelError: .infinity, worstIndex: nil, passed: false, reason: reason)
@@ -80,9 +124,10 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
           + text(reference.shape))
     }
 
-    let (atol, rtol) = Self.tolerance(for: tolerance.map { ComputedPrecision.coarser($0, dtype) } ?? dtype)
+    let (plainAtol, plainRtol) = Self.tolerance(for: tolerance.map { ComputedPrecision.coarser($0, dtype) } ?? dtype)
+    let (atol, rtol) = (plainAtol * widening, plainRtol * widening)
     let scale = rootMeanSquare(reference.values)
-    let relFloor = atol > 0 ? atol : 1
+    let relFloor = plainAtol > 0 ? plainAtol : 1
     var maxAbs = 0.0
     var maxRel = 0.0
     var worst: Int? = nil
@@ -126,7 +171,8 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
       return Comparison(
         maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: f.index, passed: false,
         reason:
-          "element \(text(index)) is \(f.actual), expected \(f.reference) (tolerance \(atol) + \(rtol) * (|expected| + \(scale)));"
+          "element \(text(index)) is \(f.actual), expected \(f.reference) (tolerance \(atol) + \(rtol) * (|expected| + \(scale))"
+          + (widening > 1 ? ", widened \(widening)x by the dtype's own error" : "") + ");"
           + " \(failures) of \(reference.values.count) elements differ")
     }
     return Comparison(maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: worst, passed: true, reason: "")

@@ -59,6 +59,23 @@ public struct GPUCapability: Sendable, Hashable {
     return nil
   }
 
+  /// Every GPU a default schedule can be sized for, by name.
+  public static let known: [GPUCapability] = [cudaSM90, hipGfx942]
+
+  /// The capability a comma-separated list of GPU names stands for (`cuda:90`, `hip:gfx942`, or the architectures
+  /// `sm_90`, `sm_90a`, `gfx942`): one target's own, or what all of them allow (`common`); nil when a name is
+  /// unknown or the list is empty.
+  public static func named(_ list: String) -> GPUCapability? {
+    var members: [GPUCapability] = []
+    for raw in list.split(separator: ",") {
+      let name = raw.trimmingCharacters(in: .whitespaces)
+      guard let c = known.first(where: { $0.name == name }) ?? device(arch: name) else { return nil }
+      if !members.contains(c) { members.append(c) }
+    }
+    guard let first = members.first else { return nil }
+    return members.count == 1 ? first : common(members)
+  }
+
   /// The targets kevc's Triton modules are checked for.
   public static let portable = common([cudaSM90, hipGfx942])
 

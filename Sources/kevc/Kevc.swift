@@ -51,6 +51,13 @@ struct InputOptions: ParsableArguments {
   var checkAOT: String?
 
   @Option(
+    name: .customLong("gpu"),
+    help: ArgumentHelp(
+      "With --target triton, hip or cute: size the default schedule for this GPU (cuda:90 or sm_90: H100/H200; hip:gfx942: MI300X; a comma-separated list: what all of them allow). Default: portable, what every supported GPU allows.",
+      valueName: "gpu"))
+  var gpu: String?
+
+  @Option(
     name: .customLong("cute-mma"),
     help: "With --target cute: the matrix instruction of a dot, auto (the default: wgmma for sm_90a, the architecture a module is built for unless --check-aot names others; else sm80), sm80 (warp-level mma.sync atoms) or wgmma (Hopper warpgroups, sm_90a only).")
   var cuteMMA: String = "auto"
@@ -139,6 +146,20 @@ struct InputOptions: ParsableArguments {
       shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel, schedule: trace)
     request.target = compileTarget
     request.aotTargets = aotTargets
+    if let gpu {
+      guard compileTarget != .llvm else {
+        throw DiagnosticError(
+          .error(DiagnosticID("driver", "bad-option"), "--gpu needs --target triton, hip or cute", at: commandLine))
+      }
+      guard let capability = GPUCapability.named(gpu) else {
+        throw DiagnosticError(
+          .error(
+            DiagnosticID("driver", "unknown-gpu"),
+            "unknown GPU '\(gpu)'; available: \(GPUCapability.known.map(\.name).joined(separator: ", ")) (or sm_90, gfx942)",
+            at: commandLine))
+      }
+      request.gpu = capability
+    }
     guard let mma = CuTeMMA(rawValue: cuteMMA) else {
       throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma must be auto, sm80 or wgmma", at: commandLine))
     }

@@ -35,6 +35,9 @@ struct Opt: ParsableCommand {
   @Option(help: ArgumentHelp("With --default-schedule triton: the sketch (" + GPUSketch.names + ")."))
   var sketch: String?
 
+  @Option(help: ArgumentHelp("With --default-schedule triton: size it for this GPU (cuda:90, hip:gfx942, sm_90, gfx942; comma separated: what all allow). Default: portable.", valueName: "gpu"))
+  var gpu: String?
+
   @Flag(help: "Print the IR after every transform to standard error, marking transforms that changed nothing.")
   var printIRAfterAll = false
 
@@ -79,7 +82,18 @@ struct Opt: ParsableCommand {
                 DiagnosticID("driver", "unknown-sketch"),
                 "unknown sketch '\(name)'; available: \(GPUSketch.names)", at: here))
           }
-          trace = DefaultSchedule.gpu(for: bound, sketch: s)
+          var capability = GPUCapability.portable
+          if let gpu {
+            guard let c = GPUCapability.named(gpu) else {
+              throw DiagnosticError(
+                .error(
+                  DiagnosticID("driver", "unknown-gpu"),
+                  "unknown GPU '\(gpu)'; available: \(GPUCapability.known.map(\.name).joined(separator: ", ")) (or sm_90, gfx942)",
+                  at: here))
+            }
+            capability = c
+          }
+          trace = DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
         default:
           throw DiagnosticError(
             .error(

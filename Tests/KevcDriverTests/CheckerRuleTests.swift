@@ -118,6 +118,45 @@ import Testing
     #expect(leeway["i"]?.alternatives == opLeeway["i"]?.alternatives)
     #expect(leeway["i"]?.anyValue == opLeeway["i"]?.anyValue)
   }
+
+  /// The dtype's own error (docs/reliability.md): `exp` of an f32 sum whose large terms cancel (1000 + 38 x 0.1
+  /// - 1000) is ill-conditioned, an f32 evaluation misses the plain tolerance (2.3x here), and the compiled
+  /// kernel, summing in f32, misses it too. The checker compares it again with the kernel evaluated in its
+  /// declared precision (`Interpreter.runInDeclaredPrecision`) and passes it within the widened bound, saying so;
+  /// another value fails; NaN never passes.
+  @Test func anIllConditionedInputIsJudgedByTheDtypesOwnError() throws {
+    let (kernel, jit) = try Self.compile(
+      """
+      kernel cancel(x: f32[M, K]) -> (y: f32[M]) {
+        dims M = 2, K = 40
+        y[m] = exp(sum(k < K) x[m, k])
+      }
+      """)
+    var xs: [Double] = []
+    for _ in 0..<2 { xs += [1000.0] + Array(repeating: Double(Float(0.1)), count: 38) + [-1000.0] }
+    let inputs = ["x": TensorValue(dtype: .f32, shape: [2, 40], values: xs)]
+    let declared = try Interpreter.runInDeclaredPrecision(kernel, inputs: inputs)
+    let reference = try Interpreter.run(kernel, inputs: inputs)
+    let y = try #require(reference["y"])
+    let stepwise = try #require(declared["y"])
+    let error = try #require(Comparison.dtypeError(stepwise, y, dtype: .f32))
+    #expect(error > 1, "the declared precision's own error: \(error)")
+    #expect(!Comparison.compare(stepwise, y, dtype: .f32).passed)
+    let (comparisons, _) = try KernelCheck.check(kernel, jit: jit, inputs: inputs)
+    let c = try #require(comparisons.first { $0.name == "y" }?.comparison)
+    #expect(c.passed, "\(c)")
+    // The kernel sums in the declared order, so it misses the plain rule like the declared evaluation: widened.
+    #expect(c.widening == Comparison.widening(dtypeError: error) && c.widening > 1)
+    // What the bound allows: within 4x the declared precision's error, not 40x it; never a NaN.
+    let off = TensorValue(dtype: .f32, shape: [2], values: y.values.map { $0 * (1 + 40 * 2e-4 * 2 * error) })
+    let failed = Comparison.compare(off, y, dtype: .f32, dtypeError: error)
+    #expect(!failed.passed && failed.reason.contains("widened"))
+    let nan = TensorValue(dtype: .f32, shape: [2], values: [.nan, y.values[1]])
+    #expect(!Comparison.compare(nan, y, dtype: .f32, dtypeError: error).passed)
+    #expect(Comparison.widening(dtypeError: nil) == 1 && Comparison.widening(dtypeError: 0.2) == 1)
+    #expect(Comparison.widening(dtypeError: 2) == 8 && Comparison.widening(dtypeError: 1e9) == 64)
+    #expect(Comparison.dtypeError(TensorValue(dtype: .i32, shape: [1], values: [1]), TensorValue(dtype: .i32, shape: [1], values: [2]), dtype: .i32) == nil)
+  }
 }
 
 extension Kernel {
@@ -127,4 +166,5 @@ extension Kernel {
       source: SourceFile(path: "rule.kev", text: text), kind: .spec, shapeOverrides: [:], stages: [.ir])
     return try Compiler.compile(request).kernel.binding([:], location: .unknown)
   }
+
 }

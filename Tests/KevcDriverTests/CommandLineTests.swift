@@ -34,6 +34,23 @@ import Testing
   /// `--cute-mma` picks the CuTe dot's instruction: wgmma by default (auto: the module is built for sm_90a), the
   /// SM80 atoms with `sm80` or where `--check-aot` names another architecture; another value, or the option on
   /// another target, is a located error.
+  /// `--gpu` sizes a GPU target's default schedule for one GPU: a 4096^3 bf16 matmul gets 128 x 256 tiles on
+  /// cuda:90 (its shared memory holds them at three stages) and keeps 128 x 128 when portable; unknown names and
+  /// the CPU target are errors.
+  @Test func gpuOptionSizesTheDefault() throws {
+    let args = ["compile", "bench/gpu/specs/matmul_bf16.kev", "--target", "triton", "--shape", "M=4096,N=4096,K=4096",
+                "--emit", "scheduled", "-o", "-"]
+    let portable = try runKevc(args)
+    let h100 = try runKevc(args + ["--gpu", "cuda:90"])
+    #expect(portable.status == 0 && h100.status == 0, "\(portable.stderr)\(h100.stderr)")
+    #expect(portable.stdout.contains("split(n, n.o, n.i, 128)") && h100.stdout.contains("split(n, n.o, n.i, 256)"))
+    #expect(try runKevc(args + ["--gpu", "sm_90"]).stdout == h100.stdout)
+    let unknown = try runKevc(args + ["--gpu", "volta"])
+    #expect(unknown.status != 0 && unknown.stderr.contains("unknown GPU 'volta'") && unknown.stderr.contains("[kevc.driver.unknown-gpu]"))
+    let cpu = try runKevc(["compile", "bench/gpu/specs/matmul_bf16.kev", "--gpu", "cuda:90", "--emit", "ir", "-o", "-"])
+    #expect(cpu.status != 0 && cpu.stderr.contains("--gpu needs --target triton, hip or cute"))
+  }
+
   @Test func cuteMMAOption() throws {
     let auto = try runKevc(["compile", "specs/batched_matmul.kev", "--target", "cute", "-o", "-"])
     #expect(auto.status == 0, "\(auto.stderr)")

@@ -42,4 +42,21 @@ import Testing
       }
     }
   }
+
+  /// A pass whose bound the dtype's own error widened says so; a plain pass and a failure print as before, and a
+  /// case's notes (a dtype error not measured) are shown.
+  @Test func aWidenedPassIsSaidAndNotesAreShown() {
+    func trial(_ result: [String: Any]) -> [String: Any] {
+      ["trials": [["distribution": "normal", "seed": 7, "results": ["y": result]]],
+       "notes": ["the dtype's own error was not measured (OutOfMemoryError: ...); the plain tolerance applies"]]
+    }
+    let widened: [String: Any] = ["cases": [trial(["passed": true, "max_abs": 3e-4, "max_rel": 1e-3, "widening": 9.5])],
+                                  "status": "ok"]
+    let text = GPUHarness.render(widened, kernelName: "k", shapeLabel: "bench")
+    #expect(text.contains("y: max abs 0.0003 rel 0.001 (within 9.5x the tolerance: the dtype's own error on this input)"))
+    #expect(text.contains("  note: the dtype's own error was not measured"))
+    let plain: [String: Any] = ["cases": [trial(["passed": true, "max_abs": 3e-4, "max_rel": 1e-3, "widening": 1.0])],
+                                "status": "ok"]
+    #expect(!GPUHarness.render(plain, kernelName: "k", shapeLabel: "bench").contains("within"))
+  }
 }

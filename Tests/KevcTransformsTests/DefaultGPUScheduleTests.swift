@@ -185,6 +185,24 @@ import Testing
     ])
   }
 
+  /// Wide matrix-unit tiles (128 x 256) for 2-byte operands only where the GPU holds them at three stages of k = 64
+  /// and they still give two programs per multiprocessor: on cuda:90 for a 4096^3 bf16 matmul; not when portable
+  /// (gfx942's LDS), not for f32 operands, not where 128 x 256 tiles would leave the GPU half idle.
+  @Test func wideMatrixTilesWhereTheGPUHoldsThem() {
+    let h100 = DefaultSchedule.contractionTiles(m: 4096, n: 4096, k: 4096, batch: 1, operandBytes: 2, .cudaSM90)
+    #expect(h100.m == 128 && h100.n == 256 && h100.k == 64 && h100.warps == 8 && h100.stages == 3, "\(h100)")
+    let portable = DefaultSchedule.contractionTiles(m: 4096, n: 4096, k: 4096, batch: 1, operandBytes: 2, .portable)
+    #expect(portable.n == 128, "\(portable)")
+    let f32 = DefaultSchedule.contractionTiles(
+      m: 4096, n: 4096, k: 4096, batch: 1, operandBytes: 4, matrixUnits: true, .cudaSM90)
+    #expect(f32.n == 128, "\(f32)")
+    // 1024 x 2048: 8 x 8 wide tiles = 64 programs, under 2 x 132.
+    let small = DefaultSchedule.contractionTiles(m: 1024, n: 2048, k: 4096, batch: 1, operandBytes: 2, .cudaSM90)
+    #expect(small.n == 128, "\(small)")
+    #expect(GPUCapability.named("sm_90a") == .cudaSM90 && GPUCapability.named("hip:gfx942") == .hipGfx942)
+    #expect(GPUCapability.named("cuda:90,gfx942") == .portable && GPUCapability.named("volta") == nil)
+  }
+
   /// Whatever the shapes and operand widths, the tiles' shared memory fits every target (227 KiB on sm_90 with
   /// the f32 accumulator's epilogue, 64 KiB of LDS on gfx942), and the tiles are powers of two of at least 16.
   @Test func contractionTilesFitSharedMemory() {
