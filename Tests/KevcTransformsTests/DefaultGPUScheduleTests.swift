@@ -469,11 +469,12 @@ import Testing
   /// Rule 2b: three row sums read by a mean over the rows (a cosine-similarity loss) are computed inside the
   /// mean's partials, one row at a time at the partials' serial row loop (b.o), each row's sums once: one kernel
   /// reads the rows (from memory once) instead of three kernels and the loss's. The partials are program ids
-  /// (1024 at 4096 rows; 4 rows each), the sums' rows blocks of 2048; sketch unfused keeps four kernels.
+  /// (1024 at 4096 rows; 4 rows each), the sums' rows whole blocks of 8192; sketch unfused keeps four kernels; rows
+  /// longer than a program holds whole (16384) keep their kernels.
   @Test func rowStatisticsAreComputedInsideTheLossPartials() throws {
     let cosine = """
       kernel @cos(%p: f32[B, D], %t: f32[B, D]) -> (%loss: f32) {
-        dims B = 4096, D = 16384
+        dims B = 4096, D = 8192
         %dot: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %t[b, d])
         %pp: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %p[b, d])
         %tt: f32[b < B] = sum<f32> [d in 0 .. $D] (%t[b, d] * %t[b, d])
@@ -483,10 +484,11 @@ import Testing
     let steps = try Self.trace(cosine)
     #expect(steps == [
       "rfactor(loss, b, 1024)", "compute_at(tt, loss.rf, b.o)", "compute_at(pp, loss.rf, b.o)",
-      "compute_at(dot, loss.rf, b.o)", "split(dot, d, 2048)", "bind(dot, d.i, block.x)", "split(pp, d, 2048)",
-      "bind(pp, d.i, block.x)", "split(tt, d, 2048)", "bind(tt, d.i, block.x)", "bind(loss.rf, b.i, grid.x)",
-      "launch(loss.rf, 8, 2)", "bind(loss, b.i, block.x)", "launch(loss, 4, 2)",
+      "compute_at(dot, loss.rf, b.o)", "bind(dot, d, block.x)", "bind(pp, d, block.x)", "bind(tt, d, block.x)",
+      "bind(loss.rf, b.i, grid.x)", "launch(loss.rf, 16, 2)", "bind(loss, b.i, block.x)", "launch(loss, 4, 2)",
     ])
+    let long = try Self.trace(cosine.replacingOccurrences(of: "D = 8192", with: "D = 16384"))
+    #expect(!long.contains { $0.hasPrefix("compute_at(") })
     let unfused = try Self.trace(cosine, sketch: Self.sketch("unfused"))
     #expect(!unfused.contains { $0.hasPrefix("compute_at(") })
     // A row max read by the row sum of exp(x - max) and by the loss (a cross entropy) goes inside with the sum,
