@@ -42,9 +42,15 @@ import KevcIR
 ///    the missing parallelism times a 64-lane block), one kernel, combined by a second (`y.rf` then `y`). Partials
 ///    that are still too few (a full reduction to a scalar whose longest axis gives at most a quarter of its
 ///    extent) are split again by the same rule, once (`y.rf.rf`).
+/// 2b. (before 2) Row statistics read by a reduction over their rows: a reduction with fewer outputs than programs to
+///    fill that reads reductions (each read by it alone) at one of its reduction axes and all its output axes (a
+///    loss's mean over per-row sums) becomes partials (`rfactor` over that axis) and each statistic is computed
+///    inside them at the serial row loop: one kernel reads each row from memory once (`statisticsIntoRowReductions`).
 /// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
-///    computes the one value it needs in a register (norms, softmax, attention's row max).
+///    computes the one value it needs in a register (norms, softmax, attention's row max). An elementwise consumer
+///    with rows shorter than the elementwise block whose reads of the statistic do not name its row loop takes
+///    several rows per program (the row loop split, the statistic computed at its outer part: still once a program).
 /// 4. Each definition computed at the root gets a kernel:
 ///    - a contraction (`dot(y)` legal; convolutions too, as implicit GEMMs over shifted windows) whose operands
 ///      each have output axes of their own of at least 16 iterations (a matrix times a vector is not: it is
@@ -61,7 +67,10 @@ import KevcIR
 ///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
-///      row statistics are computed in the program; the rest of the axis over program ids), plus a second block
+///      row statistics are computed in the program; beside a reduction block 64, unless a short window held whole
+///      leaves it more of the lane budget: `outputBlockBesideReduction`; a maximum or minimum over at most 16
+///      taps takes no reduction block, its taps unrolled; the rest of the axis over program ids; no block and the
+///      row loop serial when statistics are computed at a reduction loop), plus a second block
 ///      over the previous axis for small elementwise tiles; its largest
 ///      constant-bound reduction axis a block (the whole extent up to 8192, else serial over tiles of 2048; among
 ///      equal blocks the unit-stride one), and its other constant window axes too where they fit whole
@@ -157,7 +166,10 @@ extension DefaultSchedule {
     // 2. Split reductions that would leave the machine idle (partials, then a combine).
     // A partial reduction that still leaves the machine idle (a full reduction whose longest axis alone gives too
     // few partials) is split again, once: `y.rf.rf`, `y.rf`, `y`.
-    var splitting = k.definitions.filter { $0.reduction != nil }.map { ($0.name, 0) }
+    // 2b. Row statistics read by a reduction over those rows (a loss's mean over per-row sums) are computed inside
+    // its partials' programs, one row at a time: each row is read from memory once, by one program.
+    let rowReductions: Set<String> = sketch.fuseStatistics ? statisticsIntoRowReductions(capability, &k, &steps) : []
+    var splitting = k.definitions.filter { $0.reduction != nil && !rowReductions.contains($0.name) }.map { ($0.name, 0) }
     while sketch.splitReductions, !splitting.isEmpty {
       let (name, depth) = splitting.removeFirst()
       let before = Set(k.definitions.map(\.name))
@@ -174,6 +186,8 @@ extension DefaultSchedule {
       return nil
     }
     for d in kernel.definitions.reversed() where sketch.fuseStatistics && !isResult(d.name) {
+      // Statistics rule 2b placed inside a loss's partials stay there.
+      if let placed = current(d.name), placed.effectiveSchedule.placement != .root { continue }
       let consumers = readers(d.name)
       // A statistic that one consumer would recompute many times over (read at fewer of its program axes than it
       // has, with a long reduction) stays a kernel of its own for every consumer: a copy in the others would
@@ -194,16 +208,33 @@ extension DefaultSchedule {
           continue
         }
         // Several rows per program (a sketch): the row loop of a kernel is split once, statistics computed per
-        // program over its rows, when the rows' blocks stay within the lane budget.
-        if sketch.rowsPerProgram > 1, computedAt(c) == nil, !loop.hasSuffix(".o"), let lane = laneAxis(of: c, k),
-          let e = extent(loop, c), e >= 2 * sketch.rowsPerProgram,
-          nextPow2(extent(lane, c) ?? Int.max) * sketch.rowsPerProgram <= gpuLaneBudget,
-          attempt(.split(tensor: c.name, loop: loop, factor: sketch.rowsPerProgram))
+        // program over its rows, when the rows' blocks stay within the lane budget. By default where that costs
+        // nothing: an elementwise consumer whose rows are shorter than the elementwise block and whose reads of the
+        // statistic do not name the row loop (layer_norm3d's statistics per batch element, read by programs of
+        // 256-wide rows: each program combined the statistics' 64 partials for 256 outputs) takes rows up to the
+        // elementwise block, the statistic still one value per program.
+        var rows = sketch.rowsPerProgram
+        if rows <= 1, c.reduction == nil, let lane = laneAxis(of: c, k), let laneExtent = extent(lane, c),
+          laneExtent < sketch.elementwiseBlock,
+          !reads.contains(where: { $0.indices.contains { $0.indexNames.contains(Kernel.rootVariable(of: loop, in: c.effectiveSchedule)) } })
+        {
+          rows = sketch.elementwiseBlock / nextPow2(laneExtent)
+        }
+        let unsplit = (kernel: k, steps: steps.count)
+        if rows > 1, computedAt(c) == nil, !loop.hasSuffix(".o"), let lane = laneAxis(of: c, k),
+          let e = extent(loop, c), e >= 2 * rows,
+          nextPow2(extent(lane, c) ?? Int.max) * rows <= gpuLaneBudget,
+          attempt(.split(tensor: c.name, loop: loop, factor: rows))
         {
           loop += ".o"
         }
         if let split = c.effectiveSchedule.splits.first(where: { $0.inner == loop }) { loop = split.outer }
-        guard attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop)) else { continue }
+        guard attempt(.computeAt(tensor: d.name, consumer: consumer.name, loop: loop)) else {
+          // No statistic computed in the split rows: the split is undone (rule 4 tiles the consumer itself).
+          k = unsplit.kernel
+          steps.removeLast(steps.count - unsplit.steps)
+          continue
+        }
         if readers(d.name).allSatisfy({ $0.name == consumer.name || computedAt($0) == consumer.name }) { break }
       }
     }
@@ -366,6 +397,17 @@ extension DefaultSchedule {
     return Set(d.axes.map(\.name).filter { $0 != lane })
   }
 
+  /// The block of the contiguous output axis beside a reduction block of `reduced` iterations: 64 lanes (32 for a
+  /// non-contiguous output axis), so that a long reduction gets most of the lane budget; a short window held whole
+  /// (a pooling window of 8 taps: `reduced` at most a 64th of the budget) leaves the outputs the rest of the budget,
+  /// up to `block`. 64 outputs beside 8 taps made max_pool1d 12.6 million programs of 64 outputs each (29% of its
+  /// floor on an H100), where 1024 make them 16 times fewer and each moves 4 KiB.
+  static func outputBlockBesideReduction(_ reduced: Int, contiguous: Bool, block: Int) -> Int {
+    let narrow = contiguous ? 64 : 32
+    guard contiguous, reduced >= 1, reduced <= 16 else { return narrow }
+    return min(block, max(narrow, gpuLaneBudget / nextPow2(reduced)))
+  }
+
   static func warps(forLaneElements e: Int) -> Int {
     if e <= 64 { return 1 }
     if e <= 256 { return 2 }
@@ -388,8 +430,26 @@ extension DefaultSchedule {
     }
     func ext(_ loop: String) -> Int { (try? k.maxExtent(loop, in: k.definitions.first { $0.name == name } ?? d)) ?? 0 }
     let contiguous = gpuContiguousVariable(of: d)
-    let rLane = reductionLane(of: d, k)
-    let aLane = laneAxis(of: d, k)
+    // Producers computed at a serial reduction loop (rule 2b: statistics per row of a loss's partials) take every
+    // loop out to that one: the output axes are program ids, the reduction block lies inside it.
+    let loopNames = d.effectiveSchedule.loops.map(\.name)
+    let rowLoop = k.definitions.compactMap { p -> Int? in
+      guard case .computeAt(let c, let l) = p.effectiveSchedule.placement, c == name, isReductionLoop(l, of: d) else {
+        return nil
+      }
+      return loopNames.firstIndex(of: l)
+    }.max()
+    let aLane = rowLoop == nil ? laneAxis(of: d, k) : nil
+    // A maximum or minimum over a short window (at most 16 constant taps: a max pooling) beside its contiguous
+    // output axis keeps the taps serial and unrolled, each one load of the output block, as rule 3b's stencils do:
+    // a block of taps folds with the NaN-propagating combine across lanes, which cost more than serial
+    // accumulation where measured (windowLanes: max_pool3d 3.1x, max_pool2d 1.1x slower with window blocks).
+    let unrolledTaps =
+      (d.reduction?.op == .max || d.reduction?.op == .min) && stencilPoints(of: d, in: k) != nil && aLane != nil
+      && aLane == contiguous
+    let rLane = unrolledTaps ? nil : reductionLane(of: d, k).flatMap { r in
+      rowLoop.map { at in loopNames[...at].contains(r) ? nil : r } ?? r
+    }
     var lanes: [String] = []  // lane loops, in the order they will be placed (contiguous last)
     var laneElements = 1
     var axisBlock = 1
@@ -405,7 +465,10 @@ extension DefaultSchedule {
     // The contiguous axis block.
     if let a = aLane {
       // A row whose statistics are computed in the program stays whole (one program per row, statistics once).
-      let limit = rLane == nil ? (hasProducers ? gpuWholeReduction : block) : (a == contiguous ? 64 : 32)
+      let limit =
+        rLane == nil
+        ? (hasProducers ? gpuWholeReduction : block)
+        : outputBlockBesideReduction(rLane.map(ext) ?? 0, contiguous: a == contiguous, block: block)
       let e = ext(a)
       if e > limit {
         if attempt(.split(tensor: name, loop: a, factor: limit)) {
@@ -504,11 +567,19 @@ extension DefaultSchedule {
     for (i, l) in placedLanes.reversed().enumerated() where i < 3 {
       _ = attempt(.bind(tensor: name, loop: l, dimension: blockDims[i]))
     }
+    if unrolledTaps, let placedTaps = k.definitions.first(where: { $0.name == name }) {
+      for l in placedTaps.effectiveSchedule.loops where isReductionLoop(l.name, of: placedTaps) {
+        guard case .serial = l.kind, let e = try? k.maxExtent(l.name, in: placedTaps), e >= 2, e <= 16 else { continue }
+        _ = attempt(.unroll(tensor: name, loop: l.name, factor: e))
+      }
+    }
     // Producers computed inside count towards the program's elements.
     var elements = laneElements
     for p in k.definitions {
       guard case .computeAt(let c, _) = p.effectiveSchedule.placement, c == name, let r = reductionLane(of: p, k) else { continue }
-      elements = max(elements, min(gpuWholeReduction, nextPow2((try? k.maxExtent(r, in: p)) ?? 1)))
+      // Its block as rule 5 gives it: the whole reduction up to `gpuWholeReduction`, else tiles of `gpuReductionTile`.
+      let e = (try? k.maxExtent(r, in: p)) ?? 1
+      elements = max(elements, e > gpuWholeReduction ? gpuReductionTile : nextPow2(e))
     }
     _ = attempt(.launch(tensor: name, warps: warps(forLaneElements: elements), stages: 2))
   }
@@ -561,6 +632,122 @@ extension DefaultSchedule {
     var taps: Int? = 1
     for w in windows { taps = taps.flatMap { n in (try? k.maxExtent(w, in: d)).map { n * $0 } } }
     return (shared, channels, taps)
+  }
+
+  /// Rule 2b: a reduction `c` with fewer outputs than programs to fill whose body reads reductions `p` (row
+  /// statistics: `dot[b] = sum(d) x[b, d] * y[b, d]`, each read by `c` alone) at distinct variables that include
+  /// one of `c`'s reduction axes and all of its output axes (`loss = sum(b) f(dot[b], pp[b], tt[b])`, a log-sum-exp
+  /// `la[r]` beside the row `a[r, d]` itself; statistics read by no other definition and reading no other reduction,
+  /// except other such statistics: a row max read by the sum of exp(x - max) and by the loss) becomes partials (`rfactor` over that axis, enough to fill the
+  /// machine, each reducing at least 4 rows), and each `p` is computed inside the partials' programs at the serial
+  /// loop of its rows (`compute_at(p, c.rf, b.o)`), where each value is computed once and read once. Separate
+  /// kernels read every input once per statistic and once more for `c`; inside, a program reads a row right after
+  /// the statistics over it, from the cache. Taken only for rows a program holds whole (measured: cross_entropy_loss
+  /// 2x, triplet_margin_loss 1.34x; rows of 16384 in tiles did not gain), when every statistic can be placed so,
+  /// and every loop outside the one it is computed at is named by its read (nothing recomputed). Returns the
+  /// partials' names.
+  static func statisticsIntoRowReductions(
+    _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]
+  ) -> Set<String> {
+    var done: Set<String> = []
+    for c in k.definitions {
+      guard let r = c.reduction, !r.op.carriesState, c.effectiveSchedule.placement == .root, c.schedule == nil else {
+        continue
+      }
+      func ext(_ loop: String, _ d: Definition, _ kernel: Kernel) -> Int? { try? kernel.maxExtent(loop, in: d) }
+      var outputs = 1
+      for a in c.axes {
+        let (n, overflow) = outputs.multipliedReportingOverflow(by: max(1, ext(a.name, c, k) ?? Int.max))
+        outputs = overflow ? Int.max : n
+      }
+      guard outputs < capability.programsToFill else { continue }
+      let axisNames = Set(c.axes.map(\.name))
+      let reductionNames = r.axes.map(\.name)
+      // The statistics and the variables they are read at (one read pattern each).
+      var stats: [String] = []
+      var namesOf: [String: [String]] = [:]
+      for p in k.definitions where p.name != c.name && c.reads(p.name) {
+        // Rows a program holds whole (rule 5's block, at most `gpuWholeReduction`): measured on a GPU (A/B against
+        // main, bench/gpu/session-h59-ab): rows of 4096 and 8192 gained 2x (cross_entropy_loss) and 1.34x
+        // (triplet_margin_loss); rows of 16384 streamed in tiles, re-read per statistic, gained 1.02-1.10x
+        // (cosine_similarity_loss) and lost 0.90-0.98x (kl_div_loss).
+        guard let pr = p.reduction, p.effectiveSchedule.placement == .root, p.schedule == nil,
+          !k.results.contains(where: { $0.name == p.name }),
+          pr.axes.allSatisfy({ a in (try? k.maxExtent(a.name, in: p)).map { $0 <= gpuWholeReduction } ?? false })
+        else { continue }
+        let reads = c.expressions.flatMap(\.loads).filter { $0.tensor == p.name }
+        guard let first = reads.first, reads.allSatisfy({ $0.indices == first.indices }) else { continue }
+        var names: [String] = []
+        for i in first.indices {
+          guard case .index(let v) = i, !names.contains(v), axisNames.contains(v) || reductionNames.contains(v) else { break }
+          names.append(v)
+        }
+        guard names.count == first.indices.count, axisNames.isSubset(of: names),
+          names.contains(where: { reductionNames.contains($0) })
+        else { continue }
+        stats.append(p.name)
+        namesOf[p.name] = names
+      }
+      // Each statistic is read only by `c` and by other statistics, and reads no reduction but other statistics (a
+      // row max read by the sum of exp(x - max) and by the loss goes inside with it, computed once per row).
+      var changed = true
+      while changed {
+        changed = false
+        let set = Set(stats)
+        for p in stats {
+          guard let pd = k.definitions.first(where: { $0.name == p }) else { continue }
+          let readersOK = k.definitions.allSatisfy { $0.name == c.name || $0.name == p || set.contains($0.name) || !$0.reads(p) }
+          let readsOK = ScheduleEditing.readTensors(pd).allSatisfy { n in
+            set.contains(n) || !k.definitions.contains { $0.name == n && $0.reduction != nil }
+          }
+          if !readersOK || !readsOK {
+            stats.removeAll { $0 == p }
+            changed = true
+          }
+        }
+      }
+      // Readers before the statistics they read: one computed at the loop is then shared by its siblings there.
+      stats.reverse()
+      let readVariables = Set(stats.flatMap { namesOf[$0] ?? [] })
+      // The partials split the outermost reduction axis the statistics are read at.
+      guard !stats.isEmpty, let axis = reductionNames.first(where: { readVariables.contains($0) }),
+        let e = ext(axis, c, k)
+      else { continue }
+      func floorPow2(_ n: Int) -> Int { n < 1 ? 0 : 1 << (Int.bitWidth - 1 - n.leadingZeroBitCount) }
+      let factor = min(nextPow2((capability.programsToFill + outputs - 1) / outputs), floorPow2(e / 4))
+      guard factor >= 2 else { continue }
+      var trial = k
+      var local: [Transform] = []
+      func attempt(_ t: Transform) -> Bool {
+        guard let next = try? t.apply(to: trial) else { return false }
+        trial = next
+        local.append(t)
+        return true
+      }
+      guard attempt(.rfactor(tensor: c.name, loop: axis, factor: factor)) else { continue }
+      let partial = c.name + ".rf"
+      var ok = true
+      for p in stats where ok {
+        guard let cur = trial.definitions.first(where: { $0.name == partial }) else {
+          ok = false
+          break
+        }
+        let loops = cur.effectiveSchedule.loops.map(\.name)
+        let named = Set(cur.expressions.flatMap(\.loads).filter { $0.tensor == p }.flatMap { $0.indices.flatMap(\.indexNames) })
+        // Every loop up to the one the statistic is computed at is named by its read: one value per iteration.
+        guard let at = loops.lastIndex(where: { named.contains($0) }), loops[...at].allSatisfy({ named.contains($0) })
+        else {
+          ok = false
+          break
+        }
+        ok = attempt(.computeAt(tensor: p, consumer: partial, loop: loops[at]))
+      }
+      guard ok else { continue }
+      k = trial
+      steps += local
+      done.insert(partial)
+    }
+    return done
   }
 
   /// Rule 3c: a reduction `p` left at the root whose one reader `c` is elementwise and reads it at distinct axes
@@ -858,7 +1045,9 @@ extension DefaultSchedule {
     }
     // The block `scheduleRoot` would give the contiguous output axis.
     let aLane = laneAxis(of: d, k)
-    let limit = reductionLane(of: d, k) == nil ? gpuBlock : (aLane == contiguous ? 64 : 32)
+    let limit = reductionLane(of: d, k).map { r in
+      outputBlockBesideReduction(ext(r) ?? 0, contiguous: aLane == contiguous, block: gpuBlock)
+    } ?? gpuBlock
     let lane = aLane.flatMap { ext($0) }.map { min(nextPow2($0), limit) } ?? 1
     let programs = max(1, outputs / lane)
     guard programs < capability.programsToFill, reduced * lane >= 1 << 18 else { return }

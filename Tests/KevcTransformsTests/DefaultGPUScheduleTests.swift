@@ -345,6 +345,24 @@ import Testing
     ])
   }
 
+  /// Rule 3's default rows: statistics per batch element (read at b only) computed in an elementwise consumer
+  /// whose rows (j, 256) are shorter than the elementwise block: the row loop i is split by 4 (1024 elements a
+  /// program), the statistics computed once per program at i.o, as before one value per program; statistics read
+  /// at the row loop itself (a layer norm over rows, `Self.norm`) keep one row per program.
+  @Test func statisticsNotReadAtTheRowLoopTakeSeveralRows() throws {
+    let steps = try Self.trace("""
+      kernel @ln(%x: f32[B, F, D1, D2]) -> (%y: f32[B, F, D1, D2]) {
+        dims B = 16, F = 64, D1 = 256, D2 = 256
+        %s: f32[b < B] = sum<f32> [f in 0 .. $F, i in 0 .. $D1, j in 0 .. $D2] %x[b, f, i, j]
+        %y: f32[b < B, f < F, i < D1, j < D2] = (%x[b, f, i, j] - %s[b])
+      }
+      """)
+    #expect(steps.contains("split(y, i, 4)"), "\(steps)")
+    #expect(steps.contains { $0.hasPrefix("compute_at(") && $0.hasSuffix(", y, i.o)") }, "\(steps)")
+    #expect(steps.contains("bind(y, i.i, block.y)") && steps.contains("bind(y, j, block.x)"), "\(steps)")
+    #expect(!(try Self.trace(Self.norm)).contains { $0.hasPrefix("split(y, m") })
+  }
+
   /// Sketch unfused: each statistic a kernel of its own.
   @Test func unfusedSketch() throws {
     #expect(try Self.trace(Self.norm, sketch: Self.sketch("unfused")) == [
@@ -476,6 +494,79 @@ import Testing
     #expect(!(try Self.trace(Self.mmCast, sketch: .defaultSketch(forTarget: "hip"))).contains { $0.hasPrefix("compute_at(") })
   }
 
+  /// Rule 2b: three row sums read by a mean over the rows (a cosine-similarity loss) are computed inside the
+  /// mean's partials, one row at a time at the partials' serial row loop (b.o), each row's sums once: one kernel
+  /// reads the rows (from memory once) instead of three kernels and the loss's. The partials are program ids
+  /// (1024 at 4096 rows; 4 rows each), the sums' rows whole blocks of 8192; sketch unfused keeps four kernels; rows
+  /// longer than a program holds whole (16384) keep their kernels.
+  @Test func rowStatisticsAreComputedInsideTheLossPartials() throws {
+    let cosine = """
+      kernel @cos(%p: f32[B, D], %t: f32[B, D]) -> (%loss: f32) {
+        dims B = 4096, D = 8192
+        %dot: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %t[b, d])
+        %pp: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %p[b, d])
+        %tt: f32[b < B] = sum<f32> [d in 0 .. $D] (%t[b, d] * %t[b, d])
+        %loss: f32[] = sum<f32> [b in 0 .. $B] (%dot[b] / max(sqrt((%pp[b] * %tt[b])), 1e-08:f32))
+      }
+      """
+    let steps = try Self.trace(cosine)
+    #expect(steps == [
+      "rfactor(loss, b, 1024)", "compute_at(tt, loss.rf, b.o)", "compute_at(pp, loss.rf, b.o)",
+      "compute_at(dot, loss.rf, b.o)", "bind(dot, d, block.x)", "bind(pp, d, block.x)", "bind(tt, d, block.x)",
+      "bind(loss.rf, b.i, grid.x)", "launch(loss.rf, 16, 2)", "bind(loss, b.i, block.x)", "launch(loss, 4, 2)",
+    ])
+    let long = try Self.trace(cosine.replacingOccurrences(of: "D = 8192", with: "D = 16384"))
+    #expect(!long.contains { $0.hasPrefix("compute_at(") })
+    let unfused = try Self.trace(cosine, sketch: Self.sketch("unfused"))
+    #expect(!unfused.contains { $0.hasPrefix("compute_at(") })
+    // A row max read by the row sum of exp(x - max) and by the loss (a cross entropy) goes inside with the sum,
+    // computed once per row and shared by both (no copy for the sum).
+    let entropy = try Self.trace("""
+      kernel @ce(%x: f32[B, V]) -> (%loss: f32) {
+        dims B = 4096, V = 4096
+        %mx: f32[b < B] = max<f32> [v in 0 .. $V] %x[b, v]
+        %se: f32[b < B] = sum<f32> [v in 0 .. $V] exp((%x[b, v] - %mx[b]))
+        %loss: f32[] = sum<f32> [b in 0 .. $B] (%mx[b] + log(%se[b]))
+      }
+      """)
+    #expect(Array(entropy.prefix(3)) == ["rfactor(loss, b, 1024)", "compute_at(se, loss.rf, b.o)", "compute_at(mx, loss.rf, b.o)"])
+    #expect(!entropy.contains { $0.hasPrefix("compute_at(mx, se") })
+    // A statistic read at the loss's rows but also by another definition stays a kernel of its own.
+    let shared = """
+      kernel @cos2(%p: f32[B, D]) -> (%loss: f32, %y: f32[B]) {
+        dims B = 4096, D = 16384
+        %pp: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %p[b, d])
+        %loss: f32[] = sum<f32> [b in 0 .. $B] sqrt(%pp[b])
+        %y: f32[b < B] = (%pp[b] * 2.0:f32)
+      }
+      """
+    #expect(!(try Self.trace(shared)).contains { $0.hasPrefix("compute_at(pp, loss") })
+  }
+
+  /// Rule 4 beside a short window: a max pooling of 8 dilated taps along its contiguous output axis keeps its taps
+  /// serial and unrolled (each one load of the output block, no cross-lane NaN-propagating combine) and gives the
+  /// outputs the elementwise block (1024, not the 64 a long reduction leaves them); a sum over a short window keeps
+  /// the window a block and gives the outputs the rest of the lane budget (8192 / 8 taps: 1024).
+  @Test func shortWindowLeavesTheOutputsAWideBlock() throws {
+    let steps = try Self.trace("""
+      kernel @maxpool(%x: f32[N, C, L]) -> (%y: f32[N, C, (L - 13)]) {
+        dims N = 64, C = 192, L = 65536
+        %y: f32[n < N, c < C, l < (L - 13)] = max<f32> [k in 0 .. 8] %x[n, c, ((l + (3:i64 * k)) - 4:i64)] else -inf:f32
+      }
+      """)
+    #expect(steps == [
+      "split(y, l, 1024)", "reorder(y, [c, n, l.o, k, l.i])", "bind(y, c, grid.x)", "bind(y, n, grid.y)",
+      "bind(y, l.o, grid.z)", "bind(y, l.i, block.x)", "unroll(y, k, 8)", "launch(y, 4, 2)",
+    ])
+    let sum = try Self.trace("""
+      kernel @sumpool(%x: f32[N, C, L]) -> (%y: f32[N, C, (L - 13)]) {
+        dims N = 64, C = 192, L = 65536
+        %y: f32[n < N, c < C, l < (L - 13)] = sum<f32> [k in 0 .. 8] %x[n, c, ((l + (3:i64 * k)) - 4:i64)]
+      }
+      """)
+    #expect(sum.contains("split(y, l, 1024)") && sum.contains("bind(y, k, block.y)") && sum.contains("bind(y, l.i, block.x)"))
+  }
+
   /// Rule 4's window blocks: a strided pooling (`x[.., 11 * i + p, 11 * j + q]`) reduces over its unit-stride
   /// window axis q as the innermost block (adjacent reads; the output axis j walks 11 apart), and a window small
   /// enough to fit the lane budget whole (3 x 3 x 3) is reduced in blocks rather than serial tap loops, at most
@@ -489,7 +580,8 @@ import Testing
       """
     let steps = try Self.trace(pool2)
     #expect(steps.contains("bind(y, q, block.x)"))
-    #expect(steps.contains("bind(y, j.i, block.y)"))
+    // The output row (186 windows) whole beside the 11-tap block (16 padded: 512 outputs fit the lane budget).
+    #expect(steps.contains("bind(y, j, block.y)"))
     #expect(!steps.contains { $0.hasPrefix("bind(y, p, ") })
     let pool3 = """
       kernel @pool(%x: f32[N, C, D, H, W]) -> (%y: f32[N, C, (D - 2), (H - 2), (W - 2)]) {

@@ -159,6 +159,26 @@ import Testing
     #expect(status == 0, "\(log)")
   }
 
+  /// Rule 2b: the cosine-similarity loss's three row sums computed inside the mean's partials (9 rows: 2 partials,
+  /// the second with a tail of rows past the last), under Triton's interpreter against torch.
+  @Test func rowStatisticsInsideLossPartialsRunUnderTritonsInterpreter() throws {
+    let (text, module) = try Self.defaultModule("cosine_similarity_loss", ["B": 9, "D": 40])
+    #expect(text.contains("rfactor(_r0, b, 2)\ncompute_at(tt, _r0.rf, b.o)"), "\(text)")
+    #expect(!module.contains("def kevc_cosine_similarity_loss_dot("), "the row sums have no kernel of their own")
+    guard TritonTestSupport.tritonVersion != nil else { return }
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "cosl", script: """
+      import torch, cosl
+      torch.manual_seed(0)
+      p, t = torch.randn(9, 40), torch.randn(9, 40)
+      loss = torch.empty(())
+      cosl.launch(predictions=p, targets=t, loss=loss)
+      ref = torch.mean(1 - torch.nn.functional.cosine_similarity(p.double(), t.double(), dim=1))
+      err = abs(loss.double().item() - ref.item())
+      assert err < 1e-5, (loss.item(), ref.item())
+      """)
+    #expect(status == 0, "\(log)")
+  }
+
   /// Rule 3c's one-kernel RMS norm over channels (the default schedule of specs/kernelbench/rms_norm_channels.kev,
   /// blocks of 512 along the row, the 600-wide row with a tail) under Triton's interpreter, against torch.
   @Test func columnStatisticsRunUnderTritonsInterpreter() throws {
