@@ -668,7 +668,7 @@ extension DefaultSchedule {
       var namesOf: [String: [String]] = [:]
       for p in k.definitions where p.name != c.name && c.reads(p.name) {
         // Rows a program holds whole (rule 5's block, at most `gpuWholeReduction`): measured on a GPU (A/B against
-        // main, bench/gpu/session-h59-ab): rows of 4096 and 8192 gained 2x (cross_entropy_loss) and 1.34x
+        // main, bench/gpu/session-h100-2026-12-07c/h59.md): rows of 4096 and 8192 gained 2x (cross_entropy_loss) and 1.34x
         // (triplet_margin_loss); rows of 16384 streamed in tiles, re-read per statistic, gained 1.02-1.10x
         // (cosine_similarity_loss) and lost 0.90-0.98x (kl_div_loss).
         guard let pr = p.reduction, p.effectiveSchedule.placement == .root, p.schedule == nil,
