@@ -151,14 +151,7 @@ struct InputOptions: ParsableArguments {
         throw DiagnosticError(
           .error(DiagnosticID("driver", "bad-option"), "--gpu needs --target triton, hip or cute", at: commandLine))
       }
-      guard let capability = GPUCapability.named(gpu) else {
-        throw DiagnosticError(
-          .error(
-            DiagnosticID("driver", "unknown-gpu"),
-            "unknown GPU '\(gpu)'; available: \(GPUCapability.known.map(\.name).joined(separator: ", ")) (or sm_90, gfx942)",
-            at: commandLine))
-      }
-      request.gpu = capability
+      request.gpu = try gpuCapability(gpu, at: commandLine)
     }
     guard let mma = CuTeMMA(rawValue: cuteMMA) else {
       throw DiagnosticError(.error(DiagnosticID("driver", "bad-option"), "--cute-mma must be auto, sm80 or wgmma", at: commandLine))
@@ -216,4 +209,16 @@ func readTraceFile(_ path: String, what: String, at location: SourceLocation) th
     throw DiagnosticError(.error(DiagnosticID("driver", "no-such-file"), "cannot read \(what) '\(path)'", at: location))
   }
   return try Trace.parse(SourceFile(path: path, text: String(decoding: data, as: UTF8.self)))
+}
+
+/// The GPU `--gpu NAME` names (`GPUCapability.named`), or a located `kevc.driver.unknown-gpu` error.
+func gpuCapability(_ name: String, at location: SourceLocation) throws(DiagnosticError) -> GPUCapability {
+  guard let capability = GPUCapability.named(name) else {
+    throw DiagnosticError(
+      .error(
+        DiagnosticID("driver", "unknown-gpu"),
+        "unknown GPU '\(name)'; available: \(GPUCapability.known.map(\.name).joined(separator: ", ")) (or sm_90, gfx942)",
+        at: location))
+  }
+  return capability
 }

@@ -82,17 +82,7 @@ struct Opt: ParsableCommand {
                 DiagnosticID("driver", "unknown-sketch"),
                 "unknown sketch '\(name)'; available: \(GPUSketch.names)", at: here))
           }
-          var capability = GPUCapability.portable
-          if let gpu {
-            guard let c = GPUCapability.named(gpu) else {
-              throw DiagnosticError(
-                .error(
-                  DiagnosticID("driver", "unknown-gpu"),
-                  "unknown GPU '\(gpu)'; available: \(GPUCapability.known.map(\.name).joined(separator: ", ")) (or sm_90, gfx942)",
-                  at: here))
-            }
-            capability = c
-          }
+          let capability = try gpu.map { n throws(DiagnosticError) in try gpuCapability(n, at: here) } ?? .portable
           trace = DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
         default:
           throw DiagnosticError(

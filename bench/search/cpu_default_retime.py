@@ -11,24 +11,18 @@ to OUT/retime.jsonl and a table row to OUT/retime.md (medians; `x NAME` columns:
 """
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_noseeds_confirm import run as run_trace  # noqa: E402  (one `kevc run --trials 0`, its time per call)
 
 
 def run(kevc, spec, shape, trace):
-    cmd = [kevc, "run", spec, "--shape", shape, "--trials", "0"] + ([] if trace == "-" else ["--schedule", trace])
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        return None
-    m = re.search(r"time per call: ([0-9.]+) (us|ms|s)", p.stdout)
-    return float(m.group(1)) * UNITS[m.group(2)] if m else None
+    """`trace` "-" is the default schedule."""
+    return run_trace(kevc, spec, shape, None if trace == "-" else trace)
 
 
 def main():

@@ -86,6 +86,21 @@ DTYPE_ERROR_FACTOR = 4.0
 DTYPE_ERROR_CAP = 64.0
 
 
+def _rms_of_finite(torch, flat_r, device):
+    """The rms of a flat reference's finite elements as a 0-d float64 tensor on `device` (0 when none is finite),
+    summed slice by slice (CHUNK) without a host round trip."""
+    f64 = torch.float64
+    sumsq = torch.zeros((), dtype=f64, device=device)
+    count = torch.zeros((), dtype=torch.int64, device=device)
+    for lo in range(0, flat_r.numel(), CHUNK):
+        r = flat_r[lo:lo + CHUNK].to(device=device, dtype=f64)
+        finite = torch.isfinite(r)
+        sumsq += torch.where(finite, r, 0.0).square().sum()
+        count += finite.sum()
+        del r, finite
+    return torch.where(count > 0, torch.sqrt(sumsq / count.clamp(min=1)), torch.zeros((), dtype=f64, device=device))
+
+
 def widening(dtype_error):
     """The factor the element rule's bound is multiplied by, for a result whose straightforward evaluation in its
     dtypes has the worst normalised error `dtype_error` (None: not measured): 1 unless that error exceeds
@@ -109,14 +124,7 @@ def dtype_error(evaluated, reference, dtype, tolerance=None):
     device = flat_e.device
     f64 = torch.float64
     n = flat_e.numel()
-    sumsq = torch.zeros((), dtype=f64, device=device)
-    count = torch.zeros((), dtype=torch.int64, device=device)
-    for lo in range(0, n, CHUNK):
-        r = flat_r[lo:lo + CHUNK].to(device=device, dtype=f64)
-        finite = torch.isfinite(r)
-        sumsq += torch.where(finite, r, 0.0).square().sum()
-        count += finite.sum()
-    scale = torch.sqrt(sumsq / count.clamp(min=1))
+    scale = _rms_of_finite(torch, flat_r, device)
     worst = torch.zeros((), dtype=f64, device=device)
     for lo in range(0, n, CHUNK):
         e = flat_e[lo:lo + CHUNK].to(f64)
@@ -150,15 +158,7 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     f64 = torch.float64
     # Pass 1: the scale term, the rms of the reference's finite elements, summed on the device (no host round trip
     # per slice: one synchronisation at the end of the comparison, where a slice used to cost five).
-    sumsq = torch.zeros((), dtype=f64, device=device)
-    count = torch.zeros((), dtype=torch.int64, device=device)
-    for lo in range(0, n, CHUNK):
-        r = flat_r[lo:lo + CHUNK].to(device=device, dtype=f64)
-        finite = torch.isfinite(r)
-        sumsq += torch.where(finite, r, 0.0).square().sum()
-        count += finite.sum()
-        del r, finite
-    scale_t = torch.where(count > 0, torch.sqrt(sumsq / count.clamp(min=1)), torch.zeros((), dtype=f64, device=device))
+    scale_t = _rms_of_finite(torch, flat_r, device)
     if torch.is_tensor(any_value):
         any_value = any_value.reshape(-1) if bool(any_value.any()) else None
     elif any_value is not None:
