@@ -89,7 +89,8 @@ struct HIPSyntax: KernelSyntax {
         let inside = zip(indices, shape).map { "(\($0) >= 0 && \($0) < \($1)LL)" }
         guard !inside.isEmpty else { return (read, t) }
         let other = Self.literal(pad ?? .zero(t))
-        return ("(\(inside.joined(separator: " && ")) ? \(read) : \(Self.register(t))(\(other)))", t)
+        // A C-style cast: a function-style one is not C++ for a two-word type (`long long(0LL)`).
+        return ("(\(inside.joined(separator: " && ")) ? \(read) : ((\(Self.register(t)))(\(other))))", t)
       }
     case .unary(let op, let a):
       let (x, t) = try expr(a)
@@ -132,7 +133,7 @@ struct HIPSyntax: KernelSyntax {
       let (x, t) = try expr(a)
       let (y, _) = try expr(b)
       let r = Self.register(t)
-      return ("(\(cond) ? \(r)(\(x)) : \(r)(\(y)))", t)
+      return ("(\(cond) ? ((\(r))(\(x))) : ((\(r))(\(y))))", t)
     case .cast(let t, let a):
       let (x, s) = try expr(a)
       return (Self.convert(x, from: s, to: t), t)

@@ -9,7 +9,7 @@ __global__ void kevc_cumsum_p0(const float* __restrict__ b_x, float* __restrict_
     float b_y_acc[1];
     b_y_acc[0] = (0x0p+0f);
     for (long long v_j = 0LL, v_j_end = 0LL; v_j < v_j_end; ++v_j) {
-      b_y_acc[0] = (b_y_acc[0] + ((v_m >= 0 && v_m < 29LL) && (v_j >= 0 && v_j < 203LL) ? b_x[(v_m) * 203LL + v_j] : float((0x0p+0f))));
+      b_y_acc[0] = (b_y_acc[0] + ((v_m >= 0 && v_m < 29LL) && (v_j >= 0 && v_j < 203LL) ? b_x[(v_m) * 203LL + v_j] : ((float)((0x0p+0f)))));
     }
     for (long long v_n = 0LL, v_n_end = 203LL; v_n < v_n_end; ++v_n) {
       for (long long v_j_1 = kevc_imax<long long>(0LL, v_n), v_j_1_end = kevc_add<long long>(v_n, 1LL); v_j_1 < v_j_1_end; ++v_j_1) {

@@ -19,7 +19,7 @@ __global__ void kevc_embedding_bag_p1(const float* __restrict__ b_table, const i
     for (long long v_j = ((long long)(b_offsets[v_b_1])), v_j_end = ((long long)(b_offsets[kevc_add<long long>(v_b_1, 1LL)])); v_j < v_j_end; ++v_j) {
       KEVC_SYNC();
       for (long long v_d_1 = (0LL) + KEVC_TID_X, v_d_1_end = 37LL; v_d_1 < v_d_1_end; v_d_1 += KEVC_BLOCK(64)) {
-        b_out[(v_b_1) * 37LL + v_d_1] = (b_out[(v_b_1) * 37LL + v_d_1] + ((((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : int(((int)0))))) >= 0 && ((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : int(((int)0))))) < 1000LL) && (v_d_1 >= 0 && v_d_1 < 37LL) ? b_table[(((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : int(((int)0)))))) * 37LL + v_d_1] : float((0x0p+0f))));
+        b_out[(v_b_1) * 37LL + v_d_1] = (b_out[(v_b_1) * 37LL + v_d_1] + ((((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : ((int)(((int)0)))))) >= 0 && ((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : ((int)(((int)0)))))) < 1000LL) && (v_d_1 >= 0 && v_d_1 < 37LL) ? b_table[(((long long)(((v_j >= 0 && v_j < 117LL) ? b_indices[v_j] : ((int)(((int)0))))))) * 37LL + v_d_1] : ((float)((0x0p+0f)))));
       }
       KEVC_SYNC();
     }
