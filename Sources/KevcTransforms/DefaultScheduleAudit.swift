@@ -21,7 +21,7 @@ import KevcIR
 /// Estimates: shared memory of a `dot` is `GPUCapability.dotSharedMemory` (fitted to Triton's own numbers); of a
 /// block reduction, one accumulator per block element (Triton's cross-warp reduction scratch, an upper bound);
 /// registers per thread are the block's elements over the program's threads times the tensors live at once (the
-/// loads of the body plus the accumulator), a rough upper bound that does not count Triton's reuse. `floor` is the
+/// body's distinct loads plus the accumulator), a rough upper bound that does not count Triton's other reuse. `floor` is the
 /// cost analysis's workload floor over its estimate of the schedule (`ScheduleCost.estimate`, H100-class machine),
 /// the fraction of the roofline the schedule is predicted to reach.
 public struct ScheduleAudit: Sendable, Hashable {
@@ -122,7 +122,9 @@ public struct ScheduleAudit: Sendable, Hashable {
           if !capability.fitsDot(m: m, n: n, k: kk, stages: stages, operandBytes: bytes) { rowFlags.append("shared") }
           registers = max(registers, (m * n + 2 * (m * kk + kk * n) / max(1, stages)) / max(1, threads))
         } else {
-          let live = q.body.loads.count + 1
+          // One register set per distinct load (a value read three times, `where(h >= 0, h, 0.1 * h)`, is loaded
+          // once), plus the result.
+          let live = Set(q.body.loads).count + 1
           registers = max(registers, (block / max(1, threads)) * live)
           if q.reduction != nil, blocks.count > 0 { shared = max(shared, block * accumulator) }
         }

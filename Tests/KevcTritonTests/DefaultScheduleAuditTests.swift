@@ -42,9 +42,10 @@ import Testing
 
   /// `kevc --gpu`: the default sized for one GPU stays within that GPU's hard limits (its shared memory and
   /// Triton's tensor limit: beyond them a module does not compile), for every spec at its bench shape. The register
-  /// estimate is left out here: with cuda:90's 32-wide warps it flags schedules that are identical to the portable
-  /// default's and ran without spilling on an H100 (gemm_multiply_leaky_relu, 1.83x torch.compile in
-  /// bench/gpu/session-h100-2026-12-07): it is calibrated on `portable`, checked above.
+  /// estimate is left out here: with cuda:90's 32-wide warps it flags schedules identical to the portable default's
+  /// that ran without trouble on an H100 (conv2d_relu_bias_add's and matmul_bias_gelu's epilogues): it is calibrated
+  /// on `portable`, checked above. (It counted a value read three times, `where(h >= 0, h, 0.1 * h)`, as three live
+  /// tensors; distinct loads since, which cleared gemm_multiply_leaky_relu, 1.83x torch.compile on an H100.)
   @Test func everyDefaultSizedForOneGPUIsWithinItsLimits() throws {
     for capability in GPUCapability.known {
       for spec in TritonTestSupport.specs {
