@@ -99,9 +99,9 @@ public struct Comparison: Hashable, Sendable, CustomStringConvertible {
     _ actual: TensorValue, _ reference: TensorValue, dtype: DType, tolerance: DType? = nil, leeway: Leeway = Leeway(),
     dtypeError: Double? = nil
   ) -> Comparison {
-    var c = compareWithin(actual, reference, dtype: dtype, tolerance: tolerance, leeway: leeway,
-                          widening: dtype.isFloat ? widening(dtypeError: dtypeError) : 1)
-    c.widening = dtype.isFloat ? widening(dtypeError: dtypeError) : 1
+    let factor = dtype.isFloat ? widening(dtypeError: dtypeError) : 1
+    var c = compareWithin(actual, reference, dtype: dtype, tolerance: tolerance, leeway: leeway, widening: factor)
+    c.widening = factor
     return c
   }
 

@@ -718,12 +718,7 @@ extension DefaultSchedule {
       guard factor >= 2 else { continue }
       var trial = k
       var local: [Transform] = []
-      func attempt(_ t: Transform) -> Bool {
-        guard let next = try? t.apply(to: trial) else { return false }
-        trial = next
-        local.append(t)
-        return true
-      }
+      func attempt(_ t: Transform) -> Bool { DefaultSchedule.attempt(t, &trial, &local) }
       guard attempt(.rfactor(tensor: c.name, loop: axis, factor: factor)) else { continue }
       let partial = c.name + ".rf"
       var ok = true
