@@ -69,7 +69,7 @@ def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None, target=
     files = os.listdir(workdir)
     kernel = next(os.path.join(workdir, f) for f in files if f.endswith(suffix))
     ref = next(os.path.join(workdir, f) for f in files if f.endswith(".ref.py"))
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(x for x in (os.path.join(ROOT, "python"), os.environ.get("PYTHONPATH")) if x))
     if lock:
         env["KEVC_GPU_LOCK"] = lock  # concurrent configurations: checks overlap, timings own the GPU
     h = subprocess.run([sys.executable, "-m", "kevc_gpu", "run", "--kernel", kernel, "--reference", ref,
