@@ -8,8 +8,8 @@ import KevcIR
 /// combined by `+`, identity 0), and `c` reads `c.rows` in its place. One loop over the row then carries every
 /// accumulator: each step reads the inputs once and updates them all, where the sums as kernels of their own read
 /// the row once each. The sums left unread are removed. What is computed does not change beyond the order of
-/// additions: each component is the same sum of the same terms, and the yield applies the same operations to them
-/// (a sum whose type differs from its accumulator is cast to its type in the yield, as its own store did).
+/// additions: each component is the same sum of the same terms (a sum's type is its accumulator's), and the yield
+/// applies the same operations to them.
 ///
 /// Legal when `c` and the sums have no schedule yet, there are at least two such sums, each has a float
 /// accumulator and is read by `c` alone (at one index tuple, the same for all, and only in `c`'s body), none is a
@@ -47,18 +47,23 @@ extension ScheduleEditing {
       }
       let reads = c.body.loads.filter { $0.tensor == name }
       let everywhere = c.expressions.flatMap(\.loads).filter { $0.tensor == name }
-      guard r.accumulator.isFloat, r.scanAxis == nil, d.schedule == nil || d.schedule == .natural(for: d),
-        !isResult(name), let first = reads.first, reads.count == everywhere.count,
-        reads.allSatisfy({ $0.indices == first.indices }),
-        !kernel.definitions.contains(where: { $0.name != c.name && $0.name != name && $0.reads(name) }),
-        !kernel.definitions.contains(where: { x in
+      let why: String? =
+        !r.accumulator.isFloat || r.scanAxis != nil ? "not a float sum" :
+        !(d.schedule == nil || d.schedule == .natural(for: d)) ? "already scheduled" :
+        isResult(name) ? "a result" :
+        reads.isEmpty || reads.count != everywhere.count || !reads.allSatisfy({ $0.indices == reads[0].indices })
+          ? "read at several indices or outside the body" :
+        kernel.definitions.contains(where: { $0.name != c.name && $0.name != name && $0.reads(name) })
+          ? "read by another definition" :
+        kernel.definitions.contains(where: { x in
           if case .computeAt(let at, _) = x.effectiveSchedule.placement { return at == name }
           return false
-        })
-      else {
-        problems.append(name)
+        }) ? "has definitions computed inside it" : nil
+      if let why {
+        problems.append("\(name): \(why)")
         continue
       }
+      guard let first = reads.first else { continue }
       siblings.append((d, first.indices))
     }
     // Those read at the first qualifying sum's indices, over its domain, reading none of the others.
@@ -77,7 +82,10 @@ extension ScheduleEditing {
       let sameDomain = zip(r.axes, leadReduction.axes).allSatisfy { a, b in
         a.lowerBound.substituting(substitution) == b.lowerBound && a.upperBound.substituting(substitution) == b.upperBound
       }
-      guard sameDomain else { continue }
+      guard sameDomain else {
+        problems.append("\(d.name): another reduction domain than \(lead.definition.name)'s")
+        continue
+      }
       group.append(d)
       substitutions.append(substitution)
     }
@@ -86,7 +94,7 @@ extension ScheduleEditing {
       throw fail("'\(d.name)' reads another of the sums '\(tensor)' reads; siblings must be independent")
     }
     guard group.count >= 2 else {
-      let why = problems.isEmpty ? "" : " (not eligible: \(problems.joined(separator: ", ")))"
+      let why = problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"
       throw fail("'\(tensor)' reads fewer than two sums over the same rows at the same indices\(why)")
     }
     // The smallest subexpression of c's body holding every read of the group; it must read nothing else.
@@ -131,11 +139,8 @@ extension ScheduleEditing {
       combine.append(.binary(.add, .scalar(Combiner.left(componentNames[k])), .scalar(Combiner.right(componentNames[k]))))
     }
     let yield = sub.rewritten { node in
-      guard case .load(let l) = node, let k = names.firstIndex(of: l.tensor), let r = group[k].reduction else {
-        return nil
-      }
-      let state = Expr.scalar(componentNames[k])
-      return group[k].dtype == r.accumulator ? state : .cast(group[k].dtype, state)
+      guard case .load(let l) = node, let k = names.firstIndex(of: l.tensor) else { return nil }
+      return .scalar(componentNames[k])
     }
     guard let body = elements.first else { return }
     let taken = Set(kernel.definitions.map(\.name) + kernel.params.map(\.name) + kernel.results.map(\.name))
