@@ -36,6 +36,9 @@ import KevcIR
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
 ///    full reduction), or the producer is cheap (at most two loads and a few operations, e.g. a mean from a row
 ///    sum). An inline that would stop a consumer from being a `dot` contraction is not made.
+/// O2. (after rule 1) Sibling sums over rows longer than `gpuWholeReduction`, read by one definition only through one
+///    expression of them (a cosine similarity's three sums), become one tuple reduction yielding it
+///    (`fuse_siblings`): one streamed pass over the row carries every accumulator (`fuseSiblingsOverLongRows`).
 /// 2. Split reductions that would leave the machine idle: a root reduction whose programs (outputs over the
 ///    contiguous block) are fewer than `programsToFill` while each would reduce at least 2^18 elements becomes
 ///    `rfactor`: partial reductions over a non-contiguous reduction axis (or, failing that, the contiguous one, by
