@@ -47,3 +47,20 @@ def test_bench_default_matches_the_reference_under_the_interpreter(tmp_path, sma
                           "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
                          timeout=900)
     assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+
+
+def test_triplet_distances_over_long_rows_match_the_reference(tmp_path):
+    """The same rule on another structure: triplet_margin_loss's two row distances (sums over anchor - positive
+    and anchor - negative, read through sqrt in the loss's max(dp - dn + 1, 0)) at rows of 16384 (its bench rows are
+    8192, left to rule 2b) become one tuple reduction reading the three inputs once; under the interpreter."""
+    spec = os.path.join(ROOT, "specs", "kernelbench", "triplet_margin_loss.kev")
+    trace = tmp_path / "long.json"
+    subprocess.run([kevc(), "opt", spec, "--default-schedule", "triton", "--shape", "B=32768,D=16384",
+                    "--emit-trace-json", "-o", str(trace)], check=True)
+    steps = json.loads(trace.read_text())["steps"]
+    assert {"fuseSiblings": {"tensor": "_r2"}} in steps
+    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
+    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", "B=3,D=2053",
+                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
