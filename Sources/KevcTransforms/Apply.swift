@@ -31,6 +31,7 @@ extension Transform {
     case .persistent(let t, let p): try editing.persistent(t, p)
     case .computeWith(let t, let b): try editing.computeWith(t, b)
     case .fuseReductions(let t): try editing.fuseReductions(t)
+    case .fuseSiblings(let t): try editing.fuseSiblings(t)
     case .toScan(let t): try editing.toScan(t)
     case .phaseSplit(let t, let ls): try editing.phaseSplit(t, ls)
     case .deinterleave(let t, let i, let l): try editing.deinterleave(t, i, l)

@@ -36,6 +36,9 @@ import KevcIR
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
 ///    full reduction), or the producer is cheap (at most two loads and a few operations, e.g. a mean from a row
 ///    sum). An inline that would stop a consumer from being a `dot` contraction is not made.
+/// O2. (after rule 1) Sibling sums over rows longer than `gpuWholeReduction`, read by one definition only through one
+///    expression of them (a cosine similarity's three sums), become one tuple reduction yielding it
+///    (`fuse_siblings`): one streamed pass over the row carries every accumulator (`fuseSiblingsOverLongRows`).
 /// 2. Split reductions that would leave the machine idle: a root reduction whose programs (outputs over the
 ///    contiguous block) are fewer than `programsToFill` while each would reduce at least 2^18 elements becomes
 ///    `rfactor`: partial reductions over a non-contiguous reduction axis (or, failing that, the contiguous one, by
@@ -163,6 +166,13 @@ extension DefaultSchedule {
       }
     }
 
+    // O2. Sibling sums over rows too long to hold whole, read through one expression of them, become one tuple
+    // reduction: one streamed pass over the row carries every accumulator (after rule 1, so that a consumer reads
+    // the sums themselves rather than an elementwise step between).
+    for d in kernel.definitions where sketch.fuseSiblings && current(d.name) != nil {
+      fuseSiblingsOverLongRows(d.name, &k, &steps)
+    }
+
     // 2. Split reductions that would leave the machine idle (partials, then a combine).
     // A partial reduction that still leaves the machine idle (a full reduction whose longest axis alone gives too
     // few partials) is split again, once: `y.rf.rf`, `y.rf`, `y`.
@@ -280,6 +290,30 @@ extension DefaultSchedule {
       else { return false }
       return e > gpuWholeReduction
     }
+  }
+
+  /// Rule O2: `fuse_siblings(c)` where it is legal and the merged rows are longer than a program keeps whole
+  /// (`gpuWholeReduction`): streamed in tiles, each sum as a kernel of its own reads the row from memory again
+  /// (cosine_similarity_loss's three sums over rows of 16384: both inputs twice); one tuple reduction reads each tile
+  /// once and updates every accumulator. Shorter rows are left to rule 2b (statistics inside the loss's partials,
+  /// re-read from the cache: measured 2x on cross_entropy_loss), which this rule would change untimed.
+  static func fuseSiblingsOverLongRows(_ c: String, _ k: inout Kernel, _ steps: inout [Transform]) {
+    var trial = k
+    var local: [Transform] = []
+    guard DefaultSchedule.attempt(.fuseSiblings(tensor: c), &trial, &local) else { return }
+    let before = Set(k.definitions.map(\.name))
+    let long = trial.definitions.filter { !before.contains($0.name) }.allSatisfy { rows in
+      guard let r = rows.reduction else { return false }
+      var elements = 1
+      for a in r.axes {
+        guard let e = try? trial.maxExtent(a.name, in: rows) else { return false }
+        elements = elements.multipliedReportingOverflow(by: e).overflow ? Int.max : elements * e
+      }
+      return elements > gpuWholeReduction
+    }
+    guard long else { return }
+    k = trial
+    steps += local
   }
 
   /// The variable that walks memory contiguously in the definition's largest tensors: the last index of its

@@ -43,7 +43,9 @@ import KevcIR
 ///   (`deinterleave`, the CPU's rule 2b): contiguous block loads for one extra pass over the input;
 /// - `tf32x3-large-tiles`: a dot in three tf32 passes below 128x128 output tiles keeps the matrix units'
 ///   reduction steps (32 f32) and warps instead of `DefaultSchedule.splitDotStep`'s 16 and 8 warps (the default
-///   before 2026-12-07c).
+///   before 2026-12-07c);
+/// - `separate-siblings`: sibling sums over rows too long to hold whole stay one kernel each (no `fuse_siblings`:
+///   the default before rule O2).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -90,6 +92,9 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule 4: a dot in three tf32 passes whose output tile is below 128x128 takes reduction steps of
   /// `DefaultSchedule.splitDotStep` and 8 warps from 64x128; false: any matrix-unit dot's steps and warps.
   public var splitDotsShareMultiprocessors = true
+  /// Rule O2: sibling sums over the same long rows, read through one expression of them, become one tuple
+  /// reduction (`fuse_siblings`): one streamed pass over the row carries every accumulator.
+  public var fuseSiblings = true
 
   public init(name: String) { self.name = name }
 
@@ -153,6 +158,7 @@ public struct GPUSketch: Sendable, Hashable {
       },
       with("deinterleaved") { $0.stridedCopies = true },
       with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
+      with("separate-siblings") { $0.fuseSiblings = false },
     ]
   }()
 }

@@ -186,6 +186,10 @@ public struct TraceGenerator: Sendable {
       let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
       return .fuseReductions(
         tensor: tensorName(defs.filter { d in sums.contains(d.name) || (d.reduction == nil && sums.contains { d.reads($0) }) }))
+    case .fuseSiblings:
+      // Definitions that read two or more sums.
+      let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
+      return .fuseSiblings(tensor: tensorName(defs.filter { d in sums.filter { d.reads($0) }.count >= 2 }))
     case .computeAt:
       let producers = intermediates.filter { p in defs.contains { $0.name != p.name && $0.reads(p.name) } }
       let p = tensorName(producers)
@@ -393,7 +397,7 @@ public struct TraceGenerator: Sendable {
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
-    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .toScan, .phaseSplit, .deinterleave, .padInput:
+    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .fuseSiblings, .toScan, .phaseSplit, .deinterleave, .padInput:
       return randomTransform(drawable(t.kind), for: kernel)
     }
   }
@@ -470,6 +474,7 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case persistent
   case computeWith = "compute_with"
   case fuseReductions = "fuse_reductions"
+  case fuseSiblings = "fuse_siblings"
   case toScan = "to_scan"
   case phaseSplit = "phase_split"
   case deinterleave
@@ -509,6 +514,7 @@ extension Transform {
     case .persistent: return .persistent
     case .computeWith: return .computeWith
     case .fuseReductions: return .fuseReductions
+    case .fuseSiblings: return .fuseSiblings
     case .toScan: return .toScan
     case .phaseSplit: return .phaseSplit
     case .deinterleave: return .deinterleave

@@ -135,6 +135,15 @@ import Testing
       name: "fuse_reductions, FlashAttention's blocks on the CPU (bench/gpu/attention.fused.trace without its bindings)",
       source: "specs/attention.kev", shape: ["B": 1, "H": 2, "S": 37, "D": 8],
       trace: "fuse_reductions(o)\nsplit(o, i, 16)\nsplit(o, j, 16)\ncompute_at(_r0, o, j.o)", loopsContain: ["local %_r0"]),
+    // fuse_siblings (sibling sums as one tuple reduction; checked against the interpreter on the unrewritten kernel)
+    Case(
+      name: "fuse_siblings: a cosine similarity loss's three row sums in one loop",
+      source: "specs/kernelbench/cosine_similarity_loss.kev", shape: ["B": 7, "D": 53], trace: "fuse_siblings(_r0)",
+      loopsContain: ["%_r0.rows.s.2"], irContains: ["reduce<dot: f32 = 0.0:f32, pp: f32 = 0.0:f32, tt: f32 = 0.0:f32>"]),
+    Case(
+      name: "fuse_siblings, the rows split and their tuple computed inside the mean's loop",
+      source: "specs/kernelbench/cosine_similarity_loss.kev", shape: ["B": 7, "D": 53],
+      trace: "fuse_siblings(_r0)\nsplit(_r0.rows, d, 16)\ncompute_at(_r0.rows, _r0, b)", loopsContain: ["local %_r0.rows"]),
     Case(
       name: "fuse_reductions: softmax's normaliser without the maximum", source: "specs/softmax.kev",
       shape: ["M": 5, "N": 37], trace: "fuse_reductions(_r0)", irContains: ["reduce<m: f32 = -inf:f32, w: f32"]),

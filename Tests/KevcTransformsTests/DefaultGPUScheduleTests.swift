@@ -543,6 +543,40 @@ import Testing
     #expect(!(try Self.trace(shared)).contains { $0.hasPrefix("compute_at(pp, loss") })
   }
 
+  /// Rule O2: three row sums over rows of 16384 (longer than a program holds whole), read by the loss only through
+  /// the cosine, become one tuple reduction `loss.rows` (`fuse_siblings`) streamed in tiles of 2048: one kernel of
+  /// 4096 programs, each loading a tile of both rows once and updating the three accumulators, then the mean over
+  /// the rows (one program). Rows of 8192 are left to rule 2b; sketch separate-siblings keeps the three sums;
+  /// sums read beside the row itself (a normalisation) are not merged.
+  @Test func siblingSumsOverLongRowsShareOnePass() throws {
+    let cosine = """
+      kernel @cos(%p: f32[B, D], %t: f32[B, D]) -> (%loss: f32) {
+        dims B = 4096, D = 16384
+        %dot: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %t[b, d])
+        %pp: f32[b < B] = sum<f32> [d in 0 .. $D] (%p[b, d] * %p[b, d])
+        %tt: f32[b < B] = sum<f32> [d in 0 .. $D] (%t[b, d] * %t[b, d])
+        %loss: f32[] = sum<f32> [b in 0 .. $B] (%dot[b] / max(sqrt((%pp[b] * %tt[b])), 1e-08:f32))
+      }
+      """
+    #expect(try Self.trace(cosine) == [
+      "fuse_siblings(loss)", "split(loss.rows, d, 2048)", "bind(loss.rows, b, grid.x)", "bind(loss.rows, d.i, block.x)",
+      "launch(loss.rows, 8, 2)", "bind(loss, b, block.x)", "launch(loss, 16, 2)",
+    ])
+    let short = try Self.trace(cosine.replacingOccurrences(of: "D = 16384", with: "D = 8192"))
+    #expect(!short.contains("fuse_siblings(loss)") && short.contains("compute_at(dot, loss.rf, b.o)"))
+    let separate = try Self.trace(cosine, sketch: Self.sketch("separate-siblings"))
+    #expect(!separate.contains { $0.hasPrefix("fuse_siblings") } && separate.contains("bind(dot, b, grid.x)"))
+    let normalised = try Self.trace("""
+      kernel @norm(%x: f32[M, N]) -> (%y: f32[M, N]) {
+        dims M = 64, N = 16384
+        %s: f32[m < M] = sum<f32> [n in 0 .. $N] %x[m, n]
+        %q: f32[m < M] = sum<f32> [n in 0 .. $N] (%x[m, n] * %x[m, n])
+        %y: f32[m < M, n < N] = ((%x[m, n] - %s[m]) / %q[m])
+      }
+      """)
+    #expect(!normalised.contains { $0.hasPrefix("fuse_siblings") })
+  }
+
   /// Rule 4 beside a short window: a max pooling of 8 dilated taps along its contiguous output axis keeps its taps
   /// serial and unrolled (each one load of the output block, no cross-lane NaN-propagating combine) and gives the
   /// outputs the elementwise block (1024, not the 64 a long reduction leaves them); a sum over a short window keeps

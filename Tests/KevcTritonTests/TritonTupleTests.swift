@@ -11,6 +11,29 @@ import KevcTriton
 import Testing
 
 @Suite struct TritonTupleTests {
+  /// Rule O2 (`fuse_siblings`) at cosine_similarity_loss's bench shape: the three row sums are one tuple reduction
+  /// whose kernel streams each row once, one loop over tiles of 2048 loading both inputs once per tile and carrying
+  /// three accumulators, and stores the row's cosine (the yield); the mean over the rows is a second kernel.
+  /// Golden: `lowering/triton/cosine_similarity_loss.bench.py` (re-record with KEVC_RECORD=1); it runs under
+  /// Triton's interpreter in python/tests/test_sibling_sums.py.
+  @Test func siblingSumsStreamEachRowOnce() throws {
+    let spec = TritonTestSupport.inRepository("specs/kernelbench/cosine_similarity_loss.kev")
+    let text = try TritonTestSupport.module(spec, overrides: ["B": 16384, "D": 16384])
+    try TritonTestSupport.checkGolden(text, "lowering/triton/cosine_similarity_loss.bench.py")
+    guard let start = text.range(of: "def kevc_cosine_similarity_loss__r0_rows("),
+      let end = text.range(of: "\n\n", range: start.upperBound..<text.endIndex)
+    else {
+      Issue.record("no kernel for _r0.rows")
+      return
+    }
+    let rows = String(text[start.lowerBound..<end.lowerBound])
+    #expect(rows.components(separatedBy: "tl.range(").count == 2, "one loop over the row")
+    #expect(rows.components(separatedBy: "tl.load(predictions_ptr").count == 2)
+    #expect(rows.components(separatedBy: "tl.load(targets_ptr").count == 2)
+    #expect(rows.contains("acc_dot, acc_pp, acc_tt = _kevc_combine__r0_rows(acc_dot, acc_pp, acc_tt, t_dot, t_pp, t_tt)"))
+    #expect(text.components(separatedBy: "@triton.jit\ndef kevc_").count == 4, "rows, the mean, the division")
+  }
+
   static func roundtrip(_ file: String) throws -> Kernel {
     let url = TritonTestSupport.inRepository("ir/roundtrip").appendingPathComponent(file)
     return try IRParser.parse(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
