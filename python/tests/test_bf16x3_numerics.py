@@ -160,7 +160,7 @@ def test_bf16x3_errs_like_tf32x3_not_like_one_pass():
         one = compare(torch.from_numpy(dot_bf16(a, b)), torch.from_numpy(reference), "f32")
         one_pass_failures += not one["passed"]
     assert worst < 0.25, worst
-    assert one_pass_failures >= 4, one_pass_failures
+    assert one_pass_failures == 5, one_pass_failures  # all but ties (small integers, exact in bf16)
 
 
 def test_the_interpreter_rounds_f32_to_bf16_to_nearest_even(tmp_path):
