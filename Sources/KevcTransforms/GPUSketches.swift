@@ -31,7 +31,7 @@ import KevcIR
 ///   tolerance beyond the spec's;
 /// - `tf32x3`: rule 4's compute-bound f32 contractions on the tensor cores in three tf32 passes
 ///   (`precision(y, tf32x3)`) instead of the default's three bf16 passes (`bf16x3`): the default before
-///   2026-12-07's bf16x3, twice the tensor-core work, about 2^-21 of each product instead of 2^-17;
+///   2026-12-07's bf16x3, twice the tensor-core work, about 2^-21 of each product instead of up to 2^-16;
 /// - `bf16x3`: every f32 contraction on the tensor cores in three bf16 passes of split operands
 ///   (`precision(y, bf16x3)`: f32's tolerance, and the harness checks it at f32's tolerance, so no tolerance is
 ///   loosened), memory-bound ones too (the default takes it for compute-bound ones only; before 2026-12-07 sketch

@@ -75,7 +75,7 @@ extension KernelBuilder {
       // then clear them: 13 bits for tf32, 16 for bf16), so the remainder is at most half an ulp of the high
       // part: the dropped small x small product and the rounding of the remainder (tf32: the tensor cores'
       // truncation; bf16: the conversion's rounding to nearest, 8 of its at most 16 bits) leave about 2^-21 (tf32)
-      // or 2^-17 (bf16) of each product instead of 2^-20 with a truncated tf32 part (two corpus defaults failed
+      // or up to 2^-16 (bf16) of each product instead of 2^-20 with a truncated tf32 part (two corpus defaults failed
       // f32 tolerance on heavy-tailed inputs with it, bench/gpu/session-h100-2026-12-07b). Where rounding up
       // reaches infinity (near f32's largest value) or the operand is NaN, the truncated part is kept, so a finite
       // operand never has an infinite high part and a NaN remainder. bf16 has f32's exponent range, so the high
