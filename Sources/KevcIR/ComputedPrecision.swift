@@ -31,11 +31,11 @@ public enum ComputedPrecision {
       note(d.dtype)
       note(d.reduction?.accumulator)
       // A dot's operands read in a reduced precision on the matrix unit (`precision(y, tf32)`): tf32 keeps f16's
-      // 10 mantissa bits, bf16 its own 7; tf32x3 keeps about f32's.
+      // 10 mantissa bits, bf16 its own 7; tf32x3 and bf16x3 (three passes of split operands) keep f32's tolerance.
       switch d.schedule?.dotPrecision {
       case .tf32?: note(.f16)
       case .bf16?: note(.bf16)
-      case .tf32x3?, nil: break
+      case .tf32x3?, .bf16x3?, nil: break
       }
       for e in d.expressions {
         e.forEach { node in

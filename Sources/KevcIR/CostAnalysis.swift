@@ -432,6 +432,7 @@ public struct ScheduleCost: Sendable, Hashable {
 
     /// The rate of a contraction (`dot`) whose operands are `operandBytes` wide, at `precision`: 16-bit operands
     /// and `bf16` at the matrix units' peak, `tf32` at the tf32 rate, `tf32x3` at a third of it (three passes),
+    /// `bf16x3` at a third of the 16-bit peak (three bf16 passes: on an H100 1.5 tf32 passes, half tf32x3's work),
     /// wider operands without a precision (`ieee`) at the FMA peak.
     public func contractionFlops(precision: DotPrecision?, operandBytes: Int) -> Double {
       if operandBytes <= 2 { return dotFlops }
@@ -439,6 +440,7 @@ public struct ScheduleCost: Sendable, Hashable {
       case .bf16?: return dotFlops
       case .tf32?: return tf32Flops
       case .tf32x3?: return tf32Flops / 3
+      case .bf16x3?: return dotFlops / 3
       case nil: return peakFlops
       }
     }

@@ -458,7 +458,7 @@ private struct Parser {
   /// `schedule` followed by items: `fuse(v, outer, inner)` (at most one, before the splits), `split(v, outer,
   /// inner, INT)` (any number, in order), `loops(...)` (required),
   /// `root` | `compute_at(%consumer, loop)`, `store(SCOPE[, permute [INTS]][, pad [INTS]])`, `dot`,
-  /// `launch(warps W, stages S)`, `precision(tf32 | tf32x3 | bf16)`, `group(G)`, `persistent(P)`,
+  /// `launch(warps W, stages S)`, `precision(tf32 | tf32x3 | bf16x3 | bf16)`, `group(G)`, `persistent(P)`,
   /// `compute_with(%sibling)`.
   mutating func schedule() throws(DiagnosticError) -> Schedule {
     let start = current

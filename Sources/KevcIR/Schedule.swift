@@ -66,16 +66,27 @@ public struct Schedule: Hashable, Codable, Sendable {
 
 /// The input precision of a matrix-unit contraction (`precision(y, tf32)`): `tf32` rounds f32 operands to 10
 /// mantissa bits (one tensor-core pass), `tf32x3` splits each into a tf32 high and low part and sums three passes
-/// (about f32's accuracy), `bf16` rounds the operands to bf16 (8 bits).
+/// (about f32's accuracy), `bf16x3` splits each into a bf16 high and low part and sums three bf16 passes (f32's
+/// tolerance at half tf32x3's tensor-core work), `bf16` rounds the operands to bf16 (8 bits).
 public enum DotPrecision: String, Hashable, Codable, Sendable, CaseIterable {
-  case tf32, tf32x3, bf16
+  case tf32, tf32x3, bf16x3, bf16
 
   /// Mantissa bits the operands keep (f32 has 23).
   public var operandMantissaBits: Int {
     switch self {
     case .tf32: return 10
     case .tf32x3: return 21
+    case .bf16x3: return 16
     case .bf16: return 7
+    }
+  }
+
+  /// Whether each operand is split into a high and a low part summed over three matrix-unit passes (hi*hi + hi*lo
+  /// + lo*hi) to keep f32's tolerance: `tf32x3` and `bf16x3`.
+  public var splitsOperands: Bool {
+    switch self {
+    case .tf32x3, .bf16x3: return true
+    case .tf32, .bf16: return false
     }
   }
 }

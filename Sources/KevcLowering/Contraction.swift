@@ -71,8 +71,8 @@ extension NestPlan {
     public var mma: MMAOperands?
     public var mmaRefusal: String?
     /// What AMD's MFMA instructions read the operands as: the MMA atoms' 16-bit type where they take one (two f16 or
-    /// two bf16 operands, or f32 ones that `precision(y, bf16)` lets round), else f32 (full precision; tf32 and
-    /// tf32x3, whose precision the f32 instructions exceed; two different types, each widened exactly); nil where
+    /// two bf16 operands, or f32 ones that `precision(y, bf16)` lets round), else f32 (full precision; tf32,
+    /// tf32x3 and bf16x3, whose precision the f32 instructions exceed; two different types, each widened exactly); nil where
     /// the sum does not accumulate in f32 (MFMA's accumulators).
     public var mfma: MatrixOperand?
     /// The split parts of the definition's axes and the axis each walks (`k.o`, `k.i` -> `k`): which loop of a nest
@@ -124,11 +124,13 @@ extension NestPlan {
     case .i8, .i64, .bool:
       return nil
     }
-    // `precision(y, ...)`: f32 operands on tensor cores in tf32 (one pass or three) or cast to bf16.
+    // `precision(y, ...)`: f32 operands on tensor cores in tf32 (one pass or three), in three bf16 passes, or cast
+    // to bf16.
     if t.operands == .f32, t.accumulator == .f32 {
       switch precision {
       case .tf32?: t.precision = .tf32
       case .tf32x3?: t.precision = .tf32x3
+      case .bf16x3?: t.precision = .bf16x3
       case .bf16?:
         t.operands = .bf16
         t.precision = nil
@@ -218,6 +220,7 @@ extension NestPlan {
       case (.f32, .f32, .tf32?): c.mma = .tf32
       case (.f32, .f32, .bf16?): c.mma = .bf16
       case (.f32, .f32, .tf32x3?): c.mmaRefusal = "precision tf32x3 (three tf32 passes) has no single MMA atom"
+      case (.f32, .f32, .bf16x3?): c.mmaRefusal = "precision bf16x3 (three bf16 passes) has no single MMA atom"
       case (.f32, .f32, nil):
         c.mmaRefusal = "f32 operands at full precision (precision(y, tf32) or bf16 would allow the tf32/bf16 MMA atoms)"
       default:

@@ -110,7 +110,7 @@ public struct NestPlan: Sendable {
   /// A contraction on a matrix unit: `acc[m, n] += lhs[m, k] * rhs[k, n]` over blocks.
   public struct Dot: Hashable, Sendable {
     public enum Precision: String, Hashable, Sendable {
-      case ieee, tf32, tf32x3
+      case ieee, tf32, tf32x3, bf16x3
     }
     public var m: String
     public var n: String

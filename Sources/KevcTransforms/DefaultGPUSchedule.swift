@@ -64,7 +64,9 @@ import KevcIR
 ///      reduction; halved while there are fewer output tiles than multiprocessors, down to 64) and shrunk (stages,
 ///      then the reduction tile, then the output tiles) until Triton's shared memory for the pipelined operand
 ///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial.
-///      f32 operands go on the tensor cores in three tf32 passes (`precision(y, tf32x3)`, f32's accuracy) when the
+///      f32 operands go on the tensor cores in three bf16 passes of split operands (`precision(y, bf16x3)`: f32's
+///      tolerance at half the tensor-core work of three tf32 passes, `precision(y, tf32x3)`, the default before
+///      2026-12-07 and sketch `tf32x3`'s choice) when the
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`),
 ///      with the matrix units' tiles (below 128x128: reduction steps of `splitDotStep`, 16, and 8 warps from
 ///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
@@ -80,7 +82,7 @@ import KevcIR
 ///      (`windowLanes`; unit-stride blocks innermost); data-dependent reduction axes stay serial.
 ///    `launch` sets warps from the elements a program handles (1 up to 64, 2 up to 256, 4 below 2048, 8 below
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, and from 64x128 for FMA-unit and
-///    tf32x3 dots, 4 from 32x64, else 2).
+///    bf16x3/tf32x3 dots, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
 /// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
 ///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
@@ -920,16 +922,17 @@ extension DefaultSchedule {
     }
     let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }.reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: d)) ?? 1) }
     let operandBytes = [la.tensor, lb.tensor].compactMap { k.tensorType($0)?.dtype.byteSize }.max() ?? 4
-    // f32 operands on the matrix units (three tf32 passes, f32's accuracy) where the tensor cores pay.
+    // f32 operands on the matrix units (three bf16 passes of split operands, f32's tolerance; sketch tf32x3: three
+    // tf32 passes) where the tensor cores pay.
     var matrixUnits = operandBytes <= 2
     let precision =
       sketch.dotPrecision
-      ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke) ? .tf32x3 : nil)
+      ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke) ? sketch.splitPrecision : nil)
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
     let t = contractionTiles(
       m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
       scale: sketch.tileScale,
-      splitOperands: precision == .tf32x3 && matrixUnits && sketch.splitDotsShareMultiprocessors)
+      splitOperands: precision?.splitsOperands == true && matrixUnits && sketch.splitDotsShareMultiprocessors)
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -968,7 +971,7 @@ extension DefaultSchedule {
   /// reduction tile likewise (16 to 64 for operands of up to 2 bytes, 32 for wider ones); a contraction with an
   /// extent below 16 (no tl.dot: the general path) keeps its [m, n, k] block within 16384 elements; then the
   /// pipeline is shrunk until its shared memory fits the target: stages 3 -> 2, the reduction tile, the larger
-  /// output tile. A dot in three tf32 passes (`splitOperands`) whose output tile ends below 128x128 takes
+  /// output tile. A dot in three passes of split operands (`splitOperands`: bf16x3, tf32x3) whose output tile ends below 128x128 takes
   /// reduction steps of 16 and 8 warps from 64x128 (see `splitDotStep`).
   public static func contractionTiles(
     m: Int, n: Int, k: Int, batch: Int, operandBytes: Int, matrixUnits: Bool? = nil, _ capability: GPUCapability,
@@ -1016,7 +1019,7 @@ extension DefaultSchedule {
         break
       }
     }
-    // A tf32x3 dot whose output tile is below the matrix units' 128x128 (an extent or the grid made it smaller)
+    // A split dot (bf16x3, tf32x3) whose output tile is below the matrix units' 128x128 (an extent or the grid made it smaller)
     // takes `splitDotStep`'s reduction steps and 8 warps from 64x128 (see there).
     let splitSmall = splitOperands && scale <= 0 && bm * bn < 128 * 128
     if splitSmall { bk = min(bk, splitDotStep) }
@@ -1025,7 +1028,8 @@ extension DefaultSchedule {
     return (bm, bn, bk, warps, stages)
   }
 
-  /// The reduction step of a dot in three tf32 passes (`precision(y, tf32x3)`) whose output tile is below 128x128
+  /// The reduction step of a dot in three passes of split operands (`precision(y, tf32x3 | bf16x3)`; measured with
+  /// tf32x3, taken alike by bf16x3, whose split operands take no more registers) whose output tile is below 128x128
   /// elements (an extent of at most 64, or a grid to fill), which then takes 8 warps from 64x128. Such a dot keeps
   /// two f32 accumulator tiles in registers (the running sum and the step's partial) and both operands in two
   /// parts; at 128x64x32 with 4 warps it took 254-255 registers a thread on sm_90 (`bench/gpu/static-dot-check.py`,
@@ -1035,10 +1039,11 @@ extension DefaultSchedule {
   /// conv2d_relu_bias_add 0.82x, matmul_transposed_b 0.85x), so 128x128 tiles keep their steps of 32.
   public static let splitDotStep = 16
 
-  /// Whether f32 operands of contraction `d` belong on the tensor cores (three tf32 passes): the contraction is
+  /// Whether f32 operands of contraction `d` belong on the tensor cores (three passes of split operands): the contraction is
   /// compute-bound on the FMA units by the cost model (`WorkloadCost.isComputeBound`: arithmetic intensity above
   /// the machine's balance) and every tile of tl.dot's matrix-unit path applies (output tiles of at least 16, a
-  /// reduction of at least 16: Triton's tf32 dot takes K steps of 8, and 16 keeps one step unmasked).
+  /// reduction of at least 16: Triton's tf32 dot takes K steps of 8, its bf16 dot steps of 16, and 16 keeps one
+  /// step unmasked).
   static func tensorCoresPay(_ d: Definition, _ kernel: Kernel, m: Int, n: Int, k: Int) -> Bool {
     guard m >= 16, n >= 16, k >= 16 else { return false }
     return WorkloadCost.isComputeBound(d, in: kernel)

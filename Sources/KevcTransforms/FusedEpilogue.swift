@@ -141,7 +141,7 @@ extension DefaultSchedule {
       guard attempt(.bind(tensor: pName, loop: l.name, dimension: g)) else { return false }
     }
     guard attempt(.dot(tensor: pName)) else { return false }
-    // The contraction's input precision as a kernel of its own (tf32x3 where the tensor cores pay).
+    // The contraction's input precision as a kernel of its own (bf16x3 where the tensor cores pay).
     if let p = ts.dotPrecision { _ = attempt(.precision(tensor: pName, precision: p)) }
     k = trial
     steps += local

@@ -29,10 +29,14 @@ import KevcIR
 ///   become one, FlashAttention-2's recurrence), then the default rules (`online-rows2`: two rows per program).
 ///   Exact in real arithmetic (the rescaling by `exp(m_old - m_new)` changes rounding only), so it needs no
 ///   tolerance beyond the spec's;
-/// - `tf32x3`: every f32 contraction on the tensor cores in three tf32 passes (`precision(y, tf32x3)`: about f32's
-///   accuracy, and the harness checks it at f32's tolerance, so no tolerance is loosened), memory-bound ones too
-///   (the default takes it for compute-bound ones only); `tf32` and `bf16` operands, which lose accuracy, are
-///   never a sketch: only a spec whose tolerance allows them should get them;
+/// - `tf32x3`: rule 4's compute-bound f32 contractions on the tensor cores in three tf32 passes
+///   (`precision(y, tf32x3)`) instead of the default's three bf16 passes (`bf16x3`): the default before
+///   2026-12-07's bf16x3, twice the tensor-core work, about 2^-21 of each product instead of up to 2^-16;
+/// - `bf16x3`: every f32 contraction on the tensor cores in three bf16 passes of split operands
+///   (`precision(y, bf16x3)`: f32's tolerance, and the harness checks it at f32's tolerance, so no tolerance is
+///   loosened), memory-bound ones too (the default takes it for compute-bound ones only; before 2026-12-07 sketch
+///   `tf32x3` did this with tf32x3); `tf32` and `bf16` operands, which lose accuracy, are never a sketch: only a
+///   spec whose tolerance allows them should get them;
 /// - `ieee`: every f32 contraction on the FMA units (`input_precision="ieee"`), the default's compute-bound ones too;
 /// - `separate-stencils`: a stencil (a reduction of at most 16 constant points) stays a kernel of its own before
 ///   its elementwise epilogue (the default before rule 3b took stencils);
@@ -41,9 +45,9 @@ import KevcIR
 /// - `deinterleaved`: a sum that reads an input with a constant stride along its contiguous output axis, where
 ///   another output axis reuses each element (a strided convolution), reads a copy de-interleaved by phase
 ///   (`deinterleave`, the CPU's rule 2b): contiguous block loads for one extra pass over the input;
-/// - `tf32x3-large-tiles`: a dot in three tf32 passes below 128x128 output tiles keeps the matrix units'
-///   reduction steps (32 f32) and warps instead of `DefaultSchedule.splitDotStep`'s 16 and 8 warps (the default
-///   before 2026-12-07c);
+/// - `tf32x3-large-tiles`: a dot in three passes of split operands (the default's bf16x3) below 128x128 output
+///   tiles keeps the matrix units' reduction steps (32 f32) and warps instead of `DefaultSchedule.splitDotStep`'s
+///   16 and 8 warps (the default before 2026-12-07c; named when the split was tf32x3's);
 /// - `separate-siblings`: sibling sums over rows too long to hold whole stay one kernel each (no `fuse_siblings`:
 ///   the default before rule O2).
 public struct GPUSketch: Sendable, Hashable {
@@ -74,7 +78,7 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule 0: ... and when its window has at least this many taps in all (a 3-tap conv1d of 2-byte operands keeps
   /// one dot per tap).
   public var fuseTapsFromTaps = 4
-  /// Rule 0 for operands wider than 2 bytes (f32 contractions, on the tensor cores in tf32x3 passes or on the FMA
+  /// Rule 0 for operands wider than 2 bytes (f32 contractions, on the tensor cores in split passes or on the FMA
   /// units): the taps from which a window is fused.
   public var fuseWideTapsFromTaps = 2
   /// Rule 4: group the programs of a contraction with more output tiles than multiprocessors (0: row-major).
@@ -84,12 +88,15 @@ public struct GPUSketch: Sendable, Hashable {
   public var onlineReductions = false
   /// Rule D: sums that read an input with a constant stride along their contiguous axis read a de-interleaved copy.
   public var stridedCopies = false
-  /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `tf32x3` for a
+  /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `splitPrecision` for a
   /// compute-bound contraction whose tiles fit the matrix units, else f32 on the FMA units).
   public var dotPrecision: DotPrecision? = nil
-  /// Rule 4: f32 contractions stay on the FMA units (`input_precision="ieee"`) even where rule 4 takes tf32x3.
+  /// Rule 4: the precision of a compute-bound f32 contraction on the matrix units: three passes of split operands,
+  /// bf16 (`bf16x3`) or tf32 (`tf32x3`), both at f32's tolerance.
+  public var splitPrecision = DotPrecision.bf16x3
+  /// Rule 4: f32 contractions stay on the FMA units (`input_precision="ieee"`) even where rule 4 takes the tensor cores.
   public var ieeeDots = false
-  /// Rule 4: a dot in three tf32 passes whose output tile is below 128x128 takes reduction steps of
+  /// Rule 4: a dot in three passes of split operands whose output tile is below 128x128 takes reduction steps of
   /// `DefaultSchedule.splitDotStep` and 8 warps from 64x128; false: any matrix-unit dot's steps and warps.
   public var splitDotsShareMultiprocessors = true
   /// Rule O2: sibling sums over the same long rows, read through one expression of them, become one tuple
@@ -138,7 +145,8 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseEpilogues = true
         $0.tileScale = 1
       },
-      with("tf32x3") { $0.dotPrecision = .tf32x3 }, with("ieee") { $0.ieeeDots = true },
+      with("tf32x3") { $0.splitPrecision = .tf32x3 }, with("bf16x3") { $0.dotPrecision = .bf16x3 },
+      with("ieee") { $0.ieeeDots = true },
       with("wide-tiles") { $0.tileScale = 1 }, with("online") { $0.onlineReductions = true },
       with("rows2") { $0.rowsPerProgram = 2 },
       with("wide-blocks") { $0.elementwiseBlock = 4 * DefaultSchedule.gpuBlock }, with("rows4") { $0.rowsPerProgram = 4 },

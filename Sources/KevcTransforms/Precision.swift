@@ -1,13 +1,18 @@
 import KevcBasic
 import KevcIR
 
-/// `precision(y, tf32 | tf32x3 | bf16)`: the precision a `dot` reads its f32 operands in on the matrix unit.
-/// `tf32` (one tensor-core pass on operands rounded to 10 mantissa bits) and `bf16` (operands rounded to bf16)
-/// trade accuracy for tensor-core speed; `tf32x3` splits each operand into a tf32 high part and a tf32 remainder
-/// and sums three passes (hi*hi + hi*lo + lo*hi), which keeps about f32's accuracy. The value computed is the same
+/// `precision(y, tf32 | tf32x3 | bf16x3 | bf16)`: the precision a `dot` reads its f32 operands in on the matrix
+/// unit. `tf32` (one tensor-core pass on operands rounded to 10 mantissa bits) and `bf16` (operands rounded to
+/// bf16) trade accuracy for tensor-core speed; `tf32x3` splits each operand into a tf32 high part and a tf32
+/// remainder and sums three passes (hi*hi + hi*lo + lo*hi), which keeps about f32's accuracy; `bf16x3` does the
+/// same with bf16 parts (each operand represented to 2^-16 at worst, the dropped lo*lo at most 2^-16 of each
+/// product: within 0.072 of f32's tolerance on the harness's distributions, python/tests/test_bf16x3_numerics.py,
+/// at half tf32x3's tensor-core work). The value computed is the same
 /// contraction; only the rounding of its operands changes, so the harness's tolerance follows the precision
-/// (`python/kevc_gpu/tolerance.py`; tf32x3 keeps f32's). Block-level targets honour it (Triton's
-/// `input_precision`, or a cast of the operands for bf16); the CPU computes the contraction in f32 regardless.
+/// (`python/kevc_gpu/tolerance.py`; tf32x3 and bf16x3 keep f32's). Block-level targets honour it (Triton's
+/// `input_precision`, a cast of the operands for bf16, the split written out for tf32x3 and bf16x3; the CuTe DSL's
+/// MMA atoms refuse the split precisions, HIP computes them in f32); the CPU computes the contraction in f32
+/// regardless.
 ///
 /// Legal when `y` is marked `dot`, accumulates in f32, and not both operands are already 16-bit floats (those
 /// run on the matrix unit as they are).

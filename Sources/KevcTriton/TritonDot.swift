@@ -7,7 +7,7 @@ import KevcLowering
 /// matrix-unit tile) and every other loop serial or a program id:
 /// `acc += tl.dot(a_tile[M, K], b_tile[K, N])` with f32 accumulation (bf16/f16 operands stay in their type and use
 /// tensor cores; f32 operands use `input_precision="ieee"` so the result meets f32 tolerance, unless the schedule's
-/// `precision(y, ...)` asks for `tf32`, `tf32x3` or `bf16` operands). Recognised from the
+/// `precision(y, ...)` asks for `tf32`, `tf32x3`, `bf16x3` or `bf16` operands). Recognised from the
 /// IR pattern only (a sum of a product of two loads, possibly cast); any other schedule of a `dot` definition
 /// takes the general block-reduction path, which computes the same values.
 extension KernelBuilder {
@@ -68,33 +68,42 @@ extension KernelBuilder {
     let bn = fresh("b")
     line("\(an) = \(a)")
     line("\(bn) = \(b)")
-    if plan.precision == "tf32x3" {
-      // Three tf32 passes, written out (Triton's own "tf32x3" exists on CUDA only): each f32 operand is a tf32
-      // part plus the exact remainder; the small products first. The tf32 part is the operand rounded to nearest
-      // (CUTLASS's 3xTF32 big part: add half of the 13 low mantissa bits' weight, then clear them), so the
-      // remainder is at most half a tf32 ulp: the dropped small x small product and the tensor cores' truncation
-      // of the remainder leave about 2^-21 of each product instead of 2^-20 with a truncated part (two corpus
-      // defaults failed f32 tolerance on heavy-tailed inputs with it, bench/gpu/session-h100-2026-12-07b). Where
-      // rounding up reaches infinity (near f32's largest value) or the operand is NaN, the truncated part is kept.
+    if let split = SplitDot(plan.precision.flatMap(NestPlan.Dot.Precision.init(rawValue:))) {
+      // Three passes of split operands, written out (Triton's own "tf32x3" exists on CUDA only, and it has no
+      // bf16x3): each f32 operand is a high part plus the remainder; the small products first. The high part is the
+      // operand rounded to nearest (CUTLASS's 3xTF32 big part: add half of the dropped low mantissa bits' weight,
+      // then clear them: 13 bits for tf32, 16 for bf16), so the remainder is at most half an ulp of the high
+      // part: the dropped small x small product and the rounding of the remainder (tf32: the tensor cores'
+      // truncation; bf16: the conversion's rounding to nearest, 8 of its at most 16 bits) leave about 2^-21 (tf32)
+      // or up to 2^-16 (bf16) of each product instead of 2^-20 with a truncated tf32 part (two corpus defaults failed
+      // f32 tolerance on heavy-tailed inputs with it, bench/gpu/session-h100-2026-12-07b). Where rounding up
+      // reaches infinity (near f32's largest value) or the operand is NaN, the truncated part is kept, so a finite
+      // operand never has an infinite high part and a NaN remainder. bf16 has f32's exponent range, so the high
+      // part is exact in bf16 and the remainder (below 2^-8 of the operand) underflows only where f32's atol
+      // covers it.
       let parts = [an, bn].map { (hi: fresh($0 + "_hi"), lo: fresh($0 + "_lo"), of: $0) }
       for p in parts {
         let bits = fresh(p.of + "_bits")
         line("\(bits) = \(p.of).to(tl.int32, bitcast=True)")
-        line("\(p.hi) = ((\(bits) + 4096) & -8192).to(tl.float32, bitcast=True)")
-        line("\(p.hi) = tl.where((\(p.of) != \(p.of)) | (tl.abs(\(p.hi)) == float(\"inf\")), (\(bits) & -8192).to(tl.float32, bitcast=True), \(p.hi))")
+        line("\(p.hi) = ((\(bits) + \(split.half)) & \(split.mask)).to(tl.float32, bitcast=True)")
+        line("\(p.hi) = tl.where((\(p.of) != \(p.of)) | (tl.abs(\(p.hi)) == float(\"inf\")), (\(bits) & \(split.mask)).to(tl.float32, bitcast=True), \(p.hi))")
         line("\(p.lo) = \(p.of) - \(p.hi)")
+        if let t = split.operandType {
+          line("\(p.hi) = \(p.hi).to(\(t))")
+          line("\(p.lo) = \(p.lo).to(\(t))")
+        }
       }
       // The three passes of one step go into a fresh partial, added to the running sum by an ordinary f32 add: the
       // tensor cores' f32 accumulation truncates (it does not round to nearest), and chained through the whole
       // contraction (`tl.dot(.., acc)`) its error grows with the number of steps. Chained, three corpus defaults
       // failed f32 tolerance on an H100 at K of 2048 to 8192 (bench/gpu/session-h100-2026-12-07/wrong/); modelled
       // at K = 8192 the chained error is 53x an f32 dot's, the per-step partial's 1.3x
-      // (python/tests/test_tf32x3_numerics.py). Not yet re-run on a GPU: bench/gpu/tf32x3-check.sh.
-      let tf32 = ", input_precision=\"tf32\""
+      // (python/tests/test_tf32x3_numerics.py; bf16x3: python/tests/test_bf16x3_numerics.py).
+      let precision = split.inputPrecision.map { ", input_precision=\"\($0)\"" } ?? ""
       let step = fresh(acc + "_step")
-      line("\(step) = tl.dot(\(parts[0].lo), \(parts[1].hi)\(tf32), out_dtype=tl.float32)")
-      line("\(step) = tl.dot(\(parts[0].hi), \(parts[1].lo), \(step)\(tf32))")
-      line("\(step) = tl.dot(\(parts[0].hi), \(parts[1].hi), \(step)\(tf32))")
+      line("\(step) = tl.dot(\(parts[0].lo), \(parts[1].hi)\(precision), out_dtype=tl.float32)")
+      line("\(step) = tl.dot(\(parts[0].hi), \(parts[1].lo), \(step)\(precision))")
+      line("\(step) = tl.dot(\(parts[0].hi), \(parts[1].hi), \(step)\(precision))")
       line("\(acc) = \(acc) + \(step)")
       return
     }
@@ -123,5 +132,24 @@ extension KernelBuilder {
       text = "tl.broadcast_to(\(text), (\(shape(frame, keeping: Set(frame.dims.keys)).joined(separator: ", "))))"
     }
     return text
+  }
+}
+
+/// How a dot in three passes of split operands (`precision(y, tf32x3 | bf16x3)`) splits each f32 operand: the high
+/// part keeps the sign, the exponent and the top mantissa bits (rounded to nearest: `half` added to the bits before
+/// `mask` clears the rest), the remainder is the operand minus it; both go to `tl.dot` as `operandType` (nil: f32
+/// read as `inputPrecision`).
+struct SplitDot {
+  var half: Int
+  var mask: Int
+  var operandType: String?
+  var inputPrecision: String?
+
+  init?(_ precision: NestPlan.Dot.Precision?) {
+    switch precision {
+    case .tf32x3?: (half, mask, operandType, inputPrecision) = (4096, -8192, nil, "tf32")
+    case .bf16x3?: (half, mask, operandType, inputPrecision) = (32768, -65536, "tl.bfloat16", nil)
+    case .ieee?, .tf32?, nil: return nil
+    }
   }
 }

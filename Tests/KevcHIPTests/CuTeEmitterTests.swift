@@ -150,6 +150,12 @@ import Testing
     let aligned = try Self.cute("matmul", shape: ["M": 96, "N": 72, "K": 40], trace: traceText, aot: true)
     #expect(aligned.contains("cute.nvgpu.warp.MmaTF32Op((16, 8, 8))") && aligned.contains("operands by cp.async x4 and cp.async x4"))
     #expect(aligned.contains("cute.recast_tensor(kevc_dst, cutlass.Float32).fill(0.0)"))
+    // Three passes of split operands have no single MMA atom: bf16x3 keeps the scalar loops, as tf32x3 does.
+    for split in ["tf32x3", "bf16x3"] {
+      let text = try Self.cute("matmul", trace: traceText.replacingOccurrences(of: "precision(c, tf32)", with: "precision(c, \(split))"))
+      #expect(text.contains("# dot 'c': scalar loops, not cute.gemm: precision \(split) (three \(split.prefix(4)) passes) has no single MMA atom"), "\(split)")
+      #expect(!text.contains("cute.gemm("))
+    }
   }
 
   /// By default (sm_90a) the same dot is on Hopper's warpgroup MMA: operands in swizzled shared memory, each K- or

@@ -20,6 +20,16 @@ import Testing
     try TritonTestSupport.checkGolden(text, "lowering/triton/\(name).py")
   }
 
+  /// `lowering/triton/matmul.bf16x3.py`: a dot in three bf16 passes of split operands (`precision(c, bf16x3)`,
+  /// `lowering/triton/traces/matmul.bf16x3.trace`) at the default shape (every tile ragged). Its numerics, also
+  /// through Triton's interpreter: python/tests/test_bf16x3_numerics.py.
+  @Test func goldenBf16x3Dot() throws {
+    let url = TritonTestSupport.inRepository("lowering/triton/traces/matmul.bf16x3.trace")
+    let t = try Trace.parse(SourceFile(path: "lowering/triton/traces/matmul.bf16x3.trace", text: try String(contentsOf: url, encoding: .utf8)))
+    let text = try TritonTestSupport.module(TritonTestSupport.inRepository("specs/matmul.kev"), trace: t)
+    try TritonTestSupport.checkGolden(text, "lowering/triton/matmul.bf16x3.py")
+  }
+
   /// Index width (`IndexWidth`, shown by `--emit scheduled`): int32 program ids, lanes and loop variables while
   /// every offset fits (the goldens), int64 past 2^31 elements (only compiled: nothing runs at that size).
   @Test func indexWidthFollowsTheOffsets() throws {
@@ -114,6 +124,16 @@ import Testing
     #expect(rms.components(separatedBy: "@triton.jit\ndef kevc_").count == 3)
     #expect(rms.contains("# then _r2.rf, computed with dx by the same program"))
     #expect(rms.contains("\"grid\": [512, 1, 1]"))
+    // bf16x3: the bf16 part rounded to nearest (16 low bits), the truncated one where that overflows or the operand
+    // is NaN, both parts converted to bf16, three bf16 passes (no input_precision) into a fresh partial per step.
+    let bf16x3 = try module("matmul", "matmul.bf16x3")
+    #expect(bf16x3.contains("a_hi = ((a_bits + 32768) & -65536).to(tl.float32, bitcast=True)"))
+    #expect(bf16x3.contains("a_hi = tl.where((a != a) | (tl.abs(a_hi) == float(\"inf\")), (a_bits & -65536).to(tl.float32, bitcast=True), a_hi)"))
+    #expect(bf16x3.contains("a_lo = a - a_hi\n") && bf16x3.contains("b_lo = b_lo.to(tl.bfloat16)\n"))
+    #expect(bf16x3.contains("acc_step = tl.dot(a_lo, b_hi, out_dtype=tl.float32)"))
+    #expect(bf16x3.components(separatedBy: "tl.dot(").count == 4 && !bf16x3.contains("input_precision"))
+    #expect(bf16x3.contains("acc = acc + acc_step") && !bf16x3.contains("acc = tl.dot("))
+    #expect(bf16x3.contains("\"tolerance\": {\"c\": \"f32\"}"), "f32's tolerance")
     let bf16 = try module("matmul", "matmul.bf16_operands")
     #expect(bf16.contains("(a_v).to(tl.bfloat16)") && !bf16.contains("input_precision"))
     #expect(bf16.contains("\"tolerance\": {\"c\": \"bf16\"}"))

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# f32 contractions run as three tf32 passes (`precision(tf32x3)`, the GPU default for f32 dots) on the GPU: the
+# f32 contractions run as three passes of split operands on the tensor cores (`precision(bf16x3)`, the GPU default
+# for compute-bound f32 dots since 2026-12-07, or `precision(tf32x3)`, the default before) on the GPU: the
 # module of one kevc (BEFORE) beside that of another (AFTER), both checked by the harness's protocol (poisoned
 # outputs, all six input distributions, float64 reference shared through the reference cache) and timed.
 #   bench/gpu/tf32x3-check.sh prepare PREP_DIR BEFORE_KEVC AFTER_KEVC [SPEC ...]  (here, with Swift: writes the
 #        Triton modules at each spec's bench shape; without SPECs, every spec of specs/ and bench/gpu/specs whose
-#        default Triton schedule at its bench shape has a tf32x3 dot)
+#        default Triton schedule at its bench shape has a tf32x3 or bf16x3 dot)
+#        bf16x3 against tf32x3: BEFORE a kevc whose default is tf32x3 (main before 2026-12-07's bf16x3), AFTER this
+#        one; or BEFORE_SKETCH=tf32x3 with the same kevc twice (BEFORE's modules then come from `--sketch tf32x3`).
 #   bench/gpu/tf32x3-check.sh run PREP_DIR OUT_DIR [SECONDS]   (there: python/ and PREP_DIR only)
 # Writes OUT_DIR/tf32x3-check.md (per case and module: verdict, largest error of each distribution, median ms) and
 # the harness's JSON per case and module.
@@ -19,7 +22,7 @@ if [ "$MODE" = prepare ]; then
   if [ ${#specs[@]} -eq 0 ]; then
     for s in $(find specs bench/gpu/specs -name '*.kev' | sort); do
       shape=$(shape_of "$s"); [ -n "$shape" ] || continue
-      "$AFTER" opt "$s" --default-schedule triton --shape "$shape" 2>/dev/null | grep -q 'precision(tf32x3)' && specs+=("$s")
+      "$AFTER" opt "$s" --default-schedule triton --shape "$shape" 2>/dev/null | grep -qE 'precision\((tf32x3|bf16x3)\)' && specs+=("$s")
     done
   fi
   mkdir -p "$PREP"; : > "$PREP/order"
@@ -27,7 +30,13 @@ if [ "$MODE" = prepare ]; then
     name=$(basename "$s" .kev); shape=$(shape_of "$s")
     for v in before after; do
       k=$BEFORE; [ $v = after ] && k=$AFTER
-      "$k" compile "$s" --target triton --shape "$shape" --emit triton,torch-ref --dump-dir "$PREP/$name/$v" > /dev/null \
+      schedule=()
+      if [ $v = before ] && [ -n "${BEFORE_SKETCH:-}" ]; then
+        mkdir -p "$PREP/$name"
+        "$k" opt "$s" --default-schedule triton --sketch "$BEFORE_SKETCH" --shape "$shape" --emit-trace-json \
+          -o "$PREP/$name/before.json" && schedule=(--schedule "$PREP/$name/before.json")
+      fi
+      "$k" compile "$s" --target triton --shape "$shape" "${schedule[@]}" --emit triton,torch-ref --dump-dir "$PREP/$name/$v" > /dev/null \
         || echo "prepare: $name $v failed"
     done
     echo "$name" >> "$PREP/order"

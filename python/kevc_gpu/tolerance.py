@@ -7,7 +7,9 @@ integers and bool compare exactly. A non-finite value where the reference is fin
 kind), any other mismatch is 'wrong'.
 
 As in Swift, the tolerance is that of the precision the result was computed in (`tolerance`, the metadata's
-"tolerance" entry: an f32 computation cast to an f64 result gets f32's), never tighter than the result dtype's; and
+"tolerance" entry: an f32 computation cast to an f64 result gets f32's; a dot's input precision counts as
+ComputedPrecision.swift says: `tf32` as f16, `bf16` as bf16, the split passes `tf32x3` and `bf16x3` as f32, so they
+keep f32's tolerance), never tighter than the result dtype's; and
 `any_value` (flat indices whose element depends on a discontinuity met within tolerance: any value but a NaN the
 reference lacks passes; a list of indices or a bool tensor over the flat elements) and `alternatives` (flat index ->
 equally good values, an argmax's tying indices) give the same leeway as Swift's `Leeway`. The torch reference

@@ -390,7 +390,7 @@ class Worker:
         # The precision each result is computed in (its comparison's tolerance), when the reference names it.
         self.tolerance = {str(r["name"]): r.get("tolerance") for r in self.ref.KEVC_REFERENCE.get("results", [])}
         # A schedule that reads a dot's operands in a reduced precision (precision(y, tf32 | bf16)) names the
-        # precision its results are computed in; the coarser of the two applies (tf32x3 keeps f32's).
+        # precision its results are computed in; the coarser of the two applies (tf32x3 and bf16x3 keep f32's).
         from .tolerance import coarser
         for name, t in (meta.get("tolerance") or {}).items():
             mine = self.tolerance.get(str(name))

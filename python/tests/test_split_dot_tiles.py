@@ -1,4 +1,4 @@
-"""Rule 4's tiles of a tf32x3 dot on f32 convolutions of the corpus (below 128x128 output tiles: reduction steps of
+"""Rule 4's tiles of a dot of split operands (bf16x3 since 2026-12-07, tf32x3 before) on f32 convolutions of the corpus (below 128x128 output tiles: reduction steps of
 16, `DefaultSchedule.splitDotStep`, and 8 warps; 128x128 tiles keep steps of 32): the default trace at the bench
 shape takes them, and that trace, applied
 at a small odd shape (every tile ragged, taps read outside the input for the transposed ones), runs under Triton's
@@ -43,7 +43,7 @@ def test_split_dot_tiles_match_the_reference_under_the_interpreter(tmp_path, nam
     subprocess.run([kevc(), "opt", spec, "--default-schedule", "triton", "--shape", bench_shape(spec),
                     "--emit-trace-json", "-o", str(trace)], check=True)
     steps = json.loads(trace.read_text())["steps"]
-    dot = next(s["precision"]["tensor"] for s in steps if "precision" in s and s["precision"]["precision"] == "tf32x3")
+    dot = next(s["precision"]["tensor"] for s in steps if "precision" in s and s["precision"]["precision"] in ("tf32x3", "bf16x3"))
     assert any("split" in s and s["split"]["tensor"] == dot and s["split"]["factor"] == step for s in steps)
     # The dot's launch, or its epilogue's when the dot is computed inside its reader's programs (rule 3b).
     assert [s["launch"]["warps"] for s in steps if "launch" in s] == [8]
