@@ -67,7 +67,8 @@ import KevcIR
 ///      f32 operands go on the tensor cores in three bf16 passes of split operands (`precision(y, bf16x3)`: f32's
 ///      tolerance at half the tensor-core work of three tf32 passes, `precision(y, tf32x3)`, the default before
 ///      2026-12-07 and sketch `tf32x3`'s choice) when the
-///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`),
+///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`;
+///      tf32x3 where its values reach the results through exp, tanh and the like: `errorAmplifiedDownstream`),
 ///      with the matrix units' tiles (below 128x128: reduction steps of `splitDotStep`, 16, and 8 warps from
 ///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
@@ -927,7 +928,9 @@ extension DefaultSchedule {
     var matrixUnits = operandBytes <= 2
     let precision =
       sketch.dotPrecision
-      ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke) ? sketch.splitPrecision : nil)
+      ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke)
+        ? (sketch.splitPrecision == .bf16x3 && errorAmplifiedDownstream(of: d.name, in: k) ? .tf32x3 : sketch.splitPrecision)
+        : nil)
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
     let t = contractionTiles(
       m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
@@ -1047,6 +1050,50 @@ extension DefaultSchedule {
   static func tensorCoresPay(_ d: Definition, _ kernel: Kernel, m: Int, n: Int, k: Int) -> Bool {
     guard m >= 16, n >= 16, k >= 16 else { return false }
     return WorkloadCost.isComputeBound(d, in: kernel)
+  }
+
+  /// Whether an error in the values of `tensor` (a contraction) can reach the kernel's results amplified against
+  /// their scale: a definition that reads `tensor`, directly or through other definitions, applies a function whose
+  /// output does not follow its input's scale (exp, log, tanh, sigmoid, erf, floor, ceil, pow, mod) to a value
+  /// computed from it, in its body, its tuple elements or its combiner. A tanh of a sum of 1024 products (rms about
+  /// 32) keeps the sum's absolute error at the tanh's unit scale, and softmax turns the logits' absolute error into a
+  /// relative one: there bf16x3's 2^-16 of each product (2^-21 for tf32x3) missed f32's tolerance on an H100
+  /// (conv_transpose2d_subtract_tanh, bench/gpu/session-h100-2026-12-07d/ab/module-ab.md), so rule 4 takes tf32x3.
+  /// Affine steps, max/min, divisions and square roots (a normalisation) keep the error at the result's scale.
+  static func errorAmplifiedDownstream(of tensor: String, in kernel: Kernel) -> Bool {
+    func amplifies(_ e: Expr, _ derived: (Expr) -> Bool) -> Bool {
+      var found = false
+      e.forEach { node in
+        guard !found else { return }
+        switch node {
+        case .unary(let op, let x):
+          switch op {
+          case .exp, .log, .tanh, .sigmoid, .erf, .floor, .ceil: found = derived(x)
+          default: break
+          }
+        case .binary(let op, let x, let y) where op == .pow || op == .mod: found = derived(x) || derived(y)
+        default: break
+        }
+      }
+      return found
+    }
+    var tainted: Set<String> = [tensor]
+    var grew = true
+    while grew {
+      grew = false
+      for d in kernel.definitions where d.name != tensor {
+        let readsTainted = tainted.contains { d.reads($0) }
+        guard readsTainted else { continue }
+        if tainted.insert(d.name).inserted { grew = true }
+        let derived: (Expr) -> Bool = { x in tainted.contains { x.reads($0) } }
+        if d.expressions.contains(where: { amplifies($0, derived) }) { return true }
+        // The state of a reduction over tainted values is tainted: any such function in its combiner or yield.
+        if let c = d.reduction?.combiner, (c.combine + [c.yield]).contains(where: { amplifies($0, { _ in true }) }) {
+          return true
+        }
+      }
+    }
+    return false
   }
 
   /// A producer cheap enough to recompute at every read: at most two loads and eight expression nodes.

@@ -196,6 +196,31 @@ import Testing
     #expect(try !Self.trace(memoryBound, sketch: Self.sketch("tf32x3")).contains { $0.hasPrefix("precision(") })
   }
 
+  /// Rule 4: a compute-bound f32 contraction whose values reach the result through a function that does not follow
+  /// its input's scale (here tanh, directly or through an intermediate, or an exp in a row reduction) keeps tf32x3
+  /// (`errorAmplifiedDownstream`: bf16x3's 2^-16 of a large sum missed f32's tolerance after a tanh on an H100);
+  /// through affine steps, max and a division it takes bf16x3.
+  @Test func splitPrecisionFollowsWhatTheResultDoesWithTheError() throws {
+    func precision(_ epilogue: String, _ extra: String = "") throws -> String? {
+      let trace = try Self.trace("""
+        kernel @mm(%a: f32[M, K], %b: f32[K, N], %s: f32[N]) -> (%y: f32[M, N]) {
+          dims M = 1024, K = 1024, N = 1024
+          %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[k, n])
+          \(extra)
+          %y: f32[m < M, n < N] = \(epilogue)
+        }
+        """)
+      return trace.first { $0.hasPrefix("precision(c,") }
+    }
+    #expect(try precision("tanh((%c[m, n] - %s[n]))") == "precision(c, tf32x3)")
+    #expect(try precision("(2.0:f32 * tanh(%t[m, n]))", "%t: f32[m < M, n < N] = (%c[m, n] * 0.5:f32)") == "precision(c, tf32x3)")
+    #expect(try precision("(exp(%c[m, n]) / %z[m])", "%z: f32[m < M] = sum<f32> [j in 0 .. $N] exp(%c[m, j])") == "precision(c, tf32x3)")
+    #expect(try precision("max(((%c[m, n] * 0.5:f32) + %s[n]), 0.0:f32)") == "precision(c, bf16x3)")
+    #expect(try precision("(%c[m, n] / %s[n])") == "precision(c, bf16x3)")
+    // A function of something else beside the contraction amplifies nothing.
+    #expect(try precision("(%c[m, n] * tanh(%s[n]))") == "precision(c, bf16x3)")
+  }
+
   /// Wide matrix-unit tiles (128 x 256) for 2-byte operands only where the GPU holds them at three stages of k = 64
   /// and they still give two programs per multiprocessor: on cuda:90 for a 4096^3 bf16 matmul; not when portable
   /// (gfx942's LDS), not for f32 operands, not where 128 x 256 tiles would leave the GPU half idle.
