@@ -12,9 +12,52 @@
 #       distributions once; poisoned outputs, float64 reference) and 50 timed calls beside the baseline's.
 #       Writes OUT_DIR/{module-ab.md, module-ab.json, machine.txt}; a case not started by SECONDS (default 420) is
 #       reported as not run.
+#   bench/gpu/module-ab.sh prepare-check PREP_DIR [KEVC]           (here) every spec under specs/ at its default dims,
+#       the default GPU schedule: PREP_DIR/<name>/ (`--emit triton,torch-ref`; specs/kernelbench/X is kernelbench.X)
+#   bench/gpu/module-ab.sh check PREP_DIR OUT_DIR                  (there) each through the harness's protocol, $AB_TRIALS
+#       trials (default 3), no timing, $AB_JOBS at a time (default 8): OUT_DIR/check.md, check.json
 set -uo pipefail
-MODE=${1:?usage: bench/gpu/module-ab.sh prepare VARIANTS_DIR PREP_DIR [KEVC] | run PREP_DIR OUT_DIR [SECONDS]}
+MODE=${1:?usage: bench/gpu/module-ab.sh prepare VARIANTS_DIR PREP_DIR [KEVC] | run PREP_DIR OUT_DIR [SECONDS] | prepare-check PREP_DIR [KEVC] | check PREP_DIR OUT_DIR}
 cd "$(dirname "$0")/../.."
+if [ "$MODE" = prepare-check ]; then
+  PREP=${2:?PREP_DIR}; KEVC=$(realpath "${3:-.build/debug/kevc}")
+  mkdir -p "$PREP"
+  for spec in $(find specs -name '*.kev' | sort); do
+    name=$(echo "${spec#specs/}" | tr / . | sed 's/\.kev$//')
+    "$KEVC" compile "$spec" --target triton --emit triton,torch-ref --dump-dir "$PREP/$name" > "$PREP/$name.log" 2>&1 \
+      || echo "prepare-check: $spec failed (see $PREP/$name.log)"
+  done
+  du -sh "$PREP"
+  exit 0
+fi
+if [ "$MODE" = check ]; then
+  PREP=$(realpath "${2:?PREP_DIR}"); OUT=${3:?OUT_DIR}
+  mkdir -p "$OUT"; OUT=$(realpath "$OUT")
+  export PYTHONPATH="$PWD/python" OUT PREP
+  ls "$PREP" | grep -v '\.log$' | xargs -P "${AB_JOBS:-8}" -I{} bash -c 'timeout 200 python3 -m kevc_gpu run \
+    --kernel "$PREP/{}"/*.triton.py --reference "$PREP/{}"/*.ref.py --trials '"${AB_TRIALS:-3}"' --timing-calls 0 \
+    --eager-calls 0 --cost-limit-s 0 --timeout 180 > "$OUT/{}.json" 2> "$OUT/{}.err"'
+  python3 - "$OUT" <<'PY'
+import glob, json, os, sys
+out = sys.argv[1]
+rows = []
+for path in sorted(glob.glob(os.path.join(out, "*.json"))):
+    if os.path.basename(path) == "check.json":
+        continue
+    try:
+        r = json.load(open(path))
+    except ValueError:
+        r = {"status": "no result"}
+    rows.append({"spec": os.path.basename(path)[:-5], "status": r.get("status"), "reason": (r.get("reason") or "")[:200]})
+json.dump(rows, open(os.path.join(out, "check.json"), "w"), indent=1)
+ok = sum(r["status"] == "ok" for r in rows)
+lines = ["| spec | status | reason |", "|---|---|---|"] + ["| %s | %s | %s |" % (r["spec"], r["status"], r["reason"].replace("|", "/").replace("\n", " ")) for r in rows if r["status"] != "ok"]
+lines += ["", "%d of %d ok" % (ok, len(rows))]
+open(os.path.join(out, "check.md"), "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+  exit 0
+fi
 if [ "$MODE" = prepare ]; then
   VARIANTS=$(realpath "${2:?VARIANTS_DIR}"); PREP=${3:?PREP_DIR}; KEVC=$(realpath "${4:-.build/debug/kevc}")
   mkdir -p "$PREP"
