@@ -41,7 +41,7 @@ extension DefaultSchedule {
       let row = r.axes.last, k.constantValue(row.lowerBound) == 0, let rowExtent = k.constantValue(row.upperBound)
     else { return nil }
     let width = vectorBytes / max(4, d.dtype.byteSize)
-    guard rowExtent % width != 0, rowExtent < fusedRowVectors * width,
+    guard rowExtent < fusedRowVectors * width,
       contiguousVariable(of: d, in: k) == row.name, walksContiguously(d, row.name, in: k)
     else { return nil }
     // Two axes at most: LLVM folds the fused address `(v / J) * J + v % J` back to `v` (wide loads), not that of a
@@ -140,7 +140,7 @@ extension DefaultSchedule {
       outerExtent >= 2
     else { return nil }
     let width = vectorBytes / max(4, d.dtype.byteSize)
-    guard rowExtent % width != 0, rowExtent < fusedRowVectors * width, appliesMathFunction(d.body),
+    guard rowExtent < fusedRowVectors * width, appliesMathFunction(d.body),
       contiguousVariable(of: d, in: k) == row.name, walksContiguously(d, row.name, in: k),
       walksBlock(d, [(outer.name, nil), (row.name, rowExtent)], in: k)
     else { return nil }

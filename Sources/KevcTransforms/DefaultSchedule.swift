@@ -343,11 +343,14 @@ public enum DefaultSchedule {
   }
 
   /// Whether `d`, inlined into `c`, reads every tensor that the kernel computes (not a parameter) only at `c`'s
-  /// output axes, never at one of its reduction variables, so that rule 2 can still compute it inside `c`.
+  /// output axes, never at one of its reduction variables, so that rule 2 can still compute it inside `c`. A
+  /// contraction does not count: rule 2 leaves it at the root, register-tiled (rule 3a), wherever it is read
+  /// (conv2d_gelu_global_avg_pool's bias add `h = conv + cb[f]` in the pool's sum over (i, j) was kept and copied
+  /// per image, a pass over the convolution's output for nothing).
   static func readsComputedAtOutputs(_ d: Definition, into c: Definition, in k: Kernel) -> Bool {
     let reductionVariables = Set(c.reduction?.axes.map(\.name) ?? [])
     guard !reductionVariables.isEmpty else { return true }
-    let computed = Set(k.definitions.map(\.name))
+    let computed = Set(k.definitions.filter { registerTile($0, in: k) == nil }.map(\.name))
     for read in c.expressions.flatMap(\.loads) where read.tensor == d.name {
       var at: [String: Set<String>] = [:]
       for (axis, index) in zip(d.axes, read.indices) { at[axis.name] = index.indexNames }
