@@ -406,7 +406,7 @@ extension DefaultScheduleTests {
   /// Rule 1: a statistic's finalizer (one load, at most two float operations: `mean = s / K`) is inlined into all
   /// its readers, pointwise or not (y reads `mean[n, c / CG]`); rule 2 then computes the sum once per image,
   /// shared by the variance's sum and y. Kept, the variance's copy of the mean recomputed the sum (`_r0.mean`,
-  /// `mean._r1`: two passes for one statistic).
+  /// `mean._r1`: two passes for one statistic). Both sums run their rows of 32 fused with h (rule 1b).
   @Test func aStatisticsFinalizerIsInlinedAndItsSumComputedOnce() throws {
     let lines = try Self.schedule("""
       kernel @gn(%x: f32[N, (G * CG), H, W]) -> (%y: f32[N, (G * CG), H, W]) {
@@ -419,8 +419,8 @@ extension DefaultScheduleTests {
       }
       """)
     #expect(lines == [
-      "    schedule split(q, q.o, q.i, 8) loops(n, g, j, h, q.o, q.i: vectorize(8)) compute_at(%y, n) store(local)",
-      "    schedule split(q, q.o, q.i, 8) loops(n, g, j, h, q.o, q.i: vectorize(8)) compute_at(%y, n) store(local)",
+      "    schedule split(h.q, h.q.o, h.q.i, 8) loops(n, g, j, h.q.o, h.q.i: vectorize(8)) compute_at(%y, n) store(local)",
+      "    schedule split(h.q, h.q.o, h.q.i, 8) loops(n, g, j, h.q.o, h.q.i: vectorize(8)) compute_at(%y, n) store(local)",
       "    schedule split(q, q.o, q.i, 8) loops(n, c, h, q.o, q.i: vectorize(8)) root store(workspace)",
     ])
   }
@@ -428,7 +428,7 @@ extension DefaultScheduleTests {
   /// Rule 3: in a reduction, a load that reads no reduction variable (the mean `s[c]` inside a variance's sum) does
   /// not vote for the innermost loop: it is the same on every step. A per-channel variance at the root then walks
   /// its input along q, vectorized; before, `s[c]` and the store outvoted the input and the sum ran along c, a plane
-  /// apart per step.
+  /// apart per step (its rows of 32 fused with h by rule 1b, one contiguous run of 8 x 32 per image).
   @Test func aLoadInvariantOverTheReductionDoesNotVote() throws {
     let lines = try Self.schedule("""
       kernel @var(%x: f32[N, C, H, W], %s: f32[C]) -> (%v: f32[C]) {
@@ -436,7 +436,7 @@ extension DefaultScheduleTests {
         %v: f32[c < C] = sum<f32> [n in 0 .. $N, h in 0 .. $H, q in 0 .. $W] ((%x[n, c, h, q] - %s[c]) * (%x[n, c, h, q] - %s[c]))
       }
       """)
-    #expect(lines == ["    schedule split(q, q.o, q.i, 8) loops(c, n, h, q.o, q.i: vectorize(8)) root store(workspace)"])
+    #expect(lines == ["    schedule split(h.q, h.q.o, h.q.i, 8) loops(c, n, h.q.o, h.q.i: vectorize(8)) root store(workspace)"])
   }
 }
 
