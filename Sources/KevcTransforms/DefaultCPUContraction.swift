@@ -139,8 +139,8 @@ extension DefaultSchedule {
 
   /// The steps that copy a contraction's column operand, read with the column axis in a dimension other than its
   /// last (`B[n, k]` in `sum(k) A[m, k] * B[n, k]`), into a root buffer (`stage`, then `compute_root`) stored with
-  /// that dimension last (`layout`: `B.C[n, k]` stored as `[k, n]`), so that the register tile's column loads walk
-  /// it with unit stride; nil where the copy does not apply: the column index is not exactly the column variable or
+  /// that dimension last (`layout`: `B.C[n, k]` stored as `[k, n]`, its loops in that order), so that the register
+  /// tile's column loads walk it with unit stride; nil where the copy does not apply: the column index is not exactly the column variable or
   /// another index reads it, the operand is not an input or a root definition, the row operand reads the same
   /// tensor, fewer than `packedRows` rows reuse the copy, or the copy's name is taken.
   static func packColumnOperand(
@@ -155,10 +155,15 @@ extension DefaultSchedule {
     else { return nil }
     let name = "\(load.tensor).\(d.name)"
     guard k.tensorType(name) == nil else { return nil }
+    let order = Array(0..<shape.count).filter { $0 != dim } + [dim]
+    // The copy's loops walk its storage order (`stage` names its axes d0, d1, ...): its stores are contiguous and
+    // its loads a row apart (with the loops in B's order, its stores a row of the copy apart, the packed
+    // contractions gained little; bench/kernelbench/cpu-results-below-half.md).
     return [
       .stage(tensor: load.tensor, consumer: d.name, loop: column, scope: .workspace),
       .computeRoot(tensor: name),
-      .layout(tensor: name, permutation: Array(0..<shape.count).filter { $0 != dim } + [dim]),
+      .layout(tensor: name, permutation: order),
+      .reorder(tensor: name, loops: order.map { "d\($0)" }),
     ]
   }
 

@@ -69,7 +69,8 @@ import Testing
     // Rule 3a on a column operand read a row apart (`B[n, k]`): B is copied once into a buffer stored [k, n], which
     // the 4 x 16 tile reads along n (tails in m, n and a short k).
     Case(spec: "specs/kernelbench/matmul_transposed_b.kev", shape: ["M": 37, "K": 29, "N": 43],
-      loopsContain: ["workspace %B.C: f32[29, 43]", "%B.C[d1, d0] = %B[d0, d1]", "local %C.acc: f32[4, 16]"]),
+      loopsContain: ["workspace %B.C: f32[29, 43]", "for d1 in 0 .. 29 {\n    for d0 in 0 .. 43 {\n      %B.C[d1, d0] = %B[d0, d1]",
+        "local %C.acc: f32[4, 16]"]),
     // The same on a Linear layer's weight `weight[o, i]` before an epilogue.
     Case(spec: "specs/kernelbench/gemm_multiply_leaky_relu.kev", shape: ["B": 19, "I": 33, "O": 21],
       loopsContain: ["workspace %weight._r0: f32[33, 21]", "local %_r0.acc: f32[4, 16]"]),
