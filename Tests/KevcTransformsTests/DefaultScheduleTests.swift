@@ -121,6 +121,27 @@ import Testing
     #expect(steps.contains("compute_at(_r0, lse, b)") && steps.contains("compute_at(mx, lse, b)"), "\(steps)")
   }
 
+  /// Rule 1 through a contraction: a bias add `h = conv + cb[f]` read by the pool's sum at its reduction variables
+  /// (i, j) is inlined, since the convolution it reads stays at the root anyway (rule 3a); kept, it was copied per
+  /// image, a pass over the convolution's output. Its sum then fuses its rows (rule 1b) and reads the convolution.
+  @Test func anEpilogueOfAContractionIsInlinedIntoAReduction() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @cgp(%x: f32[N, C, H, W], %w: f32[F, C, K, K], %cb: f32[F]) -> (%y: f32[N, F]) {
+        dims N = 2, C = 3, H = 9, W = 12, F = 5, K = 3
+        %_r0: f32[n < N, f < F, i < ((H - K) + 1), j < ((W - K) + 1)] = sum<f32> [c in 0 .. $C, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (i + p), (j + q)] * %w[f, c, p, q])
+        %h: f32[n < N, f < F, i < ((H - K) + 1), j < ((W - K) + 1)] = (%_r0[n, f, i, j] + %cb[f])
+        %_r1: f32[n < N, f < F] = sum<f32> [i in 0 .. (($H - $K) + 1), j in 0 .. (($W - $K) + 1)] ((0.5:f32 * %h[n, f, i, j]) * (1.0:f32 + erf((%h[n, f, i, j] / sqrt(2.0:f32)))))
+        %y: f32[n < N, f < F] = (%_r1[n, f] / cast<f32>(((($H - $K) + 1:i64) * (($W - $K) + 1:i64))))
+      }
+      """))
+    let trace = DefaultSchedule.cpu(for: kernel)
+    #expect(Array(trace.steps.map(TraceText.print).prefix(3)) == [
+      "inline(h)", "fuse_axes(_r1, [i, j])", "compute_at(_r1, y, n)",
+    ])
+    let lines = IRPrinter.print(try trace.apply(to: kernel)).split(separator: "\n").map(String.init)
+    #expect(lines.contains("  %_r1: f32[n < N, f < F] = sum<f32> [i.j in 0 .. ((($H - $K) + 1) * (($W - $K) + 1))] ((0.5:f32 * (%_r0[n, f, (i.j / (($W - $K) + 1:i64)), (i.j % (($W - $K) + 1:i64))] + %cb[f])) * (1.0:f32 + erf(((%_r0[n, f, (i.j / (($W - $K) + 1:i64)), (i.j % (($W - $K) + 1:i64))] + %cb[f]) / sqrt(2.0:f32)))))"), "\(lines)")
+  }
+
   /// A 64^3 matmul whose second operand is read as `b` (`b[k, n]` or `b[n, k]`).
   static func matmul(_ b: String) -> String {
     """
