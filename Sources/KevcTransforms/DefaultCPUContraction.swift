@@ -99,7 +99,8 @@ extension DefaultSchedule {
     // that the tile's column loads are vector loads and the two-vector tile applies. Where the copy does not apply
     // it is gathered: one vector of columns and twice the rows halves the gathers per update (matmul_transposed_b
     // 256^3 on one thread: 1.7 ms at 4 x 16, 0.6 ms at 8 x 8).
-    let pack = packColumnOperand(columnLoad, rowOperand: a == columnLoad ? b : a, of: d, column: column, rowExtent: rowExtent, in: k)
+    let pack = packColumnOperand(
+      columnLoad, rowOperand: a == columnLoad ? b : a, of: d, column: column, rowExtent: rowExtent, in: k)
     let inLastIndex = pack != nil || (columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false)
     let rows = min(inLastIndex ? tileRows : 2 * tileRows, rowExtent)
     // One vector of columns (a short row: conv3d_square's 14 output columns) keeps `rows` accumulator chains, too
@@ -140,9 +141,9 @@ extension DefaultSchedule {
   /// The steps that copy a contraction's column operand, read with the column axis in a dimension other than its
   /// last (`B[n, k]` in `sum(k) A[m, k] * B[n, k]`), into a root buffer (`stage`, then `compute_root`) stored with
   /// that dimension last (`layout`: `B.C[n, k]` stored as `[k, n]`, its loops in that order), so that the register
-  /// tile's column loads walk it with unit stride; nil where the copy does not apply: the column index is not exactly the column variable or
-  /// another index reads it, the operand is not an input or a root definition, the row operand reads the same
-  /// tensor, fewer than `packedRows` rows reuse the copy, or the copy's name is taken.
+  /// tile's column loads walk it with unit stride; nil where the copy does not apply: the column index is not
+  /// exactly the column variable or another index reads it, the operand is not an input or a root definition, the
+  /// row operand reads the same tensor, fewer than `packedRows` rows reuse the copy, or the copy's name is taken.
   static func packColumnOperand(
     _ load: Load, rowOperand: Load, of d: Definition, column: String, rowExtent: Int, in k: Kernel
   ) -> [Transform]? {

@@ -19,9 +19,9 @@ import KevcIR
 ///
 /// Recognised from the index pattern and the tensor's shape only: a load that reads the axes anywhere else (a
 /// transposed read `x[j, i]`, a window `x[i + p]`, a value use of the index) or a long row leaves the reduction as it
-/// is. Contractions keep their register tile (rule 3a). Nor where the
-/// finished schedule stores a tensor the block reads with gaps (`blockStaysContiguous`: a producer computed inside a
-/// consumer vectorized along the row is stored over rows rounded up to whole vectors).
+/// is. Contractions keep their register tile (rule 3a). Nor where the finished schedule stores a tensor the block
+/// reads with gaps (`blockStaysContiguous`: a producer computed inside a consumer vectorized along the row is stored
+/// over rows rounded up to whole vectors).
 ///
 /// Before (`y[n, c] = sum(i, j) x[n, c, i, j]`, rows of 30):
 /// ```

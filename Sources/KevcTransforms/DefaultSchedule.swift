@@ -17,9 +17,9 @@ import KevcLowering
 ///    body would read a computed tensor at the reduction's variables (rule 2 could not fuse it there any more; a
 ///    contraction does not count, it stays at the root in any case).
 /// 1b. A reduction whose last two reduction axes every load that reads them walks as one row-major contiguous block,
-///    with an innermost row shorter than `fusedRowVectors` vectors (whole vectors or not), has those
-///    axes fused (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4
-///    vectorize the fused axis (conv2d_gelu_global_avg_pool's mean over rows of 30: one run of 420 per channel).
+///    with an innermost row shorter than `fusedRowVectors` vectors (whole vectors or not), has those axes fused
+///    (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4 vectorize the fused
+///    axis (conv2d_gelu_global_avg_pool's mean over rows of 30: one run of 420 per channel).
 ///    A block that the finished schedule stores with gaps (a producer computed inside a vectorized consumer, its
 ///    rows rounded up to whole vectors) is not fused: the schedule is computed again without it.
 /// 1c. An elementwise definition at the root (once rule 2 has placed the producers, none computed inside it) whose
@@ -148,8 +148,8 @@ public enum DefaultSchedule {
     }
 
     // 1b. A reduction whose last two axes every load walks as one row-major block, with a short row, has them fused
-    // first (`DefaultCPUFusedRows.swift`): rules 3 and 4 vectorize the
-    // fused axis (one contiguous run of the block) where they would have vectorized the row.
+    // first (`DefaultCPUFusedRows.swift`): rules 3 and 4 vectorize the fused axis (one contiguous run of the block)
+    // where they would have vectorized the row.
     var fusedRows: [String: String] = [:]
     for d in k.definitions where !unfused.contains(d.name) {
       guard let axes = fusedRow(d, in: k), attempt(.fuseAxes(tensor: d.name, loops: axes)),
