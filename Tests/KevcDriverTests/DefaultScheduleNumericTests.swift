@@ -128,6 +128,29 @@ import Testing
     #expect(report.passed, "\(RunReportText.render(report, kernel: original))")
   }
 
+  /// The LLVM target keeps one vector of an elementwise row stored along its variable a loop (unroll disabled):
+  /// group_norm's output over rows of 32, split by 8, was fully unrolled and LLVM vectorized the row loop h instead,
+  /// gathering x (65 `llvm.masked.gather`s) and storing lane by lane (512 `extractelement`s); none after. At O3,
+  /// against the interpreter.
+  @Test func oneVectorOfAnElementwiseRowStaysVectorizedAlongTheRow() throws {
+    let shape = ["N": 2, "G": 2, "CG": 4, "H": 8, "W": 32]
+    let url = Paths.inRepository("specs/kernelbench/group_norm.kev")
+    let request = CompileRequest(
+      source: SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)), kind: .spec,
+      shapeOverrides: shape, stages: [.llvm], optimizationLevel: 3, schedule: nil)
+    let result = try Compiler.compile(request)
+    let llvm = String(decoding: result.artifacts[.llvm] ?? Data(), as: UTF8.self)
+    #expect(!llvm.contains("llvm.masked.gather") && !llvm.contains("extractelement"), "the row loop was vectorized")
+    guard let module = result.module else {
+      Issue.record("no module")
+      return
+    }
+    let original = try result.kernel.binding(shape, location: .unknown)
+    let report = try KernelCheck.run(
+      original, jit: try module.jit(), options: KernelCheck.Options(trials: 2, seed: 17, timingIterations: 0))
+    #expect(report.passed, "\(RunReportText.render(report, kernel: original))")
+  }
+
   /// The LLVM target keeps a short vectorized row of a multi-axis sum a loop (unroll disabled, interleaved):
   /// layer_norm3d's statistics over rows of 64 were fully unrolled by LLVM and the enclosing loop vectorized,
   /// gathering each vector with scalar loads and `insertelement`s (2056 of them; 12 after).
