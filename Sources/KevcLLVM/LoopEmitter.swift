@@ -297,11 +297,14 @@ final class LoopEmitter {
       // A register tile's row (a loop of exactly one vector storing into a local array along its variable) is left
       // to the vectorizer: fully unrolled first, its lanes came back as scalars that the SLP vectorizer regrouped
       // along another axis (the tile's rows, or the enclosing reduction loop), keeping the accumulators in memory.
+      // So is one vector of a row stored along its variable in the last index (an elementwise row of 32 split by
+      // 8: group_norm's output, frobenius_norm's): fully unrolled, LLVM vectorized the enclosing row loop instead,
+      // gathering every load and storing lane by lane.
       // Other loops keep LLVM's own choice: disabling it measured 10x slower on max_pool1d's padded window reads
       // (a tail) and 1.5-2x slower on row sums (log_softmax, group_norm: one accumulator chain, not interleaved).
       if case .constant(let lo) = loop.lowerBound, case .int(let l) = lo.value,
         case .constant(let hi) = loop.upperBound, case .int(let h) = hi.value, h &- l == Int64(width),
-        storesLocalArray(along: loop.variable, loop.body)
+        storesAlong(along: loop.variable, loop.body)
       {
         properties.append(context.mdNode([context.mdString("llvm.loop.unroll.disable")]))
       } else if case .constant(let lo) = loop.lowerBound, case .int(let l) = lo.value,
@@ -645,15 +648,18 @@ final class LoopEmitter {
     }
   }
 
-  private func storesLocalArray(along variable: String, _ body: [Stmt]) -> Bool {
+  /// Whether `body` stores along `variable`: into a local array at any index, or into any buffer at its last index
+  /// (contiguously, one vector of a row).
+  private func storesAlong(along variable: String, _ body: [Stmt]) -> Bool {
     body.contains { s in
       switch s {
-      case .loop(let l): return storesLocalArray(along: variable, l.body)
+      case .loop(let l): return storesAlong(along: variable, l.body)
       case .store(let name, let indices, _):
         let scope = buffers[name]?.buffer.scope ?? lazyLocals[name]?.scope
-        return scope == .local && indices.contains { $0.indexNames.contains(variable) }
-      case .ifThen(_, let t, let e): return storesLocalArray(along: variable, t + e)
-      case .allocate(_, let inner): return storesLocalArray(along: variable, inner)
+        return (scope == .local && indices.contains { $0.indexNames.contains(variable) })
+          || (indices.last?.indexNames.contains(variable) ?? false)
+      case .ifThen(_, let t, let e): return storesAlong(along: variable, t + e)
+      case .allocate(_, let inner): return storesAlong(along: variable, inner)
       }
     }
   }

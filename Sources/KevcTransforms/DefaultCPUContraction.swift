@@ -94,10 +94,14 @@ extension DefaultSchedule {
     guard let rowExtent = try? k.maxExtent(row, in: d), let columnExtent = try? k.maxExtent(column, in: d),
       rowExtent >= 2, columnExtent >= width
     else { return nil }
-    // A column operand that reads the columns a row apart (`B[n, k]`: the reduction is contiguous in both) is
-    // gathered: one vector of columns and twice the rows halves the gathers per update (matmul_transposed_b 256^3
-    // on one thread: 1.7 ms at 4 x 16, 0.6 ms at 8 x 8).
-    let inLastIndex = columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false
+    // A column operand that reads the columns a row apart (`B[n, k]`: the reduction is contiguous in both, a Linear
+    // layer's weight) is copied once into a buffer stored with the column dimension last (`packColumnOperand`), so
+    // that the tile's column loads are vector loads and the two-vector tile applies. Where the copy does not apply
+    // it is gathered: one vector of columns and twice the rows halves the gathers per update (matmul_transposed_b
+    // 256^3 on one thread: 1.7 ms at 4 x 16, 0.6 ms at 8 x 8).
+    let pack = packColumnOperand(
+      columnLoad, rowOperand: a == columnLoad ? b : a, of: d, column: column, rowExtent: rowExtent, in: k)
+    let inLastIndex = pack != nil || (columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false)
     let rows = min(inLastIndex ? tileRows : 2 * tileRows, rowExtent)
     // One vector of columns (a short row: conv3d_square's 14 output columns) keeps `rows` accumulator chains, too
     // few to cover the latency of the FMA units; a second output axis that the column operand reads and the row
@@ -118,7 +122,7 @@ extension DefaultSchedule {
     }
     let reductions = d.effectiveSchedule.loops.map(\.name).filter { isReductionLoop($0, of: d) }
     let acc = d.name + ".acc"
-    return [
+    return (pack ?? []) + [
       .tile(tensor: d.name, loops: tiled, sizes: [rows] + (second == nil ? [] : [2]) + [columns]),
       .reorder(tensor: d.name, loops: others + tiled.map { $0 + ".o" } + tiled.map { $0 + ".i" } + reductions),
       .cache(tensor: d.name, loop: column + ".o", scope: .local),
@@ -127,6 +131,40 @@ extension DefaultSchedule {
     ] + (second.map { [.unroll(tensor: acc, loop: $0, factor: 2)] } ?? []) + [
       .vectorize(tensor: acc, loop: column, width: columns),
       .vectorize(tensor: d.name, loop: column + ".i", width: columns),
+    ]
+  }
+
+  /// Rows a packed column operand must serve at least (`packColumnOperand`): the copy reads and writes the operand
+  /// once, the tiles read it once per `tileRows` rows.
+  static let packedRows = 4 * tileRows
+
+  /// The steps that copy a contraction's column operand, read with the column axis in a dimension other than its
+  /// last (`B[n, k]` in `sum(k) A[m, k] * B[n, k]`), into a root buffer (`stage`, then `compute_root`) stored with
+  /// that dimension last (`layout`: `B.C[n, k]` stored as `[k, n]`, its loops in that order), so that the register
+  /// tile's column loads walk it with unit stride; nil where the copy does not apply: the column index is not
+  /// exactly the column variable or another index reads it, the operand is not an input or a root definition, the
+  /// row operand reads the same tensor, fewer than `packedRows` rows reuse the copy, or the copy's name is taken.
+  static func packColumnOperand(
+    _ load: Load, rowOperand: Load, of d: Definition, column: String, rowExtent: Int, in k: Kernel
+  ) -> [Transform]? {
+    guard rowExtent >= packedRows, rowOperand.tensor != load.tensor,
+      let dim = load.indices.firstIndex(of: .index(column)), dim != load.indices.count - 1,
+      load.indices.enumerated().allSatisfy({ $0.offset == dim || !$0.element.indexNames.contains(column) }),
+      let shape = k.tensorType(load.tensor)?.shape, shape.count == load.indices.count,
+      k.params.contains(where: { $0.name == load.tensor })
+        || k.definitions.contains(where: { $0.name == load.tensor && $0.effectiveSchedule.placement == .root })
+    else { return nil }
+    let name = "\(load.tensor).\(d.name)"
+    guard k.tensorType(name) == nil else { return nil }
+    let order = Array(0..<shape.count).filter { $0 != dim } + [dim]
+    // The copy's loops walk its storage order (`stage` names its axes d0, d1, ...): its stores are contiguous and
+    // its loads a row apart (with the loops in B's order, its stores a row of the copy apart, the packed
+    // contractions gained little; bench/kernelbench/cpu-results-below-half.md).
+    return [
+      .stage(tensor: load.tensor, consumer: d.name, loop: column, scope: .workspace),
+      .computeRoot(tensor: name),
+      .layout(tensor: name, permutation: order),
+      .reorder(tensor: name, loops: order.map { "d\($0)" }),
     ]
   }
 

@@ -4,7 +4,7 @@ import KevcIR
 /// The CPU default's fused rows (rule 1b of `DefaultSchedule.cpu`): a reduction whose last two reduction axes every
 /// load that reads them walks as one row-major contiguous block (they are the load's last two indices, in declared
 /// order, each exactly the variable, the row spanning its tensor dimension), with an innermost row
-/// shorter than `fusedRowVectors` vectors and not a multiple of the vector width, gets those axes fused
+/// shorter than `fusedRowVectors` vectors, gets those axes fused
 /// (`fuse_axes`) before any other transform of it; rules 3 and 4 then vectorize the fused axis, one contiguous run
 /// of the block's length instead of a short row per outer step.
 ///
@@ -13,12 +13,15 @@ import KevcIR
 /// loop interleaved by up to four vectors, whose vector body a row of 30 (24 per interleaved step) runs once. Fused,
 /// the remainder comes once per block (420 = 52 x 8 + 4) and the row loop's overhead goes. The fused axis reads
 /// `x[n, c, v / J, v % J]`, which LLVM folds back to a linear address (one division per vector step, wide loads).
+/// A row of whole vectors gains too: LLVM summed each row (4 vectors of group_norm's rows of 32) into one vector
+/// and reduced it across lanes into the scalar accumulator, a chain of dependent adds and shuffles per row; fused,
+/// the run keeps interleaved vector accumulators and reduces across lanes once per block.
 ///
 /// Recognised from the index pattern and the tensor's shape only: a load that reads the axes anywhere else (a
-/// transposed read `x[j, i]`, a window `x[i + p]`, a value use of the index) or a row that is a multiple of the width
-/// (nothing to gain) leaves the reduction as it is. Contractions keep their register tile (rule 3a). Nor where the
-/// finished schedule stores a tensor the block reads with gaps (`blockStaysContiguous`: a producer computed inside a
-/// consumer vectorized along the row is stored over rows rounded up to whole vectors).
+/// transposed read `x[j, i]`, a window `x[i + p]`, a value use of the index) or a long row leaves the reduction as it
+/// is. Contractions keep their register tile (rule 3a). Nor where the finished schedule stores a tensor the block
+/// reads with gaps (`blockStaysContiguous`: a producer computed inside a consumer vectorized along the row is stored
+/// over rows rounded up to whole vectors).
 ///
 /// Before (`y[n, c] = sum(i, j) x[n, c, i, j]`, rows of 30):
 /// ```
@@ -41,7 +44,7 @@ extension DefaultSchedule {
       let row = r.axes.last, k.constantValue(row.lowerBound) == 0, let rowExtent = k.constantValue(row.upperBound)
     else { return nil }
     let width = vectorBytes / max(4, d.dtype.byteSize)
-    guard rowExtent % width != 0, rowExtent < fusedRowVectors * width,
+    guard rowExtent < fusedRowVectors * width,
       contiguousVariable(of: d, in: k) == row.name, walksContiguously(d, row.name, in: k)
     else { return nil }
     // Two axes at most: LLVM folds the fused address `(v / J) * J + v % J` back to `v` (wide loads), not that of a

@@ -14,11 +14,12 @@ import KevcLowering
 /// 1. Inline every elementwise intermediate read pointwise by at most two definitions: at exactly its own axes, the
 ///    consumer's leading ones, or (a reduction consumer) at distinct variables naming every loop of the consumer,
 ///    its output and reduction axes (layernorm's centred row in the variance's sum: never stored), unless the inlined
-///    body would read a computed tensor at the reduction's variables (rule 2 could not fuse it there any more).
+///    body would read a computed tensor at the reduction's variables (rule 2 could not fuse it there any more; a
+///    contraction does not count, it stays at the root in any case).
 /// 1b. A reduction whose last two reduction axes every load that reads them walks as one row-major contiguous block,
-///    with an innermost row shorter than `fusedRowVectors` vectors and not a multiple of the vector width, has those
-///    axes fused (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4
-///    vectorize the fused axis (conv2d_gelu_global_avg_pool's mean over rows of 30: one run of 420 per channel).
+///    with an innermost row shorter than `fusedRowVectors` vectors (whole vectors or not), has those axes fused
+///    (`fuse_axes`, before any other transform of it; `DefaultCPUFusedRows.swift`); rules 3 and 4 vectorize the fused
+///    axis (conv2d_gelu_global_avg_pool's mean over rows of 30: one run of 420 per channel).
 ///    A block that the finished schedule stores with gaps (a producer computed inside a vectorized consumer, its
 ///    rows rounded up to whole vectors) is not fused: the schedule is computed again without it.
 /// 1c. An elementwise definition at the root (once rule 2 has placed the producers, none computed inside it) whose
@@ -146,9 +147,9 @@ public enum DefaultSchedule {
       }
     }
 
-    // 1b. A reduction whose last two axes every load walks as one row-major block, with a short row that is not a
-    // multiple of the vector width, has them fused first (`DefaultCPUFusedRows.swift`): rules 3 and 4 vectorize the
-    // fused axis (one contiguous run of the block) where they would have vectorized the row.
+    // 1b. A reduction whose last two axes every load walks as one row-major block, with a short row, has them fused
+    // first (`DefaultCPUFusedRows.swift`): rules 3 and 4 vectorize the fused axis (one contiguous run of the block)
+    // where they would have vectorized the row.
     var fusedRows: [String: String] = [:]
     for d in k.definitions where !unfused.contains(d.name) {
       guard let axes = fusedRow(d, in: k), attempt(.fuseAxes(tensor: d.name, loops: axes)),
@@ -343,11 +344,14 @@ public enum DefaultSchedule {
   }
 
   /// Whether `d`, inlined into `c`, reads every tensor that the kernel computes (not a parameter) only at `c`'s
-  /// output axes, never at one of its reduction variables, so that rule 2 can still compute it inside `c`.
+  /// output axes, never at one of its reduction variables, so that rule 2 can still compute it inside `c`. A
+  /// contraction does not count: rule 2 leaves it at the root, register-tiled (rule 3a), wherever it is read
+  /// (conv2d_gelu_global_avg_pool's bias add `h = conv + cb[f]` in the pool's sum over (i, j) was kept and copied
+  /// per image, a pass over the convolution's output for nothing).
   static func readsComputedAtOutputs(_ d: Definition, into c: Definition, in k: Kernel) -> Bool {
     let reductionVariables = Set(c.reduction?.axes.map(\.name) ?? [])
     guard !reductionVariables.isEmpty else { return true }
-    let computed = Set(k.definitions.map(\.name))
+    let computed = Set(k.definitions.filter { registerTile($0, in: k) == nil }.map(\.name))
     for read in c.expressions.flatMap(\.loads) where read.tensor == d.name {
       var at: [String: Set<String>] = [:]
       for (axis, index) in zip(d.axes, read.indices) { at[axis.name] = index.indexNames }

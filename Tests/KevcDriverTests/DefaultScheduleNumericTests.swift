@@ -40,9 +40,9 @@ import Testing
     // (no copy for the variance's sum).
     Case(spec: "specs/kernelbench/group_norm.kev", shape: [:], loopsContain: ["local %_r0: f32[1, 3]"],
       absent: ["_r0.mean", "mean._r1"]),
-    // Rule 3's vote: batch_norm2d's variance at the root walks the input along q, vectorized (rows of 16, which
-    // rule 1b leaves; at the default rows of 9 it fuses (h, q)).
-    Case(spec: "specs/kernelbench/batch_norm2d.kev", shape: ["N": 3, "C": 5, "H": 7, "W": 16], loopsContain: ["vectorize(8) {\n            %_r1"]),
+    // Rule 3's vote: batch_norm2d's variance at the root walks the input along q, vectorized (rows of 136, 17
+    // vectors, which rule 1b leaves; at shorter rows it fuses (h, q)).
+    Case(spec: "specs/kernelbench/batch_norm2d.kev", shape: ["N": 3, "C": 5, "H": 7, "W": 136], loopsContain: ["for q in 0 .. 136 vectorize(8) {\n            %_r1"]),
     // The convolution before a group norm is computed once (its copies `_r0.h...` recomputed it per statistic).
     Case(spec: "specs/kernelbench/conv3d_group_norm_mean.kev", shape: [:], loopsContain: ["local %_r1"], absent: ["_r0.h"]),
     // A bag reduction (data-dependent bounds) of a few points stays on one thread.
@@ -66,6 +66,21 @@ import Testing
       absent: ["%xc", "_r0._r1"]),
     // The same into a full reduction: huber_loss's difference `e` read at both axes of the sum.
     Case(spec: "specs/kernelbench/huber_loss.kev", shape: ["B": 3, "D": 37], loopsContain: ["vectorize(8)"], absent: ["%e"]),
+    // Rule 3a on a column operand read a row apart (`B[n, k]`): B is copied once into a buffer stored [k, n], which
+    // the 4 x 16 tile reads along n (tails in m, n and a short k).
+    Case(spec: "specs/kernelbench/matmul_transposed_b.kev", shape: ["M": 37, "K": 29, "N": 43],
+      loopsContain: ["workspace %B.C: f32[29, 43]", "for d1 in 0 .. 29 {\n    for d0 in 0 .. 43 {\n      %B.C[d1, d0] = %B[d0, d1]",
+        "local %C.acc: f32[4, 16]"]),
+    // The same on a Linear layer's weight `weight[o, i]` before an epilogue.
+    Case(spec: "specs/kernelbench/gemm_multiply_leaky_relu.kev", shape: ["B": 19, "I": 33, "O": 21],
+      loopsContain: ["workspace %weight._r0: f32[33, 21]", "local %_r0.acc: f32[4, 16]"]),
+    // Rule 1b on rows of whole vectors (16): group_norm's statistics over (h, q) are one run of 7 x 16 per channel.
+    Case(spec: "specs/kernelbench/group_norm.kev", shape: ["N": 2, "G": 3, "CG": 5, "H": 7, "W": 16],
+      loopsContain: ["for h.q in 0 .. 112 vectorize(8)"]),
+    // Rule 1 with a contraction read at a reduction variable: the bias add `h = conv + cb[f]` is inlined into the
+    // pool's sum (the convolution stays at the root, register-tiled), not copied per image.
+    Case(spec: "specs/kernelbench/conv2d_gelu_global_avg_pool.kev", shape: ["N": 2, "C": 3, "H": 9, "W": 12, "F": 5, "K": 3],
+      loopsContain: ["for i.j in 0 .. 70 vectorize(8)"], absent: ["%h"]),
     // A short vectorized row inside a multi-axis sum (layer_norm3d's statistics, rows of 9 with a tail).
     Case(spec: "specs/kernelbench/layer_norm3d.kev", shape: ["B": 2, "F": 3, "D1": 5, "D2": 20], loopsContain: ["local %_r0"]),
   ]
@@ -110,6 +125,29 @@ import Testing
     let original = try result.kernel.binding(shape, location: .unknown)
     let report = try KernelCheck.run(
       original, jit: try module.jit(), options: KernelCheck.Options(trials: 2, seed: 53, timingIterations: 0))
+    #expect(report.passed, "\(RunReportText.render(report, kernel: original))")
+  }
+
+  /// The LLVM target keeps one vector of an elementwise row stored along its variable a loop (unroll disabled):
+  /// group_norm's output over rows of 32, split by 8, was fully unrolled and LLVM vectorized the row loop h instead,
+  /// gathering x (65 `llvm.masked.gather`s) and storing lane by lane (512 `extractelement`s); none after. At O3,
+  /// against the interpreter.
+  @Test func oneVectorOfAnElementwiseRowStaysVectorizedAlongTheRow() throws {
+    let shape = ["N": 2, "G": 2, "CG": 4, "H": 8, "W": 32]
+    let url = Paths.inRepository("specs/kernelbench/group_norm.kev")
+    let request = CompileRequest(
+      source: SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)), kind: .spec,
+      shapeOverrides: shape, stages: [.llvm], optimizationLevel: 3, schedule: nil)
+    let result = try Compiler.compile(request)
+    let llvm = String(decoding: result.artifacts[.llvm] ?? Data(), as: UTF8.self)
+    #expect(!llvm.contains("llvm.masked.gather") && !llvm.contains("extractelement"), "the row loop was vectorized")
+    guard let module = result.module else {
+      Issue.record("no module")
+      return
+    }
+    let original = try result.kernel.binding(shape, location: .unknown)
+    let report = try KernelCheck.run(
+      original, jit: try module.jit(), options: KernelCheck.Options(trials: 2, seed: 17, timingIterations: 0))
     #expect(report.passed, "\(RunReportText.render(report, kernel: original))")
   }
 

@@ -121,6 +121,27 @@ import Testing
     #expect(steps.contains("compute_at(_r0, lse, b)") && steps.contains("compute_at(mx, lse, b)"), "\(steps)")
   }
 
+  /// Rule 1 through a contraction: a bias add `h = conv + cb[f]` read by the pool's sum at its reduction variables
+  /// (i, j) is inlined, since the convolution it reads stays at the root anyway (rule 3a); kept, it was copied per
+  /// image, a pass over the convolution's output. Its sum then fuses its rows (rule 1b) and reads the convolution.
+  @Test func anEpilogueOfAContractionIsInlinedIntoAReduction() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @cgp(%x: f32[N, C, H, W], %w: f32[F, C, K, K], %cb: f32[F]) -> (%y: f32[N, F]) {
+        dims N = 2, C = 3, H = 9, W = 12, F = 5, K = 3
+        %_r0: f32[n < N, f < F, i < ((H - K) + 1), j < ((W - K) + 1)] = sum<f32> [c in 0 .. $C, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (i + p), (j + q)] * %w[f, c, p, q])
+        %h: f32[n < N, f < F, i < ((H - K) + 1), j < ((W - K) + 1)] = (%_r0[n, f, i, j] + %cb[f])
+        %_r1: f32[n < N, f < F] = sum<f32> [i in 0 .. (($H - $K) + 1), j in 0 .. (($W - $K) + 1)] ((0.5:f32 * %h[n, f, i, j]) * (1.0:f32 + erf((%h[n, f, i, j] / sqrt(2.0:f32)))))
+        %y: f32[n < N, f < F] = (%_r1[n, f] / cast<f32>(((($H - $K) + 1:i64) * (($W - $K) + 1:i64))))
+      }
+      """))
+    let trace = DefaultSchedule.cpu(for: kernel)
+    #expect(Array(trace.steps.map(TraceText.print).prefix(3)) == [
+      "inline(h)", "fuse_axes(_r1, [i, j])", "compute_at(_r1, y, n)",
+    ])
+    let lines = IRPrinter.print(try trace.apply(to: kernel)).split(separator: "\n").map(String.init)
+    #expect(lines.contains("  %_r1: f32[n < N, f < F] = sum<f32> [i.j in 0 .. ((($H - $K) + 1) * (($W - $K) + 1))] ((0.5:f32 * (%_r0[n, f, (i.j / (($W - $K) + 1:i64)), (i.j % (($W - $K) + 1:i64))] + %cb[f])) * (1.0:f32 + erf(((%_r0[n, f, (i.j / (($W - $K) + 1:i64)), (i.j % (($W - $K) + 1:i64))] + %cb[f]) / sqrt(2.0:f32)))))"), "\(lines)")
+  }
+
   /// A 64^3 matmul whose second operand is read as `b` (`b[k, n]` or `b[n, k]`).
   static func matmul(_ b: String) -> String {
     """
@@ -135,16 +156,49 @@ import Testing
   /// loop, the reduction outside the tile, its rows unrolled and its columns vectorized. At 64^3 (20 us of
   /// arithmetic on one core by the cost model) the row tiles stay on one thread: the thread pool's fork and join
   /// (`cpuForkJoinSeconds`) cost more than a second core saves.
-  /// `B[k, n]`: 4 x 16 (two vectors of columns). `B[n, k]` (the reduction contiguous in both operands): B's columns
-  /// are gathered, so 8 x 8 (one vector of columns, twice the rows); before, each output was a horizontal dot product
-  /// (`loops(m, n, k.o, k.i: vectorize(8))`).
-  @Test(arguments: [("b[k, n]", 4, 16), ("b[n, k]", 8, 8)])
-  func contractionGetsARegisterTile(operand: String, rows: Int, columns: Int) throws {
-    let lines = try Self.schedule(Self.matmul(operand))
-    let splits = "split(m, m.o, m.i, \(rows)) split(n, n.o, n.i, \(columns))"
+  /// `B[k, n]`: 4 x 16 (two vectors of columns). `B[n, k]` (the reduction contiguous in both operands): B is first
+  /// copied with its column dimension last (`aColumnOperandReadARowApartIsPacked`), then tiled 4 x 16 the same way.
+  @Test func contractionGetsARegisterTile() throws {
+    let lines = try Self.schedule(Self.matmul("b[k, n]"))
+    let splits = "split(m, m.o, m.i, 4) split(n, n.o, n.i, 16)"
     #expect(lines == [
-      "    schedule \(splits) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(\(columns))) compute_at(%c, n.o) store(local)",
-      "    schedule \(splits) loops(m.o, n.o, m.i, n.i: vectorize(\(columns))) root store(workspace)",
+      "    schedule \(splits) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(16)) compute_at(%c, n.o) store(local)",
+      "    schedule \(splits) loops(m.o, n.o, m.i, n.i: vectorize(16)) root store(workspace)",
+    ])
+  }
+
+  /// Rule 3a with a column operand read a row apart (`b[n, k]`, a Linear layer's weight): b is copied once into a
+  /// root buffer stored with n last (`stage`, `compute_root`, `layout`: `b.c[n, k]` stored `[k, n]`; its loops in
+  /// that order, `reorder`, so that its stores are contiguous), and the tile
+  /// reads the copy with unit stride along n, 4 x 16 as for `b[k, n]`; before, its columns were gathered (an 8 x 8
+  /// tile, one vector of columns; matmul_transposed_b 0.46x torch at 256^3, bench/kernelbench/cpu-results-below-half.md).
+  @Test func aColumnOperandReadARowApartIsPacked() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.matmul("b[n, k]")))
+    let trace = DefaultSchedule.cpu(for: kernel)
+    #expect(Array(trace.steps.map(TraceText.print).prefix(5)) == [
+      "stage(b, c, n, workspace)", "compute_root(b.c)", "layout(b.c, [1, 0])", "reorder(b.c, [d1, d0])",
+      "tile(c, [m, n], [4, 16])",
+    ])
+    #expect(IRPrinter.print(try trace.apply(to: kernel)).split(separator: "\n").map(String.init) == [
+      "kernel @matmul(%a: f32[M, K], %b: f32[N, K]) -> (%c: f32[M, N]) {",
+      "  dims M = 64, K = 64, N = 64",
+      "  %b.c: f32[d0 < N, d1 < K] = %b[d0, d1] inbounds",
+      "    schedule loops(d1, d0) root store(workspace, permute [1, 0])",
+      "  %c.acc: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b.c[n, k])",
+      "    schedule split(m, m.o, m.i, 4) split(n, n.o, n.i, 16) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(16)) compute_at(%c, n.o) store(local)",
+      "  %c: f32[m < M, n < N] = %c.acc[m, n] inbounds",
+      "    schedule split(m, m.o, m.i, 4) split(n, n.o, n.i, 16) loops(m.o, n.o, m.i, n.i: vectorize(16)) root store(workspace)",
+      "}",
+    ])
+  }
+
+  /// With fewer rows than `packedRows` (16) the copy would serve few row tiles: b's columns are gathered instead,
+  /// 8 x 8 (one vector of columns, twice the rows); before rule 3a each output was a horizontal dot product.
+  @Test func aFewRowsKeepTheGatheredTile() throws {
+    let lines = try Self.schedule(Self.matmul("b[n, k]").replacingOccurrences(of: "M = 64", with: "M = 8"))
+    #expect(lines == [
+      "    schedule split(n, n.o, n.i, 8) loops(k, m: unroll, n.o, n.i: vectorize(8)) compute_at(%c, n.o) store(local)",
+      "    schedule split(m, m.o, m.i, 8) split(n, n.o, n.i, 8) loops(m.o, n.o, m.i, n.i: vectorize(8)) root store(workspace)",
     ])
   }
 
@@ -375,7 +429,7 @@ extension DefaultScheduleTests {
   /// Rule 1: a statistic's finalizer (one load, at most two float operations: `mean = s / K`) is inlined into all
   /// its readers, pointwise or not (y reads `mean[n, c / CG]`); rule 2 then computes the sum once per image,
   /// shared by the variance's sum and y. Kept, the variance's copy of the mean recomputed the sum (`_r0.mean`,
-  /// `mean._r1`: two passes for one statistic).
+  /// `mean._r1`: two passes for one statistic). Both sums run their rows of 32 fused with h (rule 1b).
   @Test func aStatisticsFinalizerIsInlinedAndItsSumComputedOnce() throws {
     let lines = try Self.schedule("""
       kernel @gn(%x: f32[N, (G * CG), H, W]) -> (%y: f32[N, (G * CG), H, W]) {
@@ -388,8 +442,8 @@ extension DefaultScheduleTests {
       }
       """)
     #expect(lines == [
-      "    schedule split(q, q.o, q.i, 8) loops(n, g, j, h, q.o, q.i: vectorize(8)) compute_at(%y, n) store(local)",
-      "    schedule split(q, q.o, q.i, 8) loops(n, g, j, h, q.o, q.i: vectorize(8)) compute_at(%y, n) store(local)",
+      "    schedule split(h.q, h.q.o, h.q.i, 8) loops(n, g, j, h.q.o, h.q.i: vectorize(8)) compute_at(%y, n) store(local)",
+      "    schedule split(h.q, h.q.o, h.q.i, 8) loops(n, g, j, h.q.o, h.q.i: vectorize(8)) compute_at(%y, n) store(local)",
       "    schedule split(q, q.o, q.i, 8) loops(n, c, h, q.o, q.i: vectorize(8)) root store(workspace)",
     ])
   }
@@ -397,7 +451,7 @@ extension DefaultScheduleTests {
   /// Rule 3: in a reduction, a load that reads no reduction variable (the mean `s[c]` inside a variance's sum) does
   /// not vote for the innermost loop: it is the same on every step. A per-channel variance at the root then walks
   /// its input along q, vectorized; before, `s[c]` and the store outvoted the input and the sum ran along c, a plane
-  /// apart per step.
+  /// apart per step (its rows of 32 fused with h by rule 1b, one contiguous run of 8 x 32 per image).
   @Test func aLoadInvariantOverTheReductionDoesNotVote() throws {
     let lines = try Self.schedule("""
       kernel @var(%x: f32[N, C, H, W], %s: f32[C]) -> (%v: f32[C]) {
@@ -405,7 +459,7 @@ extension DefaultScheduleTests {
         %v: f32[c < C] = sum<f32> [n in 0 .. $N, h in 0 .. $H, q in 0 .. $W] ((%x[n, c, h, q] - %s[c]) * (%x[n, c, h, q] - %s[c]))
       }
       """)
-    #expect(lines == ["    schedule split(q, q.o, q.i, 8) loops(c, n, h, q.o, q.i: vectorize(8)) root store(workspace)"])
+    #expect(lines == ["    schedule split(h.q, h.q.o, h.q.i, 8) loops(c, n, h.q.o, h.q.i: vectorize(8)) root store(workspace)"])
   }
 }
 
@@ -432,9 +486,18 @@ extension DefaultScheduleTests {
     #expect(lines.contains("    schedule split(i.j, i.j.o, i.j.i, 8) loops(n, c, i.j.o, i.j.i: vectorize(8)) root store(workspace)"))
   }
 
-  /// Rule 1b does not fire on a row that is a multiple of the vector width (32: no remainder), a long row (200:
-  /// 16 vectors or more), or a block read transposed (`x[n, c, j, i]`: j is not the contiguous index).
-  @Test(arguments: [(32, "i, j", "N, C, H, W"), (200, "i, j", "N, C, H, W"), (30, "j, i", "N, C, W, H")])
+  /// Rule 1b on a row that is a multiple of the vector width (32: four vectors, no remainder): vectorized by itself,
+  /// LLVM summed each row into one vector and reduced it across lanes into the scalar accumulator, a chain of
+  /// dependent adds per row (group_norm's statistics over rows of 32: 0.30x torch); fused, one run of 14 x 32
+  /// with interleaved vector accumulators and one reduction across lanes per channel.
+  @Test func aRowOfWholeVectorsIsFusedToo() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.blockSum(row: 32)))
+    #expect(DefaultSchedule.cpu(for: kernel).steps.map(TraceText.print) == ["fuse_axes(y, [i, j])", "vectorize(y, i.j, 8)"])
+  }
+
+  /// Rule 1b does not fire on a long row (200: 16 vectors or more) or a block read transposed (`x[n, c, j, i]`: j is
+  /// not the contiguous index).
+  @Test(arguments: [(200, "i, j", "N, C, H, W"), (30, "j, i", "N, C, W, H")])
   func rule1bLeavesOtherReductions(row: Int, read: String, shape: String) throws {
     let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: Self.blockSum(row: row, read: read, shape: shape)))
     let steps = DefaultSchedule.cpu(for: kernel).steps.map(TraceText.print)

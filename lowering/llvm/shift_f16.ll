@@ -56,6 +56,7 @@ entry:
 attributes #0 = { alwaysinline nounwind }
 attributes #1 = { nounwind }
 
-!0 = distinct !{!0, !1, !2}
+!0 = distinct !{!0, !1, !2, !3}
 !1 = !{!"llvm.loop.vectorize.enable", i1 true}
 !2 = !{!"llvm.loop.vectorize.width", i32 8}
+!3 = !{!"llvm.loop.unroll.disable"}
