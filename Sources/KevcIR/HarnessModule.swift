@@ -5,7 +5,7 @@ import KevcBasic
 /// and launch lines; this is the one place that prints the common part.
 ///
 /// Example (the head of every module's metadata and launch):
-///   KEVC = {"kernel": "rmsnorm", "dims": {"M": 61, "N": 96}, "params": [{"name": "x", "dtype": "bf16", ...}], ...
+///   KEVC = {"kernel": "my_kernel", "dims": {"M": 61, "N": 96}, "params": [{"name": "x", "dtype": "bf16", ...}], ...
 ///   def launch(**tensors):
 ///       _t_x = _kevc_tensor(tensors, "x", torch.bfloat16, (61, 96))
 public enum HarnessModule {

@@ -37,6 +37,8 @@ if [ "$MODE" = check ]; then
   ls "$PREP" | grep -v '\.log$' | xargs -P "${AB_JOBS:-8}" -I{} bash -c 'timeout 200 python3 -m kevc_gpu run \
     --kernel "$PREP/{}"/*.triton.py --reference "$PREP/{}"/*.ref.py --trials '"${AB_TRIALS:-3}"' --timing-calls 0 \
     --eager-calls 0 --cost-limit-s 0 --timeout 180 > "$OUT/{}.json" 2> "$OUT/{}.err"'
+  # Results name files relative to the repository, never by this machine's paths.
+  sed -i "s#$PREP/#PREP/#g; s#$PWD/##g" "$OUT"/*.json "$OUT"/*.err 2>/dev/null
   python3 - "$OUT" <<'PY'
 import glob, json, os, sys
 out = sys.argv[1]
@@ -105,6 +107,7 @@ for dir in "$PREP"/*/; do
   name=$(basename "$dir"); base=$(cat "$dir/baseline")
   for v in $(ls "$dir" | grep -v -e '\.log$' -e '^baseline$'); do [ "$v" != "$base" ] && echo "$name $v"; done
 done | xargs -P "${AB_JOBS:-3}" -L 1 bash -c 'one "$0" "$1"'
+sed -i "s#$PREP/#PREP/#g; s#$PWD/##g" "$OUT"/*.json "$OUT"/*.err 2>/dev/null  # paths relative to the repository or PREP_DIR
 python3 - "$OUT" "$PREP" <<'PY'
 import json, os, sys
 out, prep = sys.argv[1], sys.argv[2]
