@@ -9,4 +9,5 @@ elif [ -f bench/gpu/kevc-static.xz ]; then
 else
   KEVC=$(command -v kevc) || { echo "no kevc binary" >&2; exit 1; }
 fi
-export PYTHONPATH="$PWD/python" KEVC_PYTHON_DIR="$PWD/python"
+# Prepends (a CuTe DSL sitecustomize, bench/gpu/cute-site.sh, may already be on it).
+export PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" KEVC_PYTHON_DIR="$PWD/python"
