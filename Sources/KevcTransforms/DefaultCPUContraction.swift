@@ -15,10 +15,12 @@ import KevcIR
 /// the rows are unrolled and the columns vectorized, and the outermost tile loop runs on the thread pool. Each
 /// step is a checked transform; if any is illegal the rule is not taken and the plain rule 3 applies.
 ///
-/// With AVX2's 16 vector registers (the LLVM target turns AVX-512 off), `MR x NR = 4 x 16` f32 lanes keeps 8
-/// accumulators, one broadcast of the row operand and two vector loads of the column operand per reduction step
-/// in registers: on the 2-core EPYC a 256^3 matmul went from 1.4 ms (i-k-j, accumulating in memory) to 0.46 ms on
-/// one thread (8 x 32, the hand trace of bench/cpu, spills on AVX2). Tiles at an edge are handled by the LLVM
+/// The tile is sized by the machine's vector registers (`ScheduleCost.Machine.vectorBytes`, `vectorRegisters`, from
+/// the LLVM target's features): half of them hold accumulators. With AVX2's 16 registers of 32 bytes,
+/// `MR x NR = 4 x 16` f32 lanes keeps 8 accumulators, one broadcast of the row operand and two vector loads of the
+/// column operand per reduction step in registers: on the 2-core EPYC a 256^3 matmul went from 1.4 ms (i-k-j,
+/// accumulating in memory) to 0.46 ms on one thread (8 x 32, the hand trace of bench/cpu, spills on AVX2). With
+/// AVX-512's 32 registers of 64 bytes it is 8 x 32: 16 zmm accumulators. Tiles at an edge are handled by the LLVM
 /// target's full-tile versioning (`FullTiles`). A tile of one vector of columns (a short row) also spans two values
 /// of a second output axis that only the column operand reads (`secondColumnAxis`: the output row i of a 3-D
 /// convolution), so that it keeps 8 accumulator chains: `tile(y, [f, i, j], [4, 2, 8])`, `unroll(y.acc, i, 2)`.
