@@ -6,6 +6,7 @@ import CLLVM
 import Foundation
 import KevcBasic
 import KevcIR
+import KevcLowering
 
 /// Registers the native target, its assembly printer and parser with LLVM, once per process (Swift runs the
 /// initialiser of a global exactly once, under a lock).
@@ -167,5 +168,37 @@ public enum LLVMTarget {
     let cpuName = cpu == "native" ? nil : cpu
     let base = cpuName == nil ? takeLLVMMessage(LLVMGetHostCPUFeatures()) : (triple.hasPrefix("x86_64") ? "-avx512f" : "")
     return [base, featureList ?? ""].filter { !$0.isEmpty }.joined(separator: ",")
+  }
+
+  /// Whether `program` has a vectorized loop of 64 bytes of lanes or more (16 lanes of f32, or of a 16-bit float
+  /// computed in f32; 8 of a 64-bit type): what 512-bit registers hold, and what rule 3a's register tile asks for
+  /// where the target has AVX-512 (`ScheduleCost.Machine.vectorBytes`). A kernel without one is compiled with
+  /// AVX-512 off (`LLVMCompiledModule.compile`), as every kernel was before.
+  public static func asksForWideVectors(_ program: LoopProgram) -> Bool {
+    let dtypes = Dictionary(
+      (program.params + program.results + program.temporaries).map { ($0.name, $0.dtype) }, uniquingKeysWith: { a, _ in a })
+    func laneBytes(_ body: [Stmt]) -> Int {
+      body.map { s -> Int in
+        switch s {
+        case .store(let buffer, _, _): return max(4, dtypes[buffer]?.byteSize ?? 4)
+        case .loop(let l): return laneBytes(l.body)
+        case .ifThen(_, let a, let b): return max(laneBytes(a), laneBytes(b))
+        case .allocate(_, let b): return laneBytes(b)
+        }
+      }.max() ?? 4
+    }
+    func wide(_ body: [Stmt]) -> Bool {
+      body.contains { s in
+        switch s {
+        case .store: return false
+        case .loop(let l):
+          if case .vectorized(let width) = l.kind, width * laneBytes(l.body) >= 64 { return true }
+          return wide(l.body)
+        case .ifThen(_, let a, let b): return wide(a) || wide(b)
+        case .allocate(_, let b): return wide(b)
+        }
+      }
+    }
+    return wide(program.body)
   }
 }

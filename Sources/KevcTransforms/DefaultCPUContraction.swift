@@ -100,10 +100,13 @@ extension DefaultSchedule {
     // The machine's vectors (`ScheduleCost.Machine.vectorBytes`: 64 bytes with AVX-512), halved down to AVX2's 32
     // bytes while one does not fit the row; half of its vector registers hold accumulators (AVX2: 8 of 16, a 4 x 2
     // vector tile; AVX-512: 16 of 32, 8 x 2), the rest the column operand's vectors and a row value's broadcast.
+    // A tile of 32-byte vectors is AVX2's, 16 registers: the LLVM target turns AVX-512 (and its 32 registers) on
+    // only for programs with 64-byte vectors (`LLVMTarget.asksForWideVectors`).
     var bytes = max(vectorBytes, machine.vectorBytes)
     while bytes > vectorBytes, columnExtent < bytes / max(4, d.dtype.byteSize) { bytes /= 2 }
     let width = bytes / max(4, d.dtype.byteSize)
-    let accumulators = max(tileRows * tileVectors, machine.vectorRegisters / 2)
+    let registers = bytes > vectorBytes ? machine.vectorRegisters : guardMachine.vectorRegisters
+    let accumulators = max(tileRows * tileVectors, registers / 2)
     guard columnExtent >= width else { return nil }
     // A column operand that reads the columns a row apart (`B[n, k]`: the reduction is contiguous in both, a Linear
     // layer's weight) is copied once into a buffer stored with the column dimension last (`packColumnOperand`), so
