@@ -159,11 +159,13 @@ public enum LLVMTarget {
   /// The feature string a target machine is created with: this machine's features (`cpu` nil or `native`), or the
   /// named CPU's own (`znver4`, `x86-64-v3`) less AVX-512 on x86 (`-avx512f`, as before AVX-512 was kept for the
   /// host: a portable build's schedule is sized for AVX2), then `features` (LLVM spellings, `+avx2,+avx512f`; a
-  /// later mention wins). The host's AVX-512 is kept: LLVM 22's x86 back end stores a one-lane masked store of a truncated
-  /// vector (`trunc <4 x i32> to <4 x i16>`, a bf16 tail) with a store of the wide lane (`vmovss`, 4 bytes for 2,
+  /// later mention wins). The host's AVX-512 is kept here; `LLVMCompiledModule.compile` turns it off for a program
+  /// without 512-bit vectors (`asksForWideVectors`). With it, LLVM 22's x86 back end stores a one-lane masked store
+  /// of a truncated vector (`trunc <4 x i32> to <4 x i16>`, a bf16 tail) as the wide lane (`vmovss`, 4 bytes for 2,
   /// past the end of the buffer), with any AVX-512 subset (F alone for i64 to i32; BW and VL together for i32 to
-  /// i16 and to i8: lowering/llvm/avx512_one_lane_masked_store.ll); `MaskedStores.scalarizeOneLane` rewrites every
-  /// such store into a scalar store after the optimisation pipeline, before code generation.
+  /// i16 and to i8: lowering/llvm/avx512_one_lane_masked_store.ll, masked_store_exhaustive.py);
+  /// `MaskedStores.scalarizeOneLane` rewrites every such store into a scalar store after the optimisation pipeline,
+  /// before code generation.
   public static func features(cpu: String? = nil, features featureList: String? = nil) -> String {
     let cpuName = cpu == "native" ? nil : cpu
     let base = cpuName == nil ? takeLLVMMessage(LLVMGetHostCPUFeatures()) : (triple.hasPrefix("x86_64") ? "-avx512f" : "")
