@@ -134,7 +134,7 @@ public enum Compiler {
     let trace =
       request.schedule
       ?? (request.target == .llvm
-        ? DefaultSchedule.cpu(for: bound)
+        ? DefaultSchedule.cpu(for: bound, targetCPU: request.cpu, features: request.cpuFeatures)
         : DefaultSchedule.gpu(
           for: bound, capability: request.gpu ?? .portable, sketch: .defaultSketch(forTarget: request.target.rawValue)))
     let scheduled: Kernel
@@ -396,5 +396,13 @@ extension Compiler {
       .appendingPathComponent("kevc-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)-\(scheduled.name).cute.py").path
     defer { try? FileManager.default.removeItem(atPath: path) }
     try CuTeAOT.compile(module: module, path: path, archs: request.aotTargets, origin: origin)
+  }
+}
+
+extension DefaultSchedule {
+  /// The default CPU schedule for the LLVM target that compiles the kernel: `cpu` and `features` as `--cpu` and
+  /// `--cpu-features` give them (nil: this machine), whose vector registers size rule 3a's register tile.
+  public static func cpu(for kernel: Kernel, targetCPU cpu: String?, features: String?) -> Trace {
+    self.cpu(for: kernel, machine: cpuMachine(llvmFeatures: LLVMTarget.features(cpu: cpu, features: features)))
   }
 }

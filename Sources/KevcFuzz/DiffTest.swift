@@ -73,7 +73,7 @@ public struct DiffTester: Sendable {
     var start = Trace([])
     var k = kernel
     if mode == .defaultThenRandom {
-      start = DefaultSchedule.cpu(for: kernel)
+      start = DefaultSchedule.cpu(for: kernel, targetCPU: nil, features: nil)
       guard let scheduled = try? start.apply(to: kernel) else {
         return Program(index: index, spec: spec, trace: nil, mode: .defaultSchedule, features: features)
       }

@@ -416,7 +416,30 @@ public struct ScheduleCost: Sendable, Hashable {
     /// Cores whose streams it takes to reach `bandwidth` (CPU): one core's loads and stores reach about a quarter
     /// of a many-core machine's memory bandwidth (half of a two-core one's). An approximation, not measured.
     public var streamCores = 4.0
+    /// Bytes of one vector register of a CPU core and how many of them it has, what the default CPU schedule sizes
+    /// its register tiles by (`DefaultSchedule.registerTile`): 32 and 16 are AVX2's (and the default, the same on
+    /// every host); `vectorUnit(llvmFeatures:)` reads them from the target machine's features. Unused on a GPU.
+    public var vectorBytes = 32
+    public var vectorRegisters = 16
     public init() {}
+
+    /// This CPU machine with the vector registers that the LLVM target features `llvmFeatures` (LLVM's spelling,
+    /// `+avx2,+fma,+avx512f,...`: what the target machine compiles for) give: AVX-512F, 32 registers of 64 bytes;
+    /// AVX, 16 of 32; otherwise (SSE, or a target other than x86) the AVX2 default is kept. A feature listed
+    /// several times counts as its last mention.
+    public func vectorUnit(llvmFeatures: String) -> Machine {
+      var enabled: [Substring: Bool] = [:]
+      for f in llvmFeatures.split(separator: ",") where f.count > 1 {
+        if f.first == "+" { enabled[f.dropFirst()] = true } else if f.first == "-" { enabled[f.dropFirst()] = false }
+      }
+      var m = self
+      if enabled["avx512f"] == true {
+        (m.vectorBytes, m.vectorRegisters) = (64, 32)
+      } else if enabled["avx"] == true {
+        (m.vectorBytes, m.vectorRegisters) = (32, 16)
+      }
+      return m
+    }
 
     /// A GPU with that many multiprocessors.
     public static func gpu(multiprocessors: Int) -> Machine {

@@ -1,6 +1,6 @@
 /// The arithmetic peak of one core as kevc's code generation can reach it: a JIT-compiled loop of independent
-/// vector operations, `lanes` wide, enough of them to hide their latency on every current x86 and Arm core, on the
-/// same target machine as every kernel (so AVX-512 off, as `HostTargetMachine` says). It reads and writes one small
+/// vector operations, `lanes` wide (the target's widest: 512 bits with AVX-512, else 256), enough of them to hide
+/// their latency on every current x86 and Arm core, on the same target machine as every kernel. It reads and writes one small
 /// buffer and nothing else, so its rate is the arithmetic units' throughput, not a chain's latency. Two mixes: FMAs
 /// only (12 accumulators), and FMAs beside adds (8 and 6: cores with separate add pipes, such as AMD's, run both
 /// at once, past the FMA-only rate):
@@ -25,7 +25,8 @@ public enum ArithmeticProbe {
 
   /// The two mixes measured (16 vector registers on x86 with AVX2: the accumulators plus `m` and `c`).
   public static let mixes = [Mix(fmas: 12, adds: 0), Mix(fmas: 8, adds: 6)]
-  static let lanes = 8
+  /// f32 lanes of one vector of the target machine: 16 with AVX-512 (the register tiles' zmm vectors), else 8.
+  static let lanes: Int = ((try? HostTargetMachine(optimizationLevel: 3))?.wideVectors ?? false) ? 16 : 8
   static let steps = 2048
   static let name = "kevc_probe_fma"
 

@@ -55,8 +55,14 @@ public final class LLVMCompiledModule {
       throw LLVMDiagnostic.error(
         LLVMDiagnostic.invalidOptions, "optimisation level \(options.optimizationLevel) is not in 0...3")
     }
+    // AVX-512 only for a program whose schedule asks for 512-bit vectors (`LLVMTarget.asksForWideVectors`): with
+    // it, LLVM also lowers scalar selects to mask-register moves, a longer dependence chain than AVX2's branches
+    // (an argmax along a strided axis ran 2.2x slower), and other kernels lost as much (bench/kernelbench/
+    // cpu-results-avx512.md).
+    let features =
+      LLVMTarget.asksForWideVectors(program) ? options.features : [options.features, "-avx512f"].compactMap { $0 }.joined(separator: ",")
     let machine = try HostTargetMachine(
-      optimizationLevel: options.optimizationLevel, cpu: options.cpu, features: options.features)
+      optimizationLevel: options.optimizationLevel, cpu: options.cpu, features: features)
     // Register tiles get a tail-free version for their full tiles (`FullTiles`): constant trip counts for LLVM. Then
     // the serial reduction loops skip the taps whose terms are zero (`TapBounds`: a convolution's padding), unless
     // `KEVC_TAP_BOUNDS=0` (the before/after switch of bench/cpu/conv-transposed/tap_ab.sh: one build for both).

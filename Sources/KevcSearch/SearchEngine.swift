@@ -1204,7 +1204,7 @@ public final class SearchEngine {
   /// The target's default schedule: the baseline every speedup is measured against.
   func defaultTrace() -> Trace {
     CompileTarget(rawValue: options.target)?.harnessStage != nil
-      ? DefaultSchedule.gpu(for: bound, sketch: .defaultSketch(forTarget: options.target)) : DefaultSchedule.cpu(for: bound)
+      ? DefaultSchedule.gpu(for: bound, sketch: .defaultSketch(forTarget: options.target)) : DefaultSchedule.cpu(for: bound, targetCPU: nil, features: nil)
   }
 
   /// A new root for an island: the default schedule, the empty trace or a random trace, in turn with restarts.

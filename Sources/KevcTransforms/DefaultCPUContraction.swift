@@ -15,10 +15,12 @@ import KevcIR
 /// the rows are unrolled and the columns vectorized, and the outermost tile loop runs on the thread pool. Each
 /// step is a checked transform; if any is illegal the rule is not taken and the plain rule 3 applies.
 ///
-/// With AVX2's 16 vector registers (the LLVM target turns AVX-512 off), `MR x NR = 4 x 16` f32 lanes keeps 8
-/// accumulators, one broadcast of the row operand and two vector loads of the column operand per reduction step
-/// in registers: on the 2-core EPYC a 256^3 matmul went from 1.4 ms (i-k-j, accumulating in memory) to 0.46 ms on
-/// one thread (8 x 32, the hand trace of bench/cpu, spills on AVX2). Tiles at an edge are handled by the LLVM
+/// The tile is sized by the machine's vector registers (`ScheduleCost.Machine.vectorBytes`, `vectorRegisters`, from
+/// the LLVM target's features): half of them hold accumulators. With AVX2's 16 registers of 32 bytes,
+/// `MR x NR = 4 x 16` f32 lanes keeps 8 accumulators, one broadcast of the row operand and two vector loads of the
+/// column operand per reduction step in registers: on the 2-core EPYC a 256^3 matmul went from 1.4 ms (i-k-j,
+/// accumulating in memory) to 0.46 ms on one thread (8 x 32, the hand trace of bench/cpu, spills on AVX2). With
+/// AVX-512's 32 registers of 64 bytes it is 8 x 32: 16 zmm accumulators. Tiles at an edge are handled by the LLVM
 /// target's full-tile versioning (`FullTiles`). A tile of one vector of columns (a short row) also spans two values
 /// of a second output axis that only the column operand reads (`secondColumnAxis`: the output row i of a 3-D
 /// convolution), so that it keeps 8 accumulator chains: `tile(y, [f, i, j], [4, 2, 8])`, `unroll(y.acc, i, 2)`.
@@ -58,7 +60,9 @@ extension DefaultSchedule {
 
   /// The steps that register-tile the contraction `d`, or nil when `d` is not a contraction this rule handles (the
   /// steps are checked by the caller as it applies them).
-  static func registerTile(_ d: Definition, in k: Kernel) -> [Transform]? {
+  static func registerTile(
+    _ d: Definition, in k: Kernel, machine: ScheduleCost.Machine = guardMachine
+  ) -> [Transform]? {
     guard let r = d.reduction, r.op == .sum, d.effectiveSchedule.placement == .root,
       r.axes.allSatisfy({ $0.lowerBound.indexNames.isEmpty && $0.upperBound.indexNames.isEmpty }),
       case .binary(.mul, let lhs, let rhs) = stripCasts(d.body),
@@ -90,10 +94,20 @@ extension DefaultSchedule {
     }
     guard let row = d.axes.last(where: { $0.name != column && rowOperand.contains($0.name) && !columnOperand.contains($0.name) })?.name
     else { return nil }
-    let width = vectorBytes / max(4, d.dtype.byteSize)
     guard let rowExtent = try? k.maxExtent(row, in: d), let columnExtent = try? k.maxExtent(column, in: d),
-      rowExtent >= 2, columnExtent >= width
+      rowExtent >= 2
     else { return nil }
+    // The machine's vectors (`ScheduleCost.Machine.vectorBytes`: 64 bytes with AVX-512), halved down to AVX2's 32
+    // bytes while one does not fit the row; half of its vector registers hold accumulators (AVX2: 8 of 16, a 4 x 2
+    // vector tile; AVX-512: 16 of 32, 8 x 2), the rest the column operand's vectors and a row value's broadcast.
+    // A tile of 32-byte vectors is AVX2's, 16 registers: the LLVM target turns AVX-512 (and its 32 registers) on
+    // only for programs with 64-byte vectors (`LLVMTarget.asksForWideVectors`).
+    var bytes = max(vectorBytes, machine.vectorBytes)
+    while bytes > vectorBytes, columnExtent < bytes / max(4, d.dtype.byteSize) { bytes /= 2 }
+    let width = bytes / max(4, d.dtype.byteSize)
+    let registers = bytes > vectorBytes ? machine.vectorRegisters : guardMachine.vectorRegisters
+    let accumulators = max(tileRows * tileVectors, registers / 2)
+    guard columnExtent >= width else { return nil }
     // A column operand that reads the columns a row apart (`B[n, k]`: the reduction is contiguous in both, a Linear
     // layer's weight) is copied once into a buffer stored with the column dimension last (`packColumnOperand`), so
     // that the tile's column loads are vector loads and the two-vector tile applies. Where the copy does not apply
@@ -102,7 +116,7 @@ extension DefaultSchedule {
     let pack = packColumnOperand(
       columnLoad, rowOperand: a == columnLoad ? b : a, of: d, column: column, rowExtent: rowExtent, in: k)
     let inLastIndex = pack != nil || (columnLoad.indices.last.map { $0.indexNames.contains(column) } ?? false)
-    let rows = min(inLastIndex ? tileRows : 2 * tileRows, rowExtent)
+    let rows = min(accumulators / (inLastIndex ? tileVectors : 1), rowExtent)
     // One vector of columns (a short row: conv3d_square's 14 output columns) keeps `rows` accumulator chains, too
     // few to cover the latency of the FMA units; a second output axis that the column operand reads and the row
     // operand does not (the output row i of a convolution's `x[n, c, d + a, i + p, j + q]`), two of its values per

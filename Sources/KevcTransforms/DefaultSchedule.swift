@@ -51,8 +51,9 @@ import KevcLowering
 ///    two-core CPU, 100 us per fork and join). A reduction's store does not vote for an axis no load has in its
 ///    last index (a per-channel sum walked along the channels would read every element a row apart).
 ///    3a. A contraction (a sum of a product of two loads, each reading an output axis the other lacks) gets a
-///    register tile instead (`DefaultCPUContraction.swift`); a short row of one vector also spans two values of a
-///    second output axis that only the column operand reads (a convolution's output row).
+///    register tile instead (`DefaultCPUContraction.swift`), sized by the machine's vector registers (`machine`:
+///    4 x 16 with AVX2, 8 x 32 with AVX-512); a short row of one vector also spans two values of a second output
+///    axis that only the column operand reads (a convolution's output row).
 ///    3b. A window reduction (a load walks the contiguous output axis together with a reduction variable: a
 ///    depthwise convolution, a pooling window) keeps a tile of accumulators along that axis in registers while the
 ///    reduction runs over it (`DefaultCPUWindow.swift`).
@@ -75,21 +76,32 @@ public enum DefaultSchedule {
   /// every host, so that the default schedule does not depend on the machine that compiles it.
   public static let guardMachine = ScheduleCost.Machine.cpu(cores: 2)
 
-  public static func cpu(for kernel: Kernel) -> Trace {
+  /// `guardMachine` with the vector registers of the LLVM target that will compile the kernel (`llvmFeatures`, its
+  /// feature string: `LLVMTarget.features`), which size rule 3a's register tile. The thread pool's test stays the
+  /// same on every host.
+  public static func cpuMachine(llvmFeatures: String) -> ScheduleCost.Machine {
+    guardMachine.vectorUnit(llvmFeatures: llvmFeatures)
+  }
+
+  /// The default CPU schedule for `machine` (its vector registers: rule 3a; its fork and join: rule 3's thread
+  /// pool); `guardMachine`, AVX2's registers, unless the caller knows the target (`cpuMachine(llvmFeatures:)`).
+  public static func cpu(for kernel: Kernel, machine: ScheduleCost.Machine = guardMachine) -> Trace {
     // Rule 1b's blocks must stay contiguous in the storage the rest of the schedule gives the tensors they read (a
     // producer computed inside a consumer is stored over the consumer's region, whose rows a vectorized consumer
     // rounds up to its vectors: rows of 30 a row of 32 apart). A definition whose block does not is scheduled again
     // without rule 1b.
     var unfused: Set<String> = []
     while true {
-      let (trace, scheduled, fused) = cpu(for: kernel, unfused: unfused)
+      let (trace, scheduled, fused) = cpu(for: kernel, unfused: unfused, machine: machine)
       let broken = fused.filter { !blockStaysContiguous($0.key, fusedAxis: $0.value, in: scheduled) }
       if broken.isEmpty { return trace }
       unfused.formUnion(broken.keys)
     }
   }
 
-  static func cpu(for kernel: Kernel, unfused: Set<String>) -> (Trace, Kernel, [String: String]) {
+  static func cpu(
+    for kernel: Kernel, unfused: Set<String>, machine: ScheduleCost.Machine
+  ) -> (Trace, Kernel, [String: String]) {
     var k = kernel
     var steps: [Transform] = []
     func attempt(_ t: Transform) -> Bool {
@@ -104,7 +116,7 @@ public enum DefaultSchedule {
     func attemptParallel(_ tensor: String, _ loop: String) {
       let serial = k
       guard attempt(.parallel(tensor: tensor, loop: loop)) else { return }
-      if ScheduleCost.estimate(k, machine: guardMachine).seconds >= ScheduleCost.estimate(serial, machine: guardMachine).seconds {
+      if ScheduleCost.estimate(k, machine: machine).seconds >= ScheduleCost.estimate(serial, machine: machine).seconds {
         k = serial
         steps.removeLast()
       }
@@ -250,7 +262,7 @@ public enum DefaultSchedule {
       guard let current = k.definitions.first(where: { $0.name == d.name }) else { continue }
       // 3a. A contraction gets a register tile (`DefaultCPUContraction.swift`), all of its steps or none; 3b. a
       // window reduction an accumulator tile along its contiguous axis (`DefaultCPUWindow.swift`).
-      if let tile = registerTile(current, in: k) ?? windowTile(current, in: k), let tiled = try? Trace(tile).apply(to: k) {
+      if let tile = registerTile(current, in: k, machine: machine) ?? windowTile(current, in: k), let tiled = try? Trace(tile).apply(to: k) {
         k = tiled
         steps += tile
         if let updated = k.definitions.first(where: { $0.name == d.name }),

@@ -73,7 +73,7 @@ struct Opt: ParsableCommand {
         trace = try Trace.parse(t)
       } else if let target = defaultSchedule {
         switch target {
-        case "llvm": trace = DefaultSchedule.cpu(for: bound)
+        case "llvm": trace = DefaultSchedule.cpu(for: bound, targetCPU: nil, features: nil)
         case "triton":
           let name = sketch ?? "default"
           guard let s = GPUSketch.all.first(where: { $0.name == name }) else {

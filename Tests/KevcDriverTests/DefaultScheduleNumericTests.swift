@@ -1,6 +1,8 @@
 /// The CPU default's rules that change how a kernel is computed (a statistic shared between siblings, a window
 /// reduction's accumulator tile, fused rows) match the float64 interpreter on the kernel as written, at shapes whose tiles have
-/// tails, and the loop IR shows the rule was taken.
+/// tails, and the loop IR shows the rule was taken. Compiled for this machine's CPU with AVX-512 off
+/// (`cpuFeatures: "-avx512f"`), so that the default schedule's tiles are AVX2's on every host (the AVX-512 tile:
+/// `RegressionTests.avx512TileMatchesTheInterpreter`, `DefaultScheduleTests.avx512MachinesGetAnEightByThirtyTwoTile`).
 import Foundation
 import KevcBasic
 import KevcDriver
@@ -88,9 +90,10 @@ import Testing
   @Test(arguments: cases)
   func defaultScheduleMatchesTheInterpreter(_ c: Case) throws {
     let url = Paths.inRepository(c.spec)
-    let request = CompileRequest(
+    var request = CompileRequest(
       source: SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)), kind: .spec,
       shapeOverrides: c.shape, stages: [.lowered, .llvm], optimizationLevel: 1, schedule: nil)
+    request.cpuFeatures = "-avx512f"
     let result = try Compiler.compile(request)
     let loopText = String(decoding: result.artifacts[.lowered] ?? Data(), as: UTF8.self)
     for s in c.loopsContain { #expect(loopText.contains(s), "loop IR lacks '\(s)':\n\(loopText)") }
@@ -110,9 +113,10 @@ import Testing
   @Test func aRegisterTileInsideAParallelLoopHasNoZeroTripPath() throws {
     let shape = ["N": 16, "C": 16, "L": 64, "F": 32, "K": 3]  // enough work for the thread pool
     let url = Paths.inRepository("specs/kernelbench/conv_transposed1d.kev")
-    let request = CompileRequest(
+    var request = CompileRequest(
       source: SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)), kind: .spec,
       shapeOverrides: shape, stages: [.lowered, .llvm], optimizationLevel: 3, schedule: nil)
+    request.cpuFeatures = "-avx512f"
     let result = try Compiler.compile(request)
     let loopText = String(decoding: result.artifacts[.lowered] ?? Data(), as: UTF8.self)
     #expect(loopText.contains("parallel") && loopText.contains("for y.acc.n in n .. (n + 1:i64)"), "\(loopText)")

@@ -167,6 +167,34 @@ import Testing
     ])
   }
 
+  /// Rule 3a on a machine with AVX-512 (`cpuMachine(llvmFeatures:)`: 32 vector registers of 64 bytes): half of them
+  /// hold accumulators, 8 rows of two 16-lane vectors (8 x 32); the same tile for the packed `B[n, k]`. A row shorter
+  /// than one 512-bit vector (12 columns) keeps AVX2's tile, 8-lane vectors and 4 rows (the kernel is then compiled
+  /// with AVX-512 off, 16 registers: `LLVMTarget.asksForWideVectors`). A feature string that turns AVX-512 off
+  /// again is AVX2's machine.
+  @Test func avx512MachinesGetAnEightByThirtyTwoTile() throws {
+    let machine = DefaultSchedule.cpuMachine(llvmFeatures: "+avx2,+fma,+avx512f,+avx512bw")
+    #expect(machine.vectorBytes == 64 && machine.vectorRegisters == 32)
+    #expect(DefaultSchedule.cpuMachine(llvmFeatures: "+avx2,+avx512f,-avx512f").vectorBytes == 32)
+    #expect(DefaultSchedule.cpuMachine(llvmFeatures: "+neon").vectorBytes == 32)
+    func lines(_ text: String) throws -> [String] {
+      let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
+      return IRPrinter.print(try DefaultSchedule.cpu(for: kernel, machine: machine).apply(to: kernel))
+        .split(separator: "\n").map(String.init).filter { $0.contains("schedule ") && !$0.contains("permute") }
+    }
+    let splits = "split(m, m.o, m.i, 8) split(n, n.o, n.i, 32)"
+    let tile = [
+      "    schedule \(splits) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(32)) compute_at(%c, n.o) store(local)",
+      "    schedule \(splits) loops(m.o, n.o, m.i, n.i: vectorize(32)) root store(workspace)",
+    ]
+    #expect(try lines(Self.matmul("b[k, n]")) == tile)
+    #expect(try lines(Self.matmul("b[n, k]")) == tile)
+    #expect(try lines(Self.matmul("b[k, n]").replacingOccurrences(of: "N = 64", with: "N = 12")) == [
+      "    schedule split(m, m.o, m.i, 4) split(n, n.o, n.i, 8) loops(k, m.o, m.i: unroll, n.o, n.i: vectorize(8)) compute_at(%c, n.o) store(local)",
+      "    schedule split(m, m.o, m.i, 4) split(n, n.o, n.i, 8) loops(m.o, n.o, m.i, n.i: vectorize(8)) root store(workspace)",
+    ])
+  }
+
   /// Rule 3a with a column operand read a row apart (`b[n, k]`, a Linear layer's weight): b is copied once into a
   /// root buffer stored with n last (`stage`, `compute_root`, `layout`: `b.c[n, k]` stored `[k, n]`; its loops in
   /// that order, `reorder`, so that its stores are contiguous), and the tile
