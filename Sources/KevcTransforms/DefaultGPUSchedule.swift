@@ -64,11 +64,12 @@ import KevcIR
 ///      reduction; halved while there are fewer output tiles than multiprocessors, down to 64) and shrunk (stages,
 ///      then the reduction tile, then the output tiles) until Triton's shared memory for the pipelined operand
 ///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial.
-///      f32 operands go on the tensor cores in three bf16 passes of split operands (`precision(y, bf16x3)`: f32's
-///      tolerance at half the tensor-core work of three tf32 passes, `precision(y, tf32x3)`, the default before
-///      2026-12-07 and sketch `tf32x3`'s choice) when the
+///      f32 operands go on the tensor cores in three tf32 passes of split operands (`precision(y, tf32x3)`: f32's
+///      tolerance with about 150x margin on the harness's heavy-tailed inputs; sketch `split-bf16x3` takes three
+///      bf16 passes, half the tensor-core work, whose margin there is under 2x: docs/reliability.md) when the
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`;
-///      tf32x3 where its values reach the results through exp, tanh and the like: `errorAmplifiedDownstream`),
+///      under `split-bf16x3`, tf32x3 still where its values reach the results through exp, tanh and the like:
+///      `errorAmplifiedDownstream`),
 ///      with the matrix units' tiles (below 128x128: reduction steps of `splitDotStep`, 16, and 8 warps from
 ///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
@@ -923,8 +924,8 @@ extension DefaultSchedule {
     }
     let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }.reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: d)) ?? 1) }
     let operandBytes = [la.tensor, lb.tensor].compactMap { k.tensorType($0)?.dtype.byteSize }.max() ?? 4
-    // f32 operands on the matrix units (three bf16 passes of split operands, f32's tolerance; sketch tf32x3: three
-    // tf32 passes) where the tensor cores pay.
+    // f32 operands on the matrix units (three tf32 passes of split operands, f32's tolerance; sketch split-bf16x3:
+    // three bf16 passes) where the tensor cores pay.
     var matrixUnits = operandBytes <= 2
     let precision =
       sketch.dotPrecision

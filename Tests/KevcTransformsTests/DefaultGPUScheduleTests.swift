@@ -175,10 +175,11 @@ import Testing
     let order = "reorder(c, [n.o, m.o, m.i, n.i, k.o, k.i])"
     let binds = ["bind(c, n.o, grid.x)", "bind(c, m.o, grid.y)", "bind(c, n.i, block.x)", "bind(c, m.i, block.y)", "bind(c, k.i, block.z)"]
     #expect(try mm("bf16", 4096, 4096, 4096) == ["dot(c)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 64)", order] + binds + ["launch(c, 8, 3)"])
-    // f32 operands, compute-bound: bf16x3 (three bf16 passes of split operands) on the tensor cores, 128x128 tiles
-    // halved until 132 SMs have work; below 128x128 reduction steps of 16 (`splitDotStep`).
-    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 16)", order] + binds + ["launch(c, 4, 3)"])
-    #expect(try mm("f32", 4096, 4096, 4096) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)", order] + binds + ["launch(c, 8, 3)"])
+    // f32 operands, compute-bound: tf32x3 (three tf32 passes of split operands) on the tensor cores, 128x128 tiles
+    // halved until 132 SMs have work; below 128x128 reduction steps of 16 (`splitDotStep`). Sketch split-bf16x3
+    // takes three bf16 passes with the same tiles.
+    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 16)", order] + binds + ["launch(c, 4, 3)"])
+    #expect(try mm("f32", 4096, 4096, 4096) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)", order] + binds + ["launch(c, 8, 3)"])
     // Memory-bound (40 x 24 x 1000: 2 flops per 4 bytes): the FMA units; sketch bf16x3 takes the tensor cores
     // there too (with the tiles of a matrix-unit dot).
     let memoryBound = """
@@ -199,9 +200,10 @@ import Testing
   /// Rule 4: a compute-bound f32 contraction whose values reach the result through a function that does not follow
   /// its input's scale (here tanh, directly or through an intermediate, or an exp in a row reduction) keeps tf32x3
   /// (`errorAmplifiedDownstream`: bf16x3's 2^-16 of a large sum missed f32's tolerance after a tanh on an H100);
-  /// through affine steps, max and a division it takes bf16x3.
+  /// through affine steps, max and a division it takes bf16x3. That is sketch split-bf16x3's rule; the default takes
+  /// tf32x3 for all of them.
   @Test func splitPrecisionFollowsWhatTheResultDoesWithTheError() throws {
-    func precision(_ epilogue: String, _ extra: String = "") throws -> String? {
+    func precision(_ epilogue: String, _ extra: String = "", sketch: String = "split-bf16x3") throws -> String? {
       let trace = try Self.trace("""
         kernel @mm(%a: f32[M, K], %b: f32[K, N], %s: f32[N]) -> (%y: f32[M, N]) {
           dims M = 1024, K = 1024, N = 1024
@@ -209,7 +211,7 @@ import Testing
           \(extra)
           %y: f32[m < M, n < N] = \(epilogue)
         }
-        """)
+        """, sketch: Self.sketch(sketch))
       return trace.first { $0.hasPrefix("precision(c,") }
     }
     #expect(try precision("tanh((%c[m, n] - %s[n]))") == "precision(c, tf32x3)")
@@ -219,6 +221,8 @@ import Testing
     #expect(try precision("(%c[m, n] / %s[n])") == "precision(c, bf16x3)")
     // A function of something else beside the contraction amplifies nothing.
     #expect(try precision("(%c[m, n] * tanh(%s[n]))") == "precision(c, bf16x3)")
+    // The default: tf32x3 whatever the epilogue.
+    #expect(try precision("max(((%c[m, n] * 0.5:f32) + %s[n]), 0.0:f32)", sketch: "default") == "precision(c, tf32x3)")
   }
 
   /// Wide matrix-unit tiles (128 x 256) for 2-byte operands only where the GPU holds them at three stages of k = 64
@@ -306,23 +310,22 @@ import Testing
     #expect(try !Self.trace(conv("bf16", channels: 64)).contains { $0.hasPrefix("fuse_axes") })
   }
 
-  /// Rule 4 on an f32 convolution (rule 0 fuses its channels and taps): bf16x3 (three bf16 passes of split
+  /// Rule 4 on an f32 convolution (rule 0 fuses its channels and taps): tf32x3 (three tf32 passes of split
   /// operands); with 128 filters the matrix units' 128x128x32 tiles and 8 warps; with 64 filters (the transposed
   /// convolutions' case: a 128x64 tile) reduction steps of 16 and 8 warps (`splitDotStep`, measured with tf32x3:
   /// 254 registers a thread at 4 warps and steps of 32; 1.48x on an H100). Sketch tf32x3-large-tiles keeps steps
-  /// of 32 and 4 warps there; sketch tf32x3 gives the same trace with three tf32 passes (the default before
-  /// bf16x3). Numeric check of these traces against the interpreter: python/tests/test_split_dot_tiles.py (corpus
+  /// of 32 and 4 warps there; sketch split-bf16x3 gives the same trace with three bf16 passes. Numeric check of these traces against the interpreter: python/tests/test_split_dot_tiles.py (corpus
   /// convolutions) and python/tests/test_bf16x3_numerics.py.
   @Test func f32ConvolutionsBelow128x128TakeSteps16And8Warps() throws {
     let wide = try Self.trace(Self.f32Conv2d)
-    #expect(Array(wide.prefix(5)) == ["fuse_axes(y, [c, p, q])", "dot(y)", "precision(y, bf16x3)", "split(y, c.p.q, 32)", "reorder(y, [i, n, j, f, c.p.q.o, c.p.q.i])"])
+    #expect(Array(wide.prefix(5)) == ["fuse_axes(y, [c, p, q])", "dot(y)", "precision(y, tf32x3)", "split(y, c.p.q, 32)", "reorder(y, [i, n, j, f, c.p.q.o, c.p.q.i])"])
     #expect(wide.last == "launch(y, 8, 3)")
     let narrow = Self.f32Conv2d.replacingOccurrences(of: "F = 128", with: "F = 64")
-    #expect(try Self.trace(narrow, sketch: Self.sketch("tf32x3")) == (try Self.trace(narrow)).map {
-      $0 == "precision(y, bf16x3)" ? "precision(y, tf32x3)" : $0
+    #expect(try Self.trace(narrow, sketch: Self.sketch("split-bf16x3")) == (try Self.trace(narrow)).map {
+      $0 == "precision(y, tf32x3)" ? "precision(y, bf16x3)" : $0
     })
     #expect(try Self.trace(narrow) == [
-      "fuse_axes(y, [c, p, q])", "dot(y)", "precision(y, bf16x3)", "split(y, c.p.q, 16)",
+      "fuse_axes(y, [c, p, q])", "dot(y)", "precision(y, tf32x3)", "split(y, c.p.q, 16)",
       "reorder(y, [i, n, j, f, c.p.q.o, c.p.q.i])", "bind(y, i, grid.x)", "bind(y, n, grid.y)",
       "bind(y, f, block.x)", "bind(y, j, block.y)", "bind(y, c.p.q.i, block.z)", "launch(y, 8, 3)",
     ])
@@ -426,15 +429,15 @@ import Testing
     let narrow = try Self.trace(mm, sketch: Self.sketch("narrow-tiles"))
     #expect(Array(narrow.prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 64)"])
     #expect(narrow.last == "launch(c, 4, 3)")
-    // f32 operands, compute-bound: bf16x3 on the tensor cores with the matrix units' tiles (128 bytes of each
+    // f32 operands, compute-bound: tf32x3 on the tensor cores with the matrix units' tiles (128 bytes of each
     // operand row per reduction step: 32 f32), wide-tiles up to 256 along the contiguous output. Sketch ieee keeps
-    // the FMA units, where the default stops at 64x64x32; sketch tf32x3 takes three tf32 passes.
+    // the FMA units, where the default stops at 64x64x32; sketch split-bf16x3 takes three bf16 passes.
     let f32 = mm.replacingOccurrences(of: "bf16", with: "f32").replacingOccurrences(of: "cast<f32>", with: "")
-    #expect(Array(try Self.trace(f32).prefix(5)) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)"])
+    #expect(Array(try Self.trace(f32).prefix(5)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)"])
     #expect(try Self.trace(f32).last == "launch(c, 8, 3)")
-    #expect(Array(try Self.trace(f32, sketch: Self.sketch("tf32x3")).prefix(3)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)"])
+    #expect(Array(try Self.trace(f32, sketch: Self.sketch("split-bf16x3")).prefix(3)) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 128)"])
     let wideF32 = try Self.trace(f32, sketch: Self.sketch("wide-tiles"))
-    #expect(Array(wideF32.prefix(4)) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 128)", "split(c, n, 256)"])
+    #expect(Array(wideF32.prefix(4)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 256)"])
     #expect(Array(try Self.trace(f32, sketch: Self.sketch("ieee")).prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)"])
   }
 
