@@ -9,7 +9,11 @@ import KevcIR
 /// In order:
 /// O. Online reductions: a maximum and the sums of `exp(x - max)` reading it become one pass (`fuse_reductions`)
 ///    where the sums' rows are longer than `gpuWholeReduction` (streamed in tiles, so two passes read memory twice);
-///    sketch `online` everywhere.
+///    sketch `online` everywhere. A weighted sum (`sum_j exp(s[i, j] - m[i]) * v[j, e]`, an output axis the maximum
+///    lacks: `isWeightedSum`) becomes one pass where the cost model estimates the whole default faster so than as
+///    two passes (both are scheduled; Triton only: the loop-level targets' sketch keeps two passes).
+/// O3. (before rule 2) An online pass with one weighted axis is tiled like FlashAttention-2 (`scheduleOnlinePass`):
+///    64-row tiles, 64-key blocks, the weighted axis whole, the scores a `dot` per key block, 4 warps.
 /// S. Scans: a triangular reduction `[j in lo .. (i + 1)]` (a prefix sum written as the language writes one) becomes
 ///    a scan along `i` (`to_scan`) wherever the rewrite is legal: O(N) element evaluations instead of O(N^2), an
 ///    accumulator carried along the row (rule 4 then gives the scan axis a block, `tl.cumsum` or

@@ -121,9 +121,10 @@ public struct GPUSketch: Sendable, Hashable {
     guard target != "triton" else { return .default }
     var s = GPUSketch.default
     s.fuseContractionEpilogues = false
-    // CuTe lowers a `dot` computed inside another definition's loops (the scores inside the online pass) as scalar
-    // loops, not `cute.gemm`: its weighted sums stay two passes, each contraction a tiled MMA of its own.
-    if target == "cute" { s.weightedSums = .twoPasses }
+    // Rule O's weighted sums stay two passes there: both plans lower a `dot` computed inside another definition's
+    // loops (the scores inside the online pass) as scalar loops (CuTe: not `cute.gemm`), and HIP's plan gives each
+    // output element (row, weighted axis) a block that recomputes its row of scores: D times the scores' work.
+    s.weightedSums = .twoPasses
     return s
   }
 
