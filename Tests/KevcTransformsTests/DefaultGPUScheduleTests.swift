@@ -621,8 +621,9 @@ import Testing
   /// Rule O for weighted sums and rule O3: causal attention's normalised weights times `v` (an axis `e` the
   /// maximum lacks) become one online pass where the cost model estimates it faster than the two passes (here, at
   /// 4 x 32 x 2048 x 128: 0.59 ms against 4.1 ms), tiled as bench/gpu/attention.fused.trace (64 query rows, 64-key
-  /// blocks, the scores a `dot` per key block, 4 warps). Plain softmax (no weighted axis) keeps rule O's long-row
-  /// condition; sketch `two-pass-weights` and the loop-level targets' default keep two passes.
+  /// blocks, the scores a `dot` per key block, 4 warps); a softmax-weighted pooling likewise. Plain softmax (no
+  /// weighted axis) keeps rule O's long-row condition; sketch `two-pass-weights` and the loop-level targets' default
+  /// keep two passes.
   @Test func weightedSumsBecomeOneOnlinePass() throws {
     let attention = """
       kernel @attention(%q: bf16[B, H, S, D], %k: bf16[B, H, S, D], %v: bf16[B, H, S, D]) -> (%o: bf16[B, H, S, D]) {
@@ -649,6 +650,21 @@ import Testing
       let t = DefaultSchedule.gpu(for: kernel, sketch: .defaultSketch(forTarget: target)).steps.map(TraceText.print)
       #expect(t == twoPasses, "\(target)")
     }
+    // The same pattern without a name in common: a softmax-weighted pooling of f32 features (no causal mask, no
+    // score contraction): one pass, tiled the same way (nothing to compute at the key blocks).
+    #expect(try Self.trace("""
+      kernel @pool(%x: f32[N, T], %f: f32[T, C]) -> (%y: f32[N, C]) {
+        dims N = 4096, T = 1024, C = 64
+        %mx: f32[n < N] = max<f32> [t in 0 .. $T] %x[n, t]
+        %w: f32[n < N, t < T] = exp((%x[n, t] - %mx[n]))
+        %z: f32[n < N] = sum<f32> [t in 0 .. $T] %w[n, t]
+        %_r0: f32[n < N, c < C] = sum<f32> [t in 0 .. $T] (%w[n, t] * %f[t, c])
+        %y: f32[n < N, c < C] = (%_r0[n, c] / %z[n])
+      }
+      """) == [
+        "fuse_reductions(y)", "split(y, n, 64)", "split(y, t, 64)", "bind(y, n.o, grid.x)", "bind(y, n.i, block.y)",
+        "bind(y, c, block.x)", "bind(y, t.i, block.z)", "launch(y, 4, 3)",
+      ])
     // Plain softmax: no weighted axis, rows of 8192 held whole: two passes, as before (rule O's long rows only).
     let softmax = """
       kernel @softmax(%x: f32[M, N]) -> (%y: f32[M, N]) {

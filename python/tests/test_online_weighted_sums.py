@@ -49,3 +49,29 @@ def test_default_matches_the_reference_under_the_interpreter(tmp_path, small, wh
     run = subprocess.run([kevc(), "run", SPEC, "--target", "triton", "--iterations", "0", "--shape", small,
                           "--gpu-timeout", "800"] + schedule, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+
+
+POOL = """kernel pool(x: f32[N, T], f: f32[T, C]) -> (y: f32[N, C]) {
+  dims N = 37, T = 45, C = 24
+  mx[n] = max(t) x[n, t]
+  w[n, t] = exp(x[n, t] - mx[n])
+  z[n] = sum(t) w[n, t]
+  y[n, c] = (sum(t) w[n, t] * f[t, c]) / z[n]
+}
+"""
+
+
+def test_weighted_pooling_is_one_pass_and_matches_the_reference(tmp_path):
+    """The same rule on a softmax-weighted pooling of f32 features (no mask, no score contraction): one pass at
+    N=4096, T=1024, C=64, and that trace at an odd shape under the interpreter."""
+    spec = tmp_path / "pool.kev"
+    spec.write_text(POOL)
+    trace = tmp_path / "pool.json"
+    subprocess.run([kevc(), "opt", str(spec), "--default-schedule", "triton", "--shape", "N=4096,T=1024,C=64",
+                    "--emit-trace-json", "-o", str(trace)], check=True)
+    assert json.loads(trace.read_text())["steps"][0] == {"fuseReductions": {"tensor": "y"}}
+    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
+    run = subprocess.run([kevc(), "run", str(spec), "--target", "triton", "--iterations", "0", "--shape",
+                          "N=70,T=130,C=40", "--schedule", str(trace), "--gpu-timeout", "800"], env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
