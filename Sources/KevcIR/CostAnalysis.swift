@@ -529,19 +529,30 @@ public struct ScheduleCost: Sendable, Hashable {
       var lanes = 1.0
       var serial = 1.0
       var vectorized = false
+      var laneList: [(variable: String, extent: Double)] = []
       for l in d.effectiveSchedule.loops {
         if isGrid(l) {
           programs *= ext(l.name, d)
           continue
         }
         switch l.kind {
-        case .gpu: lanes *= pow2(ext(l.name, d))
+        case .gpu:
+          lanes *= pow2(ext(l.name, d))
+          laneList.append((Kernel.rootVariable(of: l.name, in: d.effectiveSchedule), pow2(ext(l.name, d))))
         case .vectorized:
           lanes *= pow2(ext(l.name, d))
           vectorized = true
         case .serial, .parallel, .unrolled: serial *= ext(l.name, d)
         }
       }
+      // A block fold (a max-rescaled tuple reduction with reduction lanes, folded in closed form: TritonBlockFold):
+      // the element's operations run on the weights' lanes only (one `exp` per weight); a component that reads
+      // lanes the maximum's element does not (`sum_j p[i, j] * v[j, e]`) is one matrix product per block, at the
+      // matrix units' rate for its operand type (the weights rounded to it).
+      let fold = machine.residentWarps == 1 ? nil : MaxRescaledCombiner.blockFold(d, in: k, lanes: laneList)
+      let elementLanes = fold?.weights ?? lanes
+      let foldDotOps = fold.map { programs * serial * $0.weights * $0.extra * 2 * Double($0.contractions) } ?? 0
+      let foldDotSeconds = fold.map { foldDotOps / machine.contractionFlops(precision: d.effectiveSchedule.dotPrecision, operandBytes: $0.operandBytes) } ?? 0
       let warps = Double(d.effectiveSchedule.launch?.warps ?? machine.defaultThreads / 32)
       let threads = machine.defaultThreads == 1 ? (vectorized ? min(lanes, 8) : 1) : max(1, warps) * 32
       // One step of a serial loop in a program: its lanes over the threads, at least the loop's latency.
@@ -638,7 +649,7 @@ public struct ScheduleCost: Sendable, Hashable {
           insideOps += perProgram * w * ops
         }
       }
-      let points = programs * serial * lanes
+      let points = programs * serial * elementLanes
       let ops = Double(WorkloadCost.floatOps(d.body, kernel: k, definition: d) + WorkloadCost.combineOps(d, kernel: k))
       let flops = points * ops + programs * insideOps
       var read: Set<String> = []
@@ -647,12 +658,14 @@ public struct ScheduleCost: Sendable, Hashable {
         + bytes(of: d.name) + insideResults
       var reread = 0.0
       let isDot = d.effectiveSchedule.isDot
-      if isDot {
+      if isDot || fold != nil {
         // Each operand is read once per program along the grid loops its indices do not walk (the other operand's
         // output tiles): smaller tiles read the operands more often.
+        // (A block fold: the operands its elements load themselves; one computed inside is counted by its loads.)
         let grid = d.effectiveSchedule.loops.filter(isGrid)
-        for l in Set(d.body.loads.map(\.tensor)) {
-          let walked = Set(d.body.loads.filter { $0.tensor == l }.flatMap { $0.indices.flatMap { Array($0.indexNames) } })
+        let operands = (isDot ? d.body.loads : d.expressions.flatMap(\.loads)).filter { l in !inside.contains { $0.name == l.tensor } }
+        for l in Set(operands.map(\.tensor)) {
+          let walked = Set(operands.filter { $0.tensor == l }.flatMap { $0.indices.flatMap { Array($0.indexNames) } })
           let reuse = grid.filter { !walked.contains(Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule)) }
             .reduce(1.0) { $0 * ext($1.name, d) }
           reread += bytes(of: l) * (reuse - 1)
@@ -663,12 +676,12 @@ public struct ScheduleCost: Sendable, Hashable {
       let slots = Double(machine.multiprocessors) * perSM
       let waves = ceil(programs / slots)
       // The programs' time: the longest chain of serial steps per wave, or the elements over the machine's rate.
-      let chain = waves * (serial * step(lanes) + insideSteps)
-      let throughput = programs * (serial * lanes + insideWork) / machine.elementRate
+      let chain = waves * (serial * step(elementLanes) + insideSteps)
+      let throughput = programs * (serial * elementLanes + insideWork) / machine.elementRate
       // A tl.dot program runs at the matrix units' rate, not one element per thread.
       let latency = isDot ? 0 : max(chain, throughput)
       let dotRate = isDot ? contractionRate(d) : machine.peakFlops
-      let arithmetic = flops / dotRate + programs * insideDotSeconds
+      let arithmetic = flops / dotRate + programs * insideDotSeconds + foldDotSeconds
       // A CPU (one program per core): the peaks are all the cores', reached only by as many cores as the parallel
       // loops give programs (a serial definition computes on one core; memory serves one core's stream at most
       // `streamCores` times slower than all of them), and each entry of the outermost parallel loop (once per
@@ -687,7 +700,7 @@ public struct ScheduleCost: Sendable, Hashable {
       total.bytes += moved
       total.rereadBytes += reread
       total.scratchBytes += scratch
-      total.flops += flops + programs * insideDotOps
+      total.flops += flops + programs * insideDotOps + foldDotOps
       total.minPrograms = min(total.minPrograms, programs)
       total.minLanes = min(total.minLanes, lanes)
       total.occupancy = min(total.occupancy, programs / slots)

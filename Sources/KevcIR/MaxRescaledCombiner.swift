@@ -83,6 +83,60 @@ public struct MaxRescaledCombiner: Hashable, Sendable {
     return nil
   }
 
+  /// The variables each component's element reads (index variables, those inside loads included), in component
+  /// order: component 0's element is the definition's body.
+  public static func elementVariables(_ d: Definition) -> [Set<String>]? {
+    guard let c = d.reduction?.combiner else { return nil }
+    return ([d.body] + c.otherElements).map(\.indexNames)
+  }
+
+  /// The output axes of `d`, a max-rescaled tuple reduction, that some component's element reads and the
+  /// maximum's element does not (`sum_j p[i, j] * v[j, e]` beside `m = max_j s[i, j]`: `e`): that component is a
+  /// contraction of the weights `p = r(m_j, M)` (over the maximum's variables) with an operand along these axes,
+  /// one `tl.dot` per block on Triton (TritonBlockFold.swift). Empty for an online softmax (every component reads
+  /// the maximum's variables only); nil when `d` is not of the form.
+  public static func weightedAxes(_ d: Definition) -> [String]? {
+    guard let c = d.reduction?.combiner, let form = analyse(c), let vars = elementVariables(d) else { return nil }
+    let weights = vars[form.maxComponent]
+    let others = vars.indices.filter { $0 != form.maxComponent }.reduce(into: Set<String>()) { $0.formUnion(vars[$1]) }
+    return d.axes.map(\.name).filter { others.contains($0) && !weights.contains($0) }
+  }
+
+  /// The widest element type a component's element loads (its operand of the block's `tl.dot`: the weights are
+  /// rounded to it), in bytes; 4 when it loads nothing.
+  static func elementBytes(_ e: Expr, in k: Kernel) -> Int {
+    e.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
+  }
+
+  /// A block fold's shape (Triton's closed-form fold of a block of `d`, a max-rescaled tuple reduction, for the
+  /// cost analysis and the schedule audit): `lanes` are `d`'s lane loops as (root variable, block extent).
+  /// `weights` is the product of the lanes the maximum's element reads (one `r(m_j, M)` each, an `exp`),
+  /// `reduction` that of the reduction lanes among them, `extra` that of the lanes only other components read
+  /// (the weighted axes); `contractions` counts the components that read those lanes (each a
+  /// `[weights / reduction, reduction] x [reduction, extra]` product), `operandBytes` the widest type they load. Nil when `d` is not of the form or has no
+  /// reduction lanes (then each element is combined in turn).
+  public static func blockFold(_ d: Definition, in k: Kernel, lanes: [(variable: String, extent: Double)])
+    -> (weights: Double, reduction: Double, extra: Double, contractions: Int, operandBytes: Int)?
+  {
+    guard let r = d.reduction, let c = r.combiner, let form = analyse(c), let vars = elementVariables(d) else { return nil }
+    let reductionVars = Set(r.axes.map(\.name))
+    guard lanes.contains(where: { reductionVars.contains($0.variable) }) else { return nil }
+    let weights = vars[form.maxComponent]
+    var w = 1.0, red = 1.0, extra = 1.0
+    var extraVars: Set<String> = []
+    for l in lanes {
+      if weights.contains(l.variable) || reductionVars.contains(l.variable) {
+        w *= l.extent
+        if reductionVars.contains(l.variable) { red *= l.extent }
+      } else {
+        extra *= l.extent
+        extraVars.insert(l.variable)
+      }
+    }
+    let contracted = vars.indices.filter { $0 != form.maxComponent && !vars[$0].isDisjoint(with: extraVars) }
+    return (w, red, extra, contracted.count, contracted.map { elementBytes($0 == 0 ? d.body : c.otherElements[$0 - 1], in: k) }.max() ?? 4)
+  }
+
   /// `// ...` lines (IR comments) naming each tuple reduction of `kernel` of the form and how a block of it folds;
   /// empty when there is none. `--emit scheduled` prints them after the kernel.
   public static func notes(_ kernel: Kernel) -> String {

@@ -9,7 +9,11 @@ import KevcIR
 /// In order:
 /// O. Online reductions: a maximum and the sums of `exp(x - max)` reading it become one pass (`fuse_reductions`)
 ///    where the sums' rows are longer than `gpuWholeReduction` (streamed in tiles, so two passes read memory twice);
-///    sketch `online` everywhere.
+///    sketch `online` everywhere. A weighted sum (`sum_j exp(s[i, j] - m[i]) * v[j, e]`, an output axis the maximum
+///    lacks: `isWeightedSum`) becomes one pass where the cost model estimates the whole default faster so than as
+///    two passes (both are scheduled; Triton only: the loop-level targets' sketch keeps two passes).
+/// O3. (before rule 2) An online pass with one weighted axis is tiled like FlashAttention-2 (`scheduleOnlinePass`):
+///    64-row tiles, 64-key blocks, the weighted axis whole, the scores a `dot` per key block, 4 warps.
 /// S. Scans: a triangular reduction `[j in lo .. (i + 1)]` (a prefix sum written as the language writes one) becomes
 ///    a scan along `i` (`to_scan`) wherever the rewrite is legal: O(N) element evaluations instead of O(N^2), an
 ///    accumulator carried along the row (rule 4 then gives the scan axis a block, `tl.cumsum` or
@@ -122,6 +126,25 @@ extension DefaultSchedule {
     func current(_ name: String) -> Definition? { k.definitions.first { $0.name == name } }
     func extent(_ loop: String, _ d: Definition) -> Int? { try? k.maxExtent(loop, in: d) }
 
+    // O (weighted sums): a weighted sum of the normalised exponentials read beside their maximum (attention's
+    // `sum_j p[i, j] * v[j, e]`) is one online pass where the cost model estimates the whole default faster so
+    // than as two passes (the weights [rows, keys] materialised between them).
+    if sketch.weightedSums == .byCost, !sketch.onlineReductions,
+      kernel.definitions.contains(where: { isWeightedSum($0, kernel) })
+    {
+      var one = sketch
+      one.weightedSums = .onePass
+      var two = sketch
+      two.weightedSums = .twoPasses
+      let onePass = gpu(for: kernel, capability: capability, sketch: one)
+      let twoPasses = gpu(for: kernel, capability: capability, sketch: two)
+      guard onePass != twoPasses, let k1 = try? onePass.apply(to: kernel), let k2 = try? twoPasses.apply(to: kernel)
+      else { return twoPasses }
+      let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
+      return ScheduleCost.estimate(k1, machine: machine).seconds < ScheduleCost.estimate(k2, machine: machine).seconds
+        ? onePass : twoPasses
+    }
+
     // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
 
@@ -141,7 +164,9 @@ extension DefaultSchedule {
     // O. Online reductions: one pass for a max and the sums of exp(x - max) that read it, where the rows are
     // longer than a program keeps in registers (every sketch), or everywhere (sketch `online`).
     for d in kernel.definitions.reversed()
-    where (sketch.onlineReductions || readsRowsTwice(d, k)) && current(d.name) != nil {
+    where (sketch.onlineReductions || readsRowsTwice(d, k) || (sketch.weightedSums == .onePass && isWeightedSum(d, k)))
+      && current(d.name) != nil
+    {
       attempt(.fuseReductions(tensor: d.name))
     }
 
@@ -177,13 +202,22 @@ extension DefaultSchedule {
       fuseSiblingsOverLongRows(d.name, &k, &steps)
     }
 
+    // O3. An online pass with weighted axes is tiled like FlashAttention-2: row tiles of the maximum's row axis,
+    // blocks of keys, the weighted axis whole, and the producers read at the key (the scores) computed per key
+    // block as a `dot`.
+    var onlinePasses: Set<String> = []
+    for d in k.definitions where d.reduction?.combiner != nil {
+      onlinePasses.formUnion(scheduleOnlinePass(d.name, capability, &k, &steps))
+    }
+
     // 2. Split reductions that would leave the machine idle (partials, then a combine).
     // A partial reduction that still leaves the machine idle (a full reduction whose longest axis alone gives too
     // few partials) is split again, once: `y.rf.rf`, `y.rf`, `y`.
     // 2b. Row statistics read by a reduction over those rows (a loss's mean over per-row sums) are computed inside
     // its partials' programs, one row at a time: each row is read from memory once, by one program.
     let rowReductions: Set<String> = sketch.fuseStatistics ? statisticsIntoRowReductions(capability, &k, &steps) : []
-    var splitting = k.definitions.filter { $0.reduction != nil && !rowReductions.contains($0.name) }.map { ($0.name, 0) }
+    var splitting = k.definitions.filter { $0.reduction != nil && !rowReductions.contains($0.name) && !onlinePasses.contains($0.name) }
+      .map { ($0.name, 0) }
     while sketch.splitReductions, !splitting.isEmpty {
       let (name, depth) = splitting.removeFirst()
       let before = Set(k.definitions.map(\.name))
@@ -256,6 +290,7 @@ extension DefaultSchedule {
     // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs; then 3b. reductions
     // into their elementwise epilogues' programs: stencils by default, every reduction in a sketch.
     var fused: Set<String> = sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : []
+    fused.formUnion(onlinePasses)
     if sketch.fuseEpilogues || sketch.fuseStencilEpilogues || sketch.fuseContractionEpilogues {
       fused.formUnion(fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, &k, &steps))
     }
@@ -294,6 +329,94 @@ extension DefaultSchedule {
       else { return false }
       return e > gpuWholeReduction
     }
+  }
+
+  /// Rule O's weighted sums: `fuse_reductions(d)` is legal and gives a tuple reduction with weighted axes
+  /// (`MaxRescaledCombiner.weightedAxes`): a sum of `exp(x - max) * y` whose output has axes the maximum does not
+  /// (`o[i, e] = sum_j p[i, j] * v[j, e] / l[i]`), so that as two passes every row of weights is materialised and
+  /// read by many outputs. The default takes the one pass where the cost model estimates it faster.
+  static func isWeightedSum(_ d: Definition, _ k: Kernel) -> Bool {
+    guard let fused = try? Transform.fuseReductions(tensor: d.name).apply(to: k),
+      let f = fused.definitions.first(where: { $0.name == d.name }), let axes = MaxRescaledCombiner.weightedAxes(f)
+    else { return false }
+    return !axes.isEmpty
+  }
+
+  /// The row tile of an online pass (query rows per program) and its key block: 64 each, as
+  /// bench/gpu/attention.fused.trace (measured on an H100, bench/gpu/session-h100-2026-12-06: 64 rows and 4 warps
+  /// 0.383 ms where 128 rows and 8 warps took 0.440 ms), at least 16 (a `tl.dot` tile).
+  public static let onlineRowTile = 64
+  public static let onlineKeyBlock = 64
+  public static let onlineWarps = 4
+
+  /// Rule O3: `d`, a root max-rescaled tuple reduction over one axis `j` with one weighted axis `e` of 16 to 128
+  /// iterations, whose maximum's element reads the output axes but `e` (`i` the innermost), is split into row tiles
+  /// of `onlineRowTile` along `i` and key blocks of `onlineKeyBlock` along `j`; program ids over the row tiles and
+  /// the other row axes (at most two more), blocks `i.i`, `e` whole and `j.i`, `j.o` serial. Every `dot`-able sum
+  /// it reads at `j` and `i` (the scores) is computed at `j.o` as a `dot` of the key block with its rows and its
+  /// reduction whole (up to 256). Triton folds each key block in closed form (`tl.dot` for the scores and for the
+  /// weighted sum) and carries the state in registers. Where a dot's tiles do not fit shared memory, or a step is
+  /// refused, nothing is applied (rule 4 schedules the definitions). Returns the names scheduled.
+  static func scheduleOnlinePass(_ name: String, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]) -> Set<String> {
+    guard let d = k.definitions.first(where: { $0.name == name }), d.effectiveSchedule.placement == .root,
+      d.schedule == nil || d.schedule == .natural(for: d),
+      let r = d.reduction, r.axes.count == 1, let c = r.combiner, let form = MaxRescaledCombiner.analyse(c),
+      let weighted = MaxRescaledCombiner.weightedAxes(d), weighted.count == 1,
+      let vars = MaxRescaledCombiner.elementVariables(d)
+    else { return [] }
+    let key = r.axes[0].name
+    let e = weighted[0]
+    let rowAxes = d.axes.map(\.name).filter { vars[form.maxComponent].contains($0) }
+    guard let row = rowAxes.last, rowAxes.count + 1 == d.axes.count, rowAxes.count <= 3,
+      let eExtent = try? k.maxExtent(e, in: d), (16...128).contains(nextPow2(eExtent)),
+      let rowExtent = try? k.maxExtent(row, in: d), let keyExtent = try? k.maxExtent(key, in: d)
+    else { return [] }
+    let rows = min(onlineRowTile, max(16, nextPow2(rowExtent)))
+    let keys = min(onlineKeyBlock, max(16, nextPow2(keyExtent)))
+    let stages = 3
+    let operandBytes = ([d.body] + c.otherElements).flatMap(\.loads).compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.min() ?? 4
+    guard capability.fitsDot(m: rows, n: nextPow2(eExtent), k: keys, stages: stages, operandBytes: operandBytes) else { return [] }
+    // The producers read at the key and a row: sums a `dot` applies to, each index of the read one variable.
+    var producers: [(name: String, row: String, key: String, reduction: String)] = []
+    for l in d.expressions.flatMap(\.loads) where !producers.contains(where: { $0.name == l.tensor }) {
+      guard let p = k.definitions.first(where: { $0.name == l.tensor }), p.effectiveSchedule.placement == .root,
+        let pr = p.reduction, pr.op == .sum, pr.axes.count == 1, l.indices.count == p.axes.count,
+        let rowAt = l.indices.firstIndex(of: .index(row)), let keyAt = l.indices.firstIndex(of: .index(key)),
+        let depth = try? k.maxExtent(pr.axes[0].name, in: p), nextPow2(depth) >= 16, nextPow2(depth) <= 256,
+        let bytes = p.body.loads.compactMap({ k.tensorType($0.tensor)?.dtype.byteSize }).max(),
+        capability.fitsDot(m: rows, n: keys, k: nextPow2(depth), stages: stages, operandBytes: bytes),
+        (try? Transform.dot(tensor: p.name).apply(to: k)) != nil
+      else { continue }
+      producers.append((p.name, p.axes[rowAt].name, p.axes[keyAt].name, pr.axes[0].name))
+    }
+    var trial = k
+    var local: [Transform] = []
+    func attempt(_ t: Transform) -> Bool { DefaultSchedule.attempt(t, &trial, &local) }
+    guard attempt(.split(tensor: name, loop: row, factor: rows)), attempt(.split(tensor: name, loop: key, factor: keys))
+    else { return [] }
+    var scheduled: Set<String> = [name]
+    for p in producers where attempt(.computeAt(tensor: p.name, consumer: name, loop: key + ".o")) {
+      scheduled.insert(p.name)
+    }
+    // Program ids: the row tiles on grid.x, the other row axes by extent (most iterations first).
+    let others = rowAxes.dropLast().sorted { (try? trial.maxExtent($0, in: d)) ?? 0 > (try? trial.maxExtent($1, in: d)) ?? 0 }
+    var binds: [Transform] = [.bind(tensor: name, loop: row + ".o", dimension: .gridX)]
+    for (a, g) in zip(others, [GPUDimension.gridY, .gridZ]) { binds.append(.bind(tensor: name, loop: a, dimension: g)) }
+    binds += [
+      .bind(tensor: name, loop: row + ".i", dimension: .blockY), .bind(tensor: name, loop: e, dimension: .blockX),
+      .bind(tensor: name, loop: key + ".i", dimension: .blockZ),
+    ]
+    for p in producers where scheduled.contains(p.name) {
+      binds += [
+        .dot(tensor: p.name), .bind(tensor: p.name, loop: p.row, dimension: .blockY),
+        .bind(tensor: p.name, loop: p.key, dimension: .blockX), .bind(tensor: p.name, loop: p.reduction, dimension: .blockZ),
+      ]
+    }
+    binds.append(.launch(tensor: name, warps: onlineWarps, stages: stages))
+    for t in binds { guard attempt(t) else { return [] } }
+    k = trial
+    steps += local
+    return scheduled
   }
 
   /// Rule O2: `fuse_siblings(c)` where it is legal and the merged rows are longer than a program keeps whole

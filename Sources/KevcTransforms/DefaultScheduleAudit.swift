@@ -43,6 +43,8 @@ public struct ScheduleAudit: Sendable, Hashable {
   public var rows: [KernelRow]
   /// Workload floor over the estimated time of the whole schedule (1: at the roofline).
   public var floorFraction: Double
+  /// The cost model's estimate of the schedule (`ScheduleCost.estimate`, the machine of `floorFraction`), seconds.
+  public var estimateSeconds: Double
   /// Kernel-level flags (`quadratic`), besides each row's.
   public var flags: [String]
 
@@ -121,6 +123,23 @@ public struct ScheduleAudit: Sendable, Hashable {
             capability.members.map { $0.dotSharedMemory(m: m, n: n, k: kk, stages: stages, operandBytes: bytes) }.max() ?? 0)
           if !capability.fitsDot(m: m, n: n, k: kk, stages: stages, operandBytes: bytes) { rowFlags.append("shared") }
           registers = max(registers, (m * n + 2 * (m * kk + kk * n) / max(1, stages)) / max(1, threads))
+        } else if let fold = MaxRescaledCombiner.blockFold(
+          q, in: k,
+          lanes: loops.filter { isBlock($0.kind) }.map { (Kernel.rootVariable(of: $0.name, in: qs), Double(pow2(ext($0.name, q)))) }),
+          fold.contractions > 0
+        {
+          // A block fold with contractions (`sum_j p[i, j] * v[j, e]`): per block the weights [m, k] and one
+          // `tl.dot` of them with a [k, n] operand into each [m, n] state component (TritonBlockFold), so its
+          // tensors, shared memory and registers are a dot's of those tiles, not one tensor over every lane.
+          let kk = Int(fold.reduction)
+          let m = Int(fold.weights) / max(1, kk)
+          let n = Int(fold.extra)
+          tensor = max(m * n, m * kk, kk * n)
+          let stages = qs.launch?.stages ?? 3
+          shared = max(
+            shared,
+            capability.members.map { $0.dotSharedMemory(m: m, n: n, k: kk, stages: stages, operandBytes: fold.operandBytes) }.max() ?? 0)
+          registers = max(registers, (m * n * fold.contractions + 2 * (m * kk + kk * n) / max(1, stages)) / max(1, threads))
         } else {
           // One register set per distinct load (a value read three times, `where(h >= 0, h, 0.1 * h)`, is loaded
           // once), plus the result.
@@ -180,6 +199,7 @@ public struct ScheduleAudit: Sendable, Hashable {
     let floor = WorkloadCost(k).floorSeconds(machine.floorPeaks)
     let estimate = ScheduleCost.estimate(k, machine: machine).seconds
     floorFraction = estimate > 0 ? min(1, floor / estimate) : 0
+    estimateSeconds = estimate
   }
 
   /// Whether `factor` programs per value of a reduction of `reduced` elements, each handling `lane` points of
@@ -201,7 +221,8 @@ public struct ScheduleAudit: Sendable, Hashable {
       out += "shared \(r.sharedBytes)/\(capability.sharedMemoryPerBlock) B, regs ~\(r.registers): \(flagText)\n"
     }
     let pct = (floorFraction * 1000).rounded() / 10
-    out += "  floor fraction \(pct)%\(flags.isEmpty ? "" : ": " + flags.joined(separator: ","))\n"
+    let ms = (estimateSeconds * 1e6).rounded() / 1e3
+    out += "  floor fraction \(pct)% (estimate \(ms) ms)\(flags.isEmpty ? "" : ": " + flags.joined(separator: ","))\n"
     return out
   }
 }

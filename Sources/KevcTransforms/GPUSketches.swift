@@ -29,6 +29,8 @@ import KevcIR
 ///   become one, FlashAttention-2's recurrence), then the default rules (`online-rows2`: two rows per program).
 ///   Exact in real arithmetic (the rescaling by `exp(m_old - m_new)` changes rounding only), so it needs no
 ///   tolerance beyond the spec's;
+/// - `two-pass-weights`, `one-pass-weights`: rule O's weighted sums (`sum_j exp(s - m) * v[j, e]`) stay two passes,
+///   or become one online pass, whatever the cost model estimates (the default takes the cheaper estimate);
 /// - `tf32x3`: rule 4's compute-bound f32 contractions in three tf32 passes (`precision(y, tf32x3)`): the default's
 ///   choice again since the afternoon of 2026-12-07 (so this root equals the default), kept for the traces and
 ///   databases that name it;
@@ -89,6 +91,10 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule O (before rule 0): online reductions: `fuse_reductions` on every definition where it is legal (a sum of
   /// `exp(x - max)` and its readers become one pass carrying a running maximum: online softmax, logsumexp).
   public var onlineReductions = false
+  /// Rule O for weighted sums (`sum_j exp(s[i, j] - m[i]) * v[j, e]`, read beside the maximum): one online pass
+  /// where the cost model estimates it faster than the two passes (`.byCost`, the default), always, or never.
+  public var weightedSums = WeightedSums.byCost
+  public enum WeightedSums: Sendable, Hashable { case byCost, onePass, twoPasses }
   /// Rule D: sums that read an input with a constant stride along their contiguous axis read a de-interleaved copy.
   public var stridedCopies = false
   /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `splitPrecision` for a
@@ -121,6 +127,10 @@ public struct GPUSketch: Sendable, Hashable {
     guard target != "triton" else { return .default }
     var s = GPUSketch.default
     s.fuseContractionEpilogues = false
+    // Rule O's weighted sums stay two passes there: both plans lower a `dot` computed inside another definition's
+    // loops (the scores inside the online pass) as scalar loops (CuTe: not `cute.gemm`), and HIP's plan gives each
+    // output element (row, weighted axis) a block that recomputes its row of scores: D times the scores' work.
+    s.weightedSums = .twoPasses
     return s
   }
 
@@ -174,6 +184,7 @@ public struct GPUSketch: Sendable, Hashable {
       with("deinterleaved") { $0.stridedCopies = true },
       with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
       with("separate-siblings") { $0.fuseSiblings = false },
+      with("two-pass-weights") { $0.weightedSums = .twoPasses }, with("one-pass-weights") { $0.weightedSums = .onePass },
     ]
   }()
 }

@@ -32,6 +32,9 @@ struct Audit: ParsableCommand {
   @Option(help: "The sketch to audit (default: the default schedule).")
   var sketch: String = "default"
 
+  @Option(help: "Audit this trace (text or JSON) instead of a default schedule (one spec).")
+  var schedule: String?
+
   @Option(help: "Targets whose common limits apply: cuda:90, hip:gfx942 or both (comma-separated).")
   var targets: String = "cuda:90,hip:gfx942"
 
@@ -70,7 +73,9 @@ struct Audit: ParsableCommand {
           for d in kernel.dims { if let b = d.benchValue { dims[d.name] = b } }
         }
         let bound = try kernel.binding(dims, location: SourceLocation(file: "--shape", line: 1, column: 1))
-        let trace = DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
+        let trace =
+          try schedule.map { path throws(DiagnosticError) in try readTraceFile(path, what: "schedule", at: here) }
+          ?? DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
         let scheduled: Kernel
         do { scheduled = try trace.apply(to: bound) } catch { throw DiagnosticError(error.diagnostic) }
         let audit = ScheduleAudit(unscheduled: bound, scheduled: scheduled, capability: capability)

@@ -194,4 +194,28 @@ import Testing
     #expect(abs(x3 / (machine.tf32Flops / 3 / machine.dotFlops) - 1) < 0.02, "\(x3)")
     #expect(bf16 > 2 * x3 && bf16 <= 1, "\(bf16)")
   }
+  /// A block fold (attention's one online pass, bench/gpu/attention.fused.trace) is costed as Triton runs it: the
+  /// element's `exp` on the [64 rows, 64 keys] weights only, `P V` a matrix product per key block at the bf16 rate,
+  /// the scores a `dot` inside: its flops are the two contractions' (2 * 2 * B * H * S * S * D) plus the element
+  /// work, not the element over every [rows, e, keys] lane, and its estimate is below the two-pass default's. The
+  /// audit sizes its tiles as those dots' (48 KiB of shared memory, as Triton allocates for cuda:90).
+  @Test func blockFoldIsMatrixProducts() throws {
+    let spec = TritonTestSupport.inRepository("specs/attention.kev")
+    let k = try TritonTestSupport.bound(spec, ["B": 4, "H": 32, "S": 2048, "D": 128])
+    let trace = try Trace.parse(SourceFile(
+      path: "t", text: String(decoding: try Data(contentsOf: TritonTestSupport.inRepository("bench/gpu/attention.fused.trace")), as: UTF8.self)))
+    let fused = try trace.apply(to: k)
+    guard let two = GPUSketch.all.first(where: { $0.name == "two-pass-weights" }) else {
+      Issue.record("no sketch two-pass-weights")
+      return
+    }
+    let twoPasses = try DefaultSchedule.gpu(for: k, sketch: two).apply(to: k)
+    let machine = ScheduleCost.Machine.gpu(multiprocessors: 132)
+    let one = ScheduleCost.estimate(fused, machine: machine)
+    let contractions = 2.0 * 2 * 4 * 32 * 2048 * 2048 * 128
+    #expect(one.flops >= contractions && one.flops < 1.2 * contractions, "\(one.flops)")
+    #expect(one.seconds < ScheduleCost.estimate(twoPasses, machine: machine).seconds / 4, "\(one.seconds)")
+    let audit = ScheduleAudit(unscheduled: k, scheduled: fused)
+    #expect(audit.allFlags.isEmpty && audit.rows.map(\.sharedBytes) == [49152], "\(audit.text())")
+  }
 }
