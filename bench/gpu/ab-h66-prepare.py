@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 SKETCHES = ["wide-tiles", "fused-wide", "grouped", "narrow-tiles", "fused-taps"]
 
@@ -37,11 +38,19 @@ def opt(kevc, spec, shape, out, *extra):
 
 
 # Hand edits of the default trace: ("split", tensor, loop, factor) sets an existing split's factor;
-# ("launch", tensor, warps, stages); ("group", tensor, size) appends group_programs.
+# ("launch", tensor, warps, stages); ("group", tensor, size) appends group_programs; ("reorder", tensor, loops) sets
+# an existing reorder's loops; ("prefix", steps) puts a JSON trace's steps first.
 def edit(trace, edits):
     t = copy.deepcopy(trace)
     for e in edits:
-        if e[0] == "split":
+        if e[0] == "prefix":
+            t["steps"] = copy.deepcopy(e[1]) + t["steps"]
+        elif e[0] == "reorder":
+            hits = [s for s in t["steps"] if "reorder" in s and s["reorder"]["tensor"] == e[1]]
+            if len(hits) != 1:
+                raise SystemExit("edit %r: %d matching reorders" % (e, len(hits)))
+            hits[0]["reorder"]["loops"] = e[2]
+        elif e[0] == "split":
             _, tensor, loop, factor = e
             hits = [s for s in t["steps"] if "split" in s and s["split"]["tensor"] == tensor and s["split"]["loop"] == loop]
             if len(hits) != 1:
@@ -73,6 +82,43 @@ def mm(out, lane_m, lane_n, red, k):  # tile edits of a matmul-like default: (ou
     }
 
 
+# A per-tap conv1d's operands staged channels-last (x[n, c, l] copied to [n, l, c], w[f, c, k] to [k, f, c], each by
+# a kernel of its own before the convolution): each tap's tiles are then contiguous along the channel block and their
+# rows 2*C bytes apart, so the shifted window `l + k - 1` and its bounds mask move whole rows and Triton's loads
+# vectorise and pipeline (cp.async), which the default's 2-byte loads (mask along the contiguous l, w's channel stride
+# of K) never do. Not a rule yet: the question is whether the copy (one pass over x) pays.
+CHANNELS_LAST = """
+stage(x, _r0, k, workspace)
+compute_root(x._r0)
+layout(x._r0, [0, 2, 1])
+stage(w, _r0, k, workspace)
+compute_root(w._r0)
+layout(w._r0, [2, 0, 1])
+split(x._r0, d1, 64)
+split(x._r0, d2, 64)
+reorder(x._r0, [d2.o, d1.o, d0, d2.i, d1.i])
+bind(x._r0, d2.o, grid.x)
+bind(x._r0, d1.o, grid.y)
+bind(x._r0, d0, grid.z)
+bind(x._r0, d2.i, block.y)
+bind(x._r0, d1.i, block.x)
+launch(x._r0, 4, 2)
+reorder(w._r0, [d0, d2, d1])
+bind(w._r0, d0, grid.x)
+bind(w._r0, d2, grid.y)
+bind(w._r0, d1, block.x)
+launch(w._r0, 4, 2)
+"""
+
+
+def channels_last(kevc, spec, shape):
+    path = os.path.join(tempfile.mkdtemp(prefix="ab-h66-"), "channels-last.trace")
+    open(path, "w").write(CHANNELS_LAST)
+    subprocess.run([kevc, "opt", spec, "--apply", path, "--shape", shape, "--emit-trace-json", "-o", path + ".json"],
+                   check=True)
+    return json.load(open(path + ".json"))["steps"]
+
+
 def conv1d(out="y", red="_r0"):  # a per-tap conv1d: output tile [l, f], channel block c per tap
     return {
         "c128-s3-w8": [("split", red, "c", 128), ("launch", out, 8, 3)],
@@ -94,12 +140,19 @@ PROBLEMS = [
      {k: v for k, v in mm("y", "m", "n", "_r0", "k").items()
       if k in ("n256-k64-s3-w8", "n256-k64-s4-w8", "n256-k32-s4-w8", "n256-k64-s3-w8-g8", "m256-k64-s3-w8",
                "k64-s3-w8-g8", "k64-s4-w8")}),
-    ("conv1d", "specs/conv1d.kev", None, ["fused-taps", "wide-tiles", "narrow-tiles"], conv1d()),
+    ("conv1d", "specs/conv1d.kev", None, ["fused-taps", "wide-tiles", "narrow-tiles"],
+     {**conv1d(), "channels-last": [("prefix", "CL")],
+      "channels-last-taps-outer": [("prefix", "CL"), ("reorder", "_r0", ["n", "f", "l", "k", "c.o", "c.i"])],
+      "channels-last-c128-s3": [("prefix", "CL"), ("split", "_r0", "c", 128), ("launch", "y", 8, 3)]}),
     ("conv1d.2048x96x96x200", "specs/conv1d.kev", "N=2048,C=96,L=200,F=96,K=3", ["fused-taps", "wide-tiles", "narrow-tiles"],
      {**{k: v for k, v in conv1d().items() if k in ("c128-s3-w8", "c32-s4-w8")},
-      "l256-c32-s3-w8": [("split", "y", "l", 256), ("split", "_r0", "c", 32), ("launch", "y", 8, 3)]}),
+      "l256-c32-s3-w8": [("split", "y", "l", 256), ("split", "_r0", "c", 32), ("launch", "y", 8, 3)],
+      "channels-last": [("prefix", "CL")],
+      "channels-last-c32-s4": [("prefix", "CL"), ("split", "_r0", "c", 32), ("launch", "y", 8, 4)]}),
     ("conv1d_f16", "bench/gpu/specs/conv1d_f16.kev", None, ["fused-taps", "wide-tiles", "narrow-tiles"],
-     {k: v for k, v in conv1d().items() if k in ("c128-s3-w8", "l256-c64-s3-w8", "f256-c64-s3-w8")}),
+     {**{k: v for k, v in conv1d().items() if k in ("c128-s3-w8", "l256-c64-s3-w8", "f256-c64-s3-w8")},
+      "channels-last": [("prefix", "CL")],
+      "channels-last-taps-outer": [("prefix", "CL"), ("reorder", "_r0", ["n", "f", "l", "k", "c.o", "c.i"])]}),
     ("conv2d", "specs/conv2d.kev", None, ["wide-tiles", "narrow-tiles", "per-tap"],
      {"k32-s4-w4": [("split", "_r0", "c.p.q", 32), ("launch", "y", 4, 4)], "k64-s4-w4": [("launch", "y", 4, 4)],
       "k128-s3-w4": [("split", "_r0", "c.p.q", 128), ("launch", "y", 4, 3)]}),
@@ -150,6 +203,7 @@ def main():
             seen.append(t)
             kept.append(s)
         for v, edits in hand.items():
+            edits = [("prefix", channels_last(kevc, spec, shape)) if e == ("prefix", "CL") else e for e in edits]
             t = edit(default, edits)
             if t in seen:
                 continue
