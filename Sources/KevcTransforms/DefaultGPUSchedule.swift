@@ -31,6 +31,9 @@ import KevcIR
 ///    operands wider than 2 bytes (f32) `GPUSketch.fuseWideTapsFromTaps` (2) taps suffice: on an H100 fused taps
 ///    beat one dot per tap on all three f32 3-tap convolutions measured (bench/gpu/session-h100-2026-12-07 and
 ///    -07b: conv1d_dilated_strided 3.7x, conv1d_standard 1.11x and conv_transposed1d 1.23x even in a slower order).
+/// 0b. (sketch `channels-last` only) A convolution that keeps one `dot` per tap reads each operand whose channel
+///    dimensions are not its last from a copy stored with them last (`stageChannelsLast`), each copy a kernel of its
+///    own transposing 64 x 64 tiles.
 /// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
 ///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
@@ -154,6 +157,11 @@ extension DefaultSchedule {
       attempt(.fuseAxes(tensor: d.name, loops: axes.fused))
     }
 
+    // 0b. Convolutions that keep one dot per tap read their operands from channels-last copies (their transposing
+    // kernels scheduled here: rule 4 leaves them).
+    var staged: Set<String> = []
+    for d in kernel.definitions where sketch.channelsLastTaps { staged.formUnion(stageChannelsLast(d.name, &k, &steps)) }
+
     // 1. Inline elementwise intermediates where that recomputes nothing or little.
     for d in phased.definitions where sketch.inline && d.reduction == nil && !isResult(d.name) {
       let consumers = readers(d.name)
@@ -254,7 +262,7 @@ extension DefaultSchedule {
 
     // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs; then 3b. reductions
     // into their elementwise epilogues' programs: stencils by default, every reduction in a sketch.
-    var fused: Set<String> = sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : []
+    var fused: Set<String> = staged.union(sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : [])
     if sketch.fuseEpilogues || sketch.fuseStencilEpilogues || sketch.fuseContractionEpilogues {
       fused.formUnion(fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, &k, &steps))
     }
@@ -633,7 +641,84 @@ extension DefaultSchedule {
   /// operands read (declared order), when at least one of them is a window axis (read by an operand at an index
   /// that also walks an output axis, `l + k - 1`) with at most 16 iterations; `channels` is the product of the
   /// other shared axes' extents (what one `dot` per tap reduces over). Nil for other definitions.
-  static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?, taps: Int?)? {
+  /// Rule 0b: a convolution that keeps one `dot` per tap (its shared channel and window axes still reduction axes
+  /// of their own) reads each operand whose channel dimensions are not its last from a copy stored with them last
+  /// (`stage` at the innermost loop, `compute_root`, `layout`, the copy's loops in storage order): each tap's operand
+  /// tile is then contiguous along the channel block, its rows whole, so the shifted window and its bounds mask move
+  /// whole rows and the tile loads vectorise and pipeline.
+  /// Each copy is a kernel of its own that transposes in tiles: 64 x 64 blocks over the source's contiguous
+  /// dimension and the copy's (Triton converts the loaded tile's layout to the stored one through shared memory,
+  /// so both sides stay coalesced), program ids over the tiles and up to one more dimension, the rest serial.
+  /// Returns the copies.
+  @discardableResult
+  static func stageChannelsLast(_ name: String, _ k: inout Kernel, _ steps: inout [Transform]) -> Set<String> {
+    guard let d = k.definitions.first(where: { $0.name == name }), let r = d.reduction,
+      let axes = windowedContractionAxes(d, k), let innermost = d.effectiveSchedule.loops.last?.name
+    else { return [] }
+    let reductionAxes = Set(r.axes.map(\.name))
+    guard axes.fused.allSatisfy(reductionAxes.contains) else { return [] }
+    let channels = Set(axes.fused.filter { !axes.windows.contains($0) })
+    let analysis = RegionAnalysis(k)
+    var trial = k
+    var local: [Transform] = []
+    var seen: Set<String> = []
+    var copies: Set<String> = []
+    for load in d.body.loads where seen.insert(load.tensor).inserted {
+      var channelDims: [Int] = []
+      for (i, index) in load.indices.enumerated() {
+        guard let terms = analysis.affineTerms(index) else { return [] }
+        if !channels.isDisjoint(with: terms.keys) { channelDims.append(i) }
+      }
+      let rank = load.indices.count
+      guard !channelDims.isEmpty, channelDims != Array((rank - channelDims.count)..<rank) else { continue }
+      let order = (0..<rank).filter { !channelDims.contains($0) } + channelDims
+      let copy = "\(load.tensor).\(name)"
+      // The transposing tile: the source's contiguous dimension and the copy's, 64 each.
+      let source = "d\(rank - 1)"
+      let stored = "d\(order[rank - 1])"
+      var transforms: [Transform] = [
+        .stage(tensor: load.tensor, consumer: name, loop: innermost, scope: .workspace),
+        .computeRoot(tensor: copy), .layout(tensor: copy, permutation: order),
+      ]
+      transforms.append(.reorder(tensor: copy, loops: order.map { "d\($0)" }))
+      for t in transforms {
+        guard DefaultSchedule.attempt(t, &trial, &local) else { return [] }
+      }
+      guard let c = trial.definitions.first(where: { $0.name == copy }) else { return [] }
+      var grid: [String] = []
+      var blocks: [(String, GPUDimension)] = []
+      for (a, dim) in [(stored, GPUDimension.blockX), (source, .blockY)] {
+        guard let e = try? trial.maxExtent(a, in: c) else { return [] }
+        if e > 64 {
+          guard DefaultSchedule.attempt(.split(tensor: copy, loop: a, factor: 64), &trial, &local) else { return [] }
+          grid.append(a + ".o")
+          blocks.append((a + ".i", dim))
+        } else {
+          blocks.append((a, dim))
+        }
+      }
+      let others = order.map { "d\($0)" }.filter { $0 != source && $0 != stored }
+      var serial: [String] = []
+      for o in others.reversed() {
+        if grid.count < 3, ((try? trial.maxExtent(o, in: c)) ?? Int.max) <= 65535 { grid.append(o) } else { serial.insert(o, at: 0) }
+      }
+      let loops = grid + serial + blocks.reversed().map(\.0)
+      var schedule: [Transform] = [.reorder(tensor: copy, loops: loops)]
+      let gridDims: [GPUDimension] = [.gridX, .gridY, .gridZ]
+      for (i, g) in grid.enumerated() { schedule.append(.bind(tensor: copy, loop: g, dimension: gridDims[i])) }
+      for (b, dim) in blocks { schedule.append(.bind(tensor: copy, loop: b, dimension: dim)) }
+      schedule.append(.launch(tensor: copy, warps: 4, stages: 2))
+      for t in schedule {
+        guard DefaultSchedule.attempt(t, &trial, &local) else { return [] }
+      }
+      copies.insert(copy)
+    }
+    k = trial
+    steps += local
+    return copies
+  }
+
+  static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?, taps: Int?, windows: [String])? {
     func strip(_ e: Expr) -> Expr {
       if case .cast(_, let i) = e { return strip(i) }
       return e
@@ -668,7 +753,7 @@ extension DefaultSchedule {
     }
     var taps: Int? = 1
     for w in windows { taps = taps.flatMap { n in (try? k.maxExtent(w, in: d)).map { n * $0 } } }
-    return (shared, channels, taps)
+    return (shared, channels, taps, windows)
   }
 
   /// Rule 2b: a reduction `c` with fewer outputs than programs to fill whose body reads reductions `p` (row

@@ -49,7 +49,10 @@ import KevcIR
 ///   tiles keeps the matrix units' reduction steps (32 f32) and warps instead of `DefaultSchedule.splitDotStep`'s
 ///   16 and 8 warps (the default before 2026-12-07c; named when the split was tf32x3's);
 /// - `separate-siblings`: sibling sums over rows too long to hold whole stay one kernel each (no `fuse_siblings`:
-///   the default before rule O2).
+///   the default before rule O2);
+/// - `channels-last`: rule 0b, a convolution that keeps one dot per tap reads its operands from copies stored with
+///   their channel dimensions last (`DefaultSchedule.stageChannelsLast`): each tap's tiles contiguous along the
+///   channel block, so their loads vectorise and pipeline, for one more pass over the input.
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -88,6 +91,8 @@ public struct GPUSketch: Sendable, Hashable {
   public var onlineReductions = false
   /// Rule D: sums that read an input with a constant stride along their contiguous axis read a de-interleaved copy.
   public var stridedCopies = false
+  /// Rule 0b: a convolution that keeps one dot per tap reads its operands from copies stored channels-last.
+  public var channelsLastTaps = false
   /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `splitPrecision` for a
   /// compute-bound contraction whose tiles fit the matrix units, else f32 on the FMA units).
   public var dotPrecision: DotPrecision? = nil
@@ -165,6 +170,7 @@ public struct GPUSketch: Sendable, Hashable {
         $0.rowsPerProgram = 2
       },
       with("deinterleaved") { $0.stridedCopies = true },
+      with("channels-last") { $0.channelsLastTaps = true },
       with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
       with("separate-siblings") { $0.fuseSiblings = false },
     ]

@@ -295,6 +295,26 @@ import Testing
     #expect(try !Self.trace(Self.conv1d(channels: 96, taps: 5), sketch: Self.sketch("per-tap")).contains { $0.hasPrefix("fuse_axes") })
   }
 
+  /// Rule 0b (sketch channels-last): a convolution that keeps one dot per tap (512 channels, 3 bf16 taps) reads
+  /// both operands from copies stored with the channels last (x[n, c, l] as [n, l, c], w[f, c, k] as [f, k, c]),
+  /// each a kernel of its own transposing 64 x 64 tiles (the source's contiguous dimension and the copy's); the
+  /// convolution keeps its per-tap dots and tiles. A convolution whose taps rule 0 fused is left alone. Numeric check
+  /// of the trace: python/tests/test_channels_last_taps.py.
+  @Test func channelsLastSketchStagesPerTapOperands() throws {
+    let steps = try Self.trace(Self.conv1d(channels: 512), sketch: Self.sketch("channels-last"))
+    #expect(Array(steps.prefix(13)) == [
+      "stage(x, y, k, workspace)", "compute_root(x.y)", "layout(x.y, [0, 2, 1])", "reorder(x.y, [d0, d2, d1])",
+      "split(x.y, d1, 64)", "split(x.y, d2, 64)", "reorder(x.y, [d1.o, d2.o, d0, d2.i, d1.i])",
+      "bind(x.y, d1.o, grid.x)", "bind(x.y, d2.o, grid.y)", "bind(x.y, d0, grid.z)", "bind(x.y, d1.i, block.x)",
+      "bind(x.y, d2.i, block.y)", "launch(x.y, 4, 2)",
+    ])
+    #expect(steps.contains("layout(w.y, [0, 2, 1])") && steps.contains("bind(w.y, d2, block.y)"))
+    let plain = try Self.trace(Self.conv1d(channels: 512))
+    #expect(Array(steps.suffix(plain.count)) == plain)
+    #expect(try Self.trace(Self.conv1d(channels: 96, taps: 5), sketch: Self.sketch("channels-last"))
+      == (try Self.trace(Self.conv1d(channels: 96, taps: 5))))
+  }
+
   /// Rule 0 for f32 operands: a 3-tap conv1d over 64 channels fuses its taps (2 taps suffice for operands wider than
   /// 2 bytes); 128 channels keep one dot per tap; the bf16 one of the same shape keeps them too.
   @Test func f32ConvolutionsFuseThreeTaps() throws {
