@@ -119,6 +119,84 @@ def channels_last(kevc, spec, shape):
     return json.load(open(path + ".json"))["steps"]
 
 
+# conv2d 32x64x56x56 (bf16, 9 taps) with both operands staged channels-last (x as [n, h, w, c], w as [f, p, q, c]):
+# per tap (one dot per tap over the 64 channels: both operands' loads pipeline, 24 cp.async) or with the taps fused
+# channels innermost (`fuse_axes(_r0, [p, q, c])`: its aligned-split indices keep Triton from proving alignment, no
+# cp.async). Whole traces (the copies' grids are this shape's: 56 rows x 32 images).
+CONV2D_CHANNELS_LAST_PER_TAP = """
+stage(x, _r0, q, workspace)
+compute_root(x._r0)
+layout(x._r0, [0, 2, 3, 1])
+stage(w, _r0, q, workspace)
+compute_root(w._r0)
+layout(w._r0, [0, 2, 3, 1])
+reorder(x._r0, [d2, d0, d3, d1])
+bind(x._r0, d2, grid.x)
+bind(x._r0, d0, grid.y)
+bind(x._r0, d3, block.y)
+bind(x._r0, d1, block.x)
+launch(x._r0, 4, 2)
+reorder(w._r0, [d0, d2, d3, d1])
+bind(w._r0, d0, grid.x)
+bind(w._r0, d2, grid.y)
+bind(w._r0, d3, grid.z)
+bind(w._r0, d1, block.x)
+launch(w._r0, 4, 2)
+reorder(y, [i, n, j, f])
+bind(y, i, grid.x)
+bind(y, n, grid.y)
+bind(y, j, block.y)
+bind(y, f, block.x)
+compute_at(_r0, y, n)
+bind(_r0, j, block.y)
+bind(_r0, f, block.x)
+bind(_r0, c, block.z)
+dot(_r0)
+launch(y, 4, 3)
+"""
+CONV2D_CHANNELS_LAST_FUSED_PQC = """
+stage(x, _r0, q, workspace)
+compute_root(x._r0)
+layout(x._r0, [0, 2, 3, 1])
+stage(w, _r0, q, workspace)
+compute_root(w._r0)
+layout(w._r0, [0, 2, 3, 1])
+fuse_axes(_r0, [p, q, c])
+reorder(x._r0, [d2, d0, d3, d1])
+bind(x._r0, d2, grid.x)
+bind(x._r0, d0, grid.y)
+bind(x._r0, d3, block.y)
+bind(x._r0, d1, block.x)
+launch(x._r0, 4, 2)
+reorder(w._r0, [d0, d2, d3, d1])
+bind(w._r0, d0, grid.x)
+bind(w._r0, d2, grid.y)
+bind(w._r0, d3, grid.z)
+bind(w._r0, d1, block.x)
+launch(w._r0, 4, 2)
+reorder(y, [i, n, j, f])
+bind(y, i, grid.x)
+bind(y, n, grid.y)
+bind(y, j, block.y)
+bind(y, f, block.x)
+compute_at(_r0, y, n)
+bind(_r0, j, block.y)
+bind(_r0, f, block.x)
+split(_r0, p.q.c, 64)
+bind(_r0, p.q.c.i, block.z)
+dot(_r0)
+launch(y, 4, 3)
+"""
+
+
+def text_trace(kevc, spec, shape, text):
+    path = os.path.join(tempfile.mkdtemp(prefix="ab-h66-"), "hand.trace")
+    open(path, "w").write(text)
+    subprocess.run([kevc, "opt", spec, "--apply", path, "--shape", shape, "--emit-trace-json", "-o", path + ".json"],
+                   check=True)
+    return json.load(open(path + ".json"))
+
+
 def conv1d(out="y", red="_r0"):  # a per-tap conv1d: output tile [l, f], channel block c per tap
     return {
         "c128-s3-w8": [("split", red, "c", 128), ("launch", out, 8, 3)],
@@ -155,7 +233,9 @@ PROBLEMS = [
       "channels-last-taps-outer": [("prefix", "CL"), ("reorder", "_r0", ["n", "f", "l", "k", "c.o", "c.i"])]}),
     ("conv2d", "specs/conv2d.kev", None, ["wide-tiles", "narrow-tiles", "per-tap"],
      {"k32-s4-w4": [("split", "_r0", "c.p.q", 32), ("launch", "y", 4, 4)], "k64-s4-w4": [("launch", "y", 4, 4)],
-      "k128-s3-w4": [("split", "_r0", "c.p.q", 128), ("launch", "y", 4, 3)]}),
+      "k128-s3-w4": [("split", "_r0", "c.p.q", 128), ("launch", "y", 4, 3)],
+      "channels-last-per-tap": [("text", CONV2D_CHANNELS_LAST_PER_TAP)],
+      "channels-last-fused-pqc": [("text", CONV2D_CHANNELS_LAST_FUSED_PQC)]}),
     ("batched_matmul", "specs/batched_matmul.kev", None, ["wide-tiles", "narrow-tiles"],
      {"n256-k64-s3-w8": [("split", "c", "n", 256), ("launch", "c", 8, 3)]}),
     ("fm_interaction", "specs/fm_interaction.kev", None, ["wide-tiles", "narrow-tiles"], {}),
@@ -204,7 +284,10 @@ def main():
             kept.append(s)
         for v, edits in hand.items():
             edits = [("prefix", channels_last(kevc, spec, shape)) if e == ("prefix", "CL") else e for e in edits]
-            t = edit(default, edits)
+            if edits[0][0] == "text":
+                t = text_trace(kevc, spec, shape, edits[0][1])
+            else:
+                t = edit(default, edits)
             if t in seen:
                 continue
             json.dump(t, open(os.path.join(d, v + ".json"), "w"), indent=2)
