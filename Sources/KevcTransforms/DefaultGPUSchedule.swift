@@ -22,7 +22,8 @@ import KevcIR
 ///    the CPU's rule 2b): the block loads along that axis become contiguous for one extra pass over the input.
 /// 0. Fuse the windows of a convolution with few channels: a contraction whose shared reduction axes include a
 ///    window axis (at most 16 taps, read at `l + k - 1` with an output axis) and whose other shared axes (the
-///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations, with at least
+///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations (operands wider than 2 bytes:
+///    2-byte ones are rule 0b's, unless sketch `unstaged`), with at least
 ///    `GPUSketch.fuseTapsFromTaps` (4) taps in all, gets `fuse_axes` over the shared axes, so one `dot` reduces over
 ///    channels and taps together (an implicit GEMM over `C * K`) instead of one `dot` per tap over a short channel
 ///    block. With fewer taps the per-tap dots lose little to their loop and keep contiguous operand loads, which
@@ -31,9 +32,11 @@ import KevcIR
 ///    operands wider than 2 bytes (f32) `GPUSketch.fuseWideTapsFromTaps` (2) taps suffice: on an H100 fused taps
 ///    beat one dot per tap on all three f32 3-tap convolutions measured (bench/gpu/session-h100-2026-12-07 and
 ///    -07b: conv1d_dilated_strided 3.7x, conv1d_standard 1.11x and conv_transposed1d 1.23x even in a slower order).
-/// 0b. (sketch `channels-last` only) A convolution that keeps one `dot` per tap reads each operand whose channel
-///    dimensions are not its last from a copy stored with them last (`stageChannelsLast`), each copy a kernel of its
-///    own transposing 64 x 64 tiles.
+/// 0b. A convolution of 2-byte operands (which rule 0 leaves unfused) keeps one `dot` per tap and reads each operand
+///    whose channel dimensions are not its last from a copy stored with them last (`stageChannelsLast`), each copy a
+///    kernel of its own transposing 64 x 64 tiles; rule 4 puts its longest serial reduction loop innermost. Measured
+///    on an H100 (bench/gpu/ab-h66-results): 1.15x to 1.92x on three conv1d shapes and a conv2d. Sketch `unstaged`:
+///    not taken (rule 0 as before); the loop-level targets do not take it.
 /// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
 ///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
@@ -151,7 +154,7 @@ extension DefaultSchedule {
     for d in kernel.definitions {
       let operandBytes = d.body.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
       guard let axes = windowedContractionAxes(d, k), let channels = axes.channels, let taps = axes.taps,
-        channels < sketch.fuseTapsBelowChannels,
+        !(operandBytes <= 2 && sketch.channelsLastTaps), channels < sketch.fuseTapsBelowChannels,
         taps >= (operandBytes > 2 ? sketch.fuseWideTapsFromTaps : sketch.fuseTapsFromTaps)
       else { continue }
       attempt(.fuseAxes(tensor: d.name, loops: axes.fused))
@@ -160,7 +163,11 @@ extension DefaultSchedule {
     // 0b. Convolutions that keep one dot per tap read their operands from channels-last copies (their transposing
     // kernels scheduled here: rule 4 leaves them).
     var staged: Set<String> = []
-    for d in kernel.definitions where sketch.channelsLastTaps { staged.formUnion(stageChannelsLast(d.name, &k, &steps)) }
+    for d in kernel.definitions where sketch.channelsLastTaps {
+      let operandBytes = d.body.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
+      guard operandBytes <= 2 else { continue }
+      staged.formUnion(stageChannelsLast(d.name, &k, &steps))
+    }
 
     // 1. Inline elementwise intermediates where that recomputes nothing or little.
     for d in phased.definitions where sketch.inline && d.reduction == nil && !isResult(d.name) {
@@ -1033,7 +1040,17 @@ extension DefaultSchedule {
     let tileOuters = [tn.outer, tm.outer].compactMap { $0 }
     let others = loops.filter { !lanes.contains($0) && !tileOuters.contains($0) }
     let otherAxes = others.filter { !isReductionLoop($0, of: cur) }
-    let otherReductions = others.filter { isReductionLoop($0, of: cur) }
+    // Serial reduction loops (a convolution's taps and channel blocks, one dot per tap) in their order, except for
+    // 2-byte operands: the one with the most iterations innermost, since Triton pipelines only the innermost loop
+    // (each tap sweeping every channel block: 1.84x against channel blocks outside the taps on a 512-channel conv1d
+    // staged channels-last, bench/gpu/ab-h66-results, `channels-last-taps-outer` against `channels-last`).
+    var otherReductions = others.filter { isReductionLoop($0, of: cur) }
+    if operandBytes <= 2 {
+      let ext = Dictionary(uniqueKeysWithValues: otherReductions.map { ($0, (try? trial.maxExtent($0, in: cur)) ?? 0) })
+      otherReductions = otherReductions.enumerated().sorted { a, b in
+        ext[a.element]! != ext[b.element]! ? ext[a.element]! < ext[b.element]! : a.offset < b.offset
+      }.map(\.element)
+    }
     var grid = tileOuters
     var serialAxes: [String] = []
     for o in otherAxes.reversed() {
