@@ -75,7 +75,8 @@ import KevcIR
 ///      2026-12-07 and sketch `tf32x3`'s choice) when the
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`;
 ///      tf32x3 where its values reach the results through exp, tanh and the like: `errorAmplifiedDownstream`),
-///      with the matrix units' tiles (below 128x128: reduction steps of `splitDotStep`, 16, and 8 warps from
+///      with the matrix units' tiles (below 128x128, where an operand's index is not a bare variable, a
+///      convolution's: reduction steps of `splitDotStep`, 16, and 8 warps from
 ///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
@@ -1027,7 +1028,8 @@ extension DefaultSchedule {
     let t = contractionTiles(
       m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
       scale: sketch.tileScale,
-      splitOperands: precision?.splitsOperands == true && matrixUnits && sketch.splitDotsShareMultiprocessors)
+      splitOperands: precision?.splitsOperands == true && matrixUnits && sketch.splitDotsShareMultiprocessors
+        && !readsPlainOperands(la, lb))
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -1131,6 +1133,18 @@ extension DefaultSchedule {
     let eight = bm * bn >= 128 * 128 || ((wide || splitSmall) && bm * bn >= 64 * 128)
     let warps = eight ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
     return (bm, bn, bk, warps, stages)
+  }
+
+  /// Whether both operands of a contraction are read at bare variables (`a[m, k] * b[k, n]`: a matrix product, no
+  /// window, fused-axis or other index arithmetic). `splitDotStep`'s smaller steps and 8 warps are for the others
+  /// (measured on convolutions); a plain product keeps the matrix units' steps and warps: on an H100
+  /// (bench/gpu/ab-h66-results) kernelbench.matmul_sigmoid_sum (64x128 tiles, tf32x3) ran 2.59x faster with steps of
+  /// 32 and 4 warps than with steps of 16 and 8 warps, a 1024^3 f32 matmul (64x64, bf16x3) 1.13x with steps of 32.
+  static func readsPlainOperands(_ a: Load, _ b: Load) -> Bool {
+    (a.indices + b.indices).allSatisfy {
+      if case .index = $0 { return true }
+      return false
+    }
   }
 
   /// The reduction step of a dot in three passes of split operands (`precision(y, tf32x3 | bf16x3)`; measured with

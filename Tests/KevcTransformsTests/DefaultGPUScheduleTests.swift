@@ -176,8 +176,10 @@ import Testing
     let binds = ["bind(c, n.o, grid.x)", "bind(c, m.o, grid.y)", "bind(c, n.i, block.x)", "bind(c, m.i, block.y)", "bind(c, k.i, block.z)"]
     #expect(try mm("bf16", 4096, 4096, 4096) == ["dot(c)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 64)", order] + binds + ["launch(c, 8, 3)"])
     // f32 operands, compute-bound: bf16x3 (three bf16 passes of split operands) on the tensor cores, 128x128 tiles
-    // halved until 132 SMs have work; below 128x128 reduction steps of 16 (`splitDotStep`).
-    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 16)", order] + binds + ["launch(c, 4, 3)"])
+    // halved until 132 SMs have work; operands read at bare variables keep the matrix units' steps of 32 below
+    // 128x128 (`readsPlainOperands`: 1.13x on an H100 against `splitDotStep`'s 16, bench/gpu/ab-h66-results);
+    // sketch tf32x3-large-tiles gives the same tiles.
+    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)", order] + binds + ["launch(c, 4, 3)"])
     #expect(try mm("f32", 4096, 4096, 4096) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)", order] + binds + ["launch(c, 8, 3)"])
     // Memory-bound (40 x 24 x 1000: 2 flops per 4 bytes): the FMA units; sketch bf16x3 takes the tensor cores
     // there too (with the tiles of a matrix-unit dot).
@@ -194,6 +196,23 @@ import Testing
     let everywhere = try Self.trace(memoryBound, sketch: Self.sketch("bf16x3"))
     #expect(Array(everywhere.prefix(2)) == ["dot(c)", "precision(c, bf16x3)"], "\(everywhere)")
     #expect(try !Self.trace(memoryBound, sketch: Self.sketch("tf32x3")).contains { $0.hasPrefix("precision(") })
+  }
+
+  /// Rule 4: a split dot below 128x128 takes `splitDotStep`'s steps of 16 and 8 warps only where an operand's index
+  /// is not a bare variable (a convolution's window, a fused axis); a matrix product of 64x128 tiles (128 rows, a
+  /// tf32x3 dot since a sigmoid reads it: kernelbench.matmul_sigmoid_sum's structure) keeps steps of 32 and 4 warps
+  /// (2.59x on an H100, bench/gpu/ab-h66-results).
+  @Test func plainSplitDotsKeepTheMatrixUnitSteps() throws {
+    let steps = try Self.trace("""
+      kernel @mm(%a: f32[M, K], %b: f32[N, K]) -> (%y: f32[M, N]) {
+        dims M = 128, K = 32768, N = 32768
+        %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[n, k])
+        %y: f32[m < M, n < N] = sigmoid(%c[m, n])
+      }
+      """)
+    // The sigmoid is its fused epilogue (rule 3b): the output tiles and the launch are the epilogue's.
+    #expect(steps.contains("precision(c, tf32x3)") && steps.contains("split(y, m, 64)") && steps.contains("split(c, k, 32)"), "\(steps)")
+    #expect(steps.last == "launch(y, 4, 3)", "\(steps)")
   }
 
   /// Rule 4: a compute-bound f32 contraction whose values reach the result through a function that does not follow
