@@ -26,7 +26,8 @@ import KevcIR
 ///    the CPU's rule 2b): the block loads along that axis become contiguous for one extra pass over the input.
 /// 0. Fuse the windows of a convolution with few channels: a contraction whose shared reduction axes include a
 ///    window axis (at most 16 taps, read at `l + k - 1` with an output axis) and whose other shared axes (the
-///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations, with at least
+///    channels) have fewer than `GPUSketch.fuseTapsBelowChannels` (128) iterations (operands wider than 2 bytes:
+///    2-byte ones are rule 0b's, unless sketch `unstaged`), with at least
 ///    `GPUSketch.fuseTapsFromTaps` (4) taps in all, gets `fuse_axes` over the shared axes, so one `dot` reduces over
 ///    channels and taps together (an implicit GEMM over `C * K`) instead of one `dot` per tap over a short channel
 ///    block. With fewer taps the per-tap dots lose little to their loop and keep contiguous operand loads, which
@@ -35,6 +36,11 @@ import KevcIR
 ///    operands wider than 2 bytes (f32) `GPUSketch.fuseWideTapsFromTaps` (2) taps suffice: on an H100 fused taps
 ///    beat one dot per tap on all three f32 3-tap convolutions measured (bench/gpu/session-h100-2026-12-07 and
 ///    -07b: conv1d_dilated_strided 3.7x, conv1d_standard 1.11x and conv_transposed1d 1.23x even in a slower order).
+/// 0b. A convolution of 2-byte operands (which rule 0 leaves unfused) keeps one `dot` per tap and reads each operand
+///    whose channel dimensions are not its last from a copy stored with them last (`stageChannelsLast`), each copy a
+///    kernel of its own transposing 64 x 64 tiles; rule 4 puts its longest serial reduction loop innermost. Measured
+///    on an H100 (bench/gpu/ab-h66-results): 1.15x to 1.92x on three conv1d shapes and a conv2d. Sketch `unstaged`:
+///    not taken (rule 0 as before); the loop-level targets do not take it.
 /// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
 ///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
@@ -74,7 +80,8 @@ import KevcIR
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`;
 ///      under `split-bf16x3`, tf32x3 still where its values reach the results through exp, tanh and the like:
 ///      `errorAmplifiedDownstream`),
-///      with the matrix units' tiles (below 128x128: reduction steps of `splitDotStep`, 16, and 8 warps from
+///      with the matrix units' tiles (below 128x128, where an operand's index is not a bare variable, a
+///      convolution's: reduction steps of `splitDotStep`, 16, and 8 warps from
 ///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
 ///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
@@ -174,10 +181,19 @@ extension DefaultSchedule {
     for d in kernel.definitions {
       let operandBytes = d.body.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
       guard let axes = windowedContractionAxes(d, k), let channels = axes.channels, let taps = axes.taps,
-        channels < sketch.fuseTapsBelowChannels,
+        !(operandBytes <= 2 && sketch.channelsLastTaps), channels < sketch.fuseTapsBelowChannels,
         taps >= (operandBytes > 2 ? sketch.fuseWideTapsFromTaps : sketch.fuseTapsFromTaps)
       else { continue }
       attempt(.fuseAxes(tensor: d.name, loops: axes.fused))
+    }
+
+    // 0b. Convolutions that keep one dot per tap read their operands from channels-last copies (their transposing
+    // kernels scheduled here: rule 4 leaves them).
+    var staged: Set<String> = []
+    for d in kernel.definitions where sketch.channelsLastTaps {
+      let operandBytes = d.body.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
+      guard operandBytes <= 2 else { continue }
+      staged.formUnion(stageChannelsLast(d.name, &k, &steps))
     }
 
     // 1. Inline elementwise intermediates where that recomputes nothing or little.
@@ -289,7 +305,7 @@ extension DefaultSchedule {
 
     // 3c. Statistics over a non-contiguous axis (channels) into their one consumer's programs; then 3b. reductions
     // into their elementwise epilogues' programs: stencils by default, every reduction in a sketch.
-    var fused: Set<String> = sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : []
+    var fused: Set<String> = staged.union(sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : [])
     fused.formUnion(onlinePasses)
     if sketch.fuseEpilogues || sketch.fuseStencilEpilogues || sketch.fuseContractionEpilogues {
       fused.formUnion(fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, &k, &steps))
@@ -757,7 +773,84 @@ extension DefaultSchedule {
   /// operands read (declared order), when at least one of them is a window axis (read by an operand at an index
   /// that also walks an output axis, `l + k - 1`) with at most 16 iterations; `channels` is the product of the
   /// other shared axes' extents (what one `dot` per tap reduces over). Nil for other definitions.
-  static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?, taps: Int?)? {
+  /// Rule 0b: a convolution that keeps one `dot` per tap (its shared channel and window axes still reduction axes
+  /// of their own) reads each operand whose channel dimensions are not its last from a copy stored with them last
+  /// (`stage` at the innermost loop, `compute_root`, `layout`, the copy's loops in storage order): each tap's operand
+  /// tile is then contiguous along the channel block, its rows whole, so the shifted window and its bounds mask move
+  /// whole rows and the tile loads vectorise and pipeline.
+  /// Each copy is a kernel of its own that transposes in tiles: 64 x 64 blocks over the source's contiguous
+  /// dimension and the copy's (Triton converts the loaded tile's layout to the stored one through shared memory,
+  /// so both sides stay coalesced), program ids over the tiles and up to one more dimension, the rest serial.
+  /// Returns the copies.
+  @discardableResult
+  static func stageChannelsLast(_ name: String, _ k: inout Kernel, _ steps: inout [Transform]) -> Set<String> {
+    guard let d = k.definitions.first(where: { $0.name == name }), let r = d.reduction,
+      let axes = windowedContractionAxes(d, k), let innermost = d.effectiveSchedule.loops.last?.name
+    else { return [] }
+    let reductionAxes = Set(r.axes.map(\.name))
+    guard axes.fused.allSatisfy(reductionAxes.contains) else { return [] }
+    let channels = Set(axes.fused.filter { !axes.windows.contains($0) })
+    let analysis = RegionAnalysis(k)
+    var trial = k
+    var local: [Transform] = []
+    var seen: Set<String> = []
+    var copies: Set<String> = []
+    for load in d.body.loads where seen.insert(load.tensor).inserted {
+      var channelDims: [Int] = []
+      for (i, index) in load.indices.enumerated() {
+        guard let terms = analysis.affineTerms(index) else { return [] }
+        if !channels.isDisjoint(with: terms.keys) { channelDims.append(i) }
+      }
+      let rank = load.indices.count
+      guard !channelDims.isEmpty, channelDims != Array((rank - channelDims.count)..<rank) else { continue }
+      let order = (0..<rank).filter { !channelDims.contains($0) } + channelDims
+      let copy = "\(load.tensor).\(name)"
+      // The transposing tile: the source's contiguous dimension and the copy's, 64 each.
+      let source = "d\(rank - 1)"
+      let stored = "d\(order[rank - 1])"
+      var transforms: [Transform] = [
+        .stage(tensor: load.tensor, consumer: name, loop: innermost, scope: .workspace),
+        .computeRoot(tensor: copy), .layout(tensor: copy, permutation: order),
+      ]
+      transforms.append(.reorder(tensor: copy, loops: order.map { "d\($0)" }))
+      for t in transforms {
+        guard DefaultSchedule.attempt(t, &trial, &local) else { return [] }
+      }
+      guard let c = trial.definitions.first(where: { $0.name == copy }) else { return [] }
+      var grid: [String] = []
+      var blocks: [(String, GPUDimension)] = []
+      for (a, dim) in [(stored, GPUDimension.blockX), (source, .blockY)] {
+        guard let e = try? trial.maxExtent(a, in: c) else { return [] }
+        if e > 64 {
+          guard DefaultSchedule.attempt(.split(tensor: copy, loop: a, factor: 64), &trial, &local) else { return [] }
+          grid.append(a + ".o")
+          blocks.append((a + ".i", dim))
+        } else {
+          blocks.append((a, dim))
+        }
+      }
+      let others = order.map { "d\($0)" }.filter { $0 != source && $0 != stored }
+      var serial: [String] = []
+      for o in others.reversed() {
+        if grid.count < 3, ((try? trial.maxExtent(o, in: c)) ?? Int.max) <= 65535 { grid.append(o) } else { serial.insert(o, at: 0) }
+      }
+      let loops = grid + serial + blocks.reversed().map(\.0)
+      var schedule: [Transform] = [.reorder(tensor: copy, loops: loops)]
+      let gridDims: [GPUDimension] = [.gridX, .gridY, .gridZ]
+      for (i, g) in grid.enumerated() { schedule.append(.bind(tensor: copy, loop: g, dimension: gridDims[i])) }
+      for (b, dim) in blocks { schedule.append(.bind(tensor: copy, loop: b, dimension: dim)) }
+      schedule.append(.launch(tensor: copy, warps: 4, stages: 2))
+      for t in schedule {
+        guard DefaultSchedule.attempt(t, &trial, &local) else { return [] }
+      }
+      copies.insert(copy)
+    }
+    k = trial
+    steps += local
+    return copies
+  }
+
+  static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?, taps: Int?, windows: [String])? {
     func strip(_ e: Expr) -> Expr {
       if case .cast(_, let i) = e { return strip(i) }
       return e
@@ -792,7 +885,7 @@ extension DefaultSchedule {
     }
     var taps: Int? = 1
     for w in windows { taps = taps.flatMap { n in (try? k.maxExtent(w, in: d)).map { n * $0 } } }
-    return (shared, channels, taps)
+    return (shared, channels, taps, windows)
   }
 
   /// Rule 2b: a reduction `c` with fewer outputs than programs to fill whose body reads reductions `p` (row
@@ -1059,7 +1152,8 @@ extension DefaultSchedule {
     let t = contractionTiles(
       m: me, n: ne, k: ke, batch: batch, operandBytes: operandBytes, matrixUnits: matrixUnits, capability,
       scale: sketch.tileScale,
-      splitOperands: precision?.splitsOperands == true && matrixUnits && sketch.splitDotsShareMultiprocessors)
+      splitOperands: precision?.splitsOperands == true && matrixUnits && sketch.splitDotsShareMultiprocessors
+        && !readsPlainOperands(la, lb))
     func tile(_ loop: String, _ e: Int, _ size: Int) -> (outer: String?, lane: String)? {
       if e <= size { return (nil, loop) }
       return attempt(.split(tensor: d.name, loop: loop, factor: size)) ? (loop + ".o", loop + ".i") : nil
@@ -1072,7 +1166,17 @@ extension DefaultSchedule {
     let tileOuters = [tn.outer, tm.outer].compactMap { $0 }
     let others = loops.filter { !lanes.contains($0) && !tileOuters.contains($0) }
     let otherAxes = others.filter { !isReductionLoop($0, of: cur) }
-    let otherReductions = others.filter { isReductionLoop($0, of: cur) }
+    // Serial reduction loops (a convolution's taps and channel blocks, one dot per tap) in their order, except for
+    // 2-byte operands: the one with the most iterations innermost, since Triton pipelines only the innermost loop
+    // (each tap sweeping every channel block: 1.84x against channel blocks outside the taps on a 512-channel conv1d
+    // staged channels-last, bench/gpu/ab-h66-results, `channels-last-taps-outer` against `channels-last`).
+    var otherReductions = others.filter { isReductionLoop($0, of: cur) }
+    if operandBytes <= 2 {
+      let ext = Dictionary(uniqueKeysWithValues: otherReductions.map { ($0, (try? trial.maxExtent($0, in: cur)) ?? 0) })
+      otherReductions = otherReductions.enumerated().sorted { a, b in
+        ext[a.element]! != ext[b.element]! ? ext[a.element]! < ext[b.element]! : a.offset < b.offset
+      }.map(\.element)
+    }
     var grid = tileOuters
     var serialAxes: [String] = []
     for o in otherAxes.reversed() {
@@ -1153,6 +1257,18 @@ extension DefaultSchedule {
     let eight = bm * bn >= 128 * 128 || ((wide || splitSmall) && bm * bn >= 64 * 128)
     let warps = eight ? 8 : (bm * bn >= 32 * 64 ? 4 : 2)
     return (bm, bn, bk, warps, stages)
+  }
+
+  /// Whether both operands of a contraction are read at bare variables (`a[m, k] * b[k, n]`: a matrix product, no
+  /// window, fused-axis or other index arithmetic). `splitDotStep`'s smaller steps and 8 warps are for the others
+  /// (measured on convolutions); a plain product keeps the matrix units' steps and warps: on an H100
+  /// (bench/gpu/ab-h66-results) kernelbench.matmul_sigmoid_sum (64x128 tiles, tf32x3) ran 2.59x faster with steps of
+  /// 32 and 4 warps than with steps of 16 and 8 warps, a 1024^3 f32 matmul (64x64, bf16x3) 1.13x with steps of 32.
+  static func readsPlainOperands(_ a: Load, _ b: Load) -> Bool {
+    (a.indices + b.indices).allSatisfy {
+      if case .index = $0 { return true }
+      return false
+    }
   }
 
   /// The reduction step of a dot in three passes of split operands (`precision(y, tf32x3 | bf16x3)`; measured with

@@ -54,7 +54,10 @@ import KevcIR
 ///   tiles keeps the matrix units' reduction steps (32 f32) and warps instead of `DefaultSchedule.splitDotStep`'s
 ///   16 and 8 warps (the default before 2026-12-07c; named when the split was tf32x3's);
 /// - `separate-siblings`: sibling sums over rows too long to hold whole stay one kernel each (no `fuse_siblings`:
-///   the default before rule O2).
+///   the default before rule O2);
+/// - `unstaged`: no rule 0b (2-byte convolutions read their operands as stored, rule 0 fusing the taps of those with
+///   few channels and at least 4 taps: the default before 2026-12-07's rule 0b); `fused-taps` and `per-tap` are
+///   unstaged too.
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -97,6 +100,10 @@ public struct GPUSketch: Sendable, Hashable {
   public enum WeightedSums: Sendable, Hashable { case byCost, onePass, twoPasses }
   /// Rule D: sums that read an input with a constant stride along their contiguous axis read a de-interleaved copy.
   public var stridedCopies = false
+  /// Rule 0b: a convolution of 2-byte operands keeps one dot per tap (rule 0 does not fuse it) and reads its operands
+  /// from copies stored channels-last (measured on an H100, bench/gpu/ab-h66-results: 1.15x to 1.92x on four bf16/f16
+  /// convolutions). Off: rule 0 as before (sketch `unstaged`).
+  public var channelsLastTaps = true
   /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `splitPrecision` for a
   /// compute-bound contraction whose tiles fit the matrix units, else f32 on the FMA units).
   public var dotPrecision: DotPrecision? = nil
@@ -131,6 +138,8 @@ public struct GPUSketch: Sendable, Hashable {
     // loops (the scores inside the online pass) as scalar loops (CuTe: not `cute.gemm`), and HIP's plan gives each
     // output element (row, weighted axis) a block that recomputes its row of scores: D times the scores' work.
     s.weightedSums = .twoPasses
+    // Rule 0b was measured on Triton's modules only: the loop-level targets keep rule 0.
+    s.channelsLastTaps = false
     return s
   }
 
@@ -173,7 +182,11 @@ public struct GPUSketch: Sendable, Hashable {
         $0.fuseTapsBelowChannels = Int.max
         $0.fuseTapsFromTaps = 0
         $0.fuseWideTapsFromTaps = 0
-      }, with("per-tap") { $0.fuseTapsBelowChannels = 0 },
+        $0.channelsLastTaps = false
+      }, with("per-tap") {
+        $0.fuseTapsBelowChannels = 0
+        $0.channelsLastTaps = false
+      },
       with("separate-stencils") { $0.fuseStencilEpilogues = false },
       with("separate-contractions") { $0.fuseContractionEpilogues = false },
       with("grouped") { $0.programGroup = 8 },
@@ -182,6 +195,7 @@ public struct GPUSketch: Sendable, Hashable {
         $0.rowsPerProgram = 2
       },
       with("deinterleaved") { $0.stridedCopies = true },
+      with("unstaged") { $0.channelsLastTaps = false },
       with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
       with("separate-siblings") { $0.fuseSiblings = false },
       with("two-pass-weights") { $0.weightedSums = .twoPasses }, with("one-pass-weights") { $0.weightedSums = .onePass },

@@ -176,9 +176,10 @@ import Testing
     let binds = ["bind(c, n.o, grid.x)", "bind(c, m.o, grid.y)", "bind(c, n.i, block.x)", "bind(c, m.i, block.y)", "bind(c, k.i, block.z)"]
     #expect(try mm("bf16", 4096, 4096, 4096) == ["dot(c)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 64)", order] + binds + ["launch(c, 8, 3)"])
     // f32 operands, compute-bound: tf32x3 (three tf32 passes of split operands) on the tensor cores, 128x128 tiles
-    // halved until 132 SMs have work; below 128x128 reduction steps of 16 (`splitDotStep`). Sketch split-bf16x3
-    // takes three bf16 passes with the same tiles.
-    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 16)", order] + binds + ["launch(c, 4, 3)"])
+    // halved until 132 SMs have work; operands read at bare variables keep the matrix units' steps of 32 below
+    // 128x128 (`readsPlainOperands`: matmul_sigmoid_sum's tf32x3 2.59x on an H100 against `splitDotStep`'s 16,
+    // bench/gpu/ab-h66-results); sketch split-bf16x3 takes three bf16 passes with the same tiles.
+    #expect(try mm("f32", 1024, 1024, 1024) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)", order] + binds + ["launch(c, 4, 3)"])
     #expect(try mm("f32", 4096, 4096, 4096) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)", order] + binds + ["launch(c, 8, 3)"])
     // Memory-bound (40 x 24 x 1000: 2 flops per 4 bytes): the FMA units; sketch bf16x3 takes the tensor cores
     // there too (with the tiles of a matrix-unit dot).
@@ -195,6 +196,23 @@ import Testing
     let everywhere = try Self.trace(memoryBound, sketch: Self.sketch("bf16x3"))
     #expect(Array(everywhere.prefix(2)) == ["dot(c)", "precision(c, bf16x3)"], "\(everywhere)")
     #expect(try !Self.trace(memoryBound, sketch: Self.sketch("tf32x3")).contains { $0.hasPrefix("precision(") })
+  }
+
+  /// Rule 4: a split dot below 128x128 takes `splitDotStep`'s steps of 16 and 8 warps only where an operand's index
+  /// is not a bare variable (a convolution's window, a fused axis); a matrix product of 64x128 tiles (128 rows, a
+  /// tf32x3 dot since a sigmoid reads it: kernelbench.matmul_sigmoid_sum's structure) keeps steps of 32 and 4 warps
+  /// (2.59x on an H100, bench/gpu/ab-h66-results).
+  @Test func plainSplitDotsKeepTheMatrixUnitSteps() throws {
+    let steps = try Self.trace("""
+      kernel @mm(%a: f32[M, K], %b: f32[N, K]) -> (%y: f32[M, N]) {
+        dims M = 128, K = 32768, N = 32768
+        %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[n, k])
+        %y: f32[m < M, n < N] = sigmoid(%c[m, n])
+      }
+      """)
+    // The sigmoid is its fused epilogue (rule 3b): the output tiles and the launch are the epilogue's.
+    #expect(steps.contains("precision(c, tf32x3)") && steps.contains("split(y, m, 64)") && steps.contains("split(c, k, 32)"), "\(steps)")
+    #expect(steps.last == "launch(y, 4, 3)", "\(steps)")
   }
 
   /// Rule 4: a compute-bound f32 contraction whose values reach the result through a function that does not follow
@@ -284,19 +302,42 @@ import Testing
     """
   }
 
-  /// Rule 0: a convolution with few channels (96) and at least 4 taps (5) is one reduction over channels and taps
-  /// (c.k, 480 in blocks of 64: one dot per block); with 3 taps, or with 512 channels, each tap keeps its own dot
-  /// over channel blocks, unless the sketch fused-taps asks; per-tap never fuses.
+  /// Rule 0 (sketch `unstaged`, and the default for operands wider than 2 bytes): a convolution with few channels
+  /// (96) and at least 4 taps (5) is one reduction over channels and taps (c.k, 480 in blocks of 64: one dot per
+  /// block); with 3 taps, or with 512 channels, each tap keeps its own dot over channel blocks, unless the sketch
+  /// fused-taps asks; per-tap never fuses.
   @Test func smallChannelConvolutionsFuseTheirTaps() throws {
-    let small = try Self.trace(Self.conv1d(channels: 96, taps: 5))
+    let unstaged = try Self.sketch("unstaged")
+    let small = try Self.trace(Self.conv1d(channels: 96, taps: 5), sketch: unstaged)
     #expect(small.first == "fuse_axes(y, [c, k])")
     #expect(small.contains("split(y, c.k, 64)") && small.contains("bind(y, c.k.i, block.z)") && small.contains("dot(y)"))
-    #expect(try !Self.trace(Self.conv1d(channels: 96)).contains { $0.hasPrefix("fuse_axes") })
+    #expect(try !Self.trace(Self.conv1d(channels: 96), sketch: unstaged).contains { $0.hasPrefix("fuse_axes") })
     #expect(try Self.trace(Self.conv1d(channels: 96), sketch: Self.sketch("fused-taps")).first == "fuse_axes(y, [c, k])")
-    let wide = try Self.trace(Self.conv1d(channels: 512))
+    let wide = try Self.trace(Self.conv1d(channels: 512), sketch: unstaged)
     #expect(!wide.contains { $0.hasPrefix("fuse_axes") } && wide.contains("split(y, c, 64)"))
     #expect(try Self.trace(Self.conv1d(channels: 512), sketch: Self.sketch("fused-taps")).first == "fuse_axes(y, [c, k])")
     #expect(try !Self.trace(Self.conv1d(channels: 96, taps: 5), sketch: Self.sketch("per-tap")).contains { $0.hasPrefix("fuse_axes") })
+  }
+
+  /// Rule 0b: a convolution of 2-byte operands (bf16, 512 channels, 3 taps) keeps one dot per tap and reads both
+  /// operands from copies stored with the channels last (x[n, c, l] as [n, l, c], w[f, c, k] as [f, k, c]), each a
+  /// kernel of its own transposing 64 x 64 tiles (the source's contiguous dimension and the copy's); the convolution
+  /// keeps its tiles, its serial loops with the longest (the 8 channel blocks) innermost. With 96 channels and 5 taps
+  /// it is staged too instead of fused (rule 0 leaves 2-byte operands to rule 0b); sketch `unstaged` reads the
+  /// operands as stored. Numeric check: python/tests/test_channels_last_taps.py.
+  @Test func twoByteConvolutionsReadChannelsLastCopies() throws {
+    let steps = try Self.trace(Self.conv1d(channels: 512))
+    #expect(Array(steps.prefix(13)) == [
+      "stage(x, y, k, workspace)", "compute_root(x.y)", "layout(x.y, [0, 2, 1])", "reorder(x.y, [d0, d2, d1])",
+      "split(x.y, d1, 64)", "split(x.y, d2, 64)", "reorder(x.y, [d1.o, d2.o, d0, d2.i, d1.i])",
+      "bind(x.y, d1.o, grid.x)", "bind(x.y, d2.o, grid.y)", "bind(x.y, d0, grid.z)", "bind(x.y, d1.i, block.x)",
+      "bind(x.y, d2.i, block.y)", "launch(x.y, 4, 2)",
+    ])
+    #expect(steps.contains("layout(w.y, [0, 2, 1])") && steps.contains("bind(w.y, d2, block.y)"))
+    #expect(steps.contains("reorder(y, [f.o, l.o, n, l.i, f.i, k, c.o, c.i])"))
+    let small = try Self.trace(Self.conv1d(channels: 96, taps: 5))
+    #expect(small.first == "stage(x, y, k, workspace)" && !small.contains { $0.hasPrefix("fuse_axes") })
+    #expect(try !Self.trace(Self.conv1d(channels: 512), sketch: Self.sketch("unstaged")).contains { $0.hasPrefix("stage") })
   }
 
   /// Rule 0 for f32 operands: a 3-tap conv1d over 64 channels fuses its taps (2 taps suffice for operands wider than

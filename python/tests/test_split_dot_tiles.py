@@ -52,3 +52,22 @@ def test_split_dot_tiles_match_the_reference_under_the_interpreter(tmp_path, nam
                           "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
                          timeout=900)
     assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+
+
+# A split dot whose operands are read at bare variables (a matrix product) keeps the matrix units' steps of 32 and
+# 4 warps below 128x128 (`DefaultSchedule.readsPlainOperands`): kernelbench.matmul_sigmoid_sum's default at its bench
+# shape (64x128 tiles, tf32x3), applied at a small odd shape under the interpreter.
+def test_plain_split_dot_keeps_steps_of_32_and_matches_the_reference(tmp_path):
+    spec = os.path.join(ROOT, "specs", "kernelbench", "matmul_sigmoid_sum.kev")
+    trace = tmp_path / "default.json"
+    subprocess.run([kevc(), "opt", spec, "--default-schedule", "triton", "--shape", bench_shape(spec),
+                    "--emit-trace-json", "-o", str(trace)], check=True)
+    steps = json.loads(trace.read_text())["steps"]
+    dot = next(s["precision"]["tensor"] for s in steps if "precision" in s)
+    assert any("split" in s and s["split"]["tensor"] == dot and s["split"]["factor"] == 32 for s in steps)
+    assert [s["launch"]["warps"] for s in steps if "launch" in s and s["launch"]["tensor"] == dot] == [4]
+    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
+    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", "B=5,I=70,H=150",
+                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
