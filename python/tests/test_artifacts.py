@@ -23,6 +23,17 @@ def kevc():
     pytest.skip("no built kevc")
 
 
+
+def bench_shape(spec):
+    """A spec's `bench` dims as a --shape argument (`N=8,C=64,...`)."""
+    import re
+    with open(spec) as f:
+        for line in f:
+            m = re.match(r"^\s*bench\s+(.*)", line)
+            if m:
+                return m.group(1).split("#")[0].replace(" ", "")
+    raise AssertionError("no bench line in %s" % spec)
+
 def load_op(tmp_path, spec, name):
     out = tmp_path / "out"
     subprocess.run([kevc(), "compile", os.path.join(ROOT, "specs", spec), "--target", "triton", "--name", name,

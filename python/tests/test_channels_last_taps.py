@@ -6,7 +6,6 @@ distributions): the copies' permuted stores, the convolution's loads of them and
 
 import json
 import os
-import re
 import subprocess
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 pytest.importorskip("triton")
 pytest.importorskip("torch")
 
-from test_artifacts import ROOT, kevc  # noqa: E402  (the built kevc, or a skip)
+from test_artifacts import ROOT, bench_shape, kevc  # noqa: E402  (the built kevc, or a skip)
 
 CASES = [
     ("specs/conv1d.kev", "N=2,C=40,L=70,F=24,K=3"),
@@ -22,15 +21,6 @@ CASES = [
     ("bench/gpu/specs/conv1d_f16.kev", "N=2,C=67,L=33,F=9,K=3"),
     ("specs/conv2d.kev", "N=2,C=5,H=13,W=11,F=7,KH=3,KW=3"),
 ]
-
-
-def bench_shape(spec):
-    with open(spec) as f:
-        for line in f:
-            m = re.match(r"^\s*bench\s+(.*)", line)
-            if m:
-                return m.group(1).split("#")[0].replace(" ", "")
-    raise AssertionError("no bench line in %s" % spec)
 
 
 @pytest.mark.parametrize("spec,small", CASES)

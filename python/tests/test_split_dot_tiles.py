@@ -8,7 +8,6 @@ tf32x3's accuracy is python/tests/test_tf32x3_numerics.py's."""
 
 import json
 import os
-import re
 import subprocess
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 pytest.importorskip("triton")
 pytest.importorskip("torch")
 
-from test_artifacts import ROOT, kevc  # noqa: E402  (the built kevc, or a skip)
+from test_artifacts import ROOT, bench_shape, kevc  # noqa: E402  (the built kevc, or a skip)
 
 # (problem, small shape, the dot's reduction step at the bench shape): 128 filters keep 128x128 tiles and steps of
 # 32; the transposed convolutions' 64 filters make 128x64 tiles, steps of 16.
@@ -25,15 +24,6 @@ CASES = [
     ("conv_transposed2d", "N=1,C=3,H=5,W=17,F=19,K=3", 16),
     ("conv1d_standard", "N=2,C=7,L=37,F=19,K=3", 32),
 ]
-
-
-def bench_shape(spec):
-    with open(spec) as f:
-        for line in f:
-            m = re.match(r"^\s*bench\s+(.*)", line)
-            if m:
-                return m.group(1).split("#")[0].replace(" ", "")
-    raise AssertionError("no bench line in %s" % spec)
 
 
 @pytest.mark.parametrize("name,small,step", CASES)
