@@ -808,11 +808,11 @@ extension DefaultSchedule {
       // The transposing tile: the source's contiguous dimension and the copy's, 64 each.
       let source = "d\(rank - 1)"
       let stored = "d\(order[rank - 1])"
-      var transforms: [Transform] = [
+      let transforms: [Transform] = [
         .stage(tensor: load.tensor, consumer: name, loop: innermost, scope: .workspace),
         .computeRoot(tensor: copy), .layout(tensor: copy, permutation: order),
+        .reorder(tensor: copy, loops: order.map { "d\($0)" }),
       ]
-      transforms.append(.reorder(tensor: copy, loops: order.map { "d\($0)" }))
       for t in transforms {
         guard DefaultSchedule.attempt(t, &trial, &local) else { return [] }
       }

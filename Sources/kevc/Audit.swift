@@ -59,6 +59,7 @@ struct Audit: ParsableCommand {
             "unknown sketch '\(sketch)'; available: \(GPUSketch.names)", at: here))
       }
       let overrides = try shape.map { text throws(DiagnosticError) in try ShapeArgument.parse(text) }
+      let given = try schedule.map { path throws(DiagnosticError) in try readTraceFile(path, what: "schedule", at: here) }
       for input in inputs {
         guard let data = FileManager.default.contents(atPath: input) else {
           throw DiagnosticError(.error(DiagnosticID("driver", "no-such-file"), "cannot read input '\(input)'", at: here))
@@ -73,9 +74,7 @@ struct Audit: ParsableCommand {
           for d in kernel.dims { if let b = d.benchValue { dims[d.name] = b } }
         }
         let bound = try kernel.binding(dims, location: SourceLocation(file: "--shape", line: 1, column: 1))
-        let trace =
-          try schedule.map { path throws(DiagnosticError) in try readTraceFile(path, what: "schedule", at: here) }
-          ?? DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
+        let trace = given ?? DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
         let scheduled: Kernel
         do { scheduled = try trace.apply(to: bound) } catch { throw DiagnosticError(error.diagnostic) }
         let audit = ScheduleAudit(unscheduled: bound, scheduled: scheduled, capability: capability)

@@ -17,7 +17,8 @@ import Testing
   }
 
   /// `kevc audit`: one line per kernel of the default GPU schedule at the bench shape; exit 1 when a schedule is
-  /// flagged (gemm_scale_batch_norm's batch statistics, 128 programs, are `idle`); an error for an unknown sketch.
+  /// flagged (gemm_scale_batch_norm's batch statistics, 128 programs, are `idle`); an error for an unknown sketch;
+  /// `--schedule FILE` audits a given trace.
   @Test func auditPrintsKernelsAndFailsOnFlags() throws {
     let ok = try runKevc(["audit", "specs/cumsum.kev", "specs/kernelbench/rms_norm_channels.kev"])
     #expect(ok.status == 0, "\(ok.stderr)")
@@ -29,6 +30,14 @@ import Testing
     let bad = try runKevc(["audit", "specs/cumsum.kev", "--sketch", "nope"])
     #expect(bad.status == 1)
     #expect(bad.stderr.contains("unknown sketch 'nope'") && bad.stderr.contains("[kevc.driver.unknown-sketch]"), "\(bad.stderr)")
+    // `--schedule FILE` audits that trace instead: attention's three-kernel hand trace, not its one-pass default.
+    let given = try runKevc(["audit", "specs/attention.kev", "--schedule", "bench/gpu/attention.trace"])
+    #expect(given.status == 0, "\(given.stderr)")
+    #expect(given.stdout.contains("_r1 (dot): programs") && given.stdout.contains("estimate "), "\(given.stdout)")
+    let onePass = try runKevc(["audit", "specs/attention.kev"])
+    #expect(!onePass.stdout.contains("_r1 (dot)"), "\(onePass.stdout)")
+    let missing = try runKevc(["audit", "specs/attention.kev", "--schedule", "no/such.trace"])
+    #expect(missing.status == 1 && missing.stderr.contains("cannot read schedule 'no/such.trace'"), "\(missing.stderr)")
   }
 
   /// `--cute-mma` picks the CuTe dot's instruction: wgmma by default (auto: the module is built for sm_90a), the
