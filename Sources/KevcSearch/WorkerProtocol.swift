@@ -64,6 +64,10 @@ public struct WorkerRequest: Codable, Sendable {
   /// The best median so far (seconds); a candidate clearly slower than it stops its timed calls (Triton) or
   /// repeats (CPU) early (adaptive timing, docs/gpu-harness.md).
   public var incumbentSeconds: Double?
+  /// GPU targets: racing (`SearchEngine.racing`, docs/search.md): time first, after one sanity launch, and skip the
+  /// checks of a candidate clearly slower than `incumbentSeconds` (status `slower_unchecked`); nil or false: every
+  /// check before the timing.
+  public var race: Bool?
   /// Triton: the search's warm-worker server (`HarnessServer`), or nil for a new Python worker per candidate.
   public var harnessServer: String?
   /// The baseline's trace (the default schedule): compiled at the workload shape and timed beside the candidate,
@@ -540,7 +544,7 @@ public enum WorkerEvaluation {
           reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan,
           server: request.harnessServer, baselineModule: baselineModule,
           // Adaptive timing: stop once the median is known to +-2% (95% confidence), or once clearly slower.
-          timingCI: 0.02, incumbentSeconds: request.incumbentSeconds))
+          timingCI: 0.02, incumbentSeconds: request.incumbentSeconds, race: request.race ?? false))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }
@@ -565,6 +569,7 @@ public enum WorkerEvaluation {
     case "timeout": status = .timeout
     case "crash": status = .crash
     case "harness_error", "error": status = .harnessError
+    case "slower_unchecked": status = .slowerUnchecked  // timed, not checked: never ok (racing)
     default: status = .crash
     }
     var result = WorkerResult(
