@@ -653,10 +653,12 @@ class Worker:
         from . import references
 
         def compute():
-            outputs, leeway = self.expected(values)
-            return _pack_leeway(self.torch, outputs, leeway, self.device)
-        packed, source = references.get(self.job["reference"], seed, dist, self.device, compute,
-                                        cache_dir=self.job.get("reference_cache"))
+            with self.ledger.part("reference"):  # computed: charged apart from the cache's fetch around it
+                outputs, leeway = self.expected(values)
+                return _pack_leeway(self.torch, outputs, leeway, self.device)
+        with self.ledger.part("reference fetch"):
+            packed, source = references.get(self.job["reference"], seed, dist, self.device, compute,
+                                            cache_dir=self.job.get("reference_cache"))
         counts = self.result.setdefault("reference_cache", {"memory": 0, "disk": 0, "computed": 0})
         counts[source] += 1
         return _unpack_leeway(packed)
@@ -674,9 +676,11 @@ class Worker:
         if not self.sliced(label or "trial %d" % number, held_later=inputs + outputs):
             with harness_work("the float64 reference"), self.ledger.part("reference"):
                 expected, leeway = self.reference_for(values, seed, dist, reuse)
-        with harness_work("input snapshots and poisoned outputs"), self.ledger.part("poison"):
-            outs = self.inp.poisoned(self.results, self.device)
-            snapshot = {k: v.clone() for k, v in values.items()} if self.snapshot_fits(inputs) else None
+        with harness_work("input snapshots and poisoned outputs"):
+            with self.ledger.part("poison"):
+                outs = self.inp.poisoned(self.results, self.device)
+            with self.ledger.part("snapshot"):
+                snapshot = {k: v.clone() for k, v in values.items()} if self.snapshot_fits(inputs) else None
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
         self.call(args)
@@ -1027,10 +1031,12 @@ class Worker:
         with self.holding_device("shared"):
             self.prepare_timing()
             insane = self.sanity_failure(self.timing_setup[1]) if self.timing_setup else "no timing set-up"
-        self.release_cached_memory()
         if insane:
             self.result["race"] = {"sanity": insane, "timed": False}
+            self.timing_setup = None  # the full protocol sets the timing up again, on its trials' inputs
+            self.release_cached_memory()
             return False
+        self.release_cached_memory()
         self.timing(after=False)
         why = self.cannot_become_best()
         self.result["race"] = {"sanity": "passed", "timed": True, "slower": why}
@@ -1038,12 +1044,19 @@ class Worker:
             if self.lock.mode == "shared":
                 self.lock.release_shared()
             return True
-        # At or near the incumbent: the full protocol, every trial and the revalidation, before it can be ok.
-        values, outs, _, _ = self.timing_setup
+        # At or near the incumbent: the full protocol, every trial and the revalidation, before it can be ok. The
+        # timing's buffers are dropped first, so that the trials hold no more memory than in the usual order (the
+        # footprint the pool admitted this evaluation by); the revalidation draws into the last trial's inputs, as
+        # in the usual order, with outputs poisoned afresh.
+        self.timing_setup = None
+        self.release_cached_memory(collect=False)
         self.checks(timing_setup=False)  # in the timing's downgraded hold: no new queue for the device
         if self.lock.mode != "shared":
             self.wait_for_device("shared")
         try:
+            values = self.last_values
+            with harness_work("the revalidation's outputs"), self.ledger.part("poison"):
+                outs = self.inp.poisoned(self.results, self.device)
             self.after_timing(values, outs, self.job.get("timing_calls", 50))
         finally:
             if not self.keep_shared:
@@ -1075,7 +1088,7 @@ class Worker:
                 names.append("%s is still all poison (never written)" % r["name"])
         if not flags:
             return None
-        with self.ledger.part("compare"):
+        with self.ledger.part("sanity"):
             bad = torch.stack([f.to(flags[0].device) for f in flags]).tolist()
         failures = [n for n, b in zip(names, bad) if b]
         return "; ".join(failures) or None
