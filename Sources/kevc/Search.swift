@@ -183,6 +183,11 @@ struct Search: ParsableCommand {
       if let deviceMemory { options.deviceMemory = min(max(1, deviceMemory), 1 << 30) << 20 }
       options.referenceEpoch = max(0, referenceEpoch)
       options.checkEveryCandidate = checkEveryCandidate
+      // Testing hook (RacingTests): KEVC_SEARCH_FAULTS="ID:FAULT,..." injects `WorkerRequest.fault`s by candidate.
+      for item in (ProcessInfo.processInfo.environment["KEVC_SEARCH_FAULTS"] ?? "").split(separator: ",") {
+        let parts = item.split(separator: ":", maxSplits: 1)
+        if parts.count == 2, let id = Int(parts[0]) { options.faults[id] = String(parts[1]) }
+      }
       options.warmWorkers = !coldWorkers
       options.harnessServer = harnessServer
       options.pruneFactor = SearchOptions.pruneFactor(flag: pruneFactor)

@@ -47,6 +47,40 @@ import Testing
     #expect(!engine.racing(3, incumbent: 1e-3))
   }
 
+  /// A Triton search on the CPU (Triton's interpreter, SearchTests.interpreterGPU): candidate #2 made slow and wrong
+  /// (`WorkerRequest.fault` "slow_wrong": 0.5 s a call, results + 1) races and is recorded slower_unchecked, never
+  /// ok, never the best; with --check-every-candidate the same candidate is checked and found wrong. The default
+  /// (#1) is always checked in full.
+  @Test func aSearchRecordsASlowCandidateUncheckedAndTheOptionChecksIt() throws {
+    guard let gpu = try TritonSearchTests.interpreterGPU() else { return }  // no torch or Triton here
+    let (dir, interpreter) = gpu
+    var env = interpreter
+    env["KEVC_SEARCH_FAULTS"] = "2:slow_wrong"
+    for every in [false, true] {
+      let db = dir.appendingPathComponent(every ? "every.db" : "race.db").path
+      let (status, log) = try TritonSearchTests.kevc(
+        [
+          "search", Paths.inRepository("specs/softmax.kev").path, "--target", "triton", "--shape", "M=5,N=16",
+          "--budget", "2", "--jobs", "1", "--trials", "1", "--confirm", "0", "--db", db,
+        ] + (every ? ["--check-every-candidate"] : []), env: env)
+      #expect(status == 0, "\(log)")
+      let database = try TuningDatabase(path: db)
+      let target = try #require(try database.targets().first)
+      let evals = try database.evaluations(workload: 1, target: target.id)
+      let one = try #require(evals.first { $0.candidateID == 1 }, "\(log)")
+      let two = try #require(evals.first { $0.candidateID == 2 }, "\(log)")
+      #expect(one.status == .ok && one.checks == "every", "\(log)")
+      if every {
+        #expect(two.status == .wrong && two.checks == "every", "\(log)")
+      } else {
+        #expect(two.status == .slowerUnchecked && two.checks == "race", "\(log)")
+        #expect(two.error?.contains("timed, not checked") == true && two.medianTime == nil && two.times != nil)
+        #expect(two.error?.contains("not run: the timed case was clearly slower") == true, "\(two.error ?? "")")
+      }
+      #expect(try database.best(workload: 1, target: target.id)?.0.id == 1)
+    }
+  }
+
   @Test func uncheckedRecordsAreNeverResults() throws {
     let dir = try Paths.temporaryDirectory()
     let db = try TuningDatabase(path: dir.appendingPathComponent("u.db").path)

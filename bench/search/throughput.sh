@@ -20,7 +20,7 @@
 #   the two searches of an op alternate which runs first (op by op). The issue-17 racing measurement, in one call of
 #   <= 300 s (4 ops x 2 modes x 25 s, no sweep):
 #   THROUGHPUT_CHECK_MODES="every race" THROUGHPUT_OPS="rmsnorm softmax layernorm matmul" THROUGHPUT_SECONDS=25 \
-#     THROUGHPUT_TOTAL_SECONDS=285 THROUGHPUT_SWEEP="" bench/search/throughput.sh OUT_DIR
+#     THROUGHPUT_TOTAL_SECONDS=270 THROUGHPUT_SWEEP="" bench/search/throughput.sh OUT_DIR
 #   The table splits each search's evaluations per GPU-minute into fully checked ones (every status but
 #   slower_unchecked) and timed-only ones (slower_unchecked: timed, not checked).
 # OUT_DIR stays small (text only): throughput.md (the table), throughput.json, machine.txt, search-LABEL.log (the

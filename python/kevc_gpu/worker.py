@@ -1073,22 +1073,22 @@ class Worker:
         are not, the candidate is checked in full, which is the safe side."""
         torch = self.torch
         names, flags = [], []
-        for r in self.results:
-            o = outs[r["name"]]
-            if o.numel() == 0:
-                continue
-            if o.dtype.is_floating_point:
-                flags.append((~torch.isfinite(o)).any())
-                names.append("%s has non-finite or unwritten elements" % r["name"])
-            else:
-                poison = self.inp.poison_(torch.empty(1, dtype=o.dtype, device=o.device))
-                if o.dtype == torch.bool:  # compared as bytes: the poison byte is no valid bool
-                    o, poison = o.contiguous().view(torch.uint8), poison.view(torch.uint8)
-                flags.append(torch.eq(o.reshape(-1), poison).all())
-                names.append("%s is still all poison (never written)" % r["name"])
-        if not flags:
-            return None
         with self.ledger.part("sanity"):
+            for r in self.results:
+                o = outs[r["name"]]
+                if o.numel() == 0:
+                    continue
+                if o.dtype.is_floating_point:
+                    flags.append((~torch.isfinite(o)).any())
+                    names.append("%s has non-finite or unwritten elements" % r["name"])
+                else:
+                    poison = self.inp.poison_(torch.empty(1, dtype=o.dtype, device=o.device))
+                    if o.dtype == torch.bool:  # compared as bytes: the poison byte is no valid bool
+                        o, poison = o.contiguous().view(torch.uint8), poison.view(torch.uint8)
+                    flags.append(torch.eq(o.reshape(-1), poison).all())
+                    names.append("%s is still all poison (never written)" % r["name"])
+            if not flags:
+                return None
             bad = torch.stack([f.to(flags[0].device) for f in flags]).tolist()
         failures = [n for n, b in zip(names, bad) if b]
         return "; ".join(failures) or None
@@ -1328,7 +1328,8 @@ class Worker:
     # -- main ------------------------------------------------------------------------------------------------
     def checks(self, timing_setup=True):
         """Set-up and the correctness trials, under the shared lock: other workers' checks run at the same time;
-        in the same hold (unless `timing_setup` is False: the racing order set it up before), the timing's set-up (prepare_timing: one launch of the timed path, the baseline's load and
+        in the same hold (unless `timing_setup` is False: the racing order set it up before), the timing's set-up
+        (prepare_timing: one launch of the timed path, the baseline's load and
         compile), so that the exclusive hold that follows is only timed calls.
         Their memory adds up (attention at B=4, H=32, S=2048: a float64 reference of ~20 GB per worker), so an
         out-of-memory error there is the concurrency's, not the candidate's: the worker frees what it holds and
