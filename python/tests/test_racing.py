@@ -29,6 +29,8 @@ def test_a_clearly_slower_candidate_is_timed_not_checked(tmp_path):
     assert r["trials"] == [] and not _trial_phases(r), r
     assert r["timing"]["median_s"] > 2e-4 and r["race"]["sanity"] == "passed", r["race"]
     assert "revalidation" not in r
+    # The sanity scan is its own part of the shared hold; no trial's parts ran.
+    assert "shared: sanity" in r["lock_held"] and "shared: snapshot" not in r["lock_held"], r["lock_held"]
 
 
 @needs_torch
