@@ -43,7 +43,9 @@ public enum PromptPreview {
       elite = ok.prefix(8).compactMap { e in candidates[e.candidateID].map { view($0, e, trace: trace($0)) } }
       if let best = elite.first { parent = best }
       if let c = candidates[parent.id] {
-        parent.failures = evaluations.filter { e in e.status != .ok && candidates[e.candidateID]?.parentID == c.id }
+        parent.failures = evaluations.filter { e in
+          e.status != .ok && e.status != .slowerUnchecked && candidates[e.candidateID]?.parentID == c.id
+        }
           .suffix(8).map { "\($0.status.rawValue): \($0.error ?? "")" }
       }
     }

@@ -45,6 +45,10 @@ public enum GPUHarness {
     /// (the best median so far: its fastest call after 3 is more than 2x it, `--incumbent-s`). Nil: a fixed count.
     public var timingCI: Double?
     public var incumbentSeconds: Double?
+    /// Racing (`--race`, with `incumbentSeconds`): the timed case is timed first, after one sanity launch, and a
+    /// candidate whose median is more than the slower factor (2x) times the incumbent is `slower_unchecked` (timed,
+    /// not checked); any other gets every check after its timing (docs/gpu-harness.md, "Racing").
+    public var race: Bool = false
     /// The roofline measures the workload's bytes and flops (the reference's `measured_cost`, about as long again as
     /// the float64 reference) only when the case's reference took at most this many seconds, else the static
     /// `COST` stands (`--cost-limit-s`; nil: always measured).
@@ -55,8 +59,9 @@ public enum GPUHarness {
       eagerCalls: Int = 10, deviceLock: String? = nil, oneWorker: Bool = false, timingSeconds: Double? = nil,
       waitMarker: String? = nil, reuseReferences: Bool = false,
       freshIfFasterThan: Double? = nil, server: String? = nil, baselineModule: String? = nil,
-      timingCI: Double? = nil, incumbentSeconds: Double? = nil
+      timingCI: Double? = nil, incumbentSeconds: Double? = nil, race: Bool = false
     ) {
+      self.race = race
       self.timingCI = timingCI
       self.incumbentSeconds = incumbentSeconds
       self.baselineModule = baselineModule
@@ -157,7 +162,10 @@ public enum GPUHarness {
     if let server = options.server { args += ["--server", server] }
     if let f = options.freshIfFasterThan, f.isFinite, f > 0 { args += ["--fresh-if-faster-than", String(f)] }
     if let c = options.timingCI, c.isFinite, c > 0 { args += ["--timing-ci", String(c)] }
-    if let b = options.incumbentSeconds, b.isFinite, b > 0 { args += ["--incumbent-s", String(b)] }
+    if let b = options.incumbentSeconds, b.isFinite, b > 0 {
+      args += ["--incumbent-s", String(b)]
+      if options.race { args.append("--race") }
+    }
     if let c = options.costLimitSeconds, c.isFinite, c >= 0 { args += ["--cost-limit-s", String(c)] }
     let shapeLabel = cases[0].label
     let process = Process()

@@ -38,6 +38,8 @@ extension TuningDatabase {
         guard !evals.isEmpty else { continue }
         let ok = evals.filter { $0.status == .ok }.count
         var line = "  target #\(t.id) \(t.key): \(evals.count) evaluated, \(ok) correct"
+        let unchecked = evals.filter { $0.status == .slowerUnchecked }.count
+        if unchecked > 0 { line += ", \(unchecked) timed but not checked (slower_unchecked)" }
         if let (c, e) = try best(workload: w.id, target: t.id) {
           line += "; best candidate #\(c.id) \(e.timeText)"
           if let s = e.speedup { line += String(format: " (%.2fx over default)", s) }
@@ -62,6 +64,10 @@ extension TuningDatabase {
     out += "trace:\n" + (SearchReport.traceText(c.traceJSON).map { $0.isEmpty ? "  (empty)\n" : $0 } ?? c.traceJSON + "\n")
     if let e = try evaluation(candidate: id) {
       out += "evaluation: \(e.status.rawValue)"
+      if e.status == .slowerUnchecked {
+        out += " (timed, NOT checked: clearly slower than the best when it ran; never a result)"
+        if let t = e.times { out += ", times \(t)" }
+      }
       if e.medianTime != nil { out += ", median \(e.timeText)" }
       if let s = e.speedup { out += String(format: ", %.2fx over default", s) }
       if e.pairedBaseline, let b = e.baselineTime {

@@ -68,6 +68,11 @@ public struct SearchOptions: Sendable {
   /// launches a fresh base seed is drawn, and a candidate timed faster than the best so far gets one more trial
   /// on a fresh seed. 0: a fresh seed per candidate, nothing reused.
   public var referenceEpoch: Int = 16
+  /// GPU targets: check every candidate before timing it (`--check-every-candidate`). False (the default): racing
+  /// (docs/search.md, "Racing"): once there is a best, a candidate other than the default and the seed traces is
+  /// timed first and, when clearly slower than the best (median over the harness's slower factor, 2x, times it),
+  /// recorded `slower_unchecked` without its checks; every other candidate gets the full protocol.
+  public var checkEveryCandidate: Bool = false
   /// Triton: evaluate in the warm workers of a harness server (`HarnessServer`: persistent processes, a pool per
   /// visible device) instead of a new Python process per candidate.
   public var warmWorkers: Bool = true
@@ -237,6 +242,8 @@ public final class SearchEngine {
   /// concurrency) before their result is recorded; `aloneRunning` is the one now running so.
   var retryAlone: [Int] = []
   var retriedAlone: Set<Int> = []
+  /// Candidates whose last launch raced (`racing`): their evaluation's `checks` is "race".
+  var raced: Set<Int> = []
   var aloneRunning: Int?
 
   public init(
@@ -566,6 +573,7 @@ public final class SearchEngine {
       request.freshIfFasterThan = stats.bestTime
     }
     if options.target == "llvm" { request.incumbentSeconds = stats.bestTime }
+    request.race = racing(id, incumbent: request.incumbentSeconds)
     // Timing you can trust: the default schedule is timed again beside every other candidate (paired,
     // interleaved), and the speedup is the ratio of the two times measured together.
     if let d = defaultCandidate, d != id, evaluations[d]?.status == .ok, let base = self.trace(of: d) {
@@ -573,11 +581,22 @@ public final class SearchEngine {
     }
     started[id] = Date().timeIntervalSince1970
     seeds[id] = seed
+    if request.race == true { raced.insert(id) } else { raced.remove(id) }
     do {
       try pool.launch(id: id, request: request)
     } catch {
       try finish(id, WorkerResult(status: .crash, error: "cannot start a worker: \(error)"))
     }
+  }
+
+  /// Whether candidate `id` is raced (timed first, checked only when not clearly slower than `incumbent`): on a GPU
+  /// target, unless `checkEveryCandidate`, with an incumbent, never for the default schedule or a seed trace (the
+  /// first evaluations are always checked in full).
+  func racing(_ id: Int, incumbent: Double?) -> Bool {
+    guard options.target != "llvm", !options.checkEveryCandidate, let t = incumbent, t.isFinite, t > 0,
+      id != defaultCandidate, let c = candidates[id], c.proposer != "default", !c.proposer.hasPrefix("seed")
+    else { return false }
+    return true
   }
 
   /// The worker request of any evaluation of a candidate (the search's and the confirmation's): the spec at the
@@ -707,7 +726,7 @@ public final class SearchEngine {
         switch result.status {
         case .ok:
           if let t = result.medianTime { entries[i].times.append(t) } else { entries[i].harnessErrors += 1 }
-        case .harnessError:
+        case .harnessError, .slowerUnchecked:  // a confirmation never races: slower_unchecked cannot come back
           entries[i].harnessErrors += 1
         case .illegal, .compileError, .wrong, .nan, .timeout, .crash:
           entries[i].failure = "round \(round + 1): \(result.status.rawValue)"
@@ -740,7 +759,8 @@ public final class SearchEngine {
       baselineTime: nil, speedup: nil, rooflineFraction: nil,
       checkedShapes: result.checkedShapes.isEmpty ? nil : result.checkedShapes.joined(separator: "; "),
       seed: Int(truncatingIfNeeded: seeds[id] ?? 0), workerSeconds: result.seconds,
-      startedAt: started[id] ?? Date().timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970)
+      startedAt: started[id] ?? Date().timeIntervalSince1970, finishedAt: Date().timeIntervalSince1970,
+      checks: raced.contains(id) ? "race" : "every")
     if id == defaultCandidate, e.status == .ok { baselineTime = e.medianTime }
     var flag: String?
     if let t = e.medianTime {
@@ -758,7 +778,7 @@ public final class SearchEngine {
     if let stored = try db.evaluation(candidate: id) { e = stored }
     record(e, fresh: true)
     if let c = candidates[id] {
-      if e.status != .ok, e.status != .harnessError, let p = c.parentID {
+      if e.status != .ok, e.status != .harnessError, e.status != .slowerUnchecked, let p = c.parentID {
         failuresByParent[p, default: []].append("\(e.status.rawValue): \(e.error ?? "")")
       }
       observe(.evaluated(c, e, stats))

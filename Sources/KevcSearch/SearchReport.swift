@@ -44,6 +44,10 @@ public enum SearchReport {
     let flagged = evals.filter { $0.flag != nil }.count
     h += "<tr><td>evaluations</td><td>\(evals.count) (\(pct(compiled, evals.count)) compiled, \(pct(ok, evals.count)) correct); \(cands.count) candidates"
     if harness > 0 { h += "; \(harness) harness error(s) (the harness's, not the candidates')" }
+    let unchecked = evals.filter { $0.status == .slowerUnchecked }.count
+    if unchecked > 0 {
+      h += "; \(unchecked) timed but not checked (slower_unchecked: clearly slower than the best, never a result)"
+    }
     if flagged > 0 { h += "; \(flagged) flagged above 100% of the roofline floor (not counted as speedups)" }
     h += "</td></tr>"
     let devices = Dictionary(grouping: evals.compactMap { e in e.device.map { ($0, e) } }, by: { $0.0.key })
@@ -102,7 +106,7 @@ public enum SearchReport {
     // Failures.
     h += "<h2>Failure reasons</h2><table><tr><th>count</th><th>kind</th><th>reason</th></tr>"
     var counts: [String: (Int, String, String)] = [:]
-    for e in evals where e.status != .ok {
+    for e in evals where e.status != .ok && e.status != .slowerUnchecked {
       let key = e.status.rawValue + "|" + normalize(e.error ?? "")
       counts[key, default: (0, e.status.rawValue, e.error ?? "")].0 += 1
     }

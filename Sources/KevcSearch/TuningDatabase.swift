@@ -83,6 +83,10 @@ public struct EvaluationRecord: Sendable, Hashable {
   /// JSON object: what the worker said about its own run (`phase_seconds`: where its time went; `retried_alone`:
   /// why its checks ran again with the device to itself); nil when it said nothing (CPU workers).
   public var workerReport: String? = nil
+  /// The checking mode the evaluation ran in (schema 7): "race" (timed first; a candidate clearly slower than the
+  /// incumbent is `slower_unchecked`, any other checked in full) or "every" (every check before the timing:
+  /// `kevc search --check-every-candidate`, the default, seeds, the CPU target, confirmations); nil before schema 7.
+  public var checks: String? = nil
 }
 
 extension EvaluationRecord {
@@ -162,12 +166,16 @@ public enum EvaluationStatus: String, Codable, Sendable, CaseIterable {
   /// evaluate at all (no device, a broken reference). The candidate is not blamed: it stays out of the failures
   /// fed to proposers and is evaluated again, alone, once (`SearchEngine`).
   case harnessError = "harness_error"
+  /// Racing (docs/search.md, "Racing"): timed first and clearly slower than the incumbent (median more than the
+  /// slower factor, 2x, times it), so its correctness checks were skipped. Timed, NOT checked: never correct, never
+  /// the best, never exported, never used by `kevc compile`; not a failure either (not fed to proposers as one).
+  case slowerUnchecked = "slower_unchecked"
 }
 
 public final class TuningDatabase {
   /// 'kevc' in ASCII: PRAGMA application_id of every kevc tuning database.
   public static let applicationID: Int = 0x6B65_7663
-  public static let schemaVersion = 6
+  public static let schemaVersion = 7
   /// The default file when neither `--db` nor `KEVC_DB` names one.
   public static let defaultFileName = "kevc-tuning.db"
 
@@ -332,13 +340,14 @@ public final class TuningDatabase {
     CREATE INDEX IF NOT EXISTS confirmations_by_workload ON confirmations (workload_id, target_id);
     """
 
-  /// The evaluations table (schema 4: `harness_error` is a status).
+  /// The evaluations table (schema 4: `harness_error` is a status; schema 7: `slower_unchecked` is one, and `checks`
+  /// says which checking mode ran).
   public static let evaluationsTable = """
     CREATE TABLE evaluations (
       id INTEGER PRIMARY KEY,
       candidate_id INTEGER NOT NULL UNIQUE REFERENCES candidates(id),
       status TEXT NOT NULL CHECK (status IN ('ok', 'illegal', 'compile_error', 'wrong', 'nan', 'timeout', 'crash',
-        'harness_error')),
+        'harness_error', 'slower_unchecked')),
       error TEXT,
       max_abs_error REAL,
       max_rel_error REAL,
@@ -352,7 +361,8 @@ public final class TuningDatabase {
       worker_seconds REAL,
       started_at REAL NOT NULL,
       finished_at REAL NOT NULL,
-      worker_report TEXT);
+      worker_report TEXT,
+      checks TEXT);
     """
 
   /// Schema 3: the LLM agent's calls, its memory of winning edits, and user documents of its knowledge base.
@@ -405,17 +415,20 @@ public final class TuningDatabase {
   /// Brings an older schema up to this one, in one transaction (a failure leaves the file as it was).
   /// 1 -> 2: evaluations.worker_report. 2 -> 3: agent_calls, agent_memory, kb_documents. 3 -> 4: the evaluations
   /// table rebuilt with `harness_error` in its status CHECK. 4 -> 5: targets.memory_levels (the CPU floor's cache
-  /// levels; a target measured before it is measured again). 5 -> 6: confirmations.
+  /// levels; a target measured before it is measured again). 5 -> 6: confirmations. 6 -> 7: the evaluations table
+  /// rebuilt again, `slower_unchecked` in its status CHECK and a `checks` column (NULL for the rows before it).
   private func upgrade(from version: Int) throws {
     _ = try connection.transaction {
       if version < 2 { try connection.exec("ALTER TABLE evaluations ADD COLUMN worker_report TEXT") }
       if version < 3 { try connection.exec(Self.agentSchema) }
-      if version < 4 {
-        // The status CHECK learns 'harness_error': SQLite cannot alter a CHECK, so the table is rebuilt (same
-        // columns in the same order, every row kept).
+      if version < 7 {
+        // The status CHECK learns 'harness_error' (4) and 'slower_unchecked' (7), and `checks` is added (7): SQLite
+        // cannot alter a CHECK, so the table is rebuilt (every row kept, `checks` NULL).
+        let columns = "id, candidate_id, status, error, max_abs_error, max_rel_error, median_time, times, baseline_time, "
+          + "speedup, roofline_fraction, checked_shapes, seed, worker_seconds, started_at, finished_at, worker_report"
         try connection.exec(
-          "ALTER TABLE evaluations RENAME TO evaluations_v3; \(Self.evaluationsTable) "
-            + "INSERT INTO evaluations SELECT * FROM evaluations_v3; DROP TABLE evaluations_v3;")
+          "ALTER TABLE evaluations RENAME TO evaluations_v6; \(Self.evaluationsTable) "
+            + "INSERT INTO evaluations (\(columns)) SELECT \(columns) FROM evaluations_v6; DROP TABLE evaluations_v6;")
       }
       if version < 5, try !connection.query("PRAGMA table_info(targets)").contains(where: { $0["name"].text == "memory_levels" }) {
         try connection.exec("ALTER TABLE targets ADD COLUMN memory_levels TEXT")
@@ -566,13 +579,14 @@ public final class TuningDatabase {
       """
       INSERT OR REPLACE INTO evaluations (candidate_id, status, error, max_abs_error, max_rel_error, median_time, times,
         baseline_time, speedup, roofline_fraction, checked_shapes, seed, worker_seconds, started_at, finished_at,
-        worker_report)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+        worker_report, checks)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
       """,
       [.int(Int64(e.candidateID)), .text(e.status.rawValue), SQLValue(e.error), SQLValue(e.maxAbsError),
        SQLValue(e.maxRelError), SQLValue(e.medianTime), SQLValue(e.times), SQLValue(e.baselineTime), SQLValue(e.speedup),
        SQLValue(e.rooflineFraction), SQLValue(e.checkedShapes), .int(Int64(truncatingIfNeeded: e.seed)),
-       SQLValue(e.workerSeconds), .double(e.startedAt), .double(e.finishedAt), SQLValue(e.workerReport)])
+       SQLValue(e.workerSeconds), .double(e.startedAt), .double(e.finishedAt), SQLValue(e.workerReport),
+       SQLValue(e.checks)])
   }
 
   /// Evaluations of a workload on a target, in the order they were recorded.
@@ -599,7 +613,7 @@ public final class TuningDatabase {
       speedup: r["speedup"].double, rooflineFraction: r["roofline_fraction"].double,
       checkedShapes: r["checked_shapes"].text, seed: r["seed"].int ?? 0, workerSeconds: r["worker_seconds"].double,
       startedAt: r["started_at"].double ?? 0, finishedAt: r["finished_at"].double ?? 0,
-      workerReport: r["worker_report"].text)
+      workerReport: r["worker_report"].text, checks: r["checks"].text)
   }
 
   /// The fastest correct candidate of a workload on a target, with its evaluation.

@@ -29,7 +29,9 @@ public struct WorkerRequest: Codable, Sendable {
   public var repeats: Int
   /// A file locked (flock) around timing so that concurrent workers do not time each other's noise.
   public var timingLock: String?
-  /// Testing hook: "crash", "hang", "garbage" or "harness_error" makes the worker misbehave on purpose.
+  /// Testing hook: "crash", "hang", "garbage" or "harness_error" makes the worker misbehave on purpose; on a GPU
+  /// target "slow" makes the candidate's module sleep `slowSeconds` (0.5 s) in each launch at the workload shape,
+  /// and "slow_wrong" also adds 1 to its results (racing's tests: `slowModule`).
   public var fault: String?
   /// The target: nil or "llvm" (the host CPU: JIT, checked against the interpreter), or "triton", "hip" or "cute"
   /// (the GPU: the target's harness module and the torch float64 reference run through the GPU harness,
@@ -64,6 +66,10 @@ public struct WorkerRequest: Codable, Sendable {
   /// The best median so far (seconds); a candidate clearly slower than it stops its timed calls (Triton) or
   /// repeats (CPU) early (adaptive timing, docs/gpu-harness.md).
   public var incumbentSeconds: Double?
+  /// GPU targets: racing (`SearchEngine.racing`, docs/search.md): time first, after one sanity launch, and skip the
+  /// checks of a candidate clearly slower than `incumbentSeconds` (status `slower_unchecked`); nil or false: every
+  /// check before the timing.
+  public var race: Bool?
   /// Triton: the search's warm-worker server (`HarnessServer`), or nil for a new Python worker per candidate.
   public var harnessServer: String?
   /// The baseline's trace (the default schedule): compiled at the workload shape and timed beside the candidate,
@@ -465,6 +471,24 @@ public enum WorkerEvaluation {
     }
   }
 
+  /// The testing hook's slow candidate (`WorkerRequest.fault` "slow", "slow_wrong"): the module's `launch` wrapped
+  /// to sleep 0.5 s per call and, when `wrong`, to add 1 to every result after the call.
+  static func slowModule(_ module: String, wrong: Bool) -> String {
+    module + """
+
+      _kevc_fault_launch = launch
+
+
+      def launch(**kwargs):
+          import time as _time
+          _time.sleep(0.5)
+          _kevc_fault_launch(**kwargs)
+          for _r in (KEVC.get("results") or []) if \(wrong ? "True" : "False") else []:
+              kwargs[_r["name"]].add_(1)
+
+      """
+  }
+
   /// The reference plan of one case (`EvaluationFootprint.planJSON`) at `shape` under the evaluation's device
   /// memory; nil without a budget (the reference whole) or when the shape does not bind (its compile says why).
   static func footprint(_ kernel: Kernel, _ shape: [String: Int], budget: Int?) -> String? {
@@ -523,7 +547,12 @@ public enum WorkerEvaluation {
       compileRequest.target = target
       if let k = (try? Compiler.compile(compileRequest))?.artifacts[stage] { baselineModule = String(decoding: k, as: UTF8.self) }
     }
-    if let fault = request.fault { misbehave(fault) }
+    if let fault = request.fault {
+      misbehave(fault)
+      if fault.hasPrefix("slow"), !cases.isEmpty {
+        cases[0].kernelModule = slowModule(cases[0].kernelModule, wrong: fault == "slow_wrong")
+      }
+    }
     // No timing lock here: the harness takes the device lock itself, shared for its checks and exclusive for its
     // timing, so concurrent candidates import, compile and check while one is timed.
     let outcome: GPUHarness.Outcome
@@ -540,7 +569,7 @@ public enum WorkerEvaluation {
           reuseReferences: request.reuseReferences ?? false, freshIfFasterThan: request.freshIfFasterThan,
           server: request.harnessServer, baselineModule: baselineModule,
           // Adaptive timing: stop once the median is known to +-2% (95% confidence), or once clearly slower.
-          timingCI: 0.02, incumbentSeconds: request.incumbentSeconds))
+          timingCI: 0.02, incumbentSeconds: request.incumbentSeconds, race: request.race ?? false))
     } catch {
       return WorkerResult(status: .crash, error: describe(error), checkedShapes: [])
     }
@@ -565,6 +594,7 @@ public enum WorkerEvaluation {
     case "timeout": status = .timeout
     case "crash": status = .crash
     case "harness_error", "error": status = .harnessError
+    case "slower_unchecked": status = .slowerUnchecked  // timed, not checked: never ok (racing)
     default: status = .crash
     }
     var result = WorkerResult(

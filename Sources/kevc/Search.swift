@@ -86,6 +86,10 @@ struct Search: ParsableCommand {
     help: "Triton: candidates that share their trial seeds, so that each float64 reference is computed once and reused; a fresh seed every N candidates and for any candidate about to become the best. 0: a fresh seed per candidate.")
   var referenceEpoch: Int = 16
 
+  @Flag(
+    help: "GPU targets: check every candidate before timing it (the protocol before racing). Default: race: a candidate is timed first (after one sanity launch) and one clearly slower than the best so far (median over 2x it) is recorded slower_unchecked without its correctness checks; the default, seeds and anything near the best are checked in full (docs/search.md, \"Racing\").")
+  var checkEveryCandidate = false
+
   @Option(
     help: "Triton: ray://HOST:PORT[?gpus=1&cpus=1]: run every evaluation as a Ray task on that cluster (num_gpus=1); the search and the database stay here (docs/search.md).")
   var executor: String?
@@ -178,6 +182,12 @@ struct Search: ParsableCommand {
       options.caseTimeout = caseTimeout
       if let deviceMemory { options.deviceMemory = min(max(1, deviceMemory), 1 << 30) << 20 }
       options.referenceEpoch = max(0, referenceEpoch)
+      options.checkEveryCandidate = checkEveryCandidate
+      // Testing hook (RacingTests): KEVC_SEARCH_FAULTS="ID:FAULT,..." injects `WorkerRequest.fault`s by candidate.
+      for item in (ProcessInfo.processInfo.environment["KEVC_SEARCH_FAULTS"] ?? "").split(separator: ",") {
+        let parts = item.split(separator: ":", maxSplits: 1)
+        if parts.count == 2, let id = Int(parts[0]) { options.faults[id] = String(parts[1]) }
+      }
       options.warmWorkers = !coldWorkers
       options.harnessServer = harnessServer
       options.pruneFactor = SearchOptions.pruneFactor(flag: pruneFactor)

@@ -79,7 +79,7 @@ import Testing
       // Measured by a kevc before schema 5: a peak and a bandwidth without cache levels.
       try db.connection.exec("UPDATE targets SET bandwidth = 2e10, peak_flops = 7e10")
       try db.connection.exec(
-        "ALTER TABLE evaluations DROP COLUMN worker_report; ALTER TABLE targets DROP COLUMN memory_levels; PRAGMA user_version = 1")
+        "ALTER TABLE evaluations DROP COLUMN checks; ALTER TABLE evaluations DROP COLUMN worker_report; ALTER TABLE targets DROP COLUMN memory_levels; PRAGMA user_version = 1")
     }
     // A reader (kevc compile, report, db list, a merge's source) leaves the file as it is and reads what it has.
     do {

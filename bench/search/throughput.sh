@@ -14,6 +14,15 @@
 #    At most THROUGHPUT_SWEEP_SECONDS (default 45). A search or the sweep that would end past
 #    THROUGHPUT_TOTAL_SECONDS (default 440) of the script's start is skipped and says so.
 # THROUGHPUT_OPS: the searches' ops (default: the six above).
+# THROUGHPUT_CHECK_MODES (default "race"): the checking modes each op's search runs in, on this commit's kevc: "race"
+#   (the default: timed first, a candidate clearly slower than the best recorded slower_unchecked without its checks)
+#   and "every" (`--check-every-candidate`: every candidate checked before it is timed; labels "every-OP"). With both,
+#   the two searches of an op alternate which runs first (op by op). The issue-17 racing measurement, in one call of
+#   <= 300 s (4 ops x 2 modes x 25 s, no sweep):
+#   THROUGHPUT_CHECK_MODES="every race" THROUGHPUT_OPS="rmsnorm softmax layernorm matmul" THROUGHPUT_SECONDS=25 \
+#     THROUGHPUT_TOTAL_SECONDS=270 THROUGHPUT_SWEEP="" bench/search/throughput.sh OUT_DIR
+#   The table splits each search's evaluations per GPU-minute into fully checked ones (every status but
+#   slower_unchecked) and timed-only ones (slower_unchecked: timed, not checked).
 # OUT_DIR stays small (text only): throughput.md (the table), throughput.json, machine.txt, search-LABEL.log (the
 # last 40 lines of each) and sweep.json. Databases, modules and the reference cache live in a temporary folder that
 # is deleted; nothing of them is archived.
@@ -25,8 +34,9 @@ OUT=${1:?usage: [THROUGHPUT_BEFORE=DIR] bench/search/throughput.sh OUT_DIR}
 SECONDS_PER_SEARCH=${THROUGHPUT_SECONDS:-30}
 SWEEP_SECONDS=${THROUGHPUT_SWEEP_SECONDS:-45}
 TOTAL_SECONDS=${THROUGHPUT_TOTAL_SECONDS:-440}
-SWEEP_SPECS=${THROUGHPUT_SWEEP:-avg_pool2d batch_norm2d conv1d_dilated_strided}
+SWEEP_SPECS=${THROUGHPUT_SWEEP-avg_pool2d batch_norm2d conv1d_dilated_strided}   # set and empty: no sweep
 BEFORE=${THROUGHPUT_BEFORE:-}
+MODES=${THROUGHPUT_CHECK_MODES:-race}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 cd "$(dirname "$0")/../.."
@@ -56,8 +66,8 @@ begin=$(date +%s)
 shape_of() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
 : > "$WORK/walls.txt"
 
-search() {  # label kevc python-dir spec
-  local label=$1 bin=$2 py=$3 spec=$4 start shape rc
+search() {  # label kevc python-dir spec [extra search flags]
+  local label=$1 bin=$2 py=$3 spec=$4 extra=${5:-} start shape rc
   if [ $(( $(date +%s) - begin + SECONDS_PER_SEARCH )) -gt "$TOTAL_SECONDS" ]; then   # never past the call's time
     echo "search $label: skipped (the script's $TOTAL_SECONDS s)"; return
   fi
@@ -66,7 +76,7 @@ search() {  # label kevc python-dir spec
   start=$(date +%s.%N)
   PYTHONPATH="$py" KEVC_PYTHON_DIR="$py" timeout $((SECONDS_PER_SEARCH + 60)) "$bin" search "$spec" --target triton \
     ${shape:+--shape "$shape"} --budget 1000 --time-limit "$SECONDS_PER_SEARCH" --db "$WORK/$label.db" --trials 1 \
-    --case-timeout 60 --eval-timeout 300 --seed 1 > "$WORK/search-$label.log" 2>&1
+    --case-timeout 60 --eval-timeout 300 --seed 1 $extra > "$WORK/search-$label.log" 2>&1
   rc=$?
   echo "$label $start $(date +%s.%N) $rc" >> "$WORK/walls.txt"
   "$AFTER_KEVC" db export --db "$WORK/$label.db" -o "$WORK/$label.json" > /dev/null 2>&1
@@ -74,14 +84,24 @@ search() {  # label kevc python-dir spec
   echo "search $label: exit $rc; $(tail -1 "$WORK/search-$label.log")"
 }
 
+nmodes=$(echo $MODES | wc -w)
+index=0
 for op in ${THROUGHPUT_OPS:-rmsnorm softmax layernorm matmul conv2d attention}; do
   spec=specs/$op.kev; [ "$op" = matmul ] && spec=bench/gpu/specs/matmul_bf16.kev
-  pair=$SECONDS_PER_SEARCH; [ -n "$BEFORE" ] && pair=$((2 * SECONDS_PER_SEARCH))
+  pair=$((nmodes * SECONDS_PER_SEARCH)); [ -n "$BEFORE" ] && pair=$((pair + SECONDS_PER_SEARCH))
   if [ $(( $(date +%s) - begin + pair )) -gt "$TOTAL_SECONDS" ]; then   # before and after, or neither
     echo "search $op: skipped (the script's $TOTAL_SECONDS s)"; continue
   fi
   [ -n "$BEFORE" ] && search "before-$op" "$BEFORE_KEVC" "$BEFORE/python" "$spec"
-  search "$op" "$AFTER_KEVC" "$AFTER_PYTHON" "$spec"
+  order=$MODES; [ $((index % 2)) = 1 ] && order=$(echo $MODES | tr ' ' '\n' | tac | tr '\n' ' ')
+  index=$((index + 1))
+  for mode in $order; do
+    case $mode in
+      race) search "$op" "$AFTER_KEVC" "$AFTER_PYTHON" "$spec" ;;
+      every) search "every-$op" "$AFTER_KEVC" "$AFTER_PYTHON" "$spec" --check-every-candidate ;;
+      *) echo "THROUGHPUT_CHECK_MODES: unknown mode $mode" >&2 ;;
+    esac
+  done
 done
 
 # 2. The sweep: specs whose float64 reference does not fit whole at the bench shape, planned by their footprint.
@@ -138,6 +158,11 @@ for line in open(os.path.join(work, "walls.txt")):
             stopped[rep.get("timing_stopped") or "count"] += 1
     statuses = collections.Counter(e.get("status") for e in evals)
     per_min = len(evals) / (wall / 60) if wall > 0 else 0.0
+    # Racing (docs/search.md): timed-only evaluations (slower_unchecked) apart from fully checked ones.
+    unchecked = statuses.get("slower_unchecked", 0)
+    checked_per_min = (len(evals) - unchecked) / (wall / 60) if wall > 0 else 0.0
+    unchecked_per_min = unchecked / (wall / 60) if wall > 0 else 0.0
+    modes_run = dict(collections.Counter(e.get("checks") or "-" for e in evals))
     finished = sorted(e["finished_at"] for e in evals if e.get("finished_at"))
     # Steady state: evaluations after the first (the default schedule, alone) over the time they took.
     steady = (len(finished) - 1) / ((finished[-1] - finished[0]) / 60) if len(finished) > 2 and finished[-1] > finished[0] else None
@@ -152,6 +177,8 @@ for line in open(os.path.join(work, "walls.txt")):
             parts[k] += s / n
     report["searches"][label] = {
         "exit": int(rc), "evaluations": len(evals), "wall_s": wall, "evaluations_per_gpu_minute": per_min,
+        "checked_per_gpu_minute": checked_per_min, "timed_only_per_gpu_minute": unchecked_per_min,
+        "check_modes": modes_run,
         "steady_per_minute": steady, "first_result_s": first, "statuses": dict(statuses),
         "harness_errors": statuses.get("harness_error", 0), "retried_alone": retried,
         "timing_calls_mean": sum(calls) / len(calls) if calls else None, "timing_stopped": dict(stopped),
@@ -161,24 +188,28 @@ for line in open(os.path.join(work, "walls.txt")):
     held_text = ("%.2f / %.2f" % (modes["shared"], modes["exclusive"])) if held else "-"
     parts_text = ", ".join("%s %.0f ms" % (k, 1000 * v) for k, v in parts.most_common(8) if v >= 0.0005) or "-"
     compile_text = ", ".join("%s %d" % kv for kv in sorted(compiles.items())) or "-"
-    rows.append("| %s | %d | %.0f | **%.1f** | %s | %s | %s | %d / %d | %s | %s | %s | %s | %s |" % (
-        label, len(evals), wall, per_min, "%.1f" % steady if steady else "-", "%.1f" % first if first else "-",
+    rows.append("| %s | %d | %.0f | **%.1f** | %.1f / %.1f | %s | %s | %s | %d / %d | %s | %s | %s | %s | %s |" % (
+        label, len(evals), wall, per_min, checked_per_min, unchecked_per_min, "%.1f" % steady if steady else "-",
+        "%.1f" % first if first else "-",
         ", ".join("%s %d" % kv for kv in statuses.most_common()), statuses.get("harness_error", 0), retried,
         ("%.0f calls; " % (sum(calls) / len(calls)) + ", ".join("%s %d" % kv for kv in stopped.most_common())) if calls else "-",
         ", ".join("%s %.0f%%" % (k, 100 * v / total) for k, v in phases.most_common(7)), held_text, parts_text,
         compile_text))
 json.dump(report, open(os.path.join(out, "throughput.json"), "w"), indent=1)
 md = ["# Evaluation throughput (bench/search/throughput.sh)", "",
-      "per GPU-minute: evaluations / search wall time (the warm workers' start included); steady: evaluations after "
+      "per GPU-minute: evaluations / search wall time (the warm workers' start included), split into fully checked / "
+      "timed only (slower_unchecked: racing skipped the checks of a candidate clearly slower than the best; "
+      "`every-` searches ran with --check-every-candidate); steady: evaluations after "
       "the first over the time between the first and the last result; wait: shared = checks queueing, exclusive = "
       "timings queueing. Lock held: seconds per evaluation the device lock was held shared / exclusive (every "
       "other worker's timing waits for the first, everything waits for the second); held on: what ran under it, per "
       "evaluation (python/kevc_gpu/held.py; other = Python between the parts); compiles: Triton JIT compiles by the "
       "lock they ran under (none = compiled ahead, before any lock).", "",
-      "| search | evaluations | wall s | per GPU-minute | steady / min | first result s | statuses | harness_error / retried alone | timed calls (mean; stop) | where worker time went | lock held s (shared / exclusive) | held on (per evaluation) | compiles |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows + ["", "Sweep (sliced float64 reference, `kevc run --device-memory`):"]
+      "| search | evaluations | wall s | per GPU-minute | checked / timed only per GPU-minute | steady / min | first result s | statuses | harness_error / retried alone | timed calls (mean; stop) | where worker time went | lock held s (shared / exclusive) | held on (per evaluation) | compiles |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows + ["", "Sweep (sliced float64 reference, `kevc run --device-memory`):"]
 md += ["- %s: %s" % (k, v["status"]) + ("" if v["status"] == "PASS" else ": " + v["output"].strip().splitlines()[-1][:300] if v["output"].strip() else "")
        for k, v in report["sweep"].items()]
-open(os.path.join(out, "throughput.md"), "w").write("\n".join(md) + "\n")
+for name in ("throughput.md", "results.md"):  # results.md: the name the GPU session's README asks for
+    open(os.path.join(out, name), "w").write("\n".join(md) + "\n")
 print("\n".join(md))
 PY

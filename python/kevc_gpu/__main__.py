@@ -50,6 +50,10 @@ def parser():
                      help="the best median so far (seconds): timing stops once the candidate's fastest call, after "
                           "3, is more than --slower-factor times it (recorded as slower, with the samples taken)")
     run.add_argument("--slower-factor", type=float, default=2.0)
+    run.add_argument("--race", action="store_true",
+                     help="with --incumbent-s: time first (after one sanity launch), and record a candidate whose "
+                          "median is more than --slower-factor times the incumbent as slower_unchecked (timed, not "
+                          "checked) without its correctness trials; any other candidate gets every check")
     run.add_argument("--kill-floor-s", type=float, default=None,
                      help="with --incumbent-s: a worker whose candidate runs one call longer than max(this, "
                           "--kill-factor x the incumbent) is killed (timeout, 'cannot become the best'); default 10")
@@ -122,7 +126,7 @@ def evaluate(a, ap, warm=None, worker_vars=None):
         slower_factor=a.slower_factor, kill_floor_s=a.kill_floor_s, kill_factor=a.kill_factor,
         reuse_references=a.reuse_references, reference_cache=a.reference_cache,
         fresh_if_faster_than=a.fresh_if_faster_than, warm=warm, worker_vars=worker_vars,
-        baseline_kernel=a.baseline_kernel, cost_limit_s=a.cost_limit_s)
+        baseline_kernel=a.baseline_kernel, cost_limit_s=a.cost_limit_s, race=a.race)
 
 
 def exit_code(summary):

@@ -27,7 +27,7 @@ import tempfile
 import time
 
 
-SEVERITY = ["ok", "flagged", "error", "harness_error", "compile_error", "timeout", "crash", "wrong", "nan"]
+SEVERITY = ["ok", "slower_unchecked", "flagged", "error", "harness_error", "compile_error", "timeout", "crash", "wrong", "nan"]
 _ENV_ALLOW = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "CUDA_VISIBLE_DEVICES",
               "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "TRITON_CACHE_DIR", "TRITON_HOME", "TRITON_PTXAS_PATH",
               "KEVC_GPU_CACHE", "KEVC_GPU_LOCK", "KEVC_WAIT_MARKER", "KEVC_LOCK_TRACE", "NVIDIA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "TRITON_INTERPRET",
@@ -204,7 +204,7 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
                       timing_seconds=None, footprints=None, reuse_references=False, reference_cache=None,
                       fresh_if_faster_than=None, warm=None, worker_vars=None, baseline_kernel=None, timing_ci=None,
                       timing_min_calls=10, incumbent_s=None, slower_factor=2.0, cpu_memory_cap=None, eager_seconds=None,
-                      compile_ahead=True, kill_floor_s=None, kill_factor=None, cost_limit_s=None):
+                      compile_ahead=True, kill_floor_s=None, kill_factor=None, cost_limit_s=None, race=False):
     """Evaluates a candidate's (kernel, reference, label) cases in ONE worker process, in order (the first one
     timed): one Python, torch and CUDA start-up for all of them. The worker's timeout is `timeout` per case. A case that times out or crashes ends the worker; the cases after it are
     reported as not run (status crash or timeout, like the case that ended it: the candidate fails either way).
@@ -213,7 +213,9 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
     Triton compiles at the first launch, under the lock, as before compile ahead existed (the tests' contrast).
     `kill_floor_s`, `kill_factor`: the kill bound's (kill_bound; None: KILL_FLOOR_S, KILL_FACTOR), with `incumbent_s`.
     `cost_limit_s`: the roofline measures the workload's cost (measured_cost) only when the case's float64 reference
-    took at most this many seconds, else the static COST stands (None: always measured)."""
+    took at most this many seconds, else the static COST stands (None: always measured). `race` (with `incumbent_s`):
+    the timed case is timed first and, when clearly slower than the incumbent, recorded `slower_unchecked` without
+    its checks, the other cases not run (worker.Worker.race; docs/gpu-harness.md, "Racing")."""
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     common = {"trials": trials, "seed": seed, "device": device, "warmup": warmup, "eager_calls": eager_calls,
@@ -223,7 +225,7 @@ def evaluate_together(cases, timeout=60.0, seed=None, device="cuda", trials=5, t
               "fresh_if_faster_than": fresh_if_faster_than, "timing_ci": timing_ci,
               "timing_min_calls": timing_min_calls, "incumbent_s": incumbent_s, "slower_factor": slower_factor,
               "cpu_memory_cap": cpu_memory_cap, "eager_seconds": eager_seconds, "compile_ahead": compile_ahead,
-              "cost_limit_s": cost_limit_s}
+              "cost_limit_s": cost_limit_s, "race": bool(race and incumbent_s)}
     job = dict(common, cases=[
         dict({"kernel": os.path.abspath(k), "reference": os.path.abspath(r), "label": label,
               "timing_calls": timing_calls if i == 0 else 0, "eager_s": eager_s if i == 0 else None,

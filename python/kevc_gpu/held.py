@@ -6,9 +6,11 @@ held the lock, and on what. A `Ledger` follows the lock's mode (shared, exclusiv
 DeviceLock on every acquire, release and downgrade) and the part of the work running now (`part(name)`, nested: the
 innermost part is charged); each interval between two changes is charged to (mode, part), "other" when no part
 runs (Python between the parts: writing the phase file, building dicts, the lock calls themselves). Parts
-(`PARTS`): compile (Triton's JIT compile, counted by its hooks), inputs (drawing them), poison (poisoned outputs and
-input snapshots), kernel (the candidate's calls and their synchronisation), reference (the float64 reference:
-computed, or from the reference cache), compare (the comparisons and the input check), memory (returning cached
+(`PARTS`): compile (Triton's JIT compile, counted by its hooks), inputs (drawing them), poison (poisoned outputs),
+snapshot (the bitwise copy of a trial's inputs), kernel (the candidate's calls and their synchronisation), reference
+(the float64 reference computed), reference fetch (a reused reference taken from the reference cache: memory, or
+the disk tier copied to the device), compare (the comparisons and the input check), sanity (the racing order's
+scan of its sanity launch's outputs, worker.Worker.race), memory (returning cached
 blocks to the device), timing (warm-up, the L2 flush and the timed calls), baseline (the paired baseline's first
 launch), roofline (the measured cost and ceilings, cached after the first candidate), eager (the reference's eager
 path timed: not in a search).
@@ -22,8 +24,8 @@ device for CPU work.
 import contextlib
 import time
 
-PARTS = ("compile", "inputs", "poison", "kernel", "reference", "compare", "memory", "timing", "baseline", "roofline",
-         "eager", "other")
+PARTS = ("compile", "inputs", "poison", "snapshot", "kernel", "reference", "reference fetch", "compare", "sanity",
+         "memory", "timing", "baseline", "roofline", "eager", "other")
 
 
 class Ledger:

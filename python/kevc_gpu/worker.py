@@ -653,10 +653,12 @@ class Worker:
         from . import references
 
         def compute():
-            outputs, leeway = self.expected(values)
-            return _pack_leeway(self.torch, outputs, leeway, self.device)
-        packed, source = references.get(self.job["reference"], seed, dist, self.device, compute,
-                                        cache_dir=self.job.get("reference_cache"))
+            with self.ledger.part("reference"):  # computed: charged apart from the cache's fetch around it
+                outputs, leeway = self.expected(values)
+                return _pack_leeway(self.torch, outputs, leeway, self.device)
+        with self.ledger.part("reference fetch"):
+            packed, source = references.get(self.job["reference"], seed, dist, self.device, compute,
+                                            cache_dir=self.job.get("reference_cache"))
         counts = self.result.setdefault("reference_cache", {"memory": 0, "disk": 0, "computed": 0})
         counts[source] += 1
         return _unpack_leeway(packed)
@@ -674,9 +676,11 @@ class Worker:
         if not self.sliced(label or "trial %d" % number, held_later=inputs + outputs):
             with harness_work("the float64 reference"), self.ledger.part("reference"):
                 expected, leeway = self.reference_for(values, seed, dist, reuse)
-        with harness_work("input snapshots and poisoned outputs"), self.ledger.part("poison"):
-            outs = self.inp.poisoned(self.results, self.device)
-            snapshot = {k: v.clone() for k, v in values.items()} if self.snapshot_fits(inputs) else None
+        with harness_work("input snapshots and poisoned outputs"):
+            with self.ledger.part("poison"):
+                outs = self.inp.poisoned(self.results, self.device)
+            with self.ledger.part("snapshot"):
+                snapshot = {k: v.clone() for k, v in values.items()} if self.snapshot_fits(inputs) else None
         args = dict(self.inp.kernel_arguments(self.params, values))
         args.update(outs)
         self.call(args)
@@ -1006,9 +1010,93 @@ class Worker:
         return StopRule(ci=ci, min_calls=int(self.job.get("timing_min_calls") or 10), incumbent=incumbent,
                         factor=float(self.job.get("slower_factor") or 2.0))
 
-    def timing(self):
+    # -- racing (docs/gpu-harness.md, "Racing") ------------------------------------------------------------------
+    def racing(self):
+        """Whether this case is raced: the job asks for it (`race`, the search's default after its first
+        evaluations), it has an incumbent to race against and it is the timed case."""
+        return bool(self.job.get("race") and self.job.get("incumbent_s") and self.job.get("timing_calls", 50) > 0)
+
+    def race(self):
+        """The racing order: one sanity launch on the timing's inputs (prepare_timing's call, its outputs scanned:
+        sanity_failure), then the timed calls (with the `slower` stop rule), then the checks only for a candidate
+        that could become the best. Returns True when the candidate is clearly slower than the incumbent
+        (cannot_become_best: its median more than `slower_factor` times it): it is recorded `slower_unchecked`,
+        timed and never checked, and can never be a result. Otherwise every check runs, after the timing: the
+        trials (checks(), with its retry alone on out-of-memory), then after_timing (the fresh trial, the
+        revalidation). A candidate failing the sanity scan is not raced: the full protocol, in its usual order,
+        classifies it. The result's `race` says what happened."""
+        self.prepare()
+        if self.setup_failure is not None:
+            raise self.setup_failure
+        with self.holding_device("shared"):
+            self.prepare_timing()
+            insane = self.sanity_failure(self.timing_setup[1]) if self.timing_setup else "no timing set-up"
+        if insane:
+            self.result["race"] = {"sanity": insane, "timed": False}
+            self.timing_setup = None  # the full protocol sets the timing up again, on its trials' inputs
+            self.release_cached_memory()
+            return False
+        self.release_cached_memory()
+        self.timing(after=False)
+        why = self.cannot_become_best()
+        self.result["race"] = {"sanity": "passed", "timed": True, "slower": why}
+        if why:
+            if self.lock.mode == "shared":
+                self.lock.release_shared()
+            return True
+        # At or near the incumbent: the full protocol, every trial and the revalidation, before it can be ok. The
+        # timing's buffers are dropped first, so that the trials hold no more memory than in the usual order (the
+        # footprint the pool admitted this evaluation by); the revalidation draws into the last trial's inputs, as
+        # in the usual order, with outputs poisoned afresh.
+        self.timing_setup = None
+        self.release_cached_memory(collect=False)
+        self.checks(timing_setup=False)  # in the timing's downgraded hold: no new queue for the device
+        if self.lock.mode != "shared":
+            self.wait_for_device("shared")
+        try:
+            values = self.last_values
+            with harness_work("the revalidation's outputs"), self.ledger.part("poison"):
+                outs = self.inp.poisoned(self.results, self.device)
+            self.after_timing(values, outs, self.job.get("timing_calls", 50))
+        finally:
+            if not self.keep_shared:
+                self.lock.release_shared()
+        if not self.keep_shared:
+            self.flush_references()
+        return False
+
+    def sanity_failure(self, outs):
+        """The racing order's scan of the sanity launch's outputs (poisoned before the call), or None when they look
+        written: a float output with a NaN or an infinity (the poison is NaN: unwritten elements, or garbage), an
+        integer or bool output still all poison. One synchronisation for every output. Inputs are drawn from the
+        normal distribution inside the spec's domains, so a correct kernel's outputs are finite there; where they
+        are not, the candidate is checked in full, which is the safe side."""
+        torch = self.torch
+        names, flags = [], []
+        with self.ledger.part("sanity"):
+            for r in self.results:
+                o = outs[r["name"]]
+                if o.numel() == 0:
+                    continue
+                if o.dtype.is_floating_point:
+                    flags.append((~torch.isfinite(o)).any())
+                    names.append("%s has non-finite or unwritten elements" % r["name"])
+                else:
+                    poison = self.inp.poison_(torch.empty(1, dtype=o.dtype, device=o.device))
+                    if o.dtype == torch.bool:  # compared as bytes: the poison byte is no valid bool
+                        o, poison = o.contiguous().view(torch.uint8), poison.view(torch.uint8)
+                    flags.append(torch.eq(o.reshape(-1), poison).all())
+                    names.append("%s is still all poison (never written)" % r["name"])
+            if not flags:
+                return None
+            bad = torch.stack([f.to(flags[0].device) for f in flags]).tolist()
+        failures = [n for n, b in zip(names, bad) if b]
+        return "; ".join(failures) or None
+
+    def timing(self, after=True):
         """The timed calls with the GPU to itself (exclusive), then, downgraded to shared without letting another
-        timing in, what comes after them (after_timing)."""
+        timing in, what comes after them (after_timing). `after=False` (the racing order): the timed calls only,
+        the hold left shared for the caller."""
         calls = self.job.get("timing_calls", 50)
         if calls <= 0 or self.timing_setup is None:
             return
@@ -1037,6 +1125,8 @@ class Worker:
             self.ledger.pop("timing")
             self.lock.downgrade()
         baseline = fn = None  # the baseline's outputs: memory the revalidation may need
+        if not after:
+            return
         try:
             self.after_timing(values, outs, calls)
         finally:
@@ -1236,9 +1326,10 @@ class Worker:
         self.result["roofline"] = roof
 
     # -- main ------------------------------------------------------------------------------------------------
-    def checks(self):
+    def checks(self, timing_setup=True):
         """Set-up and the correctness trials, under the shared lock: other workers' checks run at the same time;
-        in the same hold, the timing's set-up (prepare_timing: one launch of the timed path, the baseline's load and
+        in the same hold (unless `timing_setup` is False: the racing order set it up before), the timing's set-up
+        (prepare_timing: one launch of the timed path, the baseline's load and
         compile), so that the exclusive hold that follows is only timed calls.
         Their memory adds up (attention at B=4, H=32, S=2048: a float64 reference of ~20 GB per worker), so an
         out-of-memory error there is the concurrency's, not the candidate's: the worker frees what it holds and
@@ -1254,7 +1345,8 @@ class Worker:
                 raise self.setup_failure
             with self.holding_device("shared"):
                 self.trials()
-                self.prepare_timing()
+                if timing_setup:
+                    self.prepare_timing()
             # After the hold: gc.collect() is CPU work, returning blocks to the driver and writing the references
             # computed to the disk cache need no lock.
             self.release_cached_memory()
@@ -1282,7 +1374,8 @@ class Worker:
                 if not hasattr(self, "kernel"):
                     self.setup()
                 self.trials()
-                self.prepare_timing()
+                if timing_setup:
+                    self.prepare_timing()
         except HarnessOutOfMemory as e:
             raise Failure("harness_error", "out of memory in the harness's own work (%s), also with the device to "
                           "itself; first attempt: %s" % (e, reason[:200]))
@@ -1326,11 +1419,16 @@ class Worker:
         held.set_current(self.ledger)
         held.install_compile_hooks()
         try:
-            self.checks()
-            if self.job.get("timing_calls", 50) > 0:
-                self.timing()  # timed calls, eager timing and ceilings own the GPU (exclusive); the rest is shared
-            self.result["status"] = "flagged" if self.result["flags"] else "ok"
-            self.result["reason"] = "; ".join(self.result["flags"])
+            if self.racing() and self.race():
+                self.result["status"] = "slower_unchecked"
+                self.result["reason"] = "timed, not checked: %s" % self.result["race"]["slower"]
+            else:
+                if not self.result.get("race", {}).get("timed"):
+                    self.checks()
+                    if self.job.get("timing_calls", 50) > 0:
+                        self.timing()  # timed calls own the GPU (exclusive); the rest is shared
+                self.result["status"] = "flagged" if self.result["flags"] else "ok"
+                self.result["reason"] = "; ".join(self.result["flags"])
             code = 0
         except Failure as f:
             self.result["status"] = f.status
@@ -1462,6 +1560,15 @@ def run_cases(job, result_path, warm=False):
             code = w.run()
             if code != 0 or w.result.get("status") == "crash":
                 return code or 3
+            if w.result.get("status") == "slower_unchecked":
+                # Racing: the timed case lost clearly; the other cases are checks only, and nothing unchecked is
+                # ever a result, so they are not run (their result says so).
+                for later in workers[i + 1:]:
+                    later.resume()
+                    later.result.update(status="slower_unchecked", reason="not run: the timed case was clearly "
+                                        "slower than the incumbent (racing)")
+                    later.phase("done")
+                return 0
             try:
                 import torch
                 if torch.cuda.is_available():

@@ -102,6 +102,10 @@ def test_a_candidates_cases_queue_twice_and_the_held_time_is_the_locks(tmp_path,
         assert abs(ledger - traced[mode]) <= 0.05 + 0.1 * traced[mode], (mode, ledger, traced, results[0]["lock_held"])
     assert timed["lock_held"]["exclusive: timing"] > 0 and timed["lock_held"]["shared: kernel"] > 0
     assert checked["lock_held"]["shared: compare"] > 0
+    # A trial's parts apart (issue 17: where a trial's time goes): inputs, poisoned outputs, the input snapshot,
+    # the kernel, the reference (computed here: nothing reused) and the comparison.
+    for part in ("inputs", "poison", "snapshot", "kernel", "reference", "compare"):
+        assert "shared: " + part in checked["lock_held"], (part, checked["lock_held"])
     # Nothing compiles on the CPU (torch-only modules): no count, under a lock or not.
     assert not any(r["compiles"] for r in results)
 
