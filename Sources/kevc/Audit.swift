@@ -35,6 +35,8 @@ struct Audit: ParsableCommand {
   @Option(help: "Audit this trace (text or JSON) instead of a default schedule (one spec).")
   var schedule: String?
 
+  @OptionGroup var contract: ContractOptions
+
   @Option(help: "Targets whose common limits apply: cuda:90, hip:gfx942 or both (comma-separated).")
   var targets: String = "cuda:90,hip:gfx942"
 
@@ -66,7 +68,7 @@ struct Audit: ParsableCommand {
         }
         let src = SourceFile(path: input, text: String(decoding: data, as: UTF8.self))
         sources.append(src)
-        let kernel = try Compiler.compile(CompileRequest(source: src, kind: .spec, stages: [.ir])).kernel
+        let kernel = try Compiler.compile(try contract.request(src, kind: .spec, stages: [.ir])).kernel
         var dims: [String: Int] = [:]
         if let overrides {
           dims = overrides
