@@ -76,6 +76,7 @@ struct Audit: ParsableCommand {
           for d in kernel.dims { if let b = d.benchValue { dims[d.name] = b } }
         }
         let bound = try kernel.binding(dims, location: SourceLocation(file: "--shape", line: 1, column: 1))
+        if given == nil { try checkSketch(s, allowedFor: bound, at: here) }
         let trace = given ?? DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
         let scheduled: Kernel
         do { scheduled = try trace.apply(to: bound) } catch { throw DiagnosticError(error.diagnostic) }

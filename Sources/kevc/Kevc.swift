@@ -3,6 +3,7 @@ import Foundation
 import KevcBasic
 import KevcCuTe
 import KevcDriver
+import KevcIR
 import KevcTransforms
 
 /// The `kevc` command line: a thin layer over KevcDriver.
@@ -220,6 +221,17 @@ struct ContractOptions: ParsableArguments {
     r.matmulPrecision = try value()
     return r
   }
+}
+
+/// A sketch the kernel's accuracy contract does not allow (`split-bf16x3` under `highest`) is an error, not a
+/// schedule that silently drops its precision: `kevc.driver.sketch-beyond-matmul-precision`.
+func checkSketch(_ sketch: GPUSketch, allowedFor kernel: Kernel, at location: SourceLocation) throws(DiagnosticError) {
+  guard !sketch.isAllowed(under: kernel.matmulPrecision) else { return }
+  throw DiagnosticError(
+    .error(
+      DiagnosticID("driver", "sketch-beyond-matmul-precision"),
+      "sketch '\(sketch.name)' needs matmul_precision high or medium; the kernel asks for \(kernel.matmulPrecision) "
+        + "(the spec's `matmul_precision` line or --matmul-precision)", at: location))
 }
 
 struct StageList: ExpressibleByArgument {

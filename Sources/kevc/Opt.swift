@@ -84,6 +84,7 @@ struct Opt: ParsableCommand {
                 DiagnosticID("driver", "unknown-sketch"),
                 "unknown sketch '\(name)'; available: \(GPUSketch.names)", at: here))
           }
+          try checkSketch(s, allowedFor: bound, at: here)
           let capability = try gpu.map { n throws(DiagnosticError) in try gpuCapability(n, at: here) } ?? .portable
           trace = DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
         default:

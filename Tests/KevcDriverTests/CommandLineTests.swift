@@ -234,6 +234,11 @@ import Testing
         unknown.status != 0 && unknown.stderr.contains("--matmul-precision:1:1: error: unknown matmul precision 'low'; available: highest, high, medium [kevc.driver.unknown-matmul-precision]"),
         "\(command): \(unknown.stderr)")
     }
+    // A sketch beyond the contract is an error, not a schedule that silently drops its precision.
+    let sketch = try runKevc(opt + ["--sketch", "split-bf16x3"])
+    #expect(sketch.status != 0 && sketch.stderr.contains("[kevc.driver.sketch-beyond-matmul-precision]"), "\(sketch.stderr)")
+    let sketchHigh = try runKevc(opt + ["--sketch", "split-bf16x3", "--matmul-precision", "high"])
+    #expect(sketchHigh.status == 0 && sketchHigh.stdout.contains(" precision(bf16x3)"), "\(sketchHigh.stderr)")
     let search = try runKevc(["search", "--help"])
     #expect(search.stdout.contains("--matmul-precision"))
   }
