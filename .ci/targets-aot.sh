@@ -39,6 +39,12 @@ drain() {
 }
 check() { python3 -m kevc_gpu.hip_host_check --kevc "$KEVC" "$@" | tail -1; }
 bench_shape() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
+# The accuracy contract a hand trace's dot precisions need (a schedule never raises the kernel's matmul_precision):
+# `--matmul-precision medium` for bf16 operands, `high` for one tf32 pass or bf16x3, nothing otherwise.
+contract_of() {
+  if grep -qE 'precision\([^,]+, *bf16\)' "$1"; then echo "--matmul-precision medium"
+  elif grep -qE 'precision\([^,]+, *(tf32|bf16x3)\)' "$1"; then echo "--matmul-precision high"; fi
+}
 for s in $specs; do
   n=$(echo "${s#specs/}" | tr / . | sed 's/\.kev$//')
   step "hip gfx942: $s failed" "$KEVC" compile "$s" --target hip --check-aot gfx942 -o "$work/$n.hip"
@@ -71,15 +77,17 @@ done
 # instructions, the plan's `mfma`), the results compared at bf16's tolerance (the module's "tolerance" entry).
 for mode in "" "--mfma"; do
   step "hip host check matmul.bf16_operands $mode failed" check --threads $mode --trials 1 --shape M=256,N=200,K=70 \
-    specs/matmul.kev --schedule lowering/triton/traces/matmul.bf16_operands.trace
+    specs/matmul.kev --schedule lowering/triton/traces/matmul.bf16_operands.trace --matmul-precision medium
 done
 # CuTe traces (lowering/cute/traces/SPEC.NAME.trace): the tf32 dot through cute.gemm, at the spec's default and
 # bench shapes (at the bench shape its operands are copied by cp.async).
 for t in lowering/cute/traces/*.trace; do
   n=$(basename "$t" .trace)
   s="specs/${n%%.*}.kev"
-  step "cute: $t failed" "$KEVC" compile "$s" --target cute --schedule "$t" -o "$work/trace.$n.cute.py"
-  step "cute: $t at the bench shape failed" "$KEVC" compile "$s" --target cute --schedule "$t" \
+  # shellcheck disable=SC2046  # the contract's option is two words, or none
+  step "cute: $t failed" "$KEVC" compile "$s" --target cute --schedule "$t" $(contract_of "$t") -o "$work/trace.$n.cute.py"
+  # shellcheck disable=SC2046
+  step "cute: $t at the bench shape failed" "$KEVC" compile "$s" --target cute --schedule "$t" $(contract_of "$t") \
     --shape "$(bench_shape "$s")" -o "$work/trace.$n.bench.cute.py"
 done
 # The dots at their default and bench shapes on both instructions: wgmma (the default for sm_90a; 1 and 2

@@ -68,7 +68,7 @@ public enum AgentMemory {
     throws -> MemoryEntry?
   {
     let source = SourceFile(path: input.specPath, text: input.specText)
-    let front = try Compiler.compile(CompileRequest(source: source, kind: input.kind, stages: [.ir])).kernel
+    let front = try Compiler.compile(CompileRequest(source: source, kind: input.kind, stages: [.ir], matmulPrecision: input.matmulPrecision)).kernel
     let bound = try front.binding(input.shape, location: .unknown)
     let cost = WorkloadCost(bound)
     let t = try db.targets().first { $0.id == targetID }

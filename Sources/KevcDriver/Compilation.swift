@@ -34,6 +34,9 @@ public struct CompileRequest: Sendable {
   /// CuTe only: the matrix instruction of a `dot` (`--cute-mma`): SM80 `mma.sync` atoms, Hopper's `wgmma`, or
   /// `auto`: from the architecture (`CuTeMMA.resolved(archs:)` with `aotTargets`).
   public var cuteMMA: CuTeMMA = .auto
+  /// `--matmul-precision`: the accuracy contract of the kernel's f32 contractions, overriding the spec's (or the
+  /// IR's) `matmul_precision`; nil keeps the input's.
+  public var matmulPrecision: MatmulPrecision?
   /// The C symbol of the entry point (`--name`); nil keeps the kernel's name (the JIT's lookups, the goldens).
   /// `kevc compile` passes `--name` or `Compiler.defaultSymbol`, which differs between shapes.
   public var symbol: String?
@@ -51,8 +54,9 @@ public struct CompileRequest: Sendable {
 
   public init(
     source: SourceFile, kind: InputKind, shapeOverrides: [String: Int] = [:], stages: Set<Stage>,
-    optimizationLevel: Int = 3, schedule: Trace? = nil
+    optimizationLevel: Int = 3, schedule: Trace? = nil, matmulPrecision: MatmulPrecision? = nil
   ) {
+    self.matmulPrecision = matmulPrecision
     self.source = source
     self.kind = kind
     self.shapeOverrides = shapeOverrides
@@ -112,6 +116,7 @@ public enum Compiler {
       kernel = try IRParser.parse(request.source)
       observer?("parse-ir", true, IRPrinter.print(kernel))
     }
+    if let contract = request.matmulPrecision { kernel.matmulPrecision = contract }
     let problems = Verifier.verify(kernel) + ScheduleVerifier.verify(kernel)
     if !problems.isEmpty { throw DiagnosticError(problems) }
     keep(.ir, IRPrinter.print(kernel))

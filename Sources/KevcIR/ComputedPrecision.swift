@@ -3,8 +3,10 @@ import KevcBasic
 /// The precision a result was computed in: the least precise float type that any value feeding it was rounded to
 /// or computed in (the type of an operation, the target of a cast, a definition's dtype, a reduction's
 /// accumulator), following loads through the definitions they read. Inputs and constants are exact and do not
-/// count; a `dot` whose schedule reads its operands in a reduced precision (`precision(y, tf32)`) counts that
-/// precision. `f64(sum<f32>(k) x[k])` is computed in f32, so its f64 result is compared with f32's tolerance
+/// count. An f32 contraction (`DotPattern.isF32Contraction`, what `precision(y, p)` applies to) counts the
+/// precision the kernel's accuracy contract allows (`Kernel.matmulPrecision`: f32 under `highest`, tf32's, i.e.
+/// f16's, under `high`, bf16 under `medium`), whatever input precision its schedule chose: the contract, not the
+/// schedule, decides what counts as correct. `f64(sum<f32>(k) x[k])` is computed in f32, so its f64 result is compared with f32's tolerance
 /// (`Comparison.compare(..., tolerance:)`); `sum<f64>(k) f64(x[k])` is computed in f64.
 public enum ComputedPrecision {
   /// Float types from the most to the least precise (by the comparison's tolerance).
@@ -30,12 +32,10 @@ public enum ComputedPrecision {
       guard seen.insert(name).inserted, let d = kernel.definitions.first(where: { $0.name == name }) else { continue }
       note(d.dtype)
       note(d.reduction?.accumulator)
-      // A dot's operands read in a reduced precision on the matrix unit (`precision(y, tf32)`): tf32 keeps f16's
-      // 10 mantissa bits, bf16 its own 7; tf32x3 and bf16x3 (three passes of split operands) keep f32's tolerance.
-      switch d.schedule?.dotPrecision {
-      case .tf32?: note(.f16)
-      case .bf16?: note(.bf16)
-      case .tf32x3?, .bf16x3?, nil: break
+      // An f32 contraction's operands may be read in any precision the contract allows (tf32 keeps f16's 10
+      // mantissa bits, bf16 its own 7); under `highest` that is f32's tolerance, already noted by the accumulator.
+      if kernel.matmulPrecision != .highest, DotPattern.isF32Contraction(d, in: kernel) {
+        note(kernel.matmulPrecision.contractionTolerance)
       }
       for e in d.expressions {
         e.forEach { node in

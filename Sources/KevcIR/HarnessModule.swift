@@ -63,11 +63,13 @@ public enum HarnessModule {
     return s
   }
 
-  /// The metadata's `"tolerance"` entry of every GPU target: results that a dot with a reduced input precision
-  /// (`precision(y, tf32 | bf16)`) feeds are compared with that precision's tolerance (the harness takes the coarser
-  /// of this and the reference's); empty where no dot has one.
+  /// The metadata's `"tolerance"` entry of every GPU target: results that an f32 contraction feeds are compared
+  /// with the tolerance of the kernel's accuracy contract (`matmul_precision`; `ComputedPrecision`), whatever input
+  /// precision the schedule chose (the harness takes the coarser of this and the reference's); empty under
+  /// `highest` where no dot has an input precision (the entry would say what the reference does).
   public static func tolerance(_ kernel: Kernel) -> String {
-    guard kernel.definitions.contains(where: { $0.schedule?.dotPrecision != nil }) else { return "" }
+    guard kernel.matmulPrecision != .highest || kernel.definitions.contains(where: { $0.schedule?.dotPrecision != nil })
+    else { return "" }
     let entries = kernel.results.map { r in
       let t = ComputedPrecision.of(r.name, in: kernel).map { ComputedPrecision.coarser($0, r.dtype) } ?? r.dtype
       return "\(pyString(r.name)): \(pyString(t.rawValue))"

@@ -114,6 +114,17 @@ private struct Parser {
     try expect("->", "after the parameters")
     try expect("(", "before the results")
     let results = try paramList()
+    var matmulPrecision = MatmulPrecision.highest
+    if isWord("matmul_precision") {
+      advance()
+      try expect("(", "after 'matmul_precision'")
+      guard case .ident(let p) = current.kind, let value = MatmulPrecision(rawValue: p) else {
+        throw error("expected a matmul precision (\(MatmulPrecision.spellings)), found \(current.describe)")
+      }
+      advance()
+      try expect(")", "after the matmul precision")
+      matmulPrecision = value
+    }
     try expect("{", "before the kernel's body")
     var dims: [Dim] = []
     if isWord("dims") {
@@ -137,7 +148,7 @@ private struct Parser {
     try expectEnd()
     return Kernel(
       name: name, dims: dims, params: params, results: results, definitions: definitions, location: start.location,
-      constraints: constraints)
+      constraints: constraints, matmulPrecision: matmulPrecision)
   }
 
   /// `require SIZE == SIZE for NAME in %T[INT], %T[INT]`.

@@ -10,7 +10,10 @@ public enum IRPrinter {
     out += kernel.params.map(param).joined(separator: ", ")
     out += ") -> ("
     out += kernel.results.map(param).joined(separator: ", ")
-    out += ") {\n"
+    out += ")"
+    // The accuracy contract of f32 contractions, only when it is not the default (`highest`).
+    if kernel.matmulPrecision != .highest { out += " matmul_precision(\(kernel.matmulPrecision.rawValue))" }
+    out += " {\n"
     if !kernel.dims.isEmpty {
       out += "  dims " + kernel.dims.map(dim).joined(separator: ", ") + "\n"
     }

@@ -30,10 +30,13 @@ public struct Kernel: Hashable, Codable, Sendable {
   /// Sizes that the spec's range inference found must be equal (e.g. `k` indexes both `x: [M, K]` and
   /// `w: [J, N]`, so `K == J`); `binding` checks them for each shape (ShapeBinding.swift).
   public var constraints: [ShapeConstraint]
+  /// The user's accuracy contract for its f32 contractions (the spec's `matmul_precision` line or
+  /// `--matmul-precision`): which input precisions a `dot` may use and the tolerance its results are checked at.
+  public var matmulPrecision: MatmulPrecision
 
   public init(
     name: String, dims: [Dim], params: [Param], results: [Param], definitions: [Definition],
-    location: SourceLocation = .unknown, constraints: [ShapeConstraint] = []
+    location: SourceLocation = .unknown, constraints: [ShapeConstraint] = [], matmulPrecision: MatmulPrecision = .highest
   ) {
     self.name = name
     self.dims = dims
@@ -42,6 +45,24 @@ public struct Kernel: Hashable, Codable, Sendable {
     self.definitions = definitions
     self.location = location
     self.constraints = constraints
+    self.matmulPrecision = matmulPrecision
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case name, dims, params, results, definitions, location, constraints, matmulPrecision
+  }
+
+  /// The JSON form; a kernel written before the contract existed (no `matmulPrecision` key) is `highest`.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    name = try c.decode(String.self, forKey: .name)
+    dims = try c.decode([Dim].self, forKey: .dims)
+    params = try c.decode([Param].self, forKey: .params)
+    results = try c.decode([Param].self, forKey: .results)
+    definitions = try c.decode([Definition].self, forKey: .definitions)
+    location = try c.decode(SourceLocation.self, forKey: .location)
+    constraints = try c.decode([ShapeConstraint].self, forKey: .constraints)
+    matmulPrecision = try c.decodeIfPresent(MatmulPrecision.self, forKey: .matmulPrecision) ?? .highest
   }
 }
 

@@ -81,6 +81,37 @@ public enum DotPrecision: String, Hashable, Codable, Sendable, CaseIterable {
     }
   }
 
+  /// The least accurate contract that allows this input precision: `tf32x3` keeps about f32's accuracy
+  /// (`highest`), `tf32` and `bf16x3` are PyTorch's `high`, `bf16` its `medium`.
+  public var requiredMatmulPrecision: MatmulPrecision {
+    switch self {
+    case .tf32x3: return .highest
+    case .tf32, .bf16x3: return .high
+    case .bf16: return .medium
+    }
+  }
+
+  /// Whether the contract `contract` allows this input precision: the one predicate the transform's legality,
+  /// the search's proposals, the agent's schema and the default schedules share.
+  public func isAllowed(under contract: MatmulPrecision) -> Bool {
+    contract.allows(requiredMatmulPrecision)
+  }
+
+  /// The fastest input precision `contract` allows, which rule 4 of the default GPU schedule gives a compute-bound
+  /// f32 contraction: `highest` three tf32 passes (`tf32x3`), `high` one tf32 pass, `medium` one bf16 pass.
+  public static func fastest(under contract: MatmulPrecision) -> DotPrecision {
+    switch contract {
+    case .highest: return .tf32x3
+    case .high: return .tf32
+    case .medium: return .bf16
+    }
+  }
+
+  /// The input precisions `contract` allows, in `allCases` order.
+  public static func allowed(under contract: MatmulPrecision) -> [DotPrecision] {
+    allCases.filter { $0.isAllowed(under: contract) }
+  }
+
   /// Whether each operand is split into a high and a low part summed over three matrix-unit passes (hi*hi + hi*lo
   /// + lo*hi) to keep f32's tolerance: `tf32x3` and `bf16x3`.
   public var splitsOperands: Bool {

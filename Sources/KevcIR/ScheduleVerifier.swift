@@ -77,6 +77,11 @@ public enum ScheduleVerifier {
         error(d, "padding must give one non-negative amount per dimension")
       }
       if s.dotPrecision != nil, !s.isDot { error(d, "a precision is set but the definition is not a 'dot'") }
+      // IR read back (`-x ir`, a kernel whose contract an override changed) cannot carry a precision beyond the
+      // kernel's accuracy contract that `precision(y, p)` would refuse.
+      if let p = s.dotPrecision, !p.isAllowed(under: kernel.matmulPrecision) {
+        error(d, "precision(\(p.rawValue)) is beyond the kernel's matmul_precision \(kernel.matmulPrecision.rawValue)")
+      }
       if let g = s.programGroup, g < 1 || g > 1024 { error(d, "program group \(g) is outside 1 ... 1024") }
       if let p = s.persistentPrograms, p < 1 || p > 1 << 20 { error(d, "\(p) persistent programs, outside 1 ... 2^20") }
       if let w = s.computeWith {

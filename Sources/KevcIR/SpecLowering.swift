@@ -53,6 +53,7 @@ public enum SpecDiagnostic {
   public static let invalidDomain = id("invalid-domain")
   public static let literalRange = id("literal-range")
   public static let unsupportedNesting = id("unsupported-nesting")
+  public static let duplicateMatmulPrecision = id("duplicate-matmul-precision")
 }
 
 /// Thrown after a statement's diagnostic is recorded; the statement is skipped.
@@ -166,7 +167,7 @@ struct SpecLowerer {
         for b in bindings where !dimLocations.keys.contains(b.name) && tensors[b.name] == nil {
           addDim(b.name, at: b.location)
         }
-      case .bench: break
+      case .bench, .matmulPrecision: break
       case .definition(let d):
         for a in d.axes { if let e = a.extent { _ = size(e) } }
         if definitionSites[d.name] == nil { definitionSites[d.name] = d.location }
@@ -180,10 +181,19 @@ struct SpecLowerer {
       }
     }
 
+    var matmulPrecision: (value: MatmulPrecision, location: SourceLocation)? = nil
     for s in k.statements {
       switch s {
       case .dims(let bindings, _): bind(bindings, bench: false)
       case .bench(let bindings, _): bind(bindings, bench: true)
+      case .matmulPrecision(let value, let location):
+        if let previous = matmulPrecision {
+          report(
+            SpecDiagnostic.duplicateMatmulPrecision, "the kernel's matmul precision is set twice",
+            at: location, notes: [.init("first set here", at: previous.location)])
+        } else {
+          matmulPrecision = (value, location)
+        }
       case .definition(let d): define(d)
       }
     }
@@ -195,7 +205,7 @@ struct SpecLowerer {
     let dims = dimOrder.map { Dim(name: $0, value: dimValues[$0], benchValue: benchValues[$0]) }
     return Kernel(
       name: k.name, dims: dims, params: params, results: results, definitions: definitions, location: k.location,
-      constraints: constraints)
+      constraints: constraints, matmulPrecision: matmulPrecision?.value ?? .highest)
   }
 
   /// Every identifier the spec uses, so that hoisted definitions get fresh names.
@@ -233,6 +243,7 @@ struct SpecLowerer {
     for s in k.statements {
       switch s {
       case .dims(let b, _), .bench(let b, _): for x in b { usedNames.insert(x.name) }
+      case .matmulPrecision: break
       case .definition(let d):
         usedNames.insert(d.name)
         for a in d.axes { usedNames.insert(a.name) }

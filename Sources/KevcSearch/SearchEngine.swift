@@ -122,7 +122,13 @@ public struct SearchInput: Sendable {
   public var kind: InputKind
   /// `--shape` overrides; the rest of the dims come from the spec's dims line.
   public var shape: [String: Int]
-  public init(specPath: String, specText: String, kind: InputKind, shape: [String: Int]) {
+  /// `--matmul-precision`: the accuracy contract of the spec's f32 contractions, overriding its line; nil keeps
+  /// the spec's. Part of the workload's identity (the kernel's IR carries it).
+  public var matmulPrecision: MatmulPrecision?
+  public init(
+    specPath: String, specText: String, kind: InputKind, shape: [String: Int], matmulPrecision: MatmulPrecision? = nil
+  ) {
+    self.matmulPrecision = matmulPrecision
     self.specPath = specPath
     self.specText = specText
     self.kind = kind
@@ -264,7 +270,7 @@ public final class SearchEngine {
   /// runs recorded.
   func prepare() throws {
     let source = SourceFile(path: input.specPath, text: input.specText)
-    front = try Compiler.compile(CompileRequest(source: source, kind: input.kind, stages: [.ir])).kernel
+    front = try Compiler.compile(CompileRequest(source: source, kind: input.kind, stages: [.ir], matmulPrecision: input.matmulPrecision)).kernel
     bound = try front.binding(input.shape, location: SourceLocation(file: "--shape", line: 1, column: 1))
     cost = WorkloadCost(bound)
     workload = try db.workload(
@@ -612,6 +618,7 @@ public final class SearchEngine {
       secondsPerRepeat: options.secondsPerRepeat, repeats: options.repeats,
       timingLock: FileManager.default.temporaryDirectory.appendingPathComponent("kevc-timing-\(getuid()).lock").path)
     request.target = options.target
+    request.matmulPrecision = input.matmulPrecision
     request.caseTimeout = options.caseTimeout
     request.fault = options.faults[id]
     if options.target != "llvm" {

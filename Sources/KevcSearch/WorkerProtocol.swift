@@ -75,6 +75,9 @@ public struct WorkerRequest: Codable, Sendable {
   /// The baseline's trace (the default schedule): compiled at the workload shape and timed beside the candidate,
   /// interleaved call block by call block, so that its speedup compares two times measured together.
   public var baselineTrace: Trace?
+  /// `--matmul-precision`: the accuracy contract of the spec's f32 contractions, overriding its line; nil keeps
+  /// the spec's.
+  public var matmulPrecision: MatmulPrecision?
 
   public init(
     specPath: String, specText: String, kind: String, shape: [String: Int], trace: Trace, trials: Int = 3,
@@ -223,7 +226,7 @@ public enum WorkerEvaluation {
     let front: Kernel
     let bound: Kernel
     do {
-      front = try Compiler.compile(CompileRequest(source: source, kind: kind, stages: [.ir])).kernel
+      front = try Compiler.compile(CompileRequest(source: source, kind: kind, stages: [.ir], matmulPrecision: request.matmulPrecision)).kernel
       bound = try front.binding(request.shape, location: .unknown)
     } catch {
       return WorkerResult(status: .compileError, error: "front end: \(describe(error))")
@@ -251,7 +254,7 @@ public enum WorkerEvaluation {
       let compiled: CompileResult
       do {
         compiled = try Compiler.compile(
-          CompileRequest(source: source, kind: kind, shapeOverrides: shape, stages: [.llvm], schedule: request.trace))
+          CompileRequest(source: source, kind: kind, shapeOverrides: shape, stages: [.llvm], schedule: request.trace, matmulPrecision: request.matmulPrecision))
       } catch {
         let illegal = error.diagnostics.contains { TransformError.isIllegalStep($0.id) }
         return WorkerResult(
@@ -300,7 +303,7 @@ public enum WorkerEvaluation {
       if timedModule == nil {
         let compiled = try Compiler.compile(
           CompileRequest(
-            source: source, kind: kind, shapeOverrides: workloadShape, stages: [.llvm], schedule: request.trace))
+            source: source, kind: kind, shapeOverrides: workloadShape, stages: [.llvm], schedule: request.trace, matmulPrecision: request.matmulPrecision))
         if let k = compiled.boundKernel, let m = compiled.module { timedModule = (k, m) }
       }
       guard let (kernel, module) = timedModule else {
@@ -319,7 +322,7 @@ public enum WorkerEvaluation {
       var baseline: (jit: JITKernel, buffers: [[UInt8]])?
       if let trace = request.baselineTrace, trace != request.trace {
         let compiled = try Compiler.compile(
-          CompileRequest(source: source, kind: kind, shapeOverrides: workloadShape, stages: [.llvm], schedule: trace))
+          CompileRequest(source: source, kind: kind, shapeOverrides: workloadShape, stages: [.llvm], schedule: trace, matmulPrecision: request.matmulPrecision))
         if let k = compiled.boundKernel, let m = compiled.module { baseline = (try m.jit(), try argumentBuffers(k)) }
       }
       phases.enter("waiting for the timing lock")
@@ -506,7 +509,7 @@ public enum WorkerEvaluation {
     let kind = InputKind(rawValue: request.kind) ?? .spec
     let front: Kernel
     do {
-      front = try Compiler.compile(CompileRequest(source: source, kind: kind, stages: [.ir])).kernel
+      front = try Compiler.compile(CompileRequest(source: source, kind: kind, stages: [.ir], matmulPrecision: request.matmulPrecision)).kernel
       _ = try request.trace.apply(to: try front.binding(request.shape, location: .unknown))
     } catch let error as DiagnosticError {
       return WorkerResult(status: .illegal, error: describe(error))
@@ -523,7 +526,7 @@ public enum WorkerEvaluation {
       if labels.contains(label) { continue }
       do {
         var compileRequest = CompileRequest(
-          source: source, kind: kind, shapeOverrides: shape, stages: [.torchRef, stage], schedule: request.trace)
+          source: source, kind: kind, shapeOverrides: shape, stages: [.torchRef, stage], schedule: request.trace, matmulPrecision: request.matmulPrecision)
         compileRequest.target = target
         let compiled = try Compiler.compile(compileRequest)
         guard let k = compiled.artifacts[stage], let r = compiled.artifacts[.torchRef] else {
@@ -543,7 +546,7 @@ public enum WorkerEvaluation {
     var baselineModule: String?
     if let trace = request.baselineTrace, trace != request.trace {
       var compileRequest = CompileRequest(
-        source: source, kind: kind, shapeOverrides: request.shape, stages: [stage], schedule: trace)
+        source: source, kind: kind, shapeOverrides: request.shape, stages: [stage], schedule: trace, matmulPrecision: request.matmulPrecision)
       compileRequest.target = target
       if let k = (try? Compiler.compile(compileRequest))?.artifacts[stage] { baselineModule = String(decoding: k, as: UTF8.self) }
     }

@@ -99,6 +99,8 @@ public enum SpecStatement: Hashable, Sendable {
   case dims([SpecBinding], location: SourceLocation)
   /// `bench M = 8192, N = 4096`.
   case bench([SpecBinding], location: SourceLocation)
+  /// `matmul_precision high`: the accuracy contract of the kernel's f32 contractions (`MatmulPrecision`).
+  case matmulPrecision(MatmulPrecision, location: SourceLocation)
   case definition(SpecDefinition)
 }
 

@@ -11,6 +11,7 @@ public enum SpecParser {
   public static let literalRange = DiagnosticID("spec", "literal-range")
   public static let unknownType = DiagnosticID("spec", "unknown-type")
   public static let tooDeep = DiagnosticID("spec", "nesting-limit")
+  public static let unknownMatmulPrecision = DiagnosticID("spec", "unknown-matmul-precision")
 
   /// The deepest expression nesting accepted (parentheses, operator chains, calls).
   public static let maximumDepth = 200
@@ -409,10 +410,18 @@ private struct Parser {
 
   func looksLikeStatementStart(_ i: Int) -> Bool {
     let t = tokens[i]
-    if isKeyword(t, .dims) || isKeyword(t, .bench) { return true }
+    if isKeyword(t, .dims) || isKeyword(t, .bench) || isMatmulPrecisionLine(i) { return true }
     guard case .identifier = t.kind, i + 1 < tokens.count else { return false }
     let n = tokens[i + 1]
     return isPunct(n, .leftBracket) || isPunct(n, .assign)
+  }
+
+  /// `matmul_precision WORD` at token `i`: the word is not a keyword, so a definition of a tensor named
+  /// `matmul_precision` (followed by `[` or `=`) stays one.
+  func isMatmulPrecisionLine(_ i: Int) -> Bool {
+    guard case .identifier("matmul_precision") = tokens[i].kind, i + 1 < tokens.count else { return false }
+    if case .identifier = tokens[i + 1].kind { return true }
+    return false
   }
 
   mutating func parseStatement() throws(Abort) -> SpecStatement {
@@ -433,6 +442,17 @@ private struct Parser {
         bindings.append(SpecBinding(name: name, value: Int(value), location: location, valueLocation: v.location))
       } while eat(.comma)
       return isKeyword(t, .dims) ? .dims(bindings, location: t.location) : .bench(bindings, location: t.location)
+    }
+    if isMatmulPrecisionLine(index) {
+      advance()
+      let (word, location) = try identifier("a matmul precision")
+      guard let value = MatmulPrecision(rawValue: word) else {
+        error(
+          "unknown matmul precision '\(word)'; expected one of \(MatmulPrecision.spellings)", at: location,
+          id: SpecParser.unknownMatmulPrecision)
+        throw Abort()
+      }
+      return .matmulPrecision(value, location: t.location)
     }
     if case .keyword(let k) = t.kind {
       error("expected a definition, 'dims' or 'bench', found keyword '\(k.rawValue)'", at: t.location)

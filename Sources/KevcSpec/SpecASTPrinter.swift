@@ -24,6 +24,8 @@ public enum SpecASTPrinter {
         out.line(1, "dims \(bindings.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")) \(at(location))")
       case .bench(let bindings, let location):
         out.line(1, "bench \(bindings.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")) \(at(location))")
+      case .matmulPrecision(let value, let location):
+        out.line(1, "matmul_precision \(value) \(at(location))")
       case .definition(let d):
         let axes = d.axes.map { a in a.extent.map { "\(a.name) < \(size($0))" } ?? a.name }
         let lhs = d.axes.isEmpty ? d.name : "\(d.name)[\(axes.joined(separator: ", "))]"

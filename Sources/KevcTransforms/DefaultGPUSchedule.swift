@@ -74,9 +74,11 @@ import KevcIR
 ///      reduction; halved while there are fewer output tiles than multiprocessors, down to 64) and shrunk (stages,
 ///      then the reduction tile, then the output tiles) until Triton's shared memory for the pipelined operand
 ///      tiles fits the target: program ids over output tiles, the three tiles as blocks, the reduction serial.
-///      f32 operands go on the tensor cores in three tf32 passes of split operands (`precision(y, tf32x3)`: f32's
-///      tolerance with about 150x margin on the harness's heavy-tailed inputs; sketch `split-bf16x3` takes three
-///      bf16 passes, half the tensor-core work, whose margin there is under 2x: docs/reliability.md) when the
+///      f32 operands go on the tensor cores at the fastest precision the kernel's accuracy contract
+///      (`matmul_precision`) allows: under `highest` in three tf32 passes of split operands (`precision(y, tf32x3)`:
+///      f32's tolerance with about 150x margin on the harness's heavy-tailed inputs; sketch `split-bf16x3`, from
+///      `high` on, takes three bf16 passes, half the tensor-core work, whose margin there is under 2x:
+///      docs/reliability.md), under `high` in one tf32 pass, under `medium` in one bf16 pass, when the
 ///      contraction is compute-bound by the cost model and tl.dot's matrix-unit tiles apply (`tensorCoresPay`;
 ///      under `split-bf16x3`, tf32x3 still where its values reach the results through exp, tanh and the like:
 ///      `errorAmplifiedDownstream`),
@@ -1140,13 +1142,15 @@ extension DefaultSchedule {
     }
     let batch = d.axes.map(\.name).filter { $0 != m && $0 != n }.reduce(1) { $0 * max(1, (try? k.maxExtent($1, in: d)) ?? 1) }
     let operandBytes = [la.tensor, lb.tensor].compactMap { k.tensorType($0)?.dtype.byteSize }.max() ?? 4
-    // f32 operands on the matrix units (three tf32 passes of split operands, f32's tolerance; sketch split-bf16x3:
-    // three bf16 passes) where the tensor cores pay.
+    // f32 operands on the matrix units where the tensor cores pay, at the fastest precision the kernel's accuracy
+    // contract allows (`highest`: three tf32 passes of split operands, f32's tolerance; `high`: one tf32 pass;
+    // `medium`: one bf16 pass; sketch split-bf16x3: three bf16 passes, from `high` on).
     var matrixUnits = operandBytes <= 2
+    let chosen = sketch.splitPrecision ?? DotPrecision.fastest(under: k.matmulPrecision)
     let precision =
       sketch.dotPrecision
       ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke)
-        ? (sketch.splitPrecision == .bf16x3 && errorAmplifiedDownstream(of: d.name, in: k) ? .tf32x3 : sketch.splitPrecision)
+        ? (chosen == .bf16x3 && errorAmplifiedDownstream(of: d.name, in: k) ? .tf32x3 : chosen)
         : nil)
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
     let t = contractionTiles(

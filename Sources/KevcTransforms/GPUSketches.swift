@@ -1,3 +1,4 @@
+import KevcBasic
 import KevcIR
 
 /// Sketches (Ansor's idea on kevc's IR): structural variants of the default GPU schedule's rules, each a set of
@@ -107,12 +108,14 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `splitPrecision` for a
   /// compute-bound contraction whose tiles fit the matrix units, else f32 on the FMA units).
   public var dotPrecision: DotPrecision? = nil
-  /// Rule 4: the precision of a compute-bound f32 contraction on the matrix units: three passes of split operands,
-  /// tf32 (`tf32x3`, about 2^-21 of each product) or bf16 (`bf16x3`, about 2^-16: half the tensor-core work). The
-  /// default is tf32x3: bf16x3 used up to 0.58 of f32's tolerance on heavy-tailed inputs at a million outputs
-  /// (python/tests/test_bf16x3_numerics.py's sweep) and missed it on 1 of 538,970,112 outputs of a convolution on an
-  /// H100 (bench/gpu/session-h100-2026-12-07e), where tf32x3 stays below 0.01 of it (docs/reliability.md).
-  public var splitPrecision = DotPrecision.tf32x3
+  /// Rule 4: the precision of a compute-bound f32 contraction on the matrix units; nil: the fastest the kernel's
+  /// accuracy contract allows (`DotPrecision.fastest(under:)`: `highest` three tf32 passes of split operands,
+  /// `tf32x3`, about 2^-21 of each product; `high` one tf32 pass; `medium` one bf16 pass). Under `highest`, tf32x3
+  /// rather than bf16x3 (about 2^-16: half the tensor-core work, allowed from `high` on): bf16x3 used up to 0.58 of
+  /// f32's tolerance on heavy-tailed inputs at a million outputs (python/tests/test_bf16x3_numerics.py's sweep) and
+  /// missed it on 1 of 538,970,112 outputs of a convolution on an H100 (bench/gpu/session-h100-2026-12-07e), where
+  /// tf32x3 stays below 0.01 of it (docs/reliability.md).
+  public var splitPrecision: DotPrecision? = nil
   /// Rule 4: f32 contractions stay on the FMA units (`input_precision="ieee"`) even where rule 4 takes the tensor cores.
   public var ieeeDots = false
   /// Rule 4: a dot in three passes of split operands whose output tile is below 128x128 takes reduction steps of
@@ -123,6 +126,12 @@ public struct GPUSketch: Sendable, Hashable {
   public var fuseSiblings = true
 
   public init(name: String) { self.name = name }
+
+  /// Whether the contract allows the input precisions this sketch asks for (a sketch asking for more is not offered:
+  /// `split-bf16x3` and `bf16x3` need `high`).
+  public func isAllowed(under contract: MatmulPrecision) -> Bool {
+    [splitPrecision, dotPrecision].allSatisfy { $0.map { $0.isAllowed(under: contract) } ?? true }
+  }
 
   public static let `default` = GPUSketch(name: "default")
 
@@ -204,11 +213,11 @@ public struct GPUSketch: Sendable, Hashable {
 }
 
 extension DefaultSchedule {
-  /// The traces of every sketch on this kernel, without repeats (a sketch whose choices change nothing here gives
-  /// the default's trace and is left out).
+  /// The traces of every sketch on this kernel that its accuracy contract allows, without repeats (a sketch whose
+  /// choices change nothing here gives the default's trace and is left out).
   public static func gpuSketches(for kernel: Kernel, capability: GPUCapability = .portable) -> [(name: String, trace: Trace)] {
     var out: [(name: String, trace: Trace)] = []
-    for s in GPUSketch.all {
+    for s in GPUSketch.all where s.isAllowed(under: kernel.matmulPrecision) {
       let t = gpu(for: kernel, capability: capability, sketch: s)
       if !out.contains(where: { $0.trace == t }) { out.append((s.name, t)) }
     }

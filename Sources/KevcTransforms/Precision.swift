@@ -8,14 +8,17 @@ import KevcIR
 /// same with bf16 parts (each operand represented to 2^-16 at worst, the dropped lo*lo at most 2^-16 of each
 /// product: within 0.072 of f32's tolerance on the harness's distributions, python/tests/test_bf16x3_numerics.py,
 /// at half tf32x3's tensor-core work). The value computed is the same
-/// contraction; only the rounding of its operands changes, so the harness's tolerance follows the precision
-/// (`python/kevc_gpu/tolerance.py`; tf32x3 and bf16x3 keep f32's). Block-level targets honour it (Triton's
+/// contraction; only the rounding of its operands changes. Which precisions are allowed is the user's contract,
+/// not the schedule's: the kernel's `matmul_precision` (`MatmulPrecision`: `highest` allows `tf32x3`, `high` also
+/// `tf32` and `bf16x3`, `medium` also `bf16`), and the harness's tolerance follows the contract, never the
+/// precision chosen (`ComputedPrecision`, `python/kevc_gpu/tolerance.py`). Block-level targets honour it (Triton's
 /// `input_precision`, a cast of the operands for bf16, the split written out for tf32x3 and bf16x3; the CuTe DSL's
 /// MMA atoms refuse the split precisions, HIP computes them in f32); the CPU computes the contraction in f32
 /// regardless.
 ///
-/// Legal when `y` is marked `dot`, accumulates in f32, and not both operands are already 16-bit floats (those
-/// run on the matrix unit as they are).
+/// Legal when `y` is marked `dot`, accumulates in f32, not both operands are already 16-bit floats (those
+/// run on the matrix unit as they are: `DotPattern.precisionMismatch`), and the kernel's `matmul_precision` allows
+/// `p` (else `kevc.transform.beyond-matmul-precision`).
 ///
 /// Before:
 /// ```
@@ -32,12 +35,12 @@ extension ScheduleEditing {
     let d = kernel.definitions[index]
     var s = d.effectiveSchedule
     guard s.isDot else { throw fail("'\(tensor)' is not marked 'dot'; apply dot(\(tensor)) first") }
-    guard let r = d.reduction, r.accumulator == .f32 else {
-      throw fail("'\(tensor)' does not accumulate in f32; an input precision applies to f32 contractions")
-    }
-    let operandTypes = d.body.loads.compactMap { kernel.tensorType($0.tensor)?.dtype }
-    if !operandTypes.isEmpty, operandTypes.allSatisfy({ $0 == .f16 || $0 == .bf16 }) {
-      throw fail("the operands of '\(tensor)' are already 16-bit floats, which the matrix unit reads as they are")
+    if let why = DotPattern.precisionMismatch(d, in: kernel) { throw fail(why) }
+    guard precision.isAllowed(under: kernel.matmulPrecision) else {
+      throw fail(
+        "precision(\(tensor), \(precision.rawValue)) needs matmul_precision \(MatmulPrecision.allCases.filter { $0.allows(precision.requiredMatmulPrecision) }.map(\.rawValue).joined(separator: " or ")); "
+          + "the kernel asks for \(kernel.matmulPrecision.rawValue) (the spec's `matmul_precision` line or --matmul-precision)",
+        .beyondMatmulPrecision)
     }
     s.dotPrecision = precision
     setSchedule(s, of: index)

@@ -263,7 +263,9 @@ public struct TraceGenerator: Sendable {
       let chosen = axes.count >= 2 && chance(0.9) ? Array(shuffled(axes).prefix(int(in: 2...axes.count))) : [loopName(t), loopName(t)]
       return .fuseAxes(tensor: t, loops: chosen)
     case .precision:
-      return .precision(tensor: tensorName(reductions), precision: pick(DotPrecision.allCases, or: .tf32))
+      // Only precisions the kernel's accuracy contract allows (the transform would reject the others).
+      return .precision(
+        tensor: tensorName(reductions), precision: pick(DotPrecision.allowed(under: kernel.matmulPrecision), or: .tf32x3))
     case .groupPrograms:
       return .groupPrograms(tensor: tensorName(defs), size: pick([1, 4, 8, 16, 0], or: 8))
     case .persistent:
@@ -393,7 +395,8 @@ public struct TraceGenerator: Sendable {
         : .launch(tensor: x, warps: w, stages: other([1, 2, 3, 4], than: s))
     case .bind(let x, let l, let d):
       return .bind(tensor: x, loop: l, dimension: pick(bindDimensions.filter { $0 != d }, or: d))
-    case .precision(let x, let p): return .precision(tensor: x, precision: pick(DotPrecision.allCases.filter { $0 != p }, or: p))
+    case .precision(let x, let p):
+      return .precision(tensor: x, precision: pick(DotPrecision.allowed(under: kernel.matmulPrecision).filter { $0 != p }, or: p))
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))

@@ -15,6 +15,17 @@ public struct Trace: Hashable, Codable, Sendable {
     self.locations = locations
   }
 
+  /// The least accuracy contract (`matmul_precision`) that allows every `precision` step of the trace; `highest`
+  /// when none asks for more. A kernel must declare at least this (its spec's line or `--matmul-precision`) for the
+  /// trace to apply: the trace never raises it.
+  public var leastMatmulPrecision: MatmulPrecision {
+    var least = MatmulPrecision.highest
+    for case .precision(_, let p) in steps where !least.allows(p.requiredMatmulPrecision) {
+      least = p.requiredMatmulPrecision
+    }
+    return least
+  }
+
   public static func == (a: Trace, b: Trace) -> Bool { a.steps == b.steps }
   public func hash(into h: inout Hasher) { h.combine(steps) }
 

@@ -132,6 +132,9 @@ public struct TransformError: Error, Hashable, Sendable, CustomStringConvertible
     /// An order-sensitive reduction (argmax/argmin, a select-form tuple combiner) would visit its reduction domain
     /// out of ascending order (a split's parts swapped, reduction axes reordered), so ties would not give the first.
     case reductionOrder = "reduction-order"
+    /// An input precision of an f32 `dot` beyond the kernel's accuracy contract (`matmul_precision`): e.g.
+    /// `precision(y, tf32)` under `highest`.
+    case beyondMatmulPrecision = "beyond-matmul-precision"
     /// Every other legality rule.
     case illegal
   }

@@ -35,6 +35,8 @@ struct Audit: ParsableCommand {
   @Option(help: "Audit this trace (text or JSON) instead of a default schedule (one spec).")
   var schedule: String?
 
+  @OptionGroup var contract: ContractOptions
+
   @Option(help: "Targets whose common limits apply: cuda:90, hip:gfx942 or both (comma-separated).")
   var targets: String = "cuda:90,hip:gfx942"
 
@@ -66,7 +68,7 @@ struct Audit: ParsableCommand {
         }
         let src = SourceFile(path: input, text: String(decoding: data, as: UTF8.self))
         sources.append(src)
-        let kernel = try Compiler.compile(CompileRequest(source: src, kind: .spec, stages: [.ir])).kernel
+        let kernel = try Compiler.compile(try contract.request(src, kind: .spec, stages: [.ir])).kernel
         var dims: [String: Int] = [:]
         if let overrides {
           dims = overrides
@@ -74,6 +76,7 @@ struct Audit: ParsableCommand {
           for d in kernel.dims { if let b = d.benchValue { dims[d.name] = b } }
         }
         let bound = try kernel.binding(dims, location: SourceLocation(file: "--shape", line: 1, column: 1))
+        if given == nil { try checkSketch(s, allowedFor: bound, at: here) }
         let trace = given ?? DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
         let scheduled: Kernel
         do { scheduled = try trace.apply(to: bound) } catch { throw DiagnosticError(error.diagnostic) }

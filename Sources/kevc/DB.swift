@@ -151,8 +151,9 @@ struct TuningOptions: ParsableArguments {
   func apply(to request: inout CompileRequest) throws(DiagnosticError) -> Use {
     guard let path = try databasePath() else { return Use() }
     guard request.schedule == nil else { return Use() }
-    let front = try Compiler.compile(
-      CompileRequest(source: request.source, kind: request.kind, stages: [.ir])).kernel
+    var frontRequest = CompileRequest(source: request.source, kind: request.kind, stages: [.ir])
+    frontRequest.matmulPrecision = request.matmulPrecision
+    let front = try Compiler.compile(frontRequest).kernel
     let bound = try front.binding(request.shapeOverrides, location: SourceLocation(file: "--shape", line: 1, column: 1))
     do {
       // Records are keyed by the device they were measured on: a GPU compile looks up this machine's GPU, and

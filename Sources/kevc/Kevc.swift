@@ -3,6 +3,7 @@ import Foundation
 import KevcBasic
 import KevcCuTe
 import KevcDriver
+import KevcIR
 import KevcTransforms
 
 /// The `kevc` command line: a thin layer over KevcDriver.
@@ -92,6 +93,8 @@ struct InputOptions: ParsableArguments {
       valueName: "trace"))
   var schedule: String?
 
+  @OptionGroup var contract: ContractOptions
+
   /// Reads the input and builds the compile request; throws located diagnostics.
   func request(stages: Set<Stage>) throws(DiagnosticError) -> CompileRequest {
     // (A GPU target's default output, its kernel source, is chosen by the caller: `kevc compile` asks for the
@@ -146,6 +149,7 @@ struct InputOptions: ParsableArguments {
       shapeOverrides: overrides, stages: stages, optimizationLevel: optimizationLevel, schedule: trace)
     request.target = compileTarget
     request.aotTargets = aotTargets
+    request.matmulPrecision = try contract.value()
     if let gpu {
       guard compileTarget != .llvm else {
         throw DiagnosticError(
@@ -186,6 +190,48 @@ struct InputOptions: ParsableArguments {
     FileHandle.standardError.write(Data(renderer.render(error.diagnostics).utf8))
     return ExitCode(1)
   }
+}
+
+/// `--matmul-precision`: the accuracy contract of the kernel's f32 contractions (docs/reliability.md), shared by
+/// every command that reads a spec and schedules or checks it; it overrides the spec's `matmul_precision` line.
+struct ContractOptions: ParsableArguments {
+  @Option(
+    name: .customLong("matmul-precision"),
+    help: ArgumentHelp(
+      "The accuracy of f32 contractions (as torch.set_float32_matmul_precision): highest (f32's; a dot may use tf32x3), high (also tf32 and bf16x3, checked at tf32's tolerance) or medium (also bf16, checked at bf16's). Overrides the spec's 'matmul_precision' line; default: the spec's, else highest.",
+      valueName: "precision"))
+  var matmulPrecision: String?
+
+  /// The contract asked for; nil keeps the input's. An unknown value is a `kevc.driver.unknown-matmul-precision`.
+  func value() throws(DiagnosticError) -> MatmulPrecision? {
+    guard let matmulPrecision else { return nil }
+    guard let value = MatmulPrecision(rawValue: matmulPrecision) else {
+      throw DiagnosticError(
+        .error(
+          DiagnosticID("driver", "unknown-matmul-precision"),
+          "unknown matmul precision '\(matmulPrecision)'; available: \(MatmulPrecision.spellings)",
+          at: SourceLocation(file: "--matmul-precision", line: 1, column: 1)))
+    }
+    return value
+  }
+
+  /// A compile request for `source` with the contract applied.
+  func request(_ source: SourceFile, kind: InputKind, stages: Set<Stage>) throws(DiagnosticError) -> CompileRequest {
+    var r = CompileRequest(source: source, kind: kind, stages: stages)
+    r.matmulPrecision = try value()
+    return r
+  }
+}
+
+/// A sketch the kernel's accuracy contract does not allow (`split-bf16x3` under `highest`) is an error, not a
+/// schedule that silently drops its precision: `kevc.driver.sketch-beyond-matmul-precision`.
+func checkSketch(_ sketch: GPUSketch, allowedFor kernel: Kernel, at location: SourceLocation) throws(DiagnosticError) {
+  guard !sketch.isAllowed(under: kernel.matmulPrecision) else { return }
+  throw DiagnosticError(
+    .error(
+      DiagnosticID("driver", "sketch-beyond-matmul-precision"),
+      "sketch '\(sketch.name)' needs matmul_precision high or medium; the kernel asks for \(kernel.matmulPrecision) "
+        + "(the spec's `matmul_precision` line or --matmul-precision)", at: location))
 }
 
 struct StageList: ExpressibleByArgument {

@@ -44,6 +44,8 @@ struct Opt: ParsableCommand {
   @Flag(help: "Print the trace that was applied as JSON instead of the IR.")
   var emitTraceJSON = false
 
+  @OptionGroup var contract: ContractOptions
+
   @Option(help: "How to print errors: text or json.")
   var diagnostics: DiagnosticRenderer.Format = .text
 
@@ -64,7 +66,7 @@ struct Opt: ParsableCommand {
       source = SourceFile(path: input == "-" ? "<stdin>" : input, text: text)
       let overrides = try shape.map { text throws(DiagnosticError) in try ShapeArgument.parse(text) } ?? [:]
       guard let src = source else { return }
-      let front = try Compiler.compile(CompileRequest(source: src, kind: kind, stages: [.ir]))
+      let front = try Compiler.compile(try contract.request(src, kind: kind, stages: [.ir]))
       let bound = try front.kernel.binding(overrides, location: SourceLocation(file: "--shape", line: 1, column: 1))
       var trace = Trace([])
       if let apply {
@@ -82,6 +84,7 @@ struct Opt: ParsableCommand {
                 DiagnosticID("driver", "unknown-sketch"),
                 "unknown sketch '\(name)'; available: \(GPUSketch.names)", at: here))
           }
+          try checkSketch(s, allowedFor: bound, at: here)
           let capability = try gpu.map { n throws(DiagnosticError) in try gpuCapability(n, at: here) } ?? .portable
           trace = DefaultSchedule.gpu(for: bound, capability: capability, sketch: s)
         default:

@@ -125,6 +125,8 @@ struct Search: ParsableCommand {
   @Option(help: "How to print errors: text or json.")
   var diagnostics: DiagnosticRenderer.Format = .text
 
+  @OptionGroup var contract: ContractOptions
+
   @OptionGroup(title: "LLM agent (docs/agent.md)") var agent: AgentOptions
 
   func run() throws {
@@ -153,6 +155,7 @@ struct Search: ParsableCommand {
       }
       source = SourceFile(path: input, text: String(decoding: data, as: UTF8.self))
       let overrides = try shape.map { text throws(DiagnosticError) in try ShapeArgument.parse(text) } ?? [:]
+      let matmulPrecision = try contract.value()
       let path = TuningDatabase.resolvePath(db)
       let database: TuningDatabase
       do {
@@ -236,7 +239,8 @@ struct Search: ParsableCommand {
       stop.install()
       var progress = SearchProgress(tty: isatty(STDOUT_FILENO) == 1)
       let engine = SearchEngine(
-        db: database, input: SearchInput(specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides),
+        db: database, input: SearchInput(
+          specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides, matmulPrecision: matmulPrecision),
         options: options, proposers: proposers
       ) { event in
         let text = progress.render(event)
@@ -258,7 +262,8 @@ struct Search: ParsableCommand {
       // Memory across searches: the winning edits relative to the default schedule, for similar workloads later.
       _ = try? AgentMemory.rememberSearch(
         db: database, workloadID: summary.workloadID, targetID: summary.targetID,
-        input: SearchInput(specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides), target: target)
+        input: SearchInput(
+          specPath: input, specText: source?.text ?? "", kind: kind, shape: overrides, matmulPrecision: matmulPrecision), target: target)
       if summary.stopReason == .interrupted { throw DiagnosticError([]) }
     } catch {
       if error.diagnostics.isEmpty { throw ExitCode(130) }

@@ -187,10 +187,67 @@ import Testing
     #expect(e.stderr.contains("bad.trace:2:1: error: cannot apply 'parallel(y, q)': 'y' has no loop 'q'"), "\(e.stderr)")
   }
 
+  /// `--matmul-precision` on every command that schedules or checks a spec: it sets the kernel's accuracy contract
+  /// (printed in the IR's header), overriding the spec's line; the default schedule follows it (rule 4: tf32x3
+  /// under highest, one tf32 pass under high); a precision beyond it is a typed error; an unknown value is a
+  /// located `kevc.driver.unknown-matmul-precision`.
+  @Test func matmulPrecisionOption() throws {
+    let ir = try runKevc(["compile", "specs/matmul.kev", "--emit", "ir", "-o", "-", "--matmul-precision", "high"])
+    #expect(ir.status == 0 && ir.stdout.contains(") matmul_precision(high) {"), "\(ir.stderr)")
+    let plain = try runKevc(["compile", "specs/matmul.kev", "--emit", "ir", "-o", "-"])
+    #expect(plain.status == 0 && !plain.stdout.contains("matmul_precision"))
+    let opt = ["opt", "specs/matmul.kev", "--default-schedule", "triton", "--shape", "M=1024,N=1024,K=1024"]
+    let highest = try runKevc(opt)
+    #expect(highest.status == 0 && highest.stdout.contains(" precision(tf32x3)"), "\(highest.stderr)")
+    let high = try runKevc(opt + ["--matmul-precision", "high"])
+    #expect(high.status == 0 && high.stdout.contains(" precision(tf32)"), "\(high.stderr)")
+    let medium = try runKevc(opt + ["--matmul-precision", "medium"])
+    #expect(medium.status == 0 && medium.stdout.contains(" precision(bf16)"), "\(medium.stderr)")
+    // The spec's line, overridden by the option (back to highest).
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kevc-mp-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let spec = dir.appendingPathComponent("mm.kev").path
+    try """
+      kernel mm(a: f32[M, K], b: f32[K, N]) -> (c: f32[M, N]) {
+        matmul_precision high
+        dims M = 1024, N = 1024, K = 1024
+        c[m, n] = sum(k) a[m, k] * b[k, n]
+      }
+      """.write(toFile: spec, atomically: true, encoding: .utf8)
+    let fromSpec = try runKevc(["opt", spec, "--default-schedule", "triton"])
+    #expect(fromSpec.status == 0 && fromSpec.stdout.contains(" precision(tf32)"), "\(fromSpec.stderr)")
+    let overridden = try runKevc(["opt", spec, "--default-schedule", "triton", "--matmul-precision", "highest"])
+    #expect(overridden.status == 0 && overridden.stdout.contains(" precision(tf32x3)"), "\(overridden.stderr)")
+    // A hand trace's tf32 under highest: the transform's typed error.
+    let trace = dir.appendingPathComponent("tf32.trace").path
+    try "dot(c)\nprecision(c, tf32)\n".write(toFile: trace, atomically: true, encoding: .utf8)
+    let refused = try runKevc(["compile", "specs/matmul.kev", "--target", "triton", "--schedule", trace, "-o", "-"])
+    #expect(refused.status == 1 && refused.stderr.contains("[kevc.transform.beyond-matmul-precision]"), "\(refused.stderr)")
+    let allowed = try runKevc(
+      ["compile", "specs/matmul.kev", "--target", "triton", "--schedule", trace, "--matmul-precision", "high", "-o", "-"])
+    #expect(allowed.status == 0 && allowed.stdout.contains("\"tolerance\": {\"c\": \"f16\"}"), "\(allowed.stderr)")
+    for command in [["compile", "specs/matmul.kev", "-o", "-"], ["run", "specs/matmul.kev"], ["opt", "specs/matmul.kev"],
+                    ["audit", "specs/matmul.kev"], ["interpret", "specs/matmul.kev", "--outputs", dir.path]] {
+      let unknown = try runKevc(command + ["--matmul-precision", "low"])
+      #expect(
+        unknown.status != 0 && unknown.stderr.contains("--matmul-precision:1:1: error: unknown matmul precision 'low'; available: highest, high, medium [kevc.driver.unknown-matmul-precision]"),
+        "\(command): \(unknown.stderr)")
+    }
+    // A sketch beyond the contract is an error, not a schedule that silently drops its precision.
+    let sketch = try runKevc(opt + ["--sketch", "split-bf16x3"])
+    #expect(sketch.status != 0 && sketch.stderr.contains("[kevc.driver.sketch-beyond-matmul-precision]"), "\(sketch.stderr)")
+    let sketchHigh = try runKevc(opt + ["--sketch", "split-bf16x3", "--matmul-precision", "high"])
+    #expect(sketchHigh.status == 0 && sketchHigh.stdout.contains(" precision(bf16x3)"), "\(sketchHigh.stderr)")
+    let search = try runKevc(["search", "--help"])
+    #expect(search.stdout.contains("--matmul-precision"))
+  }
+
   @Test func helpDocumentsEveryFlag() throws {
     let compile = try runKevc(["compile", "--help"])
     for flag in [
       "--shape", "--target", "--emit", "--dump-dir", "-o", "-x", "--print-ir-after-all", "--diagnostics", "--schedule",
+      "--matmul-precision",
     ] {
       #expect(compile.stdout.contains(flag), "compile --help lacks \(flag)")
     }

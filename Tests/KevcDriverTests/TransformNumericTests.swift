@@ -397,7 +397,7 @@ import Testing
       loopsContain: ["for n.i in 0 .. 15", "for i.j.o"], irContains: ["schedule fuse(n.i, n, i)"]),
     Case(
       name: "a dot's input precision is ignored by the CPU", source: "specs/matmul.kev", shape: small,
-      trace: "tile(c, [m, n], [4, 8])\ndot(c)\nprecision(c, tf32)", irContains: ["dot precision(tf32)"]),
+      trace: "tile(c, [m, n], [4, 8])\ndot(c)\nprecision(c, tf32)", irContains: ["matmul_precision(high)", "dot precision(tf32)"]),
   ]
 
   static func request(_ c: Case, stages: Set<Stage>) throws -> CompileRequest {
@@ -412,8 +412,10 @@ import Testing
       kind = .spec
     }
     let trace = try TraceText.parse(SourceFile(path: "\(c.name).trace", text: c.trace))
+    // A trace's precisions need the contract that allows them (`precision(c, tf32)`: matmul_precision high).
     return CompileRequest(
-      source: source, kind: kind, shapeOverrides: c.shape, stages: stages, optimizationLevel: 1, schedule: trace)
+      source: source, kind: kind, shapeOverrides: c.shape, stages: stages, optimizationLevel: 1, schedule: trace,
+      matmulPrecision: trace.leastMatmulPrecision)
   }
 
   @Test(arguments: cases)

@@ -62,6 +62,8 @@ import Testing
       shapeOverrides: shape, stages: [stage],
       schedule: try trace.map { t throws(DiagnosticError) in try Trace.parse(SourceFile(path: "<trace>", text: t)) })
     request.target = .cute
+    // A hand trace's precisions need the contract that allows them (the trace never raises it).
+    request.matmulPrecision = request.schedule?.leastMatmulPrecision
     request.cuteMMA = mma
     if aot && Self.hasCuTe { request.aotTargets = ["sm_90a"] }
     return String(decoding: try Compiler.compile(request).artifacts[stage] ?? Data(), as: UTF8.self)
@@ -140,6 +142,8 @@ import Testing
     let spec = try String(contentsOf: HIPEmitterTests.repository.appendingPathComponent("specs/matmul.kev"), encoding: .utf8)
     var request = CompileRequest(source: SourceFile(path: "specs/matmul.kev", text: spec), kind: .spec, stages: [.cute], schedule: trace)
     request.target = .cute
+    // A hand trace's precisions need the contract that allows them (the trace never raises it).
+    request.matmulPrecision = request.schedule?.leastMatmulPrecision
     if Self.hasCuTe { request.aotTargets = ["sm_90a"] }
     let tf32 = String(decoding: try Compiler.compile(request).artifacts[.cute] ?? Data(), as: UTF8.self)
     #expect(tf32.contains("cute.nvgpu.warp.MmaTF32Op((16, 8, 8))") && tf32.contains("cutlass.TFloat32(cutlass.select_("))

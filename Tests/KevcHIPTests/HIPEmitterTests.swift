@@ -21,6 +21,8 @@ import Testing
     let text = try String(contentsOfFile: path, encoding: .utf8)
     var request = CompileRequest(source: SourceFile(path: "specs/\(relative)", text: text), kind: .spec, stages: stages)
     request.target = target
+    // A hand trace's precisions need the contract that allows them (the trace never raises it).
+    request.matmulPrecision = request.schedule?.leastMatmulPrecision
     request.aotTargets = aot
     return try Compiler.compile(request)
   }
@@ -104,6 +106,8 @@ import Testing
     func compile(_ target: CompileTarget, _ stages: Set<Stage>) throws -> CompileResult {
       var r = CompileRequest(source: SourceFile(path: "specs/rmsnorm.kev", text: spec), kind: .spec, stages: stages, schedule: trace)
       r.target = target
+      // A hand trace's precisions need the contract that allows them (the trace never raises it).
+      r.matmulPrecision = r.schedule?.leastMatmulPrecision
       return try Compiler.compile(r)
     }
     let plan = String(decoding: try compile(.hip, [.plan]).artifacts[.plan] ?? Data(), as: UTF8.self)
@@ -157,6 +161,8 @@ import Testing
     func request(_ target: CompileTarget, _ stages: Set<Stage>) -> CompileRequest {
       var r = CompileRequest(source: SourceFile(path: "specs/matmul.kev", text: spec), kind: .spec, stages: stages, schedule: trace)
       r.target = target
+      // A hand trace's precisions need the contract that allows them (the trace never raises it).
+      r.matmulPrecision = r.schedule?.leastMatmulPrecision
       return r
     }
     // The split tails of m and n do not defeat the thread plan's overlap check (each index is checked on its own):

@@ -20,6 +20,8 @@ import Testing
     let schedule = try Trace.parse(SourceFile(path: "\(spec).trace", text: trace))
     var r = CompileRequest(source: SourceFile(path: "specs/\(spec).kev", text: text), kind: .spec, stages: stages, schedule: schedule)
     r.target = target
+    // A hand trace's precisions need the contract that allows them (the trace never raises it).
+    r.matmulPrecision = r.schedule?.leastMatmulPrecision
     r.shapeOverrides = shape
     return try Compiler.compile(r)
   }
@@ -145,6 +147,8 @@ import Testing
       source: SourceFile(path: "specs/matmul.kev", text: try String(contentsOf: Self.repository.appendingPathComponent("specs/matmul.kev"), encoding: .utf8)),
       kind: .spec, stages: [.cute], schedule: try Trace.parse(SourceFile(path: "t", text: try Self.trace("matmul"))))
     request.target = .cute
+    // A hand trace's precisions need the contract that allows them (the trace never raises it).
+    request.matmulPrecision = request.schedule?.leastMatmulPrecision
     let cute = Self.text(try Compiler.compile(request), .cute)
     #expect(cute.contains("for kevc_e_m_i in cutlass.range(cutlass.Int64(0) + cutlass.Int64(kevc_tid), cutlass.Int64(2048), 1024):"))
     guard CuTeEmitterTests.hasCuTe else { return }

@@ -123,6 +123,7 @@ struct KernelGenerator {
           variable: pick(Self.names),
           first: .init(tensor: pick(Self.names), dimension: pick([0, 1, -1]), extent: size(), location: .unknown),
           second: .init(tensor: pick(Self.names), dimension: pick([0, 2]), extent: size(), location: .unknown))
-      })
+      },
+      matmulPrecision: pick(MatmulPrecision.allCases))
   }
 }

@@ -13,6 +13,12 @@ import Testing
     return trace.steps.map(TraceText.print)
   }
 
+  /// The kernel IR text under the accuracy contract `contract` (`matmul_precision(high)` in its header).
+  static func under(_ contract: MatmulPrecision, _ text: String) -> String {
+    guard let brace = text.range(of: " {\n") else { return text }
+    return text.replacingCharacters(in: brace, with: " matmul_precision(\(contract)) {\n")
+  }
+
   /// Rule 1 and 2: a difference read once per point of a full reduction is inlined (no f32 intermediate in
   /// memory), and the reduction to a scalar, one program as written, becomes 1024 partial sums (one program
   /// each, over 4 rows: the 4 x 2048 window one block) combined by a second kernel.
@@ -193,7 +199,7 @@ import Testing
       "dot(c)", "split(c, n, 64)", "reorder(c, [n.o, m, n.i, k])", "bind(c, n.o, grid.x)", "bind(c, n.i, block.x)",
       "bind(c, m, block.y)", "bind(c, k, block.z)", "launch(c, 4, 3)",
     ])
-    let everywhere = try Self.trace(memoryBound, sketch: Self.sketch("bf16x3"))
+    let everywhere = try Self.trace(Self.under(.high, memoryBound), sketch: Self.sketch("bf16x3"))
     #expect(Array(everywhere.prefix(2)) == ["dot(c)", "precision(c, bf16x3)"], "\(everywhere)")
     #expect(try !Self.trace(memoryBound, sketch: Self.sketch("tf32x3")).contains { $0.hasPrefix("precision(") })
   }
@@ -218,12 +224,12 @@ import Testing
   /// Rule 4: a compute-bound f32 contraction whose values reach the result through a function that does not follow
   /// its input's scale (here tanh, directly or through an intermediate, or an exp in a row reduction) keeps tf32x3
   /// (`errorAmplifiedDownstream`: bf16x3's 2^-16 of a large sum missed f32's tolerance after a tanh on an H100);
-  /// through affine steps, max and a division it takes bf16x3. That is sketch split-bf16x3's rule; the default takes
-  /// tf32x3 for all of them.
+  /// through affine steps, max and a division it takes bf16x3. That is sketch split-bf16x3's rule (under
+  /// `matmul_precision high`, which allows bf16x3); the default under `highest` takes tf32x3 for all of them.
   @Test func splitPrecisionFollowsWhatTheResultDoesWithTheError() throws {
     func precision(_ epilogue: String, _ extra: String = "", sketch: String = "split-bf16x3") throws -> String? {
       let trace = try Self.trace("""
-        kernel @mm(%a: f32[M, K], %b: f32[K, N], %s: f32[N]) -> (%y: f32[M, N]) {
+        kernel @mm(%a: f32[M, K], %b: f32[K, N], %s: f32[N]) -> (%y: f32[M, N])\(sketch == "default" ? "" : " matmul_precision(high)") {
           dims M = 1024, K = 1024, N = 1024
           %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[k, n])
           \(extra)
@@ -362,7 +368,7 @@ import Testing
     #expect(Array(wide.prefix(5)) == ["fuse_axes(y, [c, p, q])", "dot(y)", "precision(y, tf32x3)", "split(y, c.p.q, 32)", "reorder(y, [i, n, j, f, c.p.q.o, c.p.q.i])"])
     #expect(wide.last == "launch(y, 8, 3)")
     let narrow = Self.f32Conv2d.replacingOccurrences(of: "F = 128", with: "F = 64")
-    #expect(try Self.trace(narrow, sketch: Self.sketch("split-bf16x3")) == (try Self.trace(narrow)).map {
+    #expect(try Self.trace(Self.under(.high, narrow), sketch: Self.sketch("split-bf16x3")) == (try Self.trace(narrow)).map {
       $0 == "precision(y, tf32x3)" ? "precision(y, bf16x3)" : $0
     })
     #expect(try Self.trace(narrow) == [
@@ -476,7 +482,7 @@ import Testing
     let f32 = mm.replacingOccurrences(of: "bf16", with: "f32").replacingOccurrences(of: "cast<f32>", with: "")
     #expect(Array(try Self.trace(f32).prefix(5)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)"])
     #expect(try Self.trace(f32).last == "launch(c, 8, 3)")
-    #expect(Array(try Self.trace(f32, sketch: Self.sketch("split-bf16x3")).prefix(3)) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 128)"])
+    #expect(Array(try Self.trace(Self.under(.high, f32), sketch: Self.sketch("split-bf16x3")).prefix(3)) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 128)"])
     let wideF32 = try Self.trace(f32, sketch: Self.sketch("wide-tiles"))
     #expect(Array(wideF32.prefix(4)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 256)"])
     #expect(Array(try Self.trace(f32, sketch: Self.sketch("ieee")).prefix(4)) == ["dot(c)", "split(c, m, 64)", "split(c, n, 64)", "split(c, k, 32)"])

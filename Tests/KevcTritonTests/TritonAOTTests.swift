@@ -127,6 +127,8 @@ import Testing
       source: try TritonTestSupport.source(TritonTestSupport.inRepository("specs/rmsnorm.kev")), kind: .spec,
       stages: [.triton])
     request.target = .triton
+    // A hand trace's precisions need the contract that allows them (the trace never raises it).
+    request.matmulPrecision = request.schedule?.leastMatmulPrecision
     request.aotTargets = ["cuda:90"]
     let result = try Compiler.compile(request)
     #expect(result.artifacts[.triton] != nil)

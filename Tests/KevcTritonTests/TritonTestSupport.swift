@@ -62,6 +62,8 @@ enum TritonTestSupport {
     var request = CompileRequest(
       source: try source(url), kind: .spec, shapeOverrides: overrides, stages: [.triton], schedule: trace)
     request.target = .triton
+    // A hand trace's precisions need the contract that allows them (the trace never raises it).
+    request.matmulPrecision = request.schedule?.leastMatmulPrecision
     let result = try Compiler.compile(request)
     return String(decoding: result.artifacts[.triton] ?? Data(), as: UTF8.self)
   }

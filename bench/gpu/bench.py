@@ -56,6 +56,19 @@ def portable(text):
 TARGET_STAGES = {"triton": ("triton", ".triton.py"), "hip": ("hip-py", ".hip.py"), "cute": ("cute", ".cute.py")}
 
 
+def matmul_precision_needed(trace):
+    """The accuracy contract (`--matmul-precision`) a hand trace's dot precisions need: a schedule never raises the
+    kernel's, so a trace with one tf32 pass (or bf16x3) is compiled under `high`, one with bf16 under `medium`, and is
+    checked at that contract's tolerance (docs/reliability.md)."""
+    text = open(trace).read() if trace and os.path.exists(trace) else ""
+    found = set(re.findall(r"precision\(\s*[^,]+,\s*(\w+)\s*\)", text)) | set(re.findall(r'"precision"\s*:\s*"(\w+)"', text))
+    if "bf16" in found:
+        return "medium"
+    if found & {"tf32", "bf16x3"}:
+        return "high"
+    return None
+
+
 def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None, target="triton"):
     os.makedirs(workdir, exist_ok=True)
     stage, suffix = TARGET_STAGES[target]
@@ -63,6 +76,9 @@ def run_kevc(kevc, spec, shape, trace, workdir, eager_s=None, lock=None, target=
            "--dump-dir", workdir]
     if trace:
         cmd += ["--schedule", os.path.relpath(trace, ROOT)]  # diagnostics name it as the repository does
+        contract = matmul_precision_needed(trace)
+        if contract:
+            cmd += ["--matmul-precision", contract]
     c = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     if c.returncode != 0:
         return {"status": "compile_error", "reason": portable((c.stderr or c.stdout)[-1500:])}

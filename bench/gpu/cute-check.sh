@@ -37,7 +37,8 @@ if [ "$MODE" = prepare ]; then
   for t in lowering/cute/traces/*.trace; do  # SPEC.NAME.trace: the spec under that schedule (the tf32 cute.gemm)
     name=$(basename "$t" .trace)
     only "$name" || continue
-    kevc compile "specs/${name%%.*}.kev" --target cute --schedule "$t" --emit cute,torch-ref --dump-dir "$PREP/check/$name" \
+    # The traces' tf32 dot needs the accuracy contract `high` (a schedule never raises matmul_precision).
+    kevc compile "specs/${name%%.*}.kev" --target cute --schedule "$t" --matmul-precision high --emit cute,torch-ref --dump-dir "$PREP/check/$name" \
       > "$PREP/check/$name.log" 2>&1 || echo "prepare: $t failed (see $PREP/check/$name.log)"
   done
   for op in $OPS; do

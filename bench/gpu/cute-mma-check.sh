@@ -48,9 +48,10 @@ if [ "$MODE" = prepare ]; then
   for t in lowering/cute/traces/*.trace; do  # SPEC.NAME.trace: the spec under that schedule
     name=$(basename "$t" .trace)
     spec="specs/${name%%.*}.kev"
-    write "$name" "$spec" default "" --schedule "$t"
+    # The traces' tf32 dot needs the accuracy contract `high` (a schedule never raises matmul_precision).
+    write "$name" "$spec" default "" --schedule "$t" --matmul-precision high
     shape=$(shape_of "$spec")
-    [ -n "$shape" ] && write "$name" "$spec" bench "$shape" --schedule "$t"
+    [ -n "$shape" ] && write "$name" "$spec" bench "$shape" --schedule "$t" --matmul-precision high
   done
   ls "$PREP" | grep -v '\.log$'
   du -sh "$PREP"

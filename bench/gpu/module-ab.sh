@@ -6,7 +6,9 @@
 #       VARIANTS_DIR is what `bench/gpu/sketch-variants.sh prepare` writes: VARIANTS_DIR/<spec>/{spec, shape,
 #       <variant>.json ...}. The baseline is `default.json`, or the variant named in VARIANTS_DIR/<spec>/baseline.
 #       Writes PREP_DIR/<spec>/<variant>/ (`kevc compile SPEC --target triton --shape SHAPE --schedule TRACE
-#       --emit triton,torch-ref`); a variant whose module equals the baseline's is left out.
+#       --emit triton,torch-ref`, plus the words of <variant>.args when there is one, e.g. `--matmul-precision
+#       high`: the variant's module and reference then carry that contract's tolerance); a variant whose module
+#       equals the baseline's is left out.
 #   bench/gpu/module-ab.sh run PREP_DIR OUT_DIR [SECONDS]         (there: python/ and the modules, no kevc)
 #       every variant: `python3 -m kevc_gpu run` with $AB_TRIALS trials (default 6: each of the harness's input
 #       distributions once; poisoned outputs, float64 reference) and 50 timed calls beside the baseline's.
@@ -69,7 +71,9 @@ if [ "$MODE" = prepare ]; then
     [ -f "$dir/$base.json" ] || { echo "prepare: $name has no $base.json"; continue; }
     for trace in "$dir"/*.json; do
       v=$(basename "$trace" .json); out="$PREP/$name/$v"; mkdir -p "$out"
-      "$KEVC" compile "$spec" --target triton --shape "$shape" --schedule "$trace" --emit triton,torch-ref \
+      args=$(cat "$dir/$v.args" 2>/dev/null)
+      # shellcheck disable=SC2086  # the .args file holds separate words
+      "$KEVC" compile "$spec" --target triton --shape "$shape" --schedule "$trace" --emit triton,torch-ref $args \
         --dump-dir "$out" > "$out.log" 2>&1 || { echo "prepare: $name/$v failed (see $out.log)"; rm -rf "$out"; }
     done
     echo "$base" > "$PREP/$name/baseline"

@@ -353,7 +353,8 @@ def gpu_main(args):
         cmd = [kevc, "search", spec_path(op), "--target", "triton", "--shape", shapes[op], "--budget",
                str(args.budget), "--time-limit", str(args.search_seconds), "--db", db, "--trials", "1",
                "--case-timeout", str(args.case_timeout), "--eval-timeout", str(args.case_timeout * 2 + 30),
-               "--seed", "1", "--jobs", str(args.jobs), "--harness-server", socket_path]
+               "--seed", "1", "--jobs", str(args.jobs), "--harness-server", socket_path,
+               "--matmul-precision", args.matmul_precision]
         t0 = time.time()
         with open(os.path.join(out, "search", op + ".log"), "w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -407,7 +408,7 @@ def gpu_main(args):
                    "wall_s": round(time.time() - start),
                    "options": {k: getattr(args, k) for k in ("budget", "search_seconds", "parallel", "jobs",
                                                              "deadline", "hard_stop", "case_timeout", "calls",
-                                                             "baseline_procs")},
+                                                             "baseline_procs", "matmul_precision")},
                    "rows": rows}
         with open(os.path.join(out, "results.json"), "w") as fh:
             json.dump(results, fh, indent=1)
@@ -538,6 +539,7 @@ def defaults_main(args, kevc, ops, shapes, refs, out, env, start, machine, serve
             return {"status": "not run", "reason": "deadline (%.0f s left)" % left}
         report = os.path.join(folder, op + ".json")
         cmd = [kevc, "run", spec_path(op), "--target", "triton", "--shape", shapes[op], "--with-default-shape",
+               "--matmul-precision", args.matmul_precision,
                "--trials", "1", "--iterations", "10", "--repeats", "3", "--timing-seconds", "2", "--eager-calls",
                "0", "--gpu-timeout", str(args.case_timeout), "--harness-server", socket_path,
                # A seed per problem: the bench shape's one trial takes its distribution from it (spread_trials), so
@@ -667,7 +669,7 @@ def write_defaults(out, ops, shapes, results, base_procs, machine, args, start, 
               "wall_s": round(time.time() - start), "server_start_s": round(server_s, 1),
               "options": {k: getattr(args, k) for k in ("parallel", "compile_ahead", "workers", "deadline",
                                                         "hard_stop", "case_timeout", "calls", "baseline_procs",
-                                                        "memory_fraction", "cost_limit")},
+                                                        "memory_fraction", "cost_limit", "matmul_precision")},
               "rows": rows}
     with open(os.path.join(out, "results.json"), "w") as fh:
         json.dump(result, fh, indent=1)
@@ -752,6 +754,11 @@ def write_report(out, runs, quiet=False):
               "PyTorch: the problem as KernelBench writes it (bench/kernelbench/problems.py), eager and torch.compile, "
               "same inputs' shapes and dtypes. `x compile` = torch.compile time / kevc time (> 1: kevc faster). "
               "`of floor` = roofline floor / time (bytes moved over measured bandwidth, flops over measured peak).", "",
+              "f32 contractions: kevc computes them under its accuracy contract `matmul_precision` (the options' "
+              "`matmul_precision`, default `highest`: f32's tolerance, tf32x3 on the tensor cores; `high`: one tf32 "
+              "pass at tf32's tolerance). torch.compile's f32 convolutions run with cuDNN's TF32 "
+              "(PyTorch's default `torch.backends.cudnn.allow_tf32 = True`), i.e. at `high`; its f32 matmuls at "
+              "`highest` (`torch.backends.cuda.matmul.allow_tf32 = False`).", "",
               "| problem | shape | eager | torch.compile | kevc default | default x compile | default of floor | "
               "best searched | best x compile | best x eager | best of floor | evals (to 95% of best) | notes |",
               "|" + "---|" * 13]
@@ -983,6 +990,10 @@ def main():
     g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
     g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines (large problems take turns)")
     g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")
+    g.add_argument("--matmul-precision", choices=("highest", "high", "medium"), default="highest",
+                   help="kevc's accuracy contract for f32 contractions (`kevc --matmul-precision`; highest: f32's, "
+                        "tf32x3 on the tensor cores; high: one tf32 pass at tf32's tolerance, as torch.compile's f32 "
+                        "convolutions on cuDNN). Recorded in results.md's options")
     g.add_argument("--defaults-only", action="store_true",
                    help="no search: each default schedule checked and timed by `kevc run --with-default-shape` "
                         "(--parallel at a time, in the shared server's warm workers)")

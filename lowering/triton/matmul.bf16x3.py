@@ -28,7 +28,7 @@ KEVC = {
             "args": ["a", "b", "c"],
         },
     ],
-    "tolerance": {"c": "f32"},
+    "tolerance": {"c": "f16"},
 }
 
 

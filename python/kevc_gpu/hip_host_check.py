@@ -55,14 +55,17 @@ def host_compiler():
 
 
 def check(kevc, spec, shape, folder, distributions, seed=0x6B657663, cxx=None, threads=False, schedule=None,
-          mfma=False):
+          mfma=False, matmul_precision=None):
     cxx = cxx or host_compiler()
     name = os.path.basename(spec)[:-4]
     hip, module, ref = (os.path.join(folder, name + ext) for ext in (".hip", ".hip.py", ".ref.py"))
-    traced = ["--schedule", schedule] if schedule else []
+    # The accuracy contract of f32 contractions (a trace's tf32 or bf16 needs `high` or `medium`): the module and the
+    # reference are compiled under it, so both name its tolerance.
+    contract = ["--matmul-precision", matmul_precision] if matmul_precision else []
+    traced = (["--schedule", schedule] if schedule else []) + contract
     _kevc(kevc, spec, shape, ["--target", "hip"] + traced, hip)
     _kevc(kevc, spec, shape, ["--target", "hip", "--emit", "hip-py"] + traced, module)
-    _kevc(kevc, spec, shape, ["--emit", "torch-ref"], ref)
+    _kevc(kevc, spec, shape, ["--emit", "torch-ref"] + contract, ref)
     text = open(module).read()
     meta = ast.literal_eval(text[text.index("KEVC = ") + len("KEVC = "):text.index("\n}\n") + 2])
     entry = text.split("fn = getattr(lib, \"", 1)[1].split("\"", 1)[0]
@@ -124,6 +127,8 @@ def main(argv=None):
     ap.add_argument("--mfma", action="store_true", help="with --threads: matrix-unit tiles on emulated MFMA")
     ap.add_argument("--schedule", default=None, help="a trace applied to every spec (default: its GPU schedule)")
     ap.add_argument("--jobs", type=int, default=1, help="specs checked at once (default 1)")
+    ap.add_argument("--matmul-precision", default=None, help="kevc's accuracy contract for f32 contractions "
+                    "(highest, high, medium; default: each spec's)")
     a = ap.parse_args(argv)
     if a.mfma and not a.threads:
         ap.error("--mfma needs --threads (the 64 threads of a block are the wave's lanes)")
@@ -135,7 +140,7 @@ def main(argv=None):
         try:
             # A folder per spec: two specs of one name (specs/x.kev, specs/kernelbench/x.kev) never share files.
             r = check(a.kevc, spec, a.shape, tempfile.mkdtemp(dir=folder), dists, threads=a.threads,
-                      schedule=a.schedule, mfma=a.mfma)
+                      schedule=a.schedule, mfma=a.mfma, matmul_precision=a.matmul_precision)
         except Exception as e:  # a compile refusal or a harness error is a result, not a crash of the check
             r = {"spec": spec, "status": "error", "reason": str(e)[-2000:]}
         r["seconds"] = round(time.time() - t0, 2)

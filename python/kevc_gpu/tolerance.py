@@ -7,9 +7,10 @@ integers and bool compare exactly. A non-finite value where the reference is fin
 kind), any other mismatch is 'wrong'.
 
 As in Swift, the tolerance is that of the precision the result was computed in (`tolerance`, the metadata's
-"tolerance" entry: an f32 computation cast to an f64 result gets f32's; a dot's input precision counts as
-ComputedPrecision.swift says: `tf32` as f16, `bf16` as bf16, the split passes `tf32x3` and `bf16x3` as f32, so they
-keep f32's tolerance), never tighter than the result dtype's; and
+"tolerance" entry: an f32 computation cast to an f64 result gets f32's; an f32 contraction counts the kernel's
+accuracy contract, `matmul_precision`, as ComputedPrecision.swift says: f32 under `highest`, tf32's (f16's) under
+`high`, bf16 under `medium`, whatever input precision the schedule gave its dot), never tighter than the result
+dtype's; and
 `any_value` (flat indices whose element depends on a discontinuity met within tolerance: any value but a NaN the
 reference lacks passes; a list of indices or a bool tensor over the flat elements) and `alternatives` (flat index ->
 equally good values, an argmax's tying indices) give the same leeway as Swift's `Leeway`. The torch reference
