@@ -26,7 +26,7 @@ import KevcIR
 /// %_r2.rf: ... schedule loops(m.i: bind(grid.x), m.o, n: bind(block.x)) root store(workspace) compute_with(%dx)
 /// ```
 extension ScheduleEditing {
-  mutating func computeWith(_ tensor: String, _ sibling: String) throws(TransformError) {
+  mutating func computeWith(_ tensor: String, _ sibling: String, at loop: String? = nil) throws(TransformError) {
     let index = try definitionIndex(tensor)
     let siblingIndex = try definitionIndex(sibling)
     guard index != siblingIndex else { throw fail("'\(tensor)' cannot be computed with itself", .badParameter) }
@@ -88,7 +88,33 @@ extension ScheduleEditing {
         }
       }
     }
+    if let loop {
+      // One loop for both: the loops outside it are grid loops in each, and it runs the same iterations in both.
+      func position(_ x: Definition) throws(TransformError) -> Int {
+        let loops = x.effectiveSchedule.loops
+        guard let i = loops.firstIndex(where: { $0.name == loop }) else {
+          throw fail("'\(x.name)' has no loop '\(loop)'; the fused loop must be a loop of both", .badParameter)
+        }
+        guard case .serial = loops[i].kind else {
+          throw fail("loop '\(loop)' of '\(x.name)' is not a plain serial loop; only a serial loop can carry both bodies")
+        }
+        for l in loops[..<i] {
+          guard case .gpu(let g) = l.kind, g == .gridX || g == .gridY || g == .gridZ else {
+            throw fail("loop '\(l.name)' of '\(x.name)' encloses '\(loop)' but is not a grid loop; only programs may enclose the fused loop")
+          }
+        }
+        return i
+      }
+      _ = try position(d)
+      _ = try position(b)
+      let mineExtent = try maxExtent(loop, in: d)
+      let theirExtent = try maxExtent(loop, in: b)
+      guard mineExtent == theirExtent else {
+        throw fail("loop '\(loop)' runs \(mineExtent) iterations in '\(tensor)' but \(theirExtent) in '\(sibling)'; the fused loop must run the same")
+      }
+    }
     s.computeWith = sibling
+    s.computeWithLoop = loop
     setSchedule(s, of: index)
   }
 }
