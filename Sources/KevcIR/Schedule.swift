@@ -37,10 +37,10 @@ public struct Schedule: Hashable, Codable, Sendable {
   /// the same programs: each program computes its tile of `b`, then its tile of `y` (block-level targets; the CPU
   /// runs the definitions in program order as always). Nil: `y` has a kernel of its own.
   public var computeWith: String?
-  /// `compute_with(y, b, l)` (Halide's `compute_with(f, var)`): `y`'s body is fused into `b`'s loop `l`, each
-  /// iteration of the shared loop computing `b`'s part and then `y`'s, so both read the iteration's rows once (one
-  /// pass); the loops from the outermost to `l` are shared (same names and extents). Nil: `y` runs after `b`'s
-  /// whole tile. Block-level targets fuse; the others run the definitions one after the other as always.
+  /// `compute_with(y, b, l)` (Halide's `compute_with(f, var)`): `y`'s body is fused into `b`'s serial loop `l`, one
+  /// loop carrying the iterations of `l` and of `y`'s loop at the same depth (same extent; only grid loops outside
+  /// either), so both read an iteration's rows once (one pass). Nil: `y` runs after `b`'s whole tile. Block-level
+  /// targets fuse; the others run the definitions one after the other as always (what is computed is the same).
   public var computeWithLoop: String?
 
   public init(

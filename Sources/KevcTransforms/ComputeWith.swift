@@ -89,28 +89,28 @@ extension ScheduleEditing {
       }
     }
     if let loop {
-      // One loop for both: the loops outside it are grid loops in each, and it runs the same iterations in both.
-      func position(_ x: Definition) throws(TransformError) -> Int {
-        let loops = x.effectiveSchedule.loops
-        guard let i = loops.firstIndex(where: { $0.name == loop }) else {
-          throw fail("'\(x.name)' has no loop '\(loop)'; the fused loop must be a loop of both", .badParameter)
-        }
+      // One loop for both: `loop` of the sibling and the loop of `tensor` at the same depth, with only grid loops
+      // outside it in each, running the same iterations.
+      let theirs = b.effectiveSchedule.loops
+      guard let i = theirs.firstIndex(where: { $0.name == loop }) else {
+        throw fail("'\(sibling)' has no loop '\(loop)'", .badParameter)
+      }
+      let mine = s.loops
+      guard i < mine.count else { throw fail("'\(tensor)' has no loop at the depth of '\(loop)' in '\(sibling)'") }
+      for (x, loops) in [(tensor, mine), (sibling, theirs)] {
         guard case .serial = loops[i].kind else {
-          throw fail("loop '\(loop)' of '\(x.name)' is not a plain serial loop; only a serial loop can carry both bodies")
+          throw fail("loop '\(loops[i].name)' of '\(x)' is not a plain serial loop; only serial loops can carry both bodies")
         }
         for l in loops[..<i] {
           guard case .gpu(let g) = l.kind, g == .gridX || g == .gridY || g == .gridZ else {
-            throw fail("loop '\(l.name)' of '\(x.name)' encloses '\(loop)' but is not a grid loop; only programs may enclose the fused loop")
+            throw fail("loop '\(l.name)' of '\(x)' encloses the fused loop but is not a grid loop; only programs may enclose it")
           }
         }
-        return i
       }
-      _ = try position(d)
-      _ = try position(b)
-      let mineExtent = try maxExtent(loop, in: d)
+      let mineExtent = try maxExtent(mine[i].name, in: d)
       let theirExtent = try maxExtent(loop, in: b)
       guard mineExtent == theirExtent else {
-        throw fail("loop '\(loop)' runs \(mineExtent) iterations in '\(tensor)' but \(theirExtent) in '\(sibling)'; the fused loop must run the same")
+        throw fail("loop '\(mine[i].name)' of '\(tensor)' runs \(mineExtent) iterations but '\(loop)' of '\(sibling)' \(theirExtent); the fused loops must run the same")
       }
     }
     s.computeWith = sibling

@@ -35,8 +35,12 @@ extension KernelBuilder {
     func refuse(_ why: String) -> DiagnosticError {
       DiagnosticError(.error(refusal, "'\(y.name)' cannot be fused into loop '\(loop)' of '\(b.name)': \(why)", at: y.location))
     }
+    // y's loop at the depth of b's (the transform checked the loops outside are grid loops in both).
+    guard let depth = b.effectiveSchedule.loops.firstIndex(where: { $0.name == loop }), depth < y.effectiveSchedule.loops.count else {
+      throw refuse("the loop is not a loop of both")
+    }
     let bKey = LoopKey(definition: b.name, loop: loop)
-    let yKey = LoopKey(definition: y.name, loop: loop)
+    let yKey = LoopKey(definition: y.name, loop: y.effectiveSchedule.loops[depth].name)
     guard let bm = loopMarks[bKey], let ym = loopMarks[yKey] else {
       throw refuse("the loop is not a serial loop of both")
     }
