@@ -152,6 +152,22 @@ extension DefaultSchedule {
         ? onePass : twoPasses
     }
 
+    // 2c (decided here, applied before rule 2): a column reduction over a row definition's rows shares its pass
+    // over the rows where the cost model estimates the whole default faster so.
+    if sketch.columnPartials == .byCost, !rowsAndColumnReductions(kernel).isEmpty {
+      var one = sketch
+      one.columnPartials = .onePass
+      var apart = sketch
+      apart.columnPartials = .separate
+      let onePass = gpu(for: kernel, capability: capability, sketch: one)
+      let separate = gpu(for: kernel, capability: capability, sketch: apart)
+      guard onePass != separate, let k1 = try? onePass.apply(to: kernel), let k2 = try? separate.apply(to: kernel)
+      else { return separate }
+      let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
+      return ScheduleCost.estimate(k1, machine: machine).seconds < ScheduleCost.estimate(k2, machine: machine).seconds
+        ? onePass : separate
+    }
+
     // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
 
@@ -231,9 +247,14 @@ extension DefaultSchedule {
     // few partials) is split again, once: `y.rf.rf`, `y.rf`, `y`.
     // 2b. Row statistics read by a reduction over those rows (a loss's mean over per-row sums) are computed inside
     // its partials' programs, one row at a time: each row is read from memory once, by one program.
+    // 2c. A column reduction over a row definition's rows (a norm's dweight beside dx): partials by program, fused
+    // into the row definition's loop over each program's rows (`ColumnPartialsWithRows.swift`).
+    let columnPasses = sketch.columnPartials == .onePass ? columnPartialsWithRows(capability, &k, &steps) : (scheduled: [], unsplit: [])
     let rowReductions: Set<String> = sketch.fuseStatistics ? statisticsIntoRowReductions(capability, &k, &steps) : []
-    var splitting = k.definitions.filter { $0.reduction != nil && !rowReductions.contains($0.name) && !onlinePasses.contains($0.name) }
-      .map { ($0.name, 0) }
+    var splitting = k.definitions.filter {
+      $0.reduction != nil && !rowReductions.contains($0.name) && !onlinePasses.contains($0.name) && !columnPasses.unsplit.contains($0.name)
+    }
+    .map { ($0.name, 0) }
     while sketch.splitReductions, !splitting.isEmpty {
       let (name, depth) = splitting.removeFirst()
       let before = Set(k.definitions.map(\.name))
@@ -307,6 +328,7 @@ extension DefaultSchedule {
     // into their elementwise epilogues' programs: stencils by default, every reduction in a sketch.
     var fused: Set<String> = staged.union(sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : [])
     fused.formUnion(onlinePasses)
+    fused.formUnion(columnPasses.scheduled)
     if sketch.fuseEpilogues || sketch.fuseStencilEpilogues || sketch.fuseContractionEpilogues {
       fused.formUnion(fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, &k, &steps))
     }
@@ -1435,8 +1457,10 @@ extension DefaultSchedule {
     guard let d = k.definitions.first(where: { $0.name == name }),
       case .computeAt(let consumer, let loop) = d.effectiveSchedule.placement, loop.hasSuffix(".o"),
       let c = k.definitions.first(where: { $0.name == consumer }),
-      c.effectiveSchedule.splits.contains(where: { $0.outer == loop }),
-      d.axes.contains(where: { $0.name == splitParent(loop) })
+      let split = c.effectiveSchedule.splits.first(where: { $0.outer == loop }),
+      d.axes.contains(where: { $0.name == splitParent(loop) }),
+      // Rows of one program, not program ids (rule 2c's split: each program's rows one at a time).
+      c.effectiveSchedule.loops.first(where: { $0.name == split.inner })?.kind.isProgramLoop != true
     else { return }
     _ = attempt(.bind(tensor: name, loop: splitParent(loop), dimension: .blockY), &k, &steps)
   }
