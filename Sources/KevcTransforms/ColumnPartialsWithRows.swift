@@ -46,14 +46,13 @@ extension DefaultSchedule {
     func ext(_ loop: String, _ d: Definition) -> Int? { try? k.maxExtent(loop, in: d) }
     let params = Set(k.params.map(\.name))
     var out: [RowsAndColumns] = []
-    var taken: Set<String> = []
     for r in k.definitions {
       guard let red = r.reduction, red.axes.count == 1, !red.op.carriesState, r.axes.count == 1, r.schedule == nil,
         r.effectiveSchedule.placement == .root
       else { continue }
       let reduced = red.axes[0].name
       let column = r.axes[0].name
-      for d in k.definitions where !taken.contains(d.name) {
+      for d in k.definitions {
         guard d.reduction == nil, d.axes.count == 2, d.schedule == nil, d.effectiveSchedule.placement == .root,
           !d.reads(r.name), !r.reads(d.name)
         else { continue }
@@ -70,7 +69,6 @@ extension DefaultSchedule {
           nextPow2(width) <= gpuWholeReduction
         else { continue }
         out.append(RowsAndColumns(row: d.name, column: r.name, rowAxis: m, reducedAxis: reduced, rows: rows))
-        taken.insert(d.name)
         break
       }
     }
@@ -85,22 +83,22 @@ extension DefaultSchedule {
   ) -> (scheduled: Set<String>, unsplit: Set<String>) {
     var scheduled: Set<String> = []
     var unsplit: Set<String> = []
+    // Per row definition once its first pair is applied: the kernel's leader and its loop over the rows (every
+    // further partial is computed with it), and the programs.
+    var leaders: [String: (name: String, loop: String, programs: Int)] = [:]
     for pair in rowsAndColumnReductions(k) {
-      let programs = min(capability.programsToFill, pair.rows / 4)
+      let programs = leaders[pair.row]?.programs ?? min(capability.programsToFill, pair.rows / 4)
       guard programs >= 2 else { continue }
       var trial = k
       var local: [Transform] = []
       func attempt(_ t: Transform) -> Bool { DefaultSchedule.attempt(t, &trial, &local) }
       func current(_ name: String) -> Definition? { trial.definitions.first { $0.name == name } }
+      func position(_ name: String) -> Int { trial.definitions.firstIndex { $0.name == name } ?? Int.max }
       let before = Set(k.definitions.map(\.name))
       guard attempt(.rfactor(tensor: pair.column, loop: pair.reducedAxis, factor: programs)),
         let partial = trial.definitions.first(where: { !before.contains($0.name) && $0.reduction != nil }),
         let partialReduction = partial.reduction?.axes.first?.name, let partialIndex = partial.axes.last?.name,
         let partialColumn = partial.axes.first?.name,
-        attempt(.split(tensor: pair.row, loop: pair.rowAxis, factor: programs)),
-        let split = current(pair.row)?.effectiveSchedule.splits.first(where: { $0.variable == pair.rowAxis }),
-        let lane = current(pair.row)?.axes.last?.name,
-        attempt(.reorder(tensor: pair.row, loops: [split.inner, split.outer, lane])),
         attempt(.reorder(tensor: partial.name, loops: [partialIndex, partialReduction, partialColumn]))
       else { continue }
       // The statistics of each, computed at its loop over the rows (the row's first: a statistic both read is
@@ -116,28 +114,43 @@ extension DefaultSchedule {
         }.map(\.name).reversed()
       }
       var ok = true
-      for p in statistics(of: pair.row, readAt: [pair.rowAxis, split.outer, split.inner]) where ok {
-        ok = attempt(.computeAt(tensor: p, consumer: pair.row, loop: split.outer))
+      // The row definition, the first time: each program's rows `m.i, m.i + P, ...`, its statistics per row.
+      var leader = leaders[pair.row]
+      if leader == nil {
+        guard attempt(.split(tensor: pair.row, loop: pair.rowAxis, factor: programs)),
+          let split = current(pair.row)?.effectiveSchedule.splits.first(where: { $0.variable == pair.rowAxis }),
+          let lane = current(pair.row)?.axes.last?.name,
+          attempt(.reorder(tensor: pair.row, loops: [split.inner, split.outer, lane]))
+        else { continue }
+        for p in statistics(of: pair.row, readAt: [pair.rowAxis, split.outer, split.inner]) where ok {
+          ok = attempt(.computeAt(tensor: p, consumer: pair.row, loop: split.outer))
+        }
+        let width = current(pair.row).flatMap { try? trial.maxExtent(lane, in: $0) } ?? 1
+        guard ok, attempt(.bind(tensor: pair.row, loop: split.inner, dimension: .gridX)),
+          attempt(.bind(tensor: pair.row, loop: lane, dimension: .blockX))
+        else { continue }
+        // One launch, the earlier definition's, its warps from the row's block (rule 4's).
+        let rowFirst = position(pair.row) < position(partial.name)
+        leader = rowFirst ? (pair.row, split.outer, programs) : (partial.name, partialReduction, programs)
+        guard let l = leader, attempt(.launch(tensor: l.name, warps: warps(forLaneElements: nextPow2(width)), stages: 2)) else {
+          continue
+        }
+        if !rowFirst { unsplit.insert(partial.name) }
       }
       for p in statistics(of: partial.name, readAt: [partialIndex, partialReduction]) where ok {
         ok = attempt(.computeAt(tensor: p, consumer: partial.name, loop: partialReduction))
       }
-      guard ok else { continue }
-      // Nothing else left reading the rows apart: every reduction either reads is computed inside it.
-      // One launch: the earlier definition's, its warps from the row's block (rule 4's).
-      let rowFirst = (trial.definitions.firstIndex { $0.name == pair.row } ?? 0) < (trial.definitions.firstIndex { $0.name == partial.name } ?? 0)
-      let width = current(pair.row).flatMap { try? trial.maxExtent(lane, in: $0) } ?? 1
-      let launch = Transform.launch(tensor: rowFirst ? pair.row : partial.name, warps: warps(forLaneElements: nextPow2(width)), stages: 2)
-      let fuse =
-        rowFirst
-        ? Transform.computeWith(tensor: partial.name, sibling: pair.row, loop: split.outer)
-        : Transform.computeWith(tensor: pair.row, sibling: partial.name, loop: partialReduction)
-      guard attempt(.bind(tensor: pair.row, loop: split.inner, dimension: .gridX)),
-        attempt(.bind(tensor: pair.row, loop: lane, dimension: .blockX)),
-        attempt(.bind(tensor: partial.name, loop: partialIndex, dimension: .gridX)),
-        attempt(.bind(tensor: partial.name, loop: partialColumn, dimension: .blockX)),
-        attempt(launch), attempt(fuse)
+      guard ok, let l = leader, attempt(.bind(tensor: partial.name, loop: partialIndex, dimension: .gridX)),
+        attempt(.bind(tensor: partial.name, loop: partialColumn, dimension: .blockX))
       else { continue }
+      // Every other definition of the kernel computed with the leader, at its loop over the rows.
+      if l.name == partial.name {
+        guard attempt(.computeWith(tensor: pair.row, sibling: partial.name, loop: partialReduction)) else { continue }
+      } else {
+        guard position(l.name) < position(partial.name),
+          attempt(.computeWith(tensor: partial.name, sibling: l.name, loop: l.loop))
+        else { continue }
+      }
       // Each program's partial row stored contiguously (`[m.i, a]`): the program writes its row at once, and the
       // combine, left to the other rules, reduces the partials as a column reduction over contiguous rows.
       guard partial.axes.count == 2, attempt(.layout(tensor: partial.name, permutation: [1, 0])) else { continue }
@@ -181,6 +194,7 @@ extension DefaultSchedule {
       }
       k = trial
       steps += local
+      leaders[pair.row] = l
       scheduled.formUnion([pair.row, partial.name])
       scheduled.formUnion(combined)
       unsplit.formUnion([pair.column, partial.name])
