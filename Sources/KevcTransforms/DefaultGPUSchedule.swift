@@ -59,6 +59,11 @@ import KevcIR
 ///    fill that reads reductions (each read by it alone) at one of its reduction axes and all its output axes (a
 ///    loss's mean over per-row sums) becomes partials (`rfactor` over that axis) and each statistic is computed
 ///    inside them at the serial row loop: one kernel reads each row from memory once (`statisticsIntoRowReductions`).
+/// 2c. (before 2b and 2) A column reduction over the rows a row definition writes (a norm's dweight beside dx, reading
+///    the same inputs at the same points) is computed in the rows' pass: P programs each take rows m.i, m.i + P, ...,
+///    and the reduction's partials by the same program index are fused into the row definition's loop over its rows
+///    (`compute_with(R.rf, D, m.o)`), where the cost model estimates the whole default faster so
+///    (`columnPartialsWithRows`, ColumnPartialsWithRows.swift).
 /// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
 ///    computes the one value it needs in a register (norms, softmax, attention's row max). An elementwise consumer
