@@ -577,8 +577,9 @@ public struct ScheduleCost: Sendable, Hashable {
       // Each loop's extent in one run of `q`: an axis whose extent the outer loops covered `o` times keeps its
       // extent over `o`, shared by its loops innermost first (a split axis, m.o x m.i, whose m.o the consumer walks
       // leaves m.i whole and m.o once, not each part divided by `o`).
-      // Axes of a producer that its consumer reads at one point per run (an index of the loops outside the one it
-      // is computed at only, however written: `_r0[m.o * 608 + m.i]` inside a loop over m.o): one element per run.
+      // Axes of a producer that its consumer reads at one point per run through an index expression of the loops
+      // outside the one it is computed at only (`_r0[m.o * 608 + m.i]` inside a loop over m.o, which the coverage by
+      // name below does not see): one element per run.
       var pinnedOf: [String: Set<String>] = [:]
       func perRunExtents(_ q: Definition) -> [String: Double] {
         let loops = q.effectiveSchedule.loops
@@ -645,8 +646,13 @@ public struct ScheduleCost: Sendable, Hashable {
         }
         let readsOfP = cd.expressions.flatMap(\.loads).filter { $0.tensor == p.name }
         if !readsOfP.isEmpty {
+          // (A bare variable is the coverage above's; an index expression of fixed loops only, pinned here.)
           pinnedOf[p.name] = Set(p.axes.enumerated().filter { (i, _) in
-            readsOfP.allSatisfy { i < $0.indices.count && $0.indices[i].indexNames.isSubset(of: fixed) }
+            readsOfP.allSatisfy { r in
+              guard i < r.indices.count else { return false }
+              if case .index = r.indices[i] { return false }
+              return r.indices[i].indexNames.isSubset(of: fixed)
+            }
           }.map { $0.element.name })
         }
         var w = 1.0

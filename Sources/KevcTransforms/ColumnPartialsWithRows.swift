@@ -135,7 +135,6 @@ extension DefaultSchedule {
         guard let l = leader, attempt(.launch(tensor: l.name, warps: warps(forLaneElements: nextPow2(width)), stages: 2)) else {
           continue
         }
-        if !rowFirst { unsplit.insert(partial.name) }
       }
       for p in statistics(of: partial.name, readAt: [partialIndex, partialReduction]) where ok {
         ok = attempt(.computeAt(tensor: p, consumer: partial.name, loop: partialReduction))
@@ -151,12 +150,12 @@ extension DefaultSchedule {
           attempt(.computeWith(tensor: partial.name, sibling: l.name, loop: l.loop))
         else { continue }
       }
-      // Each program's partial row stored contiguously (`[m.i, a]`): the program writes its row at once, and the
-      // combine, left to the other rules, reduces the partials as a column reduction over contiguous rows.
+      // Each program's partial row stored contiguously (`[m.i, a]`): the program writes its row at once (stored
+      // `[a, m.i]`, each of its N values would land P elements apart), and the combine reads rows of partials.
       guard partial.axes.count == 2, attempt(.layout(tensor: partial.name, permutation: [1, 0])) else { continue }
       // The combine tiled as rule 4 tiles a reduction over a non-contiguous axis: 64 columns a program (`block.x`),
       // 128 partials a step (`block.y`), inside its one elementwise reader (a cast to the result's type) when it
-      // has one: the partials are read once, in contiguous rows of 64.
+      // has one: the partials are read once, in contiguous rows of 64. (If this fails, rule 4 schedules the combine.)
       var combined: Set<String> = []
       let readers = trial.definitions.filter { $0.name != pair.column && $0.reads(pair.column) }
       if let c = current(pair.column), let sum = c.reduction?.axes.first?.name, let column = c.axes.first?.name {
