@@ -513,10 +513,10 @@ public struct ScheduleCost: Sendable, Hashable {
     var total = ScheduleCost(
       seconds: 0, kernels: 0, bytes: 0, rereadBytes: 0, scratchBytes: 0, flops: 0, minPrograms: .infinity,
       minLanes: .infinity, occupancy: 1, dotTile: 0, warps: 0, stages: 0)
-    for d in k.definitions where d.effectiveSchedule.placement == .root {
-      // Every producer computed inside this kernel, through chains of compute_at.
+    // Every producer computed inside a root definition's kernel, through chains of compute_at.
+    func producersInside(_ root: String) -> [Definition] {
       var inside: [Definition] = []
-      var frontier = [d.name]
+      var frontier = [root]
       while let c = frontier.popLast() {
         for p in k.definitions {
           guard case .computeAt(let at, _) = p.effectiveSchedule.placement, at == c, !inside.contains(where: { $0.name == p.name })
@@ -525,6 +525,10 @@ public struct ScheduleCost: Sendable, Hashable {
           frontier.append(p.name)
         }
       }
+      return inside
+    }
+    for d in k.definitions where d.effectiveSchedule.placement == .root {
+      let inside = producersInside(d.name)
       var programs = 1.0
       var lanes = 1.0
       var serial = 1.0
@@ -573,7 +577,23 @@ public struct ScheduleCost: Sendable, Hashable {
       // Each loop's extent in one run of `q`: an axis whose extent the outer loops covered `o` times keeps its
       // extent over `o`, shared by its loops innermost first (a split axis, m.o x m.i, whose m.o the consumer walks
       // leaves m.i whole and m.o once, not each part divided by `o`).
+      // Axes of a producer that its consumer reads at one point per run through an index expression of the loops
+      // outside the one it is computed at only (`_r0[m.o * 608 + m.i]` inside a loop over m.o, which the coverage by
+      // name below does not see): one element per run.
+      var pinnedOf: [String: Set<String>] = [:]
       func perRunExtents(_ q: Definition) -> [String: Double] {
+        let loops = q.effectiveSchedule.loops
+        if let pinned = pinnedOf[q.name], !pinned.isEmpty {
+          var out: [String: Double] = [:]
+          let rest = perRunExtents(unpinned: q)
+          for l in loops {
+            out[l.name] = pinned.contains(Kernel.rootVariable(of: l.name, in: q.effectiveSchedule)) ? 1 : rest[l.name]
+          }
+          return out
+        }
+        return perRunExtents(unpinned: q)
+      }
+      func perRunExtents(unpinned q: Definition) -> [String: Double] {
         let loops = q.effectiveSchedule.loops
         var left: [String: Double] = [:]
         for l in loops {
@@ -617,6 +637,24 @@ public struct ScheduleCost: Sendable, Hashable {
         }
         runsOf[p.name] = runs
         coveredOf[p.name] = covered
+        var fixed = Set(cLoops.prefix(upto + 1).filter { !isLane($0) }.map(\.name))
+        for l in cLoops {
+          let root = Kernel.rootVariable(of: l.name, in: cd.effectiveSchedule)
+          if cLoops.filter({ Kernel.rootVariable(of: $0.name, in: cd.effectiveSchedule) == root }).allSatisfy({ fixed.contains($0.name) }) {
+            fixed.insert(root)
+          }
+        }
+        let readsOfP = cd.expressions.flatMap(\.loads).filter { $0.tensor == p.name }
+        if !readsOfP.isEmpty {
+          // (A bare variable is the coverage above's; an index expression of fixed loops only, pinned here.)
+          pinnedOf[p.name] = Set(p.axes.enumerated().filter { (i, _) in
+            readsOfP.allSatisfy { r in
+              guard i < r.indices.count else { return false }
+              if case .index = r.indices[i] { return false }
+              return r.indices[i].indexNames.isSubset(of: fixed)
+            }
+          }.map { $0.element.name })
+        }
         var w = 1.0
         var region = 1.0
         var pSerial = 1.0
@@ -654,8 +692,18 @@ public struct ScheduleCost: Sendable, Hashable {
       let flops = points * ops + programs * insideOps
       var read: Set<String> = []
       for e in ([d] + inside).flatMap(\.expressions) { for l in e.loads { read.insert(l.tensor) } }
-      let moved = read.filter { name in !inside.contains { $0.name == name } }.reduce(0) { $0 + bytes(of: $1) }
-        + bytes(of: d.name) + insideResults
+      // A definition fused into its sibling's loop (`compute_with(d, b, l)`) reads what the sibling reads in the
+      // same iteration from the same loads (Triton's CSE merges them: bench/gpu/ab-h68-variants.md) and shares its
+      // launch.
+      var sharedReads: Set<String> = []
+      let fusedIntoSibling = d.effectiveSchedule.computeWith != nil && d.effectiveSchedule.computeWithLoop != nil
+      if fusedIntoSibling, let b = d.effectiveSchedule.computeWith {
+        for e in ([k.definitions.first { $0.name == b }].compactMap { $0 } + producersInside(b)).flatMap(\.expressions) {
+          for l in e.loads { sharedReads.insert(l.tensor) }
+        }
+      }
+      let moved = read.filter { name in !inside.contains { $0.name == name } && !sharedReads.contains(name) }
+        .reduce(0) { $0 + bytes(of: $1) } + bytes(of: d.name) + insideResults
       var reread = 0.0
       let isDot = d.effectiveSchedule.isDot
       if isDot || fold != nil {
@@ -694,9 +742,9 @@ public struct ScheduleCost: Sendable, Hashable {
         forkJoin = entries * machine.forkJoinSeconds
       }
       let memory = (moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)) / streams
-      let t = max(memory, arithmetic / cores, latency) + forkJoin + machine.launchSeconds
+      let t = max(memory, arithmetic / cores, latency) + forkJoin + (fusedIntoSibling ? 0 : machine.launchSeconds)
       total.seconds += t
-      total.kernels += 1
+      total.kernels += fusedIntoSibling ? 0 : 1
       total.bytes += moved
       total.rereadBytes += reread
       total.scratchBytes += scratch

@@ -485,6 +485,7 @@ private struct Parser {
     var group: Int?
     var persistent: Int?
     var computeWith: String?
+    var computeWithLoop: String?
     func once<T>(_ value: T?, _ what: String) throws(DiagnosticError) {
       if value != nil { throw error("a schedule has one '\(what)'") }
     }
@@ -616,6 +617,10 @@ private struct Parser {
           throw error("expected the sibling '%NAME', found \(current.describe)")
         }
         advance()
+        if isPunct(",") {
+          advance()
+          computeWithLoop = try bareName("the shared loop's name")
+        }
         try expect(")", "after the sibling")
         computeWith = sibling
       default:
@@ -626,7 +631,7 @@ private struct Parser {
     return Schedule(
       loops: loops, splits: splits, placement: placement ?? .root, storage: storage ?? Storage(), isDot: isDot,
       launch: launch, dotPrecision: precision, programGroup: group, persistentPrograms: persistent,
-      computeWith: computeWith, fusion: fusion)
+      computeWith: computeWith, computeWithLoop: computeWithLoop, fusion: fusion)
   }
 
   /// `WORD(INT)` of a schedule item, at the item's word.

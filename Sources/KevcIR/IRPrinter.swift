@@ -123,7 +123,7 @@ public enum IRPrinter {
     if let p = s.dotPrecision { out += " precision(\(p.rawValue))" }
     if let g = s.programGroup { out += " group(\(g))" }
     if let p = s.persistentPrograms { out += " persistent(\(p))" }
-    if let w = s.computeWith { out += " compute_with(%\(sigilName(w)))" }
+    if let w = s.computeWith { out += " compute_with(%\(sigilName(w))\(s.computeWithLoop.map { ", \($0)" } ?? ""))" }
     return out
   }
 

@@ -37,11 +37,17 @@ public struct Schedule: Hashable, Codable, Sendable {
   /// the same programs: each program computes its tile of `b`, then its tile of `y` (block-level targets; the CPU
   /// runs the definitions in program order as always). Nil: `y` has a kernel of its own.
   public var computeWith: String?
+  /// `compute_with(y, b, l)` (Halide's `compute_with(f, var)`): `y`'s body is fused into `b`'s serial loop `l`, one
+  /// loop carrying the iterations of `l` and of `y`'s loop at the same depth (same extent; only grid loops outside
+  /// either), so both read an iteration's rows once (one pass). Nil: `y` runs after `b`'s whole tile. Block-level
+  /// targets fuse; the others run the definitions one after the other as always (what is computed is the same).
+  public var computeWithLoop: String?
 
   public init(
     loops: [ScheduledLoop], splits: [Split] = [], placement: Placement = .root, storage: Storage = Storage(),
     isDot: Bool = false, launch: GPULaunch? = nil, dotPrecision: DotPrecision? = nil, programGroup: Int? = nil,
-    persistentPrograms: Int? = nil, computeWith: String? = nil, fusion: LoopFusion? = nil
+    persistentPrograms: Int? = nil, computeWith: String? = nil, computeWithLoop: String? = nil,
+    fusion: LoopFusion? = nil
   ) {
     self.loops = loops
     self.splits = splits
@@ -54,6 +60,7 @@ public struct Schedule: Hashable, Codable, Sendable {
     self.programGroup = programGroup
     self.persistentPrograms = persistentPrograms
     self.computeWith = computeWith
+    self.computeWithLoop = computeWithLoop
   }
 
   /// The schedule a definition has before any transform.

@@ -89,6 +89,11 @@ public enum ScheduleVerifier {
           error(d, "computed with '\(w)', which is not an earlier definition")
         } else if s.placement != .root || kernel.definitions.first(where: { $0.name == w })?.effectiveSchedule.placement != .root {
           error(d, "computed with '\(w)', but both must be computed at the root")
+        } else if let l = s.computeWithLoop,
+          (kernel.definitions.first(where: { $0.name == w })?.effectiveSchedule.loops.firstIndex(where: { $0.name == l }))
+            .map({ $0 >= s.loops.count }) ?? true
+        {
+          error(d, "computed with '\(w)' at loop '\(l)', which is not a loop of '\(w)' at a depth '\(d.name)' has")
         }
       }
       if s.programGroup != nil || s.persistentPrograms != nil, s.placement != .root {

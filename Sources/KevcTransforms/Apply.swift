@@ -29,7 +29,7 @@ extension Transform {
     case .precision(let t, let p): try editing.precision(t, p)
     case .groupPrograms(let t, let g): try editing.groupPrograms(t, g)
     case .persistent(let t, let p): try editing.persistent(t, p)
-    case .computeWith(let t, let b): try editing.computeWith(t, b)
+    case .computeWith(let t, let b, let l): try editing.computeWith(t, b, at: l)
     case .fuseReductions(let t): try editing.fuseReductions(t)
     case .fuseSiblings(let t): try editing.fuseSiblings(t)
     case .toScan(let t): try editing.toScan(t)

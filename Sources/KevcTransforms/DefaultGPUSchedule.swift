@@ -59,6 +59,11 @@ import KevcIR
 ///    fill that reads reductions (each read by it alone) at one of its reduction axes and all its output axes (a
 ///    loss's mean over per-row sums) becomes partials (`rfactor` over that axis) and each statistic is computed
 ///    inside them at the serial row loop: one kernel reads each row from memory once (`statisticsIntoRowReductions`).
+/// 2c. (before 2b and 2) A column reduction over the rows a row definition writes (a norm's dweight beside dx, reading
+///    the same inputs at the same points) is computed in the rows' pass: P programs each take rows m.i, m.i + P, ...,
+///    and the reduction's partials by the same program index are fused into the row definition's loop over its rows
+///    (`compute_with(R.rf, D, m.o)`), where the cost model estimates the whole default faster so
+///    (`columnPartialsWithRows`, ColumnPartialsWithRows.swift).
 /// 3. Fuse row statistics: an intermediate whose every read by a consumer uses only that consumer's outer axes
 ///    (the ones that will be program ids) is computed at the consumer's innermost outer axis, so one program
 ///    computes the one value it needs in a register (norms, softmax, attention's row max). An elementwise consumer
@@ -154,6 +159,22 @@ extension DefaultSchedule {
         ? onePass : twoPasses
     }
 
+    // 2c (decided here, applied before rule 2): a column reduction over a row definition's rows shares its pass
+    // over the rows where the cost model estimates the whole default faster so.
+    if sketch.columnPartials == .byCost, !rowsAndColumnReductions(kernel).isEmpty {
+      var one = sketch
+      one.columnPartials = .onePass
+      var apart = sketch
+      apart.columnPartials = .separate
+      let onePass = gpu(for: kernel, capability: capability, sketch: one)
+      let separate = gpu(for: kernel, capability: capability, sketch: apart)
+      guard onePass != separate, let k1 = try? onePass.apply(to: kernel), let k2 = try? separate.apply(to: kernel)
+      else { return separate }
+      let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
+      return ScheduleCost.estimate(k1, machine: machine).seconds < ScheduleCost.estimate(k2, machine: machine).seconds
+        ? onePass : separate
+    }
+
     // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
 
@@ -233,9 +254,14 @@ extension DefaultSchedule {
     // few partials) is split again, once: `y.rf.rf`, `y.rf`, `y`.
     // 2b. Row statistics read by a reduction over those rows (a loss's mean over per-row sums) are computed inside
     // its partials' programs, one row at a time: each row is read from memory once, by one program.
+    // 2c. A column reduction over a row definition's rows (a norm's dweight beside dx): partials by program, fused
+    // into the row definition's loop over each program's rows (`ColumnPartialsWithRows.swift`).
+    let columnPasses = sketch.columnPartials == .onePass ? columnPartialsWithRows(capability, &k, &steps) : (scheduled: [], unsplit: [])
     let rowReductions: Set<String> = sketch.fuseStatistics ? statisticsIntoRowReductions(capability, &k, &steps) : []
-    var splitting = k.definitions.filter { $0.reduction != nil && !rowReductions.contains($0.name) && !onlinePasses.contains($0.name) }
-      .map { ($0.name, 0) }
+    var splitting = k.definitions.filter {
+      $0.reduction != nil && !rowReductions.contains($0.name) && !onlinePasses.contains($0.name) && !columnPasses.unsplit.contains($0.name)
+    }
+    .map { ($0.name, 0) }
     while sketch.splitReductions, !splitting.isEmpty {
       let (name, depth) = splitting.removeFirst()
       let before = Set(k.definitions.map(\.name))
@@ -309,6 +335,7 @@ extension DefaultSchedule {
     // into their elementwise epilogues' programs: stencils by default, every reduction in a sketch.
     var fused: Set<String> = staged.union(sketch.fuseStatistics ? fuseColumnStatistics(&k, &steps) : [])
     fused.formUnion(onlinePasses)
+    fused.formUnion(columnPasses.scheduled)
     if sketch.fuseEpilogues || sketch.fuseStencilEpilogues || sketch.fuseContractionEpilogues {
       fused.formUnion(fuseEpilogues(capability, sketch, block: sketch.elementwiseBlock, &k, &steps))
     }
@@ -1439,8 +1466,10 @@ extension DefaultSchedule {
     guard let d = k.definitions.first(where: { $0.name == name }),
       case .computeAt(let consumer, let loop) = d.effectiveSchedule.placement, loop.hasSuffix(".o"),
       let c = k.definitions.first(where: { $0.name == consumer }),
-      c.effectiveSchedule.splits.contains(where: { $0.outer == loop }),
-      d.axes.contains(where: { $0.name == splitParent(loop) })
+      let split = c.effectiveSchedule.splits.first(where: { $0.outer == loop }),
+      d.axes.contains(where: { $0.name == splitParent(loop) }),
+      // Rows of one program, not program ids (rule 2c's split: each program's rows one at a time).
+      c.effectiveSchedule.loops.first(where: { $0.name == split.inner })?.kind.isProgramLoop != true
     else { return }
     _ = attempt(.bind(tensor: name, loop: splitParent(loop), dimension: .blockY), &k, &steps)
   }

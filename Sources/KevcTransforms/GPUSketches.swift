@@ -56,6 +56,8 @@ import KevcIR
 ///   16 and 8 warps (the default before 2026-12-07c; named when the split was tf32x3's);
 /// - `separate-siblings`: sibling sums over rows too long to hold whole stay one kernel each (no `fuse_siblings`:
 ///   the default before rule O2);
+/// - `separate-column-partials`, `one-pass-columns`: rule 2c's column reductions over a row definition's rows stay
+///   kernels of their own (the default before rule 2c), or share its pass over the rows whatever the cost model says;
 /// - `unstaged`: no rule 0b (2-byte convolutions read their operands as stored, rule 0 fusing the taps of those with
 ///   few channels and at least 4 taps: the default before 2026-12-07's rule 0b); `fused-taps` and `per-tap` are
 ///   unstaged too.
@@ -124,6 +126,11 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule O2: sibling sums over the same long rows, read through one expression of them, become one tuple
   /// reduction (`fuse_siblings`): one streamed pass over the row carries every accumulator.
   public var fuseSiblings = true
+  /// Rule 2c: a column reduction over the rows a row definition writes (a norm's dweight beside its dx) is computed
+  /// in the same pass over the rows (`compute_with` at the loop over each program's rows) where the cost model
+  /// estimates the whole default faster so (`.byCost`, the default), always, or never (the two kernels apart).
+  public var columnPartials = ColumnPartials.byCost
+  public enum ColumnPartials: Sendable, Hashable { case byCost, onePass, separate }
 
   public init(name: String) { self.name = name }
 
@@ -208,6 +215,8 @@ public struct GPUSketch: Sendable, Hashable {
       with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
       with("separate-siblings") { $0.fuseSiblings = false },
       with("two-pass-weights") { $0.weightedSums = .twoPasses }, with("one-pass-weights") { $0.weightedSums = .onePass },
+      with("separate-column-partials") { $0.columnPartials = .separate },
+      with("one-pass-columns") { $0.columnPartials = .onePass },
     ]
   }()
 }

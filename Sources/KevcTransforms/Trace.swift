@@ -194,7 +194,7 @@ public enum TraceText {
     case .precision(let x, let p): return "precision(\(x), \(p.rawValue))"
     case .groupPrograms(let x, let g): return "group_programs(\(x), \(g))"
     case .persistent(let x, let p): return "persistent(\(x), \(p))"
-    case .computeWith(let x, let b): return "compute_with(\(x), \(b))"
+    case .computeWith(let x, let b, let l): return "compute_with(\(x), \(b)\(l.map { ", \($0)" } ?? ""))"
     }
   }
 
@@ -270,7 +270,13 @@ public enum TraceText {
     case "precision": return .precision(tensor: try a.word(0), precision: try a.precision(1))
     case "group_programs": return .groupPrograms(tensor: try a.word(0), size: try a.int(1))
     case "persistent": return .persistent(tensor: try a.word(0), programs: try a.int(1))
-    case "compute_with": return .computeWith(tensor: try a.word(0), sibling: try a.word(1))
+    case "compute_with":
+      // An optional third argument: the sibling's loop that the body is fused into.
+      if args.count == 3 {
+        let b = Arguments(values: args, name: name, signature: signature + ", loop", location: location)
+        return .computeWith(tensor: try b.word(0), sibling: try b.word(1), loop: try b.word(2))
+      }
+      return .computeWith(tensor: try a.word(0), sibling: try a.word(1))
     default: throw a.mismatch()
     }
   }
@@ -362,7 +368,7 @@ public enum TraceText {
     .init("precision", [.name("tensor"), .precision("precision")], "input precision of a dot's operands on the matrix unit: tf32, tf32x3 (three tf32 passes, about f32 accuracy), bf16x3 (three bf16 passes, f32's tolerance) or bf16"),
     .init("group_programs", [.name("tensor"), .integer("size")], "grouped program order: walk grid.y in groups of size before grid.x (L2 reuse of operand panels)"),
     .init("persistent", [.name("tensor"), .integer("programs")], "launch this many programs, each looping over the output tiles"),
-    .init("compute_with", [.name("tensor"), .name("sibling")], "run tensor in the kernel of the earlier root definition sibling, over the same programs (each program computes its tile of sibling, then of tensor)"),
+    .init("compute_with", [.name("tensor"), .name("sibling")], "run tensor in the kernel of the earlier root definition sibling, over the same programs (each program computes its tile of sibling, then of tensor); an optional third argument, a loop of both, fuses tensor's body into that loop of sibling (one pass over the rows they share)"),
     .init("fuse_reductions", [.name("tensor")], "online softmax: sums of exp(x - max x) * y become one tuple reduction with the elementwise definition reading them"),
     .init("fuse_siblings", [.name("tensor")], "sibling sums over the same rows that tensor reads through one expression of them become one tuple reduction tensor.rows yielding it (one loop carries every accumulator)"),
     .init("to_scan", [.name("tensor")], "a triangular reduction [j in lo .. (i + 1)] becomes a scan along i (one running accumulator)"),

@@ -58,8 +58,9 @@ public enum Transform: Hashable, Codable, Sendable {
   case groupPrograms(tensor: String, size: Int)
   /// `persistent(y, 132)`: launch 132 programs that loop over the output tiles.
   case persistent(tensor: String, programs: Int)
-  /// `compute_with(y, b)`: run `y` in the kernel of the earlier root definition `b`, over the same programs.
-  case computeWith(tensor: String, sibling: String)
+  /// `compute_with(y, b)`: run `y` in the kernel of the earlier root definition `b`, over the same programs;
+  /// `compute_with(y, b, l)`: and fuse `y`'s body into `b`'s loop `l` (one pass over the rows they share).
+  case computeWith(tensor: String, sibling: String, loop: String? = nil)
   /// `fuse_reductions(o)`: online softmax (a rewrite, FuseReductions.swift): sums of `exp(x - max(x)) * y` become
   /// tuple reductions carrying their own running maximum, merged with the elementwise `o` that reads them.
   case fuseReductions(tensor: String)
@@ -84,7 +85,7 @@ public enum Transform: Hashable, Codable, Sendable {
       .computeRoot(let t), .storeIn(let t, _), .layout(let t, _), .pad(let t, _), .stage(let t, _, _, _),
       .cache(let t, _, _), .vectorize(let t, _, _), .unroll(let t, _, _), .parallel(let t, _), .bind(let t, _, _),
       .rfactor(let t, _, _), .dot(let t), .launch(let t, _, _), .fuseAxes(let t, _), .precision(let t, _),
-      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _), .fuseReductions(let t), .fuseSiblings(let t), .toScan(let t),
+      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _, _), .fuseReductions(let t), .fuseSiblings(let t), .toScan(let t),
       .phaseSplit(let t, _), .deinterleave(let t, _, _),
       .padInput(let t, _):
       return t

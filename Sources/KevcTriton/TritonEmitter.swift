@@ -150,12 +150,20 @@ public enum TritonEmitter {
         guard let home = homes[m.name], let pointer = b.pointerNames[m.name] else { continue }
         b.root = m
         b.usedTensors.insert(m.name)
-        if m.name != d.name { b.line("# then \(m.name), computed with \(d.name) by the same program") }
+        let fusedLoop = m.name == d.name ? nil : m.effectiveSchedule.computeWithLoop
+        let before = b.lines
+        if fusedLoop != nil { b.lines = [] }
+        if m.name != d.name, fusedLoop == nil { b.line("# then \(m.name), computed with \(d.name) by the same program") }
         try b.emitDefinition(
           m, region: nil, registerMode: false,
           sink: .memory(pointer: pointer) { (b: inout KernelBuilder, point: [Expr], f: KernelBuilder.Frame) throws(DiagnosticError) -> KernelBuilder.Code in
             try b.offset(home, point, f)
           })
+        if let l = fusedLoop {
+          let own = b.lines
+          b.lines = before
+          try b.splice(own, of: m, into: d, at: l)
+        }
       }
       b.root = d
       helpers.formUnion(b.helpers)

@@ -54,6 +54,21 @@ struct KernelBuilder {
   var loadCacheIndent = -1
   /// Subexpressions that occur more than once in the statement being emitted (assigned to variables once).
   var repeated: Set<Expr> = []
+  /// Where each root definition's serial loops were opened in `lines`, by definition and loop name: a definition
+  /// computed with it at one of these loops (`compute_with(y, b, l)`) has its iteration body spliced in there.
+  var loopMarks: [LoopKey: LoopMark] = [:]
+  struct LoopKey: Hashable {
+    let definition: String
+    let loop: String
+  }
+  struct LoopMark {
+    /// The `for` line, the first line of the body (after the loop variable's), the line after the body.
+    var forLine: Int
+    var bodyStart: Int
+    var end: Int
+    /// How often the loop was opened (an accumulation in place opens its nest twice).
+    var opened: Int
+  }
   /// The decisions made for this kernel, as lines of `--emit plan` (loops' roles and bounds, point values, guards,
   /// where each producer lives, contractions as `tl.dot`), in the emitted loop variables.
   var plan: [String] = []
@@ -542,10 +557,17 @@ struct KernelBuilder {
       // Names bound inside the loop (its variable, lanes, producers' values) go out of scope with it.
       let savedBindings = b.bindings
       let savedHomes = b.homes
+      let forLine = b.lines.count
       try openLoop(&b, first, unrolled: unrolled(first))
+      let bodyStart = b.lines.count
       try defineReadyLanes(&b)
       if producers { try emitProducers(&b, at: first.name) }
       try walk(&b, list.dropFirst(), producers: producers, innermost)
+      if !isProducer {
+        let key = LoopKey(definition: d.name, loop: first.name)
+        let opened = (b.loopMarks[key]?.opened ?? 0) + 1
+        b.loopMarks[key] = LoopMark(forLine: forLine, bodyStart: bodyStart, end: b.lines.count, opened: opened)
+      }
       b.indent = savedIndent
       b.loadCacheIndent = -1
       b.bindings = savedBindings

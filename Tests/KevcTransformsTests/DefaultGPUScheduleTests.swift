@@ -668,6 +668,69 @@ import Testing
     #expect(!normalised.contains { $0.hasPrefix("fuse_siblings") })
   }
 
+  /// Rule 2c: a column reduction over the rows a row definition writes (rmsnorm backward's `dw` beside `dx`) is
+  /// partials by program (`rfactor(_r2, m, P)`, P two programs per multiprocessor, at least 4 rows each: 9 at 37
+  /// rows) fused into `dx`'s loop over each program's rows (`compute_with(_r2.rf, dx, m.o)`): the row statistics
+  /// at that loop in both, each partial row stored contiguously, the combine 64 columns a program inside the cast.
+  /// Two column reductions (a layernorm backward's dweight and dbias) both join the row's loop. The cost model
+  /// decides (`one-pass-columns` and `separate-column-partials` force either form); column sums of an input the
+  /// rows do not read are not the pattern.
+  @Test func columnReductionsShareTheRowsPass() throws {
+    let rmsnormBackward = """
+      kernel @rmsnorm_backward(%dy: bf16[M, N], %x: bf16[M, N], %w: bf16[N], %eps: f32) -> (%dx: bf16[M, N], %dw: bf16[N]) {
+        dims M = 37, N = 200
+        %_r0: f32[m < M] = sum<f32> [n in 0 .. $N] (cast<f32>(%x[m, n]) * cast<f32>(%x[m, n]))
+        %rstd: f32[m < M] = rsqrt(((%_r0[m] / cast<f32>($N)) + %eps))
+        %_r1: f32[m < M] = sum<f32> [n in 0 .. $N] ((cast<f32>(%dy[m, n]) * cast<f32>(%w[n])) * cast<f32>(%x[m, n]))
+        %c: f32[m < M] = (%_r1[m] / cast<f32>($N))
+        %dx: bf16[m < M, n < N] = cast<bf16>((%rstd[m] * ((cast<f32>(%dy[m, n]) * cast<f32>(%w[n])) - (((cast<f32>(%x[m, n]) * %rstd[m]) * %rstd[m]) * %c[m]))))
+        %_r2: f32[n < N] = sum<f32> [m in 0 .. $M] ((cast<f32>(%dy[m, n]) * cast<f32>(%x[m, n])) * %rstd[m])
+        %dw: bf16[n < N] = cast<bf16>(%_r2[n])
+      }
+      """
+    #expect(try Self.trace(rmsnormBackward) == [
+      "inline(rstd)", "inline(c)", "rfactor(_r2, m, 9)", "reorder(_r2.rf, [m.i, m.o, n])", "split(dx, m, 9)",
+      "reorder(dx, [m.i, m.o, n])", "compute_at(_r1, dx, m.o)", "compute_at(_r0, dx, m.o)", "bind(dx, m.i, grid.x)",
+      "bind(dx, n, block.x)", "launch(dx, 2, 2)", "compute_at(_r0, _r2.rf, m.o)", "bind(_r2.rf, m.i, grid.x)",
+      "bind(_r2.rf, n, block.x)", "compute_with(_r2.rf, dx, m.o)", "layout(_r2.rf, [1, 0])", "split(dw, n, 64)",
+      "bind(dw, n.o, grid.x)", "bind(dw, n.i, block.x)", "compute_at(_r2, dw, n.o)", "bind(_r2, n, block.x)",
+      "bind(_r2, m.i, block.y)", "launch(dw, 4, 2)", "bind(_r0, n, block.x)", "bind(_r1, n, block.x)",
+      "bind(_r0.dx, n, block.x)",
+    ])
+    // At the bench shape: 608 programs on the portable target (two per gfx942 CU), 264 on an H100.
+    let bench = rmsnormBackward.replacingOccurrences(of: "dims M = 37, N = 200", with: "dims M = 8192, N = 4096")
+    let portable = try Self.trace(bench)
+    #expect(portable.contains("rfactor(_r2, m, 608)") && portable.contains("compute_with(_r2.rf, dx, m.o)"))
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: bench))
+    let h100 = DefaultSchedule.gpu(for: kernel, capability: .cudaSM90).steps.map(TraceText.print)
+    #expect(h100.contains("rfactor(_r2, m, 264)") && h100.contains("split(dx, m, 264)"))
+    let separate = try Self.trace(bench, sketch: Self.sketch("separate-column-partials"))
+    #expect(!separate.contains { $0.hasPrefix("compute_with") } && separate.contains("rfactor(_r2, m, 16)"))
+    let layernormBackward = """
+      kernel @lnb(%dy: f32[M, N], %x: f32[M, N], %w: f32[N]) -> (%dx: f32[M, N], %dw: f32[N], %db: f32[N]) {
+        dims M = 4096, N = 1024
+        %s: f32[m < M] = sum<f32> [n in 0 .. $N] (%dy[m, n] * %w[n])
+        %dx: f32[m < M, n < N] = ((%dy[m, n] * %w[n]) - (%s[m] / cast<f32>($N)))
+        %dw: f32[n < N] = sum<f32> [m in 0 .. $M] (%dy[m, n] * %x[m, n])
+        %db: f32[n < N] = sum<f32> [m in 0 .. $M] %dy[m, n]
+      }
+      """
+    #expect(try Self.trace(layernormBackward) == [
+      "rfactor(dw, m, 608)", "reorder(dw.rf, [m.i, m.o, n])", "split(dx, m, 608)", "reorder(dx, [m.i, m.o, n])",
+      "compute_at(s, dx, m.o)", "bind(dx, m.i, grid.x)", "bind(dx, n, block.x)", "launch(dx, 4, 2)",
+      "bind(dw.rf, m.i, grid.x)", "bind(dw.rf, n, block.x)", "compute_with(dw.rf, dx, m.o)", "layout(dw.rf, [1, 0])",
+      "split(dw, n, 64)", "bind(dw, n.o, grid.x)", "bind(dw, n.i, block.x)", "split(dw, m.i, 128)",
+      "bind(dw, m.i.i, block.y)", "launch(dw, 4, 2)", "rfactor(db, m, 608)", "reorder(db.rf, [m.i, m.o, n])",
+      "bind(db.rf, m.i, grid.x)", "bind(db.rf, n, block.x)", "compute_with(db.rf, dx, m.o)", "layout(db.rf, [1, 0])",
+      "split(db, n, 64)", "bind(db, n.o, grid.x)", "bind(db, n.i, block.x)", "split(db, m.i, 128)",
+      "bind(db, m.i.i, block.y)", "launch(db, 4, 2)", "bind(s, n, block.x)",
+    ])
+    // Column sums of an input the rows do not read: nothing to share.
+    let unshared = try Self.trace(layernormBackward.replacingOccurrences(of: "(%dy[m, n] * %x[m, n])", with: "%x[m, n]")
+      .replacingOccurrences(of: "[m in 0 .. $M] %dy[m, n]", with: "[m in 0 .. $M] (%x[m, n] * %x[m, n])"))
+    #expect(!unshared.contains { $0.hasPrefix("compute_with") })
+  }
+
   /// Rule O for weighted sums and rule O3: causal attention's normalised weights times `v` (an axis `e` the
   /// maximum lacks) become one online pass where the cost model estimates it faster than the two passes (here, at
   /// 4 x 32 x 2048 x 128: 0.59 ms against 4.1 ms), tiled as bench/gpu/attention.fused.trace (64 query rows, 64-key

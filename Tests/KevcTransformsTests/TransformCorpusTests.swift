@@ -170,4 +170,21 @@ import Testing
       Issue.record("\(relative): the scheduled kernel does not lower: \(error)")
     }
   }
+
+  /// The before/after snippet of `compute_with` at a loop in `Sources/KevcTransforms/ComputeWith.swift` is what
+  /// `ir/transforms/compute_with/rows_loop.kir` gives: each schedule of the snippet's "After" block is in the
+  /// corpus file's expected IR.
+  @Test func computeWithSnippetIsTheCorpusCase() throws {
+    let source = try String(
+      contentsOf: Self.repository.appendingPathComponent("Sources/KevcTransforms/ComputeWith.swift"), encoding: .utf8)
+    let corpusCase = try String(contentsOf: Self.corpus.appendingPathComponent("compute_with/rows_loop.kir"), encoding: .utf8)
+    guard let after = source.range(of: "/// After `compute_with(dw.rf, dx, m.o)`:") else {
+      Issue.record("no After snippet in ComputeWith.swift")
+      return
+    }
+    let schedules = source[after.upperBound...].split(separator: "\n").dropFirst(1).prefix { !$0.contains("```") }
+      .compactMap { line -> String? in line.range(of: "schedule ").map { String(line[$0.lowerBound...]) } }
+    #expect(schedules.count == 2)
+    for s in schedules { #expect(corpusCase.contains(s), "\(s)") }
+  }
 }

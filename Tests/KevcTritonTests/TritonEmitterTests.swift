@@ -9,7 +9,7 @@ import Testing
 /// The Triton emitter: golden modules for a few specs under the default GPU schedule, what the default schedule
 /// decides, diagnostics for schedules the target cannot express.
 @Suite struct TritonEmitterTests {
-  static let goldenSpecs = ["argmax", "cumsum", "embedding_bag", "matmul", "rmsnorm", "softmax"]
+  static let goldenSpecs = ["argmax", "cumsum", "embedding_bag", "matmul", "rmsnorm", "rmsnorm_backward", "softmax"]
 
   /// `lowering/triton/<spec>.py` is the module for the spec at its default shape under the default GPU schedule.
   /// Re-record with `KEVC_RECORD=1 swift test --filter TritonEmitterTests` (the recording run fails).
@@ -124,6 +124,17 @@ import Testing
     #expect(rms.components(separatedBy: "@triton.jit\ndef kevc_").count == 3)
     #expect(rms.contains("# then _r2.rf, computed with dx by the same program"))
     #expect(rms.contains("\"grid\": [512, 1, 1]"))
+    // compute_with at the loop over the rows (rule 2c's default at the bench shape): one loop carries dx's rows and
+    // dw's partial sums, the partial's iteration first (every load of the iteration before its one store), its
+    // accumulator stored once after the loop as the program's contiguous row.
+    let onePass = try TritonTestSupport.module(
+      TritonTestSupport.inRepository("specs/rmsnorm_backward.kev"), overrides: ["M": 8192, "N": 4096])
+    let rows = String(onePass[onePass.range(of: "def kevc_rmsnorm_backward_dx(")!.lowerBound...].prefix { _ in true })
+    let body = rows[..<rows.range(of: "\n\n\n")!.lowerBound]
+    #expect(body.components(separatedBy: "tl.range(").count == 2, "one loop")
+    #expect(body.contains("    for m_o_ in tl.range(0, 14):\n        m_o = tl.cast(m_o_, tl.int32)\n        # _r2.rf: its iteration of m.o, fused into dx's (compute_with)\n        m_o_1_ = m_o_\n"))
+    #expect(body.hasSuffix("    tl.store(ws__r2_rf + (n_3 + m_i_1 * 4096), (acc).to(tl.float32))"))
+    #expect(onePass.components(separatedBy: "@triton.jit\ndef kevc_").count == 3)
     // bf16x3: the bf16 part rounded to nearest (16 low bits), the truncated one where that overflows or the operand
     // is NaN, both parts converted to bf16, three bf16 passes (no input_precision) into a fresh partial per step.
     let bf16x3 = try module("matmul", "matmul.bf16x3")
@@ -197,7 +208,8 @@ import Testing
         let blocks = kinds.filter { if case .gpu(let g) = $0 { return g.rawValue.hasPrefix("block") } else { return false } }
         // Every root kernel either spreads over programs or works on blocks (a 0-d result may do only the latter).
         #expect(!grid.isEmpty || !blocks.isEmpty || d.effectiveSchedule.loops.isEmpty, "\(spec.lastPathComponent): \(d.name)")
-        #expect(d.effectiveSchedule.launch != nil, "\(spec.lastPathComponent): \(d.name) has no launch")
+        // A definition computed with another runs in that one's launch.
+        #expect(d.effectiveSchedule.launch != nil || d.effectiveSchedule.computeWith != nil, "\(spec.lastPathComponent): \(d.name) has no launch")
       }
     }
   }
