@@ -204,7 +204,7 @@ extension DefaultSchedule {
     for d in kernel.definitions {
       let operandBytes = d.body.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
       guard let axes = windowedContractionAxes(d, k), let channels = axes.channels, let taps = axes.taps,
-        !(operandBytes <= 2 && sketch.channelsLastTaps), channels < sketch.fuseTapsBelowChannels,
+        !sketch.stagesTaps(operandBytes: operandBytes), channels < sketch.fuseTapsBelowChannels,
         taps >= (operandBytes > 2 ? sketch.fuseWideTapsFromTaps : sketch.fuseTapsFromTaps)
       else { continue }
       attempt(.fuseAxes(tensor: d.name, loops: axes.fused))
@@ -213,9 +213,9 @@ extension DefaultSchedule {
     // 0b. Convolutions that keep one dot per tap read their operands from channels-last copies (their transposing
     // kernels scheduled here: rule 4 leaves them).
     var staged: Set<String> = []
-    for d in kernel.definitions where sketch.channelsLastTaps {
+    for d in kernel.definitions {
       let operandBytes = d.body.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
-      guard operandBytes <= 2 else { continue }
+      guard sketch.stagesTaps(operandBytes: operandBytes) else { continue }
       staged.formUnion(stageChannelsLast(d.name, &k, &steps))
     }
 

@@ -60,7 +60,9 @@ import KevcIR
 ///   kernels of their own (the default before rule 2c), or share its pass over the rows whatever the cost model says;
 /// - `unstaged`: no rule 0b (2-byte convolutions read their operands as stored, rule 0 fusing the taps of those with
 ///   few channels and at least 4 taps: the default before 2026-12-07's rule 0b); `fused-taps` and `per-tap` are
-///   unstaged too.
+///   unstaged too;
+/// - `staged-wide`: rule 0b for every operand width: f32 convolutions too keep one dot per tap and read
+///   channels-last copies (not rule 0's fused taps).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -107,6 +109,9 @@ public struct GPUSketch: Sendable, Hashable {
   /// from copies stored channels-last (measured on an H100, bench/gpu/ab-h66-results: 1.15x to 1.92x on four bf16/f16
   /// convolutions). Off: rule 0 as before (sketch `unstaged`).
   public var channelsLastTaps = true
+  /// Rule 0b for operands wider than 2 bytes too (sketch `staged-wide`): an f32 convolution keeps one dot per tap
+  /// and reads channels-last copies instead of rule 0's fused taps or its operands as stored.
+  public var channelsLastWideTaps = false
   /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `splitPrecision` for a
   /// compute-bound contraction whose tiles fit the matrix units, else f32 on the FMA units).
   public var dotPrecision: DotPrecision? = nil
@@ -138,6 +143,11 @@ public struct GPUSketch: Sendable, Hashable {
   /// `split-bf16x3` and `bf16x3` need `high`).
   public func isAllowed(under contract: MatmulPrecision) -> Bool {
     [splitPrecision, dotPrecision].allSatisfy { $0.map { $0.isAllowed(under: contract) } ?? true }
+  }
+
+  /// Rule 0b applies to a convolution whose widest operand has this many bytes.
+  func stagesTaps(operandBytes: Int) -> Bool {
+    channelsLastTaps && (operandBytes <= 2 || channelsLastWideTaps)
   }
 
   public static let `default` = GPUSketch(name: "default")
@@ -212,6 +222,7 @@ public struct GPUSketch: Sendable, Hashable {
       },
       with("deinterleaved") { $0.stridedCopies = true },
       with("unstaged") { $0.channelsLastTaps = false },
+      with("staged-wide") { $0.channelsLastWideTaps = true },
       with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
       with("separate-siblings") { $0.fuseSiblings = false },
       with("two-pass-weights") { $0.weightedSums = .twoPasses }, with("one-pass-weights") { $0.weightedSums = .onePass },

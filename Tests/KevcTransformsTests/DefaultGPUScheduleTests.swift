@@ -355,6 +355,10 @@ import Testing
     #expect(try Self.trace(conv("f32", channels: 64)).first == "fuse_axes(y, [c, k])")
     #expect(try !Self.trace(conv("f32", channels: 128)).contains { $0.hasPrefix("fuse_axes") })
     #expect(try !Self.trace(conv("bf16", channels: 64)).contains { $0.hasPrefix("fuse_axes") })
+    // Sketch staged-wide: rule 0b for f32 too (one dot per tap over channels-last copies, no fused taps).
+    let staged = try Self.trace(conv("f32", channels: 64), sketch: Self.sketch("staged-wide"))
+    #expect(staged.first == "stage(x, y, k, workspace)" && !staged.contains { $0.hasPrefix("fuse_axes") })
+    #expect(staged.contains("layout(w.y, [0, 2, 1])") && staged.contains("precision(y, tf32x3)"))
   }
 
   /// Rule 4 on an f32 convolution (rule 0 fuses its channels and taps): tf32x3 (three tf32 passes of split
