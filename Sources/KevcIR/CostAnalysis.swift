@@ -55,7 +55,7 @@ public struct WorkloadCost: Sendable, Hashable {
     for d in k.definitions {
       let points = Self.elements(d.shape, dims) * Self.reductionLength(d, k)
       let ops = Double(Self.floatOps(d.body, kernel: k, definition: d) + Self.combineOps(d, kernel: k))
-      flops += points * ops
+      flops += Self.productPoints(d, k, all: points) * ops
       work += points
     }
     self.bytes = bytes
@@ -128,7 +128,111 @@ public struct WorkloadCost: Sendable, Hashable {
     }
     let points = elements(d.shape, dims) * reductionLength(d, k)
     let ops = Double(floatOps(d.body, kernel: k, definition: d) + combineOps(d, kernel: k))
-    return (bytes, points * ops)
+    return (bytes, productPoints(d, k, all: points) * ops)
+  }
+
+  /// The points of `d` (its domain times its reduction, `all` of them) that any schedule must evaluate: in a sum of
+  /// a product, the points where a factor is a zero-padded load reading outside its tensor add nothing (a transposed
+  /// or padded convolution's taps on the padding: conv_transposed3d's 18^3 outputs of a 16^3 input see 16 x 3 of
+  /// their 18 x 3 taps per axis, 70% of them), so they are not counted. Counted exactly where every reduction
+  /// range is constant and each index of such a load is affine (`IndexArithmetic.affine`, the shared analysis) in
+  /// variables that, grouped by the indices that tie them together, form groups of at most two (an output axis
+  /// and its tap, `i - p`): per group, the values of its smaller variable, each with the interval of the other that
+  /// keeps every index of the group inside its dimension. Anything else counts `all` (the count never rises).
+  static func productPoints(_ d: Definition, _ k: Kernel, all: Double) -> Double {
+    guard let r = d.reduction, r.op == .sum, r.combiner == nil, !isPrefix(d) else { return all }
+    var factors: [Expr] = []
+    func collect(_ e: Expr) {
+      switch e {
+      case .binary(.mul, let a, let b):
+        collect(a)
+        collect(b)
+      case .cast(_, let a): collect(a)
+      case .constant, .index, .dim, .scalar, .load, .unary, .binary, .select: factors.append(e)
+      }
+    }
+    collect(d.body)
+    let arithmetic = IndexArithmetic(dims: k.dimBindings)
+    var ranges: [String: ClosedRange<Int>] = [:]
+    for a in d.axes {
+      guard let n = a.extent.evaluate(k.dimBindings) else { return all }
+      guard n >= 1 else { return 0 }
+      ranges[a.name] = 0...(n - 1)
+    }
+    for a in r.axes {
+      guard let lo = arithmetic.affine(a.lowerBound), lo.terms.isEmpty, let hi = arithmetic.affine(a.upperBound),
+        hi.terms.isEmpty
+      else { return all }
+      guard hi.constant > lo.constant else { return 0 }
+      ranges[a.name] = lo.constant...(hi.constant - 1)
+    }
+    // Each index of a padded factor: its affine form, which must lie in 0 ..< extent.
+    var constraints: [(form: IndexArithmetic.Affine, extent: Int)] = []
+    for f in factors {
+      guard case .load(let l) = f, case .padded(let pad) = l.bounds, pad.map({ $0 == .zero($0.dtype) }) ?? true,
+        let shape = k.tensorType(l.tensor)?.shape, shape.count == l.indices.count
+      else { continue }
+      for (index, size) in zip(l.indices, shape) {
+        guard let form = arithmetic.affine(index), let extent = size.evaluate(k.dimBindings),
+          form.terms.keys.allSatisfy({ ranges[$0] != nil })
+        else { return all }
+        constraints.append((form, extent))
+      }
+    }
+    if constraints.isEmpty { return all }
+    // The interval of `v` that keeps `c + a v` in 0 ..< extent (a != 0), as lo ... hi (empty when lo > hi).
+    func solve(_ a: Int, _ c: Int, _ extent: Int) -> (Int, Int) {
+      func floorDiv(_ x: Int, _ y: Int) -> Int { Int((Double(x) / Double(y)).rounded(.down)) }
+      func ceilDiv(_ x: Int, _ y: Int) -> Int { Int((Double(x) / Double(y)).rounded(.up)) }
+      return a > 0 ? (ceilDiv(-c, a), floorDiv(extent - 1 - c, a)) : (ceilDiv(extent - 1 - c, a), floorDiv(-c, a))
+    }
+    // Group the variables the constraints tie together.
+    var groups: [Set<String>] = []
+    for c in constraints {
+      let vars = Set(c.form.terms.keys)
+      if vars.isEmpty {
+        if c.form.constant < 0 || c.form.constant >= c.extent { return 0 }
+        continue
+      }
+      let touching = groups.filter { !$0.isDisjoint(with: vars) }
+      groups.removeAll { !$0.isDisjoint(with: vars) }
+      groups.append(touching.reduce(vars) { $0.union($1) })
+    }
+    var count = 1.0
+    var constrained: Set<String> = []
+    for g in groups {
+      constrained.formUnion(g)
+      let mine = constraints.filter { !$0.form.terms.isEmpty && $0.form.terms.keys.allSatisfy(g.contains) }
+      let vars = g.sorted { (ranges[$0]?.count ?? 0, $0) < (ranges[$1]?.count ?? 0, $1) }
+      guard vars.count <= 2, let outer = ranges[vars[0]], outer.count <= 1 << 20 else { return all }
+      var inside = 0.0
+      for u in outer {
+        guard vars.count == 2, let inner = ranges[vars[1]] else {
+          // One variable: u counts when every constraint holds.
+          if mine.allSatisfy({ let x = $0.form.constant &+ ($0.form.terms[vars[0]] ?? 0) &* u; return x >= 0 && x < $0.extent }) {
+            inside += 1
+          }
+          continue
+        }
+        var lo = inner.lowerBound
+        var hi = inner.upperBound
+        for c in mine {
+          let a = c.form.terms[vars[1]] ?? 0
+          let rest = c.form.constant &+ (c.form.terms[vars[0]] ?? 0) &* u
+          if a == 0 {
+            if rest < 0 || rest >= c.extent { hi = lo - 1 }
+            continue
+          }
+          let (l, h) = solve(a, rest, c.extent)
+          lo = max(lo, l)
+          hi = min(hi, h)
+        }
+        inside += Double(max(0, hi - lo + 1))
+      }
+      count *= inside
+    }
+    for (name, range) in ranges where !constrained.contains(name) { count *= Double(range.count) }
+    return min(all, count)
   }
 
   /// Whether a definition, as a kernel of its own, is compute-bound on the machine's general-purpose units: its
