@@ -132,22 +132,40 @@ public struct WorkloadCost: Sendable, Hashable {
   }
 
   /// The points of `d` (its domain times its reduction, `all` of them) that any schedule must evaluate: in a sum of
-  /// a product, the points where a factor is a zero-padded load reading outside its tensor add nothing (a transposed
-  /// or padded convolution's taps on the padding: conv_transposed3d's 18^3 outputs of a 16^3 input see 16 x 3 of
-  /// their 18 x 3 taps per axis, 70% of them), so they are not counted. Counted exactly where every reduction
-  /// range is constant and each index of such a load is affine (`IndexArithmetic.affine`, the shared analysis) in
-  /// variables that, grouped by the indices that tie them together, form groups of at most two (an output axis
-  /// and its tap, `i - p`): per group, the values of its smaller variable, each with the interval of the other that
-  /// keeps every index of the group inside its dimension. Anything else counts `all` (the count never rises).
+  /// a product, the points where a factor is zero add nothing, so they are not counted: where a zero-padded load
+  /// reads outside its tensor (a transposed or padded convolution's taps on the padding: conv_transposed3d's 18^3
+  /// outputs of a 16^3 input see 16 x 3 of their 18 x 3 taps per axis, 70% of them), and where the guard of a
+  /// factor `where(cond, x[...], 0)` is false (a strided transposed convolution's `(s + 1 - p) % 2 == 0`: half the
+  /// taps per axis). Counted exactly where every reduction range is constant: the variables are grouped by the
+  /// conditions that tie them together (an output axis and its tap, `i - p`), and each group is counted on its own,
+  /// the other variables multiplying. A group whose conditions are all affine (`IndexArithmetic.affine`, the shared
+  /// analysis) in at most two variables is counted per value of its smaller variable, with the interval of the other
+  /// that keeps every index inside; any other group by visiting its points (at most 2^16: a guarded 1-D transposed
+  /// convolution's 257 x 3 at the CPU shape, not its 262149 x 3 at the bench shape), each condition's
+  /// expressions evaluated by the one interval analysis (`RegionAnalysis.interval`) at the point. A guard's conjunct
+  /// other than an equality of index expressions counts as true, and anything else uncountable counts `all` (the
+  /// count never rises above it).
   static func productPoints(_ d: Definition, _ k: Kernel, all: Double) -> Double {
     guard let r = d.reduction, r.op == .sum, r.combiner == nil, !isPrefix(d) else { return all }
+    func isZero(_ e: Expr) -> Bool {
+      switch e {
+      case .constant(let c): return c == .zero(c.dtype)
+      case .cast(_, let a): return isZero(a)
+      case .index, .dim, .scalar, .load, .unary, .binary, .select: return false
+      }
+    }
+    // The factors of the product, and the guards of those that are `where(cond, value, 0)`.
     var factors: [Expr] = []
+    var guards: [Expr] = []
     func collect(_ e: Expr) {
       switch e {
       case .binary(.mul, let a, let b):
         collect(a)
         collect(b)
       case .cast(_, let a): collect(a)
+      case .select(let c, let a, let b) where isZero(b):
+        guards.append(c)
+        collect(a)
       case .constant, .index, .dim, .scalar, .load, .unary, .binary, .select: factors.append(e)
       }
     }
@@ -166,32 +184,65 @@ public struct WorkloadCost: Sendable, Hashable {
       guard hi.constant > lo.constant else { return 0 }
       ranges[a.name] = lo.constant...(hi.constant - 1)
     }
-    // Each index of a padded factor: its affine form, which must lie in 0 ..< extent.
-    var constraints: [(form: IndexArithmetic.Affine, extent: Int)] = []
+    // The conditions: each index of a zero-padded factor lies in 0 ..< its extent; each equality of a guard holds.
+    enum Condition {
+      case inside(Expr, extent: Int)
+      case equal(Expr, Expr)
+      var variables: Set<String> {
+        switch self {
+        case .inside(let e, _): return e.indexNames
+        case .equal(let a, let b): return a.indexNames.union(b.indexNames)
+        }
+      }
+    }
+    var conditions: [Condition] = []
     for f in factors {
       guard case .load(let l) = f, case .padded(let pad) = l.bounds, pad.map({ $0 == .zero($0.dtype) }) ?? true,
         let shape = k.tensorType(l.tensor)?.shape, shape.count == l.indices.count
       else { continue }
       for (index, size) in zip(l.indices, shape) {
-        guard let form = arithmetic.affine(index), let extent = size.evaluate(k.dimBindings),
-          form.terms.keys.allSatisfy({ ranges[$0] != nil })
-        else { return all }
-        constraints.append((form, extent))
+        guard let extent = size.evaluate(k.dimBindings) else { return all }
+        conditions.append(.inside(index, extent: extent))
       }
     }
-    if constraints.isEmpty { return all }
+    func conjuncts(_ e: Expr) {
+      switch e {
+      case .binary(.and, let a, let b):
+        conjuncts(a)
+        conjuncts(b)
+      case .binary(.eq, let a, let b): conditions.append(.equal(a, b))
+      case .constant, .index, .dim, .scalar, .load, .unary, .binary, .select, .cast: break
+      }
+    }
+    guards.forEach(conjuncts)
+    if conditions.isEmpty { return all }
+    guard conditions.allSatisfy({ $0.variables.allSatisfy { ranges[$0] != nil } }) else { return all }
+    let analysis = RegionAnalysis(k)
+    func holds(_ c: Condition, at point: [String: ClosedRange<Int>]) -> Bool? {
+      switch c {
+      case .inside(let e, let extent):
+        guard let v = analysis.interval(e, point), v.lowerBound == v.upperBound else { return nil }
+        return v.lowerBound >= 0 && v.lowerBound < extent
+      case .equal(let a, let b):
+        guard let x = analysis.interval(a, point), let y = analysis.interval(b, point), x.lowerBound == x.upperBound,
+          y.lowerBound == y.upperBound
+        else { return nil }
+        return x.lowerBound == y.lowerBound
+      }
+    }
     // The interval of `v` that keeps `c + a v` in 0 ..< extent (a != 0), as lo ... hi (empty when lo > hi).
     func solve(_ a: Int, _ c: Int, _ extent: Int) -> (Int, Int) {
       func floorDiv(_ x: Int, _ y: Int) -> Int { Int((Double(x) / Double(y)).rounded(.down)) }
       func ceilDiv(_ x: Int, _ y: Int) -> Int { Int((Double(x) / Double(y)).rounded(.up)) }
       return a > 0 ? (ceilDiv(-c, a), floorDiv(extent - 1 - c, a)) : (ceilDiv(extent - 1 - c, a), floorDiv(-c, a))
     }
-    // Group the variables the constraints tie together.
+    // Group the variables the conditions tie together; a condition on constants alone holds or empties the count.
     var groups: [Set<String>] = []
-    for c in constraints {
-      let vars = Set(c.form.terms.keys)
+    for c in conditions {
+      let vars = c.variables
       if vars.isEmpty {
-        if c.form.constant < 0 || c.form.constant >= c.extent { return 0 }
+        guard let ok = holds(c, at: [:]) else { return all }
+        if !ok { return 0 }
         continue
       }
       let touching = groups.filter { !$0.isDisjoint(with: vars) }
@@ -202,32 +253,55 @@ public struct WorkloadCost: Sendable, Hashable {
     var constrained: Set<String> = []
     for g in groups {
       constrained.formUnion(g)
-      let mine = constraints.filter { !$0.form.terms.isEmpty && $0.form.terms.keys.allSatisfy(g.contains) }
+      let mine = conditions.filter { !$0.variables.isEmpty && $0.variables.isSubset(of: g) }
       let vars = g.sorted { (ranges[$0]?.count ?? 0, $0) < (ranges[$1]?.count ?? 0, $1) }
-      guard vars.count <= 2, let outer = ranges[vars[0]], outer.count <= 1 << 20 else { return all }
+      var forms: [(form: IndexArithmetic.Affine, extent: Int)] = []
+      for c in mine {
+        guard case .inside(let e, let extent) = c, let form = arithmetic.affine(e) else { break }
+        forms.append((form, extent))
+      }
       var inside = 0.0
-      for u in outer {
-        guard vars.count == 2, let inner = ranges[vars[1]] else {
-          // One variable: u counts when every constraint holds.
-          if mine.allSatisfy({ let x = $0.form.constant &+ ($0.form.terms[vars[0]] ?? 0) &* u; return x >= 0 && x < $0.extent }) {
+      if forms.count == mine.count, vars.count == 2, let outer = ranges[vars[0]], let inner = ranges[vars[1]],
+        outer.count <= 1 << 20
+      {
+        for u in outer {
+          var lo = inner.lowerBound
+          var hi = inner.upperBound
+          for c in forms {
+            let a = c.form.terms[vars[1]] ?? 0
+            let rest = c.form.constant &+ (c.form.terms[vars[0]] ?? 0) &* u
+            if a == 0 {
+              if rest < 0 || rest >= c.extent { hi = lo - 1 }
+              continue
+            }
+            let (l, h) = solve(a, rest, c.extent)
+            lo = max(lo, l)
+            hi = min(hi, h)
+          }
+          inside += Double(max(0, hi - lo + 1))
+        }
+      } else {
+        // Every point of the group, each condition evaluated there.
+        let sizes = vars.map { ranges[$0]?.count ?? 0 }
+        guard sizes.reduce(1.0, { $0 * Double($1) }) <= Double(1 << 16) else { return all }
+        var point: [String: ClosedRange<Int>] = [:]
+        func visit(_ i: Int) -> Bool {
+          guard i < vars.count else {
+            for c in mine {
+              guard let ok = holds(c, at: point) else { return false }
+              if !ok { return true }
+            }
             inside += 1
+            return true
           }
-          continue
-        }
-        var lo = inner.lowerBound
-        var hi = inner.upperBound
-        for c in mine {
-          let a = c.form.terms[vars[1]] ?? 0
-          let rest = c.form.constant &+ (c.form.terms[vars[0]] ?? 0) &* u
-          if a == 0 {
-            if rest < 0 || rest >= c.extent { hi = lo - 1 }
-            continue
+          guard let range = ranges[vars[i]] else { return false }
+          for v in range {
+            point[vars[i]] = v...v
+            if !visit(i + 1) { return false }
           }
-          let (l, h) = solve(a, rest, c.extent)
-          lo = max(lo, l)
-          hi = min(hi, h)
+          return true
         }
-        inside += Double(max(0, hi - lo + 1))
+        guard visit(0) else { return all }
       }
       count *= inside
     }

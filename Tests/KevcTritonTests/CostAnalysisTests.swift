@@ -82,8 +82,8 @@ import Testing
 
   /// The floor counts only the taps of a sum of products that read inside a zero-padded input (`productPoints`):
   /// a transposed convolution's output near its edges sees fewer taps than K, a padded and dilated convolution's
-  /// too; a convolution that reads inside everywhere, and a guard the analysis does not read (a `where` with a
-  /// modulo), count every tap.
+  /// too, and a strided transposed convolution's guard `(t + 1 - q) % 2 == 0` drops the taps between inputs; a
+  /// convolution that reads inside everywhere counts every tap, and a guard on data counts as true.
   @Test func tapsOnThePaddingAreNotCounted() throws {
     func cost(_ text: String) throws -> WorkloadCost {
       let request = CompileRequest(source: SourceFile(path: "t.kev", text: text), kind: .spec, stages: [.ir])
@@ -122,14 +122,26 @@ import Testing
       }
       """)
     #expect(valid.flops == Double(2 * 5 * 7 * 3 * 3 * 2))
-    // A guard with a modulo (a strided transposed convolution): every tap, as before.
+    // A guard with a modulo (a strided transposed convolution): the taps where it holds and the read is inside,
+    // counted here by enumeration.
+    var guarded = 0
+    for t in 0..<(2 * 5 + 4 - 3) { for q in 0..<4 where (t + 1 - q) % 2 == 0 && (0..<5).contains((t + 1 - q) / 2) { guarded += 1 } }
     let strided = try cost("""
       kernel s1(x: f32[N, C, L], w: f32[C, F, K]) -> (y: f32[N, F, 2 * L + K - 3]) {
         dims N = 2, C = 3, L = 5, F = 4, K = 4
         y[n, f, t] = sum(c, q) where((t + 1 - q) % 2 == 0, x[n, c, (t + 1 - q) / 2], 0) * w[c, f, q]
       }
       """)
-    #expect(strided.flops == Double(2 * 4 * (2 * 5 + 4 - 3) * 3 * 4 * 2))
+    #expect(guarded < (2 * 5 + 4 - 3) * 4)
+    #expect(strided.flops == Double(2 * 4 * 3 * guarded * 2))
+    // A guard that is not an equality of indices counts as true: every inside tap of a padded read.
+    let other = try cost("""
+      kernel g1(x: f32[N, C, L], w: f32[C, F, K], m: f32[C]) -> (y: f32[N, F, L + K - 1]) {
+        dims N = 2, C = 3, L = 4, F = 5, K = 3
+        y[n, f, l] = sum(c, k) where(m[c] > 0, x[n, c, l - k], 0) * w[c, f, k]
+      }
+      """)
+    #expect(other.flops == Double(2 * 5 * 3 * 12 * 2))
   }
 
   /// A GPU schedule and a CPU schedule of one kernel are costed by the same code: a CPU machine with the GPU's
