@@ -142,7 +142,7 @@ public struct WorkloadCost: Sendable, Hashable {
   /// analysis) in at most two variables is counted per value of its smaller variable, with the interval of the other
   /// that keeps every index inside; any other group by visiting its points (at most 2^16: a guarded 1-D transposed
   /// convolution's 257 x 3 at the CPU shape, not its 262149 x 3 at the bench shape), each condition's
-  /// expressions evaluated by the one interval analysis (`RegionAnalysis.interval`) at the point. A guard's conjunct
+  /// expressions evaluated by the one integer analysis (`IndexArithmetic.interval`) at the point. A guard's conjunct
   /// other than an equality of index expressions counts as true, and anything else uncountable counts `all` (the
   /// count never rises above it).
   static func productPoints(_ d: Definition, _ k: Kernel, all: Double) -> Double {
@@ -217,17 +217,18 @@ public struct WorkloadCost: Sendable, Hashable {
     guards.forEach(conjuncts)
     if conditions.isEmpty { return all }
     guard conditions.allSatisfy({ $0.variables.allSatisfy { ranges[$0] != nil } }) else { return all }
-    let analysis = RegionAnalysis(k)
-    func holds(_ c: Condition, at point: [String: ClosedRange<Int>]) -> Bool? {
+    var pointArithmetic = arithmetic
+    func holds(_ c: Condition, at point: [String: Int]) -> Bool? {
+      pointArithmetic.variables = point.mapValues { IndexArithmetic.Interval(lo: Int64($0), hi: Int64($0), dtype: .i64) }
       switch c {
       case .inside(let e, let extent):
-        guard let v = analysis.interval(e, point), v.lowerBound == v.upperBound else { return nil }
-        return v.lowerBound >= 0 && v.lowerBound < extent
+        guard let v = pointArithmetic.interval(e), v.dtype.isInteger, v.lo == v.hi else { return nil }
+        return v.lo >= 0 && v.lo < Int64(extent)
       case .equal(let a, let b):
-        guard let x = analysis.interval(a, point), let y = analysis.interval(b, point), x.lowerBound == x.upperBound,
-          y.lowerBound == y.upperBound
+        guard let x = pointArithmetic.interval(a), let y = pointArithmetic.interval(b), x.dtype.isInteger,
+          y.dtype.isInteger, x.lo == x.hi, y.lo == y.hi
         else { return nil }
-        return x.lowerBound == y.lowerBound
+        return x.lo == y.lo
       }
     }
     // The interval of `v` that keeps `c + a v` in 0 ..< extent (a != 0), as lo ... hi (empty when lo > hi).
@@ -284,7 +285,7 @@ public struct WorkloadCost: Sendable, Hashable {
         // Every point of the group, each condition evaluated there.
         let sizes = vars.map { ranges[$0]?.count ?? 0 }
         guard sizes.reduce(1.0, { $0 * Double($1) }) <= Double(1 << 16) else { return all }
-        var point: [String: ClosedRange<Int>] = [:]
+        var point: [String: Int] = [:]
         func visit(_ i: Int) -> Bool {
           guard i < vars.count else {
             for c in mine {
@@ -296,7 +297,7 @@ public struct WorkloadCost: Sendable, Hashable {
           }
           guard let range = ranges[vars[i]] else { return false }
           for v in range {
-            point[vars[i]] = v...v
+            point[vars[i]] = v
             if !visit(i + 1) { return false }
           }
           return true

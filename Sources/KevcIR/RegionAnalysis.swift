@@ -206,10 +206,6 @@ public struct RegionAnalysis: Sendable {
       case .mod:
         guard y.lowerBound == y.upperBound, y.lowerBound > 0 else { return nil }
         if x.lowerBound >= 0, x.upperBound < y.lowerBound { return x }
-        if x.lowerBound == x.upperBound {  // one value: its floor modulo
-          let m = x.lowerBound &- floorDiv(x.lowerBound, y.lowerBound) &* y.lowerBound
-          return m...m
-        }
         return 0...(y.lowerBound - 1)
       case .max, .min, .pow, .eq, .ne, .lt, .le, .gt, .ge, .and, .or: return nil
       }

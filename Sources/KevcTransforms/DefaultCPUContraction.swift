@@ -24,6 +24,8 @@ import KevcIR
 /// target's full-tile versioning (`FullTiles`). A tile of one vector of columns (a short row) also spans two values
 /// of a second output axis that only the column operand reads (`secondColumnAxis`: the output row i of a 3-D
 /// convolution), so that it keeps 8 accumulator chains: `tile(y, [f, i, j], [4, 2, 8])`, `unroll(y.acc, i, 2)`.
+/// Where short rows leave many lanes idle (18 columns in two 16-lane tiles) and the other operand's output axis
+/// fills whole vectors, the tile is turned across (`channelTile`): that axis vectorized, the row unrolled.
 ///
 /// Before (`C[m, n] = sum(k) A[m, k] * B[k, n]`):
 /// ```
