@@ -151,7 +151,8 @@ public struct IndexArithmetic: Sendable {
         return .hull([x.lo, x.hi].flatMap { p in [y.lo, y.hi].map { q in Self.floorDiv(p, q) } }, t)
       case .mod:
         if x.lo == x.hi, y.lo == y.hi, y.lo != 0, x.lo != Int64.min {  // one value: its floor modulo
-          let m = x.lo - Self.floorDiv(x.lo, y.lo) * y.lo
+          var m = x.lo % y.lo  // truncated, |m| < |y|: no overflow
+          if m != 0 && (m < 0) != (y.lo < 0) { m += y.lo }
           return Interval(lo: m, hi: m, dtype: t)
         }
         if y.lo > 0 {
