@@ -219,7 +219,9 @@ public struct WorkloadCost: Sendable, Hashable {
     guard conditions.allSatisfy({ $0.variables.allSatisfy { ranges[$0] != nil } }) else { return all }
     var pointArithmetic = arithmetic
     func holds(_ c: Condition, at point: [String: Int]) -> Bool? {
-      pointArithmetic.variables = point.mapValues { IndexArithmetic.Interval(lo: Int64($0), hi: Int64($0), dtype: .i64) }
+      pointArithmetic.variables = point.mapValues {
+        IndexArithmetic.Interval(lo: Int64($0), hi: Int64($0), dtype: .i64)
+      }
       switch c {
       case .inside(let e, let extent):
         guard let v = pointArithmetic.interval(e), v.dtype.isInteger, v.lo == v.hi else { return nil }

@@ -165,12 +165,13 @@ extension DefaultSchedule {
   /// weights are the vector. Taken where the machine's full vectors divide that axis, the vector FMAs it saves per
   /// output (the reduction's length times `1 / usefulLanes - 1 / lanes`; `usefulLanes`: the plain tile's lanes
   /// times the fraction of its computed columns that are outputs) pay for its copy-out's store across the output's
-  /// rows (one lane stored per output, counted as two FMAs), and the operand reading it reads it alone in one index (copied with it last, `packColumnOperand`, unless it is
-  /// already last). The rows per tile are those of the register budget (half the registers hold accumulators) that
-  /// cover the axis with the fewest outputs computed twice, keeping at least the plain tile's `tileRows x
-  /// tileVectors` accumulator chains (18 rows: 6, three tiles, 12 chains with two output rows); the accumulator is stored with
-  /// the vectorized axis last (`layout`), and both the tile's loops and its copy-out are unrolled, so every access
-  /// of the accumulator has constant indices and LLVM keeps it in registers.
+  /// rows (one lane stored per output, counted as two FMAs), and the operand reading it reads it alone in one index
+  /// (copied with it last, `packColumnOperand`, unless it is already last). The rows per tile are those of the
+  /// register budget (half the registers hold accumulators) that cover the axis with the fewest outputs computed
+  /// twice, keeping at least the plain tile's `tileRows x tileVectors` accumulator chains (18 rows: 6, three tiles,
+  /// 12 chains with two output rows); the accumulator is stored with the vectorized axis last (`layout`), and both
+  /// the tile's loops and its copy-out are unrolled, so every access of the accumulator has constant indices and
+  /// LLVM keeps it in registers.
   ///
   /// Before (rule 3a's plain tile, conv_transposed3d at C = F = 16, 16^3, AVX-512): `tile(y, [f, i, j], [8, 2,
   /// 16])`, 18 columns in two 16-lane tiles. After:
@@ -178,7 +179,8 @@ extension DefaultSchedule {
   /// stage(w, y, f, workspace) compute_root(w.y) layout(w.y, [0, 2, 3, 4, 1]) reorder(w.y, [d0, d2, d3, d4, d1])
   /// tile(y, [i, j, f], [2, 6, 16]) reorder(y, [n, d, i.o, j.o, f.o, i.i, j.i, f.i, c, a, p, q])
   /// cache(y, f.o, local) layout(y.acc, [0, 2, 3, 4, 1]) reorder(y.acc, [n, d, c, a, p, q, i, j, f])
-  /// unroll(y.acc, i, 2) unroll(y.acc, j, 6) vectorize(y.acc, f, 16) vectorize(y, f.i, 16) unroll(y, i.i, 2) unroll(y, j.i, 6)
+  /// unroll(y.acc, i, 2) unroll(y.acc, j, 6) vectorize(y.acc, f, 16) vectorize(y, f.i, 16)
+  /// unroll(y, i.i, 2) unroll(y, j.i, 6)
   /// ```
   static func channelTile(
     _ d: Definition, in k: Kernel, machine: ScheduleCost.Machine, column: String, row: String, columnLoad: Load,
