@@ -150,6 +150,11 @@ public struct IndexArithmetic: Sendable {
         if x.lo == Int64.min && y.lo <= -1 && y.hi >= -1 { return nil }
         return .hull([x.lo, x.hi].flatMap { p in [y.lo, y.hi].map { q in Self.floorDiv(p, q) } }, t)
       case .mod:
+        if x.lo == x.hi, y.lo == y.hi, y.lo != 0, x.lo != Int64.min {  // one value: its floor modulo
+          var m = x.lo % y.lo  // truncated, |m| < |y|: no overflow
+          if m != 0 && (m < 0) != (y.lo < 0) { m += y.lo }
+          return Interval(lo: m, hi: m, dtype: t)
+        }
         if y.lo > 0 {
           if x.lo >= 0 && x.hi < y.lo { return x }
           return Interval(lo: 0, hi: y.hi - 1, dtype: t)

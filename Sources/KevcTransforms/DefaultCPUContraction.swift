@@ -24,6 +24,8 @@ import KevcIR
 /// target's full-tile versioning (`FullTiles`). A tile of one vector of columns (a short row) also spans two values
 /// of a second output axis that only the column operand reads (`secondColumnAxis`: the output row i of a 3-D
 /// convolution), so that it keeps 8 accumulator chains: `tile(y, [f, i, j], [4, 2, 8])`, `unroll(y.acc, i, 2)`.
+/// Where short rows leave many lanes idle (18 columns in two 16-lane tiles) and the other operand's output axis
+/// fills whole vectors, the tile is turned across (`channelTile`): that axis vectorized, the row unrolled.
 ///
 /// Before (`C[m, n] = sum(k) A[m, k] * B[k, n]`):
 /// ```
@@ -130,6 +132,13 @@ extension DefaultSchedule {
       inLastIndex && columnExtent >= tileVectors * width
         && (candidate == nil || wasted &* 8 < covered(tileVectors * width)) ? tileVectors * width : width
     let second = columns == width ? candidate : nil
+    if let channels = channelTile(
+      d, in: k, machine: machine, column: column, row: row, columnLoad: columnLoad, rowLoad: a == columnLoad ? b : a,
+      rowOperand: rowOperand, columnOperand: columnOperand,
+      usefulLanes: Double(columnExtent) / Double(covered(columns)) * Double(width))
+    {
+      return channels
+    }
     let tiled = [row] + (second.map { [$0] } ?? []) + [column]
     let others = d.effectiveSchedule.loops.map(\.name).filter {
       !tiled.contains($0) && !isReductionLoop($0, of: d)
@@ -146,6 +155,89 @@ extension DefaultSchedule {
       .vectorize(tensor: acc, loop: column, width: columns),
       .vectorize(tensor: d.name, loop: column + ".i", width: columns),
     ]
+  }
+
+  /// The register tile of a contraction whose contiguous output axis is short against the vectors (a row of 18
+  /// outputs, 32 lanes computed: conv_transposed3d's 18^3 output) turned across: the vectorized columns are the row
+  /// axis `row` (an output axis that only the other operand reads: the output channels f of `w[c, f, a, p, q]`),
+  /// the unrolled rows are the contiguous axis `column` and, two values of it, a second output axis that only the
+  /// column operand reads (the output row i), so the input `x[n, c, d - a, i - p, j - q]` is broadcast and the
+  /// weights are the vector. Taken where the machine's full vectors divide that axis, the vector FMAs it saves per
+  /// output (the reduction's length times `1 / usefulLanes - 1 / lanes`; `usefulLanes`: the plain tile's lanes
+  /// times the fraction of its computed columns that are outputs) pay for its copy-out's store across the output's
+  /// rows (one lane stored per output, counted as two FMAs), and the operand reading it reads it alone in one index
+  /// (copied with it last, `packColumnOperand`, unless it is already last). The rows per tile are those of the
+  /// register budget (half the registers hold accumulators) that cover the axis with the fewest outputs computed
+  /// twice, keeping at least the plain tile's `tileRows x tileVectors` accumulator chains (18 rows: 6, three tiles,
+  /// 12 chains with two output rows); the accumulator is stored with the vectorized axis last (`layout`), and both
+  /// the tile's loops and its copy-out are unrolled, so every access of the accumulator has constant indices and
+  /// LLVM keeps it in registers.
+  ///
+  /// Before (rule 3a's plain tile, conv_transposed3d at C = F = 16, 16^3, AVX-512): `tile(y, [f, i, j], [8, 2,
+  /// 16])`, 18 columns in two 16-lane tiles. After:
+  /// ```
+  /// stage(w, y, f, workspace) compute_root(w.y) layout(w.y, [0, 2, 3, 4, 1]) reorder(w.y, [d0, d2, d3, d4, d1])
+  /// tile(y, [i, j, f], [2, 6, 16]) reorder(y, [n, d, i.o, j.o, f.o, i.i, j.i, f.i, c, a, p, q])
+  /// cache(y, f.o, local) layout(y.acc, [0, 2, 3, 4, 1]) reorder(y.acc, [n, d, c, a, p, q, i, j, f])
+  /// unroll(y.acc, i, 2) unroll(y.acc, j, 6) vectorize(y.acc, f, 16) vectorize(y, f.i, 16)
+  /// unroll(y, i.i, 2) unroll(y, j.i, 6)
+  /// ```
+  static func channelTile(
+    _ d: Definition, in k: Kernel, machine: ScheduleCost.Machine, column: String, row: String, columnLoad: Load,
+    rowLoad: Load, rowOperand: Set<String>, columnOperand: Set<String>, usefulLanes: Double
+  ) -> [Transform]? {
+    let width = machine.vectorBytes / max(4, d.dtype.byteSize)
+    guard let r = d.reduction, width > 1, usefulLanes > 0, let channels = try? k.maxExtent(row, in: d),
+      channels % width == 0, let rowExtent = try? k.maxExtent(column, in: d),
+      rowLoad.indices.filter({ $0.indexNames.contains(row) }) == [.index(row)]
+    else { return nil }
+    var length = 1
+    for a in r.axes {
+      guard let n = try? k.maxExtent(a.name, in: d) else { return nil }
+      length = length.multipliedReportingOverflow(by: n).overflow ? Int.max : length &* n
+    }
+    // Per output, the tile across saves `length x (1 / usefulLanes - 1 / width)` vector FMAs and pays a store across
+    // the output's rows (a lane extracted and stored: about two FMAs' issue slots).
+    guard Double(length) * (1 / usefulLanes - 1 / Double(width)) >= 2 else { return nil }
+    // The copy of the vectorized operand serves every output it does not read.
+    var served = 1
+    for a in d.axes where !rowOperand.contains(a.name) {
+      guard let n = try? k.maxExtent(a.name, in: d) else { return nil }
+      served = served.multipliedReportingOverflow(by: n).overflow ? Int.max : served &* n
+    }
+    let pack: [Transform]
+    if rowLoad.indices.last == .index(row) {
+      pack = []
+    } else {
+      guard let copy = packColumnOperand(rowLoad, rowOperand: columnLoad, of: d, column: row, rowExtent: served, in: k)
+      else { return nil }
+      pack = copy
+    }
+    let second = secondColumnAxis(of: d, column: column, row: row, columnOperand, rowOperand, in: k)
+    let values = second == nil ? 1 : 2
+    let budget = max(2, machine.vectorRegisters / 2 / values)
+    let fewest = max(2, (tileRows * tileVectors + values - 1) / values)
+    func covered(_ n: Int) -> Int { (rowExtent / n &+ (rowExtent % n == 0 ? 0 : 1)) &* n }
+    var rows = min(budget, rowExtent)
+    for n in stride(from: rows, through: min(rows, fewest), by: -1) where covered(n) < covered(rows) { rows = n }
+    guard let dim = d.axes.firstIndex(where: { $0.name == row }) else { return nil }
+    let tiled = (second.map { [$0] } ?? []) + [column, row]
+    let others = d.effectiveSchedule.loops.map(\.name).filter {
+      !tiled.contains($0) && !isReductionLoop($0, of: d)
+    }
+    let reductions = d.effectiveSchedule.loops.map(\.name).filter { isReductionLoop($0, of: d) }
+    let acc = d.name + ".acc"
+    let unrolled: [(String, Int)] = (second.map { [($0, 2)] } ?? []) + [(column, rows)]
+    return pack + [
+      .tile(tensor: d.name, loops: tiled, sizes: (second == nil ? [] : [2]) + [rows, width]),
+      .reorder(tensor: d.name, loops: others + tiled.map { $0 + ".o" } + tiled.map { $0 + ".i" } + reductions),
+      .cache(tensor: d.name, loop: row + ".o", scope: .local),
+      .layout(tensor: acc, permutation: Array(0..<d.axes.count).filter { $0 != dim } + [dim]),
+      .reorder(tensor: acc, loops: others + reductions + tiled),
+    ] + unrolled.map { .unroll(tensor: acc, loop: $0.0, factor: $0.1) } + [
+      .vectorize(tensor: acc, loop: row, width: width),
+      .vectorize(tensor: d.name, loop: row + ".i", width: width),
+    ] + unrolled.map { .unroll(tensor: d.name, loop: $0.0 + ".i", factor: $0.1) }
   }
 
   /// Rows a packed column operand must serve at least (`packColumnOperand`): the copy reads and writes the operand

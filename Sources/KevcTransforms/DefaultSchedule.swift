@@ -53,7 +53,9 @@ import KevcLowering
 ///    3a. A contraction (a sum of a product of two loads, each reading an output axis the other lacks) gets a
 ///    register tile instead (`DefaultCPUContraction.swift`), sized by the machine's vector registers (`machine`:
 ///    4 x 16 with AVX2, 8 x 32 with AVX-512); a short row of one vector also spans two values of a second output
-///    axis that only the column operand reads (a convolution's output row).
+///    axis that only the column operand reads (a convolution's output row); where the short rows waste lanes that
+///    the FMAs saved pay for, the tile is turned across: the other operand's output axis (a convolution's output
+///    channels) vectorized, the row and the second axis unrolled (`channelTile`).
 ///    3b. A window reduction (a load walks the contiguous output axis together with a reduction variable: a
 ///    depthwise convolution, a pooling window) keeps a tile of accumulators along that axis in registers while the
 ///    reduction runs over it (`DefaultCPUWindow.swift`).

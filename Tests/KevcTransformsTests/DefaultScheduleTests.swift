@@ -248,12 +248,13 @@ import Testing
   /// Rule 3a on short rows: a 3-D convolution with 14 output columns (W = 16) fits one vector of columns, so the tile
   /// also spans two output rows i (read by x, not by w): 4 x 2 x 8, eight accumulator chains as in 4 x 16 (before:
   /// 4 x 8, four chains). 18 columns (W = 20) take one vector too (two-vector tiles would cover 32 columns, one-vector
-  /// tiles 24); 32 columns (W = 34) keep 4 x 16.
+  /// tiles 24); 32 columns (W = 34) keep 4 x 16. (Six output channels: no vector of them, so the tile across the
+  /// channels, `anOutputWithShortRowsIsTiledAcrossItsChannels`, does not apply.)
   @Test(arguments: [(16, true), (20, true), (34, false)])
   func aShortRowConvolutionTilesTwoOutputRows(width: Int, oneVector: Bool) throws {
     let lines = try Self.schedule("""
       kernel @conv3d(%x: f32[N, C, D, H, W], %w: f32[F, C, K, K, K]) -> (%y: f32[N, F, ((D - K) + 1), ((H - K) + 1), ((W - K) + 1)]) {
-        dims N = 2, C = 3, D = 6, H = 6, W = \(width), F = 8, K = 3
+        dims N = 2, C = 3, D = 6, H = 6, W = \(width), F = 6, K = 3
         %y: f32[n < N, f < F, d < ((D - K) + 1), i < ((H - K) + 1), j < ((W - K) + 1)] = sum<f32> [c in 0 .. $C, a in 0 .. $K, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (d + a), (i + p), (j + q)] * %w[f, c, a, p, q])
       }
       """)
@@ -270,6 +271,56 @@ import Testing
         "    schedule \(splits) loops(n, d, i, f.o, j.o, f.i, j.i: vectorize(16)) root store(workspace)",
       ])
     }
+  }
+
+  /// Rule 3a across the channels (`DefaultSchedule.channelTile`): a transposed 3-D convolution with 18 output columns
+  /// (W = 16) and 16 output channels, on AVX-512, would compute 32 columns per row in two 16-lane tiles (9 of 16
+  /// lanes useful per FMA); it vectorizes the channels instead (w copied with f last), 6 output columns x 2 output
+  /// rows unrolled (12 accumulators, 18 = 3 tiles of 6), the accumulator stored with f last, the copy-out unrolled.
+  /// With AVX2's 8 lanes and 8 channels (the guard machine), a 3-D convolution's 18 columns (6 of 8 lanes useful)
+  /// get 4 x 2 rows; its 14 columns (7 of 8 lanes, 81 taps: a lane saved on 1.4 FMAs per output, less than the
+  /// store across) keep the plain tile.
+  @Test func anOutputWithShortRowsIsTiledAcrossItsChannels() throws {
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: """
+      kernel @t3(%x: f32[N, C, D, H, W], %w: f32[C, F, K, K, K]) -> (%y: f32[N, F, ((D + K) - 1), ((H + K) - 1), ((W + K) - 1)]) {
+        dims N = 2, C = 16, D = 4, H = 4, W = 16, F = 16, K = 3
+        %y: f32[n < N, f < F, d < ((D + K) - 1), i < ((H + K) - 1), j < ((W + K) - 1)] = sum<f32> [c in 0 .. $C, a in 0 .. $K, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (d - a), (i - p), (j - q)] * %w[c, f, a, p, q])
+      }
+      """))
+    let machine = DefaultSchedule.cpuMachine(llvmFeatures: "+avx2,+fma,+avx512f")
+    let trace = DefaultSchedule.cpu(for: kernel, machine: machine)
+    #expect(trace.steps.map(TraceText.print) == [
+      "pad_input(y, x)", "vectorize(x.pad, d4, 8)",
+      "stage(w, y, f, workspace)", "compute_root(w.y)", "layout(w.y, [0, 2, 3, 4, 1])", "reorder(w.y, [d0, d2, d3, d4, d1])",
+      "tile(y, [i, j, f], [2, 6, 16])", "reorder(y, [n, d, i.o, j.o, f.o, i.i, j.i, f.i, c, a, p, q])",
+      "cache(y, f.o, local)", "layout(y.acc, [0, 2, 3, 4, 1])", "reorder(y.acc, [n, d, c, a, p, q, i, j, f])",
+      "unroll(y.acc, i, 2)", "unroll(y.acc, j, 6)", "vectorize(y.acc, f, 16)", "vectorize(y, f.i, 16)",
+      "unroll(y, i.i, 2)", "unroll(y, j.i, 6)", "parallel(y, n)",
+    ])
+    let lines = IRPrinter.print(try trace.apply(to: kernel)).split(separator: "\n").map(String.init)
+      .filter { $0.contains("schedule ") }
+    let splits = "split(i, i.o, i.i, 2) split(j, j.o, j.i, 6)"
+    #expect(lines == [
+      "    schedule split(d4, d4.o, d4.i, 8) loops(d0, d1, d2, d3, d4.o, d4.i: vectorize(8)) root store(workspace)",
+      "    schedule loops(d0, d2, d3, d4, d1) root store(workspace, permute [0, 2, 3, 4, 1])",
+      "    schedule \(splits) loops(n, d, c, a, p, q, i.o, i.i: unroll, j.o, j.i: unroll, f: vectorize(16)) compute_at(%y, f.o) store(local, permute [0, 2, 3, 4, 1])",
+      "    schedule \(splits) split(f, f.o, f.i, 16) loops(n: parallel, d, i.o, j.o, f.o, i.i: unroll, j.i: unroll, f.i: vectorize(16)) root store(workspace)",
+    ])
+    func conv3d(width: Int) -> String {
+      """
+      kernel @conv3d(%x: f32[N, C, D, H, W], %w: f32[F, C, K, K, K]) -> (%y: f32[N, F, ((D - K) + 1), ((H - K) + 1), ((W - K) + 1)]) {
+        dims N = 2, C = 3, D = 6, H = 6, W = \(width), F = 8, K = 3
+        %y: f32[n < N, f < F, d < ((D - K) + 1), i < ((H - K) + 1), j < ((W - K) + 1)] = sum<f32> [c in 0 .. $C, a in 0 .. $K, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (d + a), (i + p), (j + q)] * %w[f, c, a, p, q])
+      }
+      """
+    }
+    #expect(try Self.schedule(conv3d(width: 20)) == [
+      "    schedule loops(d1, d2, d3, d4, d0) root store(workspace, permute [1, 2, 3, 4, 0])",
+      "    schedule split(i, i.o, i.i, 2) split(j, j.o, j.i, 4) loops(n, d, c, a, p, q, i.o, i.i: unroll, j.o, j.i: unroll, f: vectorize(8)) compute_at(%y, f.o) store(local, permute [0, 2, 3, 4, 1])",
+      "    schedule split(i, i.o, i.i, 2) split(j, j.o, j.i, 4) split(f, f.o, f.i, 8) loops(n, d, i.o, j.o, f.o, i.i: unroll, j.i: unroll, f.i: vectorize(8)) root store(workspace)",
+    ])
+    #expect(try Self.schedule(conv3d(width: 16)).last?.hasPrefix(
+      "    schedule split(f, f.o, f.i, 4) split(i, i.o, i.i, 2) split(j, j.o, j.i, 8)") == true)
   }
 
   /// Rule 2b: a strided convolution reads its input 3 apart along the output position; it reads the de-interleaved
@@ -293,12 +344,13 @@ import Testing
 
   /// Rule 2c: a transposed convolution reads `x[n, c, i - p, j - q]`, outside `x` near the edges; on rows of 32 it
   /// reads a copy with a border of 2 (in bounds, no masked loads), on rows of 512 it keeps its masked reads. Its 34
-  /// output columns take one vector and two output rows (rule 3a on short rows), its 514 two vectors.
+  /// output columns take one vector and two output rows (rule 3a on short rows), its 514 two vectors. (30 output
+  /// channels: no tile across them.)
   @Test(arguments: [(32, true), (512, false)])
   func paddedConvolutionOnShortRowsReadsABorderedCopy(width: Int, padded: Bool) throws {
     let text = """
       kernel @conv_transposed2d(%x: f32[N, C, H, W], %w: f32[C, F, K, K]) -> (%y: f32[N, F, ((H + K) - 1), ((W + K) - 1)]) {
-        dims N = 8, C = 16, H = 16, W = \(width), F = 32, K = 3
+        dims N = 8, C = 16, H = 16, W = \(width), F = 30, K = 3
         %y: f32[n < N, f < F, i < ((H + K) - 1), j < ((W + K) - 1)] = sum<f32> [c in 0 .. $C, p in 0 .. $K, q in 0 .. $K] (%x[n, c, (i - p), (j - q)] * %w[c, f, p, q])
       }
       """

@@ -80,6 +80,70 @@ import Testing
     #expect(matmul.bytes == Double((64 * 16 + 16 * 32 + 64 * 32) * 4))
   }
 
+  /// The floor counts only the taps of a sum of products that read inside a zero-padded input (`productPoints`):
+  /// a transposed convolution's output near its edges sees fewer taps than K, a padded and dilated convolution's
+  /// too, and a strided transposed convolution's guard `(t + 1 - q) % 2 == 0` drops the taps between inputs; a
+  /// convolution that reads inside everywhere counts every tap, and a guard on data counts as true.
+  @Test func tapsOnThePaddingAreNotCounted() throws {
+    func cost(_ text: String) throws -> WorkloadCost {
+      let request = CompileRequest(source: SourceFile(path: "t.kev", text: text), kind: .spec, stages: [.ir])
+      return WorkloadCost(try Compiler.compile(request).kernel.binding([:], location: .unknown))
+    }
+    // 1-D transposed: 6 outputs l, 3 taps k, 12 of the 18 pairs with 0 <= l - k < 4 (each input feeds 3 outputs);
+    // a multiply and an add per tap.
+    let transposed = try cost("""
+      kernel t1(x: f32[N, C, L], w: f32[C, F, K]) -> (y: f32[N, F, L + K - 1]) {
+        dims N = 2, C = 3, L = 4, F = 5, K = 3
+        y[n, f, l] = sum(c, k) x[n, c, l - k] * w[c, f, k]
+      }
+      """)
+    #expect(transposed.flops == Double(2 * 5 * 3 * 12 * 2))
+    #expect(transposed.work == Double(2 * 5 * 6 * 3 * 3))
+    // 2-D, padded and dilated: counted by enumerating every point here.
+    let (h, wd, kh, kw) = (7, 9, 3, 4)
+    let (oh, ow) = (h + 4 - 2 * (kh - 1), wd + 8 - 3 * (kw - 1))
+    var inside = 0
+    for i in 0..<oh { for p in 0..<kh where (0..<h).contains(i + 2 * p - 2) { inside += 1 } }
+    var insideColumns = 0
+    for j in 0..<ow { for q in 0..<kw where (0..<wd).contains(j + 3 * q - 4) { insideColumns += 1 } }
+    let padded = try cost("""
+      kernel c2(x: f32[N, C, H, W], w: f32[F, C, KH, KW]) -> (y: f32[N, F, H + 4 - 2 * (KH - 1), W + 8 - 3 * (KW - 1)]) {
+        dims N = 2, C = 3, H = \(h), W = \(wd), F = 5, KH = \(kh), KW = \(kw)
+        y[n, f, i, j] = sum(c, p, q) x[n, c, i + 2 * p - 2, j + 3 * q - 4] * w[f, c, p, q]
+      }
+      """)
+    #expect(inside < oh * kh && insideColumns < ow * kw)
+    #expect(padded.flops == Double(2 * 5 * 3 * inside * insideColumns * 2))
+    // Inside everywhere: every tap.
+    let valid = try cost("""
+      kernel c1(x: f32[N, C, L], w: f32[F, C, K]) -> (y: f32[N, F, L - K + 1]) {
+        dims N = 2, C = 3, L = 9, F = 5, K = 3
+        y[n, f, l] = sum(c, k) x[n, c, l + k] * w[f, c, k]
+      }
+      """)
+    #expect(valid.flops == Double(2 * 5 * 7 * 3 * 3 * 2))
+    // A guard with a modulo (a strided transposed convolution): the taps where it holds and the read is inside,
+    // counted here by enumeration.
+    var guarded = 0
+    for t in 0..<(2 * 5 + 4 - 3) { for q in 0..<4 where (t + 1 - q) % 2 == 0 && (0..<5).contains((t + 1 - q) / 2) { guarded += 1 } }
+    let strided = try cost("""
+      kernel s1(x: f32[N, C, L], w: f32[C, F, K]) -> (y: f32[N, F, 2 * L + K - 3]) {
+        dims N = 2, C = 3, L = 5, F = 4, K = 4
+        y[n, f, t] = sum(c, q) where((t + 1 - q) % 2 == 0, x[n, c, (t + 1 - q) / 2], 0) * w[c, f, q]
+      }
+      """)
+    #expect(guarded < (2 * 5 + 4 - 3) * 4)
+    #expect(strided.flops == Double(2 * 4 * 3 * guarded * 2))
+    // A guard that is not an equality of indices counts as true: every inside tap of a padded read.
+    let other = try cost("""
+      kernel g1(x: f32[N, C, L], w: f32[C, F, K], m: f32[C]) -> (y: f32[N, F, L + K - 1]) {
+        dims N = 2, C = 3, L = 4, F = 5, K = 3
+        y[n, f, l] = sum(c, k) where(m[c] > 0, x[n, c, l - k], 0) * w[c, f, k]
+      }
+      """)
+    #expect(other.flops == Double(2 * 5 * 3 * 12 * 2))
+  }
+
   /// A GPU schedule and a CPU schedule of one kernel are costed by the same code: a CPU machine with the GPU's
   /// numbers gives the same bytes and flops for the same scheduled kernel.
   @Test func machineChangesTimeNotCounts() throws {

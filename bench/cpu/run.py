@@ -205,14 +205,35 @@ def measure_bandwidth(n_floats: int, repeats: int) -> dict:
     return {k: v / 1e9 for k, v in r.items()}  # GB/s
 
 
-def measure_peak(n: int, repeats: int) -> dict:
+def measure_peak(n: int, repeats: int, threads: int | None = None) -> dict:
+    """sgemm GFLOP/s of numpy (its BLAS) and torch, n x n x n, best of `repeats`. With `threads` (fewer than the
+    cores: the KernelBench CPU table times one thread), both use that many threads: torch through set_num_threads,
+    numpy in a child process with OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS set (its BLAS reads them
+    once, at import). Without it numpy's BLAS took every core of this shared 2-core machine while torch and the
+    kernels ran one thread, and two contending threads gave 45 GFLOP/s where one gives about 200 (2026-12-07,
+    Emerald Rapids class, OpenBLAS SkylakeX kernels)."""
     import numpy as np
     import torch
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, n), dtype=np.float32)
     y = rng.standard_normal((n, n), dtype=np.float32)
     flops = 2.0 * n**3
-    r = {"numpy_sgemm": flops / best_time(lambda: x @ y, repeats)}
+    r = {}
+    if threads and threads < (os.cpu_count() or 1):
+        code = ("import time, numpy as np\n"
+                "x = np.random.default_rng(0).standard_normal((%d, %d), dtype=np.float32); y = x.copy(); x @ y\n"
+                "b = float('inf')\n"
+                "for _ in range(%d):\n"
+                "    t = time.perf_counter(); x @ y; b = min(b, time.perf_counter() - t)\n"
+                "print(b)\n" % (n, n, repeats))
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        if out.returncode == 0:
+            r["numpy_sgemm"] = flops / float(out.stdout.split()[-1])
+        torch.set_num_threads(threads)
+    else:
+        r["numpy_sgemm"] = flops / best_time(lambda: x @ y, repeats)
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
     with torch.inference_mode():
         r["torch_sgemm"] = flops / best_time(lambda: tx @ ty, repeats)
