@@ -150,13 +150,7 @@ extension DefaultSchedule {
       one.weightedSums = .onePass
       var two = sketch
       two.weightedSums = .twoPasses
-      let onePass = gpu(for: kernel, capability: capability, sketch: one)
-      let twoPasses = gpu(for: kernel, capability: capability, sketch: two)
-      guard onePass != twoPasses, let k1 = try? onePass.apply(to: kernel), let k2 = try? twoPasses.apply(to: kernel)
-      else { return twoPasses }
-      let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
-      return ScheduleCost.estimate(k1, machine: machine).seconds < ScheduleCost.estimate(k2, machine: machine).seconds
-        ? onePass : twoPasses
+      return cheaper(one, than: two, kernel, capability)
     }
 
     // 2c (decided here, applied before rule 2): a column reduction over a row definition's rows shares its pass
@@ -166,13 +160,7 @@ extension DefaultSchedule {
       one.columnPartials = .onePass
       var apart = sketch
       apart.columnPartials = .separate
-      let onePass = gpu(for: kernel, capability: capability, sketch: one)
-      let separate = gpu(for: kernel, capability: capability, sketch: apart)
-      guard onePass != separate, let k1 = try? onePass.apply(to: kernel), let k2 = try? separate.apply(to: kernel)
-      else { return separate }
-      let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
-      return ScheduleCost.estimate(k1, machine: machine).seconds < ScheduleCost.estimate(k2, machine: machine).seconds
-        ? onePass : separate
+      return cheaper(one, than: apart, kernel, capability)
     }
 
     // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
@@ -877,6 +865,18 @@ extension DefaultSchedule {
     k = trial
     steps += local
     return copies
+  }
+
+  /// The default schedule under `candidate` where the cost model estimates it faster than under `fallback` (rules O
+  /// and 2c decide so between their two forms), else under `fallback` (also when both give the same trace or one
+  /// does not apply).
+  static func cheaper(_ candidate: GPUSketch, than fallback: GPUSketch, _ kernel: Kernel, _ capability: GPUCapability) -> Trace {
+    let first = gpu(for: kernel, capability: capability, sketch: candidate)
+    let second = gpu(for: kernel, capability: capability, sketch: fallback)
+    guard first != second, let k1 = try? first.apply(to: kernel), let k2 = try? second.apply(to: kernel) else { return second }
+    let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
+    return ScheduleCost.estimate(k1, machine: machine).seconds < ScheduleCost.estimate(k2, machine: machine).seconds
+      ? first : second
   }
 
   static func windowedContractionAxes(_ d: Definition, _ k: Kernel) -> (fused: [String], channels: Int?, taps: Int?, windows: [String])? {
