@@ -10,10 +10,13 @@ import KevcTransforms
 
 public enum PromptPreview {
   public static func make(
-    specPath: String, specText: String, kind: InputKind, shape: [String: Int], target: String, db: TuningDatabase?
+    specPath: String, specText: String, kind: InputKind, shape: [String: Int], target: String, db: TuningDatabase?,
+    matmulPrecision: MatmulPrecision? = nil
   ) throws(DiagnosticError) -> PromptInput {
     let source = SourceFile(path: specPath, text: specText)
-    let front = try Compiler.compile(CompileRequest(source: source, kind: kind, stages: [.ir])).kernel
+    var request = CompileRequest(source: source, kind: kind, stages: [.ir])
+    request.matmulPrecision = matmulPrecision  // the search's contract (`--matmul-precision`), else the spec's
+    let front = try Compiler.compile(request).kernel
     let bound = try front.binding(shape, location: SourceLocation(file: "--shape", line: 1, column: 1))
     let cost = WorkloadCost(bound)
     let host = HostTarget.current(kind: target)

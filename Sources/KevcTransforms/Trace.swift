@@ -365,7 +365,7 @@ public enum TraceText {
     .init("dot", [.name("tensor")], "map a contraction onto the matrix unit"),
     .init("launch", [.name("tensor"), .integer("warps"), .integer("stages")], "GPU warps per program (1 to 32) and load pipeline stages (1 to 8)"),
     .init("fuse_axes", [.name("tensor"), .names("loops")], "fuse reduction axes into one (c, k -> c.k = c * K + k): one dot covers every tap of a convolution; or two adjacent output axes of an elementwise tensor into one loop (i, j -> i.j); before other transforms of tensor"),
-    .init("precision", [.name("tensor"), .precision("precision")], "input precision of a dot's operands on the matrix unit: tf32, tf32x3 (three tf32 passes, about f32 accuracy), bf16x3 (three bf16 passes, f32's tolerance) or bf16"),
+    .init("precision", [.name("tensor"), .precision("precision")], "input precision of a dot's operands on the matrix unit, within the kernel's matmul_precision: tf32x3 (three tf32 passes, about f32 accuracy: highest), tf32 or bf16x3 (three bf16 passes: high), bf16 (medium)"),
     .init("group_programs", [.name("tensor"), .integer("size")], "grouped program order: walk grid.y in groups of size before grid.x (L2 reuse of operand panels)"),
     .init("persistent", [.name("tensor"), .integer("programs")], "launch this many programs, each looping over the output tiles"),
     .init("compute_with", [.name("tensor"), .name("sibling")], "run tensor in the kernel of the earlier root definition sibling, over the same programs (each program computes its tile of sibling, then of tensor); an optional third argument, a loop of both, fuses tensor's body into that loop of sibling (one pass over the rows they share)"),

@@ -126,6 +126,7 @@ struct Agent: ParsableCommand {
     @Option(help: "Characters of the prompt's user part.") var agentPromptBudget: Int = 24_000
     @Option(help: "The knowledge base's shipped documents.") var kbDir: String?
     @Flag(help: "Print the HTTP request body (JSON, no credentials) instead of the messages.") var json = false
+    @OptionGroup var contract: ContractOptions
 
     func run() throws {
       let here = SourceLocation(file: "kevc", line: 0, column: 0)
@@ -139,7 +140,7 @@ struct Agent: ParsableCommand {
           ? try? TuningDatabase(path: TuningDatabase.resolvePath(db), create: false, upgrade: false) : nil
         let preview = try PromptPreview.make(
           specPath: input, specText: text, kind: InputKind(path: input) ?? .spec, shape: overrides, target: target,
-          db: database)
+          db: database, matmulPrecision: try contract.value())
         let kb = try? KnowledgeBase.load(directory: kbDir, db: database)
         let hits = kb?.retrieve(preview.signals) ?? []
         let prompt = PromptBuilder.build(preview, knowledge: hits, budget: agentPromptBudget)

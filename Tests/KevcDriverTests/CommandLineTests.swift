@@ -228,7 +228,8 @@ import Testing
       ["compile", "specs/matmul.kev", "--target", "triton", "--schedule", trace, "--matmul-precision", "high", "-o", "-"])
     #expect(allowed.status == 0 && allowed.stdout.contains("\"tolerance\": {\"c\": \"f16\"}"), "\(allowed.stderr)")
     for command in [["compile", "specs/matmul.kev", "-o", "-"], ["run", "specs/matmul.kev"], ["opt", "specs/matmul.kev"],
-                    ["audit", "specs/matmul.kev"], ["interpret", "specs/matmul.kev", "--outputs", dir.path]] {
+                    ["audit", "specs/matmul.kev"], ["interpret", "specs/matmul.kev", "--outputs", dir.path],
+                    ["agent", "prompt", "specs/matmul.kev"]] {
       let unknown = try runKevc(command + ["--matmul-precision", "low"])
       #expect(
         unknown.status != 0 && unknown.stderr.contains("--matmul-precision:1:1: error: unknown matmul precision 'low'; available: highest, high, medium [kevc.driver.unknown-matmul-precision]"),
@@ -241,6 +242,11 @@ import Testing
     #expect(sketchHigh.status == 0 && sketchHigh.stdout.contains(" precision(bf16x3)"), "\(sketchHigh.stderr)")
     let search = try runKevc(["search", "--help"])
     #expect(search.stdout.contains("--matmul-precision"))
+    // The agent's prompt shows the kernel and its default under the contract the search would run with.
+    let prompt = try runKevc(["agent", "prompt", "specs/matmul.kev", "--target", "triton", "--shape", "M=1024,N=1024,K=1024",
+                              "--matmul-precision", "high", "--db", dir.appendingPathComponent("none.db").path])
+    #expect(prompt.status == 0 && prompt.stdout.contains(") matmul_precision(high) {") && prompt.stdout.contains("precision(c, tf32)"),
+            "\(prompt.stderr)")
   }
 
   @Test func helpDocumentsEveryFlag() throws {
