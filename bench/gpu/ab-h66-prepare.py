@@ -14,21 +14,14 @@ equal modules).
 import copy
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 
+from bench import bench_shape  # bench/gpu/bench.py: the spec's `bench` line as a --shape value
+
 SKETCHES = ["wide-tiles", "fused-wide", "grouped", "narrow-tiles", "fused-taps"]
-
-
-def bench_shape(spec):
-    for line in open(spec):
-        m = re.match(r"\s*bench\s+(.*)", line)
-        if m:
-            return m.group(1).split("#")[0].replace(" ", "")
-    raise SystemExit("no bench line in " + spec)
 
 
 def opt(kevc, spec, shape, out, *extra):

@@ -14,19 +14,12 @@ ab-h67-variants.md.
 import glob
 import json
 import os
-import re
 import subprocess
 import sys
 
+from bench import bench_shape  # bench/gpu/bench.py: the spec's `bench` line as a --shape value
+
 PATTERNS = ("conv", "gemm", "matmul")
-
-
-def bench_shape(spec):
-    for line in open(spec):
-        m = re.match(r"\s*bench\s+(.*)", line)
-        if m:
-            return m.group(1).split("#")[0].replace(" ", "")
-    raise SystemExit("no bench line in " + spec)
 
 
 def opt(kevc, spec, shape, out, *extra):

@@ -17,20 +17,13 @@ in session-h100-2026-12-07e, the partials in a second loop over the program's ro
 import copy
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 
+from bench import bench_shape  # bench/gpu/bench.py: the spec's `bench` line as a --shape value
+
 SPECS = ["specs/rmsnorm_backward.kev", "specs/layernorm_backward.kev"]
-
-
-def bench_shape(spec):
-    for line in open(spec):
-        m = re.match(r"\s*bench\s+(.*)", line)
-        if m:
-            return m.group(1).split("#")[0].replace(" ", "")
-    raise SystemExit("no bench line in " + spec)
 
 
 def opt(kevc, spec, shape, *extra):
