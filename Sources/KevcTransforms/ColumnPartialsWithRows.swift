@@ -129,10 +129,14 @@ extension DefaultSchedule {
         guard ok, attempt(.bind(tensor: pair.row, loop: split.inner, dimension: .gridX)),
           attempt(.bind(tensor: pair.row, loop: lane, dimension: .blockX))
         else { continue }
-        // One launch, the earlier definition's, its warps from the row's block (rule 4's).
+        // One launch, the earlier definition's, its warps from the row's block (rule 4's), at most 8: each program
+        // keeps a row and a row of column partials live across its loop of rows: 8 warps ran faster than 16 and 4
+        // (H100, 4096-wide rows, rmsnorm and layernorm backward: 1.1x over 16 at the portable 608 programs, about
+        // the same at cuda:90's 264; bench/gpu/ab-call6-h100-2026-12-07/).
         let rowFirst = position(pair.row) < position(partial.name)
         leader = rowFirst ? (pair.row, split.outer, programs) : (partial.name, partialReduction, programs)
-        guard let l = leader, attempt(.launch(tensor: l.name, warps: warps(forLaneElements: nextPow2(width)), stages: 2)) else {
+        let rowWarps = min(8, warps(forLaneElements: nextPow2(width)))
+        guard let l = leader, attempt(.launch(tensor: l.name, warps: rowWarps, stages: 2)) else {
           continue
         }
       }

@@ -90,7 +90,9 @@ import KevcIR
 ///      with the matrix units' tiles (below 128x128, where an operand's index is not a bare variable, a
 ///      convolution's: reduction steps of `splitDotStep`, 16, and 8 warps from
 ///      64x128); otherwise they stay on the FMA units with tiles of at most 64x64x32;
-///    - otherwise its outer axes become program ids (at most three: the one with the most iterations on grid.x),
+///    - otherwise its outer axes become program ids (at most three: the innermost on grid.x, so that programs
+///      launched together read neighbouring memory, unless an outer one exceeds grid.y/z's 65535: then the one
+///      with the most iterations on grid.x),
 ///      the contiguous axis (the last index of the store and most loads) a block of up to 1024 (up to 8192 when
 ///      row statistics are computed in the program; beside a reduction block 64, unless a short window held whole
 ///      leaves it more of the lane budget: `outputBlockBesideReduction`; a maximum or minimum over at most 16
@@ -723,10 +725,14 @@ extension DefaultSchedule {
     let all = scheduled.effectiveSchedule.loops.map(\.name)
     let isReduction = { (l: String) in isReductionLoop(l, of: scheduled) }
     let outer = all.filter { !laneSet.contains($0) && !isReduction($0) }
-    // Program ids: the innermost three outer loops; grid.x gets the one with the most iterations.
-    var gridLoops = Array(outer.suffix(3))
-    let serialOuter = outer.filter { !gridLoops.contains($0) }
-    gridLoops.sort { ext($0) > ext($1) }
+    // Program ids: the innermost three outer loops. grid.x, whose programs launch one after the other, gets the
+    // innermost of them, so that programs running side by side read neighbouring memory (a row-major output's
+    // consecutive blocks, not the same block of consecutive rows: 1.04-1.22x on an H100,
+    // bench/gpu/ab-call6-h100-2026-12-07/); y and z the next ones out. Where one of those would exceed grid.y/z's
+    // 65535, the one with the most iterations takes grid.x instead.
+    let gridCandidates = Array(outer.suffix(3))
+    let serialOuter = outer.filter { !gridCandidates.contains($0) }
+    let gridLoops = gridCandidates.sorted { ext($0) > ext($1) }  // the nest's order; binding below
     let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
     let argLike = scheduled.reduction.map { $0.op.carriesState } ?? false
     let contiguousLast: [String]
@@ -751,9 +757,30 @@ extension DefaultSchedule {
       order = gridLoops + serialOuter + serialReductions + contiguousLast
     }
     if order != all { _ = attempt(.reorder(tensor: name, loops: order)) }
-    let gridDims: [GPUDimension] = [.gridX, .gridY, .gridZ]
-    for (i, l) in gridLoops.enumerated() where i == 0 || ext(l) <= 65535 {
-      _ = attempt(.bind(tensor: name, loop: l, dimension: gridDims[i]))
+    // Binds `loops` in order to grid.x, y, z, a dimension taken only by a loop it accepts (a scan's carried loop
+    // stays serial) and y/z only by loops of at most 65535 iterations. False where such a loop had to be left
+    // serial for its extent.
+    func bindGrid(_ loops: [String], _ kernel: inout Kernel, _ taken: inout [Transform]) -> Bool {
+      let gridDims: [GPUDimension] = [.gridX, .gridY, .gridZ]
+      var next = 0
+      var fits = true
+      for l in loops where next < gridDims.count {
+        if next > 0 && ext(l) > 65535 { fits = false; continue }
+        if DefaultSchedule.attempt(.bind(tensor: name, loop: l, dimension: gridDims[next]), &kernel, &taken) { next += 1 }
+      }
+      return fits
+    }
+    var innermostFirst = k
+    var innermostSteps: [Transform] = []
+    if bindGrid(gridCandidates.reversed(), &innermostFirst, &innermostSteps) {
+      k = innermostFirst
+      steps += innermostSteps
+    } else {
+      var byExtent = k
+      var byExtentSteps: [Transform] = []
+      _ = bindGrid(gridLoops, &byExtent, &byExtentSteps)
+      k = byExtent
+      steps += byExtentSteps
     }
     guard let placed = k.definitions.first(where: { $0.name == name }) else { return }
     let placedLanes = placed.effectiveSchedule.loops.map(\.name).filter { laneSet.contains($0) }

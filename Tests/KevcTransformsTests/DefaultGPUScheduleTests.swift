@@ -64,7 +64,7 @@ import Testing
       """)
     #expect(steps == [
       "rfactor(s, c, 128)", "rfactor(s.rf, a, 8)", "reorder(s.rf.rf, [c.i, a.i, b, c.o, a.o, d])",
-      "bind(s.rf.rf, c.i, grid.x)", "bind(s.rf.rf, a.i, grid.y)", "bind(s.rf.rf, d, block.x)",
+      "bind(s.rf.rf, a.i, grid.x)", "bind(s.rf.rf, c.i, grid.y)", "bind(s.rf.rf, d, block.x)",
       "bind(s.rf.rf, a.o, block.y)", "launch(s.rf.rf, 16, 2)", "bind(s.rf, c.i, grid.x)", "bind(s.rf, a.i, block.x)",
       "launch(s.rf, 1, 2)", "bind(s, c.i, block.x)", "launch(s, 2, 2)",
     ])
@@ -161,7 +161,7 @@ import Testing
       "bind(_r0, q, block.x)", "bind(_r0, h, block.y)", "launch(_r0, 16, 2)", "reorder(_r1, [c, n, h, q])",
       "bind(_r1, c, grid.x)", "bind(_r1, n, grid.y)", "bind(_r1, q, block.x)", "bind(_r1, h, block.y)",
       "launch(_r1, 16, 2)", "split(y, h, 16)",
-      "reorder(y, [c, h.o, n, h.i, q])", "bind(y, c, grid.x)", "bind(y, h.o, grid.y)", "bind(y, n, grid.z)",
+      "reorder(y, [c, h.o, n, h.i, q])", "bind(y, h.o, grid.x)", "bind(y, c, grid.y)", "bind(y, n, grid.z)",
       "bind(y, q, block.x)", "bind(y, h.i, block.y)", "launch(y, 4, 2)",
     ])
   }
@@ -808,8 +808,8 @@ import Testing
       }
       """)
     #expect(steps == [
-      "split(y, l, 1024)", "reorder(y, [c, n, l.o, k, l.i])", "bind(y, c, grid.x)", "bind(y, n, grid.y)",
-      "bind(y, l.o, grid.z)", "bind(y, l.i, block.x)", "unroll(y, k, 8)", "launch(y, 4, 2)",
+      "split(y, l, 1024)", "reorder(y, [c, n, l.o, k, l.i])", "bind(y, l.o, grid.x)", "bind(y, c, grid.y)",
+      "bind(y, n, grid.z)", "bind(y, l.i, block.x)", "unroll(y, k, 8)", "launch(y, 4, 2)",
     ])
     let sum = try Self.trace("""
       kernel @sumpool(%x: f32[N, C, L]) -> (%y: f32[N, C, (L - 13)]) {
@@ -878,7 +878,7 @@ import Testing
       """
     #expect(try Self.trace(copy).prefix(1) == ["split(y, t, 16)"])
     #expect(try Self.trace(copy, sketch: Self.sketch("wide-blocks")) == [
-      "split(y, t, 64)", "bind(y, b, grid.x)", "bind(y, t.o, grid.y)", "bind(y, d, block.x)", "bind(y, t.i, block.y)",
+      "split(y, t, 64)", "bind(y, t.o, grid.x)", "bind(y, b, grid.y)", "bind(y, d, block.x)", "bind(y, t.i, block.y)",
       "launch(y, 16, 2)",
     ])
   }
