@@ -26,7 +26,13 @@ CONTRACTS = ("highest", "high", "medium", "pytorch")
 
 def flags():
     """The torch flags that decide the precision of f32 contractions, as this process has them now."""
-    return {"float32_matmul_precision": torch.get_float32_matmul_precision(),
+    try:
+        precision = torch.get_float32_matmul_precision()
+    except RuntimeError:
+        # Torch 2.9's per-backend precisions disagree (PyTorch refuses to name one): say what each backend has.
+        precision = "mixed: " + ", ".join("%s %s" % (name, getattr(backend, "fp32_precision", "?")) for name, backend in (
+            ("cuda.matmul", torch.backends.cuda.matmul), ("mkldnn.matmul", torch.backends.mkldnn.matmul)))
+    return {"float32_matmul_precision": precision,
             "cuda.matmul.allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
             "cudnn.allow_tf32": bool(torch.backends.cudnn.allow_tf32)}
 
@@ -51,12 +57,19 @@ def set_contract(contract):
     the matmul flags when it compiles, cuBLAS and cuDNN when they run."""
     if contract not in CONTRACT_FLAGS:
         raise ValueError("unknown contract %r (known: %s)" % (contract, ", ".join(CONTRACTS)))
-    want = CONTRACT_FLAGS[contract]
-    # The precision first: it sets cuBLAS's TF32 flag itself, which the explicit flag then states.
-    torch.set_float32_matmul_precision(want["float32_matmul_precision"])
-    torch.backends.cuda.matmul.allow_tf32 = want["cuda.matmul.allow_tf32"]
-    torch.backends.cudnn.allow_tf32 = want["cudnn.allow_tf32"]
+    _apply(CONTRACT_FLAGS[contract])
     return flags()
+
+
+def _apply(want):
+    # The precision first: it sets cuBLAS's TF32 flag itself (tf32 for "high" and "medium"). Setting that flag again
+    # after "medium" would leave torch 2.9's per-backend precisions mixed (cuBLAS tf32, oneDNN bf16), which
+    # torch.get_float32_matmul_precision refuses to read: it is set only where it differs.
+    if not want["float32_matmul_precision"].startswith("mixed"):
+        torch.set_float32_matmul_precision(want["float32_matmul_precision"])
+    if bool(torch.backends.cuda.matmul.allow_tf32) != want["cuda.matmul.allow_tf32"]:
+        torch.backends.cuda.matmul.allow_tf32 = want["cuda.matmul.allow_tf32"]
+    torch.backends.cudnn.allow_tf32 = want["cudnn.allow_tf32"]
 
 
 @contextlib.contextmanager
@@ -66,9 +79,7 @@ def at_contract(contract):
     try:
         yield set_contract(contract)
     finally:
-        torch.set_float32_matmul_precision(before["float32_matmul_precision"])
-        torch.backends.cuda.matmul.allow_tf32 = before["cuda.matmul.allow_tf32"]
-        torch.backends.cudnn.allow_tf32 = before["cudnn.allow_tf32"]
+        _apply(before)
 
 
 def _outputs(result):
