@@ -17,6 +17,13 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
       specs' small shapes halved and made odd, the harness on the CPU under Triton's interpreter, a stand-in nvidia-smi, host
       clock baselines): a test of the script, its numbers mean nothing. Every call starts one warm-worker server
       (`python3 -m kevc_gpu serve`, --workers; OUT/server.log) that every search uses (`--harness-server`).
+      --matmul-precision highest|high|medium|pytorch (default highest): kevc's accuracy contract for f32
+      contractions; `pytorch`: per problem the contract PyTorch's defaults give it, detected (contracts_main: its
+      PyTorch function under the `highest` flags and under PyTorch's defaults; outputs that differ bitwise mean an
+      f32 contraction at TF32, `high`, else `highest`), in OUT/contracts.json with why. --baseline-contract
+      same|pytorch|both (default same): the torch flags the baselines run under (bench/gpu/baselines.py
+      CONTRACT_FLAGS): kevc's contract, PyTorch's defaults as shipped, or both (a `torch.compile (PyTorch
+      defaults)` column beside the same-contract one, which the ratios use). Both options apply to --defaults-only too.
   run.py gpu OUT --defaults-only [--parallel 4] [--compile-ahead 3] [--case-timeout 60] [--cost-limit 5]
                  [--memory-fraction 0.6] [--deadline 480] [--hard-stop S] [--dry-run] [--ops ... | --part i/n]
       The corpus's default schedules only, in one call: each by `kevc run --target triton --with-default-shape
@@ -36,7 +43,9 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
       On the CPU: each PyTorch baseline against kevc's float64 reference module (`kevc compile --emit torch-ref`) at
       the spec's default shape, on uniform inputs: ties every spec to the problem it states.
   run.py report OUT DIR [DIR ...]
-      One results.md/results.json from several `gpu` calls (e.g. --part 1/2 and --part 2/2).
+      One results.md/results.json from several `gpu` calls (e.g. --part 1/2 and --part 2/2), or `report`s; a call
+      from before the contract options (none recorded) counts as kevc at `highest` against PyTorch's defaults.
+  The corpus problems with an f32 contraction (those the contract options change): f32_contractions.py.
 """
 import argparse
 import collections
