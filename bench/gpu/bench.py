@@ -4,7 +4,13 @@ torch.compile (bench/gpu/baselines.py), side by side in one run, with each kevc 
 floor (bytes over measured bandwidth, flops over measured peak; computed by the kevc harness).
 
 Usage: python3 bench/gpu/bench.py KEVC_BINARY OUT_DIR [--ops conv1d,softmax,...] [--jobs 4] [--before-traces DIR]
+                                 [--baseline-contract highest|high|medium|pytorch]
        python3 bench/gpu/bench.py --report-partial OUT_DIR    (results.md from a run cut off at its limit)
+--baseline-contract: the torch flags PyTorch eager and torch.compile run under (bench/gpu/baselines.py
+CONTRACT_FLAGS; default `highest`, the contract kevc's default schedules are compiled at here). Of the 12 ops only
+attention and fm_interaction have an f32 contraction (P V and X T: f32 operands from bf16 inputs; cuBLAS matmuls, in
+f32 under PyTorch's defaults too); the rest are bf16 (the convolutions and matmuls: the TF32 flags govern f32 only)
+or have no contraction, so the flags change nothing there. results.json records the flags each baseline read.
 --before-traces DIR: also time DIR/<spec stem>.trace per op as "default before" (bench/gpu/default-before/ holds
 main's default GPU schedules before issue 15's scheduler, as traces), so a change of the default schedule is measured
 before/after in one run, with the new/before ratio in results.md.
@@ -108,6 +114,7 @@ def main():
     only = option("--ops", None)
     before = option("--before-traces", None)
     jobs = int(option("--jobs", "4"))
+    contract = option("--baseline-contract", "highest")
     # Other targets (hip, cute) add their default schedule's kernel per op: one table per target.
     targets = [t for t in option("--targets", "triton").split(",") if t]
     hand = "triton" in targets and option("--hand", "1") != "0"
@@ -117,6 +124,8 @@ def main():
     sys.path.insert(0, HERE)
     import baselines
     import torch
+    if contract not in baselines.CONTRACTS:
+        sys.exit("--baseline-contract: one of %s" % ", ".join(baselines.CONTRACTS))
     base = {}
     ops = baselines.ops()
     # Baselines first, alone on the GPU.
@@ -124,11 +133,11 @@ def main():
         fn, args = ops[key]
         entry = {}
         try:
-            entry["eager"] = baselines.timed(fn, args)
+            entry["eager"] = baselines.timed(fn, args, contract=contract)
         except Exception as e:
             entry["eager_error"] = repr(e)[:300]
-        try:
-            entry["compile"] = baselines.timed(torch.compile(fn), args)
+        try:  # compiled in timed's first warmup call, under the contract's flags
+            entry["compile"] = baselines.timed(torch.compile(fn), args, contract=contract)
         except Exception as e:
             entry["compile_error"] = repr(e)[:300]
         base[key] = entry
@@ -189,10 +198,12 @@ def main():
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         list(pool.map(measure, work_items))
-    results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": rows}
+    results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "baseline_contract": contract,
+               "rows": rows}
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
-    report(out, rows, "%s, torch %s" % (results["device"], results["torch"]), complete=True)
+    report(out, rows, "%s, torch %s; PyTorch baselines at contract %s" % (results["device"], results["torch"],
+                                                                         contract), complete=True)
 
 
 def fastest(v):

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The one GPU script: run on the GPU machine (CUDA, Triton, PyTorch; no Swift) from the repository root.
-#   bench/gpu/run.sh OUT_DIR [all|check|bench] [bench.py options: --ops a,b --jobs N --before-traces DIR]
+#   bench/gpu/run.sh OUT_DIR [all|check|bench] [bench.py options: --ops a,b --jobs N --before-traces DIR
+#                                               --baseline-contract highest|high|medium|pytorch]
 #   (default all; check = steps 2-3, bench = step 4)
 # 1. kevc: the static binary bench/gpu/kevc-static.xz (built here by bench/gpu/build-static-kevc.sh), or `kevc` on PATH.
 # 2. Correctness: every spec in specs/ with the default GPU schedule through `kevc run --target triton`
 #    (the harness's full protocol: 5 trials, several distributions, poisoned outputs, input-write checks).
 # 3. The harness's own tests: deliberately broken kernels must each be caught and classified.
-# 4. The benchmark (bench/gpu/bench.py): kevc default and hand traces, PyTorch eager, torch.compile, roofline.
+# 4. The benchmark (bench/gpu/bench.py): kevc default and hand traces, PyTorch eager, torch.compile, roofline;
+#    the PyTorch baselines under the torch flags of --baseline-contract (default highest, kevc's default contract).
 # Writes OUT_DIR/{machine.txt, correctness.txt, broken-kernels.txt, results.json, results.md}.
 set -uo pipefail
 OUT=${1:?usage: bench/gpu/run.sh OUT_DIR [all|check|bench]}

@@ -17,6 +17,13 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
       specs' small shapes halved and made odd, the harness on the CPU under Triton's interpreter, a stand-in nvidia-smi, host
       clock baselines): a test of the script, its numbers mean nothing. Every call starts one warm-worker server
       (`python3 -m kevc_gpu serve`, --workers; OUT/server.log) that every search uses (`--harness-server`).
+      --matmul-precision highest|high|medium|pytorch (default highest): kevc's accuracy contract for f32
+      contractions; `pytorch`: per problem the contract PyTorch's defaults give it, detected (contracts_main: its
+      PyTorch function under the `highest` flags and under PyTorch's defaults; outputs that differ bitwise mean an
+      f32 contraction at TF32, `high`, else `highest`), in OUT/contracts.json with why. --baseline-contract
+      same|pytorch|both (default same): the torch flags the baselines run under (bench/gpu/baselines.py
+      CONTRACT_FLAGS): kevc's contract, PyTorch's defaults as shipped, or both (a `torch.compile (PyTorch
+      defaults)` column beside the same-contract one, which the ratios use). Both options apply to --defaults-only too.
   run.py gpu OUT --defaults-only [--parallel 4] [--compile-ahead 3] [--case-timeout 60] [--cost-limit 5]
                  [--memory-fraction 0.6] [--deadline 480] [--hard-stop S] [--dry-run] [--ops ... | --part i/n]
       The corpus's default schedules only, in one call: each by `kevc run --target triton --with-default-shape
@@ -36,9 +43,12 @@ PyTorch eager and torch.compile running the problem as KernelBench writes it (be
       On the CPU: each PyTorch baseline against kevc's float64 reference module (`kevc compile --emit torch-ref`) at
       the spec's default shape, on uniform inputs: ties every spec to the problem it states.
   run.py report OUT DIR [DIR ...]
-      One results.md/results.json from several `gpu` calls (e.g. --part 1/2 and --part 2/2).
+      One results.md/results.json from several `gpu` calls (e.g. --part 1/2 and --part 2/2), or `report`s; a call
+      from before the contract options (none recorded) counts as kevc at `highest` against PyTorch's defaults.
+  The corpus problems with an f32 contraction (those the contract options change): f32_contractions.py.
 """
 import argparse
+import collections
 import concurrent.futures
 import importlib.util
 import json
@@ -144,15 +154,29 @@ def baseline_footprint(ref_path):
     return 2 * total + (1 << 30)
 
 
+def baseline_timings(contract, mode):
+    """[(key suffix, contract)]: the torch flags each baseline of a problem runs under, kevc's contract for it being
+    `contract`. --baseline-contract `same`: the one kevc ran at ("eager", "compile"); `pytorch`: PyTorch's defaults as
+    shipped (bench/gpu/baselines.py CONTRACTS); `both`: the same contract, then PyTorch's defaults ("eager_pytorch",
+    "compile_pytorch")."""
+    if mode == "pytorch":
+        return [("", "pytorch")]
+    return [("", contract)] + ([("_pytorch", "pytorch")] if mode == "both" else [])
+
+
 def baselines_main(a):
-    """`run.py _baselines OUT.json REFS_DIR OPS DEVICE LOCK CALLS`: eager and torch.compile of each op in turn. A
+    """`run.py _baselines OUT.json REFS_DIR OPS DEVICE LOCK CALLS CONTRACTS.json MODE`: eager and torch.compile of each
+    op in turn, under the torch flags of each contract baseline_timings names (CONTRACTS.json: kevc's contract per
+    op; MODE: --baseline-contract), each torch.compile traced under its contract's flags after a
+    `torch._dynamo.reset()`. A
     problem is admitted by its footprint (inputs, outputs, workspaces): among the baseline processes, one over an
     eighth of the card's memory takes turns alone (a file lock beside the device lock, exclusive; smaller ones
     share it); beside the searches' checks (the device lock shared) only when it fits in the memory free now, else
     with the device to itself (the device lock exclusive). The timed calls always take the device lock exclusively. On the H100 three processes beside three
     searches ran out of memory for 9 problems."""
-    out, refs, ops, device, lock_path, calls = a
+    out, refs, ops, device, lock_path, calls, contracts_path, mode = a
     calls = int(calls)
+    contracts = json.load(open(contracts_path))
     import fcntl
     import torch
     from kevc_gpu.device_lock import DeviceLock
@@ -168,21 +192,27 @@ def baselines_main(a):
         with (lock.exclusive() if alone else lock.shared()):
             ref, values = baseline_inputs(os.path.join(refs, "%s.ref.py" % op), device)
             fn, kw = problems.baseline(op, ref.KEVC_REFERENCE["dims"], values)
-        for label, f in (("eager", fn), ("compile", torch.compile(fn))):
-            try:
-                with (lock.exclusive() if alone else lock.shared()):
-                    f(**kw)  # torch.compile compiles here, beside the searches' checks
-                    if device == "cuda":
-                        torch.cuda.synchronize()
-                    if alone:
-                        entry[label] = timing.timed(lambda: f(**kw), (), calls=calls, device=device)
-                if not alone:
-                    with lock.exclusive():
-                        entry[label] = timing.timed(lambda: f(**kw), (), calls=calls, device=device)
-            except Exception as e:  # one failing baseline must not hide the others
-                if "out of memory" in str(e).lower() and not alone:
-                    raise
-                entry[label + "_error"] = repr(e)[:300]
+        for suffix, contract in baseline_timings(contracts[op]["contract"], mode):
+            torch._dynamo.reset()  # torch.compile traces anew under this contract's flags
+            with timing.at_contract(contract):
+                entry["contract" + suffix] = contract
+                for label, f in (("eager" + suffix, fn), ("compile" + suffix, torch.compile(fn))):
+                    try:
+                        with (lock.exclusive() if alone else lock.shared()):
+                            f(**kw)  # torch.compile compiles here, beside the searches' checks
+                            if device == "cuda":
+                                torch.cuda.synchronize()
+                            if alone:
+                                entry[label] = timing.timed(lambda: f(**kw), (), calls=calls, device=device,
+                                                            contract=contract)
+                        if not alone:
+                            with lock.exclusive():
+                                entry[label] = timing.timed(lambda: f(**kw), (), calls=calls, device=device,
+                                                            contract=contract)
+                    except Exception as e:  # one failing baseline must not hide the others
+                        if "out of memory" in str(e).lower() and not alone:
+                            raise
+                        entry[label + "_error"] = repr(e)[:300]
 
     for op in ops.split(","):
         entry = {}
@@ -216,6 +246,59 @@ def baselines_main(a):
         print("baseline", op, json.dumps(entry), flush=True)
         with open(out, "w") as fh:
             json.dump(result, fh, indent=1)
+
+
+def contracts_main(a):
+    """`run.py _contracts OUT.json REFS_DIR OPS DEVICE`: the contract PyTorch's defaults give each op
+    (bench/gpu/baselines.py detect_contract: the problem's PyTorch function on the baselines' inputs at the bench
+    shape, under the `highest` flags and under PyTorch's defaults; outputs that differ bitwise mean an f32
+    contraction at TF32, contract `high`, else `highest`). One op at a time, before anything else uses the device."""
+    out, refs, ops, device = a
+    import torch
+    timing = load("gpu_baselines", os.path.join(ROOT, "bench", "gpu", "baselines.py"))
+    import problems
+    result = {}
+    for op in ops.split(","):
+        t0 = time.time()
+        try:
+            ref, values = baseline_inputs(os.path.join(refs, "%s.ref.py" % op), device)
+            fn, kw = problems.baseline(op, ref.KEVC_REFERENCE["dims"], values)
+            contract, why = timing.detect_contract(fn, kw)
+            result[op] = {"contract": contract, "why": "detected: " + why}
+        except Exception as e:  # a problem whose baseline fails keeps kevc's default contract, said so
+            result[op] = {"contract": "highest", "why": "detection failed (%s): the default contract" % repr(e)[:200]}
+        finally:
+            values = kw = None
+            if device == "cuda":
+                torch.cuda.empty_cache()
+        result[op]["seconds"] = round(time.time() - t0, 1)
+        print("contract", op, json.dumps(result[op]), flush=True)
+        with open(out, "w") as fh:
+            json.dump(result, fh, indent=1)
+
+
+def problem_contracts(args, ops, refs, out, env, device):
+    """{op: {"contract", "why"}}: kevc's accuracy contract for each problem, which the same-contract baselines share:
+    --matmul-precision's for every problem, or with `--matmul-precision pytorch` the one PyTorch's defaults give
+    it, detected (contracts_main, in a process of its own). Written to OUT/contracts.json."""
+    path = os.path.join(out, "contracts.json")
+    if args.matmul_precision != "pytorch":
+        contracts = {op: {"contract": args.matmul_precision, "why": "--matmul-precision %s" % args.matmul_precision}
+                     for op in ops}
+    else:
+        with open(os.path.join(out, "contracts.log"), "w") as log:
+            subprocess.run([sys.executable, os.path.abspath(__file__), "_contracts", path, refs, ",".join(ops), device],
+                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            contracts = json.load(open(path))
+        except (OSError, ValueError):
+            contracts = {}
+        for op in ops:  # a detection process that died keeps the rest at the default contract, said so
+            contracts.setdefault(op, {"contract": "highest",
+                                      "why": "not detected (see contracts.log): the default contract"})
+    with open(path, "w") as fh:
+        json.dump(contracts, fh, indent=1)
+    return contracts
 
 
 def check_main(args):
@@ -307,6 +390,13 @@ def gpu_main(args):
         list(emit.map(emit_ref, ops))
     print("[%4.0f s] %d reference modules emitted in %.1f s" % (time.time() - start, len(ops), time.time() - t0),
           flush=True)
+    # kevc's contract per problem (and so the same-contract baselines'): --matmul-precision, or detected.
+    t0 = time.time()
+    contracts = problem_contracts(args, ops, refs, out, env, device)
+    print("[%4.0f s] contracts (%s) in %.1f s: %s" % (
+        time.time() - start, args.matmul_precision, time.time() - t0, ", ".join(
+            "%s %d" % (c, n) for c, n in sorted(collections.Counter(v["contract"] for v in contracts.values()).items()))),
+        flush=True)
 
     # The device lock (SearchEngine: $TMPDIR/kevc-timing-<uid>.lock, ".gpu" for the GPU harness), as the warm
     # workers take it: the server appends the device's index (warm.py: "$KEVC_GPU_LOCK.<i>"). The baselines' timed
@@ -330,7 +420,8 @@ def gpu_main(args):
         log = open(os.path.join(out, "baselines-%d.log" % i), "w")
         base_procs.append((subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "_baselines", os.path.join(out, "baselines-%d.json" % i), refs,
-             ",".join(ops[i::n]), device, lock, str(args.calls)],
+             ",".join(ops[i::n]), device, lock, str(args.calls), os.path.join(out, "contracts.json"),
+             args.baseline_contract],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
 
     searched = {}
@@ -338,7 +429,7 @@ def gpu_main(args):
     if args.defaults_only:
         try:
             return defaults_main(args, kevc, ops, shapes, refs, out, env, start, machine, server_s, socket_path,
-                                 base_procs)
+                                 base_procs, contracts)
         finally:
             stop_server(server)
     # No search or baseline runs past --hard-stop seconds from the start (default: --deadline + 60).
@@ -354,7 +445,7 @@ def gpu_main(args):
                str(args.budget), "--time-limit", str(args.search_seconds), "--db", db, "--trials", "1",
                "--case-timeout", str(args.case_timeout), "--eval-timeout", str(args.case_timeout * 2 + 30),
                "--seed", "1", "--jobs", str(args.jobs), "--harness-server", socket_path,
-               "--matmul-precision", args.matmul_precision]
+               "--matmul-precision", contracts[op]["contract"]]
         t0 = time.time()
         with open(os.path.join(out, "search", op + ".log"), "w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -403,12 +494,13 @@ def gpu_main(args):
                 pass  # not written yet, or being written: the next report has it
         with open(os.path.join(out, "baselines.json"), "w") as fh:
             json.dump(baselines, fh, indent=1)
-        rows = [row_of(op, shapes[op], searched.get(op, {}), baselines.get(op, {})) for op in ops]
+        rows = [row_of(op, shapes[op], searched.get(op, {}), baselines.get(op, {}), contracts[op]) for op in ops]
         results = {"machine": machine, "mode": "dry-run" if args.dry_run else "gpu",
                    "wall_s": round(time.time() - start),
                    "options": {k: getattr(args, k) for k in ("budget", "search_seconds", "parallel", "jobs",
                                                              "deadline", "hard_stop", "case_timeout", "calls",
-                                                             "baseline_procs", "matmul_precision")},
+                                                             "baseline_procs", "matmul_precision",
+                                                             "baseline_contract")},
                    "rows": rows}
         with open(os.path.join(out, "results.json"), "w") as fh:
             json.dump(results, fh, indent=1)
@@ -517,7 +609,8 @@ def card_memory(dry_run):
         return 80 << 30
 
 
-def defaults_main(args, kevc, ops, shapes, refs, out, env, start, machine, server_s, socket_path, base_procs):
+def defaults_main(args, kevc, ops, shapes, refs, out, env, start, machine, server_s, socket_path, base_procs,
+                  contracts):
     """--defaults-only: each problem's default schedule checked and timed at its bench shape by `kevc run --target
     triton --with-default-shape` (a search candidate's protocol: the bench shape one trial, timed, revalidated,
     roofline; the spec's small shape every distribution; poisoned outputs, float64 reference, NaN never passes) in
@@ -539,7 +632,7 @@ def defaults_main(args, kevc, ops, shapes, refs, out, env, start, machine, serve
             return {"status": "not run", "reason": "deadline (%.0f s left)" % left}
         report = os.path.join(folder, op + ".json")
         cmd = [kevc, "run", spec_path(op), "--target", "triton", "--shape", shapes[op], "--with-default-shape",
-               "--matmul-precision", args.matmul_precision,
+               "--matmul-precision", contracts[op]["contract"],
                "--trials", "1", "--iterations", "10", "--repeats", "3", "--timing-seconds", "2", "--eager-calls",
                "0", "--gpu-timeout", str(args.case_timeout), "--harness-server", socket_path,
                # A seed per problem: the bench shape's one trial takes its distribution from it (spread_trials), so
@@ -583,12 +676,12 @@ def defaults_main(args, kevc, ops, shapes, refs, out, env, start, machine, serve
         results[op] = rec
         with printing:
             print("[%4.0f s] %s default: %s" % (time.time() - start, op, default_summary(rec)), flush=True)
-            write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s)
+            write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s, contracts)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel + args.compile_ahead)) as pool:
         list(pool.map(one, order))
     wait_baselines(base_procs, start, hard_stop)
-    write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s, quiet=False)
+    write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s, contracts, quiet=False)
 
 
 def default_summary(rec):
@@ -629,7 +722,7 @@ def where_time_went(rec, short=False):
     return parts
 
 
-def write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s, quiet=True):
+def write_defaults(out, ops, shapes, results, base_procs, machine, args, start, server_s, contracts, quiet=True):
     baselines = {}
     for i in range(len(base_procs)):
         try:
@@ -644,10 +737,8 @@ def write_defaults(out, ops, shapes, results, base_procs, machine, args, start, 
         rec = results.get(op, {})
         s = rec.get("summary") or {}
         row = {"op": op, "shape": shapes[op], "search": {"status": "not run", "reason": "--defaults-only"},
-               "eager_ms": (base.get("eager") or {}).get("median_ms"),
-               "compile_ms": (base.get("compile") or {}).get("median_ms"),
-               "baseline_errors": {k: v for k, v in base.items() if k.endswith("error")},
                "wall_s": rec.get("wall_s"), "time_parts": where_time_went(rec) if rec else {}}
+        row.update(baseline_fields(base, contracts[op]))
         if not rec:
             row["default_status"] = "not evaluated (the call ended first)"
         elif not s:
@@ -669,7 +760,8 @@ def write_defaults(out, ops, shapes, results, base_procs, machine, args, start, 
               "wall_s": round(time.time() - start), "server_start_s": round(server_s, 1),
               "options": {k: getattr(args, k) for k in ("parallel", "compile_ahead", "workers", "deadline",
                                                         "hard_stop", "case_timeout", "calls", "baseline_procs",
-                                                        "memory_fraction", "cost_limit", "matmul_precision")},
+                                                        "memory_fraction", "cost_limit", "matmul_precision",
+                                                        "baseline_contract")},
               "rows": rows}
     with open(os.path.join(out, "results.json"), "w") as fh:
         json.dump(result, fh, indent=1)
@@ -700,12 +792,28 @@ def default_line(db):
     return "%s: %s" % (status, (error or "")[:160])
 
 
-def row_of(op, shape, search, base):
+def baseline_fields(base, contract):
+    """A row's baseline numbers from its baselines.json entry, and the contracts they and kevc ran at: "contract"
+    (kevc's) and "contract_why", "baseline_contract" (the flags of eager_ms and compile_ms, which the ratios use),
+    "baseline_flags" (the torch flags each timing read), and with --baseline-contract both eager_pytorch_ms and
+    compile_pytorch_ms (PyTorch's defaults)."""
+    def median(key):
+        return (base.get(key) or {}).get("median_ms")
+    fields = {"eager_ms": median("eager"), "compile_ms": median("compile"),
+              "baseline_errors": {k: v for k, v in base.items() if k.endswith("error")},
+              "contract": contract["contract"], "contract_why": contract["why"]}
+    if base.get("contract"):
+        fields["baseline_contract"] = base["contract"]
+        fields["baseline_flags"] = {k: v["flags"] for k, v in base.items() if isinstance(v, dict) and "flags" in v}
+    if base.get("contract_pytorch"):
+        fields.update(eager_pytorch_ms=median("eager_pytorch"), compile_pytorch_ms=median("compile_pytorch"))
+    return fields
+
+
+def row_of(op, shape, search, base, contract):
     """One problem's numbers from its search's export and its baselines."""
-    row = {"op": op, "shape": shape, "search": {k: v for k, v in search.items() if k != "export"},
-           "eager_ms": (base.get("eager") or {}).get("median_ms"),
-           "compile_ms": (base.get("compile") or {}).get("median_ms"),
-           "baseline_errors": {k: v for k, v in base.items() if k.endswith("error")}}
+    row = {"op": op, "shape": shape, "search": {k: v for k, v in search.items() if k != "export"}}
+    row.update(baseline_fields(base, contract))
     export = search.get("export")
     if not export or not os.path.exists(export):
         return row
@@ -731,6 +839,27 @@ def row_of(op, shape, search, base):
     return row
 
 
+def contracts_of(run):
+    """The run's rows with the contracts filled in where the run did not record them: kevc's contract from its
+    --matmul-precision (else `highest`, kevc's default), the baselines' from its --baseline-contract (a run before
+    that option timed them under PyTorch's defaults as shipped: `pytorch`)."""
+    opts = run.get("options") or {}
+    mode = opts.get("baseline_contract")
+    rows = []
+    for r in run["rows"]:
+        r = dict(r)
+        if "contract" not in r:
+            r["contract"] = opts.get("matmul_precision") or "highest"
+            r["contract_why"] = ("--matmul-precision %s" % r["contract"] if opts.get("matmul_precision")
+                                 else "no contract recorded: kevc's default, highest")
+        if "baseline_contract" not in r:
+            r["baseline_contract"] = r["contract"] if mode in ("same", "both") else "pytorch"
+            if not mode:
+                r["baseline_contract_note"] = "no contract recorded: PyTorch's defaults"
+        rows.append(r)
+    return rows
+
+
 def write_report(out, runs, quiet=False):
     def ms(x):
         return "%.4g" % x if isinstance(x, (int, float)) else "-"
@@ -741,7 +870,12 @@ def write_report(out, runs, quiet=False):
     def pct(x):
         return "%.0f%%" % (100 * x) if isinstance(x, (int, float)) else "-"
 
-    rows = [r for run in runs for r in run["rows"]]
+    rows = [r for run in runs for r in contracts_of(run)]
+    same = [r for r in rows if r["baseline_contract"] == r["contract"]]
+    at_defaults = [r for r in rows if r["baseline_contract"] == "pytorch"]
+    # The ratios' torch.compile column: at kevc's contract where every row's baselines ran at it.
+    base_label = "same contract" if len(same) == len(rows) else "contract as listed"
+    both = any("compile_pytorch_ms" in r for r in rows)
     lines = ["# KernelBench corpus: kevc default and short search vs PyTorch", ""]
     for run in runs:
         m = run["machine"]
@@ -754,14 +888,20 @@ def write_report(out, runs, quiet=False):
               "PyTorch: the problem as KernelBench writes it (bench/kernelbench/problems.py), eager and torch.compile, "
               "same inputs' shapes and dtypes. `x compile` = torch.compile time / kevc time (> 1: kevc faster). "
               "`of floor` = roofline floor / time (bytes moved over measured bandwidth, flops over measured peak).", "",
-              "f32 contractions: kevc computes them under its accuracy contract `matmul_precision` (the options' "
-              "`matmul_precision`, default `highest`: f32's tolerance, tf32x3 on the tensor cores; `high`: one tf32 "
-              "pass at tf32's tolerance). torch.compile's f32 convolutions run with cuDNN's TF32 "
-              "(PyTorch's default `torch.backends.cudnn.allow_tf32 = True`), i.e. at `high`; its f32 matmuls at "
-              "`highest` (`torch.backends.cuda.matmul.allow_tf32 = False`).", "",
-              "| problem | shape | eager | torch.compile | kevc default | default x compile | default of floor | "
-              "best searched | best x compile | best x eager | best of floor | evals (to 95% of best) | notes |",
-              "|" + "---|" * 13]
+              "f32 contractions: kevc computes them under its accuracy contract `matmul_precision` (`highest`: f32's "
+              "tolerance, tf32x3 on the tensor cores; `high`: one tf32 pass at tf32's tolerance; `medium`: also one "
+              "bf16 pass). PyTorch's own defaults differ per operator: cuDNN's f32 convolutions at TF32 "
+              "(`torch.backends.cudnn.allow_tf32 = True`, i.e. `high`), cuBLAS's f32 matmuls in f32 "
+              "(`torch.backends.cuda.matmul.allow_tf32 = False`, `highest`). The `contract` column says which "
+              "contract kevc ran at and which torch flags the baselines ran under (bench/gpu/baselines.py "
+              "CONTRACT_FLAGS; `pytorch`: the defaults as shipped); `same contract`: the torch flags of kevc's "
+              "contract, set before torch.compile traced the problem.", ""]
+    header = ["problem", "shape", "contract (kevc / torch)", "eager", "torch.compile (%s)" % base_label]
+    if both:
+        header.append("torch.compile (PyTorch defaults)")
+    header += ["kevc default", "default x compile", "default of floor", "best searched", "best x compile",
+               "best x eager", "best of floor", "evals (to 95% of best)", "notes"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         notes = []
         if r.get("default_status") not in (None, "ok"):
@@ -775,12 +915,24 @@ def write_report(out, runs, quiet=False):
             bad = {k: v for k, v in r["statuses"].items() if k != "ok"}
             if bad:
                 notes.append("statuses " + ", ".join("%s %d" % kv for kv in sorted(bad.items())))
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["op"], r["shape"], ms(r.get("eager_ms")), ms(r.get("compile_ms")), ms(r.get("default_ms")),
-            ratio(r.get("compile_ms"), r.get("default_ms")), pct(r.get("default_floor_fraction")), ms(r.get("best_ms")),
-            ratio(r.get("compile_ms"), r.get("best_ms")), ratio(r.get("eager_ms"), r.get("best_ms")),
-            pct(r.get("best_floor_fraction")),
-            "%s (%s)" % (r.get("evaluations", "-"), r.get("evals_to_95") or "-"), "; ".join(notes)))
+        cells = [r["op"], r["shape"], "%s / %s" % (r["contract"], "same" if r["baseline_contract"] == r["contract"]
+                                                   else r["baseline_contract"]),
+                 ms(r.get("eager_ms")), ms(r.get("compile_ms"))]
+        if both:
+            cells.append(ms(r.get("compile_pytorch_ms")))
+        cells += [ms(r.get("default_ms")), ratio(r.get("compile_ms"), r.get("default_ms")),
+                  pct(r.get("default_floor_fraction")), ms(r.get("best_ms")), ratio(r.get("compile_ms"), r.get("best_ms")),
+                  ratio(r.get("eager_ms"), r.get("best_ms")), pct(r.get("best_floor_fraction")),
+                  "%s (%s)" % (r.get("evaluations", "-"), r.get("evals_to_95") or "-"), "; ".join(notes)]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    # Which contract each problem ran at, and why (--matmul-precision, or detected from PyTorch's defaults).
+    whys = collections.OrderedDict()
+    for r in rows:
+        whys.setdefault((r["contract"], r["contract_why"], r.get("baseline_contract_note")), []).append(r["op"])
+    lines += ["", "Contracts (kevc's, and why; the torch flags each baseline read are in results.json's "
+              "`baseline_flags`):", ""]
+    for (contract, why, note), ops in whys.items():
+        lines.append("- `%s` (%s%s): %s" % (contract, why, "; baselines: " + note if note else "", ", ".join(ops)))
     parted = [r for r in rows if r.get("time_parts")]
     if parted:
         lines += ["", "Where each default's time went (seconds; `kevc run`'s wall less the harness worker's is its compile "
@@ -799,11 +951,18 @@ def write_report(out, runs, quiet=False):
             "%s %.0f s" % kv for kv in sorted(total.items(), key=lambda kv: -kv[1])) + "."]
     timed = [r for r in rows if r.get("compile_ms") and r.get("default_ms")]
     searched = [r for r in rows if r.get("compile_ms") and r.get("best_ms")]
+    # (kevc's contract is never `pytorch`: --matmul-precision pytorch detects highest or high per problem.)
+    basis = [text % n for text, n in (("at kevc's contract on %d", len(same)),
+                                      ("at PyTorch's defaults on %d", len(at_defaults)),
+                                      ("at another contract on %d", len(rows) - len(same) - len(at_defaults))) if n]
     lines += ["", "Summary over %d problems: default schedule measured on %d; default >= 0.5x torch.compile on %d, "
-              "below 0.2x on %d; best searched >= 1.0x torch.compile on %d of %d." % (
+              "below 0.2x on %d; best searched >= 1.0x torch.compile on %d of %d. The ratios use torch.compile %s%s." % (
                   len(rows), len(timed), sum(r["compile_ms"] / r["default_ms"] >= 0.5 for r in timed),
                   sum(r["compile_ms"] / r["default_ms"] < 0.2 for r in timed),
-                  sum(r["compile_ms"] / r["best_ms"] >= 1.0 for r in searched), len(searched)), ""]
+                  sum(r["compile_ms"] / r["best_ms"] >= 1.0 for r in searched), len(searched),
+                  "under the same contract as kevc (the `torch.compile (same contract)` column)" if len(same) == len(rows)
+                  else "as the `contract` column says: " + ", ".join(basis) + " problems",
+                  "; the `torch.compile (PyTorch defaults)` column is not in them" if both else ""), ""]
     text = "\n".join(lines)
     with open(os.path.join(out, "results.md"), "w") as fh:
         fh.write(text)
@@ -812,7 +971,13 @@ def write_report(out, runs, quiet=False):
 
 
 def report_main(args):
-    runs = [json.load(open(os.path.join(d, "results.json"))) for d in args.dirs]
+    """One report from several calls' results.json (a `report`'s own, {"runs": [...]}, counts its runs). Runs
+    from before the contract options (no `baseline_contract` recorded) timed their baselines under PyTorch's
+    defaults, and say so (contracts_of)."""
+    runs = []
+    for d in args.dirs:
+        data = json.load(open(os.path.join(d, "results.json")))
+        runs += data["runs"] if "runs" in data else [data]
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as fh:
         json.dump({"runs": runs}, fh, indent=1)
@@ -975,6 +1140,8 @@ def write_cpu_report(path, rep):
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "_baselines":
         return baselines_main(sys.argv[2:])
+    if len(sys.argv) > 1 and sys.argv[1] == "_contracts":
+        return contracts_main(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="mode", required=True)
     g = sub.add_parser("gpu")
@@ -991,10 +1158,16 @@ def main():
     g.add_argument("--calls", type=int, default=30, help="timed calls of each PyTorch baseline")
     g.add_argument("--baseline-procs", type=int, default=2, help="processes timing the PyTorch baselines (large problems take turns)")
     g.add_argument("--dry-run", action="store_true", help="no GPU: default shapes, Triton's interpreter on the CPU")
-    g.add_argument("--matmul-precision", choices=("highest", "high", "medium"), default="highest",
+    g.add_argument("--matmul-precision", choices=("highest", "high", "medium", "pytorch"), default="highest",
                    help="kevc's accuracy contract for f32 contractions (`kevc --matmul-precision`; highest: f32's, "
                         "tf32x3 on the tensor cores; high: one tf32 pass at tf32's tolerance, as torch.compile's f32 "
-                        "convolutions on cuDNN). Recorded in results.md's options")
+                        "convolutions on cuDNN); pytorch: per problem the contract PyTorch's defaults give it, "
+                        "detected (`high` where its outputs under PyTorch's defaults differ bitwise from those under "
+                        "the `highest` flags, else `highest`; OUT/contracts.json says which and why)")
+    g.add_argument("--baseline-contract", choices=("same", "pytorch", "both"), default="same",
+                   help="the torch flags the PyTorch baselines run under: same (default): the contract kevc ran the "
+                        "problem at; pytorch: PyTorch's defaults as shipped (cuDNN at TF32, cuBLAS at f32); both: "
+                        "the same contract, and PyTorch's defaults in extra columns (the ratios use the same one)")
     g.add_argument("--defaults-only", action="store_true",
                    help="no search: each default schedule checked and timed by `kevc run --with-default-shape` "
                         "(--parallel at a time, in the shared server's warm workers)")
