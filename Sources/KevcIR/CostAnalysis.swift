@@ -887,19 +887,33 @@ public struct ScheduleCost: Sendable, Hashable {
         .reduce(0) { $0 + bytes(of: $1) } + bytes(of: d.name) + insideResults
       var reread = 0.0
       let isDot = d.effectiveSchedule.isDot
-      if isDot || fold != nil {
-        // Each operand is read once per program along the grid loops its indices do not walk (the other operand's
-        // output tiles): smaller tiles read the operands more often.
-        // (A block fold: the operands its elements load themselves; one computed inside is counted by its loads.)
-        let grid = d.effectiveSchedule.loops.filter(isGrid)
-        let operands = (isDot ? d.body.loads : d.expressions.flatMap(\.loads)).filter { l in !inside.contains { $0.name == l.tensor } }
+      let grid = d.effectiveSchedule.loops.filter(isGrid)
+      // Each operand of a matrix product is read once per program along the grid loops its indices do not walk
+      // (the other operand's output tiles): smaller tiles read the operands more often. `loads` are the product's
+      // operand loads, named by the variables of `d`'s loops (a product computed inside `d`, `compute_at` of a
+      // fused epilogue, names its axes as `d` does: the coverage by name above); operands computed inside are
+      // counted by their own loads.
+      func operandRereads(_ loads: [Load]) -> Double {
+        let operands = loads.filter { l in !inside.contains { $0.name == l.tensor } }
+        var bytesReread = 0.0
         for l in Set(operands.map(\.tensor)) {
           let walked = Set(operands.filter { $0.tensor == l }.flatMap { $0.indices.flatMap { Array($0.indexNames) } })
           let reuse = grid.filter { !walked.contains(Kernel.rootVariable(of: $0.name, in: d.effectiveSchedule)) }
             .reduce(1.0) { $0 * ext($1.name, d) }
-          reread += bytes(of: l) * (reuse - 1)
+          bytesReread += bytes(of: l) * (reuse - 1)
         }
+        return bytesReread
+      }
+      if isDot || fold != nil {
+        // (A block fold: the operands its elements load themselves.)
+        reread += operandRereads(isDot ? d.body.loads : d.expressions.flatMap(\.loads))
         total.dotTile = max(total.dotTile, lanes)
+      }
+      // A product computed inside the program (its tile of the output, over the whole reduction, at a grid loop of
+      // `d`): the same re-reads. Before this, a fused epilogue's product counted none, and every tile size of a
+      // fused matmul had one estimate (bench/search/noseeds-h100-2026-12-07: analytic rho -0.51 on matmul_bf16).
+      for p in inside where p.effectiveSchedule.isDot {
+        reread += operandRereads(p.body.loads)
       }
       let perSM = machine.residentWarps == 1 ? 1 : max(1, floor(Double(machine.residentWarps) / max(1, warps)))
       let slots = Double(machine.multiprocessors) * perSM

@@ -282,4 +282,42 @@ import Testing
     let audit = ScheduleAudit(unscheduled: k, scheduled: fused)
     #expect(audit.allFlags.isEmpty && audit.rows.map(\.sharedBytes) == [49152], "\(audit.text())")
   }
+
+  /// A product computed inside its epilogue's program (bench/gpu/matmul_bias_gelu.fused.trace: `compute_at(_r0, y,
+  /// m.o)`, `dot(_r0)`) re-reads its operands once per program along the grid loops they do not walk, as a product
+  /// at the root does: 128 x 256 tiles read x 16 times and w 32 times, 64 x 64 tiles 64 times each, so the smaller
+  /// tiles are estimated slower. (It counted no re-reads before: every tile size had one estimate, and the
+  /// analytic ranking of a matmul search's fused candidates was their noise, rho -0.51 on
+  /// bench/search/noseeds-h100-2026-12-07.)
+  @Test func productInsideItsEpilogueReReadsItsOperandsPerTile() throws {
+    let spec = TritonTestSupport.inRepository("specs/matmul_bias_gelu.kev")
+    let k = try TritonTestSupport.bound(spec, ["M": 4096, "N": 4096, "K": 4096])
+    func fused(_ bm: Int, _ bn: Int) throws -> ScheduleCost {
+      let text = """
+        inline(h)
+        split(y, m, \(bm))
+        split(y, n, \(bn))
+        reorder(y, [n.o, m.o, m.i, n.i])
+        bind(y, n.o, grid.x)
+        bind(y, m.o, grid.y)
+        bind(y, m.i, block.y)
+        bind(y, n.i, block.x)
+        compute_at(_r0, y, m.o)
+        split(_r0, k, 64)
+        reorder(_r0, [m, n, k.o, k.i])
+        bind(_r0, m, block.y)
+        bind(_r0, n, block.x)
+        bind(_r0, k.i, block.z)
+        dot(_r0)
+        launch(y, 8, 3)
+        """
+      return ScheduleCost.estimate(try Trace.parse(SourceFile(path: "t", text: text)).apply(to: k), machine: .gpu(multiprocessors: 132))
+    }
+    let wide = try fused(128, 256)
+    let small = try fused(64, 64)
+    let operand = 4096.0 * 4096 * 2  // x and w, bf16
+    #expect(wide.rereadBytes == operand * (4096 / 256 - 1) + operand * (4096 / 128 - 1), "\(wide.rereadBytes)")
+    #expect(small.rereadBytes == 2 * operand * (4096 / 64 - 1), "\(small.rereadBytes)")
+    #expect(small.seconds > wide.seconds, "\(small.seconds) <= \(wide.seconds)")
+  }
 }
