@@ -292,25 +292,12 @@ import Testing
   @Test func productInsideItsEpilogueReReadsItsOperandsPerTile() throws {
     let spec = TritonTestSupport.inRepository("specs/matmul_bias_gelu.kev")
     let k = try TritonTestSupport.bound(spec, ["M": 4096, "N": 4096, "K": 4096])
+    let hand = String(
+      decoding: try Data(contentsOf: TritonTestSupport.inRepository("bench/gpu/matmul_bias_gelu.fused.trace")), as: UTF8.self)
+    #expect(hand.contains("split(y, m, 128)") && hand.contains("split(y, n, 256)"))
     func fused(_ bm: Int, _ bn: Int) throws -> ScheduleCost {
-      let text = """
-        inline(h)
-        split(y, m, \(bm))
-        split(y, n, \(bn))
-        reorder(y, [n.o, m.o, m.i, n.i])
-        bind(y, n.o, grid.x)
-        bind(y, m.o, grid.y)
-        bind(y, m.i, block.y)
-        bind(y, n.i, block.x)
-        compute_at(_r0, y, m.o)
-        split(_r0, k, 64)
-        reorder(_r0, [m, n, k.o, k.i])
-        bind(_r0, m, block.y)
-        bind(_r0, n, block.x)
-        bind(_r0, k.i, block.z)
-        dot(_r0)
-        launch(y, 8, 3)
-        """
+      let text = hand.replacingOccurrences(of: "split(y, m, 128)", with: "split(y, m, \(bm))")
+        .replacingOccurrences(of: "split(y, n, 256)", with: "split(y, n, \(bn))")
       return ScheduleCost.estimate(try Trace.parse(SourceFile(path: "t", text: text)).apply(to: k), machine: .gpu(multiprocessors: 132))
     }
     let wide = try fused(128, 256)
