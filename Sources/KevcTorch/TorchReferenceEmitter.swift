@@ -55,6 +55,17 @@ struct Emitter {
     return out
   }
 
+  /// The `_DEFINITIONS` entry's reduction field: 0 for a definition without a reduction, else its points per output
+  /// element (CostAnalysis's `reductionLength`: at the axes' mid-points, 1 for a prefix or a range that reads data),
+  /// rounded up. The prelude's `box_budget` sizes a reduction's output boxes by it, so that a box's chunk holds about
+  /// `_BUDGET` points whatever the range (a pool's 8 taps: 2^19 outputs a box, where 2^16 made 12 288 boxes of a
+  /// few hundred small operations each at KernelBench's max_pool1d, 20 s of an H100).
+  func reductionLength(_ d: Definition) -> Int {
+    guard d.reduction != nil else { return 0 }
+    let length = WorkloadCost.reductionLength(d, kernel)
+    return length.isFinite ? max(1, Int(min(length, Double(1 << 40)).rounded(.up))) : 1
+  }
+
   mutating func module() throws(DiagnosticError) -> String {
     for d in kernel.dims where d.value == nil {
       throw error("unbound-dim", "dimension '\(d.name)' has no value; bind it with 'dims' or --shape", kernel.location)
@@ -92,7 +103,7 @@ struct Emitter {
       let dshape = try shape(d.shape, of: "definition '\(d.name)'", at: d.location)
       table.append(
         "    (\(py(d.name)), \(fn), \(dshape), \(py(d.dtype.rawValue)), \(py(src.rawValue)), "
-          + "\(d.reduction == nil ? "False" : "True"), \(ops)),")
+          + "\(reductionLength(d)), \(ops)),")
       tensorTypes[d.name] = d.dtype
     }
     out.append("_DEFINITIONS = [")
