@@ -28,7 +28,10 @@ def main():
     sys.path.insert(0, a.python_dir)
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
-    from kevc_gpu import inputs as inp, tolerance
+    from kevc_gpu import inputs as inp, memory, tolerance
+    device = torch.device("cpu")
+    # The comparison's slices as the worker sizes them (memory.check_elements, where this python/ has it).
+    sized = hasattr(memory, "check_elements")
     spec = importlib.util.spec_from_file_location("kevc_ref_bench", a.reference)
     ref = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ref)
@@ -59,14 +62,16 @@ def main():
     def whole():
         got, leeway = ref.reference_with_leeway(dict(values))
         ok = True
+        more = {"chunk": memory.check_elements(torch, device)} if sized else {}
         for r in results:
             c = tolerance.compare(outs[r["name"]], got[r["name"]], r["dtype"], r.get("tolerance"),
-                                  **leeway.get(r["name"], {}))
+                                  **leeway.get(r["name"], {}), **more)
             ok = ok and c["passed"]
         return ok
 
     def sliced():
-        streams = {r["name"]: tolerance.StreamingCompare(r["dtype"], r["shape"], r.get("tolerance"))
+        more = {"chunk": memory.check_elements(torch, device, reserved=16 * a.slice_elements)} if sized else {}
+        streams = {r["name"]: tolerance.StreamingCompare(r["dtype"], r["shape"], r.get("tolerance"), **more)
                    for r in results}
         n = 0
         for name, lo, hi, value in ref.reference_slices(dict(values), a.slice_elements):

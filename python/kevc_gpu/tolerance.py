@@ -69,6 +69,10 @@ def _unravel(flat, shape):
 # launches and synchronisations, 0.3 s for a 2G-element result.
 CHUNK = 1 << 20
 CHECK_COPIES = 8
+# The most elements per slice of a comparison when the memory free now allows more than CHUNK
+# (memory.check_elements): 1 GiB of float64 temporaries; 64 slices of 2^20 elements cost as many launches as 64
+# of these (on an H100 ~5 us a launch, ~80 launches a slice: 0.6 s for a 1.6e9-element result in slices of 2^20).
+CHECK_CAP = 1 << 24
 
 
 def _flat_values(torch, actual):
@@ -89,14 +93,15 @@ DTYPE_ERROR_FACTOR = 4.0
 DTYPE_ERROR_CAP = 64.0
 
 
-def _rms_of_finite(torch, flat_r, device):
+def _rms_of_finite(torch, flat_r, device, chunk=None):
     """The rms of a flat reference's finite elements as a 0-d float64 tensor on `device` (0 when none is finite),
-    summed slice by slice (CHUNK) without a host round trip."""
+    summed slice by slice (`chunk`, default CHUNK) without a host round trip."""
     f64 = torch.float64
+    chunk = chunk or CHUNK
     sumsq = torch.zeros((), dtype=f64, device=device)
     count = torch.zeros((), dtype=torch.int64, device=device)
-    for lo in range(0, flat_r.numel(), CHUNK):
-        r = flat_r[lo:lo + CHUNK].to(device=device, dtype=f64)
+    for lo in range(0, flat_r.numel(), chunk):
+        r = flat_r[lo:lo + chunk].to(device=device, dtype=f64)
         finite = torch.isfinite(r)
         sumsq += torch.where(finite, r, 0.0).square().sum()
         count += finite.sum()
@@ -138,13 +143,15 @@ def dtype_error(evaluated, reference, dtype, tolerance=None):
     return float(worst)
 
 
-def compare(actual, reference, dtype, tolerance=None, any_value=None, alternatives=None, dtype_error=None):
+def compare(actual, reference, dtype, tolerance=None, any_value=None, alternatives=None, dtype_error=None,
+            chunk=None):
     """Compares a candidate tensor with the float64 reference. Returns a dict: passed, kind ('ok', 'wrong' or
     'nan'), max_abs, max_rel, failures, worst_index, reason, widening. `tolerance`, `any_value` and
     `alternatives`: see the module's docstring; `dtype_error`: the worst normalised error of the spec evaluated in
     its declared dtypes on these inputs (dtype_error()), which widens the bound (widening()). Streams: one pass over the reference for the scale term, then one pass comparing, both in
     slices of CHUNK elements, so that the comparison holds a few float64 copies of one slice, never of the whole
-    result (six copies of a 4 GiB float64 result ran out of memory on an 80 GB card)."""
+    result (six copies of a 4 GiB float64 result ran out of memory on an 80 GB card). `chunk`: elements per slice
+    (default CHUNK; the worker passes memory.check_elements(), larger where the memory free now allows)."""
     import bisect
     import torch
     atol, rtol = TOLERANCE[coarser(tolerance, dtype) if tolerance else dtype]
@@ -161,7 +168,8 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     f64 = torch.float64
     # Pass 1: the scale term, the rms of the reference's finite elements, summed on the device (no host round trip
     # per slice: one synchronisation at the end of the comparison, where a slice used to cost five).
-    scale_t = _rms_of_finite(torch, flat_r, device)
+    chunk = chunk or CHUNK
+    scale_t = _rms_of_finite(torch, flat_r, device, chunk)
     if torch.is_tensor(any_value):
         any_value = any_value.reshape(-1) if bool(any_value.any()) else None
     elif any_value is not None:
@@ -208,8 +216,8 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
         return a, r, ok, bad_nonfinite, diff, fin_r
 
     # Pass 2: the rule, slice by slice, its figures accumulated on the device.
-    for lo in range(0, n, CHUNK):
-        hi = min(n, lo + CHUNK)
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
         a, r, ok, bad_nonfinite, diff, fin_r = verdict(lo, hi)
         max_abs_t = torch.maximum(max_abs_t, diff.max())
         rel = diff / torch.clamp(torch.where(fin_r, r.abs(), 0.0), min=rel_floor)
@@ -226,8 +234,8 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     # A failure: find the first failing element (the first non-finite one for a 'nan'), slice by slice.
     kind = "nan" if nonfinite else "wrong"
     first = None
-    for lo in range(0, n, CHUNK):
-        a, r, ok, bad_nonfinite, _, _ = verdict(lo, min(n, lo + CHUNK))
+    for lo in range(0, n, chunk):
+        a, r, ok, bad_nonfinite, _, _ = verdict(lo, min(n, lo + chunk))
         bad = bad_nonfinite if kind == "nan" else ~ok
         if bool(bad.any()):
             i = int(torch.nonzero(bad)[0])
@@ -255,8 +263,9 @@ class StreamingCompare:
     for a 50M-element result, 800 000 at KernelBench's 1.6e9-element elementwise problems (15-30 s of an H100).
     Memory: a few float64 copies of one piece, and 32 bytes per kept need (12 MiB for 1.6e9 elements)."""
 
-    def __init__(self, dtype, shape, tolerance=None, keep=256):
+    def __init__(self, dtype, shape, tolerance=None, keep=256, chunk=None):
         self.atol, self.rtol = TOLERANCE[coarser(tolerance, dtype) if tolerance else dtype]
+        self.chunk = chunk  # elements per piece (None: CHUNK; see compare's `chunk`)
         self.dtype = dtype
         self.shape = list(shape)
         self.keep = keep
@@ -289,8 +298,9 @@ class StreamingCompare:
             return
         if self.device is None:
             self._start(flat_a.device)
-        for lo in range(0, flat_a.numel(), CHUNK):
-            self._add(flat_a[lo:lo + CHUNK], flat_r[lo:lo + CHUNK], offset + lo)
+        chunk = self.chunk or CHUNK
+        for lo in range(0, flat_a.numel(), chunk):
+            self._add(flat_a[lo:lo + chunk], flat_r[lo:lo + chunk], offset + lo)
 
     def _add(self, actual, reference, offset):
         import torch

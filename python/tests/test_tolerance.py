@@ -115,3 +115,29 @@ def test_a_sliced_comparison_makes_no_round_trip_per_piece(monkeypatch):
     s.add(out, special, 0)
     c = s.result()
     assert c["kind"] == "wrong" and c["worst_index"] == [9, 9], c
+
+
+def test_the_comparisons_slices_follow_the_memory_free_now(monkeypatch):
+    # On a GPU the comparison takes slices as large as a quarter of the memory free now allows (CHECK_COPIES
+    # float64 copies each), a power of two between CHUNK and CHECK_CAP: fewer launches for the same rule. On the
+    # CPU, and when nothing is known, CHUNK (what the footprint declares).
+    from kevc_gpu import memory, tolerance
+    gpu = torch.device("cuda", 0)
+    for free, expected in ((None, tolerance.CHUNK), (100 << 20, tolerance.CHUNK), (4 << 30, 1 << 23),
+                           (80 << 30, tolerance.CHECK_CAP)):
+        monkeypatch.setattr(memory, "free_bytes", lambda torch_, device, free=free: free)
+        assert memory.check_elements(torch, gpu) == expected, free
+    monkeypatch.setattr(memory, "free_bytes", lambda torch_, device: 80 << 30)
+    assert memory.check_elements(torch, gpu, reserved=79 << 30) == 1 << 21
+    assert memory.check_elements(torch, torch.device("cpu")) == tolerance.CHUNK
+    # The verdict is the same whatever the slices.
+    g = torch.Generator().manual_seed(2)
+    ref = torch.randn(5000, generator=g, dtype=torch.float64)
+    out = ref.to(torch.float32)
+    out[4321] += 1
+    a = tolerance.compare(out, ref, "f32", chunk=1024)
+    b = tolerance.compare(out, ref, "f32", chunk=1 << 20)
+    assert a == b and a["worst_index"] == [4321]
+    s = tolerance.StreamingCompare("f32", [5000], chunk=512)
+    s.add(out, ref, 0)
+    assert s.result()["worst_index"] == [4321]
