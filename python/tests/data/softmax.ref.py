@@ -256,16 +256,18 @@ class _Ctx:
         shape[pos] = hi - lo
         V[name] = torch.arange(lo, hi, dtype=torch.int64, device=self.dev).view(shape)
 
-    def boxes(self, shape, budget, whole=None):
-        """Boxes of about `budget` points tiling `shape`; axis `whole` (a prefix sum's) is never cut."""
+    def boxes(self, shape, budget, whole=None, first=()):
+        """Boxes of about `budget` points tiling `shape`; axis `whole` (a prefix sum's) is never cut; the axes
+        `first` (a contraction's that its larger factor does not use, _CONTRACTIONS) are tiled before the others
+        (then from the last axis), so that factor is evaluated once per tile of its own axes."""
         tiles = [0] * len(shape)
         rest = 1
         if whole is not None:
             tiles[whole] = max(1, shape[whole])
             rest = tiles[whole]
-        for d in reversed(range(len(shape))):
-            if d == whole:
-                continue
+        order = [d for d in first if d != whole and d < len(shape)]
+        order += [d for d in reversed(range(len(shape))) if d != whole and d not in order]
+        for d in order:
             tiles[d] = max(1, min(shape[d], budget // max(1, rest)))
             rest *= tiles[d]
         ranges = [range(0, shape[d], tiles[d]) for d in range(len(shape))]
@@ -286,12 +288,16 @@ class _Ctx:
             return _BOX_REDUCTION
         return max(_BOX_REDUCTION, min(_BOX_ELEMENTWISE, _BUDGET // max(1, int(reduction))))
 
+    def box_first(self, name):
+        """The axes a definition's boxes tile first: a contraction's (einsum path, leeway not tracked), else none."""
+        return _CONTRACTIONS.get(name, ()) if not self.lw else ()
+
     def rows(self, name, fn, shape, dtype, src, reduction, lo, hi):
         """Rows lo..hi (the first axis) of a definition, as define() computes them, without the rest."""
         sub = [hi - lo] + list(shape[1:])
         out = torch.empty(sub, dtype=self.rep(dtype), device=self.dev)
         if out.numel() > 0:
-            for box in self.boxes(sub, self.box_budget(name, reduction), _PREFIX_AXIS.get(name)):
+            for box in self.boxes(sub, self.box_budget(name, reduction), _PREFIX_AXIS.get(name), self.box_first(name)):
                 shifted = [(box[0][0] + lo, box[0][1] + lo)] + list(box[1:])
                 val = self.cast(fn(self, {}, shifted), src, dtype)
                 out[tuple(slice(a, b) for a, b in box)] = val.expand([b - a for a, b in box])
@@ -313,7 +319,7 @@ class _Ctx:
         doubt = torch.zeros(shape, dtype=torch.bool, device=self.dev) if self.lw else None
         alternatives = {}
         if out.numel() > 0:
-            for box in self.boxes(shape, self.box_budget(name, reduction), _PREFIX_AXIS.get(name)):
+            for box in self.boxes(shape, self.box_budget(name, reduction), _PREFIX_AXIS.get(name), self.box_first(name)):
                 self.D, self._ties = None, None
                 val = self.cast(fn(self, {}, box), src, dtype)
                 bshape = [hi - lo for lo, hi in box]
@@ -953,4 +959,4 @@ _DEFINITIONS = [
 ]
 _STREAMABLE = {"y"}
 _PREFIX_AXIS = {}
-_CONTRACTIONS = set()
+_CONTRACTIONS = {}
