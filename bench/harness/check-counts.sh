@@ -14,11 +14,11 @@ T=$(mktemp -d)
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 CASES=${CHECK_COUNTS_CASES:-"softplus:B=64,D=393216 log_softmax:B=64,D=393216 instance_norm2d:N=4,C=16,H=512,W=512
 max_pool1d:N=4,C=48,L=65536 avg_pool1d:N=4,C=32,L=65536 max_pool2d:N=1,C=32,H=512,W=512
-conv2d_square:N=1,C=16,H=512,W=512,F=16,K=3 reduce_argmax_dim1:B=2,R=4096,D=4095"}
+conv2d_square:N=1,C=16,H=768,W=768,F=32,K=3 reduce_argmax_dim1:B=2,R=4096,D=4095"}
 {
-  echo "# check-counts $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores (shared with other helpers), torch $(python3 -c 'import torch; print(torch.__version__)'), OMP_NUM_THREADS=$OMP_NUM_THREADS"
+  echo "# check-counts $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores (shared with other helpers), torch $(python3 -c 'import torch; print(torch.__version__)'), OMP_NUM_THREADS=$OMP_NUM_THREADS"
   echo
-  echo "before: $("$KB" --version 2>&1 | head -1), python $2; after: $("$KA" --version 2>&1 | head -1), python $4."
+  echo "before: ${CHECK_COUNTS_BEFORE:-$KB and $2}; after: ${CHECK_COUNTS_AFTER:-$KA and $4}."
   echo "Sliced: reference_slices in slices of $SLICE elements + StreamingCompare. ops / syncs: torch operations"
   echo "dispatched / host round trips (one counted run); seconds: median of $REPEATS timed runs (no counting), alternated."
   echo
