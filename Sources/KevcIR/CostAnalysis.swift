@@ -339,7 +339,7 @@ public struct WorkloadCost: Sendable, Hashable {
   }
 
   /// Points of a definition's reduction per output point: ranges that depend on the axes at their mid-points.
-  static func reductionLength(_ d: Definition, _ k: Kernel) -> Double {
+  public static func reductionLength(_ d: Definition, _ k: Kernel) -> Double {
     reductionLengths(d, k).values.reduce(1, *)
   }
 

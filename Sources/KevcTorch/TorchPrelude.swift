@@ -66,6 +66,7 @@ class _Ctx:
         self.touched = {}
         self.lazy = {}
         self.points = {}
+        self.oob = {}
         self._consts = {}
 
     # -- representation ------------------------------------------------------------------------------------
@@ -243,15 +244,16 @@ class _Ctx:
             self.note(doubt[tuple(clamped)] & ok)
         live = ok if M is None else (ok & M)
         if inbounds and self.ref:
-            bad = torch.logical_not(ok) if M is None else (torch.logical_not(ok) & M)
-            if bool(bad.any()):
-                raise KevcReferenceError("inbounds load of '%s' outside its shape %s" % (name, list(X.shape)))
+            # Checked at the end of the definition (check_inbounds): no host round trip per load.
+            bad = (torch.logical_not(ok) if M is None else (torch.logical_not(ok) & M)).any()
+            self.oob[name] = (bad | self.oob[name][0] if name in self.oob else bad, list(X.shape))
         if self.track and name in self.touched and X.numel() > 0:
             lin = torch.zeros((), dtype=torch.int64, device=self.dev)
             for c, n in zip(clamped, X.shape):
                 lin = lin * n + c
             lin, live_b = torch.broadcast_tensors(lin, live)
-            self.touched[name].view(-1)[lin[live_b]] = True
+            # Points not live write the spare last element (touched holds numel + 1): no mask, no round trip.
+            self.touched[name][torch.where(live_b, lin, X.numel()).reshape(-1)] = True
         if inbounds:
             return val
         return torch.where(ok, val, pad)
@@ -263,16 +265,18 @@ class _Ctx:
         shape[pos] = hi - lo
         V[name] = torch.arange(lo, hi, dtype=torch.int64, device=self.dev).view(shape)
 
-    def boxes(self, shape, budget, whole=None):
-        """Boxes of about `budget` points tiling `shape`; axis `whole` (a prefix sum's) is never cut."""
+    def boxes(self, shape, budget, whole=None, first=()):
+        """Boxes of about `budget` points tiling `shape`; axis `whole` (a prefix sum's) is never cut; the axes
+        `first` (a contraction's that its larger factor does not use, _CONTRACTIONS) are tiled before the others
+        (then from the last axis), so that factor is evaluated once per tile of its own axes."""
         tiles = [0] * len(shape)
         rest = 1
         if whole is not None:
             tiles[whole] = max(1, shape[whole])
             rest = tiles[whole]
-        for d in reversed(range(len(shape))):
-            if d == whole:
-                continue
+        order = [d for d in first if d != whole and d < len(shape)]
+        order += [d for d in reversed(range(len(shape))) if d != whole and d not in order]
+        for d in order:
             tiles[d] = max(1, min(shape[d], budget // max(1, rest)))
             rest *= tiles[d]
         ranges = [range(0, shape[d], tiles[d]) for d in range(len(shape))]
@@ -281,23 +285,41 @@ class _Ctx:
 
     def box_budget(self, name, reduction):
         """Points per box: a running sum (prefix()) costs O(1) per point, as an elementwise definition does; another
-        reduction, or a running sum whose leeway is tracked (reduce()), costs its range per point."""
+        reduction, or a running sum whose leeway is tracked (reduce()), costs its range per point: `reduction` (the
+        _DEFINITIONS entry's points per output element, 0 for none) sizes its boxes to about _BUDGET points of
+        work, between _BOX_REDUCTION and _BOX_ELEMENTWISE (a chunk never holds more than _BUDGET points however
+        large the box: _level)."""
         if not reduction or (name in _PREFIX_AXIS and not self.lw):
             return _BOX_ELEMENTWISE
         if name in _CONTRACTIONS and not self.lw:
             return _BOX_CONTRACTION
-        return _BOX_REDUCTION
+        if name in _PREFIX_AXIS:
+            return _BOX_REDUCTION
+        return max(_BOX_REDUCTION, min(_BOX_ELEMENTWISE, _BUDGET // max(1, int(reduction))))
+
+    def box_first(self, name):
+        """The axes a definition's boxes tile first: a contraction's (einsum path, leeway not tracked), else none."""
+        return _CONTRACTIONS.get(name, ()) if not self.lw else ()
 
     def rows(self, name, fn, shape, dtype, src, reduction, lo, hi):
         """Rows lo..hi (the first axis) of a definition, as define() computes them, without the rest."""
         sub = [hi - lo] + list(shape[1:])
         out = torch.empty(sub, dtype=self.rep(dtype), device=self.dev)
         if out.numel() > 0:
-            for box in self.boxes(sub, self.box_budget(name, reduction), _PREFIX_AXIS.get(name)):
+            for box in self.boxes(sub, self.box_budget(name, reduction), _PREFIX_AXIS.get(name), self.box_first(name)):
                 shifted = [(box[0][0] + lo, box[0][1] + lo)] + list(box[1:])
                 val = self.cast(fn(self, {}, shifted), src, dtype)
                 out[tuple(slice(a, b) for a, b in box)] = val.expand([b - a for a, b in box])
+        self.check_inbounds()
         return out
+
+    def check_inbounds(self):
+        """Raises for an inbounds load that read outside its tensor since the last check: one host round trip per
+        definition (or slice of rows), not per load."""
+        oob, self.oob = self.oob, {}
+        if oob and bool(torch.stack([bad for bad, _ in oob.values()]).any()):
+            name = next(n for n, (bad, _) in oob.items() if bool(bad))
+            raise KevcReferenceError("inbounds load of '%s' outside its shape %s" % (name, oob[name][1]))
 
     def define(self, name, fn, shape, dtype, src, reduction, ops):
         out = torch.empty(shape, dtype=self.rep(dtype), device=self.dev)
@@ -306,7 +328,7 @@ class _Ctx:
         doubt = torch.zeros(shape, dtype=torch.bool, device=self.dev) if self.lw else None
         alternatives = {}
         if out.numel() > 0:
-            for box in self.boxes(shape, self.box_budget(name, reduction), _PREFIX_AXIS.get(name)):
+            for box in self.boxes(shape, self.box_budget(name, reduction), _PREFIX_AXIS.get(name), self.box_first(name)):
                 self.D, self._ties = None, None
                 val = self.cast(fn(self, {}, box), src, dtype)
                 bshape = [hi - lo for lo, hi in box]
@@ -324,6 +346,7 @@ class _Ctx:
                                 flat = flat * size + c
                             alternatives[flat] = values
                 out[tuple(slice(lo, hi) for lo, hi in box)] = val.expand(bshape)
+        self.check_inbounds()
         self.T[name] = out
         if self.lw:
             flat_doubt = doubt.view(-1)
@@ -381,8 +404,8 @@ class _Ctx:
                     if d is not None:
                         folded[0] = d if folded[0] is None else (folded[0] | d)
                 if self.track:
-                    cnt = numel if M is None else int(M.expand(torch.broadcast_shapes(M.shape, tuple(
-                        [hi - lo for lo, hi in box] + [1] * len(levels)))).sum())
+                    cnt = numel if M is None else M.expand(torch.broadcast_shapes(M.shape, tuple(
+                        [hi - lo for lo, hi in box] + [1] * len(levels)))).sum()
                     p, ops = self.points[name]
                     self.points[name] = (p + cnt, ops)
                 self._combine(state, val, M, r, rdims, op, acc)
@@ -457,8 +480,8 @@ class _Ctx:
                 else:
                     nonempty[0] = torch.ones(shape[:r], dtype=torch.bool, device=self.dev)
                 if self.track:
-                    cnt = numel if M is None else int(M.expand(torch.broadcast_shapes(M.shape, tuple(
-                        [hi - lo for lo, hi in box] + [1] * len(levels)))).sum())
+                    cnt = numel if M is None else M.expand(torch.broadcast_shapes(M.shape, tuple(
+                        [hi - lo for lo, hi in box] + [1] * len(levels)))).sum()
                     p, ops = self.points[name]
                     self.points[name] = (p + cnt, ops)
                 if R == r:
@@ -766,7 +789,10 @@ class _Ctx:
                 if self.ref:
                     self.lazy[name] = t
                 if self.track:
-                    self.touched[name] = torch.zeros(shape, dtype=torch.bool, device=self.dev)
+                    n = 1
+                    for s in shape:
+                        n *= s
+                    self.touched[name] = torch.zeros(n + 1, dtype=torch.bool, device=self.dev)
 
     def outputs(self):
         out = {}
@@ -868,14 +894,14 @@ def measured_cost(inputs, device=None):
         if len(p["shape"]) == 0:
             read += size
         else:
-            read += int(C.touched[p["name"]].sum()) * size
+            read += int(C.touched[p["name"]][:-1].sum()) * size
     written = 0
     for r in KEVC_REFERENCE["results"]:
         n = 1
         for s in r["shape"]:
             n *= s
         written += n * _SIZE[r["dtype"]]
-    flops = sum(p * ops for p, ops in C.points.values())
+    flops = int(sum(p * ops for p, ops in C.points.values()))  # the points' counts summed on the device: one read
     return {"bytes_read": read, "bytes_written": written, "bytes": read + written, "flops": flops}
 """#
 }

@@ -31,7 +31,7 @@ struct Emitter {
   /// Definitions computed as prefix sums (`prefixAxis`): the position of the axis they run along.
   var prefixAxes: [String: Int] = [:]
   /// Definitions computed as einsums (`C.contract`).
-  var contractions: Set<String> = []
+  var contractions: [String: [Int]] = [:]
 
   init(kernel: Kernel) {
     self.kernel = kernel
@@ -53,6 +53,17 @@ struct Emitter {
       out.append(v)
     }
     return out
+  }
+
+  /// The `_DEFINITIONS` entry's reduction field: 0 for a definition without a reduction, else its points per output
+  /// element (CostAnalysis's `reductionLength`: at the axes' mid-points, 1 for a prefix or a range that reads data),
+  /// rounded up. The prelude's `box_budget` sizes a reduction's output boxes by it, so that a box's chunk holds about
+  /// `_BUDGET` points whatever the range (a pool's 8 taps: 2^19 outputs a box, where 2^16 made 12 288 boxes of a
+  /// few hundred small operations each at KernelBench's max_pool1d, 20 s of an H100).
+  func reductionLength(_ d: Definition) -> Int {
+    guard d.reduction != nil else { return 0 }
+    let length = WorkloadCost.reductionLength(d, kernel)
+    return length.isFinite ? max(1, Int(min(length, Double(1 << 40)).rounded(.up))) : 1
   }
 
   mutating func module() throws(DiagnosticError) -> String {
@@ -92,7 +103,7 @@ struct Emitter {
       let dshape = try shape(d.shape, of: "definition '\(d.name)'", at: d.location)
       table.append(
         "    (\(py(d.name)), \(fn), \(dshape), \(py(d.dtype.rawValue)), \(py(src.rawValue)), "
-          + "\(d.reduction == nil ? "False" : "True"), \(ops)),")
+          + "\(reductionLength(d)), \(ops)),")
       tensorTypes[d.name] = d.dtype
     }
     out.append("_DEFINITIONS = [")
@@ -106,9 +117,11 @@ struct Emitter {
     out.append(
       "_PREFIX_AXIS = {" + prefixAxes.sorted { $0.key < $1.key }.map { "\(py($0.key)): \($0.value)" }.joined(separator: ", ")
         + "}")
-    // Sums of products computed as einsums (C.contract): their boxes are _BOX_CONTRACTION points.
+    // Sums of products computed as einsums (C.contract): their boxes are _BOX_CONTRACTION points, tiled first along
+    // the output axes their larger factor does not use (contractionBoxAxes).
     out.append(
-      "_CONTRACTIONS = " + (contractions.isEmpty ? "set()" : "{\(contractions.sorted().map(py).joined(separator: ", "))}"))
+      "_CONTRACTIONS = {" + contractions.sorted { $0.key < $1.key }.map { "\(py($0.key)): \($0.value)" }
+        .joined(separator: ", ") + "}")
     out.append("")
     return out.joined(separator: "\n")
   }
@@ -193,7 +206,7 @@ struct Emitter {
       // A sum of a product of two factors in the accumulator's type: evaluated as an einsum (C.contract).
       lines.append(contentsOf: factors.lines)
       lines.append("    return C.contract(\(arguments), _fa, _fb, \(factors.usesA), \(factors.usesB))")
-      contractions.insert(d.name)
+      contractions[d.name] = try contractionBoxAxes(d, factors.axesA, factors.axesB)
     } else {
       lines.append("    return C.reduce(\(arguments))")
     }
@@ -276,8 +289,21 @@ struct Emitter {
 
   /// For `sum<acc> [...] (a * b)` with the product in the accumulator's (float) type: the factor functions `_fa`
   /// and `_fb` and the positions (axes, then reduction variables) of the index variables each one uses.
+  /// The output axes a contraction's boxes tile first (kept whole as far as the box allows): those its larger
+  /// factor (by the elements of its output axes) does not use, so that the larger factor is evaluated once per tile
+  /// of its own axes. A convolution's input patches (n, i, j; not f) were evaluated again for every box of 4 of
+  /// conv2d_square's 128 filters at KernelBench's shape, 32 times per image; with f whole, once. Empty when the two
+  /// factors are as large (a square matmul: the boxes as before).
+  func contractionBoxAxes(_ d: Definition, _ a: Set<Int>, _ b: Set<Int>) throws(DiagnosticError) -> [Int] {
+    let extents = try shape(d.shape, of: "definition '\(d.name)'", at: d.location)
+    func size(_ uses: Set<Int>) -> Double { extents.indices.filter(uses.contains).reduce(1.0) { $0 * Double(extents[$1]) } }
+    let (larger, smaller) = size(a) > size(b) ? (a, b) : size(b) > size(a) ? (b, a) : (a, a)
+    if larger == smaller { return [] }
+    return extents.indices.filter { !larger.contains($0) && smaller.contains($0) }
+  }
+
   mutating func contraction(_ d: Definition, reduction: Reduction, scope: Set<String>) throws(DiagnosticError)
-    -> (lines: [String], usesA: String, usesB: String)?
+    -> (lines: [String], usesA: String, usesB: String, axesA: Set<Int>, axesB: Set<Int>)?
   {
     guard reduction.op == .sum, reduction.accumulator.isFloat, case .binary(.mul, let a, let b) = d.body else {
       return nil
@@ -286,11 +312,12 @@ struct Emitter {
     let (fb, tb) = try body(b, function: "_fb", scope: scope, definition: d, indent: 1)
     guard ta == reduction.accumulator, tb == reduction.accumulator else { return nil }
     let positions = d.axes.map(\.name) + (d.reduction?.axes ?? []).map(\.name)
-    func uses(_ e: Expr) -> String {
+    func axes(_ e: Expr) -> [Int] {
       let names = Self.indexVariables(e)
-      return "[" + positions.indices.filter { names.contains(positions[$0]) }.map(String.init).joined(separator: ", ") + "]"
+      return positions.indices.filter { names.contains(positions[$0]) }
     }
-    return (fa + fb, uses(a), uses(b))
+    func uses(_ e: Expr) -> String { "[" + axes(e).map(String.init).joined(separator: ", ") + "]" }
+    return (fa + fb, uses(a), uses(b), Set(axes(a)), Set(axes(b)))
   }
 
   /// The index variables an expression reads (through load indices too).

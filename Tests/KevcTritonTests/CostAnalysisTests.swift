@@ -37,6 +37,35 @@ import Testing
     #expect(checked > 30)
   }
 
+  /// The torch reference's `_DEFINITIONS` table gives each definition's reduction length (0 without one: the
+  /// prelude's `box_budget` sizes a reduction's boxes by it): a pool's taps, a row's length, a convolution's
+  /// C x K x K; an elementwise definition 0. `_CONTRACTIONS` gives each einsum's axes its boxes tile first.
+  @Test func referenceBoxesFollowTheReductionLength() throws {
+    let cases: [(String, [String: Int], String)] = [
+      ("specs/kernelbench/max_pool1d.kev", ["N": 2, "C": 3, "L": 64], "(\"y\", _d0, [2, 3, 51], \"f32\", \"f32\", 8, 1),"),
+      ("specs/kernelbench/softplus.kev", [:], "(\"y\", _d0, [13, 37], \"f32\", \"f32\", 0, 3),"),
+      ("specs/kernelbench/log_softmax.kev", ["B": 4, "D": 1000], "(\"mx\", _d0, [4], \"f32\", \"f32\", 1000, 1),"),
+      ("specs/kernelbench/conv2d_square.kev", [:], "\"f32\", \"f32\", 27, 2),"),
+    ]
+    for (spec, shape, line) in cases {
+      let module = try TorchReferenceEmitter.emit(try TritonTestSupport.bound(TritonTestSupport.inRepository(spec), shape))
+      #expect(module.contains(line), "\(spec): \(module.split(separator: "\n").filter { $0.contains("_d0,") })")
+    }
+    // A contraction's boxes tile first the output axes its larger factor does not use: a convolution's filters
+    // (its input patches, n, i, j, are the larger factor); a square matmul's factors are as large: none.
+    let boxAxes: [(String, [String: Int], String)] = [
+      ("specs/kernelbench/conv2d_square.kev", [:], "_CONTRACTIONS = {\"y\": [1]}"),
+      ("specs/kernelbench/conv2d_square.kev", ["N": 16, "C": 16, "H": 1024, "W": 1024, "F": 128, "K": 3],
+       "_CONTRACTIONS = {\"y\": [1]}"),
+      ("specs/matmul.kev", ["M": 64, "N": 64, "K": 32], "_CONTRACTIONS = {\"c\": []}"),
+      ("specs/kernelbench/softplus.kev", [:], "_CONTRACTIONS = {}"),
+    ]
+    for (spec, shape, line) in boxAxes {
+      let module = try TorchReferenceEmitter.emit(try TritonTestSupport.bound(TritonTestSupport.inRepository(spec), shape))
+      #expect(module.contains(line), "\(spec): \(module.split(separator: "\n").filter { $0.hasPrefix("_CONTRACTIONS") })")
+    }
+  }
+
   /// A parameter read only through data-dependent indices (a gather) is charged the elements its lookups touch,
   /// capped by the whole tensor; every other parameter and result is charged whole (`gatheredElements`).
   @Test func gatherChargesTheRowsItsLookupsTouch() throws {

@@ -111,6 +111,24 @@ def checks_bytes(ref):
     return min(largest, CHUNK) * 8 * CHECK_COPIES
 
 
+def check_elements(torch, device, reserved=0):
+    """Elements per slice of the comparison (tolerance.compare, StreamingCompare) from the memory free now, less
+    `reserved` bytes still to be allocated beside it: CHECK_COPIES float64 copies of a slice in at most a quarter of
+    what is left (the card is shared), a power of two between CHUNK (what the footprint declares, `checks`) and
+    CHECK_CAP. Fewer, larger slices: the same rule, fewer launches. On the CPU (the tests, Triton's interpreter)
+    always CHUNK: without a caching allocator every large temporary is a fresh mapping, and slices of 2^24 compared
+    a 50M-element result 3x slower than slices of 2^20 (bench/harness/README.md)."""
+    from .tolerance import CHUNK, CHECK_CAP, CHECK_COPIES
+    free = free_bytes(torch, device) if device.type != "cpu" else None
+    if free is None:
+        return CHUNK
+    room = (free - int(reserved) - _margin(device)) // (4 * CHECK_COPIES * 8)
+    n = CHUNK
+    while n * 2 <= min(room, CHECK_CAP):
+        n *= 2
+    return n
+
+
 def whole_reference_fits(torch, device, ref, held_later=0):
     """Whether the float64 reference in one piece fits in the memory free now, with `held_later` bytes more to be
     allocated while it is held (the trial's snapshot and poisoned outputs), the comparison and a margin."""

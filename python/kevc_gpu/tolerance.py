@@ -69,6 +69,10 @@ def _unravel(flat, shape):
 # launches and synchronisations, 0.3 s for a 2G-element result.
 CHUNK = 1 << 20
 CHECK_COPIES = 8
+# The most elements per slice of a comparison when the memory free now allows more than CHUNK
+# (memory.check_elements): 1 GiB of float64 temporaries; 64 slices of 2^20 elements cost as many launches as 64
+# of these (on an H100 ~5 us a launch, ~80 launches a slice: 0.6 s for a 1.6e9-element result in slices of 2^20).
+CHECK_CAP = 1 << 24
 
 
 def _flat_values(torch, actual):
@@ -89,14 +93,15 @@ DTYPE_ERROR_FACTOR = 4.0
 DTYPE_ERROR_CAP = 64.0
 
 
-def _rms_of_finite(torch, flat_r, device):
+def _rms_of_finite(torch, flat_r, device, chunk=None):
     """The rms of a flat reference's finite elements as a 0-d float64 tensor on `device` (0 when none is finite),
-    summed slice by slice (CHUNK) without a host round trip."""
+    summed slice by slice (`chunk`, default CHUNK) without a host round trip."""
     f64 = torch.float64
+    chunk = chunk or CHUNK
     sumsq = torch.zeros((), dtype=f64, device=device)
     count = torch.zeros((), dtype=torch.int64, device=device)
-    for lo in range(0, flat_r.numel(), CHUNK):
-        r = flat_r[lo:lo + CHUNK].to(device=device, dtype=f64)
+    for lo in range(0, flat_r.numel(), chunk):
+        r = flat_r[lo:lo + chunk].to(device=device, dtype=f64)
         finite = torch.isfinite(r)
         sumsq += torch.where(finite, r, 0.0).square().sum()
         count += finite.sum()
@@ -138,13 +143,15 @@ def dtype_error(evaluated, reference, dtype, tolerance=None):
     return float(worst)
 
 
-def compare(actual, reference, dtype, tolerance=None, any_value=None, alternatives=None, dtype_error=None):
+def compare(actual, reference, dtype, tolerance=None, any_value=None, alternatives=None, dtype_error=None,
+            chunk=None):
     """Compares a candidate tensor with the float64 reference. Returns a dict: passed, kind ('ok', 'wrong' or
     'nan'), max_abs, max_rel, failures, worst_index, reason, widening. `tolerance`, `any_value` and
     `alternatives`: see the module's docstring; `dtype_error`: the worst normalised error of the spec evaluated in
     its declared dtypes on these inputs (dtype_error()), which widens the bound (widening()). Streams: one pass over the reference for the scale term, then one pass comparing, both in
     slices of CHUNK elements, so that the comparison holds a few float64 copies of one slice, never of the whole
-    result (six copies of a 4 GiB float64 result ran out of memory on an 80 GB card)."""
+    result (six copies of a 4 GiB float64 result ran out of memory on an 80 GB card). `chunk`: elements per slice
+    (default CHUNK; the worker passes memory.check_elements(), larger where the memory free now allows)."""
     import bisect
     import torch
     atol, rtol = TOLERANCE[coarser(tolerance, dtype) if tolerance else dtype]
@@ -161,7 +168,8 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     f64 = torch.float64
     # Pass 1: the scale term, the rms of the reference's finite elements, summed on the device (no host round trip
     # per slice: one synchronisation at the end of the comparison, where a slice used to cost five).
-    scale_t = _rms_of_finite(torch, flat_r, device)
+    chunk = chunk or CHUNK
+    scale_t = _rms_of_finite(torch, flat_r, device, chunk)
     if torch.is_tensor(any_value):
         any_value = any_value.reshape(-1) if bool(any_value.any()) else None
     elif any_value is not None:
@@ -208,8 +216,8 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
         return a, r, ok, bad_nonfinite, diff, fin_r
 
     # Pass 2: the rule, slice by slice, its figures accumulated on the device.
-    for lo in range(0, n, CHUNK):
-        hi = min(n, lo + CHUNK)
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
         a, r, ok, bad_nonfinite, diff, fin_r = verdict(lo, hi)
         max_abs_t = torch.maximum(max_abs_t, diff.max())
         rel = diff / torch.clamp(torch.where(fin_r, r.abs(), 0.0), min=rel_floor)
@@ -226,8 +234,8 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     # A failure: find the first failing element (the first non-finite one for a 'nan'), slice by slice.
     kind = "nan" if nonfinite else "wrong"
     first = None
-    for lo in range(0, n, CHUNK):
-        a, r, ok, bad_nonfinite, _, _ = verdict(lo, min(n, lo + CHUNK))
+    for lo in range(0, n, chunk):
+        a, r, ok, bad_nonfinite, _, _ = verdict(lo, min(n, lo + chunk))
         bad = bad_nonfinite if kind == "nan" else ~ok
         if bool(bad.any()):
             i = int(torch.nonzero(bad)[0])
@@ -246,25 +254,39 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
 class StreamingCompare:
     """compare() over a reference that arrives in slices (the chunked float64 reference of a result too large to
     hold whole): the same rule, decided exactly. The scale term s (rms of the reference's finite elements) is known
-    only at the end, so each slice keeps, per element, the smallest scale it would need to pass
-    ((|a - r| - atol - rtol |r|) / rtol; +inf for a NaN or infinity mismatch), of which only the slice's largest
+    only at the end, so each piece (at most CHUNK elements) keeps, per element, the smallest scale it would need to
+    pass ((|a - r| - atol - rtol |r|) / rtol; +inf for a NaN or infinity mismatch), of which only the piece's largest
     `keep` values and their indices are retained: the verdict (the largest need against s) is exact, and so is the
-    failure count unless a slice had more than `keep` failures (then it is a lower bound, said as '>= N').
-    Memory: a few float64 copies of one slice."""
+    failure count unless a piece had more than `keep` failures (then it is a lower bound, said as '>= N').
+    Everything a piece contributes stays on the device (0-d tensors and the kept needs): no host round trip per
+    piece, one synchronisation in result(). It held 5 + 2 x keep per piece (a float() of each kept value), 25 000
+    for a 50M-element result, 800 000 at KernelBench's 1.6e9-element elementwise problems (15-30 s of an H100).
+    Memory: a few float64 copies of one piece, and 32 bytes per kept need (12 MiB for 1.6e9 elements)."""
 
-    def __init__(self, dtype, shape, tolerance=None, keep=256):
+    def __init__(self, dtype, shape, tolerance=None, keep=256, chunk=None):
         self.atol, self.rtol = TOLERANCE[coarser(tolerance, dtype) if tolerance else dtype]
+        self.chunk = chunk  # elements per piece (None: CHUNK; see compare's `chunk`)
         self.dtype = dtype
         self.shape = list(shape)
         self.keep = keep
-        self.sumsq = 0.0
-        self.count = 0
-        self.max_abs = 0.0
-        self.max_rel = 0.0
-        self.needs = []  # (need, flat index, actual, expected)
-        self.floors = []  # per slice whose needs were not all kept: the smallest kept one
-        self.nonfinite = None  # (flat index, actual, expected): a non-finite value where the reference is finite
+        self.device = None
         self.elements = 0
+        # Per piece, on the device: the kept needs with their flat indices, actual and expected values, and the
+        # smallest kept need of a piece whose needs were not all kept (+inf otherwise: never a lower bound).
+        self.needs, self.indices, self.actuals, self.expecteds, self.floors = [], [], [], [], []
+
+    def _start(self, device):
+        import torch
+        f64 = torch.float64
+        self.device = device
+        self.sumsq = torch.zeros((), dtype=f64, device=device)
+        self.count = torch.zeros((), dtype=torch.int64, device=device)
+        self.max_abs = torch.zeros((), dtype=f64, device=device)
+        self.max_rel = torch.zeros((), dtype=f64, device=device)
+        # The first non-finite value where the reference is finite: its flat index (NO_INDEX: none), actual, expected.
+        self.nonfinite_index = torch.full((), _NO_INDEX, dtype=torch.int64, device=device)
+        self.nonfinite_a = torch.zeros((), dtype=f64, device=device)
+        self.nonfinite_r = torch.zeros((), dtype=f64, device=device)
 
     def add(self, actual, reference, offset):
         """One slice: `actual` and `reference` hold the same elements, the first at flat index `offset`. Taken in
@@ -274,61 +296,92 @@ class StreamingCompare:
         flat_r = reference.reshape(-1)
         if flat_a.numel() == 0:
             return
-        for lo in range(0, flat_a.numel(), CHUNK):
-            self._add(flat_a[lo:lo + CHUNK], flat_r[lo:lo + CHUNK], offset + lo)
+        if self.device is None:
+            self._start(flat_a.device)
+        chunk = self.chunk or CHUNK
+        for lo in range(0, flat_a.numel(), chunk):
+            self._add(flat_a[lo:lo + chunk], flat_r[lo:lo + chunk], offset + lo)
 
     def _add(self, actual, reference, offset):
         import torch
-        a = actual.to(torch.float64)
-        r = reference.to(device=a.device, dtype=torch.float64)
-        self.elements += a.numel()
-        if a.numel() == 0:
+        f64 = torch.float64
+        a = actual.to(f64)
+        r = reference.to(device=a.device, dtype=f64)
+        n = a.numel()
+        self.elements += n
+        if n == 0:
             return
         fr = torch.isfinite(r)
-        finite_r = r[fr]
-        self.sumsq += float(finite_r.square().sum())
-        self.count += int(finite_r.numel())
-        del finite_r
-        fin = torch.isfinite(a) & fr
+        self.sumsq += torch.where(fr, r, 0.0).square().sum()
+        self.count += fr.sum()
+        fa = torch.isfinite(a)
+        fin = fa & fr
         same_special = (torch.isnan(a) & torch.isnan(r)) | ((a == r) & ~fin)
-        diff = torch.where(fin, (a - r).abs(), torch.zeros_like(a))
+        diff = torch.where(fin, (a - r).abs(), 0.0)
+        inf = float("inf")
         if self.rtol > 0:
             need = (diff - self.atol - self.rtol * r.abs()) / self.rtol
         else:
-            need = torch.where(diff <= self.atol, torch.full_like(diff, -float("inf")), torch.full_like(diff, float("inf")))
-        need = torch.where(fin, need, torch.where(same_special, torch.full_like(need, -float("inf")),
-                                                  torch.full_like(need, float("inf"))))
-        shown = torch.where(fin | same_special, diff, torch.full_like(diff, float("inf")))
-        self.max_abs = max(self.max_abs, float(shown.max()))
+            need = torch.where(diff <= self.atol, -inf, inf)
+        need = torch.where(fin, need, torch.where(same_special, -inf, inf))
+        shown = torch.where(fin | same_special, diff, inf)
+        self.max_abs = torch.maximum(self.max_abs, shown.max())
         rel_floor = self.atol if self.atol > 0 else 1.0
-        rel = shown / torch.clamp(torch.where(fr, r.abs(), torch.zeros_like(r)), min=rel_floor)
-        self.max_rel = max(self.max_rel, float(rel.max()))
-        bad = fr & ~torch.isfinite(a)
-        if self.nonfinite is None and bool(bad.any()):
-            i = int(torch.nonzero(bad)[0])
-            self.nonfinite = (offset + i, float(a[i]), float(r[i]))
-        k = min(self.keep, need.numel())
+        self.max_rel = torch.maximum(self.max_rel, (shown / torch.clamp(torch.where(fr, r.abs(), 0.0),
+                                                                         min=rel_floor)).max())
+        # The first non-finite value where the reference is finite (argmax: the first True), without a round trip.
+        bad = fr & ~fa
+        # (A 0-d index tensor would be read back to the host: a one-element index_select is not.)
+        i = torch.argmax(bad.view(torch.uint8)).reshape(1)
+        here = torch.where(bad.index_select(0, i), i + offset, _NO_INDEX).reshape(())
+        first = here < self.nonfinite_index
+        self.nonfinite_a = torch.where(first, a.index_select(0, i).reshape(()), self.nonfinite_a)
+        self.nonfinite_r = torch.where(first, r.index_select(0, i).reshape(()), self.nonfinite_r)
+        self.nonfinite_index = torch.minimum(self.nonfinite_index, here)
+        k = min(self.keep, n)
         values, index = torch.topk(need, k)
-        if k < need.numel():
-            self.floors.append(float(values[-1]))  # if even this one fails, the slice may hold more failures
-        for v, i in zip(values.tolist(), index.tolist()):
-            if v > -float("inf"):
-                self.needs.append((v, offset + i, float(a[i]), float(r[i])))
+        self.needs.append(values)
+        self.indices.append(index + offset)
+        self.actuals.append(a[index])
+        self.expecteds.append(r[index])
+        if k < n:  # if even the smallest kept need fails, the piece may hold more failures
+            self.floors.append(values[-1:])
 
     def result(self):
-        scale = (self.sumsq / self.count) ** 0.5 if self.count else 0.0
-        failing = sorted((i, a, r) for need, i, a, r in self.needs if need > scale)
-        # Only a lower bound when every kept value of some slice failed.
-        lower_bound = any(f > scale for f in self.floors)
-        if self.nonfinite is None and not failing:
-            return {"passed": True, "kind": "ok", "max_abs": self.max_abs, "max_rel": self.max_rel, "failures": 0,
+        import torch
+        if self.device is None:
+            return {"passed": True, "kind": "ok", "max_abs": 0.0, "max_rel": 0.0, "failures": 0,
                     "worst_index": None, "reason": "", "chunked": True}
-        kind = "nan" if self.nonfinite is not None else "wrong"
-        first, a, r = self.nonfinite if kind == "nan" else failing[0]
-        n = max(len(failing), 1)
+        count = self.count.clamp(min=1).to(torch.float64)
+        scale_t = torch.where(self.count > 0, torch.sqrt(self.sumsq / count), torch.zeros_like(self.sumsq))
+        needs = torch.cat(self.needs)
+        failing = needs > scale_t
+        floors = torch.cat(self.floors) if self.floors else needs[:0]
+        # The one synchronisation of the comparison: the figures, then the failing elements (few, or none).
+        scale, max_abs, max_rel, nonfinite_a, nonfinite_r = torch.stack(
+            [scale_t, self.max_abs, self.max_rel, self.nonfinite_a, self.nonfinite_r]).tolist()
+        nonfinite_index, n_failing, lower_bound = torch.stack(
+            [self.nonfinite_index, failing.sum(), (floors > scale_t).any().to(torch.int64)]).tolist()
+        if nonfinite_index == _NO_INDEX and n_failing == 0:
+            return {"passed": True, "kind": "ok", "max_abs": max_abs, "max_rel": max_rel, "failures": 0,
+                    "worst_index": None, "reason": "", "chunked": True}
+        kind = "nan" if nonfinite_index != _NO_INDEX else "wrong"
+        if kind == "nan":
+            first, a, r = nonfinite_index, nonfinite_a, nonfinite_r
+        else:
+            index = torch.cat(self.indices)[failing]
+            j = int(torch.argmin(index))
+            first = int(index[j])
+            a = float(torch.cat(self.actuals)[failing][j])
+            r = float(torch.cat(self.expecteds)[failing][j])
+        n = max(int(n_failing), 1)
         idx = _unravel(first, self.shape)
         reason = "element %s is %r, expected %r (tolerance %g + %g * (|expected| + %g)); %s%d of %d elements differ " \
                  "(compared in slices)" % (idx, a, r, self.atol, self.rtol, scale, ">= " if lower_bound else "", n,
                                            self.elements)
-        return {"passed": False, "kind": kind, "max_abs": self.max_abs, "max_rel": self.max_rel, "failures": n,
+        return {"passed": False, "kind": kind, "max_abs": max_abs, "max_rel": max_rel, "failures": n,
                 "worst_index": idx, "reason": reason, "chunked": True}
+
+
+# No index (StreamingCompare's first non-finite value before one is found): above every flat index.
+_NO_INDEX = (1 << 62)

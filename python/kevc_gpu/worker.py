@@ -433,19 +433,24 @@ class Worker:
         `reference_inputs` slice by slice over each result's first axis and compared as the slices come
         (tolerance.StreamingCompare: the same rule and verdict, without leeway: a sliced reference is strict)."""
         from .tolerance import compare, StreamingCompare
+        from . import memory
         if expected is not None:
             leeway = leeway or {}
+            chunk = memory.check_elements(self.torch, self.device)
+            self.result["check_elements"] = chunk
             return {r["name"]: compare(outs[r["name"]], expected[r["name"]], r["dtype"], self.tolerance.get(r["name"]),
-                                       **leeway.get(r["name"], {}))
+                                       chunk=chunk, **leeway.get(r["name"], {}))
                     for r in self.results}
-        from . import memory
-        streams = {r["name"]: StreamingCompare(r["dtype"], r["shape"], self.tolerance.get(r["name"]))
-                   for r in self.results}
         slices = 0
         start = time.perf_counter()
         with harness_work("the float64 reference (in slices)"):
-            # Sized from the memory free now (other processes share the card), within the budget's figure.
+            # Sized from the memory free now (other processes share the card), within the budget's figure; the
+            # comparison's pieces from what is left beside a slice and its evaluation (16 bytes an element).
             elements = memory.slice_elements(self.torch, self.device, self.ref, self.slice_elements)
+            chunk = memory.check_elements(self.torch, self.device, reserved=16 * elements)
+            self.result["check_elements"] = chunk
+            streams = {r["name"]: StreamingCompare(r["dtype"], r["shape"], self.tolerance.get(r["name"]), chunk=chunk)
+                       for r in self.results}
             mode = self.result.setdefault("reference_mode", {"mode": "slices"})
             mode["mode"] = "slices"
             mode["slice_elements"] = min(elements, mode.get("slice_elements") or elements)

@@ -227,3 +227,64 @@ def test_a_contraction_too_large_for_one_einsum_is_split(name):
             compare("%s split %s" % (name, r["name"]), got[r["name"]], expected[r["name"]])
         assert general == [], "fell back to the general reduction: %s" % general
         assert ref.measured_cost(inputs)["flops"] > 0
+
+
+def _counted(fn):
+    """fn() under a dispatch mode counting torch operations and host round trips (aten._local_scalar_dense: item,
+    bool, float, int, tolist; nonzero; masked_select): what a GPU pays per launch and per synchronisation."""
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Count(TorchDispatchMode):
+        ops = syncs = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            Count.ops += 1
+            if any(s in str(func) for s in ("_local_scalar_dense", "nonzero", "masked_select")):
+                Count.syncs += 1
+            return func(*args, **(kwargs or {}))
+    with Count():
+        out = fn()
+    return out, Count.ops, Count.syncs
+
+
+def test_a_reductions_boxes_follow_its_length():
+    """The reference's boxes of a reduction hold about _BUDGET points of work (2^22 / its length outputs, the
+    `_DEFINITIONS` entry's reduction field), not a fixed 2^16 outputs: max_pool1d (8 taps) at 2 x 4 x 65536
+    outputs is one box (it was 8, each a few dozen operations and a round trip; 12 288 at KernelBench's shape, 20 s
+    of an H100), and measured_cost tracks the elements read and the points without a round trip per load or chunk.
+    Values and the measured cost are those of the interpreter's rules (the static COST here: every element read)."""
+    torch = pytest.importorskip("torch")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "pool.ref.py")
+        run(["compile", os.path.join(ROOT, "specs", "kernelbench", "max_pool1d.kev"), "--emit", "torch-ref",
+             "--shape", "N=2,C=4,L=65549", "-o", path])
+        ref = modules.load_module(path, "kevc_ref_" + os.path.basename(path).split(".")[0])
+        x = torch.randn(2, 4, 65549, generator=torch.Generator().manual_seed(3))
+        out, ops, syncs = _counted(lambda: ref.reference({"x": x}))
+        padded = torch.nn.functional.pad(x.double(), (4, 4 + 21), value=float("-inf"))
+        expected = torch.stack([padded[..., 3 * k:3 * k + 65536] for k in range(8)]).amax(0)
+        assert torch.equal(out["y"], expected)
+        assert syncs <= 2 and ops < 100, (ops, syncs)  # 392 operations and 8 round trips before
+        cost, ops, syncs = _counted(lambda: ref.measured_cost({"x": x}))
+        assert syncs <= 4, syncs
+        assert {"bytes": cost["bytes"], "flops": cost["flops"]} == ref.COST
+
+
+def test_an_inbounds_load_outside_its_tensor_is_still_an_error():
+    """The inbounds check is made once per definition (no round trip per load), and still raises."""
+    torch = pytest.importorskip("torch")
+    with tempfile.TemporaryDirectory() as tmp:
+        kir = os.path.join(tmp, "g.kir")
+        with open(kir, "w") as f:
+            f.write("kernel @g(%t: f32[N], %i: i64[M]) -> (%y: f32[M]) {\n  dims N = 8, M = 4\n"
+                    "  %y: f32[m < M] = %t[%i[m] inbounds] inbounds\n}\n")
+        path = os.path.join(tmp, "g.ref.py")
+        run(["compile", kir, "--emit", "torch-ref", "-o", path])
+        ref = modules.load_module(path, "kevc_ref_" + os.path.basename(path).split(".")[0])
+        t = torch.arange(8.0)
+        assert ref.reference({"t": t, "i": torch.tensor([0, 1, 2, 7])})["y"].tolist() == [0.0, 1.0, 2.0, 7.0]
+        with pytest.raises(ref.KevcReferenceError, match="inbounds load of 't' outside its shape"):
+            ref.reference({"t": t, "i": torch.tensor([0, 1, 2, 8])})
+        with pytest.raises(ref.KevcReferenceError):
+            list(ref.reference_slices({"t": t, "i": torch.tensor([8, 1, 2, 3])}, 2))

@@ -459,6 +459,7 @@ _DEFINITIONS = [
 ]
 _STREAMABLE = {"z"}
 _PREFIX_AXIS = {}
+_CONTRACTIONS = {}
 '''
 
 

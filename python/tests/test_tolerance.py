@@ -47,3 +47,97 @@ def test_argmax_alternatives_accept_tying_indices_only():
     assert compare(torch.tensor([4, 4]), reference, "i64", alternatives=ties)["passed"]
     assert not compare(torch.tensor([3, 4]), reference, "i64", alternatives=ties)["passed"]
     assert not compare(torch.tensor([2, 4]), reference, "i64")["passed"]
+
+
+def _round_trips(fn):
+    """fn()'s result and the host round trips it made (aten._local_scalar_dense: item, bool, float, int, tolist;
+    nonzero; masked_select): on a GPU each waits for every queued kernel."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Count(TorchDispatchMode):
+        syncs = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if any(s in str(func) for s in ("_local_scalar_dense", "nonzero", "masked_select")):
+                Count.syncs += 1
+            return func(*args, **(kwargs or {}))
+    with Count():
+        out = fn()
+    return out, Count.syncs
+
+
+def test_a_sliced_comparison_makes_no_round_trip_per_piece(monkeypatch):
+    # StreamingCompare keeps its figures on the device: a result of 64 pieces costs the same few round trips as one
+    # of a single piece (it cost 5 + 2 x keep per piece: 25 000 for a 50M-element result, 800 000 at KernelBench's
+    # 1.6e9-element elementwise problems). Slices of 3 pieces and a bit, as reference_slices yields them.
+    from kevc_gpu import tolerance
+    monkeypatch.setattr(tolerance, "CHUNK", 1 << 12)
+    g = torch.Generator().manual_seed(11)
+    rows, row = 256, 1 << 10  # 64 pieces of 2^12
+    ref = torch.randn(rows, row, generator=g, dtype=torch.float64)
+
+    def sliced(out, keep=256):
+        s = tolerance.StreamingCompare("f32", [rows, row], keep=keep)
+        for lo in range(0, rows, 13):
+            s.add(out[lo:lo + 13], ref[lo:lo + 13], lo * row)
+        return s
+
+    good = ref.to(torch.float32)
+    s, adds = _round_trips(lambda: sliced(good))
+    c, ends = _round_trips(s.result)
+    assert c["passed"] and c["failures"] == 0 and adds == 0 and ends <= 2, (adds, ends)
+    assert c["max_abs"] == tolerance.compare(good, ref, "f32")["max_abs"]
+    # A wrong element in the last slice, then also a NaN before it (the NaN is the worst kind, reported first).
+    wrong = good.clone()
+    wrong[255, 1000] += 1.0
+    c, ends = _round_trips(sliced(wrong).result)
+    whole = tolerance.compare(wrong, ref, "f32")
+    assert not c["passed"] and c["kind"] == "wrong" and c["worst_index"] == [255, 1000] == whole["worst_index"]
+    assert c["failures"] == whole["failures"] == 1 and ends <= 5, ends
+    wrong[250, 3] = float("nan")
+    c = sliced(wrong).result()
+    assert c["kind"] == "nan" and c["worst_index"] == [250, 3] and c["failures"] == 2, c
+    # A poisoned (unwritten) last row: every element NaN, more failures in its piece than are kept (a lower bound).
+    poisoned = good.clone()
+    poisoned[255] = float("nan")
+    c = sliced(poisoned, keep=16).result()
+    assert c["kind"] == "nan" and c["worst_index"] == [255, 0] and ">= 16 of" in c["reason"], c
+    # NaN where the reference is NaN passes; an infinity of the other sign does not ('wrong': the reference is not
+    # finite there either).
+    special = ref.clone()
+    special[7, 7], special[9, 9] = float("nan"), float("inf")
+    out = special.to(torch.float32)
+    s = tolerance.StreamingCompare("f32", [rows, row])
+    s.add(out, special, 0)
+    assert s.result()["passed"]
+    out[9, 9] = -float("inf")
+    s = tolerance.StreamingCompare("f32", [rows, row])
+    s.add(out, special, 0)
+    c = s.result()
+    assert c["kind"] == "wrong" and c["worst_index"] == [9, 9], c
+
+
+def test_the_comparisons_slices_follow_the_memory_free_now(monkeypatch):
+    # On a GPU the comparison takes slices as large as a quarter of the memory free now allows (CHECK_COPIES
+    # float64 copies each), a power of two between CHUNK and CHECK_CAP: fewer launches for the same rule. On the
+    # CPU, and when nothing is known, CHUNK (what the footprint declares).
+    from kevc_gpu import memory, tolerance
+    gpu = torch.device("cuda", 0)
+    for free, expected in ((None, tolerance.CHUNK), (100 << 20, tolerance.CHUNK), (4 << 30, 1 << 23),
+                           (80 << 30, tolerance.CHECK_CAP)):
+        monkeypatch.setattr(memory, "free_bytes", lambda torch_, device, free=free: free)
+        assert memory.check_elements(torch, gpu) == expected, free
+    monkeypatch.setattr(memory, "free_bytes", lambda torch_, device: 80 << 30)
+    assert memory.check_elements(torch, gpu, reserved=79 << 30) == 1 << 21
+    assert memory.check_elements(torch, torch.device("cpu")) == tolerance.CHUNK
+    # The verdict is the same whatever the slices.
+    g = torch.Generator().manual_seed(2)
+    ref = torch.randn(5000, generator=g, dtype=torch.float64)
+    out = ref.to(torch.float32)
+    out[4321] += 1
+    a = tolerance.compare(out, ref, "f32", chunk=1024)
+    b = tolerance.compare(out, ref, "f32", chunk=1 << 20)
+    assert a == b and a["worst_index"] == [4321]
+    s = tolerance.StreamingCompare("f32", [5000], chunk=512)
+    s.add(out, ref, 0)
+    assert s.result()["worst_index"] == [4321]
