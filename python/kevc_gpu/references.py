@@ -89,32 +89,45 @@ def get(module_path, seed, distribution, device, compute, cache_dir=None):
         return {n: t.to(device, non_blocking=True) for n, t in outputs.items()}, "memory"
     path = os.path.join(_cache_dir(cache_dir), k + ".pt")
     outputs, source = None, "computed"
+    # A host copy of the outputs where one exists already (the prefetched file, pinned for a GPU; the file read
+    # here; the copy a computed reference makes for the disk tier): the host tier keeps it instead of copying the
+    # device's outputs back and pinning them again, two copies of a reference that is often hundreds of MiB (softmax
+    # at 8192 x 8192: 1.4 s of "reference fetch" per evaluation under the device lock on an H100,
+    # bench/search/throughput-h100-2026-12-07-racing).
+    host = None
     early = _prefetched.pop(k, None)
     if early is not None:
+        host = early
         outputs = {n: t.to(device, non_blocking=True) for n, t in early.items()}
         source = "disk"
         _stats["disk_hits"] += 1
     elif os.path.exists(path):
         try:
-            outputs = torch.load(path, map_location=device)
+            host = torch.load(path, map_location="cpu")
+            outputs = {n: t.to(device, non_blocking=True) for n, t in host.items()}
             source = "disk"
             _stats["disk_hits"] += 1
         except Exception:  # noqa: BLE001 - a damaged or partial file is recomputed
-            outputs = None
+            outputs = host = None
     if outputs is None:
         outputs = compute()
         _stats["computed"] += 1
     size = _nbytes(outputs)
-    if source == "computed" and size <= DISK_LIMIT:
-        _pending.append((path, {n: t.detach().cpu() for n, t in outputs.items()}))  # written by flush_pending
     dev = torch.device(device)
-    if dev.type != "cpu" and _used["device"] + size <= DEVICE_LIMIT:
+    to_device_tier = dev.type != "cpu" and _used["device"] + size <= DEVICE_LIMIT
+    to_host_tier = not to_device_tier and _used["host"] + size <= HOST_LIMIT
+    if source == "computed" and (size <= DISK_LIMIT or to_host_tier):
+        host = {n: t.detach().cpu() for n, t in outputs.items()}
+        if size <= DISK_LIMIT:
+            _pending.append((path, host))  # written by flush_pending (read only: the host tier may share it)
+    if to_device_tier:
         _memory[k] = ("device", outputs, size)
         _used["device"] += size
-    elif _used["host"] + size <= HOST_LIMIT:
-        host = {n: t.detach().cpu() for n, t in outputs.items()}
-        if dev.type == "cuda":
-            host = {n: t.pin_memory() for n, t in host.items()}
+    elif to_host_tier:
+        if dev.type == "cpu":
+            host = outputs  # the outputs are on the host already
+        elif dev.type == "cuda":
+            host = {n: t if t.is_pinned() else t.pin_memory() for n, t in host.items()}
         _memory[k] = ("host", host, size)
         _used["host"] += size
     return outputs, source

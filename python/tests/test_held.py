@@ -242,3 +242,29 @@ def test_the_reference_caches_disk_tier_works_outside_the_lock(tmp_path):
     assert references.prefetch(SOFTMAX_REF, 11, "normal", "cpu", cache_dir=cache) is False  # held in memory now
     references.clear()
     references.forget_prefetched()
+
+
+@needs_torch
+def test_the_host_tier_keeps_the_copy_it_has(tmp_path, monkeypatch):
+    # A reference too large for the device tier is kept on the host: the copy the cache already holds (the file
+    # read, the prefetched one) is kept, not copied back from the device outputs (the GPU's pinned copy is the
+    # prefetched one itself). The device here is the CPU with the device tier's limit at 0.
+    import torch
+    from kevc_gpu import references
+    references.clear()
+    monkeypatch.setattr(references, "DEVICE_LIMIT", 0)
+    cache = str(tmp_path / "refs")
+    outputs = {"y": torch.arange(6, dtype=torch.float64)}
+    references.get(SOFTMAX_REF, 12, "normal", "cpu", lambda: outputs, cache_dir=cache)
+    references.flush_pending()
+    references.clear()
+    assert references.prefetch(SOFTMAX_REF, 12, "normal", "cpu", cache_dir=cache)
+    early = references._prefetched[next(iter(references._prefetched))]["y"]
+    got, source = references.get(SOFTMAX_REF, 12, "normal", "cpu", lambda: pytest.fail("recomputed"), cache_dir=cache)
+    assert source == "disk" and torch.equal(got["y"], outputs["y"])
+    tier, held, _ = next(iter(references._memory.values()))
+    assert tier == "host" and held["y"].data_ptr() == early.data_ptr()  # no second copy
+    got, source = references.get(SOFTMAX_REF, 12, "normal", "cpu", lambda: pytest.fail("recomputed"), cache_dir=cache)
+    assert source == "memory" and torch.equal(got["y"], outputs["y"])
+    references.clear()
+    references.forget_prefetched()
