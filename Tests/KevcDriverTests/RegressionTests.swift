@@ -1,6 +1,7 @@
 import Foundation
 import KevcBasic
 import KevcDriver
+import KevcIR
 import KevcTransforms
 import Testing
 
@@ -33,22 +34,9 @@ import Testing
     "kernel mm(a: bf16[M, K], b: bf16[K, N]) -> (c: bf16[M, N]) {\n  dims M = 23, K = 17, N = 35\n  c[m, n] = bf16(sum<f32>(k) f32(a[m, k]) * f32(b[k, n]))\n}\n",
   ])
   func avx512TileMatchesTheInterpreter(spec: String) throws {
-    let source = SourceFile(path: "tile.kev", text: spec)
-    let unscheduled = try Compiler.compile(
-      CompileRequest(source: source, kind: .spec, shapeOverrides: [:], stages: [.scheduled], schedule: Trace([])))
-    guard let bound = unscheduled.boundKernel else { Issue.record("no kernel"); return }
-    let trace = DefaultSchedule.cpu(for: bound, machine: DefaultSchedule.cpuMachine(llvmFeatures: "+avx512f"))
-    #expect(trace.steps.map(TraceText.print).contains { $0.hasPrefix("vectorize(") && $0.hasSuffix(", 32)") })
-    let result = try Compiler.compile(
-      CompileRequest(source: source, kind: .spec, shapeOverrides: [:], stages: [.llvm], optimizationLevel: 3,
-        schedule: trace))
-    guard let kernel = result.boundKernel, let module = result.module else { Issue.record("no module"); return }
-    let jit = try module.jit()
-    for seed in 0..<4 {
-      let report = try KernelCheck.run(
-        kernel, jit: jit, options: KernelCheck.Options(trials: 2, seed: UInt64(seed), timingIterations: 0))
-      #expect(report.passed)
-    }
+    let steps = try Self.defaultCPUScheduleAgainstTheInterpreter(
+      spec, machine: DefaultSchedule.cpuMachine(llvmFeatures: "+avx512f"))
+    #expect(steps.contains { $0.hasPrefix("vectorize(") && $0.hasSuffix(", 32)") })
   }
 
   /// Rule 3a's tile across the output (`DefaultSchedule.channelTile`: the output channels vectorized, the weights
@@ -60,23 +48,35 @@ import Testing
     ("kernel t2(x: f32[N, C, H, W], w: f32[C, F, K, K]) -> (y: f32[N, F, H + K - 1, W + K - 1]) {\n  dims N = 2, C = 16, H = 5, W = 11, F = 16, K = 3\n  y[n, f, i, j] = sum(c, p, q) x[n, c, i - p, j - q] * w[c, f, p, q]\n}\n", ""),
   ])
   func channelTileMatchesTheInterpreter(spec: String, features: String) throws {
+    let machine = features.isEmpty ? DefaultSchedule.guardMachine : DefaultSchedule.cpuMachine(llvmFeatures: features)
+    let steps = try Self.defaultCPUScheduleAgainstTheInterpreter(spec, machine: machine)
+    #expect(steps.contains { $0.hasPrefix("layout(y.acc, ") }, "\(steps)")
+  }
+
+  /// `spec`'s default CPU schedule for `machine`, compiled at -O3 and checked against the interpreter on four
+  /// seeds (each check an expectation); returns the schedule's steps as printed.
+  static func defaultCPUScheduleAgainstTheInterpreter(_ spec: String, machine: ScheduleCost.Machine) throws -> [String] {
     let source = SourceFile(path: "tile.kev", text: spec)
     let unscheduled = try Compiler.compile(
       CompileRequest(source: source, kind: .spec, shapeOverrides: [:], stages: [.scheduled], schedule: Trace([])))
-    guard let bound = unscheduled.boundKernel else { Issue.record("no kernel"); return }
-    let machine = features.isEmpty ? DefaultSchedule.guardMachine : DefaultSchedule.cpuMachine(llvmFeatures: features)
+    guard let bound = unscheduled.boundKernel else {
+      Issue.record("no kernel")
+      return []
+    }
     let trace = DefaultSchedule.cpu(for: bound, machine: machine)
-    let steps = trace.steps.map(TraceText.print)
-    #expect(steps.contains { $0.hasPrefix("layout(y.acc, ") }, "\(steps)")
     let result = try Compiler.compile(
       CompileRequest(source: source, kind: .spec, shapeOverrides: [:], stages: [.llvm], optimizationLevel: 3,
         schedule: trace))
-    guard let kernel = result.boundKernel, let module = result.module else { Issue.record("no module"); return }
+    guard let kernel = result.boundKernel, let module = result.module else {
+      Issue.record("no module")
+      return []
+    }
     let jit = try module.jit()
     for seed in 0..<4 {
       let report = try KernelCheck.run(
         kernel, jit: jit, options: KernelCheck.Options(trials: 2, seed: UInt64(seed), timingIterations: 0))
       #expect(report.passed)
     }
+    return trace.steps.map(TraceText.print)
   }
 }
