@@ -66,7 +66,10 @@ public enum HarnessModule {
   /// The metadata's `"tolerance"` entry of every GPU target: results that an f32 contraction feeds are compared
   /// with the tolerance of the kernel's accuracy contract (`matmul_precision`; `ComputedPrecision`), whatever input
   /// precision the schedule chose (the harness takes the coarser of this and the reference's); empty under
-  /// `highest` where no dot has an input precision (the entry would say what the reference does).
+  /// `highest` where no dot has an input precision (the entry would say what the reference does). Under another
+  /// contract the `"matmul_precision"` entry names it: where a result misses its tolerance, the harness measures
+  /// the dtype's own error with PyTorch computing under that contract (TF32 contractions for `high`), the
+  /// straightforward evaluation a user of that contract compares with (docs/reliability.md).
   public static func tolerance(_ kernel: Kernel) -> String {
     guard kernel.matmulPrecision != .highest || kernel.definitions.contains(where: { $0.schedule?.dotPrecision != nil })
     else { return "" }
@@ -74,7 +77,9 @@ public enum HarnessModule {
       let t = ComputedPrecision.of(r.name, in: kernel).map { ComputedPrecision.coarser($0, r.dtype) } ?? r.dtype
       return "\(pyString(r.name)): \(pyString(t.rawValue))"
     }
-    return "    \"tolerance\": {\(entries.joined(separator: ", "))},\n"
+    let contract = kernel.matmulPrecision == .highest
+      ? "" : "    \"matmul_precision\": \(pyString(kernel.matmulPrecision.rawValue)),\n"
+    return "    \"tolerance\": {\(entries.joined(separator: ", "))},\n" + contract
   }
 
   /// Whether a param is passed as a Python number (a scalar that is not also a result).

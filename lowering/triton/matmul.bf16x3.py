@@ -29,6 +29,7 @@ KEVC = {
         },
     ],
     "tolerance": {"c": "f16"},
+    "matmul_precision": "high",
 }
 
 

@@ -58,6 +58,29 @@ def harness_work(what):
         raise
 
 
+@contextlib.contextmanager
+def contract_flags(torch, contract):
+    """PyTorch's TF32 flags for an accuracy contract of f32 contractions (MatmulPrecision.swift), restored after:
+    `highest` TF32 off for cuBLAS matmuls and cuDNN convolutions, `high` and `medium` on for both. (Only the
+    `allow_tf32` flags: torch 2.9+ refuses to mix them with set_float32_matmul_precision, and they cannot ask for
+    `medium`'s bf16, so `medium` measures with TF32: an error no larger, the bound no wider.)"""
+    matmul = getattr(getattr(torch.backends, "cuda", None), "matmul", None)
+    cudnn = getattr(torch.backends, "cudnn", None)
+    old = (getattr(matmul, "allow_tf32", None), getattr(cudnn, "allow_tf32", None))
+    reduced = contract in ("high", "medium")
+    try:
+        if matmul is not None and old[0] is not None:
+            matmul.allow_tf32 = reduced
+        if cudnn is not None and old[1] is not None:
+            cudnn.allow_tf32 = reduced
+        yield
+    finally:
+        if matmul is not None and old[0] is not None:
+            matmul.allow_tf32 = old[0]
+        if cudnn is not None and old[1] is not None:
+            cudnn.allow_tf32 = old[1]
+
+
 class CallClock:
     """Since when the candidate's own code has been running, for the parent's kill bound (harness.kill_bound): 8
     bytes (a float, time.monotonic(), CLOCK_MONOTONIC on Linux and so the parent's clock too; 0.0: no candidate call
@@ -395,6 +418,9 @@ class Worker:
         for name, t in (meta.get("tolerance") or {}).items():
             mine = self.tolerance.get(str(name))
             self.tolerance[str(name)] = coarser(mine, t) if mine else t
+        # The kernel's accuracy contract for f32 contractions (absent: `highest`): the precision PyTorch computes
+        # in when the dtype's own error is measured (measure_dtype_error).
+        self.contract = str(meta.get("matmul_precision") or "highest")
         self.slice_elements = self.reference_chunking()
         # Triton compiles a kernel at its first launch: here instead, before any lock (compile_ahead), for the
         # candidate and the paired baseline, so that no compile holds the device from other workers' timings.
@@ -577,10 +603,12 @@ class Worker:
 
     def measure_dtype_error(self, inputs, outputs, leeway, names):
         """Per result in `names`, the worst normalised error of the spec evaluated in its declared dtypes (the
-        reference module's eager(), TF32 off: the straightforward evaluation a user would compare with) on these
-        inputs against the float64 `outputs`, into leeway[name]["dtype_error"]. Skipped, the rule staying strict,
-        when the module has no eager() or the evaluation fails (out of memory: noted in the case's `notes`,
-        never the candidate's failure)."""
+        reference module's eager(): the straightforward evaluation a user would compare with) on these inputs
+        against the float64 `outputs`, into leeway[name]["dtype_error"]. PyTorch computes under the kernel's
+        accuracy contract (contract_flags): f32 contractions in f32 under `highest` (TF32 off), in TF32 under
+        `high` and `medium`: a one-pass TF32 convolution of heavy-tailed inputs misses tf32's tolerance in
+        PyTorch too. Skipped, the rule staying strict, when the module has no eager() or the evaluation fails (out
+        of memory: noted in the case's `notes`, never the candidate's failure)."""
         eager = getattr(self.ref, "eager", None)
         if eager is None or self.job.get("dtype_error") is False:
             return
@@ -589,15 +617,9 @@ class Worker:
         floats = [r for r in self.results if r["name"] in names]
         if not floats:
             return
-        matmul = getattr(getattr(torch.backends, "cuda", None), "matmul", None)
-        cudnn = getattr(torch.backends, "cudnn", None)
-        old = (getattr(matmul, "allow_tf32", None), getattr(cudnn, "allow_tf32", None))
         try:
-            if matmul is not None:
-                matmul.allow_tf32 = False
-            if cudnn is not None:
-                cudnn.allow_tf32 = False
-            evaluated = eager(dict(inputs), device=self.device)
+            with contract_flags(torch, getattr(self, "contract", "highest")):
+                evaluated = eager(dict(inputs), device=self.device)
             for r in floats:
                 e = dtype_error(evaluated[r["name"]], outputs[r["name"]], r["dtype"], self.tolerance.get(r["name"]))
                 if e is not None:
@@ -609,11 +631,6 @@ class Worker:
                 % (type(error).__name__, str(error)[:200]))
             if hasattr(torch, "cuda") and hasattr(torch.cuda, "empty_cache"):
                 torch.cuda.empty_cache()
-        finally:
-            if matmul is not None and old[0] is not None:
-                matmul.allow_tf32 = old[0]
-            if cudnn is not None and old[1] is not None:
-                cudnn.allow_tf32 = old[1]
 
     def note_reference_seconds(self, seconds):
         """The longest float64 reference of this case so far (whole or in slices): the roofline's cost limit."""
@@ -1042,7 +1059,7 @@ class Worker:
             self.release_cached_memory()
             return False
         self.release_cached_memory()
-        self.timing(after=False)
+        self.timing_retrying(after=False)
         why = self.cannot_become_best()
         self.result["race"] = {"sanity": "passed", "timed": True, "slower": why}
         if why:
@@ -1097,6 +1114,39 @@ class Worker:
             bad = torch.stack([f.to(flags[0].device) for f in flags]).tolist()
         failures = [n for n, b in zip(names, bad) if b]
         return "; ".join(failures) or None
+
+    def timing_retrying(self, after=True):
+        """timing(), once more after an out-of-memory error in it. The candidate's launch has already run on
+        these arguments (its checks, or racing's sanity launch) with the memory it declared, so an out-of-memory
+        error in its timed calls (its own scratch, the L2 flush buffer) is the memory other work holds now: other
+        workers' cached references, processes beside the harness. The worker frees what it caches and times
+        again (`timing_retried` in the result says why); a second out-of-memory error is the harness's
+        (HarnessOutOfMemory: `harness_error` with both reasons), never the candidate's crash."""
+        try:
+            self.timing(after=after)
+            return
+        except (Failure, HarnessOutOfMemory):
+            raise
+        except Exception as e:  # noqa: BLE001 - only out-of-memory errors are retried
+            if not (isinstance(e, MemoryError) or _is_out_of_memory(_short(e))):
+                raise
+            first = _short(e, 200)
+        self.clock.end()  # the call that raised is over
+        self.result["timing_retried"] = first
+        self.result.pop("timing", None)
+        self.result.pop("baseline_timing", None)
+        from . import references
+        references.clear()
+        self.release_cached_memory()
+        try:
+            self.timing(after=after)
+        except (Failure, HarnessOutOfMemory):
+            raise
+        except Exception as e:  # noqa: BLE001
+            if isinstance(e, MemoryError) or _is_out_of_memory(_short(e)):
+                raise HarnessOutOfMemory("the timed calls, again after the worker freed its cached memory",
+                                         "%s; first attempt: %s" % (_short(e, 200), first)) from None
+            raise
 
     def timing(self, after=True):
         """The timed calls with the GPU to itself (exclusive), then, downgraded to shared without letting another
@@ -1431,7 +1481,7 @@ class Worker:
                 if not self.result.get("race", {}).get("timed"):
                     self.checks()
                     if self.job.get("timing_calls", 50) > 0:
-                        self.timing()  # timed calls own the GPU (exclusive); the rest is shared
+                        self.timing_retrying()  # timed calls own the GPU (exclusive); the rest is shared
                 self.result["status"] = "flagged" if self.result["flags"] else "ok"
                 self.result["reason"] = "; ".join(self.result["flags"])
             code = 0

@@ -184,6 +184,23 @@ def test_cpu_out_of_memory_in_the_checks_is_retried_alone(tmp_path):
 
 
 @needs_torch
+def test_cpu_out_of_memory_in_the_timed_calls_is_retried_then_the_harnesss(tmp_path):
+    # The candidate's launch passed its checks (calls 1-3 here: two trials and the timing's set-up) with the memory
+    # it declared; an out-of-memory error in its timed calls is memory held beside it (other workers' references,
+    # PyTorch baselines in other processes: conv2d_instance_norm_divide on an H100, 2026-12-07). Once: timed again
+    # after the worker frees its cache, ok. Every time: harness_error with both reasons, never the candidate's crash.
+    oom = 'raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 994.00 MiB")'
+    once = cpu_module(tmp_path, "timing_oom_once", 'if STATE["calls"] == 5:\n    %s\ny.copy_(torch.softmax(x, dim=1))' % oom)
+    r = harness.evaluate(once, SOFTMAX_REF, trials=2, timing_calls=3, timeout=60, device="cpu", seed=5)
+    assert r["status"] == "ok", r["reason"]
+    assert "out of memory" in r["timing_retried"] and r["timing"]["calls"] == 3 and "retried_alone" not in r
+    late = cpu_module(tmp_path, "timing_oom_always", 'if STATE["calls"] >= 4:\n    %s\ny.copy_(torch.softmax(x, dim=1))' % oom)
+    r = harness.evaluate(late, SOFTMAX_REF, trials=2, timing_calls=3, timeout=60, device="cpu", seed=5)
+    assert r["status"] == "harness_error", (r["status"], r["reason"])
+    assert "the timed calls" in r["reason"] and "first attempt" in r["reason"], r["reason"]
+
+
+@needs_torch
 def test_cpu_timing_budget_cuts_the_calls_of_a_slow_kernel(tmp_path):
     # 0.25 s a call: 5 warm-up and 50 timed calls would hold the device for ~14 s; a 1 s budget times 3 calls
     # after a single warm-up call. A fast kernel under the same budget gets every call it asked for.

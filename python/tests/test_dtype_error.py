@@ -174,3 +174,16 @@ def test_a_correct_candidate_costs_no_eager_evaluation(tmp_path):
     r = evaluate(tmp_path, 0.0)
     assert r["status"] == "ok"
     assert all(res.get("dtype_error") is None and res["widening"] == 1.0 for res in results(r))
+
+
+def test_the_dtype_error_is_measured_under_the_kernels_contract():
+    # Under `high` a user's PyTorch computes f32 contractions in TF32 (cuDNN's default; cuBLAS with the flag): the
+    # straightforward evaluation the widening compares with is that one, not full f32 (a one-pass TF32
+    # convolution of heavy-tailed inputs misses tf32's tolerance in PyTorch too: conv_transpose2d_subtract_tanh on
+    # an H100, 2026-12-07). Every flag is restored afterwards.
+    from kevc_gpu.worker import contract_flags
+    before = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    for contract, tf32 in (("highest", False), ("high", True), ("medium", True)):
+        with contract_flags(torch, contract):
+            assert (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32) == (tf32, tf32)
+        assert (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32) == before
