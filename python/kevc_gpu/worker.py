@@ -1132,6 +1132,11 @@ class Worker:
                 raise
             first = _short(e, 200)
         self.clock.end()  # the call that raised is over
+        # timing() downgraded its hold to shared as it unwound: let it go before queueing for the device again.
+        # Holding a shared hold while queueing for the exclusive one deadlocks with a worker that took the gate
+        # meanwhile and waits for the shared holders to finish (device_lock.py).
+        if self.lock.mode == "shared":
+            self.lock.release_shared()
         self.result["timing_retried"] = first
         self.result.pop("timing", None)
         self.result.pop("baseline_timing", None)

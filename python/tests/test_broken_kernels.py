@@ -201,6 +201,30 @@ def test_cpu_out_of_memory_in_the_timed_calls_is_retried_then_the_harnesss(tmp_p
 
 
 @needs_torch
+def test_the_retry_of_the_timed_calls_lets_its_shared_hold_go_before_queueing(tmp_path, monkeypatch):
+    # With the device lock on (a search's workers share it): when the timed call runs out of memory, another
+    # worker is already queued for its own timing (here a process that takes the lock exclusively for 0.5 s). The
+    # timing's hold, downgraded to shared as it unwound, must be let go before the retry queues again, or the two
+    # wait for each other forever (the corpus searches on an H100, 2026-12-07: every worker and baseline stuck).
+    lock = str(tmp_path / "device.lock")
+    monkeypatch.setenv("KEVC_GPU_LOCK", lock)
+    python_dir = os.path.dirname(os.path.dirname(os.path.abspath(harness.__file__)))
+    queued = ("import sys, time; sys.path.insert(0, %r); from kevc_gpu.device_lock import DeviceLock; "
+              "l = DeviceLock(%r); l.acquire_exclusive(); time.sleep(0.5); l.release_exclusive()") % (python_dir, lock)
+    k = cpu_module(tmp_path, "timing_oom_queued", """
+    if STATE["calls"] == 5:
+        import subprocess, sys, time
+        subprocess.Popen([sys.executable, "-c", %r])
+        time.sleep(1.0)  # the other worker queues at the gate, which this timing holds
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 994.00 MiB")
+    y.copy_(torch.softmax(x, dim=1))
+    """ % queued)
+    r = harness.evaluate(k, SOFTMAX_REF, trials=2, timing_calls=3, timeout=30, device="cpu", seed=5)
+    assert r["status"] == "ok", (r["status"], r["reason"])
+    assert "out of memory" in r["timing_retried"]
+
+
+@needs_torch
 def test_cpu_timing_budget_cuts_the_calls_of_a_slow_kernel(tmp_path):
     # 0.25 s a call: 5 warm-up and 50 timed calls would hold the device for ~14 s; a 1 s budget times 3 calls
     # after a single warm-up call. A fast kernel under the same budget gets every call it asked for.
