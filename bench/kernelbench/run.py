@@ -445,7 +445,12 @@ def gpu_main(args):
                str(args.budget), "--time-limit", str(args.search_seconds), "--db", db, "--trials", "1",
                "--case-timeout", str(args.case_timeout), "--eval-timeout", str(args.case_timeout * 2 + 30),
                "--seed", "1", "--jobs", str(args.jobs), "--harness-server", socket_path,
-               "--matmul-precision", contracts[op]["contract"]]
+               "--matmul-precision", contracts[op]["contract"],
+               # The searches share one card (and the baselines beside them): each admits its evaluations within
+               # its share of --memory-fraction of it, not the whole card each (an evaluation larger than the
+               # share runs alone in its search, its reference in slices).
+               "--device-memory", str(max(1024, int(card_memory(args.dry_run) * args.memory_fraction
+                                                    / max(1, args.parallel)) >> 20))]
         t0 = time.time()
         with open(os.path.join(out, "search", op + ".log"), "w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -1179,7 +1184,8 @@ def main():
                    help="--defaults-only: the roofline's measured cost only where the float64 reference took at most "
                         "this many seconds (else the static cost; measuring takes about as long again)")
     g.add_argument("--memory-fraction", type=float, default=0.6,
-                   help="--defaults-only: the evaluations in flight hold at most this fraction of the card "
+                   help="the evaluations in flight (--defaults-only: all; searches: each its 1/--parallel share, "
+                        "`kevc search --device-memory`) hold at most this fraction of the card "
                         "(estimated; a larger one runs alone)")
     c = sub.add_parser("cpu")
     c.add_argument("out", help="output path without extension")
