@@ -349,7 +349,96 @@ extension DefaultSchedule {
         scheduleProducerRows(d.name, &k, &steps)
       }
     }
+
+    // 4b. Sibling reductions streaming the same rows in the same tiles share one loop (one read of each tile).
+    if sketch.shareRowPasses { streamSiblingsTogether(&k, &steps) }
     return Trace(steps)
+  }
+
+  /// Rule 4b: two root reductions that stream the same rows of the same input in the same tiles (a maximum and the
+  /// online sum of `exp(x - max)` beside it, both read by a log-softmax's output: `mx[b] = max(d) x[b, d]` and
+  /// `lse[b] = log(sum(d) exp(x[b, d] - mx[b]))` after rule O) share one loop: `compute_with(y, b, l)` at the
+  /// earlier one's streamed loop `l` (the outer part of a split reduction axis, inside only program ids). Each
+  /// iteration then loads the tile once for both accumulators (Triton merges the equal loads), where as kernels of
+  /// their own each streamed the row from memory. The pair must tile alike: the later one's output and reduction
+  /// axes, renamed position by position to the earlier one's (equal extents and bounds), give the same loops
+  /// (names and kinds) and the same splits, and it loads some tensor at the same indices. `compute_with` checks the
+  /// rest (the later one must not read the earlier one; both at the root, no program order). Each definition takes
+  /// part in one pair at most.
+  static func streamSiblingsTogether(_ k: inout Kernel, _ steps: inout [Transform]) {
+    func computedWith(_ d: Definition) -> Bool {
+      d.effectiveSchedule.computeWith != nil || k.definitions.contains { $0.schedule?.computeWith == d.name }
+    }
+    var paired: Set<String> = []
+    for b in k.definitions where !paired.contains(b.name) {
+      guard let b = k.definitions.first(where: { $0.name == b.name }), let loop = streamedLoop(of: b), !computedWith(b)
+      else { continue }
+      for y in k.definitions where y.name != b.name && !paired.contains(y.name) && !computedWith(y) {
+        guard tilesAlike(y, b, k),
+          DefaultSchedule.attempt(.computeWith(tensor: y.name, sibling: b.name, loop: loop), &k, &steps)
+        else { continue }
+        paired.formUnion([b.name, y.name])
+        break
+      }
+    }
+  }
+
+  /// The serial loop over tiles of a root reduction's row (the outer part of a split reduction axis) with only
+  /// program ids outside it, if it has one.
+  static func streamedLoop(of d: Definition) -> String? {
+    let s = d.effectiveSchedule
+    guard let r = d.reduction, r.scanAxis == nil, s.placement == .root,
+      let i = s.loops.firstIndex(where: { if case .serial = $0.kind { return true } else { return false } })
+    else { return nil }
+    let outside = s.loops[..<i].allSatisfy {
+      if case .gpu(let g) = $0.kind { return g == .gridX || g == .gridY || g == .gridZ }
+      return false
+    }
+    let name = s.loops[i].name
+    guard outside, s.splits.contains(where: { $0.outer == name }),
+      r.axes.contains(where: { $0.name == Kernel.rootVariable(of: name, in: s) })
+    else { return nil }
+    return name
+  }
+
+  /// Whether root reduction `y` tiles like `b` (rule 4b): its axes renamed position by position to `b`'s (output
+  /// axes of equal extents, reduction axes of equal bounds), the same loops, splits and a load at the same indices.
+  static func tilesAlike(_ y: Definition, _ b: Definition, _ k: Kernel) -> Bool {
+    guard let ry = y.reduction, let rb = b.reduction, ry.scanAxis == nil, ry.axes.count == rb.axes.count,
+      y.axes.count == b.axes.count, zip(y.axes, b.axes).allSatisfy({ $0.extent == $1.extent })
+    else { return false }
+    var substitution: [String: Expr] = [:]
+    var names: [String: String] = [:]
+    for (a, c) in zip(y.axes.map(\.name) + ry.axes.map(\.name), b.axes.map(\.name) + rb.axes.map(\.name)) {
+      substitution[a] = .index(c)
+      names[a] = c
+    }
+    guard zip(ry.axes, rb.axes).allSatisfy({ a, c in
+      a.lowerBound.substituting(substitution) == c.lowerBound && a.upperBound.substituting(substitution) == c.upperBound
+    }) else { return false }
+    // A loop name is its variable's name and the split parts after it (`d.o`, `d.i`): renamed by its variable.
+    let ys = y.effectiveSchedule
+    let bs = b.effectiveSchedule
+    func renamed(_ loop: String) -> String? {
+      let root = Kernel.rootVariable(of: loop, in: ys)
+      guard let to = names[root], loop.hasPrefix(root) else { return nil }
+      return to + loop.dropFirst(root.count)
+    }
+    let loops = ys.loops.map { l in renamed(l.name).map { ScheduledLoop(name: $0, kind: l.kind) } }
+    let splits = ys.splits.map { s in
+      zip3(renamed(s.variable), renamed(s.outer), renamed(s.inner)).map { Split(variable: $0, outer: $1, inner: $2, factor: s.factor) }
+    }
+    guard loops == bs.loops.map({ Optional($0) }), Set(splits.compactMap { $0 }) == Set(bs.splits), !splits.contains(nil)
+    else { return false }
+    let theirs = Set(b.expressions.flatMap(\.loads).map { Load(tensor: $0.tensor, indices: $0.indices) })
+    return y.expressions.flatMap(\.loads).contains { l in
+      theirs.contains(Load(tensor: l.tensor, indices: l.indices.map { $0.substituting(substitution) }))
+    }
+  }
+
+  private static func zip3<A, B, C>(_ a: A?, _ b: B?, _ c: C?) -> (A, B, C)? {
+    guard let a, let b, let c else { return nil }
+    return (a, b, c)
   }
 
   /// Rule O's default case: `d` is, or reads, a sum over one constant axis longer than a program keeps whole in
