@@ -343,7 +343,7 @@ extension DefaultSchedule {
           }
           continue
         }
-        scheduleRoot(d.name, &k, &steps, block: sketch.elementwiseBlock)
+        scheduleRoot(d.name, &k, &steps, block: sketch.elementwiseBlock, broadcastInnermost: sketch.broadcastInnermost)
       } else {
         scheduleProducer(d.name, &k, &steps)
         scheduleProducerRows(d.name, &k, &steps)
@@ -701,7 +701,9 @@ extension DefaultSchedule {
     return 16
   }
 
-  static func scheduleRoot(_ name: String, _ k: inout Kernel, _ steps: inout [Transform], block: Int = gpuBlock) {
+  static func scheduleRoot(
+    _ name: String, _ k: inout Kernel, _ steps: inout [Transform], block: Int = gpuBlock, broadcastInnermost: Bool = false
+  ) {
     func attempt(_ t: Transform) -> Bool {
       guard let next = try? t.apply(to: k) else { return false }
       k = next
@@ -819,7 +821,14 @@ extension DefaultSchedule {
     // consecutive blocks, not the same block of consecutive rows: 1.04-1.22x on an H100,
     // bench/gpu/ab-call6-h100-2026-12-07/); y and z the next ones out. Where one of those would exceed grid.y/z's
     // 65535, the one with the most iterations takes grid.x instead.
-    let gridCandidates = Array(outer.suffix(3))
+    var gridCandidates = Array(outer.suffix(3))
+    // Sketch `broadcast-innermost`: the program axis along which a large operand is broadcast (read by programs
+    // that differ only along it: layer_norm3d's weight[f, i, j] by every batch element b) on grid.x, so that the
+    // programs reading the same tile of it run side by side and share one read from memory.
+    if broadcastInnermost, let a = broadcastAxis(of: scheduled, among: gridCandidates, k) {
+      gridCandidates.removeAll { $0 == a }
+      gridCandidates.append(a)
+    }
     let serialOuter = outer.filter { !gridCandidates.contains($0) }
     let gridLoops = gridCandidates.sorted { ext($0) > ext($1) }  // the nest's order; binding below
     let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
@@ -892,6 +901,27 @@ extension DefaultSchedule {
       elements = max(elements, e > gpuWholeReduction ? gpuReductionTile : nextPow2(e))
     }
     _ = attempt(.launch(tensor: name, warps: warps(forLaneElements: elements), stages: 2))
+  }
+
+  /// Sketch `broadcast-innermost`: the grid candidate loop whose variable some load of at least
+  /// `broadcastOperandElements` elements does not read while it reads another candidate's (an operand broadcast
+  /// along that program axis, of at least 2 iterations, and re-read by each of its programs), the one with the
+  /// largest such operand.
+  static let broadcastOperandElements = 1 << 20
+  static func broadcastAxis(of d: Definition, among candidates: [String], _ k: Kernel) -> String? {
+    let s = d.effectiveSchedule
+    let roots = Dictionary(candidates.map { (Kernel.rootVariable(of: $0, in: s), $0) }, uniquingKeysWith: { a, _ in a })
+    var best: (loop: String, elements: Int)?
+    for load in Set(d.expressions.flatMap(\.loads)) {
+      let read = Set(load.indices.flatMap { $0.indexNames })
+      let elements = read.reduce(1) { n, v in n.multipliedReportingOverflow(by: max(1, (try? k.maxExtent(v, in: d)) ?? 1)).partialValue }
+      guard elements >= broadcastOperandElements, !roots.keys.filter(read.contains).isEmpty else { continue }
+      for (root, loop) in roots
+      where !read.contains(root) && elements > (best?.elements ?? 0) && ((try? k.maxExtent(loop, in: d)) ?? 1) > 1 {
+        best = (loop, elements)
+      }
+    }
+    return best?.loop
   }
 
   /// How many programs a definition's grid loops launch.

@@ -58,6 +58,9 @@ import KevcIR
 ///   the default before rule O2);
 /// - `separate-row-passes`: root reductions streaming the same rows in the same tiles stay kernels of their own (no
 ///   `compute_with` at the streamed loop: the default before rule 4b);
+/// - `broadcast-innermost`: an elementwise kernel reading an operand of at least 2^20 elements broadcast along one
+///   of its program axes (layer_norm3d's weight and bias, read again by each batch element) binds that axis to
+///   grid.x, so that the programs reading the same tile run side by side and share it in the cache;
 /// - `separate-column-partials`, `one-pass-columns`: rule 2c's column reductions over a row definition's rows stay
 ///   kernels of their own (the default before rule 2c), or share its pass over the rows whatever the cost model says;
 /// - `unstaged`: no rule 0b (2-byte convolutions read their operands as stored, rule 0 fusing the taps of those with
@@ -140,6 +143,9 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule 4b: root reductions streaming the same rows of an input in the same tiles share one loop
   /// (`compute_with` at the streamed loop: each tile loaded once for both); false: a kernel each.
   public var shareRowPasses = true
+  /// Rule 4 (a sketch): an elementwise kernel whose large operand is broadcast along one program axis binds that
+  /// axis to grid.x, so the programs re-reading a tile of it run side by side (`broadcastAxis`).
+  public var broadcastInnermost = false
   public enum ColumnPartials: Sendable, Hashable { case byCost, onePass, separate }
 
   public init(name: String) { self.name = name }
@@ -237,6 +243,7 @@ public struct GPUSketch: Sendable, Hashable {
       with("separate-column-partials") { $0.columnPartials = .separate },
       with("one-pass-columns") { $0.columnPartials = .onePass },
       with("separate-row-passes") { $0.shareRowPasses = false },
+      with("broadcast-innermost") { $0.broadcastInnermost = true },
     ]
   }()
 }

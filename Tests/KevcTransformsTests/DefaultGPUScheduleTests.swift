@@ -721,6 +721,25 @@ import Testing
     #expect(!variance.contains { $0.hasPrefix("compute_with") })
   }
 
+  /// Sketch `broadcast-innermost`: an elementwise kernel reading `w[f, i, j]` (2^20 elements) at every batch element
+  /// `b` binds `b` to grid.x (the default: the row tiles `i.o`), so the programs sharing a tile of `w` run side by
+  /// side. An operand below 2^20 elements, or a program axis of one iteration, is not the pattern.
+  @Test func broadcastInnermostSketch() throws {
+    let scaled = """
+      kernel @ln(%x: f32[B, F, D1, D2], %w: f32[F, D1, D2]) -> (%y: f32[B, F, D1, D2]) {
+        dims B = 4, F = 16, D1 = 256, D2 = 256
+        %y: f32[b < B, f < F, i < D1, j < D2] = (%x[b, f, i, j] * %w[f, i, j])
+      }
+      """
+    let tail = ["bind(y, j, block.x)", "bind(y, i.i, block.y)", "launch(y, 4, 2)"]
+    let head = ["split(y, i, 4)", "reorder(y, [i.o, f, b, i.i, j])"]
+    #expect(try Self.trace(scaled) == head + ["bind(y, i.o, grid.x)", "bind(y, f, grid.y)", "bind(y, b, grid.z)"] + tail)
+    let sketch = try Self.sketch("broadcast-innermost")
+    #expect(try Self.trace(scaled, sketch: sketch) == head + ["bind(y, b, grid.x)", "bind(y, i.o, grid.y)", "bind(y, f, grid.z)"] + tail)
+    let small = scaled.replacingOccurrences(of: "F = 16", with: "F = 8")
+    #expect(try Self.trace(small, sketch: sketch) == Self.trace(small))
+  }
+
   /// Rule 2c: a column reduction over the rows a row definition writes (rmsnorm backward's `dw` beside `dx`) is
   /// partials by program (`rfactor(_r2, m, P)`, P two programs per multiprocessor, at least 4 rows each: 9 at 37
   /// rows) fused into `dx`'s loop over each program's rows (`compute_with(_r2.rf, dx, m.o)`): the row statistics

@@ -59,3 +59,20 @@ def test_bench_default_matches_the_reference_under_the_interpreter(tmp_path, sma
                           "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
                          timeout=900)
     assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+
+
+def test_broadcast_innermost_sketch_matches_the_reference_under_the_interpreter(tmp_path):
+    """Sketch `broadcast-innermost` (not a default): layer_norm3d's output kernel at its bench shape binds the batch
+    axis, along which weight and bias (2^22 elements each) are broadcast, to grid.x; that trace at small odd shapes
+    under Triton's interpreter matches the reference."""
+    spec = os.path.join(ROOT, "specs", "kernelbench", "layer_norm3d.kev")
+    trace = tmp_path / "broadcast.json"
+    subprocess.run([kevc(), "opt", spec, "--default-schedule", "triton", "--shape", "B=16,F=64,D1=256,D2=256",
+                    "--sketch", "broadcast-innermost", "--emit-trace-json", "-o", str(trace)], check=True)
+    steps = json.loads(trace.read_text())["steps"]
+    assert {"bind": {"tensor": "y", "loop": "b", "dimension": "grid.x"}} in steps
+    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
+    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", "B=3,F=5,D1=7,D2=9",
+                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
