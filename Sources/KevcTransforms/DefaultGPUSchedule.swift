@@ -106,6 +106,10 @@ import KevcIR
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, and from 64x128 for FMA-unit and
 ///    bf16x3/tf32x3 dots, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+/// 4b. (after 4) Sibling row passes: two root reductions that stream the same rows of an input in the same tiles (a
+///    log-softmax's maximum and rule O's online log-sum-exp beside it) share one loop (`compute_with` at the streamed
+///    loop, `streamSiblingsTogether`): each tile is loaded once for both. Triton only (sketch `separate-row-passes`:
+///    a kernel each).
 /// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
 ///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
 ///    as a [contiguous, reduced] block (`fuseColumnStatistics`): one kernel instead of two and an intermediate.
@@ -358,7 +362,7 @@ extension DefaultSchedule {
   /// Rule 4b: two root reductions that stream the same rows of the same input in the same tiles (a maximum and the
   /// online sum of `exp(x - max)` beside it, both read by a log-softmax's output: `mx[b] = max(d) x[b, d]` and
   /// `lse[b] = log(sum(d) exp(x[b, d] - mx[b]))` after rule O) share one loop: `compute_with(y, b, l)` at the
-  /// earlier one's streamed loop `l` (the outer part of a split reduction axis, inside only program ids). Each
+  /// earlier one's streamed loop `l` (a serial loop over a reduction axis or its tiles, inside only program ids). Each
   /// iteration then loads the tile once for both accumulators (Triton merges the equal loads), where as kernels of
   /// their own each streamed the row from memory. The pair must tile alike: the later one's output and reduction
   /// axes, renamed position by position to the earlier one's (equal extents and bounds), give the same loops
@@ -383,8 +387,8 @@ extension DefaultSchedule {
     }
   }
 
-  /// The serial loop over tiles of a root reduction's row (the outer part of a split reduction axis) with only
-  /// program ids outside it, if it has one.
+  /// The serial loop over a root reduction's row (over a reduction axis or the outer part of one split into
+  /// tiles) with only program ids outside it, if it has one.
   static func streamedLoop(of d: Definition) -> String? {
     let s = d.effectiveSchedule
     guard let r = d.reduction, r.scanAxis == nil, s.placement == .root,
@@ -395,8 +399,7 @@ extension DefaultSchedule {
       return false
     }
     let name = s.loops[i].name
-    guard outside, s.splits.contains(where: { $0.outer == name }),
-      r.axes.contains(where: { $0.name == Kernel.rootVariable(of: name, in: s) })
+    guard outside, r.axes.contains(where: { $0.name == Kernel.rootVariable(of: name, in: s) })
     else { return nil }
     return name
   }
