@@ -828,7 +828,7 @@ extension DefaultSchedule {
     // Sketch `broadcast-innermost`: the program axis along which a large operand is broadcast (read by programs
     // that differ only along it: layer_norm3d's weight[f, i, j] by every batch element b) on grid.x, so that the
     // programs reading the same tile of it run side by side and share one read from memory.
-    if broadcastInnermost, let a = broadcastAxis(of: scheduled, among: gridCandidates, k) {
+    if broadcastInnermost, scheduled.reduction == nil, let a = broadcastAxis(of: scheduled, among: gridCandidates, k) {
       gridCandidates.removeAll { $0 == a }
       gridCandidates.append(a)
     }
