@@ -106,6 +106,10 @@ import KevcIR
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, and from 64x128 for FMA-unit and
 ///    bf16x3/tf32x3 dots, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+/// 4b. (after 4) Sibling row passes: two root reductions that stream the same rows of an input in the same tiles (a
+///    log-softmax's maximum and rule O's online log-sum-exp beside it) share one loop (`compute_with` at the streamed
+///    loop, `streamSiblingsTogether`): each tile is loaded once for both. Triton only (sketch `separate-row-passes`:
+///    a kernel each).
 /// 3c. Statistics over a non-contiguous axis: a reduction read by one elementwise consumer at the consumer's
 ///    contiguous axis and the others but one (an RMS norm over channels) is computed in the consumer's programs
 ///    as a [contiguous, reduced] block (`fuseColumnStatistics`): one kernel instead of two and an intermediate.
@@ -343,13 +347,101 @@ extension DefaultSchedule {
           }
           continue
         }
-        scheduleRoot(d.name, &k, &steps, block: sketch.elementwiseBlock)
+        scheduleRoot(d.name, &k, &steps, block: sketch.elementwiseBlock, broadcastInnermost: sketch.broadcastInnermost)
       } else {
         scheduleProducer(d.name, &k, &steps)
         scheduleProducerRows(d.name, &k, &steps)
       }
     }
+
+    // 4b. Sibling reductions streaming the same rows in the same tiles share one loop (one read of each tile).
+    if sketch.shareRowPasses { streamSiblingsTogether(&k, &steps) }
     return Trace(steps)
+  }
+
+  /// Rule 4b: two root reductions that stream the same rows of the same input in the same tiles (a maximum and the
+  /// online sum of `exp(x - max)` beside it, both read by a log-softmax's output: `mx[b] = max(d) x[b, d]` and
+  /// `lse[b] = log(sum(d) exp(x[b, d] - mx[b]))` after rule O) share one loop: `compute_with(y, b, l)` at the
+  /// earlier one's streamed loop `l` (a serial loop over a reduction axis or its tiles, inside only program ids). Each
+  /// iteration then loads the tile once for both accumulators (Triton merges the equal loads), where as kernels of
+  /// their own each streamed the row from memory. The pair must tile alike: the later one's output and reduction
+  /// axes, renamed position by position to the earlier one's (equal extents and bounds), give the same loops
+  /// (names and kinds) and the same splits, and it loads some tensor at the same indices. `compute_with` checks the
+  /// rest (the later one must not read the earlier one; both at the root, no program order). Each definition takes
+  /// part in one pair at most.
+  static func streamSiblingsTogether(_ k: inout Kernel, _ steps: inout [Transform]) {
+    func computedWith(_ d: Definition) -> Bool {
+      d.effectiveSchedule.computeWith != nil || k.definitions.contains { $0.schedule?.computeWith == d.name }
+    }
+    var paired: Set<String> = []
+    for b in k.definitions where !paired.contains(b.name) {
+      guard let b = k.definitions.first(where: { $0.name == b.name }), let loop = streamedLoop(of: b), !computedWith(b)
+      else { continue }
+      for y in k.definitions where y.name != b.name && !paired.contains(y.name) && !computedWith(y) {
+        guard tilesAlike(y, b, k),
+          DefaultSchedule.attempt(.computeWith(tensor: y.name, sibling: b.name, loop: loop), &k, &steps)
+        else { continue }
+        paired.formUnion([b.name, y.name])
+        break
+      }
+    }
+  }
+
+  /// The serial loop over a root reduction's row (over a reduction axis or the outer part of one split into
+  /// tiles) with only program ids outside it, if it has one.
+  static func streamedLoop(of d: Definition) -> String? {
+    let s = d.effectiveSchedule
+    guard let r = d.reduction, r.scanAxis == nil, s.placement == .root,
+      let i = s.loops.firstIndex(where: { if case .serial = $0.kind { return true } else { return false } })
+    else { return nil }
+    let outside = s.loops[..<i].allSatisfy {
+      if case .gpu(let g) = $0.kind { return g == .gridX || g == .gridY || g == .gridZ }
+      return false
+    }
+    let name = s.loops[i].name
+    guard outside, r.axes.contains(where: { $0.name == Kernel.rootVariable(of: name, in: s) })
+    else { return nil }
+    return name
+  }
+
+  /// Whether root reduction `y` tiles like `b` (rule 4b): its axes renamed position by position to `b`'s (output
+  /// axes of equal extents, reduction axes of equal bounds), the same loops, splits and a load at the same indices.
+  static func tilesAlike(_ y: Definition, _ b: Definition, _ k: Kernel) -> Bool {
+    guard let ry = y.reduction, let rb = b.reduction, ry.scanAxis == nil, ry.axes.count == rb.axes.count,
+      y.axes.count == b.axes.count, zip(y.axes, b.axes).allSatisfy({ $0.extent == $1.extent })
+    else { return false }
+    var substitution: [String: Expr] = [:]
+    var names: [String: String] = [:]
+    for (a, c) in zip(y.axes.map(\.name) + ry.axes.map(\.name), b.axes.map(\.name) + rb.axes.map(\.name)) {
+      substitution[a] = .index(c)
+      names[a] = c
+    }
+    guard zip(ry.axes, rb.axes).allSatisfy({ a, c in
+      a.lowerBound.substituting(substitution) == c.lowerBound && a.upperBound.substituting(substitution) == c.upperBound
+    }) else { return false }
+    // A loop name is its variable's name and the split parts after it (`d.o`, `d.i`): renamed by its variable.
+    let ys = y.effectiveSchedule
+    let bs = b.effectiveSchedule
+    func renamed(_ loop: String) -> String? {
+      let root = Kernel.rootVariable(of: loop, in: ys)
+      guard let to = names[root], loop.hasPrefix(root) else { return nil }
+      return to + loop.dropFirst(root.count)
+    }
+    let loops = ys.loops.map { l in renamed(l.name).map { ScheduledLoop(name: $0, kind: l.kind) } }
+    let splits = ys.splits.map { s in
+      zip3(renamed(s.variable), renamed(s.outer), renamed(s.inner)).map { Split(variable: $0, outer: $1, inner: $2, factor: s.factor) }
+    }
+    guard loops == bs.loops.map({ Optional($0) }), Set(splits.compactMap { $0 }) == Set(bs.splits), !splits.contains(nil)
+    else { return false }
+    let theirs = Set(b.expressions.flatMap(\.loads).map { Load(tensor: $0.tensor, indices: $0.indices) })
+    return y.expressions.flatMap(\.loads).contains { l in
+      theirs.contains(Load(tensor: l.tensor, indices: l.indices.map { $0.substituting(substitution) }))
+    }
+  }
+
+  private static func zip3<A, B, C>(_ a: A?, _ b: B?, _ c: C?) -> (A, B, C)? {
+    guard let a, let b, let c else { return nil }
+    return (a, b, c)
   }
 
   /// Rule O's default case: `d` is, or reads, a sum over one constant axis longer than a program keeps whole in
@@ -612,7 +704,9 @@ extension DefaultSchedule {
     return 16
   }
 
-  static func scheduleRoot(_ name: String, _ k: inout Kernel, _ steps: inout [Transform], block: Int = gpuBlock) {
+  static func scheduleRoot(
+    _ name: String, _ k: inout Kernel, _ steps: inout [Transform], block: Int = gpuBlock, broadcastInnermost: Bool = false
+  ) {
     func attempt(_ t: Transform) -> Bool {
       guard let next = try? t.apply(to: k) else { return false }
       k = next
@@ -730,7 +824,14 @@ extension DefaultSchedule {
     // consecutive blocks, not the same block of consecutive rows: 1.04-1.22x on an H100,
     // bench/gpu/ab-call6-h100-2026-12-07/); y and z the next ones out. Where one of those would exceed grid.y/z's
     // 65535, the one with the most iterations takes grid.x instead.
-    let gridCandidates = Array(outer.suffix(3))
+    var gridCandidates = Array(outer.suffix(3))
+    // Sketch `broadcast-innermost`: the program axis along which a large operand is broadcast (read by programs
+    // that differ only along it: layer_norm3d's weight[f, i, j] by every batch element b) on grid.x, so that the
+    // programs reading the same tile of it run side by side and share one read from memory.
+    if broadcastInnermost, scheduled.reduction == nil, let a = broadcastAxis(of: scheduled, among: gridCandidates, k) {
+      gridCandidates.removeAll { $0 == a }
+      gridCandidates.append(a)
+    }
     let serialOuter = outer.filter { !gridCandidates.contains($0) }
     let gridLoops = gridCandidates.sorted { ext($0) > ext($1) }  // the nest's order; binding below
     let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
@@ -803,6 +904,27 @@ extension DefaultSchedule {
       elements = max(elements, e > gpuWholeReduction ? gpuReductionTile : nextPow2(e))
     }
     _ = attempt(.launch(tensor: name, warps: warps(forLaneElements: elements), stages: 2))
+  }
+
+  /// Sketch `broadcast-innermost`: the grid candidate loop whose variable some load of at least
+  /// `broadcastOperandElements` elements does not read while it reads another candidate's (an operand broadcast
+  /// along that program axis, of at least 2 iterations, and re-read by each of its programs), the one with the
+  /// largest such operand.
+  static let broadcastOperandElements = 1 << 20
+  static func broadcastAxis(of d: Definition, among candidates: [String], _ k: Kernel) -> String? {
+    let s = d.effectiveSchedule
+    let roots = Dictionary(candidates.map { (Kernel.rootVariable(of: $0, in: s), $0) }, uniquingKeysWith: { a, _ in a })
+    var best: (loop: String, elements: Int)?
+    for load in Set(d.expressions.flatMap(\.loads)) {
+      let read = Set(load.indices.flatMap { $0.indexNames })
+      let elements = read.reduce(1) { n, v in n.multipliedReportingOverflow(by: max(1, (try? k.maxExtent(v, in: d)) ?? 1)).partialValue }
+      guard elements >= broadcastOperandElements, !roots.keys.filter(read.contains).isEmpty else { continue }
+      for (root, loop) in roots
+      where !read.contains(root) && elements > (best?.elements ?? 0) && ((try? k.maxExtent(loop, in: d)) ?? 1) > 1 {
+        best = (loop, elements)
+      }
+    }
+    return best?.loop
   }
 
   /// How many programs a definition's grid loops launch.

@@ -56,6 +56,11 @@ import KevcIR
 ///   16 and 8 warps (the default before 2026-12-07c; named when the split was tf32x3's);
 /// - `separate-siblings`: sibling sums over rows too long to hold whole stay one kernel each (no `fuse_siblings`:
 ///   the default before rule O2);
+/// - `separate-row-passes`: root reductions streaming the same rows in the same tiles stay kernels of their own (no
+///   `compute_with` at the streamed loop: the default before rule 4b);
+/// - `broadcast-innermost`: an elementwise kernel reading an operand of at least 2^20 elements broadcast along one
+///   of its program axes (layer_norm3d's weight and bias, read again by each batch element) binds that axis to
+///   grid.x, so that the programs reading the same tile run side by side and share it in the cache;
 /// - `separate-column-partials`, `one-pass-columns`: rule 2c's column reductions over a row definition's rows stay
 ///   kernels of their own (the default before rule 2c), or share its pass over the rows whatever the cost model says;
 /// - `unstaged`: no rule 0b (2-byte convolutions read their operands as stored, rule 0 fusing the taps of those with
@@ -135,6 +140,12 @@ public struct GPUSketch: Sendable, Hashable {
   /// in the same pass over the rows (`compute_with` at the loop over each program's rows) where the cost model
   /// estimates the whole default faster so (`.byCost`, the default), always, or never (the two kernels apart).
   public var columnPartials = ColumnPartials.byCost
+  /// Rule 4b: root reductions streaming the same rows of an input in the same tiles share one loop
+  /// (`compute_with` at the streamed loop: each tile loaded once for both); false: a kernel each.
+  public var shareRowPasses = true
+  /// Rule 4 (a sketch): an elementwise kernel whose large operand is broadcast along one program axis binds that
+  /// axis to grid.x, so the programs re-reading a tile of it run side by side (`broadcastAxis`).
+  public var broadcastInnermost = false
   public enum ColumnPartials: Sendable, Hashable { case byCost, onePass, separate }
 
   public init(name: String) { self.name = name }
@@ -166,6 +177,9 @@ public struct GPUSketch: Sendable, Hashable {
     s.weightedSums = .twoPasses
     // Rule 0b was measured on Triton's modules only: the loop-level targets keep rule 0.
     s.channelsLastTaps = false
+    // Rule 4b's shared loop is a Triton kernel's: the loop-level targets run `compute_with` siblings one after the
+    // other (the same passes), so their default leaves them apart.
+    s.shareRowPasses = false
     return s
   }
 
@@ -228,6 +242,8 @@ public struct GPUSketch: Sendable, Hashable {
       with("two-pass-weights") { $0.weightedSums = .twoPasses }, with("one-pass-weights") { $0.weightedSums = .onePass },
       with("separate-column-partials") { $0.columnPartials = .separate },
       with("one-pass-columns") { $0.columnPartials = .onePass },
+      with("separate-row-passes") { $0.shareRowPasses = false },
+      with("broadcast-innermost") { $0.broadcastInnermost = true },
     ]
   }()
 }

@@ -672,6 +672,74 @@ import Testing
     #expect(!normalised.contains { $0.hasPrefix("fuse_siblings") })
   }
 
+  /// Rule 4b: a maximum and the online log-sum-exp beside it (rule O at rows of 65536), both streaming x's rows in
+  /// tiles of 2048 and both read by the output (so rule 3 keeps them kernels of their own), share one loop:
+  /// `compute_with(s, mx, d.o)`. Not taken: two rows of different inputs (nothing loaded in common), a variance
+  /// reading its mean (compute_with refuses: other programs write the mean), sketch `separate-row-passes`.
+  @Test func siblingRowPassesShareOneLoop() throws {
+    let logSoftmax = """
+      kernel @lsm(%x: f32[B, D]) -> (%y: f32[B, D]) {
+        dims B = 64, D = 65536
+        %mx: f32[b < B] = max<f32> [d in 0 .. $D] %x[b, d]
+        %s: f32[b < B] = sum<f32> [d in 0 .. $D] exp((%x[b, d] - %mx[b]))
+        %y: f32[b < B, d < D] = ((%x[b, d] - %mx[b]) - log(%s[b]))
+      }
+      """
+    let rows = [
+      "split(mx, d, 2048)", "bind(mx, b, grid.x)", "bind(mx, d.i, block.x)", "launch(mx, 8, 2)", "split(s, d, 2048)",
+      "bind(s, b, grid.x)", "bind(s, d.i, block.x)", "launch(s, 8, 2)", "split(y, d, 1024)", "bind(y, d.o, grid.x)",
+      "bind(y, b, grid.y)", "bind(y, d.i, block.x)", "launch(y, 4, 2)",
+    ]
+    #expect(try Self.trace(logSoftmax) == ["fuse_reductions(y)"] + rows + ["compute_with(s, mx, d.o)"])
+    #expect(try Self.trace(logSoftmax, sketch: Self.sketch("separate-row-passes")) == ["fuse_reductions(y)"] + rows)
+    let twoInputs = try Self.trace("""
+      kernel @two(%x: f32[B, D], %z: f32[B, D]) -> (%y: f32[B, D]) {
+        dims B = 64, D = 65536
+        %p: f32[b < B] = max<f32> [d in 0 .. $D] %x[b, d]
+        %q: f32[b < B] = max<f32> [e in 0 .. $D] %z[b, e]
+        %y: f32[b < B, d < D] = ((%x[b, d] - %p[b]) + (%z[b, d] - %q[b]))
+      }
+      """)
+    #expect(!twoInputs.contains { $0.hasPrefix("compute_with") })
+    let renamed = try Self.trace("""
+      kernel @two(%x: f32[B, D]) -> (%y: f32[B, D]) {
+        dims B = 64, D = 65536
+        %p: f32[b < B] = max<f32> [d in 0 .. $D] %x[b, d]
+        %q: f32[c < B] = min<f32> [e in 0 .. $D] %x[c, e]
+        %y: f32[b < B, d < D] = ((%x[b, d] - %p[b]) / (%p[b] - %q[b]))
+      }
+      """)
+    #expect(renamed.last == "compute_with(q, p, d.o)")
+    let variance = try Self.trace("""
+      kernel @var(%x: f32[B, D]) -> (%y: f32[B, D]) {
+        dims B = 64, D = 65536
+        %m: f32[b < B] = sum<f32> [d in 0 .. $D] %x[b, d]
+        %v: f32[b < B] = sum<f32> [d in 0 .. $D] ((%x[b, d] - %m[b]) * (%x[b, d] - %m[b]))
+        %y: f32[b < B, d < D] = ((%x[b, d] - %m[b]) * rsqrt(%v[b]))
+      }
+      """)
+    #expect(!variance.contains { $0.hasPrefix("compute_with") })
+  }
+
+  /// Sketch `broadcast-innermost`: an elementwise kernel reading `w[f, i, j]` (2^20 elements) at every batch element
+  /// `b` binds `b` to grid.x (the default: the row tiles `i.o`), so the programs sharing a tile of `w` run side by
+  /// side. An operand below 2^20 elements, or a program axis of one iteration, is not the pattern.
+  @Test func broadcastInnermostSketch() throws {
+    let scaled = """
+      kernel @ln(%x: f32[B, F, D1, D2], %w: f32[F, D1, D2]) -> (%y: f32[B, F, D1, D2]) {
+        dims B = 4, F = 16, D1 = 256, D2 = 256
+        %y: f32[b < B, f < F, i < D1, j < D2] = (%x[b, f, i, j] * %w[f, i, j])
+      }
+      """
+    let tail = ["bind(y, j, block.x)", "bind(y, i.i, block.y)", "launch(y, 4, 2)"]
+    let head = ["split(y, i, 4)", "reorder(y, [i.o, f, b, i.i, j])"]
+    #expect(try Self.trace(scaled) == head + ["bind(y, i.o, grid.x)", "bind(y, f, grid.y)", "bind(y, b, grid.z)"] + tail)
+    let sketch = try Self.sketch("broadcast-innermost")
+    #expect(try Self.trace(scaled, sketch: sketch) == head + ["bind(y, b, grid.x)", "bind(y, i.o, grid.y)", "bind(y, f, grid.z)"] + tail)
+    let small = scaled.replacingOccurrences(of: "F = 16", with: "F = 8")
+    #expect(try Self.trace(small, sketch: sketch) == Self.trace(small))
+  }
+
   /// Rule 2c: a column reduction over the rows a row definition writes (rmsnorm backward's `dw` beside `dx`) is
   /// partials by program (`rfactor(_r2, m, P)`, P two programs per multiprocessor, at least 4 rows each: 9 at 37
   /// rows) fused into `dx`'s loop over each program's rows (`compute_with(_r2.rf, dx, m.o)`): the row statistics
