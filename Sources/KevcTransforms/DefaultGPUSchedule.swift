@@ -41,6 +41,10 @@ import KevcIR
 ///    kernel of its own transposing 64 x 64 tiles; rule 4 puts its longest serial reduction loop innermost. Measured
 ///    on an H100 (bench/gpu/ab-h66-results): 1.15x to 1.92x on three conv1d shapes and a conv2d. Sketch `unstaged`:
 ///    not taken (rule 0 as before); the loop-level targets do not take it.
+/// 0c. (sketch `k-major` only, until measured) A contraction rule 4 puts on the matrix units with f32 operands reads
+///    each operand stored MN-major (its reduction dimensions not its last) from a K-major copy made by rule 0b's
+///    steps and transposing kernel (`kMajorAxes`, `stageLast`), unless the cost model puts the copy's kernel above
+///    `GPUSketch.kMajorCopyShare` of the contraction's (`costlyCopies`); 2-byte operands are read as stored.
 /// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
 ///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
