@@ -895,7 +895,8 @@ extension DefaultSchedule {
   /// Rules 0b and 0c: contraction `name` reads each operand whose dimensions indexed by `axes` (its channels, its
   /// reduction axes) are not its last from a copy stored with them last (`stage` at the innermost loop,
   /// `compute_root`, `layout`, the copy's loops in storage order), unless the copy is among `except`; an operand
-  /// read at several points whose such dimensions differ is read as stored.
+  /// read at several points whose such dimensions differ is read as stored, and dimensions of extent 1 do not count
+  /// (w[f, c, 1, 1] is stored with c last).
   /// Each copy is a kernel of its own that transposes in tiles: 64 x 64 blocks over the source's contiguous
   /// dimension and the copy's (Triton converts the loaded tile's layout to the stored one through shared memory,
   /// so both sides stay coalesced), program ids over the tiles and up to one more dimension, the rest serial.
@@ -923,7 +924,11 @@ extension DefaultSchedule {
     for load in d.body.loads where seen.insert(load.tensor).inserted {
       guard let channelDims = reductionDims(load) else { return [] }
       let rank = load.indices.count
-      guard !channelDims.isEmpty, channelDims != Array((rank - channelDims.count)..<rank) else { continue }
+      // Dimensions of one element (w[f, c, 1, 1]'s last two) take no part in the order.
+      let shape = k.tensorType(load.tensor)?.shape ?? []
+      let counted = (0..<rank).filter { $0 >= shape.count || shape[$0].evaluate(k.dimBindings) != 1 }
+      let countedChannels = channelDims.filter(counted.contains)
+      guard !countedChannels.isEmpty, countedChannels != Array(counted.suffix(countedChannels.count)) else { continue }
       let copy = "\(load.tensor).\(name)"
       guard !except.contains(copy),
         d.body.loads.allSatisfy({ $0.tensor != load.tensor || reductionDims($0) == channelDims })

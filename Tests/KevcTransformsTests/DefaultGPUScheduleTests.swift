@@ -347,7 +347,7 @@ import Testing
   }
 
   static func matmul(_ t: String = "f32", a: String, b: String, dims: String = "M = 2048, N = 2048, K = 2048") -> String {
-    let shapes = ["[k, m]": "[K, M]", "[m, k]": "[M, K]", "[k, n]": "[K, N]", "[n, k]": "[N, K]"]
+    let shapes = ["[k, m]": "[K, M]", "[m, k]": "[M, K]", "[k, n]": "[K, N]", "[n, k]": "[N, K]", "[n, k, 0]": "[N, K, 1]"]
     return """
       kernel @mm(%a: \(t)\(shapes[a] ?? a), %b: \(t)\(shapes[b] ?? b)) -> (%c: f32[M, N]) {
         dims \(dims)
@@ -360,8 +360,8 @@ import Testing
   /// dimension walked by an output axis) reads both from K-major copies (a as [m, k], b as [n, k]), each a kernel of
   /// rule 0b's transposing 64 x 64 tiles; the contraction keeps the default's tiles and tf32x3. At 512^3 the copies
   /// cost more than a tenth of the contraction by the cost model: nothing staged (`k-major-every` stages them).
-  /// Reading a[m, k] and b[n, k] (K-major both), or bf16 operands (the matrix units read 2-byte MN-major tiles as
-  /// stored), nothing is staged. Numeric check: python/tests/test_k_major_copies.py.
+  /// Reading a[m, k] and b[n, k] (K-major both; also b[n, k, 0] of a trailing extent 1), or bf16 operands (the matrix
+  /// units read 2-byte MN-major tiles as stored), nothing is staged. Numeric check: python/tests/test_k_major_copies.py.
   @Test func kMajorSketchStagesMNMajorF32Operands() throws {
     let kMajor = try Self.sketch("k-major")
     let steps = try Self.trace(Self.matmul(a: "[k, m]", b: "[k, n]"), sketch: kMajor)
@@ -379,6 +379,9 @@ import Testing
     #expect(try Self.trace(small, sketch: Self.sketch("k-major-every")).first == "stage(a, c, k, workspace)")
     let kMajorStored = Self.matmul(a: "[m, k]", b: "[n, k]")
     #expect(try Self.trace(kMajorStored, sketch: kMajor) == Self.trace(kMajorStored))
+    // A trailing dimension of extent 1 (a pointwise convolution's w[f, c, 1, 1]) does not make b MN-major.
+    let unitDimension = Self.matmul(a: "[m, k]", b: "[n, k, 0]")
+    #expect(try Self.trace(unitDimension, sketch: Self.sketch("k-major-every")) == Self.trace(unitDimension))
     let bf16 = Self.matmul("bf16", a: "[k, m]", b: "[k, n]")
     #expect(try Self.trace(bf16, sketch: Self.sketch("k-major-every")) == Self.trace(bf16))
     // The default does not stage (sketch only, until measured).
