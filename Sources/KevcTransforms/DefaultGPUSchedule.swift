@@ -892,8 +892,8 @@ extension DefaultSchedule {
     return costly
   }
 
-  /// Rules 0b and 0c: contraction `name` reads each operand whose dimensions indexed by `axes` (its channels, its
-  /// reduction axes) are not its last from a copy stored with them last (`stage` at the innermost loop,
+  /// Rules 0b and 0c: contraction `name` reads each operand whose dimensions indexed by `channels` (a convolution's
+  /// channel axes, a contraction's reduction axes) are not its last from a copy stored with them last (`stage` at the innermost loop,
   /// `compute_root`, `layout`, the copy's loops in storage order), unless the copy is among `except`; an operand
   /// read at several points whose such dimensions differ is read as stored, and dimensions of extent 1 do not count
   /// (w[f, c, 1, 1] is stored with c last).
@@ -903,11 +903,10 @@ extension DefaultSchedule {
   /// Nothing is staged when a step is refused. Returns the copies.
   @discardableResult
   static func stageLast(
-    _ axes: Set<String>, of name: String, except: Set<String> = [], _ k: inout Kernel, _ steps: inout [Transform]
+    _ channels: Set<String>, of name: String, except: Set<String> = [], _ k: inout Kernel, _ steps: inout [Transform]
   ) -> Set<String> {
     guard let d = k.definitions.first(where: { $0.name == name }), let innermost = d.effectiveSchedule.loops.last?.name
     else { return [] }
-    let channels = axes
     let analysis = RegionAnalysis(k)
     var trial = k
     var local: [Transform] = []
