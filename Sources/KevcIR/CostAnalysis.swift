@@ -531,6 +531,9 @@ public struct ScheduleCost: Sendable, Hashable {
   /// The most warps and pipeline stages of a kernel's launch (GPU; 0 when unset).
   public var warps: Double
   public var stages: Double
+  /// Seconds of each kernel, by the name of the root definition it computes (GPU sketch `k-major` weighs a staged
+  /// copy's kernel against its contraction's).
+  public var kernelSeconds: [String: Double] = [:]
 
   public init(
     seconds: Double, kernels: Int, bytes: Double, rereadBytes: Double, scratchBytes: Double, flops: Double,
@@ -939,6 +942,7 @@ public struct ScheduleCost: Sendable, Hashable {
       let memory = (moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)) / streams
       let t = max(memory, arithmetic / cores, latency) + forkJoin + (fusedIntoSibling ? 0 : machine.launchSeconds)
       total.seconds += t
+      total.kernelSeconds[d.name] = t
       total.kernels += fusedIntoSibling ? 0 : 1
       total.bytes += moved
       total.rereadBytes += reread

@@ -41,6 +41,10 @@ import KevcIR
 ///    kernel of its own transposing 64 x 64 tiles; rule 4 puts its longest serial reduction loop innermost. Measured
 ///    on an H100 (bench/gpu/ab-h66-results): 1.15x to 1.92x on three conv1d shapes and a conv2d. Sketch `unstaged`:
 ///    not taken (rule 0 as before); the loop-level targets do not take it.
+/// 0c. (sketch `k-major` only, until measured) A contraction rule 4 puts on the matrix units with f32 operands reads
+///    each operand stored MN-major (its reduction dimensions not its last) from a K-major copy made by rule 0b's
+///    steps and transposing kernel (`kMajorAxes`, `stageLast`), unless the cost model puts the copy's kernel above
+///    `GPUSketch.kMajorCopyShare` of the contraction's (`costlyCopies`); 2-byte operands are read as stored.
 /// 1. Inline elementwise intermediates read by at most two definitions when inlining recomputes nothing or little:
 ///    every read is pointwise at the consumer's leading axes, or indexes the producer's axes with distinct
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
@@ -169,6 +173,16 @@ extension DefaultSchedule {
       return cheaper(one, than: apart, kernel, capability)
     }
 
+    // 0c (decided here, applied with rule 0b): sketch `k-major` stages every MN-major f32 operand of a matrix-unit
+    // contraction, then leaves out the copies the cost model puts above `kMajorCopyShare` of their contraction.
+    if sketch.kMajorDots == .byCost {
+      var every = sketch
+      every.kMajorDots = .except([])
+      var chosen = sketch
+      chosen.kMajorDots = .except(costlyCopies(gpu(for: kernel, capability: capability, sketch: every), kernel, capability))
+      return gpu(for: kernel, capability: capability, sketch: chosen)
+    }
+
     // S. Triangular sums become scans wherever the rewrite is legal (O(N) instead of O(N^2)).
     for d in kernel.definitions where d.reduction != nil { attempt(.toScan(tensor: d.name)) }
 
@@ -205,12 +219,17 @@ extension DefaultSchedule {
     }
 
     // 0b. Convolutions that keep one dot per tap read their operands from channels-last copies (their transposing
-    // kernels scheduled here: rule 4 leaves them).
+    // kernels scheduled here: rule 4 leaves them). 0c. (sketch `k-major`) Other matrix-unit contractions of f32
+    // operands read their MN-major operands from K-major copies, made alike.
     var staged: Set<String> = []
     for d in kernel.definitions {
       let operandBytes = d.body.loads.compactMap { k.tensorType($0.tensor)?.dtype.byteSize }.max() ?? 4
-      guard sketch.stagesTaps(operandBytes: operandBytes) else { continue }
-      staged.formUnion(stageChannelsLast(d.name, &k, &steps))
+      if sketch.stagesTaps(operandBytes: operandBytes) {
+        staged.formUnion(stageChannelsLast(d.name, &k, &steps))
+      }
+      if case .except(let costly) = sketch.kMajorDots, let c = current(d.name), let axes = kMajorAxes(c, k, sketch) {
+        staged.formUnion(stageLast(axes, of: d.name, except: costly, &k, &steps))
+      }
     }
 
     // 1. Inline elementwise intermediates where that recomputes nothing or little.
@@ -941,36 +960,101 @@ extension DefaultSchedule {
   /// other shared axes' extents (what one `dot` per tap reduces over). Nil for other definitions.
   /// Rule 0b: a convolution that keeps one `dot` per tap (its shared channel and window axes still reduction axes
   /// of their own) reads each operand whose channel dimensions are not its last from a copy stored with them last
-  /// (`stage` at the innermost loop, `compute_root`, `layout`, the copy's loops in storage order): each tap's operand
-  /// tile is then contiguous along the channel block, its rows whole, so the shifted window and its bounds mask move
-  /// whole rows and the tile loads vectorise and pipeline.
-  /// Each copy is a kernel of its own that transposes in tiles: 64 x 64 blocks over the source's contiguous
-  /// dimension and the copy's (Triton converts the loaded tile's layout to the stored one through shared memory,
-  /// so both sides stay coalesced), program ids over the tiles and up to one more dimension, the rest serial.
-  /// Returns the copies.
+  /// (`stageLast` of its channel axes: the shared reduction axes that are not windows): each tap's operand tile is
+  /// then contiguous along the channel block, its rows whole, so the shifted window and its bounds mask move whole
+  /// rows and the tile loads vectorise and pipeline. Returns the copies.
   @discardableResult
   static func stageChannelsLast(_ name: String, _ k: inout Kernel, _ steps: inout [Transform]) -> Set<String> {
     guard let d = k.definitions.first(where: { $0.name == name }), let r = d.reduction,
-      let axes = windowedContractionAxes(d, k), let innermost = d.effectiveSchedule.loops.last?.name
+      let axes = windowedContractionAxes(d, k)
     else { return [] }
     let reductionAxes = Set(r.axes.map(\.name))
     guard axes.fused.allSatisfy(reductionAxes.contains) else { return [] }
-    let channels = Set(axes.fused.filter { !axes.windows.contains($0) })
+    return stageLast(Set(axes.fused.filter { !axes.windows.contains($0) }), of: name, &k, &steps)
+  }
+
+  /// Rule 0c (sketch `k-major`): the reduction axes of `d` when it is a contraction that rule 4 makes a `dot` on the
+  /// matrix units (not a window's: rule 0b's; not a matrix times a vector; the precision rule 4 would choose, or the
+  /// sketch's) with f32 operands, whose tf32-family passes (tf32, tf32x3, bf16x3, bf16) read f32 tiles that Triton's
+  /// matrix-unit dot wants K-major in shared memory (an MN-major tile goes through registers and shared memory once
+  /// more every reduction step). Operands of 2 bytes are read MN-major as stored by the matrix units: nil.
+  static func kMajorAxes(_ d: Definition, _ k: Kernel, _ sketch: GPUSketch) -> Set<String>? {
+    guard let r = d.reduction, r.op == .sum, windowedContractionAxes(d, k) == nil, !isMatrixVector(d, k),
+      let c = contractionAxes(d, k), [c.a, c.b].allSatisfy({ k.tensorType($0.tensor)?.dtype == .f32 }),
+      sketch.dotPrecision != nil || (!sketch.ieeeDots && tensorCoresPay(d, k, m: c.me, n: c.ne, k: c.ke)),
+      (try? Transform.dot(tensor: d.name).apply(to: k)) != nil
+    else { return nil }
+    return Set(r.axes.map(\.name))
+  }
+
+  /// Rule 0c's cost check: the copies of `trace` (applied to `kernel`) whose kernel the cost model estimates above
+  /// `GPUSketch.kMajorCopyShare` of the kernel that computes the contraction reading them.
+  static func costlyCopies(_ trace: Trace, _ kernel: Kernel, _ capability: GPUCapability) -> Set<String> {
+    guard let k = try? trace.apply(to: kernel) else { return [] }
+    let seconds = ScheduleCost.estimate(k, machine: .gpu(multiprocessors: capability.multiprocessors)).kernelSeconds
+    func root(_ name: String) -> String {
+      var at = name
+      var seen: Set<String> = []
+      while seen.insert(at).inserted, let d = k.definitions.first(where: { $0.name == at }),
+        case .computeAt(let c, _) = d.effectiveSchedule.placement
+      {
+        at = c
+      }
+      return at
+    }
+    var costly: Set<String> = []
+    for copy in k.definitions where kernel.tensorType(copy.name) == nil && copy.effectiveSchedule.placement == .root {
+      guard let own = seconds[copy.name],
+        let consumer = k.definitions.first(where: { $0.name != copy.name && $0.reads(copy.name) }),
+        copy.name.hasSuffix("." + consumer.name), kernel.tensorType(String(copy.name.dropLast(consumer.name.count + 1))) != nil,
+        let contraction = seconds[root(consumer.name)]
+      else { continue }
+      if own > GPUSketch.kMajorCopyShare * contraction { costly.insert(copy.name) }
+    }
+    return costly
+  }
+
+  /// Rules 0b and 0c: contraction `name` reads each operand whose dimensions indexed by `channels` (a convolution's
+  /// channel axes, a contraction's reduction axes) are not its last from a copy stored with them last (`stage` at the innermost loop,
+  /// `compute_root`, `layout`, the copy's loops in storage order), unless the copy is among `except`; an operand
+  /// read at several points whose such dimensions differ is read as stored, and dimensions of extent 1 do not count
+  /// (w[f, c, 1, 1] is stored with c last).
+  /// Each copy is a kernel of its own that transposes in tiles: 64 x 64 blocks over the source's contiguous
+  /// dimension and the copy's (Triton converts the loaded tile's layout to the stored one through shared memory,
+  /// so both sides stay coalesced), program ids over the tiles and up to one more dimension, the rest serial.
+  /// Nothing is staged when a step is refused. Returns the copies.
+  @discardableResult
+  static func stageLast(
+    _ channels: Set<String>, of name: String, except: Set<String> = [], _ k: inout Kernel, _ steps: inout [Transform]
+  ) -> Set<String> {
+    guard let d = k.definitions.first(where: { $0.name == name }), let innermost = d.effectiveSchedule.loops.last?.name
+    else { return [] }
     let analysis = RegionAnalysis(k)
     var trial = k
     var local: [Transform] = []
     var seen: Set<String> = []
     var copies: Set<String> = []
-    for load in d.body.loads where seen.insert(load.tensor).inserted {
-      var channelDims: [Int] = []
+    func reductionDims(_ load: Load) -> [Int]? {
+      var dims: [Int] = []
       for (i, index) in load.indices.enumerated() {
-        guard let terms = analysis.affineTerms(index) else { return [] }
-        if !channels.isDisjoint(with: terms.keys) { channelDims.append(i) }
+        guard let terms = analysis.affineTerms(index) else { return nil }
+        if !channels.isDisjoint(with: terms.keys) { dims.append(i) }
       }
+      return dims
+    }
+    for load in d.body.loads where seen.insert(load.tensor).inserted {
+      guard let channelDims = reductionDims(load) else { return [] }
       let rank = load.indices.count
-      guard !channelDims.isEmpty, channelDims != Array((rank - channelDims.count)..<rank) else { continue }
-      let order = (0..<rank).filter { !channelDims.contains($0) } + channelDims
+      // Dimensions of one element (w[f, c, 1, 1]'s last two) take no part in the order.
+      let shape = k.tensorType(load.tensor)?.shape ?? []
+      let counted = (0..<rank).filter { $0 >= shape.count || shape[$0].evaluate(k.dimBindings) != 1 }
+      let countedChannels = channelDims.filter(counted.contains)
+      guard !countedChannels.isEmpty, countedChannels != Array(counted.suffix(countedChannels.count)) else { continue }
       let copy = "\(load.tensor).\(name)"
+      guard !except.contains(copy),
+        d.body.loads.allSatisfy({ $0.tensor != load.tensor || reductionDims($0) == channelDims })
+      else { continue }
+      let order = (0..<rank).filter { !channelDims.contains($0) } + channelDims
       // The transposing tile: the source's contiguous dimension and the copy's, 64 each.
       let source = "d\(rank - 1)"
       let stored = "d\(order[rank - 1])"
@@ -1284,30 +1368,40 @@ extension DefaultSchedule {
     return own(av, bv) < 16 || own(bv, av) < 16
   }
 
-  /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false
-  /// (leaving the definition to `scheduleRoot`) when the operands do not have the contraction pattern.
-  static func scheduleContraction(
-    _ d: Definition, _ capability: GPUCapability, _ sketch: GPUSketch, _ k: inout Kernel, _ steps: inout [Transform]
-  ) -> Bool {
+  /// A contraction's operands (`a[...] * b[...]`, casts aside) and its tile axes with their extents: each operand's
+  /// innermost (last-indexed, contiguous in memory) output axis the other lacks (`m` of `a`, `n` of `b`) and their
+  /// first shared reduction axis `k`. Nil for other definitions.
+  static func contractionAxes(
+    _ d: Definition, _ k: Kernel
+  ) -> (a: Load, b: Load, m: String, n: String, k: String, me: Int, ne: Int, ke: Int)? {
     func strip(_ e: Expr) -> Expr {
       if case .cast(_, let i) = e { return strip(i) }
       return e
     }
     guard let r = d.reduction, case .binary(.mul, let a, let b) = strip(d.body), case .load(let la) = strip(a),
       case .load(let lb) = strip(b)
-    else { return false }
+    else { return nil }
     // Each operand's index variables in index order (affine indices: a convolution's `l + k - 1` names l and k).
     let affine = RegionAnalysis(k)
     func variables(_ l: Load) -> [String] { l.indices.flatMap { affine.quasiAffineVariables($0) ?? [] } }
     let av = variables(la)
     let bv = variables(lb)
     let axes = Set(d.axes.map(\.name))
-    // The tile axes: each operand's innermost (last-indexed, contiguous in memory) output axis the other lacks.
     guard let m = av.last(where: { axes.contains($0) && !bv.contains($0) }),
       let n = bv.last(where: { axes.contains($0) && !av.contains($0) }),
       let kk = r.axes.map(\.name).first(where: { av.contains($0) && bv.contains($0) }),
       let me = try? k.maxExtent(m, in: d), let ne = try? k.maxExtent(n, in: d), let ke = try? k.maxExtent(kk, in: d)
-    else { return false }
+    else { return nil }
+    return (la, lb, m, n, kk, me, ne, ke)
+  }
+
+  /// Output tiles over program ids, the three tiles as blocks, the reduction serial over tiles. Returns false
+  /// (leaving the definition to `scheduleRoot`) when the operands do not have the contraction pattern.
+  static func scheduleContraction(
+    _ d: Definition, _ capability: GPUCapability, _ sketch: GPUSketch, _ k: inout Kernel, _ steps: inout [Transform]
+  ) -> Bool {
+    guard d.reduction != nil, let c = contractionAxes(d, k) else { return false }
+    let (la, lb, m, n, kk, me, ne, ke) = c
     var local: [Transform] = []
     var trial = k
     func attempt(_ t: Transform) -> Bool {

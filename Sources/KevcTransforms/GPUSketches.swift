@@ -67,7 +67,13 @@ import KevcIR
 ///   few channels and at least 4 taps: the default before 2026-12-07's rule 0b); `fused-taps` and `per-tap` are
 ///   unstaged too;
 /// - `staged-wide`: rule 0b for every operand width: f32 convolutions too keep one dot per tap and read
-///   channels-last copies (not rule 0's fused taps).
+///   channels-last copies (not rule 0's fused taps);
+/// - `k-major`: rule 0c, `staged-wide` and more: every `dot` contraction rule 4 puts on the matrix units with f32
+///   operands (tf32, tf32x3, bf16x3, bf16 passes) reads each operand stored MN-major (its last dimension walked by an
+///   output axis, not by the reduction alone) from a copy with its reduction dimensions last (K-major), where the cost
+///   model puts the copy's kernel at no more than `kMajorCopyShare` of the contraction's; 2-byte operands are not
+///   staged (the matrix units read their MN-major tiles as stored); `k-major-every`: the same without the cost check
+///   (every such operand staged: what the A/B that calibrates `kMajorCopyShare` compares it with).
 public struct GPUSketch: Sendable, Hashable {
   public var name: String
   /// Rule 1: inline cheap elementwise intermediates.
@@ -117,6 +123,14 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule 0b for operands wider than 2 bytes too (sketch `staged-wide`): an f32 convolution keeps one dot per tap
   /// and reads channels-last copies instead of rule 0's fused taps or its operands as stored.
   public var channelsLastWideTaps = false
+  /// Rule 0c (sketch `k-major`): f32 operands of matrix-unit contractions stored MN-major read K-major copies:
+  /// `never`; `byCost` (every such operand whose copy the cost model estimates at no more than `kMajorCopyShare` of
+  /// its contraction's kernel); `except(copies)`, what `byCost` resolves to: every such operand but the copies named
+  /// (`tensor.consumer`, as `stage` names them).
+  public var kMajorDots = KMajorDots.never
+  public enum KMajorDots: Sendable, Hashable { case never, byCost, except(Set<String>) }
+  /// Rule 0c: the most a K-major copy's kernel may cost, as a share of its contraction's kernel (cost model seconds).
+  public static let kMajorCopyShare = 0.1
   /// Rule 4: the input precision of every f32 `dot` contraction (nil: rule 4's choice, `splitPrecision` for a
   /// compute-bound contraction whose tiles fit the matrix units, else f32 on the FMA units).
   public var dotPrecision: DotPrecision? = nil
@@ -237,6 +251,14 @@ public struct GPUSketch: Sendable, Hashable {
       with("deinterleaved") { $0.stridedCopies = true },
       with("unstaged") { $0.channelsLastTaps = false },
       with("staged-wide") { $0.channelsLastWideTaps = true },
+      with("k-major") {
+        $0.channelsLastWideTaps = true
+        $0.kMajorDots = .byCost
+      },
+      with("k-major-every") {
+        $0.channelsLastWideTaps = true
+        $0.kMajorDots = .except([])
+      },
       with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
       with("separate-siblings") { $0.fuseSiblings = false },
       with("two-pass-weights") { $0.weightedSums = .twoPasses }, with("one-pass-weights") { $0.weightedSums = .onePass },

@@ -346,6 +346,75 @@ import Testing
     #expect(try !Self.trace(Self.conv1d(channels: 512), sketch: Self.sketch("unstaged")).contains { $0.hasPrefix("stage") })
   }
 
+  static func matmul(_ t: String = "f32", a: String, b: String, dims: String = "M = 2048, N = 2048, K = 2048") -> String {
+    let shapes = ["[k, m]": "[K, M]", "[m, k]": "[M, K]", "[k, n]": "[K, N]", "[n, k]": "[N, K]", "[n, k, 0]": "[N, K, 1]"]
+    return """
+      kernel @mm(%a: \(t)\(shapes[a] ?? a), %b: \(t)\(shapes[b] ?? b)) -> (%c: f32[M, N]) {
+        dims \(dims)
+        %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (cast<f32>(%a\(a)) * cast<f32>(%b\(b)))
+      }
+      """
+  }
+
+  /// Rule 0c (sketch `k-major`): a 2048^3 f32 matmul reading a[k, m] and b[k, n] (both stored MN-major: their last
+  /// dimension walked by an output axis) reads both from K-major copies (a as [m, k], b as [n, k]), each a kernel of
+  /// rule 0b's transposing 64 x 64 tiles; the contraction keeps the default's tiles and tf32x3. At 512^3 the copies
+  /// cost more than a tenth of the contraction by the cost model: nothing staged (`k-major-every` stages them).
+  /// Reading a[m, k] and b[n, k] (K-major both; also b[n, k, 0] of a trailing extent 1), or bf16 operands (the matrix
+  /// units read 2-byte MN-major tiles as stored), nothing is staged. Numeric check: python/tests/test_k_major_copies.py.
+  @Test func kMajorSketchStagesMNMajorF32Operands() throws {
+    let kMajor = try Self.sketch("k-major")
+    let steps = try Self.trace(Self.matmul(a: "[k, m]", b: "[k, n]"), sketch: kMajor)
+    #expect(Array(steps.prefix(12)) == [
+      "stage(a, c, k, workspace)", "compute_root(a.c)", "layout(a.c, [1, 0])", "reorder(a.c, [d1, d0])",
+      "split(a.c, d0, 64)", "split(a.c, d1, 64)", "reorder(a.c, [d0.o, d1.o, d1.i, d0.i])", "bind(a.c, d0.o, grid.x)",
+      "bind(a.c, d1.o, grid.y)", "bind(a.c, d0.i, block.x)", "bind(a.c, d1.i, block.y)", "launch(a.c, 4, 2)",
+    ])
+    #expect(steps.contains("layout(b.c, [1, 0])") && steps.contains("launch(b.c, 4, 2)"))
+    let plain = try Self.trace(Self.matmul(a: "[k, m]", b: "[k, n]"))
+    #expect(Array(steps.drop { !$0.hasPrefix("dot(") }) == Array(plain.drop { !$0.hasPrefix("dot(") }))
+    #expect(plain.contains("precision(c, tf32x3)"))
+    let small = Self.matmul(a: "[k, m]", b: "[k, n]", dims: "M = 512, N = 512, K = 512")
+    #expect(try Self.trace(small, sketch: kMajor) == Self.trace(small))
+    #expect(try Self.trace(small, sketch: Self.sketch("k-major-every")).first == "stage(a, c, k, workspace)")
+    let kMajorStored = Self.matmul(a: "[m, k]", b: "[n, k]")
+    #expect(try Self.trace(kMajorStored, sketch: kMajor) == Self.trace(kMajorStored))
+    // A trailing dimension of extent 1 (a pointwise convolution's w[f, c, 1, 1]) does not make b MN-major.
+    let unitDimension = Self.matmul(a: "[m, k]", b: "[n, k, 0]")
+    #expect(try Self.trace(unitDimension, sketch: Self.sketch("k-major-every")) == Self.trace(unitDimension))
+    let bf16 = Self.matmul("bf16", a: "[k, m]", b: "[k, n]")
+    #expect(try Self.trace(bf16, sketch: Self.sketch("k-major-every")) == Self.trace(bf16))
+    // The default does not stage (sketch only, until measured).
+    #expect(!plain.contains { $0.hasPrefix("stage") })
+  }
+
+  /// Rule 0c on a batched matmul reading b[z, k, n]: the copy is [z, n, k] (the batch dimension stays first), its
+  /// tiles over n and k, the batch on grid.z; a[z, m, k] is K-major already. At the corpus's bench shape (128 batches
+  /// of 512 x 2048 x 1024) the copy of b, as large as b, costs more than a tenth of the contraction by the cost model:
+  /// `k-major` leaves it, `k-major-every` stages it.
+  @Test func kMajorSketchStagesABatchedOperand() throws {
+    func bmm(_ dims: String) -> String {
+      """
+      kernel @bmm(%a: f32[Z, M, K], %b: f32[Z, K, N]) -> (%c: f32[Z, M, N]) {
+        dims \(dims)
+        %c: f32[z < Z, m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[z, m, k] * %b[z, k, n])
+      }
+      """
+    }
+    let kMajor = try Self.sketch("k-major")
+    let steps = try Self.trace(bmm("Z = 4, M = 4096, K = 1024, N = 1024"), sketch: kMajor)
+    #expect(Array(steps.prefix(13)) == [
+      "stage(b, c, k, workspace)", "compute_root(b.c)", "layout(b.c, [0, 2, 1])", "reorder(b.c, [d0, d2, d1])",
+      "split(b.c, d1, 64)", "split(b.c, d2, 64)", "reorder(b.c, [d1.o, d2.o, d0, d2.i, d1.i])",
+      "bind(b.c, d1.o, grid.x)", "bind(b.c, d2.o, grid.y)", "bind(b.c, d0, grid.z)", "bind(b.c, d1.i, block.x)",
+      "bind(b.c, d2.i, block.y)", "launch(b.c, 4, 2)",
+    ])
+    #expect(!steps.contains { $0.hasPrefix("stage(a") })
+    let bench = bmm("Z = 128, M = 512, K = 1024, N = 2048")
+    #expect(try Self.trace(bench, sketch: kMajor) == Self.trace(bench))
+    #expect(try Self.trace(bench, sketch: Self.sketch("k-major-every")).first == "stage(b, c, k, workspace)")
+  }
+
   /// Rule 0 for f32 operands: a 3-tap conv1d over 64 channels fuses its taps (2 taps suffice for operands wider than
   /// 2 bytes); 128 channels keep one dot per tap; the bf16 one of the same shape keeps them too.
   @Test func f32ConvolutionsFuseThreeTaps() throws {

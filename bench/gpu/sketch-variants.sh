@@ -3,7 +3,10 @@
 # the GPU machine, one run: what a sketch would give before it becomes a default rule.
 #   bench/gpu/sketch-variants.sh prepare DIR KEVC "SPEC ..." "SKETCH ..."   (here: writes DIR/<spec>/<sketch>.json,
 #                                  `kevc opt SPEC --default-schedule triton --sketch S --shape BENCH --emit-trace-json`;
-#                                  a sketch whose trace equals the default's is left out)
+#                                  a sketch whose trace equals the default's is left out; with MATMUL_PRECISION=P
+#                                  set, under that accuracy contract: DIR/<spec>-P/, `--matmul-precision P` given to
+#                                  opt and written to each trace's <sketch>.args, which `run` here and
+#                                  `bench/gpu/module-ab.sh prepare` pass on)
 #   bench/gpu/sketch-variants.sh run DIR OUT_DIR [SECONDS]                 (there: `kevc run --target triton
 #                                  --schedule` per trace, the harness's protocol: poisoned outputs, float64
 #                                  reference, several distributions; then the timed calls; every trace twice, the
@@ -16,14 +19,20 @@ cd "$(dirname "$0")/../.."
 shape_of() { grep -m1 -oP '^\s*bench\s+\K.*' "$1" | sed 's/#.*//; s/ //g'; }
 if [ "$MODE" = prepare ]; then
   KEVC=$(realpath "${3:?KEVC}")
+  CONTRACT=(); SUFFIX=""
+  [ -n "${MATMUL_PRECISION:-}" ] && { CONTRACT=(--matmul-precision "$MATMUL_PRECISION"); SUFFIX="-$MATMUL_PRECISION"; }
   for spec in ${4:?SPECS}; do
-    name=$(basename "$spec" .kev); mkdir -p "$DIR/$name"; shape=$(shape_of "$spec")
+    name=$(basename "$spec" .kev)$SUFFIX; mkdir -p "$DIR/$name"; shape=$(shape_of "$spec")
     echo "$spec" > "$DIR/$name/spec"; echo "$shape" > "$DIR/$name/shape"
-    "$KEVC" opt "$spec" --default-schedule triton --shape "$shape" --emit-trace-json -o "$DIR/$name/default.json"
+    "$KEVC" opt "$spec" --default-schedule triton --shape "$shape" "${CONTRACT[@]}" --emit-trace-json -o "$DIR/$name/default.json"
     for s in ${5:?SKETCHES}; do
-      "$KEVC" opt "$spec" --default-schedule triton --sketch "$s" --shape "$shape" --emit-trace-json -o "$DIR/$name/$s.json"
+      "$KEVC" opt "$spec" --default-schedule triton --sketch "$s" --shape "$shape" "${CONTRACT[@]}" --emit-trace-json \
+        -o "$DIR/$name/$s.json"
       cmp -s "$DIR/$name/default.json" "$DIR/$name/$s.json" && rm "$DIR/$name/$s.json"
     done
+    if [ -n "$SUFFIX" ]; then
+      for t in "$DIR/$name"/*.json; do echo "${CONTRACT[*]}" > "${t%.json}.args"; done
+    fi
     ls "$DIR/$name"
   done
   exit 0
@@ -33,8 +42,11 @@ mkdir -p "$OUT"; OUT=$(realpath "$OUT"); DIR=$(realpath "$DIR")
 . bench/gpu/kevc-binary.sh
 START=$(date +%s)
 one() {  # spec shape trace -> "ms|verdict"
-  local log t
-  log=$(timeout 170 "$KEVC" run "$1" --target triton --shape "$2" --trials 1 --repeats 3 --gpu-timeout 150 --schedule "$3" 2>&1)
+  local log t args
+  args=$(cat "${3%.json}.args" 2>/dev/null)
+  # shellcheck disable=SC2086  # the .args file holds separate words
+  log=$(timeout 170 "$KEVC" run "$1" --target triton --shape "$2" --trials 1 --repeats 3 --gpu-timeout 150 --schedule "$3" \
+    $args 2>&1)
   { echo "== $3"; echo "$log" | tail -4; } >> "$OUT/variants.txt"
   t=$(echo "$log" | grep -oP 'time per call: \K[0-9.]+ [mu]?s' | tail -1 | awk '{ v=$1; if ($2=="us") v/=1000; else if ($2=="s") v*=1000; printf "%.4g", v }')
   echo "${t:--}|$(echo "$log" | tail -1 | cut -c1-60)"
