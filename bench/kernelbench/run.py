@@ -435,6 +435,13 @@ def gpu_main(args):
     # No search or baseline runs past --hard-stop seconds from the start (default: --deadline + 60).
     hard_stop = args.hard_stop if args.hard_stop is not None else args.deadline + 60
 
+    card = card_memory(args.dry_run)
+
+    def search_memory(op):
+        share = int(card * args.memory_fraction / max(1, args.parallel))
+        need = footprint_estimate(os.path.join(refs, "%s.ref.py" % op))
+        return max(1 << 30, min(max(share, need), int(card * 0.9)))
+
     def search(op):
         left = args.deadline - (time.time() - start)
         if left < args.search_seconds + 30:
@@ -447,10 +454,10 @@ def gpu_main(args):
                "--seed", "1", "--jobs", str(args.jobs), "--harness-server", socket_path,
                "--matmul-precision", contracts[op]["contract"],
                # The searches share one card (and the baselines beside them): each admits its evaluations within
-               # its share of --memory-fraction of it, not the whole card each (an evaluation larger than the
-               # share runs alone in its search, its reference in slices).
-               "--device-memory", str(max(1024, int(card_memory(args.dry_run) * args.memory_fraction
-                                                    / max(1, args.parallel)) >> 20))]
+               # its share of --memory-fraction of it, not the whole card each; never less than one evaluation's
+               # estimate (inputs, snapshots, outputs and their float64 reference: the harness slices the
+               # reference to fit the budget, and the rest cannot be sliced), at most 90% of the card.
+               "--device-memory", str(search_memory(op) >> 20)]
         t0 = time.time()
         with open(os.path.join(out, "search", op + ".log"), "w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
