@@ -1024,6 +1024,28 @@ extension DefaultSchedule {
   /// so both sides stay coalesced), program ids over the tiles and up to one more dimension, the rest serial.
   /// Nothing is staged when a step is refused. Returns the copies.
   @discardableResult
+  /// How operand `load` of a contraction lays out the reduction axes `axes`: `dims`, the dimensions its indices walk
+  /// with them (affine terms); `acrossLast`, whether those are not its innermost dimensions in memory (its storage
+  /// order: a staged copy's `layout`; dimensions of one element, `w[f, c, 1, 1]`'s last two, not counted): the
+  /// operand is MN-major, each reduction step's tile is strided along the reduction. Nil where an index is not
+  /// affine (a fused axis's `/` and `%`).
+  static func operandLayout(
+    _ load: Load, _ axes: Set<String>, _ k: Kernel, _ analysis: RegionAnalysis
+  ) -> (dims: [Int], acrossLast: Bool)? {
+    var dims: [Int] = []
+    for (i, index) in load.indices.enumerated() {
+      guard let terms = analysis.affineTerms(index) else { return nil }
+      if !axes.isDisjoint(with: terms.keys) { dims.append(i) }
+    }
+    let rank = load.indices.count
+    let shape = k.tensorType(load.tensor)?.shape ?? []
+    let stored = k.definitions.first { $0.name == load.tensor }?.effectiveSchedule.storage.permutation
+    let order = stored.flatMap { $0.count == rank ? $0 : nil } ?? Array(0..<rank)
+    let counted = order.filter { $0 >= shape.count || shape[$0].evaluate(k.dimBindings) != 1 }
+    let countedDims = Set(dims).intersection(counted)
+    return (dims, !countedDims.isEmpty && countedDims != Set(counted.suffix(countedDims.count)))
+  }
+
   static func stageLast(
     _ channels: Set<String>, of name: String, except: Set<String> = [], _ k: inout Kernel, _ steps: inout [Transform]
   ) -> Set<String> {
@@ -1034,22 +1056,12 @@ extension DefaultSchedule {
     var local: [Transform] = []
     var seen: Set<String> = []
     var copies: Set<String> = []
-    func reductionDims(_ load: Load) -> [Int]? {
-      var dims: [Int] = []
-      for (i, index) in load.indices.enumerated() {
-        guard let terms = analysis.affineTerms(index) else { return nil }
-        if !channels.isDisjoint(with: terms.keys) { dims.append(i) }
-      }
-      return dims
-    }
+    func reductionDims(_ load: Load) -> [Int]? { operandLayout(load, channels, k, analysis)?.dims }
     for load in d.body.loads where seen.insert(load.tensor).inserted {
-      guard let channelDims = reductionDims(load) else { return [] }
+      guard let layout = operandLayout(load, channels, k, analysis) else { return [] }
+      let channelDims = layout.dims
       let rank = load.indices.count
-      // Dimensions of one element (w[f, c, 1, 1]'s last two) take no part in the order.
-      let shape = k.tensorType(load.tensor)?.shape ?? []
-      let counted = (0..<rank).filter { $0 >= shape.count || shape[$0].evaluate(k.dimBindings) != 1 }
-      let countedChannels = channelDims.filter(counted.contains)
-      guard !countedChannels.isEmpty, countedChannels != Array(counted.suffix(countedChannels.count)) else { continue }
+      guard layout.acrossLast else { continue }
       let copy = "\(load.tensor).\(name)"
       guard !except.contains(copy),
         d.body.loads.allSatisfy({ $0.tensor != load.tensor || reductionDims($0) == channelDims })
@@ -1420,6 +1432,7 @@ extension DefaultSchedule {
     let precision =
       sketch.dotPrecision
       ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke)
+        && !(sketch.splitPrecision == nil && splitsAcrossLayout(d, k, chosen))
         ? (chosen == .bf16x3 && errorAmplifiedDownstream(of: d.name, in: k) ? .tf32x3 : chosen)
         : nil)
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
@@ -1555,6 +1568,28 @@ extension DefaultSchedule {
   /// with the 128x128 tiles cut to 128x64 were slower where the tiles were 128x128 (conv1d_standard 0.93x,
   /// conv2d_relu_bias_add 0.82x, matmul_transposed_b 0.85x), so 128x128 tiles keep their steps of 32.
   public static let splitDotStep = 16
+
+  /// Rule 4d: a plain f32 contraction (not a window's, no fused axis) whose precision would split its operands in
+  /// registers (`tf32x3`, `bf16x3`: the `highest` contract's) and that reads an operand MN-major (`operandLayout`:
+  /// the reduction not along its last dimension) stays on the FMA units (`input_precision="ieee"`): the split
+  /// parts go back to shared memory transposed for the matrix units every reduction step. Measured on an H100
+  /// (bench/kernelbench/results-h100-2026-12-07b-search: sketch `ieee` against this default, same search):
+  /// matmul_transposed_a 1.42x, matmul_3d_tensor_matrix 1.28x, matmul_batched 1.25x, matmul_upper_triangular
+  /// 1.26x; K-major ones (matmul_transposed_b, the nn.Linear GEMMs) at 1.6-1.8x torch.compile keep tf32x3.
+  /// Only reductions of at least `splitAcrossLayoutMinimumReduction` (the measured ones are 1024-8192 long; a
+  /// pointwise convolution's 64 channels, memory-bound at 63% of its floor with tf32x3, is not measured).
+  /// Sketch `k-major` (rule 0c) stages such operands K-major instead, after which this rule no longer applies.
+  static func splitsAcrossLayout(_ d: Definition, _ k: Kernel, _ precision: DotPrecision) -> Bool {
+    guard precision.splitsOperands, let r = d.reduction, windowedContractionAxes(d, k) == nil,
+      let c = contractionAxes(d, k), c.ke >= splitAcrossLayoutMinimumReduction
+    else { return false }
+    let axes = Set(r.axes.map(\.name))
+    let analysis = RegionAnalysis(k)
+    return [c.a, c.b].contains { operandLayout($0, axes, k, analysis)?.acrossLast == true }
+  }
+
+  /// Rule 4d's shortest reduction (its first reduction axis's extent).
+  public static let splitAcrossLayoutMinimumReduction = 256
 
   /// Whether f32 operands of contraction `d` belong on the tensor cores (three passes of split operands): the contraction is
   /// compute-bound on the FMA units by the cost model (`WorkloadCost.isComputeBound`: arithmetic intensity above

@@ -166,15 +166,48 @@ import Testing
     ])
   }
 
+  /// Rule 4d: under `highest`, a long f32 contraction reading an operand MN-major (the reduction not along its last
+  /// dimension: b[k, n], a[k, m], a batched b[z, k, n]) stays on the FMA units instead of tf32x3's split passes,
+  /// exactly sketch `ieee`'s trace (measured 1.25-1.42x over tf32x3 on four corpus matmuls on an H100,
+  /// bench/kernelbench/results-h100-2026-12-07b-search); K-major operands keep tf32x3; under `high` one tf32 pass
+  /// splits nothing and keeps the matrix units; a short reduction (64) keeps tf32x3; sketch `k-major` stages the
+  /// operand K-major and keeps tf32x3.
+  @Test func mnMajorF32OperandsStayOffTheSplitPasses() throws {
+    func spec(_ a: String, _ b: String, k: Int = 1024) -> String {
+      let aShape = a == "%a[m, k]" ? "[M, K]" : "[K, M]"
+      let bShape = b == "%b[n, k]" ? "[N, K]" : "[K, N]"
+      return """
+        kernel @mm(%a: f32\(aShape), %b: f32\(bShape)) -> (%c: f32[M, N]) {
+          dims M = 1024, K = \(k), N = 1024
+          %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (\(a) * \(b))
+        }
+        """
+    }
+    func precision(_ s: String, sketch: GPUSketch = .default) throws -> String? {
+      try Self.trace(s, sketch: sketch).first { $0.hasPrefix("precision(") }
+    }
+    #expect(try precision(spec("%a[m, k]", "%b[n, k]")) == "precision(c, tf32x3)")
+    for mnMajor in [spec("%a[m, k]", "%b[k, n]"), spec("%a[k, m]", "%b[n, k]"), spec("%a[k, m]", "%b[k, n]")] {
+      #expect(try precision(mnMajor) == nil)
+      #expect(try Self.trace(mnMajor) == Self.trace(mnMajor, sketch: Self.sketch("ieee")))
+      #expect(try precision(Self.under(.high, mnMajor)) == "precision(c, tf32)")
+      let staged = try Self.trace(mnMajor, sketch: Self.sketch("k-major-every"))
+      #expect(staged.contains("precision(c, tf32x3)"), "\(staged)")
+    }
+    #expect(try precision(spec("%a[m, k]", "%b[k, n]", k: 64)) == "precision(c, tf32x3)")
+  }
+
   /// Rule 4: dot tiles follow the operands. bf16 4096^3: 128x128x64, 3 stages, 8 warps; f32 1024^3: 64x64x32
   /// (128x128 would leave 64 programs for 304 CUs); 40x24 by 24x1000: the whole 40 rows and 24-deep reduction
   /// in one tile, 64 columns (16 programs).
   @Test func contractionTilesFollowTheOperands() throws {
+    // f32 operands K-major (b read as b[n, k]): rule 4d keeps an MN-major f32 operand off the split passes (below).
     func mm(_ dtype: String, _ m: Int, _ k: Int, _ n: Int) throws -> [String] {
-      try Self.trace("""
-        kernel @mm(%a: \(dtype)[M, K], %b: \(dtype)[K, N]) -> (%c: f32[M, N]) {
+      let b = dtype == "f32" ? ("[N, K]", "%b[n, k]") : ("[K, N]", "%b[k, n]")
+      return try Self.trace("""
+        kernel @mm(%a: \(dtype)[M, K], %b: \(dtype)\(b.0)) -> (%c: f32[M, N]) {
           dims M = \(m), K = \(k), N = \(n)
-          %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (cast<f32>(%a[m, k]) * cast<f32>(%b[k, n]))
+          %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (cast<f32>(%a[m, k]) * cast<f32>(\(b.1)))
         }
         """)
     }
@@ -229,9 +262,9 @@ import Testing
   @Test func splitPrecisionFollowsWhatTheResultDoesWithTheError() throws {
     func precision(_ epilogue: String, _ extra: String = "", sketch: String = "split-bf16x3") throws -> String? {
       let trace = try Self.trace("""
-        kernel @mm(%a: f32[M, K], %b: f32[K, N], %s: f32[N]) -> (%y: f32[M, N])\(sketch == "default" ? "" : " matmul_precision(high)") {
+        kernel @mm(%a: f32[M, K], %b: f32[N, K], %s: f32[N]) -> (%y: f32[M, N])\(sketch == "default" ? "" : " matmul_precision(high)") {
           dims M = 1024, K = 1024, N = 1024
-          %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[k, n])
+          %c: f32[m < M, n < N] = sum<f32> [k in 0 .. $K] (%a[m, k] * %b[n, k])
           \(extra)
           %y: f32[m < M, n < N] = \(epilogue)
         }
@@ -371,9 +404,13 @@ import Testing
       "bind(a.c, d1.o, grid.y)", "bind(a.c, d0.i, block.x)", "bind(a.c, d1.i, block.y)", "launch(a.c, 4, 2)",
     ])
     #expect(steps.contains("layout(b.c, [1, 0])") && steps.contains("launch(b.c, 4, 2)"))
+    // The default keeps MN-major operands off the split passes (rule 4d: the FMA units); staged K-major, the
+    // contraction is the K-major one's, tf32x3 on the matrix units.
     let plain = try Self.trace(Self.matmul(a: "[k, m]", b: "[k, n]"))
-    #expect(Array(steps.drop { !$0.hasPrefix("dot(") }) == Array(plain.drop { !$0.hasPrefix("dot(") }))
-    #expect(plain.contains("precision(c, tf32x3)"))
+    #expect(!plain.contains { $0.hasPrefix("precision(") })
+    let stored = try Self.trace(Self.matmul(a: "[m, k]", b: "[n, k]"))
+    #expect(Array(steps.drop { !$0.hasPrefix("dot(") }) == Array(stored.drop { !$0.hasPrefix("dot(") }))
+    #expect(stored.contains("precision(c, tf32x3)"))
     let small = Self.matmul(a: "[k, m]", b: "[k, n]", dims: "M = 512, N = 512, K = 512")
     #expect(try Self.trace(small, sketch: kMajor) == Self.trace(small))
     #expect(try Self.trace(small, sketch: Self.sketch("k-major-every")).first == "stage(a, c, k, workspace)")
@@ -552,7 +589,9 @@ import Testing
     // f32 operands, compute-bound: tf32x3 on the tensor cores with the matrix units' tiles (128 bytes of each
     // operand row per reduction step: 32 f32), wide-tiles up to 256 along the contiguous output. Sketch ieee keeps
     // the FMA units, where the default stops at 64x64x32; sketch split-bf16x3 takes three bf16 passes.
+    // (b K-major: an MN-major f32 operand stays off the split passes, rule 4d.)
     let f32 = mm.replacingOccurrences(of: "bf16", with: "f32").replacingOccurrences(of: "cast<f32>", with: "")
+      .replacingOccurrences(of: "%b: f32[K, N]", with: "%b: f32[N, K]").replacingOccurrences(of: "%b[k, n]", with: "%b[n, k]")
     #expect(Array(try Self.trace(f32).prefix(5)) == ["dot(c)", "precision(c, tf32x3)", "split(c, m, 128)", "split(c, n, 128)", "split(c, k, 32)"])
     #expect(try Self.trace(f32).last == "launch(c, 8, 3)")
     #expect(Array(try Self.trace(Self.under(.high, f32), sketch: Self.sketch("split-bf16x3")).prefix(3)) == ["dot(c)", "precision(c, bf16x3)", "split(c, m, 128)"])
