@@ -6,7 +6,8 @@ import KevcBasic
 /// permutations, GPU dimensions are bound at most once, a precision only marks a `dot`, a program order
 /// (group, persistent) is in range and only on a kernel's root definition, `compute_with` names an earlier
 /// root definition, a scan's loops can carry its accumulator (Scan.swift), and an order-sensitive reduction
-/// (argmax/argmin) visits its domain in ascending order (ReductionOrder.swift, `kevc.ir.reduction-order`).
+/// (argmax/argmin) visits its domain in ascending order (ReductionOrder.swift, `kevc.ir.reduction-order`), and a
+/// producer computed inside a parallel loop is not stored in workspace (one buffer all threads would write).
 public enum ScheduleVerifier {
   public static func verify(_ kernel: Kernel) -> [Diagnostic] {
     var out: [Diagnostic] = []
@@ -69,6 +70,12 @@ public enum ScheduleVerifier {
         } else {
           error(d, "computed at unknown definition '\(consumer)'")
         }
+        if s.storage.scope == .workspace, let (c, l) = enclosingParallelLoop(of: d, in: kernel) {
+          error(
+            d,
+            "computed inside parallel loop '\(c).\(l)' and stored in workspace, one buffer every thread writes at once "
+              + "(a race: its accumulations interleave); store it local (per thread), or compute it at the root")
+        }
       }
       if let p = s.storage.permutation, p.sorted() != Array(0..<d.axes.count) {
         error(d, "layout is not a permutation of its \(d.axes.count) dimensions")
@@ -101,5 +108,24 @@ public enum ScheduleVerifier {
       }
     }
     return out
+  }
+
+  /// The first parallel loop (CPU threads) around a definition computed at a consumer: a loop of that consumer at
+  /// or outside the one it is computed at, or, the consumer itself computed at another, around that one in turn.
+  static func enclosingParallelLoop(of d: Definition, in kernel: Kernel) -> (String, String)? {
+    var current = d
+    var seen: Set<String> = [d.name]
+    while case .computeAt(let consumer, let loop) = current.effectiveSchedule.placement,
+      let c = kernel.definitions.first(where: { $0.name == consumer }), seen.insert(consumer).inserted
+    {
+      let loops = c.effectiveSchedule.loops
+      if let at = loops.firstIndex(where: { $0.name == loop }),
+        let p = loops[...at].first(where: { $0.kind == .parallel })
+      {
+        return (consumer, p.name)
+      }
+      current = c
+    }
+    return nil
   }
 }

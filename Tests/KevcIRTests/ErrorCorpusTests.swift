@@ -12,11 +12,13 @@ import Testing
     #expect(Self.corpus.count >= 10)
   }
 
-  /// The diagnostics of parsing and verifying `source`, without the file name.
+  /// The diagnostics of parsing and verifying `source` (the IR verifier, then the schedule verifier, as `kevc opt
+  /// -x ir` runs them), without the file name.
   static func diagnostics(_ source: SourceFile) -> [String] {
     let found: [Diagnostic]
     do {
-      found = Verifier.verify(try IRParser.parse(source))
+      let kernel = try IRParser.parse(source)
+      found = Verifier.verify(kernel) + ScheduleVerifier.verify(kernel)
     } catch {
       found = error.diagnostics
     }

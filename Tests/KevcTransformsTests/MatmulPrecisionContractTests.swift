@@ -78,10 +78,14 @@ import Testing
   }
 
   /// Rule 4 per contract on a compute-bound f32 matmul: highest three tf32 passes, high one tf32 pass, medium one
-  /// bf16 pass, with the same tiles here (64x64: 256 output tiles against the portable GPU's multiprocessors).
+  /// bf16 pass, with the same tiles here (64x64: 256 output tiles against the portable GPU's multiprocessors). Its b
+  /// is read K-major (b[n, k]): an MN-major f32 operand stays off `highest`'s split passes (rule 4d,
+  /// DefaultGPUScheduleTests.mnMajorF32OperandsStayOffTheSplitPasses).
   @Test func rule4TakesTheContractsFastestPrecisionOnAMatmul() throws {
+    let kMajor = Self.matmul.replacingOccurrences(of: "%b: f32[K, N]", with: "%b: f32[N, K]")
+      .replacingOccurrences(of: "%b[k, n]", with: "%b[n, k]")
     func trace(_ c: MatmulPrecision) throws -> [String] {
-      try DefaultGPUScheduleTests.trace(DefaultGPUScheduleTests.under(c, Self.matmul))
+      try DefaultGPUScheduleTests.trace(DefaultGPUScheduleTests.under(c, kMajor))
     }
     let highestT = try trace(.highest)
     #expect(highestT == [
