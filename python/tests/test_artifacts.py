@@ -24,6 +24,16 @@ def kevc():
 
 
 
+def passes_under_interpreter(spec, trace, shape):
+    """`kevc run SPEC --target triton --schedule TRACE --shape SHAPE` under Triton's interpreter on the CPU: the
+    harness's checks against the float64 reference (poisoned outputs, several distributions); asserts PASS."""
+    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
+    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", shape,
+                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+
+
 def bench_shape(spec):
     """A spec's `bench` dims as a --shape argument (`N=8,C=64,...`)."""
     import re

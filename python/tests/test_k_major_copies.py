@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("triton")
 pytest.importorskip("torch")
 
-from test_artifacts import ROOT, bench_shape, kevc  # noqa: E402  (the built kevc, or a skip)
+from test_artifacts import ROOT, bench_shape, kevc, passes_under_interpreter  # noqa: E402  (the built kevc, or a skip)
 
 # spec, sketch, small shape, the copies' layouts (one per staged operand)
 CASES = [
@@ -33,11 +33,7 @@ def test_k_major_copies_match_the_reference_under_the_interpreter(tmp_path, name
                     bench_shape(spec), "--emit-trace-json", "-o", str(trace)], check=True)
     steps = json.loads(trace.read_text())["steps"]
     assert [s["layout"]["permutation"] for s in steps if "layout" in s] == layouts
-    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
-    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", small,
-                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
-                         timeout=900)
-    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+    passes_under_interpreter(spec, trace, small)
 
 
 def test_k_major_operands_already_k_major_are_not_staged(tmp_path):

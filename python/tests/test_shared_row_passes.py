@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("triton")
 pytest.importorskip("torch")
 
-from test_artifacts import ROOT, kevc  # noqa: E402  (the built kevc, or a skip)
+from test_artifacts import ROOT, kevc, passes_under_interpreter  # noqa: E402  (the built kevc, or a skip)
 
 SPEC = os.path.join(ROOT, "specs", "kernelbench", "log_softmax.kev")
 BENCH = "B=4096,D=393216"
@@ -54,11 +54,7 @@ def test_bench_default_streams_the_rows_once(tmp_path):
 @pytest.mark.parametrize("small", ["B=5,D=37", "B=3,D=4099"])
 def test_bench_default_matches_the_reference_under_the_interpreter(tmp_path, small):
     trace = bench_trace(tmp_path)
-    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
-    run = subprocess.run([kevc(), "run", SPEC, "--target", "triton", "--iterations", "0", "--shape", small,
-                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
-                         timeout=900)
-    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+    passes_under_interpreter(SPEC, trace, small)
 
 
 def test_broadcast_innermost_sketch_matches_the_reference_under_the_interpreter(tmp_path):
@@ -71,8 +67,4 @@ def test_broadcast_innermost_sketch_matches_the_reference_under_the_interpreter(
                     "--sketch", "broadcast-innermost", "--emit-trace-json", "-o", str(trace)], check=True)
     steps = json.loads(trace.read_text())["steps"]
     assert {"bind": {"tensor": "y", "loop": "b", "dimension": "grid.x"}} in steps
-    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
-    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", "B=3,F=5,D1=7,D2=9",
-                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
-                         timeout=900)
-    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+    passes_under_interpreter(spec, trace, "B=3,F=5,D1=7,D2=9")

@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("triton")
 pytest.importorskip("torch")
 
-from test_artifacts import ROOT, kevc  # noqa: E402  (the built kevc, or a skip)
+from test_artifacts import ROOT, kevc, passes_under_interpreter  # noqa: E402  (the built kevc, or a skip)
 
 SPEC = os.path.join(ROOT, "specs", "kernelbench", "cosine_similarity_loss.kev")
 BENCH = "B=16384,D=16384"
@@ -42,11 +42,7 @@ def test_bench_default_matches_the_reference_under_the_interpreter(tmp_path, sma
     trace = tmp_path / "default.json"
     subprocess.run([kevc(), "opt", SPEC, "--default-schedule", "triton", "--shape", BENCH, "--emit-trace-json",
                     "-o", str(trace)], check=True)
-    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
-    run = subprocess.run([kevc(), "run", SPEC, "--target", "triton", "--iterations", "0", "--shape", small,
-                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
-                         timeout=900)
-    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+    passes_under_interpreter(SPEC, trace, small)
 
 
 def test_triplet_distances_over_long_rows_match_the_reference(tmp_path):
@@ -59,8 +55,4 @@ def test_triplet_distances_over_long_rows_match_the_reference(tmp_path):
                     "--emit-trace-json", "-o", str(trace)], check=True)
     steps = json.loads(trace.read_text())["steps"]
     assert {"fuseSiblings": {"tensor": "_r2"}} in steps
-    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
-    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", "B=3,D=2053",
-                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
-                         timeout=900)
-    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+    passes_under_interpreter(spec, trace, "B=3,D=2053")

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("triton")
 pytest.importorskip("torch")
 
-from test_artifacts import ROOT, bench_shape, kevc  # noqa: E402  (the built kevc, or a skip)
+from test_artifacts import ROOT, bench_shape, kevc, passes_under_interpreter  # noqa: E402  (the built kevc, or a skip)
 
 # (problem, small shape, the dot's reduction step at the bench shape): 128 filters keep 128x128 tiles and steps of
 # 32; the transposed convolutions' 64 filters make 128x64 tiles, steps of 16.
@@ -37,11 +37,7 @@ def test_split_dot_tiles_match_the_reference_under_the_interpreter(tmp_path, nam
     assert any("split" in s and s["split"]["tensor"] == dot and s["split"]["factor"] == step for s in steps)
     # The dot's launch, or its epilogue's when the dot is computed inside its reader's programs (rule 3b).
     assert [s["launch"]["warps"] for s in steps if "launch" in s] == [8]
-    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
-    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", small,
-                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
-                         timeout=900)
-    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+    passes_under_interpreter(spec, trace, small)
 
 
 # A split dot whose operands are read at bare variables (a matrix product) keeps the matrix units' steps of 32 and
@@ -56,8 +52,4 @@ def test_plain_split_dot_keeps_steps_of_32_and_matches_the_reference(tmp_path):
     dot = next(s["precision"]["tensor"] for s in steps if "precision" in s)
     assert any("split" in s and s["split"]["tensor"] == dot and s["split"]["factor"] == 32 for s in steps)
     assert [s["launch"]["warps"] for s in steps if "launch" in s and s["launch"]["tensor"] == dot] == [4]
-    env = dict(os.environ, TRITON_INTERPRET="1", KEVC_GPU_DEVICE="cpu")
-    run = subprocess.run([kevc(), "run", spec, "--target", "triton", "--iterations", "0", "--shape", "B=5,I=70,H=150",
-                          "--schedule", str(trace), "--gpu-timeout", "800"], env=env, capture_output=True, text=True,
-                         timeout=900)
-    assert run.returncode == 0 and run.stdout.strip().splitlines()[-1] == "PASS", (run.stdout + run.stderr)[-3000:]
+    passes_under_interpreter(spec, trace, "B=5,I=70,H=150")
