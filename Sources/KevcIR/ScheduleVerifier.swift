@@ -110,8 +110,9 @@ public enum ScheduleVerifier {
     return out
   }
 
-  /// The first parallel loop (CPU threads) around a definition computed at a consumer: a loop of that consumer at
-  /// or outside the one it is computed at, or, the consumer itself computed at another, around that one in turn.
+  /// The first parallel loop around a definition computed at a consumer (CPU threads, or a GPU dimension: the
+  /// loop-level GPU targets keep workspace in one device buffer too): a loop of that consumer at or outside the one
+  /// it is computed at, or, the consumer itself computed at another, around that one in turn.
   static func enclosingParallelLoop(of d: Definition, in kernel: Kernel) -> (String, String)? {
     var current = d
     var seen: Set<String> = [d.name]
@@ -120,7 +121,10 @@ public enum ScheduleVerifier {
     {
       let loops = c.effectiveSchedule.loops
       if let at = loops.firstIndex(where: { $0.name == loop }),
-        let p = loops[...at].first(where: { $0.kind == .parallel })
+        let p = loops[...at].first(where: { l in
+          if case .gpu = l.kind { return true }
+          return l.kind == .parallel
+        })
       {
         return (consumer, p.name)
       }
