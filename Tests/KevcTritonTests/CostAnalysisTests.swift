@@ -238,8 +238,9 @@ import Testing
   /// default's tf32x3 tiles, 128x64x16, re-read the operands enough that tf32 and bf16 would be memory-bound alike)
   /// and its dot's precision replaced by `precision`.
   static func matmul(_ precision: DotPrecision?) throws -> (unscheduled: Kernel, scheduled: Kernel) {
+    // Operands K-major (C = A B^T): an MN-major f32 operand stays on the FMA units' tiles (rule 4d).
     let k = try TritonTestSupport.bound(
-      TritonTestSupport.inRepository("specs/matmul.kev"), ["M": 4096, "N": 4096, "K": 4096])
+      TritonTestSupport.inRepository("specs/kernelbench/matmul_transposed_b.kev"), ["M": 4096, "N": 4096, "K": 4096])
     guard let large = GPUSketch.all.first(where: { $0.name == "tf32x3-large-tiles" }) else {
       Issue.record("no sketch tf32x3-large-tiles")
       return (k, k)
