@@ -30,7 +30,12 @@ import KevcBasic
 /// (programs over the machine's resident slots) and the largest `dot` tile (m x n x k elements per program). Its
 /// time is the largest of DRAM bytes over bandwidth (plus re-reads at three times that rate), flops over peak
 /// (`dot` tiles at the matrix units' rate) and the programs' latency (waves of programs over the multiprocessors
-/// or cores, each streaming its elements through its threads or vector lanes), plus a launch; kernels add up. On a
+/// or cores, each streaming its elements through its threads or vector lanes), plus a launch; kernels add up. A
+/// `dot` kernel on a GPU (issue 15) also sees its tile and launch through the machine's facts: its programs per
+/// multiprocessor are at most what shared memory holds of its pipeline (`Machine.dotSharedMemory`), its matrix
+/// units' time is that of the busiest multiprocessor's tiles (wave quantisation; `persistent(P)` uses P of them)
+/// and at most what the shared memory feeds its warps' tiles (`sharedBandwidth`), and its memory time grows when
+/// its stages x k step keep less than DRAM's latency-bandwidth product in flight (`memoryLatency`). On a
 /// CPU the peaks are shared by the cores the parallel loops use, and each entry of a parallel loop adds the thread
 /// pool's fork and join (`Machine.forkJoinSeconds`).
 public struct WorkloadCost: Sendable, Hashable {
