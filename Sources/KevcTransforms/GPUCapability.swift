@@ -94,6 +94,17 @@ public struct GPUCapability: Sendable, Hashable {
     ScheduleCost.Machine.dotSharedMemory(m: m, n: n, k: k, stages: stages, operandBytes: operandBytes, warpSize: warpSize)
   }
 
+  /// The cost model's machine for this GPU (`ScheduleCost.estimate`): its multiprocessors, the shared memory one
+  /// program may use as what its multiprocessor's resident programs divide, and its warp size (for a `common` record,
+  /// the least memory and the widest warp: what every member allows); the rates stay the model's H100-class ones
+  /// (only ratios rank).
+  public var costMachine: ScheduleCost.Machine {
+    var m = ScheduleCost.Machine.gpu(multiprocessors: multiprocessors)
+    m.sharedMemoryPerMultiprocessor = Double(sharedMemoryPerBlock)
+    m.warpSize = warpSize
+    return m
+  }
+
   /// Whether a dot of these tiles fits every member target's shared memory.
   public func fitsDot(m: Int, n: Int, k: Int, stages: Int, operandBytes: Int) -> Bool {
     members.allSatisfy {
