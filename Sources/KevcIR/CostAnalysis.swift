@@ -30,7 +30,12 @@ import KevcBasic
 /// (programs over the machine's resident slots) and the largest `dot` tile (m x n x k elements per program). Its
 /// time is the largest of DRAM bytes over bandwidth (plus re-reads at three times that rate), flops over peak
 /// (`dot` tiles at the matrix units' rate) and the programs' latency (waves of programs over the multiprocessors
-/// or cores, each streaming its elements through its threads or vector lanes), plus a launch; kernels add up. On a
+/// or cores, each streaming its elements through its threads or vector lanes), plus a launch; kernels add up. A
+/// `dot` kernel on a GPU (issue 15) also sees its tile and launch through the machine's facts: its programs per
+/// multiprocessor are at most what shared memory holds of its pipeline (`Machine.dotSharedMemory`), its matrix
+/// units' time is that of the busiest multiprocessor's tiles (wave quantisation; `persistent(P)` uses P of them)
+/// and at most what the shared memory feeds its warps' tiles (`sharedBandwidth`), and its memory time grows when
+/// its stages x k step keep less than DRAM's latency-bandwidth product in flight (`memoryLatency`). On a
 /// CPU the peaks are shared by the cores the parallel loops use, and each entry of a parallel loop adds the thread
 /// pool's fork and join (`Machine.forkJoinSeconds`).
 public struct WorkloadCost: Sendable, Hashable {
@@ -587,6 +592,20 @@ public struct ScheduleCost: Sendable, Hashable {
     public var defaultThreads = 128
     /// Resident programs per multiprocessor are `residentWarps / warps` (1 program per core on a CPU).
     public var residentWarps = 64
+    /// The `dot` facts (issue 15; GPU only). Shared memory the resident programs of one multiprocessor divide, in
+    /// bytes: `GPUCapability.sharedMemoryPerBlock` of an H100 (227 KiB a block of the SM's 228 KiB).
+    public var sharedMemoryPerMultiprocessor = 227 * 1024.0
+    /// Threads of a warp (`GPUCapability.warpSize`): Triton's shared-memory layout of a dot depends on it
+    /// (`dotSharedMemory`).
+    public var warpSize = 32
+    /// Bytes per second the shared memory of every multiprocessor serves together: 128 bytes a clock per SM (32
+    /// banks of 4 bytes, the CUDA programming guide's shared-memory bank model), at an H100's 1.755 GHz boost
+    /// clock, times its 132 SMs. A dot's warps read their operand fragments from it.
+    public var sharedBandwidth = 128 * 1.755e9 * 132
+    /// Seconds from issuing a DRAM load to its data (an H100's HBM3: about 500 ns under load in published pointer-
+    /// chasing measurements, more than its idle ~480 ns). Little's law: to run at `bandwidth` each multiprocessor
+    /// must keep `memoryLatency x bandwidth / multiprocessors` bytes in flight.
+    public var memoryLatency = 5.0e-7
     /// A CPU thread pool's fork and join, paid once per entry of a parallel loop (0 on a GPU: its launch is the
     /// kernel's). `cpuForkJoinSeconds` on a CPU.
     public var forkJoinSeconds = 0.0
@@ -630,6 +649,17 @@ public struct ScheduleCost: Sendable, Hashable {
       var m = Machine()
       m.multiprocessors = multiprocessors
       return m
+    }
+
+    /// Shared memory Triton 3.6 allocates for a `tl.dot` loop, an upper bound fitted to `--check-aot`'s
+    /// `metadata.shared`: with 32-thread warps (CUDA) the larger of the operand tiles ([m, k] and [k, n] elements
+    /// of `operandBytes` each) in `stages - 1` buffers and the f32 accumulator tile (its epilogue layout conversion
+    /// goes through shared memory: 64 KiB for 128x128); with 64-thread wavefronts (HIP) one buffer of both operand
+    /// tiles per stage past the first, no accumulator. The one formula: `GPUCapability.dotSharedMemory` (the
+    /// default schedule's and the audit's) and the estimate's programs per multiprocessor read it.
+    public static func dotSharedMemory(m: Int, n: Int, k: Int, stages: Int, operandBytes: Int, warpSize: Int) -> Int {
+      let pipeline = max(1, stages - 1) * (m * k + k * n) * operandBytes
+      return warpSize == 32 ? max(pipeline, m * n * 4) : pipeline
     }
 
     /// The peaks of the roofline floor: the memory bandwidth (behind the caches, on a CPU) and the matrix units'
@@ -694,6 +724,17 @@ public struct ScheduleCost: Sendable, Hashable {
       return machine.contractionFlops(precision: q.effectiveSchedule.dotPrecision, operandBytes: widest)
     }
     func isLane(_ l: ScheduledLoop) -> Bool { l.kind.isLaneLoop }
+    // A dot's tile from its block loops (block.y = m, block.x = n, block.z = the k step:
+    // DefaultGPUSchedule.scheduleContraction), each the next power of two, at the extents one run covers.
+    func tileOf(_ q: Definition, extents: [String: Double]) -> DotTile? {
+      var byDim: [GPUDimension: Double] = [:]
+      for l in q.effectiveSchedule.loops {
+        if case .gpu(let g) = l.kind { byDim[g, default: 1] *= pow2(extents[l.name] ?? ext(l.name, q)) }
+      }
+      guard let m = byDim[.blockY], let n = byDim[.blockX] else { return nil }
+      let widest = Set(q.body.loads.map(\.tensor)).compactMap { k.tensorType($0)?.dtype.byteSize }.max() ?? 4
+      return DotTile(m: m, n: n, k: byDim[.blockZ] ?? 1, operandBytes: Double(widest), rate: contractionRate(q))
+    }
     var total = ScheduleCost(
       seconds: 0, kernels: 0, bytes: 0, rereadBytes: 0, scratchBytes: 0, flops: 0, minPrograms: .infinity,
       minLanes: .infinity, occupancy: 1, dotTile: 0, warps: 0, stages: 0)
@@ -753,6 +794,8 @@ public struct ScheduleCost: Sendable, Hashable {
       var insideOps = 0.0
       var insideDotOps = 0.0
       var insideDotSeconds = 0.0
+      // The m x n x k-step tile of the kernel's `dot` (its own, or one computed inside) and its operands' bytes.
+      var dotTileShape: DotTile?
       var scratch = 0.0
       var insideResults = 0.0
       // Runs of each definition of the kernel (the root: 1) and the extent its outer loops cover of each axis.
@@ -863,6 +906,7 @@ public struct ScheduleCost: Sendable, Hashable {
         let ops = Double(WorkloadCost.floatOps(p.body, kernel: k, definition: p) + WorkloadCost.combineOps(p, kernel: k))
         // A contraction inside (a tl.dot tile) runs at the matrix units' rate, outside the threads' latency.
         if p.effectiveSchedule.isDot {
+          dotTileShape = dotTileShape ?? tileOf(p, extents: pExtents)
           insideDotOps += perProgram * w * ops
           insideDotSeconds += perProgram * w * ops / contractionRate(p)
           total.dotTile = max(total.dotTile, w)
@@ -918,7 +962,47 @@ public struct ScheduleCost: Sendable, Hashable {
       for p in inside where p.effectiveSchedule.isDot {
         reread += operandRereads(p.body.loads)
       }
-      let perSM = machine.residentWarps == 1 ? 1 : max(1, floor(Double(machine.residentWarps) / max(1, warps)))
+      if isDot { dotTileShape = tileOf(d, extents: [:]) }
+      var perSM = machine.residentWarps == 1 ? 1 : max(1, floor(Double(machine.residentWarps) / max(1, warps)))
+      // A dot kernel (issue 15; GPU): what its launch's warps and stages and its tile's k step do, from the
+      // machine's facts (no constant fitted to a measurement).
+      var dotFactor = 1.0
+      var memoryFactor = 1.0
+      let dotStages = Double(d.effectiveSchedule.launch?.stages ?? 3)  // Triton's default num_stages on CUDA
+      if let tile = dotTileShape, machine.residentWarps > 1 {
+        // (a) Programs per multiprocessor: also as many as its shared memory holds of the dot's pipeline buffers
+        // (`dotSharedMemory`, Triton's own allocation): a 128x128x64 bf16 tile of 3 stages takes 64 KiB, 3 per
+        // H100 SM, not the 8 that 8 warps of 64 would allow.
+        let shared = Double(
+          Machine.dotSharedMemory(
+            m: Int(tile.m), n: Int(tile.n), k: Int(tile.k), stages: Int(dotStages), operandBytes: Int(tile.operandBytes),
+            warpSize: machine.warpSize))
+        perSM = max(1, min(perSM, floor(machine.sharedMemoryPerMultiprocessor / max(1, shared))))
+        // (b) Wave quantisation: the block scheduler starts a program on a multiprocessor as soon as one there
+        // ends, and the programs resident on one share its matrix units, so the dot takes as long as the busiest
+        // multiprocessor's tiles, ceil(programs / SMs) of them (ceil(programs / P) on P < SMs of `persistent(P)`),
+        // against `programs / SMs` spread evenly: 1024 tiles of 128x128 on 132 SMs x1.03, 64 tiles x2.06 (64 SMs
+        // idle), persistent(66) x2 of the same grid on all 132. (Waves of every resident slot in lockstep, the
+        // coarser model, ranked the replayed searches worse: docs/search.md.)
+        let sms = Double(machine.multiprocessors)
+        let busy = min(sms, Double(d.effectiveSchedule.persistentPrograms ?? Int.max))
+        dotFactor *= ceil(programs / busy) * sms / max(1, programs)
+        // The programs each multiprocessor holds at once: its slots, or its share of the grid when that is less.
+        let perWave = min(perSM, ceil(min(programs, busy * perSM) / sms))
+        // (c) Warps against the tile: each warp multiplies its share of the tile, m x n / warps elements, taken
+        // square (s x s), reading s x k elements of each operand from shared memory per k step for 2 s^2 k flops:
+        // s / operandBytes flops per shared byte. Below `rate / sharedBandwidth` of them the shared memory, not the
+        // matrix units, bounds the dot: 32 warps on a 128x128 bf16 tile (s = 22.6) run at 0.67 of the rate, 8 warps
+        // (s = 45) at the full rate.
+        let s = (tile.m * tile.n / max(1, warps)).squareRoot()
+        dotFactor *= max(1, tile.rate / (machine.sharedBandwidth * s / tile.operandBytes))
+        // (d) The k step's pipeline (Little's law): a multiprocessor keeps `stages - 1` k steps of both operand
+        // tiles in flight per program (the prefetched buffers: `dotSharedMemory`); DRAM runs at `bandwidth` only
+        // with `memoryLatency x bandwidth / SMs` bytes in flight per SM (11 KiB on an H100), else at the fraction
+        // in flight. A 128x128x64 bf16 tile of 3 stages keeps 64 KiB in flight; 32x32x16 of 2 stages, 2 KiB.
+        let inFlight = perWave * max(1, dotStages - 1) * (tile.m * tile.k + tile.k * tile.n) * tile.operandBytes
+        memoryFactor = max(1, machine.memoryLatency * machine.bandwidth / sms / max(1, inFlight))
+      }
       let slots = Double(machine.multiprocessors) * perSM
       let waves = ceil(programs / slots)
       // The programs' time: the longest chain of serial steps per wave, or the elements over the machine's rate.
@@ -927,7 +1011,7 @@ public struct ScheduleCost: Sendable, Hashable {
       // A tl.dot program runs at the matrix units' rate, not one element per thread.
       let latency = isDot ? 0 : max(chain, throughput)
       let dotRate = isDot ? contractionRate(d) : machine.peakFlops
-      let arithmetic = flops / dotRate + programs * insideDotSeconds + foldDotSeconds
+      let arithmetic = (isDot ? dotFactor : 1) * flops / dotRate + dotFactor * programs * insideDotSeconds + foldDotSeconds
       // A CPU (one program per core): the peaks are all the cores', reached only by as many cores as the parallel
       // loops give programs (a serial definition computes on one core; memory serves one core's stream at most
       // `streamCores` times slower than all of them), and each entry of the outermost parallel loop (once per
@@ -939,7 +1023,7 @@ public struct ScheduleCost: Sendable, Hashable {
         let entries = d.effectiveSchedule.loops.prefix(first).filter { !isLane($0) }.reduce(1.0) { $0 * ext($1.name, d) }
         forkJoin = entries * machine.forkJoinSeconds
       }
-      let memory = (moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)) / streams
+      let memory = memoryFactor * (moved / machine.bandwidth + reread / (3 * machine.bandwidth) + scratch / (6 * machine.bandwidth)) / streams
       let t = max(memory, arithmetic / cores, latency) + forkJoin + (fusedIntoSibling ? 0 : machine.launchSeconds)
       total.seconds += t
       total.kernelSeconds[d.name] = t
@@ -958,6 +1042,17 @@ public struct ScheduleCost: Sendable, Hashable {
     if total.minLanes == .infinity { total.minLanes = 1 }
     return total
   }
+}
+
+/// A `dot`'s tile as the estimate sees it: m x n outputs per program, its k step, its widest operand's bytes, its
+/// rate.
+struct DotTile {
+  var m: Double
+  var n: Double
+  var k: Double
+  var operandBytes: Double
+  /// Flops per second of its matrix units at its precision (`Machine.contractionFlops`).
+  var rate: Double
 }
 
 extension LoopKind {

@@ -158,6 +158,9 @@ public struct CostModelReplay: Sendable {
   /// Spearman's rho against the measured times, over the measurements after the first `minimumSamples`.
   public var analytic: Double?
   public var fitted: Double?
+  /// The analytic estimate's rho over every measurement (it learns nothing from them, so none need be held back):
+  /// the one figure for a search of fewer than `minimumSamples + 3` measurements.
+  public var analyticAll: Double?
   /// Each measurement: candidate id, measured seconds, the analytic estimate.
   public var points: [(candidate: Int, measured: Double, cost: ScheduleCost)] = []
 }
@@ -190,7 +193,7 @@ extension TuningDatabase {
         out.append(
           CostModelReplay(
             workload: w.specName, target: target.key, measured: measured.count, analytic: r.analytic, fitted: r.fitted,
-            points: points))
+            analyticAll: spearman(measured.map(\.cost.seconds), measured.map(\.seconds)), points: points))
       }
     }
     return out
@@ -202,8 +205,12 @@ extension TuningDatabase {
   public func costModelReplayText(verbose: Bool = false) throws -> String {
     let rows = try costModelReplay()
     func f(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-" }
-    var lines = ["| workload | target | measured | analytic rho | fitted rho (online) |", "|---|---|---|---|---|"]
-    for r in rows { lines.append("| \(r.workload) | \(r.target) | \(r.measured) | \(f(r.analytic)) | \(f(r.fitted)) |") }
+    var lines = [
+      "| workload | target | measured | analytic rho | fitted rho (online) | analytic rho (all) |", "|---|---|---|---|---|---|",
+    ]
+    for r in rows {
+      lines.append("| \(r.workload) | \(r.target) | \(r.measured) | \(f(r.analytic)) | \(f(r.fitted)) | \(f(r.analyticAll)) |")
+    }
     if verbose {
       for r in rows {
         lines.append("\(r.workload) on \(r.target):")
@@ -222,6 +229,10 @@ extension TuningDatabase {
       let a = both.reduce(0) { $0 + ($1.analytic ?? 0) } / Double(both.count)
       let b = both.reduce(0) { $0 + ($1.fitted ?? 0) } / Double(both.count)
       lines.append("mean over \(both.count) workloads: analytic \(f(a)), fitted \(f(b))")
+    }
+    let all = rows.compactMap(\.analyticAll)
+    if !all.isEmpty {
+      lines.append("analytic over every measurement, mean over \(all.count) workloads: \(f(all.reduce(0, +) / Double(all.count)))")
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -991,7 +991,7 @@ extension DefaultSchedule {
   /// `GPUSketch.kMajorCopyShare` of the kernel that computes the contraction reading them.
   static func costlyCopies(_ trace: Trace, _ kernel: Kernel, _ capability: GPUCapability) -> Set<String> {
     guard let k = try? trace.apply(to: kernel) else { return [] }
-    let seconds = ScheduleCost.estimate(k, machine: .gpu(multiprocessors: capability.multiprocessors)).kernelSeconds
+    let seconds = ScheduleCost.estimate(k, machine: capability.costMachine).kernelSeconds
     func root(_ name: String) -> String {
       var at = name
       var seen: Set<String> = []
@@ -1119,7 +1119,7 @@ extension DefaultSchedule {
     let first = gpu(for: kernel, capability: capability, sketch: candidate)
     let second = gpu(for: kernel, capability: capability, sketch: fallback)
     guard first != second, let k1 = try? first.apply(to: kernel), let k2 = try? second.apply(to: kernel) else { return second }
-    let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
+    let machine = capability.costMachine
     return ScheduleCost.estimate(k1, machine: machine).seconds < ScheduleCost.estimate(k2, machine: machine).seconds
       ? first : second
   }

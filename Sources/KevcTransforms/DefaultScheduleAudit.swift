@@ -195,7 +195,7 @@ public struct ScheduleAudit: Sendable, Hashable {
       }
     }
     self.flags = flags
-    let machine = ScheduleCost.Machine.gpu(multiprocessors: capability.multiprocessors)
+    let machine = capability.costMachine
     let floor = WorkloadCost(k).floorSeconds(machine.floorPeaks)
     let estimate = ScheduleCost.estimate(k, machine: machine).seconds
     floorFraction = estimate > 0 ? min(1, floor / estimate) : 0

@@ -1,3 +1,5 @@
+import KevcIR
+
 /// What the default GPU schedule knows of the machines a block-level (Triton) kernel runs on: multiprocessors to
 /// fill, shared memory per program, registers, and Triton's limit on one tensor. A Triton module is compiled for
 /// every target (`--check-aot cuda:90,hip:gfx942`), so the default schedule reasons with `portable`, what every
@@ -87,9 +89,20 @@ public struct GPUCapability: Sendable, Hashable {
   /// `operandBytes` each) in `stages - 1` buffers and the f32 accumulator tile (its epilogue layout conversion
   /// goes through shared memory: 64 KiB for 128x128); on HIP one buffer of both operand tiles per stage past the
   /// first, no accumulator.
+  /// (`ScheduleCost.Machine.dotSharedMemory`, the one formula, which the cost estimate reads too.)
   public func dotSharedMemory(m: Int, n: Int, k: Int, stages: Int, operandBytes: Int) -> Int {
-    let pipeline = max(1, stages - 1) * (m * k + k * n) * operandBytes
-    return warpSize == 32 ? max(pipeline, m * n * 4) : pipeline
+    ScheduleCost.Machine.dotSharedMemory(m: m, n: n, k: k, stages: stages, operandBytes: operandBytes, warpSize: warpSize)
+  }
+
+  /// The cost model's machine for this GPU (`ScheduleCost.estimate`): its multiprocessors, the shared memory one
+  /// program may use as what its multiprocessor's resident programs divide, and its warp size (for a `common` record,
+  /// the least memory and the widest warp: what every member allows); the rates stay the model's H100-class ones
+  /// (only ratios rank).
+  public var costMachine: ScheduleCost.Machine {
+    var m = ScheduleCost.Machine.gpu(multiprocessors: multiprocessors)
+    m.sharedMemoryPerMultiprocessor = Double(sharedMemoryPerBlock)
+    m.warpSize = warpSize
+    return m
   }
 
   /// Whether a dot of these tiles fits every member target's shared memory.
