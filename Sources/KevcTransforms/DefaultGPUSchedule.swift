@@ -110,6 +110,9 @@ import KevcIR
 ///    4096, else 16) and 2 stages (a contraction: 8 warps for 128x128 tiles, and from 64x128 for FMA-unit and
 ///    bf16x3/tf32x3 dots, 4 from 32x64, else 2).
 /// 5. Producers computed inside a consumer reduce over their largest constant reduction axis as a block.
+/// 4d. (in 4) Under `highest`, a plain f32 contraction (reduction of at least 256) reading an operand MN-major
+///    (`operandLayout`) stays on the FMA units instead of tf32x3's split passes (`splitsAcrossLayout`; measured
+///    1.25-1.42x on four corpus matmuls on an H100).
 /// 4b. (after 4) Sibling row passes: two root reductions that stream the same rows of an input in the same tiles (a
 ///    log-softmax's maximum and rule O's online log-sum-exp beside it) share one loop (`compute_with` at the streamed
 ///    loop, `streamSiblingsTogether`): each tile is loaded once for both. Triton only (sketch `separate-row-passes`:
@@ -1014,16 +1017,6 @@ extension DefaultSchedule {
     return costly
   }
 
-  /// Rules 0b and 0c: contraction `name` reads each operand whose dimensions indexed by `channels` (a convolution's
-  /// channel axes, a contraction's reduction axes) are not its last from a copy stored with them last (`stage` at the innermost loop,
-  /// `compute_root`, `layout`, the copy's loops in storage order), unless the copy is among `except`; an operand
-  /// read at several points whose such dimensions differ is read as stored, and dimensions of extent 1 do not count
-  /// (w[f, c, 1, 1] is stored with c last).
-  /// Each copy is a kernel of its own that transposes in tiles: 64 x 64 blocks over the source's contiguous
-  /// dimension and the copy's (Triton converts the loaded tile's layout to the stored one through shared memory,
-  /// so both sides stay coalesced), program ids over the tiles and up to one more dimension, the rest serial.
-  /// Nothing is staged when a step is refused. Returns the copies.
-  @discardableResult
   /// How operand `load` of a contraction lays out the reduction axes `axes`: `dims`, the dimensions its indices walk
   /// with them (affine terms); `acrossLast`, whether those are not its innermost dimensions in memory (its storage
   /// order: a staged copy's `layout`; dimensions of one element, `w[f, c, 1, 1]`'s last two, not counted): the
@@ -1046,6 +1039,16 @@ extension DefaultSchedule {
     return (dims, !countedDims.isEmpty && countedDims != Set(counted.suffix(countedDims.count)))
   }
 
+  /// Rules 0b and 0c: contraction `name` reads each operand whose dimensions indexed by `channels` (a convolution's
+  /// channel axes, a contraction's reduction axes) are not its last from a copy stored with them last (`stage` at the innermost loop,
+  /// `compute_root`, `layout`, the copy's loops in storage order), unless the copy is among `except`; an operand
+  /// read at several points whose such dimensions differ is read as stored, and dimensions of extent 1 do not count
+  /// (w[f, c, 1, 1] is stored with c last).
+  /// Each copy is a kernel of its own that transposes in tiles: 64 x 64 blocks over the source's contiguous
+  /// dimension and the copy's (Triton converts the loaded tile's layout to the stored one through shared memory,
+  /// so both sides stay coalesced), program ids over the tiles and up to one more dimension, the rest serial.
+  /// Nothing is staged when a step is refused. Returns the copies.
+  @discardableResult
   static func stageLast(
     _ channels: Set<String>, of name: String, except: Set<String> = [], _ k: inout Kernel, _ steps: inout [Transform]
   ) -> Set<String> {
@@ -1432,7 +1435,7 @@ extension DefaultSchedule {
     let precision =
       sketch.dotPrecision
       ?? (!sketch.ieeeDots && operandBytes > 2 && tensorCoresPay(d, k, m: me, n: ne, k: ke)
-        && !(sketch.splitPrecision == nil && splitsAcrossLayout(d, k, chosen))
+        && !(sketch.splitPrecision == nil && splitsAcrossLayout(d, k, chosen, operands: (la, lb), reduction: ke))
         ? (chosen == .bf16x3 && errorAmplifiedDownstream(of: d.name, in: k) ? .tf32x3 : chosen)
         : nil)
     if let p = precision, attempt(.precision(tensor: d.name, precision: p)) { matrixUnits = true }
@@ -1579,13 +1582,16 @@ extension DefaultSchedule {
   /// Only reductions of at least `splitAcrossLayoutMinimumReduction` (the measured ones are 1024-8192 long; a
   /// pointwise convolution's 64 channels, memory-bound at 63% of its floor with tf32x3, is not measured).
   /// Sketch `k-major` (rule 0c) stages such operands K-major instead, after which this rule no longer applies.
-  static func splitsAcrossLayout(_ d: Definition, _ k: Kernel, _ precision: DotPrecision) -> Bool {
-    guard precision.splitsOperands, let r = d.reduction, windowedContractionAxes(d, k) == nil,
-      let c = contractionAxes(d, k), c.ke >= splitAcrossLayoutMinimumReduction
+  /// `operands` and `reduction` (the first reduction axis's extent) are `contractionAxes`'s.
+  static func splitsAcrossLayout(
+    _ d: Definition, _ k: Kernel, _ precision: DotPrecision, operands: (Load, Load), reduction: Int
+  ) -> Bool {
+    guard precision.splitsOperands, let r = d.reduction, reduction >= splitAcrossLayoutMinimumReduction,
+      windowedContractionAxes(d, k) == nil
     else { return false }
     let axes = Set(r.axes.map(\.name))
     let analysis = RegionAnalysis(k)
-    return [c.a, c.b].contains { operandLayout($0, axes, k, analysis)?.acrossLast == true }
+    return [operands.0, operands.1].contains { operandLayout($0, axes, k, analysis)?.acrossLast == true }
   }
 
   /// Rule 4d's shortest reduction (its first reduction axis's extent).
