@@ -28,6 +28,8 @@ for p in log_softmax layer_norm3d avg_pool1d max_pool1d batch_norm2d group_norm 
   variant $p default "$OLD"
 done
 variant log_softmax new-default "$NEW"
+# With OLD = NEW (a build with rule 4b in), the old default is sketch separate-row-passes (rule 4b off).
+variant log_softmax separate-row-passes "$NEW" separate-row-passes
 variant layer_norm3d broadcast-innermost "$NEW" broadcast-innermost
 for p in avg_pool1d max_pool1d batch_norm2d group_norm instance_norm2d; do variant $p wide-blocks "$NEW" wide-blocks; done
 bash bench/gpu/module-ab.sh prepare "$VARIANTS" "$PREP" "$NEW"
