@@ -93,6 +93,13 @@ DTYPE_ERROR_FACTOR = 4.0
 DTYPE_ERROR_CAP = 64.0
 
 
+def scale_of(reference, device=None):
+    """A reference's scale term (the rms of its finite elements) as a 0-d float64 tensor on `device` (default:
+    the reference's), for compare()'s `scale`: computed once per reference by the reference cache."""
+    import torch
+    return _rms_of_finite(torch, reference.reshape(-1), device or reference.device)
+
+
 def _rms_of_finite(torch, flat_r, device, chunk=None):
     """The rms of a flat reference's finite elements as a 0-d float64 tensor on `device` (0 when none is finite),
     summed slice by slice (`chunk`, default CHUNK) without a host round trip."""
@@ -144,14 +151,18 @@ def dtype_error(evaluated, reference, dtype, tolerance=None):
 
 
 def compare(actual, reference, dtype, tolerance=None, any_value=None, alternatives=None, dtype_error=None,
-            chunk=None):
+            chunk=None, scale=None):
     """Compares a candidate tensor with the float64 reference. Returns a dict: passed, kind ('ok', 'wrong' or
     'nan'), max_abs, max_rel, failures, worst_index, reason, widening. `tolerance`, `any_value` and
     `alternatives`: see the module's docstring; `dtype_error`: the worst normalised error of the spec evaluated in
-    its declared dtypes on these inputs (dtype_error()), which widens the bound (widening()). Streams: one pass over the reference for the scale term, then one pass comparing, both in
-    slices of CHUNK elements, so that the comparison holds a few float64 copies of one slice, never of the whole
-    result (six copies of a 4 GiB float64 result ran out of memory on an 80 GB card). `chunk`: elements per slice
-    (default CHUNK; the worker passes memory.check_elements(), larger where the memory free now allows)."""
+    its declared dtypes on these inputs (dtype_error()), which widens the bound (widening()). `scale`: the
+    reference's scale term when known already (scale_of(): the reference cache keeps it beside the reference), a
+    float or 0-d tensor; else one pass over the reference computes it. The verdict's figures then come from one
+    pass: the fused kernel (fused_compare.py, CUDA or Triton's interpreter, no leeway: the same figures to the last
+    bit), else the torch operations below; both walk the result in slices of CHUNK elements, so that the
+    comparison holds a few float64 copies of one slice, never of the whole result (six copies of a 4 GiB float64
+    result ran out of memory on an 80 GB card). `chunk`: elements per slice (default CHUNK; the worker passes
+    memory.check_elements(), larger where the memory free now allows)."""
     import bisect
     import torch
     atol, rtol = TOLERANCE[coarser(tolerance, dtype) if tolerance else dtype]
@@ -166,10 +177,13 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     n = flat_a.numel()
     device = flat_a.device
     f64 = torch.float64
-    # Pass 1: the scale term, the rms of the reference's finite elements, summed on the device (no host round trip
-    # per slice: one synchronisation at the end of the comparison, where a slice used to cost five).
+    # The scale term, the rms of the reference's finite elements: the cached one, else a pass summing it on the
+    # device (no host round trip per slice: one synchronisation at the end of the comparison).
     chunk = chunk or CHUNK
-    scale_t = _rms_of_finite(torch, flat_r, device, chunk)
+    if scale is None:
+        scale_t = _rms_of_finite(torch, flat_r, device, chunk)
+    else:
+        scale_t = torch.as_tensor(scale, dtype=f64).to(device).reshape(())
     if torch.is_tensor(any_value):
         any_value = any_value.reshape(-1) if bool(any_value.any()) else None
     elif any_value is not None:
@@ -215,8 +229,16 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
         bad_nonfinite = ~ok & fin_r & ~torch.isfinite(a)
         return a, r, ok, bad_nonfinite, diff, fin_r
 
-    # Pass 2: the rule, slice by slice, its figures accumulated on the device.
-    for lo in range(0, n, chunk):
+    # The rule, slice by slice, its figures accumulated on the device: in one fused pass where the kernel takes
+    # the comparison, else in torch operations (also where the kernel failed: it returns None).
+    fused = None
+    if any_value is None and not alt_keys and n > 0:
+        from . import fused_compare
+        if fused_compare.usable(torch, flat_a, flat_r):
+            fused = fused_compare.figures(torch, flat_a, flat_r, atol, rtol, rel_floor, scale_t, chunk)
+    if fused is not None:
+        max_abs_t, max_rel_t, failures_t, nonfinite_t = fused
+    for lo in range(0, n if fused is None else 0, chunk):
         hi = min(n, lo + chunk)
         a, r, ok, bad_nonfinite, diff, fin_r = verdict(lo, hi)
         max_abs_t = torch.maximum(max_abs_t, diff.max())
