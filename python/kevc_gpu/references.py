@@ -43,6 +43,11 @@ _used = {"device": 0, "host": 0}
 _stats = {"hits": 0, "disk_hits": 0, "computed": 0}
 
 
+# The reserved name (NUL-prefixed: no result has it) of a result's scale term in the cached outputs: SCALE + name,
+# a 0-d float64 tensor (tolerance.scale_of).
+SCALE = "\0scale:"
+
+
 def _digest(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -76,8 +81,8 @@ def stats():
 
 def get(module_path, seed, distribution, device, compute, cache_dir=None):
     """The reference outputs for (module, seed, distribution) on `device`: from this process's memory, the disk, or
-    compute() (then kept by size). Returns (outputs, source) with source 'memory', 'disk' or 'computed'. The
-    tensors returned must not be written (compare() only reads)."""
+    compute() (then kept by size), with each result's scale term under SCALE + name. Returns (outputs, source)
+    with source 'memory', 'disk' or 'computed'. The tensors returned must not be written (compare() only reads)."""
     import torch
     k = key(module_path, seed, distribution, device)
     hit = _memory.get(k)
@@ -112,6 +117,19 @@ def get(module_path, seed, distribution, device, compute, cache_dir=None):
     if outputs is None:
         outputs = compute()
         _stats["computed"] += 1
+    # The scale term of each result (the rms of its finite elements), once per reference: kept beside it in every
+    # tier, so that a candidate's comparison reads the reference once (tolerance.compare's `scale`). A file
+    # written before the scale was kept gets it here.
+    missing = [n for n in outputs if not n.startswith("\0") and SCALE + n not in outputs]
+    if missing:
+        from .tolerance import scale_of
+        outputs = dict(outputs)
+        for n in missing:
+            outputs[SCALE + n] = scale_of(outputs[n])
+        if host is not None:
+            host = dict(host)
+            for n in missing:
+                host[SCALE + n] = outputs[SCALE + n].cpu()
     size = _nbytes(outputs)
     dev = torch.device(device)
     to_device_tier = dev.type != "cpu" and _used["device"] + size <= DEVICE_LIMIT

@@ -126,11 +126,11 @@ def widening(dtype_error):
     return min(DTYPE_ERROR_CAP, max(1.0, DTYPE_ERROR_FACTOR * float(dtype_error)))
 
 
-def dtype_error(evaluated, reference, dtype, tolerance=None):
+def dtype_error(evaluated, reference, dtype, tolerance=None, scale=None):
     """The worst normalised error |e - r| / (atol + rtol * (|r| + scale)) of `evaluated` (the spec computed in its
     declared dtypes) against the float64 reference, over the elements where both are finite (an overflow of the
     dtype evaluation says nothing of the rounding a kernel must be allowed), in slices of CHUNK. None for integer
-    and bool results, and for a shape mismatch."""
+    and bool results, and for a shape mismatch. `scale`: the reference's scale term when known (compare's)."""
     import torch
     if dtype not in FLOAT_TYPES or list(evaluated.shape) != list(reference.shape):
         return None
@@ -139,7 +139,8 @@ def dtype_error(evaluated, reference, dtype, tolerance=None):
     device = flat_e.device
     f64 = torch.float64
     n = flat_e.numel()
-    scale = _rms_of_finite(torch, flat_r, device)
+    scale = _rms_of_finite(torch, flat_r, device) if scale is None else \
+        torch.as_tensor(scale, dtype=f64).to(device).reshape(())
     worst = torch.zeros((), dtype=f64, device=device)
     for lo in range(0, n, CHUNK):
         e = flat_e[lo:lo + CHUNK].to(f64)

@@ -268,3 +268,35 @@ def test_the_host_tier_keeps_the_copy_it_has(tmp_path, monkeypatch):
     assert source == "memory" and torch.equal(got["y"], outputs["y"])
     references.clear()
     references.forget_prefetched()
+
+
+@needs_torch
+def test_the_reference_cache_keeps_each_results_scale_term(tmp_path):
+    # The scale term (rms of the reference's finite elements) is computed once per reference and kept beside it in
+    # every tier, the disk's included; a file written before it was kept gets it on its first read. The worker
+    # hands it to compare() (_unpack_leeway: `scale`), whose result is the same as when it computes it.
+    import torch
+    from kevc_gpu import references, worker
+    from kevc_gpu.tolerance import compare, scale_of
+    references.clear()
+    cache = str(tmp_path / "refs")
+    y = torch.tensor([1.0, -2.0, float("inf"), 3.0, float("nan")], dtype=torch.float64)
+    got, source = references.get(SOFTMAX_REF, 13, "normal", "cpu", lambda: {"y": y}, cache_dir=cache)
+    assert source == "computed" and float(got[references.SCALE + "y"]) == float(scale_of(y))
+    references.flush_pending()
+    references.clear()
+    got, source = references.get(SOFTMAX_REF, 13, "normal", "cpu", lambda: pytest.fail("recomputed"),
+                                 cache_dir=cache)
+    assert source == "disk" and references.SCALE + "y" in got  # written with the file
+    outputs, leeway = worker._unpack_leeway(got)
+    assert list(outputs) == ["y"] and float(leeway["y"]["scale"]) == float(scale_of(y))
+    actual = torch.tensor([1.0, -2.0001, float("inf"), 3.5, float("nan")])
+    assert compare(actual, outputs["y"], "f32", **leeway["y"]) == compare(actual, y, "f32")
+    # An older file, without the scale term: it is added on the first read.
+    references.clear()
+    path = os.path.join(cache, os.listdir(cache)[0])
+    torch.save({"y": y}, path)
+    got, source = references.get(SOFTMAX_REF, 13, "normal", "cpu", lambda: pytest.fail("recomputed"),
+                                 cache_dir=cache)
+    assert source == "disk" and float(got[references.SCALE + "y"]) == float(scale_of(y))
+    references.clear()
