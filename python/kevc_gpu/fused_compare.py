@@ -21,6 +21,11 @@ harness's: logged once on stderr, and every comparison of the process takes the 
 import os
 import sys
 
+try:
+    import triton.language as tl
+except ImportError:  # no Triton: usable() says no
+    tl = None
+
 # Elements per program: on a GPU 2048 (8 warps, 8 elements a thread); under the interpreter, where a program is a
 # few dozen numpy operations over the block, 2^16 (the figures do not depend on the blocking).
 BLOCK = 2048
@@ -38,11 +43,6 @@ _DTYPES = ("float64", "float32", "float16", "bfloat16", "int64", "int32", "int16
 def _interpreting():
     return os.environ.get("TRITON_INTERPRET") == "1"
 
-
-try:
-    import triton.language as tl
-except ImportError:  # no Triton: usable() says no
-    tl = None
 
 if tl is not None:
     def _figures(a_ptr, r_ptr, p_ptr, f_ptr, i_ptr, n, blocks, BLOCK: tl.constexpr):
@@ -83,8 +83,25 @@ def _kernel():
     k = _kernels.get(interpreting)
     if k is None:
         import triton
-        k = _kernels[interpreting] = triton.jit(_figures)
+        k = _kernels[interpreting] = triton.jit(_figures, do_not_specialize=["n", "blocks"])
     return k
+
+
+def compile_ahead(torch, dtypes):
+    """Triton's compile of the kernel for candidates of these torch dtypes against a float64 reference, with no
+    GPU work (JITFunction.warmup), before any lock (worker.compile_ahead): the comparisons under the lock then find
+    it compiled. Off CUDA, turned off or failed before: nothing. A failure here is left to the first comparison
+    (which falls back to the torch path, logged once)."""
+    if _broken or os.environ.get("KEVC_FUSED_COMPARE") == "0" or _interpreting() or tl is None:
+        return
+    try:
+        kernel = _kernel()
+        for dt in dict.fromkeys(torch.uint8 if dt == torch.bool else dt for dt in dtypes):
+            if str(dt).replace("torch.", "") in _DTYPES:
+                kernel.warmup(dt, torch.float64, torch.float64, torch.float64, torch.int64, BLOCK * 2, 2,
+                              BLOCK=BLOCK, num_warps=8, enable_fp_fusion=False, grid=(2,))
+    except Exception:  # noqa: BLE001 - compiled (or failing, logged) at the first comparison instead
+        return
 
 
 def usable(torch, flat_a, flat_r):

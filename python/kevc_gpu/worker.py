@@ -431,6 +431,10 @@ class Worker:
         self.phase("compile ahead")
         if self.job.get("compile_ahead", True):
             self.compile_ahead(self.kernel, "the kernel")
+            if self.cuda:  # the fused comparison's kernel for the results' dtypes (tolerance.compare)
+                from . import fused_compare
+                with self.ledger.part("compile"):
+                    fused_compare.compile_ahead(self.torch, [self.inp.NATIVE[r["dtype"]] for r in self.results])
         self.baseline_module = self.load_baseline_module()
 
     def reference_chunking(self):
