@@ -15,7 +15,8 @@ What it does not cover stays with the torch path (tolerance.compare decides): le
 `alternatives`), a device that is not CUDA unless Triton's interpreter is on, dtypes it does not take, and the
 search for the first failing element after a failed verdict. The scale term is an input (a 0-d float64 tensor:
 the reference cache's, or tolerance._rms_of_finite's). A failure of the kernel itself (a compile error) is the
-harness's: logged once on stderr, and every comparison of the process takes the torch path.
+harness's: logged once on stderr, and every comparison of the process takes the torch path. On a GPU the worker
+compiles it before the device lock (compile_ahead, for its results' dtypes), so no compile holds the device.
 `KEVC_FUSED_COMPARE=0` turns it off (the benchmark's old path, bench/harness/compare-speed.py)."""
 
 import os
