@@ -234,3 +234,33 @@ def test_a_failing_kernel_falls_back_to_the_torch_path_once(monkeypatch, capsys)
     err = capsys.readouterr().err
     assert err.count("the fused comparison kernel failed") == 1
     assert not expected["passed"]  # the candidate's verdict, not the harness's failure
+
+
+@pytest.mark.skipif(INTERPRETED, reason="Triton's JIT, not the interpreter")
+def test_the_compile_ahead_specialises_as_a_real_comparison(monkeypatch):
+    """fused_compare.compile_ahead (before the device lock) must compile what a real comparison launches: the same
+    specialisation of the arguments, checked without a GPU through a CUDA backend's binder (as test_held.py's
+    test_the_compile_aheads_stand_ins_specialise_as_real_tensors does for candidates)."""
+    from triton.runtime.jit import JITFunction, create_function_from_signature
+    from triton.backends.compiler import GPUTarget
+    try:
+        from triton.backends.nvidia.compiler import CUDABackend
+    except ImportError:
+        pytest.skip("no CUDA backend in this Triton")
+    seen = []
+
+    def record(fn, *args, grid=None, warmup=False, **kwargs):
+        seen.append((fn, args, kwargs))
+    monkeypatch.setattr(JITFunction, "run", record)
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    fused_compare.compile_ahead(torch, [torch.float32])
+    ref = torch.randn(5000, dtype=torch.float64)
+    fused_compare.figures(torch, ref.float(), ref, 1e-4, 2e-4, 1e-4, scale_of(ref), 1 << 20)
+    assert not fused_compare._broken, fused_compare._broken
+    (fn, ahead_args, ahead_kwargs), (_, real_args, real_kwargs) = seen
+    binder = create_function_from_signature(fn.signature, fn.params, CUDABackend(GPUTarget("cuda", 90, 32)))
+    ahead = binder(*ahead_args, **ahead_kwargs)[1]
+    assert ahead == binder(*real_args, **real_kwargs)[1], ahead
+    assert ("*fp32", "D") in ahead and ("*fp64", "D") in ahead  # aligned pointers, as real tensors are
+    assert {k: ahead_kwargs[k] for k in ("num_warps", "enable_fp_fusion")} == \
+        {k: real_kwargs[k] for k in ("num_warps", "enable_fp_fusion")}
