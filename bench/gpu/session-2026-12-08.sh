@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One GPU call of 2026-12-08 (no kevc there: every module prepared here). Carry bench/gpu/kevc-static-prep/sel.tar.xz
+# (the A/B folders of ab-k-major.sh (convolutions only), ab-h74-prepare.sh (layer_norm3d, log_softmax),
+# ab-unroll-prepare.sh (the pools), ab-h76/h77/h78-prepare.sh).
+#   bench/gpu/session-2026-12-08.sh OUT
+# 1. the harness's comparison, old and fused (bench/harness/compare-speed.py), alone on the GPU;
+# 2. causal attention's modules beside PyTorch SDPA on one timer (bench/gpu/ab-h78-sdpa.py), alone;
+# 3. the paired A/Bs (module-ab.sh run) in two streams sharing module-ab's device lock (timings never overlap).
+set -uo pipefail
+OUT=${1:?OUT}
+cd "$(dirname "$0")/../.."
+P=bench/gpu/kevc-static-prep/sel
+mkdir -p "$P" "$OUT"
+tar xJf bench/gpu/kevc-static-prep/sel.tar.xz -C "$P"
+nvidia-smi --query-gpu=name,clocks.max.sm,memory.total --format=csv > "$OUT/gpu.txt"
+start=$(date +%s)
+PYTHONPATH=python timeout 60 python3 bench/harness/compare-speed.py "$OUT/compare-speed" 40 > "$OUT/compare-speed.log" 2>&1
+PYTHONPATH=python timeout 70 python3 bench/gpu/ab-h78-sdpa.py "$P/ab-h78/attention" "$OUT/sdpa" 3 > "$OUT/sdpa.log" 2>&1
+ab() { AB_TRIALS=1 AB_JOBS=2 timeout $(( $3 + 40 )) bash bench/gpu/module-ab.sh run "$P/$1" "$OUT/$2" "$3" > "$OUT/$2.log" 2>&1; }
+( ab ab-h76 ab-h76 140; ab ab-h77 ab-h77 120; ab ab-unroll ab-unroll 50 ) &
+( ab ab-h78 ab-h78 90; ab k-major k-major 130; ab ab-h74 ab-h74 60 ) &
+wait
+echo "elapsed $(( $(date +%s) - start )) s" > "$OUT/elapsed.txt"
