@@ -683,8 +683,11 @@ extension DefaultSchedule {
   /// accumulation it replaces; measured on an H100 (bench/kernelbench/ab-window-lanes-h100-2026-12-06/):
   /// sums gained 1.14-1.32x (avg_pool3d, group_norm, layer_norm3d, conv3d_group_norm_mean), a 3x3x3 maximum lost
   /// 3.1x (max_pool3d) and a 4x4 one 1.1x (max_pool2d). Arg-reductions keep one lane, their taps visited in order.
+  /// Tuple reductions that are not order-sensitive (rule V's Welford variance) take them as sums do: each step
+  /// reduces its block with the combiner's tree either way, so a larger block only takes fewer steps, and the
+  /// variance tiles like the mean's sum beside it (rule 4b pairs only reductions that tile alike).
   static func windowLanes(of d: Definition, first: String, elements: Int, lanes: Int, _ k: Kernel) -> [(String, Int)] {
-    guard let r = d.reduction, r.op == .sum else { return [] }
+    guard let r = d.reduction, r.op == .sum || (r.op == .tuple && !r.isOrderSensitive) else { return [] }
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     let windows = r.axes.filter {
       $0.name != first && k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil && ext($0) >= 2

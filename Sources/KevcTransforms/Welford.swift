@@ -48,7 +48,7 @@ extension ScheduleEditing {
     guard let (e, mean) = Self.centredSquare(body) else {
       throw fail("'\(tensor)' is not a sum of (E - m) * (E - m)")
     }
-    guard let s = meanSum(mean, of: e, over: v) else {
+    guard let (s, element) = meanSum(mean, of: e, over: v) else {
       throw fail(
         "in '\(tensor)', '\(IRPrinter.print(mean))' is not the mean of '\(IRPrinter.print(e))' over the "
           + "same domain (a sum of it with the same accumulator and bounds, divided by the domain's number of points)")
@@ -57,7 +57,7 @@ extension ScheduleEditing {
       throw fail("in '\(tensor)', the centred expression reads '\(s)' or '\(tensor)' itself")
     }
     var w = v
-    w.body = e
+    w.body = element
     w.reduction = Reduction(
       op: .tuple, accumulator: r.accumulator, axes: r.axes,
       combiner: WelfordCombiner.combiner(r.accumulator, yield: .scalar("m2")))
@@ -73,10 +73,11 @@ extension ScheduleEditing {
     return nil
   }
 
-  /// The name of the sum `S` when `m` is `S[i] / cast<T>(count)`: `S` sums `e` (its body, inlined, with its axes
-  /// renamed to `i` and its reduction axes to `v`'s) over `v`'s domain with `v`'s accumulator, `i` reads only
-  /// `v`'s output axes, and `count` is the domain's number of points; nil otherwise.
-  func meanSum(_ m: Expr, of e: Expr, over v: Definition) -> String? {
+  /// The name of the sum `S` and its body renamed (its axes to `i`, its reduction axes to `v`'s; the element the
+  /// tuple reduction reads, as `S` reads it: a sibling of `S` that loads the same tensors) when `m` is
+  /// `S[i] / cast<T>(count)`: `S` sums `e` (its body inlined and so renamed) over `v`'s domain with `v`'s
+  /// accumulator, `i` reads only `v`'s output axes, and `count` is the domain's number of points; nil otherwise.
+  func meanSum(_ m: Expr, of e: Expr, over v: Definition) -> (String, Expr)? {
     guard let r = v.reduction, case .binary(.div, .load(let load), let divisor) = m,
       let s = kernel.definitions.first(where: { $0.name == load.tensor }), s.name != v.name, let sr = s.reduction,
       sr.op == .sum, sr.scanAxis == nil, sr.accumulator == r.accumulator, s.dtype == r.accumulator,
@@ -91,7 +92,7 @@ extension ScheduleEditing {
       a.lowerBound.substituting(substitution) == b.lowerBound && a.upperBound.substituting(substitution) == b.upperBound
     }), inliningElementwise(s.body, in: s).substituting(substitution) == e, countsDomain(divisor, r)
     else { return nil }
-    return s.name
+    return (s.name, s.body.substituting(substitution))
   }
 
   /// Whether `divisor` is the number of points of `r`'s domain in `r`'s accumulator type: `cast<T>(P)` with `P` a
