@@ -199,6 +199,9 @@ public struct GPUSketch: Sendable, Hashable {
     // Rule 4b's shared loop is a Triton kernel's: the loop-level targets run `compute_with` siblings one after the
     // other (the same passes), so their default leaves them apart.
     s.shareRowPasses = false
+    // Rule V's Welford variance is one pass only with rule 4b, and their plans run a tuple reduction's domain
+    // serially in one thread per output (no block combine): a row of 2^18 points one element at a time.
+    s.onePassVariance = false
     return s
   }
 
