@@ -22,7 +22,7 @@ import KevcBasic
 /// `welford(v)` (Sources/KevcTransforms/Welford.swift) writes it: a centred sum of squares `sum_d (E - m)^2`, `m`
 /// the mean of `E` over the same rows, becomes one pass instead of two (the mean's pass and the variance's).
 ///
-///     reduce<mu: f32 = 0.0:f32, n: i64 = 0, m2: f32 = 0.0:f32> [d in 0 .. $D] (%x[r, d], 1, 0.0:f32)
+///     reduce<mu: f32 = 0.0:f32, n: i64 = 0:i64, m2: f32 = 0.0:f32> [d in 0 .. $D] (%x[r, d], 1:i64, 0.0:f32)
 ///       combine ((%a.mu + ((%b.mu - %a.mu) * w)), (%a.n + %b.n), ((%a.m2 + %b.m2) + (((%b.mu - %a.mu) * (%b.mu - %a.mu)) * (cast<f32>(%a.n) * w))))
 ///       yield %m2
 ///     -> WelfordCombiner(count: 1, mean: 0, m2: 2)

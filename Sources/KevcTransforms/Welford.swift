@@ -23,11 +23,11 @@ import KevcIR
 /// %_r1: f32[n < N, c < C] = sum<f32> [h in 0 .. $H, q in 0 .. $W]
 ///   ((%x[n, c, h, q] - (%_r0[n, c] / cast<f32>(($H * $W)))) * (%x[n, c, h, q] - (%_r0[n, c] / cast<f32>(($H * $W)))))
 /// ```
-/// After `welford(_r1)` (`w = cast<f32>(%b.n) / cast<f32>(max((%a.n + %b.n), 1))`):
+/// After `welford(_r1)` (`w` standing for `(cast<f32>(%b.n) / cast<f32>(max((%a.n + %b.n), 1:i64)))`):
 /// ```
 /// %_r0: f32[n < N, c < C] = sum<f32> [h in 0 .. $H, q in 0 .. $W] %x[n, c, h, q]
-/// %_r1: f32[n < N, c < C] = reduce<mu: f32 = 0.0:f32, n: i64 = 0, m2: f32 = 0.0:f32> [h in 0 .. $H, q in 0 .. $W]
-///   (%x[n, c, h, q], 1, 0.0:f32)
+/// %_r1: f32[n < N, c < C] = reduce<mu: f32 = 0.0:f32, n: i64 = 0:i64, m2: f32 = 0.0:f32> [h in 0 .. $H, q in 0 .. $W]
+///   (%x[n, c, h, q], 1:i64, 0.0:f32)
 ///   combine ((%a.mu + ((%b.mu - %a.mu) * w)), (%a.n + %b.n),
 ///            ((%a.m2 + %b.m2) + (((%b.mu - %a.mu) * (%b.mu - %a.mu)) * (cast<f32>(%a.n) * w))))
 ///   yield %m2
