@@ -152,7 +152,7 @@ public enum Compiler {
     }
     // The block-level target's index width per kernel (IndexWidth) is part of what the schedule decided.
     let widthNotes = request.target == .triton ? IndexWidth.notes(scheduled) : ""
-    keep(.scheduled, IRPrinter.print(scheduled) + MaxRescaledCombiner.notes(scheduled) + widthNotes)
+    keep(.scheduled, IRPrinter.print(scheduled) + MaxRescaledCombiner.notes(scheduled) + WelfordCombiner.notes(scheduled) + widthNotes)
     result.trace = trace
     if request.target == .triton || request.stages.contains(where: \.isGPU) {
       result.boundKernel = scheduled

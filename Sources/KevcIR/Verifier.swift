@@ -311,6 +311,9 @@ public enum Verifier {
           "invalid-combiner", "yield of \(name) may read only the state components and constants: \(error.message)",
           at: d.location)
       }
+      if wellFormed, let form = WelfordCombiner.analyse(c), let problem = form.elementProblem(d) {
+        report("invalid-combiner", "combiner of \(name): \(problem)", at: d.location)
+      }
       if wellFormed, let problem = c.associativityProblem() {
         report("non-associative-combiner", "combiner of \(name): \(problem)", at: d.location)
       }

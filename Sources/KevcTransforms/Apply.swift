@@ -32,6 +32,7 @@ extension Transform {
     case .computeWith(let t, let b, let l): try editing.computeWith(t, b, at: l)
     case .fuseReductions(let t): try editing.fuseReductions(t)
     case .fuseSiblings(let t): try editing.fuseSiblings(t)
+    case .welford(let t): try editing.welford(t)
     case .toScan(let t): try editing.toScan(t)
     case .phaseSplit(let t, let ls): try editing.phaseSplit(t, ls)
     case .deinterleave(let t, let i, let l): try editing.deinterleave(t, i, l)

@@ -53,6 +53,9 @@ import KevcIR
 /// O2. (after rule 1) Sibling sums over rows longer than `gpuWholeReduction`, read by one definition only through one
 ///    expression of them (a cosine similarity's three sums), become one tuple reduction yielding it
 ///    (`fuse_siblings`): one streamed pass over the row carries every accumulator (`fuseSiblingsOverLongRows`).
+/// V. (after rule 1) A centred sum of squares over rows longer than `gpuWholeReduction` (a variance reading its mean),
+///    which rule 2 would not split, becomes a Welford tuple reduction (`welford`, `onePassVariance`): it no longer
+///    reads the mean, so rule 4b streams the mean's sum and it in one loop; sketch `two-pass-variance`: not taken.
 /// 2. Split reductions that would leave the machine idle: a root reduction whose programs (outputs over the
 ///    contiguous block) are fewer than `programsToFill` while each would reduce at least 2^18 elements becomes
 ///    `rfactor`: partial reductions over a non-contiguous reduction axis (or, failing that, the contiguous one, by
@@ -248,6 +251,11 @@ extension DefaultSchedule {
         k = before
         steps.removeLast()
       }
+    }
+
+    // V. A centred sum of squares over rows streamed in tiles reads them once with its mean (Welford's update).
+    for d in k.definitions where sketch.onePassVariance && d.reduction?.op == .sum {
+      onePassVariance(d.name, capability, &k, &steps)
     }
 
     // O2. Sibling sums over rows too long to hold whole, read through one expression of them, become one tuple
@@ -568,6 +576,28 @@ extension DefaultSchedule {
     return scheduled
   }
 
+  /// Rule V: `welford(v)` where it is legal (a centred sum of squares `sum_D (E - m) * (E - m)`, `m` the mean of
+  /// `E` over the same domain: a variance), the domain is longer than a program keeps whole (`gpuWholeReduction`
+  /// points: the row is streamed in tiles, so the mean's pass and the variance's read it from memory twice), and
+  /// rule 2 would not split the sum into partials (`splitReduction` leaves it: a tuple reduction cannot be split,
+  /// so a variance over a few long rows, batch_norm2d's per channel, keeps its two split passes). The variance then
+  /// no longer reads the mean, and rule 4b streams the two sums in one loop: the statistics read the input once,
+  /// the normalised output a second time (instance_norm2d and group_norm: three reads before).
+  static func onePassVariance(_ name: String, _ capability: GPUCapability, _ k: inout Kernel, _ steps: inout [Transform]) {
+    guard let d = k.definitions.first(where: { $0.name == name }), let r = d.reduction, r.op == .sum else { return }
+    var points = 1
+    for a in r.axes {
+      guard let e = try? k.maxExtent(a.name, in: d) else { return }
+      points *= max(1, e)
+    }
+    guard points > gpuWholeReduction else { return }
+    var split = k
+    var splitSteps: [Transform] = []
+    splitReduction(name, capability, &split, &splitSteps)
+    guard splitSteps.isEmpty else { return }
+    DefaultSchedule.attempt(.welford(tensor: name), &k, &steps)
+  }
+
   /// Rule O2: `fuse_siblings(c)` where it is legal and the merged rows are longer than a program keeps whole
   /// (`gpuWholeReduction`): streamed in tiles, each sum as a kernel of its own reads the row from memory again
   /// (cosine_similarity_loss's three sums over rows of 16384: both inputs twice); one tuple reduction reads each tile
@@ -633,7 +663,7 @@ extension DefaultSchedule {
     guard let r = d.reduction else { return nil }
     let constant = r.axes.filter { k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil }
     guard !constant.isEmpty else { return nil }
-    if r.op.carriesState { return constant.first?.name }
+    if r.isOrderSensitive { return constant.first?.name }
     let contiguous = gpuContiguousVariable(of: d)
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     if let c = constant.first(where: { $0.name == contiguous }), ext(c) >= 32 { return c.name }
@@ -653,8 +683,11 @@ extension DefaultSchedule {
   /// accumulation it replaces; measured on an H100 (bench/kernelbench/ab-window-lanes-h100-2026-12-06/):
   /// sums gained 1.14-1.32x (avg_pool3d, group_norm, layer_norm3d, conv3d_group_norm_mean), a 3x3x3 maximum lost
   /// 3.1x (max_pool3d) and a 4x4 one 1.1x (max_pool2d). Arg-reductions keep one lane, their taps visited in order.
+  /// Tuple reductions that are not order-sensitive (rule V's Welford variance) take them as sums do: each step
+  /// reduces its block with the combiner's tree either way, so a larger block only takes fewer steps, and the
+  /// variance tiles like the mean's sum beside it (rule 4b pairs only reductions that tile alike).
   static func windowLanes(of d: Definition, first: String, elements: Int, lanes: Int, _ k: Kernel) -> [(String, Int)] {
-    guard let r = d.reduction, r.op == .sum else { return [] }
+    guard let r = d.reduction, r.op == .sum || (r.op == .tuple && !r.isOrderSensitive) else { return [] }
     func ext(_ a: ReductionAxis) -> Int { (try? k.maxExtent(a.name, in: d)) ?? 0 }
     let windows = r.axes.filter {
       $0.name != first && k.constantValue($0.lowerBound) != nil && k.constantValue($0.upperBound) != nil && ext($0) >= 2
@@ -857,7 +890,7 @@ extension DefaultSchedule {
     let serialOuter = outer.filter { !gridCandidates.contains($0) }
     let gridLoops = gridCandidates.sorted { ext($0) > ext($1) }  // the nest's order; binding below
     let serialReductions = all.filter { isReduction($0) && !laneSet.contains($0) }
-    let argLike = scheduled.reduction.map { $0.op.carriesState } ?? false
+    let argLike = scheduled.reduction.map { $0.isOrderSensitive } ?? false
     let contiguousLast: [String]
     let walking = Set((lanes + reductionLanes).filter {
       walksContiguously(scheduled, Kernel.rootVariable(of: $0, in: scheduled.effectiveSchedule), in: k)

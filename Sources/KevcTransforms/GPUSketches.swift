@@ -54,6 +54,8 @@ import KevcIR
 /// - `tf32x3-large-tiles`: a dot in three passes of split operands (the default's bf16x3) below 128x128 output
 ///   tiles keeps the matrix units' reduction steps (32 f32) and warps instead of `DefaultSchedule.splitDotStep`'s
 ///   16 and 8 warps (the default before 2026-12-07c; named when the split was tf32x3's);
+/// - `two-pass-variance`: a centred sum of squares over long rows keeps reading its mean (no `welford`: rule V
+///   off), two passes over the row for the mean and the variance;
 /// - `separate-siblings`: sibling sums over rows too long to hold whole stay one kernel each (no `fuse_siblings`:
 ///   the default before rule O2);
 /// - `separate-row-passes`: root reductions streaming the same rows in the same tiles stay kernels of their own (no
@@ -150,6 +152,9 @@ public struct GPUSketch: Sendable, Hashable {
   /// Rule O2: sibling sums over the same long rows, read through one expression of them, become one tuple
   /// reduction (`fuse_siblings`): one streamed pass over the row carries every accumulator.
   public var fuseSiblings = true
+  /// Rule V: a centred sum of squares over rows streamed in tiles becomes a Welford tuple reduction (`welford`), so
+  /// the mean and the variance take one pass; false: two passes.
+  public var onePassVariance = true
   /// Rule 2c: a column reduction over the rows a row definition writes (a norm's dweight beside its dx) is computed
   /// in the same pass over the rows (`compute_with` at the loop over each program's rows) where the cost model
   /// estimates the whole default faster so (`.byCost`, the default), always, or never (the two kernels apart).
@@ -194,6 +199,9 @@ public struct GPUSketch: Sendable, Hashable {
     // Rule 4b's shared loop is a Triton kernel's: the loop-level targets run `compute_with` siblings one after the
     // other (the same passes), so their default leaves them apart.
     s.shareRowPasses = false
+    // Rule V's Welford variance is one pass only with rule 4b, and their plans run a tuple reduction's domain
+    // serially in one thread per output (no block combine): a row of 2^18 points one element at a time.
+    s.onePassVariance = false
     return s
   }
 
@@ -261,6 +269,7 @@ public struct GPUSketch: Sendable, Hashable {
       },
       with("tf32x3-large-tiles") { $0.splitDotsShareMultiprocessors = false },
       with("separate-siblings") { $0.fuseSiblings = false },
+      with("two-pass-variance") { $0.onePassVariance = false },
       with("two-pass-weights") { $0.weightedSums = .twoPasses }, with("one-pass-weights") { $0.weightedSums = .onePass },
       with("separate-column-partials") { $0.columnPartials = .separate },
       with("one-pass-columns") { $0.columnPartials = .onePass },

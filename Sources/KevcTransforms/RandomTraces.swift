@@ -190,6 +190,9 @@ public struct TraceGenerator: Sendable {
       // Definitions that read two or more sums.
       let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
       return .fuseSiblings(tensor: tensorName(defs.filter { d in sums.filter { d.reads($0) }.count >= 2 }))
+    case .welford:
+      // Sums (the centred sums of squares among them).
+      return .welford(tensor: tensorName(defs.filter { $0.reduction?.op == .sum }))
     case .computeAt:
       let producers = intermediates.filter { p in defs.contains { $0.name != p.name && $0.reads(p.name) } }
       let p = tensorName(producers)
@@ -400,7 +403,7 @@ public struct TraceGenerator: Sendable {
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
-    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .fuseSiblings, .toScan, .phaseSplit, .deinterleave, .padInput:
+    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .fuseSiblings, .welford, .toScan, .phaseSplit, .deinterleave, .padInput:
       return randomTransform(drawable(t.kind), for: kernel)
     }
   }
@@ -478,6 +481,7 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case computeWith = "compute_with"
   case fuseReductions = "fuse_reductions"
   case fuseSiblings = "fuse_siblings"
+  case welford
   case toScan = "to_scan"
   case phaseSplit = "phase_split"
   case deinterleave
@@ -518,6 +522,7 @@ extension Transform {
     case .computeWith: return .computeWith
     case .fuseReductions: return .fuseReductions
     case .fuseSiblings: return .fuseSiblings
+    case .welford: return .welford
     case .toScan: return .toScan
     case .phaseSplit: return .phaseSplit
     case .deinterleave: return .deinterleave

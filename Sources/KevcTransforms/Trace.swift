@@ -172,6 +172,7 @@ public enum TraceText {
     case .inline(let x): return "inline(\(x))"
     case .fuseReductions(let x): return "fuse_reductions(\(x))"
     case .fuseSiblings(let x): return "fuse_siblings(\(x))"
+    case .welford(let x): return "welford(\(x))"
     case .toScan(let x): return "to_scan(\(x))"
     case .phaseSplit(let x, let ls): return "phase_split(\(x), \(list(ls)))"
     case .deinterleave(let x, let i, let l): return "deinterleave(\(x), \(i), \(l))"
@@ -247,6 +248,7 @@ public enum TraceText {
     case "inline": return .inline(tensor: try a.word(0))
     case "fuse_reductions": return .fuseReductions(tensor: try a.word(0))
     case "fuse_siblings": return .fuseSiblings(tensor: try a.word(0))
+    case "welford": return .welford(tensor: try a.word(0))
     case "to_scan": return .toScan(tensor: try a.word(0))
     case "phase_split": return .phaseSplit(tensor: try a.word(0), axes: try a.words(1))
     case "deinterleave": return .deinterleave(tensor: try a.word(0), input: try a.word(1), axis: try a.word(2))
@@ -371,6 +373,7 @@ public enum TraceText {
     .init("compute_with", [.name("tensor"), .name("sibling")], "run tensor in the kernel of the earlier root definition sibling, over the same programs (each program computes its tile of sibling, then of tensor); an optional third argument, a loop of both, fuses tensor's body into that loop of sibling (one pass over the rows they share)"),
     .init("fuse_reductions", [.name("tensor")], "online softmax: sums of exp(x - max x) * y become one tuple reduction with the elementwise definition reading them"),
     .init("fuse_siblings", [.name("tensor")], "sibling sums over the same rows that tensor reads through one expression of them become one tuple reduction tensor.rows yielding it (one loop carries every accumulator)"),
+    .init("welford", [.name("tensor")], "a one-pass variance: a centred sum of squares sum (E - mean E)^2 becomes a Welford tuple reduction (count, mean, m2) yielding m2, no longer reading the mean"),
     .init("to_scan", [.name("tensor")], "a triangular reduction [j in lo .. (i + 1)] becomes a scan along i (one running accumulator)"),
     .init("phase_split", [.name("tensor"), .names("axes")], "polyphase: an output axis under guards (E % s) == c and divisions E / s becomes one definition per phase (dead taps gone, dense), interleaved by tensor; before other transforms of tensor"),
     .init("deinterleave", [.name("tensor"), .name("input"), .name("axis")], "tensor reads input at s * axis + e (a strided convolution): read a de-interleaved copy input.ph[.., e % s, axis + e / s, ..] instead, adjacent along axis"),

@@ -67,6 +67,9 @@ public enum Transform: Hashable, Codable, Sendable {
   /// `fuse_siblings(c)`: sibling sums over the same rows that `c` reads through one expression of them become one
   /// tuple reduction `c.rows` yielding that expression (a rewrite, FuseSiblings.swift): one loop, every accumulator.
   case fuseSiblings(tensor: String)
+  /// `welford(v)`: a centred sum of squares `sum (E - mean E)^2` becomes a Welford tuple reduction (count, mean,
+  /// m2) yielding m2 (a rewrite, Welford.swift): it no longer reads the mean, so both statistics take one pass.
+  case welford(tensor: String)
   /// `to_scan(y)`: a triangular sum `[j in lo .. (i + 1)]` becomes a scan along `i` (ToScan.swift).
   case toScan(tensor: String)
   /// `phase_split(y, [t])`: the polyphase decomposition of a strided transposed convolution (PhaseSplit.swift): one
@@ -85,7 +88,7 @@ public enum Transform: Hashable, Codable, Sendable {
       .computeRoot(let t), .storeIn(let t, _), .layout(let t, _), .pad(let t, _), .stage(let t, _, _, _),
       .cache(let t, _, _), .vectorize(let t, _, _), .unroll(let t, _, _), .parallel(let t, _), .bind(let t, _, _),
       .rfactor(let t, _, _), .dot(let t), .launch(let t, _, _), .fuseAxes(let t, _), .precision(let t, _),
-      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _, _), .fuseReductions(let t), .fuseSiblings(let t), .toScan(let t),
+      .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _, _), .fuseReductions(let t), .fuseSiblings(let t), .welford(let t), .toScan(let t),
       .phaseSplit(let t, _), .deinterleave(let t, _, _),
       .padInput(let t, _):
       return t

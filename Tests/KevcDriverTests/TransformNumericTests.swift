@@ -135,6 +135,22 @@ import Testing
       name: "fuse_reductions, FlashAttention's blocks on the CPU (bench/gpu/attention.fused.trace without its bindings)",
       source: "specs/attention.kev", shape: ["B": 1, "H": 2, "S": 37, "D": 8],
       trace: "fuse_reductions(o)\nsplit(o, i, 16)\nsplit(o, j, 16)\ncompute_at(_r0, o, j.o)", loopsContain: ["local %_r0"]),
+    // welford (a one-pass variance; against the interpreter on the unrewritten kernel, heavy-tailed inputs among the
+    // distributions)
+    Case(
+      name: "welford: layernorm's variance as a Welford tuple reduction", source: "specs/layernorm.kev",
+      shape: ["M": 5, "N": 37], trace: "welford(_r1)", loopsContain: ["%_r1.s.2"],
+      irContains: ["reduce<mu: f32 = 0.0:f32, n: i64 = 0:i64, m2: f32 = 0.0:f32>"]),
+    Case(
+      name: "welford over three axes (group_norm), odd sizes", source: "specs/kernelbench/group_norm.kev",
+      shape: ["N": 2, "G": 3, "CG": 2, "H": 5, "W": 7], trace: "welford(_r1)", irContains: ["yield %m2"]),
+    Case(
+      name: "welford, then split and computed inside the output's channel loop", source: "specs/kernelbench/instance_norm2d.kev",
+      shape: ["N": 2, "C": 3, "H": 5, "W": 7], trace: "welford(_r1)\ninline(var)\nsplit(_r1, q, 4)\ncompute_at(_r1, y, c)",
+      loopsContain: ["local %_r1"]),
+    Case(
+      name: "welford in a backward pass (the variance inside rstd)", source: "specs/layernorm_backward.kev",
+      shape: ["M": 5, "N": 37], trace: "welford(_r1)", irContains: ["yield %m2"]),
     // fuse_siblings (sibling sums as one tuple reduction; checked against the interpreter on the unrewritten kernel)
     Case(
       name: "fuse_siblings: a cosine similarity loss's three row sums in one loop",

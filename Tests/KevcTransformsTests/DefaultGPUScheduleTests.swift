@@ -166,6 +166,41 @@ import Testing
     ])
   }
 
+  /// Rule V: an instance norm's planes of 128 x 128 points (longer than a program keeps whole: streamed in rows)
+  /// over 7168 planes (enough programs: rule 2 leaves the sums whole): the variance becomes a Welford tuple
+  /// reduction (`welford`), tiled like the mean's sum (the same lane `q`, loop order and warps), and rule 4b
+  /// streams both in one loop over `h`. Sketch `two-pass-variance` keeps the two passes; a variance over 4 planes
+  /// of 512 x 512, which rule 2 splits into partials, keeps them too (rfactor splits no tuple reduction).
+  @Test func varianceOverLongRowsIsOnePassWithTheMean() throws {
+    let kernel = Self.planes(n: 112, c: 64, side: 128)
+    let steps = try Self.trace(kernel)
+    #expect(steps == [
+      "inline(mean)", "inline(var)", "welford(_r1)", "bind(_r0, c, grid.x)", "bind(_r0, n, grid.y)",
+      "bind(_r0, q, block.x)", "launch(_r0, 2, 2)", "bind(_r1, c, grid.x)", "bind(_r1, n, grid.y)",
+      "bind(_r1, q, block.x)", "launch(_r1, 2, 2)", "split(y, h, 8)", "bind(y, h.o, grid.x)", "bind(y, c, grid.y)",
+      "bind(y, n, grid.z)", "bind(y, q, block.x)", "bind(y, h.i, block.y)", "launch(y, 4, 2)",
+      "compute_with(_r1, _r0, h)",
+    ])
+    let twoPass = try Self.trace(kernel, sketch: GPUSketch.all.first { $0.name == "two-pass-variance" }!)
+    #expect(!twoPass.contains("welford(_r1)") && !twoPass.contains { $0.hasPrefix("compute_with") })
+    let split = try Self.trace(Self.planes(n: 1, c: 4, side: 512))
+    #expect(!split.contains("welford(_r1)") && split.contains { $0.hasPrefix("rfactor(_r1") })
+  }
+
+  /// An instance norm over `n` x `c` planes of `side` x `side` points, its statistics written as the spec lowers them.
+  static func planes(n: Int, c: Int, side: Int) -> String {
+    """
+    kernel @inorm(%x: f32[N, C, H, W]) -> (%y: f32[N, C, H, W]) {
+      dims N = \(n), C = \(c), H = \(side), W = \(side)
+      %_r0: f32[n < N, c < C] = sum<f32> [h in 0 .. $H, q in 0 .. $W] %x[n, c, h, q]
+      %mean: f32[n < N, c < C] = (%_r0[n, c] / cast<f32>(($H * $W)))
+      %_r1: f32[n < N, c < C] = sum<f32> [h in 0 .. $H, q in 0 .. $W] ((%x[n, c, h, q] - %mean[n, c]) * (%x[n, c, h, q] - %mean[n, c]))
+      %var: f32[n < N, c < C] = (%_r1[n, c] / cast<f32>(($H * $W)))
+      %y: f32[n < N, c < C, h < H, q < W] = ((%x[n, c, h, q] - %mean[n, c]) * rsqrt((%var[n, c] + 1e-05:f32)))
+    }
+    """
+  }
+
   /// Rule 4d: under `highest`, a long f32 contraction reading an operand MN-major (the reduction not along its last
   /// dimension: b[k, n], a[k, m], a batched b[z, k, n]) stays on the FMA units instead of tf32x3's split passes,
   /// exactly sketch `ieee`'s trace (measured 1.25-1.42x over tf32x3 on four corpus matmuls on an H100,
