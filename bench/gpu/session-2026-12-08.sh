@@ -16,8 +16,8 @@ nvidia-smi --query-gpu=name,clocks.max.sm,memory.total --format=csv > "$OUT/gpu.
 start=$(date +%s)
 PYTHONPATH=python timeout 60 python3 bench/harness/compare-speed.py "$OUT/compare-speed" 40 > "$OUT/compare-speed.log" 2>&1
 PYTHONPATH=python timeout 70 python3 bench/gpu/ab-h78-sdpa.py "$P/ab-h78/attention" "$OUT/sdpa" 3 > "$OUT/sdpa.log" 2>&1
-ab() { AB_TRIALS=1 AB_JOBS=2 timeout $(( $3 + 40 )) bash bench/gpu/module-ab.sh run "$P/$1" "$OUT/$2" "$3" > "$OUT/$2.log" 2>&1; }
-( ab ab-h76 ab-h76 140; ab ab-h77 ab-h77 120; ab ab-unroll ab-unroll 50 ) &
-( ab ab-h78 ab-h78 90; ab k-major k-major 130; ab ab-h74 ab-h74 60 ) &
+ab() { AB_TRIALS=1 AB_JOBS=2 timeout $(( $3 + 60 )) bash bench/gpu/module-ab.sh run "$P/$1" "$OUT/$2" "$3" > "$OUT/$2.log" 2>&1; }
+( ab ab-h76 ab-h76 80; ab ab-h77 ab-h77 90 ) &
+( ab ab-h78 ab-h78 60; ab k-major k-major 90; ab ab-h74 ab-h74 30; ab ab-unroll ab-unroll 20 ) &
 wait
 echo "elapsed $(( $(date +%s) - start )) s" > "$OUT/elapsed.txt"
