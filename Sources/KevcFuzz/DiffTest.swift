@@ -98,7 +98,7 @@ public struct DiffTester: Sendable {
       case .fuseSiblings:
         break
       case .split, .tile, .reorder, .inline, .computeAt, .computeRoot, .storeIn, .layout, .pad, .stage, .cache,
-        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes, .toScan, .deinterleave, .padInput:
+        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes, .toScan, .storePhases, .deinterleave, .padInput:
         break
       }
       if let next = try? t.apply(to: k) {

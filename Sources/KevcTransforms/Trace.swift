@@ -174,6 +174,7 @@ public enum TraceText {
     case .fuseSiblings(let x): return "fuse_siblings(\(x))"
     case .toScan(let x): return "to_scan(\(x))"
     case .phaseSplit(let x, let ls): return "phase_split(\(x), \(list(ls)))"
+    case .storePhases(let x): return "store_phases(\(x))"
     case .deinterleave(let x, let i, let l): return "deinterleave(\(x), \(i), \(l))"
     case .padInput(let x, let i): return "pad_input(\(x), \(i))"
     case .computeAt(let x, let c, let l): return "compute_at(\(x), \(c), \(l))"
@@ -249,6 +250,7 @@ public enum TraceText {
     case "fuse_siblings": return .fuseSiblings(tensor: try a.word(0))
     case "to_scan": return .toScan(tensor: try a.word(0))
     case "phase_split": return .phaseSplit(tensor: try a.word(0), axes: try a.words(1))
+    case "store_phases": return .storePhases(tensor: try a.word(0))
     case "deinterleave": return .deinterleave(tensor: try a.word(0), input: try a.word(1), axis: try a.word(2))
     case "pad_input": return .padInput(tensor: try a.word(0), input: try a.word(1))
     case "compute_at": return .computeAt(tensor: try a.word(0), consumer: try a.word(1), loop: try a.word(2))
@@ -373,6 +375,7 @@ public enum TraceText {
     .init("fuse_siblings", [.name("tensor")], "sibling sums over the same rows that tensor reads through one expression of them become one tuple reduction tensor.rows yielding it (one loop carries every accumulator)"),
     .init("to_scan", [.name("tensor")], "a triangular reduction [j in lo .. (i + 1)] becomes a scan along i (one running accumulator)"),
     .init("phase_split", [.name("tensor"), .names("axes")], "polyphase: an output axis under guards (E % s) == c and divisions E / s becomes one definition per phase (dead taps gone, dense), interleaved by tensor; before other transforms of tensor"),
+    .init("store_phases", [.name("tensor")], "tensor interleaves phases (select((t % s) == p, ph[t / s], ...), as phase_split writes it): each phase stores its values in tensor's buffer at stride s, offset p, and tensor emits no kernel (no intermediate, no interleaving pass)"),
     .init("deinterleave", [.name("tensor"), .name("input"), .name("axis")], "tensor reads input at s * axis + e (a strided convolution): read a de-interleaved copy input.ph[.., e % s, axis + e / s, ..] instead, adjacent along axis"),
     .init("pad_input", [.name("tensor"), .name("input")], "tensor reads a copy of input with the zero border its reads need, in bounds (no masked loads); needs bound dims"),
   ]
