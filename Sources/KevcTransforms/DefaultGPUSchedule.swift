@@ -258,17 +258,7 @@ extension DefaultSchedule {
 
     // P2. The phases land in place: the elementwise definition reading them stores them (split by phase first where
     // it is an epilogue rather than the interleaving itself).
-    let phases = Set(phased.definitions.map(\.name)).subtracting(kernel.definitions.map(\.name))
-    for d in k.definitions where d.reduction == nil && !phases.isDisjoint(with: d.body.loads.map(\.tensor)) {
-      let before = (k, steps)
-      if attempt(.storePhases(tensor: d.name)) { continue }
-      guard let c = current(d.name), !c.phaseGuardedAxes.isEmpty, attempt(.phaseSplit(tensor: d.name, axes: c.phaseGuardedAxes)),
-        attempt(.storePhases(tensor: d.name))
-      else {
-        (k, steps) = before
-        continue
-      }
-    }
+    storePhasesInPlace(Set(phased.definitions.map(\.name)).subtracting(kernel.definitions.map(\.name)), &k, &steps)
 
     // O2. Sibling sums over rows too long to hold whole, read through one expression of them, become one tuple
     // reduction: one streamed pass over the row carries every accumulator (after rule 1, so that a consumer reads

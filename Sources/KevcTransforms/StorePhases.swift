@@ -87,9 +87,6 @@ extension ScheduleEditing {
         guard !members.contains(where: { $0.name == m.name }) else {
           throw fail("'\(m.name)' is read at two residue classes of '\(tensor)'")
         }
-        guard m.schedule == nil || m.schedule == .natural(for: m) else {
-          throw fail("'\(m.name)' already has a schedule; store_phases comes before the phases are scheduled")
-        }
         name = m.name
       case .constant:
         var axes = y.axes
@@ -134,5 +131,47 @@ extension ScheduleEditing {
       kernel.definitions[i].schedule = s
     }
     if let problem = kernel.inPlaceInterleaveProblem(tensor) { throw fail(problem) }
+  }
+}
+
+extension DefaultSchedule {
+  /// Rule P2 of the GPU default (and the difftest's phase programs): every elementwise definition reading one of
+  /// `phases` (definitions a `phase_split` made) stores them in place (`store_phases`), split by phase itself first
+  /// where it is an epilogue of the interleaving rather than the interleaving (`phase_split` pushes the epilogue
+  /// into each arm and folds the guards). Both steps or neither.
+  public static func storePhasesInPlace(_ phases: Set<String>, _ k: inout Kernel, _ steps: inout [Transform]) {
+    for d in k.definitions where d.reduction == nil && !phases.isDisjoint(with: d.body.loads.map(\.tensor)) {
+      var trial = k
+      var local: [Transform] = []
+      if attempt(.storePhases(tensor: d.name), &trial, &local) {
+        (k, steps) = (trial, steps + local)
+        continue
+      }
+      guard !d.phaseGuardedAxes.isEmpty, attempt(.phaseSplit(tensor: d.name, axes: d.phaseGuardedAxes), &trial, &local),
+        attempt(.storePhases(tensor: d.name), &trial, &local)
+      else { continue }
+      (k, steps) = (trial, steps + local)
+    }
+  }
+
+  /// The steps that split a kernel's strided transposed convolutions by phase and store the phases in place, on an
+  /// unscheduled kernel: rule P (`phase_split` of every sum it applies to), the interleavings that are intermediates
+  /// read only by elementwise definitions inlined into them (rule 1's effect here), then rule P2.
+  public static func phasesInPlace(_ kernel: Kernel) -> [Transform] {
+    var k = kernel
+    var steps: [Transform] = []
+    for d in kernel.definitions where d.reduction != nil && !d.phaseGuardedAxes.isEmpty {
+      _ = attempt(.phaseSplit(tensor: d.name, axes: d.phaseGuardedAxes), &k, &steps)
+    }
+    let phases = Set(k.definitions.map(\.name)).subtracting(kernel.definitions.map(\.name))
+    for d in k.definitions where d.reduction == nil && !phases.isDisjoint(with: d.body.loads.map(\.tensor))
+      && !k.results.contains(where: { $0.name == d.name })
+    {
+      let readers = k.definitions.filter { $0.name != d.name && $0.reads(d.name) }
+      guard !readers.isEmpty, readers.allSatisfy({ $0.reduction == nil }) else { continue }
+      _ = attempt(.inline(tensor: d.name), &k, &steps)
+    }
+    storePhasesInPlace(phases, &k, &steps)
+    return steps
   }
 }
