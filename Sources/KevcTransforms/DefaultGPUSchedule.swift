@@ -55,7 +55,8 @@ import KevcIR
 ///    where it is not an interleaving yet (`phase_split`: the epilogue goes into each arm, the guards fold), then
 ///    `store_phases`: each phase stores its values in that definition's buffer at stride `s`, offset `p`, and the
 ///    definition emits no kernel (no intermediate per phase, no interleaving pass; rule 3b then computes each phase
-///    sum in its epilogue's programs). Both steps or neither.
+///    sum in its epilogue's programs). Both steps or neither. Triton only (`GPUSketch.phasesInPlace`: CuTe and HIP keep
+///    contraction epilogues apart, so it would save them nothing, and their strided stores are unmeasured).
 /// O2. (after rule 1) Sibling sums over rows longer than `gpuWholeReduction`, read by one definition only through one
 ///    expression of them (a cosine similarity's three sums), become one tuple reduction yielding it
 ///    (`fuse_siblings`): one streamed pass over the row carries every accumulator (`fuseSiblingsOverLongRows`).
@@ -258,7 +259,9 @@ extension DefaultSchedule {
 
     // P2. The phases land in place: the elementwise definition reading them stores them (split by phase first where
     // it is an epilogue rather than the interleaving itself).
-    storePhasesInPlace(Set(phased.definitions.map(\.name)).subtracting(kernel.definitions.map(\.name)), &k, &steps)
+    if sketch.phasesInPlace {
+      storePhasesInPlace(Set(phased.definitions.map(\.name)).subtracting(kernel.definitions.map(\.name)), &k, &steps)
+    }
 
     // O2. Sibling sums over rows too long to hold whole, read through one expression of them, become one tuple
     // reduction: one streamed pass over the row carries every accumulator (after rule 1, so that a consumer reads
