@@ -63,7 +63,7 @@ extension Kernel {
       }
     }
     guard byOffsets.count == phases else {
-      return "\(byOffsets.count) definitions are stored into '\(tensor)', which has \(phases) phases"
+      return "the definitions stored into '\(tensor)' cover \(byOffsets.count) of its \(phases) phases"
     }
     // y's body, per residue class, is the load of the member stored there.
     func residues(_ radices: [Int]) -> [[Int]] {
