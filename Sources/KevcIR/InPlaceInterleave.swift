@@ -6,7 +6,8 @@ import KevcBasic
 /// ignores storage, still computes `y` from its body: the two agree point by point.
 ///
 /// Conditions, for the members `m` (the definitions stored into `y`): `y` is an elementwise definition after every
-/// member, not read by any member; each member is computed at the root, has `y`'s element type and rank, one
+/// member, computed at the root in its natural layout, in no other kernel (`compute_with`) and with nothing computed
+/// at its loops or with it (it has none); each member is computed at the root, has `y`'s element type and rank, one
 /// stride per axis (the same strides for every member, at most 64 phases in all) and an offset `0 <= o < s` per
 /// axis, no layout or padding of its own, is read by `y` only; the members' offsets are distinct and number the
 /// product of the strides (every residue class once: no element written twice, none left out); a member's extent
@@ -26,6 +27,20 @@ extension Kernel {
       return "nothing is stored into '\(tensor)'"
     }
     if y.reduction != nil { return "'\(tensor)' is a reduction; only an elementwise interleaving is stored in place" }
+    let ys = y.effectiveSchedule
+    guard ys.placement == .root, ys.computeWith == nil, ys.storage.permutation == nil, ys.storage.padding == nil,
+      ys.storage.interleave == nil
+    else {
+      return "'\(tensor)' must be computed at the root in its natural layout, in no other kernel, to be stored into"
+    }
+    if let d = definitions.first(where: { d in
+      let s = d.effectiveSchedule
+      if s.computeWith == tensor { return true }
+      if case .computeAt(let c, _) = s.placement, c == tensor { return true }
+      return false
+    }) {
+      return "'\(d.name)' is computed in '\(tensor)''s loops or kernel, which its phases stored in place leave out"
+    }
     let strides = first.strides
     guard strides.count == y.axes.count, strides.allSatisfy({ $0 >= 1 && $0 <= 64 }) else {
       return "the strides \(strides) do not give one stride from 1 to 64 per axis of '\(tensor)'"
