@@ -45,8 +45,11 @@ extension Kernel {
     guard strides.count == y.axes.count, strides.allSatisfy({ $0 >= 1 && $0 <= 64 }) else {
       return "the strides \(strides) do not give one stride from 1 to 64 per axis of '\(tensor)'"
     }
-    let phases = strides.reduce(1) { $0 &* $1 }
-    guard phases <= 64 else { return "\(phases) phases, more than 64" }
+    var phases = 1
+    for s in strides {
+      phases *= s  // each stride is at most 64 and the product so far too
+      guard phases <= 64 else { return "more than 64 phases" }
+    }
     var byOffsets: [[Int]: Definition] = [:]
     for (i, m) in members {
       let s = m.effectiveSchedule

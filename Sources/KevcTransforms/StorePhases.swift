@@ -45,9 +45,9 @@ extension ScheduleEditing {
     func walk(_ e: Expr) {
       guard problem == nil, case .select(let c, let a, let b) = e else { return }
       guard case .binary(.eq, .binary(.mod, .index(let t), let m), let p) = c, let s = IndexArithmetic.intConstant(m),
-        let v = IndexArithmetic.intConstant(p), y.axes.contains(where: { $0.name == t }), s >= 2, v >= 0, v < s
+        let v = IndexArithmetic.intConstant(p), y.axes.contains(where: { $0.name == t }), s >= 2, s <= Self.maxPhases, v >= 0, v < s
       else {
-        problem = "'\(tensor)' tests \(IRPrinter.print(c)), not '(t % s) == p' for an axis t and constants 0 <= p < s"
+        problem = "'\(tensor)' tests \(IRPrinter.print(c)), not '(t % s) == p' for an axis t and constants 0 <= p < s <= \(Self.maxPhases)"
         return
       }
       if let known = stride[t], known != s { problem = "'\(t)' is tested modulo both \(known) and \(s)"; return }
@@ -59,8 +59,11 @@ extension ScheduleEditing {
     if let problem { throw fail(problem) }
     guard !stride.isEmpty else { throw fail("'\(tensor)' is not an interleaving of phases (a select on '(t % s) == p')") }
     let strides = y.axes.map { stride[$0.name] ?? 1 }
-    let phases = strides.reduce(1) { $0 * $1 }
-    guard phases <= Self.maxPhases else { throw fail("the phases would number more than \(Self.maxPhases)", .badParameter) }
+    var phases = 1
+    for s in strides {
+      phases *= s  // each stride is at most 64 and the product so far too
+      guard phases <= Self.maxPhases else { throw fail("the phases would number more than \(Self.maxPhases)", .badParameter) }
+    }
 
     // Each residue class: the leaf the tree selects there.
     var created: [Definition] = []
