@@ -64,7 +64,10 @@ public struct DiffTester: Sendable {
   /// Program `index` of this run.
   public func program(_ index: Int) -> Program {
     var generator = ProgramGenerator(seed: programSeed(index))
-    let spec = generator.generate(name: "p\(index)")
+    // Every 16th program is a strided transposed convolution (`generatePhased`): the default splits it by phase, the
+    // other modes start from its phases stored in place (`DefaultSchedule.phasesInPlace`).
+    let phased = index % 16 == 15
+    let spec = phased ? generator.generatePhased(name: "p\(index)") : generator.generate(name: "p\(index)")
     let mode = Mode.allCases[index % Mode.allCases.count]
     let features = generator.features
     guard mode != .defaultSchedule, let kernel = try? FuzzHarness.frontEnd(SourceFile(path: "p.kev", text: spec)) else {
@@ -72,7 +75,13 @@ public struct DiffTester: Sendable {
     }
     var start = Trace([])
     var k = kernel
-    if mode == .defaultThenRandom {
+    if phased {
+      start = Trace(DefaultSchedule.phasesInPlace(kernel))
+      guard let scheduled = try? start.apply(to: kernel) else {
+        return Program(index: index, spec: spec, trace: nil, mode: .defaultSchedule, features: features)
+      }
+      k = scheduled
+    } else if mode == .defaultThenRandom {
       start = DefaultSchedule.cpu(for: kernel, targetCPU: nil, features: nil)
       guard let scheduled = try? start.apply(to: kernel) else {
         return Program(index: index, spec: spec, trace: nil, mode: .defaultSchedule, features: features)
@@ -98,7 +107,7 @@ public struct DiffTester: Sendable {
       case .fuseSiblings, .welford:
         break
       case .split, .tile, .reorder, .inline, .computeAt, .computeRoot, .storeIn, .layout, .pad, .stage, .cache,
-        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes, .toScan, .deinterleave, .padInput:
+        .vectorize, .unroll, .parallel, .rfactor, .fuseAxes, .toScan, .storePhases, .deinterleave, .padInput:
         break
       }
       if let next = try? t.apply(to: k) {

@@ -349,6 +349,8 @@ public struct ProgramGenerator {
 
 /// Names of the constructs `ProgramGenerator.features` reports.
 public enum Feature {
+  /// A strided transposed convolution (`ProgramGenerator.generatePhased`).
+  public static let phase = "phase"
   /// An f64 expression reads a computed f32/f16/bf16 definition (its rounding point depends on the schedule).
   public static let narrowDefinitionInF64 = "narrow-definition-in-f64"
 }
@@ -357,5 +359,50 @@ extension String {
   func replacingFirst(_ target: String, with replacement: String) -> String {
     guard let r = range(of: target) else { return self }
     return replacingCharacters(in: r, with: replacement)
+  }
+
+}
+
+extension ProgramGenerator {
+  /// A strided transposed convolution (the shape `phase_split` and `store_phases` rewrite): 1 or 2 output axes of
+  /// stride 2 or 3, each read under the guard `(t + P - k) % S == 0` at `x[.., (t + P - k) / S, ..]`, with or
+  /// without an elementwise epilogue (a bias, `tanh`, `max(., 0)`); output lengths `S * L + K - 1 - P` (so not
+  /// always a multiple of the stride, a ragged last phase) and taps `K` not always a multiple of it (phases with
+  /// different tap counts). f32 throughout, magnitudes bounded (the taps are few).
+  public mutating func generatePhased(name: String) -> String {
+    features = [Feature.phase]
+    let rank = 1 + rng.below(2)
+    let stride = 2 + rng.below(2)
+    let taps = 2 + rng.below(4)
+    let pad = rng.below(min(taps, 3))
+    let lengths = (0..<rank).map { _ in 2 + rng.below(9) }
+    let axes = Array(["s", "t"].suffix(rank))
+    let positions = rank == 1 ? ["L"] : ["H", "W"]
+    let kernelAxes = Array(["p", "q"].suffix(rank))
+    var guards: [String] = []
+    var reads: [String] = []
+    for (a, k) in zip(axes, kernelAxes) {
+      let e = pad == 0 ? "\(a) - \(k)" : "\(a) + \(pad) - \(k)"
+      guards.append("(\(e)) % \(stride) == 0")
+      reads.append("(\(e)) / \(stride)")
+    }
+    let outputs = positions.map { "\(stride) * \($0) + K - \(1 + pad)" }
+    let conv = "sum(c, \(kernelAxes.joined(separator: ", "))) where(\(guards.joined(separator: " and ")), x[n, c, \(reads.joined(separator: ", "))], 0) * w[c, f, \(kernelAxes.joined(separator: ", "))]"
+    let body: String
+    switch rng.below(4) {
+    case 0: body = conv
+    case 1: body = "tanh((\(conv)) + b[f])"
+    case 2: body = "max((\(conv)) - b[f], 0)"
+    default: body = "(\(conv)) * 0.5 + b[f]"
+    }
+    let dimsLine = (["N = \(1 + rng.below(2))", "C = \(1 + rng.below(4))", "F = \(1 + rng.below(5))", "K = \(taps)"]
+      + zip(positions, lengths).map { "\($0) = \($1)" }).joined(separator: ", ")
+    return """
+      kernel \(name)(x: f32[N, C, \(positions.joined(separator: ", "))], w: f32[C, F, \(Array(repeating: "K", count: rank).joined(separator: ", "))], b: f32[F]) -> (y: f32[N, F, \(outputs.joined(separator: ", "))]) {
+        dims \(dimsLine)
+        y[n, f, \(axes.joined(separator: ", "))] = \(body)
+      }
+
+      """
   }
 }

@@ -752,7 +752,10 @@ public struct ScheduleCost: Sendable, Hashable {
       }
       return inside
     }
-    for d in k.definitions where d.effectiveSchedule.placement == .root {
+    // A tensor its phases store in place (`store_phases`) is no kernel: no pass over it, its phases' kernels write
+    // their slices of it (each its own bytes).
+    let assembled = k.assembledInPlace
+    for d in k.definitions where d.effectiveSchedule.placement == .root && !assembled.contains(d.name) {
       let inside = producersInside(d.name)
       var programs = 1.0
       var lanes = 1.0

@@ -571,8 +571,19 @@ private struct Parser {
           } else if isWord("pad"), s.padding == nil {
             advance()
             s.padding = try intList()
+          } else if isWord("into"), s.interleave == nil {
+            advance()
+            guard case .local(let tensor) = current.kind else {
+              throw error("expected the tensor '%NAME' stored into, found \(current.describe)")
+            }
+            advance()
+            try expectWord("stride")
+            let strides = try intList()
+            try expectWord("offset")
+            let offsets = try intList()
+            s.interleave = StridedSlice(tensor: tensor, strides: strides, offsets: offsets)
           } else {
-            throw error("expected 'permute [...]' or 'pad [...]', found \(current.describe)")
+            throw error("expected 'permute [...]', 'pad [...]' or 'into %NAME stride [...] offset [...]', found \(current.describe)")
           }
         }
         try expect(")", "after the storage")

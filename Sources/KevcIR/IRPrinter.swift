@@ -117,6 +117,10 @@ public enum IRPrinter {
     out += " store(\(s.storage.scope.rawValue)"
     if let p = s.storage.permutation { out += ", permute [" + p.map(String.init).joined(separator: ", ") + "]" }
     if let p = s.storage.padding { out += ", pad [" + p.map(String.init).joined(separator: ", ") + "]" }
+    if let i = s.storage.interleave {
+      out += ", into %\(sigilName(i.tensor)) stride [" + i.strides.map(String.init).joined(separator: ", ") + "] offset ["
+        + i.offsets.map(String.init).joined(separator: ", ") + "]"
+    }
     out += ")"
     if s.isDot { out += " dot" }
     if let l = s.launch { out += " launch(warps \(l.warps), stages \(l.stages))" }

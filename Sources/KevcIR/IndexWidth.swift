@@ -46,7 +46,10 @@ public enum IndexWidth {
   /// One decision per kernel (root definitions not computed with another), in definition order.
   public static func decisions(_ k: Kernel) -> [Decision] {
     var out: [Decision] = []
-    for d in k.definitions where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil {
+    // A tensor its phases store in place (`store_phases`) has no kernel.
+    let assembled = k.assembledInPlace
+    for d in k.definitions
+    where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil && !assembled.contains(d.name) {
       out.append(decide(d, k))
     }
     return out
@@ -108,9 +111,13 @@ public enum IndexWidth {
         return wide("the range of a loop of '\(d.name)' is unknown (data-dependent bounds)")
       }
       var check = Check(kernel: k, facts: facts)
-      // The store of a root definition (producers computed inside store to scratch or registers).
+      // The store of a root definition (producers computed inside store to scratch or registers), in the tensor it
+      // is stored into where it is a phase stored in place (`store_phases`).
+      let point: [Expr] = d.axes.map { .index($0.name) }
+      let slice = d.effectiveSchedule.storage.interleave
       let accesses: [Load] =
-        d.effectiveSchedule.placement == .root ? [Load(tensor: d.name, indices: d.axes.map { .index($0.name) })] : []
+        d.effectiveSchedule.placement == .root
+        ? [Load(tensor: slice?.tensor ?? d.name, indices: slice?.indices(point) ?? point)] : []
       var expressions = d.expressions
       if let y = d.reduction?.combiner?.yield { expressions.append(y) }
       for e in expressions { _ = check.visit(e) }

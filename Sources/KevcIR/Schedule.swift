@@ -195,11 +195,47 @@ public struct Storage: Hashable, Codable, Sendable {
   public var permutation: [Int]?
   /// Extra elements at the end of each dimension (to avoid bank or cache-set conflicts); nil is none.
   public var padding: [Int]?
+  /// `store_phases(y)`: the definition's values are stored in `y`'s buffer, element `i` at `y`'s
+  /// `stride * i + offset` per axis (a phase of `y`'s interleaving written in place); nil: its own buffer.
+  public var interleave: StridedSlice?
 
-  public init(scope: MemoryScope = .workspace, permutation: [Int]? = nil, padding: [Int]? = nil) {
+  public init(
+    scope: MemoryScope = .workspace, permutation: [Int]? = nil, padding: [Int]? = nil, interleave: StridedSlice? = nil
+  ) {
     self.scope = scope
     self.permutation = permutation
     self.padding = padding
+    self.interleave = interleave
+  }
+}
+
+/// A strided slice of another tensor that a definition's elements occupy: element `[i0, i1, ...]` is the tensor's
+/// `[strides[0] * i0 + offsets[0], ...]` (one stride and offset per axis, strides >= 1, 0 <= offset < stride).
+public struct StridedSlice: Hashable, Codable, Sendable {
+  public var tensor: String
+  public var strides: [Int]
+  public var offsets: [Int]
+
+  public init(tensor: String, strides: [Int], offsets: [Int]) {
+    self.tensor = tensor
+    self.strides = strides
+    self.offsets = offsets
+  }
+
+  /// The indices of `tensor` that a point `point` (one index per axis) occupies.
+  public func indices(_ point: [Expr]) -> [Expr] {
+    zip(point, zip(strides, offsets)).map { index, so in
+      let scaled: Expr = so.0 == 1 ? index : .binary(.mul, .constant(.int(Int64(so.0))), index)
+      return so.1 == 0 ? scaled : .binary(.add, scaled, .constant(.int(Int64(so.1))))
+    }
+  }
+}
+
+extension Kernel {
+  /// The definitions whose values other definitions store in place (`store_phases`): they emit no loops and no
+  /// kernel of their own (the verifier checks that the slices stored in each cover it exactly once).
+  public var assembledInPlace: Set<String> {
+    Set(definitions.compactMap { $0.effectiveSchedule.storage.interleave?.tensor })
   }
 }
 

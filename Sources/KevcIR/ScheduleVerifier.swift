@@ -7,7 +7,8 @@ import KevcBasic
 /// (group, persistent) is in range and only on a kernel's root definition, `compute_with` names an earlier
 /// root definition, a scan's loops can carry its accumulator (Scan.swift), and an order-sensitive reduction
 /// (argmax/argmin) visits its domain in ascending order (ReductionOrder.swift, `kevc.ir.reduction-order`), and a
-/// producer computed inside a parallel loop is not stored in workspace (one buffer all threads would write).
+/// producer computed inside a parallel loop is not stored in workspace (one buffer all threads would write), and
+/// the definitions stored in place into another cover it exactly once (`kevc.ir.bad-in-place-store`).
 public enum ScheduleVerifier {
   public static func verify(_ kernel: Kernel) -> [Diagnostic] {
     var out: [Diagnostic] = []
@@ -15,6 +16,13 @@ public enum ScheduleVerifier {
       out.append(.error(DiagnosticID("ir", "bad-schedule"), "schedule of '%\(d.name)': \(message)", at: d.location))
     }
     let order = Dictionary(kernel.definitions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    // Definitions stored in place into another (`store_phases`) cover it exactly once (InPlaceInterleave.swift).
+    for t in kernel.assembledInPlace.sorted() {
+      guard let problem = kernel.inPlaceInterleaveProblem(t),
+        let d = kernel.definitions.first(where: { $0.name == t || $0.effectiveSchedule.storage.interleave?.tensor == t })
+      else { continue }
+      out.append(.error(DiagnosticID("ir", "bad-in-place-store"), "stored in place into '%\(t)': \(problem)", at: d.location))
+    }
     for d in kernel.definitions {
       if let problem = d.scanScheduleProblem { error(d, problem) }
       guard let s = d.schedule else { continue }

@@ -142,13 +142,19 @@ struct Lowering {
             at: def.location)
         }
         storage[def.name] = TensorStorage(buffer: def.name, logicalShape: shape, permutation: nil, padding: nil)
+      } else if let slice = def.effectiveSchedule.storage.interleave {
+        // Stored in place into the tensor it is a phase of (`store_phases`): no buffer of its own.
+        storage[def.name] = TensorStorage(
+          buffer: slice.tensor, logicalShape: shape, permutation: nil, padding: nil, interleave: slice)
       } else if let placed = placedInWorkspace(def, shape: shape) {
         temporaries.append(Buffer(name: def.name, dtype: def.dtype, shape: placed.bufferShape, scope: .workspace))
         storage[def.name] = placed
       }
     }
     if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }
-    for def in kernel.definitions where def.effectiveSchedule.placement == .root {
+    // A tensor its phases store in place (`store_phases`) has no nest of its own.
+    let assembled = kernel.assembledInPlace
+    for def in kernel.definitions where def.effectiveSchedule.placement == .root && !assembled.contains(def.name) {
       body += nest(def, region: nil, scope: [:])
     }
     if !diagnostics.isEmpty { throw DiagnosticError(diagnostics) }

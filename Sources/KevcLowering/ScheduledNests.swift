@@ -35,6 +35,9 @@ struct TensorStorage: Hashable {
   var padding: [Int]?
   /// For a region buffer: the region's start along each axis (in loop variables of the consumer) and its extent.
   var region: [RegionDimension]? = nil
+  /// For a definition stored in place into another (`store_phases`): `buffer` is that tensor's, and the element at
+  /// a point is the slice's `stride * index + offset` there.
+  var interleave: StridedSlice? = nil
 
   /// Extents of the stored buffer: the region (or the whole domain), permuted, plus padding.
   var bufferShape: [Int] {
@@ -49,6 +52,7 @@ struct TensorStorage: Hashable {
 
   /// Buffer indices of the element at `values` (one per axis).
   func indices(_ values: [Expr]) -> [Expr] {
+    if let interleave { return interleave.indices(values) }
     var shifted = values
     if let region {
       shifted = zip(values, region).map { value, r in simplifiedSub(value, r.start) }
@@ -285,6 +289,9 @@ extension Lowering {
   func remapLoads(_ e: Expr, ranges: [String: ClosedRange<Int64>]) -> Expr {
     e.rewritten { node in
       guard case .load(let load) = node, let st = storage[load.tensor] else { return nil }
+      if st.interleave != nil {
+        return .load(Load(tensor: st.buffer, indices: st.indices(load.indices), bounds: load.bounds))
+      }
       if !st.needsRemapping {
         guard st.permutation != nil else { return nil }
         var l = load

@@ -35,6 +35,7 @@ extension Transform {
     case .welford(let t): try editing.welford(t)
     case .toScan(let t): try editing.toScan(t)
     case .phaseSplit(let t, let ls): try editing.phaseSplit(t, ls)
+    case .storePhases(let t): try editing.storePhases(t)
     case .deinterleave(let t, let i, let l): try editing.deinterleave(t, i, l)
     case .padInput(let t, let i): try editing.padInput(t, i)
     }

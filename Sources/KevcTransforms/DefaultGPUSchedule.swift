@@ -50,6 +50,13 @@ import KevcIR
 ///    variables that name every loop of the consumer (one read per element, e.g. a difference squared inside a
 ///    full reduction), or the producer is cheap (at most two loads and a few operations, e.g. a mean from a row
 ///    sum). An inline that would stop a consumer from being a `dot` contraction is not made.
+/// P2. (after rule 1) The phases of rule P land in place: an elementwise definition reading them (the interleaving,
+///    or the epilogue rule 1 inlined it into, `tanh(select(..., y.ph0[t / 2], ...) - b)`) is split by phase itself
+///    where it is not an interleaving yet (`phase_split`: the epilogue goes into each arm, the guards fold), then
+///    `store_phases`: each phase stores its values in that definition's buffer at stride `s`, offset `p`, and the
+///    definition emits no kernel (no intermediate per phase, no interleaving pass; rule 3b then computes each phase
+///    sum in its epilogue's programs). Both steps or neither. Triton only (`GPUSketch.phasesInPlace`: CuTe and HIP keep
+///    contraction epilogues apart, so it would save them nothing, and their strided stores are unmeasured).
 /// O2. (after rule 1) Sibling sums over rows longer than `gpuWholeReduction`, read by one definition only through one
 ///    expression of them (a cosine similarity's three sums), become one tuple reduction yielding it
 ///    (`fuse_siblings`): one streamed pass over the row carries every accumulator (`fuseSiblingsOverLongRows`).
@@ -256,6 +263,12 @@ extension DefaultSchedule {
     // V. A centred sum of squares over rows streamed in tiles reads them once with its mean (Welford's update).
     for d in k.definitions where sketch.onePassVariance && d.reduction?.op == .sum {
       onePassVariance(d.name, capability, &k, &steps)
+    }
+
+    // P2. The phases land in place: the elementwise definition reading them stores them (split by phase first where
+    // it is an epilogue rather than the interleaving itself).
+    if sketch.phasesInPlace {
+      storePhasesInPlace(Set(phased.definitions.map(\.name)).subtracting(kernel.definitions.map(\.name)), &k, &steps)
     }
 
     // O2. Sibling sums over rows too long to hold whole, read through one expression of them, become one tuple

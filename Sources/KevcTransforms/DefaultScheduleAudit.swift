@@ -59,7 +59,9 @@ public struct ScheduleAudit: Sendable, Hashable {
     var rows: [KernelRow] = []
     // Idle: fewer programs than the smallest member target has multiprocessors (132 on an H100).
     let fewestMultiprocessors = capability.members.map(\.multiprocessors).min() ?? capability.multiprocessors
-    for d in k.definitions where d.effectiveSchedule.placement == .root {
+    // A tensor its phases store in place (`store_phases`) has no kernel.
+    let assembled = k.assembledInPlace
+    for d in k.definitions where d.effectiveSchedule.placement == .root && !assembled.contains(d.name) {
       var inside: [Definition] = []
       var frontier = [d.name]
       while let c = frontier.popLast() {

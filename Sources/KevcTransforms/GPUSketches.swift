@@ -97,6 +97,10 @@ public struct GPUSketch: Sendable, Hashable {
   /// programs with its own tiling (measured on an H100 against the two-kernel form, bench/gpu/ab-fused: 1.02x to
   /// 1.92x on eight contractions: matmuls, a batched matmul, convolutions, a chain of contractions).
   public var fuseContractionEpilogues = true
+  /// Rule P2: the phases of a phase split stored in place into the tensor that interleaves them (`store_phases`),
+  /// the interleaving's elementwise epilogue pushed into each phase, so that no intermediate and no interleaving
+  /// kernel remain (with rule 3b each phase sum is computed in its epilogue's programs).
+  public var phasesInPlace = true
   /// Rule 4: elements of an elementwise kernel's blocks (the contiguous axis, then the axis before it).
   public var elementwiseBlock = DefaultSchedule.gpuBlock
   /// Rule 0: fuse a convolution's channel and window axes when its channels are fewer than this.
@@ -202,6 +206,11 @@ public struct GPUSketch: Sendable, Hashable {
     // Rule V's Welford variance is one pass only with rule 4b, and their plans run a tuple reduction's domain
     // serially in one thread per output (no block combine): a row of 2^18 points one element at a time.
     s.onePassVariance = false
+    // Rule P2 leaves them: without rule 3b for contractions each epilogue phase would read its phase sum back from
+    // memory (the bytes of the interleaving kernel it replaces, in one kernel per phase instead of one), and their
+    // thread plans' strided stores into another tensor's buffer have not run on their hardware. Their lowering of a
+    // trace that says `store_phases` is the loop lowering's (LLVM's, checked by the difftest).
+    s.phasesInPlace = false
     return s
   }
 

@@ -181,6 +181,9 @@ public struct TraceGenerator: Sendable {
       let t = tensorName(defs.filter { !$0.phaseGuardedAxes.isEmpty })
       let axes = definition(t)?.phaseGuardedAxes ?? []
       return .phaseSplit(tensor: t, axes: axes.isEmpty || chance(0.05) ? [loopName(t)] : axes)
+    case .storePhases:
+      // Elementwise definitions that test an axis modulo a constant (an interleaving of phases).
+      return .storePhases(tensor: tensorName(defs.filter { $0.reduction == nil && !$0.phaseGuardedAxes.isEmpty }))
     case .fuseReductions:
       // Sums, and the elementwise definitions that read sums.
       let sums = Set(defs.filter { $0.reduction?.op == .sum }.map(\.name))
@@ -403,7 +406,7 @@ public struct TraceGenerator: Sendable {
     case .groupPrograms(let x, let g): return .groupPrograms(tensor: x, size: other([2, 4, 8, 16, 32], than: g))
     case .persistent(let x, let p): return .persistent(tensor: x, programs: other([66, 132, 264, 304, 528], than: p))
     case .fuseAxes(let x, let ls): return .fuseAxes(tensor: x, loops: shuffled(ls))
-    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .fuseSiblings, .welford, .toScan, .phaseSplit, .deinterleave, .padInput:
+    case .parallel, .inline, .computeRoot, .dot, .computeWith, .fuseReductions, .fuseSiblings, .welford, .toScan, .phaseSplit, .storePhases, .deinterleave, .padInput:
       return randomTransform(drawable(t.kind), for: kernel)
     }
   }
@@ -484,6 +487,7 @@ public enum TransformKind: String, Hashable, Codable, Sendable, CaseIterable {
   case welford
   case toScan = "to_scan"
   case phaseSplit = "phase_split"
+  case storePhases = "store_phases"
   case deinterleave
   case padInput = "pad_input"
 
@@ -525,6 +529,7 @@ extension Transform {
     case .welford: return .welford
     case .toScan: return .toScan
     case .phaseSplit: return .phaseSplit
+    case .storePhases: return .storePhases
     case .deinterleave: return .deinterleave
     case .padInput: return .padInput
     }

@@ -175,6 +175,7 @@ public enum TraceText {
     case .welford(let x): return "welford(\(x))"
     case .toScan(let x): return "to_scan(\(x))"
     case .phaseSplit(let x, let ls): return "phase_split(\(x), \(list(ls)))"
+    case .storePhases(let x): return "store_phases(\(x))"
     case .deinterleave(let x, let i, let l): return "deinterleave(\(x), \(i), \(l))"
     case .padInput(let x, let i): return "pad_input(\(x), \(i))"
     case .computeAt(let x, let c, let l): return "compute_at(\(x), \(c), \(l))"
@@ -251,6 +252,7 @@ public enum TraceText {
     case "welford": return .welford(tensor: try a.word(0))
     case "to_scan": return .toScan(tensor: try a.word(0))
     case "phase_split": return .phaseSplit(tensor: try a.word(0), axes: try a.words(1))
+    case "store_phases": return .storePhases(tensor: try a.word(0))
     case "deinterleave": return .deinterleave(tensor: try a.word(0), input: try a.word(1), axis: try a.word(2))
     case "pad_input": return .padInput(tensor: try a.word(0), input: try a.word(1))
     case "compute_at": return .computeAt(tensor: try a.word(0), consumer: try a.word(1), loop: try a.word(2))
@@ -376,6 +378,7 @@ public enum TraceText {
     .init("welford", [.name("tensor")], "a one-pass variance: a centred sum of squares sum (E - mean E)^2 becomes a Welford tuple reduction (count, mean, m2) yielding m2, no longer reading the mean"),
     .init("to_scan", [.name("tensor")], "a triangular reduction [j in lo .. (i + 1)] becomes a scan along i (one running accumulator)"),
     .init("phase_split", [.name("tensor"), .names("axes")], "polyphase: an output axis under guards (E % s) == c and divisions E / s becomes one definition per phase (dead taps gone, dense), interleaved by tensor; before other transforms of tensor"),
+    .init("store_phases", [.name("tensor")], "tensor interleaves phases (select((t % s) == p, ph[t / s], ...), as phase_split writes it): each phase stores its values in tensor's buffer at stride s, offset p, and tensor emits no kernel (no intermediate, no interleaving pass)"),
     .init("deinterleave", [.name("tensor"), .name("input"), .name("axis")], "tensor reads input at s * axis + e (a strided convolution): read a de-interleaved copy input.ph[.., e % s, axis + e / s, ..] instead, adjacent along axis"),
     .init("pad_input", [.name("tensor"), .name("input")], "tensor reads a copy of input with the zero border its reads need, in bounds (no masked loads); needs bound dims"),
   ]

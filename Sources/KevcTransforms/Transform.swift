@@ -75,6 +75,9 @@ public enum Transform: Hashable, Codable, Sendable {
   /// `phase_split(y, [t])`: the polyphase decomposition of a strided transposed convolution (PhaseSplit.swift): one
   /// definition per phase of `t` modulo its stride, with the guards folded, interleaved by `y`.
   case phaseSplit(tensor: String, axes: [String])
+  /// `store_phases(y)`: the phases `y` interleaves store their values in `y`'s buffer at their strided slices, and
+  /// `y` emits no kernel (a storage decision, StorePhases.swift).
+  case storePhases(tensor: String)
   /// `deinterleave(y, x, l)`: `y` reads `x` at `s * l + e`; it reads the copy `x.ph[.., e % s, l + e / s, ..]`
   /// instead, adjacent along `l` (Deinterleave.swift).
   case deinterleave(tensor: String, input: String, axis: String)
@@ -89,7 +92,7 @@ public enum Transform: Hashable, Codable, Sendable {
       .cache(let t, _, _), .vectorize(let t, _, _), .unroll(let t, _, _), .parallel(let t, _), .bind(let t, _, _),
       .rfactor(let t, _, _), .dot(let t), .launch(let t, _, _), .fuseAxes(let t, _), .precision(let t, _),
       .groupPrograms(let t, _), .persistent(let t, _), .computeWith(let t, _, _), .fuseReductions(let t), .fuseSiblings(let t), .welford(let t), .toScan(let t),
-      .phaseSplit(let t, _), .deinterleave(let t, _, _),
+      .phaseSplit(let t, _), .storePhases(let t), .deinterleave(let t, _, _),
       .padInput(let t, _):
       return t
     }

@@ -95,6 +95,8 @@ public enum TritonEmitter {
       shapes[d.name] = s
       guard !results.contains(d.name), d.effectiveSchedule.placement == .root else { continue }
       let storage = d.effectiveSchedule.storage
+      // A phase stored in place into the tensor it is a phase of (`store_phases`): no buffer of its own.
+      if storage.interleave != nil { continue }
       let perm = storage.permutation ?? Array(s.indices)
       guard perm.count == s.count, Set(perm) == Set(s.indices) else {
         throw DiagnosticError(.error(DiagnosticID("triton", "bad-layout"), "the layout of '\(d.name)' is not a permutation of its axes", at: d.location))
@@ -111,6 +113,12 @@ public enum TritonEmitter {
       workspace.append((wsNames.fresh("ws_" + d.name), d.name, d.dtype, elements))
     }
 
+    for d in kernel.definitions {
+      if let slice = d.effectiveSchedule.storage.interleave { homes[d.name] = homes[slice.tensor] }
+    }
+    // A tensor its phases store in place has no kernel.
+    let assembled = kernel.assembledInPlace
+
     // Kernels.
     var moduleNames = PythonNames()
     for h in TritonHelpers.names { _ = moduleNames.fresh(h) }
@@ -125,7 +133,8 @@ public enum TritonEmitter {
     var planLines: [String] = []
     var decisions = NestPlan(level: .blocks, kernelName: kernel.name, dims: kernel.dimBindings)
     decisions.contractions = NestPlan.contractions(kernel)
-    for d in kernel.definitions where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil {
+    for d in kernel.definitions
+    where d.effectiveSchedule.placement == .root && d.effectiveSchedule.computeWith == nil && !assembled.contains(d.name) {
       var b = KernelBuilder(kernel: kernel, root: d, homes: homes)
       b.indexType = widths[d.name] == 32 ? "tl.int32" : "tl.int64"
       guard homes[d.name] != nil, b.pointerNames[d.name] != nil else { continue }
@@ -147,9 +156,12 @@ public enum TritonEmitter {
         }
       }
       for m in members {
-        guard let home = homes[m.name], let pointer = b.pointerNames[m.name] else { continue }
+        // A phase stored in place writes its strided slice of the tensor it is a phase of.
+        let slice = m.effectiveSchedule.storage.interleave
+        let target = slice?.tensor ?? m.name
+        guard let home = homes[target], let pointer = b.pointerNames[target] else { continue }
         b.root = m
-        b.usedTensors.insert(m.name)
+        b.usedTensors.insert(target)
         let fusedLoop = m.name == d.name ? nil : m.effectiveSchedule.computeWithLoop
         let before = b.lines
         if fusedLoop != nil { b.lines = [] }
@@ -157,7 +169,7 @@ public enum TritonEmitter {
         try b.emitDefinition(
           m, region: nil, registerMode: false,
           sink: .memory(pointer: pointer) { (b: inout KernelBuilder, point: [Expr], f: KernelBuilder.Frame) throws(DiagnosticError) -> KernelBuilder.Code in
-            try b.offset(home, point, f)
+            try b.offset(home, slice?.indices(point) ?? point, f)
           })
         if let l = fusedLoop {
           let own = b.lines

@@ -95,10 +95,12 @@ import Testing
     #expect(Double(stats.accepted) >= 0.3 * Double(stats.cases), "too few accepted cases: \(stats.accepted) of \(stats.cases)")
     if Self.environment["KEVC_PROPERTY_SPECS"] == nil {
       // Grid bindings (and the program orders that need them) do not lower to the CPU.
-      // deinterleave, pad_input, fuse_siblings and welford are not drawn (the defaults apply them; their own tests
-      // check them).
+      // deinterleave, pad_input, fuse_siblings, welford and store_phases are not drawn (the defaults apply them; their
+      // own tests check them, store_phases also the difftest's phase programs).
       for kind in TransformKind.allCases
-      where ![.bind, .groupPrograms, .persistent, .computeWith, .deinterleave, .padInput, .fuseSiblings, .welford].contains(kind) {
+      where ![.bind, .groupPrograms, .persistent, .computeWith, .deinterleave, .padInput, .fuseSiblings, .welford,
+        .storePhases].contains(kind)
+      {
         #expect((stats.acceptedKinds[kind] ?? 0) > 0, "no accepted trace uses \(kind.rawValue)")
       }
     }

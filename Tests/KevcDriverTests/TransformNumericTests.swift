@@ -213,6 +213,33 @@ import Testing
     Case(
       name: "phase_split: stride 3, a tap coefficient of 1", source: stride3Transposed, shape: [:],
       trace: "phase_split(y, [t])", irContains: ["%y.ph0", "%y.ph2"]),
+    // store_phases (the phases' values stored at stride s into the output, which emits no loops; against the
+    // interpreter, which computes the output from its interleaving), ragged last phases, a dead phase, an epilogue
+    Case(
+      name: "store_phases: transposed conv1d, stride and dilation 2 (a dead phase), odd length",
+      source: "specs/kernelbench/conv_transposed1d_strided.kev", shape: ["N": 2, "C": 3, "L": 12, "F": 4, "K": 3],
+      trace: "phase_split(y, [t])\nstore_phases(y)", irContains: ["into %y stride [1, 1, 2] offset [0, 0, 1]"]),
+    Case(
+      name: "store_phases: transposed conv2d under its epilogue, K = 4 and odd sizes",
+      source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
+      shape: ["N": 1, "C": 3, "H": 5, "W": 6, "F": 2, "K": 4],
+      trace: "phase_split(_r0, [s, t])\ninline(_r0)\nphase_split(y, [s, t])\nstore_phases(y)",
+      irContains: ["into %y stride [1, 1, 2, 2] offset [0, 0, 1, 1]"]),
+    Case(
+      name: "store_phases: K = 5, the phases computed in their epilogues, tiled, vectorized and parallel",
+      source: "specs/kernelbench/conv_transpose2d_subtract_tanh.kev",
+      shape: ["N": 2, "C": 2, "H": 4, "W": 7, "F": 3, "K": 5],
+      trace: """
+        phase_split(_r0, [s, t])
+        inline(_r0)
+        phase_split(y, [s, t])
+        store_phases(y)
+        compute_at(_r0.ph1_0, y.ph1_0, s)
+        split(y.ph1_0, t, 4)
+        vectorize(y.ph1_0, t.i, 4)
+        parallel(y.ph0_1, n)
+        """,
+      loopsContain: ["vectorize(4)", "parallel"], irContains: ["into %y stride [1, 1, 2, 2] offset [0, 0, 1, 0]"]),
     // deinterleave (against the interpreter on the strided reads), at lengths that are not multiples of the stride
     Case(
       name: "deinterleave: conv1d of stride 3 and dilation 4, odd length", source: "specs/kernelbench/conv1d_dilated_strided.kev",

@@ -118,7 +118,8 @@ import Testing
   }
 
   /// Rule P: a strided transposed convolution (4 taps, stride 2) is split by phase; each phase is a contraction of
-  /// 2 taps that rule 4 makes a `dot`, and the interleaving `y` is an elementwise kernel.
+  /// 2 taps that rule 4 makes a `dot`; rule P2 stores the two phases in place into `y` (whose own schedule, an
+  /// elementwise tiling, is left unused: it emits no kernel).
   @Test func stridedTransposedConvolutionIsSplitByPhase() throws {
     let steps = try Self.trace("""
       kernel @ct(%x: f32[N, C, L], %w: f32[C, F, K]) -> (%y: f32[N, F, (((2 * L) + K) - 3)]) {
@@ -129,6 +130,42 @@ import Testing
     #expect(steps.first == "phase_split(y, [t])")
     #expect(steps.contains("dot(y.ph0)") && steps.contains("dot(y.ph1)"), "\(steps)")
     #expect(steps.contains("bind(y, t, block.x)"), "\(steps)")
+    #expect(steps.contains("store_phases(y)"), "\(steps)")
+  }
+
+  /// Rule P2 under an epilogue (`tanh(conv + b)`, 2-d, stride 2): the interleaving is inlined into the epilogue
+  /// (rule 1), the epilogue split by phase (each phase `tanh(c.phA_B + b)`) and stored in place, and each phase sum
+  /// computed in its epilogue's programs (rule 3b): four kernels writing their slices of `y`, none for `y`. The cost
+  /// model counts what that saves against the default without it (sketch field `phasesInPlace` off): the phases'
+  /// intermediates written and read back, and the interleaving's pass over `y`. The loop-level targets' sketches
+  /// (CuTe, HIP) leave it.
+  @Test func phasesAreStoredInPlaceUnderTheirEpilogue() throws {
+    let text = """
+      kernel @ct(%x: f32[N, C, H, W], %w: f32[C, F, K, K], %b: f32[F]) -> (%y: f32[N, F, (((2 * H) + K) - 3), (((2 * W) + K) - 3)]) {
+        dims N = 4, C = 64, H = 48, W = 48, F = 64, K = 4
+        %c: f32[n < N, f < F, s < (((2 * H) + K) - 3), t < (((2 * W) + K) - 3)] = sum<f32> [c in 0 .. $C, p in 0 .. $K, q in 0 .. $K] (select((((((s + 1:i64) - p) % 2:i64) == 0:i64) and ((((t + 1:i64) - q) % 2:i64) == 0:i64)), %x[n, c, (((s + 1:i64) - p) / 2:i64), (((t + 1:i64) - q) / 2:i64)], 0.0:f32) * %w[c, f, p, q])
+        %y: f32[n < N, f < F, s < (((2 * H) + K) - 3), t < (((2 * W) + K) - 3)] = tanh((%c[n, f, s, t] + %b[f]))
+      }
+      """
+    let steps = try Self.trace(text)
+    #expect(steps.starts(with: ["phase_split(c, [s, t])"]), "\(steps)")
+    #expect(steps.contains("inline(c)") && steps.contains("phase_split(y, [s, t])") && steps.contains("store_phases(y)"), "\(steps)")
+    for phase in ["0_0", "0_1", "1_0", "1_1"] {
+      #expect(steps.contains { $0.hasPrefix("compute_at(c.ph\(phase), y.ph\(phase), ") }, "\(steps)")
+    }
+    let kernel = try IRParser.parse(SourceFile(path: "k.kir", text: text))
+    let scheduled = try DefaultSchedule.gpu(for: kernel).apply(to: kernel)
+    #expect(scheduled.assembledInPlace == ["y"])
+    var apart = GPUSketch.default
+    apart.phasesInPlace = false
+    let before = ScheduleCost.estimate(try DefaultSchedule.gpu(for: kernel, sketch: apart).apply(to: kernel))
+    let after = ScheduleCost.estimate(scheduled)
+    // y: 4 x 64 x 97 x 97 f32 (9.6 MB); before, the phases (the same elements) went through memory twice more and
+    // the interleaving read them once and wrote y: at least 2 x y's bytes saved.
+    let yBytes = 4.0 * 64 * 97 * 97 * 4
+    #expect(before.bytes - after.bytes >= 2 * yBytes * 0.99, "\(before.bytes) -> \(after.bytes)")
+    #expect(after.kernels < before.kernels, "\(before.kernels) -> \(after.kernels)")
+    #expect(!GPUSketch.defaultSketch(forTarget: "cute").phasesInPlace && !GPUSketch.defaultSketch(forTarget: "hip").phasesInPlace)
   }
 
   /// Many rows: no split. Rules 1 and 3: the mean (cheap) is inlined, the row sum is computed once per row

@@ -19,7 +19,7 @@ import Testing
   static let catalogue = [
     "split", "tile", "reorder", "inline", "compute_at", "compute_root", "store_in", "layout", "pad", "stage", "cache",
     "vectorize", "unroll", "parallel", "bind", "rfactor", "dot", "launch", "fuse_axes", "precision", "group_programs",
-    "persistent", "compute_with", "fuse_reductions", "fuse_siblings", "welford", "to_scan", "phase_split", "deinterleave", "pad_input",
+    "persistent", "compute_with", "fuse_reductions", "fuse_siblings", "welford", "to_scan", "phase_split", "store_phases", "deinterleave", "pad_input",
   ]
 
   /// `transform/file.kir`, sorted.
