@@ -105,8 +105,12 @@ extension KernelBuilder {
     // The maximum's element on its lanes and the reduction lanes; masked lanes at -inf.
     let g0 = subframe(frame, fold.maxBlockLanes.union(reduction))
     let g0Lanes = Set(g0.dims.keys)
-    noteRepeats(elements[k])
-    let x = try expr(elements[k], g0)
+    // f32 rescalings are printed as exp2 (below); a positive constant scale of the element is then folded.
+    let exp2Form = mc.dtype == .f32
+    let scaled = exp2Form ? positivelyScaled(elements[k]) : nil
+    let element = scaled?.unscaled ?? elements[k]
+    noteRepeats(element)
+    let x = try expr(element, g0)
     var text = x.isConstant ? materialize(x) : "(\(x.text)).to(\(TritonType.register(mc.dtype)))"
     let mask0 = maskText(g0, within: g0Lanes)
     if let mask0 { text = "tl.where(\(mask0), \(text), \(TritonType.literal(mc.identity)))" }
@@ -118,6 +122,14 @@ extension KernelBuilder {
     line("\(blockMax) = \(tm)")
     for l in reductionLanes.sorted(by: { (g0.dims[$0] ?? 0) > (g0.dims[$1] ?? 0) }) {
       line("\(blockMax) = tl.reduce(\(blockMax), \(g0.dims[l] ?? 0), \(maxFn))")
+    }
+    // max_j (y_j * c) = (max_j y_j) * c for c > 0 (rounding is monotone): the block's maximum of the element.
+    var scaleLog2e = "1.4426950408889634"
+    if let scaled {
+      let c = materialize(try expr(scaled.scale, subframe(g0, [])))
+      line("\(blockMax) = \(blockMax) * \(c)")
+      scaleLog2e = fresh("scale_log2e")
+      line("\(scaleLog2e) = \(c) * 1.4426950408889634")
     }
     let maxFrame = subframe(g0, g0Lanes.subtracting(reduction))
     let maxLanes = Set(maxFrame.dims.keys)
@@ -143,13 +155,35 @@ extension KernelBuilder {
     let pName = fresh("p")
     let xName = "%block.x"
     let mName = "%block.M"
-    tupleLocals[xName] = Code(text: tm, lanes: g0Lanes, type: mc.dtype, isConstant: false)
-    tupleLocals[mName] = Code(text: maxInBlock, lanes: maxLanes, type: mc.dtype, isConstant: false)
-    let r = try expr(fold.form.rescaling(.scalar(xName), max: .scalar(mName), type: mc.dtype), g0)
-    line("\(pName) = \(mask0.map { "tl.where(\($0), \(r.text), 0.0)" } ?? r.text)")
-    // The running state's rescaling r(m, M) (state frame).
     var alpha: String?
-    if let running {
+    if exp2Form {
+      // exp(x - M) as exp2(x * log2(e) - M * log2(e)), the offset once per row against the safe maximum (0 where M
+      // is -inf: FlashAttention-2's form of the guard, docs in lowering/triton/README.md).
+      func offset(_ m: String) -> String {
+        fold.form.guarded ? "tl.where(\(m) == -float(\"inf\"), 0.0, \(m)) * 1.4426950408889634" : "\(m) * 1.4426950408889634"
+      }
+      let ms = fresh("m_s")
+      if let running {
+        line("\(ms) = \(offset(newMax))")
+        let inState = shape(stateFrame, keeping: fold.stateLanes[k])
+        let inBlock = shape(g0, keeping: maxLanes)
+        let msInBlock = inState == inBlock || stateFrame.rank == 0 ? ms : "tl.reshape(\(ms), (\(inBlock.joined(separator: ", ")),))"
+        line("\(pName) = \(mask0.map { "tl.where(\($0), tl.exp2(\(tm) * \(scaleLog2e) - \(msInBlock)), 0.0)" } ?? "tl.exp2(\(tm) * \(scaleLog2e) - \(msInBlock))")")
+        let name = fresh("alpha")
+        line("\(name) = tl.exp2(\(running[k]) * 1.4426950408889634 - \(ms))")
+        alpha = name
+      } else {
+        line("\(ms) = \(offset(maxInBlock))")
+        line("\(pName) = \(mask0.map { "tl.where(\($0), tl.exp2(\(tm) * \(scaleLog2e) - \(ms)), 0.0)" } ?? "tl.exp2(\(tm) * \(scaleLog2e) - \(ms))")")
+      }
+    } else {
+      tupleLocals[xName] = Code(text: tm, lanes: g0Lanes, type: mc.dtype, isConstant: false)
+      tupleLocals[mName] = Code(text: maxInBlock, lanes: maxLanes, type: mc.dtype, isConstant: false)
+      let r = try expr(fold.form.rescaling(.scalar(xName), max: .scalar(mName), type: mc.dtype), g0)
+      line("\(pName) = \(mask0.map { "tl.where(\($0), \(r.text), 0.0)" } ?? r.text)")
+    }
+    // The running state's rescaling r(m, M) (state frame).
+    if let running, !exp2Form {
       tupleLocals[xName] = Code(text: running[k], lanes: fold.stateLanes[k], type: mc.dtype, isConstant: false)
       tupleLocals[mName] = Code(text: newMax, lanes: fold.stateLanes[k], type: mc.dtype, isConstant: false)
       let rm = try expr(fold.form.rescaling(.scalar(xName), max: .scalar(mName), type: mc.dtype), stateFrame)
@@ -206,6 +240,30 @@ extension KernelBuilder {
       line("\(v) = \(text)")
       return v
     }
+  }
+
+  /// The maximum component's element as `y * c` (or `select(g, y * c, -inf)`) with `c` free of lanes and loads and
+  /// a positive normal f32 constant once the dims are bound (`rsqrt(f32(D))`): then the block's maximum is taken of
+  /// `y` and scaled once per row (`max_j y_j c = c max_j y_j`, rounding being monotone), and `c * log2(e)` is one
+  /// factor of `exp2` (the scaled score is never formed). Else nil.
+  func positivelyScaled(_ e: Expr) -> (unscaled: Expr, scale: Expr)? {
+    if case .select(let g, let inside, .constant(let other)) = e, other == .float(-.infinity, .f32) {
+      return positivelyScaled(inside).map { (.select(g, $0.unscaled, .constant(other)), $0.scale) }
+    }
+    guard case .binary(.mul, let a, let b) = e else { return nil }
+    let evaluator = ConstantEvaluator(values: [:], types: [:])
+    func positive(_ c: Expr) -> Bool {
+      let closed = c.rewritten { node in
+        if case .dim(let d) = node, let v = dims[d] { return .constant(.int(Int64(v))) }
+        return nil
+      }
+      guard let v = evaluator.evaluate(closed) else { return false }
+      let f = Float(v)
+      return f.isFinite && f >= Float.leastNormalMagnitude
+    }
+    if positive(b) { return (a, b) }
+    if positive(a) { return (b, a) }
+    return nil
   }
 
   /// A dot of the block contraction `sum_j p[m, j] * x[j, n]` for a component whose element `x` varies along

@@ -87,12 +87,15 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
                 tl.store(ws__r0 + (_r0_base + ((b_1 - b)) * 1369 + ((h_1 - h)) * 1369 + ((i[:, None] - (64 * i_o))) * 37 + ((j[None, :] - (64 * j_o)))), (acc).to(tl.float32), mask=(i_ok[:, None]) & (j_ok[None, :]))
         tl.debug_barrier()
         _r0_v = tl.load(ws__r0 + (_r0_base + ((((i_o * 64) + i_i[:, None]) - (64 * i_o))) * 37 + ((((j_o * 64) + j_i[None, :]) - (64 * j_o)))), mask=(i_i_ok[:, None]) & (j_i_ok[None, :]), other=0.0)
-        t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), ((_r0_v * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32)))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
+        t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), (_r0_v).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m = t_m
         blk_m = tl.reduce(blk_m, 1, _kevc_max_nan)
+        blk_m = blk_m * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32))
+        scale_log2e = tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32)) * 1.4426950408889634
         m_new = tl.maximum(acc_m, blk_m[:, None], propagate_nan=tl.PropagateNan.ALL)
-        p = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.where((t_m == m_new), 1.0, tl.exp((t_m - m_new))), 0.0)
-        alpha = tl.where((acc_m == m_new), 1.0, tl.exp((acc_m - m_new)))
+        m_s = tl.where(m_new == -float("inf"), 0.0, m_new) * 1.4426950408889634
+        p = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.exp2(t_m * scale_log2e - m_s), 0.0)
+        alpha = tl.exp2(acc_m * 1.4426950408889634 - m_s)
         blk_w0 = acc_w0 * alpha
         v_v = tl.load(v_ptr + (b * 1776 + h * 592 + ((j_o * 64) + j_i[:, None]) * 16 + e[None, :]), mask=j_i_ok[:, None], other=0.0)
         a_1 = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), (p).to(tl.bfloat16), 0)
@@ -125,12 +128,15 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         e_2 = (e_1 + j_i[None, :])
         e_3 = (i_o * 64)
         e_4 = (e_3 + i_i[:, None])
-        t_m_1 = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), (tl.where((e_2 <= e_4), (_r0_tile * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32))), -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
+        t_m_1 = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), (tl.where((e_2 <= e_4), _r0_tile, -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m_1 = t_m_1
         blk_m_1 = tl.reduce(blk_m_1, 1, _kevc_max_nan)
+        blk_m_1 = blk_m_1 * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32))
+        scale_log2e_1 = tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32)) * 1.4426950408889634
         m_new_1 = tl.maximum(acc_m, blk_m_1[:, None], propagate_nan=tl.PropagateNan.ALL)
-        p_1 = tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), tl.where((t_m_1 == m_new_1), 1.0, tl.exp((t_m_1 - m_new_1))), 0.0)
-        alpha_1 = tl.where((acc_m == m_new_1), 1.0, tl.exp((acc_m - m_new_1)))
+        m_s_1 = tl.where(m_new_1 == -float("inf"), 0.0, m_new_1) * 1.4426950408889634
+        p_1 = tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), tl.exp2(t_m_1 * scale_log2e_1 - m_s_1), 0.0)
+        alpha_1 = tl.exp2(acc_m * 1.4426950408889634 - m_s_1)
         blk_w0_1 = acc_w0 * alpha_1
         e_5 = (e_1 + j_i[:, None])
         v_v_1 = tl.load(v_ptr + (b * 1776 + h * 592 + e_5 * 16 + e[None, :]), mask=j_i_ok_1[:, None], other=0.0)
