@@ -35,6 +35,15 @@ extension KernelBuilder {
     /// those the reduction's domain depends on (bounds and guards that vary across lanes, so that their masks
     /// apply). Fixed for every pass over the blocks, so that the state keeps its shapes.
     var maxBlockLanes: Set<String>
+
+    /// The frame of component `i`'s state: its own lanes only (the running maximum of attention is `[BLOCK_i]`, a
+    /// row statistic Triton keeps once per row, where `[BLOCK_i, 1]` would be held in the layout of the output
+    /// rows, every value repeated in each thread across the columns of the matrix-unit tile).
+    func componentFrame(_ i: Int) -> Frame {
+      let lanes = i < stateLanes.count ? stateLanes[i] : []
+      let ordered = lanes.filter { stateFrame.dims[$0] != nil }.sorted { (stateFrame.dims[$0] ?? 0) < (stateFrame.dims[$1] ?? 0) }
+      return Frame(dims: Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1, $0) }), rank: ordered.count)
+    }
   }
 
   /// The lanes of the frame an expression reads.
@@ -83,7 +92,8 @@ extension KernelBuilder {
   mutating func initialiseBlockFold(_ c: Combiner, _ fold: BlockFold) -> [String] {
     c.components.enumerated().map { i, comp in
       let v = fresh("acc_" + pythonIdentifier(comp.name))
-      let s = fold.stateFrame.rank == 0 ? "[]" : "[" + shape(fold.stateFrame, keeping: fold.stateLanes[i]).joined(separator: ", ") + "]"
+      let own = fold.componentFrame(i)
+      let s = own.rank == 0 ? "[]" : "[" + shape(own, keeping: fold.stateLanes[i]).joined(separator: ", ") + "]"
       line("\(v) = tl.full(\(s), \(TritonType.literal(comp.identity)), \(TritonType.register(comp.dtype)))")
       return v
     }
@@ -101,7 +111,7 @@ extension KernelBuilder {
     let k = fold.form.maxComponent
     let mc = c.components[k]
     let reduction = Set(reductionLanes)
-    let stateFrame = fold.stateFrame
+    let maxState = fold.componentFrame(k)
     // The maximum's element on its lanes and the reduction lanes; masked lanes at -inf.
     let g0 = subframe(frame, fold.maxBlockLanes.union(reduction))
     let g0Lanes = Set(g0.dims.keys)
@@ -136,20 +146,18 @@ extension KernelBuilder {
     // The maximum p is taken against: the block's, or the new running maximum (state frame, then block frame).
     let saved = tupleLocals
     defer { tupleLocals = saved }
-    var newMax = lift(blockMax, from: maxFrame, to: stateFrame)
+    var newMax = lift(blockMax, from: maxFrame, to: maxState)
     var maxInBlock = lift(blockMax, from: maxFrame, to: g0)
     if let running {
       let a = Combiner.left(mc.name)
       let b = Combiner.right(mc.name)
       tupleLocals[a] = Code(text: running[k], lanes: fold.stateLanes[k], type: mc.dtype, isConstant: false)
       tupleLocals[b] = Code(text: newMax, lanes: maxLanes, type: mc.dtype, isConstant: false)
-      let m = try expr(c.combine[k], stateFrame)
+      let m = try expr(c.combine[k], maxState)
       newMax = fresh("m_new")
       line("\(newMax) = \(m.text)")
-      let inState = shape(stateFrame, keeping: fold.stateLanes[k])
-      let inBlock = shape(g0, keeping: maxLanes)
       // (A scalar state broadcasts as it is.)
-      maxInBlock = inState == inBlock || stateFrame.rank == 0 ? newMax : "tl.reshape(\(newMax), (\(inBlock.joined(separator: ", ")),))"
+      maxInBlock = maxState.rank == 0 ? newMax : lift(newMax, from: maxState, to: g0)
     }
     // p_j = r(m_j, M), 0 on masked lanes.
     let pName = fresh("p")
@@ -165,9 +173,7 @@ extension KernelBuilder {
       let ms = fresh("m_s")
       if let running {
         line("\(ms) = \(offset(newMax))")
-        let inState = shape(stateFrame, keeping: fold.stateLanes[k])
-        let inBlock = shape(g0, keeping: maxLanes)
-        let msInBlock = inState == inBlock || stateFrame.rank == 0 ? ms : "tl.reshape(\(ms), (\(inBlock.joined(separator: ", ")),))"
+        let msInBlock = maxState.rank == 0 ? ms : lift(ms, from: maxState, to: g0)
         line("\(pName) = \(mask0.map { "tl.where(\($0), tl.exp2(\(tm) * \(scaleLog2e) - \(msInBlock)), 0.0)" } ?? "tl.exp2(\(tm) * \(scaleLog2e) - \(msInBlock))")")
         let name = fresh("alpha")
         line("\(name) = tl.exp2(\(running[k]) * 1.4426950408889634 - \(ms))")
@@ -186,7 +192,7 @@ extension KernelBuilder {
     if let running, !exp2Form {
       tupleLocals[xName] = Code(text: running[k], lanes: fold.stateLanes[k], type: mc.dtype, isConstant: false)
       tupleLocals[mName] = Code(text: newMax, lanes: fold.stateLanes[k], type: mc.dtype, isConstant: false)
-      let rm = try expr(fold.form.rescaling(.scalar(xName), max: .scalar(mName), type: mc.dtype), stateFrame)
+      let rm = try expr(fold.form.rescaling(.scalar(xName), max: .scalar(mName), type: mc.dtype), maxState)
       let name = fresh("alpha")
       line("\(name) = \(rm.text)")
       alpha = name
@@ -199,24 +205,25 @@ extension KernelBuilder {
       }
       let w = fresh("blk_" + pythonIdentifier(comp.name))
       let stateLanes = fold.stateLanes[i]
-      let rescaled = running.map { "\($0[i]) * \(alpha ?? "1.0")" }
+      let own = fold.componentFrame(i)
+      let rescaled = running.map { "\($0[i]) * \(alpha.map { lift($0, from: maxState, to: own) } ?? "1.0")" }
       if let plan = blockDotPlan(comp, element: elements[i], p: (pName, g0), frame: frame, reductionLanes: reductionLanes, stateLanes: stateLanes) {
         let bm = pendingBlock(plan.m)?.0 ?? "1"
         let bn = pendingBlock(plan.n)?.0 ?? "1"
         let inOrder = (frame.dims[plan.m] ?? 0) < (frame.dims[plan.n] ?? 0)
         // The product accumulates into the rescaled state when it comes out in the state's layout.
-        if let rescaled, inOrder, stateFrame.rank == 2 {
+        if let rescaled, inOrder, own.rank == 2 {
           line("\(w) = \(rescaled)")
         } else {
           line("\(w) = tl.zeros([\(bm), \(bn)], dtype=\(plan.accumulatorType))")
         }
         tupleLocals[plan.lhsName] = Code(text: plan.lhsText, lanes: [plan.m, plan.k], type: mc.dtype, isConstant: false)
         try emitDotStep(plan.plan, accumulator: w)
-        if let rescaled, inOrder, stateFrame.rank == 2 {
+        if let rescaled, inOrder, own.rank == 2 {
           out.append(w)
           continue
         }
-        let result = lift(inOrder ? w : "tl.trans(\(w))", from: subframe(frame, [plan.m, plan.n]), to: stateFrame)
+        let result = lift(inOrder ? w : "tl.trans(\(w))", from: subframe(frame, [plan.m, plan.n]), to: own)
         out.append(rescaled.map { "\($0) + \(result)" } ?? result)
         continue
       }
@@ -231,7 +238,7 @@ extension KernelBuilder {
       for l in reductionLanes.sorted(by: { (gi.dims[$0] ?? 0) > (gi.dims[$1] ?? 0) }) {
         line("\(w) = tl.sum(\(w), \(gi.dims[l] ?? 0))")
       }
-      let sum = lift(w, from: subframe(gi, giLanes.subtracting(reduction)), to: stateFrame)
+      let sum = lift(w, from: subframe(gi, giLanes.subtracting(reduction)), to: own)
       out.append(rescaled.map { "\($0) + \(sum)" } ?? sum)
     }
     return out.map { text in

@@ -731,7 +731,9 @@ struct KernelBuilder {
             }
           }
           if let fold {
-            let value = try b.yieldTuple(c, state: state, frame: fold.stateFrame, lanes: fold.stateLanes)
+            // Each component's state (its own lanes) lifted into the state frame for the yield.
+            let lifted = state.indices.map { b.lift(state[$0], from: fold.componentFrame($0), to: fold.stateFrame) }
+            let value = try b.yieldTuple(c, state: lifted, frame: fold.stateFrame, lanes: fold.stateLanes)
             try b.store(d, value, point: point, frame: fold.stateFrame, sink: sink)
           } else {
             let value = try b.yieldTuple(c, state: state, frame: frame, lanes: c.components.map { _ in Set(axisLanes) })

@@ -156,12 +156,17 @@ import Testing
     #expect(module.contains("t_m = tl.broadcast_to((_r0_tile).to(tl.float32), (BLOCK_i_i, BLOCK_j_i))"))
     #expect(module.contains("blk_m = blk_m * tl.rsqrt((tl.full([], 128, tl.int32)).to(tl.float32))"))
     #expect(module.contains("scale_log2e = tl.rsqrt((tl.full([], 128, tl.int32)).to(tl.float32)) * 1.4426950408889634"))
-    #expect(module.contains("p = tl.exp2(t_m * scale_log2e - m_s)"))
+
     #expect(!module.contains("tl.exp(") && !module.contains("(t_m == m_new)"))
-    #expect(module.contains("blk_w0 = acc_w0 * alpha"))
+    #expect(module.contains("blk_w0 = acc_w0 * alpha[:, None]"))
     #expect(module.contains("blk_w0 = tl.dot(a_1, b_3, blk_w0)"))
-    // The state: the running max and the normaliser per row, the output rows [64, D].
-    #expect(module.contains("acc_m = tl.full([BLOCK_i_i, 1], -float(\"inf\"), tl.float32)"))
+    // The state: the running max and the normaliser per row (1-D: one value per row, not one per output column of
+    // the row in each thread), the output rows [64, D]; the row statistics meet the rows' blocks as [:, None].
+    #expect(module.contains("acc_m = tl.full([BLOCK_i_i], -float(\"inf\"), tl.float32)"))
+    #expect(module.contains("acc_w1 = tl.full([BLOCK_i_i], 0.0, tl.float32)"))
+    #expect(module.contains("p = tl.exp2(t_m * scale_log2e - m_s[:, None])"))
+    #expect(module.contains("alpha = tl.exp2(acc_m * 1.4426950408889634 - m_s)"))
+    #expect(module.contains("(acc_w0 / acc_w1[:, None])"))
     #expect(module.contains("acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)"))
     // Causal: the first loop ends where a block reaches the diagonal, the second at the program's last row.
     #expect(module.contains("(_kevc_floordiv((-63 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1)"))
