@@ -1,25 +1,42 @@
 /// The block fold of a max-rescaled tuple reduction (`MaxRescaledCombiner`): a block of reduction lanes folds in
 /// closed form instead of element by element, and a block of a contraction `sum_j p[i, j] * x[j, n]` is one
-/// `tl.dot` (the dot machinery of TritonDot.swift). The state lives in the frame of the axis lanes only, each
-/// component shaped by the lanes its elements use (the running maximum of attention is `[BLOCK_i, 1]`, not
-/// `[BLOCK_i, BLOCK_e]`). Across a serial loop of blocks, each block joins the running state directly
-/// (FlashAttention-2's update, which is the combiner applied to the state and the block's closed form).
+/// `tl.dot` (the dot machinery of TritonDot.swift). The state lives in the frame of the axis lanes, each component
+/// in its own lanes only (the running maximum and the normaliser of attention are `[BLOCK_i]`, the output rows
+/// `[BLOCK_i, BLOCK_e]`): Triton keeps a row statistic once per row, where `[BLOCK_i, 1]` in the output rows' layout
+/// would repeat it across the matrix-unit tile's columns in every thread. Across a serial loop of blocks, each block
+/// joins the running state directly (FlashAttention-2's update, which is the combiner applied to the state and the
+/// block's closed form).
 ///
-///     %o[i, e] = reduce<m = -inf, w0 = 0, w1 = 0> [j in 0 .. S] (s[i, j], v[j, e], 1.0) combine (max, rescaled sums)
-///     ->  (j split by 64, j.i a block: lanes i (64), e (D), j.i (64))
-///     t_m = tl.where(j_ok, s, -inf)                          # [BI, BJ]
-///     blk_m = tl.reduce(t_m, 1, _kevc_max_nan)              # M_J = max_j m_j          [BI]
-///     m_new = max(acc_m, blk_m[:, None])                    # the combiner's max       [BI, 1]
-///     p = tl.where(j_ok, select(t_m == m_new, 1, exp(t_m - m_new)), 0)   # p_j = r(m_j, M)   [BI, BJ]
-///     alpha = select(acc_m == m_new, 1, exp(acc_m - m_new))            # r(m, M)     [BI, 1]
-///     blk_w0 = acc_w0 * alpha
+///     %o[i, e] = reduce<m = -inf, w0 = 0, w1 = 0> [j in 0 .. S] (s[i, j] * c, v[j, e], 1.0) combine (max, rescaled sums)
+///     ->  (j split by 64, j.i a block: lanes i (64), e (D), j.i (64); c > 0 a constant, e.g. rsqrt(f32(D)))
+///     t_m = tl.where(j_ok, s, -inf)                         # the element without its scale   [BI, BJ]
+///     blk_m = tl.reduce(t_m, 1, _kevc_max_nan) * c          # M_J = max_j m_j = c max_j s_j    [BI]
+///     m_new = max(acc_m, blk_m)                             # the combiner's max               [BI]
+///     m_s = tl.where(m_new == -inf, 0.0, m_new) * log2(e)   # the guard, once per row          [BI]
+///     p = tl.where(j_ok, tl.exp2(t_m * (c * log2(e)) - m_s[:, None]), 0)   # p_j = r(m_j, M)   [BI, BJ]
+///     alpha = tl.exp2(acc_m * log2(e) - m_s)                # r(m, M)                          [BI]
+///     blk_w0 = acc_w0 * alpha[:, None]
 ///     blk_w0 = tl.dot(p.to(tl.bfloat16), v_tile, blk_w0)    # w0 r(m, M) + sum_j p_j v[j, e]  [BI, BE]
-///     blk_w1 = acc_w1 * alpha + tl.sum(p, 1)[:, None]       # w1 r(m, M) + sum_j p_j          [BI, 1]
+///     blk_w1 = acc_w1 * alpha + tl.sum(p, 1)                # w1 r(m, M) + sum_j p_j          [BI]
 ///     acc_m, acc_w0, acc_w1 = m_new, blk_w0, blk_w1
 ///
 /// Masked lanes (block tails) get `m = -inf` and `p = 0`, so they contribute the identity. With bf16/f16 operands
 /// of the contraction, `p` is rounded to that type for the tensor cores (FlashAttention-2 does the same); f32
 /// operands stay f32 (`input_precision="ieee"`).
+///
+/// f32 rescalings `r(x, M) = exp(x - M)` are printed as `exp2(x * log2(e) - M * log2(e))` (one FMA and `ex2` per
+/// element, where `tl.exp` is a multiplication by log2(e) and `ex2` after the subtraction), and the guarded form
+/// `select(x == M, 1, exp(x - M))` as the same against the safe maximum `M' = (M == -inf ? 0 : M)` taken once per
+/// row (FlashAttention-2's form): `x == M` only matters where `M` is infinite, so the two agree on every row whose
+/// maximum is finite; on a row whose maximum is -inf throughout, the guarded combiner would sum `x` with weight 1
+/// (the IR's `r(-inf, -inf) = 1`), the safe maximum leaves the identity (w = 0), and the yield sees what the unfused
+/// kernel computes (softmax: `0 / 0 = NaN`). A row whose maximum is -inf for some blocks and finite later is the same
+/// either way: the guarded sums are rescaled by `r(-inf, M) = 0` once the maximum is finite. The exp2 form rounds
+/// differently from `exp` at the ulp level (the argument's product with log2(e) is rounded once instead of the
+/// difference being rounded first): a relative error of a few f32 ulps of `|x| log2(e)` in `p`, within the harness's
+/// f32 tolerance. A positive constant scale `c` of the maximum's element (`y * c`, or `select(g, y * c, -inf)`) is
+/// folded: the block maximum is taken of `y` and scaled once per row (exact: rounding is monotone), and `c * log2(e)`
+/// is the factor of `exp2` (the scaled element is never formed), as the Triton tutorial's fused attention does.
 import KevcBasic
 import KevcIR
 
@@ -333,9 +350,11 @@ extension KernelBuilder {
   /// diagonal block are skipped, and those before it need no mask.
   ///
   /// Skipping a block of `-inf` leaves the state unchanged wherever the running maximum is finite: its block
-  /// maximum is `-inf`, so the combiner rescales it by `r(-inf, m) = 0`. (Where every kept element of a row is
-  /// `-inf`, the guarded combiner would have added the skipped elements' `x` to the sums; lowering/triton/README.md.)
-  /// Dropping the select where `c` holds on every lane changes nothing.
+  /// maximum is `-inf`, so the combiner rescales it by `r(-inf, m) = 0`; where the running maximum is `-inf` too, the
+  /// f32 fold's safe maximum (above) makes the block's `p` 0, so skipping it changes nothing either. (An f16/bf16
+  /// maximum keeps the guarded select, which would have added the skipped elements' `x` to the sums of a row whose
+  /// kept elements are all `-inf`; lowering/triton/README.md.) Dropping the select where `c` holds on every lane
+  /// changes nothing.
   func decidedBlocks(
     _ c: Combiner, _ fold: BlockFold, element: Expr, outer: String, lanes: [String: ClosedRange<Int>]
   ) -> DecidedBlocks? {
