@@ -8,15 +8,18 @@
 #   h78-m64-w8     h78's compiler, 64 rows, 8 warps
 #   h78-m128-w4    h78's compiler, 128 rows, 4 warps
 #   h78-m128-w8    h78's compiler, 128 rows, 8 warps
-# and the two other specs whose default Triton module changes (the online log-sum-exp of rule 4b: exp2 and the guard
-# once per row), main's module as the baseline beside h78's (variant `h78`, the same default trace):
-#   kernelbench.log_softmax, kernelbench.kl_div_loss
-# Every other spec's default Triton module is unchanged (bench/gpu/module-diff.sh; the comparison file).
+# and three other specs whose default Triton module changes at the bench shape, main's module as the baseline beside
+# h78's (variant `h78`, the same default trace):
+#   kernelbench.log_softmax   rule 4b's online log-sum-exp: exp2 and the guard once per block (as kl_div_loss)
+#   batched_matmul, conv1d    the operand loads of a producer computed in the consumer's block without the mask of a
+#                             lane whose bounds are one block apart (as attention, fm_interaction, matmul_bias_gelu,
+#                             depthwise_conv1d, rmsnorm_backward)
+# (bench/gpu/module-diff.sh lists every changed module; bench/gpu/attention-vs-tutorial-2026-12-08.md.)
 #   bench/gpu/ab-h78-prepare.sh OLD_KEVC NEW_KEVC   (here, with Swift; OLD_KEVC built from main 4e5f72c)
 # writes bench/gpu/kevc-static-prep/ab-h78/ (module-ab.sh's layout: <spec>/<variant>/*.triton.py, *.ref.py,
 # <spec>/baseline) and bench/gpu/kevc-static-prep/ab-h78.tar.xz; then, there (one call, about 3 minutes):
 #   tar xJf bench/gpu/kevc-static-prep/ab-h78.tar.xz -C bench/gpu/kevc-static-prep &&
-#   AB_TRIALS=1 AB_JOBS=1 bench/gpu/module-ab.sh run bench/gpu/kevc-static-prep/ab-h78 $OUT/ab-h78 150 &&
+#   AB_TRIALS=1 AB_JOBS=1 bench/gpu/module-ab.sh run bench/gpu/kevc-static-prep/ab-h78 $OUT/ab-h78 140 &&
 #   PYTHONPATH=python python3 bench/gpu/ab-h78-sdpa.py bench/gpu/kevc-static-prep/ab-h78/attention $OUT/ab-h78 3
 # (module-ab: each variant through the harness's protocol and timed paired with the baseline; ab-h78-sdpa.py: every
 # module and PyTorch SDPA (is_causal) on one timer, bench/gpu/baselines.py's `timed`, rounds interleaved).
@@ -64,10 +67,13 @@ compile "$NEW" "$SPEC" attention default h78
 compile "$NEW" "$SPEC" attention m64-w8 h78-m64-w8
 compile "$NEW" "$SPEC" attention m128-w4 h78-m128-w4
 compile "$NEW" "$SPEC" attention m128-w8 h78-m128-w8
-for p in log_softmax kl_div_loss; do
-  default_trace specs/kernelbench/$p.kev kernelbench.$p
-  compile "$OLD" specs/kernelbench/$p.kev kernelbench.$p default default
-  compile "$NEW" specs/kernelbench/$p.kev kernelbench.$p default h78
+for spec in specs/kernelbench/log_softmax.kev specs/batched_matmul.kev specs/conv1d.kev; do
+  name=$(echo "${spec#specs/}" | tr / . | sed 's/\.kev$//')
+  default_trace "$spec" "$name"
+  compile "$OLD" "$spec" "$name" default default
+  compile "$NEW" "$spec" "$name" default h78
+  cmp -s <(sed 1,2d "$PREP/$name"/default/*.triton.py) <(sed 1,2d "$PREP/$name"/h78/*.triton.py) &&
+    { echo "$name: h78's module is main's"; exit 1; }
 done
 tar cJf "$ROOT/ab-h78.tar.xz" -C "$ROOT" ab-h78
 ls -la "$ROOT/ab-h78.tar.xz"; ls "$PREP"/*
