@@ -5,7 +5,6 @@
 #   default        main's default trace compiled by OLD_KEVC (64 rows, 4 warps, 3 stages): the baseline
 #   main-m128-w8   main's compiler, 128 rows, 8 warps (was 0.440 -> see bench/README.md "SDPA")
 #   h78            h78's compiler, the default trace (64 rows, 4 warps)
-#   h78-m64-w8     h78's compiler, 64 rows, 8 warps
 #   h78-m128-w4    h78's compiler, 128 rows, 4 warps
 #   h78-m128-w8    h78's compiler, 128 rows, 8 warps
 # and three other specs whose default Triton module changes at the bench shape, main's module as the baseline beside
@@ -19,7 +18,7 @@
 # writes bench/gpu/kevc-static-prep/ab-h78/ (module-ab.sh's layout: <spec>/<variant>/*.triton.py, *.ref.py,
 # <spec>/baseline) and bench/gpu/kevc-static-prep/ab-h78.tar.xz; then, there (one call, about 3 minutes):
 #   tar xJf bench/gpu/kevc-static-prep/ab-h78.tar.xz -C bench/gpu/kevc-static-prep &&
-#   AB_TRIALS=1 AB_JOBS=1 bench/gpu/module-ab.sh run bench/gpu/kevc-static-prep/ab-h78 $OUT/ab-h78 140 &&
+#   AB_TRIALS=1 AB_JOBS=1 bench/gpu/module-ab.sh run bench/gpu/kevc-static-prep/ab-h78 $OUT/ab-h78 150 &&
 #   PYTHONPATH=python python3 bench/gpu/ab-h78-sdpa.py bench/gpu/kevc-static-prep/ab-h78/attention $OUT/ab-h78 3
 # (module-ab: each variant through the harness's protocol and timed paired with the baseline; ab-h78-sdpa.py: every
 # module and PyTorch SDPA (is_causal) on one timer, bench/gpu/baselines.py's `timed`, rounds interleaved).
@@ -60,11 +59,10 @@ for s in t["steps"]:
 json.dump(t, open(sys.argv[2], "w"), indent=2)
 PY
 }
-variant m64-w8 64 8; variant m128-w4 128 4; variant m128-w8 128 8
+variant m128-w4 128 4; variant m128-w8 128 8
 compile "$OLD" "$SPEC" attention default default
 compile "$OLD" "$SPEC" attention m128-w8 main-m128-w8
 compile "$NEW" "$SPEC" attention default h78
-compile "$NEW" "$SPEC" attention m64-w8 h78-m64-w8
 compile "$NEW" "$SPEC" attention m128-w4 h78-m128-w4
 compile "$NEW" "$SPEC" attention m128-w8 h78-m128-w8
 for spec in specs/kernelbench/log_softmax.kev specs/batched_matmul.kev specs/conv1d.kev; do
