@@ -254,11 +254,16 @@ extension Combiner {
 /// Evaluates expressions of constants and named scalars in float64 (integers as exact doubles, bool as 0/1), with
 /// the IR's semantics (docs/ir.md): floor division and modulo, NaN-propagating max/min, saturating float-to-int
 /// casts. Loads, index variables and dims have no value here (nil).
-struct ConstantEvaluator {
+public struct ConstantEvaluator: Sendable {
   var values: [String: Double]
   var types: [String: DType]
 
-  func evaluate(_ e: Expr) -> Double? {
+  public init(values: [String: Double], types: [String: DType]) {
+    self.values = values
+    self.types = types
+  }
+
+  public func evaluate(_ e: Expr) -> Double? {
     switch e {
     case .constant(let c): return c.doubleValue
     case .scalar(let name): return values[name]

@@ -443,7 +443,11 @@ struct KernelBuilder {
         var ok: String?
         let loConst = b.facts.constant(lo)
         let hiConst = b.facts.constant(hi)
-        if !(loConst.flatMap { l in hiConst.map { $0 &- l } } == block) {
+        // No mask where the lane's bounds are exactly one block apart: constants, or affine forms whose difference
+        // is the block (a producer's region of the consumer's block: `64 i_o .. 64 i_o + 64`).
+        let extent = loConst.flatMap { l in hiConst.map { $0 &- l } }
+          ?? b.facts.affine(.binary(.sub, hi, lo)).flatMap { $0.terms.isEmpty ? $0.constant : nil }
+        if extent != block {
           let okName = b.fresh(name + "_ok")
           let hiCode = try b.expr(hi, .scalar)
           b.line("\(okName) = \(name) < \(hiCode.text)")
@@ -731,7 +735,9 @@ struct KernelBuilder {
             }
           }
           if let fold {
-            let value = try b.yieldTuple(c, state: state, frame: fold.stateFrame, lanes: fold.stateLanes)
+            // Each component's state (its own lanes) lifted into the state frame for the yield.
+            let lifted = state.indices.map { b.lift(state[$0], from: fold.componentFrame($0), to: fold.stateFrame) }
+            let value = try b.yieldTuple(c, state: lifted, frame: fold.stateFrame, lanes: fold.stateLanes)
             try b.store(d, value, point: point, frame: fold.stateFrame, sink: sink)
           } else {
             let value = try b.yieldTuple(c, state: state, frame: frame, lanes: c.components.map { _ in Set(axisLanes) })

@@ -86,7 +86,11 @@ import Testing
     #expect(module.kernels.count == 1)
     #expect(module.source.contains("# lse: block fold of a max-rescaled tuple reduction"))
     #expect(module.source.contains("blk_m = tl.reduce(blk_m, 0, _kevc_max_nan)"))
-    #expect(module.source.contains("tl.where((t_m == tl.broadcast_to(blk_m, (1,))), 1.0, tl.exp((t_m - tl.broadcast_to(blk_m, (1,)))))"))
+    // p = r(x, M) as exp2 with log2(e) folded, against the row's safe maximum (0 where M is -inf) instead of a
+    // select per element.
+    #expect(module.source.contains("m_s = tl.where(tl.broadcast_to(blk_m, (1,)) == -float(\"inf\"), 0.0, tl.broadcast_to(blk_m, (1,))) * 1.4426950408889634"))
+    #expect(module.source.contains("p = tl.where(k_ok, tl.exp2(t_m * 1.4426950408889634 - m_s), 0.0)"))
+    #expect(!module.source.contains("tl.exp("))
     #expect(module.source.contains("blk_s = tl.sum(blk_s, 0)"))
     #expect(module.source.contains("tl.log(blk_s)"))
     #expect(!module.source.contains("tl.reduce((t_m"))
@@ -98,7 +102,8 @@ import Testing
     #expect(module.contains("acc_m = tl.full([], -float(\"inf\"), tl.float32)"))
     // Each block joins the running state directly: the new maximum, the state rescaled by r(m, M), plus the block.
     #expect(module.contains("m_new = tl.maximum(acc_m, blk_m, propagate_nan=tl.PropagateNan.ALL)"))
-    #expect(module.contains("alpha = tl.where((acc_m == m_new), 1.0, tl.exp((acc_m - m_new)))"))
+    #expect(module.contains("m_s = tl.where(m_new == -float(\"inf\"), 0.0, m_new) * 1.4426950408889634"))
+    #expect(module.contains("alpha = tl.exp2(acc_m * 1.4426950408889634 - m_s)"))
     #expect(module.contains("blk = acc_w * alpha + blk_w"))
     #expect(module.contains("acc_m, acc_w = m_new, blk"))
   }
@@ -146,10 +151,26 @@ import Testing
     #expect(loops.first.map { !$0.contains("<= e_4") } == true)
     #expect(loops.last.map { $0.contains("tl.where((e_2 <= e_4)") } == true)
     #expect(module.contains("(p).to(tl.bfloat16)"))
-    #expect(module.contains("blk_w0 = acc_w0 * alpha"))
+    // The scores' operands load unmasked: the region of the consumer's block is one block (`64 i_o .. 64 i_o + 64`,
+    // bounds one block apart), so its lanes need no mask (at the spec's dims, S = 37, they keep it: the golden).
+    #expect(!module.contains("i_ok = i < ") && !module.contains("j_ok = j < "))
+    #expect(module.contains("q_v = tl.load(q_ptr + (_r0_b * 786432 + _r0_h * 262144 + i[:, None] * 128 + d[None, :]))"))
+    // The scale 1/sqrt(D) folded: the block's maximum of the unscaled scores scaled once per row, and p one exp2 of
+    // scores * (scale * log2(e)) minus the row's offset; no select per score, no scaled score tensor.
+    #expect(module.contains("t_m = tl.broadcast_to((_r0_tile).to(tl.float32), (BLOCK_i_i, BLOCK_j_i))"))
+    #expect(module.contains("blk_m = blk_m * tl.rsqrt((tl.full([], 128, tl.int32)).to(tl.float32))"))
+    #expect(module.contains("scale_log2e = tl.rsqrt((tl.full([], 128, tl.int32)).to(tl.float32)) * 1.4426950408889634"))
+
+    #expect(!module.contains("tl.exp(") && !module.contains("(t_m == m_new)"))
+    #expect(module.contains("blk_w0 = acc_w0 * alpha[:, None]"))
     #expect(module.contains("blk_w0 = tl.dot(a_1, b_3, blk_w0)"))
-    // The state: the running max and the normaliser per row, the output rows [64, D].
-    #expect(module.contains("acc_m = tl.full([BLOCK_i_i, 1], -float(\"inf\"), tl.float32)"))
+    // The state: the running max and the normaliser per row (1-D: one value per row, not one per output column of
+    // the row in each thread), the output rows [64, D]; the row statistics meet the rows' blocks as [:, None].
+    #expect(module.contains("acc_m = tl.full([BLOCK_i_i], -float(\"inf\"), tl.float32)"))
+    #expect(module.contains("acc_w1 = tl.full([BLOCK_i_i], 0.0, tl.float32)"))
+    #expect(module.contains("p = tl.exp2(t_m * scale_log2e - m_s[:, None])"))
+    #expect(module.contains("alpha = tl.exp2(acc_m * 1.4426950408889634 - m_s)"))
+    #expect(module.contains("(acc_w0 / acc_w1[:, None])"))
     #expect(module.contains("acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)"))
     // Causal: the first loop ends where a block reaches the diagonal, the second at the program's last row.
     #expect(module.contains("(_kevc_floordiv((-63 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1)"))
@@ -233,6 +254,49 @@ import Testing
       assert err < 1e-5, err
       """
     let (status, log) = try TritonTestSupport.interpret(module: module, named: "masked", script: script)
+    #expect(status == 0, "\(log)")
+  }
+
+  /// The guard of the rescaling taken once per row (the safe maximum, 0 where the running maximum is -inf) in a
+  /// weighted softmax whose rows start with blocks of -inf only (`select(k >= i, ..)`: no pass split, the key blocks
+  /// before a row's first kept key are all -inf) and whose last rows are -inf throughout: the rows with a kept key
+  /// against torch.softmax, the others NaN like the unfused kernel (0 / 0; the element-by-element guarded combiner
+  /// would have averaged `y`). Under Triton's interpreter.
+  @Test func rowsOfMinusInfinityKeepTheRunningStateClean() throws {
+    guard TritonTestSupport.tritonVersion != nil else {
+      print("skipped: \(TritonAOT.python) cannot import triton")
+      return
+    }
+    let r = { (s: String) in "select((%\(s).m == max(%a.m, %b.m)), 1.0:f32, exp((%\(s).m - max(%a.m, %b.m))))" }
+    let kernel = try IRParser.parse(SourceFile(path: "wsm.kir", text: """
+      kernel @wsm(%x: f32[M, N], %y: f32[M, N]) -> (%o: f32[M]) {
+        dims M = 60, N = 53
+        %o: f32[i < M] = reduce<m: f32 = -inf:f32, w: f32 = 0.0:f32, s: f32 = 0.0:f32> [k in 0 .. $N] (select((k >= i), %x[i, k], -inf:f32), %y[i, k], 1.0:f32) combine (max(%a.m, %b.m), ((%a.w * \(r("a"))) + (%b.w * \(r("b")))), ((%a.s * \(r("a"))) + (%b.s * \(r("b"))))) yield (%w / %s)
+      }
+      """))
+    let trace = try Trace.parse(SourceFile(path: "trace", text: "split(o, i, 16)\nbind(o, i.o, grid.x)\nbind(o, i.i, block.y)\nsplit(o, k, 16)\nbind(o, k.i, block.x)\n"))
+    let module = try TritonEmitter.emit(try trace.apply(to: kernel)).source
+    #expect(module.contains("m_s = tl.where(m_new == -float(\"inf\"), 0.0, m_new) * 1.4426950408889634"))
+    let python = TritonTestSupport.inRepository("python").path
+    let script = """
+      import sys
+      sys.path.insert(0, "\(python)")
+      from kevc_gpu import interpreter_fixes
+      interpreter_fixes.apply()
+      import torch
+      import wsm
+      torch.manual_seed(0)
+      x = torch.randn(60, 53) * 4
+      y = torch.randn(60, 53)
+      out = torch.empty(60)
+      wsm.launch(x=x, y=y, o=out)
+      keep = torch.arange(53)[None, :] >= torch.arange(60)[:, None]
+      ref = (torch.softmax(x.double().masked_fill(~keep, float("-inf")), 1) * y.double()).sum(1)
+      assert torch.isnan(out[53:]).all(), out[53:]
+      err = (out[:53].double() - ref[:53]).abs().max().item()
+      assert err < 1e-5, err
+      """
+    let (status, log) = try TritonTestSupport.interpret(module: module, named: "wsm", script: script)
     #expect(status == 0, "\(log)")
   }
 

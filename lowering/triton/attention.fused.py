@@ -58,9 +58,9 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
     e = tl.arange(0, BLOCK_e)
     # o: block fold of a max-rescaled tuple reduction (TritonBlockFold.swift)
     # o: blocks of 'j.o' before (((-36:i64 - (-64:i64 * i_o)) / 64:i64) + 1:i64) need no select, those from 1:i64 hold only -inf: skipped
-    acc_m = tl.full([BLOCK_i_i, 1], -float("inf"), tl.float32)
+    acc_m = tl.full([BLOCK_i_i], -float("inf"), tl.float32)
     acc_w0 = tl.full([BLOCK_i_i, BLOCK_e], 0.0, tl.float32)
-    acc_w1 = tl.full([BLOCK_i_i, 1], 0.0, tl.float32)
+    acc_w1 = tl.full([BLOCK_i_i], 0.0, tl.float32)
     for j_o_ in tl.range(0, tl.maximum(tl.full([], 0, tl.int32), tl.minimum(tl.full([], 1, tl.int32), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1)))):
         j_o = tl.cast(j_o_, tl.int32)
         j_i = tl.arange(0, BLOCK_j_i)
@@ -87,20 +87,23 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
                 tl.store(ws__r0 + (_r0_base + ((b_1 - b)) * 1369 + ((h_1 - h)) * 1369 + ((i[:, None] - (64 * i_o))) * 37 + ((j[None, :] - (64 * j_o)))), (acc).to(tl.float32), mask=(i_ok[:, None]) & (j_ok[None, :]))
         tl.debug_barrier()
         _r0_v = tl.load(ws__r0 + (_r0_base + ((((i_o * 64) + i_i[:, None]) - (64 * i_o))) * 37 + ((((j_o * 64) + j_i[None, :]) - (64 * j_o)))), mask=(i_i_ok[:, None]) & (j_i_ok[None, :]), other=0.0)
-        t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), ((_r0_v * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32)))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
+        t_m = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), (_r0_v).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m = t_m
         blk_m = tl.reduce(blk_m, 1, _kevc_max_nan)
-        m_new = tl.maximum(acc_m, blk_m[:, None], propagate_nan=tl.PropagateNan.ALL)
-        p = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.where((t_m == m_new), 1.0, tl.exp((t_m - m_new))), 0.0)
-        alpha = tl.where((acc_m == m_new), 1.0, tl.exp((acc_m - m_new)))
-        blk_w0 = acc_w0 * alpha
+        blk_m = blk_m * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32))
+        scale_log2e = tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32)) * 1.4426950408889634
+        m_new = tl.maximum(acc_m, blk_m, propagate_nan=tl.PropagateNan.ALL)
+        m_s = tl.where(m_new == -float("inf"), 0.0, m_new) * 1.4426950408889634
+        p = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.exp2(t_m * scale_log2e - m_s[:, None]), 0.0)
+        alpha = tl.exp2(acc_m * 1.4426950408889634 - m_s)
+        blk_w0 = acc_w0 * alpha[:, None]
         v_v = tl.load(v_ptr + (b * 1776 + h * 592 + ((j_o * 64) + j_i[:, None]) * 16 + e[None, :]), mask=j_i_ok[:, None], other=0.0)
         a_1 = tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), (p).to(tl.bfloat16), 0)
         b_3 = v_v
         blk_w0 = tl.dot(a_1, b_3, blk_w0)
         blk_w1 = tl.broadcast_to(p * tl.where((i_i_ok[:, None]) & (j_i_ok[None, :]), tl.full([], 1.0, tl.float32), 0.0), (BLOCK_i_i, BLOCK_j_i))
         blk_w1 = tl.sum(blk_w1, 1)
-        blk = acc_w1 * alpha + blk_w1[:, None]
+        blk = acc_w1 * alpha + blk_w1
         acc_m, acc_w0, acc_w1 = m_new, blk_w0, blk
     for j_o__1 in tl.range(tl.maximum(tl.full([], 0, tl.int32), tl.minimum(tl.full([], 1, tl.int32), (_kevc_floordiv((-36 - (-64 * i_o)), tl.full([], 64, tl.int32)) + 1))), 1):
         j_o = tl.cast(j_o__1, tl.int32)
@@ -125,13 +128,16 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         e_2 = (e_1 + j_i[None, :])
         e_3 = (i_o * 64)
         e_4 = (e_3 + i_i[:, None])
-        t_m_1 = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), (tl.where((e_2 <= e_4), (_r0_tile * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32))), -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
+        t_m_1 = tl.broadcast_to(tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), (tl.where((e_2 <= e_4), _r0_tile, -float("inf"))).to(tl.float32), -float("inf")), (BLOCK_i_i, BLOCK_j_i))
         blk_m_1 = t_m_1
         blk_m_1 = tl.reduce(blk_m_1, 1, _kevc_max_nan)
-        m_new_1 = tl.maximum(acc_m, blk_m_1[:, None], propagate_nan=tl.PropagateNan.ALL)
-        p_1 = tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), tl.where((t_m_1 == m_new_1), 1.0, tl.exp((t_m_1 - m_new_1))), 0.0)
-        alpha_1 = tl.where((acc_m == m_new_1), 1.0, tl.exp((acc_m - m_new_1)))
-        blk_w0_1 = acc_w0 * alpha_1
+        blk_m_1 = blk_m_1 * tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32))
+        scale_log2e_1 = tl.rsqrt((tl.full([], 16, tl.int32)).to(tl.float32)) * 1.4426950408889634
+        m_new_1 = tl.maximum(acc_m, blk_m_1, propagate_nan=tl.PropagateNan.ALL)
+        m_s_1 = tl.where(m_new_1 == -float("inf"), 0.0, m_new_1) * 1.4426950408889634
+        p_1 = tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), tl.exp2(t_m_1 * scale_log2e_1 - m_s_1[:, None]), 0.0)
+        alpha_1 = tl.exp2(acc_m * 1.4426950408889634 - m_s_1)
+        blk_w0_1 = acc_w0 * alpha_1[:, None]
         e_5 = (e_1 + j_i[:, None])
         v_v_1 = tl.load(v_ptr + (b * 1776 + h * 592 + e_5 * 16 + e[None, :]), mask=j_i_ok_1[:, None], other=0.0)
         a_3 = tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), (p_1).to(tl.bfloat16), 0)
@@ -139,9 +145,9 @@ def kevc_attention_o(q_ptr, k_ptr, v_ptr, o_ptr, ws__r0, BLOCK_i_i: tl.constexpr
         blk_w0_1 = tl.dot(a_3, b_6, blk_w0_1)
         blk_w1_1 = tl.broadcast_to(p_1 * tl.where((i_i_ok[:, None]) & (j_i_ok_1[None, :]), tl.full([], 1.0, tl.float32), 0.0), (BLOCK_i_i, BLOCK_j_i))
         blk_w1_1 = tl.sum(blk_w1_1, 1)
-        blk_1 = acc_w1 * alpha_1 + blk_w1_1[:, None]
+        blk_1 = acc_w1 * alpha_1 + blk_w1_1
         acc_m, acc_w0, acc_w1 = m_new_1, blk_w0_1, blk_1
-    tl.store(o_ptr + (b * 1776 + h * 592 + ((i_o * 64) + i_i[:, None]) * 16 + e[None, :]), (((acc_w0 / acc_w1)).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=i_i_ok[:, None])
+    tl.store(o_ptr + (b * 1776 + h * 592 + ((i_o * 64) + i_i[:, None]) * 16 + e[None, :]), (((acc_w0 / acc_w1[:, None])).to(tl.bfloat16).to(tl.float32)).to(tl.bfloat16), mask=i_i_ok[:, None])
 
 
 def _kevc_tensor(tensors, name, dtype, shape):

@@ -86,8 +86,9 @@ def kevc_softmax__r0(x_ptr, ws__r0, BLOCK_j_i: tl.constexpr):
         blk_m = t_m
         blk_m = tl.reduce(blk_m, 0, _kevc_max_nan)
         m_new = tl.maximum(acc_m, blk_m, propagate_nan=tl.PropagateNan.ALL)
-        p = tl.where(j_i_ok, tl.where((t_m == m_new), 1.0, tl.exp((t_m - m_new))), 0.0)
-        alpha = tl.where((acc_m == m_new), 1.0, tl.exp((acc_m - m_new)))
+        m_s = tl.where(m_new == -float("inf"), 0.0, m_new) * 1.4426950408889634
+        p = tl.where(j_i_ok, tl.exp2(t_m * 1.4426950408889634 - m_s), 0.0)
+        alpha = tl.exp2(acc_m * 1.4426950408889634 - m_s)
         blk_w = tl.broadcast_to(p * tl.where(j_i_ok, tl.full([], 1.0, tl.float32), 0.0), (BLOCK_j_i,))
         blk_w = tl.sum(blk_w, 0)
         blk = acc_w * alpha + blk_w
