@@ -2,7 +2,7 @@
 # One GPU call of 2026-12-08 (no kevc there: every module prepared here). Carry bench/gpu/kevc-static-prep/sel.tar.xz
 # (the A/B folders of ab-k-major.sh (convolutions only), ab-h74-prepare.sh (layer_norm3d, log_softmax),
 # ab-unroll-prepare.sh (the pools), ab-h76/h77/h78-prepare.sh).
-#   bench/gpu/session-2026-12-08.sh OUT
+#   [S1..S6=SECONDS] bench/gpu/session-2026-12-08.sh OUT   (S1..S6: the six A/B stages' start deadlines)
 # 1. the harness's comparison, old and fused (bench/harness/compare-speed.py), alone on the GPU;
 # 2. causal attention's modules beside PyTorch SDPA on one timer (bench/gpu/ab-h78-sdpa.py), alone;
 # 3. the paired A/Bs (module-ab.sh run) in two streams sharing module-ab's device lock (timings never overlap).
@@ -17,7 +17,7 @@ start=$(date +%s)
 PYTHONPATH=python timeout 60 python3 bench/harness/compare-speed.py "$OUT/compare-speed" 40 > "$OUT/compare-speed.log" 2>&1
 PYTHONPATH=python timeout 70 python3 bench/gpu/ab-h78-sdpa.py "$P/ab-h78/attention" "$OUT/sdpa" 3 > "$OUT/sdpa.log" 2>&1
 ab() { AB_TRIALS=1 AB_JOBS=2 timeout $(( $3 + 60 )) bash bench/gpu/module-ab.sh run "$P/$1" "$OUT/$2" "$3" > "$OUT/$2.log" 2>&1; }
-( ab ab-h76 ab-h76 80; ab ab-h77 ab-h77 90 ) &
-( ab ab-h78 ab-h78 60; ab k-major k-major 90; ab ab-h74 ab-h74 30; ab ab-unroll ab-unroll 20 ) &
+( ab ab-h76 ab-h76 ${S1:-80}; ab ab-h77 ab-h77 ${S2:-90} ) &
+( ab ab-h78 ab-h78 ${S3:-60}; ab k-major k-major ${S4:-90}; ab ab-h74 ab-h74 ${S5:-30}; ab ab-unroll ab-unroll ${S6:-20} ) &
 wait
 echo "elapsed $(( $(date +%s) - start )) s" > "$OUT/elapsed.txt"
