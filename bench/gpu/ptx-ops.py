@@ -17,7 +17,8 @@ KEYS = [("ex2", r"\bex2\.approx"), ("fma", r"\bfma\.rn\.f32"), ("mul", r"\bmul\.
         ("max", r"\bmax\.(?:NaN\.)?f32"), ("wgmma", r"\bwgmma\.mma_async"), ("cp.async", r"\bcp\.async\.(?:cg|ca)"),
         ("ld.global", r"\bld\.global"), ("bar", r"\bbar\.sync")]
 
-for path in sys.argv[1:]:
+def kernels_ptx(path):
+    """(kernel name, PTX) of each kernel of a kevc Triton module, compiled for sm_90 on this machine (no GPU)."""
     mod = load_module(path)
     for k in mod.KEVC["kernels"]:
         sig = dict(k["signature"])
@@ -25,7 +26,12 @@ for path in sys.argv[1:]:
         src = ASTSource(fn=getattr(mod, k["name"]), signature=sig, constexprs=dict(k.get("constexprs", {})), attrs=attrs)
         c = triton.compile(src, target=parse_target("cuda:90"),
                            options={"num_warps": int(k.get("num_warps", 4)), "num_stages": int(k.get("num_stages", 2))})
-        ptx = c.asm["ptx"]
-        body = [l.strip() for l in ptx.splitlines() if l.strip() and not l.strip().startswith(("//", ".", "$", "{", "}"))]
-        counts = " ".join("%s=%d" % (name, sum(1 for l in body if re.search(rx, l))) for name, rx in KEYS)
-        print("%s %s instructions=%d %s" % ("/".join(path.split("/")[-3:-1]), k["name"], len(body), counts))
+        yield k["name"], c.asm["ptx"]
+
+
+if __name__ == "__main__":
+    for path in sys.argv[1:]:
+        for name, ptx in kernels_ptx(path):
+            body = [l.strip() for l in ptx.splitlines() if l.strip() and not l.strip().startswith(("//", ".", "$", "{", "}"))]
+            counts = " ".join("%s=%d" % (key, sum(1 for l in body if re.search(rx, l))) for key, rx in KEYS)
+            print("%s %s instructions=%d %s" % ("/".join(path.split("/")[-3:-1]), name, len(body), counts))
