@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One GPU call of 2026-12-08 (no kevc there: every module prepared here). Carry bench/gpu/kevc-static-prep/sel.tar.xz
+# One GPU call of 2026-12-08 (no kevc there: every module prepared here by `prepare OLD_KEVC KEVC`). Carry
+# bench/gpu/kevc-static-prep/sel.tar.xz
 # (the A/B folders of ab-k-major.sh (convolutions only), ab-h74-prepare.sh (layer_norm3d, log_softmax),
 # ab-unroll-prepare.sh (the pools), ab-h76/h77/h78-prepare.sh).
 #   [S1..S6=SECONDS] bench/gpu/session-2026-12-08.sh OUT   (S1..S6: the six A/B stages' start deadlines)
@@ -7,8 +8,23 @@
 # 2. causal attention's modules beside PyTorch SDPA on one timer (bench/gpu/ab-h78-sdpa.py), alone;
 # 3. the paired A/Bs (module-ab.sh run) in two streams sharing module-ab's device lock (timings never overlap).
 set -uo pipefail
-OUT=${1:?OUT}
 cd "$(dirname "$0")/../.."
+if [ "${1:-}" = prepare ]; then  # bench/gpu/session-2026-12-08.sh prepare OLD_KEVC KEVC   (here, with Swift)
+  OLD=$(realpath "${2:?OLD_KEVC: a build of main 4e5f72c}"); NEW=$(realpath "${3:?KEVC}")
+  R=bench/gpu/kevc-static-prep
+  bash bench/gpu/ab-k-major.sh prepare "$NEW" > /dev/null
+  bash bench/gpu/ab-h74-prepare.sh "$NEW" "$NEW" > /dev/null
+  bash bench/gpu/ab-unroll-prepare.sh "$NEW" specs/kernelbench/max_pool2d.kev specs/kernelbench/max_pool1d.kev \
+    specs/kernelbench/avg_pool1d.kev > /dev/null
+  for h in h76 h77 h78; do bash bench/gpu/ab-$h-prepare.sh "$OLD" "$NEW" > /dev/null; done
+  rm -rf "$R/sel"; mkdir -p "$R/sel"
+  for t in k-major ab-h74 ab-unroll ab-h76 ab-h77 ab-h78; do cp -r "$R/$t" "$R/sel/"; done
+  # the matmuls of k-major (rule 4d decided them) and the probes of h74 that are not this call's questions stay out
+  rm -rf "$R"/sel/k-major/*matmul* "$R"/sel/ab-h74/{avg_pool1d,batch_norm2d,group_norm,instance_norm2d,max_pool1d}
+  tar cJf "$R/sel.tar.xz" -C "$R/sel" . && ls -la "$R/sel.tar.xz"
+  exit 0
+fi
+OUT=${1:?OUT}
 P=bench/gpu/kevc-static-prep/sel
 mkdir -p "$P" "$OUT"
 tar xJf bench/gpu/kevc-static-prep/sel.tar.xz -C "$P"
