@@ -100,6 +100,14 @@ def scale_of(reference, device=None):
     return _rms_of_finite(torch, reference.reshape(-1), device or reference.device)
 
 
+def _scale_tensor(torch, scale, flat_r, device, chunk=None):
+    """compare()'s and dtype_error()'s scale term as a 0-d float64 tensor on `device`: `scale` when known (a float
+    or a 0-d tensor, scale_of()'s), else computed from the flat reference."""
+    if scale is None:
+        return _rms_of_finite(torch, flat_r, device, chunk)
+    return torch.as_tensor(scale, dtype=torch.float64).to(device).reshape(())
+
+
 def _rms_of_finite(torch, flat_r, device, chunk=None):
     """The rms of a flat reference's finite elements as a 0-d float64 tensor on `device` (0 when none is finite),
     summed slice by slice (`chunk`, default CHUNK) without a host round trip."""
@@ -139,8 +147,7 @@ def dtype_error(evaluated, reference, dtype, tolerance=None, scale=None):
     device = flat_e.device
     f64 = torch.float64
     n = flat_e.numel()
-    scale = _rms_of_finite(torch, flat_r, device) if scale is None else \
-        torch.as_tensor(scale, dtype=f64).to(device).reshape(())
+    scale = _scale_tensor(torch, scale, flat_r, device)
     worst = torch.zeros((), dtype=f64, device=device)
     for lo in range(0, n, CHUNK):
         e = flat_e[lo:lo + CHUNK].to(f64)
@@ -181,10 +188,7 @@ def compare(actual, reference, dtype, tolerance=None, any_value=None, alternativ
     # The scale term, the rms of the reference's finite elements: the cached one, else a pass summing it on the
     # device (no host round trip per slice: one synchronisation at the end of the comparison).
     chunk = chunk or CHUNK
-    if scale is None:
-        scale_t = _rms_of_finite(torch, flat_r, device, chunk)
-    else:
-        scale_t = torch.as_tensor(scale, dtype=f64).to(device).reshape(())
+    scale_t = _scale_tensor(torch, scale, flat_r, device, chunk)
     if torch.is_tensor(any_value):
         any_value = any_value.reshape(-1) if bool(any_value.any()) else None
     elif any_value is not None:

@@ -256,7 +256,6 @@ _LEEWAY_ANY = "\x00any_value:"
 _LEEWAY_ALT_INDEX = "\x00alternative_index:"
 _LEEWAY_ALT_VALUE = "\x00alternative_value:"
 _LEEWAY_DTYPE_ERROR = "\x00dtype_error:"
-_SCALE = "\x00scale:"  # references.SCALE: a result's scale term in the cached outputs
 
 
 def _pack_leeway(torch, outputs, leeway, device):
@@ -282,6 +281,7 @@ def _pack_leeway(torch, outputs, leeway, device):
 def _unpack_leeway(packed):
     """The inverse of _pack_leeway: (outputs, leeway); the reference cache's scale terms (references.SCALE) go
     into the leeway as `scale`, compare()'s argument."""
+    from . import references
     outputs, leeway = {}, {}
     for key, t in packed.items():
         if key.startswith(_LEEWAY_ANY):
@@ -296,8 +296,8 @@ def _unpack_leeway(packed):
             leeway.setdefault(key[len(_LEEWAY_DTYPE_ERROR):], {})["dtype_error"] = float(t)
         elif key.startswith(_LEEWAY_ALT_VALUE):
             continue
-        elif key.startswith(_SCALE):  # the reference cache's scale term (references.SCALE): compare's `scale`
-            leeway.setdefault(key[len(_SCALE):], {})["scale"] = t
+        elif key.startswith(references.SCALE):  # the reference cache's scale term: compare's `scale`
+            leeway.setdefault(key[len(references.SCALE):], {})["scale"] = t
         else:
             outputs[key] = t
     for rule in leeway.values():
